@@ -1,0 +1,15 @@
+//! dccsim: a DCC-style smart meter head-end and WAN simulator.
+//!
+//! The map (see `DESIGN.md` in the shared folder for the whole picture):
+//!
+//! - [`model`]: domain types everyone shares (MPAN, EUI-64, roles, service references, GSP
+//!   groups and CSP regions, settlement periods) and the service catalogue;
+//! - [`wan`]: WAN technology models — latency, per-cell FIFO channels, loss and retries,
+//!   outages — pure and time-agnostic;
+//! - [`sim`]: the discrete-event engine in virtual time, scenario files and the runner;
+//! - [`report`]: the simulator's report as text, JSON and HTML, and side-by-side comparison.
+
+pub mod model;
+pub mod report;
+pub mod sim;
+pub mod wan;
