@@ -125,7 +125,8 @@ pub struct DirectionReport {
     /// The highest utilisation of any one cell in any one hour.
     pub peak_cell_utilisation: f64,
     pub bytes: u64,
-    /// Mean utilisation over the region's cells, per hour.
+    /// Mean utilisation over the region's cells, per hour of the run and then six hours after
+    /// its end, while traffic still in flight drains.
     pub hourly_utilisation: Vec<f64>,
 }
 
@@ -324,10 +325,8 @@ fn region_report(scenario: &Scenario, o: &RegionOutcome, horizon: Micros) -> Reg
     let cells = o.plan.cells.len() as u64;
     let direction = |sum: &[u64], max: &[u64], bytes: &[u64], bps: f64| {
         let hours = sum.len();
-        let hour_len = |h: usize| -> f64 {
-            let start = h as u64 * MICROS_PER_HOUR;
-            (horizon.min(start + MICROS_PER_HOUR) - start.min(horizon)).max(1) as f64
-        };
+        // Days are whole hours long (23, 24 or 25), and the tail after the run is whole hours.
+        let hour_len = |_h: usize| -> f64 { MICROS_PER_HOUR as f64 };
         let hourly: Vec<f64> = (0..hours)
             .map(|h| round6(sum[h] as f64 / (cells.max(1) as f64 * hour_len(h))))
             .collect();

@@ -24,6 +24,15 @@ use crate::wan::{
 /// Bucket width of the event queue: 2^20 µs ≈ 1.05 s; the ring covers ≈ 71 minutes.
 const QUEUE_SHIFT: u32 = 20;
 const QUEUE_RING_BITS: u32 = 12;
+/// Hours after the run's end during which channel load is still recorded: traffic issued on the
+/// last day drains into them (queues, retries) rather than piling into the last hour.
+const TAIL_HOURS: usize = 6;
+
+/// Hours of channel load recorded for a run of `horizon`.
+pub fn load_hours(horizon: Micros) -> usize {
+    horizon.div_ceil(MICROS_PER_HOUR) as usize + TAIL_HOURS
+}
+
 /// Latency histograms cover 1 ms to 8 days at three significant figures.
 const HIST_MAX_MS: u64 = 8 * 86_400_000;
 
@@ -253,6 +262,10 @@ struct Shard<'a> {
     stats: Vec<ClassStats>,
     horizon: Micros,
     day_starts: Vec<Micros>,
+    /// Per class: how long the sender waits for an answer, counted from sending an attempt —
+    /// the technology's timeout plus the time to transmit the command and the answer on idle
+    /// channels, so a large transfer is not timed out while it is still being sent.
+    patience: Vec<Micros>,
     rng: ChaCha8Rng,
     events: u64,
 }
@@ -274,7 +287,7 @@ impl<'a> Shard<'a> {
             t += day.length_secs() as Micros * MICROS_PER_SEC;
         }
         let horizon = t;
-        let hours = horizon.div_ceil(MICROS_PER_HOUR) as usize;
+        let hours = load_hours(horizon);
         let tech = input.technology;
         let cells: Vec<Cell> = std::mem::take(&mut input.cells)
             .into_iter()
@@ -292,6 +305,20 @@ impl<'a> Shard<'a> {
             })
             .collect();
         let stats = input.classes.iter().map(|_| ClassStats::empty()).collect();
+        let patience = input
+            .classes
+            .iter()
+            .map(|c| {
+                let up = Channel::new(tech.uplink_bps)
+                    .service_time(c.uplink_bytes() + tech.overhead_bytes);
+                let down = match c.kind {
+                    MessageKind::Alert => 0,
+                    MessageKind::RequestResponse => Channel::new(tech.downlink_bps)
+                        .service_time(c.downlink_bytes() + tech.overhead_bytes),
+                };
+                tech.retry.timeout + up + down
+            })
+            .collect();
         let mut shard = Shard {
             queue: EventQueue::new(QUEUE_SHIFT, QUEUE_RING_BITS),
             cells,
@@ -300,6 +327,7 @@ impl<'a> Shard<'a> {
             stats,
             horizon,
             day_starts,
+            patience,
             rng,
             events: 0,
             input,
@@ -424,8 +452,7 @@ impl<'a> Shard<'a> {
     }
 
     fn finish(self) -> ShardResult {
-        let hours = self.horizon.div_ceil(MICROS_PER_HOUR) as usize;
-        let mut load = LoadSummary::zeroed(hours);
+        let mut load = LoadSummary::zeroed(load_hours(self.horizon));
         let (mut down_cell_micros, mut outages) = (0, 0);
         for cell in &self.cells {
             load.add_cell(&cell.up_load, &cell.down_load);
@@ -587,8 +614,9 @@ impl<'a> Shard<'a> {
         let class = self.input.classes[usize::from(req.class)];
         self.stats[usize::from(req.class)].attempts += 1;
         let cell = &mut self.cells[req.cell as usize];
+        let deadline = now + self.patience[usize::from(req.class)];
         if cell.is_down(now) {
-            self.retry_or_fail(req, now + tech.retry.timeout, Failure::Outage);
+            self.retry_or_fail(req, deadline, Failure::Outage);
             return;
         }
         if class.kind == MessageKind::Alert {
@@ -625,7 +653,7 @@ impl<'a> Shard<'a> {
     fn uplink(&mut self, now: Micros, req: Req) {
         let tech = self.input.technology;
         let class = self.input.classes[usize::from(req.class)];
-        let deadline = req.sent + tech.retry.timeout;
+        let deadline = req.sent + self.patience[usize::from(req.class)];
         let cell = &mut self.cells[req.cell as usize];
         if cell.is_down(now) {
             if !req.stale {

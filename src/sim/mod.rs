@@ -24,7 +24,7 @@ use scenario::{Phase, Region, Scenario};
 
 use crate::model::{CATALOGUE, ServiceClass, SettlementDate};
 use crate::report::{self, PhaseReport, Report};
-use crate::wan::{MICROS_PER_HOUR, Micros};
+use crate::wan::Micros;
 
 /// Cells per shard: small enough to balance two cores, large enough to keep shard overhead low.
 const CELLS_PER_SHARD: usize = 256;
@@ -167,22 +167,25 @@ pub struct RegionOutcome {
 
 impl PhaseRun<'_> {
     fn run(&self) -> (PhaseReport, u64) {
-        let plans: Vec<RegionPlan> = self
-            .scenario
-            .regions
-            .iter()
-            .map(|r| {
-                let meters =
-                    (r.meters as f64 * self.phase.fleet_scale * self.opts.scale).round() as u64;
-                plan_region(
+        let mut plans: Vec<RegionPlan> = Vec::new();
+        for r in &self.scenario.regions {
+            let meters =
+                (r.meters as f64 * self.phase.fleet_scale * self.opts.scale).round() as u64;
+            // Split the region's meters between its technologies, exactly (cumulative rounding).
+            let mut before = 0.0;
+            for (technology, share) in &self.phase.technologies[&r.region] {
+                let lo = (meters as f64 * before).round() as u64;
+                before += share;
+                let hi = (meters as f64 * before.min(1.0)).round() as u64;
+                plans.push(plan_region(
                     r,
-                    &self.phase.technologies[&r.region],
-                    meters,
+                    technology,
+                    hi - lo,
                     self.scenario.fleet.meters_per_hub,
                     self.scenario.fleet.electricity_share,
-                )
-            })
-            .collect();
+                ));
+            }
+        }
         let progress = AtomicU64::new(0);
         let horizon = self.horizon();
         let mut inputs = Vec::new();
@@ -210,7 +213,7 @@ impl PhaseRun<'_> {
             bar.finish_and_clear();
         }
         let events = results.iter().map(|r| r.events).sum();
-        let hours = horizon.div_ceil(MICROS_PER_HOUR) as usize;
+        let hours = engine::load_hours(horizon);
         let mut outcomes: Vec<RegionOutcome> = plans
             .into_iter()
             .map(|plan| RegionOutcome {

@@ -13,8 +13,10 @@ use crate::wan::OutageModel;
 #[serde(rename_all = "snake_case")]
 pub enum TechnologyKind {
     LongRangeRadio,
+    #[serde(rename = "cellular_2g3g")]
     Cellular2g3g,
     Mesh,
+    #[serde(rename = "cellular_4g")]
     Cellular4g,
 }
 

@@ -62,7 +62,10 @@ pub struct FleetFile {
 #[serde(deny_unknown_fields)]
 pub struct RegionFile {
     pub meters: Spanned<u64>,
-    pub technology: Spanned<String>,
+    /// One technology for the whole region…
+    pub technology: Option<Spanned<String>>,
+    /// …or a mix: technology name to share of the region's meters.
+    pub mix: Option<Spanned<BTreeMap<String, f64>>>,
     pub hubs_per_cell: Option<Spanned<u32>>,
     pub no_coverage_share: Option<Spanned<f64>>,
 }
@@ -244,6 +247,7 @@ pub struct PhaseFile {
     pub year: i32,
     #[serde(default = "one_f64")]
     pub fleet_scale: Spanned<f64>,
+    /// Region name to the single technology it uses in this phase.
     #[serde(default)]
     pub technologies: BTreeMap<Spanned<String>, Spanned<String>>,
     pub commercials: Option<CommercialsFile>,

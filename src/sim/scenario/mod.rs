@@ -72,8 +72,9 @@ pub struct Fleet {
 pub struct Region {
     pub region: CspRegion,
     pub meters: u64,
-    /// Technology name (a key of `Scenario::technologies`).
-    pub technology: String,
+    /// Technology names (keys of `Scenario::technologies`) with the share of the region's
+    /// meters each serves; the shares sum to 1.
+    pub mix: Vec<(String, f64)>,
     pub hubs_per_cell: u32,
     pub no_coverage_share: f64,
 }
@@ -153,8 +154,8 @@ pub struct Phase {
     pub name: String,
     pub year: i32,
     pub fleet_scale: f64,
-    /// Technology per region for this phase.
-    pub technologies: BTreeMap<CspRegion, String>,
+    /// Technology mix per region for this phase.
+    pub technologies: BTreeMap<CspRegion, Vec<(String, f64)>>,
     pub commercials: Option<Commercials>,
 }
 
@@ -306,12 +307,7 @@ impl Check<'_> {
                     );
                 }
             };
-            if !technologies.contains_key(r.technology.get_ref()) {
-                return self.fail(
-                    r.technology.span(),
-                    self.unknown_technology(r.technology.get_ref(), &technologies),
-                );
-            }
+            let mix = self.mix(key, r, &technologies)?;
             let hubs_per_cell = match &r.hubs_per_cell {
                 Some(h) if *h.get_ref() == 0 => {
                     return self.fail(h.span(), "hubs_per_cell must be at least 1".into());
@@ -326,7 +322,7 @@ impl Check<'_> {
             regions.push(Region {
                 region,
                 meters: *r.meters.get_ref(),
-                technology: r.technology.get_ref().clone(),
+                mix,
                 hubs_per_cell,
                 no_coverage_share,
             });
@@ -359,6 +355,47 @@ impl Check<'_> {
             service_levels,
             phases,
         })
+    }
+
+    /// The region's technology mix: `technology = "name"` or `mix = { name = share, … }`.
+    fn mix(
+        &self,
+        key: &Spanned<String>,
+        r: &file::RegionFile,
+        known: &BTreeMap<String, Technology>,
+    ) -> Result<Vec<(String, f64)>, ScenarioError> {
+        let check = |name: &str, span: Range<usize>| -> Result<(), ScenarioError> {
+            if known.contains_key(name) {
+                Ok(())
+            } else {
+                self.fail(span, self.unknown_technology(name, known))
+            }
+        };
+        match (&r.technology, &r.mix) {
+            (Some(t), None) => {
+                check(t.get_ref(), t.span())?;
+                Ok(vec![(t.get_ref().clone(), 1.0)])
+            }
+            (None, Some(m)) => {
+                let mut mix = Vec::new();
+                for (name, &share) in m.get_ref() {
+                    check(name, m.span())?;
+                    if !(share.is_finite() && share > 0.0) {
+                        return self.fail(m.span(), format!("mix share of {name:?} = {share} must be greater than zero"));
+                    }
+                    mix.push((name.clone(), share));
+                }
+                let total: f64 = mix.iter().map(|(_, s)| s).sum();
+                if (total - 1.0).abs() > 1e-6 {
+                    return self.fail(m.span(), format!("mix shares sum to {total}, not 1"));
+                }
+                Ok(mix)
+            }
+            _ => self.fail(
+                key.span(),
+                format!("region {:?} needs exactly one of technology = \"name\" or mix = {{ name = share, … }}", key.get_ref()),
+            ),
+        }
     }
 
     fn unknown_technology(&self, name: &str, known: &BTreeMap<String, Technology>) -> String {
@@ -735,10 +772,8 @@ impl Check<'_> {
         date: SettlementDate,
         commercials: Option<Commercials>,
     ) -> Result<Vec<Phase>, ScenarioError> {
-        let base: BTreeMap<CspRegion, String> = regions
-            .iter()
-            .map(|r| (r.region, r.technology.clone()))
-            .collect();
+        let base: BTreeMap<CspRegion, Vec<(String, f64)>> =
+            regions.iter().map(|r| (r.region, r.mix.clone())).collect();
         if raw.phases.is_empty() {
             return Ok(vec![Phase {
                 name: "base".into(),
@@ -771,7 +806,7 @@ impl Check<'_> {
                         self.unknown_technology(tech.get_ref(), technologies),
                     );
                 }
-                techs.insert(r.region, tech.get_ref().clone());
+                techs.insert(r.region, vec![(tech.get_ref().clone(), 1.0)]);
             }
             phases.push(Phase {
                 name: p.name.clone(),
