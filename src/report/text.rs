@@ -161,9 +161,8 @@ fn phase_text(out: &mut String, p: &PhaseReport) {
     if let Some(k) = &p.knee {
         let line = if k.already_missing {
             format!(
-                "Capacity knee: {} already misses at today's traffic (sample of {} cells).",
-                k.first_miss.as_deref().unwrap_or("a class"),
-                k.sample_cells
+                "Capacity knee: none — {} already misses at today's traffic.",
+                k.first_miss.as_deref().unwrap_or("a class")
             )
         } else if k.ceiling_reached {
             format!(

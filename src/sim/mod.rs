@@ -30,6 +30,9 @@ use crate::wan::Micros;
 const CELLS_PER_SHARD: usize = 256;
 /// Cells per region sampled by the capacity-knee search.
 const KNEE_CELLS: usize = 24;
+/// A class is judged in a knee sample only with at least this many requests: fewer cannot tell a
+/// 99 % share from noise.
+const KNEE_MIN_REQUESTS: u64 = 500;
 /// The knee search stops at this traffic multiple.
 const KNEE_CEILING: f64 = 64.0;
 
@@ -146,6 +149,28 @@ pub fn plan_region(
     }
 }
 
+impl RegionPlan {
+    /// Scales every cell's hubs and meters by `share` (a fleet part-way through its rollout, or
+    /// grown beyond the plan), keeping the cells.
+    pub fn fill(&mut self, share: f64) {
+        if share == 1.0 {
+            return;
+        }
+        let scale = |n: u32| (f64::from(n) * share).round() as u32;
+        for cell in &mut self.cells {
+            cell.hubs = scale(cell.hubs);
+            cell.electricity = scale(cell.electricity);
+            cell.gas = scale(cell.gas);
+        }
+        self.hubs = self.cells.iter().map(|c| u64::from(c.hubs)).sum();
+        self.meters = self
+            .cells
+            .iter()
+            .map(|c| u64::from(c.electricity + c.gas))
+            .sum();
+    }
+}
+
 struct PhaseRun<'a> {
     scenario: &'a Scenario,
     phase: &'a Phase,
@@ -177,13 +202,15 @@ impl PhaseRun<'_> {
                 let lo = (meters as f64 * before).round() as u64;
                 before += share;
                 let hi = (meters as f64 * before.min(1.0)).round() as u64;
-                plans.push(plan_region(
+                let mut plan = plan_region(
                     r,
                     technology,
                     hi - lo,
                     self.scenario.fleet.meters_per_hub,
                     self.scenario.fleet.electricity_share,
-                ));
+                );
+                plan.fill(self.phase.fleet_scale);
+                plans.push(plan);
             }
         }
         let progress = AtomicU64::new(0);
@@ -312,10 +339,21 @@ impl PhaseRun<'_> {
             }
             self.classes.iter().zip(&merged).find_map(|(class, s)| {
                 let level = &self.scenario.service_levels[class.id];
-                (report::share_within_target(s) < level.share).then_some(class.id)
+                let judged = s.requests - s.no_coverage;
+                (judged >= KNEE_MIN_REQUESTS && report::share_within_target(s) < level.share)
+                    .then_some(class.id)
             })
         };
-        if let Some(class) = evaluate(1.0) {
+        // Today's traffic is judged on the whole fleet, not the sample.
+        let missing_now = self.classes.iter().enumerate().find_map(|(i, class)| {
+            let mut s = ClassStats::empty();
+            for o in outcomes {
+                s.merge(&o.classes[i]);
+            }
+            let level = &self.scenario.service_levels[class.id];
+            (report::share_within_target(&s) < level.share).then_some(class.id)
+        });
+        if let Some(class) = missing_now {
             return report::KneeReport {
                 factor: 1.0,
                 ceiling_reached: false,
