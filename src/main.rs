@@ -33,8 +33,9 @@ enum Command {
     },
     /// Simulate a scenario in virtual time and print its service-level report.
     Simulate {
-        /// Scenario file (TOML); see scenarios/README.md.
-        file: PathBuf,
+        /// Scenario file (TOML); see scenarios/README.md. Without one, the embedded GB-today
+        /// scenario (scenarios/gb-today.toml) runs.
+        file: Option<PathBuf>,
         /// Seed of the run's random generator (defaults to the scenario's `seed`).
         #[arg(long)]
         seed: Option<u64>,
@@ -60,6 +61,9 @@ enum Command {
     /// Set two JSON reports side by side.
     Compare { a: PathBuf, b: PathBuf },
 }
+
+/// The default scenario, built into the binary so that `dccsim simulate` runs anywhere.
+const GB_TODAY: &str = include_str!("../scenarios/gb-today.toml");
 
 fn main() -> ExitCode {
     match run() {
@@ -95,7 +99,10 @@ fn run() -> Result<ExitCode> {
                 scale.is_finite() && scale > 0.0,
                 "--scale must be greater than zero, got {scale}"
             );
-            let scenario = Scenario::load(&file)?;
+            let scenario = match &file {
+                Some(path) => Scenario::load(path)?,
+                None => Scenario::parse("gb-today.toml (embedded)", GB_TODAY)?,
+            };
             let opts = RunOptions {
                 seed: seed.unwrap_or(scenario.seed),
                 scale,

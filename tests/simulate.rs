@@ -174,6 +174,12 @@ fn seed_scenarios_differ_as_a_planner_expects() {
         "{:?}",
         phased.phases[1].verdict
     );
+    // A phase's fleet_scale fills the same cells: a quarter of the meters, all of the cells
+    // (regression: it was once applied twice).
+    let (tactical, strategic_phase) = (&phased.phases[0], &phased.phases[1]);
+    assert_eq!(tactical.cells, strategic_phase.cells);
+    let ratio = tactical.meters as f64 / strategic_phase.meters as f64;
+    assert!((ratio - 0.25 / 0.8).abs() < 0.01, "meter ratio {ratio}");
     // Daily half-hourly collection carries far more reads than monthly register reads.
     let reads = |r: &Report| -> u64 {
         r.phases[0]

@@ -125,6 +125,9 @@ pub struct DirectionReport {
     /// The highest utilisation of any one cell in any one hour.
     pub peak_cell_utilisation: f64,
     pub bytes: u64,
+    /// Hours of traffic the most backlogged cell still had queued six hours after the run's
+    /// end (0 unless the channel is overloaded).
+    pub backlog_hours: f64,
     /// Mean utilisation over the region's cells, per hour of the run and then six hours after
     /// its end, while traffic still in flight drains.
     pub hourly_utilisation: Vec<f64>,
@@ -323,7 +326,7 @@ const QUANTILES: [f64; 22] = [
 fn region_report(scenario: &Scenario, o: &RegionOutcome, horizon: Micros) -> RegionReport {
     let tech = scenario.technology(&o.plan.technology);
     let cells = o.plan.cells.len() as u64;
-    let direction = |sum: &[u64], max: &[u64], bytes: &[u64], bps: f64| {
+    let direction = |sum: &[u64], max: &[u64], bytes: &[u64], backlog: Micros, bps: f64| {
         let hours = sum.len();
         // Days are whole hours long (23, 24 or 25), and the tail after the run is whole hours.
         let hour_len = |_h: usize| -> f64 { MICROS_PER_HOUR as f64 };
@@ -346,6 +349,7 @@ fn region_report(scenario: &Scenario, o: &RegionOutcome, horizon: Micros) -> Reg
                     .fold(0.0, f64::max),
             ),
             bytes: bytes.iter().sum(),
+            backlog_hours: round6(backlog as f64 / MICROS_PER_HOUR as f64),
             hourly_utilisation: hourly,
         }
     };
@@ -357,11 +361,18 @@ fn region_report(scenario: &Scenario, o: &RegionOutcome, horizon: Micros) -> Reg
         meters: o.plan.meters,
         hubs: o.plan.hubs,
         cells,
-        uplink: direction(&l.up_busy_sum, &l.up_busy_max, &l.up_bytes, tech.uplink_bps),
+        uplink: direction(
+            &l.up_busy_sum,
+            &l.up_busy_max,
+            &l.up_bytes,
+            l.up_backlog_max,
+            tech.uplink_bps,
+        ),
         downlink: direction(
             &l.down_busy_sum,
             &l.down_busy_max,
             &l.down_bytes,
+            l.down_backlog_max,
             tech.downlink_bps,
         ),
         down_share: round6(

@@ -67,7 +67,7 @@ fn phase_text(out: &mut String, p: &PhaseReport) {
         };
         let _ = writeln!(
             out,
-            "{:<19} {:>6} {:>12} {:>8} {:>8.3}% {:>7.2}% {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9}  {}{}",
+            "{:<19} {:>6} {:>12} {:>8} {:>8.3}% {:>7.2}% {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8}  {}{}",
             s.id,
             s.srv.as_deref().unwrap_or("-"),
             thousands(s.requests),
@@ -81,6 +81,7 @@ fn phase_text(out: &mut String, p: &PhaseReport) {
             ms(s.latency_ms.p90),
             ms(s.latency_ms.p99),
             ms(s.latency_ms.p999),
+            ms(s.latency_ms.max),
             verdict,
             if format!("{:?}", s.basis) == "Assumption" {
                 " (target assumed)"
@@ -125,6 +126,17 @@ fn phase_text(out: &mut String, p: &PhaseReport) {
                 d.capacity_kbps,
                 r.down_share * 100.0
             );
+        }
+    }
+    for r in &p.regions {
+        for (link, d) in [("uplink", &r.uplink), ("downlink", &r.downlink)] {
+            if d.backlog_hours > 0.0 {
+                let _ = writeln!(
+                    out,
+                    "OVERLOAD: {} {} {}: the busiest cell still had {:.1} h of traffic queued 6 h after the run ended.",
+                    r.region, r.technology, link, d.backlog_hours
+                );
+            }
         }
     }
     let _ = writeln!(out);
@@ -221,7 +233,7 @@ pub(super) fn thousands(v: u64) -> String {
     let s = v.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -125,6 +125,9 @@ pub struct LoadSummary {
     pub down_busy_max: Vec<u64>,
     pub up_bytes: Vec<u64>,
     pub down_bytes: Vec<u64>,
+    /// The largest backlog any one cell still had queued when recording stopped.
+    pub up_backlog_max: Micros,
+    pub down_backlog_max: Micros,
 }
 
 impl LoadSummary {
@@ -136,10 +139,14 @@ impl LoadSummary {
             down_busy_max: vec![0; hours],
             up_bytes: vec![0; hours],
             down_bytes: vec![0; hours],
+            up_backlog_max: 0,
+            down_backlog_max: 0,
         }
     }
 
     fn add_cell(&mut self, up: &HourlyLoad, down: &HourlyLoad) {
+        self.up_backlog_max = self.up_backlog_max.max(up.beyond);
+        self.down_backlog_max = self.down_backlog_max.max(down.beyond);
         for h in 0..self.up_busy_sum.len() {
             self.up_busy_sum[h] += up.busy[h];
             self.up_busy_max[h] = self.up_busy_max[h].max(up.busy[h]);
@@ -151,6 +158,8 @@ impl LoadSummary {
     }
 
     pub fn merge(&mut self, other: &LoadSummary) {
+        self.up_backlog_max = self.up_backlog_max.max(other.up_backlog_max);
+        self.down_backlog_max = self.down_backlog_max.max(other.down_backlog_max);
         for h in 0..self.up_busy_sum.len() {
             self.up_busy_sum[h] += other.up_busy_sum[h];
             self.up_busy_max[h] = self.up_busy_max[h].max(other.up_busy_max[h]);

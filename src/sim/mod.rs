@@ -194,8 +194,8 @@ impl PhaseRun<'_> {
     fn run(&self) -> (PhaseReport, u64) {
         let mut plans: Vec<RegionPlan> = Vec::new();
         for r in &self.scenario.regions {
-            let meters =
-                (r.meters as f64 * self.phase.fleet_scale * self.opts.scale).round() as u64;
+            // The network is built for the full fleet; the phase's fleet_scale fills its cells.
+            let meters = (r.meters as f64 * self.opts.scale).round() as u64;
             // Split the region's meters between its technologies, exactly (cumulative rounding).
             let mut before = 0.0;
             for (technology, share) in &self.phase.technologies[&r.region] {

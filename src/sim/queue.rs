@@ -182,14 +182,13 @@ mod tests {
         fn matches_a_stable_sort(ops in proptest::collection::vec((0u64..5_000, 0u8..3), 1..400), shift in 0u32..8, ring_bits in 1u32..6) {
             let mut q = EventQueue::new(shift, ring_bits);
             let mut model: Vec<(u64, u64, usize)> = Vec::new();
-            let mut seq = 0u64;
             let mut popped = Vec::new();
             let mut expected = Vec::new();
             for (i, (delay, pops)) in ops.iter().enumerate() {
                 let time = q.now() + delay;
                 q.push(time, i);
-                model.push((time, seq, i));
-                seq += 1;
+                // Pushes are numbered by `i`, so (time, i) is the stable order.
+                model.push((time, i as u64, i));
                 for _ in 0..*pops {
                     model.sort();
                     if !model.is_empty() {

@@ -40,6 +40,10 @@ impl Channel {
 pub struct HourlyLoad {
     pub busy: Vec<Micros>,
     pub bytes: Vec<u64>,
+    /// Busy time past the last hour: traffic still queued when recording stops. An hour cannot
+    /// be more than fully busy, so an overloaded channel's backlog is kept here, not piled
+    /// into the last hour.
+    pub beyond: Micros,
 }
 
 impl HourlyLoad {
@@ -47,29 +51,27 @@ impl HourlyLoad {
         HourlyLoad {
             busy: vec![0; hours],
             bytes: vec![0; hours],
+            beyond: 0,
         }
     }
 
     /// Records a transmission busy from `start` to `end`, split across hour boundaries.
-    /// Time past the last hour is credited to the last hour.
+    /// Bytes of a transmission starting past the last hour count in the last hour.
     pub fn record(&mut self, start: Micros, end: Micros, bytes: u32) {
-        let last = self.busy.len().saturating_sub(1);
-        let hour_of = |t: Micros| ((t / MICROS_PER_HOUR) as usize).min(last);
-        if let Some(b) = self.bytes.get_mut(hour_of(start)) {
+        let hours = self.busy.len();
+        let limit = hours as u64 * MICROS_PER_HOUR;
+        let start_hour = ((start / MICROS_PER_HOUR) as usize).min(hours.saturating_sub(1));
+        if let Some(b) = self.bytes.get_mut(start_hour) {
             *b += u64::from(bytes);
         }
         let mut t = start;
-        while t < end {
-            let hour = hour_of(t);
-            let boundary = if hour == last {
-                end
-            } else {
-                ((hour as u64) + 1) * MICROS_PER_HOUR
-            };
-            let until = end.min(boundary);
+        while t < end.min(limit) {
+            let hour = (t / MICROS_PER_HOUR) as usize;
+            let until = end.min((hour as u64 + 1) * MICROS_PER_HOUR);
             self.busy[hour] += until - t;
             t = until;
         }
+        self.beyond += end.saturating_sub(start.max(limit));
     }
 }
 
@@ -96,8 +98,11 @@ mod tests {
         load.record(MICROS_PER_HOUR - 10, MICROS_PER_HOUR + 5, 7);
         assert_eq!(load.busy, vec![10, 5]);
         assert_eq!(load.bytes, vec![7, 0]);
-        load.record(3 * MICROS_PER_HOUR, 3 * MICROS_PER_HOUR + 4, 1);
-        assert_eq!(load.busy, vec![10, 9]);
+        // Past the last hour: kept as backlog, bytes in the last hour.
+        load.record(2 * MICROS_PER_HOUR - 2, 2 * MICROS_PER_HOUR + 4, 1);
+        assert_eq!(load.busy, vec![10, 7]);
+        assert_eq!(load.beyond, 4);
+        assert_eq!(load.bytes, vec![7, 1]);
     }
 
     /// Drives Poisson arrivals through the engine's event queue into a channel and returns the
