@@ -213,7 +213,7 @@ pub fn phase_report(
             .filter(|s| !s.met)
             .map(|s| (s.id.clone(), s.shortfall_points * c.credit_per_point_gbp))
             .collect();
-        let raw: f64 = per_class.iter().map(|(_, v)| v).sum();
+        let raw = per_class.iter().fold(0.0, |acc, (_, v)| acc + v);
         let cap = match (c.regime, c.cap_share) {
             (Regime::Soft, Some(share)) => Some(share * c.monthly_charge_gbp),
             _ => None,

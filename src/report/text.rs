@@ -44,7 +44,7 @@ fn phase_text(out: &mut String, p: &PhaseReport) {
     );
     let _ = writeln!(
         out,
-        "{:<19} {:>6} {:>12} {:>8} {:>9} {:>8} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9}  verdict",
+        "{:<19} {:>6} {:>12} {:>8} {:>9} {:>8} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>9} {:>8}  verdict",
         "service",
         "srv",
         "requests",
@@ -57,7 +57,8 @@ fn phase_text(out: &mut String, p: &PhaseReport) {
         "p50",
         "p90",
         "p99",
-        "p99.9"
+        "p99.9",
+        "max"
     );
     for s in &p.services {
         let verdict = if s.met {
