@@ -68,13 +68,24 @@ fn phase_html(out: &mut String, p: &PhaseReport) {
         );
     }
     if let Some(k) = &p.knee {
-        let _ = write!(
-            out,
-            "<p>Capacity knee: ×{}{} (first to miss: {}).</p>",
-            k.factor,
-            if k.ceiling_reached { " or more" } else { "" },
-            escape(k.first_miss.as_deref().unwrap_or("none"))
-        );
+        let line = if k.already_missing {
+            format!(
+                "none: {} already misses at today's traffic",
+                k.first_miss.as_deref().unwrap_or("a class")
+            )
+        } else if k.ceiling_reached {
+            format!(
+                "beyond ×{}: every class still meets its target there",
+                k.factor
+            )
+        } else {
+            format!(
+                "traffic can grow ×{} before {} misses",
+                k.factor,
+                k.first_miss.as_deref().unwrap_or("a class")
+            )
+        };
+        let _ = write!(out, "<p>Capacity knee: {}.</p>", escape(&line));
     }
     out.push_str("<table><tr><th>service</th><th>SRV</th><th>requests</th><th>target</th><th>within</th><th>goal</th><th>p50</th><th>p99</th><th>p99.9</th><th>verdict</th></tr>");
     for s in &p.services {
@@ -104,14 +115,14 @@ fn phase_html(out: &mut String, p: &PhaseReport) {
 
 /// Share of requests answered within x ms (log scale), with the target as a vertical line.
 fn distribution_svg(out: &mut String, s: &ServiceReport) {
-    let (w, h, left, bottom) = (300.0, 180.0, 40.0, 30.0);
+    let (w, h, left, bottom) = (320.0, 180.0, 40.0, 30.0);
     let max_ms = s
         .distribution
         .last()
         .map_or(1000.0, |p| p.0)
         .max(s.target_s * 1000.0 * 2.0);
     let (lo, hi) = (1.0f64.log10(), max_ms.max(10.0).log10());
-    let x = |ms: f64| left + (ms.max(1.0).log10() - lo) / (hi - lo) * (w - left - 10.0);
+    let x = |ms: f64| left + (ms.max(1.0).log10() - lo) / (hi - lo) * (w - left - 25.0);
     let y = |share: f64| (h - bottom) - share * (h - bottom - 10.0);
     let _ = write!(
         out,
@@ -202,7 +213,7 @@ fn utilisation_svg(out: &mut String, p: &PhaseReport) {
     }
     let _ = write!(
         out,
-        "<text x=\"2\" y=\"16\" class=\"tick\">{:.1}%</text>",
+        "<text x=\"2\" y=\"16\" class=\"tick\" style=\"text-anchor:start\">{:.1}%</text>",
         top * 100.0
     );
     let mut legend = String::new();
@@ -258,5 +269,5 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#222
 table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}\
 td:first-child,th:first-child{text-align:left}.ok{color:#1a7f37}.bad{color:#c62828;font-weight:bold}\
 .meta{color:#666}.grid{display:flex;flex-wrap:wrap;gap:8px}figure{margin:0}figcaption{font-size:12px;color:#444}\
-.axis{stroke:#888}.tick{font-size:10px;fill:#555}.target{stroke:#c62828;stroke-dasharray:4 3}\
+.axis{stroke:#888}.tick{font-size:10px;fill:#555;text-anchor:middle}.target{stroke:#c62828;stroke-dasharray:4 3}\
 .goal{stroke:#aaa;stroke-dasharray:2 2}.curve{fill:none;stroke:#1f77b4;stroke-width:2}";
