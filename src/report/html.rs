@@ -68,24 +68,7 @@ fn phase_html(out: &mut String, p: &PhaseReport) {
         );
     }
     if let Some(k) = &p.knee {
-        let line = if k.already_missing {
-            format!(
-                "none: {} already misses at today's traffic",
-                k.first_miss.as_deref().unwrap_or("a class")
-            )
-        } else if k.ceiling_reached {
-            format!(
-                "beyond ×{}: every class still meets its target there",
-                k.factor
-            )
-        } else {
-            format!(
-                "traffic can grow ×{} before {} misses",
-                k.factor,
-                k.first_miss.as_deref().unwrap_or("a class")
-            )
-        };
-        let _ = write!(out, "<p>Capacity knee: {}.</p>", escape(&line));
+        let _ = write!(out, "<p>Capacity knee: {}.</p>", escape(&k.sentence()));
     }
     out.push_str("<table><tr><th>service</th><th>SRV</th><th>requests</th><th>target</th><th>within</th><th>goal</th><th>p50</th><th>p99</th><th>p99.9</th><th>verdict</th></tr>");
     for s in &p.services {

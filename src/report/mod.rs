@@ -167,6 +167,26 @@ pub struct KneeReport {
     pub sample_cells: u64,
 }
 
+impl KneeReport {
+    /// The finding in one sentence, for the text and HTML reports.
+    pub fn sentence(&self) -> String {
+        let class = self.first_miss.as_deref().unwrap_or("a class");
+        if self.already_missing {
+            format!("none — {class} already misses at today's traffic")
+        } else if self.ceiling_reached {
+            format!(
+                "beyond ×{} — every class still meets its target at that traffic (sample of {} cells)",
+                self.factor, self.sample_cells
+            )
+        } else {
+            format!(
+                "traffic can grow ×{} before {class} misses its target (sample of {} cells)",
+                self.factor, self.sample_cells
+            )
+        }
+    }
+}
+
 /// Share of requests to covered meters that completed within target (1 when there were none).
 pub fn share_within_target(s: &ClassStats) -> f64 {
     let judged = s.requests - s.no_coverage;
@@ -328,10 +348,10 @@ fn region_report(scenario: &Scenario, o: &RegionOutcome, horizon: Micros) -> Reg
     let cells = o.plan.cells.len() as u64;
     let direction = |sum: &[u64], max: &[u64], bytes: &[u64], backlog: Micros, bps: f64| {
         let hours = sum.len();
-        // Days are whole hours long (23, 24 or 25), and the tail after the run is whole hours.
-        let hour_len = |_h: usize| -> f64 { MICROS_PER_HOUR as f64 };
+        // Days are whole hours long (23, 24 or 25), and so is the tail after the run.
+        let hour_len = MICROS_PER_HOUR as f64;
         let hourly: Vec<f64> = (0..hours)
-            .map(|h| round6(sum[h] as f64 / (cells.max(1) as f64 * hour_len(h))))
+            .map(|h| round6(sum[h] as f64 / (cells.max(1) as f64 * hour_len)))
             .collect();
         let busiest_hour = (0..hours)
             .max_by_key(|&h| (bytes[h], std::cmp::Reverse(h)))
@@ -345,7 +365,7 @@ fn region_report(scenario: &Scenario, o: &RegionOutcome, horizon: Micros) -> Reg
             busiest_hour,
             peak_cell_utilisation: round6(
                 (0..hours)
-                    .map(|h| max[h] as f64 / hour_len(h))
+                    .map(|h| max[h] as f64 / hour_len)
                     .fold(0.0, f64::max),
             ),
             bytes: bytes.iter().sum(),

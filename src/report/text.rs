@@ -172,25 +172,7 @@ fn phase_text(out: &mut String, p: &PhaseReport) {
         }
     }
     if let Some(k) = &p.knee {
-        let line = if k.already_missing {
-            format!(
-                "Capacity knee: none — {} already misses at today's traffic.",
-                k.first_miss.as_deref().unwrap_or("a class")
-            )
-        } else if k.ceiling_reached {
-            format!(
-                "Capacity knee: beyond ×{} — every class still meets its target at that traffic (sample of {} cells).",
-                k.factor, k.sample_cells
-            )
-        } else {
-            format!(
-                "Capacity knee: traffic can grow ×{} before {} misses its target (sample of {} cells).",
-                k.factor,
-                k.first_miss.as_deref().unwrap_or("a class"),
-                k.sample_cells
-            )
-        };
-        let _ = writeln!(out, "{line}");
+        let _ = writeln!(out, "Capacity knee: {}.", k.sentence());
     }
 }
 

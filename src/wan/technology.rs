@@ -3,7 +3,7 @@
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp, LogNormal, StandardNormal};
 
-use super::{Micros, secs_to_micros};
+use super::Micros;
 use crate::wan::OutageModel;
 
 /// Which kind of network a profile describes; used for labels and grouping in reports.
@@ -146,13 +146,6 @@ pub struct Technology {
     pub retry: RetryPolicy,
     pub outages: Option<OutageModel>,
     pub maintenance: Vec<super::Maintenance>,
-}
-
-impl Technology {
-    /// Seconds to microseconds for values read from files.
-    pub fn micros(secs: f64) -> Micros {
-        secs_to_micros(secs)
-    }
 }
 
 #[cfg(test)]

@@ -333,7 +333,7 @@ impl Check<'_> {
         regions.sort_by_key(|r| r.region);
 
         let traffic = self.traffic(&raw)?;
-        let service_levels = self.service_levels(&raw, &traffic)?;
+        let service_levels = self.service_levels(&raw)?;
         let commercials = raw
             .commercials
             .as_ref()
@@ -683,7 +683,6 @@ impl Check<'_> {
     fn service_levels(
         &self,
         raw: &ScenarioFile,
-        traffic: &Traffic,
     ) -> Result<BTreeMap<&'static str, ServiceLevel>, ScenarioError> {
         let mut levels = BTreeMap::new();
         for s in &raw.service_levels {
@@ -724,7 +723,6 @@ impl Check<'_> {
                 );
             }
         }
-        let _ = traffic;
         Ok(levels)
     }
 
