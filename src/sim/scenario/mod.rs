@@ -22,6 +22,11 @@ use crate::wan::{
 pub use file::{Basis, Every, Regime, Spreading, StormShape};
 use file::{CommercialsFile, LatencyFile, ScenarioFile};
 
+/// Bounds that keep every simulated time and size within integer range: a day of latency, a
+/// billion meters per region.
+const MAX_LATENCY_MS: f64 = 86_400_000.0;
+const MAX_REGION_METERS: u64 = 1_000_000_000;
+
 /// A scenario that could not be loaded, with where the problem is.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
@@ -227,13 +232,15 @@ impl Check<'_> {
         }
     }
 
-    /// A finite value above zero.
-    fn positive(&self, v: &Spanned<f64>, field: &str) -> Result<f64, ScenarioError> {
-        let x = *v.get_ref();
-        if x.is_finite() && x > 0.0 {
-            Ok(x)
+    fn meters(&self, v: &Spanned<u64>) -> Result<u64, ScenarioError> {
+        let n = *v.get_ref();
+        if n <= MAX_REGION_METERS {
+            Ok(n)
         } else {
-            self.fail(v.span(), format!("{field} = {x} must be greater than zero"))
+            self.fail(
+                v.span(),
+                format!("meters = {n} is more than {MAX_REGION_METERS} in one region"),
+            )
         }
     }
 
@@ -321,7 +328,7 @@ impl Check<'_> {
             };
             regions.push(Region {
                 region,
-                meters: *r.meters.get_ref(),
+                meters: self.meters(&r.meters)?,
                 mix,
                 hubs_per_cell,
                 no_coverage_share,
@@ -411,8 +418,8 @@ impl Check<'_> {
         name: &str,
         t: &file::TechnologyFile,
     ) -> Result<Technology, ScenarioError> {
-        let uplink_bps = self.positive(&t.uplink_kbps, "uplink_kbps")? * 1000.0;
-        let downlink_bps = self.positive(&t.downlink_kbps, "downlink_kbps")? * 1000.0;
+        let uplink_bps = self.within(&t.uplink_kbps, "uplink_kbps", 0.01, 1e7)? * 1000.0;
+        let downlink_bps = self.within(&t.downlink_kbps, "downlink_kbps", 0.01, 1e7)? * 1000.0;
         let latency = self.latency(&t.latency)?;
         let processing = match &t.processing {
             Some(p) => self.latency(p)?,
@@ -427,7 +434,7 @@ impl Check<'_> {
                 format!("attempts = {attempts} must be 1 to 20"),
             );
         }
-        let timeout = secs_to_micros(self.positive(&r.timeout_s, "timeout_s")?);
+        let timeout = secs_to_micros(self.within(&r.timeout_s, "timeout_s", 0.001, 86_400.0)?);
         let backoff = secs_to_micros(self.within(&r.backoff_s, "backoff_s", 0.0, 86_400.0)?);
         let backoff_factor = self.within(&r.backoff_factor, "backoff_factor", 1.0, 10.0)?;
         let max_backoff = match &r.max_backoff_s {
@@ -437,8 +444,10 @@ impl Check<'_> {
         let jitter = self.within(&r.jitter, "jitter", 0.0, 1.0)?;
         let outages = match &t.outages {
             Some(o) => Some(OutageModel {
-                mtbf: secs_to_micros(self.positive(&o.mtbf_hours, "mtbf_hours")? * 3600.0),
-                mttr: secs_to_micros(self.positive(&o.mttr_hours, "mttr_hours")? * 3600.0),
+                mtbf: secs_to_micros(self.within(&o.mtbf_hours, "mtbf_hours", 0.01, 1e6)? * 3600.0),
+                mttr: secs_to_micros(
+                    self.within(&o.mttr_hours, "mttr_hours", 0.001, 1e4)? * 3600.0,
+                ),
             }),
             None => None,
         };
@@ -478,8 +487,13 @@ impl Check<'_> {
         let f = l.get_ref();
         let need = |v: Option<f64>, field: &str| -> Result<Micros, ScenarioError> {
             match v {
-                Some(x) if x.is_finite() && x >= 0.0 => Ok(secs_to_micros(x / 1000.0)),
-                Some(x) => self.fail(span.clone(), format!("{field} = {x} must be zero or more")),
+                Some(x) if x.is_finite() && (0.0..=MAX_LATENCY_MS).contains(&x) => {
+                    Ok(secs_to_micros(x / 1000.0))
+                }
+                Some(x) => self.fail(
+                    span.clone(),
+                    format!("{field} = {x} is out of range: expected 0 to {MAX_LATENCY_MS}"),
+                ),
                 None => self.fail(
                     span.clone(),
                     format!("a {:?} latency needs {field}", f.distribution).to_lowercase(),
@@ -623,7 +637,7 @@ impl Check<'_> {
                     0.0,
                     1000.0,
                 )?,
-                window: secs_to_micros(self.positive(&s.window_s, "window_s")?),
+                window: secs_to_micros(self.within(&s.window_s, "window_s", 0.001, 86_400.0)?),
                 shape: s.shape,
                 after_maintenance: s.after_maintenance,
             });
@@ -688,7 +702,7 @@ impl Check<'_> {
         for s in &raw.service_levels {
             let class = self.class(&s.service)?;
             let target_secs = match &s.target_s {
-                Some(t) => self.positive(t, "target_s")?,
+                Some(t) => self.within(t, "target_s", 0.001, 30.0 * 86_400.0)?,
                 None => f64::from(class.max_response_secs),
             };
             let level = ServiceLevel {
