@@ -116,7 +116,7 @@ pub struct RegionReport {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct DirectionReport {
     pub capacity_kbps: f64,
-    /// Busy time over available time, all cells, whole run.
+    /// Busy time over available time, all cells, over the run (not the hours after it).
     pub mean_utilisation: f64,
     /// The highest hourly utilisation averaged over the region's cells.
     pub peak_hour_utilisation: f64,
@@ -350,6 +350,7 @@ fn region_report(scenario: &Scenario, o: &RegionOutcome, horizon: Micros) -> Reg
         let hours = sum.len();
         // Days are whole hours long (23, 24 or 25), and so is the tail after the run.
         let hour_len = MICROS_PER_HOUR as f64;
+        let run_hours = horizon.div_ceil(MICROS_PER_HOUR) as usize;
         let hourly: Vec<f64> = (0..hours)
             .map(|h| round6(sum[h] as f64 / (cells.max(1) as f64 * hour_len)))
             .collect();
@@ -358,8 +359,10 @@ fn region_report(scenario: &Scenario, o: &RegionOutcome, horizon: Micros) -> Reg
             .unwrap_or(0);
         DirectionReport {
             capacity_kbps: bps / 1000.0,
+            // Over the run itself: the hours after it only hold what was still in flight.
             mean_utilisation: round6(
-                sum.iter().sum::<u64>() as f64 / (cells.max(1) as f64 * horizon.max(1) as f64),
+                sum.iter().take(run_hours).sum::<u64>() as f64
+                    / (cells.max(1) as f64 * horizon.max(1) as f64),
             ),
             peak_hour_utilisation: hourly.iter().copied().fold(0.0, f64::max),
             busiest_hour,

@@ -53,8 +53,12 @@ pub struct RunOptions {
 /// Figures about the run itself, which vary from machine to machine and so stay out of the report.
 #[derive(Clone, Debug, Default)]
 pub struct RunStats {
+    /// Events of the simulation proper (not of the knee search's re-runs).
     pub events: u64,
+    /// Wall time of the whole run, knee search included.
     pub wall: std::time::Duration,
+    /// Wall time spent in the capacity-knee search.
+    pub knee_wall: std::time::Duration,
 }
 
 /// Simulates every phase of a scenario.
@@ -70,6 +74,7 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> (Report, RunStats) {
         .collect();
     let mut phases = Vec::new();
     let mut events = 0;
+    let mut knee_wall = std::time::Duration::ZERO;
     for (phase_no, phase) in scenario.phases.iter().enumerate() {
         let ctx = PhaseRun {
             scenario,
@@ -80,14 +85,16 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> (Report, RunStats) {
             classes: &classes,
             targets: &targets,
         };
-        let (report, phase_events) = ctx.run();
+        let (report, phase_events, phase_knee_wall) = ctx.run();
         events += phase_events;
+        knee_wall += phase_knee_wall;
         phases.push(report);
     }
     let report = Report::new(scenario, opts.seed, opts.scale, phases);
     let stats = RunStats {
         events,
         wall: started.elapsed(),
+        knee_wall,
     };
     (report, stats)
 }
@@ -191,7 +198,7 @@ pub struct RegionOutcome {
 }
 
 impl PhaseRun<'_> {
-    fn run(&self) -> (PhaseReport, u64) {
+    fn run(&self) -> (PhaseReport, u64, std::time::Duration) {
         let mut plans: Vec<RegionPlan> = Vec::new();
         for r in &self.scenario.regions {
             // The network is built for the full fleet; the phase's fleet_scale fills its cells.
@@ -260,7 +267,9 @@ impl PhaseRun<'_> {
             out.down_cell_micros += result.down_cell_micros;
             out.outages += result.outages;
         }
+        let knee_started = std::time::Instant::now();
         let knee = self.opts.knee.then(|| self.knee(&outcomes));
+        let knee_wall = knee_started.elapsed();
         let report = report::phase_report(
             self.scenario,
             self.phase,
@@ -270,7 +279,7 @@ impl PhaseRun<'_> {
             events,
             knee,
         );
-        (report, events)
+        (report, events, knee_wall)
     }
 
     fn horizon(&self) -> Micros {
