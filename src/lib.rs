@@ -10,6 +10,7 @@
 //! - [`report`]: the simulator's report as text, JSON and HTML, and side-by-side comparison.
 
 pub mod model;
+pub mod protocol;
 pub mod report;
 pub mod sim;
 pub mod wan;
