@@ -102,7 +102,7 @@ impl Cra {
         }
     }
 
-    fn byte(self) -> u8 {
+    pub(crate) fn byte(self) -> u8 {
         match self {
             Cra::Command => 1,
             Cra::Response => 2,

@@ -2,9 +2,11 @@
 //! remote parties (DCC users, the DCC) and SMETS2 devices.
 //!
 //! This module reads and writes the framing — the general-ciphering wrapper with its MAC and the
-//! general-signing grouping header with its signature — byte-exactly. It does not (yet) check MACs
-//! or signatures, nor decode payloads.
+//! general-signing grouping header with its signature — byte-exactly, and checks MACs and
+//! signatures with keys in the RTDS keystore layout. It does not (yet) decode payloads.
 
+mod crypto;
 mod frame;
 
+pub use crypto::{KeyError, KeyStore, KeyUse, Verdict, compute_mac, verify_mac, verify_signature};
 pub use frame::{Cra, FrameError, GbcsMessage, GeneralCiphering, GeneralSigning};

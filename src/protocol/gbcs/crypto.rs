@@ -1,0 +1,301 @@
+//! GBCS security: the keys of devices and remote parties, the MAC of general-ciphering
+//! messages and the ECDSA signature of general-signing ones.
+//!
+//! - MAC (GBCS §4.3): AES-128-GCM with no plaintext; the key is derived from the static ECDH secret
+//!   between two key-agreement (KA) keys by the single-step KDF of NIST SP 800-56A with SHA-256:
+//!   `SHA-256(00 00 00 01 ‖ Z ‖ OtherInfo)[..16]`, OtherInfo = algorithm id `60 85 74 06 08 03 00`
+//!   ‖ originator system title ‖ `09` ‖ CRA flag ‖ originator counter ‖ recipient system title.
+//!   The IV is the originator's system title followed by four zero bytes; the additional data is
+//!   `11 00 00 00 00 00` followed by the general-signing APDU; the tag is cut to 12 bytes.
+//! - Signature: ECDSA P-256 with SHA-256 over the general-signing APDU after its `DF` tag, up to
+//!   the end of the content; 64 bytes r ‖ s.
+//!
+//! Commands are MACed by the Access Control Broker for the remote party that sent them, so their
+//! MAC uses the ACB's KA key with the device's; responses and alerts use the device's KA key with
+//! the recipient's. Which private key is at hand decides which side of each pair is computed.
+//!
+//! ECDH uses the RustCrypto `p256` crate (ring only does ephemeral agreement); signatures and
+//! AES-GCM use `ring`. Shared secrets are cached per key pair.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use p256::pkcs8::DecodePrivateKey;
+use ring::aead::{AES_128_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
+use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
+
+use super::frame::{Cra, GbcsMessage};
+use crate::model::Eui64;
+
+/// The additional-data prefix GBCS puts before the general-signing APDU.
+const AAD_PREFIX: [u8; 6] = [0x11, 0, 0, 0, 0, 0];
+/// The KDF's algorithm id (OtherInfo's first field).
+const ALGORITHM_ID: [u8; 7] = [0x60, 0x85, 0x74, 0x06, 0x08, 0x03, 0x00];
+
+/// What a key is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KeyUse {
+    /// Digital signing (`-ds`).
+    Signing,
+    /// Key agreement (`-ka`).
+    KeyAgreement,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("cannot read key folder {path}: {source}")]
+    Folder {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {reason}")]
+    File { path: PathBuf, reason: String },
+}
+
+/// Public and private keys by EUI-64 and use, read from a folder in the RTDS layout:
+/// `<eui>-ds.pem` and `<eui>-ka.pem` (X.509 certificates or bare public keys), `<eui>-ds.key` and `<eui>-ka.key`
+/// (PKCS #8 private keys), the EUI in 16 hex digits.
+#[derive(Default)]
+pub struct KeyStore {
+    public: HashMap<(Eui64, KeyUse), [u8; 65]>,
+    private: HashMap<(Eui64, KeyUse), p256::SecretKey>,
+    /// ECDH shared secrets, by (private side, public side).
+    shared: Mutex<HashMap<(Eui64, Eui64), [u8; 32]>>,
+}
+
+impl KeyStore {
+    /// Reads every key file of a folder; a file that names a key but does not hold one is an
+    /// error naming the file. Other files are ignored.
+    pub fn load(dir: &Path) -> Result<KeyStore, KeyError> {
+        let mut store = KeyStore::default();
+        let entries = std::fs::read_dir(dir).map_err(|source| KeyError::Folder {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        for path in paths {
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            let Some((stem, ext)) = name.rsplit_once('.') else {
+                continue;
+            };
+            let Some((eui, usage)) = stem.split_once('-') else {
+                continue;
+            };
+            let usage = match usage {
+                "ds" => KeyUse::Signing,
+                "ka" => KeyUse::KeyAgreement,
+                _ => continue,
+            };
+            let Ok(eui) = eui.parse::<Eui64>() else {
+                continue;
+            };
+            let fail = |reason: String| KeyError::File {
+                path: path.clone(),
+                reason,
+            };
+            let text = std::fs::read(&path).map_err(|e| fail(e.to_string()))?;
+            match ext {
+                "pem" => {
+                    let key = public_key_of_certificate(&text).map_err(fail)?;
+                    store.public.insert((eui, usage), key);
+                }
+                "key" => {
+                    let pem = String::from_utf8(text).map_err(|_| fail("not PEM text".into()))?;
+                    let key = p256::SecretKey::from_pkcs8_pem(&pem)
+                        .map_err(|e| fail(format!("not a PKCS #8 P-256 private key: {e}")))?;
+                    store.private.insert((eui, usage), key);
+                }
+                _ => {}
+            }
+        }
+        Ok(store)
+    }
+
+    pub fn public_key(&self, eui: Eui64, usage: KeyUse) -> Option<&[u8; 65]> {
+        self.public.get(&(eui, usage))
+    }
+
+    pub fn has_private(&self, eui: Eui64, usage: KeyUse) -> bool {
+        self.private.contains_key(&(eui, usage))
+    }
+
+    /// The ECDH secret between two parties' KA keys, from whichever private key is held.
+    fn shared_secret(&self, a: Eui64, b: Eui64) -> Option<[u8; 32]> {
+        for (mine, theirs) in [(a, b), (b, a)] {
+            if let Some(z) = self.shared.lock().ok()?.get(&(mine, theirs)) {
+                return Some(*z);
+            }
+            let (Some(private), Some(public)) = (
+                self.private.get(&(mine, KeyUse::KeyAgreement)),
+                self.public.get(&(theirs, KeyUse::KeyAgreement)),
+            ) else {
+                continue;
+            };
+            let public = p256::PublicKey::from_sec1_bytes(public).ok()?;
+            let shared =
+                p256::ecdh::diffie_hellman(private.to_nonzero_scalar(), public.as_affine());
+            let mut z = [0u8; 32];
+            z.copy_from_slice(shared.raw_secret_bytes().as_slice());
+            self.shared.lock().ok()?.insert((mine, theirs), z);
+            return Some(z);
+        }
+        None
+    }
+}
+
+/// The DER of a P-256 SubjectPublicKeyInfo up to its 65-byte uncompressed point: SEQUENCE,
+/// AlgorithmIdentifier (id-ecPublicKey, prime256v1), BIT STRING of 66 bytes (RFC 5480 §2).
+const P256_SPKI_PREFIX: [u8; 26] = [
+    0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01, 0x06, 0x08, 0x2A,
+    0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00,
+];
+
+/// The P-256 public key of a PEM certificate (or of a bare PEM public key). The key is found by its SubjectPublicKeyInfo,
+/// whose encoding is fixed for P-256, rather than by parsing the whole certificate: some RTDS
+/// test certificates have serial numbers that strict X.509 parsers refuse.
+fn public_key_of_certificate(pem: &[u8]) -> Result<[u8; 65], String> {
+    use base64::Engine;
+    let text = std::str::from_utf8(pem).map_err(|_| "not PEM text".to_string())?;
+    let body: String = text
+        .lines()
+        .skip_while(|l| {
+            !(l.starts_with("-----BEGIN CERTIFICATE-----")
+                || l.starts_with("-----BEGIN PUBLIC KEY-----"))
+        })
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect();
+    if body.is_empty() {
+        return Err("no PEM certificate or public key".into());
+    }
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .map_err(|e| format!("certificate is not valid base64: {e}"))?;
+    let mut found = der
+        .windows(P256_SPKI_PREFIX.len() + 65)
+        .filter(|w| w.starts_with(&P256_SPKI_PREFIX) && w[P256_SPKI_PREFIX.len()] == 0x04);
+    match (found.next(), found.next()) {
+        (Some(w), None) => {
+            let mut key = [0u8; 65];
+            key.copy_from_slice(&w[P256_SPKI_PREFIX.len()..]);
+            Ok(key)
+        }
+        (None, _) => Err("no P-256 public key in the certificate".into()),
+        (Some(_), Some(_)) => Err("more than one P-256 public key in the certificate".into()),
+    }
+}
+
+/// The outcome of checking a MAC or a signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Valid,
+    Invalid,
+    /// The message has none (an unMACed message, an unsigned one).
+    Absent,
+    /// The keys needed are not in the store.
+    NoKey,
+}
+
+/// Checks the MAC of a general-ciphering message. `acb` is the Access Control Broker that MACs
+/// commands on the remote parties' behalf.
+pub fn verify_mac(keys: &KeyStore, message: &GbcsMessage, acb: Eui64) -> Verdict {
+    let Some(c) = &message.ciphering else {
+        return Verdict::Absent;
+    };
+    match compute_mac(keys, message, acb) {
+        Some(tag) if constant_time_eq(&tag, &c.mac) => Verdict::Valid,
+        Some(_) => Verdict::Invalid,
+        None => Verdict::NoKey,
+    }
+}
+
+/// The 12-byte MAC a general-ciphering message should carry, if the keys are at hand.
+pub fn compute_mac(keys: &KeyStore, message: &GbcsMessage, acb: Eui64) -> Option<[u8; 12]> {
+    let s = &message.signing;
+    let (sender, receiver) = match s.cra {
+        Cra::Command => (acb, s.recipient),
+        _ => (s.originator, s.recipient),
+    };
+    let z = keys.shared_secret(sender, receiver)?;
+    let key = derive_key(&z, s.originator, s.cra, s.originator_counter, s.recipient);
+    let mut signing = Vec::with_capacity(s.content.len() + 100);
+    s.encode(&mut signing).ok()?;
+    let mut aad = Vec::with_capacity(AAD_PREFIX.len() + signing.len());
+    aad.extend_from_slice(&AAD_PREFIX);
+    aad.extend_from_slice(&signing);
+    let mut nonce = [0u8; 12];
+    nonce[..8].copy_from_slice(&s.originator.0);
+    let key = LessSafeKey::new(UnboundKey::new(&AES_128_GCM, &key).ok()?);
+    let mut empty: [u8; 0] = [];
+    let tag = key
+        .seal_in_place_separate_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(&aad),
+            &mut empty,
+        )
+        .ok()?;
+    let mut out = [0u8; 12];
+    out.copy_from_slice(&tag.as_ref()[..12]);
+    Some(out)
+}
+
+/// The single-step KDF of GBCS: 16 bytes of SHA-256 over counter, secret and OtherInfo.
+fn derive_key(
+    z: &[u8; 32],
+    originator: Eui64,
+    cra: Cra,
+    counter: u64,
+    recipient: Eui64,
+) -> [u8; 16] {
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(&[0, 0, 0, 1]);
+    ctx.update(z);
+    ctx.update(&ALGORITHM_ID);
+    ctx.update(&originator.0);
+    ctx.update(&[0x09, cra.byte()]);
+    ctx.update(&counter.to_be_bytes());
+    ctx.update(&recipient.0);
+    let digest = ctx.finish();
+    let mut key = [0u8; 16];
+    key.copy_from_slice(&digest.as_ref()[..16]);
+    key
+}
+
+/// Checks the ECDSA signature of the general-signing APDU against the originator's signing key.
+pub fn verify_signature(keys: &KeyStore, message: &GbcsMessage) -> Verdict {
+    let s = &message.signing;
+    let signature = match &s.signature {
+        Some(sig) if !sig.is_empty() => sig,
+        _ => return Verdict::Absent,
+    };
+    let Some(public) = keys.public_key(s.originator, KeyUse::Signing) else {
+        return Verdict::NoKey;
+    };
+    let signed = signed_bytes(message);
+    match UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, public).verify(&signed, signature) {
+        Ok(()) => Verdict::Valid,
+        Err(_) => Verdict::Invalid,
+    }
+}
+
+/// The bytes a signature covers: the general-signing APDU after its tag, up to its content.
+fn signed_bytes(message: &GbcsMessage) -> Vec<u8> {
+    let mut unsigned = message.signing.clone();
+    unsigned.signature = None;
+    let mut out = Vec::new();
+    // Encoding without the signature field cannot fail where the whole message encoded.
+    let _ = unsigned.encode(&mut out);
+    out.remove(0);
+    out
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests;
