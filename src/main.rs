@@ -60,6 +60,28 @@ enum Command {
     },
     /// Set two JSON reports side by side.
     Compare { a: PathBuf, b: PathBuf },
+    /// GBCS messages: decode and check them.
+    Gbcs {
+        #[command(subcommand)]
+        command: GbcsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum GbcsCommand {
+    /// Print GBCS messages as JSON: header fields, use case, MAC and signature verdicts.
+    Decode {
+        /// Key folder in the RTDS layout (<eui>-ds.pem, <eui>-ka.pem, .key private keys);
+        /// without it MACs and signatures are not checked.
+        #[arg(long)]
+        keys: Option<PathBuf>,
+        /// The Access Control Broker that MACs commands on remote parties' behalf.
+        #[arg(long, default_value = "90-B3-D5-1F-30-00-00-02")]
+        acb: String,
+        /// Messages: hex strings, or files holding hex (or raw bytes).
+        #[arg(required = true)]
+        messages: Vec<String>,
+    },
 }
 
 /// The default scenario, built into the binary so that `dccsim simulate` runs anywhere.
@@ -135,12 +157,72 @@ fn run() -> Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Gbcs {
+            command:
+                GbcsCommand::Decode {
+                    keys,
+                    acb,
+                    messages,
+                },
+        } => gbcs_decode(keys.as_deref(), &acb, &messages),
         Command::Compare { a, b } => {
             let (ra, rb) = (read_report(&a)?, read_report(&b)?);
             print!("{}", report::compare(&ra, &rb));
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Decodes each message, printing one JSON document per message; a message that does not decode
+/// is reported on stderr and the others still print. Exit status 1 if any failed.
+fn gbcs_decode(keys: Option<&Path>, acb: &str, messages: &[String]) -> Result<ExitCode> {
+    use dccsim::protocol::gbcs::{GbcsMessage, KeyStore, describe, parse_hex};
+    let acb: dccsim::model::Eui64 = acb.parse().context("--acb")?;
+    let keys = keys.map(KeyStore::load).transpose()?;
+    let mut failed = false;
+    for input in messages {
+        let path = Path::new(input);
+        let (name, bytes) = if path.is_file() {
+            let raw = std::fs::read(path).with_context(|| format!("cannot read {input}"))?;
+            let bytes = match std::str::from_utf8(&raw) {
+                Ok(text)
+                    if text
+                        .trim()
+                        .chars()
+                        .all(|c| c.is_ascii_hexdigit() || c.is_whitespace()) =>
+                {
+                    parse_hex(text).map_err(|e| anyhow::anyhow!("{input}: {e}"))?
+                }
+                _ => raw,
+            };
+            (input.clone(), bytes)
+        } else {
+            match parse_hex(input) {
+                Ok(bytes) => ("argument".to_string(), bytes),
+                Err(e) => {
+                    eprintln!("error: {input:.40}: not a file, and not hex: {e}");
+                    failed = true;
+                    continue;
+                }
+            }
+        };
+        match GbcsMessage::decode(&bytes) {
+            Ok(message) => {
+                let mut doc = describe(&message, keys.as_ref(), acb);
+                doc["source"] = serde_json::Value::String(name);
+                println!("{}", serde_json::to_string_pretty(&doc)?);
+            }
+            Err(e) => {
+                eprintln!("error: {name}: not a GBCS message: {e}");
+                failed = true;
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn write(path: &Path, contents: &str) -> Result<()> {

@@ -100,3 +100,52 @@ fn missing_file_and_bad_report_are_clear_errors() {
             .contains("is not a dccsim JSON report")
     );
 }
+
+const RTDS: &str = "../shared/reference/gbcs-rtds";
+
+#[test]
+fn gbcs_decode_prints_header_use_case_and_verdicts() {
+    let vector =
+        format!("{RTDS}/RTDS-4.5.0/4.8.1_ECS22b/ECS22b_4.8.1_SINGLE_SUCCESS_RESPONSE_GBCS.HEX");
+    let keys = format!("{RTDS}/keystore");
+    let out = dccsim(&["gbcs", "decode", "--keys", &keys, &vector]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["use_case"], "ECS22b");
+    assert_eq!(doc["service_reference_variant"], "4.8.1");
+    assert_eq!(doc["cra"], "response");
+    assert_eq!(doc["originator"], "00-DB-12-34-56-78-90-A0");
+    assert_eq!(doc["mac_verdict"], "valid");
+
+    // The same message with one content byte changed: the MAC no longer verifies.
+    let text =
+        std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&vector))
+            .unwrap();
+    let mut hex: Vec<char> = text.trim().chars().collect();
+    let at = hex.len() - 40;
+    hex[at] = if hex[at] == '0' { '1' } else { '0' };
+    let changed: String = hex.into_iter().collect();
+    let out = dccsim(&["gbcs", "decode", "--keys", &keys, &changed]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["mac_verdict"], "INVALID");
+}
+
+#[test]
+fn gbcs_decode_reports_bad_input_and_goes_on() {
+    let alert = "DF090300000000000007D30800DB1234567890A00890B3D51F3002000000020067350F200007D3000204128F36090C07DF0101FF000000008000FF090C07DE0C1FFF173200008000FF090C07DE0C1FFF173B00008000FF40C9D61E2D2782648D32895150B819B6E22B172FC1A311133754C0AD9756096AD2A085CC11F50A2BC006C2CD4D23C13554236D7E347F6536A10BB142E94BCF360B";
+    let out = dccsim(&["gbcs", "decode", "DD00ZZ", "DD0000", alert]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("not a hex digit"), "{err}");
+    assert!(
+        err.contains("not a GBCS message: truncated at byte 3"),
+        "{err}"
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["use_case"], "ECS80");
+    assert_eq!(doc["mac_verdict"], "not checked");
+}

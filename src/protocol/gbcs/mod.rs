@@ -5,8 +5,12 @@
 //! general-signing grouping header with its signature — byte-exactly, and checks MACs and
 //! signatures with keys in the RTDS keystore layout. It does not (yet) decode payloads.
 
+mod codes;
 mod crypto;
+mod describe;
 mod frame;
 
+pub use codes::{MESSAGE_CODES, use_case};
 pub use crypto::{KeyError, KeyStore, KeyUse, Verdict, compute_mac, verify_mac, verify_signature};
+pub use describe::{describe, hex, parse_hex};
 pub use frame::{Cra, FrameError, GbcsMessage, GeneralCiphering, GeneralSigning};

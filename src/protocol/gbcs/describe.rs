@@ -1,0 +1,72 @@
+//! A GBCS message as JSON, for people who need to see what a meter sent: header fields, the use
+//! case its message code belongs to, and the MAC and signature verdicts.
+
+use serde_json::{Value, json};
+
+use super::codes::use_case;
+use super::crypto::{KeyStore, Verdict, verify_mac, verify_signature};
+use super::frame::GbcsMessage;
+use crate::model::Eui64;
+
+/// Describes `message`; without keys the verdicts read "not checked".
+pub fn describe(message: &GbcsMessage, keys: Option<&KeyStore>, acb: Eui64) -> Value {
+    let s = &message.signing;
+    let code = message.message_code();
+    let (use_case, srv) = code.and_then(use_case).unzip();
+    let verdict = |v: Option<Verdict>| match v {
+        None => "not checked",
+        Some(Verdict::Valid) => "valid",
+        Some(Verdict::Invalid) => "INVALID",
+        Some(Verdict::Absent) => "absent",
+        Some(Verdict::NoKey) => "no key",
+    };
+    json!({
+        "mac_header": message.ciphering.as_ref().map(|c| json!({
+            "security_header": hex(&c.security_header),
+            "mac": hex(&c.mac),
+        })),
+        "cra": s.cra.to_string(),
+        "originator_counter": s.originator_counter,
+        "originator": s.originator.to_string(),
+        "recipient": s.recipient.to_string(),
+        "date_time": hex(&s.date_time),
+        "message_code": code.map(|c| format!("0x{c:04X}")),
+        "use_case": use_case,
+        "service_reference_variant": srv,
+        "other_information": hex(&s.other_information),
+        "content_length": s.content.len(),
+        "content": hex(&s.content),
+        "signature": s.signature.as_deref().map(hex),
+        "mac_verdict": verdict(keys.map(|k| verify_mac(k, message, acb))),
+        "signature_verdict": verdict(keys.map(|k| verify_signature(k, message))),
+    })
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
+/// Parses hex digits, ignoring whitespace; the error names the first offending character.
+pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
+    let digits: Vec<(usize, char)> = text
+        .char_indices()
+        .filter(|(_, c)| !c.is_whitespace())
+        .collect();
+    if let Some((at, c)) = digits.iter().find(|(_, c)| !c.is_ascii_hexdigit()) {
+        return Err(format!("character {c:?} at offset {at} is not a hex digit"));
+    }
+    if digits.len() % 2 != 0 {
+        return Err(format!(
+            "{} hex digits: an odd number cannot make whole bytes",
+            digits.len()
+        ));
+    }
+    Ok(digits
+        .chunks(2)
+        .map(|p| {
+            let hi = p[0].1.to_digit(16).unwrap_or(0);
+            let lo = p[1].1.to_digit(16).unwrap_or(0);
+            (hi * 16 + lo) as u8
+        })
+        .collect())
+}
