@@ -55,7 +55,7 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, String> {
     if let Some((at, c)) = digits.iter().find(|(_, c)| !c.is_ascii_hexdigit()) {
         return Err(format!("character {c:?} at offset {at} is not a hex digit"));
     }
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return Err(format!(
             "{} hex digits: an odd number cannot make whole bytes",
             digits.len()
