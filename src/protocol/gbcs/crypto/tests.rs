@@ -15,11 +15,7 @@ fn acb() -> Eui64 {
 }
 
 fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    crate::protocol::gbcs::parse_hex(s).unwrap()
 }
 
 fn vectors() -> Vec<(String, Vec<u8>)> {

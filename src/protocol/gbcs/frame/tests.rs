@@ -2,11 +2,7 @@ use super::*;
 use proptest::prelude::*;
 
 fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
+    crate::protocol::gbcs::parse_hex(s).unwrap()
 }
 
 /// RTDS 4.5.0 `ECS80_NA_8F36_ALERT_GBCS.HEX`: a signed alert (supply restored after an outage
