@@ -2,4 +2,5 @@
 //!
 //! - [`gbcs`]: the Great Britain Companion Specification wrappers around SMETS2 messages.
 
+pub mod dlms;
 pub mod gbcs;
