@@ -173,3 +173,135 @@ fn gurux_dlms_reads_the_same_values() {
         "{stdout}"
     );
 }
+
+mod properties {
+    use dccsim::protocol::dlms::{
+        AccessRequest, AccessResponse, Apdu, AttributeDescriptor, Data, DataNotification,
+        MethodDescriptor, Obis, RequestSpec, ResponseSpec, SelectiveAccess,
+    };
+    use proptest::prelude::*;
+
+    fn leaf() -> impl Strategy<Value = Data> {
+        prop_oneof![
+            Just(Data::Null),
+            any::<u8>().prop_map(Data::Boolean),
+            (0usize..40)
+                .prop_flat_map(|bits| (
+                    Just(bits),
+                    proptest::collection::vec(any::<u8>(), bits.div_ceil(8))
+                ))
+                .prop_map(|(bits, bytes)| Data::BitString { bits, bytes }),
+            any::<i32>().prop_map(Data::DoubleLong),
+            any::<u32>().prop_map(Data::DoubleLongUnsigned),
+            proptest::collection::vec(any::<u8>(), 0..300).prop_map(Data::OctetString),
+            proptest::collection::vec(any::<u8>(), 0..20).prop_map(Data::VisibleString),
+            any::<i8>().prop_map(Data::Integer),
+            any::<i16>().prop_map(Data::Long),
+            any::<u8>().prop_map(Data::Unsigned),
+            any::<u16>().prop_map(Data::LongUnsigned),
+            any::<i64>().prop_map(Data::Long64),
+            any::<u64>().prop_map(Data::Long64Unsigned),
+            any::<u8>().prop_map(Data::Enum),
+            any::<u32>().prop_map(Data::Float32),
+            any::<[u8; 12]>().prop_map(Data::DateTime),
+        ]
+    }
+
+    fn data() -> impl Strategy<Value = Data> {
+        leaf().prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..8).prop_map(Data::Array),
+                proptest::collection::vec(inner, 0..8).prop_map(Data::Structure),
+            ]
+        })
+    }
+
+    fn attribute() -> impl Strategy<Value = AttributeDescriptor> {
+        (any::<u16>(), any::<[u8; 6]>(), any::<i8>()).prop_map(|(class_id, o, attribute)| {
+            AttributeDescriptor {
+                class_id,
+                instance: Obis(o),
+                attribute,
+            }
+        })
+    }
+
+    fn apdu() -> impl Strategy<Value = Apdu> {
+        let spec = prop_oneof![
+            attribute().prop_map(RequestSpec::Get),
+            attribute().prop_map(RequestSpec::Set),
+            attribute().prop_map(|a| RequestSpec::Action(MethodDescriptor {
+                class_id: a.class_id,
+                instance: a.instance,
+                method: a.attribute
+            })),
+            (attribute(), any::<u8>(), data()).prop_map(|(a, selector, parameters)| {
+                RequestSpec::GetWithSelection(
+                    a,
+                    SelectiveAccess {
+                        selector,
+                        parameters,
+                    },
+                )
+            }),
+        ];
+        let result = prop_oneof![
+            any::<u8>().prop_map(ResponseSpec::Get),
+            any::<u8>().prop_map(ResponseSpec::Set),
+            any::<u8>().prop_map(ResponseSpec::Action),
+        ];
+        prop_oneof![
+            (
+                any::<u32>(),
+                proptest::collection::vec(spec, 0..4),
+                proptest::collection::vec(data(), 0..4)
+            )
+                .prop_map(|(invoke_id, specs, data)| Apdu::AccessRequest(
+                    AccessRequest {
+                        invoke_id,
+                        date_time: Vec::new(),
+                        specs,
+                        data
+                    }
+                )),
+            (
+                any::<u32>(),
+                proptest::collection::vec(data(), 0..4),
+                proptest::collection::vec(result, 0..4)
+            )
+                .prop_map(|(invoke_id, data, results)| Apdu::AccessResponse(
+                    AccessResponse {
+                        invoke_id,
+                        date_time: Vec::new(),
+                        data,
+                        results
+                    }
+                )),
+            (any::<u32>(), any::<[u8; 12]>(), data()).prop_map(|(invoke_id, dt, body)| {
+                Apdu::DataNotification(DataNotification {
+                    invoke_id,
+                    date_time: dt.to_vec(),
+                    body,
+                })
+            }),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn data_decode_inverts_encode(d in data()) {
+            prop_assert_eq!(Data::decode(&d.to_bytes()).unwrap(), d);
+        }
+
+        #[test]
+        fn apdu_decode_inverts_encode(a in apdu()) {
+            prop_assert_eq!(Apdu::decode(&a.to_bytes()).unwrap(), a);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = Apdu::decode(&bytes);
+            let _ = Data::decode(&bytes);
+        }
+    }
+}

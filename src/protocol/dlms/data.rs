@@ -117,6 +117,27 @@ impl TypeDescription {
         }
     }
 
+    /// Whether a value of this type takes at least one byte.
+    fn takes_bytes(&self) -> bool {
+        match self {
+            TypeDescription::Simple(tag) => *tag != 0,
+            TypeDescription::Array { count, element } => *count > 0 && element.takes_bytes(),
+            TypeDescription::Structure(items) => items.iter().any(TypeDescription::takes_bytes),
+        }
+    }
+
+    /// Whether every non-empty array within takes bytes per element, so the values read are
+    /// bounded by the bytes read.
+    fn bounded(&self) -> bool {
+        match self {
+            TypeDescription::Simple(_) => true,
+            TypeDescription::Array { count, element } => {
+                (*count == 0 || element.takes_bytes()) && element.bounded()
+            }
+            TypeDescription::Structure(items) => items.iter().all(TypeDescription::bounded),
+        }
+    }
+
     fn first_tag(&self) -> u8 {
         match self {
             TypeDescription::Simple(tag) => *tag,
@@ -257,21 +278,21 @@ impl Data {
                 let mut inner = Reader::new(contents);
                 let mut elements = Vec::new();
                 let base = r.at - n;
+                // Element types that take no bytes would repeat without end (or multiply
+                // without bound inside nested arrays) over the contents.
+                if !(description.takes_bytes() && description.bounded()) {
+                    return Err(DlmsError::Unsupported {
+                        at: at + 1,
+                        what: "compact-array element type taking no bytes; type",
+                        found: description.first_tag(),
+                    });
+                }
                 while inner.at < contents.len() {
-                    let start = inner.at;
-                    let element = description
-                        .read_value(&mut inner, depth + 1)
-                        .map_err(|e| e.shifted(base))?;
-                    // An element type of no bytes (null, an empty structure) would repeat
-                    // forever over non-empty contents.
-                    if inner.at == start {
-                        return Err(DlmsError::Unsupported {
-                            at: base + start,
-                            what: "compact-array element of zero bytes; type",
-                            found: description.first_tag(),
-                        });
-                    }
-                    elements.push(element);
+                    elements.push(
+                        description
+                            .read_value(&mut inner, depth + 1)
+                            .map_err(|e| e.shifted(base))?,
+                    );
                 }
                 Data::CompactArray {
                     description,

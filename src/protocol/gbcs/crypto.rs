@@ -31,7 +31,7 @@ use crate::model::Eui64;
 /// The additional-data prefix GBCS puts before the general-signing APDU.
 const AAD_PREFIX: [u8; 6] = [0x11, 0, 0, 0, 0, 0];
 /// The KDF's algorithm id (OtherInfo's first field).
-const ALGORITHM_ID: [u8; 7] = [0x60, 0x85, 0x74, 0x06, 0x08, 0x03, 0x00];
+pub(super) const ALGORITHM_ID: [u8; 7] = [0x60, 0x85, 0x74, 0x06, 0x08, 0x03, 0x00];
 
 /// What a key is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -121,6 +121,15 @@ impl KeyStore {
 
     pub fn has_private(&self, eui: Eui64, usage: KeyUse) -> bool {
         self.private.contains_key(&(eui, usage))
+    }
+
+    /// The ECDH secret computed with `mine`'s private KA key and `theirs`'s public one; `None`
+    /// unless this store holds that private key.
+    pub(crate) fn agreed_secret(&self, mine: Eui64, theirs: Eui64) -> Option<[u8; 32]> {
+        if !self.has_private(mine, KeyUse::KeyAgreement) {
+            return None;
+        }
+        self.shared_secret(mine, theirs)
     }
 
     /// The ECDH secret between two parties' KA keys, from whichever private key is held.

@@ -9,8 +9,11 @@ mod codes;
 mod crypto;
 mod describe;
 mod frame;
+pub mod payload;
+mod sealed;
 
 pub use codes::{MESSAGE_CODES, use_case};
 pub use crypto::{KeyError, KeyStore, KeyUse, Verdict, compute_mac, verify_mac, verify_signature};
 pub use describe::{describe, hex, parse_hex};
 pub use frame::{Cra, FrameError, GbcsMessage, GeneralCiphering, GeneralSigning};
+pub use sealed::{SealError, Sealed};

@@ -1,0 +1,427 @@
+//! The electricity (DLMS/COSEM) use cases: which COSEM objects and data shapes each carries,
+//! per GBCS and the RTDS 4.5.0 vectors.
+//!
+//! Sensitive responses (ECS17b, ECS21a, ECS22b, ECS66) answer a `get_protected_attributes`
+//! action on a Data Protection object (class 30, `0-0:43.2.x.255`) with a structure of the
+//! protection parameters (transaction id, originator and recipient system titles) and the
+//! protected data (security header ‖ ciphertext ‖ tag); the plaintext is one value per
+//! requested attribute.
+
+use chrono::{DateTime, Utc};
+
+use super::time::{from_gbcs_seconds, to_gbcs_seconds};
+use super::{DailyRead, FutureDatedOutcome, Interval, Reading, Register, Unit, alert_name};
+use crate::model::Eui64;
+use crate::protocol::dlms::{
+    AccessRequest, AccessResponse, Apdu, CosemDateTime, Data, DataNotification, RequestSpec,
+    ResponseSpec, TypeDescription,
+};
+use crate::protocol::gbcs::crypto::KeyStore;
+use crate::protocol::gbcs::frame::{Cra, GbcsMessage};
+use crate::protocol::gbcs::sealed::{SealError, Sealed};
+
+pub const ECS17B: u16 = 0x0027;
+pub const ECS21A: u16 = 0x0033;
+pub const ECS22A: u16 = 0x0036;
+pub const ECS22B: u16 = 0x0037;
+pub const ECS42: u16 = 0x004F;
+pub const ECS43: u16 = 0x0050;
+pub const ECS52: u16 = 0x0059;
+pub const ECS66: u16 = 0x0060;
+
+/// Class ids of the COSEM objects these use cases touch.
+const SCRIPT_TABLE: u16 = 9;
+const DATA_PROTECTION: u16 = 30;
+const TOKEN_GATEWAY: u16 = 115;
+
+/// Why a DLMS payload does not have the shape its use case gives it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PayloadError {
+    #[error("payload is not DLMS: {0}")]
+    Dlms(#[from] crate::protocol::dlms::DlmsError),
+    #[error("{use_case}: {what}")]
+    Shape { use_case: String, what: String },
+    #[error("{0}")]
+    Sealed(#[from] crate::protocol::gbcs::sealed::SealError),
+}
+
+fn shape(code: u16, what: impl Into<String>) -> PayloadError {
+    let use_case = crate::protocol::gbcs::use_case(code)
+        .map(|(u, _)| u.to_string())
+        .unwrap_or_else(|| format!("message code {code:#06X}"));
+    PayloadError::Shape {
+        use_case,
+        what: what.into(),
+    }
+}
+
+/// Reads the meaning of a DLMS payload. Sealed values are opened when `keys` holds the
+/// recipient's private key-agreement key; otherwise they stay [`Reading::Sealed`].
+pub fn decode_dlms(
+    message: &GbcsMessage,
+    keys: Option<&KeyStore>,
+) -> Result<Reading, PayloadError> {
+    let code = message.message_code().unwrap_or(0);
+    Ok(match Apdu::decode(&message.signing.content)? {
+        Apdu::DataNotification(n) => alert(&n).ok_or_else(|| shape(code, "alert body"))?,
+        Apdu::AccessRequest(r) => command(code, &r).ok_or_else(|| shape(code, "command"))?,
+        Apdu::AccessResponse(r) => response(code, &r, keys)?,
+    })
+}
+
+fn alert(n: &DataNotification) -> Option<Reading> {
+    let items = n.body.items()?;
+    let code = u16::try_from(items.first()?.as_i64()?).ok()?;
+    let at = items.get(1).and_then(date_time);
+    let outage = match (code, items.get(2), items.get(3)) {
+        (0x8F35..=0x8F3C, Some(from), Some(to)) => Some((date_time(from)?, date_time(to)?)),
+        _ => None,
+    };
+    let future_dated = match (code, items.get(2)) {
+        (0x8F66 | 0x8F67, Some(Data::OctetString(b))) if b.len() == 19 => {
+            Some(FutureDatedOutcome {
+                message_code: u16::from_be_bytes([b[0], b[1]]),
+                originator_counter: u64::from_be_bytes(b[2..10].try_into().ok()?),
+                class_id: u16::from_be_bytes([b[10], b[11]]),
+                instance: crate::protocol::dlms::Obis(b[12..18].try_into().ok()?).to_string(),
+                attribute: b[18] as i8,
+            })
+        }
+        _ => None,
+    };
+    Some(Reading::Alert {
+        code,
+        name: alert_name(code),
+        at,
+        outage,
+        future_dated,
+    })
+}
+
+fn date_time(d: &Data) -> Option<DateTime<Utc>> {
+    let t = CosemDateTime::from_octets(d.as_octets()?)?;
+    Some(t.naive()?.and_utc())
+}
+
+fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
+    match (r.specs.first()?, r.data.first()?) {
+        (RequestSpec::Action(m), params) if m.class_id == DATA_PROTECTION => {
+            // get_protected_attributes: [[class, name, attribute, index, [selector, params]]]
+            let request = params.items()?.first()?.items()?.first()?.items()?;
+            let access = request.get(4)?.items()?;
+            match (access.first()?, access.get(1)?) {
+                (Data::Enum(1), Data::Structure(range)) => Some(Reading::Range {
+                    from: range.first().and_then(date_time),
+                    to: range.get(1).and_then(date_time),
+                }),
+                _ => Some(Reading::Read),
+            }
+        }
+        (RequestSpec::GetWithSelection(_, s), _) if s.selector == 1 => {
+            let p = s.parameters.items()?;
+            let stamp = |d: Option<&Data>| {
+                d.and_then(Data::as_i64)
+                    .and_then(|s| u32::try_from(s).ok())
+                    .map(from_gbcs_seconds)
+            };
+            Some(Reading::Range {
+                from: stamp(p.get(1)),
+                to: stamp(p.get(2)),
+            })
+        }
+        (RequestSpec::Get(_), _) => Some(Reading::Read),
+        (RequestSpec::Action(m), Data::OctetString(utrn)) if m.class_id == TOKEN_GATEWAY => {
+            Some(Reading::TopUp {
+                utrn: String::from_utf8_lossy(utrn).into_owned(),
+            })
+        }
+        (RequestSpec::Action(m), Data::LongUnsigned(script)) if m.class_id == SCRIPT_TABLE => {
+            match code {
+                ECS42 | ECS43 => Some(Reading::Supply {
+                    enable: code == ECS42,
+                    script: *script,
+                }),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn response(
+    code: u16,
+    r: &AccessResponse,
+    keys: Option<&KeyStore>,
+) -> Result<Reading, PayloadError> {
+    let first = r.data.first();
+    if let Some(sealed) = first.and_then(sealed_of) {
+        let sealed = sealed?;
+        return match keys.map(|k| sealed.open(k)) {
+            Some(Ok(plaintext)) => plaintext_reading(code, &plaintext),
+            Some(Err(SealError::NoPrivateKey(_) | SealError::NoPublicKey(_))) | None => {
+                Ok(Reading::Sealed { sealed })
+            }
+            Some(Err(e)) => Err(e.into()),
+        };
+    }
+    Ok(match (code, first) {
+        (ECS22A, Some(Data::CompactArray { elements, .. })) => Reading::ExportProfile {
+            intervals: intervals(code, elements)?,
+        },
+        (ECS52, Some(Data::OctetString(v))) => Reading::FirmwareVersion {
+            version: crate::protocol::gbcs::hex(v),
+        },
+        _ if r.data.iter().all(|d| *d == Data::Null) => {
+            let failed = r.results.iter().find(|s| !s.succeeded());
+            Reading::Outcome {
+                success: failed.is_none(),
+                code: failed.map_or(0, |s| s.code()),
+            }
+        }
+        _ => Reading::Other {
+            reason: "response values of a use case not interpreted here".into(),
+        },
+    })
+}
+
+/// The sealed payload of a protected-attributes response, if this is one.
+fn sealed_of(d: &Data) -> Option<Result<Sealed, PayloadError>> {
+    let [Data::Array(params), Data::OctetString(protected)] = d.items()? else {
+        return None;
+    };
+    let p = params.first()?.items()?;
+    let fields = p.get(1)?.items()?;
+    let tid: [u8; 9] = fields.first()?.as_octets()?.try_into().ok()?;
+    let originator = Eui64(fields.get(1)?.as_octets()?.try_into().ok()?);
+    let recipient = Eui64(fields.get(2)?.as_octets()?.try_into().ok()?);
+    Some(Sealed::from_parts(originator, recipient, tid, protected).map_err(Into::into))
+}
+
+/// The values of a sealed payload's plaintext, as use case `code` lays them out.
+pub fn decode_plaintext(code: u16, plaintext: &[u8]) -> Result<Reading, PayloadError> {
+    plaintext_reading(code, plaintext)
+}
+
+fn plaintext_reading(code: u16, plaintext: &[u8]) -> Result<Reading, PayloadError> {
+    let value = Data::decode(plaintext)?;
+    let attributes = value
+        .items()
+        .ok_or_else(|| shape(code, "plaintext is not a structure of attribute values"))?;
+    let entries = || match attributes.first() {
+        Some(Data::CompactArray { elements, .. }) => Ok(elements.as_slice()),
+        _ => Err(shape(code, "plaintext holds no compact array of entries")),
+    };
+    Ok(match code {
+        ECS17B => {
+            let mut registers: Vec<Register> = Vec::new();
+            for attribute in attributes {
+                let items = attribute
+                    .items()
+                    .ok_or_else(|| shape(code, "register values are not a structure"))?;
+                let mut items = items.iter().peekable();
+                while let Some(value) = items.next() {
+                    let raw = u32_of(value).ok_or_else(|| shape(code, "register value"))?;
+                    let own = items.next_if(|d| scale(d).is_some()).and_then(scale);
+                    let (scaler, unit) = own
+                        .or_else(|| registers.last().map(|r| (r.scaler, r.unit)))
+                        .ok_or_else(|| shape(code, "register without scaler and unit"))?;
+                    registers.push(Register {
+                        raw,
+                        scaler,
+                        unit,
+                        own_scale: own.is_some(),
+                    });
+                }
+            }
+            Reading::ImportRegisters { registers }
+        }
+        ECS21A => Reading::DailyReadLog {
+            days: entries()?
+                .iter()
+                .map(daily_read)
+                .collect::<Option<_>>()
+                .ok_or_else(|| shape(code, "daily read log entry"))?,
+        },
+        ECS22B => Reading::ActiveImportProfile {
+            intervals: intervals(code, entries()?)?,
+        },
+        ECS66 => Reading::DailyConsumptionLog {
+            days: intervals(code, entries()?)?,
+        },
+        _ => Reading::Other {
+            reason: "sealed values of a use case not interpreted here".into(),
+        },
+    })
+}
+
+/// A scaler-unit structure: `{integer scaler, enum unit}`.
+fn scale(d: &Data) -> Option<(i8, Unit)> {
+    match d.items()? {
+        [Data::Integer(scaler), Data::Enum(unit)] => Some((*scaler, Unit::from_dlms(*unit))),
+        _ => None,
+    }
+}
+
+fn u32_of(d: &Data) -> Option<u32> {
+    match d {
+        Data::DoubleLongUnsigned(v) => Some(*v),
+        _ => None,
+    }
+}
+
+fn intervals(code: u16, entries: &[Data]) -> Result<Vec<Interval>, PayloadError> {
+    entries
+        .iter()
+        .map(|e| {
+            let items = e.items()?;
+            let start = from_gbcs_seconds(u32_of(items.first()?)?);
+            let values = items[1..].iter().map(u32_of).collect::<Option<_>>()?;
+            Some(Interval { start, values })
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(|| shape(code, "profile entry is not a time stamp and values"))
+}
+
+fn daily_read(entry: &Data) -> Option<DailyRead> {
+    let items = entry.items()?;
+    let at = from_gbcs_seconds(u32_of(items.first()?)?);
+    let mut totals = Vec::new();
+    let mut registers = Vec::new();
+    for item in &items[1..] {
+        match item {
+            Data::Array(values) => {
+                registers.push(values.iter().map(u32_of).collect::<Option<Vec<_>>>()?)
+            }
+            other if registers.is_empty() => totals.push(u32_of(other)?),
+            _ => return None,
+        }
+    }
+    Some(DailyRead {
+        at,
+        totals,
+        registers,
+    })
+}
+
+/// The plaintext a device seals for a sensitive response, or `None` for readings that are not
+/// sent sealed (or that a u32 time stamp cannot hold).
+pub fn encode_dlms(reading: &Reading) -> Option<Vec<u8>> {
+    let stamp = |t: DateTime<Utc>| to_gbcs_seconds(t).map(Data::DoubleLongUnsigned);
+    let u32s = |v: &[u32]| v.iter().map(|x| Data::DoubleLongUnsigned(*x)).collect();
+    let compact = |description, elements| Data::CompactArray {
+        description,
+        elements,
+    };
+    let value = match reading {
+        Reading::ImportRegisters { registers } => {
+            let mut items = Vec::new();
+            for r in registers {
+                items.push(Data::DoubleLongUnsigned(r.raw));
+                if r.own_scale {
+                    items.push(Data::Structure(vec![
+                        Data::Integer(r.scaler),
+                        Data::Enum(r.unit.dlms_code()),
+                    ]));
+                }
+            }
+            Data::Structure(vec![Data::Structure(items)])
+        }
+        Reading::ActiveImportProfile { intervals }
+        | Reading::DailyConsumptionLog { days: intervals } => {
+            let width = intervals.first().map_or(1, |i| i.values.len());
+            let mut elements = Vec::with_capacity(intervals.len());
+            for i in intervals {
+                if i.values.len() != width {
+                    return None;
+                }
+                let mut items = vec![stamp(i.start)?];
+                items.extend(i.values.iter().map(|v| Data::DoubleLongUnsigned(*v)));
+                elements.push(Data::Structure(items));
+            }
+            let types = vec![TypeDescription::Simple(6); 1 + width];
+            Data::Structure(vec![compact(TypeDescription::Structure(types), elements)])
+        }
+        Reading::DailyReadLog { days } => {
+            let first = days.first()?;
+            let widths: Vec<usize> = first.registers.iter().map(Vec::len).collect();
+            let mut types = vec![TypeDescription::Simple(6); 1 + first.totals.len()];
+            for n in &widths {
+                types.push(TypeDescription::Array {
+                    count: u16::try_from(*n).ok()?,
+                    element: Box::new(TypeDescription::Simple(6)),
+                });
+            }
+            let mut elements = Vec::with_capacity(days.len());
+            for d in days {
+                let shape: Vec<usize> = d.registers.iter().map(Vec::len).collect();
+                if d.totals.len() != first.totals.len() || shape != widths {
+                    return None;
+                }
+                let mut items = vec![stamp(d.at)?];
+                items.extend(d.totals.iter().map(|v| Data::DoubleLongUnsigned(*v)));
+                items.extend(d.registers.iter().map(|r| Data::Array(u32s(r))));
+                elements.push(Data::Structure(items));
+            }
+            Data::Structure(vec![compact(TypeDescription::Structure(types), elements)])
+        }
+        _ => return None,
+    };
+    Some(value.to_bytes())
+}
+
+/// The long-invoke-id-and-priority GBCS puts in an APDU: bit 29 set and the low 24 bits of the
+/// originator counter (as in every RTDS vector).
+pub fn invoke_id(counter: u64) -> u32 {
+    0x2000_0000 | (counter as u32 & 0x00FF_FFFF)
+}
+
+/// The access-response carrying a sealed payload, as a device answers a protected read.
+pub fn sealed_response(counter: u64, sealed: &Sealed) -> Apdu {
+    let octets = |b: &[u8]| Data::OctetString(b.to_vec());
+    let parameters = Data::Structure(vec![
+        Data::Enum(2),
+        Data::Structure(vec![
+            octets(&sealed.transaction_id),
+            octets(&sealed.originator.0),
+            octets(&sealed.recipient.0),
+            octets(&[]),
+            Data::Structure(vec![
+                Data::Enum(2),
+                Data::Structure(vec![octets(&[2]), octets(&[])]),
+            ]),
+        ]),
+    ]);
+    Apdu::AccessResponse(AccessResponse {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        data: vec![Data::Structure(vec![
+            Data::Array(vec![parameters]),
+            octets(&sealed.protected_bytes()),
+        ])],
+        results: vec![ResponseSpec::Action(0)],
+    })
+}
+
+/// The message that carries `content` with the given header fields, unsigned and unMACed.
+pub fn message_for(
+    cra: Cra,
+    counter: u64,
+    originator: Eui64,
+    recipient: Eui64,
+    code: u16,
+    content: Vec<u8>,
+) -> GbcsMessage {
+    GbcsMessage {
+        ciphering: None,
+        signing: crate::protocol::gbcs::frame::GeneralSigning {
+            cra,
+            originator_counter: counter,
+            originator,
+            recipient,
+            date_time: Vec::new(),
+            other_information: code.to_be_bytes().to_vec(),
+            content,
+            signature: Some(Vec::new()),
+        },
+    }
+}

@@ -1,0 +1,201 @@
+//! What GBCS payloads mean: the typed values of the use cases a head-end and its users handle
+//! most (register reads, daily logs, half-hourly profiles, firmware version, top-up, supply
+//! enable/disable and the alerts they raise), decoded from DLMS/COSEM and encoded back.
+//!
+//! A response's sensitive part arrives [`Sealed`]: decoding without the recipient's key gives a
+//! [`Reading::Sealed`], which is all a head-end sees; with the key, the values inside.
+//! Electricity use cases are here ([`dlms`]); anything else decodes to [`Reading::Other`].
+
+mod dlms;
+mod time;
+
+use serde::Serialize;
+
+pub use dlms::{
+    ECS17B, ECS21A, ECS22A, ECS22B, ECS42, ECS43, ECS52, ECS66, PayloadError, decode_dlms,
+    decode_plaintext, encode_dlms, invoke_id, message_for, sealed_response,
+};
+pub use time::{from_gbcs_seconds, to_gbcs_seconds};
+
+use super::sealed::Sealed;
+use chrono::{DateTime, Utc};
+
+/// A DLMS physical unit (IEC 62056-6-2 Blue Book unit table), raw value kept when unnamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(into = "String")]
+pub enum Unit {
+    Watt,
+    VoltAmpere,
+    Var,
+    WattHour,
+    VoltAmpereHour,
+    VarHour,
+    CubicMetre,
+    /// No unit (a count).
+    Count,
+    Other(u8),
+}
+
+impl Unit {
+    pub fn from_dlms(code: u8) -> Unit {
+        match code {
+            27 => Unit::Watt,
+            28 => Unit::VoltAmpere,
+            29 => Unit::Var,
+            30 => Unit::WattHour,
+            31 => Unit::VoltAmpereHour,
+            32 => Unit::VarHour,
+            13 => Unit::CubicMetre,
+            255 => Unit::Count,
+            other => Unit::Other(other),
+        }
+    }
+
+    pub fn dlms_code(self) -> u8 {
+        match self {
+            Unit::Watt => 27,
+            Unit::VoltAmpere => 28,
+            Unit::Var => 29,
+            Unit::WattHour => 30,
+            Unit::VoltAmpereHour => 31,
+            Unit::VarHour => 32,
+            Unit::CubicMetre => 13,
+            Unit::Count => 255,
+            Unit::Other(c) => c,
+        }
+    }
+}
+
+impl From<Unit> for String {
+    fn from(u: Unit) -> String {
+        match u {
+            Unit::Watt => "W".into(),
+            Unit::VoltAmpere => "VA".into(),
+            Unit::Var => "var".into(),
+            Unit::WattHour => "Wh".into(),
+            Unit::VoltAmpereHour => "VAh".into(),
+            Unit::VarHour => "varh".into(),
+            Unit::CubicMetre => "m3".into(),
+            Unit::Count => "count".into(),
+            Unit::Other(c) => format!("unit {c}"),
+        }
+    }
+}
+
+/// A register value: `raw × 10^scaler` in `unit`. A twin-element meter sends its second
+/// element's register after the first's without a scaler and unit of its own: those share the
+/// previous register's, and `own_scale` is false.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Register {
+    pub raw: u32,
+    pub scaler: i8,
+    pub unit: Unit,
+    pub own_scale: bool,
+}
+
+impl Register {
+    pub fn value(&self) -> f64 {
+        f64::from(self.raw) * 10f64.powi(i32::from(self.scaler))
+    }
+}
+
+/// One entry of a profile or log: the period's start (UTC) and its values, in the unit the use
+/// case fixes (Wh for electricity energy).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Interval {
+    pub start: DateTime<Utc>,
+    pub values: Vec<u32>,
+}
+
+/// One day of an ESME's daily read log (ECS21a): register snapshots at midnight, Wh.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DailyRead {
+    pub at: DateTime<Utc>,
+    /// Total active import (then, on a twin-element meter, the second element's total).
+    pub totals: Vec<u32>,
+    /// Register arrays in the meter's order: the 48 time-of-use registers, on a twin-element
+    /// meter the second element's four, then the four TOU blocks' eight block registers.
+    pub registers: Vec<Vec<u32>>,
+}
+
+/// What a future-dated command's alert (8F66, 8F67) points back to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FutureDatedOutcome {
+    /// The message code of the command that was held for later.
+    pub message_code: u16,
+    /// That command's originator counter.
+    pub originator_counter: u64,
+    pub class_id: u16,
+    pub instance: String,
+    pub attribute: i8,
+}
+
+/// The meaning of a GBCS payload.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reading {
+    /// 4.1.1 ECS17b: instantaneous import registers.
+    ImportRegisters { registers: Vec<Register> },
+    /// 4.6.1 ECS21a: the daily read log over the requested days.
+    DailyReadLog { days: Vec<DailyRead> },
+    /// 4.8.1 ECS22b: half-hourly active import, Wh per period.
+    ActiveImportProfile { intervals: Vec<Interval> },
+    /// 4.8.3 ECS22a: half-hourly export profile (active and reactive), per period.
+    ExportProfile { intervals: Vec<Interval> },
+    /// 4.17 ECS66: daily consumption, Wh per day.
+    DailyConsumptionLog { days: Vec<Interval> },
+    /// 11.2 ECS52: the firmware version the meter reports.
+    FirmwareVersion { version: String },
+    /// 2.2 CS01a command: a top-up code (UTRN) to enter.
+    TopUp { utrn: String },
+    /// 7.1 ECS42 / 7.2 ECS43 command: supply enable or disable, by the disconnect script.
+    Supply { enable: bool, script: u16 },
+    /// A request for a range: the first and last period asked for.
+    Range {
+        from: Option<DateTime<Utc>>,
+        to: Option<DateTime<Utc>>,
+    },
+    /// A request for current values.
+    Read,
+    /// A response with no values: whether every part succeeded, and the first failure code.
+    Outcome { success: bool, code: u8 },
+    /// A device alert. `outage` is set for supply-restored alerts (8F35–8F3C): when the supply
+    /// went off and when it came back. `future_dated` for 8F66/8F67.
+    Alert {
+        code: u16,
+        name: &'static str,
+        at: Option<DateTime<Utc>>,
+        outage: Option<(DateTime<Utc>, DateTime<Utc>)>,
+        future_dated: Option<FutureDatedOutcome>,
+    },
+    /// Values encrypted for the recipient; no key to open them here.
+    Sealed {
+        #[serde(serialize_with = "sealed_summary")]
+        sealed: Sealed,
+    },
+    /// A payload this module does not interpret; the frame still decodes.
+    Other { reason: String },
+}
+
+fn sealed_summary<S: serde::Serializer>(s: &Sealed, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(&format!(
+        "{} bytes encrypted by {} for {}",
+        s.ciphertext.len(),
+        s.originator,
+        s.recipient
+    ))
+}
+
+/// The name of a device alert code (GBCS Table 16.2, the codes this crate raises or reads).
+pub fn alert_name(code: u16) -> &'static str {
+    match code {
+        0x8F35 => "Supply Outage Restored",
+        0x8F36 => "Supply Outage Restored - Outage >= 3 minutes",
+        0x8F37..=0x8F3C => "Supply Outage Restored on a phase",
+        0x8F66 => "Future-date HAN Interface Command Successfully Actioned",
+        0x8F67 => "Future-date HAN Interface Command not Successfully Actioned",
+        0x8F30 => "Source does not have Authority for Command",
+        0x8F0A => "Billing Data Log Updated",
+        _ => "device alert",
+    }
+}
