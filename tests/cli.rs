@@ -120,8 +120,13 @@ fn gbcs_decode_prints_header_use_case_and_verdicts() {
     assert_eq!(doc["cra"], "response");
     assert_eq!(doc["originator"], "00-DB-12-34-56-78-90-A0");
     assert_eq!(doc["mac_verdict"], "valid");
+    // The supplier's key in the keystore opens the half-hourly values sealed for it.
+    assert_eq!(doc["payload"]["kind"], "active_import_profile");
+    assert_eq!(doc["payload"]["intervals"][0]["values"][0], 95);
+    assert_eq!(doc["payload"]["intervals"].as_array().unwrap().len(), 49);
 
-    // The same message with one content byte changed: the MAC no longer verifies.
+    // The same message with one byte of the sealed payload's tag changed: neither the MAC nor
+    // the payload's own authentication holds.
     let text =
         std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(&vector))
             .unwrap();
@@ -132,6 +137,8 @@ fn gbcs_decode_prints_header_use_case_and_verdicts() {
     let out = dccsim(&["gbcs", "decode", "--keys", &keys, &changed]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["mac_verdict"], "INVALID");
+    let error = doc["payload"]["error"].as_str().unwrap();
+    assert!(error.contains("fails authentication"), "{error}");
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! A GBCS message as JSON, for people who need to see what a meter sent: header fields, the use
-//! case its message code belongs to, and the MAC and signature verdicts.
+//! case its message code belongs to, the MAC and signature verdicts, and the payload's values.
 
 use serde_json::{Value, json};
 
@@ -39,7 +39,20 @@ pub fn describe(message: &GbcsMessage, keys: Option<&KeyStore>, acb: Eui64) -> V
         "signature": s.signature.as_deref().map(hex),
         "mac_verdict": verdict(keys.map(|k| verify_mac(k, message, acb))),
         "signature_verdict": verdict(keys.map(|k| verify_signature(k, message))),
+        "payload": payload(message, keys),
     })
+}
+
+/// The payload's typed values, for DLMS payloads; sealed values are opened when the keys hold
+/// the recipient's private key-agreement key.
+fn payload(message: &GbcsMessage, keys: Option<&KeyStore>) -> Value {
+    if !matches!(message.signing.content.first(), Some(0xD9 | 0xDA | 0x0F)) {
+        return Value::Null;
+    }
+    match super::payload::decode_dlms(message, keys) {
+        Ok(reading) => serde_json::to_value(reading).unwrap_or(Value::Null),
+        Err(e) => json!({ "kind": "error", "error": e.to_string() }),
+    }
 }
 
 pub fn hex(bytes: &[u8]) -> String {
