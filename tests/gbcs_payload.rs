@@ -377,3 +377,65 @@ mod properties {
         }
     }
 }
+
+/// Commands built from their meaning give the RTDS bytes, field for field.
+#[test]
+fn commands_built_from_their_meaning_are_the_rtds_bytes() {
+    use dccsim::protocol::gbcs::payload::encode_command;
+    for path in [
+        "4.1.1_ECS17b/ECS17b_4.1.1_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
+        "4.6.1_ECS21a/ECS21a_4.6.1_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
+        "4.8.1_ECS22b/ECS22b_4.8.1_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
+        "4.17_ECS66/ECS66_4.17_SUCCESS_COMMAND_GBCS.HEX",
+        "11.2_ECS52/ECS52_11.2_SUCCESS_COMMAND_GBCS.HEX",
+        "7.1_ECS42/ECS42_7.1_SUCCESS_COMMAND_GBCS.HEX",
+        "7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX",
+        "2.2_CS01a/CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX",
+    ] {
+        let m = message(path);
+        let s = &m.signing;
+        let reading = decode_dlms(&m, None).unwrap();
+        let built = encode_command(
+            m.message_code().unwrap(),
+            &reading,
+            s.originator_counter,
+            s.originator,
+            s.recipient,
+        );
+        assert_eq!(built.as_deref(), Some(s.content.as_slice()), "{path}");
+    }
+}
+
+/// Device answers built from their meaning give the RTDS bytes.
+#[test]
+fn answers_built_from_their_meaning_are_the_rtds_bytes() {
+    use dccsim::protocol::gbcs::payload::{
+        alert_notification, firmware_response, outcome_response,
+    };
+    let ecs42 = message("7.1_ECS42/ECS42_7.1_SUCCESS_RESPONSE_GBCS.HEX");
+    assert_eq!(
+        outcome_response(ecs42.signing.originator_counter, false, 0).to_bytes(),
+        ecs42.signing.content
+    );
+    let error = message("7.1_ECS42/ECS42_7.1_ERROR_RESPONSE_GBCS.HEX");
+    assert_eq!(
+        outcome_response(error.signing.originator_counter, false, 1).to_bytes(),
+        error.signing.content
+    );
+    let ecs52 = message("11.2_ECS52/ECS52_11.2_SUCCESS_RESPONSE_GBCS.HEX");
+    assert_eq!(
+        firmware_response(ecs52.signing.originator_counter, &[0x01, 0x23, 0xAB, 0xCD]).to_bytes(),
+        ecs52.signing.content
+    );
+    let alert = message("NA_ECS80/ECS80_NA_8F36_ALERT_GBCS.HEX");
+    let Reading::Alert {
+        code, at, outage, ..
+    } = decode_dlms(&alert, None).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        alert_notification(alert.signing.originator_counter, code, at.unwrap(), outage).to_bytes(),
+        alert.signing.content
+    );
+}

@@ -56,12 +56,24 @@ pub enum KeyError {
 /// Public and private keys by EUI-64 and use, read from a folder in the RTDS layout:
 /// `<eui>-ds.pem` and `<eui>-ka.pem` (X.509 certificates or bare public keys), `<eui>-ds.key` and `<eui>-ka.key`
 /// (PKCS #8 private keys), the EUI in 16 hex digits.
+///
+/// A store can also hold the keys of a whole virtual fleet without storing them: every device
+/// whose EUI-64 starts with the fleet's prefix has key pairs derived from the fleet seed and its
+/// EUI (see [`KeyStore::derive_fleet`]), so a million devices cost no memory.
 #[derive(Default)]
 pub struct KeyStore {
     public: HashMap<(Eui64, KeyUse), [u8; 65]>,
     private: HashMap<(Eui64, KeyUse), p256::SecretKey>,
+    fleet: Option<Fleet>,
     /// ECDH shared secrets, by (private side, public side).
     shared: Mutex<HashMap<(Eui64, Eui64), [u8; 32]>>,
+}
+
+/// Which EUI-64s have derived keys, and the seed they derive from.
+#[derive(Clone)]
+struct Fleet {
+    prefix: Vec<u8>,
+    seed: [u8; 32],
 }
 
 impl KeyStore {
@@ -115,12 +127,70 @@ impl KeyStore {
         Ok(store)
     }
 
-    pub fn public_key(&self, eui: Eui64, usage: KeyUse) -> Option<&[u8; 65]> {
-        self.public.get(&(eui, usage))
+    /// Gives every device whose EUI-64 starts with `prefix` key pairs derived from `seed`.
+    pub fn derive_fleet(&mut self, prefix: &[u8], seed: [u8; 32]) {
+        self.fleet = Some(Fleet {
+            prefix: prefix.to_vec(),
+            seed,
+        });
+    }
+
+    /// Adds a private key (and its public key) for `eui`.
+    pub fn insert_private(&mut self, eui: Eui64, usage: KeyUse, key: p256::SecretKey) {
+        let public = key.public_key().to_sec1_bytes();
+        if let Ok(point) = <[u8; 65]>::try_from(public.as_ref()) {
+            self.public.insert((eui, usage), point);
+        }
+        self.private.insert((eui, usage), key);
+    }
+
+    pub fn public_key(&self, eui: Eui64, usage: KeyUse) -> Option<[u8; 65]> {
+        if let Some(key) = self.public.get(&(eui, usage)) {
+            return Some(*key);
+        }
+        let key = self.derived(eui, usage)?;
+        key.public_key().to_sec1_bytes().as_ref().try_into().ok()
     }
 
     pub fn has_private(&self, eui: Eui64, usage: KeyUse) -> bool {
-        self.private.contains_key(&(eui, usage))
+        self.private.contains_key(&(eui, usage)) || self.derived(eui, usage).is_some()
+    }
+
+    fn private_key(&self, eui: Eui64, usage: KeyUse) -> Option<p256::SecretKey> {
+        self.private
+            .get(&(eui, usage))
+            .cloned()
+            .or_else(|| self.derived(eui, usage))
+    }
+
+    /// A fleet device's key: SHA-256 of seed ‖ EUI-64 ‖ use, retried with a counter in the
+    /// (vanishingly rare) case the digest is not a valid P-256 scalar.
+    fn derived(&self, eui: Eui64, usage: KeyUse) -> Option<p256::SecretKey> {
+        let fleet = self.fleet.as_ref()?;
+        if !eui.0.starts_with(&fleet.prefix) {
+            return None;
+        }
+        let label: &[u8] = match usage {
+            KeyUse::Signing => b"ds",
+            KeyUse::KeyAgreement => b"ka",
+        };
+        (0u8..=255).find_map(|attempt| {
+            let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+            ctx.update(&fleet.seed);
+            ctx.update(&eui.0);
+            ctx.update(label);
+            ctx.update(&[attempt]);
+            p256::SecretKey::from_slice(ctx.finish().as_ref()).ok()
+        })
+    }
+
+    /// ECDSA P-256 with SHA-256 over `message` by `eui`'s signing key: 64 bytes r ‖ s, made
+    /// deterministically (RFC 6979), so a seeded fleet signs the same bytes every run.
+    pub fn sign(&self, eui: Eui64, message: &[u8]) -> Option<[u8; 64]> {
+        use p256::ecdsa::signature::Signer;
+        let key = p256::ecdsa::SigningKey::from(self.private_key(eui, KeyUse::Signing)?);
+        let signature: p256::ecdsa::Signature = key.sign(message);
+        signature.to_bytes().as_slice().try_into().ok()
     }
 
     /// The ECDH secret computed with `mine`'s private KA key and `theirs`'s public one; `None`
@@ -139,12 +209,12 @@ impl KeyStore {
                 return Some(*z);
             }
             let (Some(private), Some(public)) = (
-                self.private.get(&(mine, KeyUse::KeyAgreement)),
-                self.public.get(&(theirs, KeyUse::KeyAgreement)),
+                self.private_key(mine, KeyUse::KeyAgreement),
+                self.public_key(theirs, KeyUse::KeyAgreement),
             ) else {
                 continue;
             };
-            let public = p256::PublicKey::from_sec1_bytes(public).ok()?;
+            let public = p256::PublicKey::from_sec1_bytes(&public).ok()?;
             let shared =
                 p256::ecdh::diffie_hellman(private.to_nonzero_scalar(), public.as_affine());
             let mut z = [0u8; 32];
@@ -285,7 +355,7 @@ pub fn verify_signature(keys: &KeyStore, message: &GbcsMessage) -> Verdict {
         return Verdict::NoKey;
     };
     let signed = signed_bytes(message);
-    match UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, public).verify(&signed, signature) {
+    match UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &public).verify(&signed, signature) {
         Ok(()) => Verdict::Valid,
         Err(_) => Verdict::Invalid,
     }

@@ -28,6 +28,7 @@ pub const ECS42: u16 = 0x004F;
 pub const ECS43: u16 = 0x0050;
 pub const ECS52: u16 = 0x0059;
 pub const ECS66: u16 = 0x0060;
+pub const CS01A: u16 = 0x0007;
 
 /// Class ids of the COSEM objects these use cases touch.
 const SCRIPT_TABLE: u16 = 9;
@@ -424,4 +425,210 @@ pub fn message_for(
             signature: Some(Vec::new()),
         },
     }
+}
+
+/// A date-time as GBCS commands send it: a 12-byte octet string with the day of week and
+/// clock status unspecified and no deviation (UTC).
+fn command_date_time(t: DateTime<Utc>) -> Data {
+    use chrono::{Datelike, Timelike};
+    let year = (t.year() as u16).to_be_bytes();
+    Data::OctetString(vec![
+        year[0],
+        year[1],
+        t.month() as u8,
+        t.day() as u8,
+        0xFF,
+        t.hour() as u8,
+        t.minute() as u8,
+        t.second() as u8,
+        0x00,
+        0x80,
+        0x00,
+        0xFF,
+    ])
+}
+
+/// The protected-get request of a sensitive read: which object to read (class, logical name),
+/// with a range or not, and the protection parameters naming who asks.
+fn protected_get(
+    protection_object: [u8; 6],
+    class_id: u16,
+    object: [u8; 6],
+    range: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    counter: u64,
+    originator: Eui64,
+    recipient: Eui64,
+) -> AccessRequest {
+    let octets = |b: &[u8]| Data::OctetString(b.to_vec());
+    let selection = match range {
+        Some((from, to)) => Data::Structure(vec![
+            Data::Enum(1),
+            Data::Structure(vec![command_date_time(from), command_date_time(to)]),
+        ]),
+        None => Data::Structure(vec![Data::Enum(0), Data::Null]),
+    };
+    let mut tid = vec![super::super::sealed::ENCRYPTION_MODE];
+    tid.extend_from_slice(&counter.to_be_bytes());
+    let parameters = Data::Structure(vec![
+        Data::Enum(2),
+        Data::Structure(vec![
+            octets(&tid),
+            octets(&originator.0),
+            octets(&recipient.0),
+            octets(&[]),
+            Data::Structure(vec![
+                Data::Enum(2),
+                Data::Structure(vec![octets(&[2]), octets(&[])]),
+            ]),
+        ]),
+    ]);
+    AccessRequest {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        specs: vec![RequestSpec::Action(
+            crate::protocol::dlms::MethodDescriptor {
+                class_id: DATA_PROTECTION,
+                instance: crate::protocol::dlms::Obis(protection_object),
+                method: 1,
+            },
+        )],
+        data: vec![Data::Structure(vec![
+            Data::Array(vec![Data::Structure(vec![
+                Data::LongUnsigned(class_id),
+                octets(&object),
+                Data::Integer(2),
+                Data::LongUnsigned(0),
+                selection,
+            ])]),
+            Data::Array(vec![parameters]),
+        ])],
+    }
+}
+
+/// The DLMS payload of a command from `originator` (a remote party) to ESME `recipient`, as
+/// GBCS lays out use case `code`: `Read` for ECS17b and ECS52, `Range` for ECS21a, ECS22b and
+/// ECS66, `Supply` for ECS42/ECS43, `TopUp` for CS01a. `None` for other pairs.
+pub fn encode_command(
+    code: u16,
+    reading: &Reading,
+    counter: u64,
+    originator: Eui64,
+    recipient: Eui64,
+) -> Option<Vec<u8>> {
+    let range = |reading: &Reading| match reading {
+        Reading::Range {
+            from: Some(from),
+            to: Some(to),
+        } => Some((*from, *to)),
+        _ => None,
+    };
+    let action = |class_id, instance, data| AccessRequest {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        specs: vec![RequestSpec::Action(
+            crate::protocol::dlms::MethodDescriptor {
+                class_id,
+                instance: crate::protocol::dlms::Obis(instance),
+                method: 1,
+            },
+        )],
+        data: vec![data],
+    };
+    let request = match (code, reading) {
+        (ECS17B, Reading::Read) => protected_get(
+            [0, 0, 43, 2, 8, 255],
+            1,
+            [0, 0, 94, 44, 34, 10],
+            None,
+            counter,
+            originator,
+            recipient,
+        ),
+        (ECS21A | ECS22B | ECS66, r) => {
+            let (protection, object) = match code {
+                ECS21A => ([0, 0, 43, 2, 5, 255], [0, 0, 98, 1, 9, 255]),
+                ECS22B => ([0, 0, 43, 2, 7, 255], [0, 0, 99, 1, 0, 255]),
+                _ => ([0, 0, 43, 2, 4, 255], [0, 0, 99, 1, 3, 255]),
+            };
+            protected_get(
+                protection,
+                7,
+                object,
+                Some(range(r)?),
+                counter,
+                originator,
+                recipient,
+            )
+        }
+        (ECS52, Reading::Read) => AccessRequest {
+            invoke_id: invoke_id(counter),
+            date_time: Vec::new(),
+            specs: vec![RequestSpec::Get(
+                crate::protocol::dlms::AttributeDescriptor {
+                    class_id: 1,
+                    instance: crate::protocol::dlms::Obis([0, 0, 0, 2, 1, 255]),
+                    attribute: 2,
+                },
+            )],
+            data: vec![Data::Null],
+        },
+        (ECS42 | ECS43, Reading::Supply { script, .. }) => action(
+            SCRIPT_TABLE,
+            [0, 0, 10, 0, 106, 255],
+            Data::LongUnsigned(*script),
+        ),
+        (CS01A, Reading::TopUp { utrn }) => action(
+            TOKEN_GATEWAY,
+            [0, 0, 19, 40, 0, 255],
+            Data::OctetString(utrn.as_bytes().to_vec()),
+        ),
+        _ => return None,
+    };
+    Some(Apdu::AccessRequest(request).to_bytes())
+}
+
+/// The access-response of a command that returns no values: success or the failure code, as
+/// the result of an action (`get` for reads).
+pub fn outcome_response(counter: u64, get: bool, code: u8) -> Apdu {
+    Apdu::AccessResponse(AccessResponse {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        data: vec![Data::Null],
+        results: vec![if get {
+            ResponseSpec::Get(code)
+        } else {
+            ResponseSpec::Action(code)
+        }],
+    })
+}
+
+/// ECS52's answer: the firmware version as an octet string.
+pub fn firmware_response(counter: u64, version: &[u8]) -> Apdu {
+    Apdu::AccessResponse(AccessResponse {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        data: vec![Data::OctetString(version.to_vec())],
+        results: vec![ResponseSpec::Get(0)],
+    })
+}
+
+/// A device alert as a DLMS data-notification: alert code, time stamp, and for
+/// supply-restored alerts when the outage began and ended.
+pub fn alert_notification(
+    counter: u64,
+    code: u16,
+    at: DateTime<Utc>,
+    outage: Option<(DateTime<Utc>, DateTime<Utc>)>,
+) -> Apdu {
+    let stamp = command_date_time;
+    let mut body = vec![Data::LongUnsigned(code), stamp(at)];
+    if let Some((from, to)) = outage {
+        body.push(stamp(from));
+        body.push(stamp(to));
+    }
+    Apdu::DataNotification(DataNotification {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        body: Data::Structure(body),
+    })
 }

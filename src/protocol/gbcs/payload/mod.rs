@@ -12,8 +12,9 @@ mod time;
 use serde::Serialize;
 
 pub use dlms::{
-    ECS17B, ECS21A, ECS22A, ECS22B, ECS42, ECS43, ECS52, ECS66, PayloadError, decode_dlms,
-    decode_plaintext, encode_dlms, invoke_id, message_for, sealed_response,
+    CS01A, ECS17B, ECS21A, ECS22A, ECS22B, ECS42, ECS43, ECS52, ECS66, PayloadError,
+    alert_notification, decode_dlms, decode_plaintext, encode_command, encode_dlms,
+    firmware_response, invoke_id, message_for, outcome_response, sealed_response,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 
