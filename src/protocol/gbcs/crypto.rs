@@ -361,6 +361,43 @@ pub fn verify_signature(keys: &KeyStore, message: &GbcsMessage) -> Verdict {
     }
 }
 
+/// Signs a general-signing APDU with its originator's signing key (which `keys` must hold),
+/// replacing any signature. `false` when the key is not at hand.
+pub fn sign_message(keys: &KeyStore, message: &mut GbcsMessage) -> bool {
+    let signed = signed_bytes(message);
+    match keys.sign(message.signing.originator, &signed) {
+        Some(signature) => {
+            message.signing.signature = Some(signature.to_vec());
+            true
+        }
+        None => false,
+    }
+}
+
+/// Wraps a message in general-ciphering with the MAC GBCS gives it (see [`compute_mac`]).
+/// `false` when the keys are not at hand.
+pub fn mac_message(keys: &KeyStore, message: &mut GbcsMessage, acb: Eui64) -> bool {
+    if message.signing.signature.is_none() {
+        message.signing.signature = Some(Vec::new());
+    }
+    message.ciphering = Some(super::frame::GeneralCiphering {
+        security_header: [0x11, 0, 0, 0, 0],
+        mac: [0; 12],
+    });
+    match compute_mac(keys, message, acb) {
+        Some(mac) => {
+            if let Some(c) = message.ciphering.as_mut() {
+                c.mac = mac;
+            }
+            true
+        }
+        None => {
+            message.ciphering = None;
+            false
+        }
+    }
+}
+
 /// The bytes a signature covers: the general-signing APDU after its tag, up to its content.
 fn signed_bytes(message: &GbcsMessage) -> Vec<u8> {
     let mut unsigned = message.signing.clone();

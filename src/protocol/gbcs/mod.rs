@@ -13,7 +13,10 @@ pub mod payload;
 mod sealed;
 
 pub use codes::{MESSAGE_CODES, use_case};
-pub use crypto::{KeyError, KeyStore, KeyUse, Verdict, compute_mac, verify_mac, verify_signature};
+pub use crypto::{
+    KeyError, KeyStore, KeyUse, Verdict, compute_mac, mac_message, sign_message, verify_mac,
+    verify_signature,
+};
 pub use describe::{describe, hex, parse_hex};
 pub use frame::{Cra, FrameError, GbcsMessage, GeneralCiphering, GeneralSigning};
 pub use sealed::{SealError, Sealed};

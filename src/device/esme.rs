@@ -1,0 +1,400 @@
+//! The electricity meter (ESME): answers the GBCS commands of the read and supply use cases.
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::consumption::Consumer;
+use super::{period_of, period_start};
+use crate::model::Eui64;
+use crate::protocol::gbcs::payload::{
+    self, CS01A, DailyRead, ECS17B, ECS21A, ECS22B, ECS42, ECS43, ECS52, ECS66, Interval, Reading,
+    Register, Unit,
+};
+use crate::protocol::gbcs::{
+    Cra, FrameError, GbcsMessage, KeyStore, Sealed, Verdict, mac_message, sign_message, verify_mac,
+    verify_signature,
+};
+
+/// Entries of the half-hourly profile log: 397 days of 48 periods (GBCS ECS22b).
+pub const PROFILE_LOG_ENTRIES: u32 = 19_056;
+/// Events kept in the event log; older ones fall off.
+const EVENT_LOG_LEN: usize = 100;
+/// Credit a top-up adds. Real UTRNs carry their value under a MAC keyed for the meter; dccsim
+/// accepts any well-formed UTRN once and credits this.
+const TOP_UP_PENCE: i64 = 1_000;
+/// DLMS action result "other reason", the code a device gives a command it will not carry out.
+const REFUSED: u8 = 250;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SupplyState {
+    Enabled,
+    Disabled,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum PaymentMode {
+    Credit,
+    Prepayment,
+}
+
+/// An entry of the device's event log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub at: DateTime<Utc>,
+    /// The alert code or message code the event is about.
+    pub code: u16,
+    pub what: &'static str,
+}
+
+/// Why a device did not act on bytes it was sent. A real device drops such a message (and may
+/// log or alert); the error says why, for whoever drives the device.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeviceError {
+    #[error("not a GBCS message: {0}")]
+    Frame(#[from] FrameError),
+    #[error("addressed to {to}, not to this device {me}")]
+    NotAddressed { to: Eui64, me: Eui64 },
+    #[error("a {0} is not a command")]
+    NotCommand(String),
+    #[error("the command's MAC is {0:?}: refused")]
+    Mac(Verdict),
+    #[error("the critical command's signature is {0:?}: refused")]
+    Signature(Verdict),
+    #[error(
+        "replayed or stale command: counter {counter} from {from} is not above {last}, the last accepted"
+    )]
+    Replay {
+        from: Eui64,
+        counter: u64,
+        last: u64,
+    },
+    #[error("message code {0:#06X} is not a use case this device answers")]
+    Unsupported(u16),
+    #[error("the command's payload: {0}")]
+    Payload(String),
+    #[error("this device's keys are not in the key store")]
+    NoKeys,
+}
+
+/// An electricity meter.
+#[derive(Debug, Clone, Serialize)]
+pub struct Esme {
+    pub eui: Eui64,
+    pub consumer: Consumer,
+    /// The first half-hour of the profile log (when the meter was installed).
+    pub commissioned: u32,
+    /// The import register when installed, Wh.
+    pub register_base_wh: u64,
+    pub supply: SupplyState,
+    pub payment: PaymentMode,
+    pub credit_pence: i64,
+    pub firmware: [u8; 4],
+    /// Periods without supply, `[from, to)`, oldest first; `to` is `u32::MAX` while it lasts.
+    off: Vec<(u32, u32)>,
+    /// The highest originator counter accepted from each remote party.
+    counters: Vec<(Eui64, u64)>,
+    /// This device's own counter, for the alerts it originates.
+    alert_counter: u64,
+    /// UTRNs already credited (the last few).
+    utrns: VecDeque<String>,
+    pub events: VecDeque<Event>,
+}
+
+impl Esme {
+    pub fn new(eui: Eui64, consumer: Consumer, commissioned: DateTime<Utc>) -> Esme {
+        Esme {
+            eui,
+            consumer,
+            commissioned: period_of(commissioned),
+            register_base_wh: 0,
+            supply: SupplyState::Enabled,
+            payment: PaymentMode::Credit,
+            credit_pence: 0,
+            firmware: [0x01, 0x00, 0x00, 0x00],
+            off: Vec::new(),
+            counters: Vec::new(),
+            alert_counter: 0,
+            utrns: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// Energy imported in `period` as the meter recorded it: nothing while the supply was off.
+    pub fn import_wh(&self, period: u32) -> u32 {
+        let off = self
+            .off
+            .iter()
+            .any(|&(from, to)| (from..to).contains(&period));
+        if off || period < self.commissioned {
+            0
+        } else {
+            self.consumer.import_wh(period)
+        }
+    }
+
+    /// The import register at the start of `period`, Wh.
+    pub fn register_wh(&self, period: u32) -> u64 {
+        self.register_base_wh
+            + (self.commissioned..period)
+                .map(|p| u64::from(self.import_wh(p)))
+                .sum::<u64>()
+    }
+
+    /// The periods the profile log holds at `now`: the last 19,056 complete ones since
+    /// commissioning.
+    fn log_window(&self, now: DateTime<Utc>) -> std::ops::Range<u32> {
+        let end = period_of(now);
+        end.saturating_sub(PROFILE_LOG_ENTRIES)
+            .max(self.commissioned)..end
+    }
+
+    fn log(&mut self, at: DateTime<Utc>, code: u16, what: &'static str) {
+        if self.events.len() == EVENT_LOG_LEN {
+            self.events.pop_front();
+        }
+        self.events.push_back(Event { at, code, what });
+    }
+
+    /// Handles one GBCS command; returns the response to send back. `acb` is the Access
+    /// Control Broker whose MAC commands carry.
+    pub fn handle(
+        &mut self,
+        bytes: &[u8],
+        now: DateTime<Utc>,
+        keys: &KeyStore,
+        acb: Eui64,
+    ) -> Result<Vec<u8>, DeviceError> {
+        let command = GbcsMessage::decode(bytes)?;
+        let s = &command.signing;
+        if s.recipient != self.eui {
+            return Err(DeviceError::NotAddressed {
+                to: s.recipient,
+                me: self.eui,
+            });
+        }
+        if s.cra != Cra::Command {
+            return Err(DeviceError::NotCommand(s.cra.to_string()));
+        }
+        // GBCS §4.3.3: commands to a device carry the ACB's MAC; critical ones are also signed
+        // by the remote party that sent them.
+        match verify_mac(keys, &command, acb) {
+            Verdict::Valid => {}
+            other => return Err(DeviceError::Mac(other)),
+        }
+        let code = command.message_code().unwrap_or(0);
+        let critical = matches!(code, ECS42 | ECS43);
+        if critical {
+            match verify_signature(keys, &command) {
+                Verdict::Valid => {}
+                other => return Err(DeviceError::Signature(other)),
+            }
+        }
+        // GBCS §4.3.3: an originator counter must be above the last one accepted from that
+        // party, so a replayed command is refused.
+        let (from, counter) = (s.originator, s.originator_counter);
+        let last = self.last_counter(from);
+        if counter <= last {
+            return Err(DeviceError::Replay {
+                from,
+                counter,
+                last,
+            });
+        }
+        let reading = payload::decode_dlms(&command, None)
+            .map_err(|e| DeviceError::Payload(e.to_string()))?;
+        let content = self.answer(code, &reading, counter, from, now, keys)?;
+        self.set_last_counter(from, counter);
+        let mut response =
+            payload::message_for(Cra::Response, counter, self.eui, from, code, content);
+        let done = if critical {
+            // Responses to critical commands are signed by the device, not MACed.
+            sign_message(keys, &mut response)
+        } else {
+            mac_message(keys, &mut response, acb)
+        };
+        if !done {
+            return Err(DeviceError::NoKeys);
+        }
+        Ok(response.to_bytes()?)
+    }
+
+    fn last_counter(&self, party: Eui64) -> u64 {
+        self.counters
+            .iter()
+            .find(|(p, _)| *p == party)
+            .map_or(0, |(_, c)| *c)
+    }
+
+    fn set_last_counter(&mut self, party: Eui64, counter: u64) {
+        match self.counters.iter_mut().find(|(p, _)| *p == party) {
+            Some(entry) => entry.1 = counter,
+            None => self.counters.push((party, counter)),
+        }
+    }
+
+    /// The payload of the response to a verified command.
+    fn answer(
+        &mut self,
+        code: u16,
+        reading: &Reading,
+        counter: u64,
+        to: Eui64,
+        now: DateTime<Utc>,
+        keys: &KeyStore,
+    ) -> Result<Vec<u8>, DeviceError> {
+        let seal = |reading: Reading| -> Result<Vec<u8>, DeviceError> {
+            let plaintext = payload::encode_dlms(&reading)
+                .ok_or_else(|| DeviceError::Payload("values do not fit their encoding".into()))?;
+            let sealed = Sealed::seal(keys, self.eui, to, counter, &plaintext)
+                .map_err(|_| DeviceError::NoKeys)?;
+            Ok(payload::sealed_response(counter, &sealed).to_bytes())
+        };
+        let range = |reading: &Reading| match reading {
+            Reading::Range {
+                from: Some(from),
+                to: Some(to),
+            } => Ok((*from, *to)),
+            _ => Err(DeviceError::Payload("a log read needs a range".into())),
+        };
+        let window = self.log_window(now);
+        let now_period = period_of(now);
+        Ok(match (code, reading) {
+            (ECS17B, Reading::Read) => {
+                let active =
+                    u32::try_from(self.register_wh(now_period) % 1_000_000_000).unwrap_or(u32::MAX);
+                seal(Reading::ImportRegisters {
+                    registers: vec![
+                        Register {
+                            raw: active,
+                            scaler: 0,
+                            unit: Unit::WattHour,
+                            own_scale: true,
+                        },
+                        Register {
+                            raw: active / 4,
+                            scaler: 0,
+                            unit: Unit::VarHour,
+                            own_scale: true,
+                        },
+                    ],
+                })?
+            }
+            (ECS22B, r) => {
+                let (from, to) = range(r)?;
+                let periods = period_of(from).max(window.start)..=period_of(to).min(window.end);
+                let intervals = periods
+                    .filter(|p| window.contains(p))
+                    .map(|p| Interval {
+                        start: period_start(p),
+                        values: vec![self.import_wh(p)],
+                    })
+                    .collect();
+                seal(Reading::ActiveImportProfile { intervals })?
+            }
+            (ECS21A | ECS66, r) => {
+                let (from, to) = range(r)?;
+                // Midnights within the range whose day (the one ending there) is in the log.
+                let first = period_of(from).div_ceil(48) * 48;
+                let midnights = (first..=period_of(to))
+                    .step_by(48)
+                    .filter(|m| *m > window.start && *m <= window.end);
+                if code == ECS66 {
+                    let days = midnights
+                        .map(|m| Interval {
+                            start: period_start(m),
+                            values: vec![(m - 48..m).map(|p| self.import_wh(p)).sum()],
+                        })
+                        .collect();
+                    seal(Reading::DailyConsumptionLog { days })?
+                } else {
+                    let days = midnights
+                        .map(|m| {
+                            let total = (self.register_wh(m) % 1_000_000_000) as u32;
+                            let mut tou = vec![0; 48];
+                            tou[0] = total;
+                            DailyRead {
+                                at: period_start(m),
+                                totals: vec![total],
+                                registers: std::iter::once(tou)
+                                    .chain(std::iter::repeat_n(vec![0; 8], 4))
+                                    .collect(),
+                            }
+                        })
+                        .collect();
+                    seal(Reading::DailyReadLog { days })?
+                }
+            }
+            (ECS52, Reading::Read) => {
+                payload::firmware_response(counter, &self.firmware).to_bytes()
+            }
+            (ECS42 | ECS43, Reading::Supply { enable, .. }) => {
+                let p = now_period;
+                if *enable {
+                    if let Some(open) = self.off.iter_mut().find(|(_, to)| *to == u32::MAX) {
+                        open.1 = p;
+                    }
+                    self.supply = SupplyState::Enabled;
+                    self.log(now, code, "supply enabled");
+                } else if self.supply == SupplyState::Enabled {
+                    self.off.push((p, u32::MAX));
+                    self.supply = SupplyState::Disabled;
+                    self.log(now, code, "supply disabled");
+                }
+                payload::outcome_response(counter, false, 0).to_bytes()
+            }
+            (CS01A, Reading::TopUp { utrn }) => {
+                let well_formed = utrn.len() == 20 && utrn.bytes().all(|b| b.is_ascii_digit());
+                let fresh = !self.utrns.contains(utrn);
+                let result = if self.payment == PaymentMode::Prepayment && well_formed && fresh {
+                    self.credit_pence += TOP_UP_PENCE;
+                    if self.utrns.len() == 10 {
+                        self.utrns.pop_front();
+                    }
+                    self.utrns.push_back(utrn.clone());
+                    self.log(now, code, "credit added");
+                    0
+                } else {
+                    REFUSED
+                };
+                payload::outcome_response(counter, false, result).to_bytes()
+            }
+            _ => return Err(DeviceError::Unsupported(code)),
+        })
+    }
+
+    /// Records a supply outage from `from` to `to` and returns the signed alert the meter
+    /// sends when the supply comes back: 8F36 for three minutes or more, 8F35 otherwise.
+    pub fn outage(
+        &mut self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        alert_to: Eui64,
+        keys: &KeyStore,
+    ) -> Result<Vec<u8>, DeviceError> {
+        let long = to - from >= chrono::Duration::minutes(3);
+        let code = if long { 0x8F36 } else { 0x8F35 };
+        let (start, end) = (period_of(from), period_of(to));
+        if end > start {
+            self.off.push((start, end));
+        }
+        self.log(to, code, "supply restored after an outage");
+        self.alert_counter += 1;
+        let content =
+            payload::alert_notification(self.alert_counter, code, to, Some((from, to))).to_bytes();
+        // Alerts carry the alert code's use case: ECS80's message code for outage alerts.
+        let mut alert = payload::message_for(
+            Cra::Alert,
+            self.alert_counter,
+            self.eui,
+            alert_to,
+            0x0067,
+            content,
+        );
+        if !sign_message(keys, &mut alert) {
+            return Err(DeviceError::NoKeys);
+        }
+        Ok(alert.to_bytes()?)
+    }
+}

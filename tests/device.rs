@@ -1,0 +1,308 @@
+//! A virtual ESME driven by GBCS commands a remote party builds, MACed by the ACB as the DCC
+//! would: it answers with values consistent with its state, refuses replays, unMACed or
+//! unsigned critical commands, and what it sends verifies — here with dccsim's own checks, and
+//! in `gbcs_crypto_peer` with Python's `cryptography`.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use dccsim::device::{
+    Consumer, CustomerType, DeviceError, Esme, PaymentMode, SupplyState, period_of,
+};
+use dccsim::model::Eui64;
+use dccsim::protocol::gbcs::payload::{
+    CS01A, ECS17B, ECS21A, ECS22B, ECS42, ECS43, ECS52, ECS66, Reading, decode_dlms,
+    encode_command, message_for,
+};
+use dccsim::protocol::gbcs::{
+    Cra, GbcsMessage, KeyStore, Verdict, mac_message, sign_message, verify_mac, verify_signature,
+};
+
+/// The fleet's EUI-64 prefix and seed in these tests.
+const FLEET_PREFIX: [u8; 3] = [0x00, 0xDC, 0x5E];
+
+fn keystore_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/gbcs-rtds/keystore")
+}
+
+fn keys() -> KeyStore {
+    let mut keys = KeyStore::load(&keystore_dir()).unwrap();
+    keys.derive_fleet(&FLEET_PREFIX, [7; 32]);
+    keys
+}
+
+fn acb() -> Eui64 {
+    "90-B3-D5-1F-30-00-00-02".parse().unwrap()
+}
+
+/// The RTDS test supplier: its KA and signing private keys are in the keystore.
+fn supplier() -> Eui64 {
+    "90-B3-D5-1F-30-01-00-00".parse().unwrap()
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 10, 15, 0).unwrap()
+}
+
+fn esme() -> Esme {
+    let eui = Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 1]);
+    let consumer = Consumer {
+        kind: CustomerType::Domestic,
+        annual_wh: 3_100_000,
+        solar_peak_w: 0,
+        seed: 99,
+    };
+    Esme::new(eui, consumer, now() - Duration::days(30))
+}
+
+/// A command from the supplier to `device`, MACed by the ACB and, for critical ones, signed.
+fn command(device: Eui64, code: u16, reading: &Reading, counter: u64, keys: &KeyStore) -> Vec<u8> {
+    let content = encode_command(code, reading, counter, supplier(), device).unwrap();
+    let mut m = message_for(Cra::Command, counter, supplier(), device, code, content);
+    if matches!(code, ECS42 | ECS43) {
+        assert!(sign_message(keys, &mut m));
+    }
+    assert!(mac_message(keys, &mut m, acb()));
+    m.to_bytes().unwrap()
+}
+
+fn range(from: DateTime<Utc>, to: DateTime<Utc>) -> Reading {
+    Reading::Range {
+        from: Some(from),
+        to: Some(to),
+    }
+}
+
+fn ask(esme: &mut Esme, code: u16, reading: &Reading, counter: u64, keys: &KeyStore) -> Reading {
+    let bytes = command(esme.eui, code, reading, counter, keys);
+    let response = esme.handle(&bytes, now(), keys, acb()).unwrap();
+    let m = GbcsMessage::decode(&response).unwrap();
+    assert_eq!(m.signing.cra, Cra::Response);
+    assert_eq!(m.signing.recipient, supplier());
+    assert_eq!(m.signing.originator_counter, counter);
+    if matches!(code, ECS42 | ECS43) {
+        assert_eq!(verify_signature(keys, &m), Verdict::Valid);
+    } else {
+        assert_eq!(verify_mac(keys, &m, acb()), Verdict::Valid);
+    }
+    decode_dlms(&m, Some(keys)).unwrap()
+}
+
+#[test]
+fn half_hourly_profile_is_the_meters_record() {
+    let keys = keys();
+    let mut esme = esme();
+    let day = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+    let Reading::ActiveImportProfile { intervals } = ask(
+        &mut esme,
+        ECS22B,
+        &range(day, day + Duration::days(1)),
+        1,
+        &keys,
+    ) else {
+        panic!()
+    };
+    assert_eq!(intervals.len(), 49);
+    assert_eq!(intervals[0].start, day);
+    for i in &intervals {
+        assert_eq!(i.values, [esme.import_wh(period_of(i.start))]);
+    }
+    let total: u32 = intervals[..48].iter().map(|i| i.values[0]).sum();
+    assert!((3_000..20_000).contains(&total), "{total} Wh in a day");
+
+    // The daily consumption log agrees with the profile, and the daily read log's registers
+    // advance by it.
+    let Reading::DailyConsumptionLog { days } = ask(
+        &mut esme,
+        ECS66,
+        &range(day, day + Duration::days(1)),
+        2,
+        &keys,
+    ) else {
+        panic!()
+    };
+    assert_eq!(days.len(), 2);
+    assert_eq!(days[1].start, day + Duration::days(1));
+    assert_eq!(days[1].values, [total]);
+    let Reading::DailyReadLog { days: reads } = ask(
+        &mut esme,
+        ECS21A,
+        &range(day, day + Duration::days(1)),
+        3,
+        &keys,
+    ) else {
+        panic!()
+    };
+    assert_eq!(reads[1].totals[0] - reads[0].totals[0], total);
+
+    // Nothing is logged before commissioning or after now.
+    let Reading::ActiveImportProfile { intervals } = ask(
+        &mut esme,
+        ECS22B,
+        &range(now() - Duration::days(60), now() + Duration::days(1)),
+        4,
+        &keys,
+    ) else {
+        panic!()
+    };
+    assert_eq!(intervals.len(), 30 * 48);
+}
+
+#[test]
+fn registers_and_firmware() {
+    let keys = keys();
+    let mut esme = esme();
+    let Reading::ImportRegisters { registers } = ask(&mut esme, ECS17B, &Reading::Read, 1, &keys)
+    else {
+        panic!()
+    };
+    assert_eq!(
+        u64::from(registers[0].raw),
+        esme.register_wh(period_of(now()))
+    );
+    assert_eq!(
+        ask(&mut esme, ECS52, &Reading::Read, 2, &keys),
+        Reading::FirmwareVersion {
+            version: "01000000".into()
+        }
+    );
+}
+
+#[test]
+fn replays_tampering_and_unsigned_critical_commands_are_refused() {
+    let keys = keys();
+    let mut esme = esme();
+    let bytes = command(esme.eui, ECS52, &Reading::Read, 5, &keys);
+    esme.handle(&bytes, now(), &keys, acb()).unwrap();
+    assert_eq!(
+        esme.handle(&bytes, now(), &keys, acb()),
+        Err(DeviceError::Replay {
+            from: supplier(),
+            counter: 5,
+            last: 5
+        })
+    );
+    let mut tampered = command(esme.eui, ECS52, &Reading::Read, 6, &keys);
+    let at = tampered.len() - 20;
+    tampered[at] ^= 0x01;
+    assert!(matches!(
+        esme.handle(&tampered, now(), &keys, acb()),
+        Err(DeviceError::Mac(Verdict::Invalid) | DeviceError::Frame(_))
+    ));
+    // A supply disable that is MACed but not signed.
+    let disable = Reading::Supply {
+        enable: false,
+        script: 52,
+    };
+    let content = encode_command(ECS43, &disable, 7, supplier(), esme.eui).unwrap();
+    let mut m = message_for(Cra::Command, 7, supplier(), esme.eui, ECS43, content);
+    mac_message(&keys, &mut m, acb());
+    assert_eq!(
+        esme.handle(&m.to_bytes().unwrap(), now(), &keys, acb()),
+        Err(DeviceError::Signature(Verdict::Absent))
+    );
+    assert_eq!(esme.supply, SupplyState::Enabled);
+    // Addressed to another meter.
+    let other = Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]);
+    assert!(matches!(
+        esme.handle(
+            &command(other, ECS52, &Reading::Read, 8, &keys),
+            now(),
+            &keys,
+            acb()
+        ),
+        Err(DeviceError::NotAddressed { .. })
+    ));
+}
+
+#[test]
+fn supply_disable_stops_consumption_and_enable_restores_it() {
+    let keys = keys();
+    let mut esme = esme();
+    let p = period_of(now());
+    assert!(esme.import_wh(p) > 0);
+    let disable = Reading::Supply {
+        enable: false,
+        script: 52,
+    };
+    assert_eq!(
+        ask(&mut esme, ECS43, &disable, 1, &keys),
+        Reading::Outcome {
+            success: true,
+            code: 0
+        }
+    );
+    assert_eq!(esme.supply, SupplyState::Disabled);
+    assert_eq!(esme.import_wh(p), 0);
+    assert_eq!(esme.import_wh(p + 10), 0);
+    let enable = Reading::Supply {
+        enable: true,
+        script: 51,
+    };
+    let later = now() + Duration::hours(2);
+    let bytes = command(esme.eui, ECS42, &enable, 2, &keys);
+    esme.handle(&bytes, later, &keys, acb()).unwrap();
+    assert_eq!(esme.supply, SupplyState::Enabled);
+    assert_eq!(esme.import_wh(p + 3), 0);
+    assert!(esme.import_wh(p + 4) > 0);
+    assert_eq!(esme.events.len(), 2);
+}
+
+#[test]
+fn top_up_needs_prepayment_mode_and_a_fresh_utrn() {
+    let keys = keys();
+    let mut esme = esme();
+    let top_up = Reading::TopUp {
+        utrn: "73946144332040217315".into(),
+    };
+    let refused = ask(&mut esme, CS01A, &top_up, 1, &keys);
+    assert!(matches!(refused, Reading::Outcome { success: false, .. }));
+    esme.payment = PaymentMode::Prepayment;
+    let ok = ask(&mut esme, CS01A, &top_up, 2, &keys);
+    assert!(matches!(ok, Reading::Outcome { success: true, .. }));
+    assert_eq!(esme.credit_pence, 1_000);
+    let again = ask(&mut esme, CS01A, &top_up, 3, &keys);
+    assert!(matches!(again, Reading::Outcome { success: false, .. }));
+    assert_eq!(esme.credit_pence, 1_000);
+}
+
+#[test]
+fn an_outage_raises_a_signed_8f36_and_zeroes_the_profile() {
+    let keys = keys();
+    let mut esme = esme();
+    let from = now() - Duration::hours(3);
+    let to = now() - Duration::hours(1);
+    let bytes = esme.outage(from, to, supplier(), &keys).unwrap();
+    let alert = GbcsMessage::decode(&bytes).unwrap();
+    assert_eq!(alert.signing.cra, Cra::Alert);
+    assert_eq!(verify_signature(&keys, &alert), Verdict::Valid);
+    let Reading::Alert { code, outage, .. } = decode_dlms(&alert, None).unwrap() else {
+        panic!()
+    };
+    assert_eq!(code, 0x8F36);
+    assert_eq!(outage, Some((from, to)));
+    assert_eq!(esme.import_wh(period_of(from) + 1), 0);
+}
+
+/// The same seed gives the same bytes: the fleet's keys, values and deterministic signatures.
+#[test]
+fn devices_are_deterministic() {
+    let run = || {
+        let keys = keys();
+        let mut esme = esme();
+        let day = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+        let bytes = command(
+            esme.eui,
+            ECS22B,
+            &range(day, day + Duration::days(1)),
+            1,
+            &keys,
+        );
+        let a = esme.handle(&bytes, now(), &keys, acb()).unwrap();
+        let b = esme
+            .outage(day, day + Duration::hours(1), supplier(), &keys)
+            .unwrap();
+        (a, b)
+    };
+    assert_eq!(run(), run());
+}
