@@ -3,6 +3,8 @@
 //! unsigned critical commands, and what it sends verifies — here with dccsim's own checks, and
 //! in `gbcs_crypto_peer` with Python's `cryptography`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -305,4 +307,120 @@ fn devices_are_deterministic() {
         (a, b)
     };
     assert_eq!(run(), run());
+}
+
+/// What the virtual ESME sends, and the commands dccsim builds for it, verify in Python's
+/// `cryptography` (OpenSSL): MACs recomputed, signatures checked, sealed payloads decrypted to
+/// the plaintext the device sealed. A tampered message is among them and must fail there.
+#[test]
+fn gbcs_crypto_peer_accepts_what_the_device_sends() {
+    use dccsim::protocol::gbcs::{KeyUse, hex};
+    let keys = keys();
+    let mut esme = esme();
+    let device = esme.eui;
+    let point = |eui, usage| hex(&keys.public_key(eui, usage).unwrap());
+    let key_file = |name: &str| keystore_dir().join(name).display().to_string();
+    let supplier_ka = key_file("90b3d51f30010000-ka.key");
+    let acb_ka = key_file("90b3d51f30000002-ka.key");
+    let mut cases = Vec::new();
+    let mut case = |name: &str, message: &[u8], private: &str, signer: Option<Eui64>, sealed| {
+        cases.push(serde_json::json!({
+            "name": name,
+            "message": hex(message),
+            "private_key": private,
+            "peer_public": point(device, KeyUse::KeyAgreement),
+            "signer_public": signer.map(|s| point(s, KeyUse::Signing)),
+            "sealed": sealed,
+        }));
+    };
+
+    // A MACed read command and the device's MACed, sealed answer.
+    let day = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+    let read = command(
+        device,
+        ECS22B,
+        &range(day, day + Duration::days(1)),
+        1,
+        &keys,
+    );
+    case(
+        "ECS22b command (ACB MAC)",
+        &read,
+        &acb_ka,
+        None,
+        serde_json::Value::Null,
+    );
+    let answer = esme.handle(&read, now(), &keys, acb()).unwrap();
+    let m = GbcsMessage::decode(&answer).unwrap();
+    let Reading::Sealed { sealed } = decode_dlms(&m, None).unwrap() else {
+        panic!("the head-end's view of a profile is sealed")
+    };
+    let sealed_json = serde_json::json!({
+        "tid": hex(&sealed.transaction_id),
+        "protected": hex(&sealed.protected_bytes()),
+        "plaintext": hex(&sealed.open(&keys).unwrap()),
+    });
+    case(
+        "ECS22b response (device MAC, sealed profile)",
+        &answer,
+        &supplier_ka,
+        None,
+        sealed_json,
+    );
+
+    // A signed critical command and the device's signed answer.
+    let disable = Reading::Supply {
+        enable: false,
+        script: 52,
+    };
+    let critical = command(device, ECS43, &disable, 2, &keys);
+    case(
+        "ECS43 command (supplier signature, ACB MAC)",
+        &critical,
+        &acb_ka,
+        Some(supplier()),
+        serde_json::Value::Null,
+    );
+    let answer = esme.handle(&critical, now(), &keys, acb()).unwrap();
+    case(
+        "ECS43 response (device signature)",
+        &answer,
+        &supplier_ka,
+        Some(device),
+        serde_json::Value::Null,
+    );
+
+    // A signed alert.
+    let alert = esme
+        .outage(now() - Duration::hours(2), now(), supplier(), &keys)
+        .unwrap();
+    case(
+        "8F36 alert (device signature)",
+        &alert,
+        &supplier_ka,
+        Some(device),
+        serde_json::Value::Null,
+    );
+
+    // The control: one MAC byte changed.
+    let mut tampered = command(device, ECS52, &Reading::Read, 3, &keys);
+    let last = tampered.len() - 1;
+    tampered[last] ^= 0x01;
+    case(
+        "tampered",
+        &tampered,
+        &acb_ka,
+        None,
+        serde_json::Value::Null,
+    );
+
+    let input: String = cases.iter().map(|c| format!("{c}\n")).collect();
+    let (ok, stdout) = common::run_peer("gbcs_crypto_check.py", input);
+    assert!(!ok, "the tampered message must fail:\n{stdout}");
+    let failures: Vec<&str> = stdout
+        .lines()
+        .filter(|l| !l.starts_with("checked"))
+        .collect();
+    assert_eq!(failures, ["tampered: MAC does not verify"], "{stdout}");
+    assert!(stdout.contains("checked 6"), "{stdout}");
 }

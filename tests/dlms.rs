@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod common;
+
 use dccsim::protocol::dlms::{Apdu, Data};
 use dccsim::protocol::gbcs::{GbcsMessage, parse_hex};
 
@@ -121,10 +123,6 @@ fn descriptors(apdu: &Apdu) -> Vec<serde_json::Value> {
 /// match dccsim's. `scripts/test` installs gurux-dlms and points `DCCSIM_PYTHON` at it.
 #[test]
 fn gurux_dlms_reads_the_same_values() {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let python = std::env::var("DCCSIM_PYTHON").unwrap_or_else(|_| "python3".into());
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/gurux_dlms_check.py");
     let payloads = dlms_payloads();
     let mut input = String::new();
     for (name, bytes) in &payloads {
@@ -147,27 +145,9 @@ fn gurux_dlms_reads_the_same_values() {
         input.push_str(&case.to_string());
         input.push('\n');
     }
-    let mut child = Command::new(&python)
-        .arg(&script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| {
-            panic!("cannot run {python} (run scripts/test, which installs the peers): {e}")
-        });
-    let mut stdin = child.stdin.take().unwrap();
-    // Written from a thread so a peer that dies early shows its error instead of a broken pipe.
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let out = child.wait_with_output().unwrap();
-    let _ = writer.join();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "gurux-dlms disagrees (or is not installed: run scripts/test):\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (ok, stdout) = common::run_peer("gurux_dlms_check.py", input);
     eprintln!("{stdout}");
+    assert!(ok, "gurux-dlms disagrees:\n{stdout}");
     assert!(
         stdout.contains(&format!("checked {} APDUs", payloads.len())),
         "{stdout}"
