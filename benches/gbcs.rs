@@ -1,9 +1,12 @@
-//! GBCS frames: decode an ECS22b (4.8.1) response and check its MAC, per message, with the ECDH
-//! secret of the device–user pair cached as a head-end would cache it. Payload decryption is not
-//! implemented yet, so this is the framing and MAC part of the figure only.
+//! GBCS messages: decode an ECS22b (4.8.1) response and check its MAC, then all the way to its
+//! half-hourly values (open the payload sealed for the user, read the DLMS values), per message,
+//! with the ECDH secret of the device–user pair cached as a head-end or user would cache it;
+//! and a virtual ESME answering a one-day 4.8.1 read (MAC check, replay check, 49 values from
+//! its consumption model, seal, MAC).
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dccsim::model::Eui64;
+use dccsim::protocol::gbcs::payload::{Reading, decode_dlms};
 use dccsim::protocol::gbcs::{GbcsMessage, KeyStore, Verdict, parse_hex, verify_mac};
 
 fn gbcs(c: &mut Criterion) {
@@ -32,8 +35,82 @@ fn gbcs(c: &mut Criterion) {
             assert_eq!(verify_mac(&keys, &m, acb), Verdict::Valid);
         })
     });
+    group.bench_function("decode_verify_mac_open_and_read_values", |b| {
+        b.iter(|| {
+            let m = GbcsMessage::decode(&bytes).unwrap();
+            assert_eq!(verify_mac(&keys, &m, acb), Verdict::Valid);
+            match decode_dlms(&m, Some(&keys)).unwrap() {
+                Reading::ActiveImportProfile { intervals } => intervals.len(),
+                other => panic!("{other:?}"),
+            }
+        })
+    });
     group.finish();
 }
 
-criterion_group!(benches, gbcs);
+/// A virtual ESME answering one-day 4.8.1 reads, each with a fresh counter.
+fn esme(c: &mut Criterion) {
+    use chrono::{Duration, TimeZone, Utc};
+    use dccsim::device::{Consumer, CustomerType, Esme};
+    use dccsim::protocol::gbcs::payload::{ECS22B, encode_command, message_for};
+    use dccsim::protocol::gbcs::{Cra, mac_message};
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/gbcs-rtds");
+    let mut keys =
+        KeyStore::load(std::path::Path::new(&format!("{root}/keystore"))).expect("keystore");
+    keys.derive_fleet(&[0x00, 0xDC, 0x5E], [7; 32]);
+    let acb: Eui64 = "90-B3-D5-1F-30-00-00-02".parse().unwrap();
+    let supplier: Eui64 = "90-B3-D5-1F-30-01-00-00".parse().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+    let consumer = Consumer {
+        kind: CustomerType::Domestic,
+        annual_wh: 3_100_000,
+        solar_peak_w: 0,
+        seed: 1,
+    };
+    let mut esme = Esme::new(
+        Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 1]),
+        consumer,
+        now - Duration::days(400),
+    );
+    let day = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+    let range = Reading::Range {
+        from: Some(day),
+        to: Some(day + Duration::days(1)),
+    };
+    // Commands made up front, so only the device's work is timed.
+    let commands: Vec<Vec<u8>> = (1..=20_000u64)
+        .map(|counter| {
+            let content = encode_command(ECS22B, &range, counter, supplier, esme.eui).unwrap();
+            let mut m = message_for(Cra::Command, counter, supplier, esme.eui, ECS22B, content);
+            mac_message(&keys, &mut m, acb);
+            m.to_bytes().unwrap()
+        })
+        .collect();
+    let mut next = 0;
+    let mut group = c.benchmark_group("esme");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("answer_one_day_profile_read", |b| {
+        b.iter(|| {
+            // Counters must rise: start over on a fresh device when the commands run out.
+            if next == commands.len() {
+                next = 0;
+                esme = Esme::new(esme.eui, esme.consumer, now - Duration::days(400));
+            }
+            let out = esme.handle(&commands[next], now, &keys, acb).unwrap();
+            next += 1;
+            out
+        })
+    });
+    group.bench_function("thirteen_month_profile_log", |b| {
+        let end = dccsim::device::period_of(now);
+        b.iter(|| {
+            (end - dccsim::device::PROFILE_LOG_ENTRIES..end)
+                .map(|p| u64::from(esme.import_wh(p)))
+                .sum::<u64>()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, gbcs, esme);
 criterion_main!(benches);

@@ -398,3 +398,13 @@ impl Esme {
         Ok(alert.to_bytes()?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// A million devices in one process: the state must stay small (the log is derived).
+    #[test]
+    fn device_state_is_compact() {
+        let size = std::mem::size_of::<super::Esme>();
+        assert!(size <= 256, "{size} bytes");
+    }
+}
