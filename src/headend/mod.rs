@@ -1,0 +1,12 @@
+//! The head-end's decisions, sans-IO: the DUIS service matrix, the mirrored registry and the
+//! access control that stands between a user's request and any device traffic.
+
+pub mod access;
+pub mod matrix;
+pub mod registry;
+
+pub use access::{Authorised, Refusal, ResponseCode, User, authorise};
+pub use matrix::{ServiceEntry, ServiceMatrix};
+pub use registry::{
+    DeviceRecord, DeviceType, MeterPoint, Registry, RegistryError, SmiStatus, SupplyPeriod,
+};

@@ -1,0 +1,458 @@
+//! The mirrored registration registry: which devices exist, what they meter, their SMI status,
+//! and who is registered for each meter point when — the supplier (with the dates of each
+//! supply period, so a change of supply moves access on its effective date) and the network
+//! operator.
+//!
+//! It is loaded from a registration extract and kept current with nightly delta files, both CSV
+//! (documented in README.md). A file is applied whole or not at all: any bad row rejects it with
+//! the file, line and reason, and the registry that was serving goes on serving.
+//!
+//! ```text
+//! mpxn,device_id,device_type,comms_hub_id,smi_status,supplier_id,supplier_from,supplier_to,network_operator_id,gsp_group,csp_region,protocol
+//! ```
+//!
+//! One row per device and supply period; a device's other fields must agree across its rows.
+//! A delta file has an `action` column first: `upsert` rows replace everything known about
+//! their device, `remove` rows (only `device_id` needed) delete it.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::model::{CspRegion, Eui64, GspGroup, Mpan};
+
+const COLUMNS: [&str; 12] = [
+    "mpxn",
+    "device_id",
+    "device_type",
+    "comms_hub_id",
+    "smi_status",
+    "supplier_id",
+    "supplier_from",
+    "supplier_to",
+    "network_operator_id",
+    "gsp_group",
+    "csp_region",
+    "protocol",
+];
+
+/// Device types (DUIS `DeviceType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum DeviceType {
+    Esme,
+    Gsme,
+    Gpf,
+    Chf,
+    Ppmid,
+    Ihd,
+    Cad,
+    Hcalcs,
+}
+
+impl FromStr for DeviceType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s {
+            "ESME" => DeviceType::Esme,
+            "GSME" => DeviceType::Gsme,
+            "GPF" => DeviceType::Gpf,
+            "CHF" => DeviceType::Chf,
+            "PPMID" => DeviceType::Ppmid,
+            "IHD" => DeviceType::Ihd,
+            "CAD" => DeviceType::Cad,
+            "HCALCS" => DeviceType::Hcalcs,
+            _ => {
+                return Err(format!(
+                    "device type {s:?} is not one of ESME, GSME, GPF, CHF, PPMID, IHD, CAD, HCALCS"
+                ));
+            }
+        })
+    }
+}
+
+impl DeviceType {
+    /// Whether the device meters gas (the meter point is an MPRN).
+    pub fn is_gas(self) -> bool {
+        matches!(self, DeviceType::Gsme | DeviceType::Gpf)
+    }
+}
+
+/// SMI status (DUIS `DeviceStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SmiStatus {
+    Pending,
+    Whitelisted,
+    InstalledNotCommissioned,
+    Commissioned,
+    Decommissioned,
+    Withdrawn,
+    Suspended,
+    Recovery,
+    Recovered,
+}
+
+impl FromStr for SmiStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        use SmiStatus::*;
+        Ok(match s {
+            "Pending" => Pending,
+            "Whitelisted" => Whitelisted,
+            "InstalledNotCommissioned" => InstalledNotCommissioned,
+            "Commissioned" => Commissioned,
+            "Decommissioned" => Decommissioned,
+            "Withdrawn" => Withdrawn,
+            "Suspended" => Suspended,
+            "Recovery" => Recovery,
+            "Recovered" => Recovered,
+            _ => return Err(format!("SMI status {s:?} is not a DUIS device status")),
+        })
+    }
+}
+
+/// A meter point: an electricity MPAN core (13 digits, check digit verified) or a gas MPRN
+/// (6 to 10 digits).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum MeterPoint {
+    Mpan(String),
+    Mprn(String),
+}
+
+impl fmt::Display for MeterPoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MeterPoint::Mpan(s) | MeterPoint::Mprn(s) => f.write_str(s),
+        }
+    }
+}
+
+/// A supplier's registration for a meter point: from `from` until the day before `to`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SupplyPeriod {
+    pub supplier: Eui64,
+    pub from: NaiveDate,
+    pub to: Option<NaiveDate>,
+}
+
+impl SupplyPeriod {
+    pub fn covers(&self, day: NaiveDate) -> bool {
+        self.from <= day && self.to.is_none_or(|to| day < to)
+    }
+}
+
+/// Everything the registry knows about one device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceRecord {
+    pub device: Eui64,
+    pub device_type: DeviceType,
+    pub meter_point: Option<MeterPoint>,
+    pub comms_hub: Eui64,
+    pub status: SmiStatus,
+    pub network_operator: Eui64,
+    pub gsp_group: GspGroup,
+    pub csp_region: CspRegion,
+    /// `GBCS`, or the name of a vendor protocol file in `protocols/`.
+    pub protocol: String,
+    /// Supply periods, oldest first, not overlapping.
+    pub supply: Vec<SupplyPeriod>,
+}
+
+impl DeviceRecord {
+    /// The supplier registered on `day`, if any.
+    pub fn supplier_on(&self, day: NaiveDate) -> Option<Eui64> {
+        self.supply
+            .iter()
+            .find(|p| p.covers(day))
+            .map(|p| p.supplier)
+    }
+}
+
+/// A registry file that could not be applied: which file, which line, why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}:{line}: {reason}", file.display())]
+pub struct RegistryError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub reason: String,
+}
+
+/// The registry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Registry {
+    devices: BTreeMap<Eui64, DeviceRecord>,
+}
+
+impl Registry {
+    pub fn device(&self, eui: Eui64) -> Option<&DeviceRecord> {
+        self.devices.get(&eui)
+    }
+
+    pub fn len(&self) -> usize {
+        self.devices.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.devices.is_empty()
+    }
+
+    pub fn devices(&self) -> impl Iterator<Item = &DeviceRecord> {
+        self.devices.values()
+    }
+
+    /// Adds or replaces a device's record.
+    pub fn insert(&mut self, record: DeviceRecord) {
+        self.devices.insert(record.device, record);
+    }
+
+    /// Reads a registration extract into a new registry.
+    pub fn import(path: &Path) -> Result<Registry, RegistryError> {
+        let text = read(path)?;
+        let mut registry = Registry::default();
+        for (device, record) in parse_rows(path, &text, false)? {
+            match record {
+                Some(r) => registry.devices.insert(device, r),
+                None => None,
+            };
+        }
+        Ok(registry)
+    }
+
+    /// A registry with a delta file applied, or the reason it cannot be: `self` is untouched
+    /// either way, so the caller swaps only on success.
+    pub fn with_delta(&self, path: &Path) -> Result<Registry, RegistryError> {
+        let text = read(path)?;
+        self.with_delta_text(path, &text)
+    }
+
+    pub fn with_delta_text(&self, path: &Path, text: &str) -> Result<Registry, RegistryError> {
+        let mut next = self.clone();
+        for (device, record) in parse_rows(path, text, true)? {
+            match record {
+                Some(r) => {
+                    next.devices.insert(device, r);
+                }
+                None => {
+                    next.devices.remove(&device);
+                }
+            }
+        }
+        Ok(next)
+    }
+
+    /// Writes the registry as an extract (the import format), one row per supply period.
+    pub fn to_csv(&self) -> String {
+        let mut out = COLUMNS.join(",");
+        out.push('\n');
+        for d in self.devices.values() {
+            let periods: Vec<Option<&SupplyPeriod>> = if d.supply.is_empty() {
+                vec![None]
+            } else {
+                d.supply.iter().map(Some).collect()
+            };
+            for p in periods {
+                let fields = [
+                    d.meter_point
+                        .as_ref()
+                        .map_or(String::new(), |m| m.to_string()),
+                    d.device.to_string(),
+                    format!("{:?}", d.device_type).to_uppercase(),
+                    d.comms_hub.to_string(),
+                    format!("{:?}", d.status),
+                    p.map_or(String::new(), |p| p.supplier.to_string()),
+                    p.map_or(String::new(), |p| p.from.to_string()),
+                    p.and_then(|p| p.to)
+                        .map_or(String::new(), |t| t.to_string()),
+                    d.network_operator.to_string(),
+                    d.gsp_group.to_string(),
+                    d.csp_region.to_string(),
+                    d.protocol.clone(),
+                ];
+                out.push_str(&fields.join(","));
+                out.push('\n');
+            }
+        }
+        out
+    }
+}
+
+fn read(path: &Path) -> Result<String, RegistryError> {
+    std::fs::read_to_string(path).map_err(|e| RegistryError {
+        file: path.to_path_buf(),
+        line: 0,
+        reason: format!("cannot read: {e}"),
+    })
+}
+
+/// Parses every row; returns the records by device (`None` = remove), or the first error.
+fn parse_rows(
+    path: &Path,
+    text: &str,
+    delta: bool,
+) -> Result<BTreeMap<Eui64, Option<DeviceRecord>>, RegistryError> {
+    let fail = |line: usize, reason: String| RegistryError {
+        file: path.to_path_buf(),
+        line,
+        reason,
+    };
+    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
+    let expected: Vec<&str> = if delta {
+        std::iter::once("action").chain(COLUMNS).collect()
+    } else {
+        COLUMNS.to_vec()
+    };
+    match lines.next() {
+        Some((_, header)) if header.trim_end_matches('\r') == expected.join(",") => {}
+        Some((n, header)) => {
+            return Err(fail(
+                n,
+                format!("header is {header:?}; expected {:?}", expected.join(",")),
+            ));
+        }
+        None => return Err(fail(1, "the file is empty: expected a header row".into())),
+    }
+    let mut out: BTreeMap<Eui64, Option<DeviceRecord>> = BTreeMap::new();
+    for (n, line) in lines {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        if line.contains('"') {
+            return Err(fail(n, "quoted fields are not supported".into()));
+        }
+        let mut fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        if fields.len() != expected.len() {
+            return Err(fail(
+                n,
+                format!("{} fields; expected {}", fields.len(), expected.len()),
+            ));
+        }
+        let action = if delta { fields.remove(0) } else { "upsert" };
+        let device: Eui64 = fields[1]
+            .parse()
+            .map_err(|e| fail(n, format!("device_id: {e}")))?;
+        match action {
+            "remove" => {
+                out.insert(device, None);
+            }
+            "upsert" => {
+                let row = parse_row(&fields).map_err(|reason| fail(n, reason))?;
+                match out.get_mut(&device) {
+                    Some(Some(existing)) => merge(existing, row).map_err(|r| fail(n, r))?,
+                    _ => {
+                        out.insert(device, Some(row));
+                    }
+                }
+            }
+            other => {
+                return Err(fail(n, format!("action {other:?} is not upsert or remove")));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn parse_row(f: &[&str]) -> Result<DeviceRecord, String> {
+    let eui = |i: usize| -> Result<Eui64, String> {
+        f[i].parse().map_err(|e| format!("{}: {e}", COLUMNS[i]))
+    };
+    let date = |i: usize| -> Result<Option<NaiveDate>, String> {
+        if f[i].is_empty() {
+            return Ok(None);
+        }
+        NaiveDate::parse_from_str(f[i], "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| format!("{}: {:?} is not a date YYYY-MM-DD", COLUMNS[i], f[i]))
+    };
+    let device_type: DeviceType = f[2].parse()?;
+    let meter_point = match (f[0], device_type) {
+        ("", DeviceType::Esme | DeviceType::Gsme | DeviceType::Gpf) => {
+            return Err(format!("mpxn: a {} must have a meter point", f[2]));
+        }
+        ("", _) => None,
+        (m, t) if t.is_gas() => {
+            if !(6..=10).contains(&m.len()) || !m.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("mpxn: {m:?} is not an MPRN (6 to 10 digits)"));
+            }
+            Some(MeterPoint::Mprn(m.to_string()))
+        }
+        (m, _) => {
+            let mpan: Mpan = m.parse().map_err(|e| format!("mpxn: {e}"))?;
+            Some(MeterPoint::Mpan(mpan.to_string()))
+        }
+    };
+    let gsp_group: GspGroup = f[9].parse().map_err(|e| format!("gsp_group: {e}"))?;
+    let csp_region = CspRegion::ALL
+        .into_iter()
+        .find(|r| r.name().eq_ignore_ascii_case(f[10]))
+        .ok_or_else(|| format!("csp_region: {:?} is not north, central or south", f[10]))?;
+    if csp_region != gsp_group.csp_region() {
+        return Err(format!(
+            "csp_region: GSP group {gsp_group} is in the {} region, not {csp_region}",
+            gsp_group.csp_region()
+        ));
+    }
+    let supply = match (f[5], date(6)?, date(7)?) {
+        ("", None, None) => Vec::new(),
+        ("", _, _) => return Err("supplier_id: dates given without a supplier".into()),
+        (_, None, _) => return Err("supplier_from: a supplier needs a start date".into()),
+        (_, Some(from), to) => {
+            if to.is_some_and(|t| t <= from) {
+                return Err("supplier_to: must be after supplier_from".into());
+            }
+            vec![SupplyPeriod {
+                supplier: eui(5)?,
+                from,
+                to,
+            }]
+        }
+    };
+    if f[11].is_empty() {
+        return Err("protocol: empty (GBCS, or a vendor protocol name)".into());
+    }
+    Ok(DeviceRecord {
+        device: eui(1)?,
+        device_type,
+        meter_point,
+        comms_hub: eui(3)?,
+        status: f[4].parse()?,
+        network_operator: eui(8)?,
+        gsp_group,
+        csp_region,
+        protocol: f[11].to_string(),
+        supply,
+    })
+}
+
+/// Adds a further supply period of the same device to `existing`.
+fn merge(existing: &mut DeviceRecord, row: DeviceRecord) -> Result<(), String> {
+    let mut a = existing.clone();
+    a.supply.clear();
+    let mut b = row.clone();
+    b.supply.clear();
+    if a != b {
+        return Err(format!(
+            "device {} is described differently on an earlier row (only supply periods may differ)",
+            row.device
+        ));
+    }
+    for p in row.supply {
+        if let Some(q) = existing.supply.iter().find(|q| overlap(q, &p)) {
+            return Err(format!(
+                "supply period from {} overlaps the one from {} on an earlier row",
+                p.from, q.from
+            ));
+        }
+        existing.supply.push(p);
+    }
+    existing.supply.sort_by_key(|p| p.from);
+    Ok(())
+}
+
+fn overlap(a: &SupplyPeriod, b: &SupplyPeriod) -> bool {
+    let before = |x: &SupplyPeriod, y: &SupplyPeriod| x.to.is_some_and(|t| t <= y.from);
+    !(before(a, b) || before(b, a))
+}

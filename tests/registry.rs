@@ -1,0 +1,348 @@
+//! The mirrored registry and access control: an extract imports, a delta applies whole or not
+//! at all with file and line, and each access rule refuses with its DUIS code.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use dccsim::headend::{Registry, ResponseCode, ServiceMatrix, SmiStatus, User, authorise};
+use dccsim::model::{Eui64, Role};
+
+const HEADER: &str = "mpxn,device_id,device_type,comms_hub_id,smi_status,supplier_id,supplier_from,supplier_to,network_operator_id,gsp_group,csp_region,protocol";
+
+/// The RTDS ESME, supplied by the RTDS test supplier until mid-2026 and by another supplier
+/// from then (a change of supply), and a gas meter of the same premises.
+fn extract() -> String {
+    format!(
+        "{HEADER}
+1400000000001,00-DB-12-34-56-78-90-A0,ESME,00-DB-12-34-56-78-90-A3,Commissioned,90-B3-D5-1F-30-01-00-00,2014-01-01,2026-06-01,90-B3-D5-1F-30-02-00-00,_E,central,GBCS
+1400000000001,00-DB-12-34-56-78-90-A0,ESME,00-DB-12-34-56-78-90-A3,Commissioned,90-B3-D5-1F-30-01-00-08,2026-06-01,,90-B3-D5-1F-30-02-00-00,_E,central,GBCS
+1234567,00-DB-12-34-56-78-90-A1,GSME,00-DB-12-34-56-78-90-A3,Commissioned,90-B3-D5-1F-30-01-00-00,2014-01-01,,90-B3-D5-1F-30-03-00-00,_E,central,GBCS
+,00-DB-12-34-56-78-90-A3,CHF,00-DB-12-34-56-78-90-A3,Commissioned,,,,90-B3-D5-1F-30-02-00-00,_E,central,GBCS
+"
+    )
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn tmp(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("dccsim-registry-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn eui(s: &str) -> Eui64 {
+    s.parse().unwrap()
+}
+
+fn registry() -> Registry {
+    let dir = tmp("import");
+    Registry::import(&write(&dir, "extract.csv", &extract())).unwrap()
+}
+
+#[test]
+fn an_extract_imports_and_writes_back_the_same() {
+    let r = registry();
+    assert_eq!(r.len(), 3);
+    let esme = r.device(eui("00-DB-12-34-56-78-90-A0")).unwrap();
+    assert_eq!(esme.supply.len(), 2);
+    let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    assert_eq!(
+        esme.supplier_on(day("2026-05-31")),
+        Some(eui("90-B3-D5-1F-30-01-00-00"))
+    );
+    assert_eq!(
+        esme.supplier_on(day("2026-06-01")),
+        Some(eui("90-B3-D5-1F-30-01-00-08"))
+    );
+    let dir = tmp("roundtrip");
+    let again = Registry::import(&write(&dir, "again.csv", &r.to_csv())).unwrap();
+    assert_eq!(again, r);
+}
+
+#[test]
+fn a_bad_delta_is_rejected_whole_with_file_and_line() {
+    let r = registry();
+    let dir = tmp("delta");
+    let delta = format!(
+        "action,{HEADER}
+upsert,1400000000001,00-DB-12-34-56-78-90-A0,ESME,00-DB-12-34-56-78-90-A3,Suspended,90-B3-D5-1F-30-01-00-00,2014-01-01,,90-B3-D5-1F-30-02-00-00,_E,central,GBCS
+remove,,00-DB-12-34-56-78-90-A1,,,,,,,,,,
+upsert,1400000000002,00-DB-12-34-56-78-90-A5,ESME,00-DB-12-34-56-78-90-A3,Commissioned,90-B3-D5-1F-30-01-00-00,2014-01-01,,90-B3-D5-1F-30-02-00-00,_E,central,GBCS
+"
+    );
+    let path = write(&dir, "delta-1.csv", &delta);
+    let err = r.with_delta(&path).unwrap_err();
+    assert_eq!(err.line, 4);
+    assert!(err.reason.contains("check digit"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}:4:", path.display()))
+    );
+    // The good part of the file was not applied either.
+    assert_eq!(
+        r.device(eui("00-DB-12-34-56-78-90-A0")).unwrap().status,
+        SmiStatus::Commissioned
+    );
+
+    let good = delta.lines().take(3).collect::<Vec<_>>().join("\n");
+    let next = r.with_delta(&write(&dir, "delta-2.csv", &good)).unwrap();
+    assert_eq!(next.len(), 2);
+    let esme = next.device(eui("00-DB-12-34-56-78-90-A0")).unwrap();
+    assert_eq!(esme.status, SmiStatus::Suspended);
+    assert_eq!(esme.supply.len(), 1);
+}
+
+#[test]
+fn broken_files_say_where() {
+    let dir = tmp("broken");
+    let cases = [
+        ("wrong,header\n", 1, "header"),
+        (
+            &*format!(
+                "{HEADER}\n1400000000001,00-DB,ESME,00-DB-12-34-56-78-90-A3,Commissioned,,,,90-B3-D5-1F-30-02-00-00,_E,central,GBCS\n"
+            ),
+            2,
+            "device_id",
+        ),
+        (
+            &*format!(
+                "{HEADER}\n1400000000001,00-DB-12-34-56-78-90-A0,ESME,00-DB-12-34-56-78-90-A3,Commissioned,,,,90-B3-D5-1F-30-02-00-00,_E,north,GBCS\n"
+            ),
+            2,
+            "central region",
+        ),
+        (
+            &*format!(
+                "{HEADER}\n1400000000001,00-DB-12-34-56-78-90-A0,ESME,00-DB-12-34-56-78-90-A3,Commissioned,90-B3-D5-1F-30-01-00-00,2020-01-01,2019-01-01,90-B3-D5-1F-30-02-00-00,_E,central,GBCS\n"
+            ),
+            2,
+            "after supplier_from",
+        ),
+        (
+            &*format!(
+                "{HEADER}\n1400000000001,00-DB-12-34-56-78-90-A0,METER,00-DB-12-34-56-78-90-A3,Commissioned,,,,90-B3-D5-1F-30-02-00-00,_E,central,GBCS\n"
+            ),
+            2,
+            "device type",
+        ),
+        (
+            &*format!(
+                "{HEADER}\n1400000000001,00-DB-12-34-56-78-90-A0,ESME,00-DB-12-34-56-78-90-A3,Commissioned,,,,90-B3-D5-1F-30-02-00-00,_Z,central,GBCS\n"
+            ),
+            2,
+            "GSP group",
+        ),
+    ];
+    for (i, (text, line, words)) in cases.iter().enumerate() {
+        let err = Registry::import(&write(&dir, &format!("bad-{i}.csv"), text)).unwrap_err();
+        assert_eq!(err.line, *line, "{err}");
+        assert!(err.reason.contains(words), "{err}");
+    }
+    let overlap = format!(
+        "{HEADER}
+1400000000001,00-DB-12-34-56-78-90-A0,ESME,00-DB-12-34-56-78-90-A3,Commissioned,90-B3-D5-1F-30-01-00-00,2014-01-01,2026-06-01,90-B3-D5-1F-30-02-00-00,_E,central,GBCS
+1400000000001,00-DB-12-34-56-78-90-A0,ESME,00-DB-12-34-56-78-90-A3,Commissioned,90-B3-D5-1F-30-01-00-08,2026-05-01,,90-B3-D5-1F-30-02-00-00,_E,central,GBCS
+"
+    );
+    let err = Registry::import(&write(&dir, "overlap.csv", &overlap)).unwrap_err();
+    assert_eq!(err.line, 3);
+    assert!(err.reason.contains("overlaps"), "{err}");
+}
+
+#[test]
+fn access_control_refuses_with_the_duis_code() {
+    let matrix = ServiceMatrix::embedded();
+    let registry = registry();
+    let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let supplier = User {
+        eui: eui("90-B3-D5-1F-30-01-00-00"),
+        name: "supplier".into(),
+        roles: vec![Role::ImportSupplier, Role::GasSupplier],
+    };
+    let network = User {
+        eui: eui("90-B3-D5-1F-30-02-00-00"),
+        name: "electricity network operator".into(),
+        roles: vec![Role::ElectricityDistributor],
+    };
+    let esme = eui("00-DB-12-34-56-78-90-A0");
+    let gsme = eui("00-DB-12-34-56-78-90-A1");
+    let srv = |s: &str| s.parse().unwrap();
+    let code = |r: Result<dccsim::headend::Authorised<'_>, dccsim::headend::Refusal>| {
+        r.map(|a| a.role).map_err(|e| e.code)
+    };
+
+    assert_eq!(
+        code(authorise(
+            &matrix,
+            &registry,
+            &supplier,
+            esme,
+            srv("4.8.1"),
+            1,
+            day
+        )),
+        Ok(Role::ImportSupplier)
+    );
+    assert_eq!(
+        code(authorise(
+            &matrix,
+            &registry,
+            &supplier,
+            gsme,
+            srv("4.8.1"),
+            1,
+            day
+        )),
+        Ok(Role::GasSupplier)
+    );
+    assert_eq!(
+        code(authorise(
+            &matrix,
+            &registry,
+            &network,
+            esme,
+            srv("4.8.1"),
+            1,
+            day
+        )),
+        Ok(Role::ElectricityDistributor)
+    );
+    // After the change of supply the old supplier has lost the meter.
+    let later = NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
+    assert_eq!(
+        code(authorise(
+            &matrix,
+            &registry,
+            &supplier,
+            esme,
+            srv("4.8.1"),
+            1,
+            later
+        )),
+        Err(ResponseCode::E4)
+    );
+    // A network operator may not top up credit (2.2 is for suppliers).
+    assert_eq!(
+        code(authorise(
+            &matrix,
+            &registry,
+            &network,
+            esme,
+            srv("2.2"),
+            1,
+            day
+        )),
+        Err(ResponseCode::E2)
+    );
+    // The electricity network operator is not the gas transporter.
+    let transporter = User {
+        roles: vec![Role::GasTransporter],
+        ..network.clone()
+    };
+    assert_eq!(
+        code(authorise(
+            &matrix,
+            &registry,
+            &transporter,
+            gsme,
+            srv("4.8.1"),
+            1,
+            day
+        )),
+        Err(ResponseCode::E4)
+    );
+    // No such device; the wrong kind of device; the wrong command variant.
+    assert_eq!(
+        code(authorise(
+            &matrix,
+            &registry,
+            &supplier,
+            eui("00-DB-00-00-00-00-00-09"),
+            srv("4.8.1"),
+            1,
+            day
+        )),
+        Err(ResponseCode::E19)
+    );
+    assert_eq!(
+        code(authorise(
+            &matrix,
+            &registry,
+            &supplier,
+            gsme,
+            srv("7.1"),
+            4,
+            day
+        )),
+        Err(ResponseCode::E11)
+    );
+    assert_eq!(
+        code(authorise(
+            &matrix,
+            &registry,
+            &supplier,
+            esme,
+            srv("7.1"),
+            1,
+            day
+        )),
+        Err(ResponseCode::E12)
+    );
+    assert_eq!(
+        code(authorise(
+            &matrix,
+            &registry,
+            &supplier,
+            esme,
+            srv("7.1"),
+            4,
+            day
+        )),
+        Ok(Role::ImportSupplier)
+    );
+    // A user with no role.
+    let nobody = User {
+        roles: vec![],
+        ..supplier.clone()
+    };
+    assert_eq!(
+        code(authorise(
+            &matrix,
+            &registry,
+            &nobody,
+            esme,
+            srv("4.8.1"),
+            1,
+            day
+        )),
+        Err(ResponseCode::E1)
+    );
+    // A suspended device.
+    let dir = tmp("suspended");
+    let suspended = extract()
+        .replace(
+            "Commissioned,90-B3-D5-1F-30-01-00-00,2014-01-01,2026",
+            "Suspended,90-B3-D5-1F-30-01-00-00,2014-01-01,2026",
+        )
+        .replace(
+            ",Commissioned,90-B3-D5-1F-30-01-00-08",
+            ",Suspended,90-B3-D5-1F-30-01-00-08",
+        );
+    let suspended = Registry::import(&write(&dir, "s.csv", &suspended)).unwrap();
+    assert_eq!(
+        code(authorise(
+            &matrix,
+            &suspended,
+            &supplier,
+            esme,
+            srv("4.8.1"),
+            1,
+            day
+        )),
+        Err(ResponseCode::E5)
+    );
+}
