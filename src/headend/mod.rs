@@ -4,9 +4,11 @@
 pub mod access;
 pub mod matrix;
 pub mod registry;
+pub mod request;
 
 pub use access::{Authorised, Refusal, ResponseCode, User, authorise};
 pub use matrix::{ServiceEntry, ServiceMatrix};
 pub use registry::{
     DeviceRecord, DeviceType, MeterPoint, Registry, RegistryError, SmiStatus, SupplyPeriod,
 };
+pub use request::{Element, Request, RequestError, RequestId};

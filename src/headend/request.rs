@@ -1,0 +1,285 @@
+//! DUIS service requests (`sr:Request`, DUIS XSD 5.x) as the gateway reads them: the header
+//! (request id, command variant, service reference variant) and the body as a small element
+//! tree, plus what the head-end needs to act on the services it carries to devices itself.
+//! The XML signature is the business of `duis::xmldsig`; schema validation beyond what is read
+//! here is not attempted.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use quick_xml::events::Event;
+
+use crate::model::{Eui64, ServiceRef};
+use crate::protocol::gbcs::payload::{
+    CS01A, ECS17B, ECS21A, ECS22B, ECS42, ECS43, ECS52, ECS66, Reading,
+};
+
+/// Why a document is not a DUIS request this gateway can read; `line` is 1-based (0 when the
+/// problem is not at one place).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {reason}")]
+pub struct RequestError {
+    pub line: usize,
+    pub reason: String,
+}
+
+/// `originator:target:counter` (DUIS §2.4.1): the user, the device (or the DCC for non-device
+/// requests), and the user's strictly increasing counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestId {
+    pub originator: Eui64,
+    pub target: Eui64,
+    pub counter: u64,
+}
+
+impl FromStr for RequestId {
+    type Err = String;
+    fn from_str(s: &str) -> Result<RequestId, String> {
+        let mut parts = s.split(':');
+        let (Some(o), Some(t), Some(c), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(format!("request id {s:?} is not originator:target:counter"));
+        };
+        Ok(RequestId {
+            originator: o
+                .parse()
+                .map_err(|e| format!("request id originator: {e}"))?,
+            target: t.parse().map_err(|e| format!("request id target: {e}"))?,
+            counter: c.parse().map_err(|_| {
+                format!("request id counter {c:?} is not an unsigned 64-bit number")
+            })?,
+        })
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.originator, self.target, self.counter)
+    }
+}
+
+/// An element of the body: local name, text, children.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Element {
+    pub name: String,
+    pub text: String,
+    pub children: Vec<Element>,
+}
+
+impl Element {
+    /// The first descendant with this local name (depth first).
+    pub fn find(&self, name: &str) -> Option<&Element> {
+        self.children.iter().find_map(|c| {
+            if c.name == name {
+                Some(c)
+            } else {
+                c.find(name)
+            }
+        })
+    }
+}
+
+/// A DUIS request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub id: RequestId,
+    pub command_variant: u8,
+    pub service: ServiceRef,
+    /// The one element inside `sr:Body`.
+    pub body: Element,
+}
+
+impl Request {
+    pub fn parse(xml: &str) -> Result<Request, RequestError> {
+        let root = tree(xml)?;
+        let fail = |reason: String| RequestError { line: 0, reason };
+        if root.name != "Request" {
+            return Err(fail(format!(
+                "root element is {:?}, not sr:Request",
+                root.name
+            )));
+        }
+        let header = root
+            .children
+            .iter()
+            .find(|c| c.name == "Header")
+            .ok_or_else(|| fail("no sr:Header".into()))?;
+        let field = |name: &str| {
+            header
+                .children
+                .iter()
+                .find(|c| c.name == name)
+                .map(|c| c.text.trim())
+                .ok_or_else(|| fail(format!("no sr:{name} in the header")))
+        };
+        let id: RequestId = field("RequestID")?.parse().map_err(fail)?;
+        let cv = field("CommandVariant")?;
+        let command_variant = cv
+            .parse()
+            .ok()
+            .filter(|v| (1..=8).contains(v))
+            .ok_or_else(|| fail(format!("command variant {cv:?} is not 1 to 8")))?;
+        let srv = field("ServiceReferenceVariant")?;
+        let service: ServiceRef = srv
+            .parse()
+            .map_err(|e| fail(format!("service reference variant: {e}")))?;
+        let body = root
+            .children
+            .iter()
+            .find(|c| c.name == "Body")
+            .and_then(|b| b.children.first())
+            .cloned()
+            .ok_or_else(|| fail("no service request in sr:Body".into()))?;
+        Ok(Request {
+            id,
+            command_variant,
+            service,
+            body,
+        })
+    }
+
+    /// The GBCS use case (message code) and its meaning for the services the head-end carries
+    /// to an electricity meter itself; `None` for the others.
+    pub fn esme_command(&self) -> Result<Option<(u16, Reading)>, RequestError> {
+        let time = |name: &str| -> Result<DateTime<Utc>, RequestError> {
+            let text = self
+                .body
+                .find(name)
+                .map(|e| e.text.trim().to_string())
+                .ok_or_else(|| RequestError {
+                    line: 0,
+                    reason: format!("{} needs sr:{name}", self.body.name),
+                })?;
+            DateTime::parse_from_rfc3339(&text)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| RequestError {
+                    line: 0,
+                    reason: format!("sr:{name} {text:?} is not an xs:dateTime"),
+                })
+        };
+        let range = || -> Result<Reading, RequestError> {
+            Ok(Reading::Range {
+                from: Some(time("StartDateTime")?),
+                to: Some(time("EndDateTime")?),
+            })
+        };
+        Ok(Some(match self.service.to_string().as_str() {
+            "4.1.1" => (ECS17B, Reading::Read),
+            "4.6.1" => (ECS21A, range()?),
+            "4.8.1" => (ECS22B, range()?),
+            "4.17" => (ECS66, range()?),
+            "11.2" => (ECS52, Reading::Read),
+            "2.2" => {
+                let utrn = self.body.find("UTRN").map(|e| e.text.trim().to_string());
+                let utrn = utrn.ok_or_else(|| RequestError {
+                    line: 0,
+                    reason: "TopUpDevice needs sr:UTRN".into(),
+                })?;
+                (CS01A, Reading::TopUp { utrn })
+            }
+            "7.1" => (
+                ECS42,
+                Reading::Supply {
+                    enable: true,
+                    script: 51,
+                },
+            ),
+            "7.2" => (
+                ECS43,
+                Reading::Supply {
+                    enable: false,
+                    script: 52,
+                },
+            ),
+            _ => return Ok(None),
+        }))
+    }
+}
+
+fn local(e: &quick_xml::events::BytesStart<'_>) -> String {
+    let name = e.local_name();
+    let name: &str = name.as_ref();
+    name.to_string()
+}
+
+/// Reads the document into an element tree of local names, with line numbers in errors.
+fn tree(xml: &str) -> Result<Element, RequestError> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let line_of = |pos: u64| xml[..(pos as usize).min(xml.len())].matches('\n').count() + 1;
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root: Option<Element> = None;
+    loop {
+        let pos = reader.buffer_position();
+        let event = reader.read_event().map_err(|e| RequestError {
+            line: line_of(reader.error_position()),
+            reason: format!("not well-formed XML: {e}"),
+        })?;
+        let fail = |reason: String| RequestError {
+            line: line_of(pos),
+            reason,
+        };
+        match event {
+            Event::Start(e) | Event::Empty(e) if root.is_some() => {
+                return Err(fail(format!(
+                    "element {:?} after the root element",
+                    local(&e)
+                )));
+            }
+            Event::Start(e) => stack.push(Element {
+                name: local(&e),
+                ..Element::default()
+            }),
+            Event::Empty(e) => {
+                let element = Element {
+                    name: local(&e),
+                    ..Element::default()
+                };
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(element),
+                    None => root = Some(element),
+                }
+            }
+            Event::End(_) => {
+                let element = stack
+                    .pop()
+                    .ok_or_else(|| fail("closing tag without an opening one".into()))?;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(element),
+                    None => root = Some(element),
+                }
+            }
+            Event::Text(t) => {
+                if let Some(current) = stack.last_mut() {
+                    current.text.push_str(&t.into_inner());
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some(current) = stack.last_mut() {
+                    let name: String = r.into_inner().into_owned();
+                    let c = match name.as_str() {
+                        "amp" => "&",
+                        "lt" => "<",
+                        "gt" => ">",
+                        "quot" => "\"",
+                        "apos" => "'",
+                        _ => return Err(fail(format!("unknown entity &{name};"))),
+                    };
+                    current.text.push_str(c);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if !stack.is_empty() {
+        return Err(RequestError {
+            line: line_of(xml.len() as u64),
+            reason: format!("element {:?} is not closed", stack[stack.len() - 1].name),
+        });
+    }
+    root.ok_or_else(|| RequestError {
+        line: 1,
+        reason: "no root element".into(),
+    })
+}

@@ -1,0 +1,109 @@
+//! DUIS requests: all 297 RTDS templates parse, and for the services the head-end carries to
+//! an electricity meter, the GBCS command it builds from the DUIS request is the RTDS command
+//! for that same request, byte for byte.
+
+use std::path::{Path, PathBuf};
+
+use dccsim::headend::{Request, RequestId};
+use dccsim::protocol::gbcs::payload::encode_command;
+use dccsim::protocol::gbcs::{GbcsMessage, parse_hex};
+
+fn reference() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference")
+}
+
+fn template(name: &str) -> Request {
+    let text = std::fs::read_to_string(reference().join("duis/rtds-templates").join(name)).unwrap();
+    Request::parse(&text).unwrap()
+}
+
+#[test]
+fn every_rtds_template_parses() {
+    let mut n = 0;
+    for entry in std::fs::read_dir(reference().join("duis/rtds-templates")).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let request = Request::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert!(!request.body.name.is_empty());
+        n += 1;
+    }
+    assert_eq!(n, 297);
+}
+
+#[test]
+fn the_command_built_from_a_duis_request_is_the_rtds_command() {
+    let pairs = [
+        (
+            "ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML",
+            "4.1.1_ECS17b/ECS17b_4.1.1_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS21a_4.6.1_SINGLE_SUCCESS_REQUEST_DUIS.XML",
+            "4.6.1_ECS21a/ECS21a_4.6.1_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML",
+            "4.8.1_ECS22b/ECS22b_4.8.1_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS66_4.17_SUCCESS_REQUEST_DUIS.XML",
+            "4.17_ECS66/ECS66_4.17_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS52_11.2_SUCCESS_REQUEST_DUIS.XML",
+            "11.2_ECS52/ECS52_11.2_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "CS01a_2.2_SUCCESS_REQUEST_DUIS.XML",
+            "2.2_CS01a/CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS42_7.1_SUCCESS_REQUEST_DUIS.XML",
+            "7.1_ECS42/ECS42_7.1_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS43_7.2_SUCCESS_REQUEST_DUIS.XML",
+            "7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+    ];
+    for (duis, gbcs) in pairs {
+        let request = template(duis);
+        let (code, reading) = request.esme_command().unwrap().unwrap();
+        let text =
+            std::fs::read_to_string(reference().join("gbcs-rtds/RTDS-4.5.0").join(gbcs)).unwrap();
+        let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+        assert_eq!(rtds.message_code(), Some(code), "{duis}");
+        let RequestId {
+            originator,
+            target,
+            counter,
+        } = request.id;
+        let built = encode_command(code, &reading, counter, originator, target).unwrap();
+        assert_eq!(built, rtds.signing.content, "{duis}");
+    }
+}
+
+#[test]
+fn malformed_requests_say_what_and_where() {
+    let cases = [
+        ("<sr:Request><sr:Header>", "not closed"),
+        ("<a><b></a>", "line 1"),
+        ("<sr:Response/>", "not sr:Request"),
+        (
+            "<sr:Request><sr:Header><sr:RequestID>90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0</sr:RequestID></sr:Header></sr:Request>",
+            "originator:target:counter",
+        ),
+        (
+            "<sr:Request><sr:Header><sr:RequestID>90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:1</sr:RequestID><sr:CommandVariant>9</sr:CommandVariant></sr:Header></sr:Request>",
+            "command variant",
+        ),
+        (
+            "<sr:Request>\n<sr:Header>\n<sr:RequestID>x</sr:RequestID>\n</sr:Header>\n</sr:Request>\n<extra/>",
+            "line 6",
+        ),
+    ];
+    for (xml, words) in cases {
+        let err = Request::parse(xml).unwrap_err();
+        assert!(err.to_string().contains(words), "{xml}: {err}");
+    }
+}
