@@ -3,12 +3,16 @@
 
 pub mod access;
 pub mod matrix;
+pub mod pipeline;
 pub mod registry;
 pub mod request;
+pub mod response;
 
 pub use access::{Authorised, Refusal, ResponseCode, User, authorise};
 pub use matrix::{ServiceEntry, ServiceMatrix};
+pub use pipeline::{Delivery, Endpoint, HeadEnd, SignatureCheck, SyncReply, WanLink};
 pub use registry::{
     DeviceRecord, DeviceType, MeterPoint, Registry, RegistryError, SmiStatus, SupplyPeriod,
 };
 pub use request::{Element, Request, RequestError, RequestId};
+pub use response::{ResponseBody, device_alert, response};

@@ -135,6 +135,16 @@ impl KeyStore {
         });
     }
 
+    /// Drops every key held for `eui` (e.g. a device's published certificates, so that a
+    /// virtual device of that EUI answers with its derived keys instead).
+    pub fn forget(&mut self, eui: Eui64) {
+        self.public.retain(|(e, _), _| *e != eui);
+        self.private.retain(|(e, _), _| *e != eui);
+        if let Ok(mut shared) = self.shared.lock() {
+            shared.retain(|(a, b), _| *a != eui && *b != eui);
+        }
+    }
+
     /// Adds a private key (and its public key) for `eui`.
     pub fn insert_private(&mut self, eui: Eui64, usage: KeyUse, key: p256::SecretKey) {
         let public = key.public_key().to_sec1_bytes();

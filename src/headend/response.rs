@@ -1,0 +1,74 @@
+//! DUIS responses and alerts (`sr:Response`) as the head-end sends them: the synchronous
+//! acknowledgement or refusal, the device's answer carrying its GBCS payload, and device
+//! alerts. Written without whitespace between elements, so that the signature appended later
+//! covers exactly the bytes sent (DCC's tools compare bytes).
+
+use base64::Engine;
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use super::access::ResponseCode;
+use super::request::RequestId;
+use crate::model::{Eui64, ServiceRef};
+
+const NAMESPACE: &str = "http://www.dccinterface.co.uk/ServiceUserGateway";
+pub const SCHEMA_VERSION: &str = "5.4";
+
+/// What a response's body carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResponseBody {
+    /// Status only (an acknowledgement, a refusal, a completed non-device request).
+    Status,
+    /// The device's answer (`GBCSPayload`).
+    Gbcs(Vec<u8>),
+    /// A pre-command for the user to sign (the Transform service's answer).
+    PreCommand(Vec<u8>),
+}
+
+/// The `sr:Response` answering `request`.
+pub fn response(
+    request: RequestId,
+    service: ServiceRef,
+    code: ResponseCode,
+    at: DateTime<Utc>,
+    body: &ResponseBody,
+) -> String {
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let payload = match body {
+        ResponseBody::Status => String::new(),
+        ResponseBody::Gbcs(bytes) => format!("<sr:GBCSPayload>{}</sr:GBCSPayload>", b64(bytes)),
+        ResponseBody::PreCommand(bytes) => format!(
+            "<sr:PreCommand><sr:GBCSVersion>4.0</sr:GBCSVersion><sr:GBCSPayload>{}</sr:GBCSPayload></sr:PreCommand>",
+            b64(bytes)
+        ),
+    };
+    let response_id = RequestId {
+        originator: request.target,
+        target: request.originator,
+        counter: request.counter,
+    };
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Response xmlns:sr=\"{NAMESPACE}\" schemaVersion=\"{SCHEMA_VERSION}\"><sr:Header><sr:RequestID>{request}</sr:RequestID><sr:ResponseID>{response_id}</sr:ResponseID><sr:ResponseCode>{code}</sr:ResponseCode><sr:ResponseDateTime>{}</sr:ResponseDateTime></sr:Header><sr:Body><sr:ResponseMessage><sr:ServiceReference>{}</sr:ServiceReference><sr:ServiceReferenceVariant>{service}</sr:ServiceReferenceVariant>{payload}</sr:ResponseMessage></sr:Body></sr:Response>",
+        stamp(at),
+        service.service_reference(),
+    )
+}
+
+/// A device alert for `user`: `ResponseID` is device:user:counter of the alert.
+pub fn device_alert(
+    device: Eui64,
+    user: Eui64,
+    counter: u64,
+    alert_code: u16,
+    at: DateTime<Utc>,
+    gbcs: &[u8],
+) -> String {
+    let payload = base64::engine::general_purpose::STANDARD.encode(gbcs);
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Response xmlns:sr=\"{NAMESPACE}\" schemaVersion=\"{SCHEMA_VERSION}\"><sr:Header><sr:ResponseID>{device}:{user}:{counter}</sr:ResponseID><sr:ResponseCode>I0</sr:ResponseCode><sr:ResponseDateTime>{}</sr:ResponseDateTime></sr:Header><sr:Body><sr:DeviceAlertMessage><sr:AlertCode>{alert_code:04X}</sr:AlertCode><sr:GBCSPayload>{payload}</sr:GBCSPayload></sr:DeviceAlertMessage></sr:Body></sr:Response>",
+        stamp(at)
+    )
+}
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
