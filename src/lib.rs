@@ -3,6 +3,7 @@
 //! The map (see `DESIGN.md` in the shared folder for the whole picture):
 //!
 //! - [`device`]: virtual SMETS2 devices with state and keys, answering GBCS commands;
+//! - [`gateway`]: the User Gateway on the network (mutual TLS, DCC Boxed paths, deliveries);
 //! - [`headend`]: the DUIS service matrix, the mirrored registry and access control;
 //! - [`model`]: domain types everyone shares (MPAN, EUI-64, roles, service references, GSP
 //!   groups and CSP regions, settlement periods) and the service catalogue;
@@ -12,6 +13,7 @@
 //! - [`report`]: the simulator's report as text, JSON and HTML, and side-by-side comparison.
 
 pub mod device;
+pub mod gateway;
 pub mod headend;
 pub mod model;
 pub mod protocol;

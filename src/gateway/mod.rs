@@ -1,0 +1,14 @@
+//! The User Gateway on the network (tokio, rustls, hyper): mutual-TLS HTTPS in DCC Boxed's
+//! shape, a test PKI, delivery to users' Receive Response Services with retries and an
+//! undelivered queue, and a minimal Receive Response Service (`dccsim receive`).
+
+pub mod delivery;
+pub mod pki;
+pub mod receive;
+pub mod server;
+
+pub use delivery::{DeliveryQueue, Item};
+pub use pki::{Identity, Pki, PkiError};
+pub use server::{
+    Gateway, ResponseSigner, client_map, run_deliveries, serve_plain, serve_tls, tls_config,
+};

@@ -1,0 +1,77 @@
+//! `dccsim receive`: a minimal Receive Response Service. It accepts the responses and alerts a
+//! head-end POSTs, stores each as a file and prints one line per message.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+/// Called with each message's number and text.
+pub type OnMessage = Box<dyn Fn(u64, &str) + Send + Sync>;
+
+/// Where received messages go, and how many have come.
+pub struct Receiver {
+    pub dir: Option<PathBuf>,
+    pub count: AtomicU64,
+    /// Called with each message (the CLI prints a line).
+    pub on_message: OnMessage,
+}
+
+/// Serves until `shutdown` completes.
+pub async fn serve(
+    receiver: Arc<Receiver>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            _ = &mut shutdown => return,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(_) => continue,
+            },
+        };
+        let receiver = receiver.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+                let receiver = receiver.clone();
+                async move {
+                    let status = match Limited::new(req.into_body(), 4 << 20).collect().await {
+                        Ok(body) => {
+                            let body = body.to_bytes();
+                            let text = String::from_utf8_lossy(&body);
+                            let n = receiver.count.fetch_add(1, Ordering::SeqCst) + 1;
+                            if let Some(dir) = &receiver.dir {
+                                let _ = std::fs::write(dir.join(format!("{n:06}.xml")), &body);
+                            }
+                            (receiver.on_message)(n, &text);
+                            StatusCode::OK
+                        }
+                        Err(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                    };
+                    let mut r = Response::new(Full::new(Bytes::new()));
+                    *r.status_mut() = status;
+                    Ok::<_, std::convert::Infallible>(r)
+                }
+            });
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// The text of the first `<sr:NAME>` element of a message, for one-line summaries.
+pub fn field<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
+    let open = format!("<sr:{name}>");
+    let start = xml.find(&open)? + open.len();
+    let end = xml[start..].find("</")? + start;
+    Some(&xml[start..end])
+}

@@ -1,0 +1,312 @@
+//! The User Gateway on the network: HTTPS with mutual TLS (rustls), the client certificate
+//! naming the user, DCC Boxed's paths (`POST /api/v1/serviceS`, `serviceT`, `serviceD`,
+//! `Content-Type: application/xml`), an optional plain-HTTP listener for tools that expect DCC
+//! Boxed's port 8079, and the task that delivers responses to users' Receive Response Services.
+//! The decisions are the head-end's (`headend::HeadEnd`); this is the thin tokio driver.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+
+use super::delivery::DeliveryQueue;
+use super::pki::{Pki, pem_to_der};
+use crate::headend::{Endpoint, HeadEnd, SyncReply};
+use crate::model::Eui64;
+
+/// Largest request body accepted (a DUIS request is a few kilobytes; firmware images are not
+/// carried by this gateway).
+const MAX_BODY: usize = 1 << 20;
+
+/// Signs an outgoing DUIS response or alert (enveloped XML signature with the DSP key).
+pub type ResponseSigner = Box<dyn Fn(&str) -> String + Send + Sync>;
+
+/// Everything the gateway's tasks share.
+pub struct Gateway {
+    pub head_end: Mutex<HeadEnd>,
+    pub deliveries: Mutex<DeliveryQueue>,
+    /// Users by the DER of their client certificate.
+    pub clients: HashMap<Vec<u8>, Eui64>,
+    /// Each user's Receive Response Service URL (`http://host:port/path`).
+    pub receive_urls: HashMap<Eui64, String>,
+    pub sign_response: Option<ResponseSigner>,
+    pub clock: Box<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+}
+
+impl Gateway {
+    fn now(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    fn sign(&self, xml: String) -> String {
+        match &self.sign_response {
+            Some(sign) => sign(&xml),
+            None => xml,
+        }
+    }
+}
+
+/// The rustls server configuration: the gateway's certificate, and client certificates
+/// required and checked against the PKI's CA.
+pub fn tls_config(pki: &Pki) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    let ca = CertificateDer::from_pem_slice(pki.ca.cert_pem.as_bytes())
+        .map_err(|e| format!("CA certificate: {e}"))?;
+    roots.add(ca).map_err(|e| format!("CA certificate: {e}"))?;
+    let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+        Arc::new(roots),
+        provider.clone(),
+    )
+    .build()
+    .map_err(|e| format!("client verifier: {e}"))?;
+    let cert = CertificateDer::from_pem_slice(pki.server.cert_pem.as_bytes())
+        .map_err(|e| format!("server certificate: {e}"))?;
+    let key = PrivateKeyDer::from_pem_slice(pki.server.key_pem.as_bytes())
+        .map_err(|e| format!("server key: {e}"))?;
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(vec![cert], key)
+        .map_err(|e| format!("server certificate: {e}"))?;
+    Ok(Arc::new(config))
+}
+
+/// The users' client certificates, by DER, for [`Gateway::clients`].
+pub fn client_map(pki: &Pki) -> HashMap<Vec<u8>, Eui64> {
+    pki.users
+        .iter()
+        .filter_map(|(eui, id)| pem_to_der(&id.cert_pem).map(|der| (der, *eui)))
+        .collect()
+}
+
+/// Serves HTTPS with mutual TLS until `shutdown` completes.
+pub async fn serve_tls(
+    gateway: Arc<Gateway>,
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            _ = &mut shutdown => return,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(_) => continue,
+            },
+        };
+        let acceptor = acceptor.clone();
+        let gateway = gateway.clone();
+        tokio::spawn(async move {
+            let Ok(tls) = acceptor.accept(stream).await else {
+                return; // failed handshake: no client certificate, wrong CA…
+            };
+            let sender = tls
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|certs| certs.first())
+                .and_then(|der| gateway.clients.get(der.as_ref()).copied());
+            serve_connection(gateway, TokioIo::new(tls), Some(sender)).await;
+        });
+    }
+}
+
+/// Serves plain HTTP (DCC Boxed's port 8079 style) until `shutdown` completes: no client
+/// certificate, so the sender is taken from the request's (signed) RequestID.
+pub async fn serve_plain(
+    gateway: Arc<Gateway>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, _) = tokio::select! {
+            _ = &mut shutdown => return,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(_) => continue,
+            },
+        };
+        let gateway = gateway.clone();
+        tokio::spawn(serve_connection(gateway, TokioIo::new(stream), None));
+    }
+}
+
+/// `sender`: `None` on plain HTTP; `Some(None)` when a TLS client's certificate names no user.
+async fn serve_connection<S>(gateway: Arc<Gateway>, io: TokioIo<S>, sender: Option<Option<Eui64>>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req| {
+        let gateway = gateway.clone();
+        async move { Ok::<_, std::convert::Infallible>(handle(gateway, sender, req).await) }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(io, service)
+        .await;
+}
+
+fn text(status: StatusCode, body: impl Into<String>) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body.into())));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        "content-type",
+        "text/plain; charset=utf-8".parse().expect("static header"),
+    );
+    r
+}
+
+async fn handle(
+    gateway: Arc<Gateway>,
+    sender: Option<Option<Eui64>>,
+    req: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let endpoint = match req.uri().path() {
+        "/api/v1/serviceS" => Endpoint::SendCommand,
+        "/api/v1/serviceT" => Endpoint::Transform,
+        "/api/v1/serviceD" => Endpoint::NonDevice,
+        other => return text(StatusCode::NOT_FOUND, format!("no service at {other}\n")),
+    };
+    if req.method() != Method::POST {
+        return text(StatusCode::METHOD_NOT_ALLOWED, "POST a DUIS request\n");
+    }
+    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => {
+            return text(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("request body: {e}\n"),
+            );
+        }
+    };
+    let Ok(xml) = std::str::from_utf8(&body) else {
+        return text(StatusCode::BAD_REQUEST, "the request is not UTF-8\n");
+    };
+    let sender = match sender {
+        Some(Some(user)) => user,
+        Some(None) => {
+            return text(
+                StatusCode::FORBIDDEN,
+                "the client certificate names no DCC user\n",
+            );
+        }
+        None => match crate::headend::Request::parse(xml) {
+            Ok(r) => r.id.originator,
+            Err(e) => {
+                return text(
+                    StatusCode::BAD_REQUEST,
+                    format!("not a DUIS request: {e}\n"),
+                );
+            }
+        },
+    };
+    let now = gateway.now();
+    let reply = match gateway.head_end.lock() {
+        Ok(mut he) => he.handle_request(sender, endpoint, xml, now),
+        Err(_) => return text(StatusCode::INTERNAL_SERVER_ERROR, "head-end unavailable\n"),
+    };
+    match reply {
+        SyncReply::Response { xml, .. } => {
+            let signed = gateway.sign(xml);
+            let mut r = Response::new(Full::new(Bytes::from(signed)));
+            r.headers_mut().insert(
+                "content-type",
+                "application/xml".parse().expect("static header"),
+            );
+            r
+        }
+        SyncReply::Invalid(reason) => text(StatusCode::BAD_REQUEST, reason + "\n"),
+    }
+}
+
+/// Moves due responses from the head-end to the delivery queue and POSTs them to users'
+/// Receive Response Services, until `shutdown` completes.
+pub async fn run_deliveries(gateway: Arc<Gateway>, shutdown: impl Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    loop {
+        let now = gateway.now();
+        let due = match gateway.head_end.lock() {
+            Ok(mut he) => he.poll_deliveries(now),
+            Err(_) => return,
+        };
+        let attempts = match gateway.deliveries.lock() {
+            Ok(mut q) => {
+                for d in due {
+                    let xml = gateway.sign(d.xml);
+                    q.push(d.user, xml, now);
+                }
+                q.poll_due(now)
+            }
+            Err(_) => return,
+        };
+        for item in attempts {
+            let delivered = match gateway.receive_urls.get(&item.user) {
+                Some(url) => post(url, &item.xml).await.is_ok(),
+                None => false,
+            };
+            if let Ok(mut q) = gateway.deliveries.lock() {
+                q.handle_result(item.id, delivered, gateway.now());
+            }
+        }
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tokio::time::sleep(std::time::Duration::from_millis(20)) => {}
+        }
+    }
+}
+
+/// POSTs `xml` to a plain-HTTP URL; `Ok` on a 2xx answer.
+pub async fn post(url: &str, xml: &str) -> Result<(), String> {
+    let rest = url.strip_prefix("http://").ok_or_else(|| {
+        format!("{url}: only http:// Receive Response Service URLs are supported")
+    })?;
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let stream = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        TcpStream::connect(authority),
+    )
+    .await
+    .map_err(|_| format!("{url}: connect timed out"))?
+    .map_err(|e| format!("{url}: {e}"))?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| format!("{url}: {e}"))?;
+    tokio::spawn(conn);
+    let req = Request::post(path)
+        .header("host", authority)
+        .header("content-type", "application/xml")
+        .body(Full::new(Bytes::from(xml.to_string())))
+        .map_err(|e| e.to_string())?;
+    let res = tokio::time::timeout(std::time::Duration::from_secs(10), sender.send_request(req))
+        .await
+        .map_err(|_| format!("{url}: no answer in 10 s"))?
+        .map_err(|e| format!("{url}: {e}"))?;
+    if res.status().is_success() {
+        Ok(())
+    } else {
+        Err(format!("{url}: {}", res.status()))
+    }
+}
+
+/// A listening address, resolved.
+pub async fn bind(addr: &str) -> std::io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    Ok((listener, local))
+}

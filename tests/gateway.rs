@@ -1,0 +1,278 @@
+//! The User Gateway over real sockets on loopback: mutual TLS with certificates from the test
+//! PKI, DCC Boxed's paths, the synchronous I99, and the I0 response POSTed to the user's Receive
+//! Response Service (`dccsim receive`'s server) a moment later.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use chrono::{Duration, Utc};
+use dccsim::device::{Consumer, CustomerType, Esme};
+use dccsim::gateway::receive::{Receiver, field};
+use dccsim::gateway::{
+    DeliveryQueue, Gateway, Pki, client_map, run_deliveries, serve_tls, tls_config,
+};
+use dccsim::headend::{HeadEnd, Registry, Request, ServiceMatrix, User, WanLink};
+use dccsim::model::{CspRegion, Eui64, Role};
+use dccsim::protocol::gbcs::KeyStore;
+use dccsim::wan::Latency;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+
+const SUPPLIER: &str = "90-B3-D5-1F-30-01-00-00";
+const NETWORK: &str = "90-B3-D5-1F-30-02-00-00";
+const METER: &str = "00-DB-12-34-56-78-90-A0";
+
+fn reference() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference")
+}
+
+fn eui(s: &str) -> Eui64 {
+    s.parse().unwrap()
+}
+
+fn head_end() -> HeadEnd {
+    let dir = std::env::temp_dir().join(format!("dccsim-gateway-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let extract = dir.join("extract.csv");
+    std::fs::write(
+        &extract,
+        format!(
+            "mpxn,device_id,device_type,comms_hub_id,smi_status,supplier_id,supplier_from,supplier_to,network_operator_id,gsp_group,csp_region,protocol
+1400000000001,{METER},ESME,00-DB-12-34-56-78-90-A3,Commissioned,{SUPPLIER},2014-01-01,,{NETWORK},_E,central,GBCS
+"
+        ),
+    )
+    .unwrap();
+    let mut keys = KeyStore::load(&reference().join("gbcs-rtds/keystore")).unwrap();
+    keys.forget(eui(METER));
+    keys.derive_fleet(&eui(METER).0, [3; 32]);
+    let consumer = Consumer {
+        kind: CustomerType::Domestic,
+        annual_wh: 3_000_000,
+        solar_peak_w: 0,
+        seed: 5,
+    };
+    let users = vec![
+        User {
+            eui: eui(SUPPLIER),
+            name: "supplier".into(),
+            roles: vec![Role::ImportSupplier],
+        },
+        User {
+            eui: eui(NETWORK),
+            name: "network operator".into(),
+            roles: vec![Role::ElectricityDistributor],
+        },
+    ];
+    let wan = BTreeMap::from([(
+        CspRegion::Central,
+        WanLink {
+            latency: Latency::Fixed(100_000),
+            loss: 0.0,
+            timeout: Duration::seconds(30),
+        },
+    )]);
+    // The XML-signature check is duis::xmldsig's; this test is about the transport.
+    let check = Box::new(|xml: &str| {
+        Request::parse(xml)
+            .map(|r| r.id.originator)
+            .map_err(|e| e.to_string())
+    });
+    HeadEnd::new(
+        ServiceMatrix::embedded(),
+        Registry::import(&extract).unwrap(),
+        users,
+        vec![Esme::new(
+            eui(METER),
+            consumer,
+            Utc::now() - Duration::days(30),
+        )],
+        keys,
+        eui("90-B3-D5-1F-30-00-00-02"),
+        wan,
+        check,
+        1,
+    )
+}
+
+/// A TLS client of the gateway presenting `user`'s certificate (or none).
+fn client_config(pki: &Pki, user: Option<Eui64>) -> Arc<rustls::ClientConfig> {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_slice(pki.ca.cert_pem.as_bytes()).unwrap())
+        .unwrap();
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots);
+    Arc::new(match user {
+        Some(u) => {
+            let id = &pki.users.iter().find(|(e, _)| *e == u).unwrap().1;
+            builder
+                .with_client_auth_cert(
+                    vec![CertificateDer::from_pem_slice(id.cert_pem.as_bytes()).unwrap()],
+                    PrivateKeyDer::from_pem_slice(id.key_pem.as_bytes()).unwrap(),
+                )
+                .unwrap()
+        }
+        None => builder.with_no_client_auth(),
+    })
+}
+
+async fn post_tls(
+    addr: std::net::SocketAddr,
+    config: Arc<rustls::ClientConfig>,
+    path: &str,
+    body: String,
+) -> Result<(u16, String), String> {
+    let tcp = tokio::net::TcpStream::connect(addr)
+        .await
+        .map_err(|e| e.to_string())?;
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let tls = tokio_rustls::TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    let req = hyper::Request::post(path)
+        .header("host", "localhost")
+        .header("content-type", "application/xml")
+        .body(Full::new(Bytes::from(body)))
+        .unwrap();
+    let res = sender.send_request(req).await.map_err(|e| e.to_string())?;
+    let status = res.status().as_u16();
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes();
+    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+}
+
+fn read_request(counter: u64) -> String {
+    let yesterday = (Utc::now() - Duration::days(1)).format("%Y-%m-%d");
+    let today = Utc::now().format("%Y-%m-%d");
+    std::fs::read_to_string(
+        reference().join("duis/rtds-templates/ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"),
+    )
+    .unwrap()
+    .replace(":1002<", &format!(":{counter}<"))
+    .replace(
+        "2014-12-31T00:00:00.00Z",
+        &format!("{yesterday}T00:00:00.00Z"),
+    )
+    .replace("2015-01-01T00:00:00.00Z", &format!("{today}T00:00:00.00Z"))
+}
+
+#[tokio::test]
+async fn mutual_tls_request_then_response_delivered_to_the_users_service() {
+    let pki = Pki::generate(&["localhost", "127.0.0.1"], &[eui(SUPPLIER), eui(NETWORK)]).unwrap();
+
+    // The supplier's Receive Response Service.
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let store = received.clone();
+    let receiver = Arc::new(Receiver {
+        dir: None,
+        count: Default::default(),
+        on_message: Box::new(move |_, xml| store.lock().unwrap().push(xml.to_string())),
+    });
+    let rrs = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let rrs_addr = rrs.local_addr().unwrap();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.changed().await;
+    };
+    tokio::spawn(dccsim::gateway::receive::serve(
+        receiver,
+        rrs,
+        stopped(stop_rx.clone()),
+    ));
+
+    let gateway = Arc::new(Gateway {
+        head_end: Mutex::new(head_end()),
+        deliveries: Mutex::new(DeliveryQueue::default()),
+        clients: client_map(&pki),
+        receive_urls: HashMap::from([(eui(SUPPLIER), format!("http://{rrs_addr}/rrs"))]),
+        sign_response: None,
+        clock: Box::new(Utc::now),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(serve_tls(
+        gateway.clone(),
+        listener,
+        tls_config(&pki).unwrap(),
+        stopped(stop_rx.clone()),
+    ));
+    tokio::spawn(run_deliveries(gateway.clone(), stopped(stop_rx.clone())));
+
+    let supplier = client_config(&pki, Some(eui(SUPPLIER)));
+    let started = std::time::Instant::now();
+    let (status, body) = post_tls(
+        addr,
+        supplier.clone(),
+        "/api/v1/serviceS",
+        read_request(5000),
+    )
+    .await
+    .unwrap();
+    let sync_time = started.elapsed();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(field(&body, "ResponseCode"), Some("I99"), "{body}");
+    assert!(
+        sync_time < std::time::Duration::from_secs(3),
+        "{sync_time:?}"
+    );
+
+    // The device's answer arrives at the Receive Response Service.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(xml) = received.lock().unwrap().first() {
+            assert_eq!(field(xml, "ResponseCode"), Some("I0"), "{xml}");
+            assert!(xml.contains("<sr:GBCSPayload>"));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no response delivered"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    // Wrong paths and methods, a client with another user's certificate, and no certificate.
+    let (status, _) = post_tls(
+        addr,
+        supplier.clone(),
+        "/api/v1/nothing",
+        read_request(5001),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 404);
+    let network = client_config(&pki, Some(eui(NETWORK)));
+    let (status, body) = post_tls(addr, network, "/api/v1/serviceS", read_request(5002))
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(field(&body, "ResponseCode"), Some("E1"), "{body}");
+    let anonymous = client_config(&pki, None);
+    assert!(
+        post_tls(addr, anonymous, "/api/v1/serviceS", read_request(5003))
+            .await
+            .is_err()
+    );
+    let (status, body) = post_tls(addr, supplier, "/api/v1/serviceS", "<garbage".into())
+        .await
+        .unwrap();
+    assert_eq!(status, 400, "{body}");
+
+    let _ = stop_tx.send(true);
+}
