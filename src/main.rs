@@ -65,6 +65,51 @@ enum Command {
         #[command(subcommand)]
         command: GbcsCommand,
     },
+    /// The test PKI for the User Gateway's mutual TLS.
+    Pki {
+        #[command(subcommand)]
+        command: PkiCommand,
+    },
+    /// A minimal Receive Response Service: stores and prints the responses and alerts a
+    /// head-end POSTs to it.
+    Receive {
+        /// Address to listen on (plain HTTP).
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        listen: String,
+        /// Folder to store each message in (as 000001.xml, …).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// The head-end's mirrored registry: import an extract, apply a delta, show it.
+    Registry {
+        /// The head-end's state folder, which holds registry.csv.
+        #[arg(long, default_value = "dccsim-state")]
+        state: PathBuf,
+        #[command(subcommand)]
+        command: RegistryCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum PkiCommand {
+    /// Make a CA, the gateway's server certificate and one client certificate per test user
+    /// (the ZAZ1 organisations) in DIR.
+    Init {
+        dir: PathBuf,
+        /// Names the server certificate is valid for.
+        #[arg(long, default_values_t = ["localhost".to_string(), "127.0.0.1".to_string()])]
+        host: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegistryCommand {
+    /// Replace the registry with a registration extract (CSV; see README.md).
+    Import { file: PathBuf },
+    /// Apply a nightly delta file whole, or reject it with file, line and reason.
+    Apply { file: PathBuf },
+    /// Print the registry (as an extract), or one device.
+    Show { device: Option<String> },
 }
 
 #[derive(Subcommand)]
@@ -165,6 +210,32 @@ fn run() -> Result<ExitCode> {
                     messages,
                 },
         } => gbcs_decode(keys.as_deref(), &acb, &messages),
+        Command::Pki {
+            command: PkiCommand::Init { dir, host },
+        } => {
+            let users: Vec<_> = dccsim::gateway::defaults::users()
+                .iter()
+                .map(|u| u.eui)
+                .collect();
+            let hosts: Vec<&str> = host.iter().map(String::as_str).collect();
+            let pki = dccsim::gateway::Pki::generate(&hosts, &users)?;
+            pki.write(&dir)?;
+            println!(
+                "wrote ca.pem, server.pem/.key and a client certificate per user to {}",
+                dir.display()
+            );
+            for u in dccsim::gateway::defaults::users() {
+                println!(
+                    "  {}.pem/.key  {} ({})",
+                    u.eui,
+                    u.name,
+                    role_codes(&u.roles)
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Receive { listen, dir } => receive(&listen, dir),
+        Command::Registry { state, command } => registry(&state, command),
         Command::Compare { a, b } => {
             let (ra, rb) = (read_report(&a)?, read_report(&b)?);
             print!("{}", report::compare(&ra, &rb));
@@ -223,6 +294,115 @@ fn gbcs_decode(keys: Option<&Path>, acb: &str, messages: &[String]) -> Result<Ex
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn role_codes(roles: &[dccsim::model::Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.code())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn receive(listen: &str, dir: Option<PathBuf>) -> Result<ExitCode> {
+    use dccsim::gateway::receive::{Receiver, field, serve};
+    if let Some(dir) = &dir {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
+        println!(
+            "receiving on http://{}/ (Ctrl-C to stop)",
+            listener.local_addr()?
+        );
+        let receiver = std::sync::Arc::new(Receiver {
+            dir,
+            count: Default::default(),
+            on_message: Box::new(|n, xml| {
+                let show = |name| field(xml, name).unwrap_or("-").to_string();
+                let alert = field(xml, "AlertCode").map(|c| format!(" alert {c}"));
+                println!(
+                    "{n:>6} {} {} {}{} ({} bytes)",
+                    show("ResponseCode"),
+                    show("ServiceReferenceVariant"),
+                    field(xml, "RequestID")
+                        .unwrap_or_else(|| field(xml, "ResponseID").unwrap_or("-")),
+                    alert.unwrap_or_default(),
+                    xml.len()
+                );
+            }),
+        });
+        serve(receiver, listener, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
+        Ok::<_, anyhow::Error>(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The registry file in a state folder.
+fn registry_path(state: &Path) -> PathBuf {
+    state.join("registry.csv")
+}
+
+fn registry(state: &Path, command: RegistryCommand) -> Result<ExitCode> {
+    use dccsim::headend::Registry;
+    let path = registry_path(state);
+    match command {
+        RegistryCommand::Import { file } => {
+            let registry = Registry::import(&file)?;
+            save_registry(state, &registry)?;
+            println!(
+                "imported {} devices from {} into {}",
+                registry.len(),
+                file.display(),
+                path.display()
+            );
+        }
+        RegistryCommand::Apply { file } => {
+            let current = Registry::import(&path).with_context(|| {
+                format!("no registry in {} (import one first)", state.display())
+            })?;
+            let next = current.with_delta(&file)?;
+            save_registry(state, &next)?;
+            println!(
+                "applied {}: {} devices (was {})",
+                file.display(),
+                next.len(),
+                current.len()
+            );
+        }
+        RegistryCommand::Show { device } => {
+            let registry = Registry::import(&path).with_context(|| {
+                format!("no registry in {} (import one first)", state.display())
+            })?;
+            match device {
+                None => print!("{}", registry.to_csv()),
+                Some(eui) => {
+                    let eui: dccsim::model::Eui64 = eui.parse().context("device")?;
+                    let record = registry
+                        .device(eui)
+                        .with_context(|| format!("{eui} is not in the registry"))?;
+                    println!("{}", serde_json::to_string_pretty(record)?);
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the registry atomically: a new file renamed over the old, so a crash leaves the last
+/// good registry in place.
+fn save_registry(state: &Path, registry: &dccsim::headend::Registry) -> Result<()> {
+    std::fs::create_dir_all(state).with_context(|| format!("cannot create {}", state.display()))?;
+    let tmp = state.join("registry.csv.new");
+    write(&tmp, &registry.to_csv())?;
+    std::fs::rename(&tmp, registry_path(state))
+        .with_context(|| format!("cannot replace {}", registry_path(state).display()))
 }
 
 fn write(path: &Path, contents: &str) -> Result<()> {

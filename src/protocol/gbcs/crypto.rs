@@ -69,10 +69,11 @@ pub struct KeyStore {
     shared: Mutex<HashMap<(Eui64, Eui64), [u8; 32]>>,
 }
 
-/// Which EUI-64s have derived keys, and the seed they derive from.
+/// Which EUI-64s have derived keys (those starting with one of the prefixes), and the seed
+/// they derive from.
 #[derive(Clone)]
 struct Fleet {
-    prefix: Vec<u8>,
+    prefixes: Vec<Vec<u8>>,
     seed: [u8; 32],
 }
 
@@ -127,12 +128,15 @@ impl KeyStore {
         Ok(store)
     }
 
-    /// Gives every device whose EUI-64 starts with `prefix` key pairs derived from `seed`.
+    /// Gives every device whose EUI-64 starts with `prefix` key pairs derived from `seed`
+    /// (calling again adds a prefix; the last seed given holds for all).
     pub fn derive_fleet(&mut self, prefix: &[u8], seed: [u8; 32]) {
-        self.fleet = Some(Fleet {
-            prefix: prefix.to_vec(),
+        let fleet = self.fleet.get_or_insert_with(|| Fleet {
+            prefixes: Vec::new(),
             seed,
         });
+        fleet.seed = seed;
+        fleet.prefixes.push(prefix.to_vec());
     }
 
     /// Drops every key held for `eui` (e.g. a device's published certificates, so that a
@@ -177,7 +181,7 @@ impl KeyStore {
     /// (vanishingly rare) case the digest is not a valid P-256 scalar.
     fn derived(&self, eui: Eui64, usage: KeyUse) -> Option<p256::SecretKey> {
         let fleet = self.fleet.as_ref()?;
-        if !eui.0.starts_with(&fleet.prefix) {
+        if !fleet.prefixes.iter().any(|p| eui.0.starts_with(p)) {
             return None;
         }
         let label: &[u8] = match usage {

@@ -1,0 +1,182 @@
+//! The embedded default of `dccsim serve`: a generated fleet of premises in the three CSP
+//! regions, the RTDS test meter, the ZAZ1 test organisations as users, and regional WAN links.
+//! Everything follows from the seed.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::device::{Consumer, Esme};
+use crate::headend::{
+    DeviceRecord, DeviceType, MeterPoint, Registry, SmiStatus, SupplyPeriod, User, WanLink,
+};
+use crate::model::{CspRegion, Eui64, GspGroup, Mpan, Role};
+use crate::wan::Latency;
+
+/// EUI-64 prefix of the generated fleet's devices (their keys derive from the seed).
+pub const FLEET_PREFIX: [u8; 3] = [0x00, 0xDC, 0x5E];
+/// The RTDS test electricity meter, which every RTDS DUIS template addresses.
+pub const RTDS_ESME: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA0]);
+const RTDS_HUB: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA3]);
+/// The Access Control Broker / DSP of the ZAZ1 test PKI.
+pub const ACB: Eui64 = Eui64([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x00, 0x00, 0x02]);
+pub const SUPPLIER: Eui64 = Eui64([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x01, 0x00, 0x00]);
+pub const SUPPLIER_2: Eui64 = Eui64([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x03, 0x00, 0x00]);
+pub const NETWORK_OPERATOR: Eui64 = Eui64([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x02, 0x00, 0x00]);
+pub const OTHER_USER: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x00, 0x04]);
+pub const METER_DATA_RETRIEVER: Eui64 = Eui64([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x01, 0x00, 0x09]);
+
+/// The ZAZ1 test organisations as DCC users.
+pub fn users() -> Vec<User> {
+    let user = |eui, name: &str, roles: Vec<Role>| User {
+        eui,
+        name: name.to_string(),
+        roles,
+    };
+    vec![
+        user(
+            SUPPLIER,
+            "supplier",
+            vec![Role::ImportSupplier, Role::GasSupplier],
+        ),
+        user(
+            SUPPLIER_2,
+            "supplier 2",
+            vec![Role::ImportSupplier, Role::GasSupplier],
+        ),
+        user(
+            NETWORK_OPERATOR,
+            "network operator",
+            vec![Role::ElectricityDistributor, Role::GasTransporter],
+        ),
+        user(OTHER_USER, "other user", vec![Role::OtherUser]),
+        user(
+            METER_DATA_RETRIEVER,
+            "meter data retriever",
+            vec![Role::MeterDataRetriever],
+        ),
+    ]
+}
+
+/// The WAN links by region: long-range radio in the North, cellular in Central and South.
+pub fn wan() -> BTreeMap<CspRegion, WanLink> {
+    let link = |median, p99| WanLink {
+        latency: Latency::LogNormal { median, p99 },
+        loss: 0.002,
+        timeout: Duration::seconds(60),
+    };
+    BTreeMap::from([
+        (CspRegion::North, link(2_500_000, 12_000_000)),
+        (CspRegion::Central, link(900_000, 4_000_000)),
+        (CspRegion::South, link(900_000, 4_000_000)),
+    ])
+}
+
+/// A generated fleet: `premises` electricity meters with their comms hubs across the fourteen
+/// GSP groups (so all three regions), supplied by the two test suppliers in turn, plus the RTDS
+/// test meter supplied by the RTDS supplier. Meters were installed 30 to 400 days before `now`.
+pub fn fleet(premises: u32, seed: u64, now: DateTime<Utc>) -> (Registry, Vec<Esme>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut registry = Registry::default();
+    let mut meters = Vec::with_capacity(premises as usize + 1);
+    let since = NaiveDate::from_ymd_opt(2020, 1, 1).expect("valid date");
+    let add = |registry: &mut Registry,
+               meters: &mut Vec<Esme>,
+               rng: &mut ChaCha8Rng,
+               esme: Eui64,
+               hub: Eui64,
+               mpan: Mpan,
+               gsp: GspGroup,
+               supplier: Eui64| {
+        for (device, device_type) in [(esme, DeviceType::Esme), (hub, DeviceType::Chf)] {
+            registry.insert(DeviceRecord {
+                device,
+                device_type,
+                meter_point: (device_type == DeviceType::Esme)
+                    .then(|| MeterPoint::Mpan(mpan.to_string())),
+                comms_hub: hub,
+                status: SmiStatus::Commissioned,
+                network_operator: NETWORK_OPERATOR,
+                gsp_group: gsp,
+                csp_region: gsp.csp_region(),
+                protocol: "GBCS".into(),
+                supply: vec![SupplyPeriod {
+                    supplier,
+                    from: since,
+                    to: None,
+                }],
+            });
+        }
+        let installed = now - Duration::days(rng.random_range(30..=400));
+        meters.push(Esme::new(esme, Consumer::generate(rng), installed));
+    };
+    let rtds_mpan = Mpan::from_prefix(14_000_000_000_0).expect("12-digit prefix");
+    add(
+        &mut registry,
+        &mut meters,
+        &mut rng,
+        RTDS_ESME,
+        RTDS_HUB,
+        rtds_mpan,
+        GspGroup::E,
+        SUPPLIER,
+    );
+    for i in 0..premises {
+        let gsp = GspGroup::ALL[i as usize % GspGroup::ALL.len()];
+        let id = i.to_be_bytes();
+        let eui = |kind: u8| {
+            Eui64([
+                FLEET_PREFIX[0],
+                FLEET_PREFIX[1],
+                FLEET_PREFIX[2],
+                id[0],
+                id[1],
+                id[2],
+                id[3],
+                kind,
+            ])
+        };
+        let prefix = u64::from(gsp.distributor_id()) * 10_000_000_000 + u64::from(i);
+        let mpan = Mpan::from_prefix(prefix).expect("12-digit prefix");
+        let supplier = if i % 2 == 0 { SUPPLIER } else { SUPPLIER_2 };
+        add(
+            &mut registry,
+            &mut meters,
+            &mut rng,
+            eui(0x01),
+            eui(0x03),
+            mpan,
+            gsp,
+            supplier,
+        );
+    }
+    (registry, meters)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_default_fleet_covers_three_regions_and_is_seeded() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+        let (registry, meters) = fleet(100, 1, now);
+        assert_eq!(meters.len(), 101);
+        assert_eq!(registry.len(), 202);
+        for region in CspRegion::ALL {
+            assert!(registry.devices().any(|d| d.csp_region == region));
+        }
+        let (again, _) = fleet(100, 1, now);
+        assert_eq!(again, registry);
+        assert_eq!(
+            registry
+                .device(RTDS_ESME)
+                .unwrap()
+                .supplier_on(now.date_naive()),
+            Some(SUPPLIER)
+        );
+    }
+}
