@@ -112,7 +112,7 @@ pub fn fleet(premises: u32, seed: u64, now: DateTime<Utc>) -> (Registry, Vec<Esm
         let installed = now - Duration::days(rng.random_range(30..=400));
         meters.push(Esme::new(esme, Consumer::generate(rng), installed));
     };
-    let rtds_mpan = Mpan::from_prefix(14_000_000_000_0).expect("12-digit prefix");
+    let rtds_mpan = Mpan::from_prefix(140_000_000_000).expect("12-digit prefix");
     add(
         &mut registry,
         &mut meters,
