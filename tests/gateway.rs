@@ -203,6 +203,7 @@ async fn mutual_tls_request_then_response_delivered_to_the_users_service() {
         receive_urls: HashMap::from([(eui(SUPPLIER), format!("http://{rrs_addr}/rrs"))]),
         sign_response: None,
         clock: Box::new(Utc::now),
+        log: Mutex::new(Vec::new()),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -274,5 +275,7 @@ async fn mutual_tls_request_then_response_delivered_to_the_users_service() {
         .unwrap();
     assert_eq!(status, 400, "{body}");
 
+    // Every answered request is in the transaction log.
+    assert_eq!(gateway.log.lock().unwrap().len(), 2);
     let _ = stop_tx.send(true);
 }

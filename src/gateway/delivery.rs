@@ -99,6 +99,11 @@ impl DeliveryQueue {
         self.next_at.insert((next, id), ());
     }
 
+    /// Every item not yet delivered.
+    pub fn items(&self) -> impl Iterator<Item = &Item> {
+        self.items.values()
+    }
+
     /// Items waiting after their retry window, oldest first.
     pub fn undelivered(&self) -> Vec<&Item> {
         self.items.values().filter(|i| i.undelivered).collect()

@@ -6,7 +6,9 @@ pub mod defaults;
 pub mod delivery;
 pub mod pki;
 pub mod receive;
+pub mod run;
 pub mod server;
+pub mod store;
 
 pub use delivery::{DeliveryQueue, Item};
 pub use pki::{Identity, Pki, PkiError};

@@ -39,6 +39,8 @@ pub struct Gateway {
     pub receive_urls: HashMap<Eui64, String>,
     pub sign_response: Option<ResponseSigner>,
     pub clock: Box<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+    /// Requests answered since the log was last saved.
+    pub log: Mutex<Vec<super::store::LogEntry>>,
 }
 
 impl Gateway {
@@ -218,6 +220,19 @@ async fn handle(
         Ok(mut he) => he.handle_request(sender, endpoint, xml, now),
         Err(_) => return text(StatusCode::INTERNAL_SERVER_ERROR, "head-end unavailable\n"),
     };
+    if let (SyncReply::Response { code, .. }, Ok(request)) =
+        (&reply, crate::headend::Request::parse(xml))
+    {
+        if let Ok(mut log) = gateway.log.lock() {
+            log.push(super::store::LogEntry {
+                at: now,
+                user: sender,
+                request_id: request.id.to_string(),
+                service: request.service.to_string(),
+                code: code.to_string(),
+            });
+        }
+    }
     match reply {
         SyncReply::Response { xml, .. } => {
             let signed = gateway.sign(xml);

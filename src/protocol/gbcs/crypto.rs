@@ -128,6 +128,59 @@ impl KeyStore {
         Ok(store)
     }
 
+    /// Adds the GBCS keys of a ZAZ1 keystore (DCC Boxed's test PKI, as in
+    /// `@smartdcc/dccboxed-keystore`): for each organisation, its `Z1-` signing and
+    /// key-agreement certificates and private keys (XML-signing keys are not GBCS keys).
+    pub fn add_zaz1(&mut self, json: &str) -> Result<(), KeyError> {
+        let fail = |reason: String| KeyError::File {
+            path: PathBuf::from("ZAZ1 keystore"),
+            reason,
+        };
+        let doc: serde_json::Value =
+            serde_json::from_str(json).map_err(|e| fail(format!("not JSON: {e}")))?;
+        let orgs = doc
+            .as_object()
+            .ok_or_else(|| fail("not an object of organisations".into()))?;
+        for (eui, uses) in orgs {
+            let eui: Eui64 = eui
+                .parse()
+                .map_err(|e| fail(format!("organisation {eui}: {e}")))?;
+            for (name, usage) in [
+                ("digitalSignature", KeyUse::Signing),
+                ("keyAgreement", KeyUse::KeyAgreement),
+            ] {
+                let Some(entries) = uses.get(name).and_then(|v| v.as_object()) else {
+                    continue;
+                };
+                // The Z1 key of each use (not the Z1b set, not the prepayment "PP" keys).
+                let chosen = entries.values().find(|e| {
+                    e["name"]
+                        .as_str()
+                        .is_some_and(|n| n.starts_with("Z1-") && !n.contains("PP"))
+                });
+                let chosen = chosen.or_else(|| {
+                    entries.values().find(|e| {
+                        e["name"].as_str().is_some_and(|n| {
+                            !n.starts_with("xml-sign") && !n.starts_with("dsp-xml")
+                        })
+                    })
+                });
+                let Some(entry) = chosen else { continue };
+                if let Some(cert) = entry["certificate"].as_str() {
+                    let key = public_key_of_certificate(cert.as_bytes())
+                        .map_err(|e| fail(format!("{eui} {name}: {e}")))?;
+                    self.public.insert((eui, usage), key);
+                }
+                if let Some(pem) = entry["privateKey"].as_str() {
+                    let key = p256::SecretKey::from_pkcs8_pem(pem)
+                        .map_err(|e| fail(format!("{eui} {name} private key: {e}")))?;
+                    self.private.insert((eui, usage), key);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Gives every device whose EUI-64 starts with `prefix` key pairs derived from `seed`
     /// (calling again adds a prefix; the last seed given holds for all).
     pub fn derive_fleet(&mut self, prefix: &[u8], seed: [u8; 32]) {

@@ -134,3 +134,25 @@ fn a_broken_key_file_is_named() {
     assert!(err.contains("00db1234567890a0-ds.pem"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The ZAZ1 keystore's Z1 keys are the RTDS keystore's: a store built from it checks RTDS
+/// MACs of commands (ACB) and responses for the RTDS supplier.
+#[test]
+fn zaz1_keys_are_the_rtds_remote_parties_keys() {
+    let json = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/zaz1-keystore.json"),
+    )
+    .unwrap();
+    let mut zaz1 = KeyStore::default();
+    zaz1.add_zaz1(&json).unwrap();
+    let rtds = keys();
+    for eui in ["90-B3-D5-1F-30-01-00-00", "90-B3-D5-1F-30-00-00-02"] {
+        let eui: Eui64 = eui.parse().unwrap();
+        assert_eq!(
+            zaz1.public_key(eui, KeyUse::KeyAgreement),
+            rtds.public_key(eui, KeyUse::KeyAgreement),
+            "{eui}"
+        );
+    }
+    assert!(zaz1.has_private(acb(), KeyUse::KeyAgreement));
+}

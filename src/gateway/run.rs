@@ -1,0 +1,185 @@
+//! `dccsim serve`: assembles the head-end from its state folder (or the embedded default) and
+//! runs the gateway's tasks until Ctrl-C, saving state as it goes.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+
+use super::defaults::{self, ACB, FLEET_PREFIX, RTDS_ESME};
+use super::delivery::DeliveryQueue;
+use super::pki::Pki;
+use super::server::{
+    Gateway, ResponseSigner, client_map, run_deliveries, serve_plain, serve_tls, tls_config,
+};
+use super::store::Store;
+use crate::headend::{HeadEnd, ServiceMatrix, SignatureCheck};
+use crate::model::Eui64;
+use crate::protocol::gbcs::KeyStore;
+
+/// The ZAZ1 test PKI (DCC Boxed's), shipped with dccsim as data.
+pub const ZAZ1_KEYSTORE: &str = include_str!("../../data/zaz1-keystore.json");
+
+pub struct ServeOptions {
+    pub state: PathBuf,
+    pub listen: String,
+    pub plain: Option<String>,
+    pub premises: u32,
+    pub seed: u64,
+    pub receive_urls: HashMap<Eui64, String>,
+    pub check_signature: SignatureCheck,
+    pub sign_response: Option<ResponseSigner>,
+}
+
+/// What `serve` reports once it listens.
+pub struct Started {
+    pub https: std::net::SocketAddr,
+    pub plain: Option<std::net::SocketAddr>,
+    pub devices: usize,
+    pub restored_counters: usize,
+    pub restored_undelivered: usize,
+    pub pki_dir: PathBuf,
+}
+
+/// Runs until `shutdown` completes; calls `started` once listening.
+pub async fn serve(
+    options: ServeOptions,
+    started: impl FnOnce(&Started),
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    use anyhow::Context;
+    std::fs::create_dir_all(&options.state)
+        .with_context(|| format!("cannot create {}", options.state.display()))?;
+    let mut store = Store::open(&options.state.join("dccsim.sqlite"))?;
+    let users = defaults::users();
+    let user_euis: Vec<Eui64> = users.iter().map(|u| u.eui).collect();
+    let pki_dir = options.state.join("pki");
+    let pki = match Pki::read(&pki_dir, &user_euis) {
+        Ok(pki) => pki,
+        Err(_) => {
+            let pki = Pki::generate(&["localhost", "127.0.0.1"], &user_euis)?;
+            pki.write(&pki_dir)?;
+            pki
+        }
+    };
+    let now = Utc::now();
+    let (generated, meters) = defaults::fleet(options.premises, options.seed, now);
+    let registry = match store.registry(&options.state.join("registry.scratch.csv"))? {
+        Some(r) => r,
+        None => {
+            store.save_registry(&generated)?;
+            generated
+        }
+    };
+    let mut keys = KeyStore::default();
+    keys.add_zaz1(ZAZ1_KEYSTORE)?;
+    let mut seed = [0u8; 32];
+    seed[..8].copy_from_slice(&options.seed.to_be_bytes());
+    keys.derive_fleet(&FLEET_PREFIX, seed);
+    keys.derive_fleet(&RTDS_ESME.0, seed);
+    let mut head_end = HeadEnd::new(
+        ServiceMatrix::embedded(),
+        registry,
+        users,
+        meters,
+        keys,
+        ACB,
+        defaults::wan(),
+        options.check_signature,
+        options.seed,
+    );
+    let counters = store.counters()?;
+    for (user, counter) in &counters {
+        head_end.restore_counter(*user, *counter);
+    }
+    let mut queue = DeliveryQueue::default();
+    let undelivered = store.undelivered()?;
+    let restored_undelivered = undelivered.len();
+    for item in undelivered {
+        queue.restore(item, now);
+    }
+    let devices = head_end.registry().len();
+    let gateway = Arc::new(Gateway {
+        head_end: Mutex::new(head_end),
+        deliveries: Mutex::new(queue),
+        clients: client_map(&pki),
+        receive_urls: options.receive_urls,
+        sign_response: options.sign_response,
+        clock: Box::new(Utc::now),
+        log: Mutex::new(Vec::new()),
+    });
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.changed().await;
+    };
+    let listener = tokio::net::TcpListener::bind(&options.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", options.listen))?;
+    let https = listener.local_addr()?;
+    let mut tasks = vec![tokio::spawn(serve_tls(
+        gateway.clone(),
+        listener,
+        tls_config(&pki).map_err(anyhow::Error::msg)?,
+        stopped(stop_rx.clone()),
+    ))];
+    let plain = match &options.plain {
+        Some(addr) => {
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            let local = listener.local_addr()?;
+            tasks.push(tokio::spawn(serve_plain(
+                gateway.clone(),
+                listener,
+                stopped(stop_rx.clone()),
+            )));
+            Some(local)
+        }
+        None => None,
+    };
+    tasks.push(tokio::spawn(run_deliveries(
+        gateway.clone(),
+        stopped(stop_rx.clone()),
+    )));
+    started(&Started {
+        https,
+        plain,
+        devices,
+        restored_counters: counters.len(),
+        restored_undelivered,
+        pki_dir,
+    });
+    // Save counters and the delivery queue every second, and once more on the way out.
+    let save = |store: &mut Store| -> anyhow::Result<()> {
+        let counters: Vec<(Eui64, u64)> = match gateway.head_end.lock() {
+            Ok(he) => he.counters().iter().map(|(u, c)| (*u, *c)).collect(),
+            Err(_) => Vec::new(),
+        };
+        store.save_counters(&counters)?;
+        let items: Vec<_> = match gateway.deliveries.lock() {
+            Ok(q) => q.items().cloned().collect(),
+            Err(_) => Vec::new(),
+        };
+        store.save_undelivered(&items)?;
+        let entries: Vec<_> = match gateway.log.lock() {
+            Ok(mut log) => std::mem::take(&mut *log),
+            Err(_) => Vec::new(),
+        };
+        store.log(&entries)?;
+        Ok(())
+    };
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => save(&mut store)?,
+        }
+    }
+    let _ = stop_tx.send(true);
+    for t in tasks {
+        let _ = t.await;
+    }
+    save(&mut store)?;
+    Ok(())
+}
