@@ -220,18 +220,18 @@ async fn handle(
         Ok(mut he) => he.handle_request(sender, endpoint, xml, now),
         Err(_) => return text(StatusCode::INTERNAL_SERVER_ERROR, "head-end unavailable\n"),
     };
-    if let (SyncReply::Response { code, .. }, Ok(request)) =
-        (&reply, crate::headend::Request::parse(xml))
-    {
-        if let Ok(mut log) = gateway.log.lock() {
-            log.push(super::store::LogEntry {
-                at: now,
-                user: sender,
-                request_id: request.id.to_string(),
-                service: request.service.to_string(),
-                code: code.to_string(),
-            });
-        }
+    if let (SyncReply::Response { code, .. }, Ok(request), Ok(mut log)) = (
+        &reply,
+        crate::headend::Request::parse(xml),
+        gateway.log.lock(),
+    ) {
+        log.push(super::store::LogEntry {
+            at: now,
+            user: sender,
+            request_id: request.id.to_string(),
+            service: request.service.to_string(),
+            code: code.to_string(),
+        });
     }
     match reply {
         SyncReply::Response { xml, .. } => {
