@@ -5,6 +5,7 @@
 //! - [`device`]: virtual SMETS2 devices with state and keys, answering GBCS commands;
 //! - [`gateway`]: the User Gateway on the network (mutual TLS, DCC Boxed paths, deliveries);
 //! - [`headend`]: the DUIS service matrix, the mirrored registry and access control;
+//! - [`load`]: the open-loop DUIS load generator;
 //! - [`model`]: domain types everyone shares (MPAN, EUI-64, roles, service references, GSP
 //!   groups and CSP regions, settlement periods) and the service catalogue;
 //! - [`wan`]: WAN technology models — latency, per-cell FIFO channels, loss and retries,
@@ -15,6 +16,7 @@
 pub mod device;
 pub mod gateway;
 pub mod headend;
+pub mod load;
 pub mod model;
 pub mod protocol;
 pub mod report;
