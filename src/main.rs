@@ -80,6 +80,67 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Drive a DUIS endpoint (or any HTTP one) at a fixed request rate, open loop, and report
+    /// latency from intended send times; with --find-max, search for the highest rate meeting
+    /// the SLO.
+    Load {
+        /// The endpoint, e.g. https://localhost:8443/api/v1/serviceS.
+        #[arg(long)]
+        target: String,
+        /// Requests per second (the first rate tried with --find-max).
+        #[arg(long, default_value_t = 100.0)]
+        rate: f64,
+        /// Seconds each measured step lasts.
+        #[arg(long, default_value_t = 10.0)]
+        duration: f64,
+        /// Seconds of warm-up before each step, not measured.
+        #[arg(long, default_value_t = 0.0)]
+        warmup: f64,
+        /// Stop each step after this many requests.
+        #[arg(long)]
+        requests: Option<u64>,
+        /// Connections (default: enough for rate × 50 ms, at least 4).
+        #[arg(long)]
+        connections: Option<usize>,
+        /// File whose contents every request carries (default: the RTDS 4.8.1 DUIS template).
+        #[arg(long)]
+        body: Option<PathBuf>,
+        /// CA certificate to trust (PEM), for https:// targets.
+        #[arg(long)]
+        cacert: Option<String>,
+        /// Client certificate and key (PEM) for mutual TLS.
+        #[arg(long)]
+        cert: Option<String>,
+        #[arg(long)]
+        key: Option<String>,
+        /// Service-level objective, e.g. 'p99<25ms,errors<0.1%'; exit status 3 on a breach.
+        #[arg(long)]
+        slo: Option<String>,
+        /// Search for the highest rate meeting the SLO (doubling, then bisection).
+        #[arg(long, requires = "slo")]
+        find_max: bool,
+        /// Highest rate --find-max tries.
+        #[arg(long, default_value_t = 200_000.0)]
+        max_rate: f64,
+        /// Write the report as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
+    /// A trivial endpoint answering 200 to everything (plain HTTP, or HTTPS with a PKI folder),
+    /// for calibrating load generators; optionally stalling for a window.
+    EchoServer {
+        #[arg(long, default_value = "127.0.0.1:8099")]
+        listen: String,
+        /// PKI folder (from `dccsim pki init`) to serve HTTPS with its server certificate.
+        #[arg(long)]
+        tls: Option<PathBuf>,
+        /// Stall every answer from this many seconds after start…
+        #[arg(long, requires = "stall_until")]
+        stall_from: Option<f64>,
+        /// …until this many.
+        #[arg(long)]
+        stall_until: Option<f64>,
+    },
     /// The head-end's mirrored registry: import an extract, apply a delta, show it.
     Registry {
         /// The head-end's state folder, which holds registry.csv.
@@ -128,6 +189,10 @@ enum GbcsCommand {
         messages: Vec<String>,
     },
 }
+
+/// The RTDS 4.8.1 request template, the default body of `dccsim load`.
+const RTDS_481_TEMPLATE: &str =
+    include_str!("../data/ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML");
 
 /// The default scenario, built into the binary so that `dccsim simulate` runs anywhere.
 const GB_TODAY: &str = include_str!("../scenarios/gb-today.toml");
@@ -235,6 +300,104 @@ fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Receive { listen, dir } => receive(&listen, dir),
+        Command::Load {
+            target,
+            rate,
+            duration,
+            warmup,
+            requests,
+            connections,
+            body,
+            cacert,
+            cert,
+            key,
+            slo,
+            find_max,
+            max_rate,
+            json,
+        } => {
+            use dccsim::load::cli::{LoadOptions, run, table};
+            let body = match body {
+                Some(path) => std::fs::read(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?,
+                None => RTDS_481_TEMPLATE.as_bytes().to_vec(),
+            };
+            let positive = |v: f64, what: &str| {
+                anyhow::ensure!(
+                    v.is_finite() && v > 0.0,
+                    "--{what} must be a positive number"
+                );
+                Ok(v)
+            };
+            let options = LoadOptions {
+                url: target,
+                rate: positive(rate, "rate")?,
+                duration: std::time::Duration::from_secs_f64(positive(duration, "duration")?),
+                warmup: std::time::Duration::from_secs_f64(warmup.max(0.0)),
+                max_requests: requests,
+                connections,
+                body: body.into(),
+                cacert,
+                cert,
+                key,
+                slo: slo
+                    .as_deref()
+                    .map(dccsim::load::plan::parse_slo)
+                    .transpose()
+                    .map_err(anyhow::Error::msg)?,
+                find_max,
+                max_rate,
+            };
+            let runtime = tokio::runtime::Runtime::new()?;
+            let report = runtime
+                .block_on(run(&options, None, |line| eprintln!("{line}")))
+                .map_err(anyhow::Error::msg)?;
+            print!("{}", table(&report));
+            if let Some(path) = json {
+                write(&path, &serde_json::to_string_pretty(&report)?)?;
+            }
+            let breached = report.curve.last().is_some_and(|p| !p.breaches.is_empty()) && !find_max;
+            Ok(
+                if breached || (find_max && report.sustainable_rate.is_none()) {
+                    ExitCode::from(3)
+                } else {
+                    ExitCode::SUCCESS
+                },
+            )
+        }
+        Command::EchoServer {
+            listen,
+            tls,
+            stall_from,
+            stall_until,
+        } => {
+            let tls = match tls {
+                Some(dir) => {
+                    let pki = dccsim::gateway::Pki::read(&dir, &[])?;
+                    Some(server_only_tls(&pki)?)
+                }
+                None => None,
+            };
+            let stall = stall_from
+                .zip(stall_until)
+                .map(|(a, b)| dccsim::load::echo::Stall {
+                    from: std::time::Duration::from_secs_f64(a.max(0.0)),
+                    until: std::time::Duration::from_secs_f64(b.max(0.0)),
+                });
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind(&listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {listen}"))?;
+                eprintln!("echo server on {} (Ctrl-C to stop)", listener.local_addr()?);
+                dccsim::load::echo::serve(listener, tls, stall, async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await;
+                Ok::<_, anyhow::Error>(())
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Registry { state, command } => registry(&state, command),
         Command::Compare { a, b } => {
             let (ra, rb) = (read_report(&a)?, read_report(&b)?);
@@ -294,6 +457,20 @@ fn gbcs_decode(keys: Option<&Path>, acb: &str, messages: &[String]) -> Result<Ex
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// A TLS server configuration from a PKI folder's server certificate, with no client
+/// certificates asked for (the echo server is a calibration target, not a gateway).
+fn server_only_tls(pki: &dccsim::gateway::Pki) -> Result<std::sync::Arc<rustls::ServerConfig>> {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let cert = CertificateDer::from_pem_slice(pki.server.cert_pem.as_bytes())?;
+    let key = PrivateKeyDer::from_pem_slice(pki.server.key_pem.as_bytes())?;
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)?;
+    Ok(std::sync::Arc::new(config))
 }
 
 fn role_codes(roles: &[dccsim::model::Role]) -> String {

@@ -57,9 +57,13 @@ pub async fn run_step(
 ) -> (Recorder, Duration) {
     let (tx, rx) = mpsc::unbounded_channel::<Job>();
     let rx = Arc::new(Mutex::new(rx));
-    let start = Instant::now();
+    // Connections open before the clock starts, so the first requests do not pay for them.
+    let (ready_tx, mut ready_rx) = mpsc::unbounded_channel::<()>();
+    let (go_tx, go_rx) = tokio::sync::watch::channel(None::<Instant>);
     let mut workers = Vec::new();
     for _ in 0..step.connections.max(1) {
+        let ready_tx = ready_tx.clone();
+        let mut go_rx = go_rx.clone();
         let rx = rx.clone();
         let target = target.clone();
         let source = source.clone();
@@ -67,7 +71,16 @@ pub async fn run_step(
         let timeout = step.timeout;
         workers.push(tokio::spawn(async move {
             let mut recorder = Recorder::default();
-            let mut conn: Option<SendRequest<Full<Bytes>>> = None;
+            let mut conn: Option<SendRequest<Full<Bytes>>> = connect(&target).await.ok();
+            let _ = ready_tx.send(());
+            let start = loop {
+                if let Some(start) = *go_rx.borrow_and_update() {
+                    break start;
+                }
+                if go_rx.changed().await.is_err() {
+                    return recorder;
+                }
+            };
             loop {
                 let job = { rx.lock().await.recv().await };
                 let Some(job) = job else { break };
@@ -91,6 +104,16 @@ pub async fn run_step(
             recorder
         }));
     }
+    drop(ready_tx);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    for _ in 0..step.connections.max(1) {
+        match tokio::time::timeout_at(deadline, ready_rx.recv()).await {
+            Ok(Some(())) => {}
+            _ => break,
+        }
+    }
+    let start = Instant::now();
+    let _ = go_tx.send(Some(start));
     let schedule = Schedule { rate: step.rate };
     let limit = step.max_requests.unwrap_or(u64::MAX);
     let end = step.duration.as_micros() as u64;

@@ -2,6 +2,7 @@
 //! schedule, latency from the intended send time). [`recorder`] is the sans-IO accounting;
 //! [`driver`] the tokio/hyper client pool.
 
+pub mod cli;
 pub mod driver;
 pub mod echo;
 pub mod plan;

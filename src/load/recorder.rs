@@ -9,8 +9,10 @@ use serde::Serialize;
 
 /// Highest latency recorded, in microseconds (an hour); longer ones are clamped.
 const MAX_MICROS: u64 = 3_600_000_000;
-/// A request sent later than this after its intended time counts as "not sent on time".
-pub const LATE_MICROS: u64 = 1_000;
+/// A request sent later than this after its intended time counts as "not sent on time". The
+/// dispatcher wakes on tokio's millisecond timer, so up to a millisecond of lag is the
+/// schedule's own granularity, not the generator falling behind.
+pub const LATE_MICROS: u64 = 2_000;
 
 /// The fixed-rate schedule: request `i` is due `i / rate` seconds after the start.
 #[derive(Debug, Clone, Copy)]
@@ -196,6 +198,6 @@ mod tests {
         let s = r.summary(1000.0, 3.0);
         assert!(s.corrected.p99 > 900.0, "{:?}", s.corrected);
         assert!(s.uncorrected.p99 < 2.0, "{:?}", s.uncorrected);
-        assert_eq!(s.sent_late, 999);
+        assert_eq!(s.sent_late, 998);
     }
 }

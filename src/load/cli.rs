@@ -1,0 +1,254 @@
+//! `dccsim load`: runs steps against a target and prints what happened — a quantile table on
+//! stdout, progress on stderr, JSON on request — and, with `--find-max`, the rate curve and the
+//! highest rate meeting the SLO.
+
+use std::net::ToSocketAddrs;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Serialize;
+
+use super::driver::{Judge, RequestSource, Step, Target, run_step};
+use super::plan::{Objective, breaches, next_rate};
+use super::recorder::{Outcome, Summary};
+
+pub struct LoadOptions {
+    pub url: String,
+    pub rate: f64,
+    pub duration: Duration,
+    pub warmup: Duration,
+    pub max_requests: Option<u64>,
+    pub connections: Option<usize>,
+    pub body: Bytes,
+    /// PEM files: CA to trust, and the client certificate and key for mutual TLS.
+    pub cacert: Option<String>,
+    pub cert: Option<String>,
+    pub key: Option<String>,
+    pub slo: Option<Vec<Objective>>,
+    pub find_max: bool,
+    pub max_rate: f64,
+}
+
+/// One step's line of the curve.
+#[derive(Debug, Clone, Serialize)]
+pub struct CurvePoint {
+    pub summary: Summary,
+    pub breaches: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadReport {
+    pub target: String,
+    pub curve: Vec<CurvePoint>,
+    /// With `--find-max`: the highest rate meeting the SLO.
+    pub sustainable_rate: Option<f64>,
+}
+
+/// Parses `http(s)://host:port/path` into a target and path.
+pub fn target_of(options: &LoadOptions) -> Result<(Target, String), String> {
+    let (tls, rest) = if let Some(r) = options.url.strip_prefix("https://") {
+        (true, r)
+    } else if let Some(r) = options.url.strip_prefix("http://") {
+        (false, r)
+    } else {
+        return Err(format!(
+            "{}: the target must be an http:// or https:// URL",
+            options.url
+        ));
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => (&rest[..i], rest[i..].to_string()),
+        None => (rest, "/".to_string()),
+    };
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(h, _)| h)
+        .to_string();
+    let with_port = if authority.contains(':') {
+        authority.to_string()
+    } else {
+        format!("{authority}:{}", if tls { 443 } else { 80 })
+    };
+    let addr = with_port
+        .to_socket_addrs()
+        .map_err(|e| format!("{authority}: {e}"))?
+        .next()
+        .ok_or_else(|| format!("{authority}: no address"))?;
+    let tls = if tls {
+        Some(client_tls(options)?)
+    } else {
+        None
+    };
+    Ok((Target { addr, host, tls }, path))
+}
+
+fn client_tls(options: &LoadOptions) -> Result<Arc<rustls::ClientConfig>, String> {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+    let read = |p: &str| std::fs::read(p).map_err(|e| format!("{p}: {e}"));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    if let Some(ca) = &options.cacert {
+        for cert in CertificateDer::pem_slice_iter(&read(ca)?) {
+            roots
+                .add(cert.map_err(|e| format!("{ca}: {e}"))?)
+                .map_err(|e| format!("{ca}: {e}"))?;
+        }
+    } else {
+        return Err("an https:// target needs --cacert (the gateway's CA)".into());
+    }
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots);
+    let config = match (&options.cert, &options.key) {
+        (Some(cert), Some(key)) => {
+            let certs = CertificateDer::pem_slice_iter(&read(cert)?)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| format!("{cert}: {e}"))?;
+            let key =
+                PrivateKeyDer::from_pem_slice(&read(key)?).map_err(|e| format!("{key}: {e}"))?;
+            builder
+                .with_client_auth_cert(certs, key)
+                .map_err(|e| format!("client certificate: {e}"))?
+        }
+        (None, None) => builder.with_no_client_auth(),
+        _ => return Err("--cert and --key go together".into()),
+    };
+    Ok(Arc::new(config))
+}
+
+/// HTTP 2xx is success; a DUIS answer with an E-code is an error.
+pub fn duis_judge() -> Judge {
+    Arc::new(|status: u16, body: &[u8]| {
+        if !(200..300).contains(&status) {
+            return Outcome::Error;
+        }
+        let text = String::from_utf8_lossy(body);
+        match text.find("<sr:ResponseCode>E") {
+            Some(_) => Outcome::Error,
+            None => Outcome::Ok,
+        }
+    })
+}
+
+/// Runs the load test, printing progress to `progress` (stderr in the CLI).
+pub async fn run(
+    options: &LoadOptions,
+    source: Option<RequestSource>,
+    mut progress: impl FnMut(&str),
+) -> Result<LoadReport, String> {
+    let (target, path) = target_of(options)?;
+    let body = options.body.clone();
+    let source = source.unwrap_or_else(|| Arc::new(move |_| (path.clone(), body.clone())));
+    let step_at = |rate: f64, duration: Duration| Step {
+        rate,
+        duration,
+        max_requests: options.max_requests,
+        // Enough connections for rate × a generous latency, so the pool is not the bottleneck.
+        connections: options
+            .connections
+            .unwrap_or_else(|| ((rate * 0.05).ceil() as usize).clamp(4, 512)),
+        timeout: Duration::from_secs(10),
+    };
+    let mut index = 0u64;
+    let mut curve = Vec::new();
+    let measure = |rate: f64| {
+        let step = step_at(rate, options.duration);
+        let warm = step_at(rate, options.warmup);
+        (step, warm)
+    };
+    let mut passed: Option<f64> = None;
+    let mut failed: Option<f64> = None;
+    let mut rate = options.rate;
+    loop {
+        let (step, warm) = measure(rate);
+        if !options.warmup.is_zero() {
+            progress(&format!(
+                "warming up at {rate:.0}/s for {:?}",
+                options.warmup
+            ));
+            let (r, _) = run_step(&target, &warm, source.clone(), duis_judge(), index).await;
+            index += r.requests();
+        }
+        progress(&format!(
+            "measuring {rate:.0}/s for {:?} on {} connections",
+            step.duration, step.connections
+        ));
+        let (recorder, elapsed) =
+            run_step(&target, &step, source.clone(), duis_judge(), index).await;
+        index += recorder.requests();
+        let summary = recorder.summary(rate, elapsed.as_secs_f64());
+        let broken = options
+            .slo
+            .as_ref()
+            .map(|slo| breaches(&summary, slo))
+            .unwrap_or_default();
+        progress(&format!(
+            "  {:.0}/s: p50 {:.2} ms, p99 {:.2} ms, errors {:.3}%{}",
+            summary.achieved_rate,
+            summary.corrected.p50,
+            summary.corrected.p99,
+            summary.error_share * 100.0,
+            if broken.is_empty() {
+                String::new()
+            } else {
+                format!(" — misses: {}", broken.join("; "))
+            }
+        ));
+        let ok = broken.is_empty();
+        curve.push(CurvePoint {
+            summary,
+            breaches: broken,
+        });
+        if !options.find_max {
+            break;
+        }
+        if ok {
+            passed = Some(passed.map_or(rate, |p: f64| p.max(rate)));
+        } else {
+            failed = Some(failed.map_or(rate, |f: f64| f.min(rate)));
+        }
+        match next_rate(passed, failed, options.max_rate) {
+            Some(r) => rate = r,
+            None => break,
+        }
+    }
+    Ok(LoadReport {
+        target: options.url.clone(),
+        curve,
+        sustainable_rate: if options.find_max { passed } else { None },
+    })
+}
+
+/// The quantile table of a report.
+pub fn table(report: &LoadReport) -> String {
+    let mut out = format!("target {}\n", report.target);
+    out.push_str(&format!(
+        "{:>10} {:>10} {:>9} | corrected ms: {:>8} {:>8} {:>8} {:>8} {:>8} | uncorrected ms: {:>8} {:>8} | {:>6} {:>8}\n",
+        "rate/s", "achieved", "requests", "p50", "p90", "p99", "p99.9", "max", "p50", "p99", "errors", "late"
+    ));
+    for p in &report.curve {
+        let s = &p.summary;
+        out.push_str(&format!(
+            "{:>10.0} {:>10.0} {:>9} | {:>22.2} {:>8.2} {:>8.2} {:>8.2} {:>8.2} | {:>24.2} {:>8.2} | {:>5.2}% {:>8}{}\n",
+            s.target_rate,
+            s.achieved_rate,
+            s.requests,
+            s.corrected.p50,
+            s.corrected.p90,
+            s.corrected.p99,
+            s.corrected.p999,
+            s.corrected.max,
+            s.uncorrected.p50,
+            s.uncorrected.p99,
+            s.error_share * 100.0,
+            s.sent_late,
+            if p.breaches.is_empty() { String::new() } else { format!("  misses: {}", p.breaches.join("; ")) }
+        ));
+    }
+    if let Some(r) = report.sustainable_rate {
+        out.push_str(&format!("highest rate meeting the SLO: {r:.0}/s\n"));
+    }
+    out
+}
