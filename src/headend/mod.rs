@@ -7,6 +7,7 @@ pub mod pipeline;
 pub mod registry;
 pub mod request;
 pub mod response;
+pub mod xmldsig;
 
 pub use access::{Authorised, Refusal, ResponseCode, User, authorise};
 pub use matrix::{ServiceEntry, ServiceMatrix};

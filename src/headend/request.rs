@@ -257,15 +257,9 @@ fn tree(xml: &str) -> Result<Element, RequestError> {
             Event::GeneralRef(r) => {
                 if let Some(current) = stack.last_mut() {
                     let name: String = r.into_inner().into_owned();
-                    let c = match name.as_str() {
-                        "amp" => "&",
-                        "lt" => "<",
-                        "gt" => ">",
-                        "quot" => "\"",
-                        "apos" => "'",
-                        _ => return Err(fail(format!("unknown entity &{name};"))),
-                    };
-                    current.text.push_str(c);
+                    let c = super::xmldsig::resolve_entity(&name)
+                        .ok_or_else(|| fail(format!("unknown entity &{name};")))?;
+                    current.text.push_str(&c);
                 }
             }
             Event::Eof => break,

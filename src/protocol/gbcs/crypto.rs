@@ -293,6 +293,11 @@ impl KeyStore {
     }
 }
 
+/// The P-256 public key (SEC1 uncompressed point) of a PEM certificate or public key.
+pub fn public_key_of_pem(pem: &str) -> Result<[u8; 65], String> {
+    public_key_of_certificate(pem.as_bytes())
+}
+
 /// The DER of a P-256 SubjectPublicKeyInfo up to its 65-byte uncompressed point: SEQUENCE,
 /// AlgorithmIdentifier (id-ecPublicKey, prime256v1), BIT STRING of 66 bytes (RFC 5480 §2).
 const P256_SPKI_PREFIX: [u8; 26] = [

@@ -14,8 +14,8 @@ mod sealed;
 
 pub use codes::{MESSAGE_CODES, use_case};
 pub use crypto::{
-    KeyError, KeyStore, KeyUse, Verdict, compute_mac, mac_message, sign_message, verify_mac,
-    verify_signature,
+    KeyError, KeyStore, KeyUse, Verdict, compute_mac, mac_message, public_key_of_pem, sign_message,
+    verify_mac, verify_signature,
 };
 pub use describe::{describe, hex, parse_hex};
 pub use frame::{Cra, FrameError, GbcsMessage, GeneralCiphering, GeneralSigning};

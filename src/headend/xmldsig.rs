@@ -1,0 +1,758 @@
+//! Enveloped XML signatures as DUIS uses them (DUIS §2.6, W3C XMLDSig with exclusive
+//! canonicalization): a user signs each request, the DCC each response and alert.
+//!
+//! Profile (the only one accepted): `Reference URI=""` with the enveloped-signature transform
+//! (and optionally exclusive C14N), `CanonicalizationMethod` exclusive C14N without comments,
+//! `SignatureMethod` ECDSA P-256 with SHA-256 (signature value r ‖ s, 64 bytes, base64),
+//! `DigestMethod` SHA-256, signer named by `KeyInfo/X509Data/X509IssuerSerial`.
+//!
+//! Canonicalization (W3C xml-exc-c14n, without comments) is done here over a tree read with
+//! quick-xml: namespace declarations only where visibly utilized and not already in force on
+//! an output ancestor, sorted by prefix; attributes sorted by namespace URI then local name;
+//! text and attribute values escaped as the spec says; empty elements as start and end tags;
+//! comments, processing instructions and the XML declaration dropped.
+
+use std::collections::BTreeMap;
+
+use base64::Engine;
+use quick_xml::events::Event;
+
+const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
+const EXC_C14N: &str = "http://www.w3.org/2001/10/xml-exc-c14n#";
+const ENVELOPED: &str = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+const ECDSA_SHA256: &str = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256";
+const SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
+
+/// Why a signature does not verify or a document cannot be signed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum XmlDsigError {
+    #[error("not well-formed XML at byte {at}: {reason}")]
+    Xml { at: usize, reason: String },
+    #[error("no ds:Signature in the document")]
+    NoSignature,
+    #[error("more than one ds:Signature in the document")]
+    ManySignatures,
+    #[error("ds:Signature lacks {0}")]
+    Missing(&'static str),
+    #[error("{what} is {found:?}; DUIS uses {expected}")]
+    Algorithm {
+        what: &'static str,
+        found: String,
+        expected: &'static str,
+    },
+    #[error("the digest of the document does not match ds:DigestValue: the document was changed")]
+    Digest,
+    #[error(
+        "ds:SignatureValue does not verify with the key of {0}: wrong key, or SignedInfo changed"
+    )]
+    Signature(String),
+    #[error("no signing certificate known for {0}")]
+    UnknownSigner(String),
+    #[error("{0} is not valid base64")]
+    Base64(&'static str),
+}
+
+/// The signer as `KeyInfo` names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IssuerSerial {
+    pub issuer: String,
+    pub serial: String,
+}
+
+impl std::fmt::Display for IssuerSerial {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} serial {}", self.issuer, self.serial)
+    }
+}
+
+/// A node of the document tree.
+#[derive(Debug, Clone)]
+enum Node {
+    Element(Element),
+    Text(String),
+}
+
+#[derive(Debug, Clone)]
+struct Element {
+    /// `prefix:local` as written.
+    qname: String,
+    /// Namespace declarations on this element: prefix ("" for the default) → URI.
+    declared: BTreeMap<String, String>,
+    /// Other attributes: qname → value (unescaped).
+    attributes: Vec<(String, String)>,
+    children: Vec<Node>,
+    /// Byte range of the element in the source (start of `<` to end of `>` of its end tag).
+    span: (usize, usize),
+}
+
+impl Element {
+    fn prefix(&self) -> &str {
+        self.qname.split_once(':').map_or("", |(p, _)| p)
+    }
+
+    fn local(&self) -> &str {
+        self.qname.split_once(':').map_or(&self.qname, |(_, l)| l)
+    }
+
+    fn child(&self, local: &str) -> Option<&Element> {
+        self.children.iter().find_map(|n| match n {
+            Node::Element(e) if e.local() == local => Some(e),
+            _ => None,
+        })
+    }
+
+    fn text(&self) -> String {
+        self.children
+            .iter()
+            .filter_map(|n| match n {
+                Node::Text(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Reads the document element.
+fn parse(xml: &str) -> Result<Element, XmlDsigError> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut stack: Vec<Element> = Vec::new();
+    let mut root = None;
+    loop {
+        let at = reader.buffer_position() as usize;
+        let event = reader.read_event().map_err(|e| XmlDsigError::Xml {
+            at: reader.error_position() as usize,
+            reason: e.to_string(),
+        })?;
+        let fail = |reason: String| XmlDsigError::Xml { at, reason };
+        match event {
+            Event::Start(e) | Event::Empty(e) if root.is_some() && stack.is_empty() => {
+                let _ = e;
+                return Err(fail("content after the document element".into()));
+            }
+            ev @ (Event::Start(_) | Event::Empty(_)) => {
+                let (e, empty) = match ev {
+                    Event::Start(e) => (e, false),
+                    Event::Empty(e) => (e, true),
+                    _ => unreachable!("matched Start or Empty"),
+                };
+                let name = e.name();
+                let qname: &str = name.as_ref();
+                let qname = qname.to_string();
+                let mut element = Element {
+                    qname,
+                    declared: BTreeMap::new(),
+                    attributes: Vec::new(),
+                    children: Vec::new(),
+                    span: (at, reader.buffer_position() as usize),
+                };
+                for attr in e.attributes() {
+                    let attr = attr.map_err(|e| fail(e.to_string()))?;
+                    let key: &str = attr.key.as_ref();
+                    let key = key.to_string();
+                    let value = attr
+                        .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                        .map_err(|e| fail(format!("attribute {key}: {e}")))?
+                        .into_owned();
+                    if key == "xmlns" {
+                        element.declared.insert(String::new(), value);
+                    } else if let Some(p) = key.strip_prefix("xmlns:") {
+                        element.declared.insert(p.to_string(), value);
+                    } else {
+                        element.attributes.push((key, value));
+                    }
+                }
+                if empty {
+                    match stack.last_mut() {
+                        Some(parent) => parent.children.push(Node::Element(element)),
+                        None => root = Some(element),
+                    }
+                } else {
+                    stack.push(element);
+                }
+            }
+            Event::End(_) => {
+                let mut element = stack
+                    .pop()
+                    .ok_or_else(|| fail("end tag without a start".into()))?;
+                element.span.1 = reader.buffer_position() as usize;
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(Node::Element(element)),
+                    None => root = Some(element),
+                }
+            }
+            Event::Text(t) => {
+                if let Some(current) = stack.last_mut() {
+                    let raw = t.into_inner();
+                    push_text(current, &raw.replace("\r\n", "\n").replace('\r', "\n"));
+                }
+            }
+            Event::CData(t) => {
+                if let Some(current) = stack.last_mut() {
+                    let raw = t.into_inner();
+                    let text: &str = raw.as_ref();
+                    push_text(current, text);
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some(current) = stack.last_mut() {
+                    let name: String = r.into_inner().into_owned();
+                    let text = resolve_entity(&name)
+                        .ok_or_else(|| fail(format!("unknown entity &{name};")))?;
+                    push_text(current, &text);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if !stack.is_empty() {
+        return Err(XmlDsigError::Xml {
+            at: xml.len(),
+            reason: "unclosed element".into(),
+        });
+    }
+    root.ok_or(XmlDsigError::Xml {
+        at: 0,
+        reason: "no document element".into(),
+    })
+}
+
+fn push_text(e: &mut Element, text: &str) {
+    if let Some(Node::Text(last)) = e.children.last_mut() {
+        last.push_str(text);
+    } else {
+        e.children.push(Node::Text(text.to_string()));
+    }
+}
+
+pub(crate) fn resolve_entity(name: &str) -> Option<String> {
+    Some(match name {
+        "amp" => "&".into(),
+        "lt" => "<".into(),
+        "gt" => ">".into(),
+        "quot" => "\"".into(),
+        "apos" => "'".into(),
+        _ => {
+            let code = if let Some(hex) = name.strip_prefix("#x") {
+                u32::from_str_radix(hex, 16).ok()?
+            } else {
+                name.strip_prefix('#')?.parse().ok()?
+            };
+            char::from_u32(code)?.to_string()
+        }
+    })
+}
+
+/// Which canonical XML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum C14n {
+    /// Canonical XML 1.0 (the default for a reference's data when no transform names another):
+    /// every namespace in scope is rendered where it first applies.
+    Inclusive,
+    /// Exclusive XML canonicalization: only visibly utilized namespaces.
+    Exclusive,
+}
+
+/// Canonical form of `element`, whose ancestors declare `in_scope` (prefix → URI); `skip`
+/// leaves out one element (the enveloped signature) by its span.
+fn canonical(
+    element: &Element,
+    in_scope: &BTreeMap<String, String>,
+    skip: Option<(usize, usize)>,
+    mode: C14n,
+) -> String {
+    let mut out = String::new();
+    write_element(element, in_scope, &BTreeMap::new(), skip, mode, &mut out);
+    out
+}
+
+fn write_element(
+    e: &Element,
+    in_scope: &BTreeMap<String, String>,
+    rendered: &BTreeMap<String, String>,
+    skip: Option<(usize, usize)>,
+    mode: C14n,
+    out: &mut String,
+) {
+    let mut scope = in_scope.clone();
+    for (p, uri) in &e.declared {
+        scope.insert(p.clone(), uri.clone());
+    }
+    // Exclusive: the visibly utilized prefixes (the element's own, its prefixed attributes');
+    // inclusive: every prefix in scope.
+    let mut used: Vec<&str> = match mode {
+        C14n::Exclusive => vec![e.prefix()],
+        C14n::Inclusive => scope.keys().map(String::as_str).collect(),
+    };
+    for (k, _) in &e.attributes {
+        if let Some((p, _)) = k.split_once(':') {
+            if p != "xml" && mode == C14n::Exclusive {
+                used.push(p);
+            }
+        }
+    }
+    let mut to_render: BTreeMap<String, String> = BTreeMap::new();
+    for p in used {
+        let uri = scope.get(p).cloned().unwrap_or_default();
+        let already = rendered.get(p).cloned().unwrap_or_default();
+        if uri != already {
+            to_render.insert(p.to_string(), uri);
+        }
+    }
+    out.push('<');
+    out.push_str(&e.qname);
+    for (p, uri) in &to_render {
+        if p.is_empty() {
+            out.push_str(" xmlns=\"");
+        } else {
+            out.push_str(" xmlns:");
+            out.push_str(p);
+            out.push_str("=\"");
+        }
+        escape_attribute(uri, out);
+        out.push('"');
+    }
+    let mut attributes: Vec<(String, &str, &str)> = e
+        .attributes
+        .iter()
+        .map(|(k, _)| {
+            let (uri, local) = match k.split_once(':') {
+                Some(("xml", l)) => ("http://www.w3.org/XML/1998/namespace".to_string(), l),
+                Some((p, l)) => (scope.get(p).cloned().unwrap_or_default(), l),
+                None => (String::new(), k.as_str()),
+            };
+            (uri, local, k.as_str())
+        })
+        .map(|(uri, local, k)| {
+            (
+                format!("{uri}\u{0}{local}"),
+                k,
+                e.attribute(k).unwrap_or(""),
+            )
+        })
+        .collect();
+    attributes.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, k, v) in attributes {
+        out.push(' ');
+        out.push_str(k);
+        out.push_str("=\"");
+        escape_attribute(v, out);
+        out.push('"');
+    }
+    out.push('>');
+    let mut now_rendered = rendered.clone();
+    for (p, uri) in to_render {
+        now_rendered.insert(p, uri);
+    }
+    for child in &e.children {
+        match child {
+            Node::Text(t) => escape_text(t, out),
+            Node::Element(c) if Some(c.span) == skip => {}
+            Node::Element(c) => write_element(c, &scope, &now_rendered, skip, mode, out),
+        }
+    }
+    out.push_str("</");
+    out.push_str(&e.qname);
+    out.push('>');
+}
+
+fn escape_text(t: &str, out: &mut String) {
+    for c in t.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\r' => out.push_str("&#xD;"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn escape_attribute(t: &str, out: &mut String) {
+    for c in t.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '"' => out.push_str("&quot;"),
+            '\t' => out.push_str("&#x9;"),
+            '\n' => out.push_str("&#xA;"),
+            '\r' => out.push_str("&#xD;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The exclusive canonical form of a whole document (for tests and tools).
+pub fn canonicalize(xml: &str) -> Result<String, XmlDsigError> {
+    Ok(canonical(
+        &parse(xml)?,
+        &BTreeMap::new(),
+        None,
+        C14n::Exclusive,
+    ))
+}
+
+fn sha256_b64(data: &[u8]) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, data);
+    base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
+}
+
+fn find_signature(root: &Element) -> Result<&Element, XmlDsigError> {
+    let mut found = root.children.iter().filter_map(|n| match n {
+        Node::Element(e) if e.local() == "Signature" => Some(e),
+        _ => None,
+    });
+    match (found.next(), found.next()) {
+        (None, _) => Err(XmlDsigError::NoSignature),
+        (Some(_), Some(_)) => Err(XmlDsigError::ManySignatures),
+        (Some(s), None) => Ok(s),
+    }
+}
+
+/// The namespaces in scope at the signature's SignedInfo (root's and Signature's declarations).
+fn scope_of(root: &Element, signature: &Element) -> BTreeMap<String, String> {
+    let mut scope = root.declared.clone();
+    for (p, u) in &signature.declared {
+        scope.insert(p.clone(), u.clone());
+    }
+    scope
+}
+
+/// Checks the enveloped signature of `xml`; `key_of` gives the signer's public key (SEC1
+/// uncompressed point) for the certificate `KeyInfo` names. Returns that name.
+pub fn verify(
+    xml: &str,
+    key_of: impl Fn(&IssuerSerial) -> Option<Vec<u8>>,
+) -> Result<IssuerSerial, XmlDsigError> {
+    let root = parse(xml)?;
+    let signature = find_signature(&root)?;
+    let signed_info = signature
+        .child("SignedInfo")
+        .ok_or(XmlDsigError::Missing("ds:SignedInfo"))?;
+    let algorithm = |e: Option<&Element>, what: &'static str, expected: &'static str| {
+        let e = e.ok_or(XmlDsigError::Missing(what))?;
+        let found = e.attribute("Algorithm").unwrap_or_default();
+        if found == expected {
+            Ok(())
+        } else {
+            Err(XmlDsigError::Algorithm {
+                what,
+                found: found.to_string(),
+                expected,
+            })
+        }
+    };
+    algorithm(
+        signed_info.child("CanonicalizationMethod"),
+        "ds:CanonicalizationMethod",
+        EXC_C14N,
+    )?;
+    algorithm(
+        signed_info.child("SignatureMethod"),
+        "ds:SignatureMethod",
+        ECDSA_SHA256,
+    )?;
+    let references: Vec<&Element> = signed_info
+        .children
+        .iter()
+        .filter_map(|n| match n {
+            Node::Element(e) if e.local() == "Reference" => Some(e),
+            _ => None,
+        })
+        .collect();
+    let [reference] = references.as_slice() else {
+        return Err(XmlDsigError::Missing("exactly one ds:Reference"));
+    };
+    if reference.attribute("URI") != Some("") {
+        return Err(XmlDsigError::Algorithm {
+            what: "ds:Reference URI",
+            found: reference.attribute("URI").unwrap_or("(none)").to_string(),
+            expected: "\"\" (the whole document)",
+        });
+    }
+    let transforms = reference
+        .child("Transforms")
+        .ok_or(XmlDsigError::Missing("ds:Transforms"))?;
+    let mut saw_enveloped = false;
+    // XMLDSig §4.3.3.2: without a canonicalization transform the reference's node-set is
+    // turned into octets by Canonical XML 1.0 (inclusive), as DCC's own tool signs.
+    let mut data_c14n = C14n::Inclusive;
+    for t in transforms.children.iter().filter_map(|n| match n {
+        Node::Element(e) => Some(e),
+        _ => None,
+    }) {
+        match t.attribute("Algorithm").unwrap_or_default() {
+            ENVELOPED => saw_enveloped = true,
+            EXC_C14N => data_c14n = C14n::Exclusive,
+            other => {
+                return Err(XmlDsigError::Algorithm {
+                    what: "ds:Transform",
+                    found: other.to_string(),
+                    expected: "enveloped-signature, exclusive C14N",
+                });
+            }
+        }
+    }
+    if !saw_enveloped {
+        return Err(XmlDsigError::Missing("the enveloped-signature transform"));
+    }
+    algorithm(reference.child("DigestMethod"), "ds:DigestMethod", SHA256)?;
+    let digest = reference
+        .child("DigestValue")
+        .ok_or(XmlDsigError::Missing("ds:DigestValue"))?
+        .text();
+    let document = canonical(&root, &BTreeMap::new(), Some(signature.span), data_c14n);
+    if sha256_b64(document.as_bytes()) != digest.trim() {
+        return Err(XmlDsigError::Digest);
+    }
+    let issuer_serial = signature
+        .child("KeyInfo")
+        .and_then(|k| k.child("X509Data"))
+        .and_then(|d| d.child("X509IssuerSerial"))
+        .ok_or(XmlDsigError::Missing(
+            "ds:KeyInfo/ds:X509Data/ds:X509IssuerSerial",
+        ))?;
+    let signer = IssuerSerial {
+        issuer: issuer_serial
+            .child("X509IssuerName")
+            .map(|e| e.text().trim().to_string())
+            .ok_or(XmlDsigError::Missing("ds:X509IssuerName"))?,
+        serial: issuer_serial
+            .child("X509SerialNumber")
+            .map(|e| e.text().trim().to_string())
+            .ok_or(XmlDsigError::Missing("ds:X509SerialNumber"))?,
+    };
+    let key = key_of(&signer).ok_or_else(|| XmlDsigError::UnknownSigner(signer.to_string()))?;
+    let value: String = signature
+        .child("SignatureValue")
+        .ok_or(XmlDsigError::Missing("ds:SignatureValue"))?
+        .text()
+        .split_whitespace()
+        .collect();
+    let value = base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .map_err(|_| XmlDsigError::Base64("ds:SignatureValue"))?;
+    let signed = canonical(
+        signed_info,
+        &scope_of(&root, signature),
+        None,
+        C14n::Exclusive,
+    );
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_FIXED, &key)
+        .verify(signed.as_bytes(), &value)
+        .map_err(|_| XmlDsigError::Signature(signer.to_string()))?;
+    Ok(signer)
+}
+
+/// Signs `xml` (which must not carry a signature yet): appends an enveloped `ds:Signature` as
+/// the last child of the document element, adding no whitespace, so the bytes returned are the
+/// bytes to send.
+pub fn sign(
+    xml: &str,
+    key: &p256::SecretKey,
+    signer: &IssuerSerial,
+) -> Result<String, XmlDsigError> {
+    use p256::ecdsa::signature::Signer;
+    let root = parse(xml)?;
+    if find_signature(&root).is_ok() {
+        return Err(XmlDsigError::ManySignatures);
+    }
+    // As DCC's tool signs: the enveloped-signature transform alone, so the document is
+    // digested in Canonical XML 1.0.
+    let digest = sha256_b64(canonical(&root, &BTreeMap::new(), None, C14n::Inclusive).as_bytes());
+    let declare_ds = if root.declared.get("ds").map(String::as_str) == Some(DSIG) {
+        String::new()
+    } else {
+        format!(" xmlns:ds=\"{DSIG}\"")
+    };
+    let mut escaped_issuer = String::new();
+    escape_text(&signer.issuer, &mut escaped_issuer);
+    let signature = |value: &str| {
+        format!(
+            "<ds:Signature{declare_ds}><ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"{EXC_C14N}\"/><ds:SignatureMethod Algorithm=\"{ECDSA_SHA256}\"/><ds:Reference URI=\"\"><ds:Transforms><ds:Transform Algorithm=\"{ENVELOPED}\"/></ds:Transforms><ds:DigestMethod Algorithm=\"{SHA256}\"/><ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>{value}</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509IssuerSerial><ds:X509IssuerName>{escaped_issuer}</ds:X509IssuerName><ds:X509SerialNumber>{}</ds:X509SerialNumber></ds:X509IssuerSerial></ds:X509Data></ds:KeyInfo></ds:Signature>",
+            signer.serial
+        )
+    };
+    // The end tag of the document element: the signature goes just before it.
+    let end = root.span.1;
+    let close = xml[..end].rfind("</").ok_or(XmlDsigError::Xml {
+        at: end,
+        reason: "the document element has no end tag to sign before".into(),
+    })?;
+    let draft = format!("{}{}{}", &xml[..close], signature(""), &xml[close..]);
+    let parsed = parse(&draft)?;
+    let sig = find_signature(&parsed)?;
+    let signed_info = sig
+        .child("SignedInfo")
+        .ok_or(XmlDsigError::Missing("ds:SignedInfo"))?;
+    let signed = canonical(signed_info, &scope_of(&parsed, sig), None, C14n::Exclusive);
+    let ecdsa: p256::ecdsa::Signature =
+        p256::ecdsa::SigningKey::from(key.clone()).sign(signed.as_bytes());
+    let value = base64::engine::general_purpose::STANDARD.encode(ecdsa.to_bytes());
+    Ok(format!(
+        "{}{}{}",
+        &xml[..close],
+        signature(&value),
+        &xml[close..]
+    ))
+}
+
+/// The XML-signing keys of a ZAZ1 keystore (DCC Boxed's test PKI): each organisation's
+/// certificate of role 135 (users' DUIS signing) or 137 (the DSP's response signing), by
+/// serial number, with its owner and private key. The ZAZ1 CA is `CN=Z1,OU=07`.
+pub struct XmlSigners {
+    by_serial: std::collections::HashMap<String, XmlSigner>,
+}
+
+/// One XML-signing certificate of the ZAZ1 keystore.
+#[derive(Clone)]
+pub struct XmlSigner {
+    pub owner: crate::model::Eui64,
+    pub name: String,
+    pub id: IssuerSerial,
+    pub public: Vec<u8>,
+    pub private: Option<p256::SecretKey>,
+}
+
+/// The issuer of every ZAZ1 organisation certificate.
+pub const ZAZ1_ISSUER: &str = "CN=Z1,OU=07";
+
+impl XmlSigners {
+    pub fn from_zaz1(json: &str) -> Result<XmlSigners, String> {
+        use p256::pkcs8::DecodePrivateKey;
+        let doc: serde_json::Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        let mut by_serial = std::collections::HashMap::new();
+        for (eui, uses) in doc.as_object().ok_or("not an object")? {
+            let owner: crate::model::Eui64 = eui.parse().map_err(|e| format!("{eui}: {e}"))?;
+            let Some(certs) = uses.get("digitalSignature").and_then(|v| v.as_object()) else {
+                continue;
+            };
+            for (serial, entry) in certs {
+                if !matches!(entry["role"].as_u64(), Some(135 | 137)) {
+                    continue;
+                }
+                let cert = entry["certificate"].as_str().ok_or("no certificate")?;
+                let public = crate::protocol::gbcs::public_key_of_pem(cert)
+                    .map_err(|e| format!("{eui} {serial}: {e}"))?;
+                let private = entry["privateKey"]
+                    .as_str()
+                    .map(p256::SecretKey::from_pkcs8_pem)
+                    .transpose()
+                    .map_err(|e| format!("{eui} {serial}: {e}"))?;
+                by_serial.insert(
+                    serial.clone(),
+                    XmlSigner {
+                        owner,
+                        name: entry["name"].as_str().unwrap_or_default().to_string(),
+                        id: IssuerSerial {
+                            issuer: ZAZ1_ISSUER.into(),
+                            serial: serial.clone(),
+                        },
+                        public: public.to_vec(),
+                        private,
+                    },
+                );
+            }
+        }
+        Ok(XmlSigners { by_serial })
+    }
+
+    /// The certificate `KeyInfo` names (by serial number).
+    pub fn by_id(&self, id: &IssuerSerial) -> Option<&XmlSigner> {
+        self.by_serial.get(&id.serial)
+    }
+
+    /// An organisation's XML-signing certificate of the given role (135 user, 137 DSP).
+    pub fn of(&self, owner: crate::model::Eui64, dsp: bool) -> Option<&XmlSigner> {
+        let mut found: Vec<&XmlSigner> = self
+            .by_serial
+            .values()
+            .filter(|s| s.owner == owner && s.name.starts_with("dsp-") == dsp)
+            .collect();
+        found.sort_by(|a, b| a.id.serial.cmp(&b.id.serial));
+        found.first().copied()
+    }
+
+    /// Verifies a signed DUIS document and names the organisation that signed it.
+    pub fn verify(&self, xml: &str) -> Result<crate::model::Eui64, XmlDsigError> {
+        let id = verify(xml, |id| self.by_id(id).map(|s| s.public.clone()))?;
+        self.by_id(&id)
+            .map(|s| s.owner)
+            .ok_or_else(|| XmlDsigError::UnknownSigner(id.to_string()))
+    }
+
+    /// Signs with `owner`'s XML-signing key (the DSP's when `dsp`).
+    pub fn sign(
+        &self,
+        xml: &str,
+        owner: crate::model::Eui64,
+        dsp: bool,
+    ) -> Result<String, XmlDsigError> {
+        let signer = self
+            .of(owner, dsp)
+            .ok_or_else(|| XmlDsigError::UnknownSigner(owner.to_string()))?;
+        let key = signer
+            .private
+            .as_ref()
+            .ok_or_else(|| XmlDsigError::UnknownSigner(format!("{owner} (no private key)")))?;
+        sign(xml, key, &signer.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exclusive_c14n_of_small_documents() {
+        // Namespaces declared above but used below render where used; unused ones vanish;
+        // attributes sort by namespace URI then name; empty elements get end tags.
+        let xml = r#"<?xml version="1.0"?><a:r xmlns:a="urn:a" xmlns:b="urn:b" xmlns:u="urn:unused"><b:c z="1" a="2" b:y="3"/><!-- x --><d>x &amp; &lt;y&gt;</d></a:r>"#;
+        assert_eq!(
+            canonicalize(xml).unwrap(),
+            r#"<a:r xmlns:a="urn:a"><b:c xmlns:b="urn:b" a="2" z="1" b:y="3"></b:c><d>x &amp; &lt;y&gt;</d></a:r>"#
+        );
+        // A default namespace in force is rendered once; attribute escapes (a literal tab is
+        // normalized to a space by the parser; a character reference survives as &#x9;).
+        let xml = "<r xmlns=\"urn:d\"><s q=\"a&quot;b&#9;c\" t=\"x\ty\">\r\n</s></r>";
+        assert_eq!(
+            canonicalize(xml).unwrap(),
+            "<r xmlns=\"urn:d\"><s q=\"a&quot;b&#x9;c\" t=\"x y\">\n</s></r>"
+        );
+    }
+
+    #[test]
+    fn sign_then_verify_and_tampering_fails() {
+        let key = p256::SecretKey::from_slice(&[7u8; 32]).unwrap();
+        let public = key.public_key().to_sec1_bytes().to_vec();
+        let who = IssuerSerial {
+            issuer: "CN=U1, OU=07".into(),
+            serial: "42".into(),
+        };
+        let xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Request xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\" schemaVersion=\"5.4\"><sr:Header><sr:RequestID>1</sr:RequestID></sr:Header></sr:Request>";
+        let signed = sign(xml, &key, &who).unwrap();
+        assert!(signed.ends_with("</ds:Signature></sr:Request>"));
+        let lookup = |s: &IssuerSerial| (s == &who).then(|| public.clone());
+        assert_eq!(verify(&signed, lookup).unwrap(), who);
+        let changed = signed.replace("<sr:RequestID>1<", "<sr:RequestID>2<");
+        assert_eq!(verify(&changed, lookup), Err(XmlDsigError::Digest));
+        let other = p256::SecretKey::from_slice(&[9u8; 32]).unwrap();
+        let forged = sign(xml, &other, &who).unwrap();
+        assert!(matches!(
+            verify(&forged, lookup),
+            Err(XmlDsigError::Signature(_))
+        ));
+        assert_eq!(verify(xml, lookup), Err(XmlDsigError::NoSignature));
+        assert!(matches!(
+            verify(&signed, |_| None),
+            Err(XmlDsigError::UnknownSigner(_))
+        ));
+    }
+}
