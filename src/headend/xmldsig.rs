@@ -292,10 +292,11 @@ fn write_element(
         C14n::Inclusive => scope.keys().map(String::as_str).collect(),
     };
     for (k, _) in &e.attributes {
-        if let Some((p, _)) = k.split_once(':') {
-            if p != "xml" && mode == C14n::Exclusive {
-                used.push(p);
-            }
+        if let Some((p, _)) = k.split_once(':')
+            && p != "xml"
+            && mode == C14n::Exclusive
+        {
+            used.push(p);
         }
     }
     let mut to_render: BTreeMap<String, String> = BTreeMap::new();
