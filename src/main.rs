@@ -141,6 +141,34 @@ enum Command {
         #[arg(long)]
         stall_until: Option<f64>,
     },
+    /// Run the head-end: the DUIS User Gateway over mutual TLS in front of a virtual fleet.
+    /// Without options, the embedded default (10,000 premises in three regions, the RTDS test
+    /// meter, the ZAZ1 test organisations as users) with state in ./dccsim-state.
+    Serve {
+        /// State folder: PKI, SQLite database (registry, counters, undelivered responses, log).
+        #[arg(long, default_value = "dccsim-state")]
+        state: PathBuf,
+        /// HTTPS (mutual TLS) address.
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: String,
+        /// Also serve plain HTTP here (DCC Boxed's port 8079 style), e.g. 127.0.0.1:8079.
+        #[arg(long)]
+        plain: Option<String>,
+        /// Generated premises (each an electricity meter and comms hub).
+        #[arg(long, default_value_t = 10_000)]
+        premises: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// A user's Receive Response Service, EUI=URL (repeatable); by default every user's is
+        /// http://127.0.0.1:8090/<EUI>, where `dccsim receive` listens.
+        #[arg(long = "receive")]
+        receive: Vec<String>,
+    },
+    /// DUIS XML signatures with the ZAZ1 test keys, as DCC's signing tool makes them.
+    Duis {
+        #[command(subcommand)]
+        command: DuisCommand,
+    },
     /// The head-end's mirrored registry: import an extract, apply a delta, show it.
     Registry {
         /// The head-end's state folder, which holds registry.csv.
@@ -161,6 +189,21 @@ enum PkiCommand {
         #[arg(long, default_values_t = ["localhost".to_string(), "127.0.0.1".to_string()])]
         host: Vec<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum DuisCommand {
+    /// Sign a DUIS request with its originator's ZAZ1 XML-signing key (a placeholder signature
+    /// and whitespace between elements are removed first, as DCC's tool does) and print it.
+    Sign {
+        file: PathBuf,
+        /// Keep the RequestID's counter; by default it becomes the current time in
+        /// milliseconds, as DCC's tool does, so each signed request is new.
+        #[arg(long)]
+        preserve_counter: bool,
+    },
+    /// Check a signed DUIS document's signature against the ZAZ1 keys; prints the signer.
+    Verify { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -399,6 +442,15 @@ fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Registry { state, command } => registry(&state, command),
+        Command::Serve {
+            state,
+            listen,
+            plain,
+            premises,
+            seed,
+            receive,
+        } => serve(state, listen, plain, premises, seed, &receive),
+        Command::Duis { command } => duis(command),
         Command::Compare { a, b } => {
             let (ra, rb) = (read_report(&a)?, read_report(&b)?);
             print!("{}", report::compare(&ra, &rb));
@@ -471,6 +523,110 @@ fn server_only_tls(pki: &dccsim::gateway::Pki) -> Result<std::sync::Arc<rustls::
         .with_no_client_auth()
         .with_single_cert(vec![cert], key)?;
     Ok(std::sync::Arc::new(config))
+}
+
+fn zaz1_signers() -> Result<std::sync::Arc<dccsim::headend::xmldsig::XmlSigners>> {
+    let signers =
+        dccsim::headend::xmldsig::XmlSigners::from_zaz1(dccsim::gateway::run::ZAZ1_KEYSTORE)
+            .map_err(anyhow::Error::msg)?;
+    Ok(std::sync::Arc::new(signers))
+}
+
+fn duis(command: DuisCommand) -> Result<ExitCode> {
+    use dccsim::headend::xmldsig::prepare_for_signing;
+    let signers = zaz1_signers()?;
+    let read = |file: &Path| {
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))
+    };
+    match command {
+        DuisCommand::Sign {
+            file,
+            preserve_counter,
+        } => {
+            let mut xml = prepare_for_signing(&read(&file)?)?;
+            let request = dccsim::headend::Request::parse(&xml)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            if !preserve_counter {
+                let millis = chrono::Utc::now().timestamp_millis();
+                let old = format!(">{}<", request.id);
+                let mut id = request.id;
+                id.counter = millis as u64;
+                xml = xml.replacen(&old, &format!(">{id}<"), 1);
+            }
+            let signed = signers.sign(&xml, request.id.originator, false)?;
+            print!("{signed}");
+        }
+        DuisCommand::Verify { file } => {
+            let signer = signers.verify(&read(&file)?)?;
+            println!("valid: signed by {signer}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(
+    state: PathBuf,
+    listen: String,
+    plain: Option<String>,
+    premises: u32,
+    seed: u64,
+    receive: &[String],
+) -> Result<ExitCode> {
+    use dccsim::gateway::defaults;
+    use dccsim::gateway::run::{ServeOptions, serve};
+    let mut receive_urls: std::collections::HashMap<dccsim::model::Eui64, String> =
+        defaults::users()
+            .iter()
+            .map(|u| (u.eui, format!("http://127.0.0.1:8090/{}", u.eui)))
+            .collect();
+    for r in receive {
+        let (eui, url) = r
+            .split_once('=')
+            .with_context(|| format!("--receive {r:?}: expected EUI=URL"))?;
+        let eui: dccsim::model::Eui64 = eui.parse().with_context(|| format!("--receive {r:?}"))?;
+        receive_urls.insert(eui, url.to_string());
+    }
+    let signers = zaz1_signers()?;
+    let verifier = signers.clone();
+    let options = ServeOptions {
+        state: state.clone(),
+        listen,
+        plain,
+        premises,
+        seed,
+        receive_urls,
+        check_signature: Box::new(move |xml| verifier.verify(xml).map_err(|e| e.to_string())),
+        // DCC signs what it sends with its DSP XML-signing key, as DCC Boxed does.
+        sign_response: Some(Box::new(move |xml| {
+            signers
+                .sign(xml, defaults::ACB, true)
+                .unwrap_or_else(|_| xml.to_string())
+        })),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(serve(
+        options,
+        |s| {
+            let pki = s.pki_dir.display();
+            let supplier = defaults::SUPPLIER;
+            println!("dccsim head-end: {} devices in the registry, users from the ZAZ1 test PKI", s.devices);
+            println!("  HTTPS with mutual TLS on https://{} (paths /api/v1/serviceS, serviceT, serviceD)", s.https);
+            if let Some(p) = s.plain {
+                println!("  plain HTTP on http://{p}");
+            }
+            println!("  client certificates: {pki}/<EUI>.pem and .key; CA: {pki}/ca.pem");
+            println!("  state: {} (restored {} counters, {} undelivered responses)", state.display(), s.restored_counters, s.restored_undelivered);
+            println!("  responses go to http://127.0.0.1:8090/<EUI> unless --receive says otherwise: run `dccsim receive`");
+            println!();
+            println!("send a first request (the RTDS 4.8.1 template, signed with the supplier's ZAZ1 key):");
+            println!("  dccsim duis sign ../shared/reference/duis/rtds-templates/ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML > request.xml");
+            println!("  curl --cacert {pki}/ca.pem --cert {pki}/{supplier}.pem --key {pki}/{supplier}.key -H 'Content-Type: application/xml' --data-binary @request.xml https://localhost:{}/api/v1/serviceS", s.https.port());
+        },
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        },
+    ))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn role_codes(roles: &[dccsim::model::Role]) -> String {

@@ -13,7 +13,7 @@ use dccsim::gateway::receive::{Receiver, field};
 use dccsim::gateway::{
     DeliveryQueue, Gateway, Pki, client_map, run_deliveries, serve_tls, tls_config,
 };
-use dccsim::headend::{HeadEnd, Registry, Request, ServiceMatrix, User, WanLink};
+use dccsim::headend::{HeadEnd, Registry, ServiceMatrix, User, WanLink};
 use dccsim::model::{CspRegion, Eui64, Role};
 use dccsim::protocol::gbcs::KeyStore;
 use dccsim::wan::Latency;
@@ -74,12 +74,8 @@ fn head_end() -> HeadEnd {
             timeout: Duration::seconds(30),
         },
     )]);
-    // The XML-signature check is duis::xmldsig's; this test is about the transport.
-    let check = Box::new(|xml: &str| {
-        Request::parse(xml)
-            .map(|r| r.id.originator)
-            .map_err(|e| e.to_string())
-    });
+    let signers = signers();
+    let check = Box::new(move |xml: &str| signers.verify(xml).map_err(|e| e.to_string()));
     HeadEnd::new(
         ServiceMatrix::embedded(),
         Registry::import(&extract).unwrap(),
@@ -157,10 +153,17 @@ async fn post_tls(
     Ok((status, String::from_utf8_lossy(&body).into_owned()))
 }
 
+/// The ZAZ1 XML-signing keys, as the gateway verifies requests and users sign them.
+fn signers() -> dccsim::headend::xmldsig::XmlSigners {
+    dccsim::headend::xmldsig::XmlSigners::from_zaz1(dccsim::gateway::run::ZAZ1_KEYSTORE).unwrap()
+}
+
+/// The RTDS 4.8.1 request for yesterday, with this counter, signed with the supplier's ZAZ1 key.
+/// The RTDS 4.8.1 request for yesterday, with this counter, signed with the supplier's ZAZ1 key.
 fn read_request(counter: u64) -> String {
     let yesterday = (Utc::now() - Duration::days(1)).format("%Y-%m-%d");
     let today = Utc::now().format("%Y-%m-%d");
-    std::fs::read_to_string(
+    let xml = std::fs::read_to_string(
         reference().join("duis/rtds-templates/ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"),
     )
     .unwrap()
@@ -169,7 +172,9 @@ fn read_request(counter: u64) -> String {
         "2014-12-31T00:00:00.00Z",
         &format!("{yesterday}T00:00:00.00Z"),
     )
-    .replace("2015-01-01T00:00:00.00Z", &format!("{today}T00:00:00.00Z"))
+    .replace("2015-01-01T00:00:00.00Z", &format!("{today}T00:00:00.00Z"));
+    let xml = dccsim::headend::xmldsig::prepare_for_signing(&xml).unwrap();
+    signers().sign(&xml, eui(SUPPLIER), false).unwrap()
 }
 
 #[tokio::test]
@@ -248,6 +253,14 @@ async fn mutual_tls_request_then_response_delivered_to_the_users_service() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 
+    // A request whose signature no longer matches is refused.
+    let tampered = read_request(5004).replace("5004<", "5005<");
+    let (status, body) = post_tls(addr, supplier.clone(), "/api/v1/serviceS", tampered)
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(field(&body, "ResponseCode"), Some("E1"), "{body}");
+
     // Wrong paths and methods, a client with another user's certificate, and no certificate.
     let (status, _) = post_tls(
         addr,
@@ -276,6 +289,6 @@ async fn mutual_tls_request_then_response_delivered_to_the_users_service() {
     assert_eq!(status, 400, "{body}");
 
     // Every answered request is in the transaction log.
-    assert_eq!(gateway.log.lock().unwrap().len(), 2);
+    assert_eq!(gateway.log.lock().unwrap().len(), 3);
     let _ = stop_tx.send(true);
 }

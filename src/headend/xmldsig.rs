@@ -605,6 +605,33 @@ pub fn sign(
     ))
 }
 
+/// The document without its `ds:Signature` (if it has one) and without whitespace between
+/// elements — what DCC's signing tool does to a request before signing it.
+pub fn prepare_for_signing(xml: &str) -> Result<String, XmlDsigError> {
+    let root = parse(xml)?;
+    let without = match find_signature(&root) {
+        Ok(sig) => format!("{}{}", &xml[..sig.span.0], &xml[sig.span.1..]),
+        Err(_) => xml.to_string(),
+    };
+    // Drop runs of whitespace that lie between a '>' and the next '<'.
+    let mut out = String::with_capacity(without.len());
+    let mut pending = String::new();
+    let mut after_tag = false;
+    for c in without.chars() {
+        if after_tag && c.is_whitespace() {
+            pending.push(c);
+            continue;
+        }
+        if c != '<' {
+            out.push_str(&pending);
+        }
+        pending.clear();
+        after_tag = c == '>';
+        out.push(c);
+    }
+    Ok(out)
+}
+
 /// The XML-signing keys of a ZAZ1 keystore (DCC Boxed's test PKI): each organisation's
 /// certificate of role 135 (users' DUIS signing) or 137 (the DSP's response signing), by
 /// serial number, with its owner and private key. The ZAZ1 CA is `CN=Z1,OU=07`.
