@@ -159,7 +159,6 @@ fn signers() -> dccsim::headend::xmldsig::XmlSigners {
 }
 
 /// The RTDS 4.8.1 request for yesterday, with this counter, signed with the supplier's ZAZ1 key.
-/// The RTDS 4.8.1 request for yesterday, with this counter, signed with the supplier's ZAZ1 key.
 fn read_request(counter: u64) -> String {
     let yesterday = (Utc::now() - Duration::days(1)).format("%Y-%m-%d");
     let today = Utc::now().format("%Y-%m-%d");
