@@ -102,9 +102,14 @@ enum Command {
         /// Connections (default: enough for rate × 50 ms, at least 4).
         #[arg(long)]
         connections: Option<usize>,
-        /// File whose contents every request carries (default: the RTDS 4.8.1 DUIS template).
+        /// File whose contents every request carries; by default each request is the RTDS
+        /// 4.8.1 template for yesterday, to the default fleet's meters the RTDS supplier
+        /// holds, signed with its ZAZ1 key, with increasing counters.
         #[arg(long)]
         body: Option<PathBuf>,
+        /// How many different signed requests to prepare (used in turn).
+        #[arg(long, default_value_t = 20_000)]
+        signed: usize,
         /// CA certificate to trust (PEM), for https:// targets.
         #[arg(long)]
         cacert: Option<String>,
@@ -351,6 +356,7 @@ fn run() -> Result<ExitCode> {
             requests,
             connections,
             body,
+            signed,
             cacert,
             cert,
             key,
@@ -360,10 +366,46 @@ fn run() -> Result<ExitCode> {
             json,
         } => {
             use dccsim::load::cli::{LoadOptions, run, table};
-            let body = match body {
-                Some(path) => std::fs::read(&path)
-                    .with_context(|| format!("cannot read {}", path.display()))?,
-                None => RTDS_481_TEMPLATE.as_bytes().to_vec(),
+            let (body, source) = match body {
+                Some(path) => (
+                    std::fs::read(&path)
+                        .with_context(|| format!("cannot read {}", path.display()))?,
+                    None,
+                ),
+                None => {
+                    use dccsim::gateway::defaults::{self, FLEET_PREFIX};
+                    // The default fleet's meters the RTDS supplier holds (even premises).
+                    let devices: Vec<dccsim::model::Eui64> = (0..1000u32)
+                        .map(|i| {
+                            let id = (i * 2).to_be_bytes();
+                            dccsim::model::Eui64([
+                                FLEET_PREFIX[0], FLEET_PREFIX[1], FLEET_PREFIX[2], id[0], id[1], id[2], id[3], 0x01,
+                            ])
+                        })
+                        .collect();
+                    let started = std::time::Instant::now();
+                    let yesterday = chrono::Utc::now().date_naive().pred_opt().context("date")?;
+                    let bodies = dccsim::load::cli::signed_duis_bodies(
+                        RTDS_481_TEMPLATE,
+                        defaults::SUPPLIER,
+                        &devices,
+                        chrono::Utc::now().timestamp_millis() as u64 * 1000,
+                        signed.max(1),
+                        yesterday,
+                    )
+                    .map_err(anyhow::Error::msg)?;
+                    eprintln!(
+                        "signed {} DUIS 4.8.1 requests in {:.1} s",
+                        bodies.len(),
+                        started.elapsed().as_secs_f64()
+                    );
+                    let path = target.rsplit_once("://").and_then(|(_, r)| r.find('/').map(|i| r[i..].to_string())).unwrap_or_else(|| "/api/v1/serviceS".into());
+                    let bodies = std::sync::Arc::new(bodies);
+                    let source: dccsim::load::RequestSource = std::sync::Arc::new(move |i| {
+                        (path.clone(), bodies[(i as usize) % bodies.len()].clone())
+                    });
+                    (Vec::new(), Some(source))
+                }
             };
             let positive = |v: f64, what: &str| {
                 anyhow::ensure!(
@@ -393,7 +435,7 @@ fn run() -> Result<ExitCode> {
             };
             let runtime = tokio::runtime::Runtime::new()?;
             let report = runtime
-                .block_on(run(&options, None, |line| eprintln!("{line}")))
+                .block_on(run(&options, source, |line| eprintln!("{line}")))
                 .map_err(anyhow::Error::msg)?;
             print!("{}", table(&report));
             if let Some(path) = json {

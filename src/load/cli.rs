@@ -118,6 +118,39 @@ fn client_tls(options: &LoadOptions) -> Result<Arc<rustls::ClientConfig>, String
     Ok(Arc::new(config))
 }
 
+/// Signed DUIS 4.8.1 requests (the RTDS template) from `user` to `devices` in turn, one per
+/// index, with counters `first_counter + index`: `count` of them, signed before the clock starts
+/// so signing does not slow the generator. The body of request `i` is `bodies[i % count]`.
+pub fn signed_duis_bodies(
+    template: &str,
+    user: crate::model::Eui64,
+    devices: &[crate::model::Eui64],
+    first_counter: u64,
+    count: usize,
+    day: chrono::NaiveDate,
+) -> Result<Vec<Bytes>, String> {
+    use crate::headend::xmldsig::{XmlSigners, prepare_for_signing};
+    let signers = XmlSigners::from_zaz1(crate::gateway::run::ZAZ1_KEYSTORE)?;
+    let base = prepare_for_signing(template).map_err(|e| e.to_string())?;
+    let request = crate::headend::Request::parse(&base).map_err(|e| e.to_string())?;
+    let from = format!("{day}T00:00:00.00Z");
+    let to = format!("{}T00:00:00.00Z", day.succ_opt().unwrap_or(day));
+    let mut out = Vec::with_capacity(count);
+    for i in 0..count {
+        let mut id = request.id;
+        id.originator = user;
+        id.target = devices[i % devices.len().max(1)];
+        id.counter = first_counter + i as u64;
+        let xml = base
+            .replacen(&request.id.to_string(), &id.to_string(), 1)
+            .replacen("2014-12-31T00:00:00.00Z", &from, 1)
+            .replacen("2015-01-01T00:00:00.00Z", &to, 1);
+        let signed = signers.sign(&xml, user, false).map_err(|e| e.to_string())?;
+        out.push(Bytes::from(signed));
+    }
+    Ok(out)
+}
+
 /// HTTP 2xx is success; a DUIS answer with an E-code is an error.
 pub fn duis_judge() -> Judge {
     Arc::new(|status: u16, body: &[u8]| {
