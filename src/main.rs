@@ -107,9 +107,18 @@ enum Command {
         /// holds, signed with its ZAZ1 key, with increasing counters.
         #[arg(long)]
         body: Option<PathBuf>,
-        /// How many different signed requests to prepare (used in turn).
+        /// How many signed requests to prepare; each is used once (counters must rise), so this
+        /// must cover every request of the run.
         #[arg(long, default_value_t = 20_000)]
         signed: usize,
+        /// Listen here as the user's Receive Response Service and time each asynchronous
+        /// response from its request's intended send time (start the head-end with
+        /// `--receive 90-B3-D5-1F-30-01-00-00=http://THIS/`).
+        #[arg(long)]
+        receive_listen: Option<String>,
+        /// Seconds to wait for outstanding asynchronous responses after the last step.
+        #[arg(long, default_value_t = 15.0)]
+        response_wait: f64,
         /// CA certificate to trust (PEM), for https:// targets.
         #[arg(long)]
         cacert: Option<String>,
@@ -357,6 +366,8 @@ fn run() -> Result<ExitCode> {
             connections,
             body,
             signed,
+            receive_listen,
+            response_wait,
             cacert,
             cert,
             key,
@@ -366,6 +377,7 @@ fn run() -> Result<ExitCode> {
             json,
         } => {
             use dccsim::load::cli::{LoadOptions, run, table};
+            let first_counter = chrono::Utc::now().timestamp_millis() as u64 * 1000;
             let (body, source) = match body {
                 Some(path) => (
                     std::fs::read(&path)
@@ -379,7 +391,14 @@ fn run() -> Result<ExitCode> {
                         .map(|i| {
                             let id = (i * 2).to_be_bytes();
                             dccsim::model::Eui64([
-                                FLEET_PREFIX[0], FLEET_PREFIX[1], FLEET_PREFIX[2], id[0], id[1], id[2], id[3], 0x01,
+                                FLEET_PREFIX[0],
+                                FLEET_PREFIX[1],
+                                FLEET_PREFIX[2],
+                                id[0],
+                                id[1],
+                                id[2],
+                                id[3],
+                                0x01,
                             ])
                         })
                         .collect();
@@ -389,7 +408,7 @@ fn run() -> Result<ExitCode> {
                         RTDS_481_TEMPLATE,
                         defaults::SUPPLIER,
                         &devices,
-                        chrono::Utc::now().timestamp_millis() as u64 * 1000,
+                        first_counter,
                         signed.max(1),
                         yesterday,
                     )
@@ -399,7 +418,10 @@ fn run() -> Result<ExitCode> {
                         bodies.len(),
                         started.elapsed().as_secs_f64()
                     );
-                    let path = target.rsplit_once("://").and_then(|(_, r)| r.find('/').map(|i| r[i..].to_string())).unwrap_or_else(|| "/api/v1/serviceS".into());
+                    let path = target
+                        .rsplit_once("://")
+                        .and_then(|(_, r)| r.find('/').map(|i| r[i..].to_string()))
+                        .unwrap_or_else(|| "/api/v1/serviceS".into());
                     let bodies = std::sync::Arc::new(bodies);
                     let source: dccsim::load::RequestSource = std::sync::Arc::new(move |i| {
                         (path.clone(), bodies[(i as usize) % bodies.len()].clone())
@@ -432,6 +454,9 @@ fn run() -> Result<ExitCode> {
                     .map_err(anyhow::Error::msg)?,
                 find_max,
                 max_rate,
+                receive: receive_listen,
+                first_counter,
+                response_wait: std::time::Duration::from_secs_f64(response_wait.max(0.0)),
             };
             let runtime = tokio::runtime::Runtime::new()?;
             let report = runtime

@@ -28,6 +28,23 @@ pub struct LoadOptions {
     pub slo: Option<Vec<Objective>>,
     pub find_max: bool,
     pub max_rate: f64,
+    /// Listen here for the asynchronous responses (the head-end's Receive Response Service for
+    /// this user) and time each from its request's intended send time.
+    pub receive: Option<String>,
+    /// How the RequestID counter of request `i` is made (`first + i`), to match responses.
+    pub first_counter: u64,
+    /// How long to wait for outstanding asynchronous responses after the last step.
+    pub response_wait: Duration,
+}
+
+/// The asynchronous responses received, timed from their requests' intended send times.
+#[derive(Debug, Clone, Serialize)]
+pub struct AsyncSummary {
+    pub expected: u64,
+    pub received: u64,
+    /// By DUIS response code (I0, E21…).
+    pub codes: std::collections::BTreeMap<String, u64>,
+    pub end_to_end: Option<super::recorder::Quantiles>,
 }
 
 /// One step's line of the curve.
@@ -43,6 +60,8 @@ pub struct LoadReport {
     pub curve: Vec<CurvePoint>,
     /// With `--find-max`: the highest rate meeting the SLO.
     pub sustainable_rate: Option<f64>,
+    /// With `--receive`: the device answers, end to end.
+    pub responses: Option<AsyncSummary>,
 }
 
 /// Parses `http(s)://host:port/path` into a target and path.
@@ -172,6 +191,11 @@ pub async fn run(
     mut progress: impl FnMut(&str),
 ) -> Result<LoadReport, String> {
     let (target, path) = target_of(options)?;
+    let tracker = match &options.receive {
+        Some(addr) => Some(ResponseTracker::start(addr, options.first_counter).await?),
+        None => None,
+    };
+    let on_send = tracker.as_ref().map(|t| t.on_send());
     let body = options.body.clone();
     let source = source.unwrap_or_else(|| Arc::new(move |_| (path.clone(), body.clone())));
     let step_at = |rate: f64, duration: Duration| Step {
@@ -201,15 +225,30 @@ pub async fn run(
                 "warming up at {rate:.0}/s for {:?}",
                 options.warmup
             ));
-            let (r, _) = run_step(&target, &warm, source.clone(), duis_judge(), index).await;
+            let (r, _) = run_step(
+                &target,
+                &warm,
+                source.clone(),
+                duis_judge(),
+                index,
+                on_send.clone(),
+            )
+            .await;
             index += r.requests();
         }
         progress(&format!(
             "measuring {rate:.0}/s for {:?} on {} connections",
             step.duration, step.connections
         ));
-        let (recorder, elapsed) =
-            run_step(&target, &step, source.clone(), duis_judge(), index).await;
+        let (recorder, elapsed) = run_step(
+            &target,
+            &step,
+            source.clone(),
+            duis_judge(),
+            index,
+            on_send.clone(),
+        )
+        .await;
         index += recorder.requests();
         let summary = recorder.summary(rate, elapsed.as_secs_f64());
         let broken = options
@@ -247,11 +286,129 @@ pub async fn run(
             None => break,
         }
     }
+    let responses = match tracker {
+        Some(t) => {
+            progress(&format!(
+                "waiting up to {:?} for outstanding responses",
+                options.response_wait
+            ));
+            Some(t.finish(options.response_wait).await)
+        }
+        None => None,
+    };
     Ok(LoadReport {
         target: options.url.clone(),
         curve,
         sustainable_rate: if options.find_max { passed } else { None },
+        responses,
     })
+}
+
+/// The generator's own Receive Response Service: matches each response to its request by the
+/// RequestID counter and times it from that request's intended send time.
+struct ResponseTracker {
+    first_counter: u64,
+    due: Arc<std::sync::Mutex<std::collections::HashMap<u64, std::time::Instant>>>,
+    state: Arc<
+        std::sync::Mutex<(
+            super::recorder::Recorder,
+            std::collections::BTreeMap<String, u64>,
+            u64,
+        )>,
+    >,
+    stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl ResponseTracker {
+    async fn start(addr: &str, first_counter: u64) -> Result<ResponseTracker, String> {
+        use crate::gateway::receive::{Receiver, field, serve};
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+        let due: Arc<std::sync::Mutex<std::collections::HashMap<u64, std::time::Instant>>> =
+            Arc::default();
+        let state: Arc<
+            std::sync::Mutex<(
+                super::recorder::Recorder,
+                std::collections::BTreeMap<String, u64>,
+                u64,
+            )>,
+        > = Arc::new(std::sync::Mutex::new(Default::default()));
+        let (d, st) = (due.clone(), state.clone());
+        let receiver = Arc::new(Receiver {
+            dir: None,
+            count: Default::default(),
+            on_message: Box::new(move |_, xml| {
+                let now = std::time::Instant::now();
+                let counter = field(xml, "RequestID")
+                    .and_then(|id| id.rsplit(':').next())
+                    .and_then(|c| c.parse::<u64>().ok());
+                let code = field(xml, "ResponseCode").unwrap_or("-").to_string();
+                let intended = counter.and_then(|c| d.lock().ok()?.remove(&c));
+                if let Ok(mut s) = st.lock() {
+                    *s.1.entry(code.clone()).or_insert(0) += 1;
+                    s.2 += 1;
+                    if let Some(t) = intended {
+                        let micros = now.saturating_duration_since(t).as_micros() as u64;
+                        let outcome = if code == "I0" {
+                            Outcome::Ok
+                        } else {
+                            Outcome::Error
+                        };
+                        s.0.record(0, 0, micros, outcome);
+                    }
+                }
+            }),
+        });
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(serve(receiver, listener, async {
+            let _ = stopped.await;
+        }));
+        Ok(ResponseTracker {
+            first_counter,
+            due,
+            state,
+            stop,
+        })
+    }
+
+    fn on_send(&self) -> super::driver::OnSend {
+        let due = self.due.clone();
+        let first = self.first_counter;
+        Arc::new(move |index, intended| {
+            if let Ok(mut d) = due.lock() {
+                d.insert(first + index, intended);
+            }
+        })
+    }
+
+    async fn finish(self, wait: Duration) -> AsyncSummary {
+        let deadline = std::time::Instant::now() + wait;
+        while std::time::Instant::now() < deadline
+            && self.due.lock().map(|d| !d.is_empty()).unwrap_or(false)
+        {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = self.stop.send(());
+        let outstanding = self.due.lock().map(|d| d.len() as u64).unwrap_or(0);
+        let (recorder, codes, received) = match self.state.lock() {
+            Ok(s) => (s.0.summary(1.0, 1.0), s.1.clone(), s.2),
+            Err(_) => {
+                return AsyncSummary {
+                    expected: 0,
+                    received: 0,
+                    codes: Default::default(),
+                    end_to_end: None,
+                };
+            }
+        };
+        AsyncSummary {
+            expected: received + outstanding,
+            received,
+            codes,
+            end_to_end: (recorder.requests > 0).then_some(recorder.corrected),
+        }
+    }
 }
 
 /// The quantile table of a report.
@@ -282,6 +439,21 @@ pub fn table(report: &LoadReport) -> String {
     }
     if let Some(r) = report.sustainable_rate {
         out.push_str(&format!("highest rate meeting the SLO: {r:.0}/s\n"));
+    }
+    if let Some(a) = &report.responses {
+        let codes: Vec<String> = a.codes.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        out.push_str(&format!(
+            "asynchronous responses: {} of {} received ({})\n",
+            a.received,
+            a.expected,
+            codes.join(", ")
+        ));
+        if let Some(q) = &a.end_to_end {
+            out.push_str(&format!(
+                "end to end, from intended send to response received, ms: p50 {:.1}  p90 {:.1}  p99 {:.1}  p99.9 {:.1}  max {:.1}\n",
+                q.p50, q.p90, q.p99, q.p999, q.max
+            ));
+        }
     }
     out
 }

@@ -28,6 +28,9 @@ pub struct Target {
 
 /// Builds request number `i`: its path and body.
 pub type RequestSource = Arc<dyn Fn(u64) -> (String, Bytes) + Send + Sync>;
+/// Told of each request as it is sent: its index and the instant it was due (so the
+/// asynchronous response that arrives later can be timed from the same point).
+pub type OnSend = Arc<dyn Fn(u64, Instant) + Send + Sync>;
 /// Judges an answer: HTTP status and body.
 pub type Judge = Arc<dyn Fn(u16, &[u8]) -> Outcome + Send + Sync>;
 
@@ -54,6 +57,7 @@ pub async fn run_step(
     source: RequestSource,
     judge: Judge,
     start_index: u64,
+    on_send: Option<OnSend>,
 ) -> (Recorder, Duration) {
     let (tx, rx) = mpsc::unbounded_channel::<Job>();
     let rx = Arc::new(Mutex::new(rx));
@@ -68,6 +72,7 @@ pub async fn run_step(
         let target = target.clone();
         let source = source.clone();
         let judge = judge.clone();
+        let on_send = on_send.clone();
         let timeout = step.timeout;
         workers.push(tokio::spawn(async move {
             let mut recorder = Recorder::default();
@@ -86,6 +91,9 @@ pub async fn run_step(
                 let Some(job) = job else { break };
                 let sent = start.elapsed().as_micros() as u64;
                 let (path, body) = source(job.index);
+                if let Some(tell) = &on_send {
+                    tell(job.index, start + Duration::from_micros(job.intended));
+                }
                 let outcome = match tokio::time::timeout(
                     timeout,
                     send(&target, &mut conn, &path, body, &judge),
