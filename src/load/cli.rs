@@ -304,18 +304,19 @@ pub async fn run(
     })
 }
 
+/// What has come back: timings, counts by response code, and how many.
+type Received = (
+    super::recorder::Recorder,
+    std::collections::BTreeMap<String, u64>,
+    u64,
+);
+
 /// The generator's own Receive Response Service: matches each response to its request by the
 /// RequestID counter and times it from that request's intended send time.
 struct ResponseTracker {
     first_counter: u64,
     due: Arc<std::sync::Mutex<std::collections::HashMap<u64, std::time::Instant>>>,
-    state: Arc<
-        std::sync::Mutex<(
-            super::recorder::Recorder,
-            std::collections::BTreeMap<String, u64>,
-            u64,
-        )>,
-    >,
+    state: Arc<std::sync::Mutex<Received>>,
     stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -327,13 +328,8 @@ impl ResponseTracker {
             .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
         let due: Arc<std::sync::Mutex<std::collections::HashMap<u64, std::time::Instant>>> =
             Arc::default();
-        let state: Arc<
-            std::sync::Mutex<(
-                super::recorder::Recorder,
-                std::collections::BTreeMap<String, u64>,
-                u64,
-            )>,
-        > = Arc::new(std::sync::Mutex::new(Default::default()));
+        let state: Arc<std::sync::Mutex<Received>> =
+            Arc::new(std::sync::Mutex::new(Default::default()));
         let (d, st) = (due.clone(), state.clone());
         let receiver = Arc::new(Receiver {
             dir: None,
