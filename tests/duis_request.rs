@@ -107,3 +107,32 @@ fn malformed_requests_say_what_and_where() {
         assert!(err.to_string().contains(words), "{xml}: {err}");
     }
 }
+
+/// Found by fuzzing: a byte-order mark before an error made the line count slice inside it.
+#[test]
+fn an_error_after_a_byte_order_mark_does_not_panic() {
+    let err = Request::parse("\u{feff}\u{2}&").unwrap_err();
+    assert_eq!(err.line, 1);
+}
+
+mod properties {
+    use dccsim::headend::Request;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn arbitrary_text_never_panics(text in ".{0,300}") {
+            let _ = Request::parse(&text);
+        }
+
+        #[test]
+        fn any_request_id_round_trips(o in any::<[u8; 8]>(), t in any::<[u8; 8]>(), counter in any::<u64>()) {
+            let id = dccsim::headend::RequestId {
+                originator: dccsim::model::Eui64(o),
+                target: dccsim::model::Eui64(t),
+                counter,
+            };
+            prop_assert_eq!(id.to_string().parse::<dccsim::headend::RequestId>(), Ok(id));
+        }
+    }
+}

@@ -350,3 +350,82 @@ fn access_control_refuses_with_the_duis_code() {
         Err(ResponseCode::E5)
     );
 }
+
+mod properties {
+    use chrono::NaiveDate;
+    use dccsim::headend::{
+        DeviceRecord, DeviceType, MeterPoint, Registry, SmiStatus, SupplyPeriod,
+    };
+    use dccsim::model::{Eui64, GspGroup, Mpan};
+    use proptest::prelude::*;
+
+    fn record() -> impl Strategy<Value = DeviceRecord> {
+        (
+            any::<[u8; 8]>(),
+            any::<[u8; 8]>(),
+            0usize..14,
+            0u64..1_000_000_000,
+            proptest::collection::vec((any::<[u8; 8]>(), 1u32..500), 0..4),
+            any::<bool>(),
+        )
+            .prop_map(|(device, hub, g, serial, periods, gas)| {
+                let gsp = GspGroup::ALL[g];
+                let prefix = u64::from(gsp.distributor_id()) * 10_000_000_000 + serial;
+                let mut from = NaiveDate::from_ymd_opt(2015, 1, 1).unwrap();
+                let mut supply = Vec::new();
+                let n = periods.len();
+                for (k, (supplier, days)) in periods.into_iter().enumerate() {
+                    let to = from + chrono::Duration::days(i64::from(days));
+                    supply.push(SupplyPeriod {
+                        supplier: Eui64(supplier),
+                        from,
+                        to: (k + 1 < n).then_some(to),
+                    });
+                    from = to;
+                }
+                DeviceRecord {
+                    device: Eui64(device),
+                    device_type: if gas {
+                        DeviceType::Gsme
+                    } else {
+                        DeviceType::Esme
+                    },
+                    meter_point: Some(if gas {
+                        MeterPoint::Mprn(format!("{}", 100_000 + serial % 1_000_000))
+                    } else {
+                        MeterPoint::Mpan(Mpan::from_prefix(prefix).unwrap().to_string())
+                    }),
+                    comms_hub: Eui64(hub),
+                    status: SmiStatus::Commissioned,
+                    network_operator: Eui64([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x02, 0, 0]),
+                    gsp_group: gsp,
+                    csp_region: gsp.csp_region(),
+                    protocol: "GBCS".into(),
+                    supply,
+                }
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn an_extract_written_then_read_is_the_same_registry(records in proptest::collection::vec(record(), 0..20)) {
+            let mut registry = Registry::default();
+            for r in records {
+                registry.insert(r);
+            }
+            let dir = super::tmp("prop");
+            let path = super::write(&dir, "extract.csv", &registry.to_csv());
+            prop_assert_eq!(Registry::import(&path).unwrap(), registry);
+        }
+
+        #[test]
+        fn arbitrary_delta_text_is_applied_whole_or_refused(text in ".{0,400}") {
+            let registry = super::registry();
+            let dir = super::tmp("fuzzish");
+            let path = super::write(&dir, "delta.csv", &text);
+            if let Err(e) = registry.with_delta(&path) {
+                prop_assert!(e.line <= text.lines().count().max(1));
+            }
+        }
+    }
+}

@@ -206,7 +206,15 @@ fn local(e: &quick_xml::events::BytesStart<'_>) -> String {
 /// Reads the document into an element tree of local names, with line numbers in errors.
 fn tree(xml: &str) -> Result<Element, RequestError> {
     let mut reader = quick_xml::Reader::from_str(xml);
-    let line_of = |pos: u64| xml[..(pos as usize).min(xml.len())].matches('\n').count() + 1;
+    // Counted over bytes: a position need not fall on a character boundary.
+    let line_of = |pos: u64| {
+        let end = (pos as usize).min(xml.len());
+        xml.as_bytes()[..end]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    };
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
     loop {
