@@ -183,9 +183,10 @@ enum Command {
         #[command(subcommand)]
         command: DuisCommand,
     },
-    /// The head-end's mirrored registry: import an extract, apply a delta, show it.
+    /// The head-end's mirrored registry: import an extract, apply a delta, show it (in the
+    /// state folder's database, which `dccsim serve` reads when it starts).
     Registry {
-        /// The head-end's state folder, which holds registry.csv.
+        /// The head-end's state folder.
         #[arg(long, default_value = "dccsim-state")]
         state: PathBuf,
         #[command(subcommand)]
@@ -744,42 +745,44 @@ fn receive(listen: &str, dir: Option<PathBuf>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The registry file in a state folder.
-fn registry_path(state: &Path) -> PathBuf {
-    state.join("registry.csv")
-}
-
+/// The registry as `dccsim serve` keeps it: in the state folder's SQLite database.
 fn registry(state: &Path, command: RegistryCommand) -> Result<ExitCode> {
+    use dccsim::gateway::store::Store;
     use dccsim::headend::Registry;
-    let path = registry_path(state);
+    std::fs::create_dir_all(state).with_context(|| format!("cannot create {}", state.display()))?;
+    let db = state.join("dccsim.sqlite");
+    let mut store = Store::open(&db)?;
+    let scratch = state.join("registry.scratch.csv");
+    let current = |store: &Store| -> Result<Registry> {
+        store
+            .registry(&scratch)?
+            .with_context(|| format!("no registry in {} (import one first)", db.display()))
+    };
     match command {
         RegistryCommand::Import { file } => {
             let registry = Registry::import(&file)?;
-            save_registry(state, &registry)?;
+            store.save_registry(&registry)?;
             println!(
                 "imported {} devices from {} into {}",
                 registry.len(),
                 file.display(),
-                path.display()
+                db.display()
             );
         }
         RegistryCommand::Apply { file } => {
-            let current = Registry::import(&path).with_context(|| {
-                format!("no registry in {} (import one first)", state.display())
-            })?;
-            let next = current.with_delta(&file)?;
-            save_registry(state, &next)?;
+            let before = current(&store)?;
+            // Applied whole or not at all: the stored registry changes only on success.
+            let next = before.with_delta(&file)?;
+            store.save_registry(&next)?;
             println!(
                 "applied {}: {} devices (was {})",
                 file.display(),
                 next.len(),
-                current.len()
+                before.len()
             );
         }
         RegistryCommand::Show { device } => {
-            let registry = Registry::import(&path).with_context(|| {
-                format!("no registry in {} (import one first)", state.display())
-            })?;
+            let registry = current(&store)?;
             match device {
                 None => print!("{}", registry.to_csv()),
                 Some(eui) => {
@@ -793,16 +796,6 @@ fn registry(state: &Path, command: RegistryCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes the registry atomically: a new file renamed over the old, so a crash leaves the last
-/// good registry in place.
-fn save_registry(state: &Path, registry: &dccsim::headend::Registry) -> Result<()> {
-    std::fs::create_dir_all(state).with_context(|| format!("cannot create {}", state.display()))?;
-    let tmp = state.join("registry.csv.new");
-    write(&tmp, &registry.to_csv())?;
-    std::fs::rename(&tmp, registry_path(state))
-        .with_context(|| format!("cannot replace {}", registry_path(state).display()))
 }
 
 fn write(path: &Path, contents: &str) -> Result<()> {

@@ -156,3 +156,60 @@ fn gbcs_decode_reports_bad_input_and_goes_on() {
     assert_eq!(doc["use_case"], "ECS80");
     assert_eq!(doc["mac_verdict"], "not checked");
 }
+
+/// `dccsim registry`: an extract imports into the state database; a delta with a bad row is
+/// rejected with its file and line, and the registry is as it was; a good one applies.
+#[test]
+fn registry_commands_apply_deltas_whole_or_not_at_all() {
+    let dir = std::env::temp_dir().join(format!("dccsim-cli-registry-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let header = "mpxn,device_id,device_type,comms_hub_id,smi_status,supplier_id,supplier_from,supplier_to,network_operator_id,gsp_group,csp_region,protocol";
+    let row = "1400000000001,00-DB-12-34-56-78-90-A0,ESME,00-DB-12-34-56-78-90-A3,Commissioned,90-B3-D5-1F-30-01-00-00,2014-01-01,,90-B3-D5-1F-30-02-00-00,_E,central,GBCS";
+    std::fs::write(dir.join("extract.csv"), format!("{header}\n{row}\n")).unwrap();
+    std::fs::write(
+        dir.join("bad.csv"),
+        format!(
+            "action,{header}\nremove,,00-DB-12-34-56-78-90-A0,,,,,,,,,,\nupsert,{}\n",
+            row.replace("_E,central", "_E,north")
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("good.csv"),
+        format!(
+            "action,{header}\nupsert,{}\n",
+            row.replace("Commissioned", "Suspended")
+        ),
+    )
+    .unwrap();
+    let state = dir.join("state");
+    let state = state.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["registry", "--state", state];
+        all.extend_from_slice(args);
+        dccsim(&all)
+    };
+    let extract = dir.join("extract.csv");
+    assert!(run(&["import", extract.to_str().unwrap()]).status.success());
+    let bad = dir.join("bad.csv");
+    let out = run(&["apply", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("bad.csv:3:") && err.contains("central region"),
+        "{err}"
+    );
+    // The remove on line 2 was not applied either.
+    let shown = run(&["show", "00-DB-12-34-56-78-90-A0"]);
+    assert!(shown.status.success());
+    assert!(
+        String::from_utf8(shown.stdout)
+            .unwrap()
+            .contains("Commissioned")
+    );
+    let good = dir.join("good.csv");
+    assert!(run(&["apply", good.to_str().unwrap()]).status.success());
+    let shown = String::from_utf8(run(&["show", "00-DB-12-34-56-78-90-A0"]).stdout).unwrap();
+    assert!(shown.contains("Suspended"), "{shown}");
+}
