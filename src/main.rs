@@ -386,22 +386,10 @@ fn run() -> Result<ExitCode> {
                     None,
                 ),
                 None => {
-                    use dccsim::gateway::defaults::{self, FLEET_PREFIX};
+                    use dccsim::gateway::defaults::{self, ESME_KIND, premises_device};
                     // The default fleet's meters the RTDS supplier holds (even premises).
                     let devices: Vec<dccsim::model::Eui64> = (0..1000u32)
-                        .map(|i| {
-                            let id = (i * 2).to_be_bytes();
-                            dccsim::model::Eui64([
-                                FLEET_PREFIX[0],
-                                FLEET_PREFIX[1],
-                                FLEET_PREFIX[2],
-                                id[0],
-                                id[1],
-                                id[2],
-                                id[3],
-                                0x01,
-                            ])
-                        })
+                        .map(|i| premises_device(i * 2, ESME_KIND))
                         .collect();
                     let started = std::time::Instant::now();
                     let yesterday = chrono::Utc::now().date_naive().pred_opt().context("date")?;

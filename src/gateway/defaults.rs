@@ -28,6 +28,26 @@ pub const NETWORK_OPERATOR: Eui64 = Eui64([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x02, 0
 pub const OTHER_USER: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x00, 0x04]);
 pub const METER_DATA_RETRIEVER: Eui64 = Eui64([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x01, 0x00, 0x09]);
 
+/// Device kind byte of a premises' electricity meter in the generated fleet's EUI-64s.
+pub const ESME_KIND: u8 = 0x01;
+/// Device kind byte of a premises' comms hub.
+pub const CHF_KIND: u8 = 0x03;
+
+/// The EUI-64 of premises `i`'s device of `kind`: the fleet prefix, `i`, the kind byte.
+pub fn premises_device(i: u32, kind: u8) -> Eui64 {
+    let id = i.to_be_bytes();
+    Eui64([
+        FLEET_PREFIX[0],
+        FLEET_PREFIX[1],
+        FLEET_PREFIX[2],
+        id[0],
+        id[1],
+        id[2],
+        id[3],
+        kind,
+    ])
+}
+
 /// The ZAZ1 test organisations as DCC users.
 pub fn users() -> Vec<User> {
     let user = |eui, name: &str, roles: Vec<Role>| User {
@@ -125,19 +145,7 @@ pub fn fleet(premises: u32, seed: u64, now: DateTime<Utc>) -> (Registry, Vec<Esm
     );
     for i in 0..premises {
         let gsp = GspGroup::ALL[i as usize % GspGroup::ALL.len()];
-        let id = i.to_be_bytes();
-        let eui = |kind: u8| {
-            Eui64([
-                FLEET_PREFIX[0],
-                FLEET_PREFIX[1],
-                FLEET_PREFIX[2],
-                id[0],
-                id[1],
-                id[2],
-                id[3],
-                kind,
-            ])
-        };
+        let eui = |kind: u8| premises_device(i, kind);
         let prefix = u64::from(gsp.distributor_id()) * 10_000_000_000 + u64::from(i);
         let mpan = Mpan::from_prefix(prefix).expect("12-digit prefix");
         let supplier = if i % 2 == 0 { SUPPLIER } else { SUPPLIER_2 };
@@ -145,8 +153,8 @@ pub fn fleet(premises: u32, seed: u64, now: DateTime<Utc>) -> (Registry, Vec<Esm
             &mut registry,
             &mut meters,
             &mut rng,
-            eui(0x01),
-            eui(0x03),
+            eui(ESME_KIND),
+            eui(CHF_KIND),
             mpan,
             gsp,
             supplier,

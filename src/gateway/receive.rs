@@ -29,17 +29,9 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) {
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, _) = tokio::select! {
-            _ = &mut shutdown => return,
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(_) => continue,
-            },
-        };
+    super::server::accept_until(listener, shutdown, move |stream| {
         let receiver = receiver.clone();
-        tokio::spawn(async move {
+        async move {
             let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
                 let receiver = receiver.clone();
                 async move {
@@ -64,8 +56,9 @@ pub async fn serve(
             let _ = hyper::server::conn::http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
                 .await;
-        });
-    }
+        }
+    })
+    .await;
 }
 
 /// The text of the first `<sr:NAME>` element of a message, for one-line summaries.

@@ -92,14 +92,16 @@ pub fn client_map(pki: &Pki) -> HashMap<Vec<u8>, Eui64> {
         .collect()
 }
 
-/// Serves HTTPS with mutual TLS until `shutdown` completes.
-pub async fn serve_tls(
-    gateway: Arc<Gateway>,
+/// Accepts connections until `shutdown` completes, running `on_connection` on each in a task of
+/// its own. Every listener of dccsim (the gateway, the receiver, the echo server) uses it.
+pub async fn accept_until<F, Fut>(
     listener: TcpListener,
-    tls: Arc<rustls::ServerConfig>,
     shutdown: impl Future<Output = ()>,
-) {
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    mut on_connection: F,
+) where
+    F: FnMut(TcpStream) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     tokio::pin!(shutdown);
     loop {
         let (stream, _) = tokio::select! {
@@ -109,9 +111,23 @@ pub async fn serve_tls(
                 Err(_) => continue,
             },
         };
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(on_connection(stream));
+    }
+}
+
+/// Serves HTTPS with mutual TLS until `shutdown` completes.
+pub async fn serve_tls(
+    gateway: Arc<Gateway>,
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    accept_until(listener, shutdown, move |stream| {
         let acceptor = acceptor.clone();
         let gateway = gateway.clone();
-        tokio::spawn(async move {
+        async move {
             let Ok(tls) = acceptor.accept(stream).await else {
                 return; // failed handshake: no client certificate, wrong CA…
             };
@@ -122,8 +138,9 @@ pub async fn serve_tls(
                 .and_then(|certs| certs.first())
                 .and_then(|der| gateway.clients.get(der.as_ref()).copied());
             serve_connection(gateway, TokioIo::new(tls), Some(sender)).await;
-        });
-    }
+        }
+    })
+    .await;
 }
 
 /// Serves plain HTTP (DCC Boxed's port 8079 style) until `shutdown` completes: no client
@@ -133,18 +150,10 @@ pub async fn serve_plain(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) {
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, _) = tokio::select! {
-            _ = &mut shutdown => return,
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(_) => continue,
-            },
-        };
-        let gateway = gateway.clone();
-        tokio::spawn(serve_connection(gateway, TokioIo::new(stream), None));
-    }
+    accept_until(listener, shutdown, move |stream| {
+        serve_connection(gateway.clone(), TokioIo::new(stream), None)
+    })
+    .await;
 }
 
 /// `sender`: `None` on plain HTTP; `Some(None)` when a TLS client's certificate names no user.

@@ -27,18 +27,9 @@ pub async fn serve(
 ) {
     let start = Instant::now();
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
-    tokio::pin!(shutdown);
-    loop {
-        let (stream, _) = tokio::select! {
-            _ = &mut shutdown => return,
-            accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(_) => continue,
-            },
-        };
-        let _ = stream.set_nodelay(true);
+    crate::gateway::server::accept_until(listener, shutdown, move |stream| {
         let acceptor = acceptor.clone();
-        tokio::spawn(async move {
+        async move {
             let service = hyper::service::service_fn(
                 move |req: hyper::Request<hyper::body::Incoming>| async move {
                     let _ = req.into_body().collect().await;
@@ -66,6 +57,7 @@ pub async fn serve(
                         .await;
                 }
             }
-        });
-    }
+        }
+    })
+    .await;
 }
