@@ -242,6 +242,10 @@ enum GbcsCommand {
         /// The Access Control Broker that MACs commands on remote parties' behalf.
         #[arg(long, default_value = "90-B3-D5-1F-30-00-00-02")]
         acb: String,
+        /// Use the keys a `dccsim serve --seed N` head-end runs with (the ZAZ1 test PKI and the
+        /// virtual fleet's derived keys), to check and open what its meters send.
+        #[arg(long, conflicts_with = "keys")]
+        fleet_seed: Option<u64>,
         /// Messages: hex strings, or files holding hex (or raw bytes).
         #[arg(required = true)]
         messages: Vec<String>,
@@ -330,9 +334,10 @@ fn run() -> Result<ExitCode> {
                 GbcsCommand::Decode {
                     keys,
                     acb,
+                    fleet_seed,
                     messages,
                 },
-        } => gbcs_decode(keys.as_deref(), &acb, &messages),
+        } => gbcs_decode(keys.as_deref(), fleet_seed, &acb, &messages),
         Command::Pki {
             command: PkiCommand::Init { dir, host },
         } => {
@@ -517,16 +522,33 @@ fn run() -> Result<ExitCode> {
 
 /// Decodes each message, printing one JSON document per message; a message that does not decode
 /// is reported on stderr and the others still print. Exit status 1 if any failed.
-fn gbcs_decode(keys: Option<&Path>, acb: &str, messages: &[String]) -> Result<ExitCode> {
+fn gbcs_decode(
+    keys: Option<&Path>,
+    fleet_seed: Option<u64>,
+    acb: &str,
+    messages: &[String],
+) -> Result<ExitCode> {
     use dccsim::protocol::gbcs::{GbcsMessage, KeyStore, describe, parse_hex};
     let acb: dccsim::model::Eui64 = acb.parse().context("--acb")?;
-    let keys = keys.map(KeyStore::load).transpose()?;
+    let keys = match fleet_seed {
+        Some(seed) => Some(dccsim::gateway::defaults::keys(seed)?),
+        None => keys.map(KeyStore::load).transpose()?,
+    };
     let mut failed = false;
     for input in messages {
         let path = Path::new(input);
         let (name, bytes) = if path.is_file() {
             let raw = std::fs::read(path).with_context(|| format!("cannot read {input}"))?;
             let bytes = match std::str::from_utf8(&raw) {
+                // A DUIS response or alert: the GBCS message is its base64 GBCSPayload.
+                Ok(text) if text.contains("<sr:GBCSPayload>") => {
+                    use base64::Engine;
+                    let payload = dccsim::gateway::receive::field(text, "GBCSPayload")
+                        .with_context(|| format!("{input}: no GBCSPayload"))?;
+                    base64::engine::general_purpose::STANDARD
+                        .decode(payload.trim())
+                        .map_err(|e| anyhow::anyhow!("{input}: GBCSPayload is not base64: {e}"))?
+                }
                 Ok(text)
                     if text
                         .trim()

@@ -213,3 +213,32 @@ fn registry_commands_apply_deltas_whole_or_not_at_all() {
     let shown = String::from_utf8(run(&["show", "00-DB-12-34-56-78-90-A0"]).stdout).unwrap();
     assert!(shown.contains("Suspended"), "{shown}");
 }
+
+/// A DUIS response as a Receive Response Service stores it: `gbcs decode` reads the GBCS in its
+/// GBCSPayload.
+#[test]
+fn gbcs_decode_reads_the_payload_of_a_duis_response() {
+    use base64::Engine;
+    let vector = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(RTDS)
+        .join("RTDS-4.5.0/4.17_ECS66/ECS66_4.17_SUCCESS_RESPONSE_GBCS.HEX");
+    let bytes =
+        dccsim::protocol::gbcs::parse_hex(&std::fs::read_to_string(vector).unwrap()).unwrap();
+    let xml = format!(
+        "<sr:Response xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\" schemaVersion=\"5.4\"><sr:Header><sr:ResponseCode>I0</sr:ResponseCode></sr:Header><sr:Body><sr:ResponseMessage><sr:GBCSPayload>{}</sr:GBCSPayload></sr:ResponseMessage></sr:Body></sr:Response>",
+        base64::engine::general_purpose::STANDARD.encode(&bytes)
+    );
+    let path =
+        std::env::temp_dir().join(format!("dccsim-duis-response-{}.xml", std::process::id()));
+    std::fs::write(&path, xml).unwrap();
+    let keys = format!("{RTDS}/keystore");
+    let out = dccsim(&["gbcs", "decode", "--keys", &keys, path.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["use_case"], "ECS66");
+    assert_eq!(doc["payload"]["kind"], "daily_consumption_log");
+}

@@ -48,6 +48,18 @@ pub fn premises_device(i: u32, kind: u8) -> Eui64 {
     ])
 }
 
+/// The keys `dccsim serve` runs with: the ZAZ1 test PKI's GBCS keys (users, the ACB) and the
+/// virtual fleet's, derived from the seed (the generated premises and the RTDS meter).
+pub fn keys(seed: u64) -> Result<crate::protocol::gbcs::KeyStore, crate::protocol::gbcs::KeyError> {
+    let mut keys = crate::protocol::gbcs::KeyStore::default();
+    keys.add_zaz1(super::run::ZAZ1_KEYSTORE)?;
+    let mut bytes = [0u8; 32];
+    bytes[..8].copy_from_slice(&seed.to_be_bytes());
+    keys.derive_fleet(&FLEET_PREFIX, bytes);
+    keys.derive_fleet(&RTDS_ESME.0, bytes);
+    Ok(keys)
+}
+
 /// The ZAZ1 test organisations as DCC users.
 pub fn users() -> Vec<User> {
     let user = |eui, name: &str, roles: Vec<Role>| User {

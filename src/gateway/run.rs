@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 
-use super::defaults::{self, ACB, FLEET_PREFIX, RTDS_ESME};
+use super::defaults::{self, ACB};
 use super::delivery::DeliveryQueue;
 use super::pki::Pki;
 use super::server::{
@@ -16,7 +16,6 @@ use super::server::{
 use super::store::Store;
 use crate::headend::{HeadEnd, ServiceMatrix, SignatureCheck};
 use crate::model::Eui64;
-use crate::protocol::gbcs::KeyStore;
 
 /// The ZAZ1 test PKI (DCC Boxed's), shipped with dccsim as data.
 pub const ZAZ1_KEYSTORE: &str = include_str!("../../data/zaz1-keystore.json");
@@ -72,12 +71,7 @@ pub async fn serve(
             generated
         }
     };
-    let mut keys = KeyStore::default();
-    keys.add_zaz1(ZAZ1_KEYSTORE)?;
-    let mut seed = [0u8; 32];
-    seed[..8].copy_from_slice(&options.seed.to_be_bytes());
-    keys.derive_fleet(&FLEET_PREFIX, seed);
-    keys.derive_fleet(&RTDS_ESME.0, seed);
+    let keys = defaults::keys(options.seed)?;
     let mut head_end = HeadEnd::new(
         ServiceMatrix::embedded(),
         registry,
