@@ -139,6 +139,9 @@ enum Command {
         /// Write the report as JSON to this file.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Write the report as an HTML page (latency against rate, distributions) to this file.
+        #[arg(long)]
+        html: Option<PathBuf>,
     },
     /// A trivial endpoint answering 200 to everything (plain HTTP, or HTTPS with a PKI folder),
     /// for calibrating load generators; optionally stalling for a window.
@@ -381,6 +384,7 @@ fn run() -> Result<ExitCode> {
             find_max,
             max_rate,
             json,
+            html,
         } => {
             use dccsim::load::cli::{LoadOptions, run, table};
             let first_counter = chrono::Utc::now().timestamp_millis() as u64 * 1000;
@@ -459,6 +463,9 @@ fn run() -> Result<ExitCode> {
             print!("{}", table(&report));
             if let Some(path) = json {
                 write(&path, &serde_json::to_string_pretty(&report)?)?;
+            }
+            if let Some(path) = html {
+                write(&path, &dccsim::load::html::html(&report))?;
             }
             let breached = report.curve.last().is_some_and(|p| !p.breaches.is_empty()) && !find_max;
             Ok(

@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod driver;
 pub mod echo;
+pub mod html;
 pub mod plan;
 pub mod recorder;
 

@@ -241,7 +241,7 @@ fn axes(out: &mut String, w: f64, h: f64, left: f64, bottom: f64) {
     );
 }
 
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

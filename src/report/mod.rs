@@ -9,6 +9,7 @@ mod text;
 use serde::{Deserialize, Serialize};
 
 pub use compare::compare;
+pub(crate) use html::escape as html_escape;
 pub use html::html;
 pub use text::text;
 
