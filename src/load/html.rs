@@ -14,6 +14,9 @@ const H: f64 = 320.0;
 const LEFT: f64 = 60.0;
 const BOTTOM: f64 = 40.0;
 
+/// Picks one latency of a step's summary, ms.
+type Pick = fn(&super::recorder::Summary) -> f64;
+
 /// Renders the report.
 pub fn html(report: &LoadReport) -> String {
     let escape = crate::report::html_escape;
@@ -64,7 +67,7 @@ pub fn html(report: &LoadReport) -> String {
         "<svg width=\"{W}\" height=\"{H}\" xmlns=\"http://www.w3.org/2000/svg\">"
     );
     axes(&mut out, "requests/s", "ms (log)");
-    let series: [(&str, fn(&super::recorder::Summary) -> f64); 4] = [
+    let series: [(&str, Pick); 4] = [
         ("p50", |s| s.corrected.p50),
         ("p99", |s| s.corrected.p99),
         ("p99.9", |s| s.corrected.p999),
