@@ -20,5 +20,6 @@ pub mod load;
 pub mod model;
 pub mod protocol;
 pub mod report;
+pub mod settlement;
 pub mod sim;
 pub mod wan;
