@@ -195,6 +195,57 @@ enum Command {
         #[command(subcommand)]
         command: RegistryCommand,
     },
+    /// Settle a day: validate and estimate half-hourly data, build load shapes, allocate volumes
+    /// with line losses and GSP group correction, for the SF, R1 and RF runs, and measure the
+    /// error against the truth where it is known. Data comes from a generated national fleet
+    /// (default), the head-end's scheduled 4.8.1 reads (--headend) or CSV files (--standing).
+    Settle {
+        /// Settlement day (Europe/London), YYYY-MM-DD.
+        #[arg(long, default_value = "2026-11-18")]
+        date: String,
+        /// Premises in the generated fleet (or the head-end's, with --headend).
+        #[arg(long)]
+        premises: Option<usize>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Generated fleet: how smart meters are collected: daily (half-hourly profile),
+        /// monthly (register reads every 30 days) or none.
+        #[arg(long, default_value = "daily", value_parser = dccsim::settlement::cli::parse_collection)]
+        collection: dccsim::settlement::synthetic::ReadMode,
+        /// Generated fleet: chance that a day's scheduled read is answered.
+        #[arg(long, default_value_t = 0.98)]
+        success: f64,
+        /// Generated fleet: share of meters without WAN coverage (never read).
+        #[arg(long, default_value_t = 0.0075)]
+        no_coverage: f64,
+        /// Settle the DCC-scheduled 4.8.1 reads of `dccsim serve`'s default fleet, made as GBCS.
+        #[arg(long, conflicts_with = "standing")]
+        headend: bool,
+        /// Standing data CSV (with --consumption): settle files instead of a generated fleet.
+        #[arg(long, requires = "consumption")]
+        standing: Option<PathBuf>,
+        /// Half-hourly consumption CSV: mpan,settlement_date,period,kwh.
+        #[arg(long, requires = "standing")]
+        consumption: Option<PathBuf>,
+        /// GSP group take CSV: gsp_group,settlement_date,period,kwh (without it, no correction).
+        #[arg(long, requires = "standing")]
+        take: Option<PathBuf>,
+        /// Runs to make (default SF, R1 and RF).
+        #[arg(long = "run", value_parser = |s: &str| s.parse::<dccsim::settlement::RunType>())]
+        runs: Vec<dccsim::settlement::RunType>,
+        /// Write D0397 and D0399 CSV (and IF-021 JSON lines with --if021) to this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Also write MPAN-level IF-021 JSON lines (one per metering point and run).
+        #[arg(long)]
+        if021: bool,
+        /// Write the summary as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+        /// Worker threads (default: all cores). The result does not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -519,6 +570,64 @@ fn run() -> Result<ExitCode> {
             receive,
         } => serve(state, listen, plain, premises, seed, &receive),
         Command::Duis { command } => duis(command),
+        Command::Settle {
+            date,
+            premises,
+            seed,
+            collection,
+            success,
+            no_coverage,
+            headend,
+            standing,
+            consumption,
+            take,
+            runs,
+            out,
+            if021,
+            json,
+            threads,
+        } => {
+            use dccsim::settlement::cli::{self, Input};
+            let date = date.parse().map_err(anyhow::Error::msg)?;
+            for (name, share) in [("--success", success), ("--no-coverage", no_coverage)] {
+                if !(0.0..=1.0).contains(&share) {
+                    anyhow::bail!("{name} {share} is out of range: expected 0 to 1");
+                }
+            }
+            let input = match (standing, consumption) {
+                (Some(standing), Some(consumption)) => Input::Files {
+                    standing,
+                    consumption,
+                    take,
+                },
+                _ if headend => Input::HeadEnd {
+                    premises: premises.unwrap_or(10_000) as u32,
+                },
+                _ => Input::Synthetic {
+                    premises: premises.unwrap_or(100_000),
+                    retrieval: dccsim::settlement::synthetic::Retrieval {
+                        mode: collection,
+                        success,
+                        no_coverage,
+                    },
+                },
+            };
+            cli::run(cli::Args {
+                input,
+                date,
+                seed,
+                runs: if runs.is_empty() {
+                    dccsim::settlement::RunType::ALL.to_vec()
+                } else {
+                    runs
+                },
+                threads,
+                out,
+                if021,
+                json,
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Compare { a, b } => {
             let (ra, rb) = (read_report(&a)?, read_report(&b)?);
             print!("{}", report::compare(&ra, &rb));

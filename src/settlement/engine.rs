@@ -8,7 +8,7 @@
 //! Chunk results are merged in chunk order, so the sums — and the report — do not depend on the
 //! number of threads.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 
@@ -25,9 +25,8 @@ pub const NEVER: u32 = u32::MAX;
 #[derive(Clone, Debug, Default)]
 pub struct Chunk {
     pub periods: usize,
-    /// The first point's index in the standing data.
-    pub first: usize,
-    pub len: usize,
+    /// The points' indices in the standing data.
+    pub points: Vec<usize>,
     /// True values (kWh per period, points × periods) when the source knows them.
     pub truth: Vec<f64>,
     /// Retrieved half-hourly values (NaN: period missing), points × periods.
@@ -43,10 +42,10 @@ pub struct Chunk {
 }
 
 impl Chunk {
-    /// Clears the chunk for `len` points of `periods` periods starting at `first`.
-    pub fn reset(&mut self, first: usize, len: usize, periods: usize, truth: bool) {
-        self.first = first;
-        self.len = len;
+    /// Clears the chunk for `points` of `periods` periods.
+    pub fn reset(&mut self, points: Vec<usize>, periods: usize, truth: bool) {
+        let len = points.len();
+        self.points = points;
         self.periods = periods;
         self.truth.clear();
         if truth {
@@ -75,7 +74,7 @@ pub trait Source: Sync {
     fn date(&self) -> SettlementDate;
     /// Whether chunks carry the true values (then the take and the error are computed from them).
     fn knows_truth(&self) -> bool;
-    /// Fills a chunk already [`Chunk::reset`] for points `chunk.first ..`.
+    /// Fills a chunk already [`Chunk::reset`] for its points.
     fn fill(&self, chunk: &mut Chunk);
     /// The like day of a point (same weekday a week earlier) as retrieved, into `out`, and the
     /// day relative to the settlement day (negative: before it) on which it arrived.
@@ -173,22 +172,32 @@ pub struct DayResult {
     pub runs: Vec<RunResult>,
 }
 
-/// What one chunk contributes in the second pass.
+/// What one chunk contributes.
+#[derive(Default)]
 struct ChunkOut {
+    sums: Vec<ShapeSums>,
     runs: Vec<(Aggregation, SdsStats, Vec<PointDay>)>,
     truth: BTreeMap<(GspGroup, u16), Vec<f64>>,
+    /// Points that need estimates in some run (they wait for the day's load shapes), with the
+    /// runs (bit mask) they are still to be settled in.
+    deferred: Vec<(usize, u32)>,
 }
 
 /// Settles one day from a source.
+///
+/// A point whose retrieved day is complete and valid is settled as it is read. A point that
+/// needs estimates waits until the load shapes of the whole day are known, and is then read
+/// again: with daily collection that is a few per cent of the points, so the day is read about
+/// once.
 pub fn settle_day(source: &dyn Source, opts: &Options) -> DayResult {
     let date = source.date();
     let periods = usize::from(date.periods());
     let standing = source.standing();
     let n = standing.len();
-    let chunks = n.div_ceil(opts.chunk.max(1));
+    let size = opts.chunk.max(1);
     let cutoffs: Vec<u32> = opts.runs.iter().map(|r| r.calendar_days(date)).collect();
     let truth = source.knows_truth();
-    let llfs: BTreeMap<u16, Vec<f64>> = standing
+    let llfs: HashMap<u16, Vec<f64>> = standing
         .points
         .iter()
         .map(|p| p.llfc)
@@ -196,153 +205,146 @@ pub fn settle_day(source: &dyn Source, opts: &Options) -> DayResult {
         .into_iter()
         .map(|c| (c, losses::day_factors(c, date)))
         .collect();
-
-    // Pass 1: load shapes from the actual data each run has.
-    let mut sums: Vec<ShapeSums> = vec![ShapeSums::default(); opts.runs.len()];
-    let load = |c: usize, chunk: &mut Chunk| {
-        let first = c * opts.chunk;
-        chunk.reset(first, opts.chunk.min(n - first), periods, truth);
-        source.fill(chunk);
-    };
-    parallel_ordered(
-        chunks,
-        opts.threads,
-        |c| {
-            let mut chunk = Chunk::default();
-            load(c, &mut chunk);
-            let mut out = vec![ShapeSums::default(); cutoffs.len()];
-            for i in 0..chunk.len {
-                let point = &standing.points[chunk.first + i];
-                for (r, &cutoff) in cutoffs.iter().enumerate() {
-                    if chunk.hh_day[i] < cutoff {
-                        let max = point.max_kwh_per_period();
-                        out[r].add(point.category(), chunk.values(i), |v| {
-                            v.is_finite() && v >= 0.0 && v <= max
-                        });
-                    }
+    let placeholder = LoadShapes::build(date, &ShapeSums::default());
+    let settle = |chunk: &Chunk, k: usize, r: usize, shapes: &LoadShapes, out: &mut ChunkOut, scratch: &mut Scratch| {
+        let index = chunk.points[k];
+        let point = &standing.points[index];
+        let cutoff = cutoffs[r];
+        let has_hh = chunk.hh_day[k] < cutoff;
+        let complete = has_hh && chunk.values(k).iter().all(|v| v.is_finite());
+        let like_day = if complete {
+            None
+        } else {
+            let arrived = *scratch
+                .like_arrival
+                .get_or_insert_with(|| source.like_day(index, &mut scratch.like));
+            arrived
+                .filter(|&d| d < i64::from(cutoff))
+                .map(|_| &scratch.like[..])
+        };
+        let input = Input {
+            hh: has_hh.then(|| chunk.values(k)),
+            day_advance: (has_hh && chunk.day_advance[k].is_finite())
+                .then_some(chunk.day_advance[k]),
+            register_day: (chunk.register_arrival[k] < cutoff)
+                .then_some(chunk.register_day[k])
+                .filter(|v| v.is_finite()),
+            like_day,
+        };
+        let (agg, stats, kept) = &mut out.runs[r];
+        let shape = shapes.get(point.category());
+        let (values, quality) = (&mut scratch.values, &mut scratch.quality);
+        sds::process(point, &input, shape, values, quality, &mut stats.exceptions);
+        agg.add(point, values, quality, &llfs[&point.llfc]);
+        stats.points += 1;
+        let mut all_estimated = true;
+        for (v, q) in values.iter().zip(quality.iter()) {
+            stats.total_kwh += v.abs();
+            match q {
+                Quality::Actual => {
+                    stats.actual_periods += 1;
+                    stats.actual_kwh += v.abs();
+                    all_estimated = false;
                 }
+                Quality::Estimated(m) => stats.estimated_periods[m.index()] += 1,
             }
-            out
-        },
-        |out| {
-            for (acc, s) in sums.iter_mut().zip(out) {
-                acc.merge(s);
-            }
-        },
-    );
-    let shapes: Vec<LoadShapes> = sums.iter().map(|s| LoadShapes::build(date, s)).collect();
+        }
+        stats.estimated_days += u64::from(all_estimated);
+        if opts.keep_points {
+            kept.push(PointDay {
+                point: index,
+                values: values.clone(),
+                quality: quality.clone(),
+            });
+        }
+    };
+    let fresh = || ChunkOut {
+        sums: vec![ShapeSums::default(); cutoffs.len()],
+        runs: (0..cutoffs.len()).map(|_| Default::default()).collect(),
+        ..ChunkOut::default()
+    };
 
-    // Pass 2: validate, estimate, aggregate.
-    let mut aggregations: Vec<(Aggregation, SdsStats, Vec<PointDay>)> =
-        (0..opts.runs.len()).map(|_| Default::default()).collect();
-    let mut truth_sums: BTreeMap<(GspGroup, u16), Vec<f64>> = BTreeMap::new();
+    // Pass 1: every point; shapes from the actual data; complete days settled at once.
+    let mut total = fresh();
     parallel_ordered(
-        chunks,
+        n.div_ceil(size),
         opts.threads,
         |c| {
             let mut chunk = Chunk::default();
-            load(c, &mut chunk);
-            let mut out = ChunkOut {
-                runs: (0..cutoffs.len()).map(|_| Default::default()).collect(),
-                truth: BTreeMap::new(),
-            };
-            let mut values = vec![0.0; periods];
-            let mut quality = vec![Quality::Actual; periods];
-            let mut like = vec![f64::NAN; periods];
-            for i in 0..chunk.len {
-                let index = chunk.first + i;
+            chunk.reset((c * size..((c + 1) * size).min(n)).collect(), periods, truth);
+            source.fill(&mut chunk);
+            let mut out = fresh();
+            let mut scratch = Scratch::new(periods);
+            for k in 0..chunk.points.len() {
+                let index = chunk.points[k];
                 let point = &standing.points[index];
-                let llf = &llfs[&point.llfc];
                 if truth {
                     let acc = out
                         .truth
                         .entry((point.gsp, point.supplier))
                         .or_insert_with(|| vec![0.0; periods]);
-                    vas::at_gsp(
-                        point,
-                        &chunk.truth[i * periods..(i + 1) * periods],
-                        llf,
-                        acc,
-                    );
+                    vas::at_gsp(point, &chunk.truth[k * periods..(k + 1) * periods], &llfs[&point.llfc], acc);
                 }
-                let mut like_arrival: Option<Option<i64>> = None;
-                for (r, &cutoff) in cutoffs.iter().enumerate() {
-                    let has_hh = chunk.hh_day[i] < cutoff;
-                    let complete = has_hh && chunk.values(i).iter().all(|v| v.is_finite());
-                    let like_day = if complete {
-                        None
-                    } else {
-                        let arrived =
-                            *like_arrival.get_or_insert_with(|| source.like_day(index, &mut like));
-                        arrived
-                            .filter(|&d| d < i64::from(cutoff))
-                            .map(|_| &like[..])
-                    };
-                    let input = Input {
-                        hh: has_hh.then(|| chunk.values(i)),
-                        day_advance: (has_hh && chunk.day_advance[i].is_finite())
-                            .then_some(chunk.day_advance[i]),
-                        register_day: (chunk.register_arrival[i] < cutoff)
-                            .then_some(chunk.register_day[i])
-                            .filter(|v| v.is_finite()),
-                        like_day,
-                    };
-                    let (agg, stats, kept) = &mut out.runs[r];
-                    let shape = shapes[r].get(point.category());
-                    sds::process(
-                        point,
-                        &input,
-                        shape,
-                        &mut values,
-                        &mut quality,
-                        &mut stats.exceptions,
-                    );
-                    agg.add(point, &values, &quality, llf);
-                    stats.points += 1;
-                    let mut all_estimated = true;
-                    for (v, q) in values.iter().zip(&quality) {
-                        stats.total_kwh += v.abs();
-                        match q {
-                            Quality::Actual => {
-                                stats.actual_periods += 1;
-                                stats.actual_kwh += v.abs();
-                                all_estimated = false;
-                            }
-                            Quality::Estimated(m) => stats.estimated_periods[m.index()] += 1,
-                        }
+                let max = point.max_kwh_per_period();
+                let valid = |v: f64| v.is_finite() && v >= 0.0 && v <= max;
+                let all_valid = chunk.values(k).iter().all(|&v| valid(v));
+                scratch.like_arrival = None;
+                let mut waiting = 0u32;
+                for r in 0..cutoffs.len() {
+                    let has_hh = chunk.hh_day[k] < cutoffs[r];
+                    if has_hh {
+                        out.sums[r].add(point.category(), chunk.values(k), valid);
                     }
-                    stats.estimated_days += u64::from(all_estimated);
-                    if opts.keep_points {
-                        kept.push(PointDay {
-                            point: index,
-                            values: values.clone(),
-                            quality: quality.clone(),
-                        });
+                    if has_hh && all_valid {
+                        settle(&chunk, k, r, &placeholder, &mut out, &mut scratch);
+                    } else {
+                        waiting |= 1 << r;
+                    }
+                }
+                if waiting != 0 {
+                    out.deferred.push((index, waiting));
+                }
+            }
+            out
+        },
+        |out| total.merge(out),
+    );
+    let shapes: Vec<LoadShapes> = total
+        .sums
+        .iter()
+        .map(|s| LoadShapes::build(date, s))
+        .collect();
+
+    // Pass 2: the points that needed estimates, now that the shapes are known.
+    let deferred = std::mem::take(&mut total.deferred);
+    parallel_ordered(
+        deferred.len().div_ceil(size),
+        opts.threads,
+        |c| {
+            let part = &deferred[c * size..((c + 1) * size).min(deferred.len())];
+            let mut chunk = Chunk::default();
+            chunk.reset(part.iter().map(|(i, _)| *i).collect(), periods, truth);
+            source.fill(&mut chunk);
+            let mut out = fresh();
+            let mut scratch = Scratch::new(periods);
+            for (k, (_, waiting)) in part.iter().enumerate() {
+                scratch.like_arrival = None;
+                for r in 0..cutoffs.len() {
+                    if waiting & (1 << r) != 0 {
+                        settle(&chunk, k, r, &shapes[r], &mut out, &mut scratch);
                     }
                 }
             }
             out
         },
-        |out| {
-            for ((agg, stats, kept), (a, s, k)) in aggregations.iter_mut().zip(out.runs) {
-                agg.merge(a);
-                stats.merge(&s);
-                kept.extend(k);
-            }
-            for (key, v) in out.truth {
-                let acc = truth_sums.entry(key).or_insert_with(|| vec![0.0; periods]);
-                for (a, b) in acc.iter_mut().zip(&v) {
-                    *a += b;
-                }
-            }
-        },
+        |out| total.merge(out),
     );
 
     let take = match source.take() {
         Some(take) => take,
         None if truth => {
             let mut take: BTreeMap<GspGroup, Vec<f64>> = BTreeMap::new();
-            for ((gsp, _), v) in &truth_sums {
+            for ((gsp, _), v) in &total.truth {
                 let acc = take.entry(*gsp).or_insert_with(|| vec![0.0; periods]);
                 for (a, b) in acc.iter_mut().zip(v) {
                     *a += b;
@@ -357,11 +359,12 @@ pub fn settle_day(source: &dyn Source, opts: &Options) -> DayResult {
         .iter()
         .zip(cutoffs)
         .zip(shapes)
-        .zip(aggregations)
-        .map(|(((&run, cutoff_days), shapes), (agg, stats, points))| {
+        .zip(total.runs)
+        .map(|(((&run, cutoff_days), shapes), (agg, stats, mut points))| {
             let uncorrected = agg.sorted();
             let (corrected, corrections) =
                 vas::correct(&uncorrected, &take, &opts.weights, periods);
+            points.sort_by_key(|p| p.point);
             RunResult {
                 run,
                 cutoff_days,
@@ -379,8 +382,48 @@ pub fn settle_day(source: &dyn Source, opts: &Options) -> DayResult {
         periods,
         points: n,
         take,
-        truth: truth_sums,
+        truth: total.truth,
         runs,
+    }
+}
+
+/// Per-thread buffers for one point's day.
+struct Scratch {
+    values: Vec<f64>,
+    quality: Vec<Quality>,
+    like: Vec<f64>,
+    like_arrival: Option<Option<i64>>,
+}
+
+impl Scratch {
+    fn new(periods: usize) -> Scratch {
+        Scratch {
+            values: vec![0.0; periods],
+            quality: vec![Quality::Actual; periods],
+            like: vec![f64::NAN; periods],
+            like_arrival: None,
+        }
+    }
+}
+
+impl ChunkOut {
+    /// Adds a later chunk's results (chunks are merged in order).
+    fn merge(&mut self, other: ChunkOut) {
+        for (acc, s) in self.sums.iter_mut().zip(other.sums) {
+            acc.merge(s);
+        }
+        for ((agg, stats, kept), (a, s, k)) in self.runs.iter_mut().zip(other.runs) {
+            agg.merge(a);
+            stats.merge(&s);
+            kept.extend(k);
+        }
+        for (key, v) in other.truth {
+            let acc = self.truth.entry(key).or_insert_with(|| vec![0.0; v.len()]);
+            for (a, b) in acc.iter_mut().zip(&v) {
+                *a += b;
+            }
+        }
+        self.deferred.extend(other.deferred);
     }
 }
 

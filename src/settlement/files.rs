@@ -17,35 +17,60 @@ use std::fmt::Write;
 
 use serde_json::json;
 
-use super::engine::{Chunk, DayResult, RunResult, Source};
+use super::engine::{Chunk, DayResult, NEVER, RunResult, Source};
 use super::{InputError, StandingData};
 use crate::model::{GspGroup, SettlementDate, SettlementPeriod};
 
 pub const CONSUMPTION_HEADER: &str = "mpan,settlement_date,period,kwh";
 pub const TAKE_HEADER: &str = "gsp_group,settlement_date,period,kwh";
 
-/// A settlement day read from files. Every row given counts as retrieved before the first run.
-pub struct FileSource {
+/// A settlement day held in memory: read from files, or from the head-end's scheduled reads.
+pub struct MemorySource {
     standing: StandingData,
     date: SettlementDate,
     /// points × periods of the day; NaN where missing.
     day: Vec<f64>,
-    retrieved: Vec<bool>,
+    /// Days after the settlement day each point's data arrived ([`NEVER`]: it did not).
+    arrival: Vec<u32>,
     like: HashMap<usize, Vec<f64>>,
     take: Option<BTreeMap<GspGroup, Vec<f64>>>,
+    /// points × periods of true values, when known.
+    truth: Option<Vec<f64>>,
 }
 
-impl FileSource {
-    pub fn new(
+impl MemorySource {
+    /// A day whose reads are known: `day` and `truth` hold points × periods values (NaN where a
+    /// period is missing), `arrival` the day after the settlement day each point's data came.
+    pub fn from_reads(
+        standing: StandingData,
+        date: SettlementDate,
+        day: Vec<f64>,
+        arrival: Vec<u32>,
+        truth: Option<Vec<f64>>,
+    ) -> MemorySource {
+        MemorySource {
+            standing,
+            date,
+            day,
+            arrival,
+            like: HashMap::new(),
+            take: None,
+            truth,
+        }
+    }
+
+    /// Reads the day from CSV files (name, text). Every row given counts as retrieved the day
+    /// after the settlement day, before any run.
+    pub fn from_files(
         standing: StandingData,
         date: SettlementDate,
         consumption: (&str, &str),
         take: Option<(&str, &str)>,
-    ) -> Result<FileSource, InputError> {
+    ) -> Result<MemorySource, InputError> {
         let periods = usize::from(date.periods());
         let like_date = SettlementDate::new(date.date() - chrono::Duration::days(7));
         let mut day = vec![f64::NAN; standing.len() * periods];
-        let mut retrieved = vec![false; standing.len()];
+        let mut arrival = vec![NEVER; standing.len()];
         let mut like: HashMap<usize, Vec<f64>> = HashMap::new();
         let mut seen: HashMap<(usize, SettlementDate, u8), usize> = HashMap::new();
         let (file, text) = consumption;
@@ -66,7 +91,7 @@ impl FileSource {
             let p = usize::from(period.number()) - 1;
             if d == date {
                 day[point * periods + p] = kwh;
-                retrieved[point] = true;
+                arrival[point] = 1;
             } else if d == like_date {
                 like.entry(point)
                     .or_insert_with(|| vec![f64::NAN; usize::from(like_date.periods())])[p] = kwh;
@@ -99,11 +124,12 @@ impl FileSource {
                     take.entry(gsp).or_insert_with(|| vec![f64::NAN; periods])
                         [usize::from(period.number()) - 1] = v;
                 }
+                let last = text.lines().count();
                 for (gsp, v) in &take {
                     if let Some(p) = v.iter().position(|x| x.is_nan()) {
                         return Err(InputError::new(
                             file,
-                            0,
+                            last,
                             format!("{gsp} has no take for period {} of {date}", p + 1),
                         ));
                     }
@@ -111,18 +137,19 @@ impl FileSource {
                 Some(take)
             }
         };
-        Ok(FileSource {
+        Ok(MemorySource {
             standing,
             date,
             day,
-            retrieved,
+            arrival,
             like,
             take,
+            truth: None,
         })
     }
 }
 
-impl Source for FileSource {
+impl Source for MemorySource {
     fn standing(&self) -> &StandingData {
         &self.standing
     }
@@ -132,16 +159,20 @@ impl Source for FileSource {
     }
 
     fn knows_truth(&self) -> bool {
-        false
+        self.truth.is_some()
     }
 
     fn fill(&self, chunk: &mut Chunk) {
         let n = chunk.periods;
-        for k in 0..chunk.len {
-            let i = chunk.first + k;
-            if self.retrieved[i] {
-                chunk.hh_day[k] = 1;
-                chunk.hh[k * n..(k + 1) * n].copy_from_slice(&self.day[i * n..(i + 1) * n]);
+        for k in 0..chunk.points.len() {
+            let i = chunk.points[k];
+            let span = i * n..(i + 1) * n;
+            if let Some(truth) = &self.truth {
+                chunk.truth[k * n..(k + 1) * n].copy_from_slice(&truth[span.clone()]);
+            }
+            if self.arrival[i] != NEVER {
+                chunk.hh_day[k] = self.arrival[i];
+                chunk.hh[k * n..(k + 1) * n].copy_from_slice(&self.day[span]);
             }
         }
     }

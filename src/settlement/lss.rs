@@ -2,7 +2,8 @@
 //! half-hourly data of that category's metering points (the LSS Method Statement's definition),
 //! and the totals used to scale shapes (IF-022 period values, IF-023 day, peak and off-peak
 //! totals). A category with too thin a sample falls back to the same category across GB, and
-//! then to a flat default shape, flagged as such (the IF-022 `defaultLoadShapeFlag`).
+//! then to a default shape for its kind (domestic, non-domestic, lighting, export), flagged as
+//! such (the IF-022 `defaultLoadShapeFlag`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -128,9 +129,58 @@ impl Shape {
         }
     }
 
-    fn flat(date: SettlementDate) -> Shape {
-        let n = usize::from(date.periods());
-        Shape::from_mean(date, vec![0.0; n], 0, ShapeSource::Default)
+    /// The default shape of a kind of point, by clock time: a generic profile (not fitted to
+    /// any data set) standing in when no actual data exists, as legacy profile classes did.
+    fn default_for(date: SettlementDate, kind: DefaultKind) -> Shape {
+        use chrono::Datelike;
+        let day_of_year = f64::from(date.date().ordinal());
+        let summer = (std::f64::consts::TAU * (day_of_year - 172.0) / 365.25).cos();
+        let half_daylight = 6.15 + 2.15 * summer;
+        let bump = |h: f64, centre: f64, width: f64| (-0.5 * ((h - centre) / width).powi(2)).exp();
+        let mean = (1..=date.periods())
+            .map(|p| {
+                let h = f64::from(clock_half_hour(date, p)) / 2.0 + 0.25;
+                let daylight = (h - 12.5).abs() < half_daylight;
+                match kind {
+                    DefaultKind::Export if daylight => {
+                        (std::f64::consts::FRAC_PI_2 * (h - 12.5) / half_daylight).cos()
+                    }
+                    DefaultKind::Export => 0.0,
+                    DefaultKind::Lighting => f64::from(u8::from(!daylight)),
+                    DefaultKind::Domestic => 0.45 + 0.6 * bump(h, 7.5, 1.2) + 1.2 * bump(h, 18.5, 2.0),
+                    DefaultKind::NonDomestic if (8.0..18.0).contains(&h) => 1.4,
+                    DefaultKind::NonDomestic => 0.4,
+                }
+            })
+            .collect();
+        Shape::from_mean(date, mean, 0, ShapeSource::Default)
+    }
+}
+
+/// The kinds of point that have a default shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum DefaultKind {
+    Domestic,
+    NonDomestic,
+    Lighting,
+    Export,
+}
+
+impl DefaultKind {
+    const ALL: [DefaultKind; 4] = [
+        DefaultKind::Domestic,
+        DefaultKind::NonDomestic,
+        DefaultKind::Lighting,
+        DefaultKind::Export,
+    ];
+
+    fn of(category: Category) -> DefaultKind {
+        match (category.direction, category.segment, category.domestic) {
+            (Direction::Export, ..) => DefaultKind::Export,
+            (_, Segment::Unmetered, _) => DefaultKind::Lighting,
+            (_, _, true) => DefaultKind::Domestic,
+            _ => DefaultKind::NonDomestic,
+        }
     }
 }
 
@@ -142,7 +192,7 @@ pub struct LoadShapes {
     pub date: SettlementDate,
     own: HashMap<Category, Shape>,
     national: HashMap<NationalKey, Shape>,
-    flat: Shape,
+    defaults: HashMap<DefaultKind, Shape>,
 }
 
 impl LoadShapes {
@@ -178,16 +228,19 @@ impl LoadShapes {
                 .filter(|(_, s)| trusted(s))
                 .map(|(k, s)| (*k, Shape::from_sums(date, s, ShapeSource::National)))
                 .collect(),
-            flat: Shape::flat(date),
+            defaults: DefaultKind::ALL
+                .into_iter()
+                .map(|k| (k, Shape::default_for(date, k)))
+                .collect(),
         }
     }
 
-    /// The shape to use for a category: its own, else the national one, else flat.
+    /// The shape to use for a category: its own, else the national one, else the default.
     pub fn get(&self, category: Category) -> &Shape {
         self.own
             .get(&category)
             .or_else(|| self.national.get(&category.national()))
-            .unwrap_or(&self.flat)
+            .unwrap_or_else(|| &self.defaults[&DefaultKind::of(category)])
     }
 
     /// The categories with their own shape, in order (for IF-022-style output).
@@ -220,7 +273,6 @@ mod tests {
         for i in 0..MIN_SAMPLE {
             let mut day = vec![0.1; 48];
             day[36] = 0.5 + f64::from(i % 2) * 0.2; // 18:00: a mean of 0.6
-            day[0] = if i == 0 { f64::NAN } else { 0.1 };
             sums.add(category(GspGroup::A), &day, |v| v.is_finite());
         }
         let shapes = LoadShapes::build(date, &sums);
@@ -228,6 +280,16 @@ mod tests {
         assert_eq!(s.source, ShapeSource::Category);
         assert!((s.mean[36] - 0.6).abs() < 1e-12);
         assert!((s.fraction.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        // One more point with period 1 missing leaves it at ten actual values; one fewer
+        // anywhere and the sample is too thin: the default shape stands in.
+        let mut thin = ShapeSums::default();
+        for i in 0..MIN_SAMPLE {
+            let mut day = vec![0.1; 48];
+            day[0] = if i == 0 { f64::NAN } else { 0.1 };
+            thin.add(category(GspGroup::A), &day, |v| v.is_finite());
+        }
+        let shapes = LoadShapes::build(date, &thin);
+        assert_eq!(shapes.get(category(GspGroup::A)).source, ShapeSource::Default);
         // Period 1 had only 9 actual values: the category is thin there and the group's own
         // shape is not trusted, so another group falls back the same way.
         let mut sums = ShapeSums::default();
@@ -243,9 +305,11 @@ mod tests {
             direction: Direction::Export,
             ..category(GspGroup::B)
         };
-        let flat = shapes.get(export);
-        assert_eq!(flat.source, ShapeSource::Default);
-        assert!((flat.fraction[0] - 1.0 / 48.0).abs() < 1e-15);
+        let default = shapes.get(export);
+        assert_eq!(default.source, ShapeSource::Default);
+        // Export by day only.
+        assert_eq!(default.fraction[0], 0.0);
+        assert!(default.fraction[25] > 0.04);
         // 16:00–19:00 is six periods of 0.2.
         let s = shapes.get(category(GspGroup::B));
         assert!((s.peak_total - 1.2).abs() < 1e-9 && (s.day_total - 9.6).abs() < 1e-9);

@@ -11,12 +11,14 @@
 //! [`engine::settle_day`] runs the three for one settlement day and each settlement run (SF, R1,
 //! RF), each run using the data retrieved by its date. Data comes from a [`engine::Source`]:
 //! [`synthetic::SyntheticFleet`] (the simulator's fleet, whose true consumption is known, so
-//! the error settlement makes can be measured) or [`files::FileSource`] (CSV files). [`summary`]
+//! the error settlement makes can be measured) or [`files::MemorySource`] (CSV files, or the head-end's scheduled reads of its virtual fleet, [`headend`]). [`summary`]
 //! turns a day into the figures the simulator report shows; [`files`] also writes the D0397 /
 //! D0399-shaped CSV and the IF-021-shaped JSON lines.
 
+pub mod cli;
 pub mod engine;
 pub mod files;
+pub mod headend;
 pub mod losses;
 pub mod lss;
 pub mod sds;
@@ -261,7 +263,7 @@ mod tests {
         assert_eq!(RunType::SF.calendar_days(d), 9);
         // Saturday: the first working day is Monday.
         let sat: SettlementDate = "2026-06-06".parse().unwrap();
-        assert_eq!(RunType::SF.calendar_days(sat), 11);
+        assert_eq!(RunType::SF.calendar_days(sat), 10);
         assert_eq!(RunType::R1.calendar_days(d), 42);
         assert_eq!(RunType::RF.calendar_days(d), 116);
         assert_eq!("rf".parse::<RunType>(), Ok(RunType::RF));

@@ -227,14 +227,19 @@ mod tests {
         }
     }
 
-    /// A flat shape (no actual data), so the annual estimate is 10 kWh ÷ periods each.
+    /// A flat shape: the category's actual data is the same in every period, so the annual
+    /// estimate is 10 kWh ÷ periods each.
     fn flat(periods: u8) -> LoadShapes {
         let date = match periods {
             46 => "2026-03-29",
             50 => "2026-10-25",
             _ => "2026-06-01",
         };
-        LoadShapes::build(date.parse().unwrap(), &ShapeSums::default())
+        let mut sums = ShapeSums::default();
+        for _ in 0..crate::settlement::lss::MIN_SAMPLE {
+            sums.add(point().category(), &vec![1.0; usize::from(periods)], |_| true);
+        }
+        LoadShapes::build(date.parse().unwrap(), &sums)
     }
 
     fn run(input: Input, periods: usize) -> (Vec<f64>, Vec<Quality>, Exceptions) {
@@ -317,7 +322,7 @@ mod tests {
         let (out, q, ex) = run(input, 48);
         assert!(out[0..8].iter().all(|&v| (v - 1.0).abs() < 1e-12));
         assert_eq!(q[0], Quality::Estimated(Method::AnnualShaped));
-        assert_eq!(ex.fallback_shape, 1);
+        assert_eq!(ex.fallback_shape, 0);
         // All actual but 2 kWh short of the register: reported.
         let hh = vec![0.5; 48];
         let input = Input {

@@ -360,7 +360,7 @@ mod tests {
     use super::*;
 
     const GOOD: &str = "mpan,gsp_group,segment,connection,domestic,direction,energised,llfc,supplier,bm_unit,capacity_kw,annual_kwh
-1000000000009,_A,S,W,Y,I,E,100,ALPH,2__AALPH000,23,2700
+1000000000003,_A,S,W,Y,I,E,100,ALPH,2__AALPH000,23,2700
 ";
 
     #[test]

@@ -166,3 +166,102 @@ fn supplier_errors(
         .collect();
     (suppliers, Some(ratio(abs, base)))
 }
+
+/// The summary as text: one table of the runs, then each run's correction factors and supplier
+/// errors.
+pub fn text(s: &DaySummary) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Settlement of {} ({} periods, {} metering points)",
+        s.date, s.periods, s.points
+    );
+    let _ = writeln!(
+        out,
+        "  run  day  on actuals  days estimated  GGCF min–max     outside 0.9–1.1  uncorrectable  |error|"
+    );
+    for r in &s.runs {
+        let min = r.gsp_groups.iter().filter_map(|g| g.min).reduce(f64::min);
+        let max = r.gsp_groups.iter().filter_map(|g| g.max).reduce(f64::max);
+        let range = match (min, max) {
+            (Some(a), Some(b)) => format!("{a:.4}–{b:.4}"),
+            _ => "–".into(),
+        };
+        let outside: u32 = r.gsp_groups.iter().map(|g| g.outside_band).sum();
+        let uncorrectable: u32 = r.gsp_groups.iter().map(|g| g.uncorrectable).sum();
+        let error = r
+            .abs_error_share
+            .map_or("–".into(), |e| format!("{:.3} %", e * 100.0));
+        let _ = writeln!(
+            out,
+            "  {:<3} {:>4}  {:>9.2} %  {:>12.2} %  {:<16} {:>15}  {:>13}  {error}",
+            r.run,
+            format!("+{}", r.cutoff_days),
+            r.actual_energy_share * 100.0,
+            r.estimated_day_share * 100.0,
+            range,
+            outside,
+            uncorrectable,
+        );
+    }
+    for r in &s.runs {
+        if !r.estimated_periods.is_empty() {
+            let methods: Vec<String> = r
+                .estimated_periods
+                .iter()
+                .map(|(m, n)| format!("{m} {n}"))
+                .collect();
+            let _ = writeln!(out, "  {} estimated periods: {}", r.run, methods.join(", "));
+        }
+        let e = &r.exceptions;
+        let _ = writeln!(
+            out,
+            "  {} validation: {} missing periods, {} negative, {} above capacity, {} zero days, {} register mismatches, {} days on a fallback shape",
+            r.run,
+            e.missing_periods,
+            e.negative,
+            e.over_capacity,
+            e.zero_days,
+            e.register_mismatch,
+            e.fallback_shape
+        );
+    }
+    if s.runs.iter().any(|r| !r.suppliers.is_empty()) {
+        let _ = writeln!(out, "  Settlement error against the truth, by supplier (settled − true):");
+        let _ = writeln!(
+            out,
+            "    {:<6} {:>12}  {}",
+            "",
+            "true MWh",
+            s.runs
+                .iter()
+                .map(|r| format!("{:>9} {:>8}", format!("{} day", r.run), "|period|"))
+                .collect::<Vec<_>>()
+                .join("  ")
+        );
+        let first = &s.runs[0].suppliers;
+        for (i, sup) in first.iter().enumerate() {
+            let cells: Vec<String> = s
+                .runs
+                .iter()
+                .map(|r| {
+                    let x = &r.suppliers[i];
+                    format!(
+                        "{:>+8.3}% {:>7.3}%",
+                        x.error_share * 100.0,
+                        x.abs_period_error_share * 100.0
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "    {:<6} {:>12.3}  {}",
+                sup.supplier,
+                sup.true_mwh,
+                cells.join("  ")
+            );
+        }
+    }
+    out
+}

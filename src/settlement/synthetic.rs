@@ -277,6 +277,11 @@ impl SyntheticFleet {
     /// The day's values as retrieved: the truth with the meter's own faults.
     fn retrieved(&self, i: usize, d: i64, out: &mut [f64]) {
         self.truth(i, d, out);
+        self.add_faults(i, d, out);
+    }
+
+    /// A retrieved day's gaps and corrupt values.
+    fn add_faults(&self, i: usize, d: i64, out: &mut [f64]) {
         let p = &self.standing.points[i];
         if p.segment == Segment::Unmetered {
             return;
@@ -345,8 +350,8 @@ impl Source for SyntheticFleet {
     fn fill(&self, chunk: &mut Chunk) {
         let d = day_number(self.spec.date);
         let n = chunk.periods;
-        for k in 0..chunk.len {
-            let i = chunk.first + k;
+        for k in 0..chunk.points.len() {
+            let i = chunk.points[k];
             let truth = &mut chunk.truth[k * n..(k + 1) * n];
             self.truth(i, d, truth);
             let p = &self.standing.points[i];
@@ -367,7 +372,8 @@ impl Source for SyntheticFleet {
                 chunk.hh_day[k] = (at - d) as u32;
                 chunk.day_advance[k] = truth.iter().sum();
                 let hh = &mut chunk.hh[k * n..(k + 1) * n];
-                self.retrieved(i, d, hh);
+                hh.copy_from_slice(truth);
+                self.add_faults(i, d, hh);
             }
         }
     }
