@@ -242,3 +242,126 @@ fn gbcs_decode_reads_the_payload_of_a_duis_response() {
     assert_eq!(doc["use_case"], "ECS66");
     assert_eq!(doc["payload"]["kind"], "daily_consumption_log");
 }
+
+#[test]
+fn settle_writes_d0397_d0399_and_if021_and_refuses_bad_files() {
+    let dir = std::env::temp_dir().join(format!("dccsim-settle-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = dccsim(&[
+        "settle",
+        "--premises",
+        "300",
+        "--run",
+        "SF",
+        "--out",
+        dir.to_str().unwrap(),
+        "--if021",
+        "--json",
+        dir.join("summary.json").to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("Settlement of 2026-11-18 (48 periods"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Settlement error against the truth, by supplier"),
+        "{text}"
+    );
+    let d0399 = std::fs::read_to_string(dir.join("D0399-20261118-SF.csv")).unwrap();
+    assert!(d0399.starts_with("settlement_date,run,gsp_group,period,take_kwh"));
+    assert!(d0399.lines().count() > 48);
+    let d0397 = std::fs::read_to_string(dir.join("D0397-20261118-SF.csv")).unwrap();
+    assert!(d0397.contains(",S-D-AI-A-C,"));
+    let if021 = std::fs::read_to_string(dir.join("IF021-20261118-SF.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(if021.lines().next().unwrap()).unwrap();
+    assert_eq!(first["CommonBlock"]["S0"]["interfaceID"], "IF-021");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["runs"][0]["run"], "SF");
+
+    // A consumption file naming a period the day does not have: refused with file and line.
+    std::fs::write(
+        dir.join("standing.csv"),
+        "mpan,gsp_group,segment,connection,domestic,direction,energised,llfc,supplier,bm_unit,capacity_kw,annual_kwh\n\
+         1000000000003,_A,S,W,Y,I,E,100,ALPH,2__AALPH000,23,2700\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("consumption.csv"),
+        "mpan,settlement_date,period,kwh\n1000000000003,2026-03-29,1,0.2\n1000000000003,2026-03-29,47,0.2\n",
+    )
+    .unwrap();
+    let out = dccsim(&[
+        "settle",
+        "--date",
+        "2026-03-29",
+        "--standing",
+        dir.join("standing.csv").to_str().unwrap(),
+        "--consumption",
+        dir.join("consumption.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("consumption.csv:3: settlement period 47 does not exist on 2026-03-29, which has 46 periods"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn monthly_register_collection_settles_worse_than_daily_and_compare_says_by_how_much() {
+    let dir = std::env::temp_dir().join(format!("dccsim-seeds-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut reports = Vec::new();
+    for seed in ["seed-1-low-service", "seed-2-strategic"] {
+        let json = dir.join(format!("{seed}.json"));
+        let out = dccsim(&[
+            "simulate",
+            &format!("{root}/scenarios/{seed}.toml"),
+            "--scale",
+            "0.002",
+            "--no-knee",
+            "--json",
+            json.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            text.contains("Settlement: 20,000 premises sampled"),
+            "{text}"
+        );
+        reports.push(json);
+    }
+    let out = dccsim(&[
+        "compare",
+        reports[0].to_str().unwrap(),
+        reports[1].to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("settlement collection: A register reads (elec_read_simple) every 30 day(s) | B half-hourly profile reads"), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("settlement: at RF, A's settlement error is "))
+        .unwrap_or_else(|| panic!("{text}"));
+    let times: f64 = line
+        .trim_start_matches("settlement: at RF, A's settlement error is ")
+        .split('×')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(times > 3.0, "{line}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -309,7 +309,7 @@ fn with_perfect_retrieval_settlement_is_the_truth_plus_losses() {
 #[test]
 fn estimation_fills_every_period_and_later_runs_settle_more_on_actuals() {
     let poor = Retrieval {
-        mode: ReadMode::HalfHourly,
+        mode: ReadMode::HalfHourly { every_days: 1 },
         success: 0.6,
         no_coverage: 0.02,
     };
@@ -341,7 +341,7 @@ fn estimation_fills_every_period_and_later_runs_settle_more_on_actuals() {
 fn monthly_register_reads_settle_worse_than_daily_half_hourly_reads() {
     let daily = fleet(
         Retrieval {
-            mode: ReadMode::HalfHourly,
+            mode: ReadMode::HalfHourly { every_days: 1 },
             success: 0.97,
             no_coverage: 0.0075,
         },
@@ -389,7 +389,7 @@ fn monthly_register_reads_settle_worse_than_daily_half_hourly_reads() {
 fn the_same_seed_gives_the_same_settlement_whatever_the_threads() {
     let f = fleet(
         Retrieval {
-            mode: ReadMode::HalfHourly,
+            mode: ReadMode::HalfHourly { every_days: 1 },
             success: 0.9,
             no_coverage: 0.01,
         },
@@ -409,4 +409,19 @@ fn the_same_seed_gives_the_same_settlement_whatever_the_threads() {
         .unwrap()
     };
     assert_eq!(run(1), run(3));
+}
+
+#[test]
+fn the_head_ends_scheduled_reads_settle_on_the_meters_truth() {
+    // Real GBCS: each virtual meter answers an ECS22b read, MACed and sealed for its supplier.
+    let date: SettlementDate = "2026-11-18".parse().unwrap();
+    let reads = dccsim::settlement::headend::scheduled_reads(40, 3, date).unwrap();
+    assert_eq!(reads.answers, 41); // 40 premises and the RTDS meter
+    let day = settle_day(&reads.source, &Options::default());
+    let s = summary::summarise(&day, dccsim::settlement::Source::standing(&reads.source));
+    for run in &s.runs {
+        assert_eq!(run.actual_energy_share, 1.0);
+        assert!(run.abs_error_share.unwrap() < 1e-12, "{run:?}");
+    }
+    assert_eq!(s.runs[0].suppliers.len(), 2);
 }

@@ -2,8 +2,9 @@
 
 use std::fmt::Write;
 
-use super::Report;
 use super::text::{ms, thousands};
+use super::{Report, SettlementReport};
+use crate::settlement::summary::RunSummary;
 
 /// Renders reports `a` and `b` side by side, phase by phase (matched by position).
 pub fn compare(a: &Report, b: &Report) -> String {
@@ -133,6 +134,92 @@ pub fn compare(a: &Report, b: &Report) -> String {
             })
         };
         let _ = writeln!(out, "capacity knee: A {} | B {}", knee(pa), knee(pb));
+        settlement(
+            &mut out,
+            pa.and_then(|p| p.settlement.as_ref()),
+            pb.and_then(|p| p.settlement.as_ref()),
+        );
     }
     out
+}
+
+/// The two settled samples run by run, and how much larger one's error is.
+fn settlement(out: &mut String, a: Option<&SettlementReport>, b: Option<&SettlementReport>) {
+    if a.is_none() && b.is_none() {
+        return;
+    }
+    let collection = |s: Option<&SettlementReport>| s.map_or("-".into(), |s| s.collection.clone());
+    let _ = writeln!(
+        out,
+        "settlement collection: A {} | B {}",
+        collection(a),
+        collection(b)
+    );
+    let _ = writeln!(
+        out,
+        "{:<4} {:>12} {:>12} {:>14} {:>14} {:>10} {:>10}",
+        "run", "A actuals", "B actuals", "A GGCF out", "B GGCF out", "A |error|", "B |error|"
+    );
+    fn runs(s: Option<&SettlementReport>) -> &[RunSummary] {
+        s.map_or(&[][..], |s| &s.day.runs[..])
+    }
+    let (ra, rb) = (runs(a), runs(b));
+    for i in 0..ra.len().max(rb.len()) {
+        let (x, y) = (ra.get(i), rb.get(i));
+        let actual = |r: Option<&RunSummary>| {
+            r.map_or("-".into(), |r| {
+                format!("{:.2}%", r.actual_energy_share * 100.0)
+            })
+        };
+        let outside = |r: Option<&RunSummary>, s: Option<&SettlementReport>| {
+            r.map_or("-".into(), |r| {
+                let out: u32 = r.gsp_groups.iter().map(|g| g.outside_band).sum();
+                let all = r.gsp_groups.len() * s.map_or(48, |s| s.day.periods);
+                format!("{out}/{all}")
+            })
+        };
+        let error = |r: Option<&RunSummary>| {
+            r.and_then(|r| r.abs_error_share)
+                .map_or("-".into(), |e| format!("{:.3}%", e * 100.0))
+        };
+        let name = x.or(y).map_or("?", |r| r.run.as_str());
+        let _ = writeln!(
+            out,
+            "{:<4} {:>12} {:>12} {:>14} {:>14} {:>10} {:>10}",
+            name,
+            actual(x),
+            actual(y),
+            outside(x, a),
+            outside(y, b),
+            error(x),
+            error(y)
+        );
+    }
+    // The final run's error, the one that stays.
+    let last = |r: &[RunSummary]| {
+        r.last()
+            .and_then(|r| r.abs_error_share.map(|e| (r.run.clone(), e)))
+    };
+    if let (Some((run, ea)), Some((_, eb))) = (last(ra), last(rb)) {
+        let sentence = if ea == eb {
+            format!("at {run}, A and B settle with the same error")
+        } else if ea > eb && eb > 0.0 {
+            format!(
+                "at {run}, A's settlement error is {:.1}× B's ({:.3} % against {:.3} %)",
+                ea / eb,
+                ea * 100.0,
+                eb * 100.0
+            )
+        } else if eb > ea && ea > 0.0 {
+            format!(
+                "at {run}, B's settlement error is {:.1}× A's ({:.3} % against {:.3} %)",
+                eb / ea,
+                eb * 100.0,
+                ea * 100.0
+            )
+        } else {
+            format!("at {run}, A {:.3} %, B {:.3} %", ea * 100.0, eb * 100.0)
+        };
+        let _ = writeln!(out, "settlement: {sentence}.");
+    }
 }

@@ -70,6 +70,13 @@ fn phase_html(out: &mut String, p: &PhaseReport) {
     if let Some(k) = &p.knee {
         let _ = write!(out, "<p>Capacity knee: {}.</p>", escape(&k.sentence()));
     }
+    if let Some(s) = &p.settlement {
+        let _ = write!(
+            out,
+            "<h3>Settlement</h3><pre>{}</pre>",
+            escape(&super::text::settlement_text(s))
+        );
+    }
     out.push_str("<table><tr><th>service</th><th>SRV</th><th>requests</th><th>target</th><th>within</th><th>goal</th><th>p50</th><th>p99</th><th>p99.9</th><th>verdict</th></tr>");
     for s in &p.services {
         let _ = write!(

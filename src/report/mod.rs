@@ -60,6 +60,29 @@ pub struct PhaseReport {
     pub verdict: Verdict,
     pub penalty: Option<PenaltyReport>,
     pub knee: Option<KneeReport>,
+    /// The settled sample of the fleet (absent when `[settlement] premises = 0`).
+    #[serde(default)]
+    pub settlement: Option<SettlementReport>,
+}
+
+/// How the phase's WAN performance settles: a sample of the fleet, collected as the scenario
+/// schedules it with each region's measured success, through the settlement pipeline.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SettlementReport {
+    /// Premises in the sample (metering points include export MPANs).
+    pub premises: u64,
+    /// How smart electricity meters are collected, from the scenario's schedules.
+    pub collection: String,
+    pub regions: Vec<SettlementRegion>,
+    pub day: crate::settlement::summary::DaySummary,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SettlementRegion {
+    pub region: String,
+    /// Share of the collection's requests to covered meters that completed.
+    pub read_success: f64,
+    pub no_coverage: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -269,6 +292,7 @@ pub fn phase_report(
         },
         penalty,
         knee,
+        settlement: None,
     }
 }
 

@@ -174,6 +174,36 @@ fn phase_text(out: &mut String, p: &PhaseReport) {
     if let Some(k) = &p.knee {
         let _ = writeln!(out, "Capacity knee: {}.", k.sentence());
     }
+    if let Some(s) = &p.settlement {
+        let _ = writeln!(out);
+        out.push_str(&settlement_text(s));
+    }
+}
+
+/// The settlement section: how the sample was collected, then the settled day.
+pub(crate) fn settlement_text(s: &super::SettlementReport) -> String {
+    let mut out = String::new();
+    let regions: Vec<String> = s
+        .regions
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {:.2} % answered, {:.2} % without coverage",
+                r.region,
+                r.read_success * 100.0,
+                r.no_coverage * 100.0
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "Settlement: {} premises sampled; {}; {}.",
+        thousands(s.premises),
+        s.collection,
+        regions.join("; ")
+    );
+    out.push_str(&crate::settlement::summary::text(&s.day));
+    out
 }
 
 fn secs(s: f64) -> String {

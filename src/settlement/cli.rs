@@ -44,10 +44,12 @@ pub struct Args {
 /// reads every 30 days) or `none`.
 pub fn parse_collection(s: &str) -> Result<ReadMode, String> {
     match s {
-        "daily" => Ok(ReadMode::HalfHourly),
+        "daily" => Ok(ReadMode::HalfHourly { every_days: 1 }),
         "monthly" => Ok(ReadMode::Register { every_days: 30 }),
         "none" => Ok(ReadMode::None),
-        _ => Err(format!("unknown collection {s:?}: expected daily, monthly or none")),
+        _ => Err(format!(
+            "unknown collection {s:?}: expected daily, monthly or none"
+        )),
     }
 }
 
@@ -112,10 +114,6 @@ pub fn run(args: Args) -> Result<()> {
         settled.as_secs_f64(),
         peak_memory().unwrap_or_else(|| "unknown".into())
     );
-    if let Some(path) = &args.json {
-        std::fs::write(path, serde_json::to_string_pretty(&s)? + "\n")
-            .with_context(|| format!("cannot write {}", path.display()))?;
-    }
     if let Some(dir) = &args.out {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let write = |name: String, text: String| -> Result<()> {
@@ -124,15 +122,28 @@ pub fn run(args: Args) -> Result<()> {
         };
         let stamp = day.date.date().format("%Y%m%d");
         for run in &day.runs {
-            write(format!("D0397-{stamp}-{}.csv", run.run), files::d0397(&day, run, standing))?;
-            write(format!("D0399-{stamp}-{}.csv", run.run), files::d0399(&day, run))?;
+            write(
+                format!("D0397-{stamp}-{}.csv", run.run),
+                files::d0397(&day, run, standing),
+            )?;
+            write(
+                format!("D0399-{stamp}-{}.csv", run.run),
+                files::d0399(&day, run),
+            )?;
             if args.if021 {
-                write(format!("IF021-{stamp}-{}.jsonl", run.run), files::if021(&day, run, standing))?;
+                write(
+                    format!("IF021-{stamp}-{}.jsonl", run.run),
+                    files::if021(&day, run, standing),
+                )?;
             }
         }
         eprintln!("reports written to {}", dir.display());
     } else if args.if021 {
         bail!("--if021 needs --out DIR to write to");
+    }
+    if let Some(path) = &args.json {
+        std::fs::write(path, serde_json::to_string_pretty(&s)? + "\n")
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
 }

@@ -206,7 +206,12 @@ pub fn settle_day(source: &dyn Source, opts: &Options) -> DayResult {
         .map(|c| (c, losses::day_factors(c, date)))
         .collect();
     let placeholder = LoadShapes::build(date, &ShapeSums::default());
-    let settle = |chunk: &Chunk, k: usize, r: usize, shapes: &LoadShapes, out: &mut ChunkOut, scratch: &mut Scratch| {
+    let settle = |chunk: &Chunk,
+                  k: usize,
+                  r: usize,
+                  shapes: &LoadShapes,
+                  out: &mut ChunkOut,
+                  scratch: &mut Scratch| {
         let index = chunk.points[k];
         let point = &standing.points[index];
         let cutoff = cutoffs[r];
@@ -271,7 +276,11 @@ pub fn settle_day(source: &dyn Source, opts: &Options) -> DayResult {
         opts.threads,
         |c| {
             let mut chunk = Chunk::default();
-            chunk.reset((c * size..((c + 1) * size).min(n)).collect(), periods, truth);
+            chunk.reset(
+                (c * size..((c + 1) * size).min(n)).collect(),
+                periods,
+                truth,
+            );
             source.fill(&mut chunk);
             let mut out = fresh();
             let mut scratch = Scratch::new(periods);
@@ -283,15 +292,20 @@ pub fn settle_day(source: &dyn Source, opts: &Options) -> DayResult {
                         .truth
                         .entry((point.gsp, point.supplier))
                         .or_insert_with(|| vec![0.0; periods]);
-                    vas::at_gsp(point, &chunk.truth[k * periods..(k + 1) * periods], &llfs[&point.llfc], acc);
+                    vas::at_gsp(
+                        point,
+                        &chunk.truth[k * periods..(k + 1) * periods],
+                        &llfs[&point.llfc],
+                        acc,
+                    );
                 }
                 let max = point.max_kwh_per_period();
                 let valid = |v: f64| v.is_finite() && v >= 0.0 && v <= max;
                 let all_valid = chunk.values(k).iter().all(|&v| valid(v));
                 scratch.like_arrival = None;
                 let mut waiting = 0u32;
-                for r in 0..cutoffs.len() {
-                    let has_hh = chunk.hh_day[k] < cutoffs[r];
+                for (r, &cutoff) in cutoffs.iter().enumerate() {
+                    let has_hh = chunk.hh_day[k] < cutoff;
                     if has_hh {
                         out.sums[r].add(point.category(), chunk.values(k), valid);
                     }
@@ -329,9 +343,9 @@ pub fn settle_day(source: &dyn Source, opts: &Options) -> DayResult {
             let mut scratch = Scratch::new(periods);
             for (k, (_, waiting)) in part.iter().enumerate() {
                 scratch.like_arrival = None;
-                for r in 0..cutoffs.len() {
+                for (r, shapes) in shapes.iter().enumerate() {
                     if waiting & (1 << r) != 0 {
-                        settle(&chunk, k, r, &shapes[r], &mut out, &mut scratch);
+                        settle(&chunk, k, r, shapes, &mut out, &mut scratch);
                     }
                 }
             }
@@ -360,22 +374,24 @@ pub fn settle_day(source: &dyn Source, opts: &Options) -> DayResult {
         .zip(cutoffs)
         .zip(shapes)
         .zip(total.runs)
-        .map(|(((&run, cutoff_days), shapes), (agg, stats, mut points))| {
-            let uncorrected = agg.sorted();
-            let (corrected, corrections) =
-                vas::correct(&uncorrected, &take, &opts.weights, periods);
-            points.sort_by_key(|p| p.point);
-            RunResult {
-                run,
-                cutoff_days,
-                shapes,
-                uncorrected,
-                corrected,
-                corrections,
-                stats,
-                points,
-            }
-        })
+        .map(
+            |(((&run, cutoff_days), shapes), (agg, stats, mut points))| {
+                let uncorrected = agg.sorted();
+                let (corrected, corrections) =
+                    vas::correct(&uncorrected, &take, &opts.weights, periods);
+                points.sort_by_key(|p| p.point);
+                RunResult {
+                    run,
+                    cutoff_days,
+                    shapes,
+                    uncorrected,
+                    corrected,
+                    corrections,
+                    stats,
+                    points,
+                }
+            },
+        )
         .collect();
     DayResult {
         date,

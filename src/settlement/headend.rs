@@ -66,7 +66,9 @@ pub fn scheduled_reads(
         let Some(supplier) = record.supplier_on(date.date()) else {
             continue;
         };
-        let mpan = mpan.parse().map_err(|e| format!("registry MPAN {mpan}: {e}"))?;
+        let mpan = mpan
+            .parse()
+            .map_err(|e| format!("registry MPAN {mpan}: {e}"))?;
         let mpid = mpid(supplier);
         let supplier_index = standing.supplier(&mpid);
         let bm_unit = standing.bm_unit(&base_bm_unit(record.gsp_group, &mpid));
@@ -88,7 +90,9 @@ pub fn scheduled_reads(
                 annual_kwh: consumer.annual_wh as f32 / 1000.0,
             })
             .map_err(|e| format!("registry: {e}"))?;
-        truth.extend((0..periods as u32).map(|p| f64::from(meter.import_wh(first_period + p)) / 1000.0));
+        truth.extend(
+            (0..periods as u32).map(|p| f64::from(meter.import_wh(first_period + p)) / 1000.0),
+        );
         let loss = wan.get(&record.csp_region).map_or(0.0, |l| l.loss);
         let mut got = None;
         for attempt in 1..=MAX_ATTEMPTS {
@@ -124,12 +128,11 @@ pub fn scheduled_reads(
         match got {
             Some((attempt, Reading::ActiveImportProfile { intervals })) => {
                 for interval in intervals {
-                    let mut p = (interval.start - start).num_seconds().div_euclid(1800);
-                    for v in interval.values {
+                    let first = (interval.start - start).num_seconds().div_euclid(1800);
+                    for (p, v) in (first..).zip(interval.values) {
                         if (0..periods as i64).contains(&p) {
                             values[p as usize] = f64::from(v) / 1000.0;
                         }
-                        p += 1;
                     }
                 }
                 arrival.push(attempt);

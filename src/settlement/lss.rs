@@ -147,7 +147,9 @@ impl Shape {
                     }
                     DefaultKind::Export => 0.0,
                     DefaultKind::Lighting => f64::from(u8::from(!daylight)),
-                    DefaultKind::Domestic => 0.45 + 0.6 * bump(h, 7.5, 1.2) + 1.2 * bump(h, 18.5, 2.0),
+                    DefaultKind::Domestic => {
+                        0.45 + 0.6 * bump(h, 7.5, 1.2) + 1.2 * bump(h, 18.5, 2.0)
+                    }
                     DefaultKind::NonDomestic if (8.0..18.0).contains(&h) => 1.4,
                     DefaultKind::NonDomestic => 0.4,
                 }
@@ -289,7 +291,10 @@ mod tests {
             thin.add(category(GspGroup::A), &day, |v| v.is_finite());
         }
         let shapes = LoadShapes::build(date, &thin);
-        assert_eq!(shapes.get(category(GspGroup::A)).source, ShapeSource::Default);
+        assert_eq!(
+            shapes.get(category(GspGroup::A)).source,
+            ShapeSource::Default
+        );
         // Period 1 had only 9 actual values: the category is thin there and the group's own
         // shape is not trusted, so another group falls back the same way.
         let mut sums = ShapeSums::default();

@@ -237,7 +237,9 @@ mod tests {
         };
         let mut sums = ShapeSums::default();
         for _ in 0..crate::settlement::lss::MIN_SAMPLE {
-            sums.add(point().category(), &vec![1.0; usize::from(periods)], |_| true);
+            sums.add(point().category(), &vec![1.0; usize::from(periods)], |_| {
+                true
+            });
         }
         LoadShapes::build(date.parse().unwrap(), &sums)
     }

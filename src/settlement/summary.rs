@@ -205,7 +205,18 @@ pub fn text(s: &DaySummary) -> String {
             uncorrectable,
         );
     }
+    // Each run's estimates and validation findings, where they differ from the run before.
+    let mut previous: Option<(&BTreeMap<String, u64>, &Exceptions)> = None;
     for r in &s.runs {
+        if previous == Some((&r.estimated_periods, &r.exceptions)) {
+            let _ = writeln!(
+                out,
+                "  {}: estimates and validation as the run before",
+                r.run
+            );
+            continue;
+        }
+        previous = Some((&r.estimated_periods, &r.exceptions));
         if !r.estimated_periods.is_empty() {
             let methods: Vec<String> = r
                 .estimated_periods
@@ -228,7 +239,10 @@ pub fn text(s: &DaySummary) -> String {
         );
     }
     if s.runs.iter().any(|r| !r.suppliers.is_empty()) {
-        let _ = writeln!(out, "  Settlement error against the truth, by supplier (settled − true):");
+        let _ = writeln!(
+            out,
+            "  Settlement error against the truth, by supplier (settled − true):"
+        );
         let _ = writeln!(
             out,
             "    {:<6} {:>12}  {}",

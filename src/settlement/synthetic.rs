@@ -36,8 +36,9 @@ pub const SUPPLIERS: [(&str, f64); 6] = [
 /// How a point's data is collected.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum ReadMode {
-    /// A daily read of the half-hourly profile (4.8.1) with the day's register advance.
-    HalfHourly,
+    /// A read of the half-hourly profile since the last read (4.8.1) with the register
+    /// advance, every so many days (1: the MHHS daily collection), retried daily on failure.
+    HalfHourly { every_days: u32 },
     /// A register read every so many days (e.g. monthly collection, 4.1.1).
     Register { every_days: u32 },
     /// Not collected: settled on estimates alone.
@@ -56,7 +57,7 @@ pub struct Retrieval {
 
 impl Retrieval {
     pub const PERFECT: Retrieval = Retrieval {
-        mode: ReadMode::HalfHourly,
+        mode: ReadMode::HalfHourly { every_days: 1 },
         success: 1.0,
         no_coverage: 0.0,
     };
@@ -267,8 +268,12 @@ impl SyntheticFleet {
             return None;
         }
         match r.mode {
-            ReadMode::HalfHourly => {
-                (d + 1..d + MAX_WAIT).find(|&x| unit(seed, mpan, x, STREAM_READ) < r.success)
+            ReadMode::HalfHourly { every_days } => {
+                // The first scheduled read after the day, then daily retries.
+                let every = i64::from(every_days.max(1));
+                let offset = (unit(seed, mpan, 0, STREAM_CYCLE) * every as f64) as i64;
+                let first = d + 1 + (offset - (d + 1)).rem_euclid(every);
+                (first..first + MAX_WAIT).find(|&x| unit(seed, mpan, x, STREAM_READ) < r.success)
             }
             _ => None,
         }

@@ -270,7 +270,7 @@ impl PhaseRun<'_> {
         let knee_started = std::time::Instant::now();
         let knee = self.opts.knee.then(|| self.knee(&outcomes));
         let knee_wall = knee_started.elapsed();
-        let report = report::phase_report(
+        let mut report = report::phase_report(
             self.scenario,
             self.phase,
             self.classes,
@@ -279,7 +279,106 @@ impl PhaseRun<'_> {
             events,
             knee,
         );
+        report.settlement = self.settle(&outcomes);
         (report, events, knee_wall)
+    }
+
+    /// Settles a sample of the fleet for the first simulated day: its smart electricity meters
+    /// are collected as the scenario schedules them, each request answered with the share of
+    /// the class's requests that completed in the meter's region.
+    fn settle(&self, outcomes: &[RegionOutcome]) -> Option<report::SettlementReport> {
+        use crate::settlement::synthetic::{FleetSpec, ReadMode, Retrieval, SyntheticFleet};
+        use scenario::Every;
+        let sample = &self.scenario.settlement;
+        if sample.premises == 0 {
+            return None;
+        }
+        let every_days = |e: Every| match e {
+            Every::HalfHourly | Every::Hourly | Every::Daily => 1,
+            Every::Weekly => 7,
+            Every::Monthly => 30,
+        };
+        let scheduled = &self.scenario.traffic.scheduled;
+        let find = |id: &str| scheduled.iter().find(|c| c.class.id == id);
+        let (class, mode, collection) = if let Some(c) = find("elec_read_interval") {
+            let days = every_days(c.every);
+            let what = format!(
+                "half-hourly profile reads ({}) every {} day(s)",
+                c.class.id, days
+            );
+            (
+                Some(c.class.id),
+                ReadMode::HalfHourly { every_days: days },
+                what,
+            )
+        } else if let Some(c) = find("elec_read_simple") {
+            let days = every_days(c.every);
+            let what = format!("register reads ({}) every {} day(s)", c.class.id, days);
+            (
+                Some(c.class.id),
+                ReadMode::Register { every_days: days },
+                what,
+            )
+        } else {
+            (
+                None,
+                ReadMode::None,
+                "no scheduled electricity reads".to_string(),
+            )
+        };
+        let position = class.and_then(|id| self.classes.iter().position(|c| c.id == id));
+        let mut regions = std::collections::BTreeMap::new();
+        let mut summary = Vec::new();
+        for r in &self.scenario.regions {
+            let (mut asked, mut completed) = (0u64, 0u64);
+            for o in outcomes.iter().filter(|o| o.plan.region.region == r.region) {
+                if let Some(i) = position {
+                    let s = &o.classes[i];
+                    asked += s.requests - s.no_coverage;
+                    completed += s.completed;
+                }
+            }
+            let success = if asked == 0 {
+                1.0
+            } else {
+                completed as f64 / asked as f64
+            };
+            regions.insert(
+                r.region,
+                Retrieval {
+                    mode,
+                    success,
+                    no_coverage: r.no_coverage_share,
+                },
+            );
+            summary.push(report::SettlementRegion {
+                region: r.region.to_string(),
+                read_success: success,
+                no_coverage: r.no_coverage_share,
+            });
+        }
+        let spec = FleetSpec {
+            premises: sample.premises as usize,
+            seed: stream_seed(self.opts.seed, &[self.phase_no as u64, u64::MAX, 0, 0]),
+            date: self.days[0],
+            regions,
+            gap_share: sample.gap_share,
+            spike_share: sample.spike_share,
+            unmetered_share: 0.01,
+        };
+        let fleet = SyntheticFleet::generate(spec);
+        let opts = crate::settlement::engine::Options {
+            threads: self.opts.threads.max(1),
+            ..Default::default()
+        };
+        let day = crate::settlement::settle_day(&fleet, &opts);
+        let standing = crate::settlement::Source::standing(&fleet);
+        Some(report::SettlementReport {
+            premises: sample.premises,
+            collection,
+            regions: summary,
+            day: crate::settlement::summary::summarise(&day, standing),
+        })
     }
 
     fn horizon(&self) -> Micros {

@@ -46,6 +46,16 @@ pub struct ScenarioFile {
     pub commercials: Option<CommercialsFile>,
     #[serde(default)]
     pub phases: Vec<PhaseFile>,
+    pub settlement: Option<SettlementFile>,
+}
+
+/// `[settlement]`: the sample of the fleet settled after the simulation.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettlementFile {
+    pub premises: Option<Spanned<u64>>,
+    pub gap_share: Option<Spanned<f64>>,
+    pub spike_share: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]

@@ -63,6 +63,28 @@ pub struct Scenario {
     pub service_levels: BTreeMap<&'static str, ServiceLevel>,
     /// At least one; a file without `[[phases]]` has one phase made from its top level.
     pub phases: Vec<Phase>,
+    pub settlement: SettlementSample,
+}
+
+/// How much of the fleet is settled after the simulation, and its meters' own faults.
+#[derive(Clone, Debug)]
+pub struct SettlementSample {
+    /// Premises sampled (0: no settlement section).
+    pub premises: u64,
+    /// Chance that a retrieved day has a gap of 1–4 periods.
+    pub gap_share: f64,
+    /// Chance that a retrieved day has one corrupt value.
+    pub spike_share: f64,
+}
+
+impl Default for SettlementSample {
+    fn default() -> SettlementSample {
+        SettlementSample {
+            premises: 20_000,
+            gap_share: 0.02,
+            spike_share: 0.002,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -348,6 +370,24 @@ impl Check<'_> {
             .transpose()?;
         let phases = self.phases(&raw, &regions, &technologies, date, commercials)?;
 
+        let mut settlement = SettlementSample::default();
+        if let Some(f) = &raw.settlement {
+            if let Some(p) = &f.premises {
+                if *p.get_ref() > 10_000_000 {
+                    return self.fail(
+                        p.span(),
+                        format!("premises = {} must be at most 10,000,000", p.get_ref()),
+                    );
+                }
+                settlement.premises = *p.get_ref();
+            }
+            if let Some(v) = &f.gap_share {
+                settlement.gap_share = self.within(v, "gap_share", 0.0, 1.0)?;
+            }
+            if let Some(v) = &f.spike_share {
+                settlement.spike_share = self.within(v, "spike_share", 0.0, 1.0)?;
+            }
+        }
         Ok(Scenario {
             name: raw.name.clone(),
             description: raw.description.clone(),
@@ -361,6 +401,7 @@ impl Check<'_> {
             traffic,
             service_levels,
             phases,
+            settlement,
         })
     }
 
