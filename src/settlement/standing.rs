@@ -399,4 +399,43 @@ mod tests {
         let err = StandingData::parse_csv("s.csv", "mpan\n").unwrap_err();
         assert_eq!(err.line, 1);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_standing_data_round_trips_through_csv(
+            rows in proptest::collection::vec(
+                (0u64..1_000_000, 0usize..14, 0usize..3, proptest::bool::ANY, proptest::bool::ANY,
+                 proptest::bool::ANY, proptest::bool::ANY, 0usize..5, "[A-Z0-9]{4}", 0f32..1e6, 0f32..1e7),
+                0..20,
+            )
+        ) {
+            let mut data = StandingData::new();
+            for (n, gsp, seg, ct, dom, exp, en, llfc, supplier, cap, annual) in rows {
+                let gsp = GspGroup::ALL[gsp];
+                let mpan = Mpan::from_prefix(u64::from(gsp.distributor_id()) * 10_000_000_000 + n).unwrap();
+                if data.position(mpan).is_some() {
+                    continue;
+                }
+                let point = Standing {
+                    mpan,
+                    gsp,
+                    segment: Segment::ALL[seg],
+                    connection: if ct { Connection::CurrentTransformer } else { Connection::WholeCurrent },
+                    domestic: dom,
+                    direction: if exp { Direction::Export } else { Direction::Import },
+                    energised: en,
+                    llfc: [100, 200, 300, 400, 900][llfc],
+                    supplier: data.supplier(&supplier),
+                    bm_unit: data.bm_unit(&base_bm_unit(gsp, &supplier)),
+                    capacity_kw: cap,
+                    annual_kwh: annual,
+                };
+                data.push(point).unwrap();
+            }
+            let text = data.to_csv();
+            let again = StandingData::parse_csv("p.csv", &text).unwrap();
+            proptest::prop_assert_eq!(&again.points, &data.points);
+            proptest::prop_assert_eq!(again.to_csv(), text);
+        }
+    }
 }
