@@ -278,6 +278,8 @@ fn settle_writes_d0397_d0399_and_if021_and_refuses_bad_files() {
     assert!(d0399.lines().count() > 48);
     let d0397 = std::fs::read_to_string(dir.join("D0397-20261118-SF.csv")).unwrap();
     assert!(d0397.contains(",S-D-AI-A-C,"));
+    let lss = std::fs::read_to_string(dir.join("LSS-20261118-SF.csv")).unwrap();
+    assert!(lss.contains(",S,W,D,AI,1,"), "{lss}");
     let if021 = std::fs::read_to_string(dir.join("IF021-20261118-SF.jsonl")).unwrap();
     let first: serde_json::Value = serde_json::from_str(if021.lines().next().unwrap()).unwrap();
     assert_eq!(first["CommonBlock"]["S0"]["interfaceID"], "IF-021");

@@ -54,6 +54,9 @@ pub fn parse_collection(s: &str) -> Result<ReadMode, String> {
 }
 
 pub fn run(args: Args) -> Result<()> {
+    if args.if021 && args.out.is_none() {
+        bail!("--if021 needs --out DIR to write to");
+    }
     let started = Instant::now();
     let mut opts = Options {
         runs: args.runs.clone(),
@@ -130,6 +133,10 @@ pub fn run(args: Args) -> Result<()> {
                 format!("D0399-{stamp}-{}.csv", run.run),
                 files::d0399(&day, run),
             )?;
+            write(
+                format!("LSS-{stamp}-{}.csv", run.run),
+                files::lss(&day, run),
+            )?;
             if args.if021 {
                 write(
                     format!("IF021-{stamp}-{}.jsonl", run.run),
@@ -138,8 +145,6 @@ pub fn run(args: Args) -> Result<()> {
             }
         }
         eprintln!("reports written to {}", dir.display());
-    } else if args.if021 {
-        bail!("--if021 needs --out DIR to write to");
     }
     if let Some(path) = &args.json {
         std::fs::write(path, serde_json::to_string_pretty(&s)? + "\n")

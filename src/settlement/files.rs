@@ -365,3 +365,34 @@ pub fn if021(day: &DayResult, run: &RunResult, standing: &StandingData) -> Strin
     }
     out
 }
+
+/// The day's load shapes of a run, IF-022-shaped: per category and period the mean kWh per
+/// metering point, with the sample size and whether a fallback stood in (categories with their
+/// own shape only).
+pub fn lss(day: &DayResult, run: &RunResult) -> String {
+    let mut out = String::from(
+        "settlementDate,runType,gspGroupId,marketSegmentIndicator,connectionTypeIndicator,domesticPremiseIndicator,measurementQuantityId,settlementPeriod,loadShapePeriodValue,sample,loadShapeDayTotal,loadShapeDayPeakTotal,loadShapeDayOffPeakTotal\n",
+    );
+    for (c, shape) in run.shapes.categories() {
+        for (j, v) in shape.mean.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{:.6},{},{:.6},{:.6},{:.6}",
+                day.date,
+                run.run,
+                c.gsp,
+                c.segment.code(),
+                c.connection.code(),
+                if c.domestic { 'D' } else { 'N' },
+                c.direction.quantity(),
+                j + 1,
+                v,
+                shape.sample,
+                shape.day_total,
+                shape.peak_total,
+                shape.off_peak_total
+            );
+        }
+    }
+    out
+}

@@ -52,6 +52,8 @@ pub struct GgcfSummary {
     pub outside_band: u32,
     /// Periods with no factor: no take, or no correctable energy.
     pub uncorrectable: u32,
+    /// The factor of every period (null where it could not be computed).
+    pub factors: Vec<Option<f64>>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -92,6 +94,7 @@ pub fn summarise(day: &DayResult, standing: &StandingData) -> DaySummary {
                             .filter(|f| **f < GGCF_BAND.0 || **f > GGCF_BAND.1)
                             .count() as u32,
                         uncorrectable: (c.ggcf.len() - n) as u32,
+                        factors: c.ggcf.clone(),
                     }
                 })
                 .collect();
