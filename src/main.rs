@@ -65,6 +65,11 @@ enum Command {
         #[command(subcommand)]
         command: GbcsCommand,
     },
+    /// Vendor (SMETS1-style) protocols declared in protocols/*.toml: check a file, decode frames.
+    Protocol {
+        #[command(subcommand)]
+        command: ProtocolCommand,
+    },
     /// The test PKI for the User Gateway's mutual TLS.
     Pki {
         #[command(subcommand)]
@@ -286,6 +291,24 @@ enum RegistryCommand {
 }
 
 #[derive(Subcommand)]
+enum ProtocolCommand {
+    /// Load protocol files and check their test vectors (decode, re-encode); a bad file is
+    /// refused with file:line:column and the reason.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print frames of a protocol as JSON: address, command, register and value.
+    Decode {
+        /// The protocol file.
+        file: PathBuf,
+        /// Frames in hex (spaces allowed).
+        #[arg(required = true)]
+        frames: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum GbcsCommand {
     /// Print GBCS messages as JSON: header fields, use case, MAC and signature verdicts.
     Decode {
@@ -383,6 +406,7 @@ fn run() -> Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Protocol { command } => protocol(command),
         Command::Gbcs {
             command:
                 GbcsCommand::Decode {
@@ -987,5 +1011,83 @@ fn truncate(s: &str, n: usize) -> String {
         s.to_string()
     } else {
         s.chars().take(n - 1).collect::<String>() + "…"
+    }
+}
+
+/// `dccsim protocol check|decode`.
+fn protocol(command: ProtocolCommand) -> Result<ExitCode> {
+    use dccsim::protocol::vendor::{Protocol, parse_hex};
+    let load = |path: &Path| -> Result<Protocol> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read protocol file {}", path.display()))?;
+        Ok(Protocol::load(&path.display().to_string(), &text)?)
+    };
+    match command {
+        ProtocolCommand::Check { files } => {
+            let mut failed = false;
+            for path in &files {
+                let p = load(path)?;
+                let mut bad = 0;
+                for v in &p.vectors {
+                    let ok = p.decode(&v.bytes).is_ok_and(|m| {
+                        m.address == v.message.address
+                            && m.command == v.message.command
+                            && m.direction == v.message.direction
+                            && m.register == v.message.register
+                            && m.error_code == v.message.error_code
+                            && match (m.value, v.message.value) {
+                                (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+                                (a, b) => a == b,
+                            }
+                    }) && p.encode(&v.message).is_ok_and(|b| b == v.bytes);
+                    if !ok {
+                        bad += 1;
+                        eprintln!(
+                            "{}:{}: vector does not decode to what it says, or re-encode to its bytes",
+                            path.display(),
+                            v.line
+                        );
+                    }
+                }
+                failed |= bad > 0;
+                println!(
+                    "{}: {} ({}): {} fields, {} registers, {} commands, {}/{} vectors pass",
+                    path.display(),
+                    p.name,
+                    p.description,
+                    p.fields.len(),
+                    p.registers.len(),
+                    p.commands.len(),
+                    p.vectors.len() - bad,
+                    p.vectors.len()
+                );
+            }
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        ProtocolCommand::Decode { file, frames } => {
+            let p = load(&file)?;
+            let mut failed = false;
+            for hex in &frames {
+                let result = parse_hex(hex)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| p.decode(&b).map_err(|e| e.to_string()));
+                match result {
+                    Ok(m) => println!("{}", serde_json::to_string(&m)?),
+                    Err(e) => {
+                        failed = true;
+                        println!("{}", serde_json::json!({ "error": e, "frame": hex }));
+                    }
+                }
+            }
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
     }
 }

@@ -9,12 +9,15 @@
 //! be 76 GB for a million.
 //!
 //! - [`Esme`]: the electricity meter, speaking DLMS/COSEM inside GBCS.
+//! - [`VendorMeter`]: a SMETS1-style meter speaking a vendor protocol from `protocols/*.toml`.
 
 pub mod consumption;
 mod esme;
+mod vendor;
 
 pub use consumption::{Consumer, CustomerType};
 pub use esme::{DeviceError, Esme, Event, PROFILE_LOG_ENTRIES, PaymentMode, SupplyState};
+pub use vendor::{ERROR_UNKNOWN_REGISTER, ERROR_UNSUPPORTED, VendorDeviceError, VendorMeter};
 
 use chrono::{DateTime, Utc};
 
