@@ -43,9 +43,12 @@ pub fn describe(message: &GbcsMessage, keys: Option<&KeyStore>, acb: Eui64) -> V
     })
 }
 
-/// The payload's typed values, for DLMS payloads; sealed values are opened when the keys hold
-/// the recipient's private key-agreement key.
+/// The payload's typed values, for DLMS and GBZ payloads; sealed values are opened when the
+/// keys hold the recipient's private key-agreement key.
 fn payload(message: &GbcsMessage, keys: Option<&KeyStore>) -> Value {
+    if message.signing.content.starts_with(&[0x01, 0x09]) {
+        return gbz(message, keys);
+    }
     if !matches!(message.signing.content.first(), Some(0xD9 | 0xDA | 0x0F)) {
         return Value::Null;
     }
@@ -53,6 +56,47 @@ fn payload(message: &GbcsMessage, keys: Option<&KeyStore>) -> Value {
         Ok(reading) => serde_json::to_value(reading).unwrap_or(Value::Null),
         Err(e) => json!({ "kind": "error", "error": e.to_string() }),
     }
+}
+
+/// A GBZ payload: its components, each with its ZCL header and — when in clear or opened — its
+/// payload, read as attribute records where it is a Read Attributes Response.
+fn gbz(message: &GbcsMessage, keys: Option<&KeyStore>) -> Value {
+    use super::gbz::{Gbz, read_attributes_response};
+    let alert = message.signing.cra == super::Cra::Alert;
+    let decoded = match Gbz::decode(&message.signing.content, alert) {
+        Ok(g) => g,
+        Err(e) => return json!({ "kind": "error", "error": e.to_string() }),
+    };
+    let Gbz::Components { components } = &decoded else {
+        return serde_json::to_value(&decoded).unwrap_or(Value::Null);
+    };
+    let parts: Vec<Value> = components
+        .iter()
+        .map(|c| {
+            let mut v = serde_json::to_value(c).unwrap_or(Value::Null);
+            let plain = match (c.encrypted(), keys) {
+                (false, _) => Some(Ok(c.payload.clone())),
+                (true, Some(k)) => Some(c.plaintext(message, k)),
+                (true, None) => None,
+            };
+            match plain {
+                None => v["sealed"] = json!(true),
+                Some(Err(e)) => v["sealed"] = json!(e.to_string()),
+                Some(Ok(p)) => {
+                    v["plaintext"] = json!(hex(&p));
+                    if c.command == 0x01
+                        && c.from_server()
+                        && c.frame_control & 0x03 == 0
+                        && let Ok(attributes) = read_attributes_response(&p)
+                    {
+                        v["attributes"] = serde_json::to_value(attributes).unwrap_or(Value::Null);
+                    }
+                }
+            }
+            v
+        })
+        .collect();
+    json!({ "kind": "gbz", "components": parts })
 }
 
 pub fn hex(bytes: &[u8]) -> String {

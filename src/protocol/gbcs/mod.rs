@@ -3,12 +3,14 @@
 //!
 //! This module reads and writes the framing — the general-ciphering wrapper with its MAC and the
 //! general-signing grouping header with its signature — byte-exactly, and checks MACs and
-//! signatures with keys in the RTDS keystore layout. It does not (yet) decode payloads.
+//! signatures with keys in the RTDS keystore layout; [`payload`] reads DLMS payloads into typed
+//! values and [`gbz`] the ZigBee (GBZ) payloads of gas devices.
 
 mod codes;
 mod crypto;
 mod describe;
 mod frame;
+pub mod gbz;
 pub mod payload;
 mod sealed;
 
