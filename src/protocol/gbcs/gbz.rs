@@ -381,3 +381,200 @@ fn fixed_size(data_type: u8) -> usize {
 fn hex<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&super::describe::hex(bytes))
 }
+
+/// The Metering cluster, which carries gas readings.
+pub const METERING_CLUSTER: u16 = 0x0702;
+/// ZCL Read Attributes (general command).
+pub const READ_ATTRIBUTES: u8 = 0x00;
+/// ZCL Read Attributes Response (general command).
+pub const READ_ATTRIBUTES_RESPONSE: u8 = 0x01;
+/// Metering cluster: GetSampledData (client to server) and GetSampledDataResponse (server to
+/// client) — the gas half-hourly profile (GCS17, 4.8.1) and daily log (GCS61, 4.17).
+pub const GET_SAMPLED_DATA: u8 = 0x08;
+pub const GET_SAMPLED_DATA_RESPONSE: u8 = 0x07;
+
+/// The typed meaning of a gas metering component's ZCL payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum GasReading {
+    /// The attributes a register read asks for (GCS13a, GCS38).
+    ReadAttributes { attributes: Vec<u16> },
+    /// The consumption register (GCS13a): current summation delivered with its multiplier,
+    /// divisor and unit of measure (0 kWh, 1 m³).
+    Registers {
+        summation: u64,
+        multiplier: u64,
+        divisor: u64,
+        unit: u64,
+        /// summation × multiplier ÷ divisor, in the unit.
+        value: String,
+    },
+    /// A request for sampled data: from `start` (GBCS seconds), `count` samples.
+    SampledDataRequest {
+        sample_id: u16,
+        start: u32,
+        sampling_type: u8,
+        count: u16,
+    },
+    /// Sampled data (GCS17: half-hourly consumption; GCS61: daily consumption): samples of
+    /// `interval_s` seconds from `start`, each a 24-bit count of the register's units.
+    SampledData {
+        sample_id: u16,
+        start: u32,
+        sampling_type: u8,
+        interval_s: u16,
+        samples: Vec<u32>,
+    },
+}
+
+/// Reads a metering-cluster payload (`payload` in clear) as a gas reading, where it is one
+/// this crate interprets.
+pub fn gas_reading(c: &Component, payload: &[u8]) -> Result<Option<GasReading>, GbzError> {
+    if c.cluster != METERING_CLUSTER {
+        return Ok(None);
+    }
+    let mut r = Reader {
+        bytes: payload,
+        at: 0,
+    };
+    let le16 = |b: &[u8]| u16::from_le_bytes([b[0], b[1]]);
+    let le32 = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+    let specific = c.frame_control & 0x03 == 1;
+    Ok(Some(match (specific, c.from_server(), c.command) {
+        (false, false, READ_ATTRIBUTES) => {
+            let mut attributes = Vec::new();
+            while r.at < payload.len() {
+                attributes.push(le16(r.take(2, "attribute id")?));
+            }
+            GasReading::ReadAttributes { attributes }
+        }
+        (false, true, READ_ATTRIBUTES_RESPONSE) => {
+            let attributes = read_attributes_response(payload)?;
+            let get = |id: u16| {
+                attributes
+                    .iter()
+                    .find(|a| a.id == id)
+                    .and_then(|a| match a.value {
+                        Some(ZclValue::Unsigned(v)) => Some(v),
+                        _ => None,
+                    })
+            };
+            match (get(0x0000), get(0x0301), get(0x0302), get(0x0300)) {
+                (Some(summation), Some(multiplier), Some(divisor), Some(unit)) if divisor > 0 => {
+                    GasReading::Registers {
+                        summation,
+                        multiplier,
+                        divisor,
+                        unit,
+                        value: decimal(summation * multiplier, divisor),
+                    }
+                }
+                _ => return Ok(None),
+            }
+        }
+        (true, false, GET_SAMPLED_DATA) => GasReading::SampledDataRequest {
+            sample_id: le16(r.take(2, "sample id")?),
+            start: le32(r.take(4, "start time")?),
+            sampling_type: r.u8("sample type")?,
+            count: le16(r.take(2, "number of samples")?),
+        },
+        (true, true, GET_SAMPLED_DATA_RESPONSE) => {
+            let sample_id = le16(r.take(2, "sample id")?);
+            let start = le32(r.take(4, "start time")?);
+            let sampling_type = r.u8("sampling type")?;
+            let interval_s = le16(r.take(2, "sampling interval")?);
+            let count = usize::from(le16(r.take(2, "number of samples")?));
+            let mut samples = Vec::with_capacity(count);
+            for _ in 0..count {
+                let b = r.take(3, "sample")?;
+                samples.push(u32::from_le_bytes([b[0], b[1], b[2], 0]));
+            }
+            if r.at != payload.len() {
+                return Err(GbzError::Trailing(payload.len() - r.at));
+            }
+            GasReading::SampledData {
+                sample_id,
+                start,
+                sampling_type,
+                interval_s,
+                samples,
+            }
+        }
+        _ => return Ok(None),
+    }))
+}
+
+/// The ZCL payload of a gas reading, as a device or a remote party writes it.
+pub fn encode_gas_reading(reading: &GasReading) -> Vec<u8> {
+    let mut out = Vec::new();
+    match reading {
+        GasReading::ReadAttributes { attributes } => {
+            for a in attributes {
+                out.extend_from_slice(&a.to_le_bytes());
+            }
+        }
+        GasReading::Registers {
+            summation,
+            multiplier,
+            divisor,
+            unit,
+            ..
+        } => {
+            // In the order devices answer GCS13a: divisor, multiplier, unit, summation.
+            let mut put = |id: u16, data_type: u8, value: u64, size: usize| {
+                out.extend_from_slice(&id.to_le_bytes());
+                out.push(0);
+                out.push(data_type);
+                out.extend_from_slice(&value.to_le_bytes()[..size]);
+            };
+            put(0x0302, 0x22, *divisor, 3);
+            put(0x0301, 0x22, *multiplier, 3);
+            put(0x0300, 0x30, *unit, 1);
+            put(0x0000, 0x25, *summation, 6);
+        }
+        GasReading::SampledDataRequest {
+            sample_id,
+            start,
+            sampling_type,
+            count,
+        } => {
+            out.extend_from_slice(&sample_id.to_le_bytes());
+            out.extend_from_slice(&start.to_le_bytes());
+            out.push(*sampling_type);
+            out.extend_from_slice(&count.to_le_bytes());
+        }
+        GasReading::SampledData {
+            sample_id,
+            start,
+            sampling_type,
+            interval_s,
+            samples,
+        } => {
+            out.extend_from_slice(&sample_id.to_le_bytes());
+            out.extend_from_slice(&start.to_le_bytes());
+            out.push(*sampling_type);
+            out.extend_from_slice(&interval_s.to_le_bytes());
+            out.extend_from_slice(&(samples.len() as u16).to_le_bytes());
+            for s in samples {
+                out.extend_from_slice(&s.to_le_bytes()[..3]);
+            }
+        }
+    }
+    out
+}
+
+/// `n ÷ d` written exactly in decimal when `d` is a power of ten, else to six places.
+fn decimal(n: u64, d: u64) -> String {
+    let places = (d as f64).log10();
+    if places.fract() == 0.0 && d == 10u64.pow(places as u32) {
+        let p = places as usize;
+        let (whole, frac) = (n / d, n % d);
+        if p == 0 {
+            whole.to_string()
+        } else {
+            format!("{whole}.{frac:0p$}")
+        }
+    } else {
+        format!("{:.6}", n as f64 / d as f64)
+    }
+}
