@@ -208,7 +208,8 @@ enum Command {
         /// Settlement day (Europe/London), YYYY-MM-DD.
         #[arg(long, default_value = "2026-11-18")]
         date: String,
-        /// Premises in the generated fleet (or the head-end's, with --headend).
+        /// Premises in the generated fleet (default 100,000), or in the head-end's with --headend
+        /// (default 2,000).
         #[arg(long)]
         premises: Option<usize>,
         #[arg(long, default_value_t = 1)]
@@ -625,7 +626,7 @@ fn run() -> Result<ExitCode> {
                     take,
                 },
                 _ if headend => Input::HeadEnd {
-                    premises: premises.unwrap_or(10_000) as u32,
+                    premises: premises.unwrap_or(2_000) as u32,
                 },
                 _ => Input::Synthetic {
                     premises: premises.unwrap_or(100_000),
