@@ -9,14 +9,17 @@
 //! be 76 GB for a million.
 //!
 //! - [`Esme`]: the electricity meter, speaking DLMS/COSEM inside GBCS.
+//! - [`GasMeter`]: the gas meter and the gas proxy function answering for it, speaking GBZ.
 //! - [`VendorMeter`]: a SMETS1-style meter speaking a vendor protocol from `protocols/*.toml`.
 
 pub mod consumption;
 mod esme;
+mod gas;
 mod vendor;
 
 pub use consumption::{Consumer, CustomerType};
 pub use esme::{DeviceError, Esme, Event, PROFILE_LOG_ENTRIES, PaymentMode, SupplyState};
+pub use gas::{GCS13A, GCS17, GCS61, GasMeter};
 pub use vendor::{ERROR_UNKNOWN_REGISTER, ERROR_UNSUPPORTED, VendorDeviceError, VendorMeter};
 
 use chrono::{DateTime, Utc};

@@ -1,0 +1,321 @@
+//! The virtual gas meter and gas proxy function: they answer GBZ reads — the RTDS's own GCS13a
+//! command payload among them — with the values of their consumption model, sealed for the
+//! supplier who asked and MACed; Python's `cryptography` checks the MAC and opens the payload;
+//! replays, a bad MAC and other devices' commands are refused.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use dccsim::device::{
+    Consumer, CustomerType, DeviceError, GCS13A, GCS17, GCS61, GasMeter, period_of,
+};
+use dccsim::model::Eui64;
+use dccsim::protocol::gbcs::gbz::{Component, GasReading, Gbz, encode_gas_reading, gas_reading};
+use dccsim::protocol::gbcs::payload::{message_for, to_gbcs_seconds};
+use dccsim::protocol::gbcs::{
+    Cra, GbcsMessage, KeyStore, KeyUse, Verdict, hex, mac_message, parse_hex, verify_mac,
+};
+
+fn reference() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/gbcs-rtds")
+}
+
+const PREFIX: [u8; 3] = [0x00, 0xDC, 0x5E];
+const RTDS_GSME: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA1]);
+const RTDS_GPF: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA3]);
+
+fn keys() -> KeyStore {
+    let mut keys = KeyStore::load(&reference().join("keystore")).unwrap();
+    keys.derive_fleet(&PREFIX, [9; 32]);
+    // The RTDS gas devices answer with derived keys (their private keys are not published).
+    keys.forget(RTDS_GSME);
+    keys.forget(RTDS_GPF);
+    keys.derive_fleet(&RTDS_GSME.0, [9; 32]);
+    keys.derive_fleet(&RTDS_GPF.0, [9; 32]);
+    keys
+}
+
+fn acb() -> Eui64 {
+    "90-B3-D5-1F-30-00-00-02".parse().unwrap()
+}
+
+fn supplier() -> Eui64 {
+    "90-B3-D5-1F-30-01-00-00".parse().unwrap()
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 10, 15, 0).unwrap()
+}
+
+fn meter(gsme: Eui64, gpf: Eui64) -> GasMeter {
+    let consumer = Consumer {
+        kind: CustomerType::Domestic,
+        annual_wh: 12_000_000,
+        solar_peak_w: 0,
+        seed: 5,
+    };
+    GasMeter::new(gsme, gpf, consumer, now() - Duration::days(40))
+}
+
+/// A supplier's gas read, MACed by the ACB.
+fn command(to: Eui64, code: u16, reading: &GasReading, counter: u64, keys: &KeyStore) -> Vec<u8> {
+    let specific = matches!(reading, GasReading::SampledDataRequest { .. });
+    let gbz = Gbz::Components {
+        components: vec![Component {
+            control: 0x01,
+            cluster: 0x0702,
+            from: None,
+            additional_header: None,
+            frame_control: if specific { 0x01 } else { 0x00 },
+            sequence: 7,
+            command: if specific { 0x08 } else { 0x00 },
+            payload: encode_gas_reading(reading),
+        }],
+    };
+    let mut m = message_for(Cra::Command, counter, supplier(), to, code, gbz.encode());
+    assert!(mac_message(keys, &mut m, acb()));
+    m.to_bytes().unwrap()
+}
+
+/// The answer's gas reading, after checking its header and MAC and opening it.
+fn open(answer: &[u8], keys: &KeyStore, counter: u64) -> GasReading {
+    let m = GbcsMessage::decode(answer).unwrap();
+    assert_eq!(m.signing.cra, Cra::Response);
+    assert_eq!(m.signing.recipient, supplier());
+    assert_eq!(m.signing.originator_counter, counter);
+    assert_eq!(verify_mac(keys, &m, acb()), Verdict::Valid);
+    let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+        panic!("components")
+    };
+    let c = &components[0];
+    assert!(c.encrypted(), "values travel sealed for the supplier");
+    assert_eq!(c.sequence, 7);
+    // Without the supplier's key, nothing.
+    assert!(c.plaintext(&m, &KeyStore::default()).is_err());
+    let plain = c.plaintext(&m, keys).unwrap();
+    gas_reading(c, &plain).unwrap().unwrap()
+}
+
+#[test]
+fn registers_and_profiles_are_the_meters_record() {
+    let keys = keys();
+    let gsme = Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]);
+    let gpf = Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 4]);
+    let mut gas = meter(gsme, gpf);
+    let read = GasReading::ReadAttributes {
+        attributes: vec![0x0302, 0x0301, 0x0300, 0x0000],
+    };
+    // Answered at the GPF (the usual way) and at the GSME alike.
+    for (to, counter) in [(gpf, 1), (gsme, 2)] {
+        let answer = gas
+            .handle(
+                &command(to, GCS13A, &read, counter, &keys),
+                now(),
+                &keys,
+                acb(),
+            )
+            .unwrap();
+        match open(&answer, &keys, counter) {
+            GasReading::Registers {
+                summation,
+                divisor,
+                unit,
+                value,
+                ..
+            } => {
+                assert_eq!(summation, gas.register_litres(period_of(now())));
+                assert!(summation > 100_000, "40 autumn days of gas: {summation} l");
+                assert_eq!((divisor, unit), (1000, 1));
+                assert_eq!(
+                    value,
+                    format!("{}.{:03}", summation / 1000, summation % 1000)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    // Yesterday's 48 half-hours (GCS17) and the last seven days (GCS61).
+    let yesterday = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
+    let start = to_gbcs_seconds(yesterday).unwrap();
+    let profile = GasReading::SampledDataRequest {
+        sample_id: 0,
+        start,
+        sampling_type: 0,
+        count: 48,
+    };
+    let answer = gas
+        .handle(
+            &command(gpf, GCS17, &profile, 3, &keys),
+            now(),
+            &keys,
+            acb(),
+        )
+        .unwrap();
+    match open(&answer, &keys, 3) {
+        GasReading::SampledData {
+            interval_s,
+            samples,
+            start: s,
+            ..
+        } => {
+            assert_eq!((interval_s, s), (1800, start));
+            let first = period_of(yesterday);
+            let expected: Vec<u32> = (first..first + 48).map(|p| gas.litres(p)).collect();
+            assert_eq!(samples, expected);
+        }
+        other => panic!("{other:?}"),
+    }
+    let week = to_gbcs_seconds(yesterday - Duration::days(6)).unwrap();
+    let daily = GasReading::SampledDataRequest {
+        sample_id: 1,
+        start: week,
+        sampling_type: 0,
+        count: 10,
+    };
+    let answer = gas
+        .handle(&command(gpf, GCS61, &daily, 4, &keys), now(), &keys, acb())
+        .unwrap();
+    match open(&answer, &keys, 4) {
+        GasReading::SampledData { samples, .. } => {
+            // Seven whole days have ended by now; the three asked beyond are not there yet.
+            assert_eq!(samples.len(), 7);
+            let first = period_of(yesterday - Duration::days(6));
+            assert_eq!(
+                samples[6],
+                (first + 6 * 48..first + 7 * 48)
+                    .map(|p| gas.litres(p))
+                    .sum::<u32>()
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_rtds_gcs13a_command_is_answered() {
+    // The RTDS's own bytes: the supplier reads the register at the RTDS GPF.
+    let keys = keys();
+    let text = std::fs::read_to_string(
+        reference()
+            .join("RTDS-4.5.0/4.1.1_GCS13a/GCS13a_4.1.1_SUCCESS_RELIABLE_GPF_COMMAND_GBCS.HEX"),
+    )
+    .unwrap();
+    let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+    let s = &rtds.signing;
+    let counter = s.originator_counter;
+    // The RTDS MAC was made with the real GPF's key, whose private half is not published: the
+    // same header and GBZ payload are MACed again for the virtual GPF's derived keys.
+    let mut m = message_for(
+        Cra::Command,
+        counter,
+        s.originator,
+        s.recipient,
+        rtds.message_code().unwrap(),
+        s.content.clone(),
+    );
+    assert!(mac_message(&keys, &mut m, acb()));
+    let command = m.to_bytes().unwrap();
+    let mut gas = meter(RTDS_GSME, RTDS_GPF);
+    let answer = gas.handle(&command, now(), &keys, acb()).unwrap();
+    let m = GbcsMessage::decode(&answer).unwrap();
+    assert_eq!(m.signing.originator, RTDS_GPF);
+    assert_eq!(m.message_code(), Some(GCS13A));
+    let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+        panic!()
+    };
+    let reading = gas_reading(&components[0], &components[0].plaintext(&m, &keys).unwrap())
+        .unwrap()
+        .unwrap();
+    assert!(
+        matches!(
+            reading,
+            GasReading::Registers {
+                divisor: 1000,
+                unit: 1,
+                ..
+            }
+        ),
+        "{reading:?}"
+    );
+    assert_eq!(m.signing.originator_counter, counter);
+}
+
+#[test]
+fn replays_bad_macs_and_other_devices_are_refused() {
+    let keys = keys();
+    let gpf = Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 4]);
+    let mut gas = meter(Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]), gpf);
+    let read = GasReading::ReadAttributes {
+        attributes: vec![0x0000],
+    };
+    let bytes = command(gpf, GCS13A, &read, 10, &keys);
+    gas.handle(&bytes, now(), &keys, acb()).unwrap();
+    assert!(matches!(
+        gas.handle(&bytes, now(), &keys, acb()),
+        Err(DeviceError::Replay {
+            counter: 10,
+            last: 10,
+            ..
+        })
+    ));
+    let mut tampered = command(gpf, GCS13A, &read, 11, &keys);
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    assert!(matches!(
+        gas.handle(&tampered, now(), &keys, acb()),
+        Err(DeviceError::Mac(_))
+    ));
+    let elsewhere = command(
+        Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 9, 4]),
+        GCS13A,
+        &read,
+        12,
+        &keys,
+    );
+    assert!(matches!(
+        gas.handle(&elsewhere, now(), &keys, acb()),
+        Err(DeviceError::NotAddressed { .. })
+    ));
+    // The refused commands changed nothing: the next fresh counter is served.
+    gas.handle(&command(gpf, GCS13A, &read, 11, &keys), now(), &keys, acb())
+        .unwrap();
+}
+
+#[test]
+fn python_cryptography_checks_the_gas_answer() {
+    let keys = keys();
+    let gpf = Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 4]);
+    let mut gas = meter(Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]), gpf);
+    let read = GasReading::ReadAttributes {
+        attributes: vec![0x0302, 0x0301, 0x0300, 0x0000],
+    };
+    let answer = gas
+        .handle(&command(gpf, GCS13A, &read, 1, &keys), now(), &keys, acb())
+        .unwrap();
+    let m = GbcsMessage::decode(&answer).unwrap();
+    let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+        panic!()
+    };
+    let sealed = components[0].sealed(&m).unwrap().unwrap();
+    let supplier_ka = reference()
+        .join("keystore/90b3d51f30010000-ka.key")
+        .display()
+        .to_string();
+    let case = serde_json::json!({
+        "name": "GCS13a response (GPF MAC, sealed registers)",
+        "message": hex(&answer),
+        "private_key": supplier_ka,
+        "peer_public": hex(&keys.public_key(gpf, KeyUse::KeyAgreement).unwrap()),
+        "signer_public": null,
+        "sealed": {
+            "tid": hex(&sealed.transaction_id),
+            "protected": hex(&sealed.protected_bytes()),
+            "plaintext": hex(&sealed.open(&keys).unwrap()),
+        },
+    });
+    let (ok, stdout) = common::run_peer("gbcs_crypto_check.py", format!("{case}\n"));
+    assert!(ok, "{stdout}");
+    assert!(stdout.contains("checked 1"), "{stdout}");
+}
