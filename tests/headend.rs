@@ -260,3 +260,103 @@ fn a_critical_command_goes_transform_sign_send() {
         dccsim::device::SupplyState::Disabled
     );
 }
+
+/// The RTDS gas templates run unchanged against the embedded default's gas meter: the head-end
+/// turns each into its GBZ command (GCS13a, GCS17, GCS61), the virtual gas meter or its proxy
+/// answers sealed for the supplier, and the response carries that GBCS.
+#[test]
+fn rtds_gas_templates_are_answered_by_the_virtual_gas_meter() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::gbz::{GasReading, Gbz, gas_reading};
+    let start = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+    let (mut registry, meters) = defaults::fleet(10, 3, start);
+    let (records, gas) = defaults::gas_fleet(10, 3, start);
+    for r in records {
+        registry.insert(r);
+    }
+    let check = Box::new(|xml: &str| {
+        Request::parse(xml)
+            .map(|r| r.id.originator)
+            .map_err(|e| e.to_string())
+    });
+    let keys = defaults::keys(3).unwrap();
+    let mut he = HeadEnd::new(
+        ServiceMatrix::embedded(),
+        registry,
+        defaults::users(),
+        meters,
+        defaults::keys(3).unwrap(),
+        defaults::ACB,
+        defaults::wan(),
+        check,
+        3,
+    );
+    he.add_gas_meters(gas);
+    let mut readings = Vec::new();
+    for name in [
+        "GCS13a_4.1.1_SUCCESS_RELIABLE_GSME_REQUEST_DUIS.XML",
+        "GCS13a_4.1.1_SUCCESS_RELIABLE_GPF_REQUEST_DUIS.XML",
+        "GCS17_4.8.1_SUCCESS_REQUEST_DUIS.XML",
+        "GCS61_4.17_SUCCESS_REQUEST_DUIS.XML",
+    ] {
+        let reply = he.handle_request(
+            defaults::SUPPLIER,
+            Endpoint::SendCommand,
+            &template(name),
+            start,
+        );
+        assert_eq!(
+            code_of(&reply),
+            ResponseCode::I99,
+            "{name}: {}",
+            xml_of(&reply)
+        );
+        let delivered = he.poll_deliveries(start + Duration::minutes(5));
+        assert_eq!(delivered.len(), 1, "{name}");
+        let xml = &delivered[0].xml;
+        assert!(
+            xml.contains("<sr:ResponseCode>I0</sr:ResponseCode>"),
+            "{name}: {xml}"
+        );
+        schema_valid(xml).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let m = GbcsMessage::decode(&gbcs_of(xml)).unwrap();
+        let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+            panic!("{name}")
+        };
+        let c = &components[0];
+        let reading = gas_reading(c, &c.plaintext(&m, &keys).unwrap())
+            .unwrap()
+            .unwrap();
+        readings.push(reading);
+    }
+    assert!(matches!(
+        readings[0],
+        GasReading::Registers {
+            divisor: 1000,
+            unit: 1,
+            ..
+        }
+    ));
+    assert_eq!(
+        readings[0], readings[1],
+        "the GSME and its GPF answer from one state"
+    );
+    match &readings[2] {
+        // 30 December 2014 to 1 January 2015: 96 half-hours.
+        GasReading::SampledData {
+            interval_s: 1800,
+            samples,
+            ..
+        } => assert_eq!(samples.len(), 96),
+        other => panic!("{other:?}"),
+    }
+    match &readings[3] {
+        // 10 to 20 December 2014: ten days.
+        GasReading::SampledData {
+            sample_id: 1,
+            samples,
+            ..
+        } => assert_eq!(samples.len(), 10),
+        other => panic!("{other:?}"),
+    }
+}

@@ -19,7 +19,11 @@ use crate::wan::Latency;
 pub const FLEET_PREFIX: [u8; 3] = [0x00, 0xDC, 0x5E];
 /// The RTDS test electricity meter, which every RTDS DUIS template addresses.
 pub const RTDS_ESME: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA0]);
-const RTDS_HUB: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA3]);
+/// The RTDS test comms hub (the dual-band CH use cases address it).
+const RTDS_HUB: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA2]);
+/// The RTDS test gas meter and its hub's gas proxy function, which the RTDS gas templates address.
+pub const RTDS_GSME: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA1]);
+pub const RTDS_GPF: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA3]);
 /// The Access Control Broker / DSP of the ZAZ1 test PKI.
 pub const ACB: Eui64 = Eui64([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x00, 0x00, 0x02]);
 pub const SUPPLIER: Eui64 = Eui64([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x01, 0x00, 0x00]);
@@ -32,6 +36,9 @@ pub const METER_DATA_RETRIEVER: Eui64 = Eui64([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x0
 pub const ESME_KIND: u8 = 0x01;
 /// Device kind byte of a premises' comms hub.
 pub const CHF_KIND: u8 = 0x03;
+/// Device kind bytes of a premises' gas meter and its hub's gas proxy function.
+pub const GSME_KIND: u8 = 0x02;
+pub const GPF_KIND: u8 = 0x04;
 
 /// The EUI-64 of premises `i`'s device of `kind`: the fleet prefix, `i`, the kind byte.
 pub fn premises_device(i: u32, kind: u8) -> Eui64 {
@@ -57,6 +64,8 @@ pub fn keys(seed: u64) -> Result<crate::protocol::gbcs::KeyStore, crate::protoco
     bytes[..8].copy_from_slice(&seed.to_be_bytes());
     keys.derive_fleet(&FLEET_PREFIX, bytes);
     keys.derive_fleet(&RTDS_ESME.0, bytes);
+    keys.derive_fleet(&RTDS_GSME.0, bytes);
+    keys.derive_fleet(&RTDS_GPF.0, bytes);
     Ok(keys)
 }
 
@@ -173,6 +182,71 @@ pub fn fleet(premises: u32, seed: u64, now: DateTime<Utc>) -> (Registry, Vec<Esm
         );
     }
     (registry, meters)
+}
+
+/// The gas side of the generated fleet: every even-numbered premises of [`fleet`] also has a gas
+/// meter and its hub's gas proxy function (supplied by the premises' supplier), and the RTDS test
+/// gas meter and GPF are there, supplied by the RTDS supplier. Returns the registry records to add
+/// and the virtual gas meters.
+pub fn gas_fleet(
+    premises: u32,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> (Vec<DeviceRecord>, Vec<crate::device::GasMeter>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6A5);
+    let since = NaiveDate::from_ymd_opt(2020, 1, 1).expect("valid date");
+    let mut records = Vec::new();
+    let mut meters = Vec::new();
+    let mut add = |gsme: Eui64, gpf: Eui64, hub: Eui64, mprn: String, gsp: GspGroup, supplier| {
+        for (device, device_type) in [(gsme, DeviceType::Gsme), (gpf, DeviceType::Gpf)] {
+            records.push(DeviceRecord {
+                device,
+                device_type,
+                meter_point: (device_type == DeviceType::Gsme)
+                    .then(|| MeterPoint::Mprn(mprn.clone())),
+                comms_hub: hub,
+                status: SmiStatus::Commissioned,
+                network_operator: NETWORK_OPERATOR,
+                gsp_group: gsp,
+                csp_region: gsp.csp_region(),
+                protocol: "GBCS".into(),
+                supply: vec![SupplyPeriod {
+                    supplier,
+                    from: since,
+                    to: None,
+                }],
+            });
+        }
+        // Gas demand for heating and hot water: about 11,500 kWh a year, domestic in shape.
+        let mut consumer = Consumer::generate(&mut rng);
+        consumer.kind = crate::device::CustomerType::Domestic;
+        consumer.solar_peak_w = 0;
+        consumer.annual_wh = rng.random_range(6_000_000..=18_000_000);
+        let installed = now - Duration::days(rng.random_range(30..=400));
+        meters.push(crate::device::GasMeter::new(gsme, gpf, consumer, installed));
+    };
+    add(
+        RTDS_GSME,
+        RTDS_GPF,
+        RTDS_HUB,
+        "1234567".into(),
+        GspGroup::E,
+        SUPPLIER,
+    );
+    for i in (0..premises).step_by(2) {
+        // Even-numbered premises are the test supplier's (see `fleet`).
+        let gsp = GspGroup::ALL[i as usize % GspGroup::ALL.len()];
+        let supplier = SUPPLIER;
+        add(
+            premises_device(i, GSME_KIND),
+            premises_device(i, GPF_KIND),
+            premises_device(i, CHF_KIND),
+            format!("{}", 70_000_000 + u64::from(i)),
+            gsp,
+            supplier,
+        );
+    }
+    (records, meters)
 }
 
 #[cfg(test)]

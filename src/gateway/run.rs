@@ -63,7 +63,11 @@ pub async fn serve(
         }
     };
     let now = Utc::now();
-    let (generated, meters) = defaults::fleet(options.premises, options.seed, now);
+    let (mut generated, meters) = defaults::fleet(options.premises, options.seed, now);
+    let (gas_records, gas_meters) = defaults::gas_fleet(options.premises, options.seed, now);
+    for record in gas_records {
+        generated.insert(record);
+    }
     let registry = match store.registry(&options.state.join("registry.scratch.csv"))? {
         Some(r) => r,
         None => {
@@ -83,6 +87,7 @@ pub async fn serve(
         options.check_signature,
         options.seed,
     );
+    head_end.add_gas_meters(gas_meters);
     let counters = store.counters()?;
     for (user, counter) in &counters {
         head_end.restore_counter(*user, *counter);

@@ -19,11 +19,12 @@ use rand_chacha::ChaCha8Rng;
 
 use super::access::{Refusal, ResponseCode, User, authorise};
 use super::matrix::ServiceMatrix;
-use super::registry::Registry;
+use super::registry::{DeviceType, Registry};
 use super::request::Request;
 use super::response::{ResponseBody, response};
-use crate::device::Esme;
+use crate::device::{Esme, GasMeter};
 use crate::model::{CspRegion, Eui64};
+use crate::protocol::gbcs::gbz::gas_command;
 use crate::protocol::gbcs::payload::{encode_command, message_for};
 use crate::protocol::gbcs::{Cra, GbcsMessage, KeyStore, mac_message};
 use crate::wan::Latency;
@@ -79,6 +80,9 @@ pub struct HeadEnd {
     counters: HashMap<Eui64, u64>,
     /// The virtual electricity meters, by EUI-64.
     meters: HashMap<Eui64, Esme>,
+    /// The virtual gas meters, answering at their GSME's and their GPF's EUI-64.
+    gas_meters: Vec<GasMeter>,
+    gas: HashMap<Eui64, usize>,
     keys: KeyStore,
     /// The Access Control Broker: MACs commands, as the DCC does for its users.
     acb: Eui64,
@@ -109,6 +113,8 @@ impl HeadEnd {
             users: users.into_iter().map(|u| (u.eui, u)).collect(),
             counters: HashMap::new(),
             meters: meters.into_iter().map(|m| (m.eui, m)).collect(),
+            gas_meters: Vec::new(),
+            gas: HashMap::new(),
             keys,
             acb,
             wan,
@@ -116,6 +122,16 @@ impl HeadEnd {
             rng: ChaCha8Rng::seed_from_u64(seed),
             pending: BTreeMap::new(),
             sequence: 0,
+        }
+    }
+
+    /// Adds virtual gas meters (each answers at its GSME and its gas proxy function).
+    pub fn add_gas_meters(&mut self, meters: Vec<GasMeter>) {
+        for m in meters {
+            let i = self.gas_meters.len();
+            self.gas.insert(m.gsme, i);
+            self.gas.insert(m.gpf, i);
+            self.gas_meters.push(m);
         }
     }
 
@@ -239,20 +255,33 @@ impl HeadEnd {
             // Non-device services are not carried out yet: acknowledged.
             return Ok(self.reply(request, I99, now, ResponseBody::Status));
         };
-        let (code, reading) = request
-            .esme_command()
-            .map_err(|e| refuse(E11, e.reason))?
-            .ok_or_else(|| {
-                refuse(
-                    E11,
-                    format!(
-                        "{} is not carried to devices by this head-end yet",
-                        request.service
-                    ),
-                )
-            })?;
-        let content = encode_command(code, &reading, id.counter, id.originator, id.target)
-            .ok_or_else(|| refuse(E11, "the request's values do not fit its command".into()))?;
+        let gas = authorised
+            .device
+            .is_some_and(|d| matches!(d.device_type, DeviceType::Gsme | DeviceType::Gpf));
+        let not_carried = || {
+            refuse(
+                E11,
+                format!(
+                    "{} is not carried to devices by this head-end yet",
+                    request.service
+                ),
+            )
+        };
+        let (code, content) = if gas {
+            let (code, reading) = request
+                .gas_command()
+                .map_err(|e| refuse(E11, e.reason))?
+                .ok_or_else(not_carried)?;
+            (code, gas_command(&reading, (id.counter & 0xFF) as u8))
+        } else {
+            let (code, reading) = request
+                .esme_command()
+                .map_err(|e| refuse(E11, e.reason))?
+                .ok_or_else(not_carried)?;
+            let content = encode_command(code, &reading, id.counter, id.originator, id.target)
+                .ok_or_else(|| refuse(E11, "the request's values do not fit its command".into()))?;
+            (code, content)
+        };
         let mut command = message_for(
             Cra::Command,
             id.counter,
@@ -319,9 +348,16 @@ impl HeadEnd {
         let lost = self.rng.random_bool(link.loss.clamp(0.0, 1.0))
             || self.rng.random_bool(link.loss.clamp(0.0, 1.0));
         let at_device = now + down;
-        let answer = match self.meters.get_mut(&id.target) {
-            Some(meter) if !lost => meter.handle(bytes, at_device, &self.keys, self.acb).ok(),
-            _ => None,
+        let answer = if lost {
+            None
+        } else if let Some(meter) = self.meters.get_mut(&id.target) {
+            meter.handle(bytes, at_device, &self.keys, self.acb).ok()
+        } else if let Some(&i) = self.gas.get(&id.target) {
+            self.gas_meters[i]
+                .handle(bytes, at_device, &self.keys, self.acb)
+                .ok()
+        } else {
+            None
         };
         let (due, xml) = match answer {
             Some(gbcs) if down + up <= link.timeout => (

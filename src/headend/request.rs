@@ -139,6 +139,57 @@ impl Request {
         })
     }
 
+    /// The GBCS use case and GBZ read for the services the head-end carries to a gas meter (or
+    /// its gas proxy function); `None` for the others.
+    pub fn gas_command(
+        &self,
+    ) -> Result<Option<(u16, crate::protocol::gbcs::gbz::GasReading)>, RequestError> {
+        use crate::device::{GCS13A, GCS17, GCS61};
+        use crate::protocol::gbcs::gbz::GasReading;
+        use crate::protocol::gbcs::payload::to_gbcs_seconds;
+        let service = self.service.to_string();
+        if service == "4.1.1" {
+            return Ok(Some((
+                GCS13A,
+                GasReading::ReadAttributes {
+                    attributes: vec![0x0302, 0x0301, 0x0300, 0x0000],
+                },
+            )));
+        }
+        let (code, sample_id, step) = match service.as_str() {
+            "4.8.1" => (GCS17, 0, 1800),
+            "4.17" => (GCS61, 1, 86_400),
+            _ => return Ok(None),
+        };
+        let Some(Reading::Range {
+            from: Some(from),
+            to: Some(to),
+        }) = self.esme_command()?.map(|(_, r)| r)
+        else {
+            return Ok(None);
+        };
+        let bad = |what: &str| RequestError {
+            line: 0,
+            reason: format!("{service}: {what}"),
+        };
+        let start = to_gbcs_seconds(from).ok_or_else(|| bad("StartDateTime before 2000"))?;
+        let seconds = (to - from).num_seconds();
+        if seconds <= 0 {
+            return Err(bad("EndDateTime is not after StartDateTime"));
+        }
+        let count =
+            u16::try_from((seconds + step - 1) / step).map_err(|_| bad("too long a period"))?;
+        Ok(Some((
+            code,
+            GasReading::SampledDataRequest {
+                sample_id,
+                start,
+                sampling_type: 0,
+                count,
+            },
+        )))
+    }
+
     /// The GBCS use case (message code) and its meaning for the services the head-end carries
     /// to an electricity meter itself; `None` for the others.
     pub fn esme_command(&self) -> Result<Option<(u16, Reading)>, RequestError> {

@@ -578,3 +578,26 @@ fn decimal(n: u64, d: u64) -> String {
         format!("{:.6}", n as f64 / d as f64)
     }
 }
+
+/// The GBZ payload of a remote party's gas read: one component in clear on the metering
+/// cluster, as the RTDS commands carry it.
+pub fn gas_command(reading: &GasReading, sequence: u8) -> Vec<u8> {
+    let specific = matches!(reading, GasReading::SampledDataRequest { .. });
+    Gbz::Components {
+        components: vec![Component {
+            control: 0x01,
+            cluster: METERING_CLUSTER,
+            from: None,
+            additional_header: None,
+            frame_control: if specific { 0x01 } else { 0x00 },
+            sequence,
+            command: if specific {
+                GET_SAMPLED_DATA
+            } else {
+                READ_ATTRIBUTES
+            },
+            payload: encode_gas_reading(reading),
+        }],
+    }
+    .encode()
+}
