@@ -13,8 +13,7 @@ use crate::protocol::gbcs::payload::{
     Register, Unit,
 };
 use crate::protocol::gbcs::{
-    Cra, FrameError, GbcsMessage, KeyStore, Sealed, Verdict, mac_message, sign_message, verify_mac,
-    verify_signature,
+    Cra, FrameError, KeyStore, Sealed, Verdict, mac_message, sign_message, verify_signature,
 };
 
 /// Entries of the half-hourly profile log: 397 days of 48 periods (GBCS ECS22b).
@@ -94,7 +93,7 @@ pub struct Esme {
     /// Periods without supply, `[from, to)`, oldest first; `to` is `u32::MAX` while it lasts.
     off: Vec<(u32, u32)>,
     /// The highest originator counter accepted from each remote party.
-    counters: Vec<(Eui64, u64)>,
+    counters: super::Counters,
     /// This device's own counter, for the alerts it originates.
     alert_counter: u64,
     /// UTRNs already credited (the last few).
@@ -114,7 +113,7 @@ impl Esme {
             credit_pence: 0,
             firmware: [0x01, 0x00, 0x00, 0x00],
             off: Vec::new(),
-            counters: Vec::new(),
+            counters: super::Counters::default(),
             alert_counter: 0,
             utrns: VecDeque::new(),
             events: VecDeque::new(),
@@ -166,23 +165,10 @@ impl Esme {
         keys: &KeyStore,
         acb: Eui64,
     ) -> Result<Vec<u8>, DeviceError> {
-        let command = GbcsMessage::decode(bytes)?;
-        let s = &command.signing;
-        if s.recipient != self.eui {
-            return Err(DeviceError::NotAddressed {
-                to: s.recipient,
-                me: self.eui,
-            });
-        }
-        if s.cra != Cra::Command {
-            return Err(DeviceError::NotCommand(s.cra.to_string()));
-        }
         // GBCS §4.3.3: commands to a device carry the ACB's MAC; critical ones are also signed
         // by the remote party that sent them.
-        match verify_mac(keys, &command, acb) {
-            Verdict::Valid => {}
-            other => return Err(DeviceError::Mac(other)),
-        }
+        let command = super::receive_command(bytes, &[self.eui], keys, acb)?;
+        let s = &command.signing;
         let code = command.message_code().unwrap_or(0);
         let critical = matches!(code, ECS42 | ECS43);
         if critical {
@@ -194,18 +180,11 @@ impl Esme {
         // GBCS §4.3.3: an originator counter must be above the last one accepted from that
         // party, so a replayed command is refused.
         let (from, counter) = (s.originator, s.originator_counter);
-        let last = self.last_counter(from);
-        if counter <= last {
-            return Err(DeviceError::Replay {
-                from,
-                counter,
-                last,
-            });
-        }
+        self.counters.check(from, counter)?;
         let reading = payload::decode_dlms(&command, None)
             .map_err(|e| DeviceError::Payload(e.to_string()))?;
         let content = self.answer(code, &reading, counter, from, now, keys)?;
-        self.set_last_counter(from, counter);
+        self.counters.accept(from, counter);
         let mut response =
             payload::message_for(Cra::Response, counter, self.eui, from, code, content);
         let done = if critical {
@@ -218,20 +197,6 @@ impl Esme {
             return Err(DeviceError::NoKeys);
         }
         Ok(response.to_bytes()?)
-    }
-
-    fn last_counter(&self, party: Eui64) -> u64 {
-        self.counters
-            .iter()
-            .find(|(p, _)| *p == party)
-            .map_or(0, |(_, c)| *c)
-    }
-
-    fn set_last_counter(&mut self, party: Eui64, counter: u64) {
-        match self.counters.iter_mut().find(|(p, _)| *p == party) {
-            Some(entry) => entry.1 = counter,
-            None => self.counters.push((party, counter)),
-        }
     }
 
     /// The payload of the response to a verified command.

@@ -24,7 +24,7 @@ use crate::protocol::gbcs::gbz::{
     READ_ATTRIBUTES_RESPONSE, encode_gas_reading, gas_reading,
 };
 use crate::protocol::gbcs::payload::message_for;
-use crate::protocol::gbcs::{Cra, GbcsMessage, KeyStore, Sealed, Verdict, mac_message, verify_mac};
+use crate::protocol::gbcs::{Cra, KeyStore, Sealed, mac_message};
 
 /// Message codes of the gas use cases answered.
 pub const GCS13A: u16 = 0x0074;
@@ -48,7 +48,7 @@ pub struct GasMeter {
     pub consumer: Consumer,
     /// The first half-hour the meter recorded.
     pub commissioned: u32,
-    counters: Vec<(Eui64, u64)>,
+    counters: super::Counters,
 }
 
 impl GasMeter {
@@ -58,7 +58,7 @@ impl GasMeter {
             gpf,
             consumer,
             commissioned: period_of(commissioned),
-            counters: Vec::new(),
+            counters: super::Counters::default(),
         }
     }
 
@@ -85,34 +85,10 @@ impl GasMeter {
         keys: &KeyStore,
         acb: Eui64,
     ) -> Result<Vec<u8>, DeviceError> {
-        let command = GbcsMessage::decode(bytes)?;
+        let command = super::receive_command(bytes, &[self.gpf, self.gsme], keys, acb)?;
         let s = &command.signing;
-        if s.recipient != self.gsme && s.recipient != self.gpf {
-            return Err(DeviceError::NotAddressed {
-                to: s.recipient,
-                me: self.gpf,
-            });
-        }
-        if s.cra != Cra::Command {
-            return Err(DeviceError::NotCommand(s.cra.to_string()));
-        }
-        match verify_mac(keys, &command, acb) {
-            Verdict::Valid => {}
-            other => return Err(DeviceError::Mac(other)),
-        }
         let (me, from, counter) = (s.recipient, s.originator, s.originator_counter);
-        let last = self
-            .counters
-            .iter()
-            .find(|(p, _)| *p == from)
-            .map_or(0, |(_, c)| *c);
-        if counter <= last {
-            return Err(DeviceError::Replay {
-                from,
-                counter,
-                last,
-            });
-        }
+        self.counters.check(from, counter)?;
         let code = command.message_code().unwrap_or(0);
         if !matches!(code, GCS13A | GCS17 | GCS61) {
             return Err(DeviceError::Unsupported(code));
@@ -198,10 +174,7 @@ impl GasMeter {
                 payload: sealed.protected_bytes(),
             }],
         };
-        match self.counters.iter_mut().find(|(p, _)| *p == from) {
-            Some(entry) => entry.1 = counter,
-            None => self.counters.push((from, counter)),
-        }
+        self.counters.accept(from, counter);
         let mut response = message_for(Cra::Response, counter, me, from, code, gbz.encode());
         if !mac_message(keys, &mut response, acb) {
             return Err(DeviceError::NoKeys);

@@ -34,3 +34,65 @@ pub fn period_of(t: DateTime<Utc>) -> u32 {
 pub fn period_start(period: u32) -> DateTime<Utc> {
     crate::protocol::gbcs::payload::from_gbcs_seconds(period.saturating_mul(1800))
 }
+
+/// The highest originator counter accepted from each remote party: GBCS §4.3.3 has a device
+/// refuse any command whose counter is not above the last it accepted from that party.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Counters(Vec<(crate::model::Eui64, u64)>);
+
+impl Counters {
+    /// The last counter accepted from `party` (0 before any).
+    pub fn last(&self, party: crate::model::Eui64) -> u64 {
+        self.0
+            .iter()
+            .find(|(p, _)| *p == party)
+            .map_or(0, |(_, c)| *c)
+    }
+
+    /// Refuses a replayed or stale counter.
+    pub fn check(&self, party: crate::model::Eui64, counter: u64) -> Result<(), DeviceError> {
+        let last = self.last(party);
+        if counter <= last {
+            return Err(DeviceError::Replay {
+                from: party,
+                counter,
+                last,
+            });
+        }
+        Ok(())
+    }
+
+    /// Records a counter once its command has been carried out.
+    pub fn accept(&mut self, party: crate::model::Eui64, counter: u64) {
+        match self.0.iter_mut().find(|(p, _)| *p == party) {
+            Some(entry) => entry.1 = counter,
+            None => self.0.push((party, counter)),
+        }
+    }
+}
+
+/// The first checks every device makes (GBCS §4.3.3): the message decodes, is addressed to one
+/// of `me`, is a command, and carries a valid MAC from the Access Control Broker.
+pub(crate) fn receive_command(
+    bytes: &[u8],
+    me: &[crate::model::Eui64],
+    keys: &crate::protocol::gbcs::KeyStore,
+    acb: crate::model::Eui64,
+) -> Result<crate::protocol::gbcs::GbcsMessage, DeviceError> {
+    use crate::protocol::gbcs::{Cra, GbcsMessage, Verdict, verify_mac};
+    let command = GbcsMessage::decode(bytes)?;
+    let s = &command.signing;
+    if !me.contains(&s.recipient) {
+        return Err(DeviceError::NotAddressed {
+            to: s.recipient,
+            me: me[0],
+        });
+    }
+    if s.cra != Cra::Command {
+        return Err(DeviceError::NotCommand(s.cra.to_string()));
+    }
+    match verify_mac(keys, &command, acb) {
+        Verdict::Valid => Ok(command),
+        other => Err(DeviceError::Mac(other)),
+    }
+}

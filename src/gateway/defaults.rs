@@ -122,7 +122,6 @@ pub fn fleet(premises: u32, seed: u64, now: DateTime<Utc>) -> (Registry, Vec<Esm
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut registry = Registry::default();
     let mut meters = Vec::with_capacity(premises as usize + 1);
-    let since = NaiveDate::from_ymd_opt(2020, 1, 1).expect("valid date");
     let add = |registry: &mut Registry,
                meters: &mut Vec<Esme>,
                rng: &mut ChaCha8Rng,
@@ -132,23 +131,9 @@ pub fn fleet(premises: u32, seed: u64, now: DateTime<Utc>) -> (Registry, Vec<Esm
                gsp: GspGroup,
                supplier: Eui64| {
         for (device, device_type) in [(esme, DeviceType::Esme), (hub, DeviceType::Chf)] {
-            registry.insert(DeviceRecord {
-                device,
-                device_type,
-                meter_point: (device_type == DeviceType::Esme)
-                    .then(|| MeterPoint::Mpan(mpan.to_string())),
-                comms_hub: hub,
-                status: SmiStatus::Commissioned,
-                network_operator: NETWORK_OPERATOR,
-                gsp_group: gsp,
-                csp_region: gsp.csp_region(),
-                protocol: "GBCS".into(),
-                supply: vec![SupplyPeriod {
-                    supplier,
-                    from: since,
-                    to: None,
-                }],
-            });
+            let point =
+                (device_type == DeviceType::Esme).then(|| MeterPoint::Mpan(mpan.to_string()));
+            registry.insert(record(device, device_type, point, hub, gsp, supplier));
         }
         let installed = now - Duration::days(rng.random_range(30..=400));
         meters.push(Esme::new(esme, Consumer::generate(rng), installed));
@@ -184,6 +169,33 @@ pub fn fleet(premises: u32, seed: u64, now: DateTime<Utc>) -> (Registry, Vec<Esm
     (registry, meters)
 }
 
+/// A commissioned device of the generated fleet, registered since 2020 to `supplier`.
+fn record(
+    device: Eui64,
+    device_type: DeviceType,
+    meter_point: Option<MeterPoint>,
+    comms_hub: Eui64,
+    gsp: GspGroup,
+    supplier: Eui64,
+) -> DeviceRecord {
+    DeviceRecord {
+        device,
+        device_type,
+        meter_point,
+        comms_hub,
+        status: SmiStatus::Commissioned,
+        network_operator: NETWORK_OPERATOR,
+        gsp_group: gsp,
+        csp_region: gsp.csp_region(),
+        protocol: "GBCS".into(),
+        supply: vec![SupplyPeriod {
+            supplier,
+            from: NaiveDate::from_ymd_opt(2020, 1, 1).expect("valid date"),
+            to: None,
+        }],
+    }
+}
+
 /// The gas side of the generated fleet: every even-numbered premises of [`fleet`] also has a gas
 /// meter and its hub's gas proxy function (supplied by the premises' supplier), and the RTDS test
 /// gas meter and GPF are there, supplied by the RTDS supplier. Returns the registry records to add
@@ -194,28 +206,12 @@ pub fn gas_fleet(
     now: DateTime<Utc>,
 ) -> (Vec<DeviceRecord>, Vec<crate::device::GasMeter>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6A5);
-    let since = NaiveDate::from_ymd_opt(2020, 1, 1).expect("valid date");
     let mut records = Vec::new();
     let mut meters = Vec::new();
     let mut add = |gsme: Eui64, gpf: Eui64, hub: Eui64, mprn: String, gsp: GspGroup, supplier| {
         for (device, device_type) in [(gsme, DeviceType::Gsme), (gpf, DeviceType::Gpf)] {
-            records.push(DeviceRecord {
-                device,
-                device_type,
-                meter_point: (device_type == DeviceType::Gsme)
-                    .then(|| MeterPoint::Mprn(mprn.clone())),
-                comms_hub: hub,
-                status: SmiStatus::Commissioned,
-                network_operator: NETWORK_OPERATOR,
-                gsp_group: gsp,
-                csp_region: gsp.csp_region(),
-                protocol: "GBCS".into(),
-                supply: vec![SupplyPeriod {
-                    supplier,
-                    from: since,
-                    to: None,
-                }],
-            });
+            let point = (device_type == DeviceType::Gsme).then(|| MeterPoint::Mprn(mprn.clone()));
+            records.push(record(device, device_type, point, hub, gsp, supplier));
         }
         // Gas demand for heating and hot water: about 11,500 kWh a year, domestic in shape.
         let mut consumer = Consumer::generate(&mut rng);
