@@ -58,3 +58,82 @@ fn state_survives_reopening_the_database() {
     assert_eq!(undelivered[0].attempts, 1);
     assert_eq!(store.log_len().unwrap(), 1);
 }
+
+/// A virtual meter's state survives a restart: after a read, the head-end hands over the meter's
+/// state, the store keeps it, and a fresh head-end given it has the same meter — whose counters
+/// still refuse the command it already carried out.
+#[test]
+fn device_state_survives_a_restart() {
+    use dccsim::headend::{Endpoint, HeadEnd, Request, ServiceMatrix};
+    let dir = std::env::temp_dir().join(format!("dccsim-devices-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("dccsim.sqlite");
+    let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+    let head_end = || {
+        let (mut registry, meters) = defaults::fleet(4, 2, now);
+        let (records, gas) = defaults::gas_fleet(4, 2, now);
+        for r in records {
+            registry.insert(r);
+        }
+        let check = Box::new(|xml: &str| {
+            Request::parse(xml)
+                .map(|r| r.id.originator)
+                .map_err(|e| e.to_string())
+        });
+        let mut he = HeadEnd::new(
+            ServiceMatrix::embedded(),
+            registry,
+            defaults::users(),
+            meters,
+            defaults::keys(2).unwrap(),
+            defaults::ACB,
+            defaults::wan(),
+            check,
+            2,
+        );
+        he.add_gas_meters(gas);
+        he
+    };
+    let templates = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/reference/duis/rtds-templates");
+    let mut first = head_end();
+    for name in [
+        "ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML",
+        "GCS13a_4.1.1_SUCCESS_RELIABLE_GPF_REQUEST_DUIS.XML",
+    ] {
+        let xml = std::fs::read_to_string(templates.join(name)).unwrap();
+        first.handle_request(defaults::SUPPLIER, Endpoint::SendCommand, &xml, now);
+    }
+    let states = first.take_device_states();
+    assert_eq!(
+        states.iter().map(|(e, _)| *e).collect::<Vec<_>>(),
+        [defaults::RTDS_ESME, defaults::RTDS_GSME],
+        "the two meters that answered"
+    );
+    assert!(first.take_device_states().is_empty(), "handed over once");
+    {
+        let mut store = Store::open(&path).unwrap();
+        store.save_devices(&states).unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let saved = store.devices().unwrap();
+    assert_eq!(saved, states);
+    let mut second = head_end();
+    let esme_before = serde_json::to_string(second.meter(defaults::RTDS_ESME).unwrap()).unwrap();
+    for (eui, state) in &saved {
+        second.restore_device_state(*eui, state).unwrap();
+    }
+    let esme_after = serde_json::to_string(second.meter(defaults::RTDS_ESME).unwrap()).unwrap();
+    assert_ne!(
+        esme_before, esme_after,
+        "the fresh meter had not seen the command"
+    );
+    assert_eq!(esme_after, states[0].1);
+    // A saved state that is another device's is refused, and changes nothing.
+    let err = second
+        .restore_device_state(defaults::RTDS_GSME, &states[0].1)
+        .unwrap_err();
+    assert!(err.contains(&defaults::RTDS_GSME.to_string()), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

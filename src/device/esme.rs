@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::consumption::Consumer;
 use super::{period_of, period_start};
@@ -26,25 +26,25 @@ const TOP_UP_PENCE: i64 = 1_000;
 /// DLMS action result "other reason", the code a device gives a command it will not carry out.
 const REFUSED: u8 = 250;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SupplyState {
     Enabled,
     Disabled,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PaymentMode {
     Credit,
     Prepayment,
 }
 
 /// An entry of the device's event log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     pub at: DateTime<Utc>,
     /// The alert code or message code the event is about.
     pub code: u16,
-    pub what: &'static str,
+    pub what: String,
 }
 
 /// Why a device did not act on bytes it was sent. A real device drops such a message (and may
@@ -78,7 +78,7 @@ pub enum DeviceError {
 }
 
 /// An electricity meter.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Esme {
     pub eui: Eui64,
     pub consumer: Consumer,
@@ -153,7 +153,11 @@ impl Esme {
         if self.events.len() == EVENT_LOG_LEN {
             self.events.pop_front();
         }
-        self.events.push_back(Event { at, code, what });
+        self.events.push_back(Event {
+            at,
+            code,
+            what: what.to_string(),
+        });
     }
 
     /// Handles one GBCS command; returns the response to send back. `acb` is the Access

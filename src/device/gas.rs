@@ -40,7 +40,7 @@ const MAX_SAMPLES: u16 = 1_000;
 const DAILY_INTERVAL: u16 = 0xFFFF;
 
 /// A gas meter and the proxy that answers for it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct GasMeter {
     pub gsme: Eui64,
     pub gpf: Eui64,

@@ -37,7 +37,7 @@ pub fn period_start(period: u32) -> DateTime<Utc> {
 
 /// The highest originator counter accepted from each remote party: GBCS §4.3.3 has a device
 /// refuse any command whose counter is not above the last it accepted from that party.
-#[derive(Debug, Clone, Default, serde::Serialize)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Counters(Vec<(crate::model::Eui64, u64)>);
 
 impl Counters {

@@ -88,6 +88,13 @@ pub async fn serve(
         options.seed,
     );
     head_end.add_gas_meters(gas_meters);
+    // Devices keep what they were told before a restart (supply state, credit, counters…).
+    let saved_devices = store.devices()?;
+    for (eui, state) in &saved_devices {
+        if let Err(e) = head_end.restore_device_state(*eui, state) {
+            eprintln!("warning: saved state of device {eui} not restored: {e}");
+        }
+    }
     let counters = store.counters()?;
     for (user, counter) in &counters {
         head_end.restore_counter(*user, *counter);
@@ -156,6 +163,11 @@ pub async fn serve(
             Err(_) => Vec::new(),
         };
         store.save_counters(&counters)?;
+        let devices = match gateway.head_end.lock() {
+            Ok(mut he) => he.take_device_states(),
+            Err(_) => Vec::new(),
+        };
+        store.save_devices(&devices)?;
         let items: Vec<_> = match gateway.deliveries.lock() {
             Ok(q) => q.items().cloned().collect(),
             Err(_) => Vec::new(),

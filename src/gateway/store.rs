@@ -41,6 +41,7 @@ impl Store {
             "PRAGMA journal_mode = WAL;
              CREATE TABLE IF NOT EXISTS registry (id INTEGER PRIMARY KEY CHECK (id = 1), extract TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS counters (user TEXT PRIMARY KEY, counter INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS devices (eui TEXT PRIMARY KEY, state TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS undelivered (id INTEGER PRIMARY KEY, user TEXT NOT NULL, xml TEXT NOT NULL,
                  first_tried TEXT, attempts INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, user TEXT NOT NULL,
@@ -98,6 +99,37 @@ impl Store {
                 "INSERT INTO counters (user, counter) VALUES (?1, ?2)
                  ON CONFLICT(user) DO UPDATE SET counter = MAX(counter, excluded.counter)",
                 params![user.to_string(), *counter as i64],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The saved state of the virtual devices (JSON), by EUI-64.
+    pub fn devices(&self) -> Result<Vec<(Eui64, String)>, StoreError> {
+        let mut stmt = self
+            .db
+            .prepare("SELECT eui, state FROM devices ORDER BY eui")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (eui, state) = row?;
+            let eui = eui
+                .parse()
+                .map_err(|e| StoreError::Bad(format!("{eui}: {e}")))?;
+            out.push((eui, state));
+        }
+        Ok(out)
+    }
+
+    /// Saves the state of the devices given (others keep theirs).
+    pub fn save_devices(&mut self, devices: &[(Eui64, String)]) -> Result<(), StoreError> {
+        let tx = self.db.transaction()?;
+        for (eui, state) in devices {
+            tx.execute(
+                "INSERT INTO devices (eui, state) VALUES (?1, ?2)
+                 ON CONFLICT(eui) DO UPDATE SET state = excluded.state",
+                params![eui.to_string(), state],
             )?;
         }
         tx.commit()?;

@@ -83,6 +83,8 @@ pub struct HeadEnd {
     /// The virtual gas meters, answering at their GSME's and their GPF's EUI-64.
     gas_meters: Vec<GasMeter>,
     gas: HashMap<Eui64, usize>,
+    /// Devices whose state changed since [`HeadEnd::take_device_states`] last ran.
+    changed: std::collections::BTreeSet<Eui64>,
     keys: KeyStore,
     /// The Access Control Broker: MACs commands, as the DCC does for its users.
     acb: Eui64,
@@ -115,6 +117,7 @@ impl HeadEnd {
             meters: meters.into_iter().map(|m| (m.eui, m)).collect(),
             gas_meters: Vec::new(),
             gas: HashMap::new(),
+            changed: std::collections::BTreeSet::new(),
             keys,
             acb,
             wan,
@@ -133,6 +136,44 @@ impl HeadEnd {
             self.gas.insert(m.gpf, i);
             self.gas_meters.push(m);
         }
+    }
+
+    /// The state (JSON) of every device that handled a command since the last call, to persist.
+    pub fn take_device_states(&mut self) -> Vec<(Eui64, String)> {
+        std::mem::take(&mut self.changed)
+            .into_iter()
+            .filter_map(|eui| {
+                let json = if let Some(m) = self.meters.get(&eui) {
+                    serde_json::to_string(m)
+                } else {
+                    let gas = &self.gas_meters[*self.gas.get(&eui)?];
+                    return serde_json::to_string(gas).ok().map(|j| (gas.gsme, j));
+                };
+                json.ok().map(|j| (eui, j))
+            })
+            .collect()
+    }
+
+    /// Puts back a device's saved state (from [`HeadEnd::take_device_states`]).
+    pub fn restore_device_state(&mut self, eui: Eui64, json: &str) -> Result<(), String> {
+        if let Some(m) = self.meters.get_mut(&eui) {
+            let saved: Esme = serde_json::from_str(json).map_err(|e| format!("{eui}: {e}"))?;
+            if saved.eui != eui {
+                return Err(format!("{eui}: the saved state is {}'s", saved.eui));
+            }
+            *m = saved;
+            return Ok(());
+        }
+        let &i = self
+            .gas
+            .get(&eui)
+            .ok_or_else(|| format!("{eui} is not a virtual device of this head-end"))?;
+        let saved: GasMeter = serde_json::from_str(json).map_err(|e| format!("{eui}: {e}"))?;
+        if saved.gsme != self.gas_meters[i].gsme || saved.gpf != self.gas_meters[i].gpf {
+            return Err(format!("{eui}: the saved state is another gas meter's"));
+        }
+        self.gas_meters[i] = saved;
+        Ok(())
     }
 
     pub fn registry(&self) -> &Registry {
@@ -348,6 +389,9 @@ impl HeadEnd {
         let lost = self.rng.random_bool(link.loss.clamp(0.0, 1.0))
             || self.rng.random_bool(link.loss.clamp(0.0, 1.0));
         let at_device = now + down;
+        if !lost {
+            self.changed.insert(id.target);
+        }
         let answer = if lost {
             None
         } else if let Some(meter) = self.meters.get_mut(&id.target) {
