@@ -181,10 +181,14 @@ enum Command {
         premises: u32,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// A user's Receive Response Service, EUI=URL (repeatable); by default every user's is
-        /// http://127.0.0.1:8090/<EUI>, where `dccsim receive` listens.
+        /// A user's Receive Response Service, EUI=URL (repeatable), http:// or https://; by
+        /// default every user's is http://127.0.0.1:8090/<EUI>, where `dccsim receive` listens.
         #[arg(long = "receive")]
         receive: Vec<String>,
+        /// PEM file of the CA(s) that https:// Receive Response Services' certificates chain to
+        /// (the head-end's own test CA is always trusted).
+        #[arg(long)]
+        receive_ca: Option<PathBuf>,
     },
     /// DUIS XML signatures with the ZAZ1 test keys, as DCC's signing tool makes them.
     Duis {
@@ -593,7 +597,16 @@ fn run() -> Result<ExitCode> {
             premises,
             seed,
             receive,
-        } => serve(state, listen, plain, premises, seed, &receive),
+            receive_ca,
+        } => {
+            let receive_ca = receive_ca
+                .map(|p| {
+                    std::fs::read_to_string(&p)
+                        .with_context(|| format!("cannot read --receive-ca {}", p.display()))
+                })
+                .transpose()?;
+            serve(state, listen, plain, premises, seed, &receive, receive_ca)
+        }
         Command::Duis { command } => duis(command),
         Command::Settle {
             date,
@@ -790,6 +803,7 @@ fn serve(
     premises: u32,
     seed: u64,
     receive: &[String],
+    receive_ca: Option<String>,
 ) -> Result<ExitCode> {
     use dccsim::gateway::defaults;
     use dccsim::gateway::run::{ServeOptions, serve};
@@ -814,6 +828,7 @@ fn serve(
         premises,
         seed,
         receive_urls,
+        receive_ca,
         check_signature: Box::new(move |xml| verifier.verify(xml).map_err(|e| e.to_string())),
         // DCC signs what it sends with its DSP XML-signing key, as DCC Boxed does.
         sign_response: Some(Box::new(move |xml| {

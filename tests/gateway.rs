@@ -208,6 +208,7 @@ async fn mutual_tls_request_then_response_delivered_to_the_users_service() {
         sign_response: None,
         clock: Box::new(Utc::now),
         log: Mutex::new(Vec::new()),
+        rrs_tls: None,
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -290,4 +291,90 @@ async fn mutual_tls_request_then_response_delivered_to_the_users_service() {
     // Every answered request is in the transaction log.
     assert_eq!(gateway.log.lock().unwrap().len(), 3);
     let _ = stop_tx.send(true);
+}
+
+/// A Receive Response Service on HTTPS: one loopback TLS server with `identity`'s certificate
+/// that answers one POST with 200 and hands back the body it got.
+async fn https_rrs(identity: dccsim::gateway::Identity) -> (u16, tokio::task::JoinHandle<String>) {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let cert = CertificateDer::from_pem_slice(identity.cert_pem.as_bytes()).unwrap();
+    let key = PrivateKeyDer::from_pem_slice(identity.key_pem.as_bytes()).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert], key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(async move {
+        let Ok((tcp, _)) = listener.accept().await else {
+            return String::new();
+        };
+        let Ok(mut tls) = acceptor.accept(tcp).await else {
+            return String::new();
+        };
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&got).contains("</sr:Response>") {
+            match tls.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+        let _ = tls
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n")
+            .await;
+        let _ = tls.flush().await;
+        String::from_utf8_lossy(&got).into_owned()
+    });
+    (port, task)
+}
+
+#[tokio::test]
+async fn responses_reach_an_https_receive_response_service_with_a_trusted_certificate() {
+    let pki = Pki::generate(&["localhost"], &[]).unwrap();
+    let config = dccsim::gateway::rrs_client_config(&pki, None).unwrap();
+    let xml = "<sr:Response>delivered over TLS</sr:Response>";
+    // A service whose certificate chains to a trusted CA gets the POST.
+    let (port, server) = https_rrs(pki.server.clone()).await;
+    let url = format!("https://localhost:{port}/rrs");
+    dccsim::gateway::post(&url, xml, Some(&config))
+        .await
+        .unwrap();
+    let got = server.await.unwrap();
+    assert!(got.starts_with("POST /rrs HTTP/1.1"), "{got}");
+    assert!(got.contains(xml), "{got}");
+    // One whose certificate does not (another PKI's) is refused: nothing is sent.
+    let stranger = Pki::generate(&["localhost"], &[]).unwrap();
+    let (port, server) = https_rrs(stranger.server.clone()).await;
+    let url = format!("https://localhost:{port}/rrs");
+    let err = dccsim::gateway::post(&url, xml, Some(&config))
+        .await
+        .unwrap_err();
+    assert!(err.contains("TLS"), "{err}");
+    assert!(!server.await.unwrap().contains(xml));
+    // Trusting the stranger's CA with --receive-ca makes it reachable.
+    let both = dccsim::gateway::rrs_client_config(&pki, Some(&stranger.ca.cert_pem)).unwrap();
+    let (port, server) = https_rrs(stranger.server.clone()).await;
+    let url = format!("https://localhost:{port}/rrs");
+    dccsim::gateway::post(&url, xml, Some(&both)).await.unwrap();
+    assert!(server.await.unwrap().contains(xml));
+    // Without a TLS configuration an https URL is an error, and so is another scheme.
+    assert!(
+        dccsim::gateway::post(&url, xml, None)
+            .await
+            .unwrap_err()
+            .contains("no TLS configuration")
+    );
+    assert!(
+        dccsim::gateway::post("ftp://x/y", xml, None)
+            .await
+            .unwrap_err()
+            .contains("http:// or https://")
+    );
 }

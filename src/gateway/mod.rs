@@ -13,5 +13,6 @@ pub mod store;
 pub use delivery::{DeliveryQueue, Item};
 pub use pki::{Identity, Pki, PkiError};
 pub use server::{
-    Gateway, ResponseSigner, client_map, run_deliveries, serve_plain, serve_tls, tls_config,
+    Gateway, ResponseSigner, client_map, post, rrs_client_config, run_deliveries, serve_plain,
+    serve_tls, tls_config,
 };

@@ -11,7 +11,8 @@ use super::defaults::{self, ACB};
 use super::delivery::DeliveryQueue;
 use super::pki::Pki;
 use super::server::{
-    Gateway, ResponseSigner, client_map, run_deliveries, serve_plain, serve_tls, tls_config,
+    Gateway, ResponseSigner, client_map, rrs_client_config, run_deliveries, serve_plain, serve_tls,
+    tls_config,
 };
 use super::store::Store;
 use crate::headend::{HeadEnd, ServiceMatrix, SignatureCheck};
@@ -27,6 +28,9 @@ pub struct ServeOptions {
     pub premises: u32,
     pub seed: u64,
     pub receive_urls: HashMap<Eui64, String>,
+    /// PEM certificates of CAs that `https://` Receive Response Services' certificates chain to
+    /// (the head-end's own test CA is always trusted).
+    pub receive_ca: Option<String>,
     pub check_signature: SignatureCheck,
     pub sign_response: Option<ResponseSigner>,
 }
@@ -114,6 +118,9 @@ pub async fn serve(
         sign_response: options.sign_response,
         clock: Box::new(Utc::now),
         log: Mutex::new(Vec::new()),
+        rrs_tls: Some(
+            rrs_client_config(&pki, options.receive_ca.as_deref()).map_err(anyhow::Error::msg)?,
+        ),
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {

@@ -41,6 +41,8 @@ pub struct Gateway {
     pub clock: Box<dyn Fn() -> DateTime<Utc> + Send + Sync>,
     /// Requests answered since the log was last saved.
     pub log: Mutex<Vec<super::store::LogEntry>>,
+    /// How to reach `https://` Receive Response Services (None: only `http://` ones).
+    pub rrs_tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Gateway {
@@ -278,7 +280,7 @@ pub async fn run_deliveries(gateway: Arc<Gateway>, shutdown: impl Future<Output 
         };
         for item in attempts {
             let delivered = match gateway.receive_urls.get(&item.user) {
-                Some(url) => post(url, &item.xml).await.is_ok(),
+                Some(url) => post(url, &item.xml, gateway.rrs_tls.as_ref()).await.is_ok(),
                 None => false,
             };
             if let Ok(mut q) = gateway.deliveries.lock() {
@@ -292,14 +294,54 @@ pub async fn run_deliveries(gateway: Arc<Gateway>, shutdown: impl Future<Output 
     }
 }
 
-/// POSTs `xml` to a plain-HTTP URL; `Ok` on a 2xx answer.
-pub async fn post(url: &str, xml: &str) -> Result<(), String> {
-    let rest = url.strip_prefix("http://").ok_or_else(|| {
-        format!("{url}: only http:// Receive Response Service URLs are supported")
-    })?;
+/// The TLS client configuration for `https://` Receive Response Services: their certificates
+/// must chain to the head-end's own test CA or to one of `extra_ca_pem`'s certificates.
+pub fn rrs_client_config(
+    pki: &Pki,
+    extra_ca_pem: Option<&str>,
+) -> Result<Arc<rustls::ClientConfig>, String> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    for pem in std::iter::once(pki.ca.cert_pem.as_str()).chain(extra_ca_pem) {
+        for cert in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+            let cert = cert.map_err(|e| format!("CA certificate: {e}"))?;
+            roots
+                .add(cert)
+                .map_err(|e| format!("CA certificate: {e}"))?;
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// POSTs `xml` to a Receive Response Service, `http://` or (given `tls`) `https://`; `Ok` on a
+/// 2xx answer.
+pub async fn post(
+    url: &str,
+    xml: &str,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+) -> Result<(), String> {
+    let (secure, rest) = if let Some(rest) = url.strip_prefix("https://") {
+        (true, rest)
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        (false, rest)
+    } else {
+        return Err(format!(
+            "{url}: a Receive Response Service URL is http:// or https://"
+        ));
+    };
     let (authority, path) = match rest.find('/') {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
+    };
+    let config = match (secure, tls) {
+        (true, None) => return Err(format!("{url}: no TLS configuration for https://")),
+        (_, config) => config,
     };
     let stream = tokio::time::timeout(
         std::time::Duration::from_secs(3),
@@ -308,6 +350,33 @@ pub async fn post(url: &str, xml: &str) -> Result<(), String> {
     .await
     .map_err(|_| format!("{url}: connect timed out"))?
     .map_err(|e| format!("{url}: {e}"))?;
+    let Some(config) = config.filter(|_| secure) else {
+        return send_post(stream, url, authority, path, xml).await;
+    };
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(h, _)| h)
+        .trim_start_matches('[')
+        .trim_end_matches(']');
+    let name = rustls::pki_types::ServerName::try_from(host.to_string())
+        .map_err(|e| format!("{url}: {e}"))?;
+    let stream = tokio_rustls::TlsConnector::from(config.clone())
+        .connect(name, stream)
+        .await
+        .map_err(|e| format!("{url}: TLS: {e}"))?;
+    send_post(stream, url, authority, path, xml).await
+}
+
+async fn send_post<S>(
+    stream: S,
+    url: &str,
+    authority: &str,
+    path: &str,
+    xml: &str,
+) -> Result<(), String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| format!("{url}: {e}"))?;
