@@ -269,11 +269,7 @@ fn rtds_gas_templates_are_answered_by_the_virtual_gas_meter() {
     use dccsim::gateway::defaults;
     use dccsim::protocol::gbcs::gbz::{GasReading, Gbz, gas_reading};
     let start = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
-    let (mut registry, meters) = defaults::fleet(10, 3, start);
-    let (records, gas) = defaults::gas_fleet(10, 3, start);
-    for r in records {
-        registry.insert(r);
-    }
+    let (registry, meters, gas) = defaults::full_fleet(10, 3, start);
     let check = Box::new(|xml: &str| {
         Request::parse(xml)
             .map(|r| r.id.originator)

@@ -71,11 +71,7 @@ fn device_state_survives_a_restart() {
     let path = dir.join("dccsim.sqlite");
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
     let head_end = || {
-        let (mut registry, meters) = defaults::fleet(4, 2, now);
-        let (records, gas) = defaults::gas_fleet(4, 2, now);
-        for r in records {
-            registry.insert(r);
-        }
+        let (registry, meters, gas) = defaults::full_fleet(4, 2, now);
         let check = Box::new(|xml: &str| {
             Request::parse(xml)
                 .map(|r| r.id.originator)

@@ -245,6 +245,21 @@ pub fn gas_fleet(
     (records, meters)
 }
 
+/// The whole default fleet: [`fleet`]'s electricity side and [`gas_fleet`]'s gas side in one
+/// registry, with the virtual meters of each.
+pub fn full_fleet(
+    premises: u32,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> (Registry, Vec<Esme>, Vec<crate::device::GasMeter>) {
+    let (mut registry, meters) = fleet(premises, seed, now);
+    let (records, gas) = gas_fleet(premises, seed, now);
+    for record in records {
+        registry.insert(record);
+    }
+    (registry, meters, gas)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

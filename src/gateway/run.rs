@@ -67,11 +67,7 @@ pub async fn serve(
         }
     };
     let now = Utc::now();
-    let (mut generated, meters) = defaults::fleet(options.premises, options.seed, now);
-    let (gas_records, gas_meters) = defaults::gas_fleet(options.premises, options.seed, now);
-    for record in gas_records {
-        generated.insert(record);
-    }
+    let (generated, meters, gas_meters) = defaults::full_fleet(options.premises, options.seed, now);
     let registry = match store.registry(&options.state.join("registry.scratch.csv"))? {
         Some(r) => r,
         None => {
