@@ -356,3 +356,178 @@ fn rtds_gas_templates_are_answered_by_the_virtual_gas_meter() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The text of the first `<sr:{name}>` element of a response.
+fn field<'a>(xml: &'a str, name: &str) -> &'a str {
+    let open = format!("<sr:{name}>");
+    let start = xml
+        .find(&open)
+        .unwrap_or_else(|| panic!("no {name}: {xml}"))
+        + open.len();
+    let end = start + xml[start..].find('<').unwrap();
+    &xml[start..end]
+}
+
+/// The RTDS 5.1 template (a daily 4.6.1 daily read log schedule for yesterday) runs unchanged:
+/// I0 with the schedule's id at once; then every day one DSPScheduledMessage carrying the meter's
+/// ECS21a answer for the day before; 5.2 reads it back, 5.3 deletes it and the runs stop.
+#[test]
+fn an_rtds_schedule_reads_the_daily_log_every_day_until_deleted() {
+    let mut he = head_end();
+    he.set_schedule_spread(Duration::minutes(30));
+    let keys = keys();
+    // Created on the schedule's start date, 2015-01-02, in the morning.
+    let created = Utc.with_ymd_and_hms(2015, 1, 2, 9, 0, 0).unwrap();
+    let create = template("ECS21a_5.1._DCC_SCHEDULED_REQUEST_DUIS.XML");
+    let reply = he.handle_request(eui(SUPPLIER), Endpoint::NonDevice, &create, created);
+    assert_eq!(code_of(&reply), ResponseCode::I0, "{}", xml_of(&reply));
+    schema_valid(xml_of(&reply)).unwrap();
+    let id: u64 = field(xml_of(&reply), "DSPScheduleID").parse().unwrap();
+    // Today's run time (after midnight) has passed: the first run is tomorrow's, within the
+    // spread window.
+    let first = he.poll_timeout().unwrap();
+    assert!(
+        first
+            >= created
+                .date_naive()
+                .succ_opt()
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc()
+    );
+    assert!(first < created + Duration::hours(15) + Duration::minutes(30));
+    let mut days = Vec::new();
+    let mut t = created;
+    let end = created + Duration::days(3);
+    while let Some(next) = he.poll_timeout().filter(|next| *next < end) {
+        t = next;
+        for d in he.poll_deliveries(t) {
+            assert_eq!(d.user, eui(SUPPLIER));
+            schema_valid(&d.xml).unwrap();
+            assert_eq!(field(&d.xml, "ResponseCode"), "I0", "{}", d.xml);
+            assert_eq!(field(&d.xml, "DSPScheduleID"), id.to_string());
+            assert_eq!(field(&d.xml, "ServiceReferenceVariant"), "4.6.1");
+            assert!(!d.xml.contains("<sr:RequestID>"), "no request: {}", d.xml);
+            assert!(field(&d.xml, "ResponseID").starts_with(&format!("{METER}:{SUPPLIER}:")));
+            let gbcs = GbcsMessage::decode(&gbcs_of(&d.xml)).unwrap();
+            assert_eq!(
+                verify_mac(&keys, &gbcs, eui("90-B3-D5-1F-30-00-00-02")),
+                Verdict::Valid
+            );
+            let Reading::DailyReadLog { days: log } = decode_dlms(&gbcs, Some(&keys)).unwrap()
+            else {
+                panic!("{}", d.xml)
+            };
+            days.push((
+                d.due.date_naive(),
+                log.iter().map(|r| r.at.date_naive()).collect::<Vec<_>>(),
+            ));
+        }
+    }
+    // Three runs (3rd, 4th, 5th January), each with the snapshot at the end of the day before
+    // (midnight of the run's day).
+    assert_eq!(days.len(), 3, "{days:?}");
+    for (run, snapshots) in &days {
+        assert!(snapshots.contains(run), "{run}: {snapshots:?}");
+    }
+    // 5.2 reads the schedule back as it was made.
+    let read = template("5.2_READ_SCHEDULE_REQUEST_DUIS.XML")
+        .replace(":1000<", ":1001<")
+        .replace(">123<", &format!(">{id}<"));
+    let reply = he.handle_request(eui(SUPPLIER), Endpoint::NonDevice, &read, t);
+    assert_eq!(code_of(&reply), ResponseCode::I0, "{}", xml_of(&reply));
+    schema_valid(xml_of(&reply)).unwrap();
+    assert!(xml_of(&reply).contains("<sr:DSPRetrieveImportDailyReadLog><sr:StartDateOffset>-1</sr:StartDateOffset><sr:StartTime>00:00:00Z</sr:StartTime>"));
+    // Another user cannot see or delete it.
+    let delete =
+        template("5.3_DELETE_SCHEDULE_REQUEST_DUIS.XML").replace(">123<", &format!(">{id}<"));
+    let theirs = delete.replace(SUPPLIER, NETWORK).replace(":1000<", ":5<");
+    assert_eq!(
+        code_of(&he.handle_request(eui(NETWORK), Endpoint::NonDevice, &theirs, t)),
+        ResponseCode::E050301
+    );
+    let reply = he.handle_request(
+        eui(SUPPLIER),
+        Endpoint::NonDevice,
+        &delete.replace(":1000<", ":1002<"),
+        t,
+    );
+    assert_eq!(code_of(&reply), ResponseCode::I0, "{}", xml_of(&reply));
+    assert!(he.schedules().is_empty());
+    assert!(he.poll_deliveries(t + Duration::days(5)).is_empty());
+    assert_eq!(he.poll_timeout(), None);
+    let again = read.replace(":1001<", ":1003<");
+    let reply = he.handle_request(eui(SUPPLIER), Endpoint::NonDevice, &again, t);
+    assert_eq!(code_of(&reply), ResponseCode::E050201);
+    schema_valid(xml_of(&reply)).unwrap();
+}
+
+/// Schedules are checked as their reads would be: a user without the role for the device, an
+/// unknown device, and a service that cannot be scheduled are refused with their codes.
+#[test]
+fn schedules_are_refused_as_their_reads_would_be() {
+    let mut he = head_end();
+    let at = Utc.with_ymd_and_hms(2015, 1, 2, 9, 0, 0).unwrap();
+    let create = template("ECS21a_5.1._DCC_SCHEDULED_REQUEST_DUIS.XML");
+    let cases = [
+        (create.replace(METER, "00-DB-12-34-56-78-90-FF"), ResponseCode::E19),
+        (
+            create
+                .replace("<sr:ScheduleStartDate>2015-01-02</sr:ScheduleStartDate>", "<sr:ScheduleStartDate>2015-01-02</sr:ScheduleStartDate><sr:ScheduleEndDate>2014-12-01</sr:ScheduleEndDate>"),
+            ResponseCode::E050102,
+        ),
+        (create.replace(">Daily<", ">Fortnightly<"), ResponseCode::E050112),
+    ];
+    for (n, (xml, code)) in cases.into_iter().enumerate() {
+        let xml = xml.replace(":1000<", &format!(":{}<", 1000 + n));
+        let reply = he.handle_request(eui(SUPPLIER), Endpoint::NonDevice, &xml, at);
+        assert_eq!(code_of(&reply), code, "{}", xml_of(&reply));
+        schema_valid(xml_of(&reply)).unwrap();
+    }
+    // The network operator may schedule, but not a supplier's daily read log.
+    let theirs = create.replace(SUPPLIER, NETWORK).replace(":1000<", ":7<");
+    assert_eq!(
+        code_of(&he.handle_request(eui(NETWORK), Endpoint::NonDevice, &theirs, at)),
+        ResponseCode::E2
+    );
+    assert!(he.schedules().is_empty());
+    assert_eq!(he.poll_timeout(), None);
+}
+
+/// A DSP future-dated read is acknowledged at once, held, and carried out at its
+/// ExecutionDateTime; nothing reaches the meter before.
+#[test]
+fn a_future_dated_read_waits_for_its_execution_time() {
+    let mut he = head_end();
+    let at = now() + Duration::hours(6);
+    let xml = template("ECS17b_4.1.1_DSP_FUTURE_DATED_REQUEST_DUIS.XML")
+        .replace("2015-01-15T09:00:00.00Z", &at.to_rfc3339());
+    let reply = he.handle_request(eui(SUPPLIER), Endpoint::SendCommand, &xml, now());
+    assert_eq!(code_of(&reply), ResponseCode::I99, "{}", xml_of(&reply));
+    assert_eq!(he.poll_timeout(), Some(at));
+    assert!(he.poll_deliveries(at - Duration::seconds(1)).is_empty());
+    let _ = he.poll_deliveries(at);
+    let due = he.poll_timeout().unwrap();
+    assert!(due > at && due < at + Duration::seconds(60));
+    let delivered = he.poll_deliveries(due);
+    assert_eq!(delivered.len(), 1);
+    assert_eq!(field(&delivered[0].xml, "ResponseCode"), "I0");
+    assert_eq!(
+        field(&delivered[0].xml, "RequestID"),
+        format!("{SUPPLIER}:{METER}:1000")
+    );
+    let gbcs = GbcsMessage::decode(&gbcs_of(&delivered[0].xml)).unwrap();
+    let Reading::ImportRegisters { .. } = decode_dlms(&gbcs, Some(&keys())).unwrap() else {
+        panic!()
+    };
+    // The journal holds the request while it waits, then its release and response.
+    let journal = he.take_journal();
+    assert!(matches!(
+        journal[0],
+        dccsim::headend::Change::Counter { counter: 1000, .. }
+    ));
+    assert!(matches!(journal[1], dccsim::headend::Change::Held(_)));
+    assert!(matches!(journal[2], dccsim::headend::Change::Released(_)));
+    assert!(matches!(journal[3], dccsim::headend::Change::Queued(_)));
+}

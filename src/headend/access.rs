@@ -41,6 +41,34 @@ pub enum ResponseCode {
     E20,
     /// No response received from the device.
     E21,
+    /// Create Schedule: the schedule has already ended. (The DUIS XSD lists the 5.x codes
+    /// without their meanings; these follow the order of its checks, as documented in README.)
+    E050101,
+    /// Create Schedule: the end date is before the start date.
+    E050102,
+    /// Create Schedule: the log period is not valid.
+    E050103,
+    /// Create Schedule: the service reference variant cannot be DCC-scheduled as given.
+    E050105,
+    /// Create Schedule: a field is missing or malformed.
+    E050112,
+    /// Read Schedule: no such schedule of this user.
+    E050201,
+    /// Delete Schedule: no such schedule of this user.
+    E050301,
+}
+
+impl ResponseCode {
+    /// The code for a 5.1 refusal named by [`crate::headend::schedule::ScheduleError`].
+    pub fn create_schedule(code: &str) -> ResponseCode {
+        match code {
+            "E050101" => ResponseCode::E050101,
+            "E050102" => ResponseCode::E050102,
+            "E050103" => ResponseCode::E050103,
+            "E050105" => ResponseCode::E050105,
+            _ => ResponseCode::E050112,
+        }
+    }
 }
 
 impl fmt::Display for ResponseCode {

@@ -7,13 +7,15 @@ pub mod pipeline;
 pub mod registry;
 pub mod request;
 pub mod response;
+pub mod schedule;
 pub mod xmldsig;
 
 pub use access::{Authorised, Refusal, ResponseCode, User, authorise};
 pub use matrix::{ServiceEntry, ServiceMatrix};
-pub use pipeline::{Delivery, Endpoint, HeadEnd, SignatureCheck, SyncReply, WanLink};
+pub use pipeline::{Change, Delivery, Endpoint, HeadEnd, Held, SignatureCheck, SyncReply, WanLink};
 pub use registry::{
     DeviceRecord, DeviceType, MeterPoint, Registry, RegistryError, SmiStatus, SupplyPeriod,
 };
 pub use request::{Element, Request, RequestError, RequestId};
-pub use response::{ResponseBody, device_alert, response};
+pub use response::{ResponseBody, device_alert, response, scheduled_response};
+pub use schedule::Schedule;

@@ -1,29 +1,37 @@
 //! The head-end's request pipeline, sans-IO: a DUIS request (already received over mutual TLS,
 //! its sender known from the client certificate) goes in with `now`; the synchronous reply comes
 //! out at once, and the device's answer is queued for delivery to the user's Receive Response
-//! Service when the WAN would bring it back (`poll_deliveries`). No socket, clock or global RNG
-//! here: the gateway drives it.
+//! Service when the WAN would bring it back (`poll_deliveries`). The head-end also holds what the
+//! DCC runs later on a user's behalf: DCC schedules (5.1–5.3) and future-dated requests that the
+//! DSP executes (`ExecutionDateTime`). No socket, clock or global RNG here: the gateway drives it.
 //!
 //! Order of checks, as the DCC applies them: the request parses; its XML signature verifies
 //! with the sender's signing certificate; the sender is the RequestID's originator; the counter
 //! is above the last one accepted from that user (replays refused); the URL fits the request;
 //! then access control (`access`). Only then does a command reach a device.
+//!
+//! Everything that must outlive a crash — an accepted counter, a response on its way, a schedule
+//! created or advanced, a request held — is also written to a journal ([`Change`]) that the
+//! gateway commits to its database before it answers; so an acknowledged request or a scheduled
+//! run is never lost to a restart.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use rand::RngExt;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 use super::access::{Refusal, ResponseCode, User, authorise};
 use super::matrix::ServiceMatrix;
 use super::registry::{DeviceType, Registry};
-use super::request::Request;
-use super::response::{ResponseBody, response};
+use super::request::{Element, Request, RequestId};
+use super::response::{ResponseBody, response, scheduled_response};
+use super::schedule::Schedule;
 use crate::device::{Esme, GasMeter};
-use crate::model::{CspRegion, Eui64};
+use crate::model::{CspRegion, Eui64, ServiceRef};
 use crate::protocol::gbcs::gbz::gas_command;
 use crate::protocol::gbcs::payload::{encode_command, message_for};
 use crate::protocol::gbcs::{Cra, GbcsMessage, KeyStore, mac_message};
@@ -49,11 +57,47 @@ pub enum SyncReply {
     Invalid(String),
 }
 
-/// A response or alert due to a user.
+/// A response or alert due to a user at `due`; `id` is unique for the head-end's life, across
+/// restarts, so the gateway's outbox can forget it once delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
+    pub id: u64,
     pub user: Eui64,
+    pub due: DateTime<Utc>,
     pub xml: String,
+}
+
+/// A future-dated request the DSP executes: held, as received, until `at`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Held {
+    pub id: u64,
+    pub sender: Eui64,
+    pub at: DateTime<Utc>,
+    pub xml: String,
+}
+
+/// What changed in the head-end's durable state; the gateway commits these in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// The last counter accepted from a user.
+    Counter { user: Eui64, counter: u64 },
+    /// A response or alert is on its way.
+    Queued(Delivery),
+    /// A schedule was created or ran (its `next` moved on).
+    Schedule(Schedule),
+    /// A schedule was deleted or has ended.
+    ScheduleRemoved(u64),
+    /// A future-dated request is held.
+    Held(Held),
+    /// A held request was carried out (or refused) at its time.
+    Released(u64),
+}
+
+/// Work the head-end does later, in time order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Job {
+    Schedule(u64),
+    Held(u64),
 }
 
 /// The WAN between the head-end and a region's devices, as the real-time head-end models it.
@@ -71,6 +115,48 @@ pub struct WanLink {
 /// free of key material and the gateway passes DCC's XML-DSig check (`duis::xmldsig`).
 pub type SignatureCheck = Box<dyn Fn(&str) -> Result<Eui64, String> + Send + Sync>;
 
+/// How the answer to a command is written for its user.
+#[derive(Debug, Clone, Copy)]
+enum Answer {
+    /// To the user's request.
+    Request { id: RequestId, service: ServiceRef },
+    /// A run of a DCC schedule: `response_id` is device:user:counter of the command sent.
+    Scheduled {
+        schedule: u64,
+        response_id: RequestId,
+        service: ServiceRef,
+    },
+}
+
+impl Answer {
+    fn user(&self) -> Eui64 {
+        match self {
+            Answer::Request { id, .. } => id.originator,
+            Answer::Scheduled { response_id, .. } => response_id.target,
+        }
+    }
+
+    fn xml(&self, code: ResponseCode, at: DateTime<Utc>, gbcs: Option<Vec<u8>>) -> String {
+        match *self {
+            Answer::Request { id, service } => {
+                let body = gbcs.map_or(ResponseBody::Status, ResponseBody::Gbcs);
+                response(id, service, code, at, &body)
+            }
+            Answer::Scheduled {
+                schedule,
+                response_id,
+                service,
+            } => {
+                let body = match gbcs {
+                    Some(gbcs) => ResponseBody::Scheduled { gbcs, schedule },
+                    None => ResponseBody::ScheduleId(schedule),
+                };
+                scheduled_response(response_id, service, code, at, &body)
+            }
+        }
+    }
+}
+
 /// The head-end.
 pub struct HeadEnd {
     matrix: ServiceMatrix,
@@ -84,16 +170,27 @@ pub struct HeadEnd {
     gas_meters: Vec<GasMeter>,
     gas: HashMap<Eui64, usize>,
     /// Devices whose state changed since [`HeadEnd::take_device_states`] last ran.
-    changed: std::collections::BTreeSet<Eui64>,
+    changed: BTreeSet<Eui64>,
     keys: KeyStore,
     /// The Access Control Broker: MACs commands, as the DCC does for its users.
     acb: Eui64,
     wan: BTreeMap<CspRegion, WanLink>,
     check_signature: SignatureCheck,
     rng: ChaCha8Rng,
-    /// Responses not yet due, by due time and arrival order.
+    /// Responses not yet due, by due time and id.
     pending: BTreeMap<(DateTime<Utc>, u64), Delivery>,
+    /// The last delivery or held-request id given.
     sequence: u64,
+    schedules: BTreeMap<u64, Schedule>,
+    /// The last schedule id given.
+    last_schedule: u64,
+    /// The window each schedule's runs are spread over.
+    spread: Duration,
+    /// The last GBCS counter used for a scheduled command on behalf of each user.
+    scheduled_counters: HashMap<Eui64, u64>,
+    held: BTreeMap<u64, Held>,
+    jobs: BTreeSet<(DateTime<Utc>, Job)>,
+    journal: Vec<Change>,
 }
 
 impl HeadEnd {
@@ -117,7 +214,7 @@ impl HeadEnd {
             meters: meters.into_iter().map(|m| (m.eui, m)).collect(),
             gas_meters: Vec::new(),
             gas: HashMap::new(),
-            changed: std::collections::BTreeSet::new(),
+            changed: BTreeSet::new(),
             keys,
             acb,
             wan,
@@ -125,6 +222,13 @@ impl HeadEnd {
             rng: ChaCha8Rng::seed_from_u64(seed),
             pending: BTreeMap::new(),
             sequence: 0,
+            schedules: BTreeMap::new(),
+            last_schedule: 0,
+            spread: Duration::hours(1),
+            scheduled_counters: HashMap::new(),
+            held: BTreeMap::new(),
+            jobs: BTreeSet::new(),
+            journal: Vec::new(),
         }
     }
 
@@ -136,6 +240,11 @@ impl HeadEnd {
             self.gas.insert(m.gpf, i);
             self.gas_meters.push(m);
         }
+    }
+
+    /// Sets the window each schedule's runs are spread over (default one hour).
+    pub fn set_schedule_spread(&mut self, spread: Duration) {
+        self.spread = spread.max(Duration::zero());
     }
 
     /// The state (JSON) of every device that handled a command since the last call, to persist.
@@ -203,6 +312,37 @@ impl HeadEnd {
         *c = (*c).max(counter);
     }
 
+    /// The schedules held, by id.
+    pub fn schedules(&self) -> &BTreeMap<u64, Schedule> {
+        &self.schedules
+    }
+
+    /// Puts back a saved schedule; a run missed while the head-end was down runs at once.
+    pub fn restore_schedule(&mut self, schedule: Schedule) {
+        self.last_schedule = self.last_schedule.max(schedule.id);
+        if let Some((_, at)) = schedule.run_time(schedule.next, self.spread) {
+            self.jobs.insert((at, Job::Schedule(schedule.id)));
+        }
+        self.schedules.insert(schedule.id, schedule);
+    }
+
+    /// Puts back a saved future-dated request.
+    pub fn restore_held(&mut self, held: Held) {
+        self.sequence = self.sequence.max(held.id);
+        self.jobs.insert((held.at, Job::Held(held.id)));
+        self.held.insert(held.id, held);
+    }
+
+    /// Makes every new delivery and held-request id greater than `id` (the highest saved).
+    pub fn restore_sequence(&mut self, id: u64) {
+        self.sequence = self.sequence.max(id);
+    }
+
+    /// The changes to commit since the last call, in order.
+    pub fn take_journal(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.journal)
+    }
+
     /// Handles a request that `sender` (the client certificate's user) sent to `endpoint`.
     pub fn handle_request(
         &mut self,
@@ -239,7 +379,6 @@ impl HeadEnd {
         now: DateTime<Utc>,
     ) -> Result<SyncReply, Refusal> {
         use ResponseCode::*;
-        let refuse = |code, reason: String| Refusal { code, reason };
         let id = request.id;
         let signer =
             (self.check_signature)(xml).map_err(|e| refuse(E1, format!("XML signature: {e}")))?;
@@ -290,15 +429,65 @@ impl HeadEnd {
                 ),
             ));
         }
-        self.counters.insert(sender, id.counter);
-        let region = authorised.device.map(|d| d.csp_region);
-        let Some(region) = region else {
-            // Non-device services are not carried out yet: acknowledged.
-            return Ok(self.reply(request, I99, now, ResponseBody::Status));
+        let dsp_future_dated = authorised.service.future_dated.contains("DSP");
+        let device = authorised.device.map(|d| {
+            (
+                d.csp_region,
+                matches!(d.device_type, DeviceType::Gsme | DeviceType::Gpf),
+            )
+        });
+        let Some((region, gas)) = device else {
+            let reply = self.non_device(&user, request, now)?;
+            self.accept_counter(sender, id.counter);
+            return Ok(reply);
         };
-        let gas = authorised
-            .device
-            .is_some_and(|d| matches!(d.device_type, DeviceType::Gsme | DeviceType::Gpf));
+        let mut command = self.command(request, gas)?;
+        if request.command_variant == 4 {
+            // The pre-command: the command without its signature field, for the user to sign.
+            command.signing.signature = None;
+            let bytes = command.to_bytes().map_err(|e| refuse(E11, e.to_string()))?;
+            self.accept_counter(sender, id.counter);
+            return Ok(self.reply(request, I0, now, ResponseBody::PreCommand(bytes)));
+        }
+        if request.command_variant == 5 {
+            command = signed_pre_command(request)?;
+        }
+        let execute_at = execution_time(request)?;
+        self.accept_counter(sender, id.counter);
+        match execute_at {
+            // A future-dated request the DSP carries out: held until its time.
+            Some(at) if dsp_future_dated && at > now => {
+                self.sequence += 1;
+                let held = Held {
+                    id: self.sequence,
+                    sender,
+                    at,
+                    xml: xml.to_string(),
+                };
+                self.jobs.insert((at, Job::Held(held.id)));
+                self.journal.push(Change::Held(held.clone()));
+                self.held.insert(held.id, held);
+            }
+            _ => {
+                let answer = Answer::Request {
+                    id,
+                    service: request.service,
+                };
+                self.carry(command, region, answer, now)?;
+            }
+        }
+        Ok(self.reply(request, I99, now, ResponseBody::Status))
+    }
+
+    fn accept_counter(&mut self, user: Eui64, counter: u64) {
+        self.counters.insert(user, counter);
+        self.journal.push(Change::Counter { user, counter });
+    }
+
+    /// The GBCS command a device request becomes (not yet MACed).
+    fn command(&self, request: &Request, gas: bool) -> Result<GbcsMessage, Refusal> {
+        use ResponseCode::E11;
+        let id = request.id;
         let not_carried = || {
             refuse(
                 E11,
@@ -323,43 +512,264 @@ impl HeadEnd {
                 .ok_or_else(|| refuse(E11, "the request's values do not fit its command".into()))?;
             (code, content)
         };
-        let mut command = message_for(
+        Ok(message_for(
             Cra::Command,
             id.counter,
             id.originator,
             id.target,
             code,
             content,
-        );
-        if request.command_variant == 4 {
-            // The pre-command: the command without its signature field, for the user to sign.
-            command.signing.signature = None;
-            let bytes = command.to_bytes().map_err(|e| refuse(E11, e.to_string()))?;
-            return Ok(self.reply(request, I0, now, ResponseBody::PreCommand(bytes)));
-        }
-        if request.command_variant == 5 {
-            let signed = request
-                .body
-                .find("GBCSPayload")
-                .map(|e| e.text.trim().to_string())
-                .ok_or_else(|| {
-                    refuse(E12, "command variant 5 needs the signed pre-command".into())
-                })?;
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(signed)
-                .map_err(|e| refuse(E12, format!("GBCSPayload is not base64: {e}")))?;
-            command = GbcsMessage::decode(&bytes)
-                .map_err(|e| refuse(E12, format!("signed pre-command: {e}")))?;
-        }
+        ))
+    }
+
+    /// MACs a command as the Access Control Broker and carries it to its device.
+    fn carry(
+        &mut self,
+        mut command: GbcsMessage,
+        region: CspRegion,
+        answer: Answer,
+        now: DateTime<Utc>,
+    ) -> Result<(), Refusal> {
+        let target = command.signing.recipient;
         if !mac_message(&self.keys, &mut command, self.acb) {
             return Err(refuse(
-                E20,
-                format!("no key to MAC commands for {}", id.target),
+                ResponseCode::E20,
+                format!("no key to MAC commands for {target}"),
             ));
         }
-        let bytes = command.to_bytes().map_err(|e| refuse(E11, e.to_string()))?;
-        self.send(request, region, &bytes, now);
-        Ok(self.reply(request, I99, now, ResponseBody::Status))
+        let bytes = command
+            .to_bytes()
+            .map_err(|e| refuse(ResponseCode::E11, e.to_string()))?;
+        self.send(target, region, &bytes, answer, now);
+        Ok(())
+    }
+
+    /// The non-device requests the DCC answers itself: DCC schedules; others are acknowledged.
+    fn non_device(
+        &mut self,
+        user: &User,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<SyncReply, Refusal> {
+        use ResponseCode::*;
+        let owned = |s: &Schedule, body: &Element| {
+            s.user == user.eui
+                && match (body.find("DSPScheduleID"), body.find("DeviceID")) {
+                    (Some(id), _) => id.text.trim() == s.id.to_string(),
+                    (None, Some(device)) => device.text.trim() == s.device.to_string(),
+                    (None, None) => false,
+                }
+        };
+        match request.service.to_string().as_str() {
+            "5.1" => {
+                let id = self.create_schedule(user, request, now)?;
+                Ok(self.reply(request, I0, now, ResponseBody::ScheduleId(id)))
+            }
+            "5.2" => {
+                let found: Vec<(u64, String)> = self
+                    .schedules
+                    .values()
+                    .filter(|s| owned(s, &request.body))
+                    .take(99)
+                    .map(|s| (s.id, s.details_xml()))
+                    .collect();
+                if found.is_empty() {
+                    return Err(refuse(E050201, "no such schedule of this user".into()));
+                }
+                Ok(self.reply(request, I0, now, ResponseBody::SchedulesRead(found)))
+            }
+            "5.3" => {
+                let gone: Vec<u64> = self
+                    .schedules
+                    .values()
+                    .filter(|s| owned(s, &request.body))
+                    .map(|s| s.id)
+                    .collect();
+                if gone.is_empty() {
+                    return Err(refuse(E050301, "no such schedule of this user".into()));
+                }
+                for id in gone {
+                    self.remove_schedule(id);
+                }
+                Ok(self.reply(request, I0, now, ResponseBody::Status))
+            }
+            // Other non-device services are not carried out yet: acknowledged.
+            _ => Ok(self.reply(request, I99, now, ResponseBody::Status)),
+        }
+    }
+
+    /// 5.1: checks the schedule as the DCC would check each of its reads, then keeps it.
+    fn create_schedule(
+        &mut self,
+        user: &User,
+        request: &Request,
+        now: DateTime<Utc>,
+    ) -> Result<u64, Refusal> {
+        let today = now.date_naive();
+        let mut schedule =
+            Schedule::from_request(self.last_schedule + 1, user.eui, &request.body, today)
+                .map_err(|e| refuse(ResponseCode::create_schedule(e.code), e.reason))?;
+        let authorised = authorise(
+            &self.matrix,
+            &self.registry,
+            user,
+            schedule.device,
+            schedule.service,
+            1,
+            today.max(schedule.start),
+        )?;
+        if !authorised.service.dcc_scheduled {
+            return Err(refuse(
+                ResponseCode::E050105,
+                format!("{} is not DCC-schedulable", schedule.service),
+            ));
+        }
+        let gas = authorised
+            .device
+            .is_some_and(|d| matches!(d.device_type, DeviceType::Gsme | DeviceType::Gpf));
+        // The first run must make a command this head-end can carry.
+        schedule.skip_past(now, self.spread);
+        let (date, at) = schedule
+            .run_time(schedule.next, self.spread)
+            .ok_or_else(|| {
+                refuse(
+                    ResponseCode::E050101,
+                    "the schedule has no run after now".into(),
+                )
+            })?;
+        let probe = scheduled_request(&schedule, date, 1);
+        self.command(&probe, gas)?;
+        self.last_schedule = schedule.id;
+        self.jobs.insert((at, Job::Schedule(schedule.id)));
+        self.journal.push(Change::Schedule(schedule.clone()));
+        let id = schedule.id;
+        self.schedules.insert(id, schedule);
+        Ok(id)
+    }
+
+    fn remove_schedule(&mut self, id: u64) {
+        if let Some(s) = self.schedules.remove(&id)
+            && let Some((_, at)) = s.run_time(s.next, self.spread)
+        {
+            self.jobs.remove(&(at, Job::Schedule(id)));
+        }
+        self.journal.push(Change::ScheduleRemoved(id));
+    }
+
+    /// Runs the schedules and held requests due by `now`.
+    fn run_jobs(&mut self, now: DateTime<Utc>) {
+        while let Some(&(at, job)) = self.jobs.first() {
+            if at > now {
+                break;
+            }
+            self.jobs.pop_first();
+            match job {
+                Job::Schedule(id) => self.run_schedule(id, now),
+                Job::Held(id) => self.release(id, now),
+            }
+        }
+    }
+
+    /// One run of a schedule: the read it stands for, sent on its user's behalf.
+    fn run_schedule(&mut self, id: u64, now: DateTime<Utc>) {
+        let Some(mut schedule) = self.schedules.get(&id).cloned() else {
+            return;
+        };
+        let Some((date, _)) = schedule.run_time(schedule.next, self.spread) else {
+            self.remove_schedule(id);
+            return;
+        };
+        // Originator counters are milliseconds since 1970, as users' systems use them.
+        let last = self.scheduled_counters.get(&schedule.user).copied();
+        let counter = (now.timestamp_millis().max(0) as u64).max(last.map_or(0, |c| c + 1));
+        self.scheduled_counters.insert(schedule.user, counter);
+        let request = scheduled_request(&schedule, date, counter);
+        let answer = Answer::Scheduled {
+            schedule: id,
+            response_id: RequestId {
+                originator: schedule.device,
+                target: schedule.user,
+                counter,
+            },
+            service: schedule.service,
+        };
+        schedule.next += 1;
+        let outcome = self.execute(schedule.user, &request, answer, now);
+        match (outcome, schedule.run_time(schedule.next, self.spread)) {
+            (Ok(()), Some((_, at))) => {
+                self.jobs.insert((at, Job::Schedule(id)));
+                self.journal.push(Change::Schedule(schedule.clone()));
+                self.schedules.insert(id, schedule);
+            }
+            // Ended, or refused (the user lost the meter, the device left the registry…):
+            // the DCC removes the schedule.
+            _ => self.remove_schedule(id),
+        }
+    }
+
+    /// A held future-dated request, carried out at its time.
+    fn release(&mut self, id: u64, now: DateTime<Utc>) {
+        let Some(held) = self.held.remove(&id) else {
+            return;
+        };
+        self.journal.push(Change::Released(id));
+        let Ok(request) = Request::parse(&held.xml) else {
+            return;
+        };
+        let answer = Answer::Request {
+            id: request.id,
+            service: request.service,
+        };
+        let _ = self.execute(held.sender, &request, answer, now);
+    }
+
+    /// Carries out a request accepted earlier (a schedule's run, a held request): access is
+    /// checked again as of `now`, and a refusal goes to the user as its response.
+    fn execute(
+        &mut self,
+        user: Eui64,
+        request: &Request,
+        answer: Answer,
+        now: DateTime<Utc>,
+    ) -> Result<(), Refusal> {
+        let outcome = self.users.get(&user).cloned().map_or_else(
+            || {
+                Err(refuse(
+                    ResponseCode::E1,
+                    format!("{user} is not a DCC user here"),
+                ))
+            },
+            |u| {
+                let authorised = authorise(
+                    &self.matrix,
+                    &self.registry,
+                    &u,
+                    request.id.target,
+                    request.service,
+                    request.command_variant.min(3),
+                    now.date_naive(),
+                )?;
+                let device = authorised.device.ok_or_else(|| {
+                    refuse(
+                        ResponseCode::E11,
+                        format!("{} is not a device", request.id.target),
+                    )
+                })?;
+                let region = device.csp_region;
+                let gas = matches!(device.device_type, DeviceType::Gsme | DeviceType::Gpf);
+                let command = if request.command_variant == 5 {
+                    signed_pre_command(request)?
+                } else {
+                    self.command(request, gas)?
+                };
+                self.carry(command, region, answer, now)
+            },
+        );
+        if let Err(refusal) = &outcome {
+            let xml = answer.xml(refusal.code, now, None);
+            self.queue(answer.user(), now, xml);
+        }
+        outcome
     }
 
     fn reply(
@@ -375,9 +785,15 @@ impl HeadEnd {
         }
     }
 
-    /// Carries a command over the WAN to its meter and queues what comes back.
-    fn send(&mut self, request: &Request, region: CspRegion, bytes: &[u8], now: DateTime<Utc>) {
-        let id = request.id;
+    /// Carries command bytes over the WAN to their device and queues what comes back.
+    fn send(
+        &mut self,
+        target: Eui64,
+        region: CspRegion,
+        bytes: &[u8],
+        answer: Answer,
+        now: DateTime<Utc>,
+    ) {
         let link = self.wan.get(&region).cloned().unwrap_or(WanLink {
             latency: Latency::Fixed(500_000),
             loss: 0.0,
@@ -390,68 +806,128 @@ impl HeadEnd {
             || self.rng.random_bool(link.loss.clamp(0.0, 1.0));
         let at_device = now + down;
         if !lost {
-            self.changed.insert(id.target);
+            self.changed.insert(target);
         }
-        let answer = if lost {
+        let reply = if lost {
             None
-        } else if let Some(meter) = self.meters.get_mut(&id.target) {
+        } else if let Some(meter) = self.meters.get_mut(&target) {
             meter.handle(bytes, at_device, &self.keys, self.acb).ok()
-        } else if let Some(&i) = self.gas.get(&id.target) {
+        } else if let Some(&i) = self.gas.get(&target) {
             self.gas_meters[i]
                 .handle(bytes, at_device, &self.keys, self.acb)
                 .ok()
         } else {
             None
         };
-        let (due, xml) = match answer {
-            Some(gbcs) if down + up <= link.timeout => (
-                at_device + up,
-                response(
-                    id,
-                    request.service,
-                    ResponseCode::I0,
-                    at_device + up,
-                    &ResponseBody::Gbcs(gbcs),
-                ),
-            ),
-            Some(_) | None => (
-                now + link.timeout,
-                response(
-                    id,
-                    request.service,
-                    ResponseCode::E21,
-                    now + link.timeout,
-                    &ResponseBody::Status,
-                ),
-            ),
+        let (due, xml) = match reply {
+            Some(gbcs) if down + up <= link.timeout => {
+                let due = at_device + up;
+                (due, answer.xml(ResponseCode::I0, due, Some(gbcs)))
+            }
+            Some(_) | None => {
+                let due = now + link.timeout;
+                (due, answer.xml(ResponseCode::E21, due, None))
+            }
         };
-        self.sequence += 1;
-        self.pending.insert(
-            (due, self.sequence),
-            Delivery {
-                user: id.originator,
-                xml,
-            },
-        );
+        self.queue(answer.user(), due, xml);
     }
 
-    /// Responses and alerts due by `now`, in due order.
+    /// Queues a response or alert for `user`, due at `due`.
+    fn queue(&mut self, user: Eui64, due: DateTime<Utc>, xml: String) {
+        self.sequence += 1;
+        let delivery = Delivery {
+            id: self.sequence,
+            user,
+            due,
+            xml,
+        };
+        self.journal.push(Change::Queued(delivery.clone()));
+        self.pending.insert((due, delivery.id), delivery);
+    }
+
+    /// Runs what is due by `now` (schedules, held requests), then returns the responses and
+    /// alerts due by `now`, in due order.
     pub fn poll_deliveries(&mut self, now: DateTime<Utc>) -> Vec<Delivery> {
+        self.run_jobs(now);
         let later = self.pending.split_off(&(now, u64::MAX));
         std::mem::replace(&mut self.pending, later)
             .into_values()
             .collect()
     }
 
-    /// When the next delivery falls due.
+    /// When the next delivery or job falls due.
     pub fn poll_timeout(&self) -> Option<DateTime<Utc>> {
-        self.pending.keys().next().map(|(t, _)| *t)
+        let delivery = self.pending.keys().next().map(|(t, _)| *t);
+        let job = self.jobs.first().map(|(t, _)| *t);
+        delivery.into_iter().chain(job).min()
     }
 
     /// Queues a device alert for `user` at `due` (the gateway signs and delivers it).
     pub fn queue_alert(&mut self, user: Eui64, due: DateTime<Utc>, xml: String) {
-        self.sequence += 1;
-        self.pending
-            .insert((due, self.sequence), Delivery { user, xml });
+        self.queue(user, due, xml);
+    }
+}
+
+fn refuse(code: ResponseCode, reason: String) -> Refusal {
+    Refusal { code, reason }
+}
+
+/// A command variant 5 request's signed pre-command.
+fn signed_pre_command(request: &Request) -> Result<GbcsMessage, Refusal> {
+    use ResponseCode::E12;
+    let signed = request
+        .body
+        .find("GBCSPayload")
+        .map(|e| e.text.trim().to_string())
+        .ok_or_else(|| refuse(E12, "command variant 5 needs the signed pre-command".into()))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(signed)
+        .map_err(|e| refuse(E12, format!("GBCSPayload is not base64: {e}")))?;
+    GbcsMessage::decode(&bytes).map_err(|e| refuse(E12, format!("signed pre-command: {e}")))
+}
+
+/// A request's `ExecutionDateTime`, if it is future-dated.
+fn execution_time(request: &Request) -> Result<Option<DateTime<Utc>>, Refusal> {
+    let Some(e) = request.body.find("ExecutionDateTime") else {
+        return Ok(None);
+    };
+    let text = e.text.trim();
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| Some(t.with_timezone(&Utc)))
+        .map_err(|_| {
+            refuse(
+                ResponseCode::E11,
+                format!("sr:ExecutionDateTime {text:?} is not an xs:dateTime"),
+            )
+        })
+}
+
+/// The read a schedule's run on `date` stands for, as if its user had sent it.
+fn scheduled_request(schedule: &Schedule, date: chrono::NaiveDate, counter: u64) -> Request {
+    let leaf = |name: &str, at: DateTime<Utc>| Element {
+        name: name.to_string(),
+        text: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        children: Vec::new(),
+    };
+    let children = match &schedule.read.period {
+        Some(period) => {
+            let (from, to) = period.on(date);
+            vec![leaf("StartDateTime", from), leaf("EndDateTime", to)]
+        }
+        None => Vec::new(),
+    };
+    Request {
+        id: RequestId {
+            originator: schedule.user,
+            target: schedule.device,
+            counter,
+        },
+        command_variant: 1,
+        service: schedule.service,
+        body: Element {
+            name: schedule.read.element.clone(),
+            text: String::new(),
+            children,
+        },
     }
 }

@@ -22,11 +22,33 @@ pub enum ResponseBody {
     Gbcs(Vec<u8>),
     /// A pre-command for the user to sign (the Transform service's answer).
     PreCommand(Vec<u8>),
+    /// A scheduled read's answer (`DSPScheduledMessage`).
+    Scheduled { gbcs: Vec<u8>, schedule: u64 },
+    /// A schedule's id: 5.1's answer, or a scheduled read that failed.
+    ScheduleId(u64),
+    /// 5.2's answer: each schedule's id and `DSPScheduleDetails` (from `Schedule::details_xml`).
+    SchedulesRead(Vec<(u64, String)>),
 }
 
 /// The `sr:Response` answering `request`.
 pub fn response(
     request: RequestId,
+    service: ServiceRef,
+    code: ResponseCode,
+    at: DateTime<Utc>,
+    body: &ResponseBody,
+) -> String {
+    let response_id = RequestId {
+        originator: request.target,
+        target: request.originator,
+        counter: request.counter,
+    };
+    message(Some(request), response_id, service, code, at, body)
+}
+
+fn message(
+    request: Option<RequestId>,
+    response_id: RequestId,
     service: ServiceRef,
     code: ResponseCode,
     at: DateTime<Utc>,
@@ -40,17 +62,42 @@ pub fn response(
             "<sr:PreCommand><sr:GBCSVersion>4.0</sr:GBCSVersion><sr:GBCSPayload>{}</sr:GBCSPayload></sr:PreCommand>",
             b64(bytes)
         ),
+        ResponseBody::Scheduled { gbcs, schedule } => format!(
+            "<sr:DSPScheduledMessage><sr:GBCSPayload>{}</sr:GBCSPayload><sr:DSPScheduleID>{schedule}</sr:DSPScheduleID></sr:DSPScheduledMessage>",
+            b64(gbcs)
+        ),
+        ResponseBody::ScheduleId(id) => format!("<sr:DSPScheduleID>{id}</sr:DSPScheduleID>"),
+        ResponseBody::SchedulesRead(schedules) => {
+            let mut out = String::from("<sr:DSPSchedulesRead>");
+            for (id, details) in schedules {
+                out += &format!(
+                    "<sr:DSPSchedules><sr:DSPScheduleID>{id}</sr:DSPScheduleID><sr:DSPScheduleDetails>{details}</sr:DSPScheduleDetails></sr:DSPSchedules>"
+                );
+            }
+            out + "</sr:DSPSchedulesRead>"
+        }
     };
-    let response_id = RequestId {
-        originator: request.target,
-        target: request.originator,
-        counter: request.counter,
+    let request_id = match request {
+        Some(r) => format!("<sr:RequestID>{r}</sr:RequestID>"),
+        None => String::new(),
     };
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Response xmlns:sr=\"{NAMESPACE}\" schemaVersion=\"{SCHEMA_VERSION}\"><sr:Header><sr:RequestID>{request}</sr:RequestID><sr:ResponseID>{response_id}</sr:ResponseID><sr:ResponseCode>{code}</sr:ResponseCode><sr:ResponseDateTime>{}</sr:ResponseDateTime></sr:Header><sr:Body><sr:ResponseMessage><sr:ServiceReference>{}</sr:ServiceReference><sr:ServiceReferenceVariant>{service}</sr:ServiceReferenceVariant>{payload}</sr:ResponseMessage></sr:Body></sr:Response>",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Response xmlns:sr=\"{NAMESPACE}\" schemaVersion=\"{SCHEMA_VERSION}\"><sr:Header>{request_id}<sr:ResponseID>{response_id}</sr:ResponseID><sr:ResponseCode>{code}</sr:ResponseCode><sr:ResponseDateTime>{}</sr:ResponseDateTime></sr:Header><sr:Body><sr:ResponseMessage><sr:ServiceReference>{}</sr:ServiceReference><sr:ServiceReferenceVariant>{service}</sr:ServiceReferenceVariant>{payload}</sr:ResponseMessage></sr:Body></sr:Response>",
         stamp(at),
         service.service_reference(),
     )
+}
+
+/// A scheduled read's answer: no `RequestID` (the user sent none), `ResponseID`
+/// `device:user:counter` with the counter of the command the DCC sent for the run.
+pub fn scheduled_response(
+    response_id: RequestId,
+    service: ServiceRef,
+    code: ResponseCode,
+    at: DateTime<Utc>,
+    body: &ResponseBody,
+) -> String {
+    message(None, response_id, service, code, at, body)
 }
 
 /// A device alert for `user`: `ResponseID` is device:user:counter of the alert.
