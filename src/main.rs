@@ -167,7 +167,8 @@ enum Command {
     /// Without options, the embedded default (10,000 premises in three regions, the RTDS test
     /// meter, the ZAZ1 test organisations as users) with state in ./dccsim-state.
     Serve {
-        /// State folder: PKI, SQLite database (registry, counters, undelivered responses, log).
+        /// State folder: PKI, SQLite database (registry, counters, responses not yet delivered,
+        /// DCC schedules, held future-dated requests, device state, transaction log).
         #[arg(long, default_value = "dccsim-state")]
         state: PathBuf,
         /// HTTPS (mutual TLS) address.
@@ -189,6 +190,19 @@ enum Command {
         /// (the head-end's own test CA is always trusted).
         #[arg(long)]
         receive_ca: Option<PathBuf>,
+        /// Seconds over which each DCC schedule's runs are spread after their start time (each
+        /// schedule at a fixed offset within the window), so one schedule time does not flood
+        /// the WAN.
+        #[arg(long, default_value_t = 3600.0)]
+        schedule_spread: f64,
+        /// The WAN at zero delay and without loss (to measure the head-end itself), instead of
+        /// the default model (log-normal latency, median 0.9 s Central and South, 2.5 s North;
+        /// 0.2 % loss each way; E21 after 60 s).
+        #[arg(long)]
+        zero_wan: bool,
+        /// Probability a command or its answer is lost on the default WAN (default 0.002).
+        #[arg(long, conflicts_with = "zero_wan")]
+        wan_loss: Option<f64>,
     },
     /// DUIS XML signatures with the ZAZ1 test keys, as DCC's signing tool makes them.
     Duis {
@@ -598,14 +612,38 @@ fn run() -> Result<ExitCode> {
             seed,
             receive,
             receive_ca,
+            schedule_spread,
+            zero_wan,
+            wan_loss,
         } => {
+            if let Some(p) = wan_loss
+                && !(0.0..=1.0).contains(&p)
+            {
+                anyhow::bail!("--wan-loss {p}: a probability, 0 to 1");
+            }
+            let mut wan = if zero_wan {
+                dccsim::gateway::defaults::zero_wan()
+            } else {
+                dccsim::gateway::defaults::wan()
+            };
+            for link in wan.values_mut() {
+                link.loss = wan_loss.unwrap_or(link.loss);
+            }
+            if !(schedule_spread.is_finite() && schedule_spread >= 0.0) {
+                anyhow::bail!(
+                    "--schedule-spread {schedule_spread}: a number of seconds, 0 or more"
+                );
+            }
+            let spread = chrono::Duration::milliseconds((schedule_spread * 1000.0) as i64);
             let receive_ca = receive_ca
                 .map(|p| {
                     std::fs::read_to_string(&p)
                         .with_context(|| format!("cannot read --receive-ca {}", p.display()))
                 })
                 .transpose()?;
-            serve(state, listen, plain, premises, seed, &receive, receive_ca)
+            serve(
+                state, listen, plain, premises, seed, &receive, receive_ca, spread, wan,
+            )
         }
         Command::Duis { command } => duis(command),
         Command::Settle {
@@ -796,6 +834,7 @@ fn duis(command: DuisCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn serve(
     state: PathBuf,
     listen: String,
@@ -804,6 +843,8 @@ fn serve(
     seed: u64,
     receive: &[String],
     receive_ca: Option<String>,
+    schedule_spread: chrono::Duration,
+    wan: std::collections::BTreeMap<dccsim::model::CspRegion, dccsim::headend::WanLink>,
 ) -> Result<ExitCode> {
     use dccsim::gateway::defaults;
     use dccsim::gateway::run::{ServeOptions, serve};
@@ -836,6 +877,8 @@ fn serve(
                 .sign(xml, defaults::ACB, true)
                 .unwrap_or_else(|_| xml.to_string())
         })),
+        schedule_spread,
+        wan,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(serve(
@@ -849,18 +892,35 @@ fn serve(
                 println!("  plain HTTP on http://{p}");
             }
             println!("  client certificates: {pki}/<EUI>.pem and .key; CA: {pki}/ca.pem");
-            println!("  state: {} (restored {} counters, {} undelivered responses)", state.display(), s.restored_counters, s.restored_undelivered);
+            println!(
+                "  state: {} (restored {} counters, {} responses not yet delivered, {} schedules, {} held requests)",
+                state.display(), s.restored_counters, s.restored_undelivered, s.restored_schedules, s.restored_held
+            );
             println!("  responses go to http://127.0.0.1:8090/<EUI> unless --receive says otherwise: run `dccsim receive`");
             println!();
             println!("send a first request (the RTDS 4.8.1 template, signed with the supplier's ZAZ1 key):");
             println!("  dccsim duis sign ../shared/reference/duis/rtds-templates/ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML > request.xml");
             println!("  curl --cacert {pki}/ca.pem --cert {pki}/{supplier}.pem --key {pki}/{supplier}.key -H 'Content-Type: application/xml' --data-binary @request.xml https://localhost:{}/api/v1/serviceS", s.https.port());
         },
-        async {
-            let _ = tokio::signal::ctrl_c().await;
-        },
+        shutdown_signal(),
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or SIGTERM (a service manager stopping the head-end): both shut down cleanly.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn role_codes(roles: &[dccsim::model::Role]) -> String {

@@ -1,10 +1,11 @@
 //! The head-end's SQLite state survives a restart: registry, counters (so a replay is refused
-//! after a restart), undelivered responses and the transaction log.
+//! after a restart), the outbox of responses not yet delivered, schedules, held requests and the
+//! transaction log.
 
 use chrono::{TimeZone, Utc};
 use dccsim::gateway::defaults;
-use dccsim::gateway::store::{LogEntry, Store};
-use dccsim::gateway::{DeliveryQueue, Item};
+use dccsim::gateway::store::{LogEntry, Store, Write};
+use dccsim::headend::{Change, Delivery, Held};
 use dccsim::model::Eui64;
 
 #[test]
@@ -14,7 +15,8 @@ fn state_survives_reopening_the_database() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("dccsim.sqlite");
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
-    let (registry, _) = defaults::fleet(20, 1, now);
+    // The whole default fleet, gas included: what `dccsim serve` saves, it must read back.
+    let (registry, _, _) = defaults::full_fleet(20, 1, now);
     let user = defaults::SUPPLIER;
     {
         let mut store = Store::open(&path).unwrap();
@@ -25,22 +27,44 @@ fn state_survives_reopening_the_database() {
             .unwrap();
         // A lower counter never overwrites a higher one.
         store.save_counters(&[(user, 10)]).unwrap();
-        let mut q = DeliveryQueue::default();
-        let id = q.push(user, "<sr:Response/>".into(), now);
-        for item in q.poll_due(now) {
-            q.handle_result(item.id, false, now);
-        }
-        let items: Vec<Item> = q.items().cloned().collect();
-        assert_eq!(items[0].id, id);
-        store.save_undelivered(&items).unwrap();
-        store
-            .log(&[LogEntry {
-                at: now,
+        let queued = |id: u64| {
+            Write::HeadEnd(Change::Queued(Delivery {
+                id,
                 user,
-                request_id: format!("{user}:{}:1000", defaults::RTDS_ESME),
-                service: "4.8.1".into(),
-                code: "I99".into(),
-            }])
+                due: now,
+                xml: format!("<sr:Response>{id}</sr:Response>"),
+            }))
+        };
+        let held = Held {
+            id: 9,
+            sender: user,
+            at: now,
+            xml: "<sr:Request/>".into(),
+        };
+        store
+            .write([
+                [queued(3), queued(4), queued(5)].as_slice(),
+                &[
+                    Write::HeadEnd(Change::Held(held.clone())),
+                    Write::HeadEnd(Change::Held(Held { id: 10, ..held })),
+                    Write::HeadEnd(Change::Released(10)),
+                ],
+                &[
+                    Write::Delivered(4),
+                    Write::Attempted {
+                        id: 5,
+                        first_tried: now,
+                        attempts: 1,
+                    },
+                    Write::Log(vec![LogEntry {
+                        at: now,
+                        user,
+                        request_id: format!("{user}:{}:1000", defaults::RTDS_ESME),
+                        service: "4.8.1".into(),
+                        code: "I99".into(),
+                    }]),
+                ],
+            ])
             .unwrap();
     }
     let store = Store::open(&path).unwrap();
@@ -53,9 +77,22 @@ fn state_survives_reopening_the_database() {
     let other: Eui64 = defaults::NETWORK_OPERATOR;
     assert!(counters.contains(&(user, 1_000)));
     assert!(counters.contains(&(other, 7)));
-    let undelivered = store.undelivered().unwrap();
-    assert_eq!(undelivered.len(), 1);
-    assert_eq!(undelivered[0].attempts, 1);
+    let outbox = store.outbox().unwrap();
+    let ids: Vec<u64> = outbox.iter().map(|o| o.item.id).collect();
+    assert_eq!(ids, [3, 5], "4 was delivered");
+    assert_eq!(outbox[1].item.attempts, 1);
+    assert_eq!(outbox[0].due, now);
+    assert_eq!(
+        store
+            .held()
+            .unwrap()
+            .iter()
+            .map(|h| h.id)
+            .collect::<Vec<_>>(),
+        [9]
+    );
+    // Ids are never given twice, even when their rows are gone.
+    assert_eq!(store.sequence().unwrap(), 10);
     assert_eq!(store.log_len().unwrap(), 1);
 }
 

@@ -115,6 +115,19 @@ pub fn wan() -> BTreeMap<CspRegion, WanLink> {
     ])
 }
 
+/// The WAN at zero delay, without loss: the head-end's own capacity shows.
+pub fn zero_wan() -> BTreeMap<CspRegion, WanLink> {
+    let link = WanLink {
+        latency: Latency::Fixed(0),
+        loss: 0.0,
+        timeout: Duration::seconds(60),
+    };
+    [CspRegion::North, CspRegion::Central, CspRegion::South]
+        .into_iter()
+        .map(|r| (r, link.clone()))
+        .collect()
+}
+
 /// A generated fleet: `premises` electricity meters with their comms hubs across the fourteen
 /// GSP groups (so all three regions), supplied by the two test suppliers in turn, plus the RTDS
 /// test meter supplied by the RTDS supplier. Meters were installed 30 to 400 days before `now`.
@@ -209,8 +222,10 @@ pub fn gas_fleet(
     let mut records = Vec::new();
     let mut meters = Vec::new();
     let mut add = |gsme: Eui64, gpf: Eui64, hub: Eui64, mprn: String, gsp: GspGroup, supplier| {
+        // The gas proxy function serves the same meter point as its gas meter (the registry
+        // requires both to name it).
         for (device, device_type) in [(gsme, DeviceType::Gsme), (gpf, DeviceType::Gpf)] {
-            let point = (device_type == DeviceType::Gsme).then(|| MeterPoint::Mprn(mprn.clone()));
+            let point = Some(MeterPoint::Mprn(mprn.clone()));
             records.push(record(device, device_type, point, hub, gsp, supplier));
         }
         // Gas demand for heating and hot water: about 11,500 kWh a year, domestic in shape.

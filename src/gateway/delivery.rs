@@ -32,16 +32,27 @@ pub struct Item {
 pub struct DeliveryQueue {
     items: BTreeMap<u64, Item>,
     next_at: BTreeMap<(DateTime<Utc>, u64), ()>,
-    next_id: u64,
     delivered: u64,
     expired: u64,
 }
 
+/// What became of an attempt, for the state database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Delivered: forget the item.
+    Delivered,
+    /// Not delivered: tried again later.
+    Retry {
+        first_tried: DateTime<Utc>,
+        attempts: u32,
+    },
+    /// Not delivered in two days: dropped.
+    Expired,
+}
+
 impl DeliveryQueue {
-    /// Queues `xml` for `user`, first attempt at `now`.
-    pub fn push(&mut self, user: Eui64, xml: String, now: DateTime<Utc>) -> u64 {
-        self.next_id += 1;
-        let id = self.next_id;
+    /// Queues `xml` for `user` under `id` (the head-end's delivery id), first attempt at `at`.
+    pub fn push(&mut self, id: u64, user: Eui64, xml: String, at: DateTime<Utc>) {
         self.items.insert(
             id,
             Item {
@@ -53,8 +64,7 @@ impl DeliveryQueue {
                 undelivered: false,
             },
         );
-        self.next_at.insert((now, id), ());
-        id
+        self.next_at.insert((at, id), ());
     }
 
     /// Items whose attempt is due by `now`; the caller reports each with [`Self::handle_result`].
@@ -72,14 +82,14 @@ impl DeliveryQueue {
     }
 
     /// Records an attempt's outcome and schedules what follows.
-    pub fn handle_result(&mut self, id: u64, delivered: bool, now: DateTime<Utc>) {
+    pub fn handle_result(&mut self, id: u64, delivered: bool, now: DateTime<Utc>) -> Outcome {
         let Some(item) = self.items.get_mut(&id) else {
-            return;
+            return Outcome::Expired;
         };
         if delivered {
             self.items.remove(&id);
             self.delivered += 1;
-            return;
+            return Outcome::Delivered;
         }
         let first = *item.first_tried.get_or_insert(now);
         item.attempts += 1;
@@ -94,9 +104,14 @@ impl DeliveryQueue {
         if next - first > KEEP_UNDELIVERED {
             self.items.remove(&id);
             self.expired += 1;
-            return;
+            return Outcome::Expired;
         }
+        let attempts = item.attempts;
         self.next_at.insert((next, id), ());
+        Outcome::Retry {
+            first_tried: first,
+            attempts,
+        }
     }
 
     /// Every item not yet delivered.
@@ -124,7 +139,6 @@ impl DeliveryQueue {
 
     /// Restores an item (from persistent storage after a restart), due at `at`.
     pub fn restore(&mut self, item: Item, at: DateTime<Utc>) {
-        self.next_id = self.next_id.max(item.id);
         self.next_at.insert((at, item.id), ());
         self.items.insert(item.id, item);
     }
@@ -140,7 +154,8 @@ mod tests {
         let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         let user = Eui64([1; 8]);
         let mut q = DeliveryQueue::default();
-        let id = q.push(user, "<x/>".into(), t0);
+        let id = 1;
+        q.push(id, user, "<x/>".into(), t0);
         let mut attempts = 0;
         while let Some(now) = q.poll_timeout() {
             for item in q.poll_due(now) {
@@ -162,7 +177,8 @@ mod tests {
         assert_eq!(q.counts(), (1, 0));
 
         // Never delivered: dropped after two days.
-        let id = q.push(user, "<y/>".into(), t0);
+        let id = 2;
+        q.push(id, user, "<y/>".into(), t0);
         let mut now = t0;
         while let Some(next) = q.poll_timeout() {
             now = next;

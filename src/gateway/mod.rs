@@ -4,15 +4,17 @@
 
 pub mod defaults;
 pub mod delivery;
+pub mod journal;
 pub mod pki;
 pub mod receive;
 pub mod run;
 pub mod server;
 pub mod store;
 
-pub use delivery::{DeliveryQueue, Item};
+pub use delivery::{DeliveryQueue, Item, Outcome};
+pub use journal::Journal;
 pub use pki::{Identity, Pki, PkiError};
 pub use server::{
-    Gateway, ResponseSigner, client_map, post, rrs_client_config, run_deliveries, serve_plain,
-    serve_tls, tls_config,
+    Gateway, ResponseSigner, client_map, exchange, post, rrs_client_config, run_deliveries,
+    serve_plain, serve_tls, tls_config,
 };

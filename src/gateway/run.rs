@@ -9,12 +9,13 @@ use chrono::Utc;
 
 use super::defaults::{self, ACB};
 use super::delivery::DeliveryQueue;
+use super::journal::Journal;
 use super::pki::Pki;
 use super::server::{
     Gateway, ResponseSigner, client_map, rrs_client_config, run_deliveries, serve_plain, serve_tls,
     tls_config,
 };
-use super::store::Store;
+use super::store::{Store, Write};
 use crate::headend::{HeadEnd, ServiceMatrix, SignatureCheck};
 use crate::model::Eui64;
 
@@ -33,6 +34,10 @@ pub struct ServeOptions {
     pub receive_ca: Option<String>,
     pub check_signature: SignatureCheck,
     pub sign_response: Option<ResponseSigner>,
+    /// The window each DCC schedule's runs are spread over.
+    pub schedule_spread: chrono::Duration,
+    /// The WAN between the head-end and the fleet, by region (`defaults::wan()`).
+    pub wan: std::collections::BTreeMap<crate::model::CspRegion, crate::headend::WanLink>,
 }
 
 /// What `serve` reports once it listens.
@@ -42,6 +47,8 @@ pub struct Started {
     pub devices: usize,
     pub restored_counters: usize,
     pub restored_undelivered: usize,
+    pub restored_schedules: usize,
+    pub restored_held: usize,
     pub pki_dir: PathBuf,
 }
 
@@ -83,7 +90,7 @@ pub async fn serve(
         meters,
         keys,
         ACB,
-        defaults::wan(),
+        options.wan,
         options.check_signature,
         options.seed,
     );
@@ -99,11 +106,25 @@ pub async fn serve(
     for (user, counter) in &counters {
         head_end.restore_counter(*user, *counter);
     }
+    head_end.set_schedule_spread(options.schedule_spread);
+    head_end.restore_sequence(store.sequence()?);
+    // Schedules and held requests pick up where they were; runs missed while down run now.
+    let schedules = store.schedules()?;
+    let restored_schedules = schedules.len();
+    for schedule in schedules {
+        head_end.restore_schedule(schedule);
+    }
+    let held = store.held()?;
+    let restored_held = held.len();
+    for h in held {
+        head_end.restore_held(h);
+    }
+    // Responses on their way when the head-end stopped go out when due (at once if overdue).
     let mut queue = DeliveryQueue::default();
-    let undelivered = store.undelivered()?;
-    let restored_undelivered = undelivered.len();
-    for item in undelivered {
-        queue.restore(item, now);
+    let outbox = store.outbox()?;
+    let restored_undelivered = outbox.len();
+    for o in outbox {
+        queue.restore(o.item, o.due.max(now));
     }
     let devices = head_end.registry().len();
     let gateway = Arc::new(Gateway {
@@ -117,6 +138,7 @@ pub async fn serve(
         rrs_tls: Some(
             rrs_client_config(&pki, options.receive_ca.as_deref()).map_err(anyhow::Error::msg)?,
         ),
+        journal: Some(Journal::start(store)),
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
@@ -157,43 +179,45 @@ pub async fn serve(
         devices,
         restored_counters: counters.len(),
         restored_undelivered,
+        restored_schedules,
+        restored_held,
         pki_dir,
     });
-    // Save counters and the delivery queue every second, and once more on the way out.
-    let save = |store: &mut Store| -> anyhow::Result<()> {
-        let counters: Vec<(Eui64, u64)> = match gateway.head_end.lock() {
-            Ok(he) => he.counters().iter().map(|(u, c)| (*u, *c)).collect(),
-            Err(_) => Vec::new(),
-        };
-        store.save_counters(&counters)?;
-        let devices = match gateway.head_end.lock() {
-            Ok(mut he) => he.take_device_states(),
-            Err(_) => Vec::new(),
-        };
-        store.save_devices(&devices)?;
-        let items: Vec<_> = match gateway.deliveries.lock() {
-            Ok(q) => q.items().cloned().collect(),
-            Err(_) => Vec::new(),
-        };
-        store.save_undelivered(&items)?;
-        let entries: Vec<_> = match gateway.log.lock() {
-            Ok(mut log) => std::mem::take(&mut *log),
-            Err(_) => Vec::new(),
-        };
-        store.log(&entries)?;
-        Ok(())
+    // Counters, responses, schedules and held requests are committed as they change; the
+    // devices' state and the transaction log every second, and once more on the way out.
+    let save = || {
+        let mut writes = Vec::new();
+        if let Ok(mut he) = gateway.head_end.lock() {
+            writes.push(Write::Devices(he.take_device_states()));
+        }
+        if let Ok(mut log) = gateway.log.lock() {
+            writes.push(Write::Log(std::mem::take(&mut *log)));
+        }
+        if let Some(journal) = &gateway.journal {
+            journal.send(writes);
+        }
     };
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
-            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => save(&mut store)?,
+            _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => save(),
         }
     }
     let _ = stop_tx.send(true);
     for t in tasks {
         let _ = t.await;
     }
-    save(&mut store)?;
+    save();
+    match Arc::try_unwrap(gateway) {
+        Ok(gateway) => {
+            if let Some(journal) = gateway.journal {
+                journal.close();
+            }
+        }
+        Err(_) => {
+            eprintln!("warning: a gateway task outlived shutdown; its last writes may be lost")
+        }
+    }
     Ok(())
 }

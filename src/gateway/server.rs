@@ -17,8 +17,10 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 
-use super::delivery::DeliveryQueue;
+use super::delivery::{DeliveryQueue, Outcome};
+use super::journal::{Journal, Pending};
 use super::pki::{Pki, pem_to_der};
+use super::store::Write;
 use crate::headend::{Endpoint, HeadEnd, SyncReply};
 use crate::model::Eui64;
 
@@ -43,6 +45,8 @@ pub struct Gateway {
     pub log: Mutex<Vec<super::store::LogEntry>>,
     /// How to reach `https://` Receive Response Services (None: only `http://` ones).
     pub rrs_tls: Option<Arc<rustls::ClientConfig>>,
+    /// Where durable state goes (None: nothing is saved).
+    pub journal: Option<Journal>,
 }
 
 impl Gateway {
@@ -55,6 +59,21 @@ impl Gateway {
             Some(sign) => sign(&xml),
             None => xml,
         }
+    }
+
+    /// Runs `f` on the head-end and queues the changes it journalled, in the order they were
+    /// made (the queueing happens under the lock); the returned future resolves once they are
+    /// committed.
+    fn with_head_end<T>(&self, f: impl FnOnce(&mut HeadEnd) -> T) -> Option<(T, Pending)> {
+        let mut he = self.head_end.lock().ok()?;
+        let value = f(&mut he);
+        let changes = he.take_journal();
+        let committed = match &self.journal {
+            Some(j) => j.enqueue(changes.into_iter().map(Write::HeadEnd).collect()),
+            None => Pending::none(),
+        };
+        drop(he);
+        Some((value, committed))
     }
 }
 
@@ -227,10 +246,18 @@ async fn handle(
         },
     };
     let now = gateway.now();
-    let reply = match gateway.head_end.lock() {
-        Ok(mut he) => he.handle_request(sender, endpoint, xml, now),
-        Err(_) => return text(StatusCode::INTERNAL_SERVER_ERROR, "head-end unavailable\n"),
+    let Some((reply, committed)) =
+        gateway.with_head_end(|he| he.handle_request(sender, endpoint, xml, now))
+    else {
+        return text(StatusCode::INTERNAL_SERVER_ERROR, "head-end unavailable\n");
     };
+    // What was accepted is on disk before the user hears so.
+    if let Err(e) = committed.wait().await {
+        return text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("the head-end could not save the request: {e}\n"),
+        );
+    }
     if let (SyncReply::Response { code, .. }, Ok(request), Ok(mut log)) = (
         &reply,
         crate::headend::Request::parse(xml),
@@ -259,20 +286,23 @@ async fn handle(
 }
 
 /// Moves due responses from the head-end to the delivery queue and POSTs them to users'
-/// Receive Response Services, until `shutdown` completes.
+/// Receive Response Services, until `shutdown` completes. Schedules and held requests run here
+/// too (the head-end runs them when polled). A delivery is forgotten in the database as soon as
+/// its POST succeeds, before the next is tried.
 pub async fn run_deliveries(gateway: Arc<Gateway>, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
     loop {
         let now = gateway.now();
-        let due = match gateway.head_end.lock() {
-            Ok(mut he) => he.poll_deliveries(now),
-            Err(_) => return,
+        let Some((due, committed)) = gateway.with_head_end(|he| he.poll_deliveries(now)) else {
+            return;
         };
+        if let Err(e) = committed.wait().await {
+            eprintln!("warning: {e}");
+        }
         let attempts = match gateway.deliveries.lock() {
             Ok(mut q) => {
                 for d in due {
-                    let xml = gateway.sign(d.xml);
-                    q.push(d.user, xml, now);
+                    q.push(d.id, d.user, d.xml, d.due.min(now));
                 }
                 q.poll_due(now)
             }
@@ -280,11 +310,33 @@ pub async fn run_deliveries(gateway: Arc<Gateway>, shutdown: impl Future<Output 
         };
         for item in attempts {
             let delivered = match gateway.receive_urls.get(&item.user) {
-                Some(url) => post(url, &item.xml, gateway.rrs_tls.as_ref()).await.is_ok(),
+                Some(url) => {
+                    let xml = gateway.sign(item.xml.clone());
+                    post(url, &xml, gateway.rrs_tls.as_ref()).await.is_ok()
+                }
                 None => false,
             };
-            if let Ok(mut q) = gateway.deliveries.lock() {
-                q.handle_result(item.id, delivered, gateway.now());
+            let outcome = match gateway.deliveries.lock() {
+                Ok(mut q) => q.handle_result(item.id, delivered, gateway.now()),
+                Err(_) => return,
+            };
+            let Some(journal) = &gateway.journal else {
+                continue;
+            };
+            match outcome {
+                Outcome::Delivered | Outcome::Expired => {
+                    if let Err(e) = journal.commit(vec![Write::Delivered(item.id)]).await {
+                        eprintln!("warning: {e}");
+                    }
+                }
+                Outcome::Retry {
+                    first_tried,
+                    attempts,
+                } => journal.send(vec![Write::Attempted {
+                    id: item.id,
+                    first_tried,
+                    attempts,
+                }]),
             }
         }
         tokio::select! {
@@ -326,6 +378,20 @@ pub async fn post(
     xml: &str,
     tls: Option<&Arc<rustls::ClientConfig>>,
 ) -> Result<(), String> {
+    let (status, _) = exchange(url, xml, tls).await?;
+    if (200..300).contains(&status) {
+        Ok(())
+    } else {
+        Err(format!("{url}: HTTP {status}"))
+    }
+}
+
+/// POSTs `xml` (as `application/xml`) to `url` and returns the answer's status and body.
+pub async fn exchange(
+    url: &str,
+    xml: &str,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+) -> Result<(u16, String), String> {
     let (secure, rest) = if let Some(rest) = url.strip_prefix("https://") {
         (true, rest)
     } else if let Some(rest) = url.strip_prefix("http://") {
@@ -373,7 +439,7 @@ async fn send_post<S>(
     authority: &str,
     path: &str,
     xml: &str,
-) -> Result<(), String>
+) -> Result<(u16, String), String>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -390,11 +456,14 @@ where
         .await
         .map_err(|_| format!("{url}: no answer in 10 s"))?
         .map_err(|e| format!("{url}: {e}"))?;
-    if res.status().is_success() {
-        Ok(())
-    } else {
-        Err(format!("{url}: {}", res.status()))
-    }
+    let status = res.status().as_u16();
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| format!("{url}: {e}"))?
+        .to_bytes();
+    Ok((status, String::from_utf8_lossy(&body).into_owned()))
 }
 
 /// A listening address, resolved.

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::delivery::Item;
-use crate::headend::Registry;
+use crate::headend::{Change, Held, Registry, Schedule};
 use crate::model::Eui64;
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +30,32 @@ pub struct LogEntry {
     pub code: String,
 }
 
+/// One change to the saved state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// A change the head-end journalled.
+    HeadEnd(Change),
+    /// An outbox item was delivered, or expired: forget it.
+    Delivered(u64),
+    /// An outbox item's failed attempts so far.
+    Attempted {
+        id: u64,
+        first_tried: DateTime<Utc>,
+        attempts: u32,
+    },
+    /// Devices' state (JSON) after commands.
+    Devices(Vec<(Eui64, String)>),
+    /// Transaction log entries.
+    Log(Vec<LogEntry>),
+}
+
+/// A response or alert not yet delivered, as saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub item: Item,
+    pub due: DateTime<Utc>,
+}
+
 pub struct Store {
     db: Connection,
 }
@@ -37,17 +63,184 @@ pub struct Store {
 impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let db = Connection::open(path)?;
+        // WAL with synchronous = NORMAL: a committed batch survives the process being killed
+        // (the operating system holds it); only a power cut may lose the last batches.
         db.execute_batch(
             "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
              CREATE TABLE IF NOT EXISTS registry (id INTEGER PRIMARY KEY CHECK (id = 1), extract TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS counters (user TEXT PRIMARY KEY, counter INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS devices (eui TEXT PRIMARY KEY, state TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS undelivered (id INTEGER PRIMARY KEY, user TEXT NOT NULL, xml TEXT NOT NULL,
-                 first_tried TEXT, attempts INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY, user TEXT NOT NULL, xml TEXT NOT NULL,
+                 due TEXT NOT NULL, first_tried TEXT, attempts INTEGER NOT NULL);
+             CREATE TABLE IF NOT EXISTS schedules (id INTEGER PRIMARY KEY, state TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS held (id INTEGER PRIMARY KEY, state TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, user TEXT NOT NULL,
                  request_id TEXT NOT NULL, service TEXT NOT NULL, code TEXT NOT NULL);",
         )?;
         Ok(Store { db })
+    }
+
+    /// Applies batches of writes in one transaction, in order.
+    pub fn write<'a>(
+        &mut self,
+        batches: impl IntoIterator<Item = &'a [Write]>,
+    ) -> Result<(), StoreError> {
+        let tx = self.db.transaction()?;
+        let json = |e: serde_json::Error| StoreError::Bad(e.to_string());
+        for write in batches.into_iter().flatten() {
+            match write {
+                Write::HeadEnd(Change::Counter { user, counter }) => {
+                    tx.execute(
+                        "INSERT INTO counters (user, counter) VALUES (?1, ?2)
+                         ON CONFLICT(user) DO UPDATE SET counter = MAX(counter, excluded.counter)",
+                        params![user.to_string(), *counter as i64],
+                    )?;
+                }
+                Write::HeadEnd(Change::Queued(d)) => {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO outbox (id, user, xml, due, first_tried, attempts)
+                         VALUES (?1, ?2, ?3, ?4, NULL, 0)",
+                        params![d.id as i64, d.user.to_string(), d.xml, d.due.to_rfc3339()],
+                    )?;
+                    bump_sequence(&tx, d.id)?;
+                }
+                Write::HeadEnd(Change::Schedule(s)) => {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO schedules (id, state) VALUES (?1, ?2)",
+                        params![s.id as i64, serde_json::to_string(s).map_err(json)?],
+                    )?;
+                }
+                Write::HeadEnd(Change::ScheduleRemoved(id)) => {
+                    tx.execute("DELETE FROM schedules WHERE id = ?1", params![*id as i64])?;
+                }
+                Write::HeadEnd(Change::Held(h)) => {
+                    tx.execute(
+                        "INSERT OR REPLACE INTO held (id, state) VALUES (?1, ?2)",
+                        params![h.id as i64, serde_json::to_string(h).map_err(json)?],
+                    )?;
+                    bump_sequence(&tx, h.id)?;
+                }
+                Write::HeadEnd(Change::Released(id)) => {
+                    tx.execute("DELETE FROM held WHERE id = ?1", params![*id as i64])?;
+                }
+                Write::Delivered(id) => {
+                    tx.execute("DELETE FROM outbox WHERE id = ?1", params![*id as i64])?;
+                }
+                Write::Attempted {
+                    id,
+                    first_tried,
+                    attempts,
+                } => {
+                    tx.execute(
+                        "UPDATE outbox SET first_tried = ?2, attempts = ?3 WHERE id = ?1",
+                        params![*id as i64, first_tried.to_rfc3339(), attempts],
+                    )?;
+                }
+                Write::Devices(devices) => {
+                    for (eui, state) in devices {
+                        tx.execute(
+                            "INSERT INTO devices (eui, state) VALUES (?1, ?2)
+                             ON CONFLICT(eui) DO UPDATE SET state = excluded.state",
+                            params![eui.to_string(), state],
+                        )?;
+                    }
+                }
+                Write::Log(entries) => {
+                    for e in entries {
+                        tx.execute(
+                            "INSERT INTO log (at, user, request_id, service, code) VALUES (?1, ?2, ?3, ?4, ?5)",
+                            params![
+                                e.at.to_rfc3339(),
+                                e.user.to_string(),
+                                e.request_id,
+                                e.service,
+                                e.code
+                            ],
+                        )?;
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The highest delivery or held-request id ever given (ids are never reused).
+    pub fn sequence(&self) -> Result<u64, StoreError> {
+        let v: Option<i64> = self
+            .db
+            .query_row("SELECT value FROM meta WHERE key = 'sequence'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(v.unwrap_or(0) as u64)
+    }
+
+    /// The responses and alerts not yet delivered, oldest first.
+    pub fn outbox(&self) -> Result<Vec<Outgoing>, StoreError> {
+        let mut stmt = self
+            .db
+            .prepare("SELECT id, user, xml, due, first_tried, attempts FROM outbox ORDER BY id")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, u32>(5)?,
+            ))
+        })?;
+        let time = |t: &str| {
+            DateTime::parse_from_rfc3339(t)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| StoreError::Bad(format!("{t}: {e}")))
+        };
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, user, xml, due, first, attempts) = row?;
+            let first_tried = first.as_deref().map(time).transpose()?;
+            out.push(Outgoing {
+                item: Item {
+                    id: id as u64,
+                    user: user
+                        .parse()
+                        .map_err(|e| StoreError::Bad(format!("{user}: {e}")))?,
+                    xml,
+                    first_tried,
+                    attempts,
+                    undelivered: first_tried
+                        .is_some_and(|f| Utc::now() - f >= super::delivery::RETRY_WINDOW),
+                },
+                due: time(&due)?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// The DCC schedules, by id.
+    pub fn schedules(&self) -> Result<Vec<Schedule>, StoreError> {
+        self.json_rows("SELECT state FROM schedules ORDER BY id")
+    }
+
+    /// The future-dated requests held.
+    pub fn held(&self) -> Result<Vec<Held>, StoreError> {
+        self.json_rows("SELECT state FROM held ORDER BY id")
+    }
+
+    fn json_rows<T: serde::de::DeserializeOwned>(&self, sql: &str) -> Result<Vec<T>, StoreError> {
+        let mut stmt = self.db.prepare(sql)?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let text = row?;
+            out.push(
+                serde_json::from_str(&text).map_err(|e| StoreError::Bad(format!("{e}: {text}")))?,
+            );
+        }
+        Ok(out)
     }
 
     /// The registry as last saved, if any.
@@ -136,60 +329,6 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces the saved delivery queue with `items`.
-    pub fn save_undelivered(&mut self, items: &[Item]) -> Result<(), StoreError> {
-        let tx = self.db.transaction()?;
-        tx.execute("DELETE FROM undelivered", [])?;
-        for i in items {
-            tx.execute(
-                "INSERT INTO undelivered (id, user, xml, first_tried, attempts) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    i.id as i64,
-                    i.user.to_string(),
-                    i.xml,
-                    i.first_tried.map(|t| t.to_rfc3339()),
-                    i.attempts
-                ],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    pub fn undelivered(&self) -> Result<Vec<Item>, StoreError> {
-        let mut stmt = self
-            .db
-            .prepare("SELECT id, user, xml, first_tried, attempts FROM undelivered ORDER BY id")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, u32>(4)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, user, xml, first, attempts) = row?;
-            let first_tried = first
-                .map(|t| DateTime::parse_from_rfc3339(&t).map(|t| t.with_timezone(&Utc)))
-                .transpose()
-                .map_err(|e| StoreError::Bad(e.to_string()))?;
-            out.push(Item {
-                id: id as u64,
-                user: user
-                    .parse()
-                    .map_err(|e| StoreError::Bad(format!("{user}: {e}")))?,
-                xml,
-                first_tried,
-                attempts,
-                undelivered: first_tried.is_some(),
-            });
-        }
-        Ok(out)
-    }
-
     pub fn log(&mut self, entries: &[LogEntry]) -> Result<(), StoreError> {
         let tx = self.db.transaction()?;
         for e in entries {
@@ -213,4 +352,13 @@ impl Store {
             .db
             .query_row("SELECT COUNT(*) FROM log", [], |r| r.get::<_, i64>(0))? as u64)
     }
+}
+
+fn bump_sequence(tx: &rusqlite::Transaction<'_>, id: u64) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('sequence', ?1)
+         ON CONFLICT(key) DO UPDATE SET value = MAX(value, excluded.value)",
+        params![id as i64],
+    )?;
+    Ok(())
 }
