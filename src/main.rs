@@ -945,20 +945,32 @@ fn receive(listen: &str, dir: Option<PathBuf>) -> Result<ExitCode> {
             "receiving on http://{}/ (Ctrl-C to stop)",
             listener.local_addr()?
         );
+        let seen = std::sync::Mutex::new(std::collections::HashSet::new());
         let receiver = std::sync::Arc::new(Receiver {
             dir,
             count: Default::default(),
-            on_message: Box::new(|n, xml| {
+            on_message: Box::new(move |n, xml| {
                 let show = |name| field(xml, name).unwrap_or("-").to_string();
                 let alert = field(xml, "AlertCode").map(|c| format!(" alert {c}"));
+                let schedule = field(xml, "DSPScheduleID").map(|id| format!(" schedule {id}"));
+                // A head-end may send a response again (it cannot know a POST arrived if it
+                // stopped at that instant); the same ResponseID marks a repeat.
+                let again = field(xml, "ResponseID")
+                    .is_some_and(|id| !seen.lock().is_ok_and(|mut s| s.insert(id.to_string())));
                 println!(
-                    "{n:>6} {} {} {}{} ({} bytes)",
+                    "{n:>6} {} {} {}{}{} ({} bytes){}",
                     show("ResponseCode"),
                     show("ServiceReferenceVariant"),
                     field(xml, "RequestID")
                         .unwrap_or_else(|| field(xml, "ResponseID").unwrap_or("-")),
+                    schedule.unwrap_or_default(),
                     alert.unwrap_or_default(),
-                    xml.len()
+                    xml.len(),
+                    if again {
+                        " again (same ResponseID)"
+                    } else {
+                        ""
+                    }
                 );
             }),
         });

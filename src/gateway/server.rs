@@ -24,6 +24,9 @@ use super::store::Write;
 use crate::headend::{Endpoint, HeadEnd, SyncReply};
 use crate::model::Eui64;
 
+/// Responses POSTed together; after a crash, at most one batch can be delivered again.
+pub const DELIVERY_BATCH: usize = 16;
+
 /// Largest request body accepted (a DUIS request is a few kilobytes; firmware images are not
 /// carried by this gateway).
 const MAX_BODY: usize = 1 << 20;
@@ -287,8 +290,9 @@ async fn handle(
 
 /// Moves due responses from the head-end to the delivery queue and POSTs them to users'
 /// Receive Response Services, until `shutdown` completes. Schedules and held requests run here
-/// too (the head-end runs them when polled). A delivery is forgotten in the database as soon as
-/// its POST succeeds, before the next is tried.
+/// too (the head-end runs them when polled). Deliveries go in batches of [`DELIVERY_BATCH`]
+/// concurrent POSTs; a batch's delivered items are forgotten in the database before the next
+/// batch goes, so a crash can repeat at most the batch in flight.
 pub async fn run_deliveries(gateway: Arc<Gateway>, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
     loop {
@@ -308,35 +312,47 @@ pub async fn run_deliveries(gateway: Arc<Gateway>, shutdown: impl Future<Output 
             }
             Err(_) => return,
         };
-        for item in attempts {
-            let delivered = match gateway.receive_urls.get(&item.user) {
-                Some(url) => {
-                    let xml = gateway.sign(item.xml.clone());
-                    post(url, &xml, gateway.rrs_tls.as_ref()).await.is_ok()
+        for batch in attempts.chunks(DELIVERY_BATCH) {
+            // A batch's POSTs go out together; once all are answered, the delivered ones are
+            // struck off in one commit before the next batch.
+            let mut posts = tokio::task::JoinSet::new();
+            for item in batch {
+                let url = gateway.receive_urls.get(&item.user).cloned();
+                let xml = gateway.sign(item.xml.clone());
+                let tls = gateway.rrs_tls.clone();
+                let id = item.id;
+                posts.spawn(async move {
+                    let delivered = match url {
+                        Some(url) => post(&url, &xml, tls.as_ref()).await.is_ok(),
+                        None => false,
+                    };
+                    (id, delivered)
+                });
+            }
+            let results = posts.join_all().await;
+            let now = gateway.now();
+            let mut writes = Vec::new();
+            if let Ok(mut q) = gateway.deliveries.lock() {
+                for (id, delivered) in results {
+                    writes.push(match q.handle_result(id, delivered, now) {
+                        Outcome::Delivered | Outcome::Expired => Write::Delivered(id),
+                        Outcome::Retry {
+                            first_tried,
+                            attempts,
+                        } => Write::Attempted {
+                            id,
+                            first_tried,
+                            attempts,
+                        },
+                    });
                 }
-                None => false,
-            };
-            let outcome = match gateway.deliveries.lock() {
-                Ok(mut q) => q.handle_result(item.id, delivered, gateway.now()),
-                Err(_) => return,
-            };
-            let Some(journal) = &gateway.journal else {
-                continue;
-            };
-            match outcome {
-                Outcome::Delivered | Outcome::Expired => {
-                    if let Err(e) = journal.commit(vec![Write::Delivered(item.id)]).await {
-                        eprintln!("warning: {e}");
-                    }
-                }
-                Outcome::Retry {
-                    first_tried,
-                    attempts,
-                } => journal.send(vec![Write::Attempted {
-                    id: item.id,
-                    first_tried,
-                    attempts,
-                }]),
+            } else {
+                return;
+            }
+            if let Some(journal) = &gateway.journal
+                && let Err(e) = journal.commit(writes).await
+            {
+                eprintln!("warning: {e}");
             }
         }
         tokio::select! {

@@ -92,66 +92,80 @@ impl Store {
         for write in batches.into_iter().flatten() {
             match write {
                 Write::HeadEnd(Change::Counter { user, counter }) => {
-                    tx.execute(
+                    tx.prepare_cached(
                         "INSERT INTO counters (user, counter) VALUES (?1, ?2)
                          ON CONFLICT(user) DO UPDATE SET counter = MAX(counter, excluded.counter)",
-                        params![user.to_string(), *counter as i64],
-                    )?;
+                    )?
+                    .execute(params![user.to_string(), *counter as i64])?;
                 }
                 Write::HeadEnd(Change::Queued(d)) => {
-                    tx.execute(
+                    tx.prepare_cached(
                         "INSERT OR REPLACE INTO outbox (id, user, xml, due, first_tried, attempts)
                          VALUES (?1, ?2, ?3, ?4, NULL, 0)",
-                        params![d.id as i64, d.user.to_string(), d.xml, d.due.to_rfc3339()],
-                    )?;
+                    )?
+                    .execute(params![
+                        d.id as i64,
+                        d.user.to_string(),
+                        d.xml,
+                        d.due.to_rfc3339()
+                    ])?;
                     bump_sequence(&tx, d.id)?;
                 }
                 Write::HeadEnd(Change::Schedule(s)) => {
-                    tx.execute(
+                    tx.prepare_cached(
                         "INSERT OR REPLACE INTO schedules (id, state) VALUES (?1, ?2)",
-                        params![s.id as i64, serde_json::to_string(s).map_err(json)?],
-                    )?;
+                    )?
+                    .execute(params![
+                        s.id as i64,
+                        serde_json::to_string(s).map_err(json)?
+                    ])?;
                 }
                 Write::HeadEnd(Change::ScheduleRemoved(id)) => {
-                    tx.execute("DELETE FROM schedules WHERE id = ?1", params![*id as i64])?;
+                    tx.prepare_cached("DELETE FROM schedules WHERE id = ?1")?
+                        .execute(params![*id as i64])?;
                 }
                 Write::HeadEnd(Change::Held(h)) => {
-                    tx.execute(
-                        "INSERT OR REPLACE INTO held (id, state) VALUES (?1, ?2)",
-                        params![h.id as i64, serde_json::to_string(h).map_err(json)?],
-                    )?;
+                    tx.prepare_cached("INSERT OR REPLACE INTO held (id, state) VALUES (?1, ?2)")?
+                        .execute(params![
+                            h.id as i64,
+                            serde_json::to_string(h).map_err(json)?
+                        ])?;
                     bump_sequence(&tx, h.id)?;
                 }
                 Write::HeadEnd(Change::Released(id)) => {
-                    tx.execute("DELETE FROM held WHERE id = ?1", params![*id as i64])?;
+                    tx.prepare_cached("DELETE FROM held WHERE id = ?1")?
+                        .execute(params![*id as i64])?;
                 }
                 Write::Delivered(id) => {
-                    tx.execute("DELETE FROM outbox WHERE id = ?1", params![*id as i64])?;
+                    tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?
+                        .execute(params![*id as i64])?;
                 }
                 Write::Attempted {
                     id,
                     first_tried,
                     attempts,
                 } => {
-                    tx.execute(
+                    tx.prepare_cached(
                         "UPDATE outbox SET first_tried = ?2, attempts = ?3 WHERE id = ?1",
-                        params![*id as i64, first_tried.to_rfc3339(), attempts],
-                    )?;
+                    )?
+                    .execute(params![
+                        *id as i64,
+                        first_tried.to_rfc3339(),
+                        attempts
+                    ])?;
                 }
                 Write::Devices(devices) => {
                     for (eui, state) in devices {
-                        tx.execute(
+                        tx.prepare_cached(
                             "INSERT INTO devices (eui, state) VALUES (?1, ?2)
                              ON CONFLICT(eui) DO UPDATE SET state = excluded.state",
-                            params![eui.to_string(), state],
-                        )?;
+                        )?
+                        .execute(params![eui.to_string(), state])?;
                     }
                 }
                 Write::Log(entries) => {
                     for e in entries {
-                        tx.execute(
-                            "INSERT INTO log (at, user, request_id, service, code) VALUES (?1, ?2, ?3, ?4, ?5)",
-                            params![
+                        tx.prepare_cached("INSERT INTO log (at, user, request_id, service, code) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![
                                 e.at.to_rfc3339(),
                                 e.user.to_string(),
                                 e.request_id,
