@@ -203,6 +203,11 @@ enum Command {
         /// Probability a command or its answer is lost on the default WAN (default 0.002).
         #[arg(long, conflicts_with = "zero_wan")]
         wan_loss: Option<f64>,
+        /// A simulator scenario (e.g. scenarios/gb-today.toml) whose regions and technologies
+        /// make the WAN: hubs spread over technologies and cells, per-cell uplink and downlink
+        /// queues, latency, loss with the CSP's retries, cell outages, hubs without coverage.
+        #[arg(long, conflicts_with_all = ["zero_wan", "wan_loss"])]
+        wan: Option<PathBuf>,
     },
     /// DUIS XML signatures with the ZAZ1 test keys, as DCC's signing tool makes them.
     Duis {
@@ -615,7 +620,11 @@ fn run() -> Result<ExitCode> {
             schedule_spread,
             zero_wan,
             wan_loss,
+            wan: wan_scenario,
         } => {
+            let cell_wan = wan_scenario
+                .map(|p| dccsim::sim::scenario::Scenario::load(&p))
+                .transpose()?;
             if let Some(p) = wan_loss
                 && !(0.0..=1.0).contains(&p)
             {
@@ -642,7 +651,7 @@ fn run() -> Result<ExitCode> {
                 })
                 .transpose()?;
             serve(
-                state, listen, plain, premises, seed, &receive, receive_ca, spread, wan,
+                state, listen, plain, premises, seed, &receive, receive_ca, spread, wan, cell_wan,
             )
         }
         Command::Duis { command } => duis(command),
@@ -845,6 +854,7 @@ fn serve(
     receive_ca: Option<String>,
     schedule_spread: chrono::Duration,
     wan: std::collections::BTreeMap<dccsim::model::CspRegion, dccsim::headend::WanLink>,
+    cell_wan: Option<dccsim::sim::scenario::Scenario>,
 ) -> Result<ExitCode> {
     use dccsim::gateway::defaults;
     use dccsim::gateway::run::{ServeOptions, serve};
@@ -879,6 +889,7 @@ fn serve(
         })),
         schedule_spread,
         wan,
+        cell_wan,
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(serve(
@@ -890,6 +901,10 @@ fn serve(
             println!("  HTTPS with mutual TLS on https://{} (paths /api/v1/serviceS, serviceT, serviceD)", s.https);
             if let Some(p) = s.plain {
                 println!("  plain HTTP on http://{p}");
+            }
+            if let Some(cells) = &s.cells {
+                let cells: Vec<String> = cells.iter().map(|(r, n)| format!("{n} in {r}")).collect();
+                println!("  WAN: the scenario's technologies, cells {}", cells.join(", "));
             }
             println!("  client certificates: {pki}/<EUI>.pem and .key; CA: {pki}/ca.pem");
             println!(

@@ -531,3 +531,46 @@ fn a_future_dated_read_waits_for_its_execution_time() {
     assert!(matches!(journal[2], dccsim::headend::Change::Released(_)));
     assert!(matches!(journal[3], dccsim::headend::Change::Queued(_)));
 }
+
+/// With a simulator scenario's WAN, the read crosses a cell of the meter's region's technology
+/// (queues, latency, the CSP's retries) and comes back as I0; a hub without coverage gets E20.
+#[test]
+fn reads_cross_the_scenarios_cellular_wan() {
+    use dccsim::headend::wan::CellWan;
+    use dccsim::sim::scenario::Scenario;
+    let mut scenario =
+        Scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/gb-today.toml"))
+            .unwrap();
+    let read = template("ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML");
+    let mut he = head_end();
+    let wan = CellWan::new(&scenario, he.registry(), now(), 1);
+    he.set_cell_wan(wan);
+    let reply = he.handle_request(eui(SUPPLIER), Endpoint::SendCommand, &read, now());
+    assert_eq!(code_of(&reply), ResponseCode::I99);
+    let due = he.poll_timeout().unwrap();
+    assert!(due > now() && due < now() + Duration::minutes(2), "{due}");
+    let delivered = he.poll_deliveries(due);
+    assert_eq!(
+        field(&delivered[0].xml, "ResponseCode"),
+        "I0",
+        "{}",
+        delivered[0].xml
+    );
+    schema_valid(&delivered[0].xml).unwrap();
+
+    for region in &mut scenario.regions {
+        region.no_coverage_share = 1.0;
+    }
+    let mut he = head_end();
+    let wan = CellWan::new(&scenario, he.registry(), now(), 1);
+    he.set_cell_wan(wan);
+    he.handle_request(eui(SUPPLIER), Endpoint::SendCommand, &read, now());
+    let delivered = he.poll_deliveries(now());
+    assert_eq!(
+        field(&delivered[0].xml, "ResponseCode"),
+        "E20",
+        "{}",
+        delivered[0].xml
+    );
+    schema_valid(&delivered[0].xml).unwrap();
+}

@@ -38,6 +38,9 @@ pub struct ServeOptions {
     pub schedule_spread: chrono::Duration,
     /// The WAN between the head-end and the fleet, by region (`defaults::wan()`).
     pub wan: std::collections::BTreeMap<crate::model::CspRegion, crate::headend::WanLink>,
+    /// A simulator scenario whose regions and technologies make the WAN instead (cells, queues,
+    /// retries, outages).
+    pub cell_wan: Option<crate::sim::scenario::Scenario>,
 }
 
 /// What `serve` reports once it listens.
@@ -50,6 +53,8 @@ pub struct Started {
     pub restored_schedules: usize,
     pub restored_held: usize,
     pub pki_dir: PathBuf,
+    /// Cells per region when the WAN is a scenario's.
+    pub cells: Option<std::collections::BTreeMap<crate::model::CspRegion, usize>>,
 }
 
 /// Runs until `shutdown` completes; calls `started` once listening.
@@ -107,6 +112,13 @@ pub async fn serve(
         head_end.restore_counter(*user, *counter);
     }
     head_end.set_schedule_spread(options.schedule_spread);
+    let cells = options.cell_wan.as_ref().map(|scenario| {
+        let wan =
+            crate::headend::wan::CellWan::new(scenario, head_end.registry(), now, options.seed);
+        let cells = wan.cells();
+        head_end.set_cell_wan(wan);
+        cells
+    });
     head_end.restore_sequence(store.sequence()?);
     // Schedules and held requests pick up where they were; runs missed while down run now.
     let schedules = store.schedules()?;
@@ -182,6 +194,7 @@ pub async fn serve(
         restored_schedules,
         restored_held,
         pki_dir,
+        cells,
     });
     // Counters, responses, schedules and held requests are committed as they change; the
     // devices' state and the transaction log every second, and once more on the way out.

@@ -8,6 +8,7 @@ pub mod registry;
 pub mod request;
 pub mod response;
 pub mod schedule;
+pub mod wan;
 pub mod xmldsig;
 
 pub use access::{Authorised, Refusal, ResponseCode, User, authorise};

@@ -30,6 +30,7 @@ use super::registry::{DeviceType, Registry};
 use super::request::{Element, Request, RequestId};
 use super::response::{ResponseBody, response, scheduled_response};
 use super::schedule::Schedule;
+use super::wan::{Carried, CellWan};
 use crate::device::{Esme, GasMeter};
 use crate::model::{CspRegion, Eui64, ServiceRef};
 use crate::protocol::gbcs::gbz::gas_command;
@@ -191,6 +192,8 @@ pub struct HeadEnd {
     held: BTreeMap<u64, Held>,
     jobs: BTreeSet<(DateTime<Utc>, Job)>,
     journal: Vec<Change>,
+    /// The simulator's cellular WAN, when given (instead of the per-region links).
+    cells: Option<CellWan>,
 }
 
 impl HeadEnd {
@@ -229,7 +232,14 @@ impl HeadEnd {
             held: BTreeMap::new(),
             jobs: BTreeSet::new(),
             journal: Vec::new(),
+            cells: None,
         }
+    }
+
+    /// Carries commands over the simulator's cellular WAN (cells, queues, retries, outages)
+    /// instead of the per-region links.
+    pub fn set_cell_wan(&mut self, wan: CellWan) {
+        self.cells = Some(wan);
     }
 
     /// Adds virtual gas meters (each answers at its GSME and its gas proxy function).
@@ -794,42 +804,46 @@ impl HeadEnd {
         answer: Answer,
         now: DateTime<Utc>,
     ) {
-        let link = self.wan.get(&region).cloned().unwrap_or(WanLink {
-            latency: Latency::Fixed(500_000),
-            loss: 0.0,
-            timeout: Duration::seconds(60),
-        });
-        let micros = |m: u64| Duration::microseconds(i64::try_from(m).unwrap_or(i64::MAX));
-        let down = micros(link.latency.sample(&mut self.rng));
-        let up = micros(link.latency.sample(&mut self.rng));
-        let lost = self.rng.random_bool(link.loss.clamp(0.0, 1.0))
-            || self.rng.random_bool(link.loss.clamp(0.0, 1.0));
-        let at_device = now + down;
-        if !lost {
-            self.changed.insert(target);
-        }
-        let reply = if lost {
-            None
-        } else if let Some(meter) = self.meters.get_mut(&target) {
-            meter.handle(bytes, at_device, &self.keys, self.acb).ok()
-        } else if let Some(&i) = self.gas.get(&target) {
-            self.gas_meters[i]
-                .handle(bytes, at_device, &self.keys, self.acb)
-                .ok()
+        let (keys, acb) = (&self.keys, self.acb);
+        let (meters, gas, gas_meters) = (&mut self.meters, &self.gas, &mut self.gas_meters);
+        let changed = &mut self.changed;
+        let mut device = |at: DateTime<Utc>| {
+            changed.insert(target);
+            if let Some(meter) = meters.get_mut(&target) {
+                meter.handle(bytes, at, keys, acb).ok()
+            } else {
+                let &i = gas.get(&target)?;
+                gas_meters[i].handle(bytes, at, keys, acb).ok()
+            }
+        };
+        let (due, code, gbcs) = if let Some(wan) = &mut self.cells {
+            let hub = self.registry.device(target).map_or(target, |d| d.comms_hub);
+            match wan.carry(region, hub, bytes.len(), now, &mut device) {
+                Carried::Answered { at, answer } => (at, ResponseCode::I0, Some(answer)),
+                Carried::NoAnswer { at, .. } => (at, ResponseCode::E21, None),
+                Carried::NoCoverage => (now, ResponseCode::E20, None),
+            }
         } else {
-            None
-        };
-        let (due, xml) = match reply {
-            Some(gbcs) if down + up <= link.timeout => {
-                let due = at_device + up;
-                (due, answer.xml(ResponseCode::I0, due, Some(gbcs)))
+            let link = self.wan.get(&region).cloned().unwrap_or(WanLink {
+                latency: Latency::Fixed(500_000),
+                loss: 0.0,
+                timeout: Duration::seconds(60),
+            });
+            let micros = |m: u64| Duration::microseconds(i64::try_from(m).unwrap_or(i64::MAX));
+            let down = micros(link.latency.sample(&mut self.rng));
+            let up = micros(link.latency.sample(&mut self.rng));
+            let lost = self.rng.random_bool(link.loss.clamp(0.0, 1.0))
+                || self.rng.random_bool(link.loss.clamp(0.0, 1.0));
+            let at_device = now + down;
+            let reply = if lost { None } else { device(at_device) };
+            match reply {
+                Some(gbcs) if down + up <= link.timeout => {
+                    (at_device + up, ResponseCode::I0, Some(gbcs))
+                }
+                Some(_) | None => (now + link.timeout, ResponseCode::E21, None),
             }
-            Some(_) | None => {
-                let due = now + link.timeout;
-                (due, answer.xml(ResponseCode::E21, due, None))
-            }
         };
-        self.queue(answer.user(), due, xml);
+        self.queue(answer.user(), due, answer.xml(code, due, gbcs));
     }
 
     /// Queues a response or alert for `user`, due at `due`.
