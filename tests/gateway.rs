@@ -210,6 +210,7 @@ async fn mutual_tls_request_then_response_delivered_to_the_users_service() {
         log: Mutex::new(Vec::new()),
         rrs_tls: None,
         journal: None,
+        connections: Default::default(),
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -15,6 +15,6 @@ pub use delivery::{DeliveryQueue, Item, Outcome};
 pub use journal::Journal;
 pub use pki::{Identity, Pki, PkiError};
 pub use server::{
-    Gateway, ResponseSigner, client_map, exchange, post, rrs_client_config, run_deliveries,
-    serve_plain, serve_tls, tls_config,
+    Connections, Gateway, ResponseSigner, client_map, exchange, post, rrs_client_config,
+    run_deliveries, serve_plain, serve_tls, tls_config,
 };

@@ -151,6 +151,7 @@ pub async fn serve(
             rrs_client_config(&pki, options.receive_ca.as_deref()).map_err(anyhow::Error::msg)?,
         ),
         journal: Some(Journal::start(store)),
+        connections: Default::default(),
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {

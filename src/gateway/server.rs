@@ -50,6 +50,8 @@ pub struct Gateway {
     pub rrs_tls: Option<Arc<rustls::ClientConfig>>,
     /// Where durable state goes (None: nothing is saved).
     pub journal: Option<Journal>,
+    /// Kept-alive connections to users' Receive Response Services.
+    pub connections: Connections,
 }
 
 impl Gateway {
@@ -319,11 +321,15 @@ pub async fn run_deliveries(gateway: Arc<Gateway>, shutdown: impl Future<Output 
             for item in batch {
                 let url = gateway.receive_urls.get(&item.user).cloned();
                 let xml = gateway.sign(item.xml.clone());
-                let tls = gateway.rrs_tls.clone();
                 let id = item.id;
+                let gateway = gateway.clone();
                 posts.spawn(async move {
                     let delivered = match url {
-                        Some(url) => post(&url, &xml, tls.as_ref()).await.is_ok(),
+                        Some(url) => gateway
+                            .connections
+                            .exchange(&url, &xml, gateway.rrs_tls.as_ref())
+                            .await
+                            .is_ok_and(|(status, _)| (200..300).contains(&status)),
                         None => false,
                     };
                     (id, delivered)
@@ -402,28 +408,104 @@ pub async fn post(
     }
 }
 
-/// POSTs `xml` (as `application/xml`) to `url` and returns the answer's status and body.
+/// POSTs `xml` (as `application/xml`) to `url` and returns the answer's status and body, on a
+/// connection of its own.
 pub async fn exchange(
     url: &str,
     xml: &str,
     tls: Option<&Arc<rustls::ClientConfig>>,
 ) -> Result<(u16, String), String> {
-    let (secure, rest) = if let Some(rest) = url.strip_prefix("https://") {
-        (true, rest)
-    } else if let Some(rest) = url.strip_prefix("http://") {
-        (false, rest)
-    } else {
-        return Err(format!(
-            "{url}: a Receive Response Service URL is http:// or https://"
-        ));
-    };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
+    Connections::default().exchange(url, xml, tls).await
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<Full<Bytes>>;
+
+/// Kept-alive HTTP/1.1 connections to Receive Response Services, by scheme and authority, so
+/// delivering a response costs a request, not a TCP (and TLS) handshake.
+#[derive(Default)]
+pub struct Connections {
+    idle: Mutex<HashMap<String, Vec<Sender>>>,
+}
+
+/// Most idle connections kept per service.
+const MAX_IDLE: usize = 32;
+
+impl Connections {
+    /// POSTs `xml` to `url` on an idle connection to its service, or a new one; returns the
+    /// answer's status and body.
+    pub async fn exchange(
+        &self,
+        url: &str,
+        xml: &str,
+        tls: Option<&Arc<rustls::ClientConfig>>,
+    ) -> Result<(u16, String), String> {
+        let (secure, rest) = if let Some(rest) = url.strip_prefix("https://") {
+            (true, rest)
+        } else if let Some(rest) = url.strip_prefix("http://") {
+            (false, rest)
+        } else {
+            return Err(format!(
+                "{url}: a Receive Response Service URL is http:// or https://"
+            ));
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        let key = format!("{}://{authority}", if secure { "https" } else { "http" });
+        let mut sender = loop {
+            let idle = self
+                .idle
+                .lock()
+                .ok()
+                .and_then(|mut m| m.get_mut(&key)?.pop());
+            match idle {
+                Some(mut s) => {
+                    if s.ready().await.is_ok() {
+                        break s;
+                    }
+                }
+                None => break connect(url, secure, authority, tls).await?,
+            }
+        };
+        let req = Request::post(path)
+            .header("host", authority)
+            .header("content-type", "application/xml")
+            .body(Full::new(Bytes::from(xml.to_string())))
+            .map_err(|e| e.to_string())?;
+        let res =
+            tokio::time::timeout(std::time::Duration::from_secs(10), sender.send_request(req))
+                .await
+                .map_err(|_| format!("{url}: no answer in 10 s"))?
+                .map_err(|e| format!("{url}: {e}"))?;
+        let status = res.status().as_u16();
+        let body = res
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("{url}: {e}"))?
+            .to_bytes();
+        if let Ok(mut idle) = self.idle.lock() {
+            let list = idle.entry(key).or_default();
+            if list.len() < MAX_IDLE {
+                list.push(sender);
+            }
+        }
+        Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    }
+}
+
+/// A new HTTP/1.1 connection to `authority`, over TLS when `secure`.
+async fn connect(
+    url: &str,
+    secure: bool,
+    authority: &str,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+) -> Result<Sender, String> {
     let config = match (secure, tls) {
         (true, None) => return Err(format!("{url}: no TLS configuration for https://")),
-        (_, config) => config,
+        (true, Some(config)) => Some(config),
+        (false, _) => None,
     };
     let stream = tokio::time::timeout(
         std::time::Duration::from_secs(3),
@@ -432,8 +514,9 @@ pub async fn exchange(
     .await
     .map_err(|_| format!("{url}: connect timed out"))?
     .map_err(|e| format!("{url}: {e}"))?;
-    let Some(config) = config.filter(|_| secure) else {
-        return send_post(stream, url, authority, path, xml).await;
+    let _ = stream.set_nodelay(true);
+    let Some(config) = config else {
+        return handshake(stream, url).await;
     };
     let host = authority
         .rsplit_once(':')
@@ -446,40 +529,18 @@ pub async fn exchange(
         .connect(name, stream)
         .await
         .map_err(|e| format!("{url}: TLS: {e}"))?;
-    send_post(stream, url, authority, path, xml).await
+    handshake(stream, url).await
 }
 
-async fn send_post<S>(
-    stream: S,
-    url: &str,
-    authority: &str,
-    path: &str,
-    xml: &str,
-) -> Result<(u16, String), String>
+async fn handshake<S>(stream: S, url: &str) -> Result<Sender, String>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| format!("{url}: {e}"))?;
     tokio::spawn(conn);
-    let req = Request::post(path)
-        .header("host", authority)
-        .header("content-type", "application/xml")
-        .body(Full::new(Bytes::from(xml.to_string())))
-        .map_err(|e| e.to_string())?;
-    let res = tokio::time::timeout(std::time::Duration::from_secs(10), sender.send_request(req))
-        .await
-        .map_err(|_| format!("{url}: no answer in 10 s"))?
-        .map_err(|e| format!("{url}: {e}"))?;
-    let status = res.status().as_u16();
-    let body = res
-        .into_body()
-        .collect()
-        .await
-        .map_err(|e| format!("{url}: {e}"))?
-        .to_bytes();
-    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    Ok(sender)
 }
 
 /// A listening address, resolved.
