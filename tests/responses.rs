@@ -1,0 +1,206 @@
+//! Every kind of response the head-end sends — acknowledgements, refusals, device answers with
+//! GBCS (electricity and gas), pre-commands, DCC schedule answers and scheduled reads — signed
+//! with the DSP's XML-signing key as `dccsim serve` signs them, is valid against the DUIS 5.4
+//! schema (checked by Python's `xmlschema`: xmllint cannot read the 39-digit serial number of
+//! the DSP certificate that a signature's KeyInfo carries) and parses with Smart DCC's own DUIS
+//! parser (`@smartdcc/duis-parser`) to the same response code and service reference variant.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{Duration, TimeZone, Utc};
+use dccsim::gateway::defaults;
+use dccsim::headend::xmldsig::XmlSigners;
+use dccsim::headend::{Endpoint, HeadEnd, Request, ServiceMatrix, SyncReply};
+
+mod common;
+
+fn reference() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference")
+}
+
+fn template(name: &str) -> String {
+    std::fs::read_to_string(reference().join("duis/rtds-templates").join(name)).unwrap()
+}
+
+fn field<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
+    dccsim::gateway::receive::field(xml, name)
+}
+
+#[test]
+fn every_kind_of_signed_response_validates_and_parses_with_dccs_parser() {
+    let now = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
+    let (registry, meters, gas) = defaults::full_fleet(10, 3, now);
+    let check = Box::new(|xml: &str| {
+        Request::parse(xml)
+            .map(|r| r.id.originator)
+            .map_err(|e| e.to_string())
+    });
+    let mut he = HeadEnd::new(
+        ServiceMatrix::embedded(),
+        registry,
+        defaults::users(),
+        meters,
+        defaults::keys(3).unwrap(),
+        defaults::ACB,
+        defaults::wan(),
+        check,
+        3,
+    );
+    he.add_gas_meters(gas);
+    he.set_schedule_spread(Duration::zero());
+    let supplier = defaults::SUPPLIER;
+    let mut responses: Vec<(String, String)> = Vec::new();
+    let send = |he: &mut HeadEnd,
+                responses: &mut Vec<(String, String)>,
+                endpoint,
+                xml: String,
+                what: &str| {
+        match he.handle_request(supplier, endpoint, &xml, now) {
+            SyncReply::Response { xml, .. } => responses.push((what.to_string(), xml)),
+            SyncReply::Invalid(e) => panic!("{what}: {e}"),
+        }
+    };
+    let read = template("ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML");
+    send(
+        &mut he,
+        &mut responses,
+        Endpoint::SendCommand,
+        read.clone(),
+        "I99",
+    );
+    send(
+        &mut he,
+        &mut responses,
+        Endpoint::SendCommand,
+        read,
+        "E1 replay",
+    );
+    send(
+        &mut he,
+        &mut responses,
+        Endpoint::SendCommand,
+        template("GCS17_4.8.1_SUCCESS_REQUEST_DUIS.XML").replace(":1002<", ":2000<"),
+        "gas I99",
+    );
+    send(
+        &mut he,
+        &mut responses,
+        Endpoint::Transform,
+        template("ECS43_7.2_SUCCESS_REQUEST_DUIS.XML").replace(":1000<", ":3000<"),
+        "pre-command",
+    );
+    let schedule = template("ECS21a_5.1._DCC_SCHEDULED_REQUEST_DUIS.XML")
+        .replace(":1000<", ":4000<")
+        .replace("2015-01-02", &now.date_naive().to_string());
+    send(
+        &mut he,
+        &mut responses,
+        Endpoint::NonDevice,
+        schedule,
+        "5.1",
+    );
+    let id = field(&responses.last().unwrap().1, "DSPScheduleID")
+        .expect("a schedule id")
+        .to_string();
+    send(
+        &mut he,
+        &mut responses,
+        Endpoint::NonDevice,
+        template("5.2_READ_SCHEDULE_REQUEST_DUIS.XML")
+            .replace(":1000<", ":4001<")
+            .replace(">123<", &format!(">{id}<")),
+        "5.2",
+    );
+    send(
+        &mut he,
+        &mut responses,
+        Endpoint::NonDevice,
+        template("5.3_DELETE_SCHEDULE_REQUEST_DUIS.XML").replace(":1000<", ":4002<"),
+        "E050301",
+    );
+    // The answers, and the schedule's first run (at midnight) with its answer.
+    let tomorrow = now + Duration::days(1);
+    for at in [tomorrow, tomorrow + Duration::minutes(5)] {
+        for d in he.poll_deliveries(at) {
+            responses.push(("delivered".into(), d.xml));
+        }
+    }
+    assert!(
+        responses
+            .iter()
+            .any(|(_, xml)| xml.contains("<sr:DSPScheduledMessage>")),
+        "a scheduled read was delivered: {:?}",
+        responses
+            .iter()
+            .map(|(w, x)| (
+                w,
+                field(x, "ResponseCode"),
+                field(x, "ServiceReferenceVariant")
+            ))
+            .collect::<Vec<_>>()
+    );
+    assert!(responses.len() >= 10, "{} responses", responses.len());
+
+    let signers = XmlSigners::from_zaz1(dccsim::gateway::run::ZAZ1_KEYSTORE).unwrap();
+    let dir = std::env::temp_dir().join(format!("dccsim-responses-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for (n, (what, xml)) in responses.iter().enumerate() {
+        let signed = signers.sign(xml, defaults::ACB, true).unwrap();
+        let path = dir.join(format!("{n:02}.xml"));
+        std::fs::write(&path, &signed).unwrap();
+        files.push((what.clone(), path, signed));
+    }
+
+    // The schema.
+    let mut input = reference().join("duis/duis-5.4.xsd").display().to_string();
+    for (_, path, _) in &files {
+        input += &format!("\n{}", path.display());
+    }
+    let (ok, out) = common::run_peer("xsd_check.py", input);
+    assert!(ok, "not valid against the DUIS schema:\n{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("valid ")).count(),
+        files.len()
+    );
+
+    // Smart DCC's parser.
+    let parser = std::env::var("DCCSIM_DUIS_PARSER").unwrap_or_else(|_| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(".npm-peers/node_modules/@smartdcc/duis-parser")
+            .display()
+            .to_string()
+    });
+    let out = Command::new("node")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/duis_parse.js"))
+        .arg(&parser)
+        .args(files.iter().map(|(_, p, _)| p))
+        .output()
+        .expect("node (scripts/test installs @smartdcc/duis-parser)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "duis-parser refused a response:\n{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let parsed: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(parsed.len(), files.len());
+    for ((what, _, signed), p) in files.iter().zip(&parsed) {
+        assert_eq!(
+            p["responseCode"].as_str(),
+            field(signed, "ResponseCode"),
+            "{what}: {p}"
+        );
+        assert_eq!(
+            p["serviceReferenceVariant"].as_str(),
+            field(signed, "ServiceReferenceVariant"),
+            "{what}: {p}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
