@@ -98,6 +98,7 @@ impl Sealed {
             return Err(SealError::SecurityControl(self.security_header[0]));
         }
         let key = self.key(keys, self.recipient, self.originator)?;
+        let key = LessSafeKey::new(UnboundKey::new(&AES_128_GCM, &key).expect("16-byte key"));
         // ring checks full 16-byte tags only; GBCS cuts them to 12, so the tag is recomputed
         // over the ciphertext (GCM's tag does not depend on the plaintext's recovery) and
         // compared on its first 12 bytes.
@@ -175,21 +176,18 @@ fn nonce(originator: Eui64) -> Nonce {
 }
 
 /// The full 16-byte GCM tag GBCS's encryption would give `plaintext`.
-fn gcm_tag(key: &[u8; 16], originator: Eui64, plaintext: &[u8]) -> Tag {
-    let sealing = LessSafeKey::new(UnboundKey::new(&AES_128_GCM, key).expect("16-byte key"));
+fn gcm_tag(key: &LessSafeKey, originator: Eui64, plaintext: &[u8]) -> Tag {
     let mut buf = plaintext.to_vec();
-    sealing
-        .seal_in_place_separate_tag(nonce(originator), Aad::from([SECURITY_CONTROL]), &mut buf)
+    key.seal_in_place_separate_tag(nonce(originator), Aad::from([SECURITY_CONTROL]), &mut buf)
         .expect("AES-GCM sealing of an in-memory buffer")
 }
 
 /// GCM's keystream is AES-CTR from counter 2 with a 96-bit IV; XORing it again decrypts.
-/// Sealing zeros gives the keystream, since GCM encryption is plaintext XOR keystream.
-fn ctr_decrypt(key: &[u8; 16], originator: Eui64, ciphertext: &[u8]) -> Vec<u8> {
-    let sealing = LessSafeKey::new(UnboundKey::new(&AES_128_GCM, key).expect("16-byte key"));
-    let mut stream = vec![0u8; ciphertext.len()];
-    let _ = sealing.seal_in_place_separate_tag(nonce(originator), Aad::empty(), &mut stream);
-    stream.iter().zip(ciphertext).map(|(k, c)| k ^ c).collect()
+/// Encrypting the ciphertext in place XORs that same keystream onto it, giving the plaintext.
+fn ctr_decrypt(key: &LessSafeKey, originator: Eui64, ciphertext: &[u8]) -> Vec<u8> {
+    let mut buf = ciphertext.to_vec();
+    let _ = key.seal_in_place_separate_tag(nonce(originator), Aad::empty(), &mut buf);
+    buf
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {

@@ -204,6 +204,14 @@ pub fn decode_plaintext(code: u16, plaintext: &[u8]) -> Result<Reading, PayloadE
 }
 
 fn plaintext_reading(code: u16, plaintext: &[u8]) -> Result<Reading, PayloadError> {
+    if matches!(code, ECS22B | ECS66)
+        && let Some(entries) = u32_entries(plaintext)
+    {
+        return Ok(match code {
+            ECS22B => Reading::ActiveImportProfile { intervals: entries },
+            _ => Reading::DailyConsumptionLog { days: entries },
+        });
+    }
     let value = Data::decode(plaintext)?;
     let attributes = value
         .items()
@@ -281,6 +289,80 @@ fn intervals(code: u16, entries: &[Data]) -> Result<Vec<Interval>, PayloadError>
         })
         .collect::<Option<_>>()
         .ok_or_else(|| shape(code, "profile entry is not a time stamp and values"))
+}
+
+/// The fast path for profile and consumption logs, which are most of what a head-end reads: a
+/// plaintext that is exactly `structure { compact-array of structure { double-long-unsigned × n }
+/// }` is read straight from its bytes, without building the value tree (same result as
+/// [`intervals`] over the tree; anything else returns `None` and takes the general path).
+fn u32_entries(plaintext: &[u8]) -> Option<Vec<Interval>> {
+    // A DLMS length: one byte below 0x80, or 0x81–0x84 and that many bytes.
+    fn length(bytes: &[u8], at: &mut usize) -> Option<usize> {
+        let first = *bytes.get(*at)?;
+        *at += 1;
+        if first < 0x80 {
+            return Some(usize::from(first));
+        }
+        let n = usize::from(first & 0x7F);
+        if !(1..=4).contains(&n) {
+            return None;
+        }
+        let mut value = 0usize;
+        for _ in 0..n {
+            value = value << 8 | usize::from(*bytes.get(*at)?);
+            *at += 1;
+        }
+        Some(value)
+    }
+    let b = plaintext;
+    let mut at = 0;
+    // structure of one attribute: a compact array whose type is a structure of n u32s.
+    if b.get(at) != Some(&0x02) {
+        return None;
+    }
+    at += 1;
+    if length(b, &mut at)? != 1 || b.get(at) != Some(&0x13) || b.get(at + 1) != Some(&0x02) {
+        return None;
+    }
+    at += 2;
+    let fields = length(b, &mut at)?;
+    if fields == 0 || b.get(at..at + fields)?.iter().any(|t| *t != 0x06) {
+        return None;
+    }
+    at += fields;
+    let size = length(b, &mut at)?;
+    let contents = b.get(at..)?;
+    if contents.len() != size || size % (4 * fields) != 0 {
+        return None;
+    }
+    let u32_at = |chunk: &[u8], i: usize| {
+        u32::from_be_bytes([chunk[i], chunk[i + 1], chunk[i + 2], chunk[i + 3]])
+    };
+    // Entries of one day share their date: it is worked out once a day, not once an entry.
+    let mut day: Option<(u32, chrono::NaiveDate)> = None;
+    let mut stamp = |secs: u32| {
+        let (n, of_day) = (secs / 86_400, secs % 86_400);
+        let date = match day {
+            Some((d, date)) if d == n => date,
+            _ => {
+                let date = from_gbcs_seconds(n * 86_400).date_naive();
+                day = Some((n, date));
+                date
+            }
+        };
+        chrono::NaiveTime::from_num_seconds_from_midnight_opt(of_day, 0)
+            .map(|t| date.and_time(t).and_utc())
+            .unwrap_or_else(|| from_gbcs_seconds(secs))
+    };
+    Some(
+        contents
+            .chunks_exact(4 * fields)
+            .map(|entry| Interval {
+                start: stamp(u32_at(entry, 0)),
+                values: (1..fields).map(|f| u32_at(entry, 4 * f)).collect(),
+            })
+            .collect(),
+    )
 }
 
 fn daily_read(entry: &Data) -> Option<DailyRead> {
@@ -631,4 +713,47 @@ pub fn alert_notification(
         date_time: Vec::new(),
         body: Data::Structure(body),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What the general path (the value tree) makes of a profile plaintext.
+    fn general(plaintext: &[u8]) -> Option<Vec<Interval>> {
+        let value = Data::decode(plaintext).ok()?;
+        match value.items()?.first()? {
+            Data::CompactArray { elements, .. } => intervals(ECS22B, elements).ok(),
+            _ => None,
+        }
+    }
+
+    proptest! {
+        /// The fast path reads what the general path reads, for any profile a device sends,
+        /// and declines (or agrees) on any byte changed.
+        #[test]
+        fn profile_fast_path_agrees_with_the_value_tree(
+            entries in proptest::collection::vec((0u32..=u32::MAX, proptest::collection::vec(any::<u32>(), 0..3)), 0..60),
+            width in 1usize..3,
+            flip in any::<(usize, u8)>(),
+        ) {
+            let intervals: Vec<Interval> = entries
+                .into_iter()
+                .map(|(s, mut v)| {
+                    v.resize(width, 7);
+                    Interval { start: from_gbcs_seconds(s), values: v }
+                })
+                .collect();
+            let plaintext = encode_dlms(&Reading::ActiveImportProfile { intervals: intervals.clone() }).unwrap();
+            prop_assert_eq!(u32_entries(&plaintext), Some(intervals.clone()));
+            prop_assert_eq!(general(&plaintext), Some(intervals));
+            let mut bent = plaintext.clone();
+            let i = flip.0 % bent.len();
+            bent[i] ^= flip.1.max(1);
+            if let Some(fast) = u32_entries(&bent) {
+                prop_assert_eq!(Some(fast), general(&bent));
+            }
+        }
+    }
 }
