@@ -923,11 +923,8 @@ fn scheduled_request(schedule: &Schedule, date: chrono::NaiveDate, counter: u64)
         text: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         children: Vec::new(),
     };
-    let children = match &schedule.read.period {
-        Some(period) => {
-            let (from, to) = period.on(date);
-            vec![leaf("StartDateTime", from), leaf("EndDateTime", to)]
-        }
+    let children = match schedule.read.period.and_then(|p| p.on(date)) {
+        Some((from, to)) => vec![leaf("StartDateTime", from), leaf("EndDateTime", to)],
         None => Vec::new(),
     };
     Request {

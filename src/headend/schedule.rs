@@ -76,15 +76,16 @@ pub struct LogPeriod {
 }
 
 impl LogPeriod {
-    /// The period a run on `date` reads.
-    pub fn on(&self, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    /// The period a run on `date` reads (`None` only at the ends of the calendar).
+    pub fn on(&self, date: NaiveDate) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         let at = |offset: i32, time: NaiveTime| {
-            Utc.from_utc_datetime(&(date + Duration::days(i64::from(offset))).and_time(time))
+            let day = date.checked_add_signed(Duration::days(i64::from(offset)))?;
+            Some(Utc.from_utc_datetime(&day.and_time(time)))
         };
-        (
-            at(self.start_offset, self.start_time),
-            at(self.end_offset, self.end_time),
-        )
+        Some((
+            at(self.start_offset, self.start_time)?,
+            at(self.end_offset, self.end_time)?,
+        ))
     }
 }
 
@@ -261,7 +262,7 @@ impl Schedule {
             return None;
         }
         let base = Utc.from_utc_datetime(&date.and_time(self.execution_time.unwrap_or_default()));
-        Some((date, base + self.spread_offset(spread)))
+        Some((date, base.checked_add_signed(self.spread_offset(spread))?))
     }
 
     /// Skips the runs due before `now` (a schedule created today for a start in the past
@@ -360,7 +361,9 @@ fn log_period(read: &Element) -> Result<LogPeriod, ScheduleError> {
         end_time: time("EndTime")?,
     };
     let day = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
-    let (from, to) = period.on(day);
+    let (from, to) = period
+        .on(day)
+        .ok_or_else(|| bad("the log period is out of range".into()))?;
     if from >= to {
         return Err(bad(format!(
             "the log period starts ({}, {}) at or after it ends ({}, {})",
@@ -395,7 +398,7 @@ mod tests {
         let (date, at) = s.run_time(2, Duration::zero()).unwrap();
         assert_eq!(date, day(2026, 4, 1));
         assert_eq!(at, Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap());
-        let (from, to) = s.read.period.unwrap().on(date);
+        let (from, to) = s.read.period.unwrap().on(date).unwrap();
         assert_eq!(from, Utc.with_ymd_and_hms(2026, 3, 31, 0, 0, 0).unwrap());
         assert_eq!(to, Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0).unwrap());
         // Spread: within the window, fixed for the schedule.
