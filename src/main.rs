@@ -107,11 +107,16 @@ enum Command {
         /// Connections (default: enough for rate × 50 ms, at least 4).
         #[arg(long)]
         connections: Option<usize>,
-        /// File whose contents every request carries; by default each request is the RTDS
-        /// 4.8.1 template for yesterday, to the default fleet's meters the RTDS supplier
-        /// holds, signed with its ZAZ1 key, with increasing counters.
-        #[arg(long)]
+        /// File whose contents every request carries; by default the requests are DUIS reads of
+        /// yesterday in the --mix's proportions (RTDS templates), to the default fleet's meters
+        /// the RTDS supplier holds, signed with its ZAZ1 key, with increasing counters.
+        #[arg(long, conflicts_with = "mix")]
         body: Option<PathBuf>,
+        /// The mix of reads to send (TOML: [[request]] service = "4.8.1", weight = 90 …; and
+        /// optionally slo = "p99<25ms,errors<0.1%"); default: the MHHS collection mix, 4.8.1
+        /// × 90, 4.6.1 × 5, 4.1.1 × 5. Services: 4.8.1, 4.6.1, 4.17, 4.1.1.
+        #[arg(long)]
+        mix: Option<PathBuf>,
         /// How many signed requests to prepare; each is used once (counters must rise), so this
         /// must cover every request of the run.
         #[arg(long, default_value_t = 20_000)]
@@ -133,10 +138,11 @@ enum Command {
         #[arg(long)]
         key: Option<String>,
         /// Service-level objective, e.g. 'p99<25ms,errors<0.1%'; exit status 3 on a breach.
+        /// Overrides the mix file's.
         #[arg(long)]
         slo: Option<String>,
         /// Search for the highest rate meeting the SLO (doubling, then bisection).
-        #[arg(long, requires = "slo")]
+        #[arg(long)]
         find_max: bool,
         /// Highest rate --find-max tries.
         #[arg(long, default_value_t = 200_000.0)]
@@ -353,10 +359,6 @@ enum GbcsCommand {
     },
 }
 
-/// The RTDS 4.8.1 request template, the default body of `dccsim load`.
-const RTDS_481_TEMPLATE: &str =
-    include_str!("../data/ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML");
-
 /// The default scenario, built into the binary so that `dccsim simulate` runs anywhere.
 const GB_TODAY: &str = include_str!("../scenarios/gb-today.toml");
 
@@ -473,6 +475,7 @@ fn run() -> Result<ExitCode> {
             requests,
             connections,
             body,
+            mix,
             signed,
             receive_listen,
             response_wait,
@@ -487,6 +490,20 @@ fn run() -> Result<ExitCode> {
         } => {
             use dccsim::load::cli::{LoadOptions, run, table};
             let first_counter = chrono::Utc::now().timestamp_millis() as u64 * 1000;
+            let mix = match &mix {
+                Some(path) => {
+                    let text = std::fs::read_to_string(path)
+                        .with_context(|| format!("cannot read {}", path.display()))?;
+                    dccsim::load::mix::Mix::parse(&path.display().to_string(), &text)
+                        .map_err(anyhow::Error::msg)?
+                }
+                None => dccsim::load::mix::Mix::mhhs(),
+            };
+            let slo = slo.or_else(|| mix.slo.clone());
+            anyhow::ensure!(
+                !find_max || slo.is_some(),
+                "--find-max needs an SLO: --slo, or slo = \"…\" in the --mix file"
+            );
             let (body, source) = match body {
                 Some(path) => (
                     std::fs::read(&path)
@@ -502,7 +519,7 @@ fn run() -> Result<ExitCode> {
                     let started = std::time::Instant::now();
                     let yesterday = chrono::Utc::now().date_naive().pred_opt().context("date")?;
                     let bodies = dccsim::load::cli::signed_duis_bodies(
-                        RTDS_481_TEMPLATE,
+                        &mix,
                         defaults::SUPPLIER,
                         &devices,
                         first_counter,
@@ -511,8 +528,9 @@ fn run() -> Result<ExitCode> {
                     )
                     .map_err(anyhow::Error::msg)?;
                     eprintln!(
-                        "signed {} DUIS 4.8.1 requests in {:.1} s",
+                        "signed {} DUIS requests ({}) in {:.1} s",
                         bodies.len(),
+                        mix.describe(),
                         started.elapsed().as_secs_f64()
                     );
                     let path = target

@@ -367,3 +367,82 @@ fn monthly_register_collection_settles_worse_than_daily_and_compare_says_by_how_
     assert!(times > 3.0, "{line}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `dccsim load --mix`: a mix file's services are what is sent, its thresholds gate the exit
+/// status, and a bad file names its line.
+#[test]
+fn load_sends_the_mix_and_gates_on_its_thresholds() {
+    let dir = std::env::temp_dir().join(format!("dccsim-mix-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // A trivial endpoint on a free port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut echo = std::process::Command::new(env!("CARGO_BIN_EXE_dccsim"))
+        .args(["echo-server", "--listen", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let target = format!("http://127.0.0.1:{port}/api/v1/serviceS");
+    let mix = dir.join("mix.toml");
+    // An SLO nothing can meet: the run must exit 3.
+    std::fs::write(
+        &mix,
+        "slo = \"p50<0.001ms\"\n[[request]]\nservice = \"4.8.1\"\nweight = 3\n[[request]]\nservice = \"4.17\"\nweight = 1\n",
+    )
+    .unwrap();
+    let mix_arg = mix.display().to_string();
+    let out = dccsim(&[
+        "load",
+        "--target",
+        &target,
+        "--mix",
+        &mix_arg,
+        "--rate",
+        "200",
+        "--duration",
+        "1",
+        "--signed",
+        "400",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("(4.8.1 × 3, 4.17 × 1)"), "{stderr}");
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    // Met: exit 0.
+    std::fs::write(
+        &mix,
+        "slo = \"errors<50%\"\n[[request]]\nservice = \"4.1.1\"\nweight = 1\n",
+    )
+    .unwrap();
+    let out = dccsim(&[
+        "load",
+        "--target",
+        &target,
+        "--mix",
+        &mix_arg,
+        "--rate",
+        "200",
+        "--duration",
+        "1",
+        "--signed",
+        "400",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A typo.
+    std::fs::write(&mix, "[[request]]\nservice = \"4.8.1\"\nwieght = 1\n").unwrap();
+    let out = dccsim(&["load", "--target", &target, "--mix", &mix_arg]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("mix.toml:3:"), "{stderr}");
+    let _ = echo.kill();
+    let _ = echo.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}

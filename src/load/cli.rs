@@ -137,11 +137,12 @@ fn client_tls(options: &LoadOptions) -> Result<Arc<rustls::ClientConfig>, String
     Ok(Arc::new(config))
 }
 
-/// Signed DUIS 4.8.1 requests (the RTDS template) from `user` to `devices` in turn, one per
-/// index, with counters `first_counter + index`: `count` of them, signed before the clock starts
-/// so signing does not slow the generator. The body of request `i` is `bodies[i % count]`.
+/// Signed DUIS requests of `mix` (each its RTDS template, reading `day`) from `user` to
+/// `devices` in turn, one per index, with counters `first_counter + index`: `count` of them,
+/// signed before the clock starts so signing does not slow the generator. The body of request
+/// `i` is `bodies[i % count]`.
 pub fn signed_duis_bodies(
-    template: &str,
+    mix: &super::mix::Mix,
     user: crate::model::Eui64,
     devices: &[crate::model::Eui64],
     first_counter: u64,
@@ -150,20 +151,23 @@ pub fn signed_duis_bodies(
 ) -> Result<Vec<Bytes>, String> {
     use crate::headend::xmldsig::{XmlSigners, prepare_for_signing};
     let signers = XmlSigners::from_zaz1(crate::gateway::run::ZAZ1_KEYSTORE)?;
-    let base = prepare_for_signing(template).map_err(|e| e.to_string())?;
-    let request = crate::headend::Request::parse(&base).map_err(|e| e.to_string())?;
-    let from = format!("{day}T00:00:00.00Z");
-    let to = format!("{}T00:00:00.00Z", day.succ_opt().unwrap_or(day));
+    let mut bases: std::collections::HashMap<usize, (String, crate::headend::RequestId)> =
+        std::collections::HashMap::new();
     let mut out = Vec::with_capacity(count);
-    for i in 0..count {
-        let mut id = request.id;
+    for (i, entry) in mix.sequence(count).into_iter().enumerate() {
+        if !bases.contains_key(&entry) {
+            let base = prepare_for_signing(&mix.request(entry, day)).map_err(|e| e.to_string())?;
+            let id = crate::headend::Request::parse(&base)
+                .map_err(|e| e.to_string())?
+                .id;
+            bases.insert(entry, (base, id));
+        }
+        let (base, template_id) = &bases[&entry];
+        let mut id = *template_id;
         id.originator = user;
         id.target = devices[i % devices.len().max(1)];
         id.counter = first_counter + i as u64;
-        let xml = base
-            .replacen(&request.id.to_string(), &id.to_string(), 1)
-            .replacen("2014-12-31T00:00:00.00Z", &from, 1)
-            .replacen("2015-01-01T00:00:00.00Z", &to, 1);
+        let xml = base.replacen(&template_id.to_string(), &id.to_string(), 1);
         let signed = signers.sign(&xml, user, false).map_err(|e| e.to_string())?;
         out.push(Bytes::from(signed));
     }

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod driver;
 pub mod echo;
 pub mod html;
+pub mod mix;
 pub mod plan;
 pub mod recorder;
 
