@@ -396,7 +396,7 @@ fn load_sends_the_mix_and_gates_on_its_thresholds() {
     )
     .unwrap();
     let mix_arg = mix.display().to_string();
-    let out = dccsim(&[
+    let args = [
         "load",
         "--target",
         &target,
@@ -408,7 +408,8 @@ fn load_sends_the_mix_and_gates_on_its_thresholds() {
         "1",
         "--signed",
         "400",
-    ]);
+    ];
+    let out = dccsim(&args);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("(4.8.1 × 3, 4.17 × 1)"), "{stderr}");
     assert_eq!(out.status.code(), Some(3), "{stderr}");
@@ -418,19 +419,7 @@ fn load_sends_the_mix_and_gates_on_its_thresholds() {
         "slo = \"errors<50%\"\n[[request]]\nservice = \"4.1.1\"\nweight = 1\n",
     )
     .unwrap();
-    let out = dccsim(&[
-        "load",
-        "--target",
-        &target,
-        "--mix",
-        &mix_arg,
-        "--rate",
-        "200",
-        "--duration",
-        "1",
-        "--signed",
-        "400",
-    ]);
+    let out = dccsim(&args);
     assert!(
         out.status.success(),
         "{}",

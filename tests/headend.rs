@@ -269,25 +269,13 @@ fn rtds_gas_templates_are_answered_by_the_virtual_gas_meter() {
     use dccsim::gateway::defaults;
     use dccsim::protocol::gbcs::gbz::{GasReading, Gbz, gas_reading};
     let start = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
-    let (registry, meters, gas) = defaults::full_fleet(10, 3, start);
     let check = Box::new(|xml: &str| {
         Request::parse(xml)
             .map(|r| r.id.originator)
             .map_err(|e| e.to_string())
     });
     let keys = defaults::keys(3).unwrap();
-    let mut he = HeadEnd::new(
-        ServiceMatrix::embedded(),
-        registry,
-        defaults::users(),
-        meters,
-        defaults::keys(3).unwrap(),
-        defaults::ACB,
-        defaults::wan(),
-        check,
-        3,
-    );
-    he.add_gas_meters(gas);
+    let mut he = defaults::head_end(10, 3, start, defaults::wan(), check).unwrap();
     let mut readings = Vec::new();
     for name in [
         "GCS13a_4.1.1_SUCCESS_RELIABLE_GSME_REQUEST_DUIS.XML",

@@ -11,7 +11,7 @@ use std::process::Command;
 use chrono::{Duration, TimeZone, Utc};
 use dccsim::gateway::defaults;
 use dccsim::headend::xmldsig::XmlSigners;
-use dccsim::headend::{Endpoint, HeadEnd, Request, ServiceMatrix, SyncReply};
+use dccsim::headend::{Endpoint, HeadEnd, Request, SyncReply};
 
 mod common;
 
@@ -30,24 +30,12 @@ fn field<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
 #[test]
 fn every_kind_of_signed_response_validates_and_parses_with_dccs_parser() {
     let now = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
-    let (registry, meters, gas) = defaults::full_fleet(10, 3, now);
     let check = Box::new(|xml: &str| {
         Request::parse(xml)
             .map(|r| r.id.originator)
             .map_err(|e| e.to_string())
     });
-    let mut he = HeadEnd::new(
-        ServiceMatrix::embedded(),
-        registry,
-        defaults::users(),
-        meters,
-        defaults::keys(3).unwrap(),
-        defaults::ACB,
-        defaults::wan(),
-        check,
-        3,
-    );
-    he.add_gas_meters(gas);
+    let mut he = defaults::head_end(10, 3, now, defaults::wan(), check).unwrap();
     he.set_schedule_spread(Duration::zero());
     let supplier = defaults::SUPPLIER;
     let mut responses: Vec<(String, String)> = Vec::new();

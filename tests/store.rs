@@ -101,32 +101,19 @@ fn state_survives_reopening_the_database() {
 /// still refuse the command it already carried out.
 #[test]
 fn device_state_survives_a_restart() {
-    use dccsim::headend::{Endpoint, HeadEnd, Request, ServiceMatrix};
+    use dccsim::headend::{Endpoint, Request};
     let dir = std::env::temp_dir().join(format!("dccsim-devices-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("dccsim.sqlite");
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
     let head_end = || {
-        let (registry, meters, gas) = defaults::full_fleet(4, 2, now);
         let check = Box::new(|xml: &str| {
             Request::parse(xml)
                 .map(|r| r.id.originator)
                 .map_err(|e| e.to_string())
         });
-        let mut he = HeadEnd::new(
-            ServiceMatrix::embedded(),
-            registry,
-            defaults::users(),
-            meters,
-            defaults::keys(2).unwrap(),
-            defaults::ACB,
-            defaults::wan(),
-            check,
-            2,
-        );
-        he.add_gas_meters(gas);
-        he
+        defaults::head_end(4, 2, now, defaults::wan(), check).unwrap()
     };
     let templates = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/reference/duis/rtds-templates");

@@ -275,6 +275,32 @@ pub fn full_fleet(
     (registry, meters, gas)
 }
 
+/// The default head-end over the whole default fleet (`premises`, `seed`, meters installed
+/// before `now`) and `wan` (e.g. [`wan`]), its requests' signatures checked by
+/// `check_signature`; what `dccsim serve` runs before any saved state is restored.
+pub fn head_end(
+    premises: u32,
+    seed: u64,
+    now: DateTime<Utc>,
+    wan: BTreeMap<CspRegion, WanLink>,
+    check_signature: crate::headend::SignatureCheck,
+) -> Result<crate::headend::HeadEnd, crate::protocol::gbcs::KeyError> {
+    let (registry, meters, gas) = full_fleet(premises, seed, now);
+    let mut head_end = crate::headend::HeadEnd::new(
+        crate::headend::ServiceMatrix::embedded(),
+        registry,
+        users(),
+        meters,
+        keys(seed)?,
+        ACB,
+        wan,
+        check_signature,
+        seed,
+    );
+    head_end.add_gas_meters(gas);
+    Ok(head_end)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 
-use super::defaults::{self, ACB};
+use super::defaults;
 use super::delivery::DeliveryQueue;
 use super::journal::Journal;
 use super::pki::Pki;
@@ -16,7 +16,7 @@ use super::server::{
     tls_config,
 };
 use super::store::{Store, Write};
-use crate::headend::{HeadEnd, ServiceMatrix, SignatureCheck};
+use crate::headend::SignatureCheck;
 use crate::model::Eui64;
 
 /// The ZAZ1 test PKI (DCC Boxed's), shipped with dccsim as data.
@@ -67,8 +67,7 @@ pub async fn serve(
     std::fs::create_dir_all(&options.state)
         .with_context(|| format!("cannot create {}", options.state.display()))?;
     let mut store = Store::open(&options.state.join("dccsim.sqlite"))?;
-    let users = defaults::users();
-    let user_euis: Vec<Eui64> = users.iter().map(|u| u.eui).collect();
+    let user_euis: Vec<Eui64> = defaults::users().iter().map(|u| u.eui).collect();
     let pki_dir = options.state.join("pki");
     let pki = match Pki::read(&pki_dir, &user_euis) {
         Ok(pki) => pki,
@@ -79,27 +78,18 @@ pub async fn serve(
         }
     };
     let now = Utc::now();
-    let (generated, meters, gas_meters) = defaults::full_fleet(options.premises, options.seed, now);
-    let registry = match store.registry(&options.state.join("registry.scratch.csv"))? {
-        Some(r) => r,
-        None => {
-            store.save_registry(&generated)?;
-            generated
-        }
-    };
-    let keys = defaults::keys(options.seed)?;
-    let mut head_end = HeadEnd::new(
-        ServiceMatrix::embedded(),
-        registry,
-        users,
-        meters,
-        keys,
-        ACB,
+    let mut head_end = defaults::head_end(
+        options.premises,
+        options.seed,
+        now,
         options.wan,
         options.check_signature,
-        options.seed,
-    );
-    head_end.add_gas_meters(gas_meters);
+    )?;
+    // The registry as last saved (imports and deltas applied since), else the generated one.
+    match store.registry(&options.state.join("registry.scratch.csv"))? {
+        Some(saved) => head_end.set_registry(saved),
+        None => store.save_registry(head_end.registry())?,
+    }
     // Devices keep what they were told before a restart (supply state, credit, counters…).
     let saved_devices = store.devices()?;
     for (eui, state) in &saved_devices {

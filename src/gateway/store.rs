@@ -300,16 +300,11 @@ impl Store {
 
     /// Saves every user's counter (stored as the bits of a signed 64-bit integer).
     pub fn save_counters(&mut self, counters: &[(Eui64, u64)]) -> Result<(), StoreError> {
-        let tx = self.db.transaction()?;
-        for (user, counter) in counters {
-            tx.execute(
-                "INSERT INTO counters (user, counter) VALUES (?1, ?2)
-                 ON CONFLICT(user) DO UPDATE SET counter = MAX(counter, excluded.counter)",
-                params![user.to_string(), *counter as i64],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+        let writes: Vec<Write> = counters
+            .iter()
+            .map(|&(user, counter)| Write::HeadEnd(Change::Counter { user, counter }))
+            .collect();
+        self.write([writes.as_slice()])
     }
 
     /// The saved state of the virtual devices (JSON), by EUI-64.
@@ -331,34 +326,11 @@ impl Store {
 
     /// Saves the state of the devices given (others keep theirs).
     pub fn save_devices(&mut self, devices: &[(Eui64, String)]) -> Result<(), StoreError> {
-        let tx = self.db.transaction()?;
-        for (eui, state) in devices {
-            tx.execute(
-                "INSERT INTO devices (eui, state) VALUES (?1, ?2)
-                 ON CONFLICT(eui) DO UPDATE SET state = excluded.state",
-                params![eui.to_string(), state],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.write([[Write::Devices(devices.to_vec())].as_slice()])
     }
 
     pub fn log(&mut self, entries: &[LogEntry]) -> Result<(), StoreError> {
-        let tx = self.db.transaction()?;
-        for e in entries {
-            tx.execute(
-                "INSERT INTO log (at, user, request_id, service, code) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
-                    e.at.to_rfc3339(),
-                    e.user.to_string(),
-                    e.request_id,
-                    e.service,
-                    e.code
-                ],
-            )?;
-        }
-        tx.commit()?;
-        Ok(())
+        self.write([[Write::Log(entries.to_vec())].as_slice()])
     }
 
     pub fn log_len(&self) -> Result<u64, StoreError> {

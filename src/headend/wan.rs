@@ -259,27 +259,32 @@ mod tests {
     use crate::gateway::defaults;
     use chrono::TimeZone;
 
-    fn scenario(extra: &str) -> Scenario {
-        let text = std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/gb-today.toml"),
+    fn scenario() -> Scenario {
+        Scenario::load(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/gb-today.toml"),
         )
-        .unwrap();
-        Scenario::parse("gb-today.toml", &format!("{text}\n{extra}")).unwrap()
+        .unwrap()
     }
 
     fn epoch() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 24, 1, 0, 0).unwrap()
     }
 
-    #[test]
-    fn a_burst_queues_on_its_cell_and_answers_come_back_later() {
+    /// The WAN of gb-today over a 200-premises fleet, and a hub in Central (cellular mostly).
+    fn central_hub() -> (CellWan, Eui64) {
         let (registry, _) = defaults::fleet(200, 1, epoch());
-        let mut wan = CellWan::new(&scenario(""), &registry, epoch(), 7);
+        let wan = CellWan::new(&scenario(), &registry, epoch(), 7);
         let hub = registry
             .devices()
             .find(|d| d.csp_region == CspRegion::Central)
             .unwrap()
             .comms_hub;
+        (wan, hub)
+    }
+
+    #[test]
+    fn a_burst_queues_on_its_cell_and_answers_come_back_later() {
+        let (mut wan, hub) = central_hub();
         // 30 answers of 1.5 kB take about 10 s on a 40 kbit/s cellular uplink: within the
         // 15 s attempt timeout, but queued.
         let mut times = Vec::new();
@@ -302,13 +307,7 @@ mod tests {
 
     #[test]
     fn a_burst_beyond_the_cells_capacity_times_out() {
-        let (registry, _) = defaults::fleet(200, 1, epoch());
-        let mut wan = CellWan::new(&scenario(""), &registry, epoch(), 7);
-        let hub = registry
-            .devices()
-            .find(|d| d.csp_region == CspRegion::Central)
-            .unwrap()
-            .comms_hub;
+        let (mut wan, hub) = central_hub();
         let mut answered = 0;
         for _ in 0..200 {
             let mut device = |_| Some(vec![0u8; 1500]);
@@ -326,7 +325,7 @@ mod tests {
     #[test]
     fn a_meter_that_refuses_is_not_retried() {
         let (registry, _) = defaults::fleet(20, 1, epoch());
-        let mut wan = CellWan::new(&scenario(""), &registry, epoch(), 7);
+        let mut wan = CellWan::new(&scenario(), &registry, epoch(), 7);
         let hub = registry.devices().next().unwrap().comms_hub;
         let region = registry.devices().next().unwrap().csp_region;
         let mut calls = 0;

@@ -155,14 +155,17 @@ pub fn signed_duis_bodies(
         std::collections::HashMap::new();
     let mut out = Vec::with_capacity(count);
     for (i, entry) in mix.sequence(count).into_iter().enumerate() {
-        if !bases.contains_key(&entry) {
-            let base = prepare_for_signing(&mix.request(entry, day)).map_err(|e| e.to_string())?;
-            let id = crate::headend::Request::parse(&base)
-                .map_err(|e| e.to_string())?
-                .id;
-            bases.insert(entry, (base, id));
-        }
-        let (base, template_id) = &bases[&entry];
+        let (base, template_id) = match bases.entry(entry) {
+            std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                let base =
+                    prepare_for_signing(&mix.request(entry, day)).map_err(|e| e.to_string())?;
+                let id = crate::headend::Request::parse(&base)
+                    .map_err(|e| e.to_string())?
+                    .id;
+                slot.insert((base, id))
+            }
+        };
         let mut id = *template_id;
         id.originator = user;
         id.target = devices[i % devices.len().max(1)];
