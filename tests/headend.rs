@@ -343,6 +343,39 @@ fn rtds_gas_templates_are_answered_by_the_virtual_gas_meter() {
         } => assert_eq!(samples.len(), 10),
         other => panic!("{other:?}"),
     }
+    // 11.2 to the gas meter (GCS38): its firmware version, in clear, the very payload the RTDS
+    // gas meter answers with.
+    let read = template("GCS38_11.2_SUCCESS_REQUEST_DUIS.XML").replace(":1000<", ":1004<");
+    let reply = he.handle_request(defaults::SUPPLIER, Endpoint::SendCommand, &read, start);
+    assert_eq!(code_of(&reply), ResponseCode::I99, "{}", xml_of(&reply));
+    let delivered = he.poll_deliveries(start + Duration::minutes(5));
+    let xml = &delivered[0].xml;
+    assert!(
+        xml.contains("<sr:ResponseCode>I0</sr:ResponseCode>"),
+        "{xml}"
+    );
+    schema_valid(xml).unwrap();
+    let m = GbcsMessage::decode(&gbcs_of(xml)).unwrap();
+    let rtds = std::fs::read_to_string(
+        reference().join("gbcs-rtds/RTDS-4.5.0/11.2_GCS38/GCS38_11.2_SUCCESS_RESPONSE_GBCS.HEX"),
+    )
+    .unwrap();
+    let rtds = GbcsMessage::decode(&dccsim::protocol::gbcs::parse_hex(&rtds).unwrap()).unwrap();
+    // Byte for byte but the ZCL sequence number, which echoes the command's (the head-end
+    // numbers commands by their counter: 1004 → 0xEC; the RTDS command had 0).
+    let mut expected = rtds.signing.content.clone();
+    expected[9] = (1004u16 & 0xFF) as u8;
+    assert_eq!(m.signing.content, expected);
+    assert_eq!(verify_mac(&keys, &m, defaults::ACB), Verdict::Valid);
+    let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        gas_reading(&components[0], &components[0].payload).unwrap(),
+        Some(GasReading::FirmwareVersion {
+            version: "0123ABCD".into()
+        })
+    );
 }
 
 /// The text of the first `<sr:{name}>` element of a response.

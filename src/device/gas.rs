@@ -11,7 +11,9 @@
 //! - GCS13a (4.1.1): Read Attributes of the metering cluster → divisor, multiplier, unit and
 //!   current summation delivered;
 //! - GCS17 (4.8.1): GetSampledData, sample 0 → litres per half-hour from the start asked;
-//! - GCS61 (4.17): GetSampledData, sample 1 → litres per day.
+//! - GCS61 (4.17): GetSampledData, sample 1 → litres per day;
+//! - GCS38 (11.2): Read Attributes of the firmware version → the meter's version, in clear (a
+//!   firmware version is not sensitive, as in the RTDS answer).
 
 use chrono::{DateTime, Utc};
 
@@ -20,7 +22,7 @@ use super::consumption::Consumer;
 use super::period_of;
 use crate::model::Eui64;
 use crate::protocol::gbcs::gbz::{
-    Component, GET_SAMPLED_DATA_RESPONSE, GasReading, Gbz, METERING_CLUSTER,
+    Component, FIRMWARE_VERSION, GET_SAMPLED_DATA_RESPONSE, GasReading, Gbz, METERING_CLUSTER,
     READ_ATTRIBUTES_RESPONSE, encode_gas_reading, gas_reading,
 };
 use crate::protocol::gbcs::payload::message_for;
@@ -30,6 +32,14 @@ use crate::protocol::gbcs::{Cra, KeyStore, Sealed, mac_message};
 pub const GCS13A: u16 = 0x0074;
 pub const GCS17: u16 = 0x0078;
 pub const GCS61: u16 = 0x00A0;
+pub const GCS38: u16 = 0x0084;
+
+/// The firmware version a new gas meter reports (the RTDS gas meter's).
+const FIRMWARE: &str = "0123ABCD";
+
+fn default_firmware() -> String {
+    FIRMWARE.to_string()
+}
 
 /// Energy in a cubic metre of natural gas at the GB standard calorific value (39.5 MJ/m³ with the
 /// 1.02264 volume correction), Wh.
@@ -48,6 +58,9 @@ pub struct GasMeter {
     pub consumer: Consumer,
     /// The first half-hour the meter recorded.
     pub commissioned: u32,
+    /// Firmware version (hex), what GCS38 reports.
+    #[serde(default = "default_firmware")]
+    pub firmware: String,
     counters: super::Counters,
 }
 
@@ -58,6 +71,7 @@ impl GasMeter {
             gpf,
             consumer,
             commissioned: period_of(commissioned),
+            firmware: default_firmware(),
             counters: super::Counters::default(),
         }
     }
@@ -90,7 +104,7 @@ impl GasMeter {
         let (me, from, counter) = (s.recipient, s.originator, s.originator_counter);
         self.counters.check(from, counter)?;
         let code = command.message_code().unwrap_or(0);
-        if !matches!(code, GCS13A | GCS17 | GCS61) {
+        if !matches!(code, GCS13A | GCS17 | GCS61 | GCS38) {
             return Err(DeviceError::Unsupported(code));
         }
         let payload = |e: String| DeviceError::Payload(e);
@@ -107,6 +121,31 @@ impl GasMeter {
             .map_err(|e| payload(e.to_string()))?
             .ok_or_else(|| payload("not a gas read this meter answers".into()))?;
         let now_period = period_of(now);
+        if code == GCS38 {
+            let GasReading::ReadAttributes { attributes } = &reading else {
+                return Err(payload("GCS38 reads attributes".into()));
+            };
+            if attributes.as_slice() != [FIRMWARE_VERSION] {
+                return Err(payload(format!("GCS38 asks for {attributes:04X?}")));
+            }
+            let version = GasReading::FirmwareVersion {
+                version: self.firmware.clone(),
+            };
+            // In clear, the single component of the answer.
+            let gbz = Gbz::Components {
+                components: vec![Component {
+                    control: 0x01,
+                    cluster: METERING_CLUSTER,
+                    from: None,
+                    additional_header: None,
+                    frame_control: 0x08,
+                    sequence: asked.sequence,
+                    command: READ_ATTRIBUTES_RESPONSE,
+                    payload: encode_gas_reading(&version),
+                }],
+            };
+            return self.respond(gbz, me, from, counter, code, keys, acb);
+        }
         let (answer, command_id, frame_control) = match reading {
             GasReading::ReadAttributes { .. } => (
                 GasReading::Registers {
@@ -174,6 +213,21 @@ impl GasMeter {
                 payload: sealed.protected_bytes(),
             }],
         };
+        self.respond(gbz, me, from, counter, code, keys, acb)
+    }
+
+    /// Records the command's counter and sends `gbz` back to `from`, MACed.
+    #[allow(clippy::too_many_arguments)]
+    fn respond(
+        &mut self,
+        gbz: Gbz,
+        me: Eui64,
+        from: Eui64,
+        counter: u64,
+        code: u16,
+        keys: &KeyStore,
+        acb: Eui64,
+    ) -> Result<Vec<u8>, DeviceError> {
         self.counters.accept(from, counter);
         let mut response = message_for(Cra::Response, counter, me, from, code, gbz.encode());
         if !mac_message(keys, &mut response, acb) {

@@ -19,7 +19,7 @@ mod vendor;
 
 pub use consumption::{Consumer, CustomerType};
 pub use esme::{DeviceError, Esme, Event, PROFILE_LOG_ENTRIES, PaymentMode, SupplyState};
-pub use gas::{GCS13A, GCS17, GCS61, GasMeter};
+pub use gas::{GCS13A, GCS17, GCS38, GCS61, GasMeter};
 pub use vendor::{ERROR_UNKNOWN_REGISTER, ERROR_UNSUPPORTED, VendorDeviceError, VendorMeter};
 
 use chrono::{DateTime, Utc};

@@ -156,6 +156,14 @@ impl Request {
                 },
             )));
         }
+        if service == "11.2" {
+            return Ok(Some((
+                crate::device::GCS38,
+                GasReading::ReadAttributes {
+                    attributes: vec![crate::protocol::gbcs::gbz::FIRMWARE_VERSION],
+                },
+            )));
+        }
         let (code, sample_id, step) = match service.as_str() {
             "4.8.1" => (GCS17, 0, 1800),
             "4.17" => (GCS61, 1, 86_400),

@@ -416,6 +416,9 @@ pub enum GasReading {
         sampling_type: u8,
         count: u16,
     },
+    /// The meter's firmware version (GCS38: the metering cluster's attribute 0x0206, an
+    /// octet string), as hex.
+    FirmwareVersion { version: String },
     /// Sampled data (GCS17: half-hourly consumption; GCS61: daily consumption): samples of
     /// `interval_s` seconds from `start`, each a 24-bit count of the register's units.
     SampledData {
@@ -426,6 +429,9 @@ pub enum GasReading {
         samples: Vec<u32>,
     },
 }
+
+/// The metering cluster's firmware version attribute (GCS38), an octet string.
+pub const FIRMWARE_VERSION: u16 = 0x0206;
 
 /// Reads a metering-cluster payload (`payload` in clear) as a gas reading, where it is one
 /// this crate interprets.
@@ -459,6 +465,15 @@ pub fn gas_reading(c: &Component, payload: &[u8]) -> Result<Option<GasReading>, 
                         _ => None,
                     })
             };
+            if let [attribute] = attributes.as_slice()
+                && attribute.id == FIRMWARE_VERSION
+                && let Some(ZclValue::Bytes(version)) = &attribute.value
+                && attribute.data_type == Some(0x41)
+            {
+                return Ok(Some(GasReading::FirmwareVersion {
+                    version: crate::protocol::gbcs::hex(version),
+                }));
+            }
             match (get(0x0000), get(0x0301), get(0x0302), get(0x0300)) {
                 (Some(summation), Some(multiplier), Some(divisor), Some(unit)) if divisor > 0 => {
                     GasReading::Registers {
@@ -466,7 +481,7 @@ pub fn gas_reading(c: &Component, payload: &[u8]) -> Result<Option<GasReading>, 
                         multiplier,
                         divisor,
                         unit,
-                        value: decimal(summation * multiplier, divisor),
+                        value: decimal(u128::from(summation) * u128::from(multiplier), divisor),
                     }
                 }
                 _ => return Ok(None),
@@ -532,6 +547,12 @@ pub fn encode_gas_reading(reading: &GasReading) -> Vec<u8> {
             put(0x0300, 0x30, *unit, 1);
             put(0x0000, 0x25, *summation, 6);
         }
+        GasReading::FirmwareVersion { version } => {
+            let bytes = crate::protocol::gbcs::parse_hex(version).unwrap_or_default();
+            out.extend_from_slice(&FIRMWARE_VERSION.to_le_bytes());
+            out.extend_from_slice(&[0, 0x41, bytes.len().min(255) as u8]);
+            out.extend_from_slice(&bytes[..bytes.len().min(255)]);
+        }
         GasReading::SampledDataRequest {
             sample_id,
             start,
@@ -563,11 +584,13 @@ pub fn encode_gas_reading(reading: &GasReading) -> Vec<u8> {
     out
 }
 
-/// `n ÷ d` written exactly in decimal when `d` is a power of ten, else to six places.
-fn decimal(n: u64, d: u64) -> String {
+/// `n ÷ d` written exactly in decimal when `d` is a power of ten, else to six places. `n` is a
+/// 48-bit register times a 24-bit multiplier, so it needs more than 64 bits.
+fn decimal(n: u128, d: u64) -> String {
     let places = (d as f64).log10();
     if places.fract() == 0.0 && d == 10u64.pow(places as u32) {
         let p = places as usize;
+        let d = u128::from(d);
         let (whole, frac) = (n / d, n % d);
         if p == 0 {
             whole.to_string()
