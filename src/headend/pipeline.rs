@@ -756,7 +756,7 @@ impl HeadEnd {
                     &u,
                     request.id.target,
                     request.service,
-                    request.command_variant.min(3),
+                    request.command_variant,
                     now.date_naive(),
                 )?;
                 let device = authorised.device.ok_or_else(|| {
