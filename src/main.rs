@@ -898,7 +898,9 @@ fn serve(
         seed,
         receive_urls,
         receive_ca,
-        check_signature: Box::new(move |xml| verifier.verify(xml).map_err(|e| e.to_string())),
+        check_signature: std::sync::Arc::new(move |xml| {
+            verifier.verify(xml).map_err(|e| e.to_string())
+        }),
         // DCC signs what it sends with its DSP XML-signing key, as DCC Boxed does.
         sign_response: Some(Box::new(move |xml| {
             signers

@@ -75,7 +75,8 @@ fn head_end() -> HeadEnd {
         },
     )]);
     let signers = signers();
-    let check = Box::new(move |xml: &str| signers.verify(xml).map_err(|e| e.to_string()));
+    let check =
+        std::sync::Arc::new(move |xml: &str| signers.verify(xml).map_err(|e| e.to_string()));
     HeadEnd::new(
         ServiceMatrix::embedded(),
         Registry::import(&extract).unwrap(),
@@ -200,8 +201,10 @@ async fn mutual_tls_request_then_response_delivered_to_the_users_service() {
         stopped(stop_rx.clone()),
     ));
 
+    let head_end = head_end();
     let gateway = Arc::new(Gateway {
-        head_end: Mutex::new(head_end()),
+        check_signature: head_end.signature_check(),
+        head_end: Mutex::new(head_end),
         deliveries: Mutex::new(DeliveryQueue::default()),
         clients: client_map(&pki),
         receive_urls: HashMap::from([(eui(SUPPLIER), format!("http://{rrs_addr}/rrs"))]),

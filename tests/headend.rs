@@ -92,7 +92,7 @@ fn head_end() -> HeadEnd {
     )]);
     // The XML signature check belongs to the gateway (duis::xmldsig, tested there); here the
     // originator named in the request stands for its verified signer.
-    let check = Box::new(|xml: &str| {
+    let check = std::sync::Arc::new(|xml: &str| {
         Request::parse(xml)
             .map(|r| r.id.originator)
             .map_err(|e| e.to_string())
@@ -269,7 +269,7 @@ fn rtds_gas_templates_are_answered_by_the_virtual_gas_meter() {
     use dccsim::gateway::defaults;
     use dccsim::protocol::gbcs::gbz::{GasReading, Gbz, gas_reading};
     let start = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
-    let check = Box::new(|xml: &str| {
+    let check = std::sync::Arc::new(|xml: &str| {
         Request::parse(xml)
             .map(|r| r.id.originator)
             .map_err(|e| e.to_string())

@@ -30,7 +30,7 @@ fn field<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
 #[test]
 fn every_kind_of_signed_response_validates_and_parses_with_dccs_parser() {
     let now = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
-    let check = Box::new(|xml: &str| {
+    let check = std::sync::Arc::new(|xml: &str| {
         Request::parse(xml)
             .map(|r| r.id.originator)
             .map_err(|e| e.to_string())

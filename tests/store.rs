@@ -108,7 +108,7 @@ fn device_state_survives_a_restart() {
     let path = dir.join("dccsim.sqlite");
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
     let head_end = || {
-        let check = Box::new(|xml: &str| {
+        let check = std::sync::Arc::new(|xml: &str| {
             Request::parse(xml)
                 .map(|r| r.id.originator)
                 .map_err(|e| e.to_string())

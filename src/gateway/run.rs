@@ -129,7 +129,15 @@ pub async fn serve(
         queue.restore(o.item, o.due.max(now));
     }
     let devices = head_end.registry().len();
+    // The ECDH secrets of each meter with the ACB and its supplier, computed on a thread of
+    // their own as the gateway starts, so that the first read of a meter does not pay for them
+    // under the head-end's lock (two P-256 scalar multiplications, about 0.15 ms).
+    let (keys, pairs) = (head_end.keys(), head_end.key_pairs(now.date_naive()));
+    let _ = std::thread::Builder::new()
+        .name("dccsim-keys".into())
+        .spawn(move || keys.warm(pairs));
     let gateway = Arc::new(Gateway {
+        check_signature: head_end.signature_check(),
         head_end: Mutex::new(head_end),
         deliveries: Mutex::new(queue),
         clients: client_map(&pki),

@@ -21,7 +21,7 @@ use super::delivery::{DeliveryQueue, Outcome};
 use super::journal::{Journal, Pending};
 use super::pki::{Pki, pem_to_der};
 use super::store::Write;
-use crate::headend::{Endpoint, HeadEnd, SyncReply};
+use crate::headend::{Checked, Endpoint, HeadEnd, SignatureCheck, SyncReply};
 use crate::model::Eui64;
 
 /// Responses POSTed together; after a crash, at most one batch can be delivered again.
@@ -37,6 +37,8 @@ pub type ResponseSigner = Box<dyn Fn(&str) -> String + Send + Sync>;
 /// Everything the gateway's tasks share.
 pub struct Gateway {
     pub head_end: Mutex<HeadEnd>,
+    /// The head-end's XML signature check, run outside its lock.
+    pub check_signature: SignatureCheck,
     pub deliveries: Mutex<DeliveryQueue>,
     /// Users by the DER of their client certificate.
     pub clients: HashMap<Vec<u8>, Eui64>,
@@ -232,6 +234,13 @@ async fn handle(
     let Ok(xml) = std::str::from_utf8(&body) else {
         return text(StatusCode::BAD_REQUEST, "the request is not UTF-8\n");
     };
+    // Parsing and the signature check need none of the head-end's state: they run here, in
+    // parallel across connections, and only what follows takes the lock.
+    let checked = match Checked::check(&gateway.check_signature, xml) {
+        Ok(c) => c,
+        Err(SyncReply::Invalid(reason)) => return text(StatusCode::BAD_REQUEST, reason + "\n"),
+        Err(reply) => return signed_reply(&gateway, reply),
+    };
     let sender = match sender {
         Some(Some(user)) => user,
         Some(None) => {
@@ -240,19 +249,11 @@ async fn handle(
                 "the client certificate names no DCC user\n",
             );
         }
-        None => match crate::headend::Request::parse(xml) {
-            Ok(r) => r.id.originator,
-            Err(e) => {
-                return text(
-                    StatusCode::BAD_REQUEST,
-                    format!("not a DUIS request: {e}\n"),
-                );
-            }
-        },
+        None => checked.request().id.originator,
     };
     let now = gateway.now();
     let Some((reply, committed)) =
-        gateway.with_head_end(|he| he.handle_request(sender, endpoint, xml, now))
+        gateway.with_head_end(|he| he.handle_checked(sender, endpoint, &checked, now))
     else {
         return text(StatusCode::INTERNAL_SERVER_ERROR, "head-end unavailable\n");
     };
@@ -263,11 +264,8 @@ async fn handle(
             format!("the head-end could not save the request: {e}\n"),
         );
     }
-    if let (SyncReply::Response { code, .. }, Ok(request), Ok(mut log)) = (
-        &reply,
-        crate::headend::Request::parse(xml),
-        gateway.log.lock(),
-    ) {
+    if let (SyncReply::Response { code, .. }, Ok(mut log)) = (&reply, gateway.log.lock()) {
+        let request = checked.request();
         log.push(super::store::LogEntry {
             at: now,
             user: sender,
@@ -276,6 +274,11 @@ async fn handle(
             code: code.to_string(),
         });
     }
+    signed_reply(&gateway, reply)
+}
+
+/// The HTTP answer to a request: its DUIS response signed, or 400 with the reason.
+fn signed_reply(gateway: &Gateway, reply: SyncReply) -> Response<Full<Bytes>> {
     match reply {
         SyncReply::Response { xml, .. } => {
             let signed = gateway.sign(xml);

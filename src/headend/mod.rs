@@ -13,7 +13,9 @@ pub mod xmldsig;
 
 pub use access::{Authorised, Refusal, ResponseCode, User, authorise};
 pub use matrix::{ServiceEntry, ServiceMatrix};
-pub use pipeline::{Change, Delivery, Endpoint, HeadEnd, Held, SignatureCheck, SyncReply, WanLink};
+pub use pipeline::{
+    Change, Checked, Delivery, Endpoint, HeadEnd, Held, SignatureCheck, SyncReply, WanLink,
+};
 pub use registry::{
     DeviceRecord, DeviceType, MeterPoint, Registry, RegistryError, SmiStatus, SupplyPeriod,
 };

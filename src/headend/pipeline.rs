@@ -58,6 +58,33 @@ pub enum SyncReply {
     Invalid(String),
 }
 
+/// A request parsed and its XML signature checked: the costly, stateless first steps, which the
+/// gateway runs outside the head-end's lock so that requests are verified in parallel. The
+/// verdict is kept, not acted on: the head-end refuses a bad signature in its order of checks.
+pub struct Checked {
+    xml: String,
+    request: Request,
+    signer: Result<Eui64, String>,
+}
+
+impl Checked {
+    /// Parses `xml` and checks its signature; a request that does not parse is answered at
+    /// once (HTTP 400 with the reason).
+    pub fn check(check_signature: &SignatureCheck, xml: &str) -> Result<Checked, SyncReply> {
+        let request = Request::parse(xml)
+            .map_err(|e| SyncReply::Invalid(format!("not a DUIS request: {e}")))?;
+        Ok(Checked {
+            xml: xml.to_string(),
+            signer: check_signature(xml),
+            request,
+        })
+    }
+
+    pub fn request(&self) -> &Request {
+        &self.request
+    }
+}
+
 /// A response or alert due to a user at `due`; `id` is unique for the head-end's life, across
 /// restarts, so the gateway's outbox can forget it once delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +141,7 @@ pub struct WanLink {
 
 /// Verifies a request's XML signature and names its signer. Injected, so the pipeline stays
 /// free of key material and the gateway passes DCC's XML-DSig check (`duis::xmldsig`).
-pub type SignatureCheck = Box<dyn Fn(&str) -> Result<Eui64, String> + Send + Sync>;
+pub type SignatureCheck = std::sync::Arc<dyn Fn(&str) -> Result<Eui64, String> + Send + Sync>;
 
 /// How the answer to a command is written for its user.
 #[derive(Debug, Clone, Copy)]
@@ -172,7 +199,7 @@ pub struct HeadEnd {
     gas: HashMap<Eui64, usize>,
     /// Devices whose state changed since [`HeadEnd::take_device_states`] last ran.
     changed: BTreeSet<Eui64>,
-    keys: KeyStore,
+    keys: std::sync::Arc<KeyStore>,
     /// The Access Control Broker: MACs commands, as the DCC does for its users.
     acb: Eui64,
     wan: BTreeMap<CspRegion, WanLink>,
@@ -218,7 +245,7 @@ impl HeadEnd {
             gas_meters: Vec::new(),
             gas: HashMap::new(),
             changed: BTreeSet::new(),
-            keys,
+            keys: std::sync::Arc::new(keys),
             acb,
             wan,
             check_signature,
@@ -361,11 +388,51 @@ impl HeadEnd {
         xml: &str,
         now: DateTime<Utc>,
     ) -> SyncReply {
-        let request = match Request::parse(xml) {
-            Ok(r) => r,
-            Err(e) => return SyncReply::Invalid(format!("not a DUIS request: {e}")),
-        };
-        match self.accept(sender, endpoint, xml, &request, now) {
+        match Checked::check(&self.check_signature, xml) {
+            Ok(checked) => self.handle_checked(sender, endpoint, &checked, now),
+            Err(invalid) => invalid,
+        }
+    }
+
+    /// The key store, to warm its cache of ECDH secrets off the request path
+    /// ([`KeyStore::warm`] over [`HeadEnd::key_pairs`]).
+    pub fn keys(&self) -> std::sync::Arc<KeyStore> {
+        self.keys.clone()
+    }
+
+    /// The pairs whose ECDH secrets the fleet's reads need: each meter with the Access Control
+    /// Broker (the commands' MACs) and with its supplier on `day` (the sealed payloads).
+    pub fn key_pairs(&self, day: chrono::NaiveDate) -> Vec<(Eui64, Eui64)> {
+        let meters = self.registry.devices().filter(|d| {
+            matches!(
+                d.device_type,
+                DeviceType::Esme | DeviceType::Gsme | DeviceType::Gpf
+            )
+        });
+        meters
+            .flat_map(|d| {
+                let supplier = d.supplier_on(day).map(|s| (d.device, s));
+                std::iter::once((d.device, self.acb)).chain(supplier)
+            })
+            .collect()
+    }
+
+    /// The signature check this head-end runs, for [`Checked::check`] outside its lock.
+    pub fn signature_check(&self) -> SignatureCheck {
+        self.check_signature.clone()
+    }
+
+    /// Handles a request already parsed and its signature checked ([`Checked::check`]), which
+    /// is what touches the head-end's state: counter, access, the device, the journal.
+    pub fn handle_checked(
+        &mut self,
+        sender: Eui64,
+        endpoint: Endpoint,
+        checked: &Checked,
+        now: DateTime<Utc>,
+    ) -> SyncReply {
+        let request = &checked.request;
+        match self.accept(sender, endpoint, checked, now) {
             Ok(reply) => reply,
             Err(refusal) => SyncReply::Response {
                 code: refusal.code,
@@ -384,14 +451,16 @@ impl HeadEnd {
         &mut self,
         sender: Eui64,
         endpoint: Endpoint,
-        xml: &str,
-        request: &Request,
+        checked: &Checked,
         now: DateTime<Utc>,
     ) -> Result<SyncReply, Refusal> {
         use ResponseCode::*;
+        let (xml, request) = (checked.xml.as_str(), &checked.request);
         let id = request.id;
-        let signer =
-            (self.check_signature)(xml).map_err(|e| refuse(E1, format!("XML signature: {e}")))?;
+        let signer = checked
+            .signer
+            .clone()
+            .map_err(|e| refuse(E1, format!("XML signature: {e}")))?;
         if signer != id.originator || sender != id.originator {
             return Err(refuse(
                 E1,

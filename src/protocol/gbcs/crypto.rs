@@ -65,7 +65,7 @@ pub struct KeyStore {
     public: HashMap<(Eui64, KeyUse), [u8; 65]>,
     private: HashMap<(Eui64, KeyUse), p256::SecretKey>,
     fleet: Option<Fleet>,
-    /// ECDH shared secrets, by (private side, public side).
+    /// ECDH shared secrets, by pair (the lower EUI-64 first).
     shared: Mutex<HashMap<(Eui64, Eui64), [u8; 32]>>,
 }
 
@@ -269,27 +269,42 @@ impl KeyStore {
         self.shared_secret(mine, theirs)
     }
 
-    /// The ECDH secret between two parties' KA keys, from whichever private key is held.
+    /// The ECDH secret between two parties' KA keys, from whichever private key is held. The
+    /// secret is the same from either side, so it is cached once per pair: a device and the
+    /// party it talks to (both virtual here) compute it once between them.
     fn shared_secret(&self, a: Eui64, b: Eui64) -> Option<[u8; 32]> {
-        for (mine, theirs) in [(a, b), (b, a)] {
-            if let Some(z) = self.shared.lock().ok()?.get(&(mine, theirs)) {
-                return Some(*z);
-            }
-            let (Some(private), Some(public)) = (
-                self.private_key(mine, KeyUse::KeyAgreement),
-                self.public_key(theirs, KeyUse::KeyAgreement),
-            ) else {
-                continue;
-            };
+        let pair = if a.0 <= b.0 { (a, b) } else { (b, a) };
+        if let Some(z) = self.shared.lock().ok()?.get(&pair) {
+            return Some(*z);
+        }
+        // Sides whose public key is on file first: a fleet device's is derived, which costs a
+        // second scalar multiplication.
+        let sides = if self.public.contains_key(&(b, KeyUse::KeyAgreement)) {
+            [(a, b), (b, a)]
+        } else {
+            [(b, a), (a, b)]
+        };
+        let z = sides.into_iter().find_map(|(mine, theirs)| {
+            let private = self.private_key(mine, KeyUse::KeyAgreement)?;
+            let public = self.public_key(theirs, KeyUse::KeyAgreement)?;
             let public = p256::PublicKey::from_sec1_bytes(&public).ok()?;
             let shared =
                 p256::ecdh::diffie_hellman(private.to_nonzero_scalar(), public.as_affine());
             let mut z = [0u8; 32];
             z.copy_from_slice(shared.raw_secret_bytes().as_slice());
-            self.shared.lock().ok()?.insert((mine, theirs), z);
-            return Some(z);
-        }
-        None
+            Some(z)
+        })?;
+        self.shared.lock().ok()?.insert(pair, z);
+        Some(z)
+    }
+
+    /// Computes and caches the secrets of these pairs ahead of their first use (a head-end
+    /// warming its cache for the fleet it serves, off the request path).
+    pub fn warm(&self, pairs: impl IntoIterator<Item = (Eui64, Eui64)>) -> usize {
+        pairs
+            .into_iter()
+            .filter(|&(a, b)| self.shared_secret(a, b).is_some())
+            .count()
     }
 }
 

@@ -156,3 +156,32 @@ fn zaz1_keys_are_the_rtds_remote_parties_keys() {
     }
     assert!(zaz1.has_private(acb(), KeyUse::KeyAgreement));
 }
+
+#[test]
+fn a_pairs_secret_is_agreed_once_from_either_side() {
+    // Two fleet devices: both private keys derive from the seed, so either side can compute.
+    let mut store = KeyStore::default();
+    store.derive_fleet(&[0x00, 0xDC, 0x5E], [7; 32]);
+    let a: Eui64 = "00-DC-5E-00-00-00-00-01".parse().unwrap();
+    let b: Eui64 = "00-DC-5E-00-00-00-00-02".parse().unwrap();
+    assert_eq!(store.warm([(a, b)]), 1);
+    assert_eq!(store.shared.lock().unwrap().len(), 1);
+    let from_a = store.agreed_secret(a, b).unwrap();
+    let from_b = store.agreed_secret(b, a).unwrap();
+    assert_eq!(from_a, from_b);
+    assert_eq!(
+        store.shared.lock().unwrap().len(),
+        1,
+        "cached once per pair"
+    );
+    // And it is the secret a fresh store computes from b's side alone.
+    let fresh = {
+        let mut s = KeyStore::default();
+        s.derive_fleet(&[0x00, 0xDC, 0x5E], [7; 32]);
+        s
+    };
+    assert_eq!(fresh.agreed_secret(b, a).unwrap(), from_a);
+    // A pair with no private key on either side is not computed.
+    let stranger: Eui64 = "11-22-33-44-55-66-77-88".parse().unwrap();
+    assert_eq!(store.warm([(stranger, a)]), 0);
+}

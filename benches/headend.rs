@@ -1,0 +1,104 @@
+//! The head-end's work on one signed 4.8.1 read, stage by stage, in process (no sockets): what
+//! `dccsim serve` spends per request besides TLS, HTTP and SQLite.
+//!
+//! - `check`: parse the DUIS request and verify its XML signature (outside the head-end's lock);
+//! - `decide`: counter, access control, the GBCS command and its MAC, the virtual meter's answer
+//!   (MAC check, 49 periods, sealed for the supplier, MACed), the I0 built and queued — the part
+//!   that runs under the lock;
+//! - `sign_response`: the DSP's XML signature on a response (each read has two: I99 and I0).
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use dccsim::gateway::defaults::{self, ESME_KIND, premises_device};
+use dccsim::headend::xmldsig::XmlSigners;
+use dccsim::headend::{Checked, Endpoint, SignatureCheck, SyncReply};
+
+const READS: usize = 4000;
+
+fn headend(c: &mut Criterion) {
+    let now = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap();
+    let signers = Arc::new(XmlSigners::from_zaz1(dccsim::gateway::run::ZAZ1_KEYSTORE).unwrap());
+    let verifier = signers.clone();
+    let check: SignatureCheck =
+        Arc::new(move |xml| verifier.verify(xml).map_err(|e| e.to_string()));
+    let devices: Vec<_> = (0..1000u32)
+        .map(|i| premises_device(i * 2, ESME_KIND))
+        .collect();
+    // A head-end whose ECDH secrets with the devices read are cached (as `dccsim serve` warms
+    // them at start), and which has answered one request (the first pays for lazily built
+    // state); a new one for each batch, since a user's counters only rise.
+    let fresh = |first: &Checked| {
+        let mut head_end =
+            defaults::head_end(2000, 1, now, defaults::zero_wan(), check.clone()).unwrap();
+        let pairs = devices
+            .iter()
+            .flat_map(|&d| [(d, defaults::ACB), (d, defaults::SUPPLIER)]);
+        head_end.keys().warm(pairs);
+        head_end.handle_checked(defaults::SUPPLIER, Endpoint::SendCommand, first, now);
+        head_end
+    };
+    let mix =
+        dccsim::load::mix::Mix::parse("4.8.1", "[[request]]\nservice = \"4.8.1\"\nweight = 1")
+            .unwrap();
+    let yesterday = now.date_naive().pred_opt().unwrap();
+    let bodies = dccsim::load::cli::signed_duis_bodies(
+        &mix,
+        defaults::SUPPLIER,
+        &devices,
+        1,
+        READS,
+        yesterday,
+    )
+    .unwrap();
+    let xml = |i: usize| std::str::from_utf8(&bodies[i % READS]).unwrap();
+    let checked: Vec<Checked> = (0..READS)
+        .map(|i| Checked::check(&check, xml(i)).ok().unwrap())
+        .collect();
+
+    let mut group = c.benchmark_group("headend_481");
+    group.throughput(Throughput::Elements(1));
+    let mut i = 0;
+    group.bench_function("check", |b| {
+        b.iter(|| {
+            i += 1;
+            Checked::check(&check, xml(i)).ok().unwrap()
+        })
+    });
+    let mut sample = String::new();
+    group.bench_function("decide", |b| {
+        b.iter_custom(|iters| {
+            let mut spent = std::time::Duration::ZERO;
+            let mut done = 0;
+            while done < iters {
+                let mut head_end = fresh(&checked[0]);
+                let batch = (iters - done).min(READS as u64 - 1) as usize;
+                let start = std::time::Instant::now();
+                for c in &checked[1..=batch] {
+                    let reply =
+                        head_end.handle_checked(defaults::SUPPLIER, Endpoint::SendCommand, c, now);
+                    assert!(
+                        matches!(&reply, SyncReply::Response { code, .. } if code.to_string() == "I99"),
+                        "{reply:?}"
+                    );
+                }
+                spent += start.elapsed();
+                done += batch as u64;
+                let delivered = head_end.poll_deliveries(now);
+                if let Some(d) = delivered.last() {
+                    sample = d.xml.clone();
+                }
+                head_end.take_journal();
+            }
+            spent
+        })
+    });
+    group.bench_function("sign_response", |b| {
+        b.iter(|| signers.sign(&sample, defaults::ACB, true).unwrap())
+    });
+    group.finish();
+}
+
+criterion_group!(benches, headend);
+criterion_main!(benches);
