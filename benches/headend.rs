@@ -43,15 +43,8 @@ fn headend(c: &mut Criterion) {
         dccsim::load::mix::Mix::parse("4.8.1", "[[request]]\nservice = \"4.8.1\"\nweight = 1")
             .unwrap();
     let yesterday = now.date_naive().pred_opt().unwrap();
-    let bodies = dccsim::load::cli::signed_duis_bodies(
-        &mix,
-        defaults::SUPPLIER,
-        &devices,
-        1,
-        READS,
-        yesterday,
-    )
-    .unwrap();
+    let users = [(defaults::SUPPLIER, devices.clone())];
+    let bodies = dccsim::load::cli::signed_duis_bodies(&mix, &users, 1, READS, yesterday).unwrap();
     let xml = |i: usize| std::str::from_utf8(&bodies[i % READS]).unwrap();
     let checked: Vec<Checked> = (0..READS)
         .map(|i| Checked::check(&check, xml(i)).ok().unwrap())

@@ -104,9 +104,21 @@ enum Command {
         /// Stop each step after this many requests.
         #[arg(long)]
         requests: Option<u64>,
-        /// Connections (default: enough for rate × 50 ms, at least 4).
+        /// Connections per user (default: one for DUIS requests, so each user's counters
+        /// arrive in order; with --body, enough for rate × 50 ms, at least 4).
         #[arg(long)]
         connections: Option<usize>,
+        /// The DCC users sending the DUIS reads, comma-separated EUI-64s, requests dealt to them
+        /// in turn, each user its own connection: of the default fleet, the RTDS supplier
+        /// 90-B3-D5-1F-30-01-00-00 (even premises) and the network operator
+        /// 90-B3-D5-1F-30-02-00-00 (any premises; 4.8.1 and 4.1.1 only), the two ZAZ1 users with
+        /// XML-signing keys who hold meters. More than one needs --pki.
+        #[arg(long, value_delimiter = ',', default_value = "90-B3-D5-1F-30-01-00-00")]
+        users: Vec<dccsim::model::Eui64>,
+        /// The head-end's test PKI folder (e.g. dccsim-state/pki): its ca.pem, and each user's
+        /// <EUI>.pem and <EUI>.key as client certificate — instead of --cacert, --cert, --key.
+        #[arg(long, conflicts_with_all = ["cert", "key"])]
+        pki: Option<PathBuf>,
         /// File whose contents every request carries; by default the requests are DUIS reads of
         /// yesterday in the --mix's proportions (RTDS templates), to the default fleet's meters
         /// the RTDS supplier holds, signed with its ZAZ1 key, with increasing counters.
@@ -482,6 +494,8 @@ fn run() -> Result<ExitCode> {
             cacert,
             cert,
             key,
+            users,
+            pki,
             slo,
             find_max,
             max_rate,
@@ -504,6 +518,21 @@ fn run() -> Result<ExitCode> {
                 !find_max || slo.is_some(),
                 "--find-max needs an SLO: --slo, or slo = \"…\" in the --mix file"
             );
+            let ordered = body.is_none();
+            anyhow::ensure!(
+                users.len() == 1 || pki.is_some() || body.is_some(),
+                "--users with more than one user needs --pki (each user's client certificate)"
+            );
+            let lanes: Vec<(String, String)> = match (&pki, ordered) {
+                (Some(dir), true) => users
+                    .iter()
+                    .map(|u| {
+                        let file = |ext: &str| dir.join(format!("{u}.{ext}")).display().to_string();
+                        (file("pem"), file("key"))
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
             let (body, source) = match body {
                 Some(path) => (
                     std::fs::read(&path)
@@ -511,19 +540,24 @@ fn run() -> Result<ExitCode> {
                     None,
                 ),
                 None => {
-                    use dccsim::gateway::defaults::{self, ESME_KIND, premises_device};
-                    // The default fleet's meters the RTDS supplier holds (even premises).
-                    let devices: Vec<dccsim::model::Eui64> = (0..1000u32)
-                        .map(|i| premises_device(i * 2, ESME_KIND))
-                        .collect();
+                    // Each user's meters in the default fleet.
+                    let users = users
+                        .iter()
+                        .map(|&user| {
+                            dccsim::gateway::defaults::meters_read_by(user, 1000)
+                                .map(|meters| (user, meters))
+                                .with_context(|| {
+                                    format!("--users: {user} holds no meters of the default fleet")
+                                })
+                        })
+                        .collect::<Result<Vec<_>>>()?;
                     let started = std::time::Instant::now();
                     let yesterday = chrono::Utc::now().date_naive().pred_opt().context("date")?;
                     let bodies = dccsim::load::cli::signed_duis_bodies(
                         &mix,
-                        defaults::SUPPLIER,
-                        &devices,
+                        &users,
                         first_counter,
-                        signed.max(1),
+                        signed.max(1).div_ceil(users.len()) * users.len(),
                         yesterday,
                     )
                     .map_err(anyhow::Error::msg)?;
@@ -559,9 +593,14 @@ fn run() -> Result<ExitCode> {
                 max_requests: requests,
                 connections,
                 body: body.into(),
-                cacert,
+                cacert: cacert.or_else(|| {
+                    pki.as_ref()
+                        .map(|dir| dir.join("ca.pem").display().to_string())
+                }),
                 cert,
                 key,
+                lanes,
+                ordered,
                 slo: slo
                     .as_deref()
                     .map(dccsim::load::plan::parse_slo)

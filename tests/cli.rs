@@ -435,3 +435,71 @@ fn load_sends_the_mix_and_gates_on_its_thresholds() {
     let _ = echo.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `dccsim load --users A,B --pki DIR` against `dccsim serve`: each user signs its own reads to
+/// its own meters and sends them on its own connection, so every counter arrives in order and
+/// every request is accepted (an E1 would count as an error and breach the SLO).
+#[test]
+fn load_deals_reads_to_several_users_each_in_counter_order() {
+    let dir = std::env::temp_dir().join(format!("dccsim-users-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let state = dir.join("state");
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_dccsim"))
+        .args(["serve", "--premises", "2000", "--zero-wan", "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--state")
+        .arg(&state)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let up = (0..600).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    assert!(up, "dccsim serve did not start");
+    let mix = dir.join("mix.toml");
+    std::fs::write(&mix, "[[request]]\nservice = \"4.8.1\"\nweight = 1\n").unwrap();
+    let pki = state.join("pki").display().to_string();
+    let out = dccsim(&[
+        "load",
+        "--target",
+        &format!("https://localhost:{port}/api/v1/serviceS"),
+        "--pki",
+        &pki,
+        "--users",
+        "90-B3-D5-1F-30-01-00-00,90-B3-D5-1F-30-02-00-00",
+        "--mix",
+        &mix.display().to_string(),
+        "--rate",
+        "100",
+        "--duration",
+        "2",
+        "--signed",
+        "300",
+        "--slo",
+        "errors<0.01%",
+    ]);
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("on 2 connections"), "{stderr}");
+    assert!(out.status.success(), "{stderr}");
+    // More than one user without their certificates is refused with the reason.
+    let out = dccsim(&[
+        "load",
+        "--target",
+        &format!("https://localhost:{port}/api/v1/serviceS"),
+        "--users",
+        "90-B3-D5-1F-30-01-00-00,90-B3-D5-1F-30-02-00-00",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs --pki"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -41,7 +41,7 @@ async fn a_stalled_server_shows_in_corrected_latency_not_uncorrected() {
             Outcome::Error
         }
     });
-    let (recorder, elapsed) = run_step(&target, &step, source, judge, 0, None).await;
+    let (recorder, elapsed) = run_step(&[target], &step, source, judge, 0, None).await;
     let s = recorder.summary(step.rate, elapsed.as_secs_f64());
     let _ = stop.send(());
     assert!(s.requests >= 550, "{s:?}");

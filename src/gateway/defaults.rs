@@ -101,6 +101,23 @@ pub fn users() -> Vec<User> {
     ]
 }
 
+/// Up to `count` electricity meters of the default fleet that `user` may read: a supplier's
+/// (the RTDS supplier holds the even premises, supplier 2 the odd ones), or, for the network
+/// operator, any premises'. `None` for a user who holds none.
+pub fn meters_read_by(user: Eui64, count: u32) -> Option<Vec<Eui64>> {
+    let premises: Box<dyn Fn(u32) -> u32> = match user {
+        SUPPLIER => Box::new(|i| i * 2),
+        SUPPLIER_2 => Box::new(|i| i * 2 + 1),
+        NETWORK_OPERATOR => Box::new(|i| i),
+        _ => return None,
+    };
+    Some(
+        (0..count)
+            .map(|i| premises_device(premises(i), ESME_KIND))
+            .collect(),
+    )
+}
+
 /// The WAN links by region: long-range radio in the North, cellular in Central and South.
 pub fn wan() -> BTreeMap<CspRegion, WanLink> {
     let link = |median, p99| WanLink {

@@ -582,13 +582,23 @@ pub fn sign(xml: &str, key: &SigningKey, signer: &IssuerSerial) -> Result<String
         at: end,
         reason: "the document element has no end tag to sign before".into(),
     })?;
-    let draft = format!("{}{}{}", &xml[..close], signature(""), &xml[close..]);
-    let parsed = parse(&draft)?;
-    let sig = find_signature(&parsed)?;
-    let signed_info = sig
-        .child("SignedInfo")
-        .ok_or(XmlDsigError::Missing("ds:SignedInfo"))?;
-    let signed = canonical(signed_info, &scope_of(&parsed, sig), None, C14n::Exclusive);
+    // Exclusive C14N renders only the namespaces an element visibly uses, and SignedInfo uses
+    // only `ds`: so SignedInfo canonicalized on its own, `ds` declared on it, is byte for byte
+    // what it is in place — without parsing the whole signed document again.
+    let draft = signature("");
+    let info = &draft[draft
+        .find("<ds:SignedInfo>")
+        .ok_or(XmlDsigError::Missing("ds:SignedInfo"))?
+        ..draft
+            .find("<ds:SignatureValue>")
+            .ok_or(XmlDsigError::Missing("ds:SignatureValue"))?];
+    let standalone = info.replacen(
+        "<ds:SignedInfo>",
+        &format!("<ds:SignedInfo xmlns:ds=\"{DSIG}\">"),
+        1,
+    );
+    let parsed = parse(&standalone)?;
+    let signed = canonical(&parsed, &BTreeMap::new(), None, C14n::Exclusive);
     let value = base64::engine::general_purpose::STANDARD.encode(key.sign(signed.as_bytes())?);
     Ok(format!(
         "{}{}{}",

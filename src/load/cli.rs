@@ -25,6 +25,12 @@ pub struct LoadOptions {
     pub cacert: Option<String>,
     pub cert: Option<String>,
     pub key: Option<String>,
+    /// One lane per entry, each with its own client certificate and key (PEM files), request
+    /// `i` going to lane `i % n`: the DUIS users of a run. Empty: one lane, `cert` and `key`.
+    pub lanes: Vec<(String, String)>,
+    /// Each lane's requests must arrive in order (DUIS counters): one connection per lane
+    /// unless `connections` says otherwise.
+    pub ordered: bool,
     pub slo: Option<Vec<Objective>>,
     pub find_max: bool,
     pub max_rate: f64,
@@ -64,8 +70,9 @@ pub struct LoadReport {
     pub responses: Option<AsyncSummary>,
 }
 
-/// Parses `http(s)://host:port/path` into a target and path.
-pub fn target_of(options: &LoadOptions) -> Result<(Target, String), String> {
+/// Parses `http(s)://host:port/path` into the lanes' targets (one, or one per client identity
+/// in `lanes`) and the path.
+pub fn target_of(options: &LoadOptions) -> Result<(Vec<Target>, String), String> {
     let (tls, rest) = if let Some(r) = options.url.strip_prefix("https://") {
         (true, r)
     } else if let Some(r) = options.url.strip_prefix("http://") {
@@ -94,15 +101,35 @@ pub fn target_of(options: &LoadOptions) -> Result<(Target, String), String> {
         .map_err(|e| format!("{authority}: {e}"))?
         .next()
         .ok_or_else(|| format!("{authority}: no address"))?;
-    let tls = if tls {
-        Some(client_tls(options)?)
-    } else {
-        None
+    let target = |tls| Target {
+        addr,
+        host: host.clone(),
+        tls,
     };
-    Ok((Target { addr, host, tls }, path))
+    if !tls {
+        return Ok((vec![target(None); options.lanes.len().max(1)], path));
+    }
+    let identities: Vec<(Option<&str>, Option<&str>)> = if options.lanes.is_empty() {
+        vec![(options.cert.as_deref(), options.key.as_deref())]
+    } else {
+        options
+            .lanes
+            .iter()
+            .map(|(c, k)| (Some(c.as_str()), Some(k.as_str())))
+            .collect()
+    };
+    let targets = identities
+        .into_iter()
+        .map(|(cert, key)| Ok(target(Some(client_tls(options, cert, key)?))))
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok((targets, path))
 }
 
-fn client_tls(options: &LoadOptions) -> Result<Arc<rustls::ClientConfig>, String> {
+fn client_tls(
+    options: &LoadOptions,
+    cert: Option<&str>,
+    key: Option<&str>,
+) -> Result<Arc<rustls::ClientConfig>, String> {
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
     let read = |p: &str| std::fs::read(p).map_err(|e| format!("{p}: {e}"));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -120,7 +147,7 @@ fn client_tls(options: &LoadOptions) -> Result<Arc<rustls::ClientConfig>, String
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
         .with_root_certificates(roots);
-    let config = match (&options.cert, &options.key) {
+    let config = match (cert, key) {
         (Some(cert), Some(key)) => {
             let certs = CertificateDer::pem_slice_iter(&read(cert)?)
                 .collect::<Result<Vec<_>, _>>()
@@ -137,14 +164,13 @@ fn client_tls(options: &LoadOptions) -> Result<Arc<rustls::ClientConfig>, String
     Ok(Arc::new(config))
 }
 
-/// Signed DUIS requests of `mix` (each its RTDS template, reading `day`) from `user` to
-/// `devices` in turn, one per index, with counters `first_counter + index`: `count` of them,
-/// signed before the clock starts so signing does not slow the generator. The body of request
-/// `i` is `bodies[i % count]`.
+/// Signed DUIS requests of `mix` (each its RTDS template, reading `day`), dealt to `users` in
+/// turn — request `i` from user `i % n` to that user's meters in turn — with counters
+/// `first_counter + i`: `count` of them, signed before the clock starts so signing does not slow
+/// the generator. The body of request `i` is `bodies[i % count]`.
 pub fn signed_duis_bodies(
     mix: &super::mix::Mix,
-    user: crate::model::Eui64,
-    devices: &[crate::model::Eui64],
+    users: &[(crate::model::Eui64, Vec<crate::model::Eui64>)],
     first_counter: u64,
     count: usize,
     day: chrono::NaiveDate,
@@ -166,12 +192,15 @@ pub fn signed_duis_bodies(
                 slot.insert((base, id))
             }
         };
+        let (user, meters) = &users[i % users.len().max(1)];
         let mut id = *template_id;
-        id.originator = user;
-        id.target = devices[i % devices.len().max(1)];
+        id.originator = *user;
+        id.target = meters[(i / users.len()) % meters.len().max(1)];
         id.counter = first_counter + i as u64;
         let xml = base.replacen(&template_id.to_string(), &id.to_string(), 1);
-        let signed = signers.sign(&xml, user, false).map_err(|e| e.to_string())?;
+        let signed = signers
+            .sign(&xml, *user, false)
+            .map_err(|e| e.to_string())?;
         out.push(Bytes::from(signed));
     }
     Ok(out)
@@ -209,10 +238,15 @@ pub async fn run(
         rate,
         duration,
         max_requests: options.max_requests,
-        // Enough connections for rate × a generous latency, so the pool is not the bottleneck.
-        connections: options
-            .connections
-            .unwrap_or_else(|| ((rate * 0.05).ceil() as usize).clamp(4, 512)),
+        // In order: one connection per lane. Otherwise enough connections for rate × a
+        // generous latency, so the pool is not the bottleneck.
+        connections: options.connections.unwrap_or_else(|| {
+            if options.ordered {
+                1
+            } else {
+                ((rate * 0.05).ceil() as usize).clamp(4, 512)
+            }
+        }),
         timeout: Duration::from_secs(10),
     };
     let mut index = 0u64;
@@ -245,7 +279,8 @@ pub async fn run(
         }
         progress(&format!(
             "measuring {rate:.0}/s for {:?} on {} connections",
-            step.duration, step.connections
+            step.duration,
+            step.connections * target.len()
         ));
         let (recorder, elapsed) = run_step(
             &target,

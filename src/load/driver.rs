@@ -1,8 +1,12 @@
 //! The load driver (tokio, hyper): a dispatcher releases requests at their intended times on a
-//! fixed-rate schedule into a queue that a pool of keep-alive connections drains. When every
+//! fixed-rate schedule into queues that pools of keep-alive connections drain. When every
 //! connection is busy, requests wait in the queue and are sent late — and their latency still
 //! counts from the intended time. The run stops at its duration or request count, and goes only
 //! to the one target given.
+//!
+//! Requests are dealt round-robin to lanes, each with its own queue, connections and client
+//! identity: a DUIS user is a lane, and on one connection its requests arrive in the order of
+//! their counters, which must strictly increase.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -40,6 +44,7 @@ pub struct Step {
     pub duration: Duration,
     /// Stop after this many requests, whichever comes first.
     pub max_requests: Option<u64>,
+    /// Connections per lane.
     pub connections: usize,
     /// Requests with no answer after this count as failed.
     pub timeout: Duration,
@@ -50,71 +55,40 @@ struct Job {
     index: u64,
 }
 
-/// Runs one step against `target`; returns its recorder and how long it ran.
+/// Runs one step against the target, request `i` going to lane `i % lanes.len()` (each lane the
+/// same address with its own client identity); returns its recorder and how long it ran.
 pub async fn run_step(
-    target: &Target,
+    lanes: &[Target],
     step: &Step,
     source: RequestSource,
     judge: Judge,
     start_index: u64,
     on_send: Option<OnSend>,
 ) -> (Recorder, Duration) {
-    let (tx, rx) = mpsc::unbounded_channel::<Job>();
-    let rx = Arc::new(Mutex::new(rx));
     // Connections open before the clock starts, so the first requests do not pay for them.
     let (ready_tx, mut ready_rx) = mpsc::unbounded_channel::<()>();
     let (go_tx, go_rx) = tokio::sync::watch::channel(None::<Instant>);
     let mut workers = Vec::new();
-    for _ in 0..step.connections.max(1) {
-        let ready_tx = ready_tx.clone();
-        let mut go_rx = go_rx.clone();
-        let rx = rx.clone();
-        let target = target.clone();
-        let source = source.clone();
-        let judge = judge.clone();
-        let on_send = on_send.clone();
-        let timeout = step.timeout;
-        workers.push(tokio::spawn(async move {
-            let mut recorder = Recorder::default();
-            let mut conn: Option<SendRequest<Full<Bytes>>> = connect(&target).await.ok();
-            let _ = ready_tx.send(());
-            let start = loop {
-                if let Some(start) = *go_rx.borrow_and_update() {
-                    break start;
-                }
-                if go_rx.changed().await.is_err() {
-                    return recorder;
-                }
-            };
-            loop {
-                let job = { rx.lock().await.recv().await };
-                let Some(job) = job else { break };
-                let sent = start.elapsed().as_micros() as u64;
-                let (path, body) = source(job.index);
-                if let Some(tell) = &on_send {
-                    tell(job.index, start + Duration::from_micros(job.intended));
-                }
-                let outcome = match tokio::time::timeout(
-                    timeout,
-                    send(&target, &mut conn, &path, body, &judge),
-                )
-                .await
-                {
-                    Ok(outcome) => outcome,
-                    Err(_) => {
-                        conn = None;
-                        Outcome::Failed
-                    }
-                };
-                let done = start.elapsed().as_micros() as u64;
-                recorder.record(job.intended, sent, done, outcome);
-            }
-            recorder
-        }));
+    let mut queues = Vec::new();
+    let per_lane = step.connections.max(1);
+    for target in lanes {
+        let (tx, rx) = mpsc::unbounded_channel::<Job>();
+        queues.push(tx);
+        let rx = Arc::new(Mutex::new(rx));
+        for _ in 0..per_lane {
+            workers.push(worker(
+                target.clone(),
+                rx.clone(),
+                ready_tx.clone(),
+                go_rx.clone(),
+                (source.clone(), judge.clone(), on_send.clone()),
+                step.timeout,
+            ));
+        }
     }
     drop(ready_tx);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    for _ in 0..step.connections.max(1) {
+    for _ in 0..workers.len() {
         match tokio::time::timeout_at(deadline, ready_rx.recv()).await {
             Ok(Some(())) => {}
             _ => break,
@@ -137,10 +111,8 @@ pub async fn run_step(
             if intended >= end {
                 break;
             }
-            let _ = tx.send(Job {
-                intended,
-                index: start_index + next,
-            });
+            let index = start_index + next;
+            let _ = queues[(index % queues.len() as u64) as usize].send(Job { intended, index });
             next += 1;
         }
         let wait = schedule
@@ -148,7 +120,7 @@ pub async fn run_step(
             .saturating_sub(start.elapsed().as_micros() as u64);
         tokio::time::sleep(Duration::from_micros(wait.max(200))).await;
     }
-    drop(tx);
+    drop(queues);
     let mut total = Recorder::default();
     for w in workers {
         if let Ok(r) = w.await {
@@ -156,6 +128,53 @@ pub async fn run_step(
         }
     }
     (total, start.elapsed())
+}
+
+/// One connection's task: connects, says it is ready, waits for the start, then sends what its
+/// lane's queue gives it until the queue closes.
+fn worker(
+    target: Target,
+    rx: Arc<Mutex<mpsc::UnboundedReceiver<Job>>>,
+    ready_tx: mpsc::UnboundedSender<()>,
+    mut go_rx: tokio::sync::watch::Receiver<Option<Instant>>,
+    (source, judge, on_send): (RequestSource, Judge, Option<OnSend>),
+    timeout: Duration,
+) -> tokio::task::JoinHandle<Recorder> {
+    tokio::spawn(async move {
+        let mut recorder = Recorder::default();
+        let mut conn: Option<SendRequest<Full<Bytes>>> = connect(&target).await.ok();
+        let _ = ready_tx.send(());
+        let start = loop {
+            if let Some(start) = *go_rx.borrow_and_update() {
+                break start;
+            }
+            if go_rx.changed().await.is_err() {
+                return recorder;
+            }
+        };
+        loop {
+            let job = { rx.lock().await.recv().await };
+            let Some(job) = job else { break };
+            let sent = start.elapsed().as_micros() as u64;
+            let (path, body) = source(job.index);
+            if let Some(tell) = &on_send {
+                tell(job.index, start + Duration::from_micros(job.intended));
+            }
+            let outcome =
+                match tokio::time::timeout(timeout, send(&target, &mut conn, &path, body, &judge))
+                    .await
+                {
+                    Ok(outcome) => outcome,
+                    Err(_) => {
+                        conn = None;
+                        Outcome::Failed
+                    }
+                };
+            let done = start.elapsed().as_micros() as u64;
+            recorder.record(job.intended, sent, done, outcome);
+        }
+        recorder
+    })
 }
 
 async fn connect(target: &Target) -> Result<SendRequest<Full<Bytes>>, String> {
