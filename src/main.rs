@@ -920,12 +920,14 @@ fn serve(
             .iter()
             .map(|u| (u.eui, format!("http://127.0.0.1:8090/{}", u.eui)))
             .collect();
+    let mut overridden = Vec::new();
     for r in receive {
         let (eui, url) = r
             .split_once('=')
             .with_context(|| format!("--receive {r:?}: expected EUI=URL"))?;
         let eui: dccsim::model::Eui64 = eui.parse().with_context(|| format!("--receive {r:?}"))?;
         receive_urls.insert(eui, url.to_string());
+        overridden.push(format!("{eui} → {url}"));
     }
     let signers = zaz1_signers()?;
     let verifier = signers.clone();
@@ -970,7 +972,11 @@ fn serve(
                 "  state: {} (restored {} counters, {} responses not yet delivered, {} schedules, {} held requests)",
                 state.display(), s.restored_counters, s.restored_undelivered, s.restored_schedules, s.restored_held
             );
-            println!("  responses go to http://127.0.0.1:8090/<EUI> unless --receive says otherwise: run `dccsim receive`");
+            if overridden.is_empty() {
+                println!("  responses go to http://127.0.0.1:8090/<EUI> unless --receive says otherwise: run `dccsim receive`");
+            } else {
+                println!("  responses go to {}; other users' to http://127.0.0.1:8090/<EUI>", overridden.join(", "));
+            }
             println!();
             println!("send a first request (the RTDS 4.8.1 template, signed with the supplier's ZAZ1 key):");
             println!("  dccsim duis sign ../shared/reference/duis/rtds-templates/ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML > request.xml");

@@ -87,7 +87,22 @@ impl Store {
         &mut self,
         batches: impl IntoIterator<Item = &'a [Write]>,
     ) -> Result<(), StoreError> {
-        let tx = self.db.transaction()?;
+        // BEGIN and COMMIT as cached statements: a transaction per group commit, thousands a
+        // second, should not parse its SQL each time (rusqlite's `transaction()` does).
+        self.db.prepare_cached("BEGIN")?.execute([])?;
+        let committed = self.apply(batches).and_then(|()| {
+            self.db.prepare_cached("COMMIT")?.execute([])?;
+            Ok(())
+        });
+        if committed.is_err() {
+            // Nothing of a failed batch stays (and the connection is ready for the next).
+            let _ = self.db.execute_batch("ROLLBACK");
+        }
+        committed
+    }
+
+    fn apply<'a>(&self, batches: impl IntoIterator<Item = &'a [Write]>) -> Result<(), StoreError> {
+        let tx = &self.db;
         let json = |e: serde_json::Error| StoreError::Bad(e.to_string());
         for write in batches.into_iter().flatten() {
             match write {
@@ -109,7 +124,7 @@ impl Store {
                         d.xml,
                         d.due.to_rfc3339()
                     ])?;
-                    bump_sequence(&tx, d.id)?;
+                    bump_sequence(tx, d.id)?;
                 }
                 Write::HeadEnd(Change::Schedule(s)) => {
                     tx.prepare_cached(
@@ -130,7 +145,7 @@ impl Store {
                             h.id as i64,
                             serde_json::to_string(h).map_err(json)?
                         ])?;
-                    bump_sequence(&tx, h.id)?;
+                    bump_sequence(tx, h.id)?;
                 }
                 Write::HeadEnd(Change::Released(id)) => {
                     tx.prepare_cached("DELETE FROM held WHERE id = ?1")?
@@ -177,7 +192,6 @@ impl Store {
                 }
             }
         }
-        tx.commit()?;
         Ok(())
     }
 
@@ -340,11 +354,11 @@ impl Store {
     }
 }
 
-fn bump_sequence(tx: &rusqlite::Transaction<'_>, id: u64) -> Result<(), StoreError> {
-    tx.execute(
+fn bump_sequence(db: &Connection, id: u64) -> Result<(), StoreError> {
+    db.prepare_cached(
         "INSERT INTO meta (key, value) VALUES ('sequence', ?1)
          ON CONFLICT(key) DO UPDATE SET value = MAX(value, excluded.value)",
-        params![id as i64],
-    )?;
+    )?
+    .execute(params![id as i64])?;
     Ok(())
 }

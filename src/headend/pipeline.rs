@@ -401,7 +401,8 @@ impl HeadEnd {
     }
 
     /// The pairs whose ECDH secrets the fleet's reads need: each meter with the Access Control
-    /// Broker (the commands' MACs) and with its supplier on `day` (the sealed payloads).
+    /// Broker (the commands' MACs), and with its supplier on `day` and its network operator
+    /// (the payloads sealed for the user who asked).
     pub fn key_pairs(&self, day: chrono::NaiveDate) -> Vec<(Eui64, Eui64)> {
         let meters = self.registry.devices().filter(|d| {
             matches!(
@@ -412,7 +413,9 @@ impl HeadEnd {
         meters
             .flat_map(|d| {
                 let supplier = d.supplier_on(day).map(|s| (d.device, s));
-                std::iter::once((d.device, self.acb)).chain(supplier)
+                [(d.device, self.acb), (d.device, d.network_operator)]
+                    .into_iter()
+                    .chain(supplier)
             })
             .collect()
     }

@@ -281,10 +281,16 @@ fn write_element(
     mode: C14n,
     out: &mut String,
 ) {
-    let mut scope = in_scope.clone();
-    for (p, uri) in &e.declared {
-        scope.insert(p.clone(), uri.clone());
-    }
+    // Most elements declare nothing and render no namespace: their parent's maps serve as is.
+    let scope: std::borrow::Cow<BTreeMap<String, String>> = if e.declared.is_empty() {
+        std::borrow::Cow::Borrowed(in_scope)
+    } else {
+        let mut scope = in_scope.clone();
+        for (p, uri) in &e.declared {
+            scope.insert(p.clone(), uri.clone());
+        }
+        std::borrow::Cow::Owned(scope)
+    };
     // Exclusive: the visibly utilized prefixes (the element's own, its prefixed attributes');
     // inclusive: every prefix in scope.
     let mut used: Vec<&str> = match mode {
@@ -299,12 +305,12 @@ fn write_element(
             used.push(p);
         }
     }
-    let mut to_render: BTreeMap<String, String> = BTreeMap::new();
+    let mut to_render: BTreeMap<&str, &str> = BTreeMap::new();
     for p in used {
-        let uri = scope.get(p).cloned().unwrap_or_default();
-        let already = rendered.get(p).cloned().unwrap_or_default();
+        let uri = scope.get(p).map_or("", String::as_str);
+        let already = rendered.get(p).map_or("", String::as_str);
         if uri != already {
-            to_render.insert(p.to_string(), uri);
+            to_render.insert(p, uri);
         }
     }
     out.push('<');
@@ -348,10 +354,15 @@ fn write_element(
         out.push('"');
     }
     out.push('>');
-    let mut now_rendered = rendered.clone();
-    for (p, uri) in to_render {
-        now_rendered.insert(p, uri);
-    }
+    let now_rendered: std::borrow::Cow<BTreeMap<String, String>> = if to_render.is_empty() {
+        std::borrow::Cow::Borrowed(rendered)
+    } else {
+        let mut now = rendered.clone();
+        for (p, uri) in to_render {
+            now.insert(p.to_string(), uri.to_string());
+        }
+        std::borrow::Cow::Owned(now)
+    };
     for child in &e.children {
         match child {
             Node::Text(t) => escape_text(t, out),
