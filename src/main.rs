@@ -105,7 +105,7 @@ enum Command {
         #[arg(long)]
         requests: Option<u64>,
         /// Connections per user (default: one for DUIS requests, so each user's counters
-        /// arrive in order; with --body, enough for rate × 50 ms, at least 4).
+        /// arrive in order; with --body, enough for rate × 50 ms, at least 4, at most 128).
         #[arg(long)]
         connections: Option<usize>,
         /// The DCC users sending the DUIS reads, comma-separated EUI-64s, requests dealt to them
