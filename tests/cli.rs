@@ -368,19 +368,25 @@ fn monthly_register_collection_settles_worse_than_daily_and_compare_says_by_how_
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `dccsim load --mix`: a mix file's services are what is sent, its thresholds gate the exit
-/// status, and a bad file names its line.
-#[test]
-fn load_sends_the_mix_and_gates_on_its_thresholds() {
-    let dir = std::env::temp_dir().join(format!("dccsim-mix-{}", std::process::id()));
+/// A fresh scratch folder for test `name`, and a free port on loopback.
+fn scratch_and_port(name: &str) -> (std::path::PathBuf, u16) {
+    let dir = std::env::temp_dir().join(format!("dccsim-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    // A trivial endpoint on a free port.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
+    (dir, port)
+}
+
+/// `dccsim load --mix`: a mix file's services are what is sent, its thresholds gate the exit
+/// status, and a bad file names its line.
+#[test]
+fn load_sends_the_mix_and_gates_on_its_thresholds() {
+    let (dir, port) = scratch_and_port("mix");
+    // A trivial endpoint on that port.
     let mut echo = std::process::Command::new(env!("CARGO_BIN_EXE_dccsim"))
         .args(["echo-server", "--listen", &format!("127.0.0.1:{port}")])
         .stdout(std::process::Stdio::null())
@@ -441,14 +447,7 @@ fn load_sends_the_mix_and_gates_on_its_thresholds() {
 /// every request is accepted (an E1 would count as an error and breach the SLO).
 #[test]
 fn load_deals_reads_to_several_users_each_in_counter_order() {
-    let dir = std::env::temp_dir().join(format!("dccsim-users-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let (dir, port) = scratch_and_port("users");
     let state = dir.join("state");
     let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_dccsim"))
         .args(["serve", "--premises", "2000", "--zero-wan", "--listen"])
