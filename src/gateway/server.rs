@@ -238,8 +238,7 @@ async fn handle(
     // parallel across connections, and only what follows takes the lock.
     let checked = match Checked::check(&gateway.check_signature, xml) {
         Ok(c) => c,
-        Err(SyncReply::Invalid(reason)) => return text(StatusCode::BAD_REQUEST, reason + "\n"),
-        Err(reply) => return signed_reply(&gateway, reply),
+        Err(reason) => return text(StatusCode::BAD_REQUEST, reason + "\n"),
     };
     let sender = match sender {
         Some(Some(user)) => user,

@@ -69,10 +69,9 @@ pub struct Checked {
 
 impl Checked {
     /// Parses `xml` and checks its signature; a request that does not parse is answered at
-    /// once (HTTP 400 with the reason).
-    pub fn check(check_signature: &SignatureCheck, xml: &str) -> Result<Checked, SyncReply> {
-        let request = Request::parse(xml)
-            .map_err(|e| SyncReply::Invalid(format!("not a DUIS request: {e}")))?;
+    /// once (HTTP 400 with the reason returned here).
+    pub fn check(check_signature: &SignatureCheck, xml: &str) -> Result<Checked, String> {
+        let request = Request::parse(xml).map_err(|e| format!("not a DUIS request: {e}"))?;
         Ok(Checked {
             xml: xml.to_string(),
             signer: check_signature(xml),
@@ -390,7 +389,7 @@ impl HeadEnd {
     ) -> SyncReply {
         match Checked::check(&self.check_signature, xml) {
             Ok(checked) => self.handle_checked(sender, endpoint, &checked, now),
-            Err(invalid) => invalid,
+            Err(reason) => SyncReply::Invalid(reason),
         }
     }
 
