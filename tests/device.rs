@@ -17,7 +17,8 @@ use dccsim::protocol::gbcs::payload::{
     encode_command, message_for,
 };
 use dccsim::protocol::gbcs::{
-    Cra, GbcsMessage, KeyStore, Verdict, mac_message, sign_message, verify_mac, verify_signature,
+    Cra, GbcsMessage, KeyStore, Utrn, ValueClass, Verdict, mac_message, sign_message, verify_mac,
+    verify_signature,
 };
 
 /// The fleet's EUI-64 prefix and seed in these tests.
@@ -250,22 +251,55 @@ fn supply_disable_stops_consumption_and_enable_restores_it() {
     assert_eq!(esme.events.len(), 2);
 }
 
+/// A UTRN the supplier makes for `device` with its prepayment key: top-up number `n`, £`pounds`.
+fn utrn(device: Eui64, n: u64, pounds: u32, keys: &KeyStore) -> String {
+    Utrn::make(
+        keys,
+        supplier(),
+        device,
+        n << 32,
+        pounds,
+        ValueClass::Pounds,
+    )
+    .unwrap()
+    .digits()
+}
+
 #[test]
-fn top_up_needs_prepayment_mode_and_a_fresh_utrn() {
+fn top_up_needs_prepayment_mode_and_a_genuine_fresh_utrn() {
     let keys = keys();
     let mut esme = esme();
-    let top_up = Reading::TopUp {
-        utrn: "73946144332040217315".into(),
-    };
-    let refused = ask(&mut esme, CS01A, &top_up, 1, &keys);
-    assert!(matches!(refused, Reading::Outcome { success: false, .. }));
+    let top_up = |digits: String| Reading::TopUp { utrn: digits };
+    let refused = |r: Reading| matches!(r, Reading::Outcome { success: false, .. });
+    let first = top_up(utrn(esme.eui, 1, 10, &keys));
+    assert!(refused(ask(&mut esme, CS01A, &first, 1, &keys)));
+    assert_eq!(esme.credit_pence, 0);
     esme.payment = PaymentMode::Prepayment;
-    let ok = ask(&mut esme, CS01A, &top_up, 2, &keys);
+    let ok = ask(&mut esme, CS01A, &first, 2, &keys);
     assert!(matches!(ok, Reading::Outcome { success: true, .. }));
     assert_eq!(esme.credit_pence, 1_000);
-    let again = ask(&mut esme, CS01A, &top_up, 3, &keys);
-    assert!(matches!(again, Reading::Outcome { success: false, .. }));
+    // The same code again, a code made for another meter, and a mistyped one: no credit.
+    assert!(refused(ask(&mut esme, CS01A, &first, 3, &keys)));
+    let other = Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]);
+    let elsewhere = top_up(utrn(other, 2, 10, &keys));
+    assert!(refused(ask(&mut esme, CS01A, &elsewhere, 4, &keys)));
+    let mut typo = utrn(esme.eui, 2, 10, &keys).into_bytes();
+    typo[5] = if typo[5] == b'9' { b'0' } else { typo[5] + 1 };
+    let typo = top_up(String::from_utf8(typo).unwrap());
+    assert!(refused(ask(&mut esme, CS01A, &typo, 5, &keys)));
     assert_eq!(esme.credit_pence, 1_000);
+    // The meter's event log says why.
+    let why: Vec<&str> = esme.events.iter().map(|e| e.what.as_str()).collect();
+    assert!(
+        why.iter().any(|w| w.contains("already credited")),
+        "{why:?}"
+    );
+    assert!(why.iter().any(|w| w.contains("MAC")), "{why:?}");
+    assert!(why.iter().any(|w| w.contains("check digit")), "{why:?}");
+    // The next top-up, £25.
+    let next = top_up(utrn(esme.eui, 2, 25, &keys));
+    assert!(!refused(ask(&mut esme, CS01A, &next, 6, &keys)));
+    assert_eq!(esme.credit_pence, 3_500);
 }
 
 #[test]

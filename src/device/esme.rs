@@ -20,9 +20,6 @@ use crate::protocol::gbcs::{
 pub const PROFILE_LOG_ENTRIES: u32 = 19_056;
 /// Events kept in the event log; older ones fall off.
 const EVENT_LOG_LEN: usize = 100;
-/// Credit a top-up adds. Real UTRNs carry their value under a MAC keyed for the meter; dccsim
-/// accepts any well-formed UTRN once and credits this.
-const TOP_UP_PENCE: i64 = 1_000;
 /// DLMS action result "other reason", the code a device gives a command it will not carry out.
 const REFUSED: u8 = 250;
 
@@ -96,8 +93,9 @@ pub struct Esme {
     counters: super::Counters,
     /// This device's own counter, for the alerts it originates.
     alert_counter: u64,
-    /// UTRNs already credited (the last few).
-    utrns: VecDeque<String>,
+    /// Top-up counters already credited (the last few).
+    #[serde(default)]
+    top_ups: super::TopUps,
     pub events: VecDeque<Event>,
 }
 
@@ -115,7 +113,7 @@ impl Esme {
             off: Vec::new(),
             counters: super::Counters::default(),
             alert_counter: 0,
-            utrns: VecDeque::new(),
+            top_ups: super::TopUps::default(),
             events: VecDeque::new(),
         }
     }
@@ -149,14 +147,14 @@ impl Esme {
             .max(self.commissioned)..end
     }
 
-    fn log(&mut self, at: DateTime<Utc>, code: u16, what: &'static str) {
+    fn log(&mut self, at: DateTime<Utc>, code: u16, what: impl Into<String>) {
         if self.events.len() == EVENT_LOG_LEN {
             self.events.pop_front();
         }
         self.events.push_back(Event {
             at,
             code,
-            what: what.to_string(),
+            what: what.into(),
         });
     }
 
@@ -314,18 +312,20 @@ impl Esme {
                 payload::outcome_response(counter, false, 0).to_bytes()
             }
             (CS01A, Reading::TopUp { utrn }) => {
-                let well_formed = utrn.len() == 20 && utrn.bytes().all(|b| b.is_ascii_digit());
-                let fresh = !self.utrns.contains(utrn);
-                let result = if self.payment == PaymentMode::Prepayment && well_formed && fresh {
-                    self.credit_pence += TOP_UP_PENCE;
-                    if self.utrns.len() == 10 {
-                        self.utrns.pop_front();
+                let credited = match self.payment {
+                    PaymentMode::Prepayment => self.top_ups.credit(utrn, to, self.eui, keys),
+                    PaymentMode::Credit => Err("the meter is in credit mode".into()),
+                };
+                let result = match credited {
+                    Ok(pence) => {
+                        self.credit_pence += i64::from(pence);
+                        self.log(now, code, "credit added");
+                        0
                     }
-                    self.utrns.push_back(utrn.clone());
-                    self.log(now, code, "credit added");
-                    0
-                } else {
-                    REFUSED
+                    Err(why) => {
+                        self.log(now, code, format!("top-up refused: {why}"));
+                        REFUSED
+                    }
                 };
                 payload::outcome_response(counter, false, result).to_bytes()
             }

@@ -1,7 +1,7 @@
 //! Virtual SMETS2 devices (sans-IO: GBCS bytes and `now` in, GBCS bytes out; no sockets, no
 //! clocks). Each device keeps the state a real one would answer from — registers, the profile
 //! log, supply state, payment mode and credit, firmware version, an event log, the counters
-//! that refuse replays — and signs and MACs with its own keys.
+//! that refuse replays and the top-ups already credited — and signs and MACs with its own keys.
 //!
 //! State is compact: consumption is a seeded function of the half-hour ([`consumption`]), so
 //! the 19,056-entry profile log (13 months of half-hours) is computed when read, shaped by the
@@ -68,6 +68,44 @@ impl Counters {
             Some(entry) => entry.1 = counter,
             None => self.0.push((party, counter)),
         }
+    }
+}
+
+/// Top-up counters a prepayment meter keeps (GBCS §14), so each UTRN credits once.
+const TOP_UP_CACHE: usize = 10;
+
+/// The top-ups a prepayment meter has credited: the counters of the last few UTRNs.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct TopUps(std::collections::VecDeque<u64>);
+
+impl TopUps {
+    /// Credits a UTRN `supplier` made for `device`: checks its digits, that its counter is new
+    /// (not among those held, and not older than all of them once the cache is full) and its
+    /// MAC. The credit in pence, or why not.
+    pub fn credit(
+        &mut self,
+        digits: &str,
+        supplier: crate::model::Eui64,
+        device: crate::model::Eui64,
+        keys: &crate::protocol::gbcs::KeyStore,
+    ) -> Result<u32, String> {
+        let utrn = crate::protocol::gbcs::Utrn::parse(digits).map_err(|e| e.to_string())?;
+        let highest = self.0.iter().max().copied().unwrap_or(0);
+        let counter = utrn.counter_near(highest);
+        if self.0.contains(&counter) {
+            return Err(format!("top-up {} was already credited", counter >> 32));
+        }
+        let lowest = self.0.iter().min().copied().unwrap_or(0);
+        if self.0.len() == TOP_UP_CACHE && counter < lowest {
+            return Err(format!("top-up {} is older than those held", counter >> 32));
+        }
+        utrn.verify(keys, supplier, device, counter)
+            .map_err(|e| e.to_string())?;
+        if self.0.len() == TOP_UP_CACHE {
+            self.0.retain(|c| *c != lowest);
+        }
+        self.0.push_back(counter);
+        Ok(utrn.pence())
     }
 }
 

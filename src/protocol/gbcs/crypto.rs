@@ -40,6 +40,9 @@ pub enum KeyUse {
     Signing,
     /// Key agreement (`-ka`).
     KeyAgreement,
+    /// A supplier's prepayment key agreement (`-pp-ka`): the key its top-up codes (UTRNs) are
+    /// authenticated with, kept apart from the key its commands are MACed with.
+    Prepayment,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +104,7 @@ impl KeyStore {
             let usage = match usage {
                 "ds" => KeyUse::Signing,
                 "ka" => KeyUse::KeyAgreement,
+                "pp-ka" => KeyUse::Prepayment,
                 _ => continue,
             };
             let Ok(eui) = eui.parse::<Eui64>() else {
@@ -130,7 +134,8 @@ impl KeyStore {
 
     /// Adds the GBCS keys of a ZAZ1 keystore (DCC Boxed's test PKI, as in
     /// `@smartdcc/dccboxed-keystore`): for each organisation, its `Z1-` signing and
-    /// key-agreement certificates and private keys (XML-signing keys are not GBCS keys).
+    /// key-agreement certificates and private keys, and a supplier's `Z1-…PP` prepayment
+    /// key-agreement key (XML-signing keys are not GBCS keys).
     pub fn add_zaz1(&mut self, json: &str) -> Result<(), KeyError> {
         let fail = |reason: String| KeyError::File {
             path: PathBuf::from("ZAZ1 keystore"),
@@ -148,16 +153,21 @@ impl KeyStore {
             for (name, usage) in [
                 ("digitalSignature", KeyUse::Signing),
                 ("keyAgreement", KeyUse::KeyAgreement),
+                ("keyAgreement", KeyUse::Prepayment),
             ] {
                 let Some(entries) = uses.get(name).and_then(|v| v.as_object()) else {
                     continue;
                 };
-                // The Z1 key of each use (not the Z1b set, not the prepayment "PP" keys).
+                // The Z1 key of each use (not the Z1b set); "PP" names the prepayment keys.
+                let prepayment = usage == KeyUse::Prepayment;
                 let chosen = entries.values().find(|e| {
                     e["name"]
                         .as_str()
-                        .is_some_and(|n| n.starts_with("Z1-") && !n.contains("PP"))
+                        .is_some_and(|n| n.starts_with("Z1-") && n.contains("PP") == prepayment)
                 });
+                if prepayment && chosen.is_none() {
+                    continue;
+                }
                 let chosen = chosen.or_else(|| {
                     entries.values().find(|e| {
                         e["name"].as_str().is_some_and(|n| {
@@ -240,6 +250,7 @@ impl KeyStore {
         let label: &[u8] = match usage {
             KeyUse::Signing => b"ds",
             KeyUse::KeyAgreement => b"ka",
+            KeyUse::Prepayment => b"pp-ka",
         };
         (0u8..=255).find_map(|attempt| {
             let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
@@ -296,6 +307,31 @@ impl KeyStore {
         })?;
         self.shared.lock().ok()?.insert(pair, z);
         Some(z)
+    }
+
+    /// The ECDH secret between `supplier`'s prepayment key and `device`'s key-agreement key,
+    /// from whichever private key is held (the supplier making a top-up code, the device
+    /// checking one). Not cached: top-ups are rare.
+    pub(crate) fn prepayment_secret(&self, supplier: Eui64, device: Eui64) -> Option<[u8; 32]> {
+        let agree = |private: p256::SecretKey, public: [u8; 65]| {
+            let public = p256::PublicKey::from_sec1_bytes(&public).ok()?;
+            let shared =
+                p256::ecdh::diffie_hellman(private.to_nonzero_scalar(), public.as_affine());
+            <[u8; 32]>::try_from(shared.raw_secret_bytes().as_slice()).ok()
+        };
+        let from_supplier = || {
+            agree(
+                self.private_key(supplier, KeyUse::Prepayment)?,
+                self.public_key(device, KeyUse::KeyAgreement)?,
+            )
+        };
+        let from_device = || {
+            agree(
+                self.private_key(device, KeyUse::KeyAgreement)?,
+                self.public_key(supplier, KeyUse::Prepayment)?,
+            )
+        };
+        from_supplier().or_else(from_device)
     }
 
     /// Computes and caches the secrets of these pairs ahead of their first use (a head-end
@@ -410,7 +446,7 @@ pub fn compute_mac(keys: &KeyStore, message: &GbcsMessage, acb: Eui64) -> Option
 }
 
 /// The single-step KDF of GBCS: 16 bytes of SHA-256 over counter, secret and OtherInfo.
-fn derive_key(
+pub(super) fn derive_key(
     z: &[u8; 32],
     originator: Eui64,
     cra: Cra,

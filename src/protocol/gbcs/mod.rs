@@ -13,6 +13,7 @@ mod frame;
 pub mod gbz;
 pub mod payload;
 mod sealed;
+pub mod utrn;
 
 pub use codes::{MESSAGE_CODES, use_case};
 pub use crypto::{
@@ -22,3 +23,4 @@ pub use crypto::{
 pub use describe::{describe, hex, parse_hex};
 pub use frame::{Cra, FrameError, GbcsMessage, GeneralCiphering, GeneralSigning};
 pub use sealed::{SealError, Sealed};
+pub use utrn::{Utrn, UtrnError, ValueClass};
