@@ -9,13 +9,17 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use dccsim::device::{
-    Consumer, CustomerType, DeviceError, GCS13A, GCS17, GCS61, GasMeter, period_of,
+    CS01B, Consumer, CustomerType, DeviceError, GCS13A, GCS16A, GCS17, GCS32, GCS39, GCS61,
+    GasMeter, Valve, period_of,
 };
 use dccsim::model::Eui64;
-use dccsim::protocol::gbcs::gbz::{Component, GasReading, Gbz, encode_gas_reading, gas_reading};
+use dccsim::protocol::gbcs::gbz::{
+    Component, GasPayload, Gbz, encode_gas_payload, gas_command, gas_payload,
+};
 use dccsim::protocol::gbcs::payload::{message_for, to_gbcs_seconds};
 use dccsim::protocol::gbcs::{
-    Cra, GbcsMessage, KeyStore, KeyUse, Verdict, hex, mac_message, parse_hex, verify_mac,
+    Cra, GbcsMessage, KeyStore, KeyUse, Utrn, ValueClass, Verdict, hex, mac_message, parse_hex,
+    sign_message, verify_mac, verify_signature,
 };
 
 fn reference() -> PathBuf {
@@ -60,8 +64,8 @@ fn meter(gsme: Eui64, gpf: Eui64) -> GasMeter {
 }
 
 /// A supplier's gas read, MACed by the ACB.
-fn command(to: Eui64, code: u16, reading: &GasReading, counter: u64, keys: &KeyStore) -> Vec<u8> {
-    let specific = matches!(reading, GasReading::SampledDataRequest { .. });
+fn command(to: Eui64, code: u16, reading: &GasPayload, counter: u64, keys: &KeyStore) -> Vec<u8> {
+    let specific = matches!(reading, GasPayload::SampledDataRequest { .. });
     let gbz = Gbz::Components {
         components: vec![Component {
             control: 0x01,
@@ -71,7 +75,7 @@ fn command(to: Eui64, code: u16, reading: &GasReading, counter: u64, keys: &KeyS
             frame_control: if specific { 0x01 } else { 0x00 },
             sequence: 7,
             command: if specific { 0x08 } else { 0x00 },
-            payload: encode_gas_reading(reading),
+            payload: encode_gas_payload(reading),
         }],
     };
     let mut m = message_for(Cra::Command, counter, supplier(), to, code, gbz.encode());
@@ -80,7 +84,7 @@ fn command(to: Eui64, code: u16, reading: &GasReading, counter: u64, keys: &KeyS
 }
 
 /// The answer's gas reading, after checking its header and MAC and opening it.
-fn open(answer: &[u8], keys: &KeyStore, counter: u64) -> GasReading {
+fn open(answer: &[u8], keys: &KeyStore, counter: u64) -> GasPayload {
     let m = GbcsMessage::decode(answer).unwrap();
     assert_eq!(m.signing.cra, Cra::Response);
     assert_eq!(m.signing.recipient, supplier());
@@ -95,7 +99,7 @@ fn open(answer: &[u8], keys: &KeyStore, counter: u64) -> GasReading {
     // Without the supplier's key, nothing.
     assert!(c.plaintext(&m, &KeyStore::default()).is_err());
     let plain = c.plaintext(&m, keys).unwrap();
-    gas_reading(c, &plain).unwrap().unwrap()
+    gas_payload(c, &plain).unwrap().unwrap()
 }
 
 #[test]
@@ -104,7 +108,7 @@ fn registers_and_profiles_are_the_meters_record() {
     let gsme = Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]);
     let gpf = Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 4]);
     let mut gas = meter(gsme, gpf);
-    let read = GasReading::ReadAttributes {
+    let read = GasPayload::ReadAttributes {
         attributes: vec![0x0302, 0x0301, 0x0300, 0x0000],
     };
     // Answered at the GPF (the usual way) and at the GSME alike.
@@ -118,7 +122,7 @@ fn registers_and_profiles_are_the_meters_record() {
             )
             .unwrap();
         match open(&answer, &keys, counter) {
-            GasReading::Registers {
+            GasPayload::Registers {
                 summation,
                 divisor,
                 unit,
@@ -139,7 +143,7 @@ fn registers_and_profiles_are_the_meters_record() {
     // Yesterday's 48 half-hours (GCS17) and the last seven days (GCS61).
     let yesterday = Utc.with_ymd_and_hms(2026, 11, 22, 0, 0, 0).unwrap();
     let start = to_gbcs_seconds(yesterday).unwrap();
-    let profile = GasReading::SampledDataRequest {
+    let profile = GasPayload::SampledDataRequest {
         sample_id: 0,
         start,
         sampling_type: 0,
@@ -154,7 +158,7 @@ fn registers_and_profiles_are_the_meters_record() {
         )
         .unwrap();
     match open(&answer, &keys, 3) {
-        GasReading::SampledData {
+        GasPayload::SampledData {
             interval_s,
             samples,
             start: s,
@@ -168,7 +172,7 @@ fn registers_and_profiles_are_the_meters_record() {
         other => panic!("{other:?}"),
     }
     let week = to_gbcs_seconds(yesterday - Duration::days(6)).unwrap();
-    let daily = GasReading::SampledDataRequest {
+    let daily = GasPayload::SampledDataRequest {
         sample_id: 1,
         start: week,
         sampling_type: 0,
@@ -178,7 +182,7 @@ fn registers_and_profiles_are_the_meters_record() {
         .handle(&command(gpf, GCS61, &daily, 4, &keys), now(), &keys, acb())
         .unwrap();
     match open(&answer, &keys, 4) {
-        GasReading::SampledData { samples, .. } => {
+        GasPayload::SampledData { samples, .. } => {
             // Seven whole days have ended by now; the three asked beyond are not there yet.
             assert_eq!(samples.len(), 7);
             let first = period_of(yesterday - Duration::days(6));
@@ -225,13 +229,13 @@ fn the_rtds_gcs13a_command_is_answered() {
     let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
         panic!()
     };
-    let reading = gas_reading(&components[0], &components[0].plaintext(&m, &keys).unwrap())
+    let reading = gas_payload(&components[0], &components[0].plaintext(&m, &keys).unwrap())
         .unwrap()
         .unwrap();
     assert!(
         matches!(
             reading,
-            GasReading::Registers {
+            GasPayload::Registers {
                 divisor: 1000,
                 unit: 1,
                 ..
@@ -247,7 +251,7 @@ fn replays_bad_macs_and_other_devices_are_refused() {
     let keys = keys();
     let gpf = Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 4]);
     let mut gas = meter(Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]), gpf);
-    let read = GasReading::ReadAttributes {
+    let read = GasPayload::ReadAttributes {
         attributes: vec![0x0000],
     };
     let bytes = command(gpf, GCS13A, &read, 10, &keys);
@@ -288,7 +292,7 @@ fn python_cryptography_checks_the_gas_answer() {
     let keys = keys();
     let gpf = Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 4]);
     let mut gas = meter(Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]), gpf);
-    let read = GasReading::ReadAttributes {
+    let read = GasPayload::ReadAttributes {
         attributes: vec![0x0302, 0x0301, 0x0300, 0x0000],
     };
     let answer = gas
@@ -318,4 +322,258 @@ fn python_cryptography_checks_the_gas_answer() {
     let (ok, stdout) = common::run_peer("gbcs_crypto_check.py", format!("{case}\n"));
     assert!(ok, "{stdout}");
     assert!(stdout.contains("checked 1"), "{stdout}");
+}
+
+/// A supplier's gas command of one or more components, MACed by the ACB and, for a critical
+/// use case, signed by the supplier first.
+fn send(
+    to: Eui64,
+    code: u16,
+    payloads: &[GasPayload],
+    counter: u64,
+    signed: bool,
+    keys: &KeyStore,
+) -> Vec<u8> {
+    let content = gas_command(payloads, 0);
+    let mut m = message_for(Cra::Command, counter, supplier(), to, code, content);
+    if signed {
+        assert!(sign_message(keys, &mut m));
+    }
+    assert!(mac_message(keys, &mut m, acb()));
+    m.to_bytes().unwrap()
+}
+
+/// Every component of an answer, opened with the supplier's key where sealed; the answer's
+/// MAC (or, to a critical command, its signature) checked.
+fn answers(answer: &[u8], keys: &KeyStore, signed: bool) -> Vec<GasPayload> {
+    let m = GbcsMessage::decode(answer).unwrap();
+    assert_eq!(m.signing.recipient, supplier());
+    if signed {
+        assert_eq!(verify_signature(keys, &m), Verdict::Valid);
+        assert!(m.ciphering.is_none());
+    } else {
+        assert_eq!(verify_mac(keys, &m, acb()), Verdict::Valid);
+    }
+    let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+        panic!("components")
+    };
+    components
+        .iter()
+        .map(|c| {
+            let plain = c.plaintext(&m, keys).unwrap();
+            gas_payload(c, &plain).unwrap().unwrap()
+        })
+        .collect()
+}
+
+fn fleet_meter() -> (GasMeter, Eui64) {
+    let gpf = Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 4]);
+    (meter(Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]), gpf), gpf)
+}
+
+#[test]
+fn the_daily_read_log_holds_each_midnights_registers() {
+    use dccsim::protocol::gbcs::gbz::SnapshotRegisters;
+    let keys = keys();
+    let (mut gas, gpf) = fleet_meter();
+    // Five days, the most recent first: the last four midnights up to today's, and one
+    // before the range's start is not there.
+    let today = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+    let (from, to) = (today - Duration::days(3), now());
+    let asks: Vec<GasPayload> = (0..5)
+        .map(|offset| GasPayload::SnapshotRequest {
+            earliest: to_gbcs_seconds(from).unwrap(),
+            latest: to_gbcs_seconds(to).unwrap(),
+            offset,
+            cause: 1,
+        })
+        .collect();
+    let bytes = send(gpf, GCS16A, &asks, 1, false, &keys);
+    let got = answers(
+        &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+        &keys,
+        false,
+    );
+    assert_eq!(got.len(), 5);
+    for (k, answer) in got.iter().take(4).enumerate() {
+        let midnight = today - Duration::days(k as i64);
+        let GasPayload::Snapshot {
+            time,
+            found,
+            registers:
+                SnapshotRegisters::BlockTiers {
+                    summation,
+                    tiers,
+                    blocks,
+                    ..
+                },
+            ..
+        } = answer
+        else {
+            panic!("{answer:?}")
+        };
+        assert_eq!(*time, to_gbcs_seconds(midnight).unwrap());
+        assert_eq!(*found, 4);
+        assert_eq!(*summation, gas.register_litres(period_of(midnight)));
+        assert_eq!((tiers[0], blocks[0]), (*summation, *summation));
+    }
+    assert_eq!(
+        got[4],
+        GasPayload::DefaultResponse {
+            command: 0x06,
+            status: 0x8B
+        }
+    );
+    // The RTDS command asks for days of 2015, before this meter: 31 answers, none found.
+    let rtds = std::fs::read_to_string(
+        reference().join("RTDS-4.5.0/4.6.1_GCS16a/GCS16a_4.6.1_SUCCESS_COMMAND_GBCS.HEX"),
+    )
+    .unwrap();
+    let rtds = GbcsMessage::decode(&parse_hex(&rtds).unwrap()).unwrap();
+    let mut m = message_for(
+        Cra::Command,
+        2,
+        supplier(),
+        gpf,
+        GCS16A,
+        rtds.signing.content,
+    );
+    assert!(mac_message(&keys, &mut m, acb()));
+    let got = answers(
+        &gas.handle(&m.to_bytes().unwrap(), now(), &keys, acb())
+            .unwrap(),
+        &keys,
+        false,
+    );
+    assert_eq!(got.len(), 31);
+    assert!(
+        got.iter()
+            .all(|a| matches!(a, GasPayload::DefaultResponse { status: 0x8B, .. }))
+    );
+}
+
+#[test]
+fn the_valve_closes_on_a_signed_command_and_opens_once_armed() {
+    use dccsim::protocol::gbcs::gbz::{SUPPLY_ARMED, SUPPLY_OFF};
+    let keys = keys();
+    let (mut gas, gpf) = fleet_meter();
+    let change = |proposed| GasPayload::ChangeSupply {
+        provider: 0,
+        event: 7,
+        requested: 0,
+        implement_at: 0,
+        proposed,
+        control: 1,
+    };
+    // Critical: unsigned, it is refused and the valve stays on.
+    let unsigned = send(gpf, GCS32, &[change(SUPPLY_OFF)], 1, false, &keys);
+    assert!(matches!(
+        gas.handle(&unsigned, now(), &keys, acb()),
+        Err(DeviceError::Signature(Verdict::Absent))
+    ));
+    assert_eq!(gas.valve, Valve::On);
+    let p = period_of(now());
+    assert!(gas.litres(p + 1) > 0);
+    let off = send(gpf, GCS32, &[change(SUPPLY_OFF)], 2, true, &keys);
+    let got = answers(&gas.handle(&off, now(), &keys, acb()).unwrap(), &keys, true);
+    assert!(matches!(
+        got[..],
+        [GasPayload::SupplyStatus {
+            status: SUPPLY_OFF,
+            event: 7,
+            ..
+        }]
+    ));
+    assert_eq!(gas.valve, Valve::Off);
+    assert_eq!(gas.litres(p + 1), 0);
+    assert_eq!(gas.litres(p + 10), 0);
+    // Armed two hours later: gas flows again from the half-hour after.
+    let later = now() + Duration::hours(2);
+    let arm = send(gpf, GCS39, &[change(SUPPLY_ARMED)], 3, true, &keys);
+    let got = answers(&gas.handle(&arm, later, &keys, acb()).unwrap(), &keys, true);
+    assert!(matches!(
+        got[..],
+        [GasPayload::SupplyStatus {
+            status: SUPPLY_ARMED,
+            ..
+        }]
+    ));
+    assert_eq!(gas.valve, Valve::On);
+    assert_eq!(gas.litres(p + 4), 0);
+    assert!(gas.litres(p + 5) > 0);
+    let what: Vec<&str> = gas.events.iter().map(|e| e.what.as_str()).collect();
+    assert_eq!(what, ["valve closed: supply disabled", "supply armed"]);
+}
+
+#[test]
+fn a_prepayment_gas_meter_credits_a_genuine_utrn_once() {
+    let keys = keys();
+    let (mut gas, gpf) = fleet_meter();
+    let utrn = |n: u64, pounds| {
+        Utrn::make(
+            &keys,
+            supplier(),
+            gas.gsme,
+            n << 32,
+            pounds,
+            ValueClass::Pounds,
+        )
+        .unwrap()
+        .digits()
+    };
+    let top_up = |digits: String| GasPayload::TopUp {
+        origin: 0,
+        utrn: digits,
+    };
+    let first = top_up(utrn(1, 10));
+    let result = |got: Vec<GasPayload>| match got[..] {
+        [
+            GasPayload::TopUpResult {
+                result,
+                value,
+                credit,
+                ..
+            },
+        ] => (result, value, credit),
+        _ => panic!("{got:?}"),
+    };
+    // A credit meter takes no top-up.
+    let bytes = send(gpf, CS01B, std::slice::from_ref(&first), 1, false, &keys);
+    let got = answers(
+        &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+        &keys,
+        false,
+    );
+    assert_eq!(result(got), (1, -1, -1));
+    // In prepayment with £5 since yesterday, less what a day's gas cost.
+    gas.set_prepayment(500, now() - Duration::days(1));
+    let before = gas.credit_milli_pence(period_of(now()));
+    assert!(before < 500_000 && before > 0, "{before}");
+    let bytes = send(gpf, CS01B, std::slice::from_ref(&first), 2, false, &keys);
+    let got = answers(
+        &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+        &keys,
+        false,
+    );
+    assert_eq!(result(got), (0, 1_000_000, (before + 1_000_000) as i32));
+    // The same code again: a duplicate; a code for another meter: invalid.
+    let bytes = send(gpf, CS01B, &[first], 3, false, &keys);
+    let got = answers(
+        &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+        &keys,
+        false,
+    );
+    assert_eq!(result(got).0, 2);
+    let other = Utrn::make(&keys, supplier(), gpf, 2 << 32, 10, ValueClass::Pounds).unwrap();
+    let bytes = send(gpf, CS01B, &[top_up(other.digits())], 4, false, &keys);
+    let got = answers(
+        &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+        &keys,
+        false,
+    );
+    assert_eq!(result(got).0, 1);
+    // Credit drains as gas is used.
+    let after = gas.credit_milli_pence(period_of(now()));
+    assert_eq!(after, before + 1_000_000);
+    assert!(gas.credit_milli_pence(period_of(now()) + 48) < after);
 }

@@ -175,16 +175,149 @@ fn component(path: &str, response: bool) -> (GbcsMessage, dccsim::protocol::gbcs
     (m, c)
 }
 
+/// Every component of an RTDS message, each in clear, typed; and each typed payload writes the
+/// device's (or the remote party's) bytes back.
+fn typed_components(path: &str) -> Vec<dccsim::protocol::gbcs::gbz::GasPayload> {
+    use dccsim::protocol::gbcs::gbz::{encode_gas_payload, gas_payload, zcl_header};
+    let keys = KeyStore::load(&reference().join("keystore")).unwrap();
+    let text = std::fs::read_to_string(reference().join("RTDS-4.5.0").join(path)).unwrap();
+    let m = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+    let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+        unreachable!()
+    };
+    components
+        .iter()
+        .map(|c| {
+            let plain = c.plaintext(&m, &keys).unwrap();
+            let p = gas_payload(c, &plain)
+                .unwrap()
+                .unwrap_or_else(|| panic!("{path}: {c:?}"));
+            assert_eq!(encode_gas_payload(&p), plain, "{path}");
+            let (cluster, _, command) = zcl_header(&p);
+            assert_eq!((cluster, command), (c.cluster, c.command), "{path}");
+            p
+        })
+        .collect()
+}
+
+#[test]
+fn gas_daily_read_log_valve_and_top_up_vectors_decode_to_their_values() {
+    use dccsim::protocol::gbcs::gbz::{GasPayload, SnapshotRegisters};
+    // 4.6.1 GCS16a: 31 GetSnapshot commands, offsets 0 to 30, for the daily snapshot.
+    let asks = typed_components("4.6.1_GCS16a/GCS16a_4.6.1_SUCCESS_COMMAND_GBCS.HEX");
+    assert_eq!(asks.len(), 31);
+    for (i, a) in asks.iter().enumerate() {
+        let GasPayload::SnapshotRequest {
+            offset,
+            cause,
+            earliest,
+            latest,
+        } = a
+        else {
+            panic!("{a:?}")
+        };
+        assert_eq!((usize::from(*offset), *cause), (i, 1));
+        assert!(earliest < latest);
+    }
+    // The answer: two snapshots sealed for the supplier, 29 "not found".
+    let answers = typed_components("4.6.1_GCS16a/GCS16a_4.6.1_SUCCESS_RESPONSE_GBCS.HEX");
+    assert_eq!(answers.len(), 31);
+    match &answers[0] {
+        GasPayload::Snapshot {
+            found,
+            cause,
+            registers:
+                SnapshotRegisters::BlockTiers {
+                    summation,
+                    tiers,
+                    tiers_and_blocks,
+                    blocks,
+                },
+            ..
+        } => {
+            assert_eq!((*found, *cause, *summation), (31, 1, 0x20));
+            assert_eq!(tiers, &[0xE3, 0xBD, 0xCD, 0x03]);
+            assert_eq!(*tiers_and_blocks, 0x14);
+            assert_eq!(blocks, &[0x2F, 0xEE, 0x0A, 0x44]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let GasPayload::Snapshot { time: t0, .. } = answers[0] else {
+        unreachable!()
+    };
+    let GasPayload::Snapshot { time: t1, .. } = answers[1] else {
+        unreachable!()
+    };
+    assert_eq!(t1 - t0, 86_400);
+    for a in &answers[2..] {
+        assert_eq!(
+            a,
+            &GasPayload::DefaultResponse {
+                command: 0x06,
+                status: 0x8B
+            }
+        );
+    }
+    // 7.2 GCS32 and 7.3 GCS39: the valve off, then armed.
+    for (dir, proposed) in [("7.2_GCS32/GCS32_7.2", 0), ("7.3_GCS39/GCS39_7.3", 1)] {
+        let ask = typed_components(&format!("{dir}_SUCCESS_COMMAND_GBCS.HEX"));
+        let [
+            GasPayload::ChangeSupply {
+                proposed: p,
+                implement_at,
+                control,
+                ..
+            },
+        ] = ask.as_slice()
+        else {
+            panic!("{ask:?}")
+        };
+        assert_eq!((*p, *implement_at, *control), (proposed, 0, 1));
+        let answer = typed_components(&format!("{dir}_SUCCESS_RESPONSE_GBCS.HEX"));
+        let [GasPayload::SupplyStatus { status, .. }] = answer.as_slice() else {
+            panic!("{answer:?}")
+        };
+        assert_eq!(*status, proposed);
+    }
+    // 2.2 CS01b: the UTRN, and the meter's answer: 1,250,000 (£12.50) credited.
+    assert_eq!(
+        typed_components("2.2_CS01b/CS01b_2.2_SUCCESS_COMMAND_GBCS.HEX"),
+        [GasPayload::TopUp {
+            origin: 0,
+            utrn: "73950067887105178605".into()
+        }]
+    );
+    let [
+        GasPayload::TopUpResult {
+            result,
+            value,
+            credit,
+            ..
+        },
+    ] = typed_components("2.2_CS01b/CS01b_2.2_SUCCESS_RESPONSE_GBCS.HEX")[..]
+    else {
+        panic!()
+    };
+    assert_eq!((result, value), (0, 1_250_000));
+    assert!(credit > value);
+    let [GasPayload::TopUpResult { result, value, .. }] =
+        typed_components("2.2_CS01b/CS01b_2.2_ERROR_RESPONSE_GBCS.HEX")[..]
+    else {
+        panic!()
+    };
+    assert_eq!((result, value), (1, -1));
+}
+
 #[test]
 fn gas_readings_decode_to_their_values_and_encode_back_to_the_devices_bytes() {
-    use dccsim::protocol::gbcs::gbz::{GasReading, encode_gas_reading, gas_reading};
+    use dccsim::protocol::gbcs::gbz::{GasPayload, encode_gas_payload, gas_payload};
     let keys = KeyStore::load(&reference().join("keystore")).unwrap();
     let read = |path: &str, response: bool| {
         let (m, c) = component(path, response);
         let plain = c.plaintext(&m, &keys).unwrap();
-        let reading = gas_reading(&c, &plain).unwrap().expect("a gas reading");
+        let reading = gas_payload(&c, &plain).unwrap().expect("a gas reading");
         // Both directions: the typed reading writes the same ZCL payload back.
-        assert_eq!(encode_gas_reading(&reading), plain, "{path}");
+        assert_eq!(encode_gas_payload(&reading), plain, "{path}");
         reading
     };
     // 4.1.1 GCS13a: the command asks for divisor, multiplier, unit and summation; the GSME
@@ -194,7 +327,7 @@ fn gas_readings_decode_to_their_values_and_encode_back_to_the_devices_bytes() {
             "4.1.1_GCS13a/GCS13a_4.1.1_SUCCESS_RELIABLE_GSME_COMMAND_GBCS.HEX",
             false
         ),
-        GasReading::ReadAttributes {
+        GasPayload::ReadAttributes {
             attributes: vec![0x0302, 0x0301, 0x0300, 0x0000]
         }
     );
@@ -202,7 +335,7 @@ fn gas_readings_decode_to_their_values_and_encode_back_to_the_devices_bytes() {
         "4.1.1_GCS13a/GCS13a_4.1.1_SUCCESS_RELIABLE_GSME_RESPONSE_GBCS.HEX",
         true,
     ) {
-        GasReading::Registers {
+        GasPayload::Registers {
             summation,
             divisor,
             unit,
@@ -216,13 +349,13 @@ fn gas_readings_decode_to_their_values_and_encode_back_to_the_devices_bytes() {
     }
     // 4.8.1 GCS17: 97 half-hourly samples asked and answered.
     match read("4.8.1_GCS17/GCS17_4.8.1_SUCCESS_COMMAND_GBCS.HEX", false) {
-        GasReading::SampledDataRequest {
+        GasPayload::SampledDataRequest {
             sample_id, count, ..
         } => assert_eq!((sample_id, count), (0, 97)),
         other => panic!("{other:?}"),
     }
     match read("4.8.1_GCS17/GCS17_4.8.1_SUCCESS_RESPONSE_GBCS.HEX", true) {
-        GasReading::SampledData {
+        GasPayload::SampledData {
             interval_s,
             samples,
             ..
@@ -234,7 +367,7 @@ fn gas_readings_decode_to_their_values_and_encode_back_to_the_devices_bytes() {
     }
     // 4.17 GCS61: the daily consumption log, eleven days.
     match read("4.17_GCS61/GCS61_4.17_SUCCESS_RESPONSE_GBCS.HEX", true) {
-        GasReading::SampledData {
+        GasPayload::SampledData {
             sample_id, samples, ..
         } => {
             assert_eq!(sample_id, 1);
@@ -246,13 +379,13 @@ fn gas_readings_decode_to_their_values_and_encode_back_to_the_devices_bytes() {
     // 11.2 GCS38: the firmware version attribute asked, and answered in clear.
     assert_eq!(
         read("11.2_GCS38/GCS38_11.2_SUCCESS_COMMAND_GBCS.HEX", false),
-        GasReading::ReadAttributes {
+        GasPayload::ReadAttributes {
             attributes: vec![0x0206]
         }
     );
     assert_eq!(
         read("11.2_GCS38/GCS38_11.2_SUCCESS_RESPONSE_GBCS.HEX", true),
-        GasReading::FirmwareVersion {
+        GasPayload::FirmwareVersion {
             version: "0123ABCD".into()
         }
     );
@@ -260,17 +393,16 @@ fn gas_readings_decode_to_their_values_and_encode_back_to_the_devices_bytes() {
 
 mod round_trips {
     use dccsim::protocol::gbcs::gbz::{
-        Component, GET_SAMPLED_DATA, GET_SAMPLED_DATA_RESPONSE, GasReading, METERING_CLUSTER,
-        READ_ATTRIBUTES, READ_ATTRIBUTES_RESPONSE, encode_gas_reading, gas_reading,
+        Component, GasPayload, SnapshotRegisters, encode_gas_payload, gas_payload, zcl_header,
     };
     use proptest::prelude::*;
 
-    fn reading() -> impl Strategy<Value = GasReading> {
+    fn reading() -> impl Strategy<Value = GasPayload> {
         prop_oneof![
             proptest::collection::vec(any::<u16>(), 0..8)
-                .prop_map(|attributes| GasReading::ReadAttributes { attributes }),
+                .prop_map(|attributes| GasPayload::ReadAttributes { attributes }),
             (0u64..1 << 48, 0u64..1 << 24, 1u64..1 << 24, 0u64..256).prop_map(
-                |(summation, multiplier, divisor, unit)| GasReading::Registers {
+                |(summation, multiplier, divisor, unit)| GasPayload::Registers {
                     summation,
                     multiplier,
                     divisor,
@@ -279,12 +411,12 @@ mod round_trips {
                 }
             ),
             proptest::collection::vec(any::<u8>(), 0..40).prop_map(|v| {
-                GasReading::FirmwareVersion {
+                GasPayload::FirmwareVersion {
                     version: dccsim::protocol::gbcs::hex(&v),
                 }
             }),
             (any::<u16>(), any::<u32>(), any::<u8>(), any::<u16>()).prop_map(
-                |(sample_id, start, sampling_type, count)| GasReading::SampledDataRequest {
+                |(sample_id, start, sampling_type, count)| GasPayload::SampledDataRequest {
                     sample_id,
                     start,
                     sampling_type,
@@ -299,7 +431,7 @@ mod round_trips {
                 proptest::collection::vec(0u32..1 << 24, 0..60)
             )
                 .prop_map(|(sample_id, start, sampling_type, interval_s, samples)| {
-                    GasReading::SampledData {
+                    GasPayload::SampledData {
                         sample_id,
                         start,
                         sampling_type,
@@ -307,28 +439,120 @@ mod round_trips {
                         samples,
                     }
                 }),
+            (any::<u32>(), any::<u32>(), any::<u8>(), any::<u32>()).prop_map(
+                |(earliest, latest, offset, cause)| GasPayload::SnapshotRequest {
+                    earliest,
+                    latest,
+                    offset,
+                    cause,
+                }
+            ),
+            (
+                (
+                    any::<u32>(),
+                    any::<u32>(),
+                    any::<u8>(),
+                    any::<u8>(),
+                    any::<u8>(),
+                    any::<u32>()
+                ),
+                snapshot_registers()
+            )
+                .prop_map(
+                    |((id, time, found, command_index, commands, cause), registers)| {
+                        GasPayload::Snapshot {
+                            id,
+                            time,
+                            found,
+                            command_index,
+                            commands,
+                            cause,
+                            registers,
+                        }
+                    }
+                ),
+            (
+                any::<u32>(),
+                any::<u32>(),
+                any::<u32>(),
+                any::<u32>(),
+                any::<u8>(),
+                any::<u8>()
+            )
+                .prop_map(
+                    |(provider, event, requested, implement_at, proposed, control)| {
+                        GasPayload::ChangeSupply {
+                            provider,
+                            event,
+                            requested,
+                            implement_at,
+                            proposed,
+                            control,
+                        }
+                    }
+                ),
+            (any::<u32>(), any::<u32>(), any::<u32>(), any::<u8>()).prop_map(
+                |(provider, event, implemented, status)| GasPayload::SupplyStatus {
+                    provider,
+                    event,
+                    implemented,
+                    status,
+                }
+            ),
+            (any::<u8>(), "[0-9]{0,40}")
+                .prop_map(|(origin, utrn)| GasPayload::TopUp { origin, utrn }),
+            (any::<u8>(), any::<i32>(), any::<u8>(), any::<i32>()).prop_map(
+                |(result, value, source, credit)| GasPayload::TopUpResult {
+                    result,
+                    value,
+                    source,
+                    credit,
+                }
+            ),
+            (any::<u8>(), any::<u8>())
+                .prop_map(|(command, status)| GasPayload::DefaultResponse { command, status }),
+        ]
+    }
+
+    fn snapshot_registers() -> impl Strategy<Value = SnapshotRegisters> {
+        let le48 = || 0u64..1 << 48;
+        prop_oneof![
+            (
+                le48(),
+                proptest::collection::vec(le48(), 0..6),
+                0u8..4,
+                0u8..5
+            )
+                .prop_flat_map(move |(summation, tiers, t, b)| {
+                    proptest::collection::vec(0u64..1 << 48, usize::from(t * b)).prop_map(
+                        move |blocks| SnapshotRegisters::BlockTiers {
+                            summation,
+                            tiers: tiers.clone(),
+                            tiers_and_blocks: (t << 4) | b,
+                            blocks,
+                        },
+                    )
+                }),
+            (
+                any::<u8>().prop_filter("not type 6", |c| *c != 6),
+                proptest::collection::vec(any::<u8>(), 0..30)
+            )
+                .prop_map(|(code, bytes)| SnapshotRegisters::Other { code, bytes }),
         ]
     }
 
     /// The ZCL header a reading travels under.
-    fn component(reading: &GasReading) -> Component {
-        let (frame_control, command) = match reading {
-            GasReading::ReadAttributes { .. } => (0x00, READ_ATTRIBUTES),
-            GasReading::Registers { .. } | GasReading::FirmwareVersion { .. } => {
-                (0x08, READ_ATTRIBUTES_RESPONSE)
-            }
-            GasReading::SampledDataRequest { .. } => (0x01, GET_SAMPLED_DATA),
-            GasReading::SampledData { .. } => (0x09, GET_SAMPLED_DATA_RESPONSE),
-        };
+    fn component(reading: &GasPayload) -> Component {
+        let (cluster, frame_control, command) = zcl_header(reading);
         Component {
             control: 0x01,
-            cluster: METERING_CLUSTER,
+            cluster,
             from: None,
             additional_header: None,
             frame_control,
             sequence: 0,
             command,
-            payload: encode_gas_reading(reading),
+            payload: encode_gas_payload(reading),
         }
     }
 
@@ -338,11 +562,11 @@ mod round_trips {
         #[test]
         fn gas_readings_round_trip(x in reading()) {
             let c = component(&x);
-            let y = gas_reading(&c, &c.payload).unwrap().expect("a gas reading");
-            prop_assert_eq!(encode_gas_reading(&y), c.payload.clone());
+            let y = gas_payload(&c, &c.payload).unwrap().expect("a gas reading");
+            prop_assert_eq!(encode_gas_payload(&y), c.payload.clone());
             match (&x, &y) {
-                (GasReading::Registers { summation, divisor, .. },
-                 GasReading::Registers { summation: s, divisor: d, .. }) => {
+                (GasPayload::Registers { summation, divisor, .. },
+                 GasPayload::Registers { summation: s, divisor: d, .. }) => {
                     prop_assert_eq!((summation, divisor), (s, d));
                 }
                 _ => prop_assert_eq!(x, y),

@@ -267,7 +267,7 @@ fn a_critical_command_goes_transform_sign_send() {
 #[test]
 fn rtds_gas_templates_are_answered_by_the_virtual_gas_meter() {
     use dccsim::gateway::defaults;
-    use dccsim::protocol::gbcs::gbz::{GasReading, Gbz, gas_reading};
+    use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, gas_payload};
     let start = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
     let check = std::sync::Arc::new(|xml: &str| {
         Request::parse(xml)
@@ -308,14 +308,14 @@ fn rtds_gas_templates_are_answered_by_the_virtual_gas_meter() {
             panic!("{name}")
         };
         let c = &components[0];
-        let reading = gas_reading(c, &c.plaintext(&m, &keys).unwrap())
+        let reading = gas_payload(c, &c.plaintext(&m, &keys).unwrap())
             .unwrap()
             .unwrap();
         readings.push(reading);
     }
     assert!(matches!(
         readings[0],
-        GasReading::Registers {
+        GasPayload::Registers {
             divisor: 1000,
             unit: 1,
             ..
@@ -327,7 +327,7 @@ fn rtds_gas_templates_are_answered_by_the_virtual_gas_meter() {
     );
     match &readings[2] {
         // 30 December 2014 to 1 January 2015: 96 half-hours.
-        GasReading::SampledData {
+        GasPayload::SampledData {
             interval_s: 1800,
             samples,
             ..
@@ -336,7 +336,7 @@ fn rtds_gas_templates_are_answered_by_the_virtual_gas_meter() {
     }
     match &readings[3] {
         // 10 to 20 December 2014: ten days.
-        GasReading::SampledData {
+        GasPayload::SampledData {
             sample_id: 1,
             samples,
             ..
@@ -371,11 +371,146 @@ fn rtds_gas_templates_are_answered_by_the_virtual_gas_meter() {
         panic!()
     };
     assert_eq!(
-        gas_reading(&components[0], &components[0].payload).unwrap(),
-        Some(GasReading::FirmwareVersion {
+        gas_payload(&components[0], &components[0].payload).unwrap(),
+        Some(GasPayload::FirmwareVersion {
             version: "0123ABCD".into()
         })
     );
+}
+
+/// The rest of the RTDS gas templates against the embedded default: the daily read log (GCS16a,
+/// one GetSnapshot a day), a top-up (CS01b) with a UTRN made for the virtual gas meter, and the
+/// valve (GCS32 off, GCS39 armed) through Transform, the supplier's signature and Send.
+#[test]
+fn rtds_gas_top_up_valve_and_daily_read_log_templates_reach_the_gas_meter() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, gas_payload};
+    use dccsim::protocol::gbcs::{Utrn, ValueClass};
+    let start = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+    let check = std::sync::Arc::new(|xml: &str| {
+        Request::parse(xml)
+            .map(|r| r.id.originator)
+            .map_err(|e| e.to_string())
+    });
+    let keys = defaults::keys(3).unwrap();
+    let mut he = defaults::head_end(10, 3, start, defaults::wan(), check).unwrap();
+    let gsme = eui("00-DB-12-34-56-78-90-A1");
+    let answered = |he: &mut HeadEnd, xml: &str, endpoint, at| -> (String, Vec<GasPayload>) {
+        let reply = he.handle_request(defaults::SUPPLIER, endpoint, xml, at);
+        if endpoint == Endpoint::Transform {
+            assert_eq!(code_of(&reply), ResponseCode::I0, "{}", xml_of(&reply));
+            return (xml_of(&reply).to_string(), Vec::new());
+        }
+        assert_eq!(code_of(&reply), ResponseCode::I99, "{}", xml_of(&reply));
+        let delivered = he.poll_deliveries(at + Duration::minutes(5));
+        assert_eq!(delivered.len(), 1);
+        let xml = delivered[0].xml.clone();
+        assert!(
+            xml.contains("<sr:ResponseCode>I0</sr:ResponseCode>"),
+            "{xml}"
+        );
+        schema_valid(&xml).unwrap();
+        let m = GbcsMessage::decode(&gbcs_of(&xml)).unwrap();
+        let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+            panic!()
+        };
+        let payloads = components
+            .iter()
+            .map(|c| {
+                gas_payload(c, &c.plaintext(&m, &keys).unwrap())
+                    .unwrap()
+                    .unwrap()
+            })
+            .collect();
+        (xml, payloads)
+    };
+    // 4.6.1: the template asks for 2015, long before this meter: 31 days asked, none held.
+    let (_, log) = answered(
+        &mut he,
+        &template("GCS16a_4.6.1_SUCCESS_REQUEST_DUIS.XML"),
+        Endpoint::SendCommand,
+        start,
+    );
+    assert_eq!(log.len(), 31);
+    assert!(
+        log.iter()
+            .all(|p| matches!(p, GasPayload::DefaultResponse { status: 0x8B, .. }))
+    );
+    // The same for the last three days: three midnights' registers.
+    let recent = template("GCS16a_4.6.1_SUCCESS_REQUEST_DUIS.XML")
+        .replace(":1004<", ":1005<")
+        .replace("2014-12-30T00:00:04.00Z", "2026-11-20T12:00:00Z")
+        .replace("2016-01-01T00:00:03.00Z", "2026-11-23T09:00:00Z");
+    let (_, log) = answered(&mut he, &recent, Endpoint::SendCommand, start);
+    assert_eq!(log.len(), 3);
+    assert!(
+        log.iter()
+            .all(|p| matches!(p, GasPayload::Snapshot { found: 3, .. })),
+        "{log:?}"
+    );
+    // 2.2: the RTDS code was made for the RTDS meter's keys, not its virtual twin's: refused.
+    let top_up = template("CS01b_2.2_SUCCESS_REQUEST_DUIS.XML");
+    let (_, result) = answered(&mut he, &top_up, Endpoint::SendCommand, start);
+    assert!(
+        matches!(result[..], [GasPayload::TopUpResult { result: 1, .. }]),
+        "{result:?}"
+    );
+    // A code made for the virtual meter: £12.50 credited.
+    let utrn = Utrn::make(
+        &keys,
+        defaults::SUPPLIER,
+        gsme,
+        7 << 32,
+        1250,
+        ValueClass::Pennies,
+    )
+    .unwrap()
+    .digits();
+    let top_up = top_up
+        .replace(":25769803776<", ":30064771072<")
+        .replace("73950067887105178605", &utrn);
+    let (_, result) = answered(&mut he, &top_up, Endpoint::SendCommand, start);
+    assert!(
+        matches!(
+            result[..],
+            [GasPayload::TopUpResult {
+                result: 0,
+                value: 1_250_000,
+                ..
+            }]
+        ),
+        "{result:?}"
+    );
+    // 7.2 then 7.3: Transform, the supplier signs the pre-command, Send.
+    for (name, counter, valve) in [
+        (
+            "GCS32_7.2_SUCCESS_REQUEST_DUIS.XML",
+            30064771080u64,
+            dccsim::device::Valve::Off,
+        ),
+        (
+            "GCS39_7.3_SUCCESS_REQUEST_DUIS.XML",
+            30064771090,
+            dccsim::device::Valve::On,
+        ),
+    ] {
+        let transform = template(name).replace(":1000<", &format!(":{counter}<"));
+        let (reply, _) = answered(&mut he, &transform, Endpoint::Transform, start);
+        let mut pre = GbcsMessage::decode(&gbcs_of(&reply)).unwrap();
+        assert!(sign_message(&keys, &mut pre));
+        let signed = base64::engine::general_purpose::STANDARD.encode(pre.to_bytes().unwrap());
+        let service = if name.contains("7.2") { "7.2" } else { "7.3" };
+        let send = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Request xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\" schemaVersion=\"5.4\"><sr:Header><sr:RequestID>{SUPPLIER}:{gsme}:{}</sr:RequestID><sr:CommandVariant>5</sr:CommandVariant><sr:ServiceReference>{service}</sr:ServiceReference><sr:ServiceReferenceVariant>{service}</sr:ServiceReferenceVariant></sr:Header><sr:Body><sr:SignedPreCommand><sr:GBCSPayload>{signed}</sr:GBCSPayload></sr:SignedPreCommand></sr:Body></sr:Request>",
+            counter + 1
+        );
+        let (_, status) = answered(&mut he, &send, Endpoint::SendCommand, start);
+        assert!(
+            matches!(status[..], [GasPayload::SupplyStatus { .. }]),
+            "{status:?}"
+        );
+        assert_eq!(he.gas_meter(gsme).unwrap().valve, valve, "{name}");
+    }
 }
 
 /// The text of the first `<sr:{name}>` element of a response.

@@ -1,12 +1,10 @@
 //! The electricity meter (ESME): answers the GBCS commands of the read and supply use cases.
 
-use std::collections::VecDeque;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::consumption::Consumer;
-use super::{period_of, period_start};
+use super::{EventLog, PaymentMode, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
     self, CS01A, DailyRead, ECS17B, ECS21A, ECS22B, ECS42, ECS43, ECS52, ECS66, Interval, Reading,
@@ -18,8 +16,6 @@ use crate::protocol::gbcs::{
 
 /// Entries of the half-hourly profile log: 397 days of 48 periods (GBCS ECS22b).
 pub const PROFILE_LOG_ENTRIES: u32 = 19_056;
-/// Events kept in the event log; older ones fall off.
-const EVENT_LOG_LEN: usize = 100;
 /// DLMS action result "other reason", the code a device gives a command it will not carry out.
 const REFUSED: u8 = 250;
 
@@ -27,21 +23,6 @@ const REFUSED: u8 = 250;
 pub enum SupplyState {
     Enabled,
     Disabled,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PaymentMode {
-    Credit,
-    Prepayment,
-}
-
-/// An entry of the device's event log.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Event {
-    pub at: DateTime<Utc>,
-    /// The alert code or message code the event is about.
-    pub code: u16,
-    pub what: String,
 }
 
 /// Why a device did not act on bytes it was sent. A real device drops such a message (and may
@@ -96,7 +77,7 @@ pub struct Esme {
     /// Top-up counters already credited (the last few).
     #[serde(default)]
     top_ups: super::TopUps,
-    pub events: VecDeque<Event>,
+    pub events: EventLog,
 }
 
 impl Esme {
@@ -114,7 +95,7 @@ impl Esme {
             counters: super::Counters::default(),
             alert_counter: 0,
             top_ups: super::TopUps::default(),
-            events: VecDeque::new(),
+            events: EventLog::default(),
         }
     }
 
@@ -145,17 +126,6 @@ impl Esme {
         let end = period_of(now);
         end.saturating_sub(PROFILE_LOG_ENTRIES)
             .max(self.commissioned)..end
-    }
-
-    fn log(&mut self, at: DateTime<Utc>, code: u16, what: impl Into<String>) {
-        if self.events.len() == EVENT_LOG_LEN {
-            self.events.pop_front();
-        }
-        self.events.push_back(Event {
-            at,
-            code,
-            what: what.into(),
-        });
     }
 
     /// Handles one GBCS command; returns the response to send back. `acb` is the Access
@@ -303,27 +273,31 @@ impl Esme {
                         open.1 = p;
                     }
                     self.supply = SupplyState::Enabled;
-                    self.log(now, code, "supply enabled");
+                    self.events.push(now, code, "supply enabled");
                 } else if self.supply == SupplyState::Enabled {
                     self.off.push((p, u32::MAX));
                     self.supply = SupplyState::Disabled;
-                    self.log(now, code, "supply disabled");
+                    self.events.push(now, code, "supply disabled");
                 }
                 payload::outcome_response(counter, false, 0).to_bytes()
             }
             (CS01A, Reading::TopUp { utrn }) => {
                 let credited = match self.payment {
-                    PaymentMode::Prepayment => self.top_ups.credit(utrn, to, self.eui, keys),
-                    PaymentMode::Credit => Err("the meter is in credit mode".into()),
+                    PaymentMode::Prepayment => self
+                        .top_ups
+                        .credit(utrn, to, self.eui, keys)
+                        .map_err(|e| e.to_string()),
+                    PaymentMode::Credit => Err("the meter is in credit mode".to_string()),
                 };
                 let result = match credited {
                     Ok(pence) => {
                         self.credit_pence += i64::from(pence);
-                        self.log(now, code, "credit added");
+                        self.events.push(now, code, "credit added");
                         0
                     }
                     Err(why) => {
-                        self.log(now, code, format!("top-up refused: {why}"));
+                        self.events
+                            .push(now, code, format!("top-up refused: {why}"));
                         REFUSED
                     }
                 };
@@ -348,7 +322,8 @@ impl Esme {
         if end > start {
             self.off.push((start, end));
         }
-        self.log(to, code, "supply restored after an outage");
+        self.events
+            .push(to, code, "supply restored after an outage");
         self.alert_counter += 1;
         let content =
             payload::alert_notification(self.alert_counter, code, to, Some((from, to))).to_bytes();

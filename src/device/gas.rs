@@ -3,36 +3,49 @@
 //!
 //! A GSME sleeps on its battery; the GPF on the always-powered comms hub holds a copy of its data
 //! and answers most reads for it (GBCS §10.4). This model answers at either EUI-64 from the same
-//! state: the consumption register and the half-hourly and daily consumption logs, computed from
-//! a seeded consumption model (gas energy ÷ 11.2 kWh/m³, counted in litres, the register's units
-//! with divisor 1000 and unit m³). It checks the ACB's MAC and the originator counter like the
-//! electricity meter, and answers sealed for the remote party that asked, MACed:
+//! state: the consumption register and the half-hourly, daily and daily-read logs, computed from
+//! a seeded consumption model (gas energy ÷ 11.22 kWh/m³, counted in litres, the register's units
+//! with divisor 1000 and unit m³); the valve (no gas flows while it is off); the payment mode,
+//! tariff and prepayment credit (drawn down by the tariff as gas is used); the top-ups credited;
+//! an event log. It checks the ACB's MAC and the originator counter like the electricity meter,
+//! the remote party's signature on critical commands, and answers sealed for the remote party
+//! that asked, MACed (signed, for critical commands):
 //!
 //! - GCS13a (4.1.1): Read Attributes of the metering cluster → divisor, multiplier, unit and
 //!   current summation delivered;
+//! - GCS16a (4.6.1): GetSnapshot, one per day asked → PublishSnapshot of that midnight's
+//!   registers (consumption, tier and block registers), or Default Response NOT_FOUND;
 //! - GCS17 (4.8.1): GetSampledData, sample 0 → litres per half-hour from the start asked;
 //! - GCS61 (4.17): GetSampledData, sample 1 → litres per day;
+//! - GCS32 (7.2) and GCS39 (7.3), critical: ChangeSupply → the valve off, or armed (the customer
+//!   then turns the gas back on at the meter, here at the next half-hour);
+//! - CS01b (2.2): ConsumerTopUp → the UTRN checked and credited once, in prepayment mode;
 //! - GCS38 (11.2): Read Attributes of the firmware version → the meter's version, in clear (a
 //!   firmware version is not sensitive, as in the RTDS answer).
 
 use chrono::{DateTime, Utc};
 
-use super::DeviceError;
 use super::consumption::Consumer;
-use super::period_of;
+use super::{DeviceError, EventLog, PaymentMode, TopUpRefusal, TopUps, period_of};
 use crate::model::Eui64;
 use crate::protocol::gbcs::gbz::{
-    Component, FIRMWARE_VERSION, GET_SAMPLED_DATA_RESPONSE, GasReading, Gbz, METERING_CLUSTER,
-    READ_ATTRIBUTES_RESPONSE, encode_gas_reading, gas_reading,
+    self, Component, FIRMWARE_VERSION, GasPayload, Gbz, SnapshotRegisters, encode_gas_payload,
+    gas_payload, zcl_header,
 };
 use crate::protocol::gbcs::payload::message_for;
-use crate::protocol::gbcs::{Cra, KeyStore, Sealed, mac_message};
+use crate::protocol::gbcs::{
+    Cra, KeyStore, Sealed, Verdict, mac_message, sign_message, verify_signature,
+};
 
 /// Message codes of the gas use cases answered.
 pub const GCS13A: u16 = 0x0074;
+pub const GCS16A: u16 = 0x0077;
 pub const GCS17: u16 = 0x0078;
-pub const GCS61: u16 = 0x00A0;
+pub const GCS32: u16 = 0x0081;
 pub const GCS38: u16 = 0x0084;
+pub const GCS39: u16 = 0x0085;
+pub const GCS61: u16 = 0x00A0;
+pub const CS01B: u16 = 0x0097;
 
 /// The firmware version a new gas meter reports (the RTDS gas meter's).
 const FIRMWARE: &str = "0123ABCD";
@@ -43,11 +56,47 @@ fn default_firmware() -> String {
 
 /// Energy in a cubic metre of natural gas at the GB standard calorific value (39.5 MJ/m³ with the
 /// 1.02264 volume correction), Wh.
-const WH_PER_M3: f64 = 11_220.0;
+const WH_PER_M3: u64 = 11_220;
+/// Days of daily snapshots a gas meter keeps (GBCS: 31 in its daily read log).
+const DAILY_READS_KEPT: u32 = 31;
 /// Samples a GetSampledData answer carries at most (about two days of half-hours).
 const MAX_SAMPLES: u16 = 1_000;
 /// The interval a daily log sample carries (the field has 16 bits; RTDS daily logs show FFFF).
 const DAILY_INTERVAL: u16 = 0xFFFF;
+
+/// The gas valve.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Valve {
+    #[default]
+    On,
+    Off,
+}
+
+/// A gas tariff: a single rate and a daily standing charge, in thousandths of a penny (the
+/// meter's currency unit, 1/100,000 of a pound). The default is about the GB price cap of 2026.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GasTariff {
+    /// Per kWh.
+    pub unit_rate: u32,
+    /// Per day.
+    pub standing_charge: u32,
+}
+
+impl Default for GasTariff {
+    fn default() -> Self {
+        GasTariff {
+            unit_rate: 6_300,
+            standing_charge: 31_700,
+        }
+    }
+}
+
+/// Prepayment credit as of the start of a half-hour, thousandths of a penny.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct Balance {
+    period: u32,
+    milli_pence: i64,
+}
 
 /// A gas meter and the proxy that answers for it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -61,27 +110,69 @@ pub struct GasMeter {
     /// Firmware version (hex), what GCS38 reports.
     #[serde(default = "default_firmware")]
     pub firmware: String,
+    #[serde(default)]
+    pub valve: Valve,
+    #[serde(default)]
+    pub payment: PaymentMode,
+    #[serde(default)]
+    pub tariff: GasTariff,
+    #[serde(default)]
+    balance: Balance,
+    /// Periods the valve was off, `[from, to)`; `to` is `u32::MAX` while it is.
+    #[serde(default)]
+    off: Vec<(u32, u32)>,
+    #[serde(default)]
+    top_ups: TopUps,
+    #[serde(default)]
+    pub events: EventLog,
     counters: super::Counters,
+}
+
+/// An answer component: in clear, or sealed for the remote party that asked.
+enum Reply {
+    Clear(GasPayload),
+    Sealed(GasPayload),
 }
 
 impl GasMeter {
     pub fn new(gsme: Eui64, gpf: Eui64, consumer: Consumer, commissioned: DateTime<Utc>) -> Self {
+        let commissioned = period_of(commissioned);
         GasMeter {
             gsme,
             gpf,
             consumer,
-            commissioned: period_of(commissioned),
+            commissioned,
             firmware: default_firmware(),
+            valve: Valve::On,
+            payment: PaymentMode::Credit,
+            tariff: GasTariff::default(),
+            balance: Balance {
+                period: commissioned,
+                milli_pence: 0,
+            },
+            off: Vec::new(),
+            top_ups: TopUps::default(),
+            events: EventLog::default(),
             counters: super::Counters::default(),
         }
     }
 
-    /// Gas used in `period`, litres.
+    /// Puts the meter in prepayment mode with `pence` of credit at `now`.
+    pub fn set_prepayment(&mut self, pence: i64, now: DateTime<Utc>) {
+        self.payment = PaymentMode::Prepayment;
+        self.balance = Balance {
+            period: period_of(now),
+            milli_pence: pence * 1000,
+        };
+    }
+
+    /// Gas used in `period`, litres: none before commissioning or while the valve was off.
     pub fn litres(&self, period: u32) -> u32 {
-        if period < self.commissioned {
+        let off = self.off.iter().any(|&(f, t)| (f..t).contains(&period));
+        if period < self.commissioned || off {
             return 0;
         }
-        (f64::from(self.consumer.import_wh(period)) * 1000.0 / WH_PER_M3 + 0.5) as u32
+        (f64::from(self.consumer.import_wh(period)) * 1000.0 / WH_PER_M3 as f64 + 0.5) as u32
     }
 
     /// The consumption register at the start of `period`, litres.
@@ -89,6 +180,19 @@ impl GasMeter {
         (self.commissioned..period)
             .map(|p| u64::from(self.litres(p)))
             .sum()
+    }
+
+    /// Prepayment credit at the start of `period`, thousandths of a penny: the balance at the
+    /// last top-up less the gas used since at the tariff's rate and its standing charge (which
+    /// may take it below zero: the meter does not cut off the gas here).
+    pub fn credit_milli_pence(&self, period: u32) -> i64 {
+        let b = self.balance;
+        let litres: u64 = (b.period..period).map(|p| u64::from(self.litres(p))).sum();
+        let energy = litres * WH_PER_M3 * u64::from(self.tariff.unit_rate) / 1_000_000;
+        let standing = u64::from(period.saturating_sub(b.period))
+            * u64::from(self.tariff.standing_charge)
+            / 48;
+        b.milli_pence - (energy + standing) as i64
     }
 
     /// Answers one GBCS command addressed to the GSME or the GPF.
@@ -102,71 +206,132 @@ impl GasMeter {
         let command = super::receive_command(bytes, &[self.gpf, self.gsme], keys, acb)?;
         let s = &command.signing;
         let (me, from, counter) = (s.recipient, s.originator, s.originator_counter);
-        self.counters.check(from, counter)?;
         let code = command.message_code().unwrap_or(0);
-        if !matches!(code, GCS13A | GCS17 | GCS61 | GCS38) {
+        if !matches!(
+            code,
+            GCS13A | GCS16A | GCS17 | GCS32 | GCS38 | GCS39 | GCS61 | CS01B
+        ) {
             return Err(DeviceError::Unsupported(code));
         }
+        // GBCS §4.3.3: the valve commands are critical, so signed by the remote party.
+        let critical = matches!(code, GCS32 | GCS39);
+        if critical {
+            match verify_signature(keys, &command) {
+                Verdict::Valid => {}
+                other => return Err(DeviceError::Signature(other)),
+            }
+        }
+        self.counters.check(from, counter)?;
         let payload = |e: String| DeviceError::Payload(e);
         let Gbz::Components { components } =
             Gbz::decode(&s.content, false).map_err(|e| payload(e.to_string()))?
         else {
             return Err(payload("an alert is not a command".into()));
         };
-        let asked = components
-            .iter()
-            .find(|c| c.cluster == METERING_CLUSTER && !c.encrypted())
-            .ok_or_else(|| payload("no metering cluster command in clear".into()))?;
-        let reading = gas_reading(asked, &asked.payload)
-            .map_err(|e| payload(e.to_string()))?
-            .ok_or_else(|| payload("not a gas read this meter answers".into()))?;
-        let now_period = period_of(now);
-        if code == GCS38 {
-            let GasReading::ReadAttributes { attributes } = &reading else {
-                return Err(payload("GCS38 reads attributes".into()));
-            };
-            if attributes.as_slice() != [FIRMWARE_VERSION] {
-                return Err(payload(format!("GCS38 asks for {attributes:04X?}")));
+        let mut asks = Vec::with_capacity(components.len());
+        for c in &components {
+            if c.encrypted() {
+                return Err(payload("a command component is encrypted".into()));
             }
-            let version = GasReading::FirmwareVersion {
-                version: self.firmware.clone(),
-            };
-            // In clear, the single component of the answer.
-            let gbz = Gbz::Components {
-                components: vec![Component {
-                    control: 0x01,
-                    cluster: METERING_CLUSTER,
-                    from: None,
-                    additional_header: None,
-                    frame_control: 0x08,
-                    sequence: asked.sequence,
-                    command: READ_ATTRIBUTES_RESPONSE,
-                    payload: encode_gas_reading(&version),
-                }],
-            };
-            return self.respond(gbz, me, from, counter, code, keys, acb);
+            let ask = gas_payload(c, &c.payload)
+                .map_err(|e| payload(format!("component {}: {e}", c.sequence)))?
+                .ok_or_else(|| {
+                    payload(format!(
+                        "component {}: cluster {:04X} command {:02X} is not one this meter answers",
+                        c.sequence, c.cluster, c.command
+                    ))
+                })?;
+            asks.push((c.sequence, ask));
         }
-        let (answer, command_id, frame_control) = match reading {
-            GasReading::ReadAttributes { .. } => (
-                GasReading::Registers {
-                    summation: self.register_litres(now_period),
-                    multiplier: 1,
-                    divisor: 1000,
-                    unit: 1,
-                    value: String::new(),
+        let mut replies = Vec::with_capacity(asks.len());
+        for (_, ask) in &asks {
+            replies.push(self.answer(code, ask, from, now, keys)?);
+        }
+        // Encrypted components are numbered in the additional header, as in the RTDS.
+        let mut sealed_count = 0u8;
+        let last = replies.len().saturating_sub(1);
+        let mut out = Vec::with_capacity(replies.len());
+        for (i, ((sequence, _), reply)) in asks.iter().zip(replies).enumerate() {
+            let (p, sealed) = match reply {
+                Reply::Clear(p) => (p, false),
+                Reply::Sealed(p) => (p, true),
+            };
+            let (cluster, frame_control, command) = zcl_header(&p);
+            let plain = encode_gas_payload(&p);
+            let (bytes, additional_header) = if sealed {
+                let s = Sealed::seal(keys, me, from, counter, &plain)
+                    .map_err(|_| DeviceError::NoKeys)?;
+                sealed_count += 1;
+                (s.protected_bytes(), Some([0, sealed_count - 1]))
+            } else {
+                (plain, None)
+            };
+            out.push(Component {
+                control: u8::from(i == last) | if sealed { 0x02 } else { 0 },
+                cluster,
+                from: None,
+                additional_header,
+                frame_control,
+                sequence: *sequence,
+                command,
+                payload: bytes,
+            });
+        }
+        self.counters.accept(from, counter);
+        let gbz = Gbz::Components { components: out };
+        let mut response = message_for(Cra::Response, counter, me, from, code, gbz.encode());
+        // Responses to critical commands are signed by the device, not MACed.
+        let done = if critical {
+            sign_message(keys, &mut response)
+        } else {
+            mac_message(keys, &mut response, acb)
+        };
+        if !done {
+            return Err(DeviceError::NoKeys);
+        }
+        Ok(response.to_bytes()?)
+    }
+
+    /// The answer to one command component of use case `code` from `from`.
+    fn answer(
+        &mut self,
+        code: u16,
+        ask: &GasPayload,
+        from: Eui64,
+        now: DateTime<Utc>,
+        keys: &KeyStore,
+    ) -> Result<Reply, DeviceError> {
+        let now_period = period_of(now);
+        let wrong = || DeviceError::Payload(format!("{ask:?} is not a command of {code:#06X}"));
+        Ok(match (code, ask) {
+            (GCS38, GasPayload::ReadAttributes { attributes }) => {
+                if attributes.as_slice() != [FIRMWARE_VERSION] {
+                    let asked = format!("GCS38 asks for {attributes:04X?}");
+                    return Err(DeviceError::Payload(asked));
+                }
+                Reply::Clear(GasPayload::FirmwareVersion {
+                    version: self.firmware.clone(),
+                })
+            }
+            (GCS13A, GasPayload::ReadAttributes { .. }) => Reply::Sealed(GasPayload::Registers {
+                summation: self.register_litres(now_period),
+                multiplier: 1,
+                divisor: 1000,
+                unit: 1,
+                value: String::new(),
+            }),
+            (
+                GCS17 | GCS61,
+                &GasPayload::SampledDataRequest {
+                    sample_id,
+                    start,
+                    sampling_type,
+                    count,
                 },
-                READ_ATTRIBUTES_RESPONSE,
-                0x18,
-            ),
-            GasReading::SampledDataRequest {
-                sample_id,
-                start,
-                sampling_type,
-                count,
-            } => {
+            ) => {
                 let count = u32::from(count.min(MAX_SAMPLES));
-                let (interval_s, samples) = match sample_id {
-                    0 => {
+                let (interval_s, samples) = match (code, sample_id) {
+                    (GCS17, 0) => {
                         let first = start / 1800;
                         let samples = (first..first.saturating_add(count))
                             .take_while(|p| *p < now_period)
@@ -174,7 +339,7 @@ impl GasMeter {
                             .collect();
                         (1800, samples)
                     }
-                    1 => {
+                    (GCS61, 1) => {
                         let first_day = start / 86_400;
                         let samples = (first_day..first_day.saturating_add(count))
                             .take_while(|d| (d + 1) * 48 <= now_period)
@@ -182,57 +347,154 @@ impl GasMeter {
                             .collect();
                         (DAILY_INTERVAL, samples)
                     }
-                    other => return Err(payload(format!("sample id {other} is not kept"))),
+                    (_, other) => {
+                        let why = format!("sample id {other} is not kept for {code:#06X}");
+                        return Err(DeviceError::Payload(why));
+                    }
                 };
-                (
-                    GasReading::SampledData {
-                        sample_id,
-                        start,
-                        sampling_type,
-                        interval_s,
-                        samples,
-                    },
-                    GET_SAMPLED_DATA_RESPONSE,
-                    0x19,
-                )
+                Reply::Sealed(GasPayload::SampledData {
+                    sample_id,
+                    start,
+                    sampling_type,
+                    interval_s,
+                    samples,
+                })
             }
-            _ => return Err(payload("not a gas read this meter answers".into())),
-        };
-        let sealed = Sealed::seal(keys, me, from, counter, &encode_gas_reading(&answer))
-            .map_err(|_| DeviceError::NoKeys)?;
-        let gbz = Gbz::Components {
-            components: vec![Component {
-                // Last component, encrypted.
-                control: 0x03,
-                cluster: METERING_CLUSTER,
-                from: None,
-                additional_header: Some([0, 0]),
-                frame_control,
-                sequence: asked.sequence,
-                command: command_id,
-                payload: sealed.protected_bytes(),
-            }],
-        };
-        self.respond(gbz, me, from, counter, code, keys, acb)
+            (
+                GCS16A,
+                &GasPayload::SnapshotRequest {
+                    earliest,
+                    latest,
+                    offset,
+                    cause,
+                },
+            ) => match self.snapshot(earliest, latest, offset, cause, now_period) {
+                Some(snapshot) => Reply::Sealed(snapshot),
+                None => Reply::Clear(GasPayload::DefaultResponse {
+                    command: gbz::GET_SNAPSHOT,
+                    status: gbz::NOT_FOUND,
+                }),
+            },
+            (
+                GCS32 | GCS39,
+                &GasPayload::ChangeSupply {
+                    event, proposed, ..
+                },
+            ) => {
+                let p = now_period;
+                let status = match (code, proposed) {
+                    (GCS32, gbz::SUPPLY_OFF) => {
+                        if self.valve == Valve::On {
+                            self.off.push((p, u32::MAX));
+                            self.valve = Valve::Off;
+                            self.events.push(now, code, "valve closed: supply disabled");
+                        }
+                        gbz::SUPPLY_OFF
+                    }
+                    (GCS39, gbz::SUPPLY_ARMED) => {
+                        if self.valve == Valve::Off {
+                            // Armed: the customer opens the valve at the meter, here from the
+                            // next half-hour.
+                            if let Some(open) = self.off.iter_mut().find(|(_, to)| *to == u32::MAX)
+                            {
+                                open.1 = p + 1;
+                            }
+                            self.valve = Valve::On;
+                            self.events.push(now, code, "supply armed");
+                        }
+                        gbz::SUPPLY_ARMED
+                    }
+                    _ => return Err(wrong()),
+                };
+                Reply::Clear(GasPayload::SupplyStatus {
+                    provider: 0,
+                    event,
+                    implemented: crate::protocol::gbcs::payload::to_gbcs_seconds(now).unwrap_or(0),
+                    status,
+                })
+            }
+            (CS01B, GasPayload::TopUp { utrn, .. }) => {
+                let credited = match self.payment {
+                    PaymentMode::Prepayment => self.top_ups.credit(utrn, from, self.gsme, keys),
+                    PaymentMode::Credit => Err(TopUpRefusal::Invalid(
+                        "the meter is in credit mode".to_string(),
+                    )),
+                };
+                let (result, value) = match &credited {
+                    Ok(pence) => {
+                        let b = self.credit_milli_pence(now_period) + i64::from(*pence) * 1000;
+                        self.balance = Balance {
+                            period: now_period,
+                            milli_pence: b,
+                        };
+                        self.events.push(now, code, "credit added");
+                        (TOP_UP_ACCEPTED, *pence as i32 * 1000)
+                    }
+                    Err(why) => {
+                        self.events
+                            .push(now, code, format!("top-up refused: {why}"));
+                        let result = match why {
+                            TopUpRefusal::Invalid(_) => TOP_UP_INVALID,
+                            TopUpRefusal::Duplicate(_) => TOP_UP_DUPLICATE,
+                        };
+                        // As the RTDS meter answers a refused code.
+                        (result, -1)
+                    }
+                };
+                let credit = if credited.is_ok() {
+                    i32::try_from(self.credit_milli_pence(now_period)).unwrap_or(i32::MIN)
+                } else {
+                    -1
+                };
+                Reply::Clear(GasPayload::TopUpResult {
+                    result,
+                    value,
+                    source: 0,
+                    credit,
+                })
+            }
+            _ => return Err(wrong()),
+        })
     }
 
-    /// Records the command's counter and sends `gbz` back to `from`, MACed.
-    #[allow(clippy::too_many_arguments)]
-    fn respond(
-        &mut self,
-        gbz: Gbz,
-        me: Eui64,
-        from: Eui64,
-        counter: u64,
-        code: u16,
-        keys: &KeyStore,
-        acb: Eui64,
-    ) -> Result<Vec<u8>, DeviceError> {
-        self.counters.accept(from, counter);
-        let mut response = message_for(Cra::Response, counter, me, from, code, gbz.encode());
-        if !mac_message(keys, &mut response, acb) {
-            return Err(DeviceError::NoKeys);
-        }
-        Ok(response.to_bytes()?)
+    /// The `offset`-th most recent daily snapshot (taken at midnight, UTC) between `earliest`
+    /// and `latest` (GBCS seconds), of those the meter still holds at `now_period`.
+    fn snapshot(
+        &self,
+        earliest: u32,
+        latest: u32,
+        offset: u8,
+        cause: u32,
+        now_period: u32,
+    ) -> Option<GasPayload> {
+        let first_held = (now_period / 48).saturating_sub(DAILY_READS_KEPT - 1) * 48;
+        let first = (earliest.div_ceil(1800).div_ceil(48) * 48)
+            .max(first_held)
+            .max(self.commissioned.div_ceil(48) * 48);
+        let last = (latest / 1800).min(now_period) / 48 * 48;
+        let midnights: Vec<u32> = (first..=last).step_by(48).collect();
+        let found = midnights.len();
+        let m = *midnights.iter().rev().nth(usize::from(offset))?;
+        let summation = self.register_litres(m);
+        // A single-rate tariff without blocks: everything registers in tier 1 and block 1.
+        Some(GasPayload::Snapshot {
+            id: m / 48,
+            time: m * 1800,
+            found: found.min(255) as u8,
+            command_index: 0,
+            commands: 1,
+            cause,
+            registers: SnapshotRegisters::BlockTiers {
+                summation,
+                tiers: vec![summation, 0, 0, 0],
+                tiers_and_blocks: 0x14,
+                blocks: vec![summation, 0, 0, 0],
+            },
+        })
     }
 }
+
+/// ConsumerTopUpResponse result types.
+const TOP_UP_ACCEPTED: u8 = 0x00;
+const TOP_UP_INVALID: u8 = 0x01;
+const TOP_UP_DUPLICATE: u8 = 0x02;

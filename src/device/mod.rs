@@ -18,8 +18,10 @@ mod gas;
 mod vendor;
 
 pub use consumption::{Consumer, CustomerType};
-pub use esme::{DeviceError, Esme, Event, PROFILE_LOG_ENTRIES, PaymentMode, SupplyState};
-pub use gas::{GCS13A, GCS17, GCS38, GCS61, GasMeter};
+pub use esme::{DeviceError, Esme, PROFILE_LOG_ENTRIES, SupplyState};
+pub use gas::{
+    CS01B, GCS13A, GCS16A, GCS17, GCS32, GCS38, GCS39, GCS61, GasMeter, GasTariff, Valve,
+};
 pub use vendor::{ERROR_UNKNOWN_REGISTER, ERROR_UNSUPPORTED, VendorDeviceError, VendorMeter};
 
 use chrono::{DateTime, Utc};
@@ -71,6 +73,67 @@ impl Counters {
     }
 }
 
+/// How a meter's customer pays.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum PaymentMode {
+    #[default]
+    Credit,
+    Prepayment,
+}
+
+/// An entry of a device's event log.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Event {
+    pub at: DateTime<Utc>,
+    /// The alert code or message code the event is about.
+    pub code: u16,
+    pub what: String,
+}
+
+/// Events kept in an event log; older ones fall off.
+const EVENT_LOG_LEN: usize = 100;
+
+/// A device's event log: the last [`EVENT_LOG_LEN`] events, oldest first.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct EventLog(std::collections::VecDeque<Event>);
+
+impl EventLog {
+    pub fn push(&mut self, at: DateTime<Utc>, code: u16, what: impl Into<String>) {
+        if self.0.len() == EVENT_LOG_LEN {
+            self.0.pop_front();
+        }
+        self.0.push_back(Event {
+            at,
+            code,
+            what: what.into(),
+        });
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Event> {
+        self.0.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Why a meter did not credit a top-up.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TopUpRefusal {
+    /// Mistyped, not a token, or its MAC fails: not a code for this meter.
+    #[error("{0}")]
+    Invalid(String),
+    /// Its counter was credited before (or is older than all those held).
+    #[error("{0}")]
+    Duplicate(String),
+}
+
 /// Top-up counters a prepayment meter keeps (GBCS §14), so each UTRN credits once.
 const TOP_UP_CACHE: usize = 10;
 
@@ -88,19 +151,26 @@ impl TopUps {
         supplier: crate::model::Eui64,
         device: crate::model::Eui64,
         keys: &crate::protocol::gbcs::KeyStore,
-    ) -> Result<u32, String> {
-        let utrn = crate::protocol::gbcs::Utrn::parse(digits).map_err(|e| e.to_string())?;
+    ) -> Result<u32, TopUpRefusal> {
+        let invalid = |e: crate::protocol::gbcs::UtrnError| TopUpRefusal::Invalid(e.to_string());
+        let utrn = crate::protocol::gbcs::Utrn::parse(digits).map_err(invalid)?;
         let highest = self.0.iter().max().copied().unwrap_or(0);
         let counter = utrn.counter_near(highest);
         if self.0.contains(&counter) {
-            return Err(format!("top-up {} was already credited", counter >> 32));
+            let n = counter >> 32;
+            return Err(TopUpRefusal::Duplicate(format!(
+                "top-up {n} was already credited"
+            )));
         }
         let lowest = self.0.iter().min().copied().unwrap_or(0);
         if self.0.len() == TOP_UP_CACHE && counter < lowest {
-            return Err(format!("top-up {} is older than those held", counter >> 32));
+            let n = counter >> 32;
+            return Err(TopUpRefusal::Duplicate(format!(
+                "top-up {n} is older than those held"
+            )));
         }
         utrn.verify(keys, supplier, device, counter)
-            .map_err(|e| e.to_string())?;
+            .map_err(invalid)?;
         if self.0.len() == TOP_UP_CACHE {
             self.0.retain(|c| *c != lowest);
         }

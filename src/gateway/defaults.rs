@@ -145,9 +145,18 @@ pub fn zero_wan() -> BTreeMap<CspRegion, WanLink> {
         .collect()
 }
 
+/// Credit a prepayment meter of the generated fleet starts with.
+const PREPAYMENT_CREDIT_PENCE: i64 = 500;
+
+/// Whether premises `i` pays in advance: one in seven, about GB's share of prepayment meters.
+fn prepaid(i: u32) -> bool {
+    i % 7 == 3
+}
+
 /// A generated fleet: `premises` electricity meters with their comms hubs across the fourteen
 /// GSP groups (so all three regions), supplied by the two test suppliers in turn, plus the RTDS
 /// test meter supplied by the RTDS supplier. Meters were installed 30 to 400 days before `now`.
+/// One premises in seven, and the RTDS meters, are in prepayment mode with £5 of credit.
 pub fn fleet(premises: u32, seed: u64, now: DateTime<Utc>) -> (Registry, Vec<Esme>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut registry = Registry::default();
@@ -159,14 +168,20 @@ pub fn fleet(premises: u32, seed: u64, now: DateTime<Utc>) -> (Registry, Vec<Esm
                hub: Eui64,
                mpan: Mpan,
                gsp: GspGroup,
-               supplier: Eui64| {
+               supplier: Eui64,
+               prepayment: bool| {
         for (device, device_type) in [(esme, DeviceType::Esme), (hub, DeviceType::Chf)] {
             let point =
                 (device_type == DeviceType::Esme).then(|| MeterPoint::Mpan(mpan.to_string()));
             registry.insert(record(device, device_type, point, hub, gsp, supplier));
         }
         let installed = now - Duration::days(rng.random_range(30..=400));
-        meters.push(Esme::new(esme, Consumer::generate(rng), installed));
+        let mut meter = Esme::new(esme, Consumer::generate(rng), installed);
+        if prepayment {
+            meter.payment = crate::device::PaymentMode::Prepayment;
+            meter.credit_pence = PREPAYMENT_CREDIT_PENCE;
+        }
+        meters.push(meter);
     };
     let rtds_mpan = Mpan::from_prefix(140_000_000_000).expect("12-digit prefix");
     add(
@@ -178,6 +193,7 @@ pub fn fleet(premises: u32, seed: u64, now: DateTime<Utc>) -> (Registry, Vec<Esm
         rtds_mpan,
         GspGroup::E,
         SUPPLIER,
+        true,
     );
     for i in 0..premises {
         let gsp = GspGroup::ALL[i as usize % GspGroup::ALL.len()];
@@ -194,6 +210,7 @@ pub fn fleet(premises: u32, seed: u64, now: DateTime<Utc>) -> (Registry, Vec<Esm
             mpan,
             gsp,
             supplier,
+            prepaid(i),
         );
     }
     (registry, meters)
@@ -238,7 +255,13 @@ pub fn gas_fleet(
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x6A5);
     let mut records = Vec::new();
     let mut meters = Vec::new();
-    let mut add = |gsme: Eui64, gpf: Eui64, hub: Eui64, mprn: String, gsp: GspGroup, supplier| {
+    let mut add = |gsme: Eui64,
+                   gpf: Eui64,
+                   hub: Eui64,
+                   mprn: String,
+                   gsp: GspGroup,
+                   supplier,
+                   prepayment: bool| {
         // The gas proxy function serves the same meter point as its gas meter (the registry
         // requires both to name it).
         for (device, device_type) in [(gsme, DeviceType::Gsme), (gpf, DeviceType::Gpf)] {
@@ -251,7 +274,11 @@ pub fn gas_fleet(
         consumer.solar_peak_w = 0;
         consumer.annual_wh = rng.random_range(6_000_000..=18_000_000);
         let installed = now - Duration::days(rng.random_range(30..=400));
-        meters.push(crate::device::GasMeter::new(gsme, gpf, consumer, installed));
+        let mut meter = crate::device::GasMeter::new(gsme, gpf, consumer, installed);
+        if prepayment {
+            meter.set_prepayment(PREPAYMENT_CREDIT_PENCE, now);
+        }
+        meters.push(meter);
     };
     add(
         RTDS_GSME,
@@ -260,6 +287,7 @@ pub fn gas_fleet(
         "1234567".into(),
         GspGroup::E,
         SUPPLIER,
+        true,
     );
     for i in (0..premises).step_by(2) {
         // Even-numbered premises are the test supplier's (see `fleet`).
@@ -272,6 +300,7 @@ pub fn gas_fleet(
             format!("{}", 70_000_000 + u64::from(i)),
             gsp,
             supplier,
+            prepaid(i),
         );
     }
     (records, meters)

@@ -338,6 +338,11 @@ impl HeadEnd {
         self.meters.get_mut(&eui)
     }
 
+    /// The virtual gas meter answering at `eui` (its GSME's or its GPF's).
+    pub fn gas_meter(&self, eui: Eui64) -> Option<&GasMeter> {
+        self.gas.get(&eui).map(|&i| &self.gas_meters[i])
+    }
+
     /// The last counter accepted from each user (to persist across restarts).
     pub fn counters(&self) -> &HashMap<Eui64, u64> {
         &self.counters

@@ -139,36 +139,53 @@ impl Request {
         })
     }
 
-    /// The GBCS use case and GBZ read for the services the head-end carries to a gas meter (or
-    /// its gas proxy function); `None` for the others.
+    /// The GBCS use case and GBZ commands for the services the head-end carries to a gas meter
+    /// (or its gas proxy function); `None` for the others.
     pub fn gas_command(
         &self,
-    ) -> Result<Option<(u16, crate::protocol::gbcs::gbz::GasReading)>, RequestError> {
-        use crate::device::{GCS13A, GCS17, GCS61};
-        use crate::protocol::gbcs::gbz::GasReading;
+    ) -> Result<Option<(u16, Vec<crate::protocol::gbcs::gbz::GasPayload>)>, RequestError> {
+        use crate::device::{CS01B, GCS13A, GCS16A, GCS17, GCS32, GCS38, GCS39, GCS61};
+        use crate::protocol::gbcs::gbz::{self, GasPayload};
         use crate::protocol::gbcs::payload::to_gbcs_seconds;
         let service = self.service.to_string();
-        if service == "4.1.1" {
-            return Ok(Some((
-                GCS13A,
-                GasReading::ReadAttributes {
-                    attributes: vec![0x0302, 0x0301, 0x0300, 0x0000],
-                },
-            )));
-        }
-        if service == "11.2" {
-            return Ok(Some((
-                crate::device::GCS38,
-                GasReading::ReadAttributes {
-                    attributes: vec![crate::protocol::gbcs::gbz::FIRMWARE_VERSION],
-                },
-            )));
-        }
-        let (code, sample_id, step) = match service.as_str() {
-            "4.8.1" => (GCS17, 0, 1800),
-            "4.17" => (GCS61, 1, 86_400),
-            _ => return Ok(None),
+        let change_supply = |proposed| GasPayload::ChangeSupply {
+            provider: 0,
+            // The request's counter names the change, as an issuer event id would.
+            event: self.id.counter as u32,
+            requested: 0,
+            implement_at: 0,
+            proposed,
+            // Bit 0: acknowledgement required.
+            control: 1,
         };
+        let one = |code, payload| Ok(Some((code, vec![payload])));
+        match service.as_str() {
+            "4.1.1" => {
+                return one(
+                    GCS13A,
+                    GasPayload::ReadAttributes {
+                        attributes: vec![0x0302, 0x0301, 0x0300, 0x0000],
+                    },
+                );
+            }
+            "11.2" => {
+                return one(
+                    GCS38,
+                    GasPayload::ReadAttributes {
+                        attributes: vec![gbz::FIRMWARE_VERSION],
+                    },
+                );
+            }
+            "7.2" => return one(GCS32, change_supply(gbz::SUPPLY_OFF)),
+            "7.3" => return one(GCS39, change_supply(gbz::SUPPLY_ARMED)),
+            "2.2" => {
+                let Some((_, Reading::TopUp { utrn })) = self.esme_command()? else {
+                    return Ok(None);
+                };
+                return one(CS01B, GasPayload::TopUp { origin: 0, utrn });
+            }
+            _ => {}
+        }
         let Some(Reading::Range {
             from: Some(from),
             to: Some(to),
@@ -181,21 +198,40 @@ impl Request {
             reason: format!("{service}: {what}"),
         };
         let start = to_gbcs_seconds(from).ok_or_else(|| bad("StartDateTime before 2000"))?;
-        let seconds = (to - from).num_seconds();
-        if seconds <= 0 {
+        let end = to_gbcs_seconds(to).ok_or_else(|| bad("EndDateTime before 2000"))?;
+        if end <= start {
             return Err(bad("EndDateTime is not after StartDateTime"));
         }
-        let count =
-            u16::try_from((seconds + step - 1) / step).map_err(|_| bad("too long a period"))?;
-        Ok(Some((
+        let steps = |step: u32| (end - start).div_ceil(step);
+        if service == "4.6.1" {
+            // One GetSnapshot per day of the range, the most recent first (at most 31, as
+            // GBCS's daily read log holds).
+            let days = steps(86_400).min(31);
+            let asks = (0..days)
+                .map(|offset| GasPayload::SnapshotRequest {
+                    earliest: start,
+                    latest: end,
+                    offset: offset as u8,
+                    cause: gbz::DAILY_SNAPSHOT,
+                })
+                .collect();
+            return Ok(Some((GCS16A, asks)));
+        }
+        let (code, sample_id, step) = match service.as_str() {
+            "4.8.1" => (GCS17, 0, 1800),
+            "4.17" => (GCS61, 1, 86_400),
+            _ => return Ok(None),
+        };
+        let count = u16::try_from(steps(step)).map_err(|_| bad("too long a period"))?;
+        one(
             code,
-            GasReading::SampledDataRequest {
+            GasPayload::SampledDataRequest {
                 sample_id,
                 start,
                 sampling_type: 0,
                 count,
             },
-        )))
+        )
     }
 
     /// The GBCS use case (message code) and its meaning for the services the head-end carries

@@ -61,7 +61,7 @@ fn payload(message: &GbcsMessage, keys: Option<&KeyStore>) -> Value {
 /// A GBZ payload: its components, each with its ZCL header and — when in clear or opened — its
 /// payload, read as attribute records where it is a Read Attributes Response.
 fn gbz(message: &GbcsMessage, keys: Option<&KeyStore>) -> Value {
-    use super::gbz::{Gbz, gas_reading, read_attributes_response};
+    use super::gbz::{Gbz, gas_payload, read_attributes_response};
     let alert = message.signing.cra == super::Cra::Alert;
     let decoded = match Gbz::decode(&message.signing.content, alert) {
         Ok(g) => g,
@@ -84,7 +84,7 @@ fn gbz(message: &GbcsMessage, keys: Option<&KeyStore>) -> Value {
                 Some(Err(e)) => v["sealed"] = json!(e.to_string()),
                 Some(Ok(p)) => {
                     v["plaintext"] = json!(hex(&p));
-                    if let Ok(Some(reading)) = gas_reading(c, &p) {
+                    if let Ok(Some(reading)) = gas_payload(c, &p) {
                         v["reading"] = serde_json::to_value(reading).unwrap_or(Value::Null);
                     }
                     if c.command == 0x01

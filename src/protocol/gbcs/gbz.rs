@@ -392,11 +392,60 @@ pub const READ_ATTRIBUTES_RESPONSE: u8 = 0x01;
 /// client) — the gas half-hourly profile (GCS17, 4.8.1) and daily log (GCS61, 4.17).
 pub const GET_SAMPLED_DATA: u8 = 0x08;
 pub const GET_SAMPLED_DATA_RESPONSE: u8 = 0x07;
+/// Metering cluster: GetSnapshot (client to server) and PublishSnapshot (server to client),
+/// the same id both ways — the gas daily read log (GCS16a, 4.6.1).
+pub const GET_SNAPSHOT: u8 = 0x06;
+pub const PUBLISH_SNAPSHOT: u8 = 0x06;
+/// Metering cluster: ChangeSupply (client to server) and SupplyStatusResponse — the gas
+/// valve (GCS32, 7.2 disable; GCS39, 7.3 arm).
+pub const CHANGE_SUPPLY: u8 = 0x0B;
+pub const SUPPLY_STATUS_RESPONSE: u8 = 0x0C;
+/// The prepayment cluster: ConsumerTopUp (client to server) and its response (CS01b, 2.2).
+pub const PREPAYMENT_CLUSTER: u16 = 0x0705;
+pub const CONSUMER_TOP_UP: u8 = 0x04;
+pub const CONSUMER_TOP_UP_RESPONSE: u8 = 0x03;
+/// ZCL Default Response (general command): the answer to a command that has no other, or
+/// that failed (e.g. a snapshot not held).
+pub const DEFAULT_RESPONSE: u8 = 0x0B;
+/// ZCL status NOT_FOUND.
+pub const NOT_FOUND: u8 = 0x8B;
+/// Snapshot cause: the general (daily) snapshot.
+pub const DAILY_SNAPSHOT: u32 = 1;
+/// The snapshot payload type of GB gas daily reads: block tier information set, delivered,
+/// no billing.
+pub const BLOCK_TIERS_NO_BILLING: u8 = 6;
 
-/// The typed meaning of a gas metering component's ZCL payload.
+/// Supply status of the metering cluster (the gas valve): off, off and armed (the customer
+/// may turn it on at the meter), on.
+pub const SUPPLY_OFF: u8 = 0;
+pub const SUPPLY_ARMED: u8 = 1;
+pub const SUPPLY_ON: u8 = 2;
+
+/// The registers a snapshot carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "payload_type", rename_all = "snake_case")]
+pub enum SnapshotRegisters {
+    /// Type 6: the consumption register, the TOU tier registers and the block registers (the
+    /// count byte has the tiers in its high nibble and the blocks in its low one).
+    BlockTiers {
+        summation: u64,
+        tiers: Vec<u64>,
+        tiers_and_blocks: u8,
+        blocks: Vec<u64>,
+    },
+    /// Another payload type, kept as bytes.
+    Other {
+        code: u8,
+        #[serde(serialize_with = "hex")]
+        bytes: Vec<u8>,
+    },
+}
+
+/// The typed meaning of a gas device's ZCL payload: the commands a remote party sends a gas
+/// meter or its proxy, and the answers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum GasReading {
+pub enum GasPayload {
     /// The attributes a register read asks for (GCS13a, GCS38).
     ReadAttributes { attributes: Vec<u16> },
     /// The consumption register (GCS13a): current summation delivered with its multiplier,
@@ -428,86 +477,129 @@ pub enum GasReading {
         interval_s: u16,
         samples: Vec<u32>,
     },
+    /// A request for one snapshot (GCS16a: one per day asked): the `offset`-th most recent
+    /// taken between `earliest` and `latest` (GBCS seconds) for `cause` (1: the daily one).
+    SnapshotRequest {
+        earliest: u32,
+        latest: u32,
+        offset: u8,
+        cause: u32,
+    },
+    /// One snapshot (GCS16a's answer): taken at `time`, the `found` snapshots in the window.
+    Snapshot {
+        id: u32,
+        time: u32,
+        found: u8,
+        command_index: u8,
+        commands: u8,
+        cause: u32,
+        registers: SnapshotRegisters,
+    },
+    /// Change the valve (GCS32 to off, GCS39 to armed): at `implement_at` (0: now).
+    ChangeSupply {
+        provider: u32,
+        event: u32,
+        requested: u32,
+        implement_at: u32,
+        proposed: u8,
+        control: u8,
+    },
+    /// The valve after a ChangeSupply.
+    SupplyStatus {
+        provider: u32,
+        event: u32,
+        implemented: u32,
+        status: u8,
+    },
+    /// A top-up (CS01b): the UTRN's digits, from `origin` (0 the DCC, 1 the meter, 2 an IHD).
+    TopUp { origin: u8, utrn: String },
+    /// A top-up's outcome (0 accepted, 1 invalid, 2 duplicate…); value and credit in the
+    /// meter's currency units, 1/100,000 of a pound.
+    TopUpResult {
+        result: u8,
+        value: i32,
+        source: u8,
+        credit: i32,
+    },
+    /// ZCL Default Response: `status` for `command` (0x8B: not found).
+    DefaultResponse { command: u8, status: u8 },
 }
 
 /// The metering cluster's firmware version attribute (GCS38), an octet string.
 pub const FIRMWARE_VERSION: u16 = 0x0206;
 
-/// Reads a metering-cluster payload (`payload` in clear) as a gas reading, where it is one
-/// this crate interprets.
-pub fn gas_reading(c: &Component, payload: &[u8]) -> Result<Option<GasReading>, GbzError> {
-    if c.cluster != METERING_CLUSTER {
-        return Ok(None);
+/// Little-endian ZCL fields.
+impl Reader<'_> {
+    fn le16(&mut self, what: &'static str) -> Result<u16, GbzError> {
+        let b = self.take(2, what)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
     }
+
+    fn le32(&mut self, what: &'static str) -> Result<u32, GbzError> {
+        let b = self.take(4, what)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    fn le48(&mut self, what: &'static str) -> Result<u64, GbzError> {
+        let b = self.take(6, what)?;
+        let mut v = [0u8; 8];
+        v[..6].copy_from_slice(b);
+        Ok(u64::from_le_bytes(v))
+    }
+
+    fn le48s(&mut self, n: usize, what: &'static str) -> Result<Vec<u64>, GbzError> {
+        (0..n).map(|_| self.le48(what)).collect()
+    }
+
+    fn end(&self) -> Result<(), GbzError> {
+        match self.bytes.len() - self.at {
+            0 => Ok(()),
+            n => Err(GbzError::Trailing(n)),
+        }
+    }
+}
+
+/// Reads a gas component's payload (`payload` in clear) as one of the commands or answers this
+/// crate interprets; `None` for others.
+pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, GbzError> {
     let mut r = Reader {
         bytes: payload,
         at: 0,
     };
-    let le16 = |b: &[u8]| u16::from_le_bytes([b[0], b[1]]);
-    let le32 = |b: &[u8]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
     let specific = c.frame_control & 0x03 == 1;
-    Ok(Some(match (specific, c.from_server(), c.command) {
-        (false, false, READ_ATTRIBUTES) => {
+    let meaning = match (c.cluster, specific, c.from_server(), c.command) {
+        (_, false, true, DEFAULT_RESPONSE) => GasPayload::DefaultResponse {
+            command: r.u8("command id")?,
+            status: r.u8("status")?,
+        },
+        (METERING_CLUSTER, false, false, READ_ATTRIBUTES) => {
             let mut attributes = Vec::new();
             while r.at < payload.len() {
-                attributes.push(le16(r.take(2, "attribute id")?));
+                attributes.push(r.le16("attribute id")?);
             }
-            GasReading::ReadAttributes { attributes }
+            GasPayload::ReadAttributes { attributes }
         }
-        (false, true, READ_ATTRIBUTES_RESPONSE) => {
-            let attributes = read_attributes_response(payload)?;
-            let get = |id: u16| {
-                attributes
-                    .iter()
-                    .find(|a| a.id == id)
-                    .and_then(|a| match a.value {
-                        Some(ZclValue::Unsigned(v)) => Some(v),
-                        _ => None,
-                    })
-            };
-            if let [attribute] = attributes.as_slice()
-                && attribute.id == FIRMWARE_VERSION
-                && let Some(ZclValue::Bytes(version)) = &attribute.value
-                && attribute.data_type == Some(0x41)
-            {
-                return Ok(Some(GasReading::FirmwareVersion {
-                    version: crate::protocol::gbcs::hex(version),
-                }));
-            }
-            match (get(0x0000), get(0x0301), get(0x0302), get(0x0300)) {
-                (Some(summation), Some(multiplier), Some(divisor), Some(unit)) if divisor > 0 => {
-                    GasReading::Registers {
-                        summation,
-                        multiplier,
-                        divisor,
-                        unit,
-                        value: decimal(u128::from(summation) * u128::from(multiplier), divisor),
-                    }
-                }
-                _ => return Ok(None),
-            }
+        (METERING_CLUSTER, false, true, READ_ATTRIBUTES_RESPONSE) => {
+            return Ok(attributes_meaning(&read_attributes_response(payload)?));
         }
-        (true, false, GET_SAMPLED_DATA) => GasReading::SampledDataRequest {
-            sample_id: le16(r.take(2, "sample id")?),
-            start: le32(r.take(4, "start time")?),
+        (METERING_CLUSTER, true, false, GET_SAMPLED_DATA) => GasPayload::SampledDataRequest {
+            sample_id: r.le16("sample id")?,
+            start: r.le32("start time")?,
             sampling_type: r.u8("sample type")?,
-            count: le16(r.take(2, "number of samples")?),
+            count: r.le16("number of samples")?,
         },
-        (true, true, GET_SAMPLED_DATA_RESPONSE) => {
-            let sample_id = le16(r.take(2, "sample id")?);
-            let start = le32(r.take(4, "start time")?);
+        (METERING_CLUSTER, true, true, GET_SAMPLED_DATA_RESPONSE) => {
+            let sample_id = r.le16("sample id")?;
+            let start = r.le32("start time")?;
             let sampling_type = r.u8("sampling type")?;
-            let interval_s = le16(r.take(2, "sampling interval")?);
-            let count = usize::from(le16(r.take(2, "number of samples")?));
+            let interval_s = r.le16("sampling interval")?;
+            let count = usize::from(r.le16("number of samples")?);
             let mut samples = Vec::with_capacity(count);
             for _ in 0..count {
                 let b = r.take(3, "sample")?;
                 samples.push(u32::from_le_bytes([b[0], b[1], b[2], 0]));
             }
-            if r.at != payload.len() {
-                return Err(GbzError::Trailing(payload.len() - r.at));
-            }
-            GasReading::SampledData {
+            GasPayload::SampledData {
                 sample_id,
                 start,
                 sampling_type,
@@ -515,20 +607,132 @@ pub fn gas_reading(c: &Component, payload: &[u8]) -> Result<Option<GasReading>, 
                 samples,
             }
         }
+        (METERING_CLUSTER, true, false, GET_SNAPSHOT) => GasPayload::SnapshotRequest {
+            earliest: r.le32("earliest start time")?,
+            latest: r.le32("latest end time")?,
+            offset: r.u8("snapshot offset")?,
+            cause: r.le32("snapshot cause")?,
+        },
+        (METERING_CLUSTER, true, true, PUBLISH_SNAPSHOT) => {
+            let id = r.le32("snapshot id")?;
+            let time = r.le32("snapshot time")?;
+            let found = r.u8("total snapshots found")?;
+            let command_index = r.u8("command index")?;
+            let commands = r.u8("total number of commands")?;
+            let cause = r.le32("snapshot cause")?;
+            let registers = match r.u8("snapshot payload type")? {
+                BLOCK_TIERS_NO_BILLING => {
+                    let summation = r.le48("current summation delivered")?;
+                    let n = usize::from(r.u8("number of tiers in use")?);
+                    let tiers = r.le48s(n, "tier summation")?;
+                    let tiers_and_blocks = r.u8("number of tiers and blocks in use")?;
+                    let n = usize::from(tiers_and_blocks >> 4) * usize::from(tiers_and_blocks & 15);
+                    let blocks = r.le48s(n, "block summation")?;
+                    SnapshotRegisters::BlockTiers {
+                        summation,
+                        tiers,
+                        tiers_and_blocks,
+                        blocks,
+                    }
+                }
+                code => SnapshotRegisters::Other {
+                    code,
+                    bytes: r.take(payload.len() - r.at, "snapshot payload")?.to_vec(),
+                },
+            };
+            GasPayload::Snapshot {
+                id,
+                time,
+                found,
+                command_index,
+                commands,
+                cause,
+                registers,
+            }
+        }
+        (METERING_CLUSTER, true, false, CHANGE_SUPPLY) => GasPayload::ChangeSupply {
+            provider: r.le32("provider id")?,
+            event: r.le32("issuer event id")?,
+            requested: r.le32("request date-time")?,
+            implement_at: r.le32("implementation date-time")?,
+            proposed: r.u8("proposed supply status")?,
+            control: r.u8("supply control bits")?,
+        },
+        (METERING_CLUSTER, true, true, SUPPLY_STATUS_RESPONSE) => GasPayload::SupplyStatus {
+            provider: r.le32("provider id")?,
+            event: r.le32("issuer event id")?,
+            implemented: r.le32("implementation date-time")?,
+            status: r.u8("supply status")?,
+        },
+        (PREPAYMENT_CLUSTER, true, false, CONSUMER_TOP_UP) => {
+            let origin = r.u8("originating device")?;
+            let n = usize::from(r.u8("top-up code length")?);
+            let Ok(utrn) = std::str::from_utf8(r.take(n, "top-up code")?) else {
+                return Ok(None);
+            };
+            GasPayload::TopUp {
+                origin,
+                utrn: utrn.to_string(),
+            }
+        }
+        (PREPAYMENT_CLUSTER, true, true, CONSUMER_TOP_UP_RESPONSE) => GasPayload::TopUpResult {
+            result: r.u8("result type")?,
+            value: r.le32("top-up value")? as i32,
+            source: r.u8("source of top-up")?,
+            credit: r.le32("credit remaining")? as i32,
+        },
         _ => return Ok(None),
-    }))
+    };
+    r.end()?;
+    Ok(Some(meaning))
 }
 
-/// The ZCL payload of a gas reading, as a device or a remote party writes it.
-pub fn encode_gas_reading(reading: &GasReading) -> Vec<u8> {
+/// The meaning of a Read Attributes Response from the metering cluster: the firmware version
+/// (GCS38) or the consumption register (GCS13a).
+fn attributes_meaning(attributes: &[Attribute]) -> Option<GasPayload> {
+    if let [attribute] = attributes
+        && attribute.id == FIRMWARE_VERSION
+        && let Some(ZclValue::Bytes(version)) = &attribute.value
+        && attribute.data_type == Some(0x41)
+    {
+        return Some(GasPayload::FirmwareVersion {
+            version: crate::protocol::gbcs::hex(version),
+        });
+    }
+    let get = |id: u16| {
+        attributes
+            .iter()
+            .find(|a| a.id == id)
+            .and_then(|a| match a.value {
+                Some(ZclValue::Unsigned(v)) => Some(v),
+                _ => None,
+            })
+    };
+    match (get(0x0000), get(0x0301), get(0x0302), get(0x0300)) {
+        (Some(summation), Some(multiplier), Some(divisor), Some(unit)) if divisor > 0 => {
+            Some(GasPayload::Registers {
+                summation,
+                multiplier,
+                divisor,
+                unit,
+                value: decimal(u128::from(summation) * u128::from(multiplier), divisor),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The ZCL payload of a gas command or answer, as a remote party or a device writes it.
+pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
     let mut out = Vec::new();
-    match reading {
-        GasReading::ReadAttributes { attributes } => {
+    let le48 = |out: &mut Vec<u8>, v: u64| out.extend_from_slice(&v.to_le_bytes()[..6]);
+    match p {
+        GasPayload::ReadAttributes { attributes } => {
             for a in attributes {
                 out.extend_from_slice(&a.to_le_bytes());
             }
         }
-        GasReading::Registers {
+        GasPayload::Registers {
             summation,
             multiplier,
             divisor,
@@ -547,13 +751,13 @@ pub fn encode_gas_reading(reading: &GasReading) -> Vec<u8> {
             put(0x0300, 0x30, *unit, 1);
             put(0x0000, 0x25, *summation, 6);
         }
-        GasReading::FirmwareVersion { version } => {
+        GasPayload::FirmwareVersion { version } => {
             let bytes = crate::protocol::gbcs::parse_hex(version).unwrap_or_default();
             out.extend_from_slice(&FIRMWARE_VERSION.to_le_bytes());
             out.extend_from_slice(&[0, 0x41, bytes.len().min(255) as u8]);
             out.extend_from_slice(&bytes[..bytes.len().min(255)]);
         }
-        GasReading::SampledDataRequest {
+        GasPayload::SampledDataRequest {
             sample_id,
             start,
             sampling_type,
@@ -564,7 +768,7 @@ pub fn encode_gas_reading(reading: &GasReading) -> Vec<u8> {
             out.push(*sampling_type);
             out.extend_from_slice(&count.to_le_bytes());
         }
-        GasReading::SampledData {
+        GasPayload::SampledData {
             sample_id,
             start,
             sampling_type,
@@ -580,8 +784,116 @@ pub fn encode_gas_reading(reading: &GasReading) -> Vec<u8> {
                 out.extend_from_slice(&s.to_le_bytes()[..3]);
             }
         }
+        GasPayload::SnapshotRequest {
+            earliest,
+            latest,
+            offset,
+            cause,
+        } => {
+            out.extend_from_slice(&earliest.to_le_bytes());
+            out.extend_from_slice(&latest.to_le_bytes());
+            out.push(*offset);
+            out.extend_from_slice(&cause.to_le_bytes());
+        }
+        GasPayload::Snapshot {
+            id,
+            time,
+            found,
+            command_index,
+            commands,
+            cause,
+            registers,
+        } => {
+            out.extend_from_slice(&id.to_le_bytes());
+            out.extend_from_slice(&time.to_le_bytes());
+            out.extend_from_slice(&[*found, *command_index, *commands]);
+            out.extend_from_slice(&cause.to_le_bytes());
+            match registers {
+                SnapshotRegisters::BlockTiers {
+                    summation,
+                    tiers,
+                    tiers_and_blocks,
+                    blocks,
+                } => {
+                    out.push(BLOCK_TIERS_NO_BILLING);
+                    le48(&mut out, *summation);
+                    out.push(tiers.len() as u8);
+                    tiers.iter().for_each(|t| le48(&mut out, *t));
+                    out.push(*tiers_and_blocks);
+                    blocks.iter().for_each(|b| le48(&mut out, *b));
+                }
+                SnapshotRegisters::Other { code, bytes } => {
+                    out.push(*code);
+                    out.extend_from_slice(bytes);
+                }
+            }
+        }
+        GasPayload::ChangeSupply {
+            provider,
+            event,
+            requested,
+            implement_at,
+            proposed,
+            control,
+        } => {
+            for v in [provider, event, requested, implement_at] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            out.extend_from_slice(&[*proposed, *control]);
+        }
+        GasPayload::SupplyStatus {
+            provider,
+            event,
+            implemented,
+            status,
+        } => {
+            for v in [provider, event, implemented] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            out.push(*status);
+        }
+        GasPayload::TopUp { origin, utrn } => {
+            let code = &utrn.as_bytes()[..utrn.len().min(255)];
+            out.extend_from_slice(&[*origin, code.len() as u8]);
+            out.extend_from_slice(code);
+        }
+        GasPayload::TopUpResult {
+            result,
+            value,
+            source,
+            credit,
+        } => {
+            out.push(*result);
+            out.extend_from_slice(&value.to_le_bytes());
+            out.push(*source);
+            out.extend_from_slice(&credit.to_le_bytes());
+        }
+        GasPayload::DefaultResponse { command, status } => {
+            out.extend_from_slice(&[*command, *status]);
+        }
     }
     out
+}
+
+/// The cluster, ZCL frame control and command id a payload travels with: commands from the
+/// remote party (client to server), answers from the device (server to client; snapshots
+/// and sampled data with default responses disabled, as the RTDS devices send them).
+pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
+    use GasPayload::*;
+    match p {
+        ReadAttributes { .. } => (METERING_CLUSTER, 0x00, READ_ATTRIBUTES),
+        Registers { .. } => (METERING_CLUSTER, 0x18, READ_ATTRIBUTES_RESPONSE),
+        FirmwareVersion { .. } => (METERING_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE),
+        SampledDataRequest { .. } => (METERING_CLUSTER, 0x01, GET_SAMPLED_DATA),
+        SampledData { .. } => (METERING_CLUSTER, 0x19, GET_SAMPLED_DATA_RESPONSE),
+        SnapshotRequest { .. } => (METERING_CLUSTER, 0x01, GET_SNAPSHOT),
+        Snapshot { .. } => (METERING_CLUSTER, 0x19, PUBLISH_SNAPSHOT),
+        ChangeSupply { .. } => (METERING_CLUSTER, 0x01, CHANGE_SUPPLY),
+        SupplyStatus { .. } => (METERING_CLUSTER, 0x09, SUPPLY_STATUS_RESPONSE),
+        TopUp { .. } => (PREPAYMENT_CLUSTER, 0x01, CONSUMER_TOP_UP),
+        TopUpResult { .. } => (PREPAYMENT_CLUSTER, 0x09, CONSUMER_TOP_UP_RESPONSE),
+        DefaultResponse { .. } => (METERING_CLUSTER, 0x08, DEFAULT_RESPONSE),
+    }
 }
 
 /// `n ÷ d` written exactly in decimal when `d` is a power of ten, else to six places. `n` is a
@@ -602,25 +914,29 @@ fn decimal(n: u128, d: u64) -> String {
     }
 }
 
-/// The GBZ payload of a remote party's gas read: one component in clear on the metering
-/// cluster, as the RTDS commands carry it.
-pub fn gas_command(reading: &GasReading, sequence: u8) -> Vec<u8> {
-    let specific = matches!(reading, GasReading::SampledDataRequest { .. });
+/// The GBZ payload of a remote party's gas command: one component per payload, in clear, the
+/// last marked so, as the RTDS commands carry them (GCS16a asks for each day's snapshot in a
+/// component of its own), ZCL sequence numbers counting from `sequence`.
+pub fn gas_command(payloads: &[GasPayload], sequence: u8) -> Vec<u8> {
+    let n = payloads.len();
     Gbz::Components {
-        components: vec![Component {
-            control: 0x01,
-            cluster: METERING_CLUSTER,
-            from: None,
-            additional_header: None,
-            frame_control: if specific { 0x01 } else { 0x00 },
-            sequence,
-            command: if specific {
-                GET_SAMPLED_DATA
-            } else {
-                READ_ATTRIBUTES
-            },
-            payload: encode_gas_reading(reading),
-        }],
+        components: payloads
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let (cluster, frame_control, command) = zcl_header(p);
+                Component {
+                    control: u8::from(i + 1 == n),
+                    cluster,
+                    from: None,
+                    additional_header: None,
+                    frame_control,
+                    sequence: sequence.wrapping_add(i as u8),
+                    command,
+                    payload: encode_gas_payload(p),
+                }
+            })
+            .collect(),
     }
     .encode()
 }
