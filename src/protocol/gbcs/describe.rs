@@ -43,11 +43,21 @@ pub fn describe(message: &GbcsMessage, keys: Option<&KeyStore>, acb: Eui64) -> V
     })
 }
 
-/// The payload's typed values, for DLMS and GBZ payloads; sealed values are opened when the
-/// keys hold the recipient's private key-agreement key.
+/// The payload's typed values, for DLMS, GBZ and ASN.1 payloads; sealed values are opened
+/// when the keys hold the recipient's private key-agreement key.
 fn payload(message: &GbcsMessage, keys: Option<&KeyStore>) -> Value {
-    if message.signing.content.starts_with(&[0x01, 0x09]) {
+    let content = &message.signing.content;
+    if content.starts_with(&[0x01, 0x09]) {
         return gbz(message, keys);
+    }
+    if matches!(content.first(), Some(0x30 | 0x05)) {
+        use super::asn1::{AsnPayload, Der};
+        let alert = message.signing.cra == super::Cra::Alert;
+        return match (AsnPayload::decode(content, alert), Der::decode(content)) {
+            (Ok(Some(p)), _) => serde_json::to_value(p).unwrap_or(Value::Null),
+            (Ok(None), Ok(der)) => json!({ "kind": "asn1", "der": der }),
+            (Err(e), _) | (_, Err(e)) => json!({ "kind": "error", "error": e.to_string() }),
+        };
     }
     if !matches!(message.signing.content.first(), Some(0xD9 | 0xDA | 0x0F)) {
         return Value::Null;

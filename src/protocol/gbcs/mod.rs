@@ -4,8 +4,10 @@
 //! This module reads and writes the framing — the general-ciphering wrapper with its MAC and the
 //! general-signing grouping header with its signature — byte-exactly, and checks MACs and
 //! signatures with keys in the RTDS keystore layout; [`payload`] reads DLMS payloads into typed
-//! values and [`gbz`] the ZigBee (GBZ) payloads of gas devices.
+//! values, [`gbz`] the ZigBee (GBZ) payloads of gas devices and [`asn1`] the ASN.1 ones of the
+//! comms hub and some alerts; [`utrn`] makes and checks top-up codes.
 
+pub mod asn1;
 mod codes;
 mod crypto;
 mod describe;
