@@ -39,6 +39,8 @@ fn use_case_vectors() -> Vec<String> {
         "7.1_ECS42",
         "7.2_ECS43",
         "NA_ECS80",
+        "8.11_CCS01",
+        "8.11_CCS02",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -391,6 +393,9 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "7.1_ECS42/ECS42_7.1_SUCCESS_COMMAND_GBCS.HEX",
         "7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX",
         "2.2_CS01a/CS01a_2.2_SUCCESS_COMMAND_GBCS.HEX",
+        "8.11_CCS01/CCS01_8.11_SUCCESS_COMMAND_GBCS.HEX",
+        "8.11_CCS01/CCS01_8.11_ERROR_COMMAND_GBCS.HEX",
+        "8.11_CCS02/CCS02_8.11_SUCCESS_COMMAND_GBCS.HEX",
     ] {
         let m = message(path);
         let s = &m.signing;
@@ -421,6 +426,20 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
     assert_eq!(
         outcome_response(error.signing.originator_counter, false, 1).to_bytes(),
         error.signing.content
+    );
+    let ccs01 = message("8.11_CCS01/CCS01_8.11_SUCCESS_RESPONSE_GBCS.HEX");
+    assert_eq!(
+        dccsim::protocol::gbcs::payload::device_log_add_response(
+            ccs01.signing.originator_counter,
+            0
+        )
+        .to_bytes(),
+        ccs01.signing.content
+    );
+    let ccs02 = message("8.11_CCS02/CCS02_8.11_ERROR_RESPONSE_GBCS.HEX");
+    assert_eq!(
+        outcome_response(ccs02.signing.originator_counter, false, 1).to_bytes(),
+        ccs02.signing.content
     );
     let ecs52 = message("11.2_ECS52/ECS52_11.2_SUCCESS_RESPONSE_GBCS.HEX");
     assert_eq!(

@@ -10,11 +10,13 @@
 //!
 //! - [`Esme`]: the electricity meter, speaking DLMS/COSEM inside GBCS.
 //! - [`GasMeter`]: the gas meter and the gas proxy function answering for it, speaking GBZ.
+//! - [`CommsHub`]: the comms hub function, its firmware and device log (ASN.1 and DLMS).
 //! - [`VendorMeter`]: a SMETS1-style meter speaking a vendor protocol from `protocols/*.toml`.
 
 pub mod consumption;
 mod esme;
 mod gas;
+mod hub;
 mod vendor;
 
 pub use consumption::{Consumer, CustomerType};
@@ -22,6 +24,7 @@ pub use esme::{DeviceError, Esme, PROFILE_LOG_ENTRIES, SupplyState};
 pub use gas::{
     CS01B, GCS13A, GCS16A, GCS17, GCS32, GCS38, GCS39, GCS61, GasMeter, GasTariff, Valve,
 };
+pub use hub::{CS08, CommsHub, LogEntry};
 pub use vendor::{ERROR_UNKNOWN_REGISTER, ERROR_UNSUPPORTED, VendorDeviceError, VendorMeter};
 
 use chrono::{DateTime, Utc};

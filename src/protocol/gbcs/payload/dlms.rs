@@ -29,11 +29,19 @@ pub const ECS43: u16 = 0x0050;
 pub const ECS52: u16 = 0x0059;
 pub const ECS66: u16 = 0x0060;
 pub const CS01A: u16 = 0x0007;
+/// 8.11 to a comms hub: add a device to its device log, or remove one.
+pub const CCS01: u16 = 0x0001;
+pub const CCS02: u16 = 0x0002;
 
 /// Class ids of the COSEM objects these use cases touch.
 const SCRIPT_TABLE: u16 = 9;
 const DATA_PROTECTION: u16 = 30;
 const TOKEN_GATEWAY: u16 = 115;
+/// ZigBee network control (IC 104), `0-0:30.3.0.255` on a comms hub: its device log
+/// (register_device, method 1; unregister_device, method 2), the join timeout (attribute 3)
+/// and whether joining is enabled (attribute 2).
+const ZIGBEE_NETWORK_CONTROL: u16 = 104;
+const ZIGBEE_NETWORK_CONTROL_OBIS: [u8; 6] = [0, 0, 30, 3, 0, 255];
 
 /// Why a DLMS payload does not have the shape its use case gives it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -134,6 +142,38 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
         (RequestSpec::Action(m), Data::OctetString(utrn)) if m.class_id == TOKEN_GATEWAY => {
             Some(Reading::TopUp {
                 utrn: String::from_utf8_lossy(utrn).into_owned(),
+            })
+        }
+        (RequestSpec::Action(m), params)
+            if m.class_id == ZIGBEE_NETWORK_CONTROL && code == CCS01 =>
+        {
+            let [
+                Data::OctetString(device),
+                Data::Enum(key_type),
+                Data::OctetString(key),
+                Data::Enum(device_type),
+            ] = params.items()?
+            else {
+                return None;
+            };
+            let join_timeout_s = match r.data.get(1)? {
+                Data::LongUnsigned(t) => *t,
+                _ => return None,
+            };
+            matches!(r.data.get(2)?, Data::Boolean(b) if *b != 0).then_some(())?;
+            Some(Reading::DeviceLogAdd {
+                device: Eui64(device.as_slice().try_into().ok()?),
+                key_type: *key_type,
+                install_code: crate::protocol::gbcs::hex(key),
+                device_type: *device_type,
+                join_timeout_s,
+            })
+        }
+        (RequestSpec::Action(m), Data::OctetString(device))
+            if m.class_id == ZIGBEE_NETWORK_CONTROL && code == CCS02 =>
+        {
+            Some(Reading::DeviceLogRemove {
+                device: Eui64(device.as_slice().try_into().ok()?),
             })
         }
         (RequestSpec::Action(m), Data::LongUnsigned(script)) if m.class_id == SCRIPT_TABLE => {
@@ -664,9 +704,69 @@ pub fn encode_command(
             [0, 0, 19, 40, 0, 255],
             Data::OctetString(utrn.as_bytes().to_vec()),
         ),
+        (
+            CCS01,
+            Reading::DeviceLogAdd {
+                device,
+                key_type,
+                install_code,
+                device_type,
+                join_timeout_s,
+            },
+        ) => {
+            let attribute = |attribute| {
+                RequestSpec::Set(crate::protocol::dlms::AttributeDescriptor {
+                    class_id: ZIGBEE_NETWORK_CONTROL,
+                    instance: crate::protocol::dlms::Obis(ZIGBEE_NETWORK_CONTROL_OBIS),
+                    attribute,
+                })
+            };
+            let mut request = action(
+                ZIGBEE_NETWORK_CONTROL,
+                ZIGBEE_NETWORK_CONTROL_OBIS,
+                Data::Structure(vec![
+                    Data::OctetString(device.0.to_vec()),
+                    Data::Enum(*key_type),
+                    Data::OctetString(crate::protocol::gbcs::parse_hex(install_code).ok()?),
+                    Data::Enum(*device_type),
+                ]),
+            );
+            // Then the join timeout, and joining enabled.
+            request.specs.extend([attribute(3), attribute(2)]);
+            request
+                .data
+                .extend([Data::LongUnsigned(*join_timeout_s), Data::Boolean(0xFF)]);
+            request
+        }
+        (CCS02, Reading::DeviceLogRemove { device }) => {
+            let mut request = action(
+                ZIGBEE_NETWORK_CONTROL,
+                ZIGBEE_NETWORK_CONTROL_OBIS,
+                Data::OctetString(device.0.to_vec()),
+            );
+            if let Some(RequestSpec::Action(m)) = request.specs.first_mut() {
+                m.method = 2;
+            }
+            request
+        }
         _ => return None,
     };
     Some(Apdu::AccessRequest(request).to_bytes())
+}
+
+/// A comms hub's answer to CCS01: the register_device action and the two attribute sets,
+/// each succeeded (0) or failed with `code`.
+pub fn device_log_add_response(counter: u64, code: u8) -> Apdu {
+    Apdu::AccessResponse(AccessResponse {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        data: vec![Data::Null; 3],
+        results: vec![
+            ResponseSpec::Action(code),
+            ResponseSpec::Set(code),
+            ResponseSpec::Set(code),
+        ],
+    })
 }
 
 /// The access-response of a command that returns no values: success or the failure code, as

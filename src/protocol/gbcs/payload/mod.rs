@@ -12,14 +12,16 @@ mod time;
 use serde::Serialize;
 
 pub use dlms::{
-    CS01A, ECS17B, ECS21A, ECS22A, ECS22B, ECS42, ECS43, ECS52, ECS66, PayloadError,
-    alert_notification, decode_dlms, decode_plaintext, encode_command, encode_dlms,
-    firmware_response, invoke_id, message_for, outcome_response, sealed_response,
+    CCS01, CCS02, CS01A, ECS17B, ECS21A, ECS22A, ECS22B, ECS42, ECS43, ECS52, ECS66, PayloadError,
+    alert_notification, decode_dlms, decode_plaintext, device_log_add_response, encode_command,
+    encode_dlms, firmware_response, invoke_id, message_for, outcome_response, sealed_response,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 
 use super::sealed::Sealed;
 use chrono::{DateTime, Utc};
+
+use crate::model::Eui64;
 
 /// A DLMS physical unit (IEC 62056-6-2 Blue Book unit table), raw value kept when unnamed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -151,6 +153,19 @@ pub enum Reading {
     TopUp { utrn: String },
     /// 7.1 ECS42 / 7.2 ECS43 command: supply enable or disable, by the disconnect script.
     Supply { enable: bool, script: u16 },
+    /// 8.11 CCS01 command: let `device` join the comms hub's network (add it to the device
+    /// log) with its install code, joining open for `join_timeout_s`. The two enumerations of
+    /// the register_device parameters (1 and 0 in the RTDS command) are read as key type and
+    /// device type.
+    DeviceLogAdd {
+        device: Eui64,
+        key_type: u8,
+        install_code: String,
+        device_type: u8,
+        join_timeout_s: u16,
+    },
+    /// 8.11 CCS02 command: remove `device` from the comms hub's device log.
+    DeviceLogRemove { device: Eui64 },
     /// A request for a range: the first and last period asked for.
     Range {
         from: Option<DateTime<Utc>>,

@@ -1,0 +1,168 @@
+//! The virtual comms hub: the RTDS's own CS08, CCS01 and CCS02 commands, MACed by the ACB,
+//! are answered with the very payloads the RTDS hub answers with; its device log follows
+//! the commands; replays and other devices' commands are refused.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use dccsim::device::{CS08, CommsHub, DeviceError};
+use dccsim::model::Eui64;
+use dccsim::protocol::gbcs::payload::message_for;
+use dccsim::protocol::gbcs::{
+    Cra, GbcsMessage, KeyStore, Verdict, mac_message, parse_hex, verify_mac,
+};
+
+fn rtds() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/gbcs-rtds")
+}
+
+const HUB: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA2]);
+const METER: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA0]);
+
+fn acb() -> Eui64 {
+    "90-B3-D5-1F-30-00-00-02".parse().unwrap()
+}
+
+/// The RTDS keys (the ACB's among them), with the hub's replaced by its virtual twin's.
+fn keys() -> KeyStore {
+    let mut keys = KeyStore::load(&rtds().join("keystore")).unwrap();
+    keys.forget(HUB);
+    keys.derive_fleet(&HUB.0, [4; 32]);
+    keys
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap()
+}
+
+fn rtds_message(path: &str) -> GbcsMessage {
+    let text = std::fs::read_to_string(rtds().join("RTDS-4.5.0").join(path)).unwrap();
+    GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap()
+}
+
+/// An RTDS command's payload, from the ACB to the virtual hub with `counter`, MACed.
+fn command(path: &str, counter: u64, keys: &KeyStore) -> Vec<u8> {
+    let rtds = rtds_message(path);
+    let code = rtds.message_code().unwrap();
+    let mut m = message_for(
+        Cra::Command,
+        counter,
+        acb(),
+        HUB,
+        code,
+        rtds.signing.content,
+    );
+    assert!(mac_message(keys, &mut m, acb()));
+    m.to_bytes().unwrap()
+}
+
+/// The hub's answer, MAC checked, as its payload.
+fn answer(bytes: &[u8], keys: &KeyStore) -> Vec<u8> {
+    let m = GbcsMessage::decode(bytes).unwrap();
+    assert_eq!(m.signing.cra, Cra::Response);
+    assert_eq!((m.signing.originator, m.signing.recipient), (HUB, acb()));
+    assert_eq!(verify_mac(keys, &m, acb()), Verdict::Valid);
+    m.signing.content
+}
+
+/// The RTDS answer's payload with the invoke id a command of `counter` gets.
+fn rtds_answer(path: &str, counter: u64) -> Vec<u8> {
+    let mut content = rtds_message(path).signing.content;
+    if content[0] == 0xDA {
+        let id = dccsim::protocol::gbcs::payload::invoke_id(counter).to_be_bytes();
+        content[1..5].copy_from_slice(&id);
+    }
+    content
+}
+
+#[test]
+fn the_hub_answers_the_rtds_commands_as_the_rtds_hub_does() {
+    let keys = keys();
+    let mut hub = CommsHub::new(HUB, &[]);
+    // CS08: the firmware version, in ASN.1.
+    let got = hub.handle(
+        &command("11.2_CS08/CS08_11.2_SUCCESS_COMMAND_GBCS.HEX", 1, &keys),
+        now(),
+        &keys,
+        acb(),
+    );
+    assert_eq!(
+        answer(&got.unwrap(), &keys),
+        rtds_answer("11.2_CS08/CS08_11.2_SUCCESS_RESPONSE_GBCS.HEX", 1)
+    );
+    // CCS01: the meter joins, with its install code; joining opens for 90 s.
+    let add = command("8.11_CCS01/CCS01_8.11_SUCCESS_COMMAND_GBCS.HEX", 2, &keys);
+    let got = hub.handle(&add, now(), &keys, acb()).unwrap();
+    assert_eq!(
+        answer(&got, &keys),
+        rtds_answer("8.11_CCS01/CCS01_8.11_SUCCESS_RESPONSE_GBCS.HEX", 2)
+    );
+    assert_eq!(hub.device_log.len(), 1);
+    assert_eq!(hub.device_log[0].device, METER);
+    assert_eq!(
+        hub.device_log[0].install_code,
+        "30313233343536373839414243444546"
+    );
+    assert_eq!(hub.joining_until, Some(now() + Duration::seconds(90)));
+    // CCS02: removed; removed again: not in the log, the RTDS hub's error answer.
+    let remove = "8.11_CCS02/CCS02_8.11_SUCCESS_COMMAND_GBCS.HEX";
+    let got = hub
+        .handle(&command(remove, 3, &keys), now(), &keys, acb())
+        .unwrap();
+    assert_eq!(
+        answer(&got, &keys),
+        rtds_answer("8.11_CCS02/CCS02_8.11_SUCCESS_RESPONSE_GBCS.HEX", 3)
+    );
+    assert!(hub.device_log.is_empty());
+    let got = hub
+        .handle(&command(remove, 4, &keys), now(), &keys, acb())
+        .unwrap();
+    assert_eq!(
+        answer(&got, &keys),
+        rtds_answer("8.11_CCS02/CCS02_8.11_ERROR_RESPONSE_GBCS.HEX", 4)
+    );
+    assert_eq!(hub.events.len(), 2);
+}
+
+#[test]
+fn replays_and_strangers_are_refused() {
+    let keys = keys();
+    let mut hub = CommsHub::new(HUB, &[METER]);
+    let read = command("11.2_CS08/CS08_11.2_SUCCESS_COMMAND_GBCS.HEX", 5, &keys);
+    hub.handle(&read, now(), &keys, acb()).unwrap();
+    assert!(matches!(
+        hub.handle(&read, now(), &keys, acb()),
+        Err(DeviceError::Replay { counter: 5, .. })
+    ));
+    let mut tampered = command("11.2_CS08/CS08_11.2_SUCCESS_COMMAND_GBCS.HEX", 6, &keys);
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    assert!(matches!(
+        hub.handle(&tampered, now(), &keys, acb()),
+        Err(DeviceError::Mac(_))
+    ));
+    // A meter's use case is not the hub's.
+    let mut m = message_for(Cra::Command, 7, acb(), HUB, 0x0037, vec![0xD9]);
+    assert!(mac_message(&keys, &mut m, acb()));
+    assert!(matches!(
+        hub.handle(&m.to_bytes().unwrap(), now(), &keys, acb()),
+        Err(DeviceError::Unsupported(0x0037))
+    ));
+    // CS08 with a payload that is not NULL.
+    let mut m = message_for(Cra::Command, 8, acb(), HUB, CS08, vec![0x30, 0x00]);
+    assert!(mac_message(&keys, &mut m, acb()));
+    assert!(matches!(
+        hub.handle(&m.to_bytes().unwrap(), now(), &keys, acb()),
+        Err(DeviceError::Payload(_))
+    ));
+    assert_eq!(hub.device_log.len(), 1, "refused commands change nothing");
+}
+
+/// A million hubs in one process: the state stays small.
+#[test]
+fn hub_and_gas_meter_state_is_compact() {
+    let size = std::mem::size_of::<CommsHub>();
+    assert!(size <= 128, "{size} bytes");
+    let size = std::mem::size_of::<dccsim::device::GasMeter>();
+    assert!(size <= 256, "{size} bytes");
+}
