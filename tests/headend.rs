@@ -513,6 +513,81 @@ fn rtds_gas_top_up_valve_and_daily_read_log_templates_reach_the_gas_meter() {
     }
 }
 
+/// The RTDS 8.11 templates update the comms hub's device log (CCS01 adds the meter with its
+/// install code, CCS02 removes it), and 11.2 to the hub reads its firmware (CS08); the DCC's
+/// Access Control Broker originates these commands, and the answers come back as I0.
+#[test]
+fn rtds_hub_templates_reach_the_virtual_comms_hub() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::asn1::AsnPayload;
+    let start = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+    let check = std::sync::Arc::new(|xml: &str| {
+        Request::parse(xml)
+            .map(|r| r.id.originator)
+            .map_err(|e| e.to_string())
+    });
+    let keys = defaults::keys(3).unwrap();
+    let mut he = defaults::head_end(10, 3, start, defaults::wan(), check).unwrap();
+    let hub = eui("00-DB-12-34-56-78-90-A2");
+    assert_eq!(he.hub(hub).unwrap().device_log.len(), 3);
+    let answered = |he: &mut HeadEnd, xml: &str| -> GbcsMessage {
+        let reply = he.handle_request(defaults::SUPPLIER, Endpoint::SendCommand, xml, start);
+        assert_eq!(code_of(&reply), ResponseCode::I99, "{}", xml_of(&reply));
+        let delivered = he.poll_deliveries(start + Duration::minutes(5));
+        assert_eq!(delivered.len(), 1);
+        let xml = &delivered[0].xml;
+        assert!(
+            xml.contains("<sr:ResponseCode>I0</sr:ResponseCode>"),
+            "{xml}"
+        );
+        schema_valid(xml).unwrap();
+        let m = GbcsMessage::decode(&gbcs_of(xml)).unwrap();
+        assert_eq!(
+            (m.signing.originator, m.signing.recipient),
+            (hub, defaults::ACB)
+        );
+        assert_eq!(verify_mac(&keys, &m, defaults::ACB), Verdict::Valid);
+        m
+    };
+    // Remove the RTDS meter, then add it back with the template's install code.
+    let remove = answered(&mut he, &template("CCS02_8.11_SUCCESS_REQUEST_DUIS.XML"));
+    assert!(matches!(
+        decode_dlms(&remove, None).unwrap(),
+        Reading::Outcome { success: true, .. }
+    ));
+    let log = &he.hub(hub).unwrap().device_log;
+    assert!(log.iter().all(|e| e.device != eui(METER)), "{log:?}");
+    let add = template("CCS01_8.11_SUCCESS_REQUEST_DUIS.XML").replace(":1002<", ":1003<");
+    let added = answered(&mut he, &add);
+    assert!(matches!(
+        decode_dlms(&added, None).unwrap(),
+        Reading::Outcome { success: true, .. }
+    ));
+    let entry = he
+        .hub(hub)
+        .unwrap()
+        .device_log
+        .iter()
+        .find(|e| e.device == eui(METER));
+    assert_eq!(
+        entry.unwrap().install_code,
+        "30313233343536373839414243444546"
+    );
+    // The firmware read, sent by the supplier instead of the template's DCC.
+    let read = template("CS08_11.2_SUCCESS_REQUEST_DUIS.XML").replace(
+        "90-B3-D5-1F-30-00-00-02:00-DB-12-34-56-78-90-A4:1000",
+        &format!("{SUPPLIER}:{hub}:1004"),
+    );
+    let firmware = answered(&mut he, &read);
+    assert_eq!(
+        AsnPayload::decode(&firmware.signing.content, false).unwrap(),
+        Some(AsnPayload::Firmware {
+            version: "0123ABCD".into(),
+            status: 0
+        })
+    );
+}
+
 /// The text of the first `<sr:{name}>` element of a response.
 fn field<'a>(xml: &'a str, name: &str) -> &'a str {
     let open = format!("<sr:{name}>");

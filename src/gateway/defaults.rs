@@ -66,6 +66,7 @@ pub fn keys(seed: u64) -> Result<crate::protocol::gbcs::KeyStore, crate::protoco
     keys.derive_fleet(&RTDS_ESME.0, bytes);
     keys.derive_fleet(&RTDS_GSME.0, bytes);
     keys.derive_fleet(&RTDS_GPF.0, bytes);
+    keys.derive_fleet(&RTDS_HUB.0, bytes);
     Ok(keys)
 }
 
@@ -344,7 +345,23 @@ pub fn head_end(
         seed,
     );
     head_end.add_gas_meters(gas);
+    head_end.add_hubs(hubs(premises));
     Ok(head_end)
+}
+
+/// The comms hubs of the default fleet, each with its premises' meters in its device log (the
+/// gas meter and its proxy at even-numbered premises, see [`gas_fleet`]), and the RTDS hub.
+pub fn hubs(premises: u32) -> Vec<crate::device::CommsHub> {
+    use crate::device::CommsHub;
+    let mut hubs = vec![CommsHub::new(RTDS_HUB, &[RTDS_ESME, RTDS_GSME, RTDS_GPF])];
+    hubs.extend((0..premises).map(|i| {
+        let mut devices = vec![premises_device(i, ESME_KIND)];
+        if i % 2 == 0 {
+            devices.extend([premises_device(i, GSME_KIND), premises_device(i, GPF_KIND)]);
+        }
+        CommsHub::new(premises_device(i, CHF_KIND), &devices)
+    }));
+    hubs
 }
 
 #[cfg(test)]

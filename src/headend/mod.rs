@@ -19,6 +19,6 @@ pub use pipeline::{
 pub use registry::{
     DeviceRecord, DeviceType, MeterPoint, Registry, RegistryError, SmiStatus, SupplyPeriod,
 };
-pub use request::{Element, Request, RequestError, RequestId};
+pub use request::{Element, HubCommand, Request, RequestError, RequestId};
 pub use response::{ResponseBody, device_alert, response, scheduled_response};
 pub use schedule::Schedule;

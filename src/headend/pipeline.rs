@@ -27,11 +27,11 @@ use serde::{Deserialize, Serialize};
 use super::access::{Refusal, ResponseCode, User, authorise};
 use super::matrix::ServiceMatrix;
 use super::registry::{DeviceType, Registry};
-use super::request::{Element, Request, RequestId};
+use super::request::{Element, HubCommand, Request, RequestId};
 use super::response::{ResponseBody, response, scheduled_response};
 use super::schedule::Schedule;
 use super::wan::{Carried, CellWan};
-use crate::device::{Esme, GasMeter};
+use crate::device::{CommsHub, Esme, GasMeter};
 use crate::model::{CspRegion, Eui64, ServiceRef};
 use crate::protocol::gbcs::gbz::gas_command;
 use crate::protocol::gbcs::payload::{encode_command, message_for};
@@ -184,6 +184,27 @@ impl Answer {
     }
 }
 
+/// The protocol a device target speaks, which decides the command a request becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Speaks {
+    /// An electricity meter: DLMS/COSEM.
+    Dlms,
+    /// A gas meter or its proxy: ZigBee (GBZ).
+    Gbz,
+    /// A comms hub: the DCC's own commands, DLMS or ASN.1.
+    Hub,
+}
+
+impl Speaks {
+    fn of(device_type: DeviceType) -> Speaks {
+        match device_type {
+            DeviceType::Gsme | DeviceType::Gpf => Speaks::Gbz,
+            DeviceType::Chf => Speaks::Hub,
+            _ => Speaks::Dlms,
+        }
+    }
+}
+
 /// The head-end.
 pub struct HeadEnd {
     matrix: ServiceMatrix,
@@ -196,6 +217,10 @@ pub struct HeadEnd {
     /// The virtual gas meters, answering at their GSME's and their GPF's EUI-64.
     gas_meters: Vec<GasMeter>,
     gas: HashMap<Eui64, usize>,
+    /// The virtual comms hubs, by EUI-64.
+    hubs: HashMap<Eui64, CommsHub>,
+    /// The last counter the Access Control Broker gave a command of its own (to a comms hub).
+    acb_counter: u64,
     /// Devices whose state changed since [`HeadEnd::take_device_states`] last ran.
     changed: BTreeSet<Eui64>,
     keys: std::sync::Arc<KeyStore>,
@@ -243,6 +268,8 @@ impl HeadEnd {
             meters: meters.into_iter().map(|m| (m.eui, m)).collect(),
             gas_meters: Vec::new(),
             gas: HashMap::new(),
+            hubs: HashMap::new(),
+            acb_counter: 0,
             changed: BTreeSet::new(),
             keys: std::sync::Arc::new(keys),
             acb,
@@ -278,6 +305,11 @@ impl HeadEnd {
         }
     }
 
+    /// Adds virtual comms hubs.
+    pub fn add_hubs(&mut self, hubs: Vec<CommsHub>) {
+        self.hubs.extend(hubs.into_iter().map(|h| (h.eui, h)));
+    }
+
     /// Sets the window each schedule's runs are spread over (default one hour).
     pub fn set_schedule_spread(&mut self, spread: Duration) {
         self.spread = spread.max(Duration::zero());
@@ -290,6 +322,8 @@ impl HeadEnd {
             .filter_map(|eui| {
                 let json = if let Some(m) = self.meters.get(&eui) {
                     serde_json::to_string(m)
+                } else if let Some(h) = self.hubs.get(&eui) {
+                    serde_json::to_string(h)
                 } else {
                     let gas = &self.gas_meters[*self.gas.get(&eui)?];
                     return serde_json::to_string(gas).ok().map(|j| (gas.gsme, j));
@@ -307,6 +341,14 @@ impl HeadEnd {
                 return Err(format!("{eui}: the saved state is {}'s", saved.eui));
             }
             *m = saved;
+            return Ok(());
+        }
+        if let Some(h) = self.hubs.get_mut(&eui) {
+            let saved: CommsHub = serde_json::from_str(json).map_err(|e| format!("{eui}: {e}"))?;
+            if saved.eui != eui {
+                return Err(format!("{eui}: the saved state is {}'s", saved.eui));
+            }
+            *h = saved;
             return Ok(());
         }
         let &i = self
@@ -336,6 +378,11 @@ impl HeadEnd {
 
     pub fn meter_mut(&mut self, eui: Eui64) -> Option<&mut Esme> {
         self.meters.get_mut(&eui)
+    }
+
+    /// The virtual comms hub `eui`.
+    pub fn hub(&self, eui: Eui64) -> Option<&CommsHub> {
+        self.hubs.get(&eui)
     }
 
     /// The virtual gas meter answering at `eui` (its GSME's or its GPF's).
@@ -516,18 +563,15 @@ impl HeadEnd {
             ));
         }
         let dsp_future_dated = authorised.service.future_dated.contains("DSP");
-        let device = authorised.device.map(|d| {
-            (
-                d.csp_region,
-                matches!(d.device_type, DeviceType::Gsme | DeviceType::Gpf),
-            )
-        });
-        let Some((region, gas)) = device else {
+        let device = authorised
+            .device
+            .map(|d| (d.csp_region, Speaks::of(d.device_type)));
+        let Some((region, kind)) = device else {
             let reply = self.non_device(&user, request, now)?;
             self.accept_counter(sender, id.counter);
             return Ok(reply);
         };
-        let mut command = self.command(request, gas)?;
+        let mut command = self.command(request, kind, now)?;
         if request.command_variant == 4 {
             // The pre-command: the command without its signature field, for the user to sign.
             command.signing.signature = None;
@@ -570,8 +614,14 @@ impl HeadEnd {
         self.journal.push(Change::Counter { user, counter });
     }
 
-    /// The GBCS command a device request becomes (not yet MACed).
-    fn command(&self, request: &Request, gas: bool) -> Result<GbcsMessage, Refusal> {
+    /// The GBCS command a device request becomes (not yet MACed). Commands to a comms hub are
+    /// the DCC's own: the Access Control Broker originates them, with its own counter.
+    fn command(
+        &mut self,
+        request: &Request,
+        kind: Speaks,
+        now: DateTime<Utc>,
+    ) -> Result<GbcsMessage, Refusal> {
         use ResponseCode::E11;
         let id = request.id;
         let not_carried = || {
@@ -583,7 +633,32 @@ impl HeadEnd {
                 ),
             )
         };
-        let (code, content) = if gas {
+        if kind == Speaks::Hub {
+            let (code, content) = request
+                .hub_command()
+                .map_err(|e| refuse(E11, e.reason))?
+                .ok_or_else(not_carried)?;
+            // Time-based, so it keeps rising across restarts.
+            let micros = u64::try_from(now.timestamp_micros()).unwrap_or(0);
+            self.acb_counter = (self.acb_counter + 1).max(micros);
+            let (counter, acb) = (self.acb_counter, self.acb);
+            let content = match content {
+                HubCommand::Dlms(reading) => {
+                    encode_command(code, &reading, counter, acb, id.target)
+                        .ok_or_else(|| refuse(E11, "the request does not fit its command".into()))?
+                }
+                HubCommand::Asn1(bytes) => bytes,
+            };
+            return Ok(message_for(
+                Cra::Command,
+                counter,
+                acb,
+                id.target,
+                code,
+                content,
+            ));
+        }
+        let (code, content) = if kind == Speaks::Gbz {
             let (code, reading) = request
                 .gas_command()
                 .map_err(|e| refuse(E11, e.reason))?
@@ -710,9 +785,9 @@ impl HeadEnd {
                 format!("{} is not DCC-schedulable", schedule.service),
             ));
         }
-        let gas = authorised
+        let kind = authorised
             .device
-            .is_some_and(|d| matches!(d.device_type, DeviceType::Gsme | DeviceType::Gpf));
+            .map_or(Speaks::Dlms, |d| Speaks::of(d.device_type));
         // The first run must make a command this head-end can carry.
         schedule.skip_past(now, self.spread);
         let (date, at) = schedule
@@ -724,7 +799,7 @@ impl HeadEnd {
                 )
             })?;
         let probe = scheduled_request(&schedule, date, 1);
-        self.command(&probe, gas)?;
+        self.command(&probe, kind, now)?;
         self.last_schedule = schedule.id;
         self.jobs.insert((at, Job::Schedule(schedule.id)));
         self.journal.push(Change::Schedule(schedule.clone()));
@@ -842,11 +917,11 @@ impl HeadEnd {
                     )
                 })?;
                 let region = device.csp_region;
-                let gas = matches!(device.device_type, DeviceType::Gsme | DeviceType::Gpf);
+                let kind = Speaks::of(device.device_type);
                 let command = if request.command_variant == 5 {
                     signed_pre_command(request)?
                 } else {
-                    self.command(request, gas)?
+                    self.command(request, kind, now)?
                 };
                 self.carry(command, region, answer, now)
             },
@@ -882,11 +957,13 @@ impl HeadEnd {
     ) {
         let (keys, acb) = (&self.keys, self.acb);
         let (meters, gas, gas_meters) = (&mut self.meters, &self.gas, &mut self.gas_meters);
-        let changed = &mut self.changed;
+        let (hubs, changed) = (&mut self.hubs, &mut self.changed);
         let mut device = |at: DateTime<Utc>| {
             changed.insert(target);
             if let Some(meter) = meters.get_mut(&target) {
                 meter.handle(bytes, at, keys, acb).ok()
+            } else if let Some(hub) = hubs.get_mut(&target) {
+                hub.handle(bytes, at, keys, acb).ok()
             } else {
                 let &i = gas.get(&target)?;
                 gas_meters[i].handle(bytes, at, keys, acb).ok()

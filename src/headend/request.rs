@@ -80,6 +80,13 @@ impl Element {
     }
 }
 
+/// What a request to a comms hub becomes: a DLMS command's meaning, or an ASN.1 payload.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HubCommand {
+    Dlms(Reading),
+    Asn1(Vec<u8>),
+}
+
 /// A DUIS request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
@@ -232,6 +239,64 @@ impl Request {
                 count,
             },
         )
+    }
+
+    /// The GBCS use case and command for the services the DCC carries to a comms hub itself:
+    /// 11.2 (CS08, read its firmware version) and 8.11 (CCS01 add, CCS02 remove a device in
+    /// its device log); `None` for others.
+    pub fn hub_command(&self) -> Result<Option<(u16, HubCommand)>, RequestError> {
+        use crate::protocol::gbcs::asn1::AsnPayload;
+        use crate::protocol::gbcs::payload::{CCS01, CCS02};
+        let fail = |reason: String| RequestError { line: 0, reason };
+        let text = |name: &str| {
+            self.body
+                .find(name)
+                .map(|e| e.text.trim().to_string())
+                .ok_or_else(|| fail(format!("{} needs sr:{name}", self.body.name)))
+        };
+        Ok(Some(match self.service.to_string().as_str() {
+            "11.2" => (
+                crate::device::CS08,
+                HubCommand::Asn1(AsnPayload::ReadFirmware.encode()),
+            ),
+            "8.11" => {
+                let device: Eui64 = text("DeviceID")?
+                    .parse()
+                    .map_err(|e| fail(format!("sr:DeviceID: {e}")))?;
+                match text("RequestType")?.as_str() {
+                    "Add" => {
+                        let install_code = text("InstallCode")?;
+                        crate::protocol::gbcs::parse_hex(&install_code)
+                            .map_err(|e| fail(format!("sr:InstallCode: {e}")))?;
+                        let period = text("JoinTimePeriod")?;
+                        let join_timeout_s = period
+                            .parse::<u16>()
+                            .ok()
+                            .filter(|s| (1..=3600).contains(s))
+                            .ok_or_else(|| {
+                                fail(format!("sr:JoinTimePeriod {period:?} is not 1 to 3600"))
+                            })?;
+                        (
+                            CCS01,
+                            HubCommand::Dlms(Reading::DeviceLogAdd {
+                                device,
+                                key_type: 1,
+                                install_code: install_code.to_uppercase(),
+                                device_type: 0,
+                                join_timeout_s,
+                            }),
+                        )
+                    }
+                    "Remove" => (CCS02, HubCommand::Dlms(Reading::DeviceLogRemove { device })),
+                    other => {
+                        return Err(fail(format!(
+                            "sr:RequestType {other:?} is not Add or Remove"
+                        )));
+                    }
+                }
+            }
+            _ => return Ok(None),
+        }))
     }
 
     /// The GBCS use case (message code) and its meaning for the services the head-end carries
