@@ -78,12 +78,17 @@ enum Command {
     /// A minimal Receive Response Service: stores and prints the responses and alerts a
     /// head-end POSTs to it.
     Receive {
-        /// Address to listen on (plain HTTP).
+        /// Address to listen on (plain HTTP, or HTTPS with --tls).
         #[arg(long, default_value = "127.0.0.1:8090")]
         listen: String,
         /// Folder to store each message in (as 000001.xml, …).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Serve HTTPS with this PKI folder's server certificate (`dccsim pki init`, or a
+        /// head-end's `STATE/pki`) and require a client certificate from its CA, as the
+        /// head-end's DSP certificate is.
+        #[arg(long)]
+        tls: Option<PathBuf>,
     },
     /// Drive a DUIS endpoint (or any HTTP one) at a fixed request rate, open loop, and report
     /// latency from intended send times; with --find-max, search for the highest rate meeting
@@ -562,7 +567,7 @@ fn run() -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Receive { listen, dir } => receive(&listen, dir),
+        Command::Receive { listen, dir, tls } => receive(&listen, dir, tls.as_deref()),
         Command::Load {
             target,
             rate,
@@ -1095,19 +1100,32 @@ fn role_codes(roles: &[dccsim::model::Role]) -> String {
         .join(", ")
 }
 
-fn receive(listen: &str, dir: Option<PathBuf>) -> Result<ExitCode> {
-    use dccsim::gateway::receive::{Receiver, field, serve};
+fn receive(listen: &str, dir: Option<PathBuf>, tls: Option<&Path>) -> Result<ExitCode> {
+    use dccsim::gateway::receive::{Receiver, field, serve, serve_tls};
     if let Some(dir) = &dir {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
+    let tls = match tls {
+        Some(pki) => {
+            let pki = dccsim::gateway::Pki::read(pki, &[])?;
+            Some(dccsim::gateway::tls_config(&pki).map_err(anyhow::Error::msg)?)
+        }
+        None => None,
+    };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         println!(
-            "receiving on http://{}/ (Ctrl-C to stop)",
-            listener.local_addr()?
+            "receiving on {}://{}/ (Ctrl-C to stop){}",
+            if tls.is_some() { "https" } else { "http" },
+            listener.local_addr()?,
+            if tls.is_some() {
+                "; client certificates required"
+            } else {
+                ""
+            }
         );
         let seen = std::sync::Mutex::new(std::collections::HashSet::new());
         let receiver = std::sync::Arc::new(Receiver {
@@ -1138,10 +1156,13 @@ fn receive(listen: &str, dir: Option<PathBuf>) -> Result<ExitCode> {
                 );
             }),
         });
-        serve(receiver, listener, async {
+        let stop = async {
             let _ = tokio::signal::ctrl_c().await;
-        })
-        .await;
+        };
+        match tls {
+            Some(tls) => serve_tls(receiver, listener, tls, stop).await,
+            None => serve(receiver, listener, stop).await,
+        }
         Ok::<_, anyhow::Error>(())
     })?;
     Ok(ExitCode::SUCCESS)

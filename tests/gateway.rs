@@ -383,3 +383,57 @@ async fn responses_reach_an_https_receive_response_service_with_a_trusted_certif
             .contains("http:// or https://")
     );
 }
+
+/// `dccsim receive --tls`: an HTTPS Receive Response Service that requires a client certificate
+/// from the head-end's CA. The head-end shows its DSP certificate and is let in; a client with
+/// no certificate, or another PKI's, is turned away in the handshake and nothing is stored.
+#[tokio::test]
+async fn an_https_receiver_requires_the_head_ends_client_certificate() {
+    let pki = Pki::generate(&["localhost"], &[]).unwrap();
+    assert!(pki.dsp.is_some());
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let store = received.clone();
+    let receiver = Arc::new(Receiver {
+        dir: None,
+        count: Default::default(),
+        on_message: Box::new(move |_, xml| store.lock().unwrap().push(xml.to_string())),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(dccsim::gateway::receive::serve_tls(
+        receiver,
+        listener,
+        dccsim::gateway::tls_config(&pki).unwrap(),
+        async move {
+            let _ = stop_rx.changed().await;
+        },
+    ));
+    let url = format!("https://localhost:{port}/rrs");
+    let head_end = dccsim::gateway::rrs_client_config(&pki, None).unwrap();
+    dccsim::gateway::post(&url, "<sr:Response>one</sr:Response>", Some(&head_end))
+        .await
+        .unwrap();
+    // Trusting the receiver but showing no certificate.
+    let mut anonymous = pki.clone();
+    anonymous.dsp = None;
+    let anonymous = dccsim::gateway::rrs_client_config(&anonymous, None).unwrap();
+    let err = dccsim::gateway::post(&url, "<sr:Response>two</sr:Response>", Some(&anonymous))
+        .await
+        .unwrap_err();
+    assert!(!err.is_empty());
+    // Another PKI's DSP certificate.
+    let mut stranger = Pki::generate(&["localhost"], &[]).unwrap();
+    stranger.ca = pki.ca.clone();
+    let stranger = dccsim::gateway::rrs_client_config(&stranger, None).unwrap();
+    assert!(
+        dccsim::gateway::post(&url, "<sr:Response>three</sr:Response>", Some(&stranger))
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        *received.lock().unwrap(),
+        ["<sr:Response>one</sr:Response>"]
+    );
+    let _ = stop_tx.send(true);
+}

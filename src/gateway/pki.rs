@@ -24,6 +24,9 @@ pub struct Pki {
     pub ca: Identity,
     pub server: Identity,
     pub users: Vec<(Eui64, Identity)>,
+    /// The head-end's client certificate, shown to the users' Receive Response Services as
+    /// the DCC shows its own (`None` in a PKI written before dccsim made one).
+    pub dsp: Option<Identity>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +76,11 @@ impl Pki {
             "dccsim User Gateway",
             ExtendedKeyUsagePurpose::ServerAuth,
         )?;
+        let dsp = leaf(
+            Vec::new(),
+            "dccsim DSP",
+            ExtendedKeyUsagePurpose::ClientAuth,
+        )?;
         let mut out = Vec::new();
         for user in users {
             let id = leaf(
@@ -86,10 +94,12 @@ impl Pki {
             ca,
             server,
             users: out,
+            dsp: Some(dsp),
         })
     }
 
-    /// Writes `ca.pem`, `ca.key`, `server.pem`, `server.key` and `<EUI>.pem`/`<EUI>.key` per user.
+    /// Writes `ca.pem`, `ca.key`, `server.pem`, `server.key`, `dsp.pem`, `dsp.key` and
+    /// `<EUI>.pem`/`<EUI>.key` per user.
     pub fn write(&self, dir: &Path) -> Result<(), PkiError> {
         std::fs::create_dir_all(dir).map_err(|source| PkiError::Io {
             path: dir.display().to_string(),
@@ -99,6 +109,9 @@ impl Pki {
             ("ca".to_string(), &self.ca),
             ("server".to_string(), &self.server),
         ];
+        if let Some(dsp) = &self.dsp {
+            files.push(("dsp".to_string(), dsp));
+        }
         for (eui, id) in &self.users {
             files.push((eui.to_string(), id));
         }
@@ -132,6 +145,7 @@ impl Pki {
         Ok(Pki {
             ca: read("ca")?,
             server: read("server")?,
+            dsp: read("dsp").ok(),
             users: users
                 .iter()
                 .map(|u| Ok((*u, read(&u.to_string())?)))

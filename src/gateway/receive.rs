@@ -1,5 +1,6 @@
 //! `dccsim receive`: a minimal Receive Response Service. It accepts the responses and alerts a
-//! head-end POSTs, stores each as a file and prints one line per message.
+//! head-end POSTs, over HTTP or HTTPS (requiring the head-end's client certificate), stores each
+//! as a file and prints one line per message.
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -23,42 +24,68 @@ pub struct Receiver {
     pub on_message: OnMessage,
 }
 
-/// Serves until `shutdown` completes.
+/// Serves plain HTTP until `shutdown` completes.
 pub async fn serve(
     receiver: Arc<Receiver>,
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) {
     super::server::accept_until(listener, shutdown, move |stream| {
-        let receiver = receiver.clone();
+        connection(receiver.clone(), stream)
+    })
+    .await;
+}
+
+/// Serves HTTPS until `shutdown` completes: `tls` decides the certificate shown and which
+/// client certificates are required (see [`super::server::tls_config`]: the head-end's, made by
+/// its test CA). A connection whose handshake fails is dropped before any request.
+pub async fn serve_tls(
+    receiver: Arc<Receiver>,
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    super::server::accept_until(listener, shutdown, move |stream| {
+        let (receiver, acceptor) = (receiver.clone(), acceptor.clone());
         async move {
-            let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
-                let receiver = receiver.clone();
-                async move {
-                    let status = match Limited::new(req.into_body(), 4 << 20).collect().await {
-                        Ok(body) => {
-                            let body = body.to_bytes();
-                            let text = String::from_utf8_lossy(&body);
-                            let n = receiver.count.fetch_add(1, Ordering::SeqCst) + 1;
-                            if let Some(dir) = &receiver.dir {
-                                let _ = std::fs::write(dir.join(format!("{n:06}.xml")), &body);
-                            }
-                            (receiver.on_message)(n, &text);
-                            StatusCode::OK
-                        }
-                        Err(_) => StatusCode::PAYLOAD_TOO_LARGE,
-                    };
-                    let mut r = Response::new(Full::new(Bytes::new()));
-                    *r.status_mut() = status;
-                    Ok::<_, std::convert::Infallible>(r)
-                }
-            });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            if let Ok(tls) = acceptor.accept(stream).await {
+                connection(receiver, tls).await;
+            }
         }
     })
     .await;
+}
+
+/// One connection: each POST's body is stored and announced.
+async fn connection<S>(receiver: Arc<Receiver>, stream: S)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+        let receiver = receiver.clone();
+        async move {
+            let status = match Limited::new(req.into_body(), 4 << 20).collect().await {
+                Ok(body) => {
+                    let body = body.to_bytes();
+                    let text = String::from_utf8_lossy(&body);
+                    let n = receiver.count.fetch_add(1, Ordering::SeqCst) + 1;
+                    if let Some(dir) = &receiver.dir {
+                        let _ = std::fs::write(dir.join(format!("{n:06}.xml")), &body);
+                    }
+                    (receiver.on_message)(n, &text);
+                    StatusCode::OK
+                }
+                Err(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            };
+            let mut r = Response::new(Full::new(Bytes::new()));
+            *r.status_mut() = status;
+            Ok::<_, std::convert::Infallible>(r)
+        }
+    });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
 }
 
 /// The text of the first `<sr:NAME>` element of a message, for one-line summaries.

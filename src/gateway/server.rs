@@ -371,7 +371,8 @@ pub async fn run_deliveries(gateway: Arc<Gateway>, shutdown: impl Future<Output 
 }
 
 /// The TLS client configuration for `https://` Receive Response Services: their certificates
-/// must chain to the head-end's own test CA or to one of `extra_ca_pem`'s certificates.
+/// must chain to the head-end's own test CA or to one of `extra_ca_pem`'s certificates, and the
+/// head-end shows its DSP client certificate (when the PKI has one), as the DCC does.
 pub fn rrs_client_config(
     pki: &Pki,
     extra_ca_pem: Option<&str>,
@@ -387,11 +388,23 @@ pub fn rrs_client_config(
                 .map_err(|e| format!("CA certificate: {e}"))?;
         }
     }
-    let config = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+        .with_root_certificates(roots);
+    let config = match &pki.dsp {
+        Some(dsp) => {
+            use rustls::pki_types::PrivateKeyDer;
+            let cert = CertificateDer::from_pem_slice(dsp.cert_pem.as_bytes())
+                .map_err(|e| format!("DSP client certificate: {e}"))?;
+            let key = PrivateKeyDer::from_pem_slice(dsp.key_pem.as_bytes())
+                .map_err(|e| format!("DSP client key: {e}"))?;
+            builder
+                .with_client_auth_cert(vec![cert], key)
+                .map_err(|e| format!("DSP client certificate: {e}"))?
+        }
+        None => builder.with_no_client_auth(),
+    };
     Ok(Arc::new(config))
 }
 
