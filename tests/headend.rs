@@ -789,6 +789,38 @@ fn reads_cross_the_scenarios_cellular_wan() {
     );
     schema_valid(&delivered[0].xml).unwrap();
 
+    // Every cell in a maintenance window from 09:30 for two hours (local clock; 2015-01-01 is
+    // GMT): the read at 10:00 gets no answer, one at 12:00 does.
+    let mut maintained = scenario.clone();
+    for technology in maintained.technologies.values_mut() {
+        technology.maintenance = vec![dccsim::wan::Maintenance {
+            start_clock_secs: 9 * 3600 + 1800,
+            duration: 2 * 3600 * 1_000_000,
+            share: 1.0,
+        }];
+        technology.outages = None;
+    }
+    let mut he = head_end();
+    he.set_cell_wan(CellWan::new(&maintained, he.registry(), now(), 1));
+    he.handle_request(eui(SUPPLIER), Endpoint::SendCommand, &read, now());
+    let delivered = he.poll_deliveries(now() + Duration::hours(1));
+    assert_eq!(
+        field(&delivered[0].xml, "ResponseCode"),
+        "E21",
+        "{}",
+        delivered[0].xml
+    );
+    let noon = now() + Duration::hours(2);
+    let later = read.replace(":1002<", ":1003<");
+    he.handle_request(eui(SUPPLIER), Endpoint::SendCommand, &later, noon);
+    let delivered = he.poll_deliveries(noon + Duration::minutes(5));
+    assert_eq!(
+        field(&delivered[0].xml, "ResponseCode"),
+        "I0",
+        "{}",
+        delivered[0].xml
+    );
+
     for region in &mut scenario.regions {
         region.no_coverage_share = 1.0;
     }

@@ -21,9 +21,9 @@ use rand_chacha::ChaCha8Rng;
 use super::registry::Registry;
 use crate::model::{CspRegion, Eui64};
 use crate::sim::scenario::Scenario;
-use crate::wan::{Channel, DownInterval, Micros, Technology, down_intervals};
+use crate::wan::{Channel, DownInterval, Micros, Technology, down_intervals, maintenance_windows};
 
-/// How far ahead cell outages are drawn.
+/// How far ahead cell outages and maintenance windows are drawn.
 const OUTAGE_HORIZON: Duration = Duration::days(60);
 
 struct Cell {
@@ -91,6 +91,13 @@ impl CellWan {
     ) -> CellWan {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x57A2);
         let horizon = OUTAGE_HORIZON.num_microseconds().unwrap_or(i64::MAX) as Micros;
+        // The local days the horizon spans, each with its midnight relative to the epoch, for
+        // the daily maintenance windows (set in local clock time).
+        let first = crate::model::SettlementDate::new(epoch.date_naive() - Duration::days(1));
+        let days: Vec<_> = std::iter::successors(Some(first), |d| Some(d.next()))
+            .take(OUTAGE_HORIZON.num_days() as usize + 2)
+            .map(|d| (d, (d.start_unix() - epoch.timestamp()) * 1_000_000))
+            .collect();
         let mut regions = BTreeMap::new();
         for region in &scenario.regions {
             let mut hubs: Vec<Eui64> = registry
@@ -112,10 +119,19 @@ impl CellWan {
                     .count();
                 let count = served.div_ceil(region.hubs_per_cell.max(1) as usize).max(1);
                 let cells = (0..count)
-                    .map(|_| Cell {
-                        downlink: Channel::new(technology.downlink_bps),
-                        uplink: Channel::new(technology.uplink_bps),
-                        down: down_intervals(technology.outages.as_ref(), &[], horizon, &mut rng),
+                    .map(|id| {
+                        let windows =
+                            maintenance_windows(&technology.maintenance, id as u32, &days);
+                        Cell {
+                            downlink: Channel::new(technology.downlink_bps),
+                            uplink: Channel::new(technology.uplink_bps),
+                            down: down_intervals(
+                                technology.outages.as_ref(),
+                                &windows,
+                                horizon,
+                                &mut rng,
+                            ),
+                        }
                     })
                     .collect();
                 mix.push((cumulative, Network { technology, cells }));

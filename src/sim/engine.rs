@@ -18,7 +18,7 @@ use super::scenario::{Collection, Every, RateTraffic, Spreading, Storm, StormSha
 use crate::model::{MessageKind, ServiceClass, SettlementDate};
 use crate::wan::{
     Channel, DownInterval, HourlyLoad, MICROS_PER_HOUR, MICROS_PER_SEC, Micros, Technology,
-    down_intervals,
+    down_intervals, maintenance_windows,
 };
 
 /// Bucket width of the event queue: 2^20 µs ≈ 1.05 s; the ring covers ≈ 71 minutes.
@@ -301,7 +301,13 @@ impl<'a> Shard<'a> {
         let cells: Vec<Cell> = std::mem::take(&mut input.cells)
             .into_iter()
             .map(|plan| {
-                let windows = maintenance_windows(tech, plan.id, input.days, &day_starts);
+                let days: Vec<(SettlementDate, i64)> = input
+                    .days
+                    .iter()
+                    .zip(&day_starts)
+                    .map(|(d, s)| (*d, *s as i64))
+                    .collect();
+                let windows = maintenance_windows(&tech.maintenance, plan.id, &days);
                 let down = down_intervals(tech.outages.as_ref(), &windows, horizon, &mut rng);
                 Cell {
                     plan,
@@ -802,38 +808,6 @@ fn collection_windows(
         }
     }
     out
-}
-
-/// The maintenance windows a cell takes part in, as (elapsed start, duration).
-fn maintenance_windows(
-    tech: &Technology,
-    cell_id: u32,
-    days: &[SettlementDate],
-    day_starts: &[Micros],
-) -> Vec<(Micros, Micros)> {
-    let mut out = Vec::new();
-    for (i, m) in tech.maintenance.iter().enumerate() {
-        // The same cells every day: a fixed hash of cell and window picks them.
-        let pick = unit_hash(u64::from(cell_id), i as u64);
-        if pick >= m.share {
-            continue;
-        }
-        for (d, day) in days.iter().enumerate() {
-            let start =
-                day_starts[d] + day.elapsed_at_clock(m.start_clock_secs) as Micros * MICROS_PER_SEC;
-            out.push((start, m.duration));
-        }
-    }
-    out
-}
-
-/// A number in [0, 1) fixed by its inputs (SplitMix64 finaliser).
-fn unit_hash(a: u64, b: u64) -> f64 {
-    let mut z = a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_add(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^= z >> 31;
-    (z >> 11) as f64 / (1u64 << 53) as f64
 }
 
 fn day_index(day: SettlementDate) -> u64 {

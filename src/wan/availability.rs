@@ -32,6 +32,43 @@ pub struct DownInterval {
     pub planned: bool,
 }
 
+/// The maintenance windows cell `cell_id` takes part in over `days` (each with the elapsed
+/// time, in microseconds, its local midnight falls at; negative before the start), as
+/// (elapsed start, duration), cut at zero. A fixed hash of cell and
+/// window picks a window's `share` of cells, the same cells every day; the clock time maps
+/// through the day's clock change.
+pub fn maintenance_windows(
+    maintenance: &[Maintenance],
+    cell_id: u32,
+    days: &[(crate::model::SettlementDate, i64)],
+) -> Vec<(Micros, Micros)> {
+    let mut out = Vec::new();
+    for (i, m) in maintenance.iter().enumerate() {
+        if unit_hash(u64::from(cell_id), i as u64) >= m.share {
+            continue;
+        }
+        for &(day, midnight) in days {
+            let start = midnight + day.elapsed_at_clock(m.start_clock_secs) * 1_000_000;
+            let end = start.saturating_add(i64::try_from(m.duration).unwrap_or(i64::MAX));
+            // A window under way at zero counts from there.
+            if end > 0 {
+                let from = start.max(0);
+                out.push((from as Micros, (end - from) as Micros));
+            }
+        }
+    }
+    out
+}
+
+/// A number in [0, 1) fixed by its inputs (SplitMix64 finaliser).
+fn unit_hash(a: u64, b: u64) -> f64 {
+    let mut z = a.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ b.wrapping_add(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^= z >> 31;
+    (z >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// The down intervals of one cell over `[0, horizon)`, sorted and non-overlapping.
 ///
 /// `maintenance_starts` gives, for each day, the elapsed start of each window the cell takes

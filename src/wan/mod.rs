@@ -9,7 +9,9 @@ mod availability;
 mod channel;
 mod technology;
 
-pub use availability::{DownInterval, Maintenance, OutageModel, down_intervals};
+pub use availability::{
+    DownInterval, Maintenance, OutageModel, down_intervals, maintenance_windows,
+};
 pub use channel::{Channel, HourlyLoad};
 pub use technology::{Latency, RetryPolicy, Technology, TechnologyKind};
 
