@@ -577,3 +577,105 @@ fn a_prepayment_gas_meter_credits_a_genuine_utrn_once() {
     assert_eq!(after, before + 1_000_000);
     assert!(gas.credit_milli_pence(period_of(now()) + 48) < after);
 }
+
+#[test]
+fn a_future_dated_payment_mode_change_waits_for_its_time_then_alerts() {
+    use dccsim::device::{GCS02, GCS03, PaymentMode};
+    use dccsim::protocol::gbcs::gbz::{FutureDated, PREPAYMENT_CONFIGURATION};
+    let keys = keys();
+    let (mut gas, gpf) = fleet_meter();
+    let change = |implement_at, configuration| GasPayload::ChangePaymentMode {
+        provider: 0,
+        event: 1,
+        implement_at,
+        configuration,
+        cut_off: 0,
+    };
+    // Critical: unsigned, refused.
+    let now_s = to_gbcs_seconds(now()).unwrap();
+    let unsigned = send(
+        gpf,
+        GCS03,
+        &[change(0, PREPAYMENT_CONFIGURATION)],
+        1,
+        false,
+        &keys,
+    );
+    assert!(matches!(
+        gas.handle(&unsigned, now(), &keys, acb()),
+        Err(DeviceError::Signature(_))
+    ));
+    // At once.
+    let now_cmd = send(
+        gpf,
+        GCS03,
+        &[change(0, PREPAYMENT_CONFIGURATION)],
+        2,
+        true,
+        &keys,
+    );
+    let got = answers(
+        &gas.handle(&now_cmd, now(), &keys, acb()).unwrap(),
+        &keys,
+        true,
+    );
+    assert!(
+        matches!(got[..], [GasPayload::PaymentModeSettings { .. }]),
+        "{got:?}"
+    );
+    assert_eq!(gas.payment, PaymentMode::Prepayment);
+    // Back to credit in an hour: held, nothing due before then.
+    let later = send(gpf, GCS02, &[change(now_s + 3600, 0x0C94)], 3, true, &keys);
+    gas.handle(&later, now(), &keys, acb()).unwrap();
+    assert_eq!(gas.payment, PaymentMode::Prepayment);
+    assert_eq!(gas.next_due(), Some(now() + Duration::hours(1)));
+    assert_eq!(gas.due(now() + Duration::minutes(59), &keys).unwrap(), None);
+    let (to, alert) = gas.due(now() + Duration::hours(1), &keys).unwrap().unwrap();
+    assert_eq!(to, supplier());
+    assert_eq!(gas.payment, PaymentMode::Credit);
+    assert_eq!(gas.next_due(), None);
+    // The alert: signed by the gas meter, naming the command it carried out.
+    let m = GbcsMessage::decode(&alert).unwrap();
+    assert_eq!(
+        (m.signing.cra, m.signing.originator),
+        (Cra::Alert, gas.gsme)
+    );
+    assert_eq!(verify_signature(&keys, &m), Verdict::Valid);
+    let Gbz::Alert {
+        alert_code, rest, ..
+    } = Gbz::decode(&m.signing.content, true).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(alert_code, 0x8F66);
+    let fd = FutureDated::decode(&rest).unwrap();
+    assert_eq!(
+        (fd.message_code, fd.counter, fd.cluster),
+        (GCS02, 3, 0x0705)
+    );
+    // A held change can be cancelled: nothing happens at its time.
+    let held = send(
+        gpf,
+        GCS03,
+        &[change(now_s + 7200, PREPAYMENT_CONFIGURATION)],
+        4,
+        true,
+        &keys,
+    );
+    gas.handle(&held, now() + Duration::hours(1), &keys, acb())
+        .unwrap();
+    assert!(gas.next_due().is_some());
+    let cancel = send(
+        gpf,
+        GCS03,
+        &[change(0xFFFF_FFFF, PREPAYMENT_CONFIGURATION)],
+        5,
+        true,
+        &keys,
+    );
+    gas.handle(&cancel, now() + Duration::hours(1), &keys, acb())
+        .unwrap();
+    assert_eq!(gas.next_due(), None);
+    assert_eq!(gas.due(now() + Duration::hours(3), &keys).unwrap(), None);
+    assert_eq!(gas.payment, PaymentMode::Credit);
+}

@@ -309,6 +309,73 @@ fn gas_daily_read_log_valve_and_top_up_vectors_decode_to_their_values() {
 }
 
 #[test]
+fn gas_payment_mode_vectors_and_their_future_dated_alerts_decode() {
+    use dccsim::protocol::gbcs::gbz::{FutureDated, GasPayload};
+    // The configurations follow the DUIS templates' debt suspension flags: bit 10 set when debt
+    // collection is suspended while disabled, bit 11 clear when suspended in emergency credit.
+    for (dir, code, configurations) in [
+        ("1.6_GCS02/GCS02", 0x006C, [0x0C94; 3]),
+        ("1.6_GCS03/GCS03", 0x006D, [0x0897, 0x0097, 0x0C97]),
+    ] {
+        for ((kind, at), configuration) in [
+            ("IMMEDIATE", Some(0)),
+            ("FUTURE_DATED", None),
+            ("CANCELLATION", Some(0xFFFF_FFFF)),
+        ]
+        .into_iter()
+        .zip(configurations)
+        {
+            let ask = typed_components(&format!("{dir}_1.6_{kind}_SUCCESS_COMMAND_GBCS.HEX"));
+            let [
+                GasPayload::ChangePaymentMode {
+                    implement_at,
+                    configuration: c,
+                    ..
+                },
+            ] = ask[..]
+            else {
+                panic!("{ask:?}")
+            };
+            assert_eq!(c, configuration, "{dir} {kind}");
+            match at {
+                Some(at) => assert_eq!(implement_at, at, "{dir} {kind}"),
+                None => assert!(implement_at > 0 && implement_at < 0xFFFF_FFFF),
+            }
+            let answer = typed_components(&format!("{dir}_1.6_{kind}_SUCCESS_RESPONSE_GBCS.HEX"));
+            assert!(
+                matches!(
+                    answer[..],
+                    [GasPayload::PaymentModeSettings {
+                        emergency_limit: 1_000_000,
+                        ..
+                    }]
+                ),
+                "{answer:?}"
+            );
+        }
+        // The alert when the future-dated change was carried out names the command.
+        let text = std::fs::read_to_string(reference().join("RTDS-4.5.0").join(format!(
+            "{dir}_1.6_8F66_FUTURE_DATED_SUCCESS_ALERT_CHANGE_PAYMENT_MODE_GBCS.HEX"
+        )))
+        .unwrap();
+        let m = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+        let Gbz::Alert {
+            alert_code, rest, ..
+        } = Gbz::decode(&m.signing.content, true).unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(alert_code, 0x8F66);
+        let fd = FutureDated::decode(&rest).unwrap();
+        assert_eq!(
+            (fd.message_code, fd.cluster, fd.command),
+            (code, 0x0705, 0x06)
+        );
+        assert_eq!(fd.encode(), rest);
+    }
+}
+
+#[test]
 fn gas_readings_decode_to_their_values_and_encode_back_to_the_devices_bytes() {
     use dccsim::protocol::gbcs::gbz::{GasPayload, encode_gas_payload, gas_payload};
     let keys = KeyStore::load(&reference().join("keystore")).unwrap();
@@ -511,6 +578,32 @@ mod round_trips {
             ),
             (any::<u8>(), any::<u8>())
                 .prop_map(|(command, status)| GasPayload::DefaultResponse { command, status }),
+            (
+                any::<u32>(),
+                any::<u32>(),
+                any::<u32>(),
+                any::<u16>(),
+                any::<i32>()
+            )
+                .prop_map(|(provider, event, implement_at, configuration, cut_off)| {
+                    GasPayload::ChangePaymentMode {
+                        provider,
+                        event,
+                        implement_at,
+                        configuration,
+                        cut_off,
+                    }
+                }),
+            (any::<u8>(), any::<u32>(), any::<u32>(), any::<u32>()).prop_map(
+                |(friendly_credit, calendar, emergency_limit, emergency_threshold)| {
+                    GasPayload::PaymentModeSettings {
+                        friendly_credit,
+                        calendar,
+                        emergency_limit,
+                        emergency_threshold,
+                    }
+                }
+            ),
         ]
     }
 

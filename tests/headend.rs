@@ -513,6 +513,84 @@ fn rtds_gas_top_up_valve_and_daily_read_log_templates_reach_the_gas_meter() {
     }
 }
 
+/// 1.6 to a gas meter, whose future-dated pattern is the device's: the RTDS templates go
+/// Transform, sign, Send; the immediate change to prepayment happens at once, the change to
+/// credit dated an hour ahead is held by the meter, and at its time the meter's signed 8F66
+/// alert reaches the supplier as a DeviceAlertMessage.
+#[test]
+fn a_gas_payment_mode_change_dated_ahead_is_carried_out_by_the_meter_and_alerted() {
+    use dccsim::device::PaymentMode;
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::gbz::{FutureDated, Gbz};
+    let start = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+    let check = std::sync::Arc::new(|xml: &str| {
+        Request::parse(xml)
+            .map(|r| r.id.originator)
+            .map_err(|e| e.to_string())
+    });
+    let keys = defaults::keys(3).unwrap();
+    let mut he = defaults::head_end(10, 3, start, defaults::wan(), check).unwrap();
+    let gsme = eui("00-DB-12-34-56-78-90-A1");
+    let critical = |he: &mut HeadEnd, name: &str, counter: u64, edit: &dyn Fn(String) -> String| {
+        let mut transform = edit(template(name));
+        for n in [":1000<", ":1001<", ":1005<"] {
+            transform = transform.replace(n, &format!(":{counter}<"));
+        }
+        let reply = he.handle_request(defaults::SUPPLIER, Endpoint::Transform, &transform, start);
+        assert_eq!(code_of(&reply), ResponseCode::I0, "{}", xml_of(&reply));
+        let mut pre = GbcsMessage::decode(&gbcs_of(xml_of(&reply))).unwrap();
+        assert!(sign_message(&keys, &mut pre));
+        let signed = base64::engine::general_purpose::STANDARD.encode(pre.to_bytes().unwrap());
+        let send = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Request xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\" schemaVersion=\"5.4\"><sr:Header><sr:RequestID>{SUPPLIER}:{gsme}:{}</sr:RequestID><sr:CommandVariant>5</sr:CommandVariant><sr:ServiceReference>1.6</sr:ServiceReference><sr:ServiceReferenceVariant>1.6</sr:ServiceReferenceVariant></sr:Header><sr:Body><sr:SignedPreCommand><sr:GBCSPayload>{signed}</sr:GBCSPayload></sr:SignedPreCommand></sr:Body></sr:Request>",
+            counter + 1
+        );
+        let reply = he.handle_request(defaults::SUPPLIER, Endpoint::SendCommand, &send, start);
+        assert_eq!(code_of(&reply), ResponseCode::I99, "{}", xml_of(&reply));
+    };
+    // To credit first (the RTDS gas meter pays in advance in the default fleet).
+    critical(
+        &mut he,
+        "GCS02_1.6_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML",
+        2000,
+        &|t| t,
+    );
+    let delivered = he.poll_deliveries(start + Duration::minutes(5));
+    assert_eq!(delivered.len(), 1);
+    assert!(
+        delivered[0]
+            .xml
+            .contains("<sr:ResponseCode>I0</sr:ResponseCode>")
+    );
+    assert_eq!(he.gas_meter(gsme).unwrap().payment, PaymentMode::Credit);
+    // To prepayment in an hour.
+    let in_an_hour = |t: String| t.replace("2030-01-15T00:00:00.00Z", "2026-11-23T11:00:00Z");
+    critical(
+        &mut he,
+        "GCS03_1.6_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML",
+        2010,
+        &in_an_hour,
+    );
+    let delivered = he.poll_deliveries(start + Duration::minutes(5));
+    assert_eq!(delivered.len(), 1, "the meter's immediate answer");
+    assert_eq!(he.gas_meter(gsme).unwrap().payment, PaymentMode::Credit);
+    assert!(he.poll_deliveries(start + Duration::minutes(59)).is_empty());
+    let alerts = he.poll_deliveries(start + Duration::minutes(61));
+    assert_eq!(alerts.len(), 1);
+    let xml = &alerts[0].xml;
+    assert!(xml.contains("<sr:AlertCode>8F66</sr:AlertCode>"), "{xml}");
+    schema_valid(xml).unwrap();
+    assert_eq!(he.gas_meter(gsme).unwrap().payment, PaymentMode::Prepayment);
+    let alert = GbcsMessage::decode(&gbcs_of(xml)).unwrap();
+    assert_eq!(verify_signature(&keys, &alert), Verdict::Valid);
+    let Gbz::Alert { rest, .. } = Gbz::decode(&alert.signing.content, true).unwrap() else {
+        panic!()
+    };
+    let fd = FutureDated::decode(&rest).unwrap();
+    // The command is the pre-command as the supplier signed it: the Transform request's counter.
+    assert_eq!((fd.message_code, fd.counter), (0x006D, 2010));
+}
+
 /// The RTDS 8.11 templates update the comms hub's device log (CCS01 adds the meter with its
 /// install code, CCS02 removes it), and 11.2 to the hub reads its firmware (CS08); the DCC's
 /// Access Control Broker originates these commands, and the answers come back as I0.

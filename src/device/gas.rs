@@ -46,6 +46,19 @@ pub const GCS38: u16 = 0x0084;
 pub const GCS39: u16 = 0x0085;
 pub const GCS61: u16 = 0x00A0;
 pub const CS01B: u16 = 0x0097;
+/// 1.6: payment mode to credit, to prepayment.
+pub const GCS02: u16 = 0x006C;
+pub const GCS03: u16 = 0x006D;
+/// The message code future-dated alerts of gas use cases travel under.
+const FUTURE_DATED_ALERT: u16 = 0x00CD;
+/// The RTDS gas meter's friendly and emergency credit settings, which it answers a payment
+/// mode change with (emergency credit £10, offered below £2).
+const PAYMENT_MODE_SETTINGS: GasPayload = GasPayload::PaymentModeSettings {
+    friendly_credit: 1,
+    calendar: 2,
+    emergency_limit: 1_000_000,
+    emergency_threshold: 200_000,
+};
 
 /// The firmware version a new gas meter reports (the RTDS gas meter's).
 const FIRMWARE: &str = "0123ABCD";
@@ -125,7 +138,25 @@ pub struct GasMeter {
     top_ups: TopUps,
     #[serde(default)]
     pub events: EventLog,
+    /// A future-dated payment mode change waiting for its time.
+    #[serde(default)]
+    pub pending: Option<PendingChange>,
+    /// The meter's own counter, for the alerts it originates.
+    #[serde(default)]
+    alert_counter: u64,
     counters: super::Counters,
+}
+
+/// A future-dated payment mode change the meter holds until its time (GCS02, GCS03).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PendingChange {
+    /// GBCS seconds.
+    pub at: u32,
+    pub mode: PaymentMode,
+    /// The command it came in: use case, originator (who is told when it is done), counter.
+    pub code: u16,
+    pub from: Eui64,
+    pub counter: u64,
 }
 
 /// An answer component: in clear, or sealed for the remote party that asked.
@@ -153,6 +184,8 @@ impl GasMeter {
             off: Vec::new(),
             top_ups: TopUps::default(),
             events: EventLog::default(),
+            pending: None,
+            alert_counter: 0,
             counters: super::Counters::default(),
         }
     }
@@ -164,6 +197,78 @@ impl GasMeter {
             period: period_of(now),
             milli_pence: pence * 1000,
         };
+    }
+
+    /// Changes the payment mode at `now`, keeping the credit there is.
+    fn change_mode(&mut self, mode: PaymentMode, code: u16, now: DateTime<Utc>) {
+        let p = period_of(now);
+        self.balance = Balance {
+            period: p,
+            milli_pence: self.credit_milli_pence(p),
+        };
+        if self.payment != mode {
+            self.payment = mode;
+            let what = match mode {
+                PaymentMode::Credit => "payment mode: credit",
+                PaymentMode::Prepayment => "payment mode: prepayment",
+            };
+            self.events.push(now, code, what);
+        }
+    }
+
+    /// When the meter next has something to do on its own (a future-dated change).
+    pub fn next_due(&self) -> Option<DateTime<Utc>> {
+        let p = self.pending?;
+        Some(crate::protocol::gbcs::payload::from_gbcs_seconds(p.at))
+    }
+
+    /// Carries out what is due by `now`: a held payment mode change, then the signed 8F66
+    /// alert telling the remote party that sent it; returns (that party, the alert).
+    pub fn due(
+        &mut self,
+        now: DateTime<Utc>,
+        keys: &KeyStore,
+    ) -> Result<Option<(Eui64, Vec<u8>)>, DeviceError> {
+        let at = |p: &PendingChange| crate::protocol::gbcs::payload::from_gbcs_seconds(p.at);
+        let Some(p) = self.pending.filter(|p| at(p) <= now) else {
+            return Ok(None);
+        };
+        self.pending = None;
+        self.change_mode(p.mode, p.code, now);
+        let (cluster, frame_control, command) = zcl_header(&GasPayload::ChangePaymentMode {
+            provider: 0,
+            event: 0,
+            implement_at: 0,
+            configuration: 0,
+            cut_off: 0,
+        });
+        let rest = gbz::FutureDated {
+            message_code: p.code,
+            counter: p.counter,
+            cluster,
+            frame_control,
+            command,
+        }
+        .encode();
+        let alert = Gbz::Alert {
+            count: 1,
+            alert_code: gbz::FUTURE_DATED_SUCCESS,
+            time: crate::protocol::gbcs::payload::to_gbcs_seconds(now).unwrap_or(0),
+            rest,
+        };
+        self.alert_counter += 1;
+        let mut message = message_for(
+            Cra::Alert,
+            self.alert_counter,
+            self.gsme,
+            p.from,
+            FUTURE_DATED_ALERT,
+            alert.encode(),
+        );
+        if !sign_message(keys, &mut message) {
+            return Err(DeviceError::NoKeys);
+        }
+        Ok(Some((p.from, message.to_bytes()?)))
     }
 
     /// Gas used in `period`, litres: none before commissioning or while the valve was off.
@@ -209,12 +314,13 @@ impl GasMeter {
         let code = command.message_code().unwrap_or(0);
         if !matches!(
             code,
-            GCS13A | GCS16A | GCS17 | GCS32 | GCS38 | GCS39 | GCS61 | CS01B
+            GCS13A | GCS16A | GCS17 | GCS32 | GCS38 | GCS39 | GCS61 | CS01B | GCS02 | GCS03
         ) {
             return Err(DeviceError::Unsupported(code));
         }
-        // GBCS §4.3.3: the valve commands are critical, so signed by the remote party.
-        let critical = matches!(code, GCS32 | GCS39);
+        // GBCS §4.3.3: the valve and payment mode commands are critical, so signed by the
+        // remote party.
+        let critical = matches!(code, GCS32 | GCS39 | GCS02 | GCS03);
         if critical {
             match verify_signature(keys, &command) {
                 Verdict::Valid => {}
@@ -245,7 +351,7 @@ impl GasMeter {
         }
         let mut replies = Vec::with_capacity(asks.len());
         for (_, ask) in &asks {
-            replies.push(self.answer(code, ask, from, now, keys)?);
+            replies.push(self.answer(code, ask, from, counter, now, keys)?);
         }
         // Encrypted components are numbered in the additional header, as in the RTDS.
         let mut sealed_count = 0u8;
@@ -298,6 +404,7 @@ impl GasMeter {
         code: u16,
         ask: &GasPayload,
         from: Eui64,
+        counter: u64,
         now: DateTime<Utc>,
         keys: &KeyStore,
     ) -> Result<Reply, DeviceError> {
@@ -412,6 +519,46 @@ impl GasMeter {
                     implemented: crate::protocol::gbcs::payload::to_gbcs_seconds(now).unwrap_or(0),
                     status,
                 })
+            }
+            (
+                GCS02 | GCS03,
+                &GasPayload::ChangePaymentMode {
+                    implement_at,
+                    configuration,
+                    ..
+                },
+            ) => {
+                let mode = if configuration & gbz::PREPAYMENT_ENABLED != 0 {
+                    PaymentMode::Prepayment
+                } else {
+                    PaymentMode::Credit
+                };
+                if (code == GCS03) != (mode == PaymentMode::Prepayment) {
+                    return Err(wrong());
+                }
+                let now_s = crate::protocol::gbcs::payload::to_gbcs_seconds(now).unwrap_or(0);
+                match implement_at {
+                    gbz::CANCEL => {
+                        if self.pending.take().is_some() {
+                            self.events.push(
+                                now,
+                                code,
+                                "future-dated payment mode change cancelled",
+                            );
+                        }
+                    }
+                    at if at > now_s => {
+                        self.pending = Some(PendingChange {
+                            at,
+                            mode,
+                            code,
+                            from,
+                            counter,
+                        });
+                    }
+                    _ => self.change_mode(mode, code, now),
+                }
+                Reply::Clear(PAYMENT_MODE_SETTINGS)
             }
             (CS01B, GasPayload::TopUp { utrn, .. }) => {
                 let credited = match self.payment {

@@ -125,6 +125,8 @@ pub enum Change {
 enum Job {
     Schedule(u64),
     Held(u64),
+    /// A device has something to do on its own (a future-dated change it holds).
+    Device(Eui64),
 }
 
 /// The WAN between the head-end and a region's devices, as the real-time head-end models it.
@@ -360,6 +362,7 @@ impl HeadEnd {
             return Err(format!("{eui}: the saved state is another gas meter's"));
         }
         self.gas_meters[i] = saved;
+        self.book_device(eui);
         Ok(())
     }
 
@@ -571,16 +574,18 @@ impl HeadEnd {
             self.accept_counter(sender, id.counter);
             return Ok(reply);
         };
-        let mut command = self.command(request, kind, now)?;
+        // Command variant 5 carries the command itself, as the user signed it.
+        let mut command = if request.command_variant == 5 {
+            signed_pre_command(request)?
+        } else {
+            self.command(request, kind, now)?
+        };
         if request.command_variant == 4 {
             // The pre-command: the command without its signature field, for the user to sign.
             command.signing.signature = None;
             let bytes = command.to_bytes().map_err(|e| refuse(E11, e.to_string()))?;
             self.accept_counter(sender, id.counter);
             return Ok(self.reply(request, I0, now, ResponseBody::PreCommand(bytes)));
-        }
-        if request.command_variant == 5 {
-            command = signed_pre_command(request)?;
         }
         let execute_at = execution_time(request)?;
         self.accept_counter(sender, id.counter);
@@ -702,6 +707,7 @@ impl HeadEnd {
             .to_bytes()
             .map_err(|e| refuse(ResponseCode::E11, e.to_string()))?;
         self.send(target, region, &bytes, answer, now);
+        self.book_device(target);
         Ok(())
     }
 
@@ -827,7 +833,37 @@ impl HeadEnd {
             match job {
                 Job::Schedule(id) => self.run_schedule(id, now),
                 Job::Held(id) => self.release(id, now),
+                Job::Device(eui) => self.device_due(eui, now),
             }
+        }
+    }
+
+    /// A gas meter carries out what it held for `now` and its alert goes to the user who asked.
+    fn device_due(&mut self, eui: Eui64, now: DateTime<Utc>) {
+        let Some(&i) = self.gas.get(&eui) else {
+            return;
+        };
+        let meter = &mut self.gas_meters[i];
+        let Ok(Some((user, alert))) = meter.due(now, &self.keys) else {
+            return;
+        };
+        let device = meter.gsme;
+        self.changed.insert(device);
+        let Ok(message) = GbcsMessage::decode(&alert) else {
+            return;
+        };
+        let counter = message.signing.originator_counter;
+        let code = crate::protocol::gbcs::gbz::FUTURE_DATED_SUCCESS;
+        let xml = super::response::device_alert(device, user, counter, code, now, &alert);
+        self.queue(user, now, xml);
+    }
+
+    /// Books a job for a gas meter's next future-dated change, if it holds one.
+    fn book_device(&mut self, eui: Eui64) {
+        if let Some(&i) = self.gas.get(&eui)
+            && let Some(at) = self.gas_meters[i].next_due()
+        {
+            self.jobs.insert((at, Job::Device(self.gas_meters[i].gsme)));
         }
     }
 

@@ -183,6 +183,7 @@ impl Request {
                     },
                 );
             }
+            "1.6" => return self.payment_mode().map(Some),
             "7.2" => return one(GCS32, change_supply(gbz::SUPPLY_OFF)),
             "7.3" => return one(GCS39, change_supply(gbz::SUPPLY_ARMED)),
             "2.2" => {
@@ -239,6 +240,71 @@ impl Request {
                 count,
             },
         )
+    }
+
+    /// 1.6 to a gas meter: GCS02 (to credit) or GCS03 (to prepayment), carried out at the
+    /// request's `ExecutionDateTime` by the meter itself (at once without one; a date past the
+    /// meter's clock range, such as the RTDS's 3000-12-31, cancels a pending change). The
+    /// prepayment debt suspension flags set bits 10 and 11 of the payment control
+    /// configuration as the RTDS commands have them; `DisablementThreshold` is the cut-off.
+    fn payment_mode(
+        &self,
+    ) -> Result<(u16, Vec<crate::protocol::gbcs::gbz::GasPayload>), RequestError> {
+        use crate::device::{GCS02, GCS03};
+        use crate::protocol::gbcs::gbz::{self, GasPayload};
+        let fail = |reason: String| RequestError { line: 0, reason };
+        let implement_at = match self.body.find("ExecutionDateTime") {
+            None => 0,
+            Some(e) => {
+                let text = e.text.trim();
+                let t = DateTime::parse_from_rfc3339(text).map_err(|_| {
+                    fail(format!(
+                        "sr:ExecutionDateTime {text:?} is not an xs:dateTime"
+                    ))
+                })?;
+                crate::protocol::gbcs::payload::to_gbcs_seconds(t.with_timezone(&Utc))
+                    .filter(|s| *s != gbz::CANCEL)
+                    .unwrap_or(gbz::CANCEL)
+            }
+        };
+        let (code, configuration, cut_off) =
+            match (self.body.find("Prepayment"), self.body.find("Credit")) {
+                (Some(p), _) => {
+                    let flag = |name: &str| p.find(name).is_some_and(|e| e.text.trim() == "true");
+                    let mut configuration = gbz::PREPAYMENT_CONFIGURATION & !0x0C00;
+                    if flag("SuspendDebtDisabled") {
+                        configuration |= 0x0400;
+                    }
+                    if !flag("SuspendDebtEmergency") {
+                        configuration |= 0x0800;
+                    }
+                    let threshold = p
+                        .find("DisablementThreshold")
+                        .map_or("0", |e| e.text.trim());
+                    let cut_off = threshold.parse::<i32>().map_err(|_| {
+                        fail(format!(
+                            "sr:DisablementThreshold {threshold:?} is not a whole number"
+                        ))
+                    })?;
+                    (GCS03, configuration, cut_off)
+                }
+                (None, Some(_)) => (GCS02, gbz::CREDIT_CONFIGURATION, -1),
+                (None, None) => {
+                    return Err(fail(
+                        "sr:UpdatePaymentMode needs sr:Credit or sr:Prepayment".into(),
+                    ));
+                }
+            };
+        Ok((
+            code,
+            vec![GasPayload::ChangePaymentMode {
+                provider: 0,
+                event: self.id.counter as u32,
+                implement_at,
+                configuration,
+                cut_off,
+            }],
+        ))
     }
 
     /// The GBCS use case and command for the services the DCC carries to a comms hub itself:

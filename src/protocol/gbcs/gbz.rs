@@ -404,6 +404,20 @@ pub const SUPPLY_STATUS_RESPONSE: u8 = 0x0C;
 pub const PREPAYMENT_CLUSTER: u16 = 0x0705;
 pub const CONSUMER_TOP_UP: u8 = 0x04;
 pub const CONSUMER_TOP_UP_RESPONSE: u8 = 0x03;
+/// The prepayment cluster: ChangePaymentMode (client to server) and its response (GCS02 to
+/// credit, GCS03 to prepayment; 1.6).
+pub const CHANGE_PAYMENT_MODE: u8 = 0x06;
+pub const CHANGE_PAYMENT_MODE_RESPONSE: u8 = 0x02;
+/// Payment control configuration bit: prepayment enabled.
+pub const PREPAYMENT_ENABLED: u16 = 0x0002;
+/// The payment control configurations GB gas meters are sent: credit mode, and prepayment
+/// mode (as in the RTDS commands).
+pub const CREDIT_CONFIGURATION: u16 = 0x0C94;
+pub const PREPAYMENT_CONFIGURATION: u16 = 0x0897;
+/// An implementation date-time that cancels a pending future-dated change.
+pub const CANCEL: u32 = 0xFFFF_FFFF;
+/// The future-dated command carried out (8F66) or not (8F67).
+pub const FUTURE_DATED_SUCCESS: u16 = 0x8F66;
 /// ZCL Default Response (general command): the answer to a command that has no other, or
 /// that failed (e.g. a snapshot not held).
 pub const DEFAULT_RESPONSE: u8 = 0x0B;
@@ -521,8 +535,62 @@ pub enum GasPayload {
         source: u8,
         credit: i32,
     },
+    /// Change the payment mode (GCS02, GCS03): at `implement_at` (0: now; [`CANCEL`]: cancel
+    /// a pending change), to `configuration` (bit 1: prepayment), cutting off supply below
+    /// `cut_off` (-1: never).
+    ChangePaymentMode {
+        provider: u32,
+        event: u32,
+        implement_at: u32,
+        configuration: u16,
+        cut_off: i32,
+    },
+    /// The meter's answer to a ChangePaymentMode: its friendly credit and emergency credit
+    /// settings.
+    PaymentModeSettings {
+        friendly_credit: u8,
+        calendar: u32,
+        emergency_limit: u32,
+        emergency_threshold: u32,
+    },
     /// ZCL Default Response: `status` for `command` (0x8B: not found).
     DefaultResponse { command: u8, status: u8 },
+}
+
+/// What a GBZ future-dated alert (8F66, 8F67) points back to: the command's use case,
+/// originator counter and ZCL header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct FutureDated {
+    pub message_code: u16,
+    pub counter: u64,
+    pub cluster: u16,
+    pub frame_control: u8,
+    pub command: u8,
+}
+
+impl FutureDated {
+    /// Reads a future-dated alert's use-case-specific bytes (after code and time).
+    pub fn decode(rest: &[u8]) -> Option<FutureDated> {
+        let [14, c0, c1, counter @ .., k0, k1, frame_control, command] = rest else {
+            return None;
+        };
+        Some(FutureDated {
+            message_code: u16::from_be_bytes([*c0, *c1]),
+            counter: u64::from_be_bytes(counter.try_into().ok()?),
+            cluster: u16::from_be_bytes([*k0, *k1]),
+            frame_control: *frame_control,
+            command: *command,
+        })
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = vec![14];
+        out.extend_from_slice(&self.message_code.to_be_bytes());
+        out.extend_from_slice(&self.counter.to_be_bytes());
+        out.extend_from_slice(&self.cluster.to_be_bytes());
+        out.extend_from_slice(&[self.frame_control, self.command]);
+        out
+    }
 }
 
 /// The metering cluster's firmware version attribute (GCS38), an octet string.
@@ -673,6 +741,21 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
             GasPayload::TopUp {
                 origin,
                 utrn: utrn.to_string(),
+            }
+        }
+        (PREPAYMENT_CLUSTER, true, false, CHANGE_PAYMENT_MODE) => GasPayload::ChangePaymentMode {
+            provider: r.le32("provider id")?,
+            event: r.le32("issuer event id")?,
+            implement_at: r.le32("implementation date-time")?,
+            configuration: r.le16("proposed payment control configuration")?,
+            cut_off: r.le32("cut off value")? as i32,
+        },
+        (PREPAYMENT_CLUSTER, true, true, CHANGE_PAYMENT_MODE_RESPONSE) => {
+            GasPayload::PaymentModeSettings {
+                friendly_credit: r.u8("friendly credit")?,
+                calendar: r.le32("friendly credit calendar id")?,
+                emergency_limit: r.le32("emergency credit limit")?,
+                emergency_threshold: r.le32("emergency credit threshold")?,
             }
         }
         (PREPAYMENT_CLUSTER, true, true, CONSUMER_TOP_UP_RESPONSE) => GasPayload::TopUpResult {
@@ -868,6 +951,30 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             out.push(*source);
             out.extend_from_slice(&credit.to_le_bytes());
         }
+        GasPayload::ChangePaymentMode {
+            provider,
+            event,
+            implement_at,
+            configuration,
+            cut_off,
+        } => {
+            for v in [provider, event, implement_at] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            out.extend_from_slice(&configuration.to_le_bytes());
+            out.extend_from_slice(&cut_off.to_le_bytes());
+        }
+        GasPayload::PaymentModeSettings {
+            friendly_credit,
+            calendar,
+            emergency_limit,
+            emergency_threshold,
+        } => {
+            out.push(*friendly_credit);
+            for v in [calendar, emergency_limit, emergency_threshold] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
         GasPayload::DefaultResponse { command, status } => {
             out.extend_from_slice(&[*command, *status]);
         }
@@ -892,6 +999,8 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         SupplyStatus { .. } => (METERING_CLUSTER, 0x09, SUPPLY_STATUS_RESPONSE),
         TopUp { .. } => (PREPAYMENT_CLUSTER, 0x01, CONSUMER_TOP_UP),
         TopUpResult { .. } => (PREPAYMENT_CLUSTER, 0x09, CONSUMER_TOP_UP_RESPONSE),
+        ChangePaymentMode { .. } => (PREPAYMENT_CLUSTER, 0x01, CHANGE_PAYMENT_MODE),
+        PaymentModeSettings { .. } => (PREPAYMENT_CLUSTER, 0x19, CHANGE_PAYMENT_MODE_RESPONSE),
         DefaultResponse { .. } => (METERING_CLUSTER, 0x08, DEFAULT_RESPONSE),
     }
 }
