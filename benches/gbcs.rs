@@ -2,7 +2,8 @@
 //! half-hourly values (open the payload sealed for the user, read the DLMS values), per message,
 //! with the ECDH secret of the device–user pair cached as a head-end or user would cache it;
 //! and a virtual ESME answering a one-day 4.8.1 read (MAC check, replay check, 49 values from
-//! its consumption model, seal, MAC).
+//! its consumption model, seal, MAC); a virtual gas meter answering reads, and top-up codes
+//! checked.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use dccsim::model::Eui64;
@@ -112,5 +113,96 @@ fn esme(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, gbcs, esme);
+/// A virtual gas meter answering a 31-day daily read log (GCS16a: 31 GetSnapshot components,
+/// each sealed PublishSnapshot) and a one-day half-hourly read (GCS17), each with a fresh
+/// counter; and checking a top-up code (UTRN: digits, then its MAC, with the ECDH of the
+/// supplier's prepayment key and the meter's worked out every time, as a meter does).
+fn gas(c: &mut Criterion) {
+    use chrono::{Duration, TimeZone, Utc};
+    use dccsim::device::{Consumer, CustomerType, GCS16A, GCS17, GasMeter};
+    use dccsim::protocol::gbcs::gbz::{GasPayload, gas_command};
+    use dccsim::protocol::gbcs::payload::{message_for, to_gbcs_seconds};
+    use dccsim::protocol::gbcs::{Cra, Utrn, ValueClass, mac_message};
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/gbcs-rtds");
+    let mut keys =
+        KeyStore::load(std::path::Path::new(&format!("{root}/keystore"))).expect("keystore");
+    keys.derive_fleet(&[0x00, 0xDC, 0x5E], [7; 32]);
+    let acb: Eui64 = "90-B3-D5-1F-30-00-00-02".parse().unwrap();
+    let supplier: Eui64 = "90-B3-D5-1F-30-01-00-00".parse().unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+    let consumer = Consumer {
+        kind: CustomerType::Domestic,
+        annual_wh: 12_000_000,
+        solar_peak_w: 0,
+        seed: 1,
+    };
+    let (gsme, gpf) = (
+        Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]),
+        Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 4]),
+    );
+    let fresh = || GasMeter::new(gsme, gpf, consumer, now - Duration::days(400));
+    let commands = |code: u16, asks: &[GasPayload]| -> Vec<Vec<u8>> {
+        (1..=5_000u64)
+            .map(|counter| {
+                let mut m = message_for(
+                    Cra::Command,
+                    counter,
+                    supplier,
+                    gpf,
+                    code,
+                    gas_command(asks, 0),
+                );
+                mac_message(&keys, &mut m, acb);
+                m.to_bytes().unwrap()
+            })
+            .collect()
+    };
+    let day = to_gbcs_seconds(now - Duration::days(1)).unwrap() / 86_400 * 86_400;
+    let log: Vec<GasPayload> = (0..31)
+        .map(|offset| GasPayload::SnapshotRequest {
+            earliest: day - 31 * 86_400,
+            latest: day + 86_400,
+            offset,
+            cause: 1,
+        })
+        .collect();
+    let profile = [GasPayload::SampledDataRequest {
+        sample_id: 0,
+        start: day,
+        sampling_type: 0,
+        count: 48,
+    }];
+    let mut group = c.benchmark_group("gas");
+    group.throughput(Throughput::Elements(1));
+    for (name, code, asks) in [
+        ("answer_31_day_daily_read_log", GCS16A, &log[..]),
+        ("answer_one_day_profile_read", GCS17, &profile[..]),
+    ] {
+        let commands = commands(code, asks);
+        let (mut meter, mut next) = (fresh(), 0);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                if next == commands.len() {
+                    (meter, next) = (fresh(), 0);
+                }
+                next += 1;
+                meter.handle(&commands[next - 1], now, &keys, acb).unwrap()
+            })
+        });
+    }
+    let utrn = Utrn::make(&keys, supplier, gsme, 1 << 32, 10, ValueClass::Pounds).unwrap();
+    let digits = utrn.digits();
+    group.bench_function("utrn_parse", |b| b.iter(|| Utrn::parse(&digits).unwrap()));
+    group.bench_function("utrn_parse_and_verify_mac", |b| {
+        b.iter(|| {
+            Utrn::parse(&digits)
+                .unwrap()
+                .verify(&keys, supplier, gsme, 1 << 32)
+                .unwrap()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, gbcs, esme, gas);
 criterion_main!(benches);

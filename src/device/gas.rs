@@ -350,8 +350,11 @@ impl GasMeter {
             asks.push((c.sequence, ask));
         }
         let mut replies = Vec::with_capacity(asks.len());
+        // The registers at the midnights a daily read log asks for, worked out once for all
+        // its days.
+        let mut registers = Registers::default();
         for (_, ask) in &asks {
-            replies.push(self.answer(code, ask, from, counter, now, keys)?);
+            replies.push(self.answer(code, ask, from, counter, now, keys, &mut registers)?);
         }
         // Encrypted components are numbered in the additional header, as in the RTDS.
         let mut sealed_count = 0u8;
@@ -399,6 +402,7 @@ impl GasMeter {
     }
 
     /// The answer to one command component of use case `code` from `from`.
+    #[allow(clippy::too_many_arguments)]
     fn answer(
         &mut self,
         code: u16,
@@ -407,6 +411,7 @@ impl GasMeter {
         counter: u64,
         now: DateTime<Utc>,
         keys: &KeyStore,
+        registers: &mut Registers,
     ) -> Result<Reply, DeviceError> {
         let now_period = period_of(now);
         let wrong = || DeviceError::Payload(format!("{ask:?} is not a command of {code:#06X}"));
@@ -475,7 +480,7 @@ impl GasMeter {
                     offset,
                     cause,
                 },
-            ) => match self.snapshot(earliest, latest, offset, cause, now_period) {
+            ) => match self.snapshot(earliest, latest, offset, cause, now_period, registers) {
                 Some(snapshot) => Reply::Sealed(snapshot),
                 None => Reply::Clear(GasPayload::DefaultResponse {
                     command: gbz::GET_SNAPSHOT,
@@ -613,6 +618,7 @@ impl GasMeter {
         offset: u8,
         cause: u32,
         now_period: u32,
+        registers: &mut Registers,
     ) -> Option<GasPayload> {
         let first_held = (now_period / 48).saturating_sub(DAILY_READS_KEPT - 1) * 48;
         let first = (earliest.div_ceil(1800).div_ceil(48) * 48)
@@ -622,7 +628,7 @@ impl GasMeter {
         let midnights: Vec<u32> = (first..=last).step_by(48).collect();
         let found = midnights.len();
         let m = *midnights.iter().rev().nth(usize::from(offset))?;
-        let summation = self.register_litres(m);
+        let summation = registers.at(self, m);
         // A single-rate tariff without blocks: everything registers in tier 1 and block 1.
         Some(GasPayload::Snapshot {
             id: m / 48,
@@ -638,6 +644,29 @@ impl GasMeter {
                 blocks: vec![summation, 0, 0, 0],
             },
         })
+    }
+}
+
+/// Consumption registers already worked out, by period: the register at another period is
+/// reached from the nearest one known by adding (or taking off) the litres between, instead of
+/// summing from commissioning each time.
+#[derive(Default)]
+struct Registers(std::collections::BTreeMap<u32, u64>);
+
+impl Registers {
+    fn at(&mut self, meter: &GasMeter, period: u32) -> u64 {
+        let below = self.0.range(..=period).next_back().map(|(p, r)| (*p, *r));
+        let above = self.0.range(period..).next().map(|(p, r)| (*p, *r));
+        let litres =
+            |range: std::ops::Range<u32>| range.map(|p| u64::from(meter.litres(p))).sum::<u64>();
+        let register = match (below, above) {
+            (Some((p, r)), Some((q, _))) if period - p <= q - period => r + litres(p..period),
+            (_, Some((q, r))) => r - litres(period..q),
+            (Some((p, r)), None) => r + litres(p..period),
+            (None, None) => meter.register_litres(period),
+        };
+        self.0.insert(period, register);
+        register
     }
 }
 
