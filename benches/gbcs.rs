@@ -190,6 +190,13 @@ fn gas(c: &mut Criterion) {
             })
         });
     }
+    // What one register at a midnight costs summed from commissioning (each of the 31 days
+    // would, without the registers worked out once).
+    let meter = fresh();
+    let midnight = day / 1800;
+    group.bench_function("register_summed_from_commissioning", |b| {
+        b.iter(|| meter.register_litres(midnight))
+    });
     let utrn = Utrn::make(&keys, supplier, gsme, 1 << 32, 10, ValueClass::Pounds).unwrap();
     let digits = utrn.digits();
     group.bench_function("utrn_parse", |b| b.iter(|| Utrn::parse(&digits).unwrap()));
