@@ -156,6 +156,38 @@ fn schema_valid(xml: &str) -> Result<(), String> {
     }
 }
 
+/// The embedded default's head-end (10 premises, seed 3) at 2026-11-23 10:00, with its keys;
+/// signatures are taken as the RequestID's originator.
+fn default_head_end() -> (HeadEnd, KeyStore, DateTime<Utc>) {
+    use dccsim::gateway::defaults;
+    let start = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+    let check = std::sync::Arc::new(|xml: &str| {
+        Request::parse(xml)
+            .map(|r| r.id.originator)
+            .map_err(|e| e.to_string())
+    });
+    let keys = defaults::keys(3).unwrap();
+    let he = defaults::head_end(10, 3, start, defaults::wan(), check).unwrap();
+    (he, keys, start)
+}
+
+/// A Send Command request (command variant 5) carrying `pre`, the pre-command the supplier got
+/// from Transform, signed with its key.
+fn signed_send(
+    target: Eui64,
+    counter: u64,
+    service: &str,
+    mut pre: GbcsMessage,
+    keys: &KeyStore,
+) -> String {
+    assert!(pre.signing.signature.is_none());
+    assert!(sign_message(keys, &mut pre));
+    let signed = base64::engine::general_purpose::STANDARD.encode(pre.to_bytes().unwrap());
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Request xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\" schemaVersion=\"5.4\"><sr:Header><sr:RequestID>{SUPPLIER}:{target}:{counter}</sr:RequestID><sr:CommandVariant>5</sr:CommandVariant><sr:ServiceReference>{service}</sr:ServiceReference><sr:ServiceReferenceVariant>{service}</sr:ServiceReferenceVariant></sr:Header><sr:Body><sr:SignedPreCommand><sr:GBCSPayload>{signed}</sr:GBCSPayload></sr:SignedPreCommand></sr:Body></sr:Request>"
+    )
+}
+
 #[test]
 fn a_profile_read_is_acknowledged_then_answered_with_the_meters_gbcs() {
     let mut he = head_end();
@@ -240,13 +272,8 @@ fn a_critical_command_goes_transform_sign_send() {
     assert_eq!(code_of(&reply), ResponseCode::I0);
     schema_valid(xml_of(&reply)).unwrap();
     // The user signs the pre-command with its own signing key (in the RTDS keystore).
-    let mut pre = GbcsMessage::decode(&gbcs_of(xml_of(&reply))).unwrap();
-    assert!(pre.signing.signature.is_none());
-    assert!(sign_message(&keys, &mut pre));
-    let signed = base64::engine::general_purpose::STANDARD.encode(pre.to_bytes().unwrap());
-    let send = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Request xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\" schemaVersion=\"5.4\"><sr:Header><sr:RequestID>{SUPPLIER}:{METER}:3001</sr:RequestID><sr:CommandVariant>5</sr:CommandVariant><sr:ServiceReference>7.2</sr:ServiceReference><sr:ServiceReferenceVariant>7.2</sr:ServiceReferenceVariant></sr:Header><sr:Body><sr:SignedPreCommand><sr:GBCSPayload>{signed}</sr:GBCSPayload></sr:SignedPreCommand></sr:Body></sr:Request>"
-    );
+    let pre = GbcsMessage::decode(&gbcs_of(xml_of(&reply))).unwrap();
+    let send = signed_send(eui(METER), 3001, "7.2", pre, &keys);
     assert_eq!(
         code_of(&he.handle_request(eui(SUPPLIER), Endpoint::SendCommand, &send, now())),
         ResponseCode::I99
@@ -268,14 +295,7 @@ fn a_critical_command_goes_transform_sign_send() {
 fn rtds_gas_templates_are_answered_by_the_virtual_gas_meter() {
     use dccsim::gateway::defaults;
     use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, gas_payload};
-    let start = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
-    let check = std::sync::Arc::new(|xml: &str| {
-        Request::parse(xml)
-            .map(|r| r.id.originator)
-            .map_err(|e| e.to_string())
-    });
-    let keys = defaults::keys(3).unwrap();
-    let mut he = defaults::head_end(10, 3, start, defaults::wan(), check).unwrap();
+    let (mut he, keys, start) = default_head_end();
     let mut readings = Vec::new();
     for name in [
         "GCS13a_4.1.1_SUCCESS_RELIABLE_GSME_REQUEST_DUIS.XML",
@@ -386,14 +406,7 @@ fn rtds_gas_top_up_valve_and_daily_read_log_templates_reach_the_gas_meter() {
     use dccsim::gateway::defaults;
     use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, gas_payload};
     use dccsim::protocol::gbcs::{Utrn, ValueClass};
-    let start = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
-    let check = std::sync::Arc::new(|xml: &str| {
-        Request::parse(xml)
-            .map(|r| r.id.originator)
-            .map_err(|e| e.to_string())
-    });
-    let keys = defaults::keys(3).unwrap();
-    let mut he = defaults::head_end(10, 3, start, defaults::wan(), check).unwrap();
+    let (mut he, keys, start) = default_head_end();
     let gsme = eui("00-DB-12-34-56-78-90-A1");
     let answered = |he: &mut HeadEnd, xml: &str, endpoint, at| -> (String, Vec<GasPayload>) {
         let reply = he.handle_request(defaults::SUPPLIER, endpoint, xml, at);
@@ -496,14 +509,9 @@ fn rtds_gas_top_up_valve_and_daily_read_log_templates_reach_the_gas_meter() {
     ] {
         let transform = template(name).replace(":1000<", &format!(":{counter}<"));
         let (reply, _) = answered(&mut he, &transform, Endpoint::Transform, start);
-        let mut pre = GbcsMessage::decode(&gbcs_of(&reply)).unwrap();
-        assert!(sign_message(&keys, &mut pre));
-        let signed = base64::engine::general_purpose::STANDARD.encode(pre.to_bytes().unwrap());
+        let pre = GbcsMessage::decode(&gbcs_of(&reply)).unwrap();
         let service = if name.contains("7.2") { "7.2" } else { "7.3" };
-        let send = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Request xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\" schemaVersion=\"5.4\"><sr:Header><sr:RequestID>{SUPPLIER}:{gsme}:{}</sr:RequestID><sr:CommandVariant>5</sr:CommandVariant><sr:ServiceReference>{service}</sr:ServiceReference><sr:ServiceReferenceVariant>{service}</sr:ServiceReferenceVariant></sr:Header><sr:Body><sr:SignedPreCommand><sr:GBCSPayload>{signed}</sr:GBCSPayload></sr:SignedPreCommand></sr:Body></sr:Request>",
-            counter + 1
-        );
+        let send = signed_send(gsme, counter + 1, service, pre, &keys);
         let (_, status) = answered(&mut he, &send, Endpoint::SendCommand, start);
         assert!(
             matches!(status[..], [GasPayload::SupplyStatus { .. }]),
@@ -522,14 +530,7 @@ fn a_gas_payment_mode_change_dated_ahead_is_carried_out_by_the_meter_and_alerted
     use dccsim::device::PaymentMode;
     use dccsim::gateway::defaults;
     use dccsim::protocol::gbcs::gbz::{FutureDated, Gbz};
-    let start = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
-    let check = std::sync::Arc::new(|xml: &str| {
-        Request::parse(xml)
-            .map(|r| r.id.originator)
-            .map_err(|e| e.to_string())
-    });
-    let keys = defaults::keys(3).unwrap();
-    let mut he = defaults::head_end(10, 3, start, defaults::wan(), check).unwrap();
+    let (mut he, keys, start) = default_head_end();
     let gsme = eui("00-DB-12-34-56-78-90-A1");
     let critical = |he: &mut HeadEnd, name: &str, counter: u64, edit: &dyn Fn(String) -> String| {
         let mut transform = edit(template(name));
@@ -538,13 +539,8 @@ fn a_gas_payment_mode_change_dated_ahead_is_carried_out_by_the_meter_and_alerted
         }
         let reply = he.handle_request(defaults::SUPPLIER, Endpoint::Transform, &transform, start);
         assert_eq!(code_of(&reply), ResponseCode::I0, "{}", xml_of(&reply));
-        let mut pre = GbcsMessage::decode(&gbcs_of(xml_of(&reply))).unwrap();
-        assert!(sign_message(&keys, &mut pre));
-        let signed = base64::engine::general_purpose::STANDARD.encode(pre.to_bytes().unwrap());
-        let send = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Request xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\" schemaVersion=\"5.4\"><sr:Header><sr:RequestID>{SUPPLIER}:{gsme}:{}</sr:RequestID><sr:CommandVariant>5</sr:CommandVariant><sr:ServiceReference>1.6</sr:ServiceReference><sr:ServiceReferenceVariant>1.6</sr:ServiceReferenceVariant></sr:Header><sr:Body><sr:SignedPreCommand><sr:GBCSPayload>{signed}</sr:GBCSPayload></sr:SignedPreCommand></sr:Body></sr:Request>",
-            counter + 1
-        );
+        let pre = GbcsMessage::decode(&gbcs_of(xml_of(&reply))).unwrap();
+        let send = signed_send(gsme, counter + 1, "1.6", pre, &keys);
         let reply = he.handle_request(defaults::SUPPLIER, Endpoint::SendCommand, &send, start);
         assert_eq!(code_of(&reply), ResponseCode::I99, "{}", xml_of(&reply));
     };
@@ -598,14 +594,7 @@ fn a_gas_payment_mode_change_dated_ahead_is_carried_out_by_the_meter_and_alerted
 fn rtds_hub_templates_reach_the_virtual_comms_hub() {
     use dccsim::gateway::defaults;
     use dccsim::protocol::gbcs::asn1::AsnPayload;
-    let start = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
-    let check = std::sync::Arc::new(|xml: &str| {
-        Request::parse(xml)
-            .map(|r| r.id.originator)
-            .map_err(|e| e.to_string())
-    });
-    let keys = defaults::keys(3).unwrap();
-    let mut he = defaults::head_end(10, 3, start, defaults::wan(), check).unwrap();
+    let (mut he, keys, start) = default_head_end();
     let hub = eui("00-DB-12-34-56-78-90-A2");
     assert_eq!(he.hub(hub).unwrap().device_log.len(), 3);
     let answered = |he: &mut HeadEnd, xml: &str| -> GbcsMessage {

@@ -11,7 +11,7 @@ use crate::protocol::gbcs::payload::{
     Register, Unit,
 };
 use crate::protocol::gbcs::{
-    Cra, FrameError, KeyStore, Sealed, Verdict, mac_message, sign_message, verify_signature,
+    Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
 };
 
 /// Entries of the half-hourly profile log: 397 days of 48 periods (GBCS ECS22b).
@@ -157,18 +157,14 @@ impl Esme {
             .map_err(|e| DeviceError::Payload(e.to_string()))?;
         let content = self.answer(code, &reading, counter, from, now, keys)?;
         self.counters.accept(from, counter);
-        let mut response =
-            payload::message_for(Cra::Response, counter, self.eui, from, code, content);
-        let done = if critical {
-            // Responses to critical commands are signed by the device, not MACed.
-            sign_message(keys, &mut response)
-        } else {
-            mac_message(keys, &mut response, acb)
+        let answer = super::Answer {
+            me: self.eui,
+            to: from,
+            counter,
+            code,
+            critical,
         };
-        if !done {
-            return Err(DeviceError::NoKeys);
-        }
-        Ok(response.to_bytes()?)
+        answer.bytes(content, keys, acb)
     }
 
     /// The payload of the response to a verified command.

@@ -33,9 +33,7 @@ use crate::protocol::gbcs::gbz::{
     gas_payload, zcl_header,
 };
 use crate::protocol::gbcs::payload::message_for;
-use crate::protocol::gbcs::{
-    Cra, KeyStore, Sealed, Verdict, mac_message, sign_message, verify_signature,
-};
+use crate::protocol::gbcs::{Cra, KeyStore, Sealed, Verdict, sign_message, verify_signature};
 
 /// Message codes of the gas use cases answered.
 pub const GCS13A: u16 = 0x0074;
@@ -387,18 +385,14 @@ impl GasMeter {
             });
         }
         self.counters.accept(from, counter);
-        let gbz = Gbz::Components { components: out };
-        let mut response = message_for(Cra::Response, counter, me, from, code, gbz.encode());
-        // Responses to critical commands are signed by the device, not MACed.
-        let done = if critical {
-            sign_message(keys, &mut response)
-        } else {
-            mac_message(keys, &mut response, acb)
+        let answer = super::Answer {
+            me,
+            to: from,
+            counter,
+            code,
+            critical,
         };
-        if !done {
-            return Err(DeviceError::NoKeys);
-        }
-        Ok(response.to_bytes()?)
+        answer.bytes(Gbz::Components { components: out }.encode(), keys, acb)
     }
 
     /// The answer to one command component of use case `code` from `from`.

@@ -14,11 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{DeviceError, EventLog};
 use crate::model::Eui64;
+use crate::protocol::gbcs::KeyStore;
 use crate::protocol::gbcs::asn1::AsnPayload;
 use crate::protocol::gbcs::payload::{
-    self, CCS01, CCS02, Reading, device_log_add_response, message_for, outcome_response,
+    self, CCS01, CCS02, Reading, device_log_add_response, outcome_response,
 };
-use crate::protocol::gbcs::{Cra, KeyStore, mac_message};
 
 /// CS08: read the comms hub's firmware version.
 pub const CS08: u16 = 0x0129;
@@ -136,11 +136,14 @@ impl CommsHub {
             _ => return Err(DeviceError::Unsupported(code)),
         };
         self.counters.accept(from, counter);
-        let mut response = message_for(Cra::Response, counter, self.eui, from, code, content);
-        if !mac_message(keys, &mut response, acb) {
-            return Err(DeviceError::NoKeys);
-        }
-        Ok(response.to_bytes()?)
+        let answer = super::Answer {
+            me: self.eui,
+            to: from,
+            counter,
+            code,
+            critical: false,
+        };
+        answer.bytes(content, keys, acb)
     }
 
     /// Adds (or updates) a device log entry; the DLMS result.

@@ -183,6 +183,47 @@ impl TopUps {
     }
 }
 
+/// What a command is answered with, as its header will say.
+pub(crate) struct Answer {
+    /// The device answering (the GPF or the GSME of a gas meter).
+    pub me: crate::model::Eui64,
+    /// The remote party that sent the command, and its counter and use case.
+    pub to: crate::model::Eui64,
+    pub counter: u64,
+    pub code: u16,
+    /// A critical command's response is signed by the device; others are MACed (GBCS §4.3.3).
+    pub critical: bool,
+}
+
+impl Answer {
+    /// The response message around `content`, signed or MACed.
+    pub fn bytes(
+        &self,
+        content: Vec<u8>,
+        keys: &crate::protocol::gbcs::KeyStore,
+        acb: crate::model::Eui64,
+    ) -> Result<Vec<u8>, DeviceError> {
+        use crate::protocol::gbcs::{Cra, mac_message, sign_message};
+        let mut response = crate::protocol::gbcs::payload::message_for(
+            Cra::Response,
+            self.counter,
+            self.me,
+            self.to,
+            self.code,
+            content,
+        );
+        let done = if self.critical {
+            sign_message(keys, &mut response)
+        } else {
+            mac_message(keys, &mut response, acb)
+        };
+        if !done {
+            return Err(DeviceError::NoKeys);
+        }
+        Ok(response.to_bytes()?)
+    }
+}
+
 /// The first checks every device makes (GBCS §4.3.3): the message decodes, is addressed to one
 /// of `me`, is a command, and carries a valid MAC from the Access Control Broker.
 pub(crate) fn receive_command(
