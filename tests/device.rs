@@ -273,11 +273,15 @@ fn top_up_needs_prepayment_mode_and_a_genuine_fresh_utrn() {
     let refused = |r: Reading| matches!(r, Reading::Outcome { success: false, .. });
     let first = top_up(utrn(esme.eui, 1, 10, &keys));
     assert!(refused(ask(&mut esme, CS01A, &first, 1, &keys)));
-    assert_eq!(esme.credit_pence, 0);
-    esme.payment = PaymentMode::Prepayment;
+    assert_eq!(esme.payment, PaymentMode::Credit);
+    // Prepayment from yesterday with £5: a day's electricity and standing charge drawn since.
+    esme.set_prepayment(500, now() - Duration::days(1));
+    let credit = |esme: &Esme| esme.credit_milli_pence(period_of(now()));
+    let before = credit(&esme);
+    assert!(before > 0 && before < 500_000 - 53_000, "{before}");
     let ok = ask(&mut esme, CS01A, &first, 2, &keys);
     assert!(matches!(ok, Reading::Outcome { success: true, .. }));
-    assert_eq!(esme.credit_pence, 1_000);
+    assert_eq!(credit(&esme), before + 1_000_000);
     // The same code again, a code made for another meter, and a mistyped one: no credit.
     assert!(refused(ask(&mut esme, CS01A, &first, 3, &keys)));
     let other = Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]);
@@ -287,7 +291,7 @@ fn top_up_needs_prepayment_mode_and_a_genuine_fresh_utrn() {
     typo[5] = if typo[5] == b'9' { b'0' } else { typo[5] + 1 };
     let typo = top_up(String::from_utf8(typo).unwrap());
     assert!(refused(ask(&mut esme, CS01A, &typo, 5, &keys)));
-    assert_eq!(esme.credit_pence, 1_000);
+    assert_eq!(credit(&esme), before + 1_000_000);
     // The meter's event log says why.
     let why: Vec<&str> = esme.events.iter().map(|e| e.what.as_str()).collect();
     assert!(
@@ -299,7 +303,9 @@ fn top_up_needs_prepayment_mode_and_a_genuine_fresh_utrn() {
     // The next top-up, £25.
     let next = top_up(utrn(esme.eui, 2, 25, &keys));
     assert!(!refused(ask(&mut esme, CS01A, &next, 6, &keys)));
-    assert_eq!(esme.credit_pence, 3_500);
+    assert_eq!(credit(&esme), before + 3_500_000);
+    // And it is drawn down as the day goes on.
+    assert!(esme.credit_milli_pence(period_of(now()) + 4) < before + 3_500_000);
 }
 
 #[test]

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::consumption::Consumer;
-use super::{EventLog, PaymentMode, period_of, period_start};
+use super::{Balance, EventLog, PaymentMode, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
     self, CS01A, DailyRead, ECS17B, ECS21A, ECS22B, ECS42, ECS43, ECS52, ECS66, Interval, Reading,
@@ -66,7 +66,10 @@ pub struct Esme {
     pub register_base_wh: u64,
     pub supply: SupplyState,
     pub payment: PaymentMode,
-    pub credit_pence: i64,
+    #[serde(default = "electricity_tariff")]
+    pub tariff: Tariff,
+    #[serde(default)]
+    balance: Balance,
     pub firmware: [u8; 4],
     /// Periods without supply, `[from, to)`, oldest first; `to` is `u32::MAX` while it lasts.
     off: Vec<(u32, u32)>,
@@ -89,7 +92,8 @@ impl Esme {
             register_base_wh: 0,
             supply: SupplyState::Enabled,
             payment: PaymentMode::Credit,
-            credit_pence: 0,
+            tariff: Tariff::ELECTRICITY,
+            balance: Balance::default(),
             firmware: [0x01, 0x00, 0x00, 0x00],
             off: Vec::new(),
             counters: super::Counters::default(),
@@ -118,6 +122,26 @@ impl Esme {
             + (self.commissioned..period)
                 .map(|p| u64::from(self.import_wh(p)))
                 .sum::<u64>()
+    }
+
+    /// Puts the meter in prepayment mode with `pence` of credit at `now`.
+    pub fn set_prepayment(&mut self, pence: i64, now: DateTime<Utc>) {
+        self.payment = PaymentMode::Prepayment;
+        self.balance = Balance {
+            period: period_of(now),
+            milli_pence: pence * 1000,
+        };
+    }
+
+    /// Prepayment credit at the start of `period`, thousandths of a penny: the balance at the
+    /// last top-up less the electricity imported since at the tariff's rate and its standing
+    /// charge.
+    pub fn credit_milli_pence(&self, period: u32) -> i64 {
+        let b = self.balance;
+        let wh: u64 = (b.period..period)
+            .map(|p| u64::from(self.import_wh(p)))
+            .sum();
+        b.at(period, wh, self.tariff)
     }
 
     /// The periods the profile log holds at `now`: the last 19,056 complete ones since
@@ -287,7 +311,11 @@ impl Esme {
                 };
                 let result = match credited {
                     Ok(pence) => {
-                        self.credit_pence += i64::from(pence);
+                        let p = period_of(now);
+                        self.balance = Balance {
+                            period: p,
+                            milli_pence: self.credit_milli_pence(p) + i64::from(pence) * 1000,
+                        };
                         self.events.push(now, code, "credit added");
                         0
                     }
@@ -337,6 +365,10 @@ impl Esme {
         }
         Ok(alert.to_bytes()?)
     }
+}
+
+fn electricity_tariff() -> Tariff {
+    Tariff::ELECTRICITY
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@
 use chrono::{DateTime, Utc};
 
 use super::consumption::Consumer;
-use super::{DeviceError, EventLog, PaymentMode, TopUpRefusal, TopUps, period_of};
+use super::{Balance, DeviceError, EventLog, PaymentMode, Tariff, TopUpRefusal, TopUps, period_of};
 use crate::model::Eui64;
 use crate::protocol::gbcs::gbz::{
     self, Component, FIRMWARE_VERSION, GasPayload, Gbz, SnapshotRegisters, encode_gas_payload,
@@ -83,30 +83,8 @@ pub enum Valve {
     Off,
 }
 
-/// A gas tariff: a single rate and a daily standing charge, in thousandths of a penny (the
-/// meter's currency unit, 1/100,000 of a pound). The default is about the GB price cap of 2026.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct GasTariff {
-    /// Per kWh.
-    pub unit_rate: u32,
-    /// Per day.
-    pub standing_charge: u32,
-}
-
-impl Default for GasTariff {
-    fn default() -> Self {
-        GasTariff {
-            unit_rate: 6_300,
-            standing_charge: 31_700,
-        }
-    }
-}
-
-/// Prepayment credit as of the start of a half-hour, thousandths of a penny.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-struct Balance {
-    period: u32,
-    milli_pence: i64,
+fn gas_tariff() -> Tariff {
+    Tariff::GAS
 }
 
 /// A gas meter and the proxy that answers for it.
@@ -125,8 +103,8 @@ pub struct GasMeter {
     pub valve: Valve,
     #[serde(default)]
     pub payment: PaymentMode,
-    #[serde(default)]
-    pub tariff: GasTariff,
+    #[serde(default = "gas_tariff")]
+    pub tariff: Tariff,
     #[serde(default)]
     balance: Balance,
     /// Periods the valve was off, `[from, to)`; `to` is `u32::MAX` while it is.
@@ -174,7 +152,7 @@ impl GasMeter {
             firmware: default_firmware(),
             valve: Valve::On,
             payment: PaymentMode::Credit,
-            tariff: GasTariff::default(),
+            tariff: Tariff::GAS,
             balance: Balance {
                 period: commissioned,
                 milli_pence: 0,
@@ -291,11 +269,7 @@ impl GasMeter {
     pub fn credit_milli_pence(&self, period: u32) -> i64 {
         let b = self.balance;
         let litres: u64 = (b.period..period).map(|p| u64::from(self.litres(p))).sum();
-        let energy = litres * WH_PER_M3 * u64::from(self.tariff.unit_rate) / 1_000_000;
-        let standing = u64::from(period.saturating_sub(b.period))
-            * u64::from(self.tariff.standing_charge)
-            / 48;
-        b.milli_pence - (energy + standing) as i64
+        b.at(period, litres * WH_PER_M3 / 1000, self.tariff)
     }
 
     /// Answers one GBCS command addressed to the GSME or the GPF.

@@ -22,7 +22,7 @@ mod vendor;
 pub use consumption::{Consumer, CustomerType};
 pub use esme::{DeviceError, Esme, PROFILE_LOG_ENTRIES, SupplyState};
 pub use gas::{
-    CS01B, GCS02, GCS03, GCS13A, GCS16A, GCS17, GCS32, GCS38, GCS39, GCS61, GasMeter, GasTariff,
+    CS01B, GCS02, GCS03, GCS13A, GCS16A, GCS17, GCS32, GCS38, GCS39, GCS61, GasMeter,
     PendingChange, Valve,
 };
 pub use hub::{CS08, CommsHub, LogEntry};
@@ -124,6 +124,49 @@ impl EventLog {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+}
+
+/// A single-rate tariff: a unit rate per kWh and a standing charge per day, in thousandths of
+/// a penny (a meter's currency unit, 1/100,000 of a pound).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Tariff {
+    pub unit_rate: u32,
+    pub standing_charge: u32,
+}
+
+impl Tariff {
+    /// About the GB price cap of 2026.
+    pub const GAS: Tariff = Tariff {
+        unit_rate: 6_300,
+        standing_charge: 31_700,
+    };
+    pub const ELECTRICITY: Tariff = Tariff {
+        unit_rate: 24_500,
+        standing_charge: 53_000,
+    };
+
+    /// What `wh` used over `periods` half-hours costs.
+    pub fn cost(&self, wh: u64, periods: u32) -> i64 {
+        let energy = wh * u64::from(self.unit_rate) / 1000;
+        let standing = u64::from(periods) * u64::from(self.standing_charge) / 48;
+        (energy + standing) as i64
+    }
+}
+
+/// Prepayment credit as of the start of a half-hour, thousandths of a penny: what the meter
+/// had at its last top-up or change of mode, from which use is drawn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Balance {
+    pub period: u32,
+    pub milli_pence: i64,
+}
+
+impl Balance {
+    /// The credit at `period` after `wh` were used since the balance was struck (it may go
+    /// below zero: the meters here do not cut off the supply).
+    pub fn at(self, period: u32, wh: u64, tariff: Tariff) -> i64 {
+        self.milli_pence - tariff.cost(wh, period.saturating_sub(self.period))
     }
 }
 

@@ -179,8 +179,7 @@ pub fn fleet(premises: u32, seed: u64, now: DateTime<Utc>) -> (Registry, Vec<Esm
         let installed = now - Duration::days(rng.random_range(30..=400));
         let mut meter = Esme::new(esme, Consumer::generate(rng), installed);
         if prepayment {
-            meter.payment = crate::device::PaymentMode::Prepayment;
-            meter.credit_pence = PREPAYMENT_CREDIT_PENCE;
+            meter.set_prepayment(PREPAYMENT_CREDIT_PENCE, now);
         }
         meters.push(meter);
     };
