@@ -205,25 +205,21 @@ impl GasMeter {
         now: DateTime<Utc>,
         keys: &KeyStore,
     ) -> Result<Option<(Eui64, Vec<u8>)>, DeviceError> {
-        let at = |p: &PendingChange| crate::protocol::gbcs::payload::from_gbcs_seconds(p.at);
-        let Some(p) = self.pending.filter(|p| at(p) <= now) else {
+        let Some(p) = self
+            .pending
+            .filter(|_| self.next_due().is_some_and(|t| t <= now))
+        else {
             return Ok(None);
         };
         self.pending = None;
         self.change_mode(p.mode, p.code, now);
-        let (cluster, frame_control, command) = zcl_header(&GasPayload::ChangePaymentMode {
-            provider: 0,
-            event: 0,
-            implement_at: 0,
-            configuration: 0,
-            cut_off: 0,
-        });
+        // The alert names the command by its use case, counter and ZCL header.
         let rest = gbz::FutureDated {
             message_code: p.code,
             counter: p.counter,
-            cluster,
-            frame_control,
-            command,
+            cluster: gbz::PREPAYMENT_CLUSTER,
+            frame_control: 0x01,
+            command: gbz::CHANGE_PAYMENT_MODE,
         }
         .encode();
         let alert = Gbz::Alert {
