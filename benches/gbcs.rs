@@ -53,7 +53,7 @@ fn gbcs(c: &mut Criterion) {
 fn esme(c: &mut Criterion) {
     use chrono::{Duration, TimeZone, Utc};
     use dccsim::device::{Consumer, CustomerType, Esme};
-    use dccsim::protocol::gbcs::payload::{ECS22B, encode_command, message_for};
+    use dccsim::protocol::gbcs::payload::{ECS21A, ECS22A, ECS22B, encode_command, message_for};
     use dccsim::protocol::gbcs::{Cra, mac_message};
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/gbcs-rtds");
     let mut keys =
@@ -79,27 +79,69 @@ fn esme(c: &mut Criterion) {
         to: Some(day + Duration::days(1)),
     };
     // Commands made up front, so only the device's work is timed.
-    let commands: Vec<Vec<u8>> = (1..=20_000u64)
-        .map(|counter| {
-            let content = encode_command(ECS22B, &range, counter, supplier, esme.eui).unwrap();
-            let mut m = message_for(Cra::Command, counter, supplier, esme.eui, ECS22B, content);
-            mac_message(&keys, &mut m, acb);
-            m.to_bytes().unwrap()
-        })
-        .collect();
-    let mut next = 0;
+    let month = Reading::Range {
+        from: Some(day - Duration::days(30)),
+        to: Some(day + Duration::days(1)),
+    };
+    let commands = |code, to: Eui64, range: &Reading| -> Vec<Vec<u8>> {
+        (1..=20_000u64)
+            .map(|counter| {
+                let content = encode_command(code, range, counter, supplier, to).unwrap();
+                let mut m = message_for(Cra::Command, counter, supplier, to, code, content);
+                mac_message(&keys, &mut m, acb);
+                m.to_bytes().unwrap()
+            })
+            .collect()
+    };
+    // The same read of the export profile (ECS22a, in clear) from a meter with solar panels.
+    let mut exporter = Esme::new(
+        Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]),
+        Consumer {
+            solar_peak_w: 3_000,
+            ..consumer
+        },
+        now - Duration::days(400),
+    );
+    // And a third meter like the first for the month of daily reads.
+    let mut logger = Esme::new(
+        Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 3]),
+        consumer,
+        now - Duration::days(400),
+    );
     let mut group = c.benchmark_group("esme");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("answer_one_day_profile_read", |b| {
+    for (name, code, meter, range) in [
+        ("answer_one_day_profile_read", ECS22B, &mut esme, &range),
+        (
+            "answer_one_day_export_profile_read",
+            ECS22A,
+            &mut exporter,
+            &range,
+        ),
+        ("answer_31_day_daily_read_log", ECS21A, &mut logger, &month),
+    ] {
+        let commands = commands(code, meter.eui, range);
+        let mut next = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                // Counters must rise: start over on a fresh device when the commands run out.
+                if next == commands.len() {
+                    next = 0;
+                    *meter = Esme::new(meter.eui, meter.consumer, now - Duration::days(400));
+                }
+                let out = meter.handle(&commands[next], now, &keys, acb).unwrap();
+                next += 1;
+                out
+            })
+        });
+    }
+    // What the daily read log cost when each midnight's register was summed from commissioning.
+    group.bench_function("registers_of_31_midnights_each_from_commissioning", |b| {
+        let last = dccsim::device::period_of(day + Duration::days(1));
         b.iter(|| {
-            // Counters must rise: start over on a fresh device when the commands run out.
-            if next == commands.len() {
-                next = 0;
-                esme = Esme::new(esme.eui, esme.consumer, now - Duration::days(400));
-            }
-            let out = esme.handle(&commands[next], now, &keys, acb).unwrap();
-            next += 1;
-            out
+            (0..31)
+                .map(|d| esme.register_wh(last - 48 * d))
+                .sum::<u64>()
         })
     });
     group.bench_function("thirteen_month_profile_log", |b| {

@@ -137,13 +137,33 @@ fn half_hourly_profile_is_the_meters_record() {
         panic!()
     };
     assert_eq!(reads[1].totals[0] - reads[0].totals[0], total);
+    // Over a month (from before the meter was installed, 30 days ago at 10:15: its 30
+    // midnights since), each midnight's register is the meter's register then.
+    let Reading::DailyReadLog { days: month } = ask(
+        &mut esme,
+        ECS21A,
+        &range(day - Duration::days(30), day + Duration::days(1)),
+        30,
+        &keys,
+    ) else {
+        panic!()
+    };
+    assert_eq!(month.len(), 30);
+    for d in &month {
+        assert_eq!(
+            u64::from(d.totals[0]),
+            esme.register_wh(period_of(d.at)),
+            "{}",
+            d.at
+        );
+    }
 
     // Nothing is logged before commissioning or after now.
     let Reading::ActiveImportProfile { intervals } = ask(
         &mut esme,
         ECS22B,
         &range(now() - Duration::days(60), now() + Duration::days(1)),
-        4,
+        40,
         &keys,
     ) else {
         panic!()

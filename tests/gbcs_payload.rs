@@ -33,6 +33,9 @@ fn use_case_vectors() -> Vec<String> {
         "4.6.1_ECS21a",
         "4.8.1_ECS22b",
         "4.8.3_ECS22a",
+        "4.8.2_ECS22c",
+        "4.6.2_ECS21c",
+        "4.16_ECS17c",
         "4.17_ECS66",
         "11.2_ECS52",
         "2.2_CS01a",
@@ -171,6 +174,43 @@ fn commands_and_plain_responses() {
         Reading::Outcome {
             success: false,
             code: 1
+        }
+    );
+}
+
+/// The unsealed reads of export, reactive import and power: what the RTDS meter answered.
+#[test]
+fn export_reactive_and_power_reads() {
+    let Reading::ExportProfile { intervals } =
+        read("4.8.3_ECS22a/ECS22a_4.8.3_SUCCESS_RESPONSE_GBCS.HEX")
+    else {
+        panic!()
+    };
+    assert_eq!(intervals.len(), 49);
+    assert_eq!(intervals[0].start.to_rfc3339(), "2014-10-01T09:30:00+00:00");
+    assert_eq!(intervals[0].values, [81, 56]);
+    let Reading::ReactiveImportProfile { intervals } =
+        read("4.8.2_ECS22c/ECS22c_4.8.2_SUCCESS_RESPONSE_GBCS.HEX")
+    else {
+        panic!()
+    };
+    assert_eq!(intervals[0].start.to_rfc3339(), "2014-10-01T09:00:00+00:00");
+    assert_eq!(intervals[0].values, [95]);
+    assert_eq!(intervals[1].values, [203]);
+    let Reading::ExportDailyReadLog { days } =
+        read("4.6.2_ECS21c/ECS21c_4.6.2_SUCCESS_RESPONSE_GBCS.HEX")
+    else {
+        panic!()
+    };
+    assert_eq!(days[0].start.to_rfc3339(), "2014-12-01T00:00:00+00:00");
+    assert_eq!(days[0].values, [10]);
+    assert_eq!(days[1].values, [80]);
+    assert!(days.windows(2).all(|w| w[0].values[0] <= w[1].values[0]));
+    assert_eq!(
+        read("4.16_ECS17c/ECS17c_4.16_SUCCESS_RESPONSE_GBCS.HEX"),
+        Reading::ActivePowerImport {
+            watts: 10,
+            second: 10
         }
     );
 }
@@ -355,6 +395,37 @@ mod properties {
             prop_assert_eq!(decode_plaintext(ECS22B, &encode_dlms(&r).unwrap()).unwrap(), r);
         }
 
+        /// The clear log reads (export and reactive profiles, export daily read log): the
+        /// device's answer decodes to the entries it was built from.
+        #[test]
+        fn clear_logs_round_trip(
+            export in intervals(2),
+            reactive in intervals(1),
+            days in intervals(1),
+            counter in 0u64..1 << 40,
+        ) {
+            use dccsim::protocol::gbcs::Cra;
+            use dccsim::protocol::gbcs::payload::{
+                ECS21C, ECS22A, ECS22C, decode_dlms, log_response, message_for,
+            };
+            use dccsim::model::Eui64;
+            for (code, reading) in [
+                (ECS22A, Reading::ExportProfile { intervals: export }),
+                (ECS22C, Reading::ReactiveImportProfile { intervals: reactive }),
+                (ECS21C, Reading::ExportDailyReadLog { days }),
+            ] {
+                let (Reading::ExportProfile { intervals: e }
+                | Reading::ReactiveImportProfile { intervals: e }
+                | Reading::ExportDailyReadLog { days: e }) = &reading
+                else {
+                    unreachable!()
+                };
+                let content = log_response(counter, e).unwrap().to_bytes();
+                let m = message_for(Cra::Response, counter, Eui64([1; 8]), Eui64([2; 8]), code, content);
+                prop_assert_eq!(decode_dlms(&m, None).unwrap(), reading);
+            }
+        }
+
         #[test]
         fn daily_consumption_round_trips(days in intervals(1)) {
             let r = Reading::DailyConsumptionLog { days };
@@ -389,6 +460,10 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "4.6.1_ECS21a/ECS21a_4.6.1_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
         "4.8.1_ECS22b/ECS22b_4.8.1_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
         "4.17_ECS66/ECS66_4.17_SUCCESS_COMMAND_GBCS.HEX",
+        "4.8.3_ECS22a/ECS22a_4.8.3_SUCCESS_COMMAND_GBCS.HEX",
+        "4.8.2_ECS22c/ECS22c_4.8.2_SUCCESS_COMMAND_GBCS.HEX",
+        "4.6.2_ECS21c/ECS21c_4.6.2_SUCCESS_COMMAND_GBCS.HEX",
+        "4.16_ECS17c/ECS17c_4.16_SUCCESS_COMMAND_GBCS.HEX",
         "11.2_ECS52/ECS52_11.2_SUCCESS_COMMAND_GBCS.HEX",
         "7.1_ECS42/ECS42_7.1_SUCCESS_COMMAND_GBCS.HEX",
         "7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX",
@@ -440,6 +515,33 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
     assert_eq!(
         outcome_response(ccs02.signing.originator_counter, false, 1).to_bytes(),
         ccs02.signing.content
+    );
+    for path in [
+        "4.8.3_ECS22a/ECS22a_4.8.3_SUCCESS_RESPONSE_GBCS.HEX",
+        "4.8.2_ECS22c/ECS22c_4.8.2_SUCCESS_RESPONSE_GBCS.HEX",
+        "4.6.2_ECS21c/ECS21c_4.6.2_SUCCESS_RESPONSE_GBCS.HEX",
+    ] {
+        let m = message(path);
+        let entries = match decode_dlms(&m, None).unwrap() {
+            Reading::ExportProfile { intervals }
+            | Reading::ReactiveImportProfile { intervals }
+            | Reading::ExportDailyReadLog { days: intervals } => intervals,
+            other => panic!("{path}: {other:?}"),
+        };
+        let built =
+            dccsim::protocol::gbcs::payload::log_response(m.signing.originator_counter, &entries)
+                .unwrap();
+        assert_eq!(built.to_bytes(), m.signing.content, "{path}");
+    }
+    let ecs17c = message("4.16_ECS17c/ECS17c_4.16_SUCCESS_RESPONSE_GBCS.HEX");
+    assert_eq!(
+        dccsim::protocol::gbcs::payload::active_power_response(
+            ecs17c.signing.originator_counter,
+            10,
+            10
+        )
+        .to_bytes(),
+        ecs17c.signing.content
     );
     let ecs52 = message("11.2_ECS52/ECS52_11.2_SUCCESS_RESPONSE_GBCS.HEX");
     assert_eq!(

@@ -587,6 +587,172 @@ fn a_gas_payment_mode_change_dated_ahead_is_carried_out_by_the_meter_and_alerted
     assert_eq!((fd.message_code, fd.counter), (0x006D, 2010));
 }
 
+/// The RTDS export, reactive and power templates run unchanged (but for a recent log period)
+/// against the default fleet's RTDS meter, which exports: the export supplier reads the export
+/// daily read log (4.6.2), the network operator the export profile (4.8.3) and the power now
+/// (4.16), the supplier the reactive import profile (4.8.2); each I0 carries the meter's own
+/// values, in clear as GBCS sends these reads.
+#[test]
+fn rtds_export_reactive_and_power_templates_read_the_virtual_meter() {
+    use dccsim::gateway::defaults;
+    let (mut he, keys, start) = default_head_end();
+    let meter = he.meter(defaults::RTDS_ESME).unwrap().clone();
+    assert!(meter.consumer.solar_peak_w > 0);
+    // Yesterday, whole: 48 periods from midnight to midnight (49 entries, both ends included).
+    let midnight = start.date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let (from, to) = (midnight - Duration::days(1), midnight);
+    let period = dccsim::device::period_of;
+    let recent = |xml: String| {
+        let stamp = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S.00Z").to_string();
+        let cut = |xml: &str, tag: &str, value: String| {
+            let open = format!("<sr:{tag}>");
+            let a = xml.find(&open).unwrap() + open.len();
+            let b = a + xml[a..].find('<').unwrap();
+            format!("{}{value}{}", &xml[..a], &xml[b..])
+        };
+        cut(
+            &cut(&xml, "StartDateTime", stamp(from)),
+            "EndDateTime",
+            stamp(to),
+        )
+    };
+    let mut delivered_so_far = 0;
+    let mut run = |user: Eui64, name: &str| {
+        // Each request a new counter (two templates share theirs).
+        let mut xml = template(name);
+        let end = xml.find("</sr:RequestID>").unwrap();
+        let colon = xml[..end].rfind(':').unwrap() + 1;
+        let counter = 5000 + delivered_so_far;
+        delivered_so_far += 1;
+        xml = format!("{}{counter}{}", &xml[..colon], &xml[end..]);
+        if xml.contains("StartDateTime") {
+            xml = recent(xml);
+        }
+        let reply = he.handle_request(user, Endpoint::SendCommand, &xml, start);
+        assert_eq!(
+            code_of(&reply),
+            ResponseCode::I99,
+            "{name}: {}",
+            xml_of(&reply)
+        );
+        let delivered = he.poll_deliveries(start + Duration::minutes(5));
+        assert_eq!(delivered.len(), 1, "{name}");
+        let xml = &delivered[0].xml;
+        assert!(
+            xml.contains("<sr:ResponseCode>I0</sr:ResponseCode>"),
+            "{name}: {xml}"
+        );
+        schema_valid(xml).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let m = GbcsMessage::decode(&gbcs_of(xml)).unwrap();
+        assert_eq!(
+            verify_mac(&keys, &m, defaults::ACB),
+            Verdict::Valid,
+            "{name}"
+        );
+        // Not sealed: anyone holding the response reads it, without a key.
+        decode_dlms(&m, None).unwrap()
+    };
+    let Reading::ExportProfile { intervals } = run(
+        defaults::NETWORK_OPERATOR,
+        "ECS22a_4.8.3_SUCCESS_REQUEST_DUIS.XML",
+    ) else {
+        panic!()
+    };
+    assert_eq!(intervals.len(), 49);
+    for i in &intervals {
+        let wh = meter.export_wh(period(i.start));
+        assert_eq!(i.values, [wh, wh / 4]);
+    }
+    assert!(
+        intervals.iter().map(|i| i.values[0]).sum::<u32>() > 0,
+        "a day without export"
+    );
+    let Reading::ReactiveImportProfile { intervals } =
+        run(defaults::SUPPLIER, "ECS22c_4.8.2_SUCCESS_REQUEST_DUIS.XML")
+    else {
+        panic!()
+    };
+    assert_eq!(intervals.len(), 49);
+    assert_eq!(
+        intervals[5].values,
+        [meter.import_wh(period(intervals[5].start)) / 4]
+    );
+    let Reading::ExportDailyReadLog { days } =
+        run(defaults::SUPPLIER, "ECS21c_4.6.2_SUCCESS_REQUEST_DUIS.XML")
+    else {
+        panic!()
+    };
+    // The register at both midnights; between them, yesterday's export.
+    assert_eq!(days.len(), 2);
+    assert_eq!((days[0].start, days[1].start), (from, to));
+    for d in &days {
+        assert_eq!(
+            u64::from(d.values[0]),
+            meter.export_register_wh(period(d.start))
+        );
+    }
+    let yesterday: u32 = (period(from)..period(to)).map(|p| meter.export_wh(p)).sum();
+    assert_eq!(days[1].values[0] - days[0].values[0], yesterday);
+    let Reading::ActivePowerImport { watts, second } = run(
+        defaults::NETWORK_OPERATOR,
+        "ECS17c_4.16_SUCCESS_REQUEST_DUIS.XML",
+    ) else {
+        panic!()
+    };
+    assert_eq!(watts, meter.import_wh(period(start)) * 2);
+    assert_eq!(second, watts);
+    // The export log is the export supplier's: another supplier is refused (E4), as the
+    // network operator is by the matrix (E2).
+    let other = template("ECS21c_4.6.2_SUCCESS_REQUEST_DUIS.XML")
+        .replace("90-B3-D5-1F-30-01-00-00:", "90-B3-D5-1F-30-03-00-00:");
+    let reply = he.handle_request(
+        defaults::SUPPLIER_2,
+        Endpoint::SendCommand,
+        &recent(other),
+        start,
+    );
+    assert_eq!(code_of(&reply), ResponseCode::E4, "{}", xml_of(&reply));
+    // A DCC schedule of export profiles: the network operator's daily 4.8.3 of yesterday, made
+    // from the RTDS 5.1 template; its first run delivers the meter's export profile.
+    let create = template("ECS21a_5.1._DCC_SCHEDULED_REQUEST_DUIS.XML")
+        .replace(SUPPLIER, NETWORK)
+        .replace(":1000<", ":9000<")
+        .replace("2015-01-02", &start.date_naive().to_string())
+        .replace(">4.6<", ">4.8<")
+        .replace(">4.6.1<", ">4.8.3<")
+        .replace("DSPRetrieveImportDailyReadLog", "DSPReadExportProfileData");
+    let reply = he.handle_request(
+        defaults::NETWORK_OPERATOR,
+        Endpoint::NonDevice,
+        &create,
+        start,
+    );
+    assert_eq!(code_of(&reply), ResponseCode::I0, "{}", xml_of(&reply));
+    let run = he.poll_timeout().unwrap();
+    assert!(
+        run < start + Duration::days(1) + Duration::hours(2),
+        "{run}"
+    );
+    // The run sends the read; the answer is delivered when it is back.
+    assert!(he.poll_deliveries(run).is_empty());
+    let back = he.poll_timeout().unwrap();
+    let delivered = he.poll_deliveries(back);
+    assert_eq!(delivered.len(), 1);
+    let xml = &delivered[0].xml;
+    schema_valid(xml).unwrap();
+    assert_eq!(field(xml, "ServiceReferenceVariant"), "4.8.3", "{xml}");
+    let m = GbcsMessage::decode(&gbcs_of(xml)).unwrap();
+    let Reading::ExportProfile { intervals } = decode_dlms(&m, None).unwrap() else {
+        panic!("{xml}")
+    };
+    // Yesterday's 48 periods (today's first is still under way at the run, within the spread
+    // after midnight).
+    let today = run.date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    assert_eq!(intervals.len(), 48);
+    assert_eq!(intervals[0].start, today - Duration::days(1));
+    assert_eq!(intervals[47].start, today - Duration::minutes(30));
+}
+
 /// The RTDS 8.11 templates update the comms hub's device log (CCS01 adds the meter with its
 /// install code, CCS02 removes it), and 11.2 to the hub reads its firmware (CS08); the DCC's
 /// Access Control Broker originates these commands, and the answers come back as I0.

@@ -100,6 +100,79 @@ upsert,1400000000002,00-DB-12-34-56-78-90-A5,ESME,00-DB-12-34-56-78-90-A3,Commis
     assert_eq!(esme.supply.len(), 1);
 }
 
+/// The optional export supplier column: an exporting meter's export supplier is read, written
+/// back, and holds the ES role for it; only an ESME may have one; a file with the column must
+/// say so in its header.
+#[test]
+fn an_export_supplier_is_registered_for_an_exporting_meter() {
+    let dir = tmp("export");
+    let header = format!("{HEADER},export_supplier_id");
+    let text = format!(
+        "{header}
+1400000000001,00-DB-12-34-56-78-90-A0,ESME,00-DB-12-34-56-78-90-A3,Commissioned,90-B3-D5-1F-30-01-00-00,2014-01-01,,90-B3-D5-1F-30-02-00-00,_E,central,GBCS,90-B3-D5-1F-30-03-00-00
+1234567,00-DB-12-34-56-78-90-A1,GSME,00-DB-12-34-56-78-90-A3,Commissioned,90-B3-D5-1F-30-01-00-00,2014-01-01,,90-B3-D5-1F-30-03-00-00,_E,central,GBCS,
+"
+    );
+    let r = Registry::import(&write(&dir, "extract.csv", &text)).unwrap();
+    let esme = eui("00-DB-12-34-56-78-90-A0");
+    assert_eq!(
+        r.device(esme).unwrap().export_supplier,
+        Some(eui("90-B3-D5-1F-30-03-00-00"))
+    );
+    assert_eq!(
+        r.device(eui("00-DB-12-34-56-78-90-A1"))
+            .unwrap()
+            .export_supplier,
+        None
+    );
+    let again = Registry::import(&write(&dir, "again.csv", &r.to_csv())).unwrap();
+    assert_eq!(again, r);
+    // 4.8.3 (export profile) is the export supplier's, not the import supplier's.
+    let matrix = ServiceMatrix::embedded();
+    let user = |e: &str| User {
+        eui: eui(e),
+        name: e.into(),
+        roles: vec![Role::ImportSupplier, Role::ExportSupplier],
+    };
+    let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let export = "4.8.3".parse().unwrap();
+    assert!(
+        authorise(
+            &matrix,
+            &r,
+            &user("90-B3-D5-1F-30-03-00-00"),
+            esme,
+            export,
+            1,
+            day
+        )
+        .is_ok()
+    );
+    let refused = authorise(
+        &matrix,
+        &r,
+        &user("90-B3-D5-1F-30-01-00-00"),
+        esme,
+        export,
+        1,
+        day,
+    )
+    .unwrap_err();
+    assert_eq!(refused.code, ResponseCode::E4, "{refused}");
+    // A gas meter does not export.
+    let gas = text.replace("GBCS,\n", "GBCS,90-B3-D5-1F-30-03-00-00\n");
+    let err = Registry::import(&write(&dir, "gas.csv", &gas)).unwrap_err();
+    assert_eq!(err.line, 3, "{err}");
+    assert!(err.reason.contains("export_supplier_id"), "{err}");
+    // Thirteen fields under a twelve-column header.
+    let extra = format!(
+        "{HEADER}\n1400000000001,00-DB-12-34-56-78-90-A0,ESME,00-DB-12-34-56-78-90-A3,Commissioned,,,,90-B3-D5-1F-30-02-00-00,_E,central,GBCS,90-B3-D5-1F-30-03-00-00\n"
+    );
+    let err = Registry::import(&write(&dir, "extra.csv", &extra)).unwrap_err();
+    assert_eq!(err.line, 2, "{err}");
+    assert!(err.reason.contains("13 fields; expected 12"), "{err}");
+}
+
 #[test]
 fn broken_files_say_where() {
     let dir = tmp("broken");
@@ -402,6 +475,9 @@ mod properties {
                     csp_region: gsp.csp_region(),
                     protocol: "GBCS".into(),
                     supply,
+                    // Some electricity meters export, to the first test supplier.
+                    export_supplier: (!gas && serial % 3 == 0)
+                        .then_some(Eui64([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x01, 0, 0])),
                 }
             })
     }

@@ -7,8 +7,8 @@ use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
-    self, CS01A, DailyRead, ECS17B, ECS21A, ECS22B, ECS42, ECS43, ECS52, ECS66, Interval, Reading,
-    Register, Unit,
+    self, CS01A, DailyRead, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS42, ECS43,
+    ECS52, ECS66, Interval, Reading, Register, Unit,
 };
 use crate::protocol::gbcs::{
     Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
@@ -18,6 +18,9 @@ use crate::protocol::gbcs::{
 pub const PROFILE_LOG_ENTRIES: u32 = 19_056;
 /// DLMS action result "other reason", the code a device gives a command it will not carry out.
 const REFUSED: u8 = 250;
+/// Reactive energy as a share of active: a quarter (a power factor of about 0.97), for the
+/// reactive registers and profiles.
+const REACTIVE_DIVISOR: u32 = 4;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SupplyState {
@@ -116,12 +119,50 @@ impl Esme {
         }
     }
 
+    /// Energy exported in `period` as the meter recorded it (nothing while the supply was off).
+    pub fn export_wh(&self, period: u32) -> u32 {
+        let off = self
+            .off
+            .iter()
+            .any(|&(from, to)| (from..to).contains(&period));
+        if off || period < self.commissioned {
+            0
+        } else {
+            self.consumer.export_wh(period)
+        }
+    }
+
     /// The import register at the start of `period`, Wh.
     pub fn register_wh(&self, period: u32) -> u64 {
         self.register_base_wh
             + (self.commissioned..period)
                 .map(|p| u64::from(self.import_wh(p)))
                 .sum::<u64>()
+    }
+
+    /// The export register at the start of `period`, Wh (zero when installed).
+    pub fn export_register_wh(&self, period: u32) -> u64 {
+        (self.commissioned..period)
+            .map(|p| u64::from(self.export_wh(p)))
+            .sum()
+    }
+
+    /// The energy `wh` counts from commissioning to each of `periods` (ascending), summed once:
+    /// the first from commissioning, each next from the one before (a 31-day daily read log
+    /// costs one sum over the meter's life, not 31).
+    fn registers_at<'a>(
+        &self,
+        periods: &'a [u32],
+        wh: impl Fn(u32) -> u32 + 'a,
+    ) -> impl Iterator<Item = u64> + 'a {
+        let mut register = 0u64;
+        let mut last = self.commissioned;
+        periods.iter().map(move |&p| {
+            let p = p.max(last);
+            register += (last..p).map(|q| u64::from(wh(q))).sum::<u64>();
+            last = p;
+            register
+        })
     }
 
     /// Puts the meter in prepayment mode with `pence` of credit at `now`.
@@ -208,6 +249,10 @@ impl Esme {
                 .map_err(|_| DeviceError::NoKeys)?;
             Ok(payload::sealed_response(counter, &sealed).to_bytes())
         };
+        let plain = |apdu: Option<crate::protocol::dlms::Apdu>| {
+            apdu.map(|a| a.to_bytes())
+                .ok_or_else(|| DeviceError::Payload("values do not fit their encoding".into()))
+        };
         let range = |reading: &Reading| match reading {
             Reading::Range {
                 from: Some(from),
@@ -238,50 +283,84 @@ impl Esme {
                     ],
                 })?
             }
-            (ECS22B, r) => {
+            (ECS22B | ECS22A | ECS22C, r) => {
                 let (from, to) = range(r)?;
                 let periods = period_of(from).max(window.start)..=period_of(to).min(window.end);
-                let intervals = periods
-                    .filter(|p| window.contains(p))
-                    .map(|p| Interval {
-                        start: period_start(p),
-                        values: vec![self.import_wh(p)],
-                    })
-                    .collect();
-                seal(Reading::ActiveImportProfile { intervals })?
+                let entries = periods.filter(|p| window.contains(p)).map(|p| Interval {
+                    start: period_start(p),
+                    values: match code {
+                        ECS22B => vec![self.import_wh(p)],
+                        ECS22A => {
+                            let wh = self.export_wh(p);
+                            vec![wh, wh / REACTIVE_DIVISOR]
+                        }
+                        _ => vec![self.import_wh(p) / REACTIVE_DIVISOR],
+                    },
+                });
+                if code == ECS22B {
+                    seal(Reading::ActiveImportProfile {
+                        intervals: entries.collect(),
+                    })?
+                } else {
+                    // The export and reactive profiles are not sensitive: sent in the clear.
+                    plain(payload::log_response(counter, &entries.collect::<Vec<_>>()))?
+                }
             }
-            (ECS21A | ECS66, r) => {
+            (ECS21A | ECS21C | ECS66, r) => {
                 let (from, to) = range(r)?;
                 // Midnights within the range whose day (the one ending there) is in the log.
                 let first = period_of(from).div_ceil(48) * 48;
                 let midnights = (first..=period_of(to))
                     .step_by(48)
                     .filter(|m| *m > window.start && *m <= window.end);
-                if code == ECS66 {
-                    let days = midnights
-                        .map(|m| Interval {
-                            start: period_start(m),
-                            values: vec![(m - 48..m).map(|p| self.import_wh(p)).sum()],
-                        })
-                        .collect();
-                    seal(Reading::DailyConsumptionLog { days })?
-                } else {
-                    let days = midnights
-                        .map(|m| {
-                            let total = (self.register_wh(m) % 1_000_000_000) as u32;
-                            let mut tou = vec![0; 48];
-                            tou[0] = total;
-                            DailyRead {
-                                at: period_start(m),
-                                totals: vec![total],
-                                registers: std::iter::once(tou)
-                                    .chain(std::iter::repeat_n(vec![0; 8], 4))
-                                    .collect(),
-                            }
-                        })
-                        .collect();
-                    seal(Reading::DailyReadLog { days })?
+                match code {
+                    ECS66 => {
+                        let days = midnights
+                            .map(|m| Interval {
+                                start: period_start(m),
+                                values: vec![(m - 48..m).map(|p| self.import_wh(p)).sum()],
+                            })
+                            .collect();
+                        seal(Reading::DailyConsumptionLog { days })?
+                    }
+                    ECS21C => {
+                        let midnights: Vec<u32> = midnights.collect();
+                        let days: Vec<Interval> = self
+                            .registers_at(&midnights, |p| self.export_wh(p))
+                            .zip(&midnights)
+                            .map(|(wh, m)| Interval {
+                                start: period_start(*m),
+                                values: vec![(wh % 1_000_000_000) as u32],
+                            })
+                            .collect();
+                        plain(payload::log_response(counter, &days))?
+                    }
+                    _ => {
+                        let midnights: Vec<u32> = midnights.collect();
+                        let days = self
+                            .registers_at(&midnights, |p| self.import_wh(p))
+                            .zip(&midnights)
+                            .map(|(wh, m)| {
+                                let total = ((self.register_base_wh + wh) % 1_000_000_000) as u32;
+                                let mut tou = vec![0; 48];
+                                tou[0] = total;
+                                DailyRead {
+                                    at: period_start(*m),
+                                    totals: vec![total],
+                                    registers: std::iter::once(tou)
+                                        .chain(std::iter::repeat_n(vec![0; 8], 4))
+                                        .collect(),
+                                }
+                            })
+                            .collect();
+                        seal(Reading::DailyReadLog { days })?
+                    }
                 }
+            }
+            (ECS17C, Reading::Read) => {
+                // The average power of the half-hour under way, W.
+                let watts = self.import_wh(now_period).saturating_mul(2);
+                payload::active_power_response(counter, watts, watts).to_bytes()
             }
             (ECS52, Reading::Read) => {
                 payload::firmware_response(counter, &self.firmware).to_bytes()

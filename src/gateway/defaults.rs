@@ -81,12 +81,20 @@ pub fn users() -> Vec<User> {
         user(
             SUPPLIER,
             "supplier",
-            vec![Role::ImportSupplier, Role::GasSupplier],
+            vec![
+                Role::ImportSupplier,
+                Role::ExportSupplier,
+                Role::GasSupplier,
+            ],
         ),
         user(
             SUPPLIER_2,
             "supplier 2",
-            vec![Role::ImportSupplier, Role::GasSupplier],
+            vec![
+                Role::ImportSupplier,
+                Role::ExportSupplier,
+                Role::GasSupplier,
+            ],
         ),
         user(
             NETWORK_OPERATOR,
@@ -171,13 +179,22 @@ pub fn fleet(premises: u32, seed: u64, now: DateTime<Utc>) -> (Registry, Vec<Esm
                gsp: GspGroup,
                supplier: Eui64,
                prepayment: bool| {
-        for (device, device_type) in [(esme, DeviceType::Esme), (hub, DeviceType::Chf)] {
-            let point =
-                (device_type == DeviceType::Esme).then(|| MeterPoint::Mpan(mpan.to_string()));
-            registry.insert(record(device, device_type, point, hub, gsp, supplier));
-        }
         let installed = now - Duration::days(rng.random_range(30..=400));
-        let mut meter = Esme::new(esme, Consumer::generate(rng), installed);
+        let mut consumer = Consumer::generate(rng);
+        if esme == RTDS_ESME {
+            // The RTDS meter exports, so the RTDS export templates (4.6.2, 4.8.3) read values.
+            consumer.solar_peak_w = 3_000;
+        }
+        for (device, device_type) in [(esme, DeviceType::Esme), (hub, DeviceType::Chf)] {
+            let mut r = record(device, device_type, None, hub, gsp, supplier);
+            if device_type == DeviceType::Esme {
+                r.meter_point = Some(MeterPoint::Mpan(mpan.to_string()));
+                // A meter with microgeneration has an export MPAN, here with the same supplier.
+                r.export_supplier = (consumer.solar_peak_w > 0).then_some(supplier);
+            }
+            registry.insert(r);
+        }
+        let mut meter = Esme::new(esme, consumer, installed);
         if prepayment {
             meter.set_prepayment(PREPAYMENT_CREDIT_PENCE, now);
         }
@@ -240,6 +257,7 @@ fn record(
             from: NaiveDate::from_ymd_opt(2020, 1, 1).expect("valid date"),
             to: None,
         }],
+        export_supplier: None,
     }
 }
 

@@ -224,7 +224,7 @@ pub fn authorise<'a>(
         // Other users and agents act with the consumer's or supplier's consent, which the
         // registry does not hold; export suppliers are not in the extract.
         Role::OtherUser | Role::RegisteredSupplierAgent | Role::MeterDataRetriever => true,
-        Role::ExportSupplier => false,
+        Role::ExportSupplier => !gas && device.export_supplier == Some(user.eui),
     };
     let role = eligible
         .iter()

@@ -8,8 +8,11 @@
 //! the file, line and reason, and the registry that was serving goes on serving.
 //!
 //! ```text
-//! mpxn,device_id,device_type,comms_hub_id,smi_status,supplier_id,supplier_from,supplier_to,network_operator_id,gsp_group,csp_region,protocol
+//! mpxn,device_id,device_type,comms_hub_id,smi_status,supplier_id,supplier_from,supplier_to,network_operator_id,gsp_group,csp_region,protocol[,export_supplier_id]
 //! ```
+//!
+//! The last column is optional (a file has it in its header or not at all): the export supplier
+//! registered for an electricity meter's export MPAN, empty where there is none.
 //!
 //! One row per device and supply period; a device's other fields must agree across its rows.
 //! A delta file has an `action` column first: `upsert` rows replace everything known about
@@ -39,6 +42,9 @@ const COLUMNS: [&str; 12] = [
     "csp_region",
     "protocol",
 ];
+
+/// The optional last column.
+const EXPORT_SUPPLIER: &str = "export_supplier_id";
 
 /// Device types (DUIS `DeviceType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -159,6 +165,8 @@ pub struct DeviceRecord {
     pub protocol: String,
     /// Supply periods, oldest first, not overlapping.
     pub supply: Vec<SupplyPeriod>,
+    /// The export supplier of an electricity meter that exports (its export MPAN's).
+    pub export_supplier: Option<Eui64>,
 }
 
 impl DeviceRecord {
@@ -246,6 +254,8 @@ impl Registry {
     /// Writes the registry as an extract (the import format), one row per supply period.
     pub fn to_csv(&self) -> String {
         let mut out = COLUMNS.join(",");
+        out.push(',');
+        out.push_str(EXPORT_SUPPLIER);
         out.push('\n');
         for d in self.devices.values() {
             let periods: Vec<Option<&SupplyPeriod>> = if d.supply.is_empty() {
@@ -270,6 +280,7 @@ impl Registry {
                     d.gsp_group.to_string(),
                     d.csp_region.to_string(),
                     d.protocol.clone(),
+                    d.export_supplier.map_or(String::new(), |e| e.to_string()),
                 ];
                 out.push_str(&fields.join(","));
                 out.push('\n');
@@ -299,17 +310,28 @@ fn parse_rows(
         reason,
     };
     let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l));
-    let expected: Vec<&str> = if delta {
+    let mut expected: Vec<&str> = if delta {
         std::iter::once("action").chain(COLUMNS).collect()
     } else {
         COLUMNS.to_vec()
     };
+    let with_export = {
+        let mut e = expected.clone();
+        e.push(EXPORT_SUPPLIER);
+        e
+    };
     match lines.next() {
         Some((_, header)) if header.trim_end_matches('\r') == expected.join(",") => {}
+        Some((_, header)) if header.trim_end_matches('\r') == with_export.join(",") => {
+            expected = with_export;
+        }
         Some((n, header)) => {
             return Err(fail(
                 n,
-                format!("header is {header:?}; expected {:?}", expected.join(",")),
+                format!(
+                    "header is {header:?}; expected {:?} (with or without a last column {EXPORT_SUPPLIER})",
+                    expected.join(",")
+                ),
             ));
         }
         None => return Err(fail(1, "the file is empty: expected a header row".into())),
@@ -413,6 +435,19 @@ fn parse_row(f: &[&str]) -> Result<DeviceRecord, String> {
     if f[11].is_empty() {
         return Err("protocol: empty (GBCS, or a vendor protocol name)".into());
     }
+    let export_supplier = match f.get(12).copied().unwrap_or("") {
+        "" => None,
+        _ if device_type != DeviceType::Esme => {
+            return Err(format!(
+                "{EXPORT_SUPPLIER}: only an electricity meter (ESME) exports, not a {}",
+                f[2]
+            ));
+        }
+        e => Some(
+            e.parse()
+                .map_err(|err| format!("{EXPORT_SUPPLIER}: {err}"))?,
+        ),
+    };
     Ok(DeviceRecord {
         device: eui(1)?,
         device_type,
@@ -424,6 +459,7 @@ fn parse_row(f: &[&str]) -> Result<DeviceRecord, String> {
         csp_region,
         protocol: f[11].to_string(),
         supply,
+        export_supplier,
     })
 }
 

@@ -21,9 +21,12 @@ use crate::protocol::gbcs::frame::{Cra, GbcsMessage};
 use crate::protocol::gbcs::sealed::{SealError, Sealed};
 
 pub const ECS17B: u16 = 0x0027;
+pub const ECS17C: u16 = 0x0028;
 pub const ECS21A: u16 = 0x0033;
+pub const ECS21C: u16 = 0x0035;
 pub const ECS22A: u16 = 0x0036;
 pub const ECS22B: u16 = 0x0037;
+pub const ECS22C: u16 = 0x0038;
 pub const ECS42: u16 = 0x004F;
 pub const ECS43: u16 = 0x0050;
 pub const ECS52: u16 = 0x0059;
@@ -34,6 +37,8 @@ pub const CCS01: u16 = 0x0001;
 pub const CCS02: u16 = 0x0002;
 
 /// Class ids of the COSEM objects these use cases touch.
+const DATA: u16 = 1;
+const PROFILE_GENERIC: u16 = 7;
 const SCRIPT_TABLE: u16 = 9;
 const DATA_PROTECTION: u16 = 30;
 const TOKEN_GATEWAY: u16 = 115;
@@ -208,6 +213,23 @@ fn response(
     Ok(match (code, first) {
         (ECS22A, Some(Data::CompactArray { elements, .. })) => Reading::ExportProfile {
             intervals: intervals(code, elements)?,
+        },
+        (ECS22C, Some(Data::CompactArray { elements, .. })) => Reading::ReactiveImportProfile {
+            intervals: intervals(code, elements)?,
+        },
+        (ECS21C, Some(Data::CompactArray { elements, .. })) => Reading::ExportDailyReadLog {
+            days: intervals(code, elements)?,
+        },
+        (ECS17C, Some(Data::Structure(items))) => match items.as_slice() {
+            [
+                Data::DoubleLongUnsigned(watts),
+                unit,
+                Data::DoubleLongUnsigned(second),
+            ] if scale(unit) == Some((0, Unit::Watt)) => Reading::ActivePowerImport {
+                watts: *watts,
+                second: *second,
+            },
+            _ => return Err(shape(code, "active power is not {W, scaler-unit, W}")),
         },
         (ECS52, Some(Data::OctetString(v))) => Reading::FirmwareVersion {
             version: crate::protocol::gbcs::hex(v),
@@ -644,6 +666,22 @@ pub fn encode_command(
         } => Some((*from, *to)),
         _ => None,
     };
+    let get = |class_id, instance, selection| {
+        let attribute = crate::protocol::dlms::AttributeDescriptor {
+            class_id,
+            instance: crate::protocol::dlms::Obis(instance),
+            attribute: 2,
+        };
+        AccessRequest {
+            invoke_id: invoke_id(counter),
+            date_time: Vec::new(),
+            specs: vec![match selection {
+                Some(s) => RequestSpec::GetWithSelection(attribute, s),
+                None => RequestSpec::Get(attribute),
+            }],
+            data: vec![Data::Null],
+        }
+    };
     let action = |class_id, instance, data| AccessRequest {
         invoke_id: invoke_id(counter),
         date_time: Vec::new(),
@@ -682,18 +720,33 @@ pub fn encode_command(
                 recipient,
             )
         }
-        (ECS52, Reading::Read) => AccessRequest {
-            invoke_id: invoke_id(counter),
-            date_time: Vec::new(),
-            specs: vec![RequestSpec::Get(
-                crate::protocol::dlms::AttributeDescriptor {
-                    class_id: 1,
-                    instance: crate::protocol::dlms::Obis([0, 0, 0, 2, 1, 255]),
-                    attribute: 2,
-                },
-            )],
-            data: vec![Data::Null],
-        },
+        (ECS52, Reading::Read) => get(DATA, [0, 0, 0, 2, 1, 255], None),
+        (ECS17C, Reading::Read) => get(DATA, [0, 0, 94, 44, 34, 20], None),
+        (ECS21C | ECS22A | ECS22C, r) => {
+            let (from, to) = range(r)?;
+            let object = match code {
+                ECS21C => [0, 0, 98, 1, 10, 255],
+                ECS22A => [0, 0, 99, 1, 1, 255],
+                _ => [0, 0, 99, 1, 2, 255],
+            };
+            // Entries from `from` to `to` by their time stamp column, GBCS's UTC clock
+            // (0-0:94.44.100.255, attribute 2), every column.
+            let selection = crate::protocol::dlms::SelectiveAccess {
+                selector: 1,
+                parameters: Data::Structure(vec![
+                    Data::Structure(vec![
+                        Data::LongUnsigned(DATA),
+                        Data::OctetString(vec![0, 0, 94, 44, 100, 255]),
+                        Data::Integer(2),
+                        Data::LongUnsigned(0),
+                    ]),
+                    Data::DoubleLongUnsigned(to_gbcs_seconds(from)?),
+                    Data::DoubleLongUnsigned(to_gbcs_seconds(to)?),
+                    Data::Array(Vec::new()),
+                ]),
+            };
+            get(PROFILE_GENERIC, object, Some(selection))
+        }
         (ECS42 | ECS43, Reading::Supply { script, .. }) => action(
             SCRIPT_TABLE,
             [0, 0, 10, 0, 106, 255],
@@ -781,6 +834,46 @@ pub fn outcome_response(counter: u64, get: bool, code: u8) -> Apdu {
         } else {
             ResponseSpec::Action(code)
         }],
+    })
+}
+
+/// The answer to a plain (unsealed) log read — ECS21c, ECS22a, ECS22c: a compact array of
+/// entries, each a time stamp and the entry's values, all double-long-unsigned. `None` if the
+/// entries are not all as wide or a time stamp is out of GBCS's range.
+pub fn log_response(counter: u64, entries: &[Interval]) -> Option<Apdu> {
+    let width = entries.first().map_or(1, |i| i.values.len());
+    let mut elements = Vec::with_capacity(entries.len());
+    for e in entries {
+        if e.values.len() != width {
+            return None;
+        }
+        let mut items = Vec::with_capacity(1 + width);
+        items.push(Data::DoubleLongUnsigned(to_gbcs_seconds(e.start)?));
+        items.extend(e.values.iter().map(|v| Data::DoubleLongUnsigned(*v)));
+        elements.push(Data::Structure(items));
+    }
+    Some(Apdu::AccessResponse(AccessResponse {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        data: vec![Data::CompactArray {
+            description: TypeDescription::Structure(vec![TypeDescription::Simple(6); 1 + width]),
+            elements,
+        }],
+        results: vec![ResponseSpec::Get(0)],
+    }))
+}
+
+/// ECS17c's answer: active power import, W, with its scaler-unit, then the second value.
+pub fn active_power_response(counter: u64, watts: u32, second: u32) -> Apdu {
+    Apdu::AccessResponse(AccessResponse {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        data: vec![Data::Structure(vec![
+            Data::DoubleLongUnsigned(watts),
+            Data::Structure(vec![Data::Integer(0), Data::Enum(Unit::Watt.dlms_code())]),
+            Data::DoubleLongUnsigned(second),
+        ])],
+        results: vec![ResponseSpec::Get(0)],
     })
 }
 

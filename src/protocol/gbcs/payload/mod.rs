@@ -12,9 +12,10 @@ mod time;
 use serde::Serialize;
 
 pub use dlms::{
-    CCS01, CCS02, CS01A, ECS17B, ECS21A, ECS22A, ECS22B, ECS42, ECS43, ECS52, ECS66, PayloadError,
-    alert_notification, decode_dlms, decode_plaintext, device_log_add_response, encode_command,
-    encode_dlms, firmware_response, invoke_id, message_for, outcome_response, sealed_response,
+    CCS01, CCS02, CS01A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS42, ECS43,
+    ECS52, ECS66, PayloadError, active_power_response, alert_notification, decode_dlms,
+    decode_plaintext, device_log_add_response, encode_command, encode_dlms, firmware_response,
+    invoke_id, log_response, message_for, outcome_response, sealed_response,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 
@@ -143,8 +144,16 @@ pub enum Reading {
     DailyReadLog { days: Vec<DailyRead> },
     /// 4.8.1 ECS22b: half-hourly active import, Wh per period.
     ActiveImportProfile { intervals: Vec<Interval> },
-    /// 4.8.3 ECS22a: half-hourly export profile (active and reactive), per period.
+    /// 4.8.3 ECS22a: half-hourly export profile, per period: active export (Wh) and reactive
+    /// export (varh).
     ExportProfile { intervals: Vec<Interval> },
+    /// 4.8.2 ECS22c: half-hourly reactive import, varh per period.
+    ReactiveImportProfile { intervals: Vec<Interval> },
+    /// 4.6.2 ECS21c: the export register at each midnight of the requested days, Wh.
+    ExportDailyReadLog { days: Vec<Interval> },
+    /// 4.16 ECS17c: active power import now, W (the meter's total, then its second value as
+    /// the RTDS lays it out: the same figure on a single-element meter).
+    ActivePowerImport { watts: u32, second: u32 },
     /// 4.17 ECS66: daily consumption, Wh per day.
     DailyConsumptionLog { days: Vec<Interval> },
     /// 11.2 ECS52: the firmware version the meter reports.
