@@ -307,3 +307,99 @@ async fn a_killed_head_end_loses_no_scheduled_read_and_delivers_each_response_on
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A head-end whose state database cannot be written stops (fail-stop) rather than go on with
+/// memory and disk apart: another process holds the database's write lock for longer than
+/// SQLite's busy timeout, so the head-end cannot save a read it was sent. That read gets 503,
+/// not I99, and its answer is never delivered; every request after it gets 503 too, and
+/// `dccsim serve` exits with an error. Restarted, the head-end has what was acknowledged — the
+/// read before, delivered once — and nothing else: the refused read, sent again with the same
+/// counter, is accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_head_end_that_cannot_save_stops_and_restarts_with_what_it_acknowledged() {
+    let dir = std::env::temp_dir().join(format!("dccsim-failstop-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let received: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = received.clone();
+    let receiver = Arc::new(Receiver {
+        dir: None,
+        count: Default::default(),
+        on_message: Box::new(move |_, xml| sink.lock().unwrap().push(xml.to_string())),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let rrs = format!("http://{}/rrs", listener.local_addr().unwrap());
+    tokio::spawn(dccsim::gateway::receive::serve(
+        receiver,
+        listener,
+        std::future::pending(),
+    ));
+    let (registry, _, _) = defaults::full_fleet(PREMISES, 4, Utc::now());
+    let meter = registry
+        .devices()
+        .find(|d| {
+            d.device_type == DeviceType::Esme
+                && d.supplier_on(Utc::now().date_naive()) == Some(defaults::SUPPLIER)
+        })
+        .unwrap()
+        .device;
+    let answers_to = |counter: u64| {
+        let id = format!("{}:{meter}:{counter}", defaults::SUPPLIER);
+        received
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|xml| field(xml, "RequestID") == Some(id.as_str()))
+            .count()
+    };
+    let wait_for = |counter: u64, what: &str| {
+        let deadline = Instant::now() + StdDuration::from_secs(30);
+        while answers_to(counter) == 0 {
+            assert!(Instant::now() < deadline, "{what}: no answer to {counter}");
+            std::thread::sleep(StdDuration::from_millis(20));
+        }
+    };
+
+    let mut first = start(&dir, &rrs);
+    let reply = send(&first, "/api/v1/serviceS", &read_now(10, meter)).await;
+    assert_eq!(field(&reply, "ResponseCode"), Some("I99"), "{reply}");
+    wait_for(10, "before the lock");
+    // Let the delivery be struck off before the database is taken away.
+    tokio::time::sleep(StdDuration::from_millis(1500)).await;
+
+    // Another process takes the write lock and keeps it past SQLite's busy timeout (5 s).
+    let other = rusqlite::Connection::open(dir.join("dccsim.sqlite")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let url = format!("http://{}/api/v1/serviceS", first.plain);
+    let (status, body) = dccsim::gateway::exchange(&url, &read_now(11, meter), None)
+        .await
+        .unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("state database"), "{body}");
+    other.execute_batch("ROLLBACK").unwrap();
+    drop(other);
+    // The database is writable again, but the head-end has stopped: it accepts nothing more.
+    let (status, body) = dccsim::gateway::exchange(&url, &read_now(12, meter), None)
+        .await
+        .unwrap_or((0, String::new()));
+    assert!(status == 503 || status == 0, "{status}: {body}");
+    let deadline = Instant::now() + StdDuration::from_secs(10);
+    let exit = loop {
+        if let Some(exit) = first.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(Instant::now() < deadline, "dccsim serve did not stop");
+        std::thread::sleep(StdDuration::from_millis(20));
+    };
+    assert!(!exit.success(), "{exit}");
+    // The refused read's answer, made in memory as the save failed, was never sent.
+    tokio::time::sleep(StdDuration::from_millis(500)).await;
+    assert_eq!(answers_to(11), 0);
+
+    let second = start(&dir, &rrs);
+    let reply = send(&second, "/api/v1/serviceS", &read_now(11, meter)).await;
+    assert_eq!(field(&reply, "ResponseCode"), Some("I99"), "{reply}");
+    wait_for(11, "after the restart");
+    tokio::time::sleep(StdDuration::from_millis(1500)).await;
+    assert_eq!((answers_to(10), answers_to(11), answers_to(12)), (1, 1, 0));
+}

@@ -2,8 +2,14 @@
 //! gateway's tasks send it, batching whatever has arrived into one transaction (group commit).
 //! A request handler waits for its batch to be committed before it answers, so an acknowledged
 //! request, its counter and its pending response are on disk before the user hears I99.
+//!
+//! A write that fails (disk full, an I/O error, the database locked by another process for longer
+//! than SQLite's busy timeout) stops the journal for good — fail-stop: that batch and every later
+//! one is refused without being written, so what is on disk stays a state the head-end really
+//! had, and the gateway stops accepting requests and delivering responses (see
+//! [`Journal::failure`]); a restart resumes from the disk.
 
-use std::sync::mpsc;
+use std::sync::{Arc, OnceLock, mpsc};
 use std::thread::JoinHandle;
 
 use super::store::{Store, Write};
@@ -40,12 +46,16 @@ impl Pending {
 pub struct Journal {
     tx: mpsc::Sender<Batch>,
     thread: Option<JoinHandle<()>>,
+    /// Why the journal stopped, once a write has failed.
+    failed: Arc<OnceLock<String>>,
 }
 
 impl Journal {
     /// Starts the writer thread on `store`.
     pub fn start(mut store: Store) -> Journal {
         let (tx, rx) = mpsc::channel::<Batch>();
+        let failed = Arc::new(OnceLock::<String>::new());
+        let stopped = failed.clone();
         let thread = std::thread::Builder::new()
             .name("dccsim-journal".into())
             .spawn(move || {
@@ -57,11 +67,22 @@ impl Journal {
                             Err(_) => break,
                         }
                     }
-                    let outcome = store
-                        .write(group.iter().map(|b| b.writes.as_slice()))
-                        .map_err(|e| e.to_string());
-                    if let Err(e) = &outcome {
-                        eprintln!("warning: state not saved: {e}");
+                    let outcome = match stopped.get() {
+                        Some(why) => Err(format!("not saved: the state database failed ({why})")),
+                        // Barriers alone: everything before them is already committed.
+                        None if group.iter().all(|b| b.writes.is_empty()) => Ok(()),
+                        None => store
+                            .write(group.iter().map(|b| b.writes.as_slice()))
+                            .map_err(|e| e.to_string()),
+                    };
+                    if let Err(e) = &outcome
+                        && stopped.set(e.clone()).is_ok()
+                    {
+                        eprintln!(
+                            "error: the state database could not be written ({e}): the head-end \
+                             stops accepting requests and delivering responses; restart it once \
+                             the database is writable"
+                        );
                     }
                     for b in group {
                         if let Some(done) = b.done {
@@ -74,7 +95,13 @@ impl Journal {
         Journal {
             tx,
             thread: Some(thread),
+            failed,
         }
+    }
+
+    /// Why the journal stopped, if a write has failed: nothing is written after that.
+    pub fn failure(&self) -> Option<&str> {
+        self.failed.get().map(String::as_str)
     }
 
     /// Commits `writes` and waits until they are in the database.
@@ -91,6 +118,17 @@ impl Journal {
         let (done, wait) = tokio::sync::oneshot::channel();
         let batch = Batch {
             writes,
+            done: Some(done),
+        };
+        Pending(self.tx.send(batch).map(|()| Some(wait)).map_err(|_| ()))
+    }
+
+    /// A point in the queue: [`Pending::wait`] returns once everything queued before it is
+    /// committed, or with the error that stopped the journal.
+    pub fn barrier(&self) -> Pending {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        let batch = Batch {
+            writes: Vec::new(),
             done: Some(done),
         };
         Pending(self.tx.send(batch).map(|()| Some(wait)).map_err(|_| ()))

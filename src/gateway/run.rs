@@ -215,12 +215,23 @@ pub async fn serve(
             _ = &mut shutdown => break,
             _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => save(),
         }
+        // Fail-stop: once the state database could not be written, the head-end stops.
+        if gateway.failure().is_some() {
+            break;
+        }
     }
     let _ = stop_tx.send(true);
     for t in tasks {
         let _ = t.await;
     }
     save();
+    if let Some(why) = gateway.failure() {
+        anyhow::bail!(
+            "stopped: the state database {} could not be written ({why}); what is on disk is \
+             what was acknowledged — restart once it is writable",
+            options.state.join("dccsim.sqlite").display()
+        );
+    }
     match Arc::try_unwrap(gateway) {
         Ok(gateway) => {
             if let Some(journal) = gateway.journal {

@@ -61,6 +61,11 @@ impl Gateway {
         (self.clock)()
     }
 
+    /// Why the gateway has stopped (its state database could not be written), if it has.
+    pub fn failure(&self) -> Option<&str> {
+        self.journal.as_ref().and_then(Journal::failure)
+    }
+
     fn sign(&self, xml: String) -> String {
         match &self.sign_response {
             Some(sign) => sign(&xml),
@@ -198,6 +203,14 @@ where
         .await;
 }
 
+/// The 503 body once the state database has failed.
+fn stopped(why: &str) -> String {
+    format!(
+        "the head-end has stopped: its state database could not be written ({why}); the request \
+         was not accepted, send it again once the head-end has been restarted\n"
+    )
+}
+
 fn text(status: StatusCode, body: impl Into<String>) -> Response<Full<Bytes>> {
     let mut r = Response::new(Full::new(Bytes::from(body.into())));
     *r.status_mut() = status;
@@ -221,6 +234,9 @@ async fn handle(
     };
     if req.method() != Method::POST {
         return text(StatusCode::METHOD_NOT_ALLOWED, "POST a DUIS request\n");
+    }
+    if let Some(why) = gateway.failure() {
+        return text(StatusCode::SERVICE_UNAVAILABLE, stopped(why));
     }
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
@@ -256,12 +272,12 @@ async fn handle(
     else {
         return text(StatusCode::INTERNAL_SERVER_ERROR, "head-end unavailable\n");
     };
-    // What was accepted is on disk before the user hears so.
+    // What was accepted is on disk before the user hears so. If it cannot be, the user hears
+    // 503 and the gateway stops (the journal refuses everything after a failed write), so the
+    // request, accepted in memory, never reaches a device or a user: on restart it is as if it
+    // had not been sent, and the user may send it again.
     if let Err(e) = committed.wait().await {
-        return text(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("the head-end could not save the request: {e}\n"),
-        );
+        return text(StatusCode::SERVICE_UNAVAILABLE, stopped(&e));
     }
     if let (SyncReply::Response { code, .. }, Ok(mut log)) = (&reply, gateway.log.lock()) {
         let request = checked.request();
@@ -304,8 +320,15 @@ pub async fn run_deliveries(gateway: Arc<Gateway>, shutdown: impl Future<Output 
         let Some((due, committed)) = gateway.with_head_end(|he| he.poll_deliveries(now)) else {
             return;
         };
-        if let Err(e) = committed.wait().await {
-            eprintln!("warning: {e}");
+        // A response goes out only once the request it answers is committed (a read accepted
+        // a moment ago may still be on its way to the disk: its answer waits for it). If that
+        // commit failed, the gateway stops, and a restart goes on from what is on disk.
+        let saved = match &gateway.journal {
+            Some(journal) => journal.barrier(),
+            None => Pending::none(),
+        };
+        if committed.wait().await.is_err() || saved.wait().await.is_err() {
+            return;
         }
         let attempts = match gateway.deliveries.lock() {
             Ok(mut q) => {
@@ -358,9 +381,10 @@ pub async fn run_deliveries(gateway: Arc<Gateway>, shutdown: impl Future<Output 
                 return;
             }
             if let Some(journal) = &gateway.journal
-                && let Err(e) = journal.commit(writes).await
+                && journal.commit(writes).await.is_err()
             {
-                eprintln!("warning: {e}");
+                // Stopped (the journal said why): a restart resends this batch.
+                return;
             }
         }
         tokio::select! {
