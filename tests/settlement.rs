@@ -416,9 +416,24 @@ fn the_head_ends_scheduled_reads_settle_on_the_meters_truth() {
     // Real GBCS: each virtual meter answers an ECS22b read, MACed and sealed for its supplier.
     let date: SettlementDate = "2026-11-18".parse().unwrap();
     let reads = dccsim::settlement::headend::scheduled_reads(40, 3, date).unwrap();
-    assert_eq!(reads.answers, 41); // 40 premises and the RTDS meter
+    // 40 premises and the RTDS meter, and the export MPANs of those with an export supplier
+    // (read by ECS22a on the export supplier's behalf).
+    let (registry, _) = dccsim::gateway::defaults::fleet(40, 3, chrono::Utc::now());
+    let exporters = registry
+        .devices()
+        .filter(|d| d.export_supplier.is_some())
+        .count();
+    assert!(exporters >= 2, "{exporters}");
+    assert_eq!(reads.answers, 41 + exporters as u64);
+    let standing = dccsim::settlement::Source::standing(&reads.source);
+    let exports = standing
+        .points
+        .iter()
+        .filter(|p| p.direction == dccsim::settlement::Direction::Export)
+        .count();
+    assert_eq!(exports, exporters);
     let day = settle_day(&reads.source, &Options::default());
-    let s = summary::summarise(&day, dccsim::settlement::Source::standing(&reads.source));
+    let s = summary::summarise(&day, standing);
     for run in &s.runs {
         assert_eq!(run.actual_energy_share, 1.0);
         assert!(run.abs_error_share.unwrap() < 1e-12, "{run:?}");

@@ -20,7 +20,7 @@ pub enum Input {
         premises: usize,
         retrieval: Retrieval,
     },
-    /// The DCC-scheduled 4.8.1 reads of `dccsim serve`'s default fleet.
+    /// The DCC-scheduled 4.8.1 (import) and 4.8.3 (export) reads of `dccsim serve`'s default fleet.
     HeadEnd { premises: u32 },
     Files {
         standing: PathBuf,
@@ -77,7 +77,7 @@ pub fn run(args: Args) -> Result<()> {
             let reads = headend::scheduled_reads(premises, args.seed, args.date)
                 .map_err(anyhow::Error::msg)?;
             eprintln!(
-                "head-end: {} scheduled 4.8.1 commands, {} answers opened and read",
+                "head-end: {} scheduled 4.8.1 and 4.8.3 commands, {} answers opened and read",
                 reads.commands, reads.answers
             );
             Box::new(reads.source)
