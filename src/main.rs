@@ -255,7 +255,7 @@ enum Command {
     /// Settle a day: validate and estimate half-hourly data, build load shapes, allocate volumes
     /// with line losses and GSP group correction, for the SF, R1 and RF runs, and measure the
     /// error against the truth where it is known. Data comes from a generated national fleet
-    /// (default), the head-end's scheduled 4.8.1 reads (--headend) or CSV files (--standing).
+    /// (default), the head-end's scheduled 4.8.1 and 4.8.3 reads (--headend) or CSV files (--standing).
     Settle {
         /// Settlement day (Europe/London), YYYY-MM-DD.
         #[arg(long, default_value = "2026-11-18")]
@@ -276,7 +276,7 @@ enum Command {
         /// Generated fleet: share of meters without WAN coverage (never read).
         #[arg(long, default_value_t = 0.0075)]
         no_coverage: f64,
-        /// Settle the DCC-scheduled 4.8.1 reads of `dccsim serve`'s default fleet, made as GBCS.
+        /// Settle the DCC-scheduled 4.8.1 and 4.8.3 reads of `dccsim serve`'s default fleet, made as GBCS.
         #[arg(long, conflicts_with = "standing")]
         headend: bool,
         /// Standing data CSV (with --consumption): settle files instead of a generated fleet.
@@ -1040,7 +1040,7 @@ fn serve(
         // DCC signs what it sends with its DSP XML-signing key, as DCC Boxed does.
         sign_response: Some(Box::new(move |xml| {
             signers
-                .sign(xml, defaults::ACB, true)
+                .sign_canonical(xml, defaults::ACB, true)
                 .unwrap_or_else(|_| xml.to_string())
         })),
         schedule_spread,

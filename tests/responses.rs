@@ -136,7 +136,8 @@ fn every_kind_of_signed_response_validates_and_parses_with_dccs_parser() {
     std::fs::create_dir_all(&dir).unwrap();
     let mut files = Vec::new();
     for (n, (what, xml)) in responses.iter().enumerate() {
-        let signed = signers.sign(xml, defaults::ACB, true).unwrap();
+        // As `dccsim serve` signs them: written canonical, digested without a parse.
+        let signed = signers.sign_canonical(xml, defaults::ACB, true).unwrap();
         let path = dir.join(format!("{n:02}.xml"));
         std::fs::write(&path, &signed).unwrap();
         files.push((what.clone(), path, signed));

@@ -10,7 +10,7 @@ use super::access::ResponseCode;
 use super::request::RequestId;
 use crate::model::{Eui64, ServiceRef};
 
-const NAMESPACE: &str = "http://www.dccinterface.co.uk/ServiceUserGateway";
+pub const NAMESPACE: &str = "http://www.dccinterface.co.uk/ServiceUserGateway";
 pub const SCHEMA_VERSION: &str = "5.4";
 
 /// What a response's body carries.

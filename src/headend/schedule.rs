@@ -314,7 +314,8 @@ impl Schedule {
                 p.end_offset,
                 xs_time(p.end_time)
             ),
-            None => format!("<sr:{element}/>"),
+            // With its end tag, as Canonical XML writes it: responses are signed as written.
+            None => format!("<sr:{element}></sr:{element}>"),
         };
         out + &format!(
             "<sr:DSPScheduledServiceReference>{}</sr:DSPScheduledServiceReference><sr:DSPScheduledServiceReferenceVariant>{}</sr:DSPScheduledServiceReferenceVariant><sr:DeviceID>{}</sr:DeviceID>{read}",

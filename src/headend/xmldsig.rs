@@ -574,47 +574,91 @@ pub fn sign(xml: &str, key: &SigningKey, signer: &IssuerSerial) -> Result<String
     // As DCC's tool signs: the enveloped-signature transform alone, so the document is
     // digested in Canonical XML 1.0.
     let digest = sha256_b64(canonical(&root, &BTreeMap::new(), None, C14n::Inclusive).as_bytes());
-    let declare_ds = if root.declared.get("ds").map(String::as_str) == Some(DSIG) {
-        String::new()
-    } else {
+    let declare_ds = root.declared.get("ds").map(String::as_str) != Some(DSIG);
+    envelop(xml, root.span.1, &digest, declare_ds, key, signer)
+}
+
+/// [`sign`] for a document this program wrote already in canonical form — an `sr:Response`
+/// of [`super::response`]: one XML declaration, then elements with end tags, attributes in
+/// canonical order, no `ds` prefix, no whitespace, comments or references — whose bytes after
+/// the declaration are its Canonical XML. The digest is taken of those bytes, without parsing
+/// the document (the dearest part of signing a response). Debug builds (and so the tests)
+/// check the bytes against the canonicalizer.
+pub fn sign_canonical(
+    xml: &str,
+    key: &SigningKey,
+    signer: &IssuerSerial,
+) -> Result<String, XmlDsigError> {
+    let body = match xml.strip_prefix("<?xml") {
+        Some(rest) => rest
+            .find("?>")
+            .map(|i| &rest[i + 2..])
+            .ok_or(XmlDsigError::Xml {
+                at: 0,
+                reason: "the XML declaration is not closed".into(),
+            })?,
+        None => xml,
+    };
+    // What canonicalization would rewrite (empty-element tags, carriage returns, comments,
+    // processing instructions, character references) sends the document the general way.
+    if ["/>", "\r", "<!", "<?", "&#"]
+        .iter()
+        .any(|p| body.contains(p))
+    {
+        return sign(xml, key, signer);
+    }
+    debug_assert_eq!(
+        canonical(&parse(xml)?, &BTreeMap::new(), None, C14n::Inclusive),
+        body,
+        "a document signed as already canonical is not"
+    );
+    envelop(
+        xml,
+        xml.len(),
+        &sha256_b64(body.as_bytes()),
+        true,
+        key,
+        signer,
+    )
+}
+
+/// The Canonical XML (exclusive) of the `SignedInfo` DCC's signatures carry, with `digest`:
+/// exclusive C14N renders only the namespaces an element visibly uses, and `SignedInfo` uses
+/// only `ds`, so this is byte for byte what it is in place, whatever document it signs (a test
+/// checks it against the canonicalizer).
+fn signed_info_c14n(digest: &str) -> String {
+    format!(
+        "<ds:SignedInfo xmlns:ds=\"{DSIG}\"><ds:CanonicalizationMethod Algorithm=\"{EXC_C14N}\"></ds:CanonicalizationMethod><ds:SignatureMethod Algorithm=\"{ECDSA_SHA256}\"></ds:SignatureMethod><ds:Reference URI=\"\"><ds:Transforms><ds:Transform Algorithm=\"{ENVELOPED}\"></ds:Transform></ds:Transforms><ds:DigestMethod Algorithm=\"{SHA256}\"></ds:DigestMethod><ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>"
+    )
+}
+
+/// `xml` with an enveloped signature of the document whose digest is `digest`, placed before
+/// the end tag of the document element (which ends at `end`).
+fn envelop(
+    xml: &str,
+    end: usize,
+    digest: &str,
+    declare_ds: bool,
+    key: &SigningKey,
+    signer: &IssuerSerial,
+) -> Result<String, XmlDsigError> {
+    let declare_ds = if declare_ds {
         format!(" xmlns:ds=\"{DSIG}\"")
+    } else {
+        String::new()
     };
-    let mut escaped_issuer = String::new();
-    escape_text(&signer.issuer, &mut escaped_issuer);
-    let signature = |value: &str| {
-        format!(
-            "<ds:Signature{declare_ds}><ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"{EXC_C14N}\"/><ds:SignatureMethod Algorithm=\"{ECDSA_SHA256}\"/><ds:Reference URI=\"\"><ds:Transforms><ds:Transform Algorithm=\"{ENVELOPED}\"/></ds:Transforms><ds:DigestMethod Algorithm=\"{SHA256}\"/><ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>{value}</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509IssuerSerial><ds:X509IssuerName>{escaped_issuer}</ds:X509IssuerName><ds:X509SerialNumber>{}</ds:X509SerialNumber></ds:X509IssuerSerial></ds:X509Data></ds:KeyInfo></ds:Signature>",
-            signer.serial
-        )
-    };
-    // The end tag of the document element: the signature goes just before it.
-    let end = root.span.1;
     let close = xml[..end].rfind("</").ok_or(XmlDsigError::Xml {
         at: end,
         reason: "the document element has no end tag to sign before".into(),
     })?;
-    // Exclusive C14N renders only the namespaces an element visibly uses, and SignedInfo uses
-    // only `ds`: so SignedInfo canonicalized on its own, `ds` declared on it, is byte for byte
-    // what it is in place — without parsing the whole signed document again.
-    let draft = signature("");
-    let info = &draft[draft
-        .find("<ds:SignedInfo>")
-        .ok_or(XmlDsigError::Missing("ds:SignedInfo"))?
-        ..draft
-            .find("<ds:SignatureValue>")
-            .ok_or(XmlDsigError::Missing("ds:SignatureValue"))?];
-    let standalone = info.replacen(
-        "<ds:SignedInfo>",
-        &format!("<ds:SignedInfo xmlns:ds=\"{DSIG}\">"),
-        1,
-    );
-    let parsed = parse(&standalone)?;
-    let signed = canonical(&parsed, &BTreeMap::new(), None, C14n::Exclusive);
-    let value = base64::engine::general_purpose::STANDARD.encode(key.sign(signed.as_bytes())?);
+    let value = base64::engine::general_purpose::STANDARD
+        .encode(key.sign(signed_info_c14n(digest).as_bytes())?);
+    let mut escaped_issuer = String::new();
+    escape_text(&signer.issuer, &mut escaped_issuer);
     Ok(format!(
-        "{}{}{}",
+        "{}<ds:Signature{declare_ds}><ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"{EXC_C14N}\"/><ds:SignatureMethod Algorithm=\"{ECDSA_SHA256}\"/><ds:Reference URI=\"\"><ds:Transforms><ds:Transform Algorithm=\"{ENVELOPED}\"/></ds:Transforms><ds:DigestMethod Algorithm=\"{SHA256}\"/><ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue>{value}</ds:SignatureValue><ds:KeyInfo><ds:X509Data><ds:X509IssuerSerial><ds:X509IssuerName>{escaped_issuer}</ds:X509IssuerName><ds:X509SerialNumber>{}</ds:X509SerialNumber></ds:X509IssuerSerial></ds:X509Data></ds:KeyInfo></ds:Signature>{}",
         &xml[..close],
-        signature(&value),
+        signer.serial,
         &xml[close..]
     ))
 }
@@ -782,6 +826,23 @@ impl XmlSigners {
             .ok_or_else(|| XmlDsigError::UnknownSigner(format!("{owner} (no private key)")))?;
         sign(xml, key, &signer.id)
     }
+
+    /// [`sign_canonical`] with `owner`'s key: for the responses the head-end writes.
+    pub fn sign_canonical(
+        &self,
+        xml: &str,
+        owner: crate::model::Eui64,
+        dsp: bool,
+    ) -> Result<String, XmlDsigError> {
+        let signer = self
+            .of(owner, dsp)
+            .ok_or_else(|| XmlDsigError::UnknownSigner(owner.to_string()))?;
+        let key = signer
+            .private
+            .as_ref()
+            .ok_or_else(|| XmlDsigError::UnknownSigner(format!("{owner} (no private key)")))?;
+        sign_canonical(xml, key, &signer.id)
+    }
 }
 
 #[cfg(test)]
@@ -832,5 +893,75 @@ mod tests {
             verify(&signed, |_| None),
             Err(XmlDsigError::UnknownSigner(_))
         ));
+    }
+
+    /// The SignedInfo written in canonical form is what the canonicalizer makes of it.
+    #[test]
+    fn signed_info_is_written_canonical() {
+        for digest in ["47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=", "", "x"] {
+            let draft = format!(
+                "<ds:SignedInfo xmlns:ds=\"{DSIG}\"><ds:CanonicalizationMethod Algorithm=\"{EXC_C14N}\"/><ds:SignatureMethod Algorithm=\"{ECDSA_SHA256}\"/><ds:Reference URI=\"\"><ds:Transforms><ds:Transform Algorithm=\"{ENVELOPED}\"/></ds:Transforms><ds:DigestMethod Algorithm=\"{SHA256}\"/><ds:DigestValue>{digest}</ds:DigestValue></ds:Reference></ds:SignedInfo>"
+            );
+            assert_eq!(canonicalize(&draft).unwrap(), signed_info_c14n(digest));
+        }
+    }
+
+    /// A response signed as already canonical carries the digest and signature the general
+    /// path gives it, and verifies; a document that is not canonical is caught (debug builds).
+    #[test]
+    fn responses_sign_without_being_parsed() {
+        use crate::headend::{ResponseCode, response::response};
+        let key = p256::SecretKey::from_slice(&[7u8; 32]).unwrap();
+        let public = key.public_key().to_sec1_bytes().to_vec();
+        let key = SigningKey::new(&key).unwrap();
+        let who = IssuerSerial {
+            issuer: ZAZ1_ISSUER.into(),
+            serial: "42".into(),
+        };
+        let at = chrono::DateTime::from_timestamp(1_764_500_000, 0).unwrap();
+        let id: crate::headend::RequestId = "90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A0:7"
+            .parse()
+            .unwrap();
+        let xml = response(
+            id,
+            "4.8.1".parse().unwrap(),
+            ResponseCode::I0,
+            at,
+            &crate::headend::response::ResponseBody::Gbcs(vec![0xDD, 0x00, 0x01]),
+        );
+        let fast = sign_canonical(&xml, &key, &who).unwrap();
+        let slow = sign(&xml, &key, &who).unwrap();
+        let digest = |s: &str| {
+            let a = s.find("<ds:DigestValue>").unwrap();
+            s[a..a + s[a..].find("</").unwrap()].to_string()
+        };
+        assert_eq!(digest(&fast), digest(&slow));
+        let without = |s: &str| {
+            let a = s.find("<ds:SignatureValue>").unwrap();
+            let b = s.find("</ds:SignatureValue>").unwrap();
+            format!("{}{}", &s[..a], &s[b..])
+        };
+        assert_eq!(without(&fast), without(&slow));
+        let lookup = |s: &IssuerSerial| (s == &who).then(|| public.clone());
+        assert_eq!(verify(&fast, lookup).unwrap(), who);
+        if cfg!(debug_assertions) {
+            // Attributes out of canonical order (namespace declarations come first).
+            let loose = xml.replace(
+                &format!(
+                    "xmlns:sr=\"{}\" schemaVersion=\"5.4\"",
+                    crate::headend::response::NAMESPACE
+                ),
+                &format!(
+                    "schemaVersion=\"5.4\" xmlns:sr=\"{}\"",
+                    crate::headend::response::NAMESPACE
+                ),
+            );
+            assert_ne!(loose, xml);
+            let caught = std::panic::catch_unwind(|| sign_canonical(&loose, &key, &who));
+            assert!(
+                caught.is_err(),
+                "a non-canonical document was signed as canonical"
+            );
+        }
     }
 }

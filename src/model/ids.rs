@@ -42,14 +42,16 @@ impl FromStr for Eui64 {
 }
 
 impl fmt::Display for Eui64 {
+    /// `00-DB-12-34-56-78-90-A0`: written into a buffer and out in one piece (a head-end
+    /// writes several in every request it answers).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        let mut out = [b'-'; 23];
         for (i, b) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str("-")?;
-            }
-            write!(f, "{b:02X}")?;
+            out[3 * i] = HEX[usize::from(b >> 4)];
+            out[3 * i + 1] = HEX[usize::from(b & 0x0F)];
         }
-        Ok(())
+        f.pad(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -263,6 +265,9 @@ mod tests {
         fn eui64_round_trips(bytes in any::<[u8; 8]>()) {
             let eui = Eui64(bytes);
             prop_assert_eq!(eui.to_string().parse::<Eui64>().unwrap(), eui);
+            let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02X}")).collect();
+            prop_assert_eq!(eui.to_string(), hex.join("-"));
+            prop_assert_eq!(format!("{eui:>25}"), format!("  {}", hex.join("-")));
         }
 
         #[test]
