@@ -171,6 +171,27 @@ fn default_head_end() -> (HeadEnd, KeyStore, DateTime<Utc>) {
     (he, keys, start)
 }
 
+/// Sends `xml` as `user` at `at` and expects I99, then the one I0 response delivered within five
+/// minutes (valid against the DUIS schema); returns the GBCS it carries.
+fn acknowledged_then_answered(
+    he: &mut HeadEnd,
+    user: Eui64,
+    xml: &str,
+    at: DateTime<Utc>,
+) -> GbcsMessage {
+    let reply = he.handle_request(user, Endpoint::SendCommand, xml, at);
+    assert_eq!(code_of(&reply), ResponseCode::I99, "{}", xml_of(&reply));
+    let delivered = he.poll_deliveries(at + Duration::minutes(5));
+    assert_eq!(delivered.len(), 1);
+    let xml = &delivered[0].xml;
+    assert!(
+        xml.contains("<sr:ResponseCode>I0</sr:ResponseCode>"),
+        "{xml}"
+    );
+    schema_valid(xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+    GbcsMessage::decode(&gbcs_of(xml)).unwrap()
+}
+
 /// A Send Command request (command variant 5) carrying `pre`, the pre-command the supplier got
 /// from Transform, signed with its key.
 fn signed_send(
@@ -303,27 +324,7 @@ fn rtds_gas_templates_are_answered_by_the_virtual_gas_meter() {
         "GCS17_4.8.1_SUCCESS_REQUEST_DUIS.XML",
         "GCS61_4.17_SUCCESS_REQUEST_DUIS.XML",
     ] {
-        let reply = he.handle_request(
-            defaults::SUPPLIER,
-            Endpoint::SendCommand,
-            &template(name),
-            start,
-        );
-        assert_eq!(
-            code_of(&reply),
-            ResponseCode::I99,
-            "{name}: {}",
-            xml_of(&reply)
-        );
-        let delivered = he.poll_deliveries(start + Duration::minutes(5));
-        assert_eq!(delivered.len(), 1, "{name}");
-        let xml = &delivered[0].xml;
-        assert!(
-            xml.contains("<sr:ResponseCode>I0</sr:ResponseCode>"),
-            "{name}: {xml}"
-        );
-        schema_valid(xml).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let m = GbcsMessage::decode(&gbcs_of(xml)).unwrap();
+        let m = acknowledged_then_answered(&mut he, defaults::SUPPLIER, &template(name), start);
         let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
             panic!("{name}")
         };
@@ -628,22 +629,7 @@ fn rtds_export_reactive_and_power_templates_read_the_virtual_meter() {
         if xml.contains("StartDateTime") {
             xml = recent(xml);
         }
-        let reply = he.handle_request(user, Endpoint::SendCommand, &xml, start);
-        assert_eq!(
-            code_of(&reply),
-            ResponseCode::I99,
-            "{name}: {}",
-            xml_of(&reply)
-        );
-        let delivered = he.poll_deliveries(start + Duration::minutes(5));
-        assert_eq!(delivered.len(), 1, "{name}");
-        let xml = &delivered[0].xml;
-        assert!(
-            xml.contains("<sr:ResponseCode>I0</sr:ResponseCode>"),
-            "{name}: {xml}"
-        );
-        schema_valid(xml).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let m = GbcsMessage::decode(&gbcs_of(xml)).unwrap();
+        let m = acknowledged_then_answered(&mut he, user, &xml, start);
         assert_eq!(
             verify_mac(&keys, &m, defaults::ACB),
             Verdict::Valid,
@@ -764,17 +750,7 @@ fn rtds_hub_templates_reach_the_virtual_comms_hub() {
     let hub = eui("00-DB-12-34-56-78-90-A2");
     assert_eq!(he.hub(hub).unwrap().device_log.len(), 3);
     let answered = |he: &mut HeadEnd, xml: &str| -> GbcsMessage {
-        let reply = he.handle_request(defaults::SUPPLIER, Endpoint::SendCommand, xml, start);
-        assert_eq!(code_of(&reply), ResponseCode::I99, "{}", xml_of(&reply));
-        let delivered = he.poll_deliveries(start + Duration::minutes(5));
-        assert_eq!(delivered.len(), 1);
-        let xml = &delivered[0].xml;
-        assert!(
-            xml.contains("<sr:ResponseCode>I0</sr:ResponseCode>"),
-            "{xml}"
-        );
-        schema_valid(xml).unwrap();
-        let m = GbcsMessage::decode(&gbcs_of(xml)).unwrap();
+        let m = acknowledged_then_answered(he, defaults::SUPPLIER, xml, start);
         assert_eq!(
             (m.signing.originator, m.signing.recipient),
             (hub, defaults::ACB)

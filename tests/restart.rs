@@ -137,20 +137,17 @@ fn read_now(counter: u64, device: Eui64) -> String {
     sign(&xml)
 }
 
-async fn send(head_end: &HeadEnd, path: &str, xml: &str) -> String {
-    let url = format!("http://{}{path}", head_end.plain);
-    let (status, body) = dccsim::gateway::exchange(&url, xml, None).await.unwrap();
-    assert_eq!(status, 200, "{body}");
-    body
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_killed_head_end_loses_no_scheduled_read_and_delivers_each_response_once() {
-    let dir = std::env::temp_dir().join(format!("dccsim-restart-{}", std::process::id()));
+/// A fresh state folder for one test.
+fn state_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("dccsim-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
 
-    // The supplier's Receive Response Service, up for the whole test.
+/// A Receive Response Service on loopback for the rest of the test: what it has received, and
+/// its URL.
+async fn receive_response_service() -> (Arc<Mutex<Vec<String>>>, String) {
     let received: Arc<Mutex<Vec<String>>> = Arc::default();
     let sink = received.clone();
     let receiver = Arc::new(Receiver {
@@ -165,6 +162,21 @@ async fn a_killed_head_end_loses_no_scheduled_read_and_delivers_each_response_on
         listener,
         std::future::pending(),
     ));
+    (received, rrs)
+}
+
+async fn send(head_end: &HeadEnd, path: &str, xml: &str) -> String {
+    let url = format!("http://{}{path}", head_end.plain);
+    let (status, body) = dccsim::gateway::exchange(&url, xml, None).await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_head_end_loses_no_scheduled_read_and_delivers_each_response_once() {
+    let dir = state_dir("restart");
+    // The supplier's Receive Response Service, up for the whole test.
+    let (received, rrs) = receive_response_service().await;
 
     // The supplier's electricity meters in the fleet `dccsim serve` generates.
     let (registry, _, _) = defaults::full_fleet(PREMISES, 4, Utc::now());
@@ -317,23 +329,8 @@ async fn a_killed_head_end_loses_no_scheduled_read_and_delivers_each_response_on
 /// counter, is accepted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_head_end_that_cannot_save_stops_and_restarts_with_what_it_acknowledged() {
-    let dir = std::env::temp_dir().join(format!("dccsim-failstop-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let received: Arc<Mutex<Vec<String>>> = Arc::default();
-    let sink = received.clone();
-    let receiver = Arc::new(Receiver {
-        dir: None,
-        count: Default::default(),
-        on_message: Box::new(move |_, xml| sink.lock().unwrap().push(xml.to_string())),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let rrs = format!("http://{}/rrs", listener.local_addr().unwrap());
-    tokio::spawn(dccsim::gateway::receive::serve(
-        receiver,
-        listener,
-        std::future::pending(),
-    ));
+    let dir = state_dir("failstop");
+    let (received, rrs) = receive_response_service().await;
     let (registry, _, _) = defaults::full_fleet(PREMISES, 4, Utc::now());
     let meter = registry
         .devices()

@@ -817,6 +817,16 @@ impl XmlSigners {
         owner: crate::model::Eui64,
         dsp: bool,
     ) -> Result<String, XmlDsigError> {
+        let (key, id) = self.private(owner, dsp)?;
+        sign(xml, key, id)
+    }
+
+    /// `owner`'s XML-signing key (the DSP's when `dsp`) and the certificate it signs as.
+    fn private(
+        &self,
+        owner: crate::model::Eui64,
+        dsp: bool,
+    ) -> Result<(&SigningKey, &IssuerSerial), XmlDsigError> {
         let signer = self
             .of(owner, dsp)
             .ok_or_else(|| XmlDsigError::UnknownSigner(owner.to_string()))?;
@@ -824,7 +834,7 @@ impl XmlSigners {
             .private
             .as_ref()
             .ok_or_else(|| XmlDsigError::UnknownSigner(format!("{owner} (no private key)")))?;
-        sign(xml, key, &signer.id)
+        Ok((key, &signer.id))
     }
 
     /// [`sign_canonical`] with `owner`'s key: for the responses the head-end writes.
@@ -834,14 +844,8 @@ impl XmlSigners {
         owner: crate::model::Eui64,
         dsp: bool,
     ) -> Result<String, XmlDsigError> {
-        let signer = self
-            .of(owner, dsp)
-            .ok_or_else(|| XmlDsigError::UnknownSigner(owner.to_string()))?;
-        let key = signer
-            .private
-            .as_ref()
-            .ok_or_else(|| XmlDsigError::UnknownSigner(format!("{owner} (no private key)")))?;
-        sign_canonical(xml, key, &signer.id)
+        let (key, id) = self.private(owner, dsp)?;
+        sign_canonical(xml, key, id)
     }
 }
 
