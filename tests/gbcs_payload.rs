@@ -36,6 +36,7 @@ fn use_case_vectors() -> Vec<String> {
         "4.8.2_ECS22c",
         "4.6.2_ECS21c",
         "4.16_ECS17c",
+        "4.10_ECS23",
         "4.17_ECS66",
         "11.2_ECS52",
         "2.2_CS01a",
@@ -178,7 +179,8 @@ fn commands_and_plain_responses() {
     );
 }
 
-/// The unsealed reads of export, reactive import and power: what the RTDS meter answered.
+/// The unsealed reads of export, reactive import, power and network data: what the RTDS meter
+/// answered.
 #[test]
 fn export_reactive_and_power_reads() {
     let Reading::ExportProfile { intervals } =
@@ -206,6 +208,20 @@ fn export_reactive_and_power_reads() {
     assert_eq!(days[0].values, [10]);
     assert_eq!(days[1].values, [80]);
     assert!(days.windows(2).all(|w| w[0].values[0] <= w[1].values[0]));
+    let Reading::NetworkData {
+        sags,
+        swells,
+        voltages,
+        capture_period_s,
+    } = read("4.10_ECS23/ECS23_4.10_SUCCESS_RESPONSE_GBCS.HEX")
+    else {
+        panic!()
+    };
+    assert_eq!((sags, swells, capture_period_s), (147, 239, 3600));
+    assert_eq!(voltages.len(), 49);
+    assert_eq!(voltages[0].start.to_rfc3339(), "2014-12-30T00:00:00+00:00");
+    assert_eq!(voltages[0].values, [81]);
+    assert_eq!(voltages[48].start.to_rfc3339(), "2015-01-01T00:00:00+00:00");
     assert_eq!(
         read("4.16_ECS17c/ECS17c_4.16_SUCCESS_RESPONSE_GBCS.HEX"),
         Reading::ActivePowerImport {
@@ -464,6 +480,7 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "4.8.2_ECS22c/ECS22c_4.8.2_SUCCESS_COMMAND_GBCS.HEX",
         "4.6.2_ECS21c/ECS21c_4.6.2_SUCCESS_COMMAND_GBCS.HEX",
         "4.16_ECS17c/ECS17c_4.16_SUCCESS_COMMAND_GBCS.HEX",
+        "4.10_ECS23/ECS23_4.10_SUCCESS_COMMAND_GBCS.HEX",
         "11.2_ECS52/ECS52_11.2_SUCCESS_COMMAND_GBCS.HEX",
         "7.1_ECS42/ECS42_7.1_SUCCESS_COMMAND_GBCS.HEX",
         "7.2_ECS43/ECS43_7.2_SUCCESS_COMMAND_GBCS.HEX",
@@ -533,6 +550,28 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
                 .unwrap();
         assert_eq!(built.to_bytes(), m.signing.content, "{path}");
     }
+    let ecs23 = message("4.10_ECS23/ECS23_4.10_SUCCESS_RESPONSE_GBCS.HEX");
+    let Reading::NetworkData {
+        sags,
+        swells,
+        voltages,
+        capture_period_s,
+    } = decode_dlms(&ecs23, None).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        dccsim::protocol::gbcs::payload::network_data_response(
+            ecs23.signing.originator_counter,
+            sags,
+            swells,
+            &voltages,
+            capture_period_s
+        )
+        .unwrap()
+        .to_bytes(),
+        ecs23.signing.content
+    );
     let ecs17c = message("4.16_ECS17c/ECS17c_4.16_SUCCESS_RESPONSE_GBCS.HEX");
     assert_eq!(
         dccsim::protocol::gbcs::payload::active_power_response(

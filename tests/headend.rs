@@ -588,11 +588,11 @@ fn a_gas_payment_mode_change_dated_ahead_is_carried_out_by_the_meter_and_alerted
     assert_eq!((fd.message_code, fd.counter), (0x006D, 2010));
 }
 
-/// The RTDS export, reactive and power templates run unchanged (but for a recent log period)
-/// against the default fleet's RTDS meter, which exports: the export supplier reads the export
-/// daily read log (4.6.2), the network operator the export profile (4.8.3) and the power now
-/// (4.16), the supplier the reactive import profile (4.8.2); each I0 carries the meter's own
-/// values, in clear as GBCS sends these reads.
+/// The RTDS export, reactive, power and network data templates run unchanged (but for a recent
+/// log period) against the default fleet's RTDS meter, which exports: the export supplier reads
+/// the export daily read log (4.6.2), the network operator the export profile (4.8.3) and the
+/// power now (4.16), the supplier the reactive import profile (4.8.2) and the voltage log
+/// (4.10); each I0 carries the meter's own values, in clear as GBCS sends these reads.
 #[test]
 fn rtds_export_reactive_and_power_templates_read_the_virtual_meter() {
     use dccsim::gateway::defaults;
@@ -687,6 +687,23 @@ fn rtds_export_reactive_and_power_templates_read_the_virtual_meter() {
     };
     assert_eq!(watts, meter.import_wh(period(start)) * 2);
     assert_eq!(second, watts);
+    // 4.10 (ECS23): the hourly average RMS voltage over the day, and no sags or swells.
+    let Reading::NetworkData {
+        sags,
+        swells,
+        voltages,
+        capture_period_s,
+    } = run(defaults::SUPPLIER, "ECS23_4.10_SUCCESS_REQUEST_DUIS.XML")
+    else {
+        panic!()
+    };
+    assert_eq!((sags, swells, capture_period_s), (0, 0, 3600));
+    assert_eq!(voltages.len(), 25);
+    assert_eq!((voltages[0].start, voltages[24].start), (from, to));
+    for v in &voltages {
+        assert_eq!(v.values, [meter.consumer.voltage_v(period(v.start))]);
+        assert!((216..=253).contains(&v.values[0]), "{v:?}");
+    }
     // The export log is the export supplier's: another supplier is refused (E4), as the
     // network operator is by the matrix (E2).
     let other = template("ECS21c_4.6.2_SUCCESS_REQUEST_DUIS.XML")

@@ -7,8 +7,8 @@ use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
-    self, CS01A, DailyRead, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS42, ECS43,
-    ECS52, ECS66, Interval, Reading, Register, Unit,
+    self, CS01A, DailyRead, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS42,
+    ECS43, ECS52, ECS66, Interval, Reading, Register, Unit,
 };
 use crate::protocol::gbcs::{
     Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
@@ -18,6 +18,8 @@ use crate::protocol::gbcs::{
 pub const PROFILE_LOG_ENTRIES: u32 = 19_056;
 /// DLMS action result "other reason", the code a device gives a command it will not carry out.
 const REFUSED: u8 = 250;
+/// The average RMS voltage log's capture period: an hour, as the RTDS meter has it.
+const VOLTAGE_CAPTURE_PERIOD_S: u32 = 3600;
 /// Reactive energy as a share of active: a quarter (a power factor of about 0.97), for the
 /// reactive registers and profiles.
 const REACTIVE_DIVISOR: u32 = 4;
@@ -356,6 +358,28 @@ impl Esme {
                         seal(Reading::DailyReadLog { days })?
                     }
                 }
+            }
+            (ECS23, r) => {
+                // The average RMS voltage log, hourly as the RTDS meter keeps it: the hours
+                // starting within the range whose both half-hours are in the log.
+                let (from, to) = range(r)?;
+                let first = period_of(from).div_ceil(2) * 2;
+                let voltages: Vec<Interval> = (first..=period_of(to))
+                    .step_by(2)
+                    .filter(|h| window.contains(h) && window.contains(&(h + 1)))
+                    .map(|h| Interval {
+                        start: period_start(h),
+                        values: vec![self.consumer.voltage_v(h)],
+                    })
+                    .collect();
+                // No voltage events are modelled: none below 216 V or above 253 V.
+                plain(payload::network_data_response(
+                    counter,
+                    0,
+                    0,
+                    &voltages,
+                    VOLTAGE_CAPTURE_PERIOD_S,
+                ))?
             }
             (ECS17C, Reading::Read) => {
                 // The average power of the half-hour under way, W.

@@ -27,6 +27,7 @@ pub const ECS21C: u16 = 0x0035;
 pub const ECS22A: u16 = 0x0036;
 pub const ECS22B: u16 = 0x0037;
 pub const ECS22C: u16 = 0x0038;
+pub const ECS23: u16 = 0x0039;
 pub const ECS42: u16 = 0x004F;
 pub const ECS43: u16 = 0x0050;
 pub const ECS52: u16 = 0x0059;
@@ -38,7 +39,13 @@ pub const CCS02: u16 = 0x0002;
 
 /// Class ids of the COSEM objects these use cases touch.
 const DATA: u16 = 1;
+const REGISTER: u16 = 3;
 const PROFILE_GENERIC: u16 = 7;
+/// ECS23's objects: the counts of voltage sags and swells (registers), and the average RMS
+/// voltage log (a profile).
+const VOLTAGE_SAGS: [u8; 6] = [1, 0, 32, 32, 0, 4];
+const VOLTAGE_SWELLS: [u8; 6] = [1, 0, 32, 36, 0, 4];
+const AVERAGE_VOLTAGE_LOG: [u8; 6] = [1, 0, 32, 24, 0, 255];
 const SCRIPT_TABLE: u16 = 9;
 const DATA_PROTECTION: u16 = 30;
 const TOKEN_GATEWAY: u16 = 115;
@@ -118,6 +125,13 @@ fn date_time(d: &Data) -> Option<DateTime<Utc>> {
 }
 
 fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
+    if code == ECS23 {
+        // Registers first, then the voltage log with its range.
+        return r.specs.iter().find_map(|s| match s {
+            RequestSpec::GetWithSelection(_, s) if s.selector == 1 => range_of(s),
+            _ => None,
+        });
+    }
     match (r.specs.first()?, r.data.first()?) {
         (RequestSpec::Action(m), params) if m.class_id == DATA_PROTECTION => {
             // get_protected_attributes: [[class, name, attribute, index, [selector, params]]]
@@ -131,18 +145,7 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
                 _ => Some(Reading::Read),
             }
         }
-        (RequestSpec::GetWithSelection(_, s), _) if s.selector == 1 => {
-            let p = s.parameters.items()?;
-            let stamp = |d: Option<&Data>| {
-                d.and_then(Data::as_i64)
-                    .and_then(|s| u32::try_from(s).ok())
-                    .map(from_gbcs_seconds)
-            };
-            Some(Reading::Range {
-                from: stamp(p.get(1)),
-                to: stamp(p.get(2)),
-            })
-        }
+        (RequestSpec::GetWithSelection(_, s), _) if s.selector == 1 => range_of(s),
         (RequestSpec::Get(_), _) => Some(Reading::Read),
         (RequestSpec::Action(m), Data::OctetString(utrn)) if m.class_id == TOKEN_GATEWAY => {
             Some(Reading::TopUp {
@@ -194,12 +197,43 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
     }
 }
 
+/// The range of a by-range selective access: entries stamped from `from` to `to`.
+fn range_of(s: &crate::protocol::dlms::SelectiveAccess) -> Option<Reading> {
+    let p = s.parameters.items()?;
+    let stamp = |d: Option<&Data>| {
+        d.and_then(Data::as_i64)
+            .and_then(|s| u32::try_from(s).ok())
+            .map(from_gbcs_seconds)
+    };
+    Some(Reading::Range {
+        from: stamp(p.get(1)),
+        to: stamp(p.get(2)),
+    })
+}
+
 fn response(
     code: u16,
     r: &AccessResponse,
     keys: Option<&KeyStore>,
 ) -> Result<Reading, PayloadError> {
     let first = r.data.first();
+    if code == ECS23
+        && let [
+            Data::DoubleLongUnsigned(sags),
+            _,
+            Data::DoubleLongUnsigned(swells),
+            _,
+            Data::CompactArray { elements, .. },
+            Data::DoubleLongUnsigned(capture_period_s),
+        ] = r.data.as_slice()
+    {
+        return Ok(Reading::NetworkData {
+            sags: *sags,
+            swells: *swells,
+            voltages: intervals(code, elements)?,
+            capture_period_s: *capture_period_s,
+        });
+    }
     if let Some(sealed) = first.and_then(sealed_of) {
         let sealed = sealed?;
         return match keys.map(|k| sealed.open(k)) {
@@ -234,7 +268,10 @@ fn response(
         (ECS52, Some(Data::OctetString(v))) => Reading::FirmwareVersion {
             version: crate::protocol::gbcs::hex(v),
         },
-        _ if r.data.iter().all(|d| *d == Data::Null) => {
+        // No values, or some of them refused (ECS23's voltage log, say): the outcome.
+        _ if r.data.iter().all(|d| *d == Data::Null)
+            || r.results.iter().any(|s| !s.succeeded()) =>
+        {
             let failed = r.results.iter().find(|s| !s.succeeded());
             Reading::Outcome {
                 success: failed.is_none(),
@@ -722,6 +759,35 @@ pub fn encode_command(
         }
         (ECS52, Reading::Read) => get(DATA, [0, 0, 0, 2, 1, 255], None),
         (ECS17C, Reading::Read) => get(DATA, [0, 0, 94, 44, 34, 20], None),
+        (ECS23, r) => {
+            let (from, to) = range(r)?;
+            let spec = |class_id, instance, attribute| {
+                RequestSpec::Get(crate::protocol::dlms::AttributeDescriptor {
+                    class_id,
+                    instance: crate::protocol::dlms::Obis(instance),
+                    attribute,
+                })
+            };
+            let RequestSpec::GetWithSelection(log, selection) =
+                by_range(PROFILE_GENERIC, AVERAGE_VOLTAGE_LOG, from, to)?
+            else {
+                return None;
+            };
+            AccessRequest {
+                invoke_id: invoke_id(counter),
+                date_time: Vec::new(),
+                specs: vec![
+                    spec(REGISTER, VOLTAGE_SAGS, 2),
+                    spec(REGISTER, VOLTAGE_SAGS, 3),
+                    spec(REGISTER, VOLTAGE_SWELLS, 2),
+                    spec(REGISTER, VOLTAGE_SWELLS, 3),
+                    RequestSpec::GetWithSelection(log, selection),
+                    // The log's capture period.
+                    spec(PROFILE_GENERIC, AVERAGE_VOLTAGE_LOG, 4),
+                ],
+                data: vec![Data::Null; 6],
+            }
+        }
         (ECS21C | ECS22A | ECS22C, r) => {
             let (from, to) = range(r)?;
             let object = match code {
@@ -729,23 +795,12 @@ pub fn encode_command(
                 ECS22A => [0, 0, 99, 1, 1, 255],
                 _ => [0, 0, 99, 1, 2, 255],
             };
-            // Entries from `from` to `to` by their time stamp column, GBCS's UTC clock
-            // (0-0:94.44.100.255, attribute 2), every column.
-            let selection = crate::protocol::dlms::SelectiveAccess {
-                selector: 1,
-                parameters: Data::Structure(vec![
-                    Data::Structure(vec![
-                        Data::LongUnsigned(DATA),
-                        Data::OctetString(vec![0, 0, 94, 44, 100, 255]),
-                        Data::Integer(2),
-                        Data::LongUnsigned(0),
-                    ]),
-                    Data::DoubleLongUnsigned(to_gbcs_seconds(from)?),
-                    Data::DoubleLongUnsigned(to_gbcs_seconds(to)?),
-                    Data::Array(Vec::new()),
-                ]),
+            let RequestSpec::GetWithSelection(attribute, selection) =
+                by_range(PROFILE_GENERIC, object, from, to)?
+            else {
+                return None;
             };
-            get(PROFILE_GENERIC, object, Some(selection))
+            get(PROFILE_GENERIC, attribute.instance.0, Some(selection))
         }
         (ECS42 | ECS43, Reading::Supply { script, .. }) => action(
             SCRIPT_TABLE,
@@ -835,6 +890,64 @@ pub fn outcome_response(counter: u64, get: bool, code: u8) -> Apdu {
             ResponseSpec::Action(code)
         }],
     })
+}
+
+/// A read of a profile's entries (attribute 2) from `from` to `to` by their time stamp column,
+/// GBCS's UTC clock (0-0:94.44.100.255, attribute 2), every column. `None` for times before
+/// 2000.
+fn by_range(
+    class_id: u16,
+    instance: [u8; 6],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Option<RequestSpec> {
+    Some(RequestSpec::GetWithSelection(
+        crate::protocol::dlms::AttributeDescriptor {
+            class_id,
+            instance: crate::protocol::dlms::Obis(instance),
+            attribute: 2,
+        },
+        crate::protocol::dlms::SelectiveAccess {
+            selector: 1,
+            parameters: Data::Structure(vec![
+                Data::Structure(vec![
+                    Data::LongUnsigned(DATA),
+                    Data::OctetString(vec![0, 0, 94, 44, 100, 255]),
+                    Data::Integer(2),
+                    Data::LongUnsigned(0),
+                ]),
+                Data::DoubleLongUnsigned(to_gbcs_seconds(from)?),
+                Data::DoubleLongUnsigned(to_gbcs_seconds(to)?),
+                Data::Array(Vec::new()),
+            ]),
+        },
+    ))
+}
+
+/// ECS23's answer: the sag and swell counts (each with a count's scaler-unit), the average RMS
+/// voltage log, and its capture period. `None` if a time stamp is out of GBCS's range.
+pub fn network_data_response(
+    counter: u64,
+    sags: u32,
+    swells: u32,
+    voltages: &[Interval],
+    capture_period_s: u32,
+) -> Option<Apdu> {
+    let Apdu::AccessResponse(mut log) = log_response(counter, voltages)? else {
+        return None;
+    };
+    let count = || Data::Structure(vec![Data::Integer(0), Data::Enum(Unit::Count.dlms_code())]);
+    let entries = log.data.pop()?;
+    log.data = vec![
+        Data::DoubleLongUnsigned(sags),
+        count(),
+        Data::DoubleLongUnsigned(swells),
+        count(),
+        entries,
+        Data::DoubleLongUnsigned(capture_period_s),
+    ];
+    log.results = vec![ResponseSpec::Get(0); 6];
+    Some(Apdu::AccessResponse(log))
 }
 
 /// The answer to a plain (unsealed) log read — ECS21c, ECS22a, ECS22c: a compact array of

@@ -12,10 +12,10 @@ mod time;
 use serde::Serialize;
 
 pub use dlms::{
-    CCS01, CCS02, CS01A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS42, ECS43,
-    ECS52, ECS66, PayloadError, active_power_response, alert_notification, decode_dlms,
+    CCS01, CCS02, CS01A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS42,
+    ECS43, ECS52, ECS66, PayloadError, active_power_response, alert_notification, decode_dlms,
     decode_plaintext, device_log_add_response, encode_command, encode_dlms, firmware_response,
-    invoke_id, log_response, message_for, outcome_response, sealed_response,
+    invoke_id, log_response, message_for, network_data_response, outcome_response, sealed_response,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 
@@ -154,6 +154,14 @@ pub enum Reading {
     /// 4.16 ECS17c: active power import now, W (the meter's total, then its second value as
     /// the RTDS lays it out: the same figure on a single-element meter).
     ActivePowerImport { watts: u32, second: u32 },
+    /// 4.10 ECS23: network data — the counts of voltage sags and swells, and the average RMS
+    /// voltage log over the requested period (V, one entry per capture period).
+    NetworkData {
+        sags: u32,
+        swells: u32,
+        voltages: Vec<Interval>,
+        capture_period_s: u32,
+    },
     /// 4.17 ECS66: daily consumption, Wh per day.
     DailyConsumptionLog { days: Vec<Interval> },
     /// 11.2 ECS52: the firmware version the meter reports.
