@@ -29,7 +29,7 @@ struct Read {
     days_back: u64,
 }
 
-const READS: [Read; 4] = [
+const READS: [Read; 7] = [
     Read {
         service: "4.8.1",
         template: include_str!("../../data/ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"),
@@ -51,6 +51,26 @@ const READS: [Read; 4] = [
     Read {
         service: "4.1.1",
         template: include_str!("../../data/ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"),
+        period: None,
+        days_back: 0,
+    },
+    // A network operator's reads (an import supplier is refused 4.8.3 for a meter whose export
+    // it does not hold, as DCC refuses it).
+    Read {
+        service: "4.8.3",
+        template: include_str!("../../data/ECS22a_4.8.3_SUCCESS_REQUEST_DUIS.XML"),
+        period: Some(("2014-10-01T09:30:00.00Z", "2014-10-02T09:30:00.00Z")),
+        days_back: 0,
+    },
+    Read {
+        service: "4.10",
+        template: include_str!("../../data/ECS23_4.10_SUCCESS_REQUEST_DUIS.XML"),
+        period: Some(("2014-12-29T23:59:00.00Z", "2015-01-01T00:00:00.00Z")),
+        days_back: 0,
+    },
+    Read {
+        service: "4.16",
+        template: include_str!("../../data/ECS17c_4.16_SUCCESS_REQUEST_DUIS.XML"),
         period: None,
         days_back: 0,
     },
@@ -210,6 +230,27 @@ mod tests {
             mix.request(2, day)
                 .contains("<sr:ReadInstantaneousImportRegisters/>")
         );
+        // Every read the generator knows moves to the day asked for.
+        let all = Mix::parse(
+            "all.toml",
+            &READS
+                .iter()
+                .map(|r| format!("[[request]]\nservice = \"{}\"\nweight = 1\n", r.service))
+                .collect::<String>(),
+        )
+        .unwrap();
+        for (i, read) in READS.iter().enumerate() {
+            let xml = all.request(i, day);
+            let variant = format!("<sr:ServiceReferenceVariant>{}<", read.service);
+            assert!(xml.contains(&variant), "{xml}");
+            if read.period.is_some() {
+                assert!(
+                    xml.contains("<sr:EndDateTime>2026-11-24T00:00:00.00Z<"),
+                    "{xml}"
+                );
+                assert!(!xml.contains(">2014-") && !xml.contains(">2015-"), "{xml}");
+            }
+        }
     }
 
     #[test]
