@@ -108,45 +108,44 @@ impl Esme {
         }
     }
 
+    /// Whether the meter recorded energy in `period`: installed by then, and the supply on.
+    fn recording(&self, period: u32) -> bool {
+        period >= self.commissioned
+            && !self
+                .off
+                .iter()
+                .any(|&(from, to)| (from..to).contains(&period))
+    }
+
     /// Energy imported in `period` as the meter recorded it: nothing while the supply was off.
     pub fn import_wh(&self, period: u32) -> u32 {
-        let off = self
-            .off
-            .iter()
-            .any(|&(from, to)| (from..to).contains(&period));
-        if off || period < self.commissioned {
-            0
-        } else {
+        if self.recording(period) {
             self.consumer.import_wh(period)
+        } else {
+            0
         }
     }
 
     /// Energy exported in `period` as the meter recorded it (nothing while the supply was off).
     pub fn export_wh(&self, period: u32) -> u32 {
-        let off = self
-            .off
-            .iter()
-            .any(|&(from, to)| (from..to).contains(&period));
-        if off || period < self.commissioned {
-            0
-        } else {
+        if self.recording(period) {
             self.consumer.export_wh(period)
+        } else {
+            0
         }
     }
 
     /// The import register at the start of `period`, Wh.
     pub fn register_wh(&self, period: u32) -> u64 {
         self.register_base_wh
-            + (self.commissioned..period)
-                .map(|p| u64::from(self.import_wh(p)))
+            + self
+                .registers_at(&[period], |p| self.import_wh(p))
                 .sum::<u64>()
     }
 
     /// The export register at the start of `period`, Wh (zero when installed).
     pub fn export_register_wh(&self, period: u32) -> u64 {
-        (self.commissioned..period)
-            .map(|p| u64::from(self.export_wh(p)))
-            .sum()
+        self.registers_at(&[period], |p| self.export_wh(p)).sum()
     }
 
     /// The energy `wh` counts from commissioning to each of `periods` (ascending), summed once:
