@@ -49,18 +49,25 @@ fn gbcs(c: &mut Criterion) {
     group.finish();
 }
 
-/// A virtual ESME answering one-day 4.8.1 reads, each with a fresh counter.
-fn esme(c: &mut Criterion) {
-    use chrono::{Duration, TimeZone, Utc};
-    use dccsim::device::{Consumer, CustomerType, Esme};
-    use dccsim::protocol::gbcs::payload::{ECS21A, ECS22A, ECS22B, encode_command, message_for};
-    use dccsim::protocol::gbcs::{Cra, mac_message};
+/// The RTDS keystore with a generated fleet's keys (prefix 00-DC-5E), the Access Control Broker
+/// and the RTDS supplier.
+fn fleet_keys() -> (KeyStore, Eui64, Eui64) {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/gbcs-rtds");
     let mut keys =
         KeyStore::load(std::path::Path::new(&format!("{root}/keystore"))).expect("keystore");
     keys.derive_fleet(&[0x00, 0xDC, 0x5E], [7; 32]);
     let acb: Eui64 = "90-B3-D5-1F-30-00-00-02".parse().unwrap();
     let supplier: Eui64 = "90-B3-D5-1F-30-01-00-00".parse().unwrap();
+    (keys, acb, supplier)
+}
+
+/// A virtual ESME answering one-day 4.8.1 reads, each with a fresh counter.
+fn esme(c: &mut Criterion) {
+    use chrono::{Duration, TimeZone, Utc};
+    use dccsim::device::{Consumer, CustomerType, Esme};
+    use dccsim::protocol::gbcs::payload::{ECS21A, ECS22A, ECS22B, encode_command, message_for};
+    use dccsim::protocol::gbcs::{Cra, mac_message};
+    let (keys, acb, supplier) = fleet_keys();
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
     let consumer = Consumer {
         kind: CustomerType::Domestic,
@@ -165,12 +172,7 @@ fn gas(c: &mut Criterion) {
     use dccsim::protocol::gbcs::gbz::{GasPayload, gas_command};
     use dccsim::protocol::gbcs::payload::{message_for, to_gbcs_seconds};
     use dccsim::protocol::gbcs::{Cra, Utrn, ValueClass, mac_message};
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/reference/gbcs-rtds");
-    let mut keys =
-        KeyStore::load(std::path::Path::new(&format!("{root}/keystore"))).expect("keystore");
-    keys.derive_fleet(&[0x00, 0xDC, 0x5E], [7; 32]);
-    let acb: Eui64 = "90-B3-D5-1F-30-00-00-02".parse().unwrap();
-    let supplier: Eui64 = "90-B3-D5-1F-30-01-00-00".parse().unwrap();
+    let (keys, acb, supplier) = fleet_keys();
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
     let consumer = Consumer {
         kind: CustomerType::Domestic,
