@@ -1063,3 +1063,168 @@ fn reads_cross_the_scenarios_cellular_wan() {
     );
     schema_valid(&delivered[0].xml).unwrap();
 }
+
+/// The field's every value in a response, in order.
+fn fields<'a>(xml: &'a str, name: &str) -> Vec<&'a str> {
+    let open = format!("<sr:{name}>");
+    xml.match_indices(&open)
+        .map(|(i, _)| {
+            let start = i + open.len();
+            &xml[start..start + xml[start..].find('<').unwrap()]
+        })
+        .collect()
+}
+
+/// 8.2 Read Inventory, the RTDS template unchanged: I0 at once, with the inventory of the RTDS
+/// premises — the comms hub asked for first, then the electricity meter, the gas meter and its
+/// proxy — as the registry and the virtual devices have them; by MPxN likewise, the meter first;
+/// any user may ask; an unknown device, MPxN or a UPRN finds nothing (E080201).
+#[test]
+fn read_inventory_lists_the_premises_devices_from_the_registry() {
+    let (mut he, _, at) = default_head_end();
+    let reply = he.handle_request(
+        eui(SUPPLIER),
+        Endpoint::NonDevice,
+        &template("8.2_READ_INVENTORY_REQUEST_DUIS.XML"),
+        at,
+    );
+    assert_eq!(code_of(&reply), ResponseCode::I0, "{}", xml_of(&reply));
+    let xml = xml_of(&reply);
+    schema_valid(xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+    assert_eq!(
+        fields(xml, "DeviceID"),
+        [
+            "00-DB-12-34-56-78-90-A2",
+            "00-DB-12-34-56-78-90-A0",
+            "00-DB-12-34-56-78-90-A1",
+            "00-DB-12-34-56-78-90-A3"
+        ]
+    );
+    assert_eq!(fields(xml, "DeviceType"), ["CHF", "ESME", "GSME", "GPF"]);
+    assert_eq!(fields(xml, "DeviceStatus"), ["Commissioned"; 4]);
+    // The versions the devices report to 11.2.
+    assert_eq!(
+        fields(xml, "DeviceFirmwareVersion"),
+        ["0123ABCD", "01000000", "0123ABCD", "0123ABCD"]
+    );
+    let esme = he.registry().device(eui(METER)).unwrap();
+    let mpan = esme.meter_point.as_ref().unwrap().to_string();
+    assert_eq!(fields(xml, "ImportMPxN")[0], mpan);
+    assert_eq!(fields(xml, "ServiceReferenceVariant"), ["8.2"]);
+
+    // By MPxN, from the network operator.
+    let by_mpan = template("8.2_READ_INVENTORY_REQUEST_DUIS.XML")
+        .replace(SUPPLIER, NETWORK)
+        .replace(
+            "<sr:DeviceID>00-DB-12-34-56-78-90-A2</sr:DeviceID>",
+            &format!("<sr:MPxN>{mpan}</sr:MPxN>"),
+        );
+    let reply = he.handle_request(eui(NETWORK), Endpoint::NonDevice, &by_mpan, at);
+    assert_eq!(code_of(&reply), ResponseCode::I0, "{}", xml_of(&reply));
+    assert_eq!(
+        fields(xml_of(&reply), "DeviceID"),
+        [
+            METER,
+            "00-DB-12-34-56-78-90-A1",
+            "00-DB-12-34-56-78-90-A2",
+            "00-DB-12-34-56-78-90-A3"
+        ]
+    );
+
+    let mut counter = 1000;
+    for (what, body) in [
+        (
+            "unknown device",
+            "<sr:DeviceID>00-DB-12-34-56-78-90-FF</sr:DeviceID>",
+        ),
+        ("unknown MPxN", "<sr:MPxN>9999999999</sr:MPxN>"),
+        ("a UPRN", "<sr:UPRN>100023336956</sr:UPRN>"),
+    ] {
+        counter += 1;
+        let request = template("8.2_READ_INVENTORY_REQUEST_DUIS.XML")
+            .replace(":1000<", &format!(":{counter}<"))
+            .replace("<sr:DeviceID>00-DB-12-34-56-78-90-A2</sr:DeviceID>", body);
+        let reply = he.handle_request(eui(SUPPLIER), Endpoint::NonDevice, &request, at);
+        assert_eq!(code_of(&reply), ResponseCode::E080201, "{what}");
+        schema_valid(xml_of(&reply)).unwrap();
+    }
+}
+
+/// 12.1 Request WAN Matrix, the RTDS template unchanged (a Manchester postcode): I0 with the
+/// North region, its long-range radio, coverage; an Edinburgh postcode is North too, a London
+/// one South and a Cardiff one Central (cellular); Belfast is outside the DCC's regions.
+#[test]
+fn the_wan_matrix_names_the_region_and_technology_of_a_postcode() {
+    let (mut he, _, at) = default_head_end();
+    let template = template("12.1_REQUEST_WAN_MATRIX_ADDRESS_REQUEST_DUIS.XML");
+    let mut counter = 1000;
+    for (postcode, region, technology, code) in [
+        ("M22 0RR", "North", Some("long range radio"), "I0"),
+        ("EH1 1YZ", "North", Some("long range radio"), "I0"),
+        ("sw1a 1aa", "South", Some("cellular"), "I0"),
+        ("CF10 1EP", "Central", Some("cellular"), "I0"),
+        ("BT1 5GS", "Unknown", None, "E120101"),
+        ("ABCDEF", "Unknown", None, "E120101"),
+    ] {
+        counter += 1;
+        let request = template
+            .replace(":1000<", &format!(":{counter}<"))
+            .replace(">M22 0RR<", &format!(">{postcode}<"));
+        let reply = he.handle_request(eui(SUPPLIER), Endpoint::NonDevice, &request, at);
+        assert_eq!(code_of(&reply), ResponseCode::I0, "{}", xml_of(&reply));
+        let xml = xml_of(&reply);
+        schema_valid(xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+        assert_eq!(fields(xml, "PostCode"), [postcode]);
+        assert_eq!(fields(xml, "CSPRegion"), [region], "{postcode}");
+        assert_eq!(fields(xml, "CSPRegionResponseCode"), [code], "{postcode}");
+        assert_eq!(
+            fields(xml, "WANTechnology"),
+            Vec::from_iter(technology),
+            "{postcode}"
+        );
+        if technology.is_some() {
+            assert_eq!(fields(xml, "CoverageAvailability"), ["true"]);
+        }
+    }
+}
+
+/// With the simulator's WAN, the matrix answers from the scenario: the technology of the
+/// region's mix a hub there would get, and no coverage where the scenario leaves it out.
+#[test]
+fn the_wan_matrix_follows_the_scenarios_wan() {
+    use dccsim::headend::wan::CellWan;
+    use dccsim::sim::scenario::Scenario;
+    let mut scenario =
+        Scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/gb-today.toml"))
+            .unwrap();
+    let ask = |scenario: &Scenario, postcode: &str| {
+        let mut he = head_end();
+        he.set_cell_wan(CellWan::new(scenario, he.registry(), now(), 1));
+        let request = template("12.1_REQUEST_WAN_MATRIX_ADDRESS_REQUEST_DUIS.XML")
+            .replace(">M22 0RR<", &format!(">{postcode}<"));
+        let reply = he.handle_request(eui(SUPPLIER), Endpoint::NonDevice, &request, now());
+        schema_valid(xml_of(&reply)).unwrap();
+        let xml = xml_of(&reply).to_string();
+        let one = |name| fields(&xml, name).concat();
+        (
+            one("WANTechnology"),
+            one("CoverageAvailability"),
+            one("ConnectivityLikelihood"),
+        )
+    };
+    let (technology, covered, _) = ask(&scenario, "CF10 1EP");
+    assert!(
+        ["cellular", "mesh", "lte"].contains(&technology.as_str()),
+        "{technology}"
+    );
+    assert_eq!(covered, "true");
+    assert_eq!(ask(&scenario, "M22 0RR").0, "long range radio");
+    for region in &mut scenario.regions {
+        region.no_coverage_share = 1.0;
+    }
+    let (technology, covered, likelihood) = ask(&scenario, "M22 0RR");
+    assert_eq!(
+        (technology.as_str(), covered.as_str(), likelihood.as_str()),
+        ("long range radio", "false", "Low")
+    );
+}

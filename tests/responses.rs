@@ -1,7 +1,7 @@
 //! Every kind of response the head-end sends — acknowledgements, refusals, device answers with
-//! GBCS (electricity and gas), pre-commands, DCC schedule answers and scheduled reads — signed
-//! with the DSP's XML-signing key as `dccsim serve` signs them, is valid against the DUIS 5.4
-//! schema (checked by Python's `xmlschema`: xmllint cannot read the 39-digit serial number of
+//! GBCS (electricity and gas), pre-commands, DCC schedule answers and scheduled reads, the
+//! inventory and the WAN matrix — signed with the DSP's XML-signing key as `dccsim serve` signs
+//! them, is valid against the DUIS 5.4 schema (checked by Python's `xmlschema`: xmllint cannot read the 39-digit serial number of
 //! the DSP certificate that a signature's KeyInfo carries) and parses with Smart DCC's own DUIS
 //! parser (`@smartdcc/duis-parser`) to the same response code and service reference variant.
 
@@ -106,6 +106,21 @@ fn every_kind_of_signed_response_validates_and_parses_with_dccs_parser() {
         Endpoint::NonDevice,
         template("5.3_DELETE_SCHEDULE_REQUEST_DUIS.XML").replace(":1000<", ":4002<"),
         "E050301",
+    );
+    // The DCC's own answers: the inventory of the RTDS premises and a postcode's WAN matrix.
+    send(
+        &mut he,
+        &mut responses,
+        Endpoint::NonDevice,
+        template("8.2_READ_INVENTORY_REQUEST_DUIS.XML").replace(":1000<", ":4003<"),
+        "8.2",
+    );
+    send(
+        &mut he,
+        &mut responses,
+        Endpoint::NonDevice,
+        template("12.1_REQUEST_WAN_MATRIX_ADDRESS_REQUEST_DUIS.XML").replace(":1000<", ":4004<"),
+        "12.1",
     );
     // The answers, and the schedule's first run (at midnight) with its answer.
     let tomorrow = now + Duration::days(1);

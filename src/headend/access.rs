@@ -56,6 +56,8 @@ pub enum ResponseCode {
     E050201,
     /// Delete Schedule: no such schedule of this user.
     E050301,
+    /// Read Inventory: no device found for the identifier given (assumed meaning, as for 5.x).
+    E080201,
 }
 
 impl ResponseCode {

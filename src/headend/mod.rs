@@ -2,6 +2,7 @@
 //! access control that stands between a user's request and any device traffic.
 
 pub mod access;
+pub mod inventory;
 pub mod matrix;
 pub mod pipeline;
 pub mod registry;

@@ -25,6 +25,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::access::{Refusal, ResponseCode, User, authorise};
+use super::inventory::{self, Coverage};
 use super::matrix::ServiceMatrix;
 use super::registry::{DeviceType, Registry};
 use super::request::{Element, HubCommand, Request, RequestId};
@@ -760,9 +761,49 @@ impl HeadEnd {
                 }
                 Ok(self.reply(request, I0, now, ResponseBody::Status))
             }
+            "8.2" => {
+                let firmware = |eui| self.firmware(eui);
+                let inventory = inventory::read_inventory(&self.registry, &request.body, &firmware)
+                    .map_err(|e| refuse(e.code, e.reason))?;
+                Ok(self.reply(request, I0, now, ResponseBody::Dsp(inventory)))
+            }
+            "12.1" => {
+                let matrix =
+                    inventory::wan_matrix(&request.body, |region, key| self.coverage(region, key));
+                Ok(self.reply(request, I0, now, ResponseBody::Dsp(matrix)))
+            }
             // Other non-device services are not carried out yet: acknowledged.
             _ => Ok(self.reply(request, I99, now, ResponseBody::Status)),
         }
+    }
+
+    /// A device's firmware version as it would report it to 11.2 (hex), for the inventory.
+    fn firmware(&self, eui: Eui64) -> Option<String> {
+        let hex = crate::protocol::gbcs::hex;
+        if let Some(meter) = self.meters.get(&eui) {
+            Some(hex(&meter.firmware))
+        } else if let Some(hub) = self.hubs.get(&eui) {
+            Some(hex(&hub.firmware))
+        } else {
+            self.gas_meter(eui).map(|g| g.firmware.clone())
+        }
+    }
+
+    /// What the WAN offers at a place in `region` (12.1): the simulator's cells when given,
+    /// else the default links — long-range radio in the North, cellular elsewhere, everywhere.
+    fn coverage(&self, region: CspRegion, key: u64) -> Coverage {
+        let default = || Coverage {
+            technology: match region {
+                CspRegion::North => "long range radio",
+                _ => "cellular",
+            }
+            .into(),
+            available: true,
+        };
+        self.cells
+            .as_ref()
+            .and_then(|cells| cells.coverage(region, key))
+            .unwrap_or_else(default)
     }
 
     /// 5.1: checks the schedule as the DCC would check each of its reads, then keeps it.

@@ -28,6 +28,9 @@ pub enum ResponseBody {
     ScheduleId(u64),
     /// 5.2's answer: each schedule's id and `DSPScheduleDetails` (from `Schedule::details_xml`).
     SchedulesRead(Vec<(u64, String)>),
+    /// A non-device answer of the DCC's own, its element written whole and canonical
+    /// (`DSPInventory`, `DSPWANMatrix`: see `inventory`).
+    Dsp(String),
 }
 
 /// The `sr:Response` answering `request`.
@@ -76,6 +79,7 @@ fn message(
             }
             out + "</sr:DSPSchedulesRead>"
         }
+        ResponseBody::Dsp(xml) => xml.clone(),
     };
     let request_id = match request {
         Some(r) => format!("<sr:RequestID>{r}</sr:RequestID>"),

@@ -18,6 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::inventory::Coverage;
 use super::registry::Registry;
 use crate::model::{CspRegion, Eui64};
 use crate::sim::scenario::Scenario;
@@ -77,7 +78,11 @@ fn mix64(x: u64) -> u64 {
 }
 
 fn unit(hub: Eui64, salt: u64) -> f64 {
-    (mix64(u64::from_be_bytes(hub.0) ^ salt) >> 11) as f64 / (1u64 << 53) as f64
+    unit_of(u64::from_be_bytes(hub.0), salt)
+}
+
+fn unit_of(key: u64, salt: u64) -> f64 {
+    (mix64(key ^ salt) >> 11) as f64 / (1u64 << 53) as f64
 }
 
 impl CellWan {
@@ -157,6 +162,23 @@ impl CellWan {
             .iter()
             .map(|(r, w)| (*r, w.mix.iter().map(|(_, n)| n.cells.len()).sum()))
             .collect()
+    }
+
+    /// What a comms hub at a place `key` identifies would get in `region`: the technology the
+    /// region's mix gives it and whether it has coverage, drawn as the hubs' are (`None`: the
+    /// scenario does not serve the region).
+    pub fn coverage(&self, region: CspRegion, key: u64) -> Option<Coverage> {
+        let wan = self.regions.get(&region)?;
+        let pick = unit_of(key, 1);
+        let (_, network) = wan
+            .mix
+            .iter()
+            .find(|(upto, _)| pick < *upto)
+            .or(wan.mix.last())?;
+        Some(Coverage {
+            technology: network.technology.name.replace('_', " "),
+            available: unit_of(key, 2) >= wan.no_coverage_share,
+        })
     }
 
     fn micros(&self, t: DateTime<Utc>) -> Micros {

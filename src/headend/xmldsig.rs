@@ -376,7 +376,8 @@ fn write_element(
     out.push('>');
 }
 
-fn escape_text(t: &str, out: &mut String) {
+/// Text as Canonical XML writes it (`&`, `<`, `>` and carriage return escaped).
+pub(crate) fn escape_text(t: &str, out: &mut String) {
     escape(t, out, |b| match b {
         b'&' => Some("&amp;"),
         b'<' => Some("&lt;"),
