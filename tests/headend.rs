@@ -11,7 +11,8 @@ use base64::Engine;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use dccsim::device::{Consumer, CustomerType, Esme};
 use dccsim::headend::{
-    Endpoint, HeadEnd, Registry, Request, ResponseCode, ServiceMatrix, SyncReply, User, WanLink,
+    Change, Endpoint, HeadEnd, Registry, Request, ResponseCode, ServiceMatrix, SyncReply, User,
+    WanLink,
 };
 use dccsim::model::{CspRegion, Eui64, Role};
 use dccsim::protocol::gbcs::payload::{Reading, decode_dlms};
@@ -1227,4 +1228,148 @@ fn the_wan_matrix_follows_the_scenarios_wan() {
         (technology.as_str(), covered.as_str(), likelihood.as_str()),
         ("long range radio", "false", "Low")
     );
+}
+
+/// 8.3 and 8.4 change the inventory for the device's supplier, and access control follows:
+/// the RTDS 8.3 template decommissions the RTDS meter (I99), the inventory then says so, reads
+/// of it are refused E5 and the change is journalled; the network operator may not decommission
+/// (E2), another supplier may not update (E4); the RTDS 8.4 template (delete a commissioned
+/// meter) is refused E5; a comms hub's status, a device made Pending then deleted, and an import
+/// MPxN (check digit checked: E080405) each change what 8.2 answers.
+#[test]
+fn decommission_and_update_inventory_change_what_the_registry_says() {
+    let (mut he, _, at) = default_head_end();
+    let mut counter = 2000;
+    let mut send = |he: &mut HeadEnd, user: &str, xml: &str| {
+        counter += 1;
+        let xml = xml.replace(":1000<", &format!(":{counter}<"));
+        let reply = he.handle_request(eui(user), Endpoint::NonDevice, &xml, at);
+        schema_valid(xml_of(&reply)).unwrap();
+        reply
+    };
+    let inventory =
+        |he: &mut HeadEnd, send: &mut dyn FnMut(&mut HeadEnd, &str, &str) -> SyncReply| {
+            let reply = send(
+                he,
+                SUPPLIER,
+                &template("8.2_READ_INVENTORY_REQUEST_DUIS.XML"),
+            );
+            let xml = xml_of(&reply).to_string();
+            let ids = fields(&xml, "DeviceID").into_iter().map(String::from);
+            let statuses = fields(&xml, "DeviceStatus").into_iter().map(String::from);
+            ids.zip(statuses).collect::<Vec<_>>()
+        };
+    let hub = "00-DB-12-34-56-78-90-A2";
+    let gas = "00-DB-12-34-56-78-90-A1";
+    let decommission = template("8.3_DECOMMISSION_DEVICE_REQUEST_DUIS.XML");
+    let code = |r: SyncReply| code_of(&r);
+    assert_eq!(
+        code(send(
+            &mut he,
+            NETWORK,
+            &decommission.replace(SUPPLIER, NETWORK)
+        )),
+        ResponseCode::E2
+    );
+    he.take_journal();
+    assert_eq!(
+        code(send(&mut he, SUPPLIER, &decommission)),
+        ResponseCode::I99
+    );
+    let journal = he.take_journal();
+    assert!(
+        journal.iter().any(|c| matches!(c, Change::Inventory { device, delta } if *device == eui(METER) && delta.contains(",Decommissioned,"))),
+        "{journal:?}"
+    );
+    let listed = inventory(&mut he, &mut send);
+    assert!(
+        listed.contains(&(METER.to_string(), "Decommissioned".to_string())),
+        "{listed:?}"
+    );
+    assert_eq!(
+        code(send(&mut he, SUPPLIER, &decommission)),
+        ResponseCode::E5,
+        "already"
+    );
+    let read = template("ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML").replace(":1002<", ":3000<");
+    assert_eq!(
+        code_of(&he.handle_request(eui(SUPPLIER), Endpoint::SendCommand, &read, at)),
+        ResponseCode::E5
+    );
+    assert!(
+        he.poll_deliveries(at + Duration::hours(1)).is_empty(),
+        "no device traffic"
+    );
+
+    // 8.4: the RTDS template deletes a commissioned meter: refused.
+    let update = template("8.4_UPDATE_INVENTORY_REQUEST_DUIS.XML");
+    let other_supplier = "90-B3-D5-1F-30-03-00-00";
+    assert_eq!(
+        code(send(
+            &mut he,
+            other_supplier,
+            &update.replace(SUPPLIER, other_supplier)
+        )),
+        ResponseCode::E4
+    );
+    let on = |device: &str, change: &str| {
+        update
+            .replace(METER, device)
+            .replace("<sr:DeleteDevice/>", change)
+    };
+    assert_eq!(
+        code(send(&mut he, SUPPLIER, &on(gas, "<sr:DeleteDevice/>"))),
+        ResponseCode::E5
+    );
+    // A hub's status is set by the hub's own element.
+    let except_ch =
+        |s: &str| format!("<sr:UpdateDeviceStatusExceptCH>{s}</sr:UpdateDeviceStatusExceptCH>");
+    assert_eq!(
+        code(send(&mut he, SUPPLIER, &on(hub, &except_ch("Pending")))),
+        ResponseCode::E11
+    );
+    let ch = "<sr:UpdateDeviceStatusCH>Withdrawn</sr:UpdateDeviceStatusCH>";
+    assert_eq!(
+        code(send(&mut he, SUPPLIER, &on(hub, ch))),
+        ResponseCode::I99
+    );
+    // The gas meter made Pending, then deleted.
+    assert_eq!(
+        code(send(&mut he, SUPPLIER, &on(gas, &except_ch("Pending")))),
+        ResponseCode::I99
+    );
+    let listed = inventory(&mut he, &mut send);
+    assert!(
+        listed.contains(&(hub.to_string(), "Withdrawn".to_string())),
+        "{listed:?}"
+    );
+    assert!(
+        listed.contains(&(gas.to_string(), "Pending".to_string())),
+        "{listed:?}"
+    );
+    assert_eq!(
+        code(send(&mut he, SUPPLIER, &on(gas, "<sr:DeleteDevice/>"))),
+        ResponseCode::I99
+    );
+    assert!(he.registry().device(eui(gas)).is_none());
+    let listed = inventory(&mut he, &mut send);
+    assert!(!listed.iter().any(|(d, _)| d == gas), "{listed:?}");
+
+    // A new import MPAN: its check digit is checked; then the meter is found by it.
+    let mpan =
+        |m: &str| format!("<sr:UpdateMPxN><sr:ImportMPxN>{m}</sr:ImportMPxN></sr:UpdateMPxN>");
+    assert_eq!(
+        code(send(&mut he, SUPPLIER, &on(METER, &mpan("1400000000002")))),
+        ResponseCode::E080405
+    );
+    assert_eq!(
+        code(send(&mut he, SUPPLIER, &on(METER, &mpan("1400000000001")))),
+        ResponseCode::I99
+    );
+    let by_mpan = template("8.2_READ_INVENTORY_REQUEST_DUIS.XML").replace(
+        "<sr:DeviceID>00-DB-12-34-56-78-90-A2</sr:DeviceID>",
+        "<sr:MPxN>1400000000001</sr:MPxN>",
+    );
+    let reply = send(&mut he, SUPPLIER, &by_mpan);
+    assert_eq!(fields(xml_of(&reply), "DeviceID")[0], METER);
 }

@@ -494,6 +494,30 @@ mod properties {
             prop_assert_eq!(Registry::import(&path).unwrap(), registry);
         }
 
+        /// The delta a head-end journals for one device brings any copy of the registry to its
+        /// record: a changed device upserted, a removed one removed.
+        #[test]
+        fn a_devices_delta_carries_its_record_to_another_copy(
+            records in proptest::collection::vec(record(), 1..8),
+            pick in any::<prop::sample::Index>(),
+            remove in any::<bool>(),
+        ) {
+            let mut before = Registry::default();
+            for r in records {
+                before.insert(r);
+            }
+            let euis: Vec<_> = before.devices().map(|d| d.device).collect();
+            let device = euis[pick.index(euis.len())];
+            let mut after = before.clone();
+            if remove {
+                after.remove(device);
+            } else {
+                after.set_status(device, dccsim::headend::SmiStatus::Decommissioned);
+            }
+            let path = std::path::Path::new("journal");
+            prop_assert_eq!(before.with_delta_text(path, &after.delta_for(device)).unwrap(), after);
+        }
+
         #[test]
         fn arbitrary_delta_text_is_applied_whole_or_refused(text in ".{0,400}") {
             let registry = super::registry();

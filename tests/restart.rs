@@ -400,3 +400,43 @@ async fn a_head_end_that_cannot_save_stops_and_restarts_with_what_it_acknowledge
     tokio::time::sleep(StdDuration::from_millis(1500)).await;
     assert_eq!((answers_to(10), answers_to(11), answers_to(12)), (1, 1, 0));
 }
+
+/// A meter decommissioned by its supplier (8.3) stays decommissioned when the head-end is killed
+/// and restarted: the inventory change was committed before the acknowledgement.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inventory_change_survives_a_kill() {
+    let state = state_dir("inventory");
+    let (_, rrs) = receive_response_service().await;
+    let decommission = sign(&template("8.3_DECOMMISSION_DEVICE_REQUEST_DUIS.XML"));
+    {
+        let head_end = start(&state, &rrs);
+        let reply = send(&head_end, "/api/v1/serviceD", &decommission).await;
+        assert!(
+            reply.contains("<sr:ResponseCode>I99</sr:ResponseCode>"),
+            "{reply}"
+        );
+        // Dropped: killed outright.
+    }
+    let head_end = start(&state, &rrs);
+    let inventory = sign(
+        &template("8.2_READ_INVENTORY_REQUEST_DUIS.XML")
+            .replace(":1000<", ":1001<")
+            .replace("90-A2<", "90-A0<"),
+    );
+    let reply = send(&head_end, "/api/v1/serviceD", &inventory).await;
+    assert!(
+        reply.contains("<sr:DeviceID>00-DB-12-34-56-78-90-A0</sr:DeviceID><sr:DeviceType>ESME</sr:DeviceType><sr:DeviceStatus>Decommissioned</sr:DeviceStatus>"),
+        "{reply}"
+    );
+    let read = send(
+        &head_end,
+        "/api/v1/serviceS",
+        &read_now(1002, defaults::RTDS_ESME),
+    )
+    .await;
+    assert!(
+        read.contains("<sr:ResponseCode>E5</sr:ResponseCode>"),
+        "{read}"
+    );
+    let _ = std::fs::remove_dir_all(&state);
+}

@@ -157,3 +157,50 @@ fn device_state_survives_a_restart() {
     assert!(err.contains(&defaults::RTDS_GSME.to_string()), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Users' inventory changes (8.3, 8.4) are kept as each device's new record, in order, on top of
+/// the saved registry: a decommissioned meter is still decommissioned after a restart, a deleted
+/// device still gone. Saving a whole registry (an import, a delta applied) takes them in.
+#[test]
+fn inventory_changes_survive_a_restart() {
+    use dccsim::headend::SmiStatus;
+    let dir = std::env::temp_dir().join(format!("dccsim-store-inv-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (path, scratch) = (dir.join("dccsim.sqlite"), dir.join("scratch.csv"));
+    let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+    let (registry, _, _) = defaults::full_fleet(5, 1, now);
+    let mut changed = registry.clone();
+    let gone = changed
+        .devices()
+        .map(|d| d.device)
+        .find(|d| *d != defaults::RTDS_ESME)
+        .unwrap();
+    let journal = |r: &dccsim::headend::Registry, device| {
+        Write::HeadEnd(Change::Inventory {
+            device,
+            delta: r.delta_for(device),
+        })
+    };
+    {
+        let mut store = Store::open(&path).unwrap();
+        store.save_registry(&registry).unwrap();
+        changed.set_status(defaults::RTDS_ESME, SmiStatus::Decommissioned);
+        let first = journal(&changed, defaults::RTDS_ESME);
+        changed.remove(gone);
+        let second = journal(&changed, gone);
+        store.write([[first].as_slice(), &[second]]).unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    let read = store.registry(&scratch).unwrap().unwrap();
+    assert_eq!(read, changed);
+    assert_eq!(
+        read.device(defaults::RTDS_ESME).unwrap().status,
+        SmiStatus::Decommissioned
+    );
+    assert!(read.device(gone).is_none());
+    // A whole registry saved replaces it all, changes included.
+    store.save_registry(&registry).unwrap();
+    assert_eq!(store.registry(&scratch).unwrap().unwrap(), registry);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,7 +1,7 @@
 //! What the head-end keeps across restarts, in an embedded SQLite database (`dccsim.sqlite` in
-//! the state folder): the registry, each user's last accepted request counter (so a replay is
-//! refused after a restart too), undelivered responses and the transaction log. Every change is
-//! one transaction.
+//! the state folder): the registry (with the inventory changes users make), each user's last
+//! accepted request counter (so a replay is refused after a restart too), undelivered responses
+//! and the transaction log. Every change is one transaction.
 
 use std::path::Path;
 
@@ -69,6 +69,7 @@ impl Store {
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              CREATE TABLE IF NOT EXISTS registry (id INTEGER PRIMARY KEY CHECK (id = 1), extract TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS inventory (seq INTEGER PRIMARY KEY AUTOINCREMENT, delta TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS counters (user TEXT PRIMARY KEY, counter INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS devices (eui TEXT PRIMARY KEY, state TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY, user TEXT NOT NULL, xml TEXT NOT NULL,
@@ -146,6 +147,10 @@ impl Store {
                             serde_json::to_string(h).map_err(json)?
                         ])?;
                     bump_sequence(tx, h.id)?;
+                }
+                Write::HeadEnd(Change::Inventory { delta, .. }) => {
+                    tx.prepare_cached("INSERT INTO inventory (delta) VALUES (?1)")?
+                        .execute(params![delta])?;
                 }
                 Write::HeadEnd(Change::Released(id)) => {
                     tx.prepare_cached("DELETE FROM held WHERE id = ?1")?
@@ -271,7 +276,8 @@ impl Store {
         Ok(out)
     }
 
-    /// The registry as last saved, if any.
+    /// The registry as last saved, with the inventory changes users made since (8.3, 8.4),
+    /// in order; `None` before the first save.
     pub fn registry(&self, scratch: &Path) -> Result<Option<Registry>, StoreError> {
         let text: Option<String> = self
             .db
@@ -283,18 +289,34 @@ impl Store {
             return Ok(None);
         };
         // The registry reads its CSV form; a scratch file keeps one parser for both.
-        std::fs::write(scratch, text).map_err(|e| StoreError::Bad(e.to_string()))?;
-        let registry = Registry::import(scratch).map_err(|e| StoreError::Bad(e.to_string()))?;
+        let bad = |e: &dyn std::fmt::Display| StoreError::Bad(e.to_string());
+        std::fs::write(scratch, text).map_err(|e| bad(&e))?;
+        let imported = Registry::import(scratch);
         let _ = std::fs::remove_file(scratch);
+        let mut registry = imported.map_err(|e| bad(&e))?;
+        let mut changes = self
+            .db
+            .prepare("SELECT seq, delta FROM inventory ORDER BY seq")?;
+        let rows = changes.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (seq, delta) = row?;
+            let at = Path::new("inventory change").join(seq.to_string());
+            registry = registry.with_delta_text(&at, &delta).map_err(|e| bad(&e))?;
+        }
         Ok(Some(registry))
     }
 
+    /// Saves a whole registry (an import, a delta applied, the first start's): it includes
+    /// the inventory changes made so far, which are then forgotten.
     pub fn save_registry(&mut self, registry: &Registry) -> Result<(), StoreError> {
-        self.db.execute(
+        let tx = self.db.transaction()?;
+        tx.execute(
             "INSERT INTO registry (id, extract) VALUES (1, ?1)
              ON CONFLICT(id) DO UPDATE SET extract = excluded.extract",
             params![registry.to_csv()],
         )?;
+        tx.execute("DELETE FROM inventory", [])?;
+        tx.commit()?;
         Ok(())
     }
 

@@ -58,6 +58,8 @@ pub enum ResponseCode {
     E050301,
     /// Read Inventory: no device found for the identifier given (assumed meaning, as for 5.x).
     E080201,
+    /// Update Inventory: the MPxN given is not valid (assumed meaning).
+    E080405,
 }
 
 impl ResponseCode {

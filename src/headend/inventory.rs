@@ -1,28 +1,24 @@
 //! What the DCC answers from its own records, with no device traffic: 8.2 Read Inventory (the
-//! Smart Metering Inventory's devices at a premises, from the mirrored registry) and 12.1
-//! Request WAN Matrix (which CSP region serves a postcode, over what technology, and whether
-//! there is coverage). Both answer at once, in the synchronous response.
+//! Smart Metering Inventory's devices at a premises, from the mirrored registry), 12.1 Request
+//! WAN Matrix (which CSP region serves a postcode, over what technology, and whether there is
+//! coverage), and the supplier's changes to the inventory: 8.3 Decommission Device and 8.4
+//! Update Inventory. All answer at once, in the synchronous response.
 //!
 //! The bodies are written in canonical form (escaped as Canonical XML escapes text, end tags
 //! written out), as the head-end signs every response as written.
 
 use std::collections::BTreeSet;
 
-use super::access::ResponseCode;
-use super::registry::{DeviceRecord, DeviceType, Registry};
+use chrono::NaiveDate;
+
+use super::access::{Refusal, ResponseCode, User};
+use super::registry::{DeviceRecord, DeviceType, MeterPoint, Registry, SmiStatus};
 use super::request::Element;
 use super::xmldsig::escape_text;
-use crate::model::{CspRegion, Eui64, GspGroup};
+use crate::model::{CspRegion, Eui64, GspGroup, Mpan};
 
 /// DUIS caps an inventory answer at 17 devices (`DSPInventory`: `Device` maxOccurs 17).
 const MAX_DEVICES: usize = 17;
-
-/// A request the DCC cannot answer from its records: its code and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NotFound {
-    pub code: ResponseCode,
-    pub reason: String,
-}
 
 /// What the inventory says of a device beyond the registry: its firmware, as the virtual
 /// device reports it (hex, as 11.2 reads it).
@@ -35,8 +31,8 @@ pub fn read_inventory(
     registry: &Registry,
     body: &Element,
     firmware: Firmware,
-) -> Result<String, NotFound> {
-    let not_found = |reason: String| NotFound {
+) -> Result<String, Refusal> {
+    let not_found = |reason: String| Refusal {
         code: ResponseCode::E080201,
         reason,
     };
@@ -153,6 +149,119 @@ fn truncate(s: &str, max: usize) -> &str {
         end -= 1;
     }
     &s[..end]
+}
+
+/// 8.3 Decommission Device and 8.4 Update Inventory: changes the registry's record of the
+/// device the request names, for that device's registered supplier (import supplier for an
+/// electricity device or a comms hub, gas supplier for a gas one; `E4` for anyone else), and
+/// names the device changed, so the head-end can journal its new record. 8.3 decommissions a
+/// device not already decommissioned or withdrawn (`E5`); 8.4 sets a status (`Pending` or
+/// `InstalledNotCommissioned` for a device, `Commissioned`, `Withdrawn` or
+/// `InstalledNotCommissioned` for a comms hub — each to its kind: `E11`), deletes a `Pending` or
+/// `Whitelisted` device (`E5` otherwise), or sets its import MPxN (an MPAN with the right check
+/// digit for an electricity device, an MPRN for a gas one: `E080405`). Details the registry does
+/// not hold (manufacturer, model, firmware, secondary and export MPANs) change nothing.
+pub fn update_inventory(
+    registry: &mut Registry,
+    user: &User,
+    service: &str,
+    body: &Element,
+    day: NaiveDate,
+) -> Result<Eui64, Refusal> {
+    use ResponseCode::*;
+    let refuse = |code, reason: String| Refusal { code, reason };
+    let id = body
+        .find("DeviceID")
+        .map(|e| e.text.trim())
+        .ok_or_else(|| refuse(E19, "no DeviceID".into()))?;
+    let eui: Eui64 = id
+        .parse()
+        .map_err(|_| refuse(E19, format!("DeviceID {id:?} is not an EUI-64")))?;
+    let device = registry
+        .device(eui)
+        .ok_or_else(|| refuse(E19, format!("device {eui} is not in the inventory")))?;
+    if device.supplier_on(day) != Some(user.eui) {
+        return Err(refuse(
+            E4,
+            format!(
+                "{} is not the registered supplier of {eui} on {day}",
+                user.eui
+            ),
+        ));
+    }
+    let (kind, status) = (device.device_type, device.status);
+    let is_hub = kind == DeviceType::Chf;
+    let new_status = |name: &str, allowed: &[SmiStatus]| {
+        let wanted = body.find(name).map_or("", |e| e.text.trim());
+        allowed
+            .iter()
+            .copied()
+            .find(|s| format!("{s:?}") == wanted)
+            .ok_or_else(|| refuse(E11, format!("status {wanted:?} is not one {name} sets")))
+    };
+    if service == "8.3" {
+        if matches!(status, SmiStatus::Decommissioned | SmiStatus::Withdrawn) {
+            return Err(refuse(E5, format!("device {eui} is already {status:?}")));
+        }
+        registry.set_status(eui, SmiStatus::Decommissioned);
+        return Ok(eui);
+    }
+    let change = body
+        .children
+        .iter()
+        .find(|c| c.name != "DeviceID")
+        .map_or("", |c| c.name.as_str());
+    match change {
+        "UpdateDeviceStatusExceptCH" | "UpdateDeviceStatusCH" => {
+            let for_hub = change == "UpdateDeviceStatusCH";
+            if for_hub != is_hub {
+                return Err(refuse(
+                    E11,
+                    format!("{change} does not apply to a {kind:?}"),
+                ));
+            }
+            use SmiStatus::*;
+            let allowed: &[SmiStatus] = if is_hub {
+                &[Commissioned, Withdrawn, InstalledNotCommissioned]
+            } else {
+                &[Pending, InstalledNotCommissioned]
+            };
+            let next = new_status(change, allowed)?;
+            registry.set_status(eui, next);
+        }
+        "DeleteDevice" => {
+            if !matches!(status, SmiStatus::Pending | SmiStatus::Whitelisted) {
+                return Err(refuse(
+                    E5,
+                    format!(
+                        "device {eui} is {status:?}: only a Pending or Whitelisted device is deleted"
+                    ),
+                ));
+            }
+            registry.remove(eui);
+        }
+        "UpdateMPxN" => {
+            if let Some(mpxn) = body.find("ImportMPxN") {
+                let text = mpxn.text.trim();
+                let point = if kind.is_gas() {
+                    (text.len() >= 6
+                        && text.len() <= 10
+                        && text.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| MeterPoint::Mprn(text.to_string()))
+                    .ok_or_else(|| format!("{text:?} is not an MPRN (6 to 10 digits)"))
+                } else {
+                    text.parse::<Mpan>()
+                        .map(|m| MeterPoint::Mpan(m.to_string()))
+                        .map_err(|e| e.to_string())
+                };
+                let point = point.map_err(|reason| refuse(E080405, reason))?;
+                registry.set_meter_point(eui, point);
+            }
+        }
+        // Manufacturer, model and firmware are not in the registry.
+        _ => {}
+    }
+    Ok(eui)
 }
 
 /// What the WAN offers at a place: the technology a comms hub there would use, and whether it

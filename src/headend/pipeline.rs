@@ -119,6 +119,8 @@ pub enum Change {
     Held(Held),
     /// A held request was carried out (or refused) at its time.
     Released(u64),
+    /// A user changed the inventory (8.3, 8.4): the device's record as a registry delta.
+    Inventory { device: Eui64, delta: String },
 }
 
 /// Work the head-end does later, in time order.
@@ -766,6 +768,21 @@ impl HeadEnd {
                 let inventory = inventory::read_inventory(&self.registry, &request.body, &firmware)
                     .map_err(|e| refuse(e.code, e.reason))?;
                 Ok(self.reply(request, I0, now, ResponseBody::Dsp(inventory)))
+            }
+            "8.3" | "8.4" => {
+                let service = request.service.to_string();
+                let day = now.date_naive();
+                let device = inventory::update_inventory(
+                    &mut self.registry,
+                    user,
+                    &service,
+                    &request.body,
+                    day,
+                )?;
+                let delta = self.registry.delta_for(device);
+                self.journal.push(Change::Inventory { device, delta });
+                // Done, with nothing to return: DUIS answers that with an acknowledgement.
+                Ok(self.reply(request, I99, now, ResponseBody::Status))
             }
             "12.1" => {
                 let matrix =

@@ -253,40 +253,96 @@ impl Registry {
 
     /// Writes the registry as an extract (the import format), one row per supply period.
     pub fn to_csv(&self) -> String {
-        let mut out = COLUMNS.join(",");
-        out.push(',');
-        out.push_str(EXPORT_SUPPLIER);
-        out.push('\n');
+        let mut out = header(false);
         for d in self.devices.values() {
-            let periods: Vec<Option<&SupplyPeriod>> = if d.supply.is_empty() {
-                vec![None]
-            } else {
-                d.supply.iter().map(Some).collect()
-            };
-            for p in periods {
-                let fields = [
-                    d.meter_point
-                        .as_ref()
-                        .map_or(String::new(), |m| m.to_string()),
-                    d.device.to_string(),
-                    format!("{:?}", d.device_type).to_uppercase(),
-                    d.comms_hub.to_string(),
-                    format!("{:?}", d.status),
-                    p.map_or(String::new(), |p| p.supplier.to_string()),
-                    p.map_or(String::new(), |p| p.from.to_string()),
-                    p.and_then(|p| p.to)
-                        .map_or(String::new(), |t| t.to_string()),
-                    d.network_operator.to_string(),
-                    d.gsp_group.to_string(),
-                    d.csp_region.to_string(),
-                    d.protocol.clone(),
-                    d.export_supplier.map_or(String::new(), |e| e.to_string()),
-                ];
+            write_rows(d, "", &mut out);
+        }
+        out
+    }
+
+    /// A delta (the `apply` format) that brings another copy of this registry to this one's
+    /// record of `device`: its rows, upserted, or its removal.
+    pub fn delta_for(&self, device: Eui64) -> String {
+        let mut out = header(true);
+        match self.devices.get(&device) {
+            Some(d) => write_rows(d, "upsert,", &mut out),
+            None => {
+                let eui = device.to_string();
+                let mut fields = vec![""; COLUMNS.len() + 1];
+                fields[1] = &eui;
+                out.push_str("remove,");
                 out.push_str(&fields.join(","));
                 out.push('\n');
             }
         }
         out
+    }
+
+    /// Changes a device's SMI status; `false` if it is not in the registry.
+    pub fn set_status(&mut self, device: Eui64, status: SmiStatus) -> bool {
+        self.devices
+            .get_mut(&device)
+            .map(|d| d.status = status)
+            .is_some()
+    }
+
+    /// Changes a device's meter point; `false` if it is not in the registry.
+    pub fn set_meter_point(&mut self, device: Eui64, point: MeterPoint) -> bool {
+        self.devices
+            .get_mut(&device)
+            .map(|d| d.meter_point = Some(point))
+            .is_some()
+    }
+
+    /// Removes a device's record.
+    pub fn remove(&mut self, device: Eui64) -> Option<DeviceRecord> {
+        self.devices.remove(&device)
+    }
+}
+
+/// The header row of an extract, or of a delta (with its `action` column first).
+fn header(delta: bool) -> String {
+    let mut out = if delta {
+        "action,".to_string()
+    } else {
+        String::new()
+    };
+    out.push_str(&COLUMNS.join(","));
+    out.push(',');
+    out.push_str(EXPORT_SUPPLIER);
+    out.push('\n');
+    out
+}
+
+/// A device's rows, one per supply period, each after `prefix`.
+fn write_rows(d: &DeviceRecord, prefix: &str, out: &mut String) {
+    let periods: Vec<Option<&SupplyPeriod>> = if d.supply.is_empty() {
+        vec![None]
+    } else {
+        d.supply.iter().map(Some).collect()
+    };
+    for p in periods {
+        let fields = [
+            d.meter_point
+                .as_ref()
+                .map_or(String::new(), |m| m.to_string()),
+            d.device.to_string(),
+            format!("{:?}", d.device_type).to_uppercase(),
+            d.comms_hub.to_string(),
+            format!("{:?}", d.status),
+            p.map_or(String::new(), |p| p.supplier.to_string()),
+            p.map_or(String::new(), |p| p.from.to_string()),
+            p.and_then(|p| p.to)
+                .map_or(String::new(), |t| t.to_string()),
+            d.network_operator.to_string(),
+            d.gsp_group.to_string(),
+            d.csp_region.to_string(),
+            d.protocol.clone(),
+            d.export_supplier.map_or(String::new(), |e| e.to_string()),
+        ];
+        out.push_str(prefix);
+        out.push_str(&fields.join(","));
+        out.push('\n');
     }
 }
 
