@@ -6,6 +6,9 @@
 //!   (MAC check, 49 periods, sealed for the supplier, MACed), the I0 built and queued — the part
 //!   that runs under the lock;
 //! - `sign_response`: the DSP's XML signature on a response (each read has two: I99 and I0).
+//!
+//! And the DCC's own answer to 8.2 Read Inventory (the premises' devices, from the registry),
+//! by device and by MPxN, in registries of the default fleet's size and ten times it.
 
 use std::sync::Arc;
 
@@ -102,5 +105,40 @@ fn headend(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, headend);
+fn inventory(c: &mut Criterion) {
+    use dccsim::headend::inventory::read_inventory;
+    use dccsim::headend::{Element, Request};
+    let now = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap();
+    let template = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../shared/reference/duis/rtds-templates/8.2_READ_INVENTORY_REQUEST_DUIS.XML"),
+    )
+    .unwrap();
+    let body = |by: &str| -> Element {
+        let xml = template.replace("<sr:DeviceID>00-DB-12-34-56-78-90-A2</sr:DeviceID>", by);
+        Request::parse(&xml).unwrap().body
+    };
+    let firmware = |_| Some("01000000".to_string());
+    let mut group = c.benchmark_group("read_inventory");
+    for premises in [10_000, 100_000] {
+        let (registry, _, _) = defaults::full_fleet(premises, 1, now);
+        let meter = registry
+            .device(premises_device(premises / 2, ESME_KIND))
+            .unwrap();
+        let by_device = body(&format!("<sr:DeviceID>{}</sr:DeviceID>", meter.device));
+        let by_mpxn = body(&format!(
+            "<sr:MPxN>{}</sr:MPxN>",
+            meter.meter_point.as_ref().unwrap()
+        ));
+        group.bench_function(format!("by_device/{premises}"), |b| {
+            b.iter(|| read_inventory(&registry, &by_device, &firmware).unwrap())
+        });
+        group.bench_function(format!("by_mpxn/{premises}"), |b| {
+            b.iter(|| read_inventory(&registry, &by_mpxn, &firmware).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, headend, inventory);
 criterion_main!(benches);

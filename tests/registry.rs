@@ -518,6 +518,52 @@ mod properties {
             prop_assert_eq!(before.with_delta_text(path, &after.delta_for(device)).unwrap(), after);
         }
 
+        /// The lookups by comms hub and by meter point find what a search of every record
+        /// finds, whatever was inserted, removed and re-pointed.
+        #[test]
+        fn the_indexes_agree_with_a_search(
+            records in proptest::collection::vec(record(), 1..12),
+            removed in proptest::collection::vec(any::<prop::sample::Index>(), 0..4),
+            moved in proptest::collection::vec(any::<prop::sample::Index>(), 0..4),
+        ) {
+            let mut registry = Registry::default();
+            for r in records {
+                registry.insert(r);
+            }
+            let euis: Vec<_> = registry.devices().map(|d| d.device).collect();
+            for i in removed {
+                registry.remove(euis[i.index(euis.len())]);
+            }
+            let points: Vec<_> = registry.devices().filter_map(|d| d.meter_point.clone()).collect();
+            for (n, i) in moved.iter().enumerate() {
+                if let Some(point) = points.get(n % points.len().max(1)) {
+                    registry.set_meter_point(euis[i.index(euis.len())], point.clone());
+                }
+            }
+            let all: Vec<_> = registry.devices().cloned().collect();
+            for d in &all {
+                let hub: Vec<_> = registry.at_hub(d.comms_hub).map(|r| r.device).collect();
+                let searched: Vec<_> = all
+                    .iter()
+                    .filter(|r| {
+                        r.comms_hub == d.comms_hub
+                            || (r.device == d.comms_hub && r.device_type == dccsim::headend::DeviceType::Chf)
+                    })
+                    .map(|r| r.device)
+                    .collect();
+                prop_assert_eq!(hub, searched);
+                if let Some(point) = &d.meter_point {
+                    let found: Vec<_> = registry.at_meter_point(&point.to_string()).map(|r| r.device).collect();
+                    let searched: Vec<_> = all
+                        .iter()
+                        .filter(|r| r.meter_point.as_ref() == Some(point))
+                        .map(|r| r.device)
+                        .collect();
+                    prop_assert_eq!(found, searched);
+                }
+            }
+        }
+
         #[test]
         fn arbitrary_delta_text_is_applied_whole_or_refused(text in ".{0,400}") {
             let registry = super::registry();

@@ -47,14 +47,7 @@ pub fn read_inventory(
         vec![device]
     } else if let Some(mpxn) = body.find("MPxN") {
         let text = mpxn.text.trim();
-        let at: Vec<&DeviceRecord> = registry
-            .devices()
-            .filter(|d| {
-                d.meter_point
-                    .as_ref()
-                    .is_some_and(|m| m.to_string() == text)
-            })
-            .collect();
+        let at: Vec<&DeviceRecord> = registry.at_meter_point(text).collect();
         if at.is_empty() {
             return Err(not_found(format!("no device is registered to MPxN {text}")));
         }
@@ -64,12 +57,13 @@ pub fn read_inventory(
             "the registry holds no UPRNs or addresses: ask by DeviceID or MPxN".into(),
         ));
     };
+    // The premises: every device of the named devices' comms hubs, each once.
     let hubs: BTreeSet<Eui64> = named.iter().map(|d| d.comms_hub).collect();
-    let first: BTreeSet<Eui64> = named.iter().map(|d| d.device).collect();
-    let others = registry
-        .devices()
-        .filter(|d| hubs.contains(&d.comms_hub) || hubs.contains(&d.device))
-        .filter(|d| !first.contains(&d.device));
+    let mut seen: BTreeSet<Eui64> = named.iter().map(|d| d.device).collect();
+    let others = hubs
+        .into_iter()
+        .flat_map(|hub| registry.at_hub(hub))
+        .filter(|d| seen.insert(d.device));
     let mut out = String::from("<sr:DSPInventory>");
     for device in named.into_iter().chain(others).take(MAX_DEVICES) {
         write_device(device, firmware(device.device), &mut out);

@@ -18,7 +18,7 @@
 //! A delta file has an `action` column first: `upsert` rows replace everything known about
 //! their device, `remove` rows (only `device_id` needed) delete it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -188,10 +188,14 @@ pub struct RegistryError {
     pub reason: String,
 }
 
-/// The registry.
+/// The registry, with the indexes the DCC's own answers look devices up by (8.2 Read Inventory:
+/// a premises' devices by comms hub, a meter by its MPxN). Every change goes through `put` and
+/// `take`, which keep them in step.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Registry {
     devices: BTreeMap<Eui64, DeviceRecord>,
+    by_hub: BTreeMap<Eui64, BTreeSet<Eui64>>,
+    by_meter_point: BTreeMap<String, BTreeSet<Eui64>>,
 }
 
 impl Registry {
@@ -213,18 +217,67 @@ impl Registry {
 
     /// Adds or replaces a device's record.
     pub fn insert(&mut self, record: DeviceRecord) {
+        self.put(record);
+    }
+
+    /// The devices a comms hub serves (its own record included), in EUI-64 order.
+    pub fn at_hub(&self, hub: Eui64) -> impl Iterator<Item = &DeviceRecord> {
+        self.indexed(self.by_hub.get(&hub))
+    }
+
+    /// The devices registered to a meter point (an MPAN core or MPRN, as written), in EUI-64
+    /// order.
+    pub fn at_meter_point(&self, mpxn: &str) -> impl Iterator<Item = &DeviceRecord> {
+        self.indexed(self.by_meter_point.get(mpxn))
+    }
+
+    fn indexed<'a>(
+        &'a self,
+        euis: Option<&'a BTreeSet<Eui64>>,
+    ) -> impl Iterator<Item = &'a DeviceRecord> {
+        euis.into_iter()
+            .flatten()
+            .filter_map(|eui| self.devices.get(eui))
+    }
+
+    fn put(&mut self, record: DeviceRecord) {
+        self.take(record.device);
+        self.by_hub
+            .entry(record.comms_hub)
+            .or_default()
+            .insert(record.device);
+        if record.device_type == DeviceType::Chf {
+            self.by_hub
+                .entry(record.device)
+                .or_default()
+                .insert(record.device);
+        }
+        if let Some(point) = &record.meter_point {
+            self.by_meter_point
+                .entry(point.to_string())
+                .or_default()
+                .insert(record.device);
+        }
         self.devices.insert(record.device, record);
+    }
+
+    fn take(&mut self, device: Eui64) -> Option<DeviceRecord> {
+        let record = self.devices.remove(&device)?;
+        unindex(&mut self.by_hub, &record.comms_hub, device);
+        unindex(&mut self.by_hub, &record.device, device);
+        if let Some(point) = &record.meter_point {
+            unindex(&mut self.by_meter_point, &point.to_string(), device);
+        }
+        Some(record)
     }
 
     /// Reads a registration extract into a new registry.
     pub fn import(path: &Path) -> Result<Registry, RegistryError> {
         let text = read(path)?;
         let mut registry = Registry::default();
-        for (device, record) in parse_rows(path, &text, false)? {
-            match record {
-                Some(r) => registry.devices.insert(device, r),
-                None => None,
-            };
+        // An extract has no removals: every row is a record.
+        for record in parse_rows(path, &text, false)?.into_values().flatten() {
+            registry.put(record);
         }
         Ok(registry)
     }
@@ -240,11 +293,9 @@ impl Registry {
         let mut next = self.clone();
         for (device, record) in parse_rows(path, text, true)? {
             match record {
-                Some(r) => {
-                    next.devices.insert(device, r);
-                }
+                Some(r) => next.put(r),
                 None => {
-                    next.devices.remove(&device);
+                    next.take(device);
                 }
             }
         }
@@ -288,15 +339,27 @@ impl Registry {
 
     /// Changes a device's meter point; `false` if it is not in the registry.
     pub fn set_meter_point(&mut self, device: Eui64, point: MeterPoint) -> bool {
-        self.devices
-            .get_mut(&device)
-            .map(|d| d.meter_point = Some(point))
-            .is_some()
+        let Some(mut record) = self.take(device) else {
+            return false;
+        };
+        record.meter_point = Some(point);
+        self.put(record);
+        true
     }
 
     /// Removes a device's record.
     pub fn remove(&mut self, device: Eui64) -> Option<DeviceRecord> {
-        self.devices.remove(&device)
+        self.take(device)
+    }
+}
+
+/// Takes `device` out of the index entry at `key`, and the entry out when it empties.
+fn unindex<K: Ord>(index: &mut BTreeMap<K, BTreeSet<Eui64>>, key: &K, device: Eui64) {
+    if let Some(set) = index.get_mut(key) {
+        set.remove(&device);
+        if set.is_empty() {
+            index.remove(key);
+        }
     }
 }
 
