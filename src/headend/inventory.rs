@@ -75,7 +75,7 @@ pub fn read_inventory(
 /// One `sr:Device`, its elements in the schema's order. The registry knows no manufacturer or
 /// model: every device is dccsim's virtual one (a vendor-protocol meter names its protocol).
 fn write_device(d: &DeviceRecord, firmware: Option<String>, out: &mut String) {
-    let kind = device_type(d.device_type);
+    let kind = d.device_type.name();
     let model = if d.protocol == "GBCS" {
         format!("virtual {kind}")
     } else {
@@ -112,19 +112,6 @@ fn write_device(d: &DeviceRecord, firmware: Option<String>, out: &mut String) {
         element("DeviceGBCSVersion", "4.0");
     }
     out.push_str("</sr:Device>");
-}
-
-fn device_type(t: DeviceType) -> &'static str {
-    match t {
-        DeviceType::Esme => "ESME",
-        DeviceType::Gsme => "GSME",
-        DeviceType::Gpf => "GPF",
-        DeviceType::Chf => "CHF",
-        DeviceType::Ppmid => "PPMID",
-        DeviceType::Ihd => "IHD",
-        DeviceType::Cad => "CAD",
-        DeviceType::Hcalcs => "HCALCS",
-    }
 }
 
 /// The schema's `CSPRegion` names.

@@ -62,25 +62,43 @@ pub enum DeviceType {
 impl FromStr for DeviceType {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Ok(match s {
-            "ESME" => DeviceType::Esme,
-            "GSME" => DeviceType::Gsme,
-            "GPF" => DeviceType::Gpf,
-            "CHF" => DeviceType::Chf,
-            "PPMID" => DeviceType::Ppmid,
-            "IHD" => DeviceType::Ihd,
-            "CAD" => DeviceType::Cad,
-            "HCALCS" => DeviceType::Hcalcs,
-            _ => {
-                return Err(format!(
+        DeviceType::ALL
+            .into_iter()
+            .find(|t| t.name() == s)
+            .ok_or_else(|| {
+                format!(
                     "device type {s:?} is not one of ESME, GSME, GPF, CHF, PPMID, IHD, CAD, HCALCS"
-                ));
-            }
-        })
+                )
+            })
     }
 }
 
 impl DeviceType {
+    pub const ALL: [DeviceType; 8] = [
+        DeviceType::Esme,
+        DeviceType::Gsme,
+        DeviceType::Gpf,
+        DeviceType::Chf,
+        DeviceType::Ppmid,
+        DeviceType::Ihd,
+        DeviceType::Cad,
+        DeviceType::Hcalcs,
+    ];
+
+    /// The DUIS name (`ESME`, `GSME`, `GPF`, `CHF`…), as the registry file and DUIS write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceType::Esme => "ESME",
+            DeviceType::Gsme => "GSME",
+            DeviceType::Gpf => "GPF",
+            DeviceType::Chf => "CHF",
+            DeviceType::Ppmid => "PPMID",
+            DeviceType::Ihd => "IHD",
+            DeviceType::Cad => "CAD",
+            DeviceType::Hcalcs => "HCALCS",
+        }
+    }
+
     /// Whether the device meters gas (the meter point is an MPRN).
     pub fn is_gas(self) -> bool {
         matches!(self, DeviceType::Gsme | DeviceType::Gpf)
@@ -390,7 +408,7 @@ fn write_rows(d: &DeviceRecord, prefix: &str, out: &mut String) {
                 .as_ref()
                 .map_or(String::new(), |m| m.to_string()),
             d.device.to_string(),
-            format!("{:?}", d.device_type).to_uppercase(),
+            d.device_type.name().to_string(),
             d.comms_hub.to_string(),
             format!("{:?}", d.status),
             p.map_or(String::new(), |p| p.supplier.to_string()),
