@@ -36,6 +36,7 @@ fn use_case_vectors() -> Vec<String> {
         "4.8.2_ECS22c",
         "4.6.2_ECS21c",
         "4.16_ECS17c",
+        "4.2_ECS17a",
         "4.10_ECS23",
         "4.17_ECS66",
         "11.2_ECS52",
@@ -229,6 +230,18 @@ fn export_reactive_and_power_reads() {
             second: 10
         }
     );
+    assert_eq!(
+        read("4.2_ECS17a/ECS17a_4.2_SUCCESS_RESPONSE_GBCS.HEX"),
+        Reading::ExportRegisters {
+            active_wh: 10,
+            reactive_varh: 20
+        }
+    );
+    // The reactive register refused: the outcome, not half a reading.
+    assert!(matches!(
+        read("4.2_ECS17a/ECS17a_4.2_ERROR_RESPONSE_GBCS.HEX"),
+        Reading::Outcome { success: false, .. }
+    ));
 }
 
 #[test]
@@ -442,6 +455,17 @@ mod properties {
             }
         }
 
+        /// The export registers a meter answers 4.2 with decode to the values it sent.
+        #[test]
+        fn export_registers_round_trip(active_wh in any::<u32>(), reactive_varh in any::<u32>(), counter in 0u64..1 << 40) {
+            use dccsim::protocol::gbcs::Cra;
+            use dccsim::protocol::gbcs::payload::{ECS17A, decode_dlms, export_registers_response, message_for};
+            use dccsim::model::Eui64;
+            let content = export_registers_response(counter, active_wh, reactive_varh).to_bytes();
+            let m = message_for(Cra::Response, counter, Eui64([1; 8]), Eui64([2; 8]), ECS17A, content);
+            prop_assert_eq!(decode_dlms(&m, None).unwrap(), Reading::ExportRegisters { active_wh, reactive_varh });
+        }
+
         #[test]
         fn daily_consumption_round_trips(days in intervals(1)) {
             let r = Reading::DailyConsumptionLog { days };
@@ -480,6 +504,7 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "4.8.2_ECS22c/ECS22c_4.8.2_SUCCESS_COMMAND_GBCS.HEX",
         "4.6.2_ECS21c/ECS21c_4.6.2_SUCCESS_COMMAND_GBCS.HEX",
         "4.16_ECS17c/ECS17c_4.16_SUCCESS_COMMAND_GBCS.HEX",
+        "4.2_ECS17a/ECS17a_4.2_SUCCESS_COMMAND_GBCS.HEX",
         "4.10_ECS23/ECS23_4.10_SUCCESS_COMMAND_GBCS.HEX",
         "11.2_ECS52/ECS52_11.2_SUCCESS_COMMAND_GBCS.HEX",
         "7.1_ECS42/ECS42_7.1_SUCCESS_COMMAND_GBCS.HEX",
@@ -581,6 +606,16 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
         )
         .to_bytes(),
         ecs17c.signing.content
+    );
+    let ecs17a = message("4.2_ECS17a/ECS17a_4.2_SUCCESS_RESPONSE_GBCS.HEX");
+    assert_eq!(
+        dccsim::protocol::gbcs::payload::export_registers_response(
+            ecs17a.signing.originator_counter,
+            10,
+            20
+        )
+        .to_bytes(),
+        ecs17a.signing.content
     );
     let ecs52 = message("11.2_ECS52/ECS52_11.2_SUCCESS_RESPONSE_GBCS.HEX");
     assert_eq!(

@@ -627,6 +627,9 @@ fn rtds_export_reactive_and_power_templates_read_the_virtual_meter() {
         let counter = 5000 + delivered_so_far;
         delivered_so_far += 1;
         xml = format!("{}{counter}{}", &xml[..colon], &xml[end..]);
+        // Sent by `user`, whoever the template's sender is.
+        let id = xml.find("<sr:RequestID>").unwrap() + "<sr:RequestID>".len();
+        xml.replace_range(id..id + 23, &user.to_string());
         if xml.contains("StartDateTime") {
             xml = recent(xml);
         }
@@ -688,6 +691,22 @@ fn rtds_export_reactive_and_power_templates_read_the_virtual_meter() {
     };
     assert_eq!(watts, meter.import_wh(period(start)) * 2);
     assert_eq!(second, watts);
+    // 4.2 (ECS17a): the export registers now, to the network operator (the RTDS template's
+    // sender) and to the export supplier (the RTDS meter's is its import supplier).
+    for user in [defaults::NETWORK_OPERATOR, defaults::SUPPLIER] {
+        let Reading::ExportRegisters {
+            active_wh,
+            reactive_varh,
+        } = run(user, "ECS17a_4.2_SUCCESS_REQUEST_DUIS.XML")
+        else {
+            panic!()
+        };
+        assert_eq!(
+            u64::from(active_wh),
+            meter.export_register_wh(period(start))
+        );
+        assert!(active_wh > 0 && reactive_varh > 0 && reactive_varh <= active_wh / 4);
+    }
     // 4.10 (ECS23): the hourly average RMS voltage over the day, and no sags or swells.
     let Reading::NetworkData {
         sags,

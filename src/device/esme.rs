@@ -7,8 +7,8 @@ use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
-    self, CS01A, DailyRead, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS42,
-    ECS43, ECS52, ECS66, Interval, Reading, Register, Unit,
+    self, CS01A, DailyRead, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
+    ECS42, ECS43, ECS52, ECS66, Interval, Reading, Register, Unit,
 };
 use crate::protocol::gbcs::{
     Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
@@ -379,6 +379,17 @@ impl Esme {
                     &voltages,
                     VOLTAGE_CAPTURE_PERIOD_S,
                 ))?
+            }
+            (ECS17A, Reading::Read) => {
+                // The registers now: all recorded before the half-hour under way; reactive as
+                // the export profile has it, a share of each half-hour's active export.
+                let active = self.export_register_wh(now_period);
+                let reactive: u64 = self
+                    .registers_at(&[now_period], |p| self.export_wh(p) / REACTIVE_DIVISOR)
+                    .sum();
+                let u32_of = |wh: u64| u32::try_from(wh).unwrap_or(u32::MAX);
+                payload::export_registers_response(counter, u32_of(active), u32_of(reactive))
+                    .to_bytes()
             }
             (ECS17C, Reading::Read) => {
                 // The average power of the half-hour under way, W.

@@ -11,8 +11,8 @@ use quick_xml::events::Event;
 
 use crate::model::{Eui64, ServiceRef};
 use crate::protocol::gbcs::payload::{
-    CS01A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS42, ECS43, ECS52,
-    ECS66, Reading,
+    CS01A, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS42, ECS43,
+    ECS52, ECS66, Reading,
 };
 
 /// Why a document is not a DUIS request this gateway can read; `line` is 1-based (0 when the
@@ -399,6 +399,7 @@ impl Request {
             "4.8.2" => (ECS22C, range()?),
             "4.8.3" => (ECS22A, range()?),
             "4.10" => (ECS23, range()?),
+            "4.2" => (ECS17A, Reading::Read),
             "4.16" => (ECS17C, Reading::Read),
             "4.17" => (ECS66, range()?),
             "11.2" => (ECS52, Reading::Read),

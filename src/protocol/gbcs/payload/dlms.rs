@@ -20,6 +20,7 @@ use crate::protocol::gbcs::crypto::KeyStore;
 use crate::protocol::gbcs::frame::{Cra, GbcsMessage};
 use crate::protocol::gbcs::sealed::{SealError, Sealed};
 
+pub const ECS17A: u16 = 0x0026;
 pub const ECS17B: u16 = 0x0027;
 pub const ECS17C: u16 = 0x0028;
 pub const ECS21A: u16 = 0x0033;
@@ -44,6 +45,10 @@ const PROFILE_GENERIC: u16 = 7;
 /// ECS23's objects: the counts of voltage sags and swells (registers), and the average RMS
 /// voltage log (a profile).
 const VOLTAGE_SAGS: [u8; 6] = [1, 0, 32, 32, 0, 4];
+/// Active energy export, total (1-0:2.8.0.255).
+const ACTIVE_EXPORT_REGISTER: [u8; 6] = [1, 0, 2, 8, 0, 255];
+/// Reactive energy export, total (1-0:4.8.0.255).
+const REACTIVE_EXPORT_REGISTER: [u8; 6] = [1, 0, 4, 8, 0, 255];
 const VOLTAGE_SWELLS: [u8; 6] = [1, 0, 32, 36, 0, 4];
 const AVERAGE_VOLTAGE_LOG: [u8; 6] = [1, 0, 32, 24, 0, 255];
 const SCRIPT_TABLE: u16 = 9;
@@ -232,6 +237,27 @@ fn response(
             swells: *swells,
             voltages: intervals(code, elements)?,
             capture_period_s: *capture_period_s,
+        });
+    }
+    if code == ECS17A
+        && let [
+            Data::DoubleLongUnsigned(active_wh),
+            active_unit,
+            Data::DoubleLongUnsigned(reactive_varh),
+            reactive_unit,
+        ] = r.data.as_slice()
+    {
+        if scale(active_unit) != Some((0, Unit::WattHour))
+            || scale(reactive_unit) != Some((0, Unit::VarHour))
+        {
+            return Err(shape(
+                code,
+                "export registers are not {Wh, scaler-unit, varh, scaler-unit}",
+            ));
+        }
+        return Ok(Reading::ExportRegisters {
+            active_wh: *active_wh,
+            reactive_varh: *reactive_varh,
         });
     }
     if let Some(sealed) = first.and_then(sealed_of) {
@@ -759,15 +785,20 @@ pub fn encode_command(
         }
         (ECS52, Reading::Read) => get(DATA, [0, 0, 0, 2, 1, 255], None),
         (ECS17C, Reading::Read) => get(DATA, [0, 0, 94, 44, 34, 20], None),
+        (ECS17A, Reading::Read) => AccessRequest {
+            invoke_id: invoke_id(counter),
+            date_time: Vec::new(),
+            specs: vec![
+                attribute(REGISTER, ACTIVE_EXPORT_REGISTER, 2),
+                attribute(REGISTER, ACTIVE_EXPORT_REGISTER, 3),
+                attribute(REGISTER, REACTIVE_EXPORT_REGISTER, 2),
+                attribute(REGISTER, REACTIVE_EXPORT_REGISTER, 3),
+            ],
+            data: vec![Data::Null; 4],
+        },
         (ECS23, r) => {
             let (from, to) = range(r)?;
-            let spec = |class_id, instance, attribute| {
-                RequestSpec::Get(crate::protocol::dlms::AttributeDescriptor {
-                    class_id,
-                    instance: crate::protocol::dlms::Obis(instance),
-                    attribute,
-                })
-            };
+            let spec = attribute;
             let RequestSpec::GetWithSelection(log, selection) =
                 by_range(PROFILE_GENERIC, AVERAGE_VOLTAGE_LOG, from, to)?
             else {
@@ -974,6 +1005,32 @@ pub fn log_response(counter: u64, entries: &[Interval]) -> Option<Apdu> {
         }],
         results: vec![ResponseSpec::Get(0)],
     }))
+}
+
+/// A plain get of one attribute of an object.
+fn attribute(class_id: u16, instance: [u8; 6], attribute: i8) -> RequestSpec {
+    RequestSpec::Get(crate::protocol::dlms::AttributeDescriptor {
+        class_id,
+        instance: crate::protocol::dlms::Obis(instance),
+        attribute,
+    })
+}
+
+/// ECS17a's answer: the active export register (Wh) and the reactive export register (varh),
+/// each with its scaler-unit.
+pub fn export_registers_response(counter: u64, active_wh: u32, reactive_varh: u32) -> Apdu {
+    let unit = |u: Unit| Data::Structure(vec![Data::Integer(0), Data::Enum(u.dlms_code())]);
+    Apdu::AccessResponse(AccessResponse {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        data: vec![
+            Data::DoubleLongUnsigned(active_wh),
+            unit(Unit::WattHour),
+            Data::DoubleLongUnsigned(reactive_varh),
+            unit(Unit::VarHour),
+        ],
+        results: vec![ResponseSpec::Get(0); 4],
+    })
 }
 
 /// ECS17c's answer: active power import, W, with its scaler-unit, then the second value.

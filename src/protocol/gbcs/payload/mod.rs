@@ -12,10 +12,11 @@ mod time;
 use serde::Serialize;
 
 pub use dlms::{
-    CCS01, CCS02, CS01A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS42,
-    ECS43, ECS52, ECS66, PayloadError, active_power_response, alert_notification, decode_dlms,
-    decode_plaintext, device_log_add_response, encode_command, encode_dlms, firmware_response,
-    invoke_id, log_response, message_for, network_data_response, outcome_response, sealed_response,
+    CCS01, CCS02, CS01A, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
+    ECS42, ECS43, ECS52, ECS66, PayloadError, active_power_response, alert_notification,
+    decode_dlms, decode_plaintext, device_log_add_response, encode_command, encode_dlms,
+    export_registers_response, firmware_response, invoke_id, log_response, message_for,
+    network_data_response, outcome_response, sealed_response,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 
@@ -151,6 +152,8 @@ pub enum Reading {
     ReactiveImportProfile { intervals: Vec<Interval> },
     /// 4.6.2 ECS21c: the export register at each midnight of the requested days, Wh.
     ExportDailyReadLog { days: Vec<Interval> },
+    /// 4.2 ECS17a: the instantaneous export registers, active (Wh) and reactive (varh).
+    ExportRegisters { active_wh: u32, reactive_varh: u32 },
     /// 4.16 ECS17c: active power import now, W (the meter's total, then its second value as
     /// the RTDS lays it out: the same figure on a single-element meter).
     ActivePowerImport { watts: u32, second: u32 },
