@@ -1340,6 +1340,13 @@ fn decommission_and_update_inventory_change_what_the_registry_says() {
         code(send(&mut he, SUPPLIER, &on(gas, "<sr:DeleteDevice/>"))),
         ResponseCode::E5
     );
+    // No change named, or one the schema does not have: refused, nothing changed.
+    assert_eq!(
+        code(send(&mut he, SUPPLIER, &on(gas, ""))),
+        ResponseCode::E11
+    );
+    let unknown = on(gas, "<sr:Repaint/>");
+    assert_eq!(code(send(&mut he, SUPPLIER, &unknown)), ResponseCode::E11);
     // A hub's status is set by the hub's own element.
     let except_ch =
         |s: &str| format!("<sr:UpdateDeviceStatusExceptCH>{s}</sr:UpdateDeviceStatusExceptCH>");

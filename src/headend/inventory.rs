@@ -240,7 +240,13 @@ pub fn update_inventory(
             }
         }
         // Manufacturer, model and firmware are not in the registry.
-        _ => {}
+        "UpdateDeviceDetails" => {}
+        other => {
+            return Err(refuse(
+                E11,
+                format!("UpdateInventory holds {other:?}, not one of the schema's changes"),
+            ));
+        }
     }
     Ok(eui)
 }

@@ -714,7 +714,8 @@ impl HeadEnd {
         Ok(())
     }
 
-    /// The non-device requests the DCC answers itself: DCC schedules; others are acknowledged.
+    /// The non-device requests the DCC answers itself: DCC schedules, the inventory (read and
+    /// changed) and the WAN matrix; the others are acknowledged.
     fn non_device(
         &mut self,
         user: &User,
@@ -765,8 +766,8 @@ impl HeadEnd {
             }
             "8.2" => {
                 let firmware = |eui| self.firmware(eui);
-                let inventory = inventory::read_inventory(&self.registry, &request.body, &firmware)
-                    .map_err(|e| refuse(e.code, e.reason))?;
+                let inventory =
+                    inventory::read_inventory(&self.registry, &request.body, &firmware)?;
                 Ok(self.reply(request, I0, now, ResponseBody::Dsp(inventory)))
             }
             "8.3" | "8.4" => {
