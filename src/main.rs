@@ -1133,7 +1133,7 @@ fn receive(listen: &str, dir: Option<PathBuf>, tls: Option<&Path>) -> Result<Exi
                 ""
             }
         );
-        let seen = std::sync::Mutex::new(std::collections::HashSet::new());
+        let seen = std::sync::Mutex::new(dccsim::gateway::receive::RecentIds::default());
         let receiver = std::sync::Arc::new(Receiver {
             dir,
             count: Default::default(),
@@ -1144,7 +1144,7 @@ fn receive(listen: &str, dir: Option<PathBuf>, tls: Option<&Path>) -> Result<Exi
                 // A head-end may send a response again (it cannot know a POST arrived if it
                 // stopped at that instant); the same ResponseID marks a repeat.
                 let again = field(xml, "ResponseID")
-                    .is_some_and(|id| !seen.lock().is_ok_and(|mut s| s.insert(id.to_string())));
+                    .is_some_and(|id| seen.lock().is_ok_and(|mut s| !s.insert(id)));
                 println!(
                     "{n:>6} {} {} {}{}{} ({} bytes){}",
                     show("ResponseCode"),

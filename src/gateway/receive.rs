@@ -88,10 +88,68 @@ where
         .await;
 }
 
+/// The ResponseIDs of the latest messages, to mark a repeat (a head-end sends a response again
+/// when it cannot know its first POST arrived) without a receiver that runs for days growing
+/// without bound: the oldest are forgotten past `capacity`.
+pub struct RecentIds {
+    capacity: usize,
+    set: std::collections::HashSet<Arc<str>>,
+    order: std::collections::VecDeque<Arc<str>>,
+}
+
+impl Default for RecentIds {
+    /// The last 262,144: at 1,600 responses a second, the latest two and a half minutes.
+    fn default() -> RecentIds {
+        RecentIds::with_capacity(1 << 18)
+    }
+}
+
+impl RecentIds {
+    pub fn with_capacity(capacity: usize) -> RecentIds {
+        RecentIds {
+            capacity: capacity.max(1),
+            set: Default::default(),
+            order: Default::default(),
+        }
+    }
+
+    /// Whether `id` is new among the latest; remembers it.
+    pub fn insert(&mut self, id: &str) -> bool {
+        if self.set.contains(id) {
+            return false;
+        }
+        if self.order.len() == self.capacity
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.set.remove(&oldest);
+        }
+        let id: Arc<str> = id.into();
+        self.set.insert(id.clone());
+        self.order.push_back(id);
+        true
+    }
+}
+
 /// The text of the first `<sr:NAME>` element of a message, for one-line summaries.
 pub fn field<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
     let open = format!("<sr:{name}>");
     let start = xml.find(&open)? + open.len();
     let end = xml[start..].find("</")? + start;
     Some(&xml[start..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RecentIds;
+
+    #[test]
+    fn repeats_are_marked_among_the_latest_only() {
+        let mut seen = RecentIds::with_capacity(2);
+        assert!(seen.insert("a"));
+        assert!(!seen.insert("a"), "a repeat");
+        assert!(seen.insert("b"));
+        assert!(seen.insert("c"), "a is forgotten now");
+        assert!(!seen.insert("b") && !seen.insert("c"));
+        assert!(seen.insert("a"));
+    }
 }
