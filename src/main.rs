@@ -196,21 +196,28 @@ enum Command {
     /// Without options, the embedded default (10,000 premises in three regions, the RTDS test
     /// meter, the ZAZ1 test organisations as users) with state in ./dccsim-state.
     Serve {
+        /// A TOML file of these settings, each named as its flag (`listen = "…"`,
+        /// `schedule-spread = 600`…) with users' Receive Response Services in a `[receive]`
+        /// table; flags given here win over the file (README: "A configuration file").
+        #[arg(long)]
+        config: Option<PathBuf>,
         /// State folder: PKI, SQLite database (registry, counters, responses not yet delivered,
         /// DCC schedules, held future-dated requests, device state, transaction log).
-        #[arg(long, default_value = "dccsim-state")]
-        state: PathBuf,
-        /// HTTPS (mutual TLS) address.
-        #[arg(long, default_value = "127.0.0.1:8443")]
-        listen: String,
+        /// [default: dccsim-state]
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// HTTPS (mutual TLS) address. [default: 127.0.0.1:8443]
+        #[arg(long)]
+        listen: Option<String>,
         /// Also serve plain HTTP here (DCC Boxed's port 8079 style), e.g. 127.0.0.1:8079.
         #[arg(long)]
         plain: Option<String>,
-        /// Generated premises (each an electricity meter and comms hub).
-        #[arg(long, default_value_t = 10_000)]
-        premises: u32,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
+        /// Generated premises (each an electricity meter and comms hub). [default: 10000]
+        #[arg(long)]
+        premises: Option<u32>,
+        /// [default: 1]
+        #[arg(long)]
+        seed: Option<u64>,
         /// A user's Receive Response Service, EUI=URL (repeatable), http:// or https://; by
         /// default every user's is http://127.0.0.1:8090/<EUI>, where `dccsim receive` listens.
         #[arg(long = "receive")]
@@ -221,9 +228,9 @@ enum Command {
         receive_ca: Option<PathBuf>,
         /// Seconds over which each DCC schedule's runs are spread after their start time (each
         /// schedule at a fixed offset within the window), so one schedule time does not flood
-        /// the WAN.
-        #[arg(long, default_value_t = 3600.0)]
-        schedule_spread: f64,
+        /// the WAN. [default: 3600]
+        #[arg(long)]
+        schedule_spread: Option<f64>,
         /// The WAN at zero delay and without loss (to measure the head-end itself), instead of
         /// the default model (log-normal latency, median 0.9 s Central and South, 2.5 s North;
         /// 0.2 % loss each way; E21 after 60 s).
@@ -762,6 +769,7 @@ fn run() -> Result<ExitCode> {
         }
         Command::Registry { state, command } => registry(&state, command),
         Command::Serve {
+            config,
             state,
             listen,
             plain,
@@ -774,6 +782,31 @@ fn run() -> Result<ExitCode> {
             wan_loss,
             wan: wan_scenario,
         } => {
+            let file = config
+                .map(|path| dccsim::gateway::config::ServeConfig::load(&path))
+                .transpose()
+                .map_err(anyhow::Error::msg)?
+                .unwrap_or_default();
+            // The file's receive table first, so a flag for the same user wins.
+            let receive = [file.receive_flags(), receive].concat();
+            let state = state
+                .or(file.state)
+                .unwrap_or_else(|| "dccsim-state".into());
+            let listen = listen
+                .or(file.listen)
+                .unwrap_or_else(|| "127.0.0.1:8443".into());
+            let plain = plain.or(file.plain);
+            let premises = premises.or(file.premises).unwrap_or(10_000);
+            let seed = seed.or(file.seed).unwrap_or(1);
+            let receive_ca = receive_ca.or(file.receive_ca);
+            let schedule_spread = schedule_spread.or(file.schedule_spread).unwrap_or(3600.0);
+            // The WAN is chosen whole: by the flags if any is given, else by the file.
+            let (zero_wan, wan_loss, wan_scenario) =
+                if zero_wan || wan_loss.is_some() || wan_scenario.is_some() {
+                    (zero_wan, wan_loss, wan_scenario)
+                } else {
+                    (file.zero_wan.unwrap_or(false), file.wan_loss, file.wan)
+                };
             let cell_wan = wan_scenario
                 .map(|p| dccsim::sim::scenario::Scenario::load(&p))
                 .transpose()?;
@@ -1015,15 +1048,19 @@ fn serve(
             .iter()
             .map(|u| (u.eui, format!("http://127.0.0.1:8090/{}", u.eui)))
             .collect();
-    let mut overridden = Vec::new();
+    let mut overridden = std::collections::BTreeSet::new();
     for r in receive {
         let (eui, url) = r
             .split_once('=')
             .with_context(|| format!("--receive {r:?}: expected EUI=URL"))?;
         let eui: dccsim::model::Eui64 = eui.parse().with_context(|| format!("--receive {r:?}"))?;
         receive_urls.insert(eui, url.to_string());
-        overridden.push(format!("{eui} → {url}"));
+        overridden.insert(eui);
     }
+    let overridden: Vec<String> = overridden
+        .iter()
+        .map(|eui| format!("{eui} → {}", receive_urls[eui]))
+        .collect();
     let signers = zaz1_signers()?;
     let verifier = signers.clone();
     let options = ServeOptions {

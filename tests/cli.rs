@@ -502,3 +502,65 @@ fn load_deals_reads_to_several_users_each_in_counter_order() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs --pki"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `dccsim serve --config FILE`: the file's settings are used (its paths from its own folder),
+/// a flag wins over the file, and a typo in the file is an error naming its line and key.
+#[test]
+fn serve_takes_its_settings_from_a_config_file_and_flags_win() {
+    let (dir, port) = scratch_and_port("config");
+    let config = dir.join("serve.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "listen = \"127.0.0.1:{port}\"\npremises = 7\nstate = \"st\"\nzero-wan = true\n\
+             [receive]\n\"90-B3-D5-1F-30-01-00-00\" = \"http://127.0.0.1:9/from-file\"\n\
+             \"90-B3-D5-1F-30-02-00-00\" = \"http://127.0.0.1:9/network\"\n"
+        ),
+    )
+    .unwrap();
+    let mut serve = std::process::Command::new(env!("CARGO_BIN_EXE_dccsim"))
+        .args(["serve", "--config"])
+        .arg(&config)
+        .args(["--premises", "20"])
+        .args([
+            "--receive",
+            "90-B3-D5-1F-30-01-00-00=http://127.0.0.1:9/from-flag",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let stdout = serve.stdout.take().unwrap();
+    let banner: Vec<String> = std::io::BufRead::lines(std::io::BufReader::new(stdout))
+        .map_while(Result::ok)
+        .take_while(|l| !l.trim().is_empty())
+        .collect();
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let banner = banner.join("\n");
+    assert!(
+        banner.contains(&format!("https://127.0.0.1:{port}")),
+        "{banner}"
+    );
+    // 20 premises (the flag), not 7 (the file): 20 meters and hubs, 10 gas meters and
+    // proxies, and the four RTDS devices.
+    assert!(banner.contains(" 64 devices"), "{banner}");
+    assert!(
+        banner.contains("90-B3-D5-1F-30-01-00-00 → http://127.0.0.1:9/from-flag, 90-B3-D5-1F-30-02-00-00 → http://127.0.0.1:9/network"),
+        "{banner}"
+    );
+    assert!(
+        dir.join("st/dccsim.sqlite").exists(),
+        "state beside the file"
+    );
+
+    std::fs::write(&config, "premises = 7\npremisses = 8\n").unwrap();
+    let out = dccsim(&["serve", "--config", &config.display().to_string()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("serve.toml") && stderr.contains("line 2") && stderr.contains("premisses"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -2,6 +2,7 @@
 //! shape, a test PKI, delivery to users' Receive Response Services with retries and an
 //! undelivered queue, and a minimal Receive Response Service (`dccsim receive`).
 
+pub mod config;
 pub mod defaults;
 pub mod delivery;
 pub mod journal;
