@@ -1218,12 +1218,8 @@ fn registry(state: &Path, command: RegistryCommand) -> Result<ExitCode> {
     std::fs::create_dir_all(state).with_context(|| format!("cannot create {}", state.display()))?;
     let db = state.join("dccsim.sqlite");
     let mut store = Store::open(&db)?;
-    let scratch = state.join("registry.scratch.csv");
-    let current = |store: &Store| -> Result<Registry> {
-        store
-            .registry(&scratch)?
-            .with_context(|| format!("no registry in {} (import one first)", db.display()))
-    };
+    let no_registry = || anyhow::anyhow!("no registry in {} (import one first)", db.display());
+    let current = |store: &Store| -> Result<Registry> { store.registry()?.ok_or_else(no_registry) };
     match command {
         RegistryCommand::Import { file } => {
             let registry = Registry::import(&file)?;
@@ -1236,16 +1232,16 @@ fn registry(state: &Path, command: RegistryCommand) -> Result<ExitCode> {
             );
         }
         RegistryCommand::Apply { file } => {
-            let before = current(&store)?;
-            // Applied whole or not at all: the stored registry changes only on success.
-            let next = before.with_delta(&file)?;
-            store.save_registry(&next)?;
-            println!(
-                "applied {}: {} devices (was {})",
-                file.display(),
-                next.len(),
-                before.len()
-            );
+            // Applied whole or not at all, read and written in one transaction: the stored
+            // registry changes only on success, and a running head-end's changes meanwhile wait.
+            let (mut before, mut after) = (0, 0);
+            store.update_registry(|current| -> Result<Registry> {
+                let current = current.ok_or_else(no_registry)?;
+                let next = current.with_delta(&file)?;
+                (before, after) = (current.len(), next.len());
+                Ok(next)
+            })?;
+            println!("applied {}: {after} devices (was {before})", file.display());
         }
         RegistryCommand::Show { device } => {
             let registry = current(&store)?;

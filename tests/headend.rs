@@ -11,8 +11,8 @@ use base64::Engine;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use dccsim::device::{Consumer, CustomerType, Esme};
 use dccsim::headend::{
-    Change, Endpoint, HeadEnd, Registry, Request, ResponseCode, ServiceMatrix, SyncReply, User,
-    WanLink,
+    Change, Endpoint, HeadEnd, InventoryChange, Registry, Request, ResponseCode, ServiceMatrix,
+    SmiStatus, SyncReply, User, WanLink,
 };
 use dccsim::model::{CspRegion, Eui64, Role};
 use dccsim::protocol::gbcs::payload::{Reading, decode_dlms};
@@ -1206,6 +1206,54 @@ fn the_wan_matrix_names_the_region_and_technology_of_a_postcode() {
             assert_eq!(fields(xml, "CoverageAvailability"), ["true"]);
         }
     }
+    // The answer echoes the request, so what the schema would refuse is refused (E120102);
+    // spaces around a postcode are not part of it; a UPRN names no region here.
+    for (body, code, echoed) in [
+        (
+            "<sr:PostCode> M22 0RR </sr:PostCode>",
+            ResponseCode::I0,
+            Some("M22 0RR"),
+        ),
+        ("<sr:PostCode>M2</sr:PostCode>", ResponseCode::E120102, None),
+        (
+            "<sr:PostCode>M22 0RR</sr:PostCode><sr:AddressIdentifier>a street name far longer than thirty</sr:AddressIdentifier>",
+            ResponseCode::E120102,
+            None,
+        ),
+    ] {
+        counter += 1;
+        let request = template
+            .replace(":1000<", &format!(":{counter}<"))
+            .replace("<sr:PostCode>M22 0RR</sr:PostCode>", body);
+        let reply = he.handle_request(eui(SUPPLIER), Endpoint::NonDevice, &request, at);
+        assert_eq!(code_of(&reply), code, "{body}: {}", xml_of(&reply));
+        schema_valid(xml_of(&reply)).unwrap();
+        if let Some(echoed) = echoed {
+            assert_eq!(fields(xml_of(&reply), "PostCode"), [echoed]);
+        }
+    }
+    for (uprn, code) in [
+        ("100023336956", ResponseCode::I0),
+        ("abc", ResponseCode::E120102),
+        ("0", ResponseCode::E120102),
+        ("1234567890123", ResponseCode::E120102),
+    ] {
+        counter += 1;
+        let start = template.find("<sr:PartialAddress>").unwrap();
+        let end = template.find("</sr:PartialAddress>").unwrap() + "</sr:PartialAddress>".len();
+        let request = format!(
+            "{}<sr:UPRN>{uprn}</sr:UPRN>{}",
+            &template[..start],
+            &template[end..]
+        )
+        .replace(":1000<", &format!(":{counter}<"));
+        let reply = he.handle_request(eui(SUPPLIER), Endpoint::NonDevice, &request, at);
+        assert_eq!(code_of(&reply), code, "{uprn}: {}", xml_of(&reply));
+        schema_valid(xml_of(&reply)).unwrap();
+        if code == ResponseCode::I0 {
+            assert_eq!(fields(xml_of(&reply), "CSPRegion"), ["Unknown"]);
+        }
+    }
 }
 
 /// With the simulator's WAN, the matrix answers from the scenario: the technology of the
@@ -1297,7 +1345,10 @@ fn decommission_and_update_inventory_change_what_the_registry_says() {
     );
     let journal = he.take_journal();
     assert!(
-        journal.iter().any(|c| matches!(c, Change::Inventory { device, delta } if *device == eui(METER) && delta.contains(",Decommissioned,"))),
+        journal.contains(&Change::Inventory(InventoryChange::Status {
+            device: eui(METER),
+            status: SmiStatus::Decommissioned
+        })),
         "{journal:?}"
     );
     let listed = inventory(&mut he, &mut send);
@@ -1398,4 +1449,27 @@ fn decommission_and_update_inventory_change_what_the_registry_says() {
     );
     let reply = send(&mut he, SUPPLIER, &by_mpan);
     assert_eq!(fields(xml_of(&reply), "DeviceID")[0], METER);
+    // A comms hub has no MPxN.
+    assert_eq!(
+        code(send(&mut he, SUPPLIER, &on(hub, &mpan("1400000000001")))),
+        ResponseCode::E11
+    );
+    // What the registry does not hold is accepted and changes nothing, so nothing is journalled.
+    he.take_journal();
+    let details =
+        "<sr:UpdateDeviceDetails><sr:DeviceModel>X1</sr:DeviceModel></sr:UpdateDeviceDetails>";
+    assert_eq!(
+        code(send(&mut he, SUPPLIER, &on(METER, details))),
+        ResponseCode::I99
+    );
+    let export = "<sr:UpdateMPxN><sr:ExportMPAN>1400000000001</sr:ExportMPAN></sr:UpdateMPxN>";
+    assert_eq!(
+        code(send(&mut he, SUPPLIER, &on(METER, export))),
+        ResponseCode::I99
+    );
+    assert!(
+        !he.take_journal()
+            .iter()
+            .any(|c| matches!(c, Change::Inventory(_)))
+    );
 }

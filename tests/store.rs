@@ -20,7 +20,7 @@ fn state_survives_reopening_the_database() {
     let user = defaults::SUPPLIER;
     {
         let mut store = Store::open(&path).unwrap();
-        assert!(store.registry(&dir.join("scratch.csv")).unwrap().is_none());
+        assert!(store.registry().unwrap().is_none());
         store.save_registry(&registry).unwrap();
         store
             .save_counters(&[(user, 1_000), (defaults::NETWORK_OPERATOR, 7)])
@@ -68,10 +68,7 @@ fn state_survives_reopening_the_database() {
             .unwrap();
     }
     let store = Store::open(&path).unwrap();
-    assert_eq!(
-        store.registry(&dir.join("scratch.csv")).unwrap(),
-        Some(registry)
-    );
+    assert_eq!(store.registry().unwrap(), Some(registry));
     let mut counters = store.counters().unwrap();
     counters.sort();
     let other: Eui64 = defaults::NETWORK_OPERATOR;
@@ -158,49 +155,99 @@ fn device_state_survives_a_restart() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Users' inventory changes (8.3, 8.4) are kept as each device's new record, in order, on top of
-/// the saved registry: a decommissioned meter is still decommissioned after a restart, a deleted
-/// device still gone. Saving a whole registry (an import, a delta applied) takes them in.
+/// Users' inventory changes (8.3, 8.4) are kept as what was done, in order, on top of the saved
+/// registry: a decommissioned meter is still decommissioned after a restart, a deleted device
+/// still gone — and a registry delta applied meanwhile keeps its own changes to the same device
+/// (only the field the user changed is changed). Folding them in empties the table; a whole
+/// registry saved (an import) replaces them.
 #[test]
 fn inventory_changes_survive_a_restart() {
-    use dccsim::headend::SmiStatus;
+    use dccsim::headend::{InventoryChange, SmiStatus};
     let dir = std::env::temp_dir().join(format!("dccsim-store-inv-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let (path, scratch) = (dir.join("dccsim.sqlite"), dir.join("scratch.csv"));
+    let path = dir.join("dccsim.sqlite");
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
     let (registry, _, _) = defaults::full_fleet(5, 1, now);
-    let mut changed = registry.clone();
-    let gone = changed
+    let gone = registry
         .devices()
         .map(|d| d.device)
         .find(|d| *d != defaults::RTDS_ESME)
         .unwrap();
-    let journal = |r: &dccsim::headend::Registry, device| {
-        Write::HeadEnd(Change::Inventory {
-            device,
-            delta: r.delta_for(device),
-        })
+    let decommissioned = InventoryChange::Status {
+        device: defaults::RTDS_ESME,
+        status: SmiStatus::Decommissioned,
     };
+    let removed = InventoryChange::Remove { device: gone };
+    let mut expected = registry.clone();
+    expected.apply(&decommissioned);
+    expected.apply(&removed);
     {
         let mut store = Store::open(&path).unwrap();
         store.save_registry(&registry).unwrap();
-        changed.set_status(defaults::RTDS_ESME, SmiStatus::Decommissioned);
-        let first = journal(&changed, defaults::RTDS_ESME);
-        changed.remove(gone);
-        let second = journal(&changed, gone);
-        store.write([[first].as_slice(), &[second]]).unwrap();
+        let write = |c: &InventoryChange| Write::HeadEnd(Change::Inventory(c.clone()));
+        store
+            .write([[write(&decommissioned)].as_slice(), &[write(&removed)]])
+            .unwrap();
     }
     let mut store = Store::open(&path).unwrap();
-    let read = store.registry(&scratch).unwrap().unwrap();
-    assert_eq!(read, changed);
+    assert_eq!(store.registry().unwrap().unwrap(), expected);
+    assert_eq!(store.inventory_changes().unwrap(), 2);
+
+    // A delta that moves the RTDS meter to another supplier, applied as `dccsim registry apply`
+    // does: its record is the newer, whole (status included), and the changes it was made from
+    // are taken in.
+    let mut record = registry.device(defaults::RTDS_ESME).unwrap().clone();
+    record.supply.truncate(1);
+    record.supply[0].supplier = defaults::SUPPLIER_2;
+    let mut moved = dccsim::headend::Registry::default();
+    moved.insert(record);
+    let delta = moved
+        .to_csv()
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("action,{l}")
+            } else {
+                format!("upsert,{l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let delta_file = dir.join("delta.csv");
+    std::fs::write(&delta_file, delta).unwrap();
+    store
+        .update_registry(|current| -> Result<_, Box<dyn std::error::Error>> {
+            Ok(current.unwrap().with_delta(&delta_file)?)
+        })
+        .unwrap();
+    assert_eq!(store.inventory_changes().unwrap(), 0, "taken in");
+    let after = store.registry().unwrap().unwrap();
+    let meter = after.device(defaults::RTDS_ESME).unwrap();
     assert_eq!(
-        read.device(defaults::RTDS_ESME).unwrap().status,
-        SmiStatus::Decommissioned
+        (meter.status, meter.supply[0].supplier),
+        (SmiStatus::Commissioned, defaults::SUPPLIER_2)
     );
-    assert!(read.device(gone).is_none());
-    // A whole registry saved replaces it all, changes included.
+    assert!(after.device(gone).is_none());
+
+    // A head-end still running on the registry it started with decommissions the meter: the
+    // change is replayed on the new registry and changes the status only, not the supplier the
+    // delta gave it. Folding it in empties the table.
+    store
+        .write([[Write::HeadEnd(Change::Inventory(decommissioned.clone()))].as_slice()])
+        .unwrap();
+    store.fold_inventory().unwrap();
+    assert_eq!(store.inventory_changes().unwrap(), 0);
+    let folded = store.registry().unwrap().unwrap();
+    let meter = folded.device(defaults::RTDS_ESME).unwrap();
+    assert_eq!(
+        (meter.status, meter.supply[0].supplier),
+        (SmiStatus::Decommissioned, defaults::SUPPLIER_2)
+    );
+
+    // An import replaces it all.
     store.save_registry(&registry).unwrap();
-    assert_eq!(store.registry(&scratch).unwrap().unwrap(), registry);
+    assert_eq!(store.registry().unwrap().unwrap(), registry);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -45,6 +45,18 @@ impl ServeConfig {
                 ));
             }
         }
+        if let Some(p) = config.wan_loss
+            && !(0.0..=1.0).contains(&p)
+        {
+            return Err(format!("{at}: wan-loss {p}: a probability, 0 to 1"));
+        }
+        if let Some(secs) = config.schedule_spread
+            && !(secs.is_finite() && secs >= 0.0)
+        {
+            return Err(format!(
+                "{at}: schedule-spread {secs}: a number of seconds, 0 or more"
+            ));
+        }
         if config.zero_wan == Some(true) && (config.wan_loss.is_some() || config.wan.is_some()) {
             return Err(format!(
                 "{at}: zero-wan cannot go with wan-loss or wan: the WAN is one of the three"
@@ -146,6 +158,11 @@ mod tests {
             (
                 "wan-loss = 0.1\nwan = \"x.toml\"\n",
                 "cannot go with a scenario's",
+            ),
+            ("wan-loss = 1.5\n", "wan-loss 1.5: a probability"),
+            (
+                "schedule-spread = -1.0\n",
+                "schedule-spread -1: a number of seconds",
             ),
         ] {
             let e = load(text).unwrap_err();

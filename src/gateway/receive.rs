@@ -98,7 +98,7 @@ pub struct RecentIds {
 }
 
 impl Default for RecentIds {
-    /// The last 262,144: at 1,600 responses a second, the latest two and a half minutes.
+    /// The last 262,144: at 1,600 responses a second, the latest 2¾ minutes.
     fn default() -> RecentIds {
         RecentIds::with_capacity(1 << 18)
     }

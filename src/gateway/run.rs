@@ -85,8 +85,12 @@ pub async fn serve(
         options.wan,
         options.check_signature,
     )?;
-    // The registry as last saved (imports and deltas applied since), else the generated one.
-    match store.registry(&options.state.join("registry.scratch.csv"))? {
+    // The registry as last saved (imports and deltas applied since, and users' inventory
+    // changes, folded in so they are not replayed at every start), else the generated one.
+    if store.inventory_changes()? > 0 {
+        store.fold_inventory()?;
+    }
+    match store.registry()? {
         Some(saved) => head_end.set_registry(saved),
         None => store.save_registry(head_end.registry())?,
     }

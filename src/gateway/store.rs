@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::delivery::Item;
-use crate::headend::{Change, Held, Registry, Schedule};
+use crate::headend::{Change, Held, InventoryChange, Registry, Schedule};
 use crate::model::Eui64;
 
 #[derive(Debug, thiserror::Error)]
@@ -69,7 +69,7 @@ impl Store {
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              CREATE TABLE IF NOT EXISTS registry (id INTEGER PRIMARY KEY CHECK (id = 1), extract TEXT NOT NULL);
-             CREATE TABLE IF NOT EXISTS inventory (seq INTEGER PRIMARY KEY AUTOINCREMENT, delta TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS inventory (seq INTEGER PRIMARY KEY AUTOINCREMENT, change TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS counters (user TEXT PRIMARY KEY, counter INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS devices (eui TEXT PRIMARY KEY, state TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY, user TEXT NOT NULL, xml TEXT NOT NULL,
@@ -148,9 +148,9 @@ impl Store {
                         ])?;
                     bump_sequence(tx, h.id)?;
                 }
-                Write::HeadEnd(Change::Inventory { delta, .. }) => {
-                    tx.prepare_cached("INSERT INTO inventory (delta) VALUES (?1)")?
-                        .execute(params![delta])?;
+                Write::HeadEnd(Change::Inventory(change)) => {
+                    tx.prepare_cached("INSERT INTO inventory (change) VALUES (?1)")?
+                        .execute(params![serde_json::to_string(change).map_err(json)?])?;
                 }
                 Write::HeadEnd(Change::Released(id)) => {
                     tx.prepare_cached("DELETE FROM held WHERE id = ?1")?
@@ -266,19 +266,31 @@ impl Store {
     fn json_rows<T: serde::de::DeserializeOwned>(&self, sql: &str) -> Result<Vec<T>, StoreError> {
         let mut stmt = self.db.prepare(sql)?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let text = row?;
-            out.push(
-                serde_json::from_str(&text).map_err(|e| StoreError::Bad(format!("{e}: {text}")))?,
-            );
-        }
-        Ok(out)
+        rows.map(|row| json_value(&row?)).collect()
     }
 
-    /// The registry as last saved, with the inventory changes users made since (8.3, 8.4),
-    /// in order; `None` before the first save.
-    pub fn registry(&self, scratch: &Path) -> Result<Option<Registry>, StoreError> {
+    /// Rows of (number, JSON value).
+    fn json_rows_numbered<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+    ) -> Result<Vec<(i64, T)>, StoreError> {
+        let mut stmt = self.db.prepare(sql)?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        rows.map(|row| {
+            let (n, text) = row?;
+            Ok((n, json_value(&text)?))
+        })
+        .collect()
+    }
+
+    /// The registry as last saved, with the inventory changes users made since (8.3, 8.4)
+    /// applied in order; `None` before the first save.
+    pub fn registry(&self) -> Result<Option<Registry>, StoreError> {
+        Ok(self.registry_with_changes()?.map(|(registry, _)| registry))
+    }
+
+    /// The saved registry with its changes applied, and the last change's number.
+    fn registry_with_changes(&self) -> Result<Option<(Registry, i64)>, StoreError> {
         let text: Option<String> = self
             .db
             .query_row("SELECT extract FROM registry WHERE id = 1", [], |r| {
@@ -288,36 +300,71 @@ impl Store {
         let Some(text) = text else {
             return Ok(None);
         };
-        // The registry reads its CSV form; a scratch file keeps one parser for both.
-        let bad = |e: &dyn std::fmt::Display| StoreError::Bad(e.to_string());
-        std::fs::write(scratch, text).map_err(|e| bad(&e))?;
-        let imported = Registry::import(scratch);
-        let _ = std::fs::remove_file(scratch);
-        let mut registry = imported.map_err(|e| bad(&e))?;
-        let mut changes = self
-            .db
-            .prepare("SELECT seq, delta FROM inventory ORDER BY seq")?;
-        let rows = changes.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
-        for row in rows {
-            let (seq, delta) = row?;
-            let at = Path::new("inventory change").join(seq.to_string());
-            registry = registry.with_delta_text(&at, &delta).map_err(|e| bad(&e))?;
+        let mut registry = Registry::import_text(Path::new("saved registry"), &text)
+            .map_err(|e| StoreError::Bad(e.to_string()))?;
+        let mut last = 0;
+        for (seq, change) in self.json_rows_numbered::<InventoryChange>(
+            "SELECT seq, change FROM inventory ORDER BY seq",
+        )? {
+            registry.apply(&change);
+            last = seq;
         }
-        Ok(Some(registry))
+        Ok(Some((registry, last)))
     }
 
-    /// Saves a whole registry (an import, a delta applied, the first start's): it includes
-    /// the inventory changes made so far, which are then forgotten.
+    /// How many inventory changes are kept beside the saved registry.
+    pub fn inventory_changes(&self) -> Result<u64, StoreError> {
+        Ok(self
+            .db
+            .query_row("SELECT COUNT(*) FROM inventory", [], |r| r.get::<_, i64>(0))?
+            as u64)
+    }
+
+    /// Writes the registry with its inventory changes applied as the saved one, so they are not
+    /// replayed at every start.
+    pub fn fold_inventory(&mut self) -> Result<(), StoreError> {
+        self.update_registry(|current| {
+            current.ok_or_else(|| StoreError::Bad("inventory changes without a registry".into()))
+        })
+    }
+
+    /// Saves a whole registry (an import, the first start's): the inventory changes kept so
+    /// far are then forgotten.
     pub fn save_registry(&mut self, registry: &Registry) -> Result<(), StoreError> {
-        let tx = self.db.transaction()?;
-        tx.execute(
-            "INSERT INTO registry (id, extract) VALUES (1, ?1)
-             ON CONFLICT(id) DO UPDATE SET extract = excluded.extract",
-            params![registry.to_csv()],
-        )?;
-        tx.execute("DELETE FROM inventory", [])?;
-        tx.commit()?;
-        Ok(())
+        self.update_registry(|_| Ok::<_, StoreError>(registry.clone()))
+    }
+
+    /// Replaces the registry with `next` of the current one (its inventory changes applied), in
+    /// one write transaction: a change a running head-end commits meanwhile waits, and is kept
+    /// (only the changes `next` was made from are forgotten).
+    pub fn update_registry<E: From<StoreError>>(
+        &mut self,
+        next: impl FnOnce(Option<Registry>) -> Result<Registry, E>,
+    ) -> Result<(), E> {
+        self.db
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(StoreError::from)?;
+        let done = (|| {
+            let current = self.registry_with_changes()?;
+            let last = current.as_ref().map_or(0, |(_, last)| *last);
+            let registry = next(current.map(|(r, _)| r))?;
+            self.db
+                .execute(
+                    "INSERT INTO registry (id, extract) VALUES (1, ?1)
+                     ON CONFLICT(id) DO UPDATE SET extract = excluded.extract",
+                    params![registry.to_csv()],
+                )
+                .map_err(StoreError::from)?;
+            self.db
+                .execute("DELETE FROM inventory WHERE seq <= ?1", params![last])
+                .map_err(StoreError::from)?;
+            self.db.execute_batch("COMMIT").map_err(StoreError::from)?;
+            Ok(())
+        })();
+        if done.is_err() {
+            let _ = self.db.execute_batch("ROLLBACK");
+        }
+        done
     }
 
     pub fn counters(&self) -> Result<Vec<(Eui64, u64)>, StoreError> {
@@ -374,6 +421,10 @@ impl Store {
             .db
             .query_row("SELECT COUNT(*) FROM log", [], |r| r.get::<_, i64>(0))? as u64)
     }
+}
+
+fn json_value<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {
+    serde_json::from_str(text).map_err(|e| StoreError::Bad(format!("{e}: {text}")))
 }
 
 fn bump_sequence(db: &Connection, id: u64) -> Result<(), StoreError> {

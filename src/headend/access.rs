@@ -60,6 +60,8 @@ pub enum ResponseCode {
     E080201,
     /// Update Inventory: the MPxN given is not valid (assumed meaning).
     E080405,
+    /// Request WAN Matrix: the address or UPRN given is not one (assumed meaning).
+    E120102,
 }
 
 impl ResponseCode {

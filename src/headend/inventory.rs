@@ -12,10 +12,10 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 
 use super::access::{Refusal, ResponseCode, User};
-use super::registry::{DeviceRecord, DeviceType, MeterPoint, Registry, SmiStatus};
+use super::registry::{DeviceRecord, DeviceType, InventoryChange, MeterPoint, Registry, SmiStatus};
 use super::request::Element;
 use super::xmldsig::escape_text;
-use crate::model::{CspRegion, Eui64, GspGroup, Mpan};
+use crate::model::{CspRegion, Eui64, GspGroup};
 
 /// DUIS caps an inventory answer at 17 devices (`DSPInventory`: `Device` maxOccurs 17).
 const MAX_DEVICES: usize = 17;
@@ -107,20 +107,11 @@ fn write_device(d: &DeviceRecord, firmware: Option<String>, out: &mut String) {
         // Single element: the only variant the virtual meter is.
         element("ESMEVariant", "A");
     }
-    element("CSPRegion", csp_region(d.csp_region));
+    element("CSPRegion", d.csp_region.duis_name());
     if d.protocol == "GBCS" {
         element("DeviceGBCSVersion", "4.0");
     }
     out.push_str("</sr:Device>");
-}
-
-/// The schema's `CSPRegion` names.
-fn csp_region(r: CspRegion) -> &'static str {
-    match r {
-        CspRegion::North => "North",
-        CspRegion::Central => "Central",
-        CspRegion::South => "South",
-    }
 }
 
 /// At most `max` bytes of ASCII-or-not text, cut on a character boundary.
@@ -132,71 +123,93 @@ fn truncate(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-/// 8.3 Decommission Device and 8.4 Update Inventory: changes the registry's record of the
-/// device the request names, for that device's registered supplier (import supplier for an
-/// electricity device or a comms hub, gas supplier for a gas one; `E4` for anyone else), and
-/// names the device changed, so the head-end can journal its new record. 8.3 decommissions a
-/// device not already decommissioned or withdrawn (`E5`); 8.4 sets a status (`Pending` or
-/// `InstalledNotCommissioned` for a device, `Commissioned`, `Withdrawn` or
-/// `InstalledNotCommissioned` for a comms hub — each to its kind: `E11`), deletes a `Pending` or
-/// `Whitelisted` device (`E5` otherwise), or sets its import MPxN (an MPAN with the right check
-/// digit for an electricity device, an MPRN for a gas one: `E080405`). Details the registry does
-/// not hold (manufacturer, model, firmware, secondary and export MPANs) change nothing.
-pub fn update_inventory(
-    registry: &mut Registry,
+/// The device a request's `DeviceID` names, when `user` is its registered supplier on `day`
+/// (import supplier of an electricity device or a comms hub, gas supplier of a gas one).
+fn supplied_device<'r>(
+    registry: &'r Registry,
     user: &User,
-    service: &str,
     body: &Element,
     day: NaiveDate,
-) -> Result<Eui64, Refusal> {
-    use ResponseCode::*;
-    let refuse = |code, reason: String| Refusal { code, reason };
-    let id = body
-        .find("DeviceID")
-        .map(|e| e.text.trim())
-        .ok_or_else(|| refuse(E19, "no DeviceID".into()))?;
-    let eui: Eui64 = id
-        .parse()
-        .map_err(|_| refuse(E19, format!("DeviceID {id:?} is not an EUI-64")))?;
-    let device = registry
-        .device(eui)
-        .ok_or_else(|| refuse(E19, format!("device {eui} is not in the inventory")))?;
+) -> Result<&'r DeviceRecord, Refusal> {
+    let id = body.find("DeviceID").map_or("", |e| e.text.trim());
+    let eui: Eui64 = id.parse().map_err(|_| {
+        refusal(
+            ResponseCode::E19,
+            format!("DeviceID {id:?} is not an EUI-64"),
+        )
+    })?;
+    let device = registry.device(eui).ok_or_else(|| {
+        refusal(
+            ResponseCode::E19,
+            format!("device {eui} is not in the inventory"),
+        )
+    })?;
     if device.supplier_on(day) != Some(user.eui) {
-        return Err(refuse(
-            E4,
+        return Err(refusal(
+            ResponseCode::E4,
             format!(
                 "{} is not the registered supplier of {eui} on {day}",
                 user.eui
             ),
         ));
     }
-    let (kind, status) = (device.device_type, device.status);
-    let is_hub = kind == DeviceType::Chf;
-    let new_status = |name: &str, allowed: &[SmiStatus]| {
-        let wanted = body.find(name).map_or("", |e| e.text.trim());
-        allowed
-            .iter()
-            .copied()
-            .find(|s| format!("{s:?}") == wanted)
-            .ok_or_else(|| refuse(E11, format!("status {wanted:?} is not one {name} sets")))
-    };
-    if service == "8.3" {
-        if matches!(status, SmiStatus::Decommissioned | SmiStatus::Withdrawn) {
-            return Err(refuse(E5, format!("device {eui} is already {status:?}")));
-        }
-        registry.set_status(eui, SmiStatus::Decommissioned);
-        return Ok(eui);
+    Ok(device)
+}
+
+fn refusal(code: ResponseCode, reason: String) -> Refusal {
+    Refusal { code, reason }
+}
+
+/// 8.3 Decommission Device, for the device's registered supplier (`E4` for anyone else): the
+/// change to make, or `E5` when it is already decommissioned or withdrawn.
+pub fn decommission(
+    registry: &Registry,
+    user: &User,
+    body: &Element,
+    day: NaiveDate,
+) -> Result<InventoryChange, Refusal> {
+    let device = supplied_device(registry, user, body, day)?;
+    if matches!(
+        device.status,
+        SmiStatus::Decommissioned | SmiStatus::Withdrawn
+    ) {
+        return Err(refusal(
+            ResponseCode::E5,
+            format!("device {} is already {:?}", device.device, device.status),
+        ));
     }
+    Ok(InventoryChange::Status {
+        device: device.device,
+        status: SmiStatus::Decommissioned,
+    })
+}
+
+/// 8.4 Update Inventory, for the device's registered supplier (`E4` for anyone else): the
+/// change to make — a status (`Pending` or `InstalledNotCommissioned` for a device,
+/// `Commissioned`, `Withdrawn` or `InstalledNotCommissioned` for a comms hub, each element to
+/// its kind: `E11`), the deletion of a `Pending` or `Whitelisted` device (`E5` otherwise), or a
+/// meter's import MPxN (an MPAN with the right check digit for an electricity meter, an MPRN
+/// for a gas one: `E080405`). `None` for what the registry does not hold (manufacturer, model,
+/// firmware, secondary and export MPANs): accepted, nothing to change.
+pub fn update_inventory(
+    registry: &Registry,
+    user: &User,
+    body: &Element,
+    day: NaiveDate,
+) -> Result<Option<InventoryChange>, Refusal> {
+    use ResponseCode::*;
+    let device = supplied_device(registry, user, body, day)?;
+    let (eui, kind, status) = (device.device, device.device_type, device.status);
+    let is_hub = kind == DeviceType::Chf;
     let change = body
         .children
         .iter()
         .find(|c| c.name != "DeviceID")
         .map_or("", |c| c.name.as_str());
-    match change {
+    Ok(Some(match change {
         "UpdateDeviceStatusExceptCH" | "UpdateDeviceStatusCH" => {
-            let for_hub = change == "UpdateDeviceStatusCH";
-            if for_hub != is_hub {
-                return Err(refuse(
+            if (change == "UpdateDeviceStatusCH") != is_hub {
+                return Err(refusal(
                     E11,
                     format!("{change} does not apply to a {kind:?}"),
                 ));
@@ -207,48 +220,47 @@ pub fn update_inventory(
             } else {
                 &[Pending, InstalledNotCommissioned]
             };
-            let next = new_status(change, allowed)?;
-            registry.set_status(eui, next);
+            let wanted = body.find(change).map_or("", |e| e.text.trim());
+            let status = wanted
+                .parse::<SmiStatus>()
+                .ok()
+                .filter(|s| allowed.contains(s))
+                .ok_or_else(|| refusal(E11, format!("{change} does not set {wanted:?}")))?;
+            InventoryChange::Status {
+                device: eui,
+                status,
+            }
         }
         "DeleteDevice" => {
             if !matches!(status, SmiStatus::Pending | SmiStatus::Whitelisted) {
-                return Err(refuse(
+                return Err(refusal(
                     E5,
                     format!(
                         "device {eui} is {status:?}: only a Pending or Whitelisted device is deleted"
                     ),
                 ));
             }
-            registry.remove(eui);
+            InventoryChange::Remove { device: eui }
         }
         "UpdateMPxN" => {
-            if let Some(mpxn) = body.find("ImportMPxN") {
-                let text = mpxn.text.trim();
-                let point = if kind.is_gas() {
-                    (text.len() >= 6
-                        && text.len() <= 10
-                        && text.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| MeterPoint::Mprn(text.to_string()))
-                    .ok_or_else(|| format!("{text:?} is not an MPRN (6 to 10 digits)"))
-                } else {
-                    text.parse::<Mpan>()
-                        .map(|m| MeterPoint::Mpan(m.to_string()))
-                        .map_err(|e| e.to_string())
-                };
-                let point = point.map_err(|reason| refuse(E080405, reason))?;
-                registry.set_meter_point(eui, point);
+            let Some(mpxn) = body.find("ImportMPxN") else {
+                return Ok(None);
+            };
+            if !matches!(kind, DeviceType::Esme | DeviceType::Gsme | DeviceType::Gpf) {
+                return Err(refusal(E11, format!("a {kind:?} has no MPxN")));
             }
+            let point = MeterPoint::parse(kind.is_gas(), mpxn.text.trim())
+                .map_err(|reason| refusal(E080405, reason))?;
+            InventoryChange::MeterPoint { device: eui, point }
         }
-        // Manufacturer, model and firmware are not in the registry.
-        "UpdateDeviceDetails" => {}
+        "UpdateDeviceDetails" => return Ok(None),
         other => {
-            return Err(refuse(
+            return Err(refusal(
                 E11,
                 format!("UpdateInventory holds {other:?}, not one of the schema's changes"),
             ));
         }
-    }
-    Ok(eui)
+    }))
 }
 
 /// What the WAN offers at a place: the technology a comms hub there would use, and whether it
@@ -262,39 +274,58 @@ pub struct Coverage {
 /// 12.1 Request WAN Matrix: the `sr:DSPWANMatrix` for a `PartialAddress` (by its postcode's
 /// area, which places it in a distribution area and so a CSP region) or a `UPRN` (the registry
 /// holds none: region Unknown). `coverage` is the head-end's WAN model at that place, asked with
-/// the region and a number fixed by the postcode.
-pub fn wan_matrix(body: &Element, coverage: impl Fn(CspRegion, u64) -> Coverage) -> String {
+/// the region and a number fixed by the postcode. A postcode, address or UPRN the schema would
+/// refuse is `E120102` (an assumed meaning): the answer echoes the request, so it must fit.
+pub fn wan_matrix(
+    body: &Element,
+    coverage: impl Fn(CspRegion, u64) -> Coverage,
+) -> Result<String, Refusal> {
+    let invalid = |reason: String| refusal(ResponseCode::E120102, reason);
     let mut out = String::from("<sr:DSPWANMatrix><sr:Request>");
-    let region = match (body.find("UPRN"), body.find("PostCode")) {
+    let place = match (body.find("UPRN"), body.find("PostCode")) {
         (Some(uprn), _) => {
+            let uprn = uprn.text.trim();
+            // xs:positiveInteger of at most 12 digits.
+            let digits = uprn.trim_start_matches('0');
+            if digits.is_empty() || digits.len() > 12 || !uprn.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(invalid(format!(
+                    "UPRN {uprn:?} is not a number of 1 to 12 digits"
+                )));
+            }
             out.push_str("<sr:UPRN>");
-            escape_text(uprn.text.trim(), &mut out);
+            out.push_str(uprn);
             out.push_str("</sr:UPRN>");
             None
         }
         (None, Some(postcode)) => {
+            let postcode = postcode.text.trim();
             let address = body
                 .find("AddressIdentifier")
                 .map_or("", |a| a.text.as_str());
+            if !(6..=8).contains(&postcode.chars().count()) || address.chars().count() > 30 {
+                return Err(invalid(format!(
+                    "postcode {postcode:?} (6 to 8 characters) or address identifier {address:?} (at most 30) does not fit the schema"
+                )));
+            }
             out.push_str("<sr:PartialAddress><sr:PostCode>");
-            escape_text(&postcode.text, &mut out);
+            escape_text(postcode, &mut out);
             out.push_str("</sr:PostCode><sr:AddressIdentifier>");
             escape_text(address, &mut out);
             out.push_str("</sr:AddressIdentifier></sr:PartialAddress>");
-            postcode_area(&postcode.text)
-                .map(|(area, g)| (g.csp_region(), place_key(area, &postcode.text)))
+            postcode_place(postcode)
         }
-        (None, None) => None,
+        (None, None) => return Err(invalid("neither a UPRN nor a PartialAddress".into())),
     };
     out.push_str("</sr:Request><sr:DSPWANMatrixResponse>");
-    match region {
-        Some((region, key)) => {
+    match place {
+        Some(place) => {
+            let region = place.group.csp_region();
             let Coverage {
                 technology,
                 available,
-            } = coverage(region, key);
+            } = coverage(region, place.key);
             out.push_str("<sr:CSPRegion>");
-            out.push_str(csp_region(region));
+            out.push_str(region.duis_name());
             out.push_str("</sr:CSPRegion><sr:CSPRegionResponseCode>I0</sr:CSPRegionResponseCode><sr:CoverageAvailability>");
             out.push_str(if available { "true" } else { "false" });
             out.push_str("</sr:CoverageAvailability><sr:WANTechnology>");
@@ -309,12 +340,22 @@ pub fn wan_matrix(body: &Element, coverage: impl Fn(CspRegion, u64) -> Coverage)
         ),
     }
     out.push_str("</sr:DSPWANMatrixResponse></sr:DSPWANMatrix>");
-    out
+    Ok(out)
 }
 
-/// The postcode's area (its leading letters) and the distribution area it lies in, when it is
-/// shaped like a GB postcode (`M22 0RR`, `EH1 1YZ`, `SW1A 1AA`) of an area the table knows.
-pub fn postcode_area(postcode: &str) -> Option<(&'static str, GspGroup)> {
+/// Where a postcode is: its area (its leading letters), the distribution area that lies in,
+/// and a number fixed by the postcode (spaces and case aside), so the same postcode always gets
+/// the same answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    pub area: &'static str,
+    pub group: GspGroup,
+    pub key: u64,
+}
+
+/// The place of a postcode shaped like a GB postcode (`M22 0RR`, `EH1 1YZ`, `SW1A 1AA`) in an
+/// area the table knows.
+pub fn postcode_place(postcode: &str) -> Option<Place> {
     let compact: String = postcode
         .chars()
         .filter(|c| !c.is_whitespace())
@@ -342,25 +383,14 @@ pub fn postcode_area(postcode: &str) -> Option<(&'static str, GspGroup)> {
         return None;
     }
     let area = &compact[..letters];
-    POSTCODE_AREAS
+    let (area, group) = POSTCODE_AREAS
         .iter()
-        .find_map(|(areas, group)| areas.split(' ').find(|a| *a == area).map(|a| (a, *group)))
-}
-
-/// A number fixed by the place (its postcode, spaces and case aside), so the same postcode
-/// always gets the same answer.
-fn place_key(area: &str, postcode: &str) -> u64 {
-    // FNV-1a over the compact postcode.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let bytes = postcode
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace())
-        .map(|b| b.to_ascii_uppercase());
-    for b in area.bytes().chain(bytes) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
+        .find_map(|(areas, group)| areas.split(' ').find(|a| *a == area).map(|a| (a, *group)))?;
+    // FNV-1a of the compact postcode.
+    let key = compact.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    Some(Place { area, group, key })
 }
 
 /// GB postcode areas by the distribution area (GSP group) most of each lies in: an
@@ -404,13 +434,14 @@ mod tests {
             ("LS1 4DY", "LS", GspGroup::M),
             ("PL1 1EA", "PL", GspGroup::L),
         ] {
-            assert_eq!(postcode_area(postcode), Some((area, group)), "{postcode}");
+            let place = postcode_place(postcode).map(|p| (p.area, p.group));
+            assert_eq!(place, Some((area, group)), "{postcode}");
         }
         // Northern Ireland and the Isle of Man are not the DCC's; malformed is nothing.
         for postcode in [
             "BT1 5GS", "IM1 1AA", "ABCDEF", "M22", "1M2 0RR", "MMM1 1AA", "M22 0R1", "",
         ] {
-            assert_eq!(postcode_area(postcode), None, "{postcode}");
+            assert_eq!(postcode_place(postcode), None, "{postcode}");
         }
     }
 
@@ -429,7 +460,7 @@ mod tests {
         /// Whatever a user puts in a postcode, placing it answers and does not panic.
         #[test]
         fn any_text_is_placed_or_not(text in "\\PC{0,12}") {
-            let _ = postcode_area(&text);
+            let _ = postcode_place(&text);
         }
     }
 }

@@ -18,7 +18,8 @@ pub use pipeline::{
     Change, Checked, Delivery, Endpoint, HeadEnd, Held, SignatureCheck, SyncReply, WanLink,
 };
 pub use registry::{
-    DeviceRecord, DeviceType, MeterPoint, Registry, RegistryError, SmiStatus, SupplyPeriod,
+    DeviceRecord, DeviceType, InventoryChange, MeterPoint, Registry, RegistryError, SmiStatus,
+    SupplyPeriod,
 };
 pub use request::{Element, HubCommand, Request, RequestError, RequestId};
 pub use response::{ResponseBody, device_alert, response, scheduled_response};

@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use super::access::{Refusal, ResponseCode, User, authorise};
 use super::inventory::{self, Coverage};
 use super::matrix::ServiceMatrix;
-use super::registry::{DeviceType, Registry};
+use super::registry::{DeviceType, InventoryChange, Registry};
 use super::request::{Element, HubCommand, Request, RequestId};
 use super::response::{ResponseBody, response, scheduled_response};
 use super::schedule::Schedule;
@@ -119,8 +119,8 @@ pub enum Change {
     Held(Held),
     /// A held request was carried out (or refused) at its time.
     Released(u64),
-    /// A user changed the inventory (8.3, 8.4): the device's record as a registry delta.
-    Inventory { device: Eui64, delta: String },
+    /// A user changed the inventory (8.3, 8.4).
+    Inventory(InventoryChange),
 }
 
 /// Work the head-end does later, in time order.
@@ -770,29 +770,40 @@ impl HeadEnd {
                     inventory::read_inventory(&self.registry, &request.body, &firmware)?;
                 Ok(self.reply(request, I0, now, ResponseBody::Dsp(inventory)))
             }
-            "8.3" | "8.4" => {
-                let service = request.service.to_string();
+            "8.3" => {
                 let day = now.date_naive();
-                let device = inventory::update_inventory(
-                    &mut self.registry,
-                    user,
-                    &service,
-                    &request.body,
-                    day,
-                )?;
-                let delta = self.registry.delta_for(device);
-                self.journal.push(Change::Inventory { device, delta });
-                // Done, with nothing to return: DUIS answers that with an acknowledgement.
-                Ok(self.reply(request, I99, now, ResponseBody::Status))
+                let change = inventory::decommission(&self.registry, user, &request.body, day)?;
+                Ok(self.change_inventory(request, Some(change), now))
+            }
+            "8.4" => {
+                let day = now.date_naive();
+                let change = inventory::update_inventory(&self.registry, user, &request.body, day)?;
+                Ok(self.change_inventory(request, change, now))
             }
             "12.1" => {
                 let matrix =
-                    inventory::wan_matrix(&request.body, |region, key| self.coverage(region, key));
+                    inventory::wan_matrix(&request.body, |region, key| self.coverage(region, key))?;
                 Ok(self.reply(request, I0, now, ResponseBody::Dsp(matrix)))
             }
             // Other non-device services are not carried out yet: acknowledged.
             _ => Ok(self.reply(request, I99, now, ResponseBody::Status)),
         }
+    }
+
+    /// Makes a user's change to the inventory and journals it (if it changed anything); done,
+    /// with nothing to return, which DUIS answers with an acknowledgement.
+    fn change_inventory(
+        &mut self,
+        request: &Request,
+        change: Option<InventoryChange>,
+        now: DateTime<Utc>,
+    ) -> SyncReply {
+        if let Some(change) = change
+            && self.registry.apply(&change)
+        {
+            self.journal.push(Change::Inventory(change));
+        }
+        self.reply(request, ResponseCode::I99, now, ResponseBody::Status)
     }
 
     /// A device's firmware version as it would report it to 11.2 (hex), for the inventory.

@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::model::{CspRegion, Eui64, GspGroup, Mpan};
 
@@ -106,7 +106,7 @@ impl DeviceType {
 }
 
 /// SMI status (DUIS `DeviceStatus`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SmiStatus {
     Pending,
     Whitelisted,
@@ -140,10 +140,27 @@ impl FromStr for SmiStatus {
 
 /// A meter point: an electricity MPAN core (13 digits, check digit verified) or a gas MPRN
 /// (6 to 10 digits).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum MeterPoint {
     Mpan(String),
     Mprn(String),
+}
+
+impl MeterPoint {
+    /// A gas device's MPRN or an electricity device's MPAN core (its check digit checked).
+    pub fn parse(gas: bool, text: &str) -> Result<MeterPoint, String> {
+        if gas {
+            if !(6..=10).contains(&text.len()) || !text.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("{text:?} is not an MPRN (6 to 10 digits)"));
+            }
+            Ok(MeterPoint::Mprn(text.to_string()))
+        } else {
+            let mpan: Mpan = text
+                .parse()
+                .map_err(|e: crate::model::MpanError| e.to_string())?;
+            Ok(MeterPoint::Mpan(mpan.to_string()))
+        }
+    }
 }
 
 impl fmt::Display for MeterPoint {
@@ -206,9 +223,19 @@ pub struct RegistryError {
     pub reason: String,
 }
 
+/// A change a user makes to the inventory (8.3 Decommission Device, 8.4 Update Inventory), as
+/// the head-end journals it: what was done, so that replayed on a registry that has moved on
+/// since (a delta applied meanwhile) it changes that field and no other.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InventoryChange {
+    Status { device: Eui64, status: SmiStatus },
+    MeterPoint { device: Eui64, point: MeterPoint },
+    Remove { device: Eui64 },
+}
+
 /// The registry, with the indexes the DCC's own answers look devices up by (8.2 Read Inventory:
-/// a premises' devices by comms hub, a meter by its MPxN). Every change goes through `put` and
-/// `take`, which keep them in step.
+/// a premises' devices by comms hub, a meter by its MPxN). Every change to a record's hub or
+/// meter point goes through `insert` and `remove`, which keep them in step.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Registry {
     devices: BTreeMap<Eui64, DeviceRecord>,
@@ -233,11 +260,6 @@ impl Registry {
         self.devices.values()
     }
 
-    /// Adds or replaces a device's record.
-    pub fn insert(&mut self, record: DeviceRecord) {
-        self.put(record);
-    }
-
     /// The devices a comms hub serves (its own record included), in EUI-64 order.
     pub fn at_hub(&self, hub: Eui64) -> impl Iterator<Item = &DeviceRecord> {
         self.indexed(self.by_hub.get(&hub))
@@ -258,8 +280,9 @@ impl Registry {
             .filter_map(|eui| self.devices.get(eui))
     }
 
-    fn put(&mut self, record: DeviceRecord) {
-        self.take(record.device);
+    /// Adds or replaces a device's record.
+    pub fn insert(&mut self, record: DeviceRecord) {
+        self.remove(record.device);
         self.by_hub
             .entry(record.comms_hub)
             .or_default()
@@ -279,7 +302,8 @@ impl Registry {
         self.devices.insert(record.device, record);
     }
 
-    fn take(&mut self, device: Eui64) -> Option<DeviceRecord> {
+    /// Removes a device's record.
+    pub fn remove(&mut self, device: Eui64) -> Option<DeviceRecord> {
         let record = self.devices.remove(&device)?;
         unindex(&mut self.by_hub, &record.comms_hub, device);
         unindex(&mut self.by_hub, &record.device, device);
@@ -291,11 +315,15 @@ impl Registry {
 
     /// Reads a registration extract into a new registry.
     pub fn import(path: &Path) -> Result<Registry, RegistryError> {
-        let text = read(path)?;
+        Registry::import_text(path, &read(path)?)
+    }
+
+    /// Reads an extract's text; `path` names it in errors.
+    pub fn import_text(path: &Path, text: &str) -> Result<Registry, RegistryError> {
         let mut registry = Registry::default();
         // An extract has no removals: every row is a record.
-        for record in parse_rows(path, &text, false)?.into_values().flatten() {
-            registry.put(record);
+        for record in parse_rows(path, text, false)?.into_values().flatten() {
+            registry.insert(record);
         }
         Ok(registry)
     }
@@ -311,9 +339,9 @@ impl Registry {
         let mut next = self.clone();
         for (device, record) in parse_rows(path, text, true)? {
             match record {
-                Some(r) => next.put(r),
+                Some(r) => next.insert(r),
                 None => {
-                    next.take(device);
+                    next.remove(device);
                 }
             }
         }
@@ -322,52 +350,39 @@ impl Registry {
 
     /// Writes the registry as an extract (the import format), one row per supply period.
     pub fn to_csv(&self) -> String {
-        let mut out = header(false);
+        let mut out = COLUMNS.join(",");
+        out.push(',');
+        out.push_str(EXPORT_SUPPLIER);
+        out.push('\n');
         for d in self.devices.values() {
-            write_rows(d, "", &mut out);
+            write_rows(d, &mut out);
         }
         out
     }
 
-    /// A delta (the `apply` format) that brings another copy of this registry to this one's
-    /// record of `device`: its rows, upserted, or its removal.
-    pub fn delta_for(&self, device: Eui64) -> String {
-        let mut out = header(true);
-        match self.devices.get(&device) {
-            Some(d) => write_rows(d, "upsert,", &mut out),
-            None => {
-                let eui = device.to_string();
-                let mut fields = vec![""; COLUMNS.len() + 1];
-                fields[1] = &eui;
-                out.push_str("remove,");
-                out.push_str(&fields.join(","));
-                out.push('\n');
-            }
+    /// Applies a change a user made to the inventory (8.3, 8.4), in place; a change to a device
+    /// no longer registered does nothing. `false` when nothing changed.
+    pub fn apply(&mut self, change: &InventoryChange) -> bool {
+        match change {
+            InventoryChange::Status { device, status } => match self.devices.get_mut(device) {
+                // The status is not indexed: changed in place.
+                Some(d) if d.status != *status => {
+                    d.status = *status;
+                    true
+                }
+                _ => false,
+            },
+            InventoryChange::MeterPoint { device, point } => match self.remove(*device) {
+                Some(mut record) => {
+                    let changed = record.meter_point.as_ref() != Some(point);
+                    record.meter_point = Some(point.clone());
+                    self.insert(record);
+                    changed
+                }
+                None => false,
+            },
+            InventoryChange::Remove { device } => self.remove(*device).is_some(),
         }
-        out
-    }
-
-    /// Changes a device's SMI status; `false` if it is not in the registry.
-    pub fn set_status(&mut self, device: Eui64, status: SmiStatus) -> bool {
-        self.devices
-            .get_mut(&device)
-            .map(|d| d.status = status)
-            .is_some()
-    }
-
-    /// Changes a device's meter point; `false` if it is not in the registry.
-    pub fn set_meter_point(&mut self, device: Eui64, point: MeterPoint) -> bool {
-        let Some(mut record) = self.take(device) else {
-            return false;
-        };
-        record.meter_point = Some(point);
-        self.put(record);
-        true
-    }
-
-    /// Removes a device's record.
-    pub fn remove(&mut self, device: Eui64) -> Option<DeviceRecord> {
-        self.take(device)
     }
 }
 
@@ -381,22 +396,8 @@ fn unindex<K: Ord>(index: &mut BTreeMap<K, BTreeSet<Eui64>>, key: &K, device: Eu
     }
 }
 
-/// The header row of an extract, or of a delta (with its `action` column first).
-fn header(delta: bool) -> String {
-    let mut out = if delta {
-        "action,".to_string()
-    } else {
-        String::new()
-    };
-    out.push_str(&COLUMNS.join(","));
-    out.push(',');
-    out.push_str(EXPORT_SUPPLIER);
-    out.push('\n');
-    out
-}
-
-/// A device's rows, one per supply period, each after `prefix`.
-fn write_rows(d: &DeviceRecord, prefix: &str, out: &mut String) {
+/// A device's rows, one per supply period.
+fn write_rows(d: &DeviceRecord, out: &mut String) {
     let periods: Vec<Option<&SupplyPeriod>> = if d.supply.is_empty() {
         vec![None]
     } else {
@@ -421,7 +422,6 @@ fn write_rows(d: &DeviceRecord, prefix: &str, out: &mut String) {
             d.protocol.clone(),
             d.export_supplier.map_or(String::new(), |e| e.to_string()),
         ];
-        out.push_str(prefix);
         out.push_str(&fields.join(","));
         out.push('\n');
     }
@@ -532,16 +532,7 @@ fn parse_row(f: &[&str]) -> Result<DeviceRecord, String> {
             return Err(format!("mpxn: a {} must have a meter point", f[2]));
         }
         ("", _) => None,
-        (m, t) if t.is_gas() => {
-            if !(6..=10).contains(&m.len()) || !m.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!("mpxn: {m:?} is not an MPRN (6 to 10 digits)"));
-            }
-            Some(MeterPoint::Mprn(m.to_string()))
-        }
-        (m, _) => {
-            let mpan: Mpan = m.parse().map_err(|e| format!("mpxn: {e}"))?;
-            Some(MeterPoint::Mpan(mpan.to_string()))
-        }
+        (m, t) => Some(MeterPoint::parse(t.is_gas(), m).map_err(|e| format!("mpxn: {e}"))?),
     };
     let gsp_group: GspGroup = f[9].parse().map_err(|e| format!("gsp_group: {e}"))?;
     let csp_region = CspRegion::ALL

@@ -162,6 +162,15 @@ pub enum CspRegion {
 impl CspRegion {
     pub const ALL: [CspRegion; 3] = [CspRegion::North, CspRegion::Central, CspRegion::South];
 
+    /// The DUIS schema's name (`CSPRegion`): `North`, `Central`, `South`.
+    pub fn duis_name(self) -> &'static str {
+        match self {
+            CspRegion::North => "North",
+            CspRegion::Central => "Central",
+            CspRegion::South => "South",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             CspRegion::North => "north",
