@@ -2,19 +2,30 @@
 //! after a restart), the outbox of responses not yet delivered, schedules, held requests and the
 //! transaction log.
 
-use chrono::{TimeZone, Utc};
+use std::path::PathBuf;
+
+use chrono::{DateTime, TimeZone, Utc};
 use dccsim::gateway::defaults;
 use dccsim::gateway::store::{LogEntry, Store, Write};
 use dccsim::headend::{Change, Delivery, Held};
 use dccsim::model::Eui64;
 
-#[test]
-fn state_survives_reopening_the_database() {
-    let dir = std::env::temp_dir().join(format!("dccsim-store-{}", std::process::id()));
+/// An empty folder for one test's database, the database's path, and the test's "now".
+fn fresh(name: &str) -> (PathBuf, PathBuf, DateTime<Utc>) {
+    let dir = std::env::temp_dir().join(format!("dccsim-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("dccsim.sqlite");
-    let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+    (
+        dir,
+        path,
+        Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap(),
+    )
+}
+
+#[test]
+fn state_survives_reopening_the_database() {
+    let (_, path, now) = fresh("store");
     // The whole default fleet, gas included: what `dccsim serve` saves, it must read back.
     let (registry, _, _) = defaults::full_fleet(20, 1, now);
     let user = defaults::SUPPLIER;
@@ -99,11 +110,7 @@ fn state_survives_reopening_the_database() {
 #[test]
 fn device_state_survives_a_restart() {
     use dccsim::headend::{Endpoint, Request};
-    let dir = std::env::temp_dir().join(format!("dccsim-devices-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("dccsim.sqlite");
-    let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+    let (dir, path, now) = fresh("devices");
     let head_end = || {
         let check = std::sync::Arc::new(|xml: &str| {
             Request::parse(xml)
@@ -163,11 +170,7 @@ fn device_state_survives_a_restart() {
 #[test]
 fn inventory_changes_survive_a_restart() {
     use dccsim::headend::{InventoryChange, SmiStatus};
-    let dir = std::env::temp_dir().join(format!("dccsim-store-inv-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("dccsim.sqlite");
-    let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
+    let (dir, path, now) = fresh("store-inv");
     let (registry, _, _) = defaults::full_fleet(5, 1, now);
     let gone = registry
         .devices()

@@ -729,21 +729,23 @@ pub fn encode_command(
         } => Some((*from, *to)),
         _ => None,
     };
+    // Gets of attributes, each with no data of its own.
+    let gets = |specs: Vec<RequestSpec>| AccessRequest {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        data: vec![Data::Null; specs.len()],
+        specs,
+    };
     let get = |class_id, instance, selection| {
         let attribute = crate::protocol::dlms::AttributeDescriptor {
             class_id,
             instance: crate::protocol::dlms::Obis(instance),
             attribute: 2,
         };
-        AccessRequest {
-            invoke_id: invoke_id(counter),
-            date_time: Vec::new(),
-            specs: vec![match selection {
-                Some(s) => RequestSpec::GetWithSelection(attribute, s),
-                None => RequestSpec::Get(attribute),
-            }],
-            data: vec![Data::Null],
-        }
+        gets(vec![match selection {
+            Some(s) => RequestSpec::GetWithSelection(attribute, s),
+            None => RequestSpec::Get(attribute),
+        }])
     };
     let action = |class_id, instance, data| AccessRequest {
         invoke_id: invoke_id(counter),
@@ -785,39 +787,24 @@ pub fn encode_command(
         }
         (ECS52, Reading::Read) => get(DATA, [0, 0, 0, 2, 1, 255], None),
         (ECS17C, Reading::Read) => get(DATA, [0, 0, 94, 44, 34, 20], None),
-        (ECS17A, Reading::Read) => AccessRequest {
-            invoke_id: invoke_id(counter),
-            date_time: Vec::new(),
-            specs: vec![
-                attribute(REGISTER, ACTIVE_EXPORT_REGISTER, 2),
-                attribute(REGISTER, ACTIVE_EXPORT_REGISTER, 3),
-                attribute(REGISTER, REACTIVE_EXPORT_REGISTER, 2),
-                attribute(REGISTER, REACTIVE_EXPORT_REGISTER, 3),
-            ],
-            data: vec![Data::Null; 4],
-        },
+        (ECS17A, Reading::Read) => gets(vec![
+            attribute(REGISTER, ACTIVE_EXPORT_REGISTER, 2),
+            attribute(REGISTER, ACTIVE_EXPORT_REGISTER, 3),
+            attribute(REGISTER, REACTIVE_EXPORT_REGISTER, 2),
+            attribute(REGISTER, REACTIVE_EXPORT_REGISTER, 3),
+        ]),
         (ECS23, r) => {
             let (from, to) = range(r)?;
-            let spec = attribute;
-            let RequestSpec::GetWithSelection(log, selection) =
-                by_range(PROFILE_GENERIC, AVERAGE_VOLTAGE_LOG, from, to)?
-            else {
-                return None;
-            };
-            AccessRequest {
-                invoke_id: invoke_id(counter),
-                date_time: Vec::new(),
-                specs: vec![
-                    spec(REGISTER, VOLTAGE_SAGS, 2),
-                    spec(REGISTER, VOLTAGE_SAGS, 3),
-                    spec(REGISTER, VOLTAGE_SWELLS, 2),
-                    spec(REGISTER, VOLTAGE_SWELLS, 3),
-                    RequestSpec::GetWithSelection(log, selection),
-                    // The log's capture period.
-                    spec(PROFILE_GENERIC, AVERAGE_VOLTAGE_LOG, 4),
-                ],
-                data: vec![Data::Null; 6],
-            }
+            let log = by_range(PROFILE_GENERIC, AVERAGE_VOLTAGE_LOG, from, to)?;
+            gets(vec![
+                attribute(REGISTER, VOLTAGE_SAGS, 2),
+                attribute(REGISTER, VOLTAGE_SAGS, 3),
+                attribute(REGISTER, VOLTAGE_SWELLS, 2),
+                attribute(REGISTER, VOLTAGE_SWELLS, 3),
+                log,
+                // The log's capture period.
+                attribute(PROFILE_GENERIC, AVERAGE_VOLTAGE_LOG, 4),
+            ])
         }
         (ECS21C | ECS22A | ECS22C, r) => {
             let (from, to) = range(r)?;
@@ -826,12 +813,7 @@ pub fn encode_command(
                 ECS22A => [0, 0, 99, 1, 1, 255],
                 _ => [0, 0, 99, 1, 2, 255],
             };
-            let RequestSpec::GetWithSelection(attribute, selection) =
-                by_range(PROFILE_GENERIC, object, from, to)?
-            else {
-                return None;
-            };
-            get(PROFILE_GENERIC, attribute.instance.0, Some(selection))
+            gets(vec![by_range(PROFILE_GENERIC, object, from, to)?])
         }
         (ECS42 | ECS43, Reading::Supply { script, .. }) => action(
             SCRIPT_TABLE,
