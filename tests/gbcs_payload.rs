@@ -597,30 +597,27 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
         .to_bytes(),
         ecs23.signing.content
     );
-    let ecs17c = message("4.16_ECS17c/ECS17c_4.16_SUCCESS_RESPONSE_GBCS.HEX");
-    assert_eq!(
-        dccsim::protocol::gbcs::payload::active_power_response(
-            ecs17c.signing.originator_counter,
-            10,
-            10
-        )
-        .to_bytes(),
-        ecs17c.signing.content
+    // Answers built from the RTDS values, with the RTDS answer's counter, are its bytes.
+    let is_rtds = |path: &str, build: &dyn Fn(u64) -> dccsim::protocol::dlms::Apdu| {
+        let m = message(path);
+        assert_eq!(
+            build(m.signing.originator_counter).to_bytes(),
+            m.signing.content,
+            "{path}"
+        );
+    };
+    use dccsim::protocol::gbcs::payload::{active_power_response, export_registers_response};
+    is_rtds(
+        "4.16_ECS17c/ECS17c_4.16_SUCCESS_RESPONSE_GBCS.HEX",
+        &|counter| active_power_response(counter, 10, 10),
     );
-    let ecs17a = message("4.2_ECS17a/ECS17a_4.2_SUCCESS_RESPONSE_GBCS.HEX");
-    assert_eq!(
-        dccsim::protocol::gbcs::payload::export_registers_response(
-            ecs17a.signing.originator_counter,
-            10,
-            20
-        )
-        .to_bytes(),
-        ecs17a.signing.content
+    is_rtds(
+        "4.2_ECS17a/ECS17a_4.2_SUCCESS_RESPONSE_GBCS.HEX",
+        &|counter| export_registers_response(counter, 10, 20),
     );
-    let ecs52 = message("11.2_ECS52/ECS52_11.2_SUCCESS_RESPONSE_GBCS.HEX");
-    assert_eq!(
-        firmware_response(ecs52.signing.originator_counter, &[0x01, 0x23, 0xAB, 0xCD]).to_bytes(),
-        ecs52.signing.content
+    is_rtds(
+        "11.2_ECS52/ECS52_11.2_SUCCESS_RESPONSE_GBCS.HEX",
+        &|counter| firmware_response(counter, &[0x01, 0x23, 0xAB, 0xCD]),
     );
     let alert = message("NA_ECS80/ECS80_NA_8F36_ALERT_GBCS.HEX");
     let Reading::Alert {
