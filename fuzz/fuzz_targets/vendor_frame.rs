@@ -10,8 +10,14 @@ fn protocols() -> &'static [Protocol] {
     static ALL: std::sync::OnceLock<Vec<Protocol>> = std::sync::OnceLock::new();
     ALL.get_or_init(|| {
         [
-            ("acme-meterlink.toml", include_str!("../../protocols/acme-meterlink.toml")),
-            ("zenith-hdlc.toml", include_str!("../../protocols/zenith-hdlc.toml")),
+            (
+                "acme-meterlink.toml",
+                include_str!("../../protocols/acme-meterlink.toml"),
+            ),
+            (
+                "zenith-hdlc.toml",
+                include_str!("../../protocols/zenith-hdlc.toml"),
+            ),
         ]
         .iter()
         .map(|(name, text)| Protocol::load(name, text).expect("shipped protocol"))
