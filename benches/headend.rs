@@ -51,7 +51,7 @@ fn headend(c: &mut Criterion) {
     let yesterday = now.date_naive().pred_opt().unwrap();
     let users = [(defaults::SUPPLIER, devices.clone())];
     let bodies = dccsim::load::cli::signed_duis_bodies(&mix, &users, 1, READS, yesterday).unwrap();
-    let xml = |i: usize| std::str::from_utf8(&bodies[i % READS]).unwrap();
+    let xml = |i: usize| std::str::from_utf8(&bodies[i % READS].1).unwrap();
     let checked: Vec<Checked> = (0..READS)
         .map(|i| Checked::check(&check, xml(i)).unwrap())
         .collect();

@@ -673,9 +673,19 @@ fn run() -> Result<ExitCode> {
                         .rsplit_once("://")
                         .and_then(|(_, r)| r.find('/').map(|i| r[i..].to_string()))
                         .unwrap_or_else(|| "/api/v1/serviceS".into());
+                    // Non-device requests go to the gateway's serviceD beside the target's path.
+                    let non_device_path = match path.rsplit_once('/') {
+                        Some((base, _)) => format!("{base}/serviceD"),
+                        None => "/api/v1/serviceD".into(),
+                    };
                     let bodies = std::sync::Arc::new(bodies);
                     let source: dccsim::load::RequestSource = std::sync::Arc::new(move |i| {
-                        (path.clone(), bodies[(i as usize) % bodies.len()].clone())
+                        let (endpoint, body) = &bodies[(i as usize) % bodies.len()];
+                        let path = match endpoint {
+                            dccsim::headend::Endpoint::NonDevice => &non_device_path,
+                            _ => &path,
+                        };
+                        (path.clone(), body.clone())
                     });
                     (Vec::new(), Some(source))
                 }

@@ -464,7 +464,12 @@ fn load_deals_reads_to_several_users_each_in_counter_order() {
     });
     assert!(up, "dccsim serve did not start");
     let mix = dir.join("mix.toml");
-    std::fs::write(&mix, "[[request]]\nservice = \"4.8.1\"\nweight = 1\n").unwrap();
+    // A profile read to each meter, and the DCC's inventory of its premises (to serviceD).
+    std::fs::write(
+        &mix,
+        "[[request]]\nservice = \"4.8.1\"\nweight = 1\n[[request]]\nservice = \"8.2\"\nweight = 1\n",
+    )
+    .unwrap();
     let pki = state.join("pki").display().to_string();
     let out = dccsim(&[
         "load",
@@ -489,6 +494,7 @@ fn load_deals_reads_to_several_users_each_in_counter_order() {
     let _ = serve.wait();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("on 2 connections"), "{stderr}");
+    assert!(stderr.contains("4.8.1 × 1, 8.2 × 1"), "{stderr}");
     assert!(out.status.success(), "{stderr}");
     // More than one user without their certificates is refused with the reason.
     let out = dccsim(&[

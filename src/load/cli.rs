@@ -167,14 +167,15 @@ fn client_tls(
 /// Signed DUIS requests of `mix` (each its RTDS template, reading `day`), dealt to `users` in
 /// turn — request `i` from user `i % n` to that user's meters in turn — with counters
 /// `first_counter + i`: `count` of them, signed before the clock starts so signing does not slow
-/// the generator. The body of request `i` is `bodies[i % count]`.
+/// the generator. Request `i` is `bodies[i % count]`, with the User Gateway service it goes to
+/// (a non-device request names its meter in `sr:DeviceID` and is addressed to the DCC).
 pub fn signed_duis_bodies(
     mix: &super::mix::Mix,
     users: &[(crate::model::Eui64, Vec<crate::model::Eui64>)],
     first_counter: u64,
     count: usize,
     day: chrono::NaiveDate,
-) -> Result<Vec<Bytes>, String> {
+) -> Result<Vec<(crate::headend::Endpoint, Bytes)>, String> {
     use crate::headend::xmldsig::{XmlSigners, prepare_for_signing};
     let signers = XmlSigners::from_zaz1(crate::gateway::run::ZAZ1_KEYSTORE)?;
     let mut bases: std::collections::HashMap<usize, (String, crate::headend::RequestId)> =
@@ -193,15 +194,30 @@ pub fn signed_duis_bodies(
             }
         };
         let (user, meters) = &users[i % users.len().max(1)];
+        let meter = meters[(i / users.len()) % meters.len().max(1)];
         let mut id = *template_id;
         id.originator = *user;
-        id.target = meters[(i / users.len()) % meters.len().max(1)];
         id.counter = first_counter + i as u64;
-        let xml = base.replacen(&template_id.to_string(), &id.to_string(), 1);
+        let non_device = mix.non_device(entry);
+        let mut xml = base.clone();
+        if non_device {
+            let (open, close) = ("<sr:DeviceID>", "</sr:DeviceID>");
+            if let (Some(a), Some(b)) = (xml.find(open), xml.find(close)) {
+                xml.replace_range(a + open.len()..b, &meter.to_string());
+            }
+        } else {
+            id.target = meter;
+        }
+        let xml = xml.replacen(&template_id.to_string(), &id.to_string(), 1);
         let signed = signers
             .sign(&xml, *user, false)
             .map_err(|e| e.to_string())?;
-        out.push(Bytes::from(signed));
+        let endpoint = if non_device {
+            crate::headend::Endpoint::NonDevice
+        } else {
+            crate::headend::Endpoint::SendCommand
+        };
+        out.push((endpoint, Bytes::from(signed)));
     }
     Ok(out)
 }

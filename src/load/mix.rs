@@ -1,6 +1,6 @@
 //! What `dccsim load` sends: a weighted mix of DUIS reads (`--mix FILE`, TOML), by default the
 //! MHHS collection mix — mostly 4.8.1 half-hourly profile reads of yesterday, with some daily read
-//! logs (4.6.1) and register reads (4.1.1) beside them. Each service's request is its RTDS
+//! logs (4.6.1) and register reads (4.1.1) beside them — and the DCC's own 8.2 Read Inventory. Each service's request is its RTDS
 //! template with its log period moved to the day being read. A mix file may also carry the
 //! thresholds a run must meet (`slo`), so a pipeline gates on the file alone:
 //!
@@ -27,32 +27,38 @@ struct Read {
     period: Option<(&'static str, &'static str)>,
     /// The period runs from this many days before the read day to the day after it.
     days_back: u64,
+    /// A non-device request (to `serviceD`), naming its meter in `sr:DeviceID`.
+    non_device: bool,
 }
 
-const READS: [Read; 7] = [
+const READS: [Read; 8] = [
     Read {
         service: "4.8.1",
         template: include_str!("../../data/ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"),
         period: Some(("2014-12-31T00:00:00.00Z", "2015-01-01T00:00:00.00Z")),
         days_back: 0,
+        non_device: false,
     },
     Read {
         service: "4.6.1",
         template: include_str!("../../data/ECS21a_4.6.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"),
         period: Some(("2014-03-09T00:00:00.00Z", "2014-03-11T00:00:00.00Z")),
         days_back: 1,
+        non_device: false,
     },
     Read {
         service: "4.17",
         template: include_str!("../../data/ECS66_4.17_SUCCESS_REQUEST_DUIS.XML"),
         period: Some(("2014-12-01T09:00:00.00Z", "2014-12-05T11:05:00.00Z")),
         days_back: 6,
+        non_device: false,
     },
     Read {
         service: "4.1.1",
         template: include_str!("../../data/ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"),
         period: None,
         days_back: 0,
+        non_device: false,
     },
     // A network operator's reads (an import supplier is refused 4.8.3 for a meter whose export
     // it does not hold, as DCC refuses it).
@@ -61,18 +67,29 @@ const READS: [Read; 7] = [
         template: include_str!("../../data/ECS22a_4.8.3_SUCCESS_REQUEST_DUIS.XML"),
         period: Some(("2014-10-01T09:30:00.00Z", "2014-10-02T09:30:00.00Z")),
         days_back: 0,
+        non_device: false,
     },
     Read {
         service: "4.10",
         template: include_str!("../../data/ECS23_4.10_SUCCESS_REQUEST_DUIS.XML"),
         period: Some(("2014-12-29T23:59:00.00Z", "2015-01-01T00:00:00.00Z")),
         days_back: 0,
+        non_device: false,
     },
     Read {
         service: "4.16",
         template: include_str!("../../data/ECS17c_4.16_SUCCESS_REQUEST_DUIS.XML"),
         period: None,
         days_back: 0,
+        non_device: false,
+    },
+    // The DCC's own answer: the inventory of the meter's premises, from any user.
+    Read {
+        service: "8.2",
+        template: include_str!("../../data/8.2_READ_INVENTORY_REQUEST_DUIS.XML"),
+        period: None,
+        days_back: 0,
+        non_device: true,
     },
 ];
 
@@ -169,6 +186,12 @@ impl Mix {
                 best
             })
             .collect()
+    }
+
+    /// Whether entry `i` is a non-device request (the User Gateway's `serviceD`), which names
+    /// its meter in `sr:DeviceID` and is addressed to the DCC.
+    pub fn non_device(&self, i: usize) -> bool {
+        READS[self.entries[i].0].non_device
     }
 
     /// The service reference variant of entry `i` of [`Mix::sequence`].
