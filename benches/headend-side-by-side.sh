@@ -6,6 +6,7 @@
 # Each run starts a fresh `dccsim serve --zero-wan` and `dccsim receive` from BINARY in a scratch
 # folder, waits for the key cache to warm, and loads it with the supplier and the network
 # operator as two users. Run two binaries alternately and compare medians: the machine is noisy.
+# SERVE_FLAGS adds flags to `dccsim serve` (e.g. SERVE_FLAGS=--sign-acknowledgements).
 set -eu
 mode=$1 bin=$(realpath "$2") rate=${3:-1600}
 mix=$(realpath "$(dirname "$0")/mix-481.toml")
@@ -13,7 +14,8 @@ work=$(mktemp -d)
 cd "$work"
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 "$bin" receive > receive.log 2>&1 & receiver=$!
-"$bin" serve --state st --zero-wan > serve.log 2>&1 & server=$!
+# shellcheck disable=SC2086 # SERVE_FLAGS is a list of flags
+"$bin" serve --state st --zero-wan ${SERVE_FLAGS:-} > serve.log 2>&1 & server=$!
 trap 'kill $server $receiver 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 sleep 22
 users=90-B3-D5-1F-30-01-00-00,90-B3-D5-1F-30-02-00-00

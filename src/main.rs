@@ -244,6 +244,11 @@ enum Command {
         /// queues, latency, loss with the CSP's retries, cell outages, hubs without coverage.
         #[arg(long, conflicts_with_all = ["zero_wan", "wan_loss"])]
         wan: Option<PathBuf>,
+        /// Sign the synchronous acknowledgements (I99) and refusals too. By default only
+        /// responses that carry data are signed, as DCC Boxed does: its synchronous
+        /// acknowledgements and errors come unsigned.
+        #[arg(long)]
+        sign_acknowledgements: bool,
     },
     /// DUIS XML signatures with the ZAZ1 test keys, as DCC's signing tool makes them.
     Duis {
@@ -791,6 +796,7 @@ fn run() -> Result<ExitCode> {
             zero_wan,
             wan_loss,
             wan: wan_scenario,
+            sign_acknowledgements,
         } => {
             let file = config
                 .map(|path| dccsim::gateway::config::ServeConfig::load(&path))
@@ -810,6 +816,8 @@ fn run() -> Result<ExitCode> {
             let seed = seed.or(file.seed).unwrap_or(1);
             let receive_ca = receive_ca.or(file.receive_ca);
             let schedule_spread = schedule_spread.or(file.schedule_spread).unwrap_or(3600.0);
+            let sign_acknowledgements =
+                sign_acknowledgements || file.sign_acknowledgements.unwrap_or(false);
             // The WAN is chosen whole: by the flags if any is given, else by the file.
             let (zero_wan, wan_loss, wan_scenario) =
                 if zero_wan || wan_loss.is_some() || wan_scenario.is_some() {
@@ -845,9 +853,19 @@ fn run() -> Result<ExitCode> {
                         .with_context(|| format!("cannot read --receive-ca {}", p.display()))
                 })
                 .transpose()?;
-            serve(
-                state, listen, plain, premises, seed, &receive, receive_ca, spread, wan, cell_wan,
-            )
+            serve(Serve {
+                state,
+                listen,
+                plain,
+                premises,
+                seed,
+                receive,
+                receive_ca,
+                schedule_spread: spread,
+                wan,
+                cell_wan,
+                sign_acknowledgements,
+            })
         }
         Command::Duis { command } => duis(command),
         Command::Settle {
@@ -1038,19 +1056,36 @@ fn duis(command: DuisCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn serve(
+/// `dccsim serve`'s settings once the flags, the configuration file and the defaults are merged.
+struct Serve {
     state: PathBuf,
     listen: String,
     plain: Option<String>,
     premises: u32,
     seed: u64,
-    receive: &[String],
+    /// `EUI=URL` Receive Response Services, in order (a later one for the same user wins).
+    receive: Vec<String>,
     receive_ca: Option<String>,
     schedule_spread: chrono::Duration,
     wan: std::collections::BTreeMap<dccsim::model::CspRegion, dccsim::headend::WanLink>,
     cell_wan: Option<dccsim::sim::scenario::Scenario>,
-) -> Result<ExitCode> {
+    sign_acknowledgements: bool,
+}
+
+fn serve(settings: Serve) -> Result<ExitCode> {
+    let Serve {
+        state,
+        listen,
+        plain,
+        premises,
+        seed,
+        receive,
+        receive_ca,
+        schedule_spread,
+        wan,
+        cell_wan,
+        sign_acknowledgements,
+    } = settings;
     use dccsim::gateway::defaults;
     use dccsim::gateway::run::{ServeOptions, serve};
     let mut receive_urls: std::collections::HashMap<dccsim::model::Eui64, String> =
@@ -1059,7 +1094,7 @@ fn serve(
             .map(|u| (u.eui, format!("http://127.0.0.1:8090/{}", u.eui)))
             .collect();
     let mut overridden = std::collections::BTreeSet::new();
-    for r in receive {
+    for r in &receive {
         let (eui, url) = r
             .split_once('=')
             .with_context(|| format!("--receive {r:?}: expected EUI=URL"))?;
@@ -1090,6 +1125,7 @@ fn serve(
                 .sign_canonical(xml, defaults::ACB, true)
                 .unwrap_or_else(|_| xml.to_string())
         })),
+        sign_acknowledgements,
         schedule_spread,
         wan,
         cell_wan,
@@ -1110,6 +1146,13 @@ fn serve(
                 println!("  WAN: the scenario's technologies, cells {}", cells.join(", "));
             }
             println!("  client certificates: {pki}/<EUI>.pem and .key; CA: {pki}/ca.pem");
+            println!(
+                "  responses signed with the DSP's ZAZ1 XML-signing key ({})",
+                match sign_acknowledgements {
+                    true => "acknowledgements and refusals too",
+                    false => "not acknowledgements and refusals, as DCC Boxed's",
+                }
+            );
             println!(
                 "  state: {} (restored {} counters, {} responses not yet delivered, {} schedules, {} held requests)",
                 state.display(), s.restored_counters, s.restored_undelivered, s.restored_schedules, s.restored_held

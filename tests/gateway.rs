@@ -209,6 +209,7 @@ async fn mutual_tls_request_then_response_delivered_to_the_users_service() {
         clients: client_map(&pki),
         receive_urls: HashMap::from([(eui(SUPPLIER), format!("http://{rrs_addr}/rrs"))]),
         sign_response: None,
+        sign_acknowledgements: false,
         clock: Box::new(Utc::now),
         log: Mutex::new(Vec::new()),
         rrs_tls: None,

@@ -1,9 +1,11 @@
 //! Every kind of response the head-end sends — acknowledgements, refusals, device answers with
 //! GBCS (electricity and gas), pre-commands, DCC schedule answers and scheduled reads, the
-//! inventory and the WAN matrix — signed with the DSP's XML-signing key as `dccsim serve` signs
-//! them, is valid against the DUIS 5.4 schema (checked by Python's `xmlschema`: xmllint cannot read the 39-digit serial number of
-//! the DSP certificate that a signature's KeyInfo carries) and parses with Smart DCC's own DUIS
-//! parser (`@smartdcc/duis-parser`) to the same response code and service reference variant.
+//! inventory and the WAN matrix — as `dccsim serve` sends them (signed with the DSP's
+//! XML-signing key, except the synchronous acknowledgements and refusals, which DCC Boxed sends
+//! unsigned), passes DCC's own validation tool, is valid against the DUIS 5.4 schema (checked by
+//! Python's `xmlschema`: xmllint cannot read the 39-digit serial number of the DSP certificate
+//! that a signature's KeyInfo carries) and parses with Smart DCC's own DUIS parser
+//! (`@smartdcc/duis-parser`) to the same response code and service reference variant.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -28,7 +30,7 @@ fn field<'a>(xml: &'a str, name: &str) -> Option<&'a str> {
 }
 
 #[test]
-fn every_kind_of_signed_response_validates_and_parses_with_dccs_parser() {
+fn every_kind_of_response_validates_with_dccs_tool_and_parses_with_dccs_parser() {
     let now = Utc.with_ymd_and_hms(2026, 11, 24, 9, 0, 0).unwrap();
     let check = std::sync::Arc::new(|xml: &str| {
         Request::parse(xml)
@@ -38,14 +40,17 @@ fn every_kind_of_signed_response_validates_and_parses_with_dccs_parser() {
     let mut he = defaults::head_end(10, 3, now, defaults::wan(), check).unwrap();
     he.set_schedule_spread(Duration::zero());
     let supplier = defaults::SUPPLIER;
-    let mut responses: Vec<(String, String)> = Vec::new();
+    // (what, whether `dccsim serve` signs it, the response)
+    let mut responses: Vec<(String, bool, String)> = Vec::new();
     let send = |he: &mut HeadEnd,
-                responses: &mut Vec<(String, String)>,
+                responses: &mut Vec<(String, bool, String)>,
                 endpoint,
                 xml: String,
                 what: &str| {
         match he.handle_request(supplier, endpoint, &xml, now) {
-            SyncReply::Response { xml, .. } => responses.push((what.to_string(), xml)),
+            SyncReply::Response { xml, code } => {
+                responses.push((what.to_string(), code.signed_when_synchronous(), xml))
+            }
             SyncReply::Invalid(e) => panic!("{what}: {e}"),
         }
     };
@@ -88,7 +93,7 @@ fn every_kind_of_signed_response_validates_and_parses_with_dccs_parser() {
         schedule,
         "5.1",
     );
-    let id = field(&responses.last().unwrap().1, "DSPScheduleID")
+    let id = field(&responses.last().unwrap().2, "DSPScheduleID")
         .expect("a schedule id")
         .to_string();
     send(
@@ -126,17 +131,17 @@ fn every_kind_of_signed_response_validates_and_parses_with_dccs_parser() {
     let tomorrow = now + Duration::days(1);
     for at in [tomorrow, tomorrow + Duration::minutes(5)] {
         for d in he.poll_deliveries(at) {
-            responses.push(("delivered".into(), d.xml));
+            responses.push(("delivered".into(), true, d.xml));
         }
     }
     assert!(
         responses
             .iter()
-            .any(|(_, xml)| xml.contains("<sr:DSPScheduledMessage>")),
+            .any(|(_, _, xml)| xml.contains("<sr:DSPScheduledMessage>")),
         "a scheduled read was delivered: {:?}",
         responses
             .iter()
-            .map(|(w, x)| (
+            .map(|(w, _, x)| (
                 w,
                 field(x, "ResponseCode"),
                 field(x, "ServiceReferenceVariant")
@@ -150,13 +155,46 @@ fn every_kind_of_signed_response_validates_and_parses_with_dccs_parser() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let mut files = Vec::new();
-    for (n, (what, xml)) in responses.iter().enumerate() {
+    for (n, (what, signed, xml)) in responses.iter().enumerate() {
         // As `dccsim serve` signs them: written canonical, digested without a parse.
-        let signed = signers.sign_canonical(xml, defaults::ACB, true).unwrap();
+        let sent = match signed {
+            true => signers.sign_canonical(xml, defaults::ACB, true).unwrap(),
+            false => xml.clone(),
+        };
         let path = dir.join(format!("{n:02}.xml"));
-        std::fs::write(&path, &signed).unwrap();
-        files.push((what.clone(), path, signed));
+        std::fs::write(&path, &sent).unwrap();
+        files.push((what.clone(), path, sent));
     }
+    let unsigned: Vec<&str> = files
+        .iter()
+        .filter(|(_, _, xml)| !xml.contains("<ds:Signature"))
+        .map(|(what, _, _)| what.as_str())
+        .collect();
+    assert_eq!(unsigned, ["I99", "E1 replay", "gas I99", "E050301"]);
+
+    // DCC's own validation tool: each signature checks out against the DSP certificate it
+    // names; an unsigned response passes as "response without signature". (The tool bundled in
+    // npm `@smartdcc/duis-sign-wrap` 0.1.2, the only release, checks documents against DUIS
+    // 5.1, whose WAN matrix answer has no `Request` echo: the 5.4 one is checked by the schema
+    // below, and its signature is made as the inventory's is.)
+    for (what, _, sent) in files.iter().filter(|(what, _, _)| what != "12.1") {
+        let (ok, _, err) = common::dcc_tool("Validate", sent);
+        assert!(ok, "{what}: DCC's tool refused it:\n{err}\n{sent}");
+        let verdict = match sent.contains("<ds:Signature") {
+            true => "passed signature check",
+            false => "response without signature",
+        };
+        assert!(err.contains(verdict), "{what}: {err}");
+    }
+    // A signed answer changed after signing is refused.
+    let (_, _, signed_one) = files.iter().find(|(what, _, _)| what == "8.2").unwrap();
+    let changed = signed_one.replacen("<sr:DeviceID>00-DB", "<sr:DeviceID>01-DB", 1);
+    assert_ne!(&changed, signed_one);
+    let (ok, _, err) = common::dcc_tool("Validate", &changed);
+    assert!(
+        !ok && err.contains("failed signature check"),
+        "a changed answer: {err}"
+    );
 
     // The schema.
     let mut input = reference().join("duis/duis-5.4.xsd").display().to_string();

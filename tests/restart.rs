@@ -29,8 +29,14 @@ struct HeadEnd {
 }
 
 fn start(state: &std::path::Path, rrs: &str) -> HeadEnd {
+    start_with(state, rrs, &[])
+}
+
+/// [`start`] with more flags.
+fn start_with(state: &std::path::Path, rrs: &str, flags: &[&str]) -> HeadEnd {
     let child = Command::new(env!("CARGO_BIN_EXE_dccsim"))
         .args(["serve", "--listen", "127.0.0.1:0", "--plain", "127.0.0.1:0"])
+        .args(flags)
         .args(["--premises", &PREMISES.to_string(), "--seed", "4"])
         .args(["--schedule-spread", "12", "--wan-loss", "0"])
         .arg("--receive")
@@ -202,6 +208,8 @@ async fn a_killed_head_end_loses_no_scheduled_read_and_delivers_each_response_on
         )
         .await;
         assert_eq!(field(&reply, "ResponseCode"), Some("I0"), "{reply}");
+        // An answer carrying data (the schedule's ID) comes signed by the DSP.
+        assert_eq!(signers().verify(&reply), Ok(defaults::ACB), "{reply}");
         schedule_ids.insert(field(&reply, "DSPScheduleID").unwrap().to_string());
     }
     assert_eq!(schedule_ids.len(), SCHEDULES);
@@ -221,6 +229,8 @@ async fn a_killed_head_end_loses_no_scheduled_read_and_delivers_each_response_on
         )
         .await;
         assert_eq!(field(&reply, "ResponseCode"), Some("I99"), "{reply}");
+        // An acknowledgement comes unsigned, as DCC Boxed sends it.
+        assert!(!reply.contains("Signature"), "{reply}");
     }
     let mut first = first;
     first.child.kill().unwrap();
@@ -265,6 +275,7 @@ async fn a_killed_head_end_loses_no_scheduled_read_and_delivers_each_response_on
     let mut copies: BTreeMap<String, usize> = BTreeMap::new();
     for xml in &all {
         assert_eq!(field(xml, "ResponseCode"), Some("I0"), "{xml}");
+        assert_eq!(signers().verify(xml), Ok(defaults::ACB), "{xml}");
         let id = field(xml, "ResponseID").unwrap().to_string();
         *copies.entry(id.clone()).or_default() += 1;
         match field(xml, "DSPScheduleID") {
@@ -393,9 +404,11 @@ async fn a_head_end_that_cannot_save_stops_and_restarts_with_what_it_acknowledge
     tokio::time::sleep(StdDuration::from_millis(500)).await;
     assert_eq!(answers_to(11), 0);
 
-    let second = start(&dir, &rrs);
+    // Restarted asked to sign its acknowledgements too.
+    let second = start_with(&dir, &rrs, &["--sign-acknowledgements"]);
     let reply = send(&second, "/api/v1/serviceS", &read_now(11, meter)).await;
     assert_eq!(field(&reply, "ResponseCode"), Some("I99"), "{reply}");
+    assert_eq!(signers().verify(&reply), Ok(defaults::ACB), "{reply}");
     wait_for(11, "after the restart");
     tokio::time::sleep(StdDuration::from_millis(1500)).await;
     assert_eq!((answers_to(10), answers_to(11), answers_to(12)), (1, 1, 0));

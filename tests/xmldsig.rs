@@ -3,12 +3,13 @@
 //! what DCC's tool signs, dccsim verifies; what dccsim signs, DCC's tool validates. And dccsim
 //! signs and verifies every one of the 297 RTDS templates with its originator's ZAZ1 key.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use dccsim::headend::Request;
 use dccsim::headend::xmldsig::{XmlDsigError, XmlSigners};
+
+mod common;
+use common::dcc_tool;
 
 fn reference() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference")
@@ -34,48 +35,6 @@ fn unsigned(name: &str) -> String {
         compact.push_str(line.trim());
     }
     compact
-}
-
-/// Runs DCC's tool (`Sign` or `Validate`) on a document; returns (success, stdout, stderr).
-fn dcc_tool(mode: &str, xml: &str) -> (bool, String, String) {
-    let jar = std::env::var("DCCSIM_DUIS_TOOL").unwrap_or_else(|_| {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(".npm-peers/node_modules/@smartdcc/duis-sign-wrap/dist/tool.jar")
-            .display()
-            .to_string()
-    });
-    assert!(
-        Path::new(&jar).exists(),
-        "{jar} is missing: run scripts/test, which installs DCC's tool"
-    );
-    let mut args = vec![
-        "-cp".to_string(),
-        jar,
-        format!("uk.co.smartdcc.boxed.xmldsig.{mode}"),
-        "-".into(),
-    ];
-    if mode == "Sign" {
-        args.push("--preserveCounter".into());
-    }
-    let mut child = Command::new("java")
-        .args(&args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("java (a JRE) on PATH");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(xml.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 const SAMPLE: [&str; 5] = [

@@ -28,6 +28,7 @@ pub struct ServeConfig {
     pub zero_wan: Option<bool>,
     pub wan_loss: Option<f64>,
     pub wan: Option<PathBuf>,
+    pub sign_acknowledgements: Option<bool>,
 }
 
 impl ServeConfig {
@@ -114,6 +115,7 @@ mod tests {
     fn a_file_sets_what_the_flags_set() {
         let c = load(
             "listen = \"127.0.0.1:9443\"\npremises = 500\nstate = \"st\"\nwan = \"gb.toml\"\n\
+             sign-acknowledgements = true\n\
              [receive]\n\"90-B3-D5-1F-30-01-00-00\" = \"https://localhost:8091/\"\n",
         )
         .unwrap();
@@ -121,6 +123,7 @@ mod tests {
         assert_eq!(c.premises, Some(500));
         assert_eq!(c.state, Some(PathBuf::from("st")));
         assert_eq!(c.wan, Some(PathBuf::from("gb.toml")));
+        assert_eq!(c.sign_acknowledgements, Some(true));
         assert_eq!(
             c.receive_flags(),
             ["90-B3-D5-1F-30-01-00-00=https://localhost:8091/"]

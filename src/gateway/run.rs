@@ -34,6 +34,8 @@ pub struct ServeOptions {
     pub receive_ca: Option<String>,
     pub check_signature: SignatureCheck,
     pub sign_response: Option<ResponseSigner>,
+    /// Sign the synchronous acknowledgements and refusals too (DCC Boxed sends them unsigned).
+    pub sign_acknowledgements: bool,
     /// The window each DCC schedule's runs are spread over.
     pub schedule_spread: chrono::Duration,
     /// The WAN between the head-end and the fleet, by region (`defaults::wan()`).
@@ -147,6 +149,7 @@ pub async fn serve(
         clients: client_map(&pki),
         receive_urls: options.receive_urls,
         sign_response: options.sign_response,
+        sign_acknowledgements: options.sign_acknowledgements,
         clock: Box::new(Utc::now),
         log: Mutex::new(Vec::new()),
         rrs_tls: Some(

@@ -45,6 +45,8 @@ pub struct Gateway {
     /// Each user's Receive Response Service URL (`http://host:port/path`).
     pub receive_urls: HashMap<Eui64, String>,
     pub sign_response: Option<ResponseSigner>,
+    /// Sign the synchronous acknowledgements and refusals too (DCC Boxed sends them unsigned).
+    pub sign_acknowledgements: bool,
     pub clock: Box<dyn Fn() -> DateTime<Utc> + Send + Sync>,
     /// Requests answered since the log was last saved.
     pub log: Mutex<Vec<super::store::LogEntry>>,
@@ -292,12 +294,17 @@ async fn handle(
     signed_reply(&gateway, reply)
 }
 
-/// The HTTP answer to a request: its DUIS response signed, or 400 with the reason.
+/// The HTTP answer to a request: its DUIS response (signed if it carries an answer, see
+/// [`crate::headend::ResponseCode::signed_when_synchronous`]), or 400 with the reason.
 fn signed_reply(gateway: &Gateway, reply: SyncReply) -> Response<Full<Bytes>> {
     match reply {
-        SyncReply::Response { xml, .. } => {
-            let signed = gateway.sign(xml);
-            let mut r = Response::new(Full::new(Bytes::from(signed)));
+        SyncReply::Response { xml, code } => {
+            let body = if code.signed_when_synchronous() || gateway.sign_acknowledgements {
+                gateway.sign(xml)
+            } else {
+                xml
+            };
+            let mut r = Response::new(Full::new(Bytes::from(body)));
             r.headers_mut().insert(
                 "content-type",
                 "application/xml".parse().expect("static header"),
