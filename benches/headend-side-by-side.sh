@@ -6,7 +6,8 @@
 # Each run starts a fresh `dccsim serve --zero-wan` and `dccsim receive` from BINARY in a scratch
 # folder, waits for the key cache to warm, and loads it with the supplier and the network
 # operator as two users. Run two binaries alternately and compare medians: the machine is noisy.
-# SERVE_FLAGS adds flags to `dccsim serve` (e.g. SERVE_FLAGS=--sign-acknowledgements).
+# SERVE_FLAGS adds flags to `dccsim serve` (e.g. SERVE_FLAGS=--sign-acknowledgements); SLO sets
+# the find-max objective (default p99<25ms,errors<0.1%).
 set -eu
 mode=$1 bin=$(realpath "$2") rate=${3:-1600}
 mix=$(realpath "$(dirname "$0")/mix-481.toml")
@@ -22,7 +23,7 @@ users=90-B3-D5-1F-30-01-00-00,90-B3-D5-1F-30-02-00-00
 load=("$bin" load --target https://localhost:8443/api/v1/serviceS --mix "$mix" --pki st/pki --users "$users")
 if [ "$mode" = max ]; then
     "${load[@]}" --rate 400 --duration 4 --find-max --max-rate 6400 \
-        --slo 'p99<25ms,errors<0.1%' --signed 120000 2>/dev/null | grep -i "highest"
+        --slo "${SLO:-p99<25ms,errors<0.1%}" --signed 120000 2>/dev/null | grep -i "highest"
     exit
 fi
 s0=$(ticks $server) r0=$(ticks $receiver)

@@ -1473,3 +1473,42 @@ fn decommission_and_update_inventory_change_what_the_registry_says() {
             .any(|c| matches!(c, Change::Inventory(_)))
     );
 }
+
+/// A registry reloaded while serving keeps the users' changes made as it was read: one made
+/// after the reload began is made again on the reloaded registry (which was read without it),
+/// and one the reloaded registry already has is the same made twice.
+#[test]
+fn a_reloaded_registry_keeps_the_inventory_changes_made_while_it_was_read() {
+    let (mut he, _, at) = default_head_end();
+    let before = he.registry().clone();
+    let decommission = template("8.3_DECOMMISSION_DEVICE_REQUEST_DUIS.XML");
+    let status = |he: &HeadEnd, eui_: &str| he.registry().device(eui(eui_)).unwrap().status;
+
+    he.begin_registry_reload();
+    let reply = he.handle_request(eui(SUPPLIER), Endpoint::NonDevice, &decommission, at);
+    assert_eq!(code_of(&reply), ResponseCode::I99);
+    // The registry as read from the database before the change was committed.
+    he.finish_registry_reload(before.clone());
+    assert_eq!(status(&he, METER), SmiStatus::Decommissioned);
+
+    // The next reload reads it with the change: made twice, the same.
+    he.begin_registry_reload();
+    let mut with_change = before;
+    with_change.apply(&InventoryChange::Status {
+        device: eui(METER),
+        status: SmiStatus::Decommissioned,
+    });
+    he.finish_registry_reload(with_change.clone());
+    assert_eq!(status(&he, METER), SmiStatus::Decommissioned);
+    // Outside a reload, nothing is noted: a later reload is the registry as read.
+    let reply = he.handle_request(
+        eui(SUPPLIER),
+        Endpoint::NonDevice,
+        &decommission.replace(":1000<", ":1001<"),
+        at,
+    );
+    assert_eq!(code_of(&reply), ResponseCode::E5, "already decommissioned");
+    he.begin_registry_reload();
+    he.finish_registry_reload(Registry::default());
+    assert!(he.registry().device(eui(METER)).is_none());
+}

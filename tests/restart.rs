@@ -453,3 +453,80 @@ async fn an_inventory_change_survives_a_kill() {
     );
     let _ = std::fs::remove_dir_all(&state);
 }
+
+/// A delta applied with `dccsim registry apply` beside a running head-end takes effect without a
+/// restart: a change of supplier refuses the old supplier's reads (`E4`) within a few seconds,
+/// and a meter a user decommissioned (8.3) just before stays decommissioned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_head_end_takes_up_a_delta_applied_beside_it() {
+    let state = state_dir("reload");
+    let (_, rrs) = receive_response_service().await;
+    let (registry, _, _) = defaults::full_fleet(PREMISES, 4, Utc::now());
+    let today = Utc::now().date_naive();
+    let meter = registry
+        .devices()
+        .find(|d| {
+            d.device_type == DeviceType::Esme
+                && d.supplier_on(today) == Some(defaults::SUPPLIER)
+                && d.device != defaults::RTDS_ESME
+        })
+        .unwrap()
+        .device;
+    let head_end = start(&state, &rrs);
+    let code = |reply: &str| field(reply, "ResponseCode").map(str::to_string);
+    let decommission = sign(&template("8.3_DECOMMISSION_DEVICE_REQUEST_DUIS.XML"));
+    let reply = send(&head_end, "/api/v1/serviceD", &decommission).await;
+    assert_eq!(code(&reply).as_deref(), Some("I99"), "{reply}");
+    let reply = send(&head_end, "/api/v1/serviceS", &read_now(2000, meter)).await;
+    assert_eq!(code(&reply).as_deref(), Some("I99"), "{reply}");
+
+    // The meter's rows, now with another supplier.
+    let csv = registry.to_csv();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    let supplier_column = header.split(',').position(|c| c == "supplier_id").unwrap();
+    let mut delta = format!("action,{header}\n");
+    for line in lines.filter(|l| l.split(',').nth(1) == Some(&meter.to_string())) {
+        let mut fields: Vec<&str> = line.split(',').collect();
+        fields[supplier_column] = "90-B3-D5-1F-30-01-00-08";
+        delta += &format!("upsert,{}\n", fields.join(","));
+    }
+    let path = state.join("delta.csv");
+    std::fs::write(&path, delta).unwrap();
+    let applied = Command::new(env!("CARGO_BIN_EXE_dccsim"))
+        .arg("registry")
+        .arg("--state")
+        .arg(&state)
+        .arg("apply")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+
+    // Within a few polls the old supplier is refused.
+    let deadline = Instant::now() + StdDuration::from_secs(15);
+    let mut counter = 2001;
+    loop {
+        let reply = send(&head_end, "/api/v1/serviceS", &read_now(counter, meter)).await;
+        counter += 1;
+        match code(&reply).as_deref() {
+            Some("E4") => break,
+            Some("I99") => assert!(Instant::now() < deadline, "the delta was not taken up"),
+            _ => panic!("{reply}"),
+        }
+        tokio::time::sleep(StdDuration::from_millis(200)).await;
+    }
+    let reply = send(
+        &head_end,
+        "/api/v1/serviceS",
+        &read_now(counter, defaults::RTDS_ESME),
+    )
+    .await;
+    assert_eq!(code(&reply).as_deref(), Some("E5"), "{reply}");
+    drop(head_end);
+    let _ = std::fs::remove_dir_all(&state);
+}

@@ -226,6 +226,8 @@ fn inventory_changes_survive_a_restart() {
         })
         .unwrap();
     assert_eq!(store.inventory_changes().unwrap(), 0, "taken in");
+    // Each save moves the generation a running head-end watches (the first save was 1).
+    assert_eq!(store.registry_generation().unwrap(), 2);
     let after = store.registry().unwrap().unwrap();
     let meter = after.device(defaults::RTDS_ESME).unwrap();
     assert_eq!(
@@ -252,5 +254,9 @@ fn inventory_changes_survive_a_restart() {
     // An import replaces it all.
     store.save_registry(&registry).unwrap();
     assert_eq!(store.registry().unwrap().unwrap(), registry);
+    assert_eq!(
+        store.registry_snapshot().unwrap(),
+        (4, Some(registry.clone()))
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

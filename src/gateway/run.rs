@@ -68,7 +68,8 @@ pub async fn serve(
     use anyhow::Context;
     std::fs::create_dir_all(&options.state)
         .with_context(|| format!("cannot create {}", options.state.display()))?;
-    let mut store = Store::open(&options.state.join("dccsim.sqlite"))?;
+    let database = options.state.join("dccsim.sqlite");
+    let mut store = Store::open(&database)?;
     let user_euis: Vec<Eui64> = defaults::users().iter().map(|u| u.eui).collect();
     let pki_dir = options.state.join("pki");
     let pki = match Pki::read(&pki_dir, &user_euis) {
@@ -96,6 +97,7 @@ pub async fn serve(
         Some(saved) => head_end.set_registry(saved),
         None => store.save_registry(head_end.registry())?,
     }
+    let registry_generation = store.registry_generation()?;
     // Devices keep what they were told before a restart (supply state, credit, counters…).
     let saved_devices = store.devices()?;
     for (eui, state) in &saved_devices {
@@ -191,6 +193,12 @@ pub async fn serve(
         gateway.clone(),
         stopped(stop_rx.clone()),
     )));
+    tasks.push(tokio::spawn(reload_registry_when_saved(
+        gateway.clone(),
+        Store::open(&database)?,
+        registry_generation,
+        stopped(stop_rx.clone()),
+    )));
     started(&Started {
         https,
         plain,
@@ -250,4 +258,81 @@ pub async fn serve(
         }
     }
     Ok(())
+}
+
+/// How often a running head-end looks for a registry saved by `dccsim registry import|apply`.
+pub const REGISTRY_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Swaps in the registry whenever `dccsim registry import` or `apply` saves one (its generation
+/// in the database moves), until `shutdown`: requests go on meanwhile, and users' inventory
+/// changes made while it is read are made again on it ([`HeadEnd::begin_registry_reload`]).
+/// A registry that cannot be read is reported and the one in use kept.
+///
+/// [`HeadEnd::begin_registry_reload`]: crate::headend::HeadEnd::begin_registry_reload
+async fn reload_registry_when_saved(
+    gateway: Arc<Gateway>,
+    store: Store,
+    mut generation: u64,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let store = Arc::new(Mutex::new(store));
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => return,
+            _ = tokio::time::sleep(REGISTRY_POLL) => {}
+        }
+        match read(&store, Store::registry_generation).await {
+            Ok(saved) if saved != generation => {}
+            Ok(_) => continue,
+            Err(e) => {
+                eprintln!("warning: cannot read the registry's generation: {e}");
+                continue;
+            }
+        }
+        if let Ok(mut he) = gateway.head_end.lock() {
+            he.begin_registry_reload();
+        }
+        // Everything journalled before the reload began is in the database before it is read.
+        if let Some(journal) = &gateway.journal
+            && journal.barrier().wait().await.is_err()
+        {
+            return;
+        }
+        let Ok((saved, Some(registry))) = read(&store, Store::registry_snapshot).await else {
+            eprintln!("warning: the registry saved could not be read; the one in use stays");
+            if let Ok(mut he) = gateway.head_end.lock() {
+                let current = he.registry().clone();
+                he.finish_registry_reload(current);
+            }
+            continue;
+        };
+        generation = saved;
+        let devices = registry.len();
+        let Ok(mut he) = gateway.head_end.lock() else {
+            return;
+        };
+        he.finish_registry_reload(registry);
+        // New suppliers' secrets, off the request path as at the start.
+        let (keys, pairs) = (he.keys(), he.key_pairs(Utc::now().date_naive()));
+        drop(he);
+        tokio::task::spawn_blocking(move || keys.warm(pairs));
+        println!("registry reloaded: {devices} devices (saved registry generation {generation})");
+    }
+}
+
+/// Runs `f` on the store on a blocking thread.
+async fn read<T: Send + 'static>(
+    store: &Arc<Mutex<Store>>,
+    f: fn(&Store) -> Result<T, super::store::StoreError>,
+) -> Result<T, String> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || {
+        let store = store
+            .lock()
+            .map_err(|_| "the registry reader panicked".to_string())?;
+        f(&store).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())?
 }

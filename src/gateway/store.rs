@@ -289,6 +289,29 @@ impl Store {
         Ok(self.registry_with_changes()?.map(|(registry, _)| registry))
     }
 
+    /// How many times the registry has been saved (an import, a delta, a fold): a running
+    /// head-end reloads it when this moves.
+    pub fn registry_generation(&self) -> Result<u64, StoreError> {
+        let v: Option<i64> = self
+            .db
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'registry_generation'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(v.unwrap_or(0) as u64)
+    }
+
+    /// [`Store::registry`] and [`Store::registry_generation`] read together, in one read
+    /// transaction.
+    pub fn registry_snapshot(&self) -> Result<(u64, Option<Registry>), StoreError> {
+        self.db.execute_batch("BEGIN")?;
+        let read = (|| Ok((self.registry_generation()?, self.registry()?)))();
+        let _ = self.db.execute_batch("COMMIT");
+        read
+    }
+
     /// The saved registry with its changes applied, and the last change's number.
     fn registry_with_changes(&self) -> Result<Option<(Registry, i64)>, StoreError> {
         let text: Option<String> = self
@@ -357,6 +380,13 @@ impl Store {
                 .map_err(StoreError::from)?;
             self.db
                 .execute("DELETE FROM inventory WHERE seq <= ?1", params![last])
+                .map_err(StoreError::from)?;
+            self.db
+                .execute(
+                    "INSERT INTO meta (key, value) VALUES ('registry_generation', 1)
+                     ON CONFLICT(key) DO UPDATE SET value = value + 1",
+                    [],
+                )
                 .map_err(StoreError::from)?;
             self.db.execute_batch("COMMIT").map_err(StoreError::from)?;
             Ok(())

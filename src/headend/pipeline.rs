@@ -248,6 +248,9 @@ pub struct HeadEnd {
     held: BTreeMap<u64, Held>,
     jobs: BTreeSet<(DateTime<Utc>, Job)>,
     journal: Vec<Change>,
+    /// Inventory changes made since a registry reload began (see
+    /// [`HeadEnd::begin_registry_reload`]), to make again on the reloaded registry.
+    changed_since_reload: Option<Vec<InventoryChange>>,
     /// The simulator's cellular WAN, when given (instead of the per-region links).
     cells: Option<CellWan>,
 }
@@ -290,6 +293,7 @@ impl HeadEnd {
             held: BTreeMap::new(),
             jobs: BTreeSet::new(),
             journal: Vec::new(),
+            changed_since_reload: None,
             cells: None,
         }
     }
@@ -375,6 +379,26 @@ impl HeadEnd {
 
     /// Replaces the registry (after a delta file applied cleanly).
     pub fn set_registry(&mut self, registry: Registry) {
+        self.registry = registry;
+    }
+
+    /// Starts swapping in a registry saved by someone else (`dccsim registry apply`) while
+    /// serving: from now the head-end notes the inventory changes users make, so that
+    /// [`HeadEnd::finish_registry_reload`] can make them again on the registry read from the
+    /// database — which has every change committed before it was read, but may miss those made
+    /// since this call. (Each change sets a field or removes a device: making it twice is the
+    /// same as once.)
+    pub fn begin_registry_reload(&mut self) {
+        self.changed_since_reload = Some(Vec::new());
+    }
+
+    /// Swaps in `registry`, read from the database after [`HeadEnd::begin_registry_reload`]
+    /// and after everything journalled before it was committed, with the users' changes since
+    /// made on it again.
+    pub fn finish_registry_reload(&mut self, mut registry: Registry) {
+        for change in self.changed_since_reload.take().unwrap_or_default() {
+            registry.apply(&change);
+        }
         self.registry = registry;
     }
 
@@ -801,6 +825,9 @@ impl HeadEnd {
         if let Some(change) = change
             && self.registry.apply(&change)
         {
+            if let Some(since) = &mut self.changed_since_reload {
+                since.push(change.clone());
+            }
             self.journal.push(Change::Inventory(change));
         }
         self.reply(request, ResponseCode::I99, now, ResponseBody::Status)
