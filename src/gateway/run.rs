@@ -290,6 +290,7 @@ async fn reload_registry_when_saved(
                 continue;
             }
         }
+        let began = std::time::Instant::now();
         if let Ok(mut he) = gateway.head_end.lock() {
             he.begin_registry_reload();
         }
@@ -317,7 +318,10 @@ async fn reload_registry_when_saved(
         let (keys, pairs) = (he.keys(), he.key_pairs(Utc::now().date_naive()));
         drop(he);
         tokio::task::spawn_blocking(move || keys.warm(pairs));
-        println!("registry reloaded: {devices} devices (saved registry generation {generation})");
+        println!(
+            "registry reloaded: {devices} devices in {} ms (saved registry generation {generation})",
+            began.elapsed().as_millis()
+        );
     }
 }
 

@@ -306,8 +306,14 @@ impl Store {
     /// [`Store::registry`] and [`Store::registry_generation`] read together, in one read
     /// transaction.
     pub fn registry_snapshot(&self) -> Result<(u64, Option<Registry>), StoreError> {
+        let (generation, registry) = self.snapshot()?;
+        Ok((generation, registry.map(|(r, _)| r)))
+    }
+
+    /// The generation and [`Store::registry_with_changes`], in one read transaction.
+    fn snapshot(&self) -> Result<(u64, Option<(Registry, i64)>), StoreError> {
         self.db.execute_batch("BEGIN")?;
-        let read = (|| Ok((self.registry_generation()?, self.registry()?)))();
+        let read = (|| Ok((self.registry_generation()?, self.registry_with_changes()?)))();
         let _ = self.db.execute_batch("COMMIT");
         read
     }
@@ -357,44 +363,57 @@ impl Store {
         self.update_registry(|_| Ok::<_, StoreError>(registry.clone()))
     }
 
-    /// Replaces the registry with `next` of the current one (its inventory changes applied), in
-    /// one write transaction: a change a running head-end commits meanwhile waits, and is kept
-    /// (only the changes `next` was made from are forgotten).
+    /// Replaces the registry with `next` of the current one (its inventory changes applied).
+    /// The new registry is made from a snapshot, outside the write lock — a running head-end's
+    /// commits wait while it is held — and written in a short write transaction that forgets
+    /// only the changes it was made from: a change a running head-end commits meanwhile is kept
+    /// and replayed on it. If another save came in between, it is made again from the new one.
     pub fn update_registry<E: From<StoreError>>(
         &mut self,
-        next: impl FnOnce(Option<Registry>) -> Result<Registry, E>,
+        mut next: impl FnMut(Option<Registry>) -> Result<Registry, E>,
     ) -> Result<(), E> {
-        self.db
-            .execute_batch("BEGIN IMMEDIATE")
-            .map_err(StoreError::from)?;
-        let done = (|| {
-            let current = self.registry_with_changes()?;
+        const ATTEMPTS: usize = 5;
+        for _ in 0..ATTEMPTS {
+            let (generation, current) = self.snapshot()?;
             let last = current.as_ref().map_or(0, |(_, last)| *last);
-            let registry = next(current.map(|(r, _)| r))?;
+            let csv = next(current.map(|(r, _)| r))?.to_csv();
             self.db
-                .execute(
+                .execute_batch("BEGIN IMMEDIATE")
+                .map_err(StoreError::from)?;
+            let written = (|| {
+                if self.registry_generation()? != generation {
+                    return Ok(false);
+                }
+                self.db.execute(
                     "INSERT INTO registry (id, extract) VALUES (1, ?1)
                      ON CONFLICT(id) DO UPDATE SET extract = excluded.extract",
-                    params![registry.to_csv()],
-                )
-                .map_err(StoreError::from)?;
-            self.db
-                .execute("DELETE FROM inventory WHERE seq <= ?1", params![last])
-                .map_err(StoreError::from)?;
-            self.db
-                .execute(
+                    params![csv],
+                )?;
+                self.db
+                    .execute("DELETE FROM inventory WHERE seq <= ?1", params![last])?;
+                self.db.execute(
                     "INSERT INTO meta (key, value) VALUES ('registry_generation', 1)
                      ON CONFLICT(key) DO UPDATE SET value = value + 1",
                     [],
-                )
-                .map_err(StoreError::from)?;
-            self.db.execute_batch("COMMIT").map_err(StoreError::from)?;
-            Ok(())
-        })();
-        if done.is_err() {
-            let _ = self.db.execute_batch("ROLLBACK");
+                )?;
+                self.db.execute_batch("COMMIT")?;
+                Ok::<_, StoreError>(true)
+            })();
+            match written {
+                Ok(true) => return Ok(()),
+                Ok(false) => {
+                    let _ = self.db.execute_batch("ROLLBACK");
+                }
+                Err(e) => {
+                    let _ = self.db.execute_batch("ROLLBACK");
+                    return Err(e.into());
+                }
+            }
         }
-        done
+        Err(StoreError::Bad(format!(
+            "the registry was saved by someone else {ATTEMPTS} times while this change was made; try again"
+        ))
+        .into())
     }
 
     pub fn counters(&self) -> Result<Vec<(Eui64, u64)>, StoreError> {
