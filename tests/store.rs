@@ -260,3 +260,58 @@ fn inventory_changes_survive_a_restart() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `update_registry` makes the new registry outside the write lock: a save by another
+/// connection in between (another `registry apply`) is not overwritten — the change is made
+/// again from the registry that save left — and an inventory change a head-end commits in
+/// between is kept and replayed.
+#[test]
+fn a_registry_saved_meanwhile_is_built_on_not_overwritten() {
+    use dccsim::headend::{InventoryChange, SmiStatus};
+    let (dir, path, now) = fresh("store-race");
+    let (registry, _, _) = defaults::full_fleet(5, 1, now);
+    let mut devices = registry
+        .devices()
+        .map(|d| d.device)
+        .filter(|d| *d != defaults::RTDS_ESME);
+    let (first, second) = (devices.next().unwrap(), devices.next().unwrap());
+    let mut store = Store::open(&path).unwrap();
+    store.save_registry(&registry).unwrap();
+    let mut other = Store::open(&path).unwrap();
+    let decommissioned = InventoryChange::Status {
+        device: defaults::RTDS_ESME,
+        status: SmiStatus::Decommissioned,
+    };
+    let mut calls = 0;
+    store
+        .update_registry(|current| -> Result<_, dccsim::gateway::store::StoreError> {
+            calls += 1;
+            if calls == 1 {
+                // Another apply removes `first`; a head-end decommissions the RTDS meter.
+                other
+                    .update_registry(|r| {
+                        let mut r = r.unwrap();
+                        r.apply(&InventoryChange::Remove { device: first });
+                        Ok::<_, dccsim::gateway::store::StoreError>(r)
+                    })
+                    .unwrap();
+                other
+                    .write([[Write::HeadEnd(Change::Inventory(decommissioned.clone()))].as_slice()])
+                    .unwrap();
+            }
+            let mut r = current.unwrap();
+            r.apply(&InventoryChange::Remove { device: second });
+            Ok(r)
+        })
+        .unwrap();
+    assert_eq!(calls, 2, "made again after the other save");
+    let after = store.registry().unwrap().unwrap();
+    assert!(after.device(first).is_none(), "the other save kept");
+    assert!(after.device(second).is_none(), "this one made");
+    assert_eq!(
+        after.device(defaults::RTDS_ESME).unwrap().status,
+        SmiStatus::Decommissioned
+    );
+    assert_eq!(store.registry_generation().unwrap(), 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
