@@ -249,6 +249,12 @@ enum Command {
         /// acknowledgements and errors come unsigned.
         #[arg(long)]
         sign_acknowledgements: bool,
+        /// Supply outages per premises per year (0: none). Faults take clusters of neighbouring
+        /// premises off supply: their devices do not answer meanwhile, and each electricity
+        /// meter alerts its network operator when supply comes back (8F36/8F35). Default 0.874,
+        /// GB's customer interruptions per customer a year; raise it to see alerts in a trial.
+        #[arg(long)]
+        outages_per_year: Option<f64>,
     },
     /// DUIS XML signatures with the ZAZ1 test keys, as DCC's signing tool makes them.
     Duis {
@@ -797,6 +803,7 @@ fn run() -> Result<ExitCode> {
             wan_loss,
             wan: wan_scenario,
             sign_acknowledgements,
+            outages_per_year,
         } => {
             let file = config
                 .map(|path| dccsim::gateway::config::ServeConfig::load(&path))
@@ -818,6 +825,12 @@ fn run() -> Result<ExitCode> {
             let schedule_spread = schedule_spread.or(file.schedule_spread).unwrap_or(3600.0);
             let sign_acknowledgements =
                 sign_acknowledgements || file.sign_acknowledgements.unwrap_or(false);
+            let outages_per_year = outages_per_year
+                .or(file.outages_per_year)
+                .unwrap_or(dccsim::headend::outages::OutageModel::default().per_premises_per_year);
+            if !(outages_per_year.is_finite() && outages_per_year >= 0.0) {
+                anyhow::bail!("--outages-per-year {outages_per_year}: a rate, 0 or more");
+            }
             // The WAN is chosen whole: by the flags if any is given, else by the file.
             let (zero_wan, wan_loss, wan_scenario) =
                 if zero_wan || wan_loss.is_some() || wan_scenario.is_some() {
@@ -865,6 +878,7 @@ fn run() -> Result<ExitCode> {
                 wan,
                 cell_wan,
                 sign_acknowledgements,
+                outages_per_year,
             })
         }
         Command::Duis { command } => duis(command),
@@ -1070,6 +1084,7 @@ struct Serve {
     wan: std::collections::BTreeMap<dccsim::model::CspRegion, dccsim::headend::WanLink>,
     cell_wan: Option<dccsim::sim::scenario::Scenario>,
     sign_acknowledgements: bool,
+    outages_per_year: f64,
 }
 
 fn serve(settings: Serve) -> Result<ExitCode> {
@@ -1085,6 +1100,7 @@ fn serve(settings: Serve) -> Result<ExitCode> {
         wan,
         cell_wan,
         sign_acknowledgements,
+        outages_per_year,
     } = settings;
     use dccsim::gateway::defaults;
     use dccsim::gateway::run::{ServeOptions, serve};
@@ -1129,6 +1145,10 @@ fn serve(settings: Serve) -> Result<ExitCode> {
         schedule_spread,
         wan,
         cell_wan,
+        outages: dccsim::headend::outages::OutageModel {
+            per_premises_per_year: outages_per_year,
+            ..Default::default()
+        },
     };
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(serve(
@@ -1146,6 +1166,12 @@ fn serve(settings: Serve) -> Result<ExitCode> {
                 println!("  WAN: the scenario's technologies, cells {}", cells.join(", "));
             }
             println!("  client certificates: {pki}/<EUI>.pem and .key; CA: {pki}/ca.pem");
+            if outages_per_year > 0.0 {
+                println!(
+                    "  supply outages: {outages_per_year} per premises a year (about {:.1} premises a day), each meter alerting its network operator when supply returns",
+                    outages_per_year * f64::from(premises) / 365.25
+                );
+            }
             println!(
                 "  responses signed with the DSP's ZAZ1 XML-signing key ({})",
                 match sign_acknowledgements {

@@ -1512,3 +1512,92 @@ fn a_reloaded_registry_keeps_the_inventory_changes_made_while_it_was_read() {
     he.finish_registry_reload(Registry::default());
     assert!(he.registry().device(eui(METER)).is_none());
 }
+
+/// Supply outages in the fleet: while a premises is off supply its meter does not answer (the
+/// read times out, E21); when supply comes back the meter alerts its network operator with a
+/// signed ECS80 alert (8F36 for three minutes or more, else 8F35) carrying the outage's times,
+/// valid against the DUIS schema; the meter's profile shows nothing used meanwhile.
+#[test]
+fn premises_off_supply_do_not_answer_and_alert_their_network_operator_when_restored() {
+    use dccsim::headend::outages::{OutageModel, Outages};
+    let (mut he, keys, start) = default_head_end();
+    let model = OutageModel {
+        per_premises_per_year: 20_000.0,
+        median: Duration::minutes(10),
+        sigma: 0.8,
+        mean_premises: 3.0,
+    };
+    let probe = Outages::new(model, he.registry(), start, 5);
+    he.set_outages(Outages::new(model, he.registry(), start, 5));
+    let first_fault = probe.next_event().expect("faults happen");
+
+    // Step through four hours; note a premises off supply and read its meter while it is off.
+    let mut alerts = Vec::new();
+    let mut refused_read = None;
+    let mut t = start;
+    let mut counter = 4000;
+    while t < start + Duration::hours(4) {
+        t += Duration::seconds(30);
+        for d in he.poll_deliveries(t) {
+            if d.xml.contains("<sr:DeviceAlertMessage>") {
+                alerts.push(d);
+            } else if refused_read.is_none() {
+                refused_read = Some(d.xml);
+            }
+        }
+        if t > first_fault && counter == 4000 {
+            // The first fault's premises: read one of its meters now, while it is off.
+            let off_meter = he
+                .registry()
+                .devices()
+                .filter(|d| d.device_type == dccsim::headend::DeviceType::Esme)
+                .find(|d| {
+                    d.supplier_on(t.date_naive()) == Some(eui(SUPPLIER))
+                        && he.supply_off(d.comms_hub, t)
+                });
+            if let Some(meter) = off_meter.map(|d| d.device) {
+                counter += 1;
+                let read = template("ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML")
+                    .replace(":1002<", &format!(":{counter}<"))
+                    .replace(METER, &meter.to_string());
+                let reply = he.handle_request(eui(SUPPLIER), Endpoint::SendCommand, &read, t);
+                assert_eq!(code_of(&reply), ResponseCode::I99);
+            }
+        }
+    }
+    assert!(
+        counter > 4000,
+        "a supplier's meter was off supply and was read"
+    );
+    let refused = refused_read.expect("the read was answered");
+    assert!(
+        refused.contains("<sr:ResponseCode>E21</sr:ResponseCode>"),
+        "{refused}"
+    );
+    assert!(!alerts.is_empty(), "no alert in four hours");
+    for a in &alerts {
+        assert_eq!(a.user, eui(NETWORK));
+        schema_valid(&a.xml).unwrap();
+        let code = field(&a.xml, "AlertCode");
+        let alert = GbcsMessage::decode(&gbcs_of(&a.xml)).unwrap();
+        assert_eq!(verify_signature(&keys, &alert), Verdict::Valid);
+        assert_eq!(alert.signing.recipient, eui(NETWORK));
+        let Reading::Alert {
+            code: gbcs_code,
+            outage: Some((from, to)),
+            ..
+        } = decode_dlms(&alert, None).unwrap()
+        else {
+            panic!("{:?}", decode_dlms(&alert, None))
+        };
+        assert_eq!(format!("{gbcs_code:04X}"), code);
+        assert_eq!(code == "8F36", to - from >= Duration::minutes(3));
+        // Nothing used while off (the half-hours wholly inside the outage).
+        let meter = alert.signing.originator;
+        let esme = he.meter(meter).unwrap();
+        let period = dccsim::device::period_of;
+        for p in (period(from) + 1)..period(to) {
+            assert_eq!(esme.import_wh(p), 0);
+        }
+    }
+}

@@ -1,6 +1,6 @@
 //! Every kind of response the head-end sends — acknowledgements, refusals, device answers with
 //! GBCS (electricity and gas), pre-commands, DCC schedule answers and scheduled reads, the
-//! inventory and the WAN matrix — as `dccsim serve` sends them (signed with the DSP's
+//! inventory and the WAN matrix, a meter's alert after a supply outage — as `dccsim serve` sends them (signed with the DSP's
 //! XML-signing key, except the synchronous acknowledgements and refusals, which DCC Boxed sends
 //! unsigned), passes DCC's own validation tool, is valid against the DUIS 5.4 schema (checked by
 //! Python's `xmlschema`: xmllint cannot read the 39-digit serial number of the DSP certificate
@@ -149,6 +149,30 @@ fn every_kind_of_response_validates_with_dccs_tool_and_parses_with_dccs_parser()
             .collect::<Vec<_>>()
     );
     assert!(responses.len() >= 10, "{} responses", responses.len());
+
+    // A meter's alert to its network operator after a supply outage.
+    use dccsim::headend::outages::{OutageModel, Outages};
+    let model = OutageModel {
+        per_premises_per_year: 50_000.0,
+        median: Duration::minutes(5),
+        sigma: 0.5,
+        mean_premises: 2.0,
+    };
+    let from = tomorrow + Duration::hours(1);
+    he.set_outages(Outages::new(model, he.registry(), from, 1));
+    let mut t = from;
+    let alert = loop {
+        t += Duration::minutes(1);
+        assert!(t < from + Duration::days(1), "no outage alert");
+        if let Some(d) = he
+            .poll_deliveries(t)
+            .into_iter()
+            .find(|d| d.xml.contains("<sr:DeviceAlertMessage>"))
+        {
+            break d.xml;
+        }
+    };
+    responses.push(("outage alert".into(), true, alert));
 
     let signers = XmlSigners::from_zaz1(dccsim::gateway::run::ZAZ1_KEYSTORE).unwrap();
     let dir = std::env::temp_dir().join(format!("dccsim-responses-{}", std::process::id()));

@@ -453,8 +453,7 @@ impl Esme {
         alert_to: Eui64,
         keys: &KeyStore,
     ) -> Result<Vec<u8>, DeviceError> {
-        let long = to - from >= chrono::Duration::minutes(3);
-        let code = if long { 0x8F36 } else { 0x8F35 };
+        let code = supply_restored_alert(to - from);
         let (start, end) = (period_of(from), period_of(to));
         if end > start {
             self.off.push((start, end));
@@ -477,6 +476,16 @@ impl Esme {
             return Err(DeviceError::NoKeys);
         }
         Ok(alert.to_bytes()?)
+    }
+}
+
+/// The alert a meter sends when its supply comes back after an outage of `length`: 8F36 for
+/// three minutes or more, 8F35 for less.
+pub fn supply_restored_alert(length: chrono::Duration) -> u16 {
+    if length >= chrono::Duration::minutes(3) {
+        0x8F36
+    } else {
+        0x8F35
     }
 }
 

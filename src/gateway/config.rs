@@ -29,6 +29,7 @@ pub struct ServeConfig {
     pub wan_loss: Option<f64>,
     pub wan: Option<PathBuf>,
     pub sign_acknowledgements: Option<bool>,
+    pub outages_per_year: Option<f64>,
 }
 
 impl ServeConfig {
@@ -50,6 +51,11 @@ impl ServeConfig {
             && !(0.0..=1.0).contains(&p)
         {
             return Err(format!("{at}: wan-loss {p}: a probability, 0 to 1"));
+        }
+        if let Some(rate) = config.outages_per_year
+            && !(rate.is_finite() && rate >= 0.0)
+        {
+            return Err(format!("{at}: outages-per-year {rate}: a rate, 0 or more"));
         }
         if let Some(secs) = config.schedule_spread
             && !(secs.is_finite() && secs >= 0.0)
@@ -115,7 +121,7 @@ mod tests {
     fn a_file_sets_what_the_flags_set() {
         let c = load(
             "listen = \"127.0.0.1:9443\"\npremises = 500\nstate = \"st\"\nwan = \"gb.toml\"\n\
-             sign-acknowledgements = true\n\
+             sign-acknowledgements = true\noutages-per-year = 12.5\n\
              [receive]\n\"90-B3-D5-1F-30-01-00-00\" = \"https://localhost:8091/\"\n",
         )
         .unwrap();
@@ -124,6 +130,7 @@ mod tests {
         assert_eq!(c.state, Some(PathBuf::from("st")));
         assert_eq!(c.wan, Some(PathBuf::from("gb.toml")));
         assert_eq!(c.sign_acknowledgements, Some(true));
+        assert_eq!(c.outages_per_year, Some(12.5));
         assert_eq!(
             c.receive_flags(),
             ["90-B3-D5-1F-30-01-00-00=https://localhost:8091/"]
@@ -167,6 +174,7 @@ mod tests {
                 "schedule-spread = -1.0\n",
                 "schedule-spread -1: a number of seconds",
             ),
+            ("outages-per-year = -2.0\n", "outages-per-year -2: a rate"),
         ] {
             let e = load(text).unwrap_err();
             assert!(e.contains(says), "{text:?}: {e}");

@@ -43,6 +43,8 @@ pub struct ServeOptions {
     /// A simulator scenario whose regions and technologies make the WAN instead (cells, queues,
     /// retries, outages).
     pub cell_wan: Option<crate::sim::scenario::Scenario>,
+    /// Supply outages in the fleet.
+    pub outages: crate::headend::outages::OutageModel,
 }
 
 /// What `serve` reports once it listens.
@@ -117,6 +119,12 @@ pub async fn serve(
         head_end.set_cell_wan(wan);
         cells
     });
+    head_end.set_outages(crate::headend::outages::Outages::new(
+        options.outages,
+        head_end.registry(),
+        now,
+        options.seed,
+    ));
     head_end.restore_sequence(store.sequence()?);
     // Schedules and held requests pick up where they were; runs missed while down run now.
     let schedules = store.schedules()?;

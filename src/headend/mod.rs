@@ -4,6 +4,7 @@
 pub mod access;
 pub mod inventory;
 pub mod matrix;
+pub mod outages;
 pub mod pipeline;
 pub mod registry;
 pub mod request;

@@ -251,6 +251,8 @@ pub struct HeadEnd {
     /// Inventory changes made since a registry reload began (see
     /// [`HeadEnd::begin_registry_reload`]), to make again on the reloaded registry.
     changed_since_reload: Option<Vec<InventoryChange>>,
+    /// Supply outages in the fleet (none unless set).
+    outages: Option<super::outages::Outages>,
     /// The simulator's cellular WAN, when given (instead of the per-region links).
     cells: Option<CellWan>,
 }
@@ -294,6 +296,7 @@ impl HeadEnd {
             jobs: BTreeSet::new(),
             journal: Vec::new(),
             changed_since_reload: None,
+            outages: None,
             cells: None,
         }
     }
@@ -317,6 +320,17 @@ impl HeadEnd {
     /// Adds virtual comms hubs.
     pub fn add_hubs(&mut self, hubs: Vec<CommsHub>) {
         self.hubs.extend(hubs.into_iter().map(|h| (h.eui, h)));
+    }
+
+    /// Lets supply outages happen in the fleet: premises off supply do not answer, and their
+    /// meters alert their network operator when the supply comes back.
+    pub fn set_outages(&mut self, outages: super::outages::Outages) {
+        self.outages = Some(outages);
+    }
+
+    /// Whether the premises of comms hub `hub` is off supply at `at`.
+    pub fn supply_off(&self, hub: Eui64, at: DateTime<Utc>) -> bool {
+        self.outages.as_ref().is_some_and(|o| o.is_off(hub, at))
     }
 
     /// Sets the window each schedule's runs are spread over (default one hour).
@@ -920,6 +934,54 @@ impl HeadEnd {
         self.journal.push(Change::ScheduleRemoved(id));
     }
 
+    /// The supplies that came back by `now`: each electricity meter there alerts its network
+    /// operator (ECS80), the alert crossing the WAN as an answer does.
+    fn supply_events(&mut self, now: DateTime<Utc>) {
+        let Some(outages) = &mut self.outages else {
+            return;
+        };
+        for restored in outages.advance(now) {
+            for meter in restored.meters {
+                self.supply_restored(meter, restored.from, restored.to, now);
+            }
+        }
+    }
+
+    fn supply_restored(
+        &mut self,
+        meter: Eui64,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) {
+        let Some(record) = self.registry.device(meter) else {
+            return;
+        };
+        if record.status != super::registry::SmiStatus::Commissioned {
+            return;
+        }
+        let (operator, region) = (record.network_operator, record.csp_region);
+        let Some(esme) = self.meters.get_mut(&meter) else {
+            return;
+        };
+        let Ok(alert) = esme.outage(from, to, operator, &self.keys) else {
+            return;
+        };
+        self.changed.insert(meter);
+        let Ok(message) = GbcsMessage::decode(&alert) else {
+            return;
+        };
+        let counter = message.signing.originator_counter;
+        let latency = self
+            .wan
+            .get(&region)
+            .map_or(0, |link| link.latency.sample(&mut self.rng));
+        let due = to.max(now) + Duration::microseconds(i64::try_from(latency).unwrap_or(i64::MAX));
+        let code = crate::device::supply_restored_alert(to - from);
+        let xml = super::response::device_alert(meter, operator, counter, code, due, &alert);
+        self.queue(operator, due, xml);
+    }
+
     /// Runs the schedules and held requests due by `now`.
     fn run_jobs(&mut self, now: DateTime<Utc>) {
         while let Some(&(at, job)) = self.jobs.first() {
@@ -1091,7 +1153,13 @@ impl HeadEnd {
         let (keys, acb) = (&self.keys, self.acb);
         let (meters, gas, gas_meters) = (&mut self.meters, &self.gas, &mut self.gas_meters);
         let (hubs, changed) = (&mut self.hubs, &mut self.changed);
+        let hub = self.registry.device(target).map_or(target, |d| d.comms_hub);
+        let outages = &self.outages;
         let mut device = |at: DateTime<Utc>| {
+            // A premises off supply: its comms hub is down, nothing answers.
+            if outages.as_ref().is_some_and(|o| o.is_off(hub, at)) {
+                return None;
+            }
             changed.insert(target);
             if let Some(meter) = meters.get_mut(&target) {
                 meter.handle(bytes, at, keys, acb).ok()
@@ -1103,7 +1171,6 @@ impl HeadEnd {
             }
         };
         let (due, code, gbcs) = if let Some(wan) = &mut self.cells {
-            let hub = self.registry.device(target).map_or(target, |d| d.comms_hub);
             match wan.carry(region, hub, bytes.len(), now, &mut device) {
                 Carried::Answered { at, answer } => (at, ResponseCode::I0, Some(answer)),
                 Carried::NoAnswer { at, .. } => (at, ResponseCode::E21, None),
@@ -1149,6 +1216,7 @@ impl HeadEnd {
     /// alerts due by `now`, in due order.
     pub fn poll_deliveries(&mut self, now: DateTime<Utc>) -> Vec<Delivery> {
         self.run_jobs(now);
+        self.supply_events(now);
         let later = self.pending.split_off(&(now, u64::MAX));
         std::mem::replace(&mut self.pending, later)
             .into_values()

@@ -1,0 +1,286 @@
+//! Supply outages in the head-end's virtual fleet, as the distribution network has them: a fault
+//! takes a cluster of neighbouring premises (one GSP group's) off supply for a while. While off,
+//! a premises' comms hub cannot answer (commands to its devices time out: `E21`); when supply
+//! comes back each electricity meter sends its supply-outage-restored alert — 8F36 for three
+//! minutes or more, 8F35 for less (GBCS use case ECS80) — to its network operator, as the RTDS
+//! 8F36 vector is addressed.
+//!
+//! Sans-IO and seeded: [`Outages::advance`] draws the faults up to a time and says which premises
+//! got their supply back.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Duration, Utc};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Exp, Geometric, LogNormal};
+
+use super::registry::{DeviceType, Registry};
+use crate::model::Eui64;
+
+/// How often and for how long premises lose supply.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OutageModel {
+    /// Interruptions per premises per year. GB distribution networks averaged 87.4 customer
+    /// interruptions per 100 customers a year, 83.7 customer minutes lost (2001-02, UK
+    /// Parliament Trade and Industry Committee, HC 89 2004-05, §74): the default.
+    pub per_premises_per_year: f64,
+    /// Median length of an outage; lengths are log-normal with [`OutageModel::sigma`]. The
+    /// default (30 min, σ 1.5) has a mean of 92 min, near the 96 min per interruption of the
+    /// figures above, and 6% of outages under three minutes (an assumed shape).
+    pub median: Duration,
+    pub sigma: f64,
+    /// Mean premises one fault takes off supply (geometric; assumed: an LV feeder's worth).
+    pub mean_premises: f64,
+}
+
+impl Default for OutageModel {
+    fn default() -> OutageModel {
+        OutageModel {
+            per_premises_per_year: 0.874,
+            median: Duration::minutes(30),
+            sigma: 1.5,
+            mean_premises: 20.0,
+        }
+    }
+}
+
+/// A premises whose supply came back: its comms hub, its electricity meters and when the
+/// supply went and came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restored {
+    pub hub: Eui64,
+    pub meters: Vec<Eui64>,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+}
+
+/// The fleet's outages from a start time on.
+pub struct Outages {
+    model: OutageModel,
+    rng: ChaCha8Rng,
+    /// Comms hubs by GSP group then EUI-64, so that a fault's cluster is neighbours.
+    hubs: Vec<Eui64>,
+    /// Where each GSP group's run of `hubs` ends.
+    group_end: Vec<usize>,
+    /// Each hub's electricity meters.
+    meters: HashMap<Eui64, Vec<Eui64>>,
+    next_fault: Option<DateTime<Utc>>,
+    /// Hubs off supply: since when, and when it comes back.
+    off: HashMap<Eui64, (DateTime<Utc>, DateTime<Utc>)>,
+    ends: BTreeSet<(DateTime<Utc>, Eui64)>,
+}
+
+impl Outages {
+    /// The outages of `registry`'s premises from `start`, drawn with `seed`.
+    pub fn new(model: OutageModel, registry: &Registry, start: DateTime<Utc>, seed: u64) -> Self {
+        // Premises with an electricity meter (whose supply can fail, and which alerts).
+        let mut by_group: BTreeMap<(String, Eui64), ()> = BTreeMap::new();
+        let mut meters: HashMap<Eui64, Vec<Eui64>> = HashMap::new();
+        for d in registry.devices() {
+            if d.device_type == DeviceType::Esme {
+                by_group.insert((d.gsp_group.to_string(), d.comms_hub), ());
+                meters.entry(d.comms_hub).or_default().push(d.device);
+            }
+        }
+        let mut hubs = Vec::with_capacity(by_group.len());
+        let mut group_end = Vec::new();
+        let mut last_group: Option<String> = None;
+        for (group, hub) in by_group.into_keys() {
+            if last_group.as_ref().is_some_and(|g| *g != group) {
+                group_end.push(hubs.len());
+            }
+            last_group = Some(group);
+            hubs.push(hub);
+        }
+        group_end.push(hubs.len());
+        for list in meters.values_mut() {
+            list.sort();
+        }
+        let mut outages = Outages {
+            model,
+            rng: ChaCha8Rng::seed_from_u64(seed ^ 0x0074_A6E5),
+            hubs,
+            group_end,
+            meters,
+            next_fault: None,
+            off: HashMap::new(),
+            ends: BTreeSet::new(),
+        };
+        outages.next_fault = outages.draw_gap().map(|gap| start + gap);
+        outages
+    }
+
+    /// Faults a day across the fleet.
+    fn faults_per_day(&self) -> f64 {
+        self.hubs.len() as f64 * self.model.per_premises_per_year
+            / 365.25
+            / self.model.mean_premises.max(1.0)
+    }
+
+    /// The time to the next fault (none if faults never happen).
+    fn draw_gap(&mut self) -> Option<Duration> {
+        let rate = self.faults_per_day();
+        if !(rate.is_finite() && rate > 0.0) || self.hubs.is_empty() {
+            return None;
+        }
+        let days = Exp::new(rate).ok()?.sample(&mut self.rng);
+        Some(Duration::milliseconds(
+            (days * 86_400_000.0).min(1e15) as i64
+        ))
+    }
+
+    /// Whether `hub`'s premises is off supply at `at`.
+    pub fn is_off(&self, hub: Eui64, at: DateTime<Utc>) -> bool {
+        self.off
+            .get(&hub)
+            .is_some_and(|&(from, to)| from <= at && at < to)
+    }
+
+    /// When something next happens (a fault, or a supply back), if ever.
+    pub fn next_event(&self) -> Option<DateTime<Utc>> {
+        let end = self.ends.first().map(|(t, _)| *t);
+        self.next_fault.into_iter().chain(end).min()
+    }
+
+    /// Draws the faults that begin by `now` and returns the premises whose supply is back by
+    /// `now`, in time order.
+    pub fn advance(&mut self, now: DateTime<Utc>) -> Vec<Restored> {
+        while let Some(at) = self.next_fault.filter(|&at| at <= now) {
+            self.fault(at);
+            self.next_fault = self.draw_gap().map(|gap| at + gap);
+        }
+        let mut restored = Vec::new();
+        while let Some(&(to, hub)) = self.ends.first() {
+            if to > now {
+                break;
+            }
+            self.ends.pop_first();
+            if let Some((from, _)) = self.off.remove(&hub) {
+                restored.push(Restored {
+                    hub,
+                    meters: self.meters.get(&hub).cloned().unwrap_or_default(),
+                    from,
+                    to,
+                });
+            }
+        }
+        restored
+    }
+
+    /// A fault at `at`: a run of neighbouring premises in one GSP group off supply for a drawn
+    /// length (a premises already off stays off until the later of its two ends).
+    fn fault(&mut self, at: DateTime<Utc>) {
+        use rand::RngExt;
+        let first = self.rng.random_range(0..self.hubs.len());
+        let group_end = self
+            .group_end
+            .iter()
+            .copied()
+            .find(|&end| end > first)
+            .unwrap_or(self.hubs.len());
+        let p = 1.0 / self.model.mean_premises.max(1.0);
+        let extra = Geometric::new(p).map_or(0, |g| g.sample(&mut self.rng));
+        let count = usize::try_from(extra.saturating_add(1)).unwrap_or(usize::MAX);
+        let minutes = LogNormal::new(
+            (self.model.median.num_milliseconds().max(1) as f64 / 60_000.0).ln(),
+            self.model.sigma.max(0.0),
+        )
+        .map_or(30.0, |d| d.sample(&mut self.rng));
+        let length = Duration::milliseconds((minutes * 60_000.0).clamp(1_000.0, 1e12) as i64);
+        let to = at + length;
+        for &hub in &self.hubs[first..group_end.min(first.saturating_add(count))] {
+            let (from, end) = match self.off.get(&hub) {
+                Some(&(from, end)) => (from, end.max(to)),
+                None => (at, to),
+            };
+            if let Some(&(_, old)) = self.off.get(&hub) {
+                self.ends.remove(&(old, hub));
+            }
+            self.off.insert(hub, (from, end));
+            self.ends.insert((end, hub));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn fleet() -> Registry {
+        let now = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+        crate::gateway::defaults::full_fleet(2000, 3, now).0
+    }
+
+    /// Over a simulated year the fleet sees about the model's interruptions per premises, each
+    /// premises' outage ends after it began, and the same seed gives the same outages.
+    #[test]
+    fn a_year_of_outages_matches_the_model() {
+        let registry = fleet();
+        let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let run = || {
+            let mut o = Outages::new(OutageModel::default(), &registry, start, 9);
+            let mut all = Vec::new();
+            let mut t = start;
+            while t < start + Duration::days(365) {
+                t += Duration::hours(1);
+                all.extend(o.advance(t));
+            }
+            (o.hubs.len(), all)
+        };
+        let (premises, all) = run();
+        assert_eq!(run().1, all, "seeded");
+        let per_premises = all.len() as f64 / premises as f64;
+        assert!((0.6..1.2).contains(&per_premises), "{per_premises}");
+        assert!(all.iter().all(|r| r.from < r.to && !r.meters.is_empty()));
+        let short = all
+            .iter()
+            .filter(|r| r.to - r.from < Duration::minutes(3))
+            .count();
+        assert!(
+            short > 0 && short < all.len() / 4,
+            "{short} of {}",
+            all.len()
+        );
+    }
+
+    /// A fault takes neighbours in one GSP group, and they are off (unreachable) until restored.
+    #[test]
+    fn a_fault_takes_neighbours_off_until_restored() {
+        let registry = fleet();
+        let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let model = OutageModel {
+            per_premises_per_year: 2000.0,
+            ..OutageModel::default()
+        };
+        let mut o = Outages::new(model, &registry, start, 1);
+        let first = o.next_event().unwrap();
+        assert!(o.advance(first).is_empty(), "nothing restored yet");
+        let off: Vec<Eui64> = o.off.keys().copied().collect();
+        assert!(!off.is_empty());
+        assert!(off.iter().all(|h| o.is_off(*h, first)));
+        let group = |hub: &Eui64| {
+            registry
+                .devices()
+                .find(|d| d.comms_hub == *hub)
+                .unwrap()
+                .gsp_group
+        };
+        assert!(off.iter().all(|h| group(h) == group(&off[0])));
+        let (_, back) = o.off[&off[0]];
+        let restored = o.advance(back);
+        assert!(restored.iter().any(|r| r.hub == off[0] && r.to == back));
+        assert!(!o.is_off(off[0], back));
+    }
+
+    #[test]
+    fn no_outages_when_the_rate_is_zero() {
+        let model = OutageModel {
+            per_premises_per_year: 0.0,
+            ..OutageModel::default()
+        };
+        let o = Outages::new(model, &fleet(), Utc::now(), 1);
+        assert_eq!(o.next_event(), None);
+    }
+}
