@@ -5,9 +5,10 @@
 //! - `decide`: counter, access control, the GBCS command and its MAC, the virtual meter's answer
 //!   (MAC check, 49 periods, sealed for the supplier, MACed), the I0 built and queued — the part
 //!   that runs under the lock;
-//! - `sign_response`: the DSP's XML signature on a response (each read has two: I99 and I0).
+//! - `sign_response`: the DSP's XML signature on a response (each read's I0; its I99 too with
+//!   `dccsim serve --sign-acknowledgements`).
 //!
-//! The P-256 ECDSA every read needs — the user's signature verified, the DSP's two made —
+//! The P-256 ECDSA every read needs — the user's signature verified, the DSP's made —
 //! with ring (what the head-end uses) beside pure-Rust p256, on a SHA-256 digest.
 //!
 //! And the DCC's own answer to 8.2 Read Inventory (the premises' devices, from the registry),

@@ -262,7 +262,8 @@ enum Command {
         command: DuisCommand,
     },
     /// The head-end's mirrored registry: import an extract, apply a delta, show it (in the
-    /// state folder's database, which `dccsim serve` reads when it starts).
+    /// state folder's database, which `dccsim serve` reads when it starts and again within
+    /// about two seconds of each save).
     Registry {
         /// The head-end's state folder.
         #[arg(long, default_value = "dccsim-state")]
@@ -1311,8 +1312,9 @@ fn registry(state: &Path, command: RegistryCommand) -> Result<ExitCode> {
             );
         }
         RegistryCommand::Apply { file } => {
-            // Applied whole or not at all, read and written in one transaction: the stored
-            // registry changes only on success, and a running head-end's changes meanwhile wait.
+            // Applied whole or not at all: the stored registry changes only on success, made
+            // from a snapshot and written in a short transaction (a running head-end's commits
+            // wait only for that), and a running head-end takes it up.
             let (mut before, mut after) = (0, 0);
             store.update_registry(|current| -> Result<Registry> {
                 let current = current.ok_or_else(no_registry)?;

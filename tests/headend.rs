@@ -1500,17 +1500,70 @@ fn a_reloaded_registry_keeps_the_inventory_changes_made_while_it_was_read() {
     });
     he.finish_registry_reload(with_change.clone());
     assert_eq!(status(&he, METER), SmiStatus::Decommissioned);
-    // Outside a reload, nothing is noted: a later reload is the registry as read.
-    let reply = he.handle_request(
-        eui(SUPPLIER),
-        Endpoint::NonDevice,
-        &decommission.replace(":1000<", ":1001<"),
-        at,
-    );
-    assert_eq!(code_of(&reply), ResponseCode::E5, "already decommissioned");
+    // Outside a reload nothing is noted: the gas meter made Pending before the next reload
+    // begins is not made again on it (the database would have it by then).
+    let gas = "00-DB-12-34-56-78-90-A1";
+    let pending = template("8.4_UPDATE_INVENTORY_REQUEST_DUIS.XML")
+        .replace(":1000<", ":1001<")
+        .replace(METER, gas)
+        .replace(
+            "<sr:DeleteDevice/>",
+            "<sr:UpdateDeviceStatusExceptCH>Pending</sr:UpdateDeviceStatusExceptCH>",
+        );
+    let reply = he.handle_request(eui(SUPPLIER), Endpoint::NonDevice, &pending, at);
+    assert_eq!(code_of(&reply), ResponseCode::I99);
+    assert_eq!(status(&he, gas), SmiStatus::Pending);
     he.begin_registry_reload();
-    he.finish_registry_reload(Registry::default());
-    assert!(he.registry().device(eui(METER)).is_none());
+    he.finish_registry_reload(with_change);
+    assert_eq!(status(&he, gas), SmiStatus::Commissioned);
+    assert_eq!(status(&he, METER), SmiStatus::Decommissioned);
+}
+
+/// A user's change that the head-end's registry already has, made after a delta was saved
+/// and before the head-end took it up, is journalled all the same, so it wins over the delta
+/// when the delta is taken up: the supplier sets the meter's MPAN back to what it was.
+#[test]
+fn a_change_made_before_a_delta_is_taken_up_wins_over_it() {
+    use dccsim::headend::MeterPoint;
+    let (mut he, _, at) = default_head_end();
+    let point = |he: &HeadEnd| {
+        he.registry()
+            .device(eui(METER))
+            .unwrap()
+            .meter_point
+            .clone()
+    };
+    let old = point(&he).unwrap();
+    // The delta, saved in the database: another MPAN.
+    let other = (0..10)
+        .find_map(|d| MeterPoint::parse(false, &format!("140000000010{d}")).ok())
+        .unwrap();
+    assert_ne!(old, other);
+    let mut saved = he.registry().clone();
+    saved.apply(&InventoryChange::MeterPoint {
+        device: eui(METER),
+        point: other,
+    });
+    // Before the head-end notices, the supplier sets the MPAN it had.
+    let update = template("8.4_UPDATE_INVENTORY_REQUEST_DUIS.XML").replace(
+        "<sr:DeleteDevice/>",
+        &format!("<sr:UpdateMPxN><sr:ImportMPxN>{old}</sr:ImportMPxN></sr:UpdateMPxN>"),
+    );
+    let reply = he.handle_request(eui(SUPPLIER), Endpoint::NonDevice, &update, at);
+    assert_eq!(code_of(&reply), ResponseCode::I99);
+    let journal = he.take_journal();
+    let change = journal
+        .iter()
+        .find_map(|c| match c {
+            Change::Inventory(change) => Some(change.clone()),
+            _ => None,
+        })
+        .expect("journalled");
+    // The database replays it on the delta (as `Store::registry` does); the head-end reloads.
+    saved.apply(&change);
+    he.begin_registry_reload();
+    he.finish_registry_reload(saved);
+    assert_eq!(point(&he), Some(old));
 }
 
 /// Supply outages in the fleet: while a premises is off supply its meter does not answer (the

@@ -263,8 +263,8 @@ fn inventory_changes_survive_a_restart() {
 
 /// `update_registry` makes the new registry outside the write lock: a save by another
 /// connection in between (another `registry apply`) is not overwritten — the change is made
-/// again from the registry that save left — and an inventory change a head-end commits in
-/// between is kept and replayed.
+/// again from the registry that save left, which has the inventory change a head-end committed
+/// meanwhile.
 #[test]
 fn a_registry_saved_meanwhile_is_built_on_not_overwritten() {
     use dccsim::headend::{InventoryChange, SmiStatus};
@@ -313,5 +313,39 @@ fn a_registry_saved_meanwhile_is_built_on_not_overwritten() {
         SmiStatus::Decommissioned
     );
     assert_eq!(store.registry_generation().unwrap(), 3);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An inventory change a running head-end commits between `update_registry`'s snapshot and its
+/// write (no other save) stays beside the new registry and is replayed on it.
+#[test]
+fn a_change_committed_while_a_registry_is_made_is_kept() {
+    use dccsim::headend::{InventoryChange, SmiStatus};
+    let (dir, path, now) = fresh("store-between");
+    let (registry, _, _) = defaults::full_fleet(5, 1, now);
+    let mut store = Store::open(&path).unwrap();
+    store.save_registry(&registry).unwrap();
+    let mut head_end = Store::open(&path).unwrap();
+    let decommissioned = InventoryChange::Status {
+        device: defaults::RTDS_ESME,
+        status: SmiStatus::Decommissioned,
+    };
+    let mut calls = 0;
+    store
+        .update_registry(|current| -> Result<_, dccsim::gateway::store::StoreError> {
+            calls += 1;
+            head_end
+                .write([[Write::HeadEnd(Change::Inventory(decommissioned.clone()))].as_slice()])
+                .unwrap();
+            Ok(current.unwrap())
+        })
+        .unwrap();
+    assert_eq!(calls, 1, "no other save: made once");
+    assert_eq!(store.inventory_changes().unwrap(), 1, "kept beside it");
+    let meter = store.registry().unwrap().unwrap();
+    assert_eq!(
+        meter.device(defaults::RTDS_ESME).unwrap().status,
+        SmiStatus::Decommissioned
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -95,11 +95,18 @@ pub async fn serve(
     if store.inventory_changes()? > 0 {
         store.fold_inventory()?;
     }
-    match store.registry()? {
-        Some(saved) => head_end.set_registry(saved),
-        None => store.save_registry(head_end.registry())?,
-    }
-    let registry_generation = store.registry_generation()?;
+    // The registry and its generation read together: a save between two reads would otherwise
+    // leave the head-end on an old registry it believes current.
+    let registry_generation = match store.registry_snapshot()? {
+        (generation, Some(saved)) => {
+            head_end.set_registry(saved);
+            generation
+        }
+        (_, None) => {
+            store.save_registry(head_end.registry())?;
+            store.registry_generation()?
+        }
+    };
     // Devices keep what they were told before a restart (supply state, credit, counters…).
     let saved_devices = store.devices()?;
     for (eui, state) in &saved_devices {
@@ -308,24 +315,43 @@ async fn reload_registry_when_saved(
         {
             return;
         }
-        let Ok((saved, Some(registry))) = read(&store, Store::registry_snapshot).await else {
-            eprintln!("warning: the registry saved could not be read; the one in use stays");
-            if let Ok(mut he) = gateway.head_end.lock() {
-                let current = he.registry().clone();
-                he.finish_registry_reload(current);
+        let registry = match read(&store, Store::registry_snapshot).await {
+            Ok((saved, Some(registry))) => {
+                generation = saved;
+                registry
             }
-            continue;
+            failed => {
+                let why = match failed {
+                    Err(e) => e,
+                    _ => "there is none".into(),
+                };
+                eprintln!(
+                    "warning: the registry saved could not be read ({why}); the one in use stays \
+                     until the next save"
+                );
+                // Not tried again until something saves anew.
+                if let Ok(saved) = read(&store, Store::registry_generation).await {
+                    generation = saved;
+                }
+                if let Ok(mut he) = gateway.head_end.lock() {
+                    he.abort_registry_reload();
+                }
+                continue;
+            }
         };
-        generation = saved;
         let devices = registry.len();
         let Ok(mut he) = gateway.head_end.lock() else {
             return;
         };
-        he.finish_registry_reload(registry);
-        // New suppliers' secrets, off the request path as at the start.
+        let old = he.finish_registry_reload(registry);
         let (keys, pairs) = (he.keys(), he.key_pairs(Utc::now().date_naive()));
         drop(he);
-        tokio::task::spawn_blocking(move || keys.warm(pairs));
+        drop(old);
+        // New suppliers' secrets, off the request path as at the start (on a thread of their
+        // own, which shutdown does not wait for).
+        let _ = std::thread::Builder::new()
+            .name("dccsim-keys".into())
+            .spawn(move || keys.warm(pairs));
         println!(
             "registry reloaded: {devices} devices in {} ms (saved registry generation {generation})",
             began.elapsed().as_millis()

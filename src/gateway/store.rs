@@ -18,6 +18,8 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("state database holds a bad value: {0}")]
     Bad(String),
+    #[error("state database: {0}")]
+    Contended(String),
 }
 
 /// One line of the transaction log.
@@ -284,9 +286,9 @@ impl Store {
     }
 
     /// The registry as last saved, with the inventory changes users made since (8.3, 8.4)
-    /// applied in order; `None` before the first save.
+    /// applied in order (both read in one transaction); `None` before the first save.
     pub fn registry(&self) -> Result<Option<Registry>, StoreError> {
-        Ok(self.registry_with_changes()?.map(|(registry, _)| registry))
+        Ok(self.registry_snapshot()?.1)
     }
 
     /// How many times the registry has been saved (an import, a delta, a fold): a running
@@ -312,9 +314,10 @@ impl Store {
 
     /// The generation and [`Store::registry_with_changes`], in one read transaction.
     fn snapshot(&self) -> Result<(u64, Option<(Registry, i64)>), StoreError> {
-        self.db.execute_batch("BEGIN")?;
+        // Rolled back when dropped: the connection never stays inside a read transaction.
+        let tx = self.db.unchecked_transaction()?;
         let read = (|| Ok((self.registry_generation()?, self.registry_with_changes()?)))();
-        let _ = self.db.execute_batch("COMMIT");
+        drop(tx);
         read
     }
 
@@ -410,7 +413,7 @@ impl Store {
                 }
             }
         }
-        Err(StoreError::Bad(format!(
+        Err(StoreError::Contended(format!(
             "the registry was saved by someone else {ATTEMPTS} times while this change was made; try again"
         ))
         .into())

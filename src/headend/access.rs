@@ -68,9 +68,10 @@ impl ResponseCode {
     /// Whether the DCC signs a synchronous response with this code: those that carry an answer
     /// (`I0`: an inventory, a WAN matrix, a pre-command, a schedule's ID) are signed;
     /// acknowledgements (`I99`) and refusals go unsigned, as DCC Boxed sends them — a
-    /// synchronous `E65` from DCC Boxed in `@smartdcc/duis-parser`'s test data carries no
-    /// signature, a synchronous 8.2 `I0` in DCC's signing tool's does, and that tool's
-    /// validation passes a `Response` without one. Asynchronous responses are always signed.
+    /// synchronous `E65` from DCC Boxed in DCC's signing tool's test data
+    /// (`acknowledgement-error.xml`) carries no signature, a synchronous 8.2 `I0` there does,
+    /// and that tool's validation passes a `Response` without one. Asynchronous responses are
+    /// always signed.
     pub fn signed_when_synchronous(&self) -> bool {
         matches!(self, ResponseCode::I0)
     }

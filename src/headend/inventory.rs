@@ -5,7 +5,7 @@
 //! Update Inventory. All answer at once, in the synchronous response.
 //!
 //! The bodies are written in canonical form (escaped as Canonical XML escapes text, end tags
-//! written out), as the head-end signs every response as written.
+//! written out), as the head-end signs the answers that carry data as written.
 
 use std::collections::BTreeSet;
 

@@ -408,12 +408,19 @@ impl HeadEnd {
 
     /// Swaps in `registry`, read from the database after [`HeadEnd::begin_registry_reload`]
     /// and after everything journalled before it was committed, with the users' changes since
-    /// made on it again.
-    pub fn finish_registry_reload(&mut self, mut registry: Registry) {
+    /// made on it again. Returns the registry it replaces (for the caller to drop outside its
+    /// lock).
+    pub fn finish_registry_reload(&mut self, mut registry: Registry) -> Registry {
         for change in self.changed_since_reload.take().unwrap_or_default() {
             registry.apply(&change);
         }
-        self.registry = registry;
+        std::mem::replace(&mut self.registry, registry)
+    }
+
+    /// Gives up a reload begun with [`HeadEnd::begin_registry_reload`]: the registry in use
+    /// stays (it has every change already).
+    pub fn abort_registry_reload(&mut self) {
+        self.changed_since_reload = None;
     }
 
     pub fn meter(&self, eui: Eui64) -> Option<&Esme> {
@@ -836,9 +843,11 @@ impl HeadEnd {
         change: Option<InventoryChange>,
         now: DateTime<Utc>,
     ) -> SyncReply {
-        if let Some(change) = change
-            && self.registry.apply(&change)
-        {
+        // Journalled even when the registry here already says so: a delta saved beside a
+        // running head-end may say otherwise, and this change, made after it, must win when
+        // the head-end takes the delta up (and after a restart).
+        if let Some(change) = change {
+            self.registry.apply(&change);
             if let Some(since) = &mut self.changed_since_reload {
                 since.push(change.clone());
             }

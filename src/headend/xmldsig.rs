@@ -710,8 +710,9 @@ pub struct XmlSigners {
     by_serial: std::collections::HashMap<String, XmlSigner>,
 }
 
-/// An ECDSA P-256 private key for XML signatures, held as ring's key pair: every response the
-/// head-end sends is signed, and ring signs several times faster than pure-Rust p256.
+/// An ECDSA P-256 private key for XML signatures, held as ring's key pair: every response that
+/// carries data and every alert the head-end sends is signed, and ring signs several times
+/// faster than pure-Rust p256.
 #[derive(Clone)]
 pub struct SigningKey {
     pair: std::sync::Arc<ring::signature::EcdsaKeyPair>,
