@@ -1001,6 +1001,17 @@ fn gbcs_decode(
         };
         match GbcsMessage::decode(&bytes) {
             Ok(message) => {
+                if let (Some(keys), Some(_)) = (&keys, fleet_seed) {
+                    // A device of an imported registry has keys derived as the fleet's do
+                    // (`defaults::adopt_registry_devices`); the users' are the ZAZ1 ones.
+                    let users: Vec<_> = dccsim::gateway::defaults::users()
+                        .iter()
+                        .map(|u| u.eui)
+                        .chain([acb])
+                        .collect();
+                    let ends = [message.signing.originator, message.signing.recipient];
+                    keys.join_fleet(ends.into_iter().filter(|e| !users.contains(e)));
+                }
                 let mut doc = describe(&message, keys.as_ref(), acb);
                 doc["source"] = serde_json::Value::String(name);
                 println!("{}", serde_json::to_string_pretty(&doc)?);

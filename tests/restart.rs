@@ -456,11 +456,12 @@ async fn an_inventory_change_survives_a_kill() {
 
 /// A delta applied with `dccsim registry apply` beside a running head-end takes effect without a
 /// restart: a change of supplier refuses the old supplier's reads (`E4`) within a few seconds,
-/// and a meter a user decommissioned (8.3) just before stays decommissioned.
+/// a meter a user decommissioned (8.3) just before stays decommissioned, and a premises the
+/// delta installs (a new meter and hub) answers its supplier's read with its own GBCS.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_head_end_takes_up_a_delta_applied_beside_it() {
     let state = state_dir("reload");
-    let (_, rrs) = receive_response_service().await;
+    let (received, rrs) = receive_response_service().await;
     let (registry, _, _) = defaults::full_fleet(PREMISES, 4, Utc::now());
     let today = Utc::now().date_naive();
     let meter = registry
@@ -486,10 +487,25 @@ async fn a_running_head_end_takes_up_a_delta_applied_beside_it() {
     let header = lines.next().unwrap();
     let supplier_column = header.split(',').position(|c| c == "supplier_id").unwrap();
     let mut delta = format!("action,{header}\n");
-    for line in lines.filter(|l| l.split(',').nth(1) == Some(&meter.to_string())) {
+    let hub = registry.device(meter).unwrap().comms_hub;
+    let (new_meter, new_hub) = ("00-DD-00-00-00-00-00-01", "00-DD-00-00-00-00-00-02");
+    let new_mpan = dccsim::model::Mpan::from_prefix(170_000_000_001)
+        .unwrap()
+        .to_string();
+    for line in lines {
         let mut fields: Vec<&str> = line.split(',').collect();
-        fields[supplier_column] = "90-B3-D5-1F-30-01-00-08";
-        delta += &format!("upsert,{}\n", fields.join(","));
+        if fields[1] == meter.to_string() {
+            // The same premises, moved to a new installation beside it.
+            let mut installed = fields.clone();
+            (installed[0], installed[1], installed[3]) = (&new_mpan, new_meter, new_hub);
+            delta += &format!("upsert,{}\n", installed.join(","));
+            fields[supplier_column] = "90-B3-D5-1F-30-01-00-08";
+            delta += &format!("upsert,{}\n", fields.join(","));
+        } else if fields[1] == hub.to_string() {
+            let mut installed = fields.clone();
+            (installed[1], installed[3]) = (new_hub, new_hub);
+            delta += &format!("upsert,{}\n", installed.join(","));
+        }
     }
     let path = state.join("delta.csv");
     std::fs::write(&path, delta).unwrap();
@@ -527,6 +543,46 @@ async fn a_running_head_end_takes_up_a_delta_applied_beside_it() {
     )
     .await;
     assert_eq!(code(&reply).as_deref(), Some("E5"), "{reply}");
+
+    // The new meter answers: I99, then its I0 with GBCS arrives at the supplier's service.
+    let new_meter: Eui64 = new_meter.parse().unwrap();
+    let reply = send(
+        &head_end,
+        "/api/v1/serviceS",
+        &read_now(counter + 1, new_meter),
+    )
+    .await;
+    assert_eq!(code(&reply).as_deref(), Some("I99"), "{reply}");
+    let asked = format!("{}:{new_meter}:{}", defaults::SUPPLIER, counter + 1);
+    let deadline = Instant::now() + StdDuration::from_secs(20);
+    let answer = loop {
+        let found = received
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|xml| field(xml, "RequestID") == Some(asked.as_str()))
+            .cloned();
+        if let Some(xml) = found {
+            break xml;
+        }
+        assert!(Instant::now() < deadline, "no answer from the new meter");
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    };
+    assert_eq!(code(&answer).as_deref(), Some("I0"), "{answer}");
+    // Its keys derive from the fleet seed: `gbcs decode --fleet-seed` checks its MAC.
+    let saved = state.join("answer.xml");
+    std::fs::write(&saved, &answer).unwrap();
+    let decoded = Command::new(env!("CARGO_BIN_EXE_dccsim"))
+        .args(["gbcs", "decode", "--fleet-seed", "4"])
+        .arg(&saved)
+        .output()
+        .unwrap();
+    let decoded = String::from_utf8_lossy(&decoded.stdout);
+    assert!(
+        decoded.contains(&format!("\"originator\": \"{new_meter}\""))
+            && decoded.contains("\"mac_verdict\": \"valid\""),
+        "{decoded}"
+    );
     drop(head_end);
     let _ = std::fs::remove_dir_all(&state);
 }

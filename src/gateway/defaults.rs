@@ -339,6 +339,77 @@ pub fn full_fleet(
     (registry, meters, gas)
 }
 
+/// Gives a virtual device to every device in the head-end's registry that has none — an
+/// imported extract's, a delta's new installations — so that they answer as the generated
+/// fleet's do: electricity meters, gas meters with their hub's gas proxy function, and comms
+/// hubs (their device log the premises' devices). Each is drawn from `seed` and its own EUI-64,
+/// so the same registry always gets the same devices, whatever order they come in; meters were
+/// installed 30 to 400 days before `now`, in credit mode. Returns how many were added.
+pub fn adopt_registry_devices(
+    head_end: &mut crate::headend::HeadEnd,
+    seed: u64,
+    now: DateTime<Utc>,
+) -> usize {
+    let draw = |eui: Eui64| {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ u64::from_be_bytes(eui.0) ^ 0xAD0B7);
+        let installed = now - Duration::days(rng.random_range(30..=400));
+        (Consumer::generate(&mut rng), installed)
+    };
+    let registry = head_end.registry();
+    let missing = |d: &&DeviceRecord| !head_end.has_virtual_device(d.device);
+    let mut meters = Vec::new();
+    let mut gas = Vec::new();
+    let mut hubs = Vec::new();
+    for d in registry.devices().filter(missing) {
+        match d.device_type {
+            DeviceType::Esme => {
+                let (consumer, installed) = draw(d.device);
+                meters.push(Esme::new(d.device, consumer, installed));
+            }
+            DeviceType::Gsme => {
+                // A gas meter answers through its hub's gas proxy function.
+                let gpf = registry
+                    .at_hub(d.comms_hub)
+                    .find(|g| {
+                        g.device_type == DeviceType::Gpf && !head_end.has_virtual_device(g.device)
+                    })
+                    .map(|g| g.device);
+                if let Some(gpf) = gpf {
+                    let (mut consumer, installed) = draw(d.device);
+                    consumer.kind = crate::device::CustomerType::Domestic;
+                    consumer.solar_peak_w = 0;
+                    gas.push(crate::device::GasMeter::new(
+                        d.device, gpf, consumer, installed,
+                    ));
+                }
+            }
+            DeviceType::Chf => {
+                let devices: Vec<Eui64> = registry
+                    .at_hub(d.device)
+                    .filter(|o| o.device != d.device)
+                    .map(|o| o.device)
+                    .collect();
+                hubs.push(crate::device::CommsHub::new(d.device, &devices));
+            }
+            _ => {}
+        }
+    }
+    let added = meters.len() + gas.len() + hubs.len();
+    // Their keys derive from the fleet seed, as the generated devices' do.
+    let joined = meters
+        .iter()
+        .map(|m| m.eui)
+        .chain(hubs.iter().map(|h| h.eui));
+    let joined: Vec<Eui64> = joined
+        .chain(gas.iter().flat_map(|g| [g.gsme, g.gpf]))
+        .collect();
+    head_end.keys().join_fleet(joined);
+    head_end.add_meters(meters);
+    head_end.add_gas_meters(gas);
+    head_end.add_hubs(hubs);
+    added
+}
+
 /// The default head-end over the whole default fleet (`premises`, `seed`, meters installed
 /// before `now`) and `wan` (e.g. [`wan`]), its requests' signatures checked by
 /// `check_signature`; what `dccsim serve` runs before any saved state is restored.
@@ -404,5 +475,52 @@ mod tests {
                 .supplier_on(now.date_naive()),
             Some(SUPPLIER)
         );
+    }
+
+    /// An imported registry's devices get virtual devices once, drawn from the seed and each
+    /// EUI-64 (the same whatever else the registry holds), with keys derived as the fleet's.
+    #[test]
+    fn an_imported_registrys_devices_get_seeded_virtual_devices() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+        let check = std::sync::Arc::new(|_: &str| Err("unchecked".to_string()));
+        let imported = |premises: u32| {
+            let mut he = head_end(0, 1, now, wan(), check.clone()).unwrap();
+            // Another fleet's devices, as an extract would name them.
+            let (other, _, _) = full_fleet(premises, 9, now);
+            let mut registry = Registry::default();
+            for d in other.devices() {
+                let mut d = d.clone();
+                d.device.0[0] = 0x11;
+                d.comms_hub.0[0] = 0x11;
+                registry.insert(d);
+            }
+            he.set_registry(registry);
+            he
+        };
+        let mut he = imported(4);
+        let eui = |i: u32, kind: u8| {
+            let mut e = premises_device(i, kind);
+            e.0[0] = 0x11;
+            e
+        };
+        assert!(!he.has_virtual_device(eui(2, ESME_KIND)));
+        // 5 meters, 5 hubs and 3 gas meters (the RTDS premises' and two generated ones).
+        assert_eq!(adopt_registry_devices(&mut he, 1, now), 13);
+        assert_eq!(adopt_registry_devices(&mut he, 1, now), 0, "once");
+        for kind in [ESME_KIND, CHF_KIND, GSME_KIND, GPF_KIND] {
+            assert!(he.has_virtual_device(eui(2, kind)));
+        }
+        let keys = he.keys();
+        assert!(
+            keys.public_key(eui(2, ESME_KIND), crate::protocol::gbcs::KeyUse::Signing)
+                .is_some()
+        );
+        // The same device whatever else was imported with it.
+        let mut bigger = imported(6);
+        adopt_registry_devices(&mut bigger, 1, now);
+        let state = |he: &crate::headend::HeadEnd| {
+            serde_json::to_string(he.meter(eui(2, ESME_KIND)).unwrap()).unwrap()
+        };
+        assert_eq!(state(&he), state(&bigger));
     }
 }

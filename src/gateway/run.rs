@@ -107,6 +107,8 @@ pub async fn serve(
             store.registry_generation()?
         }
     };
+    // The devices of an imported extract or a delta that the generated fleet does not have.
+    defaults::adopt_registry_devices(&mut head_end, options.seed, now);
     // Devices keep what they were told before a restart (supply state, credit, counters…).
     let saved_devices = store.devices()?;
     for (eui, state) in &saved_devices {
@@ -212,6 +214,7 @@ pub async fn serve(
         gateway.clone(),
         Store::open(&database)?,
         registry_generation,
+        options.seed,
         stopped(stop_rx.clone()),
     )));
     started(&Started {
@@ -280,7 +283,8 @@ pub const REGISTRY_POLL: std::time::Duration = std::time::Duration::from_secs(2)
 
 /// Swaps in the registry whenever `dccsim registry import` or `apply` saves one (its generation
 /// in the database moves), until `shutdown`: requests go on meanwhile, and users' inventory
-/// changes made while it is read are made again on it ([`HeadEnd::begin_registry_reload`]).
+/// changes made while it is read are made again on it ([`HeadEnd::begin_registry_reload`]);
+/// devices new to it get virtual devices, drawn from `seed` ([`defaults::adopt_registry_devices`]).
 /// A registry that cannot be read is reported and the one in use kept.
 ///
 /// [`HeadEnd::begin_registry_reload`]: crate::headend::HeadEnd::begin_registry_reload
@@ -288,6 +292,7 @@ async fn reload_registry_when_saved(
     gateway: Arc<Gateway>,
     store: Store,
     mut generation: u64,
+    seed: u64,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     let store = Arc::new(Mutex::new(store));
@@ -344,6 +349,8 @@ async fn reload_registry_when_saved(
             return;
         };
         let old = he.finish_registry_reload(registry);
+        // New installations answer as the rest of the fleet does.
+        let adopted = defaults::adopt_registry_devices(&mut he, seed, Utc::now());
         let (keys, pairs) = (he.keys(), he.key_pairs(Utc::now().date_naive()));
         drop(he);
         drop(old);
@@ -353,7 +360,7 @@ async fn reload_registry_when_saved(
             .name("dccsim-keys".into())
             .spawn(move || keys.warm(pairs));
         println!(
-            "registry reloaded: {devices} devices in {} ms (saved registry generation {generation})",
+            "registry reloaded: {devices} devices ({adopted} new virtual devices) in {} ms (saved registry generation {generation})",
             began.elapsed().as_millis()
         );
     }

@@ -317,6 +317,19 @@ impl HeadEnd {
         }
     }
 
+    /// Adds virtual electricity meters.
+    pub fn add_meters(&mut self, meters: Vec<Esme>) {
+        self.meters.extend(meters.into_iter().map(|m| (m.eui, m)));
+    }
+
+    /// Whether a virtual device answers at `eui` (a meter, a comms hub, a gas meter or its
+    /// proxy function).
+    pub fn has_virtual_device(&self, eui: Eui64) -> bool {
+        self.meters.contains_key(&eui)
+            || self.hubs.contains_key(&eui)
+            || self.gas.contains_key(&eui)
+    }
+
     /// Adds virtual comms hubs.
     pub fn add_hubs(&mut self, hubs: Vec<CommsHub>) {
         self.hubs.extend(hubs.into_iter().map(|h| (h.eui, h)));

@@ -72,11 +72,12 @@ pub struct KeyStore {
     shared: Mutex<HashMap<(Eui64, Eui64), [u8; 32]>>,
 }
 
-/// Which EUI-64s have derived keys (those starting with one of the prefixes), and the seed
-/// they derive from.
-#[derive(Clone)]
+/// Which EUI-64s have derived keys (those starting with one of the prefixes, and those added
+/// one by one since), and the seed they derive from.
 struct Fleet {
     prefixes: Vec<Vec<u8>>,
+    /// Devices joined to the fleet while the store is shared (an imported registry's).
+    joined: std::sync::RwLock<std::collections::HashSet<Eui64>>,
     seed: [u8; 32],
 }
 
@@ -196,10 +197,22 @@ impl KeyStore {
     pub fn derive_fleet(&mut self, prefix: &[u8], seed: [u8; 32]) {
         let fleet = self.fleet.get_or_insert_with(|| Fleet {
             prefixes: Vec::new(),
+            joined: Default::default(),
             seed,
         });
         fleet.seed = seed;
         fleet.prefixes.push(prefix.to_vec());
+    }
+
+    /// Gives `devices` key pairs derived from the fleet seed too, as if their EUI-64s had the
+    /// fleet's prefix (devices of an imported registry); callable while the store is shared.
+    /// Does nothing before [`KeyStore::derive_fleet`].
+    pub fn join_fleet(&self, devices: impl IntoIterator<Item = Eui64>) {
+        if let Some(fleet) = &self.fleet
+            && let Ok(mut joined) = fleet.joined.write()
+        {
+            joined.extend(devices);
+        }
     }
 
     /// Drops every key held for `eui` (e.g. a device's published certificates, so that a
@@ -244,7 +257,8 @@ impl KeyStore {
     /// (vanishingly rare) case the digest is not a valid P-256 scalar.
     fn derived(&self, eui: Eui64, usage: KeyUse) -> Option<p256::SecretKey> {
         let fleet = self.fleet.as_ref()?;
-        if !fleet.prefixes.iter().any(|p| eui.0.starts_with(p)) {
+        let joined = || fleet.joined.read().is_ok_and(|j| j.contains(&eui));
+        if !fleet.prefixes.iter().any(|p| eui.0.starts_with(p)) && !joined() {
             return None;
         }
         let label: &[u8] = match usage {
