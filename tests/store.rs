@@ -261,6 +261,29 @@ fn inventory_changes_survive_a_restart() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A database with a small fleet's registry saved, two connections to it (as `registry apply`
+/// and a running head-end have), and the RTDS meter's decommissioning to commit on the second.
+fn two_connections(
+    name: &str,
+) -> (
+    PathBuf,
+    dccsim::headend::Registry,
+    Store,
+    Store,
+    dccsim::headend::InventoryChange,
+) {
+    let (dir, path, now) = fresh(name);
+    let (registry, _, _) = defaults::full_fleet(5, 1, now);
+    let mut store = Store::open(&path).unwrap();
+    store.save_registry(&registry).unwrap();
+    let other = Store::open(&path).unwrap();
+    let decommissioned = dccsim::headend::InventoryChange::Status {
+        device: defaults::RTDS_ESME,
+        status: dccsim::headend::SmiStatus::Decommissioned,
+    };
+    (dir, registry, store, other, decommissioned)
+}
+
 /// `update_registry` makes the new registry outside the write lock: a save by another
 /// connection in between (another `registry apply`) is not overwritten — the change is made
 /// again from the registry that save left, which has the inventory change a head-end committed
@@ -268,20 +291,12 @@ fn inventory_changes_survive_a_restart() {
 #[test]
 fn a_registry_saved_meanwhile_is_built_on_not_overwritten() {
     use dccsim::headend::{InventoryChange, SmiStatus};
-    let (dir, path, now) = fresh("store-race");
-    let (registry, _, _) = defaults::full_fleet(5, 1, now);
+    let (dir, registry, mut store, mut other, decommissioned) = two_connections("store-race");
     let mut devices = registry
         .devices()
         .map(|d| d.device)
         .filter(|d| *d != defaults::RTDS_ESME);
     let (first, second) = (devices.next().unwrap(), devices.next().unwrap());
-    let mut store = Store::open(&path).unwrap();
-    store.save_registry(&registry).unwrap();
-    let mut other = Store::open(&path).unwrap();
-    let decommissioned = InventoryChange::Status {
-        device: defaults::RTDS_ESME,
-        status: SmiStatus::Decommissioned,
-    };
     let mut calls = 0;
     store
         .update_registry(|current| -> Result<_, dccsim::gateway::store::StoreError> {
@@ -320,16 +335,8 @@ fn a_registry_saved_meanwhile_is_built_on_not_overwritten() {
 /// write (no other save) stays beside the new registry and is replayed on it.
 #[test]
 fn a_change_committed_while_a_registry_is_made_is_kept() {
-    use dccsim::headend::{InventoryChange, SmiStatus};
-    let (dir, path, now) = fresh("store-between");
-    let (registry, _, _) = defaults::full_fleet(5, 1, now);
-    let mut store = Store::open(&path).unwrap();
-    store.save_registry(&registry).unwrap();
-    let mut head_end = Store::open(&path).unwrap();
-    let decommissioned = InventoryChange::Status {
-        device: defaults::RTDS_ESME,
-        status: SmiStatus::Decommissioned,
-    };
+    use dccsim::headend::SmiStatus;
+    let (dir, _, mut store, mut head_end, decommissioned) = two_connections("store-between");
     let mut calls = 0;
     store
         .update_registry(|current| -> Result<_, dccsim::gateway::store::StoreError> {
