@@ -12,7 +12,9 @@
 //! with ring (what the head-end uses) beside pure-Rust p256, on a SHA-256 digest.
 //!
 //! And the DCC's own answer to 8.2 Read Inventory (the premises' devices, from the registry),
-//! by device and by MPxN, in registries of the default fleet's size and ten times it.
+//! by device and by MPxN, in registries of the default fleet's size and ten times it; and the
+//! virtual devices an imported extract of the default fleet's size gets
+//! (`adopt_registry_devices`, which a registry reload runs under the head-end's lock).
 
 use std::sync::Arc;
 
@@ -183,5 +185,34 @@ fn ecdsa(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, headend, inventory, ecdsa);
+/// Virtual devices for an imported registry whose devices the generated fleet does not have:
+/// the default fleet's size (10,000 premises, 30,004 devices) under other EUI-64s.
+fn adopt(c: &mut Criterion) {
+    let now = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap();
+    let (fleet, _, _) = defaults::full_fleet(10_000, 9, now);
+    let mut foreign = dccsim::headend::Registry::default();
+    for d in fleet.devices() {
+        let mut d = d.clone();
+        d.device.0[0] = 0x11;
+        d.comms_hub.0[0] = 0x11;
+        foreign.insert(d);
+    }
+    let check: SignatureCheck = Arc::new(|_: &str| Err("unchecked".to_string()));
+    let mut group = c.benchmark_group("adopt_registry_devices");
+    group.sample_size(10);
+    group.bench_function("30004_devices", |b| {
+        b.iter_batched(
+            || {
+                let mut he = defaults::head_end(0, 1, now, defaults::wan(), check.clone()).unwrap();
+                he.set_registry(foreign.clone());
+                he
+            },
+            |mut he| defaults::adopt_registry_devices(&mut he, 1, now),
+            criterion::BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(benches, headend, inventory, ecdsa, adopt);
 criterion_main!(benches);
