@@ -1488,7 +1488,7 @@ fn a_reloaded_registry_keeps_the_inventory_changes_made_while_it_was_read() {
     let reply = he.handle_request(eui(SUPPLIER), Endpoint::NonDevice, &decommission, at);
     assert_eq!(code_of(&reply), ResponseCode::I99);
     // The registry as read from the database before the change was committed.
-    he.finish_registry_reload(before.clone());
+    he.finish_registry_reload(before.clone(), at);
     assert_eq!(status(&he, METER), SmiStatus::Decommissioned);
 
     // The next reload reads it with the change: made twice, the same.
@@ -1498,7 +1498,7 @@ fn a_reloaded_registry_keeps_the_inventory_changes_made_while_it_was_read() {
         device: eui(METER),
         status: SmiStatus::Decommissioned,
     });
-    he.finish_registry_reload(with_change.clone());
+    he.finish_registry_reload(with_change.clone(), at);
     assert_eq!(status(&he, METER), SmiStatus::Decommissioned);
     // Outside a reload nothing is noted: the gas meter made Pending before the next reload
     // begins is not made again on it (the database would have it by then).
@@ -1514,7 +1514,7 @@ fn a_reloaded_registry_keeps_the_inventory_changes_made_while_it_was_read() {
     assert_eq!(code_of(&reply), ResponseCode::I99);
     assert_eq!(status(&he, gas), SmiStatus::Pending);
     he.begin_registry_reload();
-    he.finish_registry_reload(with_change);
+    he.finish_registry_reload(with_change, at);
     assert_eq!(status(&he, gas), SmiStatus::Commissioned);
     assert_eq!(status(&he, METER), SmiStatus::Decommissioned);
 }
@@ -1562,7 +1562,7 @@ fn a_change_made_before_a_delta_is_taken_up_wins_over_it() {
     // The database replays it on the delta (as `Store::registry` does); the head-end reloads.
     saved.apply(&change);
     he.begin_registry_reload();
-    he.finish_registry_reload(saved);
+    he.finish_registry_reload(saved, at);
     assert_eq!(point(&he), Some(old));
 }
 

@@ -348,7 +348,7 @@ async fn reload_registry_when_saved(
         let Ok(mut he) = gateway.head_end.lock() else {
             return;
         };
-        let old = he.finish_registry_reload(registry);
+        let old = he.finish_registry_reload(registry, Utc::now());
         // New installations answer as the rest of the fleet does.
         let adopted = defaults::adopt_registry_devices(&mut he, seed, Utc::now());
         let (keys, pairs) = (he.keys(), he.key_pairs(Utc::now().date_naive()));

@@ -45,6 +45,35 @@ impl Default for OutageModel {
     }
 }
 
+/// The premises with an electricity meter (whose supply can fail, and which alerts): their comms
+/// hubs by GSP group then EUI-64 (so that a fault's cluster is neighbours), where each group's
+/// run ends, and each hub's meters.
+fn premises(registry: &Registry) -> (Vec<Eui64>, Vec<usize>, HashMap<Eui64, Vec<Eui64>>) {
+    let mut by_group: BTreeMap<(String, Eui64), ()> = BTreeMap::new();
+    let mut meters: HashMap<Eui64, Vec<Eui64>> = HashMap::new();
+    for d in registry.devices() {
+        if d.device_type == DeviceType::Esme {
+            by_group.insert((d.gsp_group.to_string(), d.comms_hub), ());
+            meters.entry(d.comms_hub).or_default().push(d.device);
+        }
+    }
+    let mut hubs = Vec::with_capacity(by_group.len());
+    let mut group_end = Vec::new();
+    let mut last_group: Option<String> = None;
+    for (group, hub) in by_group.into_keys() {
+        if last_group.as_ref().is_some_and(|g| *g != group) {
+            group_end.push(hubs.len());
+        }
+        last_group = Some(group);
+        hubs.push(hub);
+    }
+    group_end.push(hubs.len());
+    for list in meters.values_mut() {
+        list.sort();
+    }
+    (hubs, group_end, meters)
+}
+
 /// A premises whose supply came back: its comms hub, its electricity meters and when the
 /// supply went and came back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,29 +103,7 @@ pub struct Outages {
 impl Outages {
     /// The outages of `registry`'s premises from `start`, drawn with `seed`.
     pub fn new(model: OutageModel, registry: &Registry, start: DateTime<Utc>, seed: u64) -> Self {
-        // Premises with an electricity meter (whose supply can fail, and which alerts).
-        let mut by_group: BTreeMap<(String, Eui64), ()> = BTreeMap::new();
-        let mut meters: HashMap<Eui64, Vec<Eui64>> = HashMap::new();
-        for d in registry.devices() {
-            if d.device_type == DeviceType::Esme {
-                by_group.insert((d.gsp_group.to_string(), d.comms_hub), ());
-                meters.entry(d.comms_hub).or_default().push(d.device);
-            }
-        }
-        let mut hubs = Vec::with_capacity(by_group.len());
-        let mut group_end = Vec::new();
-        let mut last_group: Option<String> = None;
-        for (group, hub) in by_group.into_keys() {
-            if last_group.as_ref().is_some_and(|g| *g != group) {
-                group_end.push(hubs.len());
-            }
-            last_group = Some(group);
-            hubs.push(hub);
-        }
-        group_end.push(hubs.len());
-        for list in meters.values_mut() {
-            list.sort();
-        }
+        let (hubs, group_end, meters) = premises(registry);
         let mut outages = Outages {
             model,
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x0074_A6E5),
@@ -109,6 +116,25 @@ impl Outages {
         };
         outages.next_fault = outages.draw_gap().map(|gap| start + gap);
         outages
+    }
+
+    /// Takes up a new registry (a delta's new installations, removals) at `now`: faults fall
+    /// on its premises from now on; premises off supply now still come back and alert as drawn.
+    pub fn set_registry(&mut self, registry: &Registry, now: DateTime<Utc>) {
+        let (hubs, group_end, meters) = premises(registry);
+        self.hubs = hubs;
+        self.group_end = group_end;
+        // A premises off supply keeps its meters until it comes back.
+        let mut meters = meters;
+        for hub in self.off.keys() {
+            if let Some(old) = self.meters.get(hub) {
+                meters.entry(*hub).or_insert_with(|| old.clone());
+            }
+        }
+        self.meters = meters;
+        if self.next_fault.is_none() {
+            self.next_fault = self.draw_gap().map(|gap| now + gap);
+        }
     }
 
     /// Faults a day across the fleet.
@@ -172,6 +198,9 @@ impl Outages {
     /// length (a premises already off stays off until the later of its two ends).
     fn fault(&mut self, at: DateTime<Utc>) {
         use rand::RngExt;
+        if self.hubs.is_empty() {
+            return;
+        }
         let first = self.rng.random_range(0..self.hubs.len());
         let group_end = self
             .group_end
@@ -282,5 +311,45 @@ mod tests {
         };
         let o = Outages::new(model, &fleet(), Utc::now(), 1);
         assert_eq!(o.next_event(), None);
+    }
+
+    /// A new registry: faults fall on its premises (a new one included), a premises off supply
+    /// still comes back and alerts, and an empty registry has no faults (and no panic).
+    #[test]
+    fn a_new_registry_is_taken_up_without_losing_an_outage() {
+        let registry = fleet();
+        let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let model = OutageModel {
+            per_premises_per_year: 2000.0,
+            ..OutageModel::default()
+        };
+        let mut o = Outages::new(model, &registry, start, 1);
+        let first = o.next_event().unwrap();
+        o.advance(first);
+        let (&hub, &(_, back)) = o.off.iter().next().unwrap();
+        // The new registry has none of the old premises but one new one.
+        let mut other = Registry::default();
+        let mut record = registry
+            .devices()
+            .find(|d| d.device_type == DeviceType::Esme)
+            .unwrap()
+            .clone();
+        record.device = Eui64([0x11; 8]);
+        record.comms_hub = Eui64([0x12; 8]);
+        other.insert(record);
+        o.set_registry(&other, first);
+        assert_eq!(o.hubs, [Eui64([0x12; 8])]);
+        let restored = o.advance(back);
+        assert!(
+            restored
+                .iter()
+                .any(|r| r.hub == hub && !r.meters.is_empty())
+        );
+        o.set_registry(&Registry::default(), back);
+        assert!(
+            o.advance(back + Duration::days(365))
+                .iter()
+                .all(|r| r.to <= back + Duration::days(365))
+        );
     }
 }

@@ -421,11 +421,18 @@ impl HeadEnd {
 
     /// Swaps in `registry`, read from the database after [`HeadEnd::begin_registry_reload`]
     /// and after everything journalled before it was committed, with the users' changes since
-    /// made on it again. Returns the registry it replaces (for the caller to drop outside its
-    /// lock).
-    pub fn finish_registry_reload(&mut self, mut registry: Registry) -> Registry {
+    /// made on it again, at `now`. Returns the registry it replaces (for the caller to drop
+    /// outside its lock).
+    pub fn finish_registry_reload(
+        &mut self,
+        mut registry: Registry,
+        now: DateTime<Utc>,
+    ) -> Registry {
         for change in self.changed_since_reload.take().unwrap_or_default() {
             registry.apply(&change);
+        }
+        if let Some(outages) = &mut self.outages {
+            outages.set_registry(&registry, now);
         }
         std::mem::replace(&mut self.registry, registry)
     }
