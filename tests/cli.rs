@@ -570,3 +570,23 @@ fn serve_takes_its_settings_from_a_config_file_and_flags_win() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A rate of supply outages that is not one is refused before the head-end starts, naming the
+/// flag and the value.
+#[test]
+fn serve_refuses_an_outage_rate_that_is_not_one() {
+    for value in ["-1", "NaN", "inf"] {
+        let out = dccsim(&[
+            "serve",
+            &format!("--outages-per-year={value}"),
+            "--state",
+            "/nonexistent/never-created",
+        ]);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("--outages-per-year {value}: a rate, 0 or more")),
+            "{err}"
+        );
+    }
+}
