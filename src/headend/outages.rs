@@ -274,17 +274,23 @@ mod tests {
         );
     }
 
-    /// A fault takes neighbours in one GSP group, and they are off (unreachable) until restored.
-    #[test]
-    fn a_fault_takes_neighbours_off_until_restored() {
+    /// The fleet with frequent outages from 2026-01-01, and when its first fault falls.
+    fn first_fault() -> (Registry, Outages, DateTime<Utc>) {
         let registry = fleet();
         let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         let model = OutageModel {
             per_premises_per_year: 2000.0,
             ..OutageModel::default()
         };
-        let mut o = Outages::new(model, &registry, start, 1);
+        let o = Outages::new(model, &registry, start, 1);
         let first = o.next_event().unwrap();
+        (registry, o, first)
+    }
+
+    /// A fault takes neighbours in one GSP group, and they are off (unreachable) until restored.
+    #[test]
+    fn a_fault_takes_neighbours_off_until_restored() {
+        let (registry, mut o, first) = first_fault();
         assert!(o.advance(first).is_empty(), "nothing restored yet");
         let off: Vec<Eui64> = o.off.keys().copied().collect();
         assert!(!off.is_empty());
@@ -317,14 +323,7 @@ mod tests {
     /// still comes back and alerts, and an empty registry has no faults (and no panic).
     #[test]
     fn a_new_registry_is_taken_up_without_losing_an_outage() {
-        let registry = fleet();
-        let start = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        let model = OutageModel {
-            per_premises_per_year: 2000.0,
-            ..OutageModel::default()
-        };
-        let mut o = Outages::new(model, &registry, start, 1);
-        let first = o.next_event().unwrap();
+        let (registry, mut o, first) = first_fault();
         o.advance(first);
         let (&hub, &(_, back)) = o.off.iter().next().unwrap();
         // The new registry has none of the old premises but one new one.
