@@ -46,6 +46,8 @@ fn use_case_vectors() -> Vec<String> {
         "NA_ECS80",
         "8.11_CCS01",
         "8.11_CCS02",
+        "4.18_ECS82",
+        "6.13_ECS35a",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -242,6 +244,33 @@ fn export_reactive_and_power_reads() {
         read("4.2_ECS17a/ECS17a_4.2_ERROR_RESPONSE_GBCS.HEX"),
         Reading::Outcome { success: false, .. }
     ));
+}
+
+/// The RTDS meter's balance (£2.50, in 1/100,000 of a pound) and its event log: what happened
+/// and when, a command actioned carrying the command's message code.
+#[test]
+fn meter_balance_and_event_log() {
+    assert_eq!(
+        read("4.18_ECS82/ECS82_4.18_SUCCESS_RESPONSE_GBCS.HEX"),
+        Reading::MeterBalance { balance: 250_000 }
+    );
+    assert!(matches!(
+        read("4.18_ECS82/ECS82_4.18_ERROR_RESPONSE_GBCS.HEX"),
+        Reading::Outcome { success: false, .. }
+    ));
+    let Reading::EventLog { events } = read("6.13_ECS35a/ECS35a_6.13_SUCCESS_RESPONSE_GBCS.HEX")
+    else {
+        panic!()
+    };
+    assert_eq!(events.len(), 33);
+    assert_eq!(events[0].at.to_rfc3339(), "2014-12-31T00:00:00+00:00");
+    assert_eq!((events[0].code, &events[0].detail[..]), (0x8F01, &[][..]));
+    // "Immediate HAN Interface Command Received and Successfully Actioned": PCS01's top-up.
+    assert_eq!(
+        (events[2].code, &events[2].detail[..]),
+        (0x8154, &[0x00, 0x9B][..])
+    );
+    assert!(events.windows(2).all(|w| w[0].at <= w[1].at));
 }
 
 #[test]
@@ -455,6 +484,33 @@ mod properties {
             }
         }
 
+        /// A meter balance (4.18) and an event log (6.13) decode to what the meter sent.
+        #[test]
+        fn balance_and_event_log_round_trip(
+            balance in any::<i32>(),
+            events in proptest::collection::vec(
+                (instant(), any::<u16>(), proptest::collection::vec(any::<u8>(), 0..4)),
+                0..40,
+            ),
+            counter in 0u64..1 << 40,
+        ) {
+            use dccsim::protocol::gbcs::Cra;
+            use dccsim::protocol::gbcs::payload::{
+                ECS35A, ECS82, LoggedEvent, decode_dlms, event_log_response, message_for,
+                meter_balance_response,
+            };
+            use dccsim::model::Eui64;
+            let m = |code, content| message_for(Cra::Response, counter, Eui64([1; 8]), Eui64([2; 8]), code, content);
+            let content = meter_balance_response(counter, balance).to_bytes();
+            prop_assert_eq!(decode_dlms(&m(ECS82, content), None).unwrap(), Reading::MeterBalance { balance });
+            let events: Vec<LoggedEvent> = events
+                .into_iter()
+                .map(|(at, code, detail)| LoggedEvent { at, code, detail })
+                .collect();
+            let content = event_log_response(counter, &events).unwrap().to_bytes();
+            prop_assert_eq!(decode_dlms(&m(ECS35A, content), None).unwrap(), Reading::EventLog { events });
+        }
+
         /// The export registers a meter answers 4.2 with decode to the values it sent.
         #[test]
         fn export_registers_round_trip(active_wh in any::<u32>(), reactive_varh in any::<u32>(), counter in 0u64..1 << 40) {
@@ -513,6 +569,8 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "8.11_CCS01/CCS01_8.11_SUCCESS_COMMAND_GBCS.HEX",
         "8.11_CCS01/CCS01_8.11_ERROR_COMMAND_GBCS.HEX",
         "8.11_CCS02/CCS02_8.11_SUCCESS_COMMAND_GBCS.HEX",
+        "4.18_ECS82/ECS82_4.18_SUCCESS_COMMAND_GBCS.HEX",
+        "6.13_ECS35a/ECS35a_6.13_SUCCESS_COMMAND_GBCS.HEX",
     ] {
         let m = message(path);
         let s = &m.signing;
@@ -618,6 +676,21 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
     is_rtds(
         "11.2_ECS52/ECS52_11.2_SUCCESS_RESPONSE_GBCS.HEX",
         &|counter| firmware_response(counter, &[0x01, 0x23, 0xAB, 0xCD]),
+    );
+    use dccsim::protocol::gbcs::payload::{event_log_response, meter_balance_response};
+    is_rtds(
+        "4.18_ECS82/ECS82_4.18_SUCCESS_RESPONSE_GBCS.HEX",
+        &|counter| meter_balance_response(counter, 250_000),
+    );
+    let log = message("6.13_ECS35a/ECS35a_6.13_SUCCESS_RESPONSE_GBCS.HEX");
+    let Reading::EventLog { events } = decode_dlms(&log, None).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        event_log_response(log.signing.originator_counter, &events)
+            .unwrap()
+            .to_bytes(),
+        log.signing.content
     );
     let alert = message("NA_ECS80/ECS80_NA_8F36_ALERT_GBCS.HEX");
     let Reading::Alert {

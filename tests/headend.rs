@@ -776,6 +776,129 @@ fn rtds_export_reactive_and_power_templates_read_the_virtual_meter() {
     assert_eq!(intervals[47].start, today - Duration::minutes(30));
 }
 
+/// 4.18 reads the meter balance and 6.13 the event log (the RTDS templates, unchanged but for
+/// their dates): a top-up raises the balance by its value, and the log holds what the meter
+/// did, with GBCS's event codes — an outage (supply interrupted, restored), the top-up actioned
+/// (with CS01a's message code), a repeated code refused as a duplicate.
+#[test]
+fn rtds_meter_balance_and_event_log_templates_read_the_virtual_meter() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::payload::LoggedEvent;
+    use dccsim::protocol::gbcs::{Utrn, ValueClass};
+    let (mut he, keys, start) = default_head_end();
+    let period = dccsim::device::period_of;
+    let balance = |he: &mut HeadEnd, counter: u64| {
+        let xml = template("ECS82_4.18_SUCCESS_REQUEST_DUIS.XML")
+            .replace(":1000<", &format!(":{counter}<"));
+        let m = acknowledged_then_answered(he, defaults::SUPPLIER, &xml, start);
+        assert_eq!(verify_mac(&keys, &m, defaults::ACB), Verdict::Valid);
+        match decode_dlms(&m, None).unwrap() {
+            Reading::MeterBalance { balance } => balance,
+            other => panic!("{other:?}"),
+        }
+    };
+    let meter = he.meter(defaults::RTDS_ESME).unwrap().clone();
+    let before = balance(&mut he, 1000);
+    assert_eq!(i64::from(before), meter.credit_milli_pence(period(start)));
+    assert!(before > 0, "the RTDS meter is in prepayment with credit");
+    // An outage of an hour this morning.
+    let (off, on) = (start - Duration::hours(3), start - Duration::hours(2));
+    he.meter_mut(defaults::RTDS_ESME)
+        .unwrap()
+        .outage(off, on, defaults::NETWORK_OPERATOR, &keys)
+        .unwrap();
+    // A £10 code made for the virtual meter, entered twice.
+    let utrn = Utrn::make(
+        &keys,
+        defaults::SUPPLIER,
+        defaults::RTDS_ESME,
+        9 << 32,
+        1000,
+        ValueClass::Pennies,
+    )
+    .unwrap()
+    .digits();
+    let top_up =
+        template("CS01a_2.2_SUCCESS_REQUEST_DUIS.XML").replace("73946144332040217315", &utrn);
+    for (minute, counter, result) in [(1, 12884901888u64, 0), (2, 12884901889, 250)] {
+        let xml = top_up.replace(":12884901888<", &format!(":{counter}<"));
+        let at = start + Duration::minutes(minute);
+        let m = acknowledged_then_answered(&mut he, defaults::SUPPLIER, &xml, at);
+        assert_eq!(
+            decode_dlms(&m, None).unwrap(),
+            Reading::Outcome {
+                success: result == 0,
+                code: result
+            }
+        );
+    }
+    assert_eq!(balance(&mut he, 12884901890), before + 1_000_000);
+    // The network operator reads the event log (6.13 is open to it); it may not read the
+    // balance (4.18 is the suppliers').
+    let stamp = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S.00Z").to_string();
+    let log = template("ECS35a_6.13_SUCCESS_REQUEST_DUIS.XML")
+        .replace(SUPPLIER, NETWORK)
+        .replace("2014-12-31T00:00:00.00Z", &stamp(start - Duration::days(1)))
+        .replace(
+            "2015-01-01T00:00:00.00Z",
+            &stamp(start + Duration::hours(1)),
+        );
+    let m = acknowledged_then_answered(&mut he, defaults::NETWORK_OPERATOR, &log, start);
+    let Reading::EventLog { events } = decode_dlms(&m, None).unwrap() else {
+        panic!()
+    };
+    let event = |at, code, detail: &[u8]| LoggedEvent {
+        at,
+        code,
+        detail: detail.to_vec(),
+    };
+    assert_eq!(
+        events[..2],
+        [event(off, 0x8F57, &[]), event(on, 0x8F36, &[])]
+    );
+    // The top-ups as the meter got them, a moment after they were sent.
+    let top_ups: Vec<_> = events[2..]
+        .iter()
+        .map(|e| (e.code, &e.detail[..]))
+        .collect();
+    assert_eq!(top_ups, [(0x8154, &[0x00, 0x07][..]), (0x8F51, &[][..])]);
+    for (e, minute) in events[2..].iter().zip([1, 2]) {
+        let sent = start + Duration::minutes(minute);
+        assert!(e.at >= sent && e.at < sent + Duration::seconds(30), "{e:?}");
+    }
+    // A period before any of it: nothing.
+    let empty = log.replace(":1000<", ":1001<").replace(
+        &stamp(start + Duration::hours(1)),
+        &stamp(off - Duration::hours(1)),
+    );
+    let m = acknowledged_then_answered(&mut he, defaults::NETWORK_OPERATOR, &empty, start);
+    assert_eq!(
+        decode_dlms(&m, None).unwrap(),
+        Reading::EventLog { events: vec![] }
+    );
+    let refused = template("ECS82_4.18_SUCCESS_REQUEST_DUIS.XML")
+        .replace(SUPPLIER, NETWORK)
+        .replace(":1000<", ":2000<");
+    let reply = he.handle_request(
+        defaults::NETWORK_OPERATOR,
+        Endpoint::SendCommand,
+        &refused,
+        start,
+    );
+    assert_eq!(code_of(&reply), ResponseCode::E2, "{}", xml_of(&reply));
+    // The security log is not kept: refused as a service the meter does not carry.
+    let security = log
+        .replace(":1000<", ":3000<")
+        .replace(">Event<", ">Security<");
+    let reply = he.handle_request(
+        defaults::NETWORK_OPERATOR,
+        Endpoint::SendCommand,
+        &security,
+        start,
+    );
+    assert_eq!(code_of(&reply), ResponseCode::E11, "{}", xml_of(&reply));
+}
+
 /// The RTDS 8.11 templates update the comms hub's device log (CCS01 adds the meter with its
 /// install code, CCS02 removes it), and 11.2 to the hub reads its firmware (CS08); the DCC's
 /// Access Control Broker originates these commands, and the answers come back as I0.

@@ -8,7 +8,7 @@ use super::{Balance, EventLog, PaymentMode, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
     self, CS01A, DailyRead, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
-    ECS42, ECS43, ECS52, ECS66, Interval, Reading, Register, Unit,
+    ECS35A, ECS42, ECS43, ECS52, ECS66, ECS82, Interval, Reading, Register, Unit,
 };
 use crate::protocol::gbcs::{
     Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
@@ -18,6 +18,8 @@ use crate::protocol::gbcs::{
 pub const PROFILE_LOG_ENTRIES: u32 = 19_056;
 /// DLMS action result "other reason", the code a device gives a command it will not carry out.
 const REFUSED: u8 = 250;
+/// GBCS event "Supply interrupted", logged when the supply goes off.
+const SUPPLY_INTERRUPTED: u16 = 0x8F57;
 /// The average RMS voltage log's capture period: an hour, as the RTDS meter has it.
 const VOLTAGE_CAPTURE_PERIOD_S: u32 = 3600;
 /// Reactive energy as a share of active: a quarter (a power factor of about 0.97), for the
@@ -98,7 +100,10 @@ impl Esme {
             supply: SupplyState::Enabled,
             payment: PaymentMode::Credit,
             tariff: Tariff::ELECTRICITY,
-            balance: Balance::default(),
+            balance: Balance {
+                period: period_of(commissioned),
+                milli_pence: 0,
+            },
             firmware: [0x01, 0x00, 0x00, 0x00],
             off: Vec::new(),
             counters: super::Counters::default(),
@@ -179,7 +184,9 @@ impl Esme {
     /// last top-up less the electricity imported since at the tariff's rate and its standing
     /// charge.
     pub fn credit_milli_pence(&self, period: u32) -> i64 {
-        let b = self.balance;
+        // A meter never topped up or switched holds its balance from commissioning.
+        let mut b = self.balance;
+        b.period = b.period.max(self.commissioned);
         let wh: u64 = (b.period..period)
             .map(|p| u64::from(self.import_wh(p)))
             .sum();
@@ -406,21 +413,20 @@ impl Esme {
                         open.1 = p;
                     }
                     self.supply = SupplyState::Enabled;
-                    self.events.push(now, code, "supply enabled");
+                    self.events.command(now, code, true, "supply enabled");
                 } else if self.supply == SupplyState::Enabled {
                     self.off.push((p, u32::MAX));
                     self.supply = SupplyState::Disabled;
-                    self.events.push(now, code, "supply disabled");
+                    self.events.command(now, code, true, "supply disabled");
                 }
                 payload::outcome_response(counter, false, 0).to_bytes()
             }
             (CS01A, Reading::TopUp { utrn }) => {
                 let credited = match self.payment {
-                    PaymentMode::Prepayment => self
-                        .top_ups
-                        .credit(utrn, to, self.eui, keys)
-                        .map_err(|e| e.to_string()),
-                    PaymentMode::Credit => Err("the meter is in credit mode".to_string()),
+                    PaymentMode::Prepayment => {
+                        self.top_ups.credit(utrn, to, self.eui, keys).map_err(Some)
+                    }
+                    PaymentMode::Credit => Err(None),
                 };
                 let result = match credited {
                     Ok(pence) => {
@@ -429,16 +435,39 @@ impl Esme {
                             period: p,
                             milli_pence: self.credit_milli_pence(p) + i64::from(pence) * 1000,
                         };
-                        self.events.push(now, code, "credit added");
+                        self.events.command(now, code, true, "credit added");
                         0
                     }
-                    Err(why) => {
-                        self.events
-                            .push(now, code, format!("top-up refused: {why}"));
+                    Err(Some(why)) => {
+                        self.events.push(
+                            now,
+                            super::top_up_refused_event(&why),
+                            format!("top-up refused: {why}"),
+                        );
+                        REFUSED
+                    }
+                    Err(None) => {
+                        let why = "top-up refused: the meter is in credit mode";
+                        self.events.command(now, code, false, why);
                         REFUSED
                     }
                 };
                 payload::outcome_response(counter, false, result).to_bytes()
+            }
+            (ECS82, Reading::Read) => {
+                let balance = self.credit_milli_pence(now_period);
+                let balance = balance.clamp(i32::MIN.into(), i32::MAX.into()) as i32;
+                payload::meter_balance_response(counter, balance).to_bytes()
+            }
+            (ECS35A, r) => {
+                let (from, to) = range(r)?;
+                let events: Vec<_> = self
+                    .events
+                    .iter()
+                    .filter(|e| (from..=to).contains(&e.at))
+                    .map(super::Event::logged)
+                    .collect();
+                plain(payload::event_log_response(counter, &events))?
             }
             _ => return Err(DeviceError::Unsupported(code)),
         })
@@ -458,6 +487,8 @@ impl Esme {
         if end > start {
             self.off.push((start, end));
         }
+        self.events
+            .push(from, SUPPLY_INTERRUPTED, "supply interrupted");
         self.events
             .push(to, code, "supply restored after an outage");
         self.alert_counter += 1;

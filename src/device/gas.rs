@@ -188,7 +188,7 @@ impl GasMeter {
                 PaymentMode::Credit => "payment mode: credit",
                 PaymentMode::Prepayment => "payment mode: prepayment",
             };
-            self.events.push(now, code, what);
+            self.events.command(now, code, true, what);
         }
     }
 
@@ -463,7 +463,8 @@ impl GasMeter {
                         if self.valve == Valve::On {
                             self.off.push((p, u32::MAX));
                             self.valve = Valve::Off;
-                            self.events.push(now, code, "valve closed: supply disabled");
+                            self.events
+                                .command(now, code, true, "valve closed: supply disabled");
                         }
                         gbz::SUPPLY_OFF
                     }
@@ -476,7 +477,7 @@ impl GasMeter {
                                 open.1 = p + 1;
                             }
                             self.valve = Valve::On;
-                            self.events.push(now, code, "supply armed");
+                            self.events.command(now, code, true, "supply armed");
                         }
                         gbz::SUPPLY_ARMED
                     }
@@ -509,9 +510,10 @@ impl GasMeter {
                 match implement_at {
                     gbz::CANCEL => {
                         if self.pending.take().is_some() {
-                            self.events.push(
+                            self.events.command(
                                 now,
                                 code,
+                                true,
                                 "future-dated payment mode change cancelled",
                             );
                         }
@@ -543,12 +545,15 @@ impl GasMeter {
                             period: now_period,
                             milli_pence: b,
                         };
-                        self.events.push(now, code, "credit added");
+                        self.events.command(now, code, true, "credit added");
                         (TOP_UP_ACCEPTED, *pence as i32 * 1000)
                     }
                     Err(why) => {
-                        self.events
-                            .push(now, code, format!("top-up refused: {why}"));
+                        self.events.push(
+                            now,
+                            super::top_up_refused_event(why),
+                            format!("top-up refused: {why}"),
+                        );
                         let result = match why {
                             TopUpRefusal::Invalid(_) => TOP_UP_INVALID,
                             TopUpRefusal::Duplicate(_) => TOP_UP_DUPLICATE,

@@ -113,8 +113,12 @@ impl CommsHub {
                         if result == 0 {
                             let open = Duration::seconds(i64::from(join_timeout_s));
                             self.joining_until = Some(now + open);
-                            self.events
-                                .push(now, code, format!("{device} added to the log"));
+                            self.events.command(
+                                now,
+                                code,
+                                true,
+                                format!("{device} added to the log"),
+                            );
                         }
                         device_log_add_response(counter, result).to_bytes()
                     }
@@ -122,8 +126,12 @@ impl CommsHub {
                         let before = self.device_log.len();
                         self.device_log.retain(|e| e.device != device);
                         let result = if self.device_log.len() < before {
-                            self.events
-                                .push(now, code, format!("{device} removed from the log"));
+                            self.events.command(
+                                now,
+                                code,
+                                true,
+                                format!("{device} removed from the log"),
+                            );
                             0
                         } else {
                             NOT_IN_LOG

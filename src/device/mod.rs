@@ -89,9 +89,38 @@ pub enum PaymentMode {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Event {
     pub at: DateTime<Utc>,
-    /// The alert code or message code the event is about.
+    /// The event code (GBCS's event and alert code table: 0x8154 a command actioned, 0x8155
+    /// one not, 0x8F36 supply restored…).
     pub code: u16,
+    /// For a command received, its message code.
+    #[serde(default)]
+    pub command: Option<u16>,
     pub what: String,
+}
+
+/// GBCS event codes a device logs for a command it received over its HAN interface: "Immediate
+/// HAN Interface Command Received and Successfully Actioned", and "… but not Successfully
+/// Actioned".
+pub const COMMAND_ACTIONED: u16 = 0x8154;
+pub const COMMAND_NOT_ACTIONED: u16 = 0x8155;
+
+impl Event {
+    /// The entry as the device's event log holds it (ECS35a): code, and for a command its
+    /// message code as details.
+    pub fn logged(&self) -> crate::protocol::gbcs::payload::LoggedEvent {
+        let (code, command) = match (self.code, self.command) {
+            // Saved by an older dccsim, which logged a command's message code as the event.
+            (code, None) if code < 0x8000 => (COMMAND_ACTIONED, Some(code)),
+            other => other,
+        };
+        crate::protocol::gbcs::payload::LoggedEvent {
+            at: self.at,
+            code,
+            detail: command
+                .map(|c| c.to_be_bytes().to_vec())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// Events kept in an event log; older ones fall off.
@@ -103,15 +132,41 @@ const EVENT_LOG_LEN: usize = 100;
 pub struct EventLog(std::collections::VecDeque<Event>);
 
 impl EventLog {
+    /// Logs event `code` (an alert or event code) at `at`.
     pub fn push(&mut self, at: DateTime<Utc>, code: u16, what: impl Into<String>) {
+        self.log(Event {
+            at,
+            code,
+            command: None,
+            what: what.into(),
+        });
+    }
+
+    /// Logs command `message_code`, received at `at`, as actioned or not.
+    pub fn command(
+        &mut self,
+        at: DateTime<Utc>,
+        message_code: u16,
+        actioned: bool,
+        what: impl Into<String>,
+    ) {
+        self.log(Event {
+            at,
+            code: if actioned {
+                COMMAND_ACTIONED
+            } else {
+                COMMAND_NOT_ACTIONED
+            },
+            command: Some(message_code),
+            what: what.into(),
+        });
+    }
+
+    fn log(&mut self, event: Event) {
         if self.0.len() == EVENT_LOG_LEN {
             self.0.pop_front();
         }
-        self.0.push_back(Event {
-            at,
-            code,
-            what: what.into(),
-        });
+        self.0.push_back(event);
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Event> {
@@ -179,6 +234,15 @@ pub enum TopUpRefusal {
     /// Its counter was credited before (or is older than all those held).
     #[error("{0}")]
     Duplicate(String),
+}
+
+/// The event a meter logs for a UTRN it refuses: "Duplicate UTRN entered" (0x8F51) or "UTRN
+/// not Authentic" (0x8F63).
+pub fn top_up_refused_event(why: &TopUpRefusal) -> u16 {
+    match why {
+        TopUpRefusal::Duplicate(_) => 0x8F51,
+        TopUpRefusal::Invalid(_) => 0x8F63,
+    }
 }
 
 /// Top-up counters a prepayment meter keeps (GBCS §14), so each UTRN credits once.

@@ -11,8 +11,8 @@ use quick_xml::events::Event;
 
 use crate::model::{Eui64, ServiceRef};
 use crate::protocol::gbcs::payload::{
-    CS01A, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS42, ECS43,
-    ECS52, ECS66, Reading,
+    CS01A, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS35A, ECS42,
+    ECS43, ECS52, ECS66, ECS82, Reading,
 };
 
 /// Why a document is not a DUIS request this gateway can read; `line` is 1-based (0 when the
@@ -403,6 +403,12 @@ impl Request {
             "4.16" => (ECS17C, Reading::Read),
             "4.17" => (ECS66, range()?),
             "11.2" => (ECS52, Reading::Read),
+            "4.18" => (ECS82, Reading::Read),
+            // The event log (ECS35a); the security log (ECS35b) is not kept.
+            "6.13" => match self.body.find("LogToRead").map(|e| e.text.trim()) {
+                Some("Event") => (ECS35A, range()?),
+                _ => return Ok(None),
+            },
             "2.2" => {
                 let utrn = self.body.find("UTRN").map(|e| e.text.trim().to_string());
                 let utrn = utrn.ok_or_else(|| RequestError {

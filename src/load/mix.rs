@@ -31,7 +31,7 @@ struct Read {
     non_device: bool,
 }
 
-const READS: [Read; 8] = [
+const READS: [Read; 9] = [
     Read {
         service: "4.8.1",
         template: include_str!("../../data/ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"),
@@ -79,6 +79,14 @@ const READS: [Read; 8] = [
     Read {
         service: "4.16",
         template: include_str!("../../data/ECS17c_4.16_SUCCESS_REQUEST_DUIS.XML"),
+        period: None,
+        days_back: 0,
+        non_device: false,
+    },
+    // A prepayment supplier's: the meter balance.
+    Read {
+        service: "4.18",
+        template: include_str!("../../data/ECS82_4.18_SUCCESS_REQUEST_DUIS.XML"),
         period: None,
         days_back: 0,
         non_device: false,

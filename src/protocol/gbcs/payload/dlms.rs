@@ -10,7 +10,9 @@
 use chrono::{DateTime, Utc};
 
 use super::time::{from_gbcs_seconds, to_gbcs_seconds};
-use super::{DailyRead, FutureDatedOutcome, Interval, Reading, Register, Unit, alert_name};
+use super::{
+    DailyRead, FutureDatedOutcome, Interval, LoggedEvent, Reading, Register, Unit, alert_name,
+};
 use crate::model::Eui64;
 use crate::protocol::dlms::{
     AccessRequest, AccessResponse, Apdu, CosemDateTime, Data, DataNotification, RequestSpec,
@@ -33,6 +35,10 @@ pub const ECS42: u16 = 0x004F;
 pub const ECS43: u16 = 0x0050;
 pub const ECS52: u16 = 0x0059;
 pub const ECS66: u16 = 0x0060;
+/// 6.13 to an ESME: its event log over a period.
+pub const ECS35A: u16 = 0x0048;
+/// 4.18 to an ESME: the meter balance.
+pub const ECS82: u16 = 0x0069;
 pub const CS01A: u16 = 0x0007;
 /// 8.11 to a comms hub: add a device to its device log, or remove one.
 pub const CCS01: u16 = 0x0001;
@@ -52,6 +58,12 @@ const REACTIVE_EXPORT_REGISTER: [u8; 6] = [1, 0, 4, 8, 0, 255];
 const VOLTAGE_SWELLS: [u8; 6] = [1, 0, 32, 36, 0, 4];
 const AVERAGE_VOLTAGE_LOG: [u8; 6] = [1, 0, 32, 24, 0, 255];
 const SCRIPT_TABLE: u16 = 9;
+/// The Credit class (IC 112); ECS82 reads the meter balance, `0-0:19.10.0.255`, attribute 2
+/// (current_credit_amount).
+const CREDIT: u16 = 112;
+const METER_BALANCE: [u8; 6] = [0, 0, 19, 10, 0, 255];
+/// The ESME's event log (a profile: time stamp, event code, details).
+const EVENT_LOG: [u8; 6] = [0, 0, 99, 98, 0, 255];
 const DATA_PROTECTION: u16 = 30;
 const TOKEN_GATEWAY: u16 = 115;
 /// ZigBee network control (IC 104), `0-0:30.3.0.255` on a comms hub: its device log
@@ -293,6 +305,25 @@ fn response(
         },
         (ECS52, Some(Data::OctetString(v))) => Reading::FirmwareVersion {
             version: crate::protocol::gbcs::hex(v),
+        },
+        (ECS82, Some(Data::DoubleLong(balance))) => Reading::MeterBalance { balance: *balance },
+        (ECS35A, Some(Data::CompactArray { elements, .. })) => Reading::EventLog {
+            events: elements
+                .iter()
+                .map(|e| match e.items()? {
+                    [
+                        Data::DoubleLongUnsigned(at),
+                        Data::LongUnsigned(code),
+                        Data::OctetString(detail),
+                    ] => Some(LoggedEvent {
+                        at: from_gbcs_seconds(*at),
+                        code: *code,
+                        detail: detail.clone(),
+                    }),
+                    _ => None,
+                })
+                .collect::<Option<_>>()
+                .ok_or_else(|| shape(code, "event is not {time stamp, event code, details}"))?,
         },
         // No values, or some of them refused (ECS23's voltage log, say): the outcome.
         _ if r.data.iter().all(|d| *d == Data::Null)
@@ -786,6 +817,11 @@ pub fn encode_command(
             )
         }
         (ECS52, Reading::Read) => get(DATA, [0, 0, 0, 2, 1, 255], None),
+        (ECS82, Reading::Read) => get(CREDIT, METER_BALANCE, None),
+        (ECS35A, r) => {
+            let (from, to) = range(r)?;
+            gets(vec![by_range(PROFILE_GENERIC, EVENT_LOG, from, to)?])
+        }
         (ECS17C, Reading::Read) => get(DATA, [0, 0, 94, 44, 34, 20], None),
         (ECS17A, Reading::Read) => gets(vec![
             attribute(REGISTER, ACTIVE_EXPORT_REGISTER, 2),
@@ -983,6 +1019,44 @@ pub fn log_response(counter: u64, entries: &[Interval]) -> Option<Apdu> {
         date_time: Vec::new(),
         data: vec![Data::CompactArray {
             description: TypeDescription::Structure(vec![TypeDescription::Simple(6); 1 + width]),
+            elements,
+        }],
+        results: vec![ResponseSpec::Get(0)],
+    }))
+}
+
+/// ECS82's answer: the meter balance, in the meter's currency unit (1/100,000 of a pound).
+pub fn meter_balance_response(counter: u64, balance: i32) -> Apdu {
+    Apdu::AccessResponse(AccessResponse {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        data: vec![Data::DoubleLong(balance)],
+        results: vec![ResponseSpec::Get(0)],
+    })
+}
+
+/// ECS35a's answer: the events logged within the period asked for, each its time stamp, event
+/// code and details. `None` if a time stamp is out of GBCS's range.
+pub fn event_log_response(counter: u64, events: &[LoggedEvent]) -> Option<Apdu> {
+    let elements = events
+        .iter()
+        .map(|e| {
+            Some(Data::Structure(vec![
+                Data::DoubleLongUnsigned(to_gbcs_seconds(e.at)?),
+                Data::LongUnsigned(e.code),
+                Data::OctetString(e.detail.clone()),
+            ]))
+        })
+        .collect::<Option<_>>()?;
+    Some(Apdu::AccessResponse(AccessResponse {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        data: vec![Data::CompactArray {
+            description: TypeDescription::Structure(vec![
+                TypeDescription::Simple(6),
+                TypeDescription::Simple(18),
+                TypeDescription::Simple(9),
+            ]),
             elements,
         }],
         results: vec![ResponseSpec::Get(0)],

@@ -13,10 +13,11 @@ use serde::Serialize;
 
 pub use dlms::{
     CCS01, CCS02, CS01A, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
-    ECS42, ECS43, ECS52, ECS66, PayloadError, active_power_response, alert_notification,
-    decode_dlms, decode_plaintext, device_log_add_response, encode_command, encode_dlms,
-    export_registers_response, firmware_response, invoke_id, log_response, message_for,
-    network_data_response, outcome_response, sealed_response,
+    ECS35A, ECS42, ECS43, ECS52, ECS66, ECS82, PayloadError, active_power_response,
+    alert_notification, decode_dlms, decode_plaintext, device_log_add_response, encode_command,
+    encode_dlms, event_log_response, export_registers_response, firmware_response, invoke_id,
+    log_response, message_for, meter_balance_response, network_data_response, outcome_response,
+    sealed_response,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 
@@ -123,6 +124,21 @@ pub struct DailyRead {
     pub registers: Vec<Vec<u32>>,
 }
 
+/// One entry of a device's event or security log (ECS35a): when, the event code (GBCS's
+/// event and alert code table: 0x8154 a command actioned, 0x8F36 supply restored…) and its
+/// details (for a command actioned, the command's message code).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoggedEvent {
+    pub at: DateTime<Utc>,
+    pub code: u16,
+    #[serde(serialize_with = "hex_of")]
+    pub detail: Vec<u8>,
+}
+
+fn hex_of<S: serde::Serializer>(bytes: &[u8], ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(&super::hex(bytes))
+}
+
 /// What a future-dated command's alert (8F66, 8F67) points back to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FutureDatedOutcome {
@@ -167,6 +183,11 @@ pub enum Reading {
     },
     /// 4.17 ECS66: daily consumption, Wh per day.
     DailyConsumptionLog { days: Vec<Interval> },
+    /// 4.18 ECS82: the meter balance, in the meter's currency unit (1/100,000 of a pound,
+    /// thousandths of a penny); below zero when more is owed than credited.
+    MeterBalance { balance: i32 },
+    /// 6.13 ECS35a: the events the meter logged in the period asked for, oldest first.
+    EventLog { events: Vec<LoggedEvent> },
     /// 11.2 ECS52: the firmware version the meter reports.
     FirmwareVersion { version: String },
     /// 2.2 CS01a command: a top-up code (UTRN) to enter.
