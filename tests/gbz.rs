@@ -443,6 +443,37 @@ fn gas_readings_decode_to_their_values_and_encode_back_to_the_devices_bytes() {
         }
         other => panic!("{other:?}"),
     }
+    // 4.18 GCS60 (to the GSME) and GCS60a (to the GPF): bill to date (£35) from the metering
+    // cluster and the meter balance (£25) from the prepayment cluster, in clear.
+    for (command, response) in [
+        (
+            "4.18_GCS60/GCS60_4.18_SUCCESS_COMMAND_GBCS.HEX",
+            "4.18_GCS60/GCS60_4.18_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (
+            "4.18_GCS60a/GCS60a_4.18_SUCCESS_RELIABLE_GPF_COMMAND_GBCS.HEX",
+            "4.18_GCS60a/GCS60a_4.18_SUCCESS_RELIABLE_GPF_RESPONSE_GBCS.HEX",
+        ),
+    ] {
+        assert_eq!(
+            typed_components(command),
+            [
+                GasPayload::ReadAttributes {
+                    attributes: vec![0x0A00]
+                },
+                GasPayload::ReadPrepaymentAttributes {
+                    attributes: vec![0x0001]
+                }
+            ]
+        );
+        assert_eq!(
+            typed_components(response),
+            [
+                GasPayload::BillToDate { value: 3_500_000 },
+                GasPayload::CreditRemaining { value: 2_500_000 }
+            ]
+        );
+    }
     // 11.2 GCS38: the firmware version attribute asked, and answered in clear.
     assert_eq!(
         read("11.2_GCS38/GCS38_11.2_SUCCESS_COMMAND_GBCS.HEX", false),
@@ -468,6 +499,10 @@ mod round_trips {
         prop_oneof![
             proptest::collection::vec(any::<u16>(), 0..8)
                 .prop_map(|attributes| GasPayload::ReadAttributes { attributes }),
+            proptest::collection::vec(any::<u16>(), 0..8)
+                .prop_map(|attributes| GasPayload::ReadPrepaymentAttributes { attributes }),
+            any::<u32>().prop_map(|value| GasPayload::BillToDate { value }),
+            any::<i32>().prop_map(|value| GasPayload::CreditRemaining { value }),
             (0u64..1 << 48, 0u64..1 << 24, 1u64..1 << 24, 0u64..256).prop_map(
                 |(summation, multiplier, divisor, unit)| GasPayload::Registers {
                     summation,

@@ -400,6 +400,58 @@ fn rtds_gas_templates_are_answered_by_the_virtual_gas_meter() {
     );
 }
 
+/// 4.18 to the gas meter (GCS60) and to its proxy (GCS60a), the RTDS templates unchanged: the
+/// GBZ commands are the RTDS's but for the ZCL sequence numbers; the answers carry what this
+/// month's gas has cost so far and the meter balance, in clear, and a top-up raises the balance.
+#[test]
+fn rtds_gas_meter_balance_templates_read_the_virtual_gas_meter() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, gas_payload};
+    let (mut he, keys, start) = default_head_end();
+    let (gsme, gpf) = (
+        eui("00-DB-12-34-56-78-90-A1"),
+        eui("00-DB-12-34-56-78-90-A3"),
+    );
+    let meter = he.gas_meter(gsme).unwrap().clone();
+    let period = dccsim::device::period_of;
+    let expected = [
+        GasPayload::BillToDate {
+            value: meter.bill_to_date_milli_pence(start) as u32,
+        },
+        GasPayload::CreditRemaining {
+            value: meter.credit_milli_pence(period(start)) as i32,
+        },
+    ];
+    assert!(matches!(expected[0], GasPayload::BillToDate { value } if value > 0));
+    for (name, to, code) in [
+        ("GCS60_4.18_SUCCESS_REQUEST_DUIS.XML", gsme, 0x008D),
+        (
+            "GCS60a_4.18_SUCCESS_RELIABLE_GPF_REQUEST_DUIS.XML",
+            gpf,
+            0x012A,
+        ),
+    ] {
+        let m = acknowledged_then_answered(&mut he, defaults::SUPPLIER, &template(name), start);
+        assert_eq!(
+            (m.signing.originator, m.message_code()),
+            (to, Some(code)),
+            "{name}"
+        );
+        assert_eq!(verify_mac(&keys, &m, defaults::ACB), Verdict::Valid);
+        let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+            panic!("{name}")
+        };
+        let answers: Vec<_> = components
+            .iter()
+            .map(|c| {
+                assert!(!c.encrypted(), "{name}: the balance is not sensitive");
+                gas_payload(c, &c.payload).unwrap().unwrap()
+            })
+            .collect();
+        assert_eq!(answers, expected, "{name}");
+    }
+}
+
 /// The rest of the RTDS gas templates against the embedded default: the daily read log (GCS16a,
 /// one GetSnapshot a day), a top-up (CS01b) with a UTRN made for the virtual gas meter, and the
 /// valve (GCS32 off, GCS39 armed) through Transform, the supplier's signature and Send.

@@ -21,7 +21,10 @@
 //!   then turns the gas back on at the meter, here at the next half-hour);
 //! - CS01b (2.2): ConsumerTopUp → the UTRN checked and credited once, in prepayment mode;
 //! - GCS38 (11.2): Read Attributes of the firmware version → the meter's version, in clear (a
-//!   firmware version is not sensitive, as in the RTDS answer).
+//!   firmware version is not sensitive, as in the RTDS answer);
+//! - GCS60 at the GSME, GCS60a at the GPF (4.18): Read Attributes of Bill to Date Delivered and
+//!   of Credit Remaining → what this month's gas has cost so far (the billing period taken as
+//!   the calendar month, UTC) and the meter balance, in clear as in the RTDS answer.
 
 use chrono::{DateTime, Utc};
 
@@ -43,6 +46,9 @@ pub const GCS32: u16 = 0x0081;
 pub const GCS38: u16 = 0x0084;
 pub const GCS39: u16 = 0x0085;
 pub const GCS61: u16 = 0x00A0;
+/// 4.18, the meter balance: at the GSME, at the GPF.
+pub const GCS60: u16 = 0x008D;
+pub const GCS60A: u16 = 0x012A;
 pub const CS01B: u16 = 0x0097;
 /// 1.6: payment mode to credit, to prepayment.
 pub const GCS02: u16 = 0x006C;
@@ -268,6 +274,21 @@ impl GasMeter {
         b.at(period, litres * WH_PER_M3 / 1000, self.tariff)
     }
 
+    /// What the gas used this month (UTC; since commissioning if later) has cost by `now`, at
+    /// the tariff with its standing charge, thousandths of a penny.
+    pub fn bill_to_date_milli_pence(&self, now: DateTime<Utc>) -> i64 {
+        use chrono::Datelike;
+        let month = now
+            .date_naive()
+            .with_day(1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map_or(now, |t| t.and_utc());
+        let (from, to) = (period_of(month).max(self.commissioned), period_of(now));
+        let litres: u64 = (from..to).map(|p| u64::from(self.litres(p))).sum();
+        self.tariff
+            .cost(litres * WH_PER_M3 / 1000, to.saturating_sub(from))
+    }
+
     /// Answers one GBCS command addressed to the GSME or the GPF.
     pub fn handle(
         &mut self,
@@ -282,7 +303,18 @@ impl GasMeter {
         let code = command.message_code().unwrap_or(0);
         if !matches!(
             code,
-            GCS13A | GCS16A | GCS17 | GCS32 | GCS38 | GCS39 | GCS61 | CS01B | GCS02 | GCS03
+            GCS13A
+                | GCS16A
+                | GCS17
+                | GCS32
+                | GCS38
+                | GCS39
+                | GCS60
+                | GCS60A
+                | GCS61
+                | CS01B
+                | GCS02
+                | GCS03
         ) {
             return Err(DeviceError::Unsupported(code));
         }
@@ -387,6 +419,22 @@ impl GasMeter {
                 }
                 Reply::Clear(GasPayload::FirmwareVersion {
                     version: self.firmware.clone(),
+                })
+            }
+            (GCS60 | GCS60A, GasPayload::ReadAttributes { attributes })
+                if attributes.as_slice() == [gbz::BILL_TO_DATE] =>
+            {
+                let cost = self.bill_to_date_milli_pence(now);
+                Reply::Clear(GasPayload::BillToDate {
+                    value: u32::try_from(cost).unwrap_or(u32::MAX),
+                })
+            }
+            (GCS60 | GCS60A, GasPayload::ReadPrepaymentAttributes { attributes })
+                if attributes.as_slice() == [gbz::CREDIT_REMAINING] =>
+            {
+                let credit = self.credit_milli_pence(now_period);
+                Reply::Clear(GasPayload::CreditRemaining {
+                    value: credit.clamp(i32::MIN.into(), i32::MAX.into()) as i32,
                 })
             }
             (GCS13A, GasPayload::ReadAttributes { .. }) => Reply::Sealed(GasPayload::Registers {

@@ -22,8 +22,8 @@ mod vendor;
 pub use consumption::{Consumer, CustomerType};
 pub use esme::{DeviceError, Esme, PROFILE_LOG_ENTRIES, SupplyState, supply_restored_alert};
 pub use gas::{
-    CS01B, GCS02, GCS03, GCS13A, GCS16A, GCS17, GCS32, GCS38, GCS39, GCS61, GasMeter,
-    PendingChange, Valve,
+    CS01B, GCS02, GCS03, GCS13A, GCS16A, GCS17, GCS32, GCS38, GCS39, GCS60, GCS60A, GCS61,
+    GasMeter, PendingChange, Valve,
 };
 pub use hub::{CS08, CommsHub, LogEntry};
 pub use vendor::{ERROR_UNKNOWN_REGISTER, ERROR_UNSUPPORTED, VendorDeviceError, VendorMeter};

@@ -732,8 +732,12 @@ impl HeadEnd {
             ));
         }
         let (code, content) = if kind == Speaks::Gbz {
+            let to_proxy = self
+                .registry
+                .device(id.target)
+                .is_some_and(|d| d.device_type == DeviceType::Gpf);
             let (code, reading) = request
-                .gas_command()
+                .gas_command(to_proxy)
                 .map_err(|e| refuse(E11, e.reason))?
                 .ok_or_else(not_carried)?;
             (code, gas_command(&reading, (id.counter & 0xFF) as u8))

@@ -148,11 +148,15 @@ impl Request {
     }
 
     /// The GBCS use case and GBZ commands for the services the head-end carries to a gas meter
-    /// (or its gas proxy function); `None` for the others.
+    /// or, `to_proxy`, its gas proxy function (a use case may have a code of its own there);
+    /// `None` for the others.
     pub fn gas_command(
         &self,
+        to_proxy: bool,
     ) -> Result<Option<(u16, Vec<crate::protocol::gbcs::gbz::GasPayload>)>, RequestError> {
-        use crate::device::{CS01B, GCS13A, GCS16A, GCS17, GCS32, GCS38, GCS39, GCS61};
+        use crate::device::{
+            CS01B, GCS13A, GCS16A, GCS17, GCS32, GCS38, GCS39, GCS60, GCS60A, GCS61,
+        };
         use crate::protocol::gbcs::gbz::{self, GasPayload};
         use crate::protocol::gbcs::payload::to_gbcs_seconds;
         let service = self.service.to_string();
@@ -183,6 +187,20 @@ impl Request {
                         attributes: vec![gbz::FIRMWARE_VERSION],
                     },
                 );
+            }
+            // Bill to date and the meter balance; GCS60a when sent to the proxy.
+            "4.18" => {
+                return Ok(Some((
+                    if to_proxy { GCS60A } else { GCS60 },
+                    vec![
+                        GasPayload::ReadAttributes {
+                            attributes: vec![gbz::BILL_TO_DATE],
+                        },
+                        GasPayload::ReadPrepaymentAttributes {
+                            attributes: vec![gbz::CREDIT_REMAINING],
+                        },
+                    ],
+                )));
             }
             "1.6" => return self.payment_mode().map(Some),
             "7.2" => return one(GCS32, change_supply(gbz::SUPPLY_OFF)),

@@ -553,6 +553,14 @@ pub enum GasPayload {
         emergency_limit: u32,
         emergency_threshold: u32,
     },
+    /// The attributes a balance read asks of the prepayment cluster (GCS60: Credit Remaining).
+    ReadPrepaymentAttributes { attributes: Vec<u16> },
+    /// What the current billing period has cost so far (GCS60: the metering cluster's Bill to
+    /// Date Delivered), in the meter's currency unit, 1/100,000 of a pound.
+    BillToDate { value: u32 },
+    /// The meter balance (GCS60: the prepayment cluster's Credit Remaining, which is SMETS's
+    /// Meter Balance), in the currency unit; below zero when owed.
+    CreditRemaining { value: i32 },
     /// ZCL Default Response: `status` for `command` (0x8B: not found).
     DefaultResponse { command: u8, status: u8 },
 }
@@ -595,6 +603,10 @@ impl FutureDated {
 
 /// The metering cluster's firmware version attribute (GCS38), an octet string.
 pub const FIRMWARE_VERSION: u16 = 0x0206;
+/// The metering cluster's Bill to Date Delivered (GCS60), a uint32.
+pub const BILL_TO_DATE: u16 = 0x0A00;
+/// The prepayment cluster's Credit Remaining (GCS60), an int32.
+pub const CREDIT_REMAINING: u16 = 0x0001;
 
 /// Little-endian ZCL fields.
 impl Reader<'_> {
@@ -649,6 +661,24 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
         }
         (METERING_CLUSTER, false, true, READ_ATTRIBUTES_RESPONSE) => {
             return Ok(attributes_meaning(&read_attributes_response(payload)?));
+        }
+        (PREPAYMENT_CLUSTER, false, false, READ_ATTRIBUTES) => {
+            let mut attributes = Vec::new();
+            while r.at < payload.len() {
+                attributes.push(r.le16("attribute id")?);
+            }
+            GasPayload::ReadPrepaymentAttributes { attributes }
+        }
+        (PREPAYMENT_CLUSTER, false, true, READ_ATTRIBUTES_RESPONSE) => {
+            return Ok(match read_attributes_response(payload)?.as_slice() {
+                [a] if a.id == CREDIT_REMAINING && a.data_type == Some(0x2B) => match a.value {
+                    Some(ZclValue::Signed(v)) => i32::try_from(v)
+                        .ok()
+                        .map(|value| GasPayload::CreditRemaining { value }),
+                    _ => None,
+                },
+                _ => None,
+            });
         }
         (METERING_CLUSTER, true, false, GET_SAMPLED_DATA) => GasPayload::SampledDataRequest {
             sample_id: r.le16("sample id")?,
@@ -774,6 +804,15 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
 /// (GCS38) or the consumption register (GCS13a).
 fn attributes_meaning(attributes: &[Attribute]) -> Option<GasPayload> {
     if let [attribute] = attributes
+        && attribute.id == BILL_TO_DATE
+        && attribute.data_type == Some(0x23)
+        && let Some(ZclValue::Unsigned(value)) = attribute.value
+    {
+        return u32::try_from(value)
+            .ok()
+            .map(|value| GasPayload::BillToDate { value });
+    }
+    if let [attribute] = attributes
         && attribute.id == FIRMWARE_VERSION
         && let Some(ZclValue::Bytes(version)) = &attribute.value
         && attribute.data_type == Some(0x41)
@@ -810,10 +849,21 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
     let mut out = Vec::new();
     let le48 = |out: &mut Vec<u8>, v: u64| out.extend_from_slice(&v.to_le_bytes()[..6]);
     match p {
-        GasPayload::ReadAttributes { attributes } => {
+        GasPayload::ReadAttributes { attributes }
+        | GasPayload::ReadPrepaymentAttributes { attributes } => {
             for a in attributes {
                 out.extend_from_slice(&a.to_le_bytes());
             }
+        }
+        GasPayload::BillToDate { value } => {
+            out.extend_from_slice(&BILL_TO_DATE.to_le_bytes());
+            out.extend_from_slice(&[0, 0x23]);
+            out.extend_from_slice(&value.to_le_bytes());
+        }
+        GasPayload::CreditRemaining { value } => {
+            out.extend_from_slice(&CREDIT_REMAINING.to_le_bytes());
+            out.extend_from_slice(&[0, 0x2B]);
+            out.extend_from_slice(&value.to_le_bytes());
         }
         GasPayload::Registers {
             summation,
@@ -1001,6 +1051,9 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         TopUpResult { .. } => (PREPAYMENT_CLUSTER, 0x09, CONSUMER_TOP_UP_RESPONSE),
         ChangePaymentMode { .. } => (PREPAYMENT_CLUSTER, 0x01, CHANGE_PAYMENT_MODE),
         PaymentModeSettings { .. } => (PREPAYMENT_CLUSTER, 0x19, CHANGE_PAYMENT_MODE_RESPONSE),
+        ReadPrepaymentAttributes { .. } => (PREPAYMENT_CLUSTER, 0x00, READ_ATTRIBUTES),
+        BillToDate { .. } => (METERING_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE),
+        CreditRemaining { .. } => (PREPAYMENT_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE),
         DefaultResponse { .. } => (METERING_CLUSTER, 0x08, DEFAULT_RESPONSE),
     }
 }
