@@ -48,6 +48,7 @@ fn use_case_vectors() -> Vec<String> {
         "8.11_CCS02",
         "4.18_ECS82",
         "6.13_ECS35a",
+        "6.2.7_ECS40",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -271,6 +272,23 @@ fn meter_balance_and_event_log() {
         (0x8154, &[0x00, 0x9B][..])
     );
     assert!(events.windows(2).all(|w| w[0].at <= w[1].at));
+    // 6.2.7: the MPANs the meter holds; a twin-element meter's two import MPANs run together.
+    let mpans = |import: &str, export: &str| Reading::MeterPoints {
+        import: import.into(),
+        export: export.into(),
+    };
+    assert_eq!(
+        read("6.2.7_ECS40/ECS40_6.2.7_SINGLE_SUCCESS_RESPONSE_GBCS.HEX"),
+        mpans("1312345678111", "1312345678333")
+    );
+    assert_eq!(
+        read("6.2.7_ECS40/ECS40_6.2.7_TWIN_SUCCESS_RESPONSE_GBCS.HEX"),
+        mpans("13123456781111312345678222", "1312345678333")
+    );
+    assert!(matches!(
+        read("6.2.7_ECS40/ECS40_6.2.7_SINGLE_ERROR_RESPONSE_GBCS.HEX"),
+        Reading::Outcome { success: false, .. }
+    ));
 }
 
 #[test]
@@ -571,6 +589,8 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "8.11_CCS02/CCS02_8.11_SUCCESS_COMMAND_GBCS.HEX",
         "4.18_ECS82/ECS82_4.18_SUCCESS_COMMAND_GBCS.HEX",
         "6.13_ECS35a/ECS35a_6.13_SUCCESS_COMMAND_GBCS.HEX",
+        "6.2.7_ECS40/ECS40_6.2.7_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
+        "6.2.7_ECS40/ECS40_6.2.7_TWIN_SUCCESS_COMMAND_GBCS.HEX",
     ] {
         let m = message(path);
         let s = &m.signing;
@@ -677,7 +697,13 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
         "11.2_ECS52/ECS52_11.2_SUCCESS_RESPONSE_GBCS.HEX",
         &|counter| firmware_response(counter, &[0x01, 0x23, 0xAB, 0xCD]),
     );
-    use dccsim::protocol::gbcs::payload::{event_log_response, meter_balance_response};
+    use dccsim::protocol::gbcs::payload::{
+        event_log_response, meter_balance_response, meter_points_response,
+    };
+    is_rtds(
+        "6.2.7_ECS40/ECS40_6.2.7_SINGLE_SUCCESS_RESPONSE_GBCS.HEX",
+        &|counter| meter_points_response(counter, b"1312345678111", b"1312345678333"),
+    );
     is_rtds(
         "4.18_ECS82/ECS82_4.18_SUCCESS_RESPONSE_GBCS.HEX",
         &|counter| meter_balance_response(counter, 250_000),
@@ -703,4 +729,40 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
         alert_notification(alert.signing.originator_counter, code, at.unwrap(), outage).to_bytes(),
         alert.signing.content
     );
+}
+
+/// Each use case's message code is the one GBCS gives it (the table `gbcs decode` names codes
+/// by).
+#[test]
+fn message_codes_name_their_use_cases() {
+    use dccsim::protocol::gbcs::payload::*;
+    for (code, name) in [
+        (CS01A, "CS01a"),
+        (ECS17A, "ECS17a"),
+        (ECS17B, "ECS17b"),
+        (ECS17C, "ECS17c"),
+        (ECS21A, "ECS21a"),
+        (ECS21C, "ECS21c"),
+        (ECS22A, "ECS22a"),
+        (ECS22B, "ECS22b"),
+        (ECS22C, "ECS22c"),
+        (ECS23, "ECS23"),
+        (ECS35A, "ECS35a"),
+        (ECS40, "ECS40"),
+        (ECS42, "ECS42"),
+        (ECS43, "ECS43"),
+        (ECS52, "ECS52"),
+        (ECS66, "ECS66"),
+        (ECS82, "ECS82"),
+        (CCS01, "CCS01"),
+        (CCS02, "CCS02"),
+        (dccsim::device::GCS60, "GCS60"),
+        (dccsim::device::GCS60A, "GCS60a"),
+    ] {
+        assert_eq!(
+            dccsim::protocol::gbcs::use_case(code).map(|(u, _)| u),
+            Some(name),
+            "{code:#06X}"
+        );
+    }
 }

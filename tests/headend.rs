@@ -928,6 +928,33 @@ fn rtds_meter_balance_and_event_log_templates_read_the_virtual_meter() {
         decode_dlms(&m, None).unwrap(),
         Reading::EventLog { events: vec![] }
     );
+    // 6.2.7: the MPANs the meter was configured with at installation — the registry's import
+    // MPAN, and the export MPAN of its microgeneration — for the supplier and the network
+    // operator alike.
+    let registry_mpan = match &he
+        .registry()
+        .device(defaults::RTDS_ESME)
+        .unwrap()
+        .meter_point
+    {
+        Some(dccsim::headend::MeterPoint::Mpan(m)) => m.clone(),
+        other => panic!("{other:?}"),
+    };
+    for (user, counter) in [
+        (defaults::SUPPLIER, 12884901891u64),
+        (defaults::NETWORK_OPERATOR, 1500),
+    ] {
+        let xml = template("ECS40_6.2.7_SINGLE_SUCCESS_REQUEST_DUIS.XML")
+            .replace(SUPPLIER, &user.to_string())
+            .replace(":1002<", &format!(":{counter}<"));
+        let m = acknowledged_then_answered(&mut he, user, &xml, start);
+        let Reading::MeterPoints { import, export } = decode_dlms(&m, None).unwrap() else {
+            panic!()
+        };
+        assert_eq!(import, registry_mpan);
+        assert_eq!(export.len(), 13);
+        assert_ne!(export, import);
+    }
     let refused = template("ECS82_4.18_SUCCESS_REQUEST_DUIS.XML")
         .replace(SUPPLIER, NETWORK)
         .replace(":1000<", ":2000<");

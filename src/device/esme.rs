@@ -8,7 +8,7 @@ use super::{Balance, EventLog, PaymentMode, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
     self, CS01A, DailyRead, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
-    ECS35A, ECS42, ECS43, ECS52, ECS66, ECS82, Interval, Reading, Register, Unit,
+    ECS35A, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, Interval, Reading, Register, Unit,
 };
 use crate::protocol::gbcs::{
     Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
@@ -25,6 +25,13 @@ const VOLTAGE_CAPTURE_PERIOD_S: u32 = 3600;
 /// Reactive energy as a share of active: a quarter (a power factor of about 0.97), for the
 /// reactive registers and profiles.
 const REACTIVE_DIVISOR: u32 = 4;
+
+/// The MPANs an electricity meter is configured with (empty when not set).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeterPoints {
+    pub import: String,
+    pub export: String,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SupplyState {
@@ -78,6 +85,10 @@ pub struct Esme {
     #[serde(default)]
     balance: Balance,
     pub firmware: [u8; 4],
+    /// The meter points it is configured with (GBCS: set at installation), what 6.2.7 reads:
+    /// the import MPAN and, for a meter with an export supply, the export MPAN.
+    #[serde(default)]
+    pub mpans: MeterPoints,
     /// Periods without supply, `[from, to)`, oldest first; `to` is `u32::MAX` while it lasts.
     off: Vec<(u32, u32)>,
     /// The highest originator counter accepted from each remote party.
@@ -105,6 +116,7 @@ impl Esme {
                 milli_pence: 0,
             },
             firmware: [0x01, 0x00, 0x00, 0x00],
+            mpans: MeterPoints::default(),
             off: Vec::new(),
             counters: super::Counters::default(),
             alert_counter: 0,
@@ -454,6 +466,12 @@ impl Esme {
                 };
                 payload::outcome_response(counter, false, result).to_bytes()
             }
+            (ECS40, Reading::Read) => payload::meter_points_response(
+                counter,
+                self.mpans.import.as_bytes(),
+                self.mpans.export.as_bytes(),
+            )
+            .to_bytes(),
             (ECS82, Reading::Read) => {
                 let balance = self.credit_milli_pence(now_period);
                 let balance = balance.clamp(i32::MIN.into(), i32::MAX.into()) as i32;

@@ -20,7 +20,9 @@ mod hub;
 mod vendor;
 
 pub use consumption::{Consumer, CustomerType};
-pub use esme::{DeviceError, Esme, PROFILE_LOG_ENTRIES, SupplyState, supply_restored_alert};
+pub use esme::{
+    DeviceError, Esme, MeterPoints, PROFILE_LOG_ENTRIES, SupplyState, supply_restored_alert,
+};
 pub use gas::{
     CS01B, GCS02, GCS03, GCS13A, GCS16A, GCS17, GCS32, GCS38, GCS39, GCS60, GCS60A, GCS61,
     GasMeter, PendingChange, Valve,

@@ -195,6 +195,12 @@ pub fn fleet(premises: u32, seed: u64, now: DateTime<Utc>) -> (Registry, Vec<Esm
             registry.insert(r);
         }
         let mut meter = Esme::new(esme, consumer, installed);
+        // Configured at installation with its MPANs; an export one beside the import, in the
+        // same distribution area.
+        meter.mpans.import = mpan.to_string();
+        if meter.consumer.solar_peak_w > 0 {
+            meter.mpans.export = mpan.export_twin().to_string();
+        }
         if prepayment {
             meter.set_prepayment(PREPAYMENT_CREDIT_PENCE, now);
         }
@@ -364,7 +370,12 @@ pub fn adopt_registry_devices(
         match d.device_type {
             DeviceType::Esme => {
                 let (consumer, installed) = draw(d.device);
-                meters.push(Esme::new(d.device, consumer, installed));
+                let mut meter = Esme::new(d.device, consumer, installed);
+                // Configured with the MPAN the registry has for it.
+                if let Some(MeterPoint::Mpan(mpan)) = &d.meter_point {
+                    meter.mpans.import = mpan.clone();
+                }
+                meters.push(meter);
             }
             DeviceType::Gsme => {
                 // A gas meter answers through its hub's gas proxy function.

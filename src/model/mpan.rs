@@ -40,6 +40,13 @@ impl Mpan {
         Some(Mpan(prefix * 10 + u64::from(check_digit(&digits))))
     }
 
+    /// A second MPAN of the same distribution area for a premises' export supply (the
+    /// generated fleet's: 5,000,000,000 above the import MPAN's core).
+    pub fn export_twin(self) -> Mpan {
+        let prefix = self.0 / 10;
+        Mpan::from_prefix((prefix + 5_000_000_000) % 1_000_000_000_000).unwrap_or(self)
+    }
+
     /// The two-digit distributor id (10–23 for the fourteen licensed distribution areas).
     pub fn distributor_id(self) -> u8 {
         (self.0 / 100_000_000_000) as u8

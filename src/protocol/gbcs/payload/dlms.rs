@@ -37,6 +37,8 @@ pub const ECS52: u16 = 0x0059;
 pub const ECS66: u16 = 0x0060;
 /// 6.13 to an ESME: its event log over a period.
 pub const ECS35A: u16 = 0x0048;
+/// 6.2.7 to an ESME: the MPANs it is configured with.
+pub const ECS40: u16 = 0x004E;
 /// 4.18 to an ESME: the meter balance.
 pub const ECS82: u16 = 0x0069;
 pub const CS01A: u16 = 0x0007;
@@ -64,6 +66,10 @@ const CREDIT: u16 = 112;
 const METER_BALANCE: [u8; 6] = [0, 0, 19, 10, 0, 255];
 /// The ESME's event log (a profile: time stamp, event code, details).
 const EVENT_LOG: [u8; 6] = [0, 0, 99, 98, 0, 255];
+/// ECS40's objects: the import MPAN (both elements' on a twin-element meter, one after the
+/// other) and the export MPAN, octet strings of their digits.
+const IMPORT_MPAN: [u8; 6] = [0, 0, 94, 44, 34, 11];
+const EXPORT_MPAN: [u8; 6] = [1, 0, 0, 0, 2, 255];
 const DATA_PROTECTION: u16 = 30;
 const TOKEN_GATEWAY: u16 = 115;
 /// ZigBee network control (IC 104), `0-0:30.3.0.255` on a comms hub: its device log
@@ -270,6 +276,15 @@ fn response(
         return Ok(Reading::ExportRegisters {
             active_wh: *active_wh,
             reactive_varh: *reactive_varh,
+        });
+    }
+    if code == ECS40
+        && let [Data::OctetString(import), Data::OctetString(export)] = r.data.as_slice()
+    {
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        return Ok(Reading::MeterPoints {
+            import: text(import),
+            export: text(export),
         });
     }
     if let Some(sealed) = first.and_then(sealed_of) {
@@ -818,6 +833,10 @@ pub fn encode_command(
         }
         (ECS52, Reading::Read) => get(DATA, [0, 0, 0, 2, 1, 255], None),
         (ECS82, Reading::Read) => get(CREDIT, METER_BALANCE, None),
+        (ECS40, Reading::Read) => gets(vec![
+            attribute(DATA, IMPORT_MPAN, 2),
+            attribute(DATA, EXPORT_MPAN, 2),
+        ]),
         (ECS35A, r) => {
             let (from, to) = range(r)?;
             gets(vec![by_range(PROFILE_GENERIC, EVENT_LOG, from, to)?])
@@ -1023,6 +1042,19 @@ pub fn log_response(counter: u64, entries: &[Interval]) -> Option<Apdu> {
         }],
         results: vec![ResponseSpec::Get(0)],
     }))
+}
+
+/// ECS40's answer: the import and export MPANs the meter holds, as their digits.
+pub fn meter_points_response(counter: u64, import: &[u8], export: &[u8]) -> Apdu {
+    Apdu::AccessResponse(AccessResponse {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        data: vec![
+            Data::OctetString(import.to_vec()),
+            Data::OctetString(export.to_vec()),
+        ],
+        results: vec![ResponseSpec::Get(0), ResponseSpec::Get(0)],
+    })
 }
 
 /// ECS82's answer: the meter balance, in the meter's currency unit (1/100,000 of a pound).

@@ -13,11 +13,11 @@ use serde::Serialize;
 
 pub use dlms::{
     CCS01, CCS02, CS01A, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
-    ECS35A, ECS42, ECS43, ECS52, ECS66, ECS82, PayloadError, active_power_response,
+    ECS35A, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, PayloadError, active_power_response,
     alert_notification, decode_dlms, decode_plaintext, device_log_add_response, encode_command,
     encode_dlms, event_log_response, export_registers_response, firmware_response, invoke_id,
-    log_response, message_for, meter_balance_response, network_data_response, outcome_response,
-    sealed_response,
+    log_response, message_for, meter_balance_response, meter_points_response,
+    network_data_response, outcome_response, sealed_response,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 
@@ -186,6 +186,9 @@ pub enum Reading {
     /// 4.18 ECS82: the meter balance, in the meter's currency unit (1/100,000 of a pound,
     /// thousandths of a penny); below zero when more is owed than credited.
     MeterBalance { balance: i32 },
+    /// 6.2.7 ECS40: the MPANs the meter is configured with, as their digits: the import MPAN
+    /// (a twin-element meter's two one after the other) and the export MPAN (empty if unset).
+    MeterPoints { import: String, export: String },
     /// 6.13 ECS35a: the events the meter logged in the period asked for, oldest first.
     EventLog { events: Vec<LoggedEvent> },
     /// 11.2 ECS52: the firmware version the meter reports.
