@@ -266,10 +266,20 @@ enum Command {
     /// about two seconds of each save).
     Registry {
         /// The head-end's state folder.
-        #[arg(long, default_value = "dccsim-state")]
+        #[arg(long, default_value = "dccsim-state", global = true)]
         state: PathBuf,
         #[command(subcommand)]
         command: RegistryCommand,
+    },
+    /// The transaction log users are charged on (kept by `dccsim serve` in its state folder):
+    /// requests with their synchronous answers, and the responses and alerts delivered, with
+    /// the bytes each way.
+    Charging {
+        /// The head-end's state folder.
+        #[arg(long, default_value = "dccsim-state", global = true)]
+        state: PathBuf,
+        #[command(subcommand)]
+        command: ChargingCommand,
     },
     /// Settle a day: validate and estimate half-hourly data, build load shapes, allocate volumes
     /// with line losses and GSP group correction, for the SF, R1 and RF runs, and measure the
@@ -360,6 +370,20 @@ enum RegistryCommand {
     Apply { file: PathBuf },
     /// Print the registry (as an extract), or one device.
     Show { device: Option<String> },
+}
+
+#[derive(Subcommand)]
+enum ChargingCommand {
+    /// Sum the log by month, user and service: requests (and how many were accepted),
+    /// responses and alerts delivered, bytes in and out.
+    Report {
+        /// Only this user (EUI-64).
+        #[arg(long)]
+        user: Option<String>,
+        /// Only this month, YYYY-MM (UTC).
+        #[arg(long)]
+        month: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -790,6 +814,10 @@ fn run() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Registry { state, command } => registry(&state, command),
+        Command::Charging {
+            state,
+            command: ChargingCommand::Report { user, month },
+        } => charging_report(&state, user.as_deref(), month.as_deref()),
         Command::Serve {
             config,
             state,
@@ -1303,6 +1331,80 @@ fn receive(listen: &str, dir: Option<PathBuf>, tls: Option<&Path>) -> Result<Exi
 }
 
 /// The registry as `dccsim serve` keeps it: in the state folder's SQLite database.
+fn charging_report(state: &Path, user: Option<&str>, month: Option<&str>) -> Result<ExitCode> {
+    use dccsim::gateway::store::Store;
+    let user = user
+        .map(|u| {
+            u.parse::<dccsim::model::Eui64>()
+                .map_err(|e| anyhow::anyhow!("--user {u:?}: {e}"))
+        })
+        .transpose()?;
+    if let Some(m) = month
+        && (m.len() != 7
+            || chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").is_err())
+    {
+        anyhow::bail!("--month {m:?} is not a month as YYYY-MM");
+    }
+    let db = state.join("dccsim.sqlite");
+    if !db.exists() {
+        anyhow::bail!(
+            "no head-end state at {} (run `dccsim serve --state {}` first)",
+            db.display(),
+            state.display()
+        );
+    }
+    let lines = Store::open(&db)?.charging(user, month)?;
+    println!(
+        "charging report of {}: {}, {}",
+        db.display(),
+        month.unwrap_or("every month"),
+        user.map_or("every user".to_string(), |u| u.to_string())
+    );
+    println!(
+        "{:<8} {:<23} {:<12} {:>9} {:>9} {:>9} {:>7} {:>13} {:>13}",
+        "month",
+        "user",
+        "service",
+        "requests",
+        "accepted",
+        "responses",
+        "alerts",
+        "bytes in",
+        "bytes out"
+    );
+    let mut total = [0u64; 6];
+    for l in &lines {
+        println!(
+            "{:<8} {:<23} {:<12} {:>9} {:>9} {:>9} {:>7} {:>13} {:>13}",
+            l.month,
+            l.user,
+            l.service,
+            l.requests,
+            l.accepted,
+            l.responses,
+            l.alerts,
+            l.bytes_in,
+            l.bytes_out
+        );
+        for (t, v) in total.iter_mut().zip([
+            l.requests,
+            l.accepted,
+            l.responses,
+            l.alerts,
+            l.bytes_in,
+            l.bytes_out,
+        ]) {
+            *t += v;
+        }
+    }
+    let [requests, accepted, responses, alerts, bytes_in, bytes_out] = total;
+    println!(
+        "{:<8} {:<23} {:<12} {requests:>9} {accepted:>9} {responses:>9} {alerts:>7} {bytes_in:>13} {bytes_out:>13}",
+        "total", "", ""
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn registry(state: &Path, command: RegistryCommand) -> Result<ExitCode> {
     use dccsim::gateway::store::Store;
     use dccsim::headend::Registry;

@@ -48,7 +48,7 @@ fn every_kind_of_response_validates_with_dccs_tool_and_parses_with_dccs_parser()
                 xml: String,
                 what: &str| {
         match he.handle_request(supplier, endpoint, &xml, now) {
-            SyncReply::Response { xml, code } => {
+            SyncReply::Response { xml, code, .. } => {
                 responses.push((what.to_string(), code.signed_when_synchronous(), xml))
             }
             SyncReply::Invalid(e) => panic!("{what}: {e}"),

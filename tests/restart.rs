@@ -26,6 +26,8 @@ struct HeadEnd {
     child: Child,
     plain: String,
     banner: String,
+    /// What it prints after its banner, line by line.
+    lines: std::sync::mpsc::Receiver<String>,
 }
 
 fn start(state: &std::path::Path, rrs: &str) -> HeadEnd {
@@ -48,13 +50,14 @@ fn start_with(state: &std::path::Path, rrs: &str, flags: &[&str]) -> HeadEnd {
         .spawn()
         .expect("dccsim serve starts");
     // Killed when dropped, so a failing test leaves no head-end running.
+    let (tx, rx) = std::sync::mpsc::channel();
     let mut head_end = HeadEnd {
         child,
         plain: String::new(),
         banner: String::new(),
+        lines: rx,
     };
     let stdout = head_end.child.stdout.take().expect("piped stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         // Read to the end, so the head-end never writes into a closed pipe.
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -63,7 +66,8 @@ fn start_with(state: &std::path::Path, rrs: &str, flags: &[&str]) -> HeadEnd {
     });
     let deadline = Instant::now() + StdDuration::from_secs(60);
     loop {
-        let line = rx
+        let line = head_end
+            .lines
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
             .unwrap_or_else(|_| {
                 panic!(
@@ -582,6 +586,82 @@ async fn a_running_head_end_takes_up_a_delta_applied_beside_it() {
         decoded.contains(&format!("\"originator\": \"{new_meter}\""))
             && decoded.contains("\"mac_verdict\": \"valid\""),
         "{decoded}"
+    );
+    drop(head_end);
+    let _ = std::fs::remove_dir_all(&state);
+}
+
+/// The transaction log a head-end keeps for charging: `dccsim charging report` sums each
+/// user's requests (accepted or refused), the responses delivered and the bytes each way; the
+/// head-end prints why it refused a request (DUIS tells the user only the code).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_charging_report_sums_each_users_requests_responses_and_bytes() {
+    let state = state_dir("charging");
+    let (received, rrs) = receive_response_service().await;
+    let head_end = start(&state, &rrs);
+    let read = read_now(5000, defaults::RTDS_ESME);
+    let reply = send(&head_end, "/api/v1/serviceS", &read).await;
+    assert!(
+        reply.contains("<sr:ResponseCode>I99</sr:ResponseCode>"),
+        "{reply}"
+    );
+    // The same request again: a replay, refused.
+    let replay = send(&head_end, "/api/v1/serviceS", &read).await;
+    assert!(
+        replay.contains("<sr:ResponseCode>E1</sr:ResponseCode>"),
+        "{replay}"
+    );
+    let why = std::iter::from_fn(|| head_end.lines.recv_timeout(StdDuration::from_secs(10)).ok())
+        .find(|l| l.starts_with("refused:"))
+        .expect("the refusal is printed");
+    assert!(
+        why.starts_with("refused: E1 to 90-B3-D5-1F-30-01-00-00"),
+        "{why}"
+    );
+    assert!(why.contains("5000"), "{why}");
+    let deadline = Instant::now() + StdDuration::from_secs(30);
+    while received.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "no response delivered");
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    let delivered = received.lock().unwrap()[0].len();
+    // The log is saved every second.
+    tokio::time::sleep(StdDuration::from_millis(2500)).await;
+    let month = Utc::now().format("%Y-%m").to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_dccsim"))
+        .args(["charging", "report", "--month", &month, "--state"])
+        .arg(&state)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&month) && l.contains("4.8.1"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(fields[1], defaults::SUPPLIER.to_string(), "{line}");
+    // Two requests, one accepted; one response delivered; both requests' bytes in; out, the
+    // two synchronous answers and the response as it was delivered.
+    assert_eq!(&fields[3..7], ["2", "1", "1", "0"], "{line}");
+    assert_eq!(fields[7], (2 * read.len()).to_string(), "{line}");
+    let out_bytes: usize = fields[8].parse().unwrap();
+    assert_eq!(out_bytes, reply.len() + replay.len() + delivered, "{line}");
+    // A month with nothing, and a bad month, named.
+    let out = Command::new(env!("CARGO_BIN_EXE_dccsim"))
+        .args(["charging", "report", "--month", "2026-13", "--state"])
+        .arg(&state)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--month \"2026-13\""),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
     drop(head_end);
     let _ = std::fs::remove_dir_all(&state);

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, TimeZone, Utc};
 use dccsim::gateway::defaults;
-use dccsim::gateway::store::{LogEntry, Store, Write};
+use dccsim::gateway::store::{ChargingLine, LogEntry, LogKind, Store, Write};
 use dccsim::headend::{Change, Delivery, Held};
 use dccsim::model::Eui64;
 
@@ -73,6 +73,9 @@ fn state_survives_reopening_the_database() {
                         request_id: format!("{user}:{}:1000", defaults::RTDS_ESME),
                         service: "4.8.1".into(),
                         code: "I99".into(),
+                        kind: LogKind::Request,
+                        bytes_in: 2_000,
+                        bytes_out: 500,
                     }]),
                 ],
             ])
@@ -355,4 +358,66 @@ fn a_change_committed_while_a_registry_is_made_is_kept() {
         SmiStatus::Decommissioned
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The charging report sums the log by month, user and service; a log saved before bytes were
+/// counted (an older dccsim's database) is read as requests of no bytes.
+#[test]
+fn the_log_sums_by_month_user_and_service_and_older_logs_are_read() {
+    let (_, path, now) = fresh("charging");
+    {
+        // The log table as an older dccsim made it, with one request in it.
+        let db = rusqlite::Connection::open(&path).unwrap();
+        db.execute_batch(
+            "CREATE TABLE log (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, user TEXT NOT NULL,
+                 request_id TEXT NOT NULL, service TEXT NOT NULL, code TEXT NOT NULL);
+             INSERT INTO log (at, user, request_id, service, code)
+                 VALUES ('2026-10-31T23:59:59+00:00', '90-B3-D5-1F-30-01-00-00', 'x', '4.8.1', 'I99');",
+        )
+        .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    let (supplier, network) = (defaults::SUPPLIER, defaults::NETWORK_OPERATOR);
+    let entry = |user, service: &str, code: &str, kind, bytes_in, bytes_out| LogEntry {
+        at: now,
+        user,
+        request_id: String::new(),
+        service: service.into(),
+        code: code.into(),
+        kind,
+        bytes_in,
+        bytes_out,
+    };
+    store
+        .log(&[
+            entry(supplier, "4.8.1", "I99", LogKind::Request, 2_000, 400),
+            entry(supplier, "4.8.1", "E1", LogKind::Request, 2_000, 300),
+            entry(supplier, "4.8.1", "I0", LogKind::Response, 0, 5_000),
+            entry(network, "alert 8F36", "I0", LogKind::Alert, 0, 1_500),
+        ])
+        .unwrap();
+    let line = |month: &str, user: Eui64, service: &str, n: [u64; 6]| ChargingLine {
+        month: month.into(),
+        user: user.to_string(),
+        service: service.into(),
+        requests: n[0],
+        accepted: n[1],
+        responses: n[2],
+        alerts: n[3],
+        bytes_in: n[4],
+        bytes_out: n[5],
+    };
+    let november = [
+        line("2026-11", supplier, "4.8.1", [2, 1, 1, 0, 4_000, 5_700]),
+        line("2026-11", network, "alert 8F36", [0, 0, 0, 1, 0, 1_500]),
+    ];
+    assert_eq!(store.charging(None, Some("2026-11")).unwrap(), november);
+    assert_eq!(
+        store.charging(Some(supplier), None).unwrap(),
+        [
+            line("2026-10", supplier, "4.8.1", [1, 1, 0, 0, 0, 0]),
+            november[0].clone(),
+        ]
+    );
+    assert!(store.charging(None, Some("2026-12")).unwrap().is_empty());
 }

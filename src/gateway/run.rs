@@ -171,6 +171,7 @@ pub async fn serve(
         sign_acknowledgements: options.sign_acknowledgements,
         clock: Box::new(Utc::now),
         log: Mutex::new(Vec::new()),
+        refusals: Default::default(),
         rrs_tls: Some(
             rrs_client_config(&pki, options.receive_ca.as_deref()).map_err(anyhow::Error::msg)?,
         ),

@@ -20,7 +20,7 @@ use tokio::net::{TcpListener, TcpStream};
 use super::delivery::{DeliveryQueue, Outcome};
 use super::journal::{Journal, Pending};
 use super::pki::{Pki, pem_to_der};
-use super::store::Write;
+use super::store::{LogEntry, LogKind, Write};
 use crate::headend::{Checked, Endpoint, HeadEnd, SignatureCheck, SyncReply};
 use crate::model::Eui64;
 
@@ -48,8 +48,10 @@ pub struct Gateway {
     /// Sign the synchronous acknowledgements and refusals too (DCC Boxed sends them unsigned).
     pub sign_acknowledgements: bool,
     pub clock: Box<dyn Fn() -> DateTime<Utc> + Send + Sync>,
-    /// Requests answered since the log was last saved.
+    /// Requests answered and responses delivered since the log was last saved.
     pub log: Mutex<Vec<super::store::LogEntry>>,
+    /// Why requests were refused, printed (a few a second).
+    pub refusals: RefusalLog,
     /// How to reach `https://` Receive Response Services (None: only `http://` ones).
     pub rrs_tls: Option<Arc<rustls::ClientConfig>>,
     /// Where durable state goes (None: nothing is saved).
@@ -228,11 +230,16 @@ async fn handle(
     sender: Option<Option<Eui64>>,
     req: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
-    let endpoint = match req.uri().path() {
-        "/api/v1/serviceS" => Endpoint::SendCommand,
-        "/api/v1/serviceT" => Endpoint::Transform,
-        "/api/v1/serviceD" => Endpoint::NonDevice,
-        other => return text(StatusCode::NOT_FOUND, format!("no service at {other}\n")),
+    let path = req.uri().path();
+    let endpoint = [
+        Endpoint::SendCommand,
+        Endpoint::Transform,
+        Endpoint::NonDevice,
+    ]
+    .into_iter()
+    .find(|e| e.path() == path);
+    let Some(endpoint) = endpoint else {
+        return text(StatusCode::NOT_FOUND, format!("no service at {path}\n"));
     };
     if req.method() != Method::POST {
         return text(StatusCode::METHOD_NOT_ALLOWED, "POST a DUIS request\n");
@@ -256,7 +263,13 @@ async fn handle(
     // parallel across connections, and only what follows takes the lock.
     let checked = match Checked::check(&gateway.check_signature, xml) {
         Ok(c) => c,
-        Err(reason) => return text(StatusCode::BAD_REQUEST, reason + "\n"),
+        Err(reason) => {
+            let path = endpoint.path();
+            gateway.refusals.note(gateway.now(), || {
+                format!("HTTP 400 to a request to {path}: {reason}")
+            });
+            return text(StatusCode::BAD_REQUEST, reason + "\n");
+        }
     };
     let sender = match sender {
         Some(Some(user)) => user,
@@ -281,24 +294,104 @@ async fn handle(
     if let Err(e) = committed.wait().await {
         return text(StatusCode::SERVICE_UNAVAILABLE, stopped(&e));
     }
-    if let (SyncReply::Response { code, .. }, Ok(mut log)) = (&reply, gateway.log.lock()) {
-        let request = checked.request();
-        log.push(super::store::LogEntry {
+    let request = checked.request();
+    let code = match &reply {
+        SyncReply::Response { code, why, .. } => {
+            if let Some(why) = why {
+                gateway.refusals.note(now, || {
+                    format!(
+                        "{code} to {sender} for {} ({}): {why}",
+                        request.id, request.service
+                    )
+                });
+            }
+            Some(*code)
+        }
+        SyncReply::Invalid(_) => None,
+    };
+    let response = signed_reply(&gateway, reply);
+    if let (Some(code), Ok(mut log)) = (code, gateway.log.lock()) {
+        use hyper::body::Body;
+        log.push(LogEntry {
             at: now,
             user: sender,
             request_id: request.id.to_string(),
             service: request.service.to_string(),
             code: code.to_string(),
+            kind: LogKind::Request,
+            bytes_in: body.len() as u64,
+            bytes_out: response.body().size_hint().exact().unwrap_or(0),
         });
     }
-    signed_reply(&gateway, reply)
+    response
+}
+
+/// The transaction log's line for a response or alert delivered to `user` (its time is set
+/// when the delivery is counted).
+fn delivered_entry(user: Eui64, xml: &str) -> LogEntry {
+    let field = |name| super::receive::field(xml, name);
+    let alert = field("AlertCode");
+    LogEntry {
+        at: DateTime::<Utc>::MIN_UTC,
+        user,
+        request_id: field("RequestID")
+            .or_else(|| field("ResponseID"))
+            .unwrap_or_default()
+            .to_string(),
+        service: match alert {
+            Some(code) => format!("alert {code}"),
+            None => field("ServiceReferenceVariant")
+                .unwrap_or_default()
+                .to_string(),
+        },
+        code: field("ResponseCode").unwrap_or_default().to_string(),
+        kind: if alert.is_some() {
+            LogKind::Alert
+        } else {
+            LogKind::Response
+        },
+        bytes_in: 0,
+        bytes_out: xml.len() as u64,
+    }
+}
+
+/// Refusals a head-end prints with their reasons (DUIS gives the user only a code): at most
+/// [`RefusalLog::PER_SECOND`] a second, then how many more there were, so that a load test
+/// refused wholesale does not drown the terminal or slow the head-end.
+#[derive(Default)]
+pub struct RefusalLog(Mutex<(i64, u32)>);
+
+impl RefusalLog {
+    pub const PER_SECOND: u32 = 10;
+
+    /// Prints `line()` unless this second's lines are used up.
+    pub fn note(&self, now: DateTime<Utc>, line: impl FnOnce() -> String) {
+        let Ok(mut state) = self.0.lock() else {
+            return;
+        };
+        let (second, count) = &mut *state;
+        if *second != now.timestamp() {
+            if *count > Self::PER_SECOND {
+                println!(
+                    "refused: {} more in that second, not shown",
+                    *count - Self::PER_SECOND
+                );
+            }
+            *state = (now.timestamp(), 0);
+        }
+        let (_, count) = &mut *state;
+        *count += 1;
+        if *count <= Self::PER_SECOND {
+            println!("refused: {}", line());
+        }
+    }
 }
 
 /// The HTTP answer to a request: its DUIS response (signed if it carries an answer, see
 /// [`crate::headend::ResponseCode::signed_when_synchronous`]), or 400 with the reason.
 fn signed_reply(gateway: &Gateway, reply: SyncReply) -> Response<Full<Bytes>> {
     match reply {
-        SyncReply::Response { xml, code } => {
+        SyncReply::Response { xml, code, .. } => {
             let body = if code.signed_when_synchronous() || gateway.sign_acknowledgements {
                 gateway.sign(xml)
             } else {
@@ -354,6 +447,7 @@ pub async fn run_deliveries(gateway: Arc<Gateway>, shutdown: impl Future<Output 
                 let url = gateway.receive_urls.get(&item.user).cloned();
                 let xml = gateway.sign(item.xml.clone());
                 let id = item.id;
+                let user = item.user;
                 let gateway = gateway.clone();
                 posts.spawn(async move {
                     let delivered = match url {
@@ -364,14 +458,23 @@ pub async fn run_deliveries(gateway: Arc<Gateway>, shutdown: impl Future<Output 
                             .is_ok_and(|(status, _)| (200..300).contains(&status)),
                         None => false,
                     };
-                    (id, delivered)
+                    (id, delivered.then(|| delivered_entry(user, &xml)))
                 });
             }
             let results = posts.join_all().await;
             let now = gateway.now();
+            if let Ok(mut log) = gateway.log.lock() {
+                log.extend(results.iter().filter_map(|(_, entry)| entry.clone()).map(
+                    |mut entry| {
+                        entry.at = now;
+                        entry
+                    },
+                ));
+            }
             let mut writes = Vec::new();
             if let Ok(mut q) = gateway.deliveries.lock() {
-                for (id, delivered) in results {
+                for (id, entry) in results {
+                    let delivered = entry.is_some();
                     writes.push(match q.handle_result(id, delivered, now) {
                         Outcome::Delivered | Outcome::Expired => Write::Delivered(id),
                         Outcome::Retry {

@@ -22,14 +22,58 @@ pub enum StoreError {
     Contended(String),
 }
 
-/// One line of the transaction log.
+/// One line of the transaction log, what a user is charged on: a request and the synchronous
+/// answer to it, or a response or alert delivered to the user's Receive Response Service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEntry {
     pub at: DateTime<Utc>,
     pub user: Eui64,
+    /// The request's RequestID (for a scheduled read's answer or an alert, its ResponseID).
     pub request_id: String,
+    /// The service reference variant; for a device alert, `alert` and its code.
     pub service: String,
+    /// The DUIS response code: the synchronous one for a request, else the delivered one's.
     pub code: String,
+    pub kind: LogKind,
+    /// Bytes the user sent (a request's body).
+    pub bytes_in: u64,
+    /// Bytes sent to the user: the synchronous answer, or the response or alert delivered.
+    pub bytes_out: u64,
+}
+
+/// What a transaction log line records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogKind {
+    Request,
+    Response,
+    Alert,
+}
+
+impl LogKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            LogKind::Request => "request",
+            LogKind::Response => "response",
+            LogKind::Alert => "alert",
+        }
+    }
+}
+
+/// One line of a charging report: a month's traffic of one user for one service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargingLine {
+    /// `YYYY-MM`.
+    pub month: String,
+    pub user: String,
+    pub service: String,
+    pub requests: u64,
+    /// Requests answered I0 or I99 (the others were refused).
+    pub accepted: u64,
+    /// Responses delivered (asynchronous: a device's answer, a scheduled read's).
+    pub responses: u64,
+    pub alerts: u64,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
 }
 
 /// One change to the saved state.
@@ -80,8 +124,23 @@ impl Store {
              CREATE TABLE IF NOT EXISTS held (id INTEGER PRIMARY KEY, state TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, user TEXT NOT NULL,
-                 request_id TEXT NOT NULL, service TEXT NOT NULL, code TEXT NOT NULL);",
+                 request_id TEXT NOT NULL, service TEXT NOT NULL, code TEXT NOT NULL,
+                 kind TEXT NOT NULL DEFAULT 'request', bytes_in INTEGER NOT NULL DEFAULT 0,
+                 bytes_out INTEGER NOT NULL DEFAULT 0);",
         )?;
+        // A log written before it counted bytes: its lines count as requests of no bytes.
+        let has_bytes: bool = db.query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('log') WHERE name = 'bytes_out'",
+            [],
+            |r| r.get::<_, i64>(0).map(|n| n > 0),
+        )?;
+        if !has_bytes {
+            db.execute_batch(
+                "ALTER TABLE log ADD COLUMN kind TEXT NOT NULL DEFAULT 'request';
+                 ALTER TABLE log ADD COLUMN bytes_in INTEGER NOT NULL DEFAULT 0;
+                 ALTER TABLE log ADD COLUMN bytes_out INTEGER NOT NULL DEFAULT 0;",
+            )?;
+        }
         Ok(Store { db })
     }
 
@@ -187,14 +246,20 @@ impl Store {
                 }
                 Write::Log(entries) => {
                     for e in entries {
-                        tx.prepare_cached("INSERT INTO log (at, user, request_id, service, code) VALUES (?1, ?2, ?3, ?4, ?5)")?.execute(params![
-                                e.at.to_rfc3339(),
-                                e.user.to_string(),
-                                e.request_id,
-                                e.service,
-                                e.code
-                            ],
-                        )?;
+                        tx.prepare_cached(
+                            "INSERT INTO log (at, user, request_id, service, code, kind, bytes_in, bytes_out)
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                        )?
+                        .execute(params![
+                            e.at.to_rfc3339(),
+                            e.user.to_string(),
+                            e.request_id,
+                            e.service,
+                            e.code,
+                            e.kind.name(),
+                            e.bytes_in as i64,
+                            e.bytes_out as i64,
+                        ])?;
                     }
                 }
             }
@@ -472,6 +537,45 @@ impl Store {
         Ok(self
             .db
             .query_row("SELECT COUNT(*) FROM log", [], |r| r.get::<_, i64>(0))? as u64)
+    }
+
+    /// The transaction log summed by month, user and service, in that order: all of it, or
+    /// one user's, or one month's (`YYYY-MM`).
+    pub fn charging(
+        &self,
+        user: Option<Eui64>,
+        month: Option<&str>,
+    ) -> Result<Vec<ChargingLine>, StoreError> {
+        // Times are saved in RFC 3339 UTC, so a month is their first seven characters.
+        let mut statement = self.db.prepare(
+            "SELECT substr(at, 1, 7) AS month, user, service,
+                    SUM(kind = 'request'),
+                    SUM(kind = 'request' AND code IN ('I0', 'I99')),
+                    SUM(kind = 'response'),
+                    SUM(kind = 'alert'),
+                    SUM(bytes_in), SUM(bytes_out)
+             FROM log
+             WHERE (?1 IS NULL OR user = ?1) AND (?2 IS NULL OR substr(at, 1, 7) = ?2)
+             GROUP BY month, user, service
+             ORDER BY month, user, service",
+        )?;
+        let n = |r: &rusqlite::Row, i| r.get::<_, i64>(i).map(|v| v as u64);
+        let lines = statement
+            .query_map(params![user.map(|u| u.to_string()), month], |r| {
+                Ok(ChargingLine {
+                    month: r.get(0)?,
+                    user: r.get(1)?,
+                    service: r.get(2)?,
+                    requests: n(r, 3)?,
+                    accepted: n(r, 4)?,
+                    responses: n(r, 5)?,
+                    alerts: n(r, 6)?,
+                    bytes_in: n(r, 7)?,
+                    bytes_out: n(r, 8)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(lines)
     }
 }
 

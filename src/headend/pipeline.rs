@@ -50,11 +50,28 @@ pub enum Endpoint {
     NonDevice,
 }
 
+impl Endpoint {
+    /// The URL path DCC Boxed serves it at.
+    pub fn path(self) -> &'static str {
+        match self {
+            Endpoint::SendCommand => "/api/v1/serviceS",
+            Endpoint::Transform => "/api/v1/serviceT",
+            Endpoint::NonDevice => "/api/v1/serviceD",
+        }
+    }
+}
+
 /// The synchronous answer to a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SyncReply {
     /// A DUIS response (unsigned; the gateway signs it).
-    Response { code: ResponseCode, xml: String },
+    Response {
+        code: ResponseCode,
+        xml: String,
+        /// Why the request was refused, for the head-end's log (DUIS tells the user only the
+        /// code).
+        why: Option<String>,
+    },
     /// Not a DUIS request at all: the gateway answers HTTP 400 with this text.
     Invalid(String),
 }
@@ -561,6 +578,7 @@ impl HeadEnd {
             Ok(reply) => reply,
             Err(refusal) => SyncReply::Response {
                 code: refusal.code,
+                why: Some(refusal.reason),
                 xml: response(
                     request.id,
                     request.service,
@@ -1171,6 +1189,7 @@ impl HeadEnd {
         SyncReply::Response {
             code,
             xml: response(request.id, request.service, code, now, &body),
+            why: None,
         }
     }
 
