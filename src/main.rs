@@ -354,9 +354,14 @@ enum DuisCommand {
     Sign {
         file: PathBuf,
         /// Keep the RequestID's counter; by default it becomes the current time in
-        /// milliseconds, as DCC's tool does, so each signed request is new.
+        /// microseconds, so each signed request is new (and above `dccsim load`'s counters).
         #[arg(long)]
         preserve_counter: bool,
+        /// Move the request's log period (StartDateTime to EndDateTime) to end at today's
+        /// midnight (UTC), keeping its length: the RTDS templates read days of 2014 and 2015,
+        /// before any virtual meter was installed.
+        #[arg(long)]
+        recent: bool,
     },
     /// Check a signed DUIS document's signature against the ZAZ1 keys; prints the signer.
     Verify { file: PathBuf },
@@ -641,7 +646,9 @@ fn run() -> Result<ExitCode> {
             html,
         } => {
             use dccsim::load::cli::{LoadOptions, run, table};
-            let first_counter = chrono::Utc::now().timestamp_millis() as u64 * 1000;
+            // Microseconds, as `dccsim duis sign` numbers requests: room for a million
+            // requests a second without running ahead of the clock.
+            let first_counter = chrono::Utc::now().timestamp_micros() as u64;
             let mix = match &mix {
                 Some(path) => {
                     let text = std::fs::read_to_string(path)
@@ -1078,6 +1085,37 @@ fn zaz1_signers() -> Result<std::sync::Arc<dccsim::headend::xmldsig::XmlSigners>
     Ok(std::sync::Arc::new(signers))
 }
 
+/// `xml` with its log period (`sr:StartDateTime` to `sr:EndDateTime`) moved to end at the
+/// midnight (UTC) before `now`, keeping its length.
+fn log_period_to_yesterday(xml: &str, now: chrono::DateTime<chrono::Utc>) -> Result<String> {
+    use chrono::{DateTime, Utc};
+    let span = |tag: &str| -> Result<(std::ops::Range<usize>, DateTime<Utc>)> {
+        let open = format!("<sr:{tag}>");
+        let start = xml
+            .find(&open)
+            .map(|i| i + open.len())
+            .ok_or_else(|| anyhow::anyhow!("the request has no sr:{tag}"))?;
+        let end = start + xml[start..].find('<').unwrap_or(0);
+        let text = xml[start..end].trim();
+        let t = DateTime::parse_from_rfc3339(text)
+            .map_err(|_| anyhow::anyhow!("sr:{tag} {text:?} is not an xs:dateTime"))?;
+        Ok((start..end, t.with_timezone(&Utc)))
+    };
+    let (from_at, from) = span("StartDateTime")?;
+    let (to_at, to) = span("EndDateTime")?;
+    let midnight = now.date_naive().and_time(chrono::NaiveTime::MIN).and_utc();
+    let shift = midnight - to;
+    let stamp = |t: DateTime<Utc>| (t + shift).format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    let mut out = xml.to_string();
+    // The later span first, so the earlier one's offsets still hold.
+    let mut spans = [(from_at, stamp(from)), (to_at, stamp(to))];
+    spans.sort_by_key(|(r, _)| std::cmp::Reverse(r.start));
+    for (range, value) in spans {
+        out.replace_range(range, &value);
+    }
+    Ok(out)
+}
+
 fn duis(command: DuisCommand) -> Result<ExitCode> {
     use dccsim::headend::xmldsig::prepare_for_signing;
     let signers = zaz1_signers()?;
@@ -1088,15 +1126,21 @@ fn duis(command: DuisCommand) -> Result<ExitCode> {
         DuisCommand::Sign {
             file,
             preserve_counter,
+            recent,
         } => {
-            let mut xml = prepare_for_signing(&read(&file)?)?;
+            let mut text = read(&file)?;
+            if recent {
+                text = log_period_to_yesterday(&text, chrono::Utc::now())
+                    .map_err(|e| anyhow::anyhow!("--recent: {}: {e}", file.display()))?;
+            }
+            let mut xml = prepare_for_signing(&text)?;
             let request = dccsim::headend::Request::parse(&xml)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             if !preserve_counter {
-                let millis = chrono::Utc::now().timestamp_millis();
+                let micros = chrono::Utc::now().timestamp_micros();
                 let old = format!(">{}<", request.id);
                 let mut id = request.id;
-                id.counter = millis as u64;
+                id.counter = micros as u64;
                 xml = xml.replacen(&old, &format!(">{id}<"), 1);
             }
             let signed = signers.sign(&xml, request.id.originator, false)?;
@@ -1230,7 +1274,7 @@ fn serve(settings: Serve) -> Result<ExitCode> {
             }
             println!();
             println!("send a first request (the RTDS 4.8.1 template, signed with the supplier's ZAZ1 key):");
-            println!("  dccsim duis sign ../shared/reference/duis/rtds-templates/ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML > request.xml");
+            println!("  dccsim duis sign --recent ../shared/reference/duis/rtds-templates/ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML > request.xml");
             println!("  curl --cacert {pki}/ca.pem --cert {pki}/{supplier}.pem --key {pki}/{supplier}.key -H 'Content-Type: application/xml' --data-binary @request.xml https://localhost:{}/api/v1/serviceS", s.https.port());
         },
         shutdown_signal(),

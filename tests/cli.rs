@@ -590,3 +590,67 @@ fn serve_refuses_an_outage_rate_that_is_not_one() {
         );
     }
 }
+
+/// `dccsim duis sign` numbers a request by the clock in microseconds and signs it with its
+/// originator's ZAZ1 key (`duis verify` says whose); `--recent` moves its log period to end at
+/// today's midnight, keeping its length; a request without a log period says so.
+#[test]
+fn duis_sign_numbers_signs_and_moves_the_log_period() {
+    let template =
+        "../shared/reference/duis/rtds-templates/ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML";
+    let before = chrono::Utc::now().timestamp_micros() as u64;
+    let out = dccsim(&["duis", "sign", "--recent", template]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let signed = String::from_utf8(out.stdout).unwrap();
+    let today = chrono::Utc::now().date_naive();
+    let yesterday = today - chrono::Duration::days(1);
+    assert!(
+        signed.contains(&format!(
+            "<sr:StartDateTime>{yesterday}T00:00:00.000Z</sr:StartDateTime>"
+        )),
+        "{signed}"
+    );
+    assert!(
+        signed.contains(&format!(
+            "<sr:EndDateTime>{today}T00:00:00.000Z</sr:EndDateTime>"
+        )),
+        "{signed}"
+    );
+    let id = signed.split("<sr:RequestID>").nth(1).unwrap();
+    let counter: u64 = id[..id.find('<').unwrap()]
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        counter >= before && counter <= before + 60_000_000,
+        "{counter}"
+    );
+    let file = std::env::temp_dir().join(format!("dccsim-signed-{}.xml", std::process::id()));
+    std::fs::write(&file, &signed).unwrap();
+    let out = dccsim(&["duis", "verify", &file.display().to_string()]);
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "valid: signed by 90-B3-D5-1F-30-01-00-00"
+    );
+    let out = dccsim(&[
+        "duis",
+        "sign",
+        "--recent",
+        "../shared/reference/duis/rtds-templates/8.2_READ_INVENTORY_REQUEST_DUIS.XML",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--recent")
+            && err.contains("8.2_READ_INVENTORY")
+            && err.contains("no sr:StartDateTime"),
+        "{err}"
+    );
+}
