@@ -1484,7 +1484,19 @@ fn registry(state: &Path, command: RegistryCommand) -> Result<ExitCode> {
         RegistryCommand::Show { device } => {
             let registry = current(&store)?;
             match device {
-                None => print!("{}", registry.to_csv()),
+                None => {
+                    // A reader that stops early (`| head`) ends the output, not an error.
+                    use std::io::Write;
+                    match std::io::stdout()
+                        .lock()
+                        .write_all(registry.to_csv().as_bytes())
+                    {
+                        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                            return Err(e).context("cannot write the registry");
+                        }
+                        _ => {}
+                    }
+                }
                 Some(eui) => {
                     let eui: dccsim::model::Eui64 = eui.parse().context("device")?;
                     let record = registry

@@ -165,8 +165,9 @@ fn registry_commands_apply_deltas_whole_or_not_at_all() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let header = "mpxn,device_id,device_type,comms_hub_id,smi_status,supplier_id,supplier_from,supplier_to,network_operator_id,gsp_group,csp_region,protocol";
-    let row = "1400000000001,00-DB-12-34-56-78-90-A0,ESME,00-DB-12-34-56-78-90-A3,Commissioned,90-B3-D5-1F-30-01-00-00,2014-01-01,,90-B3-D5-1F-30-02-00-00,_E,central,GBCS";
-    std::fs::write(dir.join("extract.csv"), format!("{header}\n{row}\n")).unwrap();
+    let row = "1400000000001,00-DB-12-34-56-78-90-A0,ESME,00-DB-12-34-56-78-90-A2,Commissioned,90-B3-D5-1F-30-01-00-00,2014-01-01,,90-B3-D5-1F-30-02-00-00,_E,central,GBCS";
+    let hub = ",00-DB-12-34-56-78-90-A2,CHF,00-DB-12-34-56-78-90-A2,Commissioned,90-B3-D5-1F-30-01-00-00,2014-01-01,,90-B3-D5-1F-30-02-00-00,_E,central,GBCS";
+    std::fs::write(dir.join("extract.csv"), format!("{header}\n{row}\n{hub}\n")).unwrap();
     std::fs::write(
         dir.join("bad.csv"),
         format!(
@@ -212,6 +213,25 @@ fn registry_commands_apply_deltas_whole_or_not_at_all() {
     assert!(run(&["apply", good.to_str().unwrap()]).status.success());
     let shown = String::from_utf8(run(&["show", "00-DB-12-34-56-78-90-A0"]).stdout).unwrap();
     assert!(shown.contains("Suspended"), "{shown}");
+    // A meter hung off something that is not a comms hub: itself, here, a meter.
+    let stray = dir.join("stray.csv");
+    std::fs::write(
+        &stray,
+        format!(
+            "action,{header}\nupsert,{}\n",
+            row.replace("90-A2,Commissioned", "90-A0,Commissioned")
+        ),
+    )
+    .unwrap();
+    let out = run(&["apply", stray.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains(
+            "stray.csv:2: comms_hub_id: 00-DB-12-34-56-78-90-A0 is registered as ESME, not as a comms hub (CHF)"
+        ),
+        "{err}"
+    );
 }
 
 /// A DUIS response as a Receive Response Service stores it: `gbcs decode` reads the GBCS in its

@@ -321,11 +321,42 @@ impl Registry {
     /// Reads an extract's text; `path` names it in errors.
     pub fn import_text(path: &Path, text: &str) -> Result<Registry, RegistryError> {
         let mut registry = Registry::default();
+        let (rows, lines) = parse_rows(path, text, false)?;
         // An extract has no removals: every row is a record.
-        for record in parse_rows(path, text, false)?.into_values().flatten() {
+        for record in rows.into_values().flatten() {
             registry.insert(record);
         }
+        registry.check_hubs(path, &lines)?;
         Ok(registry)
+    }
+
+    /// Each device of the file (first seen at `lines`) hangs off a registered comms hub: its
+    /// `comms_hub_id` names a CHF (a hub names itself).
+    fn check_hubs(&self, path: &Path, lines: &BTreeMap<Eui64, usize>) -> Result<(), RegistryError> {
+        for (device, line) in lines {
+            let Some(d) = self.device(*device) else {
+                continue;
+            };
+            let reason = match self.device(d.comms_hub) {
+                _ if d.device_type == DeviceType::Chf && d.comms_hub == d.device => continue,
+                Some(hub) if hub.device_type == DeviceType::Chf => continue,
+                Some(hub) => format!(
+                    "comms_hub_id: {} is registered as {}, not as a comms hub (CHF)",
+                    hub.device,
+                    hub.device_type.name()
+                ),
+                None => format!(
+                    "comms_hub_id: {} is not a registered comms hub",
+                    d.comms_hub
+                ),
+            };
+            return Err(RegistryError {
+                file: path.to_path_buf(),
+                line: *line,
+                reason,
+            });
+        }
+        Ok(())
     }
 
     /// A registry with a delta file applied, or the reason it cannot be: `self` is untouched
@@ -337,7 +368,8 @@ impl Registry {
 
     pub fn with_delta_text(&self, path: &Path, text: &str) -> Result<Registry, RegistryError> {
         let mut next = self.clone();
-        for (device, record) in parse_rows(path, text, true)? {
+        let (rows, lines) = parse_rows(path, text, true)?;
+        for (device, record) in rows {
             match record {
                 Some(r) => next.insert(r),
                 None => {
@@ -345,6 +377,7 @@ impl Registry {
                 }
             }
         }
+        next.check_hubs(path, &lines)?;
         Ok(next)
     }
 
@@ -435,12 +468,14 @@ fn read(path: &Path) -> Result<String, RegistryError> {
     })
 }
 
-/// Parses every row; returns the records by device (`None` = remove), or the first error.
-fn parse_rows(
-    path: &Path,
-    text: &str,
-    delta: bool,
-) -> Result<BTreeMap<Eui64, Option<DeviceRecord>>, RegistryError> {
+/// The records of a file by device (`None` = remove), and the line each device is first on.
+type Rows = (
+    BTreeMap<Eui64, Option<DeviceRecord>>,
+    BTreeMap<Eui64, usize>,
+);
+
+/// Parses every row; returns the records by device and their lines, or the first error.
+fn parse_rows(path: &Path, text: &str, delta: bool) -> Result<Rows, RegistryError> {
     let fail = |line: usize, reason: String| RegistryError {
         file: path.to_path_buf(),
         line,
@@ -474,6 +509,7 @@ fn parse_rows(
         None => return Err(fail(1, "the file is empty: expected a header row".into())),
     }
     let mut out: BTreeMap<Eui64, Option<DeviceRecord>> = BTreeMap::new();
+    let mut first_lines = BTreeMap::new();
     for (n, line) in lines {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() {
@@ -493,6 +529,7 @@ fn parse_rows(
         let device: Eui64 = fields[1]
             .parse()
             .map_err(|e| fail(n, format!("device_id: {e}")))?;
+        first_lines.entry(device).or_insert(n);
         match action {
             "remove" => {
                 out.insert(device, None);
@@ -511,7 +548,7 @@ fn parse_rows(
             }
         }
     }
-    Ok(out)
+    Ok((out, first_lines))
 }
 
 fn parse_row(f: &[&str]) -> Result<DeviceRecord, String> {
