@@ -122,8 +122,9 @@ enum Command {
         /// The DCC users sending the DUIS reads, comma-separated EUI-64s, requests dealt to them
         /// in turn, each user its own connection: of the default fleet, the RTDS supplier
         /// 90-B3-D5-1F-30-01-00-00 (even premises) and the network operator
-        /// 90-B3-D5-1F-30-02-00-00 (any premises; 4.8.1 and 4.1.1 only), the two ZAZ1 users with
-        /// XML-signing keys who hold meters. More than one needs --pki.
+        /// 90-B3-D5-1F-30-02-00-00 (any premises; the reads its role may send: 4.8.1, 4.8.3,
+        /// 4.10, 4.16, 4.17, 4.1.1, 8.2), the two ZAZ1 users with XML-signing keys who hold
+        /// meters. More than one needs --pki.
         #[arg(long, value_delimiter = ',', default_value = "90-B3-D5-1F-30-01-00-00")]
         users: Vec<dccsim::model::Eui64>,
         /// The head-end's test PKI folder (e.g. dccsim-state/pki): its ca.pem, and each user's
@@ -137,7 +138,9 @@ enum Command {
         body: Option<PathBuf>,
         /// The mix of reads to send (TOML: [[request]] service = "4.8.1", weight = 90 …; and
         /// optionally slo = "p99<25ms,errors<0.1%"); default: the MHHS collection mix, 4.8.1
-        /// × 90, 4.6.1 × 5, 4.1.1 × 5. Services: 4.8.1, 4.6.1, 4.17, 4.1.1.
+        /// × 90, 4.6.1 × 5, 4.1.1 × 5. Services: 4.8.1, 4.6.1, 4.17, 4.1.1, 4.18 (suppliers),
+        /// 4.8.3, 4.10, 4.16 (network operators, and export suppliers for 4.8.3), 8.2 (the DCC's
+        /// Read Inventory, to serviceD).
         #[arg(long)]
         mix: Option<PathBuf>,
         /// How many signed requests to prepare; each is used once (counters must rise), so this
