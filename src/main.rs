@@ -368,6 +368,14 @@ enum DuisCommand {
     },
     /// Check a signed DUIS document's signature against the ZAZ1 keys; prints the signer.
     Verify { file: PathBuf },
+    /// The second step of a critical command: from the I0 a Transform request (command variant
+    /// 4, to serviceT) got back, sign its GBCS pre-command with the user's ZAZ1 digital-signing
+    /// key and print the command variant 5 request that sends it (XML-signed, a new counter),
+    /// ready for serviceS.
+    SignPreCommand {
+        /// The Transform response (as curl saved it).
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -1119,6 +1127,44 @@ fn log_period_to_yesterday(xml: &str, now: chrono::DateTime<chrono::Utc>) -> Res
     Ok(out)
 }
 
+/// The command variant 5 request (unsigned XML) that sends the pre-command of Transform
+/// response `response`, its GBCS signed with the user's ZAZ1 key, numbered by `now`.
+fn send_pre_command(response: &str, now: chrono::DateTime<chrono::Utc>) -> Result<String> {
+    use base64::Engine;
+    use dccsim::gateway::receive::field;
+    use dccsim::protocol::gbcs::{GbcsMessage, KeyStore, sign_message};
+    let code = field(response, "ResponseCode").unwrap_or("none");
+    if code != "I0" || !response.contains("<sr:PreCommand>") {
+        anyhow::bail!("not a Transform response with a pre-command (response code {code})");
+    }
+    let request_id = field(response, "RequestID").context("no sr:RequestID")?;
+    let mut id: dccsim::headend::RequestId = request_id
+        .parse()
+        .map_err(|e| anyhow::anyhow!("sr:RequestID {request_id:?}: {e}"))?;
+    let service = field(response, "ServiceReference").context("no sr:ServiceReference")?;
+    let variant =
+        field(response, "ServiceReferenceVariant").context("no sr:ServiceReferenceVariant")?;
+    let payload = field(response, "GBCSPayload").context("no sr:GBCSPayload")?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(payload.trim())
+        .map_err(|e| anyhow::anyhow!("sr:GBCSPayload is not base64: {e}"))?;
+    let mut pre = GbcsMessage::decode(&bytes)
+        .map_err(|e| anyhow::anyhow!("sr:GBCSPayload is not a GBCS message: {e}"))?;
+    let mut keys = KeyStore::default();
+    keys.add_zaz1(dccsim::gateway::run::ZAZ1_KEYSTORE)?;
+    if !sign_message(&keys, &mut pre) {
+        anyhow::bail!(
+            "no GBCS signing key for {} in the ZAZ1 keystore",
+            id.originator
+        );
+    }
+    let signed = base64::engine::general_purpose::STANDARD.encode(pre.to_bytes()?);
+    id.counter = now.timestamp_micros() as u64;
+    Ok(format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Request xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\" schemaVersion=\"5.4\"><sr:Header><sr:RequestID>{id}</sr:RequestID><sr:CommandVariant>5</sr:CommandVariant><sr:ServiceReference>{service}</sr:ServiceReference><sr:ServiceReferenceVariant>{variant}</sr:ServiceReferenceVariant></sr:Header><sr:Body><sr:SignedPreCommand><sr:GBCSPayload>{signed}</sr:GBCSPayload></sr:SignedPreCommand></sr:Body></sr:Request>"
+    ))
+}
+
 fn duis(command: DuisCommand) -> Result<ExitCode> {
     use dccsim::headend::xmldsig::prepare_for_signing;
     let signers = zaz1_signers()?;
@@ -1148,6 +1194,16 @@ fn duis(command: DuisCommand) -> Result<ExitCode> {
             }
             let signed = signers.sign(&xml, request.id.originator, false)?;
             print!("{signed}");
+        }
+        DuisCommand::SignPreCommand { file } => {
+            let response = read(&file)?;
+            let send = send_pre_command(&response, chrono::Utc::now())
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let user = dccsim::headend::Request::parse(&send)
+                .map_err(|e| anyhow::anyhow!("the request made: {e}"))?
+                .id
+                .originator;
+            print!("{}", signers.sign(&send, user, false)?);
         }
         DuisCommand::Verify { file } => {
             let signer = signers.verify(&read(&file)?)?;

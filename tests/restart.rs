@@ -666,3 +666,70 @@ async fn the_charging_report_sums_each_users_requests_responses_and_bytes() {
     drop(head_end);
     let _ = std::fs::remove_dir_all(&state);
 }
+
+/// A critical command with dccsim's own tools, as a user would: Transform (command variant 4)
+/// gets the pre-command back, `dccsim duis sign-pre-command` signs its GBCS with the supplier's
+/// ZAZ1 key and makes the command variant 5 request, and Send carries it to the meter, whose
+/// signed answer is delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_critical_command_goes_through_with_sign_pre_command() {
+    let state = state_dir("critical");
+    let (received, rrs) = receive_response_service().await;
+    let head_end = start(&state, &rrs);
+    let transform =
+        sign(&template("ECS43_7.2_SUCCESS_REQUEST_DUIS.XML").replace(":1000<", ":6000<"));
+    let pre = send(&head_end, "/api/v1/serviceT", &transform).await;
+    assert!(pre.contains("<sr:PreCommand>"), "{pre}");
+    let file = state.join("transform-response.xml");
+    std::fs::write(&file, &pre).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dccsim"))
+        .args(["duis", "sign-pre-command"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let request = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        request.contains("<sr:CommandVariant>5</sr:CommandVariant>"),
+        "{request}"
+    );
+    let reply = send(&head_end, "/api/v1/serviceS", &request).await;
+    assert!(
+        reply.contains("<sr:ResponseCode>I99</sr:ResponseCode>"),
+        "{reply}"
+    );
+    let deadline = Instant::now() + StdDuration::from_secs(30);
+    while received.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "no response delivered");
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+    let answer = received.lock().unwrap()[0].clone();
+    assert!(
+        answer.contains("<sr:ResponseCode>I0</sr:ResponseCode>"),
+        "{answer}"
+    );
+    assert!(
+        answer.contains("<sr:ServiceReferenceVariant>7.2</sr:ServiceReferenceVariant>"),
+        "{answer}"
+    );
+    // Not a Transform response: said so.
+    std::fs::write(&file, &reply).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dccsim"))
+        .args(["duis", "sign-pre-command"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("not a Transform response with a pre-command (response code I99)"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(head_end);
+    let _ = std::fs::remove_dir_all(&state);
+}
