@@ -1311,8 +1311,8 @@ fn serve(settings: Serve) -> Result<ExitCode> {
             println!("  client certificates: {pki}/<EUI>.pem and .key; CA: {pki}/ca.pem");
             if outages_per_year > 0.0 {
                 println!(
-                    "  supply outages: {outages_per_year} per premises a year (about {:.1} premises a day), each meter alerting its network operator when supply returns",
-                    outages_per_year * f64::from(premises) / 365.25
+                    "  supply outages: {outages_per_year} per premises a year (about {} premises a day), each meter alerting its network operator when supply returns",
+                    about(outages_per_year * f64::from(premises) / 365.25)
                 );
             }
             println!(
@@ -1339,6 +1339,15 @@ fn serve(settings: Serve) -> Result<ExitCode> {
         shutdown_signal(),
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A rate for people: one decimal below ten, whole numbers above.
+fn about(x: f64) -> String {
+    if x < 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.0}")
+    }
 }
 
 /// Ctrl-C, or SIGTERM (a service manager stopping the head-end): both shut down cleanly.

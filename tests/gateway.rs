@@ -41,6 +41,7 @@ fn head_end() -> HeadEnd {
         format!(
             "mpxn,device_id,device_type,comms_hub_id,smi_status,supplier_id,supplier_from,supplier_to,network_operator_id,gsp_group,csp_region,protocol
 1400000000001,{METER},ESME,00-DB-12-34-56-78-90-A3,Commissioned,{SUPPLIER},2014-01-01,,{NETWORK},_E,central,GBCS
+,00-DB-12-34-56-78-90-A3,CHF,00-DB-12-34-56-78-90-A3,Commissioned,,,,{NETWORK},_E,central,GBCS
 "
         ),
     )
@@ -295,8 +296,20 @@ async fn mutual_tls_request_then_response_delivered_to_the_users_service() {
         .unwrap();
     assert_eq!(status, 400, "{body}");
 
-    // Every answered request is in the transaction log.
-    assert_eq!(gateway.log.lock().unwrap().len(), 3);
+    // Every answered request is in the transaction log, and the response delivered.
+    let log = gateway.log.lock().unwrap().clone();
+    let kinds: Vec<_> = log.iter().map(|e| e.kind.name()).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "request").count(),
+        3,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "response").count(),
+        1,
+        "{kinds:?}"
+    );
+    drop(log);
     let _ = stop_tx.send(true);
 }
 

@@ -56,6 +56,7 @@ fn head_end() -> HeadEnd {
         format!(
             "mpxn,device_id,device_type,comms_hub_id,smi_status,supplier_id,supplier_from,supplier_to,network_operator_id,gsp_group,csp_region,protocol
 1400000000001,{METER},ESME,00-DB-12-34-56-78-90-A3,Commissioned,{SUPPLIER},2014-01-01,,{NETWORK},_E,central,GBCS
+,00-DB-12-34-56-78-90-A3,CHF,00-DB-12-34-56-78-90-A3,Commissioned,,,,{NETWORK},_E,central,GBCS
 "
         ),
     )

@@ -214,13 +214,21 @@ impl DeviceRecord {
     }
 }
 
-/// A registry file that could not be applied: which file, which line, why.
+/// A registry file that could not be applied: which file, which line (0: the file as a whole,
+/// say one that cannot be read), why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{}:{line}: {reason}", file.display())]
+#[error("{}{}: {reason}", file.display(), at_line(*line))]
 pub struct RegistryError {
     pub file: PathBuf,
     pub line: usize,
     pub reason: String,
+}
+
+fn at_line(line: usize) -> String {
+    match line {
+        0 => String::new(),
+        n => format!(":{n}"),
+    }
 }
 
 /// A change a user makes to the inventory (8.3 Decommission Device, 8.4 Update Inventory), as
@@ -330,8 +338,8 @@ impl Registry {
         Ok(registry)
     }
 
-    /// Each device of the file (first seen at `lines`) hangs off a registered comms hub: its
-    /// `comms_hub_id` names a CHF (a hub names itself).
+    /// Each device of the file (first seen at `lines`) hangs off a comms hub: its
+    /// `comms_hub_id` does not name a registered device of another type (a hub names itself).
     fn check_hubs(&self, path: &Path, lines: &BTreeMap<Eui64, usize>) -> Result<(), RegistryError> {
         for (device, line) in lines {
             let Some(d) = self.device(*device) else {
@@ -345,10 +353,8 @@ impl Registry {
                     hub.device,
                     hub.device_type.name()
                 ),
-                None => format!(
-                    "comms_hub_id: {} is not a registered comms hub",
-                    d.comms_hub
-                ),
+                // A hub an extract leaves out is taken on trust.
+                None => continue,
             };
             return Err(RegistryError {
                 file: path.to_path_buf(),

@@ -130,6 +130,7 @@ pub struct DailyRead {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LoggedEvent {
     pub at: DateTime<Utc>,
+    #[serde(serialize_with = "code_hex")]
     pub code: u16,
     #[serde(serialize_with = "hex_of")]
     pub detail: Vec<u8>,
@@ -137,6 +138,11 @@ pub struct LoggedEvent {
 
 fn hex_of<S: serde::Serializer>(bytes: &[u8], ser: S) -> Result<S::Ok, S::Error> {
     ser.serialize_str(&super::hex(bytes))
+}
+
+/// An alert or event code as GBCS and DUIS write it: four hex digits (`8F36`).
+fn code_hex<S: serde::Serializer>(code: &u16, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(&format!("{code:04X}"))
 }
 
 /// What a future-dated command's alert (8F66, 8F67) points back to.
@@ -222,6 +228,7 @@ pub enum Reading {
     /// A device alert. `outage` is set for supply-restored alerts (8F35–8F3C): when the supply
     /// went off and when it came back. `future_dated` for 8F66/8F67.
     Alert {
+        #[serde(serialize_with = "code_hex")]
         code: u16,
         name: &'static str,
         at: Option<DateTime<Utc>>,
