@@ -1442,7 +1442,7 @@ fn receive(listen: &str, dir: Option<PathBuf>, tls: Option<&Path>) -> Result<Exi
     Ok(ExitCode::SUCCESS)
 }
 
-/// The registry as `dccsim serve` keeps it: in the state folder's SQLite database.
+/// `dccsim charging report`: the state folder's transaction log, summed.
 fn charging_report(state: &Path, user: Option<&str>, month: Option<&str>) -> Result<ExitCode> {
     use dccsim::gateway::store::Store;
     let user = user
@@ -1517,6 +1517,7 @@ fn charging_report(state: &Path, user: Option<&str>, month: Option<&str>) -> Res
     Ok(ExitCode::SUCCESS)
 }
 
+/// The registry as `dccsim serve` keeps it: in the state folder's SQLite database.
 fn registry(state: &Path, command: RegistryCommand) -> Result<ExitCode> {
     use dccsim::gateway::store::Store;
     use dccsim::headend::Registry;

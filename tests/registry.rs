@@ -552,3 +552,40 @@ mod properties {
         }
     }
 }
+
+/// A delta may not make a comms hub something else while devices still hang off it; a
+/// registry the state database saved loads whatever rules a file from outside is held to now.
+#[test]
+fn a_hub_stays_a_hub_while_devices_hang_off_it() {
+    let dir = tmp("hub-stays");
+    let text = extract();
+    let r = Registry::import(&write(&dir, "extract.csv", &text)).unwrap();
+    let hub_row = text
+        .lines()
+        .find(|l| l.contains(",CHF,"))
+        .expect("the extract has a hub");
+    let delta = format!(
+        "action,{HEADER}\nupsert,{}\n",
+        hub_row.replacen(",CHF,", ",IHD,", 1)
+    );
+    let err = r
+        .with_delta(&write(&dir, "delta.csv", &delta))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("delta.csv:2: device_type:") && err.contains("so must stay a CHF"),
+        "{err}"
+    );
+    // A meter saved hanging off its gas proxy (the old README's example) still loads.
+    let saved = format!(
+        "{HEADER}\n1400000000001,00-DB-12-34-56-78-90-A0,ESME,00-DB-12-34-56-78-90-A3,Commissioned,90-B3-D5-1F-30-01-00-00,2014-01-01,,90-B3-D5-1F-30-02-00-00,_E,central,GBCS\n\
+1234567,00-DB-12-34-56-78-90-A3,GPF,00-DB-12-34-56-78-90-A2,Commissioned,90-B3-D5-1F-30-01-00-00,2014-01-01,,90-B3-D5-1F-30-03-00-00,_E,central,GBCS\n"
+    );
+    assert!(Registry::import_text(std::path::Path::new("x.csv"), &saved).is_err());
+    assert_eq!(
+        Registry::from_saved(std::path::Path::new("saved"), &saved)
+            .unwrap()
+            .len(),
+        2
+    );
+}

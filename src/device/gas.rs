@@ -269,7 +269,9 @@ impl GasMeter {
     /// last top-up less the gas used since at the tariff's rate and its standing charge (which
     /// may take it below zero: the meter does not cut off the gas here).
     pub fn credit_milli_pence(&self, period: u32) -> i64 {
-        let b = self.balance;
+        // A state saved before balances were struck at commissioning holds period 0.
+        let mut b = self.balance;
+        b.period = b.period.max(self.commissioned);
         let litres: u64 = (b.period..period).map(|p| u64::from(self.litres(p))).sum();
         b.at(period, litres * WH_PER_M3 / 1000, self.tariff)
     }

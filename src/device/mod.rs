@@ -112,7 +112,15 @@ impl Event {
     pub fn logged(&self) -> crate::protocol::gbcs::payload::LoggedEvent {
         let (code, command) = match (self.code, self.command) {
             // Saved by an older dccsim, which logged a command's message code as the event.
-            (code, None) if code < 0x8000 => (COMMAND_ACTIONED, Some(code)),
+            (code, None) if code < 0x8000 => {
+                let refused = self.what.starts_with("top-up refused");
+                let event = if refused {
+                    COMMAND_NOT_ACTIONED
+                } else {
+                    COMMAND_ACTIONED
+                };
+                (event, Some(code))
+            }
             other => other,
         };
         crate::protocol::gbcs::payload::LoggedEvent {
@@ -164,11 +172,17 @@ impl EventLog {
         });
     }
 
+    /// Keeps the log in time order (an outage's start is logged when the supply returns,
+    /// after whatever came between), dropping the oldest when full.
     fn log(&mut self, event: Event) {
         if self.0.len() == EVENT_LOG_LEN {
+            if self.0.front().is_some_and(|oldest| event.at < oldest.at) {
+                return;
+            }
             self.0.pop_front();
         }
-        self.0.push_back(event);
+        let at = self.0.partition_point(|e| e.at <= event.at);
+        self.0.insert(at, event);
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &Event> {
@@ -356,5 +370,31 @@ pub(crate) fn receive_command(
     match verify_mac(keys, &command, acb) {
         Verdict::Valid => Ok(command),
         other => Err(DeviceError::Mac(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{EVENT_LOG_LEN, EventLog};
+    use chrono::{TimeZone, Utc};
+
+    /// An event logged late (an outage's start, logged when the supply returns) takes its place
+    /// in time; a full log drops the oldest, and an event older than all it holds.
+    #[test]
+    fn the_event_log_keeps_time_order() {
+        let t = |minute: u32| Utc.with_ymd_and_hms(2026, 11, 30, 10, minute, 0).unwrap();
+        let mut log = EventLog::default();
+        log.push(t(5), 0x8154, "b");
+        log.push(t(9), 0x8F36, "c");
+        log.push(t(1), 0x8F57, "a");
+        let order: Vec<_> = log.iter().map(|e| e.what.as_str()).collect();
+        assert_eq!(order, ["a", "b", "c"]);
+        for i in 0..EVENT_LOG_LEN {
+            log.push(t(10) + chrono::Duration::seconds(i as i64), 0x8154, "later");
+        }
+        assert_eq!(log.len(), EVENT_LOG_LEN);
+        assert!(log.iter().all(|e| e.what == "later"));
+        log.push(t(0), 0x8F57, "too old to keep");
+        assert!(log.iter().all(|e| e.what == "later"));
     }
 }

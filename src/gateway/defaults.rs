@@ -371,9 +371,13 @@ pub fn adopt_registry_devices(
             DeviceType::Esme => {
                 let (consumer, installed) = draw(d.device);
                 let mut meter = Esme::new(d.device, consumer, installed);
-                // Configured with the MPAN the registry has for it.
+                // Configured with the MPAN the registry has for it, and an export MPAN beside
+                // it if it exports.
                 if let Some(MeterPoint::Mpan(mpan)) = &d.meter_point {
                     meter.mpans.import = mpan.clone();
+                    if let (Some(_), Ok(import)) = (d.export_supplier, mpan.parse::<Mpan>()) {
+                        meter.mpans.export = import.export_twin().to_string();
+                    }
                 }
                 meters.push(meter);
             }

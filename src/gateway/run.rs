@@ -242,6 +242,7 @@ pub async fn serve(
         if let Some(journal) = &gateway.journal {
             journal.send(writes);
         }
+        gateway.refusals.flush();
     };
     tokio::pin!(shutdown);
     loop {

@@ -326,13 +326,12 @@ async fn handle(
     response
 }
 
-/// The transaction log's line for a response or alert delivered to `user` (its time is set
-/// when the delivery is counted).
-fn delivered_entry(user: Eui64, xml: &str) -> LogEntry {
+/// The transaction log's line for a response or alert delivered to `user` at `at`.
+fn delivered_entry(user: Eui64, xml: &str, at: DateTime<Utc>) -> LogEntry {
     let field = |name| super::receive::field(xml, name);
     let alert = field("AlertCode");
     LogEntry {
-        at: DateTime::<Utc>::MIN_UTC,
+        at,
         user,
         request_id: field("RequestID")
             .or_else(|| field("ResponseID"))
@@ -356,35 +355,64 @@ fn delivered_entry(user: Eui64, xml: &str) -> LogEntry {
 }
 
 /// Refusals a head-end prints with their reasons (DUIS gives the user only a code): at most
-/// [`RefusalLog::PER_SECOND`] a second, then how many more there were, so that a load test
-/// refused wholesale does not drown the terminal or slow the head-end.
+/// [`RefusalLog::PER_SECOND`] a second; beyond that they are counted, and
+/// [`RefusalLog::flush`] (every second, and on the way out) says how many were held back, so
+/// that a load test refused wholesale neither drowns the terminal nor slows the head-end.
 #[derive(Default)]
-pub struct RefusalLog(Mutex<(i64, u32)>);
+pub struct RefusalLog(Mutex<RefusalWindow>);
+
+#[derive(Default)]
+struct RefusalWindow {
+    /// The second (Unix time) whose lines are being counted.
+    second: i64,
+    printed: u32,
+    /// Refusals not printed since the last summary, and the first one's time.
+    held_back: u64,
+    held_since: Option<DateTime<Utc>>,
+}
 
 impl RefusalLog {
     pub const PER_SECOND: u32 = 10;
 
-    /// Prints `line()` unless this second's lines are used up.
+    /// Prints `line()` unless this second's lines are used up. Times may come slightly out of
+    /// order (requests finish in any order): the window only moves forward.
     pub fn note(&self, now: DateTime<Utc>, line: impl FnOnce() -> String) {
-        let Ok(mut state) = self.0.lock() else {
+        let Ok(mut w) = self.0.lock() else {
             return;
         };
-        let (second, count) = &mut *state;
-        if *second != now.timestamp() {
-            if *count > Self::PER_SECOND {
-                println!(
-                    "refused: {} more in that second, not shown",
-                    *count - Self::PER_SECOND
-                );
-            }
-            *state = (now.timestamp(), 0);
+        if now.timestamp() > w.second {
+            w.second = now.timestamp();
+            w.printed = 0;
         }
-        let (_, count) = &mut *state;
-        *count += 1;
-        if *count <= Self::PER_SECOND {
-            println!("refused: {}", line());
+        if w.printed < Self::PER_SECOND {
+            w.printed += 1;
+            print_line(&format!("refused: {}", line()));
+        } else {
+            w.held_back += 1;
+            w.held_since.get_or_insert(now);
         }
     }
+
+    /// Says how many refusals were held back since the last time, if any.
+    pub fn flush(&self) {
+        let Ok(mut w) = self.0.lock() else {
+            return;
+        };
+        if let Some(since) = w.held_since.take() {
+            print_line(&format!(
+                "refused: {} more since {} not shown (at most {} a second are)",
+                std::mem::take(&mut w.held_back),
+                since.format("%H:%M:%S"),
+                Self::PER_SECOND
+            ));
+        }
+    }
+}
+
+/// A line on standard output; one that cannot be written (a closed pipe) is dropped.
+fn print_line(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
 /// The HTTP answer to a request: its DUIS response (signed if it carries an answer, see
@@ -458,23 +486,21 @@ pub async fn run_deliveries(gateway: Arc<Gateway>, shutdown: impl Future<Output 
                             .is_ok_and(|(status, _)| (200..300).contains(&status)),
                         None => false,
                     };
-                    (id, delivered.then(|| delivered_entry(user, &xml)))
+                    (id, delivered.then_some((user, xml)))
                 });
             }
             let results = posts.join_all().await;
             let now = gateway.now();
-            if let Ok(mut log) = gateway.log.lock() {
-                log.extend(results.iter().filter_map(|(_, entry)| entry.clone()).map(
-                    |mut entry| {
-                        entry.at = now;
-                        entry
-                    },
-                ));
-            }
-            let mut writes = Vec::new();
+            // Charged in the same commit that strikes them off: never lost, never twice.
+            let charged: Vec<LogEntry> = results
+                .iter()
+                .filter_map(|(_, sent)| sent.as_ref())
+                .map(|(user, xml)| delivered_entry(*user, xml, now))
+                .collect();
+            let mut writes = vec![Write::Log(charged)];
             if let Ok(mut q) = gateway.deliveries.lock() {
-                for (id, entry) in results {
-                    let delivered = entry.is_some();
+                for (id, sent) in results {
+                    let delivered = sent.is_some();
                     writes.push(match q.handle_result(id, delivered, now) {
                         Outcome::Delivered | Outcome::Expired => Write::Delivered(id),
                         Outcome::Retry {
@@ -697,4 +723,42 @@ pub async fn bind(addr: &str) -> std::io::Result<(TcpListener, SocketAddr)> {
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
     Ok((listener, local))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RefusalLog;
+    use chrono::{TimeZone, Utc};
+
+    /// Ten lines a second are printed; more are counted for the summary, which `flush` gives
+    /// once; a time from an earlier second (a request that finished late) does not reopen it.
+    #[test]
+    fn refusals_are_printed_ten_a_second_and_the_rest_counted() {
+        let log = RefusalLog::default();
+        let at = |ms: i64| Utc.timestamp_millis_opt(1_796_000_000_000 + ms).unwrap();
+        let mut printed = 0;
+        for i in 0..15 {
+            log.note(at(i * 10), || {
+                printed += 1;
+                String::new()
+            });
+        }
+        // An earlier second: still the later window's, whose lines are used up.
+        log.note(at(-500), || {
+            printed += 1;
+            String::new()
+        });
+        assert_eq!(printed, RefusalLog::PER_SECOND);
+        let held = |log: &RefusalLog| log.0.lock().unwrap().held_back;
+        assert_eq!(held(&log), 6);
+        log.flush();
+        assert_eq!(held(&log), 0);
+        assert!(log.0.lock().unwrap().held_since.is_none());
+        // The next second prints again.
+        log.note(at(1_000), || {
+            printed += 1;
+            String::new()
+        });
+        assert_eq!(printed, RefusalLog::PER_SECOND + 1);
+    }
 }

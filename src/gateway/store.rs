@@ -128,19 +128,7 @@ impl Store {
                  kind TEXT NOT NULL DEFAULT 'request', bytes_in INTEGER NOT NULL DEFAULT 0,
                  bytes_out INTEGER NOT NULL DEFAULT 0);",
         )?;
-        // A log written before it counted bytes: its lines count as requests of no bytes.
-        let has_bytes: bool = db.query_row(
-            "SELECT COUNT(*) FROM pragma_table_info('log') WHERE name = 'bytes_out'",
-            [],
-            |r| r.get::<_, i64>(0).map(|n| n > 0),
-        )?;
-        if !has_bytes {
-            db.execute_batch(
-                "ALTER TABLE log ADD COLUMN kind TEXT NOT NULL DEFAULT 'request';
-                 ALTER TABLE log ADD COLUMN bytes_in INTEGER NOT NULL DEFAULT 0;
-                 ALTER TABLE log ADD COLUMN bytes_out INTEGER NOT NULL DEFAULT 0;",
-            )?;
-        }
+        add_log_columns(&db)?;
         Ok(Store { db })
     }
 
@@ -397,7 +385,7 @@ impl Store {
         let Some(text) = text else {
             return Ok(None);
         };
-        let mut registry = Registry::import_text(Path::new("saved registry"), &text)
+        let mut registry = Registry::from_saved(Path::new("saved registry"), &text)
             .map_err(|e| StoreError::Bad(e.to_string()))?;
         let mut last = 0;
         for (seq, change) in self.json_rows_numbered::<InventoryChange>(
@@ -577,6 +565,41 @@ impl Store {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(lines)
     }
+}
+
+/// A log written before it counted bytes gets the columns, its lines counting as requests of
+/// no bytes: in one write transaction, each column checked inside it, so two processes opening
+/// an old database together (a head-end and `charging report`), or one killed halfway, leave it
+/// whole.
+fn add_log_columns(db: &Connection) -> Result<(), StoreError> {
+    const COLUMNS: [(&str, &str); 3] = [
+        ("kind", "TEXT NOT NULL DEFAULT 'request'"),
+        ("bytes_in", "INTEGER NOT NULL DEFAULT 0"),
+        ("bytes_out", "INTEGER NOT NULL DEFAULT 0"),
+    ];
+    let missing = |db: &Connection| -> Result<Vec<(&str, &str)>, StoreError> {
+        let mut out = Vec::new();
+        for (name, definition) in COLUMNS {
+            let n: i64 = db.query_row(
+                "SELECT COUNT(*) FROM pragma_table_info('log') WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )?;
+            if n == 0 {
+                out.push((name, definition));
+            }
+        }
+        Ok(out)
+    };
+    if missing(db)?.is_empty() {
+        return Ok(());
+    }
+    let tx = rusqlite::Transaction::new_unchecked(db, rusqlite::TransactionBehavior::Immediate)?;
+    for (name, definition) in missing(&tx)? {
+        tx.execute_batch(&format!("ALTER TABLE log ADD COLUMN {name} {definition}"))?;
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 fn json_value<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, StoreError> {

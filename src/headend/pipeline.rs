@@ -389,9 +389,13 @@ impl HeadEnd {
     /// Puts back a device's saved state (from [`HeadEnd::take_device_states`]).
     pub fn restore_device_state(&mut self, eui: Eui64, json: &str) -> Result<(), String> {
         if let Some(m) = self.meters.get_mut(&eui) {
-            let saved: Esme = serde_json::from_str(json).map_err(|e| format!("{eui}: {e}"))?;
+            let mut saved: Esme = serde_json::from_str(json).map_err(|e| format!("{eui}: {e}"))?;
             if saved.eui != eui {
                 return Err(format!("{eui}: the saved state is {}'s", saved.eui));
+            }
+            // Saved before meters held their MPANs: they keep the ones they were made with.
+            if saved.mpans == crate::device::MeterPoints::default() {
+                saved.mpans = std::mem::take(&mut m.mpans);
             }
             *m = saved;
             return Ok(());

@@ -328,23 +328,53 @@ impl Registry {
 
     /// Reads an extract's text; `path` names it in errors.
     pub fn import_text(path: &Path, text: &str) -> Result<Registry, RegistryError> {
+        let (registry, lines) = Registry::read_extract(path, text)?;
+        registry.check_hubs(path, &lines)?;
+        Ok(registry)
+    }
+
+    /// Reads a registry the state database saved: as an extract, without the checks a file
+    /// from outside gets on import (what was saved was checked then, by the rules of its day).
+    pub fn from_saved(path: &Path, text: &str) -> Result<Registry, RegistryError> {
+        Ok(Registry::read_extract(path, text)?.0)
+    }
+
+    fn read_extract(
+        path: &Path,
+        text: &str,
+    ) -> Result<(Registry, BTreeMap<Eui64, usize>), RegistryError> {
         let mut registry = Registry::default();
         let (rows, lines) = parse_rows(path, text, false)?;
         // An extract has no removals: every row is a record.
         for record in rows.into_values().flatten() {
             registry.insert(record);
         }
-        registry.check_hubs(path, &lines)?;
-        Ok(registry)
+        Ok((registry, lines))
     }
 
     /// Each device of the file (first seen at `lines`) hangs off a comms hub: its
-    /// `comms_hub_id` does not name a registered device of another type (a hub names itself).
+    /// `comms_hub_id` does not name a registered device of another type (a hub names itself),
+    /// and no device still registered hangs off one the file made something else.
     fn check_hubs(&self, path: &Path, lines: &BTreeMap<Eui64, usize>) -> Result<(), RegistryError> {
         for (device, line) in lines {
             let Some(d) = self.device(*device) else {
                 continue;
             };
+            let fail = |reason| {
+                Err(RegistryError {
+                    file: path.to_path_buf(),
+                    line: *line,
+                    reason,
+                })
+            };
+            if d.device_type != DeviceType::Chf
+                && let Some(other) = self.at_hub(d.device).find(|o| o.device != d.device)
+            {
+                return fail(format!(
+                    "device_type: {} is the comms hub of {}, so must stay a CHF",
+                    d.device, other.device
+                ));
+            }
             let reason = match self.device(d.comms_hub) {
                 _ if d.device_type == DeviceType::Chf && d.comms_hub == d.device => continue,
                 Some(hub) if hub.device_type == DeviceType::Chf => continue,
@@ -356,11 +386,7 @@ impl Registry {
                 // A hub an extract leaves out is taken on trust.
                 None => continue,
             };
-            return Err(RegistryError {
-                file: path.to_path_buf(),
-                line: *line,
-                reason,
-            });
+            return fail(reason);
         }
         Ok(())
     }
