@@ -65,7 +65,9 @@ fn fleet_keys() -> (KeyStore, Eui64, Eui64) {
 fn esme(c: &mut Criterion) {
     use chrono::{Duration, TimeZone, Utc};
     use dccsim::device::{Consumer, CustomerType, Esme};
-    use dccsim::protocol::gbcs::payload::{ECS21A, ECS22A, ECS22B, encode_command, message_for};
+    use dccsim::protocol::gbcs::payload::{
+        ECS17B, ECS21A, ECS22A, ECS22B, ECS82, encode_command, message_for,
+    };
     use dccsim::protocol::gbcs::{Cra, mac_message};
     let (keys, acb, supplier) = fleet_keys();
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
@@ -115,6 +117,19 @@ fn esme(c: &mut Criterion) {
         consumer,
         now - Duration::days(400),
     );
+    // And one in credit mode since its installation 400 days ago, for the meter balance (4.18):
+    // the cost of its 19,200 half-hours since.
+    let mut balance = Esme::new(
+        Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 4]),
+        consumer,
+        now - Duration::days(400),
+    );
+    // And another for the import registers (4.1.1).
+    let mut registers = Esme::new(
+        Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 5]),
+        consumer,
+        now - Duration::days(400),
+    );
     let mut group = c.benchmark_group("esme");
     group.throughput(Throughput::Elements(1));
     for (name, code, meter, range) in [
@@ -126,6 +141,18 @@ fn esme(c: &mut Criterion) {
             &range,
         ),
         ("answer_31_day_daily_read_log", ECS21A, &mut logger, &month),
+        (
+            "answer_register_read_400_days",
+            ECS17B,
+            &mut registers,
+            &Reading::Read,
+        ),
+        (
+            "answer_meter_balance_credit_mode_400_days",
+            ECS82,
+            &mut balance,
+            &Reading::Read,
+        ),
     ] {
         let commands = commands(code, meter.eui, range);
         let mut next = 0;

@@ -484,3 +484,36 @@ fn gbcs_crypto_peer_accepts_what_the_device_sends() {
     assert_eq!(failures, ["tampered: MAC does not verify"], "{stdout}");
     assert!(stdout.contains("checked 6"), "{stdout}");
 }
+
+/// The import register and the meter balance, read again and again as time goes on (each read
+/// sums only the half-hours since the last), are what summing every half-hour since
+/// commissioning gives — also after an outage recorded afterwards takes half-hours out.
+#[test]
+fn registers_read_repeatedly_are_the_sum_since_commissioning() {
+    use dccsim::device::period_of;
+    let keys = keys();
+    let mut esme = esme();
+    let start = period_of(now());
+    let direct = |esme: &Esme, period: u32| -> u64 {
+        (0..period).map(|p| u64::from(esme.import_wh(p))).sum()
+    };
+    for step in [0u32, 1, 5, 48, 49, 200] {
+        assert_eq!(
+            esme.register_wh(start + step),
+            direct(&esme, start + step),
+            "{step}"
+        );
+    }
+    // Earlier than the last read: still right.
+    assert_eq!(esme.register_wh(start - 48), direct(&esme, start - 48));
+    // An outage of yesterday morning, recorded when the supply came back.
+    let off = now() - chrono::Duration::hours(20);
+    esme.outage(off, off + chrono::Duration::hours(3), supplier(), &keys)
+        .unwrap();
+    assert_eq!(esme.register_wh(start + 200), direct(&esme, start + 200));
+    let credit = esme.credit_milli_pence(start + 300);
+    assert!(
+        credit < 0,
+        "a credit meter draws its balance below zero: {credit}"
+    );
+}

@@ -26,11 +26,11 @@ const VOLTAGE_CAPTURE_PERIOD_S: u32 = 3600;
 /// reactive registers and profiles.
 const REACTIVE_DIVISOR: u32 = 4;
 
-/// The MPANs an electricity meter is configured with (empty when not set).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// The MPANs an electricity meter is configured with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeterPoints {
-    pub import: String,
-    pub export: String,
+    pub import: Option<crate::model::Mpan>,
+    pub export: Option<crate::model::Mpan>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +99,11 @@ pub struct Esme {
     #[serde(default)]
     top_ups: super::TopUps,
     pub events: EventLog,
+    /// The import recorded from commissioning to the start of a period, as last computed, so a
+    /// register or balance read sums only the half-hours since the one before (a cache, not
+    /// state: not saved, and dropped whenever the supply record changes).
+    #[serde(skip)]
+    imported: std::cell::Cell<Option<(u32, u64)>>,
 }
 
 impl Esme {
@@ -122,6 +127,7 @@ impl Esme {
             alert_counter: 0,
             top_ups: super::TopUps::default(),
             events: EventLog::default(),
+            imported: Default::default(),
         }
     }
 
@@ -154,10 +160,23 @@ impl Esme {
 
     /// The import register at the start of `period`, Wh.
     pub fn register_wh(&self, period: u32) -> u64 {
-        self.register_base_wh
-            + self
-                .registers_at(&[period], |p| self.import_wh(p))
-                .sum::<u64>()
+        self.register_base_wh + self.imported_before(period)
+    }
+
+    /// The energy imported from commissioning to the start of `period`, Wh: from the last such
+    /// sum when it was for an earlier period (a 4.1.1 or 4.18 read of a meter installed a year
+    /// ago then sums minutes, not 19,000 half-hours).
+    fn imported_before(&self, period: u32) -> u64 {
+        let (from, base) = match self.imported.get() {
+            Some((at, wh)) if at <= period => (at, wh),
+            _ => (self.commissioned, 0),
+        };
+        let wh = base
+            + (from.max(self.commissioned)..period)
+                .map(|p| u64::from(self.import_wh(p)))
+                .sum::<u64>();
+        self.imported.set(Some((period.max(from), wh)));
+        wh
     }
 
     /// The export register at the start of `period`, Wh (zero when installed).
@@ -199,9 +218,13 @@ impl Esme {
         // A meter never topped up or switched holds its balance from commissioning.
         let mut b = self.balance;
         b.period = b.period.max(self.commissioned);
-        let wh: u64 = (b.period..period)
-            .map(|p| u64::from(self.import_wh(p)))
-            .sum();
+        let wh: u64 = if b.period == self.commissioned {
+            self.imported_before(period)
+        } else {
+            (b.period..period)
+                .map(|p| u64::from(self.import_wh(p)))
+                .sum()
+        };
         b.at(period, wh, self.tariff)
     }
 
@@ -421,12 +444,14 @@ impl Esme {
             (ECS42 | ECS43, Reading::Supply { enable, .. }) => {
                 let p = now_period;
                 if *enable {
+                    self.imported.set(None);
                     if let Some(open) = self.off.iter_mut().find(|(_, to)| *to == u32::MAX) {
                         open.1 = p;
                     }
                     self.supply = SupplyState::Enabled;
                     self.events.command(now, code, true, "supply enabled");
                 } else if self.supply == SupplyState::Enabled {
+                    self.imported.set(None);
                     self.off.push((p, u32::MAX));
                     self.supply = SupplyState::Disabled;
                     self.events.command(now, code, true, "supply disabled");
@@ -466,12 +491,14 @@ impl Esme {
                 };
                 payload::outcome_response(counter, false, result).to_bytes()
             }
-            (ECS40, Reading::Read) => payload::meter_points_response(
-                counter,
-                self.mpans.import.as_bytes(),
-                self.mpans.export.as_bytes(),
-            )
-            .to_bytes(),
+            (ECS40, Reading::Read) => {
+                // Each as its digits; an MPAN not set, as none.
+                let digits =
+                    |m: Option<crate::model::Mpan>| m.map(|m| m.to_string()).unwrap_or_default();
+                let (import, export) = (digits(self.mpans.import), digits(self.mpans.export));
+                payload::meter_points_response(counter, import.as_bytes(), export.as_bytes())
+                    .to_bytes()
+            }
             (ECS82, Reading::Read) => {
                 let balance = self.credit_milli_pence(now_period);
                 let balance = balance.clamp(i32::MIN.into(), i32::MAX.into()) as i32;
@@ -503,6 +530,7 @@ impl Esme {
         let code = supply_restored_alert(to - from);
         let (start, end) = (period_of(from), period_of(to));
         if end > start {
+            self.imported.set(None);
             self.off.push((start, end));
         }
         self.events

@@ -197,9 +197,9 @@ pub fn fleet(premises: u32, seed: u64, now: DateTime<Utc>) -> (Registry, Vec<Esm
         let mut meter = Esme::new(esme, consumer, installed);
         // Configured at installation with its MPANs; an export one beside the import, in the
         // same distribution area.
-        meter.mpans.import = mpan.to_string();
+        meter.mpans.import = Some(mpan);
         if meter.consumer.solar_peak_w > 0 {
-            meter.mpans.export = mpan.export_twin().to_string();
+            meter.mpans.export = Some(mpan.export_twin());
         }
         if prepayment {
             meter.set_prepayment(PREPAYMENT_CREDIT_PENCE, now);
@@ -373,10 +373,12 @@ pub fn adopt_registry_devices(
                 let mut meter = Esme::new(d.device, consumer, installed);
                 // Configured with the MPAN the registry has for it, and an export MPAN beside
                 // it if it exports.
-                if let Some(MeterPoint::Mpan(mpan)) = &d.meter_point {
-                    meter.mpans.import = mpan.clone();
-                    if let (Some(_), Ok(import)) = (d.export_supplier, mpan.parse::<Mpan>()) {
-                        meter.mpans.export = import.export_twin().to_string();
+                if let Some(MeterPoint::Mpan(mpan)) = &d.meter_point
+                    && let Ok(import) = mpan.parse::<Mpan>()
+                {
+                    meter.mpans.import = Some(import);
+                    if d.export_supplier.is_some() {
+                        meter.mpans.export = Some(import.export_twin());
                     }
                 }
                 meters.push(meter);

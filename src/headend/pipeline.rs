@@ -395,7 +395,7 @@ impl HeadEnd {
             }
             // Saved before meters held their MPANs: they keep the ones they were made with.
             if saved.mpans == crate::device::MeterPoints::default() {
-                saved.mpans = std::mem::take(&mut m.mpans);
+                saved.mpans = m.mpans;
             }
             *m = saved;
             return Ok(());
