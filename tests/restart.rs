@@ -175,6 +175,18 @@ async fn receive_response_service() -> (Arc<Mutex<Vec<String>>>, String) {
     (received, rrs)
 }
 
+/// The first message the Receive Response Service gets, within 30 s.
+async fn first_delivered(received: &Mutex<Vec<String>>) -> String {
+    let deadline = Instant::now() + StdDuration::from_secs(30);
+    loop {
+        if let Some(first) = received.lock().unwrap().first() {
+            return first.clone();
+        }
+        assert!(Instant::now() < deadline, "no response delivered");
+        tokio::time::sleep(StdDuration::from_millis(100)).await;
+    }
+}
+
 async fn send(head_end: &HeadEnd, path: &str, xml: &str) -> String {
     let url = format!("http://{}{path}", head_end.plain);
     let (status, body) = dccsim::gateway::exchange(&url, xml, None).await.unwrap();
@@ -619,12 +631,7 @@ async fn the_charging_report_sums_each_users_requests_responses_and_bytes() {
         "{why}"
     );
     assert!(why.contains("5000"), "{why}");
-    let deadline = Instant::now() + StdDuration::from_secs(30);
-    while received.lock().unwrap().is_empty() {
-        assert!(Instant::now() < deadline, "no response delivered");
-        tokio::time::sleep(StdDuration::from_millis(100)).await;
-    }
-    let delivered = received.lock().unwrap()[0].len();
+    let delivered = first_delivered(&received).await.len();
     // The log is saved every second.
     tokio::time::sleep(StdDuration::from_millis(2500)).await;
     let month = Utc::now().format("%Y-%m").to_string();
@@ -702,12 +709,7 @@ async fn a_critical_command_goes_through_with_sign_pre_command() {
         reply.contains("<sr:ResponseCode>I99</sr:ResponseCode>"),
         "{reply}"
     );
-    let deadline = Instant::now() + StdDuration::from_secs(30);
-    while received.lock().unwrap().is_empty() {
-        assert!(Instant::now() < deadline, "no response delivered");
-        tokio::time::sleep(StdDuration::from_millis(100)).await;
-    }
-    let answer = received.lock().unwrap()[0].clone();
+    let answer = first_delivered(&received).await;
     assert!(
         answer.contains("<sr:ResponseCode>I0</sr:ResponseCode>"),
         "{answer}"

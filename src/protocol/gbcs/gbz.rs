@@ -631,6 +631,15 @@ impl Reader<'_> {
         (0..n).map(|_| self.le48(what)).collect()
     }
 
+    /// A Read Attributes command's list: attribute ids to the end.
+    fn attribute_ids(&mut self) -> Result<Vec<u16>, GbzError> {
+        let mut ids = Vec::new();
+        while self.at < self.bytes.len() {
+            ids.push(self.le16("attribute id")?);
+        }
+        Ok(ids)
+    }
+
     fn end(&self) -> Result<(), GbzError> {
         match self.bytes.len() - self.at {
             0 => Ok(()),
@@ -652,22 +661,16 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
             command: r.u8("command id")?,
             status: r.u8("status")?,
         },
-        (METERING_CLUSTER, false, false, READ_ATTRIBUTES) => {
-            let mut attributes = Vec::new();
-            while r.at < payload.len() {
-                attributes.push(r.le16("attribute id")?);
-            }
-            GasPayload::ReadAttributes { attributes }
-        }
+        (METERING_CLUSTER, false, false, READ_ATTRIBUTES) => GasPayload::ReadAttributes {
+            attributes: r.attribute_ids()?,
+        },
         (METERING_CLUSTER, false, true, READ_ATTRIBUTES_RESPONSE) => {
             return Ok(attributes_meaning(&read_attributes_response(payload)?));
         }
         (PREPAYMENT_CLUSTER, false, false, READ_ATTRIBUTES) => {
-            let mut attributes = Vec::new();
-            while r.at < payload.len() {
-                attributes.push(r.le16("attribute id")?);
+            GasPayload::ReadPrepaymentAttributes {
+                attributes: r.attribute_ids()?,
             }
-            GasPayload::ReadPrepaymentAttributes { attributes }
         }
         (PREPAYMENT_CLUSTER, false, true, READ_ATTRIBUTES_RESPONSE) => {
             return Ok(match read_attributes_response(payload)?.as_slice() {
