@@ -147,6 +147,10 @@ enum Command {
         /// must cover every request of the run.
         #[arg(long, default_value_t = 20_000)]
         signed: usize,
+        /// The premises of the head-end's fleet (`dccsim serve --premises`), so reads go to
+        /// meters it has: each user's first 1,000 of them at most.
+        #[arg(long, default_value_t = 10_000)]
+        premises: u32,
         /// Listen here as the user's Receive Response Service and time each asynchronous
         /// response from its request's intended send time (start the head-end with
         /// `--receive 90-B3-D5-1F-30-01-00-00=http://THIS/`).
@@ -643,6 +647,7 @@ fn run() -> Result<ExitCode> {
             body,
             mix,
             signed,
+            premises,
             receive_listen,
             response_wait,
             cacert,
@@ -700,10 +705,13 @@ fn run() -> Result<ExitCode> {
                     let users = users
                         .iter()
                         .map(|&user| {
-                            dccsim::gateway::defaults::meters_read_by(user, 1000)
+                            dccsim::gateway::defaults::meters_read_by(user, 1000, premises)
+                                .filter(|meters| !meters.is_empty())
                                 .map(|meters| (user, meters))
                                 .with_context(|| {
-                                    format!("--users: {user} holds no meters of the default fleet")
+                                    format!(
+                                        "--users: {user} holds no meters of the default fleet of {premises} premises"
+                                    )
                                 })
                         })
                         .collect::<Result<Vec<_>>>()?;

@@ -110,19 +110,19 @@ pub fn users() -> Vec<User> {
     ]
 }
 
-/// Up to `count` electricity meters of the default fleet that `user` may read: a supplier's
-/// (the RTDS supplier holds the even premises, supplier 2 the odd ones), or, for the network
-/// operator, any premises'. `None` for a user who holds none.
-pub fn meters_read_by(user: Eui64, count: u32) -> Option<Vec<Eui64>> {
-    let premises: Box<dyn Fn(u32) -> u32> = match user {
-        SUPPLIER => Box::new(|i| i * 2),
-        SUPPLIER_2 => Box::new(|i| i * 2 + 1),
-        NETWORK_OPERATOR => Box::new(|i| i),
+/// Up to `count` electricity meters of a default fleet of `premises` premises that `user` may
+/// read: a supplier's (the RTDS supplier holds the even premises, supplier 2 the odd ones), or,
+/// for the network operator, any premises'. `None` for a user who is neither.
+pub fn meters_read_by(user: Eui64, count: u32, premises: u32) -> Option<Vec<Eui64>> {
+    let (held, premises_of): (u32, Box<dyn Fn(u32) -> u32>) = match user {
+        SUPPLIER => (premises.div_ceil(2), Box::new(|i| i * 2)),
+        SUPPLIER_2 => (premises / 2, Box::new(|i| i * 2 + 1)),
+        NETWORK_OPERATOR => (premises, Box::new(|i| i)),
         _ => return None,
     };
     Some(
-        (0..count)
-            .map(|i| premises_device(premises(i), ESME_KIND))
+        (0..count.min(held))
+            .map(|i| premises_device(premises_of(i), ESME_KIND))
             .collect(),
     )
 }
@@ -539,5 +539,29 @@ mod tests {
             serde_json::to_string(he.meter(eui(2, ESME_KIND)).unwrap()).unwrap()
         };
         assert_eq!(state(&he), state(&bigger));
+    }
+}
+
+#[cfg(test)]
+mod load_targets {
+    use super::{NETWORK_OPERATOR, SUPPLIER, SUPPLIER_2, fleet, meters_read_by};
+
+    /// The meters `dccsim load` reads are ones a fleet of that many premises has, and the
+    /// user's.
+    #[test]
+    fn a_users_meters_are_in_a_fleet_of_that_size() {
+        let now = chrono::Utc::now();
+        let (registry, _) = fleet(201, 1, now);
+        for (user, n) in [(SUPPLIER, 101), (SUPPLIER_2, 100), (NETWORK_OPERATOR, 201)] {
+            let meters = meters_read_by(user, 1000, 201).unwrap();
+            assert_eq!(meters.len(), n);
+            for m in meters {
+                let d = registry.device(m).unwrap_or_else(|| panic!("{m}"));
+                if user != NETWORK_OPERATOR {
+                    assert_eq!(d.supplier_on(now.date_naive()), Some(user));
+                }
+            }
+        }
+        assert_eq!(meters_read_by(SUPPLIER, 10, 201).unwrap().len(), 10);
     }
 }
