@@ -1331,8 +1331,8 @@ fn serve(settings: Serve) -> Result<ExitCode> {
                 }
             );
             println!(
-                "  state: {} (restored {} counters, {} responses not yet delivered, {} schedules, {} held requests)",
-                state.display(), s.restored_counters, s.restored_undelivered, s.restored_schedules, s.restored_held
+                "  state: {} (restored {} counters, {} responses not yet delivered, {} schedules, {} held requests, {} premises off supply)",
+                state.display(), s.restored_counters, s.restored_undelivered, s.restored_schedules, s.restored_held, s.restored_off
             );
             if overridden.is_empty() {
                 println!("  responses go to http://127.0.0.1:8090/<EUI> unless --receive says otherwise: run `dccsim receive`");

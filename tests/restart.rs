@@ -735,3 +735,120 @@ async fn a_critical_command_goes_through_with_sign_pre_command() {
     drop(head_end);
     let _ = std::fs::remove_dir_all(&state);
 }
+
+/// The premises off supply that the head-end saved in `state`, as (hub, JSON state).
+fn saved_outages(state: &std::path::Path) -> Vec<(String, serde_json::Value)> {
+    let db = rusqlite::Connection::open_with_flags(
+        state.join("dccsim.sqlite"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    db.busy_timeout(StdDuration::from_secs(5)).unwrap();
+    let mut rows = db.prepare("SELECT hub, state FROM outages").unwrap();
+    rows.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+        .unwrap()
+        .map(|row| {
+            let (hub, state) = row.unwrap();
+            (hub, serde_json::from_str(&state).unwrap())
+        })
+        .collect()
+}
+
+/// Premises off supply when the head-end is killed are off after the restart: one whose supply
+/// came back while the head-end was down alerts its network operator as soon as it is up again
+/// (8F36, naming the outage's start and end), the others stay off (no alert before their time).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_premises_off_supply_when_killed_alerts_after_the_restart() {
+    let state = state_dir("outages");
+    let (_, rrs) = receive_response_service().await;
+    let (alerts, operator_rrs) = receive_response_service().await;
+    let operator = format!("{}={operator_rrs}", defaults::NETWORK_OPERATOR);
+    {
+        // Frequent faults: one every few seconds across the 120 premises.
+        let _head_end = start_with(
+            &state,
+            &rrs,
+            &["--receive", &operator, "--outages-per-year", "2000000"],
+        );
+        let deadline = Instant::now() + StdDuration::from_secs(60);
+        while saved_outages(&state).is_empty() {
+            assert!(Instant::now() < deadline, "no premises went off supply");
+            tokio::time::sleep(StdDuration::from_millis(200)).await;
+        }
+        // Dropped: killed outright, premises still off supply.
+    }
+    let off = saved_outages(&state);
+    // While it was down, the first premises' supply came back (a 10-minute outage that ended a
+    // minute ago); the others are off for another day.
+    let now = Utc::now();
+    let db = rusqlite::Connection::open(state.join("dccsim.sqlite")).unwrap();
+    for (i, (hub, mut saved)) in off.iter().cloned().enumerate() {
+        let (from, to) = match i {
+            0 => (now - Duration::minutes(11), now - Duration::minutes(1)),
+            _ => (now - Duration::minutes(5), now + Duration::days(1)),
+        };
+        saved["from"] = serde_json::json!(from);
+        saved["to"] = serde_json::json!(to);
+        db.execute(
+            "UPDATE outages SET state = ?1 WHERE hub = ?2",
+            rusqlite::params![saved.to_string(), hub],
+        )
+        .unwrap();
+    }
+    drop(db);
+    let back: Eui64 = off[0].0.parse().unwrap();
+    let registry = dccsim::gateway::store::Store::open(&state.join("dccsim.sqlite"))
+        .unwrap()
+        .registry()
+        .unwrap()
+        .unwrap();
+    let meters: BTreeSet<String> = registry
+        .devices()
+        .filter(|d| d.comms_hub == back && d.device_type == DeviceType::Esme)
+        .map(|d| d.device.to_string())
+        .collect();
+    assert!(!meters.is_empty());
+
+    let head_end = start_with(
+        &state,
+        &rrs,
+        &["--receive", &operator, "--outages-per-year", "0"],
+    );
+    assert!(
+        head_end
+            .banner
+            .contains(&format!("{} premises off supply", off.len())),
+        "{}",
+        head_end.banner
+    );
+    let alert = first_delivered(&alerts).await;
+    assert_eq!(field(&alert, "AlertCode"), Some("8F36"), "{alert}");
+    let alerted = field(&alert, "ResponseID")
+        .unwrap()
+        .split(':')
+        .next()
+        .unwrap();
+    assert!(meters.contains(alerted), "{alerted} is not at {back}");
+    // Its meters' alerts and nothing else: the other premises are still off.
+    tokio::time::sleep(StdDuration::from_secs(2)).await;
+    let from: BTreeSet<String> = alerts
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|xml| {
+            field(xml, "ResponseID")
+                .unwrap()
+                .split(':')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(from, meters);
+    assert_eq!(
+        saved_outages(&state).len(),
+        off.len() - 1,
+        "struck off once alerted"
+    );
+    let _ = std::fs::remove_dir_all(&state);
+}

@@ -56,6 +56,8 @@ pub struct Started {
     pub restored_undelivered: usize,
     pub restored_schedules: usize,
     pub restored_held: usize,
+    /// Premises still off supply (as saved) when it started.
+    pub restored_off: usize,
     pub pki_dir: PathBuf,
     /// Cells per region when the WAN is a scenario's.
     pub cells: Option<std::collections::BTreeMap<crate::model::CspRegion, usize>>,
@@ -128,12 +130,20 @@ pub async fn serve(
         head_end.set_cell_wan(wan);
         cells
     });
-    head_end.set_outages(crate::headend::outages::Outages::new(
+    // Premises off supply when the head-end stopped stay off until their time and then alert
+    // (at once if it passed while down); new faults are drawn from now.
+    let mut outages = crate::headend::outages::Outages::new(
         options.outages,
         head_end.registry(),
         now,
         options.seed,
-    ));
+    );
+    let off = store.outages()?;
+    let restored_off = off.len();
+    for o in off {
+        outages.restore(o);
+    }
+    head_end.set_outages(outages);
     head_end.restore_sequence(store.sequence()?);
     // Schedules and held requests pick up where they were; runs missed while down run now.
     let schedules = store.schedules()?;
@@ -226,6 +236,7 @@ pub async fn serve(
         restored_undelivered,
         restored_schedules,
         restored_held,
+        restored_off,
         pki_dir,
         cells,
     });

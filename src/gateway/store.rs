@@ -1,7 +1,7 @@
 //! What the head-end keeps across restarts, in an embedded SQLite database (`dccsim.sqlite` in
 //! the state folder): the registry (with the inventory changes users make), each user's last
-//! accepted request counter (so a replay is refused after a restart too), undelivered responses
-//! and the transaction log. Every change is one transaction.
+//! accepted request counter (so a replay is refused after a restart too), undelivered responses,
+//! the premises off supply and the transaction log. Every change is one transaction.
 
 use std::path::Path;
 
@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::delivery::Item;
+use crate::headend::outages::Off;
 use crate::headend::{Change, Held, InventoryChange, Registry, Schedule};
 use crate::model::Eui64;
 
@@ -122,6 +123,7 @@ impl Store {
                  due TEXT NOT NULL, first_tried TEXT, attempts INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS schedules (id INTEGER PRIMARY KEY, state TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS held (id INTEGER PRIMARY KEY, state TEXT NOT NULL);
+             CREATE TABLE IF NOT EXISTS outages (hub TEXT PRIMARY KEY, state TEXT NOT NULL);
              CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
              CREATE TABLE IF NOT EXISTS log (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, user TEXT NOT NULL,
                  request_id TEXT NOT NULL, service TEXT NOT NULL, code TEXT NOT NULL,
@@ -204,6 +206,19 @@ impl Store {
                 Write::HeadEnd(Change::Released(id)) => {
                     tx.prepare_cached("DELETE FROM held WHERE id = ?1")?
                         .execute(params![*id as i64])?;
+                }
+                Write::HeadEnd(Change::SupplyOff(off)) => {
+                    tx.prepare_cached(
+                        "INSERT OR REPLACE INTO outages (hub, state) VALUES (?1, ?2)",
+                    )?
+                    .execute(params![
+                        off.hub.to_string(),
+                        serde_json::to_string(off).map_err(json)?
+                    ])?;
+                }
+                Write::HeadEnd(Change::SupplyBack(hub)) => {
+                    tx.prepare_cached("DELETE FROM outages WHERE hub = ?1")?
+                        .execute(params![hub.to_string()])?;
                 }
                 Write::Delivered(id) => {
                     tx.prepare_cached("DELETE FROM outbox WHERE id = ?1")?
@@ -316,6 +331,11 @@ impl Store {
     /// The future-dated requests held.
     pub fn held(&self) -> Result<Vec<Held>, StoreError> {
         self.json_rows("SELECT state FROM held ORDER BY id")
+    }
+
+    /// The premises off supply when the head-end stopped.
+    pub fn outages(&self) -> Result<Vec<Off>, StoreError> {
+        self.json_rows("SELECT state FROM outages ORDER BY hub")
     }
 
     fn json_rows<T: serde::de::DeserializeOwned>(&self, sql: &str) -> Result<Vec<T>, StoreError> {

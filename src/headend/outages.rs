@@ -98,6 +98,17 @@ pub struct Outages {
     /// Hubs off supply: since when, and when it comes back.
     off: HashMap<Eui64, (DateTime<Utc>, DateTime<Utc>)>,
     ends: BTreeSet<(DateTime<Utc>, Eui64)>,
+    /// Premises gone off supply (or whose outage got longer) since the last
+    /// [`Outages::take_changed`]: what the head-end saves, so a restart keeps them off.
+    changed: Vec<Off>,
+}
+
+/// A premises off supply: its comms hub, since when, and when supply comes back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Off {
+    pub hub: Eui64,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
 }
 
 impl Outages {
@@ -113,9 +124,26 @@ impl Outages {
             next_fault: None,
             off: HashMap::new(),
             ends: BTreeSet::new(),
+            changed: Vec::new(),
         };
         outages.next_fault = outages.draw_gap().map(|gap| start + gap);
         outages
+    }
+
+    /// Puts back a premises that was off supply when the head-end stopped (as saved from
+    /// [`Outages::take_changed`]): it stays off until `to`, then comes back and alerts as drawn —
+    /// at the first [`Outages::advance`] if `to` passed while the head-end was down.
+    pub fn restore(&mut self, off: Off) {
+        if let Some(&(_, old)) = self.off.get(&off.hub) {
+            self.ends.remove(&(old, off.hub));
+        }
+        self.off.insert(off.hub, (off.from, off.to));
+        self.ends.insert((off.to, off.hub));
+    }
+
+    /// The premises gone off supply, or kept off longer, since last asked.
+    pub fn take_changed(&mut self) -> Vec<Off> {
+        std::mem::take(&mut self.changed)
     }
 
     /// Takes up a new registry (a delta's new installations, removals) at `now`: faults fall
@@ -228,6 +256,7 @@ impl Outages {
             }
             self.off.insert(hub, (from, end));
             self.ends.insert((end, hub));
+            self.changed.push(Off { hub, from, to: end });
         }
     }
 }
@@ -307,6 +336,37 @@ mod tests {
         let restored = o.advance(back);
         assert!(restored.iter().any(|r| r.hub == off[0] && r.to == back));
         assert!(!o.is_off(off[0], back));
+    }
+
+    /// What went off supply is reported once, and a premises put back from it (as after a
+    /// restart) comes back and alerts at its time, with its outage's start.
+    #[test]
+    fn a_premises_put_back_off_supply_comes_back_at_its_time() {
+        let (registry, mut o, first) = first_fault();
+        o.advance(first);
+        let changed = o.take_changed();
+        assert!(!changed.is_empty());
+        assert!(o.take_changed().is_empty(), "reported once");
+        let calm = OutageModel {
+            per_premises_per_year: 0.0,
+            ..OutageModel::default()
+        };
+        let mut after = Outages::new(calm, &registry, first, 2);
+        for off in &changed {
+            after.restore(*off);
+        }
+        let off = changed[0];
+        assert!(after.is_off(off.hub, first));
+        assert!(
+            after
+                .advance(off.to - Duration::seconds(1))
+                .iter()
+                .all(|r| r.hub != off.hub)
+        );
+        let back = after.advance(off.to);
+        let r = back.iter().find(|r| r.hub == off.hub).expect("restored");
+        assert_eq!((r.from, r.to), (off.from, off.to));
+        assert!(!r.meters.is_empty() && !after.is_off(off.hub, off.to));
     }
 
     #[test]

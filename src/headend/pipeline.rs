@@ -138,6 +138,10 @@ pub enum Change {
     Released(u64),
     /// A user changed the inventory (8.3, 8.4).
     Inventory(InventoryChange),
+    /// A premises went off supply (or its outage got longer).
+    SupplyOff(super::outages::Off),
+    /// A premises' supply came back (its meters' alerts are queued in the same batch).
+    SupplyBack(Eui64),
 }
 
 /// Work the head-end does later, in time order.
@@ -995,7 +999,11 @@ impl HeadEnd {
         let Some(outages) = &mut self.outages else {
             return;
         };
-        for restored in outages.advance(now) {
+        let restored = outages.advance(now);
+        let off = outages.take_changed();
+        self.journal.extend(off.into_iter().map(Change::SupplyOff));
+        for restored in restored {
+            self.journal.push(Change::SupplyBack(restored.hub));
             for meter in restored.meters {
                 self.supply_restored(meter, restored.from, restored.to, now);
             }
