@@ -48,6 +48,8 @@ fn use_case_vectors() -> Vec<String> {
         "8.11_CCS02",
         "4.18_ECS82",
         "6.13_ECS35a",
+        "6.13_ECS35b",
+        "6.13_ECS35e",
         "6.2.7_ECS40",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
@@ -272,6 +274,27 @@ fn meter_balance_and_event_log() {
         (0x8154, &[0x00, 0x9B][..])
     );
     assert!(events.windows(2).all(|w| w[0].at <= w[1].at));
+    // The security log: a duplicate UTRN (0x8F51) and one not authentic (0x8F63) among them.
+    let Reading::SecurityLog { events } = read("6.13_ECS35b/ECS35b_6.13_SUCCESS_RESPONSE_GBCS.HEX")
+    else {
+        panic!()
+    };
+    assert_eq!(events.len(), 33);
+    assert_eq!(
+        (events[0].code, events[0].at.to_rfc3339().as_str()),
+        (0x8F0C, "2014-12-31T00:00:00+00:00")
+    );
+    assert!(events.iter().any(|e| e.code == 0x8F51) && events.iter().any(|e| e.code == 0x8F63));
+    assert!(events.iter().all(|e| e.detail.is_empty()));
+    // The power event log: supply restored (0x8F35, 0x8F36), numbered in order.
+    let Reading::PowerEventLog { events } =
+        read("6.13_ECS35e/ECS35e_6.13_SUCCESS_RESPONSE_GBCS.HEX")
+    else {
+        panic!()
+    };
+    assert_eq!(events.len(), 33);
+    assert!(events.iter().zip(1..).all(|(e, n)| e.number == n));
+    assert!(events.iter().any(|e| e.code == 0x8F36));
     // 6.2.7: the MPANs the meter holds; a twin-element meter's two import MPANs run together.
     let mpans = |import: &str, export: &str| Reading::MeterPoints {
         import: import.into(),
@@ -526,7 +549,24 @@ mod properties {
                 .map(|(at, code, detail)| LoggedEvent { at, code, detail })
                 .collect();
             let content = event_log_response(counter, &events).unwrap().to_bytes();
-            prop_assert_eq!(decode_dlms(&m(ECS35A, content), None).unwrap(), Reading::EventLog { events });
+            prop_assert_eq!(decode_dlms(&m(ECS35A, content), None).unwrap(), Reading::EventLog { events: events.clone() });
+            // The security log (no details) and the power event log (numbered).
+            use dccsim::protocol::gbcs::payload::{
+                ECS35B, ECS35E, PowerEvent, power_event_log_response, security_log_response,
+            };
+            let security: Vec<LoggedEvent> = events
+                .iter()
+                .map(|e| LoggedEvent { detail: Vec::new(), ..e.clone() })
+                .collect();
+            let content = security_log_response(counter, &security).unwrap().to_bytes();
+            prop_assert_eq!(decode_dlms(&m(ECS35B, content), None).unwrap(), Reading::SecurityLog { events: security });
+            let power: Vec<PowerEvent> = events
+                .iter()
+                .zip(u32::MAX - 50..)
+                .map(|(e, number)| PowerEvent { at: e.at, code: e.code, number })
+                .collect();
+            let content = power_event_log_response(counter, &power).unwrap().to_bytes();
+            prop_assert_eq!(decode_dlms(&m(ECS35E, content), None).unwrap(), Reading::PowerEventLog { events: power });
         }
 
         /// The export registers a meter answers 4.2 with decode to the values it sent.
@@ -589,6 +629,8 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "8.11_CCS02/CCS02_8.11_SUCCESS_COMMAND_GBCS.HEX",
         "4.18_ECS82/ECS82_4.18_SUCCESS_COMMAND_GBCS.HEX",
         "6.13_ECS35a/ECS35a_6.13_SUCCESS_COMMAND_GBCS.HEX",
+        "6.13_ECS35b/ECS35b_6.13_SUCCESS_COMMAND_GBCS.HEX",
+        "6.13_ECS35e/ECS35e_6.13_SUCCESS_COMMAND_GBCS.HEX",
         "6.2.7_ECS40/ECS40_6.2.7_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
         "6.2.7_ECS40/ECS40_6.2.7_TWIN_SUCCESS_COMMAND_GBCS.HEX",
     ] {
@@ -718,6 +760,27 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
             .to_bytes(),
         log.signing.content
     );
+    use dccsim::protocol::gbcs::payload::{power_event_log_response, security_log_response};
+    let log = message("6.13_ECS35b/ECS35b_6.13_SUCCESS_RESPONSE_GBCS.HEX");
+    let Reading::SecurityLog { events } = decode_dlms(&log, None).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        security_log_response(log.signing.originator_counter, &events)
+            .unwrap()
+            .to_bytes(),
+        log.signing.content
+    );
+    let log = message("6.13_ECS35e/ECS35e_6.13_SUCCESS_RESPONSE_GBCS.HEX");
+    let Reading::PowerEventLog { events } = decode_dlms(&log, None).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        power_event_log_response(log.signing.originator_counter, &events)
+            .unwrap()
+            .to_bytes(),
+        log.signing.content
+    );
     let alert = message("NA_ECS80/ECS80_NA_8F36_ALERT_GBCS.HEX");
     let Reading::Alert {
         code, at, outage, ..
@@ -748,6 +811,8 @@ fn message_codes_name_their_use_cases() {
         (ECS22C, "ECS22c"),
         (ECS23, "ECS23"),
         (ECS35A, "ECS35a"),
+        (ECS35B, "ECS35b"),
+        (ECS35E, "ECS35e"),
         (ECS40, "ECS40"),
         (ECS42, "ECS42"),
         (ECS43, "ECS43"),

@@ -11,7 +11,8 @@ use chrono::{DateTime, Utc};
 
 use super::time::{from_gbcs_seconds, to_gbcs_seconds};
 use super::{
-    DailyRead, FutureDatedOutcome, Interval, LoggedEvent, Reading, Register, Unit, alert_name,
+    DailyRead, FutureDatedOutcome, Interval, LoggedEvent, PowerEvent, Reading, Register, Unit,
+    alert_name,
 };
 use crate::model::Eui64;
 use crate::protocol::dlms::{
@@ -37,6 +38,10 @@ pub const ECS52: u16 = 0x0059;
 pub const ECS66: u16 = 0x0060;
 /// 6.13 to an ESME: its event log over a period.
 pub const ECS35A: u16 = 0x0048;
+/// 6.13 to an ESME: its security log over a period.
+pub const ECS35B: u16 = 0x0049;
+/// 6.13 to an ESME: its power event log over a period.
+pub const ECS35E: u16 = 0x00B9;
 /// 6.2.7 to an ESME: the MPANs it is configured with.
 pub const ECS40: u16 = 0x004E;
 /// 4.18 to an ESME: the meter balance.
@@ -66,6 +71,10 @@ const CREDIT: u16 = 112;
 const METER_BALANCE: [u8; 6] = [0, 0, 19, 10, 0, 255];
 /// The ESME's event log (a profile: time stamp, event code, details).
 const EVENT_LOG: [u8; 6] = [0, 0, 99, 98, 0, 255];
+/// The ESME's security log (time stamp, event code).
+const SECURITY_LOG: [u8; 6] = [0, 0, 99, 98, 1, 255];
+/// The ESME's power event log (time stamp, event code, the entry's number).
+const POWER_EVENT_LOG: [u8; 6] = [0, 0, 99, 98, 4, 255];
 /// ECS40's objects: the import MPAN (both elements' on a twin-element meter, one after the
 /// other) and the export MPAN, octet strings of their digits.
 const IMPORT_MPAN: [u8; 6] = [0, 0, 94, 44, 34, 11];
@@ -339,6 +348,38 @@ fn response(
                 })
                 .collect::<Option<_>>()
                 .ok_or_else(|| shape(code, "event is not {time stamp, event code, details}"))?,
+        },
+        (ECS35B, Some(Data::CompactArray { elements, .. })) => Reading::SecurityLog {
+            events: elements
+                .iter()
+                .map(|e| match e.items()? {
+                    [Data::DoubleLongUnsigned(at), Data::LongUnsigned(code)] => Some(LoggedEvent {
+                        at: from_gbcs_seconds(*at),
+                        code: *code,
+                        detail: Vec::new(),
+                    }),
+                    _ => None,
+                })
+                .collect::<Option<_>>()
+                .ok_or_else(|| shape(code, "event is not {time stamp, event code}"))?,
+        },
+        (ECS35E, Some(Data::CompactArray { elements, .. })) => Reading::PowerEventLog {
+            events: elements
+                .iter()
+                .map(|e| match e.items()? {
+                    [
+                        Data::DoubleLongUnsigned(at),
+                        Data::LongUnsigned(code),
+                        Data::DoubleLongUnsigned(number),
+                    ] => Some(PowerEvent {
+                        at: from_gbcs_seconds(*at),
+                        code: *code,
+                        number: *number,
+                    }),
+                    _ => None,
+                })
+                .collect::<Option<_>>()
+                .ok_or_else(|| shape(code, "event is not {time stamp, event code, number}"))?,
         },
         // No values, or some of them refused (ECS23's voltage log, say): the outcome.
         _ if r.data.iter().all(|d| *d == Data::Null)
@@ -837,9 +878,14 @@ pub fn encode_command(
             attribute(DATA, IMPORT_MPAN, 2),
             attribute(DATA, EXPORT_MPAN, 2),
         ]),
-        (ECS35A, r) => {
+        (ECS35A | ECS35B | ECS35E, r) => {
             let (from, to) = range(r)?;
-            gets(vec![by_range(PROFILE_GENERIC, EVENT_LOG, from, to)?])
+            let log = match code {
+                ECS35A => EVENT_LOG,
+                ECS35B => SECURITY_LOG,
+                _ => POWER_EVENT_LOG,
+            };
+            gets(vec![by_range(PROFILE_GENERIC, log, from, to)?])
         }
         (ECS17C, Reading::Read) => get(DATA, [0, 0, 94, 44, 34, 20], None),
         (ECS17A, Reading::Read) => gets(vec![
@@ -1070,25 +1116,60 @@ pub fn meter_balance_response(counter: u64, balance: i32) -> Apdu {
 /// ECS35a's answer: the events logged within the period asked for, each its time stamp, event
 /// code and details. `None` if a time stamp is out of GBCS's range.
 pub fn event_log_response(counter: u64, events: &[LoggedEvent]) -> Option<Apdu> {
-    let elements = events
-        .iter()
-        .map(|e| {
-            Some(Data::Structure(vec![
-                Data::DoubleLongUnsigned(to_gbcs_seconds(e.at)?),
-                Data::LongUnsigned(e.code),
-                Data::OctetString(e.detail.clone()),
-            ]))
-        })
+    let entries = events.iter().map(|e| {
+        Some(vec![
+            Data::DoubleLongUnsigned(to_gbcs_seconds(e.at)?),
+            Data::LongUnsigned(e.code),
+            Data::OctetString(e.detail.clone()),
+        ])
+    });
+    meter_log_response(counter, &[6, 18, 9], entries)
+}
+
+/// ECS35b's answer: the security events logged within the period, each its time stamp and
+/// event code (an entry's details are not sent). `None` if a time stamp is out of range.
+pub fn security_log_response(counter: u64, events: &[LoggedEvent]) -> Option<Apdu> {
+    let entries = events.iter().map(|e| {
+        Some(vec![
+            Data::DoubleLongUnsigned(to_gbcs_seconds(e.at)?),
+            Data::LongUnsigned(e.code),
+        ])
+    });
+    meter_log_response(counter, &[6, 18], entries)
+}
+
+/// ECS35e's answer: the power events logged within the period, each its time stamp, event
+/// code and number. `None` if a time stamp is out of range.
+pub fn power_event_log_response(counter: u64, events: &[PowerEvent]) -> Option<Apdu> {
+    let entries = events.iter().map(|e| {
+        Some(vec![
+            Data::DoubleLongUnsigned(to_gbcs_seconds(e.at)?),
+            Data::LongUnsigned(e.code),
+            Data::DoubleLongUnsigned(e.number),
+        ])
+    });
+    meter_log_response(counter, &[6, 18, 6], entries)
+}
+
+/// A meter log's answer: a compact array of structures of the simple types `columns`.
+fn meter_log_response(
+    counter: u64,
+    columns: &[u8],
+    entries: impl Iterator<Item = Option<Vec<Data>>>,
+) -> Option<Apdu> {
+    let elements = entries
+        .map(|e| e.map(Data::Structure))
         .collect::<Option<_>>()?;
     Some(Apdu::AccessResponse(AccessResponse {
         invoke_id: invoke_id(counter),
         date_time: Vec::new(),
         data: vec![Data::CompactArray {
-            description: TypeDescription::Structure(vec![
-                TypeDescription::Simple(6),
-                TypeDescription::Simple(18),
-                TypeDescription::Simple(9),
-            ]),
+            description: TypeDescription::Structure(
+                columns
+                    .iter()
+                    .map(|&t| TypeDescription::Simple(t))
+                    .collect(),
+            ),
             elements,
         }],
         results: vec![ResponseSpec::Get(0)],

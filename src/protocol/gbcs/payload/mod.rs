@@ -13,11 +13,12 @@ use serde::Serialize;
 
 pub use dlms::{
     CCS01, CCS02, CS01A, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
-    ECS35A, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, PayloadError, active_power_response,
-    alert_notification, decode_dlms, decode_plaintext, device_log_add_response, encode_command,
-    encode_dlms, event_log_response, export_registers_response, firmware_response, invoke_id,
-    log_response, message_for, meter_balance_response, meter_points_response,
-    network_data_response, outcome_response, sealed_response,
+    ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, PayloadError,
+    active_power_response, alert_notification, decode_dlms, decode_plaintext,
+    device_log_add_response, encode_command, encode_dlms, event_log_response,
+    export_registers_response, firmware_response, invoke_id, log_response, message_for,
+    meter_balance_response, meter_points_response, network_data_response, outcome_response,
+    power_event_log_response, sealed_response, security_log_response,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 
@@ -124,9 +125,10 @@ pub struct DailyRead {
     pub registers: Vec<Vec<u32>>,
 }
 
-/// One entry of a device's event or security log (ECS35a): when, the event code (GBCS's
-/// event and alert code table: 0x8154 a command actioned, 0x8F36 supply restored…) and its
-/// details (for a command actioned, the command's message code).
+/// One entry of a meter's event log (ECS35a) or security log (ECS35b): when, the event code
+/// (GBCS's event and alert code table: 0x8154 a command actioned, 0x8F51 a duplicate UTRN…)
+/// and, in the event log, its details (for a command actioned, the command's message code; the
+/// security log has none: empty).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LoggedEvent {
     pub at: DateTime<Utc>,
@@ -134,6 +136,17 @@ pub struct LoggedEvent {
     pub code: u16,
     #[serde(serialize_with = "hex_of")]
     pub detail: Vec<u8>,
+}
+
+/// One entry of a meter's power event log (ECS35e): when, the event code (0x8F57 supply
+/// interrupted, 0x8F36 restored after three minutes or more, voltage events…) and the entry's
+/// number in the log's running count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PowerEvent {
+    pub at: DateTime<Utc>,
+    #[serde(serialize_with = "code_hex")]
+    pub code: u16,
+    pub number: u32,
 }
 
 fn hex_of<S: serde::Serializer>(bytes: &[u8], ser: S) -> Result<S::Ok, S::Error> {
@@ -197,6 +210,10 @@ pub enum Reading {
     MeterPoints { import: String, export: String },
     /// 6.13 ECS35a: the events the meter logged in the period asked for, oldest first.
     EventLog { events: Vec<LoggedEvent> },
+    /// 6.13 ECS35b: the security events the meter logged in the period (no details).
+    SecurityLog { events: Vec<LoggedEvent> },
+    /// 6.13 ECS35e: the power events the meter logged in the period.
+    PowerEventLog { events: Vec<PowerEvent> },
     /// 11.2 ECS52: the firmware version the meter reports.
     FirmwareVersion { version: String },
     /// 2.2 CS01a command: a top-up code (UTRN) to enter.
