@@ -312,8 +312,10 @@ fn top_up_needs_prepayment_mode_and_a_genuine_fresh_utrn() {
     let typo = top_up(String::from_utf8(typo).unwrap());
     assert!(refused(ask(&mut esme, CS01A, &typo, 5, &keys)));
     assert_eq!(credit(&esme), before + 1_000_000);
-    // The meter's event log says why.
-    let why: Vec<&str> = esme.events.iter().map(|e| e.what.as_str()).collect();
+    // The meter's security log says why (duplicate 0x8F51, not authentic 0x8F63).
+    let why: Vec<&str> = esme.security().iter().map(|e| e.what.as_str()).collect();
+    let codes: Vec<u16> = esme.security().iter().map(|e| e.code).collect();
+    assert_eq!(codes, [0x8F51, 0x8F63, 0x8F63]);
     assert!(
         why.iter().any(|w| w.contains("already credited")),
         "{why:?}"
@@ -516,4 +518,37 @@ fn registers_read_repeatedly_are_the_sum_since_commissioning() {
         credit < 0,
         "a credit meter draws its balance below zero: {credit}"
     );
+}
+
+/// A meter saved by an older dccsim, whose one event log held everything, files a refused UTRN
+/// into its security log and an outage into its power event log when loaded; what was a
+/// command stays in the event log.
+#[test]
+fn an_older_meters_single_log_is_filed_into_its_three() {
+    let mut meter = esme();
+    let t = now() - Duration::hours(5);
+    meter.events.push(t, 0x8F57, "supply interrupted");
+    meter
+        .events
+        .command(t + Duration::hours(1), CS01A, true, "credit added");
+    meter
+        .events
+        .push(t + Duration::hours(2), 0x8F51, "top-up refused: duplicate");
+    meter
+        .events
+        .push(t + Duration::hours(3), 0x8F36, "supply restored");
+    let saved = serde_json::to_string(&meter).unwrap();
+    assert!(
+        !saved.contains("\"logs\""),
+        "as an older dccsim saved it: {saved}"
+    );
+    let mut loaded: Esme = serde_json::from_str(&saved).unwrap();
+    loaded.file_logs();
+    let codes = |log: &dccsim::device::EventLog| log.iter().map(|e| e.code).collect::<Vec<_>>();
+    assert_eq!(codes(&loaded.events), [0x8154]);
+    assert_eq!(codes(loaded.security()), [0x8F51]);
+    assert_eq!(codes(loaded.power()), [0x8F57, 0x8F36]);
+    // Saved again and loaded, the three logs stay apart.
+    let again: Esme = serde_json::from_str(&serde_json::to_string(&loaded).unwrap()).unwrap();
+    assert_eq!(codes(again.power()), [0x8F57, 0x8F36]);
 }

@@ -829,14 +829,15 @@ fn rtds_export_reactive_and_power_templates_read_the_virtual_meter() {
     assert_eq!(intervals[47].start, today - Duration::minutes(30));
 }
 
-/// 4.18 reads the meter balance and 6.13 the event log (the RTDS templates, unchanged but for
-/// their dates): a top-up raises the balance by its value, and the log holds what the meter
-/// did, with GBCS's event codes — an outage (supply interrupted, restored), the top-up actioned
-/// (with CS01a's message code), a repeated code refused as a duplicate.
+/// 4.18 reads the meter balance and 6.13 the meter's logs (the RTDS templates, unchanged but
+/// for their dates): a top-up raises the balance by its value, and each log holds what the
+/// meter did, with GBCS's event codes — the event log the top-up actioned (with CS01a's
+/// message code), the security log a repeated code refused as a duplicate, the power event log
+/// an outage (supply interrupted, restored), numbered.
 #[test]
 fn rtds_meter_balance_and_event_log_templates_read_the_virtual_meter() {
     use dccsim::gateway::defaults;
-    use dccsim::protocol::gbcs::payload::LoggedEvent;
+    use dccsim::protocol::gbcs::payload::PowerEvent;
     use dccsim::protocol::gbcs::{Utrn, ValueClass};
     let (mut he, keys, start) = default_head_end();
     let period = dccsim::device::period_of;
@@ -900,27 +901,40 @@ fn rtds_meter_balance_and_event_log_templates_read_the_virtual_meter() {
     let Reading::EventLog { events } = decode_dlms(&m, None).unwrap() else {
         panic!()
     };
-    let event = |at, code, detail: &[u8]| LoggedEvent {
-        at,
-        code,
-        detail: detail.to_vec(),
+    // The top-up as the meter got it, a moment after it was sent; the refused one is in the
+    // security log, a moment after the second.
+    let actioned: Vec<_> = events.iter().map(|e| (e.code, &e.detail[..])).collect();
+    assert_eq!(actioned, [(0x8154, &[0x00, 0x07][..])]);
+    let sent = start + Duration::minutes(1);
+    assert!(events[0].at >= sent && events[0].at < sent + Duration::seconds(30));
+    let dated = |name: &str, counter: u64| {
+        template(name)
+            .replace(SUPPLIER, NETWORK)
+            .replace(":1000<", &format!(":{counter}<"))
+            .replace("2014-12-31T00:00:00.00Z", &stamp(start - Duration::days(1)))
+            .replace(
+                "2015-01-01T00:00:00.00Z",
+                &stamp(start + Duration::hours(1)),
+            )
     };
-    assert_eq!(
-        events[..2],
-        [event(off, 0x8F57, &[]), event(on, 0x8F36, &[])]
-    );
-    // The top-ups as the meter got them, a moment after they were sent.
-    let top_ups: Vec<_> = events[2..]
-        .iter()
-        .map(|e| (e.code, &e.detail[..]))
-        .collect();
-    assert_eq!(top_ups, [(0x8154, &[0x00, 0x07][..]), (0x8F51, &[][..])]);
-    for (e, minute) in events[2..].iter().zip([1, 2]) {
-        let sent = start + Duration::minutes(minute);
-        assert!(e.at >= sent && e.at < sent + Duration::seconds(30), "{e:?}");
-    }
+    let security = dated("ECS35b_6.13_SUCCESS_REQUEST_DUIS.XML", 1001);
+    let m = acknowledged_then_answered(&mut he, defaults::NETWORK_OPERATOR, &security, start);
+    let Reading::SecurityLog { events } = decode_dlms(&m, None).unwrap() else {
+        panic!()
+    };
+    let sent = start + Duration::minutes(2);
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!((events[0].code, &events[0].detail[..]), (0x8F51, &[][..]));
+    assert!(events[0].at >= sent && events[0].at < sent + Duration::seconds(30));
+    let power = dated("ECS35e_6.13_SUCCESS_REQUEST_DUIS.XML", 1002);
+    let m = acknowledged_then_answered(&mut he, defaults::NETWORK_OPERATOR, &power, start);
+    let Reading::PowerEventLog { events } = decode_dlms(&m, None).unwrap() else {
+        panic!()
+    };
+    let event = |at, code, number| PowerEvent { at, code, number };
+    assert_eq!(events, [event(off, 0x8F57, 1), event(on, 0x8F36, 2)]);
     // A period before any of it: nothing.
-    let empty = log.replace(":1000<", ":1001<").replace(
+    let empty = log.replace(":1000<", ":1003<").replace(
         &stamp(start + Duration::hours(1)),
         &stamp(off - Duration::hours(1)),
     );
@@ -966,14 +980,15 @@ fn rtds_meter_balance_and_event_log_templates_read_the_virtual_meter() {
         start,
     );
     assert_eq!(code_of(&reply), ResponseCode::E2, "{}", xml_of(&reply));
-    // The security log is not kept: refused as a service the meter does not carry.
-    let security = log
+    // An auxiliary load control switch's log is not kept: refused as a service the meter
+    // does not carry.
+    let alcs = log
         .replace(":1000<", ":3000<")
-        .replace(">Event<", ">Security<");
+        .replace(">Event<", ">ALCSEvent<");
     let reply = he.handle_request(
         defaults::NETWORK_OPERATOR,
         Endpoint::SendCommand,
-        &security,
+        &alcs,
         start,
     );
     assert_eq!(code_of(&reply), ResponseCode::E11, "{}", xml_of(&reply));

@@ -8,7 +8,8 @@ use super::{Balance, EventLog, PaymentMode, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
     self, CS01A, DailyRead, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
-    ECS35A, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, Interval, Reading, Register, Unit,
+    ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, Interval, LoggedEvent,
+    PowerEvent, Reading, Register, Unit,
 };
 use crate::protocol::gbcs::{
     Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
@@ -20,6 +21,9 @@ pub const PROFILE_LOG_ENTRIES: u32 = 19_056;
 const REFUSED: u8 = 250;
 /// GBCS event "Supply interrupted", logged when the supply goes off.
 const SUPPLY_INTERRUPTED: u16 = 0x8F57;
+/// "Supply Outage Restored", and "… – outage >= 3 minutes".
+const SUPPLY_RESTORED: u16 = 0x8F35;
+const SUPPLY_RESTORED_LONG: u16 = 0x8F36;
 /// The average RMS voltage log's capture period: an hour, as the RTDS meter has it.
 const VOLTAGE_CAPTURE_PERIOD_S: u32 = 3600;
 /// Reactive energy as a share of active: a quarter (a power factor of about 0.97), for the
@@ -98,7 +102,12 @@ pub struct Esme {
     /// Top-up counters already credited (the last few).
     #[serde(default)]
     top_ups: super::TopUps,
+    /// The event log (6.13 `Event`): commands actioned or not.
     pub events: EventLog,
+    /// The security and power event logs, made at their first entry (most meters log neither,
+    /// and a fleet's meters should stay small).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    logs: Option<Box<OtherLogs>>,
     /// The import recorded from commissioning to the start of a period, as last computed, so a
     /// register or balance read sums only the half-hours since the one before (a cache, not
     /// state: not saved, and dropped whenever the supply record changes).
@@ -127,6 +136,7 @@ impl Esme {
             alert_counter: 0,
             top_ups: super::TopUps::default(),
             events: EventLog::default(),
+            logs: None,
             imported: Default::default(),
         }
     }
@@ -476,7 +486,7 @@ impl Esme {
                         0
                     }
                     Err(Some(why)) => {
-                        self.events.push(
+                        self.logs_mut().security.push(
                             now,
                             super::top_up_refused_event(&why),
                             format!("top-up refused: {why}"),
@@ -508,14 +518,64 @@ impl Esme {
                 let (from, to) = range(r)?;
                 let events: Vec<_> = self
                     .events
-                    .iter()
-                    .filter(|e| (from..=to).contains(&e.at))
+                    .between(from, to)
                     .map(super::Event::logged)
                     .collect();
                 plain(payload::event_log_response(counter, &events))?
             }
+            (ECS35B, r) => {
+                let (from, to) = range(r)?;
+                let events: Vec<_> = self
+                    .security()
+                    .between(from, to)
+                    .map(|e| LoggedEvent {
+                        at: e.at,
+                        code: e.code,
+                        detail: Vec::new(),
+                    })
+                    .collect();
+                plain(payload::security_log_response(counter, &events))?
+            }
+            (ECS35E, r) => {
+                let (from, to) = range(r)?;
+                let events: Vec<_> = self
+                    .power()
+                    .between(from, to)
+                    .map(|e| PowerEvent {
+                        at: e.at,
+                        code: e.code,
+                        number: e.number,
+                    })
+                    .collect();
+                plain(payload::power_event_log_response(counter, &events))?
+            }
             _ => return Err(DeviceError::Unsupported(code)),
         })
+    }
+
+    /// Files events an older dccsim kept in the event log into the security and power event
+    /// logs they belong to (a state saved before the meter kept three logs).
+    pub fn file_logs(&mut self) {
+        for e in self.events.take_where(super::is_security_event) {
+            self.logs_mut().security.adopt(e);
+        }
+        for e in self.events.take_where(is_power_event) {
+            self.logs_mut().power.adopt(e);
+        }
+    }
+
+    /// The security log (6.13 `Security`): UTRNs refused.
+    pub fn security(&self) -> &EventLog {
+        self.logs.as_ref().map_or(&NO_EVENTS, |l| &l.security)
+    }
+
+    /// The power event log (6.13 `PowerEvent`): supply interrupted and restored.
+    pub fn power(&self) -> &EventLog {
+        self.logs.as_ref().map_or(&NO_EVENTS, |l| &l.power)
+    }
+
+    fn logs_mut(&mut self) -> &mut OtherLogs {
+        self.logs.get_or_insert_default()
     }
 
     /// Records a supply outage from `from` to `to` and returns the signed alert the meter
@@ -533,10 +593,9 @@ impl Esme {
             self.imported.set(None);
             self.off.push((start, end));
         }
-        self.events
-            .push(from, SUPPLY_INTERRUPTED, "supply interrupted");
-        self.events
-            .push(to, code, "supply restored after an outage");
+        let power = &mut self.logs_mut().power;
+        power.push(from, SUPPLY_INTERRUPTED, "supply interrupted");
+        power.push(to, code, "supply restored after an outage");
         self.alert_counter += 1;
         let content =
             payload::alert_notification(self.alert_counter, code, to, Some((from, to))).to_bytes();
@@ -556,13 +615,30 @@ impl Esme {
     }
 }
 
+/// An ESME's logs besides its event log.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct OtherLogs {
+    security: EventLog,
+    power: EventLog,
+}
+
+static NO_EVENTS: EventLog = EventLog::new();
+
+/// Whether an ESME logs event `code` in its power event log: supply interrupted, restored.
+fn is_power_event(code: u16) -> bool {
+    matches!(
+        code,
+        SUPPLY_INTERRUPTED | SUPPLY_RESTORED | SUPPLY_RESTORED_LONG
+    )
+}
+
 /// The alert a meter sends when its supply comes back after an outage of `length`: 8F36 for
 /// three minutes or more, 8F35 for less.
 pub fn supply_restored_alert(length: chrono::Duration) -> u16 {
     if length >= chrono::Duration::minutes(3) {
-        0x8F36
+        SUPPLY_RESTORED_LONG
     } else {
-        0x8F35
+        SUPPLY_RESTORED
     }
 }
 

@@ -98,6 +98,9 @@ pub struct Event {
     #[serde(default)]
     pub command: Option<u16>,
     pub what: String,
+    /// The entry's number in its log's running count (the power event log sends it).
+    #[serde(default)]
+    pub number: u32,
 }
 
 /// GBCS event codes a device logs for a command it received over its HAN interface: "Immediate
@@ -142,6 +145,10 @@ const EVENT_LOG_LEN: usize = 100;
 pub struct EventLog(std::collections::VecDeque<Event>);
 
 impl EventLog {
+    pub const fn new() -> EventLog {
+        EventLog(std::collections::VecDeque::new())
+    }
+
     /// Logs event `code` (an alert or event code) at `at`.
     pub fn push(&mut self, at: DateTime<Utc>, code: u16, what: impl Into<String>) {
         self.log(Event {
@@ -149,6 +156,7 @@ impl EventLog {
             code,
             command: None,
             what: what.into(),
+            number: 0,
         });
     }
 
@@ -169,12 +177,15 @@ impl EventLog {
             },
             command: Some(message_code),
             what: what.into(),
+            number: 0,
         });
     }
 
     /// Keeps the log in time order (an outage's start is logged when the supply returns,
-    /// after whatever came between), dropping the oldest when full.
-    fn log(&mut self, event: Event) {
+    /// after whatever came between), dropping the oldest when full; numbers the entry next in
+    /// the log's running count.
+    fn log(&mut self, mut event: Event) {
+        event.number = self.0.iter().map(|e| e.number).max().unwrap_or(0) + 1;
         if self.0.len() == EVENT_LOG_LEN {
             if self.0.front().is_some_and(|oldest| event.at < oldest.at) {
                 return;
@@ -187,6 +198,25 @@ impl EventLog {
 
     pub fn iter(&self) -> impl Iterator<Item = &Event> {
         self.0.iter()
+    }
+
+    /// The entries logged from `from` to `to`, both included.
+    pub fn between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> impl Iterator<Item = &Event> {
+        self.0.iter().filter(move |e| (from..=to).contains(&e.at))
+    }
+
+    /// Takes out the entries whose code `belongs` elsewhere, oldest first.
+    pub fn take_where(&mut self, belongs: impl Fn(u16) -> bool) -> Vec<Event> {
+        let (out, keep): (std::collections::VecDeque<Event>, _) = std::mem::take(&mut self.0)
+            .into_iter()
+            .partition(|e| belongs(e.code));
+        self.0 = keep;
+        out.into()
+    }
+
+    /// Logs an entry taken from another log (keeping its time and details).
+    pub fn adopt(&mut self, event: Event) {
+        self.log(event);
     }
 
     pub fn len(&self) -> usize {
@@ -252,13 +282,22 @@ pub enum TopUpRefusal {
     Duplicate(String),
 }
 
-/// The event a meter logs for a UTRN it refuses: "Duplicate UTRN entered" (0x8F51) or "UTRN
-/// not Authentic" (0x8F63).
+/// The event a meter logs, in its security log, for a UTRN it refuses: "Duplicate UTRN
+/// entered" (0x8F51) or "UTRN not Authentic" (0x8F63).
 pub fn top_up_refused_event(why: &TopUpRefusal) -> u16 {
     match why {
-        TopUpRefusal::Duplicate(_) => 0x8F51,
-        TopUpRefusal::Invalid(_) => 0x8F63,
+        TopUpRefusal::Duplicate(_) => DUPLICATE_UTRN,
+        TopUpRefusal::Invalid(_) => UTRN_NOT_AUTHENTIC,
     }
+}
+
+pub const DUPLICATE_UTRN: u16 = 0x8F51;
+pub const UTRN_NOT_AUTHENTIC: u16 = 0x8F63;
+
+/// Whether an ESME logs event `code` in its security log (as the RTDS security log holds the
+/// UTRN events), not its event log.
+pub fn is_security_event(code: u16) -> bool {
+    matches!(code, DUPLICATE_UTRN | UTRN_NOT_AUTHENTIC)
 }
 
 /// Top-up counters a prepayment meter keeps (GBCS §14), so each UTRN credits once.
@@ -396,5 +435,27 @@ mod tests {
         assert!(log.iter().all(|e| e.what == "later"));
         log.push(t(0), 0x8F57, "too old to keep");
         assert!(log.iter().all(|e| e.what == "later"));
+    }
+
+    /// Entries are numbered in the order they were logged, whatever their times; entries taken
+    /// into another log are numbered there.
+    #[test]
+    fn entries_are_numbered_as_logged() {
+        let t = |minute: u32| Utc.with_ymd_and_hms(2026, 11, 30, 10, minute, 0).unwrap();
+        let mut log = EventLog::default();
+        log.push(t(5), 0x8154, "b");
+        log.push(t(1), 0x8F57, "a");
+        log.push(t(9), 0x8F36, "c");
+        let numbers: Vec<_> = log.iter().map(|e| (e.what.as_str(), e.number)).collect();
+        assert_eq!(numbers, [("a", 2), ("b", 1), ("c", 3)]);
+        let taken = log.take_where(|code| code != 0x8154);
+        assert_eq!(log.iter().map(|e| e.code).collect::<Vec<_>>(), [0x8154]);
+        let mut other = EventLog::default();
+        for e in taken {
+            other.adopt(e);
+        }
+        let moved: Vec<_> = other.iter().map(|e| (e.code, e.number)).collect();
+        assert_eq!(moved, [(0x8F57, 1), (0x8F36, 2)]);
+        assert_eq!(other.between(t(2), t(9)).count(), 1);
     }
 }

@@ -401,6 +401,7 @@ impl HeadEnd {
             if saved.mpans == crate::device::MeterPoints::default() {
                 saved.mpans = m.mpans;
             }
+            saved.file_logs();
             *m = saved;
             return Ok(());
         }

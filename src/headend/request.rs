@@ -11,8 +11,8 @@ use quick_xml::events::Event;
 
 use crate::model::{Eui64, ServiceRef};
 use crate::protocol::gbcs::payload::{
-    CS01A, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS35A, ECS40,
-    ECS42, ECS43, ECS52, ECS66, ECS82, Reading,
+    CS01A, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS35A, ECS35B,
+    ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, Reading,
 };
 
 /// Why a document is not a DUIS request this gateway can read; `line` is 1-based (0 when the
@@ -423,9 +423,11 @@ impl Request {
             "11.2" => (ECS52, Reading::Read),
             "4.18" => (ECS82, Reading::Read),
             "6.2.7" => (ECS40, Reading::Read),
-            // The event log (ECS35a); the security log (ECS35b) is not kept.
+            // The event log (ECS35a), the security log (ECS35b), the power event log (ECS35e).
             "6.13" => match self.body.find("LogToRead").map(|e| e.text.trim()) {
                 Some("Event") => (ECS35A, range()?),
+                Some("Security") => (ECS35B, range()?),
+                Some("PowerEvent") => (ECS35E, range()?),
                 _ => return Ok(None),
             },
             "2.2" => {
