@@ -143,9 +143,10 @@ enum Command {
         /// Read Inventory, to serviceD).
         #[arg(long)]
         mix: Option<PathBuf>,
-        /// How many signed requests to prepare; each is used once (counters must rise), so this
-        /// must cover every request of the run.
-        #[arg(long, default_value_t = 20_000)]
+        /// Signed requests to make before the first step. Each is used once (a user's counters
+        /// must rise: a request sent twice is a replay); whatever a step needs beyond these is
+        /// signed before that step starts, so signing is never timed.
+        #[arg(long, default_value_t = 0)]
         signed: usize,
         /// The premises of the head-end's fleet (`dccsim serve --premises`), so reads go to
         /// meters it has: each user's first 1,000 of them at most.
@@ -715,21 +716,33 @@ fn run() -> Result<ExitCode> {
                                 })
                         })
                         .collect::<Result<Vec<_>>>()?;
-                    let started = std::time::Instant::now();
                     let yesterday = chrono::Utc::now().date_naive().pred_opt().context("date")?;
-                    let bodies = dccsim::load::cli::signed_duis_bodies(
+                    let requests = dccsim::load::cli::SignedRequests::new(
                         &mix,
                         &users,
                         first_counter,
-                        signed.max(1).div_ceil(users.len()) * users.len(),
                         yesterday,
                     )
                     .map_err(anyhow::Error::msg)?;
+                    let requests = std::sync::Arc::new(std::sync::Mutex::new(requests));
+                    // The first `--signed` up front; each step's before it starts.
+                    let started = std::time::Instant::now();
+                    let count = signed.div_ceil(users.len()) * users.len();
+                    requests
+                        .lock()
+                        .map_err(|_| anyhow::anyhow!("signing failed"))?
+                        .prepare(0, count as u64)
+                        .map_err(anyhow::Error::msg)?;
                     eprintln!(
-                        "signed {} DUIS requests ({}) in {:.1} s",
-                        bodies.len(),
+                        "DUIS requests: {}, signed before each step (not timed){}",
                         mix.describe(),
-                        started.elapsed().as_secs_f64()
+                        match count {
+                            0 => String::new(),
+                            _ => format!(
+                                "; {count} signed up front in {:.1} s",
+                                started.elapsed().as_secs_f64()
+                            ),
+                        }
                     );
                     let path = target
                         .rsplit_once("://")
@@ -740,16 +753,27 @@ fn run() -> Result<ExitCode> {
                         Some((base, _)) => format!("{base}/serviceD"),
                         None => "/api/v1/serviceD".into(),
                     };
-                    let bodies = std::sync::Arc::new(bodies);
+                    let pool = requests.clone();
                     let source: dccsim::load::RequestSource = std::sync::Arc::new(move |i| {
-                        let (endpoint, body) = &bodies[(i as usize) % bodies.len()];
-                        let path = match endpoint {
-                            dccsim::headend::Endpoint::NonDevice => &non_device_path,
-                            _ => &path,
-                        };
-                        (path.clone(), body.clone())
+                        let request = pool.lock().ok().and_then(|mut r| r.get(i));
+                        match request {
+                            Some((dccsim::headend::Endpoint::NonDevice, body)) => {
+                                (non_device_path.clone(), body)
+                            }
+                            Some((_, body)) => (path.clone(), body),
+                            // Cannot happen (a step's requests are made before it): an empty
+                            // body, which the head-end refuses and the report counts.
+                            None => (path.clone(), bytes::Bytes::new()),
+                        }
                     });
-                    (Vec::new(), Some(source))
+                    let prepare: dccsim::load::cli::Prepare =
+                        std::sync::Arc::new(move |from, to| {
+                            requests
+                                .lock()
+                                .map_err(|_| "signing failed".to_string())?
+                                .prepare(from, to)
+                        });
+                    (Vec::new(), Some((source, prepare)))
                 }
             };
             let positive = |v: f64, what: &str| {
@@ -788,7 +812,12 @@ fn run() -> Result<ExitCode> {
             };
             let runtime = tokio::runtime::Runtime::new()?;
             let report = runtime
-                .block_on(run(&options, source, |line| eprintln!("{line}")))
+                .block_on(run(
+                    &options,
+                    source.as_ref().map(|(s, _)| s.clone()),
+                    source.map(|(_, p)| p),
+                    |line| eprintln!("{line}"),
+                ))
                 .map_err(anyhow::Error::msg)?;
             print!("{}", table(&report));
             if let Some(path) = json {

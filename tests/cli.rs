@@ -464,7 +464,9 @@ fn load_sends_the_mix_and_gates_on_its_thresholds() {
 
 /// `dccsim load --users A,B --pki DIR` against `dccsim serve`: each user signs its own reads to
 /// its own meters and sends them on its own connection, so every counter arrives in order and
-/// every request is accepted (an E1 would count as an error and breach the SLO).
+/// every request is accepted (an E1 would count as an error and breach the SLO) — in a
+/// `--find-max` search too, whose steps send twice the 300 requests signed up front: each step's
+/// are signed before it, none sent twice.
 #[test]
 fn load_deals_reads_to_several_users_each_in_counter_order() {
     let (dir, port) = scratch_and_port("users");
@@ -507,6 +509,9 @@ fn load_deals_reads_to_several_users_each_in_counter_order() {
         "2",
         "--signed",
         "300",
+        "--find-max",
+        "--max-rate",
+        "200",
         "--slo",
         "errors<0.01%",
     ]);
@@ -515,7 +520,14 @@ fn load_deals_reads_to_several_users_each_in_counter_order() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("on 2 connections"), "{stderr}");
     assert!(stderr.contains("4.8.1 × 1, 8.2 × 1"), "{stderr}");
+    assert!(stderr.contains("300 signed up front"), "{stderr}");
+    assert!(stderr.contains("measuring 200/s"), "{stderr}");
     assert!(out.status.success(), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("highest rate meeting the SLO: 200/s"),
+        "{stdout}\n{stderr}"
+    );
     // More than one user without their certificates is refused with the reason.
     let out = dccsim(&[
         "load",

@@ -166,9 +166,8 @@ fn client_tls(
 
 /// Signed DUIS requests of `mix` (each its RTDS template, reading `day`), dealt to `users` in
 /// turn — request `i` from user `i % n` to that user's meters in turn — with counters
-/// `first_counter + i`: `count` of them, signed before the clock starts so signing does not slow
-/// the generator. Request `i` is `bodies[i % count]`, with the User Gateway service it goes to
-/// (a non-device request names its meter in `sr:DeviceID` and is addressed to the DCC).
+/// `first_counter + i`: the first `count` of [`SignedRequests`], signed before the clock starts
+/// so signing does not slow the generator, each with the User Gateway service it goes to.
 pub fn signed_duis_bodies(
     mix: &super::mix::Mix,
     users: &[(crate::model::Eui64, Vec<crate::model::Eui64>)],
@@ -176,29 +175,104 @@ pub fn signed_duis_bodies(
     count: usize,
     day: chrono::NaiveDate,
 ) -> Result<Vec<(crate::headend::Endpoint, Bytes)>, String> {
-    use crate::headend::xmldsig::{XmlSigners, prepare_for_signing};
-    let signers = XmlSigners::from_zaz1(crate::gateway::run::ZAZ1_KEYSTORE)?;
-    let mut bases: std::collections::HashMap<usize, (String, crate::headend::RequestId)> =
-        std::collections::HashMap::new();
-    let mut out = Vec::with_capacity(count);
-    for (i, entry) in mix.sequence(count).into_iter().enumerate() {
-        let (base, template_id) = match bases.entry(entry) {
+    let mut requests = SignedRequests::new(mix, users, first_counter, day)?;
+    requests.prepare(0, count as u64)?;
+    Ok(requests.signed.into())
+}
+
+/// A load test's signed DUIS requests, made a step at a time: before each step the test asks
+/// for what the step will send ([`SignedRequests::prepare`]), so signing is never timed and
+/// every request is new — a counter is used once, as the head-end requires (a request sent
+/// twice is refused as a replay). Request `i` is from user `i % n` to that user's meters in
+/// turn, with counter `first_counter + i`, the mix's services dealt in its proportions (a
+/// non-device request names its meter in `sr:DeviceID` and is addressed to the DCC).
+pub struct SignedRequests {
+    mix: super::mix::Mix,
+    deal: super::mix::Deal,
+    users: Vec<(crate::model::Eui64, Vec<crate::model::Eui64>)>,
+    first_counter: u64,
+    day: chrono::NaiveDate,
+    signers: crate::headend::xmldsig::XmlSigners,
+    /// Each mix entry's request, prepared for signing, and its template's RequestID.
+    bases: std::collections::HashMap<usize, (String, crate::headend::RequestId)>,
+    /// Requests `from..from + signed.len()`.
+    from: u64,
+    signed: std::collections::VecDeque<(crate::headend::Endpoint, Bytes)>,
+}
+
+impl SignedRequests {
+    pub fn new(
+        mix: &super::mix::Mix,
+        users: &[(crate::model::Eui64, Vec<crate::model::Eui64>)],
+        first_counter: u64,
+        day: chrono::NaiveDate,
+    ) -> Result<SignedRequests, String> {
+        if users.is_empty() || users.iter().any(|(_, meters)| meters.is_empty()) {
+            return Err("signed requests need users, each with meters".into());
+        }
+        Ok(SignedRequests {
+            mix: mix.clone(),
+            deal: mix.deal(),
+            users: users.to_vec(),
+            first_counter,
+            day,
+            signers: crate::headend::xmldsig::XmlSigners::from_zaz1(
+                crate::gateway::run::ZAZ1_KEYSTORE,
+            )?,
+            bases: Default::default(),
+            from: 0,
+            signed: Default::default(),
+        })
+    }
+
+    /// Signs requests up to (not including) `to`, and forgets those before `from` (sent);
+    /// returns how many it signed.
+    pub fn prepare(&mut self, from: u64, to: u64) -> Result<usize, String> {
+        let drop = from.saturating_sub(self.from).min(self.signed.len() as u64);
+        self.signed.drain(..drop as usize);
+        self.from += drop;
+        let mut made = 0;
+        while self.from + (self.signed.len() as u64) < to {
+            let next = self.sign_next()?;
+            self.signed.push_back(next);
+            made += 1;
+        }
+        Ok(made)
+    }
+
+    /// Request `i`: signed now if no step asked for it (a step that sent more than it said).
+    /// `None` if it was forgotten (an earlier step's) or cannot be signed.
+    pub fn get(&mut self, i: u64) -> Option<(crate::headend::Endpoint, Bytes)> {
+        if i < self.from {
+            return None;
+        }
+        self.prepare(self.from, i + 1).ok()?;
+        self.signed.get((i - self.from) as usize).cloned()
+    }
+
+    /// The next request in order.
+    fn sign_next(&mut self) -> Result<(crate::headend::Endpoint, Bytes), String> {
+        use crate::headend::xmldsig::prepare_for_signing;
+        let i = self.from + self.signed.len() as u64;
+        let entry = self.deal.next().unwrap_or(0);
+        let (base, template_id) = match self.bases.entry(entry) {
             std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
             std::collections::hash_map::Entry::Vacant(slot) => {
-                let base =
-                    prepare_for_signing(&mix.request(entry, day)).map_err(|e| e.to_string())?;
+                let base = prepare_for_signing(&self.mix.request(entry, self.day))
+                    .map_err(|e| e.to_string())?;
                 let id = crate::headend::Request::parse(&base)
                     .map_err(|e| e.to_string())?
                     .id;
                 slot.insert((base, id))
             }
         };
-        let (user, meters) = &users[i % users.len().max(1)];
-        let meter = meters[(i / users.len()) % meters.len().max(1)];
+        let n = self.users.len() as u64;
+        let (user, meters) = &self.users[(i % n) as usize];
+        let meter = meters[((i / n) % meters.len() as u64) as usize];
         let mut id = *template_id;
         id.originator = *user;
-        id.counter = first_counter + i as u64;
-        let non_device = mix.non_device(entry);
+        id.counter = self.first_counter + i;
+        let non_device = self.mix.non_device(entry);
         let mut xml = base.clone();
         if non_device {
             let (open, close) = ("<sr:DeviceID>", "</sr:DeviceID>");
@@ -209,7 +283,8 @@ pub fn signed_duis_bodies(
             id.target = meter;
         }
         let xml = xml.replacen(&template_id.to_string(), &id.to_string(), 1);
-        let signed = signers
+        let signed = self
+            .signers
             .sign(&xml, *user, false)
             .map_err(|e| e.to_string())?;
         let endpoint = if non_device {
@@ -217,10 +292,20 @@ pub fn signed_duis_bodies(
         } else {
             crate::headend::Endpoint::SendCommand
         };
-        out.push((endpoint, Bytes::from(signed)));
+        Ok((endpoint, Bytes::from(signed)))
     }
-    Ok(out)
 }
+
+/// How many requests a step of `rate` for `duration` sends at most (a little over, for the
+/// scheduler's rounding), capped by `max_requests`.
+pub fn requests_in_step(rate: f64, duration: Duration, max_requests: Option<u64>) -> u64 {
+    let n = (rate * duration.as_secs_f64() * 1.01).ceil() as u64 + 16;
+    max_requests.map_or(n, |cap| n.min(cap))
+}
+
+/// Makes a step's requests before it starts: called with the first request's index and the
+/// index after the last the step may send; says how many it made.
+pub type Prepare = Arc<dyn Fn(u64, u64) -> Result<usize, String> + Send + Sync>;
 
 /// HTTP 2xx is success; a DUIS answer with an E-code is an error.
 pub fn duis_judge() -> Judge {
@@ -240,6 +325,7 @@ pub fn duis_judge() -> Judge {
 pub async fn run(
     options: &LoadOptions,
     source: Option<RequestSource>,
+    prepare: Option<Prepare>,
     mut progress: impl FnMut(&str),
 ) -> Result<LoadReport, String> {
     let (target, path) = target_of(options)?;
@@ -278,9 +364,26 @@ pub async fn run(
     let mut passed: Option<f64> = None;
     let mut failed: Option<f64> = None;
     let mut rate = options.rate;
+    // Each step's requests are made before it starts (signing is not timed).
+    let ready = |index: u64, step: &Step, progress: &mut dyn FnMut(&str)| {
+        let Some(prepare) = &prepare else {
+            return Ok(());
+        };
+        let started = std::time::Instant::now();
+        let to = index + requests_in_step(step.rate, step.duration, step.max_requests);
+        let made = prepare(index, to)?;
+        if made > 0 {
+            progress(&format!(
+                "signed {made} requests in {:.1} s",
+                started.elapsed().as_secs_f64()
+            ));
+        }
+        Ok::<(), String>(())
+    };
     loop {
         let (step, warm) = measure(rate);
         if !options.warmup.is_zero() {
+            ready(index, &warm, &mut progress)?;
             progress(&format!(
                 "warming up at {rate:.0}/s for {:?}",
                 options.warmup
@@ -296,6 +399,7 @@ pub async fn run(
             .await;
             index += r.requests();
         }
+        ready(index, &step, &mut progress)?;
         progress(&format!(
             "measuring {rate:.0}/s for {:?} on {} connections",
             step.duration,
@@ -513,4 +617,42 @@ pub fn table(report: &LoadReport) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Requests are made in order, each with its own counter, as far as a step asks; those of
+    /// earlier steps are forgotten; one beyond what was asked for is made when sent.
+    #[test]
+    fn each_request_is_signed_once_with_its_own_counter() {
+        let supplier = crate::gateway::defaults::SUPPLIER;
+        let meters = crate::gateway::defaults::meters_read_by(supplier, 10, 200).unwrap();
+        let users = [(supplier, meters)];
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        let mix = super::super::mix::Mix::mhhs();
+        let mut requests = SignedRequests::new(&mix, &users, 500, day).unwrap();
+        assert_eq!(requests.prepare(0, 10).unwrap(), 10);
+        assert_eq!(requests.prepare(5, 20).unwrap(), 10);
+        assert_eq!(requests.prepare(5, 20).unwrap(), 0, "already made");
+        assert!(requests.get(4).is_none(), "an earlier step's");
+        let counter = |i: u64, r: &mut SignedRequests| {
+            let (_, body) = r.get(i).unwrap();
+            crate::headend::Request::parse(std::str::from_utf8(&body).unwrap())
+                .unwrap()
+                .id
+                .counter
+        };
+        assert_eq!(counter(5, &mut requests), 505);
+        assert_eq!(counter(19, &mut requests), 519);
+        assert_eq!(counter(30, &mut requests), 530, "made when sent");
+        // The same request as signed in one go (up to the signature value: ECDSA's is random).
+        let all = signed_duis_bodies(&mix, &users, 500, 31, day).unwrap();
+        let signed = |body: &Bytes| {
+            let text = String::from_utf8(body.to_vec()).unwrap();
+            text[..text.find("<ds:SignatureValue>").unwrap()].to_string()
+        };
+        assert_eq!(signed(&requests.get(30).unwrap().1), signed(&all[30].1));
+    }
 }

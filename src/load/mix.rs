@@ -180,20 +180,15 @@ impl Mix {
     /// The service of each of `count` requests, in order: smooth weighted round robin, so every
     /// stretch of the run follows the weights, not just the whole.
     pub fn sequence(&self, count: usize) -> Vec<usize> {
-        let total: f64 = self.entries.iter().map(|(_, w)| w).sum();
-        let mut credit = vec![0.0; self.entries.len()];
-        (0..count)
-            .map(|_| {
-                for (c, (_, w)) in credit.iter_mut().zip(&self.entries) {
-                    *c += w;
-                }
-                let best = (0..credit.len())
-                    .max_by(|a, b| credit[*a].total_cmp(&credit[*b]).then(b.cmp(a)))
-                    .unwrap_or(0);
-                credit[best] -= total;
-                best
-            })
-            .collect()
+        self.deal().take(count).collect()
+    }
+
+    /// [`Mix::sequence`] without end: each next entry as it is needed.
+    pub fn deal(&self) -> Deal {
+        Deal {
+            weights: self.entries.iter().map(|(_, w)| *w).collect(),
+            credit: vec![0.0; self.entries.len()],
+        }
     }
 
     /// Whether entry `i` is a non-device request (the User Gateway's `serviceD`), which names
@@ -229,6 +224,31 @@ impl Mix {
             .map(|(i, w)| format!("{} × {w}", READS[*i].service))
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+/// A mix's entries in turn, each as often as its weight asks (smooth weighted round robin).
+#[derive(Debug, Clone)]
+pub struct Deal {
+    weights: Vec<f64>,
+    credit: Vec<f64>,
+}
+
+impl Iterator for Deal {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        let total: f64 = self.weights.iter().sum();
+        for (c, w) in self.credit.iter_mut().zip(&self.weights) {
+            *c += w;
+        }
+        let best = (0..self.credit.len())
+            .max_by(|a, b| self.credit[*a].total_cmp(&self.credit[*b]).then(b.cmp(a)))
+            .unwrap_or(0);
+        if let Some(c) = self.credit.get_mut(best) {
+            *c -= total;
+        }
+        Some(best)
     }
 }
 
