@@ -490,7 +490,17 @@ fn main() -> ExitCode {
 }
 
 fn run() -> Result<ExitCode> {
-    match Cli::parse().command {
+    let command = Cli::parse().command;
+    if !matches!(
+        command,
+        Command::Serve { .. }
+            | Command::Receive { .. }
+            | Command::Load { .. }
+            | Command::EchoServer { .. }
+    ) {
+        end_quietly_on_a_closed_pipe();
+    }
+    match command {
         Command::Catalogue { json } => {
             if json {
                 println!("{}", serde_json::to_string_pretty(CATALOGUE)?);
@@ -1614,6 +1624,16 @@ fn registry(state: &Path, command: RegistryCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A report piped to a reader that stops early (`| head`) ends there, quietly, as other Unix
+/// tools do, instead of panicking on the next print. Not for the commands that serve or load
+/// over sockets: a peer that goes away must not end them.
+fn end_quietly_on_a_closed_pipe() {
+    // SAFETY: called before any thread is started; SIG_DFL is a valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 fn write(path: &Path, contents: &str) -> Result<()> {

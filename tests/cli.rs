@@ -686,3 +686,22 @@ fn duis_sign_numbers_signs_and_moves_the_log_period() {
         "{err}"
     );
 }
+
+/// A report piped to a reader that stops at once (`dccsim settle | true`) ends quietly, as a
+/// Unix tool does: no panic, no "failed printing to stdout".
+#[test]
+fn a_report_to_a_closed_pipe_ends_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dccsim"))
+        .arg("settle")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("dccsim runs");
+    // The reader goes away before anything is printed.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!stderr.contains("failed printing"), "{stderr}");
+}
