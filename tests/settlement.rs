@@ -242,6 +242,15 @@ fn bad_files_are_refused_with_file_line_and_reason() {
         "kwh \"lots\"",
     );
     check("mpan,kwh\n".into(), 1, "header");
+    // Data for another day only: settling the day asked for would estimate everything.
+    check(
+        format!(
+            "{header}\n{m},2026-03-30,1,0.1\n{m},2026-04-02,1,0.1\n",
+            m = mpan(1)
+        ),
+        2,
+        "no consumption for the settlement day 2026-03-29 (the file holds 2026-03-30 to 2026-04-02): give the day to settle with --date",
+    );
     // A take naming a group that does not exist.
     let err = MemorySource::from_files(
         standing(),

@@ -73,6 +73,9 @@ impl MemorySource {
         let mut arrival = vec![NEVER; standing.len()];
         let mut like: HashMap<usize, Vec<f64>> = HashMap::new();
         let mut seen: HashMap<(usize, SettlementDate, u8), usize> = HashMap::new();
+        // The days the file holds, to say so if the day asked for is not one of them.
+        let mut days = std::collections::BTreeSet::new();
+        let mut first_row = 0;
         let (file, text) = consumption;
         for (line_no, fields) in rows(file, text, CONSUMPTION_HEADER, 4)? {
             let err = |m: String| InputError::new(file, line_no, m);
@@ -89,6 +92,10 @@ impl MemorySource {
             }
             let kwh = kwh(fields[3]).map_err(err)?;
             let p = usize::from(period.number()) - 1;
+            days.insert(d.date());
+            if first_row == 0 {
+                first_row = line_no;
+            }
             if d == date {
                 day[point * periods + p] = kwh;
                 arrival[point] = 1;
@@ -96,6 +103,21 @@ impl MemorySource {
                 like.entry(point)
                     .or_insert_with(|| vec![f64::NAN; usize::from(like_date.periods())])[p] = kwh;
             }
+        }
+        if !days.is_empty() && !days.contains(&date.date()) {
+            let held = match (days.first(), days.last()) {
+                (Some(a), Some(b)) if a != b => format!("{a} to {b}"),
+                (Some(a), _) => a.to_string(),
+                _ => String::new(),
+            };
+            return Err(InputError::new(
+                file,
+                first_row,
+                format!(
+                    "no consumption for the settlement day {date} (the file holds {held}): \
+                     give the day to settle with --date"
+                ),
+            ));
         }
         let take = match take {
             None => None,
