@@ -46,7 +46,7 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
         /// Multiply every region's meter count, e.g. 0.01 for a 1 % fleet.
-        #[arg(long, default_value_t = 1.0)]
+        #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
         scale: f64,
         /// Write the report as JSON to this file.
         #[arg(long)]
@@ -328,7 +328,8 @@ enum Command {
         /// Runs to make (default SF, R1 and RF).
         #[arg(long = "run", value_parser = |s: &str| s.parse::<dccsim::settlement::RunType>())]
         runs: Vec<dccsim::settlement::RunType>,
-        /// Write D0397 and D0399 CSV (and IF-021 JSON lines with --if021) to this folder.
+        /// Write D0397 and D0399 CSV, the load shapes (LSS), and IF-021 JSON lines with --if021,
+        /// to this folder.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Also write MPAN-level IF-021 JSON lines (one per metering point and run).
@@ -523,10 +524,23 @@ fn run() -> Result<ExitCode> {
                 scale.is_finite() && scale > 0.0,
                 "--scale must be greater than zero, got {scale}"
             );
+            anyhow::ensure!(threads != Some(0), "--threads must be at least 1");
             let scenario = match &file {
                 Some(path) => Scenario::load(path)?,
                 None => Scenario::parse("gb-today.toml (embedded)", GB_TODAY)?,
             };
+            let scaled: u64 = scenario
+                .regions
+                .iter()
+                .map(|r| (r.meters as f64 * scale).round() as u64)
+                .sum();
+            if scaled == 0 {
+                let largest = scenario.regions.iter().map(|r| r.meters).max().unwrap_or(0);
+                anyhow::bail!(
+                    "--scale {scale} leaves the scenario no meters (its largest region has {largest}): a scale of at least {:.2e} keeps one",
+                    0.5 / largest.max(1) as f64
+                );
+            }
             let opts = RunOptions {
                 seed: seed.unwrap_or(scenario.seed),
                 scale,
@@ -994,6 +1008,7 @@ fn run() -> Result<ExitCode> {
             threads,
         } => {
             use dccsim::settlement::cli::{self, Input};
+            anyhow::ensure!(threads != Some(0), "--threads must be at least 1");
             let date = date.parse().map_err(anyhow::Error::msg)?;
             for (name, share) in [("--success", success), ("--no-coverage", no_coverage)] {
                 if !(0.0..=1.0).contains(&share) {

@@ -705,3 +705,27 @@ fn a_report_to_a_closed_pipe_ends_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(!stderr.contains("failed printing"), "{stderr}");
 }
+
+/// Flag values that cannot make a run say what is wrong: a negative scale (not taken for a
+/// flag), a scale that leaves no meter, no threads.
+#[test]
+fn simulate_refuses_a_scale_or_thread_count_that_cannot_run() {
+    for (flags, needle) in [
+        (
+            ["--scale", "-1"],
+            "--scale must be greater than zero, got -1",
+        ),
+        (
+            ["--scale", "0.00001"],
+            "--scale 0.00001 leaves the scenario no meters",
+        ),
+        (["--threads", "0"], "--threads must be at least 1"),
+    ] {
+        let mut args = vec!["simulate", "scenarios/smoke.toml"];
+        args.extend(flags);
+        let out = dccsim(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {stderr}");
+        assert!(stderr.contains(needle), "{flags:?}: {stderr}");
+    }
+}

@@ -18,11 +18,8 @@ pub const ERROR_UNSUPPORTED: u8 = 0x02;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum VendorDeviceError {
-    #[error("not a frame of {protocol}: {source}")]
-    Frame {
-        protocol: String,
-        source: FrameError,
-    },
+    #[error("not a frame of {protocol}: {cause}")]
+    Frame { protocol: String, cause: FrameError },
     #[error("a {0} frame, not a request")]
     NotARequest(Direction),
 }
@@ -47,7 +44,7 @@ impl VendorMeter {
         let p = &self.protocol;
         let frame_error = |source| VendorDeviceError::Frame {
             protocol: p.name.clone(),
-            source,
+            cause: source,
         };
         let request = match p.decode(bytes) {
             Ok(m) => m,
@@ -123,7 +120,7 @@ impl VendorMeter {
             .map(Some)
             .map_err(|source| VendorDeviceError::Frame {
                 protocol: self.protocol.name.clone(),
-                source,
+                cause: source,
             })
     }
 

@@ -33,11 +33,8 @@ pub struct Pki {
 pub enum PkiError {
     #[error("cannot make a certificate: {0}")]
     Rcgen(#[from] rcgen::Error),
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    #[error("{path}: {cause}")]
+    Io { path: String, cause: std::io::Error },
     #[error("{path}: {reason}")]
     Bad { path: String, reason: String },
 }
@@ -103,7 +100,7 @@ impl Pki {
     pub fn write(&self, dir: &Path) -> Result<(), PkiError> {
         std::fs::create_dir_all(dir).map_err(|source| PkiError::Io {
             path: dir.display().to_string(),
-            source,
+            cause: source,
         })?;
         let mut files = vec![
             ("ca".to_string(), &self.ca),
@@ -120,7 +117,7 @@ impl Pki {
                 let path = dir.join(format!("{name}.{ext}"));
                 std::fs::write(&path, text).map_err(|source| PkiError::Io {
                     path: path.display().to_string(),
-                    source,
+                    cause: source,
                 })?;
             }
         }
@@ -134,7 +131,7 @@ impl Pki {
                 let path = dir.join(format!("{name}.{ext}"));
                 std::fs::read_to_string(&path).map_err(|source| PkiError::Io {
                     path: path.display().to_string(),
-                    source,
+                    cause: source,
                 })
             };
             Ok(Identity {

@@ -47,10 +47,10 @@ pub enum KeyUse {
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    #[error("cannot read key folder {path}: {source}")]
+    #[error("cannot read key folder {path}: {cause}")]
     Folder {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path}: {reason}")]
     File { path: PathBuf, reason: String },
@@ -88,7 +88,7 @@ impl KeyStore {
         let mut store = KeyStore::default();
         let entries = std::fs::read_dir(dir).map_err(|source| KeyError::Folder {
             path: dir.to_path_buf(),
-            source,
+            cause: source,
         })?;
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();

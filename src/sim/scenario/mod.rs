@@ -30,11 +30,8 @@ const MAX_REGION_METERS: u64 = 1_000_000_000;
 /// A scenario that could not be loaded, with where the problem is.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
-    #[error("cannot read scenario {file}: {source}")]
-    Read {
-        file: String,
-        source: std::io::Error,
-    },
+    #[error("cannot read scenario {file}: {cause}")]
+    Read { file: String, cause: std::io::Error },
     #[error("{file}:{line}:{column}: {message}")]
     Invalid {
         file: String,
@@ -192,7 +189,7 @@ impl Scenario {
         let file = path.display().to_string();
         let src = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
             file: file.clone(),
-            source,
+            cause: source,
         })?;
         Scenario::parse(&file, &src)
     }
@@ -202,7 +199,13 @@ impl Scenario {
         let ck = Check { file, src };
         let raw: ScenarioFile = toml::from_str(src).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
-            ck.error(span, e.message().trim_end().to_string())
+            let message = e.message().trim_end();
+            // A value of the wrong type: name its key (`hubs_per_cell: invalid type…`).
+            let message = match key_before(src, span.start) {
+                Some(key) if !message.contains(key) => format!("{key}: {message}"),
+                _ => message.to_string(),
+            };
+            ck.error(span, message)
         })?;
         ck.scenario(raw)
     }
@@ -210,6 +213,15 @@ impl Scenario {
     pub fn technology(&self, name: &str) -> &Technology {
         &self.technologies[name]
     }
+}
+
+/// The key of a `key = value` line whose value starts at `at`, if that is what is there.
+fn key_before(src: &str, at: usize) -> Option<&str> {
+    let before = src.get(..at)?;
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    let key = line.trim_end().strip_suffix('=')?.trim();
+    let bare = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.';
+    (!key.is_empty() && key.chars().all(bare)).then_some(key)
 }
 
 /// Turns spans into file:line:column errors while converting.

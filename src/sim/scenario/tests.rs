@@ -84,11 +84,11 @@ fn unknown_field_names_file_line_and_field() {
 }
 
 #[test]
-fn mistyped_value_is_an_error_at_its_line() {
+fn mistyped_value_is_an_error_at_its_line_naming_its_field() {
     let src = MINIMAL.replace("meters = 2000", "meters = \"many\"");
     let (line, message) = error_of(&src);
     assert_eq!(line, line_of(&src, "meters = \"many\""));
-    assert!(message.contains("invalid type"), "{message}");
+    assert!(message.starts_with("meters: invalid type"), "{message}");
 }
 
 #[test]
