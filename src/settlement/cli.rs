@@ -77,8 +77,14 @@ pub fn run(args: Args) -> Result<()> {
             let reads = headend::scheduled_reads(premises, args.seed, args.date)
                 .map_err(anyhow::Error::msg)?;
             eprintln!(
-                "head-end: {} scheduled 4.8.1 and 4.8.3 commands, {} answers opened and read",
-                reads.commands, reads.answers
+                "head-end: {} metering points read by DCC-scheduled 4.8.1 and 4.8.3 commands: {} \
+                 commands, {} answered and opened ({} lost on the WAN and sent again the next \
+                 day; {} points never answered)",
+                reads.points,
+                reads.commands,
+                reads.answers,
+                reads.commands - reads.answers,
+                reads.points - reads.answers,
             );
             Box::new(reads.source)
         }

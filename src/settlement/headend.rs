@@ -33,7 +33,10 @@ const MAX_ATTEMPTS: u32 = 120;
 /// What the scheduled reads brought back.
 pub struct ScheduledReads {
     pub source: MemorySource,
-    /// Read commands sent and answers received and opened.
+    /// Metering points read (import, and export where a meter has an export supplier).
+    pub points: u64,
+    /// Read commands sent (a command or answer lost on the WAN is sent again the next day) and
+    /// answers received and opened.
     pub commands: u64,
     pub answers: u64,
 }
@@ -182,6 +185,7 @@ pub fn scheduled_reads(
         }
     }
     Ok(ScheduledReads {
+        points: arrival.len() as u64,
         source: MemorySource::from_reads(standing, date, day, arrival, Some(truth)),
         commands,
         answers,
