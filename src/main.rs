@@ -390,7 +390,7 @@ enum RegistryCommand {
     Import { file: PathBuf },
     /// Apply a nightly delta file whole, or reject it with file, line and reason.
     Apply { file: PathBuf },
-    /// Print the registry (as an extract), or one device.
+    /// Print the registry as an extract (CSV), or one device's rows of it.
     Show { device: Option<String> },
 }
 
@@ -1633,7 +1633,7 @@ fn registry(state: &Path, command: RegistryCommand) -> Result<ExitCode> {
                     let record = registry
                         .device(eui)
                         .with_context(|| format!("{eui} is not in the registry"))?;
-                    println!("{}", serde_json::to_string_pretty(record)?);
+                    print!("{}", Registry::csv_of([record]));
                 }
             }
         }

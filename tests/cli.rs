@@ -213,6 +213,16 @@ fn registry_commands_apply_deltas_whole_or_not_at_all() {
     assert!(run(&["apply", good.to_str().unwrap()]).status.success());
     let shown = String::from_utf8(run(&["show", "00-DB-12-34-56-78-90-A0"]).stdout).unwrap();
     assert!(shown.contains("Suspended"), "{shown}");
+    // As the extract has it: its header, then the device's row.
+    assert!(shown.starts_with("mpxn,device_id,device_type,"), "{shown}");
+    assert!(
+        shown
+            .lines()
+            .nth(1)
+            .unwrap()
+            .contains(",00-DB-12-34-56-78-90-A0,ESME,"),
+        "{shown}"
+    );
     // A meter hung off something that is not a comms hub: itself, here, a meter.
     let stray = dir.join("stray.csv");
     std::fs::write(

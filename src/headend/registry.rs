@@ -415,11 +415,16 @@ impl Registry {
 
     /// Writes the registry as an extract (the import format), one row per supply period.
     pub fn to_csv(&self) -> String {
+        Self::csv_of(self.devices.values())
+    }
+
+    /// `devices` in the extract's CSV (a header, then a row per supply period).
+    pub fn csv_of<'a>(devices: impl IntoIterator<Item = &'a DeviceRecord>) -> String {
         let mut out = COLUMNS.join(",");
         out.push(',');
         out.push_str(EXPORT_SUPPLIER);
         out.push('\n');
-        for d in self.devices.values() {
+        for d in devices {
             write_rows(d, &mut out);
         }
         out
