@@ -38,7 +38,7 @@ async fn a_stalled_server_shows_in_corrected_latency_not_uncorrected() {
         if status == 200 {
             Outcome::Ok
         } else {
-            Outcome::Error
+            Outcome::Error(dccsim::load::ErrorCode::new(&format!("HTTP {status}")))
         }
     });
     let (recorder, elapsed) = run_step(&[target], &step, source, judge, 0, None).await;

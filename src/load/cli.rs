@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use super::driver::{Judge, RequestSource, Step, Target, run_step};
 use super::plan::{Objective, breaches, next_rate};
-use super::recorder::{Outcome, Summary};
+use super::recorder::{ErrorCode, Outcome, Summary};
 
 pub struct LoadOptions {
     pub url: String,
@@ -307,16 +307,29 @@ pub fn requests_in_step(rate: f64, duration: Duration, max_requests: Option<u64>
 /// index after the last the step may send; says how many it made.
 pub type Prepare = Arc<dyn Fn(u64, u64) -> Result<usize, String> + Send + Sync>;
 
+/// What the errors said, for the progress line: ` (E19 × 1500, E1 × 3)`, or nothing.
+fn error_codes(summary: &Summary) -> String {
+    if summary.errors_by_code.is_empty() {
+        return String::new();
+    }
+    let codes: Vec<String> = summary
+        .errors_by_code
+        .iter()
+        .map(|(code, n)| format!("{code} × {n}"))
+        .collect();
+    format!(" ({})", codes.join(", "))
+}
+
 /// HTTP 2xx is success; a DUIS answer with an E-code is an error.
 pub fn duis_judge() -> Judge {
     Arc::new(|status: u16, body: &[u8]| {
         if !(200..300).contains(&status) {
-            return Outcome::Error;
+            return Outcome::Error(ErrorCode::new(&format!("HTTP {status}")));
         }
         let text = String::from_utf8_lossy(body);
-        match text.find("<sr:ResponseCode>E") {
-            Some(_) => Outcome::Error,
-            None => Outcome::Ok,
+        match crate::gateway::receive::field(&text, "ResponseCode") {
+            Some(code) if code.starts_with('E') => Outcome::Error(ErrorCode::new(code)),
+            _ => Outcome::Ok,
         }
     })
 }
@@ -422,11 +435,12 @@ pub async fn run(
             .map(|slo| breaches(&summary, slo))
             .unwrap_or_default();
         progress(&format!(
-            "  {:.0}/s: p50 {:.2} ms, p99 {:.2} ms, errors {:.3}%{}",
+            "  {:.0}/s: p50 {:.2} ms, p99 {:.2} ms, errors {:.3}%{}{}",
             summary.achieved_rate,
             summary.corrected.p50,
             summary.corrected.p99,
             summary.error_share * 100.0,
+            error_codes(&summary),
             if broken.is_empty() {
                 String::new()
             } else {
@@ -514,7 +528,7 @@ impl ResponseTracker {
                         let outcome = if code == "I0" {
                             Outcome::Ok
                         } else {
-                            Outcome::Error
+                            Outcome::Error(ErrorCode::new(&code))
                         };
                         s.0.record(0, 0, micros, outcome);
                     }

@@ -11,4 +11,4 @@ pub mod plan;
 pub mod recorder;
 
 pub use driver::{Judge, RequestSource, Step, Target, run_step};
-pub use recorder::{Outcome, Quantiles, Recorder, Schedule, Summary};
+pub use recorder::{ErrorCode, Outcome, Quantiles, Recorder, Schedule, Summary};

@@ -37,10 +37,44 @@ impl Schedule {
 pub enum Outcome {
     /// The answer met the test's idea of success (HTTP 2xx and, for DUIS, I99/I0).
     Ok,
-    /// An answer that is an error (HTTP status or DUIS code).
-    Error,
+    /// An answer that is an error: its DUIS response code (`E19`) or HTTP status (`HTTP 503`).
+    Error(ErrorCode),
     /// No answer: connection failure or timeout.
     Failed,
+}
+
+/// What an error answer said, in a few characters: a DUIS response code (`E19`, `E080201`) or
+/// an HTTP status (`HTTP 503`). Longer text is cut.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ErrorCode {
+    text: [u8; 12],
+    len: u8,
+}
+
+impl ErrorCode {
+    pub fn new(code: &str) -> ErrorCode {
+        let mut text = [0; 12];
+        // Cut at a character boundary.
+        let mut len = code.len().min(text.len());
+        while !code.is_char_boundary(len) {
+            len -= 1;
+        }
+        text[..len].copy_from_slice(&code.as_bytes()[..len]);
+        ErrorCode {
+            text,
+            len: len as u8,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.text[..usize::from(self.len)]).unwrap_or("?")
+    }
+}
+
+impl std::fmt::Debug for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Histograms and counts of a load step.
@@ -50,6 +84,8 @@ pub struct Recorder {
     lag: Histogram<u64>,
     pub ok: u64,
     pub errors: u64,
+    /// The errors by what they said.
+    pub error_codes: std::collections::BTreeMap<ErrorCode, u64>,
     pub failed: u64,
     pub late: u64,
 }
@@ -63,6 +99,7 @@ impl Default for Recorder {
             lag: h(),
             ok: 0,
             errors: 0,
+            error_codes: Default::default(),
             failed: 0,
             late: 0,
         }
@@ -88,6 +125,8 @@ pub struct Summary {
     pub requests: u64,
     pub ok: u64,
     pub errors: u64,
+    /// The errors by DUIS response code or HTTP status, most frequent first.
+    pub errors_by_code: Vec<(String, u64)>,
     pub failed: u64,
     pub error_share: f64,
     /// Requests the generator sent more than 1 ms after their intended time.
@@ -112,7 +151,10 @@ impl Recorder {
         }
         match outcome {
             Outcome::Ok => self.ok += 1,
-            Outcome::Error => self.errors += 1,
+            Outcome::Error(code) => {
+                self.errors += 1;
+                *self.error_codes.entry(code).or_insert(0) += 1;
+            }
             Outcome::Failed => self.failed += 1,
         }
     }
@@ -124,6 +166,9 @@ impl Recorder {
         let _ = self.lag.add(&other.lag);
         self.ok += other.ok;
         self.errors += other.errors;
+        for (code, n) in &other.error_codes {
+            *self.error_codes.entry(*code).or_insert(0) += n;
+        }
         self.failed += other.failed;
         self.late += other.late;
     }
@@ -151,6 +196,15 @@ impl Recorder {
             requests: n,
             ok: self.ok,
             errors: self.errors,
+            errors_by_code: {
+                let mut codes: Vec<(String, u64)> = self
+                    .error_codes
+                    .iter()
+                    .map(|(c, n)| (c.as_str().to_string(), *n))
+                    .collect();
+                codes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+                codes
+            },
             failed: self.failed,
             error_share: if n == 0 {
                 0.0
@@ -176,6 +230,28 @@ impl Recorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Errors are counted by what they said, across connections, most frequent first.
+    #[test]
+    fn errors_are_counted_by_their_code() {
+        let (mut a, mut b) = (Recorder::default(), Recorder::default());
+        let e = |code| Outcome::Error(ErrorCode::new(code));
+        a.record(0, 0, 10, e("E19"));
+        a.record(0, 0, 10, e("E1"));
+        b.record(0, 0, 10, e("E19"));
+        b.record(0, 0, 10, e("HTTP 503"));
+        b.record(0, 0, 10, Outcome::Ok);
+        a.merge(&b);
+        let s = a.summary(1.0, 1.0);
+        assert_eq!(s.errors, 4);
+        let codes: Vec<(&str, u64)> = s
+            .errors_by_code
+            .iter()
+            .map(|(c, n)| (c.as_str(), *n))
+            .collect();
+        assert_eq!(codes, [("E19", 2), ("E1", 1), ("HTTP 503", 1)]);
+        assert_eq!(ErrorCode::new("E0123456789ABCDEF").as_str(), "E0123456789A");
+    }
 
     /// A server that stalls: requests due during the stall wait for it to end. Counting from
     /// their intended times shows the stall; counting from when a closed-loop client could
