@@ -719,7 +719,7 @@ fn run() -> Result<ExitCode> {
                     .collect(),
                 _ => Vec::new(),
             };
-            let (body, source) = match body {
+            let (body, prepare) = match body {
                 Some(path) => (
                     std::fs::read(&path)
                         .with_context(|| format!("cannot read {}", path.display()))?,
@@ -741,24 +741,26 @@ fn run() -> Result<ExitCode> {
                         })
                         .collect::<Result<Vec<_>>>()?;
                     let yesterday = chrono::Utc::now().date_naive().pred_opt().context("date")?;
-                    let requests = dccsim::load::cli::SignedRequests::new(
+                    let path = target
+                        .rsplit_once("://")
+                        .and_then(|(_, r)| r.find('/').map(|i| r[i..].to_string()))
+                        .unwrap_or_else(|| "/api/v1/serviceS".into());
+                    let mut requests = dccsim::load::cli::SignedRequests::new(
                         &mix,
                         &users,
                         first_counter,
                         yesterday,
+                        &path,
                     )
                     .map_err(anyhow::Error::msg)?;
-                    let requests = std::sync::Arc::new(std::sync::Mutex::new(requests));
                     // The first `--signed` up front; each step's before it starts.
                     let started = std::time::Instant::now();
                     let count = signed.div_ceil(users.len()) * users.len();
                     requests
-                        .lock()
-                        .map_err(|_| anyhow::anyhow!("signing failed"))?
                         .prepare(0, count as u64)
                         .map_err(anyhow::Error::msg)?;
                     eprintln!(
-                        "DUIS requests: {}, signed before each step (not timed){}",
+                        "DUIS requests ({}), signed before each step (not timed){}",
                         mix.describe(),
                         match count {
                             0 => String::new(),
@@ -768,36 +770,7 @@ fn run() -> Result<ExitCode> {
                             ),
                         }
                     );
-                    let path = target
-                        .rsplit_once("://")
-                        .and_then(|(_, r)| r.find('/').map(|i| r[i..].to_string()))
-                        .unwrap_or_else(|| "/api/v1/serviceS".into());
-                    // Non-device requests go to the gateway's serviceD beside the target's path.
-                    let non_device_path = match path.rsplit_once('/') {
-                        Some((base, _)) => format!("{base}/serviceD"),
-                        None => "/api/v1/serviceD".into(),
-                    };
-                    let pool = requests.clone();
-                    let source: dccsim::load::RequestSource = std::sync::Arc::new(move |i| {
-                        let request = pool.lock().ok().and_then(|mut r| r.get(i));
-                        match request {
-                            Some((dccsim::headend::Endpoint::NonDevice, body)) => {
-                                (non_device_path.clone(), body)
-                            }
-                            Some((_, body)) => (path.clone(), body),
-                            // Cannot happen (a step's requests are made before it): an empty
-                            // body, which the head-end refuses and the report counts.
-                            None => (path.clone(), bytes::Bytes::new()),
-                        }
-                    });
-                    let prepare: dccsim::load::cli::Prepare =
-                        std::sync::Arc::new(move |from, to| {
-                            requests
-                                .lock()
-                                .map_err(|_| "signing failed".to_string())?
-                                .prepare(from, to)
-                        });
-                    (Vec::new(), Some((source, prepare)))
+                    (Vec::new(), Some(requests.into_prepare()))
                 }
             };
             let positive = |v: f64, what: &str| {
@@ -836,12 +809,7 @@ fn run() -> Result<ExitCode> {
             };
             let runtime = tokio::runtime::Runtime::new()?;
             let report = runtime
-                .block_on(run(
-                    &options,
-                    source.as_ref().map(|(s, _)| s.clone()),
-                    source.map(|(_, p)| p),
-                    |line| eprintln!("{line}"),
-                ))
+                .block_on(run(&options, None, prepare, |line| eprintln!("{line}")))
                 .map_err(anyhow::Error::msg)?;
             print!("{}", table(&report));
             if let Some(path) = json {

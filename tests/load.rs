@@ -41,7 +41,8 @@ async fn a_stalled_server_shows_in_corrected_latency_not_uncorrected() {
             Outcome::Error(dccsim::load::ErrorCode::new(&format!("HTTP {status}")))
         }
     });
-    let (recorder, elapsed) = run_step(&[target], &step, source, judge, 0, None).await;
+    let (recorder, elapsed, sent) = run_step(&[target], &step, source, judge, 0, None).await;
+    assert_eq!(sent, recorder.requests());
     let s = recorder.summary(step.rate, elapsed.as_secs_f64());
     let _ = stop.send(());
     assert!(s.requests >= 550, "{s:?}");

@@ -175,7 +175,7 @@ pub fn signed_duis_bodies(
     count: usize,
     day: chrono::NaiveDate,
 ) -> Result<Vec<(crate::headend::Endpoint, Bytes)>, String> {
-    let mut requests = SignedRequests::new(mix, users, first_counter, day)?;
+    let mut requests = SignedRequests::new(mix, users, first_counter, day, "/api/v1/serviceS")?;
     requests.prepare(0, count as u64)?;
     Ok(requests.signed.into())
 }
@@ -198,14 +198,20 @@ pub struct SignedRequests {
     /// Requests `from..from + signed.len()`.
     from: u64,
     signed: std::collections::VecDeque<(crate::headend::Endpoint, Bytes)>,
+    /// Where device requests go (the target's path), and non-device ones (`serviceD` beside it).
+    path: String,
+    non_device_path: String,
 }
 
 impl SignedRequests {
+    /// Requests of `mix` from `users` (each with the meters it reads), reading `day`, numbered
+    /// from `first_counter`, for the User Gateway whose send-command path is `path`.
     pub fn new(
         mix: &super::mix::Mix,
         users: &[(crate::model::Eui64, Vec<crate::model::Eui64>)],
         first_counter: u64,
         day: chrono::NaiveDate,
+        path: &str,
     ) -> Result<SignedRequests, String> {
         if users.is_empty() || users.iter().any(|(_, meters)| meters.is_empty()) {
             return Err("signed requests need users, each with meters".into());
@@ -222,6 +228,11 @@ impl SignedRequests {
             bases: Default::default(),
             from: 0,
             signed: Default::default(),
+            path: path.to_string(),
+            non_device_path: match path.rsplit_once('/') {
+                Some((base, _)) => format!("{base}/serviceD"),
+                None => "/api/v1/serviceD".into(),
+            },
         })
     }
 
@@ -240,14 +251,32 @@ impl SignedRequests {
         Ok(made)
     }
 
-    /// Request `i`: signed now if no step asked for it (a step that sent more than it said).
-    /// `None` if it was forgotten (an earlier step's) or cannot be signed.
-    pub fn get(&mut self, i: u64) -> Option<(crate::headend::Endpoint, Bytes)> {
-        if i < self.from {
-            return None;
-        }
-        self.prepare(self.from, i + 1).ok()?;
-        self.signed.get((i - self.from) as usize).cloned()
+    /// Requests `from..to` as a step sends them (path and body), made by [`Self::prepare`]
+    /// first: a fixed list, read without a lock. Outside it, an empty body, which the target
+    /// refuses and the step counts as an error.
+    pub fn source(&mut self, from: u64, to: u64) -> Result<RequestSource, String> {
+        self.prepare(from, to)?;
+        let skip = (from - self.from) as usize;
+        let requests: Vec<(String, Bytes)> = self
+            .signed
+            .iter()
+            .skip(skip)
+            .take((to - from) as usize)
+            .map(|(endpoint, body)| {
+                let path = match endpoint {
+                    crate::headend::Endpoint::NonDevice => &self.non_device_path,
+                    _ => &self.path,
+                };
+                (path.clone(), body.clone())
+            })
+            .collect();
+        let path = self.path.clone();
+        Ok(Arc::new(move |i| {
+            i.checked_sub(from)
+                .and_then(|k| requests.get(k as usize))
+                .cloned()
+                .unwrap_or_else(|| (path.clone(), Bytes::new()))
+        }))
     }
 
     /// The next request in order.
@@ -304,8 +333,32 @@ pub fn requests_in_step(rate: f64, duration: Duration, max_requests: Option<u64>
 }
 
 /// Makes a step's requests before it starts: called with the first request's index and the
-/// index after the last the step may send; says how many it made.
-pub type Prepare = Arc<dyn Fn(u64, u64) -> Result<usize, String> + Send + Sync>;
+/// index after the last the step may send; gives the step's requests and how many it signed.
+pub type Prepare = Arc<dyn Fn(u64, u64) -> Result<(RequestSource, usize), String> + Send + Sync>;
+
+/// The most requests signed for one step (with its warm-up): about 3 GB of signed DUIS.
+const MAX_STEP_REQUESTS: u64 = 1_000_000;
+
+impl SignedRequests {
+    /// Makes `self` what [`run`] asks for each step's requests.
+    pub fn into_prepare(self) -> Prepare {
+        let requests = std::sync::Mutex::new(self);
+        Arc::new(move |from, to| {
+            if to - from > MAX_STEP_REQUESTS {
+                return Err(format!(
+                    "a step of {} requests is more than dccsim load signs ahead ({MAX_STEP_REQUESTS}): \
+                     shorten --duration or lower --max-rate",
+                    to - from
+                ));
+            }
+            let mut requests = requests.lock().map_err(|_| "signing failed".to_string())?;
+            let before = requests.from + requests.signed.len() as u64;
+            let source = requests.source(from, to)?;
+            let made = (requests.from + requests.signed.len() as u64).saturating_sub(before);
+            Ok((source, made as usize))
+        })
+    }
+}
 
 /// What the errors said, for the progress line: ` (E19 × 1500, E1 × 3)`, or nothing.
 fn error_codes(summary: &Summary) -> String {
@@ -377,31 +430,35 @@ pub async fn run(
     let mut passed: Option<f64> = None;
     let mut failed: Option<f64> = None;
     let mut rate = options.rate;
-    // Each step's requests are made before it starts (signing is not timed).
-    let ready = |index: u64, step: &Step, progress: &mut dyn FnMut(&str)| {
-        let Some(prepare) = &prepare else {
-            return Ok(());
-        };
-        let started = std::time::Instant::now();
-        let to = index + requests_in_step(step.rate, step.duration, step.max_requests);
-        let made = prepare(index, to)?;
-        if made > 0 {
-            progress(&format!(
-                "signed {made} requests in {:.1} s",
-                started.elapsed().as_secs_f64()
-            ));
-        }
-        Ok::<(), String>(())
-    };
     loop {
         let (step, warm) = measure(rate);
+        // The requests of the warm-up and the step, made before either starts (signing is
+        // not timed, and does not cool the target between the two).
+        let source = match &prepare {
+            None => source.clone(),
+            Some(prepare) => {
+                let started = std::time::Instant::now();
+                let warm_n = match options.warmup.is_zero() {
+                    true => 0,
+                    false => requests_in_step(warm.rate, warm.duration, warm.max_requests),
+                };
+                let n = warm_n + requests_in_step(step.rate, step.duration, step.max_requests);
+                let (source, made) = prepare(index, index + n)?;
+                if made > 0 {
+                    progress(&format!(
+                        "signed {made} requests in {:.1} s",
+                        started.elapsed().as_secs_f64()
+                    ));
+                }
+                source
+            }
+        };
         if !options.warmup.is_zero() {
-            ready(index, &warm, &mut progress)?;
             progress(&format!(
                 "warming up at {rate:.0}/s for {:?}",
                 options.warmup
             ));
-            let (r, _) = run_step(
+            let (_, _, sent) = run_step(
                 &target,
                 &warm,
                 source.clone(),
@@ -410,15 +467,14 @@ pub async fn run(
                 on_send.clone(),
             )
             .await;
-            index += r.requests();
+            index += sent;
         }
-        ready(index, &step, &mut progress)?;
         progress(&format!(
             "measuring {rate:.0}/s for {:?} on {} connections",
             step.duration,
             step.connections * target.len()
         ));
-        let (recorder, elapsed) = run_step(
+        let (recorder, elapsed, sent) = run_step(
             &target,
             &step,
             source.clone(),
@@ -427,7 +483,7 @@ pub async fn run(
             on_send.clone(),
         )
         .await;
-        index += recorder.requests();
+        index += sent;
         let summary = recorder.summary(rate, elapsed.as_secs_f64());
         let broken = options
             .slo
@@ -637,8 +693,8 @@ pub fn table(report: &LoadReport) -> String {
 mod tests {
     use super::*;
 
-    /// Requests are made in order, each with its own counter, as far as a step asks; those of
-    /// earlier steps are forgotten; one beyond what was asked for is made when sent.
+    /// Requests are made in order, each with its own counter, as far as a step asks; a step
+    /// gets exactly its own (those of earlier steps are not sent again).
     #[test]
     fn each_request_is_signed_once_with_its_own_counter() {
         let supplier = crate::gateway::defaults::SUPPLIER;
@@ -646,27 +702,33 @@ mod tests {
         let users = [(supplier, meters)];
         let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
         let mix = super::super::mix::Mix::mhhs();
-        let mut requests = SignedRequests::new(&mix, &users, 500, day).unwrap();
-        assert_eq!(requests.prepare(0, 10).unwrap(), 10);
-        assert_eq!(requests.prepare(5, 20).unwrap(), 10);
-        assert_eq!(requests.prepare(5, 20).unwrap(), 0, "already made");
-        assert!(requests.get(4).is_none(), "an earlier step's");
-        let counter = |i: u64, r: &mut SignedRequests| {
-            let (_, body) = r.get(i).unwrap();
+        let requests = SignedRequests::new(&mix, &users, 500, day, "/api/v1/serviceS").unwrap();
+        let prepare = requests.into_prepare();
+        let (_, made) = prepare(0, 10).unwrap();
+        assert_eq!(made, 10);
+        let (step, made) = prepare(5, 31).unwrap();
+        assert_eq!(made, 21);
+        let counter = |i: u64| {
+            let (path, body) = step(i);
+            assert_eq!(path, "/api/v1/serviceS");
             crate::headend::Request::parse(std::str::from_utf8(&body).unwrap())
                 .unwrap()
                 .id
                 .counter
         };
-        assert_eq!(counter(5, &mut requests), 505);
-        assert_eq!(counter(19, &mut requests), 519);
-        assert_eq!(counter(30, &mut requests), 530, "made when sent");
+        assert_eq!(counter(5), 505);
+        assert_eq!(counter(30), 530);
+        assert!(step(4).1.is_empty(), "an earlier step's: not sent again");
+        assert!(step(31).1.is_empty(), "beyond the step");
         // The same request as signed in one go (up to the signature value: ECDSA's is random).
         let all = signed_duis_bodies(&mix, &users, 500, 31, day).unwrap();
         let signed = |body: &Bytes| {
             let text = String::from_utf8(body.to_vec()).unwrap();
             text[..text.find("<ds:SignatureValue>").unwrap()].to_string()
         };
-        assert_eq!(signed(&requests.get(30).unwrap().1), signed(&all[30].1));
+        assert_eq!(signed(&step(30).1), signed(&all[30].1));
+        // A step too large to sign ahead is refused, saying what to change.
+        let err = prepare(31, 31 + MAX_STEP_REQUESTS + 1).err().unwrap();
+        assert!(err.contains("shorten --duration"), "{err}");
     }
 }

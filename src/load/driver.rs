@@ -56,7 +56,8 @@ struct Job {
 }
 
 /// Runs one step against the target, request `i` going to lane `i % lanes.len()` (each lane the
-/// same address with its own client identity); returns its recorder and how long it ran.
+/// same address with its own client identity); returns its recorder, how long it ran and how
+/// many requests it handed out (the next step's first index follows them, recorded or not).
 pub async fn run_step(
     lanes: &[Target],
     step: &Step,
@@ -64,7 +65,7 @@ pub async fn run_step(
     judge: Judge,
     start_index: u64,
     on_send: Option<OnSend>,
-) -> (Recorder, Duration) {
+) -> (Recorder, Duration, u64) {
     // Connections open before the clock starts, so the first requests do not pay for them.
     let (ready_tx, mut ready_rx) = mpsc::unbounded_channel::<()>();
     let (go_tx, go_rx) = tokio::sync::watch::channel(None::<Instant>);
@@ -127,7 +128,7 @@ pub async fn run_step(
             total.merge(&r);
         }
     }
-    (total, start.elapsed())
+    (total, start.elapsed(), next)
 }
 
 /// One connection's task: connects, says it is ready, waits for the start, then sends what its
