@@ -15,6 +15,7 @@
 //! turns a day into the figures the simulator report shows; [`files`] also writes the D0397 /
 //! D0399-shaped CSV and the IF-021-shaped JSON lines.
 
+pub mod calendar;
 pub mod cli;
 pub mod engine;
 pub mod files;
@@ -29,7 +30,7 @@ pub mod vas;
 
 use std::fmt;
 
-use chrono::{Datelike, Duration, Weekday};
+use chrono::Duration;
 use serde::Serialize;
 
 use crate::model::SettlementDate;
@@ -147,8 +148,8 @@ impl RunType {
         }
     }
 
-    /// Calendar days from the settlement day to the run (weekends skipped; bank holidays are not
-    /// modelled). Data retrieved on an earlier day is used by the run.
+    /// Calendar days from the settlement day to the run (weekends and England and Wales bank
+    /// holidays skipped: [`calendar`]). Data retrieved on an earlier day is used by the run.
     pub fn calendar_days(self, date: SettlementDate) -> u32 {
         let mut day = date.date();
         let mut left = self.working_days();
@@ -156,7 +157,7 @@ impl RunType {
         while left > 0 {
             day += Duration::days(1);
             days += 1;
-            if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+            if calendar::is_working_day(day) {
                 left -= 1;
             }
         }
@@ -265,7 +266,12 @@ mod tests {
         let sat: SettlementDate = "2026-06-06".parse().unwrap();
         assert_eq!(RunType::SF.calendar_days(sat), 10);
         assert_eq!(RunType::R1.calendar_days(d), 42);
-        assert_eq!(RunType::RF.calendar_days(d), 116);
+        // RF crosses the summer bank holiday (31 August): Monday 28 September, not Friday 25th.
+        assert_eq!(RunType::RF.calendar_days(d), 119);
+        // R1 of 18 November 2026 crosses Christmas, Boxing Day's substitute and New Year's Day:
+        // Monday 4 January 2027.
+        let november: SettlementDate = "2026-11-18".parse().unwrap();
+        assert_eq!(RunType::R1.calendar_days(november), 47);
         assert_eq!("rf".parse::<RunType>(), Ok(RunType::RF));
     }
 
