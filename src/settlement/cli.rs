@@ -78,12 +78,12 @@ pub fn run(args: Args) -> Result<()> {
                 .map_err(anyhow::Error::msg)?;
             eprintln!(
                 "head-end: {} metering points read by DCC-scheduled 4.8.1 and 4.8.3 commands: {} \
-                 commands, {} answered and opened ({} lost on the WAN and sent again the next \
-                 day; {} points never answered)",
+                 commands ({} sent again the next day after a loss on the WAN), {} answered and \
+                 opened ({} points never answered)",
                 reads.points,
                 reads.commands,
+                reads.commands.saturating_sub(reads.points),
                 reads.answers,
-                reads.commands - reads.answers,
                 reads.points - reads.answers,
             );
             Box::new(reads.source)

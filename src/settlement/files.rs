@@ -104,7 +104,8 @@ impl MemorySource {
                     .or_insert_with(|| vec![f64::NAN; usize::from(like_date.periods())])[p] = kwh;
             }
         }
-        if !days.is_empty() && !days.contains(&date.date()) {
+        // (Last week's data alone is a day to estimate from its like day: not refused.)
+        if !days.is_empty() && !days.contains(&date.date()) && !days.contains(&like_date.date()) {
             let held = match (days.first(), days.last()) {
                 (Some(a), Some(b)) if a != b => format!("{a} to {b}"),
                 (Some(a), _) => a.to_string(),
