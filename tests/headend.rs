@@ -1872,3 +1872,46 @@ fn premises_off_supply_do_not_answer_and_alert_their_network_operator_when_resto
         }
     }
 }
+
+/// A command that changes a meter (a top-up) journals the meter's state before the response it
+/// answered with, so the two are committed together; a read journals no state (its counters are
+/// saved once a second).
+#[test]
+fn a_meters_new_state_is_journalled_with_its_answer() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::{Utrn, ValueClass};
+    let (mut he, keys, start) = default_head_end();
+    let utrn = Utrn::make(
+        &keys,
+        defaults::SUPPLIER,
+        defaults::RTDS_ESME,
+        9 << 32,
+        1000,
+        ValueClass::Pennies,
+    )
+    .unwrap()
+    .digits();
+    let top_up =
+        template("CS01a_2.2_SUCCESS_REQUEST_DUIS.XML").replace("73946144332040217315", &utrn);
+    he.take_journal();
+    acknowledged_then_answered(&mut he, defaults::SUPPLIER, &top_up, start);
+    let journal = he.take_journal();
+    let state = journal.iter().position(|c| {
+        matches!(c, Change::DeviceState { eui, state } if *eui == defaults::RTDS_ESME && state.contains("credit added"))
+    });
+    let queued = journal.iter().position(|c| matches!(c, Change::Queued(_)));
+    assert!(
+        state.is_some() && state < queued,
+        "state {state:?}, response {queued:?}"
+    );
+    let read =
+        template("ECS22b_4.8.1_SINGLE_SUCCESS_REQUEST_DUIS.XML").replace(":1002<", ":12884901889<");
+    acknowledged_then_answered(&mut he, defaults::SUPPLIER, &read, start);
+    let journal = he.take_journal();
+    assert!(
+        !journal
+            .iter()
+            .any(|c| matches!(c, Change::DeviceState { .. })),
+        "{journal:?}"
+    );
+}

@@ -96,6 +96,16 @@ pub enum Write {
     Log(Vec<LogEntry>),
 }
 
+/// Saves a device's state (JSON), replacing what was saved.
+fn save_device(tx: &Connection, eui: Eui64, state: &str) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO devices (eui, state) VALUES (?1, ?2)
+         ON CONFLICT(eui) DO UPDATE SET state = excluded.state",
+    )?
+    .execute(params![eui.to_string(), state])?;
+    Ok(())
+}
+
 /// A response or alert not yet delivered, as saved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
@@ -216,6 +226,9 @@ impl Store {
                         serde_json::to_string(off).map_err(json)?
                     ])?;
                 }
+                Write::HeadEnd(Change::DeviceState { eui, state }) => {
+                    save_device(tx, *eui, state)?;
+                }
                 Write::HeadEnd(Change::SupplyBack(hub)) => {
                     tx.prepare_cached("DELETE FROM outages WHERE hub = ?1")?
                         .execute(params![hub.to_string()])?;
@@ -240,11 +253,7 @@ impl Store {
                 }
                 Write::Devices(devices) => {
                     for (eui, state) in devices {
-                        tx.prepare_cached(
-                            "INSERT INTO devices (eui, state) VALUES (?1, ?2)
-                             ON CONFLICT(eui) DO UPDATE SET state = excluded.state",
-                        )?
-                        .execute(params![eui.to_string(), state])?;
+                        save_device(tx, *eui, state)?;
                     }
                 }
                 Write::Log(entries) => {

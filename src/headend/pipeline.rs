@@ -142,6 +142,10 @@ pub enum Change {
     SupplyOff(super::outages::Off),
     /// A premises' supply came back (its meters' alerts are queued in the same batch).
     SupplyBack(Eui64),
+    /// A device's state (JSON) after a command that changed it (a top-up, a supply switched…)
+    /// or an outage, saved with the answer or alert it gave: a kill cannot keep one and lose the
+    /// other. (Reads change only a device's counters: those are saved once a second.)
+    DeviceState { eui: Eui64, state: String },
 }
 
 /// Work the head-end does later, in time order.
@@ -182,6 +186,12 @@ enum Answer {
 }
 
 impl Answer {
+    fn service(&self) -> ServiceRef {
+        match *self {
+            Answer::Request { service, .. } | Answer::Scheduled { service, .. } => service,
+        }
+    }
+
     fn user(&self) -> Eui64 {
         match self {
             Answer::Request { id, .. } => id.originator,
@@ -376,18 +386,29 @@ impl HeadEnd {
     pub fn take_device_states(&mut self) -> Vec<(Eui64, String)> {
         std::mem::take(&mut self.changed)
             .into_iter()
-            .filter_map(|eui| {
-                let json = if let Some(m) = self.meters.get(&eui) {
-                    serde_json::to_string(m)
-                } else if let Some(h) = self.hubs.get(&eui) {
-                    serde_json::to_string(h)
-                } else {
-                    let gas = &self.gas_meters[*self.gas.get(&eui)?];
-                    return serde_json::to_string(gas).ok().map(|j| (gas.gsme, j));
-                };
-                json.ok().map(|j| (eui, j))
-            })
+            .filter_map(|eui| self.device_state(eui))
             .collect()
+    }
+
+    /// A device's state (JSON) as saved, under the EUI-64 it is saved by (a gas meter's, its
+    /// GSME's).
+    fn device_state(&self, eui: Eui64) -> Option<(Eui64, String)> {
+        let json = if let Some(m) = self.meters.get(&eui) {
+            serde_json::to_string(m)
+        } else if let Some(h) = self.hubs.get(&eui) {
+            serde_json::to_string(h)
+        } else {
+            let gas = &self.gas_meters[*self.gas.get(&eui)?];
+            return serde_json::to_string(gas).ok().map(|j| (gas.gsme, j));
+        };
+        json.ok().map(|j| (eui, j))
+    }
+
+    /// Journals `eui`'s state now, to be committed with what comes after it in the journal.
+    fn journal_device_state(&mut self, eui: Eui64) {
+        if let Some((eui, state)) = self.device_state(eui) {
+            self.journal.push(Change::DeviceState { eui, state });
+        }
     }
 
     /// Puts back a device's saved state (from [`HeadEnd::take_device_states`]).
@@ -1031,7 +1052,7 @@ impl HeadEnd {
         let Ok(alert) = esme.outage(from, to, operator, &self.keys) else {
             return;
         };
-        self.changed.insert(meter);
+        self.journal_device_state(meter);
         let Ok(message) = GbcsMessage::decode(&alert) else {
             return;
         };
@@ -1261,6 +1282,9 @@ impl HeadEnd {
                 Some(_) | None => (now + link.timeout, ResponseCode::E21, None),
             }
         };
+        if gbcs.is_some() && !answer.service().reads_only() {
+            self.journal_device_state(target);
+        }
         self.queue(answer.user(), due, answer.xml(code, due, gbcs));
     }
 

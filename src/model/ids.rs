@@ -166,6 +166,12 @@ impl ServiceRef {
         }
     }
 
+    /// Whether the service only reads a device (4.x reads, 6.2.x configuration, 6.13 logs,
+    /// 11.2 firmware version), changing nothing but its counters.
+    pub fn reads_only(self) -> bool {
+        matches!(self.parts, [4, ..] | [6, 2, _] | [6, 13, _] | [11, 2, _])
+    }
+
     /// The service reference without its variant (`4.8` for `4.8.1`), as DUIS `ServiceReference`.
     pub fn service_reference(self) -> String {
         let n = usize::from(self.len.min(2));
