@@ -106,8 +106,11 @@ pub struct Outages {
 /// A premises off supply: its comms hub, since when, and when supply comes back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Off {
+    /// The premises' comms hub.
     pub hub: Eui64,
+    /// When the supply went.
     pub from: DateTime<Utc>,
+    /// When it comes back.
     pub to: DateTime<Utc>,
 }
 
