@@ -116,6 +116,22 @@ fn template(name: &str) -> String {
     std::fs::read_to_string(reference().join("duis/rtds-templates").join(name)).unwrap()
 }
 
+/// The RTDS 2.2 template with a £10 code made for the virtual RTDS meter in its place.
+fn rtds_top_up(keys: &KeyStore) -> String {
+    use dccsim::protocol::gbcs::{Utrn, ValueClass};
+    let utrn = Utrn::make(
+        keys,
+        dccsim::gateway::defaults::SUPPLIER,
+        dccsim::gateway::defaults::RTDS_ESME,
+        9 << 32,
+        1000,
+        ValueClass::Pennies,
+    )
+    .unwrap()
+    .digits();
+    template("CS01a_2.2_SUCCESS_REQUEST_DUIS.XML").replace("73946144332040217315", &utrn)
+}
+
 fn code_of(reply: &SyncReply) -> ResponseCode {
     match reply {
         SyncReply::Response { code, .. } => *code,
@@ -838,7 +854,6 @@ fn rtds_export_reactive_and_power_templates_read_the_virtual_meter() {
 fn rtds_meter_balance_and_event_log_templates_read_the_virtual_meter() {
     use dccsim::gateway::defaults;
     use dccsim::protocol::gbcs::payload::PowerEvent;
-    use dccsim::protocol::gbcs::{Utrn, ValueClass};
     let (mut he, keys, start) = default_head_end();
     let period = dccsim::device::period_of;
     let balance = |he: &mut HeadEnd, counter: u64| {
@@ -862,18 +877,7 @@ fn rtds_meter_balance_and_event_log_templates_read_the_virtual_meter() {
         .outage(off, on, defaults::NETWORK_OPERATOR, &keys)
         .unwrap();
     // A £10 code made for the virtual meter, entered twice.
-    let utrn = Utrn::make(
-        &keys,
-        defaults::SUPPLIER,
-        defaults::RTDS_ESME,
-        9 << 32,
-        1000,
-        ValueClass::Pennies,
-    )
-    .unwrap()
-    .digits();
-    let top_up =
-        template("CS01a_2.2_SUCCESS_REQUEST_DUIS.XML").replace("73946144332040217315", &utrn);
+    let top_up = rtds_top_up(&keys);
     for (minute, counter, result) in [(1, 12884901888u64, 0), (2, 12884901889, 250)] {
         let xml = top_up.replace(":12884901888<", &format!(":{counter}<"));
         let at = start + Duration::minutes(minute);
@@ -1879,20 +1883,8 @@ fn premises_off_supply_do_not_answer_and_alert_their_network_operator_when_resto
 #[test]
 fn a_meters_new_state_is_journalled_with_its_answer() {
     use dccsim::gateway::defaults;
-    use dccsim::protocol::gbcs::{Utrn, ValueClass};
     let (mut he, keys, start) = default_head_end();
-    let utrn = Utrn::make(
-        &keys,
-        defaults::SUPPLIER,
-        defaults::RTDS_ESME,
-        9 << 32,
-        1000,
-        ValueClass::Pennies,
-    )
-    .unwrap()
-    .digits();
-    let top_up =
-        template("CS01a_2.2_SUCCESS_REQUEST_DUIS.XML").replace("73946144332040217315", &utrn);
+    let top_up = rtds_top_up(&keys);
     he.take_journal();
     acknowledged_then_answered(&mut he, defaults::SUPPLIER, &top_up, start);
     let journal = he.take_journal();
