@@ -1062,6 +1062,13 @@ fn gbcs_decode(
                 {
                     parse_hex(text).map_err(|e| anyhow::anyhow!("{input}: {e}"))?
                 }
+                // A DUIS response without a device's answer (an E21, an acknowledgement…).
+                Ok(text) if text.contains("<sr:Response") => {
+                    let code = dccsim::gateway::receive::field(text, "ResponseCode").unwrap_or("?");
+                    anyhow::bail!(
+                        "{input}: a DUIS response ({code}) that carries no GBCSPayload: nothing to decode"
+                    )
+                }
                 _ => raw,
             };
             (input.clone(), bytes)

@@ -740,3 +740,23 @@ fn simulate_refuses_a_scale_or_thread_count_that_cannot_run() {
         assert!(stderr.contains(needle), "{flags:?}: {stderr}");
     }
 }
+
+/// `gbcs decode` of a DUIS response that carries no device answer (an E21) says so, rather than
+/// failing to read XML as GBCS.
+#[test]
+fn decoding_a_response_without_gbcs_says_so() {
+    let file = std::env::temp_dir().join(format!("dccsim-e21-{}.xml", std::process::id()));
+    std::fs::write(
+        &file,
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Response xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\"><sr:Header><sr:ResponseCode>E21</sr:ResponseCode></sr:Header></sr:Response>",
+    )
+    .unwrap();
+    let out = dccsim(&["gbcs", "decode", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("a DUIS response (E21) that carries no GBCSPayload"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_file(&file);
+}

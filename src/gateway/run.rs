@@ -131,12 +131,14 @@ pub async fn serve(
         cells
     });
     // Premises off supply when the head-end stopped stay off until their time and then alert
-    // (at once if it passed while down); new faults are drawn from now.
+    // (at once if it passed while down); new faults are drawn from now — from the seed and how
+    // far the saved state has come (its sequence), so a fresh state folder gives the same faults
+    // for the same seed and a restart does not replay the faults of the run before.
     let mut outages = crate::headend::outages::Outages::new(
         options.outages,
         head_end.registry(),
         now,
-        options.seed,
+        options.seed ^ store.sequence()?.rotate_left(32),
     );
     let off = store.outages()?;
     let restored_off = off.len();

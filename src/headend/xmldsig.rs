@@ -40,13 +40,20 @@ pub enum XmlDsigError {
         found: String,
         expected: &'static str,
     },
-    #[error("the digest of the document does not match ds:DigestValue: the document was changed")]
+    #[error(
+        "the digest of the document does not match ds:DigestValue: the document was changed (or \
+         never signed: an RTDS template carries a placeholder signature — sign it with \
+         `dccsim duis sign`)"
+    )]
     Digest,
     #[error(
         "ds:SignatureValue does not verify with the key of {0}: wrong key, or SignedInfo changed"
     )]
     Signature(String),
-    #[error("no signing certificate known for {0}")]
+    #[error(
+        "no signing certificate known for {0} (of the ZAZ1 test users, only those with an \
+         XML-signing key in the keystore can sign DUIS)"
+    )]
     UnknownSigner(String),
     #[error("{0} is not valid base64")]
     Base64(&'static str),
