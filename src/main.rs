@@ -227,7 +227,8 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
         /// A user's Receive Response Service, EUI=URL (repeatable), http:// or https://; by
-        /// default every user's is http://127.0.0.1:8090/<EUI>, where `dccsim receive` listens.
+        /// default every user's is http://127.0.0.1:8090/<EUI>, where `dccsim receive` listens;
+        /// `*=URL` moves that default: URL, then the user's EUI.
         #[arg(long = "receive")]
         receive: Vec<String>,
         /// PEM file of the CA(s) that https:// Receive Response Services' certificates chain to
@@ -1284,13 +1285,22 @@ fn serve(settings: Serve) -> Result<ExitCode> {
     } = settings;
     use dccsim::gateway::defaults;
     use dccsim::gateway::run::{ServeOptions, serve};
+    // `*=URL`: every user's Receive Response Service is URL/<EUI> unless named on its own.
+    let mut base = "http://127.0.0.1:8090/".to_string();
+    for url in receive.iter().filter_map(|r| r.strip_prefix("*=")) {
+        anyhow::ensure!(
+            url.starts_with("http://") || url.starts_with("https://"),
+            "--receive *={url}: not an http:// or https:// URL"
+        );
+        base = format!("{}/", url.trim_end_matches('/'));
+    }
     let mut receive_urls: std::collections::HashMap<dccsim::model::Eui64, String> =
         defaults::users()
             .iter()
-            .map(|u| (u.eui, format!("http://127.0.0.1:8090/{}", u.eui)))
+            .map(|u| (u.eui, format!("{base}{}", u.eui)))
             .collect();
     let mut overridden = std::collections::BTreeSet::new();
-    for r in &receive {
+    for r in receive.iter().filter(|r| !r.starts_with("*=")) {
         let (eui, url) = r
             .split_once('=')
             .with_context(|| format!("--receive {r:?}: expected EUI=URL"))?;
@@ -1364,9 +1374,9 @@ fn serve(settings: Serve) -> Result<ExitCode> {
                 state.display(), s.restored_counters, s.restored_undelivered, s.restored_schedules, s.restored_held, s.restored_off
             );
             if overridden.is_empty() {
-                println!("  responses go to http://127.0.0.1:8090/<EUI> unless --receive says otherwise: run `dccsim receive`");
+                println!("  responses go to {base}<EUI> unless --receive says otherwise: run `dccsim receive`");
             } else {
-                println!("  responses go to {}; other users' to http://127.0.0.1:8090/<EUI>", overridden.join(", "));
+                println!("  responses go to {}; other users' to {base}<EUI>", overridden.join(", "));
             }
             println!();
             println!("send a first request (the RTDS 4.8.1 template, signed with the supplier's ZAZ1 key):");

@@ -573,6 +573,8 @@ fn serve_takes_its_settings_from_a_config_file_and_flags_win() {
         .args([
             "--receive",
             "90-B3-D5-1F-30-01-00-00=http://127.0.0.1:9/from-flag",
+            "--receive",
+            "*=http://127.0.0.1:9/all/",
         ])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::inherit())
@@ -594,7 +596,7 @@ fn serve_takes_its_settings_from_a_config_file_and_flags_win() {
     // proxies, and the four RTDS devices.
     assert!(banner.contains(" 64 devices"), "{banner}");
     assert!(
-        banner.contains("90-B3-D5-1F-30-01-00-00 → http://127.0.0.1:9/from-flag, 90-B3-D5-1F-30-02-00-00 → http://127.0.0.1:9/network"),
+        banner.contains("90-B3-D5-1F-30-01-00-00 → http://127.0.0.1:9/from-flag, 90-B3-D5-1F-30-02-00-00 → http://127.0.0.1:9/network; other users' to http://127.0.0.1:9/all/<EUI>"),
         "{banner}"
     );
     assert!(
