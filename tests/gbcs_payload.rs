@@ -51,6 +51,8 @@ fn use_case_vectors() -> Vec<String> {
         "6.13_ECS35b",
         "6.13_ECS35e",
         "6.2.7_ECS40",
+        "1.6_ECS02",
+        "1.6_ECS03",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -178,6 +180,55 @@ fn commands_and_plain_responses() {
     );
     assert_eq!(
         read("4.1.1_ECS17b/ECS17b_4.1.1_ERROR_RESPONSE_GBCS.HEX"),
+        Reading::Outcome {
+            success: false,
+            code: 1
+        }
+    );
+}
+
+/// 1.6 to an ESME: the RTDS commands say which mode, from when, and (prepayment) the threshold
+/// and the debt recovery flags of the DUIS request they came from.
+#[test]
+fn payment_mode_commands_carry_what_the_request_asked() {
+    use chrono::{TimeZone, Utc};
+    use dccsim::protocol::gbcs::payload::{Activation, NewPaymentMode};
+    let mode_of = |path: &str| match read(path) {
+        Reading::PaymentMode { mode, activation } => (mode, activation),
+        other => panic!("{path}: {other:?}"),
+    };
+    assert_eq!(
+        mode_of("1.6_ECS02/ECS02_1.6_IMMEDIATE_SINGLE_SUCCESS_COMMAND_GBCS.HEX"),
+        (NewPaymentMode::Credit, Activation::Now)
+    );
+    assert_eq!(
+        mode_of("1.6_ECS02/ECS02_1.6_CANCELLATION_TWIN_SUCCESS_COMMAND_GBCS.HEX"),
+        (NewPaymentMode::Credit, Activation::Cancel)
+    );
+    // The DUIS templates: SuspendDebtDisabled, SuspendDebtEmergency true, true (immediate);
+    // true, false (future-dated); false, true (cancellation); threshold 556677 in each.
+    let prepayment = |disabled, emergency| NewPaymentMode::Prepayment {
+        disablement_threshold: 556_677,
+        suspend_debt_disabled: disabled,
+        suspend_debt_emergency: emergency,
+    };
+    assert_eq!(
+        mode_of("1.6_ECS03/ECS03_1.6_IMMEDIATE_SINGLE_SUCCESS_COMMAND_GBCS.HEX"),
+        (prepayment(true, true), Activation::Now)
+    );
+    assert_eq!(
+        mode_of("1.6_ECS03/ECS03_1.6_FUTURE_DATED_TWIN_SUCCESS_COMMAND_GBCS.HEX"),
+        (
+            prepayment(true, false),
+            Activation::At(Utc.with_ymd_and_hms(2030, 1, 15, 9, 0, 0).unwrap())
+        )
+    );
+    assert_eq!(
+        mode_of("1.6_ECS03/ECS03_1.6_CANCELLATION_TWIN_SUCCESS_COMMAND_GBCS.HEX"),
+        (prepayment(false, true), Activation::Cancel)
+    );
+    assert_eq!(
+        read("1.6_ECS03/ECS03_1.6_IMMEDIATE_SINGLE_ERROR_RESPONSE_GBCS.HEX"),
         Reading::Outcome {
             success: false,
             code: 1
@@ -633,6 +684,14 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "6.13_ECS35e/ECS35e_6.13_SUCCESS_COMMAND_GBCS.HEX",
         "6.2.7_ECS40/ECS40_6.2.7_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
         "6.2.7_ECS40/ECS40_6.2.7_TWIN_SUCCESS_COMMAND_GBCS.HEX",
+        "1.6_ECS02/ECS02_1.6_IMMEDIATE_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
+        "1.6_ECS02/ECS02_1.6_IMMEDIATE_SINGLE_ERROR_COMMAND_GBCS.HEX",
+        "1.6_ECS02/ECS02_1.6_FUTURE_DATED_TWIN_SUCCESS_COMMAND_GBCS.HEX",
+        "1.6_ECS02/ECS02_1.6_CANCELLATION_TWIN_SUCCESS_COMMAND_GBCS.HEX",
+        "1.6_ECS03/ECS03_1.6_IMMEDIATE_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
+        "1.6_ECS03/ECS03_1.6_IMMEDIATE_SINGLE_ERROR_COMMAND_GBCS.HEX",
+        "1.6_ECS03/ECS03_1.6_FUTURE_DATED_TWIN_SUCCESS_COMMAND_GBCS.HEX",
+        "1.6_ECS03/ECS03_1.6_CANCELLATION_TWIN_SUCCESS_COMMAND_GBCS.HEX",
     ] {
         let m = message(path);
         let s = &m.signing;
@@ -781,6 +840,47 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
             .to_bytes(),
         log.signing.content
     );
+    use dccsim::protocol::gbcs::payload::{future_dated_alert, set_results_response};
+    for (path, results) in [
+        (
+            "1.6_ECS02/ECS02_1.6_IMMEDIATE_SINGLE_SUCCESS_RESPONSE_GBCS.HEX",
+            &[0, 0, 0][..],
+        ),
+        (
+            "1.6_ECS02/ECS02_1.6_IMMEDIATE_SINGLE_ERROR_RESPONSE_GBCS.HEX",
+            &[0, 1, 250],
+        ),
+        (
+            "1.6_ECS03/ECS03_1.6_FUTURE_DATED_TWIN_SUCCESS_RESPONSE_GBCS.HEX",
+            &[0; 5],
+        ),
+        (
+            "1.6_ECS03/ECS03_1.6_IMMEDIATE_SINGLE_ERROR_RESPONSE_GBCS.HEX",
+            &[0, 0, 0, 1, 250],
+        ),
+    ] {
+        is_rtds(path, &|counter| set_results_response(counter, results));
+    }
+    for path in [
+        "1.6_ECS02/ECS02_1.6_8F66_FUTURE_DATED_TWIN_SUCCESS_ALERT_PAYMENT_MODE_GBCS.HEX",
+        "1.6_ECS03/ECS03_1.6_8F66_FUTURE_DATED_TWIN_SUCCESS_ALERT_PAYMENT_MODE_GBCS.HEX",
+        "1.6_ECS03/ECS03_1.6_8F66_FUTURE_DATED_TWIN_SUCCESS_ALERT_DISABLEMENT_THRESHOLD_GBCS.HEX",
+    ] {
+        let m = message(path);
+        let Reading::Alert {
+            at: Some(at),
+            future_dated: Some(outcome),
+            ..
+        } = decode_dlms(&m, None).unwrap()
+        else {
+            panic!("{path}")
+        };
+        assert_eq!(
+            future_dated_alert(m.signing.originator_counter, at, &outcome).to_bytes(),
+            m.signing.content,
+            "{path}"
+        );
+    }
     let alert = message("NA_ECS80/ECS80_NA_8F36_ALERT_GBCS.HEX");
     let Reading::Alert {
         code, at, outage, ..

@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 
 use super::time::{from_gbcs_seconds, to_gbcs_seconds};
 use super::{
-    DailyRead, FutureDatedOutcome, Interval, LoggedEvent, PowerEvent, Reading, Register, Unit,
-    alert_name,
+    Activation, DailyRead, FutureDatedOutcome, Interval, LoggedEvent, NewPaymentMode, PowerEvent,
+    Reading, Register, Unit, alert_name,
 };
 use crate::model::Eui64;
 use crate::protocol::dlms::{
@@ -47,6 +47,11 @@ pub const ECS40: u16 = 0x004E;
 /// 4.18 to an ESME: the meter balance.
 pub const ECS82: u16 = 0x0069;
 pub const CS01A: u16 = 0x0007;
+/// 1.6 to an ESME: to credit mode, to prepayment mode (critical).
+pub const ECS02: u16 = 0x001A;
+pub const ECS03: u16 = 0x001B;
+/// The message code of an ESME's alert on a future-dated command it carried out (8F66).
+pub const ESME_FUTURE_DATED_ALERT: u16 = 0x00CC;
 /// 8.11 to a comms hub: add a device to its device log, or remove one.
 pub const CCS01: u16 = 0x0001;
 pub const CCS02: u16 = 0x0002;
@@ -81,6 +86,23 @@ const IMPORT_MPAN: [u8; 6] = [0, 0, 94, 44, 34, 11];
 const EXPORT_MPAN: [u8; 6] = [1, 0, 0, 0, 2, 255];
 const DATA_PROTECTION: u16 = 30;
 const TOKEN_GATEWAY: u16 = 115;
+/// The account (IC 111, `0-1:19.0.0.255`) a 1.6 command sets: its mode and status
+/// (attribute 2), which credits pay which charges (11) and when the change takes effect (13).
+const ACCOUNT: u16 = 111;
+const ACCOUNT_OBIS: [u8; 6] = [0, 1, 19, 0, 0, 255];
+const ACCOUNT_MODE: i8 = 2;
+const CREDIT_CHARGES: i8 = 11;
+const ACCOUNT_ACTIVATION: i8 = 13;
+/// The disablement threshold (GBCS class 9000, `0-0:94.44.128.22`): the threshold itself
+/// (attribute 4) and when it takes effect (6).
+const DISABLEMENT_THRESHOLD: u16 = 9000;
+const DISABLEMENT_THRESHOLD_OBIS: [u8; 6] = [0, 0, 94, 44, 128, 22];
+const THRESHOLD: i8 = 4;
+const THRESHOLD_ACTIVATION: i8 = 6;
+/// A credit charge collected at all times (collection configuration bits 111), and one not
+/// collected in one of the periods the bit string names (110).
+const COLLECTED_ALWAYS: u8 = 0xE0;
+const COLLECTED_NOT_SUSPENDED: u8 = 0xC0;
 /// ZigBee network control (IC 104), `0-0:30.3.0.255` on a comms hub: its device log
 /// (register_device, method 1; unregister_device, method 2), the join timeout (attribute 3)
 /// and whether joining is enabled (attribute 2).
@@ -136,7 +158,7 @@ fn alert(n: &DataNotification) -> Option<Reading> {
                 message_code: u16::from_be_bytes([b[0], b[1]]),
                 originator_counter: u64::from_be_bytes(b[2..10].try_into().ok()?),
                 class_id: u16::from_be_bytes([b[10], b[11]]),
-                instance: crate::protocol::dlms::Obis(b[12..18].try_into().ok()?).to_string(),
+                instance: crate::protocol::dlms::Obis(b[12..18].try_into().ok()?),
                 attribute: b[18] as i8,
             })
         }
@@ -157,6 +179,9 @@ fn date_time(d: &Data) -> Option<DateTime<Utc>> {
 }
 
 fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
+    if matches!(code, ECS02 | ECS03) {
+        return payment_mode_of(r);
+    }
     if code == ECS23 {
         // Registers first, then the voltage log with its range.
         return r.specs.iter().find_map(|s| match s {
@@ -921,6 +946,16 @@ pub fn encode_command(
             [0, 0, 10, 0, 106, 255],
             Data::LongUnsigned(*script),
         ),
+        (ECS02, Reading::PaymentMode { mode, activation }) if *mode == NewPaymentMode::Credit => {
+            payment_mode_command(counter, mode, activation)
+        }
+        (
+            ECS03,
+            Reading::PaymentMode {
+                mode: mode @ NewPaymentMode::Prepayment { .. },
+                activation,
+            },
+        ) => payment_mode_command(counter, mode, activation),
         (CS01A, Reading::TopUp { utrn }) => action(
             TOKEN_GATEWAY,
             [0, 0, 19, 40, 0, 255],
@@ -1176,6 +1211,222 @@ fn meter_log_response(
     }))
 }
 
+/// The credits (`0-0:19.10.c.255`) and charges (`0-0:19.20.h.255`) a 1.6 command configures,
+/// as (credit, charge), in the order the RTDS commands list them. Credit mode: the meter
+/// balance pays charges 0 and 4. Prepayment: balance and credit 1 pay charges 0–4, charges 1
+/// and 2 (time-based debt) not collected while suspended when `suspend_debt_disabled`; credit
+/// 2's three entries when `suspend_debt_emergency`. A command held for later (or cancelling
+/// one) also configures charge 5, as the RTDS future-dated and cancellation commands do.
+fn credit_charges(mode: &NewPaymentMode, activation: &Activation) -> Vec<(u8, u8, u8)> {
+    let held = *activation != Activation::Now;
+    let mut entries = Vec::new();
+    match *mode {
+        NewPaymentMode::Credit => {
+            entries.extend([(0, 0, COLLECTED_ALWAYS), (0, 4, COLLECTED_ALWAYS)]);
+            if held {
+                entries.push((0, 5, COLLECTED_ALWAYS));
+            }
+        }
+        NewPaymentMode::Prepayment {
+            suspend_debt_disabled,
+            suspend_debt_emergency,
+            ..
+        } => {
+            let debt = if suspend_debt_disabled {
+                COLLECTED_NOT_SUSPENDED
+            } else {
+                COLLECTED_ALWAYS
+            };
+            for (credit, charges) in [(0, [0, 4, 1, 2, 3]), (1, [3, 0, 4, 1, 2])] {
+                entries.extend(charges.iter().map(|&charge| {
+                    let bits = if matches!(charge, 1 | 2) {
+                        debt
+                    } else {
+                        COLLECTED_ALWAYS
+                    };
+                    (credit, charge, bits)
+                }));
+            }
+            if suspend_debt_emergency {
+                entries.extend([4, 1, 2].map(|charge| (2, charge, COLLECTED_ALWAYS)));
+            }
+            if held {
+                entries.extend([(0, 5, COLLECTED_ALWAYS), (1, 5, COLLECTED_ALWAYS)]);
+            }
+        }
+    }
+    entries
+}
+
+/// A 1.6 command's activation time: all zeros for at once, unspecified (all 0xFF) to cancel.
+fn activation_time(activation: &Activation) -> Data {
+    let marker = |b: u8| Data::OctetString([[b; 9].as_slice(), &[0x80, 0x00, 0xFF]].concat());
+    match activation {
+        Activation::Now => marker(0x00),
+        Activation::Cancel => marker(0xFF),
+        Activation::At(t) => command_date_time(*t),
+    }
+}
+
+fn activation_of(d: &Data) -> Option<Activation> {
+    let bytes = d.as_octets()?;
+    Some(match bytes.get(..2)? {
+        [0x00, 0x00] => Activation::Now,
+        [0xFF, 0xFF] => Activation::Cancel,
+        _ => Activation::At(date_time(d)?),
+    })
+}
+
+/// ECS02 (`mode` credit) or ECS03 (prepayment): sets of the account's mode, its credit charge
+/// configuration and activation time, and for prepayment the disablement threshold and its
+/// activation time.
+fn payment_mode_command(
+    counter: u64,
+    mode: &NewPaymentMode,
+    activation: &Activation,
+) -> AccessRequest {
+    let set = |class_id, instance, attribute| {
+        RequestSpec::Set(crate::protocol::dlms::AttributeDescriptor {
+            class_id,
+            instance: crate::protocol::dlms::Obis(instance),
+            attribute,
+        })
+    };
+    let account = |attribute| set(ACCOUNT, ACCOUNT_OBIS, attribute);
+    let threshold = |attribute| set(DISABLEMENT_THRESHOLD, DISABLEMENT_THRESHOLD_OBIS, attribute);
+    let charges = Data::Array(
+        credit_charges(mode, activation)
+            .into_iter()
+            .map(|(credit, charge, bits)| {
+                Data::Structure(vec![
+                    Data::OctetString(vec![0, 0, 19, 10, credit, 255]),
+                    Data::OctetString(vec![0, 0, 19, 20, charge, 255]),
+                    Data::BitString {
+                        bits: 3,
+                        bytes: vec![bits],
+                    },
+                ])
+            })
+            .collect(),
+    );
+    // Mode (1 credit, 2 prepayment) and account status 1, as the RTDS commands set them.
+    let status = |mode| Data::Structure(vec![Data::Enum(mode), Data::Enum(1)]);
+    let (specs, data) = match *mode {
+        NewPaymentMode::Credit => (
+            vec![
+                account(ACCOUNT_MODE),
+                account(CREDIT_CHARGES),
+                account(ACCOUNT_ACTIVATION),
+            ],
+            vec![status(1), charges, activation_time(activation)],
+        ),
+        NewPaymentMode::Prepayment {
+            disablement_threshold,
+            ..
+        } => (
+            vec![
+                account(ACCOUNT_MODE),
+                threshold(THRESHOLD),
+                account(CREDIT_CHARGES),
+                threshold(THRESHOLD_ACTIVATION),
+                account(ACCOUNT_ACTIVATION),
+            ],
+            vec![
+                status(2),
+                Data::DoubleLong(disablement_threshold),
+                charges,
+                activation_time(activation),
+                activation_time(activation),
+            ],
+        ),
+    };
+    AccessRequest {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        specs,
+        data,
+    }
+}
+
+/// The meaning of an ECS02 or ECS03 command: each set read by the attribute it names.
+fn payment_mode_of(r: &AccessRequest) -> Option<Reading> {
+    let (mut prepayment, mut threshold, mut charges, mut activation) = (None, None, None, None);
+    for (spec, data) in r.specs.iter().zip(&r.data) {
+        let RequestSpec::Set(a) = spec else {
+            return None;
+        };
+        match (a.class_id, a.attribute) {
+            (ACCOUNT, ACCOUNT_MODE) => match data.items()?.first()? {
+                Data::Enum(1) => prepayment = Some(false),
+                Data::Enum(2) => prepayment = Some(true),
+                _ => return None,
+            },
+            (ACCOUNT, CREDIT_CHARGES) => charges = Some(data.items()?),
+            (ACCOUNT, ACCOUNT_ACTIVATION) => activation = Some(activation_of(data)?),
+            (DISABLEMENT_THRESHOLD, THRESHOLD) => match data {
+                Data::DoubleLong(t) => threshold = Some(*t),
+                _ => return None,
+            },
+            (DISABLEMENT_THRESHOLD, THRESHOLD_ACTIVATION) => {}
+            _ => return None,
+        }
+    }
+    // (credit, charge, bits) of each configured entry.
+    let entries = charges?
+        .iter()
+        .map(|e| match e.items()? {
+            [credit, charge, Data::BitString { bytes, .. }] => Some((
+                *credit.as_octets()?.get(4)?,
+                *charge.as_octets()?.get(4)?,
+                *bytes.first()?,
+            )),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let mode = if prepayment? {
+        NewPaymentMode::Prepayment {
+            disablement_threshold: threshold?,
+            suspend_debt_disabled: entries.contains(&(0, 1, COLLECTED_NOT_SUSPENDED)),
+            suspend_debt_emergency: entries.iter().any(|&(credit, _, _)| credit == 2),
+        }
+    } else {
+        NewPaymentMode::Credit
+    };
+    Some(Reading::PaymentMode {
+        mode,
+        activation: activation?,
+    })
+}
+
+/// The access-response of a command of sets only (ECS02, ECS03): one result per set.
+pub fn set_results_response(counter: u64, results: &[u8]) -> Apdu {
+    Apdu::AccessResponse(AccessResponse {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        data: vec![Data::Null; results.len()],
+        results: results.iter().map(|&r| ResponseSpec::Set(r)).collect(),
+    })
+}
+
+/// A meter's 8F66 alert: the future-dated command `outcome` names was carried out at `at`.
+pub fn future_dated_alert(counter: u64, at: DateTime<Utc>, outcome: &FutureDatedOutcome) -> Apdu {
+    let mut named = Vec::with_capacity(19);
+    named.extend(outcome.message_code.to_be_bytes());
+    named.extend(outcome.originator_counter.to_be_bytes());
+    named.extend(outcome.class_id.to_be_bytes());
+    named.extend(outcome.instance.0);
+    named.push(outcome.attribute as u8);
+    Apdu::DataNotification(DataNotification {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        body: Data::Structure(vec![
+            Data::LongUnsigned(0x8F66),
+            command_date_time(at),
+            Data::OctetString(named),
+        ]),
+    })
+}
+
 /// A plain get of one attribute of an object.
 fn attribute(class_id: u16, instance: [u8; 6], attribute: i8) -> RequestSpec {
     RequestSpec::Get(crate::protocol::dlms::AttributeDescriptor {
@@ -1286,6 +1537,38 @@ mod tests {
             if let Some(fast) = u32_entries(&bent) {
                 prop_assert_eq!(Some(fast), general(&bent));
             }
+        }
+
+        /// Any payment mode change reads back as it was built, each at the minute (the
+        /// command carries no seconds' fractions) or at once, or cancelling.
+        #[test]
+        fn payment_mode_commands_round_trip(
+            prepayment in any::<bool>(),
+            disablement_threshold in any::<i32>(),
+            suspend_debt_disabled in any::<bool>(),
+            suspend_debt_emergency in any::<bool>(),
+            when in 0u8..3,
+            at in 0u32..=u32::MAX,
+            counter in 0u64..1 << 40,
+        ) {
+            let mode = if prepayment {
+                NewPaymentMode::Prepayment { disablement_threshold, suspend_debt_disabled, suspend_debt_emergency }
+            } else {
+                NewPaymentMode::Credit
+            };
+            let activation = match when {
+                0 => Activation::Now,
+                1 => Activation::Cancel,
+                _ => Activation::At(from_gbcs_seconds(at)),
+            };
+            let code = if prepayment { ECS03 } else { ECS02 };
+            let reading = Reading::PaymentMode { mode, activation };
+            let bytes = encode_command(code, &reading, counter, Eui64([1; 8]), Eui64([2; 8])).unwrap();
+            let Apdu::AccessRequest(r) = Apdu::decode(&bytes).unwrap() else { panic!() };
+            prop_assert_eq!(command(code, &r), Some(reading));
+            // The other use case's code does not carry this mode.
+            let other = if prepayment { ECS02 } else { ECS03 };
+            prop_assert_eq!(encode_command(other, &Reading::PaymentMode { mode, activation }, counter, Eui64([1; 8]), Eui64([2; 8])), None);
         }
     }
 }

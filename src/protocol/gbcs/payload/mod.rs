@@ -12,13 +12,14 @@ mod time;
 use serde::Serialize;
 
 pub use dlms::{
-    CCS01, CCS02, CS01A, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
-    ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, PayloadError,
-    active_power_response, alert_notification, decode_dlms, decode_plaintext,
-    device_log_add_response, encode_command, encode_dlms, event_log_response,
-    export_registers_response, firmware_response, invoke_id, log_response, message_for,
-    meter_balance_response, meter_points_response, network_data_response, outcome_response,
-    power_event_log_response, sealed_response, security_log_response,
+    CCS01, CCS02, CS01A, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B,
+    ECS22C, ECS23, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82,
+    ESME_FUTURE_DATED_ALERT, PayloadError, active_power_response, alert_notification, decode_dlms,
+    decode_plaintext, device_log_add_response, encode_command, encode_dlms, event_log_response,
+    export_registers_response, firmware_response, future_dated_alert, invoke_id, log_response,
+    message_for, meter_balance_response, meter_points_response, network_data_response,
+    outcome_response, power_event_log_response, sealed_response, security_log_response,
+    set_results_response,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 
@@ -153,6 +154,11 @@ fn hex_of<S: serde::Serializer>(bytes: &[u8], ser: S) -> Result<S::Ok, S::Error>
     ser.serialize_str(&super::hex(bytes))
 }
 
+/// A value as it prints.
+fn as_text<T: std::fmt::Display, S: serde::Serializer>(v: &T, ser: S) -> Result<S::Ok, S::Error> {
+    ser.collect_str(v)
+}
+
 /// An alert or event code as GBCS and DUIS write it: four hex digits (`8F36`).
 fn code_hex<S: serde::Serializer>(code: &u16, ser: S) -> Result<S::Ok, S::Error> {
     ser.serialize_str(&format!("{code:04X}"))
@@ -166,8 +172,33 @@ pub struct FutureDatedOutcome {
     /// That command's originator counter.
     pub originator_counter: u64,
     pub class_id: u16,
-    pub instance: String,
+    #[serde(serialize_with = "as_text")]
+    pub instance: crate::protocol::dlms::Obis,
     pub attribute: i8,
+}
+
+/// When a payment mode change (1.6) is to take effect: at once, at a time (the meter holds it
+/// until then), or never — cancelling one the meter holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Activation {
+    Now,
+    At(DateTime<Utc>),
+    Cancel,
+}
+
+/// The payment mode a 1.6 command sets: credit (ECS02), or prepayment (ECS03) with its
+/// disablement threshold (in the meter's currency unit) and whether time-based debt recovery
+/// stops while the supply is disabled or emergency credit is in use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum NewPaymentMode {
+    Credit,
+    Prepayment {
+        disablement_threshold: i32,
+        suspend_debt_disabled: bool,
+        suspend_debt_emergency: bool,
+    },
 }
 
 /// The meaning of a GBCS payload.
@@ -220,6 +251,11 @@ pub enum Reading {
     TopUp { utrn: String },
     /// 7.1 ECS42 / 7.2 ECS43 command: supply enable or disable, by the disconnect script.
     Supply { enable: bool, script: u16 },
+    /// 1.6 ECS02 / ECS03 command: the account's payment mode from `activation`.
+    PaymentMode {
+        mode: NewPaymentMode,
+        activation: Activation,
+    },
     /// 8.11 CCS01 command: let `device` join the comms hub's network (add it to the device
     /// log) with its install code, joining open for `join_timeout_s`. The two enumerations of
     /// the register_device parameters (1 and 0 in the RTDS command) are read as key type and
