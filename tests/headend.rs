@@ -132,6 +132,13 @@ fn rtds_top_up(keys: &KeyStore) -> String {
     template("CS01a_2.2_SUCCESS_REQUEST_DUIS.XML").replace("73946144332040217315", &utrn)
 }
 
+/// `xml` with its request id's counter set to `counter`.
+fn with_counter(xml: &str, counter: u64) -> String {
+    let end = xml.find("</sr:RequestID>").unwrap();
+    let start = xml[..end].rfind(':').unwrap() + 1;
+    format!("{}{counter}{}", &xml[..start], &xml[end..])
+}
+
 fn code_of(reply: &SyncReply) -> ResponseCode {
     match reply {
         SyncReply::Response { code, .. } => *code,
@@ -656,6 +663,148 @@ fn a_gas_payment_mode_change_dated_ahead_is_carried_out_by_the_meter_and_alerted
     let fd = FutureDated::decode(&rest).unwrap();
     // The command is the pre-command as the supplier signed it: the Transform request's counter.
     assert_eq!((fd.message_code, fd.counter), (0x006D, 2010));
+}
+
+/// 1.6 to the RTDS electricity meter (prepayment in the default fleet), the RTDS templates
+/// through Transform, sign, Send: to credit at once; to prepayment dated an hour ahead, held
+/// by the meter (a second held change cancelled and made again), and at its time the meter's
+/// two signed 8F66 alerts — the disablement threshold's, then the account's — reach the
+/// supplier, the meter in prepayment with the credit it had.
+#[test]
+fn an_electricity_payment_mode_change_dated_ahead_is_carried_out_by_the_meter_and_alerted() {
+    use dccsim::device::PaymentMode;
+    use dccsim::gateway::defaults;
+    let (mut he, keys, start) = default_head_end();
+    let esme = defaults::RTDS_ESME;
+    let critical = |he: &mut HeadEnd, name: &str, counter: u64, edit: &dyn Fn(String) -> String| {
+        let transform = with_counter(&edit(template(name)), counter);
+        let reply = he.handle_request(defaults::SUPPLIER, Endpoint::Transform, &transform, start);
+        assert_eq!(code_of(&reply), ResponseCode::I0, "{}", xml_of(&reply));
+        schema_valid(xml_of(&reply)).unwrap();
+        let pre = GbcsMessage::decode(&gbcs_of(xml_of(&reply))).unwrap();
+        let send = signed_send(esme, counter + 1, "1.6", pre, &keys);
+        let reply = he.handle_request(defaults::SUPPLIER, Endpoint::SendCommand, &send, start);
+        assert_eq!(code_of(&reply), ResponseCode::I99, "{}", xml_of(&reply));
+        let delivered = he.poll_deliveries(start + Duration::minutes(5));
+        assert_eq!(delivered.len(), 1, "{name}: the meter's answer");
+        let xml = &delivered[0].xml;
+        assert!(
+            xml.contains("<sr:ResponseCode>I0</sr:ResponseCode>"),
+            "{xml}"
+        );
+        schema_valid(xml).unwrap();
+        let answer = GbcsMessage::decode(&gbcs_of(xml)).unwrap();
+        assert_eq!(verify_signature(&keys, &answer), Verdict::Valid);
+        assert_eq!(
+            decode_dlms(&answer, None).unwrap(),
+            Reading::Outcome {
+                success: true,
+                code: 0
+            },
+            "{name}"
+        );
+    };
+    assert_eq!(he.meter(esme).unwrap().payment, PaymentMode::Prepayment);
+    let balance = |he: &HeadEnd| {
+        let meter = he.meter(esme).unwrap();
+        meter.credit_milli_pence(dccsim::device::period_of(start))
+    };
+    let before = balance(&he);
+    critical(
+        &mut he,
+        "ECS02_1.6_IMMEDIATE_SINGLE_SUCCESS_REQUEST_DUIS.XML",
+        2000,
+        &|t| t,
+    );
+    assert_eq!(he.meter(esme).unwrap().payment, PaymentMode::Credit);
+    assert_eq!(balance(&he), before, "the credit stays with the account");
+    let in_an_hour = |t: String| t.replace("2030-01-15T09:00:00.00Z", "2026-11-23T11:00:00Z");
+    critical(
+        &mut he,
+        "ECS03_1.6_FUTURE_DATED_TWIN_SUCCESS_REQUEST_DUIS.XML",
+        2010,
+        &in_an_hour,
+    );
+    assert_eq!(he.meter(esme).unwrap().payment, PaymentMode::Credit);
+    assert!(he.meter(esme).unwrap().pending().is_some());
+    // Cancelled (the RTDS's 3000-12-31), then asked again.
+    critical(
+        &mut he,
+        "ECS03_1.6_CANCELLATION_TWIN_SUCCESS_REQUEST_DUIS.XML",
+        2020,
+        &|t| t,
+    );
+    assert_eq!(he.meter(esme).unwrap().pending(), None);
+    critical(
+        &mut he,
+        "ECS03_1.6_FUTURE_DATED_TWIN_SUCCESS_REQUEST_DUIS.XML",
+        2030,
+        &in_an_hour,
+    );
+    assert!(he.poll_deliveries(start + Duration::minutes(59)).is_empty());
+    assert_eq!(he.meter(esme).unwrap().payment, PaymentMode::Credit);
+    // A head-end restarted now with the meters' saved states holds the change too.
+    let (mut restarted, _, _) = default_head_end();
+    for (eui, state) in he.take_device_states() {
+        restarted.restore_device_state(eui, &state).unwrap();
+    }
+    let alerts = restarted.poll_deliveries(start + Duration::minutes(61));
+    assert_eq!(alerts.len(), 2, "after a restart");
+    let alerts = he.poll_deliveries(start + Duration::minutes(61));
+    assert_eq!(alerts.len(), 2);
+    let mut named = Vec::new();
+    for alert in &alerts {
+        let xml = &alert.xml;
+        assert_eq!(alert.user, defaults::SUPPLIER);
+        assert!(xml.contains("<sr:AlertCode>8F66</sr:AlertCode>"), "{xml}");
+        schema_valid(xml).unwrap();
+        let gbcs = GbcsMessage::decode(&gbcs_of(xml)).unwrap();
+        assert_eq!(verify_signature(&keys, &gbcs), Verdict::Valid);
+        let Reading::Alert {
+            at,
+            future_dated: Some(f),
+            ..
+        } = decode_dlms(&gbcs, None).unwrap()
+        else {
+            panic!("{xml}")
+        };
+        assert_eq!(at, Some(start + Duration::hours(1)));
+        // The command is the pre-command as the supplier signed it: the Transform's counter.
+        assert_eq!((f.message_code, f.originator_counter), (0x001B, 2030));
+        named.push((f.class_id, f.instance.to_string(), f.attribute));
+    }
+    assert_eq!(
+        named,
+        [
+            (9000, "0-0:94.44.128.22".to_string(), 6),
+            (111, "0-1:19.0.0.255".to_string(), 13)
+        ]
+    );
+    assert_eq!(he.meter(esme).unwrap().payment, PaymentMode::Prepayment);
+    assert_eq!(he.meter(esme).unwrap().pending(), None);
+    // A change dated past what the meter's clock holds (2136) is refused by the meter.
+    let late = |t: String| t.replace("2030-01-15T09:00:00.00Z", "2200-01-01T00:00:00Z");
+    let transform = with_counter(
+        &late(template(
+            "ECS03_1.6_FUTURE_DATED_TWIN_SUCCESS_REQUEST_DUIS.XML",
+        )),
+        2040,
+    );
+    let reply = he.handle_request(defaults::SUPPLIER, Endpoint::Transform, &transform, start);
+    let pre = GbcsMessage::decode(&gbcs_of(xml_of(&reply))).unwrap();
+    let send = signed_send(esme, 2041, "1.6", pre, &keys);
+    he.handle_request(defaults::SUPPLIER, Endpoint::SendCommand, &send, start);
+    let delivered = he.poll_deliveries(start + Duration::hours(2));
+    assert_eq!(delivered.len(), 1);
+    let answer = GbcsMessage::decode(&gbcs_of(&delivered[0].xml)).unwrap();
+    assert_eq!(
+        decode_dlms(&answer, None).unwrap(),
+        Reading::Outcome {
+            success: false,
+            code: 250
+        }
+    );
+    assert_eq!(he.meter(esme).unwrap().pending(), None);
 }
 
 /// The RTDS export, reactive, power and network data templates run unchanged (but for a recent

@@ -4,12 +4,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::consumption::Consumer;
-use super::{Balance, EventLog, PaymentMode, Tariff, period_of, period_start};
+use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
-    self, CS01A, DailyRead, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
-    ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, Interval, LoggedEvent,
-    PowerEvent, Reading, Register, Unit,
+    self, Activation, CS01A, DailyRead, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C,
+    ECS22A, ECS22B, ECS22C, ECS23, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66,
+    ECS82, Interval, LoggedEvent, NewPaymentMode, PowerEvent, Reading, Register, Unit,
 };
 use crate::protocol::gbcs::{
     Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
@@ -104,10 +104,10 @@ pub struct Esme {
     top_ups: super::TopUps,
     /// The event log (6.13 `Event`): commands actioned or not.
     pub events: EventLog,
-    /// The security and power event logs, made at their first entry (most meters log neither,
-    /// and a fleet's meters should stay small).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    logs: Option<Box<OtherLogs>>,
+    /// The security and power event logs and a payment mode change held for later, made when
+    /// first needed (most meters have none of them, and a fleet's meters should stay small).
+    #[serde(default, alias = "logs", skip_serializing_if = "Option::is_none")]
+    extra: Option<Box<Extra>>,
     /// The import recorded from commissioning to the start of a period, as last computed, so a
     /// register or balance read sums only the half-hours since the one before (a cache, not
     /// state: not saved, and dropped whenever the supply record changes).
@@ -136,7 +136,7 @@ impl Esme {
             alert_counter: 0,
             top_ups: super::TopUps::default(),
             events: EventLog::default(),
-            logs: None,
+            extra: None,
             imported: Default::default(),
         }
     }
@@ -260,7 +260,7 @@ impl Esme {
         let command = super::receive_command(bytes, &[self.eui], keys, acb)?;
         let s = &command.signing;
         let code = command.message_code().unwrap_or(0);
-        let critical = matches!(code, ECS42 | ECS43);
+        let critical = matches!(code, ECS42 | ECS43 | ECS02 | ECS03);
         if critical {
             match verify_signature(keys, &command) {
                 Verdict::Valid => {}
@@ -468,6 +468,43 @@ impl Esme {
                 }
                 payload::outcome_response(counter, false, 0).to_bytes()
             }
+            (ECS02 | ECS03, Reading::PaymentMode { mode, activation }) => {
+                let sets = if code == ECS03 { 5 } else { 3 };
+                let mode = match mode {
+                    NewPaymentMode::Credit => PaymentMode::Credit,
+                    NewPaymentMode::Prepayment { .. } => PaymentMode::Prepayment,
+                };
+                // Held until a time the meter's clock can hold, or carried out now.
+                let held = match activation {
+                    Activation::At(t) if *t > now => Some(payload::to_gbcs_seconds(*t)),
+                    _ => None,
+                };
+                let result =
+                    if (code == ECS03) != (mode == PaymentMode::Prepayment) || held == Some(None) {
+                        REFUSED
+                    } else {
+                        match (activation, held.flatten()) {
+                            (Activation::Cancel, _) => {
+                                if self.extra.as_mut().and_then(|e| e.pending.take()).is_some() {
+                                    let what = "future-dated payment mode change cancelled";
+                                    self.events.command(now, code, true, what);
+                                }
+                            }
+                            (_, Some(at)) => {
+                                self.extra_mut().pending = Some(PendingChange {
+                                    at,
+                                    mode,
+                                    code,
+                                    from: to,
+                                    counter,
+                                });
+                            }
+                            _ => self.change_mode(mode, code, now),
+                        }
+                        0
+                    };
+                payload::set_results_response(counter, &vec![result; sets]).to_bytes()
+            }
             (CS01A, Reading::TopUp { utrn }) => {
                 let credited = match self.payment {
                     PaymentMode::Prepayment => {
@@ -486,7 +523,7 @@ impl Esme {
                         0
                     }
                     Err(Some(why)) => {
-                        self.logs_mut().security.push(
+                        self.extra_mut().security.push(
                             now,
                             super::top_up_refused_event(&why),
                             format!("top-up refused: {why}"),
@@ -557,25 +594,99 @@ impl Esme {
     /// logs they belong to (a state saved before the meter kept three logs).
     pub fn file_logs(&mut self) {
         for e in self.events.take_where(super::is_security_event) {
-            self.logs_mut().security.adopt(e);
+            self.extra_mut().security.adopt(e);
         }
         for e in self.events.take_where(is_power_event) {
-            self.logs_mut().power.adopt(e);
+            self.extra_mut().power.adopt(e);
         }
     }
 
     /// The security log (6.13 `Security`): UTRNs refused.
     pub fn security(&self) -> &EventLog {
-        self.logs.as_ref().map_or(&NO_EVENTS, |l| &l.security)
+        self.extra.as_ref().map_or(&NO_EVENTS, |l| &l.security)
     }
 
     /// The power event log (6.13 `PowerEvent`): supply interrupted and restored.
     pub fn power(&self) -> &EventLog {
-        self.logs.as_ref().map_or(&NO_EVENTS, |l| &l.power)
+        self.extra.as_ref().map_or(&NO_EVENTS, |l| &l.power)
     }
 
-    fn logs_mut(&mut self) -> &mut OtherLogs {
-        self.logs.get_or_insert_default()
+    fn extra_mut(&mut self) -> &mut Extra {
+        self.extra.get_or_insert_default()
+    }
+
+    /// The payment mode change the meter holds for later, if any (1.6 with an execution time).
+    pub fn pending(&self) -> Option<PendingChange> {
+        self.extra.as_ref()?.pending
+    }
+
+    /// Changes the payment mode at `now`, keeping the credit there is.
+    fn change_mode(&mut self, mode: PaymentMode, code: u16, now: DateTime<Utc>) {
+        let p = period_of(now);
+        self.balance = Balance {
+            period: p,
+            milli_pence: self.credit_milli_pence(p),
+        };
+        if self.payment != mode {
+            self.payment = mode;
+            let what = match mode {
+                PaymentMode::Credit => "payment mode: credit",
+                PaymentMode::Prepayment => "payment mode: prepayment",
+            };
+            self.events.command(now, code, true, what);
+        }
+    }
+
+    /// When the meter next has something to do on its own (a future-dated change).
+    pub fn next_due(&self) -> Option<DateTime<Utc>> {
+        Some(payload::from_gbcs_seconds(self.pending()?.at))
+    }
+
+    /// Carries out a held payment mode change due by `now`; returns the remote party that sent
+    /// it and the signed 8F66 alerts telling it so (ECS03's two: the disablement threshold's,
+    /// then the account's), stamped with the time the change took effect.
+    pub fn due(
+        &mut self,
+        now: DateTime<Utc>,
+        keys: &KeyStore,
+    ) -> Result<Option<(Eui64, Vec<Vec<u8>>)>, DeviceError> {
+        let Some(p) = self
+            .pending()
+            .filter(|p| payload::from_gbcs_seconds(p.at) <= now)
+        else {
+            return Ok(None);
+        };
+        let at = payload::from_gbcs_seconds(p.at);
+        self.extra_mut().pending = None;
+        self.change_mode(p.mode, p.code, at);
+        let mut alerts = Vec::new();
+        for outcome in payload::payment_mode_outcomes(p.code, p.counter) {
+            self.alert_counter += 1;
+            let content = payload::future_dated_alert(self.alert_counter, at, &outcome).to_bytes();
+            alerts.push(self.signed_alert(
+                p.from,
+                payload::ESME_FUTURE_DATED_ALERT,
+                content,
+                keys,
+            )?);
+        }
+        Ok(Some((p.from, alerts)))
+    }
+
+    /// The meter's alert of use case `code` to `to`, signed with its key.
+    fn signed_alert(
+        &self,
+        to: Eui64,
+        code: u16,
+        content: Vec<u8>,
+        keys: &KeyStore,
+    ) -> Result<Vec<u8>, DeviceError> {
+        let mut alert =
+            payload::message_for(Cra::Alert, self.alert_counter, self.eui, to, code, content);
+        if !sign_message(keys, &mut alert) {
+            return Err(DeviceError::NoKeys);
+        }
+        Ok(alert.to_bytes()?)
     }
 
     /// Records a supply outage from `from` to `to` and returns the signed alert the meter
@@ -593,33 +704,24 @@ impl Esme {
             self.imported.set(None);
             self.off.push((start, end));
         }
-        let power = &mut self.logs_mut().power;
+        let power = &mut self.extra_mut().power;
         power.push(from, SUPPLY_INTERRUPTED, "supply interrupted");
         power.push(to, code, "supply restored after an outage");
         self.alert_counter += 1;
         let content =
             payload::alert_notification(self.alert_counter, code, to, Some((from, to))).to_bytes();
         // Alerts carry the alert code's use case: ECS80's message code for outage alerts.
-        let mut alert = payload::message_for(
-            Cra::Alert,
-            self.alert_counter,
-            self.eui,
-            alert_to,
-            0x0067,
-            content,
-        );
-        if !sign_message(keys, &mut alert) {
-            return Err(DeviceError::NoKeys);
-        }
-        Ok(alert.to_bytes()?)
+        self.signed_alert(alert_to, 0x0067, content, keys)
     }
 }
 
-/// An ESME's logs besides its event log.
+/// What few ESMEs have: logs besides the event log, a change held for later.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct OtherLogs {
+struct Extra {
     security: EventLog,
     power: EventLog,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pending: Option<PendingChange>,
 }
 
 static NO_EVENTS: EventLog = EventLog::new();

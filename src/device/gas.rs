@@ -29,7 +29,10 @@
 use chrono::{DateTime, Utc};
 
 use super::consumption::Consumer;
-use super::{Balance, DeviceError, EventLog, PaymentMode, Tariff, TopUpRefusal, TopUps, period_of};
+use super::{
+    Balance, DeviceError, EventLog, PaymentMode, PendingChange, Tariff, TopUpRefusal, TopUps,
+    period_of,
+};
 use crate::model::Eui64;
 use crate::protocol::gbcs::gbz::{
     self, Component, FIRMWARE_VERSION, GasPayload, Gbz, SnapshotRegisters, encode_gas_payload,
@@ -127,18 +130,6 @@ pub struct GasMeter {
     #[serde(default)]
     alert_counter: u64,
     counters: super::Counters,
-}
-
-/// A future-dated payment mode change the meter holds until its time (GCS02, GCS03).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct PendingChange {
-    /// GBCS seconds.
-    pub at: u32,
-    pub mode: PaymentMode,
-    /// The command it came in: use case, originator (who is told when it is done), counter.
-    pub code: u16,
-    pub from: Eui64,
-    pub counter: u64,
 }
 
 /// An answer component: in clear, or sealed for the remote party that asked.

@@ -25,7 +25,7 @@ pub use esme::{
 };
 pub use gas::{
     CS01B, GCS02, GCS03, GCS13A, GCS16A, GCS17, GCS32, GCS38, GCS39, GCS60, GCS60A, GCS61,
-    GasMeter, PendingChange, Valve,
+    GasMeter, Valve,
 };
 pub use hub::{CS08, CommsHub, LogEntry};
 pub use vendor::{ERROR_UNKNOWN_REGISTER, ERROR_UNSUPPORTED, VendorDeviceError, VendorMeter};
@@ -85,6 +85,19 @@ pub enum PaymentMode {
     #[default]
     Credit,
     Prepayment,
+}
+
+/// A future-dated payment mode change a meter holds until its time (GCS02, GCS03, ECS02,
+/// ECS03).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PendingChange {
+    /// GBCS seconds.
+    pub at: u32,
+    pub mode: PaymentMode,
+    /// The command it came in: use case, originator (who is told when it is done), counter.
+    pub code: u16,
+    pub from: crate::model::Eui64,
+    pub counter: u64,
 }
 
 /// An entry of a device's event log.

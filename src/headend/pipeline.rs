@@ -424,6 +424,7 @@ impl HeadEnd {
             }
             saved.file_logs();
             *m = saved;
+            self.book_device(eui);
             return Ok(());
         }
         if let Some(h) = self.hubs.get_mut(&eui) {
@@ -1082,32 +1083,47 @@ impl HeadEnd {
         }
     }
 
-    /// A gas meter carries out what it held for `now` and its alert goes to the user who asked.
+    /// A meter carries out what it held for `now` (a payment mode change) and its 8F66 alerts
+    /// go to the user who asked, committed with the meter's new state.
     fn device_due(&mut self, eui: Eui64, now: DateTime<Utc>) {
-        let Some(&i) = self.gas.get(&eui) else {
+        let (device, due) = if let Some(meter) = self.meters.get_mut(&eui) {
+            (eui, meter.due(now, &self.keys))
+        } else if let Some(&i) = self.gas.get(&eui) {
+            let meter = &mut self.gas_meters[i];
+            let due = meter.due(now, &self.keys);
+            (
+                meter.gsme,
+                due.map(|d| d.map(|(user, alert)| (user, vec![alert]))),
+            )
+        } else {
             return;
         };
-        let meter = &mut self.gas_meters[i];
-        let Ok(Some((user, alert))) = meter.due(now, &self.keys) else {
+        let Ok(Some((user, alerts))) = due else {
             return;
         };
-        let device = meter.gsme;
-        self.changed.insert(device);
-        let Ok(message) = GbcsMessage::decode(&alert) else {
-            return;
-        };
-        let counter = message.signing.originator_counter;
-        let code = crate::protocol::gbcs::gbz::FUTURE_DATED_SUCCESS;
-        let xml = super::response::device_alert(device, user, counter, code, now, &alert);
-        self.queue(user, now, xml);
+        self.journal_device_state(device);
+        for alert in alerts {
+            let Ok(message) = GbcsMessage::decode(&alert) else {
+                continue;
+            };
+            let counter = message.signing.originator_counter;
+            let code = crate::protocol::gbcs::gbz::FUTURE_DATED_SUCCESS;
+            let xml = super::response::device_alert(device, user, counter, code, now, &alert);
+            self.queue(user, now, xml);
+        }
     }
 
-    /// Books a job for a gas meter's next future-dated change, if it holds one.
+    /// Books a job for a meter's next future-dated change, if it holds one.
     fn book_device(&mut self, eui: Eui64) {
-        if let Some(&i) = self.gas.get(&eui)
-            && let Some(at) = self.gas_meters[i].next_due()
-        {
-            self.jobs.insert((at, Job::Device(self.gas_meters[i].gsme)));
+        let due = match self.meters.get(&eui) {
+            Some(meter) => meter.next_due().map(|at| (at, eui)),
+            None => self.gas.get(&eui).and_then(|&i| {
+                let meter = &self.gas_meters[i];
+                meter.next_due().map(|at| (at, meter.gsme))
+            }),
+        };
+        if let Some((at, device)) = due {
+            self.jobs.insert((at, Job::Device(device)));
         }
     }
 

@@ -6,13 +6,14 @@
 
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use quick_xml::events::Event;
 
 use crate::model::{Eui64, ServiceRef};
 use crate::protocol::gbcs::payload::{
-    CS01A, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS35A, ECS35B,
-    ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, Reading,
+    Activation, CS01A, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B,
+    ECS22C, ECS23, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82,
+    NewPaymentMode, Reading,
 };
 
 /// Why a document is not a DUIS request this gateway can read; `line` is 1-based (0 when the
@@ -261,19 +262,14 @@ impl Request {
         )
     }
 
-    /// 1.6 to a gas meter: GCS02 (to credit) or GCS03 (to prepayment), carried out at the
-    /// request's `ExecutionDateTime` by the meter itself (at once without one; a date past the
-    /// meter's clock range, such as the RTDS's 3000-12-31, cancels a pending change). The
-    /// prepayment debt suspension flags set bits 10 and 11 of the payment control
-    /// configuration as the RTDS commands have them; `DisablementThreshold` is the cut-off.
-    fn payment_mode(
-        &self,
-    ) -> Result<(u16, Vec<crate::protocol::gbcs::gbz::GasPayload>), RequestError> {
-        use crate::device::{GCS02, GCS03};
-        use crate::protocol::gbcs::gbz::{self, GasPayload};
+    /// What a 1.6 `UpdatePaymentMode` asks: credit, or prepayment with its `DisablementThreshold`
+    /// and debt suspension flags; from its `ExecutionDateTime` (at once without one; DUIS's
+    /// 3000-12-31 or later cancels a change the meter holds, as the RTDS cancellation templates
+    /// do).
+    fn update_payment_mode(&self) -> Result<(NewPaymentMode, Activation), RequestError> {
         let fail = |reason: String| RequestError { line: 0, reason };
-        let implement_at = match self.body.find("ExecutionDateTime") {
-            None => 0,
+        let activation = match self.body.find("ExecutionDateTime") {
+            None => Activation::Now,
             Some(e) => {
                 let text = e.text.trim();
                 let t = DateTime::parse_from_rfc3339(text).map_err(|_| {
@@ -281,39 +277,78 @@ impl Request {
                         "sr:ExecutionDateTime {text:?} is not an xs:dateTime"
                     ))
                 })?;
-                crate::protocol::gbcs::payload::to_gbcs_seconds(t.with_timezone(&Utc))
-                    .filter(|s| *s != gbz::CANCEL)
-                    .unwrap_or(gbz::CANCEL)
+                let t = t.with_timezone(&Utc);
+                let cancellation = NaiveDate::from_ymd_opt(3000, 12, 31)
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|t| t.and_utc());
+                if cancellation.is_some_and(|c| t >= c) {
+                    Activation::Cancel
+                } else {
+                    Activation::At(t)
+                }
             }
         };
-        let (code, configuration, cut_off) =
-            match (self.body.find("Prepayment"), self.body.find("Credit")) {
-                (Some(p), _) => {
-                    let flag = |name: &str| p.find(name).is_some_and(|e| e.text.trim() == "true");
-                    let mut configuration = gbz::PREPAYMENT_CONFIGURATION & !0x0C00;
-                    if flag("SuspendDebtDisabled") {
-                        configuration |= 0x0400;
-                    }
-                    if !flag("SuspendDebtEmergency") {
-                        configuration |= 0x0800;
-                    }
-                    let threshold = p
-                        .find("DisablementThreshold")
-                        .map_or("0", |e| e.text.trim());
-                    let cut_off = threshold.parse::<i32>().map_err(|_| {
-                        fail(format!(
-                            "sr:DisablementThreshold {threshold:?} is not a whole number"
-                        ))
-                    })?;
-                    (GCS03, configuration, cut_off)
+        let mode = match (self.body.find("Prepayment"), self.body.find("Credit")) {
+            (Some(p), _) => {
+                let flag = |name: &str| p.find(name).is_some_and(|e| e.text.trim() == "true");
+                let threshold = p
+                    .find("DisablementThreshold")
+                    .map_or("0", |e| e.text.trim());
+                let disablement_threshold = threshold.parse::<i32>().map_err(|_| {
+                    fail(format!(
+                        "sr:DisablementThreshold {threshold:?} is not a whole number"
+                    ))
+                })?;
+                NewPaymentMode::Prepayment {
+                    disablement_threshold,
+                    suspend_debt_disabled: flag("SuspendDebtDisabled"),
+                    suspend_debt_emergency: flag("SuspendDebtEmergency"),
                 }
-                (None, Some(_)) => (GCS02, gbz::CREDIT_CONFIGURATION, -1),
-                (None, None) => {
-                    return Err(fail(
-                        "sr:UpdatePaymentMode needs sr:Credit or sr:Prepayment".into(),
-                    ));
+            }
+            (None, Some(_)) => NewPaymentMode::Credit,
+            (None, None) => {
+                return Err(fail(
+                    "sr:UpdatePaymentMode needs sr:Credit or sr:Prepayment".into(),
+                ));
+            }
+        };
+        Ok((mode, activation))
+    }
+
+    /// 1.6 to a gas meter: GCS02 (to credit) or GCS03 (to prepayment), carried out at the
+    /// execution time by the meter itself (a time past its clock's range, 2136, cancels too).
+    /// The prepayment debt suspension flags set bits 10 and 11 of the payment control
+    /// configuration as the RTDS commands have them; the disablement threshold is the cut-off.
+    fn payment_mode(
+        &self,
+    ) -> Result<(u16, Vec<crate::protocol::gbcs::gbz::GasPayload>), RequestError> {
+        use crate::device::{GCS02, GCS03};
+        use crate::protocol::gbcs::gbz::{self, GasPayload};
+        let (mode, activation) = self.update_payment_mode()?;
+        let implement_at = match activation {
+            Activation::Now => 0,
+            Activation::At(t) => crate::protocol::gbcs::payload::to_gbcs_seconds(t)
+                .filter(|s| *s != gbz::CANCEL)
+                .unwrap_or(gbz::CANCEL),
+            Activation::Cancel => gbz::CANCEL,
+        };
+        let (code, configuration, cut_off) = match mode {
+            NewPaymentMode::Prepayment {
+                disablement_threshold,
+                suspend_debt_disabled,
+                suspend_debt_emergency,
+            } => {
+                let mut configuration = gbz::PREPAYMENT_CONFIGURATION & !0x0C00;
+                if suspend_debt_disabled {
+                    configuration |= 0x0400;
                 }
-            };
+                if !suspend_debt_emergency {
+                    configuration |= 0x0800;
+                }
+                (GCS03, configuration, disablement_threshold)
+            }
+            NewPaymentMode::Credit => (GCS02, gbz::CREDIT_CONFIGURATION, -1),
+        };
         Ok((
             code,
             vec![GasPayload::ChangePaymentMode {
@@ -437,6 +472,14 @@ impl Request {
                     reason: "TopUpDevice needs sr:UTRN".into(),
                 })?;
                 (CS01A, Reading::TopUp { utrn })
+            }
+            "1.6" => {
+                let (mode, activation) = self.update_payment_mode()?;
+                let code = match mode {
+                    NewPaymentMode::Credit => ECS02,
+                    NewPaymentMode::Prepayment { .. } => ECS03,
+                };
+                (code, Reading::PaymentMode { mode, activation })
             }
             "7.1" => (
                 ECS42,

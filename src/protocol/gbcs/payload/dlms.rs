@@ -1398,6 +1398,30 @@ fn payment_mode_of(r: &AccessRequest) -> Option<Reading> {
     })
 }
 
+/// What a held ECS02 or ECS03 command (use case `code`, originator counter `counter`) names in
+/// the 8F66 alerts the meter sends when it carries it out, one per activation time it set: the
+/// disablement threshold's first (ECS03), then the account's.
+pub fn payment_mode_outcomes(code: u16, counter: u64) -> Vec<FutureDatedOutcome> {
+    let outcome = |class_id, instance, attribute| FutureDatedOutcome {
+        message_code: code,
+        originator_counter: counter,
+        class_id,
+        instance: crate::protocol::dlms::Obis(instance),
+        attribute,
+    };
+    let account = outcome(ACCOUNT, ACCOUNT_OBIS, ACCOUNT_ACTIVATION);
+    if code == ECS03 {
+        let threshold = outcome(
+            DISABLEMENT_THRESHOLD,
+            DISABLEMENT_THRESHOLD_OBIS,
+            THRESHOLD_ACTIVATION,
+        );
+        vec![threshold, account]
+    } else {
+        vec![account]
+    }
+}
+
 /// The access-response of a command of sets only (ECS02, ECS03): one result per set.
 pub fn set_results_response(counter: u64, results: &[u8]) -> Apdu {
     Apdu::AccessResponse(AccessResponse {

@@ -18,8 +18,8 @@ pub use dlms::{
     decode_plaintext, device_log_add_response, encode_command, encode_dlms, event_log_response,
     export_registers_response, firmware_response, future_dated_alert, invoke_id, log_response,
     message_for, meter_balance_response, meter_points_response, network_data_response,
-    outcome_response, power_event_log_response, sealed_response, security_log_response,
-    set_results_response,
+    outcome_response, payment_mode_outcomes, power_event_log_response, sealed_response,
+    security_log_response, set_results_response,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 
