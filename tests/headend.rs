@@ -162,6 +162,36 @@ fn gbcs_of(xml: &str) -> Vec<u8> {
         .unwrap()
 }
 
+/// Checks `documents` (name, XML) against the DUIS 5.4 schema with one xmllint run.
+fn schema_valid_all(documents: &[(String, String)]) {
+    let dir = std::env::temp_dir().join(format!("dccsim-responses-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let paths: Vec<PathBuf> = documents
+        .iter()
+        .enumerate()
+        .map(|(i, (_, xml))| {
+            let path = dir.join(format!("{i}.xml"));
+            std::fs::write(&path, xml).unwrap();
+            path
+        })
+        .collect();
+    let out = Command::new("xmllint")
+        .args(["--noout", "--schema"])
+        .arg(reference().join("duis/duis-5.4.xsd"))
+        .args(&paths)
+        .output()
+        .expect("xmllint (Debian libxml2-utils; scripts/test installs it)");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let failed: Vec<_> = stderr
+        .lines()
+        .filter(|l| l.ends_with("fails to validate"))
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.status.success() && failed.is_empty(), "{stderr}");
+    let valid = stderr.lines().filter(|l| l.ends_with(" validates")).count();
+    assert_eq!(valid, documents.len(), "{stderr}");
+}
+
 /// xmllint's verdict on a response against the DUIS 5.4 schema.
 fn schema_valid(xml: &str) -> Result<(), String> {
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -2054,5 +2084,74 @@ fn a_meters_new_state_is_journalled_with_its_answer() {
             .iter()
             .any(|c| matches!(c, Change::DeviceState { .. })),
         "{journal:?}"
+    );
+}
+
+/// Every RTDS template, sent unchanged (but for its counter) by its originator to the embedded
+/// default head-end on the endpoint its command variant and the service matrix give (those
+/// that decommission or delete the RTDS meter last): each gets a DUIS response, schema-valid,
+/// a refusal saying why; what comes back later is schema-valid too. Which code each gets is
+/// `tests/peers/rtds-answers.txt` (run with `DCCSIM_BLESS=1` to write it after a deliberate
+/// change): a service newly carried, or one no longer, shows there.
+#[test]
+fn every_rtds_template_gets_a_duis_answer() {
+    let (mut he, _keys, start) = default_head_end();
+    let matrix = ServiceMatrix::embedded();
+    let mut names: Vec<String> = std::fs::read_dir(reference().join("duis/rtds-templates"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort_by_key(|n| (n.starts_with("8.3_") || n.starts_with("8.4_"), n.clone()));
+    assert_eq!(names.len(), 297);
+    let mut answers = String::new();
+    let mut documents = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        let xml = with_counter(&template(name), 100_000 + i as u64);
+        let request = Request::parse(&xml).unwrap();
+        let endpoint = if matrix.get(request.service).unwrap().non_device {
+            Endpoint::NonDevice
+        } else if request.command_variant == 4 {
+            Endpoint::Transform
+        } else {
+            Endpoint::SendCommand
+        };
+        let at = start + Duration::seconds(i as i64);
+        let SyncReply::Response { code, xml, why } =
+            he.handle_request(request.id.originator, endpoint, &xml, at)
+        else {
+            panic!("{name}: not read as DUIS")
+        };
+        if !matches!(code, ResponseCode::I0 | ResponseCode::I99) {
+            assert!(
+                why.is_some_and(|w| !w.is_empty()),
+                "{name}: {code:?} without a reason"
+            );
+        }
+        answers.push_str(&format!("{name} {code:?}\n"));
+        documents.push((name.clone(), xml));
+    }
+    let later = he.poll_deliveries(start + Duration::hours(2));
+    assert!(later.len() >= 30, "{}", later.len());
+    documents.extend(
+        later
+            .into_iter()
+            .map(|d| (format!("delivery to {}", d.user), d.xml)),
+    );
+    schema_valid_all(&documents);
+    let expected_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/peers/rtds-answers.txt");
+    if std::env::var_os("DCCSIM_BLESS").is_some() {
+        std::fs::write(&expected_path, &answers).unwrap();
+    }
+    let expected = std::fs::read_to_string(&expected_path).unwrap();
+    let differ: Vec<_> = expected
+        .lines()
+        .zip(answers.lines())
+        .filter(|(e, a)| e != a)
+        .map(|(e, a)| format!("expected {e}, got {a}"))
+        .collect();
+    assert!(
+        differ.is_empty() && expected.lines().count() == answers.lines().count(),
+        "{}",
+        differ.join("\n")
     );
 }

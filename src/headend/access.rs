@@ -181,12 +181,17 @@ pub fn authorise<'a>(
         .filter(|r| service.roles.contains(r))
         .collect();
     if eligible.is_empty() {
+        // The matrix names no user role for a few (8.5, 8.6, 7.16): the DCC's own.
+        let for_whom = if service.roles.is_empty() {
+            "no user role (the DCC's own)".to_string()
+        } else {
+            codes(&service.roles)
+        };
         return Err(refuse(
             E2,
             format!(
-                "{variant} ({}) is for {}, and {} holds {}",
+                "{variant} ({}) is for {for_whom}, and {} holds {}",
                 service.name,
-                codes(&service.roles),
                 user.eui,
                 codes(&user.roles)
             ),
