@@ -649,7 +649,7 @@ impl Esme {
         &mut self,
         now: DateTime<Utc>,
         keys: &KeyStore,
-    ) -> Result<Option<(Eui64, Vec<Vec<u8>>)>, DeviceError> {
+    ) -> Result<Option<Notice>, DeviceError> {
         let Some(p) = self
             .pending()
             .filter(|p| payload::from_gbcs_seconds(p.at) <= now)
@@ -714,6 +714,9 @@ impl Esme {
         self.signed_alert(alert_to, 0x0067, content, keys)
     }
 }
+
+/// The remote party a meter tells what it did on its own, and the signed alerts telling it.
+pub type Notice = (Eui64, Vec<Vec<u8>>);
 
 /// What few ESMEs have: logs besides the event log, a change held for later.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
