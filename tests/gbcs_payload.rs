@@ -53,6 +53,7 @@ fn use_case_vectors() -> Vec<String> {
         "6.2.7_ECS40",
         "1.6_ECS02",
         "1.6_ECS03",
+        "6.2.9_ECS26j",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -692,6 +693,7 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "1.6_ECS03/ECS03_1.6_IMMEDIATE_SINGLE_ERROR_COMMAND_GBCS.HEX",
         "1.6_ECS03/ECS03_1.6_FUTURE_DATED_TWIN_SUCCESS_COMMAND_GBCS.HEX",
         "1.6_ECS03/ECS03_1.6_CANCELLATION_TWIN_SUCCESS_COMMAND_GBCS.HEX",
+        "6.2.9_ECS26j/ECS26j_6.2.9_SUCCESS_COMMAND_GBCS.HEX",
     ] {
         let m = message(path);
         let s = &m.signing;
@@ -839,6 +841,10 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
             .unwrap()
             .to_bytes(),
         log.signing.content
+    );
+    is_rtds(
+        "6.2.9_ECS26j/ECS26j_6.2.9_SUCCESS_RESPONSE_GBCS.HEX",
+        &|counter| dccsim::protocol::gbcs::payload::account_mode_response(counter, true, 2),
     );
     use dccsim::protocol::gbcs::payload::{future_dated_alert, set_results_response};
     for (path, results) in [

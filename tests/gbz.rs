@@ -474,6 +474,20 @@ fn gas_readings_decode_to_their_values_and_encode_back_to_the_devices_bytes() {
             ]
         );
     }
+    // 6.2.9 GCS21j: the payment control configuration asked of the prepayment cluster, and
+    // answered in clear (bit 1: prepayment).
+    assert_eq!(
+        typed_components("6.2.9_GCS21j/GCS21j_6.2.9_SUCCESS_COMMAND_GBCS.HEX"),
+        [GasPayload::ReadPrepaymentAttributes {
+            attributes: vec![0x0000]
+        }]
+    );
+    assert_eq!(
+        typed_components("6.2.9_GCS21j/GCS21j_6.2.9_SUCCESS_RESPONSE_GBCS.HEX"),
+        [GasPayload::PaymentControl {
+            configuration: 0x0C97
+        }]
+    );
     // 11.2 GCS38: the firmware version attribute asked, and answered in clear.
     assert_eq!(
         read("11.2_GCS38/GCS38_11.2_SUCCESS_COMMAND_GBCS.HEX", false),
@@ -503,6 +517,7 @@ mod round_trips {
                 .prop_map(|attributes| GasPayload::ReadPrepaymentAttributes { attributes }),
             any::<u32>().prop_map(|value| GasPayload::BillToDate { value }),
             any::<i32>().prop_map(|value| GasPayload::CreditRemaining { value }),
+            any::<u16>().prop_map(|configuration| GasPayload::PaymentControl { configuration }),
             (0u64..1 << 48, 0u64..1 << 24, 1u64..1 << 24, 0u64..256).prop_map(
                 |(summation, multiplier, divisor, unit)| GasPayload::Registers {
                     summation,

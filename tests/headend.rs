@@ -693,6 +693,21 @@ fn a_gas_payment_mode_change_dated_ahead_is_carried_out_by_the_meter_and_alerted
     let fd = FutureDated::decode(&rest).unwrap();
     // The command is the pre-command as the supplier signed it: the Transform request's counter.
     assert_eq!((fd.message_code, fd.counter), (0x006D, 2010));
+    // 6.2.9 (GCS21j) reads back the payment control configuration the change set: prepayment
+    // (bit 1), debt recovery suspended neither when disabled nor on emergency credit.
+    use dccsim::protocol::gbcs::gbz::{GasPayload, gas_payload};
+    let read = with_counter(&template("GCS21j_6.2.9_SUCCESS_REQUEST_DUIS.XML"), 2100);
+    let at = start + Duration::minutes(62);
+    let m = acknowledged_then_answered(&mut he, defaults::SUPPLIER, &read, at);
+    let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        gas_payload(&components[0], &components[0].payload).unwrap(),
+        Some(GasPayload::PaymentControl {
+            configuration: 0x0097
+        })
+    );
 }
 
 /// 1.6 to the RTDS electricity meter (prepayment in the default fleet), the RTDS templates
@@ -812,6 +827,17 @@ fn an_electricity_payment_mode_change_dated_ahead_is_carried_out_by_the_meter_an
     );
     assert_eq!(he.meter(esme).unwrap().payment, PaymentMode::Prepayment);
     assert_eq!(he.meter(esme).unwrap().pending(), None);
+    // 6.2.9 (ECS26j) reads the mode in force.
+    let read = with_counter(&template("ECS26j_6.2.9_SUCCESS_REQUEST_DUIS.XML"), 2035);
+    let at = start + Duration::minutes(62);
+    let m = acknowledged_then_answered(&mut he, defaults::SUPPLIER, &read, at);
+    assert_eq!(
+        decode_dlms(&m, None).unwrap(),
+        Reading::AccountMode {
+            prepayment: true,
+            status: 2
+        }
+    );
     // A change dated past what the meter's clock holds (2136) is refused by the meter.
     let late = |t: String| t.replace("2030-01-15T09:00:00.00Z", "2200-01-01T00:00:00Z");
     let transform = with_counter(

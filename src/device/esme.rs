@@ -8,8 +8,8 @@ use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, pe
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
     self, Activation, CS01A, DailyRead, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C,
-    ECS22A, ECS22B, ECS22C, ECS23, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66,
-    ECS82, Interval, LoggedEvent, NewPaymentMode, PowerEvent, Reading, Register, Unit,
+    ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52,
+    ECS66, ECS82, Interval, LoggedEvent, NewPaymentMode, PowerEvent, Reading, Register, Unit,
 };
 use crate::protocol::gbcs::{
     Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
@@ -497,6 +497,7 @@ impl Esme {
                                     code,
                                     from: to,
                                     counter,
+                                    configuration: None,
                                 });
                             }
                             _ => self.change_mode(mode, code, now),
@@ -545,6 +546,11 @@ impl Esme {
                 let (import, export) = (digits(self.mpans.import), digits(self.mpans.export));
                 payload::meter_points_response(counter, import.as_bytes(), export.as_bytes())
                     .to_bytes()
+            }
+            (ECS26J, Reading::Read) => {
+                // The account is active (status 2), as on the RTDS meter.
+                let prepayment = self.payment == PaymentMode::Prepayment;
+                payload::account_mode_response(counter, prepayment, 2).to_bytes()
             }
             (ECS82, Reading::Read) => {
                 let balance = self.credit_milli_pence(now_period);

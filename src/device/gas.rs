@@ -54,6 +54,8 @@ pub const GCS60: u16 = 0x008D;
 pub const GCS60A: u16 = 0x012A;
 pub const CS01B: u16 = 0x0097;
 /// 1.6: payment mode to credit, to prepayment.
+/// 6.2.9 to a gas meter: read its payment control configuration.
+pub const GCS21J: u16 = 0x00BF;
 pub const GCS02: u16 = 0x006C;
 pub const GCS03: u16 = 0x006D;
 /// The message code future-dated alerts of gas use cases travel under.
@@ -112,6 +114,10 @@ pub struct GasMeter {
     pub valve: Valve,
     #[serde(default)]
     pub payment: PaymentMode,
+    /// The payment control configuration the last payment mode change set (GCS21j reads it);
+    /// none set, the one the RTDS commands give the mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    configuration: Option<u16>,
     #[serde(default = "gas_tariff")]
     pub tariff: Tariff,
     #[serde(default)]
@@ -149,6 +155,7 @@ impl GasMeter {
             firmware: default_firmware(),
             valve: Valve::On,
             payment: PaymentMode::Credit,
+            configuration: None,
             tariff: Tariff::GAS,
             balance: Balance {
                 period: commissioned,
@@ -172,8 +179,24 @@ impl GasMeter {
         };
     }
 
-    /// Changes the payment mode at `now`, keeping the credit there is.
-    fn change_mode(&mut self, mode: PaymentMode, code: u16, now: DateTime<Utc>) {
+    /// The payment control configuration in force (bit 1: prepayment).
+    pub fn payment_configuration(&self) -> u16 {
+        self.configuration.unwrap_or(match self.payment {
+            PaymentMode::Credit => gbz::CREDIT_CONFIGURATION,
+            PaymentMode::Prepayment => gbz::PREPAYMENT_CONFIGURATION,
+        })
+    }
+
+    /// Changes the payment mode (with its payment control `configuration`) at `now`, keeping
+    /// the credit there is.
+    fn change_mode(
+        &mut self,
+        mode: PaymentMode,
+        configuration: Option<u16>,
+        code: u16,
+        now: DateTime<Utc>,
+    ) {
+        self.configuration = configuration.or(self.configuration);
         let p = period_of(now);
         self.balance = Balance {
             period: p,
@@ -209,7 +232,7 @@ impl GasMeter {
             return Ok(None);
         };
         self.pending = None;
-        self.change_mode(p.mode, p.code, now);
+        self.change_mode(p.mode, p.configuration, p.code, now);
         // The alert names the command by its use case, counter and ZCL header.
         let rest = gbz::FutureDated {
             message_code: p.code,
@@ -308,6 +331,7 @@ impl GasMeter {
                 | CS01B
                 | GCS02
                 | GCS03
+                | GCS21J
         ) {
             return Err(DeviceError::Unsupported(code));
         }
@@ -428,6 +452,13 @@ impl GasMeter {
                 let credit = self.credit_milli_pence(now_period);
                 Reply::Clear(GasPayload::CreditRemaining {
                     value: credit.clamp(i32::MIN.into(), i32::MAX.into()) as i32,
+                })
+            }
+            (GCS21J, GasPayload::ReadPrepaymentAttributes { attributes })
+                if attributes.as_slice() == [gbz::PAYMENT_CONTROL_CONFIGURATION] =>
+            {
+                Reply::Clear(GasPayload::PaymentControl {
+                    configuration: self.payment_configuration(),
                 })
             }
             (GCS13A, GasPayload::ReadAttributes { .. }) => Reply::Sealed(GasPayload::Registers {
@@ -566,9 +597,10 @@ impl GasMeter {
                             code,
                             from,
                             counter,
+                            configuration: Some(configuration),
                         });
                     }
-                    _ => self.change_mode(mode, code, now),
+                    _ => self.change_mode(mode, Some(configuration), code, now),
                 }
                 Reply::Clear(PAYMENT_MODE_SETTINGS)
             }

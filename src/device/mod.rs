@@ -24,7 +24,7 @@ pub use esme::{
     DeviceError, Esme, MeterPoints, PROFILE_LOG_ENTRIES, SupplyState, supply_restored_alert,
 };
 pub use gas::{
-    CS01B, GCS02, GCS03, GCS13A, GCS16A, GCS17, GCS32, GCS38, GCS39, GCS60, GCS60A, GCS61,
+    CS01B, GCS02, GCS03, GCS13A, GCS16A, GCS17, GCS21J, GCS32, GCS38, GCS39, GCS60, GCS60A, GCS61,
     GasMeter, Valve,
 };
 pub use hub::{CS08, CommsHub, LogEntry};
@@ -98,6 +98,9 @@ pub struct PendingChange {
     pub code: u16,
     pub from: crate::model::Eui64,
     pub counter: u64,
+    /// A gas meter's payment control configuration to take up with the mode (GCS02, GCS03).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration: Option<u16>,
 }
 
 /// An entry of a device's event log.

@@ -12,7 +12,7 @@ use quick_xml::events::Event;
 use crate::model::{Eui64, ServiceRef};
 use crate::protocol::gbcs::payload::{
     Activation, CS01A, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B,
-    ECS22C, ECS23, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82,
+    ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82,
     NewPaymentMode, Reading,
 };
 
@@ -204,6 +204,14 @@ impl Request {
                 )));
             }
             "1.6" => return self.payment_mode().map(Some),
+            "6.2.9" => {
+                return one(
+                    crate::device::GCS21J,
+                    GasPayload::ReadPrepaymentAttributes {
+                        attributes: vec![gbz::PAYMENT_CONTROL_CONFIGURATION],
+                    },
+                );
+            }
             "7.2" => return one(GCS32, change_supply(gbz::SUPPLY_OFF)),
             "7.3" => return one(GCS39, change_supply(gbz::SUPPLY_ARMED)),
             "2.2" => {
@@ -458,6 +466,7 @@ impl Request {
             "11.2" => (ECS52, Reading::Read),
             "4.18" => (ECS82, Reading::Read),
             "6.2.7" => (ECS40, Reading::Read),
+            "6.2.9" => (ECS26J, Reading::Read),
             // The event log (ECS35a), the security log (ECS35b), the power event log (ECS35e).
             "6.13" => match self.body.find("LogToRead").map(|e| e.text.trim()) {
                 Some("Event") => (ECS35A, range()?),

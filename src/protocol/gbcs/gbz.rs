@@ -561,6 +561,9 @@ pub enum GasPayload {
     /// The meter balance (GCS60: the prepayment cluster's Credit Remaining, which is SMETS's
     /// Meter Balance), in the currency unit; below zero when owed.
     CreditRemaining { value: i32 },
+    /// The payment control configuration (GCS21j: the prepayment cluster's attribute 0x0000,
+    /// a bitmap16; bit 1 set in prepayment mode).
+    PaymentControl { configuration: u16 },
     /// ZCL Default Response: `status` for `command` (0x8B: not found).
     DefaultResponse { command: u8, status: u8 },
 }
@@ -607,6 +610,8 @@ pub const FIRMWARE_VERSION: u16 = 0x0206;
 pub const BILL_TO_DATE: u16 = 0x0A00;
 /// The prepayment cluster's Credit Remaining (GCS60), an int32.
 pub const CREDIT_REMAINING: u16 = 0x0001;
+/// The prepayment cluster's Payment Control Configuration (GCS21j), a bitmap16.
+pub const PAYMENT_CONTROL_CONFIGURATION: u16 = 0x0000;
 
 /// Little-endian ZCL fields.
 impl Reader<'_> {
@@ -680,6 +685,14 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
                         .map(|value| GasPayload::CreditRemaining { value }),
                     _ => None,
                 },
+                [a] if a.id == PAYMENT_CONTROL_CONFIGURATION && a.data_type == Some(0x19) => {
+                    match a.value {
+                        Some(ZclValue::Unsigned(v)) => u16::try_from(v)
+                            .ok()
+                            .map(|configuration| GasPayload::PaymentControl { configuration }),
+                        _ => None,
+                    }
+                }
                 _ => None,
             });
         }
@@ -867,6 +880,11 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             out.extend_from_slice(&CREDIT_REMAINING.to_le_bytes());
             out.extend_from_slice(&[0, 0x2B]);
             out.extend_from_slice(&value.to_le_bytes());
+        }
+        GasPayload::PaymentControl { configuration } => {
+            out.extend_from_slice(&PAYMENT_CONTROL_CONFIGURATION.to_le_bytes());
+            out.extend_from_slice(&[0, 0x19]);
+            out.extend_from_slice(&configuration.to_le_bytes());
         }
         GasPayload::Registers {
             summation,
@@ -1056,7 +1074,9 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         PaymentModeSettings { .. } => (PREPAYMENT_CLUSTER, 0x19, CHANGE_PAYMENT_MODE_RESPONSE),
         ReadPrepaymentAttributes { .. } => (PREPAYMENT_CLUSTER, 0x00, READ_ATTRIBUTES),
         BillToDate { .. } => (METERING_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE),
-        CreditRemaining { .. } => (PREPAYMENT_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE),
+        CreditRemaining { .. } | PaymentControl { .. } => {
+            (PREPAYMENT_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE)
+        }
         DefaultResponse { .. } => (METERING_CLUSTER, 0x08, DEFAULT_RESPONSE),
     }
 }

@@ -50,6 +50,8 @@ pub const CS01A: u16 = 0x0007;
 /// 1.6 to an ESME: to credit mode, to prepayment mode (critical).
 pub const ECS02: u16 = 0x001A;
 pub const ECS03: u16 = 0x001B;
+/// 6.2.9 to an ESME: read its payment mode.
+pub const ECS26J: u16 = 0x00BE;
 /// The message code of an ESME's alert on a future-dated command it carried out (8F66).
 pub const ESME_FUTURE_DATED_ALERT: u16 = 0x00CC;
 /// 8.11 to a comms hub: add a device to its device log, or remove one.
@@ -90,6 +92,9 @@ const TOKEN_GATEWAY: u16 = 115;
 /// (attribute 2), which credits pay which charges (11) and when the change takes effect (13).
 const ACCOUNT: u16 = 111;
 const ACCOUNT_OBIS: [u8; 6] = [0, 1, 19, 0, 0, 255];
+/// The account in force (`0-0:19.0.0.255`), which 6.2.9 reads; a 1.6 command sets the one
+/// above, which takes over at its activation time.
+const ACTIVE_ACCOUNT_OBIS: [u8; 6] = [0, 0, 19, 0, 0, 255];
 const ACCOUNT_MODE: i8 = 2;
 const CREDIT_CHARGES: i8 = 11;
 const ACCOUNT_ACTIVATION: i8 = 13;
@@ -356,6 +361,13 @@ fn response(
             version: crate::protocol::gbcs::hex(v),
         },
         (ECS82, Some(Data::DoubleLong(balance))) => Reading::MeterBalance { balance: *balance },
+        (ECS26J, Some(Data::Structure(items))) => match items.as_slice() {
+            [Data::Enum(mode @ 1..=2), Data::Enum(status)] => Reading::AccountMode {
+                prepayment: *mode == 2,
+                status: *status,
+            },
+            _ => return Err(shape(code, "account mode is not {enum 1 or 2, enum}")),
+        },
         (ECS35A, Some(Data::CompactArray { elements, .. })) => Reading::EventLog {
             events: elements
                 .iter()
@@ -899,6 +911,7 @@ pub fn encode_command(
         }
         (ECS52, Reading::Read) => get(DATA, [0, 0, 0, 2, 1, 255], None),
         (ECS82, Reading::Read) => get(CREDIT, METER_BALANCE, None),
+        (ECS26J, Reading::Read) => get(ACCOUNT, ACTIVE_ACCOUNT_OBIS, None),
         (ECS40, Reading::Read) => gets(vec![
             attribute(DATA, IMPORT_MPAN, 2),
             attribute(DATA, EXPORT_MPAN, 2),
@@ -1420,6 +1433,19 @@ pub fn payment_mode_outcomes(code: u16, counter: u64) -> Vec<FutureDatedOutcome>
     } else {
         vec![account]
     }
+}
+
+/// ECS26j's answer: the account's payment mode (1 credit, 2 prepayment) and its status.
+pub fn account_mode_response(counter: u64, prepayment: bool, status: u8) -> Apdu {
+    Apdu::AccessResponse(AccessResponse {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        data: vec![Data::Structure(vec![
+            Data::Enum(if prepayment { 2 } else { 1 }),
+            Data::Enum(status),
+        ])],
+        results: vec![ResponseSpec::Get(0)],
+    })
 }
 
 /// The access-response of a command of sets only (ECS02, ECS03): one result per set.

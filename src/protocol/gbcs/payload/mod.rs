@@ -13,13 +13,13 @@ use serde::Serialize;
 
 pub use dlms::{
     CCS01, CCS02, CS01A, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B,
-    ECS22C, ECS23, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82,
-    ESME_FUTURE_DATED_ALERT, PayloadError, active_power_response, alert_notification, decode_dlms,
-    decode_plaintext, device_log_add_response, encode_command, encode_dlms, event_log_response,
-    export_registers_response, firmware_response, future_dated_alert, invoke_id, log_response,
-    message_for, meter_balance_response, meter_points_response, network_data_response,
-    outcome_response, payment_mode_outcomes, power_event_log_response, sealed_response,
-    security_log_response, set_results_response,
+    ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82,
+    ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response, active_power_response,
+    alert_notification, decode_dlms, decode_plaintext, device_log_add_response, encode_command,
+    encode_dlms, event_log_response, export_registers_response, firmware_response,
+    future_dated_alert, invoke_id, log_response, message_for, meter_balance_response,
+    meter_points_response, network_data_response, outcome_response, payment_mode_outcomes,
+    power_event_log_response, sealed_response, security_log_response, set_results_response,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 
@@ -236,6 +236,9 @@ pub enum Reading {
     /// 4.18 ECS82: the meter balance, in the meter's currency unit (1/100,000 of a pound,
     /// thousandths of a penny); below zero when more is owed than credited.
     MeterBalance { balance: i32 },
+    /// 6.2.9 ECS26j: the payment mode in force (credit or prepayment) and the account's
+    /// status (2: active, as the RTDS meter answers).
+    AccountMode { prepayment: bool, status: u8 },
     /// 6.2.7 ECS40: the MPANs the meter is configured with, as their digits: the import MPAN
     /// (a twin-element meter's two one after the other) and the export MPAN (empty if unset).
     MeterPoints { import: String, export: String },
