@@ -2181,3 +2181,60 @@ fn every_rtds_template_gets_a_duis_answer() {
         differ.join("\n")
     );
 }
+
+/// 8.4 may not give a commissioned meter the MPAN another commissioned meter has (`E080405`,
+/// nothing changed); its own again is accepted.
+#[test]
+fn update_inventory_keeps_one_commissioned_meter_per_mpan() {
+    use dccsim::headend::{DeviceType, MeterPoint};
+    let (mut he, _, at) = default_head_end();
+    let other = he
+        .registry()
+        .devices()
+        .find(|d| {
+            d.device != eui(METER)
+                && d.device_type == DeviceType::Esme
+                && d.status == SmiStatus::Commissioned
+                && d.meter_point.is_some()
+        })
+        .unwrap()
+        .clone();
+    let Some(MeterPoint::Mpan(taken)) = other.meter_point.clone() else {
+        panic!()
+    };
+    let own = he
+        .registry()
+        .device(eui(METER))
+        .unwrap()
+        .meter_point
+        .clone();
+    let update = |counter: u64, mpan: &str| {
+        with_counter(
+            &template("8.4_UPDATE_INVENTORY_REQUEST_DUIS.XML").replace(
+                "<sr:DeleteDevice/>",
+                &format!("<sr:UpdateMPxN><sr:ImportMPxN>{mpan}</sr:ImportMPxN></sr:UpdateMPxN>"),
+            ),
+            counter,
+        )
+    };
+    let reply = he.handle_request(
+        eui(SUPPLIER),
+        Endpoint::NonDevice,
+        &update(3000, &taken),
+        at,
+    );
+    assert_eq!(code_of(&reply), ResponseCode::E080405, "{}", xml_of(&reply));
+    let SyncReply::Response { why, .. } = &reply else {
+        panic!()
+    };
+    assert!(
+        why.as_deref().unwrap().contains(&other.device.to_string()),
+        "{why:?}"
+    );
+    assert_eq!(he.registry().device(eui(METER)).unwrap().meter_point, own);
+    let Some(MeterPoint::Mpan(mine)) = own else {
+        panic!()
+    };
+    let reply = he.handle_request(eui(SUPPLIER), Endpoint::NonDevice, &update(3001, &mine), at);
+    assert_eq!(code_of(&reply), ResponseCode::I99, "{}", xml_of(&reply));
+}

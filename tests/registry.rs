@@ -589,3 +589,56 @@ fn a_hub_stays_a_hub_while_devices_hang_off_it() {
         2
     );
 }
+
+/// A meter point has one commissioned meter of each kind: a second commissioned ESME on an MPAN
+/// is refused, naming both rows, in an extract and in a delta (the other then in the
+/// registry); a replaced meter, decommissioned, keeps its MPAN beside its successor's; a gas
+/// meter and its hub's gas proxy share their MPRN. The embedded default fleet, written as an
+/// extract, imports.
+#[test]
+fn a_meter_point_has_one_commissioned_meter_of_each_kind() {
+    let dir = tmp("one-meter");
+    let second = "1400000000001,00-DB-12-34-56-78-90-B0,ESME,00-DB-12-34-56-78-90-A3,Commissioned,90-B3-D5-1F-30-01-00-00,2014-01-01,,90-B3-D5-1F-30-02-00-00,_E,central,GBCS";
+    let text = format!("{}{second}\n", extract());
+    let err = Registry::import(&write(&dir, "extract.csv", &text))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("extract.csv:6: mpxn: 1400000000001 is already the meter point of commissioned ESME 00-DB-12-34-56-78-90-A0 (line 2)"),
+        "{err}"
+    );
+    // Its predecessor decommissioned: both kept.
+    let replaced = text.replace(
+        "ESME,00-DB-12-34-56-78-90-A3,Commissioned",
+        "ESME,00-DB-12-34-56-78-90-A3,Decommissioned",
+    );
+    let replaced = replaced.replace(
+        "B0,ESME,00-DB-12-34-56-78-90-A3,Decommissioned",
+        "B0,ESME,00-DB-12-34-56-78-90-A3,Commissioned",
+    );
+    let r = Registry::import(&write(&dir, "replaced.csv", &replaced)).unwrap();
+    assert_eq!(r.at_meter_point("1400000000001").count(), 2);
+    // A delta bringing in a second commissioned meter is refused whole.
+    let delta = format!("action,{HEADER}\nupsert,{second}\n");
+    let err = registry()
+        .with_delta(&write(&dir, "delta.csv", &delta))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("delta.csv:2: mpxn: 1400000000001 is already the meter point of commissioned ESME 00-DB-12-34-56-78-90-A0 (in the registry)"),
+        "{err}"
+    );
+    // A gas meter and its proxy share the MPRN.
+    let gpf = "1234567,00-DB-12-34-56-78-90-A2,GPF,00-DB-12-34-56-78-90-A3,Commissioned,90-B3-D5-1F-30-01-00-00,2014-01-01,,90-B3-D5-1F-30-03-00-00,_E,central,GBCS";
+    let with_gpf = format!("{}{gpf}\n", extract());
+    assert!(Registry::import(&write(&dir, "gpf.csv", &with_gpf)).is_ok());
+    let now = chrono::Utc::now();
+    let (fleet, _, _) = dccsim::gateway::defaults::full_fleet(2000, 7, now);
+    let csv = fleet.to_csv();
+    assert_eq!(
+        Registry::import(&write(&dir, "default.csv", &csv))
+            .unwrap()
+            .len(),
+        fleet.len()
+    );
+}

@@ -189,7 +189,7 @@ pub fn decommission(
 /// `Commissioned`, `Withdrawn` or `InstalledNotCommissioned` for a comms hub, each element to
 /// its kind: `E11`), the deletion of a `Pending` or `Whitelisted` device (`E5` otherwise), or a
 /// meter's import MPxN (an MPAN with the right check digit for an electricity meter, an MPRN
-/// for a gas one: `E080405`). `None` for what the registry does not hold (manufacturer, model,
+/// for a gas one, not another commissioned meter's: `E080405`). `None` for what the registry does not hold (manufacturer, model,
 /// firmware, secondary and export MPANs): accepted, nothing to change.
 pub fn update_inventory(
     registry: &Registry,
@@ -251,6 +251,18 @@ pub fn update_inventory(
             }
             let point = MeterPoint::parse(kind.is_gas(), mpxn.text.trim())
                 .map_err(|reason| refusal(E080405, reason))?;
+            if status == SmiStatus::Commissioned
+                && let Some(other) = registry.other_commissioned_at(&point, kind, eui)
+            {
+                return Err(refusal(
+                    E080405,
+                    format!(
+                        "{point} is the MPxN of commissioned {} {}",
+                        kind.name(),
+                        other.device
+                    ),
+                ));
+            }
             InventoryChange::MeterPoint { device: eui, point }
         }
         "UpdateDeviceDetails" => return Ok(None),

@@ -288,6 +288,23 @@ impl Registry {
             .filter_map(|eui| self.devices.get(eui))
     }
 
+    /// Another commissioned device of `device_type` that `point` belongs to, besides `device`:
+    /// a meter point has one commissioned meter of each kind (its ESME; its GSME and the hub's
+    /// GPF, which share the MPRN), while a replaced one, decommissioned or not yet
+    /// commissioned, may keep it too.
+    pub fn other_commissioned_at(
+        &self,
+        point: &MeterPoint,
+        device_type: DeviceType,
+        device: Eui64,
+    ) -> Option<&DeviceRecord> {
+        self.at_meter_point(&point.to_string()).find(|o| {
+            o.device != device
+                && o.device_type == device_type
+                && o.status == SmiStatus::Commissioned
+        })
+    }
+
     /// Adds or replaces a device's record.
     pub fn insert(&mut self, record: DeviceRecord) {
         self.remove(record.device);
@@ -329,7 +346,7 @@ impl Registry {
     /// Reads an extract's text; `path` names it in errors.
     pub fn import_text(path: &Path, text: &str) -> Result<Registry, RegistryError> {
         let (registry, lines) = Registry::read_extract(path, text)?;
-        registry.check_hubs(path, &lines)?;
+        registry.check_devices(path, &lines)?;
         Ok(registry)
     }
 
@@ -354,8 +371,13 @@ impl Registry {
 
     /// Each device of the file (first seen at `lines`) hangs off a comms hub: its
     /// `comms_hub_id` does not name a registered device of another type (a hub names itself),
-    /// and no device still registered hangs off one the file made something else.
-    fn check_hubs(&self, path: &Path, lines: &BTreeMap<Eui64, usize>) -> Result<(), RegistryError> {
+    /// and no device still registered hangs off one the file made something else; and a
+    /// commissioned meter's meter point is no other commissioned meter's of its kind.
+    fn check_devices(
+        &self,
+        path: &Path,
+        lines: &BTreeMap<Eui64, usize>,
+    ) -> Result<(), RegistryError> {
         for (device, line) in lines {
             let Some(d) = self.device(*device) else {
                 continue;
@@ -367,6 +389,25 @@ impl Registry {
                     reason,
                 })
             };
+            // Reported at the later of two rows of the file.
+            let before = |other: &DeviceRecord| lines.get(&other.device).is_none_or(|l| l < line);
+            if d.status == SmiStatus::Commissioned
+                && let Some(point) = &d.meter_point
+                && let Some(other) = self
+                    .other_commissioned_at(point, d.device_type, d.device)
+                    .filter(|o| before(o))
+            {
+                let at = lines
+                    .get(&other.device)
+                    .map_or("in the registry".to_string(), |l| format!("line {l}"));
+                return fail(format!(
+                    "mpxn: {point} is already the meter point of commissioned {} {} ({at}); \
+                     a meter point has one commissioned {}",
+                    other.device_type.name(),
+                    other.device,
+                    other.device_type.name()
+                ));
+            }
             if d.device_type != DeviceType::Chf
                 && let Some(other) = self.at_hub(d.device).find(|o| o.device != d.device)
             {
@@ -409,7 +450,7 @@ impl Registry {
                 }
             }
         }
-        next.check_hubs(path, &lines)?;
+        next.check_devices(path, &lines)?;
         Ok(next)
     }
 
