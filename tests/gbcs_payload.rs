@@ -195,7 +195,15 @@ fn payment_mode_commands_carry_what_the_request_asked() {
     use chrono::{TimeZone, Utc};
     use dccsim::protocol::gbcs::payload::{Activation, NewPaymentMode};
     let mode_of = |path: &str| match read(path) {
-        Reading::PaymentMode { mode, activation } => (mode, activation),
+        // Charge 5 is configured in the twin-element meter's commands only.
+        Reading::PaymentMode {
+            mode,
+            activation,
+            twin_element,
+        } => {
+            assert_eq!(twin_element, path.contains("_TWIN_"), "{path}");
+            (mode, activation)
+        }
         other => panic!("{path}: {other:?}"),
     };
     assert_eq!(
@@ -535,7 +543,8 @@ mod properties {
                     totals,
                     registers,
                 });
-            proptest::collection::vec(day, 1..5)
+            // None at all: a range the meter holds no day of.
+            proptest::collection::vec(day, 0..5)
         })
     }
 

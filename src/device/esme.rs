@@ -468,7 +468,12 @@ impl Esme {
                 }
                 payload::outcome_response(counter, false, 0).to_bytes()
             }
-            (ECS02 | ECS03, Reading::PaymentMode { mode, activation }) => {
+            (
+                ECS02 | ECS03,
+                Reading::PaymentMode {
+                    mode, activation, ..
+                },
+            ) => {
                 let sets = if code == ECS03 { 5 } else { 3 };
                 let mode = match mode {
                     NewPaymentMode::Credit => PaymentMode::Credit,
@@ -483,13 +488,17 @@ impl Esme {
                     if (code == ECS03) != (mode == PaymentMode::Prepayment) || held == Some(None) {
                         REFUSED
                     } else {
+                        // The meter holds one change: a new command replaces it.
+                        if self.extra.as_mut().and_then(|e| e.pending.take()).is_some() {
+                            let what = if *activation == Activation::Cancel {
+                                "future-dated payment mode change cancelled"
+                            } else {
+                                "future-dated payment mode change superseded"
+                            };
+                            self.events.command(now, code, true, what);
+                        }
                         match (activation, held.flatten()) {
-                            (Activation::Cancel, _) => {
-                                if self.extra.as_mut().and_then(|e| e.pending.take()).is_some() {
-                                    let what = "future-dated payment mode change cancelled";
-                                    self.events.command(now, code, true, what);
-                                }
-                            }
+                            (Activation::Cancel, _) => {}
                             (_, Some(at)) => {
                                 self.extra_mut().pending = Some(PendingChange {
                                     at,
@@ -628,7 +637,8 @@ impl Esme {
 
     /// Changes the payment mode at `now`, keeping the credit there is.
     fn change_mode(&mut self, mode: PaymentMode, code: u16, now: DateTime<Utc>) {
-        let p = period_of(now);
+        // Not before the balance was last struck (a held change carried out late).
+        let p = period_of(now).max(self.balance.period);
         self.balance = Balance {
             period: p,
             milli_pence: self.credit_milli_pence(p),

@@ -196,8 +196,9 @@ impl GasMeter {
         code: u16,
         now: DateTime<Utc>,
     ) {
-        self.configuration = configuration.or(self.configuration);
-        let p = period_of(now);
+        self.configuration = configuration;
+        // Not before the balance was last struck (a held change carried out late).
+        let p = period_of(now).max(self.balance.period);
         self.balance = Balance {
             period: p,
             milli_pence: self.credit_milli_pence(p),
@@ -579,17 +580,17 @@ impl GasMeter {
                     return Err(wrong());
                 }
                 let now_s = crate::protocol::gbcs::payload::to_gbcs_seconds(now).unwrap_or(0);
+                // The meter holds one change: a new command replaces it.
+                if self.pending.take().is_some() {
+                    let what = if implement_at == gbz::CANCEL {
+                        "future-dated payment mode change cancelled"
+                    } else {
+                        "future-dated payment mode change superseded"
+                    };
+                    self.events.command(now, code, true, what);
+                }
                 match implement_at {
-                    gbz::CANCEL => {
-                        if self.pending.take().is_some() {
-                            self.events.command(
-                                now,
-                                code,
-                                true,
-                                "future-dated payment mode change cancelled",
-                            );
-                        }
-                    }
+                    gbz::CANCEL => {}
                     at if at > now_s => {
                         self.pending = Some(PendingChange {
                             at,

@@ -189,9 +189,15 @@ impl Outages {
 
     /// Whether `hub`'s premises is off supply at `at`.
     pub fn is_off(&self, hub: Eui64, at: DateTime<Utc>) -> bool {
+        self.back_at(hub, at).is_some()
+    }
+
+    /// When `hub`'s premises, off supply at `at`, has it back; `None` if it is on supply.
+    pub fn back_at(&self, hub: Eui64, at: DateTime<Utc>) -> Option<DateTime<Utc>> {
         self.off
             .get(&hub)
-            .is_some_and(|&(from, to)| from <= at && at < to)
+            .filter(|&&(from, to)| from <= at && at < to)
+            .map(|&(_, to)| to)
     }
 
     /// When something next happens (a fault, or a supply back), if ever.

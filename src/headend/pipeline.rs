@@ -827,6 +827,10 @@ impl HeadEnd {
         let bytes = command
             .to_bytes()
             .map_err(|e| refuse(ResponseCode::E11, e.to_string()))?;
+        // A change the meter held for a time now past is carried out before it sees this.
+        if let Some((at, _)) = self.next_due(target).filter(|(at, _)| *at <= now) {
+            self.device_due(target, at);
+        }
         self.send(target, region, &bytes, answer, now);
         self.book_device(target);
         Ok(())
@@ -1078,14 +1082,25 @@ impl HeadEnd {
             match job {
                 Job::Schedule(id) => self.run_schedule(id, now),
                 Job::Held(id) => self.release(id, now),
-                Job::Device(eui) => self.device_due(eui, now),
+                // At its own time: the meter's clock, not the poll's.
+                Job::Device(eui) => self.device_due(eui, at),
             }
         }
     }
 
     /// A meter carries out what it held for `now` (a payment mode change) and its 8F66 alerts
-    /// go to the user who asked, committed with the meter's new state.
+    /// cross the WAN to the user who asked, committed with the meter's new state. A meter whose
+    /// premises is off supply does so when the supply is back; one no longer commissioned
+    /// carries it out, but its alerts go nowhere.
     fn device_due(&mut self, eui: Eui64, now: DateTime<Utc>) {
+        let record = self.registry.device(eui);
+        let (hub, region) = record.map_or((eui, None), |d| (d.comms_hub, Some(d.csp_region)));
+        let commissioned =
+            record.is_some_and(|d| d.status == super::registry::SmiStatus::Commissioned);
+        if let Some(back) = self.outages.as_ref().and_then(|o| o.back_at(hub, now)) {
+            self.jobs.insert((back, Job::Device(eui)));
+            return;
+        }
         let (device, due) = if let Some(meter) = self.meters.get_mut(&eui) {
             (eui, meter.due(now, &self.keys))
         } else if let Some(&i) = self.gas.get(&eui) {
@@ -1102,28 +1117,40 @@ impl HeadEnd {
             return;
         };
         self.journal_device_state(device);
+        if !commissioned {
+            return;
+        }
         for alert in alerts {
             let Ok(message) = GbcsMessage::decode(&alert) else {
                 continue;
             };
             let counter = message.signing.originator_counter;
             let code = crate::protocol::gbcs::gbz::FUTURE_DATED_SUCCESS;
-            let xml = super::response::device_alert(device, user, counter, code, now, &alert);
-            self.queue(user, now, xml);
+            let latency = region
+                .and_then(|r| self.wan.get(&r))
+                .map_or(0, |link| link.latency.sample(&mut self.rng));
+            let due = now + Duration::microseconds(i64::try_from(latency).unwrap_or(i64::MAX));
+            let xml = super::response::device_alert(device, user, counter, code, due, &alert);
+            self.queue(user, due, xml);
         }
     }
 
     /// Books a job for a meter's next future-dated change, if it holds one.
     fn book_device(&mut self, eui: Eui64) {
-        let due = match self.meters.get(&eui) {
+        if let Some((at, device)) = self.next_due(eui) {
+            self.jobs.insert((at, Job::Device(device)));
+        }
+    }
+
+    /// When the meter `eui` (or whose gas proxy it is) next has something to do on its own,
+    /// and the device that does it.
+    fn next_due(&self, eui: Eui64) -> Option<(DateTime<Utc>, Eui64)> {
+        match self.meters.get(&eui) {
             Some(meter) => meter.next_due().map(|at| (at, eui)),
             None => self.gas.get(&eui).and_then(|&i| {
                 let meter = &self.gas_meters[i];
                 meter.next_due().map(|at| (at, meter.gsme))
             }),
-        };
-        if let Some((at, device)) = due {
-            self.jobs.insert((at, Job::Device(device)));
         }
     }
 
@@ -1364,15 +1391,9 @@ fn execution_time(request: &Request) -> Result<Option<DateTime<Utc>>, Refusal> {
     let Some(e) = request.body.find("ExecutionDateTime") else {
         return Ok(None);
     };
-    let text = e.text.trim();
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| Some(t.with_timezone(&Utc)))
-        .map_err(|_| {
-            refuse(
-                ResponseCode::E11,
-                format!("sr:ExecutionDateTime {text:?} is not an xs:dateTime"),
-            )
-        })
+    super::request::utc_date_time("ExecutionDateTime", e.text.trim())
+        .map(Some)
+        .map_err(|reason| refuse(ResponseCode::E11, reason))
 }
 
 /// The read a schedule's run on `date` stands for, as if its user had sent it.

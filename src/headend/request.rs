@@ -280,17 +280,18 @@ impl Request {
             None => Activation::Now,
             Some(e) => {
                 let text = e.text.trim();
-                let t = DateTime::parse_from_rfc3339(text).map_err(|_| {
-                    fail(format!(
-                        "sr:ExecutionDateTime {text:?} is not an xs:dateTime"
-                    ))
-                })?;
-                let t = t.with_timezone(&Utc);
+                let t = utc_date_time("ExecutionDateTime", text).map_err(fail)?;
                 let cancellation = NaiveDate::from_ymd_opt(3000, 12, 31)
                     .and_then(|d| d.and_hms_opt(0, 0, 0))
                     .map(|t| t.and_utc());
                 if cancellation.is_some_and(|c| t >= c) {
                     Activation::Cancel
+                } else if crate::protocol::gbcs::payload::to_gbcs_seconds(t).is_none() {
+                    // GBCS time is seconds since 2000 in 32 bits.
+                    return Err(fail(format!(
+                        "sr:ExecutionDateTime {text:?} is outside the meters' clock \
+                         (2000 to 2136; 3000-12-31 cancels a change held)"
+                    )));
                 } else {
                     Activation::At(t)
                 }
@@ -298,7 +299,12 @@ impl Request {
         };
         let mode = match (self.body.find("Prepayment"), self.body.find("Credit")) {
             (Some(p), _) => {
-                let flag = |name: &str| p.find(name).is_some_and(|e| e.text.trim() == "true");
+                // xs:boolean: true, false, 1 or 0.
+                let flag = |name: &str| match p.find(name).map(|e| e.text.trim()) {
+                    None | Some("false" | "0") => Ok(false),
+                    Some("true" | "1") => Ok(true),
+                    Some(other) => Err(fail(format!("sr:{name} {other:?} is not an xs:boolean"))),
+                };
                 let threshold = p
                     .find("DisablementThreshold")
                     .map_or("0", |e| e.text.trim());
@@ -309,8 +315,8 @@ impl Request {
                 })?;
                 NewPaymentMode::Prepayment {
                     disablement_threshold,
-                    suspend_debt_disabled: flag("SuspendDebtDisabled"),
-                    suspend_debt_emergency: flag("SuspendDebtEmergency"),
+                    suspend_debt_disabled: flag("SuspendDebtDisabled")?,
+                    suspend_debt_emergency: flag("SuspendDebtEmergency")?,
                 }
             }
             (None, Some(_)) => NewPaymentMode::Credit,
@@ -324,7 +330,7 @@ impl Request {
     }
 
     /// 1.6 to a gas meter: GCS02 (to credit) or GCS03 (to prepayment), carried out at the
-    /// execution time by the meter itself (a time past its clock's range, 2136, cancels too).
+    /// execution time by the meter itself.
     /// The prepayment debt suspension flags set bits 10 and 11 of the payment control
     /// configuration as the RTDS commands have them; the disablement threshold is the cut-off.
     fn payment_mode(
@@ -337,7 +343,10 @@ impl Request {
             Activation::Now => 0,
             Activation::At(t) => crate::protocol::gbcs::payload::to_gbcs_seconds(t)
                 .filter(|s| *s != gbz::CANCEL)
-                .unwrap_or(gbz::CANCEL),
+                .ok_or_else(|| RequestError {
+                    line: 0,
+                    reason: format!("sr:ExecutionDateTime {t} is past the gas meter's clock"),
+                })?,
             Activation::Cancel => gbz::CANCEL,
         };
         let (code, configuration, cut_off) = match mode {
@@ -439,12 +448,7 @@ impl Request {
                     line: 0,
                     reason: format!("{} needs sr:{name}", self.body.name),
                 })?;
-            DateTime::parse_from_rfc3339(&text)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| RequestError {
-                    line: 0,
-                    reason: format!("sr:{name} {text:?} is not an xs:dateTime"),
-                })
+            utc_date_time(name, &text).map_err(|reason| RequestError { line: 0, reason })
         };
         let range = || -> Result<Reading, RequestError> {
             Ok(Reading::Range {
@@ -488,7 +492,16 @@ impl Request {
                     NewPaymentMode::Credit => ECS02,
                     NewPaymentMode::Prepayment { .. } => ECS03,
                 };
-                (code, Reading::PaymentMode { mode, activation })
+                // dccsim's virtual meters are single-element.
+                let twin_element = false;
+                (
+                    code,
+                    Reading::PaymentMode {
+                        mode,
+                        activation,
+                        twin_element,
+                    },
+                )
             }
             "7.1" => (
                 ECS42,
@@ -507,6 +520,19 @@ impl Request {
             _ => return Ok(None),
         }))
     }
+}
+
+/// A DUIS `xs:dateTime` element's text `text` (element `name`) as UTC. The head-end needs a
+/// time zone (`Z` or an offset): a time without one is refused saying so.
+pub fn utc_date_time(name: &str, text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let local = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f");
+    Err(match local {
+        Ok(_) => format!("sr:{name} {text:?} has no time zone: end it with Z or an offset"),
+        Err(_) => format!("sr:{name} {text:?} is not an xs:dateTime"),
+    })
 }
 
 fn local(e: &quick_xml::events::BytesStart<'_>) -> String {

@@ -674,9 +674,16 @@ pub fn encode_dlms(reading: &Reading) -> Option<Vec<u8>> {
             Data::Structure(vec![compact(TypeDescription::Structure(types), elements)])
         }
         Reading::DailyReadLog { days } => {
-            let first = days.first()?;
-            let widths: Vec<usize> = first.registers.iter().map(Vec::len).collect();
-            let mut types = vec![TypeDescription::Simple(6); 1 + first.totals.len()];
+            // An empty log still says what an entry holds: as the RTDS meter's, one total, 48
+            // time-of-use registers and four blocks of eight.
+            let (totals, widths): (usize, Vec<usize>) = match days.first() {
+                Some(first) => (
+                    first.totals.len(),
+                    first.registers.iter().map(Vec::len).collect(),
+                ),
+                None => (1, vec![48, 8, 8, 8, 8]),
+            };
+            let mut types = vec![TypeDescription::Simple(6); 1 + totals];
             for n in &widths {
                 types.push(TypeDescription::Array {
                     count: u16::try_from(*n).ok()?,
@@ -686,7 +693,7 @@ pub fn encode_dlms(reading: &Reading) -> Option<Vec<u8>> {
             let mut elements = Vec::with_capacity(days.len());
             for d in days {
                 let shape: Vec<usize> = d.registers.iter().map(Vec::len).collect();
-                if d.totals.len() != first.totals.len() || shape != widths {
+                if d.totals.len() != totals || shape != widths {
                     return None;
                 }
                 let mut items = vec![stamp(d.at)?];
@@ -959,16 +966,24 @@ pub fn encode_command(
             [0, 0, 10, 0, 106, 255],
             Data::LongUnsigned(*script),
         ),
-        (ECS02, Reading::PaymentMode { mode, activation }) if *mode == NewPaymentMode::Credit => {
-            payment_mode_command(counter, mode, activation)
+        (
+            ECS02,
+            Reading::PaymentMode {
+                mode,
+                activation,
+                twin_element,
+            },
+        ) if *mode == NewPaymentMode::Credit => {
+            payment_mode_command(counter, mode, activation, *twin_element)
         }
         (
             ECS03,
             Reading::PaymentMode {
                 mode: mode @ NewPaymentMode::Prepayment { .. },
                 activation,
+                twin_element,
             },
-        ) => payment_mode_command(counter, mode, activation),
+        ) => payment_mode_command(counter, mode, activation, *twin_element),
         (CS01A, Reading::TopUp { utrn }) => action(
             TOKEN_GATEWAY,
             [0, 0, 19, 40, 0, 255],
@@ -1225,18 +1240,18 @@ fn meter_log_response(
 }
 
 /// The credits (`0-0:19.10.c.255`) and charges (`0-0:19.20.h.255`) a 1.6 command configures,
-/// as (credit, charge), in the order the RTDS commands list them. Credit mode: the meter
-/// balance pays charges 0 and 4. Prepayment: balance and credit 1 pay charges 0–4, charges 1
-/// and 2 (time-based debt) not collected while suspended when `suspend_debt_disabled`; credit
-/// 2's three entries when `suspend_debt_emergency`. A command held for later (or cancelling
-/// one) also configures charge 5, as the RTDS future-dated and cancellation commands do.
-fn credit_charges(mode: &NewPaymentMode, activation: &Activation) -> Vec<(u8, u8, u8)> {
-    let held = *activation != Activation::Now;
+/// as (credit, charge, collection bits), in the order the RTDS commands list them — a rule
+/// read off the RTDS's eight commands, not GBCS's tables. Credit mode: the meter balance pays
+/// charges 0 and 4. Prepayment: the balance and credit 1 pay charges 0–4, charges 1 and 2 not
+/// collected while suspended (bits 110) when `suspend_debt_disabled`; credit 2's three
+/// entries when `suspend_debt_emergency`. A twin-element meter's commands also configure
+/// charge 5 (its second element's), for each credit that pays.
+fn credit_charges(mode: &NewPaymentMode, twin_element: bool) -> Vec<(u8, u8, u8)> {
     let mut entries = Vec::new();
     match *mode {
         NewPaymentMode::Credit => {
             entries.extend([(0, 0, COLLECTED_ALWAYS), (0, 4, COLLECTED_ALWAYS)]);
-            if held {
+            if twin_element {
                 entries.push((0, 5, COLLECTED_ALWAYS));
             }
         }
@@ -1263,7 +1278,7 @@ fn credit_charges(mode: &NewPaymentMode, activation: &Activation) -> Vec<(u8, u8
             if suspend_debt_emergency {
                 entries.extend([4, 1, 2].map(|charge| (2, charge, COLLECTED_ALWAYS)));
             }
-            if held {
+            if twin_element {
                 entries.extend([(0, 5, COLLECTED_ALWAYS), (1, 5, COLLECTED_ALWAYS)]);
             }
         }
@@ -1297,6 +1312,7 @@ fn payment_mode_command(
     counter: u64,
     mode: &NewPaymentMode,
     activation: &Activation,
+    twin_element: bool,
 ) -> AccessRequest {
     let set = |class_id, instance, attribute| {
         RequestSpec::Set(crate::protocol::dlms::AttributeDescriptor {
@@ -1308,7 +1324,7 @@ fn payment_mode_command(
     let account = |attribute| set(ACCOUNT, ACCOUNT_OBIS, attribute);
     let threshold = |attribute| set(DISABLEMENT_THRESHOLD, DISABLEMENT_THRESHOLD_OBIS, attribute);
     let charges = Data::Array(
-        credit_charges(mode, activation)
+        credit_charges(mode, twin_element)
             .into_iter()
             .map(|(credit, charge, bits)| {
                 Data::Structure(vec![
@@ -1408,6 +1424,7 @@ fn payment_mode_of(r: &AccessRequest) -> Option<Reading> {
     Some(Reading::PaymentMode {
         mode,
         activation: activation?,
+        twin_element: entries.iter().any(|&(_, charge, _)| charge == 5),
     })
 }
 
@@ -1598,6 +1615,7 @@ mod tests {
             suspend_debt_disabled in any::<bool>(),
             suspend_debt_emergency in any::<bool>(),
             when in 0u8..3,
+            twin_element in any::<bool>(),
             at in 0u32..=u32::MAX,
             counter in 0u64..1 << 40,
         ) {
@@ -1612,13 +1630,13 @@ mod tests {
                 _ => Activation::At(from_gbcs_seconds(at)),
             };
             let code = if prepayment { ECS03 } else { ECS02 };
-            let reading = Reading::PaymentMode { mode, activation };
+            let reading = Reading::PaymentMode { mode, activation, twin_element };
             let bytes = encode_command(code, &reading, counter, Eui64([1; 8]), Eui64([2; 8])).unwrap();
             let Apdu::AccessRequest(r) = Apdu::decode(&bytes).unwrap() else { panic!() };
             prop_assert_eq!(command(code, &r), Some(reading));
             // The other use case's code does not carry this mode.
             let other = if prepayment { ECS02 } else { ECS03 };
-            prop_assert_eq!(encode_command(other, &Reading::PaymentMode { mode, activation }, counter, Eui64([1; 8]), Eui64([2; 8])), None);
+            prop_assert_eq!(encode_command(other, &Reading::PaymentMode { mode, activation, twin_element }, counter, Eui64([1; 8]), Eui64([2; 8])), None);
         }
     }
 }

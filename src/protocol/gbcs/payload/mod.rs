@@ -254,10 +254,12 @@ pub enum Reading {
     TopUp { utrn: String },
     /// 7.1 ECS42 / 7.2 ECS43 command: supply enable or disable, by the disconnect script.
     Supply { enable: bool, script: u16 },
-    /// 1.6 ECS02 / ECS03 command: the account's payment mode from `activation`.
+    /// 1.6 ECS02 / ECS03 command: the account's payment mode from `activation`, for a
+    /// single- or twin-element meter.
     PaymentMode {
         mode: NewPaymentMode,
         activation: Activation,
+        twin_element: bool,
     },
     /// 8.11 CCS01 command: let `device` join the comms hub's network (add it to the device
     /// log) with its install code, joining open for `join_timeout_s`. The two enumerations of
