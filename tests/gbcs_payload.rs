@@ -946,3 +946,44 @@ fn message_codes_name_their_use_cases() {
         );
     }
 }
+
+/// A response's header carries the device's date-time exactly for the use cases GBCS dates, as
+/// the RTDS responses show: every RTDS response of a use case dccsim dates has one, and none of
+/// the others dccsim's devices answer has.
+#[test]
+fn responses_are_dated_as_the_rtds_dates_them() {
+    use dccsim::protocol::gbcs::payload::response_is_dated;
+    let answered: Vec<&str> = vec![
+        "ECS17b", "ECS17a", "ECS17c", "ECS21a", "ECS21c", "ECS22a", "ECS22b", "ECS22c", "ECS23",
+        "ECS66", "ECS52", "ECS82", "ECS40", "ECS35a", "ECS35b", "ECS35e", "ECS42", "ECS43",
+        "ECS02", "ECS03", "ECS26j", "CS01a", "CS01b", "CCS01", "CCS02", "CS08", "GCS13a", "GCS16a",
+        "GCS17", "GCS61", "GCS32", "GCS39", "GCS38", "GCS60", "GCS60a", "GCS02", "GCS03", "GCS21j",
+    ];
+    let (mut dated, mut undated) = (0, 0);
+    for dir in std::fs::read_dir(reference().join("RTDS-4.5.0")).unwrap() {
+        let dir = dir.unwrap().path();
+        let use_case = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let use_case = use_case.split_once('_').unwrap().1.to_string();
+        if !answered.contains(&use_case.as_str()) {
+            continue;
+        }
+        for f in std::fs::read_dir(&dir).unwrap() {
+            let path = f.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.ends_with("_RESPONSE_GBCS.HEX") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let m = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+            let code = m.message_code().unwrap();
+            let has = !m.signing.date_time.is_empty();
+            assert_eq!(response_is_dated(code), has, "{name}");
+            if has {
+                dated += 1;
+            } else {
+                undated += 1;
+            }
+        }
+    }
+    assert!(dated >= 15 && undated >= 30, "{dated} {undated}");
+}

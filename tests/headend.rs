@@ -748,6 +748,9 @@ fn an_electricity_payment_mode_change_dated_ahead_is_carried_out_by_the_meter_an
             },
             "{name}"
         );
+        // Dated by the meter's clock, as GBCS dates answers to commands that may be held.
+        let year_2026 = [0x07, 0xEA, 11, 23];
+        assert_eq!(answer.signing.date_time.get(..4), Some(&year_2026[..]));
     };
     assert_eq!(he.meter(esme).unwrap().payment, PaymentMode::Prepayment);
     let balance = |he: &HeadEnd| {

@@ -281,6 +281,7 @@ impl Esme {
             counter,
             code,
             critical,
+            at: now,
         };
         answer.bytes(content, keys, acb)
     }

@@ -411,6 +411,7 @@ impl GasMeter {
             counter,
             code,
             critical,
+            at: now,
         };
         answer.bytes(Gbz::Components { components: out }.encode(), keys, acb)
     }

@@ -150,6 +150,7 @@ impl CommsHub {
             counter,
             code,
             critical: false,
+            at: now,
         };
         answer.bytes(content, keys, acb)
     }

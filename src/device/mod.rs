@@ -371,6 +371,8 @@ pub(crate) struct Answer {
     pub code: u16,
     /// A critical command's response is signed by the device; others are MACed (GBCS §4.3.3).
     pub critical: bool,
+    /// The device's clock as it answers, in the header of the use cases that carry it.
+    pub at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Answer {
@@ -390,6 +392,9 @@ impl Answer {
             self.code,
             content,
         );
+        if crate::protocol::gbcs::payload::response_is_dated(self.code) {
+            response.signing.date_time = crate::protocol::gbcs::payload::date_time_octets(self.at);
+        }
         let done = if self.critical {
             sign_message(keys, &mut response)
         } else {

@@ -768,9 +768,13 @@ pub fn message_for(
 /// A date-time as GBCS commands send it: a 12-byte octet string with the day of week and
 /// clock status unspecified and no deviation (UTC).
 fn command_date_time(t: DateTime<Utc>) -> Data {
+    Data::OctetString(date_time_octets(t))
+}
+
+pub(super) fn date_time_octets(t: DateTime<Utc>) -> Vec<u8> {
     use chrono::{Datelike, Timelike};
     let year = (t.year() as u16).to_be_bytes();
-    Data::OctetString(vec![
+    vec![
         year[0],
         year[1],
         t.month() as u8,
@@ -783,7 +787,7 @@ fn command_date_time(t: DateTime<Utc>) -> Data {
         0x80,
         0x00,
         0xFF,
-    ])
+    ]
 }
 
 /// The protected-get request of a sensitive read: which object to read (class, logical name),

@@ -311,6 +311,23 @@ fn sealed_summary<S: serde::Serializer>(s: &Sealed, ser: S) -> Result<S::Ok, S::
     ))
 }
 
+/// Whether a device's response to use case `code` carries its date-time in the GBCS header:
+/// those of instantaneous reads, top-ups and the commands that may be future-dated, as every
+/// RTDS response of them does (of the use cases dccsim's devices answer).
+pub fn response_is_dated(code: u16) -> bool {
+    use crate::device::{CS01B, GCS02, GCS03, GCS13A, GCS60A};
+    matches!(
+        code,
+        CS01A | ECS02 | ECS03 | ECS17A | ECS17B | ECS17C | ECS23
+    ) || matches!(code, CS01B | GCS02 | GCS03 | GCS13A | GCS60A)
+}
+
+/// A date-time as a device writes it in a GBCS header or a COSEM octet string: 12 bytes, the
+/// day of week and clock status unspecified, no deviation (UTC).
+pub fn date_time_octets(t: DateTime<Utc>) -> Vec<u8> {
+    dlms::date_time_octets(t)
+}
+
 /// The name of a device alert code (GBCS Table 16.2, the codes this crate raises or reads).
 pub fn alert_name(code: u16) -> &'static str {
     match code {
