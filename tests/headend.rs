@@ -349,7 +349,7 @@ fn a_critical_command_goes_transform_sign_send() {
     schema_valid(xml_of(&reply)).unwrap();
     // The user signs the pre-command with its own signing key (in the RTDS keystore).
     let pre = GbcsMessage::decode(&gbcs_of(xml_of(&reply))).unwrap();
-    let send = signed_send(eui(METER), 3001, "7.2", pre, &keys);
+    let send = signed_send(eui(METER), 3001, "7.2", pre.clone(), &keys);
     assert_eq!(
         code_of(&he.handle_request(eui(SUPPLIER), Endpoint::SendCommand, &send, now())),
         ResponseCode::I99
@@ -361,6 +361,29 @@ fn a_critical_command_goes_transform_sign_send() {
     assert_eq!(
         he.meter(eui(METER)).unwrap().supply,
         dccsim::device::SupplyState::Disabled
+    );
+    assert!(he.take_dropped().is_empty());
+    // The same pre-command sent again (a new request, the old GBCS counter): the meter drops
+    // it as a replay, the user gets E21 at the WAN timeout, and the head-end says why.
+    let again = signed_send(eui(METER), 3002, "7.2", pre, &keys);
+    let at = now() + Duration::minutes(6);
+    assert_eq!(
+        code_of(&he.handle_request(eui(SUPPLIER), Endpoint::SendCommand, &again, at)),
+        ResponseCode::I99
+    );
+    let dropped = he.take_dropped();
+    assert_eq!(dropped.len(), 1, "{dropped:?}");
+    assert!(
+        dropped[0].contains(&format!("device {METER} dropped {SUPPLIER}'s 7.2 command"))
+            && dropped[0].contains("replayed or stale command: counter 3000"),
+        "{dropped:?}"
+    );
+    let delivered = he.poll_deliveries(at + Duration::minutes(5));
+    assert_eq!(delivered.len(), 1);
+    assert!(
+        delivered[0]
+            .xml
+            .contains("<sr:ResponseCode>E21</sr:ResponseCode>")
     );
 }
 

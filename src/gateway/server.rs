@@ -83,6 +83,9 @@ impl Gateway {
     fn with_head_end<T>(&self, f: impl FnOnce(&mut HeadEnd) -> T) -> Option<(T, Pending)> {
         let mut he = self.head_end.lock().ok()?;
         let value = f(&mut he);
+        for dropped in he.take_dropped() {
+            self.refusals.note(self.now(), || dropped);
+        }
         let changes = he.take_journal();
         let committed = match &self.journal {
             Some(j) => j.enqueue(changes.into_iter().map(Write::HeadEnd).collect()),

@@ -286,6 +286,9 @@ pub struct HeadEnd {
     outages: Option<super::outages::Outages>,
     /// The simulator's cellular WAN, when given (instead of the per-region links).
     cells: Option<CellWan>,
+    /// Commands a device dropped, and why, since [`HeadEnd::take_dropped`] last ran: DUIS
+    /// tells the user only `E21` at the WAN timeout; the head-end's console says why.
+    dropped: Vec<String>,
 }
 
 impl HeadEnd {
@@ -312,6 +315,7 @@ impl HeadEnd {
             hubs: HashMap::new(),
             acb_counter: 0,
             changed: BTreeSet::new(),
+            dropped: Vec::new(),
             keys: std::sync::Arc::new(keys),
             acb,
             wan,
@@ -1284,20 +1288,22 @@ impl HeadEnd {
         let (hubs, changed) = (&mut self.hubs, &mut self.changed);
         let hub = self.registry.device(target).map_or(target, |d| d.comms_hub);
         let outages = &self.outages;
+        let mut refused = None;
         let mut device = |at: DateTime<Utc>| {
             // A premises off supply: its comms hub is down, nothing answers.
             if outages.as_ref().is_some_and(|o| o.is_off(hub, at)) {
                 return None;
             }
             changed.insert(target);
-            if let Some(meter) = meters.get_mut(&target) {
-                meter.handle(bytes, at, keys, acb).ok()
+            let answer = if let Some(meter) = meters.get_mut(&target) {
+                meter.handle(bytes, at, keys, acb)
             } else if let Some(hub) = hubs.get_mut(&target) {
-                hub.handle(bytes, at, keys, acb).ok()
+                hub.handle(bytes, at, keys, acb)
             } else {
                 let &i = gas.get(&target)?;
-                gas_meters[i].handle(bytes, at, keys, acb).ok()
-            }
+                gas_meters[i].handle(bytes, at, keys, acb)
+            };
+            answer.map_err(|e| refused = Some(e)).ok()
         };
         let (due, code, gbcs) = if let Some(wan) = &mut self.cells {
             match wan.carry(region, hub, bytes.len(), now, &mut device) {
@@ -1325,6 +1331,13 @@ impl HeadEnd {
                 Some(_) | None => (now + link.timeout, ResponseCode::E21, None),
             }
         };
+        if let Some(why) = refused {
+            self.dropped.push(format!(
+                "device {target} dropped {}'s {} command: {why} (E21 at the WAN timeout)",
+                answer.user(),
+                answer.service()
+            ));
+        }
         if gbcs.is_some() && !answer.service().reads_only() {
             self.journal_device_state(target);
         }
@@ -1360,6 +1373,11 @@ impl HeadEnd {
         let delivery = self.pending.keys().next().map(|(t, _)| *t);
         let job = self.jobs.first().map(|(t, _)| *t);
         delivery.into_iter().chain(job).min()
+    }
+
+    /// The commands devices dropped since the last call, each with why.
+    pub fn take_dropped(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.dropped)
     }
 
     /// Queues a device alert for `user` at `due` (the gateway signs and delivers it).
