@@ -704,16 +704,17 @@ fn duis_sign_numbers_signs_and_moves_the_log_period() {
 #[test]
 fn a_report_to_a_closed_pipe_ends_quietly() {
     use std::os::unix::process::ExitStatusExt;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dccsim"))
+    // The reader is gone before the report starts: its first write meets a closed pipe (a
+    // reader dropped after spawning races a fast child, which may fill the pipe and exit 0).
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_dccsim"))
         .arg("catalogue")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(std::process::Stdio::piped())
+        .stdout(writer)
         .stderr(std::process::Stdio::piped())
-        .spawn()
+        .output()
         .expect("dccsim runs");
-    // The reader goes away before anything is printed.
-    drop(child.stdout.take());
-    let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(out.status.signal(), Some(13), "{:?}: {stderr}", out.status);

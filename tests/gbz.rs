@@ -474,6 +474,19 @@ fn gas_readings_decode_to_their_values_and_encode_back_to_the_devices_bytes() {
             ]
         );
     }
+    // 6.2.7 GCS46: the site id (the MPRN) asked of the metering cluster, and answered in clear.
+    assert_eq!(
+        typed_components("6.2.7_GCS46/GCS46_6.2.7_SUCCESS_COMMAND_GBCS.HEX"),
+        [GasPayload::ReadAttributes {
+            attributes: vec![0x0307]
+        }]
+    );
+    assert_eq!(
+        typed_components("6.2.7_GCS46/GCS46_6.2.7_SUCCESS_RESPONSE_GBCS.HEX"),
+        [GasPayload::SiteId {
+            mprn: "1000999888".into()
+        }]
+    );
     // 6.2.9 GCS21j: the payment control configuration asked of the prepayment cluster, and
     // answered in clear (bit 1: prepayment).
     assert_eq!(
@@ -518,6 +531,7 @@ mod round_trips {
             any::<u32>().prop_map(|value| GasPayload::BillToDate { value }),
             any::<i32>().prop_map(|value| GasPayload::CreditRemaining { value }),
             any::<u16>().prop_map(|configuration| GasPayload::PaymentControl { configuration }),
+            "[0-9]{0,12}".prop_map(|mprn| GasPayload::SiteId { mprn }),
             (0u64..1 << 48, 0u64..1 << 24, 1u64..1 << 24, 0u64..256).prop_map(
                 |(summation, multiplier, divisor, unit)| GasPayload::Registers {
                     summation,

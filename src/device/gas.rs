@@ -54,6 +54,8 @@ pub const GCS60: u16 = 0x008D;
 pub const GCS60A: u16 = 0x012A;
 pub const CS01B: u16 = 0x0097;
 /// 1.6: payment mode to credit, to prepayment.
+/// 6.2.7 to a gas meter: read the MPRN it was configured with.
+pub const GCS46: u16 = 0x0089;
 /// 6.2.9 to a gas meter: read its payment control configuration.
 pub const GCS21J: u16 = 0x00BF;
 pub const GCS02: u16 = 0x006C;
@@ -72,8 +74,8 @@ const PAYMENT_MODE_SETTINGS: GasPayload = GasPayload::PaymentModeSettings {
 /// The firmware version a new gas meter reports (the RTDS gas meter's).
 const FIRMWARE: &str = "0123ABCD";
 
-fn default_firmware() -> String {
-    FIRMWARE.to_string()
+fn default_firmware() -> Box<str> {
+    FIRMWARE.into()
 }
 
 /// Energy in a cubic metre of natural gas at the GB standard calorific value (39.5 MJ/m³ with the
@@ -107,9 +109,12 @@ pub struct GasMeter {
     pub consumer: Consumer,
     /// The first half-hour the meter recorded.
     pub commissioned: u32,
+    /// The MPRN it was configured with at installation (GCS46 reads it): the registry's then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mprn: Option<Box<str>>,
     /// Firmware version (hex), what GCS38 reports.
     #[serde(default = "default_firmware")]
-    pub firmware: String,
+    pub firmware: Box<str>,
     #[serde(default)]
     pub valve: Valve,
     #[serde(default)]
@@ -152,6 +157,7 @@ impl GasMeter {
             gpf,
             consumer,
             commissioned,
+            mprn: None,
             firmware: default_firmware(),
             valve: Valve::On,
             payment: PaymentMode::Credit,
@@ -333,6 +339,7 @@ impl GasMeter {
                 | GCS02
                 | GCS03
                 | GCS21J
+                | GCS46
         ) {
             return Err(DeviceError::Unsupported(code));
         }
@@ -437,7 +444,7 @@ impl GasMeter {
                     return Err(DeviceError::Payload(asked));
                 }
                 Reply::Clear(GasPayload::FirmwareVersion {
-                    version: self.firmware.clone(),
+                    version: self.firmware.to_string(),
                 })
             }
             (GCS60 | GCS60A, GasPayload::ReadAttributes { attributes })
@@ -454,6 +461,14 @@ impl GasMeter {
                 let credit = self.credit_milli_pence(now_period);
                 Reply::Clear(GasPayload::CreditRemaining {
                     value: credit.clamp(i32::MIN.into(), i32::MAX.into()) as i32,
+                })
+            }
+            (GCS46, GasPayload::ReadAttributes { attributes })
+                if attributes.as_slice() == [gbz::SITE_ID] =>
+            {
+                // None configured: an empty site id.
+                Reply::Clear(GasPayload::SiteId {
+                    mprn: self.mprn.as_deref().unwrap_or_default().to_string(),
                 })
             }
             (GCS21J, GasPayload::ReadPrepaymentAttributes { attributes })

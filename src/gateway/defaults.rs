@@ -299,6 +299,7 @@ pub fn gas_fleet(
         consumer.annual_wh = rng.random_range(6_000_000..=18_000_000);
         let installed = now - Duration::days(rng.random_range(30..=400));
         let mut meter = crate::device::GasMeter::new(gsme, gpf, consumer, installed);
+        meter.mprn = Some(mprn.into());
         if prepayment {
             meter.set_prepayment(PREPAYMENT_CREDIT_PENCE, now);
         }
@@ -395,9 +396,10 @@ pub fn adopt_registry_devices(
                     let (mut consumer, installed) = draw(d.device);
                     consumer.kind = crate::device::CustomerType::Domestic;
                     consumer.solar_peak_w = 0;
-                    gas.push(crate::device::GasMeter::new(
-                        d.device, gpf, consumer, installed,
-                    ));
+                    let mut meter =
+                        crate::device::GasMeter::new(d.device, gpf, consumer, installed);
+                    meter.mprn = d.meter_point.as_ref().map(|p| p.to_string().into());
+                    gas.push(meter);
                 }
             }
             DeviceType::Chf => {

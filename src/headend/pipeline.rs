@@ -443,9 +443,13 @@ impl HeadEnd {
             .gas
             .get(&eui)
             .ok_or_else(|| format!("{eui} is not a virtual device of this head-end"))?;
-        let saved: GasMeter = serde_json::from_str(json).map_err(|e| format!("{eui}: {e}"))?;
+        let mut saved: GasMeter = serde_json::from_str(json).map_err(|e| format!("{eui}: {e}"))?;
         if saved.gsme != self.gas_meters[i].gsme || saved.gpf != self.gas_meters[i].gpf {
             return Err(format!("{eui}: the saved state is another gas meter's"));
+        }
+        // Saved before gas meters held their MPRN: it keeps the one it was made with.
+        if saved.mprn.is_none() {
+            saved.mprn = self.gas_meters[i].mprn.clone();
         }
         self.gas_meters[i] = saved;
         self.book_device(eui);
@@ -945,7 +949,7 @@ impl HeadEnd {
         } else if let Some(hub) = self.hubs.get(&eui) {
             Some(hex(&hub.firmware))
         } else {
-            self.gas_meter(eui).map(|g| g.firmware.clone())
+            self.gas_meter(eui).map(|g| g.firmware.to_string())
         }
     }
 

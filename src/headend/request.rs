@@ -204,6 +204,14 @@ impl Request {
                 )));
             }
             "1.6" => return self.payment_mode().map(Some),
+            "6.2.7" => {
+                return one(
+                    crate::device::GCS46,
+                    GasPayload::ReadAttributes {
+                        attributes: vec![gbz::SITE_ID],
+                    },
+                );
+            }
             "6.2.9" => {
                 return one(
                     crate::device::GCS21J,

@@ -561,6 +561,9 @@ pub enum GasPayload {
     /// The meter balance (GCS60: the prepayment cluster's Credit Remaining, which is SMETS's
     /// Meter Balance), in the currency unit; below zero when owed.
     CreditRemaining { value: i32 },
+    /// The meter point the gas meter was configured with (GCS46: the metering cluster's Site
+    /// ID, an octet string of the MPRN's digits).
+    SiteId { mprn: String },
     /// The payment control configuration (GCS21j: the prepayment cluster's attribute 0x0000,
     /// a bitmap16; bit 1 set in prepayment mode).
     PaymentControl { configuration: u16 },
@@ -610,6 +613,8 @@ pub const FIRMWARE_VERSION: u16 = 0x0206;
 pub const BILL_TO_DATE: u16 = 0x0A00;
 /// The prepayment cluster's Credit Remaining (GCS60), an int32.
 pub const CREDIT_REMAINING: u16 = 0x0001;
+/// The metering cluster's Site ID (GCS46): the MPRN, an octet string.
+pub const SITE_ID: u16 = 0x0307;
 /// The prepayment cluster's Payment Control Configuration (GCS21j), a bitmap16.
 pub const PAYMENT_CONTROL_CONFIGURATION: u16 = 0x0000;
 
@@ -837,6 +842,15 @@ fn attributes_meaning(attributes: &[Attribute]) -> Option<GasPayload> {
             version: crate::protocol::gbcs::hex(version),
         });
     }
+    if let [attribute] = attributes
+        && attribute.id == SITE_ID
+        && let Some(ZclValue::Bytes(mprn)) = &attribute.value
+        && attribute.data_type == Some(0x41)
+    {
+        return Some(GasPayload::SiteId {
+            mprn: String::from_utf8_lossy(mprn).into_owned(),
+        });
+    }
     let get = |id: u16| {
         attributes
             .iter()
@@ -910,6 +924,12 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             out.extend_from_slice(&FIRMWARE_VERSION.to_le_bytes());
             out.extend_from_slice(&[0, 0x41, bytes.len().min(255) as u8]);
             out.extend_from_slice(&bytes[..bytes.len().min(255)]);
+        }
+        GasPayload::SiteId { mprn } => {
+            let bytes = &mprn.as_bytes()[..mprn.len().min(255)];
+            out.extend_from_slice(&SITE_ID.to_le_bytes());
+            out.extend_from_slice(&[0, 0x41, bytes.len() as u8]);
+            out.extend_from_slice(bytes);
         }
         GasPayload::SampledDataRequest {
             sample_id,
@@ -1061,7 +1081,9 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
     match p {
         ReadAttributes { .. } => (METERING_CLUSTER, 0x00, READ_ATTRIBUTES),
         Registers { .. } => (METERING_CLUSTER, 0x18, READ_ATTRIBUTES_RESPONSE),
-        FirmwareVersion { .. } => (METERING_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE),
+        FirmwareVersion { .. } | SiteId { .. } => {
+            (METERING_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE)
+        }
         SampledDataRequest { .. } => (METERING_CLUSTER, 0x01, GET_SAMPLED_DATA),
         SampledData { .. } => (METERING_CLUSTER, 0x19, GET_SAMPLED_DATA_RESPONSE),
         SnapshotRequest { .. } => (METERING_CLUSTER, 0x01, GET_SNAPSHOT),
