@@ -640,18 +640,12 @@ impl Esme {
     fn change_mode(&mut self, mode: PaymentMode, code: u16, now: DateTime<Utc>) {
         // Not before the balance was last struck (a held change carried out late).
         let p = period_of(now).max(self.balance.period);
-        self.balance = Balance {
+        let struck = Balance {
             period: p,
             milli_pence: self.credit_milli_pence(p),
         };
-        if self.payment != mode {
-            self.payment = mode;
-            let what = match mode {
-                PaymentMode::Credit => "payment mode: credit",
-                PaymentMode::Prepayment => "payment mode: prepayment",
-            };
-            self.events.command(now, code, true, what);
-        }
+        let (payment, balance, events) = (&mut self.payment, &mut self.balance, &mut self.events);
+        super::switch_mode(payment, balance, events, struck, mode, code, now);
     }
 
     /// When the meter next has something to do on its own (a future-dated change).

@@ -287,6 +287,28 @@ impl Balance {
     }
 }
 
+/// Sets a meter's account to `mode` from `struck`, its balance at the change (so no credit is
+/// lost), and logs the change when the mode is new.
+pub(crate) fn switch_mode(
+    payment: &mut PaymentMode,
+    balance: &mut Balance,
+    events: &mut EventLog,
+    struck: Balance,
+    mode: PaymentMode,
+    code: u16,
+    now: DateTime<Utc>,
+) {
+    *balance = struck;
+    if *payment != mode {
+        *payment = mode;
+        let what = match mode {
+            PaymentMode::Credit => "payment mode: credit",
+            PaymentMode::Prepayment => "payment mode: prepayment",
+        };
+        events.command(now, code, true, what);
+    }
+}
+
 /// Why a meter did not credit a top-up.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TopUpRefusal {
