@@ -387,6 +387,66 @@ fn a_critical_command_goes_transform_sign_send() {
     );
 }
 
+/// A Send (command variant 5) carries the command its request names: a signed pre-command for
+/// another device, from another user or of another service is refused `E12`, and nothing
+/// reaches a meter.
+#[test]
+fn a_signed_pre_command_must_be_the_one_its_request_names() {
+    use dccsim::headend::DeviceType;
+    let (mut he, keys, start) = default_head_end();
+    let now = || start;
+    let transform = template("ECS43_7.2_SUCCESS_REQUEST_DUIS.XML").replace(":1000<", ":4000<");
+    let reply = he.handle_request(eui(SUPPLIER), Endpoint::Transform, &transform, now());
+    let pre = GbcsMessage::decode(&gbcs_of(xml_of(&reply))).unwrap();
+    let why = |reply: &SyncReply| match reply {
+        SyncReply::Response { code, why, .. } => (*code, why.clone().unwrap_or_default()),
+        SyncReply::Invalid(e) => panic!("{e}"),
+    };
+    // Sent under a request for another of the supplier's meters.
+    let day = start.date_naive();
+    let another = he
+        .registry()
+        .devices()
+        .find(|d| {
+            d.device != eui(METER)
+                && d.device_type == DeviceType::Esme
+                && d.status == SmiStatus::Commissioned
+                && d.supplier_on(day) == Some(eui(SUPPLIER))
+        })
+        .unwrap()
+        .device;
+    let send = signed_send(another, 4001, "7.2", pre.clone(), &keys);
+    let reply = he.handle_request(eui(SUPPLIER), Endpoint::SendCommand, &send, now());
+    let (code, reason) = why(&reply);
+    assert_eq!(code, ResponseCode::E12, "{reason}");
+    assert!(reason.contains(&format!("is for {METER}")), "{reason}");
+    // Under another service.
+    let send = signed_send(eui(METER), 4002, "7.1", pre.clone(), &keys);
+    let reply = he.handle_request(eui(SUPPLIER), Endpoint::SendCommand, &send, now());
+    let (code, reason) = why(&reply);
+    assert_eq!(code, ResponseCode::E12, "{reason}");
+    assert!(reason.contains("not one of service 7.1"), "{reason}");
+    // The network operator's command, in the supplier's request.
+    let mut other = pre.clone();
+    other.signing.originator = eui(NETWORK);
+    let send = signed_send(eui(METER), 4003, "7.2", other, &keys);
+    let reply = he.handle_request(eui(SUPPLIER), Endpoint::SendCommand, &send, now());
+    let (code, reason) = why(&reply);
+    assert_eq!(code, ResponseCode::E12, "{reason}");
+    assert!(reason.contains(&format!("is from {NETWORK}")), "{reason}");
+    // Nothing reached a meter: their supplies are as they were, and no answer came.
+    for meter in [eui(METER), another] {
+        let supply = he.meter(meter).unwrap().supply;
+        assert_eq!(supply, dccsim::device::SupplyState::Enabled);
+    }
+    let delivered = he.poll_deliveries(now() + Duration::minutes(5));
+    assert!(
+        delivered
+            .iter()
+            .all(|d| !d.xml.contains("<sr:ResponseCode>I0<"))
+    );
+}
+
 /// The RTDS gas templates run unchanged against the embedded default's gas meter: the head-end
 /// turns each into its GBZ command (GCS13a, GCS17, GCS61), the virtual gas meter or its proxy
 /// answers sealed for the supplier, and the response carries that GBCS.

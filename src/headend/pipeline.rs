@@ -685,8 +685,10 @@ impl HeadEnd {
             return Err(refuse(
                 E13,
                 format!(
-                    "{} with command variant {} does not go to {endpoint:?}",
-                    request.service, request.command_variant
+                    "{} with command variant {} does not go to {}",
+                    request.service,
+                    request.command_variant,
+                    endpoint.path()
                 ),
             ));
         }
@@ -1405,7 +1407,35 @@ fn signed_pre_command(request: &Request) -> Result<GbcsMessage, Refusal> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(signed)
         .map_err(|e| refuse(E12, format!("GBCSPayload is not base64: {e}")))?;
-    GbcsMessage::decode(&bytes).map_err(|e| refuse(E12, format!("signed pre-command: {e}")))
+    let message =
+        GbcsMessage::decode(&bytes).map_err(|e| refuse(E12, format!("signed pre-command: {e}")))?;
+    // The signed command is the one the request names: from its user, to its device, of its
+    // service (else a user could send another's device a command under its own request).
+    let s = &message.signing;
+    let id = request.id;
+    let mismatch = |what: String| refuse(E12, format!("the signed pre-command {what}"));
+    if s.recipient != id.target {
+        return Err(mismatch(format!(
+            "is for {}, the request for {}",
+            s.recipient, id.target
+        )));
+    }
+    if s.originator != id.originator {
+        return Err(mismatch(format!(
+            "is from {}, the request from {}",
+            s.originator, id.originator
+        )));
+    }
+    let service = request.service.to_string();
+    let code = message.message_code().unwrap_or(0);
+    let carries = crate::protocol::gbcs::use_case(code)
+        .is_some_and(|(_, services)| services.split('/').any(|s| s == service));
+    if !carries {
+        return Err(mismatch(format!(
+            "is use case {code:#06X}, not one of service {service}"
+        )));
+    }
+    Ok(message)
 }
 
 /// A request's `ExecutionDateTime`, if it is future-dated.
