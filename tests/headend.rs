@@ -977,6 +977,23 @@ fn an_electricity_payment_mode_change_dated_ahead_is_carried_out_by_the_meter_an
         "<sr:SuspendDebtDisabled>yes<",
         "is not an xs:boolean",
     );
+    let threshold = "<sr:DisablementThreshold>556677</sr:DisablementThreshold>";
+    let big = "<sr:DisablementThreshold>2147483648</sr:DisablementThreshold>";
+    refused(&mut he, 2043, threshold, big, "is not an xs:int");
+    refused(
+        &mut he,
+        2044,
+        threshold,
+        "",
+        "needs sr:DisablementThreshold",
+    );
+    // DUIS's cancellation date written with an offset cancels too.
+    critical(
+        &mut he,
+        "ECS03_1.6_CANCELLATION_TWIN_SUCCESS_REQUEST_DUIS.XML",
+        2045,
+        &|t| t.replace("3000-12-31T00:00:00.00Z", "3000-12-31T00:00:00+05:00"),
+    );
     // A change held, then one carried out at once: the held one is superseded, and never
     // happens.
     critical(

@@ -289,16 +289,18 @@ impl Request {
             Some(e) => {
                 let text = e.text.trim();
                 let t = utc_date_time("ExecutionDateTime", text).map_err(fail)?;
-                let cancellation = NaiveDate::from_ymd_opt(3000, 12, 31)
-                    .and_then(|d| d.and_hms_opt(0, 0, 0))
-                    .map(|t| t.and_utc());
-                if cancellation.is_some_and(|c| t >= c) {
+                // DUIS's cancellation date, as written (whatever its offset).
+                let written = DateTime::parse_from_rfc3339(text).map(|t| t.naive_local());
+                let cancellation =
+                    NaiveDate::from_ymd_opt(3000, 12, 31).and_then(|d| d.and_hms_opt(0, 0, 0));
+                if written.ok().zip(cancellation).is_some_and(|(w, c)| w >= c) {
                     Activation::Cancel
                 } else if crate::protocol::gbcs::payload::to_gbcs_seconds(t).is_none() {
                     // GBCS time is seconds since 2000 in 32 bits.
                     return Err(fail(format!(
-                        "sr:ExecutionDateTime {text:?} is outside the meters' clock \
-                         (2000 to 2136; 3000-12-31 cancels a change held)"
+                        "sr:ExecutionDateTime {text:?} is outside the meters' clock, \
+                         2000-01-01T00:00:00Z to 2136-02-07T06:28:15Z (a date of \
+                         3000-12-31 cancels a change held)"
                     )));
                 } else {
                     Activation::At(t)
@@ -315,10 +317,12 @@ impl Request {
                 };
                 let threshold = p
                     .find("DisablementThreshold")
-                    .map_or("0", |e| e.text.trim());
+                    .map(|e| e.text.trim())
+                    .ok_or_else(|| fail("sr:Prepayment needs sr:DisablementThreshold".into()))?;
                 let disablement_threshold = threshold.parse::<i32>().map_err(|_| {
                     fail(format!(
-                        "sr:DisablementThreshold {threshold:?} is not a whole number"
+                        "sr:DisablementThreshold {threshold:?} is not an xs:int \
+                         (a whole number from -2147483648 to 2147483647)"
                     ))
                 })?;
                 NewPaymentMode::Prepayment {
