@@ -19,7 +19,7 @@ use crate::protocol::gbcs::payload::{
 /// Why a document is not a DUIS request this gateway can read; `line` is 1-based (0 when the
 /// problem is not at one place).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {reason}")]
+#[error("{}{reason}", if *line > 0 { format!("line {line}: ") } else { String::new() })]
 pub struct RequestError {
     pub line: usize,
     pub reason: String,
