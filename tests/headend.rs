@@ -132,6 +132,24 @@ fn rtds_top_up(keys: &KeyStore) -> String {
     template("CS01a_2.2_SUCCESS_REQUEST_DUIS.XML").replace("73946144332040217315", &utrn)
 }
 
+/// A commissioned electricity meter of the head-end's registry other than the RTDS meter, with
+/// `also` true of it.
+fn another_meter(
+    he: &HeadEnd,
+    also: impl Fn(&dccsim::headend::DeviceRecord) -> bool,
+) -> dccsim::headend::DeviceRecord {
+    he.registry()
+        .devices()
+        .find(|d| {
+            d.device != eui(METER)
+                && d.device_type == dccsim::headend::DeviceType::Esme
+                && d.status == SmiStatus::Commissioned
+                && also(d)
+        })
+        .expect("another commissioned meter")
+        .clone()
+}
+
 /// `xml` with its request id's counter set to `counter`.
 fn with_counter(xml: &str, counter: u64) -> String {
     let end = xml.find("</sr:RequestID>").unwrap();
@@ -392,7 +410,6 @@ fn a_critical_command_goes_transform_sign_send() {
 /// reaches a meter.
 #[test]
 fn a_signed_pre_command_must_be_the_one_its_request_names() {
-    use dccsim::headend::DeviceType;
     let (mut he, keys, start) = default_head_end();
     let now = || start;
     let transform = template("ECS43_7.2_SUCCESS_REQUEST_DUIS.XML").replace(":1000<", ":4000<");
@@ -404,17 +421,7 @@ fn a_signed_pre_command_must_be_the_one_its_request_names() {
     };
     // Sent under a request for another of the supplier's meters.
     let day = start.date_naive();
-    let another = he
-        .registry()
-        .devices()
-        .find(|d| {
-            d.device != eui(METER)
-                && d.device_type == DeviceType::Esme
-                && d.status == SmiStatus::Commissioned
-                && d.supplier_on(day) == Some(eui(SUPPLIER))
-        })
-        .unwrap()
-        .device;
+    let another = another_meter(&he, |d| d.supplier_on(day) == Some(eui(SUPPLIER))).device;
     let send = signed_send(another, 4001, "7.2", pre.clone(), &keys);
     let reply = he.handle_request(eui(SUPPLIER), Endpoint::SendCommand, &send, now());
     let (code, reason) = why(&reply);
@@ -2359,19 +2366,9 @@ fn every_rtds_template_gets_a_duis_answer() {
 /// nothing changed); its own again is accepted.
 #[test]
 fn update_inventory_keeps_one_commissioned_meter_per_mpan() {
-    use dccsim::headend::{DeviceType, MeterPoint};
+    use dccsim::headend::MeterPoint;
     let (mut he, _, at) = default_head_end();
-    let other = he
-        .registry()
-        .devices()
-        .find(|d| {
-            d.device != eui(METER)
-                && d.device_type == DeviceType::Esme
-                && d.status == SmiStatus::Commissioned
-                && d.meter_point.is_some()
-        })
-        .unwrap()
-        .clone();
+    let other = another_meter(&he, |d| d.meter_point.is_some());
     let Some(MeterPoint::Mpan(taken)) = other.meter_point.clone() else {
         panic!()
     };
