@@ -141,6 +141,41 @@ fn gbcs_decode_prints_header_use_case_and_verdicts() {
     assert!(error.contains("fails authentication"), "{error}");
 }
 
+/// A use case dccsim does not interpret still shows its values, as DLMS types them — in clear,
+/// and sealed once the keystore opens them.
+#[test]
+fn gbcs_decode_shows_the_values_of_a_use_case_it_does_not_interpret() {
+    let keys = format!("{RTDS}/keystore");
+    let decode = |vector: &str| -> serde_json::Value {
+        let out = dccsim(&[
+            "gbcs",
+            "decode",
+            "--keys",
+            &keys,
+            &format!("{RTDS}/RTDS-4.5.0/{vector}"),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["payload"].clone()
+    };
+    // 4.11.1 Read Tariff: the currency unit's scaler, the tariff's name in an octet string.
+    let tariff = decode("4.11.1_ECS24/ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX");
+    assert_eq!(tariff["kind"], "other");
+    assert_eq!(tariff["values"][1]["structure"][0]["integer"], -5);
+    assert_eq!(
+        tariff["values"][2]["array"][0]["structure"][0]["octet-string"],
+        "616C6C"
+    );
+    // 4.1.3 Read TOU with Blocks Matrices: sealed for the supplier; the first register, 95.
+    let matrices = decode("4.1.3_ECS17e/ECS17e_4.1.3_SUCCESS_RESPONSE_GBCS.HEX");
+    assert_eq!(matrices["kind"], "other");
+    let first = &matrices["values"][0]["structure"][0]["structure"][0]["array"][0];
+    assert_eq!(first["double-long-unsigned"], 95);
+}
+
 #[test]
 fn gbcs_decode_reports_bad_input_and_goes_on() {
     let alert = "DF090300000000000007D30800DB1234567890A00890B3D51F3002000000020067350F200007D3000204128F36090C07DF0101FF000000008000FF090C07DE0C1FFF173200008000FF090C07DE0C1FFF173B00008000FF40C9D61E2D2782648D32895150B819B6E22B172FC1A311133754C0AD9756096AD2A085CC11F50A2BC006C2CD4D23C13554236D7E347F6536A10BB142E94BCF360B";

@@ -471,6 +471,47 @@ impl Data {
     }
 }
 
+/// A value as JSON for people reading a payload dccsim does not interpret: `{type name: value}`,
+/// octet strings and date-times in hex, arrays and structures as lists of such values.
+impl serde::Serialize for Data {
+    fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = ser.serialize_map(Some(1))?;
+        let name = self.type_name();
+        match self {
+            Data::Null => map.serialize_entry(name, &())?,
+            Data::Array(items) | Data::Structure(items) => map.serialize_entry(name, items)?,
+            Data::CompactArray { elements, .. } => map.serialize_entry(name, elements)?,
+            Data::Boolean(b) => map.serialize_entry(name, &(*b != 0))?,
+            Data::BitString { bits, bytes } => {
+                map.serialize_entry(name, &format!("{bits} bits {}", hex(bytes)))?
+            }
+            Data::DoubleLong(v) => map.serialize_entry(name, v)?,
+            Data::DoubleLongUnsigned(v) => map.serialize_entry(name, v)?,
+            Data::OctetString(b) => map.serialize_entry(name, &hex(b))?,
+            Data::VisibleString(b) | Data::Utf8String(b) => {
+                map.serialize_entry(name, &String::from_utf8_lossy(b))?
+            }
+            Data::Bcd(v) | Data::Integer(v) => map.serialize_entry(name, v)?,
+            Data::Long(v) => map.serialize_entry(name, v)?,
+            Data::Unsigned(v) | Data::Enum(v) => map.serialize_entry(name, v)?,
+            Data::LongUnsigned(v) => map.serialize_entry(name, v)?,
+            Data::Long64(v) => map.serialize_entry(name, v)?,
+            Data::Long64Unsigned(v) => map.serialize_entry(name, v)?,
+            Data::Float32(bits) => map.serialize_entry(name, &f32::from_bits(*bits))?,
+            Data::Float64(bits) => map.serialize_entry(name, &f64::from_bits(*bits))?,
+            Data::DateTime(b) => map.serialize_entry(name, &hex(b))?,
+            Data::Date(b) => map.serialize_entry(name, &hex(b))?,
+            Data::Time(b) => map.serialize_entry(name, &hex(b))?,
+        }
+        map.end()
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02X}")).collect()
+}
+
 fn put_tagged(out: &mut Vec<u8>, tag: u8, bytes: &[u8]) {
     out.push(tag);
     out.extend_from_slice(bytes);

@@ -430,6 +430,7 @@ fn response(
         }
         _ => Reading::Other {
             reason: "response values of a use case not interpreted here".into(),
+            values: r.data.clone(),
         },
     })
 }
@@ -508,6 +509,7 @@ fn plaintext_reading(code: u16, plaintext: &[u8]) -> Result<Reading, PayloadErro
         },
         _ => Reading::Other {
             reason: "sealed values of a use case not interpreted here".into(),
+            values: vec![value],
         },
     })
 }

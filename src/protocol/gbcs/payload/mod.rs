@@ -298,8 +298,14 @@ pub enum Reading {
         #[serde(serialize_with = "sealed_summary")]
         sealed: Sealed,
     },
-    /// A payload this module does not interpret; the frame still decodes.
-    Other { reason: String },
+    /// A payload this module does not interpret; the frame still decodes. `values`: its DLMS
+    /// values as they decode, for a person to read (none when they are not DLMS, or do not
+    /// decode).
+    Other {
+        reason: String,
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        values: Vec<crate::protocol::dlms::Data>,
+    },
 }
 
 fn sealed_summary<S: serde::Serializer>(s: &Sealed, ser: S) -> Result<S::Ok, S::Error> {
