@@ -330,6 +330,45 @@ fn top_up_needs_prepayment_mode_and_a_genuine_fresh_utrn() {
     assert!(esme.credit_milli_pence(period_of(now()) + 4) < before + 3_500_000);
 }
 
+/// 4.3: the prepayment registers, sealed for the supplier, hold the meter balance 4.18 reads
+/// (and no debt or emergency credit: dccsim's meters carry none); the settings reads answer
+/// the meter's own identity.
+#[test]
+fn prepayment_registers_and_settings_are_the_meters() {
+    use dccsim::protocol::dlms::Data;
+    use dccsim::protocol::gbcs::payload::{ECS19, ECS26E, ECS26F, ECS82};
+    let keys = keys();
+    let mut esme = esme();
+    esme.set_prepayment(500, now() - Duration::days(1));
+    let Reading::MeterBalance { balance } = ask(&mut esme, ECS82, &Reading::Read, 1, &keys) else {
+        panic!()
+    };
+    assert!(balance > 0 && balance < 500_000, "{balance}");
+    assert_eq!(
+        ask(&mut esme, ECS19, &Reading::Read, 2, &keys),
+        Reading::PrepayValues {
+            meter_balance: balance,
+            emergency_credit: 0,
+            accumulated_debt: 0,
+            payment_debt: 0,
+            time_debt: [0, 0],
+        }
+    );
+    let Reading::Settings { values } = ask(&mut esme, ECS26E, &Reading::Read, 3, &keys) else {
+        panic!()
+    };
+    assert_eq!(values[0].name, "device identity (EUI-64)");
+    assert_eq!(values[0].value, Data::OctetString(esme.eui.0.to_vec()));
+    let Reading::Settings { values } = ask(&mut esme, ECS26F, &Reading::Read, 4, &keys) else {
+        panic!()
+    };
+    let thresholds = Data::Array(vec![
+        Data::DoubleLongUnsigned(2300),
+        Data::DoubleLongUnsigned(4600),
+    ]);
+    assert_eq!(values[0].value, thresholds);
+}
+
 #[test]
 fn an_outage_raises_a_signed_8f36_and_zeroes_the_profile() {
     let keys = keys();

@@ -7,9 +7,10 @@ use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
-    self, Activation, CS01A, DailyRead, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C,
-    ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52,
-    ECS66, ECS82, Interval, LoggedEvent, NewPaymentMode, PowerEvent, Reading, Register, Unit,
+    self, Activation, CS01A, DailyRead, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS19, ECS21A,
+    ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43,
+    ECS52, ECS66, ECS82, Interval, LoggedEvent, NewPaymentMode, PowerEvent, Reading, Register,
+    Unit,
 };
 use crate::protocol::gbcs::{
     Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
@@ -563,9 +564,20 @@ impl Esme {
                 payload::account_mode_response(counter, prepayment, 2).to_bytes()
             }
             (ECS82, Reading::Read) => {
-                let balance = self.credit_milli_pence(now_period);
-                let balance = balance.clamp(i32::MIN.into(), i32::MAX.into()) as i32;
-                payload::meter_balance_response(counter, balance).to_bytes()
+                payload::meter_balance_response(counter, self.meter_balance(now_period)).to_bytes()
+            }
+            // The meter balance; dccsim's meters give no emergency credit and carry no debt.
+            (ECS19, Reading::Read) => seal(Reading::PrepayValues {
+                meter_balance: self.meter_balance(now_period),
+                emergency_credit: 0,
+                accumulated_debt: 0,
+                payment_debt: 0,
+                time_debt: [0, 0],
+            })?,
+            (code, Reading::Read)
+                if let Some(values) = payload::factory_values(code, self.eui.0) =>
+            {
+                payload::settings_response(counter, values).to_bytes()
             }
             (ECS35A, r) => {
                 let (from, to) = range(r)?;
@@ -615,6 +627,13 @@ impl Esme {
         for e in self.events.take_where(is_power_event) {
             self.extra_mut().power.adopt(e);
         }
+    }
+
+    /// The meter balance at the start of period `p`, in the meter's currency unit (1/100,000
+    /// of a pound), as GBCS's 32-bit registers hold it.
+    fn meter_balance(&self, p: u32) -> i32 {
+        let balance = self.credit_milli_pence(p);
+        balance.clamp(i32::MIN.into(), i32::MAX.into()) as i32
     }
 
     /// The security log (6.13 `Security`): UTRNs refused.

@@ -11,9 +11,9 @@ use quick_xml::events::Event;
 
 use crate::model::{Eui64, ServiceRef};
 use crate::protocol::gbcs::payload::{
-    Activation, CS01A, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B,
-    ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82,
-    NewPaymentMode, Reading,
+    Activation, CS01A, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS19, ECS21A, ECS21C, ECS22A, ECS22B,
+    ECS22C, ECS23, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS35A, ECS35B, ECS35E,
+    ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, NewPaymentMode, Reading,
 };
 
 /// Why a document is not a DUIS request this gateway can read; `line` is 1-based (0 when the
@@ -481,6 +481,13 @@ impl Request {
             "4.17" => (ECS66, range()?),
             "11.2" => (ECS52, Reading::Read),
             "4.18" => (ECS82, Reading::Read),
+            "4.3" => (ECS19, Reading::Read),
+            "4.15" => (ECS27, Reading::Read),
+            "6.2.1" => (ECS26B, Reading::Read),
+            "6.2.2" => (ECS26C, Reading::Read),
+            "6.2.3" => (ECS26D, Reading::Read),
+            "6.2.4" => (ECS26E, Reading::Read),
+            "6.2.5" => (ECS26F, Reading::Read),
             "6.2.7" => (ECS40, Reading::Read),
             "6.2.9" => (ECS26J, Reading::Read),
             // The event log (ECS35a), the security log (ECS35b), the power event log (ECS35e).

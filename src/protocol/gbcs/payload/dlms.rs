@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, Utc};
 
+use super::settings::{SettingValue, settings};
 use super::time::{from_gbcs_seconds, to_gbcs_seconds};
 use super::{
     Activation, DailyRead, FutureDatedOutcome, Interval, LoggedEvent, NewPaymentMode, PowerEvent,
@@ -26,6 +27,8 @@ use crate::protocol::gbcs::sealed::{SealError, Sealed};
 pub const ECS17A: u16 = 0x0026;
 pub const ECS17B: u16 = 0x0027;
 pub const ECS17C: u16 = 0x0028;
+/// 4.3 to an ESME: its prepayment registers (sealed).
+pub const ECS19: u16 = 0x002D;
 pub const ECS21A: u16 = 0x0033;
 pub const ECS21C: u16 = 0x0035;
 pub const ECS22A: u16 = 0x0036;
@@ -326,6 +329,20 @@ fn response(
             export: text(export),
         });
     }
+    if let Some(list) = settings(code)
+        && list.len() == r.data.len()
+        && r.results.iter().all(|s| s.succeeded())
+    {
+        let values = list
+            .iter()
+            .zip(&r.data)
+            .map(|(setting, value)| SettingValue {
+                name: setting.name,
+                value: value.clone(),
+            })
+            .collect();
+        return Ok(Reading::Settings { values });
+    }
     if let Some(sealed) = first.and_then(sealed_of) {
         let sealed = sealed?;
         return match keys.map(|k| sealed.open(k)) {
@@ -507,6 +524,25 @@ fn plaintext_reading(code: u16, plaintext: &[u8]) -> Result<Reading, PayloadErro
         ECS66 => Reading::DailyConsumptionLog {
             days: intervals(code, entries()?)?,
         },
+        ECS19 => match attributes.first().and_then(Data::items) {
+            Some(
+                &[
+                    Data::DoubleLong(meter_balance),
+                    Data::DoubleLong(emergency_credit),
+                    Data::DoubleLong(accumulated_debt),
+                    Data::DoubleLong(payment_debt),
+                    Data::DoubleLong(time_debt_1),
+                    Data::DoubleLong(time_debt_2),
+                ],
+            ) => Reading::PrepayValues {
+                meter_balance,
+                emergency_credit,
+                accumulated_debt,
+                payment_debt,
+                time_debt: [time_debt_1, time_debt_2],
+            },
+            _ => return Err(shape(code, "prepayment registers are not six double-longs")),
+        },
         _ => Reading::Other {
             reason: "sealed values of a use case not interpreted here".into(),
             values: vec![value],
@@ -647,6 +683,24 @@ pub fn encode_dlms(reading: &Reading) -> Option<Vec<u8>> {
         elements,
     };
     let value = match reading {
+        Reading::PrepayValues {
+            meter_balance,
+            emergency_credit,
+            accumulated_debt,
+            payment_debt,
+            time_debt,
+        } => Data::Structure(vec![Data::Structure(
+            [
+                *meter_balance,
+                *emergency_credit,
+                *accumulated_debt,
+                *payment_debt,
+                time_debt[0],
+                time_debt[1],
+            ]
+            .map(Data::DoubleLong)
+            .to_vec(),
+        )]),
         Reading::ImportRegisters { registers } => {
             let mut items = Vec::new();
             for r in registers {
@@ -905,6 +959,20 @@ pub fn encode_command(
             counter,
             originator,
             recipient,
+        ),
+        (ECS19, Reading::Read) => protected_get(
+            [0, 0, 43, 2, 1, 255],
+            DATA,
+            [0, 0, 94, 44, 34, 30],
+            None,
+            counter,
+            originator,
+            recipient,
+        ),
+        (code, Reading::Read) if let Some(list) = settings(code) => gets(
+            list.iter()
+                .map(|s| attribute(s.class_id, s.object, s.attribute))
+                .collect(),
         ),
         (ECS21A | ECS22B | ECS66, r) => {
             let (protection, object) = match code {
@@ -1169,6 +1237,17 @@ pub fn meter_points_response(counter: u64, import: &[u8], export: &[u8]) -> Apdu
             Data::OctetString(export.to_vec()),
         ],
         results: vec![ResponseSpec::Get(0), ResponseSpec::Get(0)],
+    })
+}
+
+/// A settings read's answer (ECS26b–f, ECS27): the values, in the order the read lists its
+/// attributes.
+pub fn settings_response(counter: u64, values: Vec<Data>) -> Apdu {
+    Apdu::AccessResponse(AccessResponse {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        results: vec![ResponseSpec::Get(0); values.len()],
+        data: values,
     })
 }
 

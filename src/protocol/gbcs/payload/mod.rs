@@ -7,19 +7,24 @@
 //! Electricity use cases are here ([`dlms`]); anything else decodes to [`Reading::Other`].
 
 mod dlms;
+mod settings;
 mod time;
 
 use serde::Serialize;
 
 pub use dlms::{
-    CCS01, CCS02, CS01A, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS21A, ECS21C, ECS22A, ECS22B,
-    ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82,
-    ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response, active_power_response,
+    CCS01, CCS02, CS01A, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS19, ECS21A, ECS21C, ECS22A,
+    ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66,
+    ECS82, ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response, active_power_response,
     alert_notification, decode_dlms, decode_plaintext, device_log_add_response, encode_command,
     encode_dlms, event_log_response, export_registers_response, firmware_response,
     future_dated_alert, invoke_id, log_response, message_for, meter_balance_response,
     meter_points_response, network_data_response, outcome_response, payment_mode_outcomes,
     power_event_log_response, sealed_response, security_log_response, set_results_response,
+    settings_response,
+};
+pub use settings::{
+    ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS27, Setting, SettingValue, factory_values, settings,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 
@@ -236,6 +241,18 @@ pub enum Reading {
     /// 4.18 ECS82: the meter balance, in the meter's currency unit (1/100,000 of a pound,
     /// thousandths of a penny); below zero when more is owed than credited.
     MeterBalance { balance: i32 },
+    /// 4.3 ECS19: the prepayment registers, in the meter's currency unit (1/100,000 of a
+    /// pound): the meter balance, the emergency credit balance, the accumulated debt register,
+    /// the payment-based debt register and the two time-based debt registers.
+    PrepayValues {
+        meter_balance: i32,
+        emergency_credit: i32,
+        accumulated_debt: i32,
+        payment_debt: i32,
+        time_debt: [i32; 2],
+    },
+    /// 6.2.1–6.2.5 and 4.15 (ECS26b–f, ECS27): a meter's settings, each value named.
+    Settings { values: Vec<SettingValue> },
     /// 6.2.9 ECS26j: the payment mode in force (credit or prepayment) and the account's
     /// status (2: active, as the RTDS meter answers).
     AccountMode { prepayment: bool, status: u8 },
@@ -324,7 +341,7 @@ pub fn response_is_dated(code: u16) -> bool {
     use crate::device::{CS01B, GCS02, GCS03, GCS13A, GCS60A};
     matches!(
         code,
-        CS01A | ECS02 | ECS03 | ECS17A | ECS17B | ECS17C | ECS23
+        CS01A | ECS02 | ECS03 | ECS17A | ECS17B | ECS17C | ECS19 | ECS23
     ) || matches!(code, CS01B | GCS02 | GCS03 | GCS13A | GCS60A)
 }
 
