@@ -172,7 +172,7 @@ fn gbcs_decode_shows_the_values_of_a_use_case_it_does_not_interpret() {
     // 4.1.3 Read TOU with Blocks Matrices: sealed for the supplier; the first register, 95.
     let matrices = decode("4.1.3_ECS17e/ECS17e_4.1.3_SUCCESS_RESPONSE_GBCS.HEX");
     assert_eq!(matrices["kind"], "other");
-    let first = &matrices["values"][0]["structure"][0]["structure"][0]["array"][0];
+    let first = &matrices["values"][0]["structure"][0]["array"][0];
     assert_eq!(first["double-long-unsigned"], 95);
 }
 

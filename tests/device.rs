@@ -357,7 +357,7 @@ fn prepayment_registers_and_settings_are_the_meters() {
     let Reading::Settings { values } = ask(&mut esme, ECS26E, &Reading::Read, 3, &keys) else {
         panic!()
     };
-    assert_eq!(values[0].name, "device identity (EUI-64)");
+    assert_eq!(values[0].name, "DeviceIdentifier");
     assert_eq!(values[0].value, Data::OctetString(esme.eui.0.to_vec()));
     let Reading::Settings { values } = ask(&mut esme, ECS26F, &Reading::Read, 4, &keys) else {
         panic!()

@@ -61,6 +61,8 @@ fn use_case_vectors() -> Vec<String> {
         "6.2.4_ECS26e",
         "6.2.5_ECS26f",
         "4.15_ECS27",
+        "4.13_ECS26a",
+        "6.2.4_ECS26i",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -749,6 +751,8 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "6.2.4_ECS26e/ECS26e_6.2.4_SUCCESS_COMMAND_GBCS.HEX",
         "6.2.5_ECS26f/ECS26f_6.2.5_SUCCESS_COMMAND_GBCS.HEX",
         "4.15_ECS27/ECS27_4.15_SUCCESS_COMMAND_GBCS.HEX",
+        "4.13_ECS26a/ECS26a_4.13_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
+        "6.2.4_ECS26i/ECS26i_6.2.4_SUCCESS_COMMAND_GBCS.HEX",
     ] {
         let m = message(path);
         let s = &m.signing;
@@ -974,17 +978,37 @@ fn prepayment_registers_and_settings() {
         panic!()
     };
     assert_eq!(values.len(), 10);
-    assert_eq!(values[0].name, "extreme over-voltage threshold (V)");
+    assert_eq!(values[0].name, "RMSExtremeOverVoltageThreshold (V)");
     assert_eq!(values[0].value, Data::DoubleLongUnsigned(287));
-    assert_eq!(values[9].name, "average RMS under-voltage threshold (V)");
+    assert_eq!(values[9].name, "AverageRMSUnderVoltageThreshold (V)");
     assert_eq!(values[9].value, Data::DoubleLongUnsigned(200));
+    // Values of another type than the read's are not named as its settings.
+    use dccsim::protocol::gbcs::Cra;
+    use dccsim::model::Eui64;
+    use dccsim::protocol::gbcs::payload::{ECS19, ECS26B, message_for};
+    let mut wrong = vec![Data::DoubleLongUnsigned(1); 10];
+    wrong[0] = Data::Float32(0x7FC0_0000);
+    let content = dccsim::protocol::gbcs::payload::settings_response(7, wrong).to_bytes();
+    let m = message_for(Cra::Response, 7, Eui64([1; 8]), Eui64([2; 8]), ECS26B, content);
+    assert!(matches!(
+        decode_dlms(&m, None).unwrap(),
+        Reading::Other { .. }
+    ));
+    // Prepayment registers of another shape are refused saying so.
+    let five = Data::Structure(vec![Data::Structure(vec![Data::DoubleLong(1); 5])]);
+    let err = dccsim::protocol::gbcs::payload::decode_plaintext(ECS19, &five.to_bytes());
+    assert!(err.unwrap_err().to_string().contains("six double-longs"));
     // An error answer is its outcome, not settings.
     assert!(matches!(
         read("6.2.1_ECS26b/ECS26b_6.2.1_ERROR_RESPONSE_GBCS.HEX"),
         Reading::Outcome { success: false, .. }
     ));
 
-    use dccsim::protocol::gbcs::payload::{factory_values, settings_response};
+    // dccsim's meters answer with the RTDS meter's settings: the same bytes, but that they
+    // are single-element (variant A where the RTDS meter says B) and, on the twin-element
+    // RTDS meter, 4.13's credit charge configuration also names its second element's charge.
+    use dccsim::device::{Prepayment, esme_settings};
+    use dccsim::protocol::gbcs::payload::{credit_charge_configuration, settings_response};
     for path in [
         "6.2.1_ECS26b/ECS26b_6.2.1_SUCCESS_RESPONSE_GBCS.HEX",
         "6.2.2_ECS26c/ECS26c_6.2.2_SUCCESS_RESPONSE_GBCS.HEX",
@@ -992,9 +1016,21 @@ fn prepayment_registers_and_settings() {
         "6.2.4_ECS26e/ECS26e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX",
         "6.2.5_ECS26f/ECS26f_6.2.5_SUCCESS_RESPONSE_GBCS.HEX",
         "4.15_ECS27/ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX",
+        "4.13_ECS26a/ECS26a_4.13_SINGLE_SUCCESS_RESPONSE_GBCS.HEX",
+        "4.13_ECS26a/ECS26a_4.13_TWIN_SUCCESS_RESPONSE_GBCS.HEX",
     ] {
         let m = message(path);
-        let values = factory_values(m.message_code().unwrap(), m.signing.originator.0).unwrap();
+        let code = m.message_code().unwrap();
+        let settings = Prepayment::default();
+        let mut values = esme_settings(code, m.signing.originator, true, &settings).unwrap();
+        if path.contains("ECS26e") {
+            assert_eq!(values[1], Data::OctetString(b"A".to_vec()));
+            values[1] = Data::OctetString(b"B".to_vec());
+        }
+        if path.contains("TWIN") {
+            let last = values.last_mut().unwrap();
+            *last = credit_charge_configuration(&settings.mode(true), true);
+        }
         assert_eq!(
             settings_response(m.signing.originator_counter, values).to_bytes(),
             m.signing.content,
@@ -1052,7 +1088,7 @@ fn responses_are_dated_as_the_rtds_dates_them() {
         "ECS66", "ECS52", "ECS82", "ECS40", "ECS35a", "ECS35b", "ECS35e", "ECS42", "ECS43",
         "ECS02", "ECS03", "ECS26j", "CS01a", "CS01b", "CCS01", "CCS02", "CS08", "GCS13a", "GCS16a",
         "GCS17", "GCS61", "GCS32", "GCS39", "GCS38", "GCS60", "GCS60a", "GCS02", "GCS03", "GCS21j",
-        "ECS19", "ECS26b", "ECS26c", "ECS26d", "ECS26e", "ECS26f", "ECS27",
+        "ECS19", "ECS26a", "ECS26b", "ECS26c", "ECS26d", "ECS26e", "ECS26f", "ECS27", "ECS26i",
     ];
     let (mut dated, mut undated) = (0, 0);
     for dir in std::fs::read_dir(reference().join("RTDS-4.5.0")).unwrap() {

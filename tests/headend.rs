@@ -9,13 +9,14 @@ use std::process::Command;
 
 use base64::Engine;
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use dccsim::device::{Consumer, CustomerType, Esme};
+use dccsim::device::{Consumer, CustomerType, Esme, Prepayment};
 use dccsim::headend::{
     Change, Endpoint, HeadEnd, InventoryChange, Registry, Request, ResponseCode, ServiceMatrix,
     SmiStatus, SyncReply, User, WanLink,
 };
 use dccsim::model::{CspRegion, Eui64, Role};
-use dccsim::protocol::gbcs::payload::{Reading, decode_dlms};
+use dccsim::protocol::dlms::Data;
+use dccsim::protocol::gbcs::payload::{Reading, credit_charge_configuration, decode_dlms};
 use dccsim::protocol::gbcs::{
     GbcsMessage, KeyStore, Verdict, sign_message, verify_mac, verify_signature,
 };
@@ -944,6 +945,38 @@ fn an_electricity_payment_mode_change_dated_ahead_is_carried_out_by_the_meter_an
             status: 2
         }
     );
+    // 4.13 (ECS26a) reads the prepayment settings the change set — the threshold, debt
+    // collected on emergency credit but not while disabled — on the restarted head-end too.
+    let settings = Prepayment {
+        suspend_debt_disabled: true,
+        suspend_debt_emergency: false,
+        disablement_threshold: 556_677,
+    };
+    for (he, counter) in [(&mut he, 2036), (&mut restarted, 2037)] {
+        let read = with_counter(
+            &template("ECS26a_4.13_SINGLE_SUCCESS_REQUEST_DUIS.XML"),
+            counter,
+        );
+        let m = acknowledged_then_answered(he, defaults::SUPPLIER, &read, at);
+        let Reading::Settings { values } = decode_dlms(&m, None).unwrap() else {
+            panic!()
+        };
+        let value = |name: &str| {
+            &values
+                .iter()
+                .find(|v| v.name.starts_with(name))
+                .unwrap()
+                .value
+        };
+        assert_eq!(
+            *value("DisablementThreshold"),
+            Data::Array(vec![Data::DoubleLong(556_677)])
+        );
+        assert_eq!(
+            *value("credit charge configuration"),
+            credit_charge_configuration(&settings.mode(true), false)
+        );
+    }
     // Refused at Transform, saying why: a time past the meters' clock (2136), a time with no
     // time zone, a flag that is not an xs:boolean.
     let refused = |he: &mut HeadEnd, counter: u64, from: &str, to: &str, why: &str| {

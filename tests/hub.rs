@@ -1,4 +1,4 @@
-//! The virtual comms hub: the RTDS's own CS08, CCS01 and CCS02 commands, MACed by the ACB,
+//! The virtual comms hub: the RTDS's own CS08, CCS01, CCS02 and ECS26i commands, MACed by the ACB,
 //! are answered with the very payloads the RTDS hub answers with; its device log follows
 //! the commands; replays and other devices' commands are refused.
 
@@ -122,6 +122,17 @@ fn the_hub_answers_the_rtds_commands_as_the_rtds_hub_does() {
         rtds_answer("8.11_CCS02/CCS02_8.11_ERROR_RESPONSE_GBCS.HEX", 4)
     );
     assert_eq!(hub.events.len(), 2);
+    // ECS26i (6.2.4): its identity — its EUI-64, model and manufacturer.
+    let got = hub.handle(
+        &command("6.2.4_ECS26i/ECS26i_6.2.4_SUCCESS_COMMAND_GBCS.HEX", 5, &keys),
+        now(),
+        &keys,
+        acb(),
+    );
+    assert_eq!(
+        answer(&got.unwrap(), &keys),
+        rtds_answer("6.2.4_ECS26i/ECS26i_6.2.4_SUCCESS_RESPONSE_GBCS.HEX", 5)
+    );
 }
 
 #[test]

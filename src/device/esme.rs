@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::configuration::{Prepayment, esme_settings};
 use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::model::Eui64;
@@ -477,6 +478,7 @@ impl Esme {
                 },
             ) => {
                 let sets = if code == ECS03 { 5 } else { 3 };
+                let settings = Prepayment::of(mode);
                 let mode = match mode {
                     NewPaymentMode::Credit => PaymentMode::Credit,
                     NewPaymentMode::Prepayment { .. } => PaymentMode::Prepayment,
@@ -491,7 +493,11 @@ impl Esme {
                         REFUSED
                     } else {
                         // The meter holds one change: a new command replaces it.
-                        if self.extra.as_mut().and_then(|e| e.pending.take()).is_some() {
+                        let held_before = self.extra.as_mut().and_then(|e| {
+                            e.pending_prepayment = None;
+                            e.pending.take()
+                        });
+                        if held_before.is_some() {
                             let what = if *activation == Activation::Cancel {
                                 "future-dated payment mode change cancelled"
                             } else {
@@ -502,7 +508,8 @@ impl Esme {
                         match (activation, held.flatten()) {
                             (Activation::Cancel, _) => {}
                             (_, Some(at)) => {
-                                self.extra_mut().pending = Some(PendingChange {
+                                let extra = self.extra_mut();
+                                extra.pending = Some(PendingChange {
                                     at,
                                     mode,
                                     code,
@@ -510,8 +517,9 @@ impl Esme {
                                     counter,
                                     configuration: None,
                                 });
+                                extra.pending_prepayment = settings;
                             }
-                            _ => self.change_mode(mode, code, now),
+                            _ => self.change_mode(mode, settings, code, now),
                         }
                         0
                     };
@@ -575,7 +583,12 @@ impl Esme {
                 time_debt: [0, 0],
             })?,
             (code, Reading::Read)
-                if let Some(values) = payload::factory_values(code, self.eui.0) =>
+                if let Some(values) = esme_settings(
+                    code,
+                    self.eui,
+                    self.payment == PaymentMode::Prepayment,
+                    &self.prepayment_settings(),
+                ) =>
             {
                 payload::settings_response(counter, values).to_bytes()
             }
@@ -655,8 +668,15 @@ impl Esme {
         self.extra.as_ref()?.pending
     }
 
-    /// Changes the payment mode at `now`, keeping the credit there is.
-    fn change_mode(&mut self, mode: PaymentMode, code: u16, now: DateTime<Utc>) {
+    /// Changes the payment mode at `now`, keeping the credit there is; to prepayment, with
+    /// the `settings` the command set.
+    fn change_mode(
+        &mut self,
+        mode: PaymentMode,
+        settings: Option<Prepayment>,
+        code: u16,
+        now: DateTime<Utc>,
+    ) {
         // Not before the balance was last struck (a held change carried out late).
         let p = period_of(now).max(self.balance.period);
         let struck = Balance {
@@ -665,6 +685,17 @@ impl Esme {
         };
         let (payment, balance, events) = (&mut self.payment, &mut self.balance, &mut self.events);
         super::switch_mode(payment, balance, events, struck, mode, code, now);
+        if let Some(settings) = settings {
+            self.extra_mut().prepayment = Some(settings);
+        }
+    }
+
+    /// The prepayment settings the last 1.6 to prepayment set (the RTDS meter's if none did).
+    pub fn prepayment_settings(&self) -> Prepayment {
+        self.extra
+            .as_ref()
+            .and_then(|e| e.prepayment)
+            .unwrap_or_default()
     }
 
     /// When the meter next has something to do on its own (a future-dated change).
@@ -687,8 +718,9 @@ impl Esme {
             return Ok(None);
         };
         let at = payload::from_gbcs_seconds(p.at);
+        let settings = self.extra_mut().pending_prepayment.take();
         self.extra_mut().pending = None;
-        self.change_mode(p.mode, p.code, at);
+        self.change_mode(p.mode, settings, p.code, at);
         let mut alerts = Vec::new();
         for outcome in payload::payment_mode_outcomes(p.code, p.counter) {
             self.alert_counter += 1;
@@ -755,6 +787,12 @@ struct Extra {
     power: EventLog,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending: Option<PendingChange>,
+    /// The prepayment settings the held change takes up with prepayment mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pending_prepayment: Option<Prepayment>,
+    /// The prepayment settings the last 1.6 to prepayment set; none: the meter's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    prepayment: Option<Prepayment>,
 }
 
 static NO_EVENTS: EventLog = EventLog::new();

@@ -7,17 +7,20 @@
 //! - CS08 (11.2): read firmware version (ASN.1) → the version and a status;
 //! - CCS01 (8.11, add): register a device with its install code and open joining (DLMS, IC 104)
 //!   → three results;
-//! - CCS02 (8.11, remove): unregister a device → success, or 1 if it is not in the log.
+//! - CCS02 (8.11, remove): unregister a device → success, or 1 if it is not in the log;
+//! - ECS26i (6.2.4): its identity → its EUI-64, model and manufacturer (the RTDS hub's).
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{DeviceError, EventLog};
 use crate::model::Eui64;
+use crate::protocol::dlms::Data;
 use crate::protocol::gbcs::KeyStore;
 use crate::protocol::gbcs::asn1::AsnPayload;
 use crate::protocol::gbcs::payload::{
-    self, CCS01, CCS02, Reading, device_log_add_response, outcome_response,
+    self, CCS01, CCS02, ECS26I, Reading, device_log_add_response, outcome_response,
+    settings_response,
 };
 
 /// CS08: read the comms hub's firmware version.
@@ -26,6 +29,9 @@ pub const CS08: u16 = 0x0129;
 const DEVICE_LOG_LEN: usize = 16;
 /// The firmware version a new comms hub reports (the RTDS hub's).
 const FIRMWARE: [u8; 4] = [0x01, 0x23, 0xAB, 0xCD];
+/// The model and manufacturer a comms hub reports (the RTDS hub's).
+const MODEL: &[u8] = b"ATGTypeY";
+const MANUFACTURER: &[u8] = b"CSW";
 /// DLMS action result: not in the device log (the RTDS hub's answer to removing a stranger).
 const NOT_IN_LOG: u8 = 1;
 /// DLMS action result "other reason": the log is full.
@@ -140,6 +146,14 @@ impl CommsHub {
                     }
                     other => return Err(bad(format!("{other:?} is not a device log command"))),
                 }
+            }
+            ECS26I => {
+                let identity = vec![
+                    Data::OctetString(self.eui.0.to_vec()),
+                    Data::OctetString(MODEL.to_vec()),
+                    Data::OctetString(MANUFACTURER.to_vec()),
+                ];
+                settings_response(counter, identity).to_bytes()
             }
             _ => return Err(DeviceError::Unsupported(code)),
         };

@@ -13,12 +13,14 @@
 //! - [`CommsHub`]: the comms hub function, its firmware and device log (ASN.1 and DLMS).
 //! - [`VendorMeter`]: a SMETS1-style meter speaking a vendor protocol from `protocols/*.toml`.
 
+mod configuration;
 pub mod consumption;
 mod esme;
 mod gas;
 mod hub;
 mod vendor;
 
+pub use configuration::{Prepayment, esme_settings};
 pub use consumption::{Consumer, CustomerType};
 pub use esme::{
     DeviceError, Esme, MeterPoints, PROFILE_LOG_ENTRIES, SupplyState, supply_restored_alert,

@@ -127,8 +127,9 @@ pub struct Authorised<'a> {
 }
 
 /// The device types a service reference variant addresses, from the GBCS use cases that carry
-/// it: ECS use cases go to electricity meters, GCS ones to gas meters or the gas proxy, the rest
-/// (CS, CCS…) to any device.
+/// it: ECS use cases go to electricity meters — but ECS26i and ECS26n (6.2.4), which read the
+/// comms hub's identity — GCS ones to gas meters or the gas proxy, the rest (CS, CCS…) to any
+/// device.
 fn device_types(variant: ServiceRef) -> Vec<DeviceType> {
     let srv = variant.to_string();
     let mut types = Vec::new();
@@ -137,7 +138,9 @@ fn device_types(variant: ServiceRef) -> Vec<DeviceType> {
             continue;
         }
         for uc in use_cases.split('/') {
-            let add: &[DeviceType] = if uc.starts_with("ECS") {
+            let add: &[DeviceType] = if matches!(uc, "ECS26i" | "ECS26n") {
+                &[DeviceType::Chf]
+            } else if uc.starts_with("ECS") {
                 &[DeviceType::Esme]
             } else if uc.starts_with("GCS") {
                 &[DeviceType::Gsme, DeviceType::Gpf]

@@ -12,8 +12,8 @@ use quick_xml::events::Event;
 use crate::model::{Eui64, ServiceRef};
 use crate::protocol::gbcs::payload::{
     Activation, CS01A, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS19, ECS21A, ECS21C, ECS22A, ECS22B,
-    ECS22C, ECS23, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS35A, ECS35B, ECS35E,
-    ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, NewPaymentMode, Reading,
+    ECS22C, ECS23, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS35A, ECS35B,
+    ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, NewPaymentMode, Reading,
 };
 
 /// Why a document is not a DUIS request this gateway can read; `line` is 1-based (0 when the
@@ -408,6 +408,10 @@ impl Request {
                 crate::device::CS08,
                 HubCommand::Asn1(AsnPayload::ReadFirmware.encode()),
             ),
+            "6.2.4" => (
+                crate::protocol::gbcs::payload::ECS26I,
+                HubCommand::Dlms(Reading::Read),
+            ),
             "8.11" => {
                 let device: Eui64 = text("DeviceID")?
                     .parse()
@@ -482,6 +486,7 @@ impl Request {
             "11.2" => (ECS52, Reading::Read),
             "4.18" => (ECS82, Reading::Read),
             "4.3" => (ECS19, Reading::Read),
+            "4.13" => (ECS26A, Reading::Read),
             "4.15" => (ECS27, Reading::Read),
             "6.2.1" => (ECS26B, Reading::Read),
             "6.2.2" => (ECS26C, Reading::Read),

@@ -472,7 +472,10 @@ impl Data {
 }
 
 /// A value as JSON for people reading a payload dccsim does not interpret: `{type name: value}`,
-/// octet strings and date-times in hex, arrays and structures as lists of such values.
+/// octet strings and date-times in hex, a bit string as its bits (`"110"`), a boolean as
+/// sent (`true` for any non-zero byte), a float that is not a number as its bits in hex, a
+/// 64-bit integer as a string (JSON readers lose precision past 2^53), arrays and structures as
+/// lists of such values.
 impl serde::Serialize for Data {
     fn serialize<S: serde::Serializer>(&self, ser: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
@@ -484,7 +487,17 @@ impl serde::Serialize for Data {
             Data::CompactArray { elements, .. } => map.serialize_entry(name, elements)?,
             Data::Boolean(b) => map.serialize_entry(name, &(*b != 0))?,
             Data::BitString { bits, bytes } => {
-                map.serialize_entry(name, &format!("{bits} bits {}", hex(bytes)))?
+                let text: String = (0..*bits)
+                    .map(|i| {
+                        let byte = bytes.get(i / 8).copied().unwrap_or(0);
+                        if byte & (0x80 >> (i % 8)) != 0 {
+                            '1'
+                        } else {
+                            '0'
+                        }
+                    })
+                    .collect();
+                map.serialize_entry(name, &text)?
             }
             Data::DoubleLong(v) => map.serialize_entry(name, v)?,
             Data::DoubleLongUnsigned(v) => map.serialize_entry(name, v)?,
@@ -496,10 +509,16 @@ impl serde::Serialize for Data {
             Data::Long(v) => map.serialize_entry(name, v)?,
             Data::Unsigned(v) | Data::Enum(v) => map.serialize_entry(name, v)?,
             Data::LongUnsigned(v) => map.serialize_entry(name, v)?,
-            Data::Long64(v) => map.serialize_entry(name, v)?,
-            Data::Long64Unsigned(v) => map.serialize_entry(name, v)?,
-            Data::Float32(bits) => map.serialize_entry(name, &f32::from_bits(*bits))?,
-            Data::Float64(bits) => map.serialize_entry(name, &f64::from_bits(*bits))?,
+            Data::Long64(v) => map.serialize_entry(name, &v.to_string())?,
+            Data::Long64Unsigned(v) => map.serialize_entry(name, &v.to_string())?,
+            Data::Float32(bits) => match f32::from_bits(*bits) {
+                v if v.is_finite() => map.serialize_entry(name, &v)?,
+                _ => map.serialize_entry(name, &format!("{bits:08X}"))?,
+            },
+            Data::Float64(bits) => match f64::from_bits(*bits) {
+                v if v.is_finite() => map.serialize_entry(name, &v)?,
+                _ => map.serialize_entry(name, &format!("{bits:016X}"))?,
+            },
             Data::DateTime(b) => map.serialize_entry(name, &hex(b))?,
             Data::Date(b) => map.serialize_entry(name, &hex(b))?,
             Data::Time(b) => map.serialize_entry(name, &hex(b))?,
@@ -610,6 +629,56 @@ mod tests {
         let v = Data::decode(&bytes).unwrap();
         assert_eq!(v, Data::Structure(vec![Data::Enum(0), Data::Null]));
         assert_eq!(v.to_bytes(), bytes);
+    }
+
+    /// Values read as JSON: type-tagged, nested, nothing JSON cannot hold turned into `null`.
+    #[test]
+    fn values_read_as_json() {
+        let json = |d: &Data| serde_json::to_string(d).unwrap();
+        assert_eq!(json(&Data::Null), r#"{"null-data":null}"#);
+        assert_eq!(
+            json(&Data::Structure(vec![Data::Integer(-5), Data::Enum(27)])),
+            r#"{"structure":[{"integer":-5},{"enum":27}]}"#
+        );
+        assert_eq!(
+            json(&Data::OctetString(vec![0x07, 0xDF, 0xFF])),
+            r#"{"octet-string":"07DFFF"}"#
+        );
+        assert_eq!(
+            json(&Data::VisibleString(b"CSW".to_vec())),
+            r#"{"visible-string":"CSW"}"#
+        );
+        assert_eq!(json(&Data::Boolean(0xFF)), r#"{"boolean":true}"#);
+        let bits = |bits, bytes: &[u8]| Data::BitString {
+            bits,
+            bytes: bytes.to_vec(),
+        };
+        assert_eq!(json(&bits(3, &[0xC0])), r#"{"bit-string":"110"}"#);
+        assert_eq!(json(&bits(0, &[])), r#"{"bit-string":""}"#);
+        assert_eq!(
+            json(&bits(10, &[0xFF, 0x40])),
+            r#"{"bit-string":"1111111101"}"#
+        );
+        assert_eq!(json(&Data::Float32(1.5f32.to_bits())), r#"{"float32":1.5}"#);
+        assert_eq!(
+            json(&Data::Float32(0x7FC0_0000)),
+            r#"{"float32":"7FC00000"}"#
+        );
+        assert_eq!(
+            json(&Data::Float64(f64::INFINITY.to_bits())),
+            r#"{"float64":"7FF0000000000000"}"#
+        );
+        assert_eq!(
+            json(&Data::Long64Unsigned(u64::MAX)),
+            r#"{"long64-unsigned":"18446744073709551615"}"#
+        );
+        assert_eq!(
+            json(&Data::CompactArray {
+                description: TypeDescription::Simple(6),
+                elements: vec![Data::DoubleLongUnsigned(95)],
+            }),
+            r#"{"compact-array":[{"double-long-unsigned":95}]}"#
+        );
     }
 
     #[test]

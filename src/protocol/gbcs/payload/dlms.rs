@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::settings::{SettingValue, settings};
+use super::settings::{name_values, settings};
 use super::time::{from_gbcs_seconds, to_gbcs_seconds};
 use super::{
     Activation, DailyRead, FutureDatedOutcome, Interval, LoggedEvent, NewPaymentMode, PowerEvent,
@@ -329,18 +329,9 @@ fn response(
             export: text(export),
         });
     }
-    if let Some(list) = settings(code)
-        && list.len() == r.data.len()
-        && r.results.iter().all(|s| s.succeeded())
+    if r.results.iter().all(|s| s.succeeded())
+        && let Some(values) = name_values(code, &r.data)
     {
-        let values = list
-            .iter()
-            .zip(&r.data)
-            .map(|(setting, value)| SettingValue {
-                name: setting.name,
-                value: value.clone(),
-            })
-            .collect();
         return Ok(Reading::Settings { values });
     }
     if let Some(sealed) = first.and_then(sealed_of) {
@@ -545,7 +536,7 @@ fn plaintext_reading(code: u16, plaintext: &[u8]) -> Result<Reading, PayloadErro
         },
         _ => Reading::Other {
             reason: "sealed values of a use case not interpreted here".into(),
-            values: vec![value],
+            values: attributes.to_vec(),
         },
     })
 }
@@ -971,7 +962,7 @@ pub fn encode_command(
         ),
         (code, Reading::Read) if let Some(list) = settings(code) => gets(
             list.iter()
-                .map(|s| attribute(s.class_id, s.object, s.attribute))
+                .map(|s| attribute(s.class_id, s.object.0, s.attribute))
                 .collect(),
         ),
         (ECS21A | ECS22B | ECS66, r) => {
@@ -1324,6 +1315,26 @@ fn meter_log_response(
     }))
 }
 
+/// An account's credit charge configuration (IC 111 attribute 11) for payment mode `mode`:
+/// which credit pays which charge, and when, as a 1.6 command sets it and 4.13 reads it back.
+pub fn credit_charge_configuration(mode: &NewPaymentMode, twin_element: bool) -> Data {
+    Data::Array(
+        credit_charges(mode, twin_element)
+            .into_iter()
+            .map(|(credit, charge, bits)| {
+                Data::Structure(vec![
+                    Data::OctetString(vec![0, 0, 19, 10, credit, 255]),
+                    Data::OctetString(vec![0, 0, 19, 20, charge, 255]),
+                    Data::BitString {
+                        bits: 3,
+                        bytes: vec![bits],
+                    },
+                ])
+            })
+            .collect(),
+    )
+}
+
 /// The credits (`0-0:19.10.c.255`) and charges (`0-0:19.20.h.255`) a 1.6 command configures,
 /// as (credit, charge, collection bits), in the order the RTDS commands list them — a rule
 /// read off the RTDS's eight commands, not GBCS's tables. Credit mode: the meter balance pays
@@ -1408,21 +1419,7 @@ fn payment_mode_command(
     };
     let account = |attribute| set(ACCOUNT, ACCOUNT_OBIS, attribute);
     let threshold = |attribute| set(DISABLEMENT_THRESHOLD, DISABLEMENT_THRESHOLD_OBIS, attribute);
-    let charges = Data::Array(
-        credit_charges(mode, twin_element)
-            .into_iter()
-            .map(|(credit, charge, bits)| {
-                Data::Structure(vec![
-                    Data::OctetString(vec![0, 0, 19, 10, credit, 255]),
-                    Data::OctetString(vec![0, 0, 19, 20, charge, 255]),
-                    Data::BitString {
-                        bits: 3,
-                        bytes: vec![bits],
-                    },
-                ])
-            })
-            .collect(),
-    );
+    let charges = credit_charge_configuration(mode, twin_element);
     // Mode (1 credit, 2 prepayment) and account status 1, as the RTDS commands set them.
     let status = |mode| Data::Structure(vec![Data::Enum(mode), Data::Enum(1)]);
     let (specs, data) = match *mode {

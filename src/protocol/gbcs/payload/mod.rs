@@ -16,15 +16,16 @@ pub use dlms::{
     CCS01, CCS02, CS01A, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS19, ECS21A, ECS21C, ECS22A,
     ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66,
     ECS82, ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response, active_power_response,
-    alert_notification, decode_dlms, decode_plaintext, device_log_add_response, encode_command,
-    encode_dlms, event_log_response, export_registers_response, firmware_response,
-    future_dated_alert, invoke_id, log_response, message_for, meter_balance_response,
-    meter_points_response, network_data_response, outcome_response, payment_mode_outcomes,
-    power_event_log_response, sealed_response, security_log_response, set_results_response,
-    settings_response,
+    alert_notification, credit_charge_configuration, decode_dlms, decode_plaintext,
+    device_log_add_response, encode_command, encode_dlms, event_log_response,
+    export_registers_response, firmware_response, future_dated_alert, invoke_id, log_response,
+    message_for, meter_balance_response, meter_points_response, network_data_response,
+    outcome_response, payment_mode_outcomes, power_event_log_response, sealed_response,
+    security_log_response, set_results_response, settings_response,
 };
 pub use settings::{
-    ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS27, Setting, SettingValue, factory_values, settings,
+    ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26I, ECS27, Setting, SettingValue,
+    name_values, settings,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 

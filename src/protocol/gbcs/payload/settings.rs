@@ -1,18 +1,21 @@
 //! The reads of an electricity meter's settings that GBCS lays out as a fixed list of COSEM
-//! attributes: 6.2.1 voltage (ECS26b), 6.2.2 randomisation (ECS26c), 6.2.3 billing calendar
-//! (ECS26d), 6.2.4 identity (ECS26e), 6.2.5 instantaneous power thresholds (ECS26f) and 4.15
-//! load limit data (ECS27). The command gets the attributes in their order; the answer is their
-//! values in the same order, in the clear.
+//! attributes: 4.13 prepayment configuration (ECS26a), 6.2.1 voltage (ECS26b), 6.2.2
+//! randomisation (ECS26c), 6.2.3 billing calendar (ECS26d), 6.2.4 identity (ECS26e), 6.2.5
+//! instantaneous power thresholds (ECS26f), 4.15 load limit data (ECS27), and 6.2.4 to a comms
+//! hub (ECS26i). The command gets
+//! the attributes in their order; the answer is their values in the same order, in the clear.
 //!
-//! Each value is named by what the COSEM object and attribute are (the interface class's own
-//! attribute names, IEC 62056-6-2) and, where the RTDS meter's values make it plain, what the
-//! setting is for; an identifier GBCS gives no meaning dccsim knows is named by its object
-//! alone rather than guessed at.
+//! Each value is named by the element of DCC's DUIS response schema (`mmc-5.4.xsd`, the XML
+//! DCC's tools turn the GBCS into) it becomes, where the object and the RTDS meter's values
+//! make that plain; a value whose element is not plain is named by its COSEM object rather
+//! than guessed at.
 
 use serde::Serialize;
 
-use crate::protocol::dlms::Data;
+use crate::protocol::dlms::{Data, Obis};
 
+/// ECS26a: the prepayment configuration.
+pub const ECS26A: u16 = 0x003B;
 /// ECS26b: the voltage quality thresholds of a single-phase meter.
 pub const ECS26B: u16 = 0x003C;
 /// ECS26c: the randomisation settings.
@@ -21,6 +24,8 @@ pub const ECS26C: u16 = 0x003D;
 pub const ECS26D: u16 = 0x003E;
 /// ECS26e: the meter's identity (without its MPAN).
 pub const ECS26E: u16 = 0x003F;
+/// ECS26i: a comms hub's identity (its CHF's).
+pub const ECS26I: u16 = 0x0092;
 /// ECS26f: the instantaneous power thresholds.
 pub const ECS26F: u16 = 0x0040;
 /// ECS27: the load limit settings and counter.
@@ -29,235 +34,448 @@ pub const ECS27: u16 = 0x0042;
 /// One attribute a settings read asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Setting {
-    /// What the value is, for a person reading an answer.
+    /// What the value is: the element of DCC's response schema (`mmc-5.4.xsd`) it becomes
+    /// where that is plain, else what the COSEM object is.
     pub name: &'static str,
+    /// The COSEM interface class, object and attribute holding it.
     pub class_id: u16,
-    pub object: [u8; 6],
+    pub object: Obis,
     pub attribute: i8,
+    /// The DLMS data type it is sent as (its A-XDR tag): an answer of another shape is not
+    /// named.
+    pub tag: u8,
 }
 
 /// One value of an answer, with the name of the setting it is.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SettingValue {
+    /// The setting's name ([`Setting::name`]).
     pub name: &'static str,
     pub value: Data,
 }
 
 const DATA: u16 = 1;
 const REGISTER: u16 = 3;
-const SINGLE_ACTION_SCHEDULE: u16 = 22;
+const SCHEDULE: u16 = 10;
+const SPECIAL_DAYS_TABLE: u16 = 11;
 const REGISTER_MONITOR: u16 = 21;
+const SINGLE_ACTION_SCHEDULE: u16 = 22;
 const LIMITER: u16 = 71;
+const ACCOUNT: u16 = 111;
+const CREDIT: u16 = 112;
+const CHARGE: u16 = 113;
 /// GBCS's own interface class for a value with an active and a passive copy.
 const GBCS_EXTENDED_DATA: u16 = 9000;
 
-const fn setting(name: &'static str, class_id: u16, object: [u8; 6], attribute: i8) -> Setting {
+/// DLMS data tags.
+const ARRAY: u8 = 1;
+const STRUCTURE: u8 = 2;
+const BOOLEAN: u8 = 3;
+const DOUBLE_LONG: u8 = 5;
+const DOUBLE_LONG_UNSIGNED: u8 = 6;
+const OCTET_STRING: u8 = 9;
+const LONG_UNSIGNED: u8 = 18;
+
+const fn setting(
+    name: &'static str,
+    class_id: u16,
+    object: [u8; 6],
+    attribute: i8,
+    tag: u8,
+) -> Setting {
     Setting {
         name,
         class_id,
-        object,
+        object: Obis(object),
         attribute,
+        tag,
     }
 }
 
-/// The limiters of 6.2.1 (`0-0:17.0.n.255`), each a voltage threshold (attribute 4,
-/// threshold_normal, V) and how long the voltage must stay past it (6,
-/// min_over_threshold_duration, s): for the RTDS meter 287 V, 180 V, 216 V and 253 V —
-/// extreme over- and under-voltage, sag and swell against a 230 V supply.
+/// 4.13: the two time-based debt recovery charges (`0-0:19.20.1`, `2`: unit charge, read
+/// twice as GBCS lists it, and period), the per-payment one's proportion (`0-0:19.20.3`), the
+/// credit limits, the disablement threshold (the register monitor of the meter balance), the
+/// account's low credit threshold and debt recovery rate cap (max provision and its period),
+/// the emergency credit (`0-0:19.10.1`: its limit, and the balance below which it is offered),
+/// the non-disablement calendar and its special days, and the account's credit charge
+/// configuration — which credit pays which charge, whence the payment mode and the debt
+/// suspension flags.
+const PREPAYMENT: &[Setting] = &[
+    setting(
+        "DebtRecovery1 unit charge",
+        CHARGE,
+        [0, 0, 19, 20, 1, 255],
+        5,
+        STRUCTURE,
+    ),
+    setting(
+        "NonDisablementCalendar special days",
+        SPECIAL_DAYS_TABLE,
+        [0, 0, 11, 0, 2, 255],
+        2,
+        ARRAY,
+    ),
+    setting(
+        "DebtRecovery1 period (s)",
+        CHARGE,
+        [0, 0, 19, 20, 1, 255],
+        8,
+        DOUBLE_LONG_UNSIGNED,
+    ),
+    setting(
+        "DebtRecovery1 unit charge",
+        CHARGE,
+        [0, 0, 19, 20, 1, 255],
+        5,
+        STRUCTURE,
+    ),
+    setting(
+        "DebtRecovery2 unit charge",
+        CHARGE,
+        [0, 0, 19, 20, 2, 255],
+        5,
+        STRUCTURE,
+    ),
+    setting(
+        "DebtRecovery2 period (s)",
+        CHARGE,
+        [0, 0, 19, 20, 2, 255],
+        8,
+        DOUBLE_LONG_UNSIGNED,
+    ),
+    setting(
+        "DebtRecovery2 unit charge",
+        CHARGE,
+        [0, 0, 19, 20, 2, 255],
+        5,
+        STRUCTURE,
+    ),
+    setting(
+        "DebtRecoveryPerPayment",
+        CHARGE,
+        [0, 0, 19, 20, 3, 255],
+        13,
+        LONG_UNSIGNED,
+    ),
+    setting(
+        "CreditMaxCreditThreshold",
+        GBCS_EXTENDED_DATA,
+        [0, 0, 94, 44, 2, 10],
+        2,
+        DOUBLE_LONG,
+    ),
+    setting(
+        "DisablementThreshold",
+        REGISTER_MONITOR,
+        [0, 0, 16, 0, 1, 255],
+        2,
+        ARRAY,
+    ),
+    setting(
+        "MaxCreditMaxMeterBalance",
+        GBCS_EXTENDED_DATA,
+        [0, 0, 94, 44, 2, 20],
+        2,
+        DOUBLE_LONG,
+    ),
+    setting(
+        "LowCreditThreshold",
+        ACCOUNT,
+        [0, 0, 19, 0, 0, 255],
+        16,
+        DOUBLE_LONG,
+    ),
+    setting(
+        "DebtRecoveryRateCap amount",
+        ACCOUNT,
+        [0, 0, 19, 0, 0, 255],
+        18,
+        LONG_UNSIGNED,
+    ),
+    setting(
+        "DebtRecoveryRateCap period (s)",
+        ACCOUNT,
+        [0, 0, 19, 0, 0, 255],
+        19,
+        DOUBLE_LONG,
+    ),
+    setting(
+        "EmergencyCreditLimit",
+        CREDIT,
+        [0, 0, 19, 10, 1, 255],
+        9,
+        DOUBLE_LONG,
+    ),
+    setting(
+        "EmergencyCreditThreshold",
+        CREDIT,
+        [0, 0, 19, 10, 1, 255],
+        10,
+        DOUBLE_LONG,
+    ),
+    setting(
+        "NonDisablementCalendar schedule",
+        SCHEDULE,
+        [0, 0, 12, 0, 1, 255],
+        2,
+        ARRAY,
+    ),
+    setting(
+        "credit charge configuration (PaymentMode, SuspendDebtDisabled, SuspendDebtEmergency)",
+        ACCOUNT,
+        [0, 0, 19, 0, 0, 255],
+        11,
+        ARRAY,
+    ),
+];
+
+/// 6.2.1: the limiters `0-0:17.0.1`–`4` (attribute 4, threshold_normal, V; 6,
+/// min_over_threshold_duration, s) — which is which read off the RTDS meter's thresholds
+/// (287, 180, 216 and 253 V against a 230 V supply) — and the average RMS voltage thresholds.
 const VOLTAGE: &[Setting] = &[
     setting(
-        "extreme over-voltage threshold (V)",
+        "RMSExtremeOverVoltageThreshold (V)",
         LIMITER,
         [0, 0, 17, 0, 1, 255],
         4,
+        DOUBLE_LONG_UNSIGNED,
     ),
     setting(
-        "extreme over-voltage measurement period (s)",
+        "RMSExtremeOverVoltageMeasurementPeriod (s)",
         LIMITER,
         [0, 0, 17, 0, 1, 255],
         6,
+        DOUBLE_LONG_UNSIGNED,
     ),
     setting(
-        "extreme under-voltage threshold (V)",
+        "RMSExtremeUnderVoltageThreshold (V)",
         LIMITER,
         [0, 0, 17, 0, 2, 255],
         4,
+        DOUBLE_LONG_UNSIGNED,
     ),
     setting(
-        "extreme under-voltage measurement period (s)",
+        "RMSExtremeUnderVoltageMeasurementPeriod (s)",
         LIMITER,
         [0, 0, 17, 0, 2, 255],
         6,
+        DOUBLE_LONG_UNSIGNED,
     ),
     setting(
-        "voltage sag threshold (V)",
+        "RMSVoltageSagThreshold (V)",
         LIMITER,
         [0, 0, 17, 0, 3, 255],
         4,
+        DOUBLE_LONG_UNSIGNED,
     ),
     setting(
-        "voltage sag measurement period (s)",
+        "RMSVoltageSagMeasurementPeriod (s)",
         LIMITER,
         [0, 0, 17, 0, 3, 255],
         6,
+        DOUBLE_LONG_UNSIGNED,
     ),
     setting(
-        "voltage swell threshold (V)",
+        "RMSVoltageSwellThreshold (V)",
         LIMITER,
         [0, 0, 17, 0, 4, 255],
         4,
+        DOUBLE_LONG_UNSIGNED,
     ),
     setting(
-        "voltage swell measurement period (s)",
+        "RMSVoltageSwellMeasurementPeriod (s)",
         LIMITER,
         [0, 0, 17, 0, 4, 255],
         6,
+        DOUBLE_LONG_UNSIGNED,
     ),
     setting(
-        "average RMS over-voltage threshold (V)",
+        "AverageRMSOverVoltageThreshold (V)",
         DATA,
         [1, 0, 32, 35, 0, 4],
         2,
+        DOUBLE_LONG_UNSIGNED,
     ),
     setting(
-        "average RMS under-voltage threshold (V)",
+        "AverageRMSUnderVoltageThreshold (V)",
         DATA,
         [1, 0, 32, 31, 0, 4],
         2,
+        DOUBLE_LONG_UNSIGNED,
     ),
 ];
 
+/// 6.2.2: three values DCC's schema calls RandomisedOffset, RandomisedOffsetNumber and
+/// RandomisedOffsetLimit; which object is which is not known here, so they are named by
+/// object.
 const RANDOMISATION: &[Setting] = &[
     setting(
-        "randomisation 0-0:94.44.0.0.255",
+        "randomisation 0-0:94.44.0.0",
         DATA,
         [0, 0, 94, 44, 0, 0],
         2,
+        LONG_UNSIGNED,
     ),
     setting(
-        "randomisation 0-0:94.44.0.2.255",
+        "randomisation 0-0:94.44.0.2",
         DATA,
         [0, 0, 94, 44, 0, 2],
         2,
+        LONG_UNSIGNED,
     ),
     setting(
-        "randomisation 0-0:94.44.0.1.255",
+        "randomisation 0-0:94.44.0.1",
         DATA,
         [0, 0, 94, 44, 0, 1],
         2,
+        LONG_UNSIGNED,
     ),
 ];
 
-/// The billing calendar: a single action schedule's execution times (attribute 4), each a
-/// time and a date whose unspecified fields repeat (`FFFFFF01FF`: the first of every month).
+/// 6.2.3: a single action schedule's execution times (attribute 4), each a time and a date
+/// whose unspecified fields repeat (`FFFFFF01FF`: the first of every month).
 const BILLING_CALENDAR: &[Setting] = &[setting(
-    "billing calendar execution times",
+    "BillingCalendar",
     SINGLE_ACTION_SCHEDULE,
     [0, 0, 15, 0, 0, 255],
     4,
+    ARRAY,
 )];
 
+/// 6.2.4: `0-0:96.1.1`, `.2`, `.4` and `.6` and the supply tamper state — named by the
+/// schema's elements their values fit (a one-letter variant, an eight-character model).
 const IDENTITY: &[Setting] = &[
-    setting("device identity (EUI-64)", DATA, [0, 0, 96, 1, 1, 255], 2),
-    setting("identifier 0-0:96.1.2.255", DATA, [0, 0, 96, 1, 2, 255], 2),
-    setting("identifier 0-0:96.1.4.255", DATA, [0, 0, 96, 1, 4, 255], 2),
-    setting("identifier 0-0:96.1.6.255", DATA, [0, 0, 96, 1, 6, 255], 2),
-    setting("flag 0-0:94.44.0.4", DATA, [0, 0, 94, 44, 0, 4], 2),
+    setting(
+        "DeviceIdentifier",
+        DATA,
+        [0, 0, 96, 1, 1, 255],
+        2,
+        OCTET_STRING,
+    ),
+    setting("MeterVariant", DATA, [0, 0, 96, 1, 2, 255], 2, OCTET_STRING),
+    setting("ModelType", DATA, [0, 0, 96, 1, 4, 255], 2, OCTET_STRING),
+    setting(
+        "ManufacturerIdentifier",
+        DATA,
+        [0, 0, 96, 1, 6, 255],
+        2,
+        OCTET_STRING,
+    ),
+    setting(
+        "SupplyTamperState (true: Locked)",
+        DATA,
+        [0, 0, 94, 44, 0, 4],
+        2,
+        BOOLEAN,
+    ),
 ];
 
-/// The register monitor of instantaneous active power import (`0-0:16.0.0.255`): its
-/// thresholds (attribute 2), W.
+/// 6.2.4 to a comms hub: its device identifier, model and manufacturer.
+const HUB_IDENTITY: &[Setting] = &[
+    setting(
+        "DeviceIdentifier",
+        DATA,
+        [0, 0, 96, 1, 1, 255],
+        2,
+        OCTET_STRING,
+    ),
+    setting("ModelType", DATA, [0, 0, 96, 1, 4, 255], 2, OCTET_STRING),
+    setting(
+        "ManufacturerIdentifier",
+        DATA,
+        [0, 0, 96, 1, 6, 255],
+        2,
+        OCTET_STRING,
+    ),
+];
+
+/// 6.2.5: the register monitor of instantaneous active power import (`0-0:16.0.0.255`): its
+/// two thresholds (attribute 2), W.
 const POWER_THRESHOLDS: &[Setting] = &[setting(
-    "instantaneous active power thresholds (W)",
+    "LowMediumPowerThreshold, MediumHighPowerThreshold (W)",
     REGISTER_MONITOR,
     [0, 0, 16, 0, 0, 255],
     2,
+    ARRAY,
 )];
 
-/// 4.15: whether the load limit is in force (GBCS extended data `0-0:94.44.0.3`), how many
-/// times the limit has been exceeded (a register, with its scaler-unit) and the load
+/// 4.15: the supply state the load limit leads to (GBCS extended data `0-0:94.44.0.3`), how
+/// many times the limit has been exceeded (a register, with its scaler-unit) and the load
 /// limiter (`0-0:17.0.0.255`): its power threshold (attribute 4, W) and how long power must
-/// stay above (6) or below (7) it, s.
+/// stay above it (6) and below it again (7), s.
 const LOAD_LIMIT: &[Setting] = &[
     setting(
-        "load limit 0-0:94.44.0.3 value",
+        "LoadLimitSupplyState (true: Disable)",
         GBCS_EXTENDED_DATA,
         [0, 0, 94, 44, 0, 3],
         2,
+        BOOLEAN,
     ),
-    setting("load limit counter", REGISTER, [0, 0, 94, 44, 42, 255], 2),
     setting(
-        "load limit counter scaler-unit",
+        "LoadLimitCounterValue",
+        REGISTER,
+        [0, 0, 94, 44, 42, 255],
+        2,
+        DOUBLE_LONG_UNSIGNED,
+    ),
+    setting(
+        "LoadLimitCounterValue scaler-unit",
         REGISTER,
         [0, 0, 94, 44, 42, 255],
         3,
+        STRUCTURE,
     ),
     setting(
-        "load limit power threshold (W)",
+        "LoadLimitPowerThreshold (W)",
         LIMITER,
         [0, 0, 17, 0, 0, 255],
         4,
+        DOUBLE_LONG_UNSIGNED,
     ),
     setting(
-        "load limit period above the threshold (s)",
+        "LoadLimitPeriod (s)",
         LIMITER,
         [0, 0, 17, 0, 0, 255],
         6,
+        DOUBLE_LONG_UNSIGNED,
     ),
     setting(
-        "load limit period below the threshold (s)",
+        "LoadLimitRestorationPeriod (s)",
         LIMITER,
         [0, 0, 17, 0, 0, 255],
         7,
+        DOUBLE_LONG_UNSIGNED,
     ),
 ];
 
 /// The attributes use case `code` reads, in its order; `None` if it is not a settings read.
 pub fn settings(code: u16) -> Option<&'static [Setting]> {
     Some(match code {
+        ECS26A => PREPAYMENT,
         ECS26B => VOLTAGE,
         ECS26C => RANDOMISATION,
         ECS26D => BILLING_CALENDAR,
         ECS26E => IDENTITY,
         ECS26F => POWER_THRESHOLDS,
+        ECS26I => HUB_IDENTITY,
         ECS27 => LOAD_LIMIT,
         _ => return None,
     })
 }
 
-/// The values a meter of dccsim answers settings read `code` with: the settings of the RTDS
-/// test meter, which no service dccsim carries changes, but for its identity (`eui`). `None`
-/// if `code` is not a settings read.
-pub fn factory_values(code: u16, eui: [u8; 8]) -> Option<Vec<Data>> {
-    let u32s = |v: &[u32]| v.iter().map(|&x| Data::DoubleLongUnsigned(x)).collect();
-    let octets = |b: &[u8]| Data::OctetString(b.to_vec());
-    Some(match code {
-        ECS26B => u32s(&[287, 30, 180, 30, 216, 30, 253, 30, 264, 200]),
-        ECS26C => vec![
-            Data::LongUnsigned(200),
-            Data::LongUnsigned(2000),
-            Data::LongUnsigned(1000),
-        ],
-        ECS26D => vec![Data::Array(vec![Data::Structure(vec![
-            octets(&[0x0C, 0, 0, 0]),
-            octets(&[0xFF, 0xFF, 0xFF, 0x01, 0xFF]),
-        ])])],
-        ECS26E => vec![
-            octets(&eui),
-            octets(b"B"),
-            octets(b"ATGTypeX"),
-            octets(b"CSW"),
-            Data::Boolean(0xFF),
-        ],
-        ECS26F => vec![Data::Array(u32s(&[2300, 4600]))],
-        ECS27 => vec![
-            Data::Boolean(0),
-            Data::DoubleLongUnsigned(30),
-            Data::Structure(vec![Data::Integer(0), Data::Enum(255)]),
-            Data::DoubleLongUnsigned(6900),
-            Data::DoubleLongUnsigned(300),
-            Data::DoubleLongUnsigned(30),
-        ],
-        _ => return None,
-    })
+/// `values` named as the settings `code` reads, if they are as many and of their types.
+pub fn name_values(code: u16, values: &[Data]) -> Option<Vec<SettingValue>> {
+    let list = settings(code)?;
+    if list.len() != values.len() || list.iter().zip(values).any(|(s, v)| s.tag != v.tag()) {
+        return None;
+    }
+    Some(
+        list.iter()
+            .zip(values)
+            .map(|(setting, value)| SettingValue {
+                name: setting.name,
+                value: value.clone(),
+            })
+            .collect(),
+    )
 }

@@ -1,0 +1,193 @@
+//! The settings an electricity meter of dccsim holds and answers its settings reads with
+//! (`payload::settings`: 4.13, 4.15, 6.2.1–6.2.5).
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Eui64;
+use crate::protocol::dlms::Data;
+use crate::protocol::gbcs::payload::{
+    ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS27, NewPaymentMode,
+    credit_charge_configuration,
+};
+
+/// The prepayment settings a 1.6 command to prepayment sets: whether debt is collected while
+/// the supply is disabled and while on emergency credit, and the meter balance at which the
+/// supply is disabled (currency units, 1/100,000 of a pound). A meter starts with the RTDS
+/// meter's: both suspended, −£5; a change to credit mode keeps them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prepayment {
+    pub suspend_debt_disabled: bool,
+    pub suspend_debt_emergency: bool,
+    pub disablement_threshold: i32,
+}
+
+impl Default for Prepayment {
+    fn default() -> Prepayment {
+        Prepayment {
+            suspend_debt_disabled: true,
+            suspend_debt_emergency: true,
+            disablement_threshold: -500_000,
+        }
+    }
+}
+
+impl Prepayment {
+    /// The settings a 1.6 command to `mode` sets; `None` for credit mode (which sets none).
+    pub fn of(mode: &NewPaymentMode) -> Option<Prepayment> {
+        match *mode {
+            NewPaymentMode::Credit => None,
+            NewPaymentMode::Prepayment {
+                disablement_threshold,
+                suspend_debt_disabled,
+                suspend_debt_emergency,
+            } => Some(Prepayment {
+                suspend_debt_disabled,
+                suspend_debt_emergency,
+                disablement_threshold,
+            }),
+        }
+    }
+
+    /// The payment mode, prepayment with these settings or credit, as a 1.6 command sets it.
+    pub fn mode(&self, prepayment: bool) -> NewPaymentMode {
+        if prepayment {
+            NewPaymentMode::Prepayment {
+                disablement_threshold: self.disablement_threshold,
+                suspend_debt_disabled: self.suspend_debt_disabled,
+                suspend_debt_emergency: self.suspend_debt_emergency,
+            }
+        } else {
+            NewPaymentMode::Credit
+        }
+    }
+}
+
+/// What an electricity meter of dccsim answers settings read `code` with (6.2.1–6.2.5, 4.13,
+/// 4.15): the RTDS test meter's settings, which no service dccsim carries changes, but for its
+/// identity (`eui`, a single-element meter: variant A) and, for 4.13, its payment mode
+/// (`prepayment` or credit) and the prepayment settings the last 1.6 set. `None` if `code` is
+/// not a settings read.
+pub fn esme_settings(
+    code: u16,
+    eui: Eui64,
+    prepayment: bool,
+    settings: &Prepayment,
+) -> Option<Vec<Data>> {
+    let u32s = |v: &[u32]| v.iter().map(|&x| Data::DoubleLongUnsigned(x)).collect();
+    let octets = |b: &[u8]| Data::OctetString(b.to_vec());
+    Some(match code {
+        ECS26A => prepayment_configuration(prepayment, settings),
+        ECS26B => u32s(&[287, 30, 180, 30, 216, 30, 253, 30, 264, 200]),
+        ECS26C => vec![
+            Data::LongUnsigned(200),
+            Data::LongUnsigned(2000),
+            Data::LongUnsigned(1000),
+        ],
+        ECS26D => vec![Data::Array(vec![Data::Structure(vec![
+            octets(&[0x0C, 0, 0, 0]),
+            octets(&[0xFF, 0xFF, 0xFF, 0x01, 0xFF]),
+        ])])],
+        ECS26E => vec![
+            octets(&eui.0),
+            octets(b"A"),
+            octets(b"ATGTypeX"),
+            octets(b"CSW"),
+            Data::Boolean(0xFF),
+        ],
+        ECS26F => vec![Data::Array(u32s(&[2300, 4600]))],
+        ECS27 => vec![
+            Data::Boolean(0),
+            Data::DoubleLongUnsigned(30),
+            Data::Structure(vec![Data::Integer(0), Data::Enum(255)]),
+            Data::DoubleLongUnsigned(6900),
+            Data::DoubleLongUnsigned(300),
+            Data::DoubleLongUnsigned(30),
+        ],
+        _ => return None,
+    })
+}
+
+/// The prepayment configuration (4.13): the RTDS meter's — time-based debt recovery of 5,000 and
+/// 6,000 currency units (5p and 6p) a day and a per-payment proportion of 5,000; a maximum
+/// credit threshold of £50 and maximum meter balance of £100, a £5 low credit threshold;
+/// £25 of emergency credit offered below £1; non-disablement special days on 25 and 26
+/// December and 3 and 5 April 2015, and a non-disablement calendar whose entries run scripts
+/// 32 and 33 of the disconnect control script table (`0-0:10.0.106.255`) at set hours, winter
+/// and summer — with the disablement threshold of `settings` and the credit charge
+/// configuration of the payment mode.
+fn prepayment_configuration(prepayment: bool, settings: &Prepayment) -> Vec<Data> {
+    let octets = |b: &[u8]| Data::OctetString(b.to_vec());
+    let bits = |bits: usize, byte: u8| Data::BitString {
+        bits,
+        bytes: vec![byte],
+    };
+    // A unit charge: pence scaled 10^-5 (the currency unit), on no commodity, one rate.
+    let unit_charge = |charge: i16| {
+        Data::Structure(vec![
+            Data::Structure(vec![Data::Integer(0), Data::Integer(-5)]),
+            Data::Structure(vec![
+                Data::LongUnsigned(0),
+                octets(&[0; 6]),
+                Data::Integer(0),
+            ]),
+            Data::Array(vec![Data::Structure(vec![octets(&[]), Data::Long(charge)])]),
+        ])
+    };
+    let special_day = |index: u16, date: [u8; 5], day: u8| {
+        Data::Structure(vec![
+            Data::LongUnsigned(index),
+            octets(&date),
+            Data::Unsigned(day),
+        ])
+    };
+    // A non-disablement calendar entry: script 32 (disablement off) or 33 (on) at an hour, on
+    // the weekdays and special days named, between two dates.
+    let entry = |index: u16, script: u16, hour: u8, days: (u8, u8), from: [u8; 5], to: [u8; 5]| {
+        Data::Structure(vec![
+            Data::LongUnsigned(index),
+            Data::Boolean(0xFF),
+            octets(&[0, 0, 10, 0, 106, 255]),
+            Data::LongUnsigned(script),
+            octets(&[hour, 0, 0, 0]),
+            Data::LongUnsigned(0xFFFF),
+            bits(7, days.0),
+            bits(4, days.1),
+            octets(&from),
+            octets(&to),
+        ])
+    };
+    let (winter_from, winter_to) = ([0x07, 0xDE, 10, 26, 0xFF], [0x07, 0xDF, 3, 29, 0xFF]);
+    let (summer_from, summer_to) = ([0x07, 0xDF, 3, 30, 0xFF], [0x07, 0xDF, 10, 25, 0xFF]);
+    vec![
+        unit_charge(5000),
+        Data::Array(vec![
+            special_day(1, [0xFF, 0xFF, 12, 25, 0xFF], 1),
+            special_day(2, [0xFF, 0xFF, 12, 26, 0xFF], 2),
+            special_day(3, [0x07, 0xDF, 4, 5, 0xFF], 3),
+            special_day(4, [0x07, 0xDF, 4, 3, 0xFF], 4),
+        ]),
+        Data::DoubleLongUnsigned(86_400),
+        unit_charge(5000),
+        unit_charge(6000),
+        Data::DoubleLongUnsigned(86_400),
+        unit_charge(6000),
+        Data::LongUnsigned(5000),
+        Data::DoubleLong(5_000_000),
+        Data::Array(vec![Data::DoubleLong(settings.disablement_threshold)]),
+        Data::DoubleLong(10_000_000),
+        Data::DoubleLong(500_000),
+        Data::LongUnsigned(10_000),
+        Data::DoubleLong(604_800),
+        Data::DoubleLong(2_500_000),
+        Data::DoubleLong(100_000),
+        Data::Array(vec![
+            entry(1, 32, 0, (0x06, 0xF0), winter_from, winter_to),
+            entry(2, 32, 18, (0xF8, 0x00), winter_from, winter_to),
+            entry(3, 33, 8, (0xF8, 0x00), winter_from, winter_to),
+            entry(4, 32, 0, (0x06, 0xF0), summer_from, summer_to),
+            entry(5, 32, 17, (0xF8, 0x00), summer_from, summer_to),
+            entry(6, 33, 7, (0xF8, 0x00), summer_from, summer_to),
+        ]),
+        credit_charge_configuration(&settings.mode(prepayment), false),
+    ]
+}
