@@ -169,11 +169,11 @@ fn gbcs_decode_shows_the_values_of_a_use_case_it_does_not_interpret() {
         tariff["values"][2]["array"][0]["structure"][0]["octet-string"],
         "616C6C"
     );
-    // 4.1.3 Read TOU with Blocks Matrices: sealed for the supplier; the first register, 95.
-    let matrices = decode("4.1.3_ECS17e/ECS17e_4.1.3_SUCCESS_RESPONSE_GBCS.HEX");
-    assert_eq!(matrices["kind"], "other");
-    let first = &matrices["values"][0]["structure"][0]["array"][0];
-    assert_eq!(first["double-long-unsigned"], 95);
+    // 4.14 Read Prepayment Daily Read Log: sealed for the supplier; the first entry's time.
+    let log = decode("4.14_ECS21b/ECS21b_4.14_KRP_SUCCESS_RESPONSE_GBCS.HEX");
+    assert_eq!(log["kind"], "other");
+    let first = &log["values"][0]["compact-array"][0]["structure"][0];
+    assert_eq!(first["double-long-unsigned"], 472_867_200);
 }
 
 #[test]

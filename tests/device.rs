@@ -336,7 +336,7 @@ fn top_up_needs_prepayment_mode_and_a_genuine_fresh_utrn() {
 #[test]
 fn prepayment_registers_and_settings_are_the_meters() {
     use dccsim::protocol::dlms::Data;
-    use dccsim::protocol::gbcs::payload::{ECS19, ECS26E, ECS26F, ECS82};
+    use dccsim::protocol::gbcs::payload::{ECS17D, ECS17E, ECS19, ECS26E, ECS26F, ECS82};
     let keys = keys();
     let mut esme = esme();
     esme.set_prepayment(500, now() - Duration::days(1));
@@ -354,12 +354,29 @@ fn prepayment_registers_and_settings_are_the_meters() {
             time_debt: [0, 0],
         }
     );
-    let Reading::Settings { values } = ask(&mut esme, ECS26E, &Reading::Read, 3, &keys) else {
+    // 4.1.2 / 4.1.3: a single-rate meter's import is all on its first TOU register, the
+    // register 4.1.1 reads.
+    let Reading::ImportRegisters { registers } = ask(&mut esme, ECS17B, &Reading::Read, 5, &keys)
+    else {
+        panic!()
+    };
+    for (code, len, counter) in [(ECS17D, 48, 6), (ECS17E, 64, 7)] {
+        let Reading::TouRegisters { matrices } =
+            ask(&mut esme, code, &Reading::Read, counter, &keys)
+        else {
+            panic!()
+        };
+        assert_eq!(matrices.len(), 1);
+        assert_eq!(matrices[0].len(), len);
+        assert_eq!(matrices[0][0], registers[0].raw);
+        assert!(matrices[0][1..].iter().all(|&r| r == 0));
+    }
+    let Reading::Settings { values } = ask(&mut esme, ECS26E, &Reading::Read, 8, &keys) else {
         panic!()
     };
     assert_eq!(values[0].name, "DeviceIdentifier");
     assert_eq!(values[0].value, Data::OctetString(esme.eui.0.to_vec()));
-    let Reading::Settings { values } = ask(&mut esme, ECS26F, &Reading::Read, 4, &keys) else {
+    let Reading::Settings { values } = ask(&mut esme, ECS26F, &Reading::Read, 9, &keys) else {
         panic!()
     };
     let thresholds = Data::Array(vec![

@@ -63,6 +63,8 @@ fn use_case_vectors() -> Vec<String> {
         "4.15_ECS27",
         "4.13_ECS26a",
         "6.2.4_ECS26i",
+        "4.1.2_ECS17d",
+        "4.1.3_ECS17e",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -650,6 +652,14 @@ mod properties {
             prop_assert_eq!(decode_dlms(&m, None).unwrap(), Reading::ExportRegisters { active_wh, reactive_varh });
         }
 
+        /// Any TOU register matrices decode to themselves.
+        #[test]
+        fn tou_registers_round_trip(matrices in proptest::collection::vec(proptest::collection::vec(any::<u32>(), 0..70), 1..3)) {
+            use dccsim::protocol::gbcs::payload::ECS17D;
+            let r = Reading::TouRegisters { matrices };
+            prop_assert_eq!(decode_plaintext(ECS17D, &encode_dlms(&r).unwrap()).unwrap(), r);
+        }
+
         /// Any prepayment registers decode to themselves.
         #[test]
         fn prepay_values_round_trip(v in any::<[i32; 6]>()) {
@@ -753,6 +763,9 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "4.15_ECS27/ECS27_4.15_SUCCESS_COMMAND_GBCS.HEX",
         "4.13_ECS26a/ECS26a_4.13_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
         "6.2.4_ECS26i/ECS26i_6.2.4_SUCCESS_COMMAND_GBCS.HEX",
+        "4.1.2_ECS17d/ECS17d_4.1.2_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
+        "4.1.2_ECS17d/ECS17d_4.1.2_TWIN_SUCCESS_COMMAND_GBCS.HEX",
+        "4.1.3_ECS17e/ECS17e_4.1.3_SUCCESS_COMMAND_GBCS.HEX",
     ] {
         let m = message(path);
         let s = &m.signing;
@@ -959,6 +972,24 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
     );
 }
 
+/// 4.1.2 and 4.1.3: the TOU registers open to the RTDS meter's, one matrix per element.
+#[test]
+fn tou_registers() {
+    let matrices = |path| match read(path) {
+        Reading::TouRegisters { matrices } => matrices,
+        other => panic!("{path}: {other:?}"),
+    };
+    let single = matrices("4.1.2_ECS17d/ECS17d_4.1.2_SINGLE_SUCCESS_RESPONSE_GBCS.HEX");
+    assert_eq!(single.len(), 1);
+    assert_eq!(single[0].len(), 48);
+    assert_eq!(single[0][..3], [81, 15, 176]);
+    let twin = matrices("4.1.2_ECS17d/ECS17d_4.1.2_TWIN_SUCCESS_RESPONSE_GBCS.HEX");
+    assert_eq!(twin.iter().map(Vec::len).collect::<Vec<_>>(), [48, 4]);
+    let blocks = matrices("4.1.3_ECS17e/ECS17e_4.1.3_SUCCESS_RESPONSE_GBCS.HEX");
+    assert_eq!(blocks[0].len(), 64);
+    assert_eq!(blocks[0][0], 95);
+}
+
 /// 4.3's prepayment registers open to the RTDS meter's; each settings read names its values,
 /// and a meter's settings, as dccsim's meters answer them, are the RTDS meter's bytes.
 #[test]
@@ -983,13 +1014,20 @@ fn prepayment_registers_and_settings() {
     assert_eq!(values[9].name, "AverageRMSUnderVoltageThreshold (V)");
     assert_eq!(values[9].value, Data::DoubleLongUnsigned(200));
     // Values of another type than the read's are not named as its settings.
-    use dccsim::protocol::gbcs::Cra;
     use dccsim::model::Eui64;
+    use dccsim::protocol::gbcs::Cra;
     use dccsim::protocol::gbcs::payload::{ECS19, ECS26B, message_for};
     let mut wrong = vec![Data::DoubleLongUnsigned(1); 10];
     wrong[0] = Data::Float32(0x7FC0_0000);
     let content = dccsim::protocol::gbcs::payload::settings_response(7, wrong).to_bytes();
-    let m = message_for(Cra::Response, 7, Eui64([1; 8]), Eui64([2; 8]), ECS26B, content);
+    let m = message_for(
+        Cra::Response,
+        7,
+        Eui64([1; 8]),
+        Eui64([2; 8]),
+        ECS26B,
+        content,
+    );
     assert!(matches!(
         decode_dlms(&m, None).unwrap(),
         Reading::Other { .. }
@@ -1089,6 +1127,7 @@ fn responses_are_dated_as_the_rtds_dates_them() {
         "ECS02", "ECS03", "ECS26j", "CS01a", "CS01b", "CCS01", "CCS02", "CS08", "GCS13a", "GCS16a",
         "GCS17", "GCS61", "GCS32", "GCS39", "GCS38", "GCS60", "GCS60a", "GCS02", "GCS03", "GCS21j",
         "ECS19", "ECS26a", "ECS26b", "ECS26c", "ECS26d", "ECS26e", "ECS26f", "ECS27", "ECS26i",
+        "ECS17d", "ECS17e",
     ];
     let (mut dated, mut undated) = (0, 0);
     for dir in std::fs::read_dir(reference().join("RTDS-4.5.0")).unwrap() {

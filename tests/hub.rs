@@ -124,7 +124,11 @@ fn the_hub_answers_the_rtds_commands_as_the_rtds_hub_does() {
     assert_eq!(hub.events.len(), 2);
     // ECS26i (6.2.4): its identity — its EUI-64, model and manufacturer.
     let got = hub.handle(
-        &command("6.2.4_ECS26i/ECS26i_6.2.4_SUCCESS_COMMAND_GBCS.HEX", 5, &keys),
+        &command(
+            "6.2.4_ECS26i/ECS26i_6.2.4_SUCCESS_COMMAND_GBCS.HEX",
+            5,
+            &keys,
+        ),
         now(),
         &keys,
         acb(),

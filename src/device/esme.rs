@@ -8,10 +8,10 @@ use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
-    self, Activation, CS01A, DailyRead, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS19, ECS21A,
-    ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43,
-    ECS52, ECS66, ECS82, Interval, LoggedEvent, NewPaymentMode, PowerEvent, Reading, Register,
-    Unit,
+    self, Activation, CS01A, DailyRead, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E,
+    ECS19, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40,
+    ECS42, ECS43, ECS52, ECS66, ECS82, Interval, LoggedEvent, NewPaymentMode, PowerEvent, Reading,
+    Register, Unit,
 };
 use crate::protocol::gbcs::{
     Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
@@ -320,8 +320,7 @@ impl Esme {
         let now_period = period_of(now);
         Ok(match (code, reading) {
             (ECS17B, Reading::Read) => {
-                let active =
-                    u32::try_from(self.register_wh(now_period) % 1_000_000_000).unwrap_or(u32::MAX);
+                let active = self.import_register(now_period);
                 seal(Reading::ImportRegisters {
                     registers: vec![
                         Register {
@@ -337,6 +336,15 @@ impl Esme {
                             own_scale: true,
                         },
                     ],
+                })?
+            }
+            // A single-rate meter's import is all on the first TOU register (and, with no
+            // block thresholds, its first block).
+            (ECS17D | ECS17E, Reading::Read) => {
+                let mut registers = vec![0; if code == ECS17D { 48 } else { 64 }];
+                registers[0] = self.import_register(now_period);
+                seal(Reading::TouRegisters {
+                    matrices: vec![registers],
                 })?
             }
             (ECS22B | ECS22A | ECS22C, r) => {
@@ -640,6 +648,12 @@ impl Esme {
         for e in self.events.take_where(is_power_event) {
             self.extra_mut().power.adopt(e);
         }
+    }
+
+    /// The active import register at the start of period `p` as GBCS's 32-bit register sends
+    /// it: Wh, rolling over past 999,999,999 as a nine-digit display would.
+    fn import_register(&self, p: u32) -> u32 {
+        (self.register_wh(p) % 1_000_000_000) as u32
     }
 
     /// The meter balance at the start of period `p`, in the meter's currency unit (1/100,000

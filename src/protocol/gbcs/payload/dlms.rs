@@ -26,6 +26,10 @@ use crate::protocol::gbcs::sealed::{SealError, Sealed};
 
 pub const ECS17A: u16 = 0x0026;
 pub const ECS17B: u16 = 0x0027;
+/// 4.1.2 to an ESME: its TOU registers (sealed).
+pub const ECS17D: u16 = 0x0029;
+/// 4.1.3 to an ESME: its TOU-with-blocks registers (sealed).
+pub const ECS17E: u16 = 0x002A;
 pub const ECS17C: u16 = 0x0028;
 /// 4.3 to an ESME: its prepayment registers (sealed).
 pub const ECS19: u16 = 0x002D;
@@ -515,6 +519,21 @@ fn plaintext_reading(code: u16, plaintext: &[u8]) -> Result<Reading, PayloadErro
         ECS66 => Reading::DailyConsumptionLog {
             days: intervals(code, entries()?)?,
         },
+        ECS17D | ECS17E => {
+            let arrays = attributes
+                .first()
+                .and_then(Data::items)
+                .ok_or_else(|| shape(code, "TOU registers are not a structure of arrays"))?;
+            let matrices = arrays
+                .iter()
+                .map(|a| match a {
+                    Data::Array(values) => values.iter().map(u32_of).collect::<Option<Vec<_>>>(),
+                    _ => None,
+                })
+                .collect::<Option<_>>()
+                .ok_or_else(|| shape(code, "a TOU register is not a double-long-unsigned"))?;
+            Reading::TouRegisters { matrices }
+        }
         ECS19 => match attributes.first().and_then(Data::items) {
             Some(
                 &[
@@ -674,6 +693,9 @@ pub fn encode_dlms(reading: &Reading) -> Option<Vec<u8>> {
         elements,
     };
     let value = match reading {
+        Reading::TouRegisters { matrices } => Data::Structure(vec![Data::Structure(
+            matrices.iter().map(|m| Data::Array(u32s(m))).collect(),
+        )]),
         Reading::PrepayValues {
             meter_balance,
             emergency_credit,
@@ -951,6 +973,16 @@ pub fn encode_command(
             originator,
             recipient,
         ),
+        (ECS17D | ECS17E, Reading::Read) => {
+            let (protection, object) = if code == ECS17D {
+                ([0, 0, 43, 2, 9, 255], [0, 0, 94, 44, 34, 1])
+            } else {
+                ([0, 0, 43, 2, 10, 255], [0, 0, 94, 44, 34, 2])
+            };
+            protected_get(
+                protection, DATA, object, None, counter, originator, recipient,
+            )
+        }
         (ECS19, Reading::Read) => protected_get(
             [0, 0, 43, 2, 1, 255],
             DATA,

@@ -13,11 +13,11 @@ mod time;
 use serde::Serialize;
 
 pub use dlms::{
-    CCS01, CCS02, CS01A, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS19, ECS21A, ECS21C, ECS22A,
-    ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66,
-    ECS82, ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response, active_power_response,
-    alert_notification, credit_charge_configuration, decode_dlms, decode_plaintext,
-    device_log_add_response, encode_command, encode_dlms, event_log_response,
+    CCS01, CCS02, CS01A, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS21A,
+    ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43,
+    ECS52, ECS66, ECS82, ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response,
+    active_power_response, alert_notification, credit_charge_configuration, decode_dlms,
+    decode_plaintext, device_log_add_response, encode_command, encode_dlms, event_log_response,
     export_registers_response, firmware_response, future_dated_alert, invoke_id, log_response,
     message_for, meter_balance_response, meter_points_response, network_data_response,
     outcome_response, payment_mode_outcomes, power_event_log_response, sealed_response,
@@ -242,6 +242,10 @@ pub enum Reading {
     /// 4.18 ECS82: the meter balance, in the meter's currency unit (1/100,000 of a pound,
     /// thousandths of a penny); below zero when more is owed than credited.
     MeterBalance { balance: i32 },
+    /// 4.1.2 ECS17d / 4.1.3 ECS17e: the TOU registers (ECS17d: 48, and on a twin-element
+    /// meter its second element's 4) or the TOU-with-blocks registers (ECS17e: 64), Wh, one
+    /// matrix per element.
+    TouRegisters { matrices: Vec<Vec<u32>> },
     /// 4.3 ECS19: the prepayment registers, in the meter's currency unit (1/100,000 of a
     /// pound): the meter balance, the emergency credit balance, the accumulated debt register,
     /// the payment-based debt register and the two time-based debt registers.
@@ -342,7 +346,7 @@ pub fn response_is_dated(code: u16) -> bool {
     use crate::device::{CS01B, GCS02, GCS03, GCS13A, GCS60A};
     matches!(
         code,
-        CS01A | ECS02 | ECS03 | ECS17A | ECS17B | ECS17C | ECS19 | ECS23
+        CS01A | ECS02 | ECS03 | ECS17A | ECS17B | ECS17C | ECS17D | ECS17E | ECS19 | ECS23
     ) || matches!(code, CS01B | GCS02 | GCS03 | GCS13A | GCS60A)
 }
 
