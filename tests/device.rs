@@ -13,8 +13,8 @@ use dccsim::device::{
 };
 use dccsim::model::Eui64;
 use dccsim::protocol::gbcs::payload::{
-    CS01A, ECS17B, ECS21A, ECS22B, ECS42, ECS43, ECS52, ECS66, Reading, decode_dlms,
-    encode_command, message_for,
+    CS01A, ECS17B, ECS20A, ECS20D, ECS21A, ECS22B, ECS42, ECS43, ECS52, ECS66, Reading,
+    decode_dlms, encode_command, message_for,
 };
 use dccsim::protocol::gbcs::{
     Cra, GbcsMessage, KeyStore, Utrn, ValueClass, Verdict, mac_message, sign_message, verify_mac,
@@ -326,6 +326,23 @@ fn top_up_needs_prepayment_mode_and_a_genuine_fresh_utrn() {
     let next = top_up(utrn(esme.eui, 2, 25, &keys));
     assert!(!refused(ask(&mut esme, CS01A, &next, 6, &keys)));
     assert_eq!(credit(&esme), before + 3_500_000);
+    // 4.4.5: the billing data log of prepayment credits lists the two top-ups, time and
+    // amount in currency units (1/100,000 of a pound); 4.4.4, debt payments: none.
+    let day = range(now() - Duration::days(1), now());
+    let Reading::BillingDataLog { entries } = ask(&mut esme, ECS20D, &day, 7, &keys) else {
+        panic!()
+    };
+    let logged: Vec<_> = entries.iter().map(|e| (e.start, e.values[0])).collect();
+    assert_eq!(logged, [(now(), 1_000_000), (now(), 2_500_000)]);
+    let Reading::BillingDataLog { entries } = ask(&mut esme, ECS20A, &day, 8, &keys) else {
+        panic!()
+    };
+    assert!(entries.is_empty());
+    let earlier = range(now() - Duration::days(2), now() - Duration::days(1));
+    let Reading::BillingDataLog { entries } = ask(&mut esme, ECS20D, &earlier, 9, &keys) else {
+        panic!()
+    };
+    assert!(entries.is_empty());
     // And it is drawn down as the day goes on.
     assert!(esme.credit_milli_pence(period_of(now()) + 4) < before + 3_500_000);
 }

@@ -9,9 +9,9 @@ use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, pe
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
     self, Activation, CS01A, DailyRead, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E,
-    ECS19, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40,
-    ECS42, ECS43, ECS52, ECS66, ECS82, Interval, LoggedEvent, NewPaymentMode, PowerEvent, Reading,
-    Register, Unit,
+    ECS19, ECS20A, ECS20D, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B,
+    ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, Interval, LoggedEvent, NewPaymentMode,
+    PowerEvent, Reading, Register, Unit,
 };
 use crate::protocol::gbcs::{
     Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
@@ -548,6 +548,11 @@ impl Esme {
                             milli_pence: self.credit_milli_pence(p) + i64::from(pence) * 1000,
                         };
                         self.events.command(now, code, true, "credit added");
+                        let credits = &mut self.extra_mut().credits;
+                        if credits.len() == CREDIT_LOG_LEN {
+                            credits.remove(0);
+                        }
+                        credits.push((now, u32::try_from(pence).unwrap_or(u32::MAX) * 1000));
                         0
                     }
                     Err(Some(why)) => {
@@ -599,6 +604,20 @@ impl Esme {
                 ) =>
             {
                 payload::settings_response(counter, values).to_bytes()
+            }
+            // Top-ups credited, and the debt payments there are none of.
+            (ECS20A | ECS20D, r) => {
+                let (from, to) = range(r)?;
+                let credits = self.extra.as_ref().map_or(&[][..], |e| &e.credits[..]);
+                let entries: Vec<Interval> = credits
+                    .iter()
+                    .filter(|(at, _)| code == ECS20D && (from..=to).contains(at))
+                    .map(|&(at, amount)| Interval {
+                        start: at,
+                        values: vec![amount],
+                    })
+                    .collect();
+                plain(payload::log_response(counter, &entries))?
             }
             (ECS35A, r) => {
                 let (from, to) = range(r)?;
@@ -801,6 +820,10 @@ struct Extra {
     power: EventLog,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending: Option<PendingChange>,
+    /// The billing data log of prepayment credits (4.4.5): each top-up's time and amount
+    /// (currency units), oldest first, the last [`CREDIT_LOG_LEN`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    credits: Vec<(DateTime<Utc>, u32)>,
     /// The prepayment settings the held change takes up with prepayment mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending_prepayment: Option<Prepayment>,
@@ -810,6 +833,10 @@ struct Extra {
 }
 
 static NO_EVENTS: EventLog = EventLog::new();
+
+/// Top-ups a meter's billing data log of prepayment credits keeps (GBCS's size for it is not
+/// known to dccsim: an assumption).
+const CREDIT_LOG_LEN: usize = 12;
 
 /// Whether an ESME logs event `code` in its power event log: supply interrupted, restored.
 fn is_power_event(code: u16) -> bool {

@@ -31,6 +31,10 @@ pub const ECS17D: u16 = 0x0029;
 /// 4.1.3 to an ESME: its TOU-with-blocks registers (sealed).
 pub const ECS17E: u16 = 0x002A;
 pub const ECS17C: u16 = 0x0028;
+/// 4.4.4 to an ESME: its billing data log of payment-based debt payments.
+pub const ECS20A: u16 = 0x002E;
+/// 4.4.5 to an ESME: its billing data log of prepayment credits.
+pub const ECS20D: u16 = 0x00C9;
 /// 4.3 to an ESME: its prepayment registers (sealed).
 pub const ECS19: u16 = 0x002D;
 pub const ECS21A: u16 = 0x0033;
@@ -357,6 +361,9 @@ fn response(
         },
         (ECS21C, Some(Data::CompactArray { elements, .. })) => Reading::ExportDailyReadLog {
             days: intervals(code, elements)?,
+        },
+        (ECS20A | ECS20D, Some(Data::CompactArray { elements, .. })) => Reading::BillingDataLog {
+            entries: intervals(code, elements)?,
         },
         (ECS17C, Some(Data::Structure(items))) => match items.as_slice() {
             [
@@ -1049,9 +1056,11 @@ pub fn encode_command(
                 attribute(PROFILE_GENERIC, AVERAGE_VOLTAGE_LOG, 4),
             ])
         }
-        (ECS21C | ECS22A | ECS22C, r) => {
+        (ECS20A | ECS20D | ECS21C | ECS22A | ECS22C, r) => {
             let (from, to) = range(r)?;
             let object = match code {
+                ECS20A => [0, 0, 98, 1, 4, 255],
+                ECS20D => [0, 0, 98, 1, 5, 255],
                 ECS21C => [0, 0, 98, 1, 10, 255],
                 ECS22A => [0, 0, 99, 1, 1, 255],
                 _ => [0, 0, 99, 1, 2, 255],

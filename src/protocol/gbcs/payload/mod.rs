@@ -13,15 +13,15 @@ mod time;
 use serde::Serialize;
 
 pub use dlms::{
-    CCS01, CCS02, CS01A, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS21A,
-    ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43,
-    ECS52, ECS66, ECS82, ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response,
-    active_power_response, alert_notification, credit_charge_configuration, decode_dlms,
-    decode_plaintext, device_log_add_response, encode_command, encode_dlms, event_log_response,
-    export_registers_response, firmware_response, future_dated_alert, invoke_id, log_response,
-    message_for, meter_balance_response, meter_points_response, network_data_response,
-    outcome_response, payment_mode_outcomes, power_event_log_response, sealed_response,
-    security_log_response, set_results_response, settings_response,
+    CCS01, CCS02, CS01A, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A,
+    ECS20D, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40,
+    ECS42, ECS43, ECS52, ECS66, ECS82, ESME_FUTURE_DATED_ALERT, PayloadError,
+    account_mode_response, active_power_response, alert_notification, credit_charge_configuration,
+    decode_dlms, decode_plaintext, device_log_add_response, encode_command, encode_dlms,
+    event_log_response, export_registers_response, firmware_response, future_dated_alert,
+    invoke_id, log_response, message_for, meter_balance_response, meter_points_response,
+    network_data_response, outcome_response, payment_mode_outcomes, power_event_log_response,
+    sealed_response, security_log_response, set_results_response, settings_response,
 };
 pub use settings::{
     ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26I, ECS27, Setting, SettingValue,
@@ -246,6 +246,10 @@ pub enum Reading {
     /// meter its second element's 4) or the TOU-with-blocks registers (ECS17e: 64), Wh, one
     /// matrix per element.
     TouRegisters { matrices: Vec<Vec<u32>> },
+    /// 4.4.4 ECS20a / 4.4.5 ECS20d: a billing data log over the period asked for — the
+    /// payment-based debt payments, or the prepayment credits (top-ups): each entry's time
+    /// and amount, in the meter's currency unit (1/100,000 of a pound).
+    BillingDataLog { entries: Vec<Interval> },
     /// 4.3 ECS19: the prepayment registers, in the meter's currency unit (1/100,000 of a
     /// pound): the meter balance, the emergency credit balance, the accumulated debt register,
     /// the payment-based debt register and the two time-based debt registers.
