@@ -1134,7 +1134,7 @@ fn responses_are_dated_as_the_rtds_dates_them() {
         "ECS02", "ECS03", "ECS26j", "CS01a", "CS01b", "CCS01", "CCS02", "CS08", "GCS13a", "GCS16a",
         "GCS17", "GCS61", "GCS32", "GCS39", "GCS38", "GCS60", "GCS60a", "GCS02", "GCS03", "GCS21j",
         "ECS19", "ECS26a", "ECS26b", "ECS26c", "ECS26d", "ECS26e", "ECS26f", "ECS27", "ECS26i",
-        "ECS17d", "ECS17e", "ECS20a", "ECS20d",
+        "ECS17d", "ECS17e", "ECS20a", "ECS20d", "GCS14",
     ];
     let (mut dated, mut undated) = (0, 0);
     for dir in std::fs::read_dir(reference().join("RTDS-4.5.0")).unwrap() {

@@ -474,6 +474,47 @@ fn gas_readings_decode_to_their_values_and_encode_back_to_the_devices_bytes() {
             ]
         );
     }
+    // 4.3 GCS14 (to the GSME, and to the GPF with the same code): the currency from the price
+    // cluster in clear (five decimal places of pounds sterling), the prepayment registers
+    // sealed.
+    for (command, response) in [
+        (
+            "4.3_GCS14/GCS14_4.3_SUCCESS_RELIABLE_GSME_COMMAND_GBCS.HEX",
+            "4.3_GCS14/GCS14_4.3_SUCCESS_RELIABLE_GSME_RESPONSE_GBCS.HEX",
+        ),
+        (
+            "4.3_GCS14/GCS14_4.3_SUCCESS_RELIABLE_GPF_COMMAND_GBCS.HEX",
+            "4.3_GCS14/GCS14_4.3_SUCCESS_RELIABLE_GPF_RESPONSE_GBCS.HEX",
+        ),
+    ] {
+        assert_eq!(
+            typed_components(command),
+            [
+                GasPayload::ReadPriceAttributes {
+                    attributes: vec![0x0617, 0x0616]
+                },
+                GasPayload::ReadPrepaymentAttributes {
+                    attributes: vec![0x0005, 0x0002, 0x0001, 0x0231, 0x0211, 0x0221]
+                }
+            ]
+        );
+        assert_eq!(
+            typed_components(response),
+            [
+                GasPayload::Currency {
+                    trailing_digit: 0x50,
+                    currency: 826
+                },
+                GasPayload::PrepayValues {
+                    accumulated_debt: 2_500_000,
+                    emergency_credit: 500_000,
+                    credit_remaining: 2_500_000,
+                    payment_debt: 5000,
+                    time_debt: [5000, 5000],
+                }
+            ]
+        );
+    }
     // 6.2.7 GCS46: the site id (the MPRN) asked of the metering cluster, and answered in clear.
     assert_eq!(
         typed_components("6.2.7_GCS46/GCS46_6.2.7_SUCCESS_COMMAND_GBCS.HEX"),
@@ -530,6 +571,21 @@ mod round_trips {
                 .prop_map(|attributes| GasPayload::ReadPrepaymentAttributes { attributes }),
             any::<u32>().prop_map(|value| GasPayload::BillToDate { value }),
             any::<i32>().prop_map(|value| GasPayload::CreditRemaining { value }),
+            proptest::collection::vec(any::<u16>(), 0..8)
+                .prop_map(|attributes| GasPayload::ReadPriceAttributes { attributes }),
+            (any::<u8>(), any::<u16>()).prop_map(|(trailing_digit, currency)| {
+                GasPayload::Currency {
+                    trailing_digit,
+                    currency,
+                }
+            }),
+            (any::<[i32; 3]>(), any::<[u32; 3]>()).prop_map(|(s, u)| GasPayload::PrepayValues {
+                accumulated_debt: s[0],
+                emergency_credit: s[1],
+                credit_remaining: s[2],
+                payment_debt: u[0],
+                time_debt: [u[1], u[2]],
+            }),
             any::<u16>().prop_map(|configuration| GasPayload::PaymentControl { configuration }),
             "[0-9]{0,12}".prop_map(|mprn| GasPayload::SiteId { mprn }),
             (0u64..1 << 48, 0u64..1 << 24, 1u64..1 << 24, 0u64..256).prop_map(

@@ -595,6 +595,46 @@ fn rtds_gas_meter_balance_templates_read_the_virtual_gas_meter() {
             .collect();
         assert_eq!(answers, expected, "{name}");
     }
+    // 4.3 (GCS14, whether to the meter or its proxy): the currency in clear, then the
+    // prepayment registers sealed for the supplier — the same balance, no debt.
+    for (name, to, counter) in [
+        ("GCS14_4.3_SUCCESS_UNRELIABLE_REQUEST_DUIS.XML", gsme, 5000),
+        ("GCS14_4.3_SUCCESS_RELIABLE_GPF_REQUEST_DUIS.XML", gpf, 5001),
+    ] {
+        let request = with_counter(&template(name), counter);
+        let m = acknowledged_then_answered(&mut he, defaults::SUPPLIER, &request, start);
+        assert_eq!(
+            (m.signing.originator, m.message_code()),
+            (to, Some(0x0075)),
+            "{name}"
+        );
+        let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+            panic!("{name}")
+        };
+        let encrypted: Vec<bool> = components.iter().map(|c| c.encrypted()).collect();
+        assert_eq!(encrypted, [false, true], "{name}");
+        let answers: Vec<_> = components
+            .iter()
+            .map(|c| gas_payload(c, &c.plaintext(&m, &keys).unwrap()).unwrap().unwrap())
+            .collect();
+        assert_eq!(
+            answers,
+            [
+                GasPayload::Currency {
+                    trailing_digit: 0x50,
+                    currency: 826
+                },
+                GasPayload::PrepayValues {
+                    accumulated_debt: 0,
+                    emergency_credit: 0,
+                    credit_remaining: meter.credit_milli_pence(period(start)) as i32,
+                    payment_debt: 0,
+                    time_debt: [0, 0],
+                }
+            ],
+            "{name}"
+        );
+    }
 }
 
 /// The rest of the RTDS gas templates against the embedded default: the daily read log (GCS16a,

@@ -53,11 +53,13 @@ pub const GCS61: u16 = 0x00A0;
 pub const GCS60: u16 = 0x008D;
 pub const GCS60A: u16 = 0x012A;
 pub const CS01B: u16 = 0x0097;
-/// 1.6: payment mode to credit, to prepayment.
+/// 4.3 to a gas meter (or its proxy): the currency and the prepayment registers.
+pub const GCS14: u16 = 0x0075;
 /// 6.2.7 to a gas meter: read the MPRN it was configured with.
 pub const GCS46: u16 = 0x0089;
 /// 6.2.9 to a gas meter: read its payment control configuration.
 pub const GCS21J: u16 = 0x00BF;
+/// 1.6: payment mode to credit, to prepayment.
 pub const GCS02: u16 = 0x006C;
 pub const GCS03: u16 = 0x006D;
 /// The message code future-dated alerts of gas use cases travel under.
@@ -321,6 +323,7 @@ impl GasMeter {
         if !matches!(
             code,
             GCS13A
+                | GCS14
                 | GCS16A
                 | GCS17
                 | GCS32
@@ -455,6 +458,28 @@ impl GasMeter {
                 let credit = self.credit_milli_pence(now_period);
                 Reply::Clear(GasPayload::CreditRemaining {
                     value: credit.clamp(i32::MIN.into(), i32::MAX.into()) as i32,
+                })
+            }
+            (GCS14, GasPayload::ReadPriceAttributes { attributes })
+                if attributes.as_slice() == [gbz::PRICE_TRAILING_DIGIT, gbz::CURRENCY] =>
+            {
+                // Amounts to five decimal places of a pound.
+                Reply::Clear(GasPayload::Currency {
+                    trailing_digit: 0x50,
+                    currency: gbz::POUNDS_STERLING,
+                })
+            }
+            // The meter balance; dccsim's meters give no emergency credit and carry no debt.
+            (GCS14, GasPayload::ReadPrepaymentAttributes { attributes })
+                if attributes.as_slice() == gbz::PREPAY_VALUES =>
+            {
+                let credit = self.credit_milli_pence(now_period);
+                Reply::Sealed(GasPayload::PrepayValues {
+                    accumulated_debt: 0,
+                    emergency_credit: 0,
+                    credit_remaining: credit.clamp(i32::MIN.into(), i32::MAX.into()) as i32,
+                    payment_debt: 0,
+                    time_debt: [0, 0],
                 })
             }
             (GCS46, GasPayload::ReadAttributes { attributes })

@@ -205,6 +205,20 @@ impl Request {
                 )));
             }
             "1.6" => return self.payment_mode().map(Some),
+            // The currency, then the prepayment registers: GCS14 to the meter and its proxy alike.
+            "4.3" => {
+                return Ok(Some((
+                    crate::device::GCS14,
+                    vec![
+                        GasPayload::ReadPriceAttributes {
+                            attributes: vec![gbz::PRICE_TRAILING_DIGIT, gbz::CURRENCY],
+                        },
+                        GasPayload::ReadPrepaymentAttributes {
+                            attributes: gbz::PREPAY_VALUES.to_vec(),
+                        },
+                    ],
+                )));
+            }
             "6.2.7" => {
                 return one(
                     crate::device::GCS46,

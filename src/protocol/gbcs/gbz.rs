@@ -400,6 +400,8 @@ pub const PUBLISH_SNAPSHOT: u8 = 0x06;
 /// valve (GCS32, 7.2 disable; GCS39, 7.3 arm).
 pub const CHANGE_SUPPLY: u8 = 0x0B;
 pub const SUPPLY_STATUS_RESPONSE: u8 = 0x0C;
+/// The Price cluster: the currency a meter's amounts are in (GCS14, 4.3).
+pub const PRICE_CLUSTER: u16 = 0x0700;
 /// The prepayment cluster: ConsumerTopUp (client to server) and its response (CS01b, 2.2).
 pub const PREPAYMENT_CLUSTER: u16 = 0x0705;
 pub const CONSUMER_TOP_UP: u8 = 0x04;
@@ -555,6 +557,24 @@ pub enum GasPayload {
     },
     /// The attributes a balance read asks of the prepayment cluster (GCS60: Credit Remaining).
     ReadPrepaymentAttributes { attributes: Vec<u16> },
+    /// The attributes a read asks of the price cluster (GCS14: the price trailing digit and
+    /// the currency).
+    ReadPriceAttributes { attributes: Vec<u16> },
+    /// The currency amounts are in (GCS14, from the price cluster): the price trailing digit
+    /// (its top four bits: the decimal places of an amount, 5 for 1/100,000) and the ISO 4217
+    /// currency (826, pounds sterling).
+    Currency { trailing_digit: u8, currency: u16 },
+    /// The prepayment registers (GCS14, from the prepayment cluster; sealed), in the currency
+    /// unit: Accumulated Debt, Emergency Credit Remaining, Credit Remaining (SMETS's meter
+    /// balance), and the Debt Amounts #3, #1 and #2 (SMETS's payment debt register and time
+    /// debt registers 1 and 2), in the order the RTDS meter sends them.
+    PrepayValues {
+        accumulated_debt: i32,
+        emergency_credit: i32,
+        credit_remaining: i32,
+        payment_debt: u32,
+        time_debt: [u32; 2],
+    },
     /// What the current billing period has cost so far (GCS60: the metering cluster's Bill to
     /// Date Delivered), in the meter's currency unit, 1/100,000 of a pound.
     BillToDate { value: u32 },
@@ -617,6 +637,14 @@ pub const CREDIT_REMAINING: u16 = 0x0001;
 pub const SITE_ID: u16 = 0x0307;
 /// The prepayment cluster's Payment Control Configuration (GCS21j), a bitmap16.
 pub const PAYMENT_CONTROL_CONFIGURATION: u16 = 0x0000;
+/// The price cluster's Price Trailing Digit (a bitmap8) and Currency (a uint16).
+pub const PRICE_TRAILING_DIGIT: u16 = 0x0617;
+pub const CURRENCY: u16 = 0x0616;
+/// The prepayment cluster attributes GCS14 reads, in its order: Accumulated Debt, Emergency
+/// Credit Remaining, Credit Remaining (int32s), Debt Amount #3, #1, #2 (uint32s).
+pub const PREPAY_VALUES: [u16; 6] = [0x0005, 0x0002, 0x0001, 0x0231, 0x0211, 0x0221];
+/// Pounds sterling (ISO 4217 numeric).
+pub const POUNDS_STERLING: u16 = 826;
 
 /// Little-endian ZCL fields.
 impl Reader<'_> {
@@ -682,8 +710,37 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
                 attributes: r.attribute_ids()?,
             }
         }
-        (PREPAYMENT_CLUSTER, false, true, READ_ATTRIBUTES_RESPONSE) => {
+        (PRICE_CLUSTER, false, false, READ_ATTRIBUTES) => GasPayload::ReadPriceAttributes {
+            attributes: r.attribute_ids()?,
+        },
+        (PRICE_CLUSTER, false, true, READ_ATTRIBUTES_RESPONSE) => {
             return Ok(match read_attributes_response(payload)?.as_slice() {
+                [
+                    Attribute {
+                        id: PRICE_TRAILING_DIGIT,
+                        data_type: Some(0x18),
+                        value: Some(ZclValue::Unsigned(digit)),
+                        ..
+                    },
+                    Attribute {
+                        id: CURRENCY,
+                        data_type: Some(0x21),
+                        value: Some(ZclValue::Unsigned(currency)),
+                        ..
+                    },
+                ] => Some(GasPayload::Currency {
+                    trailing_digit: *digit as u8,
+                    currency: *currency as u16,
+                }),
+                _ => None,
+            });
+        }
+        (PREPAYMENT_CLUSTER, false, true, READ_ATTRIBUTES_RESPONSE) => {
+            let attributes = read_attributes_response(payload)?;
+            if let Some(values) = prepay_values(&attributes) {
+                return Ok(Some(values));
+            }
+            return Ok(match attributes.as_slice() {
                 [a] if a.id == CREDIT_REMAINING && a.data_type == Some(0x2B) => match a.value {
                     Some(ZclValue::Signed(v)) => i32::try_from(v)
                         .ok()
@@ -874,13 +931,48 @@ fn attributes_meaning(attributes: &[Attribute]) -> Option<GasPayload> {
     }
 }
 
+/// GCS14's prepayment registers: the six attributes of [`PREPAY_VALUES`], in order, as their
+/// types (int32, then uint32).
+fn prepay_values(attributes: &[Attribute]) -> Option<GasPayload> {
+    if attributes.len() != PREPAY_VALUES.len() {
+        return None;
+    }
+    let mut signed = [0i32; 3];
+    let mut unsigned = [0u32; 3];
+    for (i, (a, id)) in attributes.iter().zip(PREPAY_VALUES).enumerate() {
+        match (a.id == id, a.data_type, &a.value) {
+            (true, Some(0x2B), Some(ZclValue::Signed(v))) if i < 3 => {
+                signed[i] = i32::try_from(*v).ok()?
+            }
+            (true, Some(0x23), Some(ZclValue::Unsigned(v))) if i >= 3 => {
+                unsigned[i - 3] = u32::try_from(*v).ok()?
+            }
+            _ => return None,
+        }
+    }
+    Some(GasPayload::PrepayValues {
+        accumulated_debt: signed[0],
+        emergency_credit: signed[1],
+        credit_remaining: signed[2],
+        payment_debt: unsigned[0],
+        time_debt: [unsigned[1], unsigned[2]],
+    })
+}
+
 /// The ZCL payload of a gas command or answer, as a remote party or a device writes it.
 pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
     let mut out = Vec::new();
     let le48 = |out: &mut Vec<u8>, v: u64| out.extend_from_slice(&v.to_le_bytes()[..6]);
+    // One attribute record of a Read Attributes Response: id, success, type, value.
+    let record = |out: &mut Vec<u8>, id: u16, data_type: u8, value: &[u8]| {
+        out.extend_from_slice(&id.to_le_bytes());
+        out.extend_from_slice(&[0, data_type]);
+        out.extend_from_slice(value);
+    };
     match p {
         GasPayload::ReadAttributes { attributes }
-        | GasPayload::ReadPrepaymentAttributes { attributes } => {
+        | GasPayload::ReadPrepaymentAttributes { attributes }
+        | GasPayload::ReadPriceAttributes { attributes } => {
             for a in attributes {
                 out.extend_from_slice(&a.to_le_bytes());
             }
@@ -889,6 +981,28 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             out.extend_from_slice(&BILL_TO_DATE.to_le_bytes());
             out.extend_from_slice(&[0, 0x23]);
             out.extend_from_slice(&value.to_le_bytes());
+        }
+        GasPayload::Currency {
+            trailing_digit,
+            currency,
+        } => {
+            record(&mut out, PRICE_TRAILING_DIGIT, 0x18, &[*trailing_digit]);
+            record(&mut out, CURRENCY, 0x21, &currency.to_le_bytes());
+        }
+        GasPayload::PrepayValues {
+            accumulated_debt,
+            emergency_credit,
+            credit_remaining,
+            payment_debt,
+            time_debt,
+        } => {
+            let [a, e, c, p, t1, t2] = PREPAY_VALUES;
+            record(&mut out, a, 0x2B, &accumulated_debt.to_le_bytes());
+            record(&mut out, e, 0x2B, &emergency_credit.to_le_bytes());
+            record(&mut out, c, 0x2B, &credit_remaining.to_le_bytes());
+            record(&mut out, p, 0x23, &payment_debt.to_le_bytes());
+            record(&mut out, t1, 0x23, &time_debt[0].to_le_bytes());
+            record(&mut out, t2, 0x23, &time_debt[1].to_le_bytes());
         }
         GasPayload::CreditRemaining { value } => {
             out.extend_from_slice(&CREDIT_REMAINING.to_le_bytes());
@@ -1095,6 +1209,9 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         ChangePaymentMode { .. } => (PREPAYMENT_CLUSTER, 0x01, CHANGE_PAYMENT_MODE),
         PaymentModeSettings { .. } => (PREPAYMENT_CLUSTER, 0x19, CHANGE_PAYMENT_MODE_RESPONSE),
         ReadPrepaymentAttributes { .. } => (PREPAYMENT_CLUSTER, 0x00, READ_ATTRIBUTES),
+        ReadPriceAttributes { .. } => (PRICE_CLUSTER, 0x00, READ_ATTRIBUTES),
+        Currency { .. } => (PRICE_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE),
+        PrepayValues { .. } => (PREPAYMENT_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE),
         BillToDate { .. } => (METERING_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE),
         CreditRemaining { .. } | PaymentControl { .. } => {
             (PREPAYMENT_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE)

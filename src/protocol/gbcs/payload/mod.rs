@@ -347,11 +347,11 @@ fn sealed_summary<S: serde::Serializer>(s: &Sealed, ser: S) -> Result<S::Ok, S::
 /// those of instantaneous reads, top-ups and the commands that may be future-dated, as every
 /// RTDS response of them does (of the use cases dccsim's devices answer).
 pub fn response_is_dated(code: u16) -> bool {
-    use crate::device::{CS01B, GCS02, GCS03, GCS13A, GCS60A};
+    use crate::device::{CS01B, GCS02, GCS03, GCS13A, GCS14, GCS60A};
     matches!(
         code,
         CS01A | ECS02 | ECS03 | ECS17A | ECS17B | ECS17C | ECS17D | ECS17E | ECS19 | ECS23
-    ) || matches!(code, CS01B | GCS02 | GCS03 | GCS13A | GCS60A)
+    ) || matches!(code, CS01B | GCS02 | GCS03 | GCS13A | GCS14 | GCS60A)
 }
 
 /// A date-time as a device writes it in a GBCS header or a COSEM octet string: 12 bytes, the
