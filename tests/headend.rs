@@ -615,7 +615,11 @@ fn rtds_gas_meter_balance_templates_read_the_virtual_gas_meter() {
         assert_eq!(encrypted, [false, true], "{name}");
         let answers: Vec<_> = components
             .iter()
-            .map(|c| gas_payload(c, &c.plaintext(&m, &keys).unwrap()).unwrap().unwrap())
+            .map(|c| {
+                gas_payload(c, &c.plaintext(&m, &keys).unwrap())
+                    .unwrap()
+                    .unwrap()
+            })
             .collect();
         assert_eq!(
             answers,

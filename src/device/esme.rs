@@ -552,7 +552,7 @@ impl Esme {
                         if credits.len() == CREDIT_LOG_LEN {
                             credits.remove(0);
                         }
-                        credits.push((now, u32::try_from(pence).unwrap_or(u32::MAX) * 1000));
+                        credits.push((now, pence.saturating_mul(1000)));
                         0
                     }
                     Err(Some(why)) => {
