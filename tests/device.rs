@@ -403,6 +403,53 @@ fn prepayment_registers_and_settings_are_the_meters() {
     assert_eq!(values[0].value, thresholds);
 }
 
+/// The 3.x commands: a supplier message kept for display; the event log cleared, but for the
+/// command that cleared it; after a change of tenancy no data from before it is given.
+#[test]
+fn supplier_message_clear_log_and_change_of_tenancy() {
+    use dccsim::protocol::gbcs::payload::{ECS10, ECS12, ECS14, ECS15A, ECS35A};
+    let keys = keys();
+    let mut esme = esme();
+    let done = |r: Reading| assert!(matches!(r, Reading::Outcome { success: true, .. }));
+    let message = Reading::DisplayMessage {
+        message: "Please top up".into(),
+    };
+    done(ask(&mut esme, ECS10, &message, 1, &keys));
+    assert_eq!(esme.supplier_message(), Some("Please top up"));
+    done(ask(&mut esme, ECS14, &Reading::DisablePrivacyPin, 2, &keys));
+    let week = range(now() - Duration::days(7), now());
+    let Reading::EventLog { events } = ask(&mut esme, ECS35A, &week, 3, &keys) else {
+        panic!()
+    };
+    assert_eq!(events.len(), 2);
+    done(ask(&mut esme, ECS15A, &Reading::ClearEventLog, 4, &keys));
+    let Reading::EventLog { events } = ask(&mut esme, ECS35A, &week, 5, &keys) else {
+        panic!()
+    };
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].detail, ECS15A.to_be_bytes());
+    // A new tenant from 06:00 today: yesterday's profile is withheld, today's is given from
+    // 06:00.
+    let today = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+    let tenancy = Reading::RestrictData {
+        from: today + Duration::hours(6),
+    };
+    done(ask(&mut esme, ECS12, &tenancy, 6, &keys));
+    let profile = |esme: &mut Esme, from, to, counter| match ask(
+        esme,
+        ECS22B,
+        &range(from, to),
+        counter,
+        &keys,
+    ) {
+        Reading::ActiveImportProfile { intervals } => intervals,
+        other => panic!("{other:?}"),
+    };
+    assert!(profile(&mut esme, today - Duration::days(1), today, 7).is_empty());
+    let intervals = profile(&mut esme, today, now(), 8);
+    assert_eq!(intervals[0].start, today + Duration::hours(6));
+}
+
 #[test]
 fn an_outage_raises_a_signed_8f36_and_zeroes_the_profile() {
     let keys = keys();

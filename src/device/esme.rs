@@ -8,10 +8,10 @@ use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
-    self, Activation, CS01A, DailyRead, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E,
-    ECS19, ECS20A, ECS20D, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B,
-    ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, Interval, LoggedEvent, NewPaymentMode,
-    PowerEvent, Reading, Register, Unit,
+    self, Activation, CS01A, DailyRead, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS17A, ECS17B,
+    ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20D, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
+    ECS26J, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, Interval,
+    LoggedEvent, NewPaymentMode, PowerEvent, Reading, Register, Unit,
 };
 use crate::protocol::gbcs::{
     Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
@@ -244,8 +244,10 @@ impl Esme {
     /// commissioning.
     fn log_window(&self, now: DateTime<Utc>) -> std::ops::Range<u32> {
         let end = period_of(now);
+        let restricted = self.extra.as_ref().and_then(|e| e.restricted_from);
         end.saturating_sub(PROFILE_LOG_ENTRIES)
-            .max(self.commissioned)..end
+            .max(self.commissioned)
+            .max(restricted.unwrap_or(0))..end
     }
 
     /// Handles one GBCS command; returns the response to send back. `acb` is the Access
@@ -462,6 +464,32 @@ impl Esme {
             (ECS52, Reading::Read) => {
                 payload::firmware_response(counter, &self.firmware).to_bytes()
             }
+            (ECS10, Reading::DisplayMessage { message }) => {
+                self.extra_mut().message = Some(message.clone());
+                self.events
+                    .command(now, code, true, "supplier message displayed");
+                payload::set_results_response(counter, &[0]).to_bytes()
+            }
+            // Data recorded before the restriction (a new tenant's) is given to no one; the
+            // half-hour under way when it was set, whole.
+            (ECS12, Reading::RestrictData { from }) => {
+                self.extra_mut().restricted_from = Some(period_of(*from));
+                self.events
+                    .command(now, code, true, "data restricted for change of tenancy");
+                payload::set_results_response(counter, &[0]).to_bytes()
+            }
+            (ECS14, Reading::DisablePrivacyPin) => {
+                self.extra_mut().privacy_pin_disabled = true;
+                self.events
+                    .command(now, code, true, "privacy PIN protection disabled");
+                payload::set_results_response(counter, &[0]).to_bytes()
+            }
+            // The log starts again from the command that cleared it.
+            (ECS15A, Reading::ClearEventLog) => {
+                self.events.clear();
+                self.events.command(now, code, true, "event log cleared");
+                payload::outcome_response(counter, false, 0).to_bytes()
+            }
             (ECS42 | ECS43, Reading::Supply { enable, .. }) => {
                 let p = now_period;
                 if *enable {
@@ -675,6 +703,11 @@ impl Esme {
         (self.register_wh(p) % 1_000_000_000) as u32
     }
 
+    /// The message the supplier last sent for the meter to display (3.1), if any.
+    pub fn supplier_message(&self) -> Option<&str> {
+        self.extra.as_ref()?.message.as_deref()
+    }
+
     /// The meter balance at the start of period `p`, in the meter's currency unit (1/100,000
     /// of a pound), as GBCS's 32-bit registers hold it.
     fn meter_balance(&self, p: u32) -> i32 {
@@ -824,6 +857,15 @@ struct Extra {
     /// (currency units), oldest first, the last [`CREDIT_LOG_LEN`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     credits: Vec<(DateTime<Utc>, u32)>,
+    /// The message the supplier last sent for display (3.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    /// The first half-hour whose data the meter gives (3.2, change of tenancy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    restricted_from: Option<u32>,
+    /// Whether privacy PIN protection was disabled (3.5).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    privacy_pin_disabled: bool,
     /// The prepayment settings the held change takes up with prepayment mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending_prepayment: Option<Prepayment>,

@@ -167,6 +167,11 @@ impl EventLog {
         EventLog(std::collections::VecDeque::new())
     }
 
+    /// Empties the log (3.3 Clear Event Log).
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
     /// Logs event `code` (an alert or event code) at `at`.
     pub fn push(&mut self, at: DateTime<Utc>, code: u16, what: impl Into<String>) {
         self.log(Event {

@@ -11,10 +11,10 @@ use quick_xml::events::Event;
 
 use crate::model::{Eui64, ServiceRef};
 use crate::protocol::gbcs::payload::{
-    Activation, CS01A, ECS02, ECS03, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20D,
-    ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F,
-    ECS26J, ECS27, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82,
-    NewPaymentMode, Reading,
+    Activation, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS17A, ECS17B, ECS17C, ECS17D,
+    ECS17E, ECS19, ECS20A, ECS20D, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B,
+    ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43,
+    ECS52, ECS66, ECS82, NewPaymentMode, Reading,
 };
 
 /// Why a document is not a DUIS request this gateway can read; `line` is 1-based (0 when the
@@ -504,6 +504,27 @@ impl Request {
             "4.17" => (ECS66, range()?),
             "11.2" => (ECS52, Reading::Read),
             "4.18" => (ECS82, Reading::Read),
+            "3.1" => {
+                let message = self.body.find("SupplierMessage").map(|e| e.text.clone());
+                let message = message.ok_or_else(|| RequestError {
+                    line: 0,
+                    reason: "DisplayMessage needs sr:SupplierMessage".into(),
+                })?;
+                (ECS10, Reading::DisplayMessage { message })
+            }
+            "3.2" => (
+                ECS12,
+                Reading::RestrictData {
+                    from: time("RestrictionDateTime")?,
+                },
+            ),
+            // The ESME's own event log; the ALCS's, which dccsim's meters do not have, is not
+            // carried.
+            "3.3" => match self.body.find("ESMEEventLogType").map(|e| e.text.trim()) {
+                Some("ESME") => (ECS15A, Reading::ClearEventLog),
+                _ => return Ok(None),
+            },
+            "3.5" => (ECS14, Reading::DisablePrivacyPin),
             "4.3" => (ECS19, Reading::Read),
             "4.13" => (ECS26A, Reading::Read),
             "4.15" => (ECS27, Reading::Read),

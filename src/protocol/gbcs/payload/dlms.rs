@@ -35,6 +35,14 @@ pub const ECS17C: u16 = 0x0028;
 pub const ECS20A: u16 = 0x002E;
 /// 4.4.5 to an ESME: its billing data log of prepayment credits.
 pub const ECS20D: u16 = 0x00C9;
+/// 3.1 to an ESME: display a message from the supplier.
+pub const ECS10: u16 = 0x0021;
+/// 3.2 to an ESME: restrict the data it gives to that from a date (change of tenancy).
+pub const ECS12: u16 = 0x0022;
+/// 3.5 to an ESME: disable its privacy PIN protection.
+pub const ECS14: u16 = 0x0023;
+/// 3.3 to an ESME: clear its event log.
+pub const ECS15A: u16 = 0x0024;
 /// 4.3 to an ESME: its prepayment registers (sealed).
 pub const ECS19: u16 = 0x002D;
 pub const ECS21A: u16 = 0x0033;
@@ -93,6 +101,12 @@ const EVENT_LOG: [u8; 6] = [0, 0, 99, 98, 0, 255];
 const SECURITY_LOG: [u8; 6] = [0, 0, 99, 98, 1, 255];
 /// The ESME's power event log (time stamp, event code, the entry's number).
 const POWER_EVENT_LOG: [u8; 6] = [0, 0, 99, 98, 4, 255];
+/// The supplier message a 3.1 sets (`0-2:96.13.1.255`), the restrict data date-time a 3.2 sets
+/// (`0-0:94.44.3.2`) and the privacy PIN protection a 3.5 disables (`0-0:94.44.3.1`), each
+/// attribute 2 of a Data object.
+const SUPPLIER_MESSAGE: [u8; 6] = [0, 2, 96, 13, 1, 255];
+const RESTRICT_DATA: [u8; 6] = [0, 0, 94, 44, 3, 2];
+const PRIVACY_PIN: [u8; 6] = [0, 0, 94, 44, 3, 1];
 /// ECS40's objects: the import MPAN (both elements' on a twin-element meter, one after the
 /// other) and the export MPAN, octet strings of their digits.
 const IMPORT_MPAN: [u8; 6] = [0, 0, 94, 44, 34, 11];
@@ -206,6 +220,23 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
         });
     }
     match (r.specs.first()?, r.data.first()?) {
+        (RequestSpec::Set(a), Data::OctetString(v)) if a.class_id == DATA && a.attribute == 2 => {
+            match (code, a.instance.0) {
+                (ECS10, SUPPLIER_MESSAGE) => Some(Reading::DisplayMessage {
+                    message: String::from_utf8_lossy(v).into_owned(),
+                }),
+                (ECS12, RESTRICT_DATA) => Some(Reading::RestrictData {
+                    from: date_time(&r.data[0])?,
+                }),
+                (ECS14, PRIVACY_PIN) if v.is_empty() => Some(Reading::DisablePrivacyPin),
+                _ => None,
+            }
+        }
+        (RequestSpec::Action(m), Data::Integer(0))
+            if code == ECS15A && m.class_id == PROFILE_GENERIC && m.instance.0 == EVENT_LOG =>
+        {
+            Some(Reading::ClearEventLog)
+        }
         (RequestSpec::Action(m), params) if m.class_id == DATA_PROTECTION => {
             // get_protected_attributes: [[class, name, attribute, index, [selector, params]]]
             let request = params.items()?.first()?.items()?.first()?.items()?;
@@ -1067,6 +1098,31 @@ pub fn encode_command(
             };
             gets(vec![by_range(PROFILE_GENERIC, object, from, to)?])
         }
+        (ECS10 | ECS12 | ECS14, r) => {
+            let (object, value) = match r {
+                Reading::DisplayMessage { message } if code == ECS10 => {
+                    (SUPPLIER_MESSAGE, message.as_bytes().to_vec())
+                }
+                Reading::RestrictData { from } if code == ECS12 => {
+                    (RESTRICT_DATA, date_time_octets(*from))
+                }
+                Reading::DisablePrivacyPin if code == ECS14 => (PRIVACY_PIN, Vec::new()),
+                _ => return None,
+            };
+            AccessRequest {
+                invoke_id: invoke_id(counter),
+                date_time: Vec::new(),
+                specs: vec![RequestSpec::Set(
+                    crate::protocol::dlms::AttributeDescriptor {
+                        class_id: DATA,
+                        instance: crate::protocol::dlms::Obis(object),
+                        attribute: 2,
+                    },
+                )],
+                data: vec![Data::OctetString(value)],
+            }
+        }
+        (ECS15A, Reading::ClearEventLog) => action(PROFILE_GENERIC, EVENT_LOG, Data::Integer(0)),
         (ECS42 | ECS43, Reading::Supply { script, .. }) => action(
             SCRIPT_TABLE,
             [0, 0, 10, 0, 106, 255],
