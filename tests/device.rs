@@ -450,6 +450,46 @@ fn supplier_message_clear_log_and_change_of_tenancy() {
     assert_eq!(intervals[0].start, today + Duration::hours(6));
 }
 
+/// 6.20.1 / 6.20.2: the MPANs set are what 6.2.7 reads — any thirteen digits, as a meter
+/// checks no check digit; a single-element meter refuses a twin's two import MPANs.
+#[test]
+fn mpans_set_are_read_back() {
+    use dccsim::protocol::gbcs::payload::{ECS39A, ECS39B, ECS40};
+    let keys = keys();
+    let mut esme = esme();
+    let set = |export, digits: &str| Reading::SetMeterPoint {
+        export,
+        digits: digits.into(),
+    };
+    let outcome = |r| match r {
+        Reading::Outcome { success, .. } => success,
+        other => panic!("{other:?}"),
+    };
+    assert!(outcome(ask(
+        &mut esme,
+        ECS39A,
+        &set(false, "1312345678333"),
+        1,
+        &keys
+    )));
+    assert!(outcome(ask(
+        &mut esme,
+        ECS39B,
+        &set(true, "1312345678111"),
+        2,
+        &keys
+    )));
+    let twin = set(false, "13123456781111312345678222");
+    assert!(!outcome(ask(&mut esme, ECS39A, &twin, 3, &keys)));
+    assert_eq!(
+        ask(&mut esme, ECS40, &Reading::Read, 4, &keys),
+        Reading::MeterPoints {
+            import: "1312345678333".into(),
+            export: "1312345678111".into()
+        }
+    );
+}
+
 #[test]
 fn an_outage_raises_a_signed_8f36_and_zeroes_the_profile() {
     let keys = keys();

@@ -10,8 +10,8 @@ use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
     self, Activation, CS01A, DailyRead, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS17A, ECS17B,
     ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20D, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
-    ECS26J, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, Interval,
-    LoggedEvent, NewPaymentMode, PowerEvent, Reading, Register, Unit,
+    ECS26J, ECS35A, ECS35B, ECS35E, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82,
+    Interval, LoggedEvent, NewPaymentMode, PowerEvent, Reading, Register, Unit,
 };
 use crate::protocol::gbcs::{
     Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
@@ -35,8 +35,54 @@ const REACTIVE_DIVISOR: u32 = 4;
 /// The MPANs an electricity meter is configured with.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MeterPoints {
-    pub import: Option<crate::model::Mpan>,
-    pub export: Option<crate::model::Mpan>,
+    pub import: Option<MeterPoint>,
+    pub export: Option<MeterPoint>,
+}
+
+/// An MPAN core as a meter holds it: thirteen digits, taken as they were set — a meter checks
+/// no check digit (the RTDS's own MPANs have none that holds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct MeterPoint(u64);
+
+impl MeterPoint {
+    /// Thirteen ASCII digits, as a 6.20 command sets them; `None` for anything else.
+    pub fn from_digits(digits: &[u8]) -> Option<MeterPoint> {
+        if digits.len() != 13 || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(digits)
+            .ok()?
+            .parse()
+            .ok()
+            .map(MeterPoint)
+    }
+}
+
+impl From<crate::model::Mpan> for MeterPoint {
+    fn from(m: crate::model::Mpan) -> MeterPoint {
+        MeterPoint(m.as_u64())
+    }
+}
+
+impl std::fmt::Display for MeterPoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:013}", self.0)
+    }
+}
+
+impl TryFrom<String> for MeterPoint {
+    type Error = String;
+    fn try_from(s: String) -> Result<MeterPoint, String> {
+        MeterPoint::from_digits(s.as_bytes())
+            .ok_or_else(|| format!("meter point {s:?} is not thirteen digits"))
+    }
+}
+
+impl From<MeterPoint> for String {
+    fn from(m: MeterPoint) -> String {
+        m.to_string()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -601,11 +647,33 @@ impl Esme {
             }
             (ECS40, Reading::Read) => {
                 // Each as its digits; an MPAN not set, as none.
-                let digits =
-                    |m: Option<crate::model::Mpan>| m.map(|m| m.to_string()).unwrap_or_default();
+                let digits = |m: Option<MeterPoint>| m.map(|m| m.to_string()).unwrap_or_default();
                 let (import, export) = (digits(self.mpans.import), digits(self.mpans.export));
                 payload::meter_points_response(counter, import.as_bytes(), export.as_bytes())
                     .to_bytes()
+            }
+            // A single-element meter takes one import MPAN (a twin-element one's two, 26
+            // digits, it refuses), or its export MPAN.
+            (ECS39A | ECS39B, Reading::SetMeterPoint { digits, .. }) => {
+                let result = match MeterPoint::from_digits(digits.as_bytes()) {
+                    Some(m) => {
+                        let (slot, which) = if code == ECS39A {
+                            (&mut self.mpans.import, "import")
+                        } else {
+                            (&mut self.mpans.export, "export")
+                        };
+                        *slot = Some(m);
+                        self.events
+                            .command(now, code, true, format!("{which} MPAN set"));
+                        0
+                    }
+                    None => {
+                        self.events
+                            .command(now, code, false, "MPAN not set: not 13 digits");
+                        REFUSED
+                    }
+                };
+                payload::set_results_response(counter, &[result]).to_bytes()
             }
             (ECS26J, Reading::Read) => {
                 // The account is active (status 2), as on the RTDS meter.

@@ -197,9 +197,9 @@ pub fn fleet(premises: u32, seed: u64, now: DateTime<Utc>) -> (Registry, Vec<Esm
         let mut meter = Esme::new(esme, consumer, installed);
         // Configured at installation with its MPANs; an export one beside the import, in the
         // same distribution area.
-        meter.mpans.import = Some(mpan);
+        meter.mpans.import = Some(mpan.into());
         if meter.consumer.solar_peak_w > 0 {
-            meter.mpans.export = Some(mpan.export_twin());
+            meter.mpans.export = Some(mpan.export_twin().into());
         }
         if prepayment {
             meter.set_prepayment(PREPAYMENT_CREDIT_PENCE, now);
@@ -377,9 +377,9 @@ pub fn adopt_registry_devices(
                 if let Some(MeterPoint::Mpan(mpan)) = &d.meter_point
                     && let Ok(import) = mpan.parse::<Mpan>()
                 {
-                    meter.mpans.import = Some(import);
+                    meter.mpans.import = Some(import.into());
                     if d.export_supplier.is_some() {
-                        meter.mpans.export = Some(import.export_twin());
+                        meter.mpans.export = Some(import.export_twin().into());
                     }
                 }
                 meters.push(meter);

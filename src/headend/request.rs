@@ -13,8 +13,8 @@ use crate::model::{Eui64, ServiceRef};
 use crate::protocol::gbcs::payload::{
     Activation, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS17A, ECS17B, ECS17C, ECS17D,
     ECS17E, ECS19, ECS20A, ECS20D, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B,
-    ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS35A, ECS35B, ECS35E, ECS40, ECS42, ECS43,
-    ECS52, ECS66, ECS82, NewPaymentMode, Reading,
+    ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS35A, ECS35B, ECS35E, ECS39A, ECS39B, ECS40,
+    ECS42, ECS43, ECS52, ECS66, ECS82, NewPaymentMode, Reading,
 };
 
 /// Why a document is not a DUIS request this gateway can read; `line` is 1-based (0 when the
@@ -470,16 +470,17 @@ impl Request {
     /// The GBCS use case (message code) and its meaning for the services the head-end carries
     /// to an electricity meter itself; `None` for the others.
     pub fn esme_command(&self) -> Result<Option<(u16, Reading)>, RequestError> {
-        let time = |name: &str| -> Result<DateTime<Utc>, RequestError> {
-            let text = self
-                .body
+        let text = |name: &str| -> Result<String, RequestError> {
+            self.body
                 .find(name)
                 .map(|e| e.text.trim().to_string())
                 .ok_or_else(|| RequestError {
                     line: 0,
                     reason: format!("{} needs sr:{name}", self.body.name),
-                })?;
-            utc_date_time(name, &text).map_err(|reason| RequestError { line: 0, reason })
+                })
+        };
+        let time = |name: &str| -> Result<DateTime<Utc>, RequestError> {
+            utc_date_time(name, &text(name)?).map_err(|reason| RequestError { line: 0, reason })
         };
         let range = || -> Result<Reading, RequestError> {
             Ok(Reading::Range {
@@ -504,14 +505,12 @@ impl Request {
             "4.17" => (ECS66, range()?),
             "11.2" => (ECS52, Reading::Read),
             "4.18" => (ECS82, Reading::Read),
-            "3.1" => {
-                let message = self.body.find("SupplierMessage").map(|e| e.text.clone());
-                let message = message.ok_or_else(|| RequestError {
-                    line: 0,
-                    reason: "DisplayMessage needs sr:SupplierMessage".into(),
-                })?;
-                (ECS10, Reading::DisplayMessage { message })
-            }
+            "3.1" => (
+                ECS10,
+                Reading::DisplayMessage {
+                    message: text("SupplierMessage")?,
+                },
+            ),
             "3.2" => (
                 ECS12,
                 Reading::RestrictData {
@@ -525,6 +524,25 @@ impl Request {
                 _ => return Ok(None),
             },
             "3.5" => (ECS14, Reading::DisablePrivacyPin),
+            // The import MPAN, and a twin-element meter's second one after it.
+            "6.20.1" => {
+                let mut digits = text("ImportMPAN")?;
+                if let Some(second) = self.body.find("SecondaryImportMPAN") {
+                    digits.push_str(second.text.trim());
+                }
+                let set = Reading::SetMeterPoint {
+                    export: false,
+                    digits,
+                };
+                (ECS39A, set)
+            }
+            "6.20.2" => {
+                let set = Reading::SetMeterPoint {
+                    export: true,
+                    digits: text("ExportMPAN")?,
+                };
+                (ECS39B, set)
+            }
             "4.3" => (ECS19, Reading::Read),
             "4.13" => (ECS26A, Reading::Read),
             "4.15" => (ECS27, Reading::Read),

@@ -43,6 +43,9 @@ pub const ECS12: u16 = 0x0022;
 pub const ECS14: u16 = 0x0023;
 /// 3.3 to an ESME: clear its event log.
 pub const ECS15A: u16 = 0x0024;
+/// 6.20.1 / 6.20.2 to an ESME: set its import MPAN(s), its export MPAN.
+pub const ECS39A: u16 = 0x004C;
+pub const ECS39B: u16 = 0x004D;
 /// 4.3 to an ESME: its prepayment registers (sealed).
 pub const ECS19: u16 = 0x002D;
 pub const ECS21A: u16 = 0x0033;
@@ -229,6 +232,10 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
                     from: date_time(&r.data[0])?,
                 }),
                 (ECS14, PRIVACY_PIN) if v.is_empty() => Some(Reading::DisablePrivacyPin),
+                (ECS39A, IMPORT_MPAN) | (ECS39B, EXPORT_MPAN) => Some(Reading::SetMeterPoint {
+                    export: code == ECS39B,
+                    digits: String::from_utf8_lossy(v).into_owned(),
+                }),
                 _ => None,
             }
         }
@@ -1098,8 +1105,12 @@ pub fn encode_command(
             };
             gets(vec![by_range(PROFILE_GENERIC, object, from, to)?])
         }
-        (ECS10 | ECS12 | ECS14, r) => {
+        (ECS10 | ECS12 | ECS14 | ECS39A | ECS39B, r) => {
             let (object, value) = match r {
+                Reading::SetMeterPoint { export, digits } if *export == (code == ECS39B) => {
+                    let object = if *export { EXPORT_MPAN } else { IMPORT_MPAN };
+                    (object, digits.as_bytes().to_vec())
+                }
                 Reading::DisplayMessage { message } if code == ECS10 => {
                     (SUPPLIER_MESSAGE, message.as_bytes().to_vec())
                 }

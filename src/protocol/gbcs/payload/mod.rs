@@ -15,14 +15,14 @@ use serde::Serialize;
 pub use dlms::{
     CCS01, CCS02, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS17A, ECS17B, ECS17C, ECS17D,
     ECS17E, ECS19, ECS20A, ECS20D, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A,
-    ECS35B, ECS35E, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, ESME_FUTURE_DATED_ALERT,
-    PayloadError, account_mode_response, active_power_response, alert_notification,
-    credit_charge_configuration, decode_dlms, decode_plaintext, device_log_add_response,
-    encode_command, encode_dlms, event_log_response, export_registers_response, firmware_response,
-    future_dated_alert, invoke_id, log_response, message_for, meter_balance_response,
-    meter_points_response, network_data_response, outcome_response, payment_mode_outcomes,
-    power_event_log_response, sealed_response, security_log_response, set_results_response,
-    settings_response,
+    ECS35B, ECS35E, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82,
+    ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response, active_power_response,
+    alert_notification, credit_charge_configuration, decode_dlms, decode_plaintext,
+    device_log_add_response, encode_command, encode_dlms, event_log_response,
+    export_registers_response, firmware_response, future_dated_alert, invoke_id, log_response,
+    message_for, meter_balance_response, meter_points_response, network_data_response,
+    outcome_response, payment_mode_outcomes, power_event_log_response, sealed_response,
+    security_log_response, set_results_response, settings_response,
 };
 pub use settings::{
     ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26I, ECS27, Setting, SettingValue,
@@ -283,6 +283,9 @@ pub enum Reading {
     DisplayMessage { message: String },
     /// 3.2 ECS12 command (change of tenancy): the meter gives no data recorded before `from`.
     RestrictData { from: DateTime<Utc> },
+    /// 6.20.1 ECS39a / 6.20.2 ECS39b command: the import MPAN's digits to set (a
+    /// twin-element meter's two, one after the other), or the export MPAN's.
+    SetMeterPoint { export: bool, digits: String },
     /// 3.3 ECS15a command: clear the event log.
     ClearEventLog,
     /// 3.5 ECS14 command: disable the privacy PIN protection.
