@@ -13,8 +13,8 @@ use dccsim::device::{
 };
 use dccsim::model::Eui64;
 use dccsim::protocol::gbcs::payload::{
-    CS01A, ECS17B, ECS20A, ECS20D, ECS21A, ECS22B, ECS42, ECS43, ECS52, ECS66, Reading,
-    decode_dlms, encode_command, message_for,
+    CS01A, ECS17B, ECS20A, ECS20D, ECS21A, ECS22B, ECS30, ECS30A, ECS42, ECS43, ECS52, ECS66,
+    Reading, decode_dlms, encode_command, message_for,
 };
 use dccsim::protocol::gbcs::{
     Cra, GbcsMessage, KeyStore, Utrn, ValueClass, Verdict, mac_message, sign_message, verify_mac,
@@ -62,7 +62,7 @@ fn esme() -> Esme {
 fn command(device: Eui64, code: u16, reading: &Reading, counter: u64, keys: &KeyStore) -> Vec<u8> {
     let content = encode_command(code, reading, counter, supplier(), device).unwrap();
     let mut m = message_for(Cra::Command, counter, supplier(), device, code, content);
-    if matches!(code, ECS42 | ECS43) {
+    if matches!(code, ECS42 | ECS43 | ECS30 | ECS30A) {
         assert!(sign_message(keys, &mut m));
     }
     assert!(mac_message(keys, &mut m, acb()));
@@ -83,7 +83,7 @@ fn ask(esme: &mut Esme, code: u16, reading: &Reading, counter: u64, keys: &KeySt
     assert_eq!(m.signing.cra, Cra::Response);
     assert_eq!(m.signing.recipient, supplier());
     assert_eq!(m.signing.originator_counter, counter);
-    if matches!(code, ECS42 | ECS43) {
+    if matches!(code, ECS42 | ECS43 | ECS30 | ECS30A) {
         assert_eq!(verify_signature(keys, &m), Verdict::Valid);
     } else {
         assert_eq!(verify_mac(keys, &m, acb()), Verdict::Valid);
@@ -448,6 +448,41 @@ fn supplier_message_clear_log_and_change_of_tenancy() {
     assert!(profile(&mut esme, today - Duration::days(1), today, 7).is_empty());
     let intervals = profile(&mut esme, today, now(), 8);
     assert_eq!(intervals[0].start, today + Duration::hours(6));
+}
+
+/// 6.8: the billing calendar set (critical, signed) is what 6.2.3 reads; unsigned, refused.
+#[test]
+fn a_billing_calendar_set_is_read_back() {
+    use dccsim::protocol::dlms::Data;
+    use dccsim::protocol::gbcs::payload::{BillingExecution, ECS26D};
+    let keys = keys();
+    let mut esme = esme();
+    let quarterly: Vec<_> = [1, 4, 7, 10]
+        .map(|month| BillingExecution {
+            time: [0, 0, 0, 0],
+            date: [0xFF, 0xFF, month, 1, 0xFF],
+        })
+        .to_vec();
+    let set = Reading::BillingCalendar {
+        executions: quarterly.clone(),
+    };
+    assert!(matches!(
+        ask(&mut esme, ECS30A, &set, 1, &keys),
+        Reading::Outcome { success: true, .. }
+    ));
+    let Reading::Settings { values } = ask(&mut esme, ECS26D, &Reading::Read, 2, &keys) else {
+        panic!()
+    };
+    let expected = Data::Array(quarterly.iter().map(|e| e.to_data()).collect());
+    assert_eq!(values[0].value, expected);
+    // Without the supplier's signature the meter does not take it.
+    let content = encode_command(ECS30, &set, 3, supplier(), esme.eui).unwrap();
+    let mut m = message_for(Cra::Command, 3, supplier(), esme.eui, ECS30, content);
+    assert!(mac_message(&keys, &mut m, acb()));
+    assert!(
+        esme.handle(&m.to_bytes().unwrap(), now(), &keys, acb())
+            .is_err()
+    );
 }
 
 /// 6.20.1 / 6.20.2: the MPANs set are what 6.2.7 reads — any thirteen digits, as a meter

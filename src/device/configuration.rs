@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::Eui64;
 use crate::protocol::dlms::Data;
 use crate::protocol::gbcs::payload::{
-    ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS27, NewPaymentMode,
+    BillingExecution, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS27, NewPaymentMode,
     credit_charge_configuration,
 };
 
@@ -62,31 +62,40 @@ impl Prepayment {
     }
 }
 
+/// What of an electricity meter's settings the commands it takes change: its payment mode and
+/// prepayment settings (1.6), its billing calendar (6.8, `None`: the meter's own).
+#[derive(Debug, Clone, Copy)]
+pub struct MeterSettings<'a> {
+    pub prepayment: bool,
+    pub account: Prepayment,
+    pub billing_calendar: Option<&'a [BillingExecution]>,
+}
+
 /// What an electricity meter of dccsim answers settings read `code` with (6.2.1–6.2.5, 4.13,
-/// 4.15): the RTDS test meter's settings, which no service dccsim carries changes, but for its
-/// identity (`eui`, a single-element meter: variant A) and, for 4.13, its payment mode
-/// (`prepayment` or credit) and the prepayment settings the last 1.6 set. `None` if `code` is
-/// not a settings read.
-pub fn esme_settings(
-    code: u16,
-    eui: Eui64,
-    prepayment: bool,
-    settings: &Prepayment,
-) -> Option<Vec<Data>> {
+/// 4.15): the RTDS test meter's settings, but for its identity (`eui`, a single-element meter:
+/// variant A) and what commands changed (`meter`): for 4.13 the payment mode and the
+/// prepayment settings the last 1.6 set, for 6.2.3 the billing calendar the last 6.8 set.
+/// `None` if `code` is not a settings read.
+pub fn esme_settings(code: u16, eui: Eui64, meter: &MeterSettings) -> Option<Vec<Data>> {
     let u32s = |v: &[u32]| v.iter().map(|&x| Data::DoubleLongUnsigned(x)).collect();
     let octets = |b: &[u8]| Data::OctetString(b.to_vec());
     Some(match code {
-        ECS26A => prepayment_configuration(prepayment, settings),
+        ECS26A => prepayment_configuration(meter.prepayment, &meter.account),
         ECS26B => u32s(&[287, 30, 180, 30, 216, 30, 253, 30, 264, 200]),
         ECS26C => vec![
             Data::LongUnsigned(200),
             Data::LongUnsigned(2000),
             Data::LongUnsigned(1000),
         ],
-        ECS26D => vec![Data::Array(vec![Data::Structure(vec![
-            octets(&[0x0C, 0, 0, 0]),
-            octets(&[0xFF, 0xFF, 0xFF, 0x01, 0xFF]),
-        ])])],
+        // The RTDS meter's: noon on the first of every month.
+        ECS26D => {
+            let own = [BillingExecution {
+                time: [12, 0, 0, 0],
+                date: [0xFF, 0xFF, 0xFF, 1, 0xFF],
+            }];
+            let calendar = meter.billing_calendar.unwrap_or(&own);
+            vec![Data::Array(calendar.iter().map(|e| e.to_data()).collect())]
+        }
         ECS26E => vec![
             octets(&eui.0),
             octets(b"A"),

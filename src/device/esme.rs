@@ -3,15 +3,16 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::configuration::{Prepayment, esme_settings};
+use super::configuration::{MeterSettings, Prepayment, esme_settings};
 use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
-    self, Activation, CS01A, DailyRead, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS17A, ECS17B,
-    ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20D, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
-    ECS26J, ECS35A, ECS35B, ECS35E, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82,
-    Interval, LoggedEvent, NewPaymentMode, PowerEvent, Reading, Register, Unit,
+    self, Activation, BillingExecution, CS01A, DailyRead, ECS02, ECS03, ECS10, ECS12, ECS14,
+    ECS15A, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20D, ECS21A, ECS21C, ECS22A,
+    ECS22B, ECS22C, ECS23, ECS26J, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS39A, ECS39B, ECS40,
+    ECS42, ECS43, ECS52, ECS66, ECS82, Interval, LoggedEvent, NewPaymentMode, PowerEvent, Reading,
+    Register, Unit,
 };
 use crate::protocol::gbcs::{
     Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
@@ -310,7 +311,7 @@ impl Esme {
         let command = super::receive_command(bytes, &[self.eui], keys, acb)?;
         let s = &command.signing;
         let code = command.message_code().unwrap_or(0);
-        let critical = matches!(code, ECS42 | ECS43 | ECS02 | ECS03);
+        let critical = matches!(code, ECS42 | ECS43 | ECS02 | ECS03 | ECS30 | ECS30A);
         if critical {
             match verify_signature(keys, &command) {
                 Verdict::Valid => {}
@@ -524,6 +525,12 @@ impl Esme {
                     .command(now, code, true, "data restricted for change of tenancy");
                 payload::set_results_response(counter, &[0]).to_bytes()
             }
+            (ECS30 | ECS30A, Reading::BillingCalendar { executions }) => {
+                self.extra_mut().billing_calendar = Some(executions.clone());
+                self.events
+                    .command(now, code, true, "billing calendar updated");
+                payload::set_results_response(counter, &[0]).to_bytes()
+            }
             (ECS14, Reading::DisablePrivacyPin) => {
                 self.extra_mut().privacy_pin_disabled = true;
                 self.events
@@ -692,12 +699,7 @@ impl Esme {
                 time_debt: [0, 0],
             })?,
             (code, Reading::Read)
-                if let Some(values) = esme_settings(
-                    code,
-                    self.eui,
-                    self.payment == PaymentMode::Prepayment,
-                    &self.prepayment_settings(),
-                ) =>
+                if let Some(values) = esme_settings(code, self.eui, &self.settings()) =>
             {
                 payload::settings_response(counter, values).to_bytes()
             }
@@ -824,6 +826,19 @@ impl Esme {
         }
     }
 
+    /// The settings the meter answers its settings reads with, as the commands it took left
+    /// them.
+    fn settings(&self) -> MeterSettings<'_> {
+        MeterSettings {
+            prepayment: self.payment == PaymentMode::Prepayment,
+            account: self.prepayment_settings(),
+            billing_calendar: self
+                .extra
+                .as_ref()
+                .and_then(|e| e.billing_calendar.as_deref()),
+        }
+    }
+
     /// The prepayment settings the last 1.6 to prepayment set (the RTDS meter's if none did).
     pub fn prepayment_settings(&self) -> Prepayment {
         self.extra
@@ -931,6 +946,9 @@ struct Extra {
     /// The first half-hour whose data the meter gives (3.2, change of tenancy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     restricted_from: Option<u32>,
+    /// The billing calendar the last 6.8 set; none: the meter's own (the RTDS meter's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    billing_calendar: Option<Vec<BillingExecution>>,
     /// Whether privacy PIN protection was disabled (3.5).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     privacy_pin_disabled: bool,

@@ -11,10 +11,10 @@ use quick_xml::events::Event;
 
 use crate::model::{Eui64, ServiceRef};
 use crate::protocol::gbcs::payload::{
-    Activation, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS17A, ECS17B, ECS17C, ECS17D,
-    ECS17E, ECS19, ECS20A, ECS20D, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B,
-    ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS35A, ECS35B, ECS35E, ECS39A, ECS39B, ECS40,
-    ECS42, ECS43, ECS52, ECS66, ECS82, NewPaymentMode, Reading,
+    Activation, BillingExecution, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS17A, ECS17B,
+    ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20D, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
+    ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS30, ECS30A, ECS35A, ECS35B,
+    ECS35E, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, NewPaymentMode, Reading,
 };
 
 /// Why a document is not a DUIS request this gateway can read; `line` is 1-based (0 when the
@@ -524,6 +524,14 @@ impl Request {
                 _ => return Ok(None),
             },
             "3.5" => (ECS14, Reading::DisablePrivacyPin),
+            "6.8" => match self.billing_calendar()? {
+                Some(executions) => {
+                    let monthly = self.body.find("Monthly").is_some();
+                    let code = if monthly { ECS30 } else { ECS30A };
+                    (code, Reading::BillingCalendar { executions })
+                }
+                None => return Ok(None),
+            },
             // The import MPAN, and a twin-element meter's second one after it.
             "6.20.1" => {
                 let mut digits = text("ImportMPAN")?;
@@ -601,6 +609,70 @@ impl Request {
             ),
             _ => return Ok(None),
         }))
+    }
+}
+
+impl Request {
+    /// An electricity billing calendar (6.8) as the execution times a meter's single action
+    /// schedule holds: the `BillingTime` each day, week (`Weekly`: the weekday, 1 Monday), month
+    /// (`Monthly`: the day), quarter, half-year or year (`DayOfMonth` of the months from
+    /// `BillingPeriodStartMonth`); `None` for a gas meter's calendar.
+    fn billing_calendar(&self) -> Result<Option<Vec<BillingExecution>>, RequestError> {
+        let fail = |reason: String| RequestError { line: 0, reason };
+        let Some(calendar) = self.body.find("ElectricityBillingCalendar") else {
+            return Ok(None);
+        };
+        let time = calendar
+            .find("BillingTime")
+            .ok_or_else(|| fail("ElectricityBillingCalendar needs sr:BillingTime".into()))?;
+        let text = time.text.trim();
+        let utc = text.strip_suffix('Z').unwrap_or(text);
+        let clock = chrono::NaiveTime::parse_from_str(utc, "%H:%M:%S%.f")
+            .map_err(|_| fail(format!("sr:BillingTime {text:?} is not a UTC xs:time")))?;
+        use chrono::Timelike;
+        let time = [
+            clock.hour() as u8,
+            clock.minute() as u8,
+            clock.second() as u8,
+            0,
+        ];
+        let number = |e: &Element, name: &str, range: std::ops::RangeInclusive<u8>| {
+            let text = e.find(name).map_or(e.text.trim(), |v| v.text.trim());
+            text.parse::<u8>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| fail(format!("sr:{name} {text:?} is not {range:?}")))
+        };
+        let every = |months: u8, e: &Element| -> Result<Vec<BillingExecution>, RequestError> {
+            let day = number(e, "DayOfMonth", 1..=28)?;
+            let start = number(e, "BillingPeriodStartMonth", 1..=12)?;
+            Ok((0..12 / months)
+                .map(|i| BillingExecution {
+                    time,
+                    date: [0xFF, 0xFF, (start - 1 + i * months) % 12 + 1, day, 0xFF],
+                })
+                .collect())
+        };
+        let on = |date| Ok(vec![BillingExecution { time, date }]);
+        let periodicity = |name: &str| calendar.find(name);
+        if periodicity("Daily").is_some() {
+            on([0xFF; 5])
+        } else if let Some(e) = periodicity("Weekly") {
+            on([0xFF, 0xFF, 0xFF, 0xFF, number(e, "Weekly", 1..=7)?])
+        } else if let Some(e) = periodicity("Monthly") {
+            on([0xFF, 0xFF, 0xFF, number(e, "Monthly", 1..=28)?, 0xFF])
+        } else if let Some(e) = periodicity("Quarterly") {
+            every(3, e)
+        } else if let Some(e) = periodicity("SixMonthly") {
+            every(6, e)
+        } else if let Some(e) = periodicity("Yearly") {
+            every(12, e)
+        } else {
+            Err(fail(
+                "ElectricityBillingCalendar names no periodicity".into(),
+            ))
+        }
+        .map(Some)
     }
 }
 

@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use super::settings::{name_values, settings};
 use super::time::{from_gbcs_seconds, to_gbcs_seconds};
 use super::{
-    Activation, DailyRead, FutureDatedOutcome, Interval, LoggedEvent, NewPaymentMode, PowerEvent,
-    Reading, Register, Unit, alert_name,
+    Activation, BillingExecution, DailyRead, FutureDatedOutcome, Interval, LoggedEvent,
+    NewPaymentMode, PowerEvent, Reading, Register, Unit, alert_name,
 };
 use crate::model::Eui64;
 use crate::protocol::dlms::{
@@ -43,6 +43,10 @@ pub const ECS12: u16 = 0x0022;
 pub const ECS14: u16 = 0x0023;
 /// 3.3 to an ESME: clear its event log.
 pub const ECS15A: u16 = 0x0024;
+/// 6.8 to an ESME: update its billing calendar (critical) — ECS30 a monthly one, ECS30a any
+/// (as the RTDS sends its monthly and quarterly calendars).
+pub const ECS30: u16 = 0x0046;
+pub const ECS30A: u16 = 0x00D7;
 /// 6.20.1 / 6.20.2 to an ESME: set its import MPAN(s), its export MPAN.
 pub const ECS39A: u16 = 0x004C;
 pub const ECS39B: u16 = 0x004D;
@@ -108,6 +112,10 @@ const POWER_EVENT_LOG: [u8; 6] = [0, 0, 99, 98, 4, 255];
 /// (`0-0:94.44.3.2`) and the privacy PIN protection a 3.5 disables (`0-0:94.44.3.1`), each
 /// attribute 2 of a Data object.
 const SUPPLIER_MESSAGE: [u8; 6] = [0, 2, 96, 13, 1, 255];
+/// The billing calendar: a single action schedule (IC 22) whose execution times (attribute 4)
+/// a 6.8 sets and 6.2.3 reads.
+const SINGLE_ACTION_SCHEDULE: u16 = 22;
+const BILLING_CALENDAR: [u8; 6] = [0, 0, 15, 0, 0, 255];
 const RESTRICT_DATA: [u8; 6] = [0, 0, 94, 44, 3, 2];
 const PRIVACY_PIN: [u8; 6] = [0, 0, 94, 44, 3, 1];
 /// ECS40's objects: the import MPAN (both elements' on a twin-element meter, one after the
@@ -238,6 +246,23 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
                 }),
                 _ => None,
             }
+        }
+        (RequestSpec::Set(a), Data::Array(entries))
+            if matches!(code, ECS30 | ECS30A)
+                && a.class_id == SINGLE_ACTION_SCHEDULE
+                && a.attribute == 4 =>
+        {
+            let executions = entries
+                .iter()
+                .map(|e| match e.items()? {
+                    [Data::OctetString(t), Data::OctetString(d)] => Some(BillingExecution {
+                        time: t.as_slice().try_into().ok()?,
+                        date: d.as_slice().try_into().ok()?,
+                    }),
+                    _ => None,
+                })
+                .collect::<Option<_>>()?;
+            Some(Reading::BillingCalendar { executions })
         }
         (RequestSpec::Action(m), Data::Integer(0))
             if code == ECS15A && m.class_id == PROFILE_GENERIC && m.instance.0 == EVENT_LOG =>
@@ -1134,6 +1159,20 @@ pub fn encode_command(
             }
         }
         (ECS15A, Reading::ClearEventLog) => action(PROFILE_GENERIC, EVENT_LOG, Data::Integer(0)),
+        (ECS30 | ECS30A, Reading::BillingCalendar { executions }) => AccessRequest {
+            invoke_id: invoke_id(counter),
+            date_time: Vec::new(),
+            specs: vec![RequestSpec::Set(
+                crate::protocol::dlms::AttributeDescriptor {
+                    class_id: SINGLE_ACTION_SCHEDULE,
+                    instance: crate::protocol::dlms::Obis(BILLING_CALENDAR),
+                    attribute: 4,
+                },
+            )],
+            data: vec![Data::Array(
+                executions.iter().map(|e| e.to_data()).collect(),
+            )],
+        },
         (ECS42 | ECS43, Reading::Supply { script, .. }) => action(
             SCRIPT_TABLE,
             [0, 0, 10, 0, 106, 255],

@@ -14,8 +14,8 @@ use serde::Serialize;
 
 pub use dlms::{
     CCS01, CCS02, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS17A, ECS17B, ECS17C, ECS17D,
-    ECS17E, ECS19, ECS20A, ECS20D, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A,
-    ECS35B, ECS35E, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82,
+    ECS17E, ECS19, ECS20A, ECS20D, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS30,
+    ECS30A, ECS35A, ECS35B, ECS35E, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82,
     ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response, active_power_response,
     alert_notification, credit_charge_configuration, decode_dlms, decode_plaintext,
     device_log_add_response, encode_command, encode_dlms, event_log_response,
@@ -208,6 +208,26 @@ pub enum NewPaymentMode {
     },
 }
 
+/// One execution time of a billing calendar (a single action schedule's, IC 22 attribute 4):
+/// a COSEM time (hour, minute, second, hundredths) and date (year, month, day, weekday) whose
+/// `FF` fields repeat — `[FF, FF, FF, 1, FF]` the first of every month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct BillingExecution {
+    pub time: [u8; 4],
+    pub date: [u8; 5],
+}
+
+impl BillingExecution {
+    /// As a billing calendar's entry is sent: a structure of the two octet strings.
+    pub fn to_data(self) -> crate::protocol::dlms::Data {
+        use crate::protocol::dlms::Data;
+        Data::Structure(vec![
+            Data::OctetString(self.time.to_vec()),
+            Data::OctetString(self.date.to_vec()),
+        ])
+    }
+}
+
 /// The meaning of a GBCS payload.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -286,6 +306,8 @@ pub enum Reading {
     /// 6.20.1 ECS39a / 6.20.2 ECS39b command: the import MPAN's digits to set (a
     /// twin-element meter's two, one after the other), or the export MPAN's.
     SetMeterPoint { export: bool, digits: String },
+    /// 6.8 ECS30 / ECS30a command (critical): the billing calendar's execution times.
+    BillingCalendar { executions: Vec<BillingExecution> },
     /// 3.3 ECS15a command: clear the event log.
     ClearEventLog,
     /// 3.5 ECS14 command: disable the privacy PIN protection.
