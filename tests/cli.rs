@@ -169,6 +169,14 @@ fn gbcs_decode_shows_the_values_of_a_use_case_it_does_not_interpret() {
         tariff["values"][2]["array"][0]["structure"][0]["octet-string"],
         "616C6C"
     );
+    // A gas meter's future-dated alert reads as an electricity meter's does: code, name,
+    // time, and the command it carried out (GCS03, the supplier's counter 1005).
+    let alert =
+        decode("1.6_GCS03/GCS03_1.6_8F66_FUTURE_DATED_SUCCESS_ALERT_CHANGE_PAYMENT_MODE_GBCS.HEX");
+    assert_eq!(alert["alert_code"], "8F66");
+    assert_eq!(alert["at"], "2030-01-15T00:00:00Z");
+    assert_eq!(alert["future_dated"]["message_code"], 0x006D);
+    assert_eq!(alert["future_dated"]["counter"], 1005);
     // 4.14 Read Prepayment Daily Read Log: sealed for the supplier; the first entry's time.
     let log = decode("4.14_ECS21b/ECS21b_4.14_KRP_SUCCESS_RESPONSE_GBCS.HEX");
     assert_eq!(log["kind"], "other");

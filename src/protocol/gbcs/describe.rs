@@ -77,8 +77,27 @@ fn gbz(message: &GbcsMessage, keys: Option<&KeyStore>) -> Value {
         Ok(g) => g,
         Err(e) => return json!({ "kind": "error", "error": e.to_string() }),
     };
-    let Gbz::Components { components } = &decoded else {
-        return serde_json::to_value(&decoded).unwrap_or(Value::Null);
+    let components = match &decoded {
+        Gbz::Components { components } => components,
+        Gbz::Alert {
+            alert_code,
+            time,
+            rest,
+            ..
+        } => {
+            // As the electricity alerts read: the code in hex with its name, the time in UTC,
+            // and for a future-dated command's alert, the command it was.
+            let mut v = serde_json::to_value(&decoded).unwrap_or(Value::Null);
+            v["alert_code"] = json!(format!("{alert_code:04X}"));
+            v["name"] = json!(super::payload::alert_name(*alert_code));
+            v["at"] = json!(super::payload::from_gbcs_seconds(*time));
+            if matches!(alert_code, 0x8F66 | 0x8F67)
+                && let Some(command) = super::gbz::FutureDated::decode(rest)
+            {
+                v["future_dated"] = serde_json::to_value(command).unwrap_or(Value::Null);
+            }
+            return v;
+        }
     };
     let parts: Vec<Value> = components
         .iter()
