@@ -1171,7 +1171,14 @@ fn send_pre_command(response: &str, now: chrono::DateTime<chrono::Utc>) -> Resul
     use base64::Engine;
     use dccsim::gateway::receive::field;
     use dccsim::protocol::gbcs::{GbcsMessage, KeyStore, sign_message};
-    let code = field(response, "ResponseCode").unwrap_or("none");
+    let Some(code) = field(response, "ResponseCode") else {
+        let what = if response.contains("<sr:Request") {
+            "a request, not the Transform response to it: send the request to /api/v1/serviceT and give its response"
+        } else {
+            "not a DUIS response: no sr:ResponseCode"
+        };
+        anyhow::bail!("{what}");
+    };
     if code != "I0" || !response.contains("<sr:PreCommand>") {
         anyhow::bail!("not a Transform response with a pre-command (response code {code})");
     }

@@ -732,6 +732,19 @@ async fn a_critical_command_goes_through_with_sign_pre_command() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The request itself instead of the Transform response to it: said so.
+    std::fs::write(&file, template("ECS43_7.2_SUCCESS_REQUEST_DUIS.XML")).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_dccsim"))
+        .args(["duis", "sign-pre-command"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("a request, not the Transform response to it"),
+        "{err}"
+    );
     drop(head_end);
     let _ = std::fs::remove_dir_all(&state);
 }
