@@ -679,6 +679,12 @@ impl Request {
 /// A DUIS `xs:dateTime` element's text `text` (element `name`) as UTC. The head-end needs a
 /// time zone (`Z` or an offset): a time without one is refused saying so.
 pub fn utc_date_time(name: &str, text: &str) -> Result<DateTime<Utc>, String> {
+    // RFC 3339 also takes a lowercase `t` and `z`, a space for the `T` and a leap second;
+    // xs:dateTime takes none of them.
+    let seconds = text.get(17..19);
+    if text.contains(['t', 'z', ' ']) || seconds == Some("60") {
+        return Err(format!("sr:{name} {text:?} is not an xs:dateTime"));
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
@@ -776,4 +782,39 @@ fn tree(xml: &str) -> Result<Element, RequestError> {
         line: 1,
         reason: "no root element".into(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc_date_time;
+
+    /// xs:dateTime as DUIS writes it, with `Z` or an offset; not RFC 3339's lowercase letters,
+    /// space or leap second, and a time with no zone said so.
+    #[test]
+    fn utc_date_times_are_xs_date_times() {
+        let utc = |t: &str| utc_date_time("StartDateTime", t);
+        assert_eq!(
+            utc("2026-11-23T10:00:00.00Z").unwrap().to_rfc3339(),
+            "2026-11-23T10:00:00+00:00"
+        );
+        assert_eq!(
+            utc("2026-11-23T11:00:00+01:00").unwrap().to_rfc3339(),
+            "2026-11-23T10:00:00+00:00"
+        );
+        for bad in [
+            "2026-11-23t10:00:00Z",
+            "2026-11-23T10:00:00z",
+            "2026-11-23 10:00:00Z",
+            "2016-12-31T23:59:60Z",
+            "23/11/2026",
+        ] {
+            let err = utc(bad).unwrap_err();
+            assert!(err.contains("is not an xs:dateTime"), "{bad}: {err}");
+        }
+        assert!(
+            utc("2026-11-23T10:00:00")
+                .unwrap_err()
+                .contains("has no time zone")
+        );
+    }
 }
