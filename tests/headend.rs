@@ -2485,3 +2485,96 @@ fn update_inventory_keeps_one_commissioned_meter_per_mpan() {
     let reply = he.handle_request(eui(SUPPLIER), Endpoint::NonDevice, &update(3001, &mine), at);
     assert_eq!(code_of(&reply), ResponseCode::I99, "{}", xml_of(&reply));
 }
+
+/// Requests whose values DUIS's schema or the meters' clock do not allow are refused at once,
+/// saying why, and reach no device: a supplier message not 1 to 116 printable ASCII characters,
+/// a change of tenancy outside GBCS's clock (one in 2200 would lift the restriction), an MPAN
+/// that is not thirteen digits. A service carried to electricity meters but not to gas meters
+/// says so.
+#[test]
+fn values_the_schema_or_the_clock_refuse_are_refused_saying_why() {
+    use dccsim::gateway::defaults;
+    let (mut he, _, start) = default_head_end();
+    let mut counter = 7000;
+    let mut refused = |name: &str, from: &str, to: &str, why: &str| {
+        counter += 1;
+        let xml = with_counter(&template(name).replace(from, to), counter);
+        assert!(xml.contains(to), "{name}: {from:?} not in the template");
+        let reply = he.handle_request(defaults::SUPPLIER, Endpoint::SendCommand, &xml, start);
+        let SyncReply::Response {
+            code, why: reason, ..
+        } = &reply
+        else {
+            panic!("{name}")
+        };
+        assert_eq!(*code, ResponseCode::E11, "{name}: {}", xml_of(&reply));
+        let reason = reason.as_deref().unwrap_or_default();
+        assert!(reason.contains(why), "{name}: {reason}");
+        assert!(he.poll_deliveries(start + Duration::minutes(5)).is_empty());
+    };
+    let message = "<sr:SupplierMessage>Reset</sr:SupplierMessage>";
+    let long = format!(
+        "<sr:SupplierMessage>{}</sr:SupplierMessage>",
+        "x".repeat(117)
+    );
+    let pound = "<sr:SupplierMessage>£5 left</sr:SupplierMessage>";
+    for bad in [
+        long.as_str(),
+        pound,
+        "<sr:SupplierMessage></sr:SupplierMessage>",
+    ] {
+        refused(
+            "ECS10_3.1_SUCCESS_REQUEST_DUIS.XML",
+            message,
+            bad,
+            "is not 1 to 116 printable ASCII characters",
+        );
+    }
+    refused(
+        "ECS12_3.2_SUCCESS_REQUEST_DUIS.XML",
+        "2014-03-27T15:45:32.00Z",
+        "2200-01-01T00:00:00Z",
+        "outside the meters' clock",
+    );
+    refused(
+        "ECS39a_6.20.1_SINGLE_SUCCESS_REQUEST_DUIS.XML",
+        "<sr:ImportMPAN>1312345678333</sr:ImportMPAN>",
+        "<sr:ImportMPAN>131234567833</sr:ImportMPAN>",
+        "is not thirteen digits",
+    );
+    // 3.1 to the gas meter: carried to electricity meters only.
+    refused(
+        "ECS10_3.1_SUCCESS_REQUEST_DUIS.XML",
+        "00-DB-12-34-56-78-90-A0",
+        "00-DB-12-34-56-78-90-A1",
+        "is not carried to a gas meter",
+    );
+}
+
+/// Commands sent back to back reach the meter in order, and its clock runs forward whatever
+/// latency the WAN draws for each: the times the meter dates its answers with never go back.
+#[test]
+fn a_meters_clock_runs_forward_through_back_to_back_commands() {
+    use dccsim::gateway::defaults;
+    let (mut he, _, start) = default_head_end();
+    for counter in 8000..8024 {
+        let xml = with_counter(
+            &template("ECS17b_4.1.1_SINGLE_SUCCESS_REQUEST_DUIS.XML"),
+            counter,
+        );
+        let reply = he.handle_request(defaults::SUPPLIER, Endpoint::SendCommand, &xml, start);
+        assert_eq!(code_of(&reply), ResponseCode::I99, "{}", xml_of(&reply));
+    }
+    let mut answered: Vec<(u64, Vec<u8>)> = he
+        .poll_deliveries(start + Duration::minutes(5))
+        .iter()
+        .map(|d| {
+            let m = GbcsMessage::decode(&gbcs_of(&d.xml)).unwrap();
+            (m.signing.originator_counter, m.signing.date_time)
+        })
+        .collect();
+    assert_eq!(answered.len(), 24);
+    answered.sort();
+    let times: Vec<_> = answered.iter().map(|(_, t)| t.clone()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:02X?}");
+}

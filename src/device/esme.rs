@@ -517,8 +517,8 @@ impl Esme {
                     .command(now, code, true, "supplier message displayed");
                 payload::set_results_response(counter, &[0]).to_bytes()
             }
-            // Data recorded before the restriction (a new tenant's) is given to no one; the
-            // half-hour under way when it was set, whole.
+            // Data recorded before the restriction (the previous tenant's) is given to no one;
+            // the half-hour under way when it was set, whole.
             (ECS12, Reading::RestrictData { from }) => {
                 self.extra_mut().restricted_from = Some(period_of(*from));
                 self.events
@@ -962,9 +962,9 @@ struct Extra {
 
 static NO_EVENTS: EventLog = EventLog::new();
 
-/// Top-ups a meter's billing data log of prepayment credits keeps (GBCS's size for it is not
-/// known to dccsim: an assumption).
-const CREDIT_LOG_LEN: usize = 12;
+/// Top-ups a meter's billing data log of prepayment credits keeps: five, as many as DCC's
+/// response schema gives its answer (`mmc-5.4.xsd`, `PrepaymentCreditsType`).
+const CREDIT_LOG_LEN: usize = 5;
 
 /// Whether an ESME logs event `code` in its power event log: supply interrupted, restored.
 fn is_power_event(code: u16) -> bool {

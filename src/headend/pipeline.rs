@@ -259,6 +259,10 @@ pub struct HeadEnd {
     acb_counter: u64,
     /// Devices whose state changed since [`HeadEnd::take_device_states`] last ran.
     changed: BTreeSet<Eui64>,
+    /// When each device last took a command: a later command reaches it no earlier, so its
+    /// clock and logs run forward whatever latencies the WAN drew (not saved: a restart's
+    /// commands come later anyway).
+    device_clock: HashMap<Eui64, DateTime<Utc>>,
     keys: std::sync::Arc<KeyStore>,
     /// The Access Control Broker: MACs commands, as the DCC does for its users.
     acb: Eui64,
@@ -315,6 +319,7 @@ impl HeadEnd {
             hubs: HashMap::new(),
             acb_counter: 0,
             changed: BTreeSet::new(),
+            device_clock: HashMap::new(),
             dropped: Vec::new(),
             keys: std::sync::Arc::new(keys),
             acb,
@@ -756,12 +761,18 @@ impl HeadEnd {
     ) -> Result<GbcsMessage, Refusal> {
         use ResponseCode::E11;
         let id = request.id;
+        // Said for the kind of device: a service carried to one kind may not be to another.
         let not_carried = || {
+            let to = match kind {
+                Speaks::Dlms => "an electricity meter",
+                Speaks::Gbz => "a gas meter",
+                Speaks::Hub => "a comms hub",
+            };
             refuse(
                 E11,
                 format!(
-                    "{} is not carried to devices by this head-end yet",
-                    request.service
+                    "{} ({}) is not carried to {to} by this head-end yet",
+                    request.service, request.body.name
                 ),
             )
         };
@@ -1294,12 +1305,16 @@ impl HeadEnd {
         let (hubs, changed) = (&mut self.hubs, &mut self.changed);
         let hub = self.registry.device(target).map_or(target, |d| d.comms_hub);
         let outages = &self.outages;
+        let clock = &mut self.device_clock;
         let mut refused = None;
         let mut device = |at: DateTime<Utc>| {
             // A premises off supply: its comms hub is down, nothing answers.
             if outages.as_ref().is_some_and(|o| o.is_off(hub, at)) {
                 return None;
             }
+            let last = clock.entry(target).or_insert(at);
+            *last = at.max(*last);
+            let at = *last;
             changed.insert(target);
             let answer = if let Some(meter) = meters.get_mut(&target) {
                 meter.handle(bytes, at, keys, acb)

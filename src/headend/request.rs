@@ -505,16 +505,25 @@ impl Request {
             "4.17" => (ECS66, range()?),
             "11.2" => (ECS52, Reading::Read),
             "4.18" => (ECS82, Reading::Read),
-            "3.1" => (
-                ECS10,
-                Reading::DisplayMessage {
-                    message: text("SupplierMessage")?,
-                },
-            ),
+            // The schema's SupplierMessage: 1 to 116 printable ASCII characters.
+            "3.1" => {
+                let message = text("SupplierMessage")?;
+                let printable = message.bytes().all(|b| (0x20..0x7F).contains(&b));
+                if !(1..=116).contains(&message.len()) || !printable {
+                    return Err(RequestError {
+                        line: 0,
+                        reason: format!(
+                            "sr:SupplierMessage {message:?} is not 1 to 116 printable ASCII \
+                             characters"
+                        ),
+                    });
+                }
+                (ECS10, Reading::DisplayMessage { message })
+            }
             "3.2" => (
                 ECS12,
                 Reading::RestrictData {
-                    from: time("RestrictionDateTime")?,
+                    from: clock_time("RestrictionDateTime", &text("RestrictionDateTime")?)?,
                 },
             ),
             // The ESME's own event log; the ALCS's, which dccsim's meters do not have, is not
@@ -534,9 +543,9 @@ impl Request {
             },
             // The import MPAN, and a twin-element meter's second one after it.
             "6.20.1" => {
-                let mut digits = text("ImportMPAN")?;
+                let mut digits = mpan("ImportMPAN", text("ImportMPAN")?)?;
                 if let Some(second) = self.body.find("SecondaryImportMPAN") {
-                    digits.push_str(second.text.trim());
+                    digits.push_str(&mpan("SecondaryImportMPAN", second.text.trim().into())?);
                 }
                 let set = Reading::SetMeterPoint {
                     export: false,
@@ -547,7 +556,7 @@ impl Request {
             "6.20.2" => {
                 let set = Reading::SetMeterPoint {
                     export: true,
-                    digits: text("ExportMPAN")?,
+                    digits: mpan("ExportMPAN", text("ExportMPAN")?)?,
                 };
                 (ECS39B, set)
             }
@@ -674,6 +683,32 @@ impl Request {
         }
         .map(Some)
     }
+}
+
+/// A DUIS MPAN (element `name`): thirteen digits, as the schema has it (the check digit is not
+/// the head-end's to check: meters take the digits they are given).
+fn mpan(name: &str, digits: String) -> Result<String, RequestError> {
+    if digits.len() == 13 && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(digits);
+    }
+    Err(RequestError {
+        line: 0,
+        reason: format!("sr:{name} {digits:?} is not thirteen digits"),
+    })
+}
+
+/// A DUIS `xs:dateTime` (element `name`) a meter is to hold: within GBCS's clock, 2000-01-01
+/// to 2136-02-07T06:28:15Z.
+fn clock_time(name: &str, text: &str) -> Result<DateTime<Utc>, RequestError> {
+    let fail = |reason: String| RequestError { line: 0, reason };
+    let t = utc_date_time(name, text).map_err(fail)?;
+    if crate::protocol::gbcs::payload::to_gbcs_seconds(t).is_none() {
+        return Err(fail(format!(
+            "sr:{name} {text:?} is outside the meters' clock, 2000-01-01T00:00:00Z to \
+             2136-02-07T06:28:15Z"
+        )));
+    }
+    Ok(t)
 }
 
 /// A DUIS `xs:dateTime` element's text `text` (element `name`) as UTC. The head-end needs a

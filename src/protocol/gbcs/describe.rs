@@ -64,7 +64,16 @@ fn payload(message: &GbcsMessage, keys: Option<&KeyStore>) -> Value {
     }
     match super::payload::decode_dlms(message, keys) {
         Ok(reading) => serde_json::to_value(reading).unwrap_or(Value::Null),
-        Err(e) => json!({ "kind": "error", "error": e.to_string() }),
+        // A command of a use case not interpreted here: what it asks, as DLMS types it.
+        Err(e) => match crate::protocol::dlms::Apdu::decode(&message.signing.content) {
+            Ok(crate::protocol::dlms::Apdu::AccessRequest(r)) => json!({
+                "kind": "other",
+                "reason": "command of a use case not interpreted here",
+                "requests": r.specs.iter().map(request_spec).collect::<Vec<_>>(),
+                "values": r.data,
+            }),
+            _ => json!({ "kind": "error", "error": e.to_string() }),
+        },
     }
 }
 
@@ -129,6 +138,24 @@ fn gbz(message: &GbcsMessage, keys: Option<&KeyStore>) -> Value {
         })
         .collect();
     json!({ "kind": "gbz", "components": parts })
+}
+
+/// One element of an access-request as a person reads it: `get 3 1-0:2.8.0.255 attribute 2`.
+fn request_spec(spec: &crate::protocol::dlms::RequestSpec) -> String {
+    use crate::protocol::dlms::RequestSpec::*;
+    let attribute = |verb: &str, a: &crate::protocol::dlms::AttributeDescriptor| {
+        format!(
+            "{verb} {} {} attribute {}",
+            a.class_id, a.instance, a.attribute
+        )
+    };
+    match spec {
+        Get(a) => attribute("get", a),
+        Set(a) => attribute("set", a),
+        GetWithSelection(a, s) => attribute("get", a) + &format!(" selector {}", s.selector),
+        SetWithSelection(a, s) => attribute("set", a) + &format!(" selector {}", s.selector),
+        Action(m) => format!("action {} {} method {}", m.class_id, m.instance, m.method),
+    }
 }
 
 pub fn hex(bytes: &[u8]) -> String {
