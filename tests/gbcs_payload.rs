@@ -1084,8 +1084,9 @@ fn prepayment_registers_and_settings() {
     ));
 
     // dccsim's meters answer with the RTDS meter's settings: the same bytes, but that they
-    // are single-element (variant A where the RTDS meter says B) and, on the twin-element
-    // RTDS meter, 4.13's credit charge configuration also names its second element's charge.
+    // are dccsim's, single-element (model ESME, variant A, where the RTDS meter says ATGTypeX,
+    // B, made by CSW) and, on the twin-element RTDS meter, 4.13's credit charge configuration
+    // also names its second element's charge.
     use dccsim::device::{MeterSettings, Prepayment, esme_settings};
     use dccsim::protocol::gbcs::payload::{credit_charge_configuration, settings_response};
     for path in [
@@ -1108,8 +1109,10 @@ fn prepayment_registers_and_settings() {
         };
         let mut values = esme_settings(code, m.signing.originator, &meter).unwrap();
         if path.contains("ECS26e") {
-            assert_eq!(values[1], Data::OctetString(b"A".to_vec()));
-            values[1] = Data::OctetString(b"B".to_vec());
+            let ours = [&b"A"[..], b"ESME", b"dccsim"].map(|v| Data::OctetString(v.to_vec()));
+            assert_eq!(values[1..4], ours);
+            let rtds = [&b"B"[..], b"ATGTypeX", b"CSW"].map(|v| Data::OctetString(v.to_vec()));
+            values[1..4].clone_from_slice(&rtds);
         }
         if path.contains("TWIN") {
             let last = values.last_mut().unwrap();

@@ -10,6 +10,13 @@ use crate::protocol::gbcs::payload::{
     credit_charge_configuration,
 };
 
+/// Who made dccsim's devices and what they are, as they say in 6.2.4 and the DCC's inventory
+/// (8.2) says of them: the model is the device type (at most eight characters, as DCC's schema
+/// takes it).
+pub const MANUFACTURER: &[u8] = b"dccsim";
+pub const MODEL_ESME: &[u8] = b"ESME";
+pub const MODEL_CHF: &[u8] = b"CHF";
+
 /// The prepayment settings a 1.6 command to prepayment sets: whether debt is collected while
 /// the supply is disabled and while on emergency credit, and the meter balance at which the
 /// supply is disabled (currency units, 1/100,000 of a pound). A meter starts with the RTDS
@@ -72,8 +79,8 @@ pub struct MeterSettings<'a> {
 }
 
 /// What an electricity meter of dccsim answers settings read `code` with (6.2.1–6.2.5, 4.13,
-/// 4.15): the RTDS test meter's settings, but for its identity (`eui`, a single-element meter:
-/// variant A) and what commands changed (`meter`): for 4.13 the payment mode and the
+/// 4.15): the RTDS test meter's settings, but for its identity (`eui`, dccsim's model, a
+/// single-element meter: variant A) and what commands changed (`meter`): for 4.13 the payment mode and the
 /// prepayment settings the last 1.6 set, for 6.2.3 the billing calendar the last 6.8 set.
 /// `None` if `code` is not a settings read.
 pub fn esme_settings(code: u16, eui: Eui64, meter: &MeterSettings) -> Option<Vec<Data>> {
@@ -99,8 +106,8 @@ pub fn esme_settings(code: u16, eui: Eui64, meter: &MeterSettings) -> Option<Vec
         ECS26E => vec![
             octets(&eui.0),
             octets(b"A"),
-            octets(b"ATGTypeX"),
-            octets(b"CSW"),
+            octets(MODEL_ESME),
+            octets(MANUFACTURER),
             Data::Boolean(0xFF),
         ],
         ECS26F => vec![Data::Array(u32s(&[2300, 4600]))],

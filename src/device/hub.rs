@@ -8,7 +8,8 @@
 //! - CCS01 (8.11, add): register a device with its install code and open joining (DLMS, IC 104)
 //!   → three results;
 //! - CCS02 (8.11, remove): unregister a device → success, or 1 if it is not in the log;
-//! - ECS26i (6.2.4): its identity → its EUI-64, model and manufacturer (the RTDS hub's).
+//! - ECS26i (6.2.4): its identity → its EUI-64, model and manufacturer (dccsim's, as the
+//!   DCC's inventory names them).
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -29,9 +30,6 @@ pub const CS08: u16 = 0x0129;
 const DEVICE_LOG_LEN: usize = 16;
 /// The firmware version a new comms hub reports (the RTDS hub's).
 const FIRMWARE: [u8; 4] = [0x01, 0x23, 0xAB, 0xCD];
-/// The model and manufacturer a comms hub reports (the RTDS hub's).
-const MODEL: &[u8] = b"ATGTypeY";
-const MANUFACTURER: &[u8] = b"CSW";
 /// DLMS action result: not in the device log (the RTDS hub's answer to removing a stranger).
 const NOT_IN_LOG: u8 = 1;
 /// DLMS action result "other reason": the log is full.
@@ -150,8 +148,8 @@ impl CommsHub {
             ECS26I => {
                 let identity = vec![
                     Data::OctetString(self.eui.0.to_vec()),
-                    Data::OctetString(MODEL.to_vec()),
-                    Data::OctetString(MANUFACTURER.to_vec()),
+                    Data::OctetString(super::configuration::MODEL_CHF.to_vec()),
+                    Data::OctetString(super::configuration::MANUFACTURER.to_vec()),
                 ];
                 settings_response(counter, identity).to_bytes()
             }

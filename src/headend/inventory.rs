@@ -73,13 +73,14 @@ pub fn read_inventory(
 }
 
 /// One `sr:Device`, its elements in the schema's order. The registry knows no manufacturer or
-/// model: every device is dccsim's virtual one (a vendor-protocol meter names its protocol).
+/// model: every device is dccsim's virtual one, its model its type, as the devices say in 6.2.4
+/// (a vendor-protocol meter names its protocol).
 fn write_device(d: &DeviceRecord, firmware: Option<String>, out: &mut String) {
     let kind = d.device_type.name();
     let model = if d.protocol == "GBCS" {
-        format!("virtual {kind}")
+        kind.to_string()
     } else {
-        format!("virtual {kind} ({})", d.protocol)
+        format!("{kind} ({})", d.protocol)
     };
     out.push_str("<sr:Device>");
     let mut element = |name: &str, value: &str| {
