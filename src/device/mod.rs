@@ -306,14 +306,16 @@ pub(crate) fn switch_mode(
     now: DateTime<Utc>,
 ) {
     *balance = struck;
-    if *payment != mode {
-        *payment = mode;
-        let what = match mode {
-            PaymentMode::Credit => "payment mode: credit",
-            PaymentMode::Prepayment => "payment mode: prepayment",
-        };
-        events.command(now, code, true, what);
-    }
+    // Logged as actioned whether or not the mode changes: the command's settings (a threshold,
+    // the debt suspension flags) are taken up either way.
+    let what = match (mode, *payment == mode) {
+        (PaymentMode::Credit, false) => "payment mode: credit",
+        (PaymentMode::Prepayment, false) => "payment mode: prepayment",
+        (PaymentMode::Credit, true) => "payment mode: credit (unchanged)",
+        (PaymentMode::Prepayment, true) => "payment mode: prepayment (unchanged)",
+    };
+    *payment = mode;
+    events.command(now, code, true, what);
 }
 
 /// Why a meter did not credit a top-up.
@@ -464,8 +466,50 @@ pub(crate) fn receive_command(
 
 #[cfg(test)]
 mod tests {
-    use super::{EVENT_LOG_LEN, EventLog};
+    use super::{Balance, EVENT_LOG_LEN, EventLog, PaymentMode, switch_mode};
     use chrono::{TimeZone, Utc};
+
+    /// A payment mode command is logged as actioned whether or not it changes the mode.
+    #[test]
+    fn a_payment_mode_command_is_logged_even_to_the_mode_in_force() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 0).unwrap();
+        let (mut payment, mut balance, mut events) = (
+            PaymentMode::Prepayment,
+            Balance::default(),
+            EventLog::default(),
+        );
+        let struck = Balance::default();
+        let mode = PaymentMode::Prepayment;
+        switch_mode(
+            &mut payment,
+            &mut balance,
+            &mut events,
+            struck,
+            mode,
+            0x1B,
+            now,
+        );
+        switch_mode(
+            &mut payment,
+            &mut balance,
+            &mut events,
+            struck,
+            PaymentMode::Credit,
+            0x1A,
+            now,
+        );
+        let logged: Vec<_> = events
+            .iter()
+            .map(|e| (e.command, e.what.as_str()))
+            .collect();
+        assert_eq!(
+            logged,
+            [
+                (Some(0x1B), "payment mode: prepayment (unchanged)"),
+                (Some(0x1A), "payment mode: credit")
+            ]
+        );
+    }
 
     /// An event logged late (an outage's start, logged when the supply returns) takes its place
     /// in time; a full log drops the oldest, and an event older than all it holds.
