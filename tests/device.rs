@@ -525,6 +525,39 @@ fn mpans_set_are_read_back() {
     );
 }
 
+/// A meter saved when its log of top-ups kept more than five keeps the last five from its next
+/// top-up on: 4.4.5 never answers more than DCC's schema takes.
+#[test]
+fn a_meter_saved_with_a_longer_top_up_log_keeps_the_last_five() {
+    let keys = keys();
+    let mut esme = esme();
+    esme.set_prepayment(500, now() - Duration::days(1));
+    let mut state = serde_json::to_value(&esme).unwrap();
+    let earlier = serde_json::json!([now() - Duration::hours(1), 1000]);
+    state["extra"] = serde_json::json!({
+        "security": [],
+        "power": [],
+        "credits": vec![earlier; 8],
+    });
+    let mut esme: Esme = serde_json::from_value(state).unwrap();
+    let day = range(now() - Duration::days(1), now());
+    let entries = |esme: &mut Esme, counter| match ask(esme, ECS20D, &day, counter, &keys) {
+        Reading::BillingDataLog { entries } => entries,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(entries(&mut esme, 1).len(), 8, "as saved");
+    let code = Reading::TopUp {
+        utrn: utrn(esme.eui, 1, 10, &keys),
+    };
+    assert!(matches!(
+        ask(&mut esme, CS01A, &code, 2, &keys),
+        Reading::Outcome { success: true, .. }
+    ));
+    let kept = entries(&mut esme, 3);
+    assert_eq!(kept.len(), 5);
+    assert_eq!(kept[4].values, [1_000_000]);
+}
+
 #[test]
 fn an_outage_raises_a_signed_8f36_and_zeroes_the_profile() {
     let keys = keys();

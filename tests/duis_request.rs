@@ -163,6 +163,28 @@ fn the_command_built_from_a_duis_request_is_the_rtds_command() {
     }
 }
 
+/// A daily billing calendar is the RTDS's (its ECS30a error vector carries one): every field
+/// of the date unspecified.
+#[test]
+fn a_daily_billing_calendar_is_the_rtds_command() {
+    let path = "duis/rtds-templates/ECS30a_6.8_SUCCESS_REQUEST_DUIS.XML";
+    let text = std::fs::read_to_string(reference().join(path)).unwrap();
+    let start = text.find("<sr:Quarterly>").unwrap();
+    let end = text.find("</sr:Quarterly>").unwrap() + "</sr:Quarterly>".len();
+    let daily = format!("{}<sr:Daily/>{}", &text[..start], &text[end..]);
+    let request = Request::parse(&daily.replace(":1003<", ":1006<")).unwrap();
+    let (code, reading) = request.esme_command().unwrap().unwrap();
+    let vector = std::fs::read_to_string(
+        reference().join("gbcs-rtds/RTDS-4.5.0/6.8_ECS30a/ECS30a_6.8_ERROR_COMMAND_GBCS.HEX"),
+    )
+    .unwrap();
+    let rtds = GbcsMessage::decode(&parse_hex(&vector).unwrap()).unwrap();
+    assert_eq!(rtds.message_code(), Some(code));
+    let id = request.id;
+    let built = encode_command(code, &reading, id.counter, id.originator, id.target).unwrap();
+    assert_eq!(built, rtds.signing.content);
+}
+
 #[test]
 fn malformed_requests_say_what_and_where() {
     let cases = [

@@ -869,7 +869,10 @@ fn an_electricity_payment_mode_change_dated_ahead_is_carried_out_by_the_meter_an
     use dccsim::gateway::defaults;
     let (mut he, keys, start) = default_head_end();
     let esme = defaults::RTDS_ESME;
+    // The head-end's clock, which the test moves on as a head-end's only does.
+    let clock = std::cell::Cell::new(start);
     let critical = |he: &mut HeadEnd, name: &str, counter: u64, edit: &dyn Fn(String) -> String| {
+        let start = clock.get();
         let transform = with_counter(&edit(template(name)), counter);
         let reply = he.handle_request(defaults::SUPPLIER, Endpoint::Transform, &transform, start);
         assert_eq!(code_of(&reply), ResponseCode::I0, "{}", xml_of(&reply));
@@ -1021,6 +1024,7 @@ fn an_electricity_payment_mode_change_dated_ahead_is_carried_out_by_the_meter_an
             credit_charge_configuration(&settings.mode(true), false)
         );
     }
+    clock.set(at);
     // Refused at Transform, saying why: a time past the meters' clock (2136), a time with no
     // time zone, a flag that is not an xs:boolean.
     let refused = |he: &mut HeadEnd, counter: u64, from: &str, to: &str, why: &str| {
@@ -2552,7 +2556,8 @@ fn values_the_schema_or_the_clock_refuse_are_refused_saying_why() {
 }
 
 /// Commands sent back to back reach the meter in order, and its clock runs forward whatever
-/// latency the WAN draws for each: the times the meter dates its answers with never go back.
+/// latency the WAN draws for each: the times the meter dates its answers with never go back, and
+/// none is later than the response that carries it.
 #[test]
 fn a_meters_clock_runs_forward_through_back_to_back_commands() {
     use dccsim::gateway::defaults;
@@ -2570,6 +2575,16 @@ fn a_meters_clock_runs_forward_through_back_to_back_commands() {
         .iter()
         .map(|d| {
             let m = GbcsMessage::decode(&gbcs_of(&d.xml)).unwrap();
+            // Answered before the response carrying it is due.
+            let dated = dccsim::protocol::dlms::CosemDateTime::from_octets(&m.signing.date_time)
+                .and_then(|t| t.naive())
+                .unwrap()
+                .and_utc();
+            assert!(
+                dated <= d.due,
+                "answered at {dated}, delivered at {}",
+                d.due
+            );
             (m.signing.originator_counter, m.signing.date_time)
         })
         .collect();

@@ -519,11 +519,20 @@ impl Esme {
             }
             // Data recorded before the restriction (the previous tenant's) is given to no one;
             // the half-hour under way when it was set, whole.
+            // A time its clock cannot hold it refuses: taken as period 0, it would lift the
+            // restriction asked for.
             (ECS12, Reading::RestrictData { from }) => {
-                self.extra_mut().restricted_from = Some(period_of(*from));
-                self.events
-                    .command(now, code, true, "data restricted for change of tenancy");
-                payload::set_results_response(counter, &[0]).to_bytes()
+                let result = if payload::to_gbcs_seconds(*from).is_some() {
+                    self.extra_mut().restricted_from = Some(period_of(*from));
+                    self.events
+                        .command(now, code, true, "data restricted for change of tenancy");
+                    0
+                } else {
+                    let why = "data not restricted: a time outside the meter's clock";
+                    self.events.command(now, code, false, why);
+                    REFUSED
+                };
+                payload::set_results_response(counter, &[result]).to_bytes()
             }
             (ECS30 | ECS30A, Reading::BillingCalendar { executions }) => {
                 self.extra_mut().billing_calendar = Some(executions.clone());
@@ -630,9 +639,9 @@ impl Esme {
                         };
                         self.events.command(now, code, true, "credit added");
                         let credits = &mut self.extra_mut().credits;
-                        if credits.len() == CREDIT_LOG_LEN {
-                            credits.remove(0);
-                        }
+                        // (A meter saved when the log kept more keeps the last five from now.)
+                        let over = (credits.len() + 1).saturating_sub(CREDIT_LOG_LEN);
+                        credits.drain(..over);
                         credits.push((now, pence.saturating_mul(1000)));
                         0
                     }

@@ -95,7 +95,10 @@ fn write_device(d: &DeviceRecord, firmware: Option<String>, out: &mut String) {
     element("DeviceID", &d.device.to_string());
     element("DeviceType", kind);
     element("DeviceStatus", &format!("{:?}", d.status));
-    element("DeviceManufacturer", "dccsim");
+    element(
+        "DeviceManufacturer",
+        &String::from_utf8_lossy(crate::device::MANUFACTURER),
+    );
     element("DeviceModel", truncate(&model, 30));
     if let Some(version) = &firmware {
         element("DeviceFirmwareVersion", truncate(version, 8));

@@ -1307,13 +1307,19 @@ impl HeadEnd {
         let outages = &self.outages;
         let clock = &mut self.device_clock;
         let mut refused = None;
+        // How much later than the WAN delivered it the device took the command (its clock
+        // having run past that), which its answer is the later for.
+        let mut waited = Duration::zero();
         let mut device = |at: DateTime<Utc>| {
             // A premises off supply: its comms hub is down, nothing answers.
             if outages.as_ref().is_some_and(|o| o.is_off(hub, at)) {
                 return None;
             }
-            let last = clock.entry(target).or_insert(at);
+            // One clock for a gas meter, whether its GSME or its proxy is addressed.
+            let state = gas.get(&target).map_or(target, |&i| gas_meters[i].gsme);
+            let last = clock.entry(state).or_insert(at);
             *last = at.max(*last);
+            waited = *last - at;
             let at = *last;
             changed.insert(target);
             let answer = if let Some(meter) = meters.get_mut(&target) {
@@ -1326,7 +1332,7 @@ impl HeadEnd {
             };
             answer.map_err(|e| refused = Some(e)).ok()
         };
-        let (due, code, gbcs) = if let Some(wan) = &mut self.cells {
+        let (mut due, code, gbcs) = if let Some(wan) = &mut self.cells {
             match wan.carry(region, hub, bytes.len(), now, &mut device) {
                 Carried::Answered { at, answer } => (at, ResponseCode::I0, Some(answer)),
                 Carried::NoAnswer { at, .. } => (at, ResponseCode::E21, None),
@@ -1352,6 +1358,9 @@ impl HeadEnd {
                 Some(_) | None => (now + link.timeout, ResponseCode::E21, None),
             }
         };
+        if gbcs.is_some() {
+            due += waited;
+        }
         if let Some(why) = refused {
             self.dropped.push(format!(
                 "device {target} dropped {}'s {} command: {why} (E21 at the WAN timeout)",

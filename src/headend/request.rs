@@ -506,8 +506,13 @@ impl Request {
             "11.2" => (ECS52, Reading::Read),
             "4.18" => (ECS82, Reading::Read),
             // The schema's SupplierMessage: 1 to 116 printable ASCII characters.
+            // Spaces are the message's own (the schema's pattern allows them): not trimmed.
             "3.1" => {
-                let message = text("SupplierMessage")?;
+                let message = self.body.find("SupplierMessage").map(|e| e.text.clone());
+                let message = message.ok_or_else(|| RequestError {
+                    line: 0,
+                    reason: "DisplayMessage needs sr:SupplierMessage".into(),
+                })?;
                 let printable = message.bytes().all(|b| (0x20..0x7F).contains(&b));
                 if !(1..=116).contains(&message.len()) || !printable {
                     return Err(RequestError {
@@ -530,7 +535,14 @@ impl Request {
             // carried.
             "3.3" => match self.body.find("ESMEEventLogType").map(|e| e.text.trim()) {
                 Some("ESME") => (ECS15A, Reading::ClearEventLog),
-                _ => return Ok(None),
+                Some(_) => return Ok(None),
+                None => {
+                    return Err(RequestError {
+                        line: 0,
+                        reason: "ClearEventLog to an electricity meter needs sr:ESMEEventLogType"
+                            .into(),
+                    });
+                }
             },
             "3.5" => (ECS14, Reading::DisablePrivacyPin),
             "6.8" => match self.billing_calendar()? {
@@ -539,7 +551,14 @@ impl Request {
                     let code = if monthly { ECS30 } else { ECS30A };
                     (code, Reading::BillingCalendar { executions })
                 }
-                None => return Ok(None),
+                None => {
+                    return Err(RequestError {
+                        line: 0,
+                        reason: "an electricity meter's billing calendar is an \
+                                 sr:ElectricityBillingCalendar"
+                            .into(),
+                    });
+                }
             },
             // The import MPAN, and a twin-element meter's second one after it.
             "6.20.1" => {
@@ -634,17 +653,7 @@ impl Request {
         let time = calendar
             .find("BillingTime")
             .ok_or_else(|| fail("ElectricityBillingCalendar needs sr:BillingTime".into()))?;
-        let text = time.text.trim();
-        let utc = text.strip_suffix('Z').unwrap_or(text);
-        let clock = chrono::NaiveTime::parse_from_str(utc, "%H:%M:%S%.f")
-            .map_err(|_| fail(format!("sr:BillingTime {text:?} is not a UTC xs:time")))?;
-        use chrono::Timelike;
-        let time = [
-            clock.hour() as u8,
-            clock.minute() as u8,
-            clock.second() as u8,
-            0,
-        ];
+        let time = billing_time(time.text.trim()).map_err(fail)?;
         let number = |e: &Element, name: &str, range: std::ops::RangeInclusive<u8>| {
             let text = e.find(name).map_or(e.text.trim(), |v| v.text.trim());
             text.parse::<u8>()
@@ -683,6 +692,46 @@ impl Request {
         }
         .map(Some)
     }
+}
+
+/// A DUIS `BillingTime` (an xs:time with `Z` or an offset) as a COSEM time in UTC: hour,
+/// minute, second, hundredths; `24:00:00` is midnight.
+fn billing_time(text: &str) -> Result<[u8; 4], String> {
+    let bad = || format!("sr:BillingTime {text:?} is not an xs:time with a time zone");
+    // The clock, then `Z` or a `±hh:mm` offset.
+    let (clock, offset) = match text.strip_suffix('Z') {
+        Some(clock) => (clock, 0),
+        None => {
+            let at = text.len().checked_sub(6).ok_or_else(bad)?;
+            let (clock, zone) = (text.get(..at).ok_or_else(bad)?, &text[at..]);
+            let sign = match zone.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return Err(bad()),
+            };
+            let hm = chrono::NaiveTime::parse_from_str(&zone[1..], "%H:%M").map_err(|_| bad())?;
+            use chrono::Timelike;
+            (clock, sign * (hm.hour() * 60 + hm.minute()) as i32)
+        }
+    };
+    if clock.get(6..8) == Some("60") || clock.contains(['t', 'z', ' ']) {
+        return Err(bad());
+    }
+    let clock =
+        if clock.starts_with("24:00:00") && clock[8..].bytes().all(|b| b == b'0' || b == b'.') {
+            "00:00:00"
+        } else {
+            clock
+        };
+    let local = chrono::NaiveTime::parse_from_str(clock, "%H:%M:%S%.f").map_err(|_| bad())?;
+    let utc = local - chrono::Duration::minutes(offset.into());
+    use chrono::Timelike;
+    Ok([
+        utc.hour() as u8,
+        utc.minute() as u8,
+        utc.second() as u8,
+        (utc.nanosecond() / 10_000_000).min(99) as u8,
+    ])
 }
 
 /// A DUIS MPAN (element `name`): thirteen digits, as the schema has it (the check digit is not
@@ -851,5 +900,26 @@ mod tests {
                 .unwrap_err()
                 .contains("has no time zone")
         );
+    }
+
+    /// A billing time as the meter holds it: UTC, to the hundredth; 24:00:00 is midnight; no
+    /// time zone, a leap second or a lowercase zone refused.
+    #[test]
+    fn billing_times_are_utc_cosem_times() {
+        use super::billing_time;
+        assert_eq!(billing_time("12:00:00.00Z"), Ok([12, 0, 0, 0]));
+        assert_eq!(billing_time("12:30:15.25+01:00"), Ok([11, 30, 15, 25]));
+        assert_eq!(billing_time("23:30:00-01:00"), Ok([0, 30, 0, 0]));
+        assert_eq!(billing_time("24:00:00Z"), Ok([0, 0, 0, 0]));
+        for bad in [
+            "12:00:00",
+            "23:59:60Z",
+            "12:00:00z",
+            "noon",
+            "",
+            "é2:00:00+01:00",
+        ] {
+            assert!(billing_time(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -68,7 +68,7 @@ fn payload(message: &GbcsMessage, keys: Option<&KeyStore>) -> Value {
         Err(e) => match crate::protocol::dlms::Apdu::decode(&message.signing.content) {
             Ok(crate::protocol::dlms::Apdu::AccessRequest(r)) => json!({
                 "kind": "other",
-                "reason": "command of a use case not interpreted here",
+                "reason": format!("command not interpreted here ({e})"),
                 "requests": r.specs.iter().map(request_spec).collect::<Vec<_>>(),
                 "values": r.data,
             }),
