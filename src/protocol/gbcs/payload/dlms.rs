@@ -1021,6 +1021,19 @@ pub fn encode_command(
             None => RequestSpec::Get(attribute),
         }])
     };
+    // A set of one attribute to `data`.
+    let set = |class_id, instance, attribute, data| AccessRequest {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        specs: vec![RequestSpec::Set(
+            crate::protocol::dlms::AttributeDescriptor {
+                class_id,
+                instance: crate::protocol::dlms::Obis(instance),
+                attribute,
+            },
+        )],
+        data: vec![data],
+    };
     let action = |class_id, instance, data| AccessRequest {
         invoke_id: invoke_id(counter),
         date_time: Vec::new(),
@@ -1145,34 +1158,15 @@ pub fn encode_command(
                 Reading::DisablePrivacyPin if code == ECS14 => (PRIVACY_PIN, Vec::new()),
                 _ => return None,
             };
-            AccessRequest {
-                invoke_id: invoke_id(counter),
-                date_time: Vec::new(),
-                specs: vec![RequestSpec::Set(
-                    crate::protocol::dlms::AttributeDescriptor {
-                        class_id: DATA,
-                        instance: crate::protocol::dlms::Obis(object),
-                        attribute: 2,
-                    },
-                )],
-                data: vec![Data::OctetString(value)],
-            }
+            set(DATA, object, 2, Data::OctetString(value))
         }
         (ECS15A, Reading::ClearEventLog) => action(PROFILE_GENERIC, EVENT_LOG, Data::Integer(0)),
-        (ECS30 | ECS30A, Reading::BillingCalendar { executions }) => AccessRequest {
-            invoke_id: invoke_id(counter),
-            date_time: Vec::new(),
-            specs: vec![RequestSpec::Set(
-                crate::protocol::dlms::AttributeDescriptor {
-                    class_id: SINGLE_ACTION_SCHEDULE,
-                    instance: crate::protocol::dlms::Obis(BILLING_CALENDAR),
-                    attribute: 4,
-                },
-            )],
-            data: vec![Data::Array(
-                executions.iter().map(|e| e.to_data()).collect(),
-            )],
-        },
+        (ECS30 | ECS30A, Reading::BillingCalendar { executions }) => set(
+            SINGLE_ACTION_SCHEDULE,
+            BILLING_CALENDAR,
+            4,
+            Data::Array(executions.iter().map(|e| e.to_data()).collect()),
+        ),
         (ECS42 | ECS43, Reading::Supply { script, .. }) => action(
             SCRIPT_TABLE,
             [0, 0, 10, 0, 106, 255],
