@@ -610,6 +610,9 @@ fn run() -> Result<ExitCode> {
                 } else {
                     ValueClass::Pennies
                 };
+                if number == 0 {
+                    anyhow::bail!("--number counts from 1: a meter credits no top-up numbered 0");
+                }
                 let counter = number.checked_shl(32).filter(|c| c >> 32 == number);
                 let counter = counter.context("--number is too large")?;
                 let utrn = Utrn::make(&keys, supplier, device, counter, value, class)?;

@@ -815,3 +815,30 @@ fn decoding_a_response_without_gbcs_says_so() {
     );
     let _ = std::fs::remove_file(&file);
 }
+
+/// `gbcs utrn` makes a code the check reads back as valid; a top-up numbered 0, which no meter
+/// credits, is refused saying so.
+#[test]
+fn gbcs_utrn_makes_codes_that_check_and_refuses_number_zero() {
+    let device = "00-DB-12-34-56-78-90-A1";
+    let made = dccsim(&[
+        "gbcs", "utrn", "--device", device, "--value", "20", "--pounds", "--number", "1",
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let digits = String::from_utf8(made.stdout).unwrap().trim().to_string();
+    assert!(
+        digits.len() == 20 && digits.bytes().all(|b| b.is_ascii_digit()),
+        "{digits}"
+    );
+    let checked = dccsim(&["gbcs", "utrn", "--device", device, "--check", &digits]);
+    let doc: serde_json::Value = serde_json::from_slice(&checked.stdout).unwrap();
+    assert_eq!(doc["mac_verdict"], "valid");
+    let zero = dccsim(&["gbcs", "utrn", "--device", device, "--number", "0"]);
+    assert!(!zero.status.success());
+    let err = String::from_utf8_lossy(&zero.stderr);
+    assert!(err.contains("--number counts from 1"), "{err}");
+}
