@@ -486,8 +486,13 @@ mod properties {
         #[test]
         fn an_extract_written_then_read_is_the_same_registry(records in proptest::collection::vec(record(), 0..20)) {
             let mut registry = Registry::default();
+            // A meter point has one commissioned meter of a kind, as an import checks: a
+            // second the strategy happens to draw for one is left out.
+            let mut held = std::collections::HashSet::new();
             for r in records {
-                registry.insert(r);
+                if held.insert(format!("{:?} {:?}", r.device_type, r.meter_point)) {
+                    registry.insert(r);
+                }
             }
             let dir = super::tmp("prop");
             let path = super::write(&dir, "extract.csv", &registry.to_csv());
