@@ -342,25 +342,31 @@ const BILLING_CALENDAR: &[Setting] = &[setting(
     ARRAY,
 )];
 
+/// The identity a meter and a comms hub both answer 6.2.4 with: device identifier, model,
+/// manufacturer.
+const DEVICE_IDENTIFIER: Setting = setting(
+    "DeviceIdentifier",
+    DATA,
+    [0, 0, 96, 1, 1, 255],
+    2,
+    OCTET_STRING,
+);
+const MODEL_TYPE: Setting = setting("ModelType", DATA, [0, 0, 96, 1, 4, 255], 2, OCTET_STRING);
+const MANUFACTURER_IDENTIFIER: Setting = setting(
+    "ManufacturerIdentifier",
+    DATA,
+    [0, 0, 96, 1, 6, 255],
+    2,
+    OCTET_STRING,
+);
+
 /// 6.2.4: `0-0:96.1.1`, `.2`, `.4` and `.6` and the supply tamper state — named by the
 /// schema's elements their values fit (a one-letter variant, an eight-character model).
 const IDENTITY: &[Setting] = &[
-    setting(
-        "DeviceIdentifier",
-        DATA,
-        [0, 0, 96, 1, 1, 255],
-        2,
-        OCTET_STRING,
-    ),
+    DEVICE_IDENTIFIER,
     setting("MeterVariant", DATA, [0, 0, 96, 1, 2, 255], 2, OCTET_STRING),
-    setting("ModelType", DATA, [0, 0, 96, 1, 4, 255], 2, OCTET_STRING),
-    setting(
-        "ManufacturerIdentifier",
-        DATA,
-        [0, 0, 96, 1, 6, 255],
-        2,
-        OCTET_STRING,
-    ),
+    MODEL_TYPE,
+    MANUFACTURER_IDENTIFIER,
     setting(
         "SupplyTamperState (true: Locked)",
         DATA,
@@ -371,23 +377,7 @@ const IDENTITY: &[Setting] = &[
 ];
 
 /// 6.2.4 to a comms hub: its device identifier, model and manufacturer.
-const HUB_IDENTITY: &[Setting] = &[
-    setting(
-        "DeviceIdentifier",
-        DATA,
-        [0, 0, 96, 1, 1, 255],
-        2,
-        OCTET_STRING,
-    ),
-    setting("ModelType", DATA, [0, 0, 96, 1, 4, 255], 2, OCTET_STRING),
-    setting(
-        "ManufacturerIdentifier",
-        DATA,
-        [0, 0, 96, 1, 6, 255],
-        2,
-        OCTET_STRING,
-    ),
-];
+const HUB_IDENTITY: &[Setting] = &[DEVICE_IDENTIFIER, MODEL_TYPE, MANUFACTURER_IDENTIFIER];
 
 /// 6.2.5: the register monitor of instantaneous active power import (`0-0:16.0.0.255`): its
 /// two thresholds (attribute 2), W.
