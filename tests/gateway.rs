@@ -212,7 +212,6 @@ async fn mutual_tls_request_then_response_delivered_to_the_users_service() {
         sign_response: None,
         sign_acknowledgements: false,
         clock: Box::new(Utc::now),
-        log: Mutex::new(Vec::new()),
         refusals: Default::default(),
         rrs_tls: None,
         journal: None,
