@@ -637,7 +637,10 @@ async fn the_charging_report_sums_each_users_requests_responses_and_bytes() {
     // delivered, a moment after the receiver has it).
     tokio::time::sleep(StdDuration::from_millis(300)).await;
     let again = send(&head_end, "/api/v1/serviceS", &read).await;
-    assert!(again.contains("<sr:ResponseCode>E1</sr:ResponseCode>"), "{again}");
+    assert!(
+        again.contains("<sr:ResponseCode>E1</sr:ResponseCode>"),
+        "{again}"
+    );
     drop(head_end);
     let month = Utc::now().format("%Y-%m").to_string();
     let out = Command::new(env!("CARGO_BIN_EXE_dccsim"))
