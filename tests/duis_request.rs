@@ -240,3 +240,54 @@ mod properties {
         }
     }
 }
+
+/// The gas reads of fixed attributes (`gas_settings`) built from their DUIS requests are the
+/// RTDS commands' components: the same clusters, commands and attribute lists.
+#[test]
+fn the_gas_reads_built_from_duis_requests_are_the_rtds_commands() {
+    use dccsim::protocol::gbcs::gbz::{Gbz, encode_gas_payload, zcl_header};
+    for (duis, gbcs, to_proxy) in [
+        (
+            "GCS13b_4.1.4_SUCCESS_RELIABLE_GSME_REQUEST_DUIS.XML",
+            "4.1.4_GCS13b/GCS13b_4.1.4_SUCCESS_RELIABLE_GSME_COMMAND_GBCS.HEX",
+            false,
+        ),
+        (
+            "GCS13c_4.1.2_SUCCESS_RELIABLE_GPF_REQUEST_DUIS.XML",
+            "4.1.2_GCS13c/GCS13c_4.1.2_SUCCESS_RELIABLE_GPF_COMMAND_GBCS.HEX",
+            true,
+        ),
+        (
+            "GCS21a_6.2.8_SUCCESS_REQUEST_DUIS.XML",
+            "6.2.8_GCS21a/GCS21a_6.2.8_SUCCESS_COMMAND_GBCS.HEX",
+            false,
+        ),
+        (
+            "GCS21e_6.2.4_SUCCESS_REQUEST_DUIS.XML",
+            "6.2.4_GCS21e/GCS21e_6.2.4_SUCCESS_COMMAND_GBCS.HEX",
+            false,
+        ),
+    ] {
+        let (code, payloads) = template(duis).gas_command(to_proxy).unwrap().unwrap();
+        let text =
+            std::fs::read_to_string(reference().join("gbcs-rtds/RTDS-4.5.0").join(gbcs)).unwrap();
+        let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+        assert_eq!(rtds.message_code(), Some(code), "{duis}");
+        let Gbz::Components { components } = Gbz::decode(&rtds.signing.content, false).unwrap()
+        else {
+            panic!("{gbcs}")
+        };
+        let built: Vec<_> = payloads
+            .iter()
+            .map(|p| {
+                let (cluster, _, command) = zcl_header(p);
+                (cluster, command, encode_gas_payload(p))
+            })
+            .collect();
+        let expected: Vec<_> = components
+            .iter()
+            .map(|c| (c.cluster, c.command, c.payload.clone()))
+            .collect();
+        assert_eq!(built, expected, "{duis}");
+    }
+}

@@ -558,13 +558,58 @@ fn gas_readings_decode_to_their_values_and_encode_back_to_the_devices_bytes() {
 }
 
 mod round_trips {
+    use dccsim::protocol::gbcs::gas_settings::{self, GasSettingValue};
     use dccsim::protocol::gbcs::gbz::{
-        Component, GasPayload, SnapshotRegisters, encode_gas_payload, gas_payload, zcl_header,
+        Component, GasPayload, SnapshotRegisters, ZclValue, encode_gas_payload, gas_payload,
+        zcl_header,
     };
     use proptest::prelude::*;
 
+    /// A value of ZCL data type `data_type` as `gas_settings` lists them.
+    fn zcl_value(data_type: u8) -> BoxedStrategy<ZclValue> {
+        match data_type {
+            0x42 => proptest::collection::vec(any::<u8>(), 0..24)
+                .prop_map(ZclValue::Bytes)
+                .boxed(),
+            0x20..=0x27 => (0u64..1 << (8 * (data_type - 0x1F)).min(63))
+                .prop_map(ZclValue::Unsigned)
+                .boxed(),
+            _ => (0u64..256).prop_map(ZclValue::Unsigned).boxed(),
+        }
+    }
+
+    /// The answer to one of `gas_settings`'s reads, with any values of the listed types.
+    fn settings() -> impl Strategy<Value = GasPayload> {
+        let reads: Vec<_> = gas_settings::GAS_READS
+            .iter()
+            .flat_map(|(_, _, reads)| reads.iter())
+            .collect();
+        proptest::sample::select(reads).prop_flat_map(|read| {
+            let values: Vec<_> = read
+                .settings
+                .iter()
+                .map(|s| {
+                    zcl_value(s.data_type).prop_map(move |value| GasSettingValue {
+                        name: s.name,
+                        id: s.id,
+                        data_type: s.data_type,
+                        value,
+                    })
+                })
+                .collect();
+            values.prop_map(move |values| GasPayload::Settings {
+                cluster: read.cluster,
+                frame_control: read.answer_frame_control(),
+                values,
+            })
+        })
+    }
+
     fn reading() -> impl Strategy<Value = GasPayload> {
         prop_oneof![
+            settings(),
+            proptest::collection::vec(any::<u16>(), 0..8)
+                .prop_map(|attributes| GasPayload::ReadBasicAttributes { attributes }),
             proptest::collection::vec(any::<u16>(), 0..8)
                 .prop_map(|attributes| GasPayload::ReadAttributes { attributes }),
             proptest::collection::vec(any::<u16>(), 0..8)
@@ -786,4 +831,91 @@ mod round_trips {
             }
         }
     }
+}
+
+/// The fixed attribute reads (`gas_settings`): 4.1.4 block registers (GCS13b) and 4.1.2 TOU
+/// registers (GCS13c), sealed; 6.2.8 gas configuration (GCS21a) and 6.2.4 identity of the
+/// meter (GCS21e) and of its proxy (GCS21m), in clear. Each RTDS command reads the table's
+/// attributes of each cluster, and each answer is named, value by value, and writes the
+/// device's bytes back.
+#[test]
+fn gas_settings_vectors_read_their_tables_attributes_and_name_the_values() {
+    use dccsim::protocol::gbcs::gas_settings::{self, GasSettingValue};
+    use dccsim::protocol::gbcs::gbz::GasPayload;
+    let named = |p: &GasPayload| -> Vec<(&'static str, ZclValue)> {
+        match p {
+            GasPayload::Settings { values, .. } => values
+                .iter()
+                .map(|GasSettingValue { name, value, .. }| (*name, value.clone()))
+                .collect(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let u = ZclValue::Unsigned;
+    for (dir, code, variants) in [
+        (
+            "4.1.4_GCS13b/GCS13b_4.1.4",
+            gas_settings::GCS13B,
+            &["RELIABLE_GSME", "RELIABLE_GPF", "UNRELIABLE"][..],
+        ),
+        (
+            "4.1.2_GCS13c/GCS13c_4.1.2",
+            gas_settings::GCS13C,
+            &["RELIABLE_GSME", "RELIABLE_GPF", "UNRELIABLE"],
+        ),
+        ("6.2.8_GCS21a/GCS21a_6.2.8", gas_settings::GCS21A, &[""]),
+        ("6.2.4_GCS21e/GCS21e_6.2.4", gas_settings::GCS21E, &[""]),
+        ("6.2.4_GCS21m/GCS21m_6.2.4", gas_settings::GCS21M, &[""]),
+    ] {
+        let reads = gas_settings::reads(code).unwrap();
+        for variant in variants {
+            let file = |kind: &str| match *variant {
+                "" => format!("{dir}_SUCCESS_{kind}_GBCS.HEX"),
+                v => format!("{dir}_SUCCESS_{v}_{kind}_GBCS.HEX"),
+            };
+            let commands = typed_components(&file("COMMAND"));
+            let answers = typed_components(&file("RESPONSE"));
+            assert_eq!((commands.len(), answers.len()), (reads.len(), reads.len()));
+            for ((ask, answer), read) in commands.iter().zip(&answers).zip(reads) {
+                let asked = match ask {
+                    GasPayload::ReadAttributes { attributes }
+                    | GasPayload::ReadPriceAttributes { attributes }
+                    | GasPayload::ReadBasicAttributes { attributes } => attributes.clone(),
+                    other => panic!("{dir}: {other:?}"),
+                };
+                let ids: Vec<u16> = read.settings.iter().map(|s| s.id).collect();
+                assert_eq!(asked, ids, "{dir}");
+                let GasPayload::Settings { frame_control, .. } = answer else {
+                    panic!("{dir}: {answer:?}")
+                };
+                assert_eq!(*frame_control, read.answer_frame_control(), "{dir}");
+            }
+        }
+    }
+    // The RTDS meter's values, by name.
+    let answers =
+        typed_components("4.1.2_GCS13c/GCS13c_4.1.2_SUCCESS_RELIABLE_GSME_RESPONSE_GBCS.HEX");
+    assert_eq!(
+        named(&answers[0]),
+        [
+            ("Divisor", u(1000)),
+            ("Multiplier", u(1)),
+            ("UnitOfMeasure", u(1)),
+            ("CurrentTier1SummationDelivered", u(1000)),
+            ("CurrentTier2SummationDelivered", u(2000)),
+            ("CurrentTier3SummationDelivered", u(3000)),
+            ("CurrentTier4SummationDelivered", u(4000)),
+        ]
+    );
+    let answers = typed_components("6.2.8_GCS21a/GCS21a_6.2.8_SUCCESS_RESPONSE_GBCS.HEX");
+    assert_eq!(named(&answers[0])[2], ("CalorificValue", u(567)));
+    assert_eq!(named(&answers[1])[5], ("FlowMeasurementPeriod", u(3600)));
+    let answers = typed_components("6.2.4_GCS21e/GCS21e_6.2.4_SUCCESS_RESPONSE_GBCS.HEX");
+    assert_eq!(
+        named(&answers[0])[0],
+        (
+            "ManufacturerName",
+            ZclValue::Bytes(b"Critical Software".to_vec())
+        )
+    );
 }

@@ -641,6 +641,147 @@ fn rtds_gas_meter_balance_templates_read_the_virtual_gas_meter() {
     }
 }
 
+/// The RTDS templates of the gas meter's fixed attribute reads against the embedded default:
+/// 4.1.4 and 4.1.2 (the block and TOU registers, sealed: a single-rate meter's consumption on
+/// its first block and first tier), 6.2.8 (calorific value, conversion factor and uncontrolled
+/// flow settings) and 6.2.4 (who made it and what it is; the head-end sends GCS21e for the
+/// RTDS's GCS21m template too, which is the same request), in clear — each answered by the
+/// device addressed with its use case's code.
+#[test]
+fn rtds_gas_settings_templates_read_the_virtual_gas_meter() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::gas_settings::GasSettingValue;
+    use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, ZclValue, gas_payload};
+    let (mut he, keys, start) = default_head_end();
+    let (gsme, gpf) = (
+        eui("00-DB-12-34-56-78-90-A1"),
+        eui("00-DB-12-34-56-78-90-A3"),
+    );
+    let litres = he
+        .gas_meter(gsme)
+        .unwrap()
+        .register_litres(dccsim::device::period_of(start));
+    assert!(litres > 0);
+    let mut answered = |name: &str, counter: u64| {
+        let request = with_counter(&template(name), counter);
+        let m = acknowledged_then_answered(&mut he, defaults::SUPPLIER, &request, start);
+        let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+            panic!("{name}")
+        };
+        let answers: Vec<(bool, Vec<(&'static str, ZclValue)>)> = components
+            .iter()
+            .map(|c| {
+                let p = gas_payload(c, &c.plaintext(&m, &keys).unwrap())
+                    .unwrap()
+                    .unwrap();
+                let GasPayload::Settings { values, .. } = p else {
+                    panic!("{name}: {p:?}")
+                };
+                let values = values
+                    .into_iter()
+                    .map(|GasSettingValue { name, value, .. }| (name, value))
+                    .collect();
+                (c.encrypted(), values)
+            })
+            .collect();
+        (m.signing.originator, m.message_code().unwrap(), answers)
+    };
+    let u = ZclValue::Unsigned;
+    let (from, code, answers) =
+        answered("GCS13b_4.1.4_SUCCESS_RELIABLE_GPF_REQUEST_DUIS.XML", 6000);
+    assert_eq!((from, code), (gpf, 0x00B8));
+    assert_eq!(
+        answers,
+        [(
+            true,
+            vec![
+                ("CurrentNoTierBlock1SummationDelivered", u(litres)),
+                ("CurrentNoTierBlock2SummationDelivered", u(0)),
+                ("CurrentNoTierBlock3SummationDelivered", u(0)),
+                ("CurrentNoTierBlock4SummationDelivered", u(0)),
+                ("Divisor", u(1000)),
+                ("Multiplier", u(1)),
+                ("UnitOfMeasure", u(1)),
+            ]
+        )]
+    );
+    let (from, code, answers) = answered("GCS13c_4.1.2_SUCCESS_UNRELIABLE_REQUEST_DUIS.XML", 6001);
+    assert_eq!((from, code), (gsme, 0x00B6));
+    assert!(answers[0].0, "sealed");
+    assert_eq!(
+        answers[0].1[3],
+        ("CurrentTier1SummationDelivered", u(litres))
+    );
+    let (from, code, answers) = answered("GCS21a_6.2.8_SUCCESS_REQUEST_DUIS.XML", 6002);
+    assert_eq!((from, code), (gsme, 0x007B));
+    assert_eq!(
+        answers,
+        [
+            (
+                false,
+                vec![
+                    ("CalorificValueTrailingDigit", u(0x10)),
+                    ("CalorificValueUnit", u(1)),
+                    ("CalorificValue", u(395)),
+                    ("ConversionFactorTrailingDigit", u(0x50)),
+                    ("ConversionFactor", u(102_264)),
+                ]
+            ),
+            (
+                false,
+                vec![
+                    ("UncontrolledFlowDivisor", u(1)),
+                    ("UncontrolledFlowMultiplier", u(1)),
+                    ("UncontrolledFlowThresholdUnitOfMeasure", u(1)),
+                    ("UncontrolledFlowThreshold", u(200)),
+                    ("FlowStabilisationPeriod", u(10)),
+                    ("FlowMeasurementPeriod", u(3600)),
+                ]
+            )
+        ]
+    );
+    let mut model = b"GSME    ".to_vec();
+    model.extend_from_slice(&gsme.0);
+    let (from, code, answers) = answered("GCS21e_6.2.4_SUCCESS_REQUEST_DUIS.XML", 6003);
+    assert_eq!((from, code), (gsme, 0x009E));
+    assert_eq!(
+        answers[0].1,
+        [
+            ("ManufacturerName", ZclValue::Bytes(b"dccsim".to_vec())),
+            ("ModelIdentifier", ZclValue::Bytes(model)),
+            ("HWVersion", u(1)),
+        ]
+    );
+    assert_eq!(
+        answers[1].1,
+        [("SupplyDepletionState", u(3)), ("SupplyTamperState", u(3))]
+    );
+    let (from, code, answers) = answered("GCS21m_6.2.4_SUCCESS_REQUEST_DUIS.XML", 6004);
+    assert_eq!((from, code), (gsme, 0x009E));
+    assert_eq!(answers[0].1.len(), 3);
+    // To the proxy: its own model, without an EUI-64.
+    let request = with_counter(&template("GCS21e_6.2.4_SUCCESS_REQUEST_DUIS.XML"), 6005)
+        .replace("00-DB-12-34-56-78-90-A1", "00-DB-12-34-56-78-90-A3");
+    let m = acknowledged_then_answered(&mut he, defaults::SUPPLIER, &request, start);
+    assert_eq!(
+        (m.signing.originator, m.message_code()),
+        (gpf, Some(0x009E))
+    );
+    let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+        panic!()
+    };
+    let Some(GasPayload::Settings { values, .. }) =
+        gas_payload(&components[0], &components[0].payload).unwrap()
+    else {
+        panic!("{components:?}")
+    };
+    assert_eq!(values[1].value, ZclValue::Bytes(b"GPF     ".to_vec()));
+    assert_eq!(
+        answers[1].1,
+        [("SupplyDepletionState", u(3)), ("SupplyTamperState", u(3))]
+    );
+}
+
 /// The rest of the RTDS gas templates against the embedded default: the daily read log (GCS16a,
 /// one GetSnapshot a day), a top-up (CS01b) with a UTRN made for the virtual gas meter, and the
 /// valve (GCS32 off, GCS39 armed) through Transform, the supplier's signature and Send.

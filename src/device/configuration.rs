@@ -16,6 +16,8 @@ use crate::protocol::gbcs::payload::{
 pub const MANUFACTURER: &[u8] = b"dccsim";
 pub const MODEL_ESME: &[u8] = b"ESME";
 pub const MODEL_CHF: &[u8] = b"CHF";
+pub const MODEL_GSME: &[u8] = b"GSME";
+pub const MODEL_GPF: &[u8] = b"GPF";
 
 /// The prepayment settings a 1.6 command to prepayment sets: whether debt is collected while
 /// the supply is disabled and while on emergency credit, and the meter balance at which the

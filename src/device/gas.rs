@@ -34,9 +34,10 @@ use super::{
     period_of,
 };
 use crate::model::Eui64;
+use crate::protocol::gbcs::gas_settings::{self, GasRead, GasSettingValue};
 use crate::protocol::gbcs::gbz::{
-    self, Component, FIRMWARE_VERSION, GasPayload, Gbz, SnapshotRegisters, encode_gas_payload,
-    gas_payload, zcl_header,
+    self, Component, FIRMWARE_VERSION, GasPayload, Gbz, SnapshotRegisters, ZclValue,
+    encode_gas_payload, gas_payload, zcl_header,
 };
 use crate::protocol::gbcs::payload::message_for;
 use crate::protocol::gbcs::{Cra, KeyStore, Sealed, Verdict, sign_message, verify_signature};
@@ -337,7 +338,8 @@ impl GasMeter {
                 | GCS03
                 | GCS21J
                 | GCS46
-        ) {
+        ) && gas_settings::reads(code).is_none()
+        {
             return Err(DeviceError::Unsupported(code));
         }
         // GBCS §4.3.3: the valve and payment mode commands are critical, so signed by the
@@ -376,7 +378,10 @@ impl GasMeter {
         // its days.
         let mut registers = Registers::default();
         for (_, ask) in &asks {
-            replies.push(self.answer(code, ask, from, counter, now, keys, &mut registers)?);
+            replies.push(match gas_settings::reads(code) {
+                Some(reads) => self.settings(code, reads, ask, me, now)?,
+                None => self.answer(code, ask, from, counter, now, keys, &mut registers)?,
+            });
         }
         // Encrypted components are numbered in the additional header, as in the RTDS.
         let mut sealed_count = 0u8;
@@ -418,6 +423,102 @@ impl GasMeter {
             at: now,
         };
         answer.bytes(Gbz::Components { components: out }.encode(), keys, acb)
+    }
+
+    /// The answer to one component of a settings read (`gas_settings`): the values of the
+    /// attributes it asks of its cluster, when they are those `reads` lists. `me` is the meter
+    /// or its proxy, whichever was addressed.
+    fn settings(
+        &self,
+        code: u16,
+        reads: &[GasRead],
+        ask: &GasPayload,
+        me: Eui64,
+        now: DateTime<Utc>,
+    ) -> Result<Reply, DeviceError> {
+        let (cluster, asked) = match ask {
+            GasPayload::ReadAttributes { attributes } => (gbz::METERING_CLUSTER, attributes),
+            GasPayload::ReadPriceAttributes { attributes } => (gbz::PRICE_CLUSTER, attributes),
+            GasPayload::ReadBasicAttributes { attributes } => (gbz::BASIC_CLUSTER, attributes),
+            GasPayload::ReadPrepaymentAttributes { attributes } => {
+                (gbz::PREPAYMENT_CLUSTER, attributes)
+            }
+            _ => {
+                let what = format!("{ask:?} is not a command of {code:#06X}");
+                return Err(DeviceError::Payload(what));
+            }
+        };
+        let read = reads
+            .iter()
+            .find(|r| {
+                r.cluster == cluster && r.settings.iter().map(|s| s.id).eq(asked.iter().copied())
+            })
+            .ok_or_else(|| {
+                DeviceError::Payload(format!(
+                    "{code:#06X} asks cluster {cluster:04X} for {asked:04X?}, not what it reads"
+                ))
+            })?;
+        let period = period_of(now);
+        let values = read
+            .settings
+            .iter()
+            .map(|s| GasSettingValue {
+                name: s.name,
+                id: s.id,
+                data_type: s.data_type,
+                value: self.setting(cluster, s.id, me == self.gpf, period),
+            })
+            .collect();
+        let payload = GasPayload::Settings {
+            cluster,
+            frame_control: read.answer_frame_control(),
+            values,
+        };
+        Ok(if read.sealed {
+            Reply::Sealed(payload)
+        } else {
+            Reply::Clear(payload)
+        })
+    }
+
+    /// The meter's (or, `proxy`, its proxy's) value of a `cluster` attribute a settings read
+    /// asks for. A single-rate tariff without blocks: everything registers in the first tier
+    /// and the first block. The calorific value and conversion factor are GB's standard ones
+    /// (39.5 MJ/m³, 1.02264); the uncontrolled flow settings and the supply tamper and depletion
+    /// states the RTDS gas meter's.
+    fn setting(&self, cluster: u16, id: u16, proxy: bool, period: u32) -> ZclValue {
+        use ZclValue::{Bytes, Unsigned};
+        match (cluster, id) {
+            (gbz::METERING_CLUSTER, 0x0100 | 0x0700) => Unsigned(self.register_litres(period)),
+            (gbz::METERING_CLUSTER, 0x0302) => Unsigned(1000),
+            (gbz::METERING_CLUSTER, 0x0300 | 0x0301) => Unsigned(1),
+            (gbz::PRICE_CLUSTER, 0x0306) => Unsigned(0x10),
+            (gbz::PRICE_CLUSTER, 0x0305) => Unsigned(1),
+            (gbz::PRICE_CLUSTER, 0x0304) => Unsigned(395),
+            (gbz::PRICE_CLUSTER, 0x0303) => Unsigned(0x50),
+            (gbz::PRICE_CLUSTER, 0x0302) => Unsigned(102_264),
+            (gbz::METERING_CLUSTER, 0x0B10) => Unsigned(200),
+            (gbz::METERING_CLUSTER, 0x0B11..=0x0B13) => Unsigned(1),
+            (gbz::METERING_CLUSTER, 0x0B14) => Unsigned(10),
+            (gbz::METERING_CLUSTER, 0x0B15) => Unsigned(3600),
+            (gbz::METERING_CLUSTER, 0x0607 | 0x0608) => Unsigned(3),
+            (gbz::BASIC_CLUSTER, 0x0004) => Bytes(super::MANUFACTURER.to_vec()),
+            // The model, eight characters, and for the meter its EUI-64, as the RTDS devices
+            // give theirs.
+            (gbz::BASIC_CLUSTER, 0x0005) => {
+                let (model, eui): (&[u8], _) = if proxy {
+                    (super::configuration::MODEL_GPF, None)
+                } else {
+                    (super::configuration::MODEL_GSME, Some(self.gsme))
+                };
+                let mut bytes = format!("{:<8}", String::from_utf8_lossy(model)).into_bytes();
+                bytes.extend(eui.iter().flat_map(|e| e.0));
+                Bytes(bytes)
+            }
+            (gbz::BASIC_CLUSTER, 0x0003) => Unsigned(1),
+            // Tiers 2–4, blocks 2–4.
+            _ => Unsigned(0),
+        }
     }
 
     /// The answer to one command component of use case `code` from `from`.

@@ -159,6 +159,7 @@ impl Request {
         use crate::device::{
             CS01B, GCS13A, GCS16A, GCS17, GCS32, GCS38, GCS39, GCS60, GCS60A, GCS61,
         };
+        use crate::protocol::gbcs::gas_settings;
         use crate::protocol::gbcs::gbz::{self, GasPayload};
         use crate::protocol::gbcs::payload::to_gbcs_seconds;
         let service = self.service.to_string();
@@ -173,6 +174,26 @@ impl Request {
             control: 1,
         };
         let one = |code, payload| Ok(Some((code, vec![payload])));
+        // The fixed attribute reads: one Read Attributes per cluster, in the table's order.
+        if let Some(code) = gas_settings::use_case(&service)
+            && let Some(reads) = gas_settings::reads(code)
+        {
+            let asks = reads
+                .iter()
+                .map(|r| {
+                    let attributes = r.settings.iter().map(|s| s.id).collect();
+                    match r.cluster {
+                        gbz::PRICE_CLUSTER => GasPayload::ReadPriceAttributes { attributes },
+                        gbz::BASIC_CLUSTER => GasPayload::ReadBasicAttributes { attributes },
+                        gbz::PREPAYMENT_CLUSTER => {
+                            GasPayload::ReadPrepaymentAttributes { attributes }
+                        }
+                        _ => GasPayload::ReadAttributes { attributes },
+                    }
+                })
+                .collect();
+            return Ok(Some((code, asks)));
+        }
         match service.as_str() {
             "4.1.1" => {
                 return one(

@@ -12,6 +12,7 @@
 
 use serde::Serialize;
 
+use super::gas_settings::GasSettingValue;
 use super::sealed::{SealError, Sealed};
 use super::{GbcsMessage, KeyStore};
 
@@ -384,6 +385,8 @@ fn hex<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
 
 /// The Metering cluster, which carries gas readings.
 pub const METERING_CLUSTER: u16 = 0x0702;
+/// The Basic cluster: who made a device and what it is (GCS21e, GCS21m; 6.2.4).
+pub const BASIC_CLUSTER: u16 = 0x0000;
 /// ZCL Read Attributes (general command).
 pub const READ_ATTRIBUTES: u8 = 0x00;
 /// ZCL Read Attributes Response (general command).
@@ -587,6 +590,15 @@ pub enum GasPayload {
     /// The payment control configuration (GCS21j: the prepayment cluster's attribute 0x0000,
     /// a bitmap16; bit 1 set in prepayment mode).
     PaymentControl { configuration: u16 },
+    /// The attributes a read asks of the basic cluster (GCS21e, GCS21m).
+    ReadBasicAttributes { attributes: Vec<u16> },
+    /// The values of one of [`super::gas_settings`]'s reads, named (GCS13b, GCS13c, GCS21a,
+    /// GCS21e, GCS21m), from `cluster` with the ZCL frame control they came with.
+    Settings {
+        cluster: u16,
+        frame_control: u8,
+        values: Vec<GasSettingValue>,
+    },
     /// ZCL Default Response: `status` for `command` (0x8B: not found).
     DefaultResponse { command: u8, status: u8 },
 }
@@ -703,7 +715,14 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
             attributes: r.attribute_ids()?,
         },
         (METERING_CLUSTER, false, true, READ_ATTRIBUTES_RESPONSE) => {
-            return Ok(attributes_meaning(&read_attributes_response(payload)?));
+            let attributes = read_attributes_response(payload)?;
+            return Ok(attributes_meaning(&attributes).or_else(|| settings(c, &attributes)));
+        }
+        (BASIC_CLUSTER, false, false, READ_ATTRIBUTES) => GasPayload::ReadBasicAttributes {
+            attributes: r.attribute_ids()?,
+        },
+        (BASIC_CLUSTER, false, true, READ_ATTRIBUTES_RESPONSE) => {
+            return Ok(settings(c, &read_attributes_response(payload)?));
         }
         (PREPAYMENT_CLUSTER, false, false, READ_ATTRIBUTES) => {
             GasPayload::ReadPrepaymentAttributes {
@@ -714,7 +733,8 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
             attributes: r.attribute_ids()?,
         },
         (PRICE_CLUSTER, false, true, READ_ATTRIBUTES_RESPONSE) => {
-            return Ok(match read_attributes_response(payload)?.as_slice() {
+            let attributes = read_attributes_response(payload)?;
+            return Ok(match attributes.as_slice() {
                 [
                     Attribute {
                         id: PRICE_TRAILING_DIGIT,
@@ -732,7 +752,7 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
                     trailing_digit: *digit as u8,
                     currency: *currency as u16,
                 }),
-                _ => None,
+                _ => settings(c, &attributes),
             });
         }
         (PREPAYMENT_CLUSTER, false, true, READ_ATTRIBUTES_RESPONSE) => {
@@ -878,6 +898,42 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
     Ok(Some(meaning))
 }
 
+/// A Read Attributes Response that is one of [`super::gas_settings`]'s reads, named.
+fn settings(c: &Component, attributes: &[Attribute]) -> Option<GasPayload> {
+    Some(GasPayload::Settings {
+        cluster: c.cluster,
+        frame_control: c.frame_control,
+        values: super::gas_settings::named(c.cluster, attributes)?,
+    })
+}
+
+/// A ZCL value as `data_type` writes it: integers little-endian in the type's size, strings
+/// after their length.
+fn zcl_value_bytes(data_type: u8, value: &ZclValue, out: &mut Vec<u8>) {
+    match (data_type, value) {
+        (0x41 | 0x42, ZclValue::Bytes(b)) => {
+            let b = &b[..b.len().min(254)];
+            out.push(b.len() as u8);
+            out.extend_from_slice(b);
+        }
+        (0x43 | 0x44, ZclValue::Bytes(b)) => {
+            let b = &b[..b.len().min(0xFFFE)];
+            out.extend_from_slice(&(b.len() as u16).to_le_bytes());
+            out.extend_from_slice(b);
+        }
+        (0x28..=0x2F, &ZclValue::Signed(v)) => {
+            out.extend_from_slice(&v.to_le_bytes()[..usize::from(data_type - 0x27)]);
+        }
+        (_, &ZclValue::Unsigned(v)) => {
+            out.extend_from_slice(&v.to_le_bytes()[..fixed_size(data_type).min(8)]);
+        }
+        (_, &ZclValue::Signed(v)) => {
+            out.extend_from_slice(&v.to_le_bytes()[..fixed_size(data_type).min(8)]);
+        }
+        (_, ZclValue::Bytes(b)) => out.extend_from_slice(b),
+    }
+}
+
 /// The meaning of a Read Attributes Response from the metering cluster: the firmware version
 /// (GCS38) or the consumption register (GCS13a).
 fn attributes_meaning(attributes: &[Attribute]) -> Option<GasPayload> {
@@ -972,7 +1028,8 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
     match p {
         GasPayload::ReadAttributes { attributes }
         | GasPayload::ReadPrepaymentAttributes { attributes }
-        | GasPayload::ReadPriceAttributes { attributes } => {
+        | GasPayload::ReadPriceAttributes { attributes }
+        | GasPayload::ReadBasicAttributes { attributes } => {
             for a in attributes {
                 out.extend_from_slice(&a.to_le_bytes());
             }
@@ -1180,6 +1237,13 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
                 out.extend_from_slice(&v.to_le_bytes());
             }
         }
+        GasPayload::Settings { values, .. } => {
+            for v in values {
+                out.extend_from_slice(&v.id.to_le_bytes());
+                out.extend_from_slice(&[0, v.data_type]);
+                zcl_value_bytes(v.data_type, &v.value, &mut out);
+            }
+        }
         GasPayload::DefaultResponse { command, status } => {
             out.extend_from_slice(&[*command, *status]);
         }
@@ -1210,6 +1274,12 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         PaymentModeSettings { .. } => (PREPAYMENT_CLUSTER, 0x19, CHANGE_PAYMENT_MODE_RESPONSE),
         ReadPrepaymentAttributes { .. } => (PREPAYMENT_CLUSTER, 0x00, READ_ATTRIBUTES),
         ReadPriceAttributes { .. } => (PRICE_CLUSTER, 0x00, READ_ATTRIBUTES),
+        ReadBasicAttributes { .. } => (BASIC_CLUSTER, 0x00, READ_ATTRIBUTES),
+        &Settings {
+            cluster,
+            frame_control,
+            ..
+        } => (cluster, frame_control, READ_ATTRIBUTES_RESPONSE),
         Currency { .. } => (PRICE_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE),
         PrepayValues { .. } => (PREPAYMENT_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE),
         BillToDate { .. } => (METERING_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE),

@@ -12,6 +12,7 @@ mod codes;
 mod crypto;
 mod describe;
 mod frame;
+pub mod gas_settings;
 pub mod gbz;
 pub mod payload;
 mod sealed;
