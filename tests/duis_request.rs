@@ -241,8 +241,10 @@ mod properties {
     }
 }
 
-/// The gas reads of fixed attributes (`gas_settings`) built from their DUIS requests are the
-/// RTDS commands' components: the same clusters, commands and attribute lists.
+/// The gas reads of fixed attributes (`gas_settings`) and of the billing data logs of debt
+/// payments and prepayment credits built from their DUIS requests are the RTDS commands'
+/// components: the same clusters, commands and payloads. (The RTDS's 4.4.3 command asks for
+/// another period than its DUIS template's, so `tests/gbz.rs` compares it by shape.)
 #[test]
 fn the_gas_reads_built_from_duis_requests_are_the_rtds_commands() {
     use dccsim::protocol::gbcs::gbz::{Gbz, encode_gas_payload, zcl_header};
@@ -265,6 +267,18 @@ fn the_gas_reads_built_from_duis_requests_are_the_rtds_commands() {
         (
             "GCS21e_6.2.4_SUCCESS_REQUEST_DUIS.XML",
             "6.2.4_GCS21e/GCS21e_6.2.4_SUCCESS_COMMAND_GBCS.HEX",
+            false,
+        ),
+        // The billing data logs of debt payments and of prepayment credits: the period's end
+        // (past GBCS's clock for the latter: its latest time).
+        (
+            "GCS15d_4.4.4_SUCCESS_REQUEST_DUIS.XML",
+            "4.4.4_GCS15d/GCS15d_4.4.4_SUCCESS_COMMAND_GBCS.HEX",
+            false,
+        ),
+        (
+            "GCS15e_4.4.5_SUCCESS_REQUEST_DUIS.XML",
+            "4.4.5_GCS15e/GCS15e_4.4.5_SUCCESS_COMMAND_GBCS.HEX",
             false,
         ),
     ] {

@@ -420,6 +420,7 @@ fn the_daily_read_log_holds_each_midnights_registers() {
     assert_eq!(
         got[4],
         GasPayload::DefaultResponse {
+            cluster: 0x0702,
             command: 0x06,
             status: 0x8B
         }
@@ -576,6 +577,211 @@ fn a_prepayment_gas_meter_credits_a_genuine_utrn_once() {
     let after = gas.credit_milli_pence(period_of(now()));
     assert_eq!(after, before + 1_000_000);
     assert!(gas.credit_milli_pence(period_of(now()) + 48) < after);
+}
+
+/// The billing data log of prepayment credits (4.4.5, GCS15e): the top-ups the meter
+/// credited, each with its UTRN, amount and time, the most recent first, the last five kept;
+/// none up to the time asked, NOT_FOUND. The debt payments log (4.4.4, GCS15d): none, as the
+/// meter carries no debt.
+#[test]
+fn the_top_up_log_holds_the_last_five_credits() {
+    use dccsim::device::{GCS15D, GCS15E};
+    use dccsim::protocol::gbcs::gbz::{LATEST_TIME, TopUpEntry};
+    let keys = keys();
+    let (mut gas, gpf) = fleet_meter();
+    gas.set_prepayment(500, now() - Duration::days(1));
+    let log = |gas: &mut GasMeter, latest: u32, counter: u64| {
+        let ask = GasPayload::TopUpLogRequest { latest, count: 5 };
+        let bytes = send(gpf, GCS15E, &[ask], counter, false, &keys);
+        answers(
+            &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+            &keys,
+            false,
+        )
+    };
+    let not_found = GasPayload::DefaultResponse {
+        cluster: 0x0705,
+        command: 0x08,
+        status: 0x8B,
+    };
+    assert_eq!(log(&mut gas, LATEST_TIME, 1), [not_found.clone()]);
+    let mut made = Vec::new();
+    for n in 1..=6u64 {
+        let at = now() + Duration::minutes(n as i64);
+        let digits = Utrn::make(
+            &keys,
+            supplier(),
+            gas.gsme,
+            n << 32,
+            n as u32,
+            ValueClass::Pounds,
+        )
+        .unwrap()
+        .digits();
+        let top_up = GasPayload::TopUp {
+            origin: 0,
+            utrn: digits.clone(),
+        };
+        let bytes = send(gpf, CS01B, &[top_up], 10 + n, false, &keys);
+        gas.handle(&bytes, at, &keys, acb()).unwrap();
+        made.push(TopUpEntry {
+            utrn: digits,
+            amount: n as i32 * 100_000,
+            time: to_gbcs_seconds(at).unwrap(),
+        });
+    }
+    let expected: Vec<TopUpEntry> = made.iter().rev().take(5).cloned().collect();
+    assert_eq!(
+        log(&mut gas, LATEST_TIME, 20),
+        [GasPayload::TopUpLog {
+            command_index: 0,
+            commands: 1,
+            entries: expected.clone()
+        }]
+    );
+    // Up to the third top-up's time: the third and second (the first is no longer kept).
+    let GasPayload::TopUpLog { entries, .. } = &log(&mut gas, made[2].time, 21)[0] else {
+        panic!()
+    };
+    assert_eq!(entries, &expected[3..]);
+    // Before any: none.
+    assert_eq!(log(&mut gas, made[0].time - 1, 22), [not_found]);
+    // No debt, so no debt payments.
+    let ask = GasPayload::DebtLogRequest {
+        latest: LATEST_TIME,
+        count: 10,
+        debt_type: 2,
+    };
+    let bytes = send(gpf, GCS15D, &[ask], 23, false, &keys);
+    assert_eq!(
+        answers(
+            &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+            &keys,
+            false
+        ),
+        [GasPayload::DefaultResponse {
+            cluster: 0x0705,
+            command: 0x0A,
+            status: 0x8B,
+        }]
+    );
+}
+
+/// The billing data log the billing calendar triggers (4.4.3, GCS15c): a snapshot of the
+/// registers at each billing period's end (midnight UTC on the first of the month, the RTDS
+/// meter's monthly calendar) in the period asked, the most recent first, the last twelve kept,
+/// sealed for the supplier.
+#[test]
+fn the_billing_data_log_holds_each_months_registers() {
+    use dccsim::device::GCS15C;
+    use dccsim::protocol::gbcs::gbz::{PrepaySnapshotPayload, SnapshotRegisters};
+    let keys = keys();
+    let (gsme, gpf) = (
+        Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]),
+        Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 4]),
+    );
+    let consumer = Consumer {
+        kind: CustomerType::Domestic,
+        annual_wh: 12_000_000,
+        solar_peak_w: 0,
+        seed: 5,
+    };
+    // Commissioned two years ago: 24 month ends since, twelve kept. In prepayment since 40
+    // days ago with £5, and topped up £20 now.
+    let mut gas = GasMeter::new(gsme, gpf, consumer, now() - Duration::days(730));
+    gas.set_prepayment(500, now() - Duration::days(40));
+    let november = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+    let credit_on_1_november = gas.credit_milli_pence(period_of(november));
+    let digits = Utrn::make(&keys, supplier(), gsme, 1 << 32, 20, ValueClass::Pounds)
+        .unwrap()
+        .digits();
+    let top_up = GasPayload::TopUp {
+        origin: 0,
+        utrn: digits,
+    };
+    let bytes = send(gpf, CS01B, &[top_up], 1, false, &keys);
+    gas.handle(&bytes, now(), &keys, acb()).unwrap();
+    let period = |offset| {
+        (
+            0,
+            to_gbcs_seconds(now()).unwrap(),
+            offset,
+            dccsim::protocol::gbcs::gbz::BILLING_SNAPSHOT,
+        )
+    };
+    let asks: Vec<GasPayload> = (0..13)
+        .map(|offset| {
+            let (earliest, latest, offset, cause) = period(offset);
+            GasPayload::SnapshotRequest {
+                earliest,
+                latest,
+                offset,
+                cause,
+            }
+        })
+        .chain((0..2).map(|offset| {
+            let (earliest, latest, offset, cause) = period(offset);
+            GasPayload::PrepaySnapshotRequest {
+                earliest,
+                latest,
+                offset,
+                cause,
+            }
+        }))
+        .collect();
+    let bytes = send(gpf, GCS15C, &asks, 2, false, &keys);
+    let m = GbcsMessage::decode(&gas.handle(&bytes, now(), &keys, acb()).unwrap()).unwrap();
+    let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+        panic!()
+    };
+    assert!(components[..12].iter().all(|c| c.encrypted()));
+    assert!(components[13..].iter().all(|c| c.encrypted()));
+    let got = answers(&m.to_bytes().unwrap(), &keys, false);
+    // The balance on 1 November, before the top-up, worked back from now; on 1 October,
+    // before the £5, worked back further (what the gas since cost added back).
+    let credit = |answer: &GasPayload| match answer {
+        GasPayload::PrepaySnapshot {
+            payload:
+                PrepaySnapshotPayload::DebtCreditStatus {
+                    credit_remaining, ..
+                },
+            ..
+        } => i64::from(*credit_remaining),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        (credit(&got[13]) - credit_on_1_november).abs() < 10,
+        "{:?}",
+        got[13]
+    );
+    assert!(credit(&got[14]) > credit(&got[13]));
+    for (k, answer) in got.iter().take(12).enumerate() {
+        let end =
+            Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap() - chrono::Months::new(k as u32);
+        let GasPayload::Snapshot {
+            time,
+            found,
+            cause,
+            registers: SnapshotRegisters::BlockTiers { summation, .. },
+            ..
+        } = answer
+        else {
+            panic!("{answer:?}")
+        };
+        assert_eq!(
+            (*time, *found, *cause),
+            (to_gbcs_seconds(end).unwrap(), 12, 2)
+        );
+        assert_eq!(*summation, gas.register_litres(period_of(end)));
+    }
+    assert!(matches!(
+        got[12],
+        GasPayload::DefaultResponse {
+            command: 0x06,
+            status: 0x8B,
+            ..
+        }
+    ));
 }
 
 #[test]

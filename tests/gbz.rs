@@ -253,6 +253,7 @@ fn gas_daily_read_log_valve_and_top_up_vectors_decode_to_their_values() {
         assert_eq!(
             a,
             &GasPayload::DefaultResponse {
+                cluster: 0x0702,
                 command: 0x06,
                 status: 0x8B
             }
@@ -560,8 +561,8 @@ fn gas_readings_decode_to_their_values_and_encode_back_to_the_devices_bytes() {
 mod round_trips {
     use dccsim::protocol::gbcs::gas_settings::{self, GasSettingValue};
     use dccsim::protocol::gbcs::gbz::{
-        Component, GasPayload, SnapshotRegisters, ZclValue, encode_gas_payload, gas_payload,
-        zcl_header,
+        Component, DebtEntry, GasPayload, PrepaySnapshotPayload, SnapshotRegisters, TopUpEntry,
+        ZclValue, encode_gas_payload, gas_payload, zcl_header,
     };
     use proptest::prelude::*;
 
@@ -605,9 +606,90 @@ mod round_trips {
         })
     }
 
+    /// The billing data logs' commands and answers (GCS15c, GCS15d, GCS15e).
+    fn billing_logs() -> impl Strategy<Value = GasPayload> {
+        let top_up = ("[0-9]{20}", any::<i32>(), any::<u32>())
+            .prop_map(|(utrn, amount, time)| TopUpEntry { utrn, amount, time });
+        let debt = (any::<u32>(), any::<u32>(), any::<u8>(), any::<u32>()).prop_map(
+            |(time, amount, debt_type, outstanding)| DebtEntry {
+                time,
+                amount,
+                debt_type,
+                outstanding,
+            },
+        );
+        let status = (any::<i32>(), any::<[u32; 3]>(), any::<i32>(), any::<i32>()).prop_map(
+            |(accumulated_debt, debts, emergency_credit, credit_remaining)| {
+                PrepaySnapshotPayload::DebtCreditStatus {
+                    accumulated_debt,
+                    debts,
+                    emergency_credit,
+                    credit_remaining,
+                }
+            },
+        );
+        let other = (1u8.., proptest::collection::vec(any::<u8>(), 0..30))
+            .prop_map(|(code, bytes)| PrepaySnapshotPayload::Other { code, bytes });
+        prop_oneof![
+            (any::<u32>(), any::<u8>())
+                .prop_map(|(latest, count)| GasPayload::TopUpLogRequest { latest, count }),
+            (
+                any::<u8>(),
+                any::<u8>(),
+                proptest::collection::vec(top_up, 0..6)
+            )
+                .prop_map(|(command_index, commands, entries)| GasPayload::TopUpLog {
+                    command_index,
+                    commands,
+                    entries
+                }),
+            (any::<u32>(), any::<u8>(), any::<u8>()).prop_map(|(latest, count, debt_type)| {
+                GasPayload::DebtLogRequest {
+                    latest,
+                    count,
+                    debt_type,
+                }
+            }),
+            (
+                any::<u8>(),
+                any::<u8>(),
+                proptest::collection::vec(debt, 0..11)
+            )
+                .prop_map(|(command_index, commands, entries)| GasPayload::DebtLog {
+                    command_index,
+                    commands,
+                    entries
+                }),
+            (any::<u32>(), any::<u32>(), any::<u8>(), any::<u32>()).prop_map(
+                |(earliest, latest, offset, cause)| GasPayload::PrepaySnapshotRequest {
+                    earliest,
+                    latest,
+                    offset,
+                    cause
+                }
+            ),
+            (
+                any::<[u32; 2]>(),
+                any::<[u8; 3]>(),
+                any::<u32>(),
+                prop_oneof![status, other]
+            )
+                .prop_map(|(t, n, cause, payload)| GasPayload::PrepaySnapshot {
+                    id: t[0],
+                    time: t[1],
+                    found: n[0],
+                    command_index: n[1],
+                    commands: n[2],
+                    cause,
+                    payload,
+                }),
+        ]
+    }
+
     fn reading() -> impl Strategy<Value = GasPayload> {
         prop_oneof![
             settings(),
+            billing_logs(),
             proptest::collection::vec(any::<u16>(), 0..8)
                 .prop_map(|attributes| GasPayload::ReadBasicAttributes { attributes }),
             proptest::collection::vec(any::<u16>(), 0..8)
@@ -741,8 +823,13 @@ mod round_trips {
                     credit,
                 }
             ),
-            (any::<u8>(), any::<u8>())
-                .prop_map(|(command, status)| GasPayload::DefaultResponse { command, status }),
+            (any::<u16>(), any::<u8>(), any::<u8>()).prop_map(|(cluster, command, status)| {
+                GasPayload::DefaultResponse {
+                    cluster,
+                    command,
+                    status,
+                }
+            }),
             (
                 any::<u32>(),
                 any::<u32>(),
@@ -918,4 +1005,130 @@ fn gas_settings_vectors_read_their_tables_attributes_and_name_the_values() {
             ZclValue::Bytes(b"Critical Software".to_vec())
         )
     );
+}
+
+/// The gas billing data logs: 4.4.5 (GCS15e) asks for the last five top-ups and is answered
+/// with each one's UTRN, amount and time, the most recent first; 4.4.4 (GCS15d) asks for the
+/// payment-based debt's repayments; 4.4.3 (GCS15c) for the billing calendar's snapshots — and
+/// nothing found is a Default Response NOT_FOUND from the cluster asked.
+#[test]
+fn gas_billing_data_log_vectors_decode_to_their_values() {
+    use dccsim::protocol::gbcs::gbz::{DebtEntry, GasPayload, PrepaySnapshotPayload, TopUpEntry};
+    assert_eq!(
+        typed_components("4.4.5_GCS15e/GCS15e_4.4.5_SUCCESS_COMMAND_GBCS.HEX"),
+        [GasPayload::TopUpLogRequest {
+            latest: 0xFFFF_FFFE,
+            count: 5
+        }]
+    );
+    let [GasPayload::TopUpLog { entries, .. }] =
+        &typed_components("4.4.5_GCS15e/GCS15e_4.4.5_SUCCESS_RESPONSE_GBCS.HEX")[..]
+    else {
+        panic!()
+    };
+    assert_eq!(entries.len(), 5);
+    assert_eq!(
+        entries[0],
+        TopUpEntry {
+            utrn: "73942316567647575864".into(),
+            amount: 1_000_000,
+            // 2014-12-25T19:12:00Z
+            time: 472_849_920,
+        }
+    );
+    assert!(entries.windows(2).all(|w| w[0].time > w[1].time));
+    assert_eq!(
+        typed_components("4.4.5_GCS15e/GCS15e_4.4.5_NOT_FOUND_RESPONSE_GBCS.HEX"),
+        [GasPayload::DefaultResponse {
+            cluster: 0x0705,
+            command: 0x08,
+            status: 0x8B
+        }]
+    );
+    assert_eq!(
+        typed_components("4.4.4_GCS15d/GCS15d_4.4.4_SUCCESS_COMMAND_GBCS.HEX"),
+        [GasPayload::DebtLogRequest {
+            // 2020-12-31T00:00:00Z
+            latest: 662_688_000,
+            count: 10,
+            debt_type: 2
+        }]
+    );
+    let [GasPayload::DebtLog { entries, .. }] =
+        &typed_components("4.4.4_GCS15d/GCS15d_4.4.4_SUCCESS_RESPONSE_GBCS.HEX")[..]
+    else {
+        panic!()
+    };
+    assert_eq!(entries.len(), 10);
+    assert_eq!(
+        entries[0],
+        DebtEntry {
+            time: 0x1C0E_6C00,
+            amount: 0x027C_B8,
+            debt_type: 2,
+            outstanding: 0,
+        }
+    );
+    assert_eq!(
+        typed_components("4.4.4_GCS15d/GCS15d_4.4.4_NOT_FOUND_RESPONSE_GBCS.HEX"),
+        [GasPayload::DefaultResponse {
+            cluster: 0x0705,
+            command: 0x0A,
+            status: 0x8B
+        }]
+    );
+    // 4.4.3: twelve register snapshots, then twelve prepayment snapshots, of cause 2 (billing).
+    let asks = typed_components("4.4.3_GCS15c/GCS15c_4.4.3_SUCCESS_COMMAND_GBCS.HEX");
+    assert_eq!(asks.len(), 24);
+    for (i, ask) in asks.iter().enumerate() {
+        let offset = (i % 12) as u8;
+        match ask {
+            &GasPayload::SnapshotRequest {
+                offset: o, cause, ..
+            } if i < 12 => {
+                assert_eq!((o, cause), (offset, 2))
+            }
+            &GasPayload::PrepaySnapshotRequest {
+                offset: o, cause, ..
+            } if i >= 12 => {
+                assert_eq!((o, cause), (offset, 2))
+            }
+            other => panic!("{i}: {other:?}"),
+        }
+    }
+    let answers = typed_components("4.4.3_GCS15c/GCS15c_4.4.3_SUCCESS_RESPONSE_GBCS.HEX");
+    assert!(matches!(
+        answers[0],
+        GasPayload::Snapshot {
+            cause: 2,
+            found: 2,
+            ..
+        }
+    ));
+    assert_eq!(
+        answers[12],
+        GasPayload::PrepaySnapshot {
+            id: 0,
+            // 2015-02-01T00:00:00Z
+            time: 476_064_000,
+            found: 2,
+            command_index: 0,
+            commands: 1,
+            cause: 2,
+            payload: PrepaySnapshotPayload::DebtCreditStatus {
+                accumulated_debt: 0x23,
+                debts: [0xB1, 0x30, 0x4A],
+                emergency_credit: 0,
+                credit_remaining: -126,
+            }
+        }
+    );
+    assert!(matches!(
+        answers[14],
+        GasPayload::DefaultResponse {
+            cluster: 0x0705,
+            command: 0x07,
+            status: 0x8B
+        }
+    ));
 }

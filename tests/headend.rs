@@ -878,6 +878,30 @@ fn rtds_gas_top_up_valve_and_daily_read_log_templates_reach_the_gas_meter() {
         ),
         "{result:?}"
     );
+    // 4.4.5 (GCS15e), the RTDS template unchanged (from 2014 to DUIS's 3000-12-31): the
+    // top-up just credited, with its code; 4.4.4 (GCS15d): no debt repaid.
+    let credits = with_counter(
+        &template("GCS15e_4.4.5_SUCCESS_REQUEST_DUIS.XML"),
+        30064771073,
+    );
+    let (_, log) = answered(&mut he, &credits, Endpoint::SendCommand, start);
+    let [GasPayload::TopUpLog { entries, .. }] = &log[..] else {
+        panic!("{log:?}")
+    };
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        (entries[0].utrn.as_str(), entries[0].amount),
+        (utrn.as_str(), 1_250_000)
+    );
+    let debts = with_counter(
+        &template("GCS15d_4.4.4_SUCCESS_REQUEST_DUIS.XML"),
+        30064771074,
+    );
+    let (_, log) = answered(&mut he, &debts, Endpoint::SendCommand, start);
+    assert!(
+        matches!(log[..], [GasPayload::DefaultResponse { status: 0x8B, .. }]),
+        "{log:?}"
+    );
     // 7.2 then 7.3: Transform, the supplier signs the pre-command, Send.
     for (name, counter, valve) in [
         (

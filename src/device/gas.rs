@@ -36,10 +36,11 @@ use super::{
 use crate::model::Eui64;
 use crate::protocol::gbcs::gas_settings::{self, GasRead, GasSettingValue};
 use crate::protocol::gbcs::gbz::{
-    self, Component, FIRMWARE_VERSION, GasPayload, Gbz, SnapshotRegisters, ZclValue,
-    encode_gas_payload, gas_payload, zcl_header,
+    self, Component, FIRMWARE_VERSION, GasPayload, Gbz, PrepaySnapshotPayload, SnapshotRegisters,
+    TopUpEntry, ZclValue, encode_gas_payload, gas_payload, zcl_header,
 };
 use crate::protocol::gbcs::payload::message_for;
+use crate::protocol::gbcs::payload::to_gbcs_seconds;
 use crate::protocol::gbcs::{Cra, KeyStore, Sealed, Verdict, sign_message, verify_signature};
 
 /// Message codes of the gas use cases answered.
@@ -60,6 +61,15 @@ pub const GCS14: u16 = 0x0075;
 pub const GCS46: u16 = 0x0089;
 /// 6.2.9 to a gas meter: read its payment control configuration.
 pub const GCS21J: u16 = 0x00BF;
+/// 4.4.3: the billing data log the billing calendar triggers (a snapshot at each billing
+/// period's end).
+pub const GCS15C: u16 = 0x0076;
+/// 4.4.4: the billing data log of debt payments.
+pub const GCS15D: u16 = 0x00C4;
+/// 4.4.5: the billing data log of prepayment credits (the top-up log).
+pub const GCS15E: u16 = 0x00C5;
+/// Top-ups the top-up log keeps: five, as a GBCS gas meter's and DCC's response schema's.
+const TOP_UP_LOG_LEN: usize = 5;
 /// 1.6: payment mode to credit, to prepayment.
 pub const GCS02: u16 = 0x006C;
 pub const GCS03: u16 = 0x006D;
@@ -135,6 +145,9 @@ pub struct GasMeter {
     off: Vec<(u32, u32)>,
     #[serde(default)]
     top_ups: TopUps,
+    /// The top-ups credited, oldest first: the last [`TOP_UP_LOG_LEN`] (4.4.5 reads them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    top_up_log: Vec<TopUpEntry>,
     #[serde(default)]
     pub events: EventLog,
     /// A future-dated payment mode change waiting for its time.
@@ -150,6 +163,16 @@ pub struct GasMeter {
 enum Reply {
     Clear(GasPayload),
     Sealed(GasPayload),
+}
+
+/// What a meter answers a `command` of `cluster` that finds nothing: a Default Response, status
+/// NOT_FOUND, in clear.
+fn not_found(cluster: u16, command: u8) -> Reply {
+    Reply::Clear(GasPayload::DefaultResponse {
+        cluster,
+        command,
+        status: gbz::NOT_FOUND,
+    })
 }
 
 impl GasMeter {
@@ -172,6 +195,7 @@ impl GasMeter {
             },
             off: Vec::new(),
             top_ups: TopUps::default(),
+            top_up_log: Vec::new(),
             events: EventLog::default(),
             pending: None,
             alert_counter: 0,
@@ -338,6 +362,9 @@ impl GasMeter {
                 | GCS03
                 | GCS21J
                 | GCS46
+                | GCS15C
+                | GCS15D
+                | GCS15E
         ) && gas_settings::reads(code).is_none()
         {
             return Err(DeviceError::Unsupported(code));
@@ -521,6 +548,40 @@ impl GasMeter {
         }
     }
 
+    /// The periods the meter took snapshots for `cause` at between `earliest` and `latest`
+    /// (GBCS seconds), oldest first: each midnight of its daily read log (the last 31 days) or
+    /// each billing period's end of its billing data log (the last twelve).
+    fn snapshot_times(&self, earliest: u32, latest: u32, cause: u32, now_period: u32) -> Vec<u32> {
+        let first = earliest.div_ceil(1800).max(self.commissioned);
+        let last = (latest / 1800).min(now_period);
+        if cause == gbz::BILLING_SNAPSHOT {
+            return billing_period_ends(first, last, BILLING_LOG_LEN);
+        }
+        let first_held = (now_period / 48).saturating_sub(DAILY_READS_KEPT - 1) * 48;
+        let first = first.div_ceil(48).max(first_held.div_ceil(48)) * 48;
+        (first..=last / 48 * 48).step_by(48).collect()
+    }
+
+    /// The meter balance at the start of `period`. Before the balance was last struck (at the
+    /// last top-up or payment mode change) it is worked back from then: the gas used since
+    /// added back, the top-ups credited since taken off — those the top-up log still holds, so
+    /// further back than its five the figure leaves out older top-ups.
+    fn credit_at(&self, period: u32) -> i64 {
+        let struck = self.balance.period.max(self.commissioned);
+        if period >= struck {
+            return self.credit_milli_pence(period);
+        }
+        let litres: u64 = (period..struck).map(|p| u64::from(self.litres(p))).sum();
+        let used = self.tariff.cost(litres * WH_PER_M3 / 1000, struck - period);
+        let credited: i64 = self
+            .top_up_log
+            .iter()
+            .filter(|e| (period + 1..=struck).contains(&(e.time / 1800)))
+            .map(|e| i64::from(e.amount))
+            .sum();
+        self.balance.milli_pence + used - credited
+    }
+
     /// The answer to one command component of use case `code` from `from`.
     #[allow(clippy::too_many_arguments)]
     fn answer(
@@ -645,6 +706,82 @@ impl GasMeter {
                     samples,
                 })
             }
+            // The top-ups at or before the time asked, the most recent first.
+            (GCS15E, &GasPayload::TopUpLogRequest { latest, count }) => {
+                let entries: Vec<TopUpEntry> = self
+                    .top_up_log
+                    .iter()
+                    .rev()
+                    .filter(|e| e.time <= latest)
+                    .take(usize::from(count))
+                    .cloned()
+                    .collect();
+                if entries.is_empty() {
+                    not_found(gbz::PREPAYMENT_CLUSTER, gbz::GET_TOP_UP_LOG)
+                } else {
+                    Reply::Clear(GasPayload::TopUpLog {
+                        command_index: 0,
+                        commands: 1,
+                        entries,
+                    })
+                }
+            }
+            // dccsim's meters carry no debt, so have repaid none.
+            (GCS15D, GasPayload::DebtLogRequest { .. }) => {
+                not_found(gbz::PREPAYMENT_CLUSTER, gbz::GET_DEBT_REPAYMENT_LOG)
+            }
+            (
+                GCS15C,
+                &GasPayload::SnapshotRequest {
+                    earliest,
+                    latest,
+                    offset,
+                    cause: gbz::BILLING_SNAPSHOT,
+                },
+            ) => match self.snapshot(
+                earliest,
+                latest,
+                offset,
+                gbz::BILLING_SNAPSHOT,
+                now_period,
+                registers,
+            ) {
+                Some(snapshot) => Reply::Sealed(snapshot),
+                None => not_found(gbz::METERING_CLUSTER, gbz::GET_SNAPSHOT),
+            },
+            // The debts (none) and the meter balance at each billing period's end.
+            (
+                GCS15C,
+                &GasPayload::PrepaySnapshotRequest {
+                    earliest,
+                    latest,
+                    offset,
+                    cause: gbz::BILLING_SNAPSHOT,
+                },
+            ) => {
+                let cause = gbz::BILLING_SNAPSHOT;
+                let times = self.snapshot_times(earliest, latest, cause, now_period);
+                match times.iter().rev().nth(usize::from(offset)) {
+                    Some(&m) => Reply::Sealed(GasPayload::PrepaySnapshot {
+                        id: m / 48,
+                        time: m * 1800,
+                        found: times.len().min(255) as u8,
+                        command_index: 0,
+                        commands: 1,
+                        cause,
+                        payload: PrepaySnapshotPayload::DebtCreditStatus {
+                            accumulated_debt: 0,
+                            debts: [0; 3],
+                            emergency_credit: 0,
+                            credit_remaining: self
+                                .credit_at(m)
+                                .clamp(i32::MIN.into(), i32::MAX.into())
+                                as i32,
+                        },
+                    }),
+                    None => not_found(gbz::PREPAYMENT_CLUSTER, gbz::GET_PREPAY_SNAPSHOT),
+                }
+            }
             (
                 GCS16A,
                 &GasPayload::SnapshotRequest {
@@ -655,10 +792,7 @@ impl GasMeter {
                 },
             ) => match self.snapshot(earliest, latest, offset, cause, now_period, registers) {
                 Some(snapshot) => Reply::Sealed(snapshot),
-                None => Reply::Clear(GasPayload::DefaultResponse {
-                    command: gbz::GET_SNAPSHOT,
-                    status: gbz::NOT_FOUND,
-                }),
+                None => not_found(gbz::METERING_CLUSTER, gbz::GET_SNAPSHOT),
             },
             (
                 GCS32 | GCS39,
@@ -756,7 +890,15 @@ impl GasMeter {
                             milli_pence: b,
                         };
                         self.events.command(now, code, true, "credit added");
-                        (TOP_UP_ACCEPTED, *pence as i32 * 1000)
+                        let amount = (*pence as i32).saturating_mul(1000);
+                        let over = (self.top_up_log.len() + 1).saturating_sub(TOP_UP_LOG_LEN);
+                        self.top_up_log.drain(..over);
+                        self.top_up_log.push(TopUpEntry {
+                            utrn: utrn.clone(),
+                            amount,
+                            time: to_gbcs_seconds(now).unwrap_or(0),
+                        });
+                        (TOP_UP_ACCEPTED, amount)
                     }
                     Err(why) => {
                         self.events.push(
@@ -799,14 +941,9 @@ impl GasMeter {
         now_period: u32,
         registers: &mut Registers,
     ) -> Option<GasPayload> {
-        let first_held = (now_period / 48).saturating_sub(DAILY_READS_KEPT - 1) * 48;
-        let first = (earliest.div_ceil(1800).div_ceil(48) * 48)
-            .max(first_held)
-            .max(self.commissioned.div_ceil(48) * 48);
-        let last = (latest / 1800).min(now_period) / 48 * 48;
-        let midnights: Vec<u32> = (first..=last).step_by(48).collect();
-        let found = midnights.len();
-        let m = *midnights.iter().rev().nth(usize::from(offset))?;
+        let times = self.snapshot_times(earliest, latest, cause, now_period);
+        let found = times.len();
+        let m = *times.iter().rev().nth(usize::from(offset))?;
         let summation = registers.at(self, m);
         // A single-rate tariff without blocks: everything registers in tier 1 and block 1.
         Some(GasPayload::Snapshot {
@@ -824,6 +961,36 @@ impl GasMeter {
             },
         })
     }
+}
+
+/// Billing periods a gas meter's billing data log keeps: twelve.
+const BILLING_LOG_LEN: usize = 12;
+
+/// The ends of billing periods from period `first` to `last` (both included), the last `keep`
+/// of them: a meter's billing calendar (which dccsim's gas meters keep as the RTDS meter's,
+/// monthly) ends each period at midnight UTC on the first of the month.
+fn billing_period_ends(first: u32, last: u32, keep: usize) -> Vec<u32> {
+    use chrono::{Datelike, TimeZone};
+    if first > last {
+        return Vec::new();
+    }
+    let start = super::period_start(first);
+    let mut month = Utc
+        .with_ymd_and_hms(start.year(), start.month(), 1, 0, 0, 0)
+        .single();
+    let mut ends = Vec::new();
+    while let Some(m) = month {
+        let period = period_of(m);
+        if period > last {
+            break;
+        }
+        if period >= first {
+            ends.push(period);
+        }
+        month = m.checked_add_months(chrono::Months::new(1));
+    }
+    let over = ends.len().saturating_sub(keep);
+    ends.split_off(over)
 }
 
 /// Consumption registers already worked out, by period: the register at another period is

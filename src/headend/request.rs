@@ -161,7 +161,6 @@ impl Request {
         };
         use crate::protocol::gbcs::gas_settings;
         use crate::protocol::gbcs::gbz::{self, GasPayload};
-        use crate::protocol::gbcs::payload::to_gbcs_seconds;
         let service = self.service.to_string();
         let change_supply = |proposed| GasPayload::ChangeSupply {
             provider: 0,
@@ -266,23 +265,52 @@ impl Request {
             }
             _ => {}
         }
-        let Some(Reading::Range {
-            from: Some(from),
-            to: Some(to),
-        }) = self.esme_command()?.map(|(_, r)| r)
-        else {
+        if !matches!(
+            service.as_str(),
+            "4.4.3" | "4.4.4" | "4.4.5" | "4.6.1" | "4.8.1" | "4.17"
+        ) {
             return Ok(None);
-        };
-        let bad = |what: &str| RequestError {
-            line: 0,
-            reason: format!("{service}: {what}"),
-        };
-        let start = to_gbcs_seconds(from).ok_or_else(|| bad("StartDateTime before 2000"))?;
-        let end = to_gbcs_seconds(to).ok_or_else(|| bad("EndDateTime before 2000"))?;
-        if end <= start {
-            return Err(bad("EndDateTime is not after StartDateTime"));
         }
+        let (start, end) = self.gbcs_period()?;
         let steps = |step: u32| (end - start).div_ceil(step);
+        match service.as_str() {
+            // The last five top-ups to the end of the period.
+            "4.4.5" => {
+                let ask = GasPayload::TopUpLogRequest {
+                    latest: end,
+                    count: 5,
+                };
+                return one(crate::device::GCS15E, ask);
+            }
+            // The last ten payments of the payment-based debt (debt 3, type 2) to its end.
+            "4.4.4" => {
+                let ask = GasPayload::DebtLogRequest {
+                    latest: end,
+                    count: 10,
+                    debt_type: 2,
+                };
+                return one(crate::device::GCS15D, ask);
+            }
+            // The billing data log's twelve snapshots at billing period ends in the period, the
+            // most recent first: the registers, then the prepayment values.
+            "4.4.3" => {
+                let registers = (0..12).map(|offset| GasPayload::SnapshotRequest {
+                    earliest: start,
+                    latest: end,
+                    offset,
+                    cause: gbz::BILLING_SNAPSHOT,
+                });
+                let prepayment = (0..12).map(|offset| GasPayload::PrepaySnapshotRequest {
+                    earliest: start,
+                    latest: end,
+                    offset,
+                    cause: gbz::BILLING_SNAPSHOT,
+                });
+                let asks = registers.chain(prepayment).collect();
+                return Ok(Some((crate::device::GCS15C, asks)));
+            }
+            _ => {}
+        }
         if service == "4.6.1" {
             // One GetSnapshot per day of the range, the most recent first (at most 31, as
             // GBCS's daily read log holds).
@@ -302,7 +330,10 @@ impl Request {
             "4.17" => (GCS61, 1, 86_400),
             _ => return Ok(None),
         };
-        let count = u16::try_from(steps(step)).map_err(|_| bad("too long a period"))?;
+        let count = u16::try_from(steps(step)).map_err(|_| RequestError {
+            line: 0,
+            reason: format!("{service}: too long a period"),
+        })?;
         one(
             code,
             GasPayload::SampledDataRequest {
@@ -312,6 +343,41 @@ impl Request {
                 count,
             },
         )
+    }
+
+    /// A log read's `StartDateTime` and `EndDateTime` in GBCS seconds: a start before 2000 is
+    /// 2000, an end past GBCS's clock the latest time it has (the RTDS asks up to DUIS's
+    /// 3000-12-31 so).
+    fn gbcs_period(&self) -> Result<(u32, u32), RequestError> {
+        use crate::protocol::gbcs::gbz::LATEST_TIME;
+        use crate::protocol::gbcs::payload::to_gbcs_seconds;
+        let bad = |reason: String| RequestError {
+            line: 0,
+            reason: format!("{}: {reason}", self.service),
+        };
+        let time = |name: &str| -> Result<DateTime<Utc>, RequestError> {
+            let e = self
+                .body
+                .find(name)
+                .ok_or_else(|| bad(format!("{} needs sr:{name}", self.body.name)))?;
+            utc_date_time(name, e.text.trim()).map_err(bad)
+        };
+        let (from, to) = (time("StartDateTime")?, time("EndDateTime")?);
+        let epoch = crate::protocol::gbcs::payload::from_gbcs_seconds(0);
+        let start = match to_gbcs_seconds(from) {
+            Some(s) => s,
+            None if from < epoch => 0,
+            None => return Err(bad("StartDateTime after GBCS's clock ends (2136)".into())),
+        };
+        let end = match to_gbcs_seconds(to) {
+            Some(s) => s.min(LATEST_TIME),
+            None if to < epoch => return Err(bad("EndDateTime before 2000".into())),
+            None => LATEST_TIME,
+        };
+        if end <= start {
+            return Err(bad("EndDateTime is not after StartDateTime".into()));
+        }
+        Ok((start, end))
     }
 
     /// What a 1.6 `UpdatePaymentMode` asks: credit, or prepayment with its `DisablementThreshold`

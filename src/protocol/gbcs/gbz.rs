@@ -409,6 +409,17 @@ pub const PRICE_CLUSTER: u16 = 0x0700;
 pub const PREPAYMENT_CLUSTER: u16 = 0x0705;
 pub const CONSUMER_TOP_UP: u8 = 0x04;
 pub const CONSUMER_TOP_UP_RESPONSE: u8 = 0x03;
+/// The prepayment cluster: GetTopUpLog and PublishTopUpLog (GCS15e, 4.4.5), GetDebtRepaymentLog
+/// and PublishDebtLog (GCS15d, 4.4.4).
+pub const GET_TOP_UP_LOG: u8 = 0x08;
+pub const PUBLISH_TOP_UP_LOG: u8 = 0x05;
+pub const GET_DEBT_REPAYMENT_LOG: u8 = 0x0A;
+pub const PUBLISH_DEBT_LOG: u8 = 0x06;
+/// The latest end time a log read asks for when the DUIS period ends past GBCS's clock (the
+/// RTDS sends DUIS's 3000-12-31 so).
+pub const LATEST_TIME: u32 = 0xFFFF_FFFE;
+/// Snapshot cause: the billing period's end (the billing calendar's snapshot).
+pub const BILLING_SNAPSHOT: u32 = 2;
 /// The prepayment cluster: ChangePaymentMode (client to server) and its response (GCS02 to
 /// credit, GCS03 to prepayment; 1.6).
 pub const CHANGE_PAYMENT_MODE: u8 = 0x06;
@@ -599,8 +610,99 @@ pub enum GasPayload {
         frame_control: u8,
         values: Vec<GasSettingValue>,
     },
-    /// ZCL Default Response: `status` for `command` (0x8B: not found).
-    DefaultResponse { command: u8, status: u8 },
+    /// The prepayment snapshot at `offset` (0: the most recent) of those taken for `cause`
+    /// between `earliest` and `latest` (GCS15c, 4.4.3: GetPrepaySnapshot; fields as
+    /// [`GasPayload::SnapshotRequest`]'s).
+    PrepaySnapshotRequest {
+        earliest: u32,
+        latest: u32,
+        offset: u8,
+        cause: u32,
+    },
+    /// One prepayment snapshot (PublishPrepaySnapshot): the debts and credit at `time`.
+    PrepaySnapshot {
+        id: u32,
+        time: u32,
+        found: u8,
+        command_index: u8,
+        commands: u8,
+        cause: u32,
+        payload: PrepaySnapshotPayload,
+    },
+    /// The top-up log asked (GCS15e, 4.4.5: GetTopUpLog): the last `count` top-ups at or
+    /// before `latest` (UTC time).
+    TopUpLogRequest { latest: u32, count: u8 },
+    /// The top-ups the meter credited (PublishTopUpLog), the most recent first.
+    TopUpLog {
+        command_index: u8,
+        commands: u8,
+        entries: Vec<TopUpEntry>,
+    },
+    /// The debt repayment log asked (GCS15d, 4.4.4: GetDebtRepaymentLog): the last `count`
+    /// payments at or before `latest` of `debt_type`.
+    DebtLogRequest {
+        latest: u32,
+        count: u8,
+        debt_type: u8,
+    },
+    /// The debt repayments the meter collected (PublishDebtLog), the most recent first.
+    DebtLog {
+        command_index: u8,
+        commands: u8,
+        entries: Vec<DebtEntry>,
+    },
+    /// ZCL Default Response from `cluster`: `status` for `command` (0x8B: not found).
+    DefaultResponse {
+        cluster: u16,
+        command: u8,
+        status: u8,
+    },
+}
+
+/// What a prepayment snapshot carries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "payload_type", rename_all = "snake_case")]
+pub enum PrepaySnapshotPayload {
+    /// Type 0, debt and credit status (the currency unit, 1/100,000 £): the accumulated debt,
+    /// what is left of debts 1, 2 and 3, the emergency credit and the credit remaining (the
+    /// meter balance).
+    DebtCreditStatus {
+        accumulated_debt: i32,
+        debts: [u32; 3],
+        emergency_credit: i32,
+        credit_remaining: i32,
+    },
+    /// Another payload type, kept as bytes.
+    Other {
+        code: u8,
+        #[serde(serialize_with = "hex")]
+        bytes: Vec<u8>,
+    },
+}
+
+/// Prepayment snapshot payload type: debt and credit status.
+pub const DEBT_CREDIT_STATUS: u8 = 0;
+/// The prepayment cluster: GetPrepaySnapshot and PublishPrepaySnapshot (GCS15c, 4.4.3).
+pub const GET_PREPAY_SNAPSHOT: u8 = 0x07;
+pub const PUBLISH_PREPAY_SNAPSHOT: u8 = 0x01;
+
+/// One top-up of a PublishTopUpLog: its UTRN, its amount (the currency unit, 1/100,000 £) and
+/// when it was credited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct TopUpEntry {
+    pub utrn: String,
+    pub amount: i32,
+    pub time: u32,
+}
+
+/// One debt repayment of a PublishDebtLog: when it was collected, the amount (the currency
+/// unit), the debt it paid and what was left of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DebtEntry {
+    pub time: u32,
+    pub amount: u32,
+    pub debt_type: u8,
+    pub outstanding: u32,
 }
 
 /// What a GBZ future-dated alert (8F66, 8F67) points back to: the command's use case,
@@ -707,7 +809,8 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
     };
     let specific = c.frame_control & 0x03 == 1;
     let meaning = match (c.cluster, specific, c.from_server(), c.command) {
-        (_, false, true, DEFAULT_RESPONSE) => GasPayload::DefaultResponse {
+        (cluster, false, true, DEFAULT_RESPONSE) => GasPayload::DefaultResponse {
+            cluster,
             command: r.u8("command id")?,
             status: r.u8("status")?,
         },
@@ -869,6 +972,95 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
             GasPayload::TopUp {
                 origin,
                 utrn: utrn.to_string(),
+            }
+        }
+        (PREPAYMENT_CLUSTER, true, false, GET_PREPAY_SNAPSHOT) => {
+            GasPayload::PrepaySnapshotRequest {
+                earliest: r.le32("earliest start time")?,
+                latest: r.le32("latest end time")?,
+                offset: r.u8("snapshot offset")?,
+                cause: r.le32("snapshot cause")?,
+            }
+        }
+        (PREPAYMENT_CLUSTER, true, true, PUBLISH_PREPAY_SNAPSHOT) => {
+            let id = r.le32("snapshot id")?;
+            let time = r.le32("snapshot time")?;
+            let found = r.u8("total snapshots found")?;
+            let command_index = r.u8("command index")?;
+            let commands = r.u8("total number of commands")?;
+            let cause = r.le32("snapshot cause")?;
+            let payload = match r.u8("snapshot payload type")? {
+                DEBT_CREDIT_STATUS => PrepaySnapshotPayload::DebtCreditStatus {
+                    accumulated_debt: r.le32("accumulated debt")? as i32,
+                    debts: [
+                        r.le32("type 1 debt remaining")?,
+                        r.le32("type 2 debt remaining")?,
+                        r.le32("type 3 debt remaining")?,
+                    ],
+                    emergency_credit: r.le32("emergency credit remaining")? as i32,
+                    credit_remaining: r.le32("credit remaining")? as i32,
+                },
+                code => PrepaySnapshotPayload::Other {
+                    code,
+                    bytes: r.take(payload.len() - r.at, "snapshot payload")?.to_vec(),
+                },
+            };
+            GasPayload::PrepaySnapshot {
+                id,
+                time,
+                found,
+                command_index,
+                commands,
+                cause,
+                payload,
+            }
+        }
+        (PREPAYMENT_CLUSTER, true, false, GET_TOP_UP_LOG) => GasPayload::TopUpLogRequest {
+            latest: r.le32("latest end time")?,
+            count: r.u8("number of records")?,
+        },
+        (PREPAYMENT_CLUSTER, true, true, PUBLISH_TOP_UP_LOG) => {
+            let command_index = r.u8("command index")?;
+            let commands = r.u8("total number of commands")?;
+            let mut entries = Vec::new();
+            while r.at < payload.len() {
+                let n = usize::from(r.u8("UTRN length")?);
+                let Ok(utrn) = std::str::from_utf8(r.take(n, "UTRN")?) else {
+                    return Ok(None);
+                };
+                entries.push(TopUpEntry {
+                    utrn: utrn.to_string(),
+                    amount: r.le32("top-up amount")? as i32,
+                    time: r.le32("top-up time")?,
+                });
+            }
+            GasPayload::TopUpLog {
+                command_index,
+                commands,
+                entries,
+            }
+        }
+        (PREPAYMENT_CLUSTER, true, false, GET_DEBT_REPAYMENT_LOG) => GasPayload::DebtLogRequest {
+            latest: r.le32("latest end time")?,
+            count: r.u8("number of debts")?,
+            debt_type: r.u8("debt type")?,
+        },
+        (PREPAYMENT_CLUSTER, true, true, PUBLISH_DEBT_LOG) => {
+            let command_index = r.u8("command index")?;
+            let commands = r.u8("total number of commands")?;
+            let mut entries = Vec::new();
+            while r.at < payload.len() {
+                entries.push(DebtEntry {
+                    time: r.le32("collection time")?,
+                    amount: r.le32("amount collected")?,
+                    debt_type: r.u8("debt type")?,
+                    outstanding: r.le32("outstanding debt")?,
+                });
+            }
+            GasPayload::DebtLog {
+                command_index,
+                commands,
+                entries,
             }
         }
         (PREPAYMENT_CLUSTER, true, false, CHANGE_PAYMENT_MODE) => GasPayload::ChangePaymentMode {
@@ -1134,6 +1326,12 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             latest,
             offset,
             cause,
+        }
+        | GasPayload::PrepaySnapshotRequest {
+            earliest,
+            latest,
+            offset,
+            cause,
         } => {
             out.extend_from_slice(&earliest.to_le_bytes());
             out.extend_from_slice(&latest.to_le_bytes());
@@ -1244,7 +1442,82 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
                 zcl_value_bytes(v.data_type, &v.value, &mut out);
             }
         }
-        GasPayload::DefaultResponse { command, status } => {
+        GasPayload::PrepaySnapshot {
+            id,
+            time,
+            found,
+            command_index,
+            commands,
+            cause,
+            payload,
+        } => {
+            out.extend_from_slice(&id.to_le_bytes());
+            out.extend_from_slice(&time.to_le_bytes());
+            out.extend_from_slice(&[*found, *command_index, *commands]);
+            out.extend_from_slice(&cause.to_le_bytes());
+            match payload {
+                PrepaySnapshotPayload::DebtCreditStatus {
+                    accumulated_debt,
+                    debts,
+                    emergency_credit,
+                    credit_remaining,
+                } => {
+                    out.push(DEBT_CREDIT_STATUS);
+                    out.extend_from_slice(&accumulated_debt.to_le_bytes());
+                    debts
+                        .iter()
+                        .for_each(|d| out.extend_from_slice(&d.to_le_bytes()));
+                    out.extend_from_slice(&emergency_credit.to_le_bytes());
+                    out.extend_from_slice(&credit_remaining.to_le_bytes());
+                }
+                PrepaySnapshotPayload::Other { code, bytes } => {
+                    out.push(*code);
+                    out.extend_from_slice(bytes);
+                }
+            }
+        }
+        GasPayload::TopUpLogRequest { latest, count } => {
+            out.extend_from_slice(&latest.to_le_bytes());
+            out.push(*count);
+        }
+        GasPayload::TopUpLog {
+            command_index,
+            commands,
+            entries,
+        } => {
+            out.extend_from_slice(&[*command_index, *commands]);
+            for e in entries {
+                let utrn = &e.utrn.as_bytes()[..e.utrn.len().min(255)];
+                out.push(utrn.len() as u8);
+                out.extend_from_slice(utrn);
+                out.extend_from_slice(&e.amount.to_le_bytes());
+                out.extend_from_slice(&e.time.to_le_bytes());
+            }
+        }
+        GasPayload::DebtLogRequest {
+            latest,
+            count,
+            debt_type,
+        } => {
+            out.extend_from_slice(&latest.to_le_bytes());
+            out.extend_from_slice(&[*count, *debt_type]);
+        }
+        GasPayload::DebtLog {
+            command_index,
+            commands,
+            entries,
+        } => {
+            out.extend_from_slice(&[*command_index, *commands]);
+            for e in entries {
+                out.extend_from_slice(&e.time.to_le_bytes());
+                out.extend_from_slice(&e.amount.to_le_bytes());
+                out.push(e.debt_type);
+                out.extend_from_slice(&e.outstanding.to_le_bytes());
+            }
+        }
+        GasPayload::DefaultResponse {
+            command, status, ..
+        } => {
             out.extend_from_slice(&[*command, *status]);
         }
     }
@@ -1286,7 +1559,13 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         CreditRemaining { .. } | PaymentControl { .. } => {
             (PREPAYMENT_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE)
         }
-        DefaultResponse { .. } => (METERING_CLUSTER, 0x08, DEFAULT_RESPONSE),
+        PrepaySnapshotRequest { .. } => (PREPAYMENT_CLUSTER, 0x01, GET_PREPAY_SNAPSHOT),
+        PrepaySnapshot { .. } => (PREPAYMENT_CLUSTER, 0x19, PUBLISH_PREPAY_SNAPSHOT),
+        TopUpLogRequest { .. } => (PREPAYMENT_CLUSTER, 0x01, GET_TOP_UP_LOG),
+        TopUpLog { .. } => (PREPAYMENT_CLUSTER, 0x19, PUBLISH_TOP_UP_LOG),
+        DebtLogRequest { .. } => (PREPAYMENT_CLUSTER, 0x01, GET_DEBT_REPAYMENT_LOG),
+        DebtLog { .. } => (PREPAYMENT_CLUSTER, 0x19, PUBLISH_DEBT_LOG),
+        &DefaultResponse { cluster, .. } => (cluster, 0x08, DEFAULT_RESPONSE),
     }
 }
 
