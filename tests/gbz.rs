@@ -1064,7 +1064,7 @@ fn gas_billing_data_log_vectors_decode_to_their_values() {
         entries[0],
         DebtEntry {
             time: 0x1C0E_6C00,
-            amount: 0x027C_B8,
+            amount: 0x0002_7CB8,
             debt_type: 2,
             outstanding: 0,
         }
