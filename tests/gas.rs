@@ -604,7 +604,10 @@ fn the_top_up_log_holds_the_last_five_credits() {
         command: 0x08,
         status: 0x8B,
     };
-    assert_eq!(log(&mut gas, LATEST_TIME, 1), [not_found.clone()]);
+    assert_eq!(
+        log(&mut gas, LATEST_TIME, 1),
+        std::slice::from_ref(&not_found)
+    );
     let mut made = Vec::new();
     for n in 1..=6u64 {
         let at = now() + Duration::minutes(n as i64);
