@@ -282,7 +282,9 @@ fn the_gas_reads_built_from_duis_requests_are_the_rtds_commands() {
             false,
         ),
     ] {
-        let (code, payloads) = template(duis).gas_command(to_proxy).unwrap().unwrap();
+        let request = template(duis);
+        let (code, payloads) = request.gas_command(to_proxy).unwrap().unwrap();
+        let from = request.gas_from().unwrap();
         let text =
             std::fs::read_to_string(reference().join("gbcs-rtds/RTDS-4.5.0").join(gbcs)).unwrap();
         let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
@@ -295,12 +297,12 @@ fn the_gas_reads_built_from_duis_requests_are_the_rtds_commands() {
             .iter()
             .map(|p| {
                 let (cluster, _, command) = zcl_header(p);
-                (cluster, command, encode_gas_payload(p))
+                (cluster, command, from, encode_gas_payload(p))
             })
             .collect();
         let expected: Vec<_> = components
             .iter()
-            .map(|c| (c.cluster, c.command, c.payload.clone()))
+            .map(|c| (c.cluster, c.command, c.from, c.payload.clone()))
             .collect();
         assert_eq!(built, expected, "{duis}");
     }

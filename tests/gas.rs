@@ -334,7 +334,20 @@ fn send(
     signed: bool,
     keys: &KeyStore,
 ) -> Vec<u8> {
-    let content = gas_command(payloads, 0);
+    send_from(to, code, payloads, None, counter, signed, keys)
+}
+
+/// [`send`], each component carrying the From Date-Time `from`.
+fn send_from(
+    to: Eui64,
+    code: u16,
+    payloads: &[GasPayload],
+    from: Option<u32>,
+    counter: u64,
+    signed: bool,
+    keys: &KeyStore,
+) -> Vec<u8> {
+    let content = gas_command(payloads, from, 0);
     let mut m = message_for(Cra::Command, counter, supplier(), to, code, content);
     if signed {
         assert!(sign_message(keys, &mut m));
@@ -648,7 +661,26 @@ fn the_top_up_log_holds_the_last_five_credits() {
     };
     assert_eq!(entries, &expected[3..]);
     // Before any: none.
-    assert_eq!(log(&mut gas, made[0].time - 1, 22), [not_found]);
+    assert_eq!(log(&mut gas, made[0].time - 1, 22), [not_found.clone()]);
+    // From the fourth top-up's time (the command's From Date-Time): the fourth to the sixth;
+    // from after the last, none.
+    let since = |from: u32, counter| {
+        let ask = GasPayload::TopUpLogRequest {
+            latest: LATEST_TIME,
+            count: 5,
+        };
+        let bytes = send_from(gpf, GCS15E, &[ask], Some(from), counter, false, &keys);
+        answers(
+            &gas.clone().handle(&bytes, now(), &keys, acb()).unwrap(),
+            &keys,
+            false,
+        )
+    };
+    let GasPayload::TopUpLog { entries, .. } = &since(made[3].time, 24)[0] else {
+        panic!()
+    };
+    assert_eq!(entries, &expected[..3]);
+    assert_eq!(since(made[5].time + 1, 25), [not_found]);
     // No debt, so no debt payments.
     let ask = GasPayload::DebtLogRequest {
         latest: LATEST_TIME,
@@ -741,7 +773,7 @@ fn the_billing_data_log_holds_each_months_registers() {
     assert!(components[13..].iter().all(|c| c.encrypted()));
     let got = answers(&m.to_bytes().unwrap(), &keys, false);
     // The balance on 1 November, before the top-up, worked back from now; on 1 October,
-    // before the £5, worked back further (what the gas since cost added back).
+    // before the meter's balance was set up (£5, on 14 October), that balance.
     let credit = |answer: &GasPayload| match answer {
         GasPayload::PrepaySnapshot {
             payload:
@@ -757,7 +789,24 @@ fn the_billing_data_log_holds_each_months_registers() {
         "{:?}",
         got[13]
     );
-    assert!(credit(&got[14]) > credit(&got[13]));
+    assert_eq!(credit(&got[14]), 500_000);
+    // A period more than twelve billing periods back: the meter no longer holds those.
+    let old = GasPayload::SnapshotRequest {
+        earliest: 0,
+        latest: to_gbcs_seconds(now() - Duration::days(400)).unwrap(),
+        offset: 0,
+        cause: dccsim::protocol::gbcs::gbz::BILLING_SNAPSHOT,
+    };
+    let bytes = send(gpf, GCS15C, &[old], 3, false, &keys);
+    let gone = answers(
+        &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+        &keys,
+        false,
+    );
+    assert!(
+        matches!(gone[..], [GasPayload::DefaultResponse { status: 0x8B, .. }]),
+        "{gone:?}"
+    );
     for (k, answer) in got.iter().take(12).enumerate() {
         let end =
             Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap() - chrono::Months::new(k as u32);
@@ -887,4 +936,58 @@ fn a_future_dated_payment_mode_change_waits_for_its_time_then_alerts() {
     assert_eq!(gas.next_due(), None);
     assert_eq!(gas.due(now() + Duration::hours(3), &keys).unwrap(), None);
     assert_eq!(gas.payment, PaymentMode::Credit);
+}
+
+/// 6.2.4 as a meter of a later GBCS version is asked it (GCS21m, the RTDS's own command): the
+/// meter's manufacturer and model, then its supply depletion and tamper states, in clear.
+#[test]
+fn the_meter_answers_the_later_identity_read_too() {
+    use dccsim::protocol::gbcs::gas_settings::GCS21M;
+    use dccsim::protocol::gbcs::gbz::ZclValue;
+    let keys = keys();
+    let (mut gas, _) = fleet_meter();
+    let rtds = std::fs::read_to_string(
+        reference().join("RTDS-4.5.0/6.2.4_GCS21m/GCS21m_6.2.4_SUCCESS_COMMAND_GBCS.HEX"),
+    )
+    .unwrap();
+    let rtds = GbcsMessage::decode(&parse_hex(&rtds).unwrap()).unwrap();
+    let mut m = message_for(
+        Cra::Command,
+        1,
+        supplier(),
+        gas.gsme,
+        GCS21M,
+        rtds.signing.content,
+    );
+    assert!(mac_message(&keys, &mut m, acb()));
+    let got = answers(
+        &gas.handle(&m.to_bytes().unwrap(), now(), &keys, acb())
+            .unwrap(),
+        &keys,
+        false,
+    );
+    let named: Vec<Vec<(&str, ZclValue)>> = got
+        .iter()
+        .map(|p| match p {
+            GasPayload::Settings { values, .. } => {
+                values.iter().map(|v| (v.name, v.value.clone())).collect()
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let mut model = b"GSME    ".to_vec();
+    model.extend_from_slice(&gas.gsme.0);
+    assert_eq!(
+        named,
+        [
+            vec![
+                ("ManufacturerName", ZclValue::Bytes(b"dccsim".to_vec())),
+                ("ModelIdentifier", ZclValue::Bytes(model)),
+            ],
+            vec![
+                ("SupplyDepletionState", ZclValue::Unsigned(3)),
+                ("SupplyTamperState", ZclValue::Unsigned(3)),
+            ],
+        ]
+    );
 }

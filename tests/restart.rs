@@ -635,14 +635,33 @@ async fn the_charging_report_sums_each_users_requests_responses_and_bytes() {
     // The replay once more, and the head-end killed outright the moment it answers: each
     // request's line is saved before its answer (each response's in the commit that marks it
     // delivered, a moment after the receiver has it).
-    tokio::time::sleep(StdDuration::from_millis(300)).await;
+    let month = Utc::now().format("%Y-%m").to_string();
+    let report = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_dccsim"))
+            .args(["charging", "report", "--month", &month, "--state"])
+            .arg(&state)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // Until the delivery is struck off (and charged), a moment after the receiver has it.
+    let charged = |text: &str| {
+        text.lines()
+            .find(|l| l.contains("4.8.1"))
+            .and_then(|l| l.split_whitespace().nth(5).map(|n| n == "1"))
+            .unwrap_or(false)
+    };
+    let deadline = std::time::Instant::now() + StdDuration::from_secs(10);
+    while !charged(&report()) {
+        assert!(std::time::Instant::now() < deadline, "{}", report());
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
     let again = send(&head_end, "/api/v1/serviceS", &read).await;
     assert!(
         again.contains("<sr:ResponseCode>E1</sr:ResponseCode>"),
         "{again}"
     );
     drop(head_end);
-    let month = Utc::now().format("%Y-%m").to_string();
     let out = Command::new(env!("CARGO_BIN_EXE_dccsim"))
         .args(["charging", "report", "--month", &month, "--state"])
         .arg(&state)

@@ -68,8 +68,11 @@ pub const GCS15C: u16 = 0x0076;
 pub const GCS15D: u16 = 0x00C4;
 /// 4.4.5: the billing data log of prepayment credits (the top-up log).
 pub const GCS15E: u16 = 0x00C5;
-/// Top-ups the top-up log keeps: five, as a GBCS gas meter's and DCC's response schema's.
+/// Top-ups the top-up log gives: five, as a GBCS gas meter's and DCC's response schema's.
 const TOP_UP_LOG_LEN: usize = 5;
+/// Top-ups the meter remembers, for working its balance at past billing period ends back:
+/// more than a year's of weekly top-ups.
+const TOP_UP_LEDGER_LEN: usize = 64;
 /// 1.6: payment mode to credit, to prepayment.
 pub const GCS02: u16 = 0x006C;
 pub const GCS03: u16 = 0x006D;
@@ -145,9 +148,14 @@ pub struct GasMeter {
     off: Vec<(u32, u32)>,
     #[serde(default)]
     top_ups: TopUps,
-    /// The top-ups credited, oldest first: the last [`TOP_UP_LOG_LEN`] (4.4.5 reads them).
+    /// The top-ups credited, oldest first: the last [`TOP_UP_LEDGER_LEN`] (4.4.5 reads the
+    /// last five; the billing data log works balances back with them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     top_up_log: Vec<TopUpEntry>,
+    /// The half-hour the balance was set up at ([`GasMeter::set_prepayment`]): balances at
+    /// billing period ends before it are not worked back past it.
+    #[serde(default)]
+    ledger_from: u32,
     #[serde(default)]
     pub events: EventLog,
     /// A future-dated payment mode change waiting for its time.
@@ -157,6 +165,13 @@ pub struct GasMeter {
     #[serde(default)]
     alert_counter: u64,
     counters: super::Counters,
+}
+
+/// Who asked a command, its counter, and the From Date-Time its component carried.
+struct Asked {
+    from: Eui64,
+    counter: u64,
+    since: Option<u32>,
 }
 
 /// An answer component: in clear, or sealed for the remote party that asked.
@@ -196,6 +211,7 @@ impl GasMeter {
             off: Vec::new(),
             top_ups: TopUps::default(),
             top_up_log: Vec::new(),
+            ledger_from: 0,
             events: EventLog::default(),
             pending: None,
             alert_counter: 0,
@@ -210,6 +226,7 @@ impl GasMeter {
             period: period_of(now),
             milli_pence: pence * 1000,
         };
+        self.ledger_from = period_of(now);
     }
 
     /// The payment control configuration in force (bit 1: prepayment).
@@ -398,23 +415,30 @@ impl GasMeter {
                         c.sequence, c.cluster, c.command
                     ))
                 })?;
-            asks.push((c.sequence, ask));
+            asks.push((c.sequence, c.from, ask));
         }
         let mut replies = Vec::with_capacity(asks.len());
         // The registers at the midnights a daily read log asks for, worked out once for all
         // its days.
         let mut registers = Registers::default();
-        for (_, ask) in &asks {
+        for (_, since, ask) in &asks {
             replies.push(match gas_settings::reads(code) {
                 Some(reads) => self.settings(code, reads, ask, me, now)?,
-                None => self.answer(code, ask, from, counter, now, keys, &mut registers)?,
+                None => {
+                    let asked = Asked {
+                        from,
+                        counter,
+                        since: *since,
+                    };
+                    self.answer(code, ask, asked, now, keys, &mut registers)?
+                }
             });
         }
         // Encrypted components are numbered in the additional header, as in the RTDS.
         let mut sealed_count = 0u8;
         let last = replies.len().saturating_sub(1);
         let mut out = Vec::with_capacity(replies.len());
-        for (i, ((sequence, _), reply)) in asks.iter().zip(replies).enumerate() {
+        for (i, ((sequence, _, _), reply)) in asks.iter().zip(replies).enumerate() {
             let (p, sealed) = match reply {
                 Reply::Clear(p) => (p, false),
                 Reply::Sealed(p) => (p, true),
@@ -555,7 +579,10 @@ impl GasMeter {
         let first = earliest.div_ceil(1800).max(self.commissioned);
         let last = (latest / 1800).min(now_period);
         if cause == gbz::BILLING_SNAPSHOT {
-            return billing_period_ends(first, last, BILLING_LOG_LEN);
+            // The last twelve the meter took, of those in the period asked.
+            let mut ends = billing_period_ends(self.commissioned, now_period, BILLING_LOG_LEN);
+            ends.retain(|m| (first..=last).contains(m));
+            return ends;
         }
         let first_held = (now_period / 48).saturating_sub(DAILY_READS_KEPT - 1) * 48;
         let first = first.div_ceil(48).max(first_held.div_ceil(48)) * 48;
@@ -568,32 +595,38 @@ impl GasMeter {
     /// further back than its five the figure leaves out older top-ups.
     fn credit_at(&self, period: u32) -> i64 {
         let struck = self.balance.period.max(self.commissioned);
-        if period >= struck {
+        if period > struck {
             return self.credit_milli_pence(period);
         }
+        // Before the ledger starts (the balance the meter was set up with), that balance.
+        let period = period.max(self.ledger_from).min(struck);
         let litres: u64 = (period..struck).map(|p| u64::from(self.litres(p))).sum();
         let used = self.tariff.cost(litres * WH_PER_M3 / 1000, struck - period);
+        // Top-ups in the snapshot's own half-hour came after it (it is taken at its start).
         let credited: i64 = self
             .top_up_log
             .iter()
-            .filter(|e| (period + 1..=struck).contains(&(e.time / 1800)))
+            .filter(|e| (period..=struck).contains(&(e.time / 1800)))
             .map(|e| i64::from(e.amount))
             .sum();
         self.balance.milli_pence + used - credited
     }
 
-    /// The answer to one command component of use case `code` from `from`.
-    #[allow(clippy::too_many_arguments)]
+    /// The answer to one command component of use case `code`, `asked` as it was.
     fn answer(
         &mut self,
         code: u16,
         ask: &GasPayload,
-        from: Eui64,
-        counter: u64,
+        asked: Asked,
         now: DateTime<Utc>,
         keys: &KeyStore,
         registers: &mut Registers,
     ) -> Result<Reply, DeviceError> {
+        let Asked {
+            from,
+            counter,
+            since,
+        } = asked;
         let now_period = period_of(now);
         let wrong = || DeviceError::Payload(format!("{ask:?} is not a command of {code:#06X}"));
         Ok(match (code, ask) {
@@ -706,13 +739,15 @@ impl GasMeter {
                     samples,
                 })
             }
-            // The top-ups at or before the time asked, the most recent first.
+            // The top-ups from the From Date-Time to the latest time asked, the most recent
+            // first, at most the five the log holds.
             (GCS15E, &GasPayload::TopUpLogRequest { latest, count }) => {
                 let entries: Vec<TopUpEntry> = self
                     .top_up_log
                     .iter()
                     .rev()
-                    .filter(|e| e.time <= latest)
+                    .take(TOP_UP_LOG_LEN)
+                    .filter(|e| e.time <= latest && e.time >= since.unwrap_or(0))
                     .take(usize::from(count))
                     .cloned()
                     .collect();
@@ -891,7 +926,7 @@ impl GasMeter {
                         };
                         self.events.command(now, code, true, "credit added");
                         let amount = (*pence as i32).saturating_mul(1000);
-                        let over = (self.top_up_log.len() + 1).saturating_sub(TOP_UP_LOG_LEN);
+                        let over = (self.top_up_log.len() + 1).saturating_sub(TOP_UP_LEDGER_LEN);
                         self.top_up_log.drain(..over);
                         self.top_up_log.push(TopUpEntry {
                             utrn: utrn.clone(),

@@ -810,7 +810,8 @@ impl HeadEnd {
                 .gas_command(to_proxy)
                 .map_err(|e| refuse(E11, e.reason))?
                 .ok_or_else(not_carried)?;
-            (code, gas_command(&reading, (id.counter & 0xFF) as u8))
+            let from = request.gas_from().map_err(|e| refuse(E11, e.reason))?;
+            (code, gas_command(&reading, from, (id.counter & 0xFF) as u8))
         } else {
             let (code, reading) = request
                 .esme_command()

@@ -345,6 +345,16 @@ impl Request {
         )
     }
 
+    /// The From Date-Time a gas command carries in its GBZ header: the start of the billing data
+    /// log of debt payments (4.4.4) or prepayment credits (4.4.5) asked for, as the RTDS
+    /// commands carry it; `None` for the others.
+    pub fn gas_from(&self) -> Result<Option<u32>, RequestError> {
+        match self.service.to_string().as_str() {
+            "4.4.4" | "4.4.5" => Ok(Some(self.gbcs_period()?.0)),
+            _ => Ok(None),
+        }
+    }
+
     /// A log read's `StartDateTime` and `EndDateTime` in GBCS seconds: a start before 2000 is
     /// 2000, an end past GBCS's clock the latest time it has (the RTDS asks up to DUIS's
     /// 3000-12-31 so).

@@ -1589,8 +1589,9 @@ fn decimal(n: u128, d: u64) -> String {
 
 /// The GBZ payload of a remote party's gas command: one component per payload, in clear, the
 /// last marked so, as the RTDS commands carry them (GCS16a asks for each day's snapshot in a
-/// component of its own), ZCL sequence numbers counting from `sequence`.
-pub fn gas_command(payloads: &[GasPayload], sequence: u8) -> Vec<u8> {
+/// component of its own), each with the From Date-Time `from` (GBCS seconds) when given (a log
+/// read's start: GCS15d, GCS15e), ZCL sequence numbers counting from `sequence`.
+pub fn gas_command(payloads: &[GasPayload], from: Option<u32>, sequence: u8) -> Vec<u8> {
     let n = payloads.len();
     Gbz::Components {
         components: payloads
@@ -1599,9 +1600,9 @@ pub fn gas_command(payloads: &[GasPayload], sequence: u8) -> Vec<u8> {
             .map(|(i, p)| {
                 let (cluster, frame_control, command) = zcl_header(p);
                 Component {
-                    control: u8::from(i + 1 == n),
+                    control: u8::from(i + 1 == n) | if from.is_some() { FROM_DATE_TIME } else { 0 },
                     cluster,
-                    from: None,
+                    from,
                     additional_header: None,
                     frame_control,
                     sequence: sequence.wrapping_add(i as u8),
