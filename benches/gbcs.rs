@@ -221,7 +221,7 @@ fn gas(c: &mut Criterion) {
                     supplier,
                     gpf,
                     code,
-                    gas_command(asks, 0),
+                    gas_command(asks, None, 0),
                 );
                 mac_message(&keys, &mut m, acb);
                 m.to_bytes().unwrap()
