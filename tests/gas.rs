@@ -661,7 +661,10 @@ fn the_top_up_log_holds_the_last_five_credits() {
     };
     assert_eq!(entries, &expected[3..]);
     // Before any: none.
-    assert_eq!(log(&mut gas, made[0].time - 1, 22), [not_found.clone()]);
+    assert_eq!(
+        log(&mut gas, made[0].time - 1, 22),
+        std::slice::from_ref(&not_found)
+    );
     // From the fourth top-up's time (the command's From Date-Time): the fourth to the sixth;
     // from after the last, none.
     let since = |from: u32, counter| {
