@@ -20,7 +20,9 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         if let Ok(request) = Request::parse(text) {
             let _ = request.esme_command();
-            let _ = request.gas_command();
+            let _ = request.gas_command(false);
+            let _ = request.gas_command(true);
+            let _ = request.gas_from();
             let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap_or_default();
             let user = request.id.originator;
             let registry = registry();

@@ -13,7 +13,7 @@ use super::settings::{name_values, settings};
 use super::time::{from_gbcs_seconds, to_gbcs_seconds};
 use super::{
     Activation, BillingExecution, DailyRead, FutureDatedOutcome, Interval, LoggedEvent,
-    NewPaymentMode, PowerEvent, Reading, Register, Unit, alert_name,
+    NewPaymentMode, PowerEvent, PrepaymentEntry, Reading, Register, Unit, alert_name,
 };
 use crate::model::Eui64;
 use crate::protocol::dlms::{
@@ -35,6 +35,8 @@ pub const ECS17C: u16 = 0x0028;
 pub const ECS20A: u16 = 0x002E;
 /// 4.4.5 to an ESME: its billing data log of prepayment credits.
 pub const ECS20D: u16 = 0x00C9;
+/// ECS20c: 4.4.3, the billing data log the billing calendar triggers (sealed).
+pub const ECS20C: u16 = 0x0030;
 /// 3.1 to an ESME: display a message from the supplier.
 pub const ECS10: u16 = 0x0021;
 /// 3.2 to an ESME: restrict the data it gives to that from a date (change of tenancy).
@@ -583,6 +585,32 @@ fn plaintext_reading(code: u16, plaintext: &[u8]) -> Result<Reading, PayloadErro
                 .collect::<Option<_>>()
                 .ok_or_else(|| shape(code, "daily read log entry"))?,
         },
+        ECS20C => {
+            let [
+                Data::CompactArray {
+                    elements: billing, ..
+                },
+                Data::CompactArray {
+                    elements: prepayment,
+                    ..
+                },
+            ] = attributes
+            else {
+                return Err(shape(code, "plaintext is not the two logs' compact arrays"));
+            };
+            Reading::BillingCalendarLog {
+                entries: billing
+                    .iter()
+                    .map(daily_read)
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| shape(code, "billing data log entry"))?,
+                prepayment: prepayment
+                    .iter()
+                    .map(prepayment_entry)
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| shape(code, "prepayment billing data log entry"))?,
+            }
+        }
         ECS22B => Reading::ActiveImportProfile {
             intervals: intervals(code, entries()?)?,
         },
@@ -753,6 +781,41 @@ fn daily_read(entry: &Data) -> Option<DailyRead> {
     })
 }
 
+/// One entry of the prepayment billing data log: its time stamp, then the six prepayment
+/// registers as ECS19 reads them.
+fn prepayment_entry(entry: &Data) -> Option<PrepaymentEntry> {
+    let [at, values @ ..] = entry.items()? else {
+        return None;
+    };
+    let at = from_gbcs_seconds(u32_of(at)?);
+    let v: Vec<i32> = values
+        .iter()
+        .map(|d| match d {
+            Data::DoubleLong(v) => Some(*v),
+            _ => None,
+        })
+        .collect::<Option<_>>()?;
+    let [
+        meter_balance,
+        emergency_credit,
+        accumulated_debt,
+        payment_debt,
+        t1,
+        t2,
+    ] = v[..]
+    else {
+        return None;
+    };
+    Some(PrepaymentEntry {
+        at,
+        meter_balance,
+        emergency_credit,
+        accumulated_debt,
+        payment_debt,
+        time_debt: [t1, t2],
+    })
+}
+
 /// The plaintext a device seals for a sensitive response, or `None` for readings that are not
 /// sent sealed (or that a u32 time stamp cannot hold).
 pub fn encode_dlms(reading: &Reading) -> Option<Vec<u8>> {
@@ -812,7 +875,46 @@ pub fn encode_dlms(reading: &Reading) -> Option<Vec<u8>> {
             let types = vec![TypeDescription::Simple(6); 1 + width];
             Data::Structure(vec![compact(TypeDescription::Structure(types), elements)])
         }
-        Reading::DailyReadLog { days } => {
+        Reading::DailyReadLog { days } => Data::Structure(vec![daily_reads(days)?]),
+        Reading::BillingCalendarLog {
+            entries,
+            prepayment,
+        } => {
+            let mut elements = Vec::with_capacity(prepayment.len());
+            for e in prepayment {
+                let mut items = vec![stamp(e.at)?];
+                items.extend(
+                    [
+                        e.meter_balance,
+                        e.emergency_credit,
+                        e.accumulated_debt,
+                        e.payment_debt,
+                        e.time_debt[0],
+                        e.time_debt[1],
+                    ]
+                    .map(Data::DoubleLong),
+                );
+                elements.push(Data::Structure(items));
+            }
+            let mut types = vec![TypeDescription::Simple(6)];
+            types.extend(std::iter::repeat_n(TypeDescription::Simple(5), 6));
+            Data::Structure(vec![
+                daily_reads(entries)?,
+                compact(TypeDescription::Structure(types), elements),
+            ])
+        }
+        _ => return None,
+    };
+    Some(value.to_bytes())
+}
+
+/// Registers at times as a compact array: each entry's time stamp, its totals and its register
+/// arrays (the daily read log's, and the billing data log's, entries).
+fn daily_reads(days: &[DailyRead]) -> Option<Data> {
+    let stamp = |t: DateTime<Utc>| to_gbcs_seconds(t).map(Data::DoubleLongUnsigned);
+    let u32s = |v: &[u32]| v.iter().map(|x| Data::DoubleLongUnsigned(*x)).collect();
+    {
+        {
             // An empty log still says what an entry holds: as the RTDS meter's, one total, 48
             // time-of-use registers and four blocks of eight.
             let (totals, widths): (usize, Vec<usize>) = match days.first() {
@@ -840,11 +942,12 @@ pub fn encode_dlms(reading: &Reading) -> Option<Vec<u8>> {
                 items.extend(d.registers.iter().map(|r| Data::Array(u32s(r))));
                 elements.push(Data::Structure(items));
             }
-            Data::Structure(vec![compact(TypeDescription::Structure(types), elements)])
+            Some(Data::CompactArray {
+                description: TypeDescription::Structure(types),
+                elements,
+            })
         }
-        _ => return None,
-    };
-    Some(value.to_bytes())
+    }
 }
 
 /// The long-invoke-id-and-priority GBCS puts in an APDU: bit 29 set and the low 24 bits of the
@@ -929,12 +1032,11 @@ pub(super) fn date_time_octets(t: DateTime<Utc>) -> Vec<u8> {
     ]
 }
 
-/// The protected-get request of a sensitive read: which object to read (class, logical name),
-/// with a range or not, and the protection parameters naming who asks.
+/// The protected-get request of a sensitive read: which objects to read (class, logical name),
+/// each with the range or not, and the protection parameters naming who asks.
 fn protected_get(
     protection_object: [u8; 6],
-    class_id: u16,
-    object: [u8; 6],
+    objects: &[(u16, [u8; 6])],
     range: Option<(DateTime<Utc>, DateTime<Utc>)>,
     counter: u64,
     originator: Eui64,
@@ -974,13 +1076,20 @@ fn protected_get(
             },
         )],
         data: vec![Data::Structure(vec![
-            Data::Array(vec![Data::Structure(vec![
-                Data::LongUnsigned(class_id),
-                octets(&object),
-                Data::Integer(2),
-                Data::LongUnsigned(0),
-                selection,
-            ])]),
+            Data::Array(
+                objects
+                    .iter()
+                    .map(|(class_id, object)| {
+                        Data::Structure(vec![
+                            Data::LongUnsigned(*class_id),
+                            octets(object),
+                            Data::Integer(2),
+                            Data::LongUnsigned(0),
+                            selection.clone(),
+                        ])
+                    })
+                    .collect(),
+            ),
             Data::Array(vec![parameters]),
         ])],
     }
@@ -1049,8 +1158,7 @@ pub fn encode_command(
     let request = match (code, reading) {
         (ECS17B, Reading::Read) => protected_get(
             [0, 0, 43, 2, 8, 255],
-            1,
-            [0, 0, 94, 44, 34, 10],
+            &[(1, [0, 0, 94, 44, 34, 10])],
             None,
             counter,
             originator,
@@ -1063,13 +1171,17 @@ pub fn encode_command(
                 ([0, 0, 43, 2, 10, 255], [0, 0, 94, 44, 34, 2])
             };
             protected_get(
-                protection, DATA, object, None, counter, originator, recipient,
+                protection,
+                &[(DATA, object)],
+                None,
+                counter,
+                originator,
+                recipient,
             )
         }
         (ECS19, Reading::Read) => protected_get(
             [0, 0, 43, 2, 1, 255],
-            DATA,
-            [0, 0, 94, 44, 34, 30],
+            &[(DATA, [0, 0, 94, 44, 34, 30])],
             None,
             counter,
             originator,
@@ -1080,6 +1192,15 @@ pub fn encode_command(
                 .map(|s| attribute(s.class_id, s.object.0, s.attribute))
                 .collect(),
         ),
+        // The billing data log and the prepayment billing data log, each over the range.
+        (ECS20C, r) => protected_get(
+            [0, 0, 43, 2, 2, 255],
+            &[(7, [0, 0, 98, 1, 0, 255]), (7, [0, 0, 98, 1, 1, 255])],
+            Some(range(r)?),
+            counter,
+            originator,
+            recipient,
+        ),
         (ECS21A | ECS22B | ECS66, r) => {
             let (protection, object) = match code {
                 ECS21A => ([0, 0, 43, 2, 5, 255], [0, 0, 98, 1, 9, 255]),
@@ -1088,8 +1209,7 @@ pub fn encode_command(
             };
             protected_get(
                 protection,
-                7,
-                object,
+                &[(7, object)],
                 Some(range(r)?),
                 counter,
                 originator,

@@ -133,6 +133,18 @@ pub struct DailyRead {
     pub registers: Vec<Vec<u32>>,
 }
 
+/// One entry of the prepayment billing data log (ECS20c): the prepayment registers at a
+/// billing period's end, in the currency unit (1/100,000 £), in the order ECS19 reads them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PrepaymentEntry {
+    pub at: DateTime<Utc>,
+    pub meter_balance: i32,
+    pub emergency_credit: i32,
+    pub accumulated_debt: i32,
+    pub payment_debt: i32,
+    pub time_debt: [i32; 2],
+}
+
 /// One entry of a meter's event log (ECS35a) or security log (ECS35b): when, the event code
 /// (GBCS's event and alert code table: 0x8154 a command actioned, 0x8F51 a duplicate UTRN…)
 /// and, in the event log, its details (for a command actioned, the command's message code; the
@@ -236,6 +248,13 @@ pub enum Reading {
     ImportRegisters { registers: Vec<Register> },
     /// 4.6.1 ECS21a: the daily read log over the requested days.
     DailyReadLog { days: Vec<DailyRead> },
+    /// 4.4.3 ECS20c: the billing data log the billing calendar triggers — the registers at
+    /// each billing period's end (laid out as the daily read log's entries) and the prepayment
+    /// registers then.
+    BillingCalendarLog {
+        entries: Vec<DailyRead>,
+        prepayment: Vec<PrepaymentEntry>,
+    },
     /// 4.8.1 ECS22b: half-hourly active import, Wh per period.
     ActiveImportProfile { intervals: Vec<Interval> },
     /// 4.8.3 ECS22a: half-hourly export profile, per period: active export (Wh) and reactive
