@@ -485,6 +485,58 @@ fn a_billing_calendar_set_is_read_back() {
     );
 }
 
+/// 4.4.3 (ECS20c): the billing data log holds the registers and the meter balance at each end
+/// of a billing period the meter's billing calendar sets — its own (noon on the first of the
+/// month), then the one a 6.8 sets — since it was installed, sealed for the supplier.
+#[test]
+fn the_billing_data_log_follows_the_billing_calendar() {
+    use dccsim::protocol::gbcs::payload::{BillingExecution, ECS20C};
+    let keys = keys();
+    let mut esme = esme();
+    let period = range(now() - Duration::days(60), now());
+    let Reading::BillingCalendarLog {
+        entries,
+        prepayment,
+    } = ask(&mut esme, ECS20C, &period, 1, &keys)
+    else {
+        panic!()
+    };
+    let noon = Utc.with_ymd_and_hms(2026, 11, 1, 12, 0, 0).unwrap();
+    let times: Vec<_> = entries.iter().map(|e| e.at).collect();
+    assert_eq!(times, [noon]);
+    assert_eq!(
+        u64::from(entries[0].totals[0]),
+        esme.register_wh(period_of(noon))
+    );
+    assert_eq!(entries[0].registers[0][0], entries[0].totals[0]);
+    assert_eq!(prepayment.len(), 1);
+    assert_eq!(prepayment[0].at, noon);
+    assert_eq!(
+        i64::from(prepayment[0].meter_balance),
+        esme.credit_milli_pence(period_of(noon))
+    );
+    // Billing on the 15th at midnight from now on: the log follows the calendar.
+    let set = Reading::BillingCalendar {
+        executions: vec![BillingExecution {
+            time: [0, 0, 0, 0],
+            date: [0xFF, 0xFF, 0xFF, 15, 0xFF],
+        }],
+    };
+    assert!(matches!(
+        ask(&mut esme, ECS30A, &set, 2, &keys),
+        Reading::Outcome { success: true, .. }
+    ));
+    let Reading::BillingCalendarLog { entries, .. } = ask(&mut esme, ECS20C, &period, 3, &keys)
+    else {
+        panic!()
+    };
+    let times: Vec<_> = entries.iter().map(|e| e.at).collect();
+    assert_eq!(
+        times,
+        [Utc.with_ymd_and_hms(2026, 11, 15, 0, 0, 0).unwrap()]
+    );
+}
+
 /// 6.20.1 / 6.20.2: the MPANs set are what 6.2.7 reads — any thirteen digits, as a meter
 /// checks no check digit; a single-element meter refuses a twin's two import MPANs.
 #[test]

@@ -65,6 +65,7 @@ fn use_case_vectors() -> Vec<String> {
         "6.2.4_ECS26i",
         "4.1.2_ECS17d",
         "4.1.3_ECS17e",
+        "4.4.3_ECS20c",
         "4.4.4_ECS20a",
         "4.4.5_ECS20d",
         "3.1_ECS10",
@@ -147,6 +148,30 @@ fn half_hourly_profile_covers_the_day_asked_for() {
     };
     assert_eq!(from.unwrap().to_rfc3339(), "2014-12-31T00:00:00+00:00");
     assert_eq!(to.unwrap().to_rfc3339(), "2015-01-01T00:00:00+00:00");
+}
+
+/// 4.4.3 (ECS20c): the billing data log's entries (the registers, laid out as the daily read
+/// log's) and the prepayment billing data log's, monthly.
+#[test]
+fn the_billing_calendar_triggered_log() {
+    let Reading::BillingCalendarLog {
+        entries,
+        prepayment,
+    } = read("4.4.3_ECS20c/ECS20c_4.4.3_SINGLE_SUCCESS_RESPONSE_GBCS.HEX")
+    else {
+        panic!()
+    };
+    let times: Vec<String> = entries.iter().map(|e| e.at.to_rfc3339()).collect();
+    assert_eq!(
+        times[..2],
+        ["2014-12-01T00:00:00+00:00", "2015-01-01T00:00:00+00:00"]
+    );
+    assert_eq!(entries[0].totals, [10_387]);
+    let widths: Vec<usize> = entries[0].registers.iter().map(Vec::len).collect();
+    assert_eq!(widths, [48, 8, 8, 8, 8]);
+    assert_eq!(prepayment[0].at, entries[0].at);
+    assert_eq!(prepayment[0].meter_balance, 248);
+    assert_eq!(prepayment[0].time_debt, [190, 4]);
 }
 
 #[test]
@@ -504,8 +529,8 @@ fn values_re_encode_to_the_devices_plaintext() {
 mod properties {
     use chrono::{DateTime, Utc};
     use dccsim::protocol::gbcs::payload::{
-        DailyRead, ECS17B, ECS21A, ECS22B, ECS66, Interval, Reading, Register, Unit,
-        decode_plaintext, encode_dlms, from_gbcs_seconds,
+        DailyRead, ECS17B, ECS20C, ECS21A, ECS22B, ECS66, Interval, PrepaymentEntry, Reading,
+        Register, Unit, decode_plaintext, encode_dlms, from_gbcs_seconds,
     };
     use proptest::prelude::*;
 
@@ -712,6 +737,25 @@ mod properties {
         fn registers_round_trip(registers in registers()) {
             let r = Reading::ImportRegisters { registers };
             prop_assert_eq!(decode_plaintext(ECS17B, &encode_dlms(&r).unwrap()).unwrap(), r);
+        }
+
+        #[test]
+        fn billing_data_logs_round_trip(
+            entries in daily_reads(),
+            prepayment in proptest::collection::vec(
+                (instant(), any::<[i32; 6]>()).prop_map(|(at, v)| PrepaymentEntry {
+                    at,
+                    meter_balance: v[0],
+                    emergency_credit: v[1],
+                    accumulated_debt: v[2],
+                    payment_debt: v[3],
+                    time_debt: [v[4], v[5]],
+                }),
+                0..13,
+            ),
+        ) {
+            let r = Reading::BillingCalendarLog { entries, prepayment };
+            prop_assert_eq!(decode_plaintext(ECS20C, &encode_dlms(&r).unwrap()).unwrap(), r);
         }
 
         #[test]

@@ -19,6 +19,13 @@ pub const MODEL_CHF: &[u8] = b"CHF";
 pub const MODEL_GSME: &[u8] = b"GSME";
 pub const MODEL_GPF: &[u8] = b"GPF";
 
+/// An electricity meter's own billing calendar, the RTDS meter's: noon on the first of every
+/// month.
+pub const ESME_BILLING_CALENDAR: [BillingExecution; 1] = [BillingExecution {
+    time: [12, 0, 0, 0],
+    date: [0xFF, 0xFF, 0xFF, 1, 0xFF],
+}];
+
 /// The prepayment settings a 1.6 command to prepayment sets: whether debt is collected while
 /// the supply is disabled and while on emergency credit, and the meter balance at which the
 /// supply is disabled (currency units, 1/100,000 of a pound). A meter starts with the RTDS
@@ -96,13 +103,8 @@ pub fn esme_settings(code: u16, eui: Eui64, meter: &MeterSettings) -> Option<Vec
             Data::LongUnsigned(2000),
             Data::LongUnsigned(1000),
         ],
-        // The RTDS meter's: noon on the first of every month.
         ECS26D => {
-            let own = [BillingExecution {
-                time: [12, 0, 0, 0],
-                date: [0xFF, 0xFF, 0xFF, 1, 0xFF],
-            }];
-            let calendar = meter.billing_calendar.unwrap_or(&own);
+            let calendar = meter.billing_calendar.unwrap_or(&ESME_BILLING_CALENDAR);
             vec![Data::Array(calendar.iter().map(|e| e.to_data()).collect())]
         }
         ECS26E => vec![

@@ -9,10 +9,10 @@ use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, pe
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
     self, Activation, BillingExecution, CS01A, DailyRead, ECS02, ECS03, ECS10, ECS12, ECS14,
-    ECS15A, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20D, ECS21A, ECS21C, ECS22A,
-    ECS22B, ECS22C, ECS23, ECS26J, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS39A, ECS39B, ECS40,
-    ECS42, ECS43, ECS52, ECS66, ECS82, Interval, LoggedEvent, NewPaymentMode, PowerEvent, Reading,
-    Register, Unit,
+    ECS15A, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20C, ECS20D, ECS21A, ECS21C,
+    ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS39A, ECS39B,
+    ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, Interval, LoggedEvent, NewPaymentMode, PowerEvent,
+    PrepaymentEntry, Reading, Register, Unit,
 };
 use crate::protocol::gbcs::{
     Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
@@ -450,25 +450,40 @@ impl Esme {
                     }
                     _ => {
                         let midnights: Vec<u32> = midnights.collect();
-                        let days = self
-                            .registers_at(&midnights, |p| self.import_wh(p))
-                            .zip(&midnights)
-                            .map(|(wh, m)| {
-                                let total = ((self.register_base_wh + wh) % 1_000_000_000) as u32;
-                                let mut tou = vec![0; 48];
-                                tou[0] = total;
-                                DailyRead {
-                                    at: period_start(*m),
-                                    totals: vec![total],
-                                    registers: std::iter::once(tou)
-                                        .chain(std::iter::repeat_n(vec![0; 8], 4))
-                                        .collect(),
-                                }
-                            })
-                            .collect();
+                        let days = self.registers_then(&midnights);
                         seal(Reading::DailyReadLog { days })?
                     }
                 }
+            }
+            // The billing data log: the registers and the prepayment registers at each end of
+            // a billing period the billing calendar set (the last twelve) in the range.
+            (ECS20C, r) => {
+                let (from, to) = range(r)?;
+                let ends: Vec<u32> = super::billing_ends(
+                    self.billing_calendar(),
+                    self.commissioned,
+                    now_period,
+                    BILLING_LOG_LEN,
+                )
+                .into_iter()
+                .filter(|p| (from..=to).contains(&period_start(*p)) && window.contains(p))
+                .collect();
+                let prepayment = ends
+                    .iter()
+                    .map(|&p| PrepaymentEntry {
+                        at: period_start(p),
+                        meter_balance: self.balance_at(p).clamp(i32::MIN.into(), i32::MAX.into())
+                            as i32,
+                        emergency_credit: 0,
+                        accumulated_debt: 0,
+                        payment_debt: 0,
+                        time_debt: [0, 0],
+                    })
+                    .collect();
+                seal(Reading::BillingCalendarLog {
+                    entries: self.registers_then(&ends),
+                    prepayment,
+                })?
             }
             (ECS23, r) => {
                 // The average RMS voltage log, hourly as the RTDS meter keeps it: the hours
@@ -837,6 +852,56 @@ impl Esme {
 
     /// The settings the meter answers its settings reads with, as the commands it took left
     /// them.
+    /// The import registers at the start of each of `periods` (ascending), as the daily read
+    /// and billing data logs give them: a single-rate meter's import on its first TOU
+    /// register, no block registers.
+    fn registers_then(&self, periods: &[u32]) -> Vec<DailyRead> {
+        self.registers_at(periods, |p| self.import_wh(p))
+            .zip(periods)
+            .map(|(wh, m)| {
+                let total = ((self.register_base_wh + wh) % 1_000_000_000) as u32;
+                let mut tou = vec![0; 48];
+                tou[0] = total;
+                DailyRead {
+                    at: period_start(*m),
+                    totals: vec![total],
+                    registers: std::iter::once(tou)
+                        .chain(std::iter::repeat_n(vec![0; 8], 4))
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// The billing calendar in force: the last 6.8's, else the meter's own.
+    fn billing_calendar(&self) -> &[BillingExecution] {
+        self.extra
+            .as_ref()
+            .and_then(|e| e.billing_calendar.as_deref())
+            .unwrap_or(&super::configuration::ESME_BILLING_CALENDAR)
+    }
+
+    /// The meter balance at the start of `period`. Before the balance was last struck (at a
+    /// top-up or a payment mode change) it is worked back from then: the energy used since
+    /// added back, the top-ups credited since (at or after `period`: a snapshot is taken at
+    /// its half-hour's start) taken off — those the billing data log still holds, its last
+    /// five.
+    fn balance_at(&self, period: u32) -> i64 {
+        let struck = self.balance.period.max(self.commissioned);
+        if period > struck {
+            return self.credit_milli_pence(period);
+        }
+        let wh: u64 = (period..struck).map(|p| u64::from(self.import_wh(p))).sum();
+        let used = self.tariff.cost(wh, struck - period);
+        let credits = self.extra.as_ref().map_or(&[][..], |e| &e.credits[..]);
+        let credited: i64 = credits
+            .iter()
+            .filter(|(at, _)| (period..=struck).contains(&period_of(*at)))
+            .map(|(_, amount)| i64::from(*amount))
+            .sum();
+        self.balance.milli_pence + used - credited
+    }
+
     fn settings(&self) -> MeterSettings<'_> {
         MeterSettings {
             prepayment: self.payment == PaymentMode::Prepayment,
@@ -970,6 +1035,9 @@ struct Extra {
 }
 
 static NO_EVENTS: EventLog = EventLog::new();
+
+/// Billing periods the billing data log (4.4.3) keeps: twelve, as DCC's response schema gives.
+const BILLING_LOG_LEN: usize = 12;
 
 /// Top-ups a meter's billing data log of prepayment credits keeps: five, as many as DCC's
 /// response schema gives its answer (`mmc-5.4.xsd`, `PrepaymentCreditsType`).

@@ -40,7 +40,7 @@ use crate::protocol::gbcs::gbz::{
     TopUpEntry, ZclValue, encode_gas_payload, gas_payload, zcl_header,
 };
 use crate::protocol::gbcs::payload::message_for;
-use crate::protocol::gbcs::payload::to_gbcs_seconds;
+use crate::protocol::gbcs::payload::{BillingExecution, to_gbcs_seconds};
 use crate::protocol::gbcs::{Cra, KeyStore, Sealed, Verdict, sign_message, verify_signature};
 
 /// Message codes of the gas use cases answered.
@@ -580,7 +580,12 @@ impl GasMeter {
         let last = (latest / 1800).min(now_period);
         if cause == gbz::BILLING_SNAPSHOT {
             // The last twelve the meter took, of those in the period asked.
-            let mut ends = billing_period_ends(self.commissioned, now_period, BILLING_LOG_LEN);
+            let mut ends = super::billing_ends(
+                &GAS_BILLING_CALENDAR,
+                self.commissioned,
+                now_period,
+                BILLING_LOG_LEN,
+            );
             ends.retain(|m| (first..=last).contains(m));
             return ends;
         }
@@ -998,35 +1003,15 @@ impl GasMeter {
     }
 }
 
+/// The billing calendar dccsim's gas meters keep, as the RTDS gas meter's (GCS21d): monthly,
+/// each period ending at midnight UTC on the first.
+const GAS_BILLING_CALENDAR: [BillingExecution; 1] = [BillingExecution {
+    time: [0, 0, 0, 0],
+    date: [0xFF, 0xFF, 0xFF, 1, 0xFF],
+}];
+
 /// Billing periods a gas meter's billing data log keeps: twelve.
 const BILLING_LOG_LEN: usize = 12;
-
-/// The ends of billing periods from period `first` to `last` (both included), the last `keep`
-/// of them: a meter's billing calendar (which dccsim's gas meters keep as the RTDS meter's,
-/// monthly) ends each period at midnight UTC on the first of the month.
-fn billing_period_ends(first: u32, last: u32, keep: usize) -> Vec<u32> {
-    use chrono::{Datelike, TimeZone};
-    if first > last {
-        return Vec::new();
-    }
-    let start = super::period_start(first);
-    let mut month = Utc
-        .with_ymd_and_hms(start.year(), start.month(), 1, 0, 0, 0)
-        .single();
-    let mut ends = Vec::new();
-    while let Some(m) = month {
-        let period = period_of(m);
-        if period > last {
-            break;
-        }
-        if period >= first {
-            ends.push(period);
-        }
-        month = m.checked_add_months(chrono::Months::new(1));
-    }
-    let over = ends.len().saturating_sub(keep);
-    ends.split_off(over)
-}
 
 /// Consumption registers already worked out, by period: the register at another period is
 /// reached from the nearest one known by adding (or taking off) the litres between, instead of

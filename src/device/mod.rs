@@ -347,6 +347,58 @@ pub fn is_security_event(code: u16) -> bool {
     matches!(code, DUPLICATE_UTRN | UTRN_NOT_AUTHENTIC)
 }
 
+/// The half-hours from `first` to `last` (both included) at which a billing calendar ends a
+/// billing period, the last `keep` of them. Each entry is a COSEM time and date whose `FF`
+/// fields repeat (a year of `FFFF`, a month, day or weekday of `FF`, and so any hour or minute
+/// of `FF` is taken as 0); other special days (`FD`, `FE`: the month's last days) never match.
+/// A time within a half-hour ends the period at that half-hour.
+pub(crate) fn billing_ends(
+    calendar: &[crate::protocol::gbcs::payload::BillingExecution],
+    first: u32,
+    last: u32,
+    keep: usize,
+) -> Vec<u32> {
+    use chrono::{Datelike, Duration};
+    if first > last {
+        return Vec::new();
+    }
+    let matches = |field: u8, value: u32| field == 0xFF || u32::from(field) == value;
+    let mut ends = std::collections::BTreeSet::new();
+    // Day by day over the last `keep` years' worth at most (a calendar ends a period at least
+    // yearly).
+    let from = first.max(last.saturating_sub(48 * 366 * keep.max(1) as u32));
+    let mut day = period_start(from).date_naive();
+    let end_day = period_start(last).date_naive();
+    while day <= end_day {
+        for e in calendar {
+            let [y1, y2, month, dom, weekday] = e.date;
+            let year = u16::from_be_bytes([y1, y2]);
+            let hits = (year == 0xFFFF || i32::from(year) == day.year())
+                && matches(month, day.month())
+                && matches(dom, day.day())
+                && matches(weekday, day.weekday().number_from_monday());
+            if !hits {
+                continue;
+            }
+            let field = |v: u8| if v == 0xFF { 0 } else { i64::from(v) };
+            let at = day.and_hms_opt(0, 0, 0).map(|t| {
+                t.and_utc()
+                    + Duration::hours(field(e.time[0]))
+                    + Duration::minutes(field(e.time[1]))
+            });
+            if let Some(p) = at.map(period_of)
+                && (first..=last).contains(&p)
+            {
+                ends.insert(p);
+            }
+        }
+        let Some(next) = day.succ_opt() else { break };
+        day = next;
+    }
+    let ends: Vec<u32> = ends.into_iter().collect();
+    ends[ends.len().saturating_sub(keep)..].to_vec()
+}
+
 /// Top-up counters a prepayment meter keeps (GBCS §14), so each UTRN credits once.
 const TOP_UP_CACHE: usize = 10;
 

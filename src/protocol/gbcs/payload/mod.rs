@@ -14,9 +14,9 @@ use serde::Serialize;
 
 pub use dlms::{
     CCS01, CCS02, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS17A, ECS17B, ECS17C, ECS17D,
-    ECS17E, ECS19, ECS20A, ECS20D, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS30,
-    ECS30A, ECS35A, ECS35B, ECS35E, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82,
-    ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response, active_power_response,
+    ECS17E, ECS19, ECS20A, ECS20C, ECS20D, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J,
+    ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52, ECS66,
+    ECS82, ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response, active_power_response,
     alert_notification, credit_charge_configuration, decode_dlms, decode_plaintext,
     device_log_add_response, encode_command, encode_dlms, event_log_response,
     export_registers_response, firmware_response, future_dated_alert, invoke_id, log_response,
