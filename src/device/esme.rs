@@ -137,6 +137,10 @@ pub struct Esme {
     pub tariff: Tariff,
     #[serde(default)]
     balance: Balance,
+    /// The half-hour the balance was set up at ([`Esme::set_prepayment`]): balances at billing
+    /// period ends before it are not worked back past it.
+    #[serde(default)]
+    ledger_from: u32,
     pub firmware: [u8; 4],
     /// The meter points it is configured with (GBCS: set at installation), what 6.2.7 reads:
     /// the import MPAN and, for a meter with an export supply, the export MPAN.
@@ -174,6 +178,7 @@ impl Esme {
             supply: SupplyState::Enabled,
             payment: PaymentMode::Credit,
             tariff: Tariff::ELECTRICITY,
+            ledger_from: 0,
             balance: Balance {
                 period: period_of(commissioned),
                 milli_pence: 0,
@@ -268,6 +273,7 @@ impl Esme {
             period: period_of(now),
             milli_pence: pence * 1000,
         };
+        self.ledger_from = period_of(now);
     }
 
     /// Prepayment credit at the start of `period`, thousandths of a penny: the balance at the
@@ -459,15 +465,13 @@ impl Esme {
             // a billing period the billing calendar set (the last twelve) in the range.
             (ECS20C, r) => {
                 let (from, to) = range(r)?;
-                let ends: Vec<u32> = super::billing_ends(
-                    self.billing_calendar(),
-                    self.commissioned,
-                    now_period,
-                    BILLING_LOG_LEN,
-                )
-                .into_iter()
-                .filter(|p| (from..=to).contains(&period_start(*p)) && window.contains(p))
-                .collect();
+                // After a change of tenancy, nothing from before it (3.2).
+                let restricted = window.start.max(self.commissioned);
+                let ends: Vec<u32> = self
+                    .billing_ends(now_period)
+                    .into_iter()
+                    .filter(|p| (from..=to).contains(&period_start(*p)) && *p >= restricted)
+                    .collect();
                 let prepayment = ends
                     .iter()
                     .map(|&p| PrepaymentEntry {
@@ -550,7 +554,16 @@ impl Esme {
                 payload::set_results_response(counter, &[result]).to_bytes()
             }
             (ECS30 | ECS30A, Reading::BillingCalendar { executions }) => {
-                self.extra_mut().billing_calendar = Some(executions.clone());
+                let extra = self.extra_mut();
+                if let Some(old) = extra.billing_calendar.take() {
+                    extra
+                        .earlier_calendars
+                        .push((extra.billing_calendar_from, old));
+                    let over = extra.earlier_calendars.len().saturating_sub(CALENDARS_KEPT);
+                    extra.earlier_calendars.drain(..over);
+                }
+                extra.billing_calendar = Some(executions.clone());
+                extra.billing_calendar_from = now_period;
                 self.events
                     .command(now, code, true, "billing calendar updated");
                 payload::set_results_response(counter, &[0]).to_bytes()
@@ -655,7 +668,7 @@ impl Esme {
                         self.events.command(now, code, true, "credit added");
                         let credits = &mut self.extra_mut().credits;
                         // (A meter saved when the log kept more keeps the last five from now.)
-                        let over = (credits.len() + 1).saturating_sub(CREDIT_LOG_LEN);
+                        let over = (credits.len() + 1).saturating_sub(CREDIT_LEDGER_LEN);
                         credits.drain(..over);
                         credits.push((now, pence.saturating_mul(1000)));
                         0
@@ -731,7 +744,9 @@ impl Esme {
             (ECS20A | ECS20D, r) => {
                 let (from, to) = range(r)?;
                 let credits = self.extra.as_ref().map_or(&[][..], |e| &e.credits[..]);
+                // The log's last five.
                 let entries: Vec<Interval> = credits
+                    [credits.len().saturating_sub(CREDIT_LOG_LEN)..]
                     .iter()
                     .filter(|(at, _)| code == ECS20D && (from..=to).contains(at))
                     .map(|&(at, amount)| Interval {
@@ -850,8 +865,6 @@ impl Esme {
         }
     }
 
-    /// The settings the meter answers its settings reads with, as the commands it took left
-    /// them.
     /// The import registers at the start of each of `periods` (ascending), as the daily read
     /// and billing data logs give them: a single-rate meter's import on its first TOU
     /// register, no block registers.
@@ -873,24 +886,44 @@ impl Esme {
             .collect()
     }
 
-    /// The billing calendar in force: the last 6.8's, else the meter's own.
-    fn billing_calendar(&self) -> &[BillingExecution] {
-        self.extra
-            .as_ref()
-            .and_then(|e| e.billing_calendar.as_deref())
-            .unwrap_or(&super::configuration::ESME_BILLING_CALENDAR)
+    /// The ends of billing periods the meter has reached by `now_period`, the last twelve:
+    /// each stretch of time under the calendar then in force — its own until a 6.8 set
+    /// another, each one since from the half-hour it was set.
+    fn billing_ends(&self, now_period: u32) -> Vec<u32> {
+        let own: &[BillingExecution] = &super::configuration::ESME_BILLING_CALENDAR;
+        let mut stretches: Vec<(u32, &[BillingExecution])> = vec![(self.commissioned, own)];
+        if let Some(extra) = &self.extra {
+            for (from, calendar) in &extra.earlier_calendars {
+                stretches.push((*from, calendar));
+            }
+            if let Some(calendar) = &extra.billing_calendar {
+                stretches.push((extra.billing_calendar_from, calendar));
+            }
+        }
+        let mut ends = Vec::new();
+        for (i, (from, calendar)) in stretches.iter().enumerate() {
+            let until = stretches
+                .get(i + 1)
+                .map_or(now_period, |(next, _)| next.saturating_sub(1));
+            let from = (*from).max(self.commissioned);
+            ends.extend(super::billing_ends(calendar, from, until, BILLING_LOG_LEN));
+        }
+        ends.sort_unstable();
+        ends.dedup();
+        ends[ends.len().saturating_sub(BILLING_LOG_LEN)..].to_vec()
     }
 
     /// The meter balance at the start of `period`. Before the balance was last struck (at a
     /// top-up or a payment mode change) it is worked back from then: the energy used since
     /// added back, the top-ups credited since (at or after `period`: a snapshot is taken at
-    /// its half-hour's start) taken off — those the billing data log still holds, its last
-    /// five.
+    /// its half-hour's start) taken off — of the last [`CREDIT_LEDGER_LEN`] it remembers.
     fn balance_at(&self, period: u32) -> i64 {
         let struck = self.balance.period.max(self.commissioned);
         if period > struck {
             return self.credit_milli_pence(period);
         }
+        // Before the ledger starts (the balance the meter was set up with), that balance.
+        let period = period.max(self.ledger_from).min(struck);
         let wh: u64 = (period..struck).map(|p| u64::from(self.import_wh(p))).sum();
         let used = self.tariff.cost(wh, struck - period);
         let credits = self.extra.as_ref().map_or(&[][..], |e| &e.credits[..]);
@@ -902,6 +935,8 @@ impl Esme {
         self.balance.milli_pence + used - credited
     }
 
+    /// The settings the meter answers its settings reads with, as the commands it took left
+    /// them.
     fn settings(&self) -> MeterSettings<'_> {
         MeterSettings {
             prepayment: self.payment == PaymentMode::Prepayment,
@@ -1010,8 +1045,9 @@ struct Extra {
     power: EventLog,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending: Option<PendingChange>,
-    /// The billing data log of prepayment credits (4.4.5): each top-up's time and amount
-    /// (currency units), oldest first, the last [`CREDIT_LOG_LEN`].
+    /// Each top-up's time and amount (currency units), oldest first, the last
+    /// [`CREDIT_LEDGER_LEN`]: the billing data log of prepayment credits (4.4.5) gives the
+    /// last [`CREDIT_LOG_LEN`]; past balances are worked back with them all.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     credits: Vec<(DateTime<Utc>, u32)>,
     /// The message the supplier last sent for display (3.1).
@@ -1023,6 +1059,14 @@ struct Extra {
     /// The billing calendar the last 6.8 set; none: the meter's own (the RTDS meter's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     billing_calendar: Option<Vec<BillingExecution>>,
+    /// The half-hour the last 6.8's calendar took effect (0: a state saved before this was
+    /// kept, taken as always).
+    #[serde(default)]
+    billing_calendar_from: u32,
+    /// The calendars 6.8s set before it, each with the half-hour it took effect, the last
+    /// [`CALENDARS_KEPT`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    earlier_calendars: Vec<(u32, Vec<BillingExecution>)>,
     /// Whether privacy PIN protection was disabled (3.5).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     privacy_pin_disabled: bool,
@@ -1042,6 +1086,13 @@ const BILLING_LOG_LEN: usize = 12;
 /// Top-ups a meter's billing data log of prepayment credits keeps: five, as many as DCC's
 /// response schema gives its answer (`mmc-5.4.xsd`, `PrepaymentCreditsType`).
 const CREDIT_LOG_LEN: usize = 5;
+
+/// Top-ups a meter remembers, for working its balance at past billing period ends back: more
+/// than a year's of weekly top-ups.
+const CREDIT_LEDGER_LEN: usize = 64;
+
+/// Earlier billing calendars a meter remembers, for the billing data log's ends under them.
+const CALENDARS_KEPT: usize = 12;
 
 /// Whether an ESME logs event `code` in its power event log: supply interrupted, restored.
 fn is_power_event(code: u16) -> bool {

@@ -34,7 +34,7 @@ use super::{
     period_of,
 };
 use crate::model::Eui64;
-use crate::protocol::gbcs::gas_settings::{self, GasRead, GasSettingValue};
+use crate::protocol::gbcs::gas_settings::{self, GasRead, GasSetting, GasSettingValue};
 use crate::protocol::gbcs::gbz::{
     self, Component, FIRMWARE_VERSION, GasPayload, Gbz, PrepaySnapshotPayload, SnapshotRegisters,
     TopUpEntry, ZclValue, encode_gas_payload, gas_payload, zcl_header,
@@ -517,7 +517,7 @@ impl GasMeter {
                 name: s.name,
                 id: s.id,
                 data_type: s.data_type,
-                value: self.setting(cluster, s.id, me == self.gpf, period),
+                value: self.setting(cluster, s, me == self.gpf, period),
             })
             .collect();
         let payload = GasPayload::Settings {
@@ -537,9 +537,9 @@ impl GasMeter {
     /// and the first block. The calorific value and conversion factor are GB's standard ones
     /// (39.5 MJ/m³, 1.02264); the uncontrolled flow settings and the supply tamper and depletion
     /// states the RTDS gas meter's.
-    fn setting(&self, cluster: u16, id: u16, proxy: bool, period: u32) -> ZclValue {
+    fn setting(&self, cluster: u16, s: &GasSetting, proxy: bool, period: u32) -> ZclValue {
         use ZclValue::{Bytes, Unsigned};
-        match (cluster, id) {
+        match (cluster, s.id) {
             (gbz::METERING_CLUSTER, 0x0100 | 0x0700) => Unsigned(self.register_litres(period)),
             (gbz::METERING_CLUSTER, 0x0302) => Unsigned(1000),
             (gbz::METERING_CLUSTER, 0x0300 | 0x0301) => Unsigned(1),
@@ -567,6 +567,8 @@ impl GasMeter {
                 Bytes(bytes)
             }
             (gbz::BASIC_CLUSTER, 0x0003) => Unsigned(1),
+            // An attribute the table lists that the meter holds nothing for: empty.
+            _ if matches!(s.data_type, 0x41..=0x44) => Bytes(Vec::new()),
             // Tiers 2–4, blocks 2–4.
             _ => Unsigned(0),
         }
@@ -596,8 +598,8 @@ impl GasMeter {
 
     /// The meter balance at the start of `period`. Before the balance was last struck (at the
     /// last top-up or payment mode change) it is worked back from then: the gas used since
-    /// added back, the top-ups credited since taken off — those the top-up log still holds, so
-    /// further back than its five the figure leaves out older top-ups.
+    /// added back, the top-ups credited since taken off (of the last [`TOP_UP_LEDGER_LEN`] it
+    /// remembers).
     fn credit_at(&self, period: u32) -> i64 {
         let struck = self.balance.period.max(self.commissioned);
         if period > struck {

@@ -349,9 +349,10 @@ pub fn is_security_event(code: u16) -> bool {
 
 /// The half-hours from `first` to `last` (both included) at which a billing calendar ends a
 /// billing period, the last `keep` of them. Each entry is a COSEM time and date whose `FF`
-/// fields repeat (a year of `FFFF`, a month, day or weekday of `FF`, and so any hour or minute
-/// of `FF` is taken as 0); other special days (`FD`, `FE`: the month's last days) never match.
-/// A time within a half-hour ends the period at that half-hour.
+/// fields repeat (a year of `FFFF`, a month, day or weekday of `FF`; an hour or minute of `FF`
+/// is taken as 0); COSEM's other special values (a day of `FD` or `FE`, the month's last days;
+/// a month of `FD` or `FE`, daylight saving's) are not followed: they never match. A time
+/// within a half-hour ends the period at that half-hour; one past GBCS's clock never does.
 pub(crate) fn billing_ends(
     calendar: &[crate::protocol::gbcs::payload::BillingExecution],
     first: u32,
@@ -364,9 +365,10 @@ pub(crate) fn billing_ends(
     }
     let matches = |field: u8, value: u32| field == 0xFF || u32::from(field) == value;
     let mut ends = std::collections::BTreeSet::new();
-    // Day by day over the last `keep` years' worth at most (a calendar ends a period at least
-    // yearly).
-    let from = first.max(last.saturating_sub(48 * 366 * keep.max(1) as u32));
+    // Day by day over the last `keep` years' worth at most (a calendar of whole years ends a
+    // period at least yearly; one of particular years or 29 February may end fewer).
+    let years = u32::try_from(keep.max(1)).unwrap_or(u32::MAX);
+    let from = first.max(last.saturating_sub(years.saturating_mul(48 * 366)));
     let mut day = period_start(from).date_naive();
     let end_day = period_start(last).date_naive();
     while day <= end_day {
@@ -386,7 +388,8 @@ pub(crate) fn billing_ends(
                     + Duration::hours(field(e.time[0]))
                     + Duration::minutes(field(e.time[1]))
             });
-            if let Some(p) = at.map(period_of)
+            let seconds = at.and_then(crate::protocol::gbcs::payload::to_gbcs_seconds);
+            if let Some(p) = seconds.map(|s| s / 1800)
                 && (first..=last).contains(&p)
             {
                 ends.insert(p);

@@ -1104,12 +1104,12 @@ fn settings(c: &Component, attributes: &[Attribute]) -> Option<GasPayload> {
 fn zcl_value_bytes(data_type: u8, value: &ZclValue, out: &mut Vec<u8>) {
     match (data_type, value) {
         (0x41 | 0x42, ZclValue::Bytes(b)) => {
-            let b = &b[..b.len().min(254)];
+            let b = &b[..b.len().min(255)];
             out.push(b.len() as u8);
             out.extend_from_slice(b);
         }
         (0x43 | 0x44, ZclValue::Bytes(b)) => {
-            let b = &b[..b.len().min(0xFFFE)];
+            let b = &b[..b.len().min(0xFFFF)];
             out.extend_from_slice(&(b.len() as u16).to_le_bytes());
             out.extend_from_slice(b);
         }

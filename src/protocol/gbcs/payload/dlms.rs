@@ -913,41 +913,37 @@ pub fn encode_dlms(reading: &Reading) -> Option<Vec<u8>> {
 fn daily_reads(days: &[DailyRead]) -> Option<Data> {
     let stamp = |t: DateTime<Utc>| to_gbcs_seconds(t).map(Data::DoubleLongUnsigned);
     let u32s = |v: &[u32]| v.iter().map(|x| Data::DoubleLongUnsigned(*x)).collect();
-    {
-        {
-            // An empty log still says what an entry holds: as the RTDS meter's, one total, 48
-            // time-of-use registers and four blocks of eight.
-            let (totals, widths): (usize, Vec<usize>) = match days.first() {
-                Some(first) => (
-                    first.totals.len(),
-                    first.registers.iter().map(Vec::len).collect(),
-                ),
-                None => (1, vec![48, 8, 8, 8, 8]),
-            };
-            let mut types = vec![TypeDescription::Simple(6); 1 + totals];
-            for n in &widths {
-                types.push(TypeDescription::Array {
-                    count: u16::try_from(*n).ok()?,
-                    element: Box::new(TypeDescription::Simple(6)),
-                });
-            }
-            let mut elements = Vec::with_capacity(days.len());
-            for d in days {
-                let shape: Vec<usize> = d.registers.iter().map(Vec::len).collect();
-                if d.totals.len() != totals || shape != widths {
-                    return None;
-                }
-                let mut items = vec![stamp(d.at)?];
-                items.extend(d.totals.iter().map(|v| Data::DoubleLongUnsigned(*v)));
-                items.extend(d.registers.iter().map(|r| Data::Array(u32s(r))));
-                elements.push(Data::Structure(items));
-            }
-            Some(Data::CompactArray {
-                description: TypeDescription::Structure(types),
-                elements,
-            })
-        }
+    // An empty log still says what an entry holds: as the RTDS meter's, one total, 48
+    // time-of-use registers and four blocks of eight.
+    let (totals, widths): (usize, Vec<usize>) = match days.first() {
+        Some(first) => (
+            first.totals.len(),
+            first.registers.iter().map(Vec::len).collect(),
+        ),
+        None => (1, vec![48, 8, 8, 8, 8]),
+    };
+    let mut types = vec![TypeDescription::Simple(6); 1 + totals];
+    for n in &widths {
+        types.push(TypeDescription::Array {
+            count: u16::try_from(*n).ok()?,
+            element: Box::new(TypeDescription::Simple(6)),
+        });
     }
+    let mut elements = Vec::with_capacity(days.len());
+    for d in days {
+        let shape: Vec<usize> = d.registers.iter().map(Vec::len).collect();
+        if d.totals.len() != totals || shape != widths {
+            return None;
+        }
+        let mut items = vec![stamp(d.at)?];
+        items.extend(d.totals.iter().map(|v| Data::DoubleLongUnsigned(*v)));
+        items.extend(d.registers.iter().map(|r| Data::Array(u32s(r))));
+        elements.push(Data::Structure(items));
+    }
+    Some(Data::CompactArray {
+        description: TypeDescription::Structure(types),
+        elements,
+    })
 }
 
 /// The long-invoke-id-and-priority GBCS puts in an APDU: bit 29 set and the low 24 bits of the
