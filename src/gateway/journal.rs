@@ -134,7 +134,7 @@ impl Journal {
         Pending(self.tx.send(batch).map(|()| Some(wait)).map_err(|_| ()))
     }
 
-    /// Queues `writes` without waiting (state that may lag a moment: attempts, device state).
+    /// Queues `writes` without waiting (state that may lag a moment: attempts, device state, log).
     pub fn send(&self, writes: Vec<Write>) {
         if !writes.is_empty() {
             let _ = self.tx.send(Batch { writes, done: None });

@@ -182,6 +182,7 @@ pub async fn serve(
         sign_response: options.sign_response,
         sign_acknowledgements: options.sign_acknowledgements,
         clock: Box::new(Utc::now),
+        log: Mutex::new(Vec::new()),
         refusals: Default::default(),
         rrs_tls: Some(
             rrs_client_config(&pki, options.receive_ca.as_deref()).map_err(anyhow::Error::msg)?,
@@ -241,12 +242,15 @@ pub async fn serve(
         pki_dir,
         cells,
     });
-    // Counters, responses, schedules, held requests and the transaction log are committed as
-    // they change; the devices' state every second, and once more on the way out.
+    // Counters, responses, schedules and held requests are committed as they change; the
+    // devices' state and the transaction log every second, and once more on the way out.
     let save = || {
         let mut writes = Vec::new();
         if let Ok(mut he) = gateway.head_end.lock() {
             writes.push(Write::Devices(he.take_device_states()));
+        }
+        if let Ok(mut log) = gateway.log.lock() {
+            writes.push(Write::Log(std::mem::take(&mut *log)));
         }
         if let Some(journal) = &gateway.journal {
             journal.send(writes);

@@ -48,6 +48,8 @@ pub struct Gateway {
     /// Sign the synchronous acknowledgements and refusals too (DCC Boxed sends them unsigned).
     pub sign_acknowledgements: bool,
     pub clock: Box<dyn Fn() -> DateTime<Utc> + Send + Sync>,
+    /// Requests answered and responses delivered since the log was last saved.
+    pub log: Mutex<Vec<super::store::LogEntry>>,
     /// Why requests were refused, printed (a few a second).
     pub refusals: RefusalLog,
     /// How to reach `https://` Receive Response Services (None: only `http://` ones).
@@ -288,6 +290,13 @@ async fn handle(
     else {
         return text(StatusCode::INTERNAL_SERVER_ERROR, "head-end unavailable\n");
     };
+    // What was accepted is on disk before the user hears so. If it cannot be, the user hears
+    // 503 and the gateway stops (the journal refuses everything after a failed write), so the
+    // request, accepted in memory, never reaches a device or a user: on restart it is as if it
+    // had not been sent, and the user may send it again.
+    if let Err(e) = committed.wait().await {
+        return text(StatusCode::SERVICE_UNAVAILABLE, stopped(&e));
+    }
     let request = checked.request();
     let code = match &reply {
         SyncReply::Response { code, why, .. } => {
@@ -304,30 +313,18 @@ async fn handle(
         SyncReply::Invalid(_) => None,
     };
     let response = signed_reply(&gateway, reply);
-    // What was accepted, and the request's line in the transaction log, are on disk before the
-    // user hears the answer (the line is queued after the head-end's changes and batches commit
-    // in order, so waiting for it waits for both). If they cannot be, the user hears 503 and the
-    // gateway stops (the journal refuses everything after a failed write), so the request,
-    // accepted in memory, never reaches a device or a user: on restart it is as if it had not
-    // been sent, and the user may send it again.
-    let saved = match (code, &gateway.journal) {
-        (Some(code), Some(journal)) => {
-            use hyper::body::Body;
-            journal.enqueue(vec![Write::Log(vec![LogEntry {
-                at: now,
-                user: sender,
-                request_id: request.id.to_string(),
-                service: request.service.to_string(),
-                code: code.to_string(),
-                kind: LogKind::Request,
-                bytes_in: body.len() as u64,
-                bytes_out: response.body().size_hint().exact().unwrap_or(0),
-            }])])
-        }
-        _ => committed,
-    };
-    if let Err(e) = saved.wait().await {
-        return text(StatusCode::SERVICE_UNAVAILABLE, stopped(&e));
+    if let (Some(code), Ok(mut log)) = (code, gateway.log.lock()) {
+        use hyper::body::Body;
+        log.push(LogEntry {
+            at: now,
+            user: sender,
+            request_id: request.id.to_string(),
+            service: request.service.to_string(),
+            code: code.to_string(),
+            kind: LogKind::Request,
+            bytes_in: body.len() as u64,
+            bytes_out: response.body().size_hint().exact().unwrap_or(0),
+        });
     }
     response
 }
