@@ -913,12 +913,14 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
             cause: r.le32("snapshot cause")?,
         },
         (METERING_CLUSTER, true, true, PUBLISH_SNAPSHOT) => {
-            let id = r.le32("snapshot id")?;
-            let time = r.le32("snapshot time")?;
-            let found = r.u8("total snapshots found")?;
-            let command_index = r.u8("command index")?;
-            let commands = r.u8("total number of commands")?;
-            let cause = r.le32("snapshot cause")?;
+            let SnapshotHead {
+                id,
+                time,
+                found,
+                command_index,
+                commands,
+                cause,
+            } = SnapshotHead::read(&mut r)?;
             let registers = match r.u8("snapshot payload type")? {
                 BLOCK_TIERS_NO_BILLING => {
                     let summation = r.le48("current summation delivered")?;
@@ -983,12 +985,14 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
             }
         }
         (PREPAYMENT_CLUSTER, true, true, PUBLISH_PREPAY_SNAPSHOT) => {
-            let id = r.le32("snapshot id")?;
-            let time = r.le32("snapshot time")?;
-            let found = r.u8("total snapshots found")?;
-            let command_index = r.u8("command index")?;
-            let commands = r.u8("total number of commands")?;
-            let cause = r.le32("snapshot cause")?;
+            let SnapshotHead {
+                id,
+                time,
+                found,
+                command_index,
+                commands,
+                cause,
+            } = SnapshotHead::read(&mut r)?;
             let payload = match r.u8("snapshot payload type")? {
                 DEBT_CREDIT_STATUS => PrepaySnapshotPayload::DebtCreditStatus {
                     accumulated_debt: r.le32("accumulated debt")? as i32,
@@ -1123,6 +1127,38 @@ fn zcl_value_bytes(data_type: u8, value: &ZclValue, out: &mut Vec<u8>) {
             out.extend_from_slice(&v.to_le_bytes()[..fixed_size(data_type).min(8)]);
         }
         (_, ZclValue::Bytes(b)) => out.extend_from_slice(b),
+    }
+}
+
+/// What a PublishSnapshot and a PublishPrepaySnapshot start with: the snapshot's id and time,
+/// how many snapshots were found, this command's index among the answer's commands, how many
+/// commands, and the snapshot's cause.
+struct SnapshotHead {
+    id: u32,
+    time: u32,
+    found: u8,
+    command_index: u8,
+    commands: u8,
+    cause: u32,
+}
+
+impl SnapshotHead {
+    fn read(r: &mut Reader) -> Result<SnapshotHead, GbzError> {
+        Ok(SnapshotHead {
+            id: r.le32("snapshot id")?,
+            time: r.le32("snapshot time")?,
+            found: r.u8("total snapshots found")?,
+            command_index: r.u8("command index")?,
+            commands: r.u8("total number of commands")?,
+            cause: r.le32("snapshot cause")?,
+        })
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.id.to_le_bytes());
+        out.extend_from_slice(&self.time.to_le_bytes());
+        out.extend_from_slice(&[self.found, self.command_index, self.commands]);
+        out.extend_from_slice(&self.cause.to_le_bytes());
     }
 }
 
@@ -1347,10 +1383,15 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             cause,
             registers,
         } => {
-            out.extend_from_slice(&id.to_le_bytes());
-            out.extend_from_slice(&time.to_le_bytes());
-            out.extend_from_slice(&[*found, *command_index, *commands]);
-            out.extend_from_slice(&cause.to_le_bytes());
+            SnapshotHead {
+                id: *id,
+                time: *time,
+                found: *found,
+                command_index: *command_index,
+                commands: *commands,
+                cause: *cause,
+            }
+            .write(&mut out);
             match registers {
                 SnapshotRegisters::BlockTiers {
                     summation,
@@ -1451,10 +1492,15 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             cause,
             payload,
         } => {
-            out.extend_from_slice(&id.to_le_bytes());
-            out.extend_from_slice(&time.to_le_bytes());
-            out.extend_from_slice(&[*found, *command_index, *commands]);
-            out.extend_from_slice(&cause.to_le_bytes());
+            SnapshotHead {
+                id: *id,
+                time: *time,
+                found: *found,
+                command_index: *command_index,
+                commands: *commands,
+                cause: *cause,
+            }
+            .write(&mut out);
             match payload {
                 PrepaySnapshotPayload::DebtCreditStatus {
                     accumulated_debt,
