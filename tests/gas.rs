@@ -379,6 +379,24 @@ fn answers(answer: &[u8], keys: &KeyStore, signed: bool) -> Vec<GasPayload> {
         .collect()
 }
 
+/// The GBZ content of an RTDS command (`<dir>/<name>_SUCCESS_COMMAND_GBCS.HEX`), sent by the
+/// supplier to `to` as use case `code`, MACed by the ACB.
+fn rtds_command(vector: &str, to: Eui64, code: u16, counter: u64, keys: &KeyStore) -> Vec<u8> {
+    let path = format!("RTDS-4.5.0/{vector}_SUCCESS_COMMAND_GBCS.HEX");
+    let text = std::fs::read_to_string(reference().join(path)).unwrap();
+    let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+    let mut m = message_for(
+        Cra::Command,
+        counter,
+        supplier(),
+        to,
+        code,
+        rtds.signing.content,
+    );
+    assert!(mac_message(keys, &mut m, acb()));
+    m.to_bytes().unwrap()
+}
+
 fn fleet_meter() -> (GasMeter, Eui64) {
     let gpf = Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 4]);
     (meter(Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]), gpf), gpf)
@@ -439,23 +457,9 @@ fn the_daily_read_log_holds_each_midnights_registers() {
         }
     );
     // The RTDS command asks for days of 2015, before this meter: 31 answers, none found.
-    let rtds = std::fs::read_to_string(
-        reference().join("RTDS-4.5.0/4.6.1_GCS16a/GCS16a_4.6.1_SUCCESS_COMMAND_GBCS.HEX"),
-    )
-    .unwrap();
-    let rtds = GbcsMessage::decode(&parse_hex(&rtds).unwrap()).unwrap();
-    let mut m = message_for(
-        Cra::Command,
-        2,
-        supplier(),
-        gpf,
-        GCS16A,
-        rtds.signing.content,
-    );
-    assert!(mac_message(&keys, &mut m, acb()));
+    let bytes = rtds_command("4.6.1_GCS16a/GCS16a_4.6.1", gpf, GCS16A, 2, &keys);
     let got = answers(
-        &gas.handle(&m.to_bytes().unwrap(), now(), &keys, acb())
-            .unwrap(),
+        &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
         &keys,
         false,
     );
@@ -949,23 +953,9 @@ fn the_meter_answers_the_later_identity_read_too() {
     use dccsim::protocol::gbcs::gbz::ZclValue;
     let keys = keys();
     let (mut gas, _) = fleet_meter();
-    let rtds = std::fs::read_to_string(
-        reference().join("RTDS-4.5.0/6.2.4_GCS21m/GCS21m_6.2.4_SUCCESS_COMMAND_GBCS.HEX"),
-    )
-    .unwrap();
-    let rtds = GbcsMessage::decode(&parse_hex(&rtds).unwrap()).unwrap();
-    let mut m = message_for(
-        Cra::Command,
-        1,
-        supplier(),
-        gas.gsme,
-        GCS21M,
-        rtds.signing.content,
-    );
-    assert!(mac_message(&keys, &mut m, acb()));
+    let bytes = rtds_command("6.2.4_GCS21m/GCS21m_6.2.4", gas.gsme, GCS21M, 1, &keys);
     let got = answers(
-        &gas.handle(&m.to_bytes().unwrap(), now(), &keys, acb())
-            .unwrap(),
+        &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
         &keys,
         false,
     );
