@@ -146,8 +146,10 @@ pub struct GasMeter {
     /// Periods the valve was off, `[from, to)`; `to` is `u32::MAX` while it is.
     #[serde(default)]
     off: Vec<(u32, u32)>,
+    /// The UTRN counters credited (boxed: a gas meter's state stays within 256 bytes, a
+    /// million of them in one process).
     #[serde(default)]
-    top_ups: TopUps,
+    top_ups: Box<TopUps>,
     /// The top-ups credited, oldest first: the last [`TOP_UP_LEDGER_LEN`] (4.4.5 reads the
     /// last five; the billing data log works balances back with them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -209,7 +211,7 @@ impl GasMeter {
                 milli_pence: 0,
             },
             off: Vec::new(),
-            top_ups: TopUps::default(),
+            top_ups: Box::default(),
             top_up_log: Vec::new(),
             ledger_from: 0,
             events: EventLog::default(),
