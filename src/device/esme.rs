@@ -922,17 +922,18 @@ impl Esme {
         if period > struck {
             return self.credit_milli_pence(period);
         }
-        // Before the ledger starts (the balance the meter was set up with), that balance.
-        let period = period.max(self.ledger_from).min(struck);
-        let wh: u64 = (period..struck).map(|p| u64::from(self.import_wh(p))).sum();
-        let used = self.tariff.cost(wh, struck - period);
         let credits = self.extra.as_ref().map_or(&[][..], |e| &e.credits[..]);
-        let credited: i64 = credits
-            .iter()
-            .filter(|(at, _)| (period..=struck).contains(&period_of(*at)))
-            .map(|(_, amount)| i64::from(*amount))
-            .sum();
-        self.balance.milli_pence + used - credited
+        super::worked_back(
+            self.balance,
+            struck,
+            self.ledger_from,
+            period,
+            |r| r.map(|p| u64::from(self.import_wh(p))).sum(),
+            credits
+                .iter()
+                .map(|(at, amount)| (period_of(*at), i64::from(*amount))),
+            self.tariff,
+        )
     }
 
     /// The settings the meter answers its settings reads with, as the commands it took left

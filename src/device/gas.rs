@@ -607,18 +607,17 @@ impl GasMeter {
         if period > struck {
             return self.credit_milli_pence(period);
         }
-        // Before the ledger starts (the balance the meter was set up with), that balance.
-        let period = period.max(self.ledger_from).min(struck);
-        let litres: u64 = (period..struck).map(|p| u64::from(self.litres(p))).sum();
-        let used = self.tariff.cost(litres * WH_PER_M3 / 1000, struck - period);
-        // Top-ups in the snapshot's own half-hour came after it (it is taken at its start).
-        let credited: i64 = self
-            .top_up_log
-            .iter()
-            .filter(|e| (period..=struck).contains(&(e.time / 1800)))
-            .map(|e| i64::from(e.amount))
-            .sum();
-        self.balance.milli_pence + used - credited
+        super::worked_back(
+            self.balance,
+            struck,
+            self.ledger_from,
+            period,
+            |r| r.map(|p| u64::from(self.litres(p))).sum::<u64>() * WH_PER_M3 / 1000,
+            self.top_up_log
+                .iter()
+                .map(|e| (e.time / 1800, i64::from(e.amount))),
+            self.tariff,
+        )
     }
 
     /// The answer to one command component of use case `code`, `asked` as it was.

@@ -294,6 +294,30 @@ impl Balance {
     }
 }
 
+/// A meter's balance at the start of `period`, worked back from `balance` struck at `struck`
+/// (its period, or commissioning if later): what was used since (`wh` over half-hours) added
+/// back at `tariff`, the top-ups credited since (`credits`: half-hour and amount; one in
+/// `period` itself came after the snapshot taken at its start) taken off. Not before `from`,
+/// the balance the meter was set up with. A `period` after the strike needs nothing worked
+/// back: the caller's own balance then.
+pub(crate) fn worked_back(
+    balance: Balance,
+    struck: u32,
+    from: u32,
+    period: u32,
+    wh: impl FnOnce(std::ops::Range<u32>) -> u64,
+    credits: impl Iterator<Item = (u32, i64)>,
+    tariff: Tariff,
+) -> i64 {
+    let period = period.max(from).min(struck);
+    let used = wh(period..struck);
+    let credited: i64 = credits
+        .filter(|(p, _)| (period..=struck).contains(p))
+        .map(|(_, amount)| amount)
+        .sum();
+    balance.milli_pence + tariff.cost(used, struck - period) - credited
+}
+
 /// Sets a meter's account to `mode` from `struck`, its balance at the change (so no credit is
 /// lost), and logs the change when the mode is new.
 pub(crate) fn switch_mode(
