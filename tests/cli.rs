@@ -186,11 +186,13 @@ fn gbcs_decode_shows_the_values_of_a_use_case_it_does_not_interpret() {
     assert_eq!(alert["at"], "2030-01-15T00:00:00Z");
     assert_eq!(alert["future_dated"]["message_code"], 0x006D);
     assert_eq!(alert["future_dated"]["counter"], 1005);
-    // 4.14 Read Prepayment Daily Read Log: sealed for the supplier; the first entry's time.
-    let log = decode("4.14_ECS21b/ECS21b_4.14_KRP_SUCCESS_RESPONSE_GBCS.HEX");
+    // 4.4.2 Retrieve Billing Data Log (change of mode or tariff triggered): sealed for the
+    // supplier; the first entry's time and total.
+    let log = decode("4.4.2_ECS20b/ECS20b_4.4.2_SINGLE_SUCCESS_RESPONSE_GBCS.HEX");
     assert_eq!(log["kind"], "other");
-    let first = &log["values"][0]["compact-array"][0]["structure"][0];
-    assert_eq!(first["double-long-unsigned"], 472_867_200);
+    let first = &log["values"][0]["compact-array"][0]["structure"];
+    assert_eq!(first[0]["double-long-unsigned"], 468_115_200);
+    assert_eq!(first[1]["double-long-unsigned"], 10_435_000);
 }
 
 #[test]

@@ -48,6 +48,11 @@ fn now() -> DateTime<Utc> {
 }
 
 fn esme() -> Esme {
+    esme_installed(Duration::days(30))
+}
+
+/// The test meter, installed `ago` before [`now`].
+fn esme_installed(ago: Duration) -> Esme {
     let eui = Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 1]);
     let consumer = Consumer {
         kind: CustomerType::Domestic,
@@ -55,7 +60,7 @@ fn esme() -> Esme {
         solar_peak_w: 0,
         seed: 99,
     };
-    Esme::new(eui, consumer, now() - Duration::days(30))
+    Esme::new(eui, consumer, now() - ago)
 }
 
 /// A command from the supplier to `device`, MACed by the ACB and, for critical ones, signed.
@@ -548,6 +553,56 @@ fn the_billing_data_log_follows_the_billing_calendar() {
     assert_eq!(
         times,
         [noon, Utc.with_ymd_and_hms(2026, 12, 15, 0, 0, 0).unwrap()]
+    );
+}
+
+/// 4.14 (ECS21b): the prepayment daily read log holds the meter balance at each of the last 31
+/// midnights, sealed for the supplier; a top-up shows from the first midnight after it, and
+/// the balances before it are what they were before it.
+#[test]
+fn the_prepayment_daily_read_log_holds_the_last_31_midnights() {
+    use dccsim::protocol::gbcs::payload::ECS21B;
+    let keys = keys();
+    let mut esme = esme_installed(Duration::days(90));
+    esme.set_prepayment(1000, now() - Duration::days(45));
+    let today = now().date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let midnights: Vec<_> = (0..31).rev().map(|d| today - Duration::days(d)).collect();
+    let before: Vec<i64> = midnights
+        .iter()
+        .map(|m| esme.credit_milli_pence(period_of(*m)))
+        .collect();
+    let topped_up = today - Duration::days(3) + Duration::hours(9);
+    let bytes = command(
+        esme.eui,
+        CS01A,
+        &Reading::TopUp {
+            utrn: utrn(esme.eui, 1, 5, &keys),
+        },
+        1,
+        &keys,
+    );
+    esme.handle(&bytes, topped_up, &keys, acb()).unwrap();
+    // Asked for two months: the log holds the last 31 days.
+    let period = range(now() - Duration::days(60), now());
+    let Reading::PrepaymentDailyReadLog { days } = ask(&mut esme, ECS21B, &period, 2, &keys) else {
+        panic!()
+    };
+    let times: Vec<_> = days.iter().map(|d| d.at).collect();
+    assert_eq!(times, midnights);
+    let credited: Vec<i64> = days
+        .iter()
+        .zip(&before)
+        .map(|(d, b)| i64::from(d.meter_balance) - b)
+        .collect();
+    let top_up = credited[30];
+    assert!(top_up > 0, "{credited:?}");
+    for (m, c) in midnights.iter().zip(&credited) {
+        let expected = if *m > topped_up { top_up } else { 0 };
+        assert!((c - expected).abs() < 10, "{m}: {credited:?}");
+    }
+    assert!(
+        days.iter()
+            .all(|d| d.emergency_credit == 0 && d.time_debt == [0, 0])
     );
 }
 

@@ -94,6 +94,10 @@ fn the_command_built_from_a_duis_request_is_the_rtds_command() {
             "4.4.5_ECS20d/ECS20d_4.4.5_SUCCESS_COMMAND_GBCS.HEX",
         ),
         (
+            "ECS21b_4.14_KRP_SUCCESS_REQUEST_DUIS.XML",
+            "4.14_ECS21b/ECS21b_4.14_KRP_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
             "ECS26a_4.13_SINGLE_SUCCESS_REQUEST_DUIS.XML",
             "4.13_ECS26a/ECS26a_4.13_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
         ),
@@ -250,7 +254,8 @@ mod properties {
 }
 
 /// The gas reads of fixed attributes (`gas_settings`) and of the billing data logs of debt
-/// payments and prepayment credits built from their DUIS requests are the RTDS commands'
+/// payments and prepayment credits, and of the prepayment daily read log, built from their DUIS
+/// requests are the RTDS commands'
 /// components: the same clusters, commands and payloads. (The RTDS's 4.4.3 command asks for
 /// another period than its DUIS template's, so `tests/gbz.rs` compares it by shape.)
 #[test]
@@ -287,6 +292,12 @@ fn the_gas_reads_built_from_duis_requests_are_the_rtds_commands() {
         (
             "GCS15e_4.4.5_SUCCESS_REQUEST_DUIS.XML",
             "4.4.5_GCS15e/GCS15e_4.4.5_SUCCESS_COMMAND_GBCS.HEX",
+            false,
+        ),
+        // The prepayment daily read log: 31 daily prepayment snapshots.
+        (
+            "GCS16b_4.14_KRP_SUCCESS_REQUEST_DUIS.XML",
+            "4.14_GCS16b/GCS16b_4.14_KRP_SUCCESS_COMMAND_GBCS.HEX",
             false,
         ),
     ] {

@@ -709,6 +709,74 @@ fn the_top_up_log_holds_the_last_five_credits() {
     );
 }
 
+/// The prepayment daily read log (4.14, GCS16b): a prepayment snapshot at each of the last 31
+/// midnights in the period asked, the most recent first, sealed for the supplier; beyond them,
+/// NOT_FOUND.
+#[test]
+fn the_prepayment_daily_read_log_holds_the_last_31_midnights() {
+    use dccsim::device::GCS16B;
+    use dccsim::protocol::gbcs::gbz::{DAILY_SNAPSHOT, PrepaySnapshotPayload};
+    let keys = keys();
+    let (gsme, gpf) = (
+        Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]),
+        Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 4]),
+    );
+    let consumer = Consumer {
+        kind: CustomerType::Domestic,
+        annual_wh: 12_000_000,
+        solar_peak_w: 0,
+        seed: 5,
+    };
+    let mut gas = GasMeter::new(gsme, gpf, consumer, now() - Duration::days(365));
+    gas.set_prepayment(500, now() - Duration::days(40));
+    let asks: Vec<GasPayload> = (0..32)
+        .map(|offset| GasPayload::PrepaySnapshotRequest {
+            earliest: to_gbcs_seconds(now() - Duration::days(60)).unwrap(),
+            latest: to_gbcs_seconds(now()).unwrap(),
+            offset,
+            cause: DAILY_SNAPSHOT,
+        })
+        .collect();
+    let bytes = send(gsme, GCS16B, &asks, 1, false, &keys);
+    let m = GbcsMessage::decode(&gas.handle(&bytes, now(), &keys, acb()).unwrap()).unwrap();
+    let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+        panic!()
+    };
+    assert!(components[..31].iter().all(|c| c.encrypted()));
+    let got = answers(&m.to_bytes().unwrap(), &keys, false);
+    let today = now().date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    for (k, answer) in got[..31].iter().enumerate() {
+        let midnight = today - Duration::days(k as i64);
+        let GasPayload::PrepaySnapshot {
+            time,
+            found,
+            cause,
+            payload:
+                PrepaySnapshotPayload::DebtCreditStatus {
+                    credit_remaining, ..
+                },
+            ..
+        } = answer
+        else {
+            panic!("{answer:?}")
+        };
+        assert_eq!(
+            (*time, *found, *cause),
+            (to_gbcs_seconds(midnight).unwrap(), 31, 1)
+        );
+        let credit = gas.credit_milli_pence(period_of(midnight));
+        assert!(
+            (i64::from(*credit_remaining) - credit).abs() < 10,
+            "{answer:?}"
+        );
+    }
+    assert!(
+        matches!(got[31], GasPayload::DefaultResponse { status: 0x8B, .. }),
+        "{:?}",
+        got[31]
+    );
+}
+
 /// The billing data log the billing calendar triggers (4.4.3, GCS15c): a snapshot of the
 /// registers at each billing period's end (midnight UTC on the first of the month, the RTDS
 /// meter's monthly calendar) in the period asked, the most recent first, the last twelve kept,

@@ -66,6 +66,7 @@ fn use_case_vectors() -> Vec<String> {
         "4.1.2_ECS17d",
         "4.1.3_ECS17e",
         "4.4.3_ECS20c",
+        "4.14_ECS21b",
         "4.4.4_ECS20a",
         "4.4.5_ECS20d",
         "3.1_ECS10",
@@ -148,6 +149,29 @@ fn half_hourly_profile_covers_the_day_asked_for() {
     };
     assert_eq!(from.unwrap().to_rfc3339(), "2014-12-31T00:00:00+00:00");
     assert_eq!(to.unwrap().to_rfc3339(), "2015-01-01T00:00:00+00:00");
+}
+
+/// 4.14 (ECS21b): the prepayment daily read log, a week of midnights, read from the answer
+/// sealed for the supplier (KRP) and from the one the DCC relayed for it (URP) alike.
+#[test]
+fn the_prepayment_daily_read_log() {
+    for path in [
+        "4.14_ECS21b/ECS21b_4.14_KRP_SUCCESS_RESPONSE_GBCS.HEX",
+        "4.14_ECS21b/ECS21b_4.14_URP_SUCCESS_RESPONSE_GBCS.HEX",
+    ] {
+        let Reading::PrepaymentDailyReadLog { days } = read(path) else {
+            panic!("{path}")
+        };
+        assert_eq!(days.len(), 7, "{path}");
+        let steps: Vec<i64> = days
+            .windows(2)
+            .map(|w| (w[1].at - w[0].at).num_seconds())
+            .collect();
+        assert_eq!(steps, [86_400; 6], "{path}");
+        assert_eq!(days[0].meter_balance, 700_000);
+        assert_eq!(days[0].emergency_credit, 1_000_000);
+        assert_eq!(days[0].time_debt, [1_000_000, 1_900_000]);
+    }
 }
 
 /// 4.4.3 (ECS20c): the billing data log's entries (the registers, laid out as the daily read
@@ -511,9 +535,16 @@ fn values_re_encode_to_the_devices_plaintext() {
             continue;
         };
         let fields = params[0].items().unwrap()[1].items().unwrap();
-        let tid: [u8; 9] = fields[0].as_octets().unwrap().try_into().unwrap();
-        let sealed =
-            Sealed::from_parts(m.signing.originator, m.signing.recipient, tid, protected).unwrap();
+        let mut tid: [u8; 9] = fields[0].as_octets().unwrap().try_into().unwrap();
+        let mut recipient = m.signing.recipient;
+        // The answer to a request the DCC relayed for a user (4.14's URP vector) is sealed for
+        // the user its other information names, under the counter that ends it.
+        let other = &m.signing.other_information;
+        if other.len() == 26 {
+            recipient = dccsim::model::Eui64(other[2..10].try_into().unwrap());
+            tid[1..].copy_from_slice(&other[18..]);
+        }
+        let sealed = Sealed::from_parts(m.signing.originator, recipient, tid, protected).unwrap();
         let plaintext = sealed.open(&keys).unwrap();
         let reading = decode_dlms(&m, Some(&keys)).unwrap();
         assert_eq!(
@@ -529,8 +560,8 @@ fn values_re_encode_to_the_devices_plaintext() {
 mod properties {
     use chrono::{DateTime, Utc};
     use dccsim::protocol::gbcs::payload::{
-        DailyRead, ECS17B, ECS20C, ECS21A, ECS22B, ECS66, Interval, PrepaymentEntry, Reading,
-        Register, Unit, decode_plaintext, encode_dlms, from_gbcs_seconds,
+        DailyRead, ECS17B, ECS20C, ECS21A, ECS21B, ECS22B, ECS66, Interval, PrepaymentEntry,
+        Reading, Register, Unit, decode_plaintext, encode_dlms, from_gbcs_seconds,
     };
     use proptest::prelude::*;
 
@@ -592,6 +623,19 @@ mod properties {
             // None at all: a range the meter holds no day of.
             proptest::collection::vec(day, 0..5)
         })
+    }
+
+    /// Prepayment registers at times, as the billing and prepayment daily read logs hold them.
+    fn prepayment_entries() -> impl Strategy<Value = Vec<PrepaymentEntry>> {
+        let entry = (instant(), any::<[i32; 6]>()).prop_map(|(at, v)| PrepaymentEntry {
+            at,
+            meter_balance: v[0],
+            emergency_credit: v[1],
+            accumulated_debt: v[2],
+            payment_debt: v[3],
+            time_debt: [v[4], v[5]],
+        });
+        proptest::collection::vec(entry, 0..32)
     }
 
     proptest! {
@@ -740,22 +784,15 @@ mod properties {
         }
 
         #[test]
-        fn billing_data_logs_round_trip(
-            entries in daily_reads(),
-            prepayment in proptest::collection::vec(
-                (instant(), any::<[i32; 6]>()).prop_map(|(at, v)| PrepaymentEntry {
-                    at,
-                    meter_balance: v[0],
-                    emergency_credit: v[1],
-                    accumulated_debt: v[2],
-                    payment_debt: v[3],
-                    time_debt: [v[4], v[5]],
-                }),
-                0..13,
-            ),
-        ) {
+        fn billing_data_logs_round_trip(entries in daily_reads(), prepayment in prepayment_entries()) {
             let r = Reading::BillingCalendarLog { entries, prepayment };
             prop_assert_eq!(decode_plaintext(ECS20C, &encode_dlms(&r).unwrap()).unwrap(), r);
+        }
+
+        #[test]
+        fn prepayment_daily_read_logs_round_trip(days in prepayment_entries()) {
+            let r = Reading::PrepaymentDailyReadLog { days };
+            prop_assert_eq!(decode_plaintext(ECS21B, &encode_dlms(&r).unwrap()).unwrap(), r);
         }
 
         #[test]

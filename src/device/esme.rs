@@ -9,10 +9,10 @@ use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, pe
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
     self, Activation, BillingExecution, CS01A, DailyRead, ECS02, ECS03, ECS10, ECS12, ECS14,
-    ECS15A, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20C, ECS20D, ECS21A, ECS21C,
-    ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS39A, ECS39B,
-    ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, Interval, LoggedEvent, NewPaymentMode, PowerEvent,
-    PrepaymentEntry, Reading, Register, Unit,
+    ECS15A, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20C, ECS20D, ECS21A, ECS21B,
+    ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS39A,
+    ECS39B, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, Interval, LoggedEvent, NewPaymentMode,
+    PowerEvent, PrepaymentEntry, Reading, Register, Unit,
 };
 use crate::protocol::gbcs::{
     Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
@@ -425,7 +425,7 @@ impl Esme {
                     plain(payload::log_response(counter, &entries.collect::<Vec<_>>()))?
                 }
             }
-            (ECS21A | ECS21C | ECS66, r) => {
+            (ECS21A | ECS21B | ECS21C | ECS66, r) => {
                 let (from, to) = range(r)?;
                 // Midnights within the range whose day (the one ending there) is in the log.
                 let first = period_of(from).div_ceil(48) * 48;
@@ -441,6 +441,15 @@ impl Esme {
                             })
                             .collect();
                         seal(Reading::DailyConsumptionLog { days })?
+                    }
+                    // The prepayment daily read log holds the last 31 midnights.
+                    ECS21B => {
+                        let held = now_period.saturating_sub(PREPAYMENT_DAILY_LOG_LEN * 48);
+                        let days = midnights
+                            .filter(|m| *m > held)
+                            .map(|m| self.prepayment_entry(m))
+                            .collect();
+                        seal(Reading::PrepaymentDailyReadLog { days })?
                     }
                     ECS21C => {
                         let midnights: Vec<u32> = midnights.collect();
@@ -472,18 +481,7 @@ impl Esme {
                     .into_iter()
                     .filter(|p| (from..=to).contains(&period_start(*p)) && *p >= restricted)
                     .collect();
-                let prepayment = ends
-                    .iter()
-                    .map(|&p| PrepaymentEntry {
-                        at: period_start(p),
-                        meter_balance: self.balance_at(p).clamp(i32::MIN.into(), i32::MAX.into())
-                            as i32,
-                        emergency_credit: 0,
-                        accumulated_debt: 0,
-                        payment_debt: 0,
-                        time_debt: [0, 0],
-                    })
-                    .collect();
+                let prepayment = ends.iter().map(|&p| self.prepayment_entry(p)).collect();
                 seal(Reading::BillingCalendarLog {
                     entries: self.registers_then(&ends),
                     prepayment,
@@ -913,6 +911,21 @@ impl Esme {
         ends[ends.len().saturating_sub(BILLING_LOG_LEN)..].to_vec()
     }
 
+    /// The prepayment registers at the start of `period`, as the billing and daily read logs
+    /// hold them: the meter balance; dccsim's meters give no emergency credit and carry no debt.
+    fn prepayment_entry(&self, period: u32) -> PrepaymentEntry {
+        PrepaymentEntry {
+            at: period_start(period),
+            meter_balance: self
+                .balance_at(period)
+                .clamp(i32::MIN.into(), i32::MAX.into()) as i32,
+            emergency_credit: 0,
+            accumulated_debt: 0,
+            payment_debt: 0,
+            time_debt: [0, 0],
+        }
+    }
+
     /// The meter balance at the start of `period`. Before the balance was last struck (at a
     /// top-up or a payment mode change) it is worked back from then: the energy used since
     /// added back, the top-ups credited since (at or after `period`: a snapshot is taken at
@@ -1087,6 +1100,10 @@ const BILLING_LOG_LEN: usize = 12;
 /// Top-ups a meter's billing data log of prepayment credits keeps: five, as many as DCC's
 /// response schema gives its answer (`mmc-5.4.xsd`, `PrepaymentCreditsType`).
 const CREDIT_LOG_LEN: usize = 5;
+
+/// Days the prepayment daily read log holds (4.14): 31, as many as DCC's response schema gives
+/// its answer (`mmc-5.4.xsd`, `ReadPrepaymentDailyReadLogRsp`).
+const PREPAYMENT_DAILY_LOG_LEN: u32 = 31;
 
 /// Top-ups a meter remembers, for working its balance at past billing period ends back: more
 /// than a year's of weekly top-ups.

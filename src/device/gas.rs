@@ -68,6 +68,8 @@ pub const GCS15C: u16 = 0x0076;
 pub const GCS15D: u16 = 0x00C4;
 /// 4.4.5: the billing data log of prepayment credits (the top-up log).
 pub const GCS15E: u16 = 0x00C5;
+/// 4.14: the prepayment daily read log (a prepayment snapshot at each midnight).
+pub const GCS16B: u16 = 0x0096;
 /// Top-ups the top-up log gives: five, as a GBCS gas meter's and DCC's response schema's.
 const TOP_UP_LOG_LEN: usize = 5;
 /// Top-ups the meter remembers, for working its balance at past billing period ends back:
@@ -384,6 +386,7 @@ impl GasMeter {
                 | GCS15C
                 | GCS15D
                 | GCS15E
+                | GCS16B
         ) && gas_settings::reads(code).is_none()
         {
             return Err(DeviceError::Unsupported(code));
@@ -792,17 +795,21 @@ impl GasMeter {
                 Some(snapshot) => Reply::Sealed(snapshot),
                 None => not_found(gbz::METERING_CLUSTER, gbz::GET_SNAPSHOT),
             },
-            // The debts (none) and the meter balance at each billing period's end.
+            // The debts (none) and the meter balance at each billing period's end (4.4.3) or
+            // each midnight (4.14).
             (
-                GCS15C,
+                GCS15C | GCS16B,
                 &GasPayload::PrepaySnapshotRequest {
                     earliest,
                     latest,
                     offset,
-                    cause: gbz::BILLING_SNAPSHOT,
+                    cause,
                 },
-            ) => {
-                let cause = gbz::BILLING_SNAPSHOT;
+            ) if matches!(
+                (code, cause),
+                (GCS15C, gbz::BILLING_SNAPSHOT) | (GCS16B, gbz::DAILY_SNAPSHOT)
+            ) =>
+            {
                 let times = self.snapshot_times(earliest, latest, cause, now_period);
                 match times.iter().rev().nth(usize::from(offset)) {
                     Some(&m) => Reply::Sealed(GasPayload::PrepaySnapshot {

@@ -12,10 +12,10 @@ use quick_xml::events::Event;
 use crate::model::{Eui64, ServiceRef};
 use crate::protocol::gbcs::payload::{
     Activation, BillingExecution, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS17A, ECS17B,
-    ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20C, ECS20D, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C,
-    ECS23, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS30, ECS30A, ECS35A,
-    ECS35B, ECS35E, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, NewPaymentMode,
-    Reading,
+    ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B,
+    ECS22C, ECS23, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS30, ECS30A,
+    ECS35A, ECS35B, ECS35E, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82,
+    NewPaymentMode, Reading,
 };
 
 /// Why a document is not a DUIS request this gateway can read; `line` is 1-based (0 when the
@@ -268,7 +268,7 @@ impl Request {
         }
         if !matches!(
             service.as_str(),
-            "4.4.3" | "4.4.4" | "4.4.5" | "4.6.1" | "4.8.1" | "4.17"
+            "4.4.3" | "4.4.4" | "4.4.5" | "4.6.1" | "4.8.1" | "4.14" | "4.17"
         ) {
             return Ok(None);
         }
@@ -309,6 +309,19 @@ impl Request {
                 });
                 let asks = registers.chain(prepayment).collect();
                 return Ok(Some((crate::device::GCS15C, asks)));
+            }
+            // The prepayment daily read log: a prepayment snapshot at each midnight in the
+            // period, the most recent first, as many as the log holds (31, as the RTDS asks).
+            "4.14" => {
+                let asks = (0..31)
+                    .map(|offset| GasPayload::PrepaySnapshotRequest {
+                        earliest: start,
+                        latest: end,
+                        offset,
+                        cause: gbz::DAILY_SNAPSHOT,
+                    })
+                    .collect();
+                return Ok(Some((crate::device::GCS16B, asks)));
             }
             _ => {}
         }
@@ -594,6 +607,7 @@ impl Request {
             "4.4.4" => (ECS20A, range()?),
             "4.4.5" => (ECS20D, range()?),
             "4.6.1" => (ECS21A, range()?),
+            "4.14" => (ECS21B, range()?),
             "4.6.2" => (ECS21C, range()?),
             "4.8.1" => (ECS22B, range()?),
             "4.8.2" => (ECS22C, range()?),

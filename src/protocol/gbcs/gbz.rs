@@ -95,14 +95,8 @@ impl Component {
         }
         let s = &message.signing;
         let other = &s.other_information;
-        let recipient = match other.get(2..10) {
-            Some(id) => crate::model::Eui64(id.try_into().expect("eight bytes")),
-            None => s.recipient,
-        };
-        let counter = match (other.len(), other.get(18..26)) {
-            (26, Some(c)) => c.try_into().expect("eight bytes"),
-            _ => s.originator_counter.to_be_bytes(),
-        };
+        let (recipient, counter) = super::sealed::relayed(other).unwrap_or((s.recipient, None));
+        let counter = counter.unwrap_or_else(|| s.originator_counter.to_be_bytes());
         let mut tid = [0u8; 9];
         tid[0] = super::sealed::ENCRYPTION_MODE;
         tid[1..].copy_from_slice(&counter);

@@ -23,6 +23,20 @@ pub const SECURITY_CONTROL: u8 = 0x31;
 pub const ENCRYPTION_MODE: u8 = 0x04;
 const TAG_LEN: usize = 12;
 
+/// Whom the answer to a relayed request is sealed for, and under which counter if not the
+/// message's. When the DCC relays a request for a user (a supplementary remote party), the
+/// response's other information carries the message code, that user's EUI-64 and the user's
+/// counter — and, when the device chose one, a counter of its own, under which it seals. `None`
+/// for a response that names no user: it is sealed for its recipient under its counter.
+pub fn relayed(other_information: &[u8]) -> Option<(Eui64, Option<[u8; 8]>)> {
+    let user = Eui64(other_information.get(2..10)?.try_into().ok()?);
+    let counter = match other_information.len() {
+        26 => other_information[18..26].try_into().ok(),
+        _ => None,
+    };
+    Some((user, counter))
+}
+
 /// A payload encrypted for one remote party. Its fields are what travels on the wire; the
 /// plaintext is not among them.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,11 +14,11 @@ use serde::Serialize;
 
 pub use dlms::{
     CCS01, CCS02, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS17A, ECS17B, ECS17C, ECS17D,
-    ECS17E, ECS19, ECS20A, ECS20C, ECS20D, ECS21A, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J,
-    ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52, ECS66,
-    ECS82, ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response, active_power_response,
-    alert_notification, credit_charge_configuration, decode_dlms, decode_plaintext,
-    device_log_add_response, encode_command, encode_dlms, event_log_response,
+    ECS17E, ECS19, ECS20A, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
+    ECS26J, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52,
+    ECS66, ECS82, ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response,
+    active_power_response, alert_notification, credit_charge_configuration, decode_dlms,
+    decode_plaintext, device_log_add_response, encode_command, encode_dlms, event_log_response,
     export_registers_response, firmware_response, future_dated_alert, invoke_id, log_response,
     message_for, meter_balance_response, meter_points_response, network_data_response,
     outcome_response, payment_mode_outcomes, power_event_log_response, sealed_response,
@@ -255,6 +255,8 @@ pub enum Reading {
         entries: Vec<DailyRead>,
         prepayment: Vec<PrepaymentEntry>,
     },
+    /// 4.14 ECS21b: the prepayment daily read log — the prepayment registers at each midnight.
+    PrepaymentDailyReadLog { days: Vec<PrepaymentEntry> },
     /// 4.8.1 ECS22b: half-hourly active import, Wh per period.
     ActiveImportProfile { intervals: Vec<Interval> },
     /// 4.8.3 ECS22a: half-hourly export profile, per period: active export (Wh) and reactive

@@ -253,9 +253,10 @@ pub fn encode_command(
             originator,
             recipient,
         ),
-        (ECS21A | ECS22B | ECS66, r) => {
+        (ECS21A | ECS21B | ECS22B | ECS66, r) => {
             let (protection, object) = match code {
                 ECS21A => ([0, 0, 43, 2, 5, 255], [0, 0, 98, 1, 9, 255]),
+                ECS21B => ([0, 0, 43, 2, 6, 255], [0, 0, 98, 1, 8, 255]),
                 ECS22B => ([0, 0, 43, 2, 7, 255], [0, 0, 99, 1, 0, 255]),
                 _ => ([0, 0, 43, 2, 4, 255], [0, 0, 99, 1, 3, 255]),
             };

@@ -12,7 +12,7 @@ pub fn decode_dlms(
     Ok(match Apdu::decode(&message.signing.content)? {
         Apdu::DataNotification(n) => alert(&n).ok_or_else(|| shape(code, "alert body"))?,
         Apdu::AccessRequest(r) => command(code, &r).ok_or_else(|| shape(code, "command"))?,
-        Apdu::AccessResponse(r) => response(code, &r, keys)?,
+        Apdu::AccessResponse(r) => response(code, &r, keys, &message.signing.other_information)?,
     })
 }
 
@@ -182,6 +182,7 @@ fn response(
     code: u16,
     r: &AccessResponse,
     keys: Option<&KeyStore>,
+    other_information: &[u8],
 ) -> Result<Reading, PayloadError> {
     let first = r.data.first();
     if code == ECS23
@@ -236,7 +237,7 @@ fn response(
     {
         return Ok(Reading::Settings { values });
     }
-    if let Some(sealed) = first.and_then(sealed_of) {
+    if let Some(sealed) = first.and_then(|d| sealed_of(d, other_information)) {
         let sealed = sealed?;
         return match keys.map(|k| sealed.open(k)) {
             Some(Ok(plaintext)) => plaintext_reading(code, &plaintext),
@@ -348,16 +349,24 @@ fn response(
     })
 }
 
-/// The sealed payload of a protected-attributes response, if this is one.
-fn sealed_of(d: &Data) -> Option<Result<Sealed, PayloadError>> {
+/// The sealed payload of a protected-attributes response, if this is one. The protection
+/// parameters name its parties and the transaction id; the answer to a relayed request is
+/// sealed for the user and under the counter its other information names instead.
+fn sealed_of(d: &Data, other_information: &[u8]) -> Option<Result<Sealed, PayloadError>> {
     let [Data::Array(params), Data::OctetString(protected)] = d.items()? else {
         return None;
     };
     let p = params.first()?.items()?;
     let fields = p.get(1)?.items()?;
-    let tid: [u8; 9] = fields.first()?.as_octets()?.try_into().ok()?;
+    let mut tid: [u8; 9] = fields.first()?.as_octets()?.try_into().ok()?;
     let originator = Eui64(fields.get(1)?.as_octets()?.try_into().ok()?);
-    let recipient = Eui64(fields.get(2)?.as_octets()?.try_into().ok()?);
+    let mut recipient = Eui64(fields.get(2)?.as_octets()?.try_into().ok()?);
+    if let Some((user, counter)) = crate::protocol::gbcs::sealed::relayed(other_information) {
+        recipient = user;
+        if let Some(counter) = counter {
+            tid[1..].copy_from_slice(&counter);
+        }
+    }
     Some(Sealed::from_parts(originator, recipient, tid, protected).map_err(Into::into))
 }
 
@@ -407,6 +416,13 @@ fn plaintext_reading(code: u16, plaintext: &[u8]) -> Result<Reading, PayloadErro
             }
             Reading::ImportRegisters { registers }
         }
+        ECS21B => Reading::PrepaymentDailyReadLog {
+            days: entries()?
+                .iter()
+                .map(prepayment_entry)
+                .collect::<Option<_>>()
+                .ok_or_else(|| shape(code, "prepayment daily read log entry"))?,
+        },
         ECS21A => Reading::DailyReadLog {
             days: entries()?
                 .iter()

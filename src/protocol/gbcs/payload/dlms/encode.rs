@@ -65,29 +65,9 @@ pub fn encode_dlms(reading: &Reading) -> Option<Vec<u8>> {
         Reading::BillingCalendarLog {
             entries,
             prepayment,
-        } => {
-            let mut elements = Vec::with_capacity(prepayment.len());
-            for e in prepayment {
-                let mut items = vec![stamp(e.at)?];
-                items.extend(
-                    [
-                        e.meter_balance,
-                        e.emergency_credit,
-                        e.accumulated_debt,
-                        e.payment_debt,
-                        e.time_debt[0],
-                        e.time_debt[1],
-                    ]
-                    .map(Data::DoubleLong),
-                );
-                elements.push(Data::Structure(items));
-            }
-            let mut types = vec![TypeDescription::Simple(6)];
-            types.extend(std::iter::repeat_n(TypeDescription::Simple(5), 6));
-            Data::Structure(vec![
-                daily_reads(entries)?,
-                compact(TypeDescription::Structure(types), elements),
-            ])
+        } => Data::Structure(vec![daily_reads(entries)?, prepayment_entries(prepayment)?]),
+        Reading::PrepaymentDailyReadLog { days } => {
+            Data::Structure(vec![prepayment_entries(days)?])
         }
         _ => return None,
     };
@@ -126,6 +106,33 @@ fn daily_reads(days: &[DailyRead]) -> Option<Data> {
         items.extend(d.registers.iter().map(|r| Data::Array(u32s(r))));
         elements.push(Data::Structure(items));
     }
+    Some(Data::CompactArray {
+        description: TypeDescription::Structure(types),
+        elements,
+    })
+}
+
+/// Prepayment registers at times as a compact array: each entry's time stamp, then the meter
+/// balance, emergency credit, accumulated debt, payment debt and the two time debts.
+fn prepayment_entries(entries: &[PrepaymentEntry]) -> Option<Data> {
+    let mut elements = Vec::with_capacity(entries.len());
+    for e in entries {
+        let mut items = vec![Data::DoubleLongUnsigned(to_gbcs_seconds(e.at)?)];
+        items.extend(
+            [
+                e.meter_balance,
+                e.emergency_credit,
+                e.accumulated_debt,
+                e.payment_debt,
+                e.time_debt[0],
+                e.time_debt[1],
+            ]
+            .map(Data::DoubleLong),
+        );
+        elements.push(Data::Structure(items));
+    }
+    let mut types = vec![TypeDescription::Simple(6)];
+    types.extend(std::iter::repeat_n(TypeDescription::Simple(5), 6));
     Some(Data::CompactArray {
         description: TypeDescription::Structure(types),
         elements,

@@ -55,6 +55,8 @@ pub const ECS39B: u16 = 0x004D;
 /// 4.3 to an ESME: its prepayment registers (sealed).
 pub const ECS19: u16 = 0x002D;
 pub const ECS21A: u16 = 0x0033;
+/// 4.14 Read Prepayment Daily Read Log: the meter balance and debts at each midnight.
+pub const ECS21B: u16 = 0x0034;
 pub const ECS21C: u16 = 0x0035;
 pub const ECS22A: u16 = 0x0036;
 pub const ECS22B: u16 = 0x0037;
