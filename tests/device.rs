@@ -606,6 +606,60 @@ fn the_prepayment_daily_read_log_holds_the_last_31_midnights() {
     );
 }
 
+/// A read the DCC relays for a user the meter does not know (an Other User sending its
+/// key-agreement certificate, DUIS's `KAPublicSecurityCredentials`): the Access Control Broker
+/// sends it, naming the user; the meter answers the broker, names the user and its counter in
+/// the header, and seals its values for the certificate's key — which the user's private key
+/// opens and the known supplier's does not.
+#[test]
+fn a_relayed_read_is_sealed_for_the_users_certificate() {
+    use dccsim::protocol::gbcs::{KeyUse, Relay};
+    let mut keys = keys();
+    let mut esme = esme();
+    let user: Eui64 = "90-B3-D5-1F-30-03-00-07".parse().unwrap();
+    let secret = p256::SecretKey::from_slice(&[7; 32]).unwrap();
+    // A certificate as far as the meter reads one: its P-256 SubjectPublicKeyInfo.
+    let mut certificate =
+        dccsim::protocol::gbcs::parse_hex("3059301306072A8648CE3D020106082A8648CE3D030107034200")
+            .unwrap();
+    certificate.extend_from_slice(secret.public_key().to_sec1_bytes().as_ref());
+    let relay = Relay {
+        user,
+        counter: 1_004,
+        certificate,
+    };
+    let counter = 7_000;
+    let content = encode_command(ECS17B, &Reading::Read, counter, user, esme.eui).unwrap();
+    let mut m = message_for(Cra::Command, counter, acb(), esme.eui, ECS17B, content);
+    m.signing.other_information = relay.command_information(ECS17B);
+    assert!(mac_message(&keys, &mut m, acb()));
+    let answer = esme
+        .handle(&m.to_bytes().unwrap(), now(), &keys, acb())
+        .unwrap();
+    let answer = GbcsMessage::decode(&answer).unwrap();
+    assert_eq!(answer.signing.recipient, acb());
+    assert_eq!(answer.signing.originator_counter, counter);
+    assert_eq!(
+        answer.signing.other_information,
+        relay.response_information(ECS17B)
+    );
+    // Without the user's key, sealed for the user; with it, the registers.
+    let Reading::Sealed { sealed } = decode_dlms(&answer, Some(&keys)).unwrap() else {
+        panic!()
+    };
+    assert_eq!(sealed.recipient, user);
+    keys.insert_private(user, KeyUse::KeyAgreement, secret);
+    assert!(matches!(
+        decode_dlms(&answer, Some(&keys)).unwrap(),
+        Reading::ImportRegisters { .. }
+    ));
+    // The same command again is a replay of the broker's counter.
+    assert!(
+        esme.handle(&m.to_bytes().unwrap(), now(), &keys, acb())
+            .is_err()
+    );
+}
+
 /// 6.20.1 / 6.20.2: the MPANs set are what 6.2.7 reads — any thirteen digits, as a meter
 /// checks no check digit; a single-element meter refuses a twin's two import MPANs.
 #[test]

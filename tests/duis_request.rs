@@ -253,6 +253,72 @@ mod properties {
     }
 }
 
+/// A read carrying the user's key-agreement certificate is relayed by the DCC: built from the
+/// RTDS 4.14 URP template, the command's content is the RTDS command's (under the Access Control
+/// Broker's counter, the user named in it), and its other information names the user and its
+/// counter, then carries a certificate of the same key (the template's is a later issue of it).
+#[test]
+fn a_read_with_the_users_certificate_is_relayed_as_the_rtds_relays_it() {
+    use dccsim::protocol::gbcs::public_key_of_der;
+    let request = template("ECS21b_4.14_URP_SUCCESS_REQUEST_DUIS.XML");
+    let relay = request.relay().unwrap().unwrap();
+    assert_eq!((relay.user, relay.counter), (request.id.originator, 1004));
+    let text = std::fs::read_to_string(
+        reference()
+            .join("gbcs-rtds/RTDS-4.5.0/4.14_ECS21b/ECS21b_4.14_URP_SUCCESS_COMMAND_GBCS.HEX"),
+    )
+    .unwrap();
+    let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+    let (code, reading) = request.esme_command().unwrap().unwrap();
+    let acb_counter = rtds.signing.originator_counter;
+    let content = encode_command(code, &reading, acb_counter, relay.user, request.id.target);
+    assert_eq!(content.unwrap(), rtds.signing.content);
+    let other = relay.command_information(code);
+    assert_eq!(other[..18], rtds.signing.other_information[..18]);
+    assert_eq!(
+        public_key_of_der(&other[18..]),
+        public_key_of_der(&rtds.signing.other_information[18..])
+    );
+    // The template without a key is read as the user's own (KRP) request.
+    assert_eq!(
+        template("ECS21b_4.14_KRP_SUCCESS_REQUEST_DUIS.XML").relay(),
+        Ok(None)
+    );
+}
+
+/// A certificate that is not base64, holds no P-256 key or names another user is refused,
+/// saying which.
+#[test]
+fn a_bad_user_certificate_is_refused_saying_why() {
+    let text = std::fs::read_to_string(
+        reference().join("duis/rtds-templates/ECS21b_4.14_URP_SUCCESS_REQUEST_DUIS.XML"),
+    )
+    .unwrap();
+    let start = text.find("<sr:KAPublicSecurityCredentials>").unwrap() + 32;
+    let end = text.find("</sr:KAPublicSecurityCredentials>").unwrap();
+    let with = |credentials: &str| {
+        let xml = format!("{}{credentials}{}", &text[..start], &text[end..]);
+        Request::parse(&xml).unwrap().relay().unwrap_err().reason
+    };
+    assert!(
+        with("not*base64").contains("is not base64"),
+        "{}",
+        with("not*base64")
+    );
+    assert!(with("AAAA").contains("is not a key-agreement certificate"));
+    // The supplier's certificate sent by another user.
+    let other = Request::parse(&text.replace(
+        "90-B3-D5-1F-30-01-00-00:00-DB",
+        "90-B3-D5-1F-30-03-00-00:00-DB",
+    ))
+    .unwrap();
+    let why = other.relay().unwrap_err().reason;
+    assert!(
+        why.contains("does not name 90-B3-D5-1F-30-03-00-00"),
+        "{why}"
+    );
+}
+
 /// The gas reads of fixed attributes (`gas_settings`) and of the billing data logs of debt
 /// payments and prepayment credits, and of the prepayment daily read log, built from their DUIS
 /// requests are the RTDS commands'

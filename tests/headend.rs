@@ -457,7 +457,8 @@ fn a_signed_pre_command_must_be_the_one_its_request_names() {
 
 /// The RTDS gas templates run unchanged against the embedded default's gas meter: the head-end
 /// turns each into its GBZ command (GCS13a, GCS17, GCS61), the virtual gas meter or its proxy
-/// answers sealed for the supplier, and the response carries that GBCS.
+/// answers sealed for the supplier (4.17's relayed, for the certificate it carries), and the
+/// response carries that GBCS.
 #[test]
 fn rtds_gas_templates_are_answered_by_the_virtual_gas_meter() {
     use dccsim::gateway::defaults;
@@ -471,6 +472,12 @@ fn rtds_gas_templates_are_answered_by_the_virtual_gas_meter() {
         "GCS61_4.17_SUCCESS_REQUEST_DUIS.XML",
     ] {
         let m = acknowledged_then_answered(&mut he, defaults::SUPPLIER, &template(name), start);
+        // 4.17's template carries the supplier's key-agreement certificate: the DCC relays it
+        // (the Access Control Broker sends it) and the meter's answer names the supplier.
+        if name.starts_with("GCS61") {
+            assert_eq!(m.signing.recipient, defaults::ACB);
+            assert_eq!(m.signing.other_information[2..10], defaults::SUPPLIER.0);
+        }
         let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
             panic!("{name}")
         };

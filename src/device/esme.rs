@@ -14,9 +14,7 @@ use crate::protocol::gbcs::payload::{
     ECS39B, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, Interval, LoggedEvent, NewPaymentMode,
     PowerEvent, PrepaymentEntry, Reading, Register, Unit,
 };
-use crate::protocol::gbcs::{
-    Cra, FrameError, KeyStore, Sealed, Verdict, sign_message, verify_signature,
-};
+use crate::protocol::gbcs::{Cra, FrameError, KeyStore, Verdict, sign_message, verify_signature};
 
 /// Entries of the half-hourly profile log: 397 days of 48 periods (GBCS ECS22b).
 pub const PROFILE_LOG_ENTRIES: u32 = 19_056;
@@ -330,7 +328,8 @@ impl Esme {
         self.counters.check(from, counter)?;
         let reading = payload::decode_dlms(&command, None)
             .map_err(|e| DeviceError::Payload(e.to_string()))?;
-        let content = self.answer(code, &reading, counter, from, now, keys)?;
+        let (seal_for, relay) = super::SealFor::of(&command)?;
+        let content = self.answer(code, &reading, counter, &seal_for, now, keys)?;
         self.counters.accept(from, counter);
         let answer = super::Answer {
             me: self.eui,
@@ -339,6 +338,7 @@ impl Esme {
             code,
             critical,
             at: now,
+            relay,
         };
         answer.bytes(content, keys, acb)
     }
@@ -349,15 +349,15 @@ impl Esme {
         code: u16,
         reading: &Reading,
         counter: u64,
-        to: Eui64,
+        seal_for: &super::SealFor,
         now: DateTime<Utc>,
         keys: &KeyStore,
     ) -> Result<Vec<u8>, DeviceError> {
+        let to = seal_for.to;
         let seal = |reading: Reading| -> Result<Vec<u8>, DeviceError> {
             let plaintext = payload::encode_dlms(&reading)
                 .ok_or_else(|| DeviceError::Payload("values do not fit their encoding".into()))?;
-            let sealed = Sealed::seal(keys, self.eui, to, counter, &plaintext)
-                .map_err(|_| DeviceError::NoKeys)?;
+            let sealed = seal_for.seal(keys, self.eui, counter, &plaintext)?;
             Ok(payload::sealed_response(counter, &sealed).to_bytes())
         };
         let plain = |apdu: Option<crate::protocol::dlms::Apdu>| {

@@ -41,7 +41,7 @@ use crate::protocol::gbcs::gbz::{
 };
 use crate::protocol::gbcs::payload::message_for;
 use crate::protocol::gbcs::payload::{BillingExecution, to_gbcs_seconds};
-use crate::protocol::gbcs::{Cra, KeyStore, Sealed, Verdict, sign_message, verify_signature};
+use crate::protocol::gbcs::{Cra, KeyStore, Verdict, sign_message, verify_signature};
 
 /// Message codes of the gas use cases answered.
 pub const GCS13A: u16 = 0x0074;
@@ -401,6 +401,7 @@ impl GasMeter {
             }
         }
         self.counters.check(from, counter)?;
+        let (seal_for, relay) = super::SealFor::of(&command)?;
         let payload = |e: String| DeviceError::Payload(e);
         let Gbz::Components { components } =
             Gbz::decode(&s.content, false).map_err(|e| payload(e.to_string()))?
@@ -451,8 +452,7 @@ impl GasMeter {
             let (cluster, frame_control, command) = zcl_header(&p);
             let plain = encode_gas_payload(&p);
             let (bytes, additional_header) = if sealed {
-                let s = Sealed::seal(keys, me, from, counter, &plain)
-                    .map_err(|_| DeviceError::NoKeys)?;
+                let s = seal_for.seal(keys, me, counter, &plain)?;
                 sealed_count += 1;
                 (s.protected_bytes(), Some([0, sealed_count - 1]))
             } else {
@@ -477,6 +477,7 @@ impl GasMeter {
             code,
             critical,
             at: now,
+            relay,
         };
         answer.bytes(Gbz::Components { components: out }.encode(), keys, acb)
     }

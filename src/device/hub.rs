@@ -163,6 +163,7 @@ impl CommsHub {
             code,
             critical: false,
             at: now,
+            relay: None,
         };
         answer.bytes(content, keys, acb)
     }

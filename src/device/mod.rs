@@ -483,6 +483,8 @@ pub(crate) struct Answer {
     pub critical: bool,
     /// The device's clock as it answers, in the header of the use cases that carry it.
     pub at: chrono::DateTime<chrono::Utc>,
+    /// The user the DCC relayed the command for, whom the header names.
+    pub relay: Option<crate::protocol::gbcs::Relay>,
 }
 
 impl Answer {
@@ -502,6 +504,9 @@ impl Answer {
             self.code,
             content,
         );
+        if let Some(relay) = &self.relay {
+            response.signing.other_information = relay.response_information(self.code);
+        }
         if crate::protocol::gbcs::payload::response_is_dated(self.code) {
             response.signing.date_time = crate::protocol::gbcs::payload::date_time_octets(self.at);
         }
@@ -514,6 +519,48 @@ impl Answer {
             return Err(DeviceError::NoKeys);
         }
         Ok(response.to_bytes()?)
+    }
+}
+
+/// Whom a device seals its answer for: the remote party that sent the command or, when the DCC
+/// relays a request for a user (GBCS's supplementary remote party), that user, by the key in
+/// the certificate the command carries.
+pub(crate) struct SealFor {
+    pub to: crate::model::Eui64,
+    key: Option<[u8; 65]>,
+}
+
+impl SealFor {
+    /// For `command`, and the relay it carries if any.
+    pub fn of(
+        command: &crate::protocol::gbcs::GbcsMessage,
+    ) -> Result<(SealFor, Option<crate::protocol::gbcs::Relay>), DeviceError> {
+        let s = &command.signing;
+        let Some(relay) = crate::protocol::gbcs::Relay::of_command(&s.other_information) else {
+            let to = s.originator;
+            return Ok((SealFor { to, key: None }, None));
+        };
+        let key = relay
+            .public_key()
+            .map_err(|e| DeviceError::Payload(format!("the certificate of {}: {e}", relay.user)))?;
+        let to = relay.user;
+        Ok((SealFor { to, key: Some(key) }, Some(relay)))
+    }
+
+    /// `plaintext` sealed by `me` for the party, answering the command with `counter`.
+    pub fn seal(
+        &self,
+        keys: &crate::protocol::gbcs::KeyStore,
+        me: crate::model::Eui64,
+        counter: u64,
+        plaintext: &[u8],
+    ) -> Result<crate::protocol::gbcs::Sealed, DeviceError> {
+        use crate::protocol::gbcs::Sealed;
+        match &self.key {
+            None => Sealed::seal(keys, me, self.to, counter, plaintext),
+            Some(key) => Sealed::seal_for(keys, me, self.to, key, counter, plaintext),
+        }
+        .map_err(|_| DeviceError::NoKeys)
     }
 }
 

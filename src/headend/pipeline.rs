@@ -781,10 +781,7 @@ impl HeadEnd {
                 .hub_command()
                 .map_err(|e| refuse(E11, e.reason))?
                 .ok_or_else(not_carried)?;
-            // Time-based, so it keeps rising across restarts.
-            let micros = u64::try_from(now.timestamp_micros()).unwrap_or(0);
-            self.acb_counter = (self.acb_counter + 1).max(micros);
-            let (counter, acb) = (self.acb_counter, self.acb);
+            let (counter, acb) = (self.next_acb_counter(now), self.acb);
             let content = match content {
                 HubCommand::Dlms(reading) => {
                     encode_command(code, &reading, counter, acb, id.target)
@@ -801,6 +798,14 @@ impl HeadEnd {
                 content,
             ));
         }
+        // A user the device does not know sends its key-agreement certificate: the DCC relays
+        // the request, the Access Control Broker sending it under a counter of its own and
+        // naming the user, and the device seals its answer for the certificate's key.
+        let relay = request.relay().map_err(|e| refuse(E11, e.reason))?;
+        let (originator, counter) = match relay {
+            Some(_) => (self.acb, self.next_acb_counter(now)),
+            None => (id.originator, id.counter),
+        };
         let (code, content) = if kind == Speaks::Gbz {
             let to_proxy = self
                 .registry
@@ -817,18 +822,22 @@ impl HeadEnd {
                 .esme_command()
                 .map_err(|e| refuse(E11, e.reason))?
                 .ok_or_else(not_carried)?;
-            let content = encode_command(code, &reading, id.counter, id.originator, id.target)
+            let content = encode_command(code, &reading, counter, id.originator, id.target)
                 .ok_or_else(|| refuse(E11, "the request's values do not fit its command".into()))?;
             (code, content)
         };
-        Ok(message_for(
-            Cra::Command,
-            id.counter,
-            id.originator,
-            id.target,
-            code,
-            content,
-        ))
+        let mut command = message_for(Cra::Command, counter, originator, id.target, code, content);
+        if let Some(relay) = relay {
+            command.signing.other_information = relay.command_information(code);
+        }
+        Ok(command)
+    }
+
+    /// The Access Control Broker's next counter: time-based, so it keeps rising across restarts.
+    fn next_acb_counter(&mut self, now: DateTime<Utc>) -> u64 {
+        let micros = u64::try_from(now.timestamp_micros()).unwrap_or(0);
+        self.acb_counter = (self.acb_counter + 1).max(micros);
+        self.acb_counter
     }
 
     /// MACs a command as the Access Control Broker and carries it to its device.

@@ -359,6 +359,39 @@ impl Request {
         )
     }
 
+    /// The relay a read asks for by carrying `KAPublicSecurityCredentials` (a user the device
+    /// does not know, an Other User say): the user's key-agreement certificate, which must hold
+    /// a P-256 key and name the user; the DCC relays the request and the device seals its answer
+    /// for that key. `None` for a request without one.
+    pub fn relay(&self) -> Result<Option<crate::protocol::gbcs::Relay>, RequestError> {
+        use crate::protocol::gbcs::{certificate_names, public_key_of_der};
+        use base64::Engine;
+        let Some(credentials) = self.body.find("KAPublicSecurityCredentials") else {
+            return Ok(None);
+        };
+        let bad = |why: String| RequestError {
+            line: 0,
+            reason: format!("sr:KAPublicSecurityCredentials {why}"),
+        };
+        let text: String = credentials.text.split_whitespace().collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(|e| bad(format!("is not base64: {e}")))?;
+        public_key_of_der(&der)
+            .map_err(|e| bad(format!("is not a key-agreement certificate: {e}")))?;
+        if !certificate_names(&der, self.id.originator) {
+            return Err(bad(format!(
+                "does not name {} as its subject: a user's answers are sealed for its own key",
+                self.id.originator
+            )));
+        }
+        Ok(Some(crate::protocol::gbcs::Relay {
+            user: self.id.originator,
+            counter: self.id.counter,
+            certificate: der,
+        }))
+    }
+
     /// The From Date-Time a gas command carries in its GBZ header: the start of the billing data
     /// log of debt payments (4.4.4) or prepayment credits (4.4.5) asked for, as the RTDS
     /// commands carry it; `None` for the others.

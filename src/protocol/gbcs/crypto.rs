@@ -287,6 +287,15 @@ impl KeyStore {
 
     /// The ECDH secret computed with `mine`'s private KA key and `theirs`'s public one; `None`
     /// unless this store holds that private key.
+    /// The ECDH secret between `mine`'s private KA key and a public key not on file (a relayed
+    /// user's, from its certificate). Not cached: each relayed request brings its own.
+    pub(crate) fn agreed_secret_with(&self, mine: Eui64, public: &[u8; 65]) -> Option<[u8; 32]> {
+        let private = self.private_key(mine, KeyUse::KeyAgreement)?;
+        let public = p256::PublicKey::from_sec1_bytes(public).ok()?;
+        let shared = p256::ecdh::diffie_hellman(private.to_nonzero_scalar(), public.as_affine());
+        <[u8; 32]>::try_from(shared.raw_secret_bytes().as_slice()).ok()
+    }
+
     pub(crate) fn agreed_secret(&self, mine: Eui64, theirs: Eui64) -> Option<[u8; 32]> {
         if !self.has_private(mine, KeyUse::KeyAgreement) {
             return None;
@@ -391,6 +400,21 @@ fn public_key_of_certificate(pem: &[u8]) -> Result<[u8; 65], String> {
     let der = base64::engine::general_purpose::STANDARD
         .decode(body.trim())
         .map_err(|e| format!("certificate is not valid base64: {e}"))?;
+    public_key_of_der(&der)
+}
+
+/// Whether a certificate's subject names `eui`: SMKI organisation and device certificates carry
+/// it as the subject's unique identifier (X.520 `x500UniqueIdentifier`, OID 2.5.4.45, a BIT
+/// STRING of the EUI-64).
+pub fn certificate_names(der: &[u8], eui: Eui64) -> bool {
+    const UNIQUE_IDENTIFIER: [u8; 8] = [0x06, 0x03, 0x55, 0x04, 0x2D, 0x03, 0x09, 0x00];
+    der.windows(16)
+        .any(|w| w[..8] == UNIQUE_IDENTIFIER && w[8..] == eui.0)
+}
+
+/// The P-256 public key of a DER certificate (or SubjectPublicKeyInfo), found as
+/// [`public_key_of_pem`] finds it.
+pub fn public_key_of_der(der: &[u8]) -> Result<[u8; 65], String> {
     let mut found = der
         .windows(P256_SPKI_PREFIX.len() + 65)
         .filter(|w| w.starts_with(&P256_SPKI_PREFIX) && w[P256_SPKI_PREFIX.len()] == 0x04);

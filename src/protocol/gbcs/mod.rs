@@ -20,10 +20,10 @@ pub mod utrn;
 
 pub use codes::{MESSAGE_CODES, use_case};
 pub use crypto::{
-    KeyError, KeyStore, KeyUse, Verdict, compute_mac, mac_message, public_key_of_pem, sign_message,
-    verify_mac, verify_signature,
+    KeyError, KeyStore, KeyUse, Verdict, certificate_names, compute_mac, mac_message,
+    public_key_of_der, public_key_of_pem, sign_message, verify_mac, verify_signature,
 };
 pub use describe::{describe, hex, parse_hex};
 pub use frame::{Cra, FrameError, GbcsMessage, GeneralCiphering, GeneralSigning};
-pub use sealed::{SealError, Sealed};
+pub use sealed::{Relay, SealError, Sealed};
 pub use utrn::{Utrn, UtrnError, ValueClass};

@@ -23,6 +23,53 @@ pub const SECURITY_CONTROL: u8 = 0x31;
 pub const ENCRYPTION_MODE: u8 = 0x04;
 const TAG_LEN: usize = 12;
 
+/// A request the DCC relays for a user who is not the device's known remote party (GBCS's
+/// supplementary remote party; DUIS's `KAPublicSecurityCredentials`): the Access Control Broker
+/// sends the command, naming in its other information the user, the user's own counter and the
+/// user's key-agreement certificate, and the device seals its answer for that certificate's key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Relay {
+    pub user: Eui64,
+    /// The user's counter (its DUIS request's).
+    pub counter: u64,
+    /// The user's key-agreement certificate (DER).
+    pub certificate: Vec<u8>,
+}
+
+impl Relay {
+    /// The relay a command's other information describes — message code, user, counter, then
+    /// the certificate — or `None` for a command that names no user.
+    pub fn of_command(other_information: &[u8]) -> Option<Relay> {
+        let certificate = other_information.get(18..).filter(|c| !c.is_empty())?;
+        Some(Relay {
+            user: Eui64(other_information[2..10].try_into().ok()?),
+            counter: u64::from_be_bytes(other_information[10..18].try_into().ok()?),
+            certificate: certificate.to_vec(),
+        })
+    }
+
+    /// The other information of the command to use case `code` that carries it.
+    pub fn command_information(&self, code: u16) -> Vec<u8> {
+        let mut out = self.response_information(code);
+        out.extend_from_slice(&self.certificate);
+        out
+    }
+
+    /// The other information of the answer: message code, user and the user's counter (the
+    /// answer is sealed under the message's own counter, as the RTDS gas meter's are).
+    pub fn response_information(&self, code: u16) -> Vec<u8> {
+        let mut out = code.to_be_bytes().to_vec();
+        out.extend_from_slice(&self.user.0);
+        out.extend_from_slice(&self.counter.to_be_bytes());
+        out
+    }
+
+    /// The user's public key-agreement key, read from its certificate.
+    pub fn public_key(&self) -> Result<[u8; 65], String> {
+        super::crypto::public_key_of_der(&self.certificate)
+    }
+}
+
 /// Whom the answer to a relayed request is sealed for, and under which counter if not the
 /// message's. When the DCC relays a request for a user (a supplementary remote party), the
 /// response's other information carries the message code, that user's EUI-64 and the user's
@@ -136,6 +183,47 @@ impl Sealed {
         counter: u64,
         plaintext: &[u8],
     ) -> Result<Sealed, SealError> {
+        if keys
+            .public_key(recipient, super::KeyUse::KeyAgreement)
+            .is_none()
+        {
+            return Err(SealError::NoPublicKey(recipient));
+        }
+        // The secret of a known pair is cached.
+        let z = keys
+            .agreed_secret(originator, recipient)
+            .ok_or(SealError::NoPrivateKey(originator))?;
+        Ok(Sealed::seal_under(
+            z, originator, recipient, counter, plaintext,
+        ))
+    }
+
+    /// As [`Sealed::seal`], for a recipient known by its public KA key `public` alone (a user
+    /// the DCC relays a request for, who sent its certificate with it).
+    pub fn seal_for(
+        keys: &KeyStore,
+        originator: Eui64,
+        recipient: Eui64,
+        public: &[u8; 65],
+        counter: u64,
+        plaintext: &[u8],
+    ) -> Result<Sealed, SealError> {
+        let z = keys
+            .agreed_secret_with(originator, public)
+            .ok_or(SealError::NoPrivateKey(originator))?;
+        Ok(Sealed::seal_under(
+            z, originator, recipient, counter, plaintext,
+        ))
+    }
+
+    /// Encrypts `plaintext` under the key the ECDH secret `z` gives.
+    fn seal_under(
+        z: [u8; 32],
+        originator: Eui64,
+        recipient: Eui64,
+        counter: u64,
+        plaintext: &[u8],
+    ) -> Sealed {
         let mut transaction_id = [0u8; 9];
         transaction_id[0] = ENCRYPTION_MODE;
         transaction_id[1..].copy_from_slice(&counter.to_be_bytes());
@@ -147,7 +235,7 @@ impl Sealed {
             ciphertext: Vec::new(),
             tag: [0; TAG_LEN],
         };
-        let key = sealed.key(keys, originator, recipient)?;
+        let key = sealed.kdf(&z);
         let sealing = LessSafeKey::new(UnboundKey::new(&AES_128_GCM, &key).expect("16-byte key"));
         let mut buf = plaintext.to_vec();
         let tag = sealing
@@ -155,7 +243,7 @@ impl Sealed {
             .expect("AES-GCM sealing of an in-memory buffer");
         sealed.ciphertext = buf;
         sealed.tag.copy_from_slice(&tag.as_ref()[..TAG_LEN]);
-        Ok(sealed)
+        sealed
     }
 
     /// The AES key, from `mine`'s private KA key and `theirs`'s public one.
@@ -169,9 +257,15 @@ impl Sealed {
         let z = keys
             .agreed_secret(mine, theirs)
             .ok_or(SealError::NoPrivateKey(mine))?;
+        Ok(self.kdf(&z))
+    }
+
+    /// The AES key from the ECDH secret `z` (GBCS's KDF: NIST SP 800-56A, one SHA-256 round,
+    /// over the algorithm id, the parties and the transaction id).
+    fn kdf(&self, z: &[u8; 32]) -> [u8; 16] {
         let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
         ctx.update(&[0, 0, 0, 1]);
-        ctx.update(&z);
+        ctx.update(z);
         ctx.update(&ALGORITHM_ID);
         ctx.update(&self.originator.0);
         ctx.update(&[0x09]);
@@ -179,7 +273,7 @@ impl Sealed {
         ctx.update(&self.recipient.0);
         let mut key = [0u8; 16];
         key.copy_from_slice(&ctx.finish().as_ref()[..16]);
-        Ok(key)
+        key
     }
 }
 
