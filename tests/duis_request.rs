@@ -360,6 +360,12 @@ fn the_gas_reads_built_from_duis_requests_are_the_rtds_commands() {
             "4.4.5_GCS15e/GCS15e_4.4.5_SUCCESS_COMMAND_GBCS.HEX",
             false,
         ),
+        // The network data log's 41 samples, from time 1 as the RTDS asks.
+        (
+            "GCS18_4.10_SUCCESS_REQUEST_DUIS.XML",
+            "4.10_GCS18/GCS18_4.10_SUCCESS_COMMAND_GBCS.HEX",
+            false,
+        ),
         // The prepayment daily read log: 31 daily prepayment snapshots.
         (
             "GCS16b_4.14_KRP_SUCCESS_REQUEST_DUIS.XML",

@@ -709,6 +709,59 @@ fn the_top_up_log_holds_the_last_five_credits() {
     );
 }
 
+/// The network data log (4.10, GCS18): the gas used in each six minutes of the last four hours
+/// and six minutes (41 samples), sealed; a whole half-hour's five add up to its consumption.
+#[test]
+fn the_network_data_log_holds_41_six_minute_samples() {
+    use dccsim::device::GCS18;
+    let keys = keys();
+    let (gsme, gpf) = (
+        Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]),
+        Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 4]),
+    );
+    let consumer = Consumer {
+        kind: CustomerType::Domestic,
+        annual_wh: 12_000_000,
+        solar_peak_w: 0,
+        seed: 5,
+    };
+    let mut gas = GasMeter::new(gsme, gpf, consumer, now() - Duration::days(30));
+    let ask = GasPayload::SampledDataRequest {
+        sample_id: 2,
+        start: 1,
+        sampling_type: 0,
+        count: 41,
+    };
+    let bytes = send(gsme, GCS18, &[ask], 1, false, &keys);
+    let reply = gas.handle(&bytes, now(), &keys, acb()).unwrap();
+    let m = GbcsMessage::decode(&reply).unwrap();
+    let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+        panic!()
+    };
+    assert!(components[0].encrypted());
+    let [
+        GasPayload::SampledData {
+            sample_id: 2,
+            start,
+            interval_s: 360,
+            samples,
+            ..
+        },
+    ] = &answers(&reply, &keys, false)[..]
+    else {
+        panic!()
+    };
+    // Now is 10:15: the last whole six minutes end at 10:12, the first start at 06:06.
+    let first = Utc.with_ymd_and_hms(2026, 11, 23, 6, 6, 0).unwrap();
+    assert_eq!(*start, to_gbcs_seconds(first).unwrap());
+    assert_eq!(samples.len(), 41);
+    // 06:30 to 07:00 is samples 4 to 8.
+    let half_hour = Utc.with_ymd_and_hms(2026, 11, 23, 6, 30, 0).unwrap();
+    let litres = gas.litres(period_of(half_hour));
+    assert!(litres > 0);
+    assert_eq!(samples[4..9].iter().sum::<u32>(), litres);
+}
+
 /// The prepayment daily read log (4.14, GCS16b): a prepayment snapshot at each of the last 31
 /// midnights in the period asked, the most recent first, sealed for the supplier; beyond them,
 /// NOT_FOUND.

@@ -47,6 +47,8 @@ use crate::protocol::gbcs::{Cra, KeyStore, Verdict, sign_message, verify_signatu
 pub const GCS13A: u16 = 0x0074;
 pub const GCS16A: u16 = 0x0077;
 pub const GCS17: u16 = 0x0078;
+/// 4.10, the network data log: gas used in each six minutes of the last four hours.
+pub const GCS18: u16 = 0x0079;
 pub const GCS32: u16 = 0x0081;
 pub const GCS38: u16 = 0x0084;
 pub const GCS39: u16 = 0x0085;
@@ -103,6 +105,10 @@ const WH_PER_M3: u64 = 11_220;
 const DAILY_READS_KEPT: u32 = 31;
 /// Samples a GetSampledData answer carries at most (about two days of half-hours).
 const MAX_SAMPLES: u16 = 1_000;
+/// The network data log: 41 samples of six minutes, the last four hours (and the six minutes
+/// before them), as the RTDS meter answers.
+const NETWORK_DATA_SAMPLES: u32 = 41;
+const NETWORK_DATA_INTERVAL: u16 = 360;
 /// The interval a daily log sample carries (the field has 16 bits; RTDS daily logs show FFFF).
 const DAILY_INTERVAL: u16 = 0xFFFF;
 
@@ -372,6 +378,7 @@ impl GasMeter {
                 | GCS14
                 | GCS16A
                 | GCS17
+                | GCS18
                 | GCS32
                 | GCS38
                 | GCS39
@@ -711,6 +718,38 @@ impl GasMeter {
                 unit: 1,
                 value: String::new(),
             }),
+            // The network data log holds the last 41 six-minute samples, whatever the start
+            // asked (the RTDS asks from 1); each half-hour's gas is spread over its five.
+            (
+                GCS18,
+                &GasPayload::SampledDataRequest {
+                    sample_id: sample_id @ 2,
+                    sampling_type,
+                    count,
+                    ..
+                },
+            ) => {
+                let interval = u32::from(NETWORK_DATA_INTERVAL);
+                let now_s = to_gbcs_seconds(now).unwrap_or(0);
+                let last = now_s / interval;
+                let first = last.saturating_sub(NETWORK_DATA_SAMPLES);
+                let slots = 1800 / interval;
+                let samples: Vec<u32> = (first..last)
+                    .take(usize::from(count))
+                    .map(|slot| {
+                        let litres = self.litres(slot / slots);
+                        let k = slot % slots;
+                        litres * (k + 1) / slots - litres * k / slots
+                    })
+                    .collect();
+                Reply::Sealed(GasPayload::SampledData {
+                    sample_id,
+                    start: first * interval,
+                    sampling_type,
+                    interval_s: NETWORK_DATA_INTERVAL,
+                    samples,
+                })
+            }
             (
                 GCS17 | GCS61,
                 &GasPayload::SampledDataRequest {

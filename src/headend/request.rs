@@ -268,7 +268,7 @@ impl Request {
         }
         if !matches!(
             service.as_str(),
-            "4.4.3" | "4.4.4" | "4.4.5" | "4.6.1" | "4.8.1" | "4.14" | "4.17"
+            "4.4.3" | "4.4.4" | "4.4.5" | "4.6.1" | "4.8.1" | "4.10" | "4.14" | "4.17"
         ) {
             return Ok(None);
         }
@@ -338,6 +338,17 @@ impl Request {
                 })
                 .collect();
             return Ok(Some((GCS16A, asks)));
+        }
+        if service == "4.10" {
+            // The network data log's 41 six-minute samples: the RTDS asks from time 1, not
+            // for the DUIS period.
+            let ask = GasPayload::SampledDataRequest {
+                sample_id: 2,
+                start: 1,
+                sampling_type: 0,
+                count: 41,
+            };
+            return one(crate::device::GCS18, ask);
         }
         let (code, sample_id, step) = match service.as_str() {
             "4.8.1" => (GCS17, 0, 1800),
