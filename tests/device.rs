@@ -12,6 +12,7 @@ use dccsim::device::{
     Consumer, CustomerType, DeviceError, Esme, PaymentMode, SupplyState, period_of,
 };
 use dccsim::model::Eui64;
+use dccsim::protocol::dlms::Apdu;
 use dccsim::protocol::gbcs::payload::{
     CS01A, ECS17B, ECS20A, ECS20D, ECS21A, ECS22B, ECS30, ECS30A, ECS42, ECS43, ECS52, ECS66,
     Reading, decode_dlms, encode_command, message_for,
@@ -641,8 +642,32 @@ fn a_relayed_read_is_sealed_for_the_users_certificate() {
     assert_eq!(answer.signing.originator_counter, counter);
     assert_eq!(
         answer.signing.other_information,
-        relay.response_information(ECS17B)
+        relay.response_information(ECS17B, counter)
     );
+    // Laid out as the RTDS meter's relayed 4.14 answer: 26 bytes of other information, the
+    // protection parameters those of the message (its counter, the broker).
+    let rtds = GbcsMessage::decode(
+        &std::fs::read(
+            keystore_dir()
+                .join("../RTDS-4.5.0/4.14_ECS21b/ECS21b_4.14_URP_SUCCESS_RESPONSE_GBCS.HEX"),
+        )
+        .map(|hex| dccsim::protocol::gbcs::parse_hex(&String::from_utf8(hex).unwrap()).unwrap())
+        .unwrap(),
+    )
+    .unwrap();
+    for m in [&answer, &rtds] {
+        assert_eq!(m.signing.other_information.len(), 26);
+        let Ok(Apdu::AccessResponse(r)) = Apdu::decode(&m.signing.content) else {
+            panic!()
+        };
+        let params = &r.data[0].items().unwrap()[0].items().unwrap()[0]
+            .items()
+            .unwrap()[1];
+        let fields = params.items().unwrap();
+        let tid = fields[0].as_octets().unwrap();
+        assert_eq!(tid[1..], m.signing.originator_counter.to_be_bytes());
+        assert_eq!(fields[2].as_octets().unwrap(), m.signing.recipient.0);
+    }
     // Without the user's key, sealed for the user; with it, the registers.
     let Reading::Sealed { sealed } = decode_dlms(&answer, Some(&keys)).unwrap() else {
         panic!()
@@ -654,10 +679,22 @@ fn a_relayed_read_is_sealed_for_the_users_certificate() {
         Reading::ImportRegisters { .. }
     ));
     // The same command again is a replay of the broker's counter.
-    assert!(
-        esme.handle(&m.to_bytes().unwrap(), now(), &keys, acb())
-            .is_err()
-    );
+    assert!(matches!(
+        esme.handle(&m.to_bytes().unwrap(), now(), &keys, acb()),
+        Err(DeviceError::Replay { .. })
+    ));
+    // Only the broker relays: a user's own command naming another user is answered to, and
+    // sealed for, the user that sent it.
+    let content = encode_command(ECS17B, &Reading::Read, 8, supplier(), esme.eui).unwrap();
+    let mut own = message_for(Cra::Command, 8, supplier(), esme.eui, ECS17B, content);
+    own.signing.other_information = relay.command_information(ECS17B);
+    assert!(mac_message(&keys, &mut own, acb()));
+    let answer = esme
+        .handle(&own.to_bytes().unwrap(), now(), &keys, acb())
+        .unwrap();
+    let answer = GbcsMessage::decode(&answer).unwrap();
+    assert_eq!(answer.signing.recipient, supplier());
+    assert_eq!(answer.signing.other_information, ECS17B.to_be_bytes());
 }
 
 /// 6.20.1 / 6.20.2: the MPANs set are what 6.2.7 reads — any thirteen digits, as a meter

@@ -276,8 +276,8 @@ fn a_read_with_the_users_certificate_is_relayed_as_the_rtds_relays_it() {
     let other = relay.command_information(code);
     assert_eq!(other[..18], rtds.signing.other_information[..18]);
     assert_eq!(
-        public_key_of_der(&other[18..]),
-        public_key_of_der(&rtds.signing.other_information[18..])
+        public_key_of_der(&other[18..]).unwrap(),
+        public_key_of_der(&rtds.signing.other_information[18..]).unwrap()
     );
     // The template without a key is read as the user's own (KRP) request.
     assert_eq!(
@@ -317,6 +317,15 @@ fn a_bad_user_certificate_is_refused_saying_why() {
         why.contains("does not name 90-B3-D5-1F-30-03-00-00"),
         "{why}"
     );
+    // A read DUIS does not let a user have relayed.
+    let profile = Request::parse(
+        &text
+            .replace(">4.14<", ">4.6.2<")
+            .replace("ReadPrepaymentDailyReadLog>", "RetrieveExportDailyReadLog>"),
+    )
+    .unwrap();
+    let why = profile.relay().unwrap_err().reason;
+    assert!(why.contains("on 4.6.2: only the log reads"), "{why}");
 }
 
 /// The gas reads of fixed attributes (`gas_settings`) and of the billing data logs of debt

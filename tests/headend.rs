@@ -455,6 +455,45 @@ fn a_signed_pre_command_must_be_the_one_its_request_names() {
     );
 }
 
+/// The RTDS 4.14 URP template — the supplier's prepayment daily read log, with its key-agreement
+/// certificate — is relayed: the Access Control Broker sends it, the meter answers the broker,
+/// naming the supplier, and the certificate's private key (the RTDS keystore's) opens the week
+/// of midnights it holds; without it the values stay sealed.
+#[test]
+fn a_read_with_the_users_certificate_is_relayed_and_sealed_for_that_key() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::KeyUse;
+    use p256::pkcs8::DecodePrivateKey;
+    let (mut he, mut keys, start) = default_head_end();
+    let week = template("ECS21b_4.14_URP_SUCCESS_REQUEST_DUIS.XML")
+        .replace("2014-12-25T23:30:00.00Z", "2026-11-16T00:00:00.00Z")
+        .replace("2015-01-01T00:00:00.00Z", "2026-11-23T00:00:00.00Z");
+    let m = acknowledged_then_answered(&mut he, defaults::SUPPLIER, &week, start);
+    assert_eq!(m.signing.recipient, defaults::ACB);
+    assert_eq!(m.signing.other_information.len(), 26);
+    assert_eq!(m.signing.other_information[2..10], defaults::SUPPLIER.0);
+    keys.forget(defaults::SUPPLIER);
+    assert!(matches!(
+        decode_dlms(&m, Some(&keys)),
+        Ok(Reading::Sealed { .. })
+    ));
+    let pem = std::fs::read_to_string(
+        reference().join("gbcs-rtds/keystore/90b3d51f30010000-ka.key"),
+    )
+    .unwrap();
+    let mut users_keys = defaults::keys(3).unwrap();
+    users_keys.insert_private(
+        defaults::SUPPLIER,
+        KeyUse::KeyAgreement,
+        p256::SecretKey::from_pkcs8_pem(&pem).unwrap(),
+    );
+    let Reading::PrepaymentDailyReadLog { days } = decode_dlms(&m, Some(&users_keys)).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(days.len(), 8, "{days:?}");
+}
+
 /// The RTDS gas templates run unchanged against the embedded default's gas meter: the head-end
 /// turns each into its GBZ command (GCS13a, GCS17, GCS61), the virtual gas meter or its proxy
 /// answers sealed for the supplier (4.17's relayed, for the certificate it carries), and the

@@ -328,7 +328,7 @@ impl Esme {
         self.counters.check(from, counter)?;
         let reading = payload::decode_dlms(&command, None)
             .map_err(|e| DeviceError::Payload(e.to_string()))?;
-        let (seal_for, relay) = super::SealFor::of(&command)?;
+        let (seal_for, relay) = super::SealFor::of(&command, acb)?;
         let content = self.answer(code, &reading, counter, &seal_for, now, keys)?;
         self.counters.accept(from, counter);
         let answer = super::Answer {
@@ -358,7 +358,7 @@ impl Esme {
             let plaintext = payload::encode_dlms(&reading)
                 .ok_or_else(|| DeviceError::Payload("values do not fit their encoding".into()))?;
             let sealed = seal_for.seal(keys, self.eui, counter, &plaintext)?;
-            Ok(payload::sealed_response(counter, &sealed).to_bytes())
+            Ok(payload::sealed_response(counter, seal_for.reply_to, &sealed).to_bytes())
         };
         let plain = |apdu: Option<crate::protocol::dlms::Apdu>| {
             apdu.map(|a| a.to_bytes())

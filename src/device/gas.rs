@@ -408,7 +408,7 @@ impl GasMeter {
             }
         }
         self.counters.check(from, counter)?;
-        let (seal_for, relay) = super::SealFor::of(&command)?;
+        let (seal_for, relay) = super::SealFor::of(&command, acb)?;
         let payload = |e: String| DeviceError::Payload(e);
         let Gbz::Components { components } =
             Gbz::decode(&s.content, false).map_err(|e| payload(e.to_string()))?

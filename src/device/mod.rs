@@ -504,8 +504,11 @@ impl Answer {
             self.code,
             content,
         );
+        // A relayed answer is sealed under the broker's counter, which rises for each command
+        // to this device as a device's own would.
         if let Some(relay) = &self.relay {
-            response.signing.other_information = relay.response_information(self.code);
+            response.signing.other_information =
+                relay.response_information(self.code, self.counter);
         }
         if crate::protocol::gbcs::payload::response_is_dated(self.code) {
             response.signing.date_time = crate::protocol::gbcs::payload::date_time_octets(self.at);
@@ -526,25 +529,47 @@ impl Answer {
 /// relays a request for a user (GBCS's supplementary remote party), that user, by the key in
 /// the certificate the command carries.
 pub(crate) struct SealFor {
+    /// The party the answer is sealed for.
     pub to: crate::model::Eui64,
+    /// The party that sent the command, whom the answer goes to.
+    pub reply_to: crate::model::Eui64,
     key: Option<[u8; 65]>,
 }
 
 impl SealFor {
-    /// For `command`, and the relay it carries if any.
+    /// For `command`, and the relay it carries if any: only the Access Control Broker `acb`
+    /// relays, so a user's own command naming another party is answered to that user.
     pub fn of(
         command: &crate::protocol::gbcs::GbcsMessage,
+        acb: crate::model::Eui64,
     ) -> Result<(SealFor, Option<crate::protocol::gbcs::Relay>), DeviceError> {
         let s = &command.signing;
-        let Some(relay) = crate::protocol::gbcs::Relay::of_command(&s.other_information) else {
+        let reply_to = s.originator;
+        let relay = crate::protocol::gbcs::Relay::of_command(&s.other_information)
+            .filter(|_| s.originator == acb);
+        let Some(relay) = relay else {
             let to = s.originator;
-            return Ok((SealFor { to, key: None }, None));
+            return Ok((
+                SealFor {
+                    to,
+                    reply_to,
+                    key: None,
+                },
+                None,
+            ));
         };
         let key = relay
             .public_key()
             .map_err(|e| DeviceError::Payload(format!("the certificate of {}: {e}", relay.user)))?;
         let to = relay.user;
-        Ok((SealFor { to, key: Some(key) }, Some(relay)))
+        Ok((
+            SealFor {
+                to,
+                reply_to,
+                key: Some(key),
+            },
+            Some(relay),
+        ))
     }
 
     /// `plaintext` sealed by `me` for the party, answering the command with `counter`.

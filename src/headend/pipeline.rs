@@ -1462,6 +1462,14 @@ fn signed_pre_command(request: &Request) -> Result<GbcsMessage, Refusal> {
     }
     let service = request.service.to_string();
     let code = message.message_code().unwrap_or(0);
+    // Its other information the message code alone: naming another party would have the
+    // device answer them.
+    if s.other_information != code.to_be_bytes() {
+        return Err(mismatch(format!(
+            "carries other information {} beyond its message code",
+            crate::protocol::gbcs::hex(&s.other_information)
+        )));
+    }
     let carries = crate::protocol::gbcs::use_case(code)
         .is_some_and(|(_, services)| services.split('/').any(|s| s == service));
     if !carries {

@@ -18,6 +18,10 @@ use crate::protocol::gbcs::payload::{
     NewPaymentMode, Reading,
 };
 
+/// The log reads DUIS lets a user have the DCC relay, sealed for the user's own key (the bodies
+/// of its `ReadLogFutureDatableAndURPCredentials`).
+const RELAYED_READS: [&str; 7] = ["4.4.2", "4.4.3", "4.6.1", "4.8.1", "4.10", "4.14", "4.17"];
+
 /// Why a document is not a DUIS request this gateway can read; `line` is 1-based (0 when the
 /// problem is not at one place).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -384,6 +388,14 @@ impl Request {
             line: 0,
             reason: format!("sr:KAPublicSecurityCredentials {why}"),
         };
+        // The log reads DUIS lets carry one (its `ReadLogFutureDatableAndURPCredentials`).
+        let service = self.service.to_string();
+        if !RELAYED_READS.contains(&service.as_str()) {
+            return Err(bad(format!(
+                "on {service}: only the log reads {} are relayed",
+                RELAYED_READS.join(", ")
+            )));
+        }
         let text: String = credentials.text.split_whitespace().collect();
         let der = base64::engine::general_purpose::STANDARD
             .decode(text)

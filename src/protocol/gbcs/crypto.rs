@@ -285,8 +285,6 @@ impl KeyStore {
         signature.to_bytes().as_slice().try_into().ok()
     }
 
-    /// The ECDH secret computed with `mine`'s private KA key and `theirs`'s public one; `None`
-    /// unless this store holds that private key.
     /// The ECDH secret between `mine`'s private KA key and a public key not on file (a relayed
     /// user's, from its certificate). Not cached: each relayed request brings its own.
     pub(crate) fn agreed_secret_with(&self, mine: Eui64, public: &[u8; 65]) -> Option<[u8; 32]> {
@@ -296,6 +294,8 @@ impl KeyStore {
         <[u8; 32]>::try_from(shared.raw_secret_bytes().as_slice()).ok()
     }
 
+    /// The ECDH secret computed with `mine`'s private KA key and `theirs`'s public one; `None`
+    /// unless this store holds that private key.
     pub(crate) fn agreed_secret(&self, mine: Eui64, theirs: Eui64) -> Option<[u8; 32]> {
         if !self.has_private(mine, KeyUse::KeyAgreement) {
             return None;
@@ -408,8 +408,26 @@ fn public_key_of_certificate(pem: &[u8]) -> Result<[u8; 65], String> {
 /// STRING of the EUI-64).
 pub fn certificate_names(der: &[u8], eui: Eui64) -> bool {
     const UNIQUE_IDENTIFIER: [u8; 8] = [0x06, 0x03, 0x55, 0x04, 0x2D, 0x03, 0x09, 0x00];
-    der.windows(16)
-        .any(|w| w[..8] == UNIQUE_IDENTIFIER && w[8..] == eui.0)
+    certificate_subject(der).is_some_and(|subject| {
+        subject
+            .windows(16)
+            .any(|w| w[..8] == UNIQUE_IDENTIFIER && w[8..] == eui.0)
+    })
+}
+
+/// The DER of a certificate's subject name: the to-be-signed part's sixth field (its fifth
+/// without the explicit version).
+fn certificate_subject(der: &[u8]) -> Option<Vec<u8>> {
+    use super::asn1::{Der, DerValue};
+    let certificate = Der::decode(der).ok()?;
+    let DerValue::Items(parts) = &certificate.value else {
+        return None;
+    };
+    let DerValue::Items(tbs) = &parts.first()?.value else {
+        return None;
+    };
+    let version = usize::from(tbs.first()?.tag == 0xA0);
+    Some(tbs.get(version + 4)?.encode())
 }
 
 /// The P-256 public key of a DER certificate (or SubjectPublicKeyInfo), found as
@@ -422,6 +440,8 @@ pub fn public_key_of_der(der: &[u8]) -> Result<[u8; 65], String> {
         (Some(w), None) => {
             let mut key = [0u8; 65];
             key.copy_from_slice(&w[P256_SPKI_PREFIX.len()..]);
+            p256::PublicKey::from_sec1_bytes(&key)
+                .map_err(|_| "the certificate's key is not a point of P-256".to_string())?;
             Ok(key)
         }
         (None, _) => Err("no P-256 public key in the certificate".into()),

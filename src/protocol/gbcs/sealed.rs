@@ -50,14 +50,20 @@ impl Relay {
 
     /// The other information of the command to use case `code` that carries it.
     pub fn command_information(&self, code: u16) -> Vec<u8> {
-        let mut out = self.response_information(code);
+        let mut out = self.head(code);
         out.extend_from_slice(&self.certificate);
         out
     }
 
-    /// The other information of the answer: message code, user and the user's counter (the
-    /// answer is sealed under the message's own counter, as the RTDS gas meter's are).
-    pub fn response_information(&self, code: u16) -> Vec<u8> {
+    /// The other information of the answer: message code, user, the user's counter and the
+    /// counter the device sealed its answer under (`sealed_under`), as the RTDS 4.14 answers'.
+    pub fn response_information(&self, code: u16, sealed_under: u64) -> Vec<u8> {
+        let mut out = self.head(code);
+        out.extend_from_slice(&sealed_under.to_be_bytes());
+        out
+    }
+
+    fn head(&self, code: u16) -> Vec<u8> {
         let mut out = code.to_be_bytes().to_vec();
         out.extend_from_slice(&self.user.0);
         out.extend_from_slice(&self.counter.to_be_bytes());

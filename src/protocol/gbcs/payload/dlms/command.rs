@@ -8,15 +8,20 @@ pub fn invoke_id(counter: u64) -> u32 {
     0x2000_0000 | (counter as u32 & 0x00FF_FFFF)
 }
 
-/// The access-response carrying a sealed payload, as a device answers a protected read.
-pub fn sealed_response(counter: u64, sealed: &Sealed) -> Apdu {
+/// The access-response carrying a sealed payload, as a device answers a protected read of the
+/// command with `counter` from `to`. Its protection parameters are the message's: the
+/// transaction id of that counter, the device and `to` — the broker, for an answer sealed for
+/// a user it relayed for (as the RTDS 4.14 URP answer's).
+pub fn sealed_response(counter: u64, to: Eui64, sealed: &Sealed) -> Apdu {
     let octets = |b: &[u8]| Data::OctetString(b.to_vec());
+    let mut transaction_id = sealed.transaction_id;
+    transaction_id[1..].copy_from_slice(&counter.to_be_bytes());
     let parameters = Data::Structure(vec![
         Data::Enum(2),
         Data::Structure(vec![
-            octets(&sealed.transaction_id),
+            octets(&transaction_id),
             octets(&sealed.originator.0),
-            octets(&sealed.recipient.0),
+            octets(&to.0),
             octets(&[]),
             Data::Structure(vec![
                 Data::Enum(2),
