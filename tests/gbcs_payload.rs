@@ -789,6 +789,26 @@ mod properties {
             prop_assert_eq!(decode_plaintext(ECS20C, &encode_dlms(&r).unwrap()).unwrap(), r);
         }
 
+        /// A relayed command's other information reads back as the relay it was made from,
+        /// and its answer's as the user and the counter it is sealed under.
+        #[test]
+        fn relays_round_trip(
+            code in any::<u16>(),
+            user in any::<[u8; 8]>(),
+            counter in any::<u64>(),
+            sealed_under in any::<u64>(),
+            certificate in proptest::collection::vec(any::<u8>(), 1..400),
+        ) {
+            use dccsim::protocol::gbcs::Relay;
+            let relay = Relay { user: dccsim::model::Eui64(user), counter, certificate };
+            prop_assert_eq!(Relay::of_command(&relay.command_information(code)), Some(relay.clone()));
+            let answer = relay.response_information(code, sealed_under);
+            prop_assert_eq!(
+                dccsim::protocol::gbcs::relayed(&answer),
+                Some((relay.user, Some(sealed_under.to_be_bytes())))
+            );
+        }
+
         #[test]
         fn prepayment_daily_read_logs_round_trip(days in prepayment_entries()) {
             let r = Reading::PrepaymentDailyReadLog { days };

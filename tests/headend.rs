@@ -477,10 +477,9 @@ fn a_read_with_the_users_certificate_is_relayed_and_sealed_for_that_key() {
         decode_dlms(&m, Some(&keys)),
         Ok(Reading::Sealed { .. })
     ));
-    let pem = std::fs::read_to_string(
-        reference().join("gbcs-rtds/keystore/90b3d51f30010000-ka.key"),
-    )
-    .unwrap();
+    let pem =
+        std::fs::read_to_string(reference().join("gbcs-rtds/keystore/90b3d51f30010000-ka.key"))
+            .unwrap();
     let mut users_keys = defaults::keys(3).unwrap();
     users_keys.insert_private(
         defaults::SUPPLIER,

@@ -23,6 +23,7 @@ fuzz_target!(|data: &[u8]| {
             let _ = request.gas_command(false);
             let _ = request.gas_command(true);
             let _ = request.gas_from();
+            let _ = request.relay();
             let today = NaiveDate::from_ymd_opt(2026, 11, 24).unwrap_or_default();
             let user = request.id.originator;
             let registry = registry();
