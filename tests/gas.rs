@@ -54,13 +54,18 @@ fn now() -> DateTime<Utc> {
 }
 
 fn meter(gsme: Eui64, gpf: Eui64) -> GasMeter {
+    meter_installed(gsme, gpf, Duration::days(40))
+}
+
+/// The test gas meter at `gsme` (its proxy at `gpf`), installed `ago` before [`now`].
+fn meter_installed(gsme: Eui64, gpf: Eui64, ago: Duration) -> GasMeter {
     let consumer = Consumer {
         kind: CustomerType::Domestic,
         annual_wh: 12_000_000,
         solar_peak_w: 0,
         seed: 5,
     };
-    GasMeter::new(gsme, gpf, consumer, now() - Duration::days(40))
+    GasMeter::new(gsme, gpf, consumer, now() - ago)
 }
 
 /// A supplier's gas read, MACed by the ACB.
@@ -719,13 +724,7 @@ fn the_network_data_log_holds_41_six_minute_samples() {
         Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]),
         Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 4]),
     );
-    let consumer = Consumer {
-        kind: CustomerType::Domestic,
-        annual_wh: 12_000_000,
-        solar_peak_w: 0,
-        seed: 5,
-    };
-    let mut gas = GasMeter::new(gsme, gpf, consumer, now() - Duration::days(30));
+    let mut gas = meter_installed(gsme, gpf, Duration::days(30));
     let ask = GasPayload::SampledDataRequest {
         sample_id: 2,
         start: 1,
@@ -774,13 +773,7 @@ fn the_prepayment_daily_read_log_holds_the_last_31_midnights() {
         Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]),
         Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 4]),
     );
-    let consumer = Consumer {
-        kind: CustomerType::Domestic,
-        annual_wh: 12_000_000,
-        solar_peak_w: 0,
-        seed: 5,
-    };
-    let mut gas = GasMeter::new(gsme, gpf, consumer, now() - Duration::days(365));
+    let mut gas = meter_installed(gsme, gpf, Duration::days(365));
     gas.set_prepayment(500, now() - Duration::days(40));
     let asks: Vec<GasPayload> = (0..32)
         .map(|offset| GasPayload::PrepaySnapshotRequest {
@@ -843,15 +836,9 @@ fn the_billing_data_log_holds_each_months_registers() {
         Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]),
         Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 4]),
     );
-    let consumer = Consumer {
-        kind: CustomerType::Domestic,
-        annual_wh: 12_000_000,
-        solar_peak_w: 0,
-        seed: 5,
-    };
     // Commissioned two years ago: 24 month ends since, twelve kept. In prepayment since 40
     // days ago with £5, and topped up £20 now.
-    let mut gas = GasMeter::new(gsme, gpf, consumer, now() - Duration::days(730));
+    let mut gas = meter_installed(gsme, gpf, Duration::days(730));
     gas.set_prepayment(500, now() - Duration::days(40));
     let november = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
     let credit_on_1_november = gas.credit_milli_pence(period_of(november));

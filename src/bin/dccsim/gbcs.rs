@@ -26,34 +26,7 @@ pub enum Command {
     },
     /// Make a top-up code (UTRN, GBCS §14) for a meter, or check one (--check): the 20 digits
     /// carry the value and the top-up counter under a MAC from the supplier's prepayment key.
-    Utrn {
-        /// The meter the code is for (its key-agreement key is one half of the MAC's key).
-        #[arg(long)]
-        device: String,
-        /// The supplier making the code (its prepayment key is the other half).
-        #[arg(long, default_value = "90-B3-D5-1F-30-01-00-00")]
-        supplier: String,
-        /// The top-up's number, 1 upwards: each code a meter credits needs a new one (the
-        /// counter GBCS puts in bits 32 and up).
-        #[arg(long, default_value_t = 1)]
-        number: u64,
-        /// Value, 0 to 8191, in pence (or pounds with --pounds).
-        #[arg(long, default_value_t = 10)]
-        value: u32,
-        #[arg(long)]
-        pounds: bool,
-        /// Check these 20 digits instead of making a code: print what they carry and whether
-        /// their MAC verifies for this device and supplier.
-        #[arg(long)]
-        check: Option<String>,
-        /// Key folder in the RTDS layout (with the supplier's `-pp-ka` key); by default the
-        /// keys of `dccsim serve --seed N` (the ZAZ1 test PKI and the virtual fleet).
-        #[arg(long)]
-        keys: Option<PathBuf>,
-        /// The `dccsim serve --seed` whose virtual fleet the device is in.
-        #[arg(long, default_value_t = 1, conflicts_with = "keys")]
-        fleet_seed: u64,
-    },
+    Utrn(UtrnArgs),
 }
 
 pub fn run(command: Command) -> Result<ExitCode> {
@@ -64,25 +37,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
             fleet_seed,
             messages,
         } => decode(keys.as_deref(), fleet_seed, &acb, &messages),
-        Command::Utrn {
-            device,
-            supplier,
-            number,
-            value,
-            pounds,
-            check,
-            keys,
-            fleet_seed,
-        } => utrn(UtrnArgs {
-            device,
-            supplier,
-            number,
-            value,
-            pounds,
-            check,
-            keys,
-            fleet_seed,
-        }),
+        Command::Utrn(args) => utrn(args),
     }
 }
 
@@ -174,15 +129,34 @@ fn decode(
 }
 
 /// `dccsim gbcs utrn`'s arguments.
-struct UtrnArgs {
-    device: String,
-    supplier: String,
-    number: u64,
-    value: u32,
-    pounds: bool,
-    check: Option<String>,
-    keys: Option<PathBuf>,
-    fleet_seed: u64,
+#[derive(clap::Args)]
+pub struct UtrnArgs {
+    /// The meter the code is for (its key-agreement key is one half of the MAC's key).
+    #[arg(long)]
+    pub device: String,
+    /// The supplier making the code (its prepayment key is the other half).
+    #[arg(long, default_value = "90-B3-D5-1F-30-01-00-00")]
+    pub supplier: String,
+    /// The top-up's number, 1 upwards: each code a meter credits needs a new one (the
+    /// counter GBCS puts in bits 32 and up).
+    #[arg(long, default_value_t = 1)]
+    pub number: u64,
+    /// Value, 0 to 8191, in pence (or pounds with --pounds).
+    #[arg(long, default_value_t = 10)]
+    pub value: u32,
+    #[arg(long)]
+    pub pounds: bool,
+    /// Check these 20 digits instead of making a code: print what they carry and whether
+    /// their MAC verifies for this device and supplier.
+    #[arg(long)]
+    pub check: Option<String>,
+    /// Key folder in the RTDS layout (with the supplier's `-pp-ka` key); by default the
+    /// keys of `dccsim serve --seed N` (the ZAZ1 test PKI and the virtual fleet).
+    #[arg(long)]
+    pub keys: Option<PathBuf>,
+    /// The `dccsim serve --seed` whose virtual fleet the device is in.
+    #[arg(long, default_value_t = 1, conflicts_with = "keys")]
+    pub fleet_seed: u64,
 }
 
 /// Makes a top-up code, or checks one.
