@@ -369,6 +369,12 @@ fn the_gas_reads_built_from_duis_requests_are_the_rtds_commands() {
             "4.4.5_GCS15e/GCS15e_4.4.5_SUCCESS_COMMAND_GBCS.HEX",
             false,
         ),
+        // The billing calendar in force.
+        (
+            "GCS21d_6.2.3_SUCCESS_REQUEST_DUIS.XML",
+            "6.2.3_GCS21d/GCS21d_6.2.3_SUCCESS_COMMAND_GBCS.HEX",
+            false,
+        ),
         // The network data log's 41 samples, from time 1 as the RTDS asks.
         (
             "GCS18_4.10_SUCCESS_REQUEST_DUIS.XML",

@@ -714,6 +714,52 @@ fn the_top_up_log_holds_the_last_five_credits() {
     );
 }
 
+/// The billing calendar (6.2.3, GCS21d; GCS21k alike): monthly, from the first midnight on the
+/// first of a month after installation, in clear.
+#[test]
+fn the_billing_calendar_is_monthly_from_installation() {
+    use dccsim::device::{GCS21D, GCS21K};
+    let keys = keys();
+    let (gsme, gpf) = (
+        Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 2]),
+        Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 4]),
+    );
+    // Installed on 14 October 2026: billing from 1 November.
+    let mut gas = meter_installed(gsme, gpf, Duration::days(40));
+    let ask = GasPayload::BillingPeriodRequest {
+        earliest_start: 0,
+        min_issuer_event_id: u32::MAX,
+        commands: 1,
+        tariff_type: 0,
+    };
+    let november = Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+    for (counter, code) in [(1, GCS21D), (2, GCS21K)] {
+        let bytes = send(
+            gsme,
+            code,
+            std::slice::from_ref(&ask),
+            counter,
+            false,
+            &keys,
+        );
+        let reply = gas.handle(&bytes, now(), &keys, acb()).unwrap();
+        let got = answers(&reply, &keys, false);
+        let [
+            GasPayload::BillingPeriod {
+                start,
+                duration: 1,
+                duration_type: 0x23,
+                tariff_type: 0,
+                ..
+            },
+        ] = got[..]
+        else {
+            panic!("{got:?}")
+        };
+        assert_eq!(start, to_gbcs_seconds(november).unwrap());
+    }
+}
+
 /// The network data log (4.10, GCS18): the gas used in each six minutes of the last four hours
 /// and six minutes (41 samples), sealed; a whole half-hour's five add up to its consumption.
 #[test]
@@ -824,8 +870,8 @@ fn the_prepayment_daily_read_log_holds_the_last_31_midnights() {
 }
 
 /// The billing data log the billing calendar triggers (4.4.3, GCS15c): a snapshot of the
-/// registers at each billing period's end (midnight UTC on the first of the month, the RTDS
-/// meter's monthly calendar) in the period asked, the most recent first, the last twelve kept,
+/// registers at each billing period's end (midnight UTC on the first of the month, the monthly
+/// calendar 6.2.3 reads) in the period asked, the most recent first, the last twelve kept,
 /// sealed for the supplier.
 #[test]
 fn the_billing_data_log_holds_each_months_registers() {

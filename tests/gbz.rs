@@ -686,10 +686,35 @@ mod round_trips {
         ]
     }
 
+    /// The billing calendar read (GCS21d) and its answer.
+    fn billing_calendar() -> impl Strategy<Value = GasPayload> {
+        prop_oneof![
+            (any::<[u32; 2]>(), any::<[u8; 2]>()).prop_map(|(t, n)| {
+                GasPayload::BillingPeriodRequest {
+                    earliest_start: t[0],
+                    min_issuer_event_id: t[1],
+                    commands: n[0],
+                    tariff_type: n[1],
+                }
+            }),
+            (any::<[u32; 3]>(), 0u32..1 << 24, any::<[u8; 2]>()).prop_map(|(t, duration, n)| {
+                GasPayload::BillingPeriod {
+                    provider_id: t[0],
+                    issuer_event_id: t[1],
+                    start: t[2],
+                    duration,
+                    duration_type: n[0],
+                    tariff_type: n[1],
+                }
+            }),
+        ]
+    }
+
     fn reading() -> impl Strategy<Value = GasPayload> {
         prop_oneof![
             settings(),
             billing_logs(),
+            billing_calendar(),
             proptest::collection::vec(any::<u16>(), 0..8)
                 .prop_map(|attributes| GasPayload::ReadBasicAttributes { attributes }),
             proptest::collection::vec(any::<u16>(), 0..8)
@@ -1005,6 +1030,46 @@ fn gas_settings_vectors_read_their_tables_attributes_and_name_the_values() {
             ZclValue::Bytes(b"Critical Software".to_vec())
         )
     );
+}
+
+/// 6.2.3 (GCS21d, GCS21k): the billing calendar asked and answered — the RTDS meter's weekly
+/// (1, weeks) or six-monthly (6, months) from 1 January 2014.
+#[test]
+fn the_gas_billing_calendar_vectors_decode_to_their_values() {
+    use chrono::{TimeZone, Utc};
+    use dccsim::protocol::gbcs::gbz::GasPayload;
+    use dccsim::protocol::gbcs::payload::to_gbcs_seconds;
+    for (code, duration, duration_type) in [("GCS21d", 1, 0x22), ("GCS21k", 6, 0x23)] {
+        let asks = typed_components(&format!(
+            "6.2.3_{code}/{code}_6.2.3_SUCCESS_COMMAND_GBCS.HEX"
+        ));
+        assert_eq!(
+            asks,
+            [GasPayload::BillingPeriodRequest {
+                earliest_start: 0,
+                min_issuer_event_id: u32::MAX,
+                commands: 1,
+                tariff_type: 0,
+            }]
+        );
+        let answers = typed_components(&format!(
+            "6.2.3_{code}/{code}_6.2.3_SUCCESS_RESPONSE_GBCS.HEX"
+        ));
+        let [
+            GasPayload::BillingPeriod {
+                start,
+                duration: d,
+                duration_type: t,
+                ..
+            },
+        ] = answers[..]
+        else {
+            panic!("{answers:?}")
+        };
+        let january = Utc.with_ymd_and_hms(2014, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(start, to_gbcs_seconds(january).unwrap(), "{code}");
+        assert_eq!((d, t), (duration, duration_type), "{code}");
+    }
 }
 
 /// The gas billing data logs: 4.4.5 (GCS15e) asks for the last five top-ups and is answered

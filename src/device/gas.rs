@@ -63,6 +63,9 @@ pub const GCS14: u16 = 0x0075;
 pub const GCS46: u16 = 0x0089;
 /// 6.2.9 to a gas meter: read its payment control configuration.
 pub const GCS21J: u16 = 0x00BF;
+/// 6.2.3, the billing calendar (the RTDS sends the same command as GCS21d and GCS21k).
+pub const GCS21D: u16 = 0x009D;
+pub const GCS21K: u16 = 0x00DA;
 /// 4.4.3: the billing data log the billing calendar triggers (a snapshot at each billing
 /// period's end).
 pub const GCS15C: u16 = 0x0076;
@@ -389,6 +392,8 @@ impl GasMeter {
                 | GCS02
                 | GCS03
                 | GCS21J
+                | GCS21D
+                | GCS21K
                 | GCS46
                 | GCS15C
                 | GCS15D
@@ -702,6 +707,26 @@ impl GasMeter {
                 // None configured: an empty site id.
                 Reply::Clear(GasPayload::SiteId {
                     mprn: self.mprn.as_deref().unwrap_or_default().to_string(),
+                })
+            }
+            // The billing calendar: monthly, each period from midnight UTC on the first, since
+            // the first such midnight after installation.
+            (GCS21D | GCS21K, GasPayload::BillingPeriodRequest { tariff_type, .. }) => {
+                use chrono::Datelike;
+                let installed = super::period_start(self.commissioned).date_naive();
+                let first = installed
+                    .with_day(1)
+                    .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .map(|t| t.and_utc());
+                let start = first.and_then(to_gbcs_seconds).unwrap_or(0);
+                Reply::Clear(GasPayload::BillingPeriod {
+                    provider_id: 0,
+                    issuer_event_id: start,
+                    start,
+                    duration: 1,
+                    duration_type: gbz::MONTHLY_UNSPECIFIED,
+                    tariff_type: *tariff_type,
                 })
             }
             (GCS21J, GasPayload::ReadPrepaymentAttributes { attributes })
@@ -1053,8 +1078,9 @@ impl GasMeter {
     }
 }
 
-/// The billing calendar dccsim's gas meters keep, as the RTDS gas meter's (GCS21d): monthly,
-/// each period ending at midnight UTC on the first.
+/// The billing calendar dccsim's gas meters keep: monthly, each period ending at midnight UTC on
+/// the first (the RTDS gas meter's is weekly, by its GCS21d answer, or six-monthly, by GCS21k's;
+/// 6.2.3 reads this one).
 const GAS_BILLING_CALENDAR: [BillingExecution; 1] = [BillingExecution {
     time: [0, 0, 0, 0],
     date: [0xFF, 0xFF, 0xFF, 1, 0xFF],

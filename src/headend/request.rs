@@ -260,6 +260,16 @@ impl Request {
                     },
                 );
             }
+            // The billing calendar in force, as the RTDS asks it.
+            "6.2.3" => {
+                let ask = GasPayload::BillingPeriodRequest {
+                    earliest_start: 0,
+                    min_issuer_event_id: u32::MAX,
+                    commands: 1,
+                    tariff_type: 0,
+                };
+                return one(crate::device::GCS21D, ask);
+            }
             "7.2" => return one(GCS32, change_supply(gbz::SUPPLY_OFF)),
             "7.3" => return one(GCS39, change_supply(gbz::SUPPLY_ARMED)),
             "2.2" => {

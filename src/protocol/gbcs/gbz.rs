@@ -399,6 +399,13 @@ pub const CHANGE_SUPPLY: u8 = 0x0B;
 pub const SUPPLY_STATUS_RESPONSE: u8 = 0x0C;
 /// The Price cluster: the currency a meter's amounts are in (GCS14, 4.3).
 pub const PRICE_CLUSTER: u16 = 0x0700;
+/// The Price cluster: GetBillingPeriod (client to server) and PublishBillingPeriod — the
+/// billing calendar (GCS21d, 6.2.3).
+pub const GET_BILLING_PERIOD: u8 = 0x0B;
+pub const PUBLISH_BILLING_PERIOD: u8 = 0x09;
+/// A billing period duration type: months, ending where not said (as the RTDS meter's
+/// six-monthly calendar, GCS21k, gives its unit).
+pub const MONTHLY_UNSPECIFIED: u8 = 0x23;
 /// The prepayment cluster: ConsumerTopUp (client to server) and its response (CS01b, 2.2).
 pub const PREPAYMENT_CLUSTER: u16 = 0x0705;
 pub const CONSUMER_TOP_UP: u8 = 0x04;
@@ -644,6 +651,27 @@ pub enum GasPayload {
         command_index: u8,
         commands: u8,
         entries: Vec<DebtEntry>,
+    },
+    /// The billing calendar asked (GCS21d, 6.2.3: GetBillingPeriod): the periods from
+    /// `earliest_start` (0: the one in force) of issuer events from `min_issuer_event_id`, at
+    /// most `commands`, of tariff type `tariff_type`.
+    BillingPeriodRequest {
+        earliest_start: u32,
+        min_issuer_event_id: u32,
+        commands: u8,
+        tariff_type: u8,
+    },
+    /// The billing calendar (PublishBillingPeriod): periods of `duration` units from `start`
+    /// (UTC time); `duration_type`'s low nibble is the unit (0 minutes, 1 days, 2 weeks, 3
+    /// months, 4 years, 5 decades), its high nibble where in the unit a period ends (0 its
+    /// start, 1 its end, 2 not said).
+    BillingPeriod {
+        provider_id: u32,
+        issuer_event_id: u32,
+        start: u32,
+        duration: u32,
+        duration_type: u8,
+        tariff_type: u8,
     },
     /// ZCL Default Response from `cluster`: `status` for `command` (0x8B: not found).
     DefaultResponse {
@@ -1013,6 +1041,23 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
                 payload,
             }
         }
+        (PRICE_CLUSTER, true, false, GET_BILLING_PERIOD) => GasPayload::BillingPeriodRequest {
+            earliest_start: r.le32("earliest start time")?,
+            min_issuer_event_id: r.le32("min issuer event id")?,
+            commands: r.u8("number of commands")?,
+            tariff_type: r.u8("tariff type")?,
+        },
+        (PRICE_CLUSTER, true, true, PUBLISH_BILLING_PERIOD) => GasPayload::BillingPeriod {
+            provider_id: r.le32("provider id")?,
+            issuer_event_id: r.le32("issuer event id")?,
+            start: r.le32("billing period start time")?,
+            duration: {
+                let b = r.take(3, "billing period duration")?;
+                u32::from_le_bytes([b[0], b[1], b[2], 0])
+            },
+            duration_type: r.u8("billing period duration type")?,
+            tariff_type: r.u8("tariff type")?,
+        },
         (PREPAYMENT_CLUSTER, true, false, GET_TOP_UP_LOG) => GasPayload::TopUpLogRequest {
             latest: r.le32("latest end time")?,
             count: r.u8("number of records")?,
@@ -1520,6 +1565,30 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             out.extend_from_slice(&latest.to_le_bytes());
             out.push(*count);
         }
+        GasPayload::BillingPeriodRequest {
+            earliest_start,
+            min_issuer_event_id,
+            commands,
+            tariff_type,
+        } => {
+            out.extend_from_slice(&earliest_start.to_le_bytes());
+            out.extend_from_slice(&min_issuer_event_id.to_le_bytes());
+            out.extend_from_slice(&[*commands, *tariff_type]);
+        }
+        GasPayload::BillingPeriod {
+            provider_id,
+            issuer_event_id,
+            start,
+            duration,
+            duration_type,
+            tariff_type,
+        } => {
+            out.extend_from_slice(&provider_id.to_le_bytes());
+            out.extend_from_slice(&issuer_event_id.to_le_bytes());
+            out.extend_from_slice(&start.to_le_bytes());
+            out.extend_from_slice(&duration.to_le_bytes()[..3]);
+            out.extend_from_slice(&[*duration_type, *tariff_type]);
+        }
         GasPayload::TopUpLog {
             command_index,
             commands,
@@ -1602,6 +1671,8 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         PrepaySnapshotRequest { .. } => (PREPAYMENT_CLUSTER, 0x01, GET_PREPAY_SNAPSHOT),
         PrepaySnapshot { .. } => (PREPAYMENT_CLUSTER, 0x19, PUBLISH_PREPAY_SNAPSHOT),
         TopUpLogRequest { .. } => (PREPAYMENT_CLUSTER, 0x01, GET_TOP_UP_LOG),
+        BillingPeriodRequest { .. } => (PRICE_CLUSTER, 0x01, GET_BILLING_PERIOD),
+        BillingPeriod { .. } => (PRICE_CLUSTER, 0x09, PUBLISH_BILLING_PERIOD),
         TopUpLog { .. } => (PREPAYMENT_CLUSTER, 0x19, PUBLISH_TOP_UP_LOG),
         DebtLogRequest { .. } => (PREPAYMENT_CLUSTER, 0x01, GET_DEBT_REPAYMENT_LOG),
         DebtLog { .. } => (PREPAYMENT_CLUSTER, 0x19, PUBLISH_DEBT_LOG),
