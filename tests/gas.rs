@@ -715,7 +715,7 @@ fn the_top_up_log_holds_the_last_five_credits() {
 }
 
 /// The billing calendar (6.2.3, GCS21d; GCS21k alike): monthly, from the first midnight on the
-/// first of a month after installation, in clear.
+/// first of a month at or after installation, in clear.
 #[test]
 fn the_billing_calendar_is_monthly_from_installation() {
     use dccsim::device::{GCS21D, GCS21K};
@@ -758,10 +758,23 @@ fn the_billing_calendar_is_monthly_from_installation() {
         };
         assert_eq!(start, to_gbcs_seconds(november).unwrap());
     }
+    // Installed at midnight on 1 November itself: from then too.
+    let mut gas = meter_installed(gsme, gpf, now() - november);
+    let bytes = send(gsme, GCS21D, std::slice::from_ref(&ask), 1, false, &keys);
+    let got = answers(
+        &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+        &keys,
+        false,
+    );
+    let [GasPayload::BillingPeriod { start, .. }] = got[..] else {
+        panic!("{got:?}")
+    };
+    assert_eq!(start, to_gbcs_seconds(november).unwrap());
 }
 
-/// The network data log (4.10, GCS18): the gas used in each six minutes of the last four hours
-/// and six minutes (41 samples), sealed; a whole half-hour's five add up to its consumption.
+/// The network data log (4.10, GCS18): the gas used in each of the 41 six minutes before the
+/// current half-hour, sealed, default responses left enabled as the RTDS meter's answer has
+/// them; a half-hour's five add up to its consumption; asked from a later start, from there.
 #[test]
 fn the_network_data_log_holds_41_six_minute_samples() {
     use dccsim::device::GCS18;
@@ -784,6 +797,7 @@ fn the_network_data_log_holds_41_six_minute_samples() {
         panic!()
     };
     assert!(components[0].encrypted());
+    assert_eq!(components[0].frame_control, 0x09);
     let [
         GasPayload::SampledData {
             sample_id: 2,
@@ -796,15 +810,29 @@ fn the_network_data_log_holds_41_six_minute_samples() {
     else {
         panic!()
     };
-    // Now is 10:15: the last whole six minutes end at 10:12, the first start at 06:06.
-    let first = Utc.with_ymd_and_hms(2026, 11, 23, 6, 6, 0).unwrap();
+    // Now is 10:15: the log ends as the current half-hour starts, at 10:00, and starts 41 six
+    // minutes before, at 05:54.
+    let first = Utc.with_ymd_and_hms(2026, 11, 23, 5, 54, 0).unwrap();
     assert_eq!(*start, to_gbcs_seconds(first).unwrap());
     assert_eq!(samples.len(), 41);
-    // 06:30 to 07:00 is samples 4 to 8.
+    // 06:30 to 07:00 is samples 6 to 10.
     let half_hour = Utc.with_ymd_and_hms(2026, 11, 23, 6, 30, 0).unwrap();
     let litres = gas.litres(period_of(half_hour));
     assert!(litres > 0);
-    assert_eq!(samples[4..9].iter().sum::<u32>(), litres);
+    assert_eq!(samples[6..11].iter().sum::<u32>(), litres);
+    // Asked from 09:00: the ten samples from then.
+    let later = GasPayload::SampledDataRequest {
+        sample_id: 2,
+        start: to_gbcs_seconds(Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()).unwrap(),
+        sampling_type: 0,
+        count: 41,
+    };
+    let bytes = send(gsme, GCS18, &[later], 2, false, &keys);
+    let reply = gas.handle(&bytes, now(), &keys, acb()).unwrap();
+    let [GasPayload::SampledData { samples: tail, .. }] = &answers(&reply, &keys, false)[..] else {
+        panic!()
+    };
+    assert_eq!(tail[..], samples[31..]);
 }
 
 /// The prepayment daily read log (4.14, GCS16b): a prepayment snapshot at each of the last 31

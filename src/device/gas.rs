@@ -24,7 +24,14 @@
 //!   firmware version is not sensitive, as in the RTDS answer);
 //! - GCS60 at the GSME, GCS60a at the GPF (4.18): Read Attributes of Bill to Date Delivered and
 //!   of Credit Remaining → what this month's gas has cost so far (the billing period taken as
-//!   the calendar month, UTC) and the meter balance, in clear as in the RTDS answer.
+//!   the calendar month, UTC) and the meter balance, in clear as in the RTDS answer;
+//! - GCS18 (4.10): GetSampledData, sample 2 → litres in each of the 41 six minutes before the
+//!   current half-hour (the network data log);
+//! - GCS21d and GCS21k (6.2.3): GetBillingPeriod → the billing calendar, in clear;
+//! - GCS15c, GCS15d, GCS15e (4.4.3–4.4.5) and GCS16b (4.14): the billing data logs and the
+//!   prepayment daily read log, from snapshots, the top-up log and the debts (none);
+//! - the fixed attribute reads of `gas_settings` (4.1.2, 4.1.4, 6.2.4, 6.2.8), and the payment
+//!   mode (GCS02, GCS03, 1.6) and its reads (GCS14, GCS21j, GCS46).
 
 use chrono::{DateTime, Utc};
 
@@ -47,7 +54,7 @@ use crate::protocol::gbcs::{Cra, KeyStore, Verdict, sign_message, verify_signatu
 pub const GCS13A: u16 = 0x0074;
 pub const GCS16A: u16 = 0x0077;
 pub const GCS17: u16 = 0x0078;
-/// 4.10, the network data log: gas used in each six minutes of the last four hours.
+/// 4.10, the network data log: gas used in each of the last 41 six minutes.
 pub const GCS18: u16 = 0x0079;
 pub const GCS32: u16 = 0x0081;
 pub const GCS38: u16 = 0x0084;
@@ -108,8 +115,8 @@ const WH_PER_M3: u64 = 11_220;
 const DAILY_READS_KEPT: u32 = 31;
 /// Samples a GetSampledData answer carries at most (about two days of half-hours).
 const MAX_SAMPLES: u16 = 1_000;
-/// The network data log: 41 samples of six minutes, the last four hours (and the six minutes
-/// before them), as the RTDS meter answers.
+/// The network data log: 41 samples of six minutes (four hours and six minutes), as the RTDS
+/// meter answers.
 const NETWORK_DATA_SAMPLES: u32 = 41;
 const NETWORK_DATA_INTERVAL: u16 = 360;
 /// The interval a daily log sample carries (the field has 16 bits; RTDS daily logs show FFFF).
@@ -710,15 +717,20 @@ impl GasMeter {
                 })
             }
             // The billing calendar: monthly, each period from midnight UTC on the first, since
-            // the first such midnight after installation.
+            // the first such midnight at or after installation.
             (GCS21D | GCS21K, GasPayload::BillingPeriodRequest { tariff_type, .. }) => {
                 use chrono::Datelike;
-                let installed = super::period_start(self.commissioned).date_naive();
-                let first = installed
-                    .with_day(1)
-                    .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
-                    .and_then(|d| d.and_hms_opt(0, 0, 0))
-                    .map(|t| t.and_utc());
+                let installed = super::period_start(self.commissioned);
+                let first = if installed.day() == 1 && self.commissioned.is_multiple_of(48) {
+                    Some(installed)
+                } else {
+                    installed
+                        .date_naive()
+                        .with_day(1)
+                        .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+                        .and_then(|d| d.and_hms_opt(0, 0, 0))
+                        .map(|t| t.and_utc())
+                };
                 let start = first.and_then(to_gbcs_seconds).unwrap_or(0);
                 Reply::Clear(GasPayload::BillingPeriod {
                     provider_id: 0,
@@ -743,22 +755,29 @@ impl GasMeter {
                 unit: 1,
                 value: String::new(),
             }),
-            // The network data log holds the last 41 six-minute samples, whatever the start
-            // asked (the RTDS asks from 1); each half-hour's gas is spread over its five.
+            // The network data log holds the 41 six-minute samples before the current
+            // half-hour (whose gas, like the register, is not counted until it ends), since
+            // installation; each half-hour's gas is spread over its five. The answer starts at
+            // the first held at or after the start asked (the RTDS asks from 1).
             (
                 GCS18,
                 &GasPayload::SampledDataRequest {
                     sample_id: sample_id @ 2,
+                    start,
                     sampling_type,
                     count,
-                    ..
                 },
             ) => {
                 let interval = u32::from(NETWORK_DATA_INTERVAL);
-                let now_s = to_gbcs_seconds(now).unwrap_or(0);
-                let last = now_s / interval;
-                let first = last.saturating_sub(NETWORK_DATA_SAMPLES);
                 let slots = 1800 / interval;
+                let last = now_period.saturating_mul(slots);
+                let first = last
+                    .saturating_sub(NETWORK_DATA_SAMPLES)
+                    .max(self.commissioned.saturating_mul(slots))
+                    .max(start.div_ceil(interval));
+                if first >= last || count == 0 {
+                    return Ok(not_found(gbz::METERING_CLUSTER, gbz::GET_SAMPLED_DATA));
+                }
                 let samples: Vec<u32> = (first..last)
                     .take(usize::from(count))
                     .map(|slot| {

@@ -1586,7 +1586,8 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             out.extend_from_slice(&provider_id.to_le_bytes());
             out.extend_from_slice(&issuer_event_id.to_le_bytes());
             out.extend_from_slice(&start.to_le_bytes());
-            out.extend_from_slice(&duration.to_le_bytes()[..3]);
+            // 24 bits on the wire: a longer duration is sent as the longest.
+            out.extend_from_slice(&duration.min(&0xFF_FFFF).to_le_bytes()[..3]);
             out.extend_from_slice(&[*duration_type, *tariff_type]);
         }
         GasPayload::TopUpLog {
@@ -1645,6 +1646,9 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
             (METERING_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE)
         }
         SampledDataRequest { .. } => (METERING_CLUSTER, 0x01, GET_SAMPLED_DATA),
+        // The network data log's answer (sample 2, GCS18) leaves default responses enabled,
+        // as the RTDS meter's does; the consumption logs' disable them.
+        SampledData { sample_id: 2, .. } => (METERING_CLUSTER, 0x09, GET_SAMPLED_DATA_RESPONSE),
         SampledData { .. } => (METERING_CLUSTER, 0x19, GET_SAMPLED_DATA_RESPONSE),
         SnapshotRequest { .. } => (METERING_CLUSTER, 0x01, GET_SNAPSHOT),
         Snapshot { .. } => (METERING_CLUSTER, 0x19, PUBLISH_SNAPSHOT),
