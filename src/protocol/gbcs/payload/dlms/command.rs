@@ -71,22 +71,10 @@ pub(super) fn command_date_time(t: DateTime<Utc>) -> Data {
 }
 
 pub(in crate::protocol::gbcs::payload) fn date_time_octets(t: DateTime<Utc>) -> Vec<u8> {
-    use chrono::{Datelike, Timelike};
-    let year = (t.year() as u16).to_be_bytes();
-    vec![
-        year[0],
-        year[1],
-        t.month() as u8,
-        t.day() as u8,
-        0xFF,
-        t.hour() as u8,
-        t.minute() as u8,
-        t.second() as u8,
-        0x00,
-        0x80,
-        0x00,
-        0xFF,
-    ]
+    let mut octets = CosemDateTime::from_naive(t.naive_utc()).0;
+    // The day of week unspecified, as GBCS sends it.
+    octets[4] = 0xFF;
+    octets.to_vec()
 }
 
 /// The protected-get request of a sensitive read: which objects to read (class, logical name),
