@@ -1,18 +1,18 @@
 //! The electricity meter (ESME): answers the GBCS commands of the read and supply use cases.
 
+mod act;
+mod read;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::configuration::{MeterSettings, Prepayment, esme_settings};
+use super::configuration::{MeterSettings, Prepayment};
 use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
-    self, Activation, BillingExecution, CS01A, DailyRead, ECS02, ECS03, ECS10, ECS12, ECS14,
-    ECS15A, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20C, ECS20D, ECS21A, ECS21B,
-    ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS39A,
-    ECS39B, ECS40, ECS42, ECS43, ECS52, ECS66, ECS82, Interval, LoggedEvent, NewPaymentMode,
-    PowerEvent, PrepaymentEntry, Reading, Register, Unit,
+    self, BillingExecution, DailyRead, ECS02, ECS03, ECS30, ECS30A, ECS42, ECS43, PrepaymentEntry,
+    Reading,
 };
 use crate::protocol::gbcs::{Cra, FrameError, KeyStore, Verdict, sign_message, verify_signature};
 
@@ -343,7 +343,8 @@ impl Esme {
         answer.bytes(content, keys, acb)
     }
 
-    /// The payload of the response to a verified command.
+    /// The payload of the response to a verified command: a read's values, or what a command
+    /// that changes the meter did.
     fn answer(
         &mut self,
         code: u16,
@@ -353,444 +354,17 @@ impl Esme {
         now: DateTime<Utc>,
         keys: &KeyStore,
     ) -> Result<Vec<u8>, DeviceError> {
-        let to = seal_for.to;
-        let seal = |reading: Reading| -> Result<Vec<u8>, DeviceError> {
-            let plaintext = payload::encode_dlms(&reading)
-                .ok_or_else(|| DeviceError::Payload("values do not fit their encoding".into()))?;
-            let sealed = seal_for.seal(keys, self.eui, counter, &plaintext)?;
-            Ok(payload::sealed_response(counter, seal_for.reply_to, &sealed).to_bytes())
+        let reply = Reply {
+            me: self.eui,
+            counter,
+            seal_for,
+            keys,
         };
-        let plain = |apdu: Option<crate::protocol::dlms::Apdu>| {
-            apdu.map(|a| a.to_bytes())
-                .ok_or_else(|| DeviceError::Payload("values do not fit their encoding".into()))
-        };
-        let range = |reading: &Reading| match reading {
-            Reading::Range {
-                from: Some(from),
-                to: Some(to),
-            } => Ok((*from, *to)),
-            _ => Err(DeviceError::Payload("a log read needs a range".into())),
-        };
-        let window = self.log_window(now);
-        let now_period = period_of(now);
-        Ok(match (code, reading) {
-            (ECS17B, Reading::Read) => {
-                let active = self.import_register(now_period);
-                seal(Reading::ImportRegisters {
-                    registers: vec![
-                        Register {
-                            raw: active,
-                            scaler: 0,
-                            unit: Unit::WattHour,
-                            own_scale: true,
-                        },
-                        Register {
-                            raw: active / 4,
-                            scaler: 0,
-                            unit: Unit::VarHour,
-                            own_scale: true,
-                        },
-                    ],
-                })?
-            }
-            // A single-rate meter's import is all on the first TOU register (and, with no
-            // block thresholds, its first block).
-            (ECS17D | ECS17E, Reading::Read) => {
-                let mut registers = vec![0; if code == ECS17D { 48 } else { 64 }];
-                registers[0] = self.import_register(now_period);
-                seal(Reading::TouRegisters {
-                    matrices: vec![registers],
-                })?
-            }
-            (ECS22B | ECS22A | ECS22C, r) => {
-                let (from, to) = range(r)?;
-                let periods = period_of(from).max(window.start)..=period_of(to).min(window.end);
-                let entries = periods.filter(|p| window.contains(p)).map(|p| Interval {
-                    start: period_start(p),
-                    values: match code {
-                        ECS22B => vec![self.import_wh(p)],
-                        ECS22A => {
-                            let wh = self.export_wh(p);
-                            vec![wh, wh / REACTIVE_DIVISOR]
-                        }
-                        _ => vec![self.import_wh(p) / REACTIVE_DIVISOR],
-                    },
-                });
-                if code == ECS22B {
-                    seal(Reading::ActiveImportProfile {
-                        intervals: entries.collect(),
-                    })?
-                } else {
-                    // The export and reactive profiles are not sensitive: sent in the clear.
-                    plain(payload::log_response(counter, &entries.collect::<Vec<_>>()))?
-                }
-            }
-            (ECS21A | ECS21B | ECS21C | ECS66, r) => {
-                let (from, to) = range(r)?;
-                // Midnights within the range whose day (the one ending there) is in the log.
-                let first = period_of(from).div_ceil(48) * 48;
-                let midnights = (first..=period_of(to))
-                    .step_by(48)
-                    .filter(|m| *m > window.start && *m <= window.end);
-                match code {
-                    ECS66 => {
-                        let days = midnights
-                            .map(|m| Interval {
-                                start: period_start(m),
-                                values: vec![(m - 48..m).map(|p| self.import_wh(p)).sum()],
-                            })
-                            .collect();
-                        seal(Reading::DailyConsumptionLog { days })?
-                    }
-                    // The prepayment daily read log holds the last 31 midnights.
-                    ECS21B => {
-                        let held = now_period.saturating_sub(PREPAYMENT_DAILY_LOG_LEN * 48);
-                        let days = midnights
-                            .filter(|m| *m > held)
-                            .map(|m| self.prepayment_entry(m))
-                            .collect();
-                        seal(Reading::PrepaymentDailyReadLog { days })?
-                    }
-                    ECS21C => {
-                        let midnights: Vec<u32> = midnights.collect();
-                        let days: Vec<Interval> = self
-                            .registers_at(&midnights, |p| self.export_wh(p))
-                            .zip(&midnights)
-                            .map(|(wh, m)| Interval {
-                                start: period_start(*m),
-                                values: vec![(wh % 1_000_000_000) as u32],
-                            })
-                            .collect();
-                        plain(payload::log_response(counter, &days))?
-                    }
-                    _ => {
-                        let midnights: Vec<u32> = midnights.collect();
-                        let days = self.registers_then(&midnights);
-                        seal(Reading::DailyReadLog { days })?
-                    }
-                }
-            }
-            // The billing data log: the registers and the prepayment registers at each end of
-            // a billing period the billing calendar set (the last twelve) in the range.
-            (ECS20C, r) => {
-                let (from, to) = range(r)?;
-                // After a change of tenancy, nothing from before it (3.2).
-                let restricted = window.start.max(self.commissioned);
-                let ends: Vec<u32> = self
-                    .billing_ends(now_period)
-                    .into_iter()
-                    .filter(|p| (from..=to).contains(&period_start(*p)) && *p >= restricted)
-                    .collect();
-                let prepayment = ends.iter().map(|&p| self.prepayment_entry(p)).collect();
-                seal(Reading::BillingCalendarLog {
-                    entries: self.registers_then(&ends),
-                    prepayment,
-                })?
-            }
-            (ECS23, r) => {
-                // The average RMS voltage log, hourly as the RTDS meter keeps it: the hours
-                // starting within the range whose both half-hours are in the log.
-                let (from, to) = range(r)?;
-                let first = period_of(from).div_ceil(2) * 2;
-                let voltages: Vec<Interval> = (first..=period_of(to))
-                    .step_by(2)
-                    .filter(|h| window.contains(h) && window.contains(&(h + 1)))
-                    .map(|h| Interval {
-                        start: period_start(h),
-                        values: vec![self.consumer.voltage_v(h)],
-                    })
-                    .collect();
-                // No voltage events are modelled: none below 216 V or above 253 V.
-                plain(payload::network_data_response(
-                    counter,
-                    0,
-                    0,
-                    &voltages,
-                    VOLTAGE_CAPTURE_PERIOD_S,
-                ))?
-            }
-            (ECS17A, Reading::Read) => {
-                // The registers now: all recorded before the half-hour under way; reactive as
-                // the export profile has it, a share of each half-hour's active export.
-                let active = self.export_register_wh(now_period);
-                let reactive: u64 = self
-                    .registers_at(&[now_period], |p| self.export_wh(p) / REACTIVE_DIVISOR)
-                    .sum();
-                let u32_of = |wh: u64| u32::try_from(wh).unwrap_or(u32::MAX);
-                payload::export_registers_response(counter, u32_of(active), u32_of(reactive))
-                    .to_bytes()
-            }
-            (ECS17C, Reading::Read) => {
-                // The average power of the half-hour under way, W.
-                let watts = self.import_wh(now_period).saturating_mul(2);
-                payload::active_power_response(counter, watts, watts).to_bytes()
-            }
-            (ECS52, Reading::Read) => {
-                payload::firmware_response(counter, &self.firmware).to_bytes()
-            }
-            (ECS10, Reading::DisplayMessage { message }) => {
-                self.extra_mut().message = Some(message.clone());
-                self.events
-                    .command(now, code, true, "supplier message displayed");
-                payload::set_results_response(counter, &[0]).to_bytes()
-            }
-            // Data recorded before the restriction (the previous tenant's) is given to no one;
-            // the half-hour under way when it was set, whole.
-            // A time its clock cannot hold it refuses: taken as period 0, it would lift the
-            // restriction asked for.
-            (ECS12, Reading::RestrictData { from }) => {
-                let result = if payload::to_gbcs_seconds(*from).is_some() {
-                    self.extra_mut().restricted_from = Some(period_of(*from));
-                    self.events
-                        .command(now, code, true, "data restricted for change of tenancy");
-                    0
-                } else {
-                    let why = "data not restricted: a time outside the meter's clock";
-                    self.events.command(now, code, false, why);
-                    REFUSED
-                };
-                payload::set_results_response(counter, &[result]).to_bytes()
-            }
-            (ECS30 | ECS30A, Reading::BillingCalendar { executions }) => {
-                let extra = self.extra_mut();
-                if let Some(old) = extra.billing_calendar.take() {
-                    extra
-                        .earlier_calendars
-                        .push((extra.billing_calendar_from, old));
-                    let over = extra.earlier_calendars.len().saturating_sub(CALENDARS_KEPT);
-                    extra.earlier_calendars.drain(..over);
-                }
-                extra.billing_calendar = Some(executions.clone());
-                extra.billing_calendar_from = now_period;
-                self.events
-                    .command(now, code, true, "billing calendar updated");
-                payload::set_results_response(counter, &[0]).to_bytes()
-            }
-            (ECS14, Reading::DisablePrivacyPin) => {
-                self.extra_mut().privacy_pin_disabled = true;
-                self.events
-                    .command(now, code, true, "privacy PIN protection disabled");
-                payload::set_results_response(counter, &[0]).to_bytes()
-            }
-            // The log starts again from the command that cleared it.
-            (ECS15A, Reading::ClearEventLog) => {
-                self.events.clear();
-                self.events.command(now, code, true, "event log cleared");
-                payload::outcome_response(counter, false, 0).to_bytes()
-            }
-            (ECS42 | ECS43, Reading::Supply { enable, .. }) => {
-                let p = now_period;
-                if *enable {
-                    self.imported.set(None);
-                    if let Some(open) = self.off.iter_mut().find(|(_, to)| *to == u32::MAX) {
-                        open.1 = p;
-                    }
-                    self.supply = SupplyState::Enabled;
-                    self.events.command(now, code, true, "supply enabled");
-                } else if self.supply == SupplyState::Enabled {
-                    self.imported.set(None);
-                    self.off.push((p, u32::MAX));
-                    self.supply = SupplyState::Disabled;
-                    self.events.command(now, code, true, "supply disabled");
-                }
-                payload::outcome_response(counter, false, 0).to_bytes()
-            }
-            (
-                ECS02 | ECS03,
-                Reading::PaymentMode {
-                    mode, activation, ..
-                },
-            ) => {
-                let sets = if code == ECS03 { 5 } else { 3 };
-                let settings = Prepayment::of(mode);
-                let mode = match mode {
-                    NewPaymentMode::Credit => PaymentMode::Credit,
-                    NewPaymentMode::Prepayment { .. } => PaymentMode::Prepayment,
-                };
-                // Held until a time the meter's clock can hold, or carried out now.
-                let held = match activation {
-                    Activation::At(t) if *t > now => Some(payload::to_gbcs_seconds(*t)),
-                    _ => None,
-                };
-                let result =
-                    if (code == ECS03) != (mode == PaymentMode::Prepayment) || held == Some(None) {
-                        REFUSED
-                    } else {
-                        // The meter holds one change: a new command replaces it.
-                        let held_before = self.extra.as_mut().and_then(|e| {
-                            e.pending_prepayment = None;
-                            e.pending.take()
-                        });
-                        if held_before.is_some() {
-                            let what = if *activation == Activation::Cancel {
-                                "future-dated payment mode change cancelled"
-                            } else {
-                                "future-dated payment mode change superseded"
-                            };
-                            self.events.command(now, code, true, what);
-                        }
-                        match (activation, held.flatten()) {
-                            (Activation::Cancel, _) => {}
-                            (_, Some(at)) => {
-                                let extra = self.extra_mut();
-                                extra.pending = Some(PendingChange {
-                                    at,
-                                    mode,
-                                    code,
-                                    from: to,
-                                    counter,
-                                    configuration: None,
-                                });
-                                extra.pending_prepayment = settings;
-                            }
-                            _ => self.change_mode(mode, settings, code, now),
-                        }
-                        0
-                    };
-                payload::set_results_response(counter, &vec![result; sets]).to_bytes()
-            }
-            (CS01A, Reading::TopUp { utrn }) => {
-                let credited = match self.payment {
-                    PaymentMode::Prepayment => {
-                        self.top_ups.credit(utrn, to, self.eui, keys).map_err(Some)
-                    }
-                    PaymentMode::Credit => Err(None),
-                };
-                let result = match credited {
-                    Ok(pence) => {
-                        let p = period_of(now);
-                        self.balance = Balance {
-                            period: p,
-                            milli_pence: self.credit_milli_pence(p) + i64::from(pence) * 1000,
-                        };
-                        self.events.command(now, code, true, "credit added");
-                        let credits = &mut self.extra_mut().credits;
-                        // (A meter saved when the log kept more keeps the last five from now.)
-                        let over = (credits.len() + 1).saturating_sub(CREDIT_LEDGER_LEN);
-                        credits.drain(..over);
-                        credits.push((now, pence.saturating_mul(1000)));
-                        0
-                    }
-                    Err(Some(why)) => {
-                        self.extra_mut().security.push(
-                            now,
-                            super::top_up_refused_event(&why),
-                            format!("top-up refused: {why}"),
-                        );
-                        REFUSED
-                    }
-                    Err(None) => {
-                        let why = "top-up refused: the meter is in credit mode";
-                        self.events.command(now, code, false, why);
-                        REFUSED
-                    }
-                };
-                payload::outcome_response(counter, false, result).to_bytes()
-            }
-            (ECS40, Reading::Read) => {
-                // Each as its digits; an MPAN not set, as none.
-                let digits = |m: Option<MeterPoint>| m.map(|m| m.to_string()).unwrap_or_default();
-                let (import, export) = (digits(self.mpans.import), digits(self.mpans.export));
-                payload::meter_points_response(counter, import.as_bytes(), export.as_bytes())
-                    .to_bytes()
-            }
-            // A single-element meter takes one import MPAN (a twin-element one's two, 26
-            // digits, it refuses), or its export MPAN.
-            (ECS39A | ECS39B, Reading::SetMeterPoint { digits, .. }) => {
-                let result = match MeterPoint::from_digits(digits.as_bytes()) {
-                    Some(m) => {
-                        let (slot, which) = if code == ECS39A {
-                            (&mut self.mpans.import, "import")
-                        } else {
-                            (&mut self.mpans.export, "export")
-                        };
-                        *slot = Some(m);
-                        self.events
-                            .command(now, code, true, format!("{which} MPAN set"));
-                        0
-                    }
-                    None => {
-                        self.events
-                            .command(now, code, false, "MPAN not set: not 13 digits");
-                        REFUSED
-                    }
-                };
-                payload::set_results_response(counter, &[result]).to_bytes()
-            }
-            (ECS26J, Reading::Read) => {
-                // The account is active (status 2), as on the RTDS meter.
-                let prepayment = self.payment == PaymentMode::Prepayment;
-                payload::account_mode_response(counter, prepayment, 2).to_bytes()
-            }
-            (ECS82, Reading::Read) => {
-                payload::meter_balance_response(counter, self.meter_balance(now_period)).to_bytes()
-            }
-            // The meter balance; dccsim's meters give no emergency credit and carry no debt.
-            (ECS19, Reading::Read) => seal(Reading::PrepayValues {
-                meter_balance: self.meter_balance(now_period),
-                emergency_credit: 0,
-                accumulated_debt: 0,
-                payment_debt: 0,
-                time_debt: [0, 0],
-            })?,
-            (code, Reading::Read)
-                if let Some(values) = esme_settings(code, self.eui, &self.settings()) =>
-            {
-                payload::settings_response(counter, values).to_bytes()
-            }
-            // Top-ups credited, and the debt payments there are none of.
-            (ECS20A | ECS20D, r) => {
-                let (from, to) = range(r)?;
-                let credits = self.extra.as_ref().map_or(&[][..], |e| &e.credits[..]);
-                // The log's last five.
-                let entries: Vec<Interval> = credits
-                    [credits.len().saturating_sub(CREDIT_LOG_LEN)..]
-                    .iter()
-                    .filter(|(at, _)| code == ECS20D && (from..=to).contains(at))
-                    .map(|&(at, amount)| Interval {
-                        start: at,
-                        values: vec![amount],
-                    })
-                    .collect();
-                plain(payload::log_response(counter, &entries))?
-            }
-            (ECS35A, r) => {
-                let (from, to) = range(r)?;
-                let events: Vec<_> = self
-                    .events
-                    .between(from, to)
-                    .map(super::Event::logged)
-                    .collect();
-                plain(payload::event_log_response(counter, &events))?
-            }
-            (ECS35B, r) => {
-                let (from, to) = range(r)?;
-                let events: Vec<_> = self
-                    .security()
-                    .between(from, to)
-                    .map(|e| LoggedEvent {
-                        at: e.at,
-                        code: e.code,
-                        detail: Vec::new(),
-                    })
-                    .collect();
-                plain(payload::security_log_response(counter, &events))?
-            }
-            (ECS35E, r) => {
-                let (from, to) = range(r)?;
-                let events: Vec<_> = self
-                    .power()
-                    .between(from, to)
-                    .map(|e| PowerEvent {
-                        at: e.at,
-                        code: e.code,
-                        number: e.number,
-                    })
-                    .collect();
-                plain(payload::power_event_log_response(counter, &events))?
-            }
-            _ => return Err(DeviceError::Unsupported(code)),
-        })
+        if let Some(content) = self.read(code, reading, &reply, now)? {
+            return Ok(content);
+        }
+        self.act(code, reading, &reply, now)?
+            .ok_or(DeviceError::Unsupported(code))
     }
 
     /// Files events an older dccsim kept in the event log into the security and power event
@@ -1046,6 +620,44 @@ impl Esme {
             payload::alert_notification(self.alert_counter, code, to, Some((from, to))).to_bytes();
         // Alerts carry the alert code's use case: ECS80's message code for outage alerts.
         self.signed_alert(alert_to, 0x0067, content, keys)
+    }
+}
+
+/// How a meter answers one command: under the command's counter, sealed for the party it is
+/// for.
+struct Reply<'a> {
+    me: Eui64,
+    counter: u64,
+    seal_for: &'a super::SealFor,
+    keys: &'a KeyStore,
+}
+
+impl Reply<'_> {
+    /// `reading` encoded and sealed, as a sensitive answer goes.
+    fn seal(&self, reading: Reading) -> Result<Vec<u8>, DeviceError> {
+        let plaintext = payload::encode_dlms(&reading)
+            .ok_or_else(|| DeviceError::Payload("values do not fit their encoding".into()))?;
+        let sealed = self
+            .seal_for
+            .seal(self.keys, self.me, self.counter, &plaintext)?;
+        Ok(payload::sealed_response(self.counter, self.seal_for.reply_to, &sealed).to_bytes())
+    }
+}
+
+/// An answer sent in the clear, or why its values could not be.
+fn plain(apdu: Option<crate::protocol::dlms::Apdu>) -> Result<Vec<u8>, DeviceError> {
+    apdu.map(|a| a.to_bytes())
+        .ok_or_else(|| DeviceError::Payload("values do not fit their encoding".into()))
+}
+
+/// The period a log read asks for.
+fn range(reading: &Reading) -> Result<(DateTime<Utc>, DateTime<Utc>), DeviceError> {
+    match reading {
+        Reading::Range {
+            from: Some(from),
+            to: Some(to),
+        } => Ok((*from, *to)),
+        _ => Err(DeviceError::Payload("a log read needs a range".into())),
     }
 }
 

@@ -1,0 +1,212 @@
+//! What an electricity meter does with the commands that change it: supply, payment mode,
+//! top-ups, its billing calendar, its MPANs, its messages and restrictions.
+
+use chrono::{DateTime, Utc};
+
+use super::{CALENDARS_KEPT, CREDIT_LEDGER_LEN, Esme, MeterPoint, REFUSED, Reply, SupplyState};
+use crate::device::configuration::Prepayment;
+use crate::device::{Balance, PaymentMode, PendingChange, period_of};
+use crate::protocol::gbcs::payload::{
+    self, Activation, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS30, ECS30A, ECS39A,
+    ECS39B, ECS42, ECS43, NewPaymentMode, Reading,
+};
+
+impl Esme {
+    /// What the meter did with a command of use case `code` that changes it; `None` when
+    /// `code` is not one.
+    pub(super) fn act(
+        &mut self,
+        code: u16,
+        reading: &Reading,
+        reply: &Reply,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Vec<u8>>, super::DeviceError> {
+        let (counter, to, keys) = (reply.counter, reply.seal_for.to, reply.keys);
+        let now_period = period_of(now);
+        Ok(Some(match (code, reading) {
+            (ECS10, Reading::DisplayMessage { message }) => {
+                self.extra_mut().message = Some(message.clone());
+                self.events
+                    .command(now, code, true, "supplier message displayed");
+                payload::set_results_response(counter, &[0]).to_bytes()
+            }
+            // Data recorded before the restriction (the previous tenant's) is given to no one;
+            // the half-hour under way when it was set, whole.
+            // A time its clock cannot hold it refuses: taken as period 0, it would lift the
+            // restriction asked for.
+            (ECS12, Reading::RestrictData { from }) => {
+                let result = if payload::to_gbcs_seconds(*from).is_some() {
+                    self.extra_mut().restricted_from = Some(period_of(*from));
+                    self.events
+                        .command(now, code, true, "data restricted for change of tenancy");
+                    0
+                } else {
+                    let why = "data not restricted: a time outside the meter's clock";
+                    self.events.command(now, code, false, why);
+                    REFUSED
+                };
+                payload::set_results_response(counter, &[result]).to_bytes()
+            }
+            (ECS30 | ECS30A, Reading::BillingCalendar { executions }) => {
+                let extra = self.extra_mut();
+                if let Some(old) = extra.billing_calendar.take() {
+                    extra
+                        .earlier_calendars
+                        .push((extra.billing_calendar_from, old));
+                    let over = extra.earlier_calendars.len().saturating_sub(CALENDARS_KEPT);
+                    extra.earlier_calendars.drain(..over);
+                }
+                extra.billing_calendar = Some(executions.clone());
+                extra.billing_calendar_from = now_period;
+                self.events
+                    .command(now, code, true, "billing calendar updated");
+                payload::set_results_response(counter, &[0]).to_bytes()
+            }
+            (ECS14, Reading::DisablePrivacyPin) => {
+                self.extra_mut().privacy_pin_disabled = true;
+                self.events
+                    .command(now, code, true, "privacy PIN protection disabled");
+                payload::set_results_response(counter, &[0]).to_bytes()
+            }
+            // The log starts again from the command that cleared it.
+            (ECS15A, Reading::ClearEventLog) => {
+                self.events.clear();
+                self.events.command(now, code, true, "event log cleared");
+                payload::outcome_response(counter, false, 0).to_bytes()
+            }
+            (ECS42 | ECS43, Reading::Supply { enable, .. }) => {
+                let p = now_period;
+                if *enable {
+                    self.imported.set(None);
+                    if let Some(open) = self.off.iter_mut().find(|(_, to)| *to == u32::MAX) {
+                        open.1 = p;
+                    }
+                    self.supply = SupplyState::Enabled;
+                    self.events.command(now, code, true, "supply enabled");
+                } else if self.supply == SupplyState::Enabled {
+                    self.imported.set(None);
+                    self.off.push((p, u32::MAX));
+                    self.supply = SupplyState::Disabled;
+                    self.events.command(now, code, true, "supply disabled");
+                }
+                payload::outcome_response(counter, false, 0).to_bytes()
+            }
+            (
+                ECS02 | ECS03,
+                Reading::PaymentMode {
+                    mode, activation, ..
+                },
+            ) => {
+                let sets = if code == ECS03 { 5 } else { 3 };
+                let settings = Prepayment::of(mode);
+                let mode = match mode {
+                    NewPaymentMode::Credit => PaymentMode::Credit,
+                    NewPaymentMode::Prepayment { .. } => PaymentMode::Prepayment,
+                };
+                // Held until a time the meter's clock can hold, or carried out now.
+                let held = match activation {
+                    Activation::At(t) if *t > now => Some(payload::to_gbcs_seconds(*t)),
+                    _ => None,
+                };
+                let result =
+                    if (code == ECS03) != (mode == PaymentMode::Prepayment) || held == Some(None) {
+                        REFUSED
+                    } else {
+                        // The meter holds one change: a new command replaces it.
+                        let held_before = self.extra.as_mut().and_then(|e| {
+                            e.pending_prepayment = None;
+                            e.pending.take()
+                        });
+                        if held_before.is_some() {
+                            let what = if *activation == Activation::Cancel {
+                                "future-dated payment mode change cancelled"
+                            } else {
+                                "future-dated payment mode change superseded"
+                            };
+                            self.events.command(now, code, true, what);
+                        }
+                        match (activation, held.flatten()) {
+                            (Activation::Cancel, _) => {}
+                            (_, Some(at)) => {
+                                let extra = self.extra_mut();
+                                extra.pending = Some(PendingChange {
+                                    at,
+                                    mode,
+                                    code,
+                                    from: to,
+                                    counter,
+                                    configuration: None,
+                                });
+                                extra.pending_prepayment = settings;
+                            }
+                            _ => self.change_mode(mode, settings, code, now),
+                        }
+                        0
+                    };
+                payload::set_results_response(counter, &vec![result; sets]).to_bytes()
+            }
+            (CS01A, Reading::TopUp { utrn }) => {
+                let credited = match self.payment {
+                    PaymentMode::Prepayment => {
+                        self.top_ups.credit(utrn, to, self.eui, keys).map_err(Some)
+                    }
+                    PaymentMode::Credit => Err(None),
+                };
+                let result = match credited {
+                    Ok(pence) => {
+                        let p = period_of(now);
+                        self.balance = Balance {
+                            period: p,
+                            milli_pence: self.credit_milli_pence(p) + i64::from(pence) * 1000,
+                        };
+                        self.events.command(now, code, true, "credit added");
+                        let credits = &mut self.extra_mut().credits;
+                        // (A meter saved when the log kept more keeps the last five from now.)
+                        let over = (credits.len() + 1).saturating_sub(CREDIT_LEDGER_LEN);
+                        credits.drain(..over);
+                        credits.push((now, pence.saturating_mul(1000)));
+                        0
+                    }
+                    Err(Some(why)) => {
+                        self.extra_mut().security.push(
+                            now,
+                            crate::device::top_up_refused_event(&why),
+                            format!("top-up refused: {why}"),
+                        );
+                        REFUSED
+                    }
+                    Err(None) => {
+                        let why = "top-up refused: the meter is in credit mode";
+                        self.events.command(now, code, false, why);
+                        REFUSED
+                    }
+                };
+                payload::outcome_response(counter, false, result).to_bytes()
+            }
+            // A single-element meter takes one import MPAN (a twin-element one's two, 26
+            // digits, it refuses), or its export MPAN.
+            (ECS39A | ECS39B, Reading::SetMeterPoint { digits, .. }) => {
+                let result = match MeterPoint::from_digits(digits.as_bytes()) {
+                    Some(m) => {
+                        let (slot, which) = if code == ECS39A {
+                            (&mut self.mpans.import, "import")
+                        } else {
+                            (&mut self.mpans.export, "export")
+                        };
+                        *slot = Some(m);
+                        self.events
+                            .command(now, code, true, format!("{which} MPAN set"));
+                        0
+                    }
+                    None => {
+                        self.events
+                            .command(now, code, false, "MPAN not set: not 13 digits");
+                        REFUSED
+                    }
+                };
+                payload::set_results_response(counter, &[result]).to_bytes()
+            }
+            _ => return Ok(None),
+        }))
+    }
+}
