@@ -409,6 +409,94 @@ fn prepayment_registers_and_settings_are_the_meters() {
     assert_eq!(values[0].value, thresholds);
 }
 
+/// 4.12: the maximum demand registers hold the highest half-hour's average power since
+/// installation (twice its Wh), captured as that half-hour ended; the configurable time one
+/// only of the half-hours from 16:00 to 19:00 (the meter's own period); export likewise.
+#[test]
+fn maximum_demand_is_the_highest_half_hour_since_installation() {
+    use dccsim::device::period_start;
+    use dccsim::protocol::dlms::Data;
+    use dccsim::protocol::gbcs::payload::{ECS18A, ECS18B, date_time_octets};
+    let keys = keys();
+    let mut esme = esme_installed(Duration::days(10));
+    esme.consumer.solar_peak_w = 3_000;
+    let (installed, now_period) = (esme.commissioned, period_of(now()));
+    // The highest of the half-hours before the one under way, the first of equals.
+    let highest = |wh: &dyn Fn(u32) -> u32, counted: &dyn Fn(u32) -> bool| {
+        let mut best = (0, period_start(installed));
+        for p in (installed..now_period).filter(|p| counted(*p)) {
+            if 2 * wh(p) > best.0 {
+                best = (2 * wh(p), period_start(p + 1));
+            }
+        }
+        best
+    };
+    let peak = |p: u32| (16 * 2..19 * 2).contains(&(p % 48));
+    let import = highest(&|p| esme.import_wh(p), &|_| true);
+    let in_peak = highest(&|p| esme.import_wh(p), &peak);
+    let export = highest(&|p| esme.export_wh(p), &|_| true);
+    assert!(import.0 >= in_peak.0 && in_peak.0 > 0 && export.0 > 0);
+    assert!(peak(period_of(in_peak.1) - 1), "{in_peak:?}");
+
+    let at = |t: DateTime<Utc>| Data::OctetString(date_time_octets(t));
+    let watts = Data::Structure(vec![Data::Integer(0), Data::Enum(27)]);
+    let Reading::Settings { values } = ask(&mut esme, ECS18B, &Reading::Read, 1, &keys) else {
+        panic!()
+    };
+    let named: Vec<(&str, Data)> = values.into_iter().map(|v| (v.name, v.value)).collect();
+    let reset = at(period_start(installed));
+    assert_eq!(
+        named[..8],
+        [
+            (
+                "MaxDemandActiveEnergyImport LastResetDateTime",
+                reset.clone()
+            ),
+            (
+                "MaxDemandConfigurableTimeActivePowerImport LastResetDateTime",
+                reset.clone()
+            ),
+            (
+                "MaxDemandActiveEnergyImport Value (W)",
+                Data::DoubleLongUnsigned(import.0)
+            ),
+            ("MaxDemandActiveEnergyImport scaler-unit", watts.clone()),
+            ("MaxDemandActiveEnergyImport CaptureTime", at(import.1)),
+            (
+                "MaxDemandConfigurableTimeActivePowerImport Value (W)",
+                Data::DoubleLongUnsigned(in_peak.0)
+            ),
+            (
+                "MaxDemandConfigurableTimeActivePowerImport scaler-unit",
+                watts.clone()
+            ),
+            (
+                "MaxDemandConfigurableTimeActivePowerImport CaptureTime",
+                at(in_peak.1)
+            ),
+        ]
+    );
+    let (name, schedule) = &named[8];
+    assert_eq!(*name, "MaxDemandConfigurableTimePeriod");
+    let period = dccsim::protocol::gbcs::payload::max_demand_period_of(schedule).unwrap();
+    assert_eq!(period.0.to_string(), "16:00:00");
+    assert_eq!(period.1.to_string(), "19:00:00");
+
+    let Reading::Settings { values } = ask(&mut esme, ECS18A, &Reading::Read, 2, &keys) else {
+        panic!()
+    };
+    let values: Vec<Data> = values.into_iter().map(|v| v.value).collect();
+    assert_eq!(
+        values,
+        [
+            reset,
+            Data::DoubleLongUnsigned(export.0),
+            watts,
+            at(export.1)
+        ]
+    );
+}
+
 /// The 3.x commands: a supplier message kept for display; the event log cleared, but for the
 /// command that cleared it; after a change of tenancy no data from before it is given.
 #[test]

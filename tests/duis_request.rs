@@ -126,6 +126,14 @@ fn the_command_built_from_a_duis_request_is_the_rtds_command() {
             "4.15_ECS27/ECS27_4.15_SUCCESS_COMMAND_GBCS.HEX",
         ),
         (
+            "ECS18b_4.12.1_SUCCESS_REQUEST_DUIS.XML",
+            "4.12.1_ECS18b/ECS18b_4.12.1_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS18a_4.12.2_SUCCESS_REQUEST_DUIS.XML",
+            "4.12.2_ECS18a/ECS18a_4.12.2_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
             "ECS10_3.1_SUCCESS_REQUEST_DUIS.XML",
             "3.1_ECS10/ECS10_3.1_SUCCESS_COMMAND_GBCS.HEX",
         ),

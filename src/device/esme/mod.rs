@@ -1,6 +1,7 @@
 //! The electricity meter (ESME): answers the GBCS commands of the read and supply use cases.
 
 mod act;
+mod demand;
 mod read;
 
 use chrono::{DateTime, Utc};
@@ -702,6 +703,10 @@ struct Extra {
     /// The prepayment settings the last 1.6 to prepayment set; none: the meter's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     prepayment: Option<Prepayment>,
+    /// The maximum demand registers' resets and configurable time period, once a 6.18 changed
+    /// them; none: the meter's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    max_demand: Option<demand::MaxDemand>,
 }
 
 static NO_EVENTS: EventLog = EventLog::new();

@@ -10,9 +10,9 @@ use super::{
 use crate::device::configuration::esme_settings;
 use crate::device::{PaymentMode, period_of, period_start};
 use crate::protocol::gbcs::payload::{
-    self, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20C, ECS20D, ECS21A, ECS21B,
-    ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40, ECS52, ECS66,
-    ECS82, Interval, LoggedEvent, PowerEvent, Reading, Register, Unit,
+    self, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20C, ECS20D,
+    ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40,
+    ECS52, ECS66, ECS82, Interval, LoggedEvent, PowerEvent, Reading, Register, Unit,
 };
 
 impl Esme {
@@ -205,6 +205,10 @@ impl Esme {
                 payment_debt: 0,
                 time_debt: [0, 0],
             })?,
+            (ECS18A | ECS18B, Reading::Read) => {
+                payload::settings_response(counter, self.max_demand_values(code, now_period))
+                    .to_bytes()
+            }
             (code, Reading::Read)
                 if let Some(values) = esme_settings(code, self.eui, &self.settings()) =>
             {

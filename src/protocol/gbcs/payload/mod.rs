@@ -25,8 +25,8 @@ pub use dlms::{
     security_log_response, set_results_response, settings_response,
 };
 pub use settings::{
-    ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26I, ECS27, Setting, SettingValue,
-    name_values, settings,
+    ECS18A, ECS18B, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26I, ECS27, Setting,
+    SettingValue, max_demand_period, max_demand_period_of, name_values, settings,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 
@@ -302,7 +302,8 @@ pub enum Reading {
         payment_debt: i32,
         time_debt: [i32; 2],
     },
-    /// 6.2.1–6.2.5 and 4.15 (ECS26b–f, ECS27): a meter's settings, each value named.
+    /// 6.2.1–6.2.5, 4.15 and 4.12 (ECS26b–f, ECS27, ECS18a–b): a meter's settings and
+    /// registers read as a list of attributes, each value named.
     Settings { values: Vec<SettingValue> },
     /// 6.2.9 ECS26j: the payment mode in force (credit or prepayment) and the account's
     /// status (2: active, as the RTDS meter answers).
@@ -405,7 +406,18 @@ pub fn response_is_dated(code: u16) -> bool {
     use crate::device::{CS01B, GCS02, GCS03, GCS13A, GCS14, GCS60A};
     matches!(
         code,
-        CS01A | ECS02 | ECS03 | ECS17A | ECS17B | ECS17C | ECS17D | ECS17E | ECS19 | ECS23
+        CS01A
+            | ECS02
+            | ECS03
+            | ECS17A
+            | ECS17B
+            | ECS17C
+            | ECS17D
+            | ECS17E
+            | ECS18A
+            | ECS18B
+            | ECS19
+            | ECS23
     ) || matches!(code, CS01B | GCS02 | GCS03 | GCS13A | GCS14 | GCS60A)
 }
 

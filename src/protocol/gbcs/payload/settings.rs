@@ -1,8 +1,8 @@
 //! The reads of an electricity meter's settings that GBCS lays out as a fixed list of COSEM
 //! attributes: 4.13 prepayment configuration (ECS26a), 6.2.1 voltage (ECS26b), 6.2.2
 //! randomisation (ECS26c), 6.2.3 billing calendar (ECS26d), 6.2.4 identity (ECS26e), 6.2.5
-//! instantaneous power thresholds (ECS26f), 4.15 load limit data (ECS27), and 6.2.4 to a comms
-//! hub (ECS26i). The command gets
+//! instantaneous power thresholds (ECS26f), 4.15 load limit data (ECS27), 4.12.1 and 4.12.2
+//! maximum demand (ECS18b, ECS18a), and 6.2.4 to a comms hub (ECS26i). The command gets
 //! the attributes in their order; the answer is their values in the same order, in the clear.
 //!
 //! Each value is named by the element of DCC's DUIS response schema (`mmc-5.4.xsd`, the XML
@@ -10,6 +10,7 @@
 //! make that plain; a value whose element is not plain is named by its COSEM object rather
 //! than guessed at.
 
+use chrono::{NaiveTime, Timelike};
 use serde::Serialize;
 
 use crate::protocol::dlms::{Data, Obis};
@@ -30,6 +31,10 @@ pub const ECS26I: u16 = 0x0092;
 pub const ECS26F: u16 = 0x0040;
 /// ECS27: the load limit settings and counter.
 pub const ECS27: u16 = 0x0042;
+/// ECS18a: the maximum demand export register.
+pub const ECS18A: u16 = 0x002B;
+/// ECS18b: the maximum demand import registers and the configurable time period.
+pub const ECS18B: u16 = 0x002C;
 
 /// One attribute a settings read asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +61,7 @@ pub struct SettingValue {
 
 const DATA: u16 = 1;
 const REGISTER: u16 = 3;
+const EXTENDED_REGISTER: u16 = 4;
 const SCHEDULE: u16 = 10;
 const SPECIAL_DAYS_TABLE: u16 = 11;
 const REGISTER_MONITOR: u16 = 21;
@@ -438,6 +444,177 @@ const LOAD_LIMIT: &[Setting] = &[
     ),
 ];
 
+/// 4.12.1: when the maximum demand registers were last reset (`0-0:94.44.5.0` for the total,
+/// `.1` for the configurable time period's), the registers themselves (extended registers
+/// `1-0:1.6.0` and `1-0:1.6.1`: value, W; scaler-unit; capture time), and the configurable time
+/// period, the schedule `0-0:12.0.0.255` (script 1 starts it, script 2 ends it). Which object
+/// is which follows DUIS 6.18.2, whose reset of `MaxDemandConfigTimeActivePowerImportValue` alone
+/// GBCS carries as a reset of `1-0:1.6.1`.
+const MAX_DEMAND_IMPORT: &[Setting] = &[
+    setting(
+        "MaxDemandActiveEnergyImport LastResetDateTime",
+        DATA,
+        [0, 0, 94, 44, 5, 0],
+        2,
+        OCTET_STRING,
+    ),
+    setting(
+        "MaxDemandConfigurableTimeActivePowerImport LastResetDateTime",
+        DATA,
+        [0, 0, 94, 44, 5, 1],
+        2,
+        OCTET_STRING,
+    ),
+    setting(
+        "MaxDemandActiveEnergyImport Value (W)",
+        EXTENDED_REGISTER,
+        [1, 0, 1, 6, 0, 255],
+        2,
+        DOUBLE_LONG_UNSIGNED,
+    ),
+    setting(
+        "MaxDemandActiveEnergyImport scaler-unit",
+        EXTENDED_REGISTER,
+        [1, 0, 1, 6, 0, 255],
+        3,
+        STRUCTURE,
+    ),
+    setting(
+        "MaxDemandActiveEnergyImport CaptureTime",
+        EXTENDED_REGISTER,
+        [1, 0, 1, 6, 0, 255],
+        5,
+        OCTET_STRING,
+    ),
+    setting(
+        "MaxDemandConfigurableTimeActivePowerImport Value (W)",
+        EXTENDED_REGISTER,
+        [1, 0, 1, 6, 1, 255],
+        2,
+        DOUBLE_LONG_UNSIGNED,
+    ),
+    setting(
+        "MaxDemandConfigurableTimeActivePowerImport scaler-unit",
+        EXTENDED_REGISTER,
+        [1, 0, 1, 6, 1, 255],
+        3,
+        STRUCTURE,
+    ),
+    setting(
+        "MaxDemandConfigurableTimeActivePowerImport CaptureTime",
+        EXTENDED_REGISTER,
+        [1, 0, 1, 6, 1, 255],
+        5,
+        OCTET_STRING,
+    ),
+    setting(
+        "MaxDemandConfigurableTimePeriod",
+        SCHEDULE,
+        [0, 0, 12, 0, 0, 255],
+        2,
+        ARRAY,
+    ),
+];
+
+/// 4.12.2: when the maximum demand export register was last reset (`0-0:94.44.5.2`) and the
+/// register (`1-0:2.6.0`: value, W; scaler-unit; capture time).
+const MAX_DEMAND_EXPORT: &[Setting] = &[
+    setting(
+        "MaxDemandActiveEnergyExport LastResetDateTime",
+        DATA,
+        [0, 0, 94, 44, 5, 2],
+        2,
+        OCTET_STRING,
+    ),
+    setting(
+        "MaxDemandActiveEnergyExport Value (W)",
+        EXTENDED_REGISTER,
+        [1, 0, 2, 6, 0, 255],
+        2,
+        DOUBLE_LONG_UNSIGNED,
+    ),
+    setting(
+        "MaxDemandActiveEnergyExport scaler-unit",
+        EXTENDED_REGISTER,
+        [1, 0, 2, 6, 0, 255],
+        3,
+        STRUCTURE,
+    ),
+    setting(
+        "MaxDemandActiveEnergyExport CaptureTime",
+        EXTENDED_REGISTER,
+        [1, 0, 2, 6, 0, 255],
+        5,
+        OCTET_STRING,
+    ),
+];
+
+/// The maximum demand configurable time period as the schedule `0-0:12.0.0.255` holds it: two
+/// entries, numbered from `first_index`, each running the maximum demand script table
+/// (`0-0:10.128.100.255`) every day — script 1 at `start`, script 2 at `end` — with the
+/// validity window and dates the RTDS meter has.
+pub fn max_demand_period(start: NaiveTime, end: NaiveTime, first_index: u16) -> Data {
+    let entry = |index: u16, script: u16, at: NaiveTime| {
+        Data::Structure(vec![
+            Data::LongUnsigned(index),
+            Data::Boolean(0xFF),
+            Data::OctetString(MAX_DEMAND_SCRIPTS.to_vec()),
+            Data::LongUnsigned(script),
+            Data::OctetString(vec![
+                at.hour() as u8,
+                at.minute() as u8,
+                at.second() as u8,
+                0,
+            ]),
+            Data::LongUnsigned(0xFFFF),
+            Data::BitString {
+                bits: 7,
+                bytes: vec![0xFE],
+            },
+            Data::BitString {
+                bits: 0,
+                bytes: Vec::new(),
+            },
+            Data::OctetString(vec![0, 0, 1, 0xFF, 0xFF]),
+            Data::OctetString(vec![0xFF; 5]),
+        ])
+    };
+    Data::Array(vec![
+        entry(first_index, 1, start),
+        entry(first_index + 1, 2, end),
+    ])
+}
+
+/// The start and end of the maximum demand configurable time period a schedule holds (the
+/// times of its entries running scripts 1 and 2), if it is one.
+pub fn max_demand_period_of(schedule: &Data) -> Option<(NaiveTime, NaiveTime)> {
+    let Data::Array(entries) = schedule else {
+        return None;
+    };
+    let time_of = |script: u16| {
+        entries.iter().find_map(|e| match e.items()? {
+            [
+                _,
+                _,
+                Data::OctetString(name),
+                Data::LongUnsigned(s),
+                Data::OctetString(t),
+                ..,
+            ] if *name == MAX_DEMAND_SCRIPTS && *s == script => {
+                let [h, m, sec, _] = t.as_slice() else {
+                    return None;
+                };
+                NaiveTime::from_hms_opt((*h).into(), (*m).into(), (*sec).into())
+            }
+            _ => None,
+        })
+    };
+    Some((time_of(1)?, time_of(2)?))
+}
+
+/// The script table the maximum demand configurable time period's schedule runs.
+const MAX_DEMAND_SCRIPTS: [u8; 6] = [0, 0, 10, 128, 100, 255];
+
 /// The attributes use case `code` reads, in its order; `None` if it is not a settings read.
 pub fn settings(code: u16) -> Option<&'static [Setting]> {
     Some(match code {
@@ -449,6 +626,8 @@ pub fn settings(code: u16) -> Option<&'static [Setting]> {
         ECS26F => POWER_THRESHOLDS,
         ECS26I => HUB_IDENTITY,
         ECS27 => LOAD_LIMIT,
+        ECS18B => MAX_DEMAND_IMPORT,
+        ECS18A => MAX_DEMAND_EXPORT,
         _ => return None,
     })
 }
