@@ -83,8 +83,20 @@ fn range(from: DateTime<Utc>, to: DateTime<Utc>) -> Reading {
 }
 
 fn ask(esme: &mut Esme, code: u16, reading: &Reading, counter: u64, keys: &KeyStore) -> Reading {
+    ask_at(esme, code, reading, counter, keys, now())
+}
+
+/// [`ask`] at `at`.
+fn ask_at(
+    esme: &mut Esme,
+    code: u16,
+    reading: &Reading,
+    counter: u64,
+    keys: &KeyStore,
+    at: DateTime<Utc>,
+) -> Reading {
     let bytes = command(esme.eui, code, reading, counter, keys);
-    let response = esme.handle(&bytes, now(), keys, acb()).unwrap();
+    let response = esme.handle(&bytes, at, keys, acb()).unwrap();
     let m = GbcsMessage::decode(&response).unwrap();
     assert_eq!(m.signing.cra, Cra::Response);
     assert_eq!(m.signing.recipient, supplier());
@@ -494,6 +506,78 @@ fn maximum_demand_is_the_highest_half_hour_since_installation() {
             watts,
             at(export.1)
         ]
+    );
+}
+
+/// 6.18.1 sets the configurable time period from then on: the register keeps what it held
+/// and counts the new period's half-hours after. 6.18.2 resets the registers named: each
+/// counts again from the half-hour under way, and says when it was reset.
+#[test]
+fn maximum_demand_period_set_and_registers_reset() {
+    use chrono::NaiveTime;
+    use dccsim::device::period_start;
+    use dccsim::protocol::dlms::Data;
+    use dccsim::protocol::gbcs::payload::{
+        ECS18B, ECS37, ECS57, MaxDemandRegister, date_time_octets,
+    };
+    let keys = keys();
+    let mut esme = esme_installed(Duration::days(10));
+    let highest = |esme: &Esme, from: u32, to: u32, counted: &dyn Fn(u32) -> bool| {
+        (from..to)
+            .filter(|p| counted(*p))
+            .map(|p| 2 * esme.import_wh(p))
+            .max()
+            .unwrap()
+    };
+    let value = |r: &Reading, i: usize| match r {
+        Reading::Settings { values } => values[i].value.clone(),
+        other => panic!("{other:?}"),
+    };
+    let hour = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+    let (installed, set_at) = (esme.commissioned, period_of(now()));
+    let done = |r: Reading| assert!(matches!(r, Reading::Outcome { success: true, .. }), "{r:?}");
+
+    // 02:00–05:00 from now on; two days later, the register is the higher of what the evening
+    // half-hours gave before and what the small hours have since.
+    let period = Reading::MaxDemandPeriod {
+        start: hour(2),
+        end: hour(5),
+    };
+    done(ask(&mut esme, ECS37, &period, 1, &keys));
+    let later = now() + Duration::days(2);
+    let evening = highest(&esme, installed, set_at, &|p| (32..38).contains(&(p % 48)));
+    let small_hours = highest(&esme, set_at, period_of(later), &|p| {
+        (4..10).contains(&(p % 48))
+    });
+    let read = ask_at(&mut esme, ECS18B, &Reading::Read, 2, &keys, later);
+    let expected = evening.max(small_hours);
+    assert_eq!(value(&read, 5), Data::DoubleLongUnsigned(expected));
+    let schedule = value(&read, 8);
+    let set = dccsim::protocol::gbcs::payload::max_demand_period_of(&schedule);
+    assert_eq!(set, Some((hour(2), hour(5))));
+
+    // The import register reset: from then it holds only the half-hours since.
+    let reset = Reading::ResetMaxDemand {
+        registers: vec![MaxDemandRegister::Import],
+    };
+    done(ask_at(&mut esme, ECS57, &reset, 3, &keys, later));
+    let day_after = later + Duration::days(1);
+    let read = ask_at(&mut esme, ECS18B, &Reading::Read, 4, &keys, day_after);
+    let at = |t: DateTime<Utc>| Data::OctetString(date_time_octets(t));
+    assert_eq!(value(&read, 0), at(later));
+    assert_eq!(value(&read, 1), at(period_start(installed)));
+    let since = highest(&esme, period_of(later), period_of(day_after), &|_| true);
+    assert_eq!(value(&read, 2), Data::DoubleLongUnsigned(since));
+    // The configurable time one, not reset, still holds what it did.
+    assert!(matches!(value(&read, 5), Data::DoubleLongUnsigned(w) if w >= expected));
+    let logged: Vec<&str> = esme
+        .events
+        .between(now(), day_after)
+        .map(|e| e.what.as_str())
+        .collect();
+    assert!(
+        logged.contains(&"maximum demand registers reset"),
+        "{logged:?}"
     );
 }
 

@@ -134,6 +134,18 @@ fn the_command_built_from_a_duis_request_is_the_rtds_command() {
             "4.12.2_ECS18a/ECS18a_4.12.2_SUCCESS_COMMAND_GBCS.HEX",
         ),
         (
+            "ECS37_6.18.1_SUCCESS_REQUEST_DUIS.XML",
+            "6.18.1_ECS37/ECS37_6.18.1_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS57_6.18.2_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML",
+            "6.18.2_ECS57/ECS57_6.18.2_ALL_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS57_6.18.2_SOME_OPTIONALS_SUCCESS_REQUEST_DUIS.XML",
+            "6.18.2_ECS57/ECS57_6.18.2_SOME_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
             "ECS10_3.1_SUCCESS_REQUEST_DUIS.XML",
             "3.1_ECS10/ECS10_3.1_SUCCESS_COMMAND_GBCS.HEX",
         ),
@@ -203,6 +215,57 @@ fn a_daily_billing_calendar_is_the_rtds_command() {
     let id = request.id;
     let built = encode_command(code, &reading, id.counter, id.originator, id.target).unwrap();
     assert_eq!(built, rtds.signing.content);
+}
+
+/// 6.18: a period's times are UTC (an offset converted, none refused), and a reset must name a
+/// register.
+#[test]
+fn maximum_demand_requests_are_checked() {
+    let period = std::fs::read_to_string(
+        reference().join("duis/rtds-templates/ECS37_6.18.1_SUCCESS_REQUEST_DUIS.XML"),
+    )
+    .unwrap();
+    let shifted = period.replace("17:00:00.00Z", "18:30:00+01:00");
+    let (_, reading) = Request::parse(&shifted)
+        .unwrap()
+        .esme_command()
+        .unwrap()
+        .unwrap();
+    let dccsim::protocol::gbcs::payload::Reading::MaxDemandPeriod { start, end } = reading else {
+        panic!("{reading:?}")
+    };
+    assert_eq!(
+        (start.to_string(), end.to_string()),
+        ("17:30:00".into(), "22:00:00".into())
+    );
+    let zoneless = period.replace("22:00:00.00Z", "22:00:00");
+    let err = Request::parse(&zoneless)
+        .unwrap()
+        .esme_command()
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("sr:EndTime \"22:00:00\" is not an xs:time with a time zone"),
+        "{err}"
+    );
+    let missing = period.replace("<sr:EndTime>22:00:00.00Z</sr:EndTime>", "");
+    let err = Request::parse(&missing)
+        .unwrap()
+        .esme_command()
+        .unwrap_err();
+    assert!(err.to_string().contains("with sr:EndTime"), "{err}");
+
+    let reset = std::fs::read_to_string(
+        reference()
+            .join("duis/rtds-templates/ECS57_6.18.2_SOME_OPTIONALS_SUCCESS_REQUEST_DUIS.XML"),
+    )
+    .unwrap();
+    let none = reset.replace("<sr:MaxDemandConfigTimeActivePowerImportValue/>", "");
+    let err = Request::parse(&none).unwrap().esme_command().unwrap_err();
+    assert!(
+        err.to_string().contains("names no register to reset"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -79,6 +79,8 @@ fn use_case_vectors() -> Vec<String> {
         "6.8_ECS30a",
         "4.12.1_ECS18b",
         "4.12.2_ECS18a",
+        "6.18.1_ECS37",
+        "6.18.2_ECS57",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -811,6 +813,46 @@ mod properties {
             );
         }
 
+        /// 6.18's commands decode to the period (to the hundredth of a second) and the
+        /// registers they were built from, whatever the order the registers were named in.
+        #[test]
+        fn maximum_demand_commands_round_trip(
+            start in 0u32..86_400 * 100,
+            end in 0u32..86_400 * 100,
+            named in proptest::collection::vec(0usize..3, 1..4),
+            counter in 0u64..1 << 40,
+        ) {
+            use dccsim::protocol::gbcs::Cra;
+            use dccsim::protocol::gbcs::payload::{
+                ECS37, ECS57, MaxDemandRegister, decode_dlms, encode_command, message_for,
+            };
+            use dccsim::model::Eui64;
+            let time = |hundredths: u32| {
+                chrono::NaiveTime::from_num_seconds_from_midnight_opt(
+                    hundredths / 100,
+                    hundredths % 100 * 10_000_000,
+                )
+                .unwrap()
+            };
+            let period = Reading::MaxDemandPeriod { start: time(start), end: time(end) };
+            let registers: Vec<MaxDemandRegister> =
+                named.iter().map(|&i| MaxDemandRegister::ALL[i]).collect();
+            let reset = Reading::ResetMaxDemand { registers: registers.clone() };
+            let in_order: Vec<MaxDemandRegister> = MaxDemandRegister::ALL
+                .into_iter()
+                .filter(|r| registers.contains(r))
+                .collect();
+            for (code, reading, expected) in [
+                (ECS37, &period, period.clone()),
+                (ECS57, &reset, Reading::ResetMaxDemand { registers: in_order }),
+            ] {
+                let (from, to) = (Eui64([1; 8]), Eui64([2; 8]));
+                let content = encode_command(code, reading, counter, from, to).unwrap();
+                let m = message_for(Cra::Command, counter, from, to, code, content);
+                prop_assert_eq!(decode_dlms(&m, None).unwrap(), expected);
+            }
+        }
+
         #[test]
         fn prepayment_daily_read_logs_round_trip(days in prepayment_entries()) {
             let r = Reading::PrepaymentDailyReadLog { days };
@@ -892,6 +934,9 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "6.8_ECS30a/ECS30a_6.8_SUCCESS_COMMAND_GBCS.HEX",
         "4.12.1_ECS18b/ECS18b_4.12.1_SUCCESS_COMMAND_GBCS.HEX",
         "4.12.2_ECS18a/ECS18a_4.12.2_SUCCESS_COMMAND_GBCS.HEX",
+        "6.18.1_ECS37/ECS37_6.18.1_SUCCESS_COMMAND_GBCS.HEX",
+        "6.18.2_ECS57/ECS57_6.18.2_ALL_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX",
+        "6.18.2_ECS57/ECS57_6.18.2_SOME_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX",
     ] {
         let m = message(path);
         let s = &m.signing;
@@ -1216,6 +1261,50 @@ fn prepayment_registers_and_settings() {
         Reading::Outcome { success: false, .. }
     ));
 
+    // 6.18: the RTDS commands read as the period and the registers set or reset, and a meter's
+    // answers to them are the RTDS's, byte for byte.
+    use dccsim::protocol::gbcs::payload::{
+        MaxDemandRegister, action_results_response, set_results_response,
+    };
+    let hour = |h| chrono::NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+    let set = message("6.18.1_ECS37/ECS37_6.18.1_SUCCESS_COMMAND_GBCS.HEX");
+    assert_eq!(
+        decode_dlms(&set, None).unwrap(),
+        Reading::MaxDemandPeriod {
+            start: hour(17),
+            end: hour(22)
+        }
+    );
+    let some = message("6.18.2_ECS57/ECS57_6.18.2_SOME_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX");
+    assert_eq!(
+        decode_dlms(&some, None).unwrap(),
+        Reading::ResetMaxDemand {
+            registers: vec![MaxDemandRegister::ConfigurableImport]
+        }
+    );
+    for (path, answer) in [
+        (
+            "6.18.1_ECS37/ECS37_6.18.1_SUCCESS_RESPONSE_GBCS.HEX",
+            set_results_response as fn(u64, &[u8]) -> _,
+        ),
+        (
+            "6.18.2_ECS57/ECS57_6.18.2_ALL_OPTIONALS_SUCCESS_RESPONSE_GBCS.HEX",
+            action_results_response,
+        ),
+        (
+            "6.18.2_ECS57/ECS57_6.18.2_SOME_OPTIONALS_SUCCESS_RESPONSE_GBCS.HEX",
+            action_results_response,
+        ),
+    ] {
+        let m = message(path);
+        let n = if path.contains("ALL") { 3 } else { 1 };
+        assert_eq!(
+            answer(m.signing.originator_counter, &vec![0; n]).to_bytes(),
+            m.signing.content,
+            "{path}"
+        );
+    }
+
     // dccsim's meters answer with the RTDS meter's settings: the same bytes, but that they
     // are dccsim's, single-element (model ESME, variant A, where the RTDS meter says ATGTypeX,
     // B, made by CSW) and, on the twin-element RTDS meter, 4.13's credit charge configuration
@@ -1313,6 +1402,8 @@ fn message_codes_name_their_use_cases() {
         (ECS30A, "ECS30a"),
         (ECS18A, "ECS18a"),
         (ECS18B, "ECS18b"),
+        (ECS37, "ECS37"),
+        (ECS57, "ECS57"),
     ] {
         assert_eq!(
             dccsim::protocol::gbcs::use_case(code).map(|(u, _)| u),
@@ -1335,7 +1426,7 @@ fn responses_are_dated_as_the_rtds_dates_them() {
         "GCS17", "GCS61", "GCS32", "GCS39", "GCS38", "GCS60", "GCS60a", "GCS02", "GCS03", "GCS21j",
         "ECS19", "ECS26a", "ECS26b", "ECS26c", "ECS26d", "ECS26e", "ECS26f", "ECS27", "ECS26i",
         "ECS17d", "ECS17e", "ECS20a", "ECS20d", "GCS14", "ECS10", "ECS12", "ECS14", "ECS15a",
-        "ECS39a", "ECS39b", "ECS30", "ECS30a", "ECS18a", "ECS18b",
+        "ECS39a", "ECS39b", "ECS30", "ECS30a", "ECS18a", "ECS18b", "ECS37", "ECS57",
     ];
     let (mut dated, mut undated) = (0, 0);
     for dir in std::fs::read_dir(reference().join("RTDS-4.5.0")).unwrap() {

@@ -14,8 +14,8 @@ use crate::protocol::gbcs::payload::{
     Activation, BillingExecution, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS17A, ECS17B,
     ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C,
     ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27,
-    ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52, ECS66,
-    ECS82, NewPaymentMode, Reading,
+    ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52,
+    ECS57, ECS66, ECS82, MaxDemandRegister, NewPaymentMode, Reading,
 };
 
 /// The log reads DUIS lets a user have the DCC relay, sealed for the user's own key (the bodies
@@ -758,6 +758,46 @@ impl Request {
                 };
                 (ECS39B, set)
             }
+            // The period's start and end, each an xs:time in UTC (an offset is converted).
+            "6.18.1" => {
+                let schedule = self.body.find("MaximumDemandTimePeriodSchedule");
+                let time = |name: &str| -> Result<chrono::NaiveTime, RequestError> {
+                    let e = schedule
+                        .and_then(|s| s.find(name))
+                        .ok_or_else(|| RequestError {
+                            line: 0,
+                            reason: format!(
+                                "SetMaximumDemandConfigurableTimePeriod needs \
+                             sr:MaximumDemandTimePeriodSchedule with sr:{name}"
+                            ),
+                        })?;
+                    utc_time(name, e.text.trim()).map_err(|reason| RequestError { line: 0, reason })
+                };
+                let (start, end) = (time("StartTime")?, time("EndTime")?);
+                (ECS37, Reading::MaxDemandPeriod { start, end })
+            }
+            // The registers the request names, each an empty element; none is refused.
+            "6.18.2" => {
+                let registers: Vec<MaxDemandRegister> = [
+                    ("MaxDemandActivePowerImportValue", MaxDemandRegister::Import),
+                    (
+                        "MaxDemandConfigTimeActivePowerImportValue",
+                        MaxDemandRegister::ConfigurableImport,
+                    ),
+                    ("MaxDemandActivePowerExportValue", MaxDemandRegister::Export),
+                ]
+                .into_iter()
+                .filter(|(name, _)| self.body.find(name).is_some())
+                .map(|(_, r)| r)
+                .collect();
+                if registers.is_empty() {
+                    return Err(RequestError {
+                        line: 0,
+                        reason: "ResetMaximumDemandRegisters names no register to reset".into(),
+                    });
+                }
+                (ECS57, Reading::ResetMaxDemand { registers })
+            }
             "4.3" => (ECS19, Reading::Read),
             "4.13" => (ECS26A, Reading::Read),
             "4.15" => (ECS27, Reading::Read),
@@ -878,7 +918,20 @@ impl Request {
 /// A DUIS `BillingTime` (an xs:time with `Z` or an offset) as a COSEM time in UTC: hour,
 /// minute, second, hundredths; `24:00:00` is midnight.
 fn billing_time(text: &str) -> Result<[u8; 4], String> {
-    let bad = || format!("sr:BillingTime {text:?} is not an xs:time with a time zone");
+    let utc = utc_time("BillingTime", text)?;
+    use chrono::Timelike;
+    Ok([
+        utc.hour() as u8,
+        utc.minute() as u8,
+        utc.second() as u8,
+        (utc.nanosecond() / 10_000_000).min(99) as u8,
+    ])
+}
+
+/// A DUIS time of day (element `name`, an xs:time with `Z` or an offset) in UTC; `24:00:00`
+/// is midnight. A time with no zone is refused: which day's midnight it is would be a guess.
+fn utc_time(name: &str, text: &str) -> Result<chrono::NaiveTime, String> {
+    let bad = || format!("sr:{name} {text:?} is not an xs:time with a time zone");
     // The clock, then `Z` or a `±hh:mm` offset.
     let (clock, offset) = match text.strip_suffix('Z') {
         Some(clock) => (clock, 0),
@@ -905,14 +958,7 @@ fn billing_time(text: &str) -> Result<[u8; 4], String> {
             clock
         };
     let local = chrono::NaiveTime::parse_from_str(clock, "%H:%M:%S%.f").map_err(|_| bad())?;
-    let utc = local - chrono::Duration::minutes(offset.into());
-    use chrono::Timelike;
-    Ok([
-        utc.hour() as u8,
-        utc.minute() as u8,
-        utc.second() as u8,
-        (utc.nanosecond() / 10_000_000).min(99) as u8,
-    ])
+    Ok(local - chrono::Duration::minutes(offset.into()))
 }
 
 /// A DUIS MPAN (element `name`): thirteen digits, as the schema has it (the check digit is not

@@ -7,8 +7,8 @@ use super::{CALENDARS_KEPT, CREDIT_LEDGER_LEN, Esme, MeterPoint, REFUSED, Reply,
 use crate::device::configuration::Prepayment;
 use crate::device::{Balance, PaymentMode, PendingChange, period_of};
 use crate::protocol::gbcs::payload::{
-    self, Activation, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS30, ECS30A, ECS39A,
-    ECS39B, ECS42, ECS43, NewPaymentMode, Reading,
+    self, Activation, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS30, ECS30A, ECS37,
+    ECS39A, ECS39B, ECS42, ECS43, ECS57, NewPaymentMode, Reading,
 };
 
 impl Esme {
@@ -61,6 +61,22 @@ impl Esme {
                 self.events
                     .command(now, code, true, "billing calendar updated");
                 payload::set_results_response(counter, &[0]).to_bytes()
+            }
+            (ECS37, Reading::MaxDemandPeriod { start, end }) => {
+                self.set_max_demand_period(*start, *end, now);
+                self.events.command(
+                    now,
+                    code,
+                    true,
+                    "maximum demand configurable time period set",
+                );
+                payload::set_results_response(counter, &[0]).to_bytes()
+            }
+            (ECS57, Reading::ResetMaxDemand { registers }) => {
+                self.reset_max_demand(registers, now);
+                self.events
+                    .command(now, code, true, "maximum demand registers reset");
+                payload::action_results_response(counter, &vec![0; registers.len()]).to_bytes()
             }
             (ECS14, Reading::DisablePrivacyPin) => {
                 self.extra_mut().privacy_pin_disabled = true;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::Esme;
 use crate::device::{period_of, period_start};
 use crate::protocol::dlms::Data;
-use crate::protocol::gbcs::payload::{self, ECS18A};
+use crate::protocol::gbcs::payload::{self, ECS18A, MaxDemandRegister as Register};
 
 /// DLMS unit code of the watt.
 const WATT: u8 = 27;
@@ -28,6 +28,19 @@ pub struct MaxDemand {
     /// it starts, it runs over midnight.
     pub start: NaiveTime,
     pub end: NaiveTime,
+    /// When the period was last set (6.18.1), and what the configurable time register held
+    /// then (W, and when): the half-hours before count under the period then in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period_set: Option<PeriodSet>,
+}
+
+/// The configurable time register as it stood when a 6.18.1 set a new period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeriodSet {
+    /// The first half-hour counted under the new period.
+    pub from: u32,
+    /// The register's value then, W, and when that half-hour ended.
+    pub held: (u32, DateTime<Utc>),
 }
 
 impl Default for MaxDemand {
@@ -37,6 +50,7 @@ impl Default for MaxDemand {
             reset: [None; 3],
             start: hour(PEAK_START_HOUR),
             end: hour(PEAK_END_HOUR),
+            period_set: None,
         }
     }
 }
@@ -53,17 +67,6 @@ impl MaxDemand {
     }
 }
 
-/// One maximum demand register.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Register {
-    /// Active power import, at any time (`1-0:1.6.0`).
-    Import = 0,
-    /// Active power import within the configurable time period (`1-0:1.6.1`).
-    ConfigurableImport = 1,
-    /// Active power export (`1-0:2.6.0`).
-    Export = 2,
-}
-
 impl Esme {
     /// The maximum demand settings the meter holds (its own until a 6.18 changed them).
     pub(super) fn max_demand(&self) -> MaxDemand {
@@ -77,9 +80,7 @@ impl Esme {
     /// `now_period` leave them, in the order the read lists them.
     pub(super) fn max_demand_values(&self, code: u16, now_period: u32) -> Vec<Data> {
         let settings = self.max_demand();
-        let last_reset = |r: Register| {
-            settings.reset[r as usize].unwrap_or_else(|| period_start(self.commissioned))
-        };
+        let last_reset = |r: Register| self.last_reset(&settings, r);
         let at = |t: DateTime<Utc>| Data::OctetString(payload::date_time_octets(t));
         let register = |r: Register| {
             let (watts, captured) = self.highest_demand(r, last_reset(r), now_period, &settings);
@@ -104,9 +105,43 @@ impl Esme {
         values
     }
 
+    /// Sets the configurable time period from `now`, the register keeping what it held.
+    pub(super) fn set_max_demand_period(
+        &mut self,
+        start: NaiveTime,
+        end: NaiveTime,
+        now: DateTime<Utc>,
+    ) {
+        let mut settings = self.max_demand();
+        let since = self.last_reset(&settings, Register::ConfigurableImport);
+        let from = period_of(now);
+        let held = self.highest_demand(Register::ConfigurableImport, since, from, &settings);
+        settings.period_set = Some(PeriodSet { from, held });
+        (settings.start, settings.end) = (start, end);
+        self.extra_mut().max_demand = Some(settings);
+    }
+
+    /// Resets `registers` at `now`: each counts again from the half-hour under way.
+    pub(super) fn reset_max_demand(&mut self, registers: &[Register], now: DateTime<Utc>) {
+        let mut settings = self.max_demand();
+        for &r in registers {
+            settings.reset[r as usize] = Some(now);
+            if r == Register::ConfigurableImport {
+                settings.period_set = None;
+            }
+        }
+        self.extra_mut().max_demand = Some(settings);
+    }
+
+    /// When `register` was last reset: installation, if never.
+    fn last_reset(&self, settings: &MaxDemand, register: Register) -> DateTime<Utc> {
+        settings.reset[register as usize].unwrap_or_else(|| period_start(self.commissioned))
+    }
+
     /// The highest average power of a half-hour `register` counts, from the one under way at
     /// `since` to the last before `until`, W, and when that half-hour ended. The first highest
-    /// stands (a register is overwritten only by more); none recorded: nought, at `since`.
+    /// stands (a register is overwritten only by more); none recorded: nought, at `since`. The
+    /// configurable time register starts from what it held when its period was last set.
     fn highest_demand(
         &self,
         register: Register,
@@ -114,8 +149,11 @@ impl Esme {
         until: u32,
         settings: &MaxDemand,
     ) -> (u32, DateTime<Utc>) {
-        let from = period_of(since).max(self.commissioned);
+        let mut from = period_of(since).max(self.commissioned);
         let mut highest = (0, since);
+        if let (Register::ConfigurableImport, Some(set)) = (register, settings.period_set) {
+            (from, highest) = (from.max(set.from), set.held);
+        }
         for p in from..until {
             let wh = match register {
                 Register::Import => self.import_wh(p),

@@ -15,23 +15,25 @@ use serde::Serialize;
 pub use dlms::{
     CCS01, CCS02, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS17A, ECS17B, ECS17C, ECS17D,
     ECS17E, ECS19, ECS20A, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
-    ECS26J, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52,
-    ECS66, ECS82, ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response,
-    active_power_response, alert_notification, credit_charge_configuration, decode_dlms,
-    decode_plaintext, device_log_add_response, encode_command, encode_dlms, event_log_response,
-    export_registers_response, firmware_response, future_dated_alert, invoke_id, log_response,
-    message_for, meter_balance_response, meter_points_response, network_data_response,
-    outcome_response, payment_mode_outcomes, power_event_log_response, sealed_response,
-    security_log_response, set_results_response, settings_response,
+    ECS26J, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37, ECS39A, ECS39B, ECS40, ECS42, ECS43,
+    ECS52, ECS57, ECS66, ECS82, ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response,
+    action_results_response, active_power_response, alert_notification,
+    credit_charge_configuration, decode_dlms, decode_plaintext, device_log_add_response,
+    encode_command, encode_dlms, event_log_response, export_registers_response, firmware_response,
+    future_dated_alert, invoke_id, log_response, message_for, meter_balance_response,
+    meter_points_response, network_data_response, outcome_response, payment_mode_outcomes,
+    power_event_log_response, sealed_response, security_log_response, set_results_response,
+    settings_response,
 };
 pub use settings::{
-    ECS18A, ECS18B, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26I, ECS27, Setting,
-    SettingValue, max_demand_period, max_demand_period_of, name_values, settings,
+    ECS18A, ECS18B, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26I, ECS27,
+    MaxDemandRegister, Setting, SettingValue, max_demand_period, max_demand_period_of, name_values,
+    settings,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 
 use super::sealed::Sealed;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveTime, Utc};
 
 use crate::model::Eui64;
 
@@ -305,6 +307,11 @@ pub enum Reading {
     /// 6.2.1–6.2.5, 4.15 and 4.12 (ECS26b–f, ECS27, ECS18a–b): a meter's settings and
     /// registers read as a list of attributes, each value named.
     Settings { values: Vec<SettingValue> },
+    /// 6.18.1 ECS37: the maximum demand configurable time period, when it starts and ends each
+    /// day (UTC).
+    MaxDemandPeriod { start: NaiveTime, end: NaiveTime },
+    /// 6.18.2 ECS57: the maximum demand registers to reset, in GBCS's order.
+    ResetMaxDemand { registers: Vec<MaxDemandRegister> },
     /// 6.2.9 ECS26j: the payment mode in force (credit or prepayment) and the account's
     /// status (2: active, as the RTDS meter answers).
     AccountMode { prepayment: bool, status: u8 },

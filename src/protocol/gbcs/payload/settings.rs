@@ -468,49 +468,49 @@ const MAX_DEMAND_IMPORT: &[Setting] = &[
     setting(
         "MaxDemandActiveEnergyImport Value (W)",
         EXTENDED_REGISTER,
-        [1, 0, 1, 6, 0, 255],
+        MaxDemandRegister::Import.object(),
         2,
         DOUBLE_LONG_UNSIGNED,
     ),
     setting(
         "MaxDemandActiveEnergyImport scaler-unit",
         EXTENDED_REGISTER,
-        [1, 0, 1, 6, 0, 255],
+        MaxDemandRegister::Import.object(),
         3,
         STRUCTURE,
     ),
     setting(
         "MaxDemandActiveEnergyImport CaptureTime",
         EXTENDED_REGISTER,
-        [1, 0, 1, 6, 0, 255],
+        MaxDemandRegister::Import.object(),
         5,
         OCTET_STRING,
     ),
     setting(
         "MaxDemandConfigurableTimeActivePowerImport Value (W)",
         EXTENDED_REGISTER,
-        [1, 0, 1, 6, 1, 255],
+        MaxDemandRegister::ConfigurableImport.object(),
         2,
         DOUBLE_LONG_UNSIGNED,
     ),
     setting(
         "MaxDemandConfigurableTimeActivePowerImport scaler-unit",
         EXTENDED_REGISTER,
-        [1, 0, 1, 6, 1, 255],
+        MaxDemandRegister::ConfigurableImport.object(),
         3,
         STRUCTURE,
     ),
     setting(
         "MaxDemandConfigurableTimeActivePowerImport CaptureTime",
         EXTENDED_REGISTER,
-        [1, 0, 1, 6, 1, 255],
+        MaxDemandRegister::ConfigurableImport.object(),
         5,
         OCTET_STRING,
     ),
     setting(
         "MaxDemandConfigurableTimePeriod",
         SCHEDULE,
-        [0, 0, 12, 0, 0, 255],
+        MAX_DEMAND_PERIOD,
         2,
         ARRAY,
     ),
@@ -529,21 +529,21 @@ const MAX_DEMAND_EXPORT: &[Setting] = &[
     setting(
         "MaxDemandActiveEnergyExport Value (W)",
         EXTENDED_REGISTER,
-        [1, 0, 2, 6, 0, 255],
+        MaxDemandRegister::Export.object(),
         2,
         DOUBLE_LONG_UNSIGNED,
     ),
     setting(
         "MaxDemandActiveEnergyExport scaler-unit",
         EXTENDED_REGISTER,
-        [1, 0, 2, 6, 0, 255],
+        MaxDemandRegister::Export.object(),
         3,
         STRUCTURE,
     ),
     setting(
         "MaxDemandActiveEnergyExport CaptureTime",
         EXTENDED_REGISTER,
-        [1, 0, 2, 6, 0, 255],
+        MaxDemandRegister::Export.object(),
         5,
         OCTET_STRING,
     ),
@@ -564,7 +564,7 @@ pub fn max_demand_period(start: NaiveTime, end: NaiveTime, first_index: u16) -> 
                 at.hour() as u8,
                 at.minute() as u8,
                 at.second() as u8,
-                0,
+                (at.nanosecond() / 10_000_000).min(99) as u8,
             ]),
             Data::LongUnsigned(0xFFFF),
             Data::BitString {
@@ -601,10 +601,11 @@ pub fn max_demand_period_of(schedule: &Data) -> Option<(NaiveTime, NaiveTime)> {
                 Data::OctetString(t),
                 ..,
             ] if *name == MAX_DEMAND_SCRIPTS && *s == script => {
-                let [h, m, sec, _] = t.as_slice() else {
+                let [h, m, sec, hundredths] = t.as_slice() else {
                     return None;
                 };
-                NaiveTime::from_hms_opt((*h).into(), (*m).into(), (*sec).into())
+                let milli = u32::from(*hundredths).min(99) * 10;
+                NaiveTime::from_hms_milli_opt((*h).into(), (*m).into(), (*sec).into(), milli)
             }
             _ => None,
         })
@@ -614,6 +615,45 @@ pub fn max_demand_period_of(schedule: &Data) -> Option<(NaiveTime, NaiveTime)> {
 
 /// The script table the maximum demand configurable time period's schedule runs.
 const MAX_DEMAND_SCRIPTS: [u8; 6] = [0, 0, 10, 128, 100, 255];
+
+/// The schedule holding the maximum demand configurable time period (6.18.1 sets it).
+pub(in crate::protocol::gbcs::payload) const MAX_DEMAND_PERIOD: [u8; 6] = [0, 0, 12, 0, 0, 255];
+
+/// One maximum demand register (4.12 reads them, 6.18.2 resets them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MaxDemandRegister {
+    /// Active power import at any time (`1-0:1.6.0`; DUIS `MaxDemandActivePowerImportValue`).
+    Import = 0,
+    /// Active power import within the configurable time period (`1-0:1.6.1`;
+    /// `MaxDemandConfigTimeActivePowerImportValue`).
+    ConfigurableImport = 1,
+    /// Active power export (`1-0:2.6.0`; `MaxDemandActivePowerExportValue`).
+    Export = 2,
+}
+
+impl MaxDemandRegister {
+    /// The three, in the order GBCS lists them (ECS57's).
+    pub const ALL: [MaxDemandRegister; 3] = [
+        MaxDemandRegister::Import,
+        MaxDemandRegister::ConfigurableImport,
+        MaxDemandRegister::Export,
+    ];
+
+    /// The extended register (class 4) holding it.
+    pub const fn object(self) -> [u8; 6] {
+        match self {
+            MaxDemandRegister::Import => [1, 0, 1, 6, 0, 255],
+            MaxDemandRegister::ConfigurableImport => [1, 0, 1, 6, 1, 255],
+            MaxDemandRegister::Export => [1, 0, 2, 6, 0, 255],
+        }
+    }
+
+    /// The register held in `object`, if one is.
+    pub fn of_object(object: [u8; 6]) -> Option<MaxDemandRegister> {
+        Self::ALL.into_iter().find(|r| r.object() == object)
+    }
+}
 
 /// The attributes use case `code` reads, in its order; `None` if it is not a settings read.
 pub fn settings(code: u16) -> Option<&'static [Setting]> {

@@ -327,6 +327,34 @@ pub fn encode_command(
             set(DATA, object, 2, Data::OctetString(value))
         }
         (ECS15A, Reading::ClearEventLog) => action(PROFILE_GENERIC, EVENT_LOG, Data::Integer(0)),
+        // The schedule's two entries numbered from 0, as the RTDS sets them.
+        (ECS37, Reading::MaxDemandPeriod { start, end }) => set(
+            SCHEDULE,
+            MAX_DEMAND_PERIOD,
+            2,
+            max_demand_period(*start, *end, 0),
+        ),
+        // Each register's reset method, in GBCS's order, with the integer 0 it takes.
+        (ECS57, Reading::ResetMaxDemand { registers }) if !registers.is_empty() => {
+            let registers = MaxDemandRegister::ALL
+                .into_iter()
+                .filter(|r| registers.contains(r));
+            let specs: Vec<RequestSpec> = registers
+                .map(|r| {
+                    RequestSpec::Action(crate::protocol::dlms::MethodDescriptor {
+                        class_id: EXTENDED_REGISTER,
+                        instance: crate::protocol::dlms::Obis(r.object()),
+                        method: 1,
+                    })
+                })
+                .collect();
+            AccessRequest {
+                invoke_id: invoke_id(counter),
+                date_time: Vec::new(),
+                data: vec![Data::Integer(0); specs.len()],
+                specs,
+            }
+        }
         (ECS30 | ECS30A, Reading::BillingCalendar { executions }) => set(
             SINGLE_ACTION_SCHEDULE,
             BILLING_CALENDAR,

@@ -61,7 +61,34 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
             _ => None,
         });
     }
+    if code == ECS57 {
+        // Each spec the reset of a maximum demand register, each with the integer 0.
+        let registers = r
+            .specs
+            .iter()
+            .zip(&r.data)
+            .map(|(spec, data)| match (spec, data) {
+                (RequestSpec::Action(m), Data::Integer(0))
+                    if m.class_id == EXTENDED_REGISTER && m.method == 1 =>
+                {
+                    MaxDemandRegister::of_object(m.instance.0)
+                }
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()?;
+        return (!registers.is_empty() && registers.len() == r.specs.len())
+            .then_some(Reading::ResetMaxDemand { registers });
+    }
     match (r.specs.first()?, r.data.first()?) {
+        (RequestSpec::Set(a), schedule)
+            if code == ECS37
+                && a.class_id == SCHEDULE
+                && a.instance.0 == MAX_DEMAND_PERIOD
+                && a.attribute == 2 =>
+        {
+            let (start, end) = max_demand_period_of(schedule)?;
+            Some(Reading::MaxDemandPeriod { start, end })
+        }
         (RequestSpec::Set(a), Data::OctetString(v)) if a.class_id == DATA && a.attribute == 2 => {
             match (code, a.instance.0) {
                 (ECS10, SUPPLIER_MESSAGE) => Some(Reading::DisplayMessage {

@@ -9,7 +9,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::settings::{name_values, settings};
+use super::settings::{
+    MAX_DEMAND_PERIOD, MaxDemandRegister, max_demand_period, max_demand_period_of, name_values,
+    settings,
+};
 use super::time::{from_gbcs_seconds, to_gbcs_seconds};
 use super::{
     Activation, BillingExecution, DailyRead, FutureDatedOutcome, Interval, LoggedEvent,
@@ -80,6 +83,10 @@ pub const CS01A: u16 = 0x0007;
 /// 1.6 to an ESME: to credit mode, to prepayment mode (critical).
 pub const ECS02: u16 = 0x001A;
 pub const ECS03: u16 = 0x001B;
+/// 6.18.1 to an ESME: set its maximum demand configurable time period.
+pub const ECS37: u16 = 0x004A;
+/// 6.18.2 to an ESME: reset maximum demand registers.
+pub const ECS57: u16 = 0x005A;
 /// 6.2.9 to an ESME: read its payment mode.
 pub const ECS26J: u16 = 0x00BE;
 /// The message code of an ESME's alert on a future-dated command it carried out (8F66).
@@ -102,6 +109,8 @@ const REACTIVE_EXPORT_REGISTER: [u8; 6] = [1, 0, 4, 8, 0, 255];
 const VOLTAGE_SWELLS: [u8; 6] = [1, 0, 32, 36, 0, 4];
 const AVERAGE_VOLTAGE_LOG: [u8; 6] = [1, 0, 32, 24, 0, 255];
 const SCRIPT_TABLE: u16 = 9;
+const SCHEDULE: u16 = 10;
+const EXTENDED_REGISTER: u16 = 4;
 /// The Credit class (IC 112); ECS82 reads the meter balance, `0-0:19.10.0.255`, attribute 2
 /// (current_credit_amount).
 const CREDIT: u16 = 112;

@@ -196,11 +196,20 @@ pub fn account_mode_response(counter: u64, prepayment: bool, status: u8) -> Apdu
 
 /// The access-response of a command of sets only (ECS02, ECS03): one result per set.
 pub fn set_results_response(counter: u64, results: &[u8]) -> Apdu {
+    results_response(counter, results, ResponseSpec::Set)
+}
+
+/// The answer to actions (ECS57's resets): each one's result, 0 for success.
+pub fn action_results_response(counter: u64, results: &[u8]) -> Apdu {
+    results_response(counter, results, ResponseSpec::Action)
+}
+
+fn results_response(counter: u64, results: &[u8], spec: fn(u8) -> ResponseSpec) -> Apdu {
     Apdu::AccessResponse(AccessResponse {
         invoke_id: invoke_id(counter),
         date_time: Vec::new(),
         data: vec![Data::Null; results.len()],
-        results: results.iter().map(|&r| ResponseSpec::Set(r)).collect(),
+        results: results.iter().map(|&r| spec(r)).collect(),
     })
 }
 
