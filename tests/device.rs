@@ -68,11 +68,17 @@ fn esme_installed(ago: Duration) -> Esme {
 fn command(device: Eui64, code: u16, reading: &Reading, counter: u64, keys: &KeyStore) -> Vec<u8> {
     let content = encode_command(code, reading, counter, supplier(), device).unwrap();
     let mut m = message_for(Cra::Command, counter, supplier(), device, code, content);
-    if matches!(code, ECS42 | ECS43 | ECS30 | ECS30A) {
+    if critical(code) {
         assert!(sign_message(keys, &mut m));
     }
     assert!(mac_message(keys, &mut m, acb()));
     m.to_bytes().unwrap()
+}
+
+/// The use cases these tests send that GBCS makes critical: signed by the supplier.
+fn critical(code: u16) -> bool {
+    use dccsim::protocol::gbcs::payload::{ECS02, ECS03};
+    matches!(code, ECS42 | ECS43 | ECS30 | ECS30A | ECS02 | ECS03)
 }
 
 fn range(from: DateTime<Utc>, to: DateTime<Utc>) -> Reading {
@@ -101,7 +107,7 @@ fn ask_at(
     assert_eq!(m.signing.cra, Cra::Response);
     assert_eq!(m.signing.recipient, supplier());
     assert_eq!(m.signing.originator_counter, counter);
-    if matches!(code, ECS42 | ECS43 | ECS30 | ECS30A) {
+    if critical(code) {
         assert_eq!(verify_signature(keys, &m), Verdict::Valid);
     } else {
         assert_eq!(verify_mac(keys, &m, acb()), Verdict::Valid);
@@ -579,6 +585,57 @@ fn maximum_demand_period_set_and_registers_reset() {
         logged.contains(&"maximum demand registers reset"),
         "{logged:?}"
     );
+}
+
+/// 4.4.2: each change of payment mode leaves a snapshot — the registers and the balance as
+/// they stood — and the log gives those in the period asked, sealed for the supplier.
+#[test]
+fn a_change_of_payment_mode_leaves_a_billing_data_snapshot() {
+    use dccsim::protocol::gbcs::payload::{
+        Activation, ECS02, ECS17B, ECS19, ECS20B, NewPaymentMode,
+    };
+    let keys = keys();
+    let mut esme = esme();
+    esme.set_prepayment(2_000, now() - Duration::days(20));
+    // The registers and the balance just before the change.
+    let Reading::ImportRegisters { registers } = ask(&mut esme, ECS17B, &Reading::Read, 1, &keys)
+    else {
+        panic!()
+    };
+    let Reading::PrepayValues { meter_balance, .. } =
+        ask(&mut esme, ECS19, &Reading::Read, 2, &keys)
+    else {
+        panic!()
+    };
+    let to_credit = Reading::PaymentMode {
+        mode: NewPaymentMode::Credit,
+        activation: Activation::Now,
+        twin_element: false,
+    };
+    assert!(matches!(
+        ask(&mut esme, ECS02, &to_credit, 3, &keys),
+        Reading::Outcome { success: true, .. }
+    ));
+    assert_eq!(esme.payment, PaymentMode::Credit);
+    let period = range(now() - Duration::days(1), now() + Duration::days(1));
+    let Reading::ChangeOfModeLog {
+        entries,
+        prepayment,
+    } = ask(&mut esme, ECS20B, &period, 4, &keys)
+    else {
+        panic!()
+    };
+    assert_eq!(entries.len(), 1);
+    assert_eq!((entries[0].at, prepayment[0].at), (now(), now()));
+    assert_eq!(entries[0].totals, [registers[0].raw]);
+    assert_eq!(entries[0].registers[0][0], registers[0].raw);
+    assert_eq!(prepayment[0].meter_balance, meter_balance);
+    // A period before the change holds none.
+    let before = range(now() - Duration::days(3), now() - Duration::days(2));
+    let Reading::ChangeOfModeLog { entries, .. } = ask(&mut esme, ECS20B, &before, 5, &keys) else {
+        panic!()
+    };
+    assert!(entries.is_empty());
 }
 
 /// The 3.x commands: a supplier message kept for display; the event log cleared, but for the

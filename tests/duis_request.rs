@@ -82,6 +82,14 @@ fn the_command_built_from_a_duis_request_is_the_rtds_command() {
             "4.4.4_ECS20a/ECS20a_4.4.4_SUCCESS_COMMAND_GBCS.HEX",
         ),
         (
+            "ECS20b_4.4.2_SINGLE_SUCCESS_REQUEST_DUIS.XML",
+            "4.4.2_ECS20b/ECS20b_4.4.2_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS20b_4.4.2_TWIN_SUCCESS_REQUEST_DUIS.XML",
+            "4.4.2_ECS20b/ECS20b_4.4.2_TWIN_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
             "ECS20c_4.4.3_SINGLE_SUCCESS_REQUEST_DUIS.XML",
             "4.4.3_ECS20c/ECS20c_4.4.3_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
         ),

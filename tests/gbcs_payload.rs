@@ -81,6 +81,7 @@ fn use_case_vectors() -> Vec<String> {
         "4.12.2_ECS18a",
         "6.18.1_ECS37",
         "6.18.2_ECS57",
+        "4.4.2_ECS20b",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -200,6 +201,38 @@ fn the_billing_calendar_triggered_log() {
     assert_eq!(prepayment[0].at, entries[0].at);
     assert_eq!(prepayment[0].meter_balance, 248);
     assert_eq!(prepayment[0].time_debt, [190, 4]);
+}
+
+/// 4.4.2 (ECS20b): at each change of mode, the registers (laid out as the daily read log's,
+/// a twin-element meter's with its second element's) and the prepayment registers, in one
+/// entry.
+#[test]
+fn the_change_of_mode_triggered_log() {
+    for (path, totals, widths) in [
+        ("SINGLE", vec![10_435_000], vec![48, 8, 8, 8, 8]),
+        ("TWIN", vec![10_117_000, 830_000], vec![48, 4, 8, 8, 8, 8]),
+    ] {
+        let path = format!("4.4.2_ECS20b/ECS20b_4.4.2_{path}_SUCCESS_RESPONSE_GBCS.HEX");
+        let Reading::ChangeOfModeLog {
+            entries,
+            prepayment,
+        } = read(&path)
+        else {
+            panic!("{path}")
+        };
+        assert_eq!(entries.len(), 3, "{path}");
+        assert_eq!(entries[0].at.to_rfc3339(), "2014-11-01T00:00:00+00:00");
+        assert_eq!(entries[0].totals, totals);
+        let shape: Vec<usize> = entries[0].registers.iter().map(Vec::len).collect();
+        assert_eq!(shape, widths);
+        let times: Vec<_> = prepayment.iter().map(|p| p.at).collect();
+        assert_eq!(times, entries.iter().map(|e| e.at).collect::<Vec<_>>());
+        assert_eq!(
+            prepayment[0].registers(),
+            [95_000, 152_000, 243_000, 46_000, 187_000, 199_000]
+        );
+        assert_eq!(prepayment[2].accumulated_debt, 221_000);
+    }
 }
 
 #[test]
@@ -787,6 +820,21 @@ mod properties {
             prop_assert_eq!(decode_plaintext(ECS17B, &encode_dlms(&r).unwrap()).unwrap(), r);
         }
 
+        /// The change of mode log's entries, each registers and prepayment registers at one
+        /// time, read back as they were.
+        #[test]
+        fn change_of_mode_logs_round_trip(entries in daily_reads(), balances in proptest::collection::vec(any::<[i32; 6]>(), 40)) {
+            use dccsim::protocol::gbcs::payload::ECS20B;
+            let prepayment: Vec<PrepaymentEntry> = entries
+                .iter()
+                .zip(&balances)
+                .map(|(e, b)| PrepaymentEntry::of_registers(e.at, *b))
+                .collect();
+            let entries = entries[..prepayment.len()].to_vec();
+            let r = Reading::ChangeOfModeLog { entries, prepayment };
+            prop_assert_eq!(decode_plaintext(ECS20B, &encode_dlms(&r).unwrap()).unwrap(), r);
+        }
+
         #[test]
         fn billing_data_logs_round_trip(entries in daily_reads(), prepayment in prepayment_entries()) {
             let r = Reading::BillingCalendarLog { entries, prepayment };
@@ -935,6 +983,8 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "4.12.1_ECS18b/ECS18b_4.12.1_SUCCESS_COMMAND_GBCS.HEX",
         "4.12.2_ECS18a/ECS18a_4.12.2_SUCCESS_COMMAND_GBCS.HEX",
         "6.18.1_ECS37/ECS37_6.18.1_SUCCESS_COMMAND_GBCS.HEX",
+        "4.4.2_ECS20b/ECS20b_4.4.2_SINGLE_SUCCESS_COMMAND_GBCS.HEX",
+        "4.4.2_ECS20b/ECS20b_4.4.2_TWIN_SUCCESS_COMMAND_GBCS.HEX",
         "6.18.2_ECS57/ECS57_6.18.2_ALL_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX",
         "6.18.2_ECS57/ECS57_6.18.2_SOME_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX",
     ] {
@@ -1403,6 +1453,7 @@ fn message_codes_name_their_use_cases() {
         (ECS18A, "ECS18a"),
         (ECS18B, "ECS18b"),
         (ECS37, "ECS37"),
+        (ECS20B, "ECS20b"),
         (ECS57, "ECS57"),
     ] {
         assert_eq!(
@@ -1426,7 +1477,7 @@ fn responses_are_dated_as_the_rtds_dates_them() {
         "GCS17", "GCS61", "GCS32", "GCS39", "GCS38", "GCS60", "GCS60a", "GCS02", "GCS03", "GCS21j",
         "ECS19", "ECS26a", "ECS26b", "ECS26c", "ECS26d", "ECS26e", "ECS26f", "ECS27", "ECS26i",
         "ECS17d", "ECS17e", "ECS20a", "ECS20d", "GCS14", "ECS10", "ECS12", "ECS14", "ECS15a",
-        "ECS39a", "ECS39b", "ECS30", "ECS30a", "ECS18a", "ECS18b", "ECS37", "ECS57",
+        "ECS39a", "ECS39b", "ECS30", "ECS30a", "ECS18a", "ECS18b", "ECS37", "ECS57", "ECS20b",
     ];
     let (mut dated, mut undated) = (0, 0);
     for dir in std::fs::read_dir(reference().join("RTDS-4.5.0")).unwrap() {

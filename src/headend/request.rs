@@ -12,10 +12,10 @@ use quick_xml::events::Event;
 use crate::model::{Eui64, ServiceRef};
 use crate::protocol::gbcs::payload::{
     Activation, BillingExecution, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS17A, ECS17B,
-    ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C,
-    ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27,
-    ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52,
-    ECS57, ECS66, ECS82, MaxDemandRegister, NewPaymentMode, Reading,
+    ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B,
+    ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J,
+    ECS27, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37, ECS39A, ECS39B, ECS40, ECS42, ECS43,
+    ECS52, ECS57, ECS66, ECS82, MaxDemandRegister, NewPaymentMode, Reading,
 };
 
 /// The log reads DUIS lets a user have the DCC relay, sealed for the user's own key (the bodies
@@ -669,6 +669,7 @@ impl Request {
             "4.1.1" => (ECS17B, Reading::Read),
             "4.1.2" => (ECS17D, Reading::Read),
             "4.1.3" => (ECS17E, Reading::Read),
+            "4.4.2" => (ECS20B, range()?),
             "4.4.3" => (ECS20C, range()?),
             "4.4.4" => (ECS20A, range()?),
             "4.4.5" => (ECS20D, range()?),

@@ -433,6 +433,11 @@ impl Esme {
         };
         let (payment, balance, events) = (&mut self.payment, &mut self.balance, &mut self.events);
         super::switch_mode(payment, balance, events, struck, mode, code, now);
+        // The change of mode billing data log (4.4.2) takes its snapshot.
+        let changes = &mut self.extra_mut().mode_changes;
+        let over = (changes.len() + 1).saturating_sub(MODE_CHANGE_LOG_LEN);
+        changes.drain(..over);
+        changes.push(now);
         if let Some(settings) = settings {
             self.extra_mut().prepayment = Some(settings);
         }
@@ -484,6 +489,11 @@ impl Esme {
         ends.sort_unstable();
         ends.dedup();
         ends[ends.len().saturating_sub(BILLING_LOG_LEN)..].to_vec()
+    }
+
+    /// When the payment mode changed, oldest first (the last twelve).
+    fn mode_changes(&self) -> &[DateTime<Utc>] {
+        self.extra.as_ref().map_or(&[], |e| &e.mode_changes)
     }
 
     /// The prepayment registers at the start of `period`, as the billing and daily read logs
@@ -707,6 +717,10 @@ struct Extra {
     /// them; none: the meter's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     max_demand: Option<demand::MaxDemand>,
+    /// When the payment mode changed, oldest first, the last [`MODE_CHANGE_LOG_LEN`]: the
+    /// change of mode billing data log (4.4.2) has a snapshot at each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    mode_changes: Vec<DateTime<Utc>>,
 }
 
 static NO_EVENTS: EventLog = EventLog::new();
@@ -721,6 +735,10 @@ const CREDIT_LOG_LEN: usize = 5;
 /// Days the prepayment daily read log holds (4.14): 31, as many as DCC's response schema gives
 /// its answer (`mmc-5.4.xsd`, `ReadPrepaymentDailyReadLogRsp`).
 const PREPAYMENT_DAILY_LOG_LEN: u32 = 31;
+
+/// Snapshots the change of mode billing data log (4.4.2) keeps: twelve, as many as DCC's
+/// response schema gives its answer (`mmc-5.4.xsd`, `RetrieveCoMOrTariffTriggeredBillingDataLogRsp`).
+const MODE_CHANGE_LOG_LEN: usize = 12;
 
 /// Top-ups a meter remembers, for working its balance at past billing period ends back: more
 /// than a year's of weekly top-ups.

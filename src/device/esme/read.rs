@@ -10,9 +10,10 @@ use super::{
 use crate::device::configuration::esme_settings;
 use crate::device::{PaymentMode, period_of, period_start};
 use crate::protocol::gbcs::payload::{
-    self, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20C, ECS20D,
-    ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E, ECS40,
-    ECS52, ECS66, ECS82, Interval, LoggedEvent, PowerEvent, Reading, Register, Unit,
+    self, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C,
+    ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E,
+    ECS40, ECS52, ECS66, ECS82, Interval, LoggedEvent, PowerEvent, PrepaymentEntry, Reading,
+    Register, Unit,
 };
 
 impl Esme {
@@ -138,6 +139,33 @@ impl Esme {
                 let prepayment = ends.iter().map(|&p| self.prepayment_entry(p)).collect();
                 reply.seal(Reading::BillingCalendarLog {
                     entries: self.registers_then(&ends),
+                    prepayment,
+                })?
+            }
+            // The change of mode billing data log: the registers and the prepayment registers
+            // at each change of payment mode in the range (the last twelve), as the half-hour
+            // under way had them; none from before a 3.2 restriction.
+            (ECS20B, r) => {
+                let (from, to) = range(r)?;
+                let restricted = window.start.max(self.commissioned);
+                let changes: Vec<DateTime<Utc>> = self
+                    .mode_changes()
+                    .iter()
+                    .copied()
+                    .filter(|t| (from..=to).contains(t) && period_of(*t) >= restricted)
+                    .collect();
+                let periods: Vec<u32> = changes.iter().map(|t| period_of(*t)).collect();
+                let mut entries = self.registers_then(&periods);
+                let mut prepayment = Vec::with_capacity(periods.len());
+                for ((entry, p), at) in entries.iter_mut().zip(&periods).zip(&changes) {
+                    entry.at = *at;
+                    prepayment.push(PrepaymentEntry {
+                        at: *at,
+                        ..self.prepayment_entry(*p)
+                    });
+                }
+                reply.seal(Reading::ChangeOfModeLog {
+                    entries,
                     prepayment,
                 })?
             }

@@ -14,10 +14,10 @@ use serde::Serialize;
 
 pub use dlms::{
     CCS01, CCS02, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS17A, ECS17B, ECS17C, ECS17D,
-    ECS17E, ECS19, ECS20A, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
-    ECS26J, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37, ECS39A, ECS39B, ECS40, ECS42, ECS43,
-    ECS52, ECS57, ECS66, ECS82, ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response,
-    action_results_response, active_power_response, alert_notification,
+    ECS17E, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C,
+    ECS23, ECS26J, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37, ECS39A, ECS39B, ECS40, ECS42,
+    ECS43, ECS52, ECS57, ECS66, ECS82, ESME_FUTURE_DATED_ALERT, PayloadError,
+    account_mode_response, action_results_response, active_power_response, alert_notification,
     credit_charge_configuration, decode_dlms, decode_plaintext, device_log_add_response,
     encode_command, encode_dlms, event_log_response, export_registers_response, firmware_response,
     future_dated_alert, invoke_id, log_response, message_for, meter_balance_response,
@@ -147,6 +147,40 @@ pub struct PrepaymentEntry {
     pub time_debt: [i32; 2],
 }
 
+impl PrepaymentEntry {
+    /// The six registers, in the order GBCS sends them.
+    pub fn registers(&self) -> [i32; 6] {
+        [
+            self.meter_balance,
+            self.emergency_credit,
+            self.accumulated_debt,
+            self.payment_debt,
+            self.time_debt[0],
+            self.time_debt[1],
+        ]
+    }
+
+    /// The entry at `at` of the six registers, in the order GBCS sends them.
+    pub fn of_registers(at: DateTime<Utc>, registers: [i32; 6]) -> PrepaymentEntry {
+        let [
+            meter_balance,
+            emergency_credit,
+            accumulated_debt,
+            payment_debt,
+            t1,
+            t2,
+        ] = registers;
+        PrepaymentEntry {
+            at,
+            meter_balance,
+            emergency_credit,
+            accumulated_debt,
+            payment_debt,
+            time_debt: [t1, t2],
+        }
+    }
+}
+
 /// One entry of a meter's event log (ECS35a) or security log (ECS35b): when, the event code
 /// (GBCS's event and alert code table: 0x8154 a command actioned, 0x8F51 a duplicate UTRN…)
 /// and, in the event log, its details (for a command actioned, the command's message code; the
@@ -254,6 +288,13 @@ pub enum Reading {
     /// each billing period's end (laid out as the daily read log's entries) and the prepayment
     /// registers then.
     BillingCalendarLog {
+        entries: Vec<DailyRead>,
+        prepayment: Vec<PrepaymentEntry>,
+    },
+    /// 4.4.2 ECS20b: the billing data log a change of payment mode (or tariff) triggers — at
+    /// each change, the registers (laid out as the daily read log's entries) and the prepayment
+    /// registers, one entry of each, at the same times.
+    ChangeOfModeLog {
         entries: Vec<DailyRead>,
         prepayment: Vec<PrepaymentEntry>,
     },

@@ -237,6 +237,15 @@ pub fn encode_command(
                 .map(|s| attribute(s.class_id, s.object.0, s.attribute))
                 .collect(),
         ),
+        // The change of mode billing data log over the range.
+        (ECS20B, r) => protected_get(
+            [0, 0, 43, 2, 3, 255],
+            &[(7, [0, 0, 98, 1, 2, 255])],
+            Some(range(r)?),
+            counter,
+            originator,
+            recipient,
+        ),
         // The billing data log and the prepayment billing data log, each over the range.
         (ECS20C, r) => protected_get(
             [0, 0, 43, 2, 2, 255],

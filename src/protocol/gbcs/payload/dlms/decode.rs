@@ -457,6 +457,17 @@ fn plaintext_reading(code: u16, plaintext: &[u8]) -> Result<Reading, PayloadErro
                 .collect::<Option<_>>()
                 .ok_or_else(|| shape(code, "daily read log entry"))?,
         },
+        ECS20B => {
+            let (entries, prepayment) = entries()?
+                .iter()
+                .map(change_of_mode_entry)
+                .collect::<Option<_>>()
+                .ok_or_else(|| shape(code, "change of mode billing data log entry"))?;
+            Reading::ChangeOfModeLog {
+                entries,
+                prepayment,
+            }
+        }
         ECS20C => {
             let [
                 Data::CompactArray {
@@ -633,7 +644,21 @@ fn u32_entries(plaintext: &[u8]) -> Option<Vec<Interval>> {
 }
 
 fn daily_read(entry: &Data) -> Option<DailyRead> {
+    daily_read_of(entry.items()?)
+}
+
+/// One entry of the change of mode log: the registers, laid out as the daily read log's, then
+/// the six prepayment registers.
+fn change_of_mode_entry(entry: &Data) -> Option<(DailyRead, PrepaymentEntry)> {
     let items = entry.items()?;
+    let (registers, prepayment) = items.split_at(items.len().checked_sub(6)?);
+    let read = daily_read_of(registers)?;
+    let prepayment = prepayment_registers(read.at, prepayment)?;
+    Some((read, prepayment))
+}
+
+/// A time stamp, then totals, then register arrays.
+fn daily_read_of(items: &[Data]) -> Option<DailyRead> {
     let at = from_gbcs_seconds(u32_of(items.first()?)?);
     let mut totals = Vec::new();
     let mut registers = Vec::new();
@@ -659,7 +684,11 @@ fn prepayment_entry(entry: &Data) -> Option<PrepaymentEntry> {
     let [at, values @ ..] = entry.items()? else {
         return None;
     };
-    let at = from_gbcs_seconds(u32_of(at)?);
+    prepayment_registers(from_gbcs_seconds(u32_of(at)?), values)
+}
+
+/// The six prepayment registers (double-longs) as an entry at `at`.
+fn prepayment_registers(at: DateTime<Utc>, values: &[Data]) -> Option<PrepaymentEntry> {
     let v: Vec<i32> = values
         .iter()
         .map(|d| match d {
@@ -667,25 +696,7 @@ fn prepayment_entry(entry: &Data) -> Option<PrepaymentEntry> {
             _ => None,
         })
         .collect::<Option<_>>()?;
-    let [
-        meter_balance,
-        emergency_credit,
-        accumulated_debt,
-        payment_debt,
-        t1,
-        t2,
-    ] = v[..]
-    else {
-        return None;
-    };
-    Some(PrepaymentEntry {
-        at,
-        meter_balance,
-        emergency_credit,
-        accumulated_debt,
-        payment_debt,
-        time_debt: [t1, t2],
-    })
+    Some(PrepaymentEntry::of_registers(at, v.try_into().ok()?))
 }
 
 #[cfg(test)]

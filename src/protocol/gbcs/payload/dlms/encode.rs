@@ -66,6 +66,10 @@ pub fn encode_dlms(reading: &Reading) -> Option<Vec<u8>> {
             entries,
             prepayment,
         } => Data::Structure(vec![daily_reads(entries)?, prepayment_entries(prepayment)?]),
+        Reading::ChangeOfModeLog {
+            entries,
+            prepayment,
+        } => Data::Structure(vec![change_of_mode_entries(entries, prepayment)?]),
         Reading::PrepaymentDailyReadLog { days } => {
             Data::Structure(vec![prepayment_entries(days)?])
         }
@@ -118,21 +122,36 @@ fn prepayment_entries(entries: &[PrepaymentEntry]) -> Option<Data> {
     let mut elements = Vec::with_capacity(entries.len());
     for e in entries {
         let mut items = vec![Data::DoubleLongUnsigned(to_gbcs_seconds(e.at)?)];
-        items.extend(
-            [
-                e.meter_balance,
-                e.emergency_credit,
-                e.accumulated_debt,
-                e.payment_debt,
-                e.time_debt[0],
-                e.time_debt[1],
-            ]
-            .map(Data::DoubleLong),
-        );
+        items.extend(e.registers().map(Data::DoubleLong));
         elements.push(Data::Structure(items));
     }
     let mut types = vec![TypeDescription::Simple(6)];
     types.extend(std::iter::repeat_n(TypeDescription::Simple(5), 6));
+    Some(Data::CompactArray {
+        description: TypeDescription::Structure(types),
+        elements,
+    })
+}
+
+/// The change of mode log as a compact array: each entry the registers at a change, laid out as
+/// [`daily_reads`] lays them out, then the six prepayment registers then. `None` unless each
+/// register entry has its prepayment entry, at the same time.
+fn change_of_mode_entries(entries: &[DailyRead], prepayment: &[PrepaymentEntry]) -> Option<Data> {
+    let paired = entries.len() == prepayment.len()
+        && entries.iter().zip(prepayment).all(|(e, p)| e.at == p.at);
+    let Data::CompactArray {
+        description: TypeDescription::Structure(mut types),
+        mut elements,
+    } = daily_reads(entries).filter(|_| paired)?
+    else {
+        return None;
+    };
+    types.extend(std::iter::repeat_n(TypeDescription::Simple(5), 6));
+    for (element, p) in elements.iter_mut().zip(prepayment) {
+        if let Data::Structure(items) = element {
+            items.extend(p.registers().map(Data::DoubleLong));
+        }
+    }
     Some(Data::CompactArray {
         description: TypeDescription::Structure(types),
         elements,

@@ -38,6 +38,8 @@ pub const ECS17C: u16 = 0x0028;
 pub const ECS20A: u16 = 0x002E;
 /// 4.4.5 to an ESME: its billing data log of prepayment credits.
 pub const ECS20D: u16 = 0x00C9;
+/// ECS20b: 4.4.2, the billing data log a change of mode or tariff triggers (sealed).
+pub const ECS20B: u16 = 0x002F;
 /// ECS20c: 4.4.3, the billing data log the billing calendar triggers (sealed).
 pub const ECS20C: u16 = 0x0030;
 /// 3.1 to an ESME: display a message from the supplier.
