@@ -460,6 +460,13 @@ fn the_gas_reads_built_from_duis_requests_are_the_rtds_commands() {
             "4.10_GCS18/GCS18_4.10_SUCCESS_COMMAND_GBCS.HEX",
             false,
         ),
+        // The change of mode / tariff billing data log: twelve prepayment snapshots, then
+        // twelve of the registers.
+        (
+            "GCS15b_4.4.2_SUCCESS_REQUEST_DUIS.XML",
+            "4.4.2_GCS15b/GCS15b_4.4.2_SUCCESS_COMMAND_GBCS.HEX",
+            false,
+        ),
         // The prepayment daily read log: 31 daily prepayment snapshots.
         (
             "GCS16b_4.14_KRP_SUCCESS_REQUEST_DUIS.XML",

@@ -1025,6 +1025,100 @@ fn the_billing_data_log_holds_each_months_registers() {
     ));
 }
 
+/// The billing data log a change of mode triggers (4.4.2, GCS15b): a snapshot of the balance
+/// and the registers at each change of payment mode in the period, the most recent first,
+/// sealed for the supplier, its cause a change of meter mode; a command to the mode the meter
+/// is in takes none.
+#[test]
+fn a_change_of_payment_mode_leaves_a_billing_data_snapshot() {
+    use dccsim::device::{GCS03, GCS15B};
+    use dccsim::protocol::gbcs::gbz::{
+        CHANGE_OF_MODE_SNAPSHOT, CHANGE_SNAPSHOTS, PREPAYMENT_CONFIGURATION, PrepaySnapshotPayload,
+        SnapshotRegisters,
+    };
+    let keys = keys();
+    let (mut gas, gpf) = fleet_meter();
+    let to_prepayment = GasPayload::ChangePaymentMode {
+        provider: 0,
+        event: 1,
+        implement_at: 0,
+        configuration: PREPAYMENT_CONFIGURATION,
+        cut_off: 0,
+    };
+    let changed_at = now() - Duration::days(2);
+    let register_then = gas.register_litres(period_of(changed_at));
+    let credit_then = gas.credit_milli_pence(period_of(changed_at));
+    for (counter, at) in [(1, changed_at), (2, now() - Duration::days(1))] {
+        let change = send(
+            gpf,
+            GCS03,
+            std::slice::from_ref(&to_prepayment),
+            counter,
+            true,
+            &keys,
+        );
+        gas.handle(&change, at, &keys, acb()).unwrap();
+    }
+    let now_s = to_gbcs_seconds(now()).unwrap();
+    let asks: Vec<GasPayload> = (0..2)
+        .map(|offset| GasPayload::PrepaySnapshotRequest {
+            earliest: 0,
+            latest: now_s,
+            offset,
+            cause: CHANGE_SNAPSHOTS,
+        })
+        .chain((0..2).map(|offset| GasPayload::SnapshotRequest {
+            earliest: 0,
+            latest: now_s,
+            offset,
+            cause: CHANGE_SNAPSHOTS,
+        }))
+        .collect();
+    let bytes = send(gpf, GCS15B, &asks, 3, false, &keys);
+    let got = answers(
+        &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+        &keys,
+        false,
+    );
+    let changed_s = to_gbcs_seconds(changed_at).unwrap();
+    let GasPayload::PrepaySnapshot {
+        time,
+        found: 1,
+        cause: CHANGE_OF_MODE_SNAPSHOT,
+        payload:
+            PrepaySnapshotPayload::DebtCreditStatus {
+                credit_remaining, ..
+            },
+        ..
+    } = got[0]
+    else {
+        panic!("{:?}", got[0])
+    };
+    assert_eq!(time, changed_s);
+    assert_eq!(i64::from(credit_remaining), credit_then);
+    assert!(
+        matches!(got[1], GasPayload::DefaultResponse { status: 0x8B, .. }),
+        "{:?}",
+        got[1]
+    );
+    let GasPayload::Snapshot {
+        time,
+        cause: CHANGE_OF_MODE_SNAPSHOT,
+        registers: SnapshotRegisters::BlockTiers { summation, .. },
+        ..
+    } = &got[2]
+    else {
+        panic!("{:?}", got[2])
+    };
+    assert_eq!(*time, changed_s);
+    // The register, litres, as the half-hour under way at the change had it.
+    assert_eq!(*summation, register_then);
+    assert!(matches!(
+        got[3],
+        GasPayload::DefaultResponse { status: 0x8B, .. }
+    ));
+}
+
 #[test]
 fn a_future_dated_payment_mode_change_waits_for_its_time_then_alerts() {
     use dccsim::device::{GCS02, GCS03, PaymentMode};

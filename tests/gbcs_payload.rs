@@ -1478,6 +1478,7 @@ fn responses_are_dated_as_the_rtds_dates_them() {
         "ECS19", "ECS26a", "ECS26b", "ECS26c", "ECS26d", "ECS26e", "ECS26f", "ECS27", "ECS26i",
         "ECS17d", "ECS17e", "ECS20a", "ECS20d", "GCS14", "ECS10", "ECS12", "ECS14", "ECS15a",
         "ECS39a", "ECS39b", "ECS30", "ECS30a", "ECS18a", "ECS18b", "ECS37", "ECS57", "ECS20b",
+        "GCS15b",
     ];
     let (mut dated, mut undated) = (0, 0);
     for dir in std::fs::read_dir(reference().join("RTDS-4.5.0")).unwrap() {

@@ -1161,6 +1161,36 @@ fn gas_billing_data_log_vectors_decode_to_their_values() {
             other => panic!("{i}: {other:?}"),
         }
     }
+    // 4.4.2: twelve prepayment snapshots, then twelve register snapshots, of the causes a
+    // change of tariff, supplier or meter mode gives; the RTDS meter answers two of each, a
+    // change of tariff (0x0008) and of supplier (0x2000).
+    use dccsim::protocol::gbcs::gbz::CHANGE_SNAPSHOTS;
+    let asks = typed_components("4.4.2_GCS15b/GCS15b_4.4.2_SUCCESS_COMMAND_GBCS.HEX");
+    assert_eq!(asks.len(), 24);
+    for (i, ask) in asks.iter().enumerate() {
+        let offset = (i % 12) as u8;
+        match ask {
+            &GasPayload::PrepaySnapshotRequest {
+                offset: o, cause, ..
+            } if i < 12 => assert_eq!((o, cause), (offset, CHANGE_SNAPSHOTS)),
+            &GasPayload::SnapshotRequest {
+                offset: o, cause, ..
+            } if i >= 12 => assert_eq!((o, cause), (offset, CHANGE_SNAPSHOTS)),
+            other => panic!("{i}: {other:?}"),
+        }
+    }
+    let answers = typed_components("4.4.2_GCS15b/GCS15b_4.4.2_SUCCESS_RESPONSE_GBCS.HEX");
+    let causes: Vec<u32> = answers
+        .iter()
+        .filter_map(|a| match a {
+            GasPayload::PrepaySnapshot { cause, .. } | GasPayload::Snapshot { cause, .. } => {
+                Some(*cause)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(causes, [0x0008, 0x2000, 0x0008, 0x2000]);
+
     let answers = typed_components("4.4.3_GCS15c/GCS15c_4.4.3_SUCCESS_RESPONSE_GBCS.HEX");
     assert!(matches!(
         answers[0],

@@ -73,6 +73,8 @@ pub const GCS21J: u16 = 0x00BF;
 /// 6.2.3, the billing calendar (the RTDS sends the same command as GCS21d and GCS21k).
 pub const GCS21D: u16 = 0x009D;
 pub const GCS21K: u16 = 0x00DA;
+/// 4.4.2: the billing data log a change of mode or tariff triggers (a snapshot at each).
+pub const GCS15B: u16 = 0x00C3;
 /// 4.4.3: the billing data log the billing calendar triggers (a snapshot at each billing
 /// period's end).
 pub const GCS15C: u16 = 0x0076;
@@ -185,6 +187,25 @@ pub struct GasMeter {
     #[serde(default)]
     alert_counter: u64,
     counters: super::Counters,
+    /// When the payment mode changed (GBCS seconds), oldest first, the last
+    /// [`MODE_CHANGE_LOG_LEN`]: the change of mode billing data log (4.4.2) has a snapshot at
+    /// each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    mode_changes: Vec<u32>,
+}
+
+/// Snapshots the change of mode billing data log (4.4.2) keeps: twelve, as DCC's response
+/// schema gives.
+const MODE_CHANGE_LOG_LEN: usize = 12;
+
+/// A snapshot the meter took: the half-hour whose start it holds the registers of, when it
+/// was taken (GBCS seconds), its id and its cause.
+#[derive(Debug, Clone, Copy)]
+struct Taken {
+    period: u32,
+    time: u32,
+    id: u32,
+    cause: u32,
 }
 
 /// Who asked a command, its counter, and the From Date-Time its component carried.
@@ -236,6 +257,7 @@ impl GasMeter {
             pending: None,
             alert_counter: 0,
             counters: super::Counters::default(),
+            mode_changes: Vec::new(),
         }
     }
 
@@ -273,8 +295,16 @@ impl GasMeter {
             period: p,
             milli_pence: self.credit_milli_pence(p),
         };
+        let changed = self.payment != mode;
         let (payment, balance, events) = (&mut self.payment, &mut self.balance, &mut self.events);
         super::switch_mode(payment, balance, events, struck, mode, code, now);
+        // The change of mode billing data log (4.4.2) takes its snapshot (a command to the mode
+        // the meter is in changes none).
+        if changed && let Some(at) = crate::protocol::gbcs::payload::to_gbcs_seconds(now) {
+            let over = (self.mode_changes.len() + 1).saturating_sub(MODE_CHANGE_LOG_LEN);
+            self.mode_changes.drain(..over);
+            self.mode_changes.push(at);
+        }
     }
 
     /// When the meter next has something to do on its own (a future-dated change).
@@ -402,6 +432,7 @@ impl GasMeter {
                 | GCS21D
                 | GCS21K
                 | GCS46
+                | GCS15B
                 | GCS15C
                 | GCS15D
                 | GCS15E
@@ -599,12 +630,33 @@ impl GasMeter {
         }
     }
 
-    /// The periods the meter took snapshots for `cause` at between `earliest` and `latest`
-    /// (GBCS seconds), oldest first: each midnight of its daily read log (the last 31 days) or
-    /// each billing period's end of its billing data log (the last twelve).
-    fn snapshot_times(&self, earliest: u32, latest: u32, cause: u32, now_period: u32) -> Vec<u32> {
+    /// The snapshots the meter took for `cause` between `earliest` and `latest` (GBCS
+    /// seconds), oldest first: each midnight of its daily read log (the last 31 days), each
+    /// billing period's end of its billing data log (the last twelve), or, asked for changes,
+    /// each change of payment mode (the last twelve; dccsim's tariffs and suppliers never
+    /// change the meter's), holding the registers as the half-hour under way had them.
+    fn snapshots(&self, earliest: u32, latest: u32, cause: u32, now_period: u32) -> Vec<Taken> {
         let first = earliest.div_ceil(1800).max(self.commissioned);
         let last = (latest / 1800).min(now_period);
+        let at_period = |m: u32| Taken {
+            period: m,
+            time: m * 1800,
+            id: m / 48,
+            cause,
+        };
+        if cause == gbz::CHANGE_SNAPSHOTS {
+            return self
+                .mode_changes
+                .iter()
+                .filter(|&&t| (earliest..=latest).contains(&t) && t / 1800 >= self.commissioned)
+                .map(|&t| Taken {
+                    period: t / 1800,
+                    time: t,
+                    id: t / 1800,
+                    cause: gbz::CHANGE_OF_MODE_SNAPSHOT,
+                })
+                .collect();
+        }
         if cause == gbz::BILLING_SNAPSHOT {
             // The last twelve the meter took, of those in the period asked.
             let mut ends = super::billing_ends(
@@ -614,11 +666,14 @@ impl GasMeter {
                 BILLING_LOG_LEN,
             );
             ends.retain(|m| (first..=last).contains(m));
-            return ends;
+            return ends.into_iter().map(at_period).collect();
         }
         let first_held = (now_period / 48).saturating_sub(DAILY_READS_KEPT - 1) * 48;
         let first = first.div_ceil(48).max(first_held.div_ceil(48)) * 48;
-        (first..=last / 48 * 48).step_by(48).collect()
+        (first..=last / 48 * 48)
+            .step_by(48)
+            .map(at_period)
+            .collect()
     }
 
     /// The meter balance at the start of `period`. Before the balance was last struck (at the
@@ -861,28 +916,27 @@ impl GasMeter {
                 not_found(gbz::PREPAYMENT_CLUSTER, gbz::GET_DEBT_REPAYMENT_LOG)
             }
             (
-                GCS15C,
+                GCS15B | GCS15C,
                 &GasPayload::SnapshotRequest {
                     earliest,
                     latest,
                     offset,
-                    cause: gbz::BILLING_SNAPSHOT,
+                    cause,
                 },
-            ) => match self.snapshot(
-                earliest,
-                latest,
-                offset,
-                gbz::BILLING_SNAPSHOT,
-                now_period,
-                registers,
-            ) {
-                Some(snapshot) => Reply::Sealed(snapshot),
-                None => not_found(gbz::METERING_CLUSTER, gbz::GET_SNAPSHOT),
-            },
-            // The debts (none) and the meter balance at each billing period's end (4.4.3) or
-            // each midnight (4.14).
+            ) if matches!(
+                (code, cause),
+                (GCS15B, gbz::CHANGE_SNAPSHOTS) | (GCS15C, gbz::BILLING_SNAPSHOT)
+            ) =>
+            {
+                match self.snapshot(earliest, latest, offset, cause, now_period, registers) {
+                    Some(snapshot) => Reply::Sealed(snapshot),
+                    None => not_found(gbz::METERING_CLUSTER, gbz::GET_SNAPSHOT),
+                }
+            }
+            // The debts (none) and the meter balance at each change of mode (4.4.2), each
+            // billing period's end (4.4.3) or each midnight (4.14).
             (
-                GCS15C | GCS16B,
+                GCS15B | GCS15C | GCS16B,
                 &GasPayload::PrepaySnapshotRequest {
                     earliest,
                     latest,
@@ -891,24 +945,26 @@ impl GasMeter {
                 },
             ) if matches!(
                 (code, cause),
-                (GCS15C, gbz::BILLING_SNAPSHOT) | (GCS16B, gbz::DAILY_SNAPSHOT)
+                (GCS15B, gbz::CHANGE_SNAPSHOTS)
+                    | (GCS15C, gbz::BILLING_SNAPSHOT)
+                    | (GCS16B, gbz::DAILY_SNAPSHOT)
             ) =>
             {
-                let times = self.snapshot_times(earliest, latest, cause, now_period);
-                match times.iter().rev().nth(usize::from(offset)) {
-                    Some(&m) => Reply::Sealed(GasPayload::PrepaySnapshot {
-                        id: m / 48,
-                        time: m * 1800,
-                        found: times.len().min(255) as u8,
+                let taken = self.snapshots(earliest, latest, cause, now_period);
+                match taken.iter().rev().nth(usize::from(offset)) {
+                    Some(t) => Reply::Sealed(GasPayload::PrepaySnapshot {
+                        id: t.id,
+                        time: t.time,
+                        found: taken.len().min(255) as u8,
                         command_index: 0,
                         commands: 1,
-                        cause,
+                        cause: t.cause,
                         payload: PrepaySnapshotPayload::DebtCreditStatus {
                             accumulated_debt: 0,
                             debts: [0; 3],
                             emergency_credit: 0,
                             credit_remaining: self
-                                .credit_at(m)
+                                .credit_at(t.period)
                                 .clamp(i32::MIN.into(), i32::MAX.into())
                                 as i32,
                         },
@@ -1075,18 +1131,18 @@ impl GasMeter {
         now_period: u32,
         registers: &mut Registers,
     ) -> Option<GasPayload> {
-        let times = self.snapshot_times(earliest, latest, cause, now_period);
-        let found = times.len();
-        let m = *times.iter().rev().nth(usize::from(offset))?;
-        let summation = registers.at(self, m);
+        let taken = self.snapshots(earliest, latest, cause, now_period);
+        let found = taken.len();
+        let t = *taken.iter().rev().nth(usize::from(offset))?;
+        let summation = registers.at(self, t.period);
         // A single-rate tariff without blocks: everything registers in tier 1 and block 1.
         Some(GasPayload::Snapshot {
-            id: m / 48,
-            time: m * 1800,
+            id: t.id,
+            time: t.time,
             found: found.min(255) as u8,
             command_index: 0,
             commands: 1,
-            cause,
+            cause: t.cause,
             registers: SnapshotRegisters::BlockTiers {
                 summation,
                 tiers: vec![summation, 0, 0, 0],

@@ -26,8 +26,9 @@ pub use esme::{
     DeviceError, Esme, MeterPoints, PROFILE_LOG_ENTRIES, SupplyState, supply_restored_alert,
 };
 pub use gas::{
-    CS01B, GCS02, GCS03, GCS13A, GCS14, GCS15C, GCS15D, GCS15E, GCS16A, GCS16B, GCS17, GCS18,
-    GCS21D, GCS21J, GCS21K, GCS32, GCS38, GCS39, GCS46, GCS60, GCS60A, GCS61, GasMeter, Valve,
+    CS01B, GCS02, GCS03, GCS13A, GCS14, GCS15B, GCS15C, GCS15D, GCS15E, GCS16A, GCS16B, GCS17,
+    GCS18, GCS21D, GCS21J, GCS21K, GCS32, GCS38, GCS39, GCS46, GCS60, GCS60A, GCS61, GasMeter,
+    Valve,
 };
 pub use hub::{CS08, CommsHub, LogEntry};
 pub use vendor::{ERROR_UNKNOWN_REGISTER, ERROR_UNSUPPORTED, VendorDeviceError, VendorMeter};

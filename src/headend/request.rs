@@ -282,7 +282,7 @@ impl Request {
         }
         if !matches!(
             service.as_str(),
-            "4.4.3" | "4.4.4" | "4.4.5" | "4.6.1" | "4.8.1" | "4.10" | "4.14" | "4.17"
+            "4.4.2" | "4.4.3" | "4.4.4" | "4.4.5" | "4.6.1" | "4.8.1" | "4.10" | "4.14" | "4.17"
         ) {
             return Ok(None);
         }
@@ -323,6 +323,24 @@ impl Request {
                 });
                 let asks = registers.chain(prepayment).collect();
                 return Ok(Some((crate::device::GCS15C, asks)));
+            }
+            // The change of mode / tariff billing data log's twelve snapshots in the period,
+            // the most recent first: the prepayment values, then the registers.
+            "4.4.2" => {
+                let prepayment = (0..12).map(|offset| GasPayload::PrepaySnapshotRequest {
+                    earliest: start,
+                    latest: end,
+                    offset,
+                    cause: gbz::CHANGE_SNAPSHOTS,
+                });
+                let registers = (0..12).map(|offset| GasPayload::SnapshotRequest {
+                    earliest: start,
+                    latest: end,
+                    offset,
+                    cause: gbz::CHANGE_SNAPSHOTS,
+                });
+                let asks = prepayment.chain(registers).collect();
+                return Ok(Some((crate::device::GCS15B, asks)));
             }
             // The prepayment daily read log: a prepayment snapshot at each midnight in the
             // period, the most recent first, as many as the log holds (31, as the RTDS asks).

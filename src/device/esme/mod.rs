@@ -431,13 +431,17 @@ impl Esme {
             period: p,
             milli_pence: self.credit_milli_pence(p),
         };
+        let changed = self.payment != mode;
         let (payment, balance, events) = (&mut self.payment, &mut self.balance, &mut self.events);
         super::switch_mode(payment, balance, events, struck, mode, code, now);
-        // The change of mode billing data log (4.4.2) takes its snapshot.
-        let changes = &mut self.extra_mut().mode_changes;
-        let over = (changes.len() + 1).saturating_sub(MODE_CHANGE_LOG_LEN);
-        changes.drain(..over);
-        changes.push(now);
+        // The change of mode billing data log (4.4.2) takes its snapshot (a command to the mode
+        // the meter is in changes none).
+        if changed {
+            let changes = &mut self.extra_mut().mode_changes;
+            let over = (changes.len() + 1).saturating_sub(MODE_CHANGE_LOG_LEN);
+            changes.drain(..over);
+            changes.push(now);
+        }
         if let Some(settings) = settings {
             self.extra_mut().prepayment = Some(settings);
         }

@@ -421,6 +421,11 @@ pub const PUBLISH_DEBT_LOG: u8 = 0x06;
 pub const LATEST_TIME: u32 = 0xFFFF_FFFE;
 /// Snapshot cause: the billing period's end (the billing calendar's snapshot).
 pub const BILLING_SNAPSHOT: u32 = 2;
+/// Snapshot cause: a change of meter (payment) mode.
+pub const CHANGE_OF_MODE_SNAPSHOT: u32 = 0x4000;
+/// The snapshot causes 4.4.2 (GCS15b) asks for: a change of tariff information (bit 3), of
+/// supplier (13) or of meter mode (14).
+pub const CHANGE_SNAPSHOTS: u32 = 0x6008;
 /// The prepayment cluster: ChangePaymentMode (client to server) and its response (GCS02 to
 /// credit, GCS03 to prepayment; 1.6).
 pub const CHANGE_PAYMENT_MODE: u8 = 0x06;
