@@ -141,8 +141,8 @@ fn gbcs_decode_prints_header_use_case_and_verdicts() {
     assert!(error.contains("fails authentication"), "{error}");
 }
 
-/// A use case dccsim does not interpret still shows its values, as DLMS types them — in clear,
-/// and sealed once the keystore opens them.
+/// A use case dccsim does not interpret still shows its values, as DLMS types them; a sealed
+/// one it does is opened with the keystore and read.
 #[test]
 fn gbcs_decode_shows_the_values_of_a_use_case_it_does_not_interpret() {
     let keys = format!("{RTDS}/keystore");
@@ -187,12 +187,12 @@ fn gbcs_decode_shows_the_values_of_a_use_case_it_does_not_interpret() {
     assert_eq!(alert["future_dated"]["message_code"], 0x006D);
     assert_eq!(alert["future_dated"]["counter"], 1005);
     // 4.4.2 Retrieve Billing Data Log (change of mode or tariff triggered): sealed for the
-    // supplier; the first entry's time and total.
+    // supplier; the first snapshot's time, total and meter balance.
     let log = decode("4.4.2_ECS20b/ECS20b_4.4.2_SINGLE_SUCCESS_RESPONSE_GBCS.HEX");
-    assert_eq!(log["kind"], "other");
-    let first = &log["values"][0]["compact-array"][0]["structure"];
-    assert_eq!(first[0]["double-long-unsigned"], 468_115_200);
-    assert_eq!(first[1]["double-long-unsigned"], 10_435_000);
+    assert_eq!(log["kind"], "change_of_mode_log");
+    assert_eq!(log["entries"][0]["at"], "2014-11-01T00:00:00Z");
+    assert_eq!(log["entries"][0]["totals"][0], 10_435_000);
+    assert_eq!(log["prepayment"][0]["meter_balance"], 95_000);
 }
 
 #[test]

@@ -180,9 +180,10 @@ pub struct GasMeter {
     ledger_from: u32,
     #[serde(default)]
     pub events: EventLog,
-    /// A future-dated payment mode change waiting for its time.
+    /// A future-dated payment mode change waiting for its time (boxed: few meters hold one,
+    /// and a gas meter's state stays within 256 bytes).
     #[serde(default)]
-    pub pending: Option<PendingChange>,
+    pub pending: Option<Box<PendingChange>>,
     /// The meter's own counter, for the alerts it originates.
     #[serde(default)]
     alert_counter: u64,
@@ -309,7 +310,7 @@ impl GasMeter {
 
     /// When the meter next has something to do on its own (a future-dated change).
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
-        let p = self.pending?;
+        let p = self.pending.as_deref()?;
         Some(crate::protocol::gbcs::payload::from_gbcs_seconds(p.at))
     }
 
@@ -320,13 +321,12 @@ impl GasMeter {
         now: DateTime<Utc>,
         keys: &KeyStore,
     ) -> Result<Option<(Eui64, Vec<u8>)>, DeviceError> {
-        let Some(p) = self
-            .pending
-            .filter(|_| self.next_due().is_some_and(|t| t <= now))
-        else {
+        if self.next_due().is_none_or(|t| t > now) {
+            return Ok(None);
+        }
+        let Some(p) = self.pending.take() else {
             return Ok(None);
         };
-        self.pending = None;
         self.change_mode(p.mode, p.configuration, p.code, now);
         // The alert names the command by its use case, counter and ZCL header.
         let rest = gbz::FutureDated {
@@ -1052,14 +1052,14 @@ impl GasMeter {
                 match implement_at {
                     gbz::CANCEL => {}
                     at if at > now_s => {
-                        self.pending = Some(PendingChange {
+                        self.pending = Some(Box::new(PendingChange {
                             at,
                             mode,
                             code,
                             from,
                             counter,
                             configuration: Some(configuration),
-                        });
+                        }));
                     }
                     _ => self.change_mode(mode, Some(configuration), code, now),
                 }
