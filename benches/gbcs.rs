@@ -66,7 +66,7 @@ fn esme(c: &mut Criterion) {
     use chrono::{Duration, TimeZone, Utc};
     use dccsim::device::{Consumer, CustomerType, Esme};
     use dccsim::protocol::gbcs::payload::{
-        ECS17B, ECS21A, ECS22A, ECS22B, ECS82, encode_command, message_for,
+        ECS17B, ECS18B, ECS21A, ECS22A, ECS22B, ECS82, encode_command, message_for,
     };
     use dccsim::protocol::gbcs::{Cra, mac_message};
     let (keys, acb, supplier) = fleet_keys();
@@ -130,6 +130,12 @@ fn esme(c: &mut Criterion) {
         consumer,
         now - Duration::days(400),
     );
+    // And another for the maximum demand registers (4.12.1): the highest half-hour since.
+    let mut demand = Esme::new(
+        Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 6]),
+        consumer,
+        now - Duration::days(400),
+    );
     let mut group = c.benchmark_group("esme");
     group.throughput(Throughput::Elements(1));
     for (name, code, meter, range) in [
@@ -153,6 +159,12 @@ fn esme(c: &mut Criterion) {
             &mut balance,
             &Reading::Read,
         ),
+        (
+            "answer_max_demand_read_400_days",
+            ECS18B,
+            &mut demand,
+            &Reading::Read,
+        ),
     ] {
         let commands = commands(code, meter.eui, range);
         let mut next = 0;
@@ -169,6 +181,15 @@ fn esme(c: &mut Criterion) {
             })
         });
     }
+    // The first maximum demand read of a meter (none worked out yet: its whole life).
+    let first = commands(ECS18B, demand.eui, &Reading::Read);
+    group.bench_function("answer_max_demand_read_400_days_first", |b| {
+        b.iter_batched(
+            || Esme::new(demand.eui, consumer, now - Duration::days(400)),
+            |mut meter| meter.handle(&first[0], now, &keys, acb).unwrap(),
+            criterion::BatchSize::SmallInput,
+        )
+    });
     // What the daily read log cost when each midnight's register was summed from commissioning.
     group.bench_function("registers_of_31_midnights_each_from_commissioning", |b| {
         let last = dccsim::device::period_of(day + Duration::days(1));

@@ -524,10 +524,11 @@ fn maximum_demand_period_set_and_registers_reset() {
     use dccsim::device::period_start;
     use dccsim::protocol::dlms::Data;
     use dccsim::protocol::gbcs::payload::{
-        ECS18B, ECS37, ECS57, MaxDemandRegister, date_time_octets,
+        ECS18B, ECS37, ECS57, MaxDemandRegister, date_time_octets, max_demand_period_of,
     };
     let keys = keys();
     let mut esme = esme_installed(Duration::days(10));
+    // The highest half-hour (W) from `from` to before `to` of those `counted`.
     let highest = |esme: &Esme, from: u32, to: u32, counted: &dyn Fn(u32) -> bool| {
         (from..to)
             .filter(|p| counted(*p))
@@ -535,55 +536,133 @@ fn maximum_demand_period_set_and_registers_reset() {
             .max()
             .unwrap()
     };
+    let small_hours = |p: u32| (4..10).contains(&(p % 48));
+    let evening = |p: u32| (32..38).contains(&(p % 48));
     let value = |r: &Reading, i: usize| match r {
         Reading::Settings { values } => values[i].value.clone(),
         other => panic!("{other:?}"),
     };
-    let hour = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
-    let (installed, set_at) = (esme.commissioned, period_of(now()));
-    let done = |r: Reading| assert!(matches!(r, Reading::Outcome { success: true, .. }), "{r:?}");
-
-    // 02:00–05:00 from now on; two days later, the register is the higher of what the evening
-    // half-hours gave before and what the small hours have since.
-    let period = Reading::MaxDemandPeriod {
-        start: hour(2),
-        end: hour(5),
+    let watts = |r: &Reading, i: usize| match value(r, i) {
+        Data::DoubleLongUnsigned(w) => w,
+        other => panic!("{other:?}"),
     };
-    done(ask(&mut esme, ECS37, &period, 1, &keys));
-    let later = now() + Duration::days(2);
-    let evening = highest(&esme, installed, set_at, &|p| (32..38).contains(&(p % 48)));
-    let small_hours = highest(&esme, set_at, period_of(later), &|p| {
-        (4..10).contains(&(p % 48))
-    });
-    let read = ask_at(&mut esme, ECS18B, &Reading::Read, 2, &keys, later);
-    let expected = evening.max(small_hours);
-    assert_eq!(value(&read, 5), Data::DoubleLongUnsigned(expected));
-    let schedule = value(&read, 8);
-    let set = dccsim::protocol::gbcs::payload::max_demand_period_of(&schedule);
+    let at = |t: DateTime<Utc>| Data::OctetString(date_time_octets(t));
+    let hour = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap();
+    let period = |start, end| Reading::MaxDemandPeriod {
+        start: hour(start),
+        end: hour(end),
+    };
+    let reset = |registers| Reading::ResetMaxDemand { registers };
+    let done = |r: Reading| assert!(matches!(r, Reading::Outcome { success: true, .. }), "{r:?}");
+    let installed = esme.commissioned;
+    let (t0, t1, t2, t3) = (
+        now(),
+        now() + Duration::days(2),
+        now() + Duration::days(4),
+        now() + Duration::days(5),
+    );
+
+    // The configurable time register reset and its period set to 02:00–05:00: two days later
+    // it holds the small hours' highest since, and says when it was reset.
+    done(ask(
+        &mut esme,
+        ECS57,
+        &reset(vec![MaxDemandRegister::ConfigurableImport]),
+        1,
+        &keys,
+    ));
+    done(ask(&mut esme, ECS37, &period(2, 5), 2, &keys));
+    let read = ask_at(&mut esme, ECS18B, &Reading::Read, 3, &keys, t1);
+    let night = highest(&esme, period_of(t0), period_of(t1), &small_hours);
+    assert_eq!(watts(&read, 5), night);
+    assert_eq!(value(&read, 1), at(t0));
+    assert_eq!(value(&read, 0), at(period_start(installed)));
+    let set = max_demand_period_of(&value(&read, 8));
     assert_eq!(set, Some((hour(2), hour(5))));
 
-    // The import register reset: from then it holds only the half-hours since.
-    let reset = Reading::ResetMaxDemand {
-        registers: vec![MaxDemandRegister::Import],
-    };
-    done(ask_at(&mut esme, ECS57, &reset, 3, &keys, later));
-    let day_after = later + Duration::days(1);
-    let read = ask_at(&mut esme, ECS18B, &Reading::Read, 4, &keys, day_after);
-    let at = |t: DateTime<Utc>| Data::OctetString(date_time_octets(t));
-    assert_eq!(value(&read, 0), at(later));
-    assert_eq!(value(&read, 1), at(period_start(installed)));
-    let since = highest(&esme, period_of(later), period_of(day_after), &|_| true);
-    assert_eq!(value(&read, 2), Data::DoubleLongUnsigned(since));
-    // The configurable time one, not reset, still holds what it did.
-    assert!(matches!(value(&read, 5), Data::DoubleLongUnsigned(w) if w >= expected));
+    // Back to 16:00–19:00: the register keeps the small hours' highest, and an evening's
+    // higher one since takes its place.
+    done(ask_at(&mut esme, ECS37, &period(16, 19), 4, &keys, t1));
+    let since = highest(&esme, period_of(t1), period_of(t2), &evening);
+    assert!(
+        since > night,
+        "an evening half-hour uses more than the small hours'"
+    );
+    let read = ask_at(&mut esme, ECS18B, &Reading::Read, 5, &keys, t2);
+    assert_eq!(watts(&read, 5), since);
+
+    // The import register reset: from then it holds only the half-hours since; the
+    // configurable time one, not reset, goes on from what it held.
+    done(ask_at(
+        &mut esme,
+        ECS57,
+        &reset(vec![MaxDemandRegister::Import]),
+        6,
+        &keys,
+        t2,
+    ));
+    let read = ask_at(&mut esme, ECS18B, &Reading::Read, 7, &keys, t3);
+    assert_eq!(value(&read, 0), at(t2));
+    assert_eq!(value(&read, 1), at(t0));
+    let all_day = highest(&esme, period_of(t2), period_of(t3), &|_| true);
+    assert_eq!(watts(&read, 2), all_day);
+    let evenings = highest(&esme, period_of(t1), period_of(t3), &evening);
+    assert_eq!(watts(&read, 5), evenings);
     let logged: Vec<&str> = esme
         .events
-        .between(now(), day_after)
+        .between(t0, t3)
         .map(|e| e.what.as_str())
         .collect();
     assert!(
         logged.contains(&"maximum demand registers reset"),
         "{logged:?}"
+    );
+}
+
+/// A maximum demand read goes on from the last one (the meter keeps how far it worked each
+/// register out), and gives what a meter reading its whole record would — also when an outage
+/// recorded since takes away the half-hour that was highest.
+#[test]
+fn maximum_demand_reads_go_on_from_the_last_and_follow_the_supply_record() {
+    use dccsim::device::period_start;
+    use dccsim::protocol::gbcs::payload::ECS18B;
+    let keys = keys();
+    let mut esme = esme_installed(Duration::days(10));
+    let read = |esme: &mut Esme, counter, at| match ask_at(
+        esme,
+        ECS18B,
+        &Reading::Read,
+        counter,
+        &keys,
+        at,
+    ) {
+        Reading::Settings { values } => values.into_iter().map(|v| v.value).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    let (t1, t2) = (now() + Duration::days(1), now() + Duration::days(2));
+    read(&mut esme, 1, now());
+    // A copy keeps none of what was worked out: it reads the whole record.
+    let mut copy = esme.clone();
+    let worked = read(&mut esme, 2, t1);
+    assert_eq!(worked, read(&mut copy, 2, t1));
+    // An outage over the highest half-hour so far: that half-hour no longer counts.
+    let installed = esme.commissioned;
+    let peak = (installed..period_of(t1))
+        .max_by_key(|&p| (esme.import_wh(p), std::cmp::Reverse(p)))
+        .unwrap();
+    esme.outage(
+        period_start(peak),
+        period_start(peak + 1),
+        supplier(),
+        &keys,
+    )
+    .unwrap();
+    let mut copy = esme.clone();
+    let after = read(&mut esme, 3, t2);
+    assert_eq!(after, read(&mut copy, 3, t2));
+    assert_ne!(
+        after[2], worked[2],
+        "the highest half-hour fell in the outage"
     );
 }
 

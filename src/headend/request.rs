@@ -780,7 +780,7 @@ impl Request {
             // The period's start and end, each an xs:time in UTC (an offset is converted).
             "6.18.1" => {
                 let schedule = self.body.find("MaximumDemandTimePeriodSchedule");
-                let time = |name: &str| -> Result<chrono::NaiveTime, RequestError> {
+                let time_of_day = |name: &str| -> Result<chrono::NaiveTime, RequestError> {
                     let e = schedule
                         .and_then(|s| s.find(name))
                         .ok_or_else(|| RequestError {
@@ -792,7 +792,7 @@ impl Request {
                         })?;
                     utc_time(name, e.text.trim()).map_err(|reason| RequestError { line: 0, reason })
                 };
-                let (start, end) = (time("StartTime")?, time("EndTime")?);
+                let (start, end) = (time_of_day("StartTime")?, time_of_day("EndTime")?);
                 (ECS37, Reading::MaxDemandPeriod { start, end })
             }
             // The registers the request names, each an empty element; none is refused.

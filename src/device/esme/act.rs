@@ -1,5 +1,6 @@
 //! What an electricity meter does with the commands that change it: supply, payment mode,
-//! top-ups, its billing calendar, its MPANs, its messages and restrictions.
+//! top-ups, its billing calendar, its MPANs, its maximum demand period and registers, its
+//! messages and restrictions.
 
 use chrono::{DateTime, Utc};
 
@@ -93,14 +94,14 @@ impl Esme {
             (ECS42 | ECS43, Reading::Supply { enable, .. }) => {
                 let p = now_period;
                 if *enable {
-                    self.imported.set(None);
+                    self.supply_record_changed();
                     if let Some(open) = self.off.iter_mut().find(|(_, to)| *to == u32::MAX) {
                         open.1 = p;
                     }
                     self.supply = SupplyState::Enabled;
                     self.events.command(now, code, true, "supply enabled");
                 } else if self.supply == SupplyState::Enabled {
-                    self.imported.set(None);
+                    self.supply_record_changed();
                     self.off.push((p, u32::MAX));
                     self.supply = SupplyState::Disabled;
                     self.events.command(now, code, true, "supply disabled");

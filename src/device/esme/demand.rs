@@ -2,6 +2,8 @@
 //! register was last reset — imported at any time, imported within a configurable time of day,
 //! and exported — each with when its half-hour ended.
 
+use std::cell::Cell;
+
 use chrono::{DateTime, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -13,9 +15,10 @@ use crate::protocol::gbcs::payload::{self, ECS18A, MaxDemandRegister as Register
 /// DLMS unit code of the watt.
 const WATT: u8 = 27;
 
-/// The configurable time period a meter starts with: 16:00 to 19:00, the evening peak a
-/// distribution network's charges are highest in.
+/// The hour (UTC) the configurable time period a meter starts with begins: 16:00 to 19:00, the
+/// evening peak a distribution network's charges are highest in.
 const PEAK_START_HOUR: u32 = 16;
+/// The hour (UTC) that period ends.
 const PEAK_END_HOUR: u32 = 19;
 
 /// What a meter keeps of its maximum demand registers: when each was last reset, and the
@@ -24,9 +27,10 @@ const PEAK_END_HOUR: u32 = 19;
 pub struct MaxDemand {
     /// When each register was last reset, by [`Register`]; `None`: not since installation.
     pub reset: [Option<DateTime<Utc>>; 3],
-    /// When the configurable time period starts and ends each day (UTC); when it ends before
-    /// it starts, it runs over midnight.
+    /// When the configurable time period starts each day (UTC).
     pub start: NaiveTime,
+    /// When it ends (UTC): before it starts, it runs over midnight; as it starts, it is empty
+    /// and the register counts nothing.
     pub end: NaiveTime,
     /// When the period was last set (6.18.1), and what the configurable time register held
     /// then (W, and when): the half-hours before count under the period then in force.
@@ -37,10 +41,66 @@ pub struct MaxDemand {
 /// The configurable time register as it stood when a 6.18.1 set a new period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeriodSet {
-    /// The first half-hour counted under the new period.
+    /// The first half-hour counted under the new period: the one under way when it was set
+    /// (which the old period no longer counts).
     pub from: u32,
-    /// The register's value then, W, and when that half-hour ended.
-    pub held: (u32, DateTime<Utc>),
+    /// What the register held then.
+    pub held: Highest,
+}
+
+/// A maximum demand register's value: the highest average power of a half-hour, and when that
+/// half-hour ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Highest {
+    /// W: twice the half-hour's Wh.
+    pub watts: u32,
+    /// When the half-hour ended; none counted: when the register was last reset.
+    pub ended: DateTime<Utc>,
+}
+
+/// How far each register was last worked out, so the next read goes on from there rather than
+/// over the meter's whole life (a cache, not state: not saved, not cloned, and forgotten
+/// whenever what it was worked out from changes — a reset, a new period, the supply record).
+#[derive(Default)]
+pub(super) struct DemandMemo(Cell<Option<Box<[Option<Worked>; 3]>>>);
+
+/// A register worked out from its last reset (`since`) to the start of half-hour `until`.
+#[derive(Clone, Copy)]
+struct Worked {
+    since: DateTime<Utc>,
+    until: u32,
+    highest: Highest,
+}
+
+impl DemandMemo {
+    fn get(&self, register: Register) -> Option<Worked> {
+        let memo = self.0.take();
+        let worked = memo.as_ref().and_then(|m| m[register as usize]);
+        self.0.set(memo);
+        worked
+    }
+
+    fn put(&self, register: Register, worked: Worked) {
+        let mut memo = self.0.take().unwrap_or_default();
+        memo[register as usize] = Some(worked);
+        self.0.set(Some(memo));
+    }
+
+    pub(super) fn forget(&self) {
+        self.0.set(None);
+    }
+}
+
+impl Clone for DemandMemo {
+    fn clone(&self) -> DemandMemo {
+        DemandMemo::default()
+    }
+}
+
+impl std::fmt::Debug for DemandMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DemandMemo")
+    }
 }
 
 impl Default for MaxDemand {
@@ -83,11 +143,11 @@ impl Esme {
         let last_reset = |r: Register| self.last_reset(&settings, r);
         let at = |t: DateTime<Utc>| Data::OctetString(payload::date_time_octets(t));
         let register = |r: Register| {
-            let (watts, captured) = self.highest_demand(r, last_reset(r), now_period, &settings);
+            let highest = self.highest_demand(r, last_reset(r), now_period, &settings);
             [
-                Data::DoubleLongUnsigned(watts),
+                Data::DoubleLongUnsigned(highest.watts),
                 Data::Structure(vec![Data::Integer(0), Data::Enum(WATT)]),
-                at(captured),
+                at(highest.ended),
             ]
         };
         if code == ECS18A {
@@ -105,7 +165,8 @@ impl Esme {
         values
     }
 
-    /// Sets the configurable time period from `now`, the register keeping what it held.
+    /// Sets the configurable time period from `now`, the register keeping what it held; the
+    /// half-hour under way counts only under the new period.
     pub(super) fn set_max_demand_period(
         &mut self,
         start: NaiveTime,
@@ -119,6 +180,7 @@ impl Esme {
         settings.period_set = Some(PeriodSet { from, held });
         (settings.start, settings.end) = (start, end);
         self.extra_mut().max_demand = Some(settings);
+        self.demand.forget();
     }
 
     /// Resets `registers` at `now`: each counts again from the half-hour under way.
@@ -131,6 +193,7 @@ impl Esme {
             }
         }
         self.extra_mut().max_demand = Some(settings);
+        self.demand.forget();
     }
 
     /// When `register` was last reset: installation, if never.
@@ -139,20 +202,28 @@ impl Esme {
     }
 
     /// The highest average power of a half-hour `register` counts, from the one under way at
-    /// `since` to the last before `until`, W, and when that half-hour ended. The first highest
-    /// stands (a register is overwritten only by more); none recorded: nought, at `since`. The
-    /// configurable time register starts from what it held when its period was last set.
+    /// `since` to the last before `until`. The first highest stands (a register is overwritten
+    /// only by more); none recorded: nought, at `since`. The configurable time register starts
+    /// from what it held when its period was last set. Goes on from the last time it was
+    /// worked out, when that was from the same reset and not later.
     fn highest_demand(
         &self,
         register: Register,
         since: DateTime<Utc>,
         until: u32,
         settings: &MaxDemand,
-    ) -> (u32, DateTime<Utc>) {
+    ) -> Highest {
         let mut from = period_of(since).max(self.commissioned);
-        let mut highest = (0, since);
+        let mut highest = Highest {
+            watts: 0,
+            ended: since,
+        };
         if let (Register::ConfigurableImport, Some(set)) = (register, settings.period_set) {
             (from, highest) = (from.max(set.from), set.held);
+        }
+        let worked = self.demand.get(register);
+        if let Some(w) = worked.filter(|w| w.since == since && (from..=until).contains(&w.until)) {
+            (from, highest) = (w.until, w.highest);
         }
         for p in from..until {
             let wh = match register {
@@ -162,10 +233,22 @@ impl Esme {
                 Register::Export => self.export_wh(p),
             };
             let watts = wh.saturating_mul(2);
-            if watts > highest.0 {
-                highest = (watts, period_start(p + 1));
+            if watts > highest.watts {
+                highest = Highest {
+                    watts,
+                    ended: period_start(p + 1),
+                };
             }
         }
+        let until = until.max(from);
+        self.demand.put(
+            register,
+            Worked {
+                since,
+                until,
+                highest,
+            },
+        );
         highest
     }
 }

@@ -162,9 +162,13 @@ pub struct Esme {
     extra: Option<Box<Extra>>,
     /// The import recorded from commissioning to the start of a period, as last computed, so a
     /// register or balance read sums only the half-hours since the one before (a cache, not
-    /// state: not saved, and dropped whenever the supply record changes).
+    /// state: not saved, and dropped whenever the supply record changes). The period is never
+    /// 0 (the niche keeps the cache 16 bytes).
     #[serde(skip)]
-    imported: std::cell::Cell<Option<(u32, u64)>>,
+    imported: std::cell::Cell<Option<(std::num::NonZeroU32, u64)>>,
+    /// How far each maximum demand register was last worked out (a cache, likewise).
+    #[serde(skip)]
+    demand: demand::DemandMemo,
 }
 
 impl Esme {
@@ -191,6 +195,7 @@ impl Esme {
             events: EventLog::default(),
             extra: None,
             imported: Default::default(),
+            demand: Default::default(),
         }
     }
 
@@ -201,6 +206,12 @@ impl Esme {
                 .off
                 .iter()
                 .any(|&(from, to)| (from..to).contains(&period))
+    }
+
+    /// Forgets what was worked out from the supply record (when it changes).
+    fn supply_record_changed(&self) {
+        self.imported.set(None);
+        self.demand.forget();
     }
 
     /// Energy imported in `period` as the meter recorded it: nothing while the supply was off.
@@ -231,14 +242,15 @@ impl Esme {
     /// ago then sums minutes, not 19,000 half-hours).
     fn imported_before(&self, period: u32) -> u64 {
         let (from, base) = match self.imported.get() {
-            Some((at, wh)) if at <= period => (at, wh),
+            Some((at, wh)) if at.get() <= period => (at.get(), wh),
             _ => (self.commissioned, 0),
         };
         let wh = base
             + (from.max(self.commissioned)..period)
                 .map(|p| u64::from(self.import_wh(p)))
                 .sum::<u64>();
-        self.imported.set(Some((period.max(from), wh)));
+        let at = std::num::NonZeroU32::new(period.max(from));
+        self.imported.set(at.map(|at| (at, wh)));
         wh
     }
 
@@ -624,7 +636,7 @@ impl Esme {
         let code = supply_restored_alert(to - from);
         let (start, end) = (period_of(from), period_of(to));
         if end > start {
-            self.imported.set(None);
+            self.supply_record_changed();
             self.off.push((start, end));
         }
         let power = &mut self.extra_mut().power;

@@ -447,9 +447,10 @@ const LOAD_LIMIT: &[Setting] = &[
 /// 4.12.1: when the maximum demand registers were last reset (`0-0:94.44.5.0` for the total,
 /// `.1` for the configurable time period's), the registers themselves (extended registers
 /// `1-0:1.6.0` and `1-0:1.6.1`: value, W; scaler-unit; capture time), and the configurable time
-/// period, the schedule `0-0:12.0.0.255` (script 1 starts it, script 2 ends it). Which object
+/// period, the schedule `0-0:12.0.0.255` (script 1 starts it, script 2 ends it). Which register
 /// is which follows DUIS 6.18.2, whose reset of `MaxDemandConfigTimeActivePowerImportValue` alone
-/// GBCS carries as a reset of `1-0:1.6.1`.
+/// GBCS carries as a reset of `1-0:1.6.1`; which reset time is which (`.0` the register at any
+/// time, `.1` the configurable time one) is an assumption: no RTDS vector ties them.
 const MAX_DEMAND_IMPORT: &[Setting] = &[
     setting(
         "MaxDemandActiveEnergyImport LastResetDateTime",
@@ -604,7 +605,12 @@ pub fn max_demand_period_of(schedule: &Data) -> Option<(NaiveTime, NaiveTime)> {
                 let [h, m, sec, hundredths] = t.as_slice() else {
                     return None;
                 };
-                let milli = u32::from(*hundredths).min(99) * 10;
+                // COSEM time: hundredths 0xFF are not specified (taken as 0), past 99 invalid.
+                let milli = match *hundredths {
+                    0xFF => 0,
+                    h @ 0..=99 => u32::from(h) * 10,
+                    _ => return None,
+                };
                 NaiveTime::from_hms_milli_opt((*h).into(), (*m).into(), (*sec).into(), milli)
             }
             _ => None,

@@ -62,7 +62,8 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
         });
     }
     if code == ECS57 {
-        // Each spec the reset of a maximum demand register, each with the integer 0.
+        // GBCS ECS57: each spec the reset of a maximum demand register (method 1 of its
+        // extended register), each with the integer 0 as its parameter.
         let registers = r
             .specs
             .iter()
@@ -76,8 +77,8 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
                 _ => None,
             })
             .collect::<Option<Vec<_>>>()?;
-        return (!registers.is_empty() && registers.len() == r.specs.len())
-            .then_some(Reading::ResetMaxDemand { registers });
+        let whole = registers.len() == r.specs.len() && r.data.len() == r.specs.len();
+        return (!registers.is_empty() && whole).then_some(Reading::ResetMaxDemand { registers });
     }
     match (r.specs.first()?, r.data.first()?) {
         (RequestSpec::Set(a), schedule)
