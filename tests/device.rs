@@ -77,8 +77,11 @@ fn command(device: Eui64, code: u16, reading: &Reading, counter: u64, keys: &Key
 
 /// The use cases these tests send that GBCS makes critical: signed by the supplier.
 fn critical(code: u16) -> bool {
-    use dccsim::protocol::gbcs::payload::{ECS02, ECS03};
-    matches!(code, ECS42 | ECS43 | ECS30 | ECS30A | ECS02 | ECS03)
+    use dccsim::protocol::gbcs::payload::{ECS02, ECS03, ECS04A, ECS04B};
+    matches!(
+        code,
+        ECS42 | ECS43 | ECS30 | ECS30A | ECS02 | ECS03 | ECS04A | ECS04B
+    )
 }
 
 fn range(from: DateTime<Utc>, to: DateTime<Utc>) -> Reading {
@@ -912,6 +915,54 @@ fn the_prepayment_daily_read_log_holds_the_last_31_midnights() {
     assert!(
         days.iter()
             .all(|d| d.emergency_credit == 0 && d.time_debt == [0, 0])
+    );
+}
+
+/// 1.5: an adjustment (ECS04a) moves the meter balance from then on and a reset (ECS04b) sets
+/// it to nought, each logged; the prepayment daily read log's midnights before the adjustment
+/// keep the balance they had, those after carry it.
+#[test]
+fn a_meter_balance_update_changes_the_balance_from_then_on() {
+    use dccsim::protocol::gbcs::payload::{ECS04A, ECS04B, ECS21B};
+    let keys = keys();
+    let mut esme = esme_installed(Duration::days(90));
+    esme.set_prepayment(1000, now() - Duration::days(45));
+    let done = |r: Reading| assert!(matches!(r, Reading::Outcome { success: true, .. }), "{r:?}");
+    let today = now().date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let midnights: Vec<_> = (0..10).rev().map(|d| today - Duration::days(d)).collect();
+    let before: Vec<i64> = midnights
+        .iter()
+        .map(|m| esme.credit_milli_pence(period_of(*m)))
+        .collect();
+    // £2.50 taken off three days ago.
+    let adjusted = today - Duration::days(3) + Duration::hours(9);
+    let take_off = Reading::AdjustBalance { amount: -250_000 };
+    done(ask_at(&mut esme, ECS04A, &take_off, 1, &keys, adjusted));
+    let period = range(today - Duration::days(9), now());
+    let Reading::PrepaymentDailyReadLog { days } = ask(&mut esme, ECS21B, &period, 2, &keys) else {
+        panic!()
+    };
+    let times: Vec<_> = days.iter().map(|d| d.at).collect();
+    assert_eq!(times, midnights);
+    for ((m, day), b) in midnights.iter().zip(&days).zip(&before) {
+        // (Worked back over other spans, the standing charge's rounding may differ by a unit.)
+        let expected = if *m > adjusted { b - 250_000 } else { *b };
+        let balance = i64::from(day.meter_balance);
+        assert!(
+            (balance - expected).abs() < 10,
+            "{m}: {balance} not {expected}"
+        );
+    }
+    done(ask(&mut esme, ECS04B, &Reading::ResetBalance, 3, &keys));
+    assert_eq!(esme.credit_milli_pence(period_of(now())), 0);
+    let logged: Vec<&str> = esme
+        .events
+        .between(adjusted, now())
+        .map(|e| e.what.as_str())
+        .collect();
+    assert!(
+        logged.contains(&"meter balance adjusted") && logged.contains(&"meter balance reset"),
+        "{logged:?}"
     );
 }
 

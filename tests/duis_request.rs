@@ -185,6 +185,14 @@ fn the_command_built_from_a_duis_request_is_the_rtds_command() {
             "ECS30a_6.8_SUCCESS_REQUEST_DUIS.XML",
             "6.8_ECS30a/ECS30a_6.8_SUCCESS_COMMAND_GBCS.HEX",
         ),
+        (
+            "ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML",
+            "1.5_ECS04a/ECS04a_1.5_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS04b_1.5_SUCCESS_REQUEST_DUIS.XML",
+            "1.5_ECS04b/ECS04b_1.5_SUCCESS_COMMAND_GBCS.HEX",
+        ),
     ];
     for (duis, gbcs) in pairs {
         let request = template(duis);
@@ -227,6 +235,41 @@ fn a_daily_billing_calendar_is_the_rtds_command() {
 
 /// 6.18: a period's times are UTC (an offset converted, none refused), and a reset must name a
 /// register.
+/// 1.5: the amount must be an xs:int (a negative one takes off); the request names one mode
+/// and either an adjustment or a reset.
+#[test]
+fn meter_balance_updates_are_checked() {
+    use dccsim::protocol::gbcs::payload::Reading;
+    let adjust = std::fs::read_to_string(
+        reference().join("duis/rtds-templates/ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML"),
+    )
+    .unwrap();
+    let esme = |xml: &str| Request::parse(xml).unwrap().esme_command();
+    let taken_off = adjust.replace(">1200000<", ">-250000<");
+    let (_, reading) = esme(&taken_off).unwrap().unwrap();
+    assert_eq!(reading, Reading::AdjustBalance { amount: -250_000 });
+    for (bad, says) in [
+        (
+            ">12.50<",
+            "sr:AdjustMeterBalance \"12.50\" is not an xs:int",
+        ),
+        (
+            ">3000000000<",
+            "sr:AdjustMeterBalance \"3000000000\" is not an xs:int",
+        ),
+    ] {
+        let err = esme(&adjust.replace(">1200000<", bad)).unwrap_err();
+        assert!(err.to_string().contains(says), "{err}");
+    }
+    let neither = adjust.replace("<sr:AdjustMeterBalance>1200000</sr:AdjustMeterBalance>", "");
+    let err = esme(&neither).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("sr:PrepaymentMode needs one of sr:AdjustMeterBalance"),
+        "{err}"
+    );
+}
+
 #[test]
 fn maximum_demand_requests_are_checked() {
     let period = std::fs::read_to_string(
@@ -405,6 +448,49 @@ fn a_bad_user_certificate_is_refused_saying_why() {
     .unwrap();
     let why = profile.relay().unwrap_err().reason;
     assert!(why.contains("on 4.6.2: only the log reads"), "{why}");
+}
+
+/// 1.5 to a gas meter: each of the RTDS's four templates builds its command's CreditAdjustment
+/// — use case, start, type and value — but for the issuer event id, which dccsim takes from the
+/// request's counter (the RTDS's commands all carry 2015-01-01's time there).
+#[test]
+fn a_gas_meter_balance_update_is_the_rtds_command() {
+    use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, gas_payload, zcl_header};
+    for variant in ["a", "b", "c", "d"] {
+        let duis = format!("GCS40{variant}_1.5_SUCCESS_REQUEST_DUIS.XML");
+        let gbcs = format!("1.5_GCS40{variant}/GCS40{variant}_1.5_SUCCESS_COMMAND_GBCS.HEX");
+        let request = template(&duis);
+        let (code, payloads) = request.gas_command(false).unwrap().unwrap();
+        let text =
+            std::fs::read_to_string(reference().join("gbcs-rtds/RTDS-4.5.0").join(&gbcs)).unwrap();
+        let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+        assert_eq!(rtds.message_code(), Some(code), "{duis}");
+        let Gbz::Components { components } = Gbz::decode(&rtds.signing.content, false).unwrap()
+        else {
+            panic!("{gbcs}")
+        };
+        let [c] = &components[..] else {
+            panic!("{gbcs}")
+        };
+        let Some(GasPayload::CreditAdjustment {
+            start,
+            adjustment,
+            value,
+            ..
+        }) = gas_payload(c, &c.payload).unwrap()
+        else {
+            panic!("{gbcs}")
+        };
+        let expected = GasPayload::CreditAdjustment {
+            event: request.id.counter as u32,
+            start,
+            adjustment,
+            value,
+        };
+        assert_eq!(payloads, [expected], "{duis}");
+        let (cluster, _, command) = zcl_header(&payloads[0]);
+        assert_eq!((cluster, command), (c.cluster, c.command), "{duis}");
+    }
 }
 
 /// The gas reads of fixed attributes (`gas_settings`) and of the billing data logs of debt

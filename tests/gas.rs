@@ -1025,6 +1025,101 @@ fn the_billing_data_log_holds_each_months_registers() {
     ));
 }
 
+/// 1.5: a balance update (GCS40a–d, critical, answered with a Default Response) moves the
+/// balance from then on, by the value or to it as its type says; the prepayment daily read
+/// log's midnights before it keep the balance they had. A type that is not the use case's is
+/// refused, nothing changed.
+#[test]
+fn a_meter_balance_update_changes_the_balance_from_then_on() {
+    use dccsim::device::{GCS16B, GCS40A, GCS40B};
+    use dccsim::protocol::gbcs::gbz::{
+        CREDIT_ABSOLUTE, CREDIT_INCREMENTAL, DAILY_SNAPSHOT, PrepaySnapshotPayload,
+    };
+    let keys = keys();
+    let (mut gas, _) = fleet_meter();
+    let gsme = gas.gsme;
+    gas.set_prepayment(500, now() - Duration::days(20));
+    let today = now().date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+    let midnights: Vec<_> = (0..10).map(|d| today - Duration::days(d)).collect();
+    let before: Vec<i64> = midnights
+        .iter()
+        .map(|m| gas.credit_milli_pence(period_of(*m)))
+        .collect();
+    let adjust = |adjustment, value| GasPayload::CreditAdjustment {
+        event: 1,
+        start: 0,
+        adjustment,
+        value,
+    };
+    let success = GasPayload::DefaultResponse {
+        cluster: 0x0705,
+        command: 0x05,
+        status: 0,
+    };
+    // £2.50 taken off three days ago.
+    let adjusted = today - Duration::days(3) + Duration::hours(9);
+    let bytes = send(
+        gsme,
+        GCS40A,
+        &[adjust(CREDIT_INCREMENTAL, -250_000)],
+        1,
+        true,
+        &keys,
+    );
+    let answer = gas.handle(&bytes, adjusted, &keys, acb()).unwrap();
+    assert_eq!(
+        answers(&answer, &keys, true),
+        std::slice::from_ref(&success)
+    );
+    let asks: Vec<GasPayload> = (0..10)
+        .map(|offset| GasPayload::PrepaySnapshotRequest {
+            earliest: to_gbcs_seconds(now() - Duration::days(20)).unwrap(),
+            latest: to_gbcs_seconds(now()).unwrap(),
+            offset,
+            cause: DAILY_SNAPSHOT,
+        })
+        .collect();
+    let bytes = send(gsme, GCS16B, &asks, 2, false, &keys);
+    let got = answers(
+        &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+        &keys,
+        false,
+    );
+    for ((midnight, answer), b) in midnights.iter().zip(&got).zip(&before) {
+        let GasPayload::PrepaySnapshot {
+            payload:
+                PrepaySnapshotPayload::DebtCreditStatus {
+                    credit_remaining, ..
+                },
+            ..
+        } = answer
+        else {
+            panic!("{answer:?}")
+        };
+        // (Worked back over other spans, the standing charge's rounding may differ by a unit.)
+        let expected = if *midnight > adjusted {
+            b - 250_000
+        } else {
+            *b
+        };
+        let credit = i64::from(*credit_remaining);
+        assert!(
+            (credit - expected).abs() < 10,
+            "{midnight}: {credit} not {expected}"
+        );
+    }
+    // A reset sent as an adjustment's use case: refused, the balance as it was.
+    let now_period = period_of(now());
+    let credit = gas.credit_milli_pence(now_period);
+    let bytes = send(gsme, GCS40A, &[adjust(CREDIT_ABSOLUTE, 0)], 3, true, &keys);
+    assert!(gas.handle(&bytes, now(), &keys, acb()).is_err());
+    assert_eq!(gas.credit_milli_pence(now_period), credit);
+    let bytes = send(gsme, GCS40B, &[adjust(CREDIT_ABSOLUTE, 0)], 4, true, &keys);
+    let answer = gas.handle(&bytes, now(), &keys, acb()).unwrap();
+    assert_eq!(answers(&answer, &keys, true), [success]);
+    assert_eq!(gas.credit_milli_pence(now_period), 0);
+}
+
 /// The billing data log a change of mode triggers (4.4.2, GCS15b): a snapshot of the balance
 /// and the registers at each change of payment mode in the period, the most recent first,
 /// sealed for the supplier, its cause a change of meter mode; a command to the mode the meter

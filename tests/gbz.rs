@@ -309,6 +309,42 @@ fn gas_daily_read_log_valve_and_top_up_vectors_decode_to_their_values() {
     assert_eq!((result, value), (1, -1));
 }
 
+/// 1.5's four gas commands (GCS40a–d) decode to a CreditAdjustment — at once, its type the use
+/// case's (prepayment mode: by the value, to it; credit mode: by it, to it) and the DUIS
+/// template's value — and re-encode to their bytes; the meter answers each with a Default
+/// Response, SUCCESS.
+#[test]
+fn gas_meter_balance_update_vectors_decode() {
+    use dccsim::protocol::gbcs::gbz::GasPayload;
+    for (dir, kind, amount) in [
+        ("1.5_GCS40a/GCS40a", 0, 23_130),
+        ("1.5_GCS40b/GCS40b", 1, 0),
+        ("1.5_GCS40c/GCS40c", 3, 5_000_000),
+        ("1.5_GCS40d/GCS40d", 2, 0),
+    ] {
+        let ask = typed_components(&format!("{dir}_1.5_SUCCESS_COMMAND_GBCS.HEX"));
+        assert!(
+            matches!(
+                ask[..],
+                [GasPayload::CreditAdjustment {
+                    start: 0,
+                    adjustment,
+                    value,
+                    ..
+                }] if adjustment == kind && value == amount
+            ),
+            "{dir}: {ask:?}"
+        );
+        let answer = typed_components(&format!("{dir}_1.5_SUCCESS_RESPONSE_GBCS.HEX"));
+        let success = GasPayload::DefaultResponse {
+            cluster: 0x0705,
+            command: 0x05,
+            status: 0,
+        };
+        assert_eq!(answer, [success], "{dir}");
+    }
+}
+
 #[test]
 fn gas_payment_mode_vectors_and_their_future_dated_alerts_decode() {
     use dccsim::protocol::gbcs::gbz::{FutureDated, GasPayload};
@@ -739,6 +775,14 @@ mod round_trips {
                 time_debt: [u[1], u[2]],
             }),
             any::<u16>().prop_map(|configuration| GasPayload::PaymentControl { configuration }),
+            (any::<[u32; 2]>(), any::<u8>(), any::<i32>()).prop_map(|(t, adjustment, value)| {
+                GasPayload::CreditAdjustment {
+                    event: t[0],
+                    start: t[1],
+                    adjustment,
+                    value,
+                }
+            }),
             "[0-9]{0,12}".prop_map(|mprn| GasPayload::SiteId { mprn }),
             (0u64..1 << 48, 0u64..1 << 24, 1u64..1 << 24, 0u64..256).prop_map(
                 |(summation, multiplier, divisor, unit)| GasPayload::Registers {

@@ -283,6 +283,72 @@ fn signed_send(
     )
 }
 
+/// A critical RTDS template (its counter `counter`) through Transform, the supplier's
+/// signature (its RTDS key) and Send at `at`: acknowledged `I99`, then the meter's answer,
+/// delivered `I0` within five minutes and signed by the meter.
+fn transform_sign_send(
+    he: &mut HeadEnd,
+    keys: &KeyStore,
+    name: &str,
+    counter: u64,
+    at: DateTime<Utc>,
+) -> GbcsMessage {
+    let transform = with_counter(&template(name), counter);
+    let request = Request::parse(&transform).unwrap();
+    let user = request.id.originator;
+    let reply = he.handle_request(user, Endpoint::Transform, &transform, at);
+    assert_eq!(code_of(&reply), ResponseCode::I0, "{}", xml_of(&reply));
+    let pre = GbcsMessage::decode(&gbcs_of(xml_of(&reply))).unwrap();
+    let service = request.service.to_string();
+    let send = signed_send(request.id.target, counter + 1, &service, pre, keys);
+    let reply = he.handle_request(user, Endpoint::SendCommand, &send, at);
+    assert_eq!(code_of(&reply), ResponseCode::I99, "{}", xml_of(&reply));
+    let delivered = he.poll_deliveries(at + Duration::minutes(5));
+    assert_eq!(delivered.len(), 1, "{name}");
+    let xml = &delivered[0].xml;
+    assert!(
+        xml.contains("<sr:ResponseCode>I0</sr:ResponseCode>"),
+        "{xml}"
+    );
+    let answer = GbcsMessage::decode(&gbcs_of(xml)).unwrap();
+    assert_eq!(verify_signature(keys, &answer), Verdict::Valid, "{name}");
+    answer
+}
+
+/// 1.5 Update Meter Balance, the RTDS templates through Transform, sign, Send: the electricity
+/// meter's balance adjusted by £12 (ECS04a), then reset (ECS04b); the gas meter's adjusted by
+/// £50 (GCS40c), then reset (GCS40b). Each meter answers, signed, and holds what the update
+/// left.
+#[test]
+fn a_meter_balance_update_moves_the_balance() {
+    let (mut he, keys, start) = default_head_end();
+    let (esme, gsme) = (
+        eui("00-DB-12-34-56-78-90-A0"),
+        eui("00-DB-12-34-56-78-90-A1"),
+    );
+    let p = dccsim::device::period_of(start);
+    let before = he.meter(esme).unwrap().credit_milli_pence(p);
+    let template = "ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML";
+    transform_sign_send(&mut he, &keys, template, 2000, start);
+    let adjusted = he.meter(esme).unwrap().credit_milli_pence(p);
+    assert_eq!(adjusted, before + 1_200_000);
+    // Half an hour on, the meter has drawn on the adjusted balance.
+    let later = start + Duration::minutes(30);
+    assert!(he.meter(esme).unwrap().credit_milli_pence(p + 1) < adjusted);
+    let template = "ECS04b_1.5_SUCCESS_REQUEST_DUIS.XML";
+    transform_sign_send(&mut he, &keys, template, 2010, later);
+    assert_eq!(he.meter(esme).unwrap().credit_milli_pence(p + 1), 0);
+
+    let before = he.gas_meter(gsme).unwrap().credit_milli_pence(p);
+    let template = "GCS40c_1.5_SUCCESS_REQUEST_DUIS.XML";
+    transform_sign_send(&mut he, &keys, template, 2020, start);
+    let adjusted = he.gas_meter(gsme).unwrap().credit_milli_pence(p);
+    assert_eq!(adjusted, before + 5_000_000);
+    let template = "GCS40b_1.5_SUCCESS_REQUEST_DUIS.XML";
+    transform_sign_send(&mut he, &keys, template, 2030, later);
+    assert_eq!(he.gas_meter(gsme).unwrap().credit_milli_pence(p + 1), 0);
+}
+
 #[test]
 fn a_profile_read_is_acknowledged_then_answered_with_the_meters_gbcs() {
     let mut he = head_end();

@@ -37,8 +37,8 @@ use chrono::{DateTime, Utc};
 
 use super::consumption::Consumer;
 use super::{
-    Balance, DeviceError, EventLog, PaymentMode, PendingChange, Tariff, TopUpRefusal, TopUps,
-    period_of,
+    Adjustments, Balance, BalanceUpdate, DeviceError, EventLog, PaymentMode, PendingChange, Tariff,
+    TopUpRefusal, TopUps, period_of,
 };
 use crate::model::Eui64;
 use crate::protocol::gbcs::gas_settings::{self, GasRead, GasSetting, GasSettingValue};
@@ -92,6 +92,12 @@ const TOP_UP_LEDGER_LEN: usize = 64;
 /// 1.6: payment mode to credit, to prepayment.
 pub const GCS02: u16 = 0x006C;
 pub const GCS03: u16 = 0x006D;
+/// 1.5 (critical): the meter balance in prepayment mode adjusted, reset; in credit mode
+/// adjusted, reset.
+pub const GCS40A: u16 = 0x0086;
+pub const GCS40B: u16 = 0x00B4;
+pub const GCS40C: u16 = 0x00C0;
+pub const GCS40D: u16 = 0x00C2;
 /// The message code future-dated alerts of gas use cases travel under.
 const FUTURE_DATED_ALERT: u16 = 0x00CD;
 /// The RTDS gas meter's friendly and emergency credit settings, which it answers a payment
@@ -188,11 +194,24 @@ pub struct GasMeter {
     #[serde(default)]
     alert_counter: u64,
     counters: super::Counters,
+    /// Changes of payment mode and balance updates, once the meter has had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    history: Option<Box<History>>,
+}
+
+/// What few gas meters have (boxed, made when first needed: a gas meter's state stays within
+/// 256 bytes, a million of them in one process).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct History {
     /// When the payment mode changed (GBCS seconds), oldest first, the last
     /// [`MODE_CHANGE_LOG_LEN`]: the change of mode billing data log (4.4.2) has a snapshot at
     /// each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     mode_changes: Vec<u32>,
+    /// The balance updates (1.5), oldest first: balances before them are worked back past
+    /// them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    adjustments: Adjustments,
 }
 
 /// Snapshots the change of mode billing data log (4.4.2) keeps: twelve, as DCC's response
@@ -258,7 +277,7 @@ impl GasMeter {
             pending: None,
             alert_counter: 0,
             counters: super::Counters::default(),
-            mode_changes: Vec::new(),
+            history: None,
         }
     }
 
@@ -302,10 +321,36 @@ impl GasMeter {
         // The change of mode billing data log (4.4.2) takes its snapshot (a command to the mode
         // the meter is in changes none).
         if changed && let Some(at) = crate::protocol::gbcs::payload::to_gbcs_seconds(now) {
-            let over = (self.mode_changes.len() + 1).saturating_sub(MODE_CHANGE_LOG_LEN);
-            self.mode_changes.drain(..over);
-            self.mode_changes.push(at);
+            let changes = &mut self.history_mut().mode_changes;
+            let over = (changes.len() + 1).saturating_sub(MODE_CHANGE_LOG_LEN);
+            changes.drain(..over);
+            changes.push(at);
         }
+    }
+
+    fn history_mut(&mut self) -> &mut History {
+        self.history.get_or_insert_default()
+    }
+
+    /// When the payment mode changed, oldest first (GBCS seconds).
+    fn mode_changes(&self) -> &[u32] {
+        self.history.as_ref().map_or(&[], |h| &h.mode_changes)
+    }
+
+    /// Carries out a 1.5 balance update at `now`: the balance struck where the update leaves
+    /// it, the change remembered for working earlier balances back, the command logged.
+    fn update_balance(&mut self, update: BalanceUpdate, code: u16, now: DateTime<Utc>) {
+        // Not before the balance was last struck.
+        let p = period_of(now).max(self.balance.period);
+        let current = self.credit_milli_pence(p);
+        let updated = update.applied_to(current);
+        self.balance = Balance {
+            period: p,
+            milli_pence: updated,
+        };
+        let adjustments = &mut self.history_mut().adjustments;
+        super::remember_adjustment(adjustments, p, updated - current);
+        self.events.command(now, code, true, update.describe());
     }
 
     /// When the meter next has something to do on its own (a future-dated change).
@@ -428,6 +473,10 @@ impl GasMeter {
                 | CS01B
                 | GCS02
                 | GCS03
+                | GCS40A
+                | GCS40B
+                | GCS40C
+                | GCS40D
                 | GCS21J
                 | GCS21D
                 | GCS21K
@@ -443,7 +492,10 @@ impl GasMeter {
         }
         // GBCS §4.3.3: the valve and payment mode commands are critical, so signed by the
         // remote party.
-        let critical = matches!(code, GCS32 | GCS39 | GCS02 | GCS03);
+        let critical = matches!(
+            code,
+            GCS32 | GCS39 | GCS02 | GCS03 | GCS40A | GCS40B | GCS40C | GCS40D
+        );
         if critical {
             match verify_signature(keys, &command) {
                 Verdict::Valid => {}
@@ -646,7 +698,7 @@ impl GasMeter {
         };
         if cause == gbz::CHANGE_SNAPSHOTS {
             return self
-                .mode_changes
+                .mode_changes()
                 .iter()
                 .filter(|&&t| (earliest..=latest).contains(&t) && t / 1800 >= self.commissioned)
                 .map(|&t| Taken {
@@ -677,9 +729,10 @@ impl GasMeter {
     }
 
     /// The meter balance at the start of `period`. Before the balance was last struck (at the
-    /// last top-up or payment mode change) it is worked back from then: the gas used since
-    /// added back, the top-ups credited since taken off (of the last [`TOP_UP_LEDGER_LEN`] it
-    /// remembers).
+    /// last top-up, balance update or payment mode change) it is worked back from then: the
+    /// gas used since added back, the top-ups and updates since taken off (of the last
+    /// [`TOP_UP_LEDGER_LEN`] top-ups and [`ADJUSTMENTS_KEPT`](super::ADJUSTMENTS_KEPT)
+    /// updates it remembers).
     fn credit_at(&self, period: u32) -> i64 {
         let struck = self.balance.period.max(self.commissioned);
         if period > struck {
@@ -693,7 +746,12 @@ impl GasMeter {
             |r| r.map(|p| u64::from(self.litres(p))).sum::<u64>() * WH_PER_M3 / 1000,
             self.top_up_log
                 .iter()
-                .map(|e| (e.time / 1800, i64::from(e.amount))),
+                .map(|e| (e.time / 1800, i64::from(e.amount)))
+                .chain(
+                    self.history
+                        .iter()
+                        .flat_map(|h| h.adjustments.iter().copied()),
+                ),
             self.tariff,
         )
     }
@@ -1064,6 +1122,30 @@ impl GasMeter {
                     _ => self.change_mode(mode, Some(configuration), code, now),
                 }
                 Reply::Clear(PAYMENT_MODE_SETTINGS)
+            }
+            // The type must be the use case's; the meter takes it in either payment mode (it
+            // has one balance).
+            (
+                GCS40A | GCS40B | GCS40C | GCS40D,
+                &GasPayload::CreditAdjustment {
+                    adjustment, value, ..
+                },
+            ) => {
+                let update = match (code, adjustment) {
+                    (GCS40A, gbz::CREDIT_INCREMENTAL) | (GCS40C, gbz::CREDIT_MODE_INCREMENTAL) => {
+                        BalanceUpdate::Adjust(value.into())
+                    }
+                    (GCS40B, gbz::CREDIT_ABSOLUTE) | (GCS40D, gbz::CREDIT_MODE_ABSOLUTE) => {
+                        BalanceUpdate::Set(value.into())
+                    }
+                    _ => return Err(wrong()),
+                };
+                self.update_balance(update, code, now);
+                Reply::Clear(GasPayload::DefaultResponse {
+                    cluster: gbz::PREPAYMENT_CLUSTER,
+                    command: gbz::CREDIT_ADJUSTMENT,
+                    status: gbz::SUCCESS,
+                })
             }
             (CS01B, GasPayload::TopUp { utrn, .. }) => {
                 let credited = match self.payment {

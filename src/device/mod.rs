@@ -27,8 +27,8 @@ pub use esme::{
 };
 pub use gas::{
     CS01B, GCS02, GCS03, GCS13A, GCS14, GCS15B, GCS15C, GCS15D, GCS15E, GCS16A, GCS16B, GCS17,
-    GCS18, GCS21D, GCS21J, GCS21K, GCS32, GCS38, GCS39, GCS46, GCS60, GCS60A, GCS61, GasMeter,
-    Valve,
+    GCS18, GCS21D, GCS21J, GCS21K, GCS32, GCS38, GCS39, GCS40A, GCS40B, GCS40C, GCS40D, GCS46,
+    GCS60, GCS60A, GCS61, GasMeter, Valve,
 };
 pub use hub::{CS08, CommsHub, LogEntry};
 pub use vendor::{ERROR_UNKNOWN_REGISTER, ERROR_UNSUPPORTED, VendorDeviceError, VendorMeter};
@@ -295,10 +295,52 @@ impl Balance {
     }
 }
 
+/// A 1.5 Update Meter Balance, as a meter carries it out: the meter balance adjusted by an
+/// amount, or set to one (a reset sets nought); currency units, 1/100,000 of a pound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BalanceUpdate {
+    Adjust(i64),
+    Set(i64),
+}
+
+impl BalanceUpdate {
+    /// The balance `current` becomes.
+    pub fn applied_to(self, current: i64) -> i64 {
+        match self {
+            BalanceUpdate::Adjust(amount) => current.saturating_add(amount),
+            BalanceUpdate::Set(value) => value,
+        }
+    }
+
+    /// What the event log says of it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            BalanceUpdate::Adjust(_) => "meter balance adjusted",
+            BalanceUpdate::Set(0) => "meter balance reset",
+            BalanceUpdate::Set(_) => "meter balance set",
+        }
+    }
+}
+
+/// The balance updates (1.5) a meter remembers, as (half-hour, change): the last
+/// [`ADJUSTMENTS_KEPT`], so balances before them are worked back past them.
+pub type Adjustments = Vec<(u32, i64)>;
+
+/// Balance updates a meter remembers (as many as the change of mode log's snapshots).
+pub const ADJUSTMENTS_KEPT: usize = 12;
+
+/// Remembers a balance change of `change` at `period`, forgetting the oldest past
+/// [`ADJUSTMENTS_KEPT`].
+pub(crate) fn remember_adjustment(adjustments: &mut Adjustments, period: u32, change: i64) {
+    let over = (adjustments.len() + 1).saturating_sub(ADJUSTMENTS_KEPT);
+    adjustments.drain(..over);
+    adjustments.push((period, change));
+}
+
 /// A meter's balance at the start of `period`, worked back from `balance` struck at `struck`
 /// (its period, or commissioning if later): what was used since (`wh` over half-hours) added
-/// back at `tariff`, the top-ups credited since (`credits`: half-hour and amount; one in
-/// `period` itself came after the snapshot taken at its start) taken off. Not before `from`,
+/// back at `tariff`, the top-ups and balance adjustments made since (`credits`: half-hour and
+/// amount; one in `period` itself came after the snapshot taken at its start) taken off. Not before `from`,
 /// the balance the meter was set up with. A `period` after the strike needs nothing worked
 /// back: the caller's own balance then.
 pub(crate) fn worked_back(

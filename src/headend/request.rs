@@ -11,11 +11,11 @@ use quick_xml::events::Event;
 
 use crate::model::{Eui64, ServiceRef};
 use crate::protocol::gbcs::payload::{
-    Activation, BillingExecution, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS17A, ECS17B,
-    ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B,
-    ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J,
-    ECS27, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37, ECS39A, ECS39B, ECS40, ECS42, ECS43,
-    ECS52, ECS57, ECS66, ECS82, MaxDemandRegister, NewPaymentMode, Reading,
+    Activation, BillingExecution, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS10, ECS12, ECS14, ECS15A,
+    ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C, ECS20D,
+    ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E,
+    ECS26F, ECS26J, ECS27, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37, ECS39A, ECS39B, ECS40,
+    ECS42, ECS43, ECS52, ECS57, ECS66, ECS82, MaxDemandRegister, NewPaymentMode, Reading,
 };
 
 /// The log reads DUIS lets a user have the DCC relay, sealed for the user's own key (the bodies
@@ -230,6 +230,24 @@ impl Request {
                 )));
             }
             "1.6" => return self.payment_mode().map(Some),
+            // The meter balance adjusted or reset, at once; the type says which and in which
+            // payment mode. The request's counter names the adjustment, as an issuer event id.
+            "1.5" => {
+                use crate::device::{GCS40A, GCS40B, GCS40C, GCS40D, PaymentMode};
+                let (code, adjustment, value) = match self.update_meter_balance()? {
+                    (PaymentMode::Prepayment, Some(a)) => (GCS40A, gbz::CREDIT_INCREMENTAL, a),
+                    (PaymentMode::Prepayment, None) => (GCS40B, gbz::CREDIT_ABSOLUTE, 0),
+                    (PaymentMode::Credit, Some(a)) => (GCS40C, gbz::CREDIT_MODE_INCREMENTAL, a),
+                    (PaymentMode::Credit, None) => (GCS40D, gbz::CREDIT_MODE_ABSOLUTE, 0),
+                };
+                let adjust = GasPayload::CreditAdjustment {
+                    event: self.id.counter as u32,
+                    start: 0,
+                    adjustment,
+                    value,
+                };
+                return one(code, adjust);
+            }
             // The currency, then the prepayment registers: GCS14 to the meter and its proxy alike.
             "4.3" => {
                 return Ok(Some((
@@ -486,6 +504,46 @@ impl Request {
             return Err(bad("EndDateTime is not after StartDateTime".into()));
         }
         Ok((start, end))
+    }
+
+    /// What a 1.5 `UpdateMeterBalance` asks: for a meter in prepayment mode or in credit mode
+    /// (`PrepaymentMode`, `CreditMode`), to adjust the balance by `AdjustMeterBalance` (an
+    /// xs:int, currency units of 1/100,000 of a pound) — `Some(amount)` — or to reset it
+    /// (`ResetMeterBalance`) — `None`.
+    fn update_meter_balance(
+        &self,
+    ) -> Result<(crate::device::PaymentMode, Option<i32>), RequestError> {
+        use crate::device::PaymentMode;
+        let fail = |reason: String| RequestError { line: 0, reason };
+        let (mode, e) = match (
+            self.body.find("PrepaymentMode"),
+            self.body.find("CreditMode"),
+        ) {
+            (Some(e), None) => (PaymentMode::Prepayment, e),
+            (None, Some(e)) => (PaymentMode::Credit, e),
+            _ => {
+                return Err(fail(
+                    "UpdateMeterBalance needs one of sr:PrepaymentMode and sr:CreditMode".into(),
+                ));
+            }
+        };
+        let amount = match (e.find("AdjustMeterBalance"), e.find("ResetMeterBalance")) {
+            (Some(a), None) => {
+                let text = a.text.trim();
+                let amount = text.parse().map_err(|_| {
+                    fail(format!("sr:AdjustMeterBalance {text:?} is not an xs:int"))
+                })?;
+                Some(amount)
+            }
+            (None, Some(_)) => None,
+            _ => {
+                return Err(fail(format!(
+                    "sr:{} needs one of sr:AdjustMeterBalance and sr:ResetMeterBalance",
+                    e.name
+                )));
+            }
+        };
+        Ok((mode, amount))
     }
 
     /// What a 1.6 `UpdatePaymentMode` asks: credit, or prepayment with its `DisablementThreshold`
@@ -835,6 +893,12 @@ impl Request {
                 Some("Security") => (ECS35B, range()?),
                 Some("PowerEvent") => (ECS35E, range()?),
                 _ => return Ok(None),
+            },
+            // GBCS's electricity commands carry no payment mode: an adjustment is ECS04a, a
+            // reset ECS04b, whichever mode the request names.
+            "1.5" => match self.update_meter_balance()?.1 {
+                Some(amount) => (ECS04A, Reading::AdjustBalance { amount }),
+                None => (ECS04B, Reading::ResetBalance),
             },
             "2.2" => {
                 let utrn = self.body.find("UTRN").map(|e| e.text.trim().to_string());

@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 
 use super::{CALENDARS_KEPT, CREDIT_LEDGER_LEN, Esme, MeterPoint, REFUSED, Reply, SupplyState};
 use crate::device::configuration::Prepayment;
-use crate::device::{Balance, PaymentMode, PendingChange, period_of};
+use crate::device::{Balance, BalanceUpdate, PaymentMode, PendingChange, period_of};
 use crate::protocol::gbcs::payload::{
-    self, Activation, CS01A, ECS02, ECS03, ECS10, ECS12, ECS14, ECS15A, ECS30, ECS30A, ECS37,
-    ECS39A, ECS39B, ECS42, ECS43, ECS57, NewPaymentMode, Reading,
+    self, Activation, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS10, ECS12, ECS14, ECS15A, ECS30,
+    ECS30A, ECS37, ECS39A, ECS39B, ECS42, ECS43, ECS57, NewPaymentMode, Reading,
 };
 
 impl Esme {
@@ -162,6 +162,15 @@ impl Esme {
                     };
                 payload::set_results_response(counter, &vec![result; sets]).to_bytes()
             }
+            (ECS04A, &Reading::AdjustBalance { amount }) => {
+                self.update_balance(BalanceUpdate::Adjust(amount.into()), code, now);
+                payload::outcome_response(counter, false, 0).to_bytes()
+            }
+            // One result per credit set to nought.
+            (ECS04B, Reading::ResetBalance) => {
+                self.update_balance(BalanceUpdate::Set(0), code, now);
+                payload::action_results_response(counter, &[0; 3]).to_bytes()
+            }
             (CS01A, Reading::TopUp { utrn }) => {
                 let credited = match self.payment {
                     PaymentMode::Prepayment => {
@@ -225,5 +234,22 @@ impl Esme {
             }
             _ => return Ok(None),
         }))
+    }
+
+    /// Carries out a 1.5 balance update at `now`: the balance struck where the update leaves
+    /// it, the change remembered for working earlier balances back, the command logged. In
+    /// either payment mode (GBCS's ECS04a and ECS04b carry none).
+    fn update_balance(&mut self, update: BalanceUpdate, code: u16, now: DateTime<Utc>) {
+        // Not before the balance was last struck.
+        let p = period_of(now).max(self.balance.period);
+        let current = self.credit_milli_pence(p);
+        let updated = update.applied_to(current);
+        self.balance = Balance {
+            period: p,
+            milli_pence: updated,
+        };
+        let adjustments = &mut self.extra_mut().adjustments;
+        crate::device::remember_adjustment(adjustments, p, updated - current);
+        self.events.command(now, code, true, update.describe());
     }
 }

@@ -12,8 +12,8 @@ use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
-    self, BillingExecution, DailyRead, ECS02, ECS03, ECS30, ECS30A, ECS42, ECS43, PrepaymentEntry,
-    Reading,
+    self, BillingExecution, DailyRead, ECS02, ECS03, ECS04A, ECS04B, ECS30, ECS30A, ECS42, ECS43,
+    PrepaymentEntry, Reading,
 };
 use crate::protocol::gbcs::{Cra, FrameError, KeyStore, Verdict, sign_message, verify_signature};
 
@@ -328,7 +328,10 @@ impl Esme {
         let command = super::receive_command(bytes, &[self.eui], keys, acb)?;
         let s = &command.signing;
         let code = command.message_code().unwrap_or(0);
-        let critical = matches!(code, ECS42 | ECS43 | ECS02 | ECS03 | ECS30 | ECS30A);
+        let critical = matches!(
+            code,
+            ECS42 | ECS43 | ECS02 | ECS03 | ECS30 | ECS30A | ECS04A | ECS04B
+        );
         if critical {
             match verify_signature(keys, &command) {
                 Verdict::Valid => {}
@@ -528,15 +531,20 @@ impl Esme {
     }
 
     /// The meter balance at the start of `period`. Before the balance was last struck (at a
-    /// top-up or a payment mode change) it is worked back from then: the energy used since
-    /// added back, the top-ups credited since (at or after `period`: a snapshot is taken at
-    /// its half-hour's start) taken off — of the last [`CREDIT_LEDGER_LEN`] it remembers.
+    /// top-up, a balance update or a payment mode change) it is worked back from then: the
+    /// energy used since added back, the top-ups and updates since (at or after `period`: a
+    /// snapshot is taken at its half-hour's start) taken off — of the last
+    /// [`CREDIT_LEDGER_LEN`] top-ups and [`ADJUSTMENTS_KEPT`](crate::device::ADJUSTMENTS_KEPT)
+    /// updates it remembers.
     fn balance_at(&self, period: u32) -> i64 {
         let struck = self.balance.period.max(self.commissioned);
         if period > struck {
             return self.credit_milli_pence(period);
         }
-        let credits = self.extra.as_ref().map_or(&[][..], |e| &e.credits[..]);
+        let (credits, adjustments) = self
+            .extra
+            .as_ref()
+            .map_or((&[][..], &[][..]), |e| (&e.credits[..], &e.adjustments[..]));
         super::worked_back(
             self.balance,
             struck,
@@ -545,7 +553,8 @@ impl Esme {
             |r| r.map(|p| u64::from(self.import_wh(p))).sum(),
             credits
                 .iter()
-                .map(|(at, amount)| (period_of(*at), i64::from(*amount))),
+                .map(|(at, amount)| (period_of(*at), i64::from(*amount)))
+                .chain(adjustments.iter().copied()),
             self.tariff,
         )
     }
@@ -729,6 +738,9 @@ struct Extra {
     /// The prepayment settings the last 1.6 to prepayment set; none: the meter's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     prepayment: Option<Prepayment>,
+    /// The balance updates (1.5) the meter remembers, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    adjustments: crate::device::Adjustments,
     /// The maximum demand registers' resets and configurable time period, once a 6.18 changed
     /// them; none: the meter's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]

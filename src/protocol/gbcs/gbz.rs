@@ -410,6 +410,15 @@ pub const MONTHLY_UNSPECIFIED: u8 = 0x23;
 pub const PREPAYMENT_CLUSTER: u16 = 0x0705;
 pub const CONSUMER_TOP_UP: u8 = 0x04;
 pub const CONSUMER_TOP_UP_RESPONSE: u8 = 0x03;
+/// The prepayment cluster: CreditAdjustment (GCS40a–d, 1.5), answered by a Default Response.
+pub const CREDIT_ADJUSTMENT: u8 = 0x05;
+/// Credit adjustment types, as the RTDS's four commands carry them: the balance of a meter in
+/// prepayment mode adjusted by the value (GCS40a) or set to it (GCS40b, a reset: nought); of
+/// one in credit mode set to it (GCS40d, a reset) or adjusted by it (GCS40c).
+pub const CREDIT_INCREMENTAL: u8 = 0x00;
+pub const CREDIT_ABSOLUTE: u8 = 0x01;
+pub const CREDIT_MODE_ABSOLUTE: u8 = 0x02;
+pub const CREDIT_MODE_INCREMENTAL: u8 = 0x03;
 /// The prepayment cluster: GetTopUpLog and PublishTopUpLog (GCS15e, 4.4.5), GetDebtRepaymentLog
 /// and PublishDebtLog (GCS15d, 4.4.4).
 pub const GET_TOP_UP_LOG: u8 = 0x08;
@@ -443,6 +452,8 @@ pub const FUTURE_DATED_SUCCESS: u16 = 0x8F66;
 /// ZCL Default Response (general command): the answer to a command that has no other, or
 /// that failed (e.g. a snapshot not held).
 pub const DEFAULT_RESPONSE: u8 = 0x0B;
+/// ZCL status SUCCESS.
+pub const SUCCESS: u8 = 0x00;
 /// ZCL status NOT_FOUND.
 pub const NOT_FOUND: u8 = 0x8B;
 /// Snapshot cause: the general (daily) snapshot.
@@ -549,6 +560,15 @@ pub enum GasPayload {
     },
     /// A top-up (CS01b): the UTRN's digits, from `origin` (0 the DCC, 1 the meter, 2 an IHD).
     TopUp { origin: u8, utrn: String },
+    /// Adjust the meter balance (GCS40a–d): by `value` or to it, as `adjustment` says (the
+    /// `CREDIT_*` types), from `start` (GBCS seconds; 0: now); currency units, 1/100,000 of a
+    /// pound.
+    CreditAdjustment {
+        event: u32,
+        start: u32,
+        adjustment: u8,
+        value: i32,
+    },
     /// A top-up's outcome (0 accepted, 1 invalid, 2 duplicate…); value and credit in the
     /// meter's currency units, 1/100,000 of a pound.
     TopUpResult {
@@ -991,6 +1011,12 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
             event: r.le32("issuer event id")?,
             implemented: r.le32("implementation date-time")?,
             status: r.u8("supply status")?,
+        },
+        (PREPAYMENT_CLUSTER, true, false, CREDIT_ADJUSTMENT) => GasPayload::CreditAdjustment {
+            event: r.le32("issuer event id")?,
+            start: r.le32("start time")?,
+            adjustment: r.u8("credit adjustment type")?,
+            value: r.le32("credit adjustment value")? as i32,
         },
         (PREPAYMENT_CLUSTER, true, false, CONSUMER_TOP_UP) => {
             let origin = r.u8("originating device")?;
@@ -1480,6 +1506,17 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             }
             out.push(*status);
         }
+        GasPayload::CreditAdjustment {
+            event,
+            start,
+            adjustment,
+            value,
+        } => {
+            out.extend_from_slice(&event.to_le_bytes());
+            out.extend_from_slice(&start.to_le_bytes());
+            out.push(*adjustment);
+            out.extend_from_slice(&value.to_le_bytes());
+        }
         GasPayload::TopUp { origin, utrn } => {
             let code = &utrn.as_bytes()[..utrn.len().min(255)];
             out.extend_from_slice(&[*origin, code.len() as u8]);
@@ -1660,6 +1697,7 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         ChangeSupply { .. } => (METERING_CLUSTER, 0x01, CHANGE_SUPPLY),
         SupplyStatus { .. } => (METERING_CLUSTER, 0x09, SUPPLY_STATUS_RESPONSE),
         TopUp { .. } => (PREPAYMENT_CLUSTER, 0x01, CONSUMER_TOP_UP),
+        CreditAdjustment { .. } => (PREPAYMENT_CLUSTER, 0x01, CREDIT_ADJUSTMENT),
         TopUpResult { .. } => (PREPAYMENT_CLUSTER, 0x09, CONSUMER_TOP_UP_RESPONSE),
         ChangePaymentMode { .. } => (PREPAYMENT_CLUSTER, 0x01, CHANGE_PAYMENT_MODE),
         PaymentModeSettings { .. } => (PREPAYMENT_CLUSTER, 0x19, CHANGE_PAYMENT_MODE_RESPONSE),

@@ -336,6 +336,26 @@ pub fn encode_command(
             set(DATA, object, 2, Data::OctetString(value))
         }
         (ECS15A, Reading::ClearEventLog) => action(PROFILE_GENERIC, EVENT_LOG, Data::Integer(0)),
+        // The meter balance's update_amount (method 1), with the adjustment.
+        (ECS04A, &Reading::AdjustBalance { amount }) => {
+            action(CREDIT, METER_BALANCE, Data::DoubleLong(amount))
+        }
+        // Each credit's set_amount_to_value, with nought.
+        (ECS04B, Reading::ResetBalance) => AccessRequest {
+            invoke_id: invoke_id(counter),
+            date_time: Vec::new(),
+            specs: RESET_CREDITS
+                .iter()
+                .map(|&credit| {
+                    RequestSpec::Action(crate::protocol::dlms::MethodDescriptor {
+                        class_id: CREDIT,
+                        instance: crate::protocol::dlms::Obis(credit),
+                        method: SET_AMOUNT_TO_VALUE,
+                    })
+                })
+                .collect(),
+            data: vec![Data::DoubleLong(0); RESET_CREDITS.len()],
+        },
         // The schedule's two entries numbered from 0, as the RTDS sets them.
         (ECS37, Reading::MaxDemandPeriod { start, end }) => set(
             SCHEDULE,

@@ -80,7 +80,36 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
         let whole = registers.len() == r.specs.len() && r.data.len() == r.specs.len();
         return (!registers.is_empty() && whole).then_some(Reading::ResetMaxDemand { registers });
     }
+    if code == ECS04B {
+        // GBCS ECS04b: set_amount_to_value(0) on the meter balance and the two other credits,
+        // in that order.
+        let credits: Vec<[u8; 6]> = r
+            .specs
+            .iter()
+            .zip(&r.data)
+            .map(|(spec, data)| match (spec, data) {
+                (RequestSpec::Action(m), Data::DoubleLong(0))
+                    if m.class_id == CREDIT && m.method == SET_AMOUNT_TO_VALUE =>
+                {
+                    Some(m.instance.0)
+                }
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        return (credits == RESET_CREDITS && r.data.len() == r.specs.len())
+            .then_some(Reading::ResetBalance);
+    }
     match (r.specs.first()?, r.data.first()?) {
+        // GBCS ECS04a: update_amount on the meter balance, the adjustment its parameter.
+        (RequestSpec::Action(m), &Data::DoubleLong(amount))
+            if code == ECS04A
+                && r.specs.len() == 1
+                && m.class_id == CREDIT
+                && m.instance.0 == METER_BALANCE
+                && m.method == UPDATE_AMOUNT =>
+        {
+            Some(Reading::AdjustBalance { amount })
+        }
         (RequestSpec::Set(a), schedule)
             if code == ECS37
                 && a.class_id == SCHEDULE

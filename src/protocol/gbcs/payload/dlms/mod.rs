@@ -85,6 +85,10 @@ pub const CS01A: u16 = 0x0007;
 /// 1.6 to an ESME: to credit mode, to prepayment mode (critical).
 pub const ECS02: u16 = 0x001A;
 pub const ECS03: u16 = 0x001B;
+/// 1.5 to an ESME (critical): adjust its meter balance (prepayment mode), reset it (credit
+/// mode).
+pub const ECS04A: u16 = 0x001C;
+pub const ECS04B: u16 = 0x00B3;
 /// 6.18.1 to an ESME: set its maximum demand configurable time period.
 pub const ECS37: u16 = 0x004A;
 /// 6.18.2 to an ESME: reset maximum demand registers.
@@ -117,6 +121,16 @@ const EXTENDED_REGISTER: u16 = 4;
 /// (current_credit_amount).
 const CREDIT: u16 = 112;
 const METER_BALANCE: [u8; 6] = [0, 0, 19, 10, 0, 255];
+/// The credits a reset of the meter balance (ECS04b) sets to nought, in its order: the meter
+/// balance, the emergency credit (`0-0:19.10.1.255`) and credit 2 (`0-0:19.10.2.255`).
+const RESET_CREDITS: [[u8; 6]; 3] = [
+    METER_BALANCE,
+    [0, 0, 19, 10, 1, 255],
+    [0, 0, 19, 10, 2, 255],
+];
+/// The Credit class's methods: update_amount (adds its parameter), set_amount_to_value.
+const UPDATE_AMOUNT: i8 = 1;
+const SET_AMOUNT_TO_VALUE: i8 = 2;
 /// The ESME's event log (a profile: time stamp, event code, details).
 const EVENT_LOG: [u8; 6] = [0, 0, 99, 98, 0, 255];
 /// The ESME's security log (time stamp, event code).
