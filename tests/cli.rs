@@ -169,15 +169,17 @@ fn gbcs_decode_shows_the_values_of_a_use_case_it_does_not_interpret() {
         tariff["values"][2]["array"][0]["structure"][0]["octet-string"],
         "616C6C"
     );
-    // A command: what it sets, and to what (3.4 Update Supplier Name: the telephone number and
-    // name).
-    let command = decode("3.4_ECS16/ECS16_3.4_SUCCESS_COMMAND_GBCS.HEX");
+    // A command: what it sets and does, and with what (6.11 Synchronise Clock: the clock's
+    // time status, then its validity window).
+    let command = decode("6.11_ECS70/ECS70_6.11_SUCCESS_COMMAND_GBCS.HEX");
     assert_eq!(command["kind"], "other");
+    assert_eq!(command["requests"][0], "set 8 0-0:1.0.0.255 attribute 9");
+    assert_eq!(command["requests"][1], "action 8 0-0:1.0.0.255 method 5");
+    assert_eq!(command["values"][0]["enum"], 5);
     assert_eq!(
-        command["requests"][1],
-        "set 9000 0-0:96.13.1.255 attribute 2"
+        command["values"][1]["structure"][1]["octet-string"],
+        "07DE0C1FFF173B0A008000FF"
     );
-    assert_eq!(command["values"][1]["octet-string"], "452D4F4E");
     // A gas meter's future-dated alert reads as an electricity meter's does: code, name,
     // time, and the command it carried out (GCS03, the supplier's counter 1005).
     let alert =

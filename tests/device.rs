@@ -918,6 +918,28 @@ fn the_prepayment_daily_read_log_holds_the_last_31_midnights() {
     );
 }
 
+/// 3.4 (ECS16): the meter shows the supplier's name and telephone number the command set, and
+/// logs it.
+#[test]
+fn the_supplier_name_is_set() {
+    use dccsim::protocol::gbcs::payload::ECS16;
+    let keys = keys();
+    let mut esme = esme();
+    assert_eq!(esme.supplier_contact(), None);
+    let named = Reading::SupplierName {
+        name: "E-ON".into(),
+        telephone: "0333 202 4650".into(),
+    };
+    let answer = ask(&mut esme, ECS16, &named, 1, &keys);
+    assert!(
+        matches!(answer, Reading::Outcome { success: true, .. }),
+        "{answer:?}"
+    );
+    assert_eq!(esme.supplier_contact(), Some(("E-ON", "0333 202 4650")));
+    let last = esme.events.between(now(), now()).last().unwrap();
+    assert_eq!(last.what, "supplier name updated");
+}
+
 /// 1.5: an adjustment (ECS04a) moves the meter balance from then on and a reset (ECS04b) sets
 /// it to nought, each logged; the prepayment daily read log's midnights before the adjustment
 /// keep the balance they had, those after carry it.

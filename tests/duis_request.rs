@@ -186,6 +186,10 @@ fn the_command_built_from_a_duis_request_is_the_rtds_command() {
             "6.8_ECS30a/ECS30a_6.8_SUCCESS_COMMAND_GBCS.HEX",
         ),
         (
+            "ECS16_3.4_SUCCESS_REQUEST_DUIS.XML",
+            "3.4_ECS16/ECS16_3.4_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
             "ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML",
             "1.5_ECS04a/ECS04a_1.5_SUCCESS_COMMAND_GBCS.HEX",
         ),
@@ -235,6 +239,32 @@ fn a_daily_billing_calendar_is_the_rtds_command() {
 
 /// 6.18: a period's times are UTC (an offset converted, none refused), and a reset must name a
 /// register.
+/// 3.4: the name is 1 to 15 printable characters and the number 1 to 18 digits and spaces,
+/// as the schema has them; otherwise the request is refused saying which.
+#[test]
+fn supplier_names_are_checked() {
+    let named = std::fs::read_to_string(
+        reference().join("duis/rtds-templates/ECS16_3.4_SUCCESS_REQUEST_DUIS.XML"),
+    )
+    .unwrap();
+    let esme = |xml: &str| Request::parse(xml).unwrap().esme_command();
+    for (from, to, says) in [
+        (
+            ">E-ON<",
+            ">Energy Supplier Ltd<",
+            "sr:SupplierName \"Energy Supplier Ltd\" is not 1 to 15 printable ASCII characters",
+        ),
+        (
+            ">0333 202 4650<",
+            ">0333-202-4650<",
+            "sr:SupplierTelephoneNumber \"0333-202-4650\" is not 1 to 18 digits and spaces",
+        ),
+    ] {
+        let err = esme(&named.replace(from, to)).unwrap_err();
+        assert!(err.to_string().contains(says), "{err}");
+    }
+}
+
 /// 1.5: the amount must be an xs:int (a negative one takes off); the request names one mode
 /// and either an adjustment or a reset.
 #[test]
@@ -491,6 +521,48 @@ fn a_gas_meter_balance_update_is_the_rtds_command() {
         let (cluster, _, command) = zcl_header(&payloads[0]);
         assert_eq!((cluster, command), (c.cluster, c.command), "{duis}");
     }
+}
+
+/// 3.4 to a gas meter: the RTDS template builds its command's PublishChangeOfSupplier — the
+/// name, the telephone number, no new provider, at once — but for the issuer event id, which
+/// dccsim takes from the request's counter.
+#[test]
+fn a_gas_supplier_name_is_the_rtds_command() {
+    use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, gas_payload};
+    let request = template("GCS44_3.4_SUCCESS_REQUEST_DUIS.XML");
+    let (code, payloads) = request.gas_command(false).unwrap().unwrap();
+    let path = "gbcs-rtds/RTDS-4.5.0/3.4_GCS44/GCS44_3.4_SUCCESS_COMMAND_GBCS.HEX";
+    let text = std::fs::read_to_string(reference().join(path)).unwrap();
+    let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+    assert_eq!(rtds.message_code(), Some(code));
+    let Gbz::Components { components } = Gbz::decode(&rtds.signing.content, false).unwrap() else {
+        panic!()
+    };
+    let Some(GasPayload::ChangeOfSupplier {
+        current_provider,
+        tariff_type,
+        proposed_provider,
+        implement_at,
+        control,
+        name,
+        contact,
+        ..
+    }) = gas_payload(&components[0], &components[0].payload).unwrap()
+    else {
+        panic!("{components:?}")
+    };
+    assert_eq!((name.as_str(), contact.as_str()), ("E-ON", "0333 202 4650"));
+    let expected = GasPayload::ChangeOfSupplier {
+        current_provider,
+        event: request.id.counter as u32,
+        tariff_type,
+        proposed_provider,
+        implement_at,
+        control,
+        name,
+        contact,
+    };
+    assert_eq!(payloads, [expected]);
 }
 
 /// The gas reads of fixed attributes (`gas_settings`) and of the billing data logs of debt

@@ -1025,6 +1025,38 @@ fn the_billing_data_log_holds_each_months_registers() {
     ));
 }
 
+/// 3.4 (GCS44): the meter shows the supplier's name and contact details the command set and
+/// answers with a Default Response; one naming a new provider it does not take.
+#[test]
+fn the_supplier_name_is_set() {
+    use dccsim::device::GCS44;
+    let keys = keys();
+    let (mut gas, _) = fleet_meter();
+    let gsme = gas.gsme;
+    let publish = |proposed_provider| GasPayload::ChangeOfSupplier {
+        current_provider: 0,
+        event: 1,
+        tariff_type: 0,
+        proposed_provider,
+        implement_at: 0,
+        control: 0x1800,
+        name: "E-ON".into(),
+        contact: "0333 202 4650".into(),
+    };
+    let bytes = send(gsme, GCS44, &[publish(7)], 1, false, &keys);
+    assert!(gas.handle(&bytes, now(), &keys, acb()).is_err());
+    assert_eq!(gas.supplier_contact(), None);
+    let bytes = send(gsme, GCS44, &[publish(0)], 2, false, &keys);
+    let answer = gas.handle(&bytes, now(), &keys, acb()).unwrap();
+    let success = GasPayload::DefaultResponse {
+        cluster: 0x0708,
+        command: 0x01,
+        status: 0,
+    };
+    assert_eq!(answers(&answer, &keys, false), [success]);
+    assert_eq!(gas.supplier_contact(), Some(("E-ON", "0333 202 4650")));
+}
+
 /// 1.5: a balance update (GCS40a–d, critical, answered with a Default Response) moves the
 /// balance from then on, by the value or to it as its type says; the prepayment daily read
 /// log's midnights before it keep the balance they had. A type that is not the use case's is

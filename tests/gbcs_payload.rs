@@ -84,6 +84,7 @@ fn use_case_vectors() -> Vec<String> {
         "4.4.2_ECS20b",
         "1.5_ECS04a",
         "1.5_ECS04b",
+        "3.4_ECS16",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -903,6 +904,23 @@ mod properties {
             }
         }
 
+        /// 3.4's command decodes to the name and number it was built from.
+        #[test]
+        fn supplier_names_round_trip(
+            name in "[ -~]{1,15}",
+            telephone in "[0-9 ]{1,18}",
+            counter in 0u64..1 << 40,
+        ) {
+            use dccsim::model::Eui64;
+            use dccsim::protocol::gbcs::Cra;
+            use dccsim::protocol::gbcs::payload::{ECS16, decode_dlms, encode_command, message_for};
+            let named = Reading::SupplierName { name, telephone };
+            let (from, to) = (Eui64([1; 8]), Eui64([2; 8]));
+            let content = encode_command(ECS16, &named, counter, from, to).unwrap();
+            let m = message_for(Cra::Command, counter, from, to, ECS16, content);
+            prop_assert_eq!(decode_dlms(&m, None).unwrap(), named);
+        }
+
         /// 1.5's commands decode to the adjustment they were built from, and to a reset.
         #[test]
         fn meter_balance_updates_round_trip(amount in any::<i32>(), counter in 0u64..1 << 40) {
@@ -1008,6 +1026,7 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "6.18.2_ECS57/ECS57_6.18.2_SOME_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX",
         "1.5_ECS04a/ECS04a_1.5_SUCCESS_COMMAND_GBCS.HEX",
         "1.5_ECS04b/ECS04b_1.5_SUCCESS_COMMAND_GBCS.HEX",
+        "3.4_ECS16/ECS16_3.4_SUCCESS_COMMAND_GBCS.HEX",
     ] {
         let m = message(path);
         let s = &m.signing;

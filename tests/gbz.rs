@@ -309,6 +309,36 @@ fn gas_daily_read_log_valve_and_top_up_vectors_decode_to_their_values() {
     assert_eq!((result, value), (1, -1));
 }
 
+/// 3.4's gas command (GCS44) decodes to a PublishChangeOfSupplier naming no new provider and
+/// carrying the DUIS template's name and number, and re-encodes to its bytes; the meter, the
+/// Device Management cluster's client, answers with a Default Response, client to server.
+#[test]
+fn gas_supplier_name_vectors_decode() {
+    use dccsim::protocol::gbcs::gbz::GasPayload;
+    let ask = typed_components("3.4_GCS44/GCS44_3.4_SUCCESS_COMMAND_GBCS.HEX");
+    let [
+        GasPayload::ChangeOfSupplier {
+            proposed_provider: 0,
+            implement_at: 0,
+            control: 0x1800,
+            ref name,
+            ref contact,
+            ..
+        },
+    ] = ask[..]
+    else {
+        panic!("{ask:?}")
+    };
+    assert_eq!((name.as_str(), contact.as_str()), ("E-ON", "0333 202 4650"));
+    let answer = typed_components("3.4_GCS44/GCS44_3.4_SUCCESS_RESPONSE_GBCS.HEX");
+    let success = GasPayload::DefaultResponse {
+        cluster: 0x0708,
+        command: 0x01,
+        status: 0,
+    };
+    assert_eq!(answer, [success]);
+}
+
 /// 1.5's four gas commands (GCS40a–d) decode to a CreditAdjustment — at once, its type the use
 /// case's (prepayment mode: by the value, to it; credit mode: by it, to it) and the DUIS
 /// template's value — and re-encode to their bytes; the meter answers each with a Default
@@ -775,6 +805,24 @@ mod round_trips {
                 time_debt: [u[1], u[2]],
             }),
             any::<u16>().prop_map(|configuration| GasPayload::PaymentControl { configuration }),
+            (
+                any::<[u32; 5]>(),
+                any::<u8>(),
+                "[ -~]{0,15}",
+                "[0-9 ]{0,18}"
+            )
+                .prop_map(|(n, tariff_type, name, contact)| {
+                    GasPayload::ChangeOfSupplier {
+                        current_provider: n[0],
+                        event: n[1],
+                        tariff_type,
+                        proposed_provider: n[2],
+                        implement_at: n[3],
+                        control: n[4],
+                        name,
+                        contact,
+                    }
+                }),
             (any::<[u32; 2]>(), any::<u8>(), any::<i32>()).prop_map(|(t, adjustment, value)| {
                 GasPayload::CreditAdjustment {
                     event: t[0],

@@ -92,6 +92,8 @@ const TOP_UP_LEDGER_LEN: usize = 64;
 /// 1.6: payment mode to credit, to prepayment.
 pub const GCS02: u16 = 0x006C;
 pub const GCS03: u16 = 0x006D;
+/// 3.4: the supplier's name and telephone number.
+pub const GCS44: u16 = 0x0088;
 /// 1.5 (critical): the meter balance in prepayment mode adjusted, reset; in credit mode
 /// adjusted, reset.
 pub const GCS40A: u16 = 0x0086;
@@ -212,6 +214,9 @@ struct History {
     /// them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     adjustments: Adjustments,
+    /// The supplier's name and contact details the last 3.4 set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    supplier: Option<(String, String)>,
 }
 
 /// Snapshots the change of mode billing data log (4.4.2) keeps: twelve, as DCC's response
@@ -330,6 +335,12 @@ impl GasMeter {
 
     fn history_mut(&mut self) -> &mut History {
         self.history.get_or_insert_default()
+    }
+
+    /// The supplier's name and contact details the meter shows, as the last 3.4 set them.
+    pub fn supplier_contact(&self) -> Option<(&str, &str)> {
+        let (name, contact) = self.history.as_ref()?.supplier.as_ref()?;
+        Some((name, contact))
     }
 
     /// When the payment mode changed, oldest first (GBCS seconds).
@@ -477,6 +488,7 @@ impl GasMeter {
                 | GCS40B
                 | GCS40C
                 | GCS40D
+                | GCS44
                 | GCS21J
                 | GCS21D
                 | GCS21K
@@ -1122,6 +1134,27 @@ impl GasMeter {
                     _ => self.change_mode(mode, Some(configuration), code, now),
                 }
                 Reply::Clear(PAYMENT_MODE_SETTINGS)
+            }
+            // The name and contact details, at once (a 3.4 is future-dated by the DCC, not the
+            // meter); a change of provider the meter does not take.
+            (
+                GCS44,
+                GasPayload::ChangeOfSupplier {
+                    proposed_provider: 0,
+                    implement_at: 0,
+                    name,
+                    contact,
+                    ..
+                },
+            ) => {
+                self.history_mut().supplier = Some((name.clone(), contact.clone()));
+                self.events
+                    .command(now, code, true, "supplier name updated");
+                Reply::Clear(GasPayload::DefaultResponse {
+                    cluster: gbz::DEVICE_MANAGEMENT_CLUSTER,
+                    command: gbz::PUBLISH_CHANGE_OF_SUPPLIER,
+                    status: gbz::SUCCESS,
+                })
             }
             // The type must be the use case's; the meter takes it in either payment mode (it
             // has one balance).

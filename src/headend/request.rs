@@ -12,10 +12,10 @@ use quick_xml::events::Event;
 use crate::model::{Eui64, ServiceRef};
 use crate::protocol::gbcs::payload::{
     Activation, BillingExecution, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS10, ECS12, ECS14, ECS15A,
-    ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C, ECS20D,
-    ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E,
-    ECS26F, ECS26J, ECS27, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37, ECS39A, ECS39B, ECS40,
-    ECS42, ECS43, ECS52, ECS57, ECS66, ECS82, MaxDemandRegister, NewPaymentMode, Reading,
+    ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C,
+    ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B, ECS26C, ECS26D,
+    ECS26E, ECS26F, ECS26J, ECS27, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37, ECS39A, ECS39B,
+    ECS40, ECS42, ECS43, ECS52, ECS57, ECS66, ECS82, MaxDemandRegister, NewPaymentMode, Reading,
 };
 
 /// The log reads DUIS lets a user have the DCC relay, sealed for the user's own key (the bodies
@@ -230,6 +230,22 @@ impl Request {
                 )));
             }
             "1.6" => return self.payment_mode().map(Some),
+            // The name and telephone number as a PublishChangeOfSupplier naming no new provider,
+            // at once; the request's counter names it, as an issuer event id.
+            "3.4" => {
+                let (name, contact) = self.supplier_name()?;
+                let publish = GasPayload::ChangeOfSupplier {
+                    current_provider: 0,
+                    event: self.id.counter as u32,
+                    tariff_type: 0,
+                    proposed_provider: 0,
+                    implement_at: 0,
+                    control: gbz::SUPPLIER_NAME_CONTROL,
+                    name,
+                    contact,
+                };
+                return one(crate::device::GCS44, publish);
+            }
             // The meter balance adjusted or reset, at once; the type says which and in which
             // payment mode. The request's counter names the adjustment, as an issuer event id.
             "1.5" => {
@@ -506,6 +522,31 @@ impl Request {
         Ok((start, end))
     }
 
+    /// What a 3.4 `UpdateSupplierName` sets: the supplier's name (1 to 15 printable ASCII
+    /// characters) and telephone number (1 to 18 digits and spaces), as the schema has them.
+    fn supplier_name(&self) -> Result<(String, String), RequestError> {
+        let field = |name: &str, longest: usize, allowed: fn(u8) -> bool, what: &str| {
+            let e = self.body.find(name).ok_or_else(|| RequestError {
+                line: 0,
+                reason: format!("UpdateSupplierName needs sr:{name}"),
+            })?;
+            let text = e.text.clone();
+            if text.is_empty() || text.len() > longest || !text.bytes().all(allowed) {
+                return Err(RequestError {
+                    line: 0,
+                    reason: format!("sr:{name} {text:?} is not 1 to {longest} {what}"),
+                });
+            }
+            Ok(text)
+        };
+        let printable = |b: u8| (0x20..0x7F).contains(&b);
+        let dialled = |b: u8| b.is_ascii_digit() || b == b' ';
+        Ok((
+            field("SupplierName", 15, printable, "printable ASCII characters")?,
+            field("SupplierTelephoneNumber", 18, dialled, "digits and spaces")?,
+        ))
+    }
+
     /// What a 1.5 `UpdateMeterBalance` asks: for a meter in prepayment mode or in credit mode
     /// (`PrepaymentMode`, `CreditMode`), to adjust the balance by `AdjustMeterBalance` (an
     /// xs:int, currency units of 1/100,000 of a pound) — `Some(amount)` — or to reset it
@@ -780,6 +821,10 @@ impl Request {
                     });
                 }
                 (ECS10, Reading::DisplayMessage { message })
+            }
+            "3.4" => {
+                let (name, telephone) = self.supplier_name()?;
+                (ECS16, Reading::SupplierName { name, telephone })
             }
             "3.2" => (
                 ECS12,

@@ -8,8 +8,8 @@ use super::{CALENDARS_KEPT, CREDIT_LEDGER_LEN, Esme, MeterPoint, REFUSED, Reply,
 use crate::device::configuration::Prepayment;
 use crate::device::{Balance, BalanceUpdate, PaymentMode, PendingChange, period_of};
 use crate::protocol::gbcs::payload::{
-    self, Activation, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS10, ECS12, ECS14, ECS15A, ECS30,
-    ECS30A, ECS37, ECS39A, ECS39B, ECS42, ECS43, ECS57, NewPaymentMode, Reading,
+    self, Activation, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS10, ECS12, ECS14, ECS15A, ECS16,
+    ECS30, ECS30A, ECS37, ECS39A, ECS39B, ECS42, ECS43, ECS57, NewPaymentMode, Reading,
 };
 
 impl Esme {
@@ -30,6 +30,12 @@ impl Esme {
                 self.events
                     .command(now, code, true, "supplier message displayed");
                 payload::set_results_response(counter, &[0]).to_bytes()
+            }
+            (ECS16, Reading::SupplierName { name, telephone }) => {
+                self.extra_mut().supplier = Some((name.clone(), telephone.clone()));
+                self.events
+                    .command(now, code, true, "supplier name updated");
+                payload::set_results_response(counter, &[0, 0]).to_bytes()
             }
             // Data recorded before the restriction (the previous tenant's) is given to no one;
             // the half-hour under way when it was set, whole.

@@ -405,6 +405,12 @@ impl Esme {
         self.extra.as_ref()?.message.as_deref()
     }
 
+    /// The supplier's name and telephone number the meter shows, as the last 3.4 set them.
+    pub fn supplier_contact(&self) -> Option<(&str, &str)> {
+        let (name, telephone) = self.extra.as_ref()?.supplier.as_ref()?;
+        Some((name, telephone))
+    }
+
     /// The meter balance at the start of period `p`, in the meter's currency unit (1/100,000
     /// of a pound), as GBCS's 32-bit registers hold it.
     fn meter_balance(&self, p: u32) -> i32 {
@@ -715,6 +721,9 @@ struct Extra {
     /// The message the supplier last sent for display (3.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     message: Option<String>,
+    /// The supplier's name and telephone number the last 3.4 set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    supplier: Option<(String, String)>,
     /// The first half-hour whose data the meter gives (3.2, change of tenancy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     restricted_from: Option<u32>,

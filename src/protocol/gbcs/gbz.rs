@@ -410,6 +410,13 @@ pub const MONTHLY_UNSPECIFIED: u8 = 0x23;
 pub const PREPAYMENT_CLUSTER: u16 = 0x0705;
 pub const CONSUMER_TOP_UP: u8 = 0x04;
 pub const CONSUMER_TOP_UP_RESPONSE: u8 = 0x03;
+/// The Device Management cluster, whose server is the supplier's side and the meter its
+/// client: PublishChangeOfSupplier (GCS44, 3.4), answered by the meter's Default Response
+/// (client to server).
+pub const DEVICE_MANAGEMENT_CLUSTER: u16 = 0x0708;
+pub const PUBLISH_CHANGE_OF_SUPPLIER: u8 = 0x01;
+/// The provider change control a 3.4 carries, as the RTDS command does (bits 11 and 12).
+pub const SUPPLIER_NAME_CONTROL: u32 = 0x0000_1800;
 /// The prepayment cluster: CreditAdjustment (GCS40a–d, 1.5), answered by a Default Response.
 pub const CREDIT_ADJUSTMENT: u8 = 0x05;
 /// Credit adjustment types, as the RTDS's four commands carry them: the balance of a meter in
@@ -560,6 +567,18 @@ pub enum GasPayload {
     },
     /// A top-up (CS01b): the UTRN's digits, from `origin` (0 the DCC, 1 the meter, 2 an IHD).
     TopUp { origin: u8, utrn: String },
+    /// The supplier's name and contact details (GCS44, 3.4), for the meter to show: a
+    /// PublishChangeOfSupplier naming no new provider, from `implement_at` (0: now).
+    ChangeOfSupplier {
+        current_provider: u32,
+        event: u32,
+        tariff_type: u8,
+        proposed_provider: u32,
+        implement_at: u32,
+        control: u32,
+        name: String,
+        contact: String,
+    },
     /// Adjust the meter balance (GCS40a–d): by `value` or to it, as `adjustment` says (the
     /// `CREDIT_*` types), from `start` (GBCS seconds; 0: now); currency units, 1/100,000 of a
     /// pound.
@@ -856,11 +875,44 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
     };
     let specific = c.frame_control & 0x03 == 1;
     let meaning = match (c.cluster, specific, c.from_server(), c.command) {
-        (cluster, false, true, DEFAULT_RESPONSE) => GasPayload::DefaultResponse {
-            cluster,
-            command: r.u8("command id")?,
-            status: r.u8("status")?,
-        },
+        (cluster, false, true, DEFAULT_RESPONSE)
+        | (cluster @ DEVICE_MANAGEMENT_CLUSTER, false, false, DEFAULT_RESPONSE) => {
+            GasPayload::DefaultResponse {
+                cluster,
+                command: r.u8("command id")?,
+                status: r.u8("status")?,
+            }
+        }
+        (DEVICE_MANAGEMENT_CLUSTER, true, true, PUBLISH_CHANGE_OF_SUPPLIER) => {
+            let current_provider = r.le32("current provider id")?;
+            let event = r.le32("issuer event id")?;
+            let tariff_type = r.u8("tariff type")?;
+            let proposed_provider = r.le32("proposed provider id")?;
+            let implement_at = r.le32("provider change implementation time")?;
+            let control = r.le32("provider change control")?;
+            let mut text = |what: &'static str| -> Result<Option<String>, GbzError> {
+                let n = usize::from(r.u8(what)?);
+                Ok(std::str::from_utf8(r.take(n, what)?)
+                    .ok()
+                    .map(str::to_string))
+            };
+            let (Some(name), Some(contact)) = (
+                text("proposed provider name")?,
+                text("proposed provider contact details")?,
+            ) else {
+                return Ok(None);
+            };
+            GasPayload::ChangeOfSupplier {
+                current_provider,
+                event,
+                tariff_type,
+                proposed_provider,
+                implement_at,
+                control,
+                name,
+                contact,
+            }
+        }
         (METERING_CLUSTER, false, false, READ_ATTRIBUTES) => GasPayload::ReadAttributes {
             attributes: r.attribute_ids()?,
         },
@@ -1506,6 +1558,28 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             }
             out.push(*status);
         }
+        GasPayload::ChangeOfSupplier {
+            current_provider,
+            event,
+            tariff_type,
+            proposed_provider,
+            implement_at,
+            control,
+            name,
+            contact,
+        } => {
+            out.extend_from_slice(&current_provider.to_le_bytes());
+            out.extend_from_slice(&event.to_le_bytes());
+            out.push(*tariff_type);
+            for v in [proposed_provider, implement_at, control] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            for text in [name, contact] {
+                let bytes = &text.as_bytes()[..text.len().min(255)];
+                out.push(bytes.len() as u8);
+                out.extend_from_slice(bytes);
+            }
+        }
         GasPayload::CreditAdjustment {
             event,
             start,
@@ -1698,6 +1772,7 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         SupplyStatus { .. } => (METERING_CLUSTER, 0x09, SUPPLY_STATUS_RESPONSE),
         TopUp { .. } => (PREPAYMENT_CLUSTER, 0x01, CONSUMER_TOP_UP),
         CreditAdjustment { .. } => (PREPAYMENT_CLUSTER, 0x01, CREDIT_ADJUSTMENT),
+        ChangeOfSupplier { .. } => (DEVICE_MANAGEMENT_CLUSTER, 0x09, PUBLISH_CHANGE_OF_SUPPLIER),
         TopUpResult { .. } => (PREPAYMENT_CLUSTER, 0x09, CONSUMER_TOP_UP_RESPONSE),
         ChangePaymentMode { .. } => (PREPAYMENT_CLUSTER, 0x01, CHANGE_PAYMENT_MODE),
         PaymentModeSettings { .. } => (PREPAYMENT_CLUSTER, 0x19, CHANGE_PAYMENT_MODE_RESPONSE),
@@ -1723,6 +1798,11 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         TopUpLog { .. } => (PREPAYMENT_CLUSTER, 0x19, PUBLISH_TOP_UP_LOG),
         DebtLogRequest { .. } => (PREPAYMENT_CLUSTER, 0x01, GET_DEBT_REPAYMENT_LOG),
         DebtLog { .. } => (PREPAYMENT_CLUSTER, 0x19, PUBLISH_DEBT_LOG),
+        // The meter is the Device Management cluster's client: its answer goes client to server.
+        &DefaultResponse {
+            cluster: DEVICE_MANAGEMENT_CLUSTER,
+            ..
+        } => (DEVICE_MANAGEMENT_CLUSTER, 0x00, DEFAULT_RESPONSE),
         &DefaultResponse { cluster, .. } => (cluster, 0x08, DEFAULT_RESPONSE),
     }
 }

@@ -335,6 +335,25 @@ pub fn encode_command(
             };
             set(DATA, object, 2, Data::OctetString(value))
         }
+        // The telephone number, then the name.
+        (ECS16, Reading::SupplierName { name, telephone }) => AccessRequest {
+            invoke_id: invoke_id(counter),
+            date_time: Vec::new(),
+            specs: [SUPPLIER_TELEPHONE, SUPPLIER_NAME]
+                .into_iter()
+                .map(|object| {
+                    RequestSpec::Set(crate::protocol::dlms::AttributeDescriptor {
+                        class_id: SUPPLIER_CONTACT_CLASS,
+                        instance: crate::protocol::dlms::Obis(object),
+                        attribute: 2,
+                    })
+                })
+                .collect(),
+            data: vec![
+                Data::OctetString(telephone.as_bytes().to_vec()),
+                Data::OctetString(name.as_bytes().to_vec()),
+            ],
+        },
         (ECS15A, Reading::ClearEventLog) => action(PROFILE_GENERIC, EVENT_LOG, Data::Integer(0)),
         // The meter balance's update_amount (method 1), with the adjustment.
         (ECS04A, &Reading::AdjustBalance { amount }) => {

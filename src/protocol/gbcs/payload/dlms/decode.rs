@@ -80,6 +80,22 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
         let whole = registers.len() == r.specs.len() && r.data.len() == r.specs.len();
         return (!registers.is_empty() && whole).then_some(Reading::ResetMaxDemand { registers });
     }
+    if code == ECS16 {
+        // GBCS ECS16: the supplier's telephone number, then its name, each set as an octet
+        // string.
+        let set = |i: usize, object: [u8; 6]| match (r.specs.get(i)?, r.data.get(i)?) {
+            (RequestSpec::Set(a), Data::OctetString(v))
+                if a.class_id == SUPPLIER_CONTACT_CLASS
+                    && a.instance.0 == object
+                    && a.attribute == 2 =>
+            {
+                Some(String::from_utf8_lossy(v).into_owned())
+            }
+            _ => None,
+        };
+        let (telephone, name) = (set(0, SUPPLIER_TELEPHONE)?, set(1, SUPPLIER_NAME)?);
+        return (r.specs.len() == 2).then_some(Reading::SupplierName { name, telephone });
+    }
     if code == ECS04B {
         // GBCS ECS04b: set_amount_to_value(0) on the meter balance and the two other credits,
         // in that order.

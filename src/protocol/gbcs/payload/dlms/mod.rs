@@ -85,6 +85,8 @@ pub const CS01A: u16 = 0x0007;
 /// 1.6 to an ESME: to credit mode, to prepayment mode (critical).
 pub const ECS02: u16 = 0x001A;
 pub const ECS03: u16 = 0x001B;
+/// 3.4 to an ESME: the supplier's name and telephone number.
+pub const ECS16: u16 = 0x0025;
 /// 1.5 to an ESME (critical): adjust its meter balance (prepayment mode), reset it (credit
 /// mode).
 pub const ECS04A: u16 = 0x001C;
@@ -146,6 +148,11 @@ const SUPPLIER_MESSAGE: [u8; 6] = [0, 2, 96, 13, 1, 255];
 const SINGLE_ACTION_SCHEDULE: u16 = 22;
 const BILLING_CALENDAR: [u8; 6] = [0, 0, 15, 0, 0, 255];
 const RESTRICT_DATA: [u8; 6] = [0, 0, 94, 44, 3, 2];
+/// The supplier's telephone number and name a 3.4 sets (`0-0:96.13.0.255`, `0-0:96.13.1.255`),
+/// attribute 2 of GBCS's class 9000, octet strings.
+const SUPPLIER_CONTACT_CLASS: u16 = 9000;
+const SUPPLIER_TELEPHONE: [u8; 6] = [0, 0, 96, 13, 0, 255];
+const SUPPLIER_NAME: [u8; 6] = [0, 0, 96, 13, 1, 255];
 const PRIVACY_PIN: [u8; 6] = [0, 0, 94, 44, 3, 1];
 /// ECS40's objects: the import MPAN (both elements' on a twin-element meter, one after the
 /// other) and the export MPAN, octet strings of their digits.
