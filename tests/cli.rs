@@ -169,17 +169,16 @@ fn gbcs_decode_shows_the_values_of_a_use_case_it_does_not_interpret() {
         tariff["values"][2]["array"][0]["structure"][0]["octet-string"],
         "616C6C"
     );
-    // A command: what it sets and does, and with what (6.11 Synchronise Clock: the clock's
-    // time status, then its validity window).
-    let command = decode("6.11_ECS70/ECS70_6.11_SUCCESS_COMMAND_GBCS.HEX");
+    // A command: what it sets, and to what (6.22 Set Alert Behaviours: the alert filter's
+    // bit string, five alerts' bits set).
+    let command = decode("6.22_ECS25a/ECS25a_6.22_SUCCESS_COMMAND_GBCS.HEX");
     assert_eq!(command["kind"], "other");
-    assert_eq!(command["requests"][0], "set 8 0-0:1.0.0.255 attribute 9");
-    assert_eq!(command["requests"][1], "action 8 0-0:1.0.0.255 method 5");
-    assert_eq!(command["values"][0]["enum"], 5);
     assert_eq!(
-        command["values"][1]["structure"][1]["octet-string"],
-        "07DE0C1FFF173B0A008000FF"
+        command["requests"][0],
+        "set 1 0-30:97.98.11.255 attribute 2"
     );
+    let bits = command["values"][0]["bit-string"].as_str().unwrap();
+    assert_eq!(bits.matches('1').count(), 5, "{bits}");
     // A gas meter's future-dated alert reads as an electricity meter's does: code, name,
     // time, and the command it carried out (GCS03, the supplier's counter 1005).
     let alert =

@@ -186,6 +186,10 @@ fn the_command_built_from_a_duis_request_is_the_rtds_command() {
             "6.8_ECS30a/ECS30a_6.8_SUCCESS_COMMAND_GBCS.HEX",
         ),
         (
+            "ECS70_6.11_SUCCESS_REQUEST_DUIS.XML",
+            "6.11_ECS70/ECS70_6.11_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
             "ECS16_3.4_SUCCESS_REQUEST_DUIS.XML",
             "3.4_ECS16/ECS16_3.4_SUCCESS_COMMAND_GBCS.HEX",
         ),
@@ -239,6 +243,29 @@ fn a_daily_billing_calendar_is_the_rtds_command() {
 
 /// 6.18: a period's times are UTC (an offset converted, none refused), and a reset must name a
 /// register.
+/// 6.11: the interval runs from CurrentDateTime for TolerancePeriod seconds (0 to 86,400).
+#[test]
+fn clock_synchronisations_are_checked() {
+    use dccsim::protocol::gbcs::payload::Reading;
+    let sync = std::fs::read_to_string(
+        reference().join("duis/rtds-templates/ECS70_6.11_SUCCESS_REQUEST_DUIS.XML"),
+    )
+    .unwrap();
+    let esme = |xml: &str| Request::parse(xml).unwrap().esme_command();
+    let (_, reading) = esme(&sync).unwrap().unwrap();
+    let Reading::SynchroniseClock { from, to } = reading else {
+        panic!("{reading:?}")
+    };
+    assert_eq!(from.to_rfc3339(), "2014-12-31T23:59:10+00:00");
+    assert_eq!((to - from).num_seconds(), 60);
+    let err = esme(&sync.replace(">60<", ">90000<")).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("sr:TolerancePeriod \"90000\" is not 0 to 86400 seconds"),
+        "{err}"
+    );
+}
+
 /// 3.4: the name is 1 to 15 printable characters and the number 1 to 18 digits and spaces,
 /// as the schema has them; otherwise the request is refused saying which.
 #[test]

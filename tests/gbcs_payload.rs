@@ -85,6 +85,7 @@ fn use_case_vectors() -> Vec<String> {
         "1.5_ECS04a",
         "1.5_ECS04b",
         "3.4_ECS16",
+        "6.11_ECS70",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -904,6 +905,26 @@ mod properties {
             }
         }
 
+        /// 6.11's command decodes to the validity interval it was built from (to the second).
+        #[test]
+        fn clock_synchronisations_round_trip(
+            from in 0i64..4_000_000_000,
+            tolerance in 0i64..=86_400,
+            counter in 0u64..1 << 40,
+        ) {
+            use chrono::TimeZone;
+            use dccsim::model::Eui64;
+            use dccsim::protocol::gbcs::Cra;
+            use dccsim::protocol::gbcs::payload::{ECS70, decode_dlms, encode_command, message_for};
+            let from = chrono::Utc.timestamp_opt(946_684_800 + from, 0).unwrap();
+            let to = from + chrono::Duration::seconds(tolerance);
+            let sync = Reading::SynchroniseClock { from, to };
+            let (sender, meter) = (Eui64([1; 8]), Eui64([2; 8]));
+            let content = encode_command(ECS70, &sync, counter, sender, meter).unwrap();
+            let m = message_for(Cra::Command, counter, sender, meter, ECS70, content);
+            prop_assert_eq!(decode_dlms(&m, None).unwrap(), sync);
+        }
+
         /// 3.4's command decodes to the name and number it was built from.
         #[test]
         fn supplier_names_round_trip(
@@ -1027,6 +1048,7 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "1.5_ECS04a/ECS04a_1.5_SUCCESS_COMMAND_GBCS.HEX",
         "1.5_ECS04b/ECS04b_1.5_SUCCESS_COMMAND_GBCS.HEX",
         "3.4_ECS16/ECS16_3.4_SUCCESS_COMMAND_GBCS.HEX",
+        "6.11_ECS70/ECS70_6.11_SUCCESS_COMMAND_GBCS.HEX",
     ] {
         let m = message(path);
         let s = &m.signing;
@@ -1057,6 +1079,17 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
     assert_eq!(
         outcome_response(error.signing.originator_counter, false, 1).to_bytes(),
         error.signing.content
+    );
+    // 6.11: the meter's clock after the synchronisation, as the RTDS meter answers it.
+    let ecs70 = message("6.11_ECS70/ECS70_6.11_SUCCESS_RESPONSE_GBCS.HEX");
+    let Reading::Clock { time, status: 0 } = decode_dlms(&ecs70, None).unwrap() else {
+        panic!()
+    };
+    assert_eq!(time.to_rfc3339(), "2015-01-01T00:00:00+00:00");
+    assert_eq!(
+        dccsim::protocol::gbcs::payload::clock_response(ecs70.signing.originator_counter, time, 0)
+            .to_bytes(),
+        ecs70.signing.content
     );
     let ccs01 = message("8.11_CCS01/CCS01_8.11_SUCCESS_RESPONSE_GBCS.HEX");
     assert_eq!(

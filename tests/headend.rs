@@ -283,17 +283,17 @@ fn signed_send(
     )
 }
 
-/// A critical RTDS template (its counter `counter`) through Transform, the supplier's
-/// signature (its RTDS key) and Send at `at`: acknowledged `I99`, then the meter's answer,
-/// delivered `I0` within five minutes and signed by the meter.
+/// A critical request (an RTDS template's text, its counter `counter`) through Transform, the
+/// supplier's signature (its RTDS key) and Send at `at`: acknowledged `I99`, then the meter's
+/// answer, delivered `I0` within five minutes and signed by the meter.
 fn transform_sign_send(
     he: &mut HeadEnd,
     keys: &KeyStore,
-    name: &str,
+    xml: &str,
     counter: u64,
     at: DateTime<Utc>,
 ) -> GbcsMessage {
-    let transform = with_counter(&template(name), counter);
+    let transform = with_counter(xml, counter);
     let request = Request::parse(&transform).unwrap();
     let user = request.id.originator;
     let reply = he.handle_request(user, Endpoint::Transform, &transform, at);
@@ -304,14 +304,14 @@ fn transform_sign_send(
     let reply = he.handle_request(user, Endpoint::SendCommand, &send, at);
     assert_eq!(code_of(&reply), ResponseCode::I99, "{}", xml_of(&reply));
     let delivered = he.poll_deliveries(at + Duration::minutes(5));
-    assert_eq!(delivered.len(), 1, "{name}");
+    assert_eq!(delivered.len(), 1, "{service}");
     let xml = &delivered[0].xml;
     assert!(
         xml.contains("<sr:ResponseCode>I0</sr:ResponseCode>"),
         "{xml}"
     );
     let answer = GbcsMessage::decode(&gbcs_of(xml)).unwrap();
-    assert_eq!(verify_signature(keys, &answer), Verdict::Valid, "{name}");
+    assert_eq!(verify_signature(keys, &answer), Verdict::Valid, "{service}");
     answer
 }
 
@@ -328,25 +328,52 @@ fn a_meter_balance_update_moves_the_balance() {
     );
     let p = dccsim::device::period_of(start);
     let before = he.meter(esme).unwrap().credit_milli_pence(p);
-    let template = "ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML";
-    transform_sign_send(&mut he, &keys, template, 2000, start);
+    let name = "ECS04a_1.5_SUCCESS_REQUEST_DUIS.XML";
+    transform_sign_send(&mut he, &keys, &template(name), 2000, start);
     let adjusted = he.meter(esme).unwrap().credit_milli_pence(p);
     assert_eq!(adjusted, before + 1_200_000);
     // Half an hour on, the meter has drawn on the adjusted balance.
     let later = start + Duration::minutes(30);
     assert!(he.meter(esme).unwrap().credit_milli_pence(p + 1) < adjusted);
-    let template = "ECS04b_1.5_SUCCESS_REQUEST_DUIS.XML";
-    transform_sign_send(&mut he, &keys, template, 2010, later);
+    let name = "ECS04b_1.5_SUCCESS_REQUEST_DUIS.XML";
+    transform_sign_send(&mut he, &keys, &template(name), 2010, later);
     assert_eq!(he.meter(esme).unwrap().credit_milli_pence(p + 1), 0);
 
     let before = he.gas_meter(gsme).unwrap().credit_milli_pence(p);
-    let template = "GCS40c_1.5_SUCCESS_REQUEST_DUIS.XML";
-    transform_sign_send(&mut he, &keys, template, 2020, start);
+    let name = "GCS40c_1.5_SUCCESS_REQUEST_DUIS.XML";
+    transform_sign_send(&mut he, &keys, &template(name), 2020, start);
     let adjusted = he.gas_meter(gsme).unwrap().credit_milli_pence(p);
     assert_eq!(adjusted, before + 5_000_000);
-    let template = "GCS40b_1.5_SUCCESS_REQUEST_DUIS.XML";
-    transform_sign_send(&mut he, &keys, template, 2030, later);
+    let name = "GCS40b_1.5_SUCCESS_REQUEST_DUIS.XML";
+    transform_sign_send(&mut he, &keys, &template(name), 2030, later);
     assert_eq!(he.gas_meter(gsme).unwrap().credit_milli_pence(p + 1), 0);
+}
+
+/// 6.11 to the RTDS electricity meter through Transform, sign, Send: an interval holding the
+/// head-end's time (the meters' clocks are the DCC's) synchronises the clock, and the meter
+/// answers with its time; the RTDS template's own interval, in 2014, it refuses, nothing
+/// adjusted.
+#[test]
+fn a_clock_synchronisation_is_answered_with_the_meters_time() {
+    let (mut he, keys, start) = default_head_end();
+    let template = template("ECS70_6.11_SUCCESS_REQUEST_DUIS.XML");
+    let now = template.replace("2014-12-31T23:59:10.00Z", "2026-11-23T09:59:30Z");
+    let answer = transform_sign_send(&mut he, &keys, &now, 2000, start);
+    let Reading::Clock { time, status: 0 } = decode_dlms(&answer, None).unwrap() else {
+        panic!("{:?}", decode_dlms(&answer, None))
+    };
+    assert!(
+        time >= start && time - start < Duration::minutes(1),
+        "{time}"
+    );
+    let answer = transform_sign_send(&mut he, &keys, &template, 2010, start);
+    assert_eq!(
+        decode_dlms(&answer, None).unwrap(),
+        Reading::Outcome {
+            success: false,
+            code: 250
+        }
+    );
 }
 
 #[test]

@@ -15,7 +15,8 @@ use crate::protocol::gbcs::payload::{
     ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C,
     ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B, ECS26C, ECS26D,
     ECS26E, ECS26F, ECS26J, ECS27, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37, ECS39A, ECS39B,
-    ECS40, ECS42, ECS43, ECS52, ECS57, ECS66, ECS82, MaxDemandRegister, NewPaymentMode, Reading,
+    ECS40, ECS42, ECS43, ECS52, ECS57, ECS66, ECS70, ECS82, MaxDemandRegister, NewPaymentMode,
+    Reading,
 };
 
 /// The log reads DUIS lets a user have the DCC relay, sealed for the user's own key (the bodies
@@ -522,6 +523,30 @@ impl Request {
         Ok((start, end))
     }
 
+    /// The interval a 6.11 `SynchroniseClock` gives the meter's clock: from its
+    /// `CurrentDateTime` to `TolerancePeriod` seconds (0 to 86,400) later.
+    fn clock_window(&self) -> Result<(DateTime<Utc>, DateTime<Utc>), RequestError> {
+        let fail = |reason: String| RequestError { line: 0, reason };
+        let text = |name: &str| {
+            self.body
+                .find(name)
+                .map(|e| e.text.trim().to_string())
+                .ok_or_else(|| fail(format!("SynchroniseClock needs sr:{name}")))
+        };
+        let from = utc_date_time("CurrentDateTime", &text("CurrentDateTime")?).map_err(fail)?;
+        let tolerance = text("TolerancePeriod")?;
+        let seconds = tolerance
+            .parse::<i64>()
+            .ok()
+            .filter(|s| (0..=86_400).contains(s))
+            .ok_or_else(|| {
+                fail(format!(
+                    "sr:TolerancePeriod {tolerance:?} is not 0 to 86400 seconds"
+                ))
+            })?;
+        Ok((from, from + chrono::Duration::seconds(seconds)))
+    }
+
     /// What a 3.4 `UpdateSupplierName` sets: the supplier's name (1 to 15 printable ASCII
     /// characters) and telephone number (1 to 18 digits and spaces), as the schema has them.
     fn supplier_name(&self) -> Result<(String, String), RequestError> {
@@ -825,6 +850,10 @@ impl Request {
             "3.4" => {
                 let (name, telephone) = self.supplier_name()?;
                 (ECS16, Reading::SupplierName { name, telephone })
+            }
+            "6.11" => {
+                let (from, to) = self.clock_window()?;
+                (ECS70, Reading::SynchroniseClock { from, to })
             }
             "3.2" => (
                 ECS12,

@@ -9,7 +9,7 @@ use crate::device::configuration::Prepayment;
 use crate::device::{Balance, BalanceUpdate, PaymentMode, PendingChange, period_of};
 use crate::protocol::gbcs::payload::{
     self, Activation, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS10, ECS12, ECS14, ECS15A, ECS16,
-    ECS30, ECS30A, ECS37, ECS39A, ECS39B, ECS42, ECS43, ECS57, NewPaymentMode, Reading,
+    ECS30, ECS30A, ECS37, ECS39A, ECS39B, ECS42, ECS43, ECS57, ECS70, NewPaymentMode, Reading,
 };
 
 impl Esme {
@@ -30,6 +30,19 @@ impl Esme {
                 self.events
                     .command(now, code, true, "supplier message displayed");
                 payload::set_results_response(counter, &[0]).to_bytes()
+            }
+            // The meter's clock is the DCC's: within the interval it is synchronised (and
+            // stays as it was); outside, the meter does not adjust it.
+            (ECS70, &Reading::SynchroniseClock { from, to }) => {
+                let result = if (from..=to).contains(&now) {
+                    self.events.command(now, code, true, "clock synchronised");
+                    0
+                } else {
+                    let why = "clock not synchronised: its time is outside the validity interval";
+                    self.events.command(now, code, false, why);
+                    REFUSED
+                };
+                payload::clock_response(counter, now, result).to_bytes()
             }
             (ECS16, Reading::SupplierName { name, telephone }) => {
                 self.extra_mut().supplier = Some((name.clone(), telephone.clone()));

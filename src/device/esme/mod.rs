@@ -13,7 +13,7 @@ use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, pe
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
     self, BillingExecution, DailyRead, ECS02, ECS03, ECS04A, ECS04B, ECS30, ECS30A, ECS42, ECS43,
-    PrepaymentEntry, Reading,
+    ECS70, PrepaymentEntry, Reading,
 };
 use crate::protocol::gbcs::{Cra, FrameError, KeyStore, Verdict, sign_message, verify_signature};
 
@@ -330,7 +330,7 @@ impl Esme {
         let code = command.message_code().unwrap_or(0);
         let critical = matches!(
             code,
-            ECS42 | ECS43 | ECS02 | ECS03 | ECS30 | ECS30A | ECS04A | ECS04B
+            ECS42 | ECS43 | ECS02 | ECS03 | ECS30 | ECS30A | ECS04A | ECS04B | ECS70
         );
         if critical {
             match verify_signature(keys, &command) {

@@ -335,6 +335,45 @@ pub fn encode_command(
             };
             set(DATA, object, 2, Data::OctetString(value))
         }
+        // The clock base set, the validity interval preset (the preset time left to the
+        // meter), the clock adjusted to it, and its time and status read back.
+        (ECS70, &Reading::SynchroniseClock { from, to }) => {
+            let method = |method| {
+                RequestSpec::Action(crate::protocol::dlms::MethodDescriptor {
+                    class_id: CLOCK,
+                    instance: crate::protocol::dlms::Obis(CLOCK_OBIS),
+                    method,
+                })
+            };
+            let base = crate::protocol::dlms::AttributeDescriptor {
+                class_id: CLOCK,
+                instance: crate::protocol::dlms::Obis(CLOCK_OBIS),
+                attribute: CLOCK_BASE,
+            };
+            let window = Data::Structure(vec![
+                Data::OctetString(UNSPECIFIED_TIME.to_vec()),
+                Data::OctetString(date_time_octets(from)),
+                Data::OctetString(date_time_octets(to)),
+            ]);
+            AccessRequest {
+                invoke_id: invoke_id(counter),
+                date_time: Vec::new(),
+                specs: vec![
+                    RequestSpec::Set(base),
+                    method(PRESET_ADJUSTING_TIME),
+                    method(ADJUST_TO_PRESET_TIME),
+                    attribute(CLOCK, CLOCK_OBIS, CLOCK_TIME),
+                    attribute(CLOCK, CLOCK_OBIS, CLOCK_STATUS),
+                ],
+                data: vec![
+                    Data::Enum(RADIO_CONTROLLED),
+                    window,
+                    Data::Integer(0),
+                    Data::Null,
+                    Data::Null,
+                ],
+            }
+        }
         // The telephone number, then the name.
         (ECS16, Reading::SupplierName { name, telephone }) => AccessRequest {
             invoke_id: invoke_id(counter),

@@ -80,6 +80,35 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
         let whole = registers.len() == r.specs.len() && r.data.len() == r.specs.len();
         return (!registers.is_empty() && whole).then_some(Reading::ResetMaxDemand { registers });
     }
+    if code == ECS70 {
+        // GBCS ECS70: the clock base set, preset_adjusting_time with the validity interval,
+        // adjust_to_preset_time, then gets of the time and the status.
+        let clock = |spec: &RequestSpec| match spec {
+            RequestSpec::Set(a) => (a.class_id, a.instance.0, a.attribute, 's'),
+            RequestSpec::Action(m) => (m.class_id, m.instance.0, m.method, 'a'),
+            RequestSpec::Get(a) => (a.class_id, a.instance.0, a.attribute, 'g'),
+            _ => (0, [0; 6], 0, '?'),
+        };
+        let shape: Vec<_> = r.specs.iter().map(clock).collect();
+        let expected = [
+            (CLOCK, CLOCK_OBIS, CLOCK_BASE, 's'),
+            (CLOCK, CLOCK_OBIS, PRESET_ADJUSTING_TIME, 'a'),
+            (CLOCK, CLOCK_OBIS, ADJUST_TO_PRESET_TIME, 'a'),
+            (CLOCK, CLOCK_OBIS, CLOCK_TIME, 'g'),
+            (CLOCK, CLOCK_OBIS, CLOCK_STATUS, 'g'),
+        ];
+        if shape != expected {
+            return None;
+        }
+        let window = r.data.get(1)?.items()?;
+        let [_, from, to] = window else {
+            return None;
+        };
+        return Some(Reading::SynchroniseClock {
+            from: date_time(from)?,
+            to: date_time(to)?,
+        });
+    }
     if code == ECS16 {
         // GBCS ECS16: the supplier's telephone number, then its name, each set as an octet
         // string.
@@ -294,6 +323,16 @@ fn response(
         return Ok(Reading::ExportRegisters {
             active_wh: *active_wh,
             reactive_varh: *reactive_varh,
+        });
+    }
+    if code == ECS70
+        && r.results.iter().all(|s| s.succeeded())
+        && let [_, _, _, time, Data::Unsigned(status)] = r.data.as_slice()
+        && let Some(time) = date_time(time)
+    {
+        return Ok(Reading::Clock {
+            time,
+            status: *status,
         });
     }
     if code == ECS40

@@ -85,6 +85,8 @@ pub const CS01A: u16 = 0x0007;
 /// 1.6 to an ESME: to credit mode, to prepayment mode (critical).
 pub const ECS02: u16 = 0x001A;
 pub const ECS03: u16 = 0x001B;
+/// 6.11 to an ESME (critical): synchronise its clock.
+pub const ECS70: u16 = 0x0062;
 /// 3.4 to an ESME: the supplier's name and telephone number.
 pub const ECS16: u16 = 0x0025;
 /// 1.5 to an ESME (critical): adjust its meter balance (prepayment mode), reset it (credit
@@ -148,6 +150,22 @@ const SUPPLIER_MESSAGE: [u8; 6] = [0, 2, 96, 13, 1, 255];
 const SINGLE_ACTION_SCHEDULE: u16 = 22;
 const BILLING_CALENDAR: [u8; 6] = [0, 0, 15, 0, 0, 255];
 const RESTRICT_DATA: [u8; 6] = [0, 0, 94, 44, 3, 2];
+/// The clock (IC 8, `0-0:1.0.0.255`): its time (attribute 2), status (4) and clock base (9,
+/// which a 6.11 sets to 5, radio controlled, as the RTDS command does); methods
+/// adjust_to_preset_time (4) and preset_adjusting_time (5: the preset time and its validity
+/// interval).
+const CLOCK: u16 = 8;
+const CLOCK_OBIS: [u8; 6] = [0, 0, 1, 0, 0, 255];
+const CLOCK_TIME: i8 = 2;
+const CLOCK_STATUS: i8 = 4;
+const CLOCK_BASE: i8 = 9;
+const RADIO_CONTROLLED: u8 = 5;
+const ADJUST_TO_PRESET_TIME: i8 = 4;
+const PRESET_ADJUSTING_TIME: i8 = 5;
+/// A COSEM date-time with nothing specified (the preset time a 6.11 leaves to the meter).
+const UNSPECIFIED_TIME: [u8; 12] = [
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x80, 0x00, 0xFF,
+];
 /// The supplier's telephone number and name a 3.4 sets (`0-0:96.13.0.255`, `0-0:96.13.1.255`),
 /// attribute 2 of GBCS's class 9000, octet strings.
 const SUPPLIER_CONTACT_CLASS: u16 = 9000;

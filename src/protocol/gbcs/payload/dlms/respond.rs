@@ -194,6 +194,29 @@ pub fn account_mode_response(counter: u64, prepayment: bool, status: u8) -> Apdu
     })
 }
 
+/// ECS70's answer: the clock base set, the validity interval preset, the clock adjusted to it
+/// (`adjusted`: its action result, 0 for success), then the clock's time and status (0: good).
+pub fn clock_response(counter: u64, time: DateTime<Utc>, adjusted: u8) -> Apdu {
+    Apdu::AccessResponse(AccessResponse {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        data: vec![
+            Data::Null,
+            Data::Null,
+            Data::Null,
+            Data::OctetString(date_time_octets(time)),
+            Data::Unsigned(0),
+        ],
+        results: vec![
+            ResponseSpec::Set(0),
+            ResponseSpec::Action(0),
+            ResponseSpec::Action(adjusted),
+            ResponseSpec::Get(0),
+            ResponseSpec::Get(0),
+        ],
+    })
+}
+
 /// The access-response of a command of sets only (ECS02, ECS03): one result per set.
 pub fn set_results_response(counter: u64, results: &[u8]) -> Apdu {
     results_response(counter, results, ResponseSpec::Set)
