@@ -314,12 +314,7 @@ impl GasMeter {
         now: DateTime<Utc>,
     ) {
         self.configuration = configuration;
-        // Not before the balance was last struck (a held change carried out late).
-        let p = period_of(now).max(self.balance.period);
-        let struck = Balance {
-            period: p,
-            milli_pence: self.credit_milli_pence(p),
-        };
+        let struck = super::strike(self.balance, now, |p| self.credit_milli_pence(p));
         let changed = self.payment != mode;
         let (payment, balance, events) = (&mut self.payment, &mut self.balance, &mut self.events);
         super::switch_mode(payment, balance, events, struck, mode, code, now);
@@ -351,9 +346,8 @@ impl GasMeter {
     /// Carries out a 1.5 balance update at `now`: the balance struck where the update leaves
     /// it, the change remembered for working earlier balances back, the command logged.
     fn update_balance(&mut self, update: BalanceUpdate, code: u16, now: DateTime<Utc>) {
-        // Not before the balance was last struck.
-        let p = period_of(now).max(self.balance.period);
-        let current = self.credit_milli_pence(p);
+        let struck = crate::device::strike(self.balance, now, |p| self.credit_milli_pence(p));
+        let (p, current) = (struck.period, struck.milli_pence);
         let updated = update.applied_to(current);
         self.balance = Balance {
             period: p,

@@ -322,6 +322,16 @@ impl BalanceUpdate {
     }
 }
 
+/// The balance a meter strikes at `now`, whose credit at a half-hour is `credit`: the credit at
+/// `now`'s half-hour, or at the last strike's if later (a held change carried out late).
+pub(crate) fn strike(last: Balance, now: DateTime<Utc>, credit: impl Fn(u32) -> i64) -> Balance {
+    let period = period_of(now).max(last.period);
+    Balance {
+        period,
+        milli_pence: credit(period),
+    }
+}
+
 /// The balance updates (1.5) a meter remembers, as (half-hour, change): the last
 /// [`ADJUSTMENTS_KEPT`], so balances before them are worked back past them.
 pub type Adjustments = Vec<(u32, i64)>;

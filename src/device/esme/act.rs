@@ -259,9 +259,8 @@ impl Esme {
     /// it, the change remembered for working earlier balances back, the command logged. In
     /// either payment mode (GBCS's ECS04a and ECS04b carry none).
     fn update_balance(&mut self, update: BalanceUpdate, code: u16, now: DateTime<Utc>) {
-        // Not before the balance was last struck.
-        let p = period_of(now).max(self.balance.period);
-        let current = self.credit_milli_pence(p);
+        let struck = crate::device::strike(self.balance, now, |p| self.credit_milli_pence(p));
+        let (p, current) = (struck.period, struck.milli_pence);
         let updated = update.applied_to(current);
         self.balance = Balance {
             period: p,

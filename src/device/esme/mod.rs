@@ -446,12 +446,7 @@ impl Esme {
         code: u16,
         now: DateTime<Utc>,
     ) {
-        // Not before the balance was last struck (a held change carried out late).
-        let p = period_of(now).max(self.balance.period);
-        let struck = Balance {
-            period: p,
-            milli_pence: self.credit_milli_pence(p),
-        };
+        let struck = super::strike(self.balance, now, |p| self.credit_milli_pence(p));
         let changed = self.payment != mode;
         let (payment, balance, events) = (&mut self.payment, &mut self.balance, &mut self.events);
         super::switch_mode(payment, balance, events, struck, mode, code, now);
