@@ -93,6 +93,33 @@ fn the_comms_hubs_firmware_read_and_its_answers() {
     }
 }
 
+/// 6.11 to a gas meter (GCS28): the command is the validity interval, the answer the meter's
+/// time and a status; both decode and re-encode to their bytes.
+#[test]
+fn a_gas_clock_synchronisation_and_its_answer() {
+    let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let m = message("6.11_GCS28/GCS28_6.11_SUCCESS_COMMAND_GBCS.HEX");
+    let sync = AsnPayload::ClockSync {
+        from: at("2014-12-31T23:30:00Z"),
+        to: at("2015-01-01T00:30:00Z"),
+    };
+    assert_eq!(
+        AsnPayload::decode(&m.signing.content, false).unwrap(),
+        Some(sync.clone())
+    );
+    assert_eq!(sync.encode(), m.signing.content);
+    let m = message("6.11_GCS28/GCS28_6.11_SUCCESS_RESPONSE_GBCS.HEX");
+    let clock = AsnPayload::Clock {
+        time: at("2014-12-31T23:30:00Z"),
+        status: 0,
+    };
+    assert_eq!(
+        AsnPayload::decode(&m.signing.content, false).unwrap(),
+        Some(clock.clone())
+    );
+    assert_eq!(clock.encode(), m.signing.content);
+}
+
 #[test]
 fn future_dated_failures_name_the_command_and_when() {
     for path in [
@@ -199,6 +226,23 @@ mod properties {
             let bytes = x.encode();
             let y = Der::decode(&bytes).unwrap();
             prop_assert_eq!(y.encode(), bytes);
+        }
+
+        /// A clock synchronisation and its answer round-trip, to the second.
+        #[test]
+        fn clock_payloads_round_trip(
+            from in 0i64..253_402_300_799,
+            to in 0i64..253_402_300_799,
+            status in 0u64..1 << 40,
+        ) {
+            use chrono::TimeZone;
+            let at = |s| chrono::Utc.timestamp_opt(s, 0).unwrap();
+            for p in [
+                AsnPayload::ClockSync { from: at(from), to: at(to) },
+                AsnPayload::Clock { time: at(from), status },
+            ] {
+                prop_assert_eq!(AsnPayload::decode(&p.encode(), false).unwrap(), Some(p));
+            }
         }
 
         #[test]

@@ -550,6 +550,19 @@ fn a_gas_meter_balance_update_is_the_rtds_command() {
     }
 }
 
+/// 6.11 to a gas meter: the RTDS template builds its command (GCS28), the ASN.1 validity
+/// interval, byte for byte.
+#[test]
+fn a_gas_clock_synchronisation_is_the_rtds_command() {
+    let request = template("GCS28_6.11_SUCCESS_REQUEST_DUIS.XML");
+    let (code, payload) = request.gas_asn1_command().unwrap().unwrap();
+    let path = "gbcs-rtds/RTDS-4.5.0/6.11_GCS28/GCS28_6.11_SUCCESS_COMMAND_GBCS.HEX";
+    let text = std::fs::read_to_string(reference().join(path)).unwrap();
+    let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+    assert_eq!(rtds.message_code(), Some(code));
+    assert_eq!(payload.encode(), rtds.signing.content);
+}
+
 /// 3.4 to a gas meter: the RTDS template builds its command's PublishChangeOfSupplier — the
 /// name, the telephone number, no new provider, at once — but for the issuer event id, which
 /// dccsim takes from the request's counter.

@@ -349,10 +349,10 @@ fn a_meter_balance_update_moves_the_balance() {
     assert_eq!(he.gas_meter(gsme).unwrap().credit_milli_pence(p + 1), 0);
 }
 
-/// 6.11 to the RTDS electricity meter through Transform, sign, Send: an interval holding the
-/// head-end's time (the meters' clocks are the DCC's) synchronises the clock, and the meter
-/// answers with its time; the RTDS template's own interval, in 2014, it refuses, nothing
-/// adjusted.
+/// 6.11 to the RTDS electricity and gas meters through Transform, sign, Send: an interval
+/// holding the head-end's time (the meters' clocks are the DCC's) synchronises the clock, and
+/// the meter answers with its time; the RTDS template's own interval, in 2014, it refuses,
+/// nothing adjusted.
 #[test]
 fn a_clock_synchronisation_is_answered_with_the_meters_time() {
     let (mut he, keys, start) = default_head_end();
@@ -374,6 +374,23 @@ fn a_clock_synchronisation_is_answered_with_the_meters_time() {
             code: 250
         }
     );
+    // The gas meter likewise (GCS28, ASN.1): its time, status 0; outside, status 1.
+    use dccsim::protocol::gbcs::asn1::AsnPayload;
+    let template = self::template("GCS28_6.11_SUCCESS_REQUEST_DUIS.XML");
+    let now = template.replace("2014-12-31T23:30:00.00Z", "2026-11-23T09:30:00Z");
+    for (xml, counter, synchronised) in [(&now, 2020, 0), (&template, 2030, 1)] {
+        let answer = transform_sign_send(&mut he, &keys, xml, counter, start);
+        let Ok(Some(AsnPayload::Clock { time, status })) =
+            AsnPayload::decode(&answer.signing.content, false)
+        else {
+            panic!("{answer:?}")
+        };
+        assert_eq!(status, synchronised);
+        assert!(
+            time >= start && time - start < Duration::minutes(1),
+            "{time}"
+        );
+    }
 }
 
 #[test]

@@ -94,6 +94,8 @@ pub const GCS02: u16 = 0x006C;
 pub const GCS03: u16 = 0x006D;
 /// 3.4: the supplier's name and telephone number.
 pub const GCS44: u16 = 0x0088;
+/// 6.11 (critical): synchronise the clock (an ASN.1 command, not ZigBee).
+pub const GCS28: u16 = 0x007F;
 /// 1.5 (critical): the meter balance in prepayment mode adjusted, reset; in credit mode
 /// adjusted, reset.
 pub const GCS40A: u16 = 0x0086;
@@ -328,6 +330,32 @@ impl GasMeter {
         }
     }
 
+    /// GCS28: the meter's clock is the DCC's, so within the interval the command gives it is
+    /// synchronised (status 0) and outside it is not adjusted (status 1, an assumption: the
+    /// RTDS has no such answer); either way the meter answers with its time.
+    fn synchronise_clock(
+        &mut self,
+        content: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<u8>, DeviceError> {
+        use crate::protocol::gbcs::asn1::AsnPayload;
+        let Ok(Some(AsnPayload::ClockSync { from, to })) = AsnPayload::decode(content, false)
+        else {
+            return Err(DeviceError::Payload(
+                "GCS28 needs a SEQUENCE of two GeneralizedTimes, the validity interval".into(),
+            ));
+        };
+        let status = if (from..=to).contains(&now) {
+            self.events.command(now, GCS28, true, "clock synchronised");
+            0
+        } else {
+            let why = "clock not synchronised: its time is outside the validity interval";
+            self.events.command(now, GCS28, false, why);
+            1
+        };
+        Ok(AsnPayload::Clock { time: now, status }.encode())
+    }
+
     fn history_mut(&mut self) -> &mut History {
         self.history.get_or_insert_default()
     }
@@ -483,6 +511,7 @@ impl GasMeter {
                 | GCS40C
                 | GCS40D
                 | GCS44
+                | GCS28
                 | GCS21J
                 | GCS21D
                 | GCS21K
@@ -500,7 +529,7 @@ impl GasMeter {
         // remote party.
         let critical = matches!(
             code,
-            GCS32 | GCS39 | GCS02 | GCS03 | GCS40A | GCS40B | GCS40C | GCS40D
+            GCS32 | GCS39 | GCS02 | GCS03 | GCS40A | GCS40B | GCS40C | GCS40D | GCS28
         );
         if critical {
             match verify_signature(keys, &command) {
@@ -511,6 +540,20 @@ impl GasMeter {
         self.counters.check(from, counter)?;
         let (seal_for, relay) = super::SealFor::of(&command, acb)?;
         let payload = |e: String| DeviceError::Payload(e);
+        if code == GCS28 {
+            let content = self.synchronise_clock(&s.content, now)?;
+            self.counters.accept(from, counter);
+            let answer = super::Answer {
+                me,
+                to: from,
+                counter,
+                code,
+                critical,
+                at: now,
+                relay,
+            };
+            return answer.bytes(content, keys, acb);
+        }
         let Gbz::Components { components } =
             Gbz::decode(&s.content, false).map_err(|e| payload(e.to_string()))?
         else {

@@ -806,7 +806,15 @@ impl HeadEnd {
             Some(_) => (self.acb, self.next_acb_counter(now)),
             None => (id.originator, id.counter),
         };
-        let (code, content) = if kind == Speaks::Gbz {
+        let asn1 = match kind {
+            Speaks::Gbz => request
+                .gas_asn1_command()
+                .map_err(|e| refuse(E11, e.reason))?,
+            _ => None,
+        };
+        let (code, content) = if let Some((code, payload)) = asn1 {
+            (code, payload.encode())
+        } else if kind == Speaks::Gbz {
             let to_proxy = self
                 .registry
                 .device(id.target)

@@ -786,6 +786,21 @@ impl Request {
         }))
     }
 
+    /// The GBCS use case and ASN.1 command for the services the head-end carries to a gas
+    /// meter in ASN.1 rather than ZigBee: 6.11 (GCS28, its clock); `None` for the others.
+    pub fn gas_asn1_command(
+        &self,
+    ) -> Result<Option<(u16, crate::protocol::gbcs::asn1::AsnPayload)>, RequestError> {
+        use crate::protocol::gbcs::asn1::AsnPayload;
+        Ok(match self.service.to_string().as_str() {
+            "6.11" => {
+                let (from, to) = self.clock_window()?;
+                Some((crate::device::GCS28, AsnPayload::ClockSync { from, to }))
+            }
+            _ => None,
+        })
+    }
+
     /// The GBCS use case (message code) and its meaning for the services the head-end carries
     /// to an electricity meter itself; `None` for the others.
     pub fn esme_command(&self) -> Result<Option<(u16, Reading)>, RequestError> {

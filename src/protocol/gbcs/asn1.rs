@@ -1,5 +1,6 @@
 //! ASN.1 payloads of GBCS (DER): what the comms hub function answers about itself (CS08, 11.2
-//! read firmware version) and the alerts that are not DLMS or GBZ — the future-dated failure
+//! read firmware version), a gas meter's clock synchronisation (GCS28, 6.11) and the alerts
+//! that are not DLMS or GBZ — the future-dated failure
 //! 8F67, the firmware alert 8F8A and others, each a SEQUENCE of the alert code, a
 //! GeneralizedTime and use-case-specific values.
 //!
@@ -228,6 +229,14 @@ pub enum AsnPayload {
     ReadFirmware,
     /// CS08's answer: the comms hub's firmware version (hex) and a status (0: success).
     Firmware { version: String, status: u64 },
+    /// GCS28 (6.11 to a gas meter, critical): synchronise the clock if it is within `from` to
+    /// `to`.
+    ClockSync {
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    },
+    /// GCS28's answer: the meter's time, and a status (0: synchronised).
+    Clock { time: DateTime<Utc>, status: u64 },
     /// An ASN.1 alert: its code, when (GeneralizedTime), and its use-case-specific values. For
     /// 8F67 (a future-dated command that was not carried out), `counter` is that command's
     /// originator counter.
@@ -278,6 +287,18 @@ impl AsnPayload {
             }));
         }
         match items {
+            [from, to] if from.tag == GENERALIZED_TIME && to.tag == GENERALIZED_TIME => {
+                let (Some(from), Some(to)) = (generalized_time(from), generalized_time(to)) else {
+                    return Ok(None);
+                };
+                Ok(Some(AsnPayload::ClockSync { from, to }))
+            }
+            [time, status] if time.tag == GENERALIZED_TIME => {
+                let (Some(time), Some(status)) = (generalized_time(time), status.unsigned()) else {
+                    return Ok(None);
+                };
+                Ok(Some(AsnPayload::Clock { time, status }))
+            }
             [version, status] if version.tag == OCTET_STRING => {
                 let (Some(version), Some(status)) = (version.bytes(), status.unsigned()) else {
                     return Ok(None);
@@ -301,21 +322,29 @@ impl AsnPayload {
                 Der::integer(*status),
             ])
             .encode(),
+            AsnPayload::ClockSync { from, to } => {
+                Der::sequence(vec![generalized(*from), generalized(*to)]).encode()
+            }
+            AsnPayload::Clock { time, status } => {
+                Der::sequence(vec![generalized(*time), Der::integer(*status)]).encode()
+            }
             AsnPayload::Alert {
                 code, at, details, ..
             } => {
-                let mut items = vec![
-                    Der::integer(u64::from(*code)),
-                    Der::primitive(
-                        GENERALIZED_TIME,
-                        at.format("%Y%m%d%H%M%SZ").to_string().into_bytes(),
-                    ),
-                ];
+                let mut items = vec![Der::integer(u64::from(*code)), generalized(*at)];
                 items.extend(details.iter().cloned());
                 Der::sequence(items).encode()
             }
         }
     }
+}
+
+/// `at` as a GeneralizedTime in GBCS's form, `YYYYMMDDhhmmssZ`.
+fn generalized(at: DateTime<Utc>) -> Der {
+    Der::primitive(
+        GENERALIZED_TIME,
+        at.format("%Y%m%d%H%M%SZ").to_string().into_bytes(),
+    )
 }
 
 /// A GeneralizedTime in GBCS's form, `YYYYMMDDhhmmssZ`.
