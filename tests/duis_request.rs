@@ -241,8 +241,6 @@ fn a_daily_billing_calendar_is_the_rtds_command() {
     assert_eq!(built, rtds.signing.content);
 }
 
-/// 6.18: a period's times are UTC (an offset converted, none refused), and a reset must name a
-/// register.
 /// 6.11: the interval runs from CurrentDateTime for TolerancePeriod seconds (0 to 86,400).
 #[test]
 fn clock_synchronisations_are_checked() {
@@ -322,11 +320,24 @@ fn meter_balance_updates_are_checked() {
     let err = esme(&neither).unwrap_err();
     assert!(
         err.to_string()
-            .contains("sr:PrepaymentMode needs one of sr:AdjustMeterBalance"),
+            .contains("sr:PrepaymentMode needs exactly one of sr:AdjustMeterBalance"),
+        "{err}"
+    );
+    let both = adjust.replace(
+        "</sr:PrepaymentMode>",
+        "</sr:PrepaymentMode><sr:CreditMode><sr:ResetMeterBalance/></sr:CreditMode>",
+    );
+    let err = esme(&both).unwrap_err();
+    assert!(
+        err.to_string().contains(
+            "sr:UpdateMeterBalance needs exactly one of sr:PrepaymentMode and sr:CreditMode"
+        ),
         "{err}"
     );
 }
 
+/// 6.18: a period's times are UTC (an offset converted, none refused), and a reset must name a
+/// register.
 #[test]
 fn maximum_demand_requests_are_checked() {
     let period = std::fs::read_to_string(

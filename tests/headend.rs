@@ -339,6 +339,12 @@ fn a_meter_balance_update_moves_the_balance() {
     transform_sign_send(&mut he, &keys, &template(name), 2010, later);
     assert_eq!(he.meter(esme).unwrap().credit_milli_pence(p + 1), 0);
 
+    // The gas meter half an hour on (the head-end's clock only goes forward).
+    let (start, later, p) = (
+        later + Duration::minutes(30),
+        later + Duration::hours(1),
+        p + 2,
+    );
     let before = he.gas_meter(gsme).unwrap().credit_milli_pence(p);
     let name = "GCS40c_1.5_SUCCESS_REQUEST_DUIS.XML";
     transform_sign_send(&mut he, &keys, &template(name), 2020, start);

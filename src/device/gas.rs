@@ -184,8 +184,9 @@ pub struct GasMeter {
     /// last five; the billing data log works balances back with them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     top_up_log: Vec<TopUpEntry>,
-    /// The half-hour the balance was set up at ([`GasMeter::set_prepayment`]): balances at
-    /// billing period ends before it are not worked back past it.
+    /// The half-hour the balance was set up at ([`GasMeter::set_prepayment`]), or just after
+    /// the latest top-up or balance update the meter no longer remembers: balances before it
+    /// are not worked back past it.
     #[serde(default)]
     ledger_from: u32,
     #[serde(default)]
@@ -382,7 +383,12 @@ impl GasMeter {
             milli_pence: updated,
         };
         let adjustments = &mut self.history_mut().adjustments;
-        super::remember_adjustment(adjustments, p, updated - current);
+        let forgotten = super::make_room(adjustments, super::ADJUSTMENTS_KEPT, |&(p, _)| p);
+        adjustments.push((p, updated - current));
+        // Balances from before an update it no longer remembers are not worked back past it.
+        if let Some(f) = forgotten {
+            self.ledger_from = self.ledger_from.max(f + 1);
+        }
         self.events.command(now, code, true, update.describe());
     }
 
@@ -454,7 +460,9 @@ impl GasMeter {
 
     /// Prepayment credit at the start of `period`, thousandths of a penny: the balance at the
     /// last top-up less the gas used since at the tariff's rate and its standing charge (which
-    /// may take it below zero: the meter does not cut off the gas here).
+    /// may take it below zero: the meter does not cut off the gas here). For a `period` at or
+    /// after the balance was last struck (a top-up, an update, a mode change); the logs work
+    /// earlier ones back.
     pub fn credit_milli_pence(&self, period: u32) -> i64 {
         // A state saved before balances were struck at commissioning holds period 0.
         let mut b = self.balance;
@@ -1198,18 +1206,32 @@ impl GasMeter {
             (
                 GCS40A | GCS40B | GCS40C | GCS40D,
                 &GasPayload::CreditAdjustment {
-                    adjustment, value, ..
+                    adjustment,
+                    value,
+                    start,
+                    ..
                 },
             ) => {
-                let update = match (code, adjustment) {
-                    (GCS40A, gbz::CREDIT_INCREMENTAL) | (GCS40C, gbz::CREDIT_MODE_INCREMENTAL) => {
-                        BalanceUpdate::Adjust(value.into())
-                    }
-                    (GCS40B, gbz::CREDIT_ABSOLUTE) | (GCS40D, gbz::CREDIT_MODE_ABSOLUTE) => {
-                        BalanceUpdate::Set(value.into())
-                    }
-                    _ => return Err(wrong()),
+                // GBCS GCS40a–d: carried out at once (the DCC sends no start time).
+                if start != 0 {
+                    return Err(DeviceError::Payload(format!(
+                        "a credit adjustment's start time must be 0 (now), not {start}"
+                    )));
+                }
+                let (update, expected) = match code {
+                    GCS40A => (BalanceUpdate::Adjust(value.into()), gbz::CREDIT_INCREMENTAL),
+                    GCS40B => (BalanceUpdate::Set(value.into()), gbz::CREDIT_ABSOLUTE),
+                    GCS40C => (
+                        BalanceUpdate::Adjust(value.into()),
+                        gbz::CREDIT_MODE_INCREMENTAL,
+                    ),
+                    _ => (BalanceUpdate::Set(value.into()), gbz::CREDIT_MODE_ABSOLUTE),
                 };
+                if adjustment != expected {
+                    return Err(DeviceError::Payload(format!(
+                        "credit adjustment type {adjustment} is not {code:#06X}'s ({expected})"
+                    )));
+                }
                 self.update_balance(update, code, now);
                 Reply::Clear(GasPayload::DefaultResponse {
                     cluster: gbz::PREPAYMENT_CLUSTER,
@@ -1233,8 +1255,13 @@ impl GasMeter {
                         };
                         self.events.command(now, code, true, "credit added");
                         let amount = (*pence as i32).saturating_mul(1000);
-                        let over = (self.top_up_log.len() + 1).saturating_sub(TOP_UP_LEDGER_LEN);
-                        self.top_up_log.drain(..over);
+                        let forgotten =
+                            super::make_room(&mut self.top_up_log, TOP_UP_LEDGER_LEN, |e| {
+                                e.time / 1800
+                            });
+                        if let Some(f) = forgotten {
+                            self.ledger_from = self.ledger_from.max(f + 1);
+                        }
                         self.top_up_log.push(TopUpEntry {
                             utrn: utrn.clone(),
                             amount,

@@ -339,12 +339,16 @@ pub type Adjustments = Vec<(u32, i64)>;
 /// Balance updates a meter remembers (as many as the change of mode log's snapshots).
 pub const ADJUSTMENTS_KEPT: usize = 12;
 
-/// Remembers a balance change of `change` at `period`, forgetting the oldest past
-/// [`ADJUSTMENTS_KEPT`].
-pub(crate) fn remember_adjustment(adjustments: &mut Adjustments, period: u32, change: i64) {
-    let over = (adjustments.len() + 1).saturating_sub(ADJUSTMENTS_KEPT);
-    adjustments.drain(..over);
-    adjustments.push((period, change));
+/// Makes room in `ledger` (oldest first) for one more entry, keeping the last `kept`; the
+/// half-hour (`period` of an entry) of the latest entry forgotten, if any: a balance before
+/// it can no longer be worked back.
+pub(crate) fn make_room<T>(
+    ledger: &mut Vec<T>,
+    kept: usize,
+    period: impl Fn(&T) -> u32,
+) -> Option<u32> {
+    let over = (ledger.len() + 1).saturating_sub(kept);
+    ledger.drain(..over).map(|e| period(&e)).max()
 }
 
 /// A meter's balance at the start of `period`, worked back from `balance` struck at `struck`
@@ -670,8 +674,19 @@ pub(crate) fn receive_command(
 
 #[cfg(test)]
 mod tests {
-    use super::{Balance, EVENT_LOG_LEN, EventLog, PaymentMode, switch_mode};
+    use super::{Balance, EVENT_LOG_LEN, EventLog, PaymentMode, make_room, switch_mode};
     use chrono::{TimeZone, Utc};
+
+    /// A full ledger forgets its oldest entries and says the latest half-hour it forgot, below
+    /// which balances cannot be worked back; one with room forgets nothing.
+    #[test]
+    fn a_full_ledger_says_what_it_forgot() {
+        let mut ledger: Vec<(u32, i64)> = (0..4).map(|i| (100 + i, 1)).collect();
+        assert_eq!(make_room(&mut ledger, 5, |&(p, _)| p), None);
+        assert_eq!(ledger.len(), 4);
+        assert_eq!(make_room(&mut ledger, 3, |&(p, _)| p), Some(101));
+        assert_eq!(ledger, [(102, 1), (103, 1)]);
+    }
 
     /// A payment mode command is logged as actioned whether or not it changes the mode.
     #[test]

@@ -589,7 +589,9 @@ impl Request {
             (None, Some(e)) => (PaymentMode::Credit, e),
             _ => {
                 return Err(fail(
-                    "UpdateMeterBalance needs one of sr:PrepaymentMode and sr:CreditMode".into(),
+                    "sr:UpdateMeterBalance needs exactly one of sr:PrepaymentMode and \
+                     sr:CreditMode"
+                        .into(),
                 ));
             }
         };
@@ -604,7 +606,7 @@ impl Request {
             (None, Some(_)) => None,
             _ => {
                 return Err(fail(format!(
-                    "sr:{} needs one of sr:AdjustMeterBalance and sr:ResetMeterBalance",
+                    "sr:{} needs exactly one of sr:AdjustMeterBalance and sr:ResetMeterBalance",
                     e.name
                 )));
             }

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 
 use super::{CALENDARS_KEPT, CREDIT_LEDGER_LEN, Esme, MeterPoint, REFUSED, Reply, SupplyState};
 use crate::device::configuration::Prepayment;
-use crate::device::{Balance, BalanceUpdate, PaymentMode, PendingChange, period_of};
+use crate::device::{
+    ADJUSTMENTS_KEPT, Balance, BalanceUpdate, PaymentMode, PendingChange, period_of,
+};
 use crate::protocol::gbcs::payload::{
     self, Activation, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS10, ECS12, ECS14, ECS15A, ECS16,
     ECS30, ECS30A, ECS37, ECS39A, ECS39B, ECS42, ECS43, ECS57, ECS70, NewPaymentMode, Reading,
@@ -206,10 +208,14 @@ impl Esme {
                         };
                         self.events.command(now, code, true, "credit added");
                         let credits = &mut self.extra_mut().credits;
-                        // (A meter saved when the log kept more keeps the last five from now.)
-                        let over = (credits.len() + 1).saturating_sub(CREDIT_LEDGER_LEN);
-                        credits.drain(..over);
+                        let forgotten =
+                            crate::device::make_room(credits, CREDIT_LEDGER_LEN, |&(at, _)| {
+                                period_of(at)
+                            });
                         credits.push((now, pence.saturating_mul(1000)));
+                        if let Some(f) = forgotten {
+                            self.ledger_from = self.ledger_from.max(f + 1);
+                        }
                         0
                     }
                     Err(Some(why)) => {
@@ -267,7 +273,12 @@ impl Esme {
             milli_pence: updated,
         };
         let adjustments = &mut self.extra_mut().adjustments;
-        crate::device::remember_adjustment(adjustments, p, updated - current);
+        let forgotten = crate::device::make_room(adjustments, ADJUSTMENTS_KEPT, |&(p, _)| p);
+        adjustments.push((p, updated - current));
+        // Balances from before an update it no longer remembers are not worked back past it.
+        if let Some(f) = forgotten {
+            self.ledger_from = self.ledger_from.max(f + 1);
+        }
         self.events.command(now, code, true, update.describe());
     }
 }

@@ -136,8 +136,9 @@ pub struct Esme {
     pub tariff: Tariff,
     #[serde(default)]
     balance: Balance,
-    /// The half-hour the balance was set up at ([`Esme::set_prepayment`]): balances at billing
-    /// period ends before it are not worked back past it.
+    /// The half-hour the balance was set up at ([`Esme::set_prepayment`]), or just after the
+    /// latest top-up or balance update the meter no longer remembers: balances before it are
+    /// not worked back past it.
     #[serde(default)]
     ledger_from: u32,
     pub firmware: [u8; 4],
@@ -289,7 +290,8 @@ impl Esme {
 
     /// Prepayment credit at the start of `period`, thousandths of a penny: the balance at the
     /// last top-up less the electricity imported since at the tariff's rate and its standing
-    /// charge.
+    /// charge. For a `period` at or after the balance was last struck (a top-up, an update, a
+    /// mode change); the logs work earlier ones back.
     pub fn credit_milli_pence(&self, period: u32) -> i64 {
         // A meter never topped up or switched holds its balance from commissioning.
         let mut b = self.balance;

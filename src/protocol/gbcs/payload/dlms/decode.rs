@@ -149,6 +149,7 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
         (RequestSpec::Action(m), &Data::DoubleLong(amount))
             if code == ECS04A
                 && r.specs.len() == 1
+                && r.data.len() == 1
                 && m.class_id == CREDIT
                 && m.instance.0 == METER_BALANCE
                 && m.method == UPDATE_AMOUNT =>

@@ -89,8 +89,8 @@ pub const ECS03: u16 = 0x001B;
 pub const ECS70: u16 = 0x0062;
 /// 3.4 to an ESME: the supplier's name and telephone number.
 pub const ECS16: u16 = 0x0025;
-/// 1.5 to an ESME (critical): adjust its meter balance (prepayment mode), reset it (credit
-/// mode).
+/// 1.5 to an ESME (critical): adjust its meter balance, reset it (in either payment mode: the
+/// commands carry none).
 pub const ECS04A: u16 = 0x001C;
 pub const ECS04B: u16 = 0x00B3;
 /// 6.18.1 to an ESME: set its maximum demand configurable time period.
