@@ -77,10 +77,10 @@ fn command(device: Eui64, code: u16, reading: &Reading, counter: u64, keys: &Key
 
 /// The use cases these tests send that GBCS makes critical: signed by the supplier.
 fn critical(code: u16) -> bool {
-    use dccsim::protocol::gbcs::payload::{ECS02, ECS03, ECS04A, ECS04B};
+    use dccsim::protocol::gbcs::payload::{ECS02, ECS03, ECS04A, ECS04B, ECS09};
     matches!(
         code,
-        ECS42 | ECS43 | ECS30 | ECS30A | ECS02 | ECS03 | ECS04A | ECS04B
+        ECS42 | ECS43 | ECS30 | ECS30A | ECS02 | ECS03 | ECS04A | ECS04B | ECS09
     )
 }
 
@@ -915,6 +915,120 @@ fn the_prepayment_daily_read_log_holds_the_last_31_midnights() {
     assert!(
         days.iter()
             .all(|d| d.emergency_credit == 0 && d.time_debt == [0, 0])
+    );
+}
+
+/// 2.5 (ECS09): a meter in prepayment mode whose balance is below the emergency credit
+/// threshold (£1) takes the emergency credit (£25); what is left of it is the limit less what
+/// the balance is below nought, as the prepay values (4.3) and the daily read log give it; a
+/// top-up that brings the balance back to nought or more ends it. Above the threshold, or with
+/// it already in use, the meter refuses and logs why.
+#[test]
+fn emergency_credit_is_given_below_its_threshold_and_ended_by_a_top_up() {
+    use dccsim::protocol::gbcs::payload::{ECS04A, ECS09, ECS19, ECS21B};
+    let keys = keys();
+    let mut esme = esme_installed(Duration::days(90));
+    esme.set_prepayment(2_000, now() - Duration::days(1));
+    let outcome = |r: Reading| match r {
+        Reading::Outcome { success, .. } => success,
+        other => panic!("{other:?}"),
+    };
+    let values = |esme: &mut Esme, counter| match ask(esme, ECS19, &Reading::Read, counter, &keys) {
+        Reading::PrepayValues {
+            meter_balance,
+            emergency_credit,
+            ..
+        } => (meter_balance, emergency_credit),
+        other => panic!("{other:?}"),
+    };
+    let activate = &Reading::ActivateEmergencyCredit;
+    assert!(
+        !outcome(ask(&mut esme, ECS09, activate, 1, &keys)),
+        "£20 is not below £1"
+    );
+    let (balance, emergency) = values(&mut esme, 2);
+    assert_eq!(emergency, 0);
+    // The balance taken to 50p below nought.
+    let take_off = Reading::AdjustBalance {
+        amount: -balance - 50_000,
+    };
+    assert!(outcome(ask(&mut esme, ECS04A, &take_off, 3, &keys)));
+    assert!(outcome(ask(&mut esme, ECS09, activate, 4, &keys)));
+    assert_eq!(values(&mut esme, 5), (-50_000, 2_450_000));
+    assert!(
+        !outcome(ask(&mut esme, ECS09, activate, 6, &keys)),
+        "already in use"
+    );
+    // A day on, less of it is left.
+    let tomorrow = now() + Duration::days(1);
+    let ask_tomorrow = |esme: &mut Esme, counter| match ask_at(
+        esme,
+        ECS19,
+        &Reading::Read,
+        counter,
+        &keys,
+        tomorrow,
+    ) {
+        Reading::PrepayValues {
+            meter_balance,
+            emergency_credit,
+            ..
+        } => (meter_balance, emergency_credit),
+        other => panic!("{other:?}"),
+    };
+    let (balance, emergency) = ask_tomorrow(&mut esme, 7);
+    assert!(balance < -50_000);
+    assert_eq!(
+        i64::from(emergency),
+        (2_500_000 + i64::from(balance)).max(0)
+    );
+    // The prepayment daily read log's midnight since gives it too.
+    let midnight = tomorrow
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .unwrap()
+        .and_utc();
+    let log = ask_at(
+        &mut esme,
+        ECS21B,
+        &range(now(), tomorrow),
+        8,
+        &keys,
+        tomorrow,
+    );
+    let Reading::PrepaymentDailyReadLog { days } = log else {
+        panic!("{log:?}")
+    };
+    let day = days.iter().find(|d| d.at == midnight).unwrap();
+    let left = 2_500_000 + i64::from(day.meter_balance).min(0);
+    assert_eq!(i64::from(day.emergency_credit), left);
+    assert!(left < 2_450_000, "{day:?}");
+    // A top-up of £5 brings the balance back above nought: the emergency credit has ended.
+    let bytes = command(
+        esme.eui,
+        CS01A,
+        &Reading::TopUp {
+            utrn: utrn(esme.eui, 1, 5, &keys),
+        },
+        9,
+        &keys,
+    );
+    esme.handle(&bytes, tomorrow, &keys, acb()).unwrap();
+    let (balance, emergency) = ask_tomorrow(&mut esme, 10);
+    assert!(balance >= 0, "{balance}");
+    assert_eq!(emergency, 0);
+    let logged: Vec<&str> = esme
+        .events
+        .between(now(), tomorrow)
+        .map(|e| e.what.as_str())
+        .collect();
+    assert!(
+        logged.contains(&"emergency credit activated")
+            && logged.contains(&"emergency credit not activated: it is already in use")
+            && logged.contains(
+                &"emergency credit not activated: the balance is not below its threshold"
+            ),
+        "{logged:?}"
     );
 }
 

@@ -186,6 +186,10 @@ fn the_command_built_from_a_duis_request_is_the_rtds_command() {
             "6.8_ECS30a/ECS30a_6.8_SUCCESS_COMMAND_GBCS.HEX",
         ),
         (
+            "ECS09_2.5_SUCCESS_REQUEST_DUIS.XML",
+            "2.5_ECS09/ECS09_2.5_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
             "ECS70_6.11_SUCCESS_REQUEST_DUIS.XML",
             "6.11_ECS70/ECS70_6.11_SUCCESS_COMMAND_GBCS.HEX",
         ),
@@ -559,6 +563,25 @@ fn a_gas_meter_balance_update_is_the_rtds_command() {
         let (cluster, _, command) = zcl_header(&payloads[0]);
         assert_eq!((cluster, command), (c.cluster, c.command), "{duis}");
     }
+}
+
+/// 2.5 to a gas meter: the RTDS template builds its command's SelectAvailableEmergencyCredit,
+/// byte for byte.
+#[test]
+fn a_gas_emergency_credit_activation_is_the_rtds_command() {
+    use dccsim::protocol::gbcs::gbz::{Gbz, encode_gas_payload};
+    let request = template("GCS06_2.5_SUCCESS_REQUEST_DUIS.XML");
+    let (code, payloads) = request.gas_command(false).unwrap().unwrap();
+    let path = "gbcs-rtds/RTDS-4.5.0/2.5_GCS06/GCS06_2.5_SUCCESS_COMMAND_GBCS.HEX";
+    let text = std::fs::read_to_string(reference().join(path)).unwrap();
+    let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+    assert_eq!(rtds.message_code(), Some(code));
+    let Gbz::Components { components } = Gbz::decode(&rtds.signing.content, false).unwrap() else {
+        panic!()
+    };
+    let built: Vec<Vec<u8>> = payloads.iter().map(encode_gas_payload).collect();
+    let expected: Vec<Vec<u8>> = components.iter().map(|c| c.payload.clone()).collect();
+    assert_eq!(built, expected);
 }
 
 /// 6.11 to a gas meter: the RTDS template builds its command (GCS28), the ASN.1 validity

@@ -1025,6 +1025,93 @@ fn the_billing_data_log_holds_each_months_registers() {
     ));
 }
 
+/// 2.5 (GCS06): a gas meter in prepayment mode whose balance is below £2 takes the emergency
+/// credit (£10), answering with a Default Response, SUCCESS, and its prepay values (4.3) give
+/// what is left; asked again while it is in use, FAILURE; a reset of the balance to nought
+/// (1.5) ends it.
+#[test]
+fn emergency_credit_is_given_below_its_threshold() {
+    use dccsim::device::{GCS06, GCS14, GCS40B};
+    use dccsim::protocol::gbcs::gbz::{
+        CREDIT_ABSOLUTE, CURRENCY, PREPAY_VALUES, PRICE_TRAILING_DIGIT,
+    };
+    let keys = keys();
+    let (mut gas, _) = fleet_meter();
+    let gsme = gas.gsme;
+    gas.set_prepayment(100, now() - Duration::hours(1));
+    let select = GasPayload::SelectEmergencyCredit {
+        issued: 0,
+        origin: 0,
+    };
+    let status = |gas: &mut GasMeter, counter| {
+        let bytes = send(
+            gsme,
+            GCS06,
+            std::slice::from_ref(&select),
+            counter,
+            true,
+            &keys,
+        );
+        match &answers(
+            &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+            &keys,
+            true,
+        )[..]
+        {
+            [
+                GasPayload::DefaultResponse {
+                    cluster: 0x0705,
+                    command: 0x00,
+                    status,
+                },
+            ] => *status,
+            other => panic!("{other:?}"),
+        }
+    };
+    let values = |gas: &mut GasMeter, counter| {
+        let asks = [
+            GasPayload::ReadPriceAttributes {
+                attributes: vec![PRICE_TRAILING_DIGIT, CURRENCY],
+            },
+            GasPayload::ReadPrepaymentAttributes {
+                attributes: PREPAY_VALUES.to_vec(),
+            },
+        ];
+        let bytes = send(gsme, GCS14, &asks, counter, false, &keys);
+        match &answers(
+            &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+            &keys,
+            false,
+        )[..]
+        {
+            [
+                _,
+                GasPayload::PrepayValues {
+                    emergency_credit,
+                    credit_remaining,
+                    ..
+                },
+            ] => (*credit_remaining, *emergency_credit),
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(values(&mut gas, 1).1, 0);
+    assert_eq!(status(&mut gas, 2), 0);
+    let (credit, emergency) = values(&mut gas, 3);
+    assert!(credit < 200_000, "{credit}");
+    assert_eq!(i64::from(emergency), 1_000_000 + i64::from(credit).min(0));
+    assert_eq!(status(&mut gas, 4), 1, "already in use");
+    let reset = GasPayload::CreditAdjustment {
+        event: 1,
+        start: 0,
+        adjustment: CREDIT_ABSOLUTE,
+        value: 0,
+    };
+    let bytes = send(gsme, GCS40B, &[reset], 5, true, &keys);
+    gas.handle(&bytes, now(), &keys, acb()).unwrap();
+    assert_eq!(values(&mut gas, 6), (0, 0));
+}
+
 /// 3.4 (GCS44): the meter shows the supplier's name and contact details the command set and
 /// answers with a Default Response; one naming a new provider it does not take.
 #[test]

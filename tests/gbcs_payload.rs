@@ -86,6 +86,7 @@ fn use_case_vectors() -> Vec<String> {
         "1.5_ECS04b",
         "3.4_ECS16",
         "6.11_ECS70",
+        "2.5_ECS09",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -1049,6 +1050,7 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "1.5_ECS04b/ECS04b_1.5_SUCCESS_COMMAND_GBCS.HEX",
         "3.4_ECS16/ECS16_3.4_SUCCESS_COMMAND_GBCS.HEX",
         "6.11_ECS70/ECS70_6.11_SUCCESS_COMMAND_GBCS.HEX",
+        "2.5_ECS09/ECS09_2.5_SUCCESS_COMMAND_GBCS.HEX",
     ] {
         let m = message(path);
         let s = &m.signing;
@@ -1080,6 +1082,18 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
         outcome_response(error.signing.originator_counter, false, 1).to_bytes(),
         error.signing.content
     );
+    // 2.5: emergency credit given, and not.
+    for (path, result) in [
+        ("2.5_ECS09/ECS09_2.5_SUCCESS_RESPONSE_GBCS.HEX", 0),
+        ("2.5_ECS09/ECS09_2.5_ERROR_RESPONSE_GBCS.HEX", 1),
+    ] {
+        let m = message(path);
+        assert_eq!(
+            outcome_response(m.signing.originator_counter, false, result).to_bytes(),
+            m.signing.content,
+            "{path}"
+        );
+    }
     // 6.11: the meter's clock after the synchronisation, as the RTDS meter answers it.
     let ecs70 = message("6.11_ECS70/ECS70_6.11_SUCCESS_RESPONSE_GBCS.HEX");
     let Reading::Clock { time, status: 0 } = decode_dlms(&ecs70, None).unwrap() else {

@@ -309,6 +309,26 @@ fn gas_daily_read_log_valve_and_top_up_vectors_decode_to_their_values() {
     assert_eq!((result, value), (1, -1));
 }
 
+/// 2.5's gas command (GCS06) decodes to a SelectAvailableEmergencyCredit, commanded now by the
+/// DCC, and the meter's answer to a Default Response, SUCCESS; both re-encode to their bytes.
+#[test]
+fn gas_emergency_credit_vectors_decode() {
+    use dccsim::protocol::gbcs::gbz::GasPayload;
+    let ask = typed_components("2.5_GCS06/GCS06_2.5_SUCCESS_COMMAND_GBCS.HEX");
+    let select = GasPayload::SelectEmergencyCredit {
+        issued: 0,
+        origin: 0,
+    };
+    assert_eq!(ask, [select]);
+    let answer = typed_components("2.5_GCS06/GCS06_2.5_SUCCESS_RESPONSE_GBCS.HEX");
+    let success = GasPayload::DefaultResponse {
+        cluster: 0x0705,
+        command: 0x00,
+        status: 0,
+    };
+    assert_eq!(answer, [success]);
+}
+
 /// 3.4's gas command (GCS44) decodes to a PublishChangeOfSupplier naming no new provider and
 /// carrying the DUIS template's name and number, and re-encodes to its bytes; the meter, the
 /// Device Management cluster's client, answers with a Default Response, client to server.
@@ -823,6 +843,8 @@ mod round_trips {
                         contact,
                     }
                 }),
+            (any::<u32>(), any::<u8>())
+                .prop_map(|(issued, origin)| GasPayload::SelectEmergencyCredit { issued, origin }),
             (any::<[u32; 2]>(), any::<u8>(), any::<i32>()).prop_map(|(t, adjustment, value)| {
                 GasPayload::CreditAdjustment {
                     event: t[0],

@@ -135,6 +135,10 @@ pub fn esme_settings(code: u16, eui: Eui64, meter: &MeterSettings) -> Option<Vec
 /// 32 and 33 of the disconnect control script table (`0-0:10.0.106.255`) at set hours, winter
 /// and summer — with the disablement threshold of `settings` and the credit charge
 /// configuration of the payment mode.
+/// An electricity meter's emergency credit (2.5): its limit and the balance below which it is
+/// offered, £25 and £1 (the RTDS meter's, which 4.13 reads), in currency units.
+pub const ESME_EMERGENCY_CREDIT: (i32, i32) = (2_500_000, 100_000);
+
 fn prepayment_configuration(prepayment: bool, settings: &Prepayment) -> Vec<Data> {
     let octets = |b: &[u8]| Data::OctetString(b.to_vec());
     let bits = |bits: usize, byte: u8| Data::BitString {
@@ -198,8 +202,8 @@ fn prepayment_configuration(prepayment: bool, settings: &Prepayment) -> Vec<Data
         Data::DoubleLong(500_000),
         Data::LongUnsigned(10_000),
         Data::DoubleLong(604_800),
-        Data::DoubleLong(2_500_000),
-        Data::DoubleLong(100_000),
+        Data::DoubleLong(ESME_EMERGENCY_CREDIT.0),
+        Data::DoubleLong(ESME_EMERGENCY_CREDIT.1),
         Data::Array(vec![
             entry(1, 32, 0, (0x06, 0xF0), winter_from, winter_to),
             entry(2, 32, 18, (0xF8, 0x00), winter_from, winter_to),

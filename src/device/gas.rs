@@ -94,6 +94,8 @@ pub const GCS02: u16 = 0x006C;
 pub const GCS03: u16 = 0x006D;
 /// 3.4: the supplier's name and telephone number.
 pub const GCS44: u16 = 0x0088;
+/// 2.5 (critical): activate emergency credit.
+pub const GCS06: u16 = 0x0070;
 /// 6.11 (critical): synchronise the clock (an ASN.1 command, not ZigBee).
 pub const GCS28: u16 = 0x007F;
 /// 1.5 (critical): the meter balance in prepayment mode adjusted, reset; in credit mode
@@ -104,13 +106,16 @@ pub const GCS40C: u16 = 0x00C0;
 pub const GCS40D: u16 = 0x00C2;
 /// The message code future-dated alerts of gas use cases travel under.
 const FUTURE_DATED_ALERT: u16 = 0x00CD;
+/// A gas meter's emergency credit (2.5): its limit and the balance below which it is offered,
+/// £10 and £2 (the RTDS gas meter's), in currency units.
+const EMERGENCY_CREDIT: (u32, u32) = (1_000_000, 200_000);
 /// The RTDS gas meter's friendly and emergency credit settings, which it answers a payment
-/// mode change with (emergency credit £10, offered below £2).
+/// mode change with.
 const PAYMENT_MODE_SETTINGS: GasPayload = GasPayload::PaymentModeSettings {
     friendly_credit: 1,
     calendar: 2,
-    emergency_limit: 1_000_000,
-    emergency_threshold: 200_000,
+    emergency_limit: EMERGENCY_CREDIT.0,
+    emergency_threshold: EMERGENCY_CREDIT.1,
 };
 
 /// The firmware version a new gas meter reports (the RTDS gas meter's).
@@ -220,6 +225,9 @@ struct History {
     /// The supplier's name and contact details the last 3.4 set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     supplier: Option<(String, String)>,
+    /// The emergency credit the meter gave (2.5), while it lasts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    emergency: Option<super::EmergencyCredit>,
 }
 
 /// Snapshots the change of mode billing data log (4.4.2) keeps: twelve, as DCC's response
@@ -321,6 +329,7 @@ impl GasMeter {
         let changed = self.payment != mode;
         let (payment, balance, events) = (&mut self.payment, &mut self.balance, &mut self.events);
         super::switch_mode(payment, balance, events, struck, mode, code, now);
+        self.settle_emergency_credit();
         // The change of mode billing data log (4.4.2) takes its snapshot (a command to the mode
         // the meter is in changes none).
         if changed && let Some(at) = crate::protocol::gbcs::payload::to_gbcs_seconds(now) {
@@ -357,6 +366,24 @@ impl GasMeter {
         Ok(AsnPayload::Clock { time: now, status }.encode())
     }
 
+    /// What is left of the emergency credit in use at `period` when the balance is `balance`
+    /// (none before it was given, nor of emergency credit that has ended).
+    fn emergency_credit_at(&self, period: u32, balance: i64) -> i32 {
+        let emergency = self.history.as_ref().and_then(|h| h.emergency);
+        emergency
+            .filter(|e| period >= e.from)
+            .map_or(0, |e| e.left(balance) as i32)
+    }
+
+    /// Ends the emergency credit once the balance as last struck is at nought or more, or the
+    /// meter is in credit mode.
+    fn settle_emergency_credit(&mut self) {
+        let over = self.balance.milli_pence >= 0 || self.payment == PaymentMode::Credit;
+        if let Some(h) = self.history.as_mut().filter(|_| over) {
+            h.emergency = None;
+        }
+    }
+
     fn history_mut(&mut self) -> &mut History {
         self.history.get_or_insert_default()
     }
@@ -390,6 +417,7 @@ impl GasMeter {
             self.ledger_from = self.ledger_from.max(f + 1);
         }
         self.events.command(now, code, true, update.describe());
+        self.settle_emergency_credit();
     }
 
     /// When the meter next has something to do on its own (a future-dated change).
@@ -520,6 +548,7 @@ impl GasMeter {
                 | GCS40D
                 | GCS44
                 | GCS28
+                | GCS06
                 | GCS21J
                 | GCS21D
                 | GCS21K
@@ -537,7 +566,7 @@ impl GasMeter {
         // remote party.
         let critical = matches!(
             code,
-            GCS32 | GCS39 | GCS02 | GCS03 | GCS40A | GCS40B | GCS40C | GCS40D | GCS28
+            GCS32 | GCS39 | GCS02 | GCS03 | GCS40A | GCS40B | GCS40C | GCS40D | GCS28 | GCS06
         );
         if critical {
             match verify_signature(keys, &command) {
@@ -865,14 +894,14 @@ impl GasMeter {
                     currency: gbz::POUNDS_STERLING,
                 })
             }
-            // The meter balance; dccsim's meters give no emergency credit and carry no debt.
+            // The meter balance and the emergency credit left; dccsim's meters carry no debt.
             (GCS14, GasPayload::ReadPrepaymentAttributes { attributes })
                 if attributes.as_slice() == gbz::PREPAY_VALUES =>
             {
                 let credit = self.credit_milli_pence(now_period);
                 Reply::Sealed(GasPayload::PrepayValues {
                     accumulated_debt: 0,
-                    emergency_credit: 0,
+                    emergency_credit: self.emergency_credit_at(now_period, credit),
                     credit_remaining: credit.clamp(i32::MIN.into(), i32::MAX.into()) as i32,
                     payment_debt: 0,
                     time_debt: [0, 0],
@@ -1074,14 +1103,15 @@ impl GasMeter {
                         command_index: 0,
                         commands: 1,
                         cause: t.cause,
-                        payload: PrepaySnapshotPayload::DebtCreditStatus {
-                            accumulated_debt: 0,
-                            debts: [0; 3],
-                            emergency_credit: 0,
-                            credit_remaining: self
-                                .credit_at(t.period)
-                                .clamp(i32::MIN.into(), i32::MAX.into())
-                                as i32,
+                        payload: {
+                            let credit = self.credit_at(t.period);
+                            PrepaySnapshotPayload::DebtCreditStatus {
+                                accumulated_debt: 0,
+                                debts: [0; 3],
+                                emergency_credit: self.emergency_credit_at(t.period, credit),
+                                credit_remaining: credit.clamp(i32::MIN.into(), i32::MAX.into())
+                                    as i32,
+                            }
                         },
                     }),
                     None => not_found(gbz::PREPAYMENT_CLUSTER, gbz::GET_PREPAY_SNAPSHOT),
@@ -1180,6 +1210,40 @@ impl GasMeter {
                 }
                 Reply::Clear(PAYMENT_MODE_SETTINGS)
             }
+            // Offered below its threshold to a meter in prepayment mode not already using it;
+            // refused with a Default Response, FAILURE.
+            (GCS06, GasPayload::SelectEmergencyCredit { .. }) => {
+                let p = now_period.max(self.balance.period);
+                let (limit, threshold) = EMERGENCY_CREDIT;
+                let active = self.history.as_ref().is_some_and(|h| h.emergency.is_some());
+                let balance = self.credit_milli_pence(p);
+                let refusal = super::emergency_credit_refusal(
+                    self.payment,
+                    balance,
+                    active,
+                    threshold.into(),
+                );
+                let status = match refusal {
+                    None => {
+                        self.history_mut().emergency = Some(super::EmergencyCredit {
+                            from: p,
+                            limit: limit.into(),
+                        });
+                        self.events
+                            .command(now, code, true, "emergency credit activated");
+                        gbz::SUCCESS
+                    }
+                    Some(why) => {
+                        self.events.command(now, code, false, why);
+                        gbz::FAILURE
+                    }
+                };
+                Reply::Clear(GasPayload::DefaultResponse {
+                    cluster: gbz::PREPAYMENT_CLUSTER,
+                    command: gbz::SELECT_EMERGENCY_CREDIT,
+                    status,
+                })
+            }
             // The name and contact details, at once (a 3.4 is future-dated by the DCC, not the
             // meter); a change of provider the meter does not take.
             (
@@ -1254,6 +1318,7 @@ impl GasMeter {
                             milli_pence: b,
                         };
                         self.events.command(now, code, true, "credit added");
+                        self.settle_emergency_credit();
                         let amount = (*pence as i32).saturating_mul(1000);
                         let forgotten =
                             super::make_room(&mut self.top_up_log, TOP_UP_LEDGER_LEN, |e| {

@@ -26,9 +26,9 @@ pub use esme::{
     DeviceError, Esme, MeterPoints, PROFILE_LOG_ENTRIES, SupplyState, supply_restored_alert,
 };
 pub use gas::{
-    CS01B, GCS02, GCS03, GCS13A, GCS14, GCS15B, GCS15C, GCS15D, GCS15E, GCS16A, GCS16B, GCS17,
-    GCS18, GCS21D, GCS21J, GCS21K, GCS28, GCS32, GCS38, GCS39, GCS40A, GCS40B, GCS40C, GCS40D,
-    GCS44, GCS46, GCS60, GCS60A, GCS61, GasMeter, Valve,
+    CS01B, GCS02, GCS03, GCS06, GCS13A, GCS14, GCS15B, GCS15C, GCS15D, GCS15E, GCS16A, GCS16B,
+    GCS17, GCS18, GCS21D, GCS21J, GCS21K, GCS28, GCS32, GCS38, GCS39, GCS40A, GCS40B, GCS40C,
+    GCS40D, GCS44, GCS46, GCS60, GCS60A, GCS61, GasMeter, Valve,
 };
 pub use hub::{CS08, CommsHub, LogEntry};
 pub use vendor::{ERROR_UNKNOWN_REGISTER, ERROR_UNSUPPORTED, VendorDeviceError, VendorMeter};
@@ -292,6 +292,42 @@ impl Balance {
     /// below zero: the meters here do not cut off the supply).
     pub fn at(self, period: u32, wh: u64, tariff: Tariff) -> i64 {
         self.milli_pence - tariff.cost(wh, period.saturating_sub(self.period))
+    }
+}
+
+/// Emergency credit (2.5) a meter gave: from half-hour `from`, `limit` of it (currency units),
+/// what the balance may fall below nought by. A top-up, update or change of mode that leaves
+/// the balance at nought or more ends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EmergencyCredit {
+    pub from: u32,
+    pub limit: i64,
+}
+
+impl EmergencyCredit {
+    /// What is left of it when the meter balance is `balance`: all of it at nought or more,
+    /// less what the balance is below nought, none once that is the limit.
+    pub fn left(self, balance: i64) -> i64 {
+        (self.limit + balance.min(0)).clamp(0, self.limit)
+    }
+}
+
+/// Whether a meter in `payment` mode, with `balance` and emergency credit `active`, takes
+/// emergency credit offered below `threshold` (2.5), or why not.
+pub(crate) fn emergency_credit_refusal(
+    payment: PaymentMode,
+    balance: i64,
+    active: bool,
+    threshold: i64,
+) -> Option<&'static str> {
+    if payment != PaymentMode::Prepayment {
+        Some("emergency credit not activated: the meter is in credit mode")
+    } else if active {
+        Some("emergency credit not activated: it is already in use")
+    } else if balance >= threshold {
+        Some("emergency credit not activated: the balance is not below its threshold")
+    } else {
+        None
     }
 }
 

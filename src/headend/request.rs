@@ -11,12 +11,12 @@ use quick_xml::events::Event;
 
 use crate::model::{Eui64, ServiceRef};
 use crate::protocol::gbcs::payload::{
-    Activation, BillingExecution, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS10, ECS12, ECS14, ECS15A,
-    ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C,
-    ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B, ECS26C, ECS26D,
-    ECS26E, ECS26F, ECS26J, ECS27, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37, ECS39A, ECS39B,
-    ECS40, ECS42, ECS43, ECS52, ECS57, ECS66, ECS70, ECS82, MaxDemandRegister, NewPaymentMode,
-    Reading,
+    Activation, BillingExecution, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS10, ECS12, ECS14,
+    ECS15A, ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B,
+    ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B, ECS26C,
+    ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37, ECS39A,
+    ECS39B, ECS40, ECS42, ECS43, ECS52, ECS57, ECS66, ECS70, ECS82, MaxDemandRegister,
+    NewPaymentMode, Reading,
 };
 
 /// The log reads DUIS lets a user have the DCC relay, sealed for the user's own key (the bodies
@@ -231,6 +231,14 @@ impl Request {
                 )));
             }
             "1.6" => return self.payment_mode().map(Some),
+            // Commanded now, by the DCC.
+            "2.5" => {
+                let select = GasPayload::SelectEmergencyCredit {
+                    issued: 0,
+                    origin: 0,
+                };
+                return one(crate::device::GCS06, select);
+            }
             // The name and telephone number as a PublishChangeOfSupplier naming no new provider,
             // at once; the request's counter names it, as an issuer event id.
             "3.4" => {
@@ -872,6 +880,7 @@ impl Request {
                 let (from, to) = self.clock_window()?;
                 (ECS70, Reading::SynchroniseClock { from, to })
             }
+            "2.5" => (ECS09, Reading::ActivateEmergencyCredit),
             "3.2" => (
                 ECS12,
                 Reading::RestrictData {

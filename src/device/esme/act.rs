@@ -5,13 +5,14 @@
 use chrono::{DateTime, Utc};
 
 use super::{CALENDARS_KEPT, CREDIT_LEDGER_LEN, Esme, MeterPoint, REFUSED, Reply, SupplyState};
-use crate::device::configuration::Prepayment;
+use crate::device::configuration::{ESME_EMERGENCY_CREDIT, Prepayment};
 use crate::device::{
     ADJUSTMENTS_KEPT, Balance, BalanceUpdate, PaymentMode, PendingChange, period_of,
 };
 use crate::protocol::gbcs::payload::{
-    self, Activation, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS10, ECS12, ECS14, ECS15A, ECS16,
-    ECS30, ECS30A, ECS37, ECS39A, ECS39B, ECS42, ECS43, ECS57, ECS70, NewPaymentMode, Reading,
+    self, Activation, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS10, ECS12, ECS14, ECS15A,
+    ECS16, ECS30, ECS30A, ECS37, ECS39A, ECS39B, ECS42, ECS43, ECS57, ECS70, NewPaymentMode,
+    Reading,
 };
 
 impl Esme {
@@ -192,6 +193,35 @@ impl Esme {
                 self.update_balance(BalanceUpdate::Set(0), code, now);
                 payload::action_results_response(counter, &[0; 3]).to_bytes()
             }
+            // Offered below its threshold to a meter in prepayment mode not already using it.
+            (ECS09, Reading::ActivateEmergencyCredit) => {
+                let p = period_of(now).max(self.balance.period);
+                let (limit, threshold) = ESME_EMERGENCY_CREDIT;
+                let active = self.extra.as_ref().is_some_and(|e| e.emergency.is_some());
+                let balance = self.credit_milli_pence(p);
+                let refusal = crate::device::emergency_credit_refusal(
+                    self.payment,
+                    balance,
+                    active,
+                    threshold.into(),
+                );
+                let result = match refusal {
+                    None => {
+                        self.extra_mut().emergency = Some(crate::device::EmergencyCredit {
+                            from: p,
+                            limit: limit.into(),
+                        });
+                        self.events
+                            .command(now, code, true, "emergency credit activated");
+                        0
+                    }
+                    Some(why) => {
+                        self.events.command(now, code, false, why);
+                        REFUSED
+                    }
+                };
+                payload::outcome_response(counter, false, result).to_bytes()
+            }
             (CS01A, Reading::TopUp { utrn }) => {
                 let credited = match self.payment {
                     PaymentMode::Prepayment => {
@@ -207,6 +237,7 @@ impl Esme {
                             milli_pence: self.credit_milli_pence(p) + i64::from(pence) * 1000,
                         };
                         self.events.command(now, code, true, "credit added");
+                        self.settle_emergency_credit();
                         let credits = &mut self.extra_mut().credits;
                         let forgotten =
                             crate::device::make_room(credits, CREDIT_LEDGER_LEN, |&(at, _)| {
@@ -280,5 +311,6 @@ impl Esme {
             self.ledger_from = self.ledger_from.max(f + 1);
         }
         self.events.command(now, code, true, update.describe());
+        self.settle_emergency_credit();
     }
 }

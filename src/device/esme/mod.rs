@@ -12,8 +12,8 @@ use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
-    self, BillingExecution, DailyRead, ECS02, ECS03, ECS04A, ECS04B, ECS30, ECS30A, ECS42, ECS43,
-    ECS70, PrepaymentEntry, Reading,
+    self, BillingExecution, DailyRead, ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS30, ECS30A, ECS42,
+    ECS43, ECS70, PrepaymentEntry, Reading,
 };
 use crate::protocol::gbcs::{Cra, FrameError, KeyStore, Verdict, sign_message, verify_signature};
 
@@ -332,7 +332,7 @@ impl Esme {
         let code = command.message_code().unwrap_or(0);
         let critical = matches!(
             code,
-            ECS42 | ECS43 | ECS02 | ECS03 | ECS30 | ECS30A | ECS04A | ECS04B | ECS70
+            ECS42 | ECS43 | ECS02 | ECS03 | ECS30 | ECS30A | ECS04A | ECS04B | ECS70 | ECS09
         );
         if critical {
             match verify_signature(keys, &command) {
@@ -452,6 +452,7 @@ impl Esme {
         let changed = self.payment != mode;
         let (payment, balance, events) = (&mut self.payment, &mut self.balance, &mut self.events);
         super::switch_mode(payment, balance, events, struck, mode, code, now);
+        self.settle_emergency_credit();
         // The change of mode billing data log (4.4.2) takes its snapshot (a command to the mode
         // the meter is in changes none).
         if changed {
@@ -519,17 +520,36 @@ impl Esme {
     }
 
     /// The prepayment registers at the start of `period`, as the billing and daily read logs
-    /// hold them: the meter balance; dccsim's meters give no emergency credit and carry no debt.
+    /// hold them: the meter balance and the emergency credit left; dccsim's meters carry no
+    /// debt.
     fn prepayment_entry(&self, period: u32) -> PrepaymentEntry {
+        let balance = self.balance_at(period);
         PrepaymentEntry {
             at: period_start(period),
-            meter_balance: self
-                .balance_at(period)
-                .clamp(i32::MIN.into(), i32::MAX.into()) as i32,
-            emergency_credit: 0,
+            meter_balance: balance.clamp(i32::MIN.into(), i32::MAX.into()) as i32,
+            emergency_credit: self.emergency_credit_at(period, balance),
             accumulated_debt: 0,
             payment_debt: 0,
             time_debt: [0, 0],
+        }
+    }
+
+    /// What is left of the emergency credit in use at `period` when the balance is `balance`
+    /// (none before it was given, nor of emergency credit that has ended: the meter keeps only
+    /// the one in use).
+    fn emergency_credit_at(&self, period: u32, balance: i64) -> i32 {
+        let emergency = self.extra.as_ref().and_then(|e| e.emergency);
+        emergency
+            .filter(|e| period >= e.from)
+            .map_or(0, |e| e.left(balance) as i32)
+    }
+
+    /// Ends the emergency credit once the balance as last struck is at nought or more, or the
+    /// meter is in credit mode.
+    fn settle_emergency_credit(&mut self) {
+        let over = self.balance.milli_pence >= 0 || self.payment == PaymentMode::Credit;
+        if let Some(e) = self.extra.as_mut().filter(|_| over) {
+            e.emergency = None;
         }
     }
 
@@ -744,6 +764,9 @@ struct Extra {
     /// The prepayment settings the last 1.6 to prepayment set; none: the meter's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     prepayment: Option<Prepayment>,
+    /// The emergency credit the meter gave (2.5), while it lasts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    emergency: Option<crate::device::EmergencyCredit>,
     /// The balance updates (1.5) the meter remembers, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     adjustments: crate::device::Adjustments,

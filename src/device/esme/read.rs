@@ -225,10 +225,11 @@ impl Esme {
             (ECS82, Reading::Read) => {
                 payload::meter_balance_response(counter, self.meter_balance(now_period)).to_bytes()
             }
-            // The meter balance; dccsim's meters give no emergency credit and carry no debt.
+            // The meter balance and the emergency credit left; dccsim's meters carry no debt.
             (ECS19, Reading::Read) => reply.seal(Reading::PrepayValues {
                 meter_balance: self.meter_balance(now_period),
-                emergency_credit: 0,
+                emergency_credit: self
+                    .emergency_credit_at(now_period, self.credit_milli_pence(now_period)),
                 accumulated_debt: 0,
                 payment_debt: 0,
                 time_debt: [0, 0],

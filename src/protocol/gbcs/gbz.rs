@@ -417,6 +417,11 @@ pub const DEVICE_MANAGEMENT_CLUSTER: u16 = 0x0708;
 pub const PUBLISH_CHANGE_OF_SUPPLIER: u8 = 0x01;
 /// The provider change control a 3.4 carries, as the RTDS command does (bits 11 and 12).
 pub const SUPPLIER_NAME_CONTROL: u32 = 0x0000_1800;
+/// The prepayment cluster: SelectAvailableEmergencyCredit (GCS06, 2.5), answered by a Default
+/// Response.
+pub const SELECT_EMERGENCY_CREDIT: u8 = 0x00;
+/// ZCL status FAILURE (a command the meter will not carry out).
+pub const FAILURE: u8 = 0x01;
 /// The prepayment cluster: CreditAdjustment (GCS40a–d, 1.5), answered by a Default Response.
 pub const CREDIT_ADJUSTMENT: u8 = 0x05;
 /// Credit adjustment types, as the RTDS's four commands carry them: the balance of a meter in
@@ -579,6 +584,9 @@ pub enum GasPayload {
         name: String,
         contact: String,
     },
+    /// Take the emergency credit (GCS06), as commanded at `issued` (GBCS seconds; 0: now) from
+    /// `origin` (0 the DCC).
+    SelectEmergencyCredit { issued: u32, origin: u8 },
     /// Adjust the meter balance (GCS40a–d): by `value` or to it, as `adjustment` says (the
     /// `CREDIT_*` types), from `start` (GBCS seconds; 0: now); currency units, 1/100,000 of a
     /// pound.
@@ -1064,6 +1072,12 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
             implemented: r.le32("implementation date-time")?,
             status: r.u8("supply status")?,
         },
+        (PREPAYMENT_CLUSTER, true, false, SELECT_EMERGENCY_CREDIT) => {
+            GasPayload::SelectEmergencyCredit {
+                issued: r.le32("command issue date-time")?,
+                origin: r.u8("originating device")?,
+            }
+        }
         (PREPAYMENT_CLUSTER, true, false, CREDIT_ADJUSTMENT) => GasPayload::CreditAdjustment {
             event: r.le32("issuer event id")?,
             start: r.le32("start time")?,
@@ -1580,6 +1594,10 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
                 out.extend_from_slice(bytes);
             }
         }
+        GasPayload::SelectEmergencyCredit { issued, origin } => {
+            out.extend_from_slice(&issued.to_le_bytes());
+            out.push(*origin);
+        }
         GasPayload::CreditAdjustment {
             event,
             start,
@@ -1772,6 +1790,7 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         SupplyStatus { .. } => (METERING_CLUSTER, 0x09, SUPPLY_STATUS_RESPONSE),
         TopUp { .. } => (PREPAYMENT_CLUSTER, 0x01, CONSUMER_TOP_UP),
         CreditAdjustment { .. } => (PREPAYMENT_CLUSTER, 0x01, CREDIT_ADJUSTMENT),
+        SelectEmergencyCredit { .. } => (PREPAYMENT_CLUSTER, 0x01, SELECT_EMERGENCY_CREDIT),
         ChangeOfSupplier { .. } => (DEVICE_MANAGEMENT_CLUSTER, 0x09, PUBLISH_CHANGE_OF_SUPPLIER),
         TopUpResult { .. } => (PREPAYMENT_CLUSTER, 0x09, CONSUMER_TOP_UP_RESPONSE),
         ChangePaymentMode { .. } => (PREPAYMENT_CLUSTER, 0x01, CHANGE_PAYMENT_MODE),

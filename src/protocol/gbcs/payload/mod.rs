@@ -13,17 +13,17 @@ mod time;
 use serde::Serialize;
 
 pub use dlms::{
-    CCS01, CCS02, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS10, ECS12, ECS14, ECS15A, ECS16, ECS17A,
-    ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C,
-    ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37, ECS39A,
-    ECS39B, ECS40, ECS42, ECS43, ECS52, ECS57, ECS66, ECS70, ECS82, ESME_FUTURE_DATED_ALERT,
-    PayloadError, account_mode_response, action_results_response, active_power_response,
-    alert_notification, clock_response, credit_charge_configuration, decode_dlms, decode_plaintext,
-    device_log_add_response, encode_command, encode_dlms, event_log_response,
-    export_registers_response, firmware_response, future_dated_alert, invoke_id, log_response,
-    message_for, meter_balance_response, meter_points_response, network_data_response,
-    outcome_response, payment_mode_outcomes, power_event_log_response, sealed_response,
-    security_log_response, set_results_response, settings_response,
+    CCS01, CCS02, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS16,
+    ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B,
+    ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37,
+    ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52, ECS57, ECS66, ECS70, ECS82,
+    ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response, action_results_response,
+    active_power_response, alert_notification, clock_response, credit_charge_configuration,
+    decode_dlms, decode_plaintext, device_log_add_response, encode_command, encode_dlms,
+    event_log_response, export_registers_response, firmware_response, future_dated_alert,
+    invoke_id, log_response, message_for, meter_balance_response, meter_points_response,
+    network_data_response, outcome_response, payment_mode_outcomes, power_event_log_response,
+    sealed_response, security_log_response, set_results_response, settings_response,
 };
 pub use settings::{
     ECS18A, ECS18B, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26I, ECS27,
@@ -375,6 +375,8 @@ pub enum Reading {
     /// 1.5 ECS04b command (critical): set the meter balance and the two other credits to
     /// nought.
     ResetBalance,
+    /// 2.5 ECS09 command (critical): give the customer the emergency credit.
+    ActivateEmergencyCredit,
     /// 3.1 ECS10 command: a message from the supplier for the meter to display.
     DisplayMessage { message: String },
     /// 6.11 ECS70 command (critical): synchronise the clock if it is within `from`..=`to`

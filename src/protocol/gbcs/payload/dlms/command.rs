@@ -398,6 +398,19 @@ pub fn encode_command(
         (ECS04A, &Reading::AdjustBalance { amount }) => {
             action(CREDIT, METER_BALANCE, Data::DoubleLong(amount))
         }
+        // The emergency credit's invoke_credit, with the integer 0.
+        (ECS09, Reading::ActivateEmergencyCredit) => AccessRequest {
+            invoke_id: invoke_id(counter),
+            date_time: Vec::new(),
+            specs: vec![RequestSpec::Action(
+                crate::protocol::dlms::MethodDescriptor {
+                    class_id: CREDIT,
+                    instance: crate::protocol::dlms::Obis(EMERGENCY_CREDIT),
+                    method: INVOKE_CREDIT,
+                },
+            )],
+            data: vec![Data::Integer(0)],
+        },
         // Each credit's set_amount_to_value, with nought.
         (ECS04B, Reading::ResetBalance) => AccessRequest {
             invoke_id: invoke_id(counter),

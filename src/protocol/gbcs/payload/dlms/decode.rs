@@ -145,6 +145,17 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
             .then_some(Reading::ResetBalance);
     }
     match (r.specs.first()?, r.data.first()?) {
+        // GBCS ECS09: invoke_credit on the emergency credit, with the integer 0.
+        (RequestSpec::Action(m), Data::Integer(0))
+            if code == ECS09
+                && r.specs.len() == 1
+                && r.data.len() == 1
+                && m.class_id == CREDIT
+                && m.instance.0 == EMERGENCY_CREDIT
+                && m.method == INVOKE_CREDIT =>
+        {
+            Some(Reading::ActivateEmergencyCredit)
+        }
         // GBCS ECS04a: update_amount on the meter balance, the adjustment its parameter.
         (RequestSpec::Action(m), &Data::DoubleLong(amount))
             if code == ECS04A

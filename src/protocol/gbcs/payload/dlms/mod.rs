@@ -85,6 +85,8 @@ pub const CS01A: u16 = 0x0007;
 /// 1.6 to an ESME: to credit mode, to prepayment mode (critical).
 pub const ECS02: u16 = 0x001A;
 pub const ECS03: u16 = 0x001B;
+/// 2.5 to an ESME (critical): activate emergency credit.
+pub const ECS09: u16 = 0x0020;
 /// 6.11 to an ESME (critical): synchronise its clock.
 pub const ECS70: u16 = 0x0062;
 /// 3.4 to an ESME: the supplier's name and telephone number.
@@ -127,14 +129,14 @@ const CREDIT: u16 = 112;
 const METER_BALANCE: [u8; 6] = [0, 0, 19, 10, 0, 255];
 /// The credits a reset of the meter balance (ECS04b) sets to nought, in its order: the meter
 /// balance, the emergency credit (`0-0:19.10.1.255`) and credit 2 (`0-0:19.10.2.255`).
-const RESET_CREDITS: [[u8; 6]; 3] = [
-    METER_BALANCE,
-    [0, 0, 19, 10, 1, 255],
-    [0, 0, 19, 10, 2, 255],
-];
-/// The Credit class's methods: update_amount (adds its parameter), set_amount_to_value.
+const RESET_CREDITS: [[u8; 6]; 3] = [METER_BALANCE, EMERGENCY_CREDIT, [0, 0, 19, 10, 2, 255]];
+/// The emergency credit (`0-0:19.10.1.255`), which a 2.5 invokes.
+const EMERGENCY_CREDIT: [u8; 6] = [0, 0, 19, 10, 1, 255];
+/// The Credit class's methods: update_amount (adds its parameter), set_amount_to_value,
+/// invoke_credit.
 const UPDATE_AMOUNT: i8 = 1;
 const SET_AMOUNT_TO_VALUE: i8 = 2;
+const INVOKE_CREDIT: i8 = 3;
 /// The ESME's event log (a profile: time stamp, event code, details).
 const EVENT_LOG: [u8; 6] = [0, 0, 99, 98, 0, 255];
 /// The ESME's security log (time stamp, event code).
