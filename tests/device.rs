@@ -77,10 +77,10 @@ fn command(device: Eui64, code: u16, reading: &Reading, counter: u64, keys: &Key
 
 /// The use cases these tests send that GBCS makes critical: signed by the supplier.
 fn critical(code: u16) -> bool {
-    use dccsim::protocol::gbcs::payload::{ECS02, ECS03, ECS04A, ECS04B, ECS09};
+    use dccsim::protocol::gbcs::payload::{ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS44};
     matches!(
         code,
-        ECS42 | ECS43 | ECS30 | ECS30A | ECS02 | ECS03 | ECS04A | ECS04B | ECS09
+        ECS42 | ECS43 | ECS44 | ECS30 | ECS30A | ECS02 | ECS03 | ECS04A | ECS04B | ECS09
     )
 }
 
@@ -1030,6 +1030,37 @@ fn emergency_credit_is_given_below_its_threshold_and_ended_by_a_top_up() {
             ),
         "{logged:?}"
     );
+}
+
+/// 7.3 (ECS44) arms a disabled supply — off still, ready for the consumer to reconnect — and
+/// leaves an enabled one; 7.4 (ECS45) reads the disconnect control's state: 1 connected, 0
+/// disconnected, 2 armed.
+#[test]
+fn a_disabled_supply_is_armed_and_its_status_read() {
+    use dccsim::protocol::gbcs::payload::{ECS44, ECS45};
+    let keys = keys();
+    let mut esme = esme();
+    let status = |esme: &mut Esme, counter| match ask(esme, ECS45, &Reading::Read, counter, &keys) {
+        Reading::SupplyStatus { state } => state,
+        other => panic!("{other:?}"),
+    };
+    let supply = |enable, script| Reading::Supply { enable, script };
+    let done = |r: Reading| assert!(matches!(r, Reading::Outcome { success: true, .. }), "{r:?}");
+    assert_eq!(status(&mut esme, 1), 1);
+    done(ask(&mut esme, ECS44, &supply(false, 54), 2, &keys));
+    assert_eq!(
+        esme.supply,
+        SupplyState::Enabled,
+        "an enabled supply is left"
+    );
+    done(ask(&mut esme, ECS43, &supply(false, 52), 3, &keys));
+    assert_eq!(status(&mut esme, 4), 0);
+    done(ask(&mut esme, ECS44, &supply(false, 54), 5, &keys));
+    assert_eq!(status(&mut esme, 6), 2);
+    let p = period_of(now());
+    assert_eq!(esme.import_wh(p + 2), 0, "armed, the supply is still off");
+    done(ask(&mut esme, ECS42, &supply(true, 51), 7, &keys));
+    assert_eq!(status(&mut esme, 8), 1);
 }
 
 /// 3.4 (ECS16): the meter shows the supplier's name and telephone number the command set, and

@@ -186,6 +186,14 @@ fn the_command_built_from_a_duis_request_is_the_rtds_command() {
             "6.8_ECS30a/ECS30a_6.8_SUCCESS_COMMAND_GBCS.HEX",
         ),
         (
+            "ECS44_7.3_SUCCESS_REQUEST_DUIS.XML",
+            "7.3_ECS44/ECS44_7.3_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS45_7.4_SUCCESS_REQUEST_DUIS.XML",
+            "7.4_ECS45/ECS45_7.4_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
             "ECS09_2.5_SUCCESS_REQUEST_DUIS.XML",
             "2.5_ECS09/ECS09_2.5_SUCCESS_COMMAND_GBCS.HEX",
         ),
@@ -666,6 +674,11 @@ fn the_gas_reads_built_from_duis_requests_are_the_rtds_commands() {
         (
             "GCS21e_6.2.4_SUCCESS_REQUEST_DUIS.XML",
             "6.2.4_GCS21e/GCS21e_6.2.4_SUCCESS_COMMAND_GBCS.HEX",
+            false,
+        ),
+        (
+            "GCS33_7.4_SUCCESS_REQUEST_DUIS.XML",
+            "7.4_GCS33/GCS33_7.4_SUCCESS_COMMAND_GBCS.HEX",
             false,
         ),
         // The billing data logs of debt payments and of prepayment credits: the period's end

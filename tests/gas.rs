@@ -528,6 +528,51 @@ fn the_valve_closes_on_a_signed_command_and_opens_once_armed() {
     assert_eq!(what, ["valve closed: supply disabled", "supply armed"]);
 }
 
+/// 7.4 (GCS33): the supply status (ZSE: 0 off, 2 on) as the valve stands, and the battery's
+/// remaining life in days, fifteen years from installation.
+#[test]
+fn the_supply_status_is_the_valves() {
+    use dccsim::protocol::gbcs::gas_settings::GCS33;
+    use dccsim::protocol::gbcs::gbz::{SUPPLY_OFF, ZclValue};
+    let keys = keys();
+    let (mut gas, gpf) = fleet_meter();
+    let read = [GasPayload::ReadAttributes {
+        attributes: vec![0x0205, 0x0014],
+    }];
+    let status = |gas: &mut GasMeter, counter| {
+        let bytes = send(gpf, GCS33, &read, counter, false, &keys);
+        match &answers(
+            &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+            &keys,
+            false,
+        )[..]
+        {
+            [GasPayload::Settings { values, .. }] => {
+                let names: Vec<_> = values.iter().map(|v| v.name).collect();
+                assert_eq!(names, ["RemainingBatteryLifeInDays", "SupplyStatus"]);
+                match (&values[0].value, &values[1].value) {
+                    (ZclValue::Unsigned(days), ZclValue::Unsigned(status)) => (*days, *status),
+                    other => panic!("{other:?}"),
+                }
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    let installed_days = u64::from(period_of(now()) - gas.commissioned) / 48;
+    assert_eq!(status(&mut gas, 1), (15 * 365 - installed_days, 2));
+    let off = GasPayload::ChangeSupply {
+        provider: 0,
+        event: 7,
+        requested: 0,
+        implement_at: 0,
+        proposed: SUPPLY_OFF,
+        control: 1,
+    };
+    let bytes = send(gpf, GCS32, &[off], 2, true, &keys);
+    gas.handle(&bytes, now(), &keys, acb()).unwrap();
+    assert_eq!(status(&mut gas, 3).1, 0);
+}
+
 #[test]
 fn a_prepayment_gas_meter_credits_a_genuine_utrn_once() {
     let keys = keys();

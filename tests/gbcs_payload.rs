@@ -87,6 +87,8 @@ fn use_case_vectors() -> Vec<String> {
         "3.4_ECS16",
         "6.11_ECS70",
         "2.5_ECS09",
+        "7.3_ECS44",
+        "7.4_ECS45",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -1051,6 +1053,8 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "3.4_ECS16/ECS16_3.4_SUCCESS_COMMAND_GBCS.HEX",
         "6.11_ECS70/ECS70_6.11_SUCCESS_COMMAND_GBCS.HEX",
         "2.5_ECS09/ECS09_2.5_SUCCESS_COMMAND_GBCS.HEX",
+        "7.3_ECS44/ECS44_7.3_SUCCESS_COMMAND_GBCS.HEX",
+        "7.4_ECS45/ECS45_7.4_SUCCESS_COMMAND_GBCS.HEX",
     ] {
         let m = message(path);
         let s = &m.signing;
@@ -1081,6 +1085,20 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
     assert_eq!(
         outcome_response(error.signing.originator_counter, false, 1).to_bytes(),
         error.signing.content
+    );
+    // 7.4: the supply connected.
+    let ecs45 = message("7.4_ECS45/ECS45_7.4_SUCCESS_RESPONSE_GBCS.HEX");
+    assert_eq!(
+        decode_dlms(&ecs45, None).unwrap(),
+        Reading::SupplyStatus { state: 1 }
+    );
+    assert_eq!(
+        dccsim::protocol::gbcs::payload::settings_response(
+            ecs45.signing.originator_counter,
+            vec![dccsim::protocol::dlms::Data::Enum(1)]
+        )
+        .to_bytes(),
+        ecs45.signing.content
     );
     // 2.5: emergency credit given, and not.
     for (path, result) in [

@@ -106,6 +106,8 @@ pub const GCS40C: u16 = 0x00C0;
 pub const GCS40D: u16 = 0x00C2;
 /// The message code future-dated alerts of gas use cases travel under.
 const FUTURE_DATED_ALERT: u16 = 0x00CD;
+/// The days a gas meter's battery lasts from installation: fifteen years.
+const BATTERY_LIFE_DAYS: u64 = 15 * 365;
 /// A gas meter's emergency credit (2.5): its limit and the balance below which it is offered,
 /// £10 and £2 (the RTDS gas meter's), in currency units.
 const EMERGENCY_CREDIT: (u32, u32) = (1_000_000, 200_000);
@@ -747,6 +749,17 @@ impl GasMeter {
             (gbz::METERING_CLUSTER, 0x0B14) => Unsigned(10),
             (gbz::METERING_CLUSTER, 0x0B15) => Unsigned(3600),
             (gbz::METERING_CLUSTER, 0x0607 | 0x0608) => Unsigned(3),
+            // ZSE supply status: 0 off, 2 on (an armed valve is opened at once here).
+            (gbz::METERING_CLUSTER, 0x0014) => Unsigned(match self.valve {
+                Valve::On => 2,
+                Valve::Off => 0,
+            }),
+            // A battery lasting fifteen years from installation (an assumption: the RTDS meter
+            // says 100 days, its own).
+            (gbz::METERING_CLUSTER, 0x0205) => {
+                let used = u64::from(period.saturating_sub(self.commissioned) / 48);
+                Unsigned(BATTERY_LIFE_DAYS.saturating_sub(used))
+            }
             (gbz::BASIC_CLUSTER, 0x0004) => Bytes(super::MANUFACTURER.to_vec()),
             // The model, eight characters, and for the meter its EUI-64, as the RTDS devices
             // give theirs.

@@ -15,8 +15,8 @@ use crate::protocol::gbcs::payload::{
     ECS15A, ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B,
     ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B, ECS26C,
     ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37, ECS39A,
-    ECS39B, ECS40, ECS42, ECS43, ECS52, ECS57, ECS66, ECS70, ECS82, MaxDemandRegister,
-    NewPaymentMode, Reading,
+    ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS52, ECS57, ECS66, ECS70, ECS82,
+    MaxDemandRegister, NewPaymentMode, Reading,
 };
 
 /// The log reads DUIS lets a user have the DCC relay, sealed for the user's own key (the bodies
@@ -1039,6 +1039,14 @@ impl Request {
                     script: 52,
                 },
             ),
+            "7.3" => (
+                ECS44,
+                Reading::Supply {
+                    enable: false,
+                    script: 54,
+                },
+            ),
+            "7.4" => (ECS45, Reading::Read),
             _ => return Ok(None),
         }))
     }

@@ -11,7 +11,7 @@ use crate::device::{
 };
 use crate::protocol::gbcs::payload::{
     self, Activation, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS10, ECS12, ECS14, ECS15A,
-    ECS16, ECS30, ECS30A, ECS37, ECS39A, ECS39B, ECS42, ECS43, ECS57, ECS70, NewPaymentMode,
+    ECS16, ECS30, ECS30A, ECS37, ECS39A, ECS39B, ECS42, ECS43, ECS44, ECS57, ECS70, NewPaymentMode,
     Reading,
 };
 
@@ -122,12 +122,24 @@ impl Esme {
                     }
                     self.supply = SupplyState::Enabled;
                     self.events.command(now, code, true, "supply enabled");
-                } else if self.supply == SupplyState::Enabled {
+                } else if self.supply != SupplyState::Disabled {
                     self.supply_record_changed();
                     self.off.push((p, u32::MAX));
                     self.supply = SupplyState::Disabled;
                     self.events.command(now, code, true, "supply disabled");
                 }
+                payload::outcome_response(counter, false, 0).to_bytes()
+            }
+            // A disabled supply made ready for the consumer to reconnect; an enabled one is left
+            // as it is.
+            (ECS44, Reading::Supply { .. }) => {
+                let what = if self.supply == SupplyState::Disabled {
+                    self.supply = SupplyState::Armed;
+                    "supply armed"
+                } else {
+                    "supply arm: not disabled, left as it was"
+                };
+                self.events.command(now, code, true, what);
                 payload::outcome_response(counter, false, 0).to_bytes()
             }
             (

@@ -13,7 +13,7 @@ use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, pe
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
     self, BillingExecution, DailyRead, ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS30, ECS30A, ECS42,
-    ECS43, ECS70, PrepaymentEntry, Reading,
+    ECS43, ECS44, ECS70, PrepaymentEntry, Reading,
 };
 use crate::protocol::gbcs::{Cra, FrameError, KeyStore, Verdict, sign_message, verify_signature};
 
@@ -85,10 +85,26 @@ impl From<MeterPoint> for String {
     }
 }
 
+/// The supply as the meter's disconnect control has it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SupplyState {
     Enabled,
     Disabled,
+    /// Disabled, and ready for the consumer to reconnect (7.3); dccsim's consumers never do,
+    /// so the supply stays off until a 7.1.
+    Armed,
+}
+
+impl SupplyState {
+    /// The disconnect control's state (IC 70 attribute 3) for this: 0 disconnected, 1
+    /// connected, 2 ready for reconnection.
+    pub fn control_state(self) -> u8 {
+        match self {
+            SupplyState::Disabled => 0,
+            SupplyState::Enabled => 1,
+            SupplyState::Armed => 2,
+        }
+    }
 }
 
 /// Why a device did not act on bytes it was sent. A real device drops such a message (and may
@@ -332,7 +348,17 @@ impl Esme {
         let code = command.message_code().unwrap_or(0);
         let critical = matches!(
             code,
-            ECS42 | ECS43 | ECS02 | ECS03 | ECS30 | ECS30A | ECS04A | ECS04B | ECS70 | ECS09
+            ECS42
+                | ECS43
+                | ECS44
+                | ECS02
+                | ECS03
+                | ECS30
+                | ECS30A
+                | ECS04A
+                | ECS04B
+                | ECS70
+                | ECS09
         );
         if critical {
             match verify_signature(keys, &command) {

@@ -12,7 +12,7 @@ use crate::device::{PaymentMode, period_of, period_start};
 use crate::protocol::gbcs::payload::{
     self, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C,
     ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS35A, ECS35B, ECS35E,
-    ECS40, ECS52, ECS66, ECS82, Interval, LoggedEvent, PowerEvent, PrepaymentEntry, Reading,
+    ECS40, ECS45, ECS52, ECS66, ECS82, Interval, LoggedEvent, PowerEvent, PrepaymentEntry, Reading,
     Register, Unit,
 };
 
@@ -221,6 +221,10 @@ impl Esme {
                 // The account is active (status 2), as on the RTDS meter.
                 let prepayment = self.payment == PaymentMode::Prepayment;
                 payload::account_mode_response(counter, prepayment, 2).to_bytes()
+            }
+            (ECS45, Reading::Read) => {
+                let state = crate::protocol::dlms::Data::Enum(self.supply.control_state());
+                payload::settings_response(counter, vec![state]).to_bytes()
             }
             (ECS82, Reading::Read) => {
                 payload::meter_balance_response(counter, self.meter_balance(now_period)).to_bytes()

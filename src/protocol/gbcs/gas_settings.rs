@@ -1,7 +1,8 @@
 //! The reads of a gas meter's attributes that GBCS lays out as fixed lists of ZCL attributes:
 //! 4.1.2 TOU registers (GCS13c), 4.1.4 block registers (GCS13b), 6.2.8 gas configuration
 //! (GCS21a), 6.2.4 identity and supply tamper and depletion states of the meter or its proxy
-//! (GCS21e; GCS21m, the same without the hardware version, is a later GBCS's). Each command
+//! (GCS21e; GCS21m, the same without the hardware version, is a later GBCS's), 7.4 supply status
+//! and remaining battery life (GCS33). Each command
 //! component reads one cluster's attributes in the order the RTDS commands list them; the answer
 //! gives their values in the same order, sealed for the registers, in clear otherwise.
 //!
@@ -25,6 +26,9 @@ pub const GCS21E: u16 = 0x009E;
 /// GCS21m: 6.2.4 as a meter of a later GBCS version answers it, without the hardware version.
 /// The RTDS sends both to the same meter; the head-end sends GCS21e, the meter answers either.
 pub const GCS21M: u16 = 0x00FB;
+
+/// GCS33: 7.4, the valve's state and the battery's remaining life.
+pub const GCS33: u16 = 0x0082;
 
 /// One attribute a read asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,6 +174,15 @@ const IDENTITY_WITHOUT_HARDWARE: &[GasRead] = &[
     STATES,
 ];
 
+const SUPPLY_STATUS: &[GasRead] = &[GasRead {
+    cluster: METERING_CLUSTER,
+    settings: &[
+        setting("RemainingBatteryLifeInDays", 0x0205, UINT16),
+        setting("SupplyStatus", 0x0014, ENUM8),
+    ],
+    sealed: false,
+}];
+
 /// Every use case read this way, with the DUIS service it carries.
 pub const GAS_READS: &[(u16, &str, &[GasRead])] = &[
     (GCS13C, "4.1.2", TOU_REGISTERS),
@@ -177,6 +190,7 @@ pub const GAS_READS: &[(u16, &str, &[GasRead])] = &[
     (GCS21A, "6.2.8", GAS_CONFIGURATION),
     (GCS21E, "6.2.4", IDENTITY),
     (GCS21M, "6.2.4", IDENTITY_WITHOUT_HARDWARE),
+    (GCS33, "7.4", SUPPLY_STATUS),
 ];
 
 /// What use case `code` reads, if it is one of these.

@@ -16,7 +16,7 @@ pub use dlms::{
     CCS01, CCS02, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS16,
     ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B,
     ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37,
-    ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS52, ECS57, ECS66, ECS70, ECS82,
+    ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS52, ECS57, ECS66, ECS70, ECS82,
     ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response, action_results_response,
     active_power_response, alert_notification, clock_response, credit_charge_configuration,
     decode_dlms, decode_plaintext, device_log_add_response, encode_command, encode_dlms,
@@ -400,8 +400,12 @@ pub enum Reading {
     ClearEventLog,
     /// 3.5 ECS14 command: disable the privacy PIN protection.
     DisablePrivacyPin,
-    /// 7.1 ECS42 / 7.2 ECS43 command: supply enable or disable, by the disconnect script.
+    /// 7.1 ECS42 / 7.2 ECS43 / 7.3 ECS44 command: supply enable, disable or arm, by the
+    /// disconnect script (51, 52, 54); `enable` only for 7.1.
     Supply { enable: bool, script: u16 },
+    /// 7.4 ECS45's answer: the disconnect control's state (0 disconnected, 1 connected, 2
+    /// ready for reconnection: armed).
+    SupplyStatus { state: u8 },
     /// 1.6 ECS02 / ECS03 command: the account's payment mode from `activation`, for a
     /// single- or twin-element meter.
     PaymentMode {

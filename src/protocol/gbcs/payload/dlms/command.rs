@@ -461,7 +461,12 @@ pub fn encode_command(
             4,
             Data::Array(executions.iter().map(|e| e.to_data()).collect()),
         ),
-        (ECS42 | ECS43, Reading::Supply { script, .. }) => action(
+        (ECS45, Reading::Read) => gets(vec![attribute(
+            DISCONNECT_CONTROL,
+            DISCONNECT_CONTROL_OBIS,
+            CONTROL_STATE,
+        )]),
+        (ECS42 | ECS43 | ECS44, Reading::Supply { script, .. }) => action(
             SCRIPT_TABLE,
             [0, 0, 10, 0, 106, 255],
             Data::LongUnsigned(*script),

@@ -267,7 +267,7 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
         }
         (RequestSpec::Action(m), Data::LongUnsigned(script)) if m.class_id == SCRIPT_TABLE => {
             match code {
-                ECS42 | ECS43 => Some(Reading::Supply {
+                ECS42 | ECS43 | ECS44 => Some(Reading::Supply {
                     enable: code == ECS42,
                     script: *script,
                 }),
@@ -336,6 +336,12 @@ fn response(
             active_wh: *active_wh,
             reactive_varh: *reactive_varh,
         });
+    }
+    if code == ECS45
+        && let ([Data::Enum(state)], [s]) = (r.data.as_slice(), r.results.as_slice())
+        && s.succeeded()
+    {
+        return Ok(Reading::SupplyStatus { state: *state });
     }
     if code == ECS70
         && r.results.iter().all(|s| s.succeeded())

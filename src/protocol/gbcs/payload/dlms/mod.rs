@@ -85,6 +85,10 @@ pub const CS01A: u16 = 0x0007;
 /// 1.6 to an ESME: to credit mode, to prepayment mode (critical).
 pub const ECS02: u16 = 0x001A;
 pub const ECS03: u16 = 0x001B;
+/// 7.3 to an ESME (critical): arm the supply (the disconnect script's 54).
+pub const ECS44: u16 = 0x0051;
+/// 7.4 to an ESME: read the supply's state.
+pub const ECS45: u16 = 0x0052;
 /// 2.5 to an ESME (critical): activate emergency credit.
 pub const ECS09: u16 = 0x0020;
 /// 6.11 to an ESME (critical): synchronise its clock.
@@ -121,6 +125,11 @@ const REACTIVE_EXPORT_REGISTER: [u8; 6] = [1, 0, 4, 8, 0, 255];
 const VOLTAGE_SWELLS: [u8; 6] = [1, 0, 32, 36, 0, 4];
 const AVERAGE_VOLTAGE_LOG: [u8; 6] = [1, 0, 32, 24, 0, 255];
 const SCRIPT_TABLE: u16 = 9;
+/// The disconnect control (IC 70, `0-0:96.3.10.255`): its control state (attribute 3: 0
+/// disconnected, 1 connected, 2 ready for reconnection), which 7.4 reads.
+const DISCONNECT_CONTROL: u16 = 70;
+const DISCONNECT_CONTROL_OBIS: [u8; 6] = [0, 0, 96, 3, 10, 255];
+const CONTROL_STATE: i8 = 3;
 const SCHEDULE: u16 = 10;
 const EXTENDED_REGISTER: u16 = 4;
 /// The Credit class (IC 112); ECS82 reads the meter balance, `0-0:19.10.0.255`, attribute 2
