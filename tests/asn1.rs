@@ -118,6 +118,17 @@ fn a_gas_clock_synchronisation_and_its_answer() {
         Some(clock.clone())
     );
     assert_eq!(clock.encode(), m.signing.content);
+    // Outside the interval (01:00–02:00, the meter at midnight): status 2.
+    let m = message("6.11_GCS28/GCS28_6.11_ERROR_RESPONSE_GBCS.HEX");
+    let refused = AsnPayload::Clock {
+        time: at("2015-01-01T00:00:00Z"),
+        status: 2,
+    };
+    assert_eq!(
+        AsnPayload::decode(&m.signing.content, false).unwrap(),
+        Some(refused.clone())
+    );
+    assert_eq!(refused.encode(), m.signing.content);
 }
 
 #[test]

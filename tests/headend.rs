@@ -380,11 +380,11 @@ fn a_clock_synchronisation_is_answered_with_the_meters_time() {
             code: 250
         }
     );
-    // The gas meter likewise (GCS28, ASN.1): its time, status 0; outside, status 1.
+    // The gas meter likewise (GCS28, ASN.1): its time, status 0; outside, status 2.
     use dccsim::protocol::gbcs::asn1::AsnPayload;
     let template = self::template("GCS28_6.11_SUCCESS_REQUEST_DUIS.XML");
     let now = template.replace("2014-12-31T23:30:00.00Z", "2026-11-23T09:30:00Z");
-    for (xml, counter, synchronised) in [(&now, 2020, 0), (&template, 2030, 1)] {
+    for (xml, counter, synchronised) in [(&now, 2020, 0), (&template, 2030, 2)] {
         let answer = transform_sign_send(&mut he, &keys, xml, counter, start);
         let Ok(Some(AsnPayload::Clock { time, status })) =
             AsnPayload::decode(&answer.signing.content, false)

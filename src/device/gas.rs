@@ -343,8 +343,8 @@ impl GasMeter {
     }
 
     /// GCS28: the meter's clock is the DCC's, so within the interval the command gives it is
-    /// synchronised (status 0) and outside it is not adjusted (status 1, an assumption: the
-    /// RTDS has no such answer); either way the meter answers with its time.
+    /// synchronised (status 0) and outside it is not adjusted (status 2, as the RTDS error
+    /// answer has it); either way the meter answers with its time.
     fn synchronise_clock(
         &mut self,
         content: &[u8],
@@ -363,17 +363,18 @@ impl GasMeter {
         } else {
             let why = "clock not synchronised: its time is outside the validity interval";
             self.events.command(now, GCS28, false, why);
-            1
+            2
         };
         Ok(AsnPayload::Clock { time: now, status }.encode())
     }
 
     /// What is left of the emergency credit in use at `period` when the balance is `balance`
     /// (none before it was given, nor of emergency credit that has ended).
-    fn emergency_credit_at(&self, period: u32, balance: i64) -> i32 {
+    /// A `snapshot` at the start of `period` comes before an activation within it.
+    fn emergency_credit_at(&self, period: u32, balance: i64, snapshot: bool) -> i32 {
         let emergency = self.history.as_ref().and_then(|h| h.emergency);
         emergency
-            .filter(|e| period >= e.from)
+            .filter(|e| period > e.from || (!snapshot && period == e.from))
             .map_or(0, |e| e.left(balance) as i32)
     }
 
@@ -914,7 +915,7 @@ impl GasMeter {
                 let credit = self.credit_milli_pence(now_period);
                 Reply::Sealed(GasPayload::PrepayValues {
                     accumulated_debt: 0,
-                    emergency_credit: self.emergency_credit_at(now_period, credit),
+                    emergency_credit: self.emergency_credit_at(now_period, credit, false),
                     credit_remaining: credit.clamp(i32::MIN.into(), i32::MAX.into()) as i32,
                     payment_debt: 0,
                     time_debt: [0, 0],
@@ -1121,7 +1122,7 @@ impl GasMeter {
                             PrepaySnapshotPayload::DebtCreditStatus {
                                 accumulated_debt: 0,
                                 debts: [0; 3],
-                                emergency_credit: self.emergency_credit_at(t.period, credit),
+                                emergency_credit: self.emergency_credit_at(t.period, credit, true),
                                 credit_remaining: credit.clamp(i32::MIN.into(), i32::MAX.into())
                                     as i32,
                             }
@@ -1228,13 +1229,15 @@ impl GasMeter {
             (GCS06, GasPayload::SelectEmergencyCredit { .. }) => {
                 let p = now_period.max(self.balance.period);
                 let (limit, threshold) = EMERGENCY_CREDIT;
-                let active = self.history.as_ref().is_some_and(|h| h.emergency.is_some());
                 let balance = self.credit_milli_pence(p);
+                // One run out counts as ended.
+                let emergency = self.history.as_ref().and_then(|h| h.emergency);
+                let active = emergency.is_some_and(|e| e.left(balance) > 0);
                 let refusal = super::emergency_credit_refusal(
                     self.payment,
                     balance,
                     active,
-                    threshold.into(),
+                    (limit.into(), threshold.into()),
                 );
                 let status = match refusal {
                     None => {

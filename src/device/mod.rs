@@ -312,13 +312,13 @@ impl EmergencyCredit {
     }
 }
 
-/// Whether a meter in `payment` mode, with `balance` and emergency credit `active`, takes
-/// emergency credit offered below `threshold` (2.5), or why not.
+/// Whether a meter in `payment` mode, with `balance` and emergency credit `active` (some of
+/// it left), takes `limit` of emergency credit offered below `threshold` (2.5), or why not.
 pub(crate) fn emergency_credit_refusal(
     payment: PaymentMode,
     balance: i64,
     active: bool,
-    threshold: i64,
+    (limit, threshold): (i64, i64),
 ) -> Option<&'static str> {
     if payment != PaymentMode::Prepayment {
         Some("emergency credit not activated: the meter is in credit mode")
@@ -326,6 +326,8 @@ pub(crate) fn emergency_credit_refusal(
         Some("emergency credit not activated: it is already in use")
     } else if balance >= threshold {
         Some("emergency credit not activated: the balance is not below its threshold")
+    } else if balance <= -limit {
+        Some("emergency credit not activated: the balance is below nought by its limit or more")
     } else {
         None
     }

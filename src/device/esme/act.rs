@@ -209,13 +209,15 @@ impl Esme {
             (ECS09, Reading::ActivateEmergencyCredit) => {
                 let p = period_of(now).max(self.balance.period);
                 let (limit, threshold) = ESME_EMERGENCY_CREDIT;
-                let active = self.extra.as_ref().is_some_and(|e| e.emergency.is_some());
                 let balance = self.credit_milli_pence(p);
+                // One run out counts as ended.
+                let emergency = self.extra.as_ref().and_then(|e| e.emergency);
+                let active = emergency.is_some_and(|e| e.left(balance) > 0);
                 let refusal = crate::device::emergency_credit_refusal(
                     self.payment,
                     balance,
                     active,
-                    threshold.into(),
+                    (limit.into(), threshold.into()),
                 );
                 let result = match refusal {
                     None => {

@@ -553,7 +553,7 @@ impl Esme {
         PrepaymentEntry {
             at: period_start(period),
             meter_balance: balance.clamp(i32::MIN.into(), i32::MAX.into()) as i32,
-            emergency_credit: self.emergency_credit_at(period, balance),
+            emergency_credit: self.emergency_credit_at(period, balance, true),
             accumulated_debt: 0,
             payment_debt: 0,
             time_debt: [0, 0],
@@ -563,10 +563,11 @@ impl Esme {
     /// What is left of the emergency credit in use at `period` when the balance is `balance`
     /// (none before it was given, nor of emergency credit that has ended: the meter keeps only
     /// the one in use).
-    fn emergency_credit_at(&self, period: u32, balance: i64) -> i32 {
+    /// A `snapshot` at the start of `period` comes before an activation within it.
+    fn emergency_credit_at(&self, period: u32, balance: i64, snapshot: bool) -> i32 {
         let emergency = self.extra.as_ref().and_then(|e| e.emergency);
         emergency
-            .filter(|e| period >= e.from)
+            .filter(|e| period > e.from || (!snapshot && period == e.from))
             .map_or(0, |e| e.left(balance) as i32)
     }
 

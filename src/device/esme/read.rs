@@ -232,8 +232,11 @@ impl Esme {
             // The meter balance and the emergency credit left; dccsim's meters carry no debt.
             (ECS19, Reading::Read) => reply.seal(Reading::PrepayValues {
                 meter_balance: self.meter_balance(now_period),
-                emergency_credit: self
-                    .emergency_credit_at(now_period, self.credit_milli_pence(now_period)),
+                emergency_credit: self.emergency_credit_at(
+                    now_period,
+                    self.credit_milli_pence(now_period),
+                    false,
+                ),
                 accumulated_debt: 0,
                 payment_debt: 0,
                 time_debt: [0, 0],
