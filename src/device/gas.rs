@@ -368,20 +368,15 @@ impl GasMeter {
         Ok(AsnPayload::Clock { time: now, status }.encode())
     }
 
-    /// What is left of the emergency credit in use at `period` when the balance is `balance`
-    /// (none before it was given, nor of emergency credit that has ended).
-    /// A `snapshot` at the start of `period` comes before an activation within it.
+    /// [`EmergencyCredit::left_at`](super::EmergencyCredit::left_at) of the meter's.
     fn emergency_credit_at(&self, period: u32, balance: i64, snapshot: bool) -> i32 {
-        let emergency = self.history.as_ref().and_then(|h| h.emergency);
-        emergency
-            .filter(|e| period > e.from || (!snapshot && period == e.from))
-            .map_or(0, |e| e.left(balance) as i32)
+        let held = self.history.as_ref().and_then(|h| h.emergency);
+        super::EmergencyCredit::left_at(held, period, balance, snapshot)
     }
 
-    /// Ends the emergency credit once the balance as last struck is at nought or more, or the
-    /// meter is in credit mode.
+    /// Ends the emergency credit when it [ends](super::EmergencyCredit::ends).
     fn settle_emergency_credit(&mut self) {
-        let over = self.balance.milli_pence >= 0 || self.payment == PaymentMode::Credit;
+        let over = super::EmergencyCredit::ends(self.balance, self.payment);
         if let Some(h) = self.history.as_mut().filter(|_| over) {
             h.emergency = None;
         }

@@ -310,6 +310,21 @@ impl EmergencyCredit {
     pub fn left(self, balance: i64) -> i64 {
         (self.limit + balance.min(0)).clamp(0, self.limit)
     }
+
+    /// What is left of the emergency credit a meter holds (`held`) at `period` when the
+    /// balance is `balance`: none before it was given, nor of one that has ended (a meter keeps
+    /// only the one in use). A `snapshot` at the start of `period` comes before an activation
+    /// within it.
+    pub(crate) fn left_at(held: Option<Self>, period: u32, balance: i64, snapshot: bool) -> i32 {
+        held.filter(|e| period > e.from || (!snapshot && period == e.from))
+            .map_or(0, |e| e.left(balance) as i32)
+    }
+
+    /// Whether emergency credit in use ends with the balance struck at `struck`: at nought or
+    /// more, or the meter in credit mode.
+    pub(crate) fn ends(struck: Balance, payment: PaymentMode) -> bool {
+        struck.milli_pence >= 0 || payment == PaymentMode::Credit
+    }
 }
 
 /// Whether a meter in `payment` mode, with `balance` and emergency credit `active` (some of

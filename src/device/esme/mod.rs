@@ -560,21 +560,15 @@ impl Esme {
         }
     }
 
-    /// What is left of the emergency credit in use at `period` when the balance is `balance`
-    /// (none before it was given, nor of emergency credit that has ended: the meter keeps only
-    /// the one in use).
-    /// A `snapshot` at the start of `period` comes before an activation within it.
+    /// [`EmergencyCredit::left_at`](super::EmergencyCredit::left_at) of the meter's.
     fn emergency_credit_at(&self, period: u32, balance: i64, snapshot: bool) -> i32 {
-        let emergency = self.extra.as_ref().and_then(|e| e.emergency);
-        emergency
-            .filter(|e| period > e.from || (!snapshot && period == e.from))
-            .map_or(0, |e| e.left(balance) as i32)
+        let held = self.extra.as_ref().and_then(|e| e.emergency);
+        super::EmergencyCredit::left_at(held, period, balance, snapshot)
     }
 
-    /// Ends the emergency credit once the balance as last struck is at nought or more, or the
-    /// meter is in credit mode.
+    /// Ends the emergency credit when it [ends](super::EmergencyCredit::ends).
     fn settle_emergency_credit(&mut self) {
-        let over = self.balance.milli_pence >= 0 || self.payment == PaymentMode::Credit;
+        let over = super::EmergencyCredit::ends(self.balance, self.payment);
         if let Some(e) = self.extra.as_mut().filter(|_| over) {
             e.emergency = None;
         }
