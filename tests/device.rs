@@ -77,10 +77,10 @@ fn command(device: Eui64, code: u16, reading: &Reading, counter: u64, keys: &Key
 
 /// The use cases these tests send that GBCS makes critical: signed by the supplier.
 fn critical(code: u16) -> bool {
-    use dccsim::protocol::gbcs::payload::{ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS44};
+    use dccsim::protocol::gbcs::payload::{ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS38, ECS44};
     matches!(
         code,
-        ECS42 | ECS43 | ECS44 | ECS30 | ECS30A | ECS02 | ECS03 | ECS04A | ECS04B | ECS09
+        ECS42 | ECS43 | ECS44 | ECS30 | ECS30A | ECS02 | ECS03 | ECS04A | ECS04B | ECS09 | ECS38
     )
 }
 
@@ -1083,6 +1083,57 @@ fn the_supplier_name_is_set() {
     assert_eq!(esme.supplier_contact(), Some(("E-ON", "0333 202 4650")));
     let last = esme.events.between(now(), now()).last().unwrap();
     assert_eq!(last.what, "supplier name updated");
+}
+
+/// 6.12 (ECS34) and 7.12 (ECS38): the power thresholds and the randomised offset limit a
+/// command sets are what 6.2.5 and 6.2.2 read back, and are logged; thresholds out of order are
+/// refused and change nothing.
+#[test]
+fn power_thresholds_and_randomised_offset_limit_are_read_back() {
+    use dccsim::protocol::dlms::Data;
+    use dccsim::protocol::gbcs::payload::{ECS26C, ECS26F, ECS34, ECS38};
+    let keys = keys();
+    let mut esme = esme();
+    let read =
+        |esme: &mut Esme, code, counter| match ask(esme, code, &Reading::Read, counter, &keys) {
+            Reading::Settings { values } => values.into_iter().map(|v| v.value).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+    let thresholds = |low, high| {
+        vec![Data::Array(vec![
+            Data::DoubleLongUnsigned(low),
+            Data::DoubleLongUnsigned(high),
+        ])]
+    };
+    assert_eq!(read(&mut esme, ECS26F, 1), thresholds(2300, 4600));
+    assert_eq!(read(&mut esme, ECS26C, 2)[2], Data::LongUnsigned(1000));
+    let set = |low_medium, medium_high| Reading::PowerThresholds {
+        low_medium,
+        medium_high,
+    };
+    let outcome = |r: Reading| match r {
+        Reading::Outcome { success, .. } => success,
+        other => panic!("{other:?}"),
+    };
+    assert!(outcome(ask(&mut esme, ECS34, &set(1500, 6000), 3, &keys)));
+    assert_eq!(read(&mut esme, ECS26F, 4), thresholds(1500, 6000));
+    assert!(!outcome(ask(&mut esme, ECS34, &set(7000, 6000), 5, &keys)));
+    assert_eq!(read(&mut esme, ECS26F, 6), thresholds(1500, 6000));
+    let last = esme.events.between(now(), now()).last().unwrap();
+    assert_eq!(
+        last.what,
+        "power thresholds not set: low to medium is above medium to high"
+    );
+    let limit = Reading::RandomisedOffsetLimit { seconds: 900 };
+    assert!(outcome(ask(&mut esme, ECS38, &limit, 7, &keys)));
+    let values = read(&mut esme, ECS26C, 8);
+    assert_eq!(values[2], Data::LongUnsigned(900));
+    assert_eq!(
+        values[..2],
+        [Data::LongUnsigned(200), Data::LongUnsigned(2000)]
+    );
+    let last = esme.events.between(now(), now()).last().unwrap();
+    assert_eq!(last.what, "randomised offset limit set");
 }
 
 /// 1.5: an adjustment (ECS04a) moves the meter balance from then on and a reset (ECS04b) sets

@@ -89,6 +89,8 @@ fn use_case_vectors() -> Vec<String> {
         "2.5_ECS09",
         "7.3_ECS44",
         "7.4_ECS45",
+        "6.12_ECS34",
+        "7.12_ECS38",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -1055,6 +1057,8 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "2.5_ECS09/ECS09_2.5_SUCCESS_COMMAND_GBCS.HEX",
         "7.3_ECS44/ECS44_7.3_SUCCESS_COMMAND_GBCS.HEX",
         "7.4_ECS45/ECS45_7.4_SUCCESS_COMMAND_GBCS.HEX",
+        "6.12_ECS34/ECS34_6.12_SUCCESS_COMMAND_GBCS.HEX",
+        "7.12_ECS38/ECS38_7.12_SUCCESS_COMMAND_GBCS.HEX",
     ] {
         let m = message(path);
         let s = &m.signing;
@@ -1108,6 +1112,24 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
         let m = message(path);
         assert_eq!(
             outcome_response(m.signing.originator_counter, false, result).to_bytes(),
+            m.signing.content,
+            "{path}"
+        );
+    }
+    // 6.12 and 7.12: a single set, done or not.
+    for (path, result) in [
+        ("6.12_ECS34/ECS34_6.12_SUCCESS_RESPONSE_GBCS.HEX", 0),
+        ("6.12_ECS34/ECS34_6.12_ERROR_RESPONSE_GBCS.HEX", 1),
+        ("7.12_ECS38/ECS38_7.12_SUCCESS_RESPONSE_GBCS.HEX", 0),
+        ("7.12_ECS38/ECS38_7.12_ERROR_RESPONSE_GBCS.HEX", 1),
+    ] {
+        let m = message(path);
+        assert_eq!(
+            dccsim::protocol::gbcs::payload::set_results_response(
+                m.signing.originator_counter,
+                &[result]
+            )
+            .to_bytes(),
             m.signing.content,
             "{path}"
         );
@@ -1483,6 +1505,8 @@ fn prepayment_registers_and_settings() {
             prepayment: true,
             account: settings,
             billing_calendar: None,
+            power_thresholds: None,
+            randomised_offset_limit: None,
         };
         let mut values = esme_settings(code, m.signing.originator, &meter).unwrap();
         if path.contains("ECS26e") {

@@ -399,6 +399,61 @@ fn a_clock_synchronisation_is_answered_with_the_meters_time() {
     }
 }
 
+/// 6.12 and 7.12 to the RTDS electricity meter, the RTDS templates: the power thresholds set
+/// (non-critical: sent as it is) and the randomised offset limit set (critical: Transform,
+/// sign, Send) are what 6.2.5 and 6.2.2 then read; a limit over the schema's 1,799 s is
+/// refused at Transform, saying so.
+#[test]
+fn power_thresholds_and_randomised_offset_limit_set_are_read_back() {
+    use dccsim::protocol::dlms::Data;
+    let (mut he, keys, start) = default_head_end();
+    let supplier = eui(SUPPLIER);
+    let thresholds = template("ECS34_6.12_SUCCESS_REQUEST_DUIS.XML")
+        .replace(">2300<", ">1800<")
+        .replace(">4600<", ">5200<");
+    let answer = acknowledged_then_answered(&mut he, supplier, &thresholds, start);
+    assert_eq!(
+        decode_dlms(&answer, None).unwrap(),
+        Reading::Outcome {
+            success: true,
+            code: 0
+        }
+    );
+    let limit = template("ECS38_7.12_SUCCESS_REQUEST_DUIS.XML");
+    let answer = transform_sign_send(&mut he, &keys, &limit, 2000, start);
+    assert_eq!(
+        decode_dlms(&answer, None).unwrap(),
+        Reading::Outcome {
+            success: true,
+            code: 0
+        }
+    );
+    let read = |he: &mut HeadEnd, name: &str, counter| {
+        let xml = with_counter(&template(name), counter);
+        let answer = acknowledged_then_answered(he, supplier, &xml, start);
+        match decode_dlms(&answer, None).unwrap() {
+            Reading::Settings { values } => values.into_iter().map(|v| v.value).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let powers = read(&mut he, "ECS26f_6.2.5_SUCCESS_REQUEST_DUIS.XML", 2010);
+    let expected = [1800, 5200].map(Data::DoubleLongUnsigned).to_vec();
+    assert_eq!(powers, [Data::Array(expected)]);
+    let randomisation = read(&mut he, "ECS26c_6.2.2_SUCCESS_REQUEST_DUIS.XML", 2020);
+    assert_eq!(randomisation[2], Data::LongUnsigned(900));
+    let over = with_counter(&limit.replace(">900<", ">1800<"), 2030);
+    let reply = he.handle_request(supplier, Endpoint::Transform, &over, start);
+    let SyncReply::Response { code, why, .. } = &reply else {
+        panic!("{}", xml_of(&reply))
+    };
+    assert_eq!(*code, ResponseCode::E11, "{}", xml_of(&reply));
+    let why = why.as_deref().unwrap_or_default();
+    assert!(
+        why.contains("sr:RandomisedOffsetLimit \"1800\" is not a whole number from 0 to 1799"),
+        "{why}"
+    );
+}
+
 #[test]
 fn a_profile_read_is_acknowledged_then_answered_with_the_meters_gbcs() {
     let mut he = head_end();
@@ -2877,6 +2932,12 @@ fn values_the_schema_or_the_clock_refuse_are_refused_saying_why() {
         "<sr:ImportMPAN>1312345678333</sr:ImportMPAN>",
         "<sr:ImportMPAN>131234567833</sr:ImportMPAN>",
         "is not thirteen digits",
+    );
+    refused(
+        "ECS34_6.12_SUCCESS_REQUEST_DUIS.XML",
+        "<sr:LowMediumPowerThreshold>2300<",
+        "<sr:LowMediumPowerThreshold>-1<",
+        "sr:LowMediumPowerThreshold \"-1\" is not a whole number from 0 to 4294967295",
     );
     // 3.1 to the gas meter: carried to electricity meters only.
     refused(

@@ -85,12 +85,24 @@ pub struct MeterSettings<'a> {
     pub prepayment: bool,
     pub account: Prepayment,
     pub billing_calendar: Option<&'a [BillingExecution]>,
+    /// The instantaneous power thresholds the last 6.12 set (W); `None`: the meter's own.
+    pub power_thresholds: Option<[u32; 2]>,
+    /// The randomised offset limit the last 7.12 set (s); `None`: the meter's own.
+    pub randomised_offset_limit: Option<u16>,
 }
+
+/// The RTDS meter's instantaneous power thresholds (W): 2.3 kW low to medium, 4.6 kW medium to
+/// high.
+pub const ESME_POWER_THRESHOLDS: [u32; 2] = [2300, 4600];
+/// The RTDS meter's randomised offset limit (s).
+pub const ESME_RANDOMISED_OFFSET_LIMIT: u16 = 1000;
 
 /// What an electricity meter of dccsim answers settings read `code` with (6.2.1–6.2.5, 4.13,
 /// 4.15): the RTDS test meter's settings, but for its identity (`eui`, dccsim's model, a
-/// single-element meter: variant A) and what commands changed (`meter`): for 4.13 the payment mode and the
-/// prepayment settings the last 1.6 set, for 6.2.3 the billing calendar the last 6.8 set.
+/// single-element meter: variant A) and what commands changed (`meter`): for 4.13 the payment
+/// mode and the prepayment settings the last 1.6 set, for 6.2.2 the randomised offset limit the
+/// last 7.12 set, for 6.2.3 the billing calendar the last 6.8 set, for 6.2.5 the power
+/// thresholds the last 6.12 set.
 /// `None` if `code` is not a settings read.
 pub fn esme_settings(code: u16, eui: Eui64, meter: &MeterSettings) -> Option<Vec<Data>> {
     let u32s = |v: &[u32]| v.iter().map(|&x| Data::DoubleLongUnsigned(x)).collect();
@@ -101,7 +113,11 @@ pub fn esme_settings(code: u16, eui: Eui64, meter: &MeterSettings) -> Option<Vec
         ECS26C => vec![
             Data::LongUnsigned(200),
             Data::LongUnsigned(2000),
-            Data::LongUnsigned(1000),
+            Data::LongUnsigned(
+                meter
+                    .randomised_offset_limit
+                    .unwrap_or(ESME_RANDOMISED_OFFSET_LIMIT),
+            ),
         ],
         ECS26D => {
             let calendar = meter.billing_calendar.unwrap_or(&ESME_BILLING_CALENDAR);
@@ -114,7 +130,9 @@ pub fn esme_settings(code: u16, eui: Eui64, meter: &MeterSettings) -> Option<Vec
             octets(MANUFACTURER),
             Data::Boolean(0xFF),
         ],
-        ECS26F => vec![Data::Array(u32s(&[2300, 4600]))],
+        ECS26F => vec![Data::Array(u32s(
+            &meter.power_thresholds.unwrap_or(ESME_POWER_THRESHOLDS),
+        ))],
         ECS27 => vec![
             Data::Boolean(0),
             Data::DoubleLongUnsigned(30),

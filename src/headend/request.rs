@@ -4,6 +4,7 @@
 //! The XML signature is the business of `duis::xmldsig`; schema validation beyond what is read
 //! here is not attempted.
 
+use std::ops::RangeInclusive;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -14,8 +15,8 @@ use crate::protocol::gbcs::payload::{
     Activation, BillingExecution, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS10, ECS12, ECS14,
     ECS15A, ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B,
     ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B, ECS26C,
-    ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37, ECS39A,
-    ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS52, ECS57, ECS66, ECS70, ECS82,
+    ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS30, ECS30A, ECS34, ECS35A, ECS35B, ECS35E, ECS37,
+    ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS52, ECS57, ECS66, ECS70, ECS82,
     MaxDemandRegister, NewPaymentMode, Reading,
 };
 
@@ -881,6 +882,21 @@ impl Request {
                 (ECS70, Reading::SynchroniseClock { from, to })
             }
             "2.5" => (ECS09, Reading::ActivateEmergencyCredit),
+            // Each an xs:unsignedInt, W.
+            "6.12" => {
+                let threshold = |name: &str| number(name, &text(name)?, 0..=u32::MAX);
+                let reading = Reading::PowerThresholds {
+                    low_medium: threshold("LowMediumPowerThreshold")?,
+                    medium_high: threshold("MediumHighPowerThreshold")?,
+                };
+                (ECS34, reading)
+            }
+            // The schema's 0 to 1,799 seconds.
+            "7.12" => {
+                let limit = text("RandomisedOffsetLimit")?;
+                let seconds = number("RandomisedOffsetLimit", &limit, 0..=1799)?;
+                (ECS38, Reading::RandomisedOffsetLimit { seconds })
+            }
             "3.2" => (
                 ECS12,
                 Reading::RestrictData {
@@ -1066,12 +1082,12 @@ impl Request {
             .find("BillingTime")
             .ok_or_else(|| fail("ElectricityBillingCalendar needs sr:BillingTime".into()))?;
         let time = billing_time(time.text.trim()).map_err(fail)?;
-        let number = |e: &Element, name: &str, range: std::ops::RangeInclusive<u8>| {
-            let text = e.find(name).map_or(e.text.trim(), |v| v.text.trim());
-            text.parse::<u8>()
-                .ok()
-                .filter(|n| range.contains(n))
-                .ok_or_else(|| fail(format!("sr:{name} {text:?} is not {range:?}")))
+        let number = |e: &Element, name: &str, range: RangeInclusive<u8>| {
+            number(
+                name,
+                e.find(name).map_or(e.text.trim(), |v| v.text.trim()),
+                range,
+            )
         };
         let every = |months: u8, e: &Element| -> Result<Vec<BillingExecution>, RequestError> {
             let day = number(e, "DayOfMonth", 1..=28)?;
@@ -1154,6 +1170,25 @@ fn utc_time(name: &str, text: &str) -> Result<chrono::NaiveTime, String> {
 
 /// A DUIS MPAN (element `name`): thirteen digits, as the schema has it (the check digit is not
 /// the head-end's to check: meters take the digits they are given).
+/// Element `name`'s `text` as a whole number in `range`; refused, naming the element and the
+/// range, if it is not one.
+fn number<T>(name: &str, text: &str, range: RangeInclusive<T>) -> Result<T, RequestError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    match text.parse::<T>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(RequestError {
+            line: 0,
+            reason: format!(
+                "sr:{name} {text:?} is not a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        }),
+    }
+}
+
 fn mpan(name: &str, digits: String) -> Result<String, RequestError> {
     if digits.len() == 13 && digits.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(digits);

@@ -11,8 +11,8 @@ use crate::device::{
 };
 use crate::protocol::gbcs::payload::{
     self, Activation, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS10, ECS12, ECS14, ECS15A,
-    ECS16, ECS30, ECS30A, ECS37, ECS39A, ECS39B, ECS42, ECS43, ECS44, ECS57, ECS70, NewPaymentMode,
-    Reading,
+    ECS16, ECS30, ECS30A, ECS34, ECS37, ECS38, ECS39A, ECS39B, ECS42, ECS43, ECS44, ECS57, ECS70,
+    NewPaymentMode, Reading,
 };
 
 impl Esme {
@@ -46,6 +46,32 @@ impl Esme {
                     REFUSED
                 };
                 payload::clock_response(counter, now, result).to_bytes()
+            }
+            // Thresholds out of order would leave no medium band, or a negative one.
+            (
+                ECS34,
+                &Reading::PowerThresholds {
+                    low_medium,
+                    medium_high,
+                },
+            ) => {
+                let result = if low_medium <= medium_high {
+                    self.extra_mut().power_thresholds = Some([low_medium, medium_high]);
+                    self.events
+                        .command(now, code, true, "instantaneous power thresholds set");
+                    0
+                } else {
+                    let why = "power thresholds not set: low to medium is above medium to high";
+                    self.events.command(now, code, false, why);
+                    REFUSED
+                };
+                payload::set_results_response(counter, &[result]).to_bytes()
+            }
+            (ECS38, &Reading::RandomisedOffsetLimit { seconds }) => {
+                self.extra_mut().randomised_offset_limit = Some(seconds);
+                self.events
+                    .command(now, code, true, "randomised offset limit set");
+                payload::set_results_response(counter, &[0]).to_bytes()
             }
             (ECS16, Reading::SupplierName { name, telephone }) => {
                 self.extra_mut().supplier = Some((name.clone(), telephone.clone()));

@@ -12,8 +12,8 @@ use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
-    self, BillingExecution, DailyRead, ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS30, ECS30A, ECS42,
-    ECS43, ECS44, ECS70, PrepaymentEntry, Reading,
+    self, BillingExecution, DailyRead, ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS30, ECS30A, ECS38,
+    ECS42, ECS43, ECS44, ECS70, PrepaymentEntry, Reading,
 };
 use crate::protocol::gbcs::{Cra, FrameError, KeyStore, Verdict, sign_message, verify_signature};
 
@@ -359,6 +359,7 @@ impl Esme {
                 | ECS04B
                 | ECS70
                 | ECS09
+                | ECS38
         );
         if critical {
             match verify_signature(keys, &command) {
@@ -613,6 +614,8 @@ impl Esme {
                 .extra
                 .as_ref()
                 .and_then(|e| e.billing_calendar.as_deref()),
+            power_thresholds: self.extra.as_ref().and_then(|e| e.power_thresholds),
+            randomised_offset_limit: self.extra.as_ref().and_then(|e| e.randomised_offset_limit),
         }
     }
 
@@ -799,6 +802,13 @@ struct Extra {
     /// change of mode billing data log (4.4.2) has a snapshot at each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     mode_changes: Vec<DateTime<Utc>>,
+    /// The instantaneous power thresholds the last 6.12 set, low to medium and medium to
+    /// high (W); none: the meter's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    power_thresholds: Option<[u32; 2]>,
+    /// The randomised offset limit the last 7.12 set (s); none: the meter's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    randomised_offset_limit: Option<u16>,
 }
 
 static NO_EVENTS: EventLog = EventLog::new();

@@ -15,9 +15,9 @@ use serde::Serialize;
 pub use dlms::{
     CCS01, CCS02, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS16,
     ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B,
-    ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS30, ECS30A, ECS35A, ECS35B, ECS35E, ECS37,
-    ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS52, ECS57, ECS66, ECS70, ECS82,
-    ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response, action_results_response,
+    ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS30, ECS30A, ECS34, ECS35A, ECS35B, ECS35E,
+    ECS37, ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS52, ECS57, ECS66, ECS70,
+    ECS82, ESME_FUTURE_DATED_ALERT, PayloadError, account_mode_response, action_results_response,
     active_power_response, alert_notification, clock_response, credit_charge_configuration,
     decode_dlms, decode_plaintext, device_log_add_response, encode_command, encode_dlms,
     event_log_response, export_registers_response, firmware_response, future_dated_alert,
@@ -389,6 +389,12 @@ pub enum Reading {
     Clock { time: DateTime<Utc>, status: u8 },
     /// 3.4 ECS16 command: the supplier's name and telephone number, for the meter to show.
     SupplierName { name: String, telephone: String },
+    /// 6.12 ECS34 command: the instantaneous power thresholds, low to medium and medium to
+    /// high, W.
+    PowerThresholds { low_medium: u32, medium_high: u32 },
+    /// 7.12 ECS38 command (critical): the longest a meter may delay, s (0 to 1,799), what it
+    /// does at a random offset (DCC's RandomisedOffsetLimit).
+    RandomisedOffsetLimit { seconds: u16 },
     /// 3.2 ECS12 command (change of tenancy): the meter gives no data recorded before `from`.
     RestrictData { from: DateTime<Utc> },
     /// 6.20.1 ECS39a / 6.20.2 ECS39b command: the import MPAN's digits to set (a

@@ -312,8 +312,8 @@ const VOLTAGE: &[Setting] = &[
 ];
 
 /// 6.2.2: three values DCC's schema calls RandomisedOffset, RandomisedOffsetNumber and
-/// RandomisedOffsetLimit; which object is which is not known here, so they are named by
-/// object.
+/// RandomisedOffsetLimit. The third, `0-0:94.44.0.1`, is the limit a 7.12 (ECS38) sets; which
+/// of the first two is which is not known here, so they are named by object.
 const RANDOMISATION: &[Setting] = &[
     setting(
         "randomisation 0-0:94.44.0.0",
@@ -330,7 +330,7 @@ const RANDOMISATION: &[Setting] = &[
         LONG_UNSIGNED,
     ),
     setting(
-        "randomisation 0-0:94.44.0.1",
+        "RandomisedOffsetLimit 0-0:94.44.0.1 (s)",
         DATA,
         [0, 0, 94, 44, 0, 1],
         2,

@@ -374,6 +374,27 @@ pub fn encode_command(
                 ],
             }
         }
+        (
+            ECS34,
+            &Reading::PowerThresholds {
+                low_medium,
+                medium_high,
+            },
+        ) => set(
+            REGISTER_MONITOR,
+            POWER_THRESHOLDS,
+            2,
+            Data::Array(vec![
+                Data::DoubleLongUnsigned(low_medium),
+                Data::DoubleLongUnsigned(medium_high),
+            ]),
+        ),
+        (ECS38, &Reading::RandomisedOffsetLimit { seconds }) => set(
+            DATA,
+            RANDOMISED_OFFSET_LIMIT,
+            2,
+            Data::LongUnsigned(seconds),
+        ),
         // The telephone number, then the name.
         (ECS16, Reading::SupplierName { name, telephone }) => AccessRequest {
             invoke_id: invoke_id(counter),

@@ -167,6 +167,35 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
         {
             Some(Reading::AdjustBalance { amount })
         }
+        // GBCS ECS34: the register monitor's thresholds, two double-long-unsigned.
+        (RequestSpec::Set(a), Data::Array(thresholds))
+            if code == ECS34
+                && r.specs.len() == 1
+                && a.class_id == REGISTER_MONITOR
+                && a.instance.0 == POWER_THRESHOLDS
+                && a.attribute == 2 =>
+        {
+            match thresholds.as_slice() {
+                &[
+                    Data::DoubleLongUnsigned(low_medium),
+                    Data::DoubleLongUnsigned(medium_high),
+                ] => Some(Reading::PowerThresholds {
+                    low_medium,
+                    medium_high,
+                }),
+                _ => None,
+            }
+        }
+        // GBCS ECS38: the randomised offset limit, a long-unsigned.
+        (RequestSpec::Set(a), &Data::LongUnsigned(seconds))
+            if code == ECS38
+                && r.specs.len() == 1
+                && a.class_id == DATA
+                && a.instance.0 == RANDOMISED_OFFSET_LIMIT
+                && a.attribute == 2 =>
+        {
+            Some(Reading::RandomisedOffsetLimit { seconds })
+        }
         (RequestSpec::Set(a), schedule)
             if code == ECS37
                 && a.class_id == SCHEDULE

@@ -99,6 +99,10 @@ pub const ECS16: u16 = 0x0025;
 /// commands carry none).
 pub const ECS04A: u16 = 0x001C;
 pub const ECS04B: u16 = 0x00B3;
+/// 6.12 to an ESME: set its instantaneous power thresholds.
+pub const ECS34: u16 = 0x0047;
+/// 7.12 to an ESME (critical): set its randomised offset limit.
+pub const ECS38: u16 = 0x004B;
 /// 6.18.1 to an ESME: set its maximum demand configurable time period.
 pub const ECS37: u16 = 0x004A;
 /// 6.18.2 to an ESME: reset maximum demand registers.
@@ -161,6 +165,13 @@ const SUPPLIER_MESSAGE: [u8; 6] = [0, 2, 96, 13, 1, 255];
 const SINGLE_ACTION_SCHEDULE: u16 = 22;
 const BILLING_CALENDAR: [u8; 6] = [0, 0, 15, 0, 0, 255];
 const RESTRICT_DATA: [u8; 6] = [0, 0, 94, 44, 3, 2];
+/// The instantaneous power thresholds a 6.12 sets and 6.2.5 reads: a register monitor (IC 21,
+/// `0-0:16.0.0.255`) whose thresholds (attribute 2) are the low-to-medium and medium-to-high
+/// power thresholds, W.
+const REGISTER_MONITOR: u16 = 21;
+const POWER_THRESHOLDS: [u8; 6] = [0, 0, 16, 0, 0, 255];
+/// The randomised offset limit a 7.12 sets and 6.2.2 reads third (`0-0:94.44.0.1`, s).
+const RANDOMISED_OFFSET_LIMIT: [u8; 6] = [0, 0, 94, 44, 0, 1];
 /// The clock (IC 8, `0-0:1.0.0.255`): its time (attribute 2), status (4) and clock base (9,
 /// which a 6.11 sets to 5, radio controlled, as the RTDS command does); methods
 /// adjust_to_preset_time (4) and preset_adjusting_time (5: the preset time and its validity
