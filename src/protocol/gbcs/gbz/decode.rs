@@ -1,0 +1,468 @@
+//! Reading a gas component's ZCL payload as one of the commands or answers this crate
+//! interprets.
+
+use super::*;
+
+/// Reads a gas component's payload (`payload` in clear) as one of the commands or answers this
+/// crate interprets; `None` for others.
+pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, GbzError> {
+    let mut r = Reader {
+        bytes: payload,
+        at: 0,
+    };
+    let specific = c.frame_control & 0x03 == 1;
+    let meaning = match (c.cluster, specific, c.from_server(), c.command) {
+        (cluster, false, true, DEFAULT_RESPONSE)
+        | (cluster @ DEVICE_MANAGEMENT_CLUSTER, false, false, DEFAULT_RESPONSE) => {
+            GasPayload::DefaultResponse {
+                cluster,
+                command: r.u8("command id")?,
+                status: r.u8("status")?,
+            }
+        }
+        (DEVICE_MANAGEMENT_CLUSTER, true, true, PUBLISH_CHANGE_OF_SUPPLIER) => {
+            let current_provider = r.le32("current provider id")?;
+            let event = r.le32("issuer event id")?;
+            let tariff_type = r.u8("tariff type")?;
+            let proposed_provider = r.le32("proposed provider id")?;
+            let implement_at = r.le32("provider change implementation time")?;
+            let control = r.le32("provider change control")?;
+            let mut text = |what: &'static str| -> Result<Option<String>, GbzError> {
+                let n = usize::from(r.u8(what)?);
+                Ok(std::str::from_utf8(r.take(n, what)?)
+                    .ok()
+                    .map(str::to_string))
+            };
+            let (Some(name), Some(contact)) = (
+                text("proposed provider name")?,
+                text("proposed provider contact details")?,
+            ) else {
+                return Ok(None);
+            };
+            GasPayload::ChangeOfSupplier {
+                current_provider,
+                event,
+                tariff_type,
+                proposed_provider,
+                implement_at,
+                control,
+                name,
+                contact,
+            }
+        }
+        (METERING_CLUSTER, false, false, READ_ATTRIBUTES) => GasPayload::ReadAttributes {
+            attributes: r.attribute_ids()?,
+        },
+        (METERING_CLUSTER, false, true, READ_ATTRIBUTES_RESPONSE) => {
+            let attributes = read_attributes_response(payload)?;
+            return Ok(attributes_meaning(&attributes).or_else(|| settings(c, &attributes)));
+        }
+        (BASIC_CLUSTER, false, false, READ_ATTRIBUTES) => GasPayload::ReadBasicAttributes {
+            attributes: r.attribute_ids()?,
+        },
+        (BASIC_CLUSTER, false, true, READ_ATTRIBUTES_RESPONSE) => {
+            return Ok(settings(c, &read_attributes_response(payload)?));
+        }
+        (PREPAYMENT_CLUSTER, false, false, READ_ATTRIBUTES) => {
+            GasPayload::ReadPrepaymentAttributes {
+                attributes: r.attribute_ids()?,
+            }
+        }
+        (PRICE_CLUSTER, false, false, READ_ATTRIBUTES) => GasPayload::ReadPriceAttributes {
+            attributes: r.attribute_ids()?,
+        },
+        (PRICE_CLUSTER, false, true, READ_ATTRIBUTES_RESPONSE) => {
+            let attributes = read_attributes_response(payload)?;
+            return Ok(match attributes.as_slice() {
+                [
+                    Attribute {
+                        id: PRICE_TRAILING_DIGIT,
+                        data_type: Some(0x18),
+                        value: Some(ZclValue::Unsigned(digit)),
+                        ..
+                    },
+                    Attribute {
+                        id: CURRENCY,
+                        data_type: Some(0x21),
+                        value: Some(ZclValue::Unsigned(currency)),
+                        ..
+                    },
+                ] => Some(GasPayload::Currency {
+                    trailing_digit: *digit as u8,
+                    currency: *currency as u16,
+                }),
+                _ => settings(c, &attributes),
+            });
+        }
+        (PREPAYMENT_CLUSTER, false, true, READ_ATTRIBUTES_RESPONSE) => {
+            let attributes = read_attributes_response(payload)?;
+            if let Some(values) = prepay_values(&attributes) {
+                return Ok(Some(values));
+            }
+            return Ok(match attributes.as_slice() {
+                [a] if a.id == CREDIT_REMAINING && a.data_type == Some(0x2B) => match a.value {
+                    Some(ZclValue::Signed(v)) => i32::try_from(v)
+                        .ok()
+                        .map(|value| GasPayload::CreditRemaining { value }),
+                    _ => None,
+                },
+                [a] if a.id == PAYMENT_CONTROL_CONFIGURATION && a.data_type == Some(0x19) => {
+                    match a.value {
+                        Some(ZclValue::Unsigned(v)) => u16::try_from(v)
+                            .ok()
+                            .map(|configuration| GasPayload::PaymentControl { configuration }),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            });
+        }
+        (METERING_CLUSTER, true, false, GET_SAMPLED_DATA) => GasPayload::SampledDataRequest {
+            sample_id: r.le16("sample id")?,
+            start: r.le32("start time")?,
+            sampling_type: r.u8("sample type")?,
+            count: r.le16("number of samples")?,
+        },
+        (METERING_CLUSTER, true, true, GET_SAMPLED_DATA_RESPONSE) => {
+            let sample_id = r.le16("sample id")?;
+            let start = r.le32("start time")?;
+            let sampling_type = r.u8("sampling type")?;
+            let interval_s = r.le16("sampling interval")?;
+            let count = usize::from(r.le16("number of samples")?);
+            let mut samples = Vec::with_capacity(count);
+            for _ in 0..count {
+                let b = r.take(3, "sample")?;
+                samples.push(u32::from_le_bytes([b[0], b[1], b[2], 0]));
+            }
+            GasPayload::SampledData {
+                sample_id,
+                start,
+                sampling_type,
+                interval_s,
+                samples,
+            }
+        }
+        (METERING_CLUSTER, true, false, GET_SNAPSHOT) => GasPayload::SnapshotRequest {
+            earliest: r.le32("earliest start time")?,
+            latest: r.le32("latest end time")?,
+            offset: r.u8("snapshot offset")?,
+            cause: r.le32("snapshot cause")?,
+        },
+        (METERING_CLUSTER, true, true, PUBLISH_SNAPSHOT) => {
+            let SnapshotHead {
+                id,
+                time,
+                found,
+                command_index,
+                commands,
+                cause,
+            } = SnapshotHead::read(&mut r)?;
+            let registers = match r.u8("snapshot payload type")? {
+                BLOCK_TIERS_NO_BILLING => {
+                    let summation = r.le48("current summation delivered")?;
+                    let n = usize::from(r.u8("number of tiers in use")?);
+                    let tiers = r.le48s(n, "tier summation")?;
+                    let tiers_and_blocks = r.u8("number of tiers and blocks in use")?;
+                    let n = usize::from(tiers_and_blocks >> 4) * usize::from(tiers_and_blocks & 15);
+                    let blocks = r.le48s(n, "block summation")?;
+                    SnapshotRegisters::BlockTiers {
+                        summation,
+                        tiers,
+                        tiers_and_blocks,
+                        blocks,
+                    }
+                }
+                code => SnapshotRegisters::Other {
+                    code,
+                    bytes: r.take(payload.len() - r.at, "snapshot payload")?.to_vec(),
+                },
+            };
+            GasPayload::Snapshot {
+                id,
+                time,
+                found,
+                command_index,
+                commands,
+                cause,
+                registers,
+            }
+        }
+        (METERING_CLUSTER, true, false, CHANGE_SUPPLY) => GasPayload::ChangeSupply {
+            provider: r.le32("provider id")?,
+            event: r.le32("issuer event id")?,
+            requested: r.le32("request date-time")?,
+            implement_at: r.le32("implementation date-time")?,
+            proposed: r.u8("proposed supply status")?,
+            control: r.u8("supply control bits")?,
+        },
+        (METERING_CLUSTER, true, true, SUPPLY_STATUS_RESPONSE) => GasPayload::SupplyStatus {
+            provider: r.le32("provider id")?,
+            event: r.le32("issuer event id")?,
+            implemented: r.le32("implementation date-time")?,
+            status: r.u8("supply status")?,
+        },
+        (PREPAYMENT_CLUSTER, true, false, SELECT_EMERGENCY_CREDIT) => {
+            GasPayload::SelectEmergencyCredit {
+                issued: r.le32("command issue date-time")?,
+                origin: r.u8("originating device")?,
+            }
+        }
+        (PREPAYMENT_CLUSTER, true, false, CREDIT_ADJUSTMENT) => GasPayload::CreditAdjustment {
+            event: r.le32("issuer event id")?,
+            start: r.le32("start time")?,
+            adjustment: r.u8("credit adjustment type")?,
+            value: r.le32("credit adjustment value")? as i32,
+        },
+        (PREPAYMENT_CLUSTER, true, false, CONSUMER_TOP_UP) => {
+            let origin = r.u8("originating device")?;
+            let n = usize::from(r.u8("top-up code length")?);
+            let Ok(utrn) = std::str::from_utf8(r.take(n, "top-up code")?) else {
+                return Ok(None);
+            };
+            GasPayload::TopUp {
+                origin,
+                utrn: utrn.to_string(),
+            }
+        }
+        (PREPAYMENT_CLUSTER, true, false, GET_PREPAY_SNAPSHOT) => {
+            GasPayload::PrepaySnapshotRequest {
+                earliest: r.le32("earliest start time")?,
+                latest: r.le32("latest end time")?,
+                offset: r.u8("snapshot offset")?,
+                cause: r.le32("snapshot cause")?,
+            }
+        }
+        (PREPAYMENT_CLUSTER, true, true, PUBLISH_PREPAY_SNAPSHOT) => {
+            let SnapshotHead {
+                id,
+                time,
+                found,
+                command_index,
+                commands,
+                cause,
+            } = SnapshotHead::read(&mut r)?;
+            let payload = match r.u8("snapshot payload type")? {
+                DEBT_CREDIT_STATUS => PrepaySnapshotPayload::DebtCreditStatus {
+                    accumulated_debt: r.le32("accumulated debt")? as i32,
+                    debts: [
+                        r.le32("type 1 debt remaining")?,
+                        r.le32("type 2 debt remaining")?,
+                        r.le32("type 3 debt remaining")?,
+                    ],
+                    emergency_credit: r.le32("emergency credit remaining")? as i32,
+                    credit_remaining: r.le32("credit remaining")? as i32,
+                },
+                code => PrepaySnapshotPayload::Other {
+                    code,
+                    bytes: r.take(payload.len() - r.at, "snapshot payload")?.to_vec(),
+                },
+            };
+            GasPayload::PrepaySnapshot {
+                id,
+                time,
+                found,
+                command_index,
+                commands,
+                cause,
+                payload,
+            }
+        }
+        (PRICE_CLUSTER, true, false, GET_BILLING_PERIOD) => GasPayload::BillingPeriodRequest {
+            earliest_start: r.le32("earliest start time")?,
+            min_issuer_event_id: r.le32("min issuer event id")?,
+            commands: r.u8("number of commands")?,
+            tariff_type: r.u8("tariff type")?,
+        },
+        (PRICE_CLUSTER, true, true, PUBLISH_BILLING_PERIOD) => GasPayload::BillingPeriod {
+            provider_id: r.le32("provider id")?,
+            issuer_event_id: r.le32("issuer event id")?,
+            start: r.le32("billing period start time")?,
+            duration: {
+                let b = r.take(3, "billing period duration")?;
+                u32::from_le_bytes([b[0], b[1], b[2], 0])
+            },
+            duration_type: r.u8("billing period duration type")?,
+            tariff_type: r.u8("tariff type")?,
+        },
+        (PREPAYMENT_CLUSTER, true, false, GET_TOP_UP_LOG) => GasPayload::TopUpLogRequest {
+            latest: r.le32("latest end time")?,
+            count: r.u8("number of records")?,
+        },
+        (PREPAYMENT_CLUSTER, true, true, PUBLISH_TOP_UP_LOG) => {
+            let command_index = r.u8("command index")?;
+            let commands = r.u8("total number of commands")?;
+            let mut entries = Vec::new();
+            while r.at < payload.len() {
+                let n = usize::from(r.u8("UTRN length")?);
+                let Ok(utrn) = std::str::from_utf8(r.take(n, "UTRN")?) else {
+                    return Ok(None);
+                };
+                entries.push(TopUpEntry {
+                    utrn: utrn.to_string(),
+                    amount: r.le32("top-up amount")? as i32,
+                    time: r.le32("top-up time")?,
+                });
+            }
+            GasPayload::TopUpLog {
+                command_index,
+                commands,
+                entries,
+            }
+        }
+        (PREPAYMENT_CLUSTER, true, false, GET_DEBT_REPAYMENT_LOG) => GasPayload::DebtLogRequest {
+            latest: r.le32("latest end time")?,
+            count: r.u8("number of debts")?,
+            debt_type: r.u8("debt type")?,
+        },
+        (PREPAYMENT_CLUSTER, true, true, PUBLISH_DEBT_LOG) => {
+            let command_index = r.u8("command index")?;
+            let commands = r.u8("total number of commands")?;
+            let mut entries = Vec::new();
+            while r.at < payload.len() {
+                entries.push(DebtEntry {
+                    time: r.le32("collection time")?,
+                    amount: r.le32("amount collected")?,
+                    debt_type: r.u8("debt type")?,
+                    outstanding: r.le32("outstanding debt")?,
+                });
+            }
+            GasPayload::DebtLog {
+                command_index,
+                commands,
+                entries,
+            }
+        }
+        (PREPAYMENT_CLUSTER, true, false, CHANGE_PAYMENT_MODE) => GasPayload::ChangePaymentMode {
+            provider: r.le32("provider id")?,
+            event: r.le32("issuer event id")?,
+            implement_at: r.le32("implementation date-time")?,
+            configuration: r.le16("proposed payment control configuration")?,
+            cut_off: r.le32("cut off value")? as i32,
+        },
+        (PREPAYMENT_CLUSTER, true, true, CHANGE_PAYMENT_MODE_RESPONSE) => {
+            GasPayload::PaymentModeSettings {
+                friendly_credit: r.u8("friendly credit")?,
+                calendar: r.le32("friendly credit calendar id")?,
+                emergency_limit: r.le32("emergency credit limit")?,
+                emergency_threshold: r.le32("emergency credit threshold")?,
+            }
+        }
+        (PREPAYMENT_CLUSTER, true, true, CONSUMER_TOP_UP_RESPONSE) => GasPayload::TopUpResult {
+            result: r.u8("result type")?,
+            value: r.le32("top-up value")? as i32,
+            source: r.u8("source of top-up")?,
+            credit: r.le32("credit remaining")? as i32,
+        },
+        _ => return Ok(None),
+    };
+    r.end()?;
+    Ok(Some(meaning))
+}
+
+/// A Read Attributes Response that is one of [`crate::protocol::gbcs::gas_settings`]'s reads, named.
+fn settings(c: &Component, attributes: &[Attribute]) -> Option<GasPayload> {
+    Some(GasPayload::Settings {
+        cluster: c.cluster,
+        frame_control: c.frame_control,
+        values: crate::protocol::gbcs::gas_settings::named(c.cluster, attributes)?,
+    })
+}
+
+/// The meaning of a Read Attributes Response from the metering cluster: the firmware version
+/// (GCS38) or the consumption register (GCS13a).
+fn attributes_meaning(attributes: &[Attribute]) -> Option<GasPayload> {
+    if let [attribute] = attributes
+        && attribute.id == BILL_TO_DATE
+        && attribute.data_type == Some(0x23)
+        && let Some(ZclValue::Unsigned(value)) = attribute.value
+    {
+        return u32::try_from(value)
+            .ok()
+            .map(|value| GasPayload::BillToDate { value });
+    }
+    if let [attribute] = attributes
+        && attribute.id == FIRMWARE_VERSION
+        && let Some(ZclValue::Bytes(version)) = &attribute.value
+        && attribute.data_type == Some(0x41)
+    {
+        return Some(GasPayload::FirmwareVersion {
+            version: crate::protocol::gbcs::hex(version),
+        });
+    }
+    if let [attribute] = attributes
+        && attribute.id == SITE_ID
+        && let Some(ZclValue::Bytes(mprn)) = &attribute.value
+        && attribute.data_type == Some(0x41)
+    {
+        return Some(GasPayload::SiteId {
+            mprn: String::from_utf8_lossy(mprn).into_owned(),
+        });
+    }
+    let get = |id: u16| {
+        attributes
+            .iter()
+            .find(|a| a.id == id)
+            .and_then(|a| match a.value {
+                Some(ZclValue::Unsigned(v)) => Some(v),
+                _ => None,
+            })
+    };
+    match (get(0x0000), get(0x0301), get(0x0302), get(0x0300)) {
+        (Some(summation), Some(multiplier), Some(divisor), Some(unit)) if divisor > 0 => {
+            Some(GasPayload::Registers {
+                summation,
+                multiplier,
+                divisor,
+                unit,
+                value: decimal(u128::from(summation) * u128::from(multiplier), divisor),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// GCS14's prepayment registers: the six attributes of [`PREPAY_VALUES`], in order, as their
+/// types (int32, then uint32).
+fn prepay_values(attributes: &[Attribute]) -> Option<GasPayload> {
+    if attributes.len() != PREPAY_VALUES.len() {
+        return None;
+    }
+    let mut signed = [0i32; 3];
+    let mut unsigned = [0u32; 3];
+    for (i, (a, id)) in attributes.iter().zip(PREPAY_VALUES).enumerate() {
+        match (a.id == id, a.data_type, &a.value) {
+            (true, Some(0x2B), Some(ZclValue::Signed(v))) if i < 3 => {
+                signed[i] = i32::try_from(*v).ok()?
+            }
+            (true, Some(0x23), Some(ZclValue::Unsigned(v))) if i >= 3 => {
+                unsigned[i - 3] = u32::try_from(*v).ok()?
+            }
+            _ => return None,
+        }
+    }
+    Some(GasPayload::PrepayValues {
+        accumulated_debt: signed[0],
+        emergency_credit: signed[1],
+        credit_remaining: signed[2],
+        payment_debt: unsigned[0],
+        time_debt: [unsigned[1], unsigned[2]],
+    })
+}
+
+/// `n ÷ d` written exactly in decimal when `d` is a power of ten, else to six places. `n` is a
+/// 48-bit register times a 24-bit multiplier, so it needs more than 64 bits.
+fn decimal(n: u128, d: u64) -> String {
+    let places = (d as f64).log10();
+    if places.fract() == 0.0 && d == 10u64.pow(places as u32) {
+        let p = places as usize;
+        let d = u128::from(d);
+        let (whole, frac) = (n / d, n % d);
+        if p == 0 {
+            whole.to_string()
+        } else {
+            format!("{whole}.{frac:0p$}")
+        }
+    } else {
+        format!("{:.6}", n as f64 / d as f64)
+    }
+}
