@@ -1189,6 +1189,90 @@ fn the_supplier_name_is_set() {
     assert_eq!(gas.supplier_contact(), Some(("E-ON", "0333 202 4650")));
 }
 
+/// 3.1 (GCS07), 3.5 (GCS11) and 6.20.1 (GCS41): the meter keeps the message to display, turns
+/// privacy PIN protection off and takes the MPRN, which 6.2.7 (GCS46) then reads, each
+/// answered with a Default Response and logged; a message from later, a password that is not
+/// an empty consumer one or a site id from later it does not take, nothing changed.
+#[test]
+fn a_message_the_privacy_pin_and_the_mprn_are_set() {
+    use dccsim::device::{GCS07, GCS11, GCS41, GCS46};
+    let keys = keys();
+    let (mut gas, _) = fleet_meter();
+    let gsme = gas.gsme;
+    let before = gas.mprn.clone();
+    let mut counter = 0;
+    let mut ask = |gas: &mut GasMeter, code, payload: GasPayload| {
+        counter += 1;
+        let bytes = send(gsme, code, &[payload], counter, false, &keys);
+        gas.handle(&bytes, now(), &keys, acb())
+            .map(|answer| answers(&answer, &keys, false))
+    };
+    let done = |cluster, command| {
+        vec![GasPayload::DefaultResponse {
+            cluster,
+            command,
+            status: 0,
+        }]
+    };
+    let display = |start| GasPayload::DisplayMessage {
+        id: 1,
+        control: 0,
+        start,
+        minutes: 0xFFFF,
+        message: "Reset".into(),
+    };
+    assert!(ask(&mut gas, GCS07, display(100)).is_err());
+    assert_eq!(gas.message(), None);
+    assert_eq!(
+        ask(&mut gas, GCS07, display(0)).unwrap(),
+        done(0x0703, 0x00)
+    );
+    assert_eq!(gas.message(), Some("Reset"));
+    let password = |password: &[u8]| GasPayload::NewPassword {
+        event: 2,
+        implement_at: 0,
+        minutes: 0,
+        password_type: 2,
+        password: password.to_vec(),
+    };
+    assert!(ask(&mut gas, GCS11, password(b"1234")).is_err());
+    assert!(!gas.privacy_pin_disabled());
+    assert_eq!(
+        ask(&mut gas, GCS11, password(b"")).unwrap(),
+        done(0x0708, 0x02)
+    );
+    assert!(gas.privacy_pin_disabled());
+    let site = |at| GasPayload::UpdateSiteId {
+        event: 3,
+        at,
+        provider: 0,
+        site_id: "1234567890".into(),
+    };
+    assert!(ask(&mut gas, GCS41, site(100)).is_err());
+    assert_eq!(gas.mprn, before);
+    assert_eq!(ask(&mut gas, GCS41, site(0)).unwrap(), done(0x0708, 0x03));
+    let read = GasPayload::ReadAttributes {
+        attributes: vec![dccsim::protocol::gbcs::gbz::SITE_ID],
+    };
+    let mprn = GasPayload::SiteId {
+        mprn: "1234567890".into(),
+    };
+    assert_eq!(ask(&mut gas, GCS46, read).unwrap(), [mprn]);
+    let logged: Vec<_> = gas
+        .events
+        .between(now(), now())
+        .map(|e| e.what.as_str())
+        .collect();
+    assert_eq!(
+        logged[logged.len() - 3..],
+        [
+            "supplier message displayed",
+            "privacy PIN protection disabled",
+            "MPRN set"
+        ]
+    );
+}
+
 /// 1.5: a balance update (GCS40a–d, critical, answered with a Default Response) moves the
 /// balance from then on, by the value or to it as its type says; the prepayment daily read
 /// log's midnights before it keep the balance they had. A type that is not the use case's is

@@ -359,6 +359,65 @@ fn gas_supplier_name_vectors_decode() {
     assert_eq!(answer, [success]);
 }
 
+/// 3.1, 3.5 and 6.20.1's gas commands decode — a Messaging cluster DisplayMessage of the DUIS
+/// template's text, at once until replaced (GCS07); an empty consumer password, privacy PIN
+/// protection off (GCS11); an UpdateSiteID of the template's MPRN (GCS41) — and re-encode to
+/// their bytes; the meter, each cluster's client, answers with a Default Response, client to
+/// server.
+#[test]
+fn gas_message_password_and_site_id_vectors_decode() {
+    use dccsim::protocol::gbcs::gbz::GasPayload;
+    // The RTDS names each command with an issuer event id: 2015-01-01 in GBCS seconds.
+    let event = 0x1C37_4A80;
+    let cases = [
+        (
+            "3.1_GCS07/GCS07_3.1",
+            GasPayload::DisplayMessage {
+                id: event,
+                control: 0,
+                start: 0,
+                minutes: 0xFFFF,
+                message: "Reset".into(),
+            },
+            (0x0703, 0x00),
+        ),
+        (
+            "3.5_GCS11/GCS11_3.5",
+            GasPayload::NewPassword {
+                event,
+                implement_at: 0,
+                minutes: 0,
+                password_type: 2,
+                password: Vec::new(),
+            },
+            (0x0708, 0x02),
+        ),
+        (
+            "6.20.1_GCS41/GCS41_6.20.1",
+            GasPayload::UpdateSiteId {
+                event,
+                at: 0,
+                provider: 0,
+                site_id: "1234567890".into(),
+            },
+            (0x0708, 0x03),
+        ),
+    ];
+    for (path, command, (cluster, id)) in cases {
+        let dir = path.split('/').next().unwrap();
+        let name = path.split('/').nth(1).unwrap();
+        let ask = typed_components(&format!("{dir}/{name}_SUCCESS_COMMAND_GBCS.HEX"));
+        assert_eq!(ask, [command], "{path}");
+        let answer = typed_components(&format!("{dir}/{name}_SUCCESS_RESPONSE_GBCS.HEX"));
+        let success = GasPayload::DefaultResponse {
+            cluster,
+            command: id,
+            status: 0,
+        };
+        assert_eq!(answer, [success], "{path}");
+    }
+}
+
 /// 1.5's four gas commands (GCS40a–d) decode to a CreditAdjustment — at once, its type the use
 /// case's (prepayment mode: by the value, to it; credit mode: by it, to it) and the DUIS
 /// template's value — and re-encode to their bytes; the meter answers each with a Default
@@ -854,6 +913,38 @@ mod round_trips {
                 }
             }),
             "[0-9]{0,12}".prop_map(|mprn| GasPayload::SiteId { mprn }),
+            (any::<[u32; 2]>(), any::<u8>(), any::<u16>(), "[ -~]{0,116}").prop_map(
+                |(t, control, minutes, message)| GasPayload::DisplayMessage {
+                    id: t[0],
+                    control,
+                    start: t[1],
+                    minutes,
+                    message,
+                }
+            ),
+            (
+                any::<[u32; 2]>(),
+                any::<u16>(),
+                any::<u8>(),
+                proptest::collection::vec(any::<u8>(), 0..12)
+            )
+                .prop_map(|(t, minutes, password_type, password)| {
+                    GasPayload::NewPassword {
+                        event: t[0],
+                        implement_at: t[1],
+                        minutes,
+                        password_type,
+                        password,
+                    }
+                }),
+            (any::<[u32; 3]>(), "[0-9]{1,10}").prop_map(|(n, site_id)| {
+                GasPayload::UpdateSiteId {
+                    event: n[0],
+                    at: n[1],
+                    provider: n[2],
+                    site_id,
+                }
+            }),
             (0u64..1 << 48, 0u64..1 << 24, 1u64..1 << 24, 0u64..256).prop_map(
                 |(summation, multiplier, divisor, unit)| GasPayload::Registers {
                     summation,

@@ -454,6 +454,47 @@ fn power_thresholds_and_randomised_offset_limit_set_are_read_back() {
     );
 }
 
+/// 3.1, 3.5 and 6.20.1 to the RTDS gas meter, the RTDS templates: each is answered with a
+/// Default Response, SUCCESS, and the meter holds the message, has privacy PIN protection off
+/// and reads back (6.2.7) the MPRN set.
+#[test]
+fn rtds_gas_message_privacy_pin_and_mprn_templates_change_the_gas_meter() {
+    use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, gas_payload};
+    let (mut he, _, start) = default_head_end();
+    let (supplier, gsme) = (eui(SUPPLIER), eui("00-DB-12-34-56-78-90-A1"));
+    let answer_of = |m: &GbcsMessage| {
+        let Ok(Gbz::Components { components }) = Gbz::decode(&m.signing.content, false) else {
+            panic!("{m:?}")
+        };
+        gas_payload(&components[0], &components[0].payload)
+            .unwrap()
+            .unwrap()
+    };
+    for (name, counter, cluster, command) in [
+        ("GCS07_3.1_SUCCESS_REQUEST_DUIS.XML", 3000, 0x0703, 0x00),
+        ("GCS11_3.5_SUCCESS_REQUEST_DUIS.XML", 3010, 0x0708, 0x02),
+        ("GCS41_6.20.1_SUCCESS_REQUEST_DUIS.XML", 3020, 0x0708, 0x03),
+    ] {
+        let xml = with_counter(&template(name), counter);
+        let answer = acknowledged_then_answered(&mut he, supplier, &xml, start);
+        let success = GasPayload::DefaultResponse {
+            cluster,
+            command,
+            status: 0,
+        };
+        assert_eq!(answer_of(&answer), success, "{name}");
+    }
+    let gas = he.gas_meter(gsme).unwrap();
+    assert_eq!(gas.message(), Some("Reset"));
+    assert!(gas.privacy_pin_disabled());
+    let xml = with_counter(&template("GCS46_6.2.7_SUCCESS_REQUEST_DUIS.XML"), 3030);
+    let answer = acknowledged_then_answered(&mut he, supplier, &xml, start);
+    let mprn = GasPayload::SiteId {
+        mprn: "1234567890".into(),
+    };
+    assert_eq!(answer_of(&answer), mprn);
+}
+
 #[test]
 fn a_profile_read_is_acknowledged_then_answered_with_the_meters_gbcs() {
     let mut he = head_end();
@@ -2939,11 +2980,23 @@ fn values_the_schema_or_the_clock_refuse_are_refused_saying_why() {
         "<sr:LowMediumPowerThreshold>-1<",
         "sr:LowMediumPowerThreshold \"-1\" is not a whole number from 0 to 4294967295",
     );
-    // 3.1 to the gas meter: carried to electricity meters only.
     refused(
-        "ECS10_3.1_SUCCESS_REQUEST_DUIS.XML",
-        "00-DB-12-34-56-78-90-A0",
-        "00-DB-12-34-56-78-90-A1",
+        "GCS41_6.20.1_SUCCESS_REQUEST_DUIS.XML",
+        "<sr:ImportMPRN>1234567890<",
+        "<sr:ImportMPRN>12345-7890<",
+        "sr:ImportMPRN \"12345-7890\" is not 1 to 10 digits",
+    );
+    refused(
+        "GCS07_3.1_SUCCESS_REQUEST_DUIS.XML",
+        "<sr:SupplierMessage>Reset</sr:SupplierMessage>",
+        "<sr:SupplierMessage></sr:SupplierMessage>",
+        "is not 1 to 116 printable ASCII characters",
+    );
+    // 3.2 to the gas proxy: not carried yet.
+    refused(
+        "GCS09_3.2_SUCCESS_REQUEST_DUIS.XML",
+        "<sr:RestrictionDateTime>",
+        "<sr:RestrictionDateTime>",
         "is not carried to a gas meter",
     );
 }

@@ -94,6 +94,12 @@ pub const GCS02: u16 = 0x006C;
 pub const GCS03: u16 = 0x006D;
 /// 3.4: the supplier's name and telephone number.
 pub const GCS44: u16 = 0x0088;
+/// 3.1: a message to display.
+pub const GCS07: u16 = 0x0071;
+/// 3.5: privacy PIN protection off.
+pub const GCS11: u16 = 0x0073;
+/// 6.20.1: the MPRN.
+pub const GCS41: u16 = 0x0087;
 /// 2.5 (critical): activate emergency credit.
 pub const GCS06: u16 = 0x0070;
 /// 6.11 (critical): synchronise the clock (an ASN.1 command, not ZigBee).
@@ -162,7 +168,8 @@ pub struct GasMeter {
     pub consumer: Consumer,
     /// The first half-hour the meter recorded.
     pub commissioned: u32,
-    /// The MPRN it was configured with at installation (GCS46 reads it): the registry's then.
+    /// The MPRN it is configured with (GCS46 reads it): the registry's at installation, until a
+    /// 6.20.1 (GCS41) sets another.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mprn: Option<Box<str>>,
     /// Firmware version (hex), what GCS38 reports.
@@ -230,6 +237,12 @@ struct History {
     /// The emergency credit the meter gave (2.5), while it lasts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     emergency: Option<super::EmergencyCredit>,
+    /// The message the supplier last sent for display (3.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    /// Whether privacy PIN protection was disabled (3.5).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    privacy_pin_disabled: bool,
 }
 
 /// Snapshots the change of mode billing data log (4.4.2) keeps: twelve, as DCC's response
@@ -384,6 +397,18 @@ impl GasMeter {
 
     fn history_mut(&mut self) -> &mut History {
         self.history.get_or_insert_default()
+    }
+
+    /// The message the meter displays, as the last 3.1 sent it.
+    pub fn message(&self) -> Option<&str> {
+        self.history.as_ref()?.message.as_deref()
+    }
+
+    /// Whether a 3.5 disabled privacy PIN protection.
+    pub fn privacy_pin_disabled(&self) -> bool {
+        self.history
+            .as_ref()
+            .is_some_and(|h| h.privacy_pin_disabled)
     }
 
     /// The supplier's name and contact details the meter shows, as the last 3.4 set them.
@@ -545,6 +570,9 @@ impl GasMeter {
                 | GCS40C
                 | GCS40D
                 | GCS44
+                | GCS07
+                | GCS11
+                | GCS41
                 | GCS28
                 | GCS06
                 | GCS21J
@@ -1273,6 +1301,51 @@ impl GasMeter {
                 Reply::Clear(GasPayload::DefaultResponse {
                     cluster: gbz::DEVICE_MANAGEMENT_CLUSTER,
                     command: gbz::PUBLISH_CHANGE_OF_SUPPLIER,
+                    status: gbz::SUCCESS,
+                })
+            }
+            // At once (a 3.1 is future-dated by the DCC, not the meter), until replaced.
+            (
+                GCS07,
+                GasPayload::DisplayMessage {
+                    start: 0, message, ..
+                },
+            ) => {
+                self.history_mut().message = Some(message.clone());
+                self.events
+                    .command(now, code, true, "supplier message displayed");
+                Reply::Clear(GasPayload::DefaultResponse {
+                    cluster: gbz::MESSAGING_CLUSTER,
+                    command: gbz::DISPLAY_MESSAGE,
+                    status: gbz::SUCCESS,
+                })
+            }
+            // An empty consumer password at once: privacy PIN protection off.
+            (
+                GCS11,
+                GasPayload::NewPassword {
+                    implement_at: 0,
+                    password_type: gbz::CONSUMER_PASSWORD,
+                    password,
+                    ..
+                },
+            ) if password.is_empty() => {
+                self.history_mut().privacy_pin_disabled = true;
+                self.events
+                    .command(now, code, true, "privacy PIN protection disabled");
+                Reply::Clear(GasPayload::DefaultResponse {
+                    cluster: gbz::DEVICE_MANAGEMENT_CLUSTER,
+                    command: gbz::REQUEST_NEW_PASSWORD_RESPONSE,
+                    status: gbz::SUCCESS,
+                })
+            }
+            // The MPRN at once; 6.2.7 (GCS46) reads it from then on.
+            (GCS41, GasPayload::UpdateSiteId { at: 0, site_id, .. }) => {
+                self.mprn = Some(site_id.as_str().into());
+                self.events.command(now, code, true, "MPRN set");
+                Reply::Clear(GasPayload::DefaultResponse {
+                    cluster: gbz::DEVICE_MANAGEMENT_CLUSTER,
+                    command: gbz::UPDATE_SITE_ID,
                     status: gbz::SUCCESS,
                 })
             }

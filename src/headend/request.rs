@@ -256,6 +256,53 @@ impl Request {
                 };
                 return one(crate::device::GCS44, publish);
             }
+            // At once, until another replaces it; the request's counter names it, as an issuer
+            // event id (the message id).
+            "3.1" => {
+                let display = GasPayload::DisplayMessage {
+                    id: self.id.counter as u32,
+                    control: 0,
+                    start: 0,
+                    minutes: gbz::UNTIL_REPLACED,
+                    message: self.supplier_message()?,
+                };
+                return one(crate::device::GCS07, display);
+            }
+            // An empty consumer password, at once and for good.
+            "3.5" => {
+                let password = GasPayload::NewPassword {
+                    event: self.id.counter as u32,
+                    implement_at: 0,
+                    minutes: 0,
+                    password_type: gbz::CONSUMER_PASSWORD,
+                    password: Vec::new(),
+                };
+                return one(crate::device::GCS11, password);
+            }
+            // The schema's MPRN: 1 to 10 characters, here digits (what an MPRN is).
+            "6.20.1" => {
+                let e = self.body.find("ImportMPRN").ok_or_else(|| RequestError {
+                    line: 0,
+                    reason: "SetDeviceConfigurationImportMPxN to a gas meter needs sr:ImportMPRN"
+                        .into(),
+                })?;
+                let site_id = e.text.trim().to_string();
+                if !(1..=10).contains(&site_id.len())
+                    || !site_id.bytes().all(|b| b.is_ascii_digit())
+                {
+                    return Err(RequestError {
+                        line: 0,
+                        reason: format!("sr:ImportMPRN {site_id:?} is not 1 to 10 digits"),
+                    });
+                }
+                let update = GasPayload::UpdateSiteId {
+                    event: self.id.counter as u32,
+                    at: 0,
+                    provider: 0,
+                    site_id,
+                };
+                return one(crate::device::GCS41, update);
+            }
             // The meter balance adjusted or reset, at once; the type says which and in which
             // payment mode. The request's counter names the adjustment, as an issuer event id.
             "1.5" => {
@@ -581,6 +628,27 @@ impl Request {
         ))
     }
 
+    /// The message a 3.1 `DisplayMessage` gives the meter: the schema's SupplierMessage, 1 to
+    /// 116 printable ASCII characters. Spaces are the message's own (the schema's pattern
+    /// allows them): not trimmed.
+    fn supplier_message(&self) -> Result<String, RequestError> {
+        let message = self.body.find("SupplierMessage").map(|e| e.text.clone());
+        let message = message.ok_or_else(|| RequestError {
+            line: 0,
+            reason: "DisplayMessage needs sr:SupplierMessage".into(),
+        })?;
+        let printable = message.bytes().all(|b| (0x20..0x7F).contains(&b));
+        if !(1..=116).contains(&message.len()) || !printable {
+            return Err(RequestError {
+                line: 0,
+                reason: format!(
+                    "sr:SupplierMessage {message:?} is not 1 to 116 printable ASCII characters"
+                ),
+            });
+        }
+        Ok(message)
+    }
+
     /// What a 1.5 `UpdateMeterBalance` asks: for a meter in prepayment mode or in credit mode
     /// (`PrepaymentMode`, `CreditMode`), to adjust the balance by `AdjustMeterBalance` (an
     /// xs:int, currency units of 1/100,000 of a pound) — `Some(amount)` — or to reset it
@@ -853,26 +921,12 @@ impl Request {
             "4.17" => (ECS66, range()?),
             "11.2" => (ECS52, Reading::Read),
             "4.18" => (ECS82, Reading::Read),
-            // The schema's SupplierMessage: 1 to 116 printable ASCII characters.
-            // Spaces are the message's own (the schema's pattern allows them): not trimmed.
-            "3.1" => {
-                let message = self.body.find("SupplierMessage").map(|e| e.text.clone());
-                let message = message.ok_or_else(|| RequestError {
-                    line: 0,
-                    reason: "DisplayMessage needs sr:SupplierMessage".into(),
-                })?;
-                let printable = message.bytes().all(|b| (0x20..0x7F).contains(&b));
-                if !(1..=116).contains(&message.len()) || !printable {
-                    return Err(RequestError {
-                        line: 0,
-                        reason: format!(
-                            "sr:SupplierMessage {message:?} is not 1 to 116 printable ASCII \
-                             characters"
-                        ),
-                    });
-                }
-                (ECS10, Reading::DisplayMessage { message })
-            }
+            "3.1" => (
+                ECS10,
+                Reading::DisplayMessage {
+                    message: self.supplier_message()?,
+                },
+            ),
             "3.4" => {
                 let (name, telephone) = self.supplier_name()?;
                 (ECS16, Reading::SupplierName { name, telephone })

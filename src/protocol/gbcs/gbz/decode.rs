@@ -13,13 +13,16 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
     let specific = c.frame_control & 0x03 == 1;
     let meaning = match (c.cluster, specific, c.from_server(), c.command) {
         (cluster, false, true, DEFAULT_RESPONSE)
-        | (cluster @ DEVICE_MANAGEMENT_CLUSTER, false, false, DEFAULT_RESPONSE) => {
-            GasPayload::DefaultResponse {
-                cluster,
-                command: r.u8("command id")?,
-                status: r.u8("status")?,
-            }
-        }
+        | (
+            cluster @ (DEVICE_MANAGEMENT_CLUSTER | MESSAGING_CLUSTER),
+            false,
+            false,
+            DEFAULT_RESPONSE,
+        ) => GasPayload::DefaultResponse {
+            cluster,
+            command: r.u8("command id")?,
+            status: r.u8("status")?,
+        },
         (DEVICE_MANAGEMENT_CLUSTER, true, true, PUBLISH_CHANGE_OF_SUPPLIER) => {
             let current_provider = r.le32("current provider id")?;
             let event = r.le32("issuer event id")?;
@@ -27,15 +30,9 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
             let proposed_provider = r.le32("proposed provider id")?;
             let implement_at = r.le32("provider change implementation time")?;
             let control = r.le32("provider change control")?;
-            let mut text = |what: &'static str| -> Result<Option<String>, GbzError> {
-                let n = usize::from(r.u8(what)?);
-                Ok(std::str::from_utf8(r.take(n, what)?)
-                    .ok()
-                    .map(str::to_string))
-            };
             let (Some(name), Some(contact)) = (
-                text("proposed provider name")?,
-                text("proposed provider contact details")?,
+                r.text("proposed provider name")?,
+                r.text("proposed provider contact details")?,
             ) else {
                 return Ok(None);
             };
@@ -48,6 +45,45 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
                 control,
                 name,
                 contact,
+            }
+        }
+        (MESSAGING_CLUSTER, true, true, DISPLAY_MESSAGE) => {
+            let id = r.le32("message id")?;
+            let control = r.u8("message control")?;
+            let start = r.le32("start time")?;
+            let minutes = r.le16("duration in minutes")?;
+            let Some(message) = r.text("message")? else {
+                return Ok(None);
+            };
+            GasPayload::DisplayMessage {
+                id,
+                control,
+                start,
+                minutes,
+                message,
+            }
+        }
+        (DEVICE_MANAGEMENT_CLUSTER, true, true, REQUEST_NEW_PASSWORD_RESPONSE) => {
+            GasPayload::NewPassword {
+                event: r.le32("issuer event id")?,
+                implement_at: r.le32("implementation date/time")?,
+                minutes: r.le16("duration in minutes")?,
+                password_type: r.u8("password type")?,
+                password: r.octets("password")?.to_vec(),
+            }
+        }
+        (DEVICE_MANAGEMENT_CLUSTER, true, true, UPDATE_SITE_ID) => {
+            let event = r.le32("issuer event id")?;
+            let at = r.le32("site id time")?;
+            let provider = r.le32("provider id")?;
+            let Some(site_id) = r.text("site id")? else {
+                return Ok(None);
+            };
+            GasPayload::UpdateSiteId {
+                event,
+                at,
+                provider,
+                site_id,
             }
         }
         (METERING_CLUSTER, false, false, READ_ATTRIBUTES) => GasPayload::ReadAttributes {

@@ -212,10 +212,45 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
                 out.extend_from_slice(&v.to_le_bytes());
             }
             for text in [name, contact] {
-                let bytes = &text.as_bytes()[..text.len().min(255)];
-                out.push(bytes.len() as u8);
-                out.extend_from_slice(bytes);
+                octets(&mut out, text.as_bytes());
             }
+        }
+        GasPayload::DisplayMessage {
+            id,
+            control,
+            start,
+            minutes,
+            message,
+        } => {
+            out.extend_from_slice(&id.to_le_bytes());
+            out.push(*control);
+            out.extend_from_slice(&start.to_le_bytes());
+            out.extend_from_slice(&minutes.to_le_bytes());
+            octets(&mut out, message.as_bytes());
+        }
+        GasPayload::NewPassword {
+            event,
+            implement_at,
+            minutes,
+            password_type,
+            password,
+        } => {
+            out.extend_from_slice(&event.to_le_bytes());
+            out.extend_from_slice(&implement_at.to_le_bytes());
+            out.extend_from_slice(&minutes.to_le_bytes());
+            out.push(*password_type);
+            octets(&mut out, password);
+        }
+        GasPayload::UpdateSiteId {
+            event,
+            at,
+            provider,
+            site_id,
+        } => {
+            for v in [event, at, provider] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            octets(&mut out, site_id.as_bytes());
         }
         GasPayload::SelectEmergencyCredit { issued, origin } => {
             out.extend_from_slice(&issued.to_le_bytes());
@@ -415,6 +450,13 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         CreditAdjustment { .. } => (PREPAYMENT_CLUSTER, 0x01, CREDIT_ADJUSTMENT),
         SelectEmergencyCredit { .. } => (PREPAYMENT_CLUSTER, 0x01, SELECT_EMERGENCY_CREDIT),
         ChangeOfSupplier { .. } => (DEVICE_MANAGEMENT_CLUSTER, 0x09, PUBLISH_CHANGE_OF_SUPPLIER),
+        NewPassword { .. } => (
+            DEVICE_MANAGEMENT_CLUSTER,
+            0x09,
+            REQUEST_NEW_PASSWORD_RESPONSE,
+        ),
+        UpdateSiteId { .. } => (DEVICE_MANAGEMENT_CLUSTER, 0x09, UPDATE_SITE_ID),
+        DisplayMessage { .. } => (MESSAGING_CLUSTER, 0x09, DISPLAY_MESSAGE),
         TopUpResult { .. } => (PREPAYMENT_CLUSTER, 0x09, CONSUMER_TOP_UP_RESPONSE),
         ChangePaymentMode { .. } => (PREPAYMENT_CLUSTER, 0x01, CHANGE_PAYMENT_MODE),
         PaymentModeSettings { .. } => (PREPAYMENT_CLUSTER, 0x19, CHANGE_PAYMENT_MODE_RESPONSE),
@@ -440,11 +482,12 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         TopUpLog { .. } => (PREPAYMENT_CLUSTER, 0x19, PUBLISH_TOP_UP_LOG),
         DebtLogRequest { .. } => (PREPAYMENT_CLUSTER, 0x01, GET_DEBT_REPAYMENT_LOG),
         DebtLog { .. } => (PREPAYMENT_CLUSTER, 0x19, PUBLISH_DEBT_LOG),
-        // The meter is the Device Management cluster's client: its answer goes client to server.
+        // The meter is the Device Management and Messaging clusters' client: its answer goes
+        // client to server.
         &DefaultResponse {
-            cluster: DEVICE_MANAGEMENT_CLUSTER,
+            cluster: cluster @ (DEVICE_MANAGEMENT_CLUSTER | MESSAGING_CLUSTER),
             ..
-        } => (DEVICE_MANAGEMENT_CLUSTER, 0x00, DEFAULT_RESPONSE),
+        } => (cluster, 0x00, DEFAULT_RESPONSE),
         &DefaultResponse { cluster, .. } => (cluster, 0x08, DEFAULT_RESPONSE),
     }
 }
@@ -502,4 +545,11 @@ fn zcl_value_bytes(data_type: u8, value: &ZclValue, out: &mut Vec<u8>) {
         }
         (_, ZclValue::Bytes(b)) => out.extend_from_slice(b),
     }
+}
+
+/// A ZCL octet string: its length, then at most 255 of `bytes`.
+fn octets(out: &mut Vec<u8>, bytes: &[u8]) {
+    let bytes = &bytes[..bytes.len().min(255)];
+    out.push(bytes.len() as u8);
+    out.extend_from_slice(bytes);
 }

@@ -179,6 +179,19 @@ impl Reader<'_> {
         (0..n).map(|_| self.le48(what)).collect()
     }
 
+    /// A ZCL octet string: its length, then its bytes.
+    fn octets(&mut self, what: &'static str) -> Result<&'_ [u8], GbzError> {
+        let n = usize::from(self.u8(what)?);
+        self.take(n, what)
+    }
+
+    /// A ZCL octet string holding text; `None` if it is not UTF-8.
+    fn text(&mut self, what: &'static str) -> Result<Option<String>, GbzError> {
+        Ok(std::str::from_utf8(self.octets(what)?)
+            .ok()
+            .map(str::to_string))
+    }
+
     /// A Read Attributes command's list: attribute ids to the end.
     fn attribute_ids(&mut self) -> Result<Vec<u16>, GbzError> {
         let mut ids = Vec::new();
@@ -458,6 +471,18 @@ pub const CONSUMER_TOP_UP_RESPONSE: u8 = 0x03;
 /// (client to server).
 pub const DEVICE_MANAGEMENT_CLUSTER: u16 = 0x0708;
 pub const PUBLISH_CHANGE_OF_SUPPLIER: u8 = 0x01;
+/// The Device Management cluster's PublishChangeOfTenancy, RequestNewPasswordResponse
+/// (GCS11, 3.5: a consumer password, [`CONSUMER_PASSWORD`], empty: privacy PIN protection
+/// off) and UpdateSiteID (GCS41, 6.20.1: the MPRN), each answered by a Default Response.
+pub const REQUEST_NEW_PASSWORD_RESPONSE: u8 = 0x02;
+pub const UPDATE_SITE_ID: u8 = 0x03;
+pub const CONSUMER_PASSWORD: u8 = 0x02;
+/// The Messaging cluster, whose server is the supplier's side and the meter its client:
+/// DisplayMessage (GCS07, 3.1), answered by the meter's Default Response.
+pub const MESSAGING_CLUSTER: u16 = 0x0703;
+pub const DISPLAY_MESSAGE: u8 = 0x00;
+/// A DisplayMessage's duration that lasts until another message replaces it.
+pub const UNTIL_REPLACED: u16 = 0xFFFF;
 /// The provider change control a 3.4 carries, as the RTDS command does (bits 11 and 12).
 pub const SUPPLIER_NAME_CONTROL: u32 = 0x0000_1800;
 /// The prepayment cluster: SelectAvailableEmergencyCredit (GCS06, 2.5), answered by a Default

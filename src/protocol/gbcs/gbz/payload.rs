@@ -108,6 +108,33 @@ pub enum GasPayload {
         name: String,
         contact: String,
     },
+    /// A message for the meter to display (GCS07, 3.1): `id` names it (an issuer event id);
+    /// its message control; from `start` (GBCS seconds; 0: now) for `minutes`
+    /// ([`UNTIL_REPLACED`]: until another replaces it).
+    DisplayMessage {
+        id: u32,
+        control: u8,
+        start: u32,
+        minutes: u16,
+        message: String,
+    },
+    /// A password for the meter (GCS11, 3.5: an empty consumer password, privacy PIN
+    /// protection off), from `implement_at` (0: now) for `minutes` (0: for good).
+    NewPassword {
+        event: u32,
+        implement_at: u32,
+        minutes: u16,
+        password_type: u8,
+        #[serde(serialize_with = "hex")]
+        password: Vec<u8>,
+    },
+    /// The meter's site id, its MPRN (GCS41, 6.20.1), from `at` (0: now), by `provider`.
+    UpdateSiteId {
+        event: u32,
+        at: u32,
+        provider: u32,
+        site_id: String,
+    },
     /// Take the emergency credit (GCS06), as commanded at `issued` (GBCS seconds; 0: now) from
     /// `origin` (0 the DCC).
     SelectEmergencyCredit { issued: u32, origin: u8 },
