@@ -1273,6 +1273,81 @@ fn a_message_the_privacy_pin_and_the_mprn_are_set() {
     );
 }
 
+/// 3.2 (GCS09, to the GPF): after a change of tenancy the meter gives no data from before it —
+/// the profile (GCS17) starts at the half-hour it took effect, the daily consumption (GCS61)
+/// and the daily read log (GCS16a) at the first midnight after — answered with a Default
+/// Response and logged; a tenancy change control other than GBCS's it does not take, nothing
+/// changed.
+#[test]
+fn a_change_of_tenancy_hides_the_previous_tenants_data() {
+    use dccsim::device::GCS09;
+    let keys = keys();
+    let (mut gas, gpf) = fleet_meter();
+    let mut counter = 0;
+    let mut ask = |gas: &mut GasMeter, code, payload: GasPayload| {
+        counter += 1;
+        let bytes = send(gpf, code, &[payload], counter, false, &keys);
+        gas.handle(&bytes, now(), &keys, acb())
+            .map(|answer| answers(&answer, &keys, false))
+    };
+    let today = Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap();
+    let moved_in = today - Duration::hours(12);
+    let tenancy = |control| GasPayload::ChangeOfTenancy {
+        provider: 0,
+        event: 1,
+        tariff_type: 0,
+        implement_at: to_gbcs_seconds(moved_in).unwrap(),
+        control,
+    };
+    assert!(ask(&mut gas, GCS09, tenancy(0x0000_0001)).is_err());
+    assert_eq!(gas.restricted_from(), None);
+    let done = GasPayload::DefaultResponse {
+        cluster: 0x0708,
+        command: 0x00,
+        status: 0,
+    };
+    assert_eq!(ask(&mut gas, GCS09, tenancy(0x0000_0200)).unwrap(), [done]);
+    assert_eq!(gas.restricted_from(), Some(period_of(moved_in)));
+    // Yesterday from midnight: from noon, the half-hours ended before now's (10:00).
+    let sampled = |sample_id, start: DateTime<Utc>, count| GasPayload::SampledDataRequest {
+        sample_id,
+        start: to_gbcs_seconds(start).unwrap(),
+        sampling_type: 0,
+        count,
+    };
+    let profile = ask(&mut gas, GCS17, sampled(0, today - Duration::days(1), 48)).unwrap();
+    let GasPayload::SampledData { start, samples, .. } = &profile[0] else {
+        panic!("{profile:?}")
+    };
+    assert_eq!(*start, to_gbcs_seconds(moved_in).unwrap());
+    let first = period_of(moved_in);
+    let expected: Vec<u32> = (first..first + 44).map(|p| gas.litres(p)).collect();
+    assert_eq!(*samples, expected);
+    // The last week's days: none whole since the change.
+    let daily = ask(&mut gas, GCS61, sampled(1, today - Duration::days(7), 7)).unwrap();
+    let GasPayload::SampledData { start, samples, .. } = &daily[0] else {
+        panic!("{daily:?}")
+    };
+    assert_eq!(
+        (*start, samples.len()),
+        (to_gbcs_seconds(today).unwrap(), 0)
+    );
+    // The daily read log of the last three days: today's midnight alone.
+    let log = GasPayload::SnapshotRequest {
+        earliest: to_gbcs_seconds(today - Duration::days(3)).unwrap(),
+        latest: to_gbcs_seconds(now()).unwrap(),
+        offset: 0,
+        cause: 1,
+    };
+    let log = ask(&mut gas, GCS16A, log).unwrap();
+    let GasPayload::Snapshot { time, found, .. } = &log[0] else {
+        panic!("{log:?}")
+    };
+    assert_eq!((*time, *found), (to_gbcs_seconds(today).unwrap(), 1));
+    let logged = gas.events.between(now(), now()).last().unwrap();
+    assert_eq!(logged.what, "data restricted for change of tenancy");
+}
+
 /// 1.5: a balance update (GCS40a–d, critical, answered with a Default Response) moves the
 /// balance from then on, by the value or to it as its type says; the prepayment daily read
 /// log's midnights before it keep the balance they had. A type that is not the use case's is

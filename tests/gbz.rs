@@ -359,13 +359,13 @@ fn gas_supplier_name_vectors_decode() {
     assert_eq!(answer, [success]);
 }
 
-/// 3.1, 3.5 and 6.20.1's gas commands decode — a Messaging cluster DisplayMessage of the DUIS
-/// template's text, at once until replaced (GCS07); an empty consumer password, privacy PIN
-/// protection off (GCS11); an UpdateSiteID of the template's MPRN (GCS41) — and re-encode to
-/// their bytes; the meter, each cluster's client, answers with a Default Response, client to
-/// server.
+/// 3.1, 3.2, 3.5 and 6.20.1's gas commands decode — a Messaging cluster DisplayMessage of the
+/// DUIS template's text, at once until replaced (GCS07); a PublishChangeOfTenancy from
+/// 2016-11-22 02:46:56 (GCS09, to the GPF); an empty consumer password, privacy PIN protection
+/// off (GCS11); an UpdateSiteID of the template's MPRN (GCS41) — and re-encode to their bytes;
+/// the meter, each cluster's client, answers with a Default Response, client to server.
 #[test]
-fn gas_message_password_and_site_id_vectors_decode() {
+fn gas_message_tenancy_password_and_site_id_vectors_decode() {
     use dccsim::protocol::gbcs::gbz::GasPayload;
     // The RTDS names each command with an issuer event id: 2015-01-01 in GBCS seconds.
     let event = 0x1C37_4A80;
@@ -380,6 +380,17 @@ fn gas_message_password_and_site_id_vectors_decode() {
                 message: "Reset".into(),
             },
             (0x0703, 0x00),
+        ),
+        (
+            "3.2_GCS09/GCS09_3.2",
+            GasPayload::ChangeOfTenancy {
+                provider: 0,
+                event,
+                tariff_type: 0,
+                implement_at: 0x1FC6_6E20,
+                control: 0x0000_0200,
+            },
+            (0x0708, 0x00),
         ),
         (
             "3.5_GCS11/GCS11_3.5",
@@ -937,6 +948,15 @@ mod round_trips {
                         password,
                     }
                 }),
+            (any::<[u32; 4]>(), any::<u8>()).prop_map(|(n, tariff_type)| {
+                GasPayload::ChangeOfTenancy {
+                    provider: n[0],
+                    event: n[1],
+                    tariff_type,
+                    implement_at: n[2],
+                    control: n[3],
+                }
+            }),
             (any::<[u32; 3]>(), "[0-9]{1,10}").prop_map(|(n, site_id)| {
                 GasPayload::UpdateSiteId {
                     event: n[0],

@@ -454,11 +454,12 @@ fn power_thresholds_and_randomised_offset_limit_set_are_read_back() {
     );
 }
 
-/// 3.1, 3.5 and 6.20.1 to the RTDS gas meter, the RTDS templates: each is answered with a
-/// Default Response, SUCCESS, and the meter holds the message, has privacy PIN protection off
-/// and reads back (6.2.7) the MPRN set.
+/// 3.1, 3.2 (to the gas proxy), 3.5 and 6.20.1 to the RTDS gas meter, the RTDS templates: each
+/// is answered with a Default Response, SUCCESS, and the meter holds the message, gives no data
+/// from before the change of tenancy, has privacy PIN protection off and reads back (6.2.7) the
+/// MPRN set.
 #[test]
-fn rtds_gas_message_privacy_pin_and_mprn_templates_change_the_gas_meter() {
+fn rtds_gas_message_tenancy_privacy_pin_and_mprn_templates_change_the_gas_meter() {
     use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, gas_payload};
     let (mut he, _, start) = default_head_end();
     let (supplier, gsme) = (eui(SUPPLIER), eui("00-DB-12-34-56-78-90-A1"));
@@ -472,6 +473,7 @@ fn rtds_gas_message_privacy_pin_and_mprn_templates_change_the_gas_meter() {
     };
     for (name, counter, cluster, command) in [
         ("GCS07_3.1_SUCCESS_REQUEST_DUIS.XML", 3000, 0x0703, 0x00),
+        ("GCS09_3.2_SUCCESS_REQUEST_DUIS.XML", 3005, 0x0708, 0x00),
         ("GCS11_3.5_SUCCESS_REQUEST_DUIS.XML", 3010, 0x0708, 0x02),
         ("GCS41_6.20.1_SUCCESS_REQUEST_DUIS.XML", 3020, 0x0708, 0x03),
     ] {
@@ -487,6 +489,11 @@ fn rtds_gas_message_privacy_pin_and_mprn_templates_change_the_gas_meter() {
     let gas = he.gas_meter(gsme).unwrap();
     assert_eq!(gas.message(), Some("Reset"));
     assert!(gas.privacy_pin_disabled());
+    let moved_in = Utc.with_ymd_and_hms(2015, 2, 1, 0, 0, 0).unwrap();
+    assert_eq!(
+        gas.restricted_from(),
+        Some(dccsim::device::period_of(moved_in))
+    );
     let xml = with_counter(&template("GCS46_6.2.7_SUCCESS_REQUEST_DUIS.XML"), 3030);
     let answer = acknowledged_then_answered(&mut he, supplier, &xml, start);
     let mprn = GasPayload::SiteId {
@@ -2992,11 +2999,17 @@ fn values_the_schema_or_the_clock_refuse_are_refused_saying_why() {
         "<sr:SupplierMessage></sr:SupplierMessage>",
         "is not 1 to 116 printable ASCII characters",
     );
-    // 3.2 to the gas proxy: not carried yet.
     refused(
         "GCS09_3.2_SUCCESS_REQUEST_DUIS.XML",
-        "<sr:RestrictionDateTime>",
-        "<sr:RestrictionDateTime>",
+        "2015-02-01T00:00:00.00Z",
+        "1999-12-31T23:59:59Z",
+        "is outside the meters' clock",
+    );
+    // 4.13 (the prepayment configuration) to a gas meter: carried to electricity meters only.
+    refused(
+        "GCS21b_4.13_SUCCESS_REQUEST_DUIS.XML",
+        "<sr:Body>",
+        "<sr:Body>",
         "is not carried to a gas meter",
     );
 }

@@ -31,7 +31,11 @@
 //! - GCS15c, GCS15d, GCS15e (4.4.3–4.4.5) and GCS16b (4.14): the billing data logs and the
 //!   prepayment daily read log, from snapshots, the top-up log and the debts (none);
 //! - the fixed attribute reads of `gas_settings` (4.1.2, 4.1.4, 6.2.4, 6.2.8), and the payment
-//!   mode (GCS02, GCS03, 1.6) and its reads (GCS14, GCS21j, GCS46).
+//!   mode (GCS02, GCS03, 1.6) and its reads (GCS14, GCS21j, GCS46);
+//! - GCS40a–d (1.5) and GCS06 (2.5), critical: the balance adjusted, emergency credit taken;
+//!   GCS07 (3.1), GCS09 (3.2), GCS44 (3.4), GCS11 (3.5) and GCS41 (6.20.1): the message shown,
+//!   the change of tenancy (no data from before it given since), the supplier's name, privacy
+//!   PIN protection off, the MPRN — each answered with a Default Response.
 
 use chrono::{DateTime, Utc};
 
@@ -96,6 +100,8 @@ pub const GCS03: u16 = 0x006D;
 pub const GCS44: u16 = 0x0088;
 /// 3.1: a message to display.
 pub const GCS07: u16 = 0x0071;
+/// 3.2 (to the GPF): restrict access for change of tenancy.
+pub const GCS09: u16 = 0x0072;
 /// 3.5: privacy PIN protection off.
 pub const GCS11: u16 = 0x0073;
 /// 6.20.1: the MPRN.
@@ -243,6 +249,9 @@ struct History {
     /// Whether privacy PIN protection was disabled (3.5).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     privacy_pin_disabled: bool,
+    /// The first half-hour whose data the meter gives (3.2, change of tenancy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    restricted_from: Option<u32>,
 }
 
 /// Snapshots the change of mode billing data log (4.4.2) keeps: twelve, as DCC's response
@@ -402,6 +411,18 @@ impl GasMeter {
     /// The message the meter displays, as the last 3.1 sent it.
     pub fn message(&self) -> Option<&str> {
         self.history.as_ref()?.message.as_deref()
+    }
+
+    /// The first half-hour whose data the meter gives, as the last 3.2 restricted it: the
+    /// previous tenant's, before it, it gives no one.
+    pub fn restricted_from(&self) -> Option<u32> {
+        self.history.as_ref()?.restricted_from
+    }
+
+    /// The first half-hour whose data the meter gives: from installation, or from a change of
+    /// tenancy after it.
+    fn first_given(&self) -> u32 {
+        self.commissioned.max(self.restricted_from().unwrap_or(0))
     }
 
     /// Whether a 3.5 disabled privacy PIN protection.
@@ -571,6 +592,7 @@ impl GasMeter {
                 | GCS40D
                 | GCS44
                 | GCS07
+                | GCS09
                 | GCS11
                 | GCS41
                 | GCS28
@@ -811,7 +833,7 @@ impl GasMeter {
     /// each change of payment mode (the last twelve; dccsim's tariffs and suppliers never
     /// change the meter's), holding the registers as the half-hour under way had them.
     fn snapshots(&self, earliest: u32, latest: u32, cause: u32, now_period: u32) -> Vec<Taken> {
-        let first = earliest.div_ceil(1800).max(self.commissioned);
+        let first = earliest.div_ceil(1800).max(self.first_given());
         let last = (latest / 1800).min(now_period);
         let at_period = |m: u32| Taken {
             period: m,
@@ -823,7 +845,7 @@ impl GasMeter {
             return self
                 .mode_changes()
                 .iter()
-                .filter(|&&t| (earliest..=latest).contains(&t) && t / 1800 >= self.commissioned)
+                .filter(|&&t| (earliest..=latest).contains(&t) && t / 1800 >= self.first_given())
                 .map(|&t| Taken {
                     period: t / 1800,
                     time: t,
@@ -1009,7 +1031,7 @@ impl GasMeter {
                 let last = now_period.saturating_mul(slots);
                 let first = last
                     .saturating_sub(NETWORK_DATA_SAMPLES)
-                    .max(self.commissioned.saturating_mul(slots))
+                    .max(self.first_given().saturating_mul(slots))
                     .max(start.div_ceil(interval));
                 if first >= last || count == 0 {
                     return Ok(not_found(gbz::METERING_CLUSTER, gbz::GET_SAMPLED_DATA));
@@ -1040,22 +1062,26 @@ impl GasMeter {
                 },
             ) => {
                 let count = u32::from(count.min(MAX_SAMPLES));
-                let (interval_s, samples) = match (code, sample_id) {
+                // After a change of tenancy, nothing from before it (3.2): the answer starts
+                // at the first sample after it.
+                let restricted = self.restricted_from().unwrap_or(0);
+                let (interval_s, start, samples) = match (code, sample_id) {
                     (GCS17, 0) => {
-                        let first = start / 1800;
+                        let first = (start / 1800).max(restricted);
                         let samples = (first..first.saturating_add(count))
                             .take_while(|p| *p < now_period)
                             .map(|p| self.litres(p))
                             .collect();
-                        (1800, samples)
+                        (1800, start.max(restricted.saturating_mul(1800)), samples)
                     }
                     (GCS61, 1) => {
-                        let first_day = start / 86_400;
+                        let first_day = (start / 86_400).max(restricted.div_ceil(48));
                         let samples = (first_day..first_day.saturating_add(count))
                             .take_while(|d| (d + 1) * 48 <= now_period)
                             .map(|d| (d * 48..(d + 1) * 48).map(|p| self.litres(p)).sum())
                             .collect();
-                        (DAILY_INTERVAL, samples)
+                        let from = restricted.div_ceil(48).saturating_mul(86_400);
+                        (DAILY_INTERVAL, start.max(from), samples)
                     }
                     (_, other) => {
                         let why = format!("sample id {other} is not kept for {code:#06X}");
@@ -1317,6 +1343,31 @@ impl GasMeter {
                 Reply::Clear(GasPayload::DefaultResponse {
                     cluster: gbz::MESSAGING_CLUSTER,
                     command: gbz::DISPLAY_MESSAGE,
+                    status: gbz::SUCCESS,
+                })
+            }
+            // Data recorded before the change of tenancy (the previous tenant's) is given to no
+            // one; the half-hour under way then, whole. 0: now.
+            (
+                GCS09,
+                &GasPayload::ChangeOfTenancy {
+                    tariff_type: 0,
+                    implement_at,
+                    control: gbz::TENANCY_CHANGE_CONTROL,
+                    ..
+                },
+            ) => {
+                let from = if implement_at == 0 {
+                    now_period
+                } else {
+                    implement_at / 1800
+                };
+                self.history_mut().restricted_from = Some(from);
+                self.events
+                    .command(now, code, true, "data restricted for change of tenancy");
+                Reply::Clear(GasPayload::DefaultResponse {
+                    cluster: gbz::DEVICE_MANAGEMENT_CLUSTER,
+                    command: gbz::PUBLISH_CHANGE_OF_TENANCY,
                     status: gbz::SUCCESS,
                 })
             }

@@ -268,6 +268,24 @@ impl Request {
                 };
                 return one(crate::device::GCS07, display);
             }
+            // To the GPF, which holds the data the consumer's devices show; the restriction
+            // time a PublishChangeOfTenancy's implementation time. The request's counter names
+            // it, as an issuer event id.
+            "3.2" => {
+                let from = clock_time(
+                    "RestrictionDateTime",
+                    &self.required("RestrictionDateTime")?,
+                )?;
+                let tenancy = GasPayload::ChangeOfTenancy {
+                    provider: 0,
+                    event: self.id.counter as u32,
+                    tariff_type: 0,
+                    implement_at: crate::protocol::gbcs::payload::to_gbcs_seconds(from)
+                        .unwrap_or(0),
+                    control: gbz::TENANCY_CHANGE_CONTROL,
+                };
+                return one(crate::device::GCS09, tenancy);
+            }
             // An empty consumer password, at once and for good.
             "3.5" => {
                 let password = GasPayload::NewPassword {
@@ -628,6 +646,17 @@ impl Request {
         ))
     }
 
+    /// The text of the body's element `name`, trimmed; refused, naming it, if there is none.
+    fn required(&self, name: &str) -> Result<String, RequestError> {
+        self.body
+            .find(name)
+            .map(|e| e.text.trim().to_string())
+            .ok_or_else(|| RequestError {
+                line: 0,
+                reason: format!("{} needs sr:{name}", self.body.name),
+            })
+    }
+
     /// The message a 3.1 `DisplayMessage` gives the meter: the schema's SupplierMessage, 1 to
     /// 116 printable ASCII characters. Spaces are the message's own (the schema's pattern
     /// allows them): not trimmed.
@@ -883,15 +912,7 @@ impl Request {
     /// The GBCS use case (message code) and its meaning for the services the head-end carries
     /// to an electricity meter itself; `None` for the others.
     pub fn esme_command(&self) -> Result<Option<(u16, Reading)>, RequestError> {
-        let text = |name: &str| -> Result<String, RequestError> {
-            self.body
-                .find(name)
-                .map(|e| e.text.trim().to_string())
-                .ok_or_else(|| RequestError {
-                    line: 0,
-                    reason: format!("{} needs sr:{name}", self.body.name),
-                })
-        };
+        let text = |name: &str| self.required(name);
         let time = |name: &str| -> Result<DateTime<Utc>, RequestError> {
             utc_date_time(name, &text(name)?).map_err(|reason| RequestError { line: 0, reason })
         };

@@ -47,6 +47,15 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
                 contact,
             }
         }
+        (DEVICE_MANAGEMENT_CLUSTER, true, true, PUBLISH_CHANGE_OF_TENANCY) => {
+            GasPayload::ChangeOfTenancy {
+                provider: r.le32("provider id")?,
+                event: r.le32("issuer event id")?,
+                tariff_type: r.u8("tariff type")?,
+                implement_at: r.le32("implementation date/time")?,
+                control: r.le32("proposed tenancy change control")?,
+            }
+        }
         (MESSAGING_CLUSTER, true, true, DISPLAY_MESSAGE) => {
             let id = r.le32("message id")?;
             let control = r.u8("message control")?;

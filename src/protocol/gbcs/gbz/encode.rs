@@ -215,6 +215,19 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
                 octets(&mut out, text.as_bytes());
             }
         }
+        GasPayload::ChangeOfTenancy {
+            provider,
+            event,
+            tariff_type,
+            implement_at,
+            control,
+        } => {
+            out.extend_from_slice(&provider.to_le_bytes());
+            out.extend_from_slice(&event.to_le_bytes());
+            out.push(*tariff_type);
+            out.extend_from_slice(&implement_at.to_le_bytes());
+            out.extend_from_slice(&control.to_le_bytes());
+        }
         GasPayload::DisplayMessage {
             id,
             control,
@@ -450,6 +463,7 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         CreditAdjustment { .. } => (PREPAYMENT_CLUSTER, 0x01, CREDIT_ADJUSTMENT),
         SelectEmergencyCredit { .. } => (PREPAYMENT_CLUSTER, 0x01, SELECT_EMERGENCY_CREDIT),
         ChangeOfSupplier { .. } => (DEVICE_MANAGEMENT_CLUSTER, 0x09, PUBLISH_CHANGE_OF_SUPPLIER),
+        ChangeOfTenancy { .. } => (DEVICE_MANAGEMENT_CLUSTER, 0x09, PUBLISH_CHANGE_OF_TENANCY),
         NewPassword { .. } => (
             DEVICE_MANAGEMENT_CLUSTER,
             0x09,

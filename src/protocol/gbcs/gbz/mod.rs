@@ -471,9 +471,11 @@ pub const CONSUMER_TOP_UP_RESPONSE: u8 = 0x03;
 /// (client to server).
 pub const DEVICE_MANAGEMENT_CLUSTER: u16 = 0x0708;
 pub const PUBLISH_CHANGE_OF_SUPPLIER: u8 = 0x01;
-/// The Device Management cluster's PublishChangeOfTenancy, RequestNewPasswordResponse
-/// (GCS11, 3.5: a consumer password, [`CONSUMER_PASSWORD`], empty: privacy PIN protection
-/// off) and UpdateSiteID (GCS41, 6.20.1: the MPRN), each answered by a Default Response.
+/// The Device Management cluster's PublishChangeOfTenancy (GCS09, 3.2, to the GPF),
+/// RequestNewPasswordResponse (GCS11, 3.5: a consumer password, [`CONSUMER_PASSWORD`], empty:
+/// privacy PIN protection off) and UpdateSiteID (GCS41, 6.20.1: the MPRN), each answered by a
+/// Default Response.
+pub const PUBLISH_CHANGE_OF_TENANCY: u8 = 0x00;
 pub const REQUEST_NEW_PASSWORD_RESPONSE: u8 = 0x02;
 pub const UPDATE_SITE_ID: u8 = 0x03;
 pub const CONSUMER_PASSWORD: u8 = 0x02;
@@ -483,6 +485,8 @@ pub const MESSAGING_CLUSTER: u16 = 0x0703;
 pub const DISPLAY_MESSAGE: u8 = 0x00;
 /// A DisplayMessage's duration that lasts until another message replaces it.
 pub const UNTIL_REPLACED: u16 = 0xFFFF;
+/// The proposed tenancy change control a 3.2 carries, as the RTDS command does (bit 9).
+pub const TENANCY_CHANGE_CONTROL: u32 = 0x0000_0200;
 /// The provider change control a 3.4 carries, as the RTDS command does (bits 11 and 12).
 pub const SUPPLIER_NAME_CONTROL: u32 = 0x0000_1800;
 /// The prepayment cluster: SelectAvailableEmergencyCredit (GCS06, 2.5), answered by a Default

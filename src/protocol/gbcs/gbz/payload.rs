@@ -108,6 +108,16 @@ pub enum GasPayload {
         name: String,
         contact: String,
     },
+    /// A change of tenancy (GCS09, 3.2, to the GPF): data from before `implement_at` (GBCS
+    /// seconds) is the previous tenant's, given to no one; a PublishChangeOfTenancy whose
+    /// control is [`TENANCY_CHANGE_CONTROL`].
+    ChangeOfTenancy {
+        provider: u32,
+        event: u32,
+        tariff_type: u8,
+        implement_at: u32,
+        control: u32,
+    },
     /// A message for the meter to display (GCS07, 3.1): `id` names it (an issuer event id);
     /// its message control; from `start` (GBCS seconds; 0: now) for `minutes`
     /// ([`UNTIL_REPLACED`]: until another replaces it).
