@@ -1348,6 +1348,75 @@ fn a_change_of_tenancy_hides_the_previous_tenants_data() {
     assert_eq!(logged.what, "data restricted for change of tenancy");
 }
 
+/// 6.6 (GCS23, critical): the meter takes the conversion factor and calorific value, answering
+/// each with a Default Response, and 6.2.8 (GCS21a) reads them back; unsigned it refuses the
+/// command, and one dated ahead it does not take, nothing changed.
+#[test]
+fn the_conversion_factor_and_calorific_value_are_set() {
+    use dccsim::device::GCS23;
+    use dccsim::protocol::gbcs::gas_settings::GCS21A;
+    use dccsim::protocol::gbcs::gas_settings::GasSettingValue;
+    use dccsim::protocol::gbcs::gbz::ZclValue;
+    let keys = keys();
+    let (mut gas, _) = fleet_meter();
+    let gsme = gas.gsme;
+    let publish = |start| {
+        [
+            GasPayload::ConversionFactor {
+                event: 1,
+                start,
+                factor: 102_000,
+                trailing_digit: 0x50,
+            },
+            GasPayload::CalorificValue {
+                event: 1,
+                start,
+                value: 388,
+                unit: 1,
+                trailing_digit: 0x10,
+            },
+        ]
+    };
+    let standard = ((102_264, 0x50), (395, 1, 0x10));
+    let unsigned = send(gsme, GCS23, &publish(0), 1, false, &keys);
+    assert!(gas.handle(&unsigned, now(), &keys, acb()).is_err());
+    let ahead = send(gsme, GCS23, &publish(100), 2, true, &keys);
+    assert!(gas.handle(&ahead, now(), &keys, acb()).is_err());
+    assert_eq!((gas.conversion_factor(), gas.calorific_value()), standard);
+    let bytes = send(gsme, GCS23, &publish(0), 3, true, &keys);
+    let got = answers(
+        &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+        &keys,
+        true,
+    );
+    let done = |command| GasPayload::DefaultResponse {
+        cluster: 0x0700,
+        command,
+        status: 0,
+    };
+    assert_eq!(got, [done(0x02), done(0x03)]);
+    assert_eq!(gas.conversion_factor(), (102_000, 0x50));
+    assert_eq!(gas.calorific_value(), (388, 1, 0x10));
+    let read = GasPayload::ReadPriceAttributes {
+        attributes: vec![0x0306, 0x0305, 0x0304, 0x0303, 0x0302],
+    };
+    let bytes = send(gsme, GCS21A, &[read], 4, false, &keys);
+    let got = answers(
+        &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+        &keys,
+        false,
+    );
+    let [GasPayload::Settings { values, .. }] = &got[..] else {
+        panic!("{got:?}")
+    };
+    let values: Vec<_> = values
+        .iter()
+        .map(|GasSettingValue { value, .. }| value.clone())
+        .collect();
+    let u = ZclValue::Unsigned;
+    assert_eq!(values, [u(0x10), u(1), u(388), u(0x50), u(102_000)]);
+}
+
 /// 1.5: a balance update (GCS40a–d, critical, answered with a Default Response) moves the
 /// balance from then on, by the value or to it as its type says; the prepayment daily read
 /// log's midnights before it keep the balance they had. A type that is not the use case's is

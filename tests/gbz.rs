@@ -429,6 +429,42 @@ fn gas_message_tenancy_password_and_site_id_vectors_decode() {
     }
 }
 
+/// 6.6's gas command (GCS23, critical) decodes to a PublishConversionFactor of 1.02264 and a
+/// PublishCalorificValue of 40.0 MJ/m³ — the DUIS template's values, at once — and re-encodes
+/// to its bytes; the meter, their client, answers each with a Default Response, client to
+/// server.
+#[test]
+fn gas_conversion_vectors_decode() {
+    use dccsim::protocol::gbcs::gbz::GasPayload;
+    let event = 0x1C37_4A80;
+    let ask = typed_components("6.6_GCS23/GCS23_6.6_SUCCESS_COMMAND_GBCS.HEX");
+    assert_eq!(
+        ask,
+        [
+            GasPayload::ConversionFactor {
+                event,
+                start: 0,
+                factor: 102_264,
+                trailing_digit: 0x50,
+            },
+            GasPayload::CalorificValue {
+                event,
+                start: 0,
+                value: 400,
+                unit: 1,
+                trailing_digit: 0x10,
+            }
+        ]
+    );
+    let answer = typed_components("6.6_GCS23/GCS23_6.6_SUCCESS_RESPONSE_GBCS.HEX");
+    let done = |command| GasPayload::DefaultResponse {
+        cluster: 0x0700,
+        command,
+        status: 0,
+    };
+    assert_eq!(answer, [done(0x02), done(0x03)]);
+}
+
 /// 1.5's four gas commands (GCS40a–d) decode to a CreditAdjustment — at once, its type the use
 /// case's (prepayment mode: by the value, to it; credit mode: by it, to it) and the DUIS
 /// template's value — and re-encode to their bytes; the meter answers each with a Default
@@ -948,6 +984,23 @@ mod round_trips {
                         password,
                     }
                 }),
+            (any::<[u32; 3]>(), any::<u8>()).prop_map(|(n, trailing_digit)| {
+                GasPayload::ConversionFactor {
+                    event: n[0],
+                    start: n[1],
+                    factor: n[2],
+                    trailing_digit,
+                }
+            }),
+            (any::<[u32; 3]>(), any::<[u8; 2]>()).prop_map(|(n, b)| {
+                GasPayload::CalorificValue {
+                    event: n[0],
+                    start: n[1],
+                    value: n[2],
+                    unit: b[0],
+                    trailing_digit: b[1],
+                }
+            }),
             (any::<[u32; 4]>(), any::<u8>()).prop_map(|(n, tariff_type)| {
                 GasPayload::ChangeOfTenancy {
                     provider: n[0],

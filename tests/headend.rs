@@ -502,6 +502,77 @@ fn rtds_gas_message_tenancy_privacy_pin_and_mprn_templates_change_the_gas_meter(
     assert_eq!(answer_of(&answer), mprn);
 }
 
+/// 6.6 to the RTDS gas meter, the RTDS template through Transform, sign, Send: the meter
+/// answers its PublishConversionFactor and PublishCalorificValue each with a Default Response,
+/// SUCCESS, and 6.2.8 reads back the template's values (40.0 MJ/m³, 1.02264).
+#[test]
+fn the_rtds_gas_conversion_template_sets_what_6_2_8_reads() {
+    use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, ZclValue, gas_payload};
+    let (mut he, keys, start) = default_head_end();
+    let gsme = eui("00-DB-12-34-56-78-90-A1");
+    let set = template("GCS23_6.6_SUCCESS_REQUEST_DUIS.XML");
+    // Values the schema does not allow Transform refuses, saying which.
+    for (counter, from, to, why) in [
+        (
+            3990,
+            ">40.0<",
+            ">40.05<",
+            "sr:CalorificValue \"40.05\" is not a decimal from 0 to 429496729.5 with at most 1 \
+             decimal places",
+        ),
+        (
+            3991,
+            ">1.02264<",
+            ">42949.67296<",
+            "is not a decimal from 0 to 42949.67295",
+        ),
+    ] {
+        let xml = with_counter(&set.replace(from, to), counter);
+        let reply = he.handle_request(eui(SUPPLIER), Endpoint::Transform, &xml, start);
+        let SyncReply::Response {
+            code, why: reason, ..
+        } = &reply
+        else {
+            panic!("{}", xml_of(&reply))
+        };
+        assert_eq!(*code, ResponseCode::E11, "{}", xml_of(&reply));
+        assert!(
+            reason.as_deref().unwrap_or_default().contains(why),
+            "{reason:?}"
+        );
+    }
+    let answer = transform_sign_send(&mut he, &keys, &set, 4000, start);
+    let Gbz::Components { components } = Gbz::decode(&answer.signing.content, false).unwrap()
+    else {
+        panic!("{answer:?}")
+    };
+    let answers: Vec<_> = components
+        .iter()
+        .map(|c| gas_payload(c, &c.payload).unwrap().unwrap())
+        .collect();
+    let done = |command| GasPayload::DefaultResponse {
+        cluster: 0x0700,
+        command,
+        status: 0,
+    };
+    assert_eq!(answers, [done(0x02), done(0x03)]);
+    let gas = he.gas_meter(gsme).unwrap();
+    assert_eq!(gas.calorific_value(), (400, 0x01, 0x10));
+    assert_eq!(gas.conversion_factor(), (102_264, 0x50));
+    let read = with_counter(&template("GCS21a_6.2.8_SUCCESS_REQUEST_DUIS.XML"), 4010);
+    let m = acknowledged_then_answered(&mut he, eui(SUPPLIER), &read, start);
+    let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+        panic!("{m:?}")
+    };
+    let Some(GasPayload::Settings { values, .. }) =
+        gas_payload(&components[0], &components[0].payload).unwrap()
+    else {
+        panic!("{components:?}")
+    };
+    let calorific = values.iter().find(|v| v.name == "CalorificValue").unwrap();
+    assert_eq!(calorific.value, ZclValue::Unsigned(400));
+}
+
 #[test]
 fn a_profile_read_is_acknowledged_then_answered_with_the_meters_gbcs() {
     let mut he = head_end();

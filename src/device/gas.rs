@@ -33,9 +33,10 @@
 //! - the fixed attribute reads of `gas_settings` (4.1.2, 4.1.4, 6.2.4, 6.2.8), and the payment
 //!   mode (GCS02, GCS03, 1.6) and its reads (GCS14, GCS21j, GCS46);
 //! - GCS40a–d (1.5) and GCS06 (2.5), critical: the balance adjusted, emergency credit taken;
-//!   GCS07 (3.1), GCS09 (3.2), GCS44 (3.4), GCS11 (3.5) and GCS41 (6.20.1): the message shown,
-//!   the change of tenancy (no data from before it given since), the supplier's name, privacy
-//!   PIN protection off, the MPRN — each answered with a Default Response.
+//!   GCS07 (3.1), GCS09 (3.2), GCS44 (3.4), GCS11 (3.5), GCS23 (6.6, critical) and GCS41
+//!   (6.20.1): the message shown, the change of tenancy (no data from before it given since),
+//!   the supplier's name, privacy PIN protection off, the conversion factor and calorific value
+//!   (which 6.2.8 reads), the MPRN — each answered with a Default Response.
 
 use chrono::{DateTime, Utc};
 
@@ -102,6 +103,8 @@ pub const GCS44: u16 = 0x0088;
 pub const GCS07: u16 = 0x0071;
 /// 3.2 (to the GPF): restrict access for change of tenancy.
 pub const GCS09: u16 = 0x0072;
+/// 6.6 (critical): the conversion factor and calorific value.
+pub const GCS23: u16 = 0x007C;
 /// 3.5: privacy PIN protection off.
 pub const GCS11: u16 = 0x0073;
 /// 6.20.1: the MPRN.
@@ -252,7 +255,19 @@ struct History {
     /// The first half-hour whose data the meter gives (3.2, change of tenancy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     restricted_from: Option<u32>,
+    /// The conversion factor, with its trailing digit, the last 6.6 set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    conversion_factor: Option<(u32, u8)>,
+    /// The calorific value, with its unit and trailing digit, the last 6.6 set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    calorific_value: Option<(u32, u8, u8)>,
 }
+
+/// GB's standard conversion factor (1.02264) and calorific value (39.5 MJ/m³), as the meter
+/// holds them (with their trailing digits) until a 6.6 sets others.
+const STANDARD_CONVERSION_FACTOR: (u32, u8) = (102_264, gbz::CONVERSION_FACTOR_DIGITS);
+const STANDARD_CALORIFIC_VALUE: (u32, u8, u8) =
+    (395, gbz::MEGAJOULES_PER_M3, gbz::CALORIFIC_VALUE_DIGITS);
 
 /// Snapshots the change of mode billing data log (4.4.2) keeps: twelve, as DCC's response
 /// schema gives.
@@ -425,6 +440,24 @@ impl GasMeter {
         self.commissioned.max(self.restricted_from().unwrap_or(0))
     }
 
+    /// The conversion factor and its trailing digit: GB's standard one until a 6.6 sets
+    /// another.
+    pub fn conversion_factor(&self) -> (u32, u8) {
+        self.history
+            .as_ref()
+            .and_then(|h| h.conversion_factor)
+            .unwrap_or(STANDARD_CONVERSION_FACTOR)
+    }
+
+    /// The calorific value, its unit and trailing digit: GB's standard one until a 6.6 sets
+    /// another.
+    pub fn calorific_value(&self) -> (u32, u8, u8) {
+        self.history
+            .as_ref()
+            .and_then(|h| h.calorific_value)
+            .unwrap_or(STANDARD_CALORIFIC_VALUE)
+    }
+
     /// Whether a 3.5 disabled privacy PIN protection.
     pub fn privacy_pin_disabled(&self) -> bool {
         self.history
@@ -594,6 +627,7 @@ impl GasMeter {
                 | GCS07
                 | GCS09
                 | GCS11
+                | GCS23
                 | GCS41
                 | GCS28
                 | GCS06
@@ -614,7 +648,17 @@ impl GasMeter {
         // remote party.
         let critical = matches!(
             code,
-            GCS32 | GCS39 | GCS02 | GCS03 | GCS40A | GCS40B | GCS40C | GCS40D | GCS28 | GCS06
+            GCS32
+                | GCS39
+                | GCS02
+                | GCS03
+                | GCS40A
+                | GCS40B
+                | GCS40C
+                | GCS40D
+                | GCS28
+                | GCS06
+                | GCS23
         );
         if critical {
             match verify_signature(keys, &command) {
@@ -777,19 +821,25 @@ impl GasMeter {
     /// The meter's (or, `proxy`, its proxy's) value of a `cluster` attribute a settings read
     /// asks for. A single-rate tariff without blocks: everything registers in the first tier
     /// and the first block. The calorific value and conversion factor are GB's standard ones
-    /// (39.5 MJ/m³, 1.02264); the uncontrolled flow settings and the supply tamper and depletion
-    /// states the RTDS gas meter's.
+    /// (39.5 MJ/m³, 1.02264) until a 6.6 sets others; the uncontrolled flow settings and the
+    /// supply tamper and depletion states the RTDS gas meter's.
     fn setting(&self, cluster: u16, s: &GasSetting, proxy: bool, period: u32) -> ZclValue {
         use ZclValue::{Bytes, Unsigned};
         match (cluster, s.id) {
             (gbz::METERING_CLUSTER, 0x0100 | 0x0700) => Unsigned(self.register_litres(period)),
             (gbz::METERING_CLUSTER, 0x0302) => Unsigned(1000),
             (gbz::METERING_CLUSTER, 0x0300 | 0x0301) => Unsigned(1),
-            (gbz::PRICE_CLUSTER, 0x0306) => Unsigned(0x10),
-            (gbz::PRICE_CLUSTER, 0x0305) => Unsigned(1),
-            (gbz::PRICE_CLUSTER, 0x0304) => Unsigned(395),
-            (gbz::PRICE_CLUSTER, 0x0303) => Unsigned(0x50),
-            (gbz::PRICE_CLUSTER, 0x0302) => Unsigned(102_264),
+            (gbz::PRICE_CLUSTER, 0x0302..=0x0306) => {
+                let (factor, factor_digit) = self.conversion_factor();
+                let (value, unit, value_digit) = self.calorific_value();
+                Unsigned(match s.id {
+                    0x0302 => factor.into(),
+                    0x0303 => factor_digit.into(),
+                    0x0304 => value.into(),
+                    0x0305 => unit.into(),
+                    _ => value_digit.into(),
+                })
+            }
             (gbz::METERING_CLUSTER, 0x0B10) => Unsigned(200),
             (gbz::METERING_CLUSTER, 0x0B11..=0x0B13) => Unsigned(1),
             (gbz::METERING_CLUSTER, 0x0B14) => Unsigned(10),
@@ -1368,6 +1418,46 @@ impl GasMeter {
                 Reply::Clear(GasPayload::DefaultResponse {
                     cluster: gbz::DEVICE_MANAGEMENT_CLUSTER,
                     command: gbz::PUBLISH_CHANGE_OF_TENANCY,
+                    status: gbz::SUCCESS,
+                })
+            }
+            // The conversion factor and the calorific value, each at once (a 6.6 is future-dated
+            // by the DCC, not the meter), for 6.2.8 to read. The meter's own reckoning of energy
+            // keeps GB's standard ones.
+            (
+                GCS23,
+                &GasPayload::ConversionFactor {
+                    start: 0,
+                    factor,
+                    trailing_digit,
+                    ..
+                },
+            ) => {
+                self.history_mut().conversion_factor = Some((factor, trailing_digit));
+                self.events
+                    .command(now, code, true, "conversion factor updated");
+                Reply::Clear(GasPayload::DefaultResponse {
+                    cluster: gbz::PRICE_CLUSTER,
+                    command: gbz::PUBLISH_CONVERSION_FACTOR,
+                    status: gbz::SUCCESS,
+                })
+            }
+            (
+                GCS23,
+                &GasPayload::CalorificValue {
+                    start: 0,
+                    value,
+                    unit,
+                    trailing_digit,
+                    ..
+                },
+            ) => {
+                self.history_mut().calorific_value = Some((value, unit, trailing_digit));
+                self.events
+                    .command(now, code, true, "calorific value updated");
+                Reply::Clear(GasPayload::DefaultResponse {
+                    cluster: gbz::PRICE_CLUSTER,
+                    command: gbz::PUBLISH_CALORIFIC_VALUE,
                     status: gbz::SUCCESS,
                 })
             }

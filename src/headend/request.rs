@@ -286,6 +286,29 @@ impl Request {
                 };
                 return one(crate::device::GCS09, tenancy);
             }
+            // Critical: the conversion factor then the calorific value (in MJ/m³), at once, as
+            // the RTDS command has them; the request's counter names both.
+            "6.6" => {
+                let factor = decimal("ConversionFactor", &self.required("ConversionFactor")?, 5)?;
+                let value = decimal("CalorificValue", &self.required("CalorificValue")?, 1)?;
+                let event = self.id.counter as u32;
+                let publish = vec![
+                    GasPayload::ConversionFactor {
+                        event,
+                        start: 0,
+                        factor,
+                        trailing_digit: gbz::CONVERSION_FACTOR_DIGITS,
+                    },
+                    GasPayload::CalorificValue {
+                        event,
+                        start: 0,
+                        value,
+                        unit: gbz::MEGAJOULES_PER_M3,
+                        trailing_digit: gbz::CALORIFIC_VALUE_DIGITS,
+                    },
+                ];
+                return Ok(Some((crate::device::GCS23, publish)));
+            }
             // An empty consumer password, at once and for good.
             "3.5" => {
                 let password = GasPayload::NewPassword {
@@ -1264,6 +1287,46 @@ where
     }
 }
 
+/// An `xs:decimal` of at most `places` decimal places, from 0 to what a u32 of units of the
+/// last place holds (the schema's bounds for a 6.6's values), as that u32.
+fn decimal(name: &str, text: &str, places: u32) -> Result<u32, RequestError> {
+    let scale = 10u64.pow(places);
+    let refuse = || RequestError {
+        line: 0,
+        reason: format!(
+            "sr:{name} {text:?} is not a decimal from 0 to {}.{:0width$} with at most {places} \
+             decimal places",
+            u64::from(u32::MAX) / scale,
+            u64::from(u32::MAX) % scale,
+            width = places as usize
+        ),
+    };
+    let unsigned = text.strip_prefix('+').unwrap_or(text);
+    let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
+    // xs:decimal: digits on at least one side of the point; zeros after the places allowed.
+    let (kept, rest) = fraction.split_at(fraction.len().min(places as usize));
+    if whole.is_empty() && fraction.is_empty()
+        || !digits(whole)
+        || !digits(fraction)
+        || rest.bytes().any(|b| b != b'0')
+    {
+        return Err(refuse());
+    }
+    let whole = whole.trim_start_matches('0');
+    let whole: u64 = if whole.is_empty() {
+        0
+    } else if whole.len() > 10 {
+        return Err(refuse());
+    } else {
+        whole.parse().map_err(|_| refuse())?
+    };
+    let kept: u64 = format!("{kept:0<width$}", width = places as usize)
+        .parse()
+        .map_err(|_| refuse())?;
+    u32::try_from(whole * scale + kept).map_err(|_| refuse())
+}
+
 fn mpan(name: &str, digits: String) -> Result<String, RequestError> {
     if digits.len() == 13 && digits.bytes().all(|b| b.is_ascii_digit()) {
         return Ok(digits);
@@ -1398,7 +1461,45 @@ fn tree(xml: &str) -> Result<Element, RequestError> {
 
 #[cfg(test)]
 mod tests {
-    use super::utc_date_time;
+    use super::{decimal, utc_date_time};
+
+    /// xs:decimal's forms, scaled to the places a 6.6 value has; more places than that (other
+    /// than zeros), a sign other than `+`, an exponent or a value past a u32 refused.
+    #[test]
+    fn decimals_are_xs_decimals_in_units_of_their_last_place() {
+        let one = |t: &str| decimal("CalorificValue", t, 1);
+        for (text, tenths) in [
+            ("40.0", 400),
+            ("40", 400),
+            ("40.", 400),
+            (".5", 5),
+            ("+1.5", 15),
+            ("1.50", 15),
+            ("007.1", 71),
+            ("0", 0),
+            ("429496729.5", u32::MAX),
+        ] {
+            assert_eq!(one(text).unwrap(), tenths, "{text}");
+        }
+        for bad in [
+            "",
+            ".",
+            "1.55",
+            "-1",
+            "1e3",
+            " 1",
+            "429496729.6",
+            "99999999999",
+        ] {
+            let e = one(bad).unwrap_err();
+            assert!(
+                e.reason.contains("is not a decimal from 0 to 429496729.5"),
+                "{bad}: {e:?}"
+            );
+        }
+        assert_eq!(decimal("ConversionFactor", "1.02264", 5).unwrap(), 102_264);
+        assert!(decimal("ConversionFactor", "1.022645", 5).is_err());
+    }
 
     /// xs:dateTime as DUIS writes it, with `Z` or an offset; not RFC 3339's lowercase letters,
     /// space or leap second, and a time with no zone said so.

@@ -14,7 +14,7 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
     let meaning = match (c.cluster, specific, c.from_server(), c.command) {
         (cluster, false, true, DEFAULT_RESPONSE)
         | (
-            cluster @ (DEVICE_MANAGEMENT_CLUSTER | MESSAGING_CLUSTER),
+            cluster @ (DEVICE_MANAGEMENT_CLUSTER | MESSAGING_CLUSTER | PRICE_CLUSTER),
             false,
             false,
             DEFAULT_RESPONSE,
@@ -312,6 +312,19 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
                 payload,
             }
         }
+        (PRICE_CLUSTER, true, true, PUBLISH_CONVERSION_FACTOR) => GasPayload::ConversionFactor {
+            event: r.le32("issuer event id")?,
+            start: r.le32("start time")?,
+            factor: r.le32("conversion factor")?,
+            trailing_digit: r.u8("conversion factor trailing digit")?,
+        },
+        (PRICE_CLUSTER, true, true, PUBLISH_CALORIFIC_VALUE) => GasPayload::CalorificValue {
+            event: r.le32("issuer event id")?,
+            start: r.le32("start time")?,
+            value: r.le32("calorific value")?,
+            unit: r.u8("calorific value unit")?,
+            trailing_digit: r.u8("calorific value trailing digit")?,
+        },
         (PRICE_CLUSTER, true, false, GET_BILLING_PERIOD) => GasPayload::BillingPeriodRequest {
             earliest_start: r.le32("earliest start time")?,
             min_issuer_event_id: r.le32("min issuer event id")?,

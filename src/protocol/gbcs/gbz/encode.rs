@@ -228,6 +228,30 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             out.extend_from_slice(&implement_at.to_le_bytes());
             out.extend_from_slice(&control.to_le_bytes());
         }
+        GasPayload::ConversionFactor {
+            event,
+            start,
+            factor,
+            trailing_digit,
+        } => {
+            for v in [event, start, factor] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            out.push(*trailing_digit);
+        }
+        GasPayload::CalorificValue {
+            event,
+            start,
+            value,
+            unit,
+            trailing_digit,
+        } => {
+            for v in [event, start, value] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            out.push(*unit);
+            out.push(*trailing_digit);
+        }
         GasPayload::DisplayMessage {
             id,
             control,
@@ -464,6 +488,8 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         SelectEmergencyCredit { .. } => (PREPAYMENT_CLUSTER, 0x01, SELECT_EMERGENCY_CREDIT),
         ChangeOfSupplier { .. } => (DEVICE_MANAGEMENT_CLUSTER, 0x09, PUBLISH_CHANGE_OF_SUPPLIER),
         ChangeOfTenancy { .. } => (DEVICE_MANAGEMENT_CLUSTER, 0x09, PUBLISH_CHANGE_OF_TENANCY),
+        ConversionFactor { .. } => (PRICE_CLUSTER, 0x09, PUBLISH_CONVERSION_FACTOR),
+        CalorificValue { .. } => (PRICE_CLUSTER, 0x09, PUBLISH_CALORIFIC_VALUE),
         NewPassword { .. } => (
             DEVICE_MANAGEMENT_CLUSTER,
             0x09,
@@ -496,10 +522,15 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         TopUpLog { .. } => (PREPAYMENT_CLUSTER, 0x19, PUBLISH_TOP_UP_LOG),
         DebtLogRequest { .. } => (PREPAYMENT_CLUSTER, 0x01, GET_DEBT_REPAYMENT_LOG),
         DebtLog { .. } => (PREPAYMENT_CLUSTER, 0x19, PUBLISH_DEBT_LOG),
-        // The meter is the Device Management and Messaging clusters' client: its answer goes
-        // client to server.
+        // The meter is the Device Management and Messaging clusters' client, and the Price
+        // cluster's for what it publishes to the meter: its answer goes client to server.
         &DefaultResponse {
             cluster: cluster @ (DEVICE_MANAGEMENT_CLUSTER | MESSAGING_CLUSTER),
+            ..
+        }
+        | &DefaultResponse {
+            cluster: cluster @ PRICE_CLUSTER,
+            command: PUBLISH_CONVERSION_FACTOR | PUBLISH_CALORIFIC_VALUE,
             ..
         } => (cluster, 0x00, DEFAULT_RESPONSE),
         &DefaultResponse { cluster, .. } => (cluster, 0x08, DEFAULT_RESPONSE),

@@ -459,6 +459,15 @@ pub const PRICE_CLUSTER: u16 = 0x0700;
 /// billing calendar (GCS21d, 6.2.3).
 pub const GET_BILLING_PERIOD: u8 = 0x0B;
 pub const PUBLISH_BILLING_PERIOD: u8 = 0x09;
+/// The Price cluster's PublishConversionFactor and PublishCalorificValue (GCS23, 6.6,
+/// critical): the meter, their client, answers each with a Default Response.
+pub const PUBLISH_CONVERSION_FACTOR: u8 = 0x02;
+pub const PUBLISH_CALORIFIC_VALUE: u8 = 0x03;
+/// The trailing digits a 6.6 gives: five decimal places for the conversion factor, one for the
+/// calorific value (in MJ/m³, unit 1), as the RTDS command does and DUIS's schema allows.
+pub const CONVERSION_FACTOR_DIGITS: u8 = 0x50;
+pub const CALORIFIC_VALUE_DIGITS: u8 = 0x10;
+pub const MEGAJOULES_PER_M3: u8 = 0x01;
 /// A billing period duration type: months, ending where not said (as the RTDS meter's
 /// six-monthly calendar, GCS21k, gives its unit).
 pub const MONTHLY_UNSPECIFIED: u8 = 0x23;

@@ -118,6 +118,23 @@ pub enum GasPayload {
         implement_at: u32,
         control: u32,
     },
+    /// The conversion factor (GCS23, 6.6), from `start` (0: now): `factor` in units its
+    /// trailing digit (the high nibble) says, [`CONVERSION_FACTOR_DIGITS`] here.
+    ConversionFactor {
+        event: u32,
+        start: u32,
+        factor: u32,
+        trailing_digit: u8,
+    },
+    /// The calorific value (GCS23, 6.6), from `start` (0: now), in `unit`
+    /// ([`MEGAJOULES_PER_M3`]) with the decimal places its trailing digit says.
+    CalorificValue {
+        event: u32,
+        start: u32,
+        value: u32,
+        unit: u8,
+        trailing_digit: u8,
+    },
     /// A message for the meter to display (GCS07, 3.1): `id` names it (an issuer event id);
     /// its message control; from `start` (GBCS seconds; 0: now) for `minutes`
     /// ([`UNTIL_REPLACED`]: until another replaces it).
