@@ -1417,6 +1417,68 @@ fn the_conversion_factor_and_calorific_value_are_set() {
     assert_eq!(values, [u(0x10), u(1), u(388), u(0x50), u(102_000)]);
 }
 
+/// 6.7 (GCS24, critical): the meter takes the uncontrolled flow settings and the supply
+/// tamper and depletion states, answering each with a Default Response; an uncontrolled flow
+/// state other than GBCS's (supply off) it refuses, nothing changed.
+#[test]
+fn the_uncontrolled_flow_settings_and_supply_states_are_set() {
+    use dccsim::device::{GCS24, UncontrolledFlow};
+    let keys = keys();
+    let (mut gas, _) = fleet_meter();
+    let gsme = gas.gsme;
+    let settings = |uncontrolled_flow| {
+        [
+            GasPayload::UncontrolledFlowThreshold {
+                provider: 0,
+                event: 1,
+                threshold: 61_680,
+                unit: 1,
+                multiplier: 1,
+                divisor: 10_000,
+                stabilisation: 60,
+                measurement: 300,
+            },
+            GasPayload::SetSupplyStatus {
+                event: 1,
+                tamper: 0,
+                depletion: 3,
+                uncontrolled_flow,
+                load_limit: 3,
+            },
+        ]
+    };
+    let before = (gas.uncontrolled_flow(), gas.supply_states());
+    assert_eq!(before.1, (3, 3));
+    // Uncontrolled flow leaving the supply on: refused (the first component is taken first).
+    let bytes = send(gsme, GCS24, &settings(3)[1..], 1, true, &keys);
+    assert!(gas.handle(&bytes, now(), &keys, acb()).is_err());
+    assert_eq!((gas.uncontrolled_flow(), gas.supply_states()), before);
+    let bytes = send(gsme, GCS24, &settings(0), 2, true, &keys);
+    let got = answers(
+        &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+        &keys,
+        true,
+    );
+    let done = |command| GasPayload::DefaultResponse {
+        cluster: 0x0702,
+        command,
+        status: 0,
+    };
+    assert_eq!(got, [done(0x0E), done(0x0D)]);
+    let flow = UncontrolledFlow {
+        threshold: 61_680,
+        unit: 1,
+        multiplier: 1,
+        divisor: 10_000,
+        stabilisation: 60,
+        measurement: 300,
+    };
+    assert_eq!(
+        (gas.uncontrolled_flow(), gas.supply_states()),
+        (flow, (0, 3))
+    );
+}
+
 /// 1.5: a balance update (GCS40a–d, critical, answered with a Default Response) moves the
 /// balance from then on, by the value or to it as its type says; the prepayment daily read
 /// log's midnights before it keep the balance they had. A type that is not the use case's is

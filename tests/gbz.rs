@@ -465,6 +465,46 @@ fn gas_conversion_vectors_decode() {
     assert_eq!(answer, [done(0x02), done(0x03)]);
 }
 
+/// 6.7's gas command (GCS24, critical) decodes to a SetUncontrolledFlowThreshold of the DUIS
+/// template's values (61,680 m³/h, 60 s, 300 s) and a SetSupplyStatus (tamper and depletion
+/// unchanged, uncontrolled flow off) and re-encodes to its bytes; the meter, the metering
+/// cluster's server, answers each with a Default Response.
+#[test]
+fn gas_flow_vectors_decode() {
+    use dccsim::protocol::gbcs::gbz::GasPayload;
+    let event = 0x1C37_4A80;
+    let ask = typed_components("6.7_GCS24/GCS24_6.7_SUCCESS_COMMAND_GBCS.HEX");
+    assert_eq!(
+        ask,
+        [
+            GasPayload::UncontrolledFlowThreshold {
+                provider: 0,
+                event,
+                threshold: 61_680,
+                unit: 1,
+                multiplier: 1,
+                divisor: 1,
+                stabilisation: 60,
+                measurement: 300,
+            },
+            GasPayload::SetSupplyStatus {
+                event,
+                tamper: 3,
+                depletion: 3,
+                uncontrolled_flow: 0,
+                load_limit: 3,
+            }
+        ]
+    );
+    let answer = typed_components("6.7_GCS24/GCS24_6.7_SUCCESS_RESPONSE_GBCS.HEX");
+    let done = |command| GasPayload::DefaultResponse {
+        cluster: 0x0702,
+        command,
+        status: 0,
+    };
+    assert_eq!(answer, [done(0x0E), done(0x0D)]);
+}
+
 /// 1.5's four gas commands (GCS40a–d) decode to a CreditAdjustment — at once, its type the use
 /// case's (prepayment mode: by the value, to it; credit mode: by it, to it) and the DUIS
 /// template's value — and re-encode to their bytes; the meter answers each with a Default
@@ -984,6 +1024,27 @@ mod round_trips {
                         password,
                     }
                 }),
+            (any::<[u32; 2]>(), any::<[u16; 4]>(), any::<[u8; 2]>()).prop_map(|(n, w, b)| {
+                GasPayload::UncontrolledFlowThreshold {
+                    provider: n[0],
+                    event: n[1],
+                    threshold: w[0],
+                    unit: b[0],
+                    multiplier: w[1],
+                    divisor: w[2],
+                    stabilisation: b[1],
+                    measurement: w[3],
+                }
+            }),
+            (any::<u32>(), any::<[u8; 4]>()).prop_map(|(event, b)| {
+                GasPayload::SetSupplyStatus {
+                    event,
+                    tamper: b[0],
+                    depletion: b[1],
+                    uncontrolled_flow: b[2],
+                    load_limit: b[3],
+                }
+            }),
             (any::<[u32; 3]>(), any::<u8>()).prop_map(|(n, trailing_digit)| {
                 GasPayload::ConversionFactor {
                     event: n[0],

@@ -502,16 +502,30 @@ fn rtds_gas_message_tenancy_privacy_pin_and_mprn_templates_change_the_gas_meter(
     assert_eq!(answer_of(&answer), mprn);
 }
 
-/// 6.6 to the RTDS gas meter, the RTDS template through Transform, sign, Send: the meter
-/// answers its PublishConversionFactor and PublishCalorificValue each with a Default Response,
-/// SUCCESS, and 6.2.8 reads back the template's values (40.0 MJ/m³, 1.02264).
+/// 6.6 and 6.7 to the RTDS gas meter, the RTDS templates through Transform, sign, Send: the
+/// meter answers each command's two components with Default Responses, SUCCESS, and 6.2.8
+/// reads back the templates' values (40.0 MJ/m³, 1.02264; 61,680 m³/h, 60 s, 300 s — to four
+/// decimal places, 6.1680, a divisor of 10,000).
 #[test]
-fn the_rtds_gas_conversion_template_sets_what_6_2_8_reads() {
+fn the_rtds_gas_conversion_and_flow_templates_set_what_6_2_8_reads() {
     use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, ZclValue, gas_payload};
     let (mut he, keys, start) = default_head_end();
     let gsme = eui("00-DB-12-34-56-78-90-A1");
     let set = template("GCS23_6.6_SUCCESS_REQUEST_DUIS.XML");
     // Values the schema does not allow Transform refuses, saying which.
+    let refuse = |he: &mut HeadEnd, xml: &str, counter, why: &str| {
+        let xml = with_counter(xml, counter);
+        let reply = he.handle_request(eui(SUPPLIER), Endpoint::Transform, &xml, start);
+        let SyncReply::Response {
+            code, why: reason, ..
+        } = &reply
+        else {
+            panic!("{}", xml_of(&reply))
+        };
+        assert_eq!(*code, ResponseCode::E11, "{}", xml_of(&reply));
+        let reason = reason.as_deref().unwrap_or_default();
+        assert!(reason.contains(why), "{reason}");
+    };
     for (counter, from, to, why) in [
         (
             3990,
@@ -527,19 +541,36 @@ fn the_rtds_gas_conversion_template_sets_what_6_2_8_reads() {
             "is not a decimal from 0 to 42949.67295",
         ),
     ] {
-        let xml = with_counter(&set.replace(from, to), counter);
-        let reply = he.handle_request(eui(SUPPLIER), Endpoint::Transform, &xml, start);
-        let SyncReply::Response {
-            code, why: reason, ..
-        } = &reply
-        else {
-            panic!("{}", xml_of(&reply))
-        };
-        assert_eq!(*code, ResponseCode::E11, "{}", xml_of(&reply));
-        assert!(
-            reason.as_deref().unwrap_or_default().contains(why),
-            "{reason:?}"
-        );
+        refuse(&mut he, &set.replace(from, to), counter, why);
+    }
+    let flow = template("GCS24_6.7_SUCCESS_REQUEST_DUIS.XML");
+    let decimal = template("GCS24a_6.7_SUCCESS_REQUEST_DUIS.XML");
+    for (counter, xml, why) in [
+        (
+            3992,
+            flow.replace(
+                ">Unchanged</sr:SupplyTamperState>",
+                ">Open</sr:SupplyTamperState>",
+            ),
+            "sr:SupplyTamperState \"Open\" is not Locked or Unchanged",
+        ),
+        (
+            3993,
+            flow.replace(">61680<", ">65536<"),
+            "sr:UncontrolledGasFlowRate \"65536\" is not a whole number from 0 to 65535",
+        ),
+        (
+            3994,
+            decimal.replace(">6.1680<", ">6.5536<"),
+            "sr:UncontrolledGasFlowRateDecimal \"6.5536\" is over 6.5535",
+        ),
+        (
+            3995,
+            flow.replace(">300<", ">0<"),
+            "sr:MeasurementPeriod \"0\" is not a whole number from 1 to 65535",
+        ),
+    ] {
+        refuse(&mut he, &xml, counter, why);
     }
     let answer = transform_sign_send(&mut he, &keys, &set, 4000, start);
     let Gbz::Components { components } = Gbz::decode(&answer.signing.content, false).unwrap()
@@ -559,7 +590,29 @@ fn the_rtds_gas_conversion_template_sets_what_6_2_8_reads() {
     let gas = he.gas_meter(gsme).unwrap();
     assert_eq!(gas.calorific_value(), (400, 0x01, 0x10));
     assert_eq!(gas.conversion_factor(), (102_264, 0x50));
-    let read = with_counter(&template("GCS21a_6.2.8_SUCCESS_REQUEST_DUIS.XML"), 4010);
+    let flow_done = |command| GasPayload::DefaultResponse {
+        cluster: 0x0702,
+        command,
+        status: 0,
+    };
+    for (name, counter, divisor) in [
+        ("GCS24a_6.7_SUCCESS_REQUEST_DUIS.XML", 4020, 10_000),
+        ("GCS24_6.7_SUCCESS_REQUEST_DUIS.XML", 4030, 1),
+    ] {
+        let answer = transform_sign_send(&mut he, &keys, &template(name), counter, start);
+        let Gbz::Components { components } = Gbz::decode(&answer.signing.content, false).unwrap()
+        else {
+            panic!("{answer:?}")
+        };
+        let answers: Vec<_> = components
+            .iter()
+            .map(|c| gas_payload(c, &c.payload).unwrap().unwrap())
+            .collect();
+        assert_eq!(answers, [flow_done(0x0E), flow_done(0x0D)], "{name}");
+        let flow = he.gas_meter(gsme).unwrap().uncontrolled_flow();
+        assert_eq!((flow.threshold, flow.divisor), (61_680, divisor), "{name}");
+    }
+    let read = with_counter(&template("GCS21a_6.2.8_SUCCESS_REQUEST_DUIS.XML"), 4040);
     let m = acknowledged_then_answered(&mut he, eui(SUPPLIER), &read, start);
     let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
         panic!("{m:?}")
@@ -571,6 +624,24 @@ fn the_rtds_gas_conversion_template_sets_what_6_2_8_reads() {
     };
     let calorific = values.iter().find(|v| v.name == "CalorificValue").unwrap();
     assert_eq!(calorific.value, ZclValue::Unsigned(400));
+    let Some(GasPayload::Settings { values, .. }) =
+        gas_payload(&components[1], &components[1].payload).unwrap()
+    else {
+        panic!("{components:?}")
+    };
+    let values: Vec<_> = values.iter().map(|v| (v.name, v.value.clone())).collect();
+    let u = ZclValue::Unsigned;
+    assert_eq!(
+        values,
+        [
+            ("UncontrolledFlowDivisor", u(1)),
+            ("UncontrolledFlowMultiplier", u(1)),
+            ("UncontrolledFlowThresholdUnitOfMeasure", u(1)),
+            ("UncontrolledFlowThreshold", u(61_680)),
+            ("FlowStabilisationPeriod", u(60)),
+            ("FlowMeasurementPeriod", u(300)),
+        ]
+    );
 }
 
 #[test]

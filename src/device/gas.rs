@@ -33,10 +33,11 @@
 //! - the fixed attribute reads of `gas_settings` (4.1.2, 4.1.4, 6.2.4, 6.2.8), and the payment
 //!   mode (GCS02, GCS03, 1.6) and its reads (GCS14, GCS21j, GCS46);
 //! - GCS40a–d (1.5) and GCS06 (2.5), critical: the balance adjusted, emergency credit taken;
-//!   GCS07 (3.1), GCS09 (3.2), GCS44 (3.4), GCS11 (3.5), GCS23 (6.6, critical) and GCS41
-//!   (6.20.1): the message shown, the change of tenancy (no data from before it given since),
-//!   the supplier's name, privacy PIN protection off, the conversion factor and calorific value
-//!   (which 6.2.8 reads), the MPRN — each answered with a Default Response.
+//!   GCS07 (3.1), GCS09 (3.2), GCS44 (3.4), GCS11 (3.5), GCS23 and GCS24 (6.6 and 6.7,
+//!   critical) and GCS41 (6.20.1): the message shown, the change of tenancy (no data from
+//!   before it given since), the supplier's name, privacy PIN protection off, the conversion
+//!   factor and calorific value, the uncontrolled flow settings and supply states (which 6.2.8
+//!   and 6.2.4 read), the MPRN — each answered with a Default Response.
 
 use chrono::{DateTime, Utc};
 
@@ -105,6 +106,9 @@ pub const GCS07: u16 = 0x0071;
 pub const GCS09: u16 = 0x0072;
 /// 6.6 (critical): the conversion factor and calorific value.
 pub const GCS23: u16 = 0x007C;
+/// 6.7 (critical): the uncontrolled gas flow settings and the supply tamper and depletion
+/// states.
+pub const GCS24: u16 = 0x007D;
 /// 3.5: privacy PIN protection off.
 pub const GCS11: u16 = 0x0073;
 /// 6.20.1: the MPRN.
@@ -261,7 +265,35 @@ struct History {
     /// The calorific value, with its unit and trailing digit, the last 6.6 set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     calorific_value: Option<(u32, u8, u8)>,
+    /// The uncontrolled gas flow settings the last 6.7 set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    uncontrolled_flow: Option<UncontrolledFlow>,
+    /// The supply tamper and depletion states the last 6.7 set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    supply_states: Option<(u8, u8)>,
 }
+
+/// When a gas flow is uncontrolled (6.7): above `threshold` × `multiplier` ÷ `divisor`, in
+/// `unit`, for `stabilisation` seconds, measured over `measurement` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UncontrolledFlow {
+    pub threshold: u16,
+    pub unit: u8,
+    pub multiplier: u16,
+    pub divisor: u16,
+    pub stabilisation: u8,
+    pub measurement: u16,
+}
+
+/// The RTDS gas meter's uncontrolled flow settings, a meter's until a 6.7 sets others.
+const RTDS_UNCONTROLLED_FLOW: UncontrolledFlow = UncontrolledFlow {
+    threshold: 200,
+    unit: 1,
+    multiplier: 1,
+    divisor: 1,
+    stabilisation: 10,
+    measurement: 3600,
+};
 
 /// GB's standard conversion factor (1.02264) and calorific value (39.5 MJ/m³), as the meter
 /// holds them (with their trailing digits) until a 6.6 sets others.
@@ -458,6 +490,23 @@ impl GasMeter {
             .unwrap_or(STANDARD_CALORIFIC_VALUE)
     }
 
+    /// The uncontrolled gas flow settings: the RTDS meter's until a 6.7 sets others.
+    pub fn uncontrolled_flow(&self) -> UncontrolledFlow {
+        self.history
+            .as_ref()
+            .and_then(|h| h.uncontrolled_flow)
+            .unwrap_or(RTDS_UNCONTROLLED_FLOW)
+    }
+
+    /// The supply tamper and depletion states: unchanged (the RTDS meter's) until a 6.7 sets
+    /// others.
+    pub fn supply_states(&self) -> (u8, u8) {
+        self.history
+            .as_ref()
+            .and_then(|h| h.supply_states)
+            .unwrap_or((gbz::SUPPLY_UNCHANGED, gbz::SUPPLY_UNCHANGED))
+    }
+
     /// Whether a 3.5 disabled privacy PIN protection.
     pub fn privacy_pin_disabled(&self) -> bool {
         self.history
@@ -628,6 +677,7 @@ impl GasMeter {
                 | GCS09
                 | GCS11
                 | GCS23
+                | GCS24
                 | GCS41
                 | GCS28
                 | GCS06
@@ -659,6 +709,7 @@ impl GasMeter {
                 | GCS28
                 | GCS06
                 | GCS23
+                | GCS24
         );
         if critical {
             match verify_signature(keys, &command) {
@@ -822,7 +873,7 @@ impl GasMeter {
     /// asks for. A single-rate tariff without blocks: everything registers in the first tier
     /// and the first block. The calorific value and conversion factor are GB's standard ones
     /// (39.5 MJ/m³, 1.02264) until a 6.6 sets others; the uncontrolled flow settings and the
-    /// supply tamper and depletion states the RTDS gas meter's.
+    /// supply tamper and depletion states the RTDS gas meter's until a 6.7 sets others.
     fn setting(&self, cluster: u16, s: &GasSetting, proxy: bool, period: u32) -> ZclValue {
         use ZclValue::{Bytes, Unsigned};
         match (cluster, s.id) {
@@ -840,11 +891,19 @@ impl GasMeter {
                     _ => value_digit.into(),
                 })
             }
-            (gbz::METERING_CLUSTER, 0x0B10) => Unsigned(200),
-            (gbz::METERING_CLUSTER, 0x0B11..=0x0B13) => Unsigned(1),
-            (gbz::METERING_CLUSTER, 0x0B14) => Unsigned(10),
-            (gbz::METERING_CLUSTER, 0x0B15) => Unsigned(3600),
-            (gbz::METERING_CLUSTER, 0x0607 | 0x0608) => Unsigned(3),
+            (gbz::METERING_CLUSTER, 0x0B10..=0x0B15) => {
+                let flow = self.uncontrolled_flow();
+                Unsigned(match s.id {
+                    0x0B10 => flow.threshold.into(),
+                    0x0B11 => flow.unit.into(),
+                    0x0B12 => flow.multiplier.into(),
+                    0x0B13 => flow.divisor.into(),
+                    0x0B14 => flow.stabilisation.into(),
+                    _ => flow.measurement.into(),
+                })
+            }
+            (gbz::METERING_CLUSTER, 0x0607) => Unsigned(self.supply_states().0.into()),
+            (gbz::METERING_CLUSTER, 0x0608) => Unsigned(self.supply_states().1.into()),
             // ZSE supply status: 0 off, 2 on (an armed valve is opened at once here).
             (gbz::METERING_CLUSTER, 0x0014) => Unsigned(match self.valve {
                 Valve::On => 2,
@@ -1458,6 +1517,60 @@ impl GasMeter {
                 Reply::Clear(GasPayload::DefaultResponse {
                     cluster: gbz::PRICE_CLUSTER,
                     command: gbz::PUBLISH_CALORIFIC_VALUE,
+                    status: gbz::SUCCESS,
+                })
+            }
+            // The uncontrolled gas flow settings, and the supply states, each at once, for 6.2.8
+            // (and 6.2.4's states) to read; the uncontrolled flow and load limit states GBCS
+            // fixes for a gas meter.
+            (
+                GCS24,
+                &GasPayload::UncontrolledFlowThreshold {
+                    threshold,
+                    unit,
+                    multiplier,
+                    divisor,
+                    stabilisation,
+                    measurement,
+                    ..
+                },
+            ) if divisor > 0 => {
+                self.history_mut().uncontrolled_flow = Some(UncontrolledFlow {
+                    threshold,
+                    unit,
+                    multiplier,
+                    divisor,
+                    stabilisation,
+                    measurement,
+                });
+                self.events
+                    .command(now, code, true, "uncontrolled flow settings updated");
+                Reply::Clear(GasPayload::DefaultResponse {
+                    cluster: gbz::METERING_CLUSTER,
+                    command: gbz::SET_UNCONTROLLED_FLOW_THRESHOLD,
+                    status: gbz::SUCCESS,
+                })
+            }
+            (
+                GCS24,
+                &GasPayload::SetSupplyStatus {
+                    tamper: tamper @ (gbz::SUPPLY_LOCKED | gbz::SUPPLY_UNCHANGED),
+                    depletion: depletion @ (gbz::SUPPLY_LOCKED | gbz::SUPPLY_UNCHANGED),
+                    uncontrolled_flow: gbz::SUPPLY_LOCKED,
+                    load_limit: gbz::SUPPLY_UNCHANGED,
+                    ..
+                },
+            ) => {
+                self.history_mut().supply_states = Some((tamper, depletion));
+                self.events.command(
+                    now,
+                    code,
+                    true,
+                    "supply tamper and depletion states updated",
+                );
+                Reply::Clear(GasPayload::DefaultResponse {
+                    cluster: gbz::METERING_CLUSTER,
+                    command: gbz::SET_SUPPLY_STATUS,
                     status: gbz::SUCCESS,
                 })
             }

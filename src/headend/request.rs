@@ -309,6 +309,76 @@ impl Request {
                 ];
                 return Ok(Some((crate::device::GCS23, publish)));
             }
+            // Critical: the uncontrolled flow threshold (in m³/h: an integer, or to four
+            // decimal places, a divisor of 10,000), then the supply states, at once, as the
+            // RTDS command has them; the request's counter names both.
+            "6.7" => {
+                let (threshold, divisor) = match (
+                    self.body.find("UncontrolledGasFlowRate"),
+                    self.body.find("UncontrolledGasFlowRateDecimal"),
+                ) {
+                    (Some(e), None) => (
+                        number("UncontrolledGasFlowRate", e.text.trim(), 0..=u16::MAX)?,
+                        1,
+                    ),
+                    (None, Some(e)) => {
+                        let rate = e.text.trim();
+                        let units = decimal("UncontrolledGasFlowRateDecimal", rate, 4)?;
+                        let threshold = u16::try_from(units).map_err(|_| RequestError {
+                            line: 0,
+                            reason: format!(
+                                "sr:UncontrolledGasFlowRateDecimal {rate:?} is over 6.5535"
+                            ),
+                        })?;
+                        (threshold, 10_000)
+                    }
+                    _ => {
+                        return Err(RequestError {
+                            line: 0,
+                            reason: "UpdateDeviceConfigurationGasFlow needs one of \
+                                     sr:UncontrolledGasFlowRate, sr:UncontrolledGasFlowRateDecimal"
+                                .into(),
+                        });
+                    }
+                };
+                let state = |name: &str| match self.required(name)?.as_str() {
+                    "Locked" => Ok(gbz::SUPPLY_LOCKED),
+                    "Unchanged" => Ok(gbz::SUPPLY_UNCHANGED),
+                    other => Err(RequestError {
+                        line: 0,
+                        reason: format!("sr:{name} {other:?} is not Locked or Unchanged"),
+                    }),
+                };
+                let event = self.id.counter as u32;
+                let settings = vec![
+                    GasPayload::UncontrolledFlowThreshold {
+                        provider: 0,
+                        event,
+                        threshold,
+                        unit: 1,
+                        multiplier: 1,
+                        divisor,
+                        stabilisation: number(
+                            "StabilisationPeriod",
+                            &self.required("StabilisationPeriod")?,
+                            1..=u8::MAX,
+                        )?,
+                        measurement: number(
+                            "MeasurementPeriod",
+                            &self.required("MeasurementPeriod")?,
+                            1..=u16::MAX,
+                        )?,
+                    },
+                    GasPayload::SetSupplyStatus {
+                        event,
+                        tamper: state("SupplyTamperState")?,
+                        depletion: state("SupplyDepletionState")?,
+                        uncontrolled_flow: gbz::SUPPLY_LOCKED,
+                        load_limit: gbz::SUPPLY_UNCHANGED,
+                    },
+                ];
+                return Ok(Some((crate::device::GCS24, settings)));
+            }
             // An empty consumer password, at once and for good.
             "3.5" => {
                 let password = GasPayload::NewPassword {

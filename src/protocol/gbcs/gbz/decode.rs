@@ -232,6 +232,25 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
                 registers,
             }
         }
+        (METERING_CLUSTER, true, false, SET_UNCONTROLLED_FLOW_THRESHOLD) => {
+            GasPayload::UncontrolledFlowThreshold {
+                provider: r.le32("provider id")?,
+                event: r.le32("issuer event id")?,
+                threshold: r.le16("uncontrolled flow threshold")?,
+                unit: r.u8("unit of measure")?,
+                multiplier: r.le16("multiplier")?,
+                divisor: r.le16("divisor")?,
+                stabilisation: r.u8("stabilisation period")?,
+                measurement: r.le16("measurement period")?,
+            }
+        }
+        (METERING_CLUSTER, true, false, SET_SUPPLY_STATUS) => GasPayload::SetSupplyStatus {
+            event: r.le32("issuer event id")?,
+            tamper: r.u8("supply tamper state")?,
+            depletion: r.u8("supply depletion state")?,
+            uncontrolled_flow: r.u8("supply uncontrolled flow state")?,
+            load_limit: r.u8("load limit supply state")?,
+        },
         (METERING_CLUSTER, true, false, CHANGE_SUPPLY) => GasPayload::ChangeSupply {
             provider: r.le32("provider id")?,
             event: r.le32("issuer event id")?,

@@ -252,6 +252,35 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             out.push(*unit);
             out.push(*trailing_digit);
         }
+        GasPayload::UncontrolledFlowThreshold {
+            provider,
+            event,
+            threshold,
+            unit,
+            multiplier,
+            divisor,
+            stabilisation,
+            measurement,
+        } => {
+            out.extend_from_slice(&provider.to_le_bytes());
+            out.extend_from_slice(&event.to_le_bytes());
+            out.extend_from_slice(&threshold.to_le_bytes());
+            out.push(*unit);
+            out.extend_from_slice(&multiplier.to_le_bytes());
+            out.extend_from_slice(&divisor.to_le_bytes());
+            out.push(*stabilisation);
+            out.extend_from_slice(&measurement.to_le_bytes());
+        }
+        GasPayload::SetSupplyStatus {
+            event,
+            tamper,
+            depletion,
+            uncontrolled_flow,
+            load_limit,
+        } => {
+            out.extend_from_slice(&event.to_le_bytes());
+            out.extend_from_slice(&[*tamper, *depletion, *uncontrolled_flow, *load_limit]);
+        }
         GasPayload::DisplayMessage {
             id,
             control,
@@ -490,6 +519,10 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         ChangeOfTenancy { .. } => (DEVICE_MANAGEMENT_CLUSTER, 0x09, PUBLISH_CHANGE_OF_TENANCY),
         ConversionFactor { .. } => (PRICE_CLUSTER, 0x09, PUBLISH_CONVERSION_FACTOR),
         CalorificValue { .. } => (PRICE_CLUSTER, 0x09, PUBLISH_CALORIFIC_VALUE),
+        UncontrolledFlowThreshold { .. } => {
+            (METERING_CLUSTER, 0x01, SET_UNCONTROLLED_FLOW_THRESHOLD)
+        }
+        SetSupplyStatus { .. } => (METERING_CLUSTER, 0x01, SET_SUPPLY_STATUS),
         NewPassword { .. } => (
             DEVICE_MANAGEMENT_CLUSTER,
             0x09,

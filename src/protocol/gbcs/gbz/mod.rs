@@ -452,6 +452,15 @@ pub const PUBLISH_SNAPSHOT: u8 = 0x06;
 /// Metering cluster: ChangeSupply (client to server) and SupplyStatusResponse — the gas
 /// valve (GCS32, 7.2 disable; GCS39, 7.3 arm).
 pub const CHANGE_SUPPLY: u8 = 0x0B;
+/// The metering cluster's SetSupplyStatus and SetUncontrolledFlowThreshold (GCS24, 6.7,
+/// critical), each answered by the meter's Default Response.
+pub const SET_SUPPLY_STATUS: u8 = 0x0D;
+pub const SET_UNCONTROLLED_FLOW_THRESHOLD: u8 = 0x0E;
+/// A supply state on tamper or depletion: the supply turned off (DUIS's `Locked`), or left
+/// as it is (`Unchanged`); SetSupplyStatus's uncontrolled flow and load limit states, which
+/// GBCS fixes for a gas meter (the RTDS command's: off, unchanged).
+pub const SUPPLY_LOCKED: u8 = 0x00;
+pub const SUPPLY_UNCHANGED: u8 = 0x03;
 pub const SUPPLY_STATUS_RESPONSE: u8 = 0x0C;
 /// The Price cluster: the currency a meter's amounts are in (GCS14, 4.3).
 pub const PRICE_CLUSTER: u16 = 0x0700;

@@ -135,6 +135,28 @@ pub enum GasPayload {
         unit: u8,
         trailing_digit: u8,
     },
+    /// The uncontrolled gas flow settings (GCS24, 6.7): a flow above `threshold` ×
+    /// `multiplier` ÷ `divisor` (in `unit`) for `stabilisation` seconds, measured over
+    /// `measurement` seconds, is uncontrolled.
+    UncontrolledFlowThreshold {
+        provider: u32,
+        event: u32,
+        threshold: u16,
+        unit: u8,
+        multiplier: u16,
+        divisor: u16,
+        stabilisation: u8,
+        measurement: u16,
+    },
+    /// What the supply does on a tamper, on depletion, on uncontrolled flow and at a load
+    /// limit (GCS24, 6.7): [`SUPPLY_LOCKED`] or [`SUPPLY_UNCHANGED`].
+    SetSupplyStatus {
+        event: u32,
+        tamper: u8,
+        depletion: u8,
+        uncontrolled_flow: u8,
+        load_limit: u8,
+    },
     /// A message for the meter to display (GCS07, 3.1): `id` names it (an issuer event id);
     /// its message control; from `start` (GBCS seconds; 0: now) for `minutes`
     /// ([`UNTIL_REPLACED`]: until another replaces it).
