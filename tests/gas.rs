@@ -1479,6 +1479,41 @@ fn the_uncontrolled_flow_settings_and_supply_states_are_set() {
     );
 }
 
+/// 3.3 (CS11): the meter clears its general event log, answering that it did, and logs the
+/// clearing; a log it does not hold it clears none of, saying so.
+#[test]
+fn the_event_log_is_cleared() {
+    use dccsim::device::CS11;
+    let keys = keys();
+    let (mut gas, _) = fleet_meter();
+    let gsme = gas.gsme;
+    let ask = |gas: &mut GasMeter, log_id, counter| {
+        let clear = GasPayload::ClearEventLog { log_id };
+        let bytes = send(gsme, CS11, &[clear], counter, false, &keys);
+        answers(
+            &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+            &keys,
+            false,
+        )
+    };
+    // A log the meter does not hold (the tamper log): none cleared, the refusal logged.
+    assert_eq!(
+        ask(&mut gas, 1, 1),
+        [GasPayload::EventLogCleared { cleared: 0 }]
+    );
+    assert!(gas.events.between(now(), now()).count() >= 1);
+    assert_eq!(
+        ask(&mut gas, 3, 2),
+        [GasPayload::EventLogCleared { cleared: 0x08 }]
+    );
+    let logged: Vec<_> = gas
+        .events
+        .between(now() - Duration::days(400), now())
+        .map(|e| e.what.as_str())
+        .collect();
+    assert_eq!(logged, ["event log cleared"]);
+}
+
 /// 1.5: a balance update (GCS40a–d, critical, answered with a Default Response) moves the
 /// balance from then on, by the value or to it as its type says; the prepayment daily read
 /// log's midnights before it keep the balance they had. A type that is not the use case's is

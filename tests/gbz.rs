@@ -465,6 +465,24 @@ fn gas_conversion_vectors_decode() {
     assert_eq!(answer, [done(0x02), done(0x03)]);
 }
 
+/// 3.3's gas command (CS11) decodes to an Events cluster ClearEventLogRequest of the general
+/// event log and re-encodes to its bytes; the meter answers with a ClearEventLogResponse naming
+/// that log cleared — in the error vector, none.
+#[test]
+fn gas_clear_event_log_vectors_decode() {
+    use dccsim::protocol::gbcs::gbz::GasPayload;
+    let ask = typed_components("3.3_CS11/CS11_3.3_SUCCESS_COMMAND_GBCS.HEX");
+    assert_eq!(ask, [GasPayload::ClearEventLog { log_id: 3 }]);
+    for (outcome, cleared) in [("SUCCESS", 0x08), ("ERROR", 0x00)] {
+        let answer = typed_components(&format!("3.3_CS11/CS11_3.3_{outcome}_RESPONSE_GBCS.HEX"));
+        assert_eq!(
+            answer,
+            [GasPayload::EventLogCleared { cleared }],
+            "{outcome}"
+        );
+    }
+}
+
 /// 6.7's gas command (GCS24, critical) decodes to a SetUncontrolledFlowThreshold of the DUIS
 /// template's values (61,680 m³/h, 60 s, 300 s) and a SetSupplyStatus (tamper and depletion
 /// unchanged, uncontrolled flow off) and re-encodes to its bytes; the meter, the metering
@@ -1036,6 +1054,8 @@ mod round_trips {
                     measurement: w[3],
                 }
             }),
+            any::<u8>().prop_map(|log_id| GasPayload::ClearEventLog { log_id }),
+            any::<u8>().prop_map(|cleared| GasPayload::EventLogCleared { cleared }),
             (any::<u32>(), any::<[u8; 4]>()).prop_map(|(event, b)| {
                 GasPayload::SetSupplyStatus {
                     event,

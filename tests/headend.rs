@@ -457,7 +457,7 @@ fn power_thresholds_and_randomised_offset_limit_set_are_read_back() {
 /// 3.1, 3.2 (to the gas proxy), 3.5 and 6.20.1 to the RTDS gas meter, the RTDS templates: each
 /// is answered with a Default Response, SUCCESS, and the meter holds the message, gives no data
 /// from before the change of tenancy, has privacy PIN protection off and reads back (6.2.7) the
-/// MPRN set.
+/// MPRN set; 3.3 clears its event log, the meter answering that it did.
 #[test]
 fn rtds_gas_message_tenancy_privacy_pin_and_mprn_templates_change_the_gas_meter() {
     use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, gas_payload};
@@ -486,7 +486,17 @@ fn rtds_gas_message_tenancy_privacy_pin_and_mprn_templates_change_the_gas_meter(
         };
         assert_eq!(answer_of(&answer), success, "{name}");
     }
+    let xml = with_counter(&template("CS11_3.3_SUCCESS_REQUEST_DUIS.XML"), 3025);
+    let answer = acknowledged_then_answered(&mut he, supplier, &xml, start);
+    let cleared = GasPayload::EventLogCleared { cleared: 0x08 };
+    assert_eq!(answer_of(&answer), cleared);
     let gas = he.gas_meter(gsme).unwrap();
+    let logged: Vec<_> = gas
+        .events
+        .between(start - Duration::days(400), start + Duration::days(1))
+        .map(|e| e.what.as_str())
+        .collect();
+    assert_eq!(logged[0], "event log cleared");
     assert_eq!(gas.message(), Some("Reset"));
     assert!(gas.privacy_pin_disabled());
     let moved_in = Utc.with_ymd_and_hms(2015, 2, 1, 0, 0, 0).unwrap();

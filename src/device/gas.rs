@@ -33,6 +33,7 @@
 //! - the fixed attribute reads of `gas_settings` (4.1.2, 4.1.4, 6.2.4, 6.2.8), and the payment
 //!   mode (GCS02, GCS03, 1.6) and its reads (GCS14, GCS21j, GCS46);
 //! - GCS40a–d (1.5) and GCS06 (2.5), critical: the balance adjusted, emergency credit taken;
+//!   CS11 (3.3): the event log cleared, answered with a ClearEventLogResponse;
 //!   GCS07 (3.1), GCS09 (3.2), GCS44 (3.4), GCS11 (3.5), GCS23 and GCS24 (6.6 and 6.7,
 //!   critical) and GCS41 (6.20.1): the message shown, the change of tenancy (no data from
 //!   before it given since), the supplier's name, privacy PIN protection off, the conversion
@@ -106,6 +107,8 @@ pub const GCS07: u16 = 0x0071;
 pub const GCS09: u16 = 0x0072;
 /// 6.6 (critical): the conversion factor and calorific value.
 pub const GCS23: u16 = 0x007C;
+/// 3.3: clear the event log.
+pub const CS11: u16 = 0x0015;
 /// 6.7 (critical): the uncontrolled gas flow settings and the supply tamper and depletion
 /// states.
 pub const GCS24: u16 = 0x007D;
@@ -678,6 +681,7 @@ impl GasMeter {
                 | GCS11
                 | GCS23
                 | GCS24
+                | CS11
                 | GCS41
                 | GCS28
                 | GCS06
@@ -1573,6 +1577,20 @@ impl GasMeter {
                     command: gbz::SET_SUPPLY_STATUS,
                     status: gbz::SUCCESS,
                 })
+            }
+            // The general event log (the meter's only one here); another it does not hold,
+            // so clears none.
+            (CS11, &GasPayload::ClearEventLog { log_id }) => {
+                let cleared = if log_id == gbz::GENERAL_EVENT_LOG {
+                    self.events.clear();
+                    self.events.command(now, code, true, "event log cleared");
+                    gbz::GENERAL_EVENT_LOG_CLEARED
+                } else {
+                    self.events
+                        .command(now, code, false, "event log not cleared: no such log");
+                    0
+                };
+                Reply::Clear(GasPayload::EventLogCleared { cleared })
             }
             // An empty consumer password at once: privacy PIN protection off.
             (

@@ -379,6 +379,13 @@ impl Request {
                 ];
                 return Ok(Some((crate::device::GCS24, settings)));
             }
+            // The meter's general event log.
+            "3.3" => {
+                let clear = GasPayload::ClearEventLog {
+                    log_id: gbz::GENERAL_EVENT_LOG,
+                };
+                return one(crate::device::CS11, clear);
+            }
             // An empty consumer password, at once and for good.
             "3.5" => {
                 let password = GasPayload::NewPassword {

@@ -232,6 +232,12 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
                 registers,
             }
         }
+        (EVENTS_CLUSTER, true, false, CLEAR_EVENT_LOG_REQUEST) => GasPayload::ClearEventLog {
+            log_id: r.u8("log id")?,
+        },
+        (EVENTS_CLUSTER, true, true, CLEAR_EVENT_LOG_RESPONSE) => GasPayload::EventLogCleared {
+            cleared: r.u8("cleared events logs")?,
+        },
         (METERING_CLUSTER, true, false, SET_UNCONTROLLED_FLOW_THRESHOLD) => {
             GasPayload::UncontrolledFlowThreshold {
                 provider: r.le32("provider id")?,

@@ -281,6 +281,8 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             out.extend_from_slice(&event.to_le_bytes());
             out.extend_from_slice(&[*tamper, *depletion, *uncontrolled_flow, *load_limit]);
         }
+        GasPayload::ClearEventLog { log_id } => out.push(*log_id),
+        GasPayload::EventLogCleared { cleared } => out.push(*cleared),
         GasPayload::DisplayMessage {
             id,
             control,
@@ -523,6 +525,8 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
             (METERING_CLUSTER, 0x01, SET_UNCONTROLLED_FLOW_THRESHOLD)
         }
         SetSupplyStatus { .. } => (METERING_CLUSTER, 0x01, SET_SUPPLY_STATUS),
+        ClearEventLog { .. } => (EVENTS_CLUSTER, 0x01, CLEAR_EVENT_LOG_REQUEST),
+        EventLogCleared { .. } => (EVENTS_CLUSTER, 0x09, CLEAR_EVENT_LOG_RESPONSE),
         NewPassword { .. } => (
             DEVICE_MANAGEMENT_CLUSTER,
             0x09,

@@ -157,6 +157,10 @@ pub enum GasPayload {
         uncontrolled_flow: u8,
         load_limit: u8,
     },
+    /// Clear the event log `log_id` (CS11, 3.3: [`GENERAL_EVENT_LOG`]).
+    ClearEventLog { log_id: u8 },
+    /// The logs a ClearEventLog cleared, a bitmap ([`GENERAL_EVENT_LOG_CLEARED`]; 0: none).
+    EventLogCleared { cleared: u8 },
     /// A message for the meter to display (GCS07, 3.1): `id` names it (an issuer event id);
     /// its message control; from `start` (GBCS seconds; 0: now) for `minutes`
     /// ([`UNTIL_REPLACED`]: until another replaces it).
