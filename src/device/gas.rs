@@ -817,6 +817,24 @@ impl GasMeter {
         answer.bytes(Gbz::Components { components: out }.encode(), keys, acb)
     }
 
+    /// Logs command `code` as carried out (`what`) and answers it as the client of `cluster`'s
+    /// `command` does: a Default Response, SUCCESS.
+    fn carried_out(
+        &mut self,
+        now: DateTime<Utc>,
+        code: u16,
+        what: &str,
+        cluster: u16,
+        command: u8,
+    ) -> Reply {
+        self.events.command(now, code, true, what);
+        Reply::Clear(GasPayload::DefaultResponse {
+            cluster,
+            command,
+            status: gbz::SUCCESS,
+        })
+    }
+
     /// The answer to one component of a settings read (`gas_settings`): the values of the
     /// attributes it asks of its cluster, when they are those `reads` lists. `me` is the meter
     /// or its proxy, whichever was addressed.
@@ -1435,13 +1453,13 @@ impl GasMeter {
                 },
             ) => {
                 self.history_mut().supplier = Some((name.clone(), contact.clone()));
-                self.events
-                    .command(now, code, true, "supplier name updated");
-                Reply::Clear(GasPayload::DefaultResponse {
-                    cluster: gbz::DEVICE_MANAGEMENT_CLUSTER,
-                    command: gbz::PUBLISH_CHANGE_OF_SUPPLIER,
-                    status: gbz::SUCCESS,
-                })
+                self.carried_out(
+                    now,
+                    code,
+                    "supplier name updated",
+                    gbz::DEVICE_MANAGEMENT_CLUSTER,
+                    gbz::PUBLISH_CHANGE_OF_SUPPLIER,
+                )
             }
             // At once (a 3.1 is future-dated by the DCC, not the meter), until replaced.
             (
@@ -1451,13 +1469,13 @@ impl GasMeter {
                 },
             ) => {
                 self.history_mut().message = Some(message.clone());
-                self.events
-                    .command(now, code, true, "supplier message displayed");
-                Reply::Clear(GasPayload::DefaultResponse {
-                    cluster: gbz::MESSAGING_CLUSTER,
-                    command: gbz::DISPLAY_MESSAGE,
-                    status: gbz::SUCCESS,
-                })
+                self.carried_out(
+                    now,
+                    code,
+                    "supplier message displayed",
+                    gbz::MESSAGING_CLUSTER,
+                    gbz::DISPLAY_MESSAGE,
+                )
             }
             // Data recorded before the change of tenancy (the previous tenant's) is given to no
             // one; the half-hour under way then, whole. 0: now.
@@ -1476,13 +1494,13 @@ impl GasMeter {
                     implement_at / 1800
                 };
                 self.history_mut().restricted_from = Some(from);
-                self.events
-                    .command(now, code, true, "data restricted for change of tenancy");
-                Reply::Clear(GasPayload::DefaultResponse {
-                    cluster: gbz::DEVICE_MANAGEMENT_CLUSTER,
-                    command: gbz::PUBLISH_CHANGE_OF_TENANCY,
-                    status: gbz::SUCCESS,
-                })
+                self.carried_out(
+                    now,
+                    code,
+                    "data restricted for change of tenancy",
+                    gbz::DEVICE_MANAGEMENT_CLUSTER,
+                    gbz::PUBLISH_CHANGE_OF_TENANCY,
+                )
             }
             // The conversion factor and the calorific value, each at once (a 6.6 is future-dated
             // by the DCC, not the meter), for 6.2.8 to read. The meter's own reckoning of energy
@@ -1497,13 +1515,13 @@ impl GasMeter {
                 },
             ) => {
                 self.history_mut().conversion_factor = Some((factor, trailing_digit));
-                self.events
-                    .command(now, code, true, "conversion factor updated");
-                Reply::Clear(GasPayload::DefaultResponse {
-                    cluster: gbz::PRICE_CLUSTER,
-                    command: gbz::PUBLISH_CONVERSION_FACTOR,
-                    status: gbz::SUCCESS,
-                })
+                self.carried_out(
+                    now,
+                    code,
+                    "conversion factor updated",
+                    gbz::PRICE_CLUSTER,
+                    gbz::PUBLISH_CONVERSION_FACTOR,
+                )
             }
             (
                 GCS23,
@@ -1516,13 +1534,13 @@ impl GasMeter {
                 },
             ) => {
                 self.history_mut().calorific_value = Some((value, unit, trailing_digit));
-                self.events
-                    .command(now, code, true, "calorific value updated");
-                Reply::Clear(GasPayload::DefaultResponse {
-                    cluster: gbz::PRICE_CLUSTER,
-                    command: gbz::PUBLISH_CALORIFIC_VALUE,
-                    status: gbz::SUCCESS,
-                })
+                self.carried_out(
+                    now,
+                    code,
+                    "calorific value updated",
+                    gbz::PRICE_CLUSTER,
+                    gbz::PUBLISH_CALORIFIC_VALUE,
+                )
             }
             // The uncontrolled gas flow settings, and the supply states, each at once, for 6.2.8
             // (and 6.2.4's states) to read; the uncontrolled flow and load limit states GBCS
@@ -1547,13 +1565,13 @@ impl GasMeter {
                     stabilisation,
                     measurement,
                 });
-                self.events
-                    .command(now, code, true, "uncontrolled flow settings updated");
-                Reply::Clear(GasPayload::DefaultResponse {
-                    cluster: gbz::METERING_CLUSTER,
-                    command: gbz::SET_UNCONTROLLED_FLOW_THRESHOLD,
-                    status: gbz::SUCCESS,
-                })
+                self.carried_out(
+                    now,
+                    code,
+                    "uncontrolled flow settings updated",
+                    gbz::METERING_CLUSTER,
+                    gbz::SET_UNCONTROLLED_FLOW_THRESHOLD,
+                )
             }
             (
                 GCS24,
@@ -1603,23 +1621,24 @@ impl GasMeter {
                 },
             ) if password.is_empty() => {
                 self.history_mut().privacy_pin_disabled = true;
-                self.events
-                    .command(now, code, true, "privacy PIN protection disabled");
-                Reply::Clear(GasPayload::DefaultResponse {
-                    cluster: gbz::DEVICE_MANAGEMENT_CLUSTER,
-                    command: gbz::REQUEST_NEW_PASSWORD_RESPONSE,
-                    status: gbz::SUCCESS,
-                })
+                self.carried_out(
+                    now,
+                    code,
+                    "privacy PIN protection disabled",
+                    gbz::DEVICE_MANAGEMENT_CLUSTER,
+                    gbz::REQUEST_NEW_PASSWORD_RESPONSE,
+                )
             }
             // The MPRN at once; 6.2.7 (GCS46) reads it from then on.
             (GCS41, GasPayload::UpdateSiteId { at: 0, site_id, .. }) => {
                 self.mprn = Some(site_id.as_str().into());
-                self.events.command(now, code, true, "MPRN set");
-                Reply::Clear(GasPayload::DefaultResponse {
-                    cluster: gbz::DEVICE_MANAGEMENT_CLUSTER,
-                    command: gbz::UPDATE_SITE_ID,
-                    status: gbz::SUCCESS,
-                })
+                self.carried_out(
+                    now,
+                    code,
+                    "MPRN set",
+                    gbz::DEVICE_MANAGEMENT_CLUSTER,
+                    gbz::UPDATE_SITE_ID,
+                )
             }
             // The type must be the use case's; the meter takes it in either payment mode (it
             // has one balance).
