@@ -1419,7 +1419,8 @@ fn the_conversion_factor_and_calorific_value_are_set() {
 
 /// 6.7 (GCS24, critical): the meter takes the uncontrolled flow settings and the supply
 /// tamper and depletion states, answering each with a Default Response; an uncontrolled flow
-/// state other than GBCS's (supply off) it refuses, nothing changed.
+/// state other than GBCS's (supply off) it refuses, the command's other component with it:
+/// nothing changed.
 #[test]
 fn the_uncontrolled_flow_settings_and_supply_states_are_set() {
     use dccsim::device::{GCS24, UncontrolledFlow};
@@ -1449,8 +1450,8 @@ fn the_uncontrolled_flow_settings_and_supply_states_are_set() {
     };
     let before = (gas.uncontrolled_flow(), gas.supply_states());
     assert_eq!(before.1, (3, 3));
-    // Uncontrolled flow leaving the supply on: refused (the first component is taken first).
-    let bytes = send(gsme, GCS24, &settings(3)[1..], 1, true, &keys);
+    // Uncontrolled flow leaving the supply on: refused, the flow settings before it too.
+    let bytes = send(gsme, GCS24, &settings(3), 1, true, &keys);
     assert!(gas.handle(&bytes, now(), &keys, acb()).is_err());
     assert_eq!((gas.uncontrolled_flow(), gas.supply_states()), before);
     let bytes = send(gsme, GCS24, &settings(0), 2, true, &keys);

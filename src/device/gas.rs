@@ -762,18 +762,30 @@ impl GasMeter {
         // The registers at the midnights a daily read log asks for, worked out once for all
         // its days.
         let mut registers = Registers::default();
+        // A critical command of several components (6.6, 6.7…) is carried out whole or not
+        // at all: one whose later component the meter refuses leaves it as it was.
+        let before = (critical && asks.len() > 1).then(|| self.clone());
         for (_, since, ask) in &asks {
-            replies.push(match gas_settings::reads(code) {
-                Some(reads) => self.settings(code, reads, ask, me, now)?,
+            let reply = match gas_settings::reads(code) {
+                Some(reads) => self.settings(code, reads, ask, me, now),
                 None => {
                     let asked = Asked {
                         from,
                         counter,
                         since: *since,
                     };
-                    self.answer(code, ask, asked, now, keys, &mut registers)?
+                    self.answer(code, ask, asked, now, keys, &mut registers)
                 }
-            });
+            };
+            match reply {
+                Ok(reply) => replies.push(reply),
+                Err(e) => {
+                    if let Some(before) = before {
+                        *self = before;
+                    }
+                    return Err(e);
+                }
+            }
         }
         // Encrypted components are numbered in the additional header, as in the RTDS.
         let mut sealed_count = 0u8;
