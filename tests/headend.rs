@@ -582,43 +582,35 @@ fn the_rtds_gas_conversion_and_flow_templates_set_what_6_2_8_reads() {
     ] {
         refuse(&mut he, &xml, counter, why);
     }
-    let answer = transform_sign_send(&mut he, &keys, &set, 4000, start);
-    let Gbz::Components { components } = Gbz::decode(&answer.signing.content, false).unwrap()
-    else {
-        panic!("{answer:?}")
-    };
-    let answers: Vec<_> = components
-        .iter()
-        .map(|c| gas_payload(c, &c.payload).unwrap().unwrap())
-        .collect();
-    let done = |command| GasPayload::DefaultResponse {
-        cluster: 0x0700,
-        command,
-        status: 0,
-    };
-    assert_eq!(answers, [done(0x02), done(0x03)]);
-    let gas = he.gas_meter(gsme).unwrap();
-    assert_eq!(gas.calorific_value(), (400, 0x01, 0x10));
-    assert_eq!(gas.conversion_factor(), (102_264, 0x50));
-    let flow_done = |command| GasPayload::DefaultResponse {
-        cluster: 0x0702,
-        command,
-        status: 0,
-    };
-    for (name, counter, divisor) in [
-        ("GCS24a_6.7_SUCCESS_REQUEST_DUIS.XML", 4020, 10_000),
-        ("GCS24_6.7_SUCCESS_REQUEST_DUIS.XML", 4030, 1),
-    ] {
-        let answer = transform_sign_send(&mut he, &keys, &template(name), counter, start);
+    // The meter's answers, in clear, to a command through Transform, sign, Send.
+    let carried = |he: &mut HeadEnd, xml: &str, counter| {
+        let answer = transform_sign_send(he, &keys, xml, counter, start);
         let Gbz::Components { components } = Gbz::decode(&answer.signing.content, false).unwrap()
         else {
             panic!("{answer:?}")
         };
-        let answers: Vec<_> = components
+        components
             .iter()
             .map(|c| gas_payload(c, &c.payload).unwrap().unwrap())
-            .collect();
-        assert_eq!(answers, [flow_done(0x0E), flow_done(0x0D)], "{name}");
+            .collect::<Vec<_>>()
+    };
+    let done = |cluster, command| GasPayload::DefaultResponse {
+        cluster,
+        command,
+        status: 0,
+    };
+    let answers = carried(&mut he, &set, 4000);
+    assert_eq!(answers, [done(0x0700, 0x02), done(0x0700, 0x03)]);
+    let gas = he.gas_meter(gsme).unwrap();
+    assert_eq!(gas.calorific_value(), (400, 0x01, 0x10));
+    assert_eq!(gas.conversion_factor(), (102_264, 0x50));
+    for (name, counter, divisor) in [
+        ("GCS24a_6.7_SUCCESS_REQUEST_DUIS.XML", 4020, 10_000),
+        ("GCS24_6.7_SUCCESS_REQUEST_DUIS.XML", 4030, 1),
+    ] {
+        let answers = carried(&mut he, &template(name), counter);
+        let flow_done = [done(0x0702, 0x0E), done(0x0702, 0x0D)];
+        assert_eq!(answers, flow_done, "{name}");
         let flow = he.gas_meter(gsme).unwrap().uncontrolled_flow();
         assert_eq!((flow.threshold, flow.divisor), (61_680, divisor), "{name}");
     }
