@@ -1,0 +1,781 @@
+//! A virtual gas meter (GSME) with the gas proxy function (GPF) of its comms hub, speaking GBZ
+//! inside GBCS (sans-IO: bytes and `now` in, bytes out).
+//!
+//! A GSME sleeps on its battery; the GPF on the always-powered comms hub holds a copy of its data
+//! and answers most reads for it (GBCS §10.4). This model answers at either EUI-64 from the same
+//! state: the consumption register and the half-hourly, daily and daily-read logs, computed from
+//! a seeded consumption model (gas energy ÷ 11.22 kWh/m³, counted in litres, the register's units
+//! with divisor 1000 and unit m³); the valve (no gas flows while it is off); the payment mode,
+//! tariff and prepayment credit (drawn down by the tariff as gas is used); the top-ups credited;
+//! an event log. It checks the ACB's MAC and the originator counter like the electricity meter,
+//! the remote party's signature on critical commands, and answers sealed for the remote party
+//! that asked, MACed (signed, for critical commands):
+//!
+//! - GCS13a (4.1.1): Read Attributes of the metering cluster → divisor, multiplier, unit and
+//!   current summation delivered;
+//! - GCS16a (4.6.1): GetSnapshot, one per day asked → PublishSnapshot of that midnight's
+//!   registers (consumption, tier and block registers), or Default Response NOT_FOUND;
+//! - GCS17 (4.8.1): GetSampledData, sample 0 → litres per half-hour from the start asked;
+//! - GCS61 (4.17): GetSampledData, sample 1 → litres per day;
+//! - GCS32 (7.2) and GCS39 (7.3), critical: ChangeSupply → the valve off, or armed (the customer
+//!   then turns the gas back on at the meter, here at the next half-hour);
+//! - CS01b (2.2): ConsumerTopUp → the UTRN checked and credited once, in prepayment mode;
+//! - GCS38 (11.2): Read Attributes of the firmware version → the meter's version, in clear (a
+//!   firmware version is not sensitive, as in the RTDS answer);
+//! - GCS60 at the GSME, GCS60a at the GPF (4.18): Read Attributes of Bill to Date Delivered and
+//!   of Credit Remaining → what this month's gas has cost so far (the billing period taken as
+//!   the calendar month, UTC) and the meter balance, in clear as in the RTDS answer;
+//! - GCS18 (4.10): GetSampledData, sample 2 → litres in each of the 41 six minutes before the
+//!   current half-hour (the network data log);
+//! - GCS21d and GCS21k (6.2.3): GetBillingPeriod → the billing calendar, in clear;
+//! - GCS15c, GCS15d, GCS15e (4.4.3–4.4.5) and GCS16b (4.14): the billing data logs and the
+//!   prepayment daily read log, from snapshots, the top-up log and the debts (none);
+//! - the fixed attribute reads of `gas_settings` (4.1.2, 4.1.4, 6.2.4, 6.2.8), and the payment
+//!   mode (GCS02, GCS03, 1.6) and its reads (GCS14, GCS21j, GCS46);
+//! - GCS40a–d (1.5) and GCS06 (2.5), critical: the balance adjusted, emergency credit taken;
+//!   CS11 (3.3): the event log cleared, answered with a ClearEventLogResponse;
+//!   GCS07 (3.1), GCS09 (3.2), GCS44 (3.4), GCS11 (3.5), GCS23 and GCS24 (6.6 and 6.7,
+//!   critical) and GCS41 (6.20.1): the message shown, the change of tenancy (no data from
+//!   before it given since), the supplier's name, privacy PIN protection off, the conversion
+//!   factor and calorific value, the uncontrolled flow settings and supply states (which 6.2.8
+//!   and 6.2.4 read), the MPRN — each answered with a Default Response.
+
+use chrono::{DateTime, Utc};
+
+use super::consumption::Consumer;
+use super::{
+    Adjustments, Balance, DeviceError, EventLog, PaymentMode, PendingChange, Tariff, TopUps,
+    period_of,
+};
+use crate::model::Eui64;
+use crate::protocol::gbcs::gas_settings;
+use crate::protocol::gbcs::gbz::{
+    self, Component, GasPayload, Gbz, TopUpEntry, encode_gas_payload, gas_payload, zcl_header,
+};
+use crate::protocol::gbcs::payload::message_for;
+use crate::protocol::gbcs::{Cra, KeyStore, Verdict, sign_message, verify_signature};
+
+mod act;
+mod read;
+
+use read::Registers;
+
+/// Message codes of the gas use cases answered.
+pub const GCS13A: u16 = 0x0074;
+pub const GCS16A: u16 = 0x0077;
+pub const GCS17: u16 = 0x0078;
+/// 4.10, the network data log: gas used in each of the last 41 six minutes.
+pub const GCS18: u16 = 0x0079;
+pub const GCS32: u16 = 0x0081;
+pub const GCS38: u16 = 0x0084;
+pub const GCS39: u16 = 0x0085;
+pub const GCS61: u16 = 0x00A0;
+/// 4.18, the meter balance: at the GSME, at the GPF.
+pub const GCS60: u16 = 0x008D;
+pub const GCS60A: u16 = 0x012A;
+pub const CS01B: u16 = 0x0097;
+/// 4.3 to a gas meter (or its proxy): the currency and the prepayment registers.
+pub const GCS14: u16 = 0x0075;
+/// 6.2.7 to a gas meter: read the MPRN it was configured with.
+pub const GCS46: u16 = 0x0089;
+/// 6.2.9 to a gas meter: read its payment control configuration.
+pub const GCS21J: u16 = 0x00BF;
+/// 6.2.3, the billing calendar (the RTDS sends the same command as GCS21d and GCS21k).
+pub const GCS21D: u16 = 0x009D;
+pub const GCS21K: u16 = 0x00DA;
+/// 4.4.2: the billing data log a change of mode or tariff triggers (a snapshot at each).
+pub const GCS15B: u16 = 0x00C3;
+/// 4.4.3: the billing data log the billing calendar triggers (a snapshot at each billing
+/// period's end).
+pub const GCS15C: u16 = 0x0076;
+/// 4.4.4: the billing data log of debt payments.
+pub const GCS15D: u16 = 0x00C4;
+/// 4.4.5: the billing data log of prepayment credits (the top-up log).
+pub const GCS15E: u16 = 0x00C5;
+/// 4.14: the prepayment daily read log (a prepayment snapshot at each midnight).
+pub const GCS16B: u16 = 0x0096;
+/// Top-ups the top-up log gives: five, as a GBCS gas meter's and DCC's response schema's.
+const TOP_UP_LOG_LEN: usize = 5;
+/// Top-ups the meter remembers, for working its balance at past billing period ends back:
+/// more than a year's of weekly top-ups.
+const TOP_UP_LEDGER_LEN: usize = 64;
+/// 1.6: payment mode to credit, to prepayment.
+pub const GCS02: u16 = 0x006C;
+pub const GCS03: u16 = 0x006D;
+/// 3.4: the supplier's name and telephone number.
+pub const GCS44: u16 = 0x0088;
+/// 3.1: a message to display.
+pub const GCS07: u16 = 0x0071;
+/// 3.2 (to the GPF): restrict access for change of tenancy.
+pub const GCS09: u16 = 0x0072;
+/// 6.6 (critical): the conversion factor and calorific value.
+pub const GCS23: u16 = 0x007C;
+/// 3.3: clear the event log.
+pub const CS11: u16 = 0x0015;
+/// 6.7 (critical): the uncontrolled gas flow settings and the supply tamper and depletion
+/// states.
+pub const GCS24: u16 = 0x007D;
+/// 3.5: privacy PIN protection off.
+pub const GCS11: u16 = 0x0073;
+/// 6.20.1: the MPRN.
+pub const GCS41: u16 = 0x0087;
+/// 2.5 (critical): activate emergency credit.
+pub const GCS06: u16 = 0x0070;
+/// 6.11 (critical): synchronise the clock (an ASN.1 command, not ZigBee).
+pub const GCS28: u16 = 0x007F;
+/// 1.5 (critical): the meter balance in prepayment mode adjusted, reset; in credit mode
+/// adjusted, reset.
+pub const GCS40A: u16 = 0x0086;
+pub const GCS40B: u16 = 0x00B4;
+pub const GCS40C: u16 = 0x00C0;
+pub const GCS40D: u16 = 0x00C2;
+/// The message code future-dated alerts of gas use cases travel under.
+const FUTURE_DATED_ALERT: u16 = 0x00CD;
+/// The days a gas meter's battery lasts from installation: fifteen years.
+const BATTERY_LIFE_DAYS: u64 = 15 * 365;
+/// A gas meter's emergency credit (2.5): its limit and the balance below which it is offered,
+/// £10 and £2 (the RTDS gas meter's), in currency units.
+const EMERGENCY_CREDIT: (u32, u32) = (1_000_000, 200_000);
+/// The RTDS gas meter's friendly and emergency credit settings, which it answers a payment
+/// mode change with.
+const PAYMENT_MODE_SETTINGS: GasPayload = GasPayload::PaymentModeSettings {
+    friendly_credit: 1,
+    calendar: 2,
+    emergency_limit: EMERGENCY_CREDIT.0,
+    emergency_threshold: EMERGENCY_CREDIT.1,
+};
+
+/// The firmware version a new gas meter reports (the RTDS gas meter's).
+const FIRMWARE: &str = "0123ABCD";
+
+fn default_firmware() -> Box<str> {
+    FIRMWARE.into()
+}
+
+/// Energy in a cubic metre of natural gas at the GB standard calorific value (39.5 MJ/m³ with the
+/// 1.02264 volume correction), Wh.
+const WH_PER_M3: u64 = 11_220;
+/// Days of daily snapshots a gas meter keeps (GBCS: 31 in its daily read log).
+const DAILY_READS_KEPT: u32 = 31;
+/// Samples a GetSampledData answer carries at most (about two days of half-hours).
+const MAX_SAMPLES: u16 = 1_000;
+/// The network data log: 41 samples of six minutes (four hours and six minutes), as the RTDS
+/// meter answers.
+const NETWORK_DATA_SAMPLES: u32 = 41;
+const NETWORK_DATA_INTERVAL: u16 = 360;
+/// The interval a daily log sample carries (the field has 16 bits; RTDS daily logs show FFFF).
+const DAILY_INTERVAL: u16 = 0xFFFF;
+
+/// The gas valve.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Valve {
+    #[default]
+    On,
+    Off,
+}
+
+fn gas_tariff() -> Tariff {
+    Tariff::GAS
+}
+
+/// A gas meter and the proxy that answers for it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct GasMeter {
+    pub gsme: Eui64,
+    pub gpf: Eui64,
+    /// Gas demand, as energy (the model's import), from which volumes follow.
+    pub consumer: Consumer,
+    /// The first half-hour the meter recorded.
+    pub commissioned: u32,
+    /// The MPRN it is configured with (GCS46 reads it): the registry's at installation, until a
+    /// 6.20.1 (GCS41) sets another.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mprn: Option<Box<str>>,
+    /// Firmware version (hex), what GCS38 reports.
+    #[serde(default = "default_firmware")]
+    pub firmware: Box<str>,
+    #[serde(default)]
+    pub valve: Valve,
+    #[serde(default)]
+    pub payment: PaymentMode,
+    /// The payment control configuration the last payment mode change set (GCS21j reads it);
+    /// none set, the one the RTDS commands give the mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    configuration: Option<u16>,
+    #[serde(default = "gas_tariff")]
+    pub tariff: Tariff,
+    #[serde(default)]
+    balance: Balance,
+    /// Periods the valve was off, `[from, to)`; `to` is `u32::MAX` while it is.
+    #[serde(default)]
+    off: Vec<(u32, u32)>,
+    /// The UTRN counters credited (boxed: a gas meter's state stays within 256 bytes, a
+    /// million of them in one process).
+    #[serde(default)]
+    top_ups: Box<TopUps>,
+    /// The top-ups credited, oldest first: the last [`TOP_UP_LEDGER_LEN`] (4.4.5 reads the
+    /// last five; the billing data log works balances back with them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    top_up_log: Vec<TopUpEntry>,
+    /// The half-hour the balance was set up at ([`GasMeter::set_prepayment`]), or just after
+    /// the latest top-up or balance update the meter no longer remembers: balances before it
+    /// are not worked back past it.
+    #[serde(default)]
+    ledger_from: u32,
+    #[serde(default)]
+    pub events: EventLog,
+    /// A future-dated payment mode change waiting for its time (boxed: few meters hold one,
+    /// and a gas meter's state stays within 256 bytes).
+    #[serde(default)]
+    pub pending: Option<Box<PendingChange>>,
+    /// The meter's own counter, for the alerts it originates.
+    #[serde(default)]
+    alert_counter: u64,
+    counters: super::Counters,
+    /// Changes of payment mode and balance updates, once the meter has had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    history: Option<Box<History>>,
+}
+
+/// What few gas meters have (boxed, made when first needed: a gas meter's state stays within
+/// 256 bytes, a million of them in one process).
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+struct History {
+    /// When the payment mode changed (GBCS seconds), oldest first, the last
+    /// [`MODE_CHANGE_LOG_LEN`]: the change of mode billing data log (4.4.2) has a snapshot at
+    /// each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    mode_changes: Vec<u32>,
+    /// The balance updates (1.5), oldest first: balances before them are worked back past
+    /// them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    adjustments: Adjustments,
+    /// The supplier's name and contact details the last 3.4 set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    supplier: Option<(String, String)>,
+    /// The emergency credit the meter gave (2.5), while it lasts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    emergency: Option<super::EmergencyCredit>,
+    /// The message the supplier last sent for display (3.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    /// Whether privacy PIN protection was disabled (3.5).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    privacy_pin_disabled: bool,
+    /// The first half-hour whose data the meter gives (3.2, change of tenancy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    restricted_from: Option<u32>,
+    /// The conversion factor, with its trailing digit, the last 6.6 set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    conversion_factor: Option<(u32, u8)>,
+    /// The calorific value, with its unit and trailing digit, the last 6.6 set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    calorific_value: Option<(u32, u8, u8)>,
+    /// The uncontrolled gas flow settings the last 6.7 set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    uncontrolled_flow: Option<UncontrolledFlow>,
+    /// The supply tamper and depletion states the last 6.7 set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    supply_states: Option<(u8, u8)>,
+}
+
+/// When a gas flow is uncontrolled (6.7): above `threshold` × `multiplier` ÷ `divisor`, in
+/// `unit`, for `stabilisation` seconds, measured over `measurement` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct UncontrolledFlow {
+    pub threshold: u16,
+    pub unit: u8,
+    pub multiplier: u16,
+    pub divisor: u16,
+    pub stabilisation: u8,
+    pub measurement: u16,
+}
+
+/// The RTDS gas meter's uncontrolled flow settings, a meter's until a 6.7 sets others.
+const RTDS_UNCONTROLLED_FLOW: UncontrolledFlow = UncontrolledFlow {
+    threshold: 200,
+    unit: 1,
+    multiplier: 1,
+    divisor: 1,
+    stabilisation: 10,
+    measurement: 3600,
+};
+
+/// GB's standard conversion factor (1.02264) and calorific value (39.5 MJ/m³), as the meter
+/// holds them (with their trailing digits) until a 6.6 sets others.
+const STANDARD_CONVERSION_FACTOR: (u32, u8) = (102_264, gbz::CONVERSION_FACTOR_DIGITS);
+const STANDARD_CALORIFIC_VALUE: (u32, u8, u8) =
+    (395, gbz::MEGAJOULES_PER_M3, gbz::CALORIFIC_VALUE_DIGITS);
+
+/// Snapshots the change of mode billing data log (4.4.2) keeps: twelve, as DCC's response
+/// schema gives.
+const MODE_CHANGE_LOG_LEN: usize = 12;
+
+/// A snapshot the meter took: the half-hour whose start it holds the registers of, when it
+/// was taken (GBCS seconds), its id and its cause.
+#[derive(Debug, Clone, Copy)]
+struct Taken {
+    period: u32,
+    time: u32,
+    id: u32,
+    cause: u32,
+}
+
+/// Who asked a command, its counter, and the From Date-Time its component carried.
+struct Asked {
+    from: Eui64,
+    counter: u64,
+    since: Option<u32>,
+}
+
+/// An answer component: in clear, or sealed for the remote party that asked.
+enum Reply {
+    Clear(GasPayload),
+    Sealed(GasPayload),
+}
+
+/// What a meter answers a `command` of `cluster` that finds nothing: a Default Response, status
+/// NOT_FOUND, in clear.
+fn not_found(cluster: u16, command: u8) -> Reply {
+    Reply::Clear(GasPayload::DefaultResponse {
+        cluster,
+        command,
+        status: gbz::NOT_FOUND,
+    })
+}
+
+impl GasMeter {
+    pub fn new(gsme: Eui64, gpf: Eui64, consumer: Consumer, commissioned: DateTime<Utc>) -> Self {
+        let commissioned = period_of(commissioned);
+        GasMeter {
+            gsme,
+            gpf,
+            consumer,
+            commissioned,
+            mprn: None,
+            firmware: default_firmware(),
+            valve: Valve::On,
+            payment: PaymentMode::Credit,
+            configuration: None,
+            tariff: Tariff::GAS,
+            balance: Balance {
+                period: commissioned,
+                milli_pence: 0,
+            },
+            off: Vec::new(),
+            top_ups: Box::default(),
+            top_up_log: Vec::new(),
+            ledger_from: 0,
+            events: EventLog::default(),
+            pending: None,
+            alert_counter: 0,
+            counters: super::Counters::default(),
+            history: None,
+        }
+    }
+
+    /// Puts the meter in prepayment mode with `pence` of credit at `now`.
+    pub fn set_prepayment(&mut self, pence: i64, now: DateTime<Utc>) {
+        self.payment = PaymentMode::Prepayment;
+        self.balance = Balance {
+            period: period_of(now),
+            milli_pence: pence * 1000,
+        };
+        self.ledger_from = period_of(now);
+    }
+
+    /// The payment control configuration in force (bit 1: prepayment).
+    pub fn payment_configuration(&self) -> u16 {
+        self.configuration.unwrap_or(match self.payment {
+            PaymentMode::Credit => gbz::CREDIT_CONFIGURATION,
+            PaymentMode::Prepayment => gbz::PREPAYMENT_CONFIGURATION,
+        })
+    }
+
+    /// [`EmergencyCredit::left_at`](super::EmergencyCredit::left_at) of the meter's.
+    fn emergency_credit_at(&self, period: u32, balance: i64, snapshot: bool) -> i32 {
+        let held = self.history.as_ref().and_then(|h| h.emergency);
+        super::EmergencyCredit::left_at(held, period, balance, snapshot)
+    }
+
+    /// Ends the emergency credit when it [ends](super::EmergencyCredit::ends).
+    fn settle_emergency_credit(&mut self) {
+        let over = super::EmergencyCredit::ends(self.balance, self.payment);
+        if let Some(h) = self.history.as_mut().filter(|_| over) {
+            h.emergency = None;
+        }
+    }
+
+    fn history_mut(&mut self) -> &mut History {
+        self.history.get_or_insert_default()
+    }
+
+    /// The message the meter displays, as the last 3.1 sent it.
+    pub fn message(&self) -> Option<&str> {
+        self.history.as_ref()?.message.as_deref()
+    }
+
+    /// The first half-hour whose data the meter gives, as the last 3.2 restricted it: the
+    /// previous tenant's, before it, it gives no one.
+    pub fn restricted_from(&self) -> Option<u32> {
+        self.history.as_ref()?.restricted_from
+    }
+
+    /// The first half-hour whose data the meter gives: from installation, or from a change of
+    /// tenancy after it.
+    fn first_given(&self) -> u32 {
+        self.commissioned.max(self.restricted_from().unwrap_or(0))
+    }
+
+    /// The conversion factor and its trailing digit: GB's standard one until a 6.6 sets
+    /// another.
+    pub fn conversion_factor(&self) -> (u32, u8) {
+        self.history
+            .as_ref()
+            .and_then(|h| h.conversion_factor)
+            .unwrap_or(STANDARD_CONVERSION_FACTOR)
+    }
+
+    /// The calorific value, its unit and trailing digit: GB's standard one until a 6.6 sets
+    /// another.
+    pub fn calorific_value(&self) -> (u32, u8, u8) {
+        self.history
+            .as_ref()
+            .and_then(|h| h.calorific_value)
+            .unwrap_or(STANDARD_CALORIFIC_VALUE)
+    }
+
+    /// The uncontrolled gas flow settings: the RTDS meter's until a 6.7 sets others.
+    pub fn uncontrolled_flow(&self) -> UncontrolledFlow {
+        self.history
+            .as_ref()
+            .and_then(|h| h.uncontrolled_flow)
+            .unwrap_or(RTDS_UNCONTROLLED_FLOW)
+    }
+
+    /// The supply tamper and depletion states: unchanged (the RTDS meter's) until a 6.7 sets
+    /// others.
+    pub fn supply_states(&self) -> (u8, u8) {
+        self.history
+            .as_ref()
+            .and_then(|h| h.supply_states)
+            .unwrap_or((gbz::SUPPLY_UNCHANGED, gbz::SUPPLY_UNCHANGED))
+    }
+
+    /// Whether a 3.5 disabled privacy PIN protection.
+    pub fn privacy_pin_disabled(&self) -> bool {
+        self.history
+            .as_ref()
+            .is_some_and(|h| h.privacy_pin_disabled)
+    }
+
+    /// The supplier's name and contact details the meter shows, as the last 3.4 set them.
+    pub fn supplier_contact(&self) -> Option<(&str, &str)> {
+        let (name, contact) = self.history.as_ref()?.supplier.as_ref()?;
+        Some((name, contact))
+    }
+
+    /// When the payment mode changed, oldest first (GBCS seconds).
+    fn mode_changes(&self) -> &[u32] {
+        self.history.as_ref().map_or(&[], |h| &h.mode_changes)
+    }
+
+    /// When the meter next has something to do on its own (a future-dated change).
+    pub fn next_due(&self) -> Option<DateTime<Utc>> {
+        let p = self.pending.as_deref()?;
+        Some(crate::protocol::gbcs::payload::from_gbcs_seconds(p.at))
+    }
+
+    /// Carries out what is due by `now`: a held payment mode change, then the signed 8F66
+    /// alert telling the remote party that sent it; returns (that party, the alert).
+    pub fn due(
+        &mut self,
+        now: DateTime<Utc>,
+        keys: &KeyStore,
+    ) -> Result<Option<(Eui64, Vec<u8>)>, DeviceError> {
+        if self.next_due().is_none_or(|t| t > now) {
+            return Ok(None);
+        }
+        let Some(p) = self.pending.take() else {
+            return Ok(None);
+        };
+        self.change_mode(p.mode, p.configuration, p.code, now);
+        // The alert names the command by its use case, counter and ZCL header.
+        let rest = gbz::FutureDated {
+            message_code: p.code,
+            counter: p.counter,
+            cluster: gbz::PREPAYMENT_CLUSTER,
+            frame_control: 0x01,
+            command: gbz::CHANGE_PAYMENT_MODE,
+        }
+        .encode();
+        let alert = Gbz::Alert {
+            count: 1,
+            alert_code: gbz::FUTURE_DATED_SUCCESS,
+            time: crate::protocol::gbcs::payload::to_gbcs_seconds(now).unwrap_or(0),
+            rest,
+        };
+        self.alert_counter += 1;
+        let mut message = message_for(
+            Cra::Alert,
+            self.alert_counter,
+            self.gsme,
+            p.from,
+            FUTURE_DATED_ALERT,
+            alert.encode(),
+        );
+        if !sign_message(keys, &mut message) {
+            return Err(DeviceError::NoKeys);
+        }
+        Ok(Some((p.from, message.to_bytes()?)))
+    }
+
+    /// Gas used in `period`, litres: none before commissioning or while the valve was off.
+    pub fn litres(&self, period: u32) -> u32 {
+        let off = self.off.iter().any(|&(f, t)| (f..t).contains(&period));
+        if period < self.commissioned || off {
+            return 0;
+        }
+        (f64::from(self.consumer.import_wh(period)) * 1000.0 / WH_PER_M3 as f64 + 0.5) as u32
+    }
+
+    /// The consumption register at the start of `period`, litres.
+    pub fn register_litres(&self, period: u32) -> u64 {
+        (self.commissioned..period)
+            .map(|p| u64::from(self.litres(p)))
+            .sum()
+    }
+
+    /// Prepayment credit at the start of `period`, thousandths of a penny: the balance at the
+    /// last top-up less the gas used since at the tariff's rate and its standing charge (which
+    /// may take it below zero: the meter does not cut off the gas here). For a `period` at or
+    /// after the balance was last struck (a top-up, an update, a mode change); the logs work
+    /// earlier ones back.
+    pub fn credit_milli_pence(&self, period: u32) -> i64 {
+        // A state saved before balances were struck at commissioning holds period 0.
+        let mut b = self.balance;
+        b.period = b.period.max(self.commissioned);
+        let litres: u64 = (b.period..period).map(|p| u64::from(self.litres(p))).sum();
+        b.at(period, litres * WH_PER_M3 / 1000, self.tariff)
+    }
+
+    /// What the gas used this month (UTC; since commissioning if later) has cost by `now`, at
+    /// the tariff with its standing charge, thousandths of a penny.
+    pub fn bill_to_date_milli_pence(&self, now: DateTime<Utc>) -> i64 {
+        use chrono::Datelike;
+        let month = now
+            .date_naive()
+            .with_day(1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map_or(now, |t| t.and_utc());
+        let (from, to) = (period_of(month).max(self.commissioned), period_of(now));
+        let litres: u64 = (from..to).map(|p| u64::from(self.litres(p))).sum();
+        self.tariff
+            .cost(litres * WH_PER_M3 / 1000, to.saturating_sub(from))
+    }
+
+    /// Answers one GBCS command addressed to the GSME or the GPF.
+    pub fn handle(
+        &mut self,
+        bytes: &[u8],
+        now: DateTime<Utc>,
+        keys: &KeyStore,
+        acb: Eui64,
+    ) -> Result<Vec<u8>, DeviceError> {
+        let command = super::receive_command(bytes, &[self.gpf, self.gsme], keys, acb)?;
+        let s = &command.signing;
+        let (me, from, counter) = (s.recipient, s.originator, s.originator_counter);
+        let code = command.message_code().unwrap_or(0);
+        if !matches!(
+            code,
+            GCS13A
+                | GCS14
+                | GCS16A
+                | GCS17
+                | GCS18
+                | GCS32
+                | GCS38
+                | GCS39
+                | GCS60
+                | GCS60A
+                | GCS61
+                | CS01B
+                | GCS02
+                | GCS03
+                | GCS40A
+                | GCS40B
+                | GCS40C
+                | GCS40D
+                | GCS44
+                | GCS07
+                | GCS09
+                | GCS11
+                | GCS23
+                | GCS24
+                | CS11
+                | GCS41
+                | GCS28
+                | GCS06
+                | GCS21J
+                | GCS21D
+                | GCS21K
+                | GCS46
+                | GCS15B
+                | GCS15C
+                | GCS15D
+                | GCS15E
+                | GCS16B
+        ) && gas_settings::reads(code).is_none()
+        {
+            return Err(DeviceError::Unsupported(code));
+        }
+        // GBCS §4.3.3: the valve and payment mode commands are critical, so signed by the
+        // remote party.
+        let critical = matches!(
+            code,
+            GCS32
+                | GCS39
+                | GCS02
+                | GCS03
+                | GCS40A
+                | GCS40B
+                | GCS40C
+                | GCS40D
+                | GCS28
+                | GCS06
+                | GCS23
+                | GCS24
+        );
+        if critical {
+            match verify_signature(keys, &command) {
+                Verdict::Valid => {}
+                other => return Err(DeviceError::Signature(other)),
+            }
+        }
+        self.counters.check(from, counter)?;
+        let (seal_for, relay) = super::SealFor::of(&command, acb)?;
+        let payload = |e: String| DeviceError::Payload(e);
+        if code == GCS28 {
+            let content = self.synchronise_clock(&s.content, now)?;
+            self.counters.accept(from, counter);
+            let answer = super::Answer {
+                me,
+                to: from,
+                counter,
+                code,
+                critical,
+                at: now,
+                relay,
+            };
+            return answer.bytes(content, keys, acb);
+        }
+        let Gbz::Components { components } =
+            Gbz::decode(&s.content, false).map_err(|e| payload(e.to_string()))?
+        else {
+            return Err(payload("an alert is not a command".into()));
+        };
+        let mut asks = Vec::with_capacity(components.len());
+        for c in &components {
+            if c.encrypted() {
+                return Err(payload("a command component is encrypted".into()));
+            }
+            let ask = gas_payload(c, &c.payload)
+                .map_err(|e| payload(format!("component {}: {e}", c.sequence)))?
+                .ok_or_else(|| {
+                    payload(format!(
+                        "component {}: cluster {:04X} command {:02X} is not one this meter answers",
+                        c.sequence, c.cluster, c.command
+                    ))
+                })?;
+            asks.push((c.sequence, c.from, ask));
+        }
+        let mut replies = Vec::with_capacity(asks.len());
+        // The registers at the midnights a daily read log asks for, worked out once for all
+        // its days.
+        let mut registers = Registers::default();
+        // A critical command of several components (6.6, 6.7…) is carried out whole or not
+        // at all: one whose later component the meter refuses leaves it as it was.
+        let before = (critical && asks.len() > 1).then(|| self.clone());
+        for (_, since, ask) in &asks {
+            let reply = match gas_settings::reads(code) {
+                Some(reads) => self.settings(code, reads, ask, me, now),
+                None => {
+                    let asked = Asked {
+                        from,
+                        counter,
+                        since: *since,
+                    };
+                    self.answer(code, ask, asked, now, keys, &mut registers)
+                }
+            };
+            match reply {
+                Ok(reply) => replies.push(reply),
+                Err(e) => {
+                    if let Some(before) = before {
+                        *self = before;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        // Encrypted components are numbered in the additional header, as in the RTDS.
+        let mut sealed_count = 0u8;
+        let last = replies.len().saturating_sub(1);
+        let mut out = Vec::with_capacity(replies.len());
+        for (i, ((sequence, _, _), reply)) in asks.iter().zip(replies).enumerate() {
+            let (p, sealed) = match reply {
+                Reply::Clear(p) => (p, false),
+                Reply::Sealed(p) => (p, true),
+            };
+            let (cluster, frame_control, command) = zcl_header(&p);
+            let plain = encode_gas_payload(&p);
+            let (bytes, additional_header) = if sealed {
+                let s = seal_for.seal(keys, me, counter, &plain)?;
+                sealed_count += 1;
+                (s.protected_bytes(), Some([0, sealed_count - 1]))
+            } else {
+                (plain, None)
+            };
+            out.push(Component {
+                control: u8::from(i == last) | if sealed { 0x02 } else { 0 },
+                cluster,
+                from: None,
+                additional_header,
+                frame_control,
+                sequence: *sequence,
+                command,
+                payload: bytes,
+            });
+        }
+        self.counters.accept(from, counter);
+        let answer = super::Answer {
+            me,
+            to: from,
+            counter,
+            code,
+            critical,
+            at: now,
+            relay,
+        };
+        answer.bytes(Gbz::Components { components: out }.encode(), keys, acb)
+    }
+
+    /// The answer to one command component of use case `code`, `asked` as it was: a read
+    /// ([`read`](Self::read)) or a command that changes the meter ([`act`](Self::act)).
+    fn answer(
+        &mut self,
+        code: u16,
+        ask: &GasPayload,
+        asked: Asked,
+        now: DateTime<Utc>,
+        keys: &KeyStore,
+        registers: &mut Registers,
+    ) -> Result<Reply, DeviceError> {
+        let reply = match self.read(code, ask, asked.since, now, registers)? {
+            Some(reply) => Some(reply),
+            None => self.act(code, ask, asked, now, keys)?,
+        };
+        reply
+            .ok_or_else(|| DeviceError::Payload(format!("{ask:?} is not a command of {code:#06X}")))
+    }
+}
