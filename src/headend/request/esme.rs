@@ -1,0 +1,303 @@
+//! The DLMS readings the head-end builds from a DUIS request to an electricity meter.
+
+use std::ops::RangeInclusive;
+
+use chrono::{DateTime, Utc};
+
+use super::fields::{billing_time, clock_time, mpan, number, utc_date_time, utc_time};
+use super::{Element, Request, RequestError};
+use crate::protocol::gbcs::payload::{
+    BillingExecution, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS10, ECS12, ECS14, ECS15A,
+    ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C,
+    ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B, ECS26C, ECS26D,
+    ECS26E, ECS26F, ECS26J, ECS27, ECS30, ECS30A, ECS34, ECS35A, ECS35B, ECS35E, ECS37, ECS38,
+    ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS52, ECS57, ECS66, ECS70, ECS82,
+    MaxDemandRegister, NewPaymentMode, Reading,
+};
+
+impl Request {
+    /// The GBCS use case (message code) and its meaning for the services the head-end carries
+    /// to an electricity meter itself; `None` for the others.
+    pub fn esme_command(&self) -> Result<Option<(u16, Reading)>, RequestError> {
+        let text = |name: &str| self.required(name);
+        let time = |name: &str| -> Result<DateTime<Utc>, RequestError> {
+            utc_date_time(name, &text(name)?).map_err(|reason| RequestError { line: 0, reason })
+        };
+        let range = || -> Result<Reading, RequestError> {
+            Ok(Reading::Range {
+                from: Some(time("StartDateTime")?),
+                to: Some(time("EndDateTime")?),
+            })
+        };
+        Ok(Some(match self.service.to_string().as_str() {
+            "4.1.1" => (ECS17B, Reading::Read),
+            "4.1.2" => (ECS17D, Reading::Read),
+            "4.1.3" => (ECS17E, Reading::Read),
+            "4.4.2" => (ECS20B, range()?),
+            "4.4.3" => (ECS20C, range()?),
+            "4.4.4" => (ECS20A, range()?),
+            "4.4.5" => (ECS20D, range()?),
+            "4.6.1" => (ECS21A, range()?),
+            "4.14" => (ECS21B, range()?),
+            "4.6.2" => (ECS21C, range()?),
+            "4.8.1" => (ECS22B, range()?),
+            "4.8.2" => (ECS22C, range()?),
+            "4.8.3" => (ECS22A, range()?),
+            "4.10" => (ECS23, range()?),
+            "4.2" => (ECS17A, Reading::Read),
+            "4.16" => (ECS17C, Reading::Read),
+            "4.17" => (ECS66, range()?),
+            "11.2" => (ECS52, Reading::Read),
+            "4.18" => (ECS82, Reading::Read),
+            "3.1" => (
+                ECS10,
+                Reading::DisplayMessage {
+                    message: self.supplier_message()?,
+                },
+            ),
+            "3.4" => {
+                let (name, telephone) = self.supplier_name()?;
+                (ECS16, Reading::SupplierName { name, telephone })
+            }
+            "6.11" => {
+                let (from, to) = self.clock_window()?;
+                (ECS70, Reading::SynchroniseClock { from, to })
+            }
+            "2.5" => (ECS09, Reading::ActivateEmergencyCredit),
+            // Each an xs:unsignedInt, W.
+            "6.12" => {
+                let threshold = |name: &str| number(name, &text(name)?, 0..=u32::MAX);
+                let reading = Reading::PowerThresholds {
+                    low_medium: threshold("LowMediumPowerThreshold")?,
+                    medium_high: threshold("MediumHighPowerThreshold")?,
+                };
+                (ECS34, reading)
+            }
+            // The schema's 0 to 1,799 seconds.
+            "7.12" => {
+                let limit = text("RandomisedOffsetLimit")?;
+                let seconds = number("RandomisedOffsetLimit", &limit, 0..=1799)?;
+                (ECS38, Reading::RandomisedOffsetLimit { seconds })
+            }
+            "3.2" => (
+                ECS12,
+                Reading::RestrictData {
+                    from: clock_time("RestrictionDateTime", &text("RestrictionDateTime")?)?,
+                },
+            ),
+            // The ESME's own event log; the ALCS's, which dccsim's meters do not have, is not
+            // carried.
+            "3.3" => match self.body.find("ESMEEventLogType").map(|e| e.text.trim()) {
+                Some("ESME") => (ECS15A, Reading::ClearEventLog),
+                Some(_) => return Ok(None),
+                None => {
+                    return Err(RequestError {
+                        line: 0,
+                        reason: "ClearEventLog to an electricity meter needs sr:ESMEEventLogType"
+                            .into(),
+                    });
+                }
+            },
+            "3.5" => (ECS14, Reading::DisablePrivacyPin),
+            "6.8" => match self.billing_calendar()? {
+                Some(executions) => {
+                    let monthly = self.body.find("Monthly").is_some();
+                    let code = if monthly { ECS30 } else { ECS30A };
+                    (code, Reading::BillingCalendar { executions })
+                }
+                None => {
+                    return Err(RequestError {
+                        line: 0,
+                        reason: "an electricity meter's billing calendar is an \
+                                 sr:ElectricityBillingCalendar"
+                            .into(),
+                    });
+                }
+            },
+            // The import MPAN, and a twin-element meter's second one after it.
+            "6.20.1" => {
+                let mut digits = mpan("ImportMPAN", text("ImportMPAN")?)?;
+                if let Some(second) = self.body.find("SecondaryImportMPAN") {
+                    digits.push_str(&mpan("SecondaryImportMPAN", second.text.trim().into())?);
+                }
+                let set = Reading::SetMeterPoint {
+                    export: false,
+                    digits,
+                };
+                (ECS39A, set)
+            }
+            "6.20.2" => {
+                let set = Reading::SetMeterPoint {
+                    export: true,
+                    digits: mpan("ExportMPAN", text("ExportMPAN")?)?,
+                };
+                (ECS39B, set)
+            }
+            // The period's start and end, each an xs:time in UTC (an offset is converted).
+            "6.18.1" => {
+                let schedule = self.body.find("MaximumDemandTimePeriodSchedule");
+                let time_of_day = |name: &str| -> Result<chrono::NaiveTime, RequestError> {
+                    let e = schedule
+                        .and_then(|s| s.find(name))
+                        .ok_or_else(|| RequestError {
+                            line: 0,
+                            reason: format!(
+                                "SetMaximumDemandConfigurableTimePeriod needs \
+                             sr:MaximumDemandTimePeriodSchedule with sr:{name}"
+                            ),
+                        })?;
+                    utc_time(name, e.text.trim()).map_err(|reason| RequestError { line: 0, reason })
+                };
+                let (start, end) = (time_of_day("StartTime")?, time_of_day("EndTime")?);
+                (ECS37, Reading::MaxDemandPeriod { start, end })
+            }
+            // The registers the request names, each an empty element; none is refused.
+            "6.18.2" => {
+                let registers: Vec<MaxDemandRegister> = [
+                    ("MaxDemandActivePowerImportValue", MaxDemandRegister::Import),
+                    (
+                        "MaxDemandConfigTimeActivePowerImportValue",
+                        MaxDemandRegister::ConfigurableImport,
+                    ),
+                    ("MaxDemandActivePowerExportValue", MaxDemandRegister::Export),
+                ]
+                .into_iter()
+                .filter(|(name, _)| self.body.find(name).is_some())
+                .map(|(_, r)| r)
+                .collect();
+                if registers.is_empty() {
+                    return Err(RequestError {
+                        line: 0,
+                        reason: "ResetMaximumDemandRegisters names no register to reset".into(),
+                    });
+                }
+                (ECS57, Reading::ResetMaxDemand { registers })
+            }
+            "4.3" => (ECS19, Reading::Read),
+            "4.13" => (ECS26A, Reading::Read),
+            "4.15" => (ECS27, Reading::Read),
+            "4.12.1" => (ECS18B, Reading::Read),
+            "4.12.2" => (ECS18A, Reading::Read),
+            "6.2.1" => (ECS26B, Reading::Read),
+            "6.2.2" => (ECS26C, Reading::Read),
+            "6.2.3" => (ECS26D, Reading::Read),
+            "6.2.4" => (ECS26E, Reading::Read),
+            "6.2.5" => (ECS26F, Reading::Read),
+            "6.2.7" => (ECS40, Reading::Read),
+            "6.2.9" => (ECS26J, Reading::Read),
+            // The event log (ECS35a), the security log (ECS35b), the power event log (ECS35e).
+            "6.13" => match self.body.find("LogToRead").map(|e| e.text.trim()) {
+                Some("Event") => (ECS35A, range()?),
+                Some("Security") => (ECS35B, range()?),
+                Some("PowerEvent") => (ECS35E, range()?),
+                _ => return Ok(None),
+            },
+            // GBCS's electricity commands carry no payment mode: an adjustment is ECS04a, a
+            // reset ECS04b, whichever mode the request names.
+            "1.5" => match self.update_meter_balance()?.1 {
+                Some(amount) => (ECS04A, Reading::AdjustBalance { amount }),
+                None => (ECS04B, Reading::ResetBalance),
+            },
+            "2.2" => {
+                let utrn = self.body.find("UTRN").map(|e| e.text.trim().to_string());
+                let utrn = utrn.ok_or_else(|| RequestError {
+                    line: 0,
+                    reason: "TopUpDevice needs sr:UTRN".into(),
+                })?;
+                (CS01A, Reading::TopUp { utrn })
+            }
+            "1.6" => {
+                let (mode, activation) = self.update_payment_mode()?;
+                let code = match mode {
+                    NewPaymentMode::Credit => ECS02,
+                    NewPaymentMode::Prepayment { .. } => ECS03,
+                };
+                // dccsim's virtual meters are single-element.
+                let twin_element = false;
+                (
+                    code,
+                    Reading::PaymentMode {
+                        mode,
+                        activation,
+                        twin_element,
+                    },
+                )
+            }
+            "7.1" => (
+                ECS42,
+                Reading::Supply {
+                    enable: true,
+                    script: 51,
+                },
+            ),
+            "7.2" => (
+                ECS43,
+                Reading::Supply {
+                    enable: false,
+                    script: 52,
+                },
+            ),
+            "7.3" => (
+                ECS44,
+                Reading::Supply {
+                    enable: false,
+                    script: 54,
+                },
+            ),
+            "7.4" => (ECS45, Reading::Read),
+            _ => return Ok(None),
+        }))
+    }
+
+    /// An electricity billing calendar (6.8) as the execution times a meter's single action
+    /// schedule holds: the `BillingTime` each day, week (`Weekly`: the weekday, 1 Monday), month
+    /// (`Monthly`: the day), quarter, half-year or year (`DayOfMonth` of the months from
+    /// `BillingPeriodStartMonth`); `None` for a gas meter's calendar.
+    fn billing_calendar(&self) -> Result<Option<Vec<BillingExecution>>, RequestError> {
+        let fail = |reason: String| RequestError { line: 0, reason };
+        let Some(calendar) = self.body.find("ElectricityBillingCalendar") else {
+            return Ok(None);
+        };
+        let time = calendar
+            .find("BillingTime")
+            .ok_or_else(|| fail("ElectricityBillingCalendar needs sr:BillingTime".into()))?;
+        let time = billing_time(time.text.trim()).map_err(fail)?;
+        let number = |e: &Element, name: &str, range: RangeInclusive<u8>| {
+            number(
+                name,
+                e.find(name).map_or(e.text.trim(), |v| v.text.trim()),
+                range,
+            )
+        };
+        let every = |months: u8, e: &Element| -> Result<Vec<BillingExecution>, RequestError> {
+            let day = number(e, "DayOfMonth", 1..=28)?;
+            let start = number(e, "BillingPeriodStartMonth", 1..=12)?;
+            Ok((0..12 / months)
+                .map(|i| BillingExecution {
+                    time,
+                    date: [0xFF, 0xFF, (start - 1 + i * months) % 12 + 1, day, 0xFF],
+                })
+                .collect())
+        };
+        let on = |date| Ok(vec![BillingExecution { time, date }]);
+        let periodicity = |name: &str| calendar.find(name);
+        if periodicity("Daily").is_some() {
+            on([0xFF; 5])
+        } else if let Some(e) = periodicity("Weekly") {
+            on([0xFF, 0xFF, 0xFF, 0xFF, number(e, "Weekly", 1..=7)?])
+        } else if let Some(e) = periodicity("Monthly") {
+            on([0xFF, 0xFF, 0xFF, number(e, "Monthly", 1..=28)?, 0xFF])
+        } else if let Some(e) = periodicity("Quarterly") {
+            every(3, e)
+        } else if let Some(e) = periodicity("SixMonthly") {
+            every(6, e)
+        } else if let Some(e) = periodicity("Yearly") {
+            every(12, e)
+        } else {
+            Err(fail(
+                "ElectricityBillingCalendar names no periodicity".into(),
+            ))
+        }
+        .map(Some)
+    }
+}
