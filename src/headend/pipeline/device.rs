@@ -1,0 +1,289 @@
+//! What the head-end sends a device and how: the GBCS command a request becomes, MACed by
+//! the Access Control Broker, carried over the WAN, and the answer it brings back; the
+//! virtual devices' state journalled for a restart.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::RngExt;
+
+use super::{Answer, Change, HeadEnd, Speaks, WanLink, refuse};
+use crate::device::{CommsHub, Esme, GasMeter};
+use crate::headend::access::{Refusal, ResponseCode};
+use crate::headend::registry::DeviceType;
+use crate::headend::request::{HubCommand, Request};
+use crate::headend::wan::Carried;
+use crate::model::{CspRegion, Eui64};
+use crate::protocol::gbcs::gbz::gas_command;
+use crate::protocol::gbcs::payload::{encode_command, message_for};
+use crate::protocol::gbcs::{Cra, GbcsMessage, mac_message};
+use crate::wan::Latency;
+
+impl HeadEnd {
+    /// The GBCS command a device request becomes (not yet MACed). Commands to a comms hub are
+    /// the DCC's own: the Access Control Broker originates them, with its own counter.
+    pub(super) fn command(
+        &mut self,
+        request: &Request,
+        kind: Speaks,
+        now: DateTime<Utc>,
+    ) -> Result<GbcsMessage, Refusal> {
+        use ResponseCode::E11;
+        let id = request.id;
+        // Said for the kind of device: a service carried to one kind may not be to another.
+        let not_carried = || {
+            let to = match kind {
+                Speaks::Dlms => "an electricity meter",
+                Speaks::Gbz => "a gas meter",
+                Speaks::Hub => "a comms hub",
+            };
+            refuse(
+                E11,
+                format!(
+                    "{} ({}) is not carried to {to} by this head-end yet",
+                    request.service, request.body.name
+                ),
+            )
+        };
+        if kind == Speaks::Hub {
+            let (code, content) = request
+                .hub_command()
+                .map_err(|e| refuse(E11, e.reason))?
+                .ok_or_else(not_carried)?;
+            let (counter, acb) = (self.next_acb_counter(now), self.acb);
+            let content = match content {
+                HubCommand::Dlms(reading) => {
+                    encode_command(code, &reading, counter, acb, id.target)
+                        .ok_or_else(|| refuse(E11, "the request does not fit its command".into()))?
+                }
+                HubCommand::Asn1(bytes) => bytes,
+            };
+            return Ok(message_for(
+                Cra::Command,
+                counter,
+                acb,
+                id.target,
+                code,
+                content,
+            ));
+        }
+        // A user the device does not know sends its key-agreement certificate: the DCC relays
+        // the request, the Access Control Broker sending it under a counter of its own and
+        // naming the user, and the device seals its answer for the certificate's key.
+        let relay = request.relay().map_err(|e| refuse(E11, e.reason))?;
+        let (originator, counter) = match relay {
+            Some(_) => (self.acb, self.next_acb_counter(now)),
+            None => (id.originator, id.counter),
+        };
+        let asn1 = match kind {
+            Speaks::Gbz => request
+                .gas_asn1_command()
+                .map_err(|e| refuse(E11, e.reason))?,
+            _ => None,
+        };
+        let (code, content) = if let Some((code, payload)) = asn1 {
+            (code, payload.encode())
+        } else if kind == Speaks::Gbz {
+            let to_proxy = self
+                .registry
+                .device(id.target)
+                .is_some_and(|d| d.device_type == DeviceType::Gpf);
+            let (code, reading) = request
+                .gas_command(to_proxy)
+                .map_err(|e| refuse(E11, e.reason))?
+                .ok_or_else(not_carried)?;
+            let from = request.gas_from().map_err(|e| refuse(E11, e.reason))?;
+            (code, gas_command(&reading, from, (id.counter & 0xFF) as u8))
+        } else {
+            let (code, reading) = request
+                .esme_command()
+                .map_err(|e| refuse(E11, e.reason))?
+                .ok_or_else(not_carried)?;
+            let content = encode_command(code, &reading, counter, id.originator, id.target)
+                .ok_or_else(|| refuse(E11, "the request's values do not fit its command".into()))?;
+            (code, content)
+        };
+        let mut command = message_for(Cra::Command, counter, originator, id.target, code, content);
+        if let Some(relay) = relay {
+            command.signing.other_information = relay.command_information(code);
+        }
+        Ok(command)
+    }
+
+    /// The Access Control Broker's next counter: time-based, so it keeps rising across restarts.
+    fn next_acb_counter(&mut self, now: DateTime<Utc>) -> u64 {
+        let micros = u64::try_from(now.timestamp_micros()).unwrap_or(0);
+        self.acb_counter = (self.acb_counter + 1).max(micros);
+        self.acb_counter
+    }
+
+    /// MACs a command as the Access Control Broker and carries it to its device.
+    pub(super) fn carry(
+        &mut self,
+        mut command: GbcsMessage,
+        region: CspRegion,
+        answer: Answer,
+        now: DateTime<Utc>,
+    ) -> Result<(), Refusal> {
+        let target = command.signing.recipient;
+        if !mac_message(&self.keys, &mut command, self.acb) {
+            return Err(refuse(
+                ResponseCode::E20,
+                format!("no key to MAC commands for {target}"),
+            ));
+        }
+        let bytes = command
+            .to_bytes()
+            .map_err(|e| refuse(ResponseCode::E11, e.to_string()))?;
+        // A change the meter held for a time now past is carried out before it sees this.
+        if let Some((at, _)) = self.next_due(target).filter(|(at, _)| *at <= now) {
+            self.device_due(target, at);
+        }
+        self.send(target, region, &bytes, answer, now);
+        self.book_device(target);
+        Ok(())
+    }
+
+    /// Carries command bytes over the WAN to their device and queues what comes back.
+    fn send(
+        &mut self,
+        target: Eui64,
+        region: CspRegion,
+        bytes: &[u8],
+        answer: Answer,
+        now: DateTime<Utc>,
+    ) {
+        let (keys, acb) = (&self.keys, self.acb);
+        let (meters, gas, gas_meters) = (&mut self.meters, &self.gas, &mut self.gas_meters);
+        let (hubs, changed) = (&mut self.hubs, &mut self.changed);
+        let hub = self.registry.device(target).map_or(target, |d| d.comms_hub);
+        let outages = &self.outages;
+        let clock = &mut self.device_clock;
+        let mut refused = None;
+        // How much later than the WAN delivered it the device took the command (its clock
+        // having run past that), which its answer is the later for.
+        let mut waited = Duration::zero();
+        let mut device = |at: DateTime<Utc>| {
+            // A premises off supply: its comms hub is down, nothing answers.
+            if outages.as_ref().is_some_and(|o| o.is_off(hub, at)) {
+                return None;
+            }
+            // One clock for a gas meter, whether its GSME or its proxy is addressed.
+            let state = gas.get(&target).map_or(target, |&i| gas_meters[i].gsme);
+            let last = clock.entry(state).or_insert(at);
+            *last = at.max(*last);
+            waited = *last - at;
+            let at = *last;
+            changed.insert(target);
+            let answer = if let Some(meter) = meters.get_mut(&target) {
+                meter.handle(bytes, at, keys, acb)
+            } else if let Some(hub) = hubs.get_mut(&target) {
+                hub.handle(bytes, at, keys, acb)
+            } else {
+                let &i = gas.get(&target)?;
+                gas_meters[i].handle(bytes, at, keys, acb)
+            };
+            answer.map_err(|e| refused = Some(e)).ok()
+        };
+        let (mut due, code, gbcs) = if let Some(wan) = &mut self.cells {
+            match wan.carry(region, hub, bytes.len(), now, &mut device) {
+                Carried::Answered { at, answer } => (at, ResponseCode::I0, Some(answer)),
+                Carried::NoAnswer { at, .. } => (at, ResponseCode::E21, None),
+                Carried::NoCoverage => (now, ResponseCode::E20, None),
+            }
+        } else {
+            let link = self.wan.get(&region).cloned().unwrap_or(WanLink {
+                latency: Latency::Fixed(500_000),
+                loss: 0.0,
+                timeout: Duration::seconds(60),
+            });
+            let micros = |m: u64| Duration::microseconds(i64::try_from(m).unwrap_or(i64::MAX));
+            let down = micros(link.latency.sample(&mut self.rng));
+            let up = micros(link.latency.sample(&mut self.rng));
+            let lost = self.rng.random_bool(link.loss.clamp(0.0, 1.0))
+                || self.rng.random_bool(link.loss.clamp(0.0, 1.0));
+            let at_device = now + down;
+            let reply = if lost { None } else { device(at_device) };
+            match reply {
+                Some(gbcs) if down + up <= link.timeout => {
+                    (at_device + up, ResponseCode::I0, Some(gbcs))
+                }
+                Some(_) | None => (now + link.timeout, ResponseCode::E21, None),
+            }
+        };
+        if gbcs.is_some() {
+            due += waited;
+        }
+        if let Some(why) = refused {
+            self.dropped.push(format!(
+                "device {target} dropped {}'s {} command: {why} (E21 at the WAN timeout)",
+                answer.user(),
+                answer.service()
+            ));
+        }
+        if gbcs.is_some() && !answer.service().reads_only() {
+            self.journal_device_state(target);
+        }
+        self.queue(answer.user(), due, answer.xml(code, due, gbcs));
+    }
+
+    /// A device's state (JSON) as saved, under the EUI-64 it is saved by (a gas meter's, its
+    /// GSME's).
+    pub(super) fn device_state(&self, eui: Eui64) -> Option<(Eui64, String)> {
+        let json = if let Some(m) = self.meters.get(&eui) {
+            serde_json::to_string(m)
+        } else if let Some(h) = self.hubs.get(&eui) {
+            serde_json::to_string(h)
+        } else {
+            let gas = &self.gas_meters[*self.gas.get(&eui)?];
+            return serde_json::to_string(gas).ok().map(|j| (gas.gsme, j));
+        };
+        json.ok().map(|j| (eui, j))
+    }
+
+    /// Journals `eui`'s state now, to be committed with what comes after it in the journal.
+    pub(super) fn journal_device_state(&mut self, eui: Eui64) {
+        if let Some((eui, state)) = self.device_state(eui) {
+            self.journal.push(Change::DeviceState { eui, state });
+        }
+    }
+
+    /// Puts back a device's saved state (from [`HeadEnd::take_device_states`]).
+    pub fn restore_device_state(&mut self, eui: Eui64, json: &str) -> Result<(), String> {
+        if let Some(m) = self.meters.get_mut(&eui) {
+            let mut saved: Esme = serde_json::from_str(json).map_err(|e| format!("{eui}: {e}"))?;
+            if saved.eui != eui {
+                return Err(format!("{eui}: the saved state is {}'s", saved.eui));
+            }
+            // Saved before meters held their MPANs: they keep the ones they were made with.
+            if saved.mpans == crate::device::MeterPoints::default() {
+                saved.mpans = m.mpans;
+            }
+            saved.file_logs();
+            *m = saved;
+            self.book_device(eui);
+            return Ok(());
+        }
+        if let Some(h) = self.hubs.get_mut(&eui) {
+            let saved: CommsHub = serde_json::from_str(json).map_err(|e| format!("{eui}: {e}"))?;
+            if saved.eui != eui {
+                return Err(format!("{eui}: the saved state is {}'s", saved.eui));
+            }
+            *h = saved;
+            return Ok(());
+        }
+        let &i = self
+            .gas
+            .get(&eui)
+            .ok_or_else(|| format!("{eui} is not a virtual device of this head-end"))?;
+        let mut saved: GasMeter = serde_json::from_str(json).map_err(|e| format!("{eui}: {e}"))?;
+        if saved.gsme != self.gas_meters[i].gsme || saved.gpf != self.gas_meters[i].gpf {
+            return Err(format!("{eui}: the saved state is another gas meter's"));
+        }
+        // Saved before gas meters held their MPRN: it keeps the one it was made with.
+        if saved.mprn.is_none() {
+            saved.mprn = self.gas_meters[i].mprn.clone();
+        }
+        self.gas_meters[i] = saved;
+        self.book_device(eui);
+        Ok(())
+    }
+}
