@@ -647,8 +647,9 @@ fn a_gas_supplier_name_is_the_rtds_command() {
     assert_eq!(payloads, [expected]);
 }
 
-/// The gas reads of fixed attributes (`gas_settings`) and of the billing data logs of debt
-/// payments and prepayment credits, and of the prepayment daily read log, built from their DUIS
+/// The gas reads of fixed attributes (`gas_settings`), of the billing data logs of debt
+/// payments and prepayment credits, of the prepayment daily read log and of the event and
+/// security logs, built from their DUIS
 /// requests are the RTDS commands'
 /// components: the same clusters, commands and payloads. (The RTDS's 4.4.3 command asks for
 /// another period than its DUIS template's, so `tests/gbz.rs` compares it by shape.)
@@ -710,6 +711,17 @@ fn the_gas_reads_built_from_duis_requests_are_the_rtds_commands() {
         (
             "GCS15b_4.4.2_SUCCESS_REQUEST_DUIS.XML",
             "4.4.2_GCS15b/GCS15b_4.4.2_SUCCESS_COMMAND_GBCS.HEX",
+            false,
+        ),
+        // The general event log and the security log, every event in the period.
+        (
+            "CS10a_6.13_SUCCESS_REQUEST_DUIS.XML",
+            "6.13_CS10a/CS10a_6.13_SUCCESS_COMMAND_GBCS.HEX",
+            false,
+        ),
+        (
+            "CS10b_6.13_SUCCESS_REQUEST_DUIS.XML",
+            "6.13_CS10b/CS10b_6.13_SUCCESS_COMMAND_GBCS.HEX",
             false,
         ),
         // The prepayment daily read log: 31 daily prepayment snapshots.

@@ -1845,3 +1845,112 @@ fn the_meter_answers_the_later_identity_read_too() {
         ]
     );
 }
+
+/// 6.13 (CS10a, CS10b): the general event log holds the commands the meter carried out, each
+/// with its message code; the security log the top-ups it refused. Each read gives the events
+/// of the period asked, oldest first; an empty period is NOT_FOUND. 3.3 (CS11) clears the
+/// general event log and leaves the security log.
+#[test]
+fn the_event_and_security_logs_are_read() {
+    use dccsim::device::{CS10A, CS10B, CS11, GCS07};
+    use dccsim::protocol::gbcs::gbz::{LATEST_TIME, LoggedEvent};
+    let keys = keys();
+    let (mut gas, gpf) = fleet_meter();
+    let gsme = gas.gsme;
+    let at = to_gbcs_seconds(now()).unwrap();
+    // One supplier's commands, each with the next counter.
+    let counter = std::cell::Cell::new(0);
+    let next = || {
+        counter.set(counter.get() + 1);
+        counter.get()
+    };
+    let ask = |gas: &mut GasMeter, code, payload: GasPayload| {
+        let bytes = send(gsme, code, &[payload], next(), false, &keys);
+        answers(
+            &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+            &keys,
+            false,
+        )
+    };
+    let read = |control, start, end| GasPayload::EventLogRequest {
+        control,
+        event_id: 0,
+        start,
+        end,
+        count: 0,
+        offset: 0,
+    };
+    let not_found = GasPayload::DefaultResponse {
+        cluster: 0x0709,
+        command: 0x00,
+        status: 0x8B,
+    };
+    // Nothing logged yet.
+    assert_eq!(
+        ask(&mut gas, CS10A, read(0x13, 0, LATEST_TIME)),
+        std::slice::from_ref(&not_found)
+    );
+    // A message displayed, and a top-up refused (the meter is in credit mode).
+    let message = GasPayload::DisplayMessage {
+        id: 1,
+        control: 0,
+        start: 0,
+        minutes: 0xFFFF,
+        message: "hello".into(),
+    };
+    ask(&mut gas, GCS07, message);
+    let utrn = Utrn::make(&keys, supplier(), gsme, 1 << 32, 10, ValueClass::Pounds).unwrap();
+    let top_up = GasPayload::TopUp {
+        origin: 0,
+        utrn: utrn.digits(),
+    };
+    let bytes = send(gpf, CS01B, &[top_up], next(), false, &keys);
+    gas.handle(&bytes, now(), &keys, acb()).unwrap();
+    let logged = |log_id, event_id, data: &[u8]| LoggedEvent {
+        log_id,
+        event_id,
+        time: at,
+        data: data.to_vec(),
+    };
+    let published = |entries: Vec<LoggedEvent>| GasPayload::EventLog {
+        matching: entries.len() as u16,
+        command_index: 0,
+        commands: 1,
+        control: 0,
+        entries,
+    };
+    // GCS07's message code, 0x0071, with the "command actioned" event.
+    assert_eq!(
+        ask(&mut gas, CS10A, read(0x13, at - 60, at + 60)),
+        [published(vec![logged(3, 0x8154, &[0x00, 0x71])])]
+    );
+    // The meter refused the top-up as not for credit mode: "UTRN not authentic or not for
+    // this meter", in the security log only.
+    assert_eq!(
+        ask(&mut gas, CS10B, read(0x04, at - 60, at + 60)),
+        [published(vec![logged(4, 0x8F63, &[])])]
+    );
+    // A period before: nothing.
+    assert_eq!(
+        ask(&mut gas, CS10B, read(0x04, 0, at - 60)),
+        std::slice::from_ref(&not_found)
+    );
+    // The other log's id is not the use case's.
+    let other_log = read(0x04, 0, LATEST_TIME);
+    let bytes = send(gsme, CS10A, &[other_log], next(), false, &keys);
+    assert!(gas.handle(&bytes, now(), &keys, acb()).is_err());
+    // 3.3 clears the general event log (then logs its own clearing); the security log stays.
+    let clear = GasPayload::ClearEventLog { log_id: 3 };
+    assert_eq!(
+        ask(&mut gas, CS11, clear),
+        [GasPayload::EventLogCleared { cleared: 0x08 }]
+    );
+    assert_eq!(
+        ask(&mut gas, CS10A, read(0x13, 0, LATEST_TIME)),
+        [published(vec![logged(3, 0x8154, &[0x00, 0x15])])]
+    );
+    assert_eq!(
+        ask(&mut gas, CS10B, read(0x04, 0, LATEST_TIME)),
+        [published(vec![logged(4, 0x8F63, &[])])]
+    );
+}

@@ -483,6 +483,78 @@ fn gas_clear_event_log_vectors_decode() {
     }
 }
 
+/// 6.13's gas commands (CS10a, CS10b) decode to GetEventLogs of the general event log and the
+/// security log, every event in the DUIS template's period, and re-encode to their bytes; the
+/// meter's PublishEventLogs hold 32 events each, oldest first, each a command's with its
+/// message code (or none); an empty period, a Default Response NOT_FOUND.
+#[test]
+fn gas_event_log_vectors_decode() {
+    use dccsim::protocol::gbcs::gbz::{GasPayload, LoggedEvent};
+    let request = |control, end| GasPayload::EventLogRequest {
+        control,
+        event_id: 0,
+        start: 0x1C35_F900,
+        end,
+        count: 0,
+        offset: 0,
+    };
+    let ask = typed_components("6.13_CS10a/CS10a_6.13_SUCCESS_COMMAND_GBCS.HEX");
+    assert_eq!(ask, [request(0x13, 0x386E_9500)]);
+    let ask = typed_components("6.13_CS10b/CS10b_6.13_SUCCESS_COMMAND_GBCS.HEX");
+    assert_eq!(ask, [request(0x04, 0x1C37_4A80)]);
+    for (vector, log_id) in [("CS10a", 3), ("CS10b", 4)] {
+        let answer = typed_components(&format!(
+            "6.13_{vector}/{vector}_6.13_SUCCESS_RESPONSE_GBCS.HEX"
+        ));
+        let [
+            GasPayload::EventLog {
+                matching: 32,
+                command_index: 0,
+                commands: 1,
+                control: 0,
+                entries,
+            },
+        ] = &answer[..]
+        else {
+            panic!("{vector}: {answer:?}")
+        };
+        assert_eq!(entries.len(), 32, "{vector}");
+        assert!(entries.iter().all(|e| e.log_id == log_id), "{vector}");
+        assert!(entries.is_sorted_by_key(|e| e.time), "{vector}");
+        let first = (
+            log_id,
+            if log_id == 3 { 0x8F1F } else { 0x8F0C },
+            0x1C35_F900,
+        );
+        let e = &entries[0];
+        assert_eq!((e.log_id, e.event_id, e.time), first, "{vector}");
+        assert!(e.data.is_empty(), "{vector}");
+    }
+    // The general event log's third entry: a command carried out, with its message code.
+    let answer = typed_components("6.13_CS10a/CS10a_6.13_SUCCESS_RESPONSE_GBCS.HEX");
+    let GasPayload::EventLog { entries, .. } = &answer[0] else {
+        panic!("{answer:?}")
+    };
+    assert_eq!(
+        entries[2],
+        LoggedEvent {
+            log_id: 3,
+            event_id: 0x8154,
+            time: 0x1C36_09D1,
+            data: vec![0x00, 0x9B],
+        }
+    );
+    let answer = typed_components("6.13_CS10a/CS10a_6.13_NOT_FOUND_RESPONSE_GBCS.HEX");
+    assert_eq!(
+        answer,
+        [GasPayload::DefaultResponse {
+            cluster: 0x0709,
+            command: 0x00,
+            status: 0x8B,
+        }]
+    );
+}
+
 /// 6.7's gas command (GCS24, critical) decodes to a SetUncontrolledFlowThreshold of the DUIS
 /// template's values (61,680 m³/h, 60 s, 300 s) and a SetSupplyStatus (tamper and depletion
 /// unchanged, uncontrolled flow off) and re-encodes to its bytes; the meter, the metering
@@ -811,8 +883,8 @@ fn gas_readings_decode_to_their_values_and_encode_back_to_the_devices_bytes() {
 mod round_trips {
     use dccsim::protocol::gbcs::gas_settings::{self, GasSettingValue};
     use dccsim::protocol::gbcs::gbz::{
-        Component, DebtEntry, GasPayload, PrepaySnapshotPayload, SnapshotRegisters, TopUpEntry,
-        ZclValue, encode_gas_payload, gas_payload, zcl_header,
+        Component, DebtEntry, GasPayload, LoggedEvent, PrepaySnapshotPayload, SnapshotRegisters,
+        TopUpEntry, ZclValue, encode_gas_payload, gas_payload, zcl_header,
     };
     use proptest::prelude::*;
 
@@ -1056,6 +1128,44 @@ mod round_trips {
             }),
             any::<u8>().prop_map(|log_id| GasPayload::ClearEventLog { log_id }),
             any::<u8>().prop_map(|cleared| GasPayload::EventLogCleared { cleared }),
+            (any::<[u32; 2]>(), any::<[u16; 2]>(), any::<[u8; 2]>()).prop_map(|(t, w, b)| {
+                GasPayload::EventLogRequest {
+                    control: b[0],
+                    event_id: w[0],
+                    start: t[0],
+                    end: t[1],
+                    count: b[1],
+                    offset: w[1],
+                }
+            }),
+            (
+                any::<u16>(),
+                any::<[u8; 3]>(),
+                proptest::collection::vec(
+                    (
+                        any::<u8>(),
+                        any::<u16>(),
+                        any::<u32>(),
+                        proptest::collection::vec(any::<u8>(), 0..8)
+                    ),
+                    0..6
+                )
+            )
+                .prop_map(|(matching, b, entries)| GasPayload::EventLog {
+                    matching,
+                    command_index: b[0],
+                    commands: b[1],
+                    control: b[2],
+                    entries: entries
+                        .into_iter()
+                        .map(|(log_id, event_id, time, data)| LoggedEvent {
+                            log_id,
+                            event_id,
+                            time,
+                            data,
+                        })
+                        .collect(),
+                }),
             (any::<u32>(), any::<[u8; 4]>()).prop_map(|(event, b)| {
                 GasPayload::SetSupplyStatus {
                     event,

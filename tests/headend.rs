@@ -512,6 +512,33 @@ fn rtds_gas_message_tenancy_privacy_pin_and_mprn_templates_change_the_gas_meter(
     assert_eq!(answer_of(&answer), mprn);
 }
 
+/// 6.13 to the RTDS gas meter (CS10a, its template unchanged): after a 3.1 carried through
+/// the head-end, the meter's general event log holds that command, carried out, with its
+/// message code (GCS07, 0x0071).
+#[test]
+fn the_rtds_gas_event_log_template_reads_the_commands_carried_out() {
+    use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, gas_payload};
+    let (mut he, _, start) = default_head_end();
+    let message = with_counter(&template("GCS07_3.1_SUCCESS_REQUEST_DUIS.XML"), 4100);
+    acknowledged_then_answered(&mut he, eui(SUPPLIER), &message, start);
+    let read = with_counter(&template("CS10a_6.13_SUCCESS_REQUEST_DUIS.XML"), 4101);
+    let m = acknowledged_then_answered(&mut he, eui(SUPPLIER), &read, start);
+    let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+        panic!("{m:?}")
+    };
+    let Some(GasPayload::EventLog { entries, .. }) =
+        gas_payload(&components[0], &components[0].payload).unwrap()
+    else {
+        panic!("{components:?}")
+    };
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.event_id == 0x8154 && e.data == [0x00, 0x71]),
+        "{entries:?}"
+    );
+}
+
 /// 6.6 and 6.7 to the RTDS gas meter, the RTDS templates through Transform, sign, Send: the
 /// meter answers each command's two components with Default Responses, SUCCESS, and 6.2.8
 /// reads back the templates' values (40.0 MJ/m³, 1.02264; 61,680 m³/h, 60 s, 300 s — to four

@@ -9,7 +9,8 @@ use super::{
     MODE_CHANGE_LOG_LEN, PAYMENT_MODE_SETTINGS, Reply, TOP_UP_LEDGER_LEN, UncontrolledFlow, Valve,
 };
 use crate::device::{
-    Balance, BalanceUpdate, DeviceError, PaymentMode, PendingChange, TopUpRefusal, period_of,
+    Balance, BalanceUpdate, DeviceError, PaymentMode, PendingChange, TopUpRefusal,
+    is_security_event, period_of,
 };
 use crate::protocol::gbcs::KeyStore;
 use crate::protocol::gbcs::gbz::{self, GasPayload, TopUpEntry};
@@ -303,11 +304,11 @@ impl GasMeter {
                     status: gbz::SUCCESS,
                 })
             }
-            // The general event log (the meter's only one here); another it does not hold,
-            // so clears none.
+            // The general event log (the security log is not cleared: 3.3 does not ask it);
+            // another it does not hold, so clears none.
             (CS11, &GasPayload::ClearEventLog { log_id }) => {
                 let cleared = if log_id == gbz::GENERAL_EVENT_LOG {
-                    self.events.clear();
+                    self.events.take_where(|code| !is_security_event(code));
                     self.events.command(now, code, true, "event log cleared");
                     gbz::GENERAL_EVENT_LOG_CLEARED
                 } else {

@@ -33,7 +33,9 @@
 //! - the fixed attribute reads of `gas_settings` (4.1.2, 4.1.4, 6.2.4, 6.2.8), and the payment
 //!   mode (GCS02, GCS03, 1.6) and its reads (GCS14, GCS21j, GCS46);
 //! - GCS40a–d (1.5) and GCS06 (2.5), critical: the balance adjusted, emergency credit taken;
-//!   CS11 (3.3): the event log cleared, answered with a ClearEventLogResponse;
+//! - CS10a and CS10b (6.13): GetEventLog → the general event log's or the security log's
+//!   events in the period asked, in clear (the security log: the top-ups refused);
+//!   CS11 (3.3): the general event log cleared, answered with a ClearEventLogResponse;
 //!   GCS07 (3.1), GCS09 (3.2), GCS44 (3.4), GCS11 (3.5), GCS23 and GCS24 (6.6 and 6.7,
 //!   critical) and GCS41 (6.20.1): the message shown, the change of tenancy (no data from
 //!   before it given since), the supplier's name, privacy PIN protection off, the conversion
@@ -112,6 +114,9 @@ pub const GCS09: u16 = 0x0072;
 pub const GCS23: u16 = 0x007C;
 /// 3.3: clear the event log.
 pub const CS11: u16 = 0x0015;
+/// 6.13: read the event log (CS10a) or the security log (CS10b).
+pub const CS10A: u16 = 0x0014;
+pub const CS10B: u16 = 0x00A1;
 /// 6.7 (critical): the uncontrolled gas flow settings and the supply tamper and depletion
 /// states.
 pub const GCS24: u16 = 0x007D;
@@ -613,6 +618,8 @@ impl GasMeter {
                 | GCS23
                 | GCS24
                 | CS11
+                | CS10A
+                | CS10B
                 | GCS41
                 | GCS28
                 | GCS06

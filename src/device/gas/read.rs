@@ -4,19 +4,19 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    BATTERY_LIFE_DAYS, DAILY_INTERVAL, DAILY_READS_KEPT, GCS13A, GCS14, GCS15B, GCS15C, GCS15D,
-    GCS15E, GCS16A, GCS16B, GCS17, GCS18, GCS21D, GCS21J, GCS21K, GCS38, GCS46, GCS60, GCS60A,
-    GCS61, GasMeter, MAX_SAMPLES, NETWORK_DATA_INTERVAL, NETWORK_DATA_SAMPLES, Reply,
-    TOP_UP_LOG_LEN, Taken, Valve, WH_PER_M3, not_found,
+    BATTERY_LIFE_DAYS, CS10A, CS10B, DAILY_INTERVAL, DAILY_READS_KEPT, GCS13A, GCS14, GCS15B,
+    GCS15C, GCS15D, GCS15E, GCS16A, GCS16B, GCS17, GCS18, GCS21D, GCS21J, GCS21K, GCS38, GCS46,
+    GCS60, GCS60A, GCS61, GasMeter, MAX_SAMPLES, NETWORK_DATA_INTERVAL, NETWORK_DATA_SAMPLES,
+    Reply, TOP_UP_LOG_LEN, Taken, Valve, WH_PER_M3, not_found,
 };
-use crate::device::{DeviceError, period_of};
+use crate::device::{DeviceError, is_security_event, period_of};
 use crate::model::Eui64;
 use crate::protocol::gbcs::gas_settings::{GasRead, GasSetting, GasSettingValue};
 use crate::protocol::gbcs::gbz::{
-    self, FIRMWARE_VERSION, GasPayload, PrepaySnapshotPayload, SnapshotRegisters, TopUpEntry,
-    ZclValue,
+    self, FIRMWARE_VERSION, GasPayload, LoggedEvent, PrepaySnapshotPayload, SnapshotRegisters,
+    TopUpEntry, ZclValue,
 };
-use crate::protocol::gbcs::payload::{BillingExecution, to_gbcs_seconds};
+use crate::protocol::gbcs::payload::{BillingExecution, from_gbcs_seconds, to_gbcs_seconds};
 
 impl GasMeter {
     /// The answer to one component of a read of use case `code`, `since` the From Date-Time it
@@ -229,6 +229,61 @@ impl GasMeter {
                     Reply::Clear(GasPayload::TopUpLog {
                         command_index: 0,
                         commands: 1,
+                        entries,
+                    })
+                }
+            }
+            // The general event log (CS10a) or the security log (CS10b; the top-ups refused):
+            // the events in the period asked, oldest first, `count` of them (0: all) after
+            // skipping `offset`; none is a Default Response, NOT_FOUND, as the RTDS meter
+            // answers.
+            (
+                CS10A | CS10B,
+                &GasPayload::EventLogRequest {
+                    control,
+                    event_id,
+                    start,
+                    end,
+                    count,
+                    offset,
+                },
+            ) => {
+                let log_id = control & 0x0F;
+                let security = match (code, log_id) {
+                    (CS10A, gbz::GENERAL_EVENT_LOG) => false,
+                    (CS10B, gbz::SECURITY_EVENT_LOG) => true,
+                    _ => {
+                        let why = format!("log {log_id} is not the one {code:#06X} reads");
+                        return Err(DeviceError::Payload(why));
+                    }
+                };
+                let (from, to) = (from_gbcs_seconds(start), from_gbcs_seconds(end));
+                let found: Vec<LoggedEvent> = self
+                    .events
+                    .between(from, to)
+                    .filter(|e| is_security_event(e.code) == security)
+                    .map(|e| e.logged())
+                    .filter(|e| event_id == 0 || e.code == event_id)
+                    .map(|e| LoggedEvent {
+                        log_id,
+                        event_id: e.code,
+                        time: to_gbcs_seconds(e.at).unwrap_or(0),
+                        data: e.detail,
+                    })
+                    .collect();
+                let matching = u16::try_from(found.len()).unwrap_or(u16::MAX);
+                let wanted = if count == 0 { usize::MAX } else { count.into() };
+                let entries: Vec<LoggedEvent> =
+                    found.into_iter().skip(offset.into()).take(wanted).collect();
+                if entries.is_empty() {
+                    not_found(gbz::EVENTS_CLUSTER, gbz::GET_EVENT_LOG)
+                } else {
+                    // Log payload control 0, as the RTDS answer has it.
+                    Reply::Clear(GasPayload::EventLog {
+                        matching,
+                        command_index: 0,
+                        commands: 1,
+                        control: 0,
                         entries,
                     })
                 }

@@ -236,6 +236,33 @@ impl Request {
                 };
                 return one(crate::device::CS11, clear);
             }
+            // Every event in the period of the meter's general event log (CS10a) or security
+            // log (CS10b), with the event control the RTDS commands have.
+            "6.13" => {
+                let (code, control) = match self.required("LogToRead")?.as_str() {
+                    "Event" => (crate::device::CS10A, 0x10 | gbz::GENERAL_EVENT_LOG),
+                    "Security" => (crate::device::CS10B, gbz::SECURITY_EVENT_LOG),
+                    other => {
+                        return Err(RequestError {
+                            line: 0,
+                            reason: format!(
+                                "sr:LogToRead {other:?}: a gas meter keeps an Event and a \
+                                 Security log"
+                            ),
+                        });
+                    }
+                };
+                let (start, end) = self.gbcs_period()?;
+                let ask = GasPayload::EventLogRequest {
+                    control,
+                    event_id: 0,
+                    start,
+                    end,
+                    count: 0,
+                    offset: 0,
+                };
+                return one(code, ask);
+            }
             // An empty consumer password, at once and for good.
             "3.5" => {
                 let password = GasPayload::NewPassword {

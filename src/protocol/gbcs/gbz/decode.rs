@@ -232,6 +232,40 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
                 registers,
             }
         }
+        (EVENTS_CLUSTER, true, false, GET_EVENT_LOG) => GasPayload::EventLogRequest {
+            control: r.u8("event control and log id")?,
+            event_id: r.le16("event id")?,
+            start: r.le32("start time")?,
+            end: r.le32("end time")?,
+            count: r.u8("number of events")?,
+            offset: r.le16("event offset")?,
+        },
+        (EVENTS_CLUSTER, true, true, PUBLISH_EVENT_LOG) => {
+            let matching = r.le16("total number of matching events")?;
+            let command_index = r.u8("command index")?;
+            let commands = r.u8("total commands")?;
+            let control = r.u8("log payload control")?;
+            let mut entries = Vec::new();
+            while r.at < payload.len() {
+                let (log_id, event_id, time) =
+                    (r.u8("log id")?, r.le16("event id")?, r.le32("event time")?);
+                let length = r.u8("event data length")?;
+                let data = r.take(usize::from(length), "event data")?.to_vec();
+                entries.push(LoggedEvent {
+                    log_id,
+                    event_id,
+                    time,
+                    data,
+                });
+            }
+            GasPayload::EventLog {
+                matching,
+                command_index,
+                commands,
+                control,
+                entries,
+            }
+        }
         (EVENTS_CLUSTER, true, false, CLEAR_EVENT_LOG_REQUEST) => GasPayload::ClearEventLog {
             log_id: r.u8("log id")?,
         },

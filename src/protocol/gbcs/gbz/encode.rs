@@ -282,6 +282,39 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             out.extend_from_slice(&[*tamper, *depletion, *uncontrolled_flow, *load_limit]);
         }
         GasPayload::ClearEventLog { log_id } => out.push(*log_id),
+        GasPayload::EventLogRequest {
+            control,
+            event_id,
+            start,
+            end,
+            count,
+            offset,
+        } => {
+            out.push(*control);
+            out.extend_from_slice(&event_id.to_le_bytes());
+            out.extend_from_slice(&start.to_le_bytes());
+            out.extend_from_slice(&end.to_le_bytes());
+            out.push(*count);
+            out.extend_from_slice(&offset.to_le_bytes());
+        }
+        GasPayload::EventLog {
+            matching,
+            command_index,
+            commands,
+            control,
+            entries,
+        } => {
+            out.extend_from_slice(&matching.to_le_bytes());
+            out.extend_from_slice(&[*command_index, *commands, *control]);
+            for e in entries {
+                out.push(e.log_id);
+                out.extend_from_slice(&e.event_id.to_le_bytes());
+                out.extend_from_slice(&e.time.to_le_bytes());
+                let data = &e.data[..e.data.len().min(255)];
+                out.push(data.len() as u8);
+                out.extend_from_slice(data);
+            }
+        }
         GasPayload::EventLogCleared { cleared } => out.push(*cleared),
         GasPayload::DisplayMessage {
             id,
@@ -525,6 +558,8 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
             (METERING_CLUSTER, 0x01, SET_UNCONTROLLED_FLOW_THRESHOLD)
         }
         SetSupplyStatus { .. } => (METERING_CLUSTER, 0x01, SET_SUPPLY_STATUS),
+        EventLogRequest { .. } => (EVENTS_CLUSTER, 0x01, GET_EVENT_LOG),
+        EventLog { .. } => (EVENTS_CLUSTER, 0x19, PUBLISH_EVENT_LOG),
         ClearEventLog { .. } => (EVENTS_CLUSTER, 0x01, CLEAR_EVENT_LOG_REQUEST),
         EventLogCleared { .. } => (EVENTS_CLUSTER, 0x09, CLEAR_EVENT_LOG_RESPONSE),
         NewPassword { .. } => (

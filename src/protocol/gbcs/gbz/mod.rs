@@ -462,13 +462,18 @@ pub const SET_UNCONTROLLED_FLOW_THRESHOLD: u8 = 0x0E;
 pub const SUPPLY_LOCKED: u8 = 0x00;
 pub const SUPPLY_UNCHANGED: u8 = 0x03;
 pub const SUPPLY_STATUS_RESPONSE: u8 = 0x0C;
-/// The Events cluster: ClearEventLogRequest (CS11, 3.3: the GSME's general event log) and the
-/// meter's ClearEventLogResponse, which names the logs cleared.
+/// The Events cluster: GetEventLog (CS10a and CS10b, 6.13: the GSME's general event and
+/// security logs) and the meter's PublishEventLog; ClearEventLogRequest (CS11, 3.3: the GSME's
+/// general event log) and the meter's ClearEventLogResponse, which names the logs cleared.
 pub const EVENTS_CLUSTER: u16 = 0x0709;
+pub const GET_EVENT_LOG: u8 = 0x00;
+pub const PUBLISH_EVENT_LOG: u8 = 0x01;
 pub const CLEAR_EVENT_LOG_REQUEST: u8 = 0x01;
 pub const CLEAR_EVENT_LOG_RESPONSE: u8 = 0x02;
 /// The general event log's id, and its bit in a ClearEventLogResponse's cleared logs.
 pub const GENERAL_EVENT_LOG: u8 = 0x03;
+/// The security log's id.
+pub const SECURITY_EVENT_LOG: u8 = 0x04;
 pub const GENERAL_EVENT_LOG_CLEARED: u8 = 0x08;
 /// The Price cluster: the currency a meter's amounts are in (GCS14, 4.3).
 pub const PRICE_CLUSTER: u16 = 0x0700;

@@ -159,6 +159,27 @@ pub enum GasPayload {
     },
     /// Clear the event log `log_id` (CS11, 3.3: [`GENERAL_EVENT_LOG`]).
     ClearEventLog { log_id: u8 },
+    /// An event log asked (CS10a and CS10b, 6.13: GetEventLog): the log in the low nibble of
+    /// `control` ([`GENERAL_EVENT_LOG`], [`SECURITY_EVENT_LOG`]), the event control in its
+    /// high one; the events `event_id` (0: all) from `start` to `end` (UTC times), `count` of
+    /// them (0: all) after skipping `offset`.
+    EventLogRequest {
+        control: u8,
+        event_id: u16,
+        start: u32,
+        end: u32,
+        count: u8,
+        offset: u16,
+    },
+    /// The events found (PublishEventLog), oldest first: `matching` in all, in command
+    /// `command_index` of `commands`.
+    EventLog {
+        matching: u16,
+        command_index: u8,
+        commands: u8,
+        control: u8,
+        entries: Vec<LoggedEvent>,
+    },
     /// The logs a ClearEventLog cleared, a bitmap ([`GENERAL_EVENT_LOG_CLEARED`]; 0: none).
     EventLogCleared { cleared: u8 },
     /// A message for the meter to display (GCS07, 3.1): `id` names it (an issuer event id);
@@ -363,6 +384,16 @@ pub const DEBT_CREDIT_STATUS: u8 = 0;
 /// The prepayment cluster: GetPrepaySnapshot and PublishPrepaySnapshot (GCS15c, 4.4.3).
 pub const GET_PREPAY_SNAPSHOT: u8 = 0x07;
 pub const PUBLISH_PREPAY_SNAPSHOT: u8 = 0x01;
+
+/// One event of a PublishEventLog: the log it is in, its code, when (UTC time) and its data
+/// (a command's message code, for the commands a meter logs; at most 255 bytes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoggedEvent {
+    pub log_id: u8,
+    pub event_id: u16,
+    pub time: u32,
+    pub data: Vec<u8>,
+}
 
 /// One top-up of a PublishTopUpLog: its UTRN, its amount (the currency unit, 1/100,000 £) and
 /// when it was credited.
