@@ -2049,7 +2049,8 @@ fn rtds_meter_balance_and_event_log_templates_read_the_virtual_meter() {
 }
 
 /// The RTDS 8.11 templates update the comms hub's device log (CCS01 adds the meter with its
-/// install code, CCS02 removes it), and 11.2 to the hub reads its firmware (CS08); the DCC's
+/// install code, CCS02 removes it), 6.13 reads them from its event log (ECS35c), and 11.2 to
+/// the hub reads its firmware (CS08); the DCC's
 /// Access Control Broker originates these commands, and the answers come back as I0.
 #[test]
 fn rtds_hub_templates_reach_the_virtual_comms_hub() {
@@ -2091,10 +2092,24 @@ fn rtds_hub_templates_reach_the_virtual_comms_hub() {
         entry.unwrap().install_code,
         "30313233343536373839414243444546"
     );
+    // 6.13 to the hub (ECS35c), over today: its event log holds the removal and the addition
+    // (CCS02, CCS01), and the answer names the supplier it was read for, and its counter.
+    let events = template("ECS35c_6.13_SUCCESS_REQUEST_DUIS.XML")
+        .replace("2014-12-31T00:00:00.00Z", "2026-11-23T00:00:00Z")
+        .replace("2014-12-31T09:00:00.00Z", "2026-11-24T00:00:00Z")
+        .replace(":1002<", ":1004<");
+    let read = answered(&mut he, &events);
+    let named = [&[0x00, 0x93][..], &eui(SUPPLIER).0, &1004u64.to_be_bytes()].concat();
+    assert_eq!(read.signing.other_information, named);
+    let Reading::EventLog { events } = decode_dlms(&read, None).unwrap() else {
+        panic!("{read:?}")
+    };
+    let commands: Vec<_> = events.iter().map(|e| (e.code, e.detail.clone())).collect();
+    assert_eq!(commands, [(0x8154, vec![0, 2]), (0x8154, vec![0, 1])]);
     // The firmware read, sent by the supplier instead of the template's DCC.
     let read = template("CS08_11.2_SUCCESS_REQUEST_DUIS.XML").replace(
         "90-B3-D5-1F-30-00-00-02:00-DB-12-34-56-78-90-A4:1000",
-        &format!("{SUPPLIER}:{hub}:1004"),
+        &format!("{SUPPLIER}:{hub}:1005"),
     );
     let firmware = answered(&mut he, &read);
     assert_eq!(

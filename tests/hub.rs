@@ -1,4 +1,5 @@
-//! The virtual comms hub: the RTDS's own CS08, CCS01, CCS02 and ECS26i commands, MACed by the ACB,
+//! The virtual comms hub: the RTDS's own CS08, CCS01, CCS02, ECS26i, ECS35c and ECS35d commands,
+//! MACed by the ACB,
 //! are answered with the very payloads the RTDS hub answers with; its device log follows
 //! the commands; replays and other devices' commands are refused.
 
@@ -176,6 +177,94 @@ fn replays_and_strangers_are_refused() {
         Err(DeviceError::Payload(_))
     ));
     assert_eq!(hub.device_log.len(), 1, "refused commands change nothing");
+}
+
+/// 6.13 to the hub (ECS35c, ECS35d, the RTDS commands as the broker sends them for a user):
+/// its event log holds the device log's changes, each a command carried out with its message
+/// code, and its security log nothing; each answer names the user and the user's counter, as
+/// the command did. The RTDS hub's answers decode to the same shapes.
+#[test]
+fn the_hub_answers_its_event_and_security_logs() {
+    use dccsim::protocol::gbcs::payload::{LoggedEvent, Reading, decode_dlms};
+    let keys = keys();
+    let mut hub = CommsHub::new(HUB, &[METER]);
+    let remove = "8.11_CCS02/CCS02_8.11_SUCCESS_COMMAND_GBCS.HEX";
+    hub.handle(&command(remove, 1, &keys), now(), &keys, acb())
+        .unwrap();
+    // The RTDS command's period (2014), moved to today's: its content, other information and
+    // all, but for the range's two times.
+    let read = |path: &str, counter| {
+        let rtds = rtds_message(path);
+        let (old, new) = (
+            [0x1C35_F900_u32.to_be_bytes(), 0x1C36_7790_u32.to_be_bytes()].concat(),
+            [
+                dccsim::protocol::gbcs::payload::to_gbcs_seconds(now() - Duration::hours(1)),
+                dccsim::protocol::gbcs::payload::to_gbcs_seconds(now() + Duration::hours(1)),
+            ]
+            .map(|t| t.unwrap().to_be_bytes())
+            .concat(),
+        );
+        let (code, named) = (rtds.message_code().unwrap(), rtds.signing.other_information);
+        let mut content = rtds.signing.content;
+        let at = content.windows(4).position(|w| w == &old[..4]).unwrap();
+        assert_eq!(&content[at + 5..at + 9], &old[4..]);
+        content[at..at + 4].copy_from_slice(&new[..4]);
+        content[at + 5..at + 9].copy_from_slice(&new[4..]);
+        let mut m = message_for(Cra::Command, counter, acb(), HUB, code, content);
+        m.signing.other_information = named.clone();
+        assert!(mac_message(&keys, &mut m, acb()));
+        (m.to_bytes().unwrap(), named)
+    };
+    for (path, counter, security) in [
+        ("6.13_ECS35c/ECS35c_6.13_SUCCESS_COMMAND_GBCS.HEX", 2, false),
+        ("6.13_ECS35d/ECS35d_6.13_SUCCESS_COMMAND_GBCS.HEX", 3, true),
+    ] {
+        let (bytes, named) = read(path, counter);
+        let got = hub.handle(&bytes, now(), &keys, acb()).unwrap();
+        let m = GbcsMessage::decode(&got).unwrap();
+        assert_eq!(verify_mac(&keys, &m, acb()), Verdict::Valid);
+        // The user (the RTDS supplier) and its counter, 1002.
+        assert_eq!(m.signing.other_information, named, "{path}");
+        assert_eq!(
+            &named[2..10],
+            &[0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x01, 0x00, 0x00]
+        );
+        let reading = decode_dlms(&m, None).unwrap();
+        if security {
+            assert_eq!(reading, Reading::SecurityLog { events: vec![] }, "{path}");
+        } else {
+            let removed = LoggedEvent {
+                at: now(),
+                code: 0x8154,
+                detail: vec![0x00, 0x02],
+            };
+            assert_eq!(
+                reading,
+                Reading::EventLog {
+                    events: vec![removed]
+                },
+                "{path}"
+            );
+        }
+    }
+    // The RTDS hub's answers: an event log of commands and alerts, a security log.
+    for (path, security) in [
+        ("6.13_ECS35c/ECS35c_6.13_SUCCESS_RESPONSE_GBCS.HEX", false),
+        ("6.13_ECS35d/ECS35d_6.13_SUCCESS_RESPONSE_GBCS.HEX", true),
+    ] {
+        let reading = decode_dlms(&rtds_message(path), None).unwrap();
+        match reading {
+            Reading::EventLog { events } if !security => {
+                assert!(
+                    events
+                        .iter()
+                        .any(|e| e.code == 0x8154 && e.detail == [0x00, 0x9B])
+                )
+            }
+            Reading::SecurityLog { events } if security => assert!(!events.is_empty()),
+            other => panic!("{path}: {other:?}"),
+        }
+    }
 }
 
 /// A million hubs in one process: the state stays small.

@@ -9,7 +9,11 @@
 //!   → three results;
 //! - CCS02 (8.11, remove): unregister a device → success, or 1 if it is not in the log;
 //! - ECS26i (6.2.4): its identity → its EUI-64, model and manufacturer (dccsim's, as the
-//!   DCC's inventory names them).
+//!   DCC's inventory names them);
+//! - ECS35c, ECS35d (6.13): its event log (the devices added to and removed from its log,
+//!   each with its message code) and its security log, over the period asked, as an ESME's.
+//!
+//! Each answer names the user the broker sent the command for, as the command did.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -20,7 +24,7 @@ use crate::protocol::dlms::Data;
 use crate::protocol::gbcs::KeyStore;
 use crate::protocol::gbcs::asn1::AsnPayload;
 use crate::protocol::gbcs::payload::{
-    self, CCS01, CCS02, ECS26I, Reading, device_log_add_response, outcome_response,
+    self, CCS01, CCS02, ECS26I, ECS35C, ECS35D, Reading, device_log_add_response, outcome_response,
     settings_response,
 };
 
@@ -91,6 +95,7 @@ impl CommsHub {
         let (from, counter) = (s.originator, s.originator_counter);
         self.counters.check(from, counter)?;
         let code = command.message_code().unwrap_or(0);
+        let on_behalf = super::OnBehalf::of(&s.other_information);
         let bad = |e: String| DeviceError::Payload(e);
         let content = match code {
             CS08 => match AsnPayload::decode(&s.content, false) {
@@ -145,6 +150,30 @@ impl CommsHub {
                     other => return Err(bad(format!("{other:?} is not a device log command"))),
                 }
             }
+            // Its event log (the device log's changes) and its security log, as an ESME's.
+            ECS35C | ECS35D => {
+                let reading =
+                    payload::decode_dlms(&command, None).map_err(|e| bad(e.to_string()))?;
+                let Reading::Range { from, to } = reading else {
+                    return Err(bad(format!("{reading:?} is not a log read over a period")));
+                };
+                let (from, to) = (from.unwrap_or(DateTime::<Utc>::MIN_UTC), to.unwrap_or(now));
+                let security = code == ECS35D;
+                let events: Vec<_> = self
+                    .events
+                    .between(from, to)
+                    .filter(|e| super::is_security_event(e.code) == security)
+                    .map(super::Event::logged)
+                    .collect();
+                let response = if security {
+                    payload::security_log_response(counter, &events)
+                } else {
+                    payload::event_log_response(counter, &events)
+                };
+                response
+                    .ok_or_else(|| bad("an event's time is outside GBCS's clock".into()))?
+                    .to_bytes()
+            }
             ECS26I => {
                 let identity = vec![
                     Data::OctetString(self.eui.0.to_vec()),
@@ -164,6 +193,7 @@ impl CommsHub {
             critical: false,
             at: now,
             relay: None,
+            on_behalf,
         };
         answer.bytes(content, keys, acb)
     }

@@ -384,6 +384,7 @@ impl Esme {
             critical,
             at: now,
             relay,
+            on_behalf: None,
         };
         answer.bytes(content, keys, acb)
     }

@@ -673,6 +673,7 @@ impl GasMeter {
                 critical,
                 at: now,
                 relay,
+                on_behalf: None,
             };
             return answer.bytes(content, keys, acb);
         }
@@ -763,6 +764,7 @@ impl GasMeter {
             critical,
             at: now,
             relay,
+            on_behalf: None,
         };
         answer.bytes(Gbz::Components { components: out }.encode(), keys, acb)
     }

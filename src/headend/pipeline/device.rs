@@ -56,14 +56,12 @@ impl HeadEnd {
                 }
                 HubCommand::Asn1(bytes) => bytes,
             };
-            return Ok(message_for(
-                Cra::Command,
-                counter,
-                acb,
-                id.target,
-                code,
-                content,
-            ));
+            let mut command = message_for(Cra::Command, counter, acb, id.target, code, content);
+            // The header names the user the broker sends it for, and the user's counter, as
+            // the RTDS hub commands do (the hub's answer names them back).
+            command.signing.other_information =
+                crate::device::OnBehalf::new(id.originator, id.counter).information(code);
+            return Ok(command);
         }
         // A user the device does not know sends its key-agreement certificate: the DCC relays
         // the request, the Access Control Broker sending it under a counter of its own and

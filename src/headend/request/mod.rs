@@ -418,8 +418,9 @@ impl Request {
     }
 
     /// The GBCS use case and command for the services the DCC carries to a comms hub itself:
-    /// 11.2 (CS08, read its firmware version) and 8.11 (CCS01 add, CCS02 remove a device in
-    /// its device log); `None` for others.
+    /// 11.2 (CS08, read its firmware version), 6.2.4 (ECS26i, its identity), 6.13 (ECS35c,
+    /// ECS35d: its event and security logs) and 8.11 (CCS01 add, CCS02 remove a device in its
+    /// device log); `None` for others.
     pub fn hub_command(&self) -> Result<Option<(u16, HubCommand)>, RequestError> {
         use crate::protocol::gbcs::asn1::AsnPayload;
         use crate::protocol::gbcs::payload::{CCS01, CCS02};
@@ -439,6 +440,23 @@ impl Request {
                 crate::protocol::gbcs::payload::ECS26I,
                 HubCommand::Dlms(Reading::Read),
             ),
+            "6.13" => {
+                let period = |name: &str| utc_date_time(name, &text(name)?).map_err(fail);
+                let range = Reading::Range {
+                    from: Some(period("StartDateTime")?),
+                    to: Some(period("EndDateTime")?),
+                };
+                let code = match text("LogToRead")?.as_str() {
+                    "Event" => crate::protocol::gbcs::payload::ECS35C,
+                    "Security" => crate::protocol::gbcs::payload::ECS35D,
+                    other => {
+                        return Err(fail(format!(
+                            "sr:LogToRead {other:?}: a comms hub keeps an Event and a Security log"
+                        )));
+                    }
+                };
+                (code, HubCommand::Dlms(range))
+            }
             "8.11" => {
                 let device: Eui64 = text("DeviceID")?
                     .parse()

@@ -278,11 +278,11 @@ pub fn encode_command(
             attribute(DATA, IMPORT_MPAN, 2),
             attribute(DATA, EXPORT_MPAN, 2),
         ]),
-        (ECS35A | ECS35B | ECS35E, r) => {
+        (ECS35A | ECS35B | ECS35C | ECS35D | ECS35E, r) => {
             let (from, to) = range(r)?;
             let log = match code {
-                ECS35A => EVENT_LOG,
-                ECS35B => SECURITY_LOG,
+                ECS35A | ECS35C => EVENT_LOG,
+                ECS35B | ECS35D => SECURITY_LOG,
                 _ => POWER_EVENT_LOG,
             };
             gets(vec![by_range(PROFILE_GENERIC, log, from, to)?])

@@ -441,7 +441,7 @@ fn response(
             },
             _ => return Err(shape(code, "account mode is not {enum 1 or 2, enum}")),
         },
-        (ECS35A, Some(Data::CompactArray { elements, .. })) => Reading::EventLog {
+        (ECS35A | ECS35C, Some(Data::CompactArray { elements, .. })) => Reading::EventLog {
             events: elements
                 .iter()
                 .map(|e| match e.items()? {
@@ -459,7 +459,7 @@ fn response(
                 .collect::<Option<_>>()
                 .ok_or_else(|| shape(code, "event is not {time stamp, event code, details}"))?,
         },
-        (ECS35B, Some(Data::CompactArray { elements, .. })) => Reading::SecurityLog {
+        (ECS35B | ECS35D, Some(Data::CompactArray { elements, .. })) => Reading::SecurityLog {
             events: elements
                 .iter()
                 .map(|e| match e.items()? {

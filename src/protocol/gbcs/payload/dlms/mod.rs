@@ -75,6 +75,10 @@ pub const ECS66: u16 = 0x0060;
 pub const ECS35A: u16 = 0x0048;
 /// 6.13 to an ESME: its security log over a period.
 pub const ECS35B: u16 = 0x0049;
+/// 6.13 to a comms hub (the Access Control Broker's, for a user): its event log, and its
+/// security log, over a period, read as an ESME's are.
+pub const ECS35C: u16 = 0x0093;
+pub const ECS35D: u16 = 0x0094;
 /// 6.13 to an ESME: its power event log over a period.
 pub const ECS35E: u16 = 0x00B9;
 /// 6.2.7 to an ESME: the MPANs it is configured with.
