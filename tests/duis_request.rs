@@ -647,6 +647,49 @@ fn a_gas_supplier_name_is_the_rtds_command() {
     assert_eq!(payloads, [expected]);
 }
 
+/// 6.22's gas command (GCS20) built from the RTDS template is the RTDS command's four
+/// SetEventConfigurations — each configuration with its events, listed in the template's order
+/// — but for their order (dccsim sends each configuration where it first appears in the
+/// request, the RTDS in an order of its own) and the issuer event id, dccsim's the request's
+/// counter.
+#[test]
+fn a_gas_event_configuration_is_the_rtds_commands_components() {
+    use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, gas_payload};
+    let request = template("GCS20_6.22_SUCCESS_REQUEST_DUIS.XML");
+    let (code, payloads) = request.gas_command(false).unwrap().unwrap();
+    let path = "gbcs-rtds/RTDS-4.5.0/6.22_GCS20/GCS20_6.22_SUCCESS_COMMAND_GBCS.HEX";
+    let text = std::fs::read_to_string(reference().join(path)).unwrap();
+    let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+    assert_eq!(rtds.message_code(), Some(code));
+    let Gbz::Components { components } = Gbz::decode(&rtds.signing.content, false).unwrap() else {
+        panic!()
+    };
+    let mut expected: Vec<GasPayload> = components
+        .iter()
+        .map(|c| match gas_payload(c, &c.payload).unwrap() {
+            Some(GasPayload::SetEventConfiguration {
+                start,
+                configuration,
+                control,
+                events,
+                ..
+            }) => GasPayload::SetEventConfiguration {
+                event: request.id.counter as u32,
+                start,
+                configuration,
+                control,
+                events,
+            },
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let key = |p: &GasPayload| format!("{p:?}");
+    expected.sort_by_key(key);
+    let mut built = payloads;
+    built.sort_by_key(key);
+    assert_eq!(built, expected);
+}
+
 /// The gas reads of fixed attributes (`gas_settings`), of the billing data logs of debt
 /// payments and prepayment credits, of the prepayment daily read log and of the event and
 /// security logs, built from their DUIS
@@ -711,6 +754,12 @@ fn the_gas_reads_built_from_duis_requests_are_the_rtds_commands() {
         (
             "GCS15b_4.4.2_SUCCESS_REQUEST_DUIS.XML",
             "4.4.2_GCS15b/GCS15b_4.4.2_SUCCESS_COMMAND_GBCS.HEX",
+            false,
+        ),
+        // Every event's configuration.
+        (
+            "GCS20r_6.2.10_SUCCESS_REQUEST_DUIS.XML",
+            "6.2.10_GCS20r/GCS20r_6.2.10_SUCCESS_COMMAND_GBCS.HEX",
             false,
         ),
         // The general event log and the security log, every event in the period.

@@ -1954,3 +1954,64 @@ fn the_event_and_security_logs_are_read() {
         [published(vec![logged(4, 0x8F63, &[])])]
     );
 }
+
+/// 6.22 (GCS20) sets how the events listed are logged and reported, each component its
+/// configuration; 6.2.10 (GCS20r) reads every event's back — the RTDS meter's until then. A
+/// command naming an event the meter does not configure is refused whole: none of its
+/// components is kept.
+#[test]
+fn the_event_configuration_is_set_and_read_back() {
+    use dccsim::device::{GCS20, GCS20R};
+    let keys = keys();
+    let (mut gas, _) = fleet_meter();
+    let gsme = gas.gsme;
+    let read = |gas: &mut GasMeter, counter| {
+        let ask = GasPayload::GetEventConfiguration { event_id: 0x81FF };
+        let bytes = send(gsme, GCS20R, &[ask], counter, false, &keys);
+        let got = answers(
+            &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+            &keys,
+            false,
+        );
+        let [GasPayload::EventConfiguration { entries, .. }] = &got[..] else {
+            panic!("{got:?}")
+        };
+        entries.clone()
+    };
+    let before = read(&mut gas, 1);
+    assert_eq!(before.len(), 44);
+    assert!(before.contains(&(0x810E, 0x08)) && before.contains(&(0x81C6, 0x03)));
+    let set = |configuration, events: &[u16]| GasPayload::SetEventConfiguration {
+        event: 1,
+        start: 0,
+        configuration,
+        control: 0,
+        events: events.to_vec(),
+    };
+    let done = GasPayload::DefaultResponse {
+        cluster: 0x0708,
+        command: 0x04,
+        status: 0,
+    };
+    let asks = [set(0x5B, &[0x810E]), set(0x00, &[0x81C6, 0x8161])];
+    let bytes = send(gsme, GCS20, &asks, 2, false, &keys);
+    let got = answers(
+        &gas.handle(&bytes, now(), &keys, acb()).unwrap(),
+        &keys,
+        false,
+    );
+    assert_eq!(got, [done.clone(), done]);
+    let after = read(&mut gas, 3);
+    let changed: Vec<_> = before
+        .iter()
+        .zip(&after)
+        .filter(|(b, a)| b != a)
+        .map(|(_, a)| *a)
+        .collect();
+    assert_eq!(changed, [(0x810E, 0x5B), (0x8161, 0x00), (0x81C6, 0x00)]);
+    // 0x1234 is no event of the meter's: refused, and the first component not kept either.
+    let asks = [set(0x08, &[0x8161]), set(0x08, &[0x1234])];
+    let bytes = send(gsme, GCS20, &asks, 4, false, &keys);
+    assert!(gas.handle(&bytes, now(), &keys, acb()).is_err());
+    assert_eq!(read(&mut gas, 5), after);
+}

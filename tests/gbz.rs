@@ -555,6 +555,56 @@ fn gas_event_log_vectors_decode() {
     );
 }
 
+/// 6.22's gas command (GCS20) decodes to four SetEventConfigurations, each a configuration and
+/// the events listed, and re-encodes to its bytes, answered with a Default Response each;
+/// 6.2.10's (GCS20r) to a GetEventConfiguration, answered with the 44 events' configurations.
+#[test]
+fn gas_event_configuration_vectors_decode() {
+    use dccsim::protocol::gbcs::gbz::GasPayload;
+    let set = |configuration, events: &[u16]| GasPayload::SetEventConfiguration {
+        event: 0x1C37_4A80,
+        start: 0,
+        configuration,
+        control: 0,
+        events: events.to_vec(),
+    };
+    let ask = typed_components("6.22_GCS20/GCS20_6.22_SUCCESS_COMMAND_GBCS.HEX");
+    assert_eq!(
+        ask,
+        [
+            set(0x5B, &[0x81AA, 0x81AB, 0x81C4]),
+            set(0x08, &[0x810E]),
+            set(0x4B, &[0x81BD, 0x81BE, 0x81BF, 0x81C0]),
+            set(0x43, &[0x8161, 0x8162, 0x81C6]),
+        ]
+    );
+    let answer = typed_components("6.22_GCS20/GCS20_6.22_SUCCESS_RESPONSE_GBCS.HEX");
+    let done = GasPayload::DefaultResponse {
+        cluster: 0x0708,
+        command: 0x04,
+        status: 0,
+    };
+    assert_eq!(answer, vec![done; 4]);
+    let ask = typed_components("6.2.10_GCS20r/GCS20r_6.2.10_SUCCESS_COMMAND_GBCS.HEX");
+    assert_eq!(
+        ask,
+        [GasPayload::GetEventConfiguration { event_id: 0x81FF }]
+    );
+    let answer = typed_components("6.2.10_GCS20r/GCS20r_6.2.10_SUCCESS_RESPONSE_GBCS.HEX");
+    let [
+        GasPayload::EventConfiguration {
+            command_index: 0,
+            commands: 1,
+            entries,
+        },
+    ] = &answer[..]
+    else {
+        panic!("{answer:?}")
+    };
+    assert_eq!(entries.len(), 44);
+    assert_eq!(entries[..2], [(0x810D, 0x18), (0x810E, 0x08)]);
+}
+
 /// 6.7's gas command (GCS24, critical) decodes to a SetUncontrolledFlowThreshold of the DUIS
 /// template's values (61,680 m³/h, 60 s, 300 s) and a SetSupplyStatus (tamper and depletion
 /// unchanged, uncontrolled flow off) and re-encodes to its bytes; the meter, the metering
@@ -1128,6 +1178,30 @@ mod round_trips {
             }),
             any::<u8>().prop_map(|log_id| GasPayload::ClearEventLog { log_id }),
             any::<u8>().prop_map(|cleared| GasPayload::EventLogCleared { cleared }),
+            (
+                any::<[u32; 2]>(),
+                any::<u8>(),
+                proptest::collection::vec(any::<u16>(), 0..8)
+            )
+                .prop_map(|(t, configuration, events)| {
+                    GasPayload::SetEventConfiguration {
+                        event: t[0],
+                        start: t[1],
+                        configuration,
+                        control: 0,
+                        events,
+                    }
+                }),
+            any::<u16>().prop_map(|event_id| GasPayload::GetEventConfiguration { event_id }),
+            (
+                any::<[u8; 2]>(),
+                proptest::collection::vec(any::<(u16, u8)>(), 0..8)
+            )
+                .prop_map(|(n, entries)| GasPayload::EventConfiguration {
+                    command_index: n[0],
+                    commands: n[1],
+                    entries,
+                }),
             (any::<[u32; 2]>(), any::<[u16; 2]>(), any::<[u8; 2]>()).prop_map(|(t, w, b)| {
                 GasPayload::EventLogRequest {
                     control: b[0],

@@ -512,6 +512,30 @@ fn rtds_gas_message_tenancy_privacy_pin_and_mprn_templates_change_the_gas_meter(
     assert_eq!(answer_of(&answer), mprn);
 }
 
+/// 6.22 then 6.2.10 to the RTDS gas meter, their templates unchanged: the configuration the
+/// first sets is what the second reads (0x810E: a WAN alert only, as before; 0x81C6: logged
+/// and an alarm, where the meter was installed logging it only).
+#[test]
+fn the_rtds_gas_alert_behaviour_templates_set_what_6_2_10_reads() {
+    use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, gas_payload};
+    let (mut he, _, start) = default_head_end();
+    let set = with_counter(&template("GCS20_6.22_SUCCESS_REQUEST_DUIS.XML"), 4200);
+    acknowledged_then_answered(&mut he, eui(SUPPLIER), &set, start);
+    let read = with_counter(&template("GCS20r_6.2.10_SUCCESS_REQUEST_DUIS.XML"), 4201);
+    let m = acknowledged_then_answered(&mut he, eui(SUPPLIER), &read, start);
+    let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+        panic!("{m:?}")
+    };
+    let Some(GasPayload::EventConfiguration { entries, .. }) =
+        gas_payload(&components[0], &components[0].payload).unwrap()
+    else {
+        panic!("{components:?}")
+    };
+    assert!(entries.contains(&(0x810E, 0x08)), "{entries:?}");
+    assert!(entries.contains(&(0x81C6, 0x43)), "{entries:?}");
+    assert!(entries.contains(&(0x81AA, 0x5B)), "{entries:?}");
+}
+
 /// 6.13 to the RTDS gas meter (CS10a, its template unchanged): after a 3.1 carried through
 /// the head-end, the meter's general event log holds that command, carried out, with its
 /// message code (GCS07, 0x0071).

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    Asked, CS01B, CS11, EMERGENCY_CREDIT, GCS02, GCS03, GCS06, GCS07, GCS09, GCS11, GCS23, GCS24,
-    GCS28, GCS32, GCS39, GCS40A, GCS40B, GCS40C, GCS40D, GCS41, GCS44, GasMeter,
+    Asked, CS01B, CS11, EMERGENCY_CREDIT, GCS02, GCS03, GCS06, GCS07, GCS09, GCS11, GCS20, GCS23,
+    GCS24, GCS28, GCS32, GCS39, GCS40A, GCS40B, GCS40C, GCS40D, GCS41, GCS44, GasMeter,
     MODE_CHANGE_LOG_LEN, PAYMENT_MODE_SETTINGS, Reply, TOP_UP_LEDGER_LEN, UncontrolledFlow, Valve,
 };
 use crate::device::{
@@ -317,6 +317,35 @@ impl GasMeter {
                     0
                 };
                 Reply::Clear(GasPayload::EventLogCleared { cleared })
+            }
+            // The events listed, at once (a 6.22 is future-dated by the DCC, not the meter); an
+            // event the meter does not configure refuses the command.
+            (
+                GCS20,
+                GasPayload::SetEventConfiguration {
+                    start: 0,
+                    configuration,
+                    control: gbz::CONFIGURE_BY_LIST,
+                    events,
+                    ..
+                },
+            ) => {
+                let mut table = self.event_configuration().to_vec();
+                for id in events {
+                    let Some(entry) = table.iter_mut().find(|(e, _)| e == id) else {
+                        let why = format!("event {id:#06X} is not one the meter configures");
+                        return Err(DeviceError::Payload(why));
+                    };
+                    entry.1 = *configuration;
+                }
+                self.history_mut().event_configuration = Some(table);
+                self.carried_out(
+                    now,
+                    code,
+                    "event configuration updated",
+                    gbz::DEVICE_MANAGEMENT_CLUSTER,
+                    gbz::SET_EVENT_CONFIGURATION,
+                )
             }
             // An empty consumer password at once: privacy PIN protection off.
             (

@@ -33,6 +33,8 @@
 //! - the fixed attribute reads of `gas_settings` (4.1.2, 4.1.4, 6.2.4, 6.2.8), and the payment
 //!   mode (GCS02, GCS03, 1.6) and its reads (GCS14, GCS21j, GCS46);
 //! - GCS40a–d (1.5) and GCS06 (2.5), critical: the balance adjusted, emergency credit taken;
+//! - GCS20 (6.22): SetEventConfiguration of the events listed → a Default Response; GCS20r
+//!   (6.2.10): GetEventConfiguration → every event's configuration, in clear;
 //! - CS10a and CS10b (6.13): GetEventLog → the general event log's or the security log's
 //!   events in the period asked, in clear (the security log: the top-ups refused);
 //!   CS11 (3.3): the general event log cleared, answered with a ClearEventLogResponse;
@@ -114,6 +116,9 @@ pub const GCS09: u16 = 0x0072;
 pub const GCS23: u16 = 0x007C;
 /// 3.3: clear the event log.
 pub const CS11: u16 = 0x0015;
+/// 6.22: configure how events are logged and reported; 6.2.10: read it.
+pub const GCS20: u16 = 0x00AD;
+pub const GCS20R: u16 = 0x00F1;
 /// 6.13: read the event log (CS10a) or the security log (CS10b).
 pub const CS10A: u16 = 0x0014;
 pub const CS10B: u16 = 0x00A1;
@@ -282,7 +287,61 @@ struct History {
     /// The supply tamper and depletion states the last 6.7 set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     supply_states: Option<(u8, u8)>,
+    /// Each event's configuration, once a 6.22 changed one ([`EVENT_CONFIGURATION`] until
+    /// then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    event_configuration: Option<Vec<(u16, u8)>>,
 }
+
+/// The events a gas meter configures (6.22) and reports the configuration of (6.2.10), each
+/// with its configuration as the meter is installed: the RTDS meter's GCS20r answer (`0x03`
+/// logged; `0x08` a WAN alert, `0x10` a HAN one).
+const EVENT_CONFIGURATION: [(u16, u8); 44] = [
+    (0x810D, 0x18),
+    (0x810E, 0x08),
+    (0x8119, 0x18),
+    (0x8145, 0x03),
+    (0x8154, 0x03),
+    (0x8155, 0x03),
+    (0x8161, 0x03),
+    (0x8162, 0x03),
+    (0x8168, 0x10),
+    (0x8183, 0x0B),
+    (0x8184, 0x0B),
+    (0x81A1, 0x0B),
+    (0x81A4, 0x0B),
+    (0x81A5, 0x0B),
+    (0x81A6, 0x0B),
+    (0x81A7, 0x0B),
+    (0x81A8, 0x0B),
+    (0x81A9, 0x0B),
+    (0x81AA, 0x1B),
+    (0x81AB, 0x1B),
+    (0x81AC, 0x0B),
+    (0x81AD, 0x0B),
+    (0x81AE, 0x0B),
+    (0x81AF, 0x0B),
+    (0x81B0, 0x0B),
+    (0x81B1, 0x0B),
+    (0x81B2, 0x0B),
+    (0x81B3, 0x0B),
+    (0x81B4, 0x0B),
+    (0x81B5, 0x0B),
+    (0x81B6, 0x0B),
+    (0x81B9, 0x0B),
+    (0x81BA, 0x0B),
+    (0x81BC, 0x0B),
+    (0x81BD, 0x0B),
+    (0x81BE, 0x0B),
+    (0x81BF, 0x0B),
+    (0x81C0, 0x0B),
+    (0x81C2, 0x0B),
+    (0x81C3, 0x0B),
+    (0x81C4, 0x1B),
+    (0x81C5, 0x0B),
+    (0x81A0, 0x0B),
+    (0x81C6, 0x03),
+];
 
 /// When a gas flow is uncontrolled (6.7): above `threshold` × `multiplier` ÷ `divisor`, in
 /// `unit`, for `stabilisation` seconds, measured over `measurement` seconds.
@@ -467,6 +526,15 @@ impl GasMeter {
             .unwrap_or((gbz::SUPPLY_UNCHANGED, gbz::SUPPLY_UNCHANGED))
     }
 
+    /// Each event's configuration (6.22 sets it, 6.2.10 reads it): how it is logged and
+    /// reported.
+    pub fn event_configuration(&self) -> &[(u16, u8)] {
+        self.history
+            .as_ref()
+            .and_then(|h| h.event_configuration.as_deref())
+            .unwrap_or(&EVENT_CONFIGURATION)
+    }
+
     /// Whether a 3.5 disabled privacy PIN protection.
     pub fn privacy_pin_disabled(&self) -> bool {
         self.history
@@ -620,6 +688,8 @@ impl GasMeter {
                 | CS11
                 | CS10A
                 | CS10B
+                | GCS20
+                | GCS20R
                 | GCS41
                 | GCS28
                 | GCS06
@@ -701,9 +771,11 @@ impl GasMeter {
         // The registers at the midnights a daily read log asks for, worked out once for all
         // its days.
         let mut registers = Registers::default();
-        // A critical command of several components (6.6, 6.7…) is carried out whole or not
-        // at all: one whose later component the meter refuses leaves it as it was.
-        let before = (critical && asks.len() > 1).then(|| self.clone());
+        // A command of several components that changes the meter (the critical 6.6, 6.7…, and
+        // 6.22) is carried out whole or not at all: one whose later component the meter
+        // refuses leaves it as it was.
+        let changes = critical || code == GCS20;
+        let before = (changes && asks.len() > 1).then(|| self.clone());
         for (_, since, ask) in &asks {
             let reply = match gas_settings::reads(code) {
                 Some(reads) => self.settings(code, reads, ask, me, now),

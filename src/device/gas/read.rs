@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 
 use super::{
     BATTERY_LIFE_DAYS, CS10A, CS10B, DAILY_INTERVAL, DAILY_READS_KEPT, GCS13A, GCS14, GCS15B,
-    GCS15C, GCS15D, GCS15E, GCS16A, GCS16B, GCS17, GCS18, GCS21D, GCS21J, GCS21K, GCS38, GCS46,
-    GCS60, GCS60A, GCS61, GasMeter, MAX_SAMPLES, NETWORK_DATA_INTERVAL, NETWORK_DATA_SAMPLES,
-    Reply, TOP_UP_LOG_LEN, Taken, Valve, WH_PER_M3, not_found,
+    GCS15C, GCS15D, GCS15E, GCS16A, GCS16B, GCS17, GCS18, GCS20R, GCS21D, GCS21J, GCS21K, GCS38,
+    GCS46, GCS60, GCS60A, GCS61, GasMeter, MAX_SAMPLES, NETWORK_DATA_INTERVAL,
+    NETWORK_DATA_SAMPLES, Reply, TOP_UP_LOG_LEN, Taken, Valve, WH_PER_M3, not_found,
 };
 use crate::device::{DeviceError, is_security_event, period_of};
 use crate::model::Eui64;
@@ -287,6 +287,14 @@ impl GasMeter {
                         entries,
                     })
                 }
+            }
+            // Every event's configuration, whichever is asked (the RTDS asks 0x81FF).
+            (GCS20R, GasPayload::GetEventConfiguration { .. }) => {
+                Reply::Clear(GasPayload::EventConfiguration {
+                    command_index: 0,
+                    commands: 1,
+                    entries: self.event_configuration().to_vec(),
+                })
             }
             // dccsim's meters carry no debt, so have repaid none.
             (GCS15D, GasPayload::DebtLogRequest { .. }) => {

@@ -3,6 +3,7 @@
 
 use super::fields::{clock_time, decimal, number};
 use super::{Request, RequestError};
+use crate::protocol::gbcs::gbz::{self, GasPayload};
 use crate::protocol::gbcs::payload::{Activation, NewPaymentMode, Reading};
 
 impl Request {
@@ -12,12 +13,11 @@ impl Request {
     pub fn gas_command(
         &self,
         to_proxy: bool,
-    ) -> Result<Option<(u16, Vec<crate::protocol::gbcs::gbz::GasPayload>)>, RequestError> {
+    ) -> Result<Option<(u16, Vec<GasPayload>)>, RequestError> {
         use crate::device::{
             CS01B, GCS13A, GCS16A, GCS17, GCS32, GCS38, GCS39, GCS60, GCS60A, GCS61,
         };
         use crate::protocol::gbcs::gas_settings;
-        use crate::protocol::gbcs::gbz::{self, GasPayload};
         let service = self.service.to_string();
         let change_supply = |proposed| GasPayload::ChangeSupply {
             provider: 0,
@@ -238,6 +238,18 @@ impl Request {
             }
             // Every event in the period of the meter's general event log (CS10a) or security
             // log (CS10b), with the event control the RTDS commands have.
+            // Each event's WAN and HAN alerts, logging and alarm, one SetEventConfiguration per
+            // configuration (in the order each first appears), the events listed.
+            "6.22" => {
+                return self
+                    .event_configuration()
+                    .map(|asks| Some((crate::device::GCS20, asks)));
+            }
+            // Every event's configuration (the event id the RTDS command asks).
+            "6.2.10" => {
+                let ask = GasPayload::GetEventConfiguration { event_id: 0x81FF };
+                return one(crate::device::GCS20R, ask);
+            }
             "6.13" => {
                 let (code, control) = match self.required("LogToRead")?.as_str() {
                     "Event" => (crate::device::CS10A, 0x10 | gbz::GENERAL_EVENT_LOG),
@@ -513,15 +525,76 @@ impl Request {
         })
     }
 
+    /// 6.22's `GasSupplierAlertEventSettings` as SetEventConfigurations: one per configuration,
+    /// listing its events, in the order each configuration first appears.
+    fn event_configuration(&self) -> Result<Vec<GasPayload>, RequestError> {
+        let fail = |reason: String| RequestError { line: 0, reason };
+        let Some(settings) = self.body.find("GasSupplierAlertEventSettings") else {
+            return Err(fail(
+                "ConfigureAlertBehaviour to a gas meter: only GasSupplierAlertEventSettings is \
+                 carried"
+                    .into(),
+            ));
+        };
+        let mut asks: Vec<GasPayload> = Vec::new();
+        for e in &settings.children {
+            let event = e
+                .name
+                .strip_prefix('x')
+                .and_then(|hex| u16::from_str_radix(hex, 16).ok())
+                .ok_or_else(|| fail(format!("sr:{} is not an event (x and its code)", e.name)))?;
+            let mut configuration = 0;
+            for (name, bit) in [
+                ("WANAlert", gbz::EVENT_WAN_ALERT),
+                ("HANAlert", gbz::EVENT_HAN_ALERT),
+                ("EventLog", gbz::EVENT_LOGGED),
+                ("Alarm", gbz::EVENT_ALARM),
+            ] {
+                let value = e.find(name).map(|v| v.text.trim());
+                match value {
+                    Some("Enable") => configuration |= bit,
+                    Some("Disable") => {}
+                    _ => {
+                        return Err(fail(format!(
+                            "sr:{} needs sr:{name} Enable or Disable, not {value:?}",
+                            e.name
+                        )));
+                    }
+                }
+            }
+            let same = asks.iter_mut().find_map(|a| match a {
+                GasPayload::SetEventConfiguration {
+                    configuration: c,
+                    events,
+                    ..
+                } if *c == configuration => Some(events),
+                _ => None,
+            });
+            match same {
+                Some(events) => events.push(event),
+                None => asks.push(GasPayload::SetEventConfiguration {
+                    event: self.id.counter as u32,
+                    start: 0,
+                    configuration,
+                    control: gbz::CONFIGURE_BY_LIST,
+                    events: vec![event],
+                }),
+            }
+        }
+        if asks.is_empty() {
+            return Err(fail(
+                "sr:GasSupplierAlertEventSettings names no event".into(),
+            ));
+        }
+        Ok(asks)
+    }
+
     /// 1.6 to a gas meter: GCS02 (to credit) or GCS03 (to prepayment), carried out at the
     /// execution time by the meter itself.
     /// The prepayment debt suspension flags set bits 10 and 11 of the payment control
     /// configuration as the RTDS commands have them; the disablement threshold is the cut-off.
-    fn payment_mode(
-        &self,
-    ) -> Result<(u16, Vec<crate::protocol::gbcs::gbz::GasPayload>), RequestError> {
+    fn payment_mode(&self) -> Result<(u16, Vec<GasPayload>), RequestError> {
         use crate::device::{GCS02, GCS03};
-        use crate::protocol::gbcs::gbz::{self, GasPayload};
         let (mode, activation) = self.update_payment_mode()?;
         let implement_at = match activation {
             Activation::Now => 0,

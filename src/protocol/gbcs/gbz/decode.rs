@@ -95,6 +95,45 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
                 site_id,
             }
         }
+        (DEVICE_MANAGEMENT_CLUSTER, true, true, SET_EVENT_CONFIGURATION) => {
+            let (event, start) = (r.le32("issuer event id")?, r.le32("start time")?);
+            let configuration = r.u8("event configuration")?;
+            let control = r.u8("configuration control")?;
+            // Events chosen otherwise than by list (by group, log or configuration) carry
+            // another payload: not one a meter here is sent.
+            if control != CONFIGURE_BY_LIST {
+                return Ok(None);
+            }
+            let count = r.u8("number of events")?;
+            let events = (0..count)
+                .map(|_| r.le16("event id"))
+                .collect::<Result<_, _>>()?;
+            GasPayload::SetEventConfiguration {
+                event,
+                start,
+                configuration,
+                control,
+                events,
+            }
+        }
+        (DEVICE_MANAGEMENT_CLUSTER, true, true, GET_EVENT_CONFIGURATION) => {
+            GasPayload::GetEventConfiguration {
+                event_id: r.le16("event id")?,
+            }
+        }
+        (DEVICE_MANAGEMENT_CLUSTER, true, false, REPORT_EVENT_CONFIGURATION) => {
+            let command_index = r.u8("command index")?;
+            let commands = r.u8("total commands")?;
+            let mut entries = Vec::new();
+            while r.at < payload.len() {
+                entries.push((r.le16("event id")?, r.u8("event configuration")?));
+            }
+            GasPayload::EventConfiguration {
+                command_index,
+                commands,
+                entries,
+            }
+        }
         (METERING_CLUSTER, false, false, READ_ATTRIBUTES) => GasPayload::ReadAttributes {
             attributes: r.attribute_ids()?,
         },

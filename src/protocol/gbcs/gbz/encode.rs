@@ -282,6 +282,35 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             out.extend_from_slice(&[*tamper, *depletion, *uncontrolled_flow, *load_limit]);
         }
         GasPayload::ClearEventLog { log_id } => out.push(*log_id),
+        GasPayload::SetEventConfiguration {
+            event,
+            start,
+            configuration,
+            control,
+            events,
+        } => {
+            out.extend_from_slice(&event.to_le_bytes());
+            out.extend_from_slice(&start.to_le_bytes());
+            let events = &events[..events.len().min(255)];
+            out.extend_from_slice(&[*configuration, *control, events.len() as u8]);
+            for e in events {
+                out.extend_from_slice(&e.to_le_bytes());
+            }
+        }
+        GasPayload::GetEventConfiguration { event_id } => {
+            out.extend_from_slice(&event_id.to_le_bytes())
+        }
+        GasPayload::EventConfiguration {
+            command_index,
+            commands,
+            entries,
+        } => {
+            out.extend_from_slice(&[*command_index, *commands]);
+            for (event_id, configuration) in entries {
+                out.extend_from_slice(&event_id.to_le_bytes());
+                out.push(*configuration);
+            }
+        }
         GasPayload::EventLogRequest {
             control,
             event_id,
@@ -568,6 +597,9 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
             REQUEST_NEW_PASSWORD_RESPONSE,
         ),
         UpdateSiteId { .. } => (DEVICE_MANAGEMENT_CLUSTER, 0x09, UPDATE_SITE_ID),
+        SetEventConfiguration { .. } => (DEVICE_MANAGEMENT_CLUSTER, 0x09, SET_EVENT_CONFIGURATION),
+        GetEventConfiguration { .. } => (DEVICE_MANAGEMENT_CLUSTER, 0x09, GET_EVENT_CONFIGURATION),
+        EventConfiguration { .. } => (DEVICE_MANAGEMENT_CLUSTER, 0x01, REPORT_EVENT_CONFIGURATION),
         DisplayMessage { .. } => (MESSAGING_CLUSTER, 0x09, DISPLAY_MESSAGE),
         TopUpResult { .. } => (PREPAYMENT_CLUSTER, 0x09, CONSUMER_TOP_UP_RESPONSE),
         ChangePaymentMode { .. } => (PREPAYMENT_CLUSTER, 0x01, CHANGE_PAYMENT_MODE),

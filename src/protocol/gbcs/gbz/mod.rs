@@ -510,6 +510,20 @@ pub const PUBLISH_CHANGE_OF_TENANCY: u8 = 0x00;
 pub const REQUEST_NEW_PASSWORD_RESPONSE: u8 = 0x02;
 pub const UPDATE_SITE_ID: u8 = 0x03;
 pub const CONSUMER_PASSWORD: u8 = 0x02;
+/// The Device Management cluster's SetEventConfiguration (GCS20, 6.22: how the meter logs and
+/// reports the events listed), answered by a Default Response, and GetEventConfiguration
+/// (GCS20r, 6.2.10), answered by the meter's ReportEventConfiguration (client to server).
+pub const SET_EVENT_CONFIGURATION: u8 = 0x04;
+pub const GET_EVENT_CONFIGURATION: u8 = 0x05;
+pub const REPORT_EVENT_CONFIGURATION: u8 = 0x04;
+/// SetEventConfiguration's configuration control: the events are listed.
+pub const CONFIGURE_BY_LIST: u8 = 0x00;
+/// An event's configuration: how it is logged (bits 0–2: 3 in the general event log), and
+/// whether it is sent as an alert over the WAN, over the HAN, and raised as an alarm.
+pub const EVENT_LOGGED: u8 = 0x03;
+pub const EVENT_WAN_ALERT: u8 = 0x08;
+pub const EVENT_HAN_ALERT: u8 = 0x10;
+pub const EVENT_ALARM: u8 = 0x40;
 /// The Messaging cluster, whose server is the supplier's side and the meter its client:
 /// DisplayMessage (GCS07, 3.1), answered by the meter's Default Response.
 pub const MESSAGING_CLUSTER: u16 = 0x0703;

@@ -209,6 +209,26 @@ pub enum GasPayload {
         provider: u32,
         site_id: String,
     },
+    /// How the meter is to log and report `events` (GCS20, 6.22: SetEventConfiguration, listed
+    /// — `control` [`CONFIGURE_BY_LIST`]), from `start` (0: now): `configuration` of
+    /// [`EVENT_LOGGED`], [`EVENT_WAN_ALERT`], [`EVENT_HAN_ALERT`], [`EVENT_ALARM`].
+    SetEventConfiguration {
+        event: u32,
+        start: u32,
+        configuration: u8,
+        control: u8,
+        events: Vec<u16>,
+    },
+    /// How the meter logs and reports its events, asked (GCS20r, 6.2.10:
+    /// GetEventConfiguration; the RTDS asks event 0x81FF).
+    GetEventConfiguration { event_id: u16 },
+    /// Each event's configuration (ReportEventConfiguration), in command `command_index` of
+    /// `commands`.
+    EventConfiguration {
+        command_index: u8,
+        commands: u8,
+        entries: Vec<(u16, u8)>,
+    },
     /// Take the emergency credit (GCS06), as commanded at `issued` (GBCS seconds; 0: now) from
     /// `origin` (0 the DCC).
     SelectEmergencyCredit { issued: u32, origin: u8 },
