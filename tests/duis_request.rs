@@ -202,6 +202,10 @@ fn the_command_built_from_a_duis_request_is_the_rtds_command() {
             "6.11_ECS70/ECS70_6.11_SUCCESS_COMMAND_GBCS.HEX",
         ),
         (
+            "ECS70Commission_8.1.1_SUCCESS_REQUEST_DUIS.XML",
+            "8.1.1_ECS70Commission/ECS70Commission_8.1.1_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
             "ECS16_3.4_SUCCESS_REQUEST_DUIS.XML",
             "3.4_ECS16/ECS16_3.4_SUCCESS_COMMAND_GBCS.HEX",
         ),
@@ -596,13 +600,24 @@ fn a_gas_emergency_credit_activation_is_the_rtds_command() {
 /// interval, byte for byte.
 #[test]
 fn a_gas_clock_synchronisation_is_the_rtds_command() {
-    let request = template("GCS28_6.11_SUCCESS_REQUEST_DUIS.XML");
-    let (code, payload) = request.gas_asn1_command().unwrap().unwrap();
-    let path = "gbcs-rtds/RTDS-4.5.0/6.11_GCS28/GCS28_6.11_SUCCESS_COMMAND_GBCS.HEX";
-    let text = std::fs::read_to_string(reference().join(path)).unwrap();
-    let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
-    assert_eq!(rtds.message_code(), Some(code));
-    assert_eq!(payload.encode(), rtds.signing.content);
+    for (duis, gbcs) in [
+        (
+            "GCS28_6.11_SUCCESS_REQUEST_DUIS.XML",
+            "6.11_GCS28/GCS28_6.11",
+        ),
+        (
+            "GCS28Commission_8.1.1_SUCCESS_REQUEST_DUIS.XML",
+            "8.1.1_GCS28Commission/GCS28Commission_8.1.1",
+        ),
+    ] {
+        let request = template(duis);
+        let (code, payload) = request.gas_asn1_command().unwrap().unwrap();
+        let path = format!("gbcs-rtds/RTDS-4.5.0/{gbcs}_SUCCESS_COMMAND_GBCS.HEX");
+        let text = std::fs::read_to_string(reference().join(path)).unwrap();
+        let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+        assert_eq!(rtds.message_code(), Some(code), "{duis}");
+        assert_eq!(payload.encode(), rtds.signing.content, "{duis}");
+    }
 }
 
 /// 3.4 to a gas meter: the RTDS template builds its command's PublishChangeOfSupplier — the

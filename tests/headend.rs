@@ -536,6 +536,53 @@ fn the_rtds_gas_alert_behaviour_templates_set_what_6_2_10_reads() {
     assert!(entries.contains(&(0x81AA, 0x5B)), "{entries:?}");
 }
 
+/// 8.1.1 through Transform, sign, Send: a meter installed but not commissioned whose clock the
+/// command synchronises is commissioned in the registry (electricity: ECS70; gas: GCS28); one
+/// whose clock it does not (the templates' own time, years before the head-end's) stays as it
+/// was, the meter answering that it did not synchronise.
+#[test]
+fn commissioning_synchronises_the_clock_and_commissions_the_device() {
+    let (mut he, keys, start) = default_head_end();
+    for (name, device, counter) in [
+        (
+            "ECS70Commission_8.1.1_SUCCESS_REQUEST_DUIS.XML",
+            METER,
+            4300,
+        ),
+        (
+            "GCS28Commission_8.1.1_SUCCESS_REQUEST_DUIS.XML",
+            "00-DB-12-34-56-78-90-A1",
+            4310,
+        ),
+    ] {
+        let device = eui(device);
+        let mut registry = he.registry().clone();
+        registry.apply(&InventoryChange::Status {
+            device,
+            status: SmiStatus::InstalledNotCommissioned,
+        });
+        he.set_registry(registry);
+        let status = |he: &HeadEnd| he.registry().device(device).unwrap().status;
+        let xml = template(name);
+        transform_sign_send(&mut he, &keys, &xml, counter, start);
+        assert_eq!(status(&he), SmiStatus::InstalledNotCommissioned, "{name}");
+        let at = field(&xml, "CurrentDateTime");
+        let now = xml.replace(at, "2026-11-23T10:00:00Z");
+        transform_sign_send(&mut he, &keys, &now, counter + 2, start);
+        assert_eq!(status(&he), SmiStatus::Commissioned, "{name}");
+        let journalled = he.take_journal().into_iter().any(|c| {
+            matches!(
+                c,
+                Change::Inventory(InventoryChange::Status {
+                    device: d,
+                    status: SmiStatus::Commissioned,
+                }) if d == device
+            )
+        });
+        assert!(journalled, "{name}");
+    }
+}
+
 /// 6.13 to the RTDS gas meter (CS10a, its template unchanged): after a 3.1 carried through
 /// the head-end, the meter's general event log holds that command, carried out, with its
 /// message code (GCS07, 0x0071).

@@ -8,7 +8,7 @@ use rand::RngExt;
 use super::{Answer, Change, HeadEnd, Speaks, WanLink, refuse};
 use crate::device::{CommsHub, Esme, GasMeter};
 use crate::headend::access::{Refusal, ResponseCode};
-use crate::headend::registry::DeviceType;
+use crate::headend::registry::{DeviceType, InventoryChange, SmiStatus};
 use crate::headend::request::{HubCommand, Request};
 use crate::headend::wan::Carried;
 use crate::model::{CspRegion, Eui64};
@@ -220,6 +220,20 @@ impl HeadEnd {
         if gbcs.is_some() && !answer.service().reads_only() {
             self.journal_device_state(target);
         }
+        // 8.1.1: a device installed but not commissioned whose clock its answer says is
+        // synchronised is commissioned.
+        if answer.service().to_string() == "8.1.1"
+            && gbcs.as_deref().is_some_and(clock_synchronised)
+            && self
+                .registry
+                .device(target)
+                .is_some_and(|d| d.status == SmiStatus::InstalledNotCommissioned)
+        {
+            self.record_inventory(InventoryChange::Status {
+                device: target,
+                status: SmiStatus::Commissioned,
+            });
+        }
         self.queue(answer.user(), due, answer.xml(code, due, gbcs));
     }
 
@@ -284,4 +298,21 @@ impl HeadEnd {
         self.book_device(eui);
         Ok(())
     }
+}
+
+/// Whether a device's answer to a clock synchronisation (6.11, 8.1.1) says its clock was
+/// synchronised: status 0, an electricity meter's in DLMS, a gas meter's in ASN.1.
+fn clock_synchronised(gbcs: &[u8]) -> bool {
+    use crate::protocol::gbcs::asn1::AsnPayload;
+    use crate::protocol::gbcs::payload::{Reading, decode_dlms};
+    let Ok(m) = GbcsMessage::decode(gbcs) else {
+        return false;
+    };
+    if let Ok(Reading::Clock { status, .. }) = decode_dlms(&m, None) {
+        return status == 0;
+    }
+    matches!(
+        AsnPayload::decode(&m.signing.content, false),
+        Ok(Some(AsnPayload::Clock { status: 0, .. }))
+    )
 }

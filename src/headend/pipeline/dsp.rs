@@ -98,17 +98,22 @@ impl HeadEnd {
         change: Option<InventoryChange>,
         now: DateTime<Utc>,
     ) -> SyncReply {
-        // Journalled even when the registry here already says so: a delta saved beside a
-        // running head-end may say otherwise, and this change, made after it, must win when
-        // the head-end takes the delta up (and after a restart).
         if let Some(change) = change {
-            self.registry.apply(&change);
-            if let Some(since) = &mut self.changed_since_reload {
-                since.push(change.clone());
-            }
-            self.journal.push(Change::Inventory(change));
+            self.record_inventory(change);
         }
         self.reply(request, ResponseCode::I99, now, ResponseBody::Status)
+    }
+
+    /// Makes a change to the inventory and journals it. Journalled even when the registry
+    /// here already says so: a delta saved beside a running head-end may say otherwise, and
+    /// this change, made after it, must win when the head-end takes the delta up (and after a
+    /// restart).
+    pub(super) fn record_inventory(&mut self, change: InventoryChange) {
+        self.registry.apply(&change);
+        if let Some(since) = &mut self.changed_since_reload {
+            since.push(change.clone());
+        }
+        self.journal.push(Change::Inventory(change));
     }
 
     /// A device's firmware version as it would report it to 11.2 (hex), for the inventory.

@@ -59,7 +59,8 @@ impl Request {
                 let (name, telephone) = self.supplier_name()?;
                 (ECS16, Reading::SupplierName { name, telephone })
             }
-            "6.11" => {
+            // 8.1.1 commissions the meter by synchronising its clock, as 6.11 does.
+            "6.11" | "8.1.1" => {
                 let (from, to) = self.clock_window()?;
                 (ECS70, Reading::SynchroniseClock { from, to })
             }

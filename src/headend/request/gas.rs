@@ -517,7 +517,8 @@ impl Request {
     ) -> Result<Option<(u16, crate::protocol::gbcs::asn1::AsnPayload)>, RequestError> {
         use crate::protocol::gbcs::asn1::AsnPayload;
         Ok(match self.service.to_string().as_str() {
-            "6.11" => {
+            // 8.1.1 commissions the meter by synchronising its clock, as 6.11 does.
+            "6.11" | "8.1.1" => {
                 let (from, to) = self.clock_window()?;
                 Some((crate::device::GCS28, AsnPayload::ClockSync { from, to }))
             }

@@ -231,7 +231,8 @@ impl Request {
         Ok((start, end))
     }
 
-    /// The interval a 6.11 `SynchroniseClock` gives the meter's clock: from its
+    /// The interval a 6.11 `SynchroniseClock` (or 8.1.1 `CommissionDeviceSynchroniseClock`)
+    /// gives the meter's clock: from its
     /// `CurrentDateTime` to `TolerancePeriod` seconds (0 to 86,400) later.
     fn clock_window(&self) -> Result<(DateTime<Utc>, DateTime<Utc>), RequestError> {
         let fail = |reason: String| RequestError { line: 0, reason };
