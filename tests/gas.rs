@@ -1958,10 +1958,10 @@ fn the_event_and_security_logs_are_read() {
 /// 6.22 (GCS20) sets how the events listed are logged and reported, each component its
 /// configuration; 6.2.10 (GCS20r) reads every event's back — the RTDS meter's until then. A
 /// command naming an event the meter does not configure is refused whole: none of its
-/// components is kept.
+/// components is kept. A command carried out is not logged once 6.22 says so.
 #[test]
 fn the_event_configuration_is_set_and_read_back() {
-    use dccsim::device::{GCS20, GCS20R};
+    use dccsim::device::{GCS07, GCS20, GCS20R};
     let keys = keys();
     let (mut gas, _) = fleet_meter();
     let gsme = gas.gsme;
@@ -2014,4 +2014,20 @@ fn the_event_configuration_is_set_and_read_back() {
     let bytes = send(gsme, GCS20, &asks, 4, false, &keys);
     assert!(gas.handle(&bytes, now(), &keys, acb()).is_err());
     assert_eq!(read(&mut gas, 5), after);
+    // 0x8154 (a command carried out) a WAN alert only, not logged: a 3.1 then displays its
+    // message and leaves the event log as it was.
+    let bytes = send(gsme, GCS20, &[set(0x08, &[0x8154])], 6, false, &keys);
+    gas.handle(&bytes, now(), &keys, acb()).unwrap();
+    let logged = gas.events.len();
+    let message = GasPayload::DisplayMessage {
+        id: 1,
+        control: 0,
+        start: 0,
+        minutes: 0xFFFF,
+        message: "hi".into(),
+    };
+    let bytes = send(gsme, GCS07, &[message], 7, false, &keys);
+    gas.handle(&bytes, now(), &keys, acb()).unwrap();
+    assert_eq!(gas.message(), Some("hi"));
+    assert_eq!(gas.events.len(), logged);
 }

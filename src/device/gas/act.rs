@@ -43,8 +43,7 @@ impl GasMeter {
                         if self.valve == Valve::On {
                             self.off.push((p, u32::MAX));
                             self.valve = Valve::Off;
-                            self.events
-                                .command(now, code, true, "valve closed: supply disabled");
+                            self.log_command(now, code, true, "valve closed: supply disabled");
                         }
                         gbz::SUPPLY_OFF
                     }
@@ -57,7 +56,7 @@ impl GasMeter {
                                 open.1 = p + 1;
                             }
                             self.valve = Valve::On;
-                            self.events.command(now, code, true, "supply armed");
+                            self.log_command(now, code, true, "supply armed");
                         }
                         gbz::SUPPLY_ARMED
                     }
@@ -94,7 +93,7 @@ impl GasMeter {
                     } else {
                         "future-dated payment mode change superseded"
                     };
-                    self.events.command(now, code, true, what);
+                    self.log_command(now, code, true, what);
                 }
                 match implement_at {
                     gbz::CANCEL => {}
@@ -133,12 +132,11 @@ impl GasMeter {
                             from: p,
                             limit: limit.into(),
                         });
-                        self.events
-                            .command(now, code, true, "emergency credit activated");
+                        self.log_command(now, code, true, "emergency credit activated");
                         gbz::SUCCESS
                     }
                     Some(why) => {
-                        self.events.command(now, code, false, why);
+                        self.log_command(now, code, false, why);
                         gbz::FAILURE
                     }
                 };
@@ -292,7 +290,7 @@ impl GasMeter {
                 },
             ) => {
                 self.history_mut().supply_states = Some((tamper, depletion));
-                self.events.command(
+                self.log_command(
                     now,
                     code,
                     true,
@@ -309,11 +307,10 @@ impl GasMeter {
             (CS11, &GasPayload::ClearEventLog { log_id }) => {
                 let cleared = if log_id == gbz::GENERAL_EVENT_LOG {
                     self.events.take_where(|code| !is_security_event(code));
-                    self.events.command(now, code, true, "event log cleared");
+                    self.log_command(now, code, true, "event log cleared");
                     gbz::GENERAL_EVENT_LOG_CLEARED
                 } else {
-                    self.events
-                        .command(now, code, false, "event log not cleared: no such log");
+                    self.log_command(now, code, false, "event log not cleared: no such log");
                     0
                 };
                 Reply::Clear(GasPayload::EventLogCleared { cleared })
@@ -429,7 +426,7 @@ impl GasMeter {
                             period: now_period,
                             milli_pence: b,
                         };
-                        self.events.command(now, code, true, "credit added");
+                        self.log_command(now, code, true, "credit added");
                         self.settle_emergency_credit();
                         let amount = (*pence as i32).saturating_mul(1000);
                         let forgotten = crate::device::make_room(
@@ -487,7 +484,7 @@ impl GasMeter {
         cluster: u16,
         command: u8,
     ) -> Reply {
-        self.events.command(now, code, true, what);
+        self.log_command(now, code, true, what);
         Reply::Clear(GasPayload::DefaultResponse {
             cluster,
             command,
@@ -536,11 +533,11 @@ impl GasMeter {
             ));
         };
         let status = if (from..=to).contains(&now) {
-            self.events.command(now, GCS28, true, "clock synchronised");
+            self.log_command(now, GCS28, true, "clock synchronised");
             0
         } else {
             let why = "clock not synchronised: its time is outside the validity interval";
-            self.events.command(now, GCS28, false, why);
+            self.log_command(now, GCS28, false, why);
             2
         };
         Ok(AsnPayload::Clock { time: now, status }.encode())
@@ -564,7 +561,7 @@ impl GasMeter {
         if let Some(f) = forgotten {
             self.ledger_from = self.ledger_from.max(f + 1);
         }
-        self.events.command(now, code, true, update.describe());
+        self.log_command(now, code, true, update.describe());
         self.settle_emergency_credit();
     }
 }

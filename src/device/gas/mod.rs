@@ -33,7 +33,8 @@
 //! - the fixed attribute reads of `gas_settings` (4.1.2, 4.1.4, 6.2.4, 6.2.8), and the payment
 //!   mode (GCS02, GCS03, 1.6) and its reads (GCS14, GCS21j, GCS46);
 //! - GCS40a–d (1.5) and GCS06 (2.5), critical: the balance adjusted, emergency credit taken;
-//! - GCS20 (6.22): SetEventConfiguration of the events listed → a Default Response; GCS20r
+//! - GCS20 (6.22): SetEventConfiguration of the events listed → a Default Response (a command
+//!   carried out, or not, is logged only while its event's configuration says so); GCS20r
 //!   (6.2.10): GetEventConfiguration → every event's configuration, in clear;
 //! - CS10a and CS10b (6.13): GetEventLog → the general event log's or the security log's
 //!   events in the period asked, in clear (the security log: the top-ups refused);
@@ -533,6 +534,24 @@ impl GasMeter {
             .as_ref()
             .and_then(|h| h.event_configuration.as_deref())
             .unwrap_or(&EVENT_CONFIGURATION)
+    }
+
+    /// Logs command `code`, received at `now`, as carried out (`actioned`) or not — unless a
+    /// 6.22 configured that event (0x8154, 0x8155) not to be logged.
+    fn log_command(&mut self, now: DateTime<Utc>, code: u16, actioned: bool, what: &str) {
+        let event = if actioned {
+            super::COMMAND_ACTIONED
+        } else {
+            super::COMMAND_NOT_ACTIONED
+        };
+        let logged = self
+            .event_configuration()
+            .iter()
+            .find(|(e, _)| *e == event)
+            .is_none_or(|(_, configuration)| configuration & 0x07 != 0);
+        if logged {
+            self.events.command(now, code, actioned, what);
+        }
     }
 
     /// Whether a 3.5 disabled privacy PIN protection.
