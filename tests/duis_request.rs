@@ -820,3 +820,37 @@ fn the_gas_reads_built_from_duis_requests_are_the_rtds_commands() {
         assert_eq!(built, expected, "{duis}");
     }
 }
+
+/// A 6.22 or 6.13 to a gas meter, or a 6.13 to a comms hub, with a value the schema does not
+/// allow is refused, naming the element and the value.
+#[test]
+fn bad_alert_settings_and_log_names_are_refused_by_name() {
+    let text = |name: &str| {
+        std::fs::read_to_string(reference().join("duis/rtds-templates").join(name)).unwrap()
+    };
+    let alerts = text("GCS20_6.22_SUCCESS_REQUEST_DUIS.XML");
+    let not_a_switch = alerts.replacen(">Enable</sr:WANAlert>", ">On</sr:WANAlert>", 1);
+    let not_an_event = alerts.replace("sr:x810E>", "sr:xZZZZ>");
+    let gas_log = text("CS10a_6.13_SUCCESS_REQUEST_DUIS.XML").replace(">Event<", ">Power<");
+    for (xml, why) in [
+        (
+            not_a_switch,
+            "sr:x810E needs sr:WANAlert Enable or Disable, not Some(\"On\")",
+        ),
+        (not_an_event, "sr:xZZZZ is not an event (x and its code)"),
+        (
+            gas_log,
+            "sr:LogToRead \"Power\": a gas meter keeps an Event and a Security log",
+        ),
+    ] {
+        let request = Request::parse(&xml).unwrap();
+        let refused = request.gas_command(false).unwrap_err();
+        assert_eq!(refused.reason, why);
+    }
+    let hub_log = text("ECS35c_6.13_SUCCESS_REQUEST_DUIS.XML").replace(">Event<", ">Power<");
+    let refused = Request::parse(&hub_log).unwrap().hub_command().unwrap_err();
+    assert_eq!(
+        refused.reason,
+        "sr:LogToRead \"Power\": a comms hub keeps an Event and a Security log"
+    );
+}
