@@ -95,7 +95,7 @@ impl CommsHub {
         let (from, counter) = (s.originator, s.originator_counter);
         self.counters.check(from, counter)?;
         let code = command.message_code().unwrap_or(0);
-        let on_behalf = super::OnBehalf::of(&s.other_information);
+        let on_behalf = crate::protocol::gbcs::OnBehalf::of(&s.other_information);
         let bad = |e: String| DeviceError::Payload(e);
         let content = match code {
             CS08 => match AsnPayload::decode(&s.content, false) {

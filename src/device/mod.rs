@@ -598,44 +598,7 @@ pub(crate) struct Answer {
     pub relay: Option<crate::protocol::gbcs::Relay>,
     /// The user the Access Control Broker sent a comms hub its command for, whom the header
     /// names.
-    pub on_behalf: Option<OnBehalf>,
-}
-
-/// The user a command from the Access Control Broker to a comms hub is sent for, and that
-/// user's counter: its other information after the message code (GBCS's for a command the
-/// DCC originates for a user, as the RTDS hub commands carry it), named again in the answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OnBehalf {
-    pub user: crate::model::Eui64,
-    pub counter: u64,
-}
-
-impl OnBehalf {
-    pub fn new(user: crate::model::Eui64, counter: u64) -> OnBehalf {
-        OnBehalf { user, counter }
-    }
-
-    /// From a command's other information: the message code, then exactly the user's EUI-64
-    /// and counter; `None` for any other.
-    pub fn of(other_information: &[u8]) -> Option<OnBehalf> {
-        let [_, _, rest @ ..] = other_information else {
-            return None;
-        };
-        let (user, counter) = rest.split_first_chunk::<8>()?;
-        let counter: [u8; 8] = counter.try_into().ok()?;
-        Some(OnBehalf::new(
-            crate::model::Eui64(*user),
-            u64::from_be_bytes(counter),
-        ))
-    }
-
-    /// The other information of a message of use case `code` that names them.
-    pub fn information(self, code: u16) -> Vec<u8> {
-        let mut out = code.to_be_bytes().to_vec();
-        out.extend_from_slice(&self.user.0);
-        out.extend_from_slice(&self.counter.to_be_bytes());
-        out
-    }
+    pub on_behalf: Option<crate::protocol::gbcs::OnBehalf>,
 }
 
 impl Answer {

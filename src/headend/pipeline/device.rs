@@ -60,7 +60,7 @@ impl HeadEnd {
             // The header names the user the broker sends it for, and the user's counter, as
             // the RTDS hub commands do (the hub's answer names them back).
             command.signing.other_information =
-                crate::device::OnBehalf::new(id.originator, id.counter).information(code);
+                crate::protocol::gbcs::OnBehalf::new(id.originator, id.counter).information(code);
             return Ok(command);
         }
         // A user the device does not know sends its key-agreement certificate: the DCC relays

@@ -25,5 +25,5 @@ pub use crypto::{
 };
 pub use describe::{describe, hex, parse_hex};
 pub use frame::{Cra, FrameError, GbcsMessage, GeneralCiphering, GeneralSigning};
-pub use sealed::{Relay, SealError, Sealed, relayed};
+pub use sealed::{OnBehalf, Relay, SealError, Sealed, relayed};
 pub use utrn::{Utrn, UtrnError, ValueClass};

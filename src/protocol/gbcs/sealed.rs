@@ -23,6 +23,40 @@ pub const SECURITY_CONTROL: u8 = 0x31;
 pub const ENCRYPTION_MODE: u8 = 0x04;
 const TAG_LEN: usize = 12;
 
+/// The user a command from the Access Control Broker to a comms hub is sent for, and that
+/// user's counter: its other information after the message code (GBCS's for a command the
+/// DCC originates for a user, as the RTDS hub commands carry it), named again in the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OnBehalf {
+    pub user: Eui64,
+    pub counter: u64,
+}
+
+impl OnBehalf {
+    pub fn new(user: Eui64, counter: u64) -> OnBehalf {
+        OnBehalf { user, counter }
+    }
+
+    /// From a command's other information: the message code, then exactly the user's EUI-64
+    /// and counter; `None` for any other.
+    pub fn of(other_information: &[u8]) -> Option<OnBehalf> {
+        let [_, _, rest @ ..] = other_information else {
+            return None;
+        };
+        let (user, counter) = rest.split_first_chunk::<8>()?;
+        let counter: [u8; 8] = counter.try_into().ok()?;
+        Some(OnBehalf::new(Eui64(*user), u64::from_be_bytes(counter)))
+    }
+
+    /// The other information of a message of use case `code` that names them.
+    pub fn information(self, code: u16) -> Vec<u8> {
+        let mut out = code.to_be_bytes().to_vec();
+        out.extend_from_slice(&self.user.0);
+        out.extend_from_slice(&self.counter.to_be_bytes());
+        out
+    }
+}
+
 /// A request the DCC relays for a user who is not the device's known remote party (GBCS's
 /// supplementary remote party; DUIS's `KAPublicSecurityCredentials`): the Access Control Broker
 /// sends the command, naming in its other information the user, the user's own counter and the
@@ -64,10 +98,7 @@ impl Relay {
     }
 
     fn head(&self, code: u16) -> Vec<u8> {
-        let mut out = code.to_be_bytes().to_vec();
-        out.extend_from_slice(&self.user.0);
-        out.extend_from_slice(&self.counter.to_be_bytes());
-        out
+        OnBehalf::new(self.user, self.counter).information(code)
     }
 
     /// The user's public key-agreement key, read from its certificate.
