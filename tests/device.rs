@@ -77,10 +77,25 @@ fn command(device: Eui64, code: u16, reading: &Reading, counter: u64, keys: &Key
 
 /// The use cases these tests send that GBCS makes critical: signed by the supplier.
 fn critical(code: u16) -> bool {
-    use dccsim::protocol::gbcs::payload::{ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS38, ECS44};
+    use dccsim::protocol::gbcs::payload::{
+        ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS09, ECS38, ECS44, ECS48, ECS81,
+    };
     matches!(
         code,
-        ECS42 | ECS43 | ECS44 | ECS30 | ECS30A | ECS02 | ECS03 | ECS04A | ECS04B | ECS09 | ECS38
+        ECS42
+            | ECS43
+            | ECS44
+            | ECS30
+            | ECS30A
+            | ECS02
+            | ECS03
+            | ECS04A
+            | ECS04B
+            | ECS09
+            | ECS38
+            | ECS81
+            | ECS48
+            | ECS05
     )
 }
 
@@ -1572,4 +1587,182 @@ fn an_older_meters_single_log_is_filed_into_its_three() {
     // Saved again and loaded, the three logs stay apart.
     let again: Esme = serde_json::from_str(&serde_json::to_string(&loaded).unwrap()).unwrap();
     assert_eq!(codes(again.power()), [0x8F57, 0x8F36]);
+}
+
+/// 6.5 (ECS29a–d) and 6.27 (ECS29e): the voltage settings set are what 6.2.1 reads back; a sag
+/// threshold raised above the supply's voltage makes 4.10 count the half-hours below it since
+/// the counters were reset, and a reset starts them again; a poly-phase command to this
+/// single-phase meter sets its phase and answers the other two's objects undefined.
+#[test]
+fn voltage_settings_are_read_back_and_drive_the_sag_and_swell_counts() {
+    use dccsim::protocol::dlms::Data;
+    use dccsim::protocol::gbcs::payload::{
+        AverageVoltage, ECS23, ECS26B, ECS29A, ECS29D, ECS29E, VoltageSettings,
+    };
+    let keys = keys();
+    let mut esme = esme();
+    let settings =
+        |esme: &mut Esme, counter| match ask(esme, ECS26B, &Reading::Read, counter, &keys) {
+            Reading::Settings { values } => values.into_iter().map(|v| v.value).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+    let u32s = |v: &[u32]| {
+        v.iter()
+            .map(|&x| Data::DoubleLongUnsigned(x))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        settings(&mut esme, 1),
+        u32s(&[287, 30, 180, 30, 216, 30, 253, 30, 264, 200])
+    );
+    let day = range(now() - Duration::days(1), now());
+    let counts = |esme: &mut Esme, counter, at| match ask_at(esme, ECS23, &day, counter, &keys, at)
+    {
+        Reading::NetworkData { sags, swells, .. } => (sags, swells),
+        other => panic!("{other:?}"),
+    };
+    // The supply stays within 216 V to 253 V: nothing counted.
+    assert_eq!(counts(&mut esme, 2, now()), (0, 0));
+    let average = AverageVoltage {
+        over: 260,
+        under: 205,
+        period_s: 600,
+    };
+    let raised = VoltageSettings {
+        limits: [(290, 60), (175, 60), (250, 60), (252, 60)],
+        phases: vec![average],
+        reset_counters: false,
+    };
+    let outcome = |r: Reading| match r {
+        Reading::Outcome { success, code } => (success, code),
+        other => panic!("{other:?}"),
+    };
+    let set = Reading::VoltageSettings(raised.clone());
+    assert_eq!(
+        outcome(ask(&mut esme, raised.code().unwrap(), &set, 3, &keys)),
+        (true, 0)
+    );
+    assert_eq!(
+        settings(&mut esme, 4),
+        u32s(&[290, 60, 175, 60, 250, 60, 252, 60, 260, 205])
+    );
+    // Nearly every half-hour of the thirty days since installation is below 250 V.
+    let (sags, swells) = counts(&mut esme, 5, now());
+    assert!(sags > 30 * 40, "{sags}");
+    assert!(sags + swells <= 30 * 48, "{sags} {swells}");
+    // A reset (6.27) counts again from the half-hour under way.
+    let reset = Reading::ResetVoltageCounters { phases: 1 };
+    assert_eq!(outcome(ask(&mut esme, ECS29E, &reset, 6, &keys)), (true, 0));
+    assert_eq!(counts(&mut esme, 7, now()), (0, 0));
+    let later = now() + Duration::hours(3);
+    let (sags, _) = counts(&mut esme, 8, later);
+    assert!((1..=6).contains(&sags), "{sags}");
+    // ECS29a resets them too; the meter's own settings back.
+    let own = VoltageSettings {
+        limits: [(287, 30), (180, 30), (216, 30), (253, 30)],
+        phases: vec![AverageVoltage {
+            over: 264,
+            under: 200,
+            period_s: 30,
+        }],
+        reset_counters: true,
+    };
+    assert_eq!(own.code(), Some(ECS29A));
+    let set = Reading::VoltageSettings(own);
+    assert_eq!(
+        outcome(ask_at(&mut esme, ECS29A, &set, 9, &keys, later)),
+        (true, 0)
+    );
+    assert_eq!(counts(&mut esme, 10, later), (0, 0));
+    // Poly-phase settings: phase 1's taken, phases 2 and 3 undefined (result 4).
+    let poly = VoltageSettings {
+        limits: [(287, 30), (180, 30), (216, 30), (253, 30)],
+        phases: vec![average; 3],
+        reset_counters: false,
+    };
+    assert_eq!(poly.code(), Some(ECS29D));
+    let set = Reading::VoltageSettings(poly);
+    assert_eq!(
+        outcome(ask_at(&mut esme, ECS29D, &set, 11, &keys, later)),
+        (false, 4)
+    );
+    assert_eq!(settings(&mut esme, 12)[8..], u32s(&[260, 205]));
+    let logged: Vec<String> = esme
+        .events
+        .between(now(), later)
+        .map(|e| e.what.clone())
+        .collect();
+    assert!(
+        logged.contains(&"sag and swell counters reset".to_string()),
+        "{logged:?}"
+    );
+}
+
+/// 6.25 (ECS81) sets the supply tamper state 6.2.4 reads; 6.26 (ECS48) and 1.7 (ECS05) are
+/// carried out and logged.
+#[test]
+fn tamper_state_and_tariff_block_counter_commands() {
+    use dccsim::protocol::dlms::Data;
+    use dccsim::protocol::gbcs::payload::{ECS05, ECS26E, ECS48, ECS81};
+    let keys = keys();
+    let mut esme = esme();
+    let tamper = |esme: &mut Esme, counter| match ask(esme, ECS26E, &Reading::Read, counter, &keys)
+    {
+        Reading::Settings { values } => values[4].value.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(tamper(&mut esme, 1), Data::Boolean(0xFF));
+    let done = |r: Reading| {
+        assert_eq!(
+            r,
+            Reading::Outcome {
+                success: true,
+                code: 0
+            }
+        )
+    };
+    done(ask(
+        &mut esme,
+        ECS81,
+        &Reading::SupplyTamperState { locked: false },
+        2,
+        &keys,
+    ));
+    assert_eq!(tamper(&mut esme, 3), Data::Boolean(0));
+    done(ask(
+        &mut esme,
+        ECS81,
+        &Reading::SupplyTamperState { locked: true },
+        4,
+        &keys,
+    ));
+    assert_eq!(tamper(&mut esme, 5), Data::Boolean(0xFF));
+    done(ask(
+        &mut esme,
+        ECS48,
+        &Reading::DailyBlockCounterReset { daily: true },
+        6,
+        &keys,
+    ));
+    done(ask(
+        &mut esme,
+        ECS05,
+        &Reading::ResetBlockCounters,
+        7,
+        &keys,
+    ));
+    let logged: Vec<String> = esme
+        .events
+        .between(now(), now())
+        .map(|e| e.what.clone())
+        .collect();
+    assert_eq!(
+        logged[logged.len() - 4..],
+        [
+            "supply tamper state set: unchanged on tamper",
+            "supply tamper state set: locked",
+            "tariff block counter matrix reset daily",
+            "tariff block counter matrix reset",
+        ]
+    );
 }

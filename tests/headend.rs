@@ -744,6 +744,82 @@ fn the_rtds_gas_conversion_and_flow_templates_set_what_6_2_8_reads() {
     );
 }
 
+/// 6.5 and 6.25 to the RTDS electricity meter, the RTDS templates: the network operator's
+/// voltage settings (poly-phase, to this single-phase meter: its phase taken, the other two's
+/// objects answered undefined) are what the supplier's 6.2.1 then reads; the supplier's supply
+/// tamper state (critical: Transform, sign, Send) is what 6.2.4 reads; phases out of order and
+/// a tamper state the schema does not have are refused saying so.
+#[test]
+fn voltage_settings_and_tamper_state_set_are_read_back() {
+    use dccsim::protocol::dlms::Data;
+    let (mut he, keys, start) = default_head_end();
+    let (supplier, network) = (eui(SUPPLIER), eui(NETWORK));
+    let poly = template("ECS29b_6.5_SUCCESS_REQUEST_DUIS.XML").replace(">287<", ">281<");
+    let answer = acknowledged_then_answered(&mut he, network, &poly, start);
+    assert_eq!(
+        decode_dlms(&answer, None).unwrap(),
+        Reading::Outcome {
+            success: false,
+            code: 4
+        }
+    );
+    let read = |he: &mut HeadEnd, name: &str, counter| {
+        let xml = with_counter(&template(name), counter);
+        let answer = acknowledged_then_answered(he, supplier, &xml, start);
+        match decode_dlms(&answer, None).unwrap() {
+            Reading::Settings { values } => values.into_iter().map(|v| v.value).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let voltage = read(&mut he, "ECS26b_6.2.1_SUCCESS_REQUEST_DUIS.XML", 2010);
+    let expected = [281, 30, 180, 30, 216, 30, 253, 30, 264, 200];
+    assert_eq!(voltage, expected.map(Data::DoubleLongUnsigned).to_vec());
+    let unlocked =
+        template("ECS81_6.25_SUCCESS_REQUEST_DUIS.XML").replace(">Locked<", ">Unchanged<");
+    let answer = transform_sign_send(&mut he, &keys, &unlocked, 2020, start);
+    assert_eq!(
+        decode_dlms(&answer, None).unwrap(),
+        Reading::Outcome {
+            success: true,
+            code: 0
+        }
+    );
+    let identity = read(&mut he, "ECS26e_6.2.4_SUCCESS_REQUEST_DUIS.XML", 2030);
+    assert_eq!(identity[4], Data::Boolean(0));
+    let refused = |he: &mut HeadEnd, user, endpoint, xml: String, why: &str| {
+        let reply = he.handle_request(user, endpoint, &xml, start);
+        let SyncReply::Response {
+            code, why: reason, ..
+        } = &reply
+        else {
+            panic!("{}", xml_of(&reply))
+        };
+        assert_eq!(*code, ResponseCode::E11, "{}", xml_of(&reply));
+        let reason = reason.as_deref().unwrap_or_default();
+        assert!(reason.contains(why), "{reason}");
+    };
+    let swapped = poly
+        .replacen("<sr:Phase>2</sr:Phase>", "<sr:Phase>X</sr:Phase>", 1)
+        .replacen("<sr:Phase>3</sr:Phase>", "<sr:Phase>2</sr:Phase>", 1)
+        .replacen("<sr:Phase>X</sr:Phase>", "<sr:Phase>3</sr:Phase>", 1);
+    refused(
+        &mut he,
+        network,
+        Endpoint::SendCommand,
+        with_counter(&swapped, 2040),
+        "sr:PolyPhaseVoltageSettings number 2 is for sr:Phase 3",
+    );
+    let open = unlocked.replace(">Unchanged<", ">Open<");
+    refused(
+        &mut he,
+        supplier,
+        Endpoint::Transform,
+        with_counter(&open, 2050),
+        "sr:SupplyTamperState \"Open\" is not Locked or Unchanged",
+    );
+    assert!(he.poll_deliveries(start + Duration::minutes(5)).is_empty());
+}
+
 #[test]
 fn a_profile_read_is_acknowledged_then_answered_with_the_meters_gbcs() {
     let mut he = head_end();

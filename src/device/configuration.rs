@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use crate::model::Eui64;
 use crate::protocol::dlms::Data;
 use crate::protocol::gbcs::payload::{
-    BillingExecution, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS27, NewPaymentMode,
-    credit_charge_configuration,
+    AverageVoltage, BillingExecution, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS27,
+    NewPaymentMode, credit_charge_configuration,
 };
 
 /// Who made dccsim's devices and what they are, as they say in 6.2.4 and the DCC's inventory
@@ -89,7 +89,34 @@ pub struct MeterSettings<'a> {
     pub power_thresholds: Option<[u32; 2]>,
     /// The randomised offset limit the last 7.12 set (s); `None`: the meter's own.
     pub randomised_offset_limit: Option<u16>,
+    /// The voltage settings the last 6.5 set; `None`: the meter's own.
+    pub voltage: Option<&'a Voltage>,
+    /// Whether the supply locks when tampered with, as the last 6.25 set; `None`: the meter's
+    /// own (locked).
+    pub tamper_locked: Option<bool>,
 }
+
+/// What a single-phase electricity meter keeps of a 6.5's voltage settings: the RMS extreme
+/// over, extreme under, sag and swell limits (threshold, V; measurement period, s) and its
+/// phase's average RMS voltage settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Voltage {
+    pub limits: [(u32, u32); 4],
+    pub average: AverageVoltage,
+}
+
+/// The RTDS meter's voltage settings, as 6.2.1 reads them: 287 V and 180 V extremes, sags below
+/// 216 V, swells above 253 V, each after 30 s; average RMS over 264 V and under 200 V. The
+/// average's measurement period, which 6.2.1 does not read, is the hour the meter's average
+/// RMS voltage log is kept in.
+pub const ESME_VOLTAGE: Voltage = Voltage {
+    limits: [(287, 30), (180, 30), (216, 30), (253, 30)],
+    average: AverageVoltage {
+        over: 264,
+        under: 200,
+        period_s: 3600,
+    },
+};
 
 /// The RTDS meter's instantaneous power thresholds (W): 2.3 kW low to medium, 4.6 kW medium to
 /// high.
@@ -100,16 +127,25 @@ pub const ESME_RANDOMISED_OFFSET_LIMIT: u16 = 1000;
 /// What an electricity meter of dccsim answers settings read `code` with (6.2.1–6.2.5, 4.13,
 /// 4.15): the RTDS test meter's settings, but for its identity (`eui`, dccsim's model, a
 /// single-element meter: variant A) and what commands changed (`meter`): for 4.13 the payment
-/// mode and the prepayment settings the last 1.6 set, for 6.2.2 the randomised offset limit the
-/// last 7.12 set, for 6.2.3 the billing calendar the last 6.8 set, for 6.2.5 the power
-/// thresholds the last 6.12 set.
+/// mode and the prepayment settings the last 1.6 set, for 6.2.1 the voltage settings the last
+/// 6.5 set, for 6.2.2 the randomised offset limit the last 7.12 set, for 6.2.3 the billing
+/// calendar the last 6.8 set, for 6.2.4 the supply tamper state the last 6.25 set, for 6.2.5
+/// the power thresholds the last 6.12 set.
 /// `None` if `code` is not a settings read.
 pub fn esme_settings(code: u16, eui: Eui64, meter: &MeterSettings) -> Option<Vec<Data>> {
     let u32s = |v: &[u32]| v.iter().map(|&x| Data::DoubleLongUnsigned(x)).collect();
     let octets = |b: &[u8]| Data::OctetString(b.to_vec());
     Some(match code {
         ECS26A => prepayment_configuration(meter.prepayment, &meter.account),
-        ECS26B => u32s(&[287, 30, 180, 30, 216, 30, 253, 30, 264, 200]),
+        ECS26B => {
+            let v = meter.voltage.unwrap_or(&ESME_VOLTAGE);
+            let limits = v
+                .limits
+                .iter()
+                .flat_map(|&(threshold, period)| [threshold, period]);
+            let average = [v.average.over, v.average.under];
+            u32s(&limits.chain(average).collect::<Vec<_>>())
+        }
         ECS26C => vec![
             Data::LongUnsigned(200),
             Data::LongUnsigned(2000),
@@ -128,7 +164,11 @@ pub fn esme_settings(code: u16, eui: Eui64, meter: &MeterSettings) -> Option<Vec
             octets(b"A"),
             octets(MODEL_ESME),
             octets(MANUFACTURER),
-            Data::Boolean(0xFF),
+            Data::Boolean(if meter.tamper_locked.unwrap_or(true) {
+                0xFF
+            } else {
+                0
+            }),
         ],
         ECS26F => vec![Data::Array(u32s(
             &meter.power_thresholds.unwrap_or(ESME_POWER_THRESHOLDS),

@@ -5,14 +5,15 @@
 use chrono::{DateTime, Utc};
 
 use super::{CALENDARS_KEPT, CREDIT_LEDGER_LEN, Esme, MeterPoint, REFUSED, Reply, SupplyState};
-use crate::device::configuration::{ESME_EMERGENCY_CREDIT, Prepayment};
+use crate::device::configuration::{ESME_EMERGENCY_CREDIT, Prepayment, Voltage};
 use crate::device::{
     ADJUSTMENTS_KEPT, Balance, BalanceUpdate, PaymentMode, PendingChange, period_of,
 };
 use crate::protocol::gbcs::payload::{
-    self, Activation, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS10, ECS12, ECS14, ECS15A,
-    ECS16, ECS30, ECS30A, ECS34, ECS37, ECS38, ECS39A, ECS39B, ECS42, ECS43, ECS44, ECS57, ECS70,
-    NewPaymentMode, Reading,
+    self, Activation, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS09, ECS10, ECS12, ECS14,
+    ECS15A, ECS16, ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS30, ECS30A, ECS34, ECS37,
+    ECS38, ECS39A, ECS39B, ECS42, ECS43, ECS44, ECS48, ECS57, ECS70, ECS81, NewPaymentMode,
+    Reading,
 };
 
 impl Esme {
@@ -72,6 +73,59 @@ impl Esme {
                 self.events
                     .command(now, code, true, "randomised offset limit set");
                 payload::set_results_response(counter, &[0]).to_bytes()
+            }
+            // A single-phase meter: the settings of phases 2 and 3 it does not have (object
+            // undefined), the rest it takes.
+            (ECS29A | ECS29B | ECS29C | ECS29D, Reading::VoltageSettings(v)) => {
+                let extra = self.extra_mut();
+                extra.voltage = Some(Voltage {
+                    limits: v.limits,
+                    average: v.phases[0],
+                });
+                if v.reset_counters {
+                    extra.voltage_counters_from = now_period;
+                }
+                let what = if v.reset_counters {
+                    "voltage settings updated, sag and swell counters reset"
+                } else {
+                    "voltage settings updated"
+                };
+                self.events.command(now, code, true, what);
+                single_phase_results(counter, code, reading)?
+            }
+            (ECS29E | ECS29F, Reading::ResetVoltageCounters { .. }) => {
+                self.extra_mut().voltage_counters_from = now_period;
+                self.events
+                    .command(now, code, true, "sag and swell counters reset");
+                single_phase_results(counter, code, reading)?
+            }
+            (ECS81, &Reading::SupplyTamperState { locked }) => {
+                self.extra_mut().tamper_locked = Some(locked);
+                let what = if locked {
+                    "supply tamper state set: locked"
+                } else {
+                    "supply tamper state set: unchanged on tamper"
+                };
+                self.events.command(now, code, true, what);
+                payload::set_results_response(counter, &[0]).to_bytes()
+            }
+            // dccsim's meters are single-rate with no block thresholds: the counters are kept
+            // as the commands leave them, but no read shows them.
+            (ECS48, &Reading::DailyBlockCounterReset { daily }) => {
+                self.extra_mut().daily_block_reset = daily;
+                let what = if daily {
+                    "tariff block counter matrix reset daily"
+                } else {
+                    "tariff block counter matrix not reset daily"
+                };
+                self.events.command(now, code, true, what);
+                payload::set_results_response(counter, &[0]).to_bytes()
+            }
+            (ECS05, Reading::ResetBlockCounters) => {
+                self.extra_mut().block_counters_reset = Some(now);
+                self.events
+                    .command(now, code, true, "tariff block counter matrix reset");
+                payload::action_results_response(counter, &[0]).to_bytes()
             }
             (ECS16, Reading::SupplierName { name, telephone }) => {
                 self.extra_mut().supplier = Some((name.clone(), telephone.clone()));
@@ -353,4 +407,21 @@ impl Esme {
         self.events.command(now, code, true, update.describe());
         self.settle_emergency_credit();
     }
+}
+
+/// A single-phase meter's answer to a voltage command: each step done, but those on the
+/// second and third phases' objects, which it does not have (object undefined).
+fn single_phase_results(
+    counter: u64,
+    code: u16,
+    reading: &Reading,
+) -> Result<Vec<u8>, super::DeviceError> {
+    const OBJECT_UNDEFINED: u8 = 4;
+    let result = |object: &[u8; 6]| match payload::phase_of_object(object) {
+        Some(phase) if phase > 0 => OBJECT_UNDEFINED,
+        _ => 0,
+    };
+    super::plain(payload::configuration_response(
+        counter, code, reading, result,
+    ))
 }

@@ -7,13 +7,13 @@ mod read;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::configuration::{MeterSettings, Prepayment};
+use super::configuration::{ESME_VOLTAGE, MeterSettings, Prepayment, Voltage};
 use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
-    self, BillingExecution, DailyRead, ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS30, ECS30A, ECS38,
-    ECS42, ECS43, ECS44, ECS70, PrepaymentEntry, Reading,
+    self, BillingExecution, DailyRead, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS09, ECS30, ECS30A,
+    ECS38, ECS42, ECS43, ECS44, ECS48, ECS70, ECS81, PrepaymentEntry, Reading,
 };
 use crate::protocol::gbcs::{Cra, FrameError, KeyStore, Verdict, sign_message, verify_signature};
 
@@ -360,6 +360,9 @@ impl Esme {
                 | ECS70
                 | ECS09
                 | ECS38
+                | ECS81
+                | ECS48
+                | ECS05
         );
         if critical {
             match verify_signature(keys, &command) {
@@ -617,7 +620,26 @@ impl Esme {
                 .and_then(|e| e.billing_calendar.as_deref()),
             power_thresholds: self.extra.as_ref().and_then(|e| e.power_thresholds),
             randomised_offset_limit: self.extra.as_ref().and_then(|e| e.randomised_offset_limit),
+            voltage: self.extra.as_ref().and_then(|e| e.voltage.as_ref()),
+            tamper_locked: self.extra.as_ref().and_then(|e| e.tamper_locked),
         }
+    }
+
+    /// The RMS voltage sags and swells counted since the counters were last reset (6.5,
+    /// 6.27) or the meter installed: the whole half-hours of `window` before `now_period` whose
+    /// voltage was below the sag threshold, above the swell threshold. (The meter knows its
+    /// voltage by the half-hour: one that passes a threshold counts once.)
+    fn voltage_sags_and_swells(&self, window: std::ops::Range<u32>, now_period: u32) -> (u32, u32) {
+        let voltage = self.settings().voltage.copied().unwrap_or(ESME_VOLTAGE);
+        let (sag, swell) = (voltage.limits[2].0, voltage.limits[3].0);
+        let from = self.extra.as_ref().map_or(0, |e| e.voltage_counters_from);
+        let mut counts = (0, 0);
+        for p in window.start.max(from)..window.end.min(now_period) {
+            let v = self.consumer.voltage_v(p);
+            counts.0 += u32::from(v < sag);
+            counts.1 += u32::from(v > swell);
+        }
+        counts
     }
 
     /// The prepayment settings the last 1.6 to prepayment set (the RTDS meter's if none did).
@@ -810,6 +832,23 @@ struct Extra {
     /// The randomised offset limit the last 7.12 set (s); none: the meter's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     randomised_offset_limit: Option<u16>,
+    /// The voltage settings the last 6.5 set; none: the meter's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    voltage: Option<Voltage>,
+    /// The half-hour from which the RMS voltage sag and swell counters count, since a 6.5 or
+    /// 6.27 reset them; 0: since installation.
+    #[serde(default)]
+    voltage_counters_from: u32,
+    /// Whether the supply locks when tampered with, as the last 6.25 set; none: the meter's
+    /// own (locked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tamper_locked: Option<bool>,
+    /// Whether the tariff block counter matrix is reset every midnight (6.26).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    daily_block_reset: bool,
+    /// When a 1.7 last reset the tariff block counter matrix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    block_counters_reset: Option<DateTime<Utc>>,
 }
 
 static NO_EVENTS: EventLog = EventLog::new();

@@ -182,11 +182,11 @@ impl Esme {
                         values: vec![self.consumer.voltage_v(h)],
                     })
                     .collect();
-                // No voltage events are modelled: none below 216 V or above 253 V.
+                let (sags, swells) = self.voltage_sags_and_swells(window.clone(), now_period);
                 plain(payload::network_data_response(
                     counter,
-                    0,
-                    0,
+                    sags,
+                    swells,
                     &voltages,
                     VOLTAGE_CAPTURE_PERIOD_S,
                 ))?

@@ -7,12 +7,12 @@ use chrono::{DateTime, Utc};
 use super::fields::{billing_time, clock_time, mpan, number, utc_date_time, utc_time};
 use super::{Element, Request, RequestError};
 use crate::protocol::gbcs::payload::{
-    BillingExecution, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS09, ECS10, ECS12, ECS14, ECS15A,
-    ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C,
-    ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B, ECS26C, ECS26D,
-    ECS26E, ECS26F, ECS26J, ECS27, ECS30, ECS30A, ECS34, ECS35A, ECS35B, ECS35E, ECS37, ECS38,
-    ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS52, ECS57, ECS66, ECS70, ECS82,
-    MaxDemandRegister, NewPaymentMode, Reading,
+    AverageVoltage, BillingExecution, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS09, ECS10,
+    ECS12, ECS14, ECS15A, ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19,
+    ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A,
+    ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS29E, ECS30, ECS30A, ECS34, ECS35A,
+    ECS35B, ECS35E, ECS37, ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS48, ECS52,
+    ECS57, ECS66, ECS70, ECS81, ECS82, MaxDemandRegister, NewPaymentMode, Reading, VoltageSettings,
 };
 
 impl Request {
@@ -246,8 +246,124 @@ impl Request {
                 },
             ),
             "7.4" => (ECS45, Reading::Read),
+            "6.5" => {
+                let settings = self.voltage_settings()?;
+                let code = settings.code().ok_or_else(|| RequestError {
+                    line: 0,
+                    reason: "UpdateDeviceConfigurationVoltage needs one \
+                             sr:SinglePhaseVoltageSettings or three sr:PolyPhaseVoltageSettings"
+                        .into(),
+                })?;
+                (code, Reading::VoltageSettings(settings))
+            }
+            // dccsim's meters are single-phase: ECS29e, the first phase's counters.
+            "6.27" => (ECS29E, Reading::ResetVoltageCounters { phases: 1 }),
+            "6.25" => {
+                let locked = match text("SupplyTamperState")?.as_str() {
+                    "Locked" => true,
+                    "Unchanged" => false,
+                    other => {
+                        return Err(RequestError {
+                            line: 0,
+                            reason: format!(
+                                "sr:SupplyTamperState {other:?} is not Locked or Unchanged"
+                            ),
+                        });
+                    }
+                };
+                (ECS81, Reading::SupplyTamperState { locked })
+            }
+            "6.26" => {
+                let name = "DailyTariffBlockCounterMatrixReset";
+                let daily = match text(name)?.as_str() {
+                    "true" | "1" => true,
+                    "false" | "0" => false,
+                    other => {
+                        return Err(RequestError {
+                            line: 0,
+                            reason: format!("sr:{name} {other:?} is not an xs:boolean"),
+                        });
+                    }
+                };
+                (ECS48, Reading::DailyBlockCounterReset { daily })
+            }
+            "1.7" => (ECS05, Reading::ResetBlockCounters),
             _ => return Ok(None),
         }))
+    }
+
+    /// A 6.5's voltage settings: the four RMS limits, each phase's average RMS settings (one
+    /// sr:SinglePhaseVoltageSettings, or three sr:PolyPhaseVoltageSettings taken in the order
+    /// of their sr:Phase, which must be 1, 2 and 3), and whether the counters are reset (unless
+    /// sr:RMSVoltageCountersNotReset). Each value an xs:unsignedInt.
+    fn voltage_settings(&self) -> Result<VoltageSettings, RequestError> {
+        let value = |e: &Element, name: &str| -> Result<u32, RequestError> {
+            let text = e
+                .find(name)
+                .map(|v| v.text.trim())
+                .ok_or_else(|| RequestError {
+                    line: 0,
+                    reason: format!("sr:{} needs sr:{name}", e.name),
+                })?;
+            number(name, text, 0..=u32::MAX)
+        };
+        let rms = self
+            .body
+            .find("RMSVoltageSettings")
+            .ok_or_else(|| RequestError {
+                line: 0,
+                reason: "UpdateDeviceConfigurationVoltage needs sr:RMSVoltageSettings".into(),
+            })?;
+        let mut limits = [(0, 0); 4];
+        for (limit, kind) in limits.iter_mut().zip([
+            "RMSExtremeOverVoltage",
+            "RMSExtremeUnderVoltage",
+            "RMSVoltageSag",
+            "RMSVoltageSwell",
+        ]) {
+            *limit = (
+                value(rms, &format!("{kind}Threshold"))?,
+                value(rms, &format!("{kind}MeasurementPeriod"))?,
+            );
+        }
+        let average = |e: &Element| -> Result<AverageVoltage, RequestError> {
+            Ok(AverageVoltage {
+                over: value(e, "AverageRMSOverVoltageThreshold")?,
+                under: value(e, "AverageRMSUnderVoltageThreshold")?,
+                period_s: value(e, "AverageRMSVoltageMeasurementPeriod")?,
+            })
+        };
+        let mut phases = Vec::new();
+        if let Some(single) = self.body.find("SinglePhaseVoltageSettings") {
+            phases.push(average(single)?);
+        }
+        let poly = self
+            .body
+            .children
+            .iter()
+            .filter(|c| c.name == "PolyPhaseVoltageSettings");
+        for (expected, e) in (1u8..).zip(poly) {
+            let phase = number("Phase", &value(e, "Phase")?.to_string(), 1..=3)?;
+            if phase != expected {
+                return Err(RequestError {
+                    line: 0,
+                    reason: format!(
+                        "sr:PolyPhaseVoltageSettings number {expected} is for sr:Phase {phase}: \
+                         phases 1, 2 and 3 are given in order"
+                    ),
+                });
+            }
+            let settings = e.find("PhaseVoltageSettings").ok_or_else(|| RequestError {
+                line: 0,
+                reason: "sr:PolyPhaseVoltageSettings needs sr:PhaseVoltageSettings".into(),
+            })?;
+            phases.push(average(settings)?);
+        }
+        Ok(VoltageSettings {
+            limits,
+            phases,
+            reset_counters: self.body.find("RMSVoltageCountersNotReset").is_none(),
+        })
     }
 
     /// An electricity billing calendar (6.8) as the execution times a meter's single action

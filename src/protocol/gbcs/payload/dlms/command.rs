@@ -200,6 +200,9 @@ pub fn encode_command(
         )],
         data: vec![data],
     };
+    if let Some(steps) = configuration::steps(code, reading) {
+        return Some(Apdu::AccessRequest(configuration::request_of(counter, steps)).to_bytes());
+    }
     let request = match (code, reading) {
         (ECS17B, Reading::Read) => protected_get(
             [0, 0, 43, 2, 8, 255],

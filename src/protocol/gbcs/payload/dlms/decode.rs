@@ -54,6 +54,12 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
     if matches!(code, ECS02 | ECS03) {
         return payment_mode_of(r);
     }
+    if matches!(
+        code,
+        ECS29A | ECS29B | ECS29C | ECS29D | ECS29E | ECS29F | ECS81 | ECS48 | ECS05
+    ) {
+        return configuration::configuration_of(code, r);
+    }
     if code == ECS23 {
         // Registers first, then the voltage log with its range.
         return r.specs.iter().find_map(|s| match s {
@@ -869,6 +875,55 @@ mod tests {
             bent[i] ^= flip.1.max(1);
             if let Some(fast) = u32_entries(&bent) {
                 prop_assert_eq!(Some(fast), general(&bent));
+            }
+        }
+
+        /// Any configuration command (6.5, 6.27, 6.25, 6.26, 1.7) reads back as it was built,
+        /// and under any other of their use cases' codes reads as nothing.
+        #[test]
+        fn configuration_commands_round_trip(
+            limits in any::<[(u32, u32); 4]>(),
+            phases in proptest::collection::vec(any::<(u32, u32, u32)>(), 1..4),
+            flag in any::<bool>(),
+            which in 0u8..5,
+            other in 0usize..9,
+            counter in 0u64..1 << 40,
+        ) {
+            let phases: Vec<AverageVoltage> = phases
+                .into_iter()
+                .map(|(over, under, period_s)| AverageVoltage { over, under, period_s })
+                .collect();
+            let count = phases.len() as u8;
+            let reading = match which {
+                0 => Reading::VoltageSettings(VoltageSettings { limits, phases, reset_counters: flag }),
+                1 => Reading::ResetVoltageCounters { phases: count },
+                2 => Reading::SupplyTamperState { locked: flag },
+                3 => Reading::DailyBlockCounterReset { daily: flag },
+                _ => Reading::ResetBlockCounters,
+            };
+            let code = match &reading {
+                Reading::VoltageSettings(v) => v.code(),
+                Reading::ResetVoltageCounters { phases: 1 } => Some(ECS29E),
+                Reading::ResetVoltageCounters { phases: 3 } => Some(ECS29F),
+                Reading::ResetVoltageCounters { .. } => None,
+                Reading::SupplyTamperState { .. } => Some(ECS81),
+                Reading::DailyBlockCounterReset { .. } => Some(ECS48),
+                _ => Some(ECS05),
+            };
+            let codes = [ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS81, ECS48, ECS05];
+            let Some(code) = code else {
+                // Two phases: no use case carries them.
+                for c in codes {
+                    prop_assert_eq!(encode_command(c, &reading, counter, Eui64([1; 8]), Eui64([2; 8])), None);
+                }
+                return Ok(());
+            };
+            let bytes = encode_command(code, &reading, counter, Eui64([1; 8]), Eui64([2; 8])).unwrap();
+            let Apdu::AccessRequest(r) = Apdu::decode(&bytes).unwrap() else { panic!() };
+            prop_assert_eq!(command(code, &r), Some(reading));
+            let other = codes[other];
+            if other != code {
+                prop_assert_eq!(command(other, &r), None);
             }
         }
 

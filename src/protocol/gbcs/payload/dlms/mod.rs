@@ -253,14 +253,20 @@ fn shape(code: u16, what: impl Into<String>) -> PayloadError {
 
 // By side: what the head-end sends (`command`), what a meter answers (`respond`), reading
 // either back (`decode`) and a reading back to a meter's plaintext (`encode`); payment mode
-// changes, which every side handles, have their own (`prepayment`).
+// changes and the configuration commands that are fixed lists of sets, which every side
+// handles, have their own (`prepayment`, `configuration`).
 mod command;
+mod configuration;
 mod decode;
 mod encode;
 mod prepayment;
 mod respond;
 
 pub use command::*;
+pub use configuration::{
+    AverageVoltage, ECS05, ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS48, ECS81,
+    VoltageSettings, configuration_response, phase_of_object,
+};
 pub use decode::*;
 pub use encode::*;
 pub use prepayment::*;

@@ -1,0 +1,311 @@
+//! The device configuration commands that are a list of sets and actions on fixed objects:
+//! 6.5 voltage settings (ECS29a–d), 6.27 RMS voltage counter reset (ECS29e, f), 6.25 supply
+//! tamper state (ECS81), 6.26 daily resetting of the tariff block counter matrix (ECS48) and
+//! 1.7 its reset now (ECS05). Each use case's list is built once ([`steps`]) and serves the
+//! head-end's command, the meter's reading of it and the meter's answer, one result per step.
+
+use serde::{Deserialize, Serialize};
+
+use super::*;
+
+/// 6.5 to an ESME: its voltage settings, the sag and swell counters reset (ECS29a single
+/// phase, ECS29b poly-phase) or not (ECS29c, ECS29d: DUIS's RMSVoltageCountersNotReset).
+pub const ECS29A: u16 = 0x0045;
+pub const ECS29B: u16 = 0x00AE;
+pub const ECS29C: u16 = 0x00D1;
+pub const ECS29D: u16 = 0x00D2;
+/// 6.27 to an ESME: reset its RMS voltage sag and swell counters (ECS29e single phase, ECS29f
+/// every phase of a poly-phase meter).
+pub const ECS29E: u16 = 0x00D3;
+pub const ECS29F: u16 = 0x00D4;
+/// 6.25 to an ESME (critical): lock the supply when tampered with, or not.
+pub const ECS81: u16 = 0x0068;
+/// 6.26 to an ESME (critical): reset the tariff block counter matrix every day at midnight,
+/// or not.
+pub const ECS48: u16 = 0x00DB;
+/// 1.7 to an ESME (critical): reset the tariff block counter matrix now.
+pub const ECS05: u16 = 0x001D;
+
+/// One phase's average RMS voltage settings (DUIS's AverageRMSVoltageSettings): over and
+/// under voltage thresholds, V, and the measurement period, s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AverageVoltage {
+    pub over: u32,
+    pub under: u32,
+    pub period_s: u32,
+}
+
+/// What a 6.5 sets (DUIS's UpdateDeviceConfigurationVoltage).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VoltageSettings {
+    /// The RMS extreme over voltage, extreme under voltage, voltage sag and voltage swell
+    /// limiters (`0-0:17.0.1`–`4`, in that order, as 6.2.1 reads them): each its threshold,
+    /// V, and how long the voltage must pass it before it counts, s.
+    pub limits: [(u32, u32); 4],
+    /// Each phase's average RMS voltage settings: one for a single-phase meter (ECS29a, c),
+    /// three for a poly-phase one (ECS29b, d).
+    pub phases: Vec<AverageVoltage>,
+    /// Whether the sag and swell counters are reset too.
+    pub reset_counters: bool,
+}
+
+impl VoltageSettings {
+    /// The use case carrying these settings; `None` for a phase count other than 1 or 3.
+    pub fn code(&self) -> Option<u16> {
+        Some(match (self.phases.len(), self.reset_counters) {
+            (1, true) => ECS29A,
+            (3, true) => ECS29B,
+            (1, false) => ECS29C,
+            (3, false) => ECS29D,
+            _ => return None,
+        })
+    }
+}
+
+/// The interface classes and objects these commands touch.
+const LIMITER: u16 = 71;
+/// The tariff block counter matrix's reset: the tariffication script table (`0-0:10.0.100`),
+/// script 99; and the single action schedule (`0-0:15.1.0`) that runs it daily.
+const TARIFFICATION_SCRIPT_TABLE: [u8; 6] = [0, 0, 10, 0, 100, 255];
+const BLOCK_COUNTER_RESET_SCRIPT: u16 = 99;
+const DAILY_BLOCK_COUNTER_RESET: [u8; 6] = [0, 0, 15, 1, 0, 255];
+/// The supply tamper state (`0-0:94.44.0.4`, a boolean: true locks the supply), which 6.2.4
+/// reads.
+const SUPPLY_TAMPER_STATE: [u8; 6] = [0, 0, 94, 44, 0, 4];
+
+/// The phase an object of group C `c` measures (32: L1, 52: L2, 72: L3), from 0.
+fn phase_of(c: u8) -> Option<usize> {
+    [32, 52, 72].iter().position(|&p| p == c)
+}
+
+/// The group C of phase `phase` (from 0).
+fn phase_c(phase: usize) -> u8 {
+    [32, 52, 72][phase]
+}
+
+/// One step of a command: a set of an attribute or a call of a method, with its data.
+type Step = (RequestSpec, Data);
+
+fn set(class_id: u16, instance: [u8; 6], attribute: i8, data: Data) -> Step {
+    let attribute = crate::protocol::dlms::AttributeDescriptor {
+        class_id,
+        instance: crate::protocol::dlms::Obis(instance),
+        attribute,
+    };
+    (RequestSpec::Set(attribute), data)
+}
+
+fn call(class_id: u16, instance: [u8; 6], method: i8, data: Data) -> Step {
+    let method = crate::protocol::dlms::MethodDescriptor {
+        class_id,
+        instance: crate::protocol::dlms::Obis(instance),
+        method,
+    };
+    (RequestSpec::Action(method), data)
+}
+
+/// The steps of `reading` as use case `code` lays them out, in the RTDS command's order;
+/// `None` when the reading is not what `code` carries.
+pub(super) fn steps(code: u16, reading: &Reading) -> Option<Vec<Step>> {
+    let u32 = Data::DoubleLongUnsigned;
+    Some(match (code, reading) {
+        (ECS29A | ECS29B | ECS29C | ECS29D, Reading::VoltageSettings(v))
+            if v.code() == Some(code) =>
+        {
+            let period = |p: usize| {
+                set(
+                    PROFILE_GENERIC,
+                    [1, 0, phase_c(p), 24, 0, 255],
+                    4,
+                    u32(v.phases[p].period_s),
+                )
+            };
+            let over = |p: usize| set(DATA, [1, 0, phase_c(p), 35, 0, 4], 2, u32(v.phases[p].over));
+            let under = |p: usize| {
+                set(
+                    DATA,
+                    [1, 0, phase_c(p), 31, 0, 4],
+                    2,
+                    u32(v.phases[p].under),
+                )
+            };
+            let limits = v
+                .limits
+                .iter()
+                .zip(1u8..)
+                .flat_map(|(&(threshold, period), n)| {
+                    let limiter = [0, 0, 17, 0, n, 255];
+                    [
+                        set(LIMITER, limiter, 4, u32(threshold)),
+                        set(LIMITER, limiter, 6, u32(period)),
+                    ]
+                });
+            let phases = 0..v.phases.len();
+            let mut steps = Vec::new();
+            if v.reset_counters {
+                steps.extend(phases.clone().map(period));
+                steps.extend(limits);
+                // The first phase's over then under threshold, the others' under then over.
+                for p in phases.clone() {
+                    if p == 0 {
+                        steps.extend([over(p), under(p)]);
+                    } else {
+                        steps.extend([under(p), over(p)]);
+                    }
+                }
+                steps.extend(counter_resets(v.phases.len()));
+            } else {
+                steps.extend(phases.clone().flat_map(|p| [under(p), over(p)]));
+                steps.extend(phases.map(period));
+                steps.extend(limits);
+            }
+            steps
+        }
+        (ECS29E, Reading::ResetVoltageCounters { phases: 1 })
+        | (ECS29F, Reading::ResetVoltageCounters { phases: 3 }) => {
+            counter_resets(if code == ECS29E { 1 } else { 3 })
+        }
+        (ECS81, &Reading::SupplyTamperState { locked }) => vec![set(
+            DATA,
+            SUPPLY_TAMPER_STATE,
+            2,
+            Data::Boolean(if locked { 0xFF } else { 0 }),
+        )],
+        // Daily: one execution time, midnight on every date; else none.
+        (ECS48, &Reading::DailyBlockCounterReset { daily }) => {
+            let midnight = Data::Structure(vec![
+                Data::OctetString(vec![0; 4]),
+                Data::OctetString(vec![0xFF; 5]),
+            ]);
+            let times = if daily { vec![midnight] } else { Vec::new() };
+            vec![set(
+                SINGLE_ACTION_SCHEDULE,
+                DAILY_BLOCK_COUNTER_RESET,
+                4,
+                Data::Array(times),
+            )]
+        }
+        (ECS05, Reading::ResetBlockCounters) => vec![call(
+            SCRIPT_TABLE,
+            TARIFFICATION_SCRIPT_TABLE,
+            1,
+            Data::LongUnsigned(BLOCK_COUNTER_RESET_SCRIPT),
+        )],
+        _ => return None,
+    })
+}
+
+/// The sag and swell counters' resets (registers `1-0:x.32.0.4`, `x.36.0.4`, method 1 with
+/// the integer 0) of the first `phases` phases.
+fn counter_resets(phases: usize) -> Vec<Step> {
+    (0..phases)
+        .flat_map(|p| {
+            let c = phase_c(p);
+            [32, 36].map(|d| call(REGISTER, [1, 0, c, d, 0, 4], 1, Data::Integer(0)))
+        })
+        .collect()
+}
+
+/// The command of `steps`, under the invoke id of `counter`.
+pub(super) fn request_of(counter: u64, steps: Vec<Step>) -> AccessRequest {
+    let (specs, data) = steps.into_iter().unzip();
+    AccessRequest {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        specs,
+        data,
+    }
+}
+
+/// What command `r` of use case `code` asks, read by object; `None` when it is not exactly
+/// what `code` carries (the reading is rebuilt and its steps compared with `r`'s).
+pub(super) fn configuration_of(code: u16, r: &AccessRequest) -> Option<Reading> {
+    let value = |object: [u8; 6], attribute: i8| -> Option<&Data> {
+        r.specs.iter().zip(&r.data).find_map(|(s, d)| match s {
+            RequestSpec::Set(a) if a.instance.0 == object && a.attribute == attribute => Some(d),
+            _ => None,
+        })
+    };
+    let u32_at = |object, attribute| match value(object, attribute)? {
+        &Data::DoubleLongUnsigned(v) => Some(v),
+        _ => None,
+    };
+    let reading = match code {
+        ECS29A | ECS29B | ECS29C | ECS29D => {
+            let phases = if matches!(code, ECS29B | ECS29D) {
+                3
+            } else {
+                1
+            };
+            let limit = |n: u8| {
+                let limiter = [0, 0, 17, 0, n, 255];
+                Some((u32_at(limiter, 4)?, u32_at(limiter, 6)?))
+            };
+            let phase = |p: usize| {
+                let c = phase_c(p);
+                Some(AverageVoltage {
+                    over: u32_at([1, 0, c, 35, 0, 4], 2)?,
+                    under: u32_at([1, 0, c, 31, 0, 4], 2)?,
+                    period_s: u32_at([1, 0, c, 24, 0, 255], 4)?,
+                })
+            };
+            Reading::VoltageSettings(VoltageSettings {
+                limits: [limit(1)?, limit(2)?, limit(3)?, limit(4)?],
+                phases: (0..phases).map(phase).collect::<Option<_>>()?,
+                reset_counters: matches!(code, ECS29A | ECS29B),
+            })
+        }
+        ECS29E | ECS29F => Reading::ResetVoltageCounters {
+            phases: if code == ECS29E { 1 } else { 3 },
+        },
+        ECS81 => match value(SUPPLY_TAMPER_STATE, 2)? {
+            &Data::Boolean(b) => Reading::SupplyTamperState { locked: b != 0 },
+            _ => return None,
+        },
+        ECS48 => match value(DAILY_BLOCK_COUNTER_RESET, 4)? {
+            Data::Array(times) => Reading::DailyBlockCounterReset {
+                daily: !times.is_empty(),
+            },
+            _ => return None,
+        },
+        ECS05 => Reading::ResetBlockCounters,
+        _ => return None,
+    };
+    let (specs, data): (Vec<_>, Vec<_>) = steps(code, &reading)?.into_iter().unzip();
+    (specs == r.specs && data == r.data).then_some(reading)
+}
+
+/// A meter's answer to configuration command `reading` of use case `code`: each step's
+/// result, as `result` gives it from the step's logical name (0 for success; 4, object
+/// undefined, for an object the meter does not have). `None` when `code` does not carry it.
+pub fn configuration_response(
+    counter: u64,
+    code: u16,
+    reading: &Reading,
+    result: impl Fn(&[u8; 6]) -> u8,
+) -> Option<Apdu> {
+    let results = steps(code, reading)?
+        .iter()
+        .map(|(spec, _)| match spec {
+            RequestSpec::Set(a) => ResponseSpec::Set(result(&a.instance.0)),
+            RequestSpec::Action(m) => ResponseSpec::Action(result(&m.instance.0)),
+            _ => ResponseSpec::Set(0),
+        })
+        .collect::<Vec<_>>();
+    Some(Apdu::AccessResponse(AccessResponse {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        data: vec![Data::Null; results.len()],
+        results,
+    }))
+}
+
+/// The phase (from 0) an object of these commands measures; `None` for one of the whole
+/// meter (the limiters, the tamper state, the tariff block counters).
+pub fn phase_of_object(object: &[u8; 6]) -> Option<usize> {
+    if object[0] == 1 {
+        phase_of(object[2])
+    } else {
+        None
+    }
+}
