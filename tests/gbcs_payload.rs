@@ -102,6 +102,8 @@ fn use_case_vectors() -> Vec<String> {
         "6.25_ECS81",
         "6.26_ECS48",
         "1.7_ECS05",
+        "6.4.1_ECS28a",
+        "6.4.2_ECS28b",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -1081,6 +1083,10 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "6.25_ECS81/ECS81_6.25_SUCCESS_COMMAND_GBCS.HEX",
         "6.26_ECS48/ECS48_6.26_SUCCESS_COMMAND_GBCS.HEX",
         "1.7_ECS05/ECS05_1.7_SUCCESS_COMMAND_GBCS.HEX",
+        "6.4.1_ECS28a/ECS28a_6.4.1_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX",
+        "6.4.1_ECS28a/ECS28a_6.4.1_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX",
+        "6.4.1_ECS28a/ECS28a_6.4.1_CANCELLATION_SUCCESS_COMMAND_GBCS.HEX",
+        "6.4.2_ECS28b/ECS28b_6.4.2_SUCCESS_COMMAND_GBCS.HEX",
     ] {
         let m = message(path);
         let s = &m.signing;
@@ -1378,6 +1384,18 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
             "1.6_ECS03/ECS03_1.6_IMMEDIATE_SINGLE_ERROR_RESPONSE_GBCS.HEX",
             &[0, 0, 0, 1, 250],
         ),
+        (
+            "6.4.1_ECS28a/ECS28a_6.4.1_IMMEDIATE_SUCCESS_RESPONSE_GBCS.HEX",
+            &[0; 8],
+        ),
+        (
+            "6.4.1_ECS28a/ECS28a_6.4.1_FUTURE_DATED_SUCCESS_RESPONSE_GBCS.HEX",
+            &[0; 8],
+        ),
+        (
+            "6.4.1_ECS28a/ECS28a_6.4.1_CANCELLATION_SUCCESS_RESPONSE_GBCS.HEX",
+            &[0; 8],
+        ),
     ] {
         is_rtds(path, &|counter| set_results_response(counter, results));
     }
@@ -1385,6 +1403,10 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
         "1.6_ECS02/ECS02_1.6_8F66_FUTURE_DATED_TWIN_SUCCESS_ALERT_PAYMENT_MODE_GBCS.HEX",
         "1.6_ECS03/ECS03_1.6_8F66_FUTURE_DATED_TWIN_SUCCESS_ALERT_PAYMENT_MODE_GBCS.HEX",
         "1.6_ECS03/ECS03_1.6_8F66_FUTURE_DATED_TWIN_SUCCESS_ALERT_DISABLEMENT_THRESHOLD_GBCS.HEX",
+        "6.4.1_ECS28a/ECS28a_6.4.1_8F66_FUTURE_DATED_SUCCESS_ALERT_PERIOD_GBCS.HEX",
+        "6.4.1_ECS28a/ECS28a_6.4.1_8F66_FUTURE_DATED_SUCCESS_ALERT_POWER_THRESHOLD_GBCS.HEX",
+        "6.4.1_ECS28a/ECS28a_6.4.1_8F66_FUTURE_DATED_SUCCESS_ALERT_RESTORATION_PERIOD_GBCS.HEX",
+        "6.4.1_ECS28a/ECS28a_6.4.1_8F66_FUTURE_DATED_SUCCESS_ALERT_SUPPLY_STATE_GBCS.HEX",
     ] {
         let m = message(path);
         let Reading::Alert {
@@ -1401,6 +1423,34 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
             "{path}"
         );
     }
+    // The four 8F66 outcomes a meter names for a 6.4.1 it held are the RTDS alerts'.
+    let mut named: Vec<_> = [
+        "PERIOD",
+        "POWER_THRESHOLD",
+        "RESTORATION_PERIOD",
+        "SUPPLY_STATE",
+    ]
+    .iter()
+    .map(|name| {
+        let path =
+            format!("6.4.1_ECS28a/ECS28a_6.4.1_8F66_FUTURE_DATED_SUCCESS_ALERT_{name}_GBCS.HEX");
+        match read(&path) {
+            Reading::Alert {
+                future_dated: Some(outcome),
+                ..
+            } => outcome,
+            other => panic!("{other:?}"),
+        }
+    })
+    .collect();
+    let mut built = dccsim::protocol::gbcs::payload::load_limit_outcomes(1004);
+    named.sort_by_key(|o| o.instance.0);
+    built.sort_by_key(|o| o.instance.0);
+    assert_eq!(built, named);
+    is_rtds(
+        "6.4.2_ECS28b/ECS28b_6.4.2_SUCCESS_RESPONSE_GBCS.HEX",
+        &|counter| dccsim::protocol::gbcs::payload::action_results_response(counter, &[0]),
+    );
     let alert = message("NA_ECS80/ECS80_NA_8F36_ALERT_GBCS.HEX");
     let Reading::Alert {
         code, at, outage, ..
@@ -1583,6 +1633,8 @@ fn prepayment_registers_and_settings() {
             randomised_offset_limit: None,
             voltage: None,
             tamper_locked: None,
+            load_limit: None,
+            load_limit_count: 30,
         };
         let mut values = esme_settings(code, m.signing.originator, &meter).unwrap();
         if path.contains("ECS26e") {

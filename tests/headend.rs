@@ -820,6 +820,154 @@ fn voltage_settings_and_tamper_state_set_are_read_back() {
     assert!(he.poll_deliveries(start + Duration::minutes(5)).is_empty());
 }
 
+/// 6.4.1 and 6.4.2 to the RTDS electricity meter, the RTDS templates: load limiting settings
+/// set at once are what 4.15 reads, whose count (half-hours above the threshold) a 6.4.2 resets;
+/// settings for an hour ahead are held — 4.15 reads the old ones until then — and taken up on
+/// time, the meter's four 8F66 alerts telling the supplier; held ones a cancellation
+/// (3000-12-31) removes send none.
+#[test]
+fn load_limiting_settings_are_taken_up_at_once_on_time_or_not_at_all() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::dlms::Data;
+    let (mut he, keys, start) = default_head_end();
+    let supplier = eui(SUPPLIER);
+    let read = |he: &mut HeadEnd, counter, at| {
+        let xml = with_counter(&template("ECS27_4.15_SUCCESS_REQUEST_DUIS.XML"), counter);
+        let answer = acknowledged_then_answered(he, supplier, &xml, at);
+        match decode_dlms(&answer, None).unwrap() {
+            Reading::Settings { values } => values.into_iter().map(|v| v.value).collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let done = Reading::Outcome {
+        success: true,
+        code: 0,
+    };
+    let low =
+        template("ECS28a_6.4.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML").replace(">6900<", ">250<");
+    let answer = transform_sign_send(&mut he, &keys, &low, 2000, start);
+    assert_eq!(decode_dlms(&answer, None).unwrap(), done);
+    let values = read(&mut he, 2010, start);
+    assert_eq!(values[0], Data::Boolean(0xFF), "Disable");
+    let Data::DoubleLongUnsigned(count) = values[1] else {
+        panic!("{values:?}")
+    };
+    assert!(count > 0, "half-hours above 250 W since installation");
+    assert_eq!(values[3..], [250, 300, 30].map(Data::DoubleLongUnsigned));
+    let reset = with_counter(&template("ECS28b_6.4.2_SUCCESS_REQUEST_DUIS.XML"), 2020);
+    let answer = acknowledged_then_answered(&mut he, supplier, &reset, start);
+    assert_eq!(decode_dlms(&answer, None).unwrap(), done);
+    assert_eq!(read(&mut he, 2030, start)[1], Data::DoubleLongUnsigned(0));
+    // For an hour ahead: held, then taken up.
+    let in_an_hour = |name: &str| {
+        template(name)
+            .replace("2030-01-15T09:00:00.00Z", "2026-11-23T11:00:00Z")
+            .replace(">6900<", ">7200<")
+    };
+    let held = in_an_hour("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML");
+    transform_sign_send(&mut he, &keys, &held, 2040, start);
+    assert_eq!(read(&mut he, 2050, start)[3], Data::DoubleLongUnsigned(250));
+    // A payment mode change held for half an hour later too: the meter holds both.
+    let credit = template("ECS02_1.6_FUTURE_DATED_TWIN_SUCCESS_REQUEST_DUIS.XML")
+        .replace("2030-01-15T09:00:00.00Z", "2026-11-23T11:30:00Z");
+    transform_sign_send(&mut he, &keys, &credit, 2055, start);
+    assert!(he.poll_deliveries(start + Duration::minutes(59)).is_empty());
+    let alerts = he.poll_deliveries(start + Duration::minutes(61));
+    assert_eq!(alerts.len(), 4);
+    let mut named = Vec::new();
+    for alert in &alerts {
+        assert_eq!(alert.user, defaults::SUPPLIER);
+        schema_valid(&alert.xml).unwrap();
+        let gbcs = GbcsMessage::decode(&gbcs_of(&alert.xml)).unwrap();
+        assert_eq!(verify_signature(&keys, &gbcs), Verdict::Valid);
+        let Reading::Alert {
+            code: 0x8F66,
+            at,
+            future_dated: Some(f),
+            ..
+        } = decode_dlms(&gbcs, None).unwrap()
+        else {
+            panic!("{}", alert.xml)
+        };
+        assert_eq!(at, Some(start + Duration::hours(1)));
+        assert_eq!((f.message_code, f.originator_counter), (0x0043, 2040));
+        named.push(f.instance.to_string());
+    }
+    named.sort();
+    assert_eq!(
+        named,
+        [
+            "0-0:94.44.0.3",
+            "0-0:94.44.128.6",
+            "0-0:94.44.128.7",
+            "0-0:94.44.128.8"
+        ]
+    );
+    let mode = he.poll_deliveries(start + Duration::minutes(91));
+    assert_eq!(
+        mode.len(),
+        1,
+        "the payment mode change's 8F66, on its own time"
+    );
+    assert!(mode[0].xml.contains("<sr:AlertCode>8F66</sr:AlertCode>"));
+    assert_eq!(
+        he.meter(eui("00-DB-12-34-56-78-90-A0")).unwrap().payment,
+        dccsim::device::PaymentMode::Credit
+    );
+    let later = start + Duration::minutes(92);
+    let values = read(&mut he, 2060, later);
+    assert_eq!(values[0], Data::Boolean(0), "Unchanged");
+    assert_eq!(values[3..], [7200, 300, 30].map(Data::DoubleLongUnsigned));
+    // Held again, then cancelled: nothing taken up, no alert.
+    let again = in_an_hour("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML")
+        .replace("2026-11-23T11:00:00Z", "2026-11-23T12:00:00Z")
+        .replace(">7200<", ">9000<");
+    transform_sign_send(&mut he, &keys, &again, 2070, later);
+    let cancel = template("ECS28a_6.4.1_CANCELLATION_SUCCESS_REQUEST_DUIS.XML");
+    transform_sign_send(&mut he, &keys, &cancel, 2080, later);
+    assert!(he.poll_deliveries(start + Duration::hours(3)).is_empty());
+    let values = read(&mut he, 2090, start + Duration::hours(3));
+    assert_eq!(values[3], Data::DoubleLongUnsigned(7200));
+    // Values the schema or the meter's clock do not have are refused at Transform, saying so.
+    for (counter, from, to, why) in [
+        (
+            3000,
+            ">Unchanged<",
+            ">Off<",
+            "sr:LoadLimitSupplyState \"Off\" is not Disable or Unchanged",
+        ),
+        (
+            3010,
+            ">300<",
+            ">-300<",
+            "sr:LoadLimitPeriod \"-300\" is not a whole number from 0 to 4294967295",
+        ),
+        (
+            3020,
+            "2030-01-15T09:00:00.00Z",
+            "2200-01-01T00:00:00Z",
+            "is outside the meters' clock",
+        ),
+    ] {
+        let xml = template("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML").replace(from, to);
+        let reply = he.handle_request(
+            supplier,
+            Endpoint::Transform,
+            &with_counter(&xml, counter),
+            start,
+        );
+        let SyncReply::Response {
+            code, why: reason, ..
+        } = &reply
+        else {
+            panic!("{}", xml_of(&reply))
+        };
+        assert_eq!(*code, ResponseCode::E11, "{}", xml_of(&reply));
+        let reason = reason.as_deref().unwrap_or_default();
+        assert!(reason.contains(why), "{reason}");
+    }
+}
+
 #[test]
 fn a_profile_read_is_acknowledged_then_answered_with_the_meters_gbcs() {
     let mut he = head_end();

@@ -7,7 +7,7 @@ use crate::model::Eui64;
 use crate::protocol::dlms::Data;
 use crate::protocol::gbcs::payload::{
     AverageVoltage, BillingExecution, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS27,
-    NewPaymentMode, credit_charge_configuration,
+    LoadLimit, NewPaymentMode, credit_charge_configuration,
 };
 
 /// Who made dccsim's devices and what they are, as they say in 6.2.4 and the DCC's inventory
@@ -94,7 +94,20 @@ pub struct MeterSettings<'a> {
     /// Whether the supply locks when tampered with, as the last 6.25 set; `None`: the meter's
     /// own (locked).
     pub tamper_locked: Option<bool>,
+    /// The load limiting settings the last 6.4.1 set (taken up); `None`: the meter's own.
+    pub load_limit: Option<&'a LoadLimit>,
+    /// How many times the load limit has been exceeded since its counter was reset (4.15).
+    pub load_limit_count: u32,
 }
+
+/// The RTDS meter's load limiting settings, as 4.15 reads them: 6.9 kW for 300 s, restored
+/// after 30 s below, the supply left as it is.
+pub const ESME_LOAD_LIMIT: LoadLimit = LoadLimit {
+    threshold_w: 6900,
+    period_s: 300,
+    restoration_s: 30,
+    disable_supply: false,
+};
 
 /// What a single-phase electricity meter keeps of a 6.5's voltage settings: the RMS extreme
 /// over, extreme under, sag and swell limits (threshold, V; measurement period, s) and its
@@ -130,7 +143,8 @@ pub const ESME_RANDOMISED_OFFSET_LIMIT: u16 = 1000;
 /// mode and the prepayment settings the last 1.6 set, for 6.2.1 the voltage settings the last
 /// 6.5 set, for 6.2.2 the randomised offset limit the last 7.12 set, for 6.2.3 the billing
 /// calendar the last 6.8 set, for 6.2.4 the supply tamper state the last 6.25 set, for 6.2.5
-/// the power thresholds the last 6.12 set.
+/// the power thresholds the last 6.12 set, for 4.15 the load limiting settings the last 6.4.1
+/// set and the count the meter gives.
 /// `None` if `code` is not a settings read.
 pub fn esme_settings(code: u16, eui: Eui64, meter: &MeterSettings) -> Option<Vec<Data>> {
     let u32s = |v: &[u32]| v.iter().map(|&x| Data::DoubleLongUnsigned(x)).collect();
@@ -173,14 +187,17 @@ pub fn esme_settings(code: u16, eui: Eui64, meter: &MeterSettings) -> Option<Vec
         ECS26F => vec![Data::Array(u32s(
             &meter.power_thresholds.unwrap_or(ESME_POWER_THRESHOLDS),
         ))],
-        ECS27 => vec![
-            Data::Boolean(0),
-            Data::DoubleLongUnsigned(30),
-            Data::Structure(vec![Data::Integer(0), Data::Enum(255)]),
-            Data::DoubleLongUnsigned(6900),
-            Data::DoubleLongUnsigned(300),
-            Data::DoubleLongUnsigned(30),
-        ],
+        ECS27 => {
+            let limit = meter.load_limit.unwrap_or(&ESME_LOAD_LIMIT);
+            vec![
+                Data::Boolean(if limit.disable_supply { 0xFF } else { 0 }),
+                Data::DoubleLongUnsigned(meter.load_limit_count),
+                Data::Structure(vec![Data::Integer(0), Data::Enum(255)]),
+                Data::DoubleLongUnsigned(limit.threshold_w),
+                Data::DoubleLongUnsigned(limit.period_s),
+                Data::DoubleLongUnsigned(limit.restoration_s),
+            ]
+        }
         _ => return None,
     })
 }

@@ -11,9 +11,9 @@ use crate::device::{
 };
 use crate::protocol::gbcs::payload::{
     self, Activation, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS09, ECS10, ECS12, ECS14,
-    ECS15A, ECS16, ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS30, ECS30A, ECS34, ECS37,
-    ECS38, ECS39A, ECS39B, ECS42, ECS43, ECS44, ECS48, ECS57, ECS70, ECS81, NewPaymentMode,
-    Reading,
+    ECS15A, ECS16, ECS28A, ECS28B, ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS30, ECS30A,
+    ECS34, ECS37, ECS38, ECS39A, ECS39B, ECS42, ECS43, ECS44, ECS48, ECS57, ECS70, ECS81,
+    NewPaymentMode, Reading,
 };
 
 impl Esme {
@@ -73,6 +73,62 @@ impl Esme {
                 self.events
                     .command(now, code, true, "randomised offset limit set");
                 payload::set_results_response(counter, &[0]).to_bytes()
+            }
+            // At once, held until a time its clock can hold (one held at a time: a new command
+            // replaces it), or the held ones cancelled; eight results, one per set.
+            (
+                ECS28A,
+                Reading::LoadLimitSettings {
+                    settings,
+                    activation,
+                },
+            ) => {
+                let held = match activation {
+                    Activation::At(t) if *t > now => Some(payload::to_gbcs_seconds(*t)),
+                    _ => None,
+                };
+                let result = if held == Some(None) {
+                    let why = "load limiting settings not set: a time outside the meter's clock";
+                    self.events.command(now, code, false, why);
+                    REFUSED
+                } else {
+                    let before = self
+                        .extra
+                        .as_mut()
+                        .and_then(|e| e.pending_load_limit.take());
+                    if before.is_some() {
+                        let what = if *activation == Activation::Cancel {
+                            "future-dated load limiting settings cancelled"
+                        } else {
+                            "future-dated load limiting settings superseded"
+                        };
+                        self.events.command(now, code, true, what);
+                    }
+                    match (activation, held.flatten()) {
+                        (Activation::Cancel, _) => {}
+                        (_, Some(at)) => {
+                            self.extra_mut().pending_load_limit = Some(super::HeldLoadLimit {
+                                at,
+                                settings: *settings,
+                                from: to,
+                                counter,
+                            });
+                        }
+                        _ => {
+                            self.extra_mut().load_limit = Some(*settings);
+                            self.events
+                                .command(now, code, true, "load limiting settings updated");
+                        }
+                    }
+                    0
+                };
+                payload::set_results_response(counter, &[result; 8]).to_bytes()
+            }
+            (ECS28B, Reading::ResetLoadLimitCounter) => {
+                self.extra_mut().load_limit_counter_from = now_period;
+                self.events
+                    .command(now, code, true, "load limit counter reset");
+                payload::action_results_response(counter, &[0]).to_bytes()
             }
             // A single-phase meter: the settings of phases 2 and 3 it does not have (object
             // undefined), the rest it takes.

@@ -7,13 +7,13 @@ mod read;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::configuration::{ESME_VOLTAGE, MeterSettings, Prepayment, Voltage};
+use super::configuration::{ESME_LOAD_LIMIT, ESME_VOLTAGE, MeterSettings, Prepayment, Voltage};
 use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
-    self, BillingExecution, DailyRead, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS09, ECS30, ECS30A,
-    ECS38, ECS42, ECS43, ECS44, ECS48, ECS70, ECS81, PrepaymentEntry, Reading,
+    self, BillingExecution, DailyRead, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS09, ECS28A, ECS30,
+    ECS30A, ECS38, ECS42, ECS43, ECS44, ECS48, ECS70, ECS81, LoadLimit, PrepaymentEntry, Reading,
 };
 use crate::protocol::gbcs::{Cra, FrameError, KeyStore, Verdict, sign_message, verify_signature};
 
@@ -363,6 +363,7 @@ impl Esme {
                 | ECS81
                 | ECS48
                 | ECS05
+                | ECS28A
         );
         if critical {
             match verify_signature(keys, &command) {
@@ -622,6 +623,8 @@ impl Esme {
             randomised_offset_limit: self.extra.as_ref().and_then(|e| e.randomised_offset_limit),
             voltage: self.extra.as_ref().and_then(|e| e.voltage.as_ref()),
             tamper_locked: self.extra.as_ref().and_then(|e| e.tamper_locked),
+            load_limit: self.extra.as_ref().and_then(|e| e.load_limit.as_ref()),
+            load_limit_count: 0,
         }
     }
 
@@ -642,6 +645,23 @@ impl Esme {
         counts
     }
 
+    /// How many times the load limit was exceeded since its counter was reset (6.4.2) or the
+    /// meter installed: the whole half-hours of `window` before `now_period` whose average
+    /// import power was above the threshold in force (as with voltage, the meter knows its
+    /// load by the half-hour).
+    fn load_limit_count(&self, window: std::ops::Range<u32>, now_period: u32) -> u32 {
+        let limit = self
+            .settings()
+            .load_limit
+            .copied()
+            .unwrap_or(ESME_LOAD_LIMIT);
+        let from = self.extra.as_ref().map_or(0, |e| e.load_limit_counter_from);
+        let over = |p: &u32| u64::from(self.import_wh(*p)) * 2 > u64::from(limit.threshold_w);
+        (window.start.max(from)..window.end.min(now_period))
+            .filter(over)
+            .count() as u32
+    }
+
     /// The prepayment settings the last 1.6 to prepayment set (the RTDS meter's if none did).
     pub fn prepayment_settings(&self) -> Prepayment {
         self.extra
@@ -652,7 +672,11 @@ impl Esme {
 
     /// When the meter next has something to do on its own (a future-dated change).
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
-        Some(payload::from_gbcs_seconds(self.pending()?.at))
+        let extra = self.extra.as_ref()?;
+        let mode = extra.pending.map(|p| p.at);
+        let load_limit = extra.pending_load_limit.map(|h| h.at);
+        let at = mode.into_iter().chain(load_limit).min()?;
+        Some(payload::from_gbcs_seconds(at))
     }
 
     /// Carries out a held payment mode change due by `now`; returns the remote party that sent
@@ -663,28 +687,51 @@ impl Esme {
         now: DateTime<Utc>,
         keys: &KeyStore,
     ) -> Result<Option<Notice>, DeviceError> {
-        let Some(p) = self
-            .pending()
-            .filter(|p| payload::from_gbcs_seconds(p.at) <= now)
-        else {
-            return Ok(None);
+        let is_due = |at: u32| payload::from_gbcs_seconds(at) <= now;
+        let held = self.extra.as_ref().and_then(|e| e.pending_load_limit);
+        let mode_first = match (self.pending(), held) {
+            (Some(p), Some(h)) => p.at <= h.at,
+            (p, _) => p.is_some(),
         };
-        let at = payload::from_gbcs_seconds(p.at);
-        let settings = self.extra_mut().pending_prepayment.take();
-        self.extra_mut().pending = None;
-        self.change_mode(p.mode, settings, p.code, at);
+        let (at, from, outcomes) = match (self.pending(), held) {
+            (Some(p), _) if mode_first && is_due(p.at) => {
+                let at = payload::from_gbcs_seconds(p.at);
+                let settings = self.extra_mut().pending_prepayment.take();
+                self.extra_mut().pending = None;
+                self.change_mode(p.mode, settings, p.code, at);
+                (
+                    at,
+                    p.from,
+                    payload::payment_mode_outcomes(p.code, p.counter),
+                )
+            }
+            (_, Some(h)) if !mode_first && is_due(h.at) => {
+                let at = payload::from_gbcs_seconds(h.at);
+                let extra = self.extra_mut();
+                extra.pending_load_limit = None;
+                extra.load_limit = Some(h.settings);
+                self.events.command(
+                    at,
+                    ECS28A,
+                    true,
+                    "load limiting settings updated (future-dated)",
+                );
+                (at, h.from, payload::load_limit_outcomes(h.counter))
+            }
+            _ => return Ok(None),
+        };
         let mut alerts = Vec::new();
-        for outcome in payload::payment_mode_outcomes(p.code, p.counter) {
+        for outcome in outcomes {
             self.alert_counter += 1;
             let content = payload::future_dated_alert(self.alert_counter, at, &outcome).to_bytes();
             alerts.push(self.signed_alert(
-                p.from,
+                from,
                 payload::ESME_FUTURE_DATED_ALERT,
                 content,
                 keys,
             )?);
         }
-        Ok(Some((p.from, alerts)))
+        Ok(Some((from, alerts)))
     }
 
     /// The meter's alert of use case `code` to `to`, signed with its key.
@@ -849,6 +896,26 @@ struct Extra {
     /// When a 1.7 last reset the tariff block counter matrix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     block_counters_reset: Option<DateTime<Utc>>,
+    /// The load limiting settings the last 6.4.1 set (taken up); none: the meter's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    load_limit: Option<LoadLimit>,
+    /// Load limiting settings a 6.4.1 set for later: taken up at their time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pending_load_limit: Option<HeldLoadLimit>,
+    /// The half-hour from which the load limit counter counts, since a 6.4.2 reset it; 0:
+    /// since installation.
+    #[serde(default)]
+    load_limit_counter_from: u32,
+}
+
+/// Load limiting settings held for later (6.4.1 with an execution time): when (GBCS seconds),
+/// and the command's originator (who is told when they are taken up) and counter.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub(super) struct HeldLoadLimit {
+    at: u32,
+    settings: LoadLimit,
+    from: Eui64,
+    counter: u64,
 }
 
 static NO_EVENTS: EventLog = EventLog::new();

@@ -81,10 +81,10 @@ impl HeadEnd {
         }
     }
 
-    /// A meter carries out what it held for `now` (a payment mode change) and its 8F66 alerts
-    /// cross the WAN to the user who asked, committed with the meter's new state. A meter whose
-    /// premises is off supply does so when the supply is back; one no longer commissioned
-    /// carries it out, but its alerts go nowhere.
+    /// A meter carries out what it held for `now` (a payment mode change, load limiting
+    /// settings) and its 8F66 alerts cross the WAN to the user who asked, committed with the
+    /// meter's new state. A meter whose premises is off supply does so when the supply is back;
+    /// one no longer commissioned carries it out, but its alerts go nowhere.
     pub(super) fn device_due(&mut self, eui: Eui64, now: DateTime<Utc>) {
         let record = self.registry.device(eui);
         let (hub, region) = record.map_or((eui, None), |d| (d.comms_hub, Some(d.csp_region)));
@@ -110,6 +110,8 @@ impl HeadEnd {
             return;
         };
         self.journal_device_state(device);
+        // The next change it holds, if another is held.
+        self.book_device(eui);
         if !commissioned {
             return;
         }

@@ -4,15 +4,18 @@ use std::ops::RangeInclusive;
 
 use chrono::{DateTime, Utc};
 
-use super::fields::{billing_time, clock_time, mpan, number, utc_date_time, utc_time};
+use super::fields::{
+    billing_time, boolean, clock_time, mpan, number, one_of, utc_date_time, utc_time,
+};
 use super::{Element, Request, RequestError};
 use crate::protocol::gbcs::payload::{
     AverageVoltage, BillingExecution, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS09, ECS10,
     ECS12, ECS14, ECS15A, ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19,
     ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A,
-    ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS29E, ECS30, ECS30A, ECS34, ECS35A,
-    ECS35B, ECS35E, ECS37, ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS48, ECS52,
-    ECS57, ECS66, ECS70, ECS81, ECS82, MaxDemandRegister, NewPaymentMode, Reading, VoltageSettings,
+    ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS28A, ECS28B, ECS29E, ECS30, ECS30A,
+    ECS34, ECS35A, ECS35B, ECS35E, ECS37, ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45,
+    ECS48, ECS52, ECS57, ECS66, ECS70, ECS81, ECS82, LoadLimit, MaxDemandRegister, NewPaymentMode,
+    Reading, VoltageSettings,
 };
 
 impl Request {
@@ -246,6 +249,31 @@ impl Request {
                 },
             ),
             "7.4" => (ECS45, Reading::Read),
+            // Each an xs:unsignedInt; the settings at once, at the ExecutionDateTime, or the
+            // held ones cancelled.
+            "6.4.1" => {
+                let value = |name: &str| number(name, &text(name)?, 0..=u32::MAX);
+                let disable_supply = one_of(
+                    "LoadLimitSupplyState",
+                    &text("LoadLimitSupplyState")?,
+                    &[("Disable", true), ("Unchanged", false)],
+                )?;
+                let settings = LoadLimit {
+                    threshold_w: value("LoadLimitPowerThreshold")?,
+                    period_s: value("LoadLimitPeriod")?,
+                    restoration_s: value("LoadLimitRestorationPeriod")?,
+                    disable_supply,
+                };
+                let activation = self.activation()?;
+                (
+                    ECS28A,
+                    Reading::LoadLimitSettings {
+                        settings,
+                        activation,
+                    },
+                )
+            }
+            "6.4.2" => (ECS28B, Reading::ResetLoadLimitCounter),
             "6.5" => {
                 let settings = self.voltage_settings()?;
                 let code = settings.code().ok_or_else(|| RequestError {
@@ -259,32 +287,16 @@ impl Request {
             // dccsim's meters are single-phase: ECS29e, the first phase's counters.
             "6.27" => (ECS29E, Reading::ResetVoltageCounters { phases: 1 }),
             "6.25" => {
-                let locked = match text("SupplyTamperState")?.as_str() {
-                    "Locked" => true,
-                    "Unchanged" => false,
-                    other => {
-                        return Err(RequestError {
-                            line: 0,
-                            reason: format!(
-                                "sr:SupplyTamperState {other:?} is not Locked or Unchanged"
-                            ),
-                        });
-                    }
-                };
+                let locked = one_of(
+                    "SupplyTamperState",
+                    &text("SupplyTamperState")?,
+                    &[("Locked", true), ("Unchanged", false)],
+                )?;
                 (ECS81, Reading::SupplyTamperState { locked })
             }
             "6.26" => {
                 let name = "DailyTariffBlockCounterMatrixReset";
-                let daily = match text(name)?.as_str() {
-                    "true" | "1" => true,
-                    "false" | "0" => false,
-                    other => {
-                        return Err(RequestError {
-                            line: 0,
-                            reason: format!("sr:{name} {other:?} is not an xs:boolean"),
-                        });
-                    }
-                };
+                let daily = boolean(name, &text(name)?)?;
                 (ECS48, Reading::DailyBlockCounterReset { daily })
             }
             "1.7" => (ECS05, Reading::ResetBlockCounters),

@@ -74,6 +74,38 @@ where
     }
 }
 
+/// Element `name`'s `text` as one of the schema's enumerated `values`, each with what it
+/// means; refused, naming the element and the values, if it is none of them.
+pub(super) fn one_of<T: Copy>(
+    name: &str,
+    text: &str,
+    values: &[(&str, T)],
+) -> Result<T, RequestError> {
+    values
+        .iter()
+        .find(|(v, _)| *v == text)
+        .map(|&(_, meaning)| meaning)
+        .ok_or_else(|| {
+            let names: Vec<&str> = values.iter().map(|(v, _)| *v).collect();
+            RequestError {
+                line: 0,
+                reason: format!("sr:{name} {text:?} is not {}", names.join(" or ")),
+            }
+        })
+}
+
+/// Element `name`'s `text` as an `xs:boolean` (true, false, 1 or 0).
+pub(super) fn boolean(name: &str, text: &str) -> Result<bool, RequestError> {
+    match text {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        other => Err(RequestError {
+            line: 0,
+            reason: format!("sr:{name} {other:?} is not an xs:boolean"),
+        }),
+    }
+}
+
 /// An `xs:decimal` of at most `places` decimal places, from 0 to what a u32 of units of the
 /// last place holds (the schema's bounds for a 6.6's values), as that u32.
 pub(super) fn decimal(name: &str, text: &str, places: u32) -> Result<u32, RequestError> {

@@ -1,7 +1,7 @@
 //! The GBZ (and ASN.1) commands the head-end builds from a DUIS request to a gas meter or its
 //! gas proxy function.
 
-use super::fields::{clock_time, decimal, number};
+use super::fields::{clock_time, decimal, number, one_of};
 use super::{Request, RequestError};
 use crate::protocol::gbcs::gbz::{self, GasPayload};
 use crate::protocol::gbcs::payload::{Activation, NewPaymentMode, Reading};
@@ -191,13 +191,12 @@ impl Request {
                         });
                     }
                 };
-                let state = |name: &str| match self.required(name)?.as_str() {
-                    "Locked" => Ok(gbz::SUPPLY_LOCKED),
-                    "Unchanged" => Ok(gbz::SUPPLY_UNCHANGED),
-                    other => Err(RequestError {
-                        line: 0,
-                        reason: format!("sr:{name} {other:?} is not Locked or Unchanged"),
-                    }),
+                let state = |name: &str| {
+                    let states = [
+                        ("Locked", gbz::SUPPLY_LOCKED),
+                        ("Unchanged", gbz::SUPPLY_UNCHANGED),
+                    ];
+                    one_of(name, &self.required(name)?, &states)
                 };
                 let event = self.id.counter as u32;
                 let settings = vec![

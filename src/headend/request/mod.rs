@@ -355,13 +355,12 @@ impl Request {
         Ok((mode, amount))
     }
 
-    /// What a 1.6 `UpdatePaymentMode` asks: credit, or prepayment with its `DisablementThreshold`
-    /// and debt suspension flags; from its `ExecutionDateTime` (at once without one; DUIS's
-    /// 3000-12-31 or later cancels a change the meter holds, as the RTDS cancellation templates
-    /// do).
-    fn update_payment_mode(&self) -> Result<(NewPaymentMode, Activation), RequestError> {
+    /// When a command the meter future-dates takes effect: from the request's
+    /// `ExecutionDateTime` (at once without one; DUIS's 3000-12-31 or later cancels a change
+    /// the meter holds, as the RTDS cancellation templates do).
+    pub(super) fn activation(&self) -> Result<Activation, RequestError> {
         let fail = |reason: String| RequestError { line: 0, reason };
-        let activation = match self.body.find("ExecutionDateTime") {
+        Ok(match self.body.find("ExecutionDateTime") {
             None => Activation::Now,
             Some(e) => {
                 let text = e.text.trim();
@@ -383,14 +382,20 @@ impl Request {
                     Activation::At(t)
                 }
             }
-        };
+        })
+    }
+
+    /// What a 1.6 `UpdatePaymentMode` asks: credit, or prepayment with its `DisablementThreshold`
+    /// and debt suspension flags; from its [`Request::activation`].
+    fn update_payment_mode(&self) -> Result<(NewPaymentMode, Activation), RequestError> {
+        let fail = |reason: String| RequestError { line: 0, reason };
+        let activation = self.activation()?;
         let mode = match (self.body.find("Prepayment"), self.body.find("Credit")) {
             (Some(p), _) => {
                 // xs:boolean: true, false, 1 or 0.
-                let flag = |name: &str| match p.find(name).map(|e| e.text.trim()) {
-                    None | Some("false" | "0") => Ok(false),
-                    Some("true" | "1") => Ok(true),
-                    Some(other) => Err(fail(format!("sr:{name} {other:?} is not an xs:boolean"))),
+                let flag = |name: &str| match p.find(name) {
+                    None => Ok(false),
+                    Some(e) => fields::boolean(name, e.text.trim()),
                 };
                 let threshold = p
                     .find("DisablementThreshold")

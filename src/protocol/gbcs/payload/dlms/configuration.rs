@@ -1,13 +1,19 @@
 //! The device configuration commands that are a list of sets and actions on fixed objects:
-//! 6.5 voltage settings (ECS29a–d), 6.27 RMS voltage counter reset (ECS29e, f), 6.25 supply
-//! tamper state (ECS81), 6.26 daily resetting of the tariff block counter matrix (ECS48) and
-//! 1.7 its reset now (ECS05). Each use case's list is built once ([`steps`]) and serves the
+//! 6.4.1 load limiting settings (ECS28a, future-dated by the meter), 6.4.2 the load limit
+//! counter's reset (ECS28b), 6.5 voltage settings (ECS29a–d), 6.27 RMS voltage counter reset
+//! (ECS29e, f), 6.25 supply tamper state (ECS81), 6.26 daily resetting of the tariff block
+//! counter matrix (ECS48) and 1.7 its reset now (ECS05). Each use case's list is built once ([`steps`]) and serves the
 //! head-end's command, the meter's reading of it and the meter's answer, one result per step.
 
 use serde::{Deserialize, Serialize};
 
+use super::prepayment::{activation_of, activation_time};
 use super::*;
 
+/// 6.4.1 to an ESME (critical): its load limiting settings, at once or at a time.
+pub const ECS28A: u16 = 0x0043;
+/// 6.4.2 to an ESME: reset its load limit counter.
+pub const ECS28B: u16 = 0x0044;
 /// 6.5 to an ESME: its voltage settings, the sag and swell counters reset (ECS29a single
 /// phase, ECS29b poly-phase) or not (ECS29c, ECS29d: DUIS's RMSVoltageCountersNotReset).
 pub const ECS29A: u16 = 0x0045;
@@ -33,6 +39,18 @@ pub struct AverageVoltage {
     pub over: u32,
     pub under: u32,
     pub period_s: u32,
+}
+
+/// What a 6.4.1 sets (DUIS's UpdateDeviceConfigurationLoadLimitingGeneralSettings): the power
+/// above which load is limited, W, how long it must stay above before the limit counts, s, how
+/// long below before the supply is restored, s, and whether the supply is disabled when the
+/// limit is exceeded (DUIS's LoadLimitSupplyState `Disable`; `Unchanged`: it is not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoadLimit {
+    pub threshold_w: u32,
+    pub period_s: u32,
+    pub restoration_s: u32,
+    pub disable_supply: bool,
 }
 
 /// What a 6.5 sets (DUIS's UpdateDeviceConfigurationVoltage).
@@ -64,6 +82,22 @@ impl VoltageSettings {
 
 /// The interface classes and objects these commands touch.
 const LIMITER: u16 = 71;
+/// GBCS's class 9000: a value to take up (attribute 4) and when (6).
+const EXTENDED_DATA: u16 = 9000;
+/// The load limiting settings a 6.4.1 sets, each a class 9000 object, in the command's order:
+/// the supply state on exceeding it, the power threshold, the period, the restoration period.
+const LOAD_LIMIT_SUPPLY_STATE: [u8; 6] = [0, 0, 94, 44, 0, 3];
+const LOAD_LIMIT_THRESHOLD: [u8; 6] = [0, 0, 94, 44, 128, 7];
+const LOAD_LIMIT_PERIOD: [u8; 6] = [0, 0, 94, 44, 128, 6];
+const LOAD_LIMIT_RESTORATION: [u8; 6] = [0, 0, 94, 44, 128, 8];
+const LOAD_LIMIT_OBJECTS: [[u8; 6]; 4] = [
+    LOAD_LIMIT_SUPPLY_STATE,
+    LOAD_LIMIT_THRESHOLD,
+    LOAD_LIMIT_PERIOD,
+    LOAD_LIMIT_RESTORATION,
+];
+/// The load limit counter (a register), which a 6.4.2 resets and 4.15 reads.
+const LOAD_LIMIT_COUNTER: [u8; 6] = [0, 0, 94, 44, 42, 255];
 /// The tariff block counter matrix's reset: the tariffication script table (`0-0:10.0.100`),
 /// script 99; and the single action schedule (`0-0:15.1.0`) that runs it daily.
 const TARIFFICATION_SCRIPT_TABLE: [u8; 6] = [0, 0, 10, 0, 100, 255];
@@ -161,6 +195,32 @@ pub(super) fn steps(code: u16, reading: &Reading) -> Option<Vec<Step>> {
             }
             steps
         }
+        // Each value, then when each is taken up.
+        (
+            ECS28A,
+            Reading::LoadLimitSettings {
+                settings,
+                activation,
+            },
+        ) => {
+            let values = [
+                Data::Boolean(if settings.disable_supply { 0xFF } else { 0 }),
+                u32(settings.threshold_w),
+                u32(settings.period_s),
+                u32(settings.restoration_s),
+            ];
+            let when = activation_time(activation);
+            let objects = LOAD_LIMIT_OBJECTS.iter();
+            let values = objects
+                .clone()
+                .zip(values)
+                .map(|(&o, v)| set(EXTENDED_DATA, o, 4, v));
+            let times = objects.map(|&o| set(EXTENDED_DATA, o, 6, when.clone()));
+            values.chain(times).collect()
+        }
+        (ECS28B, Reading::ResetLoadLimitCounter) => {
+            vec![call(REGISTER, LOAD_LIMIT_COUNTER, 1, Data::Integer(0))]
+        }
         (ECS29E, Reading::ResetVoltageCounters { phases: 1 })
         | (ECS29F, Reading::ResetVoltageCounters { phases: 3 }) => {
             counter_resets(if code == ECS29E { 1 } else { 3 })
@@ -255,6 +315,23 @@ pub(super) fn configuration_of(code: u16, r: &AccessRequest) -> Option<Reading> 
                 reset_counters: matches!(code, ECS29A | ECS29B),
             })
         }
+        ECS28A => {
+            let at = |object| value(object, 4);
+            let disable_supply = match at(LOAD_LIMIT_SUPPLY_STATE)? {
+                &Data::Boolean(b) => b != 0,
+                _ => return None,
+            };
+            Reading::LoadLimitSettings {
+                settings: LoadLimit {
+                    threshold_w: u32_at(LOAD_LIMIT_THRESHOLD, 4)?,
+                    period_s: u32_at(LOAD_LIMIT_PERIOD, 4)?,
+                    restoration_s: u32_at(LOAD_LIMIT_RESTORATION, 4)?,
+                    disable_supply,
+                },
+                activation: activation_of(value(LOAD_LIMIT_SUPPLY_STATE, 6)?)?,
+            }
+        }
+        ECS28B => Reading::ResetLoadLimitCounter,
         ECS29E | ECS29F => Reading::ResetVoltageCounters {
             phases: if code == ECS29E { 1 } else { 3 },
         },
@@ -308,4 +385,19 @@ pub fn phase_of_object(object: &[u8; 6]) -> Option<usize> {
     } else {
         None
     }
+}
+
+/// The 8F66 outcomes of a 6.4.1 a meter held and has taken up: one per setting, naming its
+/// activation time (attribute 6), in the command's order.
+pub fn load_limit_outcomes(counter: u64) -> Vec<FutureDatedOutcome> {
+    LOAD_LIMIT_OBJECTS
+        .iter()
+        .map(|&object| FutureDatedOutcome {
+            message_code: ECS28A,
+            originator_counter: counter,
+            class_id: EXTENDED_DATA,
+            instance: crate::protocol::dlms::Obis(object),
+            attribute: 6,
+        })
+        .collect()
 }

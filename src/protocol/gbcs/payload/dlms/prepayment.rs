@@ -71,7 +71,7 @@ fn credit_charges(mode: &NewPaymentMode, twin_element: bool) -> Vec<(u8, u8, u8)
 }
 
 /// A 1.6 command's activation time: all zeros for at once, unspecified (all 0xFF) to cancel.
-fn activation_time(activation: &Activation) -> Data {
+pub(super) fn activation_time(activation: &Activation) -> Data {
     let marker = |b: u8| Data::OctetString([[b; 9].as_slice(), &[0x80, 0x00, 0xFF]].concat());
     match activation {
         Activation::Now => marker(0x00),
@@ -80,7 +80,7 @@ fn activation_time(activation: &Activation) -> Data {
     }
 }
 
-fn activation_of(d: &Data) -> Option<Activation> {
+pub(super) fn activation_of(d: &Data) -> Option<Activation> {
     let bytes = d.as_octets()?;
     Some(match bytes.get(..2)? {
         [0x00, 0x00] => Activation::Now,
