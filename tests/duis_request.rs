@@ -217,6 +217,66 @@ fn the_command_built_from_a_duis_request_is_the_rtds_command() {
             "ECS04b_1.5_SUCCESS_REQUEST_DUIS.XML",
             "1.5_ECS04b/ECS04b_1.5_SUCCESS_COMMAND_GBCS.HEX",
         ),
+        (
+            "ECS08a_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML",
+            "2.1_ECS08a/ECS08a_2.1_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS28a_6.4.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML",
+            "6.4.1_ECS28a/ECS28a_6.4.1_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS08a_2.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML",
+            "2.1_ECS08a/ECS08a_2.1_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML",
+            "6.4.1_ECS28a/ECS28a_6.4.1_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS08a_2.1_CANCELLATION_SUCCESS_REQUEST_DUIS.XML",
+            "2.1_ECS08a/ECS08a_2.1_CANCELLATION_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS28a_6.4.1_CANCELLATION_SUCCESS_REQUEST_DUIS.XML",
+            "6.4.1_ECS28a/ECS28a_6.4.1_CANCELLATION_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS28b_6.4.2_SUCCESS_REQUEST_DUIS.XML",
+            "6.4.2_ECS28b/ECS28b_6.4.2_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS29a_6.5_SUCCESS_REQUEST_DUIS.XML",
+            "6.5_ECS29a/ECS29a_6.5_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS29b_6.5_SUCCESS_REQUEST_DUIS.XML",
+            "6.5_ECS29b/ECS29b_6.5_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS29c_6.5_SUCCESS_REQUEST_DUIS.XML",
+            "6.5_ECS29c/ECS29c_6.5_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS29d_6.5_SUCCESS_REQUEST_DUIS.XML",
+            "6.5_ECS29d/ECS29d_6.5_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS29e_6.27_SUCCESS_REQUEST_DUIS.XML",
+            "6.27_ECS29e/ECS29e_6.27_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS81_6.25_SUCCESS_REQUEST_DUIS.XML",
+            "6.25_ECS81/ECS81_6.25_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS48_6.26_SUCCESS_REQUEST_DUIS.XML",
+            "6.26_ECS48/ECS48_6.26_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS05_1.7_SUCCESS_REQUEST_DUIS.XML",
+            "1.7_ECS05/ECS05_1.7_SUCCESS_COMMAND_GBCS.HEX",
+        ),
     ];
     for (duis, gbcs) in pairs {
         let request = template(duis);

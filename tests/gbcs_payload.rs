@@ -104,6 +104,8 @@ fn use_case_vectors() -> Vec<String> {
         "1.7_ECS05",
         "6.4.1_ECS28a",
         "6.4.2_ECS28b",
+        "2.1_ECS08",
+        "2.1_ECS08a",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -1087,6 +1089,12 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "6.4.1_ECS28a/ECS28a_6.4.1_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX",
         "6.4.1_ECS28a/ECS28a_6.4.1_CANCELLATION_SUCCESS_COMMAND_GBCS.HEX",
         "6.4.2_ECS28b/ECS28b_6.4.2_SUCCESS_COMMAND_GBCS.HEX",
+        "2.1_ECS08/ECS08_2.1_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX",
+        "2.1_ECS08/ECS08_2.1_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX",
+        "2.1_ECS08/ECS08_2.1_CANCELLATION_SUCCESS_COMMAND_GBCS.HEX",
+        "2.1_ECS08a/ECS08a_2.1_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX",
+        "2.1_ECS08a/ECS08a_2.1_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX",
+        "2.1_ECS08a/ECS08a_2.1_CANCELLATION_SUCCESS_COMMAND_GBCS.HEX",
     ] {
         let m = message(path);
         let s = &m.signing;
@@ -1396,6 +1404,14 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
             "6.4.1_ECS28a/ECS28a_6.4.1_CANCELLATION_SUCCESS_RESPONSE_GBCS.HEX",
             &[0; 8],
         ),
+        (
+            "2.1_ECS08a/ECS08a_2.1_IMMEDIATE_SUCCESS_RESPONSE_GBCS.HEX",
+            &[0; 18],
+        ),
+        (
+            "2.1_ECS08/ECS08_2.1_FUTURE_DATED_SUCCESS_RESPONSE_GBCS.HEX",
+            &[0; 18],
+        ),
     ] {
         is_rtds(path, &|counter| set_results_response(counter, results));
     }
@@ -1444,6 +1460,25 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
     })
     .collect();
     let mut built = dccsim::protocol::gbcs::payload::load_limit_outcomes(1004);
+    named.sort_by_key(|o| o.instance.0);
+    built.sort_by_key(|o| o.instance.0);
+    assert_eq!(built, named);
+    // And the nine of a 2.1 (ECS08a).
+    let dir = reference().join("RTDS-4.5.0").join("2.1_ECS08a");
+    let mut named: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("_8F66_"))
+        .map(|name| match read(&format!("2.1_ECS08a/{name}")) {
+            Reading::Alert {
+                future_dated: Some(outcome),
+                ..
+            } => outcome,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(named.len(), 9);
+    let mut built = dccsim::protocol::gbcs::payload::prepay_configuration_outcomes(0x00DE, 1004);
     named.sort_by_key(|o| o.instance.0);
     built.sort_by_key(|o| o.instance.0);
     assert_eq!(built, named);
@@ -1635,6 +1670,7 @@ fn prepayment_registers_and_settings() {
             tamper_locked: None,
             load_limit: None,
             load_limit_count: 30,
+            prepay: None,
         };
         let mut values = esme_settings(code, m.signing.originator, &meter).unwrap();
         if path.contains("ECS26e") {

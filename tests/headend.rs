@@ -968,6 +968,158 @@ fn load_limiting_settings_are_taken_up_at_once_on_time_or_not_at_all() {
     }
 }
 
+/// 2.1 to the RTDS electricity meter, the RTDS templates (ECS08a): a configuration for an hour
+/// ahead is held — 4.13 reads the meter's own until then — and taken up on time with the
+/// meter's nine 8F66 alerts; one set at once is what 4.13 then reads, non-disablement calendar
+/// and special days included, and its emergency credit threshold is the one a 2.5 (ECS09) is
+/// then offered below; values the schema does not have are refused at Transform.
+#[test]
+fn a_prepayment_configuration_is_taken_up_and_read_back() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::dlms::Data;
+    let (mut he, keys, start) = default_head_end();
+    let supplier = eui(SUPPLIER);
+    let read = |he: &mut HeadEnd, counter, at| {
+        let name = "ECS26a_4.13_SINGLE_SUCCESS_REQUEST_DUIS.XML";
+        let xml = with_counter(&template(name), counter);
+        let answer = acknowledged_then_answered(he, supplier, &xml, at);
+        let Reading::Settings { values } = decode_dlms(&answer, None).unwrap() else {
+            panic!()
+        };
+        values
+    };
+    let value = |values: &[dccsim::protocol::gbcs::payload::SettingValue], name: &str| {
+        values
+            .iter()
+            .find(|v| v.name.starts_with(name))
+            .unwrap_or_else(|| panic!("{name}"))
+            .value
+            .clone()
+    };
+    let done = Reading::Outcome {
+        success: true,
+        code: 0,
+    };
+    let held = template("ECS08a_2.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML")
+        .replace("2030-01-15T09:00:00.00Z", "2026-11-23T11:00:00Z");
+    let answer = transform_sign_send(&mut he, &keys, &held, 2000, start);
+    assert_eq!(decode_dlms(&answer, None).unwrap(), done);
+    let own = read(&mut he, 2010, start);
+    assert_eq!(
+        value(&own, "EmergencyCreditLimit"),
+        Data::DoubleLong(2_500_000)
+    );
+    assert!(he.poll_deliveries(start + Duration::minutes(59)).is_empty());
+    let alerts = he.poll_deliveries(start + Duration::minutes(61));
+    assert_eq!(alerts.len(), 9);
+    for alert in &alerts {
+        assert_eq!(alert.user, defaults::SUPPLIER);
+        assert!(alert.xml.contains("<sr:AlertCode>8F66</sr:AlertCode>"));
+        schema_valid(&alert.xml).unwrap();
+    }
+    let later = start + Duration::minutes(62);
+    let taken = read(&mut he, 2020, later);
+    // The template's: £3 of emergency credit below £1, a £2 low credit threshold, £50 and £10
+    // maximum balance and credit threshold, a cap of 30, its five special days.
+    for (name, expected) in [
+        ("EmergencyCreditLimit", Data::DoubleLong(300_000)),
+        ("EmergencyCreditThreshold", Data::DoubleLong(100_000)),
+        ("LowCreditThreshold", Data::DoubleLong(200_000)),
+        ("MaxCreditMaxMeterBalance", Data::DoubleLong(5_000_000)),
+        ("CreditMaxCreditThreshold", Data::DoubleLong(1_000_000)),
+        ("DebtRecoveryRateCap amount", Data::LongUnsigned(30)),
+    ] {
+        assert_eq!(value(&taken, name), expected, "{name}");
+    }
+    let Data::Array(days) = value(&taken, "NonDisablementCalendar special days") else {
+        panic!()
+    };
+    assert_eq!(days.len(), 5);
+    let Data::Array(entries) = value(&taken, "NonDisablementCalendar schedule") else {
+        panic!()
+    };
+    assert_eq!(entries.len(), 16);
+    // Above the £1 threshold, emergency credit is refused.
+    let emergency = template("ECS09_2.5_SUCCESS_REQUEST_DUIS.XML");
+    let answer = transform_sign_send(&mut he, &keys, &emergency, 2025, later);
+    let Reading::Outcome { success: false, .. } = decode_dlms(&answer, None).unwrap() else {
+        panic!("refused above the threshold")
+    };
+    // At once: a £40 emergency credit threshold, then offered to the meter (£40 below it).
+    let now = template("ECS08a_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML").replace(
+        ">100000</sr:EmergencyCreditThreshold>",
+        ">4000000</sr:EmergencyCreditThreshold>",
+    );
+    transform_sign_send(&mut he, &keys, &now, 2030, later);
+    let values = read(&mut he, 2040, later);
+    assert_eq!(
+        value(&values, "EmergencyCreditThreshold"),
+        Data::DoubleLong(4_000_000)
+    );
+    let balance = he
+        .meter(eui("00-DB-12-34-56-78-90-A0"))
+        .unwrap()
+        .credit_milli_pence(dccsim::device::period_of(later));
+    assert!((100_000..4_000_000).contains(&balance), "{balance}");
+    let answer = transform_sign_send(
+        &mut he,
+        &keys,
+        &template("ECS09_2.5_SUCCESS_REQUEST_DUIS.XML"),
+        2050,
+        later,
+    );
+    assert_eq!(
+        decode_dlms(&answer, None).unwrap(),
+        done,
+        "offered below £40"
+    );
+    // Refused at Transform, saying what.
+    for (counter, from, to, why) in [
+        (
+            3000,
+            "<sr:NonDisablementScript>START<",
+            "<sr:NonDisablementScript>GO<",
+            "sr:NonDisablementScript \"GO\" is not START or STOP",
+        ),
+        (
+            3010,
+            "<sr:SpecialDayID>5<",
+            "<sr:SpecialDayID>6<",
+            "sr:SpecialDayID \"6\" names none of the 5 special days",
+        ),
+        (
+            3020,
+            "<sr:StartDate>2014-10-27Z<",
+            "<sr:StartDate>2014-13-27Z<",
+            "sr:StartDate \"2014-13-27Z\" is not an xs:date",
+        ),
+        (
+            3030,
+            "<sr:EmergencyCreditLimit>300000<",
+            "<sr:EmergencyCreditLimit>3000000000<",
+            "sr:EmergencyCreditLimit \"3000000000\" is not a whole number",
+        ),
+    ] {
+        let xml = template("ECS08a_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML").replacen(from, to, 1);
+        assert!(xml.contains(to), "{from}");
+        let reply = he.handle_request(
+            supplier,
+            Endpoint::Transform,
+            &with_counter(&xml, counter),
+            later,
+        );
+        let SyncReply::Response {
+            code, why: reason, ..
+        } = &reply
+        else {
+            panic!("{}", xml_of(&reply))
+        };
+        assert_eq!(*code, ResponseCode::E11, "{}", xml_of(&reply));
+        let reason = reason.as_deref().unwrap_or_default();
+        assert!(reason.contains(why), "{reason}");
+    }
+}
+
 #[test]
 fn a_profile_read_is_acknowledged_then_answered_with_the_meters_gbcs() {
     let mut he = head_end();

@@ -6,8 +6,9 @@ use serde::{Deserialize, Serialize};
 use crate::model::Eui64;
 use crate::protocol::dlms::Data;
 use crate::protocol::gbcs::payload::{
-    AverageVoltage, BillingExecution, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS27,
-    LoadLimit, NewPaymentMode, credit_charge_configuration,
+    AverageVoltage, BillingExecution, DEBT_RECOVERY_CAP_PERIOD_S, ECS26A, ECS26B, ECS26C, ECS26D,
+    ECS26E, ECS26F, ECS27, LoadLimit, NewPaymentMode, NonDisablementEntry, PrepayConfiguration,
+    calendar_data, credit_charge_configuration, special_days_data,
 };
 
 /// Who made dccsim's devices and what they are, as they say in 6.2.4 and the DCC's inventory
@@ -96,6 +97,8 @@ pub struct MeterSettings<'a> {
     pub tamper_locked: Option<bool>,
     /// The load limiting settings the last 6.4.1 set (taken up); `None`: the meter's own.
     pub load_limit: Option<&'a LoadLimit>,
+    /// The prepayment configuration the last 2.1 set (taken up); `None`: the meter's own.
+    pub prepay: Option<&'a PrepayConfiguration>,
     /// How many times the load limit has been exceeded since its counter was reset (4.15).
     pub load_limit_count: u32,
 }
@@ -150,7 +153,17 @@ pub fn esme_settings(code: u16, eui: Eui64, meter: &MeterSettings) -> Option<Vec
     let u32s = |v: &[u32]| v.iter().map(|&x| Data::DoubleLongUnsigned(x)).collect();
     let octets = |b: &[u8]| Data::OctetString(b.to_vec());
     Some(match code {
-        ECS26A => prepayment_configuration(meter.prepayment, &meter.account),
+        ECS26A => {
+            let own;
+            let configuration = match meter.prepay {
+                Some(c) => c,
+                None => {
+                    own = esme_prepay_configuration();
+                    &own
+                }
+            };
+            prepayment_configuration(meter.prepayment, &meter.account, configuration)
+        }
         ECS26B => {
             let v = meter.voltage.unwrap_or(&ESME_VOLTAGE);
             let limits = v
@@ -202,24 +215,60 @@ pub fn esme_settings(code: u16, eui: Eui64, meter: &MeterSettings) -> Option<Vec
     })
 }
 
-/// The prepayment configuration (4.13): the RTDS meter's — time-based debt recovery of 5,000 and
-/// 6,000 currency units (5p and 6p) a day and a per-payment proportion of 5,000; a maximum
-/// credit threshold of £50 and maximum meter balance of £100, a £5 low credit threshold;
-/// £25 of emergency credit offered below £1; non-disablement special days on 25 and 26
-/// December and 3 and 5 April 2015, and a non-disablement calendar whose entries run scripts
-/// 32 and 33 of the disconnect control script table (`0-0:10.0.106.255`) at set hours, winter
-/// and summer — with the disablement threshold of `settings` and the credit charge
-/// configuration of the payment mode.
-/// An electricity meter's emergency credit (2.5): its limit and the balance below which it is
-/// offered, £25 and £1 (the RTDS meter's, which 4.13 reads), in currency units.
-pub const ESME_EMERGENCY_CREDIT: (i32, i32) = (2_500_000, 100_000);
-
-fn prepayment_configuration(prepayment: bool, settings: &Prepayment) -> Vec<Data> {
-    let octets = |b: &[u8]| Data::OctetString(b.to_vec());
-    let bits = |bits: usize, byte: u8| Data::BitString {
-        bits,
-        bytes: vec![byte],
+/// The RTDS meter's prepayment configuration, as 4.13 reads it: a maximum credit threshold of
+/// £50 and maximum meter balance of £100, a £5 low credit threshold, a debt recovery rate cap
+/// of 10,000 a week; £25 of emergency credit offered below £1; non-disablement special days on
+/// 25 and 26 December and 3 and 5 April 2015, and a non-disablement calendar whose entries stop
+/// disablement (script 32 of the disconnect control script table) or start it again (33) at set
+/// hours, winter and summer.
+pub fn esme_prepay_configuration() -> PrepayConfiguration {
+    let (winter_from, winter_to) = ([0x07, 0xDE, 10, 26, 0xFF], [0x07, 0xDF, 3, 29, 0xFF]);
+    let (summer_from, summer_to) = ([0x07, 0xDF, 3, 30, 0xFF], [0x07, 0xDF, 10, 25, 0xFF]);
+    // Weekdays Monday first (bit 6) to Sunday (bit 0).
+    const WEEKEND: u8 = 0x03;
+    const WORKING_DAYS: u8 = 0x7C;
+    let entry = |start, hour, weekdays, special_days: &[u8], from, to| NonDisablementEntry {
+        start,
+        time: [hour, 0, 0, 0],
+        weekdays,
+        special_days: special_days.to_vec(),
+        from,
+        to,
     };
+    PrepayConfiguration {
+        debt_recovery_rate_cap: 10_000,
+        emergency_credit_limit: 2_500_000,
+        emergency_credit_threshold: 100_000,
+        low_credit_threshold: 500_000,
+        special_days: vec![
+            [0xFF, 0xFF, 12, 25, 0xFF],
+            [0xFF, 0xFF, 12, 26, 0xFF],
+            [0x07, 0xDF, 4, 5, 0xFF],
+            [0x07, 0xDF, 4, 3, 0xFF],
+        ],
+        calendar: vec![
+            entry(true, 0, WEEKEND, &[1, 2, 3, 4], winter_from, winter_to),
+            entry(true, 18, WORKING_DAYS, &[], winter_from, winter_to),
+            entry(false, 8, WORKING_DAYS, &[], winter_from, winter_to),
+            entry(true, 0, WEEKEND, &[1, 2, 3, 4], summer_from, summer_to),
+            entry(true, 17, WORKING_DAYS, &[], summer_from, summer_to),
+            entry(false, 7, WORKING_DAYS, &[], summer_from, summer_to),
+        ],
+        max_meter_balance: 10_000_000,
+        max_credit_threshold: 5_000_000,
+    }
+}
+
+/// The prepayment configuration (4.13): time-based debt recovery of 5,000 and 6,000 currency
+/// units (5p and 6p) a day and a per-payment proportion of 5,000 (the RTDS meter's), the
+/// configuration the last 2.1 set (the RTDS meter's until then), the disablement threshold of
+/// `settings` and the credit charge configuration of the payment mode.
+fn prepayment_configuration(
+    prepayment: bool,
+    settings: &Prepayment,
+    c: &PrepayConfiguration,
+) -> Vec<Data> {
+    let octets = |b: &[u8]| Data::OctetString(b.to_vec());
     // A unit charge: pence scaled 10^-5 (the currency unit), on no commodity, one rate.
     let unit_charge = |charge: i16| {
         Data::Structure(vec![
@@ -232,61 +281,24 @@ fn prepayment_configuration(prepayment: bool, settings: &Prepayment) -> Vec<Data
             Data::Array(vec![Data::Structure(vec![octets(&[]), Data::Long(charge)])]),
         ])
     };
-    let special_day = |index: u16, date: [u8; 5], day: u8| {
-        Data::Structure(vec![
-            Data::LongUnsigned(index),
-            octets(&date),
-            Data::Unsigned(day),
-        ])
-    };
-    // A non-disablement calendar entry: script 32 (disablement off) or 33 (on) at an hour, on
-    // the weekdays and special days named, between two dates.
-    let entry = |index: u16, script: u16, hour: u8, days: (u8, u8), from: [u8; 5], to: [u8; 5]| {
-        Data::Structure(vec![
-            Data::LongUnsigned(index),
-            Data::Boolean(0xFF),
-            octets(&[0, 0, 10, 0, 106, 255]),
-            Data::LongUnsigned(script),
-            octets(&[hour, 0, 0, 0]),
-            Data::LongUnsigned(0xFFFF),
-            bits(7, days.0),
-            bits(4, days.1),
-            octets(&from),
-            octets(&to),
-        ])
-    };
-    let (winter_from, winter_to) = ([0x07, 0xDE, 10, 26, 0xFF], [0x07, 0xDF, 3, 29, 0xFF]);
-    let (summer_from, summer_to) = ([0x07, 0xDF, 3, 30, 0xFF], [0x07, 0xDF, 10, 25, 0xFF]);
     vec![
         unit_charge(5000),
-        Data::Array(vec![
-            special_day(1, [0xFF, 0xFF, 12, 25, 0xFF], 1),
-            special_day(2, [0xFF, 0xFF, 12, 26, 0xFF], 2),
-            special_day(3, [0x07, 0xDF, 4, 5, 0xFF], 3),
-            special_day(4, [0x07, 0xDF, 4, 3, 0xFF], 4),
-        ]),
+        special_days_data(&c.special_days),
         Data::DoubleLongUnsigned(86_400),
         unit_charge(5000),
         unit_charge(6000),
         Data::DoubleLongUnsigned(86_400),
         unit_charge(6000),
         Data::LongUnsigned(5000),
-        Data::DoubleLong(5_000_000),
+        Data::DoubleLong(c.max_credit_threshold),
         Data::Array(vec![Data::DoubleLong(settings.disablement_threshold)]),
-        Data::DoubleLong(10_000_000),
-        Data::DoubleLong(500_000),
-        Data::LongUnsigned(10_000),
-        Data::DoubleLong(604_800),
-        Data::DoubleLong(ESME_EMERGENCY_CREDIT.0),
-        Data::DoubleLong(ESME_EMERGENCY_CREDIT.1),
-        Data::Array(vec![
-            entry(1, 32, 0, (0x06, 0xF0), winter_from, winter_to),
-            entry(2, 32, 18, (0xF8, 0x00), winter_from, winter_to),
-            entry(3, 33, 8, (0xF8, 0x00), winter_from, winter_to),
-            entry(4, 32, 0, (0x06, 0xF0), summer_from, summer_to),
-            entry(5, 32, 17, (0xF8, 0x00), summer_from, summer_to),
-            entry(6, 33, 7, (0xF8, 0x00), summer_from, summer_to),
-        ]),
+        Data::DoubleLong(c.max_meter_balance),
+        Data::DoubleLong(c.low_credit_threshold),
+        Data::LongUnsigned(c.debt_recovery_rate_cap),
+        Data::DoubleLong(DEBT_RECOVERY_CAP_PERIOD_S),
+        Data::DoubleLong(c.emergency_credit_limit),
+        Data::DoubleLong(c.emergency_credit_threshold),
+        calendar_data(&c.calendar, c.special_days.len()),
         credit_charge_configuration(&settings.mode(prepayment), false),
     ]
 }

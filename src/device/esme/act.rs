@@ -5,15 +5,15 @@
 use chrono::{DateTime, Utc};
 
 use super::{CALENDARS_KEPT, CREDIT_LEDGER_LEN, Esme, MeterPoint, REFUSED, Reply, SupplyState};
-use crate::device::configuration::{ESME_EMERGENCY_CREDIT, Prepayment, Voltage};
+use crate::device::configuration::{Prepayment, Voltage};
 use crate::device::{
     ADJUSTMENTS_KEPT, Balance, BalanceUpdate, PaymentMode, PendingChange, period_of,
 };
 use crate::protocol::gbcs::payload::{
-    self, Activation, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS09, ECS10, ECS12, ECS14,
-    ECS15A, ECS16, ECS28A, ECS28B, ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS30, ECS30A,
-    ECS34, ECS37, ECS38, ECS39A, ECS39B, ECS42, ECS43, ECS44, ECS48, ECS57, ECS70, ECS81,
-    NewPaymentMode, Reading,
+    self, Activation, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS08, ECS08A, ECS09, ECS10,
+    ECS12, ECS14, ECS15A, ECS16, ECS28A, ECS28B, ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F,
+    ECS30, ECS30A, ECS34, ECS37, ECS38, ECS39A, ECS39B, ECS42, ECS43, ECS44, ECS48, ECS57, ECS70,
+    ECS81, NewPaymentMode, Reading,
 };
 
 impl Esme {
@@ -123,6 +123,58 @@ impl Esme {
                     0
                 };
                 payload::set_results_response(counter, &[result; 8]).to_bytes()
+            }
+            // As load limiting settings: at once, held (one at a time) or cancelled; one result
+            // per set.
+            (
+                ECS08 | ECS08A,
+                Reading::PrepayConfiguration {
+                    configuration,
+                    activation,
+                },
+            ) => {
+                let held = match activation {
+                    Activation::At(t) if *t > now => Some(payload::to_gbcs_seconds(*t)),
+                    _ => None,
+                };
+                let result = if held == Some(None) {
+                    let why = "prepayment configuration not set: a time outside the meter's clock";
+                    self.events.command(now, code, false, why);
+                    REFUSED
+                } else {
+                    let before = self.extra.as_mut().and_then(|e| e.pending_prepay.take());
+                    if before.is_some() {
+                        let what = if *activation == Activation::Cancel {
+                            "future-dated prepayment configuration cancelled"
+                        } else {
+                            "future-dated prepayment configuration superseded"
+                        };
+                        self.events.command(now, code, true, what);
+                    }
+                    match (activation, held.flatten()) {
+                        (Activation::Cancel, _) => {}
+                        (_, Some(at)) => {
+                            self.extra_mut().pending_prepay = Some(Box::new(super::HeldPrepay {
+                                at,
+                                configuration: (**configuration).clone(),
+                                code,
+                                from: to,
+                                counter,
+                            }));
+                        }
+                        _ => {
+                            self.extra_mut().prepay = Some(configuration.clone());
+                            self.events.command(
+                                now,
+                                code,
+                                true,
+                                "prepayment configuration updated",
+                            );
+                        }
+                    }
+                    0
+                };
+                payload::set_results_response(counter, &[result; 18]).to_bytes()
             }
             (ECS28B, Reading::ResetLoadLimitCounter) => {
                 self.extra_mut().load_limit_counter_from = now_period;
@@ -344,7 +396,11 @@ impl Esme {
             // Offered below its threshold to a meter in prepayment mode not already using it.
             (ECS09, Reading::ActivateEmergencyCredit) => {
                 let p = period_of(now).max(self.balance.period);
-                let (limit, threshold) = ESME_EMERGENCY_CREDIT;
+                let configuration = self.prepay_configuration();
+                let (limit, threshold) = (
+                    configuration.emergency_credit_limit,
+                    configuration.emergency_credit_threshold,
+                );
                 let balance = self.credit_milli_pence(p);
                 // One run out counts as ended.
                 let emergency = self.extra.as_ref().and_then(|e| e.emergency);

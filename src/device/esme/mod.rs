@@ -7,13 +7,16 @@ mod read;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::configuration::{ESME_LOAD_LIMIT, ESME_VOLTAGE, MeterSettings, Prepayment, Voltage};
+use super::configuration::{
+    ESME_LOAD_LIMIT, ESME_VOLTAGE, MeterSettings, Prepayment, Voltage, esme_prepay_configuration,
+};
 use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
-    self, BillingExecution, DailyRead, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS09, ECS28A, ECS30,
-    ECS30A, ECS38, ECS42, ECS43, ECS44, ECS48, ECS70, ECS81, LoadLimit, PrepaymentEntry, Reading,
+    self, BillingExecution, DailyRead, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS08, ECS08A, ECS09,
+    ECS28A, ECS30, ECS30A, ECS38, ECS42, ECS43, ECS44, ECS48, ECS70, ECS81, LoadLimit,
+    PrepayConfiguration, PrepaymentEntry, Reading,
 };
 use crate::protocol::gbcs::{Cra, FrameError, KeyStore, Verdict, sign_message, verify_signature};
 
@@ -364,6 +367,8 @@ impl Esme {
                 | ECS48
                 | ECS05
                 | ECS28A
+                | ECS08
+                | ECS08A
         );
         if critical {
             match verify_signature(keys, &command) {
@@ -624,6 +629,7 @@ impl Esme {
             voltage: self.extra.as_ref().and_then(|e| e.voltage.as_ref()),
             tamper_locked: self.extra.as_ref().and_then(|e| e.tamper_locked),
             load_limit: self.extra.as_ref().and_then(|e| e.load_limit.as_ref()),
+            prepay: self.extra.as_ref().and_then(|e| e.prepay.as_deref()),
             load_limit_count: 0,
         }
     }
@@ -643,6 +649,14 @@ impl Esme {
             counts.1 += u32::from(v > swell);
         }
         counts
+    }
+
+    /// The prepayment configuration in force: what the last 2.1 set, else the meter's own.
+    pub fn prepay_configuration(&self) -> std::borrow::Cow<'_, PrepayConfiguration> {
+        match self.extra.as_ref().and_then(|e| e.prepay.as_deref()) {
+            Some(c) => std::borrow::Cow::Borrowed(c),
+            None => std::borrow::Cow::Owned(esme_prepay_configuration()),
+        }
     }
 
     /// How many times the load limit was exceeded since its counter was reset (6.4.2) or the
@@ -672,53 +686,67 @@ impl Esme {
 
     /// When the meter next has something to do on its own (a future-dated change).
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
-        let extra = self.extra.as_ref()?;
-        let mode = extra.pending.map(|p| p.at);
-        let load_limit = extra.pending_load_limit.map(|h| h.at);
-        let at = mode.into_iter().chain(load_limit).min()?;
+        let at = self.held().into_iter().map(|(at, _)| at).min()?;
         Some(payload::from_gbcs_seconds(at))
     }
 
-    /// Carries out a held payment mode change due by `now`; returns the remote party that sent
-    /// it and the signed 8F66 alerts telling it so (ECS03's two: the disablement threshold's,
-    /// then the account's), stamped with the time the change took effect.
+    /// The changes the meter holds for later: when each is due (GBCS seconds), and what it is.
+    fn held(&self) -> Vec<(u32, Held)> {
+        let Some(extra) = self.extra.as_ref() else {
+            return Vec::new();
+        };
+        let mode = extra.pending.map(|p| (p.at, Held::PaymentMode));
+        let load_limit = extra.pending_load_limit.map(|h| (h.at, Held::LoadLimit));
+        let prepay = extra.pending_prepay.as_ref().map(|h| (h.at, Held::Prepay));
+        mode.into_iter().chain(load_limit).chain(prepay).collect()
+    }
+
+    /// Carries out the earliest change it holds (a payment mode change, load limiting settings, a
+    /// prepayment configuration) if it is due by `now`; returns the remote party that sent it and
+    /// the signed 8F66 alerts telling it so (ECS03's two: the disablement threshold's, then the
+    /// account's; one per setting of the others), stamped with the time the change took effect.
     pub fn due(
         &mut self,
         now: DateTime<Utc>,
         keys: &KeyStore,
     ) -> Result<Option<Notice>, DeviceError> {
-        let is_due = |at: u32| payload::from_gbcs_seconds(at) <= now;
-        let held = self.extra.as_ref().and_then(|e| e.pending_load_limit);
-        let mode_first = match (self.pending(), held) {
-            (Some(p), Some(h)) => p.at <= h.at,
-            (p, _) => p.is_some(),
+        // The earliest held change, if it is due.
+        let Some((at, which)) = self.held().into_iter().min_by_key(|&(at, _)| at) else {
+            return Ok(None);
         };
-        let (at, from, outcomes) = match (self.pending(), held) {
-            (Some(p), _) if mode_first && is_due(p.at) => {
-                let at = payload::from_gbcs_seconds(p.at);
-                let settings = self.extra_mut().pending_prepayment.take();
-                self.extra_mut().pending = None;
+        let at = payload::from_gbcs_seconds(at);
+        if at > now {
+            return Ok(None);
+        }
+        let extra = self.extra_mut();
+        let (from, outcomes) = match which {
+            Held::PaymentMode => {
+                let Some(p) = extra.pending.take() else {
+                    return Ok(None);
+                };
+                let settings = extra.pending_prepayment.take();
                 self.change_mode(p.mode, settings, p.code, at);
-                (
-                    at,
-                    p.from,
-                    payload::payment_mode_outcomes(p.code, p.counter),
-                )
+                (p.from, payload::payment_mode_outcomes(p.code, p.counter))
             }
-            (_, Some(h)) if !mode_first && is_due(h.at) => {
-                let at = payload::from_gbcs_seconds(h.at);
-                let extra = self.extra_mut();
-                extra.pending_load_limit = None;
+            Held::LoadLimit => {
+                let Some(h) = extra.pending_load_limit.take() else {
+                    return Ok(None);
+                };
                 extra.load_limit = Some(h.settings);
-                self.events.command(
-                    at,
-                    ECS28A,
-                    true,
-                    "load limiting settings updated (future-dated)",
-                );
-                (at, h.from, payload::load_limit_outcomes(h.counter))
+                let what = "load limiting settings updated (future-dated)";
+                self.events.command(at, ECS28A, true, what);
+                (h.from, payload::load_limit_outcomes(h.counter))
             }
-            _ => return Ok(None),
+            Held::Prepay => {
+                let Some(h) = extra.pending_prepay.take() else {
+                    return Ok(None);
+                };
+                let outcomes = payload::prepay_configuration_outcomes(h.code, h.counter);
+                extra.prepay = Some(Box::new(h.configuration));
+                let what = "prepayment configuration updated (future-dated)";
+                self.events.command(at, h.code, true, what);
+                (h.from, outcomes)
+            }
         };
         let mut alerts = Vec::new();
         for outcome in outcomes {
@@ -906,6 +934,32 @@ struct Extra {
     /// since installation.
     #[serde(default)]
     load_limit_counter_from: u32,
+    /// The prepayment configuration the last 2.1 set (taken up); none: the meter's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    prepay: Option<Box<PrepayConfiguration>>,
+    /// A prepayment configuration a 2.1 set for later: taken up at its time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pending_prepay: Option<Box<HeldPrepay>>,
+}
+
+/// A prepayment configuration held for later (2.1 with an execution time): when (GBCS
+/// seconds), and the command's use case, originator (who is told when it is taken up) and
+/// counter.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(super) struct HeldPrepay {
+    pub(super) at: u32,
+    pub(super) configuration: PrepayConfiguration,
+    pub(super) code: u16,
+    pub(super) from: Eui64,
+    pub(super) counter: u64,
+}
+
+/// Which kind of change a meter holds for later.
+#[derive(Debug, Clone, Copy)]
+enum Held {
+    PaymentMode,
+    LoadLimit,
+    Prepay,
 }
 
 /// Load limiting settings held for later (6.4.1 with an execution time): when (GBCS seconds),

@@ -5,17 +5,18 @@ use std::ops::RangeInclusive;
 use chrono::{DateTime, Utc};
 
 use super::fields::{
-    billing_time, boolean, clock_time, mpan, number, one_of, utc_date_time, utc_time,
+    billing_time, boolean, clock_time, cosem_date, cosem_time, mpan, number, one_of, utc_date_time,
+    utc_time,
 };
 use super::{Element, Request, RequestError};
 use crate::protocol::gbcs::payload::{
-    AverageVoltage, BillingExecution, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS09, ECS10,
-    ECS12, ECS14, ECS15A, ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19,
-    ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26A,
-    ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS28A, ECS28B, ECS29E, ECS30, ECS30A,
-    ECS34, ECS35A, ECS35B, ECS35E, ECS37, ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45,
-    ECS48, ECS52, ECS57, ECS66, ECS70, ECS81, ECS82, LoadLimit, MaxDemandRegister, NewPaymentMode,
-    Reading, VoltageSettings,
+    AverageVoltage, BillingExecution, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS08A, ECS09,
+    ECS10, ECS12, ECS14, ECS15A, ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B,
+    ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
+    ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS28A, ECS28B, ECS29E, ECS30,
+    ECS30A, ECS34, ECS35A, ECS35B, ECS35E, ECS37, ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43,
+    ECS44, ECS45, ECS48, ECS52, ECS57, ECS66, ECS70, ECS81, ECS82, LoadLimit, MaxDemandRegister,
+    NewPaymentMode, NonDisablementEntry, PrepayConfiguration, Reading, VoltageSettings,
 };
 
 impl Request {
@@ -274,6 +275,18 @@ impl Request {
                 )
             }
             "6.4.2" => (ECS28B, Reading::ResetLoadLimitCounter),
+            // ECS08a: every value taken up at its activation time (ECS08 would set the maximum
+            // meter balance at once, even for a future-dated command).
+            "2.1" => match self.prepay_configuration()? {
+                Some(configuration) => {
+                    let reading = Reading::PrepayConfiguration {
+                        configuration: Box::new(configuration),
+                        activation: self.activation()?,
+                    };
+                    (ECS08A, reading)
+                }
+                None => return Ok(None),
+            },
             "6.5" => {
                 let settings = self.voltage_settings()?;
                 let code = settings.code().ok_or_else(|| RequestError {
@@ -301,6 +314,93 @@ impl Request {
             }
             "1.7" => (ECS05, Reading::ResetBlockCounters),
             _ => return Ok(None),
+        }))
+    }
+
+    /// A 2.1's electricity prepayment configuration (`UpdatePrepayConfigElectricity`); `None`
+    /// for a gas one. Amounts are xs:ints of the meter's currency unit, the cap an
+    /// xs:unsignedShort; special days (up to 20) are numbered 1, 2, 3… in the order given (the
+    /// schema's `index` attributes are not read); each calendar entry names special days among
+    /// them.
+    fn prepay_configuration(&self) -> Result<Option<PrepayConfiguration>, RequestError> {
+        let fail = |reason: String| RequestError { line: 0, reason };
+        let Some(elec) = self.body.find("UpdatePrepayConfigElectricity") else {
+            return Ok(None);
+        };
+        let int = |name: &str| -> Result<i32, RequestError> {
+            number(name, child(elec, name)?.text.trim(), i32::MIN..=i32::MAX)
+        };
+        let calendar = child(elec, "ElectricityNonDisablementCalendar")?;
+        let mut special_days = Vec::new();
+        let days = child(calendar, "ElectricitySpecialDays")?;
+        for day in days.children.iter().filter(|c| c.name == "SpecialDay") {
+            special_days.push(wildcard_date(child(day, "Date")?)?);
+        }
+        let weekdays = [
+            "Monday",
+            "Tuesday",
+            "Wednesday",
+            "Thursday",
+            "Friday",
+            "Saturday",
+            "Sunday",
+        ];
+        let mut entries = Vec::new();
+        let schedules = calendar
+            .children
+            .iter()
+            .filter(|c| c.name == "ElectricityNonDisablementSchedule");
+        for schedule in schedules {
+            let script = child(schedule, "NonDisablementScript")?.text.trim();
+            let start = one_of(
+                "NonDisablementScript",
+                script,
+                &[("START", true), ("STOP", false)],
+            )?;
+            let mut days = Vec::new();
+            for id in child(schedule, "SpecialDaysApplicability")?.children.iter() {
+                let id = id
+                    .find("SpecialDayID")
+                    .map_or(id.text.trim(), |e| e.text.trim());
+                let n = special_days.len() as u8;
+                days.push(number("SpecialDayID", id, 1..=n.max(1)).map_err(|_| {
+                    fail(format!(
+                        "sr:SpecialDayID {id:?} names none of the {n} special days"
+                    ))
+                })?);
+            }
+            days.sort_unstable();
+            days.dedup();
+            let mut mask = 0u8;
+            for day in child(schedule, "DaysOfWeekApplicability")?.children.iter() {
+                let name = day
+                    .find("DayOfWeekID")
+                    .map_or(day.text.trim(), |e| e.text.trim());
+                let i = one_of("DayOfWeekID", name, &weekdays.map(|d| (d, d)))
+                    .map(|d| weekdays.iter().position(|w| *w == d).unwrap_or(0))?;
+                mask |= 0x40 >> i;
+            }
+            let when = child(schedule, "ScheduleDatesAndTime")?;
+            let text = |name: &str| child(when, name).map(|e| e.text.trim().to_string());
+            entries.push(NonDisablementEntry {
+                start,
+                time: cosem_time("SwitchTime", &text("SwitchTime")?).map_err(fail)?,
+                weekdays: mask,
+                special_days: days,
+                from: cosem_date("StartDate", &text("StartDate")?)?,
+                to: cosem_date("EndDate", &text("EndDate")?)?,
+            });
+        }
+        let cap = child(elec, "DebtRecoveryRateCap")?.text.trim().to_string();
+        Ok(Some(PrepayConfiguration {
+            debt_recovery_rate_cap: number("DebtRecoveryRateCap", &cap, 0..=u16::MAX)?,
+            emergency_credit_limit: int("EmergencyCreditLimit")?,
+            emergency_credit_threshold: int("EmergencyCreditThreshold")?,
+            low_credit_threshold: int("LowCreditThreshold")?,
+            special_days,
+            calendar: entries,
+            max_meter_balance: int("MaxMeterBalance")?,
+            max_credit_threshold: int("MaxCreditThreshold")?,
         }))
     }
 
@@ -429,4 +529,48 @@ impl Request {
         }
         .map(Some)
     }
+}
+
+/// A DUIS `Date` with wildcards (sr:Year, sr:Month, sr:DayOfMonth, sr:DayOfWeek, each specified
+/// or not; the last day of the month and the one before it as COSEM writes them, 0xFE and
+/// 0xFD) as a COSEM date.
+fn wildcard_date(date: &Element) -> Result<[u8; 5], RequestError> {
+    let part = |name: &str, range: RangeInclusive<u16>| -> Result<u16, RequestError> {
+        let Some(e) = date.children.iter().find(|c| c.name == name) else {
+            return Err(RequestError {
+                line: 0,
+                reason: format!("sr:Date needs sr:{name}"),
+            });
+        };
+        let chosen = e.children.first();
+        Ok(match chosen.map(|c| c.name.as_str()) {
+            Some(n) if n.starts_with("Specified") => {
+                let value = chosen.map_or("", |c| c.text.trim());
+                number(n, value, range)?
+            }
+            Some("LastDayOfMonth") => 0xFE,
+            Some("SecondLastDayOfMonth") => 0xFD,
+            _ => u16::MAX,
+        })
+    };
+    let [year_hi, year_lo] = part("Year", 2000..=9999)?.to_be_bytes();
+    let byte = |v: u16| if v == u16::MAX { 0xFF } else { v as u8 };
+    Ok([
+        year_hi,
+        year_lo,
+        byte(part("Month", 1..=12)?),
+        byte(part("DayOfMonth", 1..=31)?),
+        byte(part("DayOfWeek", 1..=7)?),
+    ])
+}
+
+/// The child `name` of `e`, which the schema requires.
+fn child<'a>(e: &'a Element, name: &str) -> Result<&'a Element, RequestError> {
+    e.children
+        .iter()
+        .find(|c| c.name == name)
+        .ok_or_else(|| RequestError {
+            line: 0,
+            reason: format!("sr:{} needs sr:{name}", e.name),
+        })
 }

@@ -10,7 +10,13 @@ use super::RequestError;
 /// A DUIS `BillingTime` (an xs:time with `Z` or an offset) as a COSEM time in UTC: hour,
 /// minute, second, hundredths; `24:00:00` is midnight.
 pub(super) fn billing_time(text: &str) -> Result<[u8; 4], String> {
-    let utc = utc_time("BillingTime", text)?;
+    cosem_time("BillingTime", text)
+}
+
+/// A DUIS time of day (element `name`, an xs:time with `Z` or an offset) as a COSEM time in
+/// UTC: hour, minute, second, hundredths.
+pub(super) fn cosem_time(name: &str, text: &str) -> Result<[u8; 4], String> {
+    let utc = utc_time(name, text)?;
     use chrono::Timelike;
     Ok([
         utc.hour() as u8,
@@ -18,6 +24,40 @@ pub(super) fn billing_time(text: &str) -> Result<[u8; 4], String> {
         utc.second() as u8,
         (utc.nanosecond() / 10_000_000).min(99) as u8,
     ])
+}
+
+/// A DUIS xs:date (element `name`; its zone, if any, does not move the day) as a COSEM date
+/// with the day of week unspecified: year (65535, as DUIS writes it, unspecified), month, day.
+pub(super) fn cosem_date(name: &str, text: &str) -> Result<[u8; 5], RequestError> {
+    let bad = || RequestError {
+        line: 0,
+        reason: format!("sr:{name} {text:?} is not an xs:date of a year up to 65535"),
+    };
+    let date = match text.strip_suffix('Z') {
+        Some(date) => date,
+        None if text.len() > 6 && matches!(text.as_bytes()[text.len() - 6], b'+' | b'-') => {
+            &text[..text.len() - 6]
+        }
+        None => text,
+    };
+    let mut parts = date.splitn(3, '-');
+    let (year, month, day) = (parts.next(), parts.next(), parts.next());
+    let number = |p: Option<&str>, digits: RangeInclusive<usize>| {
+        p.filter(|p| digits.contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|p| p.parse::<u32>().ok())
+    };
+    let (Some(year), Some(month), Some(day)) = (
+        number(year, 4..=5),
+        number(month, 2..=2),
+        number(day, 2..=2),
+    ) else {
+        return Err(bad());
+    };
+    if year > 65535 || !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return Err(bad());
+    }
+    let [hi, lo] = (year as u16).to_be_bytes();
+    Ok([hi, lo, month as u8, day as u8, 0xFF])
 }
 
 /// A DUIS time of day (element `name`, an xs:time with `Z` or an offset) in UTC; `24:00:00`

@@ -118,9 +118,9 @@ fn phase_c(phase: usize) -> u8 {
 }
 
 /// One step of a command: a set of an attribute or a call of a method, with its data.
-type Step = (RequestSpec, Data);
+pub(super) type Step = (RequestSpec, Data);
 
-fn set(class_id: u16, instance: [u8; 6], attribute: i8, data: Data) -> Step {
+pub(super) fn set(class_id: u16, instance: [u8; 6], attribute: i8, data: Data) -> Step {
     let attribute = crate::protocol::dlms::AttributeDescriptor {
         class_id,
         instance: crate::protocol::dlms::Obis(instance),
@@ -218,6 +218,13 @@ pub(super) fn steps(code: u16, reading: &Reading) -> Option<Vec<Step>> {
             let times = objects.map(|&o| set(EXTENDED_DATA, o, 6, when.clone()));
             values.chain(times).collect()
         }
+        (
+            super::prepay_config::ECS08 | super::prepay_config::ECS08A,
+            Reading::PrepayConfiguration {
+                configuration,
+                activation,
+            },
+        ) => super::prepay_config::steps(code, configuration, activation),
         (ECS28B, Reading::ResetLoadLimitCounter) => {
             vec![call(REGISTER, LOAD_LIMIT_COUNTER, 1, Data::Integer(0))]
         }
@@ -291,6 +298,9 @@ pub(super) fn configuration_of(code: u16, r: &AccessRequest) -> Option<Reading> 
         _ => None,
     };
     let reading = match code {
+        super::prepay_config::ECS08 | super::prepay_config::ECS08A => {
+            return super::prepay_config::prepay_configuration_of(code, r);
+        }
         ECS29A | ECS29B | ECS29C | ECS29D => {
             let phases = if matches!(code, ECS29B | ECS29D) {
                 3

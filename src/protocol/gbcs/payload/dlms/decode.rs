@@ -56,7 +56,9 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
     }
     if matches!(
         code,
-        ECS28A
+        ECS08
+            | ECS08A
+            | ECS28A
             | ECS28B
             | ECS29A
             | ECS29B
@@ -957,6 +959,56 @@ mod tests {
             if other != code {
                 prop_assert_eq!(command(other, &r), None);
             }
+        }
+
+        /// Any prepayment configuration (2.1) reads back as it was built, under ECS08 and
+        /// ECS08a alike, and not under the other's code.
+        #[test]
+        fn prepay_configurations_round_trip(
+            amounts in any::<(u16, i32, i32, i32, i32, i32)>(),
+            special_days in proptest::collection::vec(any::<[u8; 5]>(), 0..21),
+            entries in proptest::collection::vec(
+                (any::<bool>(), any::<[u8; 4]>(), 0u8..0x80, any::<u32>(), any::<[u8; 5]>(), any::<[u8; 5]>()),
+                1..23,
+            ),
+            when in 0u8..3,
+            at in 0u32..=u32::MAX,
+            ecs08 in any::<bool>(),
+            counter in 0u64..1 << 40,
+        ) {
+            let n = special_days.len();
+            let calendar = entries
+                .into_iter()
+                .map(|(start, time, weekdays, days, from, to)| NonDisablementEntry {
+                    start,
+                    time,
+                    weekdays,
+                    special_days: (0..n).filter(|d| days & (1 << d) != 0).map(|d| d as u8 + 1).collect(),
+                    from,
+                    to,
+                })
+                .collect();
+            let configuration = PrepayConfiguration {
+                debt_recovery_rate_cap: amounts.0,
+                emergency_credit_limit: amounts.1,
+                emergency_credit_threshold: amounts.2,
+                low_credit_threshold: amounts.3,
+                special_days,
+                calendar,
+                max_meter_balance: amounts.4,
+                max_credit_threshold: amounts.5,
+            };
+            let activation = match when {
+                0 => Activation::Now,
+                1 => Activation::Cancel,
+                _ => Activation::At(from_gbcs_seconds(at)),
+            };
+            let reading = Reading::PrepayConfiguration { configuration: Box::new(configuration), activation };
+            let (code, other) = if ecs08 { (ECS08, ECS08A) } else { (ECS08A, ECS08) };
+            let bytes = encode_command(code, &reading, counter, Eui64([1; 8]), Eui64([2; 8])).unwrap();
+            let Apdu::AccessRequest(r) = Apdu::decode(&bytes).unwrap() else { panic!() };
+            prop_assert_eq!(command(code, &r), Some(reading));
+            prop_assert_eq!(command(other, &r), None);
         }
 
         /// Any payment mode change reads back as it was built, each at the minute (the

@@ -259,6 +259,7 @@ mod command;
 mod configuration;
 mod decode;
 mod encode;
+mod prepay_config;
 mod prepayment;
 mod respond;
 
@@ -270,5 +271,9 @@ pub use configuration::{
 };
 pub use decode::*;
 pub use encode::*;
+pub use prepay_config::{
+    DEBT_RECOVERY_CAP_PERIOD_S, ECS08, ECS08A, NonDisablementEntry, PrepayConfiguration,
+    calendar_data, prepay_configuration_outcomes, special_days_data,
+};
 pub use prepayment::*;
 pub use respond::*;
