@@ -315,6 +315,41 @@ fn transform_sign_send(
     answer
 }
 
+/// The values of a settings read (an RTDS template, its counter `counter`) `user` sends at
+/// `at`, as the meter answers it.
+fn settings_read(
+    he: &mut HeadEnd,
+    user: Eui64,
+    name: &str,
+    counter: u64,
+    at: DateTime<Utc>,
+) -> Vec<dccsim::protocol::dlms::Data> {
+    let xml = with_counter(&template(name), counter);
+    let answer = acknowledged_then_answered(he, user, &xml, at);
+    match decode_dlms(&answer, None).unwrap() {
+        Reading::Settings { values } => values.into_iter().map(|v| v.value).collect(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A request `user` sends to `endpoint` at `at` (an RTDS template's text, its counter
+/// `counter`), refused `E11`; the reason given.
+fn refused_e11(
+    he: &mut HeadEnd,
+    user: Eui64,
+    endpoint: Endpoint,
+    xml: &str,
+    counter: u64,
+    at: DateTime<Utc>,
+) -> String {
+    let reply = he.handle_request(user, endpoint, &with_counter(xml, counter), at);
+    let SyncReply::Response { code, why, .. } = &reply else {
+        panic!("{}", xml_of(&reply))
+    };
+    assert_eq!(*code, ResponseCode::E11, "{}", xml_of(&reply));
+    why.clone().unwrap_or_default()
+}
+
 /// 1.5 Update Meter Balance, the RTDS templates through Transform, sign, Send: the electricity
 /// meter's balance adjusted by £12 (ECS04a), then reset (ECS04b); the gas meter's adjusted by
 /// £50 (GCS40c), then reset (GCS40b). Each meter answers, signed, and holds what the update
@@ -428,14 +463,8 @@ fn power_thresholds_and_randomised_offset_limit_set_are_read_back() {
             code: 0
         }
     );
-    let read = |he: &mut HeadEnd, name: &str, counter| {
-        let xml = with_counter(&template(name), counter);
-        let answer = acknowledged_then_answered(he, supplier, &xml, start);
-        match decode_dlms(&answer, None).unwrap() {
-            Reading::Settings { values } => values.into_iter().map(|v| v.value).collect::<Vec<_>>(),
-            other => panic!("{other:?}"),
-        }
-    };
+    let read =
+        |he: &mut HeadEnd, name: &str, counter| settings_read(he, supplier, name, counter, start);
     let powers = read(&mut he, "ECS26f_6.2.5_SUCCESS_REQUEST_DUIS.XML", 2010);
     let expected = [1800, 5200].map(Data::DoubleLongUnsigned).to_vec();
     assert_eq!(powers, [Data::Array(expected)]);
@@ -763,14 +792,8 @@ fn voltage_settings_and_tamper_state_set_are_read_back() {
             code: 4
         }
     );
-    let read = |he: &mut HeadEnd, name: &str, counter| {
-        let xml = with_counter(&template(name), counter);
-        let answer = acknowledged_then_answered(he, supplier, &xml, start);
-        match decode_dlms(&answer, None).unwrap() {
-            Reading::Settings { values } => values.into_iter().map(|v| v.value).collect::<Vec<_>>(),
-            other => panic!("{other:?}"),
-        }
-    };
+    let read =
+        |he: &mut HeadEnd, name: &str, counter| settings_read(he, supplier, name, counter, start);
     let voltage = read(&mut he, "ECS26b_6.2.1_SUCCESS_REQUEST_DUIS.XML", 2010);
     let expected = [281, 30, 180, 30, 216, 30, 253, 30, 264, 200];
     assert_eq!(voltage, expected.map(Data::DoubleLongUnsigned).to_vec());
@@ -786,16 +809,8 @@ fn voltage_settings_and_tamper_state_set_are_read_back() {
     );
     let identity = read(&mut he, "ECS26e_6.2.4_SUCCESS_REQUEST_DUIS.XML", 2030);
     assert_eq!(identity[4], Data::Boolean(0));
-    let refused = |he: &mut HeadEnd, user, endpoint, xml: String, why: &str| {
-        let reply = he.handle_request(user, endpoint, &xml, start);
-        let SyncReply::Response {
-            code, why: reason, ..
-        } = &reply
-        else {
-            panic!("{}", xml_of(&reply))
-        };
-        assert_eq!(*code, ResponseCode::E11, "{}", xml_of(&reply));
-        let reason = reason.as_deref().unwrap_or_default();
+    let refused = |he: &mut HeadEnd, user, endpoint, xml: String, counter, why: &str| {
+        let reason = refused_e11(he, user, endpoint, &xml, counter, start);
         assert!(reason.contains(why), "{reason}");
     };
     let swapped = poly
@@ -806,7 +821,8 @@ fn voltage_settings_and_tamper_state_set_are_read_back() {
         &mut he,
         network,
         Endpoint::SendCommand,
-        with_counter(&swapped, 2040),
+        swapped,
+        2040,
         "sr:PolyPhaseVoltageSettings number 2 is for sr:Phase 3",
     );
     let open = unlocked.replace(">Unchanged<", ">Open<");
@@ -814,7 +830,8 @@ fn voltage_settings_and_tamper_state_set_are_read_back() {
         &mut he,
         supplier,
         Endpoint::Transform,
-        with_counter(&open, 2050),
+        open,
+        2050,
         "sr:SupplyTamperState \"Open\" is not Locked or Unchanged",
     );
     assert!(he.poll_deliveries(start + Duration::minutes(5)).is_empty());
@@ -832,12 +849,13 @@ fn load_limiting_settings_are_taken_up_at_once_on_time_or_not_at_all() {
     let (mut he, keys, start) = default_head_end();
     let supplier = eui(SUPPLIER);
     let read = |he: &mut HeadEnd, counter, at| {
-        let xml = with_counter(&template("ECS27_4.15_SUCCESS_REQUEST_DUIS.XML"), counter);
-        let answer = acknowledged_then_answered(he, supplier, &xml, at);
-        match decode_dlms(&answer, None).unwrap() {
-            Reading::Settings { values } => values.into_iter().map(|v| v.value).collect::<Vec<_>>(),
-            other => panic!("{other:?}"),
-        }
+        settings_read(
+            he,
+            supplier,
+            "ECS27_4.15_SUCCESS_REQUEST_DUIS.XML",
+            counter,
+            at,
+        )
     };
     let done = Reading::Outcome {
         success: true,
@@ -950,20 +968,8 @@ fn load_limiting_settings_are_taken_up_at_once_on_time_or_not_at_all() {
         ),
     ] {
         let xml = template("ECS28a_6.4.1_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML").replace(from, to);
-        let reply = he.handle_request(
-            supplier,
-            Endpoint::Transform,
-            &with_counter(&xml, counter),
-            start,
-        );
-        let SyncReply::Response {
-            code, why: reason, ..
-        } = &reply
-        else {
-            panic!("{}", xml_of(&reply))
-        };
-        assert_eq!(*code, ResponseCode::E11, "{}", xml_of(&reply));
-        let reason = reason.as_deref().unwrap_or_default();
+        let transform = Endpoint::Transform;
+        let reason = refused_e11(&mut he, supplier, transform, &xml, counter, start);
         assert!(reason.contains(why), "{reason}");
     }
 }
@@ -1102,20 +1108,8 @@ fn a_prepayment_configuration_is_taken_up_and_read_back() {
     ] {
         let xml = template("ECS08a_2.1_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML").replacen(from, to, 1);
         assert!(xml.contains(to), "{from}");
-        let reply = he.handle_request(
-            supplier,
-            Endpoint::Transform,
-            &with_counter(&xml, counter),
-            later,
-        );
-        let SyncReply::Response {
-            code, why: reason, ..
-        } = &reply
-        else {
-            panic!("{}", xml_of(&reply))
-        };
-        assert_eq!(*code, ResponseCode::E11, "{}", xml_of(&reply));
-        let reason = reason.as_deref().unwrap_or_default();
+        let transform = Endpoint::Transform;
+        let reason = refused_e11(&mut he, supplier, transform, &xml, counter, later);
         assert!(reason.contains(why), "{reason}");
     }
 }

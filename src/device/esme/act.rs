@@ -74,8 +74,8 @@ impl Esme {
                     .command(now, code, true, "randomised offset limit set");
                 payload::set_results_response(counter, &[0]).to_bytes()
             }
-            // At once, held until a time its clock can hold (one held at a time: a new command
-            // replaces it), or the held ones cancelled; eight results, one per set.
+            // Each at once, held for later or cancelled ([`Esme::at_its_time`]); one result per
+            // set: eight, eighteen.
             (
                 ECS28A,
                 Reading::LoadLimitSettings {
@@ -83,49 +83,23 @@ impl Esme {
                     activation,
                 },
             ) => {
-                let held = match activation {
-                    Activation::At(t) if *t > now => Some(payload::to_gbcs_seconds(*t)),
-                    _ => None,
+                let held = |at| super::HeldLoadLimit {
+                    at,
+                    settings: *settings,
+                    from: to,
+                    counter,
                 };
-                let result = if held == Some(None) {
-                    let why = "load limiting settings not set: a time outside the meter's clock";
-                    self.events.command(now, code, false, why);
-                    REFUSED
-                } else {
-                    let before = self
-                        .extra
-                        .as_mut()
-                        .and_then(|e| e.pending_load_limit.take());
-                    if before.is_some() {
-                        let what = if *activation == Activation::Cancel {
-                            "future-dated load limiting settings cancelled"
-                        } else {
-                            "future-dated load limiting settings superseded"
-                        };
-                        self.events.command(now, code, true, what);
-                    }
-                    match (activation, held.flatten()) {
-                        (Activation::Cancel, _) => {}
-                        (_, Some(at)) => {
-                            self.extra_mut().pending_load_limit = Some(super::HeldLoadLimit {
-                                at,
-                                settings: *settings,
-                                from: to,
-                                counter,
-                            });
-                        }
-                        _ => {
-                            self.extra_mut().load_limit = Some(*settings);
-                            self.events
-                                .command(now, code, true, "load limiting settings updated");
-                        }
-                    }
-                    0
-                };
+                let result = self.at_its_time(
+                    code,
+                    activation,
+                    now,
+                    "load limiting settings",
+                    |e| &mut e.pending_load_limit,
+                    held,
+                    |e| e.load_limit = Some(*settings),
+                );
                 payload::set_results_response(counter, &[result; 8]).to_bytes()
             }
-            // As load limiting settings: at once, held (one at a time) or cancelled; one result
-            // per set.
             (
                 ECS08 | ECS08A,
                 Reading::PrepayConfiguration {
@@ -133,47 +107,24 @@ impl Esme {
                     activation,
                 },
             ) => {
-                let held = match activation {
-                    Activation::At(t) if *t > now => Some(payload::to_gbcs_seconds(*t)),
-                    _ => None,
+                let held = |at| {
+                    Box::new(super::HeldPrepay {
+                        at,
+                        configuration: (**configuration).clone(),
+                        code,
+                        from: to,
+                        counter,
+                    })
                 };
-                let result = if held == Some(None) {
-                    let why = "prepayment configuration not set: a time outside the meter's clock";
-                    self.events.command(now, code, false, why);
-                    REFUSED
-                } else {
-                    let before = self.extra.as_mut().and_then(|e| e.pending_prepay.take());
-                    if before.is_some() {
-                        let what = if *activation == Activation::Cancel {
-                            "future-dated prepayment configuration cancelled"
-                        } else {
-                            "future-dated prepayment configuration superseded"
-                        };
-                        self.events.command(now, code, true, what);
-                    }
-                    match (activation, held.flatten()) {
-                        (Activation::Cancel, _) => {}
-                        (_, Some(at)) => {
-                            self.extra_mut().pending_prepay = Some(Box::new(super::HeldPrepay {
-                                at,
-                                configuration: (**configuration).clone(),
-                                code,
-                                from: to,
-                                counter,
-                            }));
-                        }
-                        _ => {
-                            self.extra_mut().prepay = Some(configuration.clone());
-                            self.events.command(
-                                now,
-                                code,
-                                true,
-                                "prepayment configuration updated",
-                            );
-                        }
-                    }
-                    0
-                };
+                let result = self.at_its_time(
+                    code,
+                    activation,
+                    now,
+                    "prepayment configuration",
+                    |e| &mut e.pending_prepay,
+                    held,
+                    |e| e.prepay = Some(configuration.clone()),
+                );
                 payload::set_results_response(counter, &[result; 18]).to_bytes()
             }
             (ECS28B, Reading::ResetLoadLimitCounter) => {
@@ -518,6 +469,54 @@ impl Esme {
         }
         self.events.command(now, code, true, update.describe());
         self.settle_emergency_credit();
+    }
+}
+
+impl Esme {
+    /// Settings a command gives with an activation time (6.4.1, 2.1): taken up now (`apply`),
+    /// held until a time the meter's clock can hold (in the `slot` of what it holds, one at a
+    /// time: a new command replaces the one held), or — DUIS's cancellation — the one held
+    /// dropped; each logged as `what`. A time the clock cannot hold is refused, changing
+    /// nothing. The result of each of the command's sets.
+    #[allow(clippy::too_many_arguments)]
+    fn at_its_time<T>(
+        &mut self,
+        code: u16,
+        activation: &Activation,
+        now: DateTime<Utc>,
+        what: &str,
+        slot: impl Fn(&mut super::Extra) -> &mut Option<T>,
+        held: impl FnOnce(u32) -> T,
+        apply: impl FnOnce(&mut super::Extra),
+    ) -> u8 {
+        let at = match activation {
+            Activation::At(t) if *t > now => Some(payload::to_gbcs_seconds(*t)),
+            _ => None,
+        };
+        if at == Some(None) {
+            let why = format!("{what} not set: a time outside the meter's clock");
+            self.events.command(now, code, false, why);
+            return REFUSED;
+        }
+        if slot(self.extra_mut()).take().is_some() {
+            let done = if *activation == Activation::Cancel {
+                "cancelled"
+            } else {
+                "superseded"
+            };
+            let logged = format!("future-dated {what} {done}");
+            self.events.command(now, code, true, logged);
+        }
+        match (activation, at.flatten()) {
+            (Activation::Cancel, _) => {}
+            (_, Some(at)) => *slot(self.extra_mut()) = Some(held(at)),
+            _ => {
+                apply(self.extra_mut());
+                self.events
+                    .command(now, code, true, format!("{what} updated"));
+            }
+        }
+        0
     }
 }
 

@@ -847,7 +847,7 @@ pub type Notice = (Eui64, Vec<Vec<u8>>);
 
 /// What few ESMEs have: logs besides the event log, a change held for later.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-struct Extra {
+pub(super) struct Extra {
     security: EventLog,
     power: EventLog,
     #[serde(default, skip_serializing_if = "Option::is_none")]

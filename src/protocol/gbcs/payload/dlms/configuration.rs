@@ -287,12 +287,7 @@ pub(super) fn request_of(counter: u64, steps: Vec<Step>) -> AccessRequest {
 /// What command `r` of use case `code` asks, read by object; `None` when it is not exactly
 /// what `code` carries (the reading is rebuilt and its steps compared with `r`'s).
 pub(super) fn configuration_of(code: u16, r: &AccessRequest) -> Option<Reading> {
-    let value = |object: [u8; 6], attribute: i8| -> Option<&Data> {
-        r.specs.iter().zip(&r.data).find_map(|(s, d)| match s {
-            RequestSpec::Set(a) if a.instance.0 == object && a.attribute == attribute => Some(d),
-            _ => None,
-        })
-    };
+    let value = |object, attribute| set_value(r, object, attribute);
     let u32_at = |object, attribute| match value(object, attribute)? {
         &Data::DoubleLongUnsigned(v) => Some(v),
         _ => None,
@@ -360,6 +355,14 @@ pub(super) fn configuration_of(code: u16, r: &AccessRequest) -> Option<Reading> 
     };
     let (specs, data): (Vec<_>, Vec<_>) = steps(code, &reading)?.into_iter().unzip();
     (specs == r.specs && data == r.data).then_some(reading)
+}
+
+/// The data command `r` sets attribute `attribute` of object `object` to, if it sets it.
+pub(super) fn set_value(r: &AccessRequest, object: [u8; 6], attribute: i8) -> Option<&Data> {
+    r.specs.iter().zip(&r.data).find_map(|(s, d)| match s {
+        RequestSpec::Set(a) if a.instance.0 == object && a.attribute == attribute => Some(d),
+        _ => None,
+    })
 }
 
 /// A meter's answer to configuration command `reading` of use case `code`: each step's

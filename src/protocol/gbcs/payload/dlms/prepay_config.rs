@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::configuration::{Step, set};
+use super::configuration::{Step, set, set_value};
 use super::prepayment::{activation_of, activation_time};
 use super::*;
 
@@ -180,12 +180,7 @@ pub(super) fn steps(code: u16, c: &PrepayConfiguration, activation: &Activation)
 /// What an ECS08 or ECS08a command asks, read by object; `None` unless it is exactly what the
 /// use case carries.
 pub(super) fn prepay_configuration_of(code: u16, r: &AccessRequest) -> Option<Reading> {
-    let value = |object: [u8; 6], attribute: i8| -> Option<&Data> {
-        r.specs.iter().zip(&r.data).find_map(|(s, d)| match s {
-            RequestSpec::Set(a) if a.instance.0 == object && a.attribute == attribute => Some(d),
-            _ => None,
-        })
-    };
+    let value = |object, attribute| set_value(r, object, attribute);
     let long = |object, attribute| match value(object, attribute)? {
         &Data::DoubleLong(v) => Some(v),
         _ => None,
