@@ -66,7 +66,8 @@ fn esme(c: &mut Criterion) {
     use chrono::{Duration, TimeZone, Utc};
     use dccsim::device::{Consumer, CustomerType, Esme};
     use dccsim::protocol::gbcs::payload::{
-        ECS17B, ECS18B, ECS21A, ECS22A, ECS22B, ECS82, encode_command, message_for,
+        ECS17B, ECS18B, ECS21A, ECS22A, ECS22B, ECS23, ECS27, ECS28B, ECS29E, ECS82,
+        encode_command, message_for,
     };
     use dccsim::protocol::gbcs::{Cra, mac_message};
     let (keys, acb, supplier) = fleet_keys();
@@ -199,6 +200,72 @@ fn esme(c: &mut Criterion) {
                 .sum::<u64>()
         })
     });
+    // 4.10 (ECS23, a day's voltage log) and 4.15 (ECS27) on a meter installed 400 days ago:
+    // the sags and swells, and the load limit's exceedances, counted over the 397 days of its
+    // log; beside the same reads of a meter whose counters a 6.27 (ECS29e) and a 6.4.2 (ECS28b)
+    // reset at the time of the read, so nothing is counted.
+    let operator = Eui64([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x02, 0x00, 0x00]);
+    let reset = |code, counter| {
+        let reading = match code {
+            ECS29E => Reading::ResetVoltageCounters { phases: 1 },
+            _ => Reading::ResetLoadLimitCounter,
+        };
+        let to = Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 7]);
+        let content = encode_command(code, &reading, counter, operator, to).unwrap();
+        let mut m = message_for(Cra::Command, counter, operator, to, code, content);
+        mac_message(&keys, &mut m, acb);
+        m.to_bytes().unwrap()
+    };
+    let resets = [reset(ECS29E, 1), reset(ECS28B, 2)];
+    let fresh = |counters_reset: bool| {
+        let mut meter = Esme::new(
+            Eui64([0x00, 0xDC, 0x5E, 0, 0, 0, 0, 7]),
+            consumer,
+            now - Duration::days(400),
+        );
+        if counters_reset {
+            for r in &resets {
+                meter.handle(r, now, &keys, acb).unwrap();
+            }
+        }
+        meter
+    };
+    for (name, code, counters_reset, reading) in [
+        ("answer_network_data_read_400_days", ECS23, false, &range),
+        (
+            "answer_network_data_read_counters_reset",
+            ECS23,
+            true,
+            &range,
+        ),
+        (
+            "answer_load_limit_read_400_days",
+            ECS27,
+            false,
+            &Reading::Read,
+        ),
+        (
+            "answer_load_limit_read_counter_reset",
+            ECS27,
+            true,
+            &Reading::Read,
+        ),
+    ] {
+        let mut meter = fresh(counters_reset);
+        let commands = commands(code, meter.eui, reading);
+        let mut next = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                if next == commands.len() {
+                    next = 0;
+                    meter = fresh(counters_reset);
+                }
+                let out = meter.handle(&commands[next], now, &keys, acb).unwrap();
+                next += 1;
+                out
+            })
+        });
+    }
     group.bench_function("thirteen_month_profile_log", |b| {
         let end = dccsim::device::period_of(now);
         b.iter(|| {

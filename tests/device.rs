@@ -1657,6 +1657,13 @@ fn voltage_settings_are_read_back_and_drive_the_sag_and_swell_counts() {
     let later = now() + Duration::hours(3);
     let (sags, _) = counts(&mut esme, 8, later);
     assert!((1..=6).contains(&sags), "{sags}");
+    // Counted on from the last read, as a meter counting afresh (a copy forgets it) counts.
+    let further = later + Duration::hours(2);
+    let mut copy = esme.clone();
+    assert_eq!(
+        counts(&mut esme, 81, further),
+        counts(&mut copy, 81, further)
+    );
     // ECS29a resets them too; the meter's own settings back.
     let own = VoltageSettings {
         limits: [(287, 30), (180, 30), (216, 30), (253, 30)],
@@ -1670,10 +1677,10 @@ fn voltage_settings_are_read_back_and_drive_the_sag_and_swell_counts() {
     assert_eq!(own.code(), Some(ECS29A));
     let set = Reading::VoltageSettings(own);
     assert_eq!(
-        outcome(ask_at(&mut esme, ECS29A, &set, 9, &keys, later)),
+        outcome(ask_at(&mut esme, ECS29A, &set, 90, &keys, further)),
         (true, 0)
     );
-    assert_eq!(counts(&mut esme, 10, later), (0, 0));
+    assert_eq!(counts(&mut esme, 100, further), (0, 0));
     // Poly-phase settings: phase 1's taken, phases 2 and 3 undefined (result 4).
     let poly = VoltageSettings {
         limits: [(287, 30), (180, 30), (216, 30), (253, 30)],
@@ -1683,13 +1690,13 @@ fn voltage_settings_are_read_back_and_drive_the_sag_and_swell_counts() {
     assert_eq!(poly.code(), Some(ECS29D));
     let set = Reading::VoltageSettings(poly);
     assert_eq!(
-        outcome(ask_at(&mut esme, ECS29D, &set, 11, &keys, later)),
+        outcome(ask_at(&mut esme, ECS29D, &set, 110, &keys, further)),
         (false, 4)
     );
-    assert_eq!(settings(&mut esme, 12)[8..], u32s(&[260, 205]));
+    assert_eq!(settings(&mut esme, 120)[8..], u32s(&[260, 205]));
     let logged: Vec<String> = esme
         .events
-        .between(now(), later)
+        .between(now(), further)
         .map(|e| e.what.clone())
         .collect();
     assert!(

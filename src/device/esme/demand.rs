@@ -59,10 +59,18 @@ pub struct Highest {
 }
 
 /// How far each register was last worked out, so the next read goes on from there rather than
-/// over the meter's whole life (a cache, not state: not saved, not cloned, and forgotten
-/// whenever what it was worked out from changes — a reset, a new period, the supply record).
+/// over the meter's whole life — and likewise the counts of half-hours past a threshold (4.10's
+/// voltage sags and swells, 4.15's load limit exceedances). A cache, not state: not saved, not
+/// cloned, and forgotten whenever what it was worked out from changes — a reset, a new period,
+/// the supply record.
 #[derive(Default)]
-pub(super) struct DemandMemo(Cell<Option<Box<[Option<Worked>; 3]>>>);
+pub(super) struct DemandMemo(Cell<Option<Box<Memo>>>);
+
+#[derive(Default)]
+struct Memo {
+    registers: [Option<Worked>; 3],
+    counts: [Option<Counted>; 2],
+}
 
 /// A register worked out from its last reset (`since`) to the start of half-hour `until`.
 #[derive(Clone, Copy)]
@@ -72,18 +80,67 @@ struct Worked {
     highest: Highest,
 }
 
+/// What a count is of: the voltage's sags and swells, or the load limit's exceedances.
+#[derive(Clone, Copy)]
+pub(super) enum Count {
+    Voltage = 0,
+    LoadLimit = 1,
+}
+
+/// Two counts of half-hours from `from` to the start of half-hour `until`, against
+/// `thresholds`.
+#[derive(Clone, Copy)]
+struct Counted {
+    from: u32,
+    until: u32,
+    thresholds: (u32, u32),
+    counts: (u32, u32),
+}
+
 impl DemandMemo {
+    fn with<T>(&self, f: impl FnOnce(&mut Memo) -> T) -> T {
+        let mut memo = self.0.take().unwrap_or_default();
+        let out = f(&mut memo);
+        self.0.set(Some(memo));
+        out
+    }
+
     fn get(&self, register: Register) -> Option<Worked> {
-        let memo = self.0.take();
-        let worked = memo.as_ref().and_then(|m| m[register as usize]);
-        self.0.set(memo);
-        worked
+        self.with(|m| m.registers[register as usize])
     }
 
     fn put(&self, register: Register, worked: Worked) {
-        let mut memo = self.0.take().unwrap_or_default();
-        memo[register as usize] = Some(worked);
-        self.0.set(Some(memo));
+        self.with(|m| m.registers[register as usize] = Some(worked));
+    }
+
+    /// Count `count` of the half-hours from `from` to the start of `until`: two tallies, each
+    /// half-hour adding what `tally` gives it against `thresholds` — going on from where the
+    /// last count of the same half-hours and thresholds left off.
+    pub(super) fn count(
+        &self,
+        count: Count,
+        from: u32,
+        until: u32,
+        thresholds: (u32, u32),
+        tally: impl Fn(u32) -> (bool, bool),
+    ) -> (u32, u32) {
+        let known = self
+            .with(|m| m.counts[count as usize])
+            .filter(|c| c.from == from && c.thresholds == thresholds && c.until <= until);
+        let (start, mut counts) = known.map_or((from, (0, 0)), |c| (c.until, c.counts));
+        for p in start..until {
+            let (a, b) = tally(p);
+            counts.0 += u32::from(a);
+            counts.1 += u32::from(b);
+        }
+        let counted = Counted {
+            from,
+            until: until.max(from),
+            thresholds,
+            counts,
+        };
+        self.with(|m| m.counts[count as usize] = Some(counted));
+        counts
     }
 
     pub(super) fn forget(&self) {

@@ -635,20 +635,25 @@ impl Esme {
     }
 
     /// The RMS voltage sags and swells counted since the counters were last reset (6.5,
-    /// 6.27) or the meter installed: the whole half-hours of `window` before `now_period` whose
-    /// voltage was below the sag threshold, above the swell threshold. (The meter knows its
-    /// voltage by the half-hour: one that passes a threshold counts once.)
-    fn voltage_sags_and_swells(&self, window: std::ops::Range<u32>, now_period: u32) -> (u32, u32) {
+    /// 6.27) or the meter installed: the whole half-hours before `now_period` whose voltage was
+    /// below the sag threshold, above the swell threshold. (The meter knows its voltage by the
+    /// half-hour: one that passes a threshold counts once.)
+    fn voltage_sags_and_swells(&self, now_period: u32) -> (u32, u32) {
         let voltage = self.settings().voltage.copied().unwrap_or(ESME_VOLTAGE);
         let (sag, swell) = (voltage.limits[2].0, voltage.limits[3].0);
-        let from = self.extra.as_ref().map_or(0, |e| e.voltage_counters_from);
-        let mut counts = (0, 0);
-        for p in window.start.max(from)..window.end.min(now_period) {
+        let reset = self.extra.as_ref().map_or(0, |e| e.voltage_counters_from);
+        let tally = |p| {
             let v = self.consumer.voltage_v(p);
-            counts.0 += u32::from(v < sag);
-            counts.1 += u32::from(v > swell);
-        }
-        counts
+            (v < sag, v > swell)
+        };
+        let from = reset.max(self.commissioned);
+        self.demand.count(
+            demand::Count::Voltage,
+            from,
+            now_period,
+            (sag, swell),
+            tally,
+        )
     }
 
     /// The prepayment configuration in force: what the last 2.1 set, else the meter's own.
@@ -660,20 +665,34 @@ impl Esme {
     }
 
     /// How many times the load limit was exceeded since its counter was reset (6.4.2) or the
-    /// meter installed: the whole half-hours of `window` before `now_period` whose average
-    /// import power was above the threshold in force (as with voltage, the meter knows its
-    /// load by the half-hour).
-    fn load_limit_count(&self, window: std::ops::Range<u32>, now_period: u32) -> u32 {
+    /// meter installed: the whole half-hours before `now_period` whose average import power was
+    /// above the threshold in force (as with voltage, the meter knows its load by the
+    /// half-hour).
+    fn load_limit_count(&self, now_period: u32) -> u32 {
         let limit = self
             .settings()
             .load_limit
             .copied()
             .unwrap_or(ESME_LOAD_LIMIT);
-        let from = self.extra.as_ref().map_or(0, |e| e.load_limit_counter_from);
-        let over = |p: &u32| u64::from(self.import_wh(*p)) * 2 > u64::from(limit.threshold_w);
-        (window.start.max(from)..window.end.min(now_period))
-            .filter(over)
-            .count() as u32
+        let reset = self.extra.as_ref().map_or(0, |e| e.load_limit_counter_from);
+        let threshold = limit.threshold_w;
+        let tally = |p| {
+            (
+                u64::from(self.import_wh(p)) * 2 > u64::from(threshold),
+                false,
+            )
+        };
+        let from = reset.max(self.commissioned);
+        let thresholds = (threshold, 0);
+        self.demand
+            .count(
+                demand::Count::LoadLimit,
+                from,
+                now_period,
+                thresholds,
+                tally,
+            )
+            .0
     }
 
     /// The prepayment settings the last 1.6 to prepayment set (the RTDS meter's if none did).

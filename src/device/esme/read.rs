@@ -182,7 +182,7 @@ impl Esme {
                         values: vec![self.consumer.voltage_v(h)],
                     })
                     .collect();
-                let (sags, swells) = self.voltage_sags_and_swells(window.clone(), now_period);
+                let (sags, swells) = self.voltage_sags_and_swells(now_period);
                 plain(payload::network_data_response(
                     counter,
                     sags,
@@ -247,7 +247,7 @@ impl Esme {
             }
             (ECS27, Reading::Read) => {
                 let mut settings = self.settings();
-                settings.load_limit_count = self.load_limit_count(window.clone(), now_period);
+                settings.load_limit_count = self.load_limit_count(now_period);
                 let values = esme_settings(code, self.eui, &settings);
                 plain(values.map(|v| payload::settings_response(counter, v)))?
             }
