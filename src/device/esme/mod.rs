@@ -705,19 +705,23 @@ impl Esme {
 
     /// When the meter next has something to do on its own (a future-dated change).
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
-        let at = self.held().into_iter().map(|(at, _)| at).min()?;
+        let at = self.held().map(|(at, _)| at).min()?;
         Some(payload::from_gbcs_seconds(at))
     }
 
     /// The changes the meter holds for later: when each is due (GBCS seconds), and what it is.
-    fn held(&self) -> Vec<(u32, Held)> {
-        let Some(extra) = self.extra.as_ref() else {
-            return Vec::new();
-        };
-        let mode = extra.pending.map(|p| (p.at, Held::PaymentMode));
-        let load_limit = extra.pending_load_limit.map(|h| (h.at, Held::LoadLimit));
-        let prepay = extra.pending_prepay.as_ref().map(|h| (h.at, Held::Prepay));
-        mode.into_iter().chain(load_limit).chain(prepay).collect()
+    fn held(&self) -> impl Iterator<Item = (u32, Held)> {
+        let extra = self.extra.as_ref();
+        let mode = extra
+            .and_then(|e| e.pending)
+            .map(|p| (p.at, Held::PaymentMode));
+        let load_limit = extra
+            .and_then(|e| e.pending_load_limit)
+            .map(|h| (h.at, Held::LoadLimit));
+        let prepay = extra
+            .and_then(|e| e.pending_prepay.as_ref())
+            .map(|h| (h.at, Held::Prepay));
+        [mode, load_limit, prepay].into_iter().flatten()
     }
 
     /// Carries out the earliest change it holds (a payment mode change, load limiting settings, a
@@ -730,7 +734,7 @@ impl Esme {
         keys: &KeyStore,
     ) -> Result<Option<Notice>, DeviceError> {
         // The earliest held change, if it is due.
-        let Some((at, which)) = self.held().into_iter().min_by_key(|&(at, _)| at) else {
+        let Some((at, which)) = self.held().min_by_key(|&(at, _)| at) else {
             return Ok(None);
         };
         let at = payload::from_gbcs_seconds(at);
