@@ -78,7 +78,7 @@ fn command(device: Eui64, code: u16, reading: &Reading, counter: u64, keys: &Key
 /// The use cases these tests send that GBCS makes critical: signed by the supplier.
 fn critical(code: u16) -> bool {
     use dccsim::protocol::gbcs::payload::{
-        ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS09, ECS38, ECS44, ECS48, ECS81,
+        ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07, ECS09, ECS38, ECS44, ECS48, ECS81,
     };
     matches!(
         code,
@@ -96,6 +96,7 @@ fn critical(code: u16) -> bool {
             | ECS81
             | ECS48
             | ECS05
+            | ECS07
     )
 }
 
@@ -1772,4 +1773,63 @@ fn tamper_state_and_tariff_block_counter_commands() {
             "tariff block counter matrix reset",
         ]
     );
+}
+
+/// 2.3 (ECS07): the debts set are what 4.3 (ECS19) reads, and their recovery what 4.13 (ECS26a)
+/// reads; the meter recovers none (nothing accumulates).
+#[test]
+fn debts_set_are_read_back() {
+    use dccsim::protocol::dlms::Data;
+    use dccsim::protocol::gbcs::payload::{Debt, DebtRecovery, ECS07, ECS19, ECS26A, unit_charge};
+    let keys = keys();
+    let mut esme = esme();
+    let debt = Debt {
+        time_debts: [30_000, 15_000],
+        payment_debt: 50_000,
+        recovery_per_payment: 1000,
+        recovery: [
+            DebtRecovery {
+                rate: 3,
+                scale: -1,
+                period_s: 86_400,
+            },
+            DebtRecovery {
+                rate: 15,
+                scale: -1,
+                period_s: 3600,
+            },
+        ],
+    };
+    let answer = ask(&mut esme, ECS07, &Reading::UpdateDebt(debt), 1, &keys);
+    assert_eq!(
+        answer,
+        Reading::Outcome {
+            success: true,
+            code: 0
+        }
+    );
+    let Reading::PrepayValues {
+        accumulated_debt,
+        payment_debt,
+        time_debt,
+        ..
+    } = ask(&mut esme, ECS19, &Reading::Read, 2, &keys)
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (accumulated_debt, payment_debt, time_debt),
+        (0, 50_000, [30_000, 15_000])
+    );
+    let Reading::Settings { values } = ask(&mut esme, ECS26A, &Reading::Read, 3, &keys) else {
+        panic!()
+    };
+    let values: Vec<Data> = values.into_iter().map(|v| v.value).collect();
+    assert_eq!(values[0], unit_charge(3, -1));
+    assert_eq!(values[2], Data::DoubleLongUnsigned(86_400));
+    assert_eq!(values[4], unit_charge(15, -1));
+    assert_eq!(values[5], Data::DoubleLongUnsigned(3600));
+    assert_eq!(values[7], Data::LongUnsigned(1000));
+    let last = esme.events.between(now(), now()).last().unwrap();
+    assert_eq!(last.what, "debt updated");
 }

@@ -274,6 +274,10 @@ fn the_command_built_from_a_duis_request_is_the_rtds_command() {
             "6.26_ECS48/ECS48_6.26_SUCCESS_COMMAND_GBCS.HEX",
         ),
         (
+            "ECS07_2.3_SUCCESS_REQUEST_DUIS.XML",
+            "2.3_ECS07/ECS07_2.3_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
             "ECS05_1.7_SUCCESS_REQUEST_DUIS.XML",
             "1.7_ECS05/ECS05_1.7_SUCCESS_COMMAND_GBCS.HEX",
         ),

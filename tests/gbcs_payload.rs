@@ -106,6 +106,7 @@ fn use_case_vectors() -> Vec<String> {
         "6.4.2_ECS28b",
         "2.1_ECS08",
         "2.1_ECS08a",
+        "2.3_ECS07",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -1095,6 +1096,7 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "2.1_ECS08a/ECS08a_2.1_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX",
         "2.1_ECS08a/ECS08a_2.1_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX",
         "2.1_ECS08a/ECS08a_2.1_CANCELLATION_SUCCESS_COMMAND_GBCS.HEX",
+        "2.3_ECS07/ECS07_2.3_SUCCESS_COMMAND_GBCS.HEX",
     ] {
         let m = message(path);
         let s = &m.signing;
@@ -1207,6 +1209,10 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
         (
             "1.7_ECS05/ECS05_1.7_SUCCESS_COMMAND_GBCS.HEX",
             "1.7_ECS05/ECS05_1.7_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (
+            "2.3_ECS07/ECS07_2.3_SUCCESS_COMMAND_GBCS.HEX",
+            "2.3_ECS07/ECS07_2.3_SUCCESS_RESPONSE_GBCS.HEX",
         ),
     ] {
         let command = message(command);
@@ -1671,6 +1677,7 @@ fn prepayment_registers_and_settings() {
             load_limit: None,
             load_limit_count: 30,
             prepay: None,
+            debt: dccsim::device::ESME_DEBT,
         };
         let mut values = esme_settings(code, m.signing.originator, &meter).unwrap();
         if path.contains("ECS26e") {

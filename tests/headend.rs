@@ -1114,6 +1114,45 @@ fn a_prepayment_configuration_is_taken_up_and_read_back() {
     }
 }
 
+/// 2.3 to the RTDS electricity meter, the RTDS template (critical: Transform, sign, Send): the
+/// meter takes the debts; a period or rate the schema does not have is refused saying so.
+#[test]
+fn a_debt_update_is_carried_and_bad_values_refused() {
+    let (mut he, keys, start) = default_head_end();
+    let supplier = eui(SUPPLIER);
+    let debt = template("ECS07_2.3_SUCCESS_REQUEST_DUIS.XML");
+    let answer = transform_sign_send(&mut he, &keys, &debt, 2000, start);
+    assert_eq!(
+        decode_dlms(&answer, None).unwrap(),
+        Reading::Outcome {
+            success: true,
+            code: 0
+        }
+    );
+    let meter = he.meter(eui("00-DB-12-34-56-78-90-A0")).unwrap();
+    assert_eq!(meter.debt().time_debts, [30_000, 15_000]);
+    assert_eq!(meter.debt().payment_debt, 50_000);
+    for (counter, from, to, why) in [
+        (
+            3000,
+            ">DAILY<",
+            ">WEEKLY<",
+            "sr:DebtRecoveryRatePeriod \"WEEKLY\" is not HOURLY or DAILY",
+        ),
+        (
+            3010,
+            "<sr:DebtRecoveryRate>3<",
+            "<sr:DebtRecoveryRate>40000<",
+            "sr:DebtRecoveryRate \"40000\" is not a whole number from -32768 to 32767",
+        ),
+    ] {
+        let xml = debt.replacen(from, to, 1);
+        let transform = Endpoint::Transform;
+        let reason = refused_e11(&mut he, supplier, transform, &xml, counter, start);
+        assert!(reason.contains(why), "{reason}");
+    }
+}
+
 #[test]
 fn a_profile_read_is_acknowledged_then_answered_with_the_meters_gbcs() {
     let mut he = head_end();

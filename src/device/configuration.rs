@@ -6,9 +6,10 @@ use serde::{Deserialize, Serialize};
 use crate::model::Eui64;
 use crate::protocol::dlms::Data;
 use crate::protocol::gbcs::payload::{
-    AverageVoltage, BillingExecution, DEBT_RECOVERY_CAP_PERIOD_S, ECS26A, ECS26B, ECS26C, ECS26D,
-    ECS26E, ECS26F, ECS27, LoadLimit, NewPaymentMode, NonDisablementEntry, PrepayConfiguration,
-    calendar_data, credit_charge_configuration, special_days_data,
+    AverageVoltage, BillingExecution, DEBT_RECOVERY_CAP_PERIOD_S, Debt, DebtRecovery, ECS26A,
+    ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS27, LoadLimit, NewPaymentMode, NonDisablementEntry,
+    PrepayConfiguration, calendar_data, credit_charge_configuration, special_days_data,
+    unit_charge,
 };
 
 /// Who made dccsim's devices and what they are, as they say in 6.2.4 and the DCC's inventory
@@ -99,9 +100,32 @@ pub struct MeterSettings<'a> {
     pub load_limit: Option<&'a LoadLimit>,
     /// The prepayment configuration the last 2.1 set (taken up); `None`: the meter's own.
     pub prepay: Option<&'a PrepayConfiguration>,
+    /// The debts and their recovery (2.3; the meter's own until one).
+    pub debt: Debt,
     /// How many times the load limit has been exceeded since its counter was reset (4.15).
     pub load_limit_count: u32,
 }
+
+/// The RTDS meter's debt recovery, as 4.13 reads it, and no debt: 5,000 and 6,000 currency
+/// units (5p and 6p) a day (price scale −5: the unit's own), and 5,000 hundredths of a per cent
+/// (half) of each payment.
+pub const ESME_DEBT: Debt = Debt {
+    time_debts: [0, 0],
+    payment_debt: 0,
+    recovery_per_payment: 5000,
+    recovery: [
+        DebtRecovery {
+            rate: 5000,
+            scale: -5,
+            period_s: 86_400,
+        },
+        DebtRecovery {
+            rate: 6000,
+            scale: -5,
+            period_s: 86_400,
+        },
+    ],
+};
 
 /// The RTDS meter's load limiting settings, as 4.15 reads them: 6.9 kW for 300 s, restored
 /// after 30 s below, the supply left as it is.
@@ -162,7 +186,7 @@ pub fn esme_settings(code: u16, eui: Eui64, meter: &MeterSettings) -> Option<Vec
                     &own
                 }
             };
-            prepayment_configuration(meter.prepayment, &meter.account, configuration)
+            prepayment_configuration(meter.prepayment, &meter.account, configuration, &meter.debt)
         }
         ECS26B => {
             let v = meter.voltage.unwrap_or(&ESME_VOLTAGE);
@@ -259,37 +283,27 @@ pub fn esme_prepay_configuration() -> PrepayConfiguration {
     }
 }
 
-/// The prepayment configuration (4.13): time-based debt recovery of 5,000 and 6,000 currency
-/// units (5p and 6p) a day and a per-payment proportion of 5,000 (the RTDS meter's), the
-/// configuration the last 2.1 set (the RTDS meter's until then), the disablement threshold of
+/// The prepayment configuration (4.13): the debt recovery the last 2.3 set (the RTDS meter's
+/// until then), the configuration the last 2.1 set (likewise), the disablement threshold of
 /// `settings` and the credit charge configuration of the payment mode.
 fn prepayment_configuration(
     prepayment: bool,
     settings: &Prepayment,
     c: &PrepayConfiguration,
+    debt: &Debt,
 ) -> Vec<Data> {
-    let octets = |b: &[u8]| Data::OctetString(b.to_vec());
-    // A unit charge: pence scaled 10^-5 (the currency unit), on no commodity, one rate.
-    let unit_charge = |charge: i16| {
-        Data::Structure(vec![
-            Data::Structure(vec![Data::Integer(0), Data::Integer(-5)]),
-            Data::Structure(vec![
-                Data::LongUnsigned(0),
-                octets(&[0; 6]),
-                Data::Integer(0),
-            ]),
-            Data::Array(vec![Data::Structure(vec![octets(&[]), Data::Long(charge)])]),
-        ])
-    };
+    let [one, two] = debt
+        .recovery
+        .map(|r| (unit_charge(r.rate, r.scale), r.period_s));
     vec![
-        unit_charge(5000),
+        one.0.clone(),
         special_days_data(&c.special_days),
-        Data::DoubleLongUnsigned(86_400),
-        unit_charge(5000),
-        unit_charge(6000),
-        Data::DoubleLongUnsigned(86_400),
-        unit_charge(6000),
-        Data::LongUnsigned(5000),
+        Data::DoubleLongUnsigned(one.1),
+        one.0,
+        two.0.clone(),
+        Data::DoubleLongUnsigned(two.1),
+        two.0,
+        Data::LongUnsigned(debt.recovery_per_payment),
         Data::DoubleLong(c.max_credit_threshold),
         Data::Array(vec![Data::DoubleLong(settings.disablement_threshold)]),
         Data::DoubleLong(c.max_meter_balance),

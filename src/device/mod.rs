@@ -20,7 +20,7 @@ mod gas;
 mod hub;
 mod vendor;
 
-pub use configuration::{MANUFACTURER, MeterSettings, Prepayment, esme_settings};
+pub use configuration::{ESME_DEBT, MANUFACTURER, MeterSettings, Prepayment, esme_settings};
 pub use consumption::{Consumer, CustomerType};
 pub use esme::{
     DeviceError, Esme, MeterPoints, PROFILE_LOG_ENTRIES, SupplyState, supply_restored_alert,

@@ -10,10 +10,10 @@ use crate::device::{
     ADJUSTMENTS_KEPT, Balance, BalanceUpdate, PaymentMode, PendingChange, period_of,
 };
 use crate::protocol::gbcs::payload::{
-    self, Activation, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS08, ECS08A, ECS09, ECS10,
-    ECS12, ECS14, ECS15A, ECS16, ECS28A, ECS28B, ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F,
-    ECS30, ECS30A, ECS34, ECS37, ECS38, ECS39A, ECS39B, ECS42, ECS43, ECS44, ECS48, ECS57, ECS70,
-    ECS81, NewPaymentMode, Reading,
+    self, Activation, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07, ECS08, ECS08A, ECS09,
+    ECS10, ECS12, ECS14, ECS15A, ECS16, ECS28A, ECS28B, ECS29A, ECS29B, ECS29C, ECS29D, ECS29E,
+    ECS29F, ECS30, ECS30A, ECS34, ECS37, ECS38, ECS39A, ECS39B, ECS42, ECS43, ECS44, ECS48, ECS57,
+    ECS70, ECS81, NewPaymentMode, Reading,
 };
 
 impl Esme {
@@ -126,6 +126,15 @@ impl Esme {
                     |e| e.prepay = Some(configuration.clone()),
                 );
                 payload::set_results_response(counter, &[result; 18]).to_bytes()
+            }
+            // Recorded as set; dccsim's meters do not recover debt from the balance.
+            (ECS07, Reading::UpdateDebt(debt)) => {
+                self.extra_mut().debt = Some(*debt);
+                self.events.command(now, code, true, "debt updated");
+                let results = |_: &[u8; 6]| 0;
+                super::plain(payload::configuration_response(
+                    counter, code, reading, results,
+                ))?
             }
             (ECS28B, Reading::ResetLoadLimitCounter) => {
                 self.extra_mut().load_limit_counter_from = now_period;

@@ -8,15 +8,16 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::configuration::{
-    ESME_LOAD_LIMIT, ESME_VOLTAGE, MeterSettings, Prepayment, Voltage, esme_prepay_configuration,
+    ESME_DEBT, ESME_LOAD_LIMIT, ESME_VOLTAGE, MeterSettings, Prepayment, Voltage,
+    esme_prepay_configuration,
 };
 use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
-    self, BillingExecution, DailyRead, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS08, ECS08A, ECS09,
-    ECS28A, ECS30, ECS30A, ECS38, ECS42, ECS43, ECS44, ECS48, ECS70, ECS81, LoadLimit,
-    PrepayConfiguration, PrepaymentEntry, Reading,
+    self, BillingExecution, DailyRead, Debt, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07, ECS08,
+    ECS08A, ECS09, ECS28A, ECS30, ECS30A, ECS38, ECS42, ECS43, ECS44, ECS48, ECS70, ECS81,
+    LoadLimit, PrepayConfiguration, PrepaymentEntry, Reading,
 };
 use crate::protocol::gbcs::{Cra, FrameError, KeyStore, Verdict, sign_message, verify_signature};
 
@@ -369,6 +370,7 @@ impl Esme {
                 | ECS28A
                 | ECS08
                 | ECS08A
+                | ECS07
         );
         if critical {
             match verify_signature(keys, &command) {
@@ -630,6 +632,7 @@ impl Esme {
             tamper_locked: self.extra.as_ref().and_then(|e| e.tamper_locked),
             load_limit: self.extra.as_ref().and_then(|e| e.load_limit.as_ref()),
             prepay: self.extra.as_ref().and_then(|e| e.prepay.as_deref()),
+            debt: self.debt(),
             load_limit_count: 0,
         }
     }
@@ -654,6 +657,15 @@ impl Esme {
             (sag, swell),
             tally,
         )
+    }
+
+    /// The debts and their recovery the last 2.3 set, else the meter's own: no debt, recovered
+    /// (were there any) at 5,000 and 6,000 currency units a day and half of each payment.
+    pub fn debt(&self) -> Debt {
+        self.extra
+            .as_ref()
+            .and_then(|e| e.debt)
+            .unwrap_or(ESME_DEBT)
     }
 
     /// The prepayment configuration in force: what the last 2.1 set, else the meter's own.
@@ -960,6 +972,9 @@ pub(super) struct Extra {
     /// The prepayment configuration the last 2.1 set (taken up); none: the meter's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     prepay: Option<Box<PrepayConfiguration>>,
+    /// The debts and their recovery the last 2.3 set; none: the meter's own (no debt).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    debt: Option<Debt>,
     /// A prepayment configuration a 2.1 set for later: taken up at its time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending_prepay: Option<Box<HeldPrepay>>,

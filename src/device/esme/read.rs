@@ -229,7 +229,8 @@ impl Esme {
             (ECS82, Reading::Read) => {
                 payload::meter_balance_response(counter, self.meter_balance(now_period)).to_bytes()
             }
-            // The meter balance and the emergency credit left; dccsim's meters carry no debt.
+            // The meter balance, the emergency credit left, and the debts as the last 2.3 set
+            // them (dccsim's meters recover none: nothing has accumulated).
             (ECS19, Reading::Read) => reply.seal(Reading::PrepayValues {
                 meter_balance: self.meter_balance(now_period),
                 emergency_credit: self.emergency_credit_at(
@@ -238,8 +239,8 @@ impl Esme {
                     false,
                 ),
                 accumulated_debt: 0,
-                payment_debt: 0,
-                time_debt: [0, 0],
+                payment_debt: self.debt().payment_debt,
+                time_debt: self.debt().time_debts,
             })?,
             (ECS18A | ECS18B, Reading::Read) => {
                 payload::settings_response(counter, self.max_demand_values(code, now_period))

@@ -10,13 +10,14 @@ use super::fields::{
 };
 use super::{Element, Request, RequestError};
 use crate::protocol::gbcs::payload::{
-    AverageVoltage, BillingExecution, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS08A, ECS09,
-    ECS10, ECS12, ECS14, ECS15A, ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B,
-    ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23,
-    ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS28A, ECS28B, ECS29E, ECS30,
-    ECS30A, ECS34, ECS35A, ECS35B, ECS35E, ECS37, ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43,
-    ECS44, ECS45, ECS48, ECS52, ECS57, ECS66, ECS70, ECS81, ECS82, LoadLimit, MaxDemandRegister,
-    NewPaymentMode, NonDisablementEntry, PrepayConfiguration, Reading, VoltageSettings,
+    AverageVoltage, BillingExecution, CS01A, Debt, DebtRecovery, ECS02, ECS03, ECS04A, ECS04B,
+    ECS05, ECS07, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS16, ECS17A, ECS17B, ECS17C,
+    ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C,
+    ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27,
+    ECS28A, ECS28B, ECS29E, ECS30, ECS30A, ECS34, ECS35A, ECS35B, ECS35E, ECS37, ECS38, ECS39A,
+    ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS48, ECS52, ECS57, ECS66, ECS70, ECS81, ECS82,
+    LoadLimit, MaxDemandRegister, NewPaymentMode, NonDisablementEntry, PrepayConfiguration,
+    Reading, VoltageSettings,
 };
 
 impl Request {
@@ -275,6 +276,10 @@ impl Request {
                 )
             }
             "6.4.2" => (ECS28B, Reading::ResetLoadLimitCounter),
+            "2.3" => match self.debt()? {
+                Some(debt) => (ECS07, Reading::UpdateDebt(debt)),
+                None => return Ok(None),
+            },
             // ECS08a: every value taken up at its activation time (ECS08 would set the maximum
             // meter balance at once, even for a future-dated command).
             "2.1" => match self.prepay_configuration()? {
@@ -401,6 +406,46 @@ impl Request {
             calendar: entries,
             max_meter_balance: int("MaxMeterBalance")?,
             max_credit_threshold: int("MaxCreditThreshold")?,
+        }))
+    }
+
+    /// A 2.3's electricity debts (`UpdateDebt` with `ElecDebtRecovery1` and `2`); `None` for a
+    /// gas one. The debts are xs:ints of the meter's currency unit, the share per payment an
+    /// xs:unsignedShort, each rate an xs:short at its price scale (−128 to 127), hourly or
+    /// daily.
+    fn debt(&self) -> Result<Option<Debt>, RequestError> {
+        let Some(first) = self.body.find("ElecDebtRecovery1") else {
+            return Ok(None);
+        };
+        let second = child(&self.body, "ElecDebtRecovery2")?;
+        let value = |e: &Element, name: &str| child(e, name).map(|c| c.text.trim().to_string());
+        let int = |name: &str| number(name, &value(&self.body, name)?, i32::MIN..=i32::MAX);
+        let recovery = |e: &Element| -> Result<DebtRecovery, RequestError> {
+            let period = value(e, "DebtRecoveryRatePeriod")?;
+            Ok(DebtRecovery {
+                rate: number(
+                    "DebtRecoveryRate",
+                    &value(e, "DebtRecoveryRate")?,
+                    i16::MIN..=i16::MAX,
+                )?,
+                scale: number(
+                    "DebtRecoveryRatePriceScale",
+                    &value(e, "DebtRecoveryRatePriceScale")?,
+                    i8::MIN..=i8::MAX,
+                )?,
+                period_s: one_of(
+                    "DebtRecoveryRatePeriod",
+                    &period,
+                    &[("HOURLY", 3600), ("DAILY", 86_400)],
+                )?,
+            })
+        };
+        let per_payment = value(&self.body, "DebtRecoveryPerPayment")?;
+        Ok(Some(Debt {
+            time_debts: [int("TimeDebtRegister1")?, int("TimeDebtRegister2")?],
+            payment_debt: int("PaymentDebtRegister")?,
+            recovery_per_payment: number("DebtRecoveryPerPayment", &per_payment, 0..=u16::MAX)?,
+            recovery: [recovery(first)?, recovery(second)?],
         }))
     }
 

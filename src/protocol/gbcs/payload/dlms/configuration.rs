@@ -10,6 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::prepayment::{activation_of, activation_time};
 use super::*;
 
+/// 2.3 to an ESME (critical): its debts and how they are recovered.
+pub const ECS07: u16 = 0x001E;
 /// 6.4.1 to an ESME (critical): its load limiting settings, at once or at a time.
 pub const ECS28A: u16 = 0x0043;
 /// 6.4.2 to an ESME: reset its load limit counter.
@@ -51,6 +53,65 @@ pub struct LoadLimit {
     pub period_s: u32,
     pub restoration_s: u32,
     pub disable_supply: bool,
+}
+
+/// One time-based debt's recovery (DUIS's ElecDebtRecovery): `rate` × 10^`scale` of the
+/// meter's currency unit each `period_s` (an hour or a day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DebtRecovery {
+    pub rate: i16,
+    pub scale: i8,
+    pub period_s: u32,
+}
+
+/// What a 2.3 sets (DUIS's UpdateDebt): the two time-based debts and the payment-based one, in
+/// the meter's currency unit; the share of each payment that recovers the payment-based debt
+/// (DebtRecoveryPerPayment, hundredths of a per cent); each time-based debt's recovery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Debt {
+    pub time_debts: [i32; 2],
+    pub payment_debt: i32,
+    pub recovery_per_payment: u16,
+    pub recovery: [DebtRecovery; 2],
+}
+
+/// The charges (IC 113) a 2.3 sets: the two time-based debts' and the payment-based one's.
+const TIME_DEBT_CHARGES: [[u8; 6]; 2] = [[0, 0, 19, 20, 1, 255], [0, 0, 19, 20, 2, 255]];
+const PAYMENT_DEBT_CHARGE: [u8; 6] = [0, 0, 19, 20, 3, 255];
+const CHARGE: u16 = 113;
+
+/// A charge's unit charge as GBCS carries it: the commodity scale (0) and price scale, no
+/// commodity, one charge per unit.
+pub fn unit_charge(rate: i16, scale: i8) -> Data {
+    Data::Structure(vec![
+        Data::Structure(vec![Data::Integer(0), Data::Integer(scale)]),
+        Data::Structure(vec![
+            Data::LongUnsigned(0),
+            Data::OctetString(vec![0; 6]),
+            Data::Integer(0),
+        ]),
+        Data::Array(vec![Data::Structure(vec![
+            Data::OctetString(Vec::new()),
+            Data::Long(rate),
+        ])]),
+    ])
+}
+
+fn unit_charge_of(d: &Data) -> Option<(i16, i8)> {
+    let [scales, _, charges] = d.items()? else {
+        return None;
+    };
+    let scale = match scales.items()? {
+        [Data::Integer(0), Data::Integer(scale)] => *scale,
+        _ => return None,
+    };
+    match charges.items()? {
+        [charge] => match charge.items()? {
+            [_, Data::Long(rate)] => Some((*rate, scale)),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 /// What a 6.5 sets (DUIS's UpdateDeviceConfigurationVoltage).
@@ -225,6 +286,34 @@ pub(super) fn steps(code: u16, reading: &Reading) -> Option<Vec<Step>> {
                 activation,
             },
         ) => super::prepay_config::steps(code, configuration, activation),
+        // The passive unit charges, the payment share, the periods; the unit charges made
+        // active; each debt's amount.
+        (ECS07, Reading::UpdateDebt(debt)) => {
+            let [first, second] = TIME_DEBT_CHARGES;
+            let [one, two] = debt.recovery;
+            vec![
+                set(CHARGE, first, 6, unit_charge(one.rate, one.scale)),
+                set(CHARGE, second, 6, unit_charge(two.rate, two.scale)),
+                set(
+                    CHARGE,
+                    PAYMENT_DEBT_CHARGE,
+                    13,
+                    Data::LongUnsigned(debt.recovery_per_payment),
+                ),
+                set(CHARGE, first, 8, u32(one.period_s)),
+                set(CHARGE, second, 8, u32(two.period_s)),
+                call(CHARGE, first, 2, Data::Integer(0)),
+                call(CHARGE, second, 2, Data::Integer(0)),
+                call(
+                    CHARGE,
+                    PAYMENT_DEBT_CHARGE,
+                    4,
+                    Data::DoubleLong(debt.payment_debt),
+                ),
+                call(CHARGE, first, 4, Data::DoubleLong(debt.time_debts[0])),
+                call(CHARGE, second, 4, Data::DoubleLong(debt.time_debts[1])),
+            ]
+        }
         (ECS28B, Reading::ResetLoadLimitCounter) => {
             vec![call(REGISTER, LOAD_LIMIT_COUNTER, 1, Data::Integer(0))]
         }
@@ -337,6 +426,36 @@ pub(super) fn configuration_of(code: u16, r: &AccessRequest) -> Option<Reading> 
             }
         }
         ECS28B => Reading::ResetLoadLimitCounter,
+        ECS07 => {
+            let called = |object, method| {
+                r.specs.iter().zip(&r.data).find_map(|(s, d)| match (s, d) {
+                    (RequestSpec::Action(m), &Data::DoubleLong(v))
+                        if m.instance.0 == object && m.method == method =>
+                    {
+                        Some(v)
+                    }
+                    _ => None,
+                })
+            };
+            let recovery = |object| {
+                let (rate, scale) = unit_charge_of(value(object, 6)?)?;
+                Some(DebtRecovery {
+                    rate,
+                    scale,
+                    period_s: u32_at(object, 8)?,
+                })
+            };
+            let [first, second] = TIME_DEBT_CHARGES;
+            Reading::UpdateDebt(Debt {
+                time_debts: [called(first, 4)?, called(second, 4)?],
+                payment_debt: called(PAYMENT_DEBT_CHARGE, 4)?,
+                recovery_per_payment: match value(PAYMENT_DEBT_CHARGE, 13)? {
+                    &Data::LongUnsigned(v) => v,
+                    _ => return None,
+                },
+                recovery: [recovery(first)?, recovery(second)?],
+            })
+        }
         ECS29E | ECS29F => Reading::ResetVoltageCounters {
             phases: if code == ECS29E { 1 } else { 3 },
         },

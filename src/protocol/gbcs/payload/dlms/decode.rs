@@ -56,7 +56,8 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
     }
     if matches!(
         code,
-        ECS08
+        ECS07
+            | ECS08
             | ECS08A
             | ECS28A
             | ECS28B
@@ -890,7 +891,7 @@ mod tests {
             }
         }
 
-        /// Any configuration command (6.4.1, 6.4.2, 6.5, 6.27, 6.25, 6.26, 1.7) reads back as it
+        /// Any configuration command (2.3, 6.4.1, 6.4.2, 6.5, 6.27, 6.25, 6.26, 1.7) reads back as it
         /// was built,
         /// and under any other of their use cases' codes reads as nothing.
         #[test]
@@ -898,8 +899,8 @@ mod tests {
             limits in any::<[(u32, u32); 4]>(),
             phases in proptest::collection::vec(any::<(u32, u32, u32)>(), 1..4),
             flag in any::<bool>(),
-            which in 0u8..7,
-            other in 0usize..11,
+            which in 0u8..8,
+            other in 0usize..12,
             load in any::<(u32, u32, u32)>(),
             when in 0u8..3,
             at in 0u32..=u32::MAX,
@@ -929,7 +930,16 @@ mod tests {
                         _ => Activation::At(from_gbcs_seconds(at)),
                     },
                 },
-                _ => Reading::ResetLoadLimitCounter,
+                6 => Reading::ResetLoadLimitCounter,
+                _ => Reading::UpdateDebt(Debt {
+                    time_debts: [load.0 as i32, load.1 as i32],
+                    payment_debt: load.2 as i32,
+                    recovery_per_payment: load.0 as u16,
+                    recovery: [
+                        DebtRecovery { rate: load.1 as i16, scale: load.2 as i8, period_s: if flag { 3600 } else { 86_400 } },
+                        DebtRecovery { rate: load.2 as i16, scale: load.0 as i8, period_s: at },
+                    ],
+                }),
             };
             let code = match &reading {
                 Reading::VoltageSettings(v) => v.code(),
@@ -940,10 +950,12 @@ mod tests {
                 Reading::DailyBlockCounterReset { .. } => Some(ECS48),
                 Reading::LoadLimitSettings { .. } => Some(ECS28A),
                 Reading::ResetLoadLimitCounter => Some(ECS28B),
+                Reading::UpdateDebt(_) => Some(ECS07),
                 _ => Some(ECS05),
             };
             let codes = [
                 ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS81, ECS48, ECS05, ECS28A, ECS28B,
+                ECS07,
             ];
             let Some(code) = code else {
                 // Two phases: no use case carries them.

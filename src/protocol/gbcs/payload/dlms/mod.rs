@@ -265,9 +265,9 @@ mod respond;
 
 pub use command::*;
 pub use configuration::{
-    AverageVoltage, ECS05, ECS28A, ECS28B, ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS48,
-    ECS81, LoadLimit, VoltageSettings, configuration_response, load_limit_outcomes,
-    phase_of_object,
+    AverageVoltage, Debt, DebtRecovery, ECS05, ECS07, ECS28A, ECS28B, ECS29A, ECS29B, ECS29C,
+    ECS29D, ECS29E, ECS29F, ECS48, ECS81, LoadLimit, VoltageSettings, configuration_response,
+    load_limit_outcomes, phase_of_object, unit_charge,
 };
 pub use decode::*;
 pub use encode::*;
