@@ -89,11 +89,14 @@ impl Esme {
                     from: to,
                     counter,
                 };
-                let result = self.at_its_time(
+                let command = Timed {
                     code,
                     activation,
                     now,
-                    "load limiting settings",
+                    what: "load limiting settings",
+                };
+                let result = self.at_its_time(
+                    command,
                     |e| &mut e.pending_load_limit,
                     held,
                     |e| e.load_limit = Some(*settings),
@@ -116,11 +119,14 @@ impl Esme {
                         counter,
                     })
                 };
-                let result = self.at_its_time(
+                let command = Timed {
                     code,
                     activation,
                     now,
-                    "prepayment configuration",
+                    what: "prepayment configuration",
+                };
+                let result = self.at_its_time(
+                    command,
                     |e| &mut e.pending_prepay,
                     held,
                     |e| e.prepay = Some(configuration.clone()),
@@ -481,23 +487,34 @@ impl Esme {
     }
 }
 
+/// A command whose settings take effect at a time: its use case, when (at once, at a time, or
+/// cancelling those held), when it arrived, and what its settings are called in the log.
+struct Timed<'a> {
+    code: u16,
+    activation: &'a Activation,
+    now: DateTime<Utc>,
+    what: &'static str,
+}
+
 impl Esme {
     /// Settings a command gives with an activation time (6.4.1, 2.1): taken up now (`apply`),
     /// held until a time the meter's clock can hold (in the `slot` of what it holds, one at a
     /// time: a new command replaces the one held), or — DUIS's cancellation — the one held
     /// dropped; each logged as `what`. A time the clock cannot hold is refused, changing
     /// nothing. The result of each of the command's sets.
-    #[allow(clippy::too_many_arguments)]
     fn at_its_time<T>(
         &mut self,
-        code: u16,
-        activation: &Activation,
-        now: DateTime<Utc>,
-        what: &str,
+        command: Timed,
         slot: impl Fn(&mut super::Extra) -> &mut Option<T>,
         held: impl FnOnce(u32) -> T,
         apply: impl FnOnce(&mut super::Extra),
     ) -> u8 {
+        let Timed {
+            code,
+            activation,
+            now,
+            what,
+        } = command;
         let at = match activation {
             Activation::At(t) if *t > now => Some(payload::to_gbcs_seconds(*t)),
             _ => None,
