@@ -107,6 +107,10 @@ fn use_case_vectors() -> Vec<String> {
         "2.1_ECS08",
         "2.1_ECS08a",
         "2.3_ECS07",
+        "1.1.1_ECS01a",
+        "1.2.1_ECS01b",
+        "1.1.2_ECS01c",
+        "1.2.2_ECS01d",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -1097,6 +1101,24 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "2.1_ECS08a/ECS08a_2.1_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX",
         "2.1_ECS08a/ECS08a_2.1_CANCELLATION_SUCCESS_COMMAND_GBCS.HEX",
         "2.3_ECS07/ECS07_2.3_SUCCESS_COMMAND_GBCS.HEX",
+        "1.1.1_ECS01a/ECS01a_1.1.1_CANCELLATION_TOU_BLOCK_SUCCESS_COMMAND_GBCS.HEX",
+        "1.1.1_ECS01a/ECS01a_1.1.1_FUTURE_DATED_TOU_BLOCK_SUCCESS_COMMAND_GBCS.HEX",
+        "1.1.1_ECS01a/ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS_COMMAND_GBCS.HEX",
+        "1.1.1_ECS01a/ECS01a_1.1.1_IMMEDIATE_ERROR_COMMAND_GBCS.HEX",
+        "1.1.1_ECS01a/ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_COMMAND_GBCS.HEX",
+        "1.2.1_ECS01b/ECS01b_1.2.1_CANCELLATION_TOU_BLOCK_SUCCESS_COMMAND_GBCS.HEX",
+        "1.2.1_ECS01b/ECS01b_1.2.1_FUTURE_DATED_TOU_BLOCK_SUCCESS_COMMAND_GBCS.HEX",
+        "1.2.1_ECS01b/ECS01b_1.2.1_IMMEDIATE_BLOCK_SUCCESS_COMMAND_GBCS.HEX",
+        "1.2.1_ECS01b/ECS01b_1.2.1_IMMEDIATE_ERROR_COMMAND_GBCS.HEX",
+        "1.2.1_ECS01b/ECS01b_1.2.1_IMMEDIATE_TOU_SUCCESS_COMMAND_GBCS.HEX",
+        "1.1.2_ECS01c/ECS01c_1.1.2_CANCELLATION_SUCCESS_COMMAND_GBCS.HEX",
+        "1.1.2_ECS01c/ECS01c_1.1.2_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX",
+        "1.1.2_ECS01c/ECS01c_1.1.2_IMMEDIATE_ERROR_COMMAND_GBCS.HEX",
+        "1.1.2_ECS01c/ECS01c_1.1.2_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX",
+        "1.2.2_ECS01d/ECS01d_1.2.2_CANCELLATION_SUCCESS_COMMAND_GBCS.HEX",
+        "1.2.2_ECS01d/ECS01d_1.2.2_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX",
+        "1.2.2_ECS01d/ECS01d_1.2.2_IMMEDIATE_ERROR_COMMAND_GBCS.HEX",
+        "1.2.2_ECS01d/ECS01d_1.2.2_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX",
     ] {
         let m = message(path);
         let s = &m.signing;
@@ -1213,6 +1235,62 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
         (
             "2.3_ECS07/ECS07_2.3_SUCCESS_COMMAND_GBCS.HEX",
             "2.3_ECS07/ECS07_2.3_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (
+            "1.1.1_ECS01a/ECS01a_1.1.1_CANCELLATION_TOU_BLOCK_SUCCESS_COMMAND_GBCS.HEX",
+            "1.1.1_ECS01a/ECS01a_1.1.1_CANCELLATION_TOU_BLOCK_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (
+            "1.1.1_ECS01a/ECS01a_1.1.1_FUTURE_DATED_TOU_BLOCK_SUCCESS_COMMAND_GBCS.HEX",
+            "1.1.1_ECS01a/ECS01a_1.1.1_FUTURE_DATED_TOU_BLOCK_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (
+            "1.1.1_ECS01a/ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS_COMMAND_GBCS.HEX",
+            "1.1.1_ECS01a/ECS01a_1.1.1_IMMEDIATE_BLOCK_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (
+            "1.1.1_ECS01a/ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_COMMAND_GBCS.HEX",
+            "1.1.1_ECS01a/ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (
+            "1.2.1_ECS01b/ECS01b_1.2.1_CANCELLATION_TOU_BLOCK_SUCCESS_COMMAND_GBCS.HEX",
+            "1.2.1_ECS01b/ECS01b_1.2.1_CANCELLATION_TOU_BLOCK_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (
+            "1.2.1_ECS01b/ECS01b_1.2.1_FUTURE_DATED_TOU_BLOCK_SUCCESS_COMMAND_GBCS.HEX",
+            "1.2.1_ECS01b/ECS01b_1.2.1_FUTURE_DATED_TOU_BLOCK_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (
+            "1.2.1_ECS01b/ECS01b_1.2.1_IMMEDIATE_BLOCK_SUCCESS_COMMAND_GBCS.HEX",
+            "1.2.1_ECS01b/ECS01b_1.2.1_IMMEDIATE_BLOCK_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (
+            "1.2.1_ECS01b/ECS01b_1.2.1_IMMEDIATE_TOU_SUCCESS_COMMAND_GBCS.HEX",
+            "1.2.1_ECS01b/ECS01b_1.2.1_IMMEDIATE_TOU_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (
+            "1.1.2_ECS01c/ECS01c_1.1.2_CANCELLATION_SUCCESS_COMMAND_GBCS.HEX",
+            "1.1.2_ECS01c/ECS01c_1.1.2_CANCELLATION_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (
+            "1.1.2_ECS01c/ECS01c_1.1.2_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX",
+            "1.1.2_ECS01c/ECS01c_1.1.2_FUTURE_DATED_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (
+            "1.1.2_ECS01c/ECS01c_1.1.2_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX",
+            "1.1.2_ECS01c/ECS01c_1.1.2_IMMEDIATE_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (
+            "1.2.2_ECS01d/ECS01d_1.2.2_CANCELLATION_SUCCESS_COMMAND_GBCS.HEX",
+            "1.2.2_ECS01d/ECS01d_1.2.2_CANCELLATION_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (
+            "1.2.2_ECS01d/ECS01d_1.2.2_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX",
+            "1.2.2_ECS01d/ECS01d_1.2.2_FUTURE_DATED_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (
+            "1.2.2_ECS01d/ECS01d_1.2.2_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX",
+            "1.2.2_ECS01d/ECS01d_1.2.2_IMMEDIATE_SUCCESS_RESPONSE_GBCS.HEX",
         ),
     ] {
         let command = message(command);
@@ -1488,6 +1566,30 @@ fn answers_built_from_their_meaning_are_the_rtds_bytes() {
     named.sort_by_key(|o| o.instance.0);
     built.sort_by_key(|o| o.instance.0);
     assert_eq!(built, named);
+    // And those of each tariff update (ECS01a–d), in each use case's directory.
+    for (dir, code, counter) in [
+        ("1.1.1_ECS01a", 0x0019, 1008),
+        ("1.2.1_ECS01b", 0x00A2, 1005),
+        ("1.1.2_ECS01c", 0x00B7, 1003),
+        ("1.2.2_ECS01d", 0x00C7, 1003),
+    ] {
+        let mut named: Vec<_> = std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir))
+            .unwrap()
+            .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.contains("_8F66_"))
+            .map(|name| match read(&format!("{dir}/{name}")) {
+                Reading::Alert {
+                    future_dated: Some(outcome),
+                    ..
+                } => outcome,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let mut built = dccsim::protocol::gbcs::payload::tariff_outcomes(code, counter);
+        named.sort_by_key(|o| o.instance.0);
+        built.sort_by_key(|o| o.instance.0);
+        assert_eq!(built, named, "{dir}");
+    }
     is_rtds(
         "6.4.2_ECS28b/ECS28b_6.4.2_SUCCESS_RESPONSE_GBCS.HEX",
         &|counter| dccsim::protocol::gbcs::payload::action_results_response(counter, &[0]),

@@ -974,6 +974,167 @@ fn load_limiting_settings_are_taken_up_at_once_on_time_or_not_at_all() {
     }
 }
 
+/// 1.1 and 1.2 to the RTDS electricity meter, the RTDS templates (ECS01a–d): a TOU tariff
+/// taken up at once is the meter's; a hybrid one for an hour ahead is held and taken up on
+/// time with the meter's six 8F66 alerts, while a secondary element price update held with it
+/// waits for its own time; a held update a cancellation removes sends none; values the schema
+/// or the request itself do not allow are refused at Transform, naming them.
+#[test]
+fn tariffs_are_taken_up_at_once_on_time_or_not_at_all() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::payload::TariffAction;
+    let (mut he, keys, start) = default_head_end();
+    let supplier = eui(SUPPLIER);
+    let meter = eui("00-DB-12-34-56-78-90-A0");
+    let done = Reading::Outcome {
+        success: true,
+        code: 0,
+    };
+    let tou = template("ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML");
+    let answer = transform_sign_send(&mut he, &keys, &tou, 2000, start);
+    assert_eq!(decode_dlms(&answer, None).unwrap(), done);
+    let tariffs = he.meter(meter).unwrap().tariffs();
+    let prices = tariffs.primary_prices.clone().unwrap();
+    assert_eq!(prices.tou[..4], [2121, 3127, 4744, 0]);
+    assert_eq!((prices.standing_charge, prices.price_scale), (20000, -5));
+    let (gbp, switching, thresholds) = tariffs.primary.clone().unwrap();
+    assert!(gbp);
+    assert_eq!(thresholds, vec![vec![u32::MAX]; 8]);
+    assert_eq!(switching.seasons[1].name, "summer");
+    assert_eq!(switching.weeks[0].days, [1, 1, 1, 1, 1, 3, 3]);
+    assert_eq!(
+        switching.days[1].switches,
+        [
+            ([6, 0, 0, 0], TariffAction::Tou(3)),
+            ([23, 0, 0, 0], TariffAction::Tou(2))
+        ]
+    );
+    assert_eq!(switching.special_days[1], ([0xFF, 0xFF, 12, 25, 0xFF], 3));
+    // For an hour ahead (the hybrid tariff), and the secondary element's prices for two.
+    let ahead = |name: &str, at: &str| template(name).replace("2030-01-15T09:00:00.00Z", at);
+    let hybrid = ahead(
+        "ECS01a_1.1.1_FUTURE_DATED_TOU_BLOCK_SUCCESS_REQUEST_DUIS.XML",
+        "2026-11-23T11:00:00Z",
+    );
+    transform_sign_send(&mut he, &keys, &hybrid, 2010, start);
+    let secondary = ahead(
+        "ECS01d_1.2.2_FUTURE_DATED_SUCCESS_REQUEST_DUIS.XML",
+        "2026-11-23T12:00:00Z",
+    );
+    transform_sign_send(&mut he, &keys, &secondary, 2020, start);
+    assert_eq!(
+        he.meter(meter).unwrap().tariffs(),
+        tariffs,
+        "held, not taken up"
+    );
+    assert!(he.poll_deliveries(start + Duration::minutes(59)).is_empty());
+    let alerts = he.poll_deliveries(start + Duration::minutes(61));
+    let mut named = Vec::new();
+    for alert in &alerts {
+        assert_eq!(alert.user, defaults::SUPPLIER);
+        schema_valid(&alert.xml).unwrap();
+        let gbcs = GbcsMessage::decode(&gbcs_of(&alert.xml)).unwrap();
+        assert_eq!(verify_signature(&keys, &gbcs), Verdict::Valid);
+        let Reading::Alert {
+            code: 0x8F66,
+            at,
+            future_dated: Some(f),
+            ..
+        } = decode_dlms(&gbcs, None).unwrap()
+        else {
+            panic!("{}", alert.xml)
+        };
+        assert_eq!(at, Some(start + Duration::hours(1)));
+        assert_eq!((f.message_code, f.originator_counter), (0x0019, 2010));
+        named.push(format!("{} {}", f.instance, f.attribute));
+    }
+    named.sort();
+    assert_eq!(
+        named,
+        [
+            "0-0:13.0.0.255 10",
+            "0-0:19.20.0.255 7",
+            "0-0:19.20.4.255 7",
+            "0-0:63.1.1.255 6",
+            "0-0:94.44.128.29 6",
+            "0-0:94.44.2.0 6",
+        ]
+    );
+    let taken = he.meter(meter).unwrap().tariffs();
+    let prices = taken.primary_prices.clone().unwrap();
+    assert_eq!(prices.blocks[0], [2289, 3546, 0, 0]);
+    assert_eq!(prices.blocks[1], [4002, 6969, 0, 0]);
+    assert_eq!(taken.primary.as_ref().unwrap().2[1], [40000, u32::MAX]);
+    assert_eq!(
+        taken.secondary_prices, None,
+        "the secondary's time is not yet"
+    );
+    let secondary_alerts = he.poll_deliveries(start + Duration::minutes(121));
+    assert_eq!(secondary_alerts.len(), 1);
+    let secondary = he.meter(meter).unwrap().tariffs().secondary_prices.unwrap();
+    assert_eq!(secondary.tou, [1010, 1120, 1230, 1340]);
+    // Held again, then cancelled: nothing taken up, no alert.
+    let later = start + Duration::hours(3);
+    let again = ahead(
+        "ECS01b_1.2.1_FUTURE_DATED_TOU_BLOCK_SUCCESS_REQUEST_DUIS.XML",
+        "2026-11-23T14:00:00Z",
+    )
+    .replace(">2121<", ">9999<");
+    transform_sign_send(&mut he, &keys, &again, 2030, later);
+    let cancel = template("ECS01b_1.2.1_CANCELLATION_TOU_BLOCK_SUCCESS_REQUEST_DUIS.XML");
+    transform_sign_send(&mut he, &keys, &cancel, 2040, later);
+    assert!(he.poll_deliveries(start + Duration::hours(5)).is_empty());
+    let prices = he.meter(meter).unwrap().tariffs().primary_prices.unwrap();
+    assert_eq!(prices.tou[0], 2121);
+    // What the schema or the request itself does not allow is refused at Transform.
+    let name = "ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML";
+    for (counter, from, to, why) in [
+        (
+            3000,
+            "<sr:TOUTariffAction>3</sr:TOUTariffAction>",
+            "<sr:TOUTariffAction>49</sr:TOUTariffAction>",
+            "sr:TOUTariffAction \"49\" is not a whole number from 1 to 48",
+        ),
+        (
+            3010,
+            "<sr:ReferencedDayName index=\"7\">3</sr:ReferencedDayName>",
+            "<sr:ReferencedDayName index=\"7\">9</sr:ReferencedDayName>",
+            "sr:ReferencedDayName 9 names no sr:DayProfile",
+        ),
+        (
+            3020,
+            "<sr:TOUPrice index=\"2\">",
+            "<sr:TOUPrice index=\"1\">",
+            "sr:TOUTariff has two sr:TOUPrice with index 1",
+        ),
+        (
+            3030,
+            "<sr:TOUPrice index=\"3\">",
+            "<sr:TOUPrice>",
+            "sr:TOUPrice needs an index attribute from 1 to 48",
+        ),
+        (
+            3040,
+            ">4744<",
+            ">40000<",
+            "sr:TOUPrice \"40000\" is not a whole number from -32768 to 32767",
+        ),
+        (
+            3050,
+            ">GBP<",
+            ">USD<",
+            "sr:CurrencyUnits \"USD\" is not GBP or ECB",
+        ),
+    ] {
+        let xml = template(name);
+        assert!(xml.contains(from), "{from}");
+        let xml = xml.replacen(from, to, 1);
+        let transform = Endpoint::Transform;
+        let reason = refused_e11(&mut he, supplier, transform, &xml, counter, start);
+        assert!(reason.contains(why), "{reason}");
+    }
+}
+
 /// 2.1 to the RTDS electricity meter, the RTDS templates (ECS08a): a configuration for an hour
 /// ahead is held — 4.13 reads the meter's own until then — and taken up on time with the
 /// meter's nine 8F66 alerts; one set at once is what 4.13 then reads, non-disablement calendar

@@ -10,10 +10,10 @@ use crate::device::{
     ADJUSTMENTS_KEPT, Balance, BalanceUpdate, PaymentMode, PendingChange, period_of,
 };
 use crate::protocol::gbcs::payload::{
-    self, Activation, CS01A, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07, ECS08, ECS08A, ECS09,
-    ECS10, ECS12, ECS14, ECS15A, ECS16, ECS28A, ECS28B, ECS29A, ECS29B, ECS29C, ECS29D, ECS29E,
-    ECS29F, ECS30, ECS30A, ECS34, ECS37, ECS38, ECS39A, ECS39B, ECS42, ECS43, ECS44, ECS48, ECS57,
-    ECS70, ECS81, NewPaymentMode, Reading,
+    self, Activation, CS01A, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A, ECS04B, ECS05,
+    ECS07, ECS08, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS16, ECS28A, ECS28B, ECS29A,
+    ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS30, ECS30A, ECS34, ECS37, ECS38, ECS39A, ECS39B,
+    ECS42, ECS43, ECS44, ECS48, ECS57, ECS70, ECS81, NewPaymentMode, Reading,
 };
 
 impl Esme {
@@ -132,6 +132,15 @@ impl Esme {
                     |e| e.prepay = Some(configuration.clone()),
                 );
                 payload::set_results_response(counter, &[result; 18]).to_bytes()
+            }
+            (ECS01A | ECS01B | ECS01C | ECS01D, Reading::Tariff { update, activation }) => {
+                let result = self.update_tariff(update, activation, (to, counter), now);
+                super::plain(payload::configuration_response(
+                    counter,
+                    code,
+                    reading,
+                    |_| result,
+                ))?
             }
             // Recorded as set; dccsim's meters do not recover debt from the balance.
             (ECS07, Reading::UpdateDebt(debt)) => {
@@ -489,11 +498,11 @@ impl Esme {
 
 /// A command whose settings take effect at a time: its use case, when (at once, at a time, or
 /// cancelling those held), when it arrived, and what its settings are called in the log.
-struct Timed<'a> {
-    code: u16,
-    activation: &'a Activation,
-    now: DateTime<Utc>,
-    what: &'static str,
+pub(super) struct Timed<'a> {
+    pub(super) code: u16,
+    pub(super) activation: &'a Activation,
+    pub(super) now: DateTime<Utc>,
+    pub(super) what: &'static str,
 }
 
 impl Esme {
@@ -502,7 +511,7 @@ impl Esme {
     /// time: a new command replaces the one held), or — DUIS's cancellation — the one held
     /// dropped; each logged as `what`. A time the clock cannot hold is refused, changing
     /// nothing. The result of each of the command's sets.
-    fn at_its_time<T>(
+    pub(super) fn at_its_time<T>(
         &mut self,
         command: Timed,
         slot: impl Fn(&mut super::Extra) -> &mut Option<T>,

@@ -3,6 +3,9 @@
 mod act;
 mod demand;
 mod read;
+mod tariff;
+
+pub use tariff::Tariffs;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -15,9 +18,9 @@ use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
-    self, BillingExecution, DailyRead, Debt, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07, ECS08,
-    ECS08A, ECS09, ECS28A, ECS30, ECS30A, ECS38, ECS42, ECS43, ECS44, ECS48, ECS70, ECS81,
-    LoadLimit, PrepayConfiguration, PrepaymentEntry, Reading,
+    self, BillingExecution, DailyRead, Debt, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A,
+    ECS04B, ECS05, ECS07, ECS08, ECS08A, ECS09, ECS28A, ECS30, ECS30A, ECS38, ECS42, ECS43, ECS44,
+    ECS48, ECS70, ECS81, LoadLimit, PrepayConfiguration, PrepaymentEntry, Reading,
 };
 use crate::protocol::gbcs::{Cra, FrameError, KeyStore, Verdict, sign_message, verify_signature};
 
@@ -371,6 +374,10 @@ impl Esme {
                 | ECS08
                 | ECS08A
                 | ECS07
+                | ECS01A
+                | ECS01B
+                | ECS01C
+                | ECS01D
         );
         if critical {
             match verify_signature(keys, &command) {
@@ -722,7 +729,7 @@ impl Esme {
     }
 
     /// The changes the meter holds for later: when each is due (GBCS seconds), and what it is.
-    fn held(&self) -> impl Iterator<Item = (u32, Held)> {
+    fn held(&self) -> impl Iterator<Item = (u32, Held)> + '_ {
         let extra = self.extra.as_ref();
         let mode = extra
             .and_then(|e| e.pending)
@@ -733,7 +740,13 @@ impl Esme {
         let prepay = extra
             .and_then(|e| e.pending_prepay.as_ref())
             .map(|h| (h.at, Held::Prepay));
-        [mode, load_limit, prepay].into_iter().flatten()
+        let tariffs = self
+            .held_tariffs()
+            .map(|(at, secondary)| (at, Held::Tariff { secondary }));
+        [mode, load_limit, prepay]
+            .into_iter()
+            .flatten()
+            .chain(tariffs)
     }
 
     /// Carries out the earliest change it holds (a payment mode change, load limiting settings, a
@@ -782,6 +795,10 @@ impl Esme {
                 self.events.command(at, h.code, true, what);
                 (h.from, outcomes)
             }
+            Held::Tariff { secondary } => match self.take_up_tariff(secondary, at) {
+                Some(taken) => taken,
+                None => return Ok(None),
+            },
         };
         let mut alerts = Vec::new();
         for outcome in outcomes {
@@ -978,6 +995,15 @@ pub(super) struct Extra {
     /// A prepayment configuration a 2.1 set for later: taken up at its time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending_prepay: Option<Box<HeldPrepay>>,
+    /// The tariffs the 1.1s and 1.2s set (taken up); none: the meter's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tariffs: Option<Box<Tariffs>>,
+    /// An update of the primary element's tariff or prices held for its time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pending_primary_tariff: Option<Box<tariff::HeldTariff>>,
+    /// An update of the secondary element's held for its time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pending_secondary_tariff: Option<Box<tariff::HeldTariff>>,
 }
 
 /// A prepayment configuration held for later (2.1 with an execution time): when (GBCS
@@ -998,6 +1024,10 @@ enum Held {
     PaymentMode,
     LoadLimit,
     Prepay,
+    /// A tariff update: the secondary element's, or the primary's.
+    Tariff {
+        secondary: bool,
+    },
 }
 
 /// Load limiting settings held for later (6.4.1 with an execution time): when (GBCS seconds),

@@ -272,7 +272,7 @@ pub(super) fn scheduled_request(
     let leaf = |name: &str, at: DateTime<Utc>| Element {
         name: name.to_string(),
         text: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        children: Vec::new(),
+        ..Element::default()
     };
     let children = match schedule.read.period.and_then(|p| p.on(date)) {
         Some((from, to)) => vec![leaf("StartDateTime", from), leaf("EndDateTime", to)],
@@ -288,8 +288,8 @@ pub(super) fn scheduled_request(
         service: schedule.service,
         body: Element {
             name: schedule.read.element.clone(),
-            text: String::new(),
             children,
+            ..Element::default()
         },
     }
 }

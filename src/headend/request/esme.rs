@@ -318,6 +318,17 @@ impl Request {
                 (ECS48, Reading::DailyBlockCounterReset { daily })
             }
             "1.7" => (ECS05, Reading::ResetBlockCounters),
+            "1.1.1" | "1.1.2" | "1.2.1" | "1.2.2" => match self.tariff_update()? {
+                Some(update) => {
+                    let code = update.code();
+                    let reading = Reading::Tariff {
+                        update: Box::new(update),
+                        activation: self.activation()?,
+                    };
+                    (code, reading)
+                }
+                None => return Ok(None),
+            },
             _ => return Ok(None),
         }))
     }
@@ -579,7 +590,7 @@ impl Request {
 /// A DUIS `Date` with wildcards (sr:Year, sr:Month, sr:DayOfMonth, sr:DayOfWeek, each specified
 /// or not; the last day of the month and the one before it as COSEM writes them, 0xFE and
 /// 0xFD) as a COSEM date.
-fn wildcard_date(date: &Element) -> Result<[u8; 5], RequestError> {
+pub(super) fn wildcard_date(date: &Element) -> Result<[u8; 5], RequestError> {
     let part = |name: &str, range: RangeInclusive<u16>| -> Result<u16, RequestError> {
         let Some(e) = date.children.iter().find(|c| c.name == name) else {
             return Err(RequestError {
@@ -610,7 +621,7 @@ fn wildcard_date(date: &Element) -> Result<[u8; 5], RequestError> {
 }
 
 /// The child `name` of `e`, which the schema requires.
-fn child<'a>(e: &'a Element, name: &str) -> Result<&'a Element, RequestError> {
+pub(super) fn child<'a>(e: &'a Element, name: &str) -> Result<&'a Element, RequestError> {
     e.children
         .iter()
         .find(|c| c.name == name)

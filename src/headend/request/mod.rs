@@ -5,6 +5,7 @@
 //! here is not attempted. What a request becomes for an electricity meter is in `esme`, for a
 //! gas meter in `gas`; how its field values are read, in `fields`.
 
+use std::ops::RangeInclusive;
 use std::str::FromStr;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -16,6 +17,7 @@ use crate::protocol::gbcs::payload::{Activation, NewPaymentMode, Reading};
 mod esme;
 mod fields;
 mod gas;
+mod tariff;
 
 pub use fields::utc_date_time;
 
@@ -68,15 +70,37 @@ impl std::fmt::Display for RequestId {
     }
 }
 
-/// An element of the body: local name, text, children.
+/// An element of the body: local name, its `index` attribute (DUIS numbers the members of
+/// many lists with one: TOU prices, block thresholds, a week's days…), text, children.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Element {
     pub name: String,
+    pub index: Option<String>,
     pub text: String,
     pub children: Vec<Element>,
 }
 
 impl Element {
+    /// The `index` attribute as a whole number in `range`; refused, naming the element, when
+    /// it is missing or is not one.
+    pub fn index_in(&self, range: RangeInclusive<u8>) -> Result<u8, RequestError> {
+        let index = self.index.as_deref().unwrap_or("");
+        index
+            .trim()
+            .parse::<u8>()
+            .ok()
+            .filter(|i| range.contains(i))
+            .ok_or_else(|| RequestError {
+                line: 0,
+                reason: format!(
+                    "sr:{} needs an index attribute from {} to {}, not {index:?}",
+                    self.name,
+                    range.start(),
+                    range.end()
+                ),
+            })
+    }
+
     /// The first descendant with this local name (depth first).
     pub fn find(&self, name: &str) -> Option<&Element> {
         self.children.iter().find_map(|c| {
@@ -510,6 +534,20 @@ fn local(e: &quick_xml::events::BytesStart<'_>) -> String {
     name.to_string()
 }
 
+/// The element's `index` attribute, unescaped.
+fn index(e: &quick_xml::events::BytesStart<'_>) -> Result<Option<String>, String> {
+    for attribute in e.attributes() {
+        let attribute = attribute.map_err(|err| format!("a malformed attribute: {err}"))?;
+        if attribute.key.local_name().as_ref() == "index" {
+            let value = attribute
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|err| format!("attribute index: {err}"))?;
+            return Ok(Some(value.into_owned()));
+        }
+    }
+    Ok(None)
+}
+
 /// Reads the document into an element tree of local names, with line numbers in errors.
 fn tree(xml: &str) -> Result<Element, RequestError> {
     let mut reader = quick_xml::Reader::from_str(xml);
@@ -543,11 +581,13 @@ fn tree(xml: &str) -> Result<Element, RequestError> {
             }
             Event::Start(e) => stack.push(Element {
                 name: local(&e),
+                index: index(&e).map_err(fail)?,
                 ..Element::default()
             }),
             Event::Empty(e) => {
                 let element = Element {
                     name: local(&e),
+                    index: index(&e).map_err(fail)?,
                     ..Element::default()
                 };
                 match stack.last_mut() {

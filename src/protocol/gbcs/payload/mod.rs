@@ -13,14 +13,16 @@ mod time;
 use serde::Serialize;
 
 pub use dlms::{
-    AverageVoltage, CCS01, CCS02, CS01A, DEBT_RECOVERY_CAP_PERIOD_S, Debt, DebtRecovery, ECS02,
-    ECS03, ECS04A, ECS04B, ECS05, ECS07, ECS08, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS16,
-    ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B,
-    ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS28A, ECS28B, ECS29A, ECS29B, ECS29C, ECS29D,
-    ECS29E, ECS29F, ECS30, ECS30A, ECS34, ECS35A, ECS35B, ECS35C, ECS35D, ECS35E, ECS37, ECS38,
-    ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS48, ECS52, ECS57, ECS66, ECS70, ECS81,
-    ECS82, ESME_FUTURE_DATED_ALERT, LoadLimit, NonDisablementEntry, PayloadError,
-    PrepayConfiguration, VoltageSettings, account_mode_response, action_results_response,
+    AverageVoltage, BLOCK_TARIFFS, CCS01, CCS02, CS01A, DEBT_RECOVERY_CAP_PERIOD_S, DayProfile,
+    Debt, DebtRecovery, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07,
+    ECS08, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS16, ECS17A, ECS17B, ECS17C, ECS17D,
+    ECS17E, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C,
+    ECS23, ECS26J, ECS28A, ECS28B, ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS30, ECS30A,
+    ECS34, ECS35A, ECS35B, ECS35C, ECS35D, ECS35E, ECS37, ECS38, ECS39A, ECS39B, ECS40, ECS42,
+    ECS43, ECS44, ECS45, ECS48, ECS52, ECS57, ECS66, ECS70, ECS81, ECS82, ESME_FUTURE_DATED_ALERT,
+    LoadLimit, NonDisablementEntry, PRIMARY_TOU_RATES, PayloadError, PrepayConfiguration,
+    PrimaryPrices, SECONDARY_TOU_RATES, Season, SecondaryPrices, SwitchingTable, TariffAction,
+    TariffUpdate, VoltageSettings, WeekProfile, account_mode_response, action_results_response,
     active_power_response, alert_notification, calendar_data, clock_response,
     configuration_response, credit_charge_configuration, decode_dlms, decode_plaintext,
     device_log_add_response, encode_command, encode_dlms, event_log_response,
@@ -28,7 +30,8 @@ pub use dlms::{
     load_limit_outcomes, log_response, message_for, meter_balance_response, meter_points_response,
     network_data_response, outcome_response, payment_mode_outcomes, phase_of_object,
     power_event_log_response, prepay_configuration_outcomes, sealed_response,
-    security_log_response, set_results_response, settings_response, special_days_data, unit_charge,
+    security_log_response, set_results_response, settings_response, special_days_data,
+    tariff_outcomes, unit_charge,
 };
 pub use settings::{
     ECS18A, ECS18B, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26I, ECS27,
@@ -410,6 +413,13 @@ pub enum Reading {
     /// or at a time (the meter's 8F66 alerts then say so), or cancelling one held.
     PrepayConfiguration {
         configuration: Box<PrepayConfiguration>,
+        activation: Activation,
+    },
+    /// 1.1 / 1.2 ECS01a–d command (critical): a tariff or its prices, primary or secondary
+    /// element ([`TariffUpdate::code`] says which use case), taken up at once or at a time
+    /// (the meter's 8F66 alerts then say so), or cancelling one held.
+    Tariff {
+        update: Box<TariffUpdate>,
         activation: Activation,
     },
     /// 2.3 ECS07 command (critical): the meter's debts and their recovery.

@@ -286,6 +286,9 @@ pub(super) fn steps(code: u16, reading: &Reading) -> Option<Vec<Step>> {
                 activation,
             },
         ) => super::prepay_config::steps(code, configuration, activation),
+        (_, Reading::Tariff { update, activation }) if update.code() == code => {
+            super::tariff::steps(update, activation)
+        }
         // The passive unit charges, the payment share, the periods; the unit charges made
         // active; each debt's amount.
         (ECS07, Reading::UpdateDebt(debt)) => {
@@ -385,6 +388,10 @@ pub(super) fn configuration_of(code: u16, r: &AccessRequest) -> Option<Reading> 
         super::prepay_config::ECS08 | super::prepay_config::ECS08A => {
             return super::prepay_config::prepay_configuration_of(code, r);
         }
+        super::tariff::ECS01A
+        | super::tariff::ECS01B
+        | super::tariff::ECS01C
+        | super::tariff::ECS01D => return super::tariff::tariff_of(code, r),
         ECS29A | ECS29B | ECS29C | ECS29D => {
             let phases = if matches!(code, ECS29B | ECS29D) {
                 3

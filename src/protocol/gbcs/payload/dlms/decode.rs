@@ -56,7 +56,11 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
     }
     if matches!(
         code,
-        ECS07
+        ECS01A
+            | ECS01B
+            | ECS01C
+            | ECS01D
+            | ECS07
             | ECS08
             | ECS08A
             | ECS28A
@@ -1017,6 +1021,85 @@ mod tests {
             };
             let reading = Reading::PrepayConfiguration { configuration: Box::new(configuration), activation };
             let (code, other) = if ecs08 { (ECS08, ECS08A) } else { (ECS08A, ECS08) };
+            let bytes = encode_command(code, &reading, counter, Eui64([1; 8]), Eui64([2; 8])).unwrap();
+            let Apdu::AccessRequest(r) = Apdu::decode(&bytes).unwrap() else { panic!() };
+            prop_assert_eq!(command(code, &r), Some(reading));
+            prop_assert_eq!(command(other, &r), None);
+        }
+
+        /// Any tariff update (1.1, 1.2, either element) reads back as it was built, and not
+        /// under the code of the update of the same element with more or less in it.
+        #[test]
+        fn tariff_updates_round_trip(
+            seasons in proptest::collection::vec(("[a-z]{0,8}", any::<[u8; 5]>(), any::<u8>()), 0..5),
+            weeks in proptest::collection::vec((any::<u8>(), any::<[u8; 7]>()), 0..5),
+            days in proptest::collection::vec(
+                (any::<u8>(), proptest::collection::vec((any::<[u8; 4]>(), 1u8..=48, 0u8..=8), 1..6)),
+                0..5,
+            ),
+            special_days in proptest::collection::vec((any::<[u8; 5]>(), any::<u8>()), 0..8),
+            thresholds in proptest::collection::vec(proptest::collection::vec(any::<u32>(), 1..4), 8),
+            prices in proptest::collection::vec(any::<i16>(), PRIMARY_TOU_RATES + 4 * BLOCK_TARIFFS + 1),
+            scales in any::<(i8, i8)>(),
+            which in 0u8..4,
+            gbp in any::<bool>(),
+            when in 0u8..3,
+            at in 0u32..=u32::MAX,
+            counter in 0u64..1 << 40,
+        ) {
+            let secondary = which >= 2;
+            let switching = SwitchingTable {
+                seasons: seasons.into_iter().map(|(name, start, week)| Season { name, start, week }).collect(),
+                weeks: weeks.into_iter().map(|(id, days)| WeekProfile { id, days }).collect(),
+                days: days
+                    .into_iter()
+                    .map(|(id, switches)| DayProfile {
+                        id,
+                        switches: switches
+                            .into_iter()
+                            .map(|(time, tou, block)| {
+                                let action = match (secondary, block) {
+                                    (true, _) => TariffAction::Tou(1 + tou % 4),
+                                    (false, 0) => TariffAction::Tou(tou),
+                                    (false, b) => TariffAction::Block(b),
+                                };
+                                (time, action)
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+                special_days,
+            };
+            let primary = PrimaryPrices {
+                standing_charge: prices[0],
+                standing_charge_scale: scales.0,
+                price_scale: scales.1,
+                tou: prices[1..=PRIMARY_TOU_RATES].to_vec(),
+                blocks: prices[PRIMARY_TOU_RATES + 1..]
+                    .chunks(4)
+                    .map(|b| [b[0], b[1], b[2], b[3]])
+                    .collect(),
+            };
+            let secondary_prices = SecondaryPrices {
+                price_scale: scales.1,
+                tou: [prices[1], prices[2], prices[3], prices[4]],
+            };
+            let (update, other) = match which {
+                0 => (
+                    TariffUpdate::PrimaryTariff { gbp, switching, thresholds, prices: primary },
+                    ECS01B,
+                ),
+                1 => (TariffUpdate::PrimaryPrice(primary), ECS01A),
+                2 => (TariffUpdate::SecondaryTariff { switching, prices: secondary_prices }, ECS01D),
+                _ => (TariffUpdate::SecondaryPrice(secondary_prices), ECS01C),
+            };
+            let activation = match when {
+                0 => Activation::Now,
+                1 => Activation::Cancel,
+                _ => Activation::At(from_gbcs_seconds(at)),
+            };
+            let code = update.code();
+            let reading = Reading::Tariff { update: Box::new(update), activation };
             let bytes = encode_command(code, &reading, counter, Eui64([1; 8]), Eui64([2; 8])).unwrap();
             let Apdu::AccessRequest(r) = Apdu::decode(&bytes).unwrap() else { panic!() };
             prop_assert_eq!(command(code, &r), Some(reading));

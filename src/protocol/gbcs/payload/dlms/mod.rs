@@ -262,6 +262,7 @@ mod encode;
 mod prepay_config;
 mod prepayment;
 mod respond;
+mod tariff;
 
 pub use command::*;
 pub use configuration::{
@@ -277,3 +278,8 @@ pub use prepay_config::{
 };
 pub use prepayment::*;
 pub use respond::*;
+pub use tariff::{
+    BLOCK_TARIFFS, DayProfile, ECS01A, ECS01B, ECS01C, ECS01D, PRIMARY_TOU_RATES, PrimaryPrices,
+    SECONDARY_TOU_RATES, Season, SecondaryPrices, SwitchingTable, TariffAction, TariffUpdate,
+    WeekProfile, tariff_outcomes,
+};
