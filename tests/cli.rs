@@ -161,12 +161,17 @@ fn gbcs_decode_shows_the_values_of_a_use_case_it_does_not_interpret() {
         );
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["payload"].clone()
     };
-    // 4.11.1 Read Tariff: the currency unit's scaler, the tariff's name in an octet string.
+    // 6.2.10 Read Alert Behaviours: the alert filters, as bit strings.
+    let behaviours = decode("6.2.10_ECS25r1/ECS25r1_6.2.10_SUCCESS_RESPONSE_GBCS.HEX");
+    assert_eq!(behaviours["kind"], "other");
+    let filter = behaviours["values"][0]["bit-string"].as_str().unwrap();
+    assert!(filter.starts_with("00000000000000000000000000000000000000000000000000000000001100"));
+    // 4.11.1 Read Tariff, which it does: each table named, the season's name in it.
     let tariff = decode("4.11.1_ECS24/ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX");
-    assert_eq!(tariff["kind"], "other");
-    assert_eq!(tariff["values"][1]["structure"][0]["integer"], -5);
+    assert_eq!(tariff["kind"], "settings");
+    assert_eq!(tariff["values"][2]["name"], "Seasons");
     assert_eq!(
-        tariff["values"][2]["array"][0]["structure"][0]["octet-string"],
+        tariff["values"][2]["value"]["array"][0]["structure"][0]["octet-string"],
         "616C6C"
     );
     // A command: what it sets, and to what (6.22 Set Alert Behaviours: the alert filter's

@@ -97,6 +97,10 @@ fn critical(code: u16) -> bool {
             | ECS48
             | ECS05
             | ECS07
+            | 0x0019
+            | 0x00A2
+            | 0x00B7
+            | 0x00C7
     )
 }
 
@@ -734,6 +738,48 @@ fn a_change_of_payment_mode_leaves_a_billing_data_snapshot() {
         panic!()
     };
     assert!(entries.is_empty());
+}
+
+/// 1.2.1: new prices taken up at once are what 4.11.1 reads, and leave a snapshot in the
+/// change of mode or tariff billing data log (4.4.2); the same command unsigned is refused
+/// and changes nothing.
+#[test]
+fn a_price_update_is_read_back_and_leaves_a_billing_data_snapshot() {
+    use dccsim::protocol::gbcs::payload::{Activation, ECS01B, ECS20B, ECS24, TariffUpdate};
+    let keys = keys();
+    let mut esme = esme();
+    let mut prices = esme.tariffs().primary_prices;
+    prices.tou[0] = 3000;
+    prices.blocks[7] = [1, 2, 3, 4];
+    let update = Reading::Tariff {
+        update: Box::new(TariffUpdate::PrimaryPrice(prices.clone())),
+        activation: Activation::Now,
+    };
+    // Unsigned: refused.
+    let content = encode_command(ECS01B, &update, 1, supplier(), esme.eui).unwrap();
+    let mut m = message_for(Cra::Command, 1, supplier(), esme.eui, ECS01B, content);
+    assert!(mac_message(&keys, &mut m, acb()));
+    assert!(
+        esme.handle(&m.to_bytes().unwrap(), now(), &keys, acb())
+            .is_err()
+    );
+    assert_ne!(esme.tariffs().primary_prices, prices);
+    assert!(matches!(
+        ask(&mut esme, ECS01B, &update, 2, &keys),
+        Reading::Outcome { success: true, .. }
+    ));
+    assert_eq!(esme.tariffs().primary_prices, prices);
+    let Reading::Settings { values } = ask(&mut esme, ECS24, &Reading::Read, 3, &keys) else {
+        panic!()
+    };
+    let read: Vec<_> = values.into_iter().map(|v| v.value).collect();
+    assert_eq!(Some(read), esme.tariffs().read(ECS24));
+    let period = range(now() - Duration::days(1), now() + Duration::days(1));
+    let Reading::ChangeOfModeLog { entries, .. } = ask(&mut esme, ECS20B, &period, 4, &keys) else {
+        panic!()
+    };
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].at, now());
 }
 
 /// The 3.x commands: a supplier message kept for display; the event log cleared, but for the

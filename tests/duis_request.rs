@@ -278,6 +278,14 @@ fn the_command_built_from_a_duis_request_is_the_rtds_command() {
             "2.3_ECS07/ECS07_2.3_SUCCESS_COMMAND_GBCS.HEX",
         ),
         (
+            "ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML",
+            "4.11.1_ECS24/ECS24_4.11.1_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS24b_4.11.2_SUCCESS_REQUEST_DUIS.XML",
+            "4.11.2_ECS24b/ECS24b_4.11.2_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
             "ECS05_1.7_SUCCESS_REQUEST_DUIS.XML",
             "1.7_ECS05/ECS05_1.7_SUCCESS_COMMAND_GBCS.HEX",
         ),

@@ -107,6 +107,8 @@ fn use_case_vectors() -> Vec<String> {
         "2.1_ECS08",
         "2.1_ECS08a",
         "2.3_ECS07",
+        "4.11.1_ECS24",
+        "4.11.2_ECS24b",
         "1.1.1_ECS01a",
         "1.2.1_ECS01b",
         "1.1.2_ECS01c",
@@ -1744,6 +1746,54 @@ fn prepayment_registers_and_settings() {
         let n = if path.contains("ALL") { 3 } else { 1 };
         assert_eq!(
             answer(m.signing.originator_counter, &vec![0; n]).to_bytes(),
+            m.signing.content,
+            "{path}"
+        );
+    }
+
+    // And with the RTDS meter's tariffs: the primary element's the same bytes; the secondary's
+    // but that its seasons start at midnight (the RTDS meter's at odd times, which DUIS
+    // cannot set) and its special days are numbered from 1 (the RTDS meter's from 0).
+    let tariffs = dccsim::device::Tariffs::default();
+    for path in [
+        "4.11.1_ECS24/ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX",
+        "4.11.2_ECS24b/ECS24b_4.11.2_SUCCESS_RESPONSE_GBCS.HEX",
+    ] {
+        let m = message(path);
+        let code = m.message_code().unwrap();
+        let mut values = tariffs.read(code).unwrap();
+        if path.contains("ECS24b") {
+            let Data::Array(days) = &mut values[3] else {
+                panic!()
+            };
+            for (day, i) in days.iter_mut().zip(0u16..) {
+                let Data::Structure(items) = day else {
+                    panic!()
+                };
+                items[0] = Data::LongUnsigned(i);
+            }
+            let Data::Array(seasons) = &mut values[4] else {
+                panic!()
+            };
+            for (season, time) in seasons
+                .iter_mut()
+                .zip([[22, 45], [16, 38], [8, 21], [23, 3]])
+            {
+                let Data::Structure(items) = season else {
+                    panic!()
+                };
+                let Data::OctetString(start) = &mut items[1] else {
+                    panic!()
+                };
+                start[5..7].copy_from_slice(&time);
+            }
+        }
+        assert_eq!(
+            dccsim::protocol::gbcs::payload::settings_response(
+                m.signing.originator_counter,
+                values
+            )
+            .to_bytes(),
             m.signing.content,
             "{path}"
         );

@@ -977,12 +977,12 @@ fn load_limiting_settings_are_taken_up_at_once_on_time_or_not_at_all() {
 /// 1.1 and 1.2 to the RTDS electricity meter, the RTDS templates (ECS01a–d): a TOU tariff
 /// taken up at once is the meter's; a hybrid one for an hour ahead is held and taken up on
 /// time with the meter's six 8F66 alerts, while a secondary element price update held with it
-/// waits for its own time; a held update a cancellation removes sends none; values the schema
+/// waits for its own time; 4.11.1 and 4.11.2 read back what the meter runs; a held update a cancellation removes sends none; values the schema
 /// or the request itself do not allow are refused at Transform, naming them.
 #[test]
 fn tariffs_are_taken_up_at_once_on_time_or_not_at_all() {
     use dccsim::gateway::defaults;
-    use dccsim::protocol::gbcs::payload::TariffAction;
+    use dccsim::protocol::gbcs::payload::{ECS24, ECS24B, TariffAction};
     let (mut he, keys, start) = default_head_end();
     let supplier = eui(SUPPLIER);
     let meter = eui("00-DB-12-34-56-78-90-A0");
@@ -994,12 +994,12 @@ fn tariffs_are_taken_up_at_once_on_time_or_not_at_all() {
     let answer = transform_sign_send(&mut he, &keys, &tou, 2000, start);
     assert_eq!(decode_dlms(&answer, None).unwrap(), done);
     let tariffs = he.meter(meter).unwrap().tariffs();
-    let prices = tariffs.primary_prices.clone().unwrap();
+    let prices = &tariffs.primary_prices;
     assert_eq!(prices.tou[..4], [2121, 3127, 4744, 0]);
     assert_eq!((prices.standing_charge, prices.price_scale), (20000, -5));
-    let (gbp, switching, thresholds) = tariffs.primary.clone().unwrap();
-    assert!(gbp);
-    assert_eq!(thresholds, vec![vec![u32::MAX]; 8]);
+    let switching = &tariffs.primary;
+    assert!(tariffs.gbp);
+    assert_eq!(tariffs.thresholds, vec![vec![u32::MAX]; 8]);
     assert_eq!(switching.seasons[1].name, "summer");
     assert_eq!(switching.weeks[0].days, [1, 1, 1, 1, 1, 3, 3]);
     assert_eq!(
@@ -1010,6 +1010,10 @@ fn tariffs_are_taken_up_at_once_on_time_or_not_at_all() {
         ]
     );
     assert_eq!(switching.special_days[1], ([0xFF, 0xFF, 12, 25, 0xFF], 3));
+    // 4.11.1 reads back what the meter runs.
+    let name = "ECS24_4.11.1_SUCCESS_REQUEST_DUIS.XML";
+    let values = settings_read(&mut he, supplier, name, 2005, start);
+    assert_eq!(Some(values), tariffs.read(ECS24));
     // For an hour ahead (the hybrid tariff), and the secondary element's prices for two.
     let ahead = |name: &str, at: &str| template(name).replace("2030-01-15T09:00:00.00Z", at);
     let hybrid = ahead(
@@ -1061,18 +1065,28 @@ fn tariffs_are_taken_up_at_once_on_time_or_not_at_all() {
         ]
     );
     let taken = he.meter(meter).unwrap().tariffs();
-    let prices = taken.primary_prices.clone().unwrap();
+    let prices = &taken.primary_prices;
     assert_eq!(prices.blocks[0], [2289, 3546, 0, 0]);
     assert_eq!(prices.blocks[1], [4002, 6969, 0, 0]);
-    assert_eq!(taken.primary.as_ref().unwrap().2[1], [40000, u32::MAX]);
+    assert_eq!(taken.thresholds[1], [40000, u32::MAX]);
     assert_eq!(
-        taken.secondary_prices, None,
+        taken.secondary_prices, tariffs.secondary_prices,
         "the secondary's time is not yet"
     );
     let secondary_alerts = he.poll_deliveries(start + Duration::minutes(121));
     assert_eq!(secondary_alerts.len(), 1);
-    let secondary = he.meter(meter).unwrap().tariffs().secondary_prices.unwrap();
+    let secondary = he.meter(meter).unwrap().tariffs().secondary_prices;
     assert_eq!(secondary.tou, [1010, 1120, 1230, 1340]);
+    let name = "ECS24b_4.11.2_SUCCESS_REQUEST_DUIS.XML";
+    let values = settings_read(
+        &mut he,
+        supplier,
+        name,
+        2025,
+        start + Duration::minutes(121),
+    );
+    let tariffs = he.meter(meter).unwrap().tariffs();
+    assert_eq!(Some(values), tariffs.read(ECS24B));
     // Held again, then cancelled: nothing taken up, no alert.
     let later = start + Duration::hours(3);
     let again = ahead(
@@ -1084,7 +1098,7 @@ fn tariffs_are_taken_up_at_once_on_time_or_not_at_all() {
     let cancel = template("ECS01b_1.2.1_CANCELLATION_TOU_BLOCK_SUCCESS_REQUEST_DUIS.XML");
     transform_sign_send(&mut he, &keys, &cancel, 2040, later);
     assert!(he.poll_deliveries(start + Duration::hours(5)).is_empty());
-    let prices = he.meter(meter).unwrap().tariffs().primary_prices.unwrap();
+    let prices = he.meter(meter).unwrap().tariffs().primary_prices;
     assert_eq!(prices.tou[0], 2121);
     // What the schema or the request itself does not allow is refused at Transform.
     let name = "ECS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML";

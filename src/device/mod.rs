@@ -23,7 +23,8 @@ mod vendor;
 pub use configuration::{ESME_DEBT, MANUFACTURER, MeterSettings, Prepayment, esme_settings};
 pub use consumption::{Consumer, CustomerType};
 pub use esme::{
-    DeviceError, Esme, MeterPoints, PROFILE_LOG_ENTRIES, SupplyState, supply_restored_alert,
+    DeviceError, Esme, MeterPoints, PROFILE_LOG_ENTRIES, SupplyState, Tariffs,
+    supply_restored_alert,
 };
 pub use gas::{
     CS01B, CS10A, CS10B, CS11, GCS02, GCS03, GCS06, GCS07, GCS09, GCS11, GCS13A, GCS14, GCS15B,

@@ -502,10 +502,7 @@ impl Esme {
         // The change of mode billing data log (4.4.2) takes its snapshot (a command to the mode
         // the meter is in changes none).
         if changed {
-            let changes = &mut self.extra_mut().mode_changes;
-            let over = (changes.len() + 1).saturating_sub(MODE_CHANGE_LOG_LEN);
-            changes.drain(..over);
-            changes.push(now);
+            self.extra_mut().billing_snapshot(now);
         }
         if let Some(settings) = settings {
             self.extra_mut().prepayment = Some(settings);
@@ -948,7 +945,7 @@ pub(super) struct Extra {
     /// them; none: the meter's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     max_demand: Option<demand::MaxDemand>,
-    /// When the payment mode changed, oldest first, the last [`MODE_CHANGE_LOG_LEN`]: the
+    /// When the payment mode or a tariff changed, oldest first, the last [`MODE_CHANGE_LOG_LEN`]: the
     /// change of mode billing data log (4.4.2) has a snapshot at each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     mode_changes: Vec<DateTime<Utc>>,
@@ -1004,6 +1001,16 @@ pub(super) struct Extra {
     /// An update of the secondary element's held for its time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending_secondary_tariff: Option<Box<tariff::HeldTariff>>,
+}
+
+impl Extra {
+    /// The change of mode or tariff billing data log (4.4.2) takes a snapshot at `at`.
+    fn billing_snapshot(&mut self, at: DateTime<Utc>) {
+        let changes = &mut self.mode_changes;
+        let over = (changes.len() + 1).saturating_sub(MODE_CHANGE_LOG_LEN);
+        changes.drain(..over);
+        changes.push(at);
+    }
 }
 
 /// A prepayment configuration held for later (2.1 with an execution time): when (GBCS

@@ -11,9 +11,9 @@ use crate::device::configuration::esme_settings;
 use crate::device::{PaymentMode, period_of, period_start};
 use crate::protocol::gbcs::payload::{
     self, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C,
-    ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS27, ECS35A, ECS35B,
-    ECS35E, ECS40, ECS45, ECS52, ECS66, ECS82, Interval, LoggedEvent, PowerEvent, PrepaymentEntry,
-    Reading, Register, Unit,
+    ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS24, ECS24B, ECS26J, ECS27,
+    ECS35A, ECS35B, ECS35E, ECS40, ECS45, ECS52, ECS66, ECS82, Interval, LoggedEvent, PowerEvent,
+    PrepaymentEntry, Reading, Register, Unit,
 };
 
 impl Esme {
@@ -245,6 +245,10 @@ impl Esme {
             (ECS18A | ECS18B, Reading::Read) => {
                 payload::settings_response(counter, self.max_demand_values(code, now_period))
                     .to_bytes()
+            }
+            (ECS24 | ECS24B, Reading::Read) => {
+                let values = self.tariffs().read(code).unwrap_or_default();
+                payload::settings_response(counter, values).to_bytes()
             }
             (ECS27, Reading::Read) => {
                 let mut settings = self.settings();

@@ -13,11 +13,11 @@ use crate::protocol::gbcs::payload::{
     AverageVoltage, BillingExecution, CS01A, Debt, DebtRecovery, ECS02, ECS03, ECS04A, ECS04B,
     ECS05, ECS07, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS16, ECS17A, ECS17B, ECS17C,
     ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C,
-    ECS22A, ECS22B, ECS22C, ECS23, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27,
-    ECS28A, ECS28B, ECS29E, ECS30, ECS30A, ECS34, ECS35A, ECS35B, ECS35E, ECS37, ECS38, ECS39A,
-    ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS48, ECS52, ECS57, ECS66, ECS70, ECS81, ECS82,
-    LoadLimit, MaxDemandRegister, NewPaymentMode, NonDisablementEntry, PrepayConfiguration,
-    Reading, VoltageSettings,
+    ECS22A, ECS22B, ECS22C, ECS23, ECS24, ECS24B, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F,
+    ECS26J, ECS27, ECS28A, ECS28B, ECS29E, ECS30, ECS30A, ECS34, ECS35A, ECS35B, ECS35E, ECS37,
+    ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS48, ECS52, ECS57, ECS66, ECS70,
+    ECS81, ECS82, LoadLimit, MaxDemandRegister, NewPaymentMode, NonDisablementEntry,
+    PrepayConfiguration, Reading, VoltageSettings,
 };
 
 impl Request {
@@ -182,6 +182,8 @@ impl Request {
             "4.3" => (ECS19, Reading::Read),
             "4.13" => (ECS26A, Reading::Read),
             "4.15" => (ECS27, Reading::Read),
+            "4.11.1" => (ECS24, Reading::Read),
+            "4.11.2" => (ECS24B, Reading::Read),
             "4.12.1" => (ECS18B, Reading::Read),
             "4.12.2" => (ECS18A, Reading::Read),
             "6.2.1" => (ECS26B, Reading::Read),

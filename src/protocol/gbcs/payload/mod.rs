@@ -29,12 +29,12 @@ pub use dlms::{
     export_registers_response, firmware_response, future_dated_alert, invoke_id,
     load_limit_outcomes, log_response, message_for, meter_balance_response, meter_points_response,
     network_data_response, outcome_response, payment_mode_outcomes, phase_of_object,
-    power_event_log_response, prepay_configuration_outcomes, sealed_response,
-    security_log_response, set_results_response, settings_response, special_days_data,
-    tariff_outcomes, unit_charge,
+    power_event_log_response, prepay_configuration_outcomes, primary_price_data, sealed_response,
+    secondary_price_data, security_log_response, set_results_response, settings_response,
+    special_days_data, switching_data, tariff_outcomes, thresholds_data, unit_charge,
 };
 pub use settings::{
-    ECS18A, ECS18B, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26I, ECS27,
+    ECS18A, ECS18B, ECS24, ECS24B, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26I, ECS27,
     MaxDemandRegister, Setting, SettingValue, max_demand_period, max_demand_period_of, name_values,
     settings,
 };

@@ -2,7 +2,8 @@
 //! attributes: 4.13 prepayment configuration (ECS26a), 6.2.1 voltage (ECS26b), 6.2.2
 //! randomisation (ECS26c), 6.2.3 billing calendar (ECS26d), 6.2.4 identity (ECS26e), 6.2.5
 //! instantaneous power thresholds (ECS26f), 4.15 load limit data (ECS27), 4.12.1 and 4.12.2
-//! maximum demand (ECS18b, ECS18a), and 6.2.4 to a comms hub (ECS26i). The command gets
+//! maximum demand (ECS18b, ECS18a), 4.11.1 and 4.11.2 the tariffs (ECS24, ECS24b), and 6.2.4
+//! to a comms hub (ECS26i). The command gets
 //! the attributes in their order; the answer is their values in the same order, in the clear.
 //!
 //! Each value is named by the element of DCC's DUIS response schema (`mmc-5.4.xsd`, the XML
@@ -31,6 +32,10 @@ pub const ECS26I: u16 = 0x0092;
 pub const ECS26F: u16 = 0x0040;
 /// ECS27: the load limit settings and counter.
 pub const ECS27: u16 = 0x0042;
+/// ECS24: the primary element's tariff (4.11.1).
+pub const ECS24: u16 = 0x003A;
+/// ECS24b: the secondary element's tariff (4.11.2).
+pub const ECS24B: u16 = 0x00BD;
 /// ECS18a: the maximum demand export register.
 pub const ECS18A: u16 = 0x002B;
 /// ECS18b: the maximum demand import registers and the configurable time period.
@@ -64,6 +69,7 @@ const REGISTER: u16 = 3;
 const EXTENDED_REGISTER: u16 = 4;
 const SCHEDULE: u16 = 10;
 const SPECIAL_DAYS_TABLE: u16 = 11;
+const SCHEDULE_CALENDAR: u16 = 20;
 const REGISTER_MONITOR: u16 = 21;
 const SINGLE_ACTION_SCHEDULE: u16 = 22;
 const LIMITER: u16 = 71;
@@ -385,6 +391,175 @@ const IDENTITY: &[Setting] = &[
 /// 6.2.4 to a comms hub: its device identifier, model and manufacturer.
 const HUB_IDENTITY: &[Setting] = &[DEVICE_IDENTIFIER, MODEL_TYPE, MANUFACTURER_IDENTIFIER];
 
+/// 4.11.1: the primary element's tariff as the meter runs it (the active tables): a register
+/// whose meaning GBCS's object (`0-0:94.44.1.7`) alone does not make plain, the activity
+/// calendar's season, week and day profiles, the special days, each block tariff's thresholds
+/// (register monitors `0-0:16.0.11`–`18`), the currency unit, the standing charge and the price
+/// matrix (their charges' unit charges, attribute 5).
+const PRIMARY_TARIFF: &[Setting] = &[
+    setting(
+        "0-0:94.44.1.7 value",
+        REGISTER,
+        [0, 0, 94, 44, 1, 7],
+        2,
+        DOUBLE_LONG_UNSIGNED,
+    ),
+    setting(
+        "0-0:94.44.1.7 scaler and unit",
+        REGISTER,
+        [0, 0, 94, 44, 1, 7],
+        3,
+        STRUCTURE,
+    ),
+    setting(
+        "Seasons",
+        SCHEDULE_CALENDAR,
+        [0, 0, 13, 0, 0, 255],
+        3,
+        ARRAY,
+    ),
+    setting(
+        "WeekProfiles",
+        SCHEDULE_CALENDAR,
+        [0, 0, 13, 0, 0, 255],
+        4,
+        ARRAY,
+    ),
+    setting(
+        "DayProfiles",
+        SCHEDULE_CALENDAR,
+        [0, 0, 13, 0, 0, 255],
+        5,
+        ARRAY,
+    ),
+    setting(
+        "SpecialDays",
+        SPECIAL_DAYS_TABLE,
+        [0, 0, 11, 0, 0, 255],
+        2,
+        ARRAY,
+    ),
+    setting(
+        "BlockThresholds 1",
+        REGISTER_MONITOR,
+        [0, 0, 16, 0, 11, 255],
+        2,
+        ARRAY,
+    ),
+    setting(
+        "BlockThresholds 2",
+        REGISTER_MONITOR,
+        [0, 0, 16, 0, 12, 255],
+        2,
+        ARRAY,
+    ),
+    setting(
+        "BlockThresholds 3",
+        REGISTER_MONITOR,
+        [0, 0, 16, 0, 13, 255],
+        2,
+        ARRAY,
+    ),
+    setting(
+        "BlockThresholds 4",
+        REGISTER_MONITOR,
+        [0, 0, 16, 0, 14, 255],
+        2,
+        ARRAY,
+    ),
+    setting(
+        "BlockThresholds 5",
+        REGISTER_MONITOR,
+        [0, 0, 16, 0, 15, 255],
+        2,
+        ARRAY,
+    ),
+    setting(
+        "BlockThresholds 6",
+        REGISTER_MONITOR,
+        [0, 0, 16, 0, 16, 255],
+        2,
+        ARRAY,
+    ),
+    setting(
+        "BlockThresholds 7",
+        REGISTER_MONITOR,
+        [0, 0, 16, 0, 17, 255],
+        2,
+        ARRAY,
+    ),
+    setting(
+        "BlockThresholds 8",
+        REGISTER_MONITOR,
+        [0, 0, 16, 0, 18, 255],
+        2,
+        ARRAY,
+    ),
+    setting(
+        "CurrencyUnits (true: GBP)",
+        GBCS_EXTENDED_DATA,
+        [0, 0, 94, 44, 2, 0],
+        2,
+        BOOLEAN,
+    ),
+    setting(
+        "StandingCharge",
+        CHARGE,
+        [0, 0, 19, 20, 4, 255],
+        5,
+        STRUCTURE,
+    ),
+    setting("PriceMatrix", CHARGE, [0, 0, 19, 20, 0, 255], 5, STRUCTURE),
+];
+
+/// 4.11.2: the secondary element's: its price matrix, a register (`0-0:94.44.1.8`) as for the
+/// primary, its special days and its season, week and day profiles.
+const SECONDARY_TARIFF: &[Setting] = &[
+    setting("PriceMatrix", CHARGE, [0, 0, 19, 20, 5, 255], 5, STRUCTURE),
+    setting(
+        "0-0:94.44.1.8 value",
+        REGISTER,
+        [0, 0, 94, 44, 1, 8],
+        2,
+        DOUBLE_LONG_UNSIGNED,
+    ),
+    setting(
+        "0-0:94.44.1.8 scaler and unit",
+        REGISTER,
+        [0, 0, 94, 44, 1, 8],
+        3,
+        STRUCTURE,
+    ),
+    setting(
+        "SpecialDays",
+        SPECIAL_DAYS_TABLE,
+        [0, 0, 11, 0, 1, 255],
+        2,
+        ARRAY,
+    ),
+    setting(
+        "Seasons",
+        SCHEDULE_CALENDAR,
+        [0, 0, 13, 0, 1, 255],
+        3,
+        ARRAY,
+    ),
+    setting(
+        "WeekProfiles",
+        SCHEDULE_CALENDAR,
+        [0, 0, 13, 0, 1, 255],
+        4,
+        ARRAY,
+    ),
+    setting(
+        "DayProfiles",
+        SCHEDULE_CALENDAR,
+        [0, 0, 13, 0, 1, 255],
+        5,
+        ARRAY,
+    ),
+];
+
 /// 6.2.5: the register monitor of instantaneous active power import (`0-0:16.0.0.255`): its
 /// two thresholds (attribute 2), W.
 const POWER_THRESHOLDS: &[Setting] = &[setting(
@@ -664,6 +839,8 @@ impl MaxDemandRegister {
 /// The attributes use case `code` reads, in its order; `None` if it is not a settings read.
 pub fn settings(code: u16) -> Option<&'static [Setting]> {
     Some(match code {
+        ECS24 => PRIMARY_TARIFF,
+        ECS24B => SECONDARY_TARIFF,
         ECS26A => PREPAYMENT,
         ECS26B => VOLTAGE,
         ECS26C => RANDOMISATION,

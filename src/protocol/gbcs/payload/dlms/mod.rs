@@ -281,5 +281,6 @@ pub use respond::*;
 pub use tariff::{
     BLOCK_TARIFFS, DayProfile, ECS01A, ECS01B, ECS01C, ECS01D, PRIMARY_TOU_RATES, PrimaryPrices,
     SECONDARY_TOU_RATES, Season, SecondaryPrices, SwitchingTable, TariffAction, TariffUpdate,
-    WeekProfile, tariff_outcomes,
+    WeekProfile, primary_price_data, secondary_price_data, switching_data, tariff_outcomes,
+    thresholds_data,
 };

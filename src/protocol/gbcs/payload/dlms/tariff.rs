@@ -209,13 +209,10 @@ fn season_start(date: &[u8; 5]) -> Data {
     Data::OctetString([date.as_slice(), &[0, 0, 0, 0, 0x80, 0x00, 0xFF]].concat())
 }
 
-/// The switching table's steps (passive season, week and day profiles) and its special days'.
-fn switching_steps(t: &SwitchingTable, secondary: bool) -> [Step; 4] {
-    let (calendar, special) = if secondary {
-        (SECONDARY_CALENDAR, SECONDARY_SPECIAL_DAYS)
-    } else {
-        (PRIMARY_CALENDAR, PRIMARY_SPECIAL_DAYS)
-    };
+/// The switching table's season, week and day profiles and its special days, as the
+/// activity calendar and special days table hold them (`secondary`: the secondary element's,
+/// whose TOU scripts are its own).
+pub fn switching_data(t: &SwitchingTable, secondary: bool) -> [Data; 4] {
     let seasons = t
         .seasons
         .iter()
@@ -266,12 +263,33 @@ fn switching_steps(t: &SwitchingTable, secondary: bool) -> [Step; 4] {
             ])
         })
         .collect();
+    [seasons, weeks, days, special_days].map(Data::Array)
+}
+
+/// The switching table's steps (passive season, week and day profiles) and its special days'.
+fn switching_steps(t: &SwitchingTable, secondary: bool) -> [Step; 4] {
+    let (calendar, special) = if secondary {
+        (SECONDARY_CALENDAR, SECONDARY_SPECIAL_DAYS)
+    } else {
+        (PRIMARY_CALENDAR, PRIMARY_SPECIAL_DAYS)
+    };
+    let [seasons, weeks, days, special_days] = switching_data(t, secondary);
     [
-        set(CALENDAR, calendar, 7, Data::Array(seasons)),
-        set(CALENDAR, calendar, 8, Data::Array(weeks)),
-        set(CALENDAR, calendar, 9, Data::Array(days)),
-        set(SPECIAL_DAYS, special, 2, Data::Array(special_days)),
+        set(CALENDAR, calendar, 7, seasons),
+        set(CALENDAR, calendar, 8, weeks),
+        set(CALENDAR, calendar, 9, days),
+        set(SPECIAL_DAYS, special, 2, special_days),
     ]
+}
+
+/// Block tariff thresholds as a register monitor holds them.
+pub fn thresholds_data(thresholds: &[u32]) -> Data {
+    Data::Array(
+        thresholds
+            .iter()
+            .map(|&v| Data::DoubleLongUnsigned(v))
+            .collect(),
+    )
 }
 
 /// A price matrix: commodity scale 3 (kWh) and the price scale, the energy it charges, and
@@ -300,9 +318,9 @@ fn block_index(tariff: usize, block: usize) -> u8 {
     0xA1 + 0x10 * block as u8 + tariff as u8
 }
 
-/// The primary element's steps: the standing charge, then the price matrix (TOU rates, then
-/// block prices block by block).
-fn primary_price_steps(p: &PrimaryPrices) -> [Step; 2] {
+/// The primary element's standing charge and price matrix (TOU rates, then block prices block
+/// by block) as their charges hold them.
+pub fn primary_price_data(p: &PrimaryPrices) -> [Data; 2] {
     let tou = p.tou.iter().zip(1u8..).map(|(&price, i)| (i, price));
     let blocks = (0..4).flat_map(|block| {
         p.blocks
@@ -311,29 +329,27 @@ fn primary_price_steps(p: &PrimaryPrices) -> [Step; 2] {
             .map(move |(tariff, prices)| (block_index(tariff, block), prices[block]))
     });
     [
-        set(
-            CHARGE,
-            STANDING_CHARGE,
-            6,
-            unit_charge(p.standing_charge, p.standing_charge_scale),
-        ),
-        set(
-            CHARGE,
-            PRIMARY_PRICES,
-            6,
-            price_matrix(p.price_scale, PRIMARY_COMMODITY, tou.chain(blocks)),
-        ),
+        unit_charge(p.standing_charge, p.standing_charge_scale),
+        price_matrix(p.price_scale, PRIMARY_COMMODITY, tou.chain(blocks)),
+    ]
+}
+
+/// The secondary element's price matrix as its charge holds it.
+pub fn secondary_price_data(p: &SecondaryPrices) -> Data {
+    let prices = p.tou.iter().zip(1u8..).map(|(&price, i)| (i, price));
+    price_matrix(p.price_scale, SECONDARY_COMMODITY, prices)
+}
+
+fn primary_price_steps(p: &PrimaryPrices) -> [Step; 2] {
+    let [standing, matrix] = primary_price_data(p);
+    [
+        set(CHARGE, STANDING_CHARGE, 6, standing),
+        set(CHARGE, PRIMARY_PRICES, 6, matrix),
     ]
 }
 
 fn secondary_price_step(p: &SecondaryPrices) -> Step {
-    let prices = p.tou.iter().zip(1u8..).map(|(&price, i)| (i, price));
-    set(
-        CHARGE,
-        SECONDARY_PRICES,
-        6,
-        price_matrix(p.price_scale, SECONDARY_COMMODITY, prices),
-    )
+    set(CHARGE, SECONDARY_PRICES, 6, secondary_price_data(p))
 }
 
 /// The steps of a 1.1 or 1.2, in the RTDS command's order: the values, then each activation
@@ -349,12 +365,11 @@ pub(super) fn steps(update: &TariffUpdate, activation: &Activation) -> Vec<Step>
         } => {
             steps.extend(switching_steps(switching, false));
             steps.extend(thresholds.iter().enumerate().map(|(n, t)| {
-                let values = t.iter().map(|&v| Data::DoubleLongUnsigned(v)).collect();
                 set(
                     REGISTER_ACTIVATION,
                     thresholds_object(n + 1),
                     2,
-                    Data::Array(values),
+                    thresholds_data(t),
                 )
             }));
             let currency = Data::Boolean(if *gbp { 0xFF } else { 0 });
