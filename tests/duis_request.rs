@@ -705,6 +705,79 @@ fn a_gas_meter_balance_update_is_the_rtds_command() {
     }
 }
 
+/// 6.8 to a gas meter: each RTDS template (monthly, GCS25; six-monthly, GCS25a) builds its
+/// command's PublishBillingPeriod and PublishBlockPeriod byte for byte but for the issuer event
+/// id, which dccsim takes from the request's counter (the RTDS's, 2015-01-01's time).
+#[test]
+fn a_gas_billing_calendar_is_the_rtds_command() {
+    use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, encode_gas_payload, gas_payload};
+    for (duis, gbcs) in [
+        (
+            "GCS25_6.8_SUCCESS_REQUEST_DUIS.XML",
+            "6.8_GCS25/GCS25_6.8_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "GCS25a_6.8_SUCCESS_REQUEST_DUIS.XML",
+            "6.8_GCS25a/GCS25a_6.8_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+    ] {
+        let request = template(duis);
+        let (code, payloads) = request.gas_command(false).unwrap().unwrap();
+        let text =
+            std::fs::read_to_string(reference().join("gbcs-rtds/RTDS-4.5.0").join(gbcs)).unwrap();
+        let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+        assert_eq!(rtds.message_code(), Some(code), "{duis}");
+        let Gbz::Components { components } = Gbz::decode(&rtds.signing.content, false).unwrap()
+        else {
+            panic!("{gbcs}")
+        };
+        let event = request.id.counter as u32;
+        let expected: Vec<Vec<u8>> = components
+            .iter()
+            .map(|c| match gas_payload(c, &c.payload).unwrap().unwrap() {
+                GasPayload::BillingPeriod {
+                    provider_id,
+                    start,
+                    duration,
+                    duration_type,
+                    tariff_type,
+                    ..
+                } => GasPayload::BillingPeriod {
+                    provider_id,
+                    issuer_event_id: event,
+                    start,
+                    duration,
+                    duration_type,
+                    tariff_type,
+                },
+                GasPayload::BlockPeriod {
+                    provider_id,
+                    start,
+                    duration,
+                    control,
+                    duration_type,
+                    tariff_type,
+                    resolution,
+                    ..
+                } => GasPayload::BlockPeriod {
+                    provider_id,
+                    issuer_event_id: event,
+                    start,
+                    duration,
+                    control,
+                    duration_type,
+                    tariff_type,
+                    resolution,
+                },
+                other => panic!("{other:?}"),
+            })
+            .map(|p| encode_gas_payload(&p))
+            .collect();
+        let built: Vec<Vec<u8>> = payloads.iter().map(encode_gas_payload).collect();
+        assert_eq!(built, expected, "{duis}");
+    }
+}
+
 /// 2.5 to a gas meter: the RTDS template builds its command's SelectAvailableEmergencyCredit,
 /// byte for byte.
 #[test]

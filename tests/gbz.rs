@@ -1079,6 +1079,18 @@ mod round_trips {
                     tariff_type: n[1],
                 }
             }),
+            (any::<[u32; 3]>(), 0u32..1 << 24, any::<[u8; 4]>()).prop_map(|(t, duration, n)| {
+                GasPayload::BlockPeriod {
+                    provider_id: t[0],
+                    issuer_event_id: t[1],
+                    start: t[2],
+                    duration,
+                    control: n[0],
+                    duration_type: n[1],
+                    tariff_type: n[2],
+                    resolution: n[3],
+                }
+            }),
         ]
     }
 

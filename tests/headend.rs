@@ -639,6 +639,71 @@ fn the_rtds_gas_event_log_template_reads_the_commands_carried_out() {
     );
 }
 
+/// 6.8 to the RTDS gas meter, the RTDS templates (GCS25 monthly, GCS25a six-monthly) through
+/// Transform, sign, Send: the meter answers the billing period and the block period each with a
+/// Default Response, SUCCESS, as the RTDS meter does, and 6.2.3 reads the calendar back; a
+/// periodicity the schema does not have is refused at Transform.
+#[test]
+fn a_gas_billing_calendar_is_set_and_read_back() {
+    use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, gas_payload};
+    let (mut he, keys, start) = default_head_end();
+    let components = |m: &GbcsMessage| {
+        let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+            panic!("{m:?}")
+        };
+        components
+            .iter()
+            .map(|c| gas_payload(c, &c.payload).unwrap().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let rtds = {
+        let path = "gbcs-rtds/RTDS-4.5.0/6.8_GCS25/GCS25_6.8_SUCCESS_RESPONSE_GBCS.HEX";
+        let text = std::fs::read_to_string(reference().join(path)).unwrap();
+        GbcsMessage::decode(&dccsim::protocol::gbcs::parse_hex(&text).unwrap()).unwrap()
+    };
+    for (name, counter, duration) in [
+        ("GCS25_6.8_SUCCESS_REQUEST_DUIS.XML", 4000, 1),
+        ("GCS25a_6.8_SUCCESS_REQUEST_DUIS.XML", 4010, 6),
+    ] {
+        let answer = transform_sign_send(&mut he, &keys, &template(name), counter, start);
+        assert_eq!(components(&answer), components(&rtds), "{name}");
+        let read = with_counter(
+            &template("GCS21d_6.2.3_SUCCESS_REQUEST_DUIS.XML"),
+            counter + 5,
+        );
+        let m = acknowledged_then_answered(&mut he, eui(SUPPLIER), &read, start);
+        let [
+            GasPayload::BillingPeriod {
+                start: from,
+                duration: d,
+                duration_type,
+                ..
+            },
+        ] = components(&m)[..]
+        else {
+            panic!("{m:?}")
+        };
+        let first = if duration == 1 { (2015, 2) } else { (2015, 1) };
+        let first = Utc.with_ymd_and_hms(first.0, first.1, 1, 0, 0, 0).unwrap();
+        let seconds = dccsim::protocol::gbcs::payload::to_gbcs_seconds(first);
+        assert_eq!(Some(from), seconds, "{name}");
+        assert_eq!((d, duration_type), (duration, 0x23), "{name}");
+    }
+    let xml = template("GCS25_6.8_SUCCESS_REQUEST_DUIS.XML").replace(">Monthly<", ">Fortnightly<");
+    let reason = refused_e11(
+        &mut he,
+        eui(SUPPLIER),
+        Endpoint::Transform,
+        &xml,
+        4100,
+        start,
+    );
+    assert!(
+        reason.contains("sr:Periodicity \"Fortnightly\" is not Daily or Weekly"),
+        "{reason}"
+    );
+}
+
 /// 6.6 and 6.7 to the RTDS gas meter, the RTDS templates through Transform, sign, Send: the
 /// meter answers each command's two components with Default Responses, SUCCESS, and 6.2.8
 /// reads back the templates' values (40.0 MJ/m³, 1.02264; 61,680 m³/h, 60 s, 300 s — to four

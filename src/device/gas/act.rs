@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 
 use super::{
     Asked, CS01B, CS11, EMERGENCY_CREDIT, GCS02, GCS03, GCS06, GCS07, GCS09, GCS11, GCS20, GCS23,
-    GCS24, GCS28, GCS32, GCS39, GCS40A, GCS40B, GCS40C, GCS40D, GCS41, GCS44, GasMeter,
-    MODE_CHANGE_LOG_LEN, PAYMENT_MODE_SETTINGS, Reply, TOP_UP_LEDGER_LEN, UncontrolledFlow, Valve,
+    GCS24, GCS25, GCS25A, GCS28, GCS32, GCS39, GCS40A, GCS40B, GCS40C, GCS40D, GCS41, GCS44,
+    GasMeter, MODE_CHANGE_LOG_LEN, PAYMENT_MODE_SETTINGS, Reply, TOP_UP_LEDGER_LEN,
+    UncontrolledFlow, Valve,
 };
 use crate::device::{
     Balance, BalanceUpdate, DeviceError, PaymentMode, PendingChange, TopUpRefusal,
@@ -248,6 +249,34 @@ impl GasMeter {
                     gbz::PUBLISH_CALORIFIC_VALUE,
                 )
             }
+            // The billing calendar, at once, for 6.2.3 to read and the billing data log (4.4.3)
+            // to take its snapshots by: the billing period's start, length and unit; the block
+            // period, which dccsim's meters (of one block) take as said, acknowledged.
+            (
+                GCS25 | GCS25A,
+                &GasPayload::BillingPeriod {
+                    start,
+                    duration,
+                    duration_type,
+                    ..
+                },
+            ) => {
+                self.history_mut().billing_calendar = Some((start, duration, duration_type));
+                self.carried_out(
+                    now,
+                    code,
+                    "billing calendar updated",
+                    gbz::PRICE_CLUSTER,
+                    gbz::PUBLISH_BILLING_PERIOD,
+                )
+            }
+            (GCS25 | GCS25A, GasPayload::BlockPeriod { .. }) => self.carried_out(
+                now,
+                code,
+                "block period updated",
+                gbz::PRICE_CLUSTER,
+                gbz::PUBLISH_BLOCK_PERIOD,
+            ),
             // The uncontrolled gas flow settings, and the supply states, each at once, for 6.2.8
             // (and 6.2.4's states) to read; the uncontrolled flow and load limit states GBCS
             // fixes for a gas meter.

@@ -39,11 +39,12 @@
 //! - CS10a and CS10b (6.13): GetEventLog → the general event log's or the security log's
 //!   events in the period asked, in clear (the security log: the top-ups refused);
 //!   CS11 (3.3): the general event log cleared, answered with a ClearEventLogResponse;
-//!   GCS07 (3.1), GCS09 (3.2), GCS44 (3.4), GCS11 (3.5), GCS23 and GCS24 (6.6 and 6.7,
-//!   critical) and GCS41 (6.20.1): the message shown, the change of tenancy (no data from
-//!   before it given since), the supplier's name, privacy PIN protection off, the conversion
-//!   factor and calorific value, the uncontrolled flow settings and supply states (which 6.2.8
-//!   and 6.2.4 read), the MPRN — each answered with a Default Response.
+//!   GCS07 (3.1), GCS09 (3.2), GCS44 (3.4), GCS11 (3.5), GCS23, GCS24, GCS25 and GCS25a
+//!   (6.6, 6.7 and 6.8, critical) and GCS41 (6.20.1): the message shown, the change of tenancy
+//!   (no data from before it given since), the supplier's name, privacy PIN protection off,
+//!   the conversion factor and calorific value, the uncontrolled flow settings and supply
+//!   states (which 6.2.8 and 6.2.4 read), the billing calendar (which 6.2.3 reads and 4.4.3
+//!   snapshots by), the MPRN — each answered with a Default Response.
 
 use chrono::{DateTime, Utc};
 
@@ -128,6 +129,9 @@ pub const CS10B: u16 = 0x00A1;
 pub const GCS24: u16 = 0x007D;
 /// 3.5: privacy PIN protection off.
 pub const GCS11: u16 = 0x0073;
+/// 6.8 (critical): the billing calendar, monthly (GCS25) or of another periodicity (GCS25a).
+pub const GCS25: u16 = 0x007E;
+pub const GCS25A: u16 = 0x00D8;
 /// 6.20.1: the MPRN.
 pub const GCS41: u16 = 0x0087;
 /// 2.5 (critical): activate emergency credit.
@@ -282,6 +286,11 @@ struct History {
     /// The calorific value, with its unit and trailing digit, the last 6.6 set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     calorific_value: Option<(u32, u8, u8)>,
+    /// The billing calendar the last 6.8 set: its first period's start (GBCS seconds), each
+    /// period's duration and duration type; none: the meter's own (monthly from midnight on
+    /// the 1st).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    billing_calendar: Option<(u32, u32, u8)>,
     /// The uncontrolled gas flow settings the last 6.7 set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     uncontrolled_flow: Option<UncontrolledFlow>,
@@ -704,6 +713,8 @@ impl GasMeter {
                 | GCS11
                 | GCS23
                 | GCS24
+                | GCS25
+                | GCS25A
                 | CS11
                 | CS10A
                 | CS10B
@@ -741,6 +752,8 @@ impl GasMeter {
                 | GCS06
                 | GCS23
                 | GCS24
+                | GCS25
+                | GCS25A
         );
         if critical {
             match verify_signature(keys, &command) {

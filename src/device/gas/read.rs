@@ -86,7 +86,20 @@ impl GasMeter {
                     mprn: self.mprn.as_deref().unwrap_or_default().to_string(),
                 })
             }
-            // The billing calendar: monthly, each period from midnight UTC on the first, since
+            // The billing calendar the last 6.8 set.
+            (GCS21D | GCS21K, GasPayload::BillingPeriodRequest { tariff_type, .. })
+                if let Some((start, duration, duration_type)) = self.set_billing_calendar() =>
+            {
+                Reply::Clear(GasPayload::BillingPeriod {
+                    provider_id: 0,
+                    issuer_event_id: start,
+                    start,
+                    duration,
+                    duration_type,
+                    tariff_type: *tariff_type,
+                })
+            }
+            // Else the meter's own: monthly, each period from midnight UTC on the first, since
             // the first such midnight at or after installation.
             (GCS21D | GCS21K, GasPayload::BillingPeriodRequest { tariff_type, .. }) => {
                 use chrono::Datelike;
@@ -527,7 +540,7 @@ impl GasMeter {
         if cause == gbz::BILLING_SNAPSHOT {
             // The last twelve the meter took, of those in the period asked.
             let mut ends = crate::device::billing_ends(
-                &GAS_BILLING_CALENDAR,
+                &self.billing_calendar(),
                 self.commissioned,
                 now_period,
                 BILLING_LOG_LEN,
@@ -607,6 +620,49 @@ impl GasMeter {
 /// The billing calendar dccsim's gas meters keep: monthly, each period ending at midnight UTC on
 /// the first (the RTDS gas meter's is weekly, by its GCS21d answer, or six-monthly, by GCS21k's;
 /// 6.2.3 reads this one).
+impl GasMeter {
+    /// The billing calendar the last 6.8 set: start (GBCS seconds), duration, duration type.
+    fn set_billing_calendar(&self) -> Option<(u32, u32, u8)> {
+        self.history.as_ref().and_then(|h| h.billing_calendar)
+    }
+
+    /// The billing calendar's execution times: those of the calendar the last 6.8 set — the
+    /// time of day its first period started, and every day, the same weekday, the same day of
+    /// the month, or that day every three, six or twelve months — or the meter's own.
+    fn billing_calendar(&self) -> Vec<BillingExecution> {
+        use chrono::{Datelike, Timelike};
+        let Some((start, duration, duration_type)) = self.set_billing_calendar() else {
+            return GAS_BILLING_CALENDAR.to_vec();
+        };
+        let t = crate::protocol::gbcs::payload::from_gbcs_seconds(start);
+        let time = [t.hour() as u8, t.minute() as u8, t.second() as u8, 0];
+        let on = |date| BillingExecution { time, date };
+        let day = t.day() as u8;
+        match (duration_type & 0x0F, duration) {
+            (1, _) => vec![on([0xFF; 5])],
+            (2, _) => vec![on([
+                0xFF,
+                0xFF,
+                0xFF,
+                0xFF,
+                t.weekday().number_from_monday() as u8,
+            ])],
+            (3, months @ 2..=12) if 12 % months == 0 => (0..12 / months)
+                .map(|i| {
+                    on([
+                        0xFF,
+                        0xFF,
+                        ((t.month0() + i * months) % 12 + 1) as u8,
+                        day,
+                        0xFF,
+                    ])
+                })
+                .collect(),
+            _ => vec![on([0xFF, 0xFF, 0xFF, day, 0xFF])],
+        }
+    }
+}
+
 const GAS_BILLING_CALENDAR: [BillingExecution; 1] = [BillingExecution {
     time: [0, 0, 0, 0],
     date: [0xFF, 0xFF, 0xFF, 1, 0xFF],

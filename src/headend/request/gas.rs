@@ -136,6 +136,72 @@ impl Request {
                 };
                 return one(crate::device::GCS09, tenancy);
             }
+            // Critical: the billing calendar — its first period's start and periodicity —
+            // published as a billing period and a repeating block period of the same length;
+            // the request's counter names both. Monthly is GCS25, any other GCS25a.
+            "6.8" => {
+                let Some(calendar) = self.body.find("GasBillingCalendar") else {
+                    return Ok(None);
+                };
+                let text = |name: &str| {
+                    calendar
+                        .find(name)
+                        .map(|e| e.text.trim().to_string())
+                        .ok_or_else(|| RequestError {
+                            line: 0,
+                            reason: format!("sr:GasBillingCalendar needs sr:{name}"),
+                        })
+                };
+                let from = clock_time("BillingPeriodStart", &text("BillingPeriodStart")?)?;
+                let start =
+                    crate::protocol::gbcs::payload::to_gbcs_seconds(from).ok_or_else(|| {
+                        RequestError {
+                            line: 0,
+                            reason: "sr:BillingPeriodStart is outside the meters' clock, \
+                                 2000-01-01T00:00:00Z to 2136-02-07T06:28:15Z"
+                                .into(),
+                        }
+                    })?;
+                let (duration, duration_type) = one_of(
+                    "Periodicity",
+                    &text("Periodicity")?,
+                    &[
+                        ("Daily", (1, gbz::DAILY_UNSPECIFIED)),
+                        ("Weekly", (1, gbz::WEEKLY_UNSPECIFIED)),
+                        ("Monthly", (1, gbz::MONTHLY_UNSPECIFIED)),
+                        ("Quarterly", (3, gbz::MONTHLY_UNSPECIFIED)),
+                        ("SixMonthly", (6, gbz::MONTHLY_UNSPECIFIED)),
+                        ("Yearly", (12, gbz::MONTHLY_UNSPECIFIED)),
+                    ],
+                )?;
+                let code = if (duration, duration_type) == (1, gbz::MONTHLY_UNSPECIFIED) {
+                    crate::device::GCS25
+                } else {
+                    crate::device::GCS25A
+                };
+                let event = self.id.counter as u32;
+                let publish = vec![
+                    GasPayload::BillingPeriod {
+                        provider_id: 0,
+                        issuer_event_id: event,
+                        start,
+                        duration,
+                        duration_type,
+                        tariff_type: 0,
+                    },
+                    GasPayload::BlockPeriod {
+                        provider_id: 0,
+                        issuer_event_id: event,
+                        start,
+                        duration,
+                        control: gbz::REPEATING_BLOCK_PERIOD,
+                        duration_type,
+                        tariff_type: 0,
+                        resolution: gbz::BLOCK_PERIOD_RESOLUTION,
+                    },
+                ];
+                return Ok(Some((code, publish)));
+            }
             // Critical: the conversion factor then the calorific value (in MJ/m³), at once, as
             // the RTDS command has them; the request's counter names both.
             "6.6" => {

@@ -440,6 +440,19 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
             duration_type: r.u8("billing period duration type")?,
             tariff_type: r.u8("tariff type")?,
         },
+        (PRICE_CLUSTER, true, true, PUBLISH_BLOCK_PERIOD) => GasPayload::BlockPeriod {
+            provider_id: r.le32("provider id")?,
+            issuer_event_id: r.le32("issuer event id")?,
+            start: r.le32("block period start time")?,
+            duration: {
+                let b = r.take(3, "block period duration")?;
+                u32::from_le_bytes([b[0], b[1], b[2], 0])
+            },
+            control: r.u8("block period control")?,
+            duration_type: r.u8("block period duration type")?,
+            tariff_type: r.u8("tariff type")?,
+            resolution: r.u8("tariff resolution period")?,
+        },
         (PREPAYMENT_CLUSTER, true, false, GET_TOP_UP_LOG) => GasPayload::TopUpLogRequest {
             latest: r.le32("latest end time")?,
             count: r.u8("number of records")?,

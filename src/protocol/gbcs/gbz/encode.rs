@@ -512,6 +512,22 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             out.extend_from_slice(&duration.min(&0xFF_FFFF).to_le_bytes()[..3]);
             out.extend_from_slice(&[*duration_type, *tariff_type]);
         }
+        GasPayload::BlockPeriod {
+            provider_id,
+            issuer_event_id,
+            start,
+            duration,
+            control,
+            duration_type,
+            tariff_type,
+            resolution,
+        } => {
+            out.extend_from_slice(&provider_id.to_le_bytes());
+            out.extend_from_slice(&issuer_event_id.to_le_bytes());
+            out.extend_from_slice(&start.to_le_bytes());
+            out.extend_from_slice(&duration.min(&0xFF_FFFF).to_le_bytes()[..3]);
+            out.extend_from_slice(&[*control, *duration_type, *tariff_type, *resolution]);
+        }
         GasPayload::TopUpLog {
             command_index,
             commands,
@@ -623,6 +639,7 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         TopUpLogRequest { .. } => (PREPAYMENT_CLUSTER, 0x01, GET_TOP_UP_LOG),
         BillingPeriodRequest { .. } => (PRICE_CLUSTER, 0x01, GET_BILLING_PERIOD),
         BillingPeriod { .. } => (PRICE_CLUSTER, 0x09, PUBLISH_BILLING_PERIOD),
+        BlockPeriod { .. } => (PRICE_CLUSTER, 0x09, PUBLISH_BLOCK_PERIOD),
         TopUpLog { .. } => (PREPAYMENT_CLUSTER, 0x19, PUBLISH_TOP_UP_LOG),
         DebtLogRequest { .. } => (PREPAYMENT_CLUSTER, 0x01, GET_DEBT_REPAYMENT_LOG),
         DebtLog { .. } => (PREPAYMENT_CLUSTER, 0x19, PUBLISH_DEBT_LOG),
@@ -634,7 +651,11 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         }
         | &DefaultResponse {
             cluster: cluster @ PRICE_CLUSTER,
-            command: PUBLISH_CONVERSION_FACTOR | PUBLISH_CALORIFIC_VALUE,
+            command:
+                PUBLISH_CONVERSION_FACTOR
+                | PUBLISH_CALORIFIC_VALUE
+                | PUBLISH_BILLING_PERIOD
+                | PUBLISH_BLOCK_PERIOD,
             ..
         } => (cluster, 0x00, DEFAULT_RESPONSE),
         &DefaultResponse { cluster, .. } => (cluster, 0x08, DEFAULT_RESPONSE),

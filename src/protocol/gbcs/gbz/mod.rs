@@ -481,6 +481,14 @@ pub const PRICE_CLUSTER: u16 = 0x0700;
 /// billing calendar (GCS21d, 6.2.3).
 pub const GET_BILLING_PERIOD: u8 = 0x0B;
 pub const PUBLISH_BILLING_PERIOD: u8 = 0x09;
+/// The Price cluster's PublishBlockPeriod: with a PublishBillingPeriod, a billing calendar set
+/// (GCS25, GCS25a, 6.8, critical), each answered by the meter, their client, with a Default
+/// Response.
+pub const PUBLISH_BLOCK_PERIOD: u8 = 0x01;
+/// A block period's control: repeating.
+pub const REPEATING_BLOCK_PERIOD: u8 = 0x02;
+/// A tariff resolution period: the block period.
+pub const BLOCK_PERIOD_RESOLUTION: u8 = 0x01;
 /// The Price cluster's PublishConversionFactor and PublishCalorificValue (GCS23, 6.6,
 /// critical): the meter, their client, answers each with a Default Response.
 pub const PUBLISH_CONVERSION_FACTOR: u8 = 0x02;
@@ -493,6 +501,9 @@ pub const MEGAJOULES_PER_M3: u8 = 0x01;
 /// A billing period duration type: months, ending where not said (as the RTDS meter's
 /// six-monthly calendar, GCS21k, gives its unit).
 pub const MONTHLY_UNSPECIFIED: u8 = 0x23;
+/// Days and weeks, ending where not said.
+pub const DAILY_UNSPECIFIED: u8 = 0x21;
+pub const WEEKLY_UNSPECIFIED: u8 = 0x22;
 /// The prepayment cluster: ConsumerTopUp (client to server) and its response (CS01b, 2.2).
 pub const PREPAYMENT_CLUSTER: u16 = 0x0705;
 pub const CONSUMER_TOP_UP: u8 = 0x04;

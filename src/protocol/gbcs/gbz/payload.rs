@@ -370,6 +370,20 @@ pub enum GasPayload {
         duration_type: u8,
         tariff_type: u8,
     },
+    /// The Price cluster's PublishBlockPeriod (from the server): the block periods a billing
+    /// calendar sets (6.8, GCS25/GCS25a, after its PublishBillingPeriod) — from `start` (UTC
+    /// time), each `duration` of `duration_type`'s unit, `control` bit 1 repeating, the tariff
+    /// resolution period `resolution` (1: the block period).
+    BlockPeriod {
+        provider_id: u32,
+        issuer_event_id: u32,
+        start: u32,
+        duration: u32,
+        control: u8,
+        duration_type: u8,
+        tariff_type: u8,
+        resolution: u8,
+    },
     /// ZCL Default Response from `cluster`: `status` for `command` (0x8B: not found).
     DefaultResponse {
         cluster: u16,
