@@ -778,6 +778,51 @@ fn a_gas_billing_calendar_is_the_rtds_command() {
     }
 }
 
+/// 14.1 to a gas meter: the RTDS template builds its command's StartSampling (the network
+/// data: six-minute samples of gas delivered, 41 of them, from now) byte for byte but for the
+/// issuer event id, which dccsim takes from the request's counter.
+#[test]
+fn a_gas_network_data_recording_is_the_rtds_command() {
+    use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, encode_gas_payload, gas_payload};
+    let request = template("GCS31_14.1_SUCCESS_REQUEST_DUIS.XML");
+    let (code, payloads) = request.gas_command(false).unwrap().unwrap();
+    let path = "gbcs-rtds/RTDS-4.5.0/14.1_GCS31/GCS31_14.1_SUCCESS_COMMAND_GBCS.HEX";
+    let text = std::fs::read_to_string(reference().join(path)).unwrap();
+    let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+    assert_eq!(rtds.message_code(), Some(code));
+    let Gbz::Components { components } = Gbz::decode(&rtds.signing.content, false).unwrap() else {
+        panic!()
+    };
+    let [c] = &components[..] else { panic!() };
+    let Some(GasPayload::StartSampling {
+        start,
+        sample_type,
+        interval_s,
+        max_samples,
+        ..
+    }) = gas_payload(c, &c.payload).unwrap()
+    else {
+        panic!()
+    };
+    let expected = GasPayload::StartSampling {
+        event: request.id.counter as u32,
+        start,
+        sample_type,
+        interval_s,
+        max_samples,
+    };
+    assert_eq!(payloads, [expected]);
+    assert_eq!((start, interval_s, max_samples), (0, 360, 41));
+    let rebuilt = GasPayload::StartSampling {
+        event: 0x1C37_4A80,
+        start,
+        sample_type,
+        interval_s,
+        max_samples,
+    };
+    assert_eq!(encode_gas_payload(&rebuilt), c.payload);
+}
+
 /// 2.5 to a gas meter: the RTDS template builds its command's SelectAvailableEmergencyCredit,
 /// byte for byte.
 #[test]

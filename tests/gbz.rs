@@ -1079,6 +1079,16 @@ mod round_trips {
                     tariff_type: n[1],
                 }
             }),
+            (any::<[u32; 2]>(), any::<u8>(), any::<[u16; 2]>()).prop_map(|(t, kind, n)| {
+                GasPayload::StartSampling {
+                    event: t[0],
+                    start: t[1],
+                    sample_type: kind,
+                    interval_s: n[0],
+                    max_samples: n[1],
+                }
+            }),
+            any::<u16>().prop_map(|sample_id| GasPayload::StartSamplingResponse { sample_id }),
             (any::<[u32; 3]>(), 0u32..1 << 24, any::<[u8; 4]>()).prop_map(|(t, duration, n)| {
                 GasPayload::BlockPeriod {
                     provider_id: t[0],

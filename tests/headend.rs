@@ -704,6 +704,70 @@ fn a_gas_billing_calendar_is_set_and_read_back() {
     );
 }
 
+/// 14.1 from the network operator to the RTDS gas meter, the RTDS template: the meter starts
+/// recording network data again, answering with the RTDS meter's StartSamplingResponse (sample
+/// id 2), and 4.10 then gives no six minutes from before it — none until the half-hour under
+/// way ends, then those from the first six minutes to start after the command arrived.
+#[test]
+fn recording_network_data_starts_again_at_a_14_1() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, gas_payload};
+    let (mut he, keys, start) = default_head_end();
+    let answer = |m: &GbcsMessage| {
+        let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+            panic!("{m:?}")
+        };
+        let c = &components[0];
+        gas_payload(c, &c.plaintext(m, &keys).unwrap())
+            .unwrap()
+            .unwrap()
+    };
+    let network_data = |he: &mut HeadEnd, counter: u64, at| {
+        let read = with_counter(&template("GCS18_4.10_SUCCESS_REQUEST_DUIS.XML"), counter);
+        answer(&acknowledged_then_answered(
+            he,
+            defaults::SUPPLIER,
+            &read,
+            at,
+        ))
+    };
+    let GasPayload::SampledData { samples, .. } = network_data(&mut he, 2000, start) else {
+        panic!()
+    };
+    assert_eq!(samples.len(), 41, "since installation");
+    let record = template("GCS31_14.1_SUCCESS_REQUEST_DUIS.XML");
+    let m = acknowledged_then_answered(&mut he, defaults::NETWORK_OPERATOR, &record, start);
+    let rtds = {
+        let path = "gbcs-rtds/RTDS-4.5.0/14.1_GCS31/GCS31_14.1_SUCCESS_RESPONSE_GBCS.HEX";
+        let text = std::fs::read_to_string(reference().join(path)).unwrap();
+        GbcsMessage::decode(&dccsim::protocol::gbcs::parse_hex(&text).unwrap()).unwrap()
+    };
+    assert_eq!(answer(&m), answer(&rtds));
+    assert_eq!(
+        answer(&m),
+        GasPayload::StartSamplingResponse { sample_id: 2 }
+    );
+    let none = network_data(&mut he, 2010, start + Duration::minutes(10));
+    assert!(
+        matches!(none, GasPayload::DefaultResponse { status: 0x8B, .. }),
+        "{none:?}"
+    );
+    let an_hour = start + Duration::hours(1);
+    let GasPayload::SampledData {
+        start: from,
+        samples,
+        ..
+    } = network_data(&mut he, 2020, an_hour)
+    else {
+        panic!()
+    };
+    // The command reached the meter just after 10:00 (over the WAN): recording starts with
+    // the next six minutes, 10:06, nine of them to 11:00.
+    assert_eq!(samples.len(), 9);
+    let seconds = dccsim::protocol::gbcs::payload::to_gbcs_seconds(start + Duration::minutes(6));
+    assert_eq!(Some(from), seconds);
+}
+
 /// 6.6 and 6.7 to the RTDS gas meter, the RTDS templates through Transform, sign, Send: the
 /// meter answers each command's two components with Default Responses, SUCCESS, and 6.2.8
 /// reads back the templates' values (40.0 MJ/m³, 1.02264; 61,680 m³/h, 60 s, 300 s — to four

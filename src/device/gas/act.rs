@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::{
     Asked, CS01B, CS11, EMERGENCY_CREDIT, GCS02, GCS03, GCS06, GCS07, GCS09, GCS11, GCS20, GCS23,
-    GCS24, GCS25, GCS25A, GCS28, GCS32, GCS39, GCS40A, GCS40B, GCS40C, GCS40D, GCS41, GCS44,
+    GCS24, GCS25, GCS25A, GCS28, GCS31, GCS32, GCS39, GCS40A, GCS40B, GCS40C, GCS40D, GCS41, GCS44,
     GasMeter, MODE_CHANGE_LOG_LEN, PAYMENT_MODE_SETTINGS, Reply, TOP_UP_LEDGER_LEN,
     UncontrolledFlow, Valve,
 };
@@ -277,6 +277,38 @@ impl GasMeter {
                 gbz::PRICE_CLUSTER,
                 gbz::PUBLISH_BLOCK_PERIOD,
             ),
+            // Recording of the network data starts again from now (or the time asked, if
+            // later): 4.10 gives no sample from before it. dccsim's meters record one kind,
+            // the network data's (gas delivered, every six minutes, the last 41); another is
+            // refused as an invalid value.
+            (
+                GCS31,
+                &GasPayload::StartSampling {
+                    start,
+                    sample_type,
+                    interval_s,
+                    max_samples,
+                    ..
+                },
+            ) => {
+                let interval = u32::from(gbz::NETWORK_DATA_INTERVAL_S);
+                let network = (0, gbz::NETWORK_DATA_INTERVAL_S, gbz::NETWORK_DATA_SAMPLES);
+                if (sample_type, interval_s, max_samples) != network {
+                    let why = "sampling not started: only the network data's is kept";
+                    self.log_command(now, code, false, why);
+                    return Ok(Some(Reply::Clear(GasPayload::DefaultResponse {
+                        cluster: gbz::METERING_CLUSTER,
+                        command: gbz::START_SAMPLING,
+                        status: gbz::INVALID_VALUE,
+                    })));
+                }
+                let now_slot = to_gbcs_seconds(now).unwrap_or(0).div_ceil(interval);
+                self.history_mut().network_data_from = Some(now_slot.max(start.div_ceil(interval)));
+                self.log_command(now, code, true, "network data recording started");
+                Reply::Clear(GasPayload::StartSamplingResponse {
+                    sample_id: gbz::NETWORK_DATA_SAMPLE_ID,
+                })
+            }
             // The uncontrolled gas flow settings, and the supply states, each at once, for 6.2.8
             // (and 6.2.4's states) to read; the uncontrolled flow and load limit states GBCS
             // fixes for a gas meter.

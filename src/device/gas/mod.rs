@@ -72,6 +72,8 @@ pub const GCS16A: u16 = 0x0077;
 pub const GCS17: u16 = 0x0078;
 /// 4.10, the network data log: gas used in each of the last 41 six minutes.
 pub const GCS18: u16 = 0x0079;
+/// 14.1 (to the meter): start recording the network data 4.10 reads.
+pub const GCS31: u16 = 0x0080;
 pub const GCS32: u16 = 0x0081;
 pub const GCS38: u16 = 0x0084;
 pub const GCS39: u16 = 0x0085;
@@ -176,8 +178,8 @@ const DAILY_READS_KEPT: u32 = 31;
 const MAX_SAMPLES: u16 = 1_000;
 /// The network data log: 41 samples of six minutes (four hours and six minutes), as the RTDS
 /// meter answers.
-const NETWORK_DATA_SAMPLES: u32 = 41;
-const NETWORK_DATA_INTERVAL: u16 = 360;
+const NETWORK_DATA_SAMPLES: u32 = gbz::NETWORK_DATA_SAMPLES as u32;
+const NETWORK_DATA_INTERVAL: u16 = gbz::NETWORK_DATA_INTERVAL_S;
 /// The interval a daily log sample carries (the field has 16 bits; RTDS daily logs show FFFF).
 const DAILY_INTERVAL: u16 = 0xFFFF;
 
@@ -291,6 +293,10 @@ struct History {
     /// the 1st).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     billing_calendar: Option<(u32, u32, u8)>,
+    /// The six minutes (since 2000) from which the last 14.1 had the network data recorded;
+    /// none: since installation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    network_data_from: Option<u32>,
     /// The uncontrolled gas flow settings the last 6.7 set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     uncontrolled_flow: Option<UncontrolledFlow>,
@@ -715,6 +721,7 @@ impl GasMeter {
                 | GCS24
                 | GCS25
                 | GCS25A
+                | GCS31
                 | CS11
                 | CS10A
                 | CS10B

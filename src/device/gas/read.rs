@@ -140,7 +140,7 @@ impl GasMeter {
             }),
             // The network data log holds the 41 six-minute samples before the current
             // half-hour (whose gas, like the register, is not counted until it ends), since
-            // installation; each half-hour's gas is spread over its five. The answer starts at
+            // installation or the last 14.1; each half-hour's gas is spread over its five. The answer starts at
             // the first held at or after the start asked (the RTDS asks from 1).
             (
                 GCS18,
@@ -154,9 +154,11 @@ impl GasMeter {
                 let interval = u32::from(NETWORK_DATA_INTERVAL);
                 let slots = 1800 / interval;
                 let last = now_period.saturating_mul(slots);
+                let recorded = self.history.as_ref().and_then(|h| h.network_data_from);
                 let first = last
                     .saturating_sub(NETWORK_DATA_SAMPLES)
                     .max(self.first_given().saturating_mul(slots))
+                    .max(recorded.unwrap_or(0))
                     .max(start.div_ceil(interval));
                 if first >= last || count == 0 {
                     return Ok(Some(not_found(

@@ -441,6 +441,17 @@ impl Request {
                 };
                 return one(CS01B, GasPayload::TopUp { origin: 0, utrn });
             }
+            // Start recording the network data 4.10 reads, now.
+            "14.1" => {
+                let start = GasPayload::StartSampling {
+                    event: self.id.counter as u32,
+                    start: 0,
+                    sample_type: 0,
+                    interval_s: gbz::NETWORK_DATA_INTERVAL_S,
+                    max_samples: gbz::NETWORK_DATA_SAMPLES,
+                };
+                return one(crate::device::GCS31, start);
+            }
             _ => {}
         }
         if !matches!(

@@ -201,6 +201,18 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
                 _ => None,
             });
         }
+        (METERING_CLUSTER, true, false, START_SAMPLING) => GasPayload::StartSampling {
+            event: r.le32("issuer event id")?,
+            start: r.le32("start sampling time")?,
+            sample_type: r.u8("sample type")?,
+            interval_s: r.le16("sample request interval")?,
+            max_samples: r.le16("max number of samples")?,
+        },
+        (METERING_CLUSTER, true, true, START_SAMPLING_RESPONSE) => {
+            GasPayload::StartSamplingResponse {
+                sample_id: r.le16("sample id")?,
+            }
+        }
         (METERING_CLUSTER, true, false, GET_SAMPLED_DATA) => GasPayload::SampledDataRequest {
             sample_id: r.le16("sample id")?,
             start: r.le32("start time")?,

@@ -89,6 +89,22 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             out.extend_from_slice(&[0, 0x41, bytes.len() as u8]);
             out.extend_from_slice(bytes);
         }
+        GasPayload::StartSampling {
+            event,
+            start,
+            sample_type,
+            interval_s,
+            max_samples,
+        } => {
+            out.extend_from_slice(&event.to_le_bytes());
+            out.extend_from_slice(&start.to_le_bytes());
+            out.push(*sample_type);
+            out.extend_from_slice(&interval_s.to_le_bytes());
+            out.extend_from_slice(&max_samples.to_le_bytes());
+        }
+        GasPayload::StartSamplingResponse { sample_id } => {
+            out.extend_from_slice(&sample_id.to_le_bytes());
+        }
         GasPayload::SampledDataRequest {
             sample_id,
             start,
@@ -584,6 +600,8 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
             (METERING_CLUSTER, 0x08, READ_ATTRIBUTES_RESPONSE)
         }
         SampledDataRequest { .. } => (METERING_CLUSTER, 0x01, GET_SAMPLED_DATA),
+        StartSampling { .. } => (METERING_CLUSTER, 0x01, START_SAMPLING),
+        StartSamplingResponse { .. } => (METERING_CLUSTER, 0x09, START_SAMPLING_RESPONSE),
         // The network data log's answer (sample 2, GCS18) leaves default responses enabled,
         // as the RTDS meter's does; the consumption logs' disable them.
         SampledData { sample_id: 2, .. } => (METERING_CLUSTER, 0x09, GET_SAMPLED_DATA_RESPONSE),

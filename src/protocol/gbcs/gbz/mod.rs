@@ -445,6 +445,15 @@ pub const READ_ATTRIBUTES_RESPONSE: u8 = 0x01;
 /// client) — the gas half-hourly profile (GCS17, 4.8.1) and daily log (GCS61, 4.17).
 pub const GET_SAMPLED_DATA: u8 = 0x08;
 pub const GET_SAMPLED_DATA_RESPONSE: u8 = 0x07;
+/// Metering cluster: StartSampling (client to server) and StartSamplingResponse — 14.1 Record
+/// Network Data (GCS31).
+pub const START_SAMPLING: u8 = 0x07;
+pub const START_SAMPLING_RESPONSE: u8 = 0x0D;
+/// The sample id the network data (4.10, 14.1) is kept under, its interval (six minutes) and
+/// how many samples it keeps.
+pub const NETWORK_DATA_SAMPLE_ID: u16 = 2;
+pub const NETWORK_DATA_INTERVAL_S: u16 = 360;
+pub const NETWORK_DATA_SAMPLES: u16 = 41;
 /// Metering cluster: GetSnapshot (client to server) and PublishSnapshot (server to client),
 /// the same id both ways — the gas daily read log (GCS16a, 4.6.1).
 pub const GET_SNAPSHOT: u8 = 0x06;
@@ -596,6 +605,8 @@ pub const DEFAULT_RESPONSE: u8 = 0x0B;
 pub const SUCCESS: u8 = 0x00;
 /// ZCL status NOT_FOUND.
 pub const NOT_FOUND: u8 = 0x8B;
+/// ZCL status INVALID_VALUE.
+pub const INVALID_VALUE: u8 = 0x87;
 /// Snapshot cause: the general (daily) snapshot.
 pub const DAILY_SNAPSHOT: u32 = 1;
 /// The snapshot payload type of GB gas daily reads: block tier information set, delivered,

@@ -48,6 +48,18 @@ pub enum GasPayload {
         sampling_type: u8,
         count: u16,
     },
+    /// The metering cluster's StartSampling (to the meter): record samples of `sample_type`
+    /// (0: consumption delivered) every `interval_s` from `start` (0: now), keeping up to
+    /// `max_samples` — 14.1 Record Network Data (GCS31), six-minute samples, 41 of them.
+    StartSampling {
+        event: u32,
+        start: u32,
+        sample_type: u8,
+        interval_s: u16,
+        max_samples: u16,
+    },
+    /// Its answer: the id the samples are kept under (2, the network data).
+    StartSamplingResponse { sample_id: u16 },
     /// The meter's firmware version (GCS38: the metering cluster's attribute 0x0206, an
     /// octet string), as hex.
     FirmwareVersion { version: String },
