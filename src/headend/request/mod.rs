@@ -534,8 +534,12 @@ fn local(e: &quick_xml::events::BytesStart<'_>) -> String {
     name.to_string()
 }
 
-/// The element's `index` attribute, unescaped.
+/// The element's `index` attribute, unescaped. Most elements have none: their attributes
+/// are only parsed when the word is there.
 fn index(e: &quick_xml::events::BytesStart<'_>) -> Result<Option<String>, String> {
+    if !e.attributes_raw().contains("index") {
+        return Ok(None);
+    }
     for attribute in e.attributes() {
         let attribute = attribute.map_err(|err| format!("a malformed attribute: {err}"))?;
         if attribute.key.local_name().as_ref() == "index" {
