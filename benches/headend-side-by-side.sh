@@ -22,7 +22,7 @@ sleep 22
 users=90-B3-D5-1F-30-01-00-00,90-B3-D5-1F-30-02-00-00
 load=("$bin" load --target https://localhost:8443/api/v1/serviceS --mix "$mix" --pki st/pki --users "$users")
 if [ "$mode" = max ]; then
-    "${load[@]}" --rate 400 --duration 4 --find-max --max-rate 6400 \
+    "${load[@]}" --rate 400 --duration 4 --find-max --max-rate 12800 \
         --slo "${SLO:-p99<25ms,errors<0.1%}" --signed 120000 2>/dev/null | grep -i "highest"
     exit
 fi
