@@ -78,7 +78,8 @@ fn command(device: Eui64, code: u16, reading: &Reading, counter: u64, keys: &Key
 /// The use cases these tests send that GBCS makes critical: signed by the supplier.
 fn critical(code: u16) -> bool {
     use dccsim::protocol::gbcs::payload::{
-        ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07, ECS09, ECS38, ECS44, ECS48, ECS81,
+        ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07, ECS09, ECS38, ECS44, ECS46A, ECS47, ECS47A,
+        ECS47E, ECS48, ECS81,
     };
     matches!(
         code,
@@ -97,6 +98,10 @@ fn critical(code: u16) -> bool {
             | ECS48
             | ECS05
             | ECS07
+            | ECS46A
+            | ECS47
+            | ECS47A
+            | ECS47E
             | 0x0019
             | 0x00A2
             | 0x00B7
@@ -1196,6 +1201,185 @@ fn power_thresholds_and_randomised_offset_limit_are_read_back() {
     );
     let last = esme.events.between(now(), now()).last().unwrap();
     assert_eq!(last.what, "randomised offset limit set");
+}
+
+/// The auxiliary loads: a switch activated (7.5) is on for its duration and off after, and
+/// reset (7.8) is off at once; a controller's level (7.13) holds over its period, within a
+/// limit (7.16) over it; descriptions (6.14.1) and the boost button's loads (7.9, 7.10) are
+/// what 7.7 and 7.11 read back. Each command is logged.
+#[test]
+fn auxiliary_loads_do_what_they_are_told() {
+    use dccsim::protocol::dlms::Data;
+    use dccsim::protocol::gbcs::payload::{
+        ControllerLevel, ECS46A, ECS47, ECS47A, ECS47E, ECS61A, ECS61C, ECS61E, ECS62,
+        SwitchCommand,
+    };
+    let keys = keys();
+    let mut esme = esme();
+    let t0 = now();
+    let mut counter = 0;
+    let mut ask = |esme: &mut Esme, code, reading: &Reading, at| {
+        counter += 1;
+        ask_at(esme, code, reading, counter, &keys, at)
+    };
+    let values = |r: Reading| match r {
+        Reading::Settings { values } => values.into_iter().map(|v| v.value).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    let done = |r: Reading| {
+        assert_eq!(
+            r,
+            Reading::Outcome {
+                success: true,
+                code: 0
+            }
+        )
+    };
+    // Whether each switch is on (7.7's last five); each controller's JSON state (7.15's last five).
+    let switches = |v: Vec<Data>| {
+        v[12..]
+            .iter()
+            .map(|d| d == &Data::Boolean(0xFF))
+            .collect::<Vec<_>>()
+    };
+    let states = |v: Vec<Data>| {
+        v[5..]
+            .iter()
+            .map(|d| match d {
+                Data::Utf8String(b) => String::from_utf8(b.clone()).unwrap(),
+                other => panic!("{other:?}"),
+            })
+            .collect::<Vec<_>>()
+    };
+    let state =
+        |output: u8, input: u8| format!("{{\"outputState\": {output}, \"inputState\": {input}}}");
+    assert_eq!(
+        switches(values(ask(&mut esme, ECS61A, &Reading::Read, t0))),
+        [false; 5]
+    );
+    let on = Reading::AuxiliaryLoad {
+        switch: 2,
+        command: SwitchCommand::Activate { minutes: 30 },
+    };
+    done(ask(&mut esme, ECS47, &on, t0));
+    let at = |minutes| t0 + Duration::minutes(minutes);
+    let read = values(ask(&mut esme, ECS61A, &Reading::Read, at(29)));
+    assert_eq!(switches(read), [false, true, false, false, false]);
+    assert_eq!(
+        states(values(ask(&mut esme, ECS61E, &Reading::Read, at(29))))[1],
+        state(100, 0)
+    );
+    assert_eq!(
+        switches(values(ask(&mut esme, ECS61A, &Reading::Read, at(30)))),
+        [false; 5]
+    );
+    // Reset ends an activation at once.
+    done(ask(&mut esme, ECS47, &on, at(31)));
+    let reset = Reading::AuxiliaryLoad {
+        switch: 2,
+        command: SwitchCommand::Reset,
+    };
+    done(ask(&mut esme, ECS47, &reset, at(32)));
+    assert_eq!(
+        switches(values(ask(&mut esme, ECS61A, &Reading::Read, at(33)))),
+        [false; 5]
+    );
+    // An APC at 80% of what it takes from its load for an hour, limited to 50% for its first
+    // half.
+    let level = |level, from, to| ControllerLevel {
+        controller: 4,
+        from: at(from),
+        to: at(to),
+        level,
+        input: true,
+    };
+    done(ask(
+        &mut esme,
+        ECS47A,
+        &Reading::ControllerLevel(level(80, 60, 120)),
+        at(40),
+    ));
+    done(ask(
+        &mut esme,
+        ECS47E,
+        &Reading::ControllerLevel(level(50, 60, 90)),
+        at(41),
+    ));
+    for (minutes, expected) in [
+        (59, state(0, 0)),
+        (60, state(0, 50)),
+        (90, state(0, 80)),
+        (120, state(0, 0)),
+    ] {
+        let read = ask(&mut esme, ECS61E, &Reading::Read, at(minutes));
+        assert_eq!(states(values(read))[3], expected, "{minutes} min");
+    }
+    // Descriptions: those named change, the others stay the meter's own.
+    let described = Reading::SwitchDescriptions {
+        descriptions: [
+            None,
+            Some("Heat pump".into()),
+            None,
+            None,
+            Some("EV charger".into()),
+        ],
+    };
+    done(ask(&mut esme, ECS46A, &described, at(130)));
+    let read = values(ask(&mut esme, ECS61A, &Reading::Read, at(131)));
+    let text = |d: &Data| match d {
+        Data::VisibleString(b) => String::from_utf8(b.clone()).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    let names: Vec<String> = read[..5].iter().map(text).collect();
+    assert_eq!(
+        names,
+        [
+            "ALCS_1_Description",
+            "Heat pump",
+            "ALCS_3_Description",
+            "ALCS_4_Description",
+            "EV charger"
+        ]
+    );
+    // The boost button: all five loads until told otherwise; never pressed, so no boosts.
+    let boost = |r: Reading| match r {
+        Reading::BoostButton {
+            boosting,
+            boosts,
+            on_boost,
+        } => {
+            assert!(!boosting && boosts.is_empty());
+            on_boost
+        }
+        other => panic!("{other:?}"),
+    };
+    let week = range(t0 - Duration::days(7), at(140));
+    assert_eq!(boost(ask(&mut esme, ECS61C, &week, at(140))), [true; 5]);
+    let loads = Reading::BoostLoads {
+        on_boost: [true, false, true, false, false],
+    };
+    done(ask(&mut esme, ECS62, &loads, at(135)));
+    let read = ask(&mut esme, ECS61C, &week, at(140));
+    assert_eq!(boost(read), [true, false, true, false, false]);
+    let logged: Vec<String> = esme
+        .events
+        .between(t0, at(140))
+        .map(|e| e.what.clone())
+        .collect();
+    for what in [
+        "auxiliary load 2 activated for 30 min",
+        "auxiliary load 2 reset to its calendar",
+        "auxiliary load descriptions set",
+        "boost button's auxiliary loads set",
+    ] {
+        assert!(logged.iter().any(|l| l == what), "{what}: {logged:?}");
+    }
+    assert!(
+        logged
+            .iter()
+            .any(|l| l.starts_with("auxiliary controller 4 limited to 50%")),
+        "{logged:?}"
+    );
 }
 
 /// 1.5: an adjustment (ECS04a) moves the meter balance from then on and a reset (ECS04b) sets

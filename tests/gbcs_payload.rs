@@ -113,6 +113,18 @@ fn use_case_vectors() -> Vec<String> {
         "1.2.1_ECS01b",
         "1.1.2_ECS01c",
         "1.2.2_ECS01d",
+        "7.5_ECS47Activate",
+        "7.6_ECS47Deactivate",
+        "7.8_ECS47Reset",
+        "7.9_ECS62Add",
+        "7.10_ECS62Remove",
+        "6.14.1_ECS46a",
+        "7.13_ECS47a",
+        "7.16_ECS47e",
+        "7.7_ECS61a",
+        "7.11_ECS61c",
+        "7.14_ECS61d",
+        "7.15_ECS61e",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -932,6 +944,59 @@ mod properties {
             }
         }
 
+        /// The auxiliary load control commands decode to what they were built from: a switch
+        /// on, off or reset, the boost button's loads, descriptions, a controller's level or
+        /// limit over a period (to the second).
+        #[test]
+        fn auxiliary_load_commands_round_trip(
+            n in 1u8..=5,
+            kind in 0usize..3,
+            minutes: u16,
+            on_boost: [bool; 5],
+            described in proptest::collection::vec(proptest::option::of("[ -~]{1,22}"), 5),
+            from in 0i64..2_000_000_000,
+            length in 1i64..10_000_000,
+            level in 0u8..=100,
+            input: bool,
+            counter in 0u64..1 << 40,
+        ) {
+            use dccsim::protocol::gbcs::Cra;
+            use dccsim::protocol::gbcs::payload::{
+                ControllerLevel, ECS46A, ECS47, ECS47A, ECS47E, ECS62, SwitchCommand,
+                decode_dlms, encode_command, message_for,
+            };
+            use dccsim::model::Eui64;
+            let command = [
+                SwitchCommand::Activate { minutes },
+                SwitchCommand::Deactivate { minutes },
+                SwitchCommand::Reset,
+            ][kind];
+            let at = |s| chrono::DateTime::from_timestamp(946_684_800 + s, 0).unwrap();
+            let level = Reading::ControllerLevel(ControllerLevel {
+                controller: n,
+                from: at(from),
+                to: at(from + length),
+                level,
+                input,
+            });
+            let descriptions: [Option<String>; 5] = described.try_into().unwrap();
+            let mut cases = vec![
+                (ECS47, Reading::AuxiliaryLoad { switch: n, command }),
+                (ECS62, Reading::BoostLoads { on_boost }),
+                (ECS47A, level.clone()),
+                (ECS47E, level),
+            ];
+            if descriptions.iter().any(Option::is_some) {
+                cases.push((ECS46A, Reading::SwitchDescriptions { descriptions }));
+            }
+            for (code, reading) in cases {
+                let (from, to) = (Eui64([1; 8]), Eui64([2; 8]));
+                let content = encode_command(code, &reading, counter, from, to).unwrap();
+                let m = message_for(Cra::Command, counter, from, to, code, content);
+                prop_assert_eq!(decode_dlms(&m, None).unwrap(), reading);
+            }
+        }
+
         /// 6.11's command decodes to the validity interval it was built from (to the second).
         #[test]
         fn clock_synchronisations_round_trip(
@@ -1083,6 +1148,10 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "7.4_ECS45/ECS45_7.4_SUCCESS_COMMAND_GBCS.HEX",
         "6.12_ECS34/ECS34_6.12_SUCCESS_COMMAND_GBCS.HEX",
         "7.12_ECS38/ECS38_7.12_SUCCESS_COMMAND_GBCS.HEX",
+        "7.7_ECS61a/ECS61a_7.7_ALL_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX",
+        "7.11_ECS61c/ECS61c_7.11_SUCCESS_COMMAND_GBCS.HEX",
+        "7.14_ECS61d/ECS61d_7.14_SUCCESS_COMMAND_GBCS.HEX",
+        "7.15_ECS61e/ECS61e_7.15_SUCCESS_COMMAND_GBCS.HEX",
         "6.5_ECS29a/ECS29a_6.5_SUCCESS_COMMAND_GBCS.HEX",
         "6.5_ECS29b/ECS29b_6.5_SUCCESS_COMMAND_GBCS.HEX",
         "6.5_ECS29c/ECS29c_6.5_SUCCESS_COMMAND_GBCS.HEX",
@@ -1134,6 +1203,159 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         );
         assert_eq!(built.as_deref(), Some(s.content.as_slice()), "{path}");
     }
+}
+
+/// The auxiliary load control commands (6.14.1, 7.5–7.10, 7.13, 7.16) mean what their DUIS
+/// templates ask, and are built from that meaning byte for byte; the meter's answer to each,
+/// every step done, is the RTDS meter's.
+#[test]
+fn auxiliary_load_commands_mean_what_the_templates_ask() {
+    use dccsim::protocol::gbcs::payload::{
+        ControllerLevel, SwitchCommand, configuration_response, encode_command,
+    };
+    let at = |h: u32| {
+        chrono::NaiveDate::from_ymd_opt(2015, 1, 3)
+            .unwrap()
+            .and_hms_opt(h, 0, 0)
+            .unwrap()
+            .and_utc()
+    };
+    let level = |controller, level, input| {
+        Reading::ControllerLevel(ControllerLevel {
+            controller,
+            from: at(0),
+            to: at(1),
+            level,
+            input,
+        })
+    };
+    let load = |switch, command| Reading::AuxiliaryLoad { switch, command };
+    let described = |d: [Option<&str>; 5]| Reading::SwitchDescriptions {
+        descriptions: d.map(|d| d.map(String::from)),
+    };
+    let cases = [
+        (
+            "7.5_ECS47Activate/ECS47Activate_7.5",
+            load(1, SwitchCommand::Activate { minutes: 30 }),
+        ),
+        (
+            "7.6_ECS47Deactivate/ECS47Deactivate_7.6",
+            load(3, SwitchCommand::Deactivate { minutes: 60 }),
+        ),
+        (
+            "7.8_ECS47Reset/ECS47Reset_7.8",
+            load(5, SwitchCommand::Reset),
+        ),
+        (
+            "7.9_ECS62Add/ECS62Add_7.9",
+            Reading::BoostLoads {
+                on_boost: [true; 5],
+            },
+        ),
+        (
+            "7.10_ECS62Remove/ECS62Remove_7.10",
+            Reading::BoostLoads {
+                on_boost: [false; 5],
+            },
+        ),
+        (
+            "6.14.1_ECS46a/ECS46a_6.14.1_ALL_OPTIONALS",
+            described([
+                Some("ALCS_1_Description"),
+                Some("HCALCS_2_Description"),
+                Some("ALCS_3_Description"),
+                Some("ALCS_4_Description"),
+                Some("ALCS_5_Description"),
+            ]),
+        ),
+        (
+            "6.14.1_ECS46a/ECS46a_6.14.1_SOME_OPTIONALS",
+            described([None, Some("Label2"), Some("Label3"), Some("Label4"), None]),
+        ),
+        (
+            "7.13_ECS47a/ECS47a_7.13_ALCS_ACTIVATE",
+            level(5, 100, false),
+        ),
+        (
+            "7.13_ECS47a/ECS47a_7.13_ALCS_DEACTIVATE",
+            level(1, 0, false),
+        ),
+        ("7.13_ECS47a/ECS47a_7.13_APC_INPUT", level(3, 50, true)),
+        ("7.13_ECS47a/ECS47a_7.13_APC_OUTPUT", level(5, 100, false)),
+        ("7.16_ECS47e/ECS47e_7.16_APC_INPUT", level(3, 50, true)),
+        ("7.16_ECS47e/ECS47e_7.16_APC_OUTPUT", level(5, 100, false)),
+    ];
+    for (stem, expected) in cases {
+        let m = message(&format!("{stem}_SUCCESS_COMMAND_GBCS.HEX"));
+        let s = &m.signing;
+        let code = m.message_code().unwrap();
+        assert_eq!(decode_dlms(&m, None).unwrap(), expected, "{stem}");
+        let built = encode_command(
+            code,
+            &expected,
+            s.originator_counter,
+            s.originator,
+            s.recipient,
+        );
+        assert_eq!(built.as_deref(), Some(s.content.as_slice()), "{stem}");
+        let answer = message(&format!("{stem}_SUCCESS_RESPONSE_GBCS.HEX"));
+        let counter = answer.signing.originator_counter;
+        let ours = configuration_response(counter, code, &expected, |_| 0).unwrap();
+        assert_eq!(ours.to_bytes(), answer.signing.content, "{stem}");
+    }
+}
+
+/// The auxiliary load reads' answers (7.7, 7.11, 7.14, 7.15) are named and typed as the RTDS
+/// meter gives them, and built back from those values byte for byte; 7.11's boosts are the
+/// periods the meter logged, within the week asked for.
+#[test]
+fn auxiliary_load_reads_are_the_rtds_bytes() {
+    use dccsim::protocol::gbcs::payload::{boost_response, settings_response};
+    for (path, count) in [
+        (
+            "7.7_ECS61a/ECS61a_7.7_ALL_OPTIONALS_SUCCESS_RESPONSE_GBCS.HEX",
+            17,
+        ),
+        ("7.14_ECS61d/ECS61d_7.14_SUCCESS_RESPONSE_GBCS.HEX", 7),
+        ("7.15_ECS61e/ECS61e_7.15_SUCCESS_RESPONSE_GBCS.HEX", 10),
+    ] {
+        let m = message(path);
+        let Reading::Settings { values } = decode_dlms(&m, None).unwrap() else {
+            panic!("{path}")
+        };
+        assert_eq!(values.len(), count, "{path}");
+        let first = if count == 10 {
+            "SwitchId 1"
+        } else {
+            "SwitchDescription 1"
+        };
+        assert_eq!(values[0].name, first, "{path}");
+        let values = values.into_iter().map(|v| v.value).collect();
+        let built = settings_response(m.signing.originator_counter, values);
+        assert_eq!(built.to_bytes(), m.signing.content, "{path}");
+    }
+    let m = message("7.11_ECS61c/ECS61c_7.11_SUCCESS_RESPONSE_GBCS.HEX");
+    let Reading::BoostButton {
+        boosting,
+        boosts,
+        on_boost,
+    } = decode_dlms(&m, None).unwrap()
+    else {
+        panic!()
+    };
+    assert!(boosting);
+    assert_eq!(on_boost, [true; 5]);
+    // Six boosts, one a day from Boxing Day 2014, the first 81 minutes long.
+    assert_eq!(boosts.len(), 6);
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2014, 12, d).unwrap();
+    assert_eq!(boosts[0].0, day(26).and_hms_opt(0, 0, 0).unwrap().and_utc());
+    assert_eq!(
+        boosts[0].1,
+        day(26).and_hms_opt(1, 21, 0).unwrap().and_utc()
+    );
+    assert_eq!(boosts[5].0, day(31).and_hms_opt(0, 0, 0).unwrap().and_utc());
+    let built = boost_response(m.signing.originator_counter, boosting, &boosts, on_boost);
+    assert_eq!(built.unwrap().to_bytes(), m.signing.content);
 }
 
 /// Device answers built from their meaning give the RTDS bytes.

@@ -1457,6 +1457,128 @@ fn a_debt_update_is_carried_and_bad_values_refused() {
     }
 }
 
+/// The auxiliary loads of the RTDS electricity meter, by the RTDS templates: 7.5 (critical:
+/// Transform, sign, Send) turns switch 1 on, which 7.7 and 7.15 then read; 6.14.1's labels are
+/// what 7.14 reads; 7.10 takes every load off the boost button, as 7.11 reads. Values the
+/// schema refuses are refused at once, saying why, and nothing is sent.
+#[test]
+fn auxiliary_loads_are_commanded_and_read_back() {
+    use dccsim::protocol::dlms::Data;
+    let (mut he, keys, start) = default_head_end();
+    let supplier = eui(SUPPLIER);
+    let done = Reading::Outcome {
+        success: true,
+        code: 0,
+    };
+    let activate = template("ECS47Activate_7.5_SUCCESS_REQUEST_DUIS.XML");
+    let answer = transform_sign_send(&mut he, &keys, &activate, 3000, start);
+    assert_eq!(decode_dlms(&answer, None).unwrap(), done);
+    let switches = settings_read(
+        &mut he,
+        supplier,
+        "ECS61a_7.7_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML",
+        3010,
+        start,
+    );
+    let on = Data::Boolean(0xFF);
+    let off = Data::Boolean(0);
+    assert_eq!(
+        switches[12..],
+        [on, off.clone(), off.clone(), off.clone(), off]
+    );
+    let operation = settings_read(
+        &mut he,
+        supplier,
+        "ECS61e_7.15_SUCCESS_REQUEST_DUIS.XML",
+        3020,
+        start,
+    );
+    let state = br#"{"outputState": 100, "inputState": 0}"#.to_vec();
+    assert_eq!(operation[5], Data::Utf8String(state));
+    let labels = template("ECS46a_6.14.1_SOME_OPTIONALS_SUCCESS_REQUEST_DUIS.XML");
+    let answer = transform_sign_send(&mut he, &keys, &labels, 3030, start);
+    assert_eq!(decode_dlms(&answer, None).unwrap(), done);
+    let configuration = settings_read(
+        &mut he,
+        supplier,
+        "ECS61d_7.14_SUCCESS_REQUEST_DUIS.XML",
+        3040,
+        start,
+    );
+    let text = |s: &str| Data::VisibleString(s.as_bytes().to_vec());
+    assert_eq!(
+        configuration[..5],
+        [
+            text("ALCS_1_Description"),
+            text("Label2"),
+            text("Label3"),
+            text("Label4"),
+            text("ALCS_5_Description")
+        ]
+    );
+    let remove = with_counter(&template("ECS62Remove_7.10_SUCCESS_REQUEST_DUIS.XML"), 3050);
+    let answer = acknowledged_then_answered(&mut he, supplier, &remove, start);
+    assert_eq!(decode_dlms(&answer, None).unwrap(), done);
+    let details = with_counter(&template("ECS61c_7.11_SUCCESS_REQUEST_DUIS.XML"), 3060);
+    let answer = acknowledged_then_answered(&mut he, supplier, &details, start);
+    let Reading::BoostButton { on_boost, .. } = decode_dlms(&answer, None).unwrap() else {
+        panic!()
+    };
+    assert_eq!(on_boost, [false; 5]);
+    // Refused at Transform (the critical ones) or at once, nothing sent.
+    let mut counter = 3100;
+    let mut refused = |name: &str, from: &str, to: &str, endpoint, why: &str| {
+        counter += 10;
+        let xml = template(name).replace(from, to);
+        assert!(xml.contains(to), "{name}: {from:?} not in the template");
+        let reason = refused_e11(&mut he, supplier, endpoint, &xml, counter, start);
+        assert!(reason.contains(why), "{name}: {reason}");
+        assert!(he.poll_deliveries(start + Duration::minutes(5)).is_empty());
+    };
+    refused(
+        "ECS47Activate_7.5_SUCCESS_REQUEST_DUIS.XML",
+        "index=\"1\"",
+        "index=\"6\"",
+        Endpoint::Transform,
+        "sr:ActivateALCSHCALCS needs an index attribute from 1 to 5, not \"6\"",
+    );
+    refused(
+        "ECS47a_7.13_APC_INPUT_SUCCESS_REQUEST_DUIS.XML",
+        "<sr:EndDateTime>2015-01-03T01:00:00.00Z",
+        "<sr:EndDateTime>2015-01-02T01:00:00.00Z",
+        Endpoint::Transform,
+        "sr:EndDateTime 2015-01-02 01:00:00 UTC is not after its sr:StartDateTime",
+    );
+    refused(
+        "ECS47a_7.13_APC_INPUT_SUCCESS_REQUEST_DUIS.XML",
+        "auxiliaryControllerN=\"3\"",
+        "auxiliaryControllerN=\"0\"",
+        Endpoint::Transform,
+        "needs an auxiliaryControllerN attribute from 1 to 5",
+    );
+    refused(
+        "ECS47a_7.13_APC_INPUT_SUCCESS_REQUEST_DUIS.XML",
+        ">50<",
+        ">101<",
+        Endpoint::Transform,
+        "sr:CommandedStateLevel \"101\" is not a whole number from 0 to 100",
+    );
+    refused(
+        "ECS46a_6.14.1_SOME_OPTIONALS_SUCCESS_REQUEST_DUIS.XML",
+        ">Label2<",
+        ">Label two is far too long<",
+        Endpoint::Transform,
+        "is not 1 to 22 printable ASCII characters",
+    );
+    refused(
+        "ECS62Add_7.9_SUCCESS_REQUEST_DUIS.XML",
+        "index=\"5\"",
+        "index=\"4\"",
+        Endpoint::SendCommand,
+        "sr:AddToBoostButton index 4 is given twice",
+    );
+}
+
 #[test]
 fn a_profile_read_is_acknowledged_then_answered_with_the_meters_gbcs() {
     let mut he = head_end();

@@ -13,7 +13,8 @@ use crate::protocol::gbcs::payload::{
     self, Activation, CS01A, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A, ECS04B, ECS05,
     ECS07, ECS08, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS16, ECS28A, ECS28B, ECS29A,
     ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS30, ECS30A, ECS34, ECS37, ECS38, ECS39A, ECS39B,
-    ECS42, ECS43, ECS44, ECS48, ECS57, ECS70, ECS81, NewPaymentMode, Reading,
+    ECS42, ECS43, ECS44, ECS46A, ECS47, ECS47A, ECS47E, ECS48, ECS57, ECS62, ECS70, ECS81,
+    NewPaymentMode, Reading,
 };
 
 impl Esme {
@@ -203,6 +204,15 @@ impl Esme {
                 };
                 self.events.command(now, code, true, what);
                 payload::set_results_response(counter, &[0]).to_bytes()
+            }
+            (ECS46A | ECS47 | ECS62 | ECS47A | ECS47E, _) => {
+                let loads = self.extra_mut().auxiliary.get_or_insert_default();
+                let Some(what) = loads.apply(code, reading, now) else {
+                    return Ok(None);
+                };
+                self.events.command(now, code, true, what);
+                let answer = payload::configuration_response(counter, code, reading, |_| 0);
+                super::plain(answer)?
             }
             (ECS05, Reading::ResetBlockCounters) => {
                 self.extra_mut().block_counters_reset = Some(now);

@@ -1,6 +1,7 @@
 //! The electricity meter (ESME): answers the GBCS commands of the read and supply use cases.
 
 mod act;
+mod auxiliary;
 mod demand;
 mod read;
 mod tariff;
@@ -20,7 +21,8 @@ use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
     self, BillingExecution, DailyRead, Debt, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A,
     ECS04B, ECS05, ECS07, ECS08, ECS08A, ECS09, ECS28A, ECS30, ECS30A, ECS38, ECS42, ECS43, ECS44,
-    ECS48, ECS70, ECS81, LoadLimit, PrepayConfiguration, PrepaymentEntry, Reading,
+    ECS46A, ECS47, ECS47A, ECS47E, ECS48, ECS70, ECS81, LoadLimit, PrepayConfiguration,
+    PrepaymentEntry, Reading,
 };
 use crate::protocol::gbcs::{Cra, FrameError, KeyStore, Verdict, sign_message, verify_signature};
 
@@ -378,6 +380,10 @@ impl Esme {
                 | ECS01B
                 | ECS01C
                 | ECS01D
+                | ECS46A
+                | ECS47
+                | ECS47A
+                | ECS47E
         );
         if critical {
             match verify_signature(keys, &command) {
@@ -474,6 +480,14 @@ impl Esme {
     /// The power event log (6.13 `PowerEvent`): supply interrupted and restored.
     pub fn power(&self) -> &EventLog {
         self.extra.as_ref().map_or(&NO_EVENTS, |l| &l.power)
+    }
+
+    /// Its auxiliary loads: as commands left them, or the meter's own.
+    fn auxiliary(&self) -> std::borrow::Cow<'_, auxiliary::AuxiliaryLoads> {
+        match self.extra.as_ref().and_then(|e| e.auxiliary.as_deref()) {
+            Some(loads) => std::borrow::Cow::Borrowed(loads),
+            None => std::borrow::Cow::Owned(auxiliary::AuxiliaryLoads::default()),
+        }
     }
 
     fn extra_mut(&mut self) -> &mut Extra {
@@ -963,6 +977,9 @@ pub(super) struct Extra {
     /// 6.27 reset them; 0: since installation.
     #[serde(default)]
     voltage_counters_from: u32,
+    /// Its auxiliary loads, once a command changed them; none: the meter's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    auxiliary: Option<Box<auxiliary::AuxiliaryLoads>>,
     /// Whether the supply locks when tampered with, as the last 6.25 set; none: the meter's
     /// own (locked).
     #[serde(default, skip_serializing_if = "Option::is_none")]

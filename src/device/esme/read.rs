@@ -12,8 +12,8 @@ use crate::device::{PaymentMode, period_of, period_start};
 use crate::protocol::gbcs::payload::{
     self, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C,
     ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS24, ECS24B, ECS26J, ECS27,
-    ECS35A, ECS35B, ECS35E, ECS40, ECS45, ECS52, ECS66, ECS82, Interval, LoggedEvent, PowerEvent,
-    PrepaymentEntry, Reading, Register, Unit,
+    ECS35A, ECS35B, ECS35E, ECS40, ECS45, ECS52, ECS61A, ECS61C, ECS61D, ECS61E, ECS66, ECS82,
+    Interval, LoggedEvent, PowerEvent, PrepaymentEntry, Reading, Register, Unit,
 };
 
 impl Esme {
@@ -29,6 +29,16 @@ impl Esme {
         let window = self.log_window(now);
         let now_period = period_of(now);
         Ok(Some(match (code, reading) {
+            (ECS61A | ECS61D | ECS61E, Reading::Read) => {
+                let values = self.auxiliary().values(code, now);
+                plain(values.map(|v| payload::settings_response(counter, v)))?
+            }
+            // The period is the log's to select from; no boosts are logged.
+            (ECS61C, r) => {
+                range(r)?;
+                let on_boost = self.auxiliary().boost();
+                plain(payload::boost_response(counter, false, &[], on_boost))?
+            }
             (ECS17B, Reading::Read) => {
                 let active = self.import_register(now_period);
                 reply.seal(Reading::ImportRegisters {

@@ -15,9 +15,9 @@ use crate::protocol::gbcs::payload::{
     ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C,
     ECS22A, ECS22B, ECS22C, ECS23, ECS24, ECS24B, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F,
     ECS26J, ECS27, ECS28A, ECS28B, ECS29E, ECS30, ECS30A, ECS34, ECS35A, ECS35B, ECS35E, ECS37,
-    ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS48, ECS52, ECS57, ECS66, ECS70,
-    ECS81, ECS82, LoadLimit, MaxDemandRegister, NewPaymentMode, NonDisablementEntry,
-    PrepayConfiguration, Reading, VoltageSettings,
+    ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS48, ECS52, ECS57, ECS61A, ECS61C,
+    ECS61D, ECS61E, ECS66, ECS70, ECS81, ECS82, LoadLimit, MaxDemandRegister, NewPaymentMode,
+    NonDisablementEntry, PrepayConfiguration, Reading, VoltageSettings,
 };
 
 impl Request {
@@ -34,7 +34,8 @@ impl Request {
                 to: Some(time("EndDateTime")?),
             })
         };
-        Ok(Some(match self.service.to_string().as_str() {
+        let service = self.service.to_string();
+        Ok(Some(match service.as_str() {
             "4.1.1" => (ECS17B, Reading::Read),
             "4.1.2" => (ECS17D, Reading::Read),
             "4.1.3" => (ECS17E, Reading::Read),
@@ -179,6 +180,13 @@ impl Request {
                 }
                 (ECS57, Reading::ResetMaxDemand { registers })
             }
+            "6.14.1" | "7.5" | "7.6" | "7.8" | "7.9" | "7.10" | "7.13" | "7.16" => {
+                return self.auxiliary_command(&service);
+            }
+            "7.7" => (ECS61A, Reading::Read),
+            "7.11" => (ECS61C, range()?),
+            "7.14" => (ECS61D, Reading::Read),
+            "7.15" => (ECS61E, Reading::Read),
             "4.3" => (ECS19, Reading::Read),
             "4.13" => (ECS26A, Reading::Read),
             "4.15" => (ECS27, Reading::Read),

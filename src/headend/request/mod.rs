@@ -14,6 +14,7 @@ use quick_xml::events::Event;
 use crate::model::{Eui64, ServiceRef};
 use crate::protocol::gbcs::payload::{Activation, NewPaymentMode, Reading};
 
+mod auxiliary;
 mod esme;
 mod fields;
 mod gas;
@@ -70,21 +71,26 @@ impl std::fmt::Display for RequestId {
     }
 }
 
-/// An element of the body: local name, its `index` attribute (DUIS numbers the members of
-/// many lists with one: TOU prices, block thresholds, a week's days…), text, children.
+/// An element of the body: local name, the attribute that numbers it, text, children.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Element {
     pub name: String,
-    pub index: Option<String>,
+    /// Its number: DUIS numbers the members of many lists with an `index` attribute (TOU
+    /// prices, block thresholds, a week's days…), a few with `identifier` (special days) or
+    /// `auxiliaryControllerN` (auxiliary controllers). `None`: it has none of them.
+    pub index: Option<(&'static str, String)>,
     pub text: String,
     pub children: Vec<Element>,
 }
 
 impl Element {
-    /// The `index` attribute as a whole number in `range`; refused, naming the element, when
-    /// it is missing or is not one.
+    /// The element's number as a whole number in `range`; refused, naming the element and
+    /// the attribute, when it is missing or is not one.
     pub fn index_in(&self, range: RangeInclusive<u8>) -> Result<u8, RequestError> {
-        let index = self.index.as_deref().unwrap_or("");
+        let (attribute, index) = match &self.index {
+            Some((attribute, index)) => (*attribute, index.as_str()),
+            None => ("index", ""),
+        };
         index
             .trim()
             .parse::<u8>()
@@ -93,7 +99,7 @@ impl Element {
             .ok_or_else(|| RequestError {
                 line: 0,
                 reason: format!(
-                    "sr:{} needs an index attribute from {} to {}, not {index:?}",
+                    "sr:{} needs an {attribute} attribute from {} to {}, not {index:?}",
                     self.name,
                     range.start(),
                     range.end()
@@ -534,19 +540,25 @@ fn local(e: &quick_xml::events::BytesStart<'_>) -> String {
     name.to_string()
 }
 
-/// The element's `index` attribute, unescaped. Most elements have none: their attributes
-/// are only parsed when the word is there.
-fn index(e: &quick_xml::events::BytesStart<'_>) -> Result<Option<String>, String> {
-    if !e.attributes_raw().contains("index") {
+/// The attributes DUIS numbers a list's members with.
+const NUMBERING: [&str; 3] = ["index", "identifier", "auxiliaryControllerN"];
+
+/// The element's numbering attribute ([`NUMBERING`]) and its value, unescaped. Most elements
+/// have none: their attributes are only parsed when one of the words is there.
+fn index(e: &quick_xml::events::BytesStart<'_>) -> Result<Option<(&'static str, String)>, String> {
+    let raw = e.attributes_raw();
+    if !NUMBERING.iter().any(|word| raw.contains(word)) {
         return Ok(None);
     }
     for attribute in e.attributes() {
         let attribute = attribute.map_err(|err| format!("a malformed attribute: {err}"))?;
-        if attribute.key.local_name().as_ref() == "index" {
+        let key = attribute.key.local_name();
+        let key: &str = key.as_ref();
+        if let Some(&name) = NUMBERING.iter().find(|&&n| n == key) {
             let value = attribute
                 .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                .map_err(|err| format!("attribute index: {err}"))?;
-            return Ok(Some(value.into_owned()));
+                .map_err(|err| format!("attribute {name}: {err}"))?;
+            return Ok(Some((name, value.into_owned())));
         }
     }
     Ok(None)

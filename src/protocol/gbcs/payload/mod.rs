@@ -13,17 +13,18 @@ mod time;
 use serde::Serialize;
 
 pub use dlms::{
-    AverageVoltage, BLOCK_TARIFFS, CCS01, CCS02, CS01A, DEBT_RECOVERY_CAP_PERIOD_S, DayProfile,
-    Debt, DebtRecovery, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07,
-    ECS08, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS16, ECS17A, ECS17B, ECS17C, ECS17D,
-    ECS17E, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C,
-    ECS23, ECS26J, ECS28A, ECS28B, ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS30, ECS30A,
-    ECS34, ECS35A, ECS35B, ECS35C, ECS35D, ECS35E, ECS37, ECS38, ECS39A, ECS39B, ECS40, ECS42,
-    ECS43, ECS44, ECS45, ECS48, ECS52, ECS57, ECS66, ECS70, ECS81, ECS82, ESME_FUTURE_DATED_ALERT,
-    LoadLimit, NonDisablementEntry, PRIMARY_TOU_RATES, PayloadError, PrepayConfiguration,
-    PrimaryPrices, SECONDARY_TOU_RATES, Season, SecondaryPrices, SwitchingTable, TariffAction,
+    AUXILIARY_LOADS, AverageVoltage, BLOCK_TARIFFS, CCS01, CCS02, CS01A, ControllerLevel,
+    DEBT_RECOVERY_CAP_PERIOD_S, DayProfile, Debt, DebtRecovery, ECS01A, ECS01B, ECS01C, ECS01D,
+    ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07, ECS08, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A,
+    ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A,
+    ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS28A, ECS28B, ECS29A, ECS29B, ECS29C,
+    ECS29D, ECS29E, ECS29F, ECS30, ECS30A, ECS34, ECS35A, ECS35B, ECS35C, ECS35D, ECS35E, ECS37,
+    ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS46A, ECS47, ECS47A, ECS47E, ECS48,
+    ECS52, ECS57, ECS61C, ECS62, ECS66, ECS70, ECS81, ECS82, ESME_FUTURE_DATED_ALERT, LoadLimit,
+    NonDisablementEntry, PRIMARY_TOU_RATES, PayloadError, PrepayConfiguration, PrimaryPrices,
+    SECONDARY_TOU_RATES, Season, SecondaryPrices, SwitchCommand, SwitchingTable, TariffAction,
     TariffUpdate, VoltageSettings, WeekProfile, account_mode_response, action_results_response,
-    active_power_response, alert_notification, calendar_data, clock_response,
+    active_power_response, alert_notification, boost_response, calendar_data, clock_response,
     configuration_response, credit_charge_configuration, decode_dlms, decode_plaintext,
     device_log_add_response, encode_command, encode_dlms, event_log_response,
     export_registers_response, firmware_response, future_dated_alert, invoke_id,
@@ -35,8 +36,8 @@ pub use dlms::{
 };
 pub use settings::{
     ECS18A, ECS18B, ECS24, ECS24B, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26I, ECS27,
-    MaxDemandRegister, Setting, SettingValue, max_demand_period, max_demand_period_of, name_values,
-    settings,
+    ECS61A, ECS61D, ECS61E, MaxDemandRegister, Setting, SettingValue, max_demand_period,
+    max_demand_period_of, name_values, settings,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 
@@ -403,6 +404,26 @@ pub enum Reading {
     /// 7.12 ECS38 command (critical): the longest a meter may delay, s (0 to 1,799), what it
     /// does at a random offset (DCC's RandomisedOffsetLimit).
     RandomisedOffsetLimit { seconds: u16 },
+    /// 7.5, 7.6 and 7.8 ECS47 command (critical): auxiliary load switch `switch` (1 to 5) on
+    /// or off for a while, or back to its calendar.
+    AuxiliaryLoad { switch: u8, command: SwitchCommand },
+    /// 7.9 / 7.10 ECS62 command: whether the boost button turns each of the five switches on.
+    BoostLoads { on_boost: [bool; AUXILIARY_LOADS] },
+    /// 6.14.1 ECS46a command (critical): the switches' descriptions (DUIS: up to 22 printable
+    /// ASCII characters); `None` leaves one as it is.
+    SwitchDescriptions {
+        descriptions: [Option<String>; AUXILIARY_LOADS],
+    },
+    /// 7.11 ECS61c's answer: whether the boost button is boosting, its boosts within the
+    /// period asked for (each its start and end), and which switches it turns on.
+    BoostButton {
+        boosting: bool,
+        boosts: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+        on_boost: [bool; AUXILIARY_LOADS],
+    },
+    /// 7.13 ECS47a / 7.16 ECS47e command (critical): an auxiliary controller's level over a
+    /// period.
+    ControllerLevel(ControllerLevel),
     /// 6.4.1 ECS28a command (critical): the load limiting settings, taken up at once or at a
     /// time (the meter's 8F66 alerts then say so), or cancelling those held.
     LoadLimitSettings {

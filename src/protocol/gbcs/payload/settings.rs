@@ -3,7 +3,8 @@
 //! randomisation (ECS26c), 6.2.3 billing calendar (ECS26d), 6.2.4 identity (ECS26e), 6.2.5
 //! instantaneous power thresholds (ECS26f), 4.15 load limit data (ECS27), 4.12.1 and 4.12.2
 //! maximum demand (ECS18b, ECS18a), 4.11.1 and 4.11.2 the tariffs (ECS24, ECS24b), and 6.2.4
-//! to a comms hub (ECS26i). The command gets
+//! to a comms hub (ECS26i), 7.7, 7.14 and 7.15 the auxiliary loads (ECS61a, d, e). The command
+//! gets
 //! the attributes in their order; the answer is their values in the same order, in the clear.
 //!
 //! Each value is named by the element of DCC's DUIS response schema (`mmc-5.4.xsd`, the XML
@@ -40,6 +41,12 @@ pub const ECS24B: u16 = 0x00BD;
 pub const ECS18A: u16 = 0x002B;
 /// ECS18b: the maximum demand import registers and the configurable time period.
 pub const ECS18B: u16 = 0x002C;
+/// ECS61a: the auxiliary load switches' data (7.7).
+pub const ECS61A: u16 = 0x00BB;
+/// ECS61d: the auxiliary controllers' configuration (7.14).
+pub const ECS61D: u16 = 0x011C;
+/// ECS61e: the auxiliary controllers' operational data (7.15).
+pub const ECS61E: u16 = 0x011D;
 
 /// One attribute a settings read asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +94,10 @@ const DOUBLE_LONG: u8 = 5;
 const DOUBLE_LONG_UNSIGNED: u8 = 6;
 const OCTET_STRING: u8 = 9;
 const LONG_UNSIGNED: u8 = 18;
+const VISIBLE_STRING: u8 = 10;
+const UTF8_STRING: u8 = 12;
+/// Each auxiliary load switch's output (IC 70, disconnect control, `0-n:96.3.10.255`).
+const DISCONNECT_CONTROL: u16 = 70;
 
 const fn setting(
     name: &'static str,
@@ -320,6 +331,113 @@ const VOLTAGE: &[Setting] = &[
 /// 6.2.2: three values DCC's schema calls RandomisedOffset, RandomisedOffsetNumber and
 /// RandomisedOffsetLimit. The third, `0-0:94.44.0.1`, is the limit a 7.12 (ECS38) sets; which
 /// of the first two is which is not known here, so they are named by object.
+/// The auxiliary load switches' descriptions (`0-0:94.44.0.11`–`15`), which 6.14.1 sets.
+const SWITCH_DESCRIPTIONS: [Setting; 5] = {
+    const fn description(name: &'static str, n: u8) -> Setting {
+        setting(name, DATA, [0, 0, 94, 44, 0, 10 + n], 2, VISIBLE_STRING)
+    }
+    [
+        description("SwitchDescription 1", 1),
+        description("SwitchDescription 2", 2),
+        description("SwitchDescription 3", 3),
+        description("SwitchDescription 4", 4),
+        description("SwitchDescription 5", 5),
+    ]
+};
+
+/// Each switch's HAN id (`0-0:94.44.0.21`–`25`): an HCALCS's EUI-64, zeros for an ALCS.
+const SWITCH_IDS: [Setting; 5] = {
+    const fn id(name: &'static str, n: u8) -> Setting {
+        setting(name, DATA, [0, 0, 94, 44, 0, 20 + n], 2, OCTET_STRING)
+    }
+    [
+        id("SwitchId 1", 1),
+        id("SwitchId 2", 2),
+        id("SwitchId 3", 3),
+        id("SwitchId 4", 4),
+        id("SwitchId 5", 5),
+    ]
+};
+
+/// The auxiliary load calendar: its special days (IC 11) and its schedule (IC 10).
+const AUXILIARY_SPECIAL_DAYS: Setting = setting(
+    "auxiliary load special days 0-0:11.0.3.255",
+    SPECIAL_DAYS_TABLE,
+    [0, 0, 11, 0, 3, 255],
+    2,
+    ARRAY,
+);
+const AUXILIARY_SCHEDULE: Setting = setting(
+    "auxiliary load schedule 0-0:12.0.2.255",
+    SCHEDULE,
+    [0, 0, 12, 0, 2, 255],
+    2,
+    ARRAY,
+);
+
+/// 7.7: descriptions, HAN ids, the calendar, and whether each switch is on.
+const SWITCH_DATA: &[Setting] = &{
+    const fn output(name: &'static str, n: u8) -> Setting {
+        setting(name, DISCONNECT_CONTROL, [0, n, 96, 3, 10, 255], 2, BOOLEAN)
+    }
+    let d = SWITCH_DESCRIPTIONS;
+    let i = SWITCH_IDS;
+    [
+        d[0],
+        d[1],
+        d[2],
+        d[3],
+        d[4],
+        i[0],
+        i[1],
+        i[2],
+        i[3],
+        i[4],
+        AUXILIARY_SPECIAL_DAYS,
+        AUXILIARY_SCHEDULE,
+        output("SwitchState 1", 1),
+        output("SwitchState 2", 2),
+        output("SwitchState 3", 3),
+        output("SwitchState 4", 4),
+        output("SwitchState 5", 5),
+    ]
+};
+
+/// 7.14: descriptions and the calendar.
+const CONTROLLER_CONFIGURATION: &[Setting] = &{
+    let d = SWITCH_DESCRIPTIONS;
+    [
+        d[0],
+        d[1],
+        d[2],
+        d[3],
+        d[4],
+        AUXILIARY_SPECIAL_DAYS,
+        AUXILIARY_SCHEDULE,
+    ]
+};
+
+/// 7.15: HAN ids, and each controller's state (`0-0:94.44.0.31`–`35`): JSON, as the RTDS
+/// meter's (`{"outputState": 100, "inputState": 0}`).
+const CONTROLLER_OPERATION: &[Setting] = &{
+    const fn state(name: &'static str, n: u8) -> Setting {
+        setting(name, DATA, [0, 0, 94, 44, 0, 30 + n], 2, UTF8_STRING)
+    }
+    let i = SWITCH_IDS;
+    [
+        i[0],
+        i[1],
+        i[2],
+        i[3],
+        i[4],
+        state("ControllerState 1", 1),
+        state("ControllerState 2", 2),
+        state("ControllerState 3", 3),
+        state("ControllerState 4", 4),
+        state("ControllerState 5", 5),
+    ]
+};
+
 const RANDOMISATION: &[Setting] = &[
     setting(
         "randomisation 0-0:94.44.0.0",
@@ -851,6 +969,9 @@ pub fn settings(code: u16) -> Option<&'static [Setting]> {
         ECS27 => LOAD_LIMIT,
         ECS18B => MAX_DEMAND_IMPORT,
         ECS18A => MAX_DEMAND_EXPORT,
+        ECS61A => SWITCH_DATA,
+        ECS61D => CONTROLLER_CONFIGURATION,
+        ECS61E => CONTROLLER_OPERATION,
         _ => return None,
     })
 }

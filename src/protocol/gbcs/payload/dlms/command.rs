@@ -275,6 +275,10 @@ pub fn encode_command(
             )
         }
         (ECS52, Reading::Read) => get(DATA, [0, 0, 0, 2, 1, 255], None),
+        (ECS61C, r) => {
+            let (from, to) = range(r)?;
+            gets(auxiliary::boost_read(from, to)?)
+        }
         (ECS82, Reading::Read) => get(CREDIT, METER_BALANCE, None),
         (ECS26J, Reading::Read) => get(ACCOUNT, ACTIVE_ACCOUNT_OBIS, None),
         (ECS40, Reading::Read) => gets(vec![
@@ -571,7 +575,7 @@ pub fn encode_command(
 /// A read of a profile's entries (attribute 2) from `from` to `to` by their time stamp column,
 /// GBCS's UTC clock (0-0:94.44.100.255, attribute 2), every column. `None` for times before
 /// 2000.
-fn by_range(
+pub(super) fn by_range(
     class_id: u16,
     instance: [u8; 6],
     from: DateTime<Utc>,
@@ -601,7 +605,7 @@ fn by_range(
 }
 
 /// A plain get of one attribute of an object.
-fn attribute(class_id: u16, instance: [u8; 6], attribute: i8) -> RequestSpec {
+pub(super) fn attribute(class_id: u16, instance: [u8; 6], attribute: i8) -> RequestSpec {
     RequestSpec::Get(crate::protocol::dlms::AttributeDescriptor {
         class_id,
         instance: crate::protocol::dlms::Obis(instance),

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::auxiliary::{ECS46A, ECS47, ECS47A, ECS47E, ECS62};
 use super::prepayment::{activation_of, activation_time};
 use super::*;
 
@@ -190,7 +191,7 @@ pub(super) fn set(class_id: u16, instance: [u8; 6], attribute: i8, data: Data) -
     (RequestSpec::Set(attribute), data)
 }
 
-fn call(class_id: u16, instance: [u8; 6], method: i8, data: Data) -> Step {
+pub(super) fn call(class_id: u16, instance: [u8; 6], method: i8, data: Data) -> Step {
     let method = crate::protocol::dlms::MethodDescriptor {
         class_id,
         instance: crate::protocol::dlms::Obis(instance),
@@ -350,7 +351,7 @@ pub(super) fn steps(code: u16, reading: &Reading) -> Option<Vec<Step>> {
             1,
             Data::LongUnsigned(BLOCK_COUNTER_RESET_SCRIPT),
         )],
-        _ => return None,
+        _ => return super::auxiliary::steps(code, reading),
     })
 }
 
@@ -477,6 +478,7 @@ pub(super) fn configuration_of(code: u16, r: &AccessRequest) -> Option<Reading> 
             _ => return None,
         },
         ECS05 => Reading::ResetBlockCounters,
+        ECS46A | ECS47 | ECS62 | ECS47A | ECS47E => return super::auxiliary::auxiliary_of(code, r),
         _ => return None,
     };
     let (specs, data): (Vec<_>, Vec<_>) = steps(code, &reading)?.into_iter().unzip();

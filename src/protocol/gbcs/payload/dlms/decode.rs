@@ -74,11 +74,16 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
             | ECS81
             | ECS48
             | ECS05
+            | ECS46A
+            | ECS47
+            | ECS62
+            | ECS47A
+            | ECS47E
     ) {
         return configuration::configuration_of(code, r);
     }
-    if code == ECS23 {
-        // Registers first, then the voltage log with its range.
+    if code == ECS23 || code == ECS61C {
+        // Registers first, then the voltage log (or the boost log) with its range.
         return r.specs.iter().find_map(|s| match s {
             RequestSpec::GetWithSelection(_, s) if s.selector == 1 => range_of(s),
             _ => None,
@@ -367,6 +372,11 @@ fn response(
             voltages: intervals(code, elements)?,
             capture_period_s: *capture_period_s,
         });
+    }
+    if code == ECS61C
+        && let Some(reading) = auxiliary::boost_of(&r.data)
+    {
+        return Ok(reading);
     }
     if code == ECS17A
         && let [

@@ -255,6 +255,7 @@ fn shape(code: u16, what: impl Into<String>) -> PayloadError {
 // either back (`decode`) and a reading back to a meter's plaintext (`encode`); payment mode
 // changes and the configuration commands that are fixed lists of sets, which every side
 // handles, have their own (`prepayment`, `configuration`).
+mod auxiliary;
 mod command;
 mod configuration;
 mod decode;
@@ -264,6 +265,10 @@ mod prepayment;
 mod respond;
 mod tariff;
 
+pub use auxiliary::{
+    AUXILIARY_LOADS, ControllerLevel, ECS46A, ECS47, ECS47A, ECS47E, ECS61C, ECS62, SwitchCommand,
+    boost_response,
+};
 pub use command::*;
 pub use configuration::{
     AverageVoltage, Debt, DebtRecovery, ECS05, ECS07, ECS28A, ECS28B, ECS29A, ECS29B, ECS29C,
