@@ -78,8 +78,8 @@ fn command(device: Eui64, code: u16, reading: &Reading, counter: u64, keys: &Key
 /// The use cases these tests send that GBCS makes critical: signed by the supplier.
 fn critical(code: u16) -> bool {
     use dccsim::protocol::gbcs::payload::{
-        ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07, ECS09, ECS38, ECS44, ECS46A, ECS47, ECS47A,
-        ECS47E, ECS48, ECS81,
+        ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07, ECS09, ECS38, ECS44, ECS46A, ECS46C, ECS46D,
+        ECS47, ECS47A, ECS47E, ECS48, ECS81,
     };
     matches!(
         code,
@@ -99,6 +99,8 @@ fn critical(code: u16) -> bool {
             | ECS05
             | ECS07
             | ECS46A
+            | ECS46C
+            | ECS46D
             | ECS47
             | ECS47A
             | ECS47E
@@ -1380,6 +1382,168 @@ fn auxiliary_loads_do_what_they_are_told() {
             .any(|l| l.starts_with("auxiliary controller 4 limited to 50%")),
         "{logged:?}"
     );
+}
+
+/// The auxiliary load calendar: a 6.14.2 taken up at once runs its switches by weekday and
+/// special day (a special day running only the entries that name it), a 7.5 overrides it for its
+/// duration and a 7.8 hands the switch back to it; 7.7 reads back the special days and schedule
+/// it set. A 6.14.3 held for later changes nothing until its time, when the meter takes it up
+/// in place of the first and tells its sender with two 8F66 alerts.
+#[test]
+fn the_auxiliary_load_calendar_runs_until_a_command_overrides_it() {
+    use dccsim::protocol::dlms::Data;
+    use dccsim::protocol::gbcs::payload::{
+        Activation, AuxiliaryCalendar, CalendarEntry, ECS46C, ECS46D, ECS47, ECS61A, ECS61E,
+        LevelAction, Recurrence, ScheduledAction, SwitchCommand, auxiliary_calendar_outcomes,
+        auxiliary_schedule_data, special_days_data,
+    };
+    let keys = keys();
+    let mut esme = esme();
+    let counter = std::cell::Cell::new(100);
+    let ask = |esme: &mut Esme, code, reading: &Reading, at| {
+        counter.set(counter.get() + 1);
+        ask_at(esme, code, reading, counter.get(), &keys, at)
+    };
+    // 2026-11-23 is a Monday.
+    let at = |month, day, hour, minute| {
+        Utc.with_ymd_and_hms(2026, month, day, hour, minute, 0)
+            .unwrap()
+    };
+    let any = [0xFF; 5];
+    let entry = |action, hour, weekdays, special_days: &[u8]| CalendarEntry {
+        action,
+        when: Recurrence {
+            time: [hour, 0, 0, 0],
+            weekdays,
+            special_days: special_days.to_vec(),
+            from: any,
+            to: any,
+        },
+    };
+    let switch = |switch, on| ScheduledAction::Switch { switch, on };
+    let (every_day, weekdays) = (0b111_1111, 0b111_1100);
+    let switches = AuxiliaryCalendar {
+        switch_ids: [None; 5],
+        // Christmas Day, every year.
+        special_days: vec![[0xFF, 0xFF, 12, 25, 0xFF]],
+        entries: vec![
+            entry(switch(1, true), 6, every_day, &[]),
+            entry(switch(1, false), 10, every_day, &[]),
+            entry(switch(2, true), 17, weekdays, &[]),
+            entry(switch(2, false), 21, weekdays, &[]),
+            entry(switch(2, true), 8, 0, &[1]),
+        ],
+    };
+    let give = |calendar: &AuxiliaryCalendar, activation| Reading::AuxiliaryCalendar {
+        calendar: Box::new(calendar.clone()),
+        activation,
+    };
+    let done = Reading::Outcome {
+        success: true,
+        code: 0,
+    };
+    assert_eq!(
+        ask(
+            &mut esme,
+            ECS46C,
+            &give(&switches, Activation::Now),
+            at(11, 23, 5, 0)
+        ),
+        done
+    );
+    let on_at = |esme: &mut Esme, when| match ask(esme, ECS61A, &Reading::Read, when) {
+        Reading::Settings { values } => values[12..]
+            .iter()
+            .map(|v| v.value == Data::Boolean(0xFF))
+            .collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    let [off, one, two, both] = [
+        vec![false; 5],
+        vec![true, false, false, false, false],
+        vec![false, true, false, false, false],
+        vec![true, true, false, false, false],
+    ];
+    assert_eq!(on_at(&mut esme, at(11, 23, 5, 30)), off);
+    assert_eq!(on_at(&mut esme, at(11, 23, 7, 0)), one);
+    assert_eq!(on_at(&mut esme, at(11, 23, 11, 0)), off);
+    assert_eq!(on_at(&mut esme, at(11, 23, 18, 0)), two);
+    // Saturday: switch 2 as Friday 21:00 left it.
+    assert_eq!(on_at(&mut esme, at(11, 28, 18, 0)), off);
+    // Christmas, a Friday: only switch 2's special day entry runs.
+    assert_eq!(on_at(&mut esme, at(12, 25, 7, 0)), off);
+    assert_eq!(on_at(&mut esme, at(12, 25, 9, 0)), two);
+    assert_eq!(on_at(&mut esme, at(12, 26, 7, 0)), both);
+    // A 7.5 overrides the calendar for its duration; a 7.8 hands the switch back at once.
+    let activate = Reading::AuxiliaryLoad {
+        switch: 1,
+        command: SwitchCommand::Activate { minutes: 60 },
+    };
+    assert_eq!(ask(&mut esme, ECS47, &activate, at(11, 24, 11, 0)), done);
+    assert_eq!(on_at(&mut esme, at(11, 24, 11, 30)), one);
+    let reset = Reading::AuxiliaryLoad {
+        switch: 1,
+        command: SwitchCommand::Reset,
+    };
+    assert_eq!(ask(&mut esme, ECS47, &reset, at(11, 24, 11, 40)), done);
+    assert_eq!(on_at(&mut esme, at(11, 24, 11, 45)), off);
+    // 7.7 reads back the calendar.
+    let Reading::Settings { values } = ask(&mut esme, ECS61A, &Reading::Read, at(11, 24, 12, 0))
+    else {
+        panic!()
+    };
+    assert_eq!(values[10].value, special_days_data(&switches.special_days));
+    assert_eq!(
+        values[11].value,
+        auxiliary_schedule_data(&switches.entries, 1)
+    );
+    // A controller calendar for midnight on the 25th: held until then.
+    let level = ScheduledAction::Level(LevelAction {
+        controller: 4,
+        level: 50,
+        input: true,
+    });
+    let controllers = AuxiliaryCalendar {
+        switch_ids: [None; 5],
+        special_days: Vec::new(),
+        entries: vec![entry(level, 9, weekdays, &[])],
+    };
+    let later = Activation::At(at(11, 25, 0, 0));
+    assert_eq!(
+        ask(
+            &mut esme,
+            ECS46D,
+            &give(&controllers, later),
+            at(11, 24, 12, 0)
+        ),
+        done
+    );
+    let counter_sent = counter.get();
+    assert_eq!(esme.due(at(11, 24, 23, 59), &keys).unwrap(), None);
+    let (to, alerts) = esme.due(at(11, 25, 0, 0), &keys).unwrap().unwrap();
+    assert_eq!(to, supplier());
+    let outcomes: Vec<_> = alerts
+        .iter()
+        .map(
+            |a| match decode_dlms(&GbcsMessage::decode(a).unwrap(), None).unwrap() {
+                Reading::Alert {
+                    future_dated: Some(o),
+                    ..
+                } => o,
+                other => panic!("{other:?}"),
+            },
+        )
+        .collect();
+    assert_eq!(outcomes, auxiliary_calendar_outcomes(ECS46D, counter_sent));
+    // The new calendar runs in place of the first: controller 4 at half what it takes from its
+    // load from 09:00 on weekdays; switch 1 no longer scheduled.
+    let Reading::Settings { values } = ask(&mut esme, ECS61E, &Reading::Read, at(11, 25, 9, 30))
+    else {
+        panic!()
+    };
+    let json = br#"{"outputState": 0, "inputState": 50}"#.to_vec();
+    assert_eq!(values[8].value, Data::Utf8String(json));
+    assert_eq!(on_at(&mut esme, at(11, 25, 7, 0)), off);
 }
 
 /// 1.5: an adjustment (ECS04a) moves the meter balance from then on and a reset (ECS04b) sets

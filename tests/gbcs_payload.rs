@@ -125,6 +125,8 @@ fn use_case_vectors() -> Vec<String> {
         "7.11_ECS61c",
         "7.14_ECS61d",
         "7.15_ECS61e",
+        "6.14.2_ECS46c",
+        "6.14.3_ECS46d",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -997,6 +999,73 @@ mod properties {
             }
         }
 
+        /// 6.14.2's and 6.14.3's commands decode to the calendar they were built from: HAN
+        /// ids (6.14.2's), special days, entries switching a switch or setting a level, at
+        /// once, at a time or cancelling.
+        #[test]
+        fn auxiliary_calendars_round_trip(
+            ids in proptest::collection::vec(proptest::option::of(any::<[u8; 8]>()), 5),
+            days in proptest::collection::vec(any::<[u8; 5]>(), 0..5),
+            entries in proptest::collection::vec(
+                (1u8..=5, 0u8..=100, any::<bool>(), any::<[u8; 4]>(), 0u8..0x80, any::<u32>(),
+                 any::<[u8; 5]>(), any::<[u8; 5]>()),
+                0..6,
+            ),
+            when in 0usize..3,
+            at in 0i64..2_000_000_000,
+            counter in 0u64..1 << 40,
+        ) {
+            use dccsim::protocol::gbcs::Cra;
+            use dccsim::protocol::gbcs::payload::{
+                Activation, AuxiliaryCalendar, CalendarEntry, ECS46C, ECS46D, LevelAction,
+                Recurrence, ScheduledAction, decode_dlms, encode_command, message_for,
+            };
+            use dccsim::model::Eui64;
+            let activation = [
+                Activation::Now,
+                Activation::Cancel,
+                Activation::At(chrono::DateTime::from_timestamp(946_684_800 + at, 0).unwrap()),
+            ][when];
+            for code in [ECS46C, ECS46D] {
+                let entries = entries
+                    .iter()
+                    .map(|&(n, level, flag, time, weekdays, special, from, to)| CalendarEntry {
+                        action: if code == ECS46C {
+                            ScheduledAction::Switch { switch: n, on: flag }
+                        } else {
+                            ScheduledAction::Level(LevelAction { controller: n, level, input: flag })
+                        },
+                        when: Recurrence {
+                            time,
+                            weekdays,
+                            special_days: (1..=days.len() as u8)
+                                .filter(|d| special & (1 << d) != 0)
+                                .collect(),
+                            from,
+                            to,
+                        },
+                    })
+                    .collect();
+                let switch_ids: [Option<[u8; 8]>; 5] = if code == ECS46C {
+                    ids.clone().try_into().unwrap()
+                } else {
+                    [None; 5]
+                };
+                let reading = Reading::AuxiliaryCalendar {
+                    calendar: Box::new(AuxiliaryCalendar {
+                        switch_ids,
+                        special_days: days.clone(),
+                        entries,
+                    }),
+                    activation,
+                };
+                let (from, to) = (Eui64([1; 8]), Eui64([2; 8]));
+                let content = encode_command(code, &reading, counter, from, to).unwrap();
+                let m = message_for(Cra::Command, counter, from, to, code, content);
+                prop_assert_eq!(decode_dlms(&m, None).unwrap(), reading);
+            }
+        }
+
         /// 6.11's command decodes to the validity interval it was built from (to the second).
         #[test]
         fn clock_synchronisations_round_trip(
@@ -1152,6 +1221,14 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "7.11_ECS61c/ECS61c_7.11_SUCCESS_COMMAND_GBCS.HEX",
         "7.14_ECS61d/ECS61d_7.14_SUCCESS_COMMAND_GBCS.HEX",
         "7.15_ECS61e/ECS61e_7.15_SUCCESS_COMMAND_GBCS.HEX",
+        "6.14.2_ECS46c/ECS46c_6.14.2_CANCELLATION_ALL_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX",
+        "6.14.2_ECS46c/ECS46c_6.14.2_FUTURE_DATED_ALL_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX",
+        "6.14.2_ECS46c/ECS46c_6.14.2_IMMEDIATE_SOME_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX",
+        "6.14.3_ECS46d/ECS46d_6.14.3_CANCELLATION_APC_OUTPUT_SUCCESS_COMMAND_GBCS.HEX",
+        "6.14.3_ECS46d/ECS46d_6.14.3_FUTURE_DATED_APC_OUTPUT_SUCCESS_COMMAND_GBCS.HEX",
+        "6.14.3_ECS46d/ECS46d_6.14.3_IMMEDIATE_ALCS_SUCCESS_COMMAND_GBCS.HEX",
+        "6.14.3_ECS46d/ECS46d_6.14.3_IMMEDIATE_APC_INPUT_SUCCESS_COMMAND_GBCS.HEX",
+        "6.14.3_ECS46d/ECS46d_6.14.3_IMMEDIATE_APC_OUTPUT_SUCCESS_COMMAND_GBCS.HEX",
         "6.5_ECS29a/ECS29a_6.5_SUCCESS_COMMAND_GBCS.HEX",
         "6.5_ECS29b/ECS29b_6.5_SUCCESS_COMMAND_GBCS.HEX",
         "6.5_ECS29c/ECS29c_6.5_SUCCESS_COMMAND_GBCS.HEX",
@@ -1302,6 +1379,123 @@ fn auxiliary_load_commands_mean_what_the_templates_ask() {
         let counter = answer.signing.originator_counter;
         let ours = configuration_response(counter, code, &expected, |_| 0).unwrap();
         assert_eq!(ours.to_bytes(), answer.signing.content, "{stem}");
+    }
+}
+
+/// The auxiliary load calendars (6.14.2, 6.14.3) mean what their DUIS templates ask; the
+/// meter's answer, every set done, and its two 8F66 alerts for one it held are the RTDS
+/// meter's.
+#[test]
+fn auxiliary_load_calendars_mean_what_the_templates_ask() {
+    use dccsim::protocol::gbcs::payload::{
+        Activation, LevelAction, ScheduledAction, auxiliary_calendar_outcomes,
+        configuration_response,
+    };
+    let calendar_of = |path: &str| match read(path) {
+        Reading::AuxiliaryCalendar {
+            calendar,
+            activation,
+        } => (calendar, activation),
+        other => panic!("{path}: {other:?}"),
+    };
+    let (switches, activation) = calendar_of(
+        "6.14.2_ECS46c/ECS46c_6.14.2_IMMEDIATE_SOME_OPTIONALS_SUCCESS_COMMAND_GBCS.HEX",
+    );
+    assert_eq!(activation, Activation::Now);
+    let hcalcs = [0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0x97];
+    assert_eq!(
+        switches.switch_ids,
+        [Some([0; 8]), Some(hcalcs), None, None, None]
+    );
+    // Christmas Day and Boxing Day every year, Good Friday and the August bank holiday 2015.
+    assert_eq!(
+        switches.special_days,
+        [
+            [0xFF, 0xFF, 12, 25, 0xFF],
+            [0xFF, 0xFF, 12, 26, 0xFF],
+            [0x07, 0xDF, 4, 3, 0xFF],
+            [0x07, 0xDF, 8, 31, 0xFF]
+        ]
+    );
+    // Switch 2 on at 13:00 at weekends and on the special days, from 21 June to 21 September.
+    let weekend_on = &switches.entries[4];
+    assert_eq!(
+        weekend_on.action,
+        ScheduledAction::Switch {
+            switch: 2,
+            on: true
+        }
+    );
+    assert_eq!(weekend_on.when.time, [13, 0, 0, 0]);
+    assert_eq!(weekend_on.when.weekdays, 0b000_0011);
+    assert_eq!(weekend_on.when.special_days, [1, 2, 3, 4]);
+    assert_eq!(weekend_on.when.from, [0xFF, 0xFF, 6, 21, 0xFF]);
+    assert_eq!(weekend_on.when.to, [0xFF, 0xFF, 9, 21, 0xFF]);
+    // Controller 3 to 50% of what it takes from its load at 11:30 on weekdays and special days 2
+    // and 3.
+    let (controllers, _) =
+        calendar_of("6.14.3_ECS46d/ECS46d_6.14.3_IMMEDIATE_APC_INPUT_SUCCESS_COMMAND_GBCS.HEX");
+    assert_eq!(controllers.entries.len(), 10);
+    let entry = &controllers.entries[5];
+    let action = LevelAction {
+        controller: 3,
+        level: 50,
+        input: true,
+    };
+    assert_eq!(entry.action, ScheduledAction::Level(action));
+    assert_eq!(
+        (
+            entry.when.time,
+            entry.when.weekdays,
+            &entry.when.special_days[..]
+        ),
+        ([11, 30, 0, 0], 0b111_1100, &[2, 3][..])
+    );
+    let (_, cancel) =
+        calendar_of("6.14.3_ECS46d/ECS46d_6.14.3_CANCELLATION_APC_OUTPUT_SUCCESS_COMMAND_GBCS.HEX");
+    assert_eq!(cancel, Activation::Cancel);
+    for stem in [
+        "6.14.2_ECS46c/ECS46c_6.14.2_CANCELLATION_ALL_OPTIONALS",
+        "6.14.2_ECS46c/ECS46c_6.14.2_FUTURE_DATED_ALL_OPTIONALS",
+        "6.14.2_ECS46c/ECS46c_6.14.2_IMMEDIATE_SOME_OPTIONALS",
+        "6.14.3_ECS46d/ECS46d_6.14.3_FUTURE_DATED_APC_OUTPUT",
+        "6.14.3_ECS46d/ECS46d_6.14.3_IMMEDIATE_ALCS",
+    ] {
+        let command = message(&format!("{stem}_SUCCESS_COMMAND_GBCS.HEX"));
+        let reading = decode_dlms(&command, None).unwrap();
+        let code = command.message_code().unwrap();
+        let answer = message(&format!("{stem}_SUCCESS_RESPONSE_GBCS.HEX"));
+        let counter = answer.signing.originator_counter;
+        let ours = configuration_response(counter, code, &reading, |_| 0).unwrap();
+        assert_eq!(ours.to_bytes(), answer.signing.content, "{stem}");
+    }
+    for (dir, stem, code, counter) in [
+        (
+            "6.14.2_ECS46c",
+            "ECS46c_6.14.2_8F66_FUTURE_DATED_ALL_OPTIONALS",
+            0x0054,
+            1007,
+        ),
+        (
+            "6.14.3_ECS46d",
+            "ECS46d_6.14.3_8F66_FUTURE_DATED_APC_OUTPUT",
+            0x011A,
+            1002,
+        ),
+    ] {
+        let named: Vec<_> = ["CALENDAR", "SPECIAL_DAYS"]
+            .iter()
+            .map(
+                |which| match read(&format!("{dir}/{stem}_SUCCESS_ALERT_{which}_GBCS.HEX")) {
+                    Reading::Alert {
+                        future_dated: Some(outcome),
+                        ..
+                    } => outcome,
+                    other => panic!("{other:?}"),
+                },
+            )
+            .collect();
+        assert_eq!(auxiliary_calendar_outcomes(code, counter), named, "{dir}");
     }
 }
 

@@ -1579,6 +1579,90 @@ fn auxiliary_loads_are_commanded_and_read_back() {
     );
 }
 
+/// 6.14.2 and 6.14.3 to the RTDS electricity meter, the RTDS templates (critical: Transform,
+/// sign, Send): the calendar and HAN ids taken up at once are what 7.7 reads; a special day an
+/// entry names that the request does not give, an HCALCS id that is not an EUI-64 or more
+/// entries than the schema allows are refused at Transform, saying why.
+#[test]
+fn auxiliary_load_calendars_are_taken_up_and_read_back() {
+    use dccsim::protocol::dlms::Data;
+    use dccsim::protocol::gbcs::payload::{auxiliary_schedule_data, special_days_data};
+    let (mut he, keys, start) = default_head_end();
+    let supplier = eui(SUPPLIER);
+    let switches = template("ECS46c_6.14.2_IMMEDIATE_SOME_OPTIONALS_SUCCESS_REQUEST_DUIS.XML");
+    let answer = transform_sign_send(&mut he, &keys, &switches, 4000, start);
+    let done = Reading::Outcome {
+        success: true,
+        code: 0,
+    };
+    assert_eq!(decode_dlms(&answer, None).unwrap(), done);
+    // What the command carried, as the meter decoded it.
+    let sent = Request::parse(&with_counter(&switches, 4000)).unwrap();
+    let Some((_, Reading::AuxiliaryCalendar { calendar, .. })) = sent.esme_command().unwrap()
+    else {
+        panic!()
+    };
+    let read = settings_read(
+        &mut he,
+        supplier,
+        "ECS61a_7.7_ALL_OPTIONALS_SUCCESS_REQUEST_DUIS.XML",
+        4010,
+        start,
+    );
+    assert_eq!(
+        read[6],
+        Data::OctetString(vec![0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0x97])
+    );
+    assert_eq!(read[10], special_days_data(&calendar.special_days));
+    assert_eq!(read[11], auxiliary_schedule_data(&calendar.entries, 4));
+    assert_eq!(calendar.entries.len(), 6);
+    let controllers = template("ECS46d_6.14.3_IMMEDIATE_APC_INPUT_SUCCESS_REQUEST_DUIS.XML");
+    let answer = transform_sign_send(&mut he, &keys, &controllers, 4020, start);
+    assert_eq!(decode_dlms(&answer, None).unwrap(), done);
+    let read = settings_read(
+        &mut he,
+        supplier,
+        "ECS61d_7.14_SUCCESS_REQUEST_DUIS.XML",
+        4030,
+        start,
+    );
+    let Data::Array(entries) = &read[6] else {
+        panic!("{:?}", read[6])
+    };
+    assert_eq!(entries.len(), 10);
+    let mut counter = 4100;
+    let mut refused = |name: &str, from: &str, to: &str, why: &str| {
+        counter += 10;
+        let xml = template(name).replacen(from, to, 1);
+        assert!(xml.contains(to), "{name}: {from:?} not in the template");
+        let reason = refused_e11(&mut he, supplier, Endpoint::Transform, &xml, counter, start);
+        assert!(reason.contains(why), "{name}: {reason}");
+        assert!(he.poll_deliveries(start + Duration::minutes(5)).is_empty());
+    };
+    refused(
+        "ECS46d_6.14.3_IMMEDIATE_APC_INPUT_SUCCESS_REQUEST_DUIS.XML",
+        "<sr:SpecialDaysApplicability identifier=\"2\"/>",
+        "<sr:SpecialDaysApplicability identifier=\"9\"/>",
+        "sr:SpecialDaysApplicability 9 names none of the special days given",
+    );
+    refused(
+        "ECS46c_6.14.2_IMMEDIATE_SOME_OPTIONALS_SUCCESS_REQUEST_DUIS.XML",
+        "00-DB-12-34-56-78-90-97",
+        "00-DB-12-34-56-78-90",
+        "sr:HCALCS \"00-DB-12-34-56-78-90\"",
+    );
+    let entry_start = "<sr:ALCSHCALCSConnectionSchedule>";
+    let xml = template("ECS46c_6.14.2_IMMEDIATE_SOME_OPTIONALS_SUCCESS_REQUEST_DUIS.XML");
+    let first = &xml[xml.find(entry_start).unwrap()..];
+    let entry = &first[..first.find("</sr:ALCSHCALCSConnectionSchedule>").unwrap() + 35];
+    refused(
+        "ECS46c_6.14.2_IMMEDIATE_SOME_OPTIONALS_SUCCESS_REQUEST_DUIS.XML",
+        entry,
+        &entry.repeat(49),
+        "has 54 sr:ALCSHCALCSConnectionSchedule, more than 48",
+    );
+}
+
 #[test]
 fn a_profile_read_is_acknowledged_then_answered_with_the_meters_gbcs() {
     let mut he = head_end();

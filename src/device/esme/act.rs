@@ -13,8 +13,8 @@ use crate::protocol::gbcs::payload::{
     self, Activation, CS01A, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A, ECS04B, ECS05,
     ECS07, ECS08, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS16, ECS28A, ECS28B, ECS29A,
     ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS30, ECS30A, ECS34, ECS37, ECS38, ECS39A, ECS39B,
-    ECS42, ECS43, ECS44, ECS46A, ECS47, ECS47A, ECS47E, ECS48, ECS57, ECS62, ECS70, ECS81,
-    NewPaymentMode, Reading,
+    ECS42, ECS43, ECS44, ECS46A, ECS46C, ECS46D, ECS47, ECS47A, ECS47E, ECS48, ECS57, ECS62, ECS70,
+    ECS81, NewPaymentMode, Reading,
 };
 
 impl Esme {
@@ -205,9 +205,35 @@ impl Esme {
                 self.events.command(now, code, true, what);
                 payload::set_results_response(counter, &[0]).to_bytes()
             }
+            // The HAN ids at once; the calendar at its time.
+            (
+                ECS46C | ECS46D,
+                Reading::AuxiliaryCalendar {
+                    calendar,
+                    activation,
+                },
+            ) => {
+                let loads = super::Extra::auxiliary_mut;
+                loads(self.extra_mut()).set_switch_ids(&calendar.switch_ids);
+                let held =
+                    |at| super::auxiliary::HeldCalendar::new(at, code, calendar, to, counter);
+                let command = Timed {
+                    code,
+                    activation,
+                    now,
+                    what: "auxiliary load calendar",
+                };
+                let result = self.at_its_time(
+                    command,
+                    |e| &mut loads(e).pending,
+                    held,
+                    |e| loads(e).take_up(calendar),
+                );
+                let answer = payload::configuration_response(counter, code, reading, |_| result);
+                super::plain(answer)?
+            }
             (ECS46A | ECS47 | ECS62 | ECS47A | ECS47E, _) => {
-                let loads = self.extra_mut().auxiliary.get_or_insert_default();
-                let Some(what) = loads.apply(code, reading, now) else {
+                let Some(what) = self.extra_mut().auxiliary_mut().apply(code, reading, now) else {
                     return Ok(None);
                 };
                 self.events.command(now, code, true, what);

@@ -21,8 +21,8 @@ use crate::model::Eui64;
 use crate::protocol::gbcs::payload::{
     self, BillingExecution, DailyRead, Debt, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A,
     ECS04B, ECS05, ECS07, ECS08, ECS08A, ECS09, ECS28A, ECS30, ECS30A, ECS38, ECS42, ECS43, ECS44,
-    ECS46A, ECS47, ECS47A, ECS47E, ECS48, ECS70, ECS81, LoadLimit, PrepayConfiguration,
-    PrepaymentEntry, Reading,
+    ECS46A, ECS46C, ECS46D, ECS47, ECS47A, ECS47E, ECS48, ECS70, ECS81, LoadLimit,
+    PrepayConfiguration, PrepaymentEntry, Reading,
 };
 use crate::protocol::gbcs::{Cra, FrameError, KeyStore, Verdict, sign_message, verify_signature};
 
@@ -381,6 +381,8 @@ impl Esme {
                 | ECS01C
                 | ECS01D
                 | ECS46A
+                | ECS46C
+                | ECS46D
                 | ECS47
                 | ECS47A
                 | ECS47E
@@ -754,7 +756,10 @@ impl Esme {
         let tariffs = self
             .held_tariffs()
             .map(|(at, secondary)| (at, Held::Tariff { secondary }));
-        [mode, load_limit, prepay]
+        let auxiliary = extra
+            .and_then(|e| e.auxiliary.as_ref()?.pending.as_ref())
+            .map(|h| (h.at, Held::AuxiliaryCalendar));
+        [mode, load_limit, prepay, auxiliary]
             .into_iter()
             .flatten()
             .chain(tariffs)
@@ -805,6 +810,18 @@ impl Esme {
                 let what = "prepayment configuration updated (future-dated)";
                 self.events.command(at, h.code, true, what);
                 (h.from, outcomes)
+            }
+            Held::AuxiliaryCalendar => {
+                let loads = extra.auxiliary_mut();
+                let Some(h) = loads.pending.take() else {
+                    return Ok(None);
+                };
+                let (code, from) = (h.code, h.from);
+                let outcomes = payload::auxiliary_calendar_outcomes(code, h.counter);
+                loads.take_up_held(h);
+                let what = "auxiliary load calendar updated (future-dated)";
+                self.events.command(at, code, true, what);
+                (from, outcomes)
             }
             Held::Tariff { secondary } => match self.take_up_tariff(secondary, at) {
                 Some(taken) => taken,
@@ -1021,6 +1038,11 @@ pub(super) struct Extra {
 }
 
 impl Extra {
+    /// Its auxiliary loads, the meter's own until a command changes them.
+    fn auxiliary_mut(&mut self) -> &mut auxiliary::AuxiliaryLoads {
+        self.auxiliary.get_or_insert_default()
+    }
+
     /// The change of mode or tariff billing data log (4.4.2) takes a snapshot at `at`.
     fn billing_snapshot(&mut self, at: DateTime<Utc>) {
         let changes = &mut self.mode_changes;
@@ -1052,6 +1074,7 @@ enum Held {
     Tariff {
         secondary: bool,
     },
+    AuxiliaryCalendar,
 }
 
 /// Load limiting settings held for later (6.4.1 with an execution time): when (GBCS seconds),

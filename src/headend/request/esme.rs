@@ -180,7 +180,8 @@ impl Request {
                 }
                 (ECS57, Reading::ResetMaxDemand { registers })
             }
-            "6.14.1" | "7.5" | "7.6" | "7.8" | "7.9" | "7.10" | "7.13" | "7.16" => {
+            "6.14.1" | "6.14.2" | "6.14.3" | "7.5" | "7.6" | "7.8" | "7.9" | "7.10" | "7.13"
+            | "7.16" => {
                 return self.auxiliary_command(&service);
             }
             "7.7" => (ECS61A, Reading::Read),
@@ -362,15 +363,6 @@ impl Request {
         for day in days.children.iter().filter(|c| c.name == "SpecialDay") {
             special_days.push(wildcard_date(child(day, "Date")?)?);
         }
-        let weekdays = [
-            "Monday",
-            "Tuesday",
-            "Wednesday",
-            "Thursday",
-            "Friday",
-            "Saturday",
-            "Sunday",
-        ];
         let mut entries = Vec::new();
         let schedules = calendar
             .children
@@ -397,15 +389,7 @@ impl Request {
             }
             days.sort_unstable();
             days.dedup();
-            let mut mask = 0u8;
-            for day in child(schedule, "DaysOfWeekApplicability")?.children.iter() {
-                let name = day
-                    .find("DayOfWeekID")
-                    .map_or(day.text.trim(), |e| e.text.trim());
-                let i = one_of("DayOfWeekID", name, &weekdays.map(|d| (d, d)))
-                    .map(|d| weekdays.iter().position(|w| *w == d).unwrap_or(0))?;
-                mask |= 0x40 >> i;
-            }
+            let mask = weekday_mask(child(schedule, "DaysOfWeekApplicability")?)?;
             let when = child(schedule, "ScheduleDatesAndTime")?;
             let text = |name: &str| child(when, name).map(|e| e.text.trim().to_string());
             entries.push(NonDisablementEntry {
@@ -595,6 +579,29 @@ impl Request {
         }
         .map(Some)
     }
+}
+
+/// The weekdays a `DaysOfWeekApplicability` names, Monday first: bit 6 Monday … bit 0 Sunday.
+pub(super) fn weekday_mask(days: &Element) -> Result<u8, RequestError> {
+    const WEEKDAYS: [&str; 7] = [
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+    ];
+    let mut mask = 0u8;
+    for day in &days.children {
+        let name = day
+            .find("DayOfWeekID")
+            .map_or(day.text.trim(), |e| e.text.trim());
+        let i = one_of("DayOfWeekID", name, &WEEKDAYS.map(|d| (d, d)))
+            .map(|d| WEEKDAYS.iter().position(|w| *w == d).unwrap_or(0))?;
+        mask |= 0x40 >> i;
+    }
+    Ok(mask)
 }
 
 /// A DUIS `Date` with wildcards (sr:Year, sr:Month, sr:DayOfMonth, sr:DayOfWeek, each specified

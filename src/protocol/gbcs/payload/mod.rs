@@ -13,20 +13,22 @@ mod time;
 use serde::Serialize;
 
 pub use dlms::{
-    AUXILIARY_LOADS, AverageVoltage, BLOCK_TARIFFS, CCS01, CCS02, CS01A, ControllerLevel,
-    DEBT_RECOVERY_CAP_PERIOD_S, DayProfile, Debt, DebtRecovery, ECS01A, ECS01B, ECS01C, ECS01D,
-    ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07, ECS08, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A,
-    ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A,
-    ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS28A, ECS28B, ECS29A, ECS29B, ECS29C,
-    ECS29D, ECS29E, ECS29F, ECS30, ECS30A, ECS34, ECS35A, ECS35B, ECS35C, ECS35D, ECS35E, ECS37,
-    ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS46A, ECS47, ECS47A, ECS47E, ECS48,
-    ECS52, ECS57, ECS61C, ECS62, ECS66, ECS70, ECS81, ECS82, ESME_FUTURE_DATED_ALERT, LoadLimit,
+    AUXILIARY_LOADS, AuxiliaryCalendar, AverageVoltage, BLOCK_TARIFFS, CCS01, CCS02, CS01A,
+    CalendarEntry, ControllerLevel, DEBT_RECOVERY_CAP_PERIOD_S, DayProfile, Debt, DebtRecovery,
+    ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07, ECS08, ECS08A,
+    ECS09, ECS10, ECS12, ECS14, ECS15A, ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19,
+    ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J,
+    ECS28A, ECS28B, ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS30, ECS30A, ECS34, ECS35A,
+    ECS35B, ECS35C, ECS35D, ECS35E, ECS37, ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44,
+    ECS45, ECS46A, ECS46C, ECS46D, ECS47, ECS47A, ECS47E, ECS48, ECS52, ECS57, ECS61C, ECS62,
+    ECS66, ECS70, ECS81, ECS82, ESME_FUTURE_DATED_ALERT, LevelAction, LoadLimit,
     NonDisablementEntry, PRIMARY_TOU_RATES, PayloadError, PrepayConfiguration, PrimaryPrices,
-    SECONDARY_TOU_RATES, Season, SecondaryPrices, SwitchCommand, SwitchingTable, TariffAction,
-    TariffUpdate, VoltageSettings, WeekProfile, account_mode_response, action_results_response,
-    active_power_response, alert_notification, boost_response, calendar_data, clock_response,
-    configuration_response, credit_charge_configuration, decode_dlms, decode_plaintext,
-    device_log_add_response, encode_command, encode_dlms, event_log_response,
+    Recurrence, SECONDARY_TOU_RATES, ScheduledAction, Season, SecondaryPrices, SwitchCommand,
+    SwitchingTable, TariffAction, TariffUpdate, VoltageSettings, WeekProfile,
+    account_mode_response, action_results_response, active_power_response, alert_notification,
+    auxiliary_calendar_outcomes, auxiliary_schedule_data, boost_response, calendar_data,
+    clock_response, configuration_response, credit_charge_configuration, decode_dlms,
+    decode_plaintext, device_log_add_response, encode_command, encode_dlms, event_log_response,
     export_registers_response, firmware_response, future_dated_alert, invoke_id,
     load_limit_outcomes, log_response, message_for, meter_balance_response, meter_points_response,
     network_data_response, outcome_response, payment_mode_outcomes, phase_of_object,
@@ -413,6 +415,13 @@ pub enum Reading {
     /// ASCII characters); `None` leaves one as it is.
     SwitchDescriptions {
         descriptions: [Option<String>; AUXILIARY_LOADS],
+    },
+    /// 6.14.2 ECS46c / 6.14.3 ECS46d command (critical): the auxiliary load calendar (and
+    /// 6.14.2's switch HAN ids), taken up at once or at a time (the meter's two 8F66 alerts
+    /// then say so), or cancelling one held.
+    AuxiliaryCalendar {
+        calendar: Box<AuxiliaryCalendar>,
+        activation: Activation,
     },
     /// 7.11 ECS61c's answer: whether the boost button is boosting, its boosts within the
     /// period asked for (each its start and end), and which switches it turns on.

@@ -8,7 +8,11 @@
 //! - 7.13 sets an auxiliary controller's level over a period (ECS47a), 7.16 an APC's limit
 //!   (ECS47e);
 //! - 7.11 reads the boost button: whether it is boosting, its boosts over a period, and which
-//!   switches it turns on (ECS61c).
+//!   switches it turns on (ECS61c);
+//! - 6.14.2 gives the switches a calendar and says which are on the HAN (ECS46c), 6.14.3 gives
+//!   the controllers one (ECS46d): special days and up to 48 or 120 entries, each switching one
+//!   on or off, or setting one's level, taken up at once or at a time (the meter's two 8F66
+//!   alerts then say so).
 //!
 //! Each command is a list of sets and at most one script run, built once ([`steps`]) for the
 //! head-end's command, the meter's reading of it and its answer.
@@ -17,6 +21,10 @@ use serde::{Deserialize, Serialize};
 
 use super::command::{attribute, by_range};
 use super::configuration::{Step, call, set, set_value};
+use super::prepayment::{activation_of, activation_time};
+use super::schedule::{
+    Recurrence, schedule_entry, schedule_entry_of, special_days_data, special_days_of,
+};
 use super::*;
 
 /// 6.14.1 to an ESME (critical): the auxiliary load switches' descriptions.
@@ -31,6 +39,10 @@ pub const ECS47A: u16 = 0x011E;
 /// 7.16 to an ESME (critical): an APC's limit over a period.
 pub const ECS47E: u16 = 0x011F;
 
+/// 6.14.2 to an ESME (critical): the auxiliary load switches' calendar and HAN ids.
+pub const ECS46C: u16 = 0x0054;
+/// 6.14.3 to an ESME (critical): the auxiliary controllers' calendar.
+pub const ECS46D: u16 = 0x011A;
 /// 7.11 to an ESME: the boost button's details.
 pub const ECS61C: u16 = 0x005E;
 
@@ -62,6 +74,148 @@ pub struct ControllerLevel {
     /// The level is of energy taken from the controlled load (DUIS's InputFromControlledLoad),
     /// not given to it.
     pub input: bool,
+}
+
+/// What a calendar entry does when it runs: switch one on or off (6.14.2), or set one
+/// controller's level (6.14.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScheduledAction {
+    Switch { switch: u8, on: bool },
+    Level(LevelAction),
+}
+
+/// A 6.14.3 entry's action (DUIS's AuxiliaryControllerAction): controller 1 to 5 to `level`
+/// per cent of the energy given to its load or, `input`, taken from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LevelAction {
+    pub controller: u8,
+    pub level: u8,
+    pub input: bool,
+}
+
+impl ScheduledAction {
+    /// The switch or controller it acts on, 1 to 5.
+    pub fn number(&self) -> u8 {
+        match *self {
+            ScheduledAction::Switch { switch, .. } => switch,
+            ScheduledAction::Level(l) => l.controller,
+        }
+    }
+
+    /// Its script of the auxiliary load control script table: the switch in the high byte
+    /// and 1 (on) or 2 (off) in the low; or the controller with 0x10 (given to the load) or
+    /// 0x20 (taken from it) high, and the level with 0x80 low.
+    fn script(&self) -> u16 {
+        match *self {
+            ScheduledAction::Switch { switch, on } => {
+                u16::from_be_bytes([switch, if on { 1 } else { 2 }])
+            }
+            ScheduledAction::Level(l) => {
+                let direction = if l.input { INPUT } else { OUTPUT };
+                u16::from_be_bytes([direction | l.controller, SCHEDULED | l.level])
+            }
+        }
+    }
+
+    /// The action a script of use case `code`'s calendar runs; `None` for none.
+    fn of_script(code: u16, script: u16) -> Option<ScheduledAction> {
+        let [high, low] = script.to_be_bytes();
+        let action = match code {
+            ECS46C => ScheduledAction::Switch {
+                switch: high,
+                on: match low {
+                    1 => true,
+                    2 => false,
+                    _ => return None,
+                },
+            },
+            _ if high & !(INPUT | OUTPUT) != 0 && low & SCHEDULED != 0 => {
+                ScheduledAction::Level(LevelAction {
+                    controller: high & 0x0F,
+                    level: low & !SCHEDULED,
+                    input: high & INPUT != 0,
+                })
+            }
+            _ => return None,
+        };
+        Some(action)
+    }
+
+    fn valid(&self, code: u16) -> bool {
+        let numbered = (1..=AUXILIARY_LOADS as u8).contains(&self.number());
+        numbered
+            && match self {
+                ScheduledAction::Switch { .. } => code == ECS46C,
+                ScheduledAction::Level(l) => code == ECS46D && l.level <= 100,
+            }
+    }
+}
+
+/// One calendar entry: what it does and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarEntry {
+    pub action: ScheduledAction,
+    pub when: Recurrence,
+}
+
+/// What a 6.14.2 or 6.14.3 sets (DUIS's UpdateDeviceConfigurationALCScheduler and
+/// UpdateDeviceConfigurationAuxiliaryControllerScheduler).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuxiliaryCalendar {
+    /// 6.14.2's SwitchTypeAndId: the HAN id of each switch it names (an HCALCS's EUI-64,
+    /// zeros for an ALCS); `None` leaves one as it is. 6.14.3 names none.
+    pub switch_ids: [Option<[u8; 8]>; AUXILIARY_LOADS],
+    /// The special days' dates, numbered from 1.
+    pub special_days: Vec<[u8; 5]>,
+    pub entries: Vec<CalendarEntry>,
+}
+
+/// The auxiliary load calendar's special days (IC 11) and schedule (IC 10), and their
+/// activation times (class 9000 attribute 6), each named as the RTDS 8F66 alerts name them.
+const CALENDAR_SPECIAL_DAYS: [u8; 6] = [0, 1, 11, 0, 3, 255];
+const CALENDAR_SCHEDULE: [u8; 6] = [0, 1, 12, 0, 2, 255];
+const CALENDAR_ACTIVATION: [u8; 6] = [0, 0, 94, 44, 128, 26];
+const SPECIAL_DAYS_ACTIVATION: [u8; 6] = [0, 0, 94, 44, 128, 35];
+const SPECIAL_DAYS_TABLE: u16 = 11;
+const SCHEDULE: u16 = 10;
+const EXTENDED_DATA: u16 = 9000;
+
+/// The flag of a scheduled level's low byte.
+const SCHEDULED: u8 = 0x80;
+
+/// Switch `n`'s HAN id (`0-0:94.44.0.(20+n)`), which 6.14.2 sets.
+fn switch_id_object(n: u8) -> [u8; 6] {
+    [0, 0, 94, 44, 0, 20 + n]
+}
+
+/// A calendar's schedule (IC 10) as GBCS fills it: its entries numbered from 1, each running
+/// its action's script of the auxiliary load control script table, with one special day bit
+/// for each of the calendar's `special_days`.
+pub fn auxiliary_schedule_data(entries: &[CalendarEntry], special_days: usize) -> Data {
+    Data::Array(
+        entries
+            .iter()
+            .zip(1u16..)
+            .map(|(e, i)| {
+                schedule_entry(i, CONTROL_SCRIPTS, e.action.script(), &e.when, special_days)
+            })
+            .collect(),
+    )
+}
+
+/// The 8F66 outcomes of a 6.14.2 or 6.14.3 a meter held and has taken up: the calendar's,
+/// then its special days'.
+pub fn auxiliary_calendar_outcomes(code: u16, counter: u64) -> Vec<FutureDatedOutcome> {
+    [CALENDAR_ACTIVATION, SPECIAL_DAYS_ACTIVATION]
+        .into_iter()
+        .map(|object| FutureDatedOutcome {
+            message_code: code,
+            originator_counter: counter,
+            class_id: EXTENDED_DATA,
+            instance: crate::protocol::dlms::Obis(object),
+            attribute: 6,
+        })
+        .collect()
 }
 
 /// The auxiliary load control script table (`0-0:10.0.103.255`), whose scripts 7.5–7.8 and
@@ -213,6 +367,50 @@ pub(super) fn steps(code: u16, reading: &Reading) -> Option<Vec<Step>> {
             }
             steps
         }
+        (
+            ECS46C | ECS46D,
+            Reading::AuxiliaryCalendar {
+                calendar,
+                activation,
+            },
+        ) => {
+            let n = calendar.special_days.len();
+            if calendar.entries.iter().any(|e| !e.action.valid(code))
+                || calendar.entries.iter().any(|e| {
+                    e.when
+                        .special_days
+                        .iter()
+                        .any(|&d| d == 0 || usize::from(d) > n)
+                })
+                || (code == ECS46D && calendar.switch_ids.iter().any(Option::is_some))
+            {
+                return None;
+            }
+            let ids = switch_numbers()
+                .zip(&calendar.switch_ids)
+                .filter_map(|(s, id)| {
+                    Some(set(
+                        DATA,
+                        switch_id_object(s),
+                        2,
+                        Data::OctetString(id.as_ref()?.to_vec()),
+                    ))
+                });
+            let entries = auxiliary_schedule_data(&calendar.entries, n);
+            let when = activation_time(activation);
+            ids.chain([
+                set(
+                    SPECIAL_DAYS_TABLE,
+                    CALENDAR_SPECIAL_DAYS,
+                    2,
+                    special_days_data(&calendar.special_days),
+                ),
+                set(SCHEDULE, CALENDAR_SCHEDULE, 2, entries),
+                set(EXTENDED_DATA, CALENDAR_ACTIVATION, 6, when.clone()),
+                set(EXTENDED_DATA, SPECIAL_DAYS_ACTIVATION, 6, when),
+            ])
+            .collect()
+        }
         (ECS47A | ECS47E, Reading::ControllerLevel(c))
             if (1..=AUXILIARY_LOADS as u8).contains(&c.controller) && c.level <= 100 =>
         {
@@ -287,6 +485,32 @@ pub(super) fn auxiliary_of(code: u16, r: &AccessRequest) -> Option<Reading> {
             };
             Reading::SwitchDescriptions {
                 descriptions: [text(1), text(2), text(3), text(4), text(5)],
+            }
+        }
+        ECS46C | ECS46D => {
+            let switch_ids =
+                std::array::from_fn(|i| match set_value(r, switch_id_object(i as u8 + 1), 2)? {
+                    Data::OctetString(id) => id.as_slice().try_into().ok(),
+                    _ => None,
+                });
+            let entries = match set_value(r, CALENDAR_SCHEDULE, 2)? {
+                Data::Array(entries) => entries
+                    .iter()
+                    .map(|e| {
+                        let (script, when) = schedule_entry_of(e)?;
+                        let action = ScheduledAction::of_script(code, script)?;
+                        Some(CalendarEntry { action, when })
+                    })
+                    .collect::<Option<_>>()?,
+                _ => return None,
+            };
+            Reading::AuxiliaryCalendar {
+                calendar: Box::new(AuxiliaryCalendar {
+                    switch_ids,
+                    special_days: special_days_of(set_value(r, CALENDAR_SPECIAL_DAYS, 2)?)?,
+                    entries,
+                }),
+                activation: activation_of(set_value(r, CALENDAR_ACTIVATION, 6)?)?,
             }
         }
         ECS47A | ECS47E => {

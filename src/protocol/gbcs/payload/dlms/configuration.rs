@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::auxiliary::{ECS46A, ECS47, ECS47A, ECS47E, ECS62};
+use super::auxiliary::{ECS46A, ECS46C, ECS46D, ECS47, ECS47A, ECS47E, ECS62};
 use super::prepayment::{activation_of, activation_time};
 use super::*;
 
@@ -478,7 +478,9 @@ pub(super) fn configuration_of(code: u16, r: &AccessRequest) -> Option<Reading> 
             _ => return None,
         },
         ECS05 => Reading::ResetBlockCounters,
-        ECS46A | ECS47 | ECS62 | ECS47A | ECS47E => return super::auxiliary::auxiliary_of(code, r),
+        ECS46A | ECS46C | ECS46D | ECS47 | ECS62 | ECS47A | ECS47E => {
+            return super::auxiliary::auxiliary_of(code, r);
+        }
         _ => return None,
     };
     let (specs, data): (Vec<_>, Vec<_>) = steps(code, &reading)?.into_iter().unzip();

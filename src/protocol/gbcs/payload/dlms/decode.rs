@@ -75,6 +75,8 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
             | ECS48
             | ECS05
             | ECS46A
+            | ECS46C
+            | ECS46D
             | ECS47
             | ECS62
             | ECS47A

@@ -263,11 +263,13 @@ mod encode;
 mod prepay_config;
 mod prepayment;
 mod respond;
+mod schedule;
 mod tariff;
 
 pub use auxiliary::{
-    AUXILIARY_LOADS, ControllerLevel, ECS46A, ECS47, ECS47A, ECS47E, ECS61C, ECS62, SwitchCommand,
-    boost_response,
+    AUXILIARY_LOADS, AuxiliaryCalendar, CalendarEntry, ControllerLevel, ECS46A, ECS46C, ECS46D,
+    ECS47, ECS47A, ECS47E, ECS61C, ECS62, LevelAction, ScheduledAction, SwitchCommand,
+    auxiliary_calendar_outcomes, auxiliary_schedule_data, boost_response,
 };
 pub use command::*;
 pub use configuration::{
@@ -279,10 +281,11 @@ pub use decode::*;
 pub use encode::*;
 pub use prepay_config::{
     DEBT_RECOVERY_CAP_PERIOD_S, ECS08, ECS08A, NonDisablementEntry, PrepayConfiguration,
-    calendar_data, prepay_configuration_outcomes, special_days_data,
+    calendar_data, prepay_configuration_outcomes,
 };
 pub use prepayment::*;
 pub use respond::*;
+pub use schedule::{Recurrence, special_days_data};
 pub use tariff::{
     BLOCK_TARIFFS, DayProfile, ECS01A, ECS01B, ECS01C, ECS01D, PRIMARY_TOU_RATES, PrimaryPrices,
     SECONDARY_TOU_RATES, Season, SecondaryPrices, SwitchingTable, TariffAction, TariffUpdate,

@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 
 use super::configuration::{Step, set, set_value};
 use super::prepayment::{activation_of, activation_time};
+use super::schedule::{
+    Recurrence, schedule_entry, schedule_entry_of, special_days_data, special_days_of,
+};
 use super::*;
 
 pub const ECS08: u16 = 0x001F;
@@ -79,35 +82,6 @@ const ACTIVATED: [[u8; 6]; 8] = [
     CALENDAR_ACTIVATION,
 ];
 
-/// A bit string of `bits` bits, the first the most significant bit of the first byte.
-fn bits(bits: usize, set: impl Fn(usize) -> bool) -> Data {
-    let mut bytes = vec![0u8; bits.div_ceil(8)];
-    for i in (0..bits).filter(|&i| set(i)) {
-        bytes[i / 8] |= 0x80 >> (i % 8);
-    }
-    Data::BitString { bits, bytes }
-}
-
-fn bit(bytes: &[u8], i: usize) -> bool {
-    bytes.get(i / 8).is_some_and(|b| b & (0x80 >> (i % 8)) != 0)
-}
-
-/// The special days table's entries: index, date, day id (the index).
-pub fn special_days_data(days: &[[u8; 5]]) -> Data {
-    Data::Array(
-        days.iter()
-            .zip(1u16..)
-            .map(|(date, i)| {
-                Data::Structure(vec![
-                    Data::LongUnsigned(i),
-                    Data::OctetString(date.to_vec()),
-                    Data::Unsigned(i as u8),
-                ])
-            })
-            .collect(),
-    )
-}
-
 /// The non-disablement calendar's schedule entries, numbered from 1, each running its script
 /// of the disconnect control's script table; the special days' bit string has one bit per
 /// special day of `special_days`.
@@ -122,18 +96,14 @@ pub fn calendar_data(calendar: &[NonDisablementEntry], special_days: usize) -> D
                 } else {
                     NON_DISABLEMENT_STOP
                 };
-                Data::Structure(vec![
-                    Data::LongUnsigned(i),
-                    Data::Boolean(0xFF),
-                    Data::OctetString(DISCONNECT_SCRIPTS.to_vec()),
-                    Data::LongUnsigned(script),
-                    Data::OctetString(e.time.to_vec()),
-                    Data::LongUnsigned(0xFFFF),
-                    bits(7, |d| e.weekdays & (0x40 >> d) != 0),
-                    bits(special_days, |d| e.special_days.contains(&(d as u8 + 1))),
-                    Data::OctetString(e.from.to_vec()),
-                    Data::OctetString(e.to.to_vec()),
-                ])
+                let when = Recurrence {
+                    time: e.time,
+                    weekdays: e.weekdays,
+                    special_days: e.special_days.clone(),
+                    from: e.from,
+                    to: e.to,
+                };
+                schedule_entry(i, DISCONNECT_SCRIPTS, script, &when, special_days)
             })
             .collect(),
     )
@@ -185,44 +155,20 @@ pub(super) fn prepay_configuration_of(code: u16, r: &AccessRequest) -> Option<Re
         &Data::DoubleLong(v) => Some(v),
         _ => None,
     };
-    let octets5 = |d: &Data| -> Option<[u8; 5]> { d.as_octets()?.try_into().ok() };
-    let special_days: Vec<[u8; 5]> = match value(PASSIVE_SPECIAL_DAYS, 2)? {
-        Data::Array(days) => days
-            .iter()
-            .map(|d| octets5(d.items()?.get(1)?))
-            .collect::<Option<_>>()?,
-        _ => return None,
-    };
+    let special_days = special_days_of(value(PASSIVE_SPECIAL_DAYS, 2)?)?;
     let calendar = match value(PASSIVE_CALENDAR, 2)? {
         Data::Array(entries) => entries
             .iter()
-            .map(|e| match e.items()? {
-                [
-                    _,
-                    _,
-                    _,
-                    Data::LongUnsigned(script),
-                    Data::OctetString(time),
-                    _,
-                    Data::BitString { bytes: week, .. },
-                    Data::BitString {
-                        bits: n,
-                        bytes: days,
-                    },
-                    from,
-                    to,
-                ] => Some(NonDisablementEntry {
-                    start: *script == NON_DISABLEMENT_START,
-                    time: time.as_slice().try_into().ok()?,
-                    weekdays: (0..7).filter(|&d| bit(week, d)).map(|d| 0x40 >> d).sum(),
-                    special_days: (0..*n)
-                        .filter(|&d| bit(days, d))
-                        .map(|d| d as u8 + 1)
-                        .collect(),
-                    from: octets5(from)?,
-                    to: octets5(to)?,
-                }),
-                _ => None,
+            .map(|e| {
+                let (script, when) = schedule_entry_of(e)?;
+                Some(NonDisablementEntry {
+                    start: script == NON_DISABLEMENT_START,
+                    time: when.time,
+                    weekdays: when.weekdays,
+                    special_days: when.special_days,
+                    from: when.from,
+                    to: when.to,
+                })
             })
             .collect::<Option<_>>()?,
         _ => return None,
