@@ -302,6 +302,7 @@ fn registry_commands_apply_deltas_whole_or_not_at_all() {
         ),
         "{err}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A DUIS response as a Receive Response Service stores it: `gbcs decode` reads the GBCS in its
@@ -323,6 +324,7 @@ fn gbcs_decode_reads_the_payload_of_a_duis_response() {
     std::fs::write(&path, xml).unwrap();
     let keys = format!("{RTDS}/keystore");
     let out = dccsim(&["gbcs", "decode", "--keys", &keys, path.to_str().unwrap()]);
+    let _ = std::fs::remove_file(&path);
     assert!(
         out.status.success(),
         "{}",

@@ -46,6 +46,8 @@ fn head_end() -> HeadEnd {
         ),
     )
     .unwrap();
+    let registry = Registry::import(&extract).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
     let mut keys = KeyStore::load(&reference().join("gbcs-rtds/keystore")).unwrap();
     keys.forget(eui(METER));
     keys.derive_fleet(&eui(METER).0, [3; 32]);
@@ -80,7 +82,7 @@ fn head_end() -> HeadEnd {
         std::sync::Arc::new(move |xml: &str| signers.verify(xml).map_err(|e| e.to_string()));
     HeadEnd::new(
         ServiceMatrix::embedded(),
-        Registry::import(&extract).unwrap(),
+        registry,
         users,
         vec![Esme::new(
             eui(METER),

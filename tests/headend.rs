@@ -63,6 +63,7 @@ fn head_end() -> HeadEnd {
     )
     .unwrap();
     let registry = Registry::import(&extract).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
     let users = vec![
         User {
             eui: eui(SUPPLIER),
@@ -223,6 +224,7 @@ fn schema_valid(xml: &str) -> Result<(), String> {
         .arg(&path)
         .output()
         .expect("xmllint (Debian libxml2-utils; scripts/test installs it)");
+    let _ = std::fs::remove_file(&path);
     if out.status.success() {
         Ok(())
     } else {

@@ -428,6 +428,7 @@ async fn a_head_end_that_cannot_save_stops_and_restarts_with_what_it_acknowledge
     wait_for(11, "after the restart");
     tokio::time::sleep(StdDuration::from_millis(1500)).await;
     assert_eq!((answers_to(10), answers_to(11), answers_to(12)), (1, 1, 0));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A meter decommissioned by its supplier (8.3) stays decommissioned when the head-end is killed

@@ -25,7 +25,7 @@ fn fresh(name: &str) -> (PathBuf, PathBuf, DateTime<Utc>) {
 
 #[test]
 fn state_survives_reopening_the_database() {
-    let (_, path, now) = fresh("store");
+    let (dir, path, now) = fresh("store");
     // The whole default fleet, gas included: what `dccsim serve` saves, it must read back.
     let (registry, _, _) = defaults::full_fleet(20, 1, now);
     let user = defaults::SUPPLIER;
@@ -105,6 +105,7 @@ fn state_survives_reopening_the_database() {
     // Ids are never given twice, even when their rows are gone.
     assert_eq!(store.sequence().unwrap(), 10);
     assert_eq!(store.log_len().unwrap(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A virtual meter's state survives a restart: after a read, the head-end hands over the meter's
@@ -364,7 +365,7 @@ fn a_change_committed_while_a_registry_is_made_is_kept() {
 /// counted (an older dccsim's database) is read as requests of no bytes.
 #[test]
 fn the_log_sums_by_month_user_and_service_and_older_logs_are_read() {
-    let (_, path, now) = fresh("charging");
+    let (dir, path, now) = fresh("charging");
     {
         // The log table as an older dccsim made it, with one request in it.
         let db = rusqlite::Connection::open(&path).unwrap();
@@ -420,4 +421,5 @@ fn the_log_sums_by_month_user_and_service_and_older_logs_are_read() {
         ]
     );
     assert!(store.charging(None, Some("2026-12")).unwrap().is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -100,14 +100,14 @@ mod tests {
     use super::*;
 
     fn load(text: &str) -> Result<ServeConfig, String> {
-        let dir = std::env::temp_dir().join(format!("dccsim-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let path = dir.join(format!("{n}.toml"));
+        let dir = std::env::temp_dir().join(format!("dccsim-config-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("serve.toml");
         std::fs::write(&path, text).unwrap();
         let loaded = ServeConfig::load(&path);
-        let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_dir_all(&dir);
         loaded.map(|mut c| {
             // Paths come back under the file's folder.
             for p in [&mut c.state, &mut c.wan].into_iter().flatten() {
