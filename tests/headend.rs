@@ -1665,6 +1665,54 @@ fn auxiliary_load_calendars_are_taken_up_and_read_back() {
     );
 }
 
+/// 6.28's DUIS template becomes the RTDS's own sub-GHz configuration (channels 1 and 2 of each
+/// page; thresholds in hundredths), and the hub reads it back (6.30); a threshold past the
+/// schema's bounds is refused at once, saying why, and nothing is sent.
+#[test]
+fn a_sub_ghz_configuration_is_the_rtds_command_and_read_back() {
+    let (mut he, _keys, start) = default_head_end();
+    let supplier = eui(SUPPLIER);
+    let xml = with_counter(&template("DBCH04_6.28_SUCCESS_REQUEST_DUIS.XML"), 5000);
+    let request = Request::parse(&xml).unwrap();
+    let Some((code, dccsim::headend::HubCommand::Dlms(reading))) = request.hub_command().unwrap()
+    else {
+        panic!()
+    };
+    let rtds = std::fs::read_to_string(
+        reference().join("gbcs-rtds/RTDS-4.5.0/6.28_DBCH04/DBCH04_6.28_SUCCESS_COMMAND_GBCS.HEX"),
+    )
+    .unwrap();
+    let rtds = GbcsMessage::decode(&dccsim::protocol::gbcs::parse_hex(&rtds).unwrap()).unwrap();
+    assert_eq!(code, 0x010D);
+    assert_eq!(reading, decode_dlms(&rtds, None).unwrap());
+    let answer = acknowledged_then_answered(&mut he, supplier, &xml, start);
+    assert_eq!(
+        decode_dlms(&answer, None).unwrap(),
+        Reading::Outcome {
+            success: true,
+            code: 0
+        }
+    );
+    let read = settings_read(
+        &mut he,
+        supplier,
+        "DBCH03_6.30_SUCCESS_REQUEST_DUIS.XML",
+        5010,
+        start,
+    );
+    let Reading::SubGhzConfiguration(set) = reading else {
+        panic!()
+    };
+    assert_eq!(read, [set.data()]);
+    let over = template("DBCH04_6.28_SUCCESS_REQUEST_DUIS.XML").replace(">2.2<", ">2.5<");
+    let reason = refused_e11(&mut he, supplier, Endpoint::SendCommand, &over, 5020, start);
+    assert!(
+        reason.contains("sr:LimitedCriticalDutyCycleThreshold \"2.5\" is not from 1.60 to 2.40"),
+        "{reason}"
+    );
+    assert!(he.poll_deliveries(start + Duration::minutes(5)).is_empty());
+}
+
 #[test]
 fn a_profile_read_is_acknowledged_then_answered_with_the_meters_gbcs() {
     let mut he = head_end();

@@ -275,3 +275,108 @@ fn hub_and_gas_meter_state_is_compact() {
     let size = std::mem::size_of::<dccsim::device::GasMeter>();
     assert!(size <= 256, "{size} bytes");
 }
+
+/// A dual band hub's sub-GHz HAN, by the RTDS's own commands: 6.31 and 6.30 read the RTDS hub's
+/// channel and configuration, byte for byte; a 6.28 is answered as the RTDS hub answers it and
+/// 6.30 then reads what it set, the hub leaving the channel the new configuration no longer
+/// allows for the first it does; a 6.29 scan settles there too; a configuration allowing no
+/// channel is refused and changes nothing.
+#[test]
+fn the_sub_ghz_configuration_is_set_scanned_and_read_back() {
+    use dccsim::protocol::gbcs::payload::{
+        Reading, SubGhzConfiguration, channel_mask_data, decode_dlms,
+    };
+    let keys = keys();
+    let mut hub = CommsHub::new(HUB, &[]);
+    let counter = std::cell::Cell::new(0);
+    let ask = |hub: &mut CommsHub, path: &str| {
+        counter.set(counter.get() + 1);
+        let got = hub.handle(&command(path, counter.get(), &keys), now(), &keys, acb());
+        answer(&got.unwrap(), &keys)
+    };
+    let channel = "6.31_DBCH01/DBCH01_6.31_SUCCESS_COMMAND_GBCS.HEX";
+    let configuration = "6.30_DBCH03/DBCH03_6.30_SUCCESS_COMMAND_GBCS.HEX";
+    let set = "6.28_DBCH04/DBCH04_6.28_SUCCESS_COMMAND_GBCS.HEX";
+    let scan = "6.29_DBCH05/DBCH05_6.29_SUCCESS_COMMAND_GBCS.HEX";
+    for (path, rtds) in [
+        (channel, "6.31_DBCH01/DBCH01_6.31_SUCCESS_RESPONSE_GBCS.HEX"),
+        (
+            configuration,
+            "6.30_DBCH03/DBCH03_6.30_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (set, "6.28_DBCH04/DBCH04_6.28_SUCCESS_RESPONSE_GBCS.HEX"),
+    ] {
+        let got = ask(&mut hub, path);
+        assert_eq!(got, rtds_answer(rtds, counter.get()), "{path}");
+    }
+    let value = |code: u16, content: Vec<u8>| {
+        let m = message_for(Cra::Response, 1, HUB, acb(), code, content);
+        match decode_dlms(&m, None).unwrap() {
+            Reading::Settings { values } => values[0].value.clone(),
+            other => panic!("{other:?}"),
+        }
+    };
+    let Reading::SubGhzConfiguration(sent) = decode_dlms(&rtds_message(set), None).unwrap() else {
+        panic!()
+    };
+    // Channels 1 and 2 of each page, the thresholds the DUIS template gives.
+    assert_eq!(
+        sent.channels,
+        [0xE000_0006, 0xE800_0006, 0xF000_0006, 0xF800_0006]
+    );
+    assert_eq!(
+        (
+            sent.normal_limited_duty_cycle,
+            sent.non_gsme_poor_comms_percentage
+        ),
+        (130, 6000)
+    );
+    assert_eq!(value(0x010C, ask(&mut hub, configuration)), sent.data());
+    // The lower band's channel 0 is no longer allowed: channel 1 is the first that is.
+    assert_eq!(
+        value(0x010A, ask(&mut hub, channel)),
+        channel_mask_data(0xE000_0002)
+    );
+    let got = ask(&mut hub, scan);
+    assert_eq!(
+        got,
+        rtds_answer(
+            "6.29_DBCH05/DBCH05_6.29_SUCCESS_RESPONSE_GBCS.HEX",
+            counter.get()
+        )
+    );
+    assert_eq!(
+        value(0x010A, ask(&mut hub, channel)),
+        channel_mask_data(0xE000_0002)
+    );
+    // No channel allowed: refused (result 250), nothing changed.
+    let none = SubGhzConfiguration {
+        channels: [0xE000_0000, 0xE800_0000, 0xF000_0000, 0xF800_0000],
+        ..sent
+    };
+    let content = dccsim::protocol::gbcs::payload::encode_command(
+        0x010D,
+        &Reading::SubGhzConfiguration(none),
+        100,
+        acb(),
+        HUB,
+    )
+    .unwrap();
+    let mut m = message_for(Cra::Command, 100, acb(), HUB, 0x010D, content);
+    assert!(mac_message(&keys, &mut m, acb()));
+    let got = answer(
+        &hub.handle(&m.to_bytes().unwrap(), now(), &keys, acb())
+            .unwrap(),
+        &keys,
+    );
+    let refused = message_for(Cra::Response, 100, HUB, acb(), 0x010D, got);
+    assert_eq!(
+        decode_dlms(&refused, None).unwrap(),
+        Reading::Outcome {
+            success: false,
+            code: 250
+        }
+    );
+    counter.set(100);
+    assert_eq!(value(0x010C, ask(&mut hub, configuration)), sent.data());
+}

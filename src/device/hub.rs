@@ -11,7 +11,12 @@
 //! - ECS26i (6.2.4): its identity → its EUI-64, model and manufacturer (dccsim's, as the
 //!   DCC's inventory names them);
 //! - ECS35c, ECS35d (6.13): its event log (the devices added to and removed from its log,
-//!   each with its message code) and its security log, over the period asked, as an ESME's.
+//!   each with its message code) and its security log, over the period asked, as an ESME's;
+//! - DBCH04 (6.28), DBCH03 (6.30): a dual band hub's sub-GHz configuration set and read (the
+//!   RTDS hub's until set); DBCH05 (6.29): a channel scan; DBCH01 (6.31): the channel it is on.
+//!   dccsim's hubs hear no interference: a scan, or a configuration that no longer allows the
+//!   channel in use, settles on the first channel the configuration allows (lowest page, then
+//!   lowest channel); a configuration allowing none is refused.
 //!
 //! Each answer names the user the broker sent the command for, as the command did.
 
@@ -24,8 +29,9 @@ use crate::protocol::dlms::Data;
 use crate::protocol::gbcs::KeyStore;
 use crate::protocol::gbcs::asn1::AsnPayload;
 use crate::protocol::gbcs::payload::{
-    self, CCS01, CCS02, ECS26I, ECS35C, ECS35D, Reading, device_log_add_response, outcome_response,
-    settings_response,
+    self, CCS01, CCS02, ChannelMask, DBCH01, DBCH03, DBCH04, DBCH05, ECS26I, ECS35C, ECS35D,
+    RTDS_SUB_GHZ_CONFIGURATION, Reading, SubGhzConfiguration, channel_mask_data,
+    device_log_add_response, outcome_response, settings_response,
 };
 
 /// CS08: read the comms hub's firmware version.
@@ -38,6 +44,12 @@ const FIRMWARE: [u8; 4] = [0x01, 0x23, 0xAB, 0xCD];
 const NOT_IN_LOG: u8 = 1;
 /// DLMS action result "other reason": the log is full.
 const LOG_FULL: u8 = 250;
+/// DLMS result "other reason": a sub-GHz configuration that allows no channel.
+const NO_CHANNEL: u8 = 250;
+/// A channel mask's channel bits, below its page.
+const CHANNEL_BITS: ChannelMask = 0x07FF_FFFF;
+/// The sub-GHz channel a new hub is on (the RTDS hub's): the lower band's channel 0.
+const RTDS_SUB_GHZ_CHANNEL: ChannelMask = 0xE000_0001;
 
 /// A device the comms hub lets join its network.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,6 +72,18 @@ pub struct CommsHub {
     counters: super::Counters,
     #[serde(default)]
     pub events: EventLog,
+    /// Its sub-GHz configuration and channel, once a 6.28 or 6.29 changed them; none: the RTDS
+    /// hub's. Boxed: few hubs have one, and a million hubs share a process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sub_ghz: Option<Box<(SubGhzConfiguration, ChannelMask)>>,
+}
+
+/// The first channel `configuration` allows, as a mask of that one channel; `None` if none.
+fn first_channel(configuration: &SubGhzConfiguration) -> Option<ChannelMask> {
+    configuration.channels.iter().find_map(|&mask| {
+        let channels = mask & CHANNEL_BITS;
+        (channels != 0).then(|| (mask & !CHANNEL_BITS) | (1 << channels.trailing_zeros()))
+    })
 }
 
 impl CommsHub {
@@ -79,6 +103,7 @@ impl CommsHub {
             joining_until: None,
             counters: super::Counters::default(),
             events: EventLog::default(),
+            sub_ghz: None,
         }
     }
 
@@ -182,6 +207,49 @@ impl CommsHub {
                 ];
                 settings_response(counter, identity).to_bytes()
             }
+            DBCH01 | DBCH03 => {
+                let (configuration, channel) = self.sub_ghz();
+                let value = if code == DBCH01 {
+                    channel_mask_data(channel)
+                } else {
+                    configuration.data()
+                };
+                settings_response(counter, vec![value]).to_bytes()
+            }
+            DBCH04 | DBCH05 => {
+                let reading =
+                    payload::decode_dlms(&command, None).map_err(|e| bad(e.to_string()))?;
+                let (mut configuration, channel) = self.sub_ghz();
+                if let Reading::SubGhzConfiguration(c) = &reading {
+                    configuration = *c;
+                }
+                let allowed = |c: &SubGhzConfiguration, channel: ChannelMask| {
+                    let page = channel & !CHANNEL_BITS;
+                    let same_page = |m: &ChannelMask| m & !CHANNEL_BITS == page;
+                    c.channels
+                        .iter()
+                        .any(|m| same_page(m) && m & channel & CHANNEL_BITS != 0)
+                };
+                let result = match first_channel(&configuration) {
+                    None => NO_CHANNEL,
+                    Some(first) => {
+                        let stays = code == DBCH04 && allowed(&configuration, channel);
+                        let channel = if stays { channel } else { first };
+                        self.sub_ghz = Some(Box::new((configuration, channel)));
+                        let what = if code == DBCH04 {
+                            "sub-GHz configuration set"
+                        } else {
+                            "sub-GHz channel scanned"
+                        };
+                        self.events.command(now, code, true, what);
+                        0
+                    }
+                };
+                let answer = payload::configuration_response(counter, code, &reading, |_| result);
+                answer
+                    .ok_or_else(|| bad("not a sub-GHz command".into()))?
+                    .to_bytes()
+            }
             _ => return Err(DeviceError::Unsupported(code)),
         };
         self.counters.accept(from, counter);
@@ -196,6 +264,14 @@ impl CommsHub {
             on_behalf,
         };
         answer.bytes(content, keys, acb)
+    }
+
+    /// Its sub-GHz configuration and the channel it is on.
+    fn sub_ghz(&self) -> (SubGhzConfiguration, ChannelMask) {
+        self.sub_ghz
+            .as_deref()
+            .copied()
+            .unwrap_or((RTDS_SUB_GHZ_CONFIGURATION, RTDS_SUB_GHZ_CHANNEL))
     }
 
     /// Adds (or updates) a device log entry; the DLMS result.

@@ -18,6 +18,7 @@ mod auxiliary;
 mod esme;
 mod fields;
 mod gas;
+mod sub_ghz;
 mod tariff;
 
 pub use fields::utc_date_time;
@@ -474,6 +475,22 @@ impl Request {
             ),
             "6.2.4" => (
                 crate::protocol::gbcs::payload::ECS26I,
+                HubCommand::Dlms(Reading::Read),
+            ),
+            "6.28" => (
+                crate::protocol::gbcs::payload::DBCH04,
+                HubCommand::Dlms(Reading::SubGhzConfiguration(self.sub_ghz_configuration()?)),
+            ),
+            "6.29" => (
+                crate::protocol::gbcs::payload::DBCH05,
+                HubCommand::Dlms(Reading::ChannelScan),
+            ),
+            "6.30" => (
+                crate::protocol::gbcs::payload::DBCH03,
+                HubCommand::Dlms(Reading::Read),
+            ),
+            "6.31" => (
+                crate::protocol::gbcs::payload::DBCH01,
                 HubCommand::Dlms(Reading::Read),
             ),
             "6.13" => {

@@ -13,22 +13,23 @@ mod time;
 use serde::Serialize;
 
 pub use dlms::{
-    AUXILIARY_LOADS, AuxiliaryCalendar, AverageVoltage, BLOCK_TARIFFS, CCS01, CCS02, CS01A,
-    CalendarEntry, ControllerLevel, DEBT_RECOVERY_CAP_PERIOD_S, DayProfile, Debt, DebtRecovery,
-    ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07, ECS08, ECS08A,
-    ECS09, ECS10, ECS12, ECS14, ECS15A, ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19,
-    ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J,
-    ECS28A, ECS28B, ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS30, ECS30A, ECS34, ECS35A,
-    ECS35B, ECS35C, ECS35D, ECS35E, ECS37, ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44,
-    ECS45, ECS46A, ECS46C, ECS46D, ECS47, ECS47A, ECS47E, ECS48, ECS52, ECS57, ECS61C, ECS62,
-    ECS66, ECS70, ECS81, ECS82, ESME_FUTURE_DATED_ALERT, LevelAction, LoadLimit,
+    AUXILIARY_LOADS, AuxiliaryCalendar, AverageVoltage, BLOCK_TARIFFS, CCS01, CCS02, CHANNEL_PAGES,
+    CS01A, CalendarEntry, ChannelMask, ControllerLevel, DBCH04, DBCH05, DEBT_RECOVERY_CAP_PERIOD_S,
+    DayProfile, Debt, DebtRecovery, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A, ECS04B,
+    ECS05, ECS07, ECS08, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS16, ECS17A, ECS17B, ECS17C,
+    ECS17D, ECS17E, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B,
+    ECS22C, ECS23, ECS26J, ECS28A, ECS28B, ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS30,
+    ECS30A, ECS34, ECS35A, ECS35B, ECS35C, ECS35D, ECS35E, ECS37, ECS38, ECS39A, ECS39B, ECS40,
+    ECS42, ECS43, ECS44, ECS45, ECS46A, ECS46C, ECS46D, ECS47, ECS47A, ECS47E, ECS48, ECS52, ECS57,
+    ECS61C, ECS62, ECS66, ECS70, ECS81, ECS82, ESME_FUTURE_DATED_ALERT, LevelAction, LoadLimit,
     NonDisablementEntry, PRIMARY_TOU_RATES, PayloadError, PrepayConfiguration, PrimaryPrices,
-    Recurrence, SECONDARY_TOU_RATES, ScheduledAction, Season, SecondaryPrices, SwitchCommand,
-    SwitchingTable, TariffAction, TariffUpdate, VoltageSettings, WeekProfile,
-    account_mode_response, action_results_response, active_power_response, alert_notification,
-    auxiliary_calendar_outcomes, auxiliary_schedule_data, boost_response, calendar_data,
-    clock_response, configuration_response, credit_charge_configuration, decode_dlms,
-    decode_plaintext, device_log_add_response, encode_command, encode_dlms, event_log_response,
+    RTDS_SUB_GHZ_CONFIGURATION, Recurrence, SECONDARY_TOU_RATES, ScheduledAction, Season,
+    SecondaryPrices, SubGhzConfiguration, SwitchCommand, SwitchingTable, TariffAction,
+    TariffUpdate, VoltageSettings, WeekProfile, account_mode_response, action_results_response,
+    active_power_response, alert_notification, auxiliary_calendar_outcomes,
+    auxiliary_schedule_data, boost_response, calendar_data, channel_mask_data, clock_response,
+    configuration_response, credit_charge_configuration, decode_dlms, decode_plaintext,
+    device_log_add_response, encode_command, encode_dlms, event_log_response,
     export_registers_response, firmware_response, future_dated_alert, invoke_id,
     load_limit_outcomes, log_response, message_for, meter_balance_response, meter_points_response,
     network_data_response, outcome_response, payment_mode_outcomes, phase_of_object,
@@ -37,9 +38,9 @@ pub use dlms::{
     special_days_data, switching_data, tariff_outcomes, thresholds_data, unit_charge,
 };
 pub use settings::{
-    ECS18A, ECS18B, ECS24, ECS24B, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS26I, ECS27,
-    ECS61A, ECS61D, ECS61E, MaxDemandRegister, Setting, SettingValue, max_demand_period,
-    max_demand_period_of, name_values, settings,
+    DBCH01, DBCH03, ECS18A, ECS18B, ECS24, ECS24B, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F,
+    ECS26I, ECS27, ECS61A, ECS61D, ECS61E, MaxDemandRegister, Setting, SettingValue,
+    max_demand_period, max_demand_period_of, name_values, settings,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 
@@ -423,6 +424,10 @@ pub enum Reading {
         calendar: Box<AuxiliaryCalendar>,
         activation: Activation,
     },
+    /// 6.28 DBCH04 command: a dual band comms hub's sub-GHz configuration.
+    SubGhzConfiguration(SubGhzConfiguration),
+    /// 6.29 DBCH05 command: scan for a sub-GHz channel.
+    ChannelScan,
     /// 7.11 ECS61c's answer: whether the boost button is boosting, its boosts within the
     /// period asked for (each its start and end), and which switches it turns on.
     BoostButton {

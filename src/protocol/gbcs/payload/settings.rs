@@ -41,6 +41,10 @@ pub const ECS24B: u16 = 0x00BD;
 pub const ECS18A: u16 = 0x002B;
 /// ECS18b: the maximum demand import registers and the configurable time period.
 pub const ECS18B: u16 = 0x002C;
+/// DBCH01: a dual band comms hub's sub-GHz channel (6.31).
+pub const DBCH01: u16 = 0x010A;
+/// DBCH03: its sub-GHz configuration (6.30).
+pub const DBCH03: u16 = 0x010C;
 /// ECS61a: the auxiliary load switches' data (7.7).
 pub const ECS61A: u16 = 0x00BB;
 /// ECS61d: the auxiliary controllers' configuration (7.14).
@@ -95,6 +99,7 @@ const DOUBLE_LONG_UNSIGNED: u8 = 6;
 const OCTET_STRING: u8 = 9;
 const LONG_UNSIGNED: u8 = 18;
 const VISIBLE_STRING: u8 = 10;
+const BIT_STRING: u8 = 4;
 const UTF8_STRING: u8 = 12;
 /// Each auxiliary load switch's output (IC 70, disconnect control, `0-n:96.3.10.255`).
 const DISCONNECT_CONTROL: u16 = 70;
@@ -331,6 +336,24 @@ const VOLTAGE: &[Setting] = &[
 /// 6.2.2: three values DCC's schema calls RandomisedOffset, RandomisedOffsetNumber and
 /// RandomisedOffsetLimit. The third, `0-0:94.44.0.1`, is the limit a 7.12 (ECS38) sets; which
 /// of the first two is which is not known here, so they are named by object.
+/// 6.31: the sub-GHz channel a dual band comms hub is on, a channel mask of one channel.
+const SUB_GHZ_CHANNEL: &[Setting] = &[setting(
+    "SubGHzChannel 0-0:94.44.10.2",
+    DATA,
+    [0, 0, 94, 44, 10, 2],
+    2,
+    BIT_STRING,
+)];
+
+/// 6.30: its sub-GHz configuration, one structure (the channel masks, then the thresholds).
+const SUB_GHZ_CONFIGURATION: &[Setting] = &[setting(
+    "SubGHzConfiguration 0-0:94.44.10.0",
+    DATA,
+    [0, 0, 94, 44, 10, 0],
+    2,
+    STRUCTURE,
+)];
+
 /// The auxiliary load switches' descriptions (`0-0:94.44.0.11`–`15`), which 6.14.1 sets.
 const SWITCH_DESCRIPTIONS: [Setting; 5] = {
     const fn description(name: &'static str, n: u8) -> Setting {
@@ -970,6 +993,8 @@ pub fn settings(code: u16) -> Option<&'static [Setting]> {
         ECS18B => MAX_DEMAND_IMPORT,
         ECS18A => MAX_DEMAND_EXPORT,
         ECS61A => SWITCH_DATA,
+        DBCH01 => SUB_GHZ_CHANNEL,
+        DBCH03 => SUB_GHZ_CONFIGURATION,
         ECS61D => CONTROLLER_CONFIGURATION,
         ECS61E => CONTROLLER_OPERATION,
         _ => return None,

@@ -351,7 +351,10 @@ pub(super) fn steps(code: u16, reading: &Reading) -> Option<Vec<Step>> {
             1,
             Data::LongUnsigned(BLOCK_COUNTER_RESET_SCRIPT),
         )],
-        _ => return super::auxiliary::steps(code, reading),
+        _ => {
+            return super::auxiliary::steps(code, reading)
+                .or_else(|| super::sub_ghz::steps(code, reading));
+        }
     })
 }
 
@@ -480,6 +483,9 @@ pub(super) fn configuration_of(code: u16, r: &AccessRequest) -> Option<Reading> 
         ECS05 => Reading::ResetBlockCounters,
         ECS46A | ECS46C | ECS46D | ECS47 | ECS62 | ECS47A | ECS47E => {
             return super::auxiliary::auxiliary_of(code, r);
+        }
+        super::sub_ghz::DBCH04 | super::sub_ghz::DBCH05 => {
+            return super::sub_ghz::sub_ghz_of(code, r);
         }
         _ => return None,
     };

@@ -81,6 +81,8 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
             | ECS62
             | ECS47A
             | ECS47E
+            | DBCH04
+            | DBCH05
     ) {
         return configuration::configuration_of(code, r);
     }

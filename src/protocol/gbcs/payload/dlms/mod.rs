@@ -264,6 +264,7 @@ mod prepay_config;
 mod prepayment;
 mod respond;
 mod schedule;
+mod sub_ghz;
 mod tariff;
 
 pub use auxiliary::{
@@ -286,6 +287,10 @@ pub use prepay_config::{
 pub use prepayment::*;
 pub use respond::*;
 pub use schedule::{Recurrence, special_days_data};
+pub use sub_ghz::{
+    CHANNEL_PAGES, ChannelMask, DBCH04, DBCH05, RTDS_SUB_GHZ_CONFIGURATION, SubGhzConfiguration,
+    channel_mask_data,
+};
 pub use tariff::{
     BLOCK_TARIFFS, DayProfile, ECS01A, ECS01B, ECS01C, ECS01D, PRIMARY_TOU_RATES, PrimaryPrices,
     SECONDARY_TOU_RATES, Season, SecondaryPrices, SwitchingTable, TariffAction, TariffUpdate,
