@@ -1384,6 +1384,76 @@ fn auxiliary_loads_do_what_they_are_told() {
     );
 }
 
+/// The ALCS event log: a 7.5 to an ALCS wired to the meter is logged done; one to the HCALCS
+/// (switch 2) sent, then its answer 5 s later, both naming the command's time; 6.13 reads
+/// them over a period and 3.3 clears them.
+#[test]
+fn the_alcs_event_log_records_the_switch_commands() {
+    use dccsim::protocol::gbcs::payload::{AlcsEvent, ECS15C, ECS35F, ECS47, SwitchCommand};
+    let keys = keys();
+    let mut esme = esme();
+    let t = now();
+    let on = |switch| Reading::AuxiliaryLoad {
+        switch,
+        command: SwitchCommand::Activate { minutes: 10 },
+    };
+    ask_at(&mut esme, ECS47, &on(1), 1, &keys, t);
+    ask_at(&mut esme, ECS47, &on(2), 2, &keys, t + Duration::minutes(1));
+    let read = |esme: &mut Esme, counter, from, to| match ask_at(
+        esme,
+        ECS35F,
+        &range(from, to),
+        counter,
+        &keys,
+        t + Duration::hours(1),
+    ) {
+        Reading::AlcsEventLog { events } => events,
+        other => panic!("{other:?}"),
+    };
+    let later = t + Duration::minutes(1);
+    let reference = later.timestamp() as u32;
+    assert_eq!(
+        read(&mut esme, 3, t, t + Duration::hours(1)),
+        [
+            AlcsEvent {
+                at: t,
+                code: 0x0111,
+                status: 1,
+                reference: 0
+            },
+            AlcsEvent {
+                at: later,
+                code: 0x0211,
+                status: 0,
+                reference
+            },
+            AlcsEvent {
+                at: later + Duration::seconds(5),
+                code: 0x0200,
+                status: 1,
+                reference
+            },
+        ]
+    );
+    assert_eq!(read(&mut esme, 4, later, later).len(), 1);
+    let cleared = ask_at(
+        &mut esme,
+        ECS15C,
+        &Reading::ClearEventLog,
+        5,
+        &keys,
+        t + Duration::hours(1),
+    );
+    assert_eq!(
+        cleared,
+        Reading::Outcome {
+            success: true,
+            code: 0
+        }
+    );
+    assert!(read(&mut esme, 6, t, t + Duration::hours(1)).is_empty());
+}
+
 /// The auxiliary load calendar: a 6.14.2 taken up at once runs its switches by weekday and
 /// special day (a special day running only the entries that name it), a 7.5 overrides it for its
 /// duration and a 7.8 hands the switch back to it; 7.7 reads back the special days and schedule

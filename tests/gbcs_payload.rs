@@ -131,6 +131,9 @@ fn use_case_vectors() -> Vec<String> {
         "6.29_DBCH05",
         "6.30_DBCH03",
         "6.31_DBCH01",
+        "3.3_ECS15c",
+        "6.13_ECS35f",
+        "6.13_ECS35g",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -1070,6 +1073,33 @@ mod properties {
             }
         }
 
+        /// The ALCS event log's answer decodes to the entries it was built from (to the
+        /// second).
+        #[test]
+        fn alcs_event_logs_round_trip(
+            entries in proptest::collection::vec((0u32..u32::MAX, any::<u16>(), 0u8..3, any::<u32>()), 0..20),
+            counter in 0u64..1 << 40,
+        ) {
+            use dccsim::protocol::gbcs::Cra;
+            use dccsim::protocol::gbcs::payload::{
+                AlcsEvent, ECS35F, alcs_event_log_response, decode_dlms, from_gbcs_seconds,
+                message_for,
+            };
+            use dccsim::model::Eui64;
+            let events: Vec<AlcsEvent> = entries
+                .iter()
+                .map(|&(at, code, status, reference)| AlcsEvent {
+                    at: from_gbcs_seconds(at),
+                    code,
+                    status,
+                    reference,
+                })
+                .collect();
+            let content = alcs_event_log_response(counter, &events).unwrap().to_bytes();
+            let m = message_for(Cra::Response, counter, Eui64([1; 8]), Eui64([2; 8]), ECS35F, content);
+            prop_assert_eq!(decode_dlms(&m, None).unwrap(), Reading::AlcsEventLog { events });
+        }
+
         /// 6.28's command decodes to the sub-GHz configuration it was built from.
         #[test]
         fn sub_ghz_configurations_round_trip(
@@ -1270,6 +1300,9 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "6.29_DBCH05/DBCH05_6.29_SUCCESS_COMMAND_GBCS.HEX",
         "6.30_DBCH03/DBCH03_6.30_SUCCESS_COMMAND_GBCS.HEX",
         "6.31_DBCH01/DBCH01_6.31_SUCCESS_COMMAND_GBCS.HEX",
+        "3.3_ECS15c/ECS15c_3.3_SUCCESS_COMMAND_GBCS.HEX",
+        "6.13_ECS35f/ECS35f_6.13_SUCCESS_COMMAND_GBCS.HEX",
+        "6.13_ECS35g/ECS35g_6.13_SUCCESS_COMMAND_GBCS.HEX",
         "6.5_ECS29a/ECS29a_6.5_SUCCESS_COMMAND_GBCS.HEX",
         "6.5_ECS29b/ECS29b_6.5_SUCCESS_COMMAND_GBCS.HEX",
         "6.5_ECS29c/ECS29c_6.5_SUCCESS_COMMAND_GBCS.HEX",
@@ -1538,6 +1571,52 @@ fn auxiliary_load_calendars_mean_what_the_templates_ask() {
             .collect();
         assert_eq!(auxiliary_calendar_outcomes(code, counter), named, "{dir}");
     }
+}
+
+/// The ALCS event log (6.13, ECS35f and ECS35g) reads back as the RTDS meter logged it, and is
+/// built back from those entries byte for byte; 3.3's clearing of it (ECS15c) is answered as
+/// the RTDS meter answers.
+#[test]
+fn the_alcs_event_log_is_the_rtds_bytes() {
+    use dccsim::protocol::gbcs::payload::{AlcsEvent, alcs_event_log_response, outcome_response};
+    for path in [
+        "6.13_ECS35f/ECS35f_6.13_SUCCESS_RESPONSE_GBCS.HEX",
+        "6.13_ECS35g/ECS35g_6.13_SUCCESS_RESPONSE_GBCS.HEX",
+    ] {
+        let m = message(path);
+        let Reading::AlcsEventLog { events } = decode_dlms(&m, None).unwrap() else {
+            panic!("{path}")
+        };
+        assert_eq!(events.len(), 25, "{path}");
+        // Switch 2, an HCALCS, activated at midnight on 15 December 2014; its answer 5 s later.
+        let midnight = chrono::NaiveDate::from_ymd_opt(2014, 12, 15)
+            .unwrap()
+            .and_hms_opt(0, 0, 0)
+            .unwrap()
+            .and_utc();
+        assert_eq!(
+            events[..2],
+            [
+                AlcsEvent {
+                    at: midnight,
+                    code: 0x0211,
+                    status: 0,
+                    reference: 1_418_601_600
+                },
+                AlcsEvent {
+                    at: midnight + chrono::Duration::seconds(5),
+                    code: 0x0200,
+                    status: 1,
+                    reference: 1_418_601_600
+                }
+            ]
+        );
+        let built = alcs_event_log_response(m.signing.originator_counter, &events).unwrap();
+        assert_eq!(built.to_bytes(), m.signing.content, "{path}");
+    }
+    let m = message("3.3_ECS15c/ECS15c_3.3_SUCCESS_RESPONSE_GBCS.HEX");
+    let built = outcome_response(m.signing.originator_counter, false, 0);
+    assert_eq!(built.to_bytes(), m.signing.content);
 }
 
 /// The auxiliary load reads' answers (7.7, 7.11, 7.14, 7.15) are named and typed as the RTDS

@@ -1581,6 +1581,44 @@ fn auxiliary_loads_are_commanded_and_read_back() {
     );
 }
 
+/// The ALCS event log by the RTDS templates: the supplier's 6.13 goes to the meter as ECS35f,
+/// the network operator's as ECS35g, and each reads the 7.5 logged; 3.3 (`ALCS`) clears it.
+#[test]
+fn the_alcs_event_log_is_read_by_supplier_and_network_operator_and_cleared() {
+    let (mut he, keys, start) = default_head_end();
+    let activate = template("ECS47Activate_7.5_SUCCESS_REQUEST_DUIS.XML");
+    transform_sign_send(&mut he, &keys, &activate, 6000, start);
+    // The templates' period is 2014's: the log is read from the start of today.
+    let today = |xml: &str| {
+        xml.replace("2014-12-15T00:00:00.00Z", "2026-11-23T00:00:00.00Z")
+            .replace("2015-01-01T00:00:00.00Z", "2026-11-24T00:00:00.00Z")
+    };
+    for (name, counter, code) in [
+        ("ECS35f_6.13_SUCCESS_REQUEST_DUIS.XML", 6010, 0x00BA),
+        ("ECS35g_6.13_SUCCESS_REQUEST_DUIS.XML", 6020, 0x00FD),
+    ] {
+        let xml = with_counter(&today(&template(name)), counter);
+        assert!(xml.contains("2026-11-23T00:00:00.00Z"), "{name}");
+        let user = Request::parse(&xml).unwrap().id.originator;
+        let answer = acknowledged_then_answered(&mut he, user, &xml, start);
+        assert_eq!(answer.message_code(), Some(code), "{name}");
+        let Reading::AlcsEventLog { events } = decode_dlms(&answer, None).unwrap() else {
+            panic!("{name}")
+        };
+        assert_eq!(events.len(), 1, "{name}: {events:?}");
+        assert_eq!((events[0].code, events[0].status), (0x0111, 1));
+    }
+    let clear = with_counter(&template("ECS15c_3.3_SUCCESS_REQUEST_DUIS.XML"), 6030);
+    let answer = acknowledged_then_answered(&mut he, eui(SUPPLIER), &clear, start);
+    assert_eq!(
+        decode_dlms(&answer, None).unwrap(),
+        Reading::Outcome {
+            success: true,
+            code: 0
+        }
+    );
+}
+
 /// 6.14.2 and 6.14.3 to the RTDS electricity meter, the RTDS templates (critical: Transform,
 /// sign, Send): the calendar and HAN ids taken up at once are what 7.7 reads; a special day an
 /// entry names that the request does not give, an HCALCS id that is not an EUI-64 or more
@@ -3074,8 +3112,8 @@ fn rtds_meter_balance_and_event_log_templates_read_the_virtual_meter() {
         start,
     );
     assert_eq!(code_of(&reply), ResponseCode::E2, "{}", xml_of(&reply));
-    // An auxiliary load control switch's log is not kept: refused as a service the meter
-    // does not carry.
+    // The auxiliary load control switches' log is kept too (read in full by
+    // the_alcs_event_log_is_read_by_supplier_and_network_operator_and_cleared).
     let alcs = log
         .replace(":1000<", ":3000<")
         .replace(">Event<", ">ALCSEvent<");
@@ -3085,7 +3123,7 @@ fn rtds_meter_balance_and_event_log_templates_read_the_virtual_meter() {
         &alcs,
         start,
     );
-    assert_eq!(code_of(&reply), ResponseCode::E11, "{}", xml_of(&reply));
+    assert_eq!(code_of(&reply), ResponseCode::I99, "{}", xml_of(&reply));
 }
 
 /// The RTDS 8.11 templates update the comms hub's device log (CCS01 adds the meter with its

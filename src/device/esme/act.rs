@@ -11,10 +11,10 @@ use crate::device::{
 };
 use crate::protocol::gbcs::payload::{
     self, Activation, CS01A, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A, ECS04B, ECS05,
-    ECS07, ECS08, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS16, ECS28A, ECS28B, ECS29A,
-    ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS30, ECS30A, ECS34, ECS37, ECS38, ECS39A, ECS39B,
-    ECS42, ECS43, ECS44, ECS46A, ECS46C, ECS46D, ECS47, ECS47A, ECS47E, ECS48, ECS57, ECS62, ECS70,
-    ECS81, NewPaymentMode, Reading,
+    ECS07, ECS08, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS15C, ECS16, ECS28A, ECS28B,
+    ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS30, ECS30A, ECS34, ECS37, ECS38, ECS39A,
+    ECS39B, ECS42, ECS43, ECS44, ECS46A, ECS46C, ECS46D, ECS47, ECS47A, ECS47E, ECS48, ECS57,
+    ECS62, ECS70, ECS81, NewPaymentMode, Reading,
 };
 
 impl Esme {
@@ -307,6 +307,12 @@ impl Esme {
                 payload::set_results_response(counter, &[0]).to_bytes()
             }
             // The log starts again from the command that cleared it.
+            (ECS15C, Reading::ClearEventLog) => {
+                self.extra_mut().auxiliary_mut().clear_log();
+                self.events
+                    .command(now, code, true, "ALCS event log cleared");
+                payload::outcome_response(counter, false, 0).to_bytes()
+            }
             (ECS15A, Reading::ClearEventLog) => {
                 self.events.clear();
                 self.events.command(now, code, true, "event log cleared");

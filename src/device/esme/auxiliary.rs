@@ -18,10 +18,16 @@ use serde::{Deserialize, Serialize};
 use crate::model::Eui64;
 use crate::protocol::dlms::Data;
 use crate::protocol::gbcs::payload::{
-    AUXILIARY_LOADS, AuxiliaryCalendar, CalendarEntry, ControllerLevel, ECS46A, ECS47, ECS47A,
-    ECS47E, ECS61A, ECS61D, ECS61E, ECS62, Reading, Recurrence, ScheduledAction, SwitchCommand,
-    auxiliary_schedule_data, special_days_data,
+    AUXILIARY_LOADS, AlcsEvent, AuxiliaryCalendar, CalendarEntry, ControllerLevel, ECS46A, ECS47,
+    ECS47A, ECS47E, ECS61A, ECS61D, ECS61E, ECS62, Reading, Recurrence, ScheduledAction,
+    SwitchCommand, auxiliary_schedule_data, special_days_data,
 };
+
+/// Entries the ALCS event log keeps: the last hundred (dccsim's choice).
+const ALCS_LOG_LEN: usize = 100;
+
+/// How long an HCALCS takes to answer a command over the HAN, as the RTDS meter's log has it.
+const HCALCS_ANSWER_S: i64 = 5;
 
 /// How far back a calendar's entries are looked for: a year and a day.
 const CALENDAR_LOOKBACK_DAYS: u64 = 366;
@@ -147,6 +153,9 @@ pub(super) struct AuxiliaryLoads {
     /// A calendar held for later.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(super) pending: Option<HeldCalendar>,
+    /// The ALCS event log, oldest first: each 7.5, 7.6 and 7.8, and each HCALCS's answer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    log: Vec<AlcsEvent>,
 }
 
 /// The calendar's special days and entries.
@@ -198,9 +207,9 @@ impl AuxiliaryLoads {
     ) -> Option<String> {
         Some(match (code, reading) {
             (ECS47, &Reading::AuxiliaryLoad { switch, command }) => {
-                let slot = self
-                    .commanded
-                    .get_mut(usize::from(switch).checked_sub(1)?)?;
+                let i = usize::from(switch).checked_sub(1)?;
+                self.log_command(i, command, now);
+                let slot = self.commanded.get_mut(i)?;
                 let (level, minutes, what) = match command {
                     SwitchCommand::Activate { minutes } => (100, minutes, "activated"),
                     SwitchCommand::Deactivate { minutes } => (0, minutes, "deactivated"),
@@ -259,6 +268,55 @@ impl AuxiliaryLoads {
             }
             _ => return None,
         })
+    }
+
+    /// Logs a 7.5, 7.6 or 7.8 to switch `i` (from 0) in the ALCS event log: done, for an ALCS
+    /// wired to the meter; for an HCALCS, sent, then its answer a few seconds later, each naming
+    /// the command's time.
+    fn log_command(&mut self, i: usize, command: SwitchCommand, now: DateTime<Utc>) {
+        let Some(&id) = self
+            .switch_ids
+            .get(i)
+            .map(|id| id.as_ref().unwrap_or(&OWN_IDS[i]))
+        else {
+            return;
+        };
+        let kind = match command {
+            SwitchCommand::Activate { .. } => 0x11,
+            SwitchCommand::Deactivate { .. } => 0x12,
+            SwitchCommand::Reset => 0x20,
+        };
+        let switch = (i + 1) as u8;
+        let event = |at, kind, status, reference| AlcsEvent {
+            at,
+            code: u16::from_be_bytes([switch, kind]),
+            status,
+            reference,
+        };
+        if id == [0; 8] {
+            self.log.push(event(now, kind, 1, 0));
+        } else {
+            let reference = u32::try_from(now.timestamp()).unwrap_or(0);
+            let answered = now + Duration::seconds(HCALCS_ANSWER_S);
+            self.log.push(event(now, kind, 0, reference));
+            self.log.push(event(answered, 0x00, 1, reference));
+        }
+        let excess = self.log.len().saturating_sub(ALCS_LOG_LEN);
+        self.log.drain(..excess);
+    }
+
+    /// The ALCS events logged from `from` to `to`.
+    pub(super) fn events_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> Vec<AlcsEvent> {
+        self.log
+            .iter()
+            .filter(|e| (from..=to).contains(&e.at))
+            .copied()
+            .collect()
+    }
+
+    /// Empties the ALCS event log (3.3).
+    pub(super) fn clear_log(&mut self) {
+        self.log.clear();
     }
 
     /// Sets the HAN ids a 6.14.2 names (at once: its calendar may wait for its time).

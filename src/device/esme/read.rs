@@ -12,8 +12,8 @@ use crate::device::{PaymentMode, period_of, period_start};
 use crate::protocol::gbcs::payload::{
     self, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C,
     ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS24, ECS24B, ECS26J, ECS27,
-    ECS35A, ECS35B, ECS35E, ECS40, ECS45, ECS52, ECS61A, ECS61C, ECS61D, ECS61E, ECS66, ECS82,
-    Interval, LoggedEvent, PowerEvent, PrepaymentEntry, Reading, Register, Unit,
+    ECS35A, ECS35B, ECS35E, ECS35F, ECS35G, ECS40, ECS45, ECS52, ECS61A, ECS61C, ECS61D, ECS61E,
+    ECS66, ECS82, Interval, LoggedEvent, PowerEvent, PrepaymentEntry, Reading, Register, Unit,
 };
 
 impl Esme {
@@ -308,6 +308,11 @@ impl Esme {
                     })
                     .collect();
                 plain(payload::security_log_response(counter, &events))?
+            }
+            (ECS35F | ECS35G, r) => {
+                let (from, to) = range(r)?;
+                let events = self.auxiliary().events_between(from, to);
+                plain(payload::alcs_event_log_response(counter, &events))?
             }
             (ECS35E, r) => {
                 let (from, to) = range(r)?;

@@ -11,19 +11,21 @@ use crate::headend::access::{Refusal, ResponseCode};
 use crate::headend::registry::{DeviceType, InventoryChange, SmiStatus};
 use crate::headend::request::{HubCommand, Request};
 use crate::headend::wan::Carried;
-use crate::model::{CspRegion, Eui64};
+use crate::model::{CspRegion, Eui64, Role};
 use crate::protocol::gbcs::gbz::gas_command;
-use crate::protocol::gbcs::payload::{encode_command, message_for};
+use crate::protocol::gbcs::payload::{ECS35F, ECS35G, encode_command, message_for};
 use crate::protocol::gbcs::{Cra, GbcsMessage, mac_message};
 use crate::wan::Latency;
 
 impl HeadEnd {
-    /// The GBCS command a device request becomes (not yet MACed). Commands to a comms hub are
-    /// the DCC's own: the Access Control Broker originates them, with its own counter.
+    /// The GBCS command a device request becomes (not yet MACed), from a user acting in
+    /// `role`. Commands to a comms hub are the DCC's own: the Access Control Broker originates
+    /// them, with its own counter.
     pub(super) fn command(
         &mut self,
         request: &Request,
         kind: Speaks,
+        role: Role,
         now: DateTime<Utc>,
     ) -> Result<GbcsMessage, Refusal> {
         use ResponseCode::E11;
@@ -91,10 +93,14 @@ impl HeadEnd {
             let from = request.gas_from().map_err(|e| refuse(E11, e.reason))?;
             (code, gas_command(&reading, from, (id.counter & 0xFF) as u8))
         } else {
-            let (code, reading) = request
+            let (mut code, reading) = request
                 .esme_command()
                 .map_err(|e| refuse(E11, e.reason))?
                 .ok_or_else(not_carried)?;
+            // GBCS gives the network operator a use case of its own for the ALCS event log.
+            if code == ECS35F && role == Role::ElectricityDistributor {
+                code = ECS35G;
+            }
             let content = encode_command(code, &reading, counter, id.originator, id.target)
                 .ok_or_else(|| refuse(E11, "the request's values do not fit its command".into()))?;
             (code, content)

@@ -185,7 +185,7 @@ impl HeadEnd {
                 )
             })?;
         let probe = scheduled_request(&schedule, date, 1);
-        self.command(&probe, kind, now)?;
+        self.command(&probe, kind, authorised.role, now)?;
         self.last_schedule = schedule.id;
         self.jobs.insert((at, Job::Schedule(schedule.id)));
         self.journal.push(Change::Schedule(schedule.clone()));

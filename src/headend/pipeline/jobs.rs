@@ -240,7 +240,7 @@ impl HeadEnd {
                 let command = if request.command_variant == 5 {
                     signed_pre_command(request)?
                 } else {
-                    self.command(request, kind, now)?
+                    self.command(request, kind, authorised.role, now)?
                 };
                 self.carry(command, region, answer, now)
             },

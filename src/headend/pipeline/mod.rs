@@ -655,7 +655,7 @@ impl HeadEnd {
         let mut command = if request.command_variant == 5 {
             signed_pre_command(request)?
         } else {
-            self.command(request, kind, now)?
+            self.command(request, kind, authorised.role, now)?
         };
         if request.command_variant == 4 {
             // The pre-command: the command without its signature field, for the user to sign.

@@ -11,13 +11,13 @@ use super::fields::{
 use super::{Element, Request, RequestError};
 use crate::protocol::gbcs::payload::{
     AverageVoltage, BillingExecution, CS01A, Debt, DebtRecovery, ECS02, ECS03, ECS04A, ECS04B,
-    ECS05, ECS07, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS16, ECS17A, ECS17B, ECS17C,
-    ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C,
-    ECS22A, ECS22B, ECS22C, ECS23, ECS24, ECS24B, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F,
-    ECS26J, ECS27, ECS28A, ECS28B, ECS29E, ECS30, ECS30A, ECS34, ECS35A, ECS35B, ECS35E, ECS37,
-    ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS48, ECS52, ECS57, ECS61A, ECS61C,
-    ECS61D, ECS61E, ECS66, ECS70, ECS81, ECS82, LoadLimit, MaxDemandRegister, NewPaymentMode,
-    NonDisablementEntry, PrepayConfiguration, Reading, VoltageSettings,
+    ECS05, ECS07, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS15C, ECS16, ECS17A, ECS17B,
+    ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B,
+    ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS24, ECS24B, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E,
+    ECS26F, ECS26J, ECS27, ECS28A, ECS28B, ECS29E, ECS30, ECS30A, ECS34, ECS35A, ECS35B, ECS35E,
+    ECS35F, ECS37, ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS48, ECS52, ECS57,
+    ECS61A, ECS61C, ECS61D, ECS61E, ECS66, ECS70, ECS81, ECS82, LoadLimit, MaxDemandRegister,
+    NewPaymentMode, NonDisablementEntry, PrepayConfiguration, Reading, VoltageSettings,
 };
 
 impl Request {
@@ -96,6 +96,7 @@ impl Request {
             // carried.
             "3.3" => match self.body.find("ESMEEventLogType").map(|e| e.text.trim()) {
                 Some("ESME") => (ECS15A, Reading::ClearEventLog),
+                Some("ALCS") => (ECS15C, Reading::ClearEventLog),
                 Some(_) => return Ok(None),
                 None => {
                     return Err(RequestError {
@@ -207,6 +208,9 @@ impl Request {
                 Some("Event") => (ECS35A, range()?),
                 Some("Security") => (ECS35B, range()?),
                 Some("PowerEvent") => (ECS35E, range()?),
+                // The supplier's; the network operator's is ECS35g, which the pipeline sends
+                // for one.
+                Some("ALCSEvent") => (ECS35F, range()?),
                 _ => return Ok(None),
             },
             // GBCS's electricity commands carry no payment mode: an adjustment is ECS04a, a

@@ -14,6 +14,9 @@
 //!   on or off, or setting one's level, taken up at once or at a time (the meter's two 8F66
 //!   alerts then say so).
 //!
+//! - 6.13 reads the ALCS event log (ECS35f for the supplier, ECS35g for the network operator),
+//!   3.3 clears it (ECS15c).
+//!
 //! Each command is a list of sets and at most one script run, built once ([`steps`]) for the
 //! head-end's command, the meter's reading of it and its answer.
 
@@ -43,8 +46,65 @@ pub const ECS47E: u16 = 0x011F;
 pub const ECS46C: u16 = 0x0054;
 /// 6.14.3 to an ESME (critical): the auxiliary controllers' calendar.
 pub const ECS46D: u16 = 0x011A;
+/// 3.3 to an ESME: clear its ALCS event log.
+pub const ECS15C: u16 = 0x00C1;
+/// 6.13 to an ESME: its ALCS event log over a period, for the supplier (ECS35f) or the network
+/// operator (ECS35g).
+pub const ECS35F: u16 = 0x00BA;
+pub const ECS35G: u16 = 0x00FD;
 /// 7.11 to an ESME: the boost button's details.
 pub const ECS61C: u16 = 0x005E;
+
+/// The ALCS event log (a profile, `0-17:99.98.2.255` as the RTDS vectors name it).
+pub(super) const ALCS_EVENT_LOG: [u8; 6] = [0, 17, 99, 98, 2, 255];
+
+/// One entry of the ALCS event log, as the RTDS meter's read: when; what — the switch's number
+/// in the high byte and, in the low, the command's kind as its script has it (0x11 on, 0x12
+/// off, 0x20 back to the calendar) or 0x00 for an HCALCS's answer; its status (0 sent to the
+/// HCALCS and not yet answered, 1 done, 2 failed); and for an HCALCS's entries the time of the
+/// command they concern, Unix seconds (0 for an ALCS's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlcsEvent {
+    pub at: DateTime<Utc>,
+    pub code: u16,
+    pub status: u8,
+    pub reference: u32,
+}
+
+/// 6.13's answer for the ALCS event log: the entries within the period asked for. `None` if a
+/// time is out of GBCS's range.
+pub fn alcs_event_log_response(counter: u64, events: &[AlcsEvent]) -> Option<Apdu> {
+    let entries = events.iter().map(|e| {
+        Some(vec![
+            Data::DoubleLongUnsigned(to_gbcs_seconds(e.at)?),
+            Data::LongUnsigned(e.code),
+            Data::Enum(e.status),
+            Data::DoubleLongUnsigned(e.reference),
+        ])
+    });
+    super::respond::meter_log_response(counter, &[6, 18, 22, 6], entries)
+}
+
+/// The ALCS event log's entries read back; `None` when one is not of their shape.
+pub(super) fn alcs_events_of(elements: &[Data]) -> Option<Vec<AlcsEvent>> {
+    elements
+        .iter()
+        .map(|e| match *e.items()? {
+            [
+                Data::DoubleLongUnsigned(at),
+                Data::LongUnsigned(code),
+                Data::Enum(status),
+                Data::DoubleLongUnsigned(reference),
+            ] => Some(AlcsEvent {
+                at: from_gbcs_seconds(at),
+                code,
+                status,
+                reference,
+            }),
+            _ => None,
+        })
+        .collect()
+}
 
 /// How many auxiliary load switches or controllers an ESME addresses (DUIS's `range_1_5`).
 pub const AUXILIARY_LOADS: usize = 5;

@@ -422,6 +422,14 @@ pub fn encode_command(
             ],
         },
         (ECS15A, Reading::ClearEventLog) => action(PROFILE_GENERIC, EVENT_LOG, Data::Integer(0)),
+        (ECS15C, Reading::ClearEventLog) => {
+            action(PROFILE_GENERIC, auxiliary::ALCS_EVENT_LOG, Data::Integer(0))
+        }
+        (ECS35F | ECS35G, r) => {
+            let (from, to) = range(r)?;
+            let log = auxiliary::ALCS_EVENT_LOG;
+            gets(vec![by_range(PROFILE_GENERIC, log, from, to)?])
+        }
         // The meter balance's update_amount (method 1), with the adjustment.
         (ECS04A, &Reading::AdjustBalance { amount }) => {
             action(CREDIT, METER_BALANCE, Data::DoubleLong(amount))

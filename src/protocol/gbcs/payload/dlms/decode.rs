@@ -275,6 +275,13 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
         {
             Some(Reading::ClearEventLog)
         }
+        (RequestSpec::Action(m), Data::Integer(0))
+            if code == ECS15C
+                && m.class_id == PROFILE_GENERIC
+                && m.instance.0 == auxiliary::ALCS_EVENT_LOG =>
+        {
+            Some(Reading::ClearEventLog)
+        }
         (RequestSpec::Action(m), params) if m.class_id == DATA_PROTECTION => {
             // get_protected_attributes: [[class, name, attribute, index, [selector, params]]]
             let request = params.items()?.first()?.items()?.first()?.items()?;
@@ -509,6 +516,14 @@ fn response(
                 })
                 .collect::<Option<_>>()
                 .ok_or_else(|| shape(code, "event is not {time stamp, event code}"))?,
+        },
+        (ECS35F | ECS35G, Some(Data::CompactArray { elements, .. })) => Reading::AlcsEventLog {
+            events: auxiliary::alcs_events_of(elements).ok_or_else(|| {
+                shape(
+                    code,
+                    "event is not {time stamp, event code, status, reference}",
+                )
+            })?,
         },
         (ECS35E, Some(Data::CompactArray { elements, .. })) => Reading::PowerEventLog {
             events: elements

@@ -268,9 +268,10 @@ mod sub_ghz;
 mod tariff;
 
 pub use auxiliary::{
-    AUXILIARY_LOADS, AuxiliaryCalendar, CalendarEntry, ControllerLevel, ECS46A, ECS46C, ECS46D,
-    ECS47, ECS47A, ECS47E, ECS61C, ECS62, LevelAction, ScheduledAction, SwitchCommand,
-    auxiliary_calendar_outcomes, auxiliary_schedule_data, boost_response,
+    AUXILIARY_LOADS, AlcsEvent, AuxiliaryCalendar, CalendarEntry, ControllerLevel, ECS15C, ECS35F,
+    ECS35G, ECS46A, ECS46C, ECS46D, ECS47, ECS47A, ECS47E, ECS61C, ECS62, LevelAction,
+    ScheduledAction, SwitchCommand, alcs_event_log_response, auxiliary_calendar_outcomes,
+    auxiliary_schedule_data, boost_response,
 };
 pub use command::*;
 pub use configuration::{

@@ -157,7 +157,7 @@ pub fn power_event_log_response(counter: u64, events: &[PowerEvent]) -> Option<A
 }
 
 /// A meter log's answer: a compact array of structures of the simple types `columns`.
-fn meter_log_response(
+pub(super) fn meter_log_response(
     counter: u64,
     columns: &[u8],
     entries: impl Iterator<Item = Option<Vec<Data>>>,
