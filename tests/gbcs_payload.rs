@@ -134,6 +134,8 @@ fn use_case_vectors() -> Vec<String> {
         "3.3_ECS15c",
         "6.13_ECS35f",
         "6.13_ECS35g",
+        "8.9_CCS05CCS04",
+        "8.9_CCS06",
     ] {
         for f in std::fs::read_dir(reference().join("RTDS-4.5.0").join(dir)).unwrap() {
             let name = f.unwrap().file_name().to_string_lossy().into_owned();
@@ -1303,6 +1305,8 @@ fn commands_built_from_their_meaning_are_the_rtds_bytes() {
         "3.3_ECS15c/ECS15c_3.3_SUCCESS_COMMAND_GBCS.HEX",
         "6.13_ECS35f/ECS35f_6.13_SUCCESS_COMMAND_GBCS.HEX",
         "6.13_ECS35g/ECS35g_6.13_SUCCESS_COMMAND_GBCS.HEX",
+        "8.9_CCS05CCS04/CCS05CCS04_8.9_SUCCESS_COMMAND_GBCS.HEX",
+        "8.9_CCS06/CCS06_8.9_SUCCESS_COMMAND_GBCS.HEX",
         "6.5_ECS29a/ECS29a_6.5_SUCCESS_COMMAND_GBCS.HEX",
         "6.5_ECS29b/ECS29b_6.5_SUCCESS_COMMAND_GBCS.HEX",
         "6.5_ECS29c/ECS29c_6.5_SUCCESS_COMMAND_GBCS.HEX",

@@ -380,3 +380,45 @@ fn the_sub_ghz_configuration_is_set_scanned_and_read_back() {
     counter.set(100);
     assert_eq!(value(0x010C, ask(&mut hub, configuration)), sent.data());
 }
+
+/// 8.9 by the RTDS's own command: the hub's device log as the devices active on its HAN, each
+/// named by its EUI-64 in the answer's shape the RTDS hub gives (IC 104's active devices), last
+/// heard at the start of the half-hour; a device added by CCS01 is among them.
+#[test]
+fn the_device_log_is_read_as_the_active_devices() {
+    use dccsim::protocol::dlms::{CosemDateTime, Data};
+    use dccsim::protocol::gbcs::payload::{Reading, decode_dlms};
+    let keys = keys();
+    let mut hub = CommsHub::new(HUB, &[METER]);
+    let read = "8.9_CCS05CCS04/CCS05CCS04_8.9_SUCCESS_COMMAND_GBCS.HEX";
+    let got = hub
+        .handle(&command(read, 1, &keys), now(), &keys, acb())
+        .unwrap();
+    let m = message_for(Cra::Response, 1, HUB, acb(), 0x0004, answer(&got, &keys));
+    let Reading::Settings { values } = decode_dlms(&m, None).unwrap() else {
+        panic!()
+    };
+    let Data::Array(devices) = &values[0].value else {
+        panic!("{values:?}")
+    };
+    assert_eq!(devices.len(), 1);
+    let fields = devices[0].items().unwrap();
+    assert_eq!(fields.len(), 14);
+    assert_eq!(fields[0], Data::OctetString(METER.0.to_vec()));
+    let heard = CosemDateTime::from_naive(now().naive_utc());
+    assert_eq!(fields[8], Data::OctetString(heard.0.to_vec()));
+    let Data::Integer(rssi) = fields[3] else {
+        panic!("{:?}", fields[3])
+    };
+    assert!((-69..=-40).contains(&rssi), "{rssi}");
+    // Each field of the RTDS hub's type, in its order.
+    let rtds = rtds_message("8.9_CCS05CCS04/CCS05CCS04_8.9_SUCCESS_RESPONSE_GBCS.HEX");
+    let Reading::Settings { values: theirs } = decode_dlms(&rtds, None).unwrap() else {
+        panic!()
+    };
+    let Data::Array(theirs) = &theirs[0].value else {
+        panic!()
+    };
+    let tags = |d: &Data| d.items().unwrap().iter().map(Data::tag).collect::<Vec<_>>();
+    assert_eq!(tags(&devices[0]), tags(&theirs[0]));
+}

@@ -16,7 +16,11 @@
 //!   RTDS hub's until set); DBCH05 (6.29): a channel scan; DBCH01 (6.31): the channel it is on.
 //!   dccsim's hubs hear no interference: a scan, or a configuration that no longer allows the
 //!   channel in use, settles on the first channel the configuration allows (lowest page, then
-//!   lowest channel); a configuration allowing none is refused.
+//!   lowest channel); a configuration allowing none is refused;
+//! - CCS04, CCS06 (8.9): its device log as the devices active on its HAN. dccsim does not model
+//!   the HAN's radio: each device's signal figures are made up from its EUI-64 (RSSI -40 to
+//!   -69 dBm on average), each was last heard at the start of the half-hour, one hop away,
+//!   with the RTDS hub's status, counts and versions.
 //!
 //! Each answer names the user the broker sent the command for, as the command did.
 
@@ -29,8 +33,8 @@ use crate::protocol::dlms::Data;
 use crate::protocol::gbcs::KeyStore;
 use crate::protocol::gbcs::asn1::AsnPayload;
 use crate::protocol::gbcs::payload::{
-    self, CCS01, CCS02, ChannelMask, DBCH01, DBCH03, DBCH04, DBCH05, ECS26I, ECS35C, ECS35D,
-    RTDS_SUB_GHZ_CONFIGURATION, Reading, SubGhzConfiguration, channel_mask_data,
+    self, CCS01, CCS02, CCS04, CCS06, ChannelMask, DBCH01, DBCH03, DBCH04, DBCH05, ECS26I, ECS35C,
+    ECS35D, RTDS_SUB_GHZ_CONFIGURATION, Reading, SubGhzConfiguration, channel_mask_data,
     device_log_add_response, outcome_response, settings_response,
 };
 
@@ -76,6 +80,38 @@ pub struct CommsHub {
     /// hub's. Boxed: few hubs have one, and a million hubs share a process.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sub_ghz: Option<Box<(SubGhzConfiguration, ChannelMask)>>,
+}
+
+/// A device in the log as 8.9 reports it active on the HAN, last heard at `heard`: its signal
+/// figures made up from its EUI-64; status, counts and versions the RTDS hub's.
+fn active_device(device: Eui64, heard: DateTime<Utc>) -> Data {
+    let h = device
+        .0
+        .iter()
+        .fold(0u32, |a, &b| a.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let rssi = -40 - (h % 30) as i8;
+    let lqi = 160 + (h % 60) as u8;
+    let heard = crate::protocol::dlms::CosemDateTime::from_naive(heard.naive_utc());
+    let heard = Data::OctetString(heard.0.to_vec());
+    Data::Structure(vec![
+        Data::OctetString(device.0.to_vec()),
+        Data::BitString {
+            bits: 8,
+            bytes: vec![0b1100_1000],
+        },
+        Data::Integer(rssi + 5),
+        Data::Integer(rssi),
+        Data::Integer(rssi - 25),
+        Data::Unsigned(lqi + 30),
+        Data::Unsigned(lqi),
+        Data::Unsigned(lqi - 60),
+        heard,
+        Data::Unsigned(1),
+        Data::Unsigned(0),
+        Data::Unsigned(100),
+        Data::Unsigned(1),
+        Data::Unsigned(1),
+    ])
 }
 
 /// The first channel `configuration` allows, as a mask of that one channel; `None` if none.
@@ -206,6 +242,14 @@ impl CommsHub {
                     Data::OctetString(super::configuration::MANUFACTURER.to_vec()),
                 ];
                 settings_response(counter, identity).to_bytes()
+            }
+            CCS04 | CCS06 => {
+                let heard = super::period_start(super::period_of(now));
+                let devices = self
+                    .device_log
+                    .iter()
+                    .map(|e| active_device(e.device, heard));
+                settings_response(counter, vec![Data::Array(devices.collect())]).to_bytes()
             }
             DBCH01 | DBCH03 => {
                 let (configuration, channel) = self.sub_ghz();

@@ -493,6 +493,11 @@ impl Request {
                 crate::protocol::gbcs::payload::DBCH01,
                 HubCommand::Dlms(Reading::Read),
             ),
+            // The devices on its HAN; their security details (CCS07) are not carried.
+            "8.9" if self.body.find("ReadSecurityDetails").is_none() => (
+                crate::protocol::gbcs::payload::CCS04,
+                HubCommand::Dlms(Reading::Read),
+            ),
             "6.13" => {
                 let period = |name: &str| utc_date_time(name, &text(name)?).map_err(fail);
                 let range = Reading::Range {

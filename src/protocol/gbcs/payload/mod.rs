@@ -39,9 +39,9 @@ pub use dlms::{
     switching_data, tariff_outcomes, thresholds_data, unit_charge,
 };
 pub use settings::{
-    DBCH01, DBCH03, ECS18A, ECS18B, ECS24, ECS24B, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F,
-    ECS26I, ECS27, ECS61A, ECS61D, ECS61E, MaxDemandRegister, Setting, SettingValue,
-    max_demand_period, max_demand_period_of, name_values, settings,
+    CCS04, CCS06, DBCH01, DBCH03, ECS18A, ECS18B, ECS24, ECS24B, ECS26A, ECS26B, ECS26C, ECS26D,
+    ECS26E, ECS26F, ECS26I, ECS27, ECS61A, ECS61D, ECS61E, MaxDemandRegister, Setting,
+    SettingValue, max_demand_period, max_demand_period_of, name_values, settings,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 

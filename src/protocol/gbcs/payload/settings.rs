@@ -41,6 +41,10 @@ pub const ECS24B: u16 = 0x00BD;
 pub const ECS18A: u16 = 0x002B;
 /// ECS18b: the maximum demand import registers and the configurable time period.
 pub const ECS18B: u16 = 0x002C;
+/// CCS04: a comms hub's device log, the devices active on its HAN (8.9); CCS06 the same from
+/// a dual band hub.
+pub const CCS04: u16 = 0x0004;
+pub const CCS06: u16 = 0x010F;
 /// DBCH01: a dual band comms hub's sub-GHz channel (6.31).
 pub const DBCH01: u16 = 0x010A;
 /// DBCH03: its sub-GHz configuration (6.30).
@@ -84,6 +88,7 @@ const SCHEDULE_CALENDAR: u16 = 20;
 const REGISTER_MONITOR: u16 = 21;
 const SINGLE_ACTION_SCHEDULE: u16 = 22;
 const LIMITER: u16 = 71;
+const ZIGBEE_NETWORK_CONTROL: u16 = 104;
 const ACCOUNT: u16 = 111;
 const CREDIT: u16 = 112;
 const CHARGE: u16 = 113;
@@ -336,6 +341,18 @@ const VOLTAGE: &[Setting] = &[
 /// 6.2.2: three values DCC's schema calls RandomisedOffset, RandomisedOffsetNumber and
 /// RandomisedOffsetLimit. The third, `0-0:94.44.0.1`, is the limit a 7.12 (ECS38) sets; which
 /// of the first two is which is not known here, so they are named by object.
+/// 8.9: the devices active on a comms hub's HAN (IC 104, ZigBee network control, attribute 4):
+/// one array, each device its EUI-64, status, RSSI and LQI (each the most, average and least),
+/// when it was last heard, hops, transmission failures and successes, application and stack
+/// versions.
+const ACTIVE_DEVICES: &[Setting] = &[setting(
+    "active devices 0-0:30.3.0.255",
+    ZIGBEE_NETWORK_CONTROL,
+    [0, 0, 30, 3, 0, 255],
+    4,
+    ARRAY,
+)];
+
 /// 6.31: the sub-GHz channel a dual band comms hub is on, a channel mask of one channel.
 const SUB_GHZ_CHANNEL: &[Setting] = &[setting(
     "SubGHzChannel 0-0:94.44.10.2",
@@ -994,6 +1011,7 @@ pub fn settings(code: u16) -> Option<&'static [Setting]> {
         ECS18A => MAX_DEMAND_EXPORT,
         ECS61A => SWITCH_DATA,
         DBCH01 => SUB_GHZ_CHANNEL,
+        CCS04 | CCS06 => ACTIVE_DEVICES,
         DBCH03 => SUB_GHZ_CONFIGURATION,
         ECS61D => CONTROLLER_CONFIGURATION,
         ECS61E => CONTROLLER_OPERATION,
