@@ -1318,13 +1318,13 @@ fn auxiliary_loads_do_what_they_are_told() {
     }
     // Descriptions: those named change, the others stay the meter's own.
     let described = Reading::SwitchDescriptions {
-        descriptions: [
+        descriptions: Box::new([
             None,
             Some("Heat pump".into()),
             None,
             None,
             Some("EV charger".into()),
-        ],
+        ]),
     };
     done(ask(&mut esme, ECS46A, &described, at(130)));
     let read = values(ask(&mut esme, ECS61A, &Reading::Read, at(131)));

@@ -998,6 +998,7 @@ mod properties {
                 (ECS47E, level),
             ];
             if descriptions.iter().any(Option::is_some) {
+                let descriptions = Box::new(descriptions);
                 cases.push((ECS46A, Reading::SwitchDescriptions { descriptions }));
             }
             for (code, reading) in cases {
@@ -1386,7 +1387,7 @@ fn auxiliary_load_commands_mean_what_the_templates_ask() {
     };
     let load = |switch, command| Reading::AuxiliaryLoad { switch, command };
     let described = |d: [Option<&str>; 5]| Reading::SwitchDescriptions {
-        descriptions: d.map(|d| d.map(String::from)),
+        descriptions: Box::new(d.map(|d| d.map(String::from))),
     };
     let cases = [
         (
@@ -2499,4 +2500,12 @@ fn responses_are_dated_as_the_rtds_dates_them() {
         }
     }
     assert!(dated >= 15 && undated >= 30, "{dated} {undated}");
+}
+
+/// A reading is made and moved for every command and answer a meter handles: its large
+/// variants are boxed, so it stays small.
+#[test]
+fn readings_stay_small() {
+    let size = std::mem::size_of::<Reading>();
+    assert!(size <= 88, "{size} bytes");
 }

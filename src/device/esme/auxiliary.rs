@@ -232,7 +232,7 @@ impl AuxiliaryLoads {
                 "boost button's auxiliary loads set".into()
             }
             (ECS46A, Reading::SwitchDescriptions { descriptions }) => {
-                for (mine, new) in self.descriptions.iter_mut().zip(descriptions) {
+                for (mine, new) in self.descriptions.iter_mut().zip(descriptions.iter()) {
                     if new.is_some() {
                         mine.clone_from(new);
                     }

@@ -103,6 +103,7 @@ impl Request {
                         "sr:UpdateDeviceConfigurationALCDescriptions names no switch".into(),
                     ));
                 }
+                let descriptions = Box::new(descriptions);
                 (ECS46A, Reading::SwitchDescriptions { descriptions })
             }
             "6.14.2" | "6.14.3" => {

@@ -418,7 +418,7 @@ pub enum Reading {
     /// 6.14.1 ECS46a command (critical): the switches' descriptions (DUIS: up to 22 printable
     /// ASCII characters); `None` leaves one as it is.
     SwitchDescriptions {
-        descriptions: [Option<String>; AUXILIARY_LOADS],
+        descriptions: Box<[Option<String>; AUXILIARY_LOADS]>,
     },
     /// 6.14.2 ECS46c / 6.14.3 ECS46d command (critical): the auxiliary load calendar (and
     /// 6.14.2's switch HAN ids), taken up at once or at a time (the meter's two 8F66 alerts

@@ -416,7 +416,7 @@ pub(super) fn steps(code: u16, reading: &Reading) -> Option<Vec<Step>> {
             .collect(),
         (ECS46A, Reading::SwitchDescriptions { descriptions }) => {
             let steps: Vec<_> = switch_numbers()
-                .zip(descriptions)
+                .zip(descriptions.iter())
                 .filter_map(|(n, d)| {
                     let text = Data::VisibleString(d.as_ref()?.as_bytes().to_vec());
                     Some(set(DATA, description_object(n), 2, text))
@@ -544,7 +544,7 @@ pub(super) fn auxiliary_of(code: u16, r: &AccessRequest) -> Option<Reading> {
                 _ => None,
             };
             Reading::SwitchDescriptions {
-                descriptions: [text(1), text(2), text(3), text(4), text(5)],
+                descriptions: Box::new([text(1), text(2), text(3), text(4), text(5)]),
             }
         }
         ECS46C | ECS46D => {
