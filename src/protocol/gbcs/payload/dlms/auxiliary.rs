@@ -266,16 +266,8 @@ pub fn auxiliary_schedule_data(entries: &[CalendarEntry], special_days: usize) -
 /// The 8F66 outcomes of a 6.14.2 or 6.14.3 a meter held and has taken up: the calendar's,
 /// then its special days'.
 pub fn auxiliary_calendar_outcomes(code: u16, counter: u64) -> Vec<FutureDatedOutcome> {
-    [CALENDAR_ACTIVATION, SPECIAL_DAYS_ACTIVATION]
-        .into_iter()
-        .map(|object| FutureDatedOutcome {
-            message_code: code,
-            originator_counter: counter,
-            class_id: EXTENDED_DATA,
-            instance: crate::protocol::dlms::Obis(object),
-            attribute: 6,
-        })
-        .collect()
+    let objects = [CALENDAR_ACTIVATION, SPECIAL_DAYS_ACTIVATION];
+    super::configuration::activation_outcomes(code, counter, objects)
 }
 
 /// The auxiliary load control script table (`0-0:10.0.103.255`), whose scripts 7.5–7.8 and

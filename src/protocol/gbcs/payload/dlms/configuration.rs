@@ -539,10 +539,20 @@ pub fn phase_of_object(object: &[u8; 6]) -> Option<usize> {
 /// The 8F66 outcomes of a 6.4.1 a meter held and has taken up: one per setting, naming its
 /// activation time (attribute 6), in the command's order.
 pub fn load_limit_outcomes(counter: u64) -> Vec<FutureDatedOutcome> {
-    LOAD_LIMIT_OBJECTS
-        .iter()
-        .map(|&object| FutureDatedOutcome {
-            message_code: ECS28A,
+    activation_outcomes(ECS28A, counter, LOAD_LIMIT_OBJECTS)
+}
+
+/// The 8F66 outcomes of a future-dated command of use case `code` and `counter`: one per class
+/// 9000 object whose activation time (attribute 6) it set, in `objects`' order.
+pub(super) fn activation_outcomes(
+    code: u16,
+    counter: u64,
+    objects: impl IntoIterator<Item = [u8; 6]>,
+) -> Vec<FutureDatedOutcome> {
+    objects
+        .into_iter()
+        .map(|object| FutureDatedOutcome {
+            message_code: code,
             originator_counter: counter,
             class_id: EXTENDED_DATA,
             instance: crate::protocol::dlms::Obis(object),

@@ -199,14 +199,6 @@ pub(super) fn prepay_configuration_of(code: u16, r: &AccessRequest) -> Option<Re
 /// The 8F66 outcomes of a 2.1 a meter held and has taken up: one per activation time the
 /// command set (the special days' among them), in the command's order.
 pub fn prepay_configuration_outcomes(code: u16, counter: u64) -> Vec<FutureDatedOutcome> {
-    std::iter::once(SPECIAL_DAYS_ACTIVATION)
-        .chain(ACTIVATED)
-        .map(|object| FutureDatedOutcome {
-            message_code: code,
-            originator_counter: counter,
-            class_id: EXTENDED_DATA,
-            instance: crate::protocol::dlms::Obis(object),
-            attribute: 6,
-        })
-        .collect()
+    let objects = std::iter::once(SPECIAL_DAYS_ACTIVATION).chain(ACTIVATED);
+    super::configuration::activation_outcomes(code, counter, objects)
 }
