@@ -1100,3 +1100,129 @@ fn bad_alert_settings_and_log_names_are_refused_by_name() {
         "sr:LogToRead \"Power\": a comms hub keeps an Event and a Security log"
     );
 }
+
+/// The tariff ids a gas tariff command carries, set to 0: dccsim names a calendar and a tariff
+/// by the request's counter, the RTDS by the time it was made (and its tariff 1).
+fn without_tariff_ids(
+    p: dccsim::protocol::gbcs::gbz::GasPayload,
+) -> dccsim::protocol::gbcs::gbz::GasPayload {
+    use dccsim::protocol::gbcs::gbz::{GasPayload, TariffPayload::*};
+    let GasPayload::Tariff(mut t) = p else {
+        return p;
+    };
+    match &mut t {
+        PublishCalendar {
+            event, calendar, ..
+        }
+        | PublishDayProfile {
+            event, calendar, ..
+        }
+        | PublishWeekProfile {
+            event, calendar, ..
+        }
+        | PublishSeasons {
+            event, calendar, ..
+        }
+        | PublishSpecialDays {
+            event, calendar, ..
+        } => (*event, *calendar) = (0, 0),
+        TariffInformation { event, tariff, .. }
+        | PriceMatrix { event, tariff, .. }
+        | BlockThresholds { event, tariff, .. } => (*event, *tariff) = (0, 0),
+        _ => {}
+    }
+    GasPayload::Tariff(t)
+}
+
+/// 1.1.1 and 1.2.1 to a gas meter (GCS01a, GCS01b) — TOU at once, block future-dated, block
+/// cancelled, in pounds and euros — and 4.11.1 (GCS21f): each RTDS template builds its
+/// command's components, field for field, but for the ids that name the calendar and tariff.
+#[test]
+fn gas_tariffs_are_the_rtds_commands() {
+    use dccsim::protocol::gbcs::gbz::{Gbz, gas_payload};
+    for (duis, gbcs) in [
+        (
+            "GCS01a_1.1.1_IMMEDIATE_TOU",
+            "1.1.1_GCS01a/GCS01a_1.1.1_IMMEDIATE_TOU",
+        ),
+        (
+            "GCS01a_1.1.1_FUTURE_DATED_BLOCK",
+            "1.1.1_GCS01a/GCS01a_1.1.1_FUTURE_DATED_BLOCK",
+        ),
+        (
+            "GCS01a_1.1.1_CANCELLATION_BLOCK",
+            "1.1.1_GCS01a/GCS01a_1.1.1_CANCELLATION_BLOCK",
+        ),
+        (
+            "GCS01b_1.2.1_IMMEDIATE_TOU",
+            "1.2.1_GCS01b/GCS01b_1.2.1_IMMEDIATE_TOU",
+        ),
+        (
+            "GCS01b_1.2.1_FUTURE_DATED_BLOCK",
+            "1.2.1_GCS01b/GCS01b_1.2.1_FUTURE_DATED_BLOCK",
+        ),
+        (
+            "GCS01b_1.2.1_CANCELLATION_BLOCK",
+            "1.2.1_GCS01b/GCS01b_1.2.1_CANCELLATION_BLOCK",
+        ),
+        ("GCS21f_4.11.1", "4.11.1_GCS21f/GCS21f_4.11.1"),
+    ] {
+        let request = template(&format!("{duis}_SUCCESS_REQUEST_DUIS.XML"));
+        let (code, payloads) = request.gas_command(false).unwrap().unwrap();
+        let path = format!("gbcs-rtds/RTDS-4.5.0/{gbcs}_SUCCESS_COMMAND_GBCS.HEX");
+        let text = std::fs::read_to_string(reference().join(path)).unwrap();
+        let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+        assert_eq!(rtds.message_code(), Some(code), "{duis}");
+        let Gbz::Components { components } = Gbz::decode(&rtds.signing.content, false).unwrap()
+        else {
+            panic!("{duis}")
+        };
+        let expected: Vec<_> = components
+            .iter()
+            .map(|c| without_tariff_ids(gas_payload(c, &c.payload).unwrap().unwrap()))
+            .collect();
+        let built: Vec<_> = payloads.into_iter().map(without_tariff_ids).collect();
+        assert_eq!(built, expected, "{duis}");
+        // The same clusters, headers and bytes, the ids aside.
+        let built_bytes = dccsim::protocol::gbcs::gbz::gas_command(&built, None, 0);
+        let expected_bytes = dccsim::protocol::gbcs::gbz::gas_command(&expected, None, 0);
+        assert_eq!(built_bytes, expected_bytes, "{duis}");
+    }
+}
+
+/// A gas tariff the meter could not follow is refused, naming what is wrong.
+#[test]
+fn a_bad_gas_tariff_is_refused_naming_the_element() {
+    let xml = |from: &str, to: &str| {
+        let path = reference()
+            .join("duis/rtds-templates/GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML");
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(text.contains(from), "{from}");
+        Request::parse(&text.replacen(from, to, 1)).unwrap()
+    };
+    for (from, to, says) in [
+        (
+            "<sr:ReferencedWeekName>2</sr:ReferencedWeekName>",
+            "<sr:ReferencedWeekName>3</sr:ReferencedWeekName>",
+            "ReferencedWeekName",
+        ),
+        (
+            "<sr:TOUTariffAction>4</sr:TOUTariffAction>",
+            "<sr:BlockTariff/>",
+            "sr:DayProfile 4 has no sr:TOUTariffAction",
+        ),
+        (
+            "<sr:CurrencyUnits>GBP</sr:CurrencyUnits>",
+            "<sr:CurrencyUnits>USD</sr:CurrencyUnits>",
+            "CurrencyUnits",
+        ),
+        (
+            "<sr:DayName>4</sr:DayName>",
+            "<sr:DayName>3</sr:DayName>",
+            "sr:DayName 3 is defined twice",
+        ),
+    ] {
+        let err = xml(from, to).gas_command(false).unwrap_err();
+        assert!(err.reason.contains(says), "{to}: {}", err.reason);
+    }
+}

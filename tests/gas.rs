@@ -1756,12 +1756,15 @@ fn a_future_dated_payment_mode_change_waits_for_its_time_then_alerts() {
     assert_eq!(gas.payment, PaymentMode::Prepayment);
     assert_eq!(gas.next_due(), Some(now() + Duration::hours(1)));
     assert_eq!(gas.due(now() + Duration::minutes(59), &keys).unwrap(), None);
-    let (to, alert) = gas.due(now() + Duration::hours(1), &keys).unwrap().unwrap();
+    let (to, alerts) = gas.due(now() + Duration::hours(1), &keys).unwrap().unwrap();
+    let [alert] = &alerts[..] else {
+        panic!("one alert: {alerts:?}")
+    };
     assert_eq!(to, supplier());
     assert_eq!(gas.payment, PaymentMode::Credit);
     assert_eq!(gas.next_due(), None);
     // The alert: signed by the gas meter, naming the command it carried out.
-    let m = GbcsMessage::decode(&alert).unwrap();
+    let m = GbcsMessage::decode(alert).unwrap();
     assert_eq!(
         (m.signing.cra, m.signing.originator),
         (Cra::Alert, gas.gsme)
@@ -2030,4 +2033,242 @@ fn the_event_configuration_is_set_and_read_back() {
     gas.handle(&bytes, now(), &keys, acb()).unwrap();
     assert_eq!(gas.message(), Some("hi"));
     assert_eq!(gas.events.len(), logged);
+}
+
+/// An RTDS command's GBZ content, as the supplier sends it to `to` as use case `code`: signed
+/// (the tariff commands are critical), then MACed by the ACB.
+fn rtds_signed(file: &str, to: Eui64, code: u16, counter: u64, keys: &KeyStore) -> Vec<u8> {
+    let text = std::fs::read_to_string(reference().join("RTDS-4.5.0").join(file)).unwrap();
+    let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+    let mut m = message_for(
+        Cra::Command,
+        counter,
+        supplier(),
+        to,
+        code,
+        rtds.signing.content,
+    );
+    assert!(sign_message(keys, &mut m));
+    assert!(mac_message(keys, &mut m, acb()));
+    m.to_bytes().unwrap()
+}
+
+/// An RTDS answer's or alert's GBZ components (cluster, frame control, sequence, command,
+/// payload), or an alert's content.
+fn rtds_content(file: &str) -> Vec<u8> {
+    let text = std::fs::read_to_string(reference().join("RTDS-4.5.0").join(file)).unwrap();
+    GbcsMessage::decode(&parse_hex(&text).unwrap())
+        .unwrap()
+        .signing
+        .content
+}
+
+fn headers(content: &[u8]) -> Vec<(u16, u8, u8, u8, Vec<u8>)> {
+    let Gbz::Components { components } = Gbz::decode(content, false).unwrap() else {
+        panic!("components")
+    };
+    components
+        .into_iter()
+        .map(|c| (c.cluster, c.frame_control, c.sequence, c.command, c.payload))
+        .collect()
+}
+
+/// 1.1.1 and 4.11.1 to the RTDS gas meter at the RTDS's time: a tariff read answers as the RTDS
+/// meter does, component for component and byte for byte; a TOU tariff published at once is
+/// answered with the RTDS's Default Responses and read back; a block tariff future-dated is
+/// held, then taken up at its time with the RTDS's five 8F66 alerts, byte for byte; its prices
+/// then set the meter's charges; a cancellation withdraws what is held.
+#[test]
+fn a_gas_tariff_is_published_held_taken_up_and_read_back_as_the_rtds_meter_does() {
+    use dccsim::device::{GCS01A, GCS21F};
+    use dccsim::protocol::gbcs::gbz::TariffPayload;
+    let keys = keys();
+    let at = Utc.with_ymd_and_hms(2015, 1, 1, 0, 0, 0).unwrap();
+    let consumer = Consumer {
+        kind: CustomerType::Domestic,
+        annual_wh: 12_000_000,
+        solar_peak_w: 0,
+        seed: 5,
+    };
+    let mut gas = GasMeter::new(RTDS_GSME, RTDS_GPF, consumer, at - Duration::days(30));
+    let read = |gas: &mut GasMeter, counter| {
+        let file = "4.11.1_GCS21f/GCS21f_4.11.1_SUCCESS_COMMAND_GBCS.HEX";
+        let text = std::fs::read_to_string(reference().join("RTDS-4.5.0").join(file)).unwrap();
+        let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+        let mut m = message_for(
+            Cra::Command,
+            counter,
+            supplier(),
+            RTDS_GSME,
+            GCS21F,
+            rtds.signing.content,
+        );
+        assert!(mac_message(&keys, &mut m, acb()));
+        let answer = gas
+            .handle(&m.to_bytes().unwrap(), at, &keys, acb())
+            .unwrap();
+        GbcsMessage::decode(&answer).unwrap().signing.content
+    };
+    // The meter as installed: the RTDS meter's tariff.
+    assert_eq!(
+        headers(&read(&mut gas, 1001)),
+        headers(&rtds_content(
+            "4.11.1_GCS21f/GCS21f_4.11.1_SUCCESS_RESPONSE_GBCS.HEX"
+        ))
+    );
+    // A block tariff for 2030-01-15 09:00, sent with the RTDS's counter: held.
+    let file = "1.1.1_GCS01a/GCS01a_1.1.1_FUTURE_DATED_BLOCK_SUCCESS";
+    let command = rtds_signed(
+        &format!("{file}_COMMAND_GBCS.HEX"),
+        RTDS_GSME,
+        GCS01A,
+        1005,
+        &keys,
+    );
+    let answer = gas.handle(&command, at, &keys, acb()).unwrap();
+    let m = GbcsMessage::decode(&answer).unwrap();
+    assert_eq!(verify_signature(&keys, &m), Verdict::Valid);
+    assert_eq!(
+        headers(&m.signing.content),
+        headers(&rtds_content(&format!("{file}_RESPONSE_GBCS.HEX")))
+    );
+    assert_eq!(gas.gas_tariff(), dccsim::device::GasTariff::default());
+    let due = Utc.with_ymd_and_hms(2030, 1, 15, 9, 0, 0).unwrap();
+    assert_eq!(gas.next_due(), Some(due));
+    assert!(
+        gas.due(due - Duration::seconds(1), &keys)
+            .unwrap()
+            .is_none()
+    );
+    let (to, alerts) = gas.due(due, &keys).unwrap().unwrap();
+    assert_eq!(to, supplier());
+    let expected: Vec<Vec<u8>> = [
+        "TARIFF_INFORMATION",
+        "CALENDAR",
+        "SPECIAL_DAYS",
+        "BLOCK_THRESHOLDS",
+        "PRICE_MATRIX",
+    ]
+    .iter()
+    .map(|what| {
+        rtds_content(&format!(
+            "1.1.1_GCS01a/GCS01a_1.1.1_8F66_FUTURE_DATED_BLOCK_SUCCESS_ALERT_PUBLISH_{what}_GBCS.HEX"
+        ))
+    })
+    .collect();
+    let mut sent: Vec<Vec<u8>> = alerts
+        .iter()
+        .map(|a| {
+            let m = GbcsMessage::decode(a).unwrap();
+            assert_eq!(verify_signature(&keys, &m), Verdict::Valid);
+            m.signing.content
+        })
+        .collect();
+    sent.sort();
+    let mut expected = expected;
+    expected.sort();
+    assert_eq!(sent, expected);
+    assert_eq!(gas.next_due(), None);
+    let tariff = gas.gas_tariff();
+    assert!(tariff.information.block);
+    assert_eq!(tariff.thresholds, [1_000_000, 2_000_000, 3_000_000]);
+    assert_eq!(tariff.block_prices, [9_600, 10_200, 10_750, 11_000]);
+    assert_eq!(tariff.calendar.days, [(1, vec![gbz_switch(0, 0)])]);
+    assert!(tariff.special_days.is_empty());
+    // The meter now charges the first block's price and the new standing charge.
+    assert_eq!(
+        (gas.tariff.unit_rate, gas.tariff.standing_charge),
+        (9_600, 54_794)
+    );
+
+    // A TOU tariff at once: the RTDS's answer, and the calendar read back.
+    let file = "1.1.1_GCS01a/GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS";
+    let command = rtds_signed(
+        &format!("{file}_COMMAND_GBCS.HEX"),
+        RTDS_GSME,
+        GCS01A,
+        1007,
+        &keys,
+    );
+    let answer = gas.handle(&command, at, &keys, acb()).unwrap();
+    assert_eq!(
+        headers(&GbcsMessage::decode(&answer).unwrap().signing.content),
+        headers(&rtds_content(&format!("{file}_RESPONSE_GBCS.HEX")))
+    );
+    let sent = headers(&rtds_content(&format!("{file}_COMMAND_GBCS.HEX")));
+    let answers: Vec<GasPayload> = headers(&read(&mut gas, 1008))
+        .into_iter()
+        .map(|(cluster, frame_control, sequence, command, payload)| {
+            let c = Component {
+                control: 0,
+                cluster,
+                from: None,
+                additional_header: None,
+                frame_control,
+                sequence,
+                command,
+                payload: payload.clone(),
+            };
+            gas_payload(&c, &payload).unwrap().unwrap()
+        })
+        .collect();
+    let special = answers
+        .iter()
+        .find_map(|a| match a {
+            GasPayload::TariffAnswer(TariffPayload::PublishSpecialDays { days, .. }) => Some(days),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(special.len(), 10);
+    let (_, _, _, _, published) = &sent[8];
+    assert!(published.ends_with(&[0x73, 0x05, 0x19, 0xFF, 0x02]));
+    // 2015-01-01 is a special day of day profile 2: tier 2's price.
+    let price = answers
+        .iter()
+        .find_map(|a| match a {
+            GasPayload::TariffAnswer(TariffPayload::PublishPrice { price, .. }) => Some(*price),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(price, 10_200);
+    assert_eq!(gas.tariff.unit_rate, 10_200);
+
+    // Future-dated, then cancelled: nothing held, nothing changed.
+    let before = gas.gas_tariff();
+    let file = "1.1.1_GCS01a/GCS01a_1.1.1_FUTURE_DATED_BLOCK_SUCCESS_COMMAND_GBCS.HEX";
+    gas.handle(
+        &rtds_signed(file, RTDS_GSME, GCS01A, 1010, &keys),
+        at,
+        &keys,
+        acb(),
+    )
+    .unwrap();
+    assert_eq!(gas.next_due(), Some(due));
+    let file = "1.1.1_GCS01a/GCS01a_1.1.1_CANCELLATION_BLOCK_SUCCESS_COMMAND_GBCS.HEX";
+    gas.handle(
+        &rtds_signed(file, RTDS_GSME, GCS01A, 1011, &keys),
+        at,
+        &keys,
+        acb(),
+    )
+    .unwrap();
+    assert_eq!(gas.next_due(), None);
+    assert_eq!(gas.gas_tariff(), before);
+    // Unsigned, a tariff is refused.
+    let file = "1.1.1_GCS01a/GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_COMMAND_GBCS.HEX";
+    let unsigned = rtds_command(
+        &file.replace("_SUCCESS_COMMAND_GBCS.HEX", ""),
+        RTDS_GSME,
+        GCS01A,
+        1012,
+        &keys,
+    );
+    assert!(matches!(
+        gas.handle(&unsigned, at, &keys, acb()),
+        Err(DeviceError::Signature(_))
+    ));
+}
+
+fn gbz_switch(minute: u16, tier: u8) -> dccsim::protocol::gbcs::gbz::Switch {
+    dccsim::protocol::gbcs::gbz::Switch { minute, tier }
 }

@@ -1491,7 +1491,198 @@ mod round_trips {
         }
     }
 
+    /// The tariff commands (1.1.1, 1.2.1, 4.11.1) and the meter's answers: any field values
+    /// the encodings can hold (24-bit multipliers, at most 15 thresholds of 48 bits per tier).
+    fn tariff() -> impl Strategy<Value = GasPayload> {
+        use dccsim::protocol::gbcs::gbz::{Switch, TariffPayload::*};
+        let bytes = || proptest::collection::vec(any::<u8>(), 0..12);
+        let dated = || proptest::collection::vec(any::<([u8; 4], u8)>(), 0..6);
+        let commands = prop_oneof![
+            (any::<[u32; 4]>(), any::<[u8; 5]>(), bytes()).prop_map(|(n, b, name)| {
+                PublishCalendar {
+                    provider: n[0],
+                    event: n[1],
+                    calendar: n[2],
+                    start: n[3],
+                    calendar_type: b[0],
+                    time_reference: b[1],
+                    name,
+                    seasons: b[2],
+                    weeks: b[3],
+                    days: b[4],
+                }
+            }),
+            (
+                any::<[u32; 3]>(),
+                any::<[u8; 5]>(),
+                proptest::collection::vec(any::<(u16, u8)>(), 0..6)
+            )
+                .prop_map(|(n, b, s)| PublishDayProfile {
+                    provider: n[0],
+                    event: n[1],
+                    calendar: n[2],
+                    day: b[0],
+                    entries: b[1],
+                    command_index: b[2],
+                    commands: b[3],
+                    calendar_type: b[4],
+                    switches: s
+                        .into_iter()
+                        .map(|(minute, tier)| Switch { minute, tier })
+                        .collect(),
+                }),
+            (any::<[u32; 3]>(), any::<u8>(), any::<[u8; 7]>()).prop_map(|(n, week, days)| {
+                PublishWeekProfile {
+                    provider: n[0],
+                    event: n[1],
+                    calendar: n[2],
+                    week,
+                    days,
+                }
+            }),
+            (any::<[u32; 3]>(), any::<[u8; 2]>(), dated()).prop_map(|(n, b, seasons)| {
+                PublishSeasons {
+                    provider: n[0],
+                    event: n[1],
+                    calendar: n[2],
+                    command_index: b[0],
+                    commands: b[1],
+                    seasons,
+                }
+            }),
+            (any::<[u32; 4]>(), any::<[u8; 4]>(), dated()).prop_map(|(n, b, days)| {
+                PublishSpecialDays {
+                    provider: n[0],
+                    event: n[1],
+                    calendar: n[2],
+                    start: n[3],
+                    calendar_type: b[0],
+                    total: b[1],
+                    command_index: b[2],
+                    commands: b[3],
+                    days,
+                }
+            }),
+            (any::<[u32; 2]>(), any::<[u8; 2]>()).prop_map(|(n, b)| GetDayProfiles {
+                provider: n[0],
+                calendar: n[1],
+                start_day: b[0],
+                days: b[1],
+            }),
+            (any::<[u32; 2]>(), any::<[u8; 2]>()).prop_map(|(n, b)| GetWeekProfiles {
+                provider: n[0],
+                calendar: n[1],
+                start_week: b[0],
+                weeks: b[1],
+            }),
+            any::<[u32; 2]>().prop_map(|n| GetSeasons {
+                provider: n[0],
+                calendar: n[1],
+            }),
+            (any::<[u32; 3]>(), any::<[u8; 2]>()).prop_map(|(n, b)| GetSpecialDays {
+                start: n[0],
+                events: b[0],
+                calendar_type: b[1],
+                provider: n[1],
+                calendar: n[2],
+            }),
+            (
+                any::<[u32; 5]>(),
+                any::<[u8; 6]>(),
+                any::<u16>(),
+                bytes(),
+                0u32..1 << 24,
+                0u32..1 << 24
+            )
+                .prop_map(|(n, b, currency, label, m, d)| TariffInformation {
+                    provider: n[0],
+                    event: n[1],
+                    tariff: n[2],
+                    start: n[3],
+                    tariff_type: b[0],
+                    label,
+                    tiers: b[1],
+                    block_thresholds: b[2],
+                    unit: b[3],
+                    currency,
+                    trailing_digit: b[4],
+                    standing_charge: n[4],
+                    tier_block_mode: b[5],
+                    block_multiplier: m,
+                    block_divisor: d,
+                }),
+            (
+                any::<[u32; 4]>(),
+                any::<[u8; 3]>(),
+                proptest::collection::vec(any::<(u8, u32)>(), 0..6)
+            )
+                .prop_map(|(n, b, prices)| PriceMatrix {
+                    provider: n[0],
+                    event: n[1],
+                    start: n[2],
+                    tariff: n[3],
+                    command_index: b[0],
+                    commands: b[1],
+                    control: b[2],
+                    prices,
+                }),
+            (
+                any::<[u32; 4]>(),
+                any::<[u8; 3]>(),
+                proptest::collection::vec(
+                    (0u8..16, proptest::collection::vec(0u64..1 << 48, 0..16)),
+                    0..4
+                )
+            )
+                .prop_map(|(n, b, thresholds)| BlockThresholds {
+                    provider: n[0],
+                    event: n[1],
+                    start: n[2],
+                    tariff: n[3],
+                    command_index: b[0],
+                    commands: b[1],
+                    control: b[2],
+                    thresholds,
+                }),
+            any::<u8>().prop_map(|options| GetCurrentPrice { options }),
+            (
+                any::<[u32; 5]>(),
+                any::<[u8; 3]>(),
+                any::<[u16; 2]>(),
+                bytes()
+            )
+                .prop_map(|(n, b, w, label)| PublishPrice {
+                    provider: n[0],
+                    label,
+                    event: n[1],
+                    current_time: n[2],
+                    unit: b[0],
+                    currency: w[0],
+                    trailing_digit_and_tier: b[1],
+                    tiers_and_register: b[2],
+                    start: n[3],
+                    minutes: w[1],
+                    price: n[4],
+                }),
+        ];
+        (commands, any::<bool>()).prop_map(|(t, answer)| {
+            if answer {
+                GasPayload::TariffAnswer(t)
+            } else {
+                GasPayload::Tariff(t)
+            }
+        })
+    }
+
     proptest! {
+        /// decode(encode(x)) == x for every tariff command and answer.
+        #[test]
+        fn gas_tariff_commands_round_trip(x in tariff()) {
+            let c = component(&x);
+            let y = gas_payload(&c, &c.payload).unwrap().expect("a tariff command");
+            prop_assert_eq!(y, x);
+        }
+
         /// decode(encode(x)) == x for every gas reading (a register's decimal value is derived,
         /// so it is compared through the bytes).
         #[test]

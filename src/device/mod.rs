@@ -22,6 +22,7 @@ mod vendor;
 
 pub use configuration::{ESME_DEBT, MANUFACTURER, MeterSettings, Prepayment, esme_settings};
 pub use consumption::{Consumer, CustomerType};
+pub use esme::Notice;
 pub use esme::{
     DeviceError, Esme, MeterPoints, PROFILE_LOG_ENTRIES, SupplyState, Tariffs,
     supply_restored_alert,
@@ -32,6 +33,7 @@ pub use gas::{
     GCS23, GCS24, GCS25, GCS25A, GCS28, GCS31, GCS32, GCS38, GCS39, GCS40A, GCS40B, GCS40C, GCS40D,
     GCS41, GCS44, GCS46, GCS60, GCS60A, GCS61, GasMeter, UncontrolledFlow, Valve,
 };
+pub use gas::{GCS01A, GCS01B, GCS21F, GasTariff, TariffState};
 pub use hub::{CS08, CommsHub, LogEntry};
 pub use vendor::{ERROR_UNKNOWN_REGISTER, ERROR_UNSUPPORTED, VendorDeviceError, VendorMeter};
 

@@ -63,6 +63,10 @@ use crate::protocol::gbcs::{Cra, KeyStore, Verdict, sign_message, verify_signatu
 
 mod act;
 mod read;
+mod tariff;
+
+use tariff::Done;
+pub use tariff::{GCS01A, GCS01B, GCS21F, GasTariff, TariffState};
 
 use read::Registers;
 
@@ -245,6 +249,10 @@ pub struct GasMeter {
     /// and a gas meter's state stays within 256 bytes).
     #[serde(default)]
     pub pending: Option<Box<PendingChange>>,
+    /// The tariff published to it and the publications it holds, once a 1.1.1 or 1.2.1 has
+    /// come (boxed: the RTDS meter's until then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    tariffs: Option<Box<TariffState>>,
     /// The meter's own counter, for the alerts it originates.
     #[serde(default)]
     alert_counter: u64,
@@ -412,6 +420,8 @@ struct Asked {
 enum Reply {
     Clear(GasPayload),
     Sealed(GasPayload),
+    /// Several answers in clear to one command component (a tariff read's day profiles).
+    Many(Vec<GasPayload>),
 }
 
 /// What a meter answers a `command` of `cluster` that finds nothing: a Default Response, status
@@ -448,6 +458,7 @@ impl GasMeter {
             ledger_from: 0,
             events: EventLog::default(),
             pending: None,
+            tariffs: None,
             alert_counter: 0,
             counters: super::Counters::default(),
             history: None,
@@ -587,54 +598,84 @@ impl GasMeter {
         self.history.as_ref().map_or(&[], |h| &h.mode_changes)
     }
 
-    /// When the meter next has something to do on its own (a future-dated change).
+    /// When the meter next has something to do on its own (a future-dated payment mode change
+    /// or tariff publication).
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
-        let p = self.pending.as_deref()?;
-        Some(crate::protocol::gbcs::payload::from_gbcs_seconds(p.at))
+        let mode = self.pending.as_deref().map(|p| p.at);
+        let at = mode.into_iter().chain(self.tariff_due()).min()?;
+        Some(crate::protocol::gbcs::payload::from_gbcs_seconds(at))
     }
 
-    /// Carries out what is due by `now`: a held payment mode change, then the signed 8F66
-    /// alert telling the remote party that sent it; returns (that party, the alert).
+    /// Carries out what is due by `now` — a held payment mode change, or the tariff
+    /// publications one remote party sent — and returns that party and the signed 8F66
+    /// alerts telling it so, one per publication.
     pub fn due(
         &mut self,
         now: DateTime<Utc>,
         keys: &KeyStore,
-    ) -> Result<Option<(Eui64, Vec<u8>)>, DeviceError> {
+    ) -> Result<Option<super::Notice>, DeviceError> {
         if self.next_due().is_none_or(|t| t > now) {
             return Ok(None);
         }
-        let Some(p) = self.pending.take() else {
+        let mode_first = match (self.pending.as_deref(), self.tariff_due()) {
+            (Some(p), Some(tariff)) => p.at <= tariff,
+            (mode, _) => mode.is_some(),
+        };
+        let done: Vec<Done> = if mode_first {
+            let Some(p) = self.pending.take() else {
+                return Ok(None);
+            };
+            self.change_mode(p.mode, p.configuration, p.code, now);
+            vec![Done {
+                from: p.from,
+                counter: p.counter,
+                code: p.code,
+                header: (gbz::PREPAYMENT_CLUSTER, 0x01, gbz::CHANGE_PAYMENT_MODE),
+            }]
+        } else {
+            self.take_due_tariff(now)
+        };
+        let Some(to) = done.first().map(|d| d.from) else {
             return Ok(None);
         };
-        self.change_mode(p.mode, p.configuration, p.code, now);
-        // The alert names the command by its use case, counter and ZCL header.
-        let rest = gbz::FutureDated {
-            message_code: p.code,
-            counter: p.counter,
-            cluster: gbz::PREPAYMENT_CLUSTER,
-            frame_control: 0x01,
-            command: gbz::CHANGE_PAYMENT_MODE,
+        let mut alerts = Vec::with_capacity(done.len());
+        for Done {
+            counter,
+            code,
+            header: (cluster, frame_control, command),
+            ..
+        } in done
+        {
+            // The alert names the command by its use case, counter and ZCL header.
+            let rest = gbz::FutureDated {
+                message_code: code,
+                counter,
+                cluster,
+                frame_control,
+                command,
+            }
+            .encode();
+            let alert = Gbz::Alert {
+                count: 1,
+                alert_code: gbz::FUTURE_DATED_SUCCESS,
+                time: crate::protocol::gbcs::payload::to_gbcs_seconds(now).unwrap_or(0),
+                rest,
+            };
+            self.alert_counter += 1;
+            let mut message = message_for(
+                Cra::Alert,
+                self.alert_counter,
+                self.gsme,
+                to,
+                FUTURE_DATED_ALERT,
+                alert.encode(),
+            );
+            if !sign_message(keys, &mut message) {
+                return Err(DeviceError::NoKeys);
+            }
+            alerts.push(message.to_bytes()?);
         }
-        .encode();
-        let alert = Gbz::Alert {
-            count: 1,
-            alert_code: gbz::FUTURE_DATED_SUCCESS,
-            time: crate::protocol::gbcs::payload::to_gbcs_seconds(now).unwrap_or(0),
-            rest,
-        };
-        self.alert_counter += 1;
-        let mut message = message_for(
-            Cra::Alert,
-            self.alert_counter,
-            self.gsme,
-            p.from,
-            FUTURE_DATED_ALERT,
-            alert.encode(),
-        );
-        if !sign_message(keys, &mut message) {
-            return Err(DeviceError::NoKeys);
-        }
-        Ok(Some((p.from, message.to_bytes()?)))
+        Ok(Some((to, alerts)))
     }
 
     /// Gas used in `period`, litres: none before commissioning or while the valve was off.
@@ -739,6 +780,9 @@ impl GasMeter {
                 | GCS15D
                 | GCS15E
                 | GCS16B
+                | GCS01A
+                | GCS01B
+                | GCS21F
         ) && gas_settings::reads(code).is_none()
         {
             return Err(DeviceError::Unsupported(code));
@@ -761,6 +805,8 @@ impl GasMeter {
                 | GCS24
                 | GCS25
                 | GCS25A
+                | GCS01A
+                | GCS01B
         );
         if critical {
             match verify_signature(keys, &command) {
@@ -815,9 +861,23 @@ impl GasMeter {
         // refuses leaves it as it was.
         let changes = critical || code == GCS20;
         let before = (changes && asks.len() > 1).then(|| self.clone());
-        for (_, since, ask) in &asks {
+        if code == GCS01A || code == GCS01B {
+            // Published whole: the calendar's profiles and seasons belong to it.
+            let all: Vec<&GasPayload> = asks.iter().map(|(_, _, ask)| ask).collect();
+            match self.publish_tariff(code, &all, from, counter, now) {
+                Ok(r) => replies = r,
+                Err(e) => {
+                    if let Some(before) = before {
+                        *self = before;
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        for (_, since, ask) in asks.iter().skip(replies.len()) {
             let reply = match gas_settings::reads(code) {
                 Some(reads) => self.settings(code, reads, ask, me, now),
+                None if code == GCS21F => self.read_tariff(ask, now).map(Reply::Many),
                 None => {
                     let asked = Asked {
                         from,
@@ -839,13 +899,18 @@ impl GasMeter {
         }
         // Encrypted components are numbered in the additional header, as in the RTDS.
         let mut sealed_count = 0u8;
-        let last = replies.len().saturating_sub(1);
         let mut out = Vec::with_capacity(replies.len());
-        for (i, ((sequence, _, _), reply)) in asks.iter().zip(replies).enumerate() {
-            let (p, sealed) = match reply {
-                Reply::Clear(p) => (p, false),
-                Reply::Sealed(p) => (p, true),
-            };
+        let replies: Vec<(u8, GasPayload, bool)> = asks
+            .iter()
+            .zip(replies)
+            .flat_map(|((sequence, _, _), reply)| match reply {
+                Reply::Clear(p) => vec![(*sequence, p, false)],
+                Reply::Sealed(p) => vec![(*sequence, p, true)],
+                Reply::Many(ps) => ps.into_iter().map(|p| (*sequence, p, false)).collect(),
+            })
+            .collect();
+        let last = replies.len().saturating_sub(1);
+        for (i, (sequence, p, sealed)) in replies.into_iter().enumerate() {
             let (cluster, frame_control, command) = zcl_header(&p);
             let plain = encode_gas_payload(&p);
             let (bytes, additional_header) = if sealed {
@@ -861,7 +926,7 @@ impl GasMeter {
                 from: None,
                 additional_header,
                 frame_control,
-                sequence: *sequence,
+                sequence,
                 command,
                 payload: bytes,
             });

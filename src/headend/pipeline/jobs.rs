@@ -98,11 +98,7 @@ impl HeadEnd {
             (eui, meter.due(now, &self.keys))
         } else if let Some(&i) = self.gas.get(&eui) {
             let meter = &mut self.gas_meters[i];
-            let due = meter.due(now, &self.keys);
-            (
-                meter.gsme,
-                due.map(|d| d.map(|(user, alert)| (user, vec![alert]))),
-            )
+            (meter.gsme, meter.due(now, &self.keys))
         } else {
             return;
         };

@@ -30,6 +30,9 @@ impl Request {
             control: 1,
         };
         let one = |code, payload| Ok(Some((code, vec![payload])));
+        if let Some(tariff) = self.gas_tariff()? {
+            return Ok(Some(tariff));
+        }
         // The fixed attribute reads: one Read Attributes per cluster, in the table's order.
         if let Some(code) = gas_settings::use_case(&service)
             && let Some(reads) = gas_settings::reads(code)

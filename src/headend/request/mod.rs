@@ -18,6 +18,7 @@ mod auxiliary;
 mod esme;
 mod fields;
 mod gas;
+mod gas_tariff;
 mod sub_ghz;
 mod tariff;
 

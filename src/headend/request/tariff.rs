@@ -19,7 +19,7 @@ fn fail(reason: String) -> RequestError {
 
 /// The children of `e` named `name`, each with its `index` (in `range`), in index order; two
 /// with the same index are refused.
-fn indexed<'a>(
+pub(super) fn indexed<'a>(
     e: &'a Element,
     name: &str,
     range: std::ops::RangeInclusive<u8>,

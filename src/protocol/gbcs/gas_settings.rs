@@ -183,6 +183,35 @@ const SUPPLY_STATUS: &[GasRead] = &[GasRead {
     sealed: false,
 }];
 
+/// GCS21f (4.11.1)'s read of the Price cluster: the block thresholds, tariff and prices. The
+/// rest of GCS21f asks for the calendar and the current price; the meter answers this part with
+/// default responses disabled, in clear.
+pub const TARIFF_READ: GasRead = GasRead {
+    cluster: PRICE_CLUSTER,
+    settings: TARIFF_ATTRIBUTES,
+    sealed: false,
+};
+
+pub const TARIFF_ATTRIBUTES: &[GasSetting] = &[
+    setting("ThresholdDivisor", 0x0203, UINT24),
+    setting("ThresholdMultiplier", 0x0202, UINT24),
+    setting("Block1Threshold", 0x0100, UINT48),
+    setting("Block2Threshold", 0x0101, UINT48),
+    setting("Block3Threshold", 0x0102, UINT48),
+    setting("TariffUnitOfMeasure", 0x0615, ENUM8),
+    setting("NoTierBlock1Price", 0x0400, UINT32),
+    setting("NoTierBlock2Price", 0x0401, UINT32),
+    setting("NoTierBlock3Price", 0x0402, UINT32),
+    setting("NoTierBlock4Price", 0x0403, UINT32),
+    setting("Tier1Block1Price", 0x0410, UINT32),
+    setting("Tier2Block1Price", 0x0420, UINT32),
+    setting("Tier3Block1Price", 0x0430, UINT32),
+    setting("Tier4Block1Price", 0x0440, UINT32),
+    setting("TariffCurrency", 0x0616, UINT16),
+    setting("TariffPriceTrailingDigit", 0x0617, BITMAP8),
+    setting("StandingCharge", 0x0301, UINT32),
+];
+
 /// Every use case read this way, with the DUIS service it carries.
 pub const GAS_READS: &[(u16, &str, &[GasRead])] = &[
     (GCS13C, "4.1.2", TOU_REGISTERS),
@@ -215,6 +244,7 @@ pub fn named(cluster: u16, attributes: &[Attribute]) -> Option<Vec<GasSettingVal
     let read = GAS_READS
         .iter()
         .flat_map(|(_, _, reads)| reads.iter())
+        .chain([&TARIFF_READ])
         .find(|r| {
             r.cluster == cluster
                 && r.settings.len() == attributes.len()

@@ -14,7 +14,10 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
     let meaning = match (c.cluster, specific, c.from_server(), c.command) {
         (cluster, false, true, DEFAULT_RESPONSE)
         | (
-            cluster @ (DEVICE_MANAGEMENT_CLUSTER | MESSAGING_CLUSTER | PRICE_CLUSTER),
+            cluster @ (DEVICE_MANAGEMENT_CLUSTER
+            | MESSAGING_CLUSTER
+            | PRICE_CLUSTER
+            | CALENDAR_CLUSTER),
             false,
             false,
             DEFAULT_RESPONSE,
@@ -534,6 +537,16 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
             source: r.u8("source of top-up")?,
             credit: r.le32("credit remaining")? as i32,
         },
+        // The tariff commands, after the Price cluster's others above.
+        (CALENDAR_CLUSTER | PRICE_CLUSTER, true, from_server, command) => {
+            match TariffPayload::decode(c.cluster, from_server, command, &mut r)? {
+                Some(t) if c.frame_control & DISABLE_DEFAULT_RESPONSE != 0 => {
+                    GasPayload::TariffAnswer(t)
+                }
+                Some(t) => GasPayload::Tariff(t),
+                None => return Ok(None),
+            }
+        }
         _ => return Ok(None),
     };
     r.end()?;

@@ -584,6 +584,7 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
         } => {
             out.extend_from_slice(&[*command, *status]);
         }
+        GasPayload::Tariff(t) | GasPayload::TariffAnswer(t) => t.encode(&mut out),
     }
     out
 }
@@ -663,6 +664,20 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         DebtLog { .. } => (PREPAYMENT_CLUSTER, 0x19, PUBLISH_DEBT_LOG),
         // The meter is the Device Management and Messaging clusters' client, and the Price
         // cluster's for what it publishes to the meter: its answer goes client to server.
+        Tariff(t) => t.header(),
+        TariffAnswer(t) => {
+            let (cluster, frame_control, command) = t.header();
+            (cluster, frame_control | DISABLE_DEFAULT_RESPONSE, command)
+        }
+        // What a meter answers a calendar or tariff published to it (to a Get it answers the
+        // calendar, or NOT_FOUND from the server, below).
+        &DefaultResponse {
+            cluster: CALENDAR_CLUSTER,
+            command:
+                PUBLISH_CALENDAR | PUBLISH_DAY_PROFILE | PUBLISH_WEEK_PROFILE | PUBLISH_SEASONS
+                | PUBLISH_SPECIAL_DAYS,
+            status,
+        } if status != NOT_FOUND => (CALENDAR_CLUSTER, 0x00, DEFAULT_RESPONSE),
         &DefaultResponse {
             cluster: cluster @ (DEVICE_MANAGEMENT_CLUSTER | MESSAGING_CLUSTER),
             ..
@@ -673,7 +688,10 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
                 PUBLISH_CONVERSION_FACTOR
                 | PUBLISH_CALORIFIC_VALUE
                 | PUBLISH_BILLING_PERIOD
-                | PUBLISH_BLOCK_PERIOD,
+                | PUBLISH_BLOCK_PERIOD
+                | PUBLISH_TARIFF_INFORMATION
+                | PUBLISH_PRICE_MATRIX
+                | PUBLISH_BLOCK_THRESHOLDS,
             ..
         } => (cluster, 0x00, DEFAULT_RESPONSE),
         &DefaultResponse { cluster, .. } => (cluster, 0x08, DEFAULT_RESPONSE),

@@ -601,6 +601,8 @@ pub const FUTURE_DATED_SUCCESS: u16 = 0x8F66;
 /// ZCL Default Response (general command): the answer to a command that has no other, or
 /// that failed (e.g. a snapshot not held).
 pub const DEFAULT_RESPONSE: u8 = 0x0B;
+/// The ZCL frame control bit that asks for no Default Response.
+pub const DISABLE_DEFAULT_RESPONSE: u8 = 0x10;
 /// ZCL status SUCCESS.
 pub const SUCCESS: u8 = 0x00;
 /// ZCL status NOT_FOUND.
@@ -640,7 +642,9 @@ pub const POUNDS_STERLING: u16 = 826;
 mod decode;
 mod encode;
 mod payload;
+mod tariff;
 
 pub use decode::gas_payload;
 pub use encode::{encode_gas_payload, gas_command, zcl_header};
 pub use payload::*;
+pub use tariff::*;

@@ -402,6 +402,11 @@ pub enum GasPayload {
         command: u8,
         status: u8,
     },
+    /// A Calendar or Price cluster tariff command from the remote party (1.1.1, 1.2.1,
+    /// 4.11.1).
+    Tariff(TariffPayload),
+    /// A meter's answer to a tariff read: the same commands, default responses disabled.
+    TariffAnswer(TariffPayload),
 }
 
 /// What a prepayment snapshot carries.

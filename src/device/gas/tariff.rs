@@ -1,0 +1,632 @@
+//! A gas meter's tariff: the calendar (day and week profiles, seasons), special days, tariff
+//! information, block thresholds and prices that 1.1.1 (GCS01a) and 1.2.1 (GCS01b) publish to
+//! it, at once or held until their start time, and that 4.11.1 (GCS21f) reads back.
+//!
+//! Each publication — the calendar with its profiles and seasons, the special days, the tariff
+//! information, the block thresholds, the price matrix — takes effect on its own start time and,
+//! when future-dated, is answered by an 8F66 alert of its own, as the RTDS meter sends them. A
+//! later publication of the same kind replaces one held; a cancelling start time withdraws it.
+//! Once a command has published prices, the meter's charges (its balance and bill to date) use
+//! the standing charge and the price of the tier (or the first block) in force when it took
+//! effect.
+
+use chrono::{DateTime, Datelike, Timelike, Utc};
+
+use super::{GasMeter, Reply};
+use crate::device::{DeviceError, Tariff};
+use crate::model::Eui64;
+use crate::protocol::gbcs::gas_settings::{GasSettingValue, TARIFF_READ};
+use crate::protocol::gbcs::gbz::{
+    self, CALENDAR_CLUSTER, CANCEL_CALENDAR, GasPayload, PRICE_CLUSTER, Switch, TariffPayload,
+    ZclDate,
+};
+use crate::protocol::gbcs::payload::to_gbcs_seconds;
+
+/// GCS01a: 1.1.1, the tariff.
+pub const GCS01A: u16 = 0x006B;
+/// GCS01b: 1.2.1, the prices.
+pub const GCS01B: u16 = 0x00A3;
+/// GCS21f: 4.11.1, the tariff read.
+pub const GCS21F: u16 = 0x009F;
+
+/// The calendar: which tier is in force when.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Calendar {
+    pub event: u32,
+    pub id: u32,
+    pub days: Vec<(u8, Vec<Switch>)>,
+    pub weeks: Vec<(u8, [u8; 7])>,
+    pub seasons: Vec<(ZclDate, u8)>,
+}
+
+/// The tariff information.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Information {
+    pub event: u32,
+    pub tariff: u32,
+    pub block: bool,
+    pub tiers: u8,
+    pub block_thresholds: u8,
+    pub unit: u8,
+    pub currency: u16,
+    pub trailing_digit: u8,
+    pub standing_charge: u32,
+    pub block_multiplier: u32,
+    pub block_divisor: u32,
+}
+
+/// The meter's tariff.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GasTariff {
+    pub calendar: Calendar,
+    pub special_days: Vec<(ZclDate, u8)>,
+    pub information: Information,
+    pub thresholds: [u64; 3],
+    /// Tier 1 to 4's prices (a TOU tariff's).
+    pub tier_prices: [u32; 4],
+    /// Block 1 to 4's prices (a block tariff's).
+    pub block_prices: [u32; 4],
+}
+
+impl Default for GasTariff {
+    /// The RTDS gas meter's, as 4.11.1 reads it.
+    fn default() -> Self {
+        let day = |id: u8| {
+            (
+                id,
+                vec![Switch {
+                    minute: 0,
+                    tier: id,
+                }],
+            )
+        };
+        GasTariff {
+            calendar: Calendar {
+                event: 0x1C37_4A80,
+                id: 0x1C0F_BD80,
+                days: (1..=4).map(day).collect(),
+                weeks: vec![(1, [1, 1, 1, 1, 1, 2, 2]), (2, [3, 3, 3, 3, 3, 4, 4])],
+                seasons: vec![([114, 9, 23, 0xFF], 1), ([115, 3, 20, 0xFF], 2)],
+            },
+            special_days: vec![
+                ([114, 12, 25, 0xFF], 2),
+                ([114, 12, 26, 0xFF], 2),
+                ([115, 4, 3, 0xFF], 4),
+            ],
+            information: Information {
+                event: 0x1C37_4A80,
+                tariff: 1,
+                block: false,
+                tiers: 4,
+                block_thresholds: 3,
+                unit: 0,
+                currency: 826,
+                trailing_digit: 0x50,
+                standing_charge: 22_465,
+                block_multiplier: 1,
+                block_divisor: 1000,
+            },
+            thresholds: [100_000, 200_000, 300_000],
+            tier_prices: [9_600, 10_200, 10_750, 11_000],
+            block_prices: [10_600, 11_200, 11_750, 12_000],
+        }
+    }
+}
+
+/// One publication: what it changes.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Part {
+    Calendar(Calendar),
+    SpecialDays(Vec<(ZclDate, u8)>),
+    Information(Information),
+    Thresholds(Vec<u64>),
+    /// By tier (ids 1 to 4) or by block (ids 0 to 3).
+    Prices {
+        by_tier: bool,
+        prices: Vec<(u8, u32)>,
+    },
+}
+
+impl Part {
+    /// The cluster and command that published it, which its 8F66 alert names.
+    fn command(&self) -> (u16, u8) {
+        match self {
+            Part::Calendar(_) => (CALENDAR_CLUSTER, gbz::PUBLISH_CALENDAR),
+            Part::SpecialDays(_) => (CALENDAR_CLUSTER, gbz::PUBLISH_SPECIAL_DAYS),
+            Part::Information(_) => (PRICE_CLUSTER, gbz::PUBLISH_TARIFF_INFORMATION),
+            Part::Thresholds(_) => (PRICE_CLUSTER, gbz::PUBLISH_BLOCK_THRESHOLDS),
+            Part::Prices { .. } => (PRICE_CLUSTER, gbz::PUBLISH_PRICE_MATRIX),
+        }
+    }
+}
+
+/// A publication held until `at` (GBCS seconds) for the remote party `from`, whose command
+/// of use case `code` had counter `counter`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HeldPart {
+    pub at: u32,
+    pub from: Eui64,
+    pub counter: u64,
+    pub code: u16,
+    pub part: Part,
+}
+
+/// The tariff and what is held for it (boxed in the meter: made when first needed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TariffState {
+    pub tariff: GasTariff,
+    pub held: Vec<HeldPart>,
+}
+
+impl GasTariff {
+    fn apply(&mut self, part: Part) {
+        match part {
+            Part::Calendar(c) => self.calendar = c,
+            Part::SpecialDays(d) => self.special_days = d,
+            Part::Information(i) => self.information = i,
+            Part::Thresholds(t) => {
+                self.thresholds = [0; 3];
+                for (slot, v) in self.thresholds.iter_mut().zip(t) {
+                    *slot = v;
+                }
+            }
+            Part::Prices { by_tier, prices } => {
+                let (list, first) = if by_tier {
+                    (&mut self.tier_prices, 1)
+                } else {
+                    (&mut self.block_prices, 0)
+                };
+                *list = [0; 4];
+                for (id, price) in prices {
+                    if let Some(slot) = id
+                        .checked_sub(first)
+                        .and_then(|i| list.get_mut(usize::from(i)))
+                    {
+                        *slot = price;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The week profile in force on `date`: the season that began last (a season without a
+    /// year begins each year); the first season's before any.
+    fn week_on(&self, date: chrono::NaiveDate) -> Option<u8> {
+        let began = |d: &ZclDate| -> Option<chrono::NaiveDate> {
+            let (month, day) = (u32::from(d[1]), u32::from(d[2]));
+            if d[0] != 0xFF {
+                let start = chrono::NaiveDate::from_ymd_opt(1900 + i32::from(d[0]), month, day)?;
+                return (start <= date).then_some(start);
+            }
+            let this_year = chrono::NaiveDate::from_ymd_opt(date.year(), month, day)?;
+            if this_year <= date {
+                Some(this_year)
+            } else {
+                chrono::NaiveDate::from_ymd_opt(date.year() - 1, month, day)
+            }
+        };
+        let seasons = &self.calendar.seasons;
+        seasons
+            .iter()
+            .filter_map(|(d, week)| Some((began(d)?, *week)))
+            .max_by_key(|(start, _)| *start)
+            .map(|(_, week)| week)
+            .or_else(|| seasons.first().map(|(_, w)| *w))
+    }
+
+    /// The day profile in force on `date`: a special day's, else its week's.
+    fn day_on(&self, date: chrono::NaiveDate) -> Option<u8> {
+        let matches = |d: &ZclDate| {
+            let field = |v: u8, actual: u32| v == 0xFF || u32::from(v) == actual;
+            field(d[0], (date.year() - 1900) as u32)
+                && field(d[1], date.month())
+                && field(d[2], date.day())
+                && field(d[3], date.weekday().number_from_monday())
+        };
+        if let Some((_, day)) = self.special_days.iter().find(|(d, _)| matches(d)) {
+            return Some(*day);
+        }
+        let week = self.week_on(date)?;
+        let (_, days) = self.calendar.weeks.iter().find(|(w, _)| *w == week)?;
+        Some(days[date.weekday().num_days_from_monday() as usize])
+    }
+
+    /// The tier in force at `now` (0 in a block tariff's day) and the minutes it has left
+    /// today.
+    pub fn tier_at(&self, now: DateTime<Utc>) -> (u8, u16) {
+        let minute = (now.hour() * 60 + now.minute()) as u16;
+        let day = self.day_on(now.date_naive());
+        let switches = day
+            .and_then(|d| self.calendar.days.iter().find(|(id, _)| *id == d))
+            .map_or(&[][..], |(_, s)| s.as_slice());
+        let current = switches.iter().rev().find(|s| s.minute <= minute);
+        let next = switches
+            .iter()
+            .find(|s| s.minute > minute)
+            .map_or(1440, |s| s.minute);
+        (current.map_or(0, |s| s.tier), next - minute)
+    }
+
+    /// The price in force at `now`: its tier's, or a block tariff's first block's.
+    pub fn price_at(&self, now: DateTime<Utc>) -> (u8, u32) {
+        let (tier, _) = self.tier_at(now);
+        let price = if self.information.block || tier == 0 {
+            self.block_prices[0]
+        } else {
+            self.tier_prices[usize::from(tier.clamp(1, 4)) - 1]
+        };
+        (tier, price)
+    }
+
+    /// The Price cluster attribute `id` of [`TARIFF_READ`].
+    fn attribute(&self, id: u16) -> u64 {
+        let i = &self.information;
+        match id {
+            0x0203 => i.block_divisor.into(),
+            0x0202 => i.block_multiplier.into(),
+            0x0100..=0x0102 => self.thresholds[usize::from(id - 0x0100)],
+            0x0615 => i.unit.into(),
+            0x0400..=0x0403 => self.block_prices[usize::from(id - 0x0400)].into(),
+            0x0410 | 0x0420 | 0x0430 | 0x0440 => {
+                self.tier_prices[usize::from((id - 0x0410) >> 4)].into()
+            }
+            0x0616 => i.currency.into(),
+            0x0617 => i.trailing_digit.into(),
+            _ => i.standing_charge.into(),
+        }
+    }
+}
+
+/// A held command carried out: the remote party that sent it, its counter and use case, and
+/// the ZCL header (cluster, frame control, command) its 8F66 alert names.
+pub(super) struct Done {
+    pub from: Eui64,
+    pub counter: u64,
+    pub code: u16,
+    pub header: (u16, u8, u8),
+}
+
+/// The calendar being published, if the last publication is one.
+fn last_calendar(parts: &mut [(u32, Part)]) -> Option<&mut Calendar> {
+    match parts.last_mut() {
+        Some((_, Part::Calendar(c))) => Some(c),
+        _ => None,
+    }
+}
+
+impl GasMeter {
+    fn tariff_state(&self) -> std::borrow::Cow<'_, TariffState> {
+        match &self.tariffs {
+            Some(t) => std::borrow::Cow::Borrowed(t),
+            None => std::borrow::Cow::Owned(TariffState::default()),
+        }
+    }
+
+    /// The tariff in force.
+    pub fn gas_tariff(&self) -> GasTariff {
+        self.tariff_state().tariff.clone()
+    }
+
+    /// The publications of a GCS01a or GCS01b, each taken up at once, held until its start,
+    /// or (a cancelling start) withdrawn; a Default Response per component, as the RTDS meter
+    /// answers.
+    pub(super) fn publish_tariff(
+        &mut self,
+        code: u16,
+        asks: &[&GasPayload],
+        from: Eui64,
+        counter: u64,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Reply>, DeviceError> {
+        let wrong = |what: String| DeviceError::Payload(format!("{code:#06X}: {what}"));
+        let mut parts: Vec<(u32, Part)> = Vec::new();
+        let mut replies = Vec::with_capacity(asks.len());
+        for ask in asks {
+            let GasPayload::Tariff(t) = ask else {
+                return Err(wrong(format!("{ask:?} is not a tariff publication")));
+            };
+            let alone = || wrong(format!("{t:?} does not follow a PublishCalendar"));
+            match t {
+                TariffPayload::PublishCalendar {
+                    event,
+                    calendar,
+                    start,
+                    ..
+                } if code == GCS01A => parts.push((
+                    *start,
+                    Part::Calendar(Calendar {
+                        event: *event,
+                        id: *calendar,
+                        days: Vec::new(),
+                        weeks: Vec::new(),
+                        seasons: Vec::new(),
+                    }),
+                )),
+                TariffPayload::PublishDayProfile { day, switches, .. } => {
+                    last_calendar(&mut parts)
+                        .ok_or_else(alone)?
+                        .days
+                        .push((*day, switches.clone()));
+                }
+                TariffPayload::PublishWeekProfile { week, days, .. } => {
+                    last_calendar(&mut parts)
+                        .ok_or_else(alone)?
+                        .weeks
+                        .push((*week, *days));
+                }
+                TariffPayload::PublishSeasons { seasons, .. } => {
+                    last_calendar(&mut parts)
+                        .ok_or_else(alone)?
+                        .seasons
+                        .clone_from(seasons);
+                }
+                TariffPayload::PublishSpecialDays { start, days, .. } if code == GCS01A => {
+                    parts.push((*start, Part::SpecialDays(days.clone())));
+                }
+                TariffPayload::TariffInformation {
+                    event,
+                    tariff,
+                    start,
+                    tariff_type,
+                    tiers,
+                    block_thresholds,
+                    unit,
+                    currency,
+                    trailing_digit,
+                    standing_charge,
+                    block_multiplier,
+                    block_divisor,
+                    ..
+                } => parts.push((
+                    *start,
+                    Part::Information(Information {
+                        event: *event,
+                        tariff: *tariff,
+                        block: tariff_type & 0xF0 == gbz::BLOCK_TARIFF,
+                        tiers: *tiers,
+                        block_thresholds: *block_thresholds,
+                        unit: *unit,
+                        currency: *currency,
+                        trailing_digit: *trailing_digit,
+                        standing_charge: *standing_charge,
+                        block_multiplier: *block_multiplier,
+                        block_divisor: *block_divisor,
+                    }),
+                )),
+                TariffPayload::BlockThresholds {
+                    start, thresholds, ..
+                } if code == GCS01A => {
+                    let values = thresholds
+                        .first()
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default();
+                    parts.push((*start, Part::Thresholds(values)));
+                }
+                TariffPayload::PriceMatrix {
+                    start,
+                    control,
+                    prices,
+                    ..
+                } => parts.push((
+                    *start,
+                    Part::Prices {
+                        by_tier: control & 1 == 1,
+                        prices: prices.clone(),
+                    },
+                )),
+                other => return Err(wrong(format!("{other:?} is not a tariff publication"))),
+            }
+            let (cluster, _, command) = t.header();
+            replies.push(Reply::Clear(GasPayload::DefaultResponse {
+                cluster,
+                command,
+                status: gbz::SUCCESS,
+            }));
+        }
+        let now_s = to_gbcs_seconds(now).unwrap_or(0);
+        let state = self.tariffs.get_or_insert_with(Default::default);
+        let mut changed = false;
+        for (start, part) in parts {
+            // A new publication of a kind replaces the one held.
+            let kind = part.command();
+            state.held.retain(|h| h.part.command() != kind);
+            match start {
+                // The tariff information's cancelling start is 0xFFFFFFFF, the others'
+                // 0xFFFFFFFE.
+                CANCEL_CALENDAR.. => {}
+                at if at > now_s => state.held.push(HeldPart {
+                    at,
+                    from,
+                    counter,
+                    code,
+                    part,
+                }),
+                _ => {
+                    changed |= matches!(part, Part::Prices { .. } | Part::Information(_));
+                    state.tariff.apply(part);
+                }
+            }
+        }
+        if changed {
+            self.charge_by_tariff(now);
+        }
+        let what = if code == GCS01A {
+            "tariff published"
+        } else {
+            "prices published"
+        };
+        self.log_command(now, code, true, what);
+        Ok(replies)
+    }
+
+    /// The meter's charges follow the published tariff: its standing charge and the price in
+    /// force at `now`.
+    fn charge_by_tariff(&mut self, now: DateTime<Utc>) {
+        let tariff = &self.tariff_state().tariff;
+        let (_, unit_rate) = tariff.price_at(now);
+        self.tariff = Tariff {
+            unit_rate,
+            standing_charge: tariff.information.standing_charge,
+        };
+    }
+
+    /// When the earliest held publication is due.
+    pub(super) fn tariff_due(&self) -> Option<u32> {
+        self.tariffs.as_ref()?.held.iter().map(|h| h.at).min()
+    }
+
+    /// Takes up the publications due by `now` that the remote party of the earliest sent (the
+    /// others' on a later call); each with the command it came in, for its 8F66 alert, in the
+    /// order they were published.
+    pub(super) fn take_due_tariff(&mut self, now: DateTime<Utc>) -> Vec<Done> {
+        let now_s = to_gbcs_seconds(now).unwrap_or(0);
+        let Some(state) = self.tariffs.as_mut() else {
+            return Vec::new();
+        };
+        let Some(first) = state
+            .held
+            .iter()
+            .filter(|h| h.at <= now_s)
+            .min_by_key(|h| h.at)
+        else {
+            return Vec::new();
+        };
+        let from = first.from;
+        let (due, kept) = std::mem::take(&mut state.held)
+            .into_iter()
+            .partition::<Vec<_>, _>(|h| h.at <= now_s && h.from == from);
+        state.held = kept;
+        let mut out = Vec::new();
+        for h in due {
+            let (cluster, command) = h.part.command();
+            out.push(Done {
+                from: h.from,
+                counter: h.counter,
+                code: h.code,
+                header: (cluster, 0x09, command),
+            });
+            state.tariff.apply(h.part);
+        }
+        if !out.is_empty() {
+            self.charge_by_tariff(now);
+            self.log_command(now, GCS01A, true, "future-dated tariff taken up");
+        }
+        out
+    }
+
+    /// The answer to one component of a GCS21f: the Price cluster's tariff attributes, the
+    /// calendar's day or week profiles (one answer each), seasons, special days, or the price
+    /// in force.
+    pub(super) fn read_tariff(
+        &self,
+        ask: &GasPayload,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<GasPayload>, DeviceError> {
+        let state = self.tariff_state();
+        let tariff = &state.tariff;
+        let c = &tariff.calendar;
+        let answer = GasPayload::TariffAnswer;
+        Ok(match ask {
+            GasPayload::ReadPriceAttributes { attributes }
+                if TARIFF_READ
+                    .settings
+                    .iter()
+                    .map(|s| s.id)
+                    .eq(attributes.iter().copied()) =>
+            {
+                let values = TARIFF_READ
+                    .settings
+                    .iter()
+                    .map(|s| GasSettingValue {
+                        name: s.name,
+                        id: s.id,
+                        data_type: s.data_type,
+                        value: gbz::ZclValue::Unsigned(tariff.attribute(s.id)),
+                    })
+                    .collect();
+                vec![GasPayload::Settings {
+                    cluster: PRICE_CLUSTER,
+                    frame_control: 0x08 | gbz::DISABLE_DEFAULT_RESPONSE,
+                    values,
+                }]
+            }
+            GasPayload::Tariff(TariffPayload::GetDayProfiles { .. }) => c
+                .days
+                .iter()
+                .map(|(day, switches)| {
+                    answer(TariffPayload::PublishDayProfile {
+                        provider: 0,
+                        event: c.event,
+                        calendar: c.id,
+                        day: *day,
+                        entries: switches.len() as u8,
+                        command_index: 0,
+                        commands: 1,
+                        calendar_type: 0,
+                        switches: switches.clone(),
+                    })
+                })
+                .collect(),
+            GasPayload::Tariff(TariffPayload::GetWeekProfiles { .. }) => c
+                .weeks
+                .iter()
+                .map(|(week, days)| {
+                    answer(TariffPayload::PublishWeekProfile {
+                        provider: 0,
+                        event: c.event,
+                        calendar: c.id,
+                        week: *week,
+                        days: *days,
+                    })
+                })
+                .collect(),
+            GasPayload::Tariff(TariffPayload::GetSeasons { .. }) => {
+                vec![answer(TariffPayload::PublishSeasons {
+                    provider: 0,
+                    event: c.event,
+                    calendar: c.id,
+                    command_index: 0,
+                    commands: 1,
+                    seasons: c.seasons.clone(),
+                })]
+            }
+            GasPayload::Tariff(TariffPayload::GetSpecialDays { .. }) => {
+                vec![answer(TariffPayload::PublishSpecialDays {
+                    provider: 0,
+                    event: c.event,
+                    calendar: c.id,
+                    start: 0,
+                    calendar_type: 0,
+                    total: tariff.special_days.len() as u8,
+                    command_index: 0,
+                    commands: 1,
+                    days: tariff.special_days.clone(),
+                })]
+            }
+            GasPayload::Tariff(TariffPayload::GetCurrentPrice { .. }) => {
+                let (tier, price) = tariff.price_at(now);
+                let (_, minutes) = tariff.tier_at(now);
+                let i = &tariff.information;
+                vec![answer(TariffPayload::PublishPrice {
+                    provider: 0,
+                    label: Vec::new(),
+                    event: i.event,
+                    current_time: to_gbcs_seconds(now).unwrap_or(0),
+                    // The unit the meter measures in (m³), as the RTDS meter answers.
+                    unit: 1,
+                    currency: i.currency,
+                    trailing_digit_and_tier: i.trailing_digit & 0xF0 | tier & 0x0F,
+                    tiers_and_register: i.tiers << 4 | tier & 0x0F,
+                    start: 0,
+                    minutes,
+                    price,
+                })]
+            }
+            other => {
+                return Err(DeviceError::Payload(format!(
+                    "{other:?} is not a command of GCS21f"
+                )));
+            }
+        })
+    }
+}

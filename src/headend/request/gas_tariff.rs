@@ -1,0 +1,412 @@
+//! 1.1.1 Update Import Tariff and 1.2.1 Update Price to a gas meter (GCS01a, GCS01b), read from
+//! DUIS into the ZigBee commands the RTDS carries them as, and 4.11.1 Read Tariff (GCS21f).
+//!
+//! A gas tariff is time-of-use (up to four tiers, each day profile naming its tier) or block
+//! (up to three thresholds and four block prices, every day profile `BlockTariff`). 1.1.1
+//! publishes the calendar (day and week profiles, seasons), the special days, the tariff
+//! information, the block thresholds of a block tariff and the prices; 1.2.1 the tariff
+//! information and the prices. Each is future-dated by the meter to the request's
+//! `ExecutionDateTime`, or cancelled. Prices and the standing charge are in thousandths of a
+//! penny (cent), the unit DUIS gives them in. The request's counter names the calendar and the
+//! tariff, as issuer event, calendar and tariff ids.
+
+use super::esme::child;
+use super::fields::{number, one_of};
+use super::tariff::indexed;
+use super::{Element, Request, RequestError};
+use crate::device::{GCS01A, GCS01B, GCS21F};
+use crate::protocol::gbcs::gbz::{
+    self, BLOCK_TARIFF, CANCEL_CALENDAR, CURRENT_CALENDAR, GasPayload, Switch, TOU_TARIFF,
+    TariffPayload, ZclDate,
+};
+use crate::protocol::gbcs::payload::{Activation, to_gbcs_seconds};
+
+/// ISO 4217 numbers: DUIS's `GBP` and `ECB` (the euro).
+pub const POUNDS: u16 = 826;
+pub const EUROS: u16 = 978;
+/// Prices to five decimal places of the currency unit (the high nibble).
+pub const PRICE_DIGITS: u8 = 0x50;
+/// Block thresholds in kWh to three decimal places: multiplier 1, divisor 1000.
+pub const THRESHOLD_DIVISOR: u32 = 1000;
+/// A gas tariff's unit of measure: kWh.
+pub const KWH: u8 = 0;
+
+fn fail(reason: String) -> RequestError {
+    RequestError { line: 0, reason }
+}
+
+/// A `GasDateWithWildcards` as a ZCL date.
+fn gas_date(date: &Element) -> Result<ZclDate, RequestError> {
+    let part = |name: &str, range: std::ops::RangeInclusive<u16>| -> Result<u8, RequestError> {
+        let e = child(date, name)?;
+        match e.children.first() {
+            Some(c) if c.name.starts_with("Specified") => {
+                number(&c.name, c.text.trim(), range.clone()).map(|v| {
+                    // A year is written less 1900.
+                    if *range.start() >= 1900 {
+                        (v - 1900) as u8
+                    } else {
+                        v as u8
+                    }
+                })
+            }
+            _ => Ok(0xFF),
+        }
+    };
+    Ok([
+        part("GasYearWithWildcards", 2014..=2154)?,
+        part("GasMonthWithWildcards", 1..=12)?,
+        part("GasDayOfMonthWithWildcards", 1..=31)?,
+        part("GasDayOfWeekWithWildcards", 1..=7)?,
+    ])
+}
+
+/// What `sr:GasPriceElements` gives.
+struct Prices {
+    currency: u16,
+    standing_charge: u32,
+    /// (tier or block id, price): TOU tiers 1 to 4, or blocks 0 to 3.
+    prices: Vec<(u8, u32)>,
+    block: bool,
+    /// 1.2.1's `NumberOfThresholds` of a block tariff.
+    thresholds: u8,
+}
+
+fn prices(e: &Element) -> Result<Prices, RequestError> {
+    let currency = one_of(
+        "CurrencyUnits",
+        child(e, "CurrencyUnits")?.text.trim(),
+        &[("GBP", POUNDS), ("ECB", EUROS)],
+    )?;
+    let standing_charge = number(
+        "StandingCharge",
+        child(e, "StandingCharge")?.text.trim(),
+        0..=u32::MAX,
+    )?;
+    let price = |p: &Element| number(&p.name, p.text.trim(), 0..=u32::MAX);
+    let (mut list, block, mut thresholds) = (Vec::new(), e.find("BlockTariff").is_some(), 0);
+    if let Some(tou) = e.children.iter().find(|c| c.name == "TOUTariff") {
+        for (i, p) in indexed(tou, "TOUPrice", 1..=4)? {
+            list.push((i, price(p)?));
+        }
+    } else {
+        let blocks = child(e, "BlockTariff")?;
+        for (i, p) in indexed(blocks, "BlockPrice", 1..=4)? {
+            list.push((i - 1, price(p)?));
+        }
+        thresholds = number(
+            "NumberOfThresholds",
+            child(blocks, "NumberOfThresholds")?.text.trim(),
+            1..=3,
+        )?;
+    }
+    if list.is_empty() {
+        return Err(fail("sr:GasPriceElements gives no price".into()));
+    }
+    Ok(Prices {
+        currency,
+        standing_charge,
+        prices: list,
+        block,
+        thresholds,
+    })
+}
+
+impl Request {
+    /// The use case and ZigBee commands of a 1.1.1 or 1.2.1 to a gas meter, or of a 4.11.1;
+    /// `None` for another service, or an electricity tariff.
+    pub(super) fn gas_tariff(&self) -> Result<Option<(u16, Vec<GasPayload>)>, RequestError> {
+        let service = self.service.to_string();
+        if service == "4.11.1" {
+            return Ok(Some((GCS21F, read_tariff())));
+        }
+        if service != "1.1.1" && service != "1.2.1" {
+            return Ok(None);
+        }
+        let Some(e) = self
+            .body
+            .find("PriceElements")
+            .and_then(|p| p.find("GasPriceElements"))
+        else {
+            return Ok(None);
+        };
+        let prices = prices(e)?;
+        let id = self.id.counter as u32;
+        let activation = self.activation()?;
+        let start = |cancel: u32| match activation {
+            Activation::Now => Ok(0),
+            Activation::Cancel => Ok(cancel),
+            Activation::At(t) => to_gbcs_seconds(t)
+                .filter(|s| *s < CANCEL_CALENDAR)
+                .ok_or_else(|| {
+                    fail(format!(
+                        "sr:ExecutionDateTime {t} is past the gas meter's clock"
+                    ))
+                }),
+        };
+        let (calendar_start, tariff_start) = (start(CANCEL_CALENDAR)?, start(gbz::CANCEL)?);
+        let (mut out, mut thresholds, mut block_thresholds) = (Vec::new(), prices.thresholds, None);
+        if service == "1.1.1" {
+            let elements = child(&self.body, "GasTariffElements")?;
+            out = calendar(elements, prices.block, id, calendar_start)?;
+            // A TOU tariff's threshold matrix is there for the schema only.
+            if prices.block {
+                let matrix = child(elements, "ThresholdMatrix")?;
+                let mut values = Vec::new();
+                for (_, t) in indexed(matrix, "BlockThreshold", 1..=3)? {
+                    values.push(number(
+                        "BlockThreshold",
+                        t.text.trim(),
+                        0..=(1u64 << 48) - 1,
+                    )?);
+                }
+                if values.windows(2).any(|w| w[0] >= w[1]) {
+                    return Err(fail("sr:BlockThreshold values must rise".into()));
+                }
+                thresholds = values.len() as u8;
+                block_thresholds = Some(TariffPayload::BlockThresholds {
+                    provider: 0,
+                    event: id,
+                    start: calendar_start,
+                    tariff: id,
+                    command_index: 0,
+                    commands: 1,
+                    // The same thresholds for every tier.
+                    control: 1,
+                    thresholds: vec![(0, values)],
+                });
+            }
+        }
+        let information = information(&prices, id, tariff_start, thresholds);
+        out.push(GasPayload::Tariff(information));
+        out.extend(block_thresholds.map(GasPayload::Tariff));
+        out.push(matrix(&prices, id, calendar_start));
+        let code = if service == "1.1.1" { GCS01A } else { GCS01B };
+        Ok(Some((code, out)))
+    }
+}
+
+/// PublishTariffInformation for `prices`.
+fn information(prices: &Prices, id: u32, start: u32, thresholds: u8) -> TariffPayload {
+    TariffPayload::TariffInformation {
+        provider: 0,
+        event: id,
+        tariff: id,
+        start,
+        tariff_type: if prices.block {
+            BLOCK_TARIFF
+        } else {
+            TOU_TARIFF
+        },
+        label: Vec::new(),
+        tiers: if prices.block {
+            0
+        } else {
+            prices.prices.len() as u8
+        },
+        block_thresholds: if prices.block { thresholds } else { 0 },
+        unit: KWH,
+        currency: prices.currency,
+        trailing_digit: PRICE_DIGITS,
+        standing_charge: prices.standing_charge,
+        // Not a tariff of both tiers and blocks.
+        tier_block_mode: 0xFF,
+        block_multiplier: 1,
+        block_divisor: THRESHOLD_DIVISOR,
+    }
+}
+
+/// PublishPriceMatrix for `prices`: by tier (`control` 1) or by block.
+fn matrix(prices: &Prices, id: u32, start: u32) -> GasPayload {
+    GasPayload::Tariff(TariffPayload::PriceMatrix {
+        provider: 0,
+        event: id,
+        start,
+        tariff: id,
+        command_index: 0,
+        commands: 1,
+        control: u8::from(!prices.block),
+        prices: prices.prices.clone(),
+    })
+}
+
+/// The calendar of `sr:GasTariffElements`: PublishCalendar, a PublishDayProfile per day
+/// profile, a PublishWeekProfile per week, PublishSeasons and PublishSpecialDays. Days, weeks
+/// and seasons must refer to profiles defined; a block tariff's days are all `BlockTariff`, a
+/// TOU tariff's none.
+fn children<'a>(e: &'a Element, name: &'static str) -> impl Iterator<Item = &'a Element> {
+    e.children.iter().filter(move |c| c.name == name)
+}
+
+fn calendar(
+    elements: &Element,
+    block: bool,
+    id: u32,
+    start: u32,
+) -> Result<Vec<GasPayload>, RequestError> {
+    let table = child(elements, "SwitchingTable")?;
+    let mut days = Vec::new();
+    for profile in children(child(table, "DayProfiles")?, "DayProfile") {
+        let day = number("DayName", child(profile, "DayName")?.text.trim(), 1..=4)?;
+        if days.iter().any(|(d, _)| *d == day) {
+            return Err(fail(format!("sr:DayName {day} is defined twice")));
+        }
+        let tier = match (profile.find("TOUTariffAction"), block) {
+            (Some(a), false) => number("TOUTariffAction", a.text.trim(), 1..=4)?,
+            (None, true) => 0,
+            (Some(_), true) => {
+                return Err(fail(format!(
+                    "sr:DayProfile {day} has a sr:TOUTariffAction but the prices are a sr:BlockTariff"
+                )));
+            }
+            (None, false) => {
+                return Err(fail(format!(
+                    "sr:DayProfile {day} has no sr:TOUTariffAction but the prices are a sr:TOUTariff"
+                )));
+            }
+        };
+        days.push((day, tier));
+    }
+    let day_defined = |day: u8| {
+        if days.iter().any(|(d, _)| *d == day) {
+            Ok(day)
+        } else {
+            Err(fail(format!(
+                "sr:ReferencedDayName {day} is not a sr:DayProfile"
+            )))
+        }
+    };
+    let mut weeks = Vec::new();
+    for profile in children(child(table, "WeekProfiles")?, "WeekProfile") {
+        let week = number("WeekName", child(profile, "WeekName")?.text.trim(), 1..=2)?;
+        if weeks.iter().any(|(w, _)| *w == week) {
+            return Err(fail(format!("sr:WeekName {week} is defined twice")));
+        }
+        let refs = indexed(profile, "ReferencedDayName", 1..=7)?;
+        if refs.len() != 7 {
+            return Err(fail(format!(
+                "sr:WeekProfile {week} needs seven sr:ReferencedDayName, index 1 to 7"
+            )));
+        }
+        let mut names = [0u8; 7];
+        for (i, r) in refs {
+            names[usize::from(i) - 1] =
+                day_defined(number("ReferencedDayName", r.text.trim(), 1..=4)?)?;
+        }
+        weeks.push((week, names));
+    }
+    let mut seasons = Vec::new();
+    for season in children(child(table, "Seasons")?, "Season") {
+        let week = number(
+            "ReferencedWeekName",
+            child(season, "ReferencedWeekName")?.text.trim(),
+            1..=2,
+        )?;
+        if !weeks.iter().any(|(w, _)| *w == week) {
+            return Err(fail(format!(
+                "sr:ReferencedWeekName {week} is not a sr:WeekProfile"
+            )));
+        }
+        seasons.push((gas_date(child(season, "SeasonStartDate")?)?, week));
+    }
+    let mut special = Vec::new();
+    for day in children(child(elements, "SpecialDays")?, "SpecialDay") {
+        let name = number(
+            "ReferencedDayName",
+            child(day, "ReferencedDayName")?.text.trim(),
+            1..=4,
+        )?;
+        special.push((gas_date(child(day, "Date")?)?, day_defined(name)?));
+    }
+    let mut out = vec![GasPayload::Tariff(TariffPayload::PublishCalendar {
+        provider: 0,
+        event: id,
+        calendar: id,
+        start,
+        calendar_type: 0,
+        time_reference: 0,
+        name: Vec::new(),
+        seasons: seasons.len() as u8,
+        weeks: weeks.len() as u8,
+        days: days.len() as u8,
+    })];
+    for (day, tier) in days {
+        out.push(GasPayload::Tariff(TariffPayload::PublishDayProfile {
+            provider: 0,
+            event: id,
+            calendar: id,
+            day,
+            entries: 1,
+            command_index: 0,
+            commands: 1,
+            calendar_type: 0,
+            switches: vec![Switch { minute: 0, tier }],
+        }));
+    }
+    for (week, days) in weeks {
+        out.push(GasPayload::Tariff(TariffPayload::PublishWeekProfile {
+            provider: 0,
+            event: id,
+            calendar: id,
+            week,
+            days,
+        }));
+    }
+    out.push(GasPayload::Tariff(TariffPayload::PublishSeasons {
+        provider: 0,
+        event: id,
+        calendar: id,
+        command_index: 0,
+        commands: 1,
+        seasons,
+    }));
+    out.push(GasPayload::Tariff(TariffPayload::PublishSpecialDays {
+        provider: 0,
+        event: id,
+        calendar: id,
+        start,
+        calendar_type: 0,
+        total: special.len() as u8,
+        command_index: 0,
+        commands: 1,
+        days: special,
+    }));
+    Ok(out)
+}
+
+/// The price cluster's tariff attributes
+/// [`TARIFF_READ`](crate::protocol::gbcs::gas_settings::TARIFF_READ) lists, then the current calendar's day profiles, week profiles, seasons and special days, and
+/// the current price — as the RTDS command asks.
+fn read_tariff() -> Vec<GasPayload> {
+    use crate::protocol::gbcs::gas_settings::TARIFF_ATTRIBUTES;
+    let calendar = CURRENT_CALENDAR;
+    vec![
+        GasPayload::ReadPriceAttributes {
+            attributes: TARIFF_ATTRIBUTES.iter().map(|s| s.id).collect(),
+        },
+        GasPayload::Tariff(TariffPayload::GetDayProfiles {
+            provider: 0,
+            calendar,
+            start_day: 1,
+            days: 0,
+        }),
+        GasPayload::Tariff(TariffPayload::GetWeekProfiles {
+            provider: 0,
+            calendar,
+            start_week: 1,
+            weeks: 0,
+        }),
+        GasPayload::Tariff(TariffPayload::GetSeasons {
+            provider: 0,
+            calendar,
+        }),
+        GasPayload::Tariff(TariffPayload::GetSpecialDays {
+            start: 0,
+            events: 0,
+            calendar_type: 0,
+            provider: 0,
+            calendar,
+        }),
+        GasPayload::Tariff(TariffPayload::GetCurrentPrice { options: 0 }),
+    ]
+}
