@@ -2175,11 +2175,19 @@ fn a_gas_tariff_is_published_held_taken_up_and_read_back_as_the_rtds_meter_does(
     assert_eq!(tariff.block_prices, [9_600, 10_200, 10_750, 11_000]);
     assert_eq!(tariff.calendar.days, [(1, vec![gbz_switch(0, 0)])]);
     assert!(tariff.special_days.is_empty());
-    // The meter now charges the first block's price and the new standing charge.
-    assert_eq!(
-        (gas.tariff.unit_rate, gas.tariff.standing_charge),
-        (9_600, 54_794)
-    );
+    // The meter now charges the first block's price and the new standing charge, each
+    // half-hour.
+    let day = period_of(due)..period_of(due) + 48;
+    let wh: u64 = day
+        .clone()
+        .map(|p| u64::from(gas.litres(p)) * dccsim::device::WH_PER_M3 / 1000)
+        .sum();
+    assert!(wh > 0);
+    let block = dccsim::device::Tariff {
+        unit_rate: 9_600,
+        standing_charge: 54_794,
+    };
+    assert_eq!(gas.cost(day.clone()), block.cost(wh, 48));
 
     // A TOU tariff at once: the RTDS's answer, and the calendar read back.
     let file = "1.1.1_GCS01a/GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS";
@@ -2231,7 +2239,28 @@ fn a_gas_tariff_is_published_held_taken_up_and_read_back_as_the_rtds_meter_does(
         })
         .unwrap();
     assert_eq!(price, 10_200);
-    assert_eq!(gas.tariff.unit_rate, 10_200);
+    // Charged by the calendar: in the season from 20 March, tier 1 (9,600) on weekdays and
+    // tier 2 (10,200) at the weekend; from 21 June, tiers 3 and 4 (10,750, 11,000); the
+    // standing charge 22,465 a day.
+    let monday = period_of(Utc.with_ymd_and_hms(2031, 4, 7, 0, 0, 0).unwrap());
+    let summer = period_of(Utc.with_ymd_and_hms(2031, 6, 23, 0, 0, 0).unwrap());
+    for (first, price) in [
+        (monday, 9_600),
+        (monday + 5 * 48, 10_200),
+        (summer, 10_750),
+        (summer + 6 * 48, 11_000),
+    ] {
+        let day = first..first + 48;
+        let wh: u64 = day
+            .clone()
+            .map(|p| u64::from(gas.litres(p)) * dccsim::device::WH_PER_M3 / 1000)
+            .sum();
+        let flat = dccsim::device::Tariff {
+            unit_rate: price,
+            standing_charge: 22_465,
+        };
+        assert_eq!(gas.cost(day), flat.cost(wh, 48), "{price}");
+    }
 
     // Future-dated, then cancelled: nothing held, nothing changed.
     let before = gas.gas_tariff();

@@ -33,7 +33,7 @@ pub use gas::{
     GCS23, GCS24, GCS25, GCS25A, GCS28, GCS31, GCS32, GCS38, GCS39, GCS40A, GCS40B, GCS40C, GCS40D,
     GCS41, GCS44, GCS46, GCS60, GCS60A, GCS61, GasMeter, UncontrolledFlow, Valve,
 };
-pub use gas::{GCS01A, GCS01B, GCS21F, GasTariff, TariffState};
+pub use gas::{GCS01A, GCS01B, GCS21F, GasTariff, TariffState, WH_PER_M3};
 pub use hub::{CS08, CommsHub, LogEntry};
 pub use vendor::{ERROR_UNKNOWN_REGISTER, ERROR_UNSUPPORTED, VendorDeviceError, VendorMeter};
 
@@ -419,17 +419,15 @@ pub(crate) fn worked_back(
     struck: u32,
     from: u32,
     period: u32,
-    wh: impl FnOnce(std::ops::Range<u32>) -> u64,
+    cost: impl FnOnce(std::ops::Range<u32>) -> i64,
     credits: impl Iterator<Item = (u32, i64)>,
-    tariff: Tariff,
 ) -> i64 {
     let period = period.max(from).min(struck);
-    let used = wh(period..struck);
     let credited: i64 = credits
         .filter(|(p, _)| (period..=struck).contains(p))
         .map(|(_, amount)| amount)
         .sum();
-    balance.milli_pence + tariff.cost(used, struck - period) - credited
+    balance.milli_pence + cost(period..struck) - credited
 }
 
 /// Sets a meter's account to `mode` from `struck`, its balance at the change (so no credit is

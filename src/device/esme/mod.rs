@@ -627,12 +627,15 @@ impl Esme {
             struck,
             self.ledger_from,
             period,
-            |r| r.map(|p| u64::from(self.import_wh(p))).sum(),
+            |r| {
+                let periods = r.len() as u32;
+                let wh = r.map(|p| u64::from(self.import_wh(p))).sum();
+                self.tariff.cost(wh, periods)
+            },
             credits
                 .iter()
                 .map(|(at, amount)| (period_of(*at), i64::from(*amount)))
                 .chain(adjustments.iter().copied()),
-            self.tariff,
         )
     }
 

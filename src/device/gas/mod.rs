@@ -175,7 +175,7 @@ fn default_firmware() -> Box<str> {
 
 /// Energy in a cubic metre of natural gas at the GB standard calorific value (39.5 MJ/m³ with the
 /// 1.02264 volume correction), Wh.
-const WH_PER_M3: u64 = 11_220;
+pub const WH_PER_M3: u64 = 11_220;
 /// Days of daily snapshots a gas meter keeps (GBCS: 31 in its daily read log).
 const DAILY_READS_KEPT: u32 = 31;
 /// Samples a GetSampledData answer carries at most (about two days of half-hours).
@@ -701,10 +701,29 @@ impl GasMeter {
     /// earlier ones back.
     pub fn credit_milli_pence(&self, period: u32) -> i64 {
         // A state saved before balances were struck at commissioning holds period 0.
-        let mut b = self.balance;
-        b.period = b.period.max(self.commissioned);
-        let litres: u64 = (b.period..period).map(|p| u64::from(self.litres(p))).sum();
-        b.at(period, litres * WH_PER_M3 / 1000, self.tariff)
+        let from = self.balance.period.max(self.commissioned);
+        self.balance.milli_pence - self.cost(from..period)
+    }
+
+    /// What the gas used over `periods` (half-hours) costs with the standing charge,
+    /// thousandths of a penny: at the flat [`Tariff`] the meter was installed with, or, once a
+    /// tariff has been published to it, at the price in force each half-hour.
+    pub fn cost(&self, periods: std::ops::Range<u32>) -> i64 {
+        let n = periods.len() as u32;
+        let Some(published) = self.tariffs.as_deref().filter(|t| t.priced) else {
+            let litres: u64 = periods.map(|p| u64::from(self.litres(p))).sum();
+            return self.tariff.cost(litres * WH_PER_M3 / 1000, n);
+        };
+        // Thousandths of a penny per kWh times Wh: divided by 1,000 once at the end.
+        let energy: u128 = periods
+            .map(|p| {
+                let wh = u64::from(self.litres(p)) * WH_PER_M3 / 1000;
+                let (_, price) = published.tariff.price_at(super::period_start(p));
+                u128::from(wh) * u128::from(price)
+            })
+            .sum();
+        let standing = u64::from(n) * u64::from(published.tariff.information.standing_charge) / 48;
+        (energy / 1000) as i64 + standing as i64
     }
 
     /// What the gas used this month (UTC; since commissioning if later) has cost by `now`, at
@@ -717,9 +736,7 @@ impl GasMeter {
             .and_then(|d| d.and_hms_opt(0, 0, 0))
             .map_or(now, |t| t.and_utc());
         let (from, to) = (period_of(month).max(self.commissioned), period_of(now));
-        let litres: u64 = (from..to).map(|p| u64::from(self.litres(p))).sum();
-        self.tariff
-            .cost(litres * WH_PER_M3 / 1000, to.saturating_sub(from))
+        self.cost(from..to.max(from))
     }
 
     /// Answers one GBCS command addressed to the GSME or the GPF.

@@ -7,7 +7,7 @@ use super::{
     BATTERY_LIFE_DAYS, CS10A, CS10B, DAILY_INTERVAL, DAILY_READS_KEPT, GCS13A, GCS14, GCS15B,
     GCS15C, GCS15D, GCS15E, GCS16A, GCS16B, GCS17, GCS18, GCS20R, GCS21D, GCS21J, GCS21K, GCS38,
     GCS46, GCS60, GCS60A, GCS61, GasMeter, MAX_SAMPLES, NETWORK_DATA_INTERVAL,
-    NETWORK_DATA_SAMPLES, Reply, TOP_UP_LOG_LEN, Taken, Valve, WH_PER_M3, not_found,
+    NETWORK_DATA_SAMPLES, Reply, TOP_UP_LOG_LEN, Taken, Valve, not_found,
 };
 use crate::device::{DeviceError, is_security_event, period_of};
 use crate::model::Eui64;
@@ -573,7 +573,7 @@ impl GasMeter {
             struck,
             self.ledger_from,
             period,
-            |r| r.map(|p| u64::from(self.litres(p))).sum::<u64>() * WH_PER_M3 / 1000,
+            |r| self.cost(r),
             self.top_up_log
                 .iter()
                 .map(|e| (e.time / 1800, i64::from(e.amount)))
@@ -582,7 +582,6 @@ impl GasMeter {
                         .iter()
                         .flat_map(|h| h.adjustments.iter().copied()),
                 ),
-            self.tariff,
         )
     }
 

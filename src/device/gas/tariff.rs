@@ -7,13 +7,14 @@
 //! when future-dated, is answered by an 8F66 alert of its own, as the RTDS meter sends them. A
 //! later publication of the same kind replaces one held; a cancelling start time withdraws it.
 //! Once a command has published prices, the meter's charges (its balance and bill to date) use
-//! the standing charge and the price of the tier (or the first block) in force when it took
-//! effect.
+//! the published standing charge and, each half-hour, the price of the tier then in force (a
+//! block tariff's first block: the blocks a month's use would climb are not followed); what was
+//! used before is charged as it was.
 
 use chrono::{DateTime, Datelike, Timelike, Utc};
 
 use super::{GasMeter, Reply};
-use crate::device::{DeviceError, Tariff};
+use crate::device::DeviceError;
 use crate::model::Eui64;
 use crate::protocol::gbcs::gas_settings::{GasSettingValue, TARIFF_READ};
 use crate::protocol::gbcs::gbz::{
@@ -156,6 +157,9 @@ pub struct HeldPart {
 pub struct TariffState {
     pub tariff: GasTariff,
     pub held: Vec<HeldPart>,
+    /// Whether prices have been published: the meter then charges by this tariff.
+    #[serde(default)]
+    pub priced: bool,
 }
 
 impl GasTariff {
@@ -425,7 +429,7 @@ impl GasMeter {
         }
         let now_s = to_gbcs_seconds(now).unwrap_or(0);
         let state = self.tariffs.get_or_insert_with(Default::default);
-        let mut changed = false;
+        let mut taken = Vec::new();
         for (start, part) in parts {
             // A new publication of a kind replaces the one held.
             let kind = part.command();
@@ -441,15 +445,10 @@ impl GasMeter {
                     code,
                     part,
                 }),
-                _ => {
-                    changed |= matches!(part, Part::Prices { .. } | Part::Information(_));
-                    state.tariff.apply(part);
-                }
+                _ => taken.push(part),
             }
         }
-        if changed {
-            self.charge_by_tariff(now);
-        }
+        self.take_up(taken, now);
         let what = if code == GCS01A {
             "tariff published"
         } else {
@@ -459,15 +458,21 @@ impl GasMeter {
         Ok(replies)
     }
 
-    /// The meter's charges follow the published tariff: its standing charge and the price in
-    /// force at `now`.
-    fn charge_by_tariff(&mut self, now: DateTime<Utc>) {
-        let tariff = &self.tariff_state().tariff;
-        let (_, unit_rate) = tariff.price_at(now);
-        self.tariff = Tariff {
-            unit_rate,
-            standing_charge: tariff.information.standing_charge,
-        };
+    /// Takes up `parts` at `now`. Prices or tariff information taken up strike the balance
+    /// first — what was used until now is charged as it was — and from then the meter charges
+    /// by the published tariff ([`GasMeter::cost`]).
+    fn take_up(&mut self, parts: Vec<Part>, now: DateTime<Utc>) {
+        let priced = parts
+            .iter()
+            .any(|p| matches!(p, Part::Prices { .. } | Part::Information(_)));
+        if priced {
+            self.balance = crate::device::strike(self.balance, now, |p| self.credit_milli_pence(p));
+        }
+        let state = self.tariffs.get_or_insert_with(Default::default);
+        for part in parts {
+            state.tariff.apply(part);
+        }
+        state.priced |= priced;
     }
 
     /// When the earliest held publication is due.
@@ -497,6 +502,7 @@ impl GasMeter {
             .partition::<Vec<_>, _>(|h| h.at <= now_s && h.from == from);
         state.held = kept;
         let mut out = Vec::new();
+        let mut parts = Vec::new();
         for h in due {
             let (cluster, command) = h.part.command();
             out.push(Done {
@@ -505,10 +511,10 @@ impl GasMeter {
                 code: h.code,
                 header: (cluster, 0x09, command),
             });
-            state.tariff.apply(h.part);
+            parts.push(h.part);
         }
+        self.take_up(parts, now);
         if !out.is_empty() {
-            self.charge_by_tariff(now);
             self.log_command(now, GCS01A, true, "future-dated tariff taken up");
         }
         out
