@@ -1107,8 +1107,50 @@ fn without_tariff_ids(
     p: dccsim::protocol::gbcs::gbz::GasPayload,
 ) -> dccsim::protocol::gbcs::gbz::GasPayload {
     use dccsim::protocol::gbcs::gbz::{GasPayload, TariffPayload::*};
-    let GasPayload::Tariff(mut t) = p else {
-        return p;
+    let mut t = match p {
+        GasPayload::Tariff(t) => t,
+        GasPayload::EmergencyCreditSetup {
+            start,
+            limit,
+            threshold,
+            ..
+        } => {
+            return GasPayload::EmergencyCreditSetup {
+                event: 0,
+                start,
+                limit,
+                threshold,
+            };
+        }
+        GasPayload::OverallDebtCap {
+            provider,
+            implement_at,
+            cap,
+            ..
+        } => {
+            return GasPayload::OverallDebtCap {
+                provider,
+                event: 0,
+                implement_at,
+                cap,
+            };
+        }
+        GasPayload::MaximumCredit {
+            provider,
+            implement_at,
+            max_credit,
+            max_per_top_up,
+            ..
+        } => {
+            return GasPayload::MaximumCredit {
+                provider,
+                event: 0,
+                implement_at,
+                max_credit,
+                max_per_top_up,
+            };
+        }
+        other => return other,
     };
     match &mut t {
         PublishCalendar {
@@ -1166,6 +1208,10 @@ fn gas_tariffs_are_the_rtds_commands() {
             "1.2.1_GCS01b/GCS01b_1.2.1_CANCELLATION_BLOCK",
         ),
         ("GCS21f_4.11.1", "4.11.1_GCS21f/GCS21f_4.11.1"),
+        ("GCS05_2.1_IMMEDIATE", "2.1_GCS05/GCS05_2.1_IMMEDIATE"),
+        ("GCS05_2.1_FUTURE_DATED", "2.1_GCS05/GCS05_2.1_FUTURE_DATED"),
+        ("GCS05_2.1_CANCELLATION", "2.1_GCS05/GCS05_2.1_CANCELLATION"),
+        ("GCS21b_4.13", "4.13_GCS21b/GCS21b_4.13"),
     ] {
         let request = template(&format!("{duis}_SUCCESS_REQUEST_DUIS.XML"));
         let (code, payloads) = request.gas_command(false).unwrap().unwrap();

@@ -2063,6 +2063,23 @@ fn rtds_content(file: &str) -> Vec<u8> {
         .content
 }
 
+/// The RTDS read command `file` sent (MACed) to the RTDS gas meter `gas` as use case `code` at
+/// `at`: the answer's GBZ content.
+fn rtds_read(
+    gas: &mut GasMeter,
+    file: &str,
+    code: u16,
+    counter: u64,
+    at: DateTime<Utc>,
+    keys: &KeyStore,
+) -> Vec<u8> {
+    let content = rtds_content(file);
+    let mut m = message_for(Cra::Command, counter, supplier(), RTDS_GSME, code, content);
+    assert!(mac_message(keys, &mut m, acb()));
+    let answer = gas.handle(&m.to_bytes().unwrap(), at, keys, acb()).unwrap();
+    GbcsMessage::decode(&answer).unwrap().signing.content
+}
+
 fn headers(content: &[u8]) -> Vec<(u16, u8, u8, u8, Vec<u8>)> {
     let Gbz::Components { components } = Gbz::decode(content, false).unwrap() else {
         panic!("components")
@@ -2093,21 +2110,7 @@ fn a_gas_tariff_is_published_held_taken_up_and_read_back_as_the_rtds_meter_does(
     let mut gas = GasMeter::new(RTDS_GSME, RTDS_GPF, consumer, at - Duration::days(30));
     let read = |gas: &mut GasMeter, counter| {
         let file = "4.11.1_GCS21f/GCS21f_4.11.1_SUCCESS_COMMAND_GBCS.HEX";
-        let text = std::fs::read_to_string(reference().join("RTDS-4.5.0").join(file)).unwrap();
-        let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
-        let mut m = message_for(
-            Cra::Command,
-            counter,
-            supplier(),
-            RTDS_GSME,
-            GCS21F,
-            rtds.signing.content,
-        );
-        assert!(mac_message(&keys, &mut m, acb()));
-        let answer = gas
-            .handle(&m.to_bytes().unwrap(), at, &keys, acb())
-            .unwrap();
-        GbcsMessage::decode(&answer).unwrap().signing.content
+        rtds_read(gas, file, GCS21F, counter, at, &keys)
     };
     // The meter as installed: the RTDS meter's tariff.
     assert_eq!(
@@ -2300,4 +2303,134 @@ fn a_gas_tariff_is_published_held_taken_up_and_read_back_as_the_rtds_meter_does(
 
 fn gbz_switch(minute: u16, tier: u8) -> dccsim::protocol::gbcs::gbz::Switch {
     dccsim::protocol::gbcs::gbz::Switch { minute, tier }
+}
+
+/// 2.1 and 4.13 to the RTDS gas meter at the RTDS's time: the prepayment configuration read
+/// answers as the RTDS meter does, byte for byte; a configuration published at once is answered
+/// with the RTDS's Default Responses and read back; one future-dated is held, then taken up at
+/// its time with the RTDS's six 8F66 alerts, byte for byte; a cancellation withdraws what is
+/// held.
+#[test]
+fn a_gas_prepay_configuration_is_published_held_taken_up_and_read_back() {
+    use dccsim::device::{GCS05, GCS21B};
+    let keys = keys();
+    let at = Utc.with_ymd_and_hms(2015, 1, 1, 0, 0, 0).unwrap();
+    let consumer = Consumer {
+        kind: CustomerType::Domestic,
+        annual_wh: 12_000_000,
+        solar_peak_w: 0,
+        seed: 5,
+    };
+    let mut gas = GasMeter::new(RTDS_GSME, RTDS_GPF, consumer, at - Duration::days(30));
+    let read = "4.13_GCS21b/GCS21b_4.13_SUCCESS_COMMAND_GBCS.HEX";
+    assert_eq!(
+        headers(&rtds_read(&mut gas, read, GCS21B, 999, at, &keys)),
+        headers(&rtds_content(
+            "4.13_GCS21b/GCS21b_4.13_SUCCESS_RESPONSE_GBCS.HEX"
+        ))
+    );
+    let installed = gas.prepay_configuration();
+    // At once.
+    let file = "2.1_GCS05/GCS05_2.1_IMMEDIATE_SUCCESS";
+    let command = rtds_signed(
+        &format!("{file}_COMMAND_GBCS.HEX"),
+        RTDS_GSME,
+        GCS05,
+        1000,
+        &keys,
+    );
+    let answer = gas.handle(&command, at, &keys, acb()).unwrap();
+    assert_eq!(
+        headers(&GbcsMessage::decode(&answer).unwrap().signing.content),
+        headers(&rtds_content(&format!("{file}_RESPONSE_GBCS.HEX")))
+    );
+    let set = gas.prepay_configuration();
+    assert_eq!(
+        (
+            set.emergency_limit,
+            set.emergency_threshold,
+            set.debt_cap,
+            set.low_credit,
+            set.max_credit,
+            set.max_per_top_up
+        ),
+        (
+            10_000_000, 100_000, 100_000, 5_000_000, 25_000_000, 25_000_000
+        )
+    );
+    assert_eq!(set.friendly.days.len(), 3);
+    assert_eq!(
+        set.friendly.days[0].1,
+        [gbz_switch(0, 1), gbz_switch(480, 0), gbz_switch(1080, 1)]
+    );
+    assert_eq!(set.friendly_special_days.len(), 4);
+    // Read back: the new values and calendar.
+    let content = rtds_read(&mut gas, read, GCS21B, 1001, at, &keys);
+    let answers = headers(&content);
+    assert_eq!(answers.len(), 2 + 3 + 2 + 1 + 1);
+    let (_, _, _, _, days) = &answers[2];
+    assert!(days.ends_with(&[0x00, 0x00, 0x01, 0xE0, 0x01, 0x00, 0x38, 0x04, 0x01]));
+    // Future-dated, with the RTDS's counter: held until 2030-01-15 09:00.
+    let file = "2.1_GCS05/GCS05_2.1_FUTURE_DATED_SUCCESS";
+    let mut gas = GasMeter::new(RTDS_GSME, RTDS_GPF, gas.consumer, at - Duration::days(30));
+    let command = rtds_signed(
+        &format!("{file}_COMMAND_GBCS.HEX"),
+        RTDS_GSME,
+        GCS05,
+        1001,
+        &keys,
+    );
+    let answer = gas.handle(&command, at, &keys, acb()).unwrap();
+    assert_eq!(
+        headers(&GbcsMessage::decode(&answer).unwrap().signing.content),
+        headers(&rtds_content(&format!("{file}_RESPONSE_GBCS.HEX")))
+    );
+    assert_eq!(gas.prepay_configuration(), installed);
+    let due = Utc.with_ymd_and_hms(2030, 1, 15, 9, 0, 0).unwrap();
+    assert_eq!(gas.next_due(), Some(due));
+    let (to, alerts) = gas.due(due, &keys).unwrap().unwrap();
+    assert_eq!(to, supplier());
+    let mut sent: Vec<Vec<u8>> = alerts
+        .iter()
+        .map(|a| GbcsMessage::decode(a).unwrap().signing.content)
+        .collect();
+    let mut expected: Vec<Vec<u8>> = [
+        "EMERGENCY_CREDIT_SETUP",
+        "PUBLISH_CALENDAR",
+        "PUBLISH_SPECIAL_DAYS",
+        "SET_LOW_CREDIT_WARNING_LEVEL",
+        "SET_MAXIMUM_CREDIT_LIMIT",
+        "SET_OVERALL_DEBT_CAP",
+    ]
+    .iter()
+    .map(|what| {
+        rtds_content(&format!(
+            "2.1_GCS05/GCS05_2.1_8F66_FUTURE_DATED_SUCCESS_ALERT_{what}_GBCS.HEX"
+        ))
+    })
+    .collect();
+    sent.sort();
+    expected.sort();
+    assert_eq!(sent, expected);
+    assert_eq!(gas.prepay_configuration(), set);
+    // Held, then cancelled: nothing changes.
+    let future = format!("{file}_COMMAND_GBCS.HEX");
+    gas.handle(
+        &rtds_signed(&future, RTDS_GSME, GCS05, 1002, &keys),
+        at,
+        &keys,
+        acb(),
+    )
+    .unwrap();
+    assert_eq!(gas.next_due(), Some(due));
+    let cancel = "2.1_GCS05/GCS05_2.1_CANCELLATION_SUCCESS_COMMAND_GBCS.HEX";
+    gas.handle(
+        &rtds_signed(cancel, RTDS_GSME, GCS05, 1003, &keys),
+        at,
+        &keys,
+        acb(),
+    )
+    .unwrap();
+    assert_eq!(gas.next_due(), None);
+    assert_eq!(gas.prepay_configuration(), set);
 }

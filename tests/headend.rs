@@ -4192,7 +4192,7 @@ fn update_inventory_keeps_one_commissioned_meter_per_mpan() {
 /// Requests whose values DUIS's schema or the meters' clock do not allow are refused at once,
 /// saying why, and reach no device: a supplier message not 1 to 116 printable ASCII characters,
 /// a change of tenancy outside GBCS's clock (one in 2200 would lift the restriction), an MPAN
-/// that is not thirteen digits. A service carried to electricity meters but not to gas meters
+/// that is not thirteen digits. A service for electricity meters only, sent to a gas meter,
 /// says so.
 #[test]
 fn values_the_schema_or_the_clock_refuse_are_refused_saying_why() {
@@ -4269,12 +4269,12 @@ fn values_the_schema_or_the_clock_refuse_are_refused_saying_why() {
         "1999-12-31T23:59:59Z",
         "is outside the meters' clock",
     );
-    // 4.13 (the prepayment configuration) to a gas meter: carried to electricity meters only.
+    // 4.11.2 (the secondary element's tariff) to a gas meter: electricity meters only.
     refused(
-        "GCS21b_4.13_SUCCESS_REQUEST_DUIS.XML",
-        "<sr:Body>",
-        "<sr:Body>",
-        "is not carried to a gas meter",
+        "ECS24b_4.11.2_SUCCESS_REQUEST_DUIS.XML",
+        "00-DB-12-34-56-78-90-A0:",
+        "00-DB-12-34-56-78-90-A1:",
+        "4.11.2 does not apply to a Gsme",
     );
 }
 

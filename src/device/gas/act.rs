@@ -4,10 +4,9 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    Asked, CS01B, CS11, EMERGENCY_CREDIT, GCS02, GCS03, GCS06, GCS07, GCS09, GCS11, GCS20, GCS23,
-    GCS24, GCS25, GCS25A, GCS28, GCS31, GCS32, GCS39, GCS40A, GCS40B, GCS40C, GCS40D, GCS41, GCS44,
-    GasMeter, MODE_CHANGE_LOG_LEN, PAYMENT_MODE_SETTINGS, Reply, TOP_UP_LEDGER_LEN,
-    UncontrolledFlow, Valve,
+    Asked, CS01B, CS11, GCS02, GCS03, GCS06, GCS07, GCS09, GCS11, GCS20, GCS23, GCS24, GCS25,
+    GCS25A, GCS28, GCS31, GCS32, GCS39, GCS40A, GCS40B, GCS40C, GCS40D, GCS41, GCS44, GasMeter,
+    MODE_CHANGE_LOG_LEN, PAYMENT_MODE_SETTINGS, Reply, TOP_UP_LEDGER_LEN, UncontrolledFlow, Valve,
 };
 use crate::device::{
     Balance, BalanceUpdate, DeviceError, PaymentMode, PendingChange, TopUpRefusal,
@@ -116,7 +115,7 @@ impl GasMeter {
             // refused with a Default Response, FAILURE.
             (GCS06, GasPayload::SelectEmergencyCredit { .. }) => {
                 let p = now_period.max(self.balance.period);
-                let (limit, threshold) = EMERGENCY_CREDIT;
+                let (limit, threshold) = self.emergency_credit_settings();
                 let balance = self.credit_milli_pence(p);
                 // One run out counts as ended.
                 let emergency = self.history.as_ref().and_then(|h| h.emergency);

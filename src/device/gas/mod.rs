@@ -66,7 +66,7 @@ mod read;
 mod tariff;
 
 use tariff::Done;
-pub use tariff::{GCS01A, GCS01B, GCS21F, GasTariff, TariffState};
+pub use tariff::{GCS01A, GCS01B, GCS05, GCS21B, GCS21F, GasTariff, Prepay, TariffState};
 
 use read::Registers;
 
@@ -800,6 +800,8 @@ impl GasMeter {
                 | GCS01A
                 | GCS01B
                 | GCS21F
+                | GCS05
+                | GCS21B
         ) && gas_settings::reads(code).is_none()
         {
             return Err(DeviceError::Unsupported(code));
@@ -824,6 +826,7 @@ impl GasMeter {
                 | GCS25A
                 | GCS01A
                 | GCS01B
+                | GCS05
         );
         if critical {
             match verify_signature(keys, &command) {
@@ -878,7 +881,7 @@ impl GasMeter {
         // refuses leaves it as it was.
         let changes = critical || code == GCS20;
         let before = (changes && asks.len() > 1).then(|| self.clone());
-        if code == GCS01A || code == GCS01B {
+        if code == GCS01A || code == GCS01B || code == GCS05 {
             // Published whole: the calendar's profiles and seasons belong to it.
             let all: Vec<&GasPayload> = asks.iter().map(|(_, _, ask)| ask).collect();
             match self.publish_tariff(code, &all, from, counter, now) {
@@ -894,7 +897,9 @@ impl GasMeter {
         for (_, since, ask) in asks.iter().skip(replies.len()) {
             let reply = match gas_settings::reads(code) {
                 Some(reads) => self.settings(code, reads, ask, me, now),
-                None if code == GCS21F => self.read_tariff(ask, now).map(Reply::Many),
+                None if code == GCS21F || code == GCS21B => {
+                    self.read_tariff(code, ask, now).map(Reply::Many)
+                }
                 None => {
                     let asked = Asked {
                         from,

@@ -16,10 +16,12 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 use super::{GasMeter, Reply};
 use crate::device::DeviceError;
 use crate::model::Eui64;
-use crate::protocol::gbcs::gas_settings::{GasSettingValue, TARIFF_READ};
+use crate::protocol::gbcs::gas_settings::{
+    GasSettingValue, PREPAY_CONFIGURATION_READ, TARIFF_READ,
+};
 use crate::protocol::gbcs::gbz::{
     self, CALENDAR_CLUSTER, CANCEL_CALENDAR, GasPayload, PRICE_CLUSTER, Switch, TariffPayload,
-    ZclDate,
+    ZclDate, zcl_header,
 };
 use crate::protocol::gbcs::payload::to_gbcs_seconds;
 
@@ -29,6 +31,10 @@ pub const GCS01A: u16 = 0x006B;
 pub const GCS01B: u16 = 0x00A3;
 /// GCS21f: 4.11.1, the tariff read.
 pub const GCS21F: u16 = 0x009F;
+/// GCS05: 2.1, the prepayment configuration and the friendly credit calendar.
+pub const GCS05: u16 = 0x006F;
+/// GCS21b: 4.13, the prepayment configuration read.
+pub const GCS21B: u16 = 0x00B5;
 
 /// The calendar: which tier is in force when.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -126,17 +132,135 @@ pub enum Part {
         by_tier: bool,
         prices: Vec<(u8, u32)>,
     },
+    /// The friendly credit (non-disablement) calendar and its special days (2.1).
+    FriendlyCalendar(Calendar),
+    FriendlySpecialDays(Vec<(ZclDate, u8)>),
+    /// The prepayment configuration's settings (2.1).
+    EmergencyCredit {
+        limit: u32,
+        threshold: u32,
+    },
+    DebtCap(u32),
+    LowCredit(u32),
+    MaximumCredit {
+        max_credit: u32,
+        max_per_top_up: u32,
+    },
 }
 
 impl Part {
-    /// The cluster and command that published it, which its 8F66 alert names.
-    fn command(&self) -> (u16, u8) {
+    /// The ZCL header (cluster, frame control, command) of the command that published it,
+    /// which its 8F66 alert names.
+    fn header(&self) -> (u16, u8, u8) {
+        let prepayment = |command| (gbz::PREPAYMENT_CLUSTER, 0x01, command);
         match self {
-            Part::Calendar(_) => (CALENDAR_CLUSTER, gbz::PUBLISH_CALENDAR),
-            Part::SpecialDays(_) => (CALENDAR_CLUSTER, gbz::PUBLISH_SPECIAL_DAYS),
-            Part::Information(_) => (PRICE_CLUSTER, gbz::PUBLISH_TARIFF_INFORMATION),
-            Part::Thresholds(_) => (PRICE_CLUSTER, gbz::PUBLISH_BLOCK_THRESHOLDS),
-            Part::Prices { .. } => (PRICE_CLUSTER, gbz::PUBLISH_PRICE_MATRIX),
+            Part::Calendar(_) => (CALENDAR_CLUSTER, 0x09, gbz::PUBLISH_CALENDAR),
+            Part::SpecialDays(_) => (CALENDAR_CLUSTER, 0x09, gbz::PUBLISH_SPECIAL_DAYS),
+            // The RTDS meter's alerts name the friendly credit calendar's commands with the
+            // frame control of a command to the server (0x01), the tariff's as published.
+            Part::FriendlyCalendar(_) => (CALENDAR_CLUSTER, 0x01, gbz::PUBLISH_CALENDAR),
+            Part::FriendlySpecialDays(_) => (CALENDAR_CLUSTER, 0x01, gbz::PUBLISH_SPECIAL_DAYS),
+            Part::Information(_) => (PRICE_CLUSTER, 0x09, gbz::PUBLISH_TARIFF_INFORMATION),
+            Part::Thresholds(_) => (PRICE_CLUSTER, 0x09, gbz::PUBLISH_BLOCK_THRESHOLDS),
+            Part::Prices { .. } => (PRICE_CLUSTER, 0x09, gbz::PUBLISH_PRICE_MATRIX),
+            Part::EmergencyCredit { .. } => prepayment(gbz::EMERGENCY_CREDIT_SETUP),
+            Part::DebtCap(_) => prepayment(gbz::SET_OVERALL_DEBT_CAP),
+            Part::LowCredit(_) => prepayment(gbz::SET_LOW_CREDIT_WARNING_LEVEL),
+            Part::MaximumCredit { .. } => prepayment(gbz::SET_MAXIMUM_CREDIT_LIMIT),
+        }
+    }
+
+    /// Whether it changes what the meter charges.
+    fn priced(&self) -> bool {
+        matches!(self, Part::Prices { .. } | Part::Information(_))
+    }
+}
+
+/// The prepayment configuration (2.1) and the friendly credit calendar: the RTDS meter's
+/// (as 4.13 reads them) until a 2.1 sets others.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Prepay {
+    pub emergency_limit: u32,
+    pub emergency_threshold: u32,
+    pub debt_cap: u32,
+    pub low_credit: u32,
+    pub max_credit: u32,
+    pub max_per_top_up: u32,
+    pub friendly: Calendar,
+    pub friendly_special_days: Vec<(ZclDate, u8)>,
+}
+
+/// The RTDS gas meter's debt recovery settings, which 4.13 reads (dccsim's meters carry no
+/// debt, and 2.3 is not carried): debt 3's top-up percentage (10.00 %), debts 1 and 2's
+/// recovery frequency (1: per day) and amount.
+const DEBT_RECOVERY: [(u16, u64); 5] = [
+    (0x0239, 1000),
+    (0x0216, 1),
+    (0x0226, 1),
+    (0x0217, 500_000),
+    (0x0227, 200_000),
+];
+
+/// The RTDS gas meter's cut-off value: the balance, below nought, at which it would close the
+/// valve.
+const CUT_OFF: i64 = -5_000_000;
+
+impl Prepay {
+    /// The Prepayment or Price cluster attribute `id` of [`PREPAY_CONFIGURATION_READ`].
+    fn attribute(&self, id: u16) -> gbz::ZclValue {
+        use gbz::ZclValue::{Signed, Unsigned};
+        match id {
+            0x0006 => Signed(self.debt_cap.into()),
+            0x0040 => Signed(CUT_OFF),
+            0x0010 => Unsigned(self.emergency_limit.into()),
+            0x0011 => Unsigned(self.emergency_threshold.into()),
+            0x0031 => Unsigned(self.low_credit.into()),
+            0x0021 => Unsigned(self.max_credit.into()),
+            0x0022 => Unsigned(self.max_per_top_up.into()),
+            // The price trailing digit: amounts to five decimal places of a pound.
+            0x0617 => Unsigned(0x50),
+            _ => Unsigned(
+                DEBT_RECOVERY
+                    .iter()
+                    .find(|(a, _)| *a == id)
+                    .map_or(0, |(_, v)| *v),
+            ),
+        }
+    }
+}
+
+impl Default for Prepay {
+    fn default() -> Self {
+        let (on, off) = (1, 0);
+        let day = |id: u8, from: u16, to: u16| {
+            let s = |minute, tier| Switch { minute, tier };
+            (id, vec![s(0, on), s(from, off), s(to, on)])
+        };
+        Prepay {
+            emergency_limit: super::EMERGENCY_CREDIT.0,
+            emergency_threshold: super::EMERGENCY_CREDIT.1,
+            debt_cap: 1_000_000,
+            low_credit: 500_000,
+            max_credit: 10_000_000,
+            max_per_top_up: 5_000_000,
+            friendly: Calendar {
+                event: 0x1C37_4A80,
+                id: 0x1C0F_BD80,
+                days: vec![
+                    day(1, 480, 1080),
+                    day(2, 420, 1020),
+                    day(3, 480, 840),
+                    day(4, 420, 780),
+                ],
+                weeks: vec![(1, [1, 1, 1, 1, 1, 3, 3]), (2, [2, 2, 2, 2, 2, 4, 4])],
+                seasons: vec![([0xFF, 3, 29, 0xFF], 2), ([0xFF, 10, 26, 0xFF], 1)],
+            },
+            friendly_special_days: vec![
+                ([115, 4, 5, 0xFF], 4),
+                ([115, 8, 31, 0xFF], 4),
+                ([0xFF, 12, 25, 0xFF], 3),
+                ([0xFF, 12, 26, 0xFF], 3),
+            ],
         }
     }
 }
@@ -156,10 +280,32 @@ pub struct HeldPart {
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TariffState {
     pub tariff: GasTariff,
+    #[serde(default)]
+    pub prepay: Prepay,
     pub held: Vec<HeldPart>,
     /// Whether prices have been published: the meter then charges by this tariff.
     #[serde(default)]
     pub priced: bool,
+}
+
+impl TariffState {
+    fn apply(&mut self, part: Part) {
+        let p = &mut self.prepay;
+        match part {
+            Part::FriendlyCalendar(c) => p.friendly = c,
+            Part::FriendlySpecialDays(d) => p.friendly_special_days = d,
+            Part::EmergencyCredit { limit, threshold } => {
+                (p.emergency_limit, p.emergency_threshold) = (limit, threshold);
+            }
+            Part::DebtCap(cap) => p.debt_cap = cap,
+            Part::LowCredit(level) => p.low_credit = level,
+            Part::MaximumCredit {
+                max_credit,
+                max_per_top_up,
+            } => (p.max_credit, p.max_per_top_up) = (max_credit, max_per_top_up),
+            tariff => self.tariff.apply(tariff),
+        }
+    }
 }
 
 impl GasTariff {
@@ -174,6 +320,12 @@ impl GasTariff {
                     *slot = v;
                 }
             }
+            Part::FriendlyCalendar(_)
+            | Part::FriendlySpecialDays(_)
+            | Part::EmergencyCredit { .. }
+            | Part::DebtCap(_)
+            | Part::LowCredit(_)
+            | Part::MaximumCredit { .. } => {}
             Part::Prices { by_tier, prices } => {
                 let (list, first) = if by_tier {
                     (&mut self.tier_prices, 1)
@@ -293,7 +445,7 @@ pub(super) struct Done {
 /// The calendar being published, if the last publication is one.
 fn last_calendar(parts: &mut [(u32, Part)]) -> Option<&mut Calendar> {
     match parts.last_mut() {
-        Some((_, Part::Calendar(c))) => Some(c),
+        Some((_, Part::Calendar(c) | Part::FriendlyCalendar(c))) => Some(c),
         _ => None,
     }
 }
@@ -306,14 +458,26 @@ impl GasMeter {
         }
     }
 
+    /// The emergency credit limit and threshold: the last 2.1's, the RTDS meter's before one.
+    pub(super) fn emergency_credit_settings(&self) -> (u32, u32) {
+        let p = &self.tariff_state().prepay;
+        (p.emergency_limit, p.emergency_threshold)
+    }
+
+    /// The prepayment configuration and friendly credit calendar in force.
+    pub fn prepay_configuration(&self) -> Prepay {
+        self.tariff_state().prepay.clone()
+    }
+
     /// The tariff in force.
     pub fn gas_tariff(&self) -> GasTariff {
         self.tariff_state().tariff.clone()
     }
 
-    /// The publications of a GCS01a or GCS01b, each taken up at once, held until its start,
-    /// or (a cancelling start) withdrawn; a Default Response per component, as the RTDS meter
-    /// answers.
+    /// The publications of a GCS01a or GCS01b (a tariff), or of a GCS05 (the prepayment
+    /// configuration and friendly credit calendar), each taken up at once, held until its
+    /// start, or (a cancelling start) withdrawn; a Default Response per component, as the
+    /// RTDS meter answers.
     pub(super) fn publish_tariff(
         &mut self,
         code: u16,
@@ -325,27 +489,80 @@ impl GasMeter {
         let wrong = |what: String| DeviceError::Payload(format!("{code:#06X}: {what}"));
         let mut parts: Vec<(u32, Part)> = Vec::new();
         let mut replies = Vec::with_capacity(asks.len());
+        let is_tariff = code == GCS01A || code == GCS01B;
+        let calendar_type = if code == GCS05 {
+            gbz::FRIENDLY_CREDIT_CALENDAR
+        } else {
+            0
+        };
         for ask in asks {
+            let prepayment = |start, part| {
+                let command = zcl_header(ask).2;
+                Some((start, part, (gbz::PREPAYMENT_CLUSTER, command)))
+            };
+            let setting = match **ask {
+                _ if code != GCS05 => None,
+                GasPayload::EmergencyCreditSetup {
+                    start,
+                    limit,
+                    threshold,
+                    ..
+                } => prepayment(start, Part::EmergencyCredit { limit, threshold }),
+                GasPayload::OverallDebtCap {
+                    implement_at, cap, ..
+                } => prepayment(implement_at, Part::DebtCap(cap)),
+                GasPayload::LowCreditWarning { level, from } => {
+                    prepayment(from.unwrap_or(0), Part::LowCredit(level))
+                }
+                GasPayload::MaximumCredit {
+                    implement_at,
+                    max_credit,
+                    max_per_top_up,
+                    ..
+                } => prepayment(
+                    implement_at,
+                    Part::MaximumCredit {
+                        max_credit,
+                        max_per_top_up,
+                    },
+                ),
+                _ => None,
+            };
+            if let Some((start, part, (cluster, command))) = setting {
+                parts.push((start, part));
+                replies.push(Reply::Clear(GasPayload::DefaultResponse {
+                    cluster,
+                    command,
+                    status: gbz::SUCCESS,
+                }));
+                continue;
+            }
             let GasPayload::Tariff(t) = ask else {
-                return Err(wrong(format!("{ask:?} is not a tariff publication")));
+                return Err(wrong(format!("{ask:?} is not a publication of it")));
             };
             let alone = || wrong(format!("{t:?} does not follow a PublishCalendar"));
             match t {
-                TariffPayload::PublishCalendar {
+                &TariffPayload::PublishCalendar {
                     event,
                     calendar,
                     start,
+                    calendar_type: kind,
                     ..
-                } if code == GCS01A => parts.push((
-                    *start,
-                    Part::Calendar(Calendar {
-                        event: *event,
-                        id: *calendar,
+                } if code != GCS01B && kind == calendar_type => {
+                    let c = Calendar {
+                        event,
+                        id: calendar,
                         days: Vec::new(),
                         weeks: Vec::new(),
                         seasons: Vec::new(),
-                    }),
-                )),
+                    };
+                    let part = if code == GCS05 {
+                        Part::FriendlyCalendar(c)
+                    } else {
+                        Part::Calendar(c)
+                    };
+                    parts.push((start, part));
+                }
                 TariffPayload::PublishDayProfile { day, switches, .. } => {
                     last_calendar(&mut parts)
                         .ok_or_else(alone)?
@@ -364,8 +581,18 @@ impl GasMeter {
                         .seasons
                         .clone_from(seasons);
                 }
-                TariffPayload::PublishSpecialDays { start, days, .. } if code == GCS01A => {
-                    parts.push((*start, Part::SpecialDays(days.clone())));
+                TariffPayload::PublishSpecialDays {
+                    start,
+                    days,
+                    calendar_type: kind,
+                    ..
+                } if code != GCS01B && *kind == calendar_type => {
+                    let part = if code == GCS05 {
+                        Part::FriendlySpecialDays(days.clone())
+                    } else {
+                        Part::SpecialDays(days.clone())
+                    };
+                    parts.push((*start, part));
                 }
                 TariffPayload::TariffInformation {
                     event,
@@ -381,7 +608,7 @@ impl GasMeter {
                     block_multiplier,
                     block_divisor,
                     ..
-                } => parts.push((
+                } if is_tariff => parts.push((
                     *start,
                     Part::Information(Information {
                         event: *event,
@@ -411,7 +638,7 @@ impl GasMeter {
                     control,
                     prices,
                     ..
-                } => parts.push((
+                } if is_tariff => parts.push((
                     *start,
                     Part::Prices {
                         by_tier: control & 1 == 1,
@@ -432,8 +659,10 @@ impl GasMeter {
         let mut taken = Vec::new();
         for (start, part) in parts {
             // A new publication of a kind replaces the one held.
-            let kind = part.command();
-            state.held.retain(|h| h.part.command() != kind);
+            let kind = std::mem::discriminant(&part);
+            state
+                .held
+                .retain(|h| std::mem::discriminant(&h.part) != kind);
             match start {
                 // The tariff information's cancelling start is 0xFFFFFFFF, the others'
                 // 0xFFFFFFFE.
@@ -449,10 +678,10 @@ impl GasMeter {
             }
         }
         self.take_up(taken, now);
-        let what = if code == GCS01A {
-            "tariff published"
-        } else {
-            "prices published"
+        let what = match code {
+            GCS01A => "tariff published",
+            GCS01B => "prices published",
+            _ => "prepayment configuration published",
         };
         self.log_command(now, code, true, what);
         Ok(replies)
@@ -462,15 +691,13 @@ impl GasMeter {
     /// first — what was used until now is charged as it was — and from then the meter charges
     /// by the published tariff ([`GasMeter::cost`]).
     fn take_up(&mut self, parts: Vec<Part>, now: DateTime<Utc>) {
-        let priced = parts
-            .iter()
-            .any(|p| matches!(p, Part::Prices { .. } | Part::Information(_)));
+        let priced = parts.iter().any(Part::priced);
         if priced {
             self.balance = crate::device::strike(self.balance, now, |p| self.credit_milli_pence(p));
         }
         let state = self.tariffs.get_or_insert_with(Default::default);
         for part in parts {
-            state.tariff.apply(part);
+            state.apply(part);
         }
         state.priced |= priced;
     }
@@ -504,18 +731,22 @@ impl GasMeter {
         let mut out = Vec::new();
         let mut parts = Vec::new();
         for h in due {
-            let (cluster, command) = h.part.command();
             out.push(Done {
                 from: h.from,
                 counter: h.counter,
                 code: h.code,
-                header: (cluster, 0x09, command),
+                header: h.part.header(),
             });
             parts.push(h.part);
         }
         self.take_up(parts, now);
-        if !out.is_empty() {
-            self.log_command(now, GCS01A, true, "future-dated tariff taken up");
+        if let Some(done) = out.first() {
+            let what = if done.code == GCS05 {
+                "future-dated prepayment configuration taken up"
+            } else {
+                "future-dated tariff taken up"
+            };
+            self.log_command(now, done.code, true, what);
         }
         out
     }
@@ -525,20 +756,67 @@ impl GasMeter {
     /// in force.
     pub(super) fn read_tariff(
         &self,
+        code: u16,
         ask: &GasPayload,
         now: DateTime<Utc>,
     ) -> Result<Vec<GasPayload>, DeviceError> {
         let state = self.tariff_state();
         let tariff = &state.tariff;
-        let c = &tariff.calendar;
+        // GCS21b reads the friendly credit calendar, GCS21f the tariff's.
+        let (c, special_days, calendar_type) = if code == GCS21B {
+            let p = &state.prepay;
+            (
+                &p.friendly,
+                &p.friendly_special_days,
+                gbz::FRIENDLY_CREDIT_CALENDAR,
+            )
+        } else {
+            (&tariff.calendar, &tariff.special_days, 0)
+        };
         let answer = GasPayload::TariffAnswer;
+        if code == GCS21B
+            && let Some(read) = PREPAY_CONFIGURATION_READ.iter().find(|r| match ask {
+                GasPayload::ReadPrepaymentAttributes { attributes } => {
+                    r.cluster == gbz::PREPAYMENT_CLUSTER
+                        && r.settings
+                            .iter()
+                            .map(|s| s.id)
+                            .eq(attributes.iter().copied())
+                }
+                GasPayload::ReadPriceAttributes { attributes } => {
+                    r.cluster == PRICE_CLUSTER
+                        && r.settings
+                            .iter()
+                            .map(|s| s.id)
+                            .eq(attributes.iter().copied())
+                }
+                _ => false,
+            })
+        {
+            let values = read
+                .settings
+                .iter()
+                .map(|s| GasSettingValue {
+                    name: s.name,
+                    id: s.id,
+                    data_type: s.data_type,
+                    value: state.prepay.attribute(s.id),
+                })
+                .collect();
+            return Ok(vec![GasPayload::Settings {
+                cluster: read.cluster,
+                frame_control: read.answer_frame_control(),
+                values,
+            }]);
+        }
         Ok(match ask {
             GasPayload::ReadPriceAttributes { attributes }
-                if TARIFF_READ
-                    .settings
-                    .iter()
-                    .map(|s| s.id)
-                    .eq(attributes.iter().copied()) =>
+                if code == GCS21F
+                    && TARIFF_READ
+                        .settings
+                        .iter()
+                        .map(|s| s.id)
+                        .eq(attributes.iter().copied()) =>
             {
                 let values = TARIFF_READ
                     .settings
@@ -568,7 +846,7 @@ impl GasMeter {
                         entries: switches.len() as u8,
                         command_index: 0,
                         commands: 1,
-                        calendar_type: 0,
+                        calendar_type,
                         switches: switches.clone(),
                     })
                 })
@@ -602,14 +880,14 @@ impl GasMeter {
                     event: c.event,
                     calendar: c.id,
                     start: 0,
-                    calendar_type: 0,
-                    total: tariff.special_days.len() as u8,
+                    calendar_type,
+                    total: special_days.len() as u8,
                     command_index: 0,
                     commands: 1,
-                    days: tariff.special_days.clone(),
+                    days: special_days.clone(),
                 })]
             }
-            GasPayload::Tariff(TariffPayload::GetCurrentPrice { .. }) => {
+            GasPayload::Tariff(TariffPayload::GetCurrentPrice { .. }) if code == GCS21F => {
                 let (tier, price) = tariff.price_at(now);
                 let (_, minutes) = tariff.tier_at(now);
                 let i = &tariff.information;

@@ -11,13 +11,13 @@
 //! tariff, as issuer event, calendar and tariff ids.
 
 use super::esme::child;
-use super::fields::{number, one_of};
+use super::fields::{cosem_time, number, one_of};
 use super::tariff::indexed;
 use super::{Element, Request, RequestError};
-use crate::device::{GCS01A, GCS01B, GCS21F};
+use crate::device::{GCS01A, GCS01B, GCS05, GCS21B, GCS21F};
 use crate::protocol::gbcs::gbz::{
-    self, BLOCK_TARIFF, CANCEL_CALENDAR, CURRENT_CALENDAR, GasPayload, Switch, TOU_TARIFF,
-    TariffPayload, ZclDate,
+    self, BLOCK_TARIFF, CANCEL_CALENDAR, CURRENT_CALENDAR, FRIENDLY_CREDIT_CALENDAR, GasPayload,
+    Switch, TOU_TARIFF, TariffPayload, ZclDate,
 };
 use crate::protocol::gbcs::payload::{Activation, to_gbcs_seconds};
 
@@ -120,6 +120,12 @@ impl Request {
         if service == "4.11.1" {
             return Ok(Some((GCS21F, read_tariff())));
         }
+        if service == "2.1" {
+            return self.gas_prepay_configuration();
+        }
+        if service == "4.13" {
+            return Ok(Some((GCS21B, read_prepay_configuration())));
+        }
         if service != "1.1.1" && service != "1.2.1" {
             return Ok(None);
         }
@@ -186,6 +192,67 @@ impl Request {
     }
 }
 
+impl Request {
+    /// 2.1 to a gas meter (GCS05): the emergency credit limit and threshold, the debt
+    /// recovery cap, the low credit warning level, the maximum credit and credit per top-up,
+    /// and the non-disablement (friendly credit) calendar; `None` for an electricity meter's.
+    fn gas_prepay_configuration(&self) -> Result<Option<(u16, Vec<GasPayload>)>, RequestError> {
+        let Some(e) = self.body.find("UpdatePrepayConfigGas") else {
+            return Ok(None);
+        };
+        let value = |name: &str| number(name, child(e, name)?.text.trim(), 0..=u32::MAX);
+        let id = self.id.counter as u32;
+        // Each starts at once (0), at the `ExecutionDateTime`, or is cancelled: the calendar's
+        // cancelling start is 0xFFFFFFFE, the others' 0xFFFFFFFF.
+        let (start, calendar_start) = match self.activation()? {
+            Activation::Now => (0, 0),
+            Activation::Cancel => (gbz::CANCEL, CANCEL_CALENDAR),
+            Activation::At(t) => {
+                let at = to_gbcs_seconds(t)
+                    .filter(|s| *s < CANCEL_CALENDAR)
+                    .ok_or_else(|| {
+                        fail(format!(
+                            "sr:ExecutionDateTime {t} is past the gas meter's clock"
+                        ))
+                    })?;
+                (at, at)
+            }
+        };
+        let mut out = vec![
+            GasPayload::EmergencyCreditSetup {
+                event: id,
+                start,
+                limit: value("EmergencyCreditLimit")?,
+                threshold: value("EmergencyCreditThreshold")?,
+            },
+            GasPayload::OverallDebtCap {
+                provider: 0,
+                event: id,
+                implement_at: start,
+                cap: number(
+                    "DebtRecoveryRateCap",
+                    child(e, "DebtRecoveryRateCap")?.text.trim(),
+                    0..=i32::MAX as u32,
+                )?,
+            },
+            GasPayload::LowCreditWarning {
+                level: value("LowCreditThreshold")?,
+                from: Some(start),
+            },
+            GasPayload::MaximumCredit {
+                provider: 0,
+                event: id,
+                implement_at: start,
+                max_credit: value("MaxMeterBalance")?,
+                max_per_top_up: value("MaxCreditThreshold")?,
+            },
+        ];
+        let calendar = child(e, "GasNonDisablementCalendar")?;
+        out.extend(non_disablement_calendar(calendar, id, calendar_start)?);
+        Ok(Some((GCS05, out)))
+    }
+}
+
 /// PublishTariffInformation for `prices`.
 fn information(prices: &Prices, id: u32, start: u32, thresholds: u8) -> TariffPayload {
     TariffPayload::TariffInformation {
@@ -230,14 +297,152 @@ fn matrix(prices: &Prices, id: u32, start: u32) -> GasPayload {
     })
 }
 
-/// The calendar of `sr:GasTariffElements`: PublishCalendar, a PublishDayProfile per day
-/// profile, a PublishWeekProfile per week, PublishSeasons and PublishSpecialDays. Days, weeks
-/// and seasons must refer to profiles defined; a block tariff's days are all `BlockTariff`, a
-/// TOU tariff's none.
 fn children<'a>(e: &'a Element, name: &'static str) -> impl Iterator<Item = &'a Element> {
     e.children.iter().filter(move |c| c.name == name)
 }
 
+/// A calendar as DUIS gives it: each day profile's switches (a tariff's: its tier from
+/// midnight; a non-disablement calendar's: friendly credit on (1) or off (0) from each start
+/// time), the week profiles, the seasons and the special days.
+struct DuisCalendar {
+    days: Vec<(u8, Vec<Switch>)>,
+    weeks: Vec<(u8, [u8; 7])>,
+    seasons: Vec<(ZclDate, u8)>,
+    special: Vec<(ZclDate, u8)>,
+}
+
+impl DuisCalendar {
+    /// The weeks (`sr:WeekProfiles`), seasons (`sr:Season` in `seasons`) and special days
+    /// (`sr:SpecialDay` in `special`) of a calendar whose `days` are read: each must refer to
+    /// profiles defined.
+    fn read(
+        days: Vec<(u8, Vec<Switch>)>,
+        weeks: &Element,
+        seasons: &Element,
+        special: &Element,
+    ) -> Result<DuisCalendar, RequestError> {
+        let day_defined = |day: u8| {
+            if days.iter().any(|(d, _)| *d == day) {
+                Ok(day)
+            } else {
+                Err(fail(format!(
+                    "sr:ReferencedDayName {day} is not a day profile"
+                )))
+            }
+        };
+        let mut week_list = Vec::new();
+        for profile in children(weeks, "WeekProfile") {
+            let week = number("WeekName", child(profile, "WeekName")?.text.trim(), 1..=2)?;
+            if week_list.iter().any(|(w, _)| *w == week) {
+                return Err(fail(format!("sr:WeekName {week} is defined twice")));
+            }
+            let refs = indexed(profile, "ReferencedDayName", 1..=7)?;
+            if refs.len() != 7 {
+                return Err(fail(format!(
+                    "sr:WeekProfile {week} needs seven sr:ReferencedDayName, index 1 to 7"
+                )));
+            }
+            let mut names = [0u8; 7];
+            for (i, r) in refs {
+                names[usize::from(i) - 1] =
+                    day_defined(number("ReferencedDayName", r.text.trim(), 1..=4)?)?;
+            }
+            week_list.push((week, names));
+        }
+        let mut season_list = Vec::new();
+        for season in children(seasons, "Season") {
+            let week = number(
+                "ReferencedWeekName",
+                child(season, "ReferencedWeekName")?.text.trim(),
+                1..=2,
+            )?;
+            if !week_list.iter().any(|(w, _)| *w == week) {
+                return Err(fail(format!(
+                    "sr:ReferencedWeekName {week} is not a sr:WeekProfile"
+                )));
+            }
+            season_list.push((gas_date(child(season, "SeasonStartDate")?)?, week));
+        }
+        let mut special_list = Vec::new();
+        for day in children(special, "SpecialDay") {
+            let name = number(
+                "ReferencedDayName",
+                child(day, "ReferencedDayName")?.text.trim(),
+                1..=4,
+            )?;
+            special_list.push((gas_date(child(day, "Date")?)?, day_defined(name)?));
+        }
+        Ok(DuisCalendar {
+            days,
+            weeks: week_list,
+            seasons: season_list,
+            special: special_list,
+        })
+    }
+
+    /// PublishCalendar, a PublishDayProfile per day profile, a PublishWeekProfile per week,
+    /// PublishSeasons and PublishSpecialDays, of `calendar_type` (0: a tariff's; 3: friendly
+    /// credit), from `start`.
+    fn publish(self, calendar_type: u8, id: u32, start: u32) -> Vec<GasPayload> {
+        let mut out = vec![GasPayload::Tariff(TariffPayload::PublishCalendar {
+            provider: 0,
+            event: id,
+            calendar: id,
+            start,
+            calendar_type,
+            time_reference: 0,
+            name: Vec::new(),
+            seasons: self.seasons.len() as u8,
+            weeks: self.weeks.len() as u8,
+            days: self.days.len() as u8,
+        })];
+        for (day, switches) in self.days {
+            out.push(GasPayload::Tariff(TariffPayload::PublishDayProfile {
+                provider: 0,
+                event: id,
+                calendar: id,
+                day,
+                entries: switches.len() as u8,
+                command_index: 0,
+                commands: 1,
+                calendar_type,
+                switches,
+            }));
+        }
+        for (week, days) in self.weeks {
+            out.push(GasPayload::Tariff(TariffPayload::PublishWeekProfile {
+                provider: 0,
+                event: id,
+                calendar: id,
+                week,
+                days,
+            }));
+        }
+        out.push(GasPayload::Tariff(TariffPayload::PublishSeasons {
+            provider: 0,
+            event: id,
+            calendar: id,
+            command_index: 0,
+            commands: 1,
+            seasons: self.seasons,
+        }));
+        out.push(GasPayload::Tariff(TariffPayload::PublishSpecialDays {
+            provider: 0,
+            event: id,
+            calendar: id,
+            start,
+            calendar_type,
+            total: self.special.len() as u8,
+            command_index: 0,
+            commands: 1,
+            days: self.special,
+        }));
+        out
+    }
+}
+
+/// The calendar of `sr:GasTariffElements`, published: a block tariff's days are all
+/// `BlockTariff`, a TOU tariff's none.
 fn calendar(
     elements: &Element,
     block: bool,
@@ -265,113 +470,105 @@ fn calendar(
                 )));
             }
         };
-        days.push((day, tier));
+        days.push((day, vec![Switch { minute: 0, tier }]));
     }
-    let day_defined = |day: u8| {
-        if days.iter().any(|(d, _)| *d == day) {
-            Ok(day)
-        } else {
-            Err(fail(format!(
-                "sr:ReferencedDayName {day} is not a sr:DayProfile"
-            )))
-        }
-    };
-    let mut weeks = Vec::new();
-    for profile in children(child(table, "WeekProfiles")?, "WeekProfile") {
-        let week = number("WeekName", child(profile, "WeekName")?.text.trim(), 1..=2)?;
-        if weeks.iter().any(|(w, _)| *w == week) {
-            return Err(fail(format!("sr:WeekName {week} is defined twice")));
-        }
-        let refs = indexed(profile, "ReferencedDayName", 1..=7)?;
-        if refs.len() != 7 {
-            return Err(fail(format!(
-                "sr:WeekProfile {week} needs seven sr:ReferencedDayName, index 1 to 7"
-            )));
-        }
-        let mut names = [0u8; 7];
-        for (i, r) in refs {
-            names[usize::from(i) - 1] =
-                day_defined(number("ReferencedDayName", r.text.trim(), 1..=4)?)?;
-        }
-        weeks.push((week, names));
-    }
-    let mut seasons = Vec::new();
-    for season in children(child(table, "Seasons")?, "Season") {
-        let week = number(
-            "ReferencedWeekName",
-            child(season, "ReferencedWeekName")?.text.trim(),
-            1..=2,
-        )?;
-        if !weeks.iter().any(|(w, _)| *w == week) {
-            return Err(fail(format!(
-                "sr:ReferencedWeekName {week} is not a sr:WeekProfile"
-            )));
-        }
-        seasons.push((gas_date(child(season, "SeasonStartDate")?)?, week));
-    }
-    let mut special = Vec::new();
-    for day in children(child(elements, "SpecialDays")?, "SpecialDay") {
-        let name = number(
-            "ReferencedDayName",
-            child(day, "ReferencedDayName")?.text.trim(),
+    let c = DuisCalendar::read(
+        days,
+        child(table, "WeekProfiles")?,
+        child(table, "Seasons")?,
+        child(elements, "SpecialDays")?,
+    )?;
+    Ok(c.publish(0, id, start))
+}
+
+/// A `sr:GasNonDisablementCalendar`: when friendly credit is on (`START`) and off (`STOP`)
+/// each day, as a calendar of type 3, each day's switches in time order.
+fn non_disablement_calendar(
+    e: &Element,
+    id: u32,
+    start: u32,
+) -> Result<Vec<GasPayload>, RequestError> {
+    let mut days = Vec::new();
+    for profile in children(child(e, "DayProfiles")?, "GasNonDisablementDayProfile") {
+        let day = number(
+            "GasDayName",
+            child(profile, "GasDayName")?.text.trim(),
             1..=4,
         )?;
-        special.push((gas_date(child(day, "Date")?)?, day_defined(name)?));
+        if days.iter().any(|(d, _)| *d == day) {
+            return Err(fail(format!("sr:GasDayName {day} is defined twice")));
+        }
+        let mut switches = Vec::new();
+        for action in children(profile, "TimeStartAction") {
+            let time =
+                cosem_time("StartTime", child(action, "StartTime")?.text.trim()).map_err(fail)?;
+            let on = one_of(
+                "NonDisablementAction",
+                child(action, "NonDisablementAction")?.text.trim(),
+                &[("START", 1), ("STOP", 0)],
+            )?;
+            switches.push(Switch {
+                minute: u16::from(time[0]) * 60 + u16::from(time[1]),
+                tier: on,
+            });
+        }
+        if switches.windows(2).any(|w| w[0].minute >= w[1].minute) {
+            return Err(fail(format!(
+                "sr:GasNonDisablementDayProfile {day}: its sr:StartTime values must rise"
+            )));
+        }
+        days.push((day, switches));
     }
-    let mut out = vec![GasPayload::Tariff(TariffPayload::PublishCalendar {
-        provider: 0,
-        event: id,
-        calendar: id,
-        start,
-        calendar_type: 0,
-        time_reference: 0,
-        name: Vec::new(),
-        seasons: seasons.len() as u8,
-        weeks: weeks.len() as u8,
-        days: days.len() as u8,
-    })];
-    for (day, tier) in days {
-        out.push(GasPayload::Tariff(TariffPayload::PublishDayProfile {
+    let c = DuisCalendar::read(
+        days,
+        child(e, "WeekProfiles")?,
+        child(e, "SeasonProfiles")?,
+        child(e, "SpecialDays")?,
+    )?;
+    Ok(c.publish(FRIENDLY_CREDIT_CALENDAR, id, start))
+}
+
+/// The prepayment configuration's attributes
+/// ([`PREPAY_CONFIGURATION_READ`](crate::protocol::gbcs::gas_settings::PREPAY_CONFIGURATION_READ)),
+/// then the friendly credit calendar's day profiles, week profiles, seasons and special days,
+/// as the RTDS command asks (naming the calendar 0xFFFFFFFE, as it does).
+fn read_prepay_configuration() -> Vec<GasPayload> {
+    use crate::protocol::gbcs::gas_settings::PREPAY_CONFIGURATION_READ;
+    let ids = |i: usize| {
+        PREPAY_CONFIGURATION_READ[i]
+            .settings
+            .iter()
+            .map(|s| s.id)
+            .collect()
+    };
+    let calendar = CANCEL_CALENDAR;
+    vec![
+        GasPayload::ReadPrepaymentAttributes { attributes: ids(0) },
+        GasPayload::ReadPriceAttributes { attributes: ids(1) },
+        GasPayload::Tariff(TariffPayload::GetDayProfiles {
             provider: 0,
-            event: id,
-            calendar: id,
-            day,
-            entries: 1,
-            command_index: 0,
-            commands: 1,
-            calendar_type: 0,
-            switches: vec![Switch { minute: 0, tier }],
-        }));
-    }
-    for (week, days) in weeks {
-        out.push(GasPayload::Tariff(TariffPayload::PublishWeekProfile {
+            calendar,
+            start_day: 1,
+            days: 0,
+        }),
+        GasPayload::Tariff(TariffPayload::GetWeekProfiles {
             provider: 0,
-            event: id,
-            calendar: id,
-            week,
-            days,
-        }));
-    }
-    out.push(GasPayload::Tariff(TariffPayload::PublishSeasons {
-        provider: 0,
-        event: id,
-        calendar: id,
-        command_index: 0,
-        commands: 1,
-        seasons,
-    }));
-    out.push(GasPayload::Tariff(TariffPayload::PublishSpecialDays {
-        provider: 0,
-        event: id,
-        calendar: id,
-        start,
-        calendar_type: 0,
-        total: special.len() as u8,
-        command_index: 0,
-        commands: 1,
-        days: special,
-    }));
-    Ok(out)
+            calendar,
+            start_week: 1,
+            weeks: 0,
+        }),
+        GasPayload::Tariff(TariffPayload::GetSeasons {
+            provider: 0,
+            calendar,
+        }),
+        GasPayload::Tariff(TariffPayload::GetSpecialDays {
+            start: 0,
+            events: 0,
+            calendar_type: FRIENDLY_CREDIT_CALENDAR,
+            provider: 0,
+            calendar,
+        }),
+    ]
 }
 
 /// The price cluster's tariff attributes

@@ -12,7 +12,9 @@
 
 use serde::Serialize;
 
-use super::gbz::{Attribute, BASIC_CLUSTER, METERING_CLUSTER, PRICE_CLUSTER, ZclValue};
+use super::gbz::{
+    Attribute, BASIC_CLUSTER, METERING_CLUSTER, PREPAYMENT_CLUSTER, PRICE_CLUSTER, ZclValue,
+};
 
 /// GCS13c: 4.1.2, the meter's time-of-use registers.
 pub const GCS13C: u16 = 0x00B6;
@@ -72,6 +74,7 @@ const UINT16: u8 = 0x21;
 const UINT24: u8 = 0x22;
 const UINT32: u8 = 0x23;
 const UINT48: u8 = 0x25;
+const INT32: u8 = 0x2B;
 const BITMAP8: u8 = 0x18;
 const ENUM8: u8 = 0x30;
 const CHAR_STRING: u8 = 0x42;
@@ -212,6 +215,35 @@ pub const TARIFF_ATTRIBUTES: &[GasSetting] = &[
     setting("StandingCharge", 0x0301, UINT32),
 ];
 
+/// GCS21b (4.13)'s reads of the Prepayment and Price clusters: the prepayment configuration
+/// (with the debt recovery settings) and the price trailing digit; the rest of GCS21b asks
+/// for the friendly credit calendar.
+pub const PREPAY_CONFIGURATION_READ: &[GasRead] = &[
+    GasRead {
+        cluster: PREPAYMENT_CLUSTER,
+        settings: &[
+            setting("DebtRecoveryTopUpPercentage3", 0x0239, UINT16),
+            setting("OverallDebtCap", 0x0006, INT32),
+            setting("DebtRecoveryFrequency1", 0x0216, ENUM8),
+            setting("DebtRecoveryFrequency2", 0x0226, ENUM8),
+            setting("CutOffValue", 0x0040, INT32),
+            setting("EmergencyCreditLimitAllowance", 0x0010, UINT32),
+            setting("EmergencyCreditThreshold", 0x0011, UINT32),
+            setting("LowCreditWarningLevel", 0x0031, UINT32),
+            setting("MaxCreditLimit", 0x0021, UINT32),
+            setting("MaxCreditPerTopUp", 0x0022, UINT32),
+            setting("DebtRecoveryAmount1", 0x0217, UINT32),
+            setting("DebtRecoveryAmount2", 0x0227, UINT32),
+        ],
+        sealed: false,
+    },
+    GasRead {
+        cluster: PRICE_CLUSTER,
+        settings: &[setting("TariffPriceTrailingDigit", 0x0617, BITMAP8)],
+        sealed: false,
+    },
+];
+
 /// Every use case read this way, with the DUIS service it carries.
 pub const GAS_READS: &[(u16, &str, &[GasRead])] = &[
     (GCS13C, "4.1.2", TOU_REGISTERS),
@@ -245,6 +277,7 @@ pub fn named(cluster: u16, attributes: &[Attribute]) -> Option<Vec<GasSettingVal
         .iter()
         .flat_map(|(_, _, reads)| reads.iter())
         .chain([&TARIFF_READ])
+        .chain(PREPAY_CONFIGURATION_READ)
         .find(|r| {
             r.cluster == cluster
                 && r.settings.len() == attributes.len()

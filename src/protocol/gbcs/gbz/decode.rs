@@ -359,6 +359,33 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
             implemented: r.le32("implementation date-time")?,
             status: r.u8("supply status")?,
         },
+        (PREPAYMENT_CLUSTER, true, false, EMERGENCY_CREDIT_SETUP) => {
+            GasPayload::EmergencyCreditSetup {
+                event: r.le32("issuer event id")?,
+                start: r.le32("start time")?,
+                limit: r.le32("emergency credit limit")?,
+                threshold: r.le32("emergency credit threshold")?,
+            }
+        }
+        (PREPAYMENT_CLUSTER, true, false, SET_OVERALL_DEBT_CAP) => GasPayload::OverallDebtCap {
+            provider: r.le32("provider id")?,
+            event: r.le32("issuer event id")?,
+            implement_at: r.le32("implementation date-time")?,
+            cap: r.le32("overall debt cap")?,
+        },
+        (PREPAYMENT_CLUSTER, true, false, SET_LOW_CREDIT_WARNING_LEVEL) => {
+            GasPayload::LowCreditWarning {
+                level: r.le32("low credit warning level")?,
+                from: c.from,
+            }
+        }
+        (PREPAYMENT_CLUSTER, true, false, SET_MAXIMUM_CREDIT_LIMIT) => GasPayload::MaximumCredit {
+            provider: r.le32("provider id")?,
+            event: r.le32("issuer event id")?,
+            implement_at: r.le32("implementation date-time")?,
+            max_credit: r.le32("maximum credit level")?,
+            max_per_top_up: r.le32("maximum credit per top-up")?,
+        },
         (PREPAYMENT_CLUSTER, true, false, SELECT_EMERGENCY_CREDIT) => {
             GasPayload::SelectEmergencyCredit {
                 issued: r.le32("command issue date-time")?,

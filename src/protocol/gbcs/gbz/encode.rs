@@ -398,6 +398,38 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             }
             octets(&mut out, site_id.as_bytes());
         }
+        GasPayload::EmergencyCreditSetup {
+            event,
+            start,
+            limit,
+            threshold,
+        } => {
+            for v in [event, start, limit, threshold] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        GasPayload::OverallDebtCap {
+            provider,
+            event,
+            implement_at,
+            cap,
+        } => {
+            for v in [provider, event, implement_at, cap] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        GasPayload::LowCreditWarning { level, .. } => out.extend_from_slice(&level.to_le_bytes()),
+        GasPayload::MaximumCredit {
+            provider,
+            event,
+            implement_at,
+            max_credit,
+            max_per_top_up,
+        } => {
+            for v in [provider, event, implement_at, max_credit, max_per_top_up] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
         GasPayload::SelectEmergencyCredit { issued, origin } => {
             out.extend_from_slice(&issued.to_le_bytes());
             out.push(*origin);
@@ -614,6 +646,10 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         TopUp { .. } => (PREPAYMENT_CLUSTER, 0x01, CONSUMER_TOP_UP),
         CreditAdjustment { .. } => (PREPAYMENT_CLUSTER, 0x01, CREDIT_ADJUSTMENT),
         SelectEmergencyCredit { .. } => (PREPAYMENT_CLUSTER, 0x01, SELECT_EMERGENCY_CREDIT),
+        EmergencyCreditSetup { .. } => (PREPAYMENT_CLUSTER, 0x01, EMERGENCY_CREDIT_SETUP),
+        OverallDebtCap { .. } => (PREPAYMENT_CLUSTER, 0x01, SET_OVERALL_DEBT_CAP),
+        LowCreditWarning { .. } => (PREPAYMENT_CLUSTER, 0x01, SET_LOW_CREDIT_WARNING_LEVEL),
+        MaximumCredit { .. } => (PREPAYMENT_CLUSTER, 0x01, SET_MAXIMUM_CREDIT_LIMIT),
         ChangeOfSupplier { .. } => (DEVICE_MANAGEMENT_CLUSTER, 0x09, PUBLISH_CHANGE_OF_SUPPLIER),
         ChangeOfTenancy { .. } => (DEVICE_MANAGEMENT_CLUSTER, 0x09, PUBLISH_CHANGE_OF_TENANCY),
         ConversionFactor { .. } => (PRICE_CLUSTER, 0x09, PUBLISH_CONVERSION_FACTOR),
@@ -701,7 +737,8 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
 /// The GBZ payload of a remote party's gas command: one component per payload, in clear, the
 /// last marked so, as the RTDS commands carry them (GCS16a asks for each day's snapshot in a
 /// component of its own), each with the From Date-Time `from` (GBCS seconds) when given (a log
-/// read's start: GCS15d, GCS15e), ZCL sequence numbers counting from `sequence`.
+/// read's start: GCS15d, GCS15e) or the payload carries one of its own (a future-dated
+/// SetLowCreditWarningLevel), ZCL sequence numbers counting from `sequence`.
 pub fn gas_command(payloads: &[GasPayload], from: Option<u32>, sequence: u8) -> Vec<u8> {
     let n = payloads.len();
     Gbz::Components {
@@ -710,6 +747,10 @@ pub fn gas_command(payloads: &[GasPayload], from: Option<u32>, sequence: u8) -> 
             .enumerate()
             .map(|(i, p)| {
                 let (cluster, frame_control, command) = zcl_header(p);
+                let from = match p {
+                    GasPayload::LowCreditWarning { from: own, .. } => own.or(from),
+                    _ => from,
+                };
                 Component {
                     control: u8::from(i + 1 == n) | if from.is_some() { FROM_DATE_TIME } else { 0 },
                     cluster,

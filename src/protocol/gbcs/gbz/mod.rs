@@ -557,6 +557,11 @@ pub const SUPPLIER_NAME_CONTROL: u32 = 0x0000_1800;
 /// The prepayment cluster: SelectAvailableEmergencyCredit (GCS06, 2.5), answered by a Default
 /// Response.
 pub const SELECT_EMERGENCY_CREDIT: u8 = 0x00;
+/// The Prepayment cluster's prepayment configuration commands (2.1, GCS05).
+pub const EMERGENCY_CREDIT_SETUP: u8 = 0x03;
+pub const SET_LOW_CREDIT_WARNING_LEVEL: u8 = 0x09;
+pub const SET_MAXIMUM_CREDIT_LIMIT: u8 = 0x0B;
+pub const SET_OVERALL_DEBT_CAP: u8 = 0x0C;
 /// ZCL status FAILURE (a command the meter will not carry out).
 pub const FAILURE: u8 = 0x01;
 /// The prepayment cluster: CreditAdjustment (GCS40a–d, 1.5), answered by a Default Response.

@@ -241,6 +241,34 @@ pub enum GasPayload {
         commands: u8,
         entries: Vec<(u16, u8)>,
     },
+    /// The Prepayment cluster's EmergencyCreditSetup (2.1, GCS05): from `start` (0: now), the
+    /// emergency credit the meter offers and the balance below which it offers it (currency
+    /// units, 1/100,000 of a pound).
+    EmergencyCreditSetup {
+        event: u32,
+        start: u32,
+        limit: u32,
+        threshold: u32,
+    },
+    /// SetOverallDebtCap (2.1): from `implement_at`, the most debt recovery may take.
+    OverallDebtCap {
+        provider: u32,
+        event: u32,
+        implement_at: u32,
+        cap: u32,
+    },
+    /// SetLowCreditWarningLevel (2.1): the balance below which the meter warns; it carries no
+    /// time of its own, so when it takes effect travels as its component's From Date-Time.
+    LowCreditWarning { level: u32, from: Option<u32> },
+    /// SetMaximumCreditLimit (2.1): from `implement_at`, the most credit the meter may hold and
+    /// the most one top-up may add.
+    MaximumCredit {
+        provider: u32,
+        event: u32,
+        implement_at: u32,
+        max_credit: u32,
+        max_per_top_up: u32,
+    },
     /// Take the emergency credit (GCS06), as commanded at `issued` (GBCS seconds; 0: now) from
     /// `origin` (0 the DCC).
     SelectEmergencyCredit { issued: u32, origin: u8 },

@@ -39,6 +39,9 @@ pub const CANCEL_CALENDAR: u32 = 0xFFFF_FFFE;
 /// The calendar a Get asks about when it names none: the current one.
 pub const CURRENT_CALENDAR: u32 = 0xFFFF_FFFF;
 
+/// The calendar type of a friendly credit (non-disablement) calendar (2.1); a tariff's is 0.
+pub const FRIENDLY_CREDIT_CALENDAR: u8 = 3;
+
 /// The Price cluster's TariffTypeChargingScheme: the high nibble is the charging scheme.
 pub const TOU_TARIFF: u8 = 0x00;
 pub const BLOCK_TARIFF: u8 = 0x10;
