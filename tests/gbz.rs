@@ -1674,7 +1674,49 @@ mod round_trips {
         })
     }
 
+    /// The prepayment configuration commands (2.1).
+    fn prepay_configuration() -> impl Strategy<Value = GasPayload> {
+        prop_oneof![
+            any::<[u32; 4]>().prop_map(|n| GasPayload::EmergencyCreditSetup {
+                event: n[0],
+                start: n[1],
+                limit: n[2],
+                threshold: n[3],
+            }),
+            any::<[u32; 4]>().prop_map(|n| GasPayload::OverallDebtCap {
+                provider: n[0],
+                event: n[1],
+                implement_at: n[2],
+                cap: n[3],
+            }),
+            (any::<u32>(), any::<Option<u32>>())
+                .prop_map(|(level, from)| GasPayload::LowCreditWarning { level, from }),
+            any::<[u32; 5]>().prop_map(|n| GasPayload::MaximumCredit {
+                provider: n[0],
+                event: n[1],
+                implement_at: n[2],
+                max_credit: n[3],
+                max_per_top_up: n[4],
+            }),
+        ]
+    }
+
     proptest! {
+        /// decode(encode(x)) == x for the prepayment configuration commands, whose From
+        /// Date-Time (SetLowCreditWarningLevel's start) travels in the component header.
+        #[test]
+        fn gas_prepay_configuration_round_trips(x in prepay_configuration()) {
+            let bytes = dccsim::protocol::gbcs::gbz::gas_command(std::slice::from_ref(&x), None, 0);
+            let dccsim::protocol::gbcs::gbz::Gbz::Components { components } =
+                dccsim::protocol::gbcs::gbz::Gbz::decode(&bytes, false).unwrap()
+            else {
+                panic!("components")
+            };
+            let c = &components[0];
+            let y = gas_payload(c, &c.payload).unwrap().expect("a prepayment command");
+            prop_assert_eq!(y, x);
+        }
+
         /// decode(encode(x)) == x for every tariff command and answer.
         #[test]
         fn gas_tariff_commands_round_trip(x in tariff()) {
