@@ -1109,6 +1109,31 @@ fn without_tariff_ids(
     use dccsim::protocol::gbcs::gbz::{GasPayload, TariffPayload::*};
     let mut t = match p {
         GasPayload::Tariff(t) => t,
+        GasPayload::ChangeDebt {
+            label,
+            amount,
+            method,
+            amount_type,
+            start,
+            collection_time,
+            frequency,
+            recovery_amount,
+            percentage,
+            ..
+        } => {
+            return GasPayload::ChangeDebt {
+                event: 0,
+                label,
+                amount,
+                method,
+                amount_type,
+                start,
+                collection_time,
+                frequency,
+                recovery_amount,
+                percentage,
+            };
+        }
         GasPayload::EmergencyCreditSetup {
             start,
             limit,
@@ -1212,6 +1237,7 @@ fn gas_tariffs_are_the_rtds_commands() {
         ("GCS05_2.1_FUTURE_DATED", "2.1_GCS05/GCS05_2.1_FUTURE_DATED"),
         ("GCS05_2.1_CANCELLATION", "2.1_GCS05/GCS05_2.1_CANCELLATION"),
         ("GCS21b_4.13", "4.13_GCS21b/GCS21b_4.13"),
+        ("GCS04_2.3", "2.3_GCS04/GCS04_2.3"),
     ] {
         let request = template(&format!("{duis}_SUCCESS_REQUEST_DUIS.XML"));
         let (code, payloads) = request.gas_command(false).unwrap().unwrap();

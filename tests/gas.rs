@@ -2434,3 +2434,90 @@ fn a_gas_prepay_configuration_is_published_held_taken_up_and_read_back() {
     assert_eq!(gas.next_due(), None);
     assert_eq!(gas.prepay_configuration(), set);
 }
+
+/// 2.3 to the RTDS gas meter: the RTDS's three ChangeDebts (time debts 1 and 2, the payment
+/// debt, each added to what is owed) are answered as the RTDS meter answers them; 4.3 then
+/// reports the debts and 4.13 their recovery settings.
+#[test]
+fn a_gas_debt_update_is_recorded_and_reported() {
+    use dccsim::device::{GCS04, GCS14, GCS21B};
+    let keys = keys();
+    let at = Utc.with_ymd_and_hms(2015, 1, 1, 0, 0, 0).unwrap();
+    let consumer = Consumer {
+        kind: CustomerType::Domestic,
+        annual_wh: 12_000_000,
+        solar_peak_w: 0,
+        seed: 5,
+    };
+    let mut gas = GasMeter::new(RTDS_GSME, RTDS_GPF, consumer, at - Duration::days(30));
+    let file = "2.3_GCS04/GCS04_2.3_SUCCESS";
+    let command = rtds_signed(
+        &format!("{file}_COMMAND_GBCS.HEX"),
+        RTDS_GSME,
+        GCS04,
+        1000,
+        &keys,
+    );
+    let answer = gas.handle(&command, at, &keys, acb()).unwrap();
+    assert_eq!(
+        headers(&GbcsMessage::decode(&answer).unwrap().signing.content),
+        headers(&rtds_content(&format!("{file}_RESPONSE_GBCS.HEX")))
+    );
+    // Twice: incremental, so owed twice over.
+    let again = rtds_signed(
+        &format!("{file}_COMMAND_GBCS.HEX"),
+        RTDS_GSME,
+        GCS04,
+        1001,
+        &keys,
+    );
+    gas.handle(&again, at, &keys, acb()).unwrap();
+    let ask = GasPayload::ReadPrepaymentAttributes {
+        attributes: dccsim::protocol::gbcs::gbz::PREPAY_VALUES.to_vec(),
+    };
+    let got = answers(
+        &gas.handle(
+            &send(RTDS_GSME, GCS14, &[ask], 1002, false, &keys),
+            at,
+            &keys,
+            acb(),
+        )
+        .unwrap(),
+        &keys,
+        false,
+    );
+    let [
+        GasPayload::PrepayValues {
+            accumulated_debt,
+            payment_debt,
+            time_debt,
+            ..
+        },
+    ] = &got[..]
+    else {
+        panic!("{got:?}")
+    };
+    assert_eq!(
+        (*accumulated_debt, *payment_debt, *time_debt),
+        (5_000_000, 2_000_000, [2_000_000, 1_000_000])
+    );
+    // 4.13: debt 1 recovered at 50,000 a day, debt 2 at 50,000 an hour, debt 3 at 1.00 % of
+    // each top-up.
+    let read = "4.13_GCS21b/GCS21b_4.13_SUCCESS_COMMAND_GBCS.HEX";
+    let content = rtds_read(&mut gas, read, GCS21B, 1003, at, &keys);
+    let (_, _, _, _, attributes) = &headers(&content)[0];
+    let records = dccsim::protocol::gbcs::gbz::read_attributes_response(attributes).unwrap();
+    let value = |id: u16| {
+        records
+            .iter()
+            .find(|a| a.id == id)
+            .and_then(|a| a.value.clone())
+            .unwrap()
+    };
+    use dccsim::protocol::gbcs::gbz::ZclValue::Unsigned;
+    assert_eq!(value(0x0216), Unsigned(1));
+    assert_eq!(value(0x0226), Unsigned(0));
+    assert_eq!(value(0x0217), Unsigned(50_000));
+    assert_eq!(value(0x0227), Unsigned(50_000));
+    assert_eq!(value(0x0239), Unsigned(100));
+}

@@ -1691,6 +1691,24 @@ mod round_trips {
             }),
             (any::<u32>(), any::<Option<u32>>())
                 .prop_map(|(level, from)| GasPayload::LowCreditWarning { level, from }),
+            (
+                any::<[u32; 4]>(),
+                any::<[u8; 3]>(),
+                any::<[u16; 2]>(),
+                proptest::collection::vec(any::<u8>(), 0..12)
+            )
+                .prop_map(|(n, b, w, label)| GasPayload::ChangeDebt {
+                    event: n[0],
+                    label,
+                    amount: n[1],
+                    method: b[0],
+                    amount_type: b[1],
+                    start: n[2],
+                    collection_time: w[0],
+                    frequency: b[2],
+                    recovery_amount: n[3],
+                    percentage: w[1],
+                }),
             any::<[u32; 5]>().prop_map(|n| GasPayload::MaximumCredit {
                 provider: n[0],
                 event: n[1],

@@ -33,7 +33,9 @@ pub use gas::{
     GCS23, GCS24, GCS25, GCS25A, GCS28, GCS31, GCS32, GCS38, GCS39, GCS40A, GCS40B, GCS40C, GCS40D,
     GCS41, GCS44, GCS46, GCS60, GCS60A, GCS61, GasMeter, UncontrolledFlow, Valve,
 };
-pub use gas::{GCS01A, GCS01B, GCS05, GCS21B, GCS21F, GasTariff, Prepay, TariffState, WH_PER_M3};
+pub use gas::{
+    GCS01A, GCS01B, GCS04, GCS05, GCS21B, GCS21F, GasTariff, Prepay, TariffState, WH_PER_M3,
+};
 pub use hub::{CS08, CommsHub, LogEntry};
 pub use vendor::{ERROR_UNKNOWN_REGISTER, ERROR_UNSUPPORTED, VendorDeviceError, VendorMeter};
 

@@ -4,9 +4,10 @@
 use chrono::{DateTime, Utc};
 
 use super::{
-    Asked, CS01B, CS11, GCS02, GCS03, GCS06, GCS07, GCS09, GCS11, GCS20, GCS23, GCS24, GCS25,
-    GCS25A, GCS28, GCS31, GCS32, GCS39, GCS40A, GCS40B, GCS40C, GCS40D, GCS41, GCS44, GasMeter,
-    MODE_CHANGE_LOG_LEN, PAYMENT_MODE_SETTINGS, Reply, TOP_UP_LEDGER_LEN, UncontrolledFlow, Valve,
+    Asked, CS01B, CS11, GCS02, GCS03, GCS04, GCS06, GCS07, GCS09, GCS11, GCS20, GCS23, GCS24,
+    GCS25, GCS25A, GCS28, GCS31, GCS32, GCS39, GCS40A, GCS40B, GCS40C, GCS40D, GCS41, GCS44,
+    GasMeter, MODE_CHANGE_LOG_LEN, PAYMENT_MODE_SETTINGS, Reply, TOP_UP_LEDGER_LEN,
+    UncontrolledFlow, Valve,
 };
 use crate::device::{
     Balance, BalanceUpdate, DeviceError, PaymentMode, PendingChange, TopUpRefusal,
@@ -31,6 +32,16 @@ impl GasMeter {
         let now_period = period_of(now);
         let wrong = || DeviceError::Payload(format!("{ask:?} is not a command of {code:#06X}"));
         Ok(Some(match (code, ask) {
+            // Recorded; dccsim's meters do not recover debt from the balance.
+            (GCS04, GasPayload::ChangeDebt { .. }) => {
+                self.change_debt(ask)?;
+                self.log_command(now, code, true, "debt updated");
+                Reply::Clear(GasPayload::DefaultResponse {
+                    cluster: gbz::PREPAYMENT_CLUSTER,
+                    command: gbz::CHANGE_DEBT,
+                    status: gbz::SUCCESS,
+                })
+            }
             (
                 GCS32 | GCS39,
                 &GasPayload::ChangeSupply {

@@ -66,7 +66,7 @@ mod read;
 mod tariff;
 
 use tariff::Done;
-pub use tariff::{GCS01A, GCS01B, GCS05, GCS21B, GCS21F, GasTariff, Prepay, TariffState};
+pub use tariff::{GCS01A, GCS01B, GCS04, GCS05, GCS21B, GCS21F, GasTariff, Prepay, TariffState};
 
 use read::Registers;
 
@@ -802,6 +802,7 @@ impl GasMeter {
                 | GCS21F
                 | GCS05
                 | GCS21B
+                | GCS04
         ) && gas_settings::reads(code).is_none()
         {
             return Err(DeviceError::Unsupported(code));
@@ -827,6 +828,7 @@ impl GasMeter {
                 | GCS01A
                 | GCS01B
                 | GCS05
+                | GCS04
         );
         if critical {
             match verify_signature(keys, &command) {

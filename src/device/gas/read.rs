@@ -65,17 +65,20 @@ impl GasMeter {
                     currency: gbz::POUNDS_STERLING,
                 })
             }
-            // The meter balance and the emergency credit left; dccsim's meters carry no debt.
+            // The meter balance, the emergency credit left, and the debts a 2.3 recorded (not
+            // recovered from the balance here).
             (GCS14, GasPayload::ReadPrepaymentAttributes { attributes })
                 if attributes.as_slice() == gbz::PREPAY_VALUES =>
             {
                 let credit = self.credit_milli_pence(now_period);
+                let [time_1, time_2, payment] = self.debts_owed();
+                let total = u64::from(time_1) + u64::from(time_2) + u64::from(payment);
                 Reply::Sealed(GasPayload::PrepayValues {
-                    accumulated_debt: 0,
+                    accumulated_debt: i32::try_from(total).unwrap_or(i32::MAX),
                     emergency_credit: self.emergency_credit_at(now_period, credit, false),
                     credit_remaining: credit.clamp(i32::MIN.into(), i32::MAX.into()) as i32,
-                    payment_debt: 0,
-                    time_debt: [0, 0],
+                    payment_debt: payment,
+                    time_debt: [time_1, time_2],
                 })
             }
             (GCS46, GasPayload::ReadAttributes { attributes })

@@ -33,6 +33,8 @@ pub const GCS01B: u16 = 0x00A3;
 pub const GCS21F: u16 = 0x009F;
 /// GCS05: 2.1, the prepayment configuration and the friendly credit calendar.
 pub const GCS05: u16 = 0x006F;
+/// GCS04: 2.3, the debts.
+pub const GCS04: u16 = 0x006E;
 /// GCS21b: 4.13, the prepayment configuration read.
 pub const GCS21B: u16 = 0x00B5;
 
@@ -188,18 +190,46 @@ pub struct Prepay {
     pub max_per_top_up: u32,
     pub friendly: Calendar,
     pub friendly_special_days: Vec<(ZclDate, u8)>,
+    /// Time debts 1 and 2, and the payment debt (3).
+    #[serde(default = "rtds_debts")]
+    pub debts: [GasDebt; 3],
 }
 
-/// The RTDS gas meter's debt recovery settings, which 4.13 reads (dccsim's meters carry no
-/// debt, and 2.3 is not carried): debt 3's top-up percentage (10.00 %), debts 1 and 2's
-/// recovery frequency (1: per day) and amount.
-const DEBT_RECOVERY: [(u16, u64); 5] = [
-    (0x0239, 1000),
-    (0x0216, 1),
-    (0x0226, 1),
-    (0x0217, 500_000),
-    (0x0227, 200_000),
-];
+/// The RTDS gas meter's debt recovery settings (4.13 reads them), owing nothing: debts 1 and
+/// 2 recovered daily, 5.00 £ and 2.00 £ a day, debt 3 at 10.00 % of each top-up.
+fn rtds_debts() -> [GasDebt; 3] {
+    let time = |recovery_amount| GasDebt {
+        amount: 0,
+        method: gbz::TIME_BASED,
+        frequency: gbz::PER_DAY,
+        recovery_amount,
+        percentage: 0,
+    };
+    [
+        time(500_000),
+        time(200_000),
+        GasDebt {
+            amount: 0,
+            method: gbz::PAYMENT_BASED,
+            frequency: gbz::PER_DAY,
+            recovery_amount: 0,
+            percentage: 1000,
+        },
+    ]
+}
+
+/// One of the meter's three debts (2.3): what is owed, and how it is recovered — by time
+/// (`method` 0: `recovery_amount` each hour or day, `frequency` 0 or 1) or from top-ups (1:
+/// `percentage` hundredths of a percent of each). dccsim's meters record their debts and report
+/// them, but do not recover them from the balance.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GasDebt {
+    pub amount: u32,
+    pub method: u8,
+    pub frequency: u8,
+    pub recovery_amount: u32,
+    pub percentage: u16,
+}
 
 /// The RTDS gas meter's cut-off value: the balance, below nought, at which it would close the
 /// valve.
@@ -219,12 +249,12 @@ impl Prepay {
             0x0022 => Unsigned(self.max_per_top_up.into()),
             // The price trailing digit: amounts to five decimal places of a pound.
             0x0617 => Unsigned(0x50),
-            _ => Unsigned(
-                DEBT_RECOVERY
-                    .iter()
-                    .find(|(a, _)| *a == id)
-                    .map_or(0, |(_, v)| *v),
-            ),
+            0x0216 => Unsigned(self.debts[0].frequency.into()),
+            0x0217 => Unsigned(self.debts[0].recovery_amount.into()),
+            0x0226 => Unsigned(self.debts[1].frequency.into()),
+            0x0227 => Unsigned(self.debts[1].recovery_amount.into()),
+            0x0239 => Unsigned(self.debts[2].percentage.into()),
+            _ => Unsigned(0),
         }
     }
 }
@@ -261,6 +291,7 @@ impl Default for Prepay {
                 ([0xFF, 12, 25, 0xFF], 3),
                 ([0xFF, 12, 26, 0xFF], 3),
             ],
+            debts: rtds_debts(),
         }
     }
 }
@@ -462,6 +493,46 @@ impl GasMeter {
     pub(super) fn emergency_credit_settings(&self) -> (u32, u32) {
         let p = &self.tariff_state().prepay;
         (p.emergency_limit, p.emergency_threshold)
+    }
+
+    /// A 2.3's ChangeDebt: debt 1, 2 or 3 set (an absolute amount type) or added to (an
+    /// incremental one), with how it is recovered.
+    pub(super) fn change_debt(&mut self, change: &GasPayload) -> Result<(), DeviceError> {
+        let &GasPayload::ChangeDebt {
+            amount,
+            method,
+            amount_type,
+            frequency,
+            recovery_amount,
+            percentage,
+            ..
+        } = change
+        else {
+            return Err(DeviceError::Payload(format!(
+                "{change:?} is not a ChangeDebt"
+            )));
+        };
+        if amount_type > gbz::DEBT_3_INCREMENTAL {
+            let what = format!("ChangeDebt's debt amount type {amount_type} is not 0 to 5");
+            return Err(DeviceError::Payload(what));
+        }
+        let state = self.tariffs.get_or_insert_with(Default::default);
+        let debt = &mut state.prepay.debts[usize::from(amount_type / 2)];
+        debt.amount = if amount_type % 2 == 1 {
+            debt.amount.saturating_add(amount)
+        } else {
+            amount
+        };
+        (debt.method, debt.frequency) = (method, frequency);
+        (debt.recovery_amount, debt.percentage) = (recovery_amount, percentage);
+        Ok(())
+    }
+
+    /// The debts owed: time debts 1 and 2, the payment debt.
+    pub(super) fn debts_owed(&self) -> [u32; 3] {
+        self.tariffs
+            .as_ref()
+            .map_or([0; 3], |t| t.prepay.debts.map(|d| d.amount))
     }
 
     /// The prepayment configuration and friendly credit calendar in force.

@@ -14,7 +14,7 @@ use super::esme::child;
 use super::fields::{cosem_time, number, one_of};
 use super::tariff::indexed;
 use super::{Element, Request, RequestError};
-use crate::device::{GCS01A, GCS01B, GCS05, GCS21B, GCS21F};
+use crate::device::{GCS01A, GCS01B, GCS04, GCS05, GCS21B, GCS21F};
 use crate::protocol::gbcs::gbz::{
     self, BLOCK_TARIFF, CANCEL_CALENDAR, CURRENT_CALENDAR, FRIENDLY_CREDIT_CALENDAR, GasPayload,
     Switch, TOU_TARIFF, TariffPayload, ZclDate,
@@ -126,6 +126,9 @@ impl Request {
         if service == "4.13" {
             return Ok(Some((GCS21B, read_prepay_configuration())));
         }
+        if service == "2.3" {
+            return self.gas_debt();
+        }
         if service != "1.1.1" && service != "1.2.1" {
             return Ok(None);
         }
@@ -193,6 +196,78 @@ impl Request {
 }
 
 impl Request {
+    /// 2.3 to a gas meter (GCS04): the two time debts, each recovered at a rate per hour or
+    /// per day, and the payment debt, recovered as hundredths of a percent of each top-up —
+    /// each added to what the meter holds (an incremental ChangeDebt), as the RTDS command
+    /// sends them; `None` for an electricity meter's.
+    fn gas_debt(&self) -> Result<Option<(u16, Vec<GasPayload>)>, RequestError> {
+        let e = &self.body;
+        if e.find("GasDebtRecovery1").is_none() {
+            return Ok(None);
+        }
+        let value = |name: &str| number(name, child(e, name)?.text.trim(), 0..=i32::MAX as u32);
+        let recovery = |name: &str| -> Result<(u8, u32), RequestError> {
+            let r = child(e, name)?;
+            let period = one_of(
+                "DebtRecoveryRatePeriod",
+                child(r, "DebtRecoveryRatePeriod")?.text.trim(),
+                &[("HOURLY", gbz::PER_HOUR), ("DAILY", gbz::PER_DAY)],
+            )?;
+            let rate = number(
+                "DebtRecoveryRate",
+                child(r, "DebtRecoveryRate")?.text.trim(),
+                0..=i32::MAX as u32,
+            )?;
+            Ok((period, rate))
+        };
+        let debt = |amount, method, amount_type, (frequency, recovery_amount), percentage| {
+            GasPayload::ChangeDebt {
+                event: self.id.counter as u32,
+                label: Vec::new(),
+                amount,
+                method,
+                amount_type,
+                start: 0,
+                collection_time: 0,
+                frequency,
+                recovery_amount,
+                percentage,
+            }
+        };
+        let percentage = number(
+            "DebtRecoveryPerPayment",
+            child(e, "DebtRecoveryPerPayment")?.text.trim(),
+            0..=10_000,
+        )?;
+        Ok(Some((
+            GCS04,
+            vec![
+                debt(
+                    value("TimeDebtRegister1")?,
+                    gbz::TIME_BASED,
+                    gbz::DEBT_1_INCREMENTAL,
+                    recovery("GasDebtRecovery1")?,
+                    0,
+                ),
+                debt(
+                    value("TimeDebtRegister2")?,
+                    gbz::TIME_BASED,
+                    gbz::DEBT_2_INCREMENTAL,
+                    recovery("GasDebtRecovery2")?,
+                    0,
+                ),
+                // The frequency unused, daily as the RTDS writes it.
+                debt(
+                    value("PaymentDebtRegister")?,
+                    gbz::PAYMENT_BASED,
+                    gbz::DEBT_3_INCREMENTAL,
+                    (gbz::PER_DAY, 0),
+                    percentage,
+                ),
+            ],
+        )))
+    }
+
     /// 2.1 to a gas meter (GCS05): the emergency credit limit and threshold, the debt
     /// recovery cap, the low credit warning level, the maximum credit and credit per top-up,
     /// and the non-disablement (friendly credit) calendar; `None` for an electricity meter's.

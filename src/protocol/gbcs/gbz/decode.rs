@@ -367,6 +367,18 @@ pub fn gas_payload(c: &Component, payload: &[u8]) -> Result<Option<GasPayload>, 
                 threshold: r.le32("emergency credit threshold")?,
             }
         }
+        (PREPAYMENT_CLUSTER, true, false, CHANGE_DEBT) => GasPayload::ChangeDebt {
+            event: r.le32("issuer event id")?,
+            label: r.octets("debt label")?.to_vec(),
+            amount: r.le32("debt amount")?,
+            method: r.u8("debt recovery method")?,
+            amount_type: r.u8("debt amount type")?,
+            start: r.le32("debt recovery start time")?,
+            collection_time: r.le16("debt recovery collection time")?,
+            frequency: r.u8("debt recovery frequency")?,
+            recovery_amount: r.le32("debt recovery amount")?,
+            percentage: r.le16("debt recovery balance percentage")?,
+        },
         (PREPAYMENT_CLUSTER, true, false, SET_OVERALL_DEBT_CAP) => GasPayload::OverallDebtCap {
             provider: r.le32("provider id")?,
             event: r.le32("issuer event id")?,

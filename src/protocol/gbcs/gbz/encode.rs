@@ -419,6 +419,28 @@ pub fn encode_gas_payload(p: &GasPayload) -> Vec<u8> {
             }
         }
         GasPayload::LowCreditWarning { level, .. } => out.extend_from_slice(&level.to_le_bytes()),
+        GasPayload::ChangeDebt {
+            event,
+            label,
+            amount,
+            method,
+            amount_type,
+            start,
+            collection_time,
+            frequency,
+            recovery_amount,
+            percentage,
+        } => {
+            out.extend_from_slice(&event.to_le_bytes());
+            octets(&mut out, label);
+            out.extend_from_slice(&amount.to_le_bytes());
+            out.extend_from_slice(&[*method, *amount_type]);
+            out.extend_from_slice(&start.to_le_bytes());
+            out.extend_from_slice(&collection_time.to_le_bytes());
+            out.push(*frequency);
+            out.extend_from_slice(&recovery_amount.to_le_bytes());
+            out.extend_from_slice(&percentage.to_le_bytes());
+        }
         GasPayload::MaximumCredit {
             provider,
             event,
@@ -648,6 +670,7 @@ pub fn zcl_header(p: &GasPayload) -> (u16, u8, u8) {
         SelectEmergencyCredit { .. } => (PREPAYMENT_CLUSTER, 0x01, SELECT_EMERGENCY_CREDIT),
         EmergencyCreditSetup { .. } => (PREPAYMENT_CLUSTER, 0x01, EMERGENCY_CREDIT_SETUP),
         OverallDebtCap { .. } => (PREPAYMENT_CLUSTER, 0x01, SET_OVERALL_DEBT_CAP),
+        ChangeDebt { .. } => (PREPAYMENT_CLUSTER, 0x01, CHANGE_DEBT),
         LowCreditWarning { .. } => (PREPAYMENT_CLUSTER, 0x01, SET_LOW_CREDIT_WARNING_LEVEL),
         MaximumCredit { .. } => (PREPAYMENT_CLUSTER, 0x01, SET_MAXIMUM_CREDIT_LIMIT),
         ChangeOfSupplier { .. } => (DEVICE_MANAGEMENT_CLUSTER, 0x09, PUBLISH_CHANGE_OF_SUPPLIER),

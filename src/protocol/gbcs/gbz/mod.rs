@@ -562,6 +562,15 @@ pub const EMERGENCY_CREDIT_SETUP: u8 = 0x03;
 pub const SET_LOW_CREDIT_WARNING_LEVEL: u8 = 0x09;
 pub const SET_MAXIMUM_CREDIT_LIMIT: u8 = 0x0B;
 pub const SET_OVERALL_DEBT_CAP: u8 = 0x0C;
+/// ChangeDebt (2.3, GCS04): its recovery methods, debt amount types and frequencies.
+pub const CHANGE_DEBT: u8 = 0x02;
+pub const TIME_BASED: u8 = 0x00;
+pub const PAYMENT_BASED: u8 = 0x01;
+pub const DEBT_1_INCREMENTAL: u8 = 0x01;
+pub const DEBT_2_INCREMENTAL: u8 = 0x03;
+pub const DEBT_3_INCREMENTAL: u8 = 0x05;
+pub const PER_HOUR: u8 = 0x00;
+pub const PER_DAY: u8 = 0x01;
 /// ZCL status FAILURE (a command the meter will not carry out).
 pub const FAILURE: u8 = 0x01;
 /// The prepayment cluster: CreditAdjustment (GCS40a–d, 1.5), answered by a Default Response.

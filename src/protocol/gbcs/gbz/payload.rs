@@ -269,6 +269,23 @@ pub enum GasPayload {
         max_credit: u32,
         max_per_top_up: u32,
     },
+    /// The Prepayment cluster's ChangeDebt (2.3, GCS04): debt `amount_type` (type 1, 2 or 3,
+    /// absolute or incremental: 0 to 5) by `amount`, recovered by time (`method` 0:
+    /// `recovery_amount` each `frequency`, 0 hourly, 1 daily) or by payment (1: `percentage`
+    /// hundredths of a percent of each top-up), from `start` (0: now).
+    ChangeDebt {
+        event: u32,
+        #[serde(serialize_with = "hex")]
+        label: Vec<u8>,
+        amount: u32,
+        method: u8,
+        amount_type: u8,
+        start: u32,
+        collection_time: u16,
+        frequency: u8,
+        recovery_amount: u32,
+        percentage: u16,
+    },
     /// Take the emergency credit (GCS06), as commanded at `issued` (GBCS seconds; 0: now) from
     /// `origin` (0 the DCC).
     SelectEmergencyCredit { issued: u32, origin: u8 },
