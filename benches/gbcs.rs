@@ -356,6 +356,43 @@ fn gas(c: &mut Criterion) {
     group.bench_function("register_summed_from_commissioning", |b| {
         b.iter(|| meter.register_litres(midnight))
     });
+    // The bill to date (23 days of this month) and the balance (struck 40 days ago): at the flat
+    // tariff a meter is installed with, and after a TOU tariff published 40 days ago (the RTDS
+    // 1.1.1 template), priced half-hour by half-hour by its calendar.
+    let template = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/reference/duis/rtds-templates/GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML"
+    ))
+    .expect("the RTDS 1.1.1 template");
+    let request = dccsim::headend::Request::parse(&template).unwrap();
+    let (code, payloads) = request.gas_command(false).unwrap().unwrap();
+    let mut m = message_for(
+        Cra::Command,
+        1,
+        supplier,
+        gsme,
+        code,
+        gas_command(&payloads, None, 0),
+    );
+    assert!(dccsim::protocol::gbcs::sign_message(&keys, &mut m));
+    mac_message(&keys, &mut m, acb);
+    let published = now - Duration::days(40);
+    let mut priced = fresh();
+    priced.set_prepayment(0, published);
+    priced
+        .handle(&m.to_bytes().unwrap(), published, &keys, acb)
+        .unwrap();
+    let mut flat = fresh();
+    flat.set_prepayment(0, published);
+    let period = dccsim::device::period_of(now);
+    for (name, meter) in [("flat", &flat), ("published_tou", &priced)] {
+        group.bench_function(format!("bill_to_date_{name}_tariff"), |b| {
+            b.iter(|| meter.bill_to_date_milli_pence(now))
+        });
+        group.bench_function(format!("balance_over_40_days_{name}_tariff"), |b| {
+            b.iter(|| meter.credit_milli_pence(period))
+        });
+    }
     let utrn = Utrn::make(&keys, supplier, gsme, 1 << 32, 10, ValueClass::Pounds).unwrap();
     let digits = utrn.digits();
     group.bench_function("utrn_parse", |b| b.iter(|| Utrn::parse(&digits).unwrap()));

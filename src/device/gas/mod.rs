@@ -714,12 +714,21 @@ impl GasMeter {
             let litres: u64 = periods.map(|p| u64::from(self.litres(p))).sum();
             return self.tariff.cost(litres * WH_PER_M3 / 1000, n);
         };
-        // Thousandths of a penny per kWh times Wh: divided by 1,000 once at the end.
+        // Thousandths of a penny per kWh times Wh: divided by 1,000 once at the end. The day's
+        // switches are found once a day (half-hours count from a midnight).
+        let tariff = &published.tariff;
+        let mut today = (u32::MAX, &[][..]);
         let energy: u128 = periods
             .map(|p| {
+                if today.0 != p / 48 {
+                    today = (
+                        p / 48,
+                        tariff.switches_on(super::period_start(p).date_naive()),
+                    );
+                }
+                let tier = tariff::tier_of(today.1, (p % 48 * 30) as u16);
                 let wh = u64::from(self.litres(p)) * WH_PER_M3 / 1000;
-                let (_, price) = published.tariff.price_at(super::period_start(p));
-                u128::from(wh) * u128::from(price)
+                u128::from(wh) * u128::from(tariff.price_of(tier))
             })
             .sum();
         let standing = u64::from(n) * u64::from(published.tariff.information.standing_charge) / 48;

@@ -422,27 +422,34 @@ impl GasTariff {
     /// today.
     pub fn tier_at(&self, now: DateTime<Utc>) -> (u8, u16) {
         let minute = (now.hour() * 60 + now.minute()) as u16;
-        let day = self.day_on(now.date_naive());
-        let switches = day
-            .and_then(|d| self.calendar.days.iter().find(|(id, _)| *id == d))
-            .map_or(&[][..], |(_, s)| s.as_slice());
-        let current = switches.iter().rev().find(|s| s.minute <= minute);
+        let switches = self.switches_on(now.date_naive());
         let next = switches
             .iter()
             .find(|s| s.minute > minute)
             .map_or(1440, |s| s.minute);
-        (current.map_or(0, |s| s.tier), next - minute)
+        (tier_of(switches, minute), next - minute)
     }
 
-    /// The price in force at `now`: its tier's, or a block tariff's first block's.
-    pub fn price_at(&self, now: DateTime<Utc>) -> (u8, u32) {
-        let (tier, _) = self.tier_at(now);
-        let price = if self.information.block || tier == 0 {
+    /// The day profile's switches on `date`.
+    pub fn switches_on(&self, date: chrono::NaiveDate) -> &[Switch] {
+        self.day_on(date)
+            .and_then(|d| self.calendar.days.iter().find(|(id, _)| *id == d))
+            .map_or(&[][..], |(_, s)| s.as_slice())
+    }
+
+    /// The price of `tier`, or a block tariff's first block's.
+    pub fn price_of(&self, tier: u8) -> u32 {
+        if self.information.block || tier == 0 {
             self.block_prices[0]
         } else {
             self.tier_prices[usize::from(tier.clamp(1, 4)) - 1]
-        };
-        (tier, price)
+        }
+    }
+
+    /// The tier and its price in force at `now`.
+    pub fn price_at(&self, now: DateTime<Utc>) -> (u8, u32) {
+        let (tier, _) = self.tier_at(now);
+        (tier, self.price_of(tier))
     }
 
     /// The Price cluster attribute `id` of [`TARIFF_READ`].
@@ -471,6 +478,15 @@ pub(super) struct Done {
     pub counter: u64,
     pub code: u16,
     pub header: (u16, u8, u8),
+}
+
+/// The tier a day's `switches` have in force at `minute` after midnight (0 before the first).
+pub fn tier_of(switches: &[Switch], minute: u16) -> u8 {
+    switches
+        .iter()
+        .rev()
+        .find(|s| s.minute <= minute)
+        .map_or(0, |s| s.tier)
 }
 
 /// The calendar being published, if the last publication is one.
