@@ -4316,3 +4316,87 @@ fn a_meters_clock_runs_forward_through_back_to_back_commands() {
     let times: Vec<_> = answered.iter().map(|(_, t)| t.clone()).collect();
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:02X?}");
 }
+
+/// 1.1.1 and 4.11.1 to the RTDS gas meter through the head-end (GCS01a, GCS21f): a TOU tariff
+/// taken up at once is the meter's, and 4.11.1 reads it back (its special days, the price in
+/// force); a block tariff for an hour ahead is held and taken up on time with the meter's five
+/// 8F66 alerts, each delivered as a DeviceAlertMessage valid against the schema; held again and
+/// cancelled, nothing is taken up and no alert comes.
+#[test]
+fn gas_tariffs_are_taken_up_at_once_on_time_or_not_at_all() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::gbz::{GasPayload, Gbz, TariffPayload, gas_payload};
+    let (mut he, keys, start) = default_head_end();
+    let gsme = eui("00-DB-12-34-56-78-90-A1");
+    let components = |m: &GbcsMessage| -> Vec<GasPayload> {
+        let Gbz::Components { components } = Gbz::decode(&m.signing.content, false).unwrap() else {
+            panic!("components")
+        };
+        components
+            .iter()
+            .map(|c| gas_payload(c, &c.payload).unwrap().unwrap())
+            .collect()
+    };
+    let tou = template("GCS01a_1.1.1_IMMEDIATE_TOU_SUCCESS_REQUEST_DUIS.XML");
+    let answer = transform_sign_send(&mut he, &keys, &tou, 3000, start);
+    let answers = components(&answer);
+    assert_eq!(answers.len(), 11);
+    assert!(
+        answers
+            .iter()
+            .all(|a| matches!(a, GasPayload::DefaultResponse { status: 0, .. }))
+    );
+    let tariff = he.gas_meter(gsme).unwrap().gas_tariff();
+    assert_eq!(tariff.special_days.len(), 10);
+    assert_eq!(tariff.tier_prices, [9_600, 10_200, 10_750, 11_000]);
+    assert_eq!(tariff.information.standing_charge, 22_465);
+    // 4.11.1 reads back what the meter runs: 2026-11-23, a Monday in the season from
+    // 21 June, week 2: tier 3.
+    let read = with_counter(&template("GCS21f_4.11.1_SUCCESS_REQUEST_DUIS.XML"), 3005);
+    let answer = acknowledged_then_answered(&mut he, defaults::SUPPLIER, &read, start);
+    let answers = components(&answer);
+    let special = answers.iter().find_map(|a| match a {
+        GasPayload::TariffAnswer(TariffPayload::PublishSpecialDays { days, .. }) => Some(days),
+        _ => None,
+    });
+    assert_eq!(special.map(Vec::len), Some(10));
+    let price = answers.iter().find_map(|a| match a {
+        GasPayload::TariffAnswer(TariffPayload::PublishPrice { price, .. }) => Some(*price),
+        _ => None,
+    });
+    assert_eq!(price, Some(10_750));
+    // A block tariff an hour ahead: held, then taken up with five alerts.
+    let ahead =
+        |name: &str| template(name).replace("2030-01-15T09:00:00.00Z", "2026-11-23T11:00:00Z");
+    let block = ahead("GCS01a_1.1.1_FUTURE_DATED_BLOCK_SUCCESS_REQUEST_DUIS.XML");
+    transform_sign_send(&mut he, &keys, &block, 3010, start);
+    assert_eq!(he.gas_meter(gsme).unwrap().gas_tariff(), tariff, "held");
+    assert!(he.poll_deliveries(start + Duration::minutes(59)).is_empty());
+    let alerts = he.poll_deliveries(start + Duration::minutes(61));
+    assert_eq!(alerts.len(), 5);
+    for alert in &alerts {
+        assert_eq!(alert.user, defaults::SUPPLIER);
+        assert!(alert.xml.contains("DeviceAlertMessage"), "{}", alert.xml);
+        schema_valid(&alert.xml).unwrap();
+        let gbcs = GbcsMessage::decode(&gbcs_of(&alert.xml)).unwrap();
+        assert_eq!(verify_signature(&keys, &gbcs), Verdict::Valid);
+        let Gbz::Alert { alert_code, .. } = Gbz::decode(&gbcs.signing.content, true).unwrap()
+        else {
+            panic!("{}", alert.xml)
+        };
+        assert_eq!(alert_code, 0x8F66);
+    }
+    let taken = he.gas_meter(gsme).unwrap().gas_tariff();
+    assert!(taken.information.block);
+    assert_eq!(taken.thresholds, [1_000_000, 2_000_000, 3_000_000]);
+    // Held again, then cancelled: nothing taken up, no alert.
+    let later = start + Duration::hours(2);
+    let again = template("GCS01a_1.1.1_FUTURE_DATED_BLOCK_SUCCESS_REQUEST_DUIS.XML")
+        .replace("2030-01-15T09:00:00.00Z", "2026-11-23T14:00:00Z")
+        .replace(">54794<", ">11111<");
+    transform_sign_send(&mut he, &keys, &again, 3020, later);
+    let cancel = template("GCS01a_1.1.1_CANCELLATION_BLOCK_SUCCESS_REQUEST_DUIS.XML");
+    transform_sign_send(&mut he, &keys, &cancel, 3030, later);
+    assert!(he.poll_deliveries(start + Duration::hours(5)).is_empty());
+    assert_eq!(he.gas_meter(gsme).unwrap().gas_tariff(), taken);
+}
