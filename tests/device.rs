@@ -747,9 +747,10 @@ fn a_change_of_payment_mode_leaves_a_billing_data_snapshot() {
     assert!(entries.is_empty());
 }
 
-/// 1.2.1: new prices taken up at once are what 4.11.1 reads, and leave a snapshot in the
-/// change of mode or tariff billing data log (4.4.2); the same command unsigned is refused
-/// and changes nothing.
+/// 1.2.1: new prices taken up at once are what 4.11.1 reads, what the meter charges from then
+/// (half-hour by half-hour, by its switching table), and leave a snapshot in the change of
+/// mode or tariff billing data log (4.4.2); the same command unsigned is refused and changes
+/// nothing.
 #[test]
 fn a_price_update_is_read_back_and_leaves_a_billing_data_snapshot() {
     use dccsim::protocol::gbcs::payload::{Activation, ECS01B, ECS20B, ECS24, TariffUpdate};
@@ -781,6 +782,30 @@ fn a_price_update_is_read_back_and_leaves_a_billing_data_snapshot() {
     };
     let read: Vec<_> = values.into_iter().map(|v| v.value).collect();
     assert_eq!(Some(read), esme.tariffs().read(ECS24));
+    // From now the meter charges by its switching table: on Monday 30 November block tariff
+    // 2's first price (4,002) until 07:00 and from 23:00, block tariff 1's (2,289) between; on
+    // Saturday the 28th TOU rate 1 (now 3,000) all day; 200 a day standing (20,000 at -5).
+    let monday = dccsim::device::period_of(Utc.with_ymd_and_hms(2026, 11, 30, 0, 0, 0).unwrap());
+    let weekday = |half_hour: u32| {
+        if (14..46).contains(&half_hour) {
+            2289
+        } else {
+            4002
+        }
+    };
+    let weekend = |_: u32| 3000;
+    let days: [(u32, &dyn Fn(u32) -> i64); 2] = [(monday, &weekday), (monday - 2 * 48, &weekend)];
+    for (first, price) in days {
+        let energy: i64 = (first..first + 48)
+            .map(|p| i64::from(esme.import_wh(p)) * price(p % 48))
+            .sum();
+        let expected = energy / 1000 + 20_000;
+        let charged = esme.credit_milli_pence(first) - esme.credit_milli_pence(first + 48);
+        assert!(
+            (charged - expected).abs() <= 2,
+            "{charged} against {expected}"
+        );
+    }
     let period = range(now() - Duration::days(1), now() + Duration::days(1));
     let Reading::ChangeOfModeLog { entries, .. } = ask(&mut esme, ECS20B, &period, 4, &keys) else {
         panic!()

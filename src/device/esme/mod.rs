@@ -321,6 +321,9 @@ impl Esme {
         // A meter never topped up or switched holds its balance from commissioning.
         let mut b = self.balance;
         b.period = b.period.max(self.commissioned);
+        if let Some(t) = self.priced_tariffs() {
+            return b.milli_pence - priced_cost(t, b.period..period, |p| self.import_wh(p));
+        }
         let wh: u64 = if b.period == self.commissioned {
             self.imported_before(period)
         } else {
@@ -628,6 +631,9 @@ impl Esme {
             self.ledger_from,
             period,
             |r| {
+                if let Some(t) = self.priced_tariffs() {
+                    return priced_cost(t, r, |p| self.import_wh(p));
+                }
                 let periods = r.len() as u32;
                 let wh = r.map(|p| u64::from(self.import_wh(p))).sum();
                 self.tariff.cost(wh, periods)
@@ -927,6 +933,25 @@ fn range(reading: &Reading) -> Result<(DateTime<Utc>, DateTime<Utc>), DeviceErro
 
 /// The remote party a meter tells what it did on its own, and the signed alerts telling it.
 pub type Notice = (Eui64, Vec<Vec<u8>>);
+
+/// What `wh` (each half-hour's import) over `periods` costs with the standing charge at the
+/// primary element of `tariffs`, thousandths of a penny: each half-hour at the price its
+/// switching table has in force then, the day's switches found once a day.
+fn priced_cost(tariffs: &Tariffs, periods: std::ops::Range<u32>, wh: impl Fn(u32) -> u32) -> i64 {
+    let n = i64::from(periods.end.saturating_sub(periods.start));
+    let mut today = (u32::MAX, &[][..]);
+    let energy: i128 = periods
+        .map(|p| {
+            if today.0 != p / 48 {
+                let date = super::period_start(p).date_naive();
+                today = (p / 48, tariffs.primary.switches_on(date));
+            }
+            let action = tariff::action_at(today.1, (p % 48 * 30) as u16);
+            i128::from(wh(p)) * i128::from(tariffs.price_of(action))
+        })
+        .sum();
+    (energy / 1000) as i64 + n * tariffs.standing_charge() / 48
+}
 
 /// What few ESMEs have: logs besides the event log, a change held for later.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

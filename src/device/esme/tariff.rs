@@ -5,8 +5,11 @@
 //!
 //! dccsim's meters keep them to answer 4.11.1 and 4.11.2 with, say when a held one is taken
 //! up, and snapshot their registers when one is (the change of mode or tariff billing data
-//! log, 4.4.2); what they charge for energy stays the meter's single rate
-//! ([`crate::device::Tariff`]).
+//! log, 4.4.2). Until a primary element update is taken up a meter charges its installed
+//! single rate ([`crate::device::Tariff`]); from then, the primary element's standing charge
+//! and, each half-hour, the price its switching table has in force (a TOU rate, or a block
+//! tariff's first block: the climb through blocks is not followed). The secondary element
+//! (an export or second register's) charges nothing here.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -34,6 +37,9 @@ pub struct Tariffs {
     pub secondary: SwitchingTable,
     /// The secondary element's prices (1.1.2, 1.2.2).
     pub secondary_prices: SecondaryPrices,
+    /// Whether a primary element update has been taken up: the meter then charges by it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub priced: bool,
 }
 
 impl Default for Tariffs {
@@ -114,7 +120,106 @@ impl Default for Tariffs {
                 price_scale: -5,
                 tou: [10_000, 11_000, 12_000, 13_000],
             },
+            priced: false,
         }
+    }
+}
+
+/// `value` × 10^`scale` of the currency unit, in thousandths of a penny (10^-5 of it).
+fn milli_pence(value: i16, scale: i8) -> i64 {
+    let exp = i32::from(scale) + 5;
+    let value = i64::from(value);
+    if exp >= 0 {
+        value.saturating_mul(10i64.saturating_pow(exp as u32))
+    } else {
+        let d = 10i64.pow((-exp).min(18) as u32);
+        (value + value.signum() * d / 2) / d
+    }
+}
+
+/// Whether a COSEM date field `v` (0xFF: any) admits `actual`.
+fn admits(v: u8, actual: u32) -> bool {
+    v == 0xFF || u32::from(v) == actual
+}
+
+impl SwitchingTable {
+    /// The week profile in force on `date`: the season that began last (a season without a
+    /// year begins each year); the first season's before any.
+    fn week_on(&self, date: chrono::NaiveDate) -> Option<u8> {
+        use chrono::Datelike;
+        let began = |d: &[u8; 5]| -> Option<chrono::NaiveDate> {
+            let year = u16::from_be_bytes([d[0], d[1]]);
+            let (month, day) = (u32::from(d[2]), u32::from(d[3]));
+            if year != 0xFFFF {
+                let start = chrono::NaiveDate::from_ymd_opt(i32::from(year), month, day)?;
+                return (start <= date).then_some(start);
+            }
+            let this_year = chrono::NaiveDate::from_ymd_opt(date.year(), month, day)?;
+            if this_year <= date {
+                Some(this_year)
+            } else {
+                chrono::NaiveDate::from_ymd_opt(date.year() - 1, month, day)
+            }
+        };
+        self.seasons
+            .iter()
+            .filter_map(|s| Some((began(&s.start)?, s.week)))
+            .max_by_key(|(start, _)| *start)
+            .map(|(_, week)| week)
+            .or_else(|| self.seasons.first().map(|s| s.week))
+    }
+
+    /// The day profile's switches on `date`: a special day's, else its week's.
+    pub fn switches_on(&self, date: chrono::NaiveDate) -> &[([u8; 4], TariffAction)] {
+        use chrono::Datelike;
+        let special = self.special_days.iter().find(|(d, _)| {
+            let year = u16::from_be_bytes([d[0], d[1]]);
+            (year == 0xFFFF || i32::from(year) == date.year())
+                && admits(d[2], date.month())
+                && admits(d[3], date.day())
+                && admits(d[4], date.weekday().number_from_monday())
+        });
+        let day = match special {
+            Some((_, day)) => Some(*day),
+            None => self.week_on(date).and_then(|week| {
+                let w = self.weeks.iter().find(|w| w.id == week)?;
+                Some(w.days[date.weekday().num_days_from_monday() as usize])
+            }),
+        };
+        day.and_then(|d| self.days.iter().find(|p| p.id == d))
+            .map_or(&[][..], |p| p.switches.as_slice())
+    }
+}
+
+/// The action a day's `switches` have in force at `minute` after midnight (the day's last
+/// before the first switch: none runs from midnight here).
+pub fn action_at(switches: &[([u8; 4], TariffAction)], minute: u16) -> Option<TariffAction> {
+    let start = |t: &[u8; 4]| u16::from(t[0]) * 60 + u16::from(t[1]);
+    switches
+        .iter()
+        .rev()
+        .find(|(t, _)| start(t) <= minute)
+        .or(switches.last())
+        .map(|(_, a)| *a)
+}
+
+impl Tariffs {
+    /// The primary element's price of `action`, thousandths of a penny per kWh: its TOU rate,
+    /// or its block tariff's first block's; the first TOU rate's without one.
+    pub fn price_of(&self, action: Option<TariffAction>) -> i64 {
+        let p = &self.primary_prices;
+        let value = match action {
+            Some(TariffAction::Tou(n)) => p.tou.get(usize::from(n.max(1)) - 1).copied(),
+            Some(TariffAction::Block(n)) => p.blocks.get(usize::from(n.max(1)) - 1).map(|b| b[0]),
+            None => p.tou.first().copied(),
+        };
+        milli_pence(value.unwrap_or(0), p.price_scale)
+    }
+
+    /// The primary element's standing charge a day, thousandths of a penny.
+    pub fn standing_charge(&self) -> i64 {
+        let p = &self.primary_prices;
+        milli_pence(p.standing_charge, p.standing_charge_scale)
     }
 }
 
@@ -130,8 +235,12 @@ impl Tariffs {
             } => {
                 (self.gbp, self.primary, self.thresholds) = (gbp, switching, thresholds);
                 self.primary_prices = prices;
+                self.priced = true;
             }
-            TariffUpdate::PrimaryPrice(prices) => self.primary_prices = prices,
+            TariffUpdate::PrimaryPrice(prices) => {
+                self.primary_prices = prices;
+                self.priced = true;
+            }
             TariffUpdate::SecondaryTariff { switching, prices } => {
                 self.secondary = switching;
                 self.secondary_prices = prices;
@@ -202,6 +311,11 @@ fn slot(secondary: bool) -> impl Fn(&mut Extra) -> &mut Option<Box<HeldTariff>> 
 }
 
 impl Esme {
+    /// The tariffs the meter charges by, once a primary element update has been taken up.
+    pub(super) fn priced_tariffs(&self) -> Option<&Tariffs> {
+        self.extra.as_ref()?.tariffs.as_deref().filter(|t| t.priced)
+    }
+
     /// The tariffs the meter runs.
     pub fn tariffs(&self) -> Tariffs {
         self.extra
@@ -220,6 +334,11 @@ impl Esme {
         now: DateTime<Utc>,
     ) -> u8 {
         let code = update.code();
+        // What was used until now is charged as it was: a primary update taken up now
+        // changes the charges from here.
+        if matches!(activation, Activation::Now) && !secondary(update) {
+            self.balance = crate::device::strike(self.balance, now, |p| self.credit_milli_pence(p));
+        }
         let held = |at| {
             Box::new(HeldTariff {
                 at,
@@ -247,6 +366,9 @@ impl Esme {
         secondary: bool,
         at: DateTime<Utc>,
     ) -> Option<(Eui64, Vec<payload::FutureDatedOutcome>)> {
+        if !secondary {
+            self.balance = crate::device::strike(self.balance, at, |p| self.credit_milli_pence(p));
+        }
         let extra = self.extra_mut();
         let h = slot(secondary)(extra).take()?;
         extra.tariffs.get_or_insert_default().apply(&h.update);
