@@ -200,6 +200,39 @@ fn esme(c: &mut Criterion) {
                 .sum::<u64>()
         })
     });
+    // The balance 30 days after it was struck (a prepayment meter set up then): at the meter's
+    // flat tariff, and after a 1.2.1 taken up then, priced half-hour by half-hour by its
+    // switching table.
+    {
+        use dccsim::protocol::gbcs::payload::{Activation, ECS01B, TariffUpdate};
+        let struck = now - Duration::days(30);
+        let fresh = || {
+            let mut m = Esme::new(esme.eui, consumer, now - Duration::days(400));
+            m.set_prepayment(0, struck);
+            m
+        };
+        let flat = fresh();
+        let mut priced = fresh();
+        let update = Reading::Tariff {
+            update: Box::new(TariffUpdate::PrimaryPrice(
+                priced.tariffs().primary_prices.clone(),
+            )),
+            activation: Activation::Now,
+        };
+        let content = encode_command(ECS01B, &update, 1, supplier, priced.eui).unwrap();
+        let mut m = message_for(Cra::Command, 1, supplier, priced.eui, ECS01B, content);
+        assert!(dccsim::protocol::gbcs::sign_message(&keys, &mut m));
+        mac_message(&keys, &mut m, acb);
+        priced
+            .handle(&m.to_bytes().unwrap(), struck, &keys, acb)
+            .unwrap();
+        let period = dccsim::device::period_of(now);
+        for (name, meter) in [("flat", &flat), ("published", &priced)] {
+            group.bench_function(format!("balance_over_30_days_{name}_tariff"), |b| {
+                b.iter(|| meter.credit_milli_pence(period))
+            });
+        }
+    }
     // 4.10 (ECS23, a day's voltage log) and 4.15 (ECS27) on a meter installed 400 days ago:
     // the sags and swells, and the load limit's exceedances, counted over the 397 days of its
     // log; beside the same reads of a meter whose counters a 6.27 (ECS29e) and a 6.4.2 (ECS28b)
