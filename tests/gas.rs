@@ -2080,6 +2080,17 @@ fn rtds_read(
     GbcsMessage::decode(&answer).unwrap().signing.content
 }
 
+/// The RTDS gas meter (and its proxy), installed 30 days before `at`.
+fn rtds_meter(at: DateTime<Utc>) -> GasMeter {
+    let consumer = Consumer {
+        kind: CustomerType::Domestic,
+        annual_wh: 12_000_000,
+        solar_peak_w: 0,
+        seed: 5,
+    };
+    GasMeter::new(RTDS_GSME, RTDS_GPF, consumer, at - Duration::days(30))
+}
+
 fn headers(content: &[u8]) -> Vec<(u16, u8, u8, u8, Vec<u8>)> {
     let Gbz::Components { components } = Gbz::decode(content, false).unwrap() else {
         panic!("components")
@@ -2101,13 +2112,7 @@ fn a_gas_tariff_is_published_held_taken_up_and_read_back_as_the_rtds_meter_does(
     use dccsim::protocol::gbcs::gbz::TariffPayload;
     let keys = keys();
     let at = Utc.with_ymd_and_hms(2015, 1, 1, 0, 0, 0).unwrap();
-    let consumer = Consumer {
-        kind: CustomerType::Domestic,
-        annual_wh: 12_000_000,
-        solar_peak_w: 0,
-        seed: 5,
-    };
-    let mut gas = GasMeter::new(RTDS_GSME, RTDS_GPF, consumer, at - Duration::days(30));
+    let mut gas = rtds_meter(at);
     let read = |gas: &mut GasMeter, counter| {
         let file = "4.11.1_GCS21f/GCS21f_4.11.1_SUCCESS_COMMAND_GBCS.HEX";
         rtds_read(gas, file, GCS21F, counter, at, &keys)
@@ -2315,13 +2320,7 @@ fn a_gas_prepay_configuration_is_published_held_taken_up_and_read_back() {
     use dccsim::device::{GCS05, GCS21B};
     let keys = keys();
     let at = Utc.with_ymd_and_hms(2015, 1, 1, 0, 0, 0).unwrap();
-    let consumer = Consumer {
-        kind: CustomerType::Domestic,
-        annual_wh: 12_000_000,
-        solar_peak_w: 0,
-        seed: 5,
-    };
-    let mut gas = GasMeter::new(RTDS_GSME, RTDS_GPF, consumer, at - Duration::days(30));
+    let mut gas = rtds_meter(at);
     let read = "4.13_GCS21b/GCS21b_4.13_SUCCESS_COMMAND_GBCS.HEX";
     assert_eq!(
         headers(&rtds_read(&mut gas, read, GCS21B, 999, at, &keys)),
@@ -2372,7 +2371,7 @@ fn a_gas_prepay_configuration_is_published_held_taken_up_and_read_back() {
     assert!(days.ends_with(&[0x00, 0x00, 0x01, 0xE0, 0x01, 0x00, 0x38, 0x04, 0x01]));
     // Future-dated, with the RTDS's counter: held until 2030-01-15 09:00.
     let file = "2.1_GCS05/GCS05_2.1_FUTURE_DATED_SUCCESS";
-    let mut gas = GasMeter::new(RTDS_GSME, RTDS_GPF, gas.consumer, at - Duration::days(30));
+    let mut gas = rtds_meter(at);
     let command = rtds_signed(
         &format!("{file}_COMMAND_GBCS.HEX"),
         RTDS_GSME,
@@ -2443,13 +2442,7 @@ fn a_gas_debt_update_is_recorded_and_reported() {
     use dccsim::device::{GCS04, GCS14, GCS21B};
     let keys = keys();
     let at = Utc.with_ymd_and_hms(2015, 1, 1, 0, 0, 0).unwrap();
-    let consumer = Consumer {
-        kind: CustomerType::Domestic,
-        annual_wh: 12_000_000,
-        solar_peak_w: 0,
-        seed: 5,
-    };
-    let mut gas = GasMeter::new(RTDS_GSME, RTDS_GPF, consumer, at - Duration::days(30));
+    let mut gas = rtds_meter(at);
     let file = "2.3_GCS04/GCS04_2.3_SUCCESS";
     let command = rtds_signed(
         &format!("{file}_COMMAND_GBCS.HEX"),

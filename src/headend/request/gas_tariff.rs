@@ -605,8 +605,8 @@ fn non_disablement_calendar(
 
 /// The prepayment configuration's attributes
 /// ([`PREPAY_CONFIGURATION_READ`](crate::protocol::gbcs::gas_settings::PREPAY_CONFIGURATION_READ)),
-/// then the friendly credit calendar's day profiles, week profiles, seasons and special days,
-/// as the RTDS command asks (naming the calendar 0xFFFFFFFE, as it does).
+/// then the friendly credit calendar, as the RTDS command asks (naming the calendar
+/// 0xFFFFFFFE, as it does).
 fn read_prepay_configuration() -> Vec<GasPayload> {
     use crate::protocol::gbcs::gas_settings::PREPAY_CONFIGURATION_READ;
     let ids = |i: usize| {
@@ -616,69 +616,56 @@ fn read_prepay_configuration() -> Vec<GasPayload> {
             .map(|s| s.id)
             .collect()
     };
-    let calendar = CANCEL_CALENDAR;
-    vec![
+    let mut out = vec![
         GasPayload::ReadPrepaymentAttributes { attributes: ids(0) },
         GasPayload::ReadPriceAttributes { attributes: ids(1) },
-        GasPayload::Tariff(TariffPayload::GetDayProfiles {
-            provider: 0,
-            calendar,
-            start_day: 1,
-            days: 0,
-        }),
-        GasPayload::Tariff(TariffPayload::GetWeekProfiles {
-            provider: 0,
-            calendar,
-            start_week: 1,
-            weeks: 0,
-        }),
-        GasPayload::Tariff(TariffPayload::GetSeasons {
-            provider: 0,
-            calendar,
-        }),
-        GasPayload::Tariff(TariffPayload::GetSpecialDays {
-            start: 0,
-            events: 0,
-            calendar_type: FRIENDLY_CREDIT_CALENDAR,
-            provider: 0,
-            calendar,
-        }),
-    ]
+    ];
+    out.extend(calendar_read(CANCEL_CALENDAR, FRIENDLY_CREDIT_CALENDAR));
+    out
 }
 
 /// The price cluster's tariff attributes
-/// [`TARIFF_READ`](crate::protocol::gbcs::gas_settings::TARIFF_READ) lists, then the current calendar's day profiles, week profiles, seasons and special days, and
-/// the current price — as the RTDS command asks.
+/// [`TARIFF_READ`](crate::protocol::gbcs::gas_settings::TARIFF_READ) lists, then the current
+/// calendar and the current price, as the RTDS command asks.
 fn read_tariff() -> Vec<GasPayload> {
     use crate::protocol::gbcs::gas_settings::TARIFF_ATTRIBUTES;
-    let calendar = CURRENT_CALENDAR;
-    vec![
-        GasPayload::ReadPriceAttributes {
-            attributes: TARIFF_ATTRIBUTES.iter().map(|s| s.id).collect(),
-        },
-        GasPayload::Tariff(TariffPayload::GetDayProfiles {
+    let mut out = vec![GasPayload::ReadPriceAttributes {
+        attributes: TARIFF_ATTRIBUTES.iter().map(|s| s.id).collect(),
+    }];
+    out.extend(calendar_read(CURRENT_CALENDAR, 0));
+    out.push(GasPayload::Tariff(TariffPayload::GetCurrentPrice {
+        options: 0,
+    }));
+    out
+}
+
+/// A calendar's day profiles, week profiles, seasons and special days (of `calendar_type`),
+/// all of each.
+fn calendar_read(calendar: u32, calendar_type: u8) -> [GasPayload; 4] {
+    [
+        TariffPayload::GetDayProfiles {
             provider: 0,
             calendar,
             start_day: 1,
             days: 0,
-        }),
-        GasPayload::Tariff(TariffPayload::GetWeekProfiles {
+        },
+        TariffPayload::GetWeekProfiles {
             provider: 0,
             calendar,
             start_week: 1,
             weeks: 0,
-        }),
-        GasPayload::Tariff(TariffPayload::GetSeasons {
+        },
+        TariffPayload::GetSeasons {
             provider: 0,
             calendar,
-        }),
-        GasPayload::Tariff(TariffPayload::GetSpecialDays {
+        },
+        TariffPayload::GetSpecialDays {
             start: 0,
             events: 0,
-            calendar_type: 0,
+            calendar_type,
             provider: 0,
             calendar,
-        }),
-        GasPayload::Tariff(TariffPayload::GetCurrentPrice { options: 0 }),
+        },
     ]
+    .map(GasPayload::Tariff)
 }

@@ -420,6 +420,13 @@ impl TariffPayload {
             out.push(b.len() as u8);
             out.extend_from_slice(b);
         };
+        // A price matrix's or block thresholds' ids and times, then which command of how many.
+        let head = |out: &mut Vec<u8>, ids: [&u32; 4], index: [u8; 3]| {
+            for v in ids {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            out.extend_from_slice(&index);
+        };
         let dated = |out: &mut Vec<u8>, list: &[(ZclDate, u8)]| {
             for (date, id) in list {
                 out.extend_from_slice(date);
@@ -582,10 +589,8 @@ impl TariffPayload {
                 control,
                 prices,
             } => {
-                for v in [provider, event, start, tariff] {
-                    le32(out, *v);
-                }
-                out.extend_from_slice(&[*command_index, *commands, *control]);
+                let ids = [provider, event, start, tariff];
+                head(out, ids, [*command_index, *commands, *control]);
                 for (id, price) in prices {
                     out.push(*id);
                     le32(out, *price);
@@ -601,10 +606,8 @@ impl TariffPayload {
                 control,
                 thresholds,
             } => {
-                for v in [provider, event, start, tariff] {
-                    le32(out, *v);
-                }
-                out.extend_from_slice(&[*command_index, *commands, *control]);
+                let ids = [provider, event, start, tariff];
+                head(out, ids, [*command_index, *commands, *control]);
                 for (tier, values) in thresholds {
                     let values = &values[..values.len().min(15)];
                     out.push(tier << 4 | values.len() as u8);
