@@ -67,6 +67,34 @@ fn every_rtds_gbz_payload_decodes_and_re_encodes_byte_exactly() {
     );
 }
 
+/// Every clear RTDS component the crate reads as a typed command or answer writes its bytes
+/// back from that reading (a register read's decimal value aside, which is derived), and most
+/// are read: the tariff, prepayment configuration and debt commands among them.
+#[test]
+fn every_typed_rtds_component_writes_back_its_bytes() {
+    use dccsim::protocol::gbcs::gbz::{GasPayload, encode_gas_payload, gas_payload};
+    let (mut typed, mut clear) = (0, 0);
+    for (name, m) in gbz_vectors() {
+        let alert = m.signing.cra == Cra::Alert;
+        let Ok(Gbz::Components { components }) = Gbz::decode(&m.signing.content, alert) else {
+            continue;
+        };
+        for c in components.iter().filter(|c| !c.encrypted()) {
+            clear += 1;
+            let Some(p) = gas_payload(c, &c.payload).unwrap_or_else(|e| panic!("{name}: {e}"))
+            else {
+                continue;
+            };
+            typed += 1;
+            if !matches!(p, GasPayload::Registers { .. }) {
+                assert_eq!(encode_gas_payload(&p), c.payload, "{name}: {p:?}");
+            }
+        }
+    }
+    eprintln!("{typed} of {clear} clear components typed");
+    assert!(typed * 10 > clear * 9, "{typed} of {clear}");
+}
+
 #[test]
 fn encrypted_components_open_with_the_recipients_key_only() {
     let keys = KeyStore::load(&reference().join("keystore")).unwrap();
