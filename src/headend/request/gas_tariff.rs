@@ -37,27 +37,22 @@ fn fail(reason: String) -> RequestError {
 
 /// A `GasDateWithWildcards` as a ZCL date.
 fn gas_date(date: &Element) -> Result<ZclDate, RequestError> {
-    let part = |name: &str, range: std::ops::RangeInclusive<u16>| -> Result<u8, RequestError> {
-        let e = child(date, name)?;
-        match e.children.first() {
+    // Each part specified in `range`, written less `base` (a year less 1900), or 0xFF for any.
+    let part =
+        |name: &str, range: std::ops::RangeInclusive<u16>, base: u16| match child(date, name)?
+            .children
+            .first()
+        {
             Some(c) if c.name.starts_with("Specified") => {
-                number(&c.name, c.text.trim(), range.clone()).map(|v| {
-                    // A year is written less 1900.
-                    if *range.start() >= 1900 {
-                        (v - 1900) as u8
-                    } else {
-                        v as u8
-                    }
-                })
+                number(&c.name, c.text.trim(), range).map(|v| (v - base) as u8)
             }
             _ => Ok(0xFF),
-        }
-    };
+        };
     Ok([
-        part("GasYearWithWildcards", 2014..=2154)?,
-        part("GasMonthWithWildcards", 1..=12)?,
-        part("GasDayOfMonthWithWildcards", 1..=31)?,
-        part("GasDayOfWeekWithWildcards", 1..=7)?,
+        part("GasYearWithWildcards", 2014..=2154, 1900)?,
+        part("GasMonthWithWildcards", 1..=12, 0)?,
+        part("GasDayOfMonthWithWildcards", 1..=31, 0)?,
+        part("GasDayOfWeekWithWildcards", 1..=7, 0)?,
     ])
 }
 
