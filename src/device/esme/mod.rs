@@ -321,8 +321,8 @@ impl Esme {
         // A meter never topped up or switched holds its balance from commissioning.
         let mut b = self.balance;
         b.period = b.period.max(self.commissioned);
-        if let Some(t) = self.priced_tariffs() {
-            return b.milli_pence - priced_cost(t, b.period..period, |p| self.import_wh(p));
+        if self.priced_tariffs().is_some() {
+            return b.milli_pence - self.cost(b.period..period);
         }
         let wh: u64 = if b.period == self.commissioned {
             self.imported_before(period)
@@ -332,6 +332,18 @@ impl Esme {
                 .sum()
         };
         b.at(period, wh, self.tariff)
+    }
+
+    /// What the import over `periods` (half-hours) costs with the standing charge, thousandths
+    /// of a penny: at the flat [`Tariff`](crate::device::Tariff) the meter was installed with,
+    /// or, once a primary element update has been taken up, by its switching table.
+    pub fn cost(&self, periods: std::ops::Range<u32>) -> i64 {
+        if let Some(t) = self.priced_tariffs() {
+            return priced_cost(t, periods, |p| self.import_wh(p));
+        }
+        let n = periods.len() as u32;
+        let wh = periods.map(|p| u64::from(self.import_wh(p))).sum();
+        self.tariff.cost(wh, n)
     }
 
     /// The periods the profile log holds at `now`: the last 19,056 complete ones since
@@ -630,14 +642,7 @@ impl Esme {
             struck,
             self.ledger_from,
             period,
-            |r| {
-                if let Some(t) = self.priced_tariffs() {
-                    return priced_cost(t, r, |p| self.import_wh(p));
-                }
-                let periods = r.len() as u32;
-                let wh = r.map(|p| u64::from(self.import_wh(p))).sum();
-                self.tariff.cost(wh, periods)
-            },
+            |r| self.cost(r),
             credits
                 .iter()
                 .map(|(at, amount)| (period_of(*at), i64::from(*amount)))
