@@ -11,7 +11,7 @@ use super::{
 };
 use crate::device::{DeviceError, is_security_event, period_of};
 use crate::model::Eui64;
-use crate::protocol::gbcs::gas_settings::{GasRead, GasSetting, GasSettingValue};
+use crate::protocol::gbcs::gas_settings::{GasRead, GasSetting};
 use crate::protocol::gbcs::gbz::{
     self, FIRMWARE_VERSION, GasPayload, LoggedEvent, PrepaySnapshotPayload, SnapshotRegisters,
     TopUpEntry, ZclValue,
@@ -403,39 +403,17 @@ impl GasMeter {
         me: Eui64,
         now: DateTime<Utc>,
     ) -> Result<Reply, DeviceError> {
-        let (cluster, asked) = match ask {
-            GasPayload::ReadAttributes { attributes } => (gbz::METERING_CLUSTER, attributes),
-            GasPayload::ReadPriceAttributes { attributes } => (gbz::PRICE_CLUSTER, attributes),
-            GasPayload::ReadBasicAttributes { attributes } => (gbz::BASIC_CLUSTER, attributes),
-            GasPayload::ReadPrepaymentAttributes { attributes } => {
-                (gbz::PREPAYMENT_CLUSTER, attributes)
-            }
-            _ => {
-                let what = format!("{ask:?} is not a command of {code:#06X}");
-                return Err(DeviceError::Payload(what));
-            }
+        let Some((cluster, asked)) = ask.attributes_read() else {
+            let what = format!("{ask:?} is not a command of {code:#06X}");
+            return Err(DeviceError::Payload(what));
         };
-        let read = reads
-            .iter()
-            .find(|r| {
-                r.cluster == cluster && r.settings.iter().map(|s| s.id).eq(asked.iter().copied())
-            })
-            .ok_or_else(|| {
-                DeviceError::Payload(format!(
-                    "{code:#06X} asks cluster {cluster:04X} for {asked:04X?}, not what it reads"
-                ))
-            })?;
+        let read = reads.iter().find(|r| r.is(cluster, asked)).ok_or_else(|| {
+            DeviceError::Payload(format!(
+                "{code:#06X} asks cluster {cluster:04X} for {asked:04X?}, not what it reads"
+            ))
+        })?;
         let period = period_of(now);
-        let values = read
-            .settings
-            .iter()
-            .map(|s| GasSettingValue {
-                name: s.name,
-                id: s.id,
-                data_type: s.data_type,
-                value: self.setting(cluster, s, me == self.gpf, period),
-            })
-            .collect();
+        let values = read.values(|s| self.setting(cluster, s, me == self.gpf, period));
         let payload = GasPayload::Settings {
             cluster,
             frame_control: read.answer_frame_control(),

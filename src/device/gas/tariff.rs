@@ -16,9 +16,7 @@ use chrono::{DateTime, Datelike, Timelike, Utc};
 use super::{GasMeter, Reply};
 use crate::device::DeviceError;
 use crate::model::Eui64;
-use crate::protocol::gbcs::gas_settings::{
-    GasSettingValue, PREPAY_CONFIGURATION_READ, TARIFF_READ,
-};
+use crate::protocol::gbcs::gas_settings::{GasSetting, PREPAY_CONFIGURATION_READ, TARIFF_READ};
 use crate::protocol::gbcs::gbz::{
     self, CALENDAR_CLUSTER, CANCEL_CALENDAR, GasPayload, PRICE_CLUSTER, Switch, TariffPayload,
     ZclDate, zcl_header,
@@ -861,66 +859,32 @@ impl GasMeter {
             (&tariff.calendar, &tariff.special_days, 0)
         };
         let answer = GasPayload::TariffAnswer;
+        let asked = ask.attributes_read();
         if code == GCS21B
-            && let Some(read) = PREPAY_CONFIGURATION_READ.iter().find(|r| match ask {
-                GasPayload::ReadPrepaymentAttributes { attributes } => {
-                    r.cluster == gbz::PREPAYMENT_CLUSTER
-                        && r.settings
-                            .iter()
-                            .map(|s| s.id)
-                            .eq(attributes.iter().copied())
-                }
-                GasPayload::ReadPriceAttributes { attributes } => {
-                    r.cluster == PRICE_CLUSTER
-                        && r.settings
-                            .iter()
-                            .map(|s| s.id)
-                            .eq(attributes.iter().copied())
-                }
-                _ => false,
-            })
-        {
-            let values = read
-                .settings
+            && let Some((cluster, ids)) = asked
+            && let Some(read) = PREPAY_CONFIGURATION_READ
                 .iter()
-                .map(|s| GasSettingValue {
-                    name: s.name,
-                    id: s.id,
-                    data_type: s.data_type,
-                    value: state.prepay.attribute(s.id),
-                })
-                .collect();
+                .find(|r| r.is(cluster, ids))
+        {
             return Ok(vec![GasPayload::Settings {
                 cluster: read.cluster,
                 frame_control: read.answer_frame_control(),
-                values,
+                values: read.values(|s| state.prepay.attribute(s.id)),
+            }]);
+        }
+        if code == GCS21F
+            && let Some((cluster, ids)) = asked
+            && TARIFF_READ.is(cluster, ids)
+        {
+            // In clear, default responses disabled, as the RTDS meter answers.
+            let value = |s: &GasSetting| gbz::ZclValue::Unsigned(tariff.attribute(s.id));
+            return Ok(vec![GasPayload::Settings {
+                cluster: PRICE_CLUSTER,
+                frame_control: 0x08 | gbz::DISABLE_DEFAULT_RESPONSE,
+                values: TARIFF_READ.values(value),
             }]);
         }
         Ok(match ask {
-            GasPayload::ReadPriceAttributes { attributes }
-                if code == GCS21F
-                    && TARIFF_READ
-                        .settings
-                        .iter()
-                        .map(|s| s.id)
-                        .eq(attributes.iter().copied()) =>
-            {
-                let values = TARIFF_READ
-                    .settings
-                    .iter()
-                    .map(|s| GasSettingValue {
-                        name: s.name,
-                        id: s.id,
-                        data_type: s.data_type,
-                        value: gbz::ZclValue::Unsigned(tariff.attribute(s.id)),
-                    })
-                    .collect();
-                vec![GasPayload::Settings {
-                    cluster: PRICE_CLUSTER,
-                    frame_control: 0x08 | gbz::DISABLE_DEFAULT_RESPONSE,
-                    values,
-                }]
-            }
             GasPayload::Tariff(TariffPayload::GetDayProfiles { .. }) => c
                 .days
                 .iter()

@@ -52,6 +52,24 @@ pub struct GasRead {
 }
 
 impl GasRead {
+    /// Whether a Read Attributes of `cluster` asking for `ids` is this read.
+    pub fn is(&self, cluster: u16, ids: &[u16]) -> bool {
+        self.cluster == cluster && self.settings.iter().map(|s| s.id).eq(ids.iter().copied())
+    }
+
+    /// Its values, each setting's given by `value`.
+    pub fn values(&self, value: impl Fn(&GasSetting) -> ZclValue) -> Vec<GasSettingValue> {
+        self.settings
+            .iter()
+            .map(|s| GasSettingValue {
+                name: s.name,
+                id: s.id,
+                data_type: s.data_type,
+                value: value(s),
+            })
+            .collect()
+    }
+
     /// The ZCL frame control of the answer: from the server, with default responses disabled
     /// when sealed, as the RTDS meters answer.
     pub fn answer_frame_control(&self) -> u8 {

@@ -454,6 +454,19 @@ pub enum GasPayload {
     TariffAnswer(TariffPayload),
 }
 
+impl GasPayload {
+    /// A Read Attributes command's cluster and the attributes it asks for.
+    pub fn attributes_read(&self) -> Option<(u16, &[u16])> {
+        Some(match self {
+            GasPayload::ReadAttributes { attributes } => (METERING_CLUSTER, attributes),
+            GasPayload::ReadPriceAttributes { attributes } => (PRICE_CLUSTER, attributes),
+            GasPayload::ReadBasicAttributes { attributes } => (BASIC_CLUSTER, attributes),
+            GasPayload::ReadPrepaymentAttributes { attributes } => (PREPAYMENT_CLUSTER, attributes),
+            _ => return None,
+        })
+    }
+}
+
 /// What a prepayment snapshot carries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "payload_type", rename_all = "snake_case")]
