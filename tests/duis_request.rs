@@ -1298,3 +1298,59 @@ fn a_bad_gas_tariff_is_refused_naming_the_element() {
         assert!(err.reason.contains(says), "{to}: {}", err.reason);
     }
 }
+
+/// 8.7.1 (CS03A1), 8.7.2 (CS03B), 8.8.1 (CS04AC), 8.8.2 (CS04B) and 8.9 (CS07) to a meter: each
+/// RTDS template, given the device types the inventory holds, builds the RTDS command byte for
+/// byte; a join the inventory cannot place, or by the wrong variant, is refused saying why.
+#[test]
+fn joins_unjoins_and_device_log_reads_are_the_rtds_commands() {
+    use dccsim::headend::DeviceType::{self, Esme, Gpf, Gsme, Hcalcs, Ppmid};
+    let cases: [(&str, DeviceType, Option<DeviceType>, &str); 5] = [
+        (
+            "CS03A1_8.7.1",
+            Esme,
+            Some(Hcalcs),
+            "8.7.1_CS03A1/CS03A1_8.7.1",
+        ),
+        ("CS03B_8.7.2", Gsme, Some(Gpf), "8.7.2_CS03B/CS03B_8.7.2"),
+        (
+            "CS04ACCritical_8.8.1",
+            Esme,
+            None,
+            "8.8.1_CS04ACCritical/CS04ACCritical_8.8.1",
+        ),
+        ("CS04B_8.8.2", Gsme, None, "8.8.2_CS04B/CS04B_8.8.2"),
+        ("CS07_8.9", Gsme, None, "8.9_CS07/CS07_8.9"),
+    ];
+    for (duis, target, other, gbcs) in cases {
+        let request = template(&format!("{duis}_SUCCESS_REQUEST_DUIS.XML"));
+        let (code, payload) = request.join_command(target, other).unwrap().unwrap();
+        let path = format!("gbcs-rtds/RTDS-4.5.0/{gbcs}_SUCCESS_COMMAND_GBCS.HEX");
+        let text = std::fs::read_to_string(reference().join(path)).unwrap();
+        let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+        assert_eq!(Some(code), rtds.message_code(), "{duis}");
+        assert_eq!(payload.encode(), rtds.signing.content, "{duis}");
+    }
+    let refusal = |name: &str, target, other| {
+        template(name)
+            .join_command(target, other)
+            .unwrap_err()
+            .reason
+    };
+    let join = "CS03A1_8.7.1_SUCCESS_REQUEST_DUIS.XML";
+    let why = refusal(join, Esme, None);
+    assert!(
+        why.contains("00-DB-12-34-56-78-90-9A, is not in the inventory"),
+        "{why}"
+    );
+    let why = refusal(join, Esme, Some(Gpf));
+    assert!(why.contains("an ESME does not join a GPF"), "{why}");
+    let why = refusal(join, Gsme, Some(Ppmid));
+    assert!(why.contains("method C"), "{why}");
+    let why = refusal("CS03B_8.7.2_SUCCESS_REQUEST_DUIS.XML", Esme, Some(Ppmid));
+    assert!(why.contains("by 8.7.1, not 8.7.2"), "{why}");
+    let why = refusal("CS04B_8.8.2_SUCCESS_REQUEST_DUIS.XML", Esme, None);
+    assert!(why.contains("an ESME unjoins by 8.8.1"), "{why}");
+    let why = refusal("CCS07_8.9_SUCCESS_REQUEST_DUIS.XML", Gsme, None);
+    assert!(why.contains("comms hub"), "{why}");
+}

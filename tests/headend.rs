@@ -3476,17 +3476,27 @@ fn read_inventory_lists_the_premises_devices_from_the_registry() {
     assert_eq!(code_of(&reply), ResponseCode::I0, "{}", xml_of(&reply));
     let xml = xml_of(&reply);
     schema_valid(xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+    // The hub first, then its devices: the RTDS's PPMID, load switch and new gas proxy
+    // function (for the join templates), and the meters.
     assert_eq!(
         fields(xml, "DeviceID"),
         [
             "00-DB-12-34-56-78-90-A2",
+            "00-DB-12-34-56-78-90-98",
+            "00-DB-12-34-56-78-90-9A",
+            "00-DB-12-34-56-78-90-9C",
             "00-DB-12-34-56-78-90-A0",
             "00-DB-12-34-56-78-90-A1",
             "00-DB-12-34-56-78-90-A3"
         ]
     );
-    assert_eq!(fields(xml, "DeviceType"), ["CHF", "ESME", "GSME", "GPF"]);
-    assert_eq!(fields(xml, "DeviceStatus"), ["Commissioned"; 4]);
+    assert_eq!(
+        fields(xml, "DeviceType"),
+        ["CHF", "PPMID", "HCALCS", "GPF", "ESME", "GSME", "GPF"]
+    );
+    let mut status = ["Commissioned"; 7];
+    status[3] = "InstalledNotCommissioned";
+    assert_eq!(fields(xml, "DeviceStatus"), status);
     // The versions the devices report to 11.2.
     assert_eq!(
         fields(xml, "DeviceFirmwareVersion"),
@@ -3494,7 +3504,10 @@ fn read_inventory_lists_the_premises_devices_from_the_registry() {
     );
     let esme = he.registry().device(eui(METER)).unwrap();
     let mpan = esme.meter_point.as_ref().unwrap().to_string();
-    assert_eq!(fields(xml, "ImportMPxN")[0], mpan);
+    assert_eq!(
+        fields(xml, "ImportMPxN"),
+        ["1234567", mpan.as_str(), "1234567", "1234567"]
+    );
     assert_eq!(fields(xml, "ServiceReferenceVariant"), ["8.2"]);
 
     // By MPxN, from the network operator.
@@ -3510,6 +3523,9 @@ fn read_inventory_lists_the_premises_devices_from_the_registry() {
         fields(xml_of(&reply), "DeviceID"),
         [
             METER,
+            "00-DB-12-34-56-78-90-98",
+            "00-DB-12-34-56-78-90-9A",
+            "00-DB-12-34-56-78-90-9C",
             "00-DB-12-34-56-78-90-A1",
             "00-DB-12-34-56-78-90-A2",
             "00-DB-12-34-56-78-90-A3"
@@ -4399,4 +4415,111 @@ fn gas_tariffs_are_taken_up_at_once_on_time_or_not_at_all() {
     transform_sign_send(&mut he, &keys, &cancel, 3030, later);
     assert!(he.poll_deliveries(start + Duration::hours(5)).is_empty());
     assert_eq!(he.gas_meter(gsme).unwrap().gas_tariff(), taken);
+}
+
+/// 8.7 Join, 8.8 Unjoin and 8.9 Read Device Log to the RTDS meters, from the RTDS templates: the
+/// electricity meter joins the RTDS's load switch (CS03A1, critical: transform, sign, send) and
+/// unjoins `…90-99` (CS04AC); the gas meter joins its new gas proxy function (CS03B), unjoins
+/// `01-02-…-08` (CS04B) and reads its log back (CS07) as the RTDS meter's vectors show it. A
+/// gas meter joining a PPMID (method C, with the PPMID's certificate), a join naming a device the
+/// inventory does not have and a join by the wrong variant are refused, naming why.
+#[test]
+fn rtds_join_templates_change_and_read_the_meters_device_logs() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::join::{HanPayload, HanType, LogEntry};
+    let (mut he, keys, start) = default_head_end();
+    let han = |m: &GbcsMessage| {
+        let code = m.message_code().unwrap();
+        HanPayload::decode(code, false, &m.signing.content).unwrap()
+    };
+    let joined = transform_sign_send(
+        &mut he,
+        &keys,
+        &template("CS03A1_8.7.1_SUCCESS_REQUEST_DUIS.XML"),
+        2000,
+        start,
+    );
+    assert_eq!(han(&joined), HanPayload::Outcome { code: 0 });
+    let unjoined = transform_sign_send(
+        &mut he,
+        &keys,
+        &template("CS04ACCritical_8.8.1_SUCCESS_REQUEST_DUIS.XML"),
+        2002,
+        start,
+    );
+    assert_eq!(han(&unjoined), HanPayload::Outcome { code: 0 });
+    let esme = he.meter(defaults::RTDS_ESME).unwrap();
+    assert_eq!(
+        esme.device_log().entries,
+        [LogEntry {
+            device: eui("00-DB-12-34-56-78-90-9A"),
+            device_type: HanType::Hcalcs
+        }]
+    );
+    let supplier = defaults::SUPPLIER;
+    let send = |he: &mut HeadEnd, name: &str, counter| {
+        let xml = with_counter(&template(name), counter);
+        let answer = acknowledged_then_answered(he, supplier, &xml, start);
+        assert_eq!(answer.signing.originator, defaults::RTDS_GSME);
+        han(&answer)
+    };
+    let outcome = send(&mut he, "CS03B_8.7.2_SUCCESS_REQUEST_DUIS.XML", 2010);
+    assert_eq!(outcome, HanPayload::Outcome { code: 0 });
+    let outcome = send(&mut he, "CS04B_8.8.2_SUCCESS_REQUEST_DUIS.XML", 2011);
+    assert_eq!(outcome, HanPayload::Outcome { code: 0 });
+    let HanPayload::Log { code: 0, entries } =
+        send(&mut he, "CS07_8.9_SUCCESS_REQUEST_DUIS.XML", 2012)
+    else {
+        panic!("a device log")
+    };
+    let devices: Vec<String> = entries.iter().map(|e| e.device.to_string()).collect();
+    assert_eq!(
+        devices,
+        [
+            "00-DB-12-34-56-78-90-99",
+            "00-DB-12-34-56-78-90-97",
+            "00-DB-12-34-56-78-90-9C"
+        ]
+    );
+    // Refused before any device traffic, each naming why.
+    let critical = template("CS03CCritical_8.7.1_SUCCESS_REQUEST_DUIS.XML");
+    let why = refused_e11(
+        &mut he,
+        supplier,
+        Endpoint::Transform,
+        &critical,
+        2020,
+        start,
+    );
+    assert!(why.contains("method C"), "{why}");
+    let stranger = critical.replace(
+        "<sr:OtherDeviceID>00-DB-12-34-56-78-90-98<",
+        "<sr:OtherDeviceID>00-DB-12-34-56-78-90-0F<",
+    );
+    let why = refused_e11(
+        &mut he,
+        supplier,
+        Endpoint::Transform,
+        &stranger,
+        2021,
+        start,
+    );
+    assert!(why.contains("not in the inventory"), "{why}");
+    let critical_proxy = template("CS03B_8.7.2_SUCCESS_REQUEST_DUIS.XML")
+        .replace("JoinServiceNonCritical>", "JoinServiceCritical>")
+        .replace("<sr:CommandVariant>1<", "<sr:CommandVariant>4<")
+        .replace(
+            ">8.7.2</sr:ServiceReferenceVariant>",
+            ">8.7.1</sr:ServiceReferenceVariant>",
+        );
+    let why = refused_e11(
+        &mut he,
+        supplier,
+        Endpoint::Transform,
+        &critical_proxy,
+        2022,
+        start,
+    );
+    assert!(why.contains("by 8.7.2, not 8.7.1"), "{why}");
+    assert!(he.poll_deliveries(start + Duration::minutes(10)).is_empty());
 }

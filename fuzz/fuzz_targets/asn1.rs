@@ -1,9 +1,13 @@
-//! ASN.1 payloads (the comms hub's answers, ASN.1 alerts) are outside input: any bytes give a
-//! value or an error saying where, never a panic; a decoded value re-encodes to the same bytes.
-//! Run with `cargo +nightly fuzz run asn1`.
+//! ASN.1 payloads (the comms hub's answers, ASN.1 alerts, HAN joins, unjoins and device logs)
+//! are outside input: any bytes give a value or an error saying what, never a panic; a decoded
+//! value re-encodes to the same bytes, and a decoded join payload to bytes that decode to the
+//! same payload. Run with `cargo +nightly fuzz run asn1`.
 #![no_main]
 
 use dccsim::protocol::gbcs::asn1::{AsnPayload, Der};
+use dccsim::protocol::gbcs::join::{
+    CS03A1, CS03A2, CS03B, CS03C, CS04AC, CS04B, CS07, HanPayload,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -12,4 +16,12 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = AsnPayload::decode(data, true);
     let _ = AsnPayload::decode(data, false);
+    for code in [CS03A1, CS03A2, CS03B, CS03C, CS04AC, CS04B, CS07] {
+        for command in [true, false] {
+            if let Ok(p) = HanPayload::decode(code, command, data) {
+                let again = HanPayload::decode(code, command, &p.encode());
+                assert_eq!(again.as_ref().ok(), Some(&p));
+            }
+        }
+    }
 });

@@ -338,12 +338,70 @@ pub fn full_fleet(
     seed: u64,
     now: DateTime<Utc>,
 ) -> (Registry, Vec<Esme>, Vec<crate::device::GasMeter>) {
-    let (mut registry, meters) = fleet(premises, seed, now);
-    let (records, gas) = gas_fleet(premises, seed, now);
+    let (mut registry, mut meters) = fleet(premises, seed, now);
+    let (records, mut gas) = gas_fleet(premises, seed, now);
     for record in records {
         registry.insert(record);
     }
+    rtds_home_area_network(&mut registry, &mut meters, &mut gas);
     (registry, meters, gas)
+}
+
+/// The RTDS premises' home area network, as the RTDS join vectors (8.7, 8.8, 8.9) show it:
+/// the devices its meters are asked to join in the inventory — an auxiliary load switch
+/// (`…90-9A`), a prepayment display (`…90-98`) and a gas proxy function being installed
+/// (`…90-9C`) — and the meters' device logs holding what the RTDS unjoins and reads back: the
+/// gas meter's the proxy functions `01-02-…-08` and `…90-99` and the display `…90-97`, the
+/// electricity meter's `…90-99`.
+fn rtds_home_area_network(
+    registry: &mut Registry,
+    meters: &mut [Esme],
+    gas: &mut [crate::device::GasMeter],
+) {
+    use crate::protocol::gbcs::join::{DeviceLog, HanType, LogEntry};
+    let rtds = |last: u8| Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, last]);
+    let mprn = MeterPoint::Mprn("1234567".into());
+    for (device, device_type, meter_point, status) in [
+        (
+            rtds(0x9A),
+            DeviceType::Hcalcs,
+            None,
+            SmiStatus::Commissioned,
+        ),
+        (rtds(0x98), DeviceType::Ppmid, None, SmiStatus::Commissioned),
+        (
+            rtds(0x9C),
+            DeviceType::Gpf,
+            Some(mprn),
+            SmiStatus::InstalledNotCommissioned,
+        ),
+    ] {
+        let mut r = record(
+            device,
+            device_type,
+            meter_point,
+            RTDS_HUB,
+            GspGroup::E,
+            SUPPLIER,
+        );
+        r.status = status;
+        registry.insert(r);
+    }
+    let entry = |device, device_type| LogEntry {
+        device,
+        device_type,
+    };
+    let spare_proxy = entry(rtds(0x99), HanType::Gpf);
+    if let Some(esme) = meters.iter_mut().find(|m| m.eui == RTDS_ESME) {
+        esme.set_device_log(DeviceLog::new([spare_proxy]));
+    }
+    if let Some(gsme) = gas.iter_mut().find(|m| m.gsme == RTDS_GSME) {
+        gsme.set_device_log(DeviceLog::new([
+            entry(Eui64([1, 2, 3, 4, 5, 6, 7, 8]), HanType::Gpf),
+            spare_proxy,
+            entry(rtds(0x97), HanType::Ppmid),
+        ]));
+    }
 }
 
 /// Gives a virtual device to every device in the head-end's registry that has none — an

@@ -18,6 +18,7 @@ use super::configuration::{
 use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::model::Eui64;
+use crate::protocol::gbcs::join::{self, DeviceLog, HanType, JoinMethod};
 use crate::protocol::gbcs::payload::{
     self, BillingExecution, DailyRead, Debt, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A,
     ECS04B, ECS05, ECS07, ECS08, ECS08A, ECS09, ECS28A, ECS30, ECS30A, ECS38, ECS42, ECS43, ECS44,
@@ -28,6 +29,10 @@ use crate::protocol::gbcs::{Cra, FrameError, KeyStore, Verdict, sign_message, ve
 
 /// Entries of the half-hourly profile log: 397 days of 48 periods (GBCS ECS22b).
 pub const PROFILE_LOG_ENTRIES: u32 = 19_056;
+/// Whom an electricity meter joins on its home area network: a prepayment display or an
+/// auxiliary load switch, by method A, the meter initiating.
+const ESME_JOINS: &[(JoinMethod, &[HanType])] =
+    &[(JoinMethod::AInitiator, &[HanType::Ppmid, HanType::Hcalcs])];
 /// DLMS action result "other reason", the code a device gives a command it will not carry out.
 const REFUSED: u8 = 250;
 /// GBCS event "Supply interrupted", logged when the supply goes off.
@@ -401,6 +406,8 @@ impl Esme {
                 | ECS47
                 | ECS47A
                 | ECS47E
+                | join::CS03A1
+                | join::CS04AC
         );
         if critical {
             match verify_signature(keys, &command) {
@@ -412,10 +419,22 @@ impl Esme {
         // party, so a replayed command is refused.
         let (from, counter) = (s.originator, s.originator_counter);
         self.counters.check(from, counter)?;
-        let reading = payload::decode_dlms(&command, None)
-            .map_err(|e| DeviceError::Payload(e.to_string()))?;
         let (seal_for, relay) = super::SealFor::of(&command, acb)?;
-        let content = self.answer(code, &reading, counter, &seal_for, now, keys)?;
+        let content = if join::is_han(code) {
+            // Joining the home area network: ASN.1, not DLMS.
+            let ask = join::HanPayload::decode(code, true, &s.content)
+                .map_err(|e| DeviceError::Payload(e.to_string()))?;
+            let mut log = self.device_log().clone();
+            let answer = log.answer(code, ESME_JOINS, &ask);
+            if log != *self.device_log() {
+                self.extra_mut().device_log = log;
+            }
+            answer.encode()
+        } else {
+            let reading = payload::decode_dlms(&command, None)
+                .map_err(|e| DeviceError::Payload(e.to_string()))?;
+            self.answer(code, &reading, counter, &seal_for, now, keys)?
+        };
         self.counters.accept(from, counter);
         let answer = super::Answer {
             me: self.eui,
@@ -505,6 +524,20 @@ impl Esme {
             Some(loads) => std::borrow::Cow::Borrowed(loads),
             None => std::borrow::Cow::Owned(auxiliary::AuxiliaryLoads::default()),
         }
+    }
+
+    /// The meter's device log (8.9 reads it with CS07): the prepayment displays and load
+    /// switches joined to it.
+    pub fn device_log(&self) -> &DeviceLog {
+        static EMPTY: DeviceLog = DeviceLog {
+            entries: Vec::new(),
+        };
+        self.extra.as_ref().map_or(&EMPTY, |e| &e.device_log)
+    }
+
+    /// Sets the meter's device log (the RTDS meter's, as its vectors show it).
+    pub fn set_device_log(&mut self, log: DeviceLog) {
+        self.extra_mut().device_log = log;
     }
 
     fn extra_mut(&mut self) -> &mut Extra {
@@ -961,6 +994,9 @@ fn priced_cost(tariffs: &Tariffs, periods: std::ops::Range<u32>, wh: impl Fn(u32
 /// What few ESMEs have: logs besides the event log, a change held for later.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(super) struct Extra {
+    /// The devices joined to the meter on its home area network.
+    #[serde(default, skip_serializing_if = "DeviceLog::is_empty")]
+    device_log: DeviceLog,
     security: EventLog,
     power: EventLog,
     #[serde(default, skip_serializing_if = "Option::is_none")]

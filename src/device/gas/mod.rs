@@ -58,6 +58,7 @@ use crate::protocol::gbcs::gas_settings;
 use crate::protocol::gbcs::gbz::{
     self, Component, GasPayload, Gbz, TopUpEntry, encode_gas_payload, gas_payload, zcl_header,
 };
+use crate::protocol::gbcs::join::{self, DeviceLog, HanType, JoinMethod};
 use crate::protocol::gbcs::payload::message_for;
 use crate::protocol::gbcs::{Cra, KeyStore, Verdict, sign_message, verify_signature};
 
@@ -71,6 +72,13 @@ pub use tariff::{GCS01A, GCS01B, GCS04, GCS05, GCS21B, GCS21F, GasTariff, Prepay
 use read::Registers;
 
 /// Message codes of the gas use cases answered.
+/// Whom a gas meter joins on its home area network: its gas proxy function by method B, a
+/// prepayment display by method C.
+const GSME_JOINS: &[(JoinMethod, &[HanType])] = &[
+    (JoinMethod::B, &[HanType::Gpf]),
+    (JoinMethod::C, &[HanType::Ppmid]),
+];
+
 pub const GCS13A: u16 = 0x0074;
 pub const GCS16A: u16 = 0x0077;
 pub const GCS17: u16 = 0x0078;
@@ -278,6 +286,10 @@ struct History {
     /// The supplier's name and contact details the last 3.4 set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     supplier: Option<(String, String)>,
+    /// The meter's device log once a join or unjoin changed it; none: its own gas proxy
+    /// function alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    device_log: Option<DeviceLog>,
     /// The emergency credit the meter gave (2.5), while it lasts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     emergency: Option<super::EmergencyCredit>,
@@ -495,6 +507,24 @@ impl GasMeter {
         if let Some(h) = self.history.as_mut().filter(|_| over) {
             h.emergency = None;
         }
+    }
+
+    /// The meter's device log (8.9 reads it with CS07): its gas proxy function, until joins
+    /// and unjoins change it.
+    pub fn device_log(&self) -> DeviceLog {
+        let own = || {
+            DeviceLog::new([join::LogEntry {
+                device: self.gpf,
+                device_type: join::HanType::Gpf,
+            }])
+        };
+        let set = self.history.as_ref().and_then(|h| h.device_log.clone());
+        set.unwrap_or_else(own)
+    }
+
+    /// Sets the meter's device log (the RTDS meter's, as its vectors show it).
+    pub fn set_device_log(&mut self, log: DeviceLog) {
+        self.history_mut().device_log = Some(log);
     }
 
     fn history_mut(&mut self) -> &mut History {
@@ -813,6 +843,7 @@ impl GasMeter {
                 | GCS21B
                 | GCS04
         ) && gas_settings::reads(code).is_none()
+            && !join::is_han(code)
         {
             return Err(DeviceError::Unsupported(code));
         }
@@ -838,6 +869,8 @@ impl GasMeter {
                 | GCS01B
                 | GCS05
                 | GCS04
+                | join::CS03C
+                | join::CS04AC
         );
         if critical {
             match verify_signature(keys, &command) {
@@ -848,8 +881,25 @@ impl GasMeter {
         self.counters.check(from, counter)?;
         let (seal_for, relay) = super::SealFor::of(&command, acb)?;
         let payload = |e: String| DeviceError::Payload(e);
-        if code == GCS28 {
-            let content = self.synchronise_clock(&s.content, now)?;
+        // The clock and the device log are ASN.1, not ZigBee.
+        let asn1 = if code == GCS28 {
+            Some(self.synchronise_clock(&s.content, now)?)
+        } else if join::is_han(code) {
+            if me != self.gsme {
+                return Err(DeviceError::Unsupported(code));
+            }
+            let ask = join::HanPayload::decode(code, true, &s.content)
+                .map_err(|e| payload(e.to_string()))?;
+            let mut log = self.device_log();
+            let answer = log.answer(code, GSME_JOINS, &ask);
+            if log != self.device_log() {
+                self.history_mut().device_log = Some(log);
+            }
+            Some(answer.encode())
+        } else {
+            None
+        };
+        if let Some(content) = asn1 {
             self.counters.accept(from, counter);
             let answer = super::Answer {
                 me,

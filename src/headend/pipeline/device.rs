@@ -79,8 +79,12 @@ impl HeadEnd {
                 .map_err(|e| refuse(E11, e.reason))?,
             _ => None,
         };
-        let (code, content) = if let Some((code, payload)) = asn1 {
-            (code, payload.encode())
+        let asn1 = match asn1 {
+            Some((code, payload)) => Some((code, payload.encode())),
+            None => self.join_command(request)?,
+        };
+        let (code, content) = if let Some(asn1) = asn1 {
+            asn1
         } else if kind == Speaks::Gbz {
             let to_proxy = self
                 .registry
@@ -110,6 +114,28 @@ impl HeadEnd {
             command.signing.other_information = relay.command_information(code);
         }
         Ok(command)
+    }
+
+    /// An 8.7 join, 8.8 unjoin or 8.9 device log read to a meter as its GBCS use case and
+    /// ASN.1 command, the devices' types from the inventory; `None` for other services.
+    fn join_command(&self, request: &Request) -> Result<Option<(u16, Vec<u8>)>, Refusal> {
+        let target = self
+            .registry
+            .device(request.id.target)
+            .map(|d| d.device_type);
+        let Some(target @ (DeviceType::Esme | DeviceType::Gsme)) = target else {
+            return Ok(None);
+        };
+        let other = request
+            .other_device()
+            .map_err(|e| refuse(ResponseCode::E11, e.reason))?;
+        let other = other
+            .and_then(|o| self.registry.device(o))
+            .map(|d| d.device_type);
+        let command = request
+            .join_command(target, other)
+            .map_err(|e| refuse(ResponseCode::E11, e.reason))?;
+        Ok(command.map(|(code, payload)| (code, payload.encode())))
     }
 
     /// The Access Control Broker's next counter: time-based, so it keeps rising across restarts.

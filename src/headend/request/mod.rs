@@ -19,6 +19,7 @@ mod esme;
 mod fields;
 mod gas;
 mod gas_tariff;
+mod join;
 mod sub_ghz;
 mod tariff;
 

@@ -11,10 +11,10 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 
-const INTEGER: u8 = 0x02;
-const OCTET_STRING: u8 = 0x04;
-const NULL: u8 = 0x05;
-const SEQUENCE: u8 = 0x30;
+pub(super) const INTEGER: u8 = 0x02;
+pub(super) const OCTET_STRING: u8 = 0x04;
+pub(super) const NULL: u8 = 0x05;
+pub(super) const SEQUENCE: u8 = 0x30;
 const GENERALIZED_TIME: u8 = 0x18;
 /// Nesting deeper than this is refused (no GBCS payload comes close).
 const MAX_DEPTH: usize = 16;
@@ -137,14 +137,14 @@ impl Der {
         Der::primitive(INTEGER, v)
     }
 
-    fn bytes(&self) -> Option<&[u8]> {
+    pub(super) fn bytes(&self) -> Option<&[u8]> {
         match &self.value {
             DerValue::Bytes(b) => Some(b),
             DerValue::Items(_) => None,
         }
     }
 
-    fn items(&self) -> Option<&[Der]> {
+    pub(super) fn items(&self) -> Option<&[Der]> {
         match &self.value {
             DerValue::Items(i) => Some(i),
             DerValue::Bytes(_) => None,
@@ -152,7 +152,7 @@ impl Der {
     }
 
     /// The value of a non-negative INTEGER that fits 64 bits.
-    fn unsigned(&self) -> Option<u64> {
+    pub(super) fn unsigned(&self) -> Option<u64> {
         let b = self.bytes().filter(|_| self.tag == INTEGER)?;
         if b.is_empty() || b[0] & 0x80 != 0 || b.len() > 9 || (b.len() == 9 && b[0] != 0) {
             return None;

@@ -47,6 +47,13 @@ pub fn describe(message: &GbcsMessage, keys: Option<&KeyStore>, acb: Eui64) -> V
 /// when the keys hold the recipient's private key-agreement key.
 fn payload(message: &GbcsMessage, keys: Option<&KeyStore>) -> Value {
     let content = &message.signing.content;
+    if let Some(code) = message.message_code().filter(|c| super::join::is_han(*c)) {
+        let command = message.signing.cra == super::Cra::Command;
+        return match super::join::HanPayload::decode(code, command, content) {
+            Ok(p) => serde_json::to_value(p).unwrap_or(Value::Null),
+            Err(e) => json!({ "kind": "error", "error": e.to_string() }),
+        };
+    }
     if content.starts_with(&[0x01, 0x09]) {
         return gbz(message, keys);
     }

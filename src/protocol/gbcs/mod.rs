@@ -14,6 +14,7 @@ mod describe;
 mod frame;
 pub mod gas_settings;
 pub mod gbz;
+pub mod join;
 pub mod payload;
 mod sealed;
 pub mod utrn;
