@@ -655,9 +655,9 @@ fn serve_takes_its_settings_from_a_config_file_and_flags_win() {
         "{banner}"
     );
     // 20 premises (the flag), not 7 (the file): 20 meters and hubs, 10 gas meters and
-    // proxies, the four RTDS devices, and the three RTDS home area network devices its meters
-    // join.
-    assert!(banner.contains(" 67 devices"), "{banner}");
+    // proxies, the four RTDS devices, and the seven more of the RTDS home area network (its
+    // display and load switch, and the devices the RTDS join templates name).
+    assert!(banner.contains(" 71 devices"), "{banner}");
     assert!(
         banner.contains("90-B3-D5-1F-30-01-00-00 → http://127.0.0.1:9/from-flag, 90-B3-D5-1F-30-02-00-00 → http://127.0.0.1:9/network; other users' to http://127.0.0.1:9/all/<EUI>"),
         "{banner}"

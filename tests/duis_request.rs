@@ -1299,13 +1299,32 @@ fn a_bad_gas_tariff_is_refused_naming_the_element() {
     }
 }
 
-/// 8.7.1 (CS03A1), 8.7.2 (CS03B), 8.8.1 (CS04AC), 8.8.2 (CS04B) and 8.9 (CS07) to a meter: each
+/// 8.7.1 (CS03A1, CS03A2), 8.7.2 (CS03A2, CS03B), 8.8.1 (CS04AC), 8.8.2 (CS04AC, CS04B) and 8.9
+/// (CS07) to a meter, PPMID or HCALCS: each
 /// RTDS template, given the device types the inventory holds, builds the RTDS command byte for
 /// byte; a join the inventory cannot place, or by the wrong variant, is refused saying why.
 #[test]
 fn joins_unjoins_and_device_log_reads_are_the_rtds_commands() {
     use dccsim::headend::DeviceType::{self, Esme, Gpf, Gsme, Hcalcs, Ppmid};
-    let cases: [(&str, DeviceType, Option<DeviceType>, &str); 5] = [
+    let cases: [(&str, DeviceType, Option<DeviceType>, &str); 8] = [
+        (
+            "CS03A2Critical_8.7.1",
+            Hcalcs,
+            Some(Esme),
+            "8.7.1_CS03A2Critical/CS03A2Critical_8.7.1",
+        ),
+        (
+            "CS03A2NonCritical_8.7.2",
+            Ppmid,
+            Some(Esme),
+            "8.7.2_CS03A2NonCritical/CS03A2NonCritical_8.7.2",
+        ),
+        (
+            "CS04ACNonCritical_8.8.2",
+            Ppmid,
+            None,
+            "8.8.2_CS04ACNonCritical/CS04ACNonCritical_8.8.2",
+        ),
         (
             "CS03A1_8.7.1",
             Esme,

@@ -3476,37 +3476,55 @@ fn read_inventory_lists_the_premises_devices_from_the_registry() {
     assert_eq!(code_of(&reply), ResponseCode::I0, "{}", xml_of(&reply));
     let xml = xml_of(&reply);
     schema_valid(xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
-    // The hub first, then its devices: the RTDS's PPMID, load switch and new gas proxy
-    // function (for the join templates), and the meters.
+    // The hub first, then its devices: the meters being installed and the display and load
+    // switch the RTDS join templates name, the RTDS meters, display and load switch.
     assert_eq!(
         fields(xml, "DeviceID"),
         [
             "00-DB-12-34-56-78-90-A2",
+            "00-DB-12-34-56-78-90-93",
+            "00-DB-12-34-56-78-90-94",
             "00-DB-12-34-56-78-90-98",
             "00-DB-12-34-56-78-90-9A",
             "00-DB-12-34-56-78-90-9C",
             "00-DB-12-34-56-78-90-A0",
             "00-DB-12-34-56-78-90-A1",
-            "00-DB-12-34-56-78-90-A3"
+            "00-DB-12-34-56-78-90-A3",
+            "00-DB-12-34-56-78-90-A4",
+            "00-DB-12-34-56-78-90-A5"
         ]
     );
     assert_eq!(
         fields(xml, "DeviceType"),
-        ["CHF", "PPMID", "HCALCS", "GPF", "ESME", "GSME", "GPF"]
+        [
+            "CHF", "ESME", "GSME", "PPMID", "HCALCS", "GPF", "ESME", "GSME", "GPF", "PPMID",
+            "HCALCS"
+        ]
     );
-    let mut status = ["Commissioned"; 7];
-    status[3] = "InstalledNotCommissioned";
+    let mut status = ["Commissioned"; 11];
+    for installing in [1, 2, 5] {
+        status[installing] = "InstalledNotCommissioned";
+    }
     assert_eq!(fields(xml, "DeviceStatus"), status);
-    // The versions the devices report to 11.2.
+    // The versions the devices with a virtual device report to 11.2.
     assert_eq!(
         fields(xml, "DeviceFirmwareVersion"),
-        ["0123ABCD", "01000000", "0123ABCD", "0123ABCD"]
+        [
+            "0123ABCD", "01000000", "0123ABCD", "0123ABCD", "0123ABCD", "0123ABCD"
+        ]
     );
     let esme = he.registry().device(eui(METER)).unwrap();
     let mpan = esme.meter_point.as_ref().unwrap().to_string();
     assert_eq!(
         fields(xml, "ImportMPxN"),
-        ["1234567", mpan.as_str(), "1234567", "1234567"]
+        [
+            mpan.as_str(),
+            "1234567",
+            "1234567",
+            mpan.as_str(),
+            "1234567",
+            "1234567"
+        ]
     );
     assert_eq!(fields(xml, "ServiceReferenceVariant"), ["8.2"]);
 
@@ -3522,13 +3540,17 @@ fn read_inventory_lists_the_premises_devices_from_the_registry() {
     assert_eq!(
         fields(xml_of(&reply), "DeviceID"),
         [
+            "00-DB-12-34-56-78-90-93",
             METER,
+            "00-DB-12-34-56-78-90-94",
             "00-DB-12-34-56-78-90-98",
             "00-DB-12-34-56-78-90-9A",
             "00-DB-12-34-56-78-90-9C",
             "00-DB-12-34-56-78-90-A1",
             "00-DB-12-34-56-78-90-A2",
-            "00-DB-12-34-56-78-90-A3"
+            "00-DB-12-34-56-78-90-A3",
+            "00-DB-12-34-56-78-90-A4",
+            "00-DB-12-34-56-78-90-A5"
         ]
     );
 
@@ -3829,7 +3851,7 @@ fn decommission_and_update_inventory_change_what_the_registry_says() {
         "<sr:MPxN>1400000000001</sr:MPxN>",
     );
     let reply = send(&mut he, SUPPLIER, &by_mpan);
-    assert_eq!(fields(xml_of(&reply), "DeviceID")[0], METER);
+    assert!(fields(xml_of(&reply), "DeviceID").contains(&METER));
     // A comms hub has no MPxN.
     assert_eq!(
         code(send(&mut he, SUPPLIER, &on(hub, &mpan("1400000000001")))),
@@ -4522,4 +4544,94 @@ fn rtds_join_templates_change_and_read_the_meters_device_logs() {
     );
     assert!(why.contains("by 8.7.2, not 8.7.1"), "{why}");
     assert!(he.poll_deliveries(start + Duration::minutes(10)).is_empty());
+}
+
+/// The RTDS prepayment display (`…90-A4`) and load switch (`…90-A5`) from the RTDS templates:
+/// the display joins the installing electricity meter (8.7.2, CS03A2 from the broker on the
+/// supplier's behalf) and unjoins `01-02-…-08` (8.8.2, CS04AC); the load switch joins it by the
+/// critical 8.7.1 (transform, sign, send); the display reports its firmware (11.2, CS08). Each
+/// answer comes from the device, named for the supplier; the logs survive a restart. A display
+/// joining a gas meter (method C, certificates) is refused `E11`.
+#[test]
+fn rtds_ppmid_and_hcalcs_templates_join_their_meters() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::asn1::AsnPayload;
+    use dccsim::protocol::gbcs::join::{HanPayload, LogEntry};
+    let (mut he, keys, start) = default_head_end();
+    let supplier = defaults::SUPPLIER;
+    let outcome = |m: &GbcsMessage| {
+        HanPayload::decode(m.message_code().unwrap(), false, &m.signing.content).unwrap()
+    };
+    let from_display = |he: &mut HeadEnd, xml: &str| {
+        let answer = acknowledged_then_answered(he, supplier, xml, start);
+        assert_eq!(answer.signing.originator, defaults::RTDS_PPMID);
+        assert_eq!(verify_mac(&keys, &answer, defaults::ACB), Verdict::Valid);
+        answer
+    };
+    let joined = from_display(
+        &mut he,
+        &template("CS03A2NonCritical_8.7.2_SUCCESS_REQUEST_DUIS.XML"),
+    );
+    assert_eq!(outcome(&joined), HanPayload::Outcome { code: 0 });
+    // Named for the supplier and its counter, as the broker sent it.
+    let named = [
+        &[0x00, 0xAB][..],
+        &SUPPLIER.parse::<Eui64>().unwrap().0,
+        &1000u64.to_be_bytes(),
+    ]
+    .concat();
+    assert_eq!(joined.signing.other_information, named);
+    let unjoined = from_display(
+        &mut he,
+        &with_counter(
+            &template("CS04ACNonCritical_8.8.2_SUCCESS_REQUEST_DUIS.XML"),
+            1001,
+        ),
+    );
+    assert_eq!(outcome(&unjoined), HanPayload::Outcome { code: 0 });
+    let firmware = template("CS08_11.2_SUCCESS_REQUEST_DUIS.XML").replace(
+        "90-B3-D5-1F-30-00-00-02:00-DB-12-34-56-78-90-A4:1000",
+        &format!("{SUPPLIER}:00-DB-12-34-56-78-90-A4:1002"),
+    );
+    let firmware = from_display(&mut he, &firmware);
+    assert_eq!(
+        AsnPayload::decode(&firmware.signing.content, false).unwrap(),
+        Some(AsnPayload::Firmware {
+            version: "0123ABCD".into(),
+            status: 0
+        })
+    );
+    let switched = transform_sign_send(
+        &mut he,
+        &keys,
+        &template("CS03A2Critical_8.7.1_SUCCESS_REQUEST_DUIS.XML"),
+        1003,
+        start,
+    );
+    assert_eq!(switched.signing.originator, defaults::RTDS_HCALCS);
+    assert_eq!(outcome(&switched), HanPayload::Outcome { code: 0 });
+    let meter = eui("00-DB-12-34-56-78-90-93");
+    let logged = |he: &HeadEnd, device| -> Vec<Eui64> {
+        let log = &he.han_device(device).unwrap().device_log.entries;
+        log.iter().map(|e: &LogEntry| e.device).collect()
+    };
+    assert_eq!(logged(&he, defaults::RTDS_PPMID), [meter]);
+    assert_eq!(logged(&he, defaults::RTDS_HCALCS), [meter]);
+    let why = refused_e11(
+        &mut he,
+        supplier,
+        Endpoint::SendCommand,
+        &template("CS03CNonCritical_8.7.2_SUCCESS_REQUEST_DUIS.XML"),
+        1010,
+        start,
+    );
+    assert!(why.contains("method C"), "{why}");
+    // What the devices hold is saved with them and put back on a restart.
+    let (mut restarted, _, _) = default_head_end();
+    assert!(logged(&restarted, defaults::RTDS_PPMID) != [meter]);
+    for (eui, state) in he.take_device_states() {
+        restarted.restore_device_state(eui, &state).unwrap();
+    }
+    assert_eq!(logged(&restarted, defaults::RTDS_PPMID), [meter]);
+    assert_eq!(logged(&restarted, defaults::RTDS_HCALCS), [meter]);
 }

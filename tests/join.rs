@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use dccsim::device::{Consumer, CustomerType, Esme, GasMeter};
+use dccsim::device::{Consumer, CustomerType, Esme, GasMeter, HanDevice, HanKind};
 use dccsim::model::Eui64;
 use dccsim::protocol::gbcs::join::{
     CS03A1, CS03B, CS03C, CS04AC, CS04B, CS07, DEVICE_LOG_CAPACITY, DeviceLog, HanPayload, HanType,
@@ -521,4 +521,133 @@ mod properties {
             }
         }
     }
+}
+
+/// An RTDS command to a PPMID or HCALCS, remade with the RTDS's originator, header and payload
+/// and MACed (signed too, where the RTDS's is): the device's answer's payload and header.
+fn send_han(device: &mut HanDevice, file: &str, counter: u64, keys: &KeyStore) -> GbcsMessage {
+    let rtds = message(file);
+    let code = rtds.message_code().unwrap();
+    let mut m = message_for(
+        Cra::Command,
+        counter,
+        rtds.signing.originator,
+        device.eui,
+        code,
+        rtds.signing.content.clone(),
+    );
+    m.signing.other_information = rtds.signing.other_information.clone();
+    if rtds.signing.signature.is_some() {
+        assert!(sign_message(keys, &mut m));
+    }
+    assert!(mac_message(keys, &mut m, acb()));
+    let answer = device
+        .handle(&m.to_bytes().unwrap(), at(), keys, acb())
+        .unwrap();
+    GbcsMessage::decode(&answer).unwrap()
+}
+
+#[test]
+fn the_rtds_ppmid_and_hcalcs_join_unjoin_and_report_their_firmware_as_the_rtds_devices_do() {
+    let mut keys = keys();
+    let (ppmid, hcalcs) = (rtds_device(0xA4), rtds_device(0xA5));
+    for device in [ppmid, hcalcs] {
+        keys.forget(device);
+        keys.derive_fleet(&device.0, [9; 32]);
+    }
+    let mut display = HanDevice::new(ppmid, HanKind::Ppmid);
+    display.device_log = DeviceLog::new([LogEntry {
+        device: Eui64([1, 2, 3, 4, 5, 6, 7, 8]),
+        device_type: HanType::Gpf,
+    }]);
+    let steps = [
+        // Firmware, named for the user the broker asked for, as the RTDS answer names it.
+        "11.2_CS08/CS08_11.2_SUCCESS",
+        // An electricity meter joined by method A; a gas meter by method C with its
+        // certificate, and without one refused (11).
+        "8.7.2_CS03A2NonCritical/CS03A2NonCritical_8.7.2_SUCCESS",
+        "8.7.2_CS03CNonCritical/CS03CNonCritical_8.7.2_SUCCESS",
+        "8.7.2_CS03CNonCritical/CS03CNonCritical_8.7.2_ERROR",
+        "8.8.2_CS04ACNonCritical/CS04ACNonCritical_8.8.2_SUCCESS",
+    ];
+    for (counter, step) in (1000..).zip(steps) {
+        let answer = send_han(
+            &mut display,
+            &format!("{step}_COMMAND_GBCS.HEX"),
+            counter,
+            &keys,
+        );
+        let rtds = message(&format!("{step}_RESPONSE_GBCS.HEX"));
+        assert_eq!(answer.signing.content, rtds.signing.content, "{step}");
+        assert_eq!(answer.signing.originator, ppmid);
+        if step.contains("CS08") {
+            assert_eq!(
+                answer.signing.other_information,
+                rtds.signing.other_information
+            );
+        }
+    }
+    let devices: Vec<Eui64> = display
+        .device_log
+        .entries
+        .iter()
+        .map(|e| e.device)
+        .collect();
+    assert_eq!(devices, [rtds_device(0x93), rtds_device(0x94)]);
+
+    // The load switch joins its meter by the critical CS03A2, signed by the supplier; unsigned,
+    // it is refused.
+    let mut switch = HanDevice::new(hcalcs, HanKind::Hcalcs);
+    let step = "8.7.1_CS03A2Critical/CS03A2Critical_8.7.1_SUCCESS";
+    let answer = send_han(
+        &mut switch,
+        &format!("{step}_COMMAND_GBCS.HEX"),
+        1000,
+        &keys,
+    );
+    assert_eq!(
+        answer.signing.content,
+        message(&format!("{step}_RESPONSE_GBCS.HEX"))
+            .signing
+            .content
+    );
+    let rtds = message(&format!("{step}_COMMAND_GBCS.HEX"));
+    let mut unsigned = message_for(
+        Cra::Command,
+        2000,
+        supplier(),
+        hcalcs,
+        0x00AB,
+        rtds.signing.content,
+    );
+    assert!(mac_message(&keys, &mut unsigned, acb()));
+    assert!(
+        switch
+            .handle(&unsigned.to_bytes().unwrap(), at(), &keys, acb())
+            .is_err()
+    );
+    // A load switch joins no gas meter (2).
+    let mut gas = message_for(
+        Cra::Command,
+        2001,
+        acb(),
+        hcalcs,
+        CS03C,
+        HanPayload::Join {
+            method: JoinMethod::C,
+            other: rtds_device(0x94),
+            device_type: HanType::Gsme,
+            certificate: None,
+        }
+        .encode(),
+    );
+    assert!(mac_message(&keys, &mut gas, acb()));
+    let answer = switch
+        .handle(&gas.to_bytes().unwrap(), at(), &keys, acb())
+        .unwrap();
+    let answer = GbcsMessage::decode(&answer).unwrap();
+    assert_eq!(
+        HanPayload::decode(CS03C, false, &answer.signing.content).unwrap(),
+        HanPayload::Outcome { code: 2 }
+    );
 }

@@ -17,6 +17,7 @@ mod configuration;
 pub mod consumption;
 mod esme;
 mod gas;
+mod han;
 mod hub;
 mod vendor;
 
@@ -36,6 +37,7 @@ pub use gas::{
 pub use gas::{
     GCS01A, GCS01B, GCS04, GCS05, GCS21B, GCS21F, GasTariff, Prepay, TariffState, WH_PER_M3,
 };
+pub use han::{HanDevice, HanKind};
 pub use hub::{CS08, CommsHub, LogEntry};
 pub use vendor::{ERROR_UNKNOWN_REGISTER, ERROR_UNSUPPORTED, VendorDeviceError, VendorMeter};
 

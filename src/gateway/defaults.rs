@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::device::{Consumer, Esme};
+use crate::device::{Consumer, Esme, HanDevice, HanKind};
 use crate::headend::{
     DeviceRecord, DeviceType, MeterPoint, Registry, SmiStatus, SupplyPeriod, User, WanLink,
 };
@@ -24,6 +24,10 @@ const RTDS_HUB: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA2]);
 /// The RTDS test gas meter and its hub's gas proxy function, which the RTDS gas templates address.
 pub const RTDS_GSME: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA1]);
 pub const RTDS_GPF: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA3]);
+/// The RTDS prepayment display (PPMID).
+pub const RTDS_PPMID: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA4]);
+/// The RTDS auxiliary load control switch (HCALCS).
+pub const RTDS_HCALCS: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA5]);
 /// The Access Control Broker / DSP of the ZAZ1 test PKI.
 pub const ACB: Eui64 = Eui64([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x00, 0x00, 0x02]);
 pub const SUPPLIER: Eui64 = Eui64([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x01, 0x00, 0x00]);
@@ -67,6 +71,8 @@ pub fn keys(seed: u64) -> Result<crate::protocol::gbcs::KeyStore, crate::protoco
     keys.derive_fleet(&RTDS_GSME.0, bytes);
     keys.derive_fleet(&RTDS_GPF.0, bytes);
     keys.derive_fleet(&RTDS_HUB.0, bytes);
+    keys.derive_fleet(&RTDS_PPMID.0, bytes);
+    keys.derive_fleet(&RTDS_HCALCS.0, bytes);
     Ok(keys)
 }
 
@@ -347,12 +353,14 @@ pub fn full_fleet(
     (registry, meters, gas)
 }
 
-/// The RTDS premises' home area network, as the RTDS join vectors (8.7, 8.8, 8.9) show it:
-/// the devices its meters are asked to join in the inventory — an auxiliary load switch
-/// (`…90-9A`), a prepayment display (`…90-98`) and a gas proxy function being installed
-/// (`…90-9C`) — and the meters' device logs holding what the RTDS unjoins and reads back: the
-/// gas meter's the proxy functions `01-02-…-08` and `…90-99` and the display `…90-97`, the
-/// electricity meter's `…90-99`.
+/// The RTDS premises' home area network, as the RTDS join vectors (8.7, 8.8, 8.9) show it: its
+/// prepayment display (`…90-A4`) and auxiliary load switch (`…90-A5`); the devices they and
+/// the meters are asked to join, in the inventory — a load switch (`…90-9A`), a display
+/// (`…90-98`), and an electricity meter (`…90-93`), a gas meter (`…90-94`) and a gas proxy
+/// function (`…90-9C`) being installed — and the meters' device logs holding what the RTDS
+/// unjoins and reads back: the gas meter's the proxy functions `01-02-…-08` and `…90-99` and
+/// the display `…90-97`, the electricity meter's `…90-99` (the display's is
+/// [`rtds_han_devices`]').
 fn rtds_home_area_network(
     registry: &mut Registry,
     meters: &mut [Esme],
@@ -360,8 +368,19 @@ fn rtds_home_area_network(
 ) {
     use crate::protocol::gbcs::join::{DeviceLog, HanType, LogEntry};
     let rtds = |last: u8| Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, last]);
-    let mprn = MeterPoint::Mprn("1234567".into());
+    let mprn = || Some(MeterPoint::Mprn("1234567".into()));
+    let mpan = registry
+        .device(RTDS_ESME)
+        .and_then(|d| d.meter_point.clone());
+    let installing = SmiStatus::InstalledNotCommissioned;
     for (device, device_type, meter_point, status) in [
+        (RTDS_PPMID, DeviceType::Ppmid, None, SmiStatus::Commissioned),
+        (
+            RTDS_HCALCS,
+            DeviceType::Hcalcs,
+            None,
+            SmiStatus::Commissioned,
+        ),
         (
             rtds(0x9A),
             DeviceType::Hcalcs,
@@ -369,12 +388,9 @@ fn rtds_home_area_network(
             SmiStatus::Commissioned,
         ),
         (rtds(0x98), DeviceType::Ppmid, None, SmiStatus::Commissioned),
-        (
-            rtds(0x9C),
-            DeviceType::Gpf,
-            Some(mprn),
-            SmiStatus::InstalledNotCommissioned,
-        ),
+        (rtds(0x93), DeviceType::Esme, mpan, installing),
+        (rtds(0x94), DeviceType::Gsme, mprn(), installing),
+        (rtds(0x9C), DeviceType::Gpf, mprn(), installing),
     ] {
         let mut r = record(
             device,
@@ -425,6 +441,7 @@ pub fn adopt_registry_devices(
     let mut meters = Vec::new();
     let mut gas = Vec::new();
     let mut hubs = Vec::new();
+    let mut han = Vec::new();
     for d in registry.devices().filter(missing) {
         match d.device_type {
             DeviceType::Esme => {
@@ -468,15 +485,18 @@ pub fn adopt_registry_devices(
                     .collect();
                 hubs.push(crate::device::CommsHub::new(d.device, &devices));
             }
+            DeviceType::Ppmid => han.push(HanDevice::new(d.device, HanKind::Ppmid)),
+            DeviceType::Hcalcs => han.push(HanDevice::new(d.device, HanKind::Hcalcs)),
             _ => {}
         }
     }
-    let added = meters.len() + gas.len() + hubs.len();
+    let added = meters.len() + gas.len() + hubs.len() + han.len();
     // Their keys derive from the fleet seed, as the generated devices' do.
     let joined = meters
         .iter()
         .map(|m| m.eui)
-        .chain(hubs.iter().map(|h| h.eui));
+        .chain(hubs.iter().map(|h| h.eui))
+        .chain(han.iter().map(|h| h.eui));
     let joined: Vec<Eui64> = joined
         .chain(gas.iter().flat_map(|g| [g.gsme, g.gpf]))
         .collect();
@@ -484,6 +504,7 @@ pub fn adopt_registry_devices(
     head_end.add_meters(meters);
     head_end.add_gas_meters(gas);
     head_end.add_hubs(hubs);
+    head_end.add_han_devices(han);
     added
 }
 
@@ -511,7 +532,20 @@ pub fn head_end(
     );
     head_end.add_gas_meters(gas);
     head_end.add_hubs(hubs(premises));
+    head_end.add_han_devices(rtds_han_devices());
     Ok(head_end)
+}
+
+/// The RTDS premises' prepayment display and load switch, the display's device log holding
+/// the gas proxy `01-02-…-08` the RTDS unjoins from it.
+pub fn rtds_han_devices() -> Vec<HanDevice> {
+    use crate::protocol::gbcs::join::{DeviceLog, HanType, LogEntry};
+    let mut display = HanDevice::new(RTDS_PPMID, HanKind::Ppmid);
+    display.device_log = DeviceLog::new([LogEntry {
+        device: Eui64([1, 2, 3, 4, 5, 6, 7, 8]),
+        device_type: HanType::Gpf,
+    }]);
+    vec![display, HanDevice::new(RTDS_HCALCS, HanKind::Hcalcs)]
 }
 
 /// The comms hubs of the default fleet, each with its premises' meters in its device log (the
@@ -581,8 +615,9 @@ mod tests {
             e
         };
         assert!(!he.has_virtual_device(eui(2, ESME_KIND)));
-        // 5 meters, 5 hubs and 3 gas meters (the RTDS premises' and two generated ones).
-        assert_eq!(adopt_registry_devices(&mut he, 1, now), 13);
+        // 6 electricity meters (the RTDS premises' two), 5 hubs, 4 gas meters (the RTDS
+        // premises' two and two generated ones), and the RTDS premises' 2 PPMIDs and 2 HCALCSs.
+        assert_eq!(adopt_registry_devices(&mut he, 1, now), 19);
         assert_eq!(adopt_registry_devices(&mut he, 1, now), 0, "once");
         for kind in [ESME_KIND, CHF_KIND, GSME_KIND, GPF_KIND] {
             assert!(he.has_virtual_device(eui(2, kind)));

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::RngExt;
 
 use super::{Answer, Change, HeadEnd, Speaks, WanLink, refuse};
-use crate::device::{CommsHub, Esme, GasMeter};
+use crate::device::{CommsHub, Esme, GasMeter, HanDevice};
 use crate::headend::access::{Refusal, ResponseCode};
 use crate::headend::registry::{DeviceType, InventoryChange, SmiStatus};
 use crate::headend::request::{HubCommand, Request};
@@ -36,6 +36,7 @@ impl HeadEnd {
                 Speaks::Dlms => "an electricity meter",
                 Speaks::Gbz => "a gas meter",
                 Speaks::Hub => "a comms hub",
+                Speaks::Han => "a PPMID or HCALCS",
             };
             refuse(
                 E11,
@@ -45,6 +46,32 @@ impl HeadEnd {
                 ),
             )
         };
+        if kind == Speaks::Han {
+            let (code, content) = if request.service.to_string() == "11.2" {
+                let read = crate::protocol::gbcs::asn1::AsnPayload::ReadFirmware;
+                (crate::device::CS08, read.encode())
+            } else {
+                self.join_command(request)?.ok_or_else(not_carried)?
+            };
+            // A critical join (8.7.1, a load switch to its meter) goes in the user's name, for
+            // the user to sign; the others from the broker on the user's behalf, as a hub's.
+            if request.service.to_string() == "8.7.1" {
+                let (counter, user) = (id.counter, id.originator);
+                return Ok(message_for(
+                    Cra::Command,
+                    counter,
+                    user,
+                    id.target,
+                    code,
+                    content,
+                ));
+            }
+            let (counter, acb) = (self.next_acb_counter(now), self.acb);
+            let mut command = message_for(Cra::Command, counter, acb, id.target, code, content);
+            command.signing.other_information =
+                crate::protocol::gbcs::OnBehalf::new(id.originator, id.counter).information(code);
+            return Ok(command);
+        }
         if kind == Speaks::Hub {
             let (code, content) = request
                 .hub_command()
@@ -116,14 +143,17 @@ impl HeadEnd {
         Ok(command)
     }
 
-    /// An 8.7 join, 8.8 unjoin or 8.9 device log read to a meter as its GBCS use case and
+    /// An 8.7 join, 8.8 unjoin or 8.9 device log read to a meter, PPMID or HCALCS as its GBCS use case and
     /// ASN.1 command, the devices' types from the inventory; `None` for other services.
     fn join_command(&self, request: &Request) -> Result<Option<(u16, Vec<u8>)>, Refusal> {
         let target = self
             .registry
             .device(request.id.target)
             .map(|d| d.device_type);
-        let Some(target @ (DeviceType::Esme | DeviceType::Gsme)) = target else {
+        let Some(
+            target @ (DeviceType::Esme | DeviceType::Gsme | DeviceType::Ppmid | DeviceType::Hcalcs),
+        ) = target
+        else {
             return Ok(None);
         };
         let other = request
@@ -184,6 +214,7 @@ impl HeadEnd {
         let (keys, acb) = (&self.keys, self.acb);
         let (meters, gas, gas_meters) = (&mut self.meters, &self.gas, &mut self.gas_meters);
         let (hubs, changed) = (&mut self.hubs, &mut self.changed);
+        let han_devices = &mut self.han_devices;
         let hub = self.registry.device(target).map_or(target, |d| d.comms_hub);
         let outages = &self.outages;
         let clock = &mut self.device_clock;
@@ -207,6 +238,8 @@ impl HeadEnd {
                 meter.handle(bytes, at, keys, acb)
             } else if let Some(hub) = hubs.get_mut(&target) {
                 hub.handle(bytes, at, keys, acb)
+            } else if let Some(han) = han_devices.get_mut(&target) {
+                han.handle(bytes, at, keys, acb)
             } else {
                 let &i = gas.get(&target)?;
                 gas_meters[i].handle(bytes, at, keys, acb)
@@ -276,6 +309,8 @@ impl HeadEnd {
             serde_json::to_string(m)
         } else if let Some(h) = self.hubs.get(&eui) {
             serde_json::to_string(h)
+        } else if let Some(h) = self.han_devices.get(&eui) {
+            serde_json::to_string(h)
         } else {
             let gas = &self.gas_meters[*self.gas.get(&eui)?];
             return serde_json::to_string(gas).ok().map(|j| (gas.gsme, j));
@@ -308,6 +343,14 @@ impl HeadEnd {
         }
         if let Some(h) = self.hubs.get_mut(&eui) {
             let saved: CommsHub = serde_json::from_str(json).map_err(|e| format!("{eui}: {e}"))?;
+            if saved.eui != eui {
+                return Err(format!("{eui}: the saved state is {}'s", saved.eui));
+            }
+            *h = saved;
+            return Ok(());
+        }
+        if let Some(h) = self.han_devices.get_mut(&eui) {
+            let saved: HanDevice = serde_json::from_str(json).map_err(|e| format!("{eui}: {e}"))?;
             if saved.eui != eui {
                 return Err(format!("{eui}: the saved state is {}'s", saved.eui));
             }

@@ -123,6 +123,8 @@ impl HeadEnd {
             Some(hex(&meter.firmware))
         } else if let Some(hub) = self.hubs.get(&eui) {
             Some(hex(&hub.firmware))
+        } else if let Some(han) = self.han_devices.get(&eui) {
+            Some(hex(&han.firmware))
         } else {
             self.gas_meter(eui).map(|g| g.firmware.to_string())
         }

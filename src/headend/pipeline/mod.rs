@@ -35,7 +35,7 @@ use super::request::{Request, RequestId};
 use super::response::{ResponseBody, response, scheduled_response};
 use super::schedule::Schedule;
 use super::wan::CellWan;
-use crate::device::{CommsHub, Esme, GasMeter};
+use crate::device::{CommsHub, Esme, GasMeter, HanDevice};
 use crate::model::{CspRegion, Eui64, ServiceRef};
 use crate::protocol::gbcs::{GbcsMessage, KeyStore};
 use crate::wan::Latency;
@@ -236,6 +236,8 @@ enum Speaks {
     Gbz,
     /// A comms hub: the DCC's own commands, DLMS or ASN.1.
     Hub,
+    /// A PPMID or HCALCS: ASN.1, over the comms hub.
+    Han,
 }
 
 impl Speaks {
@@ -243,6 +245,7 @@ impl Speaks {
         match device_type {
             DeviceType::Gsme | DeviceType::Gpf => Speaks::Gbz,
             DeviceType::Chf => Speaks::Hub,
+            DeviceType::Ppmid | DeviceType::Hcalcs => Speaks::Han,
             _ => Speaks::Dlms,
         }
     }
@@ -260,6 +263,8 @@ pub struct HeadEnd {
     /// The virtual gas meters, answering at their GSME's and their GPF's EUI-64.
     gas_meters: Vec<GasMeter>,
     gas: HashMap<Eui64, usize>,
+    /// The virtual PPMIDs and HCALCSs, by EUI-64.
+    han_devices: HashMap<Eui64, HanDevice>,
     /// The virtual comms hubs, by EUI-64.
     hubs: HashMap<Eui64, CommsHub>,
     /// The last counter the Access Control Broker gave a command of its own (to a comms hub).
@@ -324,6 +329,7 @@ impl HeadEnd {
             gas_meters: Vec::new(),
             gas: HashMap::new(),
             hubs: HashMap::new(),
+            han_devices: HashMap::new(),
             acb_counter: 0,
             changed: BTreeSet::new(),
             device_clock: HashMap::new(),
@@ -374,7 +380,19 @@ impl HeadEnd {
     pub fn has_virtual_device(&self, eui: Eui64) -> bool {
         self.meters.contains_key(&eui)
             || self.hubs.contains_key(&eui)
+            || self.han_devices.contains_key(&eui)
             || self.gas.contains_key(&eui)
+    }
+
+    /// Adds virtual PPMIDs and HCALCSs.
+    pub fn add_han_devices(&mut self, devices: Vec<HanDevice>) {
+        self.han_devices
+            .extend(devices.into_iter().map(|d| (d.eui, d)));
+    }
+
+    /// A virtual PPMID or HCALCS.
+    pub fn han_device(&self, eui: Eui64) -> Option<&HanDevice> {
+        self.han_devices.get(&eui)
     }
 
     /// Adds virtual comms hubs.

@@ -1,11 +1,12 @@
-//! 8.7 Join Service, 8.8 Unjoin Service and 8.9 Read Device Log to a meter, as GBCS CS03, CS04
-//! and CS07 (ASN.1). Which join a request becomes follows from the two devices, as the DCC
-//! decides it from its inventory: an electricity meter joins a prepayment display (PPMID) or
-//! an auxiliary load switch (HCALCS) by method A (CS03A1, critical); a gas meter joins its gas
-//! proxy function by method B (CS03B, non-critical) and a PPMID by method C (CS03C, critical,
-//! with the PPMID's certificate — not carried: dccsim's inventory holds no device
-//! certificates). An unjoin to a meter is CS04AC (critical), or CS04B when a gas meter drops its
-//! gas proxy function (8.8.2).
+//! 8.7 Join Service, 8.8 Unjoin Service and 8.9 Read Device Log to a meter, a PPMID or an
+//! HCALCS, as GBCS CS03, CS04 and CS07 (ASN.1). Which join a request becomes follows from the
+//! two devices, as the DCC decides it from its inventory: an electricity meter joins a
+//! prepayment display (PPMID) or an auxiliary load switch (HCALCS) by method A (CS03A1,
+//! critical), and they join it back (CS03A2: critical to an HCALCS, not to a PPMID); a gas
+//! meter joins its gas proxy function by method B (CS03B, non-critical); a gas meter and a
+//! PPMID join each other by method C (CS03C, with the other's certificate — not carried:
+//! dccsim's inventory holds no device certificates). An unjoin is CS04AC (8.8.1 to a meter,
+//! 8.8.2 to a PPMID or HCALCS), or CS04B when a gas meter drops its gas proxy function (8.8.2).
 
 use super::{Request, RequestError};
 use crate::headend::DeviceType;
@@ -60,8 +61,8 @@ impl Request {
             .map_err(|e| refused(format!("sr:OtherDeviceID {text:?}: {e}")))
     }
 
-    /// The GBCS use case and ASN.1 command an 8.7, 8.8 or 8.9 request to a meter of `target`
-    /// type becomes, `other` being the type the inventory gives the device it joins; `None`
+    /// The GBCS use case and ASN.1 command an 8.7, 8.8 or 8.9 request to a meter, PPMID or
+    /// HCALCS of `target` type becomes, `other` being the type the inventory gives the device it joins; `None`
     /// for other services.
     pub fn join_command(
         &self,
@@ -71,20 +72,22 @@ impl Request {
         let service = self.service.to_string();
         match service.as_str() {
             "8.9" if self.body.find("ReadSecurityDetails").is_some() => Err(refused(
-                "8.9 ReadSecurityDetails reads a comms hub's device log, not a meter's".into(),
+                "8.9 ReadSecurityDetails reads a comms hub's device log, not a meter's, PPMID's or HCALCS's".into(),
             )),
             "8.9" => Ok(Some((CS07, HanPayload::ReadLog))),
             "8.8.1" | "8.8.2" => {
                 let Some(other) = self.other_device()? else {
                     return Ok(None);
                 };
+                let type1 = matches!(target, DeviceType::Ppmid | DeviceType::Hcalcs);
                 let code = match (service.as_str(), target) {
-                    ("8.8.1", _) => CS04AC,
+                    ("8.8.1", DeviceType::Esme | DeviceType::Gsme) => CS04AC,
                     ("8.8.2", DeviceType::Gsme) => CS04B,
+                    ("8.8.2", _) if type1 => CS04AC,
                     _ => {
+                        let by = if type1 { "8.8.2" } else { "8.8.1" };
                         return Err(refused(format!(
-                            "8.8.2 unjoins a gas proxy function from a gas meter; {} \
-                             unjoins by 8.8.1",
+                            "{} unjoins by {by}, not {service}",
                             a(target)
                         )));
                     }
@@ -100,16 +103,18 @@ impl Request {
                         "the device to join, {device}, is not in the inventory"
                     )));
                 };
-                let method = match (target, other_type) {
-                    (DeviceType::Esme, DeviceType::Ppmid | DeviceType::Hcalcs) => {
-                        JoinMethod::AInitiator
-                    }
-                    (DeviceType::Gsme, DeviceType::Gpf) => JoinMethod::B,
-                    (DeviceType::Gsme, DeviceType::Ppmid) => {
+                use DeviceType::{Esme, Gpf, Gsme, Hcalcs, Ppmid};
+                // Each pair's method and whether the join is critical (8.7.1).
+                let (method, critical) = match (target, other_type) {
+                    (Esme, Ppmid | Hcalcs) => (JoinMethod::AInitiator, true),
+                    (Hcalcs, Esme) => (JoinMethod::AResponder, true),
+                    (Ppmid, Esme) => (JoinMethod::AResponder, false),
+                    (Gsme, Gpf) => (JoinMethod::B, false),
+                    (Gsme, Ppmid) | (Ppmid, Gsme) => {
                         return Err(refused(format!(
-                            "a gas meter joins a PPMID by method C (CS03C), with the PPMID's \
-                             certificate, which this head-end does not carry: it holds no \
-                             device certificates for {device}"
+                            "a gas meter and a PPMID join by method C (CS03C), each given the \
+                             other's certificate, which this head-end does not carry: it holds \
+                             no device certificates ({device}'s or the meter's)"
                         )));
                     }
                     _ => {
@@ -120,7 +125,6 @@ impl Request {
                         )));
                     }
                 };
-                let critical = method != JoinMethod::B;
                 if critical != (service == "8.7.1") {
                     return Err(refused(format!(
                         "{} joins {} by {}, not {service}",
