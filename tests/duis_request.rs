@@ -1350,6 +1350,49 @@ fn joins_unjoins_and_device_log_reads_are_the_rtds_commands() {
         assert_eq!(Some(code), rtds.message_code(), "{duis}");
         assert_eq!(payload.encode(), rtds.signing.content, "{duis}");
     }
+    // Method C: the command as built carries no certificate; with the other device's (the
+    // head-end adds it from its SMKI repository), it is the RTDS's.
+    for (duis, target, other, gbcs, certificate) in [
+        (
+            "CS03CCritical_8.7.1",
+            Gsme,
+            Ppmid,
+            "8.7.1_CS03CCritical/CS03CCritical_8.7.1",
+            "00db123456789098-ka.pem",
+        ),
+        (
+            "CS03CNonCritical_8.7.2",
+            Ppmid,
+            Gsme,
+            "8.7.2_CS03CNonCritical/CS03CNonCritical_8.7.2",
+            "00db123456789094-ka.pem",
+        ),
+    ] {
+        use dccsim::protocol::gbcs::asn1::Der;
+        use dccsim::protocol::gbcs::join::HanPayload;
+        let request = template(&format!("{duis}_SUCCESS_REQUEST_DUIS.XML"));
+        let (code, mut payload) = request.join_command(target, Some(other)).unwrap().unwrap();
+        let HanPayload::Join { certificate: c, .. } = &mut payload else {
+            panic!("a join")
+        };
+        assert!(c.is_none());
+        let pem = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("data/rtds-certificates")
+                .join(certificate),
+        )
+        .unwrap();
+        let mut keys = dccsim::protocol::gbcs::KeyStore::default();
+        let other_device = request.other_device().unwrap().unwrap();
+        let usage = dccsim::protocol::gbcs::KeyUse::KeyAgreement;
+        keys.insert_certificate(other_device, usage, &pem).unwrap();
+        *c = Some(Der::decode(keys.certificate(other_device, usage).unwrap()).unwrap());
+        let path = format!("gbcs-rtds/RTDS-4.5.0/{gbcs}_SUCCESS_COMMAND_GBCS.HEX");
+        let text = std::fs::read_to_string(reference().join(path)).unwrap();
+        let rtds = GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap();
+        assert_eq!(Some(code), rtds.message_code(), "{duis}");
+        assert_eq!(payload.encode(), rtds.signing.content, "{duis}");
+    }
     let refusal = |name: &str, target, other| {
         template(name)
             .join_command(target, other)
@@ -1364,8 +1407,6 @@ fn joins_unjoins_and_device_log_reads_are_the_rtds_commands() {
     );
     let why = refusal(join, Esme, Some(Gpf));
     assert!(why.contains("an ESME does not join a GPF"), "{why}");
-    let why = refusal(join, Gsme, Some(Ppmid));
-    assert!(why.contains("method C"), "{why}");
     let why = refusal("CS03B_8.7.2_SUCCESS_REQUEST_DUIS.XML", Esme, Some(Ppmid));
     assert!(why.contains("by 8.7.1, not 8.7.2"), "{why}");
     let why = refusal("CS04B_8.8.2_SUCCESS_REQUEST_DUIS.XML", Esme, None);

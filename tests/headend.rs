@@ -4442,9 +4442,10 @@ fn gas_tariffs_are_taken_up_at_once_on_time_or_not_at_all() {
 /// 8.7 Join, 8.8 Unjoin and 8.9 Read Device Log to the RTDS meters, from the RTDS templates: the
 /// electricity meter joins the RTDS's load switch (CS03A1, critical: transform, sign, send) and
 /// unjoins `…90-99` (CS04AC); the gas meter joins its new gas proxy function (CS03B), unjoins
-/// `01-02-…-08` (CS04B) and reads its log back (CS07) as the RTDS meter's vectors show it. A
-/// gas meter joining a PPMID (method C, with the PPMID's certificate), a join naming a device the
-/// inventory does not have and a join by the wrong variant are refused, naming why.
+/// `01-02-…-08` (CS04B), reads its log back (CS07) as the RTDS meter's vectors show it, and
+/// joins a PPMID by method C (CS03C), given its certificate. A PPMID whose certificate the
+/// head-end does not hold, a join naming a device the inventory does not have and a join by the
+/// wrong variant are refused, naming why.
 #[test]
 fn rtds_join_templates_change_and_read_the_meters_device_logs() {
     use dccsim::gateway::defaults;
@@ -4503,17 +4504,36 @@ fn rtds_join_templates_change_and_read_the_meters_device_logs() {
             "00-DB-12-34-56-78-90-9C"
         ]
     );
-    // Refused before any device traffic, each naming why.
+    // A PPMID joined by method C, with its certificate from the SMKI repository.
     let critical = template("CS03CCritical_8.7.1_SUCCESS_REQUEST_DUIS.XML");
+    let joined = transform_sign_send(&mut he, &keys, &critical, 2013, start);
+    assert_eq!(han(&joined), HanPayload::Outcome { code: 0 });
+    let ppmid = eui("00-DB-12-34-56-78-90-98");
+    let gas = he.gas_meter(defaults::RTDS_GSME).unwrap();
+    let entry = gas
+        .device_log()
+        .entries
+        .into_iter()
+        .find(|e| e.device == ppmid);
+    assert_eq!(entry.map(|e| e.device_type), Some(HanType::Ppmid));
+    // Refused before any device traffic, each naming why: a PPMID whose certificate the
+    // repository does not hold, a device the inventory does not, a join by the wrong variant.
+    let uncertified = critical.replace(
+        "<sr:OtherDeviceID>00-DB-12-34-56-78-90-98<",
+        "<sr:OtherDeviceID>00-DB-12-34-56-78-90-A4<",
+    );
     let why = refused_e11(
         &mut he,
         supplier,
         Endpoint::Transform,
-        &critical,
+        &uncertified,
         2020,
         start,
     );
-    assert!(why.contains("method C"), "{why}");
+    assert!(
+        why.contains("holds none for 00-DB-12-34-56-78-90-A4"),
+        "{why}"
+    );
     let stranger = critical.replace(
         "<sr:OtherDeviceID>00-DB-12-34-56-78-90-98<",
         "<sr:OtherDeviceID>00-DB-12-34-56-78-90-0F<",
@@ -4548,10 +4568,10 @@ fn rtds_join_templates_change_and_read_the_meters_device_logs() {
 
 /// The RTDS prepayment display (`…90-A4`) and load switch (`…90-A5`) from the RTDS templates:
 /// the display joins the installing electricity meter (8.7.2, CS03A2 from the broker on the
-/// supplier's behalf) and unjoins `01-02-…-08` (8.8.2, CS04AC); the load switch joins it by the
+/// supplier's behalf) and gas meter (CS03C, method C, given the meter's certificate) and
+/// unjoins `01-02-…-08` (8.8.2, CS04AC); the load switch joins the electricity meter by the
 /// critical 8.7.1 (transform, sign, send); the display reports its firmware (11.2, CS08). Each
-/// answer comes from the device, named for the supplier; the logs survive a restart. A display
-/// joining a gas meter (method C, certificates) is refused `E11`.
+/// answer comes from the device, named for the supplier; the logs survive a restart.
 #[test]
 fn rtds_ppmid_and_hcalcs_templates_join_their_meters() {
     use dccsim::gateway::defaults;
@@ -4615,23 +4635,27 @@ fn rtds_ppmid_and_hcalcs_templates_join_their_meters() {
         let log = &he.han_device(device).unwrap().device_log.entries;
         log.iter().map(|e: &LogEntry| e.device).collect()
     };
-    assert_eq!(logged(&he, defaults::RTDS_PPMID), [meter]);
     assert_eq!(logged(&he, defaults::RTDS_HCALCS), [meter]);
-    let why = refused_e11(
+    // The display joins the installing gas meter by method C, given its certificate.
+    let gas_meter = from_display(
         &mut he,
-        supplier,
-        Endpoint::SendCommand,
-        &template("CS03CNonCritical_8.7.2_SUCCESS_REQUEST_DUIS.XML"),
-        1010,
-        start,
+        &with_counter(
+            &template("CS03CNonCritical_8.7.2_SUCCESS_REQUEST_DUIS.XML"),
+            1010,
+        ),
     );
-    assert!(why.contains("method C"), "{why}");
+    assert_eq!(outcome(&gas_meter), HanPayload::Outcome { code: 0 });
+    assert_eq!(
+        logged(&he, defaults::RTDS_PPMID),
+        [meter, eui("00-DB-12-34-56-78-90-94")]
+    );
     // What the devices hold is saved with them and put back on a restart.
     let (mut restarted, _, _) = default_head_end();
-    assert!(logged(&restarted, defaults::RTDS_PPMID) != [meter]);
+    let display = logged(&he, defaults::RTDS_PPMID);
+    assert!(logged(&restarted, defaults::RTDS_PPMID) != display);
     for (eui, state) in he.take_device_states() {
         restarted.restore_device_state(eui, &state).unwrap();
     }
-    assert_eq!(logged(&restarted, defaults::RTDS_PPMID), [meter]);
+    assert_eq!(logged(&restarted, defaults::RTDS_PPMID), display);
     assert_eq!(logged(&restarted, defaults::RTDS_HCALCS), [meter]);
 }

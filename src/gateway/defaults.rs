@@ -73,6 +73,28 @@ pub fn keys(seed: u64) -> Result<crate::protocol::gbcs::KeyStore, crate::protoco
     keys.derive_fleet(&RTDS_HUB.0, bytes);
     keys.derive_fleet(&RTDS_PPMID.0, bytes);
     keys.derive_fleet(&RTDS_HCALCS.0, bytes);
+    // The key-agreement certificates the RTDS's method C joins (CS03C) carry: the PPMID
+    // `…90-98`'s, given the gas meter it joins, and the gas meter `…90-94`'s, given the PPMID.
+    let rtds = |last: u8| Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, last]);
+    for (eui, file, pem) in [
+        (
+            rtds(0x98),
+            "data/rtds-certificates/00db123456789098-ka.pem",
+            include_str!("../../data/rtds-certificates/00db123456789098-ka.pem"),
+        ),
+        (
+            rtds(0x94),
+            "data/rtds-certificates/00db123456789094-ka.pem",
+            include_str!("../../data/rtds-certificates/00db123456789094-ka.pem"),
+        ),
+    ] {
+        use crate::protocol::gbcs::{KeyError, KeyUse};
+        keys.insert_certificate(eui, KeyUse::KeyAgreement, pem)
+            .map_err(|reason| KeyError::File {
+                path: file.into(),
+                reason,
+            })?;
+    }
     Ok(keys)
 }
 

@@ -12,9 +12,11 @@ use crate::headend::registry::{DeviceType, InventoryChange, SmiStatus};
 use crate::headend::request::{HubCommand, Request};
 use crate::headend::wan::Carried;
 use crate::model::{CspRegion, Eui64, Role};
+use crate::protocol::gbcs::asn1::Der;
 use crate::protocol::gbcs::gbz::gas_command;
+use crate::protocol::gbcs::join::{HanPayload, JoinMethod};
 use crate::protocol::gbcs::payload::{ECS35F, ECS35G, encode_command, message_for};
-use crate::protocol::gbcs::{Cra, GbcsMessage, mac_message};
+use crate::protocol::gbcs::{Cra, GbcsMessage, KeyUse, mac_message};
 use crate::wan::Latency;
 
 impl HeadEnd {
@@ -165,7 +167,31 @@ impl HeadEnd {
         let command = request
             .join_command(target, other)
             .map_err(|e| refuse(ResponseCode::E11, e.reason))?;
-        Ok(command.map(|(code, payload)| (code, payload.encode())))
+        let Some((code, mut payload)) = command else {
+            return Ok(None);
+        };
+        // Method C gives the device the other's key-agreement certificate, from the SMKI
+        // repository (the key store's certificates).
+        if let HanPayload::Join {
+            method: JoinMethod::C,
+            other,
+            certificate,
+            ..
+        } = &mut payload
+        {
+            let der = self.keys.certificate(*other, KeyUse::KeyAgreement);
+            let der = der.and_then(|d| Der::decode(d).ok()).ok_or_else(|| {
+                refuse(
+                    ResponseCode::E11,
+                    format!(
+                        "a method C join gives each device the other's key-agreement \
+                         certificate, and this head-end's SMKI repository holds none for {other}"
+                    ),
+                )
+            })?;
+            *certificate = Some(der);
+        }
+        Ok(Some((code, payload.encode())))
     }
 
     /// The Access Control Broker's next counter: time-based, so it keeps rising across restarts.

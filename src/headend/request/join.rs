@@ -4,8 +4,9 @@
 //! prepayment display (PPMID) or an auxiliary load switch (HCALCS) by method A (CS03A1,
 //! critical), and they join it back (CS03A2: critical to an HCALCS, not to a PPMID); a gas
 //! meter joins its gas proxy function by method B (CS03B, non-critical); a gas meter and a
-//! PPMID join each other by method C (CS03C, with the other's certificate — not carried:
-//! dccsim's inventory holds no device certificates). An unjoin is CS04AC (8.8.1 to a meter,
+//! PPMID join each other by method C (CS03C: critical to the meter, not to the PPMID), each
+//! given the other's key-agreement certificate, which the head-end adds from its SMKI
+//! repository (the command built here has none). An unjoin is CS04AC (8.8.1 to a meter,
 //! 8.8.2 to a PPMID or HCALCS), or CS04B when a gas meter drops its gas proxy function (8.8.2).
 
 use super::{Request, RequestError};
@@ -110,13 +111,9 @@ impl Request {
                     (Hcalcs, Esme) => (JoinMethod::AResponder, true),
                     (Ppmid, Esme) => (JoinMethod::AResponder, false),
                     (Gsme, Gpf) => (JoinMethod::B, false),
-                    (Gsme, Ppmid) | (Ppmid, Gsme) => {
-                        return Err(refused(format!(
-                            "a gas meter and a PPMID join by method C (CS03C), each given the \
-                             other's certificate, which this head-end does not carry: it holds \
-                             no device certificates ({device}'s or the meter's)"
-                        )));
-                    }
+                    // Each given the other's certificate, which the head-end adds.
+                    (Gsme, Ppmid) => (JoinMethod::C, true),
+                    (Ppmid, Gsme) => (JoinMethod::C, false),
                     _ => {
                         return Err(refused(format!(
                             "{} does not join {} ({device})",

@@ -67,6 +67,9 @@ pub enum KeyError {
 pub struct KeyStore {
     public: HashMap<(Eui64, KeyUse), [u8; 65]>,
     private: HashMap<(Eui64, KeyUse), p256::SecretKey>,
+    /// Certificates (DER) by EUI-64 and use, as an SMKI repository holds them: what a method C
+    /// join (GBCS CS03C) gives each device of the other's.
+    certificates: HashMap<(Eui64, KeyUse), Vec<u8>>,
     fleet: Option<Fleet>,
     /// ECDH shared secrets, by pair (the lower EUI-64 first).
     shared: Mutex<HashMap<(Eui64, Eui64), [u8; 32]>>,
@@ -118,8 +121,9 @@ impl KeyStore {
             let text = std::fs::read(&path).map_err(|e| fail(e.to_string()))?;
             match ext {
                 "pem" => {
-                    let key = public_key_of_certificate(&text).map_err(fail)?;
-                    store.public.insert((eui, usage), key);
+                    let pem =
+                        std::str::from_utf8(&text).map_err(|_| fail("not PEM text".into()))?;
+                    store.insert_pem(eui, usage, pem).map_err(fail)?;
                 }
                 "key" => {
                     let pem = String::from_utf8(text).map_err(|_| fail("not PEM text".into()))?;
@@ -223,6 +227,39 @@ impl KeyStore {
         if let Ok(mut shared) = self.shared.lock() {
             shared.retain(|(a, b), _| *a != eui && *b != eui);
         }
+    }
+
+    /// Adds `eui`'s public key from a PEM certificate (kept too) or bare public key.
+    pub fn insert_pem(&mut self, eui: Eui64, usage: KeyUse, pem: &str) -> Result<(), String> {
+        let (der, certificate) = pem_der(pem.as_bytes())?;
+        self.public.insert((eui, usage), public_key_of_der(&der)?);
+        if certificate {
+            self.certificates.insert((eui, usage), der);
+        }
+        Ok(())
+    }
+
+    /// Keeps a certificate (PEM) of `eui`'s to hand on, as an SMKI repository does (a method C
+    /// join gives each device the other's); the store's own cryptography goes on using the key
+    /// it holds or derives for `eui`.
+    pub fn insert_certificate(
+        &mut self,
+        eui: Eui64,
+        usage: KeyUse,
+        pem: &str,
+    ) -> Result<(), String> {
+        let (der, certificate) = pem_der(pem.as_bytes())?;
+        if !certificate {
+            return Err("a public key, not a certificate".into());
+        }
+        public_key_of_der(&der)?;
+        self.certificates.insert((eui, usage), der);
+        Ok(())
+    }
+
+    /// `eui`'s certificate (DER) for `usage`, if the store holds one.
+    pub fn certificate(&self, eui: Eui64, usage: KeyUse) -> Option<&[u8]> {
+        self.certificates.get(&(eui, usage)).map(Vec::as_slice)
     }
 
     /// Adds a private key (and its public key) for `eui`.
@@ -383,24 +420,29 @@ const P256_SPKI_PREFIX: [u8; 26] = [
 /// whose encoding is fixed for P-256, rather than by parsing the whole certificate: some RTDS
 /// test certificates have serial numbers that strict X.509 parsers refuse.
 fn public_key_of_certificate(pem: &[u8]) -> Result<[u8; 65], String> {
+    public_key_of_der(&pem_der(pem)?.0)
+}
+
+/// The DER of the first PEM certificate or public key in `pem`, and whether it is a
+/// certificate.
+fn pem_der(pem: &[u8]) -> Result<(Vec<u8>, bool), String> {
     use base64::Engine;
     let text = std::str::from_utf8(pem).map_err(|_| "not PEM text".to_string())?;
-    let body: String = text
-        .lines()
-        .skip_while(|l| {
-            !(l.starts_with("-----BEGIN CERTIFICATE-----")
-                || l.starts_with("-----BEGIN PUBLIC KEY-----"))
-        })
-        .skip(1)
-        .take_while(|l| !l.starts_with("-----END"))
-        .collect();
+    let mut lines = text.lines().skip_while(|l| {
+        !(l.starts_with("-----BEGIN CERTIFICATE-----")
+            || l.starts_with("-----BEGIN PUBLIC KEY-----"))
+    });
+    let certificate = lines
+        .next()
+        .is_some_and(|l| l.starts_with("-----BEGIN CERTIFICATE-----"));
+    let body: String = lines.take_while(|l| !l.starts_with("-----END")).collect();
     if body.is_empty() {
         return Err("no PEM certificate or public key".into());
     }
     let der = base64::engine::general_purpose::STANDARD
         .decode(body.trim())
         .map_err(|e| format!("certificate is not valid base64: {e}"))?;
-    public_key_of_der(&der)
+    Ok((der, certificate))
 }
 
 /// Whether a certificate's subject names `eui`: SMKI organisation and device certificates carry
