@@ -442,24 +442,11 @@ mod properties {
     }
 
     fn han_type() -> impl Strategy<Value = HanType> {
-        prop::sample::select(vec![
-            HanType::Gsme,
-            HanType::Esme,
-            HanType::Chf,
-            HanType::Gpf,
-            HanType::Hcalcs,
-            HanType::Ppmid,
-            HanType::Type2,
-        ])
+        prop::sample::select(HanType::ALL.to_vec())
     }
 
     fn method() -> impl Strategy<Value = JoinMethod> {
-        prop::sample::select(vec![
-            JoinMethod::AInitiator,
-            JoinMethod::AResponder,
-            JoinMethod::B,
-            JoinMethod::C,
-        ])
+        prop::sample::select(JoinMethod::ALL.to_vec())
     }
 
     fn certificate() -> impl Strategy<Value = Option<Der>> {

@@ -19,7 +19,6 @@ use serde::{Deserialize, Serialize};
 
 use super::DeviceError;
 use crate::model::Eui64;
-use crate::protocol::gbcs::asn1::AsnPayload;
 use crate::protocol::gbcs::join::{self, DeviceLog, HanPayload, HanType, JoinMethod};
 use crate::protocol::gbcs::{KeyStore, Verdict, verify_signature};
 
@@ -88,15 +87,7 @@ impl HanDevice {
         self.counters.check(from, counter)?;
         let bad = |e: String| DeviceError::Payload(e);
         let content = match code {
-            super::CS08 => match AsnPayload::decode(&s.content, false) {
-                Ok(Some(AsnPayload::ReadFirmware)) => AsnPayload::Firmware {
-                    version: crate::protocol::gbcs::hex(&self.firmware),
-                    status: 0,
-                }
-                .encode(),
-                Ok(_) => return Err(bad("CS08 reads the firmware version (NULL)".into())),
-                Err(e) => return Err(bad(e.to_string())),
-            },
+            super::CS08 => super::firmware_answer(&s.content, &self.firmware)?,
             join::CS03A2 | join::CS03C | join::CS04AC | join::CS07 => {
                 let ask =
                     HanPayload::decode(code, true, &s.content).map_err(|e| bad(e.to_string()))?;

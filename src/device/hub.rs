@@ -31,7 +31,6 @@ use super::{DeviceError, EventLog};
 use crate::model::Eui64;
 use crate::protocol::dlms::Data;
 use crate::protocol::gbcs::KeyStore;
-use crate::protocol::gbcs::asn1::AsnPayload;
 use crate::protocol::gbcs::payload::{
     self, CCS01, CCS02, CCS04, CCS06, ChannelMask, DBCH01, DBCH03, DBCH04, DBCH05, ECS26I, ECS35C,
     ECS35D, RTDS_SUB_GHZ_CONFIGURATION, Reading, SubGhzConfiguration, channel_mask_data,
@@ -159,15 +158,7 @@ impl CommsHub {
         let on_behalf = crate::protocol::gbcs::OnBehalf::of(&s.other_information);
         let bad = |e: String| DeviceError::Payload(e);
         let content = match code {
-            CS08 => match AsnPayload::decode(&s.content, false) {
-                Ok(Some(AsnPayload::ReadFirmware)) => AsnPayload::Firmware {
-                    version: crate::protocol::gbcs::hex(&self.firmware),
-                    status: 0,
-                }
-                .encode(),
-                Ok(_) => return Err(bad("CS08 reads the firmware version (NULL)".into())),
-                Err(e) => return Err(bad(e.to_string())),
-            },
+            CS08 => super::firmware_answer(&s.content, &self.firmware)?,
             CCS01 | CCS02 => {
                 let reading =
                     payload::decode_dlms(&command, None).map_err(|e| bad(e.to_string()))?;

@@ -736,6 +736,22 @@ pub(crate) fn receive_command(
     }
 }
 
+/// The answer to CS08 (11.2, read firmware version, an ASN.1 NULL) of a device running
+/// `firmware`: the version and status 0, as a comms hub, a PPMID and an HCALCS answer it.
+fn firmware_answer(content: &[u8], firmware: &[u8]) -> Result<Vec<u8>, DeviceError> {
+    use crate::protocol::gbcs::asn1::AsnPayload;
+    let bad = |e: String| DeviceError::Payload(e);
+    match AsnPayload::decode(content, false) {
+        Ok(Some(AsnPayload::ReadFirmware)) => Ok(AsnPayload::Firmware {
+            version: crate::protocol::gbcs::hex(firmware),
+            status: 0,
+        }
+        .encode()),
+        Ok(_) => Err(bad("CS08 reads the firmware version (NULL)".into())),
+        Err(e) => Err(bad(e.to_string())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Balance, EVENT_LOG_LEN, EventLog, PaymentMode, make_room, switch_mode};

@@ -60,7 +60,7 @@ pub enum JoinMethod {
 }
 
 impl JoinMethod {
-    const ALL: [JoinMethod; 4] = [
+    pub const ALL: [JoinMethod; 4] = [
         JoinMethod::AInitiator,
         JoinMethod::AResponder,
         JoinMethod::B,
@@ -93,7 +93,7 @@ pub enum HanType {
 }
 
 impl HanType {
-    const ALL: [HanType; 7] = [
+    pub const ALL: [HanType; 7] = [
         HanType::Gsme,
         HanType::Esme,
         HanType::Chf,
