@@ -401,6 +401,52 @@ fn top_up_needs_prepayment_mode_and_a_genuine_fresh_utrn() {
     assert!(esme.credit_milli_pence(period_of(now()) + 4) < before + 3_500_000);
 }
 
+/// A top-up over the maximum credit threshold (£50, the meter's own until a 2.1 sets another)
+/// is refused, and one that would take the balance past the maximum meter balance (£100): each
+/// logged 0x8F5B in the security log, saying why, and neither uses up its UTRN — the second is
+/// credited once the balance has room.
+#[test]
+fn top_ups_past_the_maximum_credit_threshold_or_meter_balance_are_refused() {
+    let keys = keys();
+    let mut esme = esme();
+    esme.set_prepayment(500, now() - Duration::days(1));
+    let top_up = |digits: String| Reading::TopUp { utrn: digits };
+    let refused = |r: Reading| matches!(r, Reading::Outcome { success: false, .. });
+    let credit = |esme: &Esme| esme.credit_milli_pence(period_of(now()));
+    let before = credit(&esme);
+    let eui = esme.eui;
+    assert!(refused(ask(
+        &mut esme,
+        CS01A,
+        &top_up(utrn(eui, 1, 51, &keys)),
+        1,
+        &keys
+    )));
+    let forty = top_up(utrn(eui, 2, 40, &keys));
+    assert!(!refused(ask(&mut esme, CS01A, &forty, 2, &keys)));
+    let fifty = top_up(utrn(eui, 3, 50, &keys));
+    assert!(!refused(ask(&mut esme, CS01A, &fifty, 3, &keys)));
+    // About £95 now: £10 more would pass £100.
+    let ten = top_up(utrn(eui, 4, 10, &keys));
+    assert!(refused(ask(&mut esme, CS01A, &ten, 4, &keys)));
+    assert_eq!(credit(&esme), before + 9_000_000);
+    let codes: Vec<u16> = esme.security().iter().map(|e| e.code).collect();
+    assert_eq!(codes, [0x8F5B, 0x8F5B]);
+    let why: Vec<&str> = esme.security().iter().map(|e| e.what.as_str()).collect();
+    assert!(
+        why[0].contains("£51.00 exceeds the maximum credit threshold, £50.00"),
+        "{why:?}"
+    );
+    assert!(
+        why[1].contains("past the maximum meter balance, £100.00"),
+        "{why:?}"
+    );
+    // A week on, the balance drawn down, the same £10 code is credited.
+    let later = now() + Duration::days(7);
+    assert!(!refused(ask_at(&mut esme, CS01A, &ten, 5, &keys, later)));
+    assert_eq!(esme.security().len(), 2);
+}
+
 /// 4.3: the prepayment registers, sealed for the supplier, hold the meter balance 4.18 reads
 /// (and no debt or emergency credit: dccsim's meters carry none); the settings reads answer
 /// the meter's own identity.

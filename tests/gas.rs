@@ -646,6 +646,42 @@ fn a_prepayment_gas_meter_credits_a_genuine_utrn_once() {
     assert!(gas.credit_milli_pence(period_of(now()) + 48) < after);
 }
 
+/// A gas top-up over the maximum credit threshold (the RTDS meter's £50 until a 2.1 sets
+/// another) is refused "top-up value too large" (6), one past the maximum meter balance (£100)
+/// "maximum credit reached" (4): each logged 0x8F5B, and neither uses up its UTRN.
+#[test]
+fn gas_top_ups_past_the_maximum_credit_threshold_or_meter_balance_are_refused() {
+    let keys = keys();
+    let (mut gas, gpf) = fleet_meter();
+    gas.set_prepayment(500, now() - Duration::days(1));
+    let eui = gas.gsme;
+    let top_up = |n: u64, pounds| GasPayload::TopUp {
+        origin: 0,
+        utrn: Utrn::make(&keys, supplier(), eui, n << 32, pounds, ValueClass::Pounds)
+            .unwrap()
+            .digits(),
+    };
+    let mut result = |ask: GasPayload, counter, at| {
+        let bytes = send(gpf, CS01B, &[ask], counter, false, &keys);
+        match answers(&gas.handle(&bytes, at, &keys, acb()).unwrap(), &keys, false)[..] {
+            [GasPayload::TopUpResult { result, .. }] => result,
+            ref other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(result(top_up(1, 51), 1, now()), 6);
+    assert_eq!(result(top_up(2, 50), 2, now()), 0);
+    assert_eq!(result(top_up(3, 48), 3, now()), 4);
+    // Three weeks on, the balance drawn down, the same code is credited.
+    assert_eq!(result(top_up(3, 48), 4, now() + Duration::days(21)), 0);
+    let refusals: Vec<u16> = gas
+        .events
+        .iter()
+        .filter(|e| e.code == 0x8F5B)
+        .map(|e| e.code)
+        .collect();
+    assert_eq!(refusals.len(), 2);
+}
+
 /// The billing data log of prepayment credits (4.4.5, GCS15e): the top-ups the meter
 /// credited, each with its UTRN, amount and time, the most recent first, the last five kept;
 /// none up to the time asked, NOT_FOUND. The debt payments log (4.4.4, GCS15d): none, as the

@@ -467,24 +467,64 @@ pub enum TopUpRefusal {
     /// Its counter was credited before (or is older than all those held).
     #[error("{0}")]
     Duplicate(String),
+    /// More than the maximum credit threshold (2.1 sets it): too large for one top-up.
+    #[error("{0}")]
+    TooLarge(String),
+    /// It would take the balance past the maximum meter balance (2.1 sets it).
+    #[error("{0}")]
+    MaximumBalance(String),
+}
+
+/// Refuses a top-up of `value` onto `balance` (milli-pence) past a meter's maximum credit
+/// threshold (the most one top-up may add) or its maximum meter balance.
+pub fn check_top_up(
+    value: i64,
+    balance: i64,
+    max_per_top_up: i64,
+    max_balance: i64,
+) -> Result<(), TopUpRefusal> {
+    let pounds = |m: i64| format!("£{:.2}", m as f64 / 100_000.0);
+    if value > max_per_top_up {
+        return Err(TopUpRefusal::TooLarge(format!(
+            "a top-up of {} exceeds the maximum credit threshold, {}",
+            pounds(value),
+            pounds(max_per_top_up)
+        )));
+    }
+    if balance.saturating_add(value) > max_balance {
+        return Err(TopUpRefusal::MaximumBalance(format!(
+            "a top-up of {} would take the balance, {}, past the maximum meter balance, {}",
+            pounds(value),
+            pounds(balance),
+            pounds(max_balance)
+        )));
+    }
+    Ok(())
 }
 
 /// The event a meter logs, in its security log, for a UTRN it refuses: "Duplicate UTRN
-/// entered" (0x8F51) or "UTRN not Authentic" (0x8F63).
+/// entered" (0x8F51), "UTRN not Authentic" (0x8F63), or "UTRN exceeds Maximum Credit
+/// Threshold" (0x8F5B) — GBCS's alert list has no other for a top-up past the maximum meter
+/// balance, so dccsim logs that one for it too.
 pub fn top_up_refused_event(why: &TopUpRefusal) -> u16 {
     match why {
         TopUpRefusal::Duplicate(_) => DUPLICATE_UTRN,
         TopUpRefusal::Invalid(_) => UTRN_NOT_AUTHENTIC,
+        TopUpRefusal::TooLarge(_) | TopUpRefusal::MaximumBalance(_) => UTRN_EXCEEDS_MAXIMUM,
     }
 }
 
 pub const DUPLICATE_UTRN: u16 = 0x8F51;
 pub const UTRN_NOT_AUTHENTIC: u16 = 0x8F63;
+pub const UTRN_EXCEEDS_MAXIMUM: u16 = 0x8F5B;
 
 /// Whether an ESME logs event `code` in its security log (as the RTDS security log holds the
 /// UTRN events), not its event log.
 pub fn is_security_event(code: u16) -> bool {
-    matches!(code, DUPLICATE_UTRN | UTRN_NOT_AUTHENTIC)
+    matches!(
+        code,
+        DUPLICATE_UTRN | UTRN_NOT_AUTHENTIC | UTRN_EXCEEDS_MAXIMUM
+    )
 }
 
 /// The half-hours from `first` to `last` (both included) at which a billing calendar ends a
@@ -551,14 +591,16 @@ pub struct TopUps(std::collections::VecDeque<u64>);
 
 impl TopUps {
     /// Credits a UTRN `supplier` made for `device`: checks its digits, that its counter is new
-    /// (not among those held, and not older than all of them once the cache is full) and its
-    /// MAC. The credit in pence, or why not.
+    /// (not among those held, and not older than all of them once the cache is full), its MAC,
+    /// and then that `fits` takes its value in pence (a refused value leaves the UTRN unused).
+    /// The credit in pence, or why not.
     pub fn credit(
         &mut self,
         digits: &str,
         supplier: crate::model::Eui64,
         device: crate::model::Eui64,
         keys: &crate::protocol::gbcs::KeyStore,
+        fits: impl FnOnce(u32) -> Result<(), TopUpRefusal>,
     ) -> Result<u32, TopUpRefusal> {
         let invalid = |e: crate::protocol::gbcs::UtrnError| TopUpRefusal::Invalid(e.to_string());
         let utrn = crate::protocol::gbcs::Utrn::parse(digits).map_err(invalid)?;
@@ -579,6 +621,7 @@ impl TopUps {
         }
         utrn.verify(keys, supplier, device, counter)
             .map_err(invalid)?;
+        fits(utrn.pence())?;
         if self.0.len() == TOP_UP_CACHE {
             self.0.retain(|c| *c != lowest);
         }

@@ -448,7 +448,16 @@ impl Esme {
             (CS01A, Reading::TopUp { utrn }) => {
                 let credited = match self.payment {
                     PaymentMode::Prepayment => {
-                        self.top_ups.credit(utrn, to, self.eui, keys).map_err(Some)
+                        let c = self.prepay_configuration();
+                        let limits = (c.max_credit_threshold.into(), c.max_meter_balance.into());
+                        let balance = self.credit_milli_pence(period_of(now));
+                        let fits = |pence: u32| {
+                            let value = i64::from(pence) * 1000;
+                            crate::device::check_top_up(value, balance, limits.0, limits.1)
+                        };
+                        self.top_ups
+                            .credit(utrn, to, self.eui, keys, fits)
+                            .map_err(Some)
                     }
                     PaymentMode::Credit => Err(None),
                 };

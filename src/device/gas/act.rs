@@ -485,7 +485,16 @@ impl GasMeter {
             }
             (CS01B, GasPayload::TopUp { utrn, .. }) => {
                 let credited = match self.payment {
-                    PaymentMode::Prepayment => self.top_ups.credit(utrn, from, self.gsme, keys),
+                    PaymentMode::Prepayment => {
+                        let c = self.prepay_configuration();
+                        let limits = (c.max_per_top_up.into(), c.max_credit.into());
+                        let balance = self.credit_milli_pence(now_period);
+                        let fits = |pence: u32| {
+                            let value = i64::from(pence) * 1000;
+                            crate::device::check_top_up(value, balance, limits.0, limits.1)
+                        };
+                        self.top_ups.credit(utrn, from, self.gsme, keys, fits)
+                    }
                     PaymentMode::Credit => Err(TopUpRefusal::Invalid(
                         "the meter is in credit mode".to_string(),
                     )),
@@ -524,6 +533,8 @@ impl GasMeter {
                         let result = match why {
                             TopUpRefusal::Invalid(_) => TOP_UP_INVALID,
                             TopUpRefusal::Duplicate(_) => TOP_UP_DUPLICATE,
+                            TopUpRefusal::MaximumBalance(_) => TOP_UP_MAX_CREDIT_REACHED,
+                            TopUpRefusal::TooLarge(_) => TOP_UP_TOO_LARGE,
                         };
                         // As the RTDS meter answers a refused code.
                         (result, -1)
@@ -641,3 +652,5 @@ impl GasMeter {
 const TOP_UP_ACCEPTED: u8 = 0x00;
 const TOP_UP_INVALID: u8 = 0x01;
 const TOP_UP_DUPLICATE: u8 = 0x02;
+const TOP_UP_MAX_CREDIT_REACHED: u8 = 0x04;
+const TOP_UP_TOO_LARGE: u8 = 0x06;
