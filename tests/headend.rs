@@ -4564,6 +4564,21 @@ fn rtds_join_templates_change_and_read_the_meters_device_logs() {
     );
     assert!(why.contains("by 8.7.2, not 8.7.1"), "{why}");
     assert!(he.poll_deliveries(start + Duration::minutes(10)).is_empty());
+    // The gas proxy function's own log: its gas meter.
+    let proxy_log = with_counter(&template("CS07_8.9_SUCCESS_REQUEST_DUIS.XML"), 2030)
+        .replace(":00-DB-12-34-56-78-90-A1:", ":00-DB-12-34-56-78-90-A3:");
+    let answer = acknowledged_then_answered(&mut he, supplier, &proxy_log, start);
+    assert_eq!(answer.signing.originator, defaults::RTDS_GPF);
+    assert_eq!(
+        han(&answer),
+        HanPayload::Log {
+            code: 0,
+            entries: vec![LogEntry {
+                device: defaults::RTDS_GSME,
+                device_type: HanType::Gsme
+            }]
+        }
+    );
 }
 
 /// The RTDS prepayment display (`…90-A4`) and load switch (`…90-A5`) from the RTDS templates:

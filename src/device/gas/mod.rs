@@ -885,17 +885,30 @@ impl GasMeter {
         let asn1 = if code == GCS28 {
             Some(self.synchronise_clock(&s.content, now)?)
         } else if join::is_han(code) {
-            if me != self.gsme {
-                return Err(DeviceError::Unsupported(code));
-            }
             let ask = join::HanPayload::decode(code, true, &s.content)
                 .map_err(|e| payload(e.to_string()))?;
-            let mut log = self.device_log();
-            let answer = log.answer(code, GSME_JOINS, &ask);
-            if log != self.device_log() {
-                self.history_mut().device_log = Some(log);
+            // The gas proxy function's own log: its gas meter (joins go to the meter).
+            if me != self.gsme {
+                if ask != join::HanPayload::ReadLog {
+                    return Err(DeviceError::Unsupported(code));
+                }
+                let meter = join::LogEntry {
+                    device: self.gsme,
+                    device_type: HanType::Gsme,
+                };
+                let log = join::HanPayload::Log {
+                    code: 0,
+                    entries: vec![meter],
+                };
+                Some(log.encode())
+            } else {
+                let mut log = self.device_log();
+                let answer = log.answer(code, GSME_JOINS, &ask);
+                if log != self.device_log() {
+                    self.history_mut().device_log = Some(log);
+                }
+                Some(answer.encode())
             }
-            Some(answer.encode())
         } else {
             None
         };

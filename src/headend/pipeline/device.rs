@@ -153,7 +153,11 @@ impl HeadEnd {
             .device(request.id.target)
             .map(|d| d.device_type);
         let Some(
-            target @ (DeviceType::Esme | DeviceType::Gsme | DeviceType::Ppmid | DeviceType::Hcalcs),
+            target @ (DeviceType::Esme
+            | DeviceType::Gsme
+            | DeviceType::Gpf
+            | DeviceType::Ppmid
+            | DeviceType::Hcalcs),
         ) = target
         else {
             return Ok(None);

@@ -71,6 +71,12 @@ impl Request {
         other: Option<DeviceType>,
     ) -> Result<Option<(u16, HanPayload)>, RequestError> {
         let service = self.service.to_string();
+        if target == DeviceType::Gpf && service != "8.9" && self.other_device()?.is_some() {
+            return Err(refused(format!(
+                "a GPF joins and unjoins through its gas meter (8.7.2 and 8.8.2 to the GSME), \
+                 not {service}"
+            )));
+        }
         match service.as_str() {
             "8.9" if self.body.find("ReadSecurityDetails").is_some() => Err(refused(
                 "8.9 ReadSecurityDetails reads a comms hub's device log, not a meter's, PPMID's or HCALCS's".into(),
