@@ -172,6 +172,12 @@ impl ServiceRef {
         matches!(self.parts, [4, ..] | [6, 2, _] | [6, 13, _] | [11, 2, _])
     }
 
+    /// Whether the service joins, unjoins or reads the devices a device may talk to on its home
+    /// area network (8.7, 8.8, 8.9).
+    pub fn is_device_log(self) -> bool {
+        matches!(self.parts, [8, 7..=9, _])
+    }
+
     /// The service reference without its variant (`4.8` for `4.8.1`), as DUIS `ServiceReference`.
     pub fn service_reference(self) -> String {
         let n = usize::from(self.len.min(2));

@@ -145,9 +145,13 @@ impl HeadEnd {
         Ok(command)
     }
 
-    /// An 8.7 join, 8.8 unjoin or 8.9 device log read to a meter, PPMID or HCALCS as its GBCS use case and
-    /// ASN.1 command, the devices' types from the inventory; `None` for other services.
+    /// An 8.7 join, 8.8 unjoin or 8.9 device log read to a meter, gas proxy, PPMID or HCALCS as
+    /// its GBCS use case and ASN.1 command, the devices' types from the inventory; `None` for
+    /// other services.
     fn join_command(&self, request: &Request) -> Result<Option<(u16, Vec<u8>)>, Refusal> {
+        if !request.service.is_device_log() {
+            return Ok(None);
+        }
         let target = self
             .registry
             .device(request.id.target)
