@@ -2550,3 +2550,117 @@ fn a_gas_debt_update_is_recorded_and_reported() {
     assert_eq!(value(0x0227), Unsigned(50_000));
     assert_eq!(value(0x0239), Unsigned(100));
 }
+
+/// The payment debt a 2.3 set (the RTDS's: £20 owed twice over… here once, at 1.00 % of each
+/// top-up) takes its share of a top-up: a £50 top-up repays £0.50 and credits £49.50; 4.3 then
+/// reports £19.50 owed, 4.4.4 the repayment, and the balance worked back to before the top-up
+/// is what it was.
+#[test]
+fn a_top_up_repays_the_payment_debt_its_share() {
+    use dccsim::device::{GCS04, GCS14, GCS15D};
+    use dccsim::protocol::gbcs::gbz::DebtEntry;
+    let keys = keys();
+    let at = Utc.with_ymd_and_hms(2015, 1, 1, 12, 0, 0).unwrap();
+    let mut gas = rtds_meter(at);
+    gas.set_prepayment(500, at - Duration::days(1));
+    let file = "2.3_GCS04/GCS04_2.3_SUCCESS_COMMAND_GBCS.HEX";
+    let command = rtds_signed(file, RTDS_GSME, GCS04, 1000, &keys);
+    gas.handle(&command, at, &keys, acb()).unwrap();
+    let before = gas.credit_milli_pence(period_of(at));
+    // The credit the daily snapshot gives at midnight, before the top-up at noon.
+    let midnight = |gas: &mut GasMeter, counter| {
+        use dccsim::protocol::gbcs::gbz::{DAILY_SNAPSHOT, PrepaySnapshotPayload};
+        let ask = GasPayload::PrepaySnapshotRequest {
+            earliest: to_gbcs_seconds(at - Duration::days(1)).unwrap(),
+            latest: to_gbcs_seconds(at).unwrap(),
+            offset: 0,
+            cause: DAILY_SNAPSHOT,
+        };
+        let bytes = send(
+            RTDS_GSME,
+            dccsim::device::GCS16B,
+            &[ask],
+            counter,
+            false,
+            &keys,
+        );
+        let got = answers(&gas.handle(&bytes, at, &keys, acb()).unwrap(), &keys, false);
+        match &got[..] {
+            [
+                GasPayload::PrepaySnapshot {
+                    payload:
+                        PrepaySnapshotPayload::DebtCreditStatus {
+                            credit_remaining, ..
+                        },
+                    ..
+                },
+            ] => *credit_remaining,
+            other => panic!("{other:?}"),
+        }
+    };
+    let worked_back = midnight(&mut gas, 1100);
+    let utrn = Utrn::make(
+        &keys,
+        supplier(),
+        RTDS_GSME,
+        1 << 32,
+        50,
+        ValueClass::Pounds,
+    )
+    .unwrap();
+    let top_up = GasPayload::TopUp {
+        origin: 0,
+        utrn: utrn.digits(),
+    };
+    gas.handle(
+        &send(RTDS_GPF, CS01B, &[top_up], 1200, false, &keys),
+        at,
+        &keys,
+        acb(),
+    )
+    .unwrap();
+    assert_eq!(gas.credit_milli_pence(period_of(at)), before + 4_950_000);
+    // Worked back past the top-up and its repayment, midnight's credit is what it was.
+    assert_eq!(midnight(&mut gas, 1201), worked_back);
+    let ask = GasPayload::ReadPrepaymentAttributes {
+        attributes: dccsim::protocol::gbcs::gbz::PREPAY_VALUES.to_vec(),
+    };
+    let bytes = send(RTDS_GSME, GCS14, &[ask], 1202, false, &keys);
+    let got = answers(&gas.handle(&bytes, at, &keys, acb()).unwrap(), &keys, false);
+    let [GasPayload::PrepayValues { payment_debt, .. }] = &got[..] else {
+        panic!("{got:?}")
+    };
+    assert_eq!(*payment_debt, 950_000);
+    let ask = GasPayload::DebtLogRequest {
+        latest: u32::MAX,
+        count: 10,
+        debt_type: 2,
+    };
+    let bytes = send(RTDS_GSME, GCS15D, &[ask], 1203, false, &keys);
+    let got = answers(&gas.handle(&bytes, at, &keys, acb()).unwrap(), &keys, false);
+    let [GasPayload::DebtLog { entries, .. }] = &got[..] else {
+        panic!("{got:?}")
+    };
+    let time = dccsim::protocol::gbcs::payload::to_gbcs_seconds(at).unwrap();
+    assert_eq!(
+        entries,
+        &[DebtEntry {
+            time,
+            amount: 50_000,
+            debt_type: 2,
+            outstanding: 950_000
+        }]
+    );
+    // Debt 1 (by time) has had no repayment from the top-up.
+    let ask = GasPayload::DebtLogRequest {
+        latest: u32::MAX,
+        count: 10,
+        debt_type: 0,
+    };
+    let bytes = send(RTDS_GSME, GCS15D, &[ask], 1204, false, &keys);
+    let got = answers(&gas.handle(&bytes, at, &keys, acb()).unwrap(), &keys, false);
+    assert!(
+        matches!(got[..], [GasPayload::DefaultResponse { .. }]),
+        "{got:?}"
+    );
+}

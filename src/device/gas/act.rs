@@ -501,12 +501,28 @@ impl GasMeter {
                 };
                 let (result, value) = match &credited {
                     Ok(pence) => {
-                        let b = self.credit_milli_pence(now_period) + i64::from(*pence) * 1000;
+                        let time = to_gbcs_seconds(now).unwrap_or(0);
+                        let value = i64::from(*pence) * 1000;
+                        // The debts recovered by payment take their share first.
+                        let repaid = self.repay_from_top_up(value, time);
+                        let taken: i64 = repaid.iter().map(|r| i64::from(r.amount)).sum();
+                        let b = self.credit_milli_pence(now_period) + value - taken;
                         self.balance = Balance {
                             period: now_period,
                             milli_pence: b,
                         };
                         self.log_command(now, code, true, "credit added");
+                        if !repaid.is_empty() {
+                            let repayments = &mut self.history_mut().repayments;
+                            let forgotten =
+                                crate::device::make_room(repayments, TOP_UP_LEDGER_LEN, |e| {
+                                    e.time / 1800
+                                });
+                            repayments.extend(repaid);
+                            if let Some(f) = forgotten {
+                                self.ledger_from = self.ledger_from.max(f + 1);
+                            }
+                        }
                         self.settle_emergency_credit();
                         let amount = (*pence as i32).saturating_mul(1000);
                         let forgotten = crate::device::make_room(
@@ -520,7 +536,7 @@ impl GasMeter {
                         self.top_up_log.push(TopUpEntry {
                             utrn: utrn.clone(),
                             amount,
-                            time: to_gbcs_seconds(now).unwrap_or(0),
+                            time,
                         });
                         (TOP_UP_ACCEPTED, amount)
                     }

@@ -286,6 +286,10 @@ struct History {
     /// The supplier's name and contact details the last 3.4 set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     supplier: Option<(String, String)>,
+    /// The debt repayments collected from top-ups, oldest first, the last
+    /// [`TOP_UP_LEDGER_LEN`] (4.4.4 reads them; past balances are worked back with them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    repayments: Vec<gbz::DebtEntry>,
     /// The meter's device log once a join or unjoin changed it; none: its own gas proxy
     /// function alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -314,9 +314,33 @@ impl GasMeter {
                     entries: self.event_configuration().to_vec(),
                 })
             }
-            // dccsim's meters carry no debt, so have repaid none.
-            (GCS15D, GasPayload::DebtLogRequest { .. }) => {
-                not_found(gbz::PREPAYMENT_CLUSTER, gbz::GET_DEBT_REPAYMENT_LOG)
+            // The repayments top-ups made to debts recovered by payment, the most recent
+            // first: those at or before `latest` of the debt asked (0xFF: any).
+            (
+                GCS15D,
+                &GasPayload::DebtLogRequest {
+                    latest,
+                    count,
+                    debt_type,
+                },
+            ) => {
+                let entries: Vec<gbz::DebtEntry> = self
+                    .history
+                    .iter()
+                    .flat_map(|h| h.repayments.iter().rev())
+                    .filter(|e| e.time <= latest && (debt_type == 0xFF || e.debt_type == debt_type))
+                    .take(usize::from(count))
+                    .cloned()
+                    .collect();
+                if entries.is_empty() {
+                    not_found(gbz::PREPAYMENT_CLUSTER, gbz::GET_DEBT_REPAYMENT_LOG)
+                } else {
+                    Reply::Clear(GasPayload::DebtLog {
+                        command_index: 0,
+                        commands: 1,
+                        entries,
+                    })
+                }
             }
             (
                 GCS15B | GCS15C,
@@ -562,7 +586,13 @@ impl GasMeter {
                     self.history
                         .iter()
                         .flat_map(|h| h.adjustments.iter().copied()),
-                ),
+                )
+                // A repayment took its share of the top-up it came with.
+                .chain(self.history.iter().flat_map(|h| {
+                    h.repayments
+                        .iter()
+                        .map(|r| (r.time / 1800, -i64::from(r.amount)))
+                })),
         )
     }
 

@@ -542,6 +542,34 @@ impl GasMeter {
         Ok(())
     }
 
+    /// What a top-up of `value` (milli-pence) at `time` (GBCS seconds) repays of the debts
+    /// recovered by payment: each its percentage of the top-up, at most what is owed. The
+    /// repayments, each with what is left of its debt.
+    pub(super) fn repay_from_top_up(&mut self, value: i64, time: u32) -> Vec<gbz::DebtEntry> {
+        let Some(state) = self.tariffs.as_mut() else {
+            return Vec::new();
+        };
+        let mut repaid = Vec::new();
+        for (debt_type, debt) in (0u8..).zip(state.prepay.debts.iter_mut()) {
+            if debt.method != gbz::PAYMENT_BASED || debt.amount == 0 {
+                continue;
+            }
+            let share = value.max(0) * i64::from(debt.percentage) / 10_000;
+            let amount = u32::try_from(share).unwrap_or(u32::MAX).min(debt.amount);
+            if amount == 0 {
+                continue;
+            }
+            debt.amount -= amount;
+            repaid.push(gbz::DebtEntry {
+                time,
+                amount,
+                debt_type,
+                outstanding: debt.amount,
+            });
+        }
+        repaid
+    }
+
     /// The debts owed: time debts 1 and 2, the payment debt.
     pub(super) fn debts_owed(&self) -> [u32; 3] {
         self.tariffs

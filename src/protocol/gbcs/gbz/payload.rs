@@ -515,7 +515,7 @@ pub struct TopUpEntry {
 
 /// One debt repayment of a PublishDebtLog: when it was collected, the amount (the currency
 /// unit), the debt it paid and what was left of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct DebtEntry {
     pub time: u32,
     pub amount: u32,
