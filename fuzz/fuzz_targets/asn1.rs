@@ -1,10 +1,12 @@
-//! ASN.1 payloads (the comms hub's answers, ASN.1 alerts, HAN joins, unjoins and device logs)
+//! ASN.1 payloads (the comms hub's answers, ASN.1 alerts, HAN joins, unjoins and device logs,
+//! security credentials)
 //! are outside input: any bytes give a value or an error saying what, never a panic; a decoded
-//! value re-encodes to the same bytes, and a decoded join payload to bytes that decode to the
-//! same payload. Run with `cargo +nightly fuzz run asn1`.
+//! value re-encodes to the same bytes, and a decoded join or credentials payload to bytes that
+//! decode to the same payload. Run with `cargo +nightly fuzz run asn1`.
 #![no_main]
 
 use dccsim::protocol::gbcs::asn1::{AsnPayload, Der};
+use dccsim::protocol::gbcs::credentials::{CS02A, CS02B_ALERT, CS02C, CS02D, CS02E, CredentialsPayload};
 use dccsim::protocol::gbcs::join::{
     CS03A1, CS03A2, CS03B, CS03C, CS04AC, CS04B, CS07, HanPayload,
 };
@@ -20,6 +22,14 @@ fuzz_target!(|data: &[u8]| {
         for command in [true, false] {
             if let Ok(p) = HanPayload::decode(code, command, data) {
                 let again = HanPayload::decode(code, command, &p.encode());
+                assert_eq!(again.as_ref().ok(), Some(&p));
+            }
+        }
+    }
+    for code in [CS02A, CS02C, CS02D, CS02E, CS02B_ALERT, 0x0102, 0x0107, 0x0126] {
+        for command in [true, false] {
+            if let Ok(p) = CredentialsPayload::decode(code, command, data) {
+                let again = CredentialsPayload::decode(code, command, &p.encode());
                 assert_eq!(again.as_ref().ok(), Some(&p));
             }
         }

@@ -54,6 +54,16 @@ fn payload(message: &GbcsMessage, keys: Option<&KeyStore>) -> Value {
             Err(e) => json!({ "kind": "error", "error": e.to_string() }),
         };
     }
+    if let Some(code) = message
+        .message_code()
+        .filter(|c| super::credentials::is_credentials(*c))
+    {
+        let command = message.signing.cra == super::Cra::Command;
+        return match super::credentials::CredentialsPayload::decode(code, command, content) {
+            Ok(p) => serde_json::to_value(p).unwrap_or(Value::Null),
+            Err(e) => json!({ "kind": "error", "error": e.to_string() }),
+        };
+    }
     if content.starts_with(&[0x01, 0x09]) {
         return gbz(message, keys);
     }

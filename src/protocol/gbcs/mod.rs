@@ -9,6 +9,7 @@
 
 pub mod asn1;
 mod codes;
+pub mod credentials;
 mod crypto;
 mod describe;
 mod frame;
