@@ -4,11 +4,17 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use dccsim::device::credentials::Credentials;
+use dccsim::device::{Consumer, CustomerType, DeviceError, Esme, GasMeter};
 use dccsim::model::Eui64;
 use dccsim::protocol::gbcs::credentials::{
-    CS02A, CertificateFacts, CredentialsPayload, KeyUsage, Mode, Role, is_credentials,
+    CS02A, CS02B_ALERT, CertificateFacts, CredentialsPayload, KeyUsage, Mode, Role, is_credentials,
 };
-use dccsim::protocol::gbcs::{Cra, GbcsMessage, parse_hex};
+use dccsim::protocol::gbcs::payload::message_for;
+use dccsim::protocol::gbcs::{
+    Cra, GbcsMessage, KeyStore, KeyUse, mac_message, parse_hex, sign_message,
+};
 
 fn rtds() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/gbcs-rtds/RTDS-4.5.0")
@@ -17,6 +23,98 @@ fn rtds() -> PathBuf {
 fn message(path: &Path) -> GbcsMessage {
     let text = std::fs::read_to_string(path).unwrap();
     GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap()
+}
+
+fn rtds_file(path: &str) -> GbcsMessage {
+    message(&rtds().join(path))
+}
+
+const fn eui(bytes: [u8; 8]) -> Eui64 {
+    Eui64(bytes)
+}
+
+const RTDS_ESME: Eui64 = eui([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA0]);
+const RTDS_GSME: Eui64 = eui([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA1]);
+const RTDS_GPF: Eui64 = eui([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA3]);
+const RECOVERY: Eui64 = eui([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x00, 0x00, 0x01]);
+const ACB: Eui64 = eui([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x00, 0x00, 0x02]);
+const TRANSITIONAL_COS: Eui64 = eui([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x00, 0x00, 0x04]);
+const SUPPLIER: Eui64 = eui([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x01, 0x00, 0x00]);
+const NETWORK_OPERATOR: Eui64 = eui([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x02, 0x00, 0x00]);
+const SUPPLIER_2: Eui64 = eui([0x90, 0xB3, 0xD5, 0x1F, 0x30, 0x03, 0x00, 0x00]);
+
+/// The RTDS keystore (its organisations' certificates kept, as the SMKI repository keeps
+/// them), the RTDS meters' own keys derived (theirs are not published).
+fn keys() -> KeyStore {
+    let mut keys = KeyStore::load(&rtds().join("../keystore")).expect("the RTDS keystore loads");
+    for device in [RTDS_ESME, RTDS_GSME, RTDS_GPF] {
+        keys.forget(device);
+        keys.derive_fleet(&device.0, [9; 32]);
+    }
+    keys
+}
+
+fn at() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2015, 1, 1, 0, 0, 0).unwrap()
+}
+
+fn consumer() -> Consumer {
+    Consumer {
+        kind: CustomerType::Domestic,
+        annual_wh: 12_000_000,
+        solar_peak_w: 0,
+        seed: 5,
+    }
+}
+
+/// The RTDS electricity meter as the RTDS's CS02 vectors find it: trusting the supplier, the
+/// network operator (whose sequence number is 1) and the DCC's parties.
+fn rtds_meter(keys: &KeyStore) -> Esme {
+    let mut meter = Esme::new(RTDS_ESME, consumer(), at() - Duration::days(30));
+    let mut credentials = Credentials::installed(
+        &[
+            (Role::Supplier, SUPPLIER),
+            (Role::NetworkOperator, NETWORK_OPERATOR),
+            (Role::AccessControlBroker, ACB),
+            (Role::Recovery, RECOVERY),
+            (Role::TransitionalCos, TRANSITIONAL_COS),
+        ],
+        keys,
+    );
+    credentials.seq.insert(Role::NetworkOperator, 1);
+    meter.set_credentials(credentials);
+    meter
+}
+
+/// A device taking command bytes: its answer, or why it refused.
+type Handle<'a> = dyn FnMut(&[u8]) -> Result<Vec<u8>, DeviceError> + 'a;
+
+/// An RTDS command's payload sent by `from` (signed when critical, MACed) to `to`, at `now`:
+/// the device's answer, or why it refused.
+fn send(
+    to: Eui64,
+    from: Eui64,
+    file: &str,
+    counter: u64,
+    keys: &KeyStore,
+    handle: &mut Handle,
+) -> Result<GbcsMessage, DeviceError> {
+    let rtds = rtds_file(file);
+    let code = rtds.message_code().unwrap();
+    let mut m = message_for(Cra::Command, counter, from, to, code, rtds.signing.content);
+    if code != CS02A {
+        assert!(sign_message(keys, &mut m), "{from} signs");
+    }
+    assert!(mac_message(keys, &mut m, ACB));
+    Ok(GbcsMessage::decode(&handle(&m.to_bytes().unwrap())?).unwrap())
+}
+
+fn content(file: &str) -> String {
+    dccsim::protocol::gbcs::hex(&rtds_file(file).signing.content)
+}
+
+fn hex(m: &GbcsMessage) -> String {
+    dccsim::protocol::gbcs::hex(&m.signing.content)
 }
 
 /// Every RTDS message of a CS02 use case (their folders name CS02), by file name.
@@ -152,4 +250,334 @@ fn bad_credentials_payloads_say_what_was_expected() {
     // Not a CS02 use case.
     let e = CredentialsPayload::decode(0x0013, true, &[0x05, 0x00]).unwrap_err();
     assert!(e.to_string().contains("not a security credentials"), "{e}");
+}
+
+#[test]
+fn the_rtds_meter_reports_and_replaces_its_supplier_anchors_as_the_rtds_meter_does() {
+    let keys = keys();
+    let mut meter = rtds_meter(&keys);
+    let mut handle = |b: &[u8]| meter.handle(b, at(), &keys, ACB);
+    let dir = "6.15.1_CS02bSupplierBySupplier/CS02bSupplierBySupplier_6.15.1";
+    // The broker reads the supplier's and network operator's anchors.
+    let details = send(
+        RTDS_ESME,
+        ACB,
+        "6.24.1_CS02aMAC/CS02aMAC_6.24.1_SUCCESS_COMMAND_GBCS.HEX",
+        1,
+        &keys,
+        &mut handle,
+    )
+    .unwrap();
+    assert_eq!(
+        hex(&details),
+        content("6.24.1_CS02aMAC/CS02aMAC_6.24.1_SUCCESS_RESPONSE_GBCS.HEX")
+    );
+    // A new key-agreement certificate from another CA (Z2) does not chain to the root: status
+    // 10 for it, its cell unchanged; the others replaced.
+    let refused = send(
+        RTDS_ESME,
+        SUPPLIER,
+        &format!("{dir}_IMMEDIATE_ERROR_COMMAND_GBCS.HEX"),
+        1003,
+        &keys,
+        &mut handle,
+    )
+    .unwrap();
+    assert_eq!(
+        hex(&refused),
+        content(&format!("{dir}_IMMEDIATE_ERROR_RESPONSE_GBCS.HEX"))
+    );
+    // The answer is signed by the meter, and dated.
+    assert!(
+        refused
+            .signing
+            .signature
+            .as_ref()
+            .is_some_and(|s| !s.is_empty())
+    );
+    assert_eq!(refused.signing.date_time.len(), 12);
+
+    // A fresh meter takes the whole update as the RTDS meter does.
+    let mut meter = rtds_meter(&keys);
+    let mut handle = |b: &[u8]| meter.handle(b, at(), &keys, ACB);
+    let done = send(
+        RTDS_ESME,
+        SUPPLIER,
+        &format!("{dir}_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX"),
+        1000,
+        &keys,
+        &mut handle,
+    )
+    .unwrap();
+    assert_eq!(
+        hex(&done),
+        content(&format!("{dir}_IMMEDIATE_SUCCESS_RESPONSE_GBCS.HEX"))
+    );
+    // Signed with the supplier's old key, the same again is refused: the meter now holds its
+    // new key. Signed with that but under the same counter, it is refused as a replay.
+    let again = send(
+        RTDS_ESME,
+        SUPPLIER,
+        &format!("{dir}_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX"),
+        1001,
+        &keys,
+        &mut handle,
+    );
+    assert!(matches!(again, Err(DeviceError::Signature(_))), "{again:?}");
+    let mut rekeyed = self::keys();
+    rekeyed.insert_private(SUPPLIER, KeyUse::Signing, zaz1_private("Z1b-supplier-ds"));
+    let again = send(
+        RTDS_ESME,
+        SUPPLIER,
+        &format!("{dir}_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX"),
+        1000,
+        &rekeyed,
+        &mut handle,
+    );
+    assert!(
+        matches!(again, Err(DeviceError::Replay { .. })),
+        "{again:?}"
+    );
+    // The supplier's floor is the one the update set (0).
+    assert_eq!(
+        meter_seq(&mut handle, &keys),
+        [(Role::Supplier, Some(0)), (Role::NetworkOperator, Some(1))]
+    );
+    // The supplier's signing anchor now holds its new (Z1b) key: a critical command signed
+    // with the old key is refused, one with the new key taken.
+    let anchor = meter
+        .credentials()
+        .anchors
+        .iter()
+        .find(|a| a.cell.role == Role::Supplier && a.cell.usage == KeyUsage::DigitalSignature)
+        .unwrap()
+        .clone();
+    assert_eq!(
+        dccsim::protocol::gbcs::hex(&anchor.key_id),
+        "43046B4FB7C4F11B"
+    );
+    let old = critical_read(&keys, 2000);
+    let err = meter.handle(&old, at(), &keys, ACB).unwrap_err();
+    assert!(matches!(err, DeviceError::Signature(_)), "{err}");
+    let new = critical_read(&rekeyed, 2001);
+    meter
+        .handle(&new, at(), &keys, ACB)
+        .expect("the new key is trusted");
+    // The anchors are the meter's state: saved and restored with it.
+    let saved: Esme = serde_json::from_str(&serde_json::to_string(&meter).unwrap()).unwrap();
+    assert_eq!(saved.credentials(), meter.credentials());
+}
+
+/// The sequence numbers the RTDS's CS02a read reports for the supplier and network operator.
+fn meter_seq(
+    handle: &mut Handle,
+    keys: &KeyStore,
+) -> Vec<(Role, Option<u64>)> {
+    let answer = send(
+        RTDS_ESME,
+        ACB,
+        "6.24.1_CS02aMAC/CS02aMAC_6.24.1_SUCCESS_COMMAND_GBCS.HEX",
+        5000,
+        keys,
+        handle,
+    )
+    .unwrap();
+    let CredentialsPayload::Details { parties } =
+        CredentialsPayload::decode(CS02A, false, &answer.signing.content).unwrap()
+    else {
+        panic!("details")
+    };
+    parties.iter().map(|p| (p.role, p.seq)).collect()
+}
+
+/// A critical command from the supplier to the RTDS meter (the RTDS's 6.15.2 install command
+/// will do: what matters is the signature), signed with the key `keys` holds for it.
+fn critical_read(keys: &KeyStore, counter: u64) -> Vec<u8> {
+    let rtds = rtds_file("6.24.2_CS02e/CS02e_6.24.2_SUCCESS_COMMAND_GBCS.HEX");
+    let mut m = message_for(
+        Cra::Command,
+        counter,
+        SUPPLIER,
+        RTDS_ESME,
+        rtds.message_code().unwrap(),
+        rtds.signing.content,
+    );
+    assert!(sign_message(keys, &mut m));
+    assert!(mac_message(keys, &mut m, ACB));
+    m.to_bytes().unwrap()
+}
+
+/// A private key of the ZAZ1 test PKI's, by its name there.
+fn zaz1_private(name: &str) -> p256::SecretKey {
+    use p256::pkcs8::DecodePrivateKey;
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data/zaz1-keystore.json"),
+    )
+    .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for org in doc.as_object().unwrap().values() {
+        for entries in org.as_object().unwrap().values() {
+            for entry in entries.as_object().into_iter().flat_map(|e| e.values()) {
+                if entry["name"] == name {
+                    let pem = entry["privateKey"].as_str().unwrap();
+                    return p256::SecretKey::from_pkcs8_pem(pem).unwrap();
+                }
+            }
+        }
+    }
+    panic!("no {name} in the ZAZ1 keystore")
+}
+
+#[test]
+fn a_future_dated_update_is_accepted_then_carried_out_on_time_with_the_rtds_alert() {
+    let keys = keys();
+    let mut meter = rtds_meter(&keys);
+    let dir = "6.15.1_CS02bSupplierBySupplier/CS02bSupplierBySupplier_6.15.1";
+    let accepted = send(
+        RTDS_ESME,
+        SUPPLIER,
+        &format!("{dir}_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX"),
+        1001,
+        &keys,
+        &mut |b| meter.handle(b, at(), &keys, ACB),
+    )
+    .unwrap();
+    assert_eq!(
+        hex(&accepted),
+        content(&format!("{dir}_FUTURE_DATED_SUCCESS_RESPONSE_GBCS.HEX"))
+    );
+    // Nothing replaced yet; held for 2030-01-15.
+    let when = Utc.with_ymd_and_hms(2030, 1, 15, 0, 0, 0).unwrap();
+    assert_eq!(meter.next_due(), Some(when));
+    assert!(
+        meter
+            .due(when - Duration::seconds(1), &keys)
+            .unwrap()
+            .is_none()
+    );
+    let (to, alerts) = meter
+        .due(when, &keys)
+        .unwrap()
+        .expect("carried out on time");
+    assert_eq!(to, SUPPLIER);
+    let alert = GbcsMessage::decode(&alerts[0]).unwrap();
+    assert_eq!(alert.message_code(), Some(CS02B_ALERT));
+    assert_eq!(
+        hex(&alert),
+        content(&format!("{dir}_8F66_FUTURE_DATED_SUCCESS_ALERT_GBCS.HEX"))
+    );
+    assert_eq!(meter.next_due(), None);
+}
+
+#[test]
+fn a_change_of_supplier_hands_the_meter_to_the_new_supplier() {
+    let keys = keys();
+    let mut meter = rtds_meter(&keys);
+    let dir = "6.23_CS02bSupplierByTransCoS/CS02bSupplierByTransCoS_6.23";
+    // The old supplier may not make the change: the transitional CoS party authorises it.
+    let err = send(
+        RTDS_ESME,
+        SUPPLIER,
+        &format!("{dir}_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX"),
+        6000,
+        &keys,
+        &mut |b| meter.handle(b, at(), &keys, ACB),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("TransitionalCos"), "{err}");
+    let done = send(
+        RTDS_ESME,
+        TRANSITIONAL_COS,
+        &format!("{dir}_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX"),
+        6001,
+        &keys,
+        &mut |b| meter.handle(b, at(), &keys, ACB),
+    )
+    .unwrap();
+    assert_eq!(
+        hex(&done),
+        content(&format!("{dir}_IMMEDIATE_SUCCESS_RESPONSE_GBCS.HEX"))
+    );
+    // The old supplier's critical commands are refused; the new supplier's taken.
+    let err = meter
+        .handle(&critical_read(&keys, 7000), at(), &keys, ACB)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        DeviceError::Untrusted(SUPPLIER).to_string()
+    );
+    let rtds = rtds_file("6.24.2_CS02e/CS02e_6.24.2_SUCCESS_COMMAND_GBCS.HEX");
+    let mut m = message_for(
+        Cra::Command,
+        7001,
+        SUPPLIER_2,
+        RTDS_ESME,
+        rtds.message_code().unwrap(),
+        rtds.signing.content,
+    );
+    assert!(sign_message(&keys, &mut m));
+    assert!(mac_message(&keys, &mut m, ACB));
+    meter
+        .handle(&m.to_bytes().unwrap(), at(), &keys, ACB)
+        .expect("the new supplier is trusted");
+}
+
+#[test]
+fn the_dcc_hands_over_a_gas_proxy_it_controls_as_the_rtds_does() {
+    let keys = keys();
+    let mut gas = GasMeter::new(RTDS_GSME, RTDS_GPF, consumer(), at() - Duration::days(30));
+    // The gas proxy is the DCC's: its supplier cells hold the broker's keys.
+    gas.set_credentials(
+        RTDS_GPF,
+        Credentials::installed(
+            &[
+                (Role::Supplier, ACB),
+                (Role::AccessControlBroker, ACB),
+                (Role::Recovery, RECOVERY),
+                (Role::TransitionalCos, TRANSITIONAL_COS),
+            ],
+            &keys,
+        ),
+    );
+    gas.set_credentials(
+        RTDS_GSME,
+        Credentials::installed(&[(Role::AccessControlBroker, ACB)], &keys),
+    );
+    let dir = "6.21_CS02bSupplierBySupplierHandover/CS02bSupplierBySupplierHandover_6.21";
+    let done = send(
+        RTDS_GPF,
+        ACB,
+        &format!("{dir}_SUCCESS_COMMAND_GBCS.HEX"),
+        1300,
+        &keys,
+        &mut |b| gas.handle(b, at(), &keys, ACB),
+    )
+    .unwrap();
+    assert_eq!(
+        hex(&done),
+        content(&format!("{dir}_SUCCESS_RESPONSE_GBCS.HEX"))
+    );
+    assert_eq!(
+        gas.credentials(RTDS_GPF)
+            .holder(dccsim::protocol::gbcs::credentials::Cell::new(
+                Role::Supplier,
+                KeyUsage::DigitalSignature
+            )),
+        Some(SUPPLIER)
+    );
+    // The gas meter's own anchors, as the RTDS reads them: the broker's, and no network
+    // operator (status 25).
+    let details = send(
+        RTDS_GSME,
+        ACB,
+        "6.24.1_CS02aMAC/CS02aMAC_6.24.1_ERROR_COMMAND_GBCS.HEX",
+        1301,
+        &keys,
+        &mut |b| gas.handle(b, at(), &keys, ACB),
+    );
+    // The RTDS's error vector is to …A1; its answer is the gas meter's.
+    assert_eq!(
+        hex(&details.unwrap()),
+        content("6.24.1_CS02aMAC/CS02aMAC_6.24.1_ERROR_RESPONSE_GBCS.HEX")
+    );
 }

@@ -15,6 +15,7 @@
 
 mod configuration;
 pub mod consumption;
+pub mod credentials;
 mod esme;
 mod gas;
 mod han;

@@ -17,7 +17,9 @@ use super::configuration::{
 };
 use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
+use crate::device::credentials::Credentials;
 use crate::model::Eui64;
+use crate::protocol::gbcs::credentials;
 use crate::protocol::gbcs::join::{self, DeviceLog, HanType, JoinMethod};
 use crate::protocol::gbcs::payload::{
     self, BillingExecution, DailyRead, Debt, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A,
@@ -25,7 +27,7 @@ use crate::protocol::gbcs::payload::{
     ECS46A, ECS46C, ECS46D, ECS47, ECS47A, ECS47E, ECS48, ECS70, ECS81, LoadLimit,
     PrepayConfiguration, PrepaymentEntry, Reading,
 };
-use crate::protocol::gbcs::{Cra, FrameError, KeyStore, Verdict, sign_message, verify_signature};
+use crate::protocol::gbcs::{Cra, FrameError, KeyStore, Verdict, sign_message};
 
 /// Entries of the half-hourly profile log: 397 days of 48 periods (GBCS ECS22b).
 pub const PROFILE_LOG_ENTRIES: u32 = 19_056;
@@ -149,6 +151,12 @@ pub enum DeviceError {
     Payload(String),
     #[error("this device's keys are not in the key store")]
     NoKeys,
+    #[error(
+        "the critical command is from {0}, whom none of this device's trust anchors names: refused"
+    )]
+    Untrusted(Eui64),
+    #[error("refused: {0}")]
+    Refused(String),
 }
 
 /// An electricity meter.
@@ -408,9 +416,16 @@ impl Esme {
                 | ECS47E
                 | join::CS03A1
                 | join::CS04AC
-        );
+                | credentials::CS02C
+                | credentials::CS02D
+                | credentials::CS02E
+        ) || credentials::Mode::of_code(code).is_some();
         if critical {
-            match verify_signature(keys, &command) {
+            let trusted = self.credentials();
+            if !trusted.is_empty() && !trusted.trusts(s.originator) {
+                return Err(DeviceError::Untrusted(s.originator));
+            }
+            match trusted.verify(keys, &command) {
                 Verdict::Valid => {}
                 other => return Err(DeviceError::Signature(other)),
             }
@@ -420,7 +435,18 @@ impl Esme {
         let (from, counter) = (s.originator, s.originator_counter);
         self.counters.check(from, counter)?;
         let (seal_for, relay) = super::SealFor::of(&command, acb)?;
-        let content = if join::is_han(code) {
+        let content = if credentials::is_credentials(code) {
+            let ask = credentials::CredentialsPayload::decode(code, true, &s.content)
+                .map_err(|e| DeviceError::Payload(e.to_string()))?;
+            let mut held = self.credentials().clone();
+            let answer = held
+                .answer(self.eui, code, from, counter, &ask, now)
+                .map_err(DeviceError::Refused)?;
+            if held != *self.credentials() {
+                self.extra_mut().credentials = held;
+            }
+            answer.encode()
+        } else if join::is_han(code) {
             // Joining the home area network: ASN.1, not DLMS.
             let ask = join::HanPayload::decode(code, true, &s.content)
                 .map_err(|e| DeviceError::Payload(e.to_string()))?;
@@ -533,6 +559,18 @@ impl Esme {
             entries: Vec::new(),
         };
         self.extra.as_ref().map_or(&EMPTY, |e| &e.device_log)
+    }
+
+    /// The meter's security credentials: its trust anchors and own keys.
+    pub fn credentials(&self) -> &Credentials {
+        static NONE: std::sync::LazyLock<Credentials> =
+            std::sync::LazyLock::new(Credentials::default);
+        self.extra.as_ref().map_or(&NONE, |e| &e.credentials)
+    }
+
+    /// Installs the meter's security credentials.
+    pub fn set_credentials(&mut self, credentials: Credentials) {
+        self.extra_mut().credentials = credentials;
     }
 
     /// Sets the meter's device log (the RTDS meter's, as its vectors show it).
@@ -784,8 +822,30 @@ impl Esme {
 
     /// When the meter next has something to do on its own (a future-dated change).
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
-        let at = self.held().map(|(at, _)| at).min()?;
-        Some(payload::from_gbcs_seconds(at))
+        let held = self.held().map(|(at, _)| at).min();
+        let held = held.map(payload::from_gbcs_seconds);
+        held.into_iter().chain(self.credentials().next_due()).min()
+    }
+
+    /// Carries out a future-dated credentials update (CS02b) due by `now`: the party told and
+    /// its signed alert (8F66 done, 8F67 not).
+    fn credentials_due(
+        &mut self,
+        now: DateTime<Utc>,
+        keys: &KeyStore,
+    ) -> Result<Option<Notice>, DeviceError> {
+        if self.credentials().next_due().is_none_or(|t| t > now) {
+            return Ok(None);
+        }
+        let mut held = self.credentials().clone();
+        let Some((update, alert)) = held.take_due(now) else {
+            return Ok(None);
+        };
+        self.set_credentials(held);
+        self.alert_counter += 1;
+        let code = credentials::alert_code(update.code);
+        let alert = self.signed_alert(update.from, code, alert.encode(), keys)?;
+        Ok(Some((update.from, vec![alert])))
     }
 
     /// The changes the meter holds for later: when each is due (GBCS seconds), and what it is.
@@ -821,6 +881,9 @@ impl Esme {
         now: DateTime<Utc>,
         keys: &KeyStore,
     ) -> Result<Option<Notice>, DeviceError> {
+        if let Some(notice) = self.credentials_due(now, keys)? {
+            return Ok(Some(notice));
+        }
         // The earliest held change, if it is due.
         let Some((at, which)) = self.held().min_by_key(|&(at, _)| at) else {
             return Ok(None);
@@ -997,6 +1060,9 @@ pub(super) struct Extra {
     /// The devices joined to the meter on its home area network.
     #[serde(default, skip_serializing_if = "DeviceLog::is_empty")]
     device_log: DeviceLog,
+    /// Its trust anchors and own keys (none: it takes the key store's keys for every party).
+    #[serde(default, skip_serializing_if = "Credentials::is_empty")]
+    credentials: Credentials,
     security: EventLog,
     power: EventLog,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -53,14 +53,16 @@ use super::{
     Adjustments, Balance, DeviceError, EventLog, PaymentMode, PendingChange, Tariff, TopUps,
     period_of,
 };
+use crate::device::credentials::Credentials;
 use crate::model::Eui64;
+use crate::protocol::gbcs::credentials;
 use crate::protocol::gbcs::gas_settings;
 use crate::protocol::gbcs::gbz::{
     self, Component, GasPayload, Gbz, TopUpEntry, encode_gas_payload, gas_payload, zcl_header,
 };
 use crate::protocol::gbcs::join::{self, DeviceLog, HanType, JoinMethod};
 use crate::protocol::gbcs::payload::message_for;
-use crate::protocol::gbcs::{Cra, KeyStore, Verdict, sign_message, verify_signature};
+use crate::protocol::gbcs::{Cra, KeyStore, Verdict, sign_message};
 
 mod act;
 mod read;
@@ -294,6 +296,12 @@ struct History {
     /// function alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     device_log: Option<DeviceLog>,
+    /// The gas meter's trust anchors and own keys (none: it takes the key store's keys).
+    #[serde(default, skip_serializing_if = "Credentials::is_empty")]
+    credentials: Credentials,
+    /// Its gas proxy function's.
+    #[serde(default, skip_serializing_if = "Credentials::is_empty")]
+    gpf_credentials: Credentials,
     /// The emergency credit the meter gave (2.5), while it lasts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     emergency: Option<super::EmergencyCredit>,
@@ -531,6 +539,32 @@ impl GasMeter {
         self.history_mut().device_log = Some(log);
     }
 
+    /// The security credentials of `device`, the gas meter or its gas proxy function.
+    pub fn credentials(&self, device: Eui64) -> &Credentials {
+        static NONE: std::sync::LazyLock<Credentials> =
+            std::sync::LazyLock::new(Credentials::default);
+        let history = self.history.as_ref();
+        let own = history.map(|h| {
+            if device == self.gpf {
+                &h.gpf_credentials
+            } else {
+                &h.credentials
+            }
+        });
+        own.unwrap_or(&NONE)
+    }
+
+    /// Installs the security credentials of `device`, the gas meter or its gas proxy function.
+    pub fn set_credentials(&mut self, device: Eui64, credentials: Credentials) {
+        let gpf = device == self.gpf;
+        let history = self.history_mut();
+        if gpf {
+            history.gpf_credentials = credentials;
+        } else {
+            history.credentials = credentials;
+        }
+    }
+
     fn history_mut(&mut self) -> &mut History {
         self.history.get_or_insert_default()
     }
@@ -636,8 +670,43 @@ impl GasMeter {
     /// or tariff publication).
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
         let mode = self.pending.as_deref().map(|p| p.at);
-        let at = mode.into_iter().chain(self.tariff_due()).min()?;
-        Some(crate::protocol::gbcs::payload::from_gbcs_seconds(at))
+        let at = mode.into_iter().chain(self.tariff_due()).min();
+        let at = at.map(crate::protocol::gbcs::payload::from_gbcs_seconds);
+        let updates = [self.gsme, self.gpf].map(|d| self.credentials(d).next_due());
+        at.into_iter().chain(updates.into_iter().flatten()).min()
+    }
+
+    /// Carries out a future-dated credentials update (CS02b) the gas meter or its proxy holds
+    /// for `now`: the party told and the device's signed alert (8F66 done, 8F67 not).
+    fn credentials_due(
+        &mut self,
+        now: DateTime<Utc>,
+        keys: &KeyStore,
+    ) -> Result<Option<super::Notice>, DeviceError> {
+        for device in [self.gsme, self.gpf] {
+            if self.credentials(device).next_due().is_none_or(|t| t > now) {
+                continue;
+            }
+            let mut held = self.credentials(device).clone();
+            let Some((update, alert)) = held.take_due(now) else {
+                continue;
+            };
+            self.set_credentials(device, held);
+            self.alert_counter += 1;
+            let mut message = message_for(
+                Cra::Alert,
+                self.alert_counter,
+                device,
+                update.from,
+                credentials::alert_code(update.code),
+                alert.encode(),
+            );
+            if !sign_message(keys, &mut message) {
+                return Err(DeviceError::NoKeys);
+            }
+            return Ok(Some((update.from, vec![message.to_bytes()?])));
+        }
+        Ok(None)
     }
 
     /// Carries out what is due by `now` — a held payment mode change, or the tariff
@@ -648,6 +717,9 @@ impl GasMeter {
         now: DateTime<Utc>,
         keys: &KeyStore,
     ) -> Result<Option<super::Notice>, DeviceError> {
+        if let Some(notice) = self.credentials_due(now, keys)? {
+            return Ok(Some(notice));
+        }
         if self.next_due().is_none_or(|t| t > now) {
             return Ok(None);
         }
@@ -848,6 +920,7 @@ impl GasMeter {
                 | GCS04
         ) && gas_settings::reads(code).is_none()
             && !join::is_han(code)
+            && !credentials::is_credentials(code)
         {
             return Err(DeviceError::Unsupported(code));
         }
@@ -875,9 +948,16 @@ impl GasMeter {
                 | GCS04
                 | join::CS03C
                 | join::CS04AC
-        );
+                | credentials::CS02C
+                | credentials::CS02D
+                | credentials::CS02E
+        ) || credentials::Mode::of_code(code).is_some();
         if critical {
-            match verify_signature(keys, &command) {
+            let trusted = self.credentials(me);
+            if !trusted.is_empty() && !trusted.trusts(from) {
+                return Err(DeviceError::Untrusted(from));
+            }
+            match trusted.verify(keys, &command) {
                 Verdict::Valid => {}
                 other => return Err(DeviceError::Signature(other)),
             }
@@ -888,6 +968,17 @@ impl GasMeter {
         // The clock and the device log are ASN.1, not ZigBee.
         let asn1 = if code == GCS28 {
             Some(self.synchronise_clock(&s.content, now)?)
+        } else if credentials::is_credentials(code) {
+            let ask = credentials::CredentialsPayload::decode(code, true, &s.content)
+                .map_err(|e| payload(e.to_string()))?;
+            let mut held = self.credentials(me).clone();
+            let answer = held
+                .answer(me, code, from, counter, &ask, now)
+                .map_err(DeviceError::Refused)?;
+            if held != *self.credentials(me) {
+                self.set_credentials(me, held);
+            }
+            Some(answer.encode())
         } else if join::is_han(code) {
             let ask = join::HanPayload::decode(code, true, &s.content)
                 .map_err(|e| payload(e.to_string()))?;

@@ -371,6 +371,10 @@ impl HeadEnd {
                 saved.mpans = m.mpans;
             }
             saved.file_logs();
+            // Saved before meters held trust anchors: they keep the ones installed.
+            if saved.credentials().is_empty() && !m.credentials().is_empty() {
+                saved.set_credentials(m.credentials().clone());
+            }
             *m = saved;
             self.book_device(eui);
             return Ok(());
@@ -402,6 +406,13 @@ impl HeadEnd {
         // Saved before gas meters held their MPRN: it keeps the one it was made with.
         if saved.mprn.is_none() {
             saved.mprn = self.gas_meters[i].mprn.clone();
+        }
+        // Saved before gas meters held trust anchors: they keep the ones installed.
+        let current = &self.gas_meters[i];
+        for device in [current.gsme, current.gpf] {
+            if saved.credentials(device).is_empty() && !current.credentials(device).is_empty() {
+                saved.set_credentials(device, current.credentials(device).clone());
+            }
         }
         self.gas_meters[i] = saved;
         self.book_device(eui);

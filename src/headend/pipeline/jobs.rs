@@ -116,7 +116,13 @@ impl HeadEnd {
                 continue;
             };
             let counter = message.signing.originator_counter;
-            let code = crate::protocol::gbcs::gbz::FUTURE_DATED_SUCCESS;
+            // A credentials update's alert says whether it was carried out (8F66) or not.
+            let code = message
+                .message_code()
+                .and_then(|c| {
+                    crate::protocol::gbcs::credentials::alert_outcome(c, &message.signing.content)
+                })
+                .unwrap_or(crate::protocol::gbcs::gbz::FUTURE_DATED_SUCCESS);
             let latency = region
                 .and_then(|r| self.wan.get(&r))
                 .map_or(0, |link| link.latency.sample(&mut self.rng));

@@ -40,6 +40,7 @@ use crate::model::{CspRegion, Eui64, ServiceRef};
 use crate::protocol::gbcs::{GbcsMessage, KeyStore};
 use crate::wan::Latency;
 
+mod credentials;
 mod device;
 mod dsp;
 mod jobs;
@@ -320,7 +321,7 @@ impl HeadEnd {
         check_signature: SignatureCheck,
         seed: u64,
     ) -> HeadEnd {
-        HeadEnd {
+        let mut head_end = HeadEnd {
             matrix,
             registry,
             users: users.into_iter().map(|u| (u.eui, u)).collect(),
@@ -351,7 +352,9 @@ impl HeadEnd {
             changed_since_reload: None,
             outages: None,
             cells: None,
-        }
+        };
+        head_end.install_missing_credentials();
+        head_end
     }
 
     /// Carries commands over the simulator's cellular WAN (cells, queues, retries, outages)
@@ -368,11 +371,13 @@ impl HeadEnd {
             self.gas.insert(m.gpf, i);
             self.gas_meters.push(m);
         }
+        self.install_missing_credentials();
     }
 
     /// Adds virtual electricity meters.
     pub fn add_meters(&mut self, meters: Vec<Esme>) {
         self.meters.extend(meters.into_iter().map(|m| (m.eui, m)));
+        self.install_missing_credentials();
     }
 
     /// Whether a virtual device answers at `eui` (a meter, a comms hub, a gas meter or its

@@ -137,14 +137,14 @@ impl Der {
         Der::primitive(INTEGER, v)
     }
 
-    pub(super) fn bytes(&self) -> Option<&[u8]> {
+    pub fn bytes(&self) -> Option<&[u8]> {
         match &self.value {
             DerValue::Bytes(b) => Some(b),
             DerValue::Items(_) => None,
         }
     }
 
-    pub(super) fn items(&self) -> Option<&[Der]> {
+    pub fn items(&self) -> Option<&[Der]> {
         match &self.value {
             DerValue::Items(i) => Some(i),
             DerValue::Bytes(_) => None,

@@ -49,6 +49,23 @@ pub fn update_code(mode: Mode) -> u16 {
     }
 }
 
+/// The use case of the alert a future-dated update of use case `code` ends with: CS02g's for a
+/// load controller's anchors, else CS02b's.
+pub fn alert_code(code: u16) -> u16 {
+    match Mode::of_code(code) {
+        Some(Mode::LoadControllerByLoadController | Mode::LoadControllerBySupplier) => CS02G_ALERT,
+        _ => CS02B_ALERT,
+    }
+}
+
+/// The alert code (8F66 carried out, 8F67 not) of a CS02b or CS02g alert's payload.
+pub fn alert_outcome(code: u16, content: &[u8]) -> Option<u16> {
+    match CredentialsPayload::decode(code, false, content) {
+        Ok(CredentialsPayload::UpdateAlert { code, .. }) => Some(code),
+        _ => None,
+    }
+}
+
 /// Whether a message code is one of these use cases (CS02b's alert included).
 pub fn is_credentials(code: u16) -> bool {
     matches!(
@@ -965,7 +982,6 @@ impl CertificateFacts {
         const UNIQUE_IDENTIFIER: [u8; 8] = [0x06, 0x03, 0x55, 0x04, 0x2D, 0x03, 0x09, 0x00];
         const HW_MODULE_NAME: [u8; 10] =
             [0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x08, 0x04];
-        const KEY_ID: [u8; 9] = [0x06, 0x03, 0x55, 0x1D, 0x0E, 0x04, 0x0A, 0x04, 0x08];
         const KEY_USAGE: [u8; 5] = [0x06, 0x03, 0x55, 0x1D, 0x0F];
         let after = |pattern: &[u8]| {
             der.windows(pattern.len())
@@ -982,7 +998,7 @@ impl CertificateFacts {
                 rest.get(at + 2..at + 10)?
             }
         };
-        let key_id = after(&KEY_ID)?.get(..8)?.to_vec();
+        let key_id = key_id(der)?;
         let usage = {
             let rest = after(&KEY_USAGE)?;
             // Optionally `critical` (BOOLEAN TRUE), then the OCTET STRING holding the BIT STRING.
@@ -997,4 +1013,22 @@ impl CertificateFacts {
             public_key: super::public_key_of_der(der).ok()?,
         })
     }
+}
+
+/// A certificate's subject key identifier (8 bytes, as SMKI certificates have it).
+pub fn key_id(der: &[u8]) -> Option<Vec<u8>> {
+    const KEY_ID: [u8; 9] = [0x06, 0x03, 0x55, 0x1D, 0x0E, 0x04, 0x0A, 0x04, 0x08];
+    let at = der.windows(KEY_ID.len()).position(|w| w == KEY_ID)?;
+    der.get(at + KEY_ID.len()..at + KEY_ID.len() + 8)
+        .map(<[u8]>::to_vec)
+}
+
+/// A certificate's authority key identifier: its issuer's subject key identifier.
+pub fn authority_key_id(der: &[u8]) -> Option<Vec<u8>> {
+    const AKI: [u8; 11] = [
+        0x06, 0x03, 0x55, 0x1D, 0x23, 0x04, 0x0C, 0x30, 0x0A, 0x80, 0x08,
+    ];
+    let at = der.windows(AKI.len()).position(|w| w == AKI)?;
+    der.get(at + AKI.len()..at + AKI.len() + 8)
+        .map(<[u8]>::to_vec)
 }

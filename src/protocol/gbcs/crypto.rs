@@ -185,6 +185,10 @@ impl KeyStore {
                     let key = public_key_of_certificate(cert.as_bytes())
                         .map_err(|e| fail(format!("{eui} {name}: {e}")))?;
                     self.public.insert((eui, usage), key);
+                    // Kept, as an SMKI repository keeps it: devices' trust anchors name it.
+                    if let Ok((der, true)) = pem_der(cert.as_bytes()) {
+                        self.certificates.insert((eui, usage), der);
+                    }
                 }
                 if let Some(pem) = entry["privateKey"].as_str() {
                     let key = p256::SecretKey::from_pkcs8_pem(pem)
@@ -581,6 +585,21 @@ pub fn verify_signature(keys: &KeyStore, message: &GbcsMessage) -> Verdict {
     match UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &public).verify(&signed, signature) {
         Ok(()) => Verdict::Valid,
         Err(_) => Verdict::Invalid,
+    }
+}
+
+/// Checks the ECDSA signature of the general-signing APDU against `public` (an uncompressed
+/// P-256 key): a device's trust anchor's, rather than the key store's.
+pub fn verify_signature_with(public: &[u8], message: &GbcsMessage) -> Verdict {
+    match &message.signing.signature {
+        Some(sig) if !sig.is_empty() => {
+            let signed = signed_bytes(message);
+            match UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, public).verify(&signed, sig) {
+                Ok(()) => Verdict::Valid,
+                Err(_) => Verdict::Invalid,
+            }
+        }
+        _ => Verdict::Absent,
     }
 }
 

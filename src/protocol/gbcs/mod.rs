@@ -24,6 +24,7 @@ pub use codes::{MESSAGE_CODES, use_case};
 pub use crypto::{
     KeyError, KeyStore, KeyUse, Verdict, certificate_names, compute_mac, mac_message,
     public_key_of_der, public_key_of_pem, sign_message, verify_mac, verify_signature,
+    verify_signature_with,
 };
 pub use describe::{describe, hex, parse_hex};
 pub use frame::{Cra, FrameError, GbcsMessage, GeneralCiphering, GeneralSigning};

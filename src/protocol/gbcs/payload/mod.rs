@@ -578,6 +578,7 @@ pub fn response_is_dated(code: u16) -> bool {
             | ECS19
             | ECS23
     ) || matches!(code, CS01B | GCS02 | GCS03 | GCS13A | GCS14 | GCS60A)
+        || crate::protocol::gbcs::credentials::Mode::of_code(code).is_some()
 }
 
 /// A date-time as a device writes it in a GBCS header or a COSEM octet string: 12 bytes, the
