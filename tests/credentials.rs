@@ -369,10 +369,7 @@ fn the_rtds_meter_reports_and_replaces_its_supplier_anchors_as_the_rtds_meter_do
 }
 
 /// The sequence numbers the RTDS's CS02a read reports for the supplier and network operator.
-fn meter_seq(
-    handle: &mut Handle,
-    keys: &KeyStore,
-) -> Vec<(Role, Option<u64>)> {
+fn meter_seq(handle: &mut Handle, keys: &KeyStore) -> Vec<(Role, Option<u64>)> {
     let answer = send(
         RTDS_ESME,
         ACB,
@@ -580,4 +577,96 @@ fn the_dcc_hands_over_a_gas_proxy_it_controls_as_the_rtds_does() {
         hex(&details.unwrap()),
         content("6.24.1_CS02aMAC/CS02aMAC_6.24.1_ERROR_RESPONSE_GBCS.HEX")
     );
+}
+
+#[test]
+fn each_rtds_credentials_update_template_asks_what_the_rtds_command_carries() {
+    use dccsim::headend::{Originator, Request};
+    let templates =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/reference/duis/rtds-templates");
+    let cases = [
+        (
+            "CS02bSupplierBySupplier_6.15.1_IMMEDIATE_SUCCESS",
+            "6.15.1_CS02bSupplierBySupplier/CS02bSupplierBySupplier_6.15.1_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX",
+            Originator::User,
+        ),
+        (
+            "CS02bSupplierBySupplier_6.15.1_FUTURE_DATED_SUCCESS",
+            "6.15.1_CS02bSupplierBySupplier/CS02bSupplierBySupplier_6.15.1_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX",
+            Originator::User,
+        ),
+        (
+            "CS02bSupplierBySupplier_6.15.1_CANCELLATION_SUCCESS",
+            "6.15.1_CS02bSupplierBySupplier/CS02bSupplierBySupplier_6.15.1_CANCELLATION_SUCCESS_COMMAND_GBCS.HEX",
+            Originator::User,
+        ),
+        (
+            "CS02bNOByNO_6.15.1_SUCCESS",
+            "6.15.1_CS02bNOByNO/CS02bNOByNO_6.15.1_SUCCESS_COMMAND_GBCS.HEX",
+            Originator::User,
+        ),
+        (
+            "CS02gLoadControllerBySupplier_6.15.1_IMMEDIATE_SUCCESS",
+            "6.15.1_CS02gLoadControllerBySupplier/CS02gLoadControllerBySupplier_6.15.1_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX",
+            Originator::User,
+        ),
+        (
+            "CS02gLoadControllerBySupplier_6.15.1_FUTURE_DATED_SUCCESS",
+            "6.15.1_CS02gLoadControllerBySupplier/CS02gLoadControllerBySupplier_6.15.1_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX",
+            Originator::User,
+        ),
+        (
+            "CS02bSupplierByTransCoS_6.23_IMMEDIATE_SUCCESS",
+            "6.23_CS02bSupplierByTransCoS/CS02bSupplierByTransCoS_6.23_IMMEDIATE_SUCCESS_COMMAND_GBCS.HEX",
+            Originator::TransitionalCos,
+        ),
+        (
+            "CS02bSupplierByTransCoS_6.23_FUTURE_DATED_SUCCESS",
+            "6.23_CS02bSupplierByTransCoS/CS02bSupplierByTransCoS_6.23_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX",
+            Originator::TransitionalCos,
+        ),
+        (
+            "CS02bSupplierBySupplierHandover_6.21_SUCCESS",
+            "6.21_CS02bSupplierBySupplierHandover/CS02bSupplierBySupplierHandover_6.21_SUCCESS_COMMAND_GBCS.HEX",
+            Originator::Broker,
+        ),
+    ];
+    for (template, vector, originator) in cases {
+        let xml = std::fs::read_to_string(templates.join(format!("{template}_REQUEST_DUIS.XML")))
+            .unwrap();
+        let request = Request::parse(&xml).unwrap();
+        let ask = request.credentials_command().unwrap().unwrap();
+        assert_eq!(ask.originator, originator, "{template}");
+        let rtds = rtds_file(vector);
+        assert_eq!(Some(ask.code), rtds.message_code(), "{template}");
+        let (CredentialsPayload::Update(ours), Ok(CredentialsPayload::Update(theirs))) = (
+            ask.payload,
+            CredentialsPayload::decode(ask.code, true, &rtds.signing.content),
+        ) else {
+            panic!("{template}: an update")
+        };
+        // All but the certificates themselves (the templates carry reissued ones) and the
+        // sequence number (the command's counter, given when it is sent).
+        let cells = |u: &dccsim::protocol::gbcs::credentials::Update| {
+            u.replacements.iter().map(|(_, c)| *c).collect::<Vec<_>>()
+        };
+        assert_eq!(cells(&ours), cells(&theirs), "{template}");
+        assert_eq!(ours.path, theirs.path, "{template}");
+        assert_eq!(
+            (ours.mode, ours.time_checks, ours.authoriser, ours.floor),
+            (
+                theirs.mode,
+                theirs.time_checks,
+                theirs.authoriser,
+                theirs.floor
+            ),
+            "{template}"
+        );
+        assert_eq!(
+            ours.specialist_floors, theirs.specialist_floors,
+            "{template}"
+        );
+        assert_eq!(ours.other_changes, theirs.other_changes, "{template}");
+        assert_eq!(ours.execute_at, theirs.execute_at, "{template}");
+    }
 }

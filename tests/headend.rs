@@ -274,6 +274,18 @@ fn signed_send(
     target: Eui64,
     counter: u64,
     service: &str,
+    pre: GbcsMessage,
+    keys: &KeyStore,
+) -> String {
+    signed_send_as(eui(SUPPLIER), target, counter, service, pre, keys)
+}
+
+/// [`signed_send`] as `user`.
+fn signed_send_as(
+    user: Eui64,
+    target: Eui64,
+    counter: u64,
+    service: &str,
     mut pre: GbcsMessage,
     keys: &KeyStore,
 ) -> String {
@@ -281,7 +293,7 @@ fn signed_send(
     assert!(sign_message(keys, &mut pre));
     let signed = base64::engine::general_purpose::STANDARD.encode(pre.to_bytes().unwrap());
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Request xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\" schemaVersion=\"5.4\"><sr:Header><sr:RequestID>{SUPPLIER}:{target}:{counter}</sr:RequestID><sr:CommandVariant>5</sr:CommandVariant><sr:ServiceReference>{service}</sr:ServiceReference><sr:ServiceReferenceVariant>{service}</sr:ServiceReferenceVariant></sr:Header><sr:Body><sr:SignedPreCommand><sr:GBCSPayload>{signed}</sr:GBCSPayload></sr:SignedPreCommand></sr:Body></sr:Request>"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Request xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\" schemaVersion=\"5.4\"><sr:Header><sr:RequestID>{user}:{target}:{counter}</sr:RequestID><sr:CommandVariant>5</sr:CommandVariant><sr:ServiceReference>{service}</sr:ServiceReference><sr:ServiceReferenceVariant>{service}</sr:ServiceReferenceVariant></sr:Header><sr:Body><sr:SignedPreCommand><sr:GBCSPayload>{signed}</sr:GBCSPayload></sr:SignedPreCommand></sr:Body></sr:Request>"
     )
 }
 
@@ -302,7 +314,7 @@ fn transform_sign_send(
     assert_eq!(code_of(&reply), ResponseCode::I0, "{}", xml_of(&reply));
     let pre = GbcsMessage::decode(&gbcs_of(xml_of(&reply))).unwrap();
     let service = request.service.to_string();
-    let send = signed_send(request.id.target, counter + 1, &service, pre, keys);
+    let send = signed_send_as(user, request.id.target, counter + 1, &service, pre, keys);
     let reply = he.handle_request(user, Endpoint::SendCommand, &send, at);
     assert_eq!(code_of(&reply), ResponseCode::I99, "{}", xml_of(&reply));
     let delivered = he.poll_deliveries(at + Duration::minutes(5));
@@ -4673,4 +4685,149 @@ fn rtds_ppmid_and_hcalcs_templates_join_their_meters() {
     }
     assert_eq!(logged(&restarted, defaults::RTDS_PPMID), display);
     assert_eq!(logged(&restarted, defaults::RTDS_HCALCS), [meter]);
+}
+
+#[test]
+fn a_change_of_supplier_hands_the_meter_to_the_new_supplier_by_6_23() {
+    use dccsim::gateway::defaults;
+    use dccsim::headend::SupplyPeriod;
+    use dccsim::protocol::gbcs::credentials::{Cell, CredentialsPayload, KeyUsage, Role as Party};
+    let (mut he, keys, start) = default_head_end();
+    let meter = eui("00-DB-12-34-56-78-90-A0");
+    let supplier_cell = Cell::new(Party::Supplier, KeyUsage::DigitalSignature);
+    let holder = |he: &HeadEnd| {
+        he.device_credentials(meter)
+            .and_then(|c| c.holder(supplier_cell))
+    };
+    assert_eq!(holder(&he), Some(eui(SUPPLIER)));
+    // The broker reads the meter's supplier and network operator anchors for the supplier.
+    let read = with_counter(&template("CS02aMAC_6.24.1_SUCCESS_REQUEST_DUIS.XML"), 4000);
+    let details = acknowledged_then_answered(&mut he, eui(SUPPLIER), &read, start);
+    let Ok(CredentialsPayload::Details { parties }) =
+        CredentialsPayload::decode(0x0008, false, &details.signing.content)
+    else {
+        panic!("CS02a details")
+    };
+    assert_eq!(parties.len(), 2);
+    assert!(parties.iter().all(|p| p.status == 0 && !p.cells.is_empty()));
+    // Supplier 2 gains the meter's supply today; the old supplier is refused from now (E4).
+    let mut registry = he.registry().clone();
+    let mut record = registry.device(meter).unwrap().clone();
+    let today = start.date_naive();
+    record.supply.last_mut().unwrap().to = Some(today);
+    record.supply.push(SupplyPeriod {
+        supplier: defaults::SUPPLIER_2,
+        from: today,
+        to: None,
+    });
+    registry.insert(record);
+    he.set_registry(registry);
+    let cos = template("CS02bSupplierByTransCoS_6.23_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML");
+    let old = he.handle_request(
+        eui(SUPPLIER),
+        Endpoint::SendCommand,
+        &with_counter(&cos, 4001),
+        start,
+    );
+    assert_eq!(code_of(&old), ResponseCode::E4, "{}", xml_of(&old));
+    // Its 6.23, with its own certificates, goes to the meter signed by the DCC's transitional
+    // change-of-supplier party; the meter answers with what it replaced.
+    let cos = cos.replace("90-B3-D5-1F-30-01-00-00:", "90-B3-D5-1F-30-03-00-00:");
+    let answer = acknowledged_then_answered(
+        &mut he,
+        defaults::SUPPLIER_2,
+        &with_counter(&cos, 4002),
+        start,
+    );
+    assert_eq!(answer.signing.recipient, dccsim::headend::TRANSITIONAL_COS);
+    let Ok(CredentialsPayload::Updated {
+        outcome: Some(outcome),
+    }) = CredentialsPayload::decode(0x0107, false, &answer.signing.content)
+    else {
+        panic!("a CS02b answer")
+    };
+    assert_eq!(outcome.replaced.len(), 3);
+    for r in &outcome.replaced {
+        assert_eq!(r.status, 0, "{r:?}");
+        assert_eq!(r.existing_subject, eui(SUPPLIER).0);
+        assert_eq!(r.replacing_subject, defaults::SUPPLIER_2.0);
+    }
+    assert_eq!(holder(&he), Some(defaults::SUPPLIER_2));
+    // The new supplier's critical commands now reach the meter and are carried out: a device
+    // certificate read (6.24.2) through Transform, its signature, Send.
+    let critical = template("CS02e_6.24.2_SUCCESS_REQUEST_DUIS.XML")
+        .replace("90-B3-D5-1F-30-01-00-00:", "90-B3-D5-1F-30-03-00-00:");
+    let answer = transform_sign_send(&mut he, &keys, &critical, 4003, start);
+    assert_eq!(answer.signing.recipient, defaults::SUPPLIER_2);
+    // A handover carries the user's own certificates (these are supplier 1's).
+    let handover = template("CS02bSupplierBySupplierHandover_6.21_SUCCESS_REQUEST_DUIS.XML")
+        .replace(
+            "90-B3-D5-1F-30-01-00-00:00-DB-12-34-56-78-90-A3",
+            "90-B3-D5-1F-30-03-00-00:00-DB-12-34-56-78-90-A0",
+        );
+    let reply = he.handle_request(
+        defaults::SUPPLIER_2,
+        Endpoint::SendCommand,
+        &with_counter(&handover, 4010),
+        start,
+    );
+    assert_eq!(code_of(&reply), ResponseCode::E11, "{}", xml_of(&reply));
+    let SyncReply::Response { why, .. } = reply else {
+        panic!()
+    };
+    assert!(why.unwrap().contains("a user replaces its own anchors"));
+    // The anchors are the meter's state: journalled with its answer, restored after a restart.
+    let saved: Vec<(Eui64, String)> = he
+        .take_journal()
+        .into_iter()
+        .filter_map(|c| match c {
+            Change::DeviceState { eui, state } if eui == meter => Some((eui, state)),
+            _ => None,
+        })
+        .collect();
+    let (mut fresh, _, _) = default_head_end();
+    fresh
+        .restore_device_state(meter, &saved.last().unwrap().1)
+        .unwrap();
+    assert_eq!(holder(&fresh), Some(defaults::SUPPLIER_2));
+}
+
+#[test]
+fn the_dcc_hands_over_the_gas_proxy_it_controls_to_the_supplier() {
+    use dccsim::protocol::gbcs::credentials::{Cell, CredentialsPayload, KeyUsage, Role as Party};
+    let (mut he, _keys, start) = default_head_end();
+    let proxy = eui("00-DB-12-34-56-78-90-A3");
+    let cell = Cell::new(Party::Supplier, KeyUsage::DigitalSignature);
+    let holder = |he: &HeadEnd| he.device_credentials(proxy).and_then(|c| c.holder(cell));
+    assert_eq!(holder(&he), Some(eui("90-B3-D5-1F-30-00-00-02")));
+    let handover = template("CS02bSupplierBySupplierHandover_6.21_SUCCESS_REQUEST_DUIS.XML");
+    let answer = acknowledged_then_answered(
+        &mut he,
+        eui(SUPPLIER),
+        &with_counter(&handover, 4100),
+        start,
+    );
+    let Ok(CredentialsPayload::Updated {
+        outcome: Some(outcome),
+    }) = CredentialsPayload::decode(0x0102, false, &answer.signing.content)
+    else {
+        panic!("a CS02b answer")
+    };
+    assert!(
+        outcome.replaced.iter().all(|r| r.status == 0),
+        "{outcome:?}"
+    );
+    assert_eq!(holder(&he), Some(eui(SUPPLIER)));
+    // Once handed over, it is not the DCC's to hand over again.
+    let again = he.handle_request(
+        eui(SUPPLIER),
+        Endpoint::SendCommand,
+        &with_counter(&handover, 4101),
+        start,
+    );
+    let SyncReply::Response { code, why, .. } = again else {
+        panic!()
+    };
+    assert_eq!(code, ResponseCode::E11);
+    assert!(why.unwrap().contains("a device the DCC controls"));
 }

@@ -215,6 +215,11 @@ impl Credentials {
             CredentialsPayload::Update(update) => {
                 self.authorise(update, from)?;
                 match update.execute_at {
+                    // Cancels the update held, if any.
+                    Some(at) if at == crate::protocol::gbcs::credentials::cancel_time() => {
+                        self.held = None;
+                        CredentialsPayload::Updated { outcome: None }
+                    }
                     Some(at) if at > now => {
                         self.held = Some(HeldUpdate {
                             at,

@@ -555,6 +555,22 @@ pub fn head_end(
     head_end.add_gas_meters(gas);
     head_end.add_hubs(hubs(premises));
     head_end.add_han_devices(rtds_han_devices());
+    // The RTDS gas proxy is the DCC's, as its 6.21 vectors have it: its supplier's and network
+    // operator's anchors hold the broker's keys until the supplier asks for them (6.21).
+    {
+        use crate::headend::{RECOVERY, TRANSITIONAL_COS};
+        use crate::protocol::gbcs::credentials::Role;
+        head_end.install_credentials(
+            RTDS_GPF,
+            &[
+                (Role::Supplier, ACB),
+                (Role::NetworkOperator, ACB),
+                (Role::AccessControlBroker, ACB),
+                (Role::Recovery, RECOVERY),
+                (Role::TransitionalCos, TRANSITIONAL_COS),
+            ],
+        );
+    }
     Ok(head_end)
 }
 

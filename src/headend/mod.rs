@@ -16,12 +16,15 @@ pub mod xmldsig;
 pub use access::{Authorised, Refusal, ResponseCode, User, authorise};
 pub use matrix::{ServiceEntry, ServiceMatrix};
 pub use pipeline::{
-    Change, Checked, Delivery, Endpoint, HeadEnd, Held, SignatureCheck, SyncReply, WanLink,
+    Change, Checked, Delivery, Endpoint, HeadEnd, Held, RECOVERY, SignatureCheck, SyncReply,
+    TRANSITIONAL_COS, WanLink,
 };
 pub use registry::{
     DeviceRecord, DeviceType, InventoryChange, MeterPoint, Registry, RegistryError, SmiStatus,
     SupplyPeriod,
 };
-pub use request::{Element, HubCommand, Request, RequestError, RequestId};
+pub use request::{
+    CredentialsCommand, Element, HubCommand, Originator, Request, RequestError, RequestId,
+};
 pub use response::{ResponseBody, device_alert, response, scheduled_response};
 pub use schedule::Schedule;

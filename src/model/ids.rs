@@ -178,6 +178,12 @@ impl ServiceRef {
         matches!(self.parts, [8, 7..=9, _])
     }
 
+    /// Whether the service reads or changes a device's security credentials (6.15, 6.17, 6.21,
+    /// 6.23, 6.24).
+    pub fn is_security_credentials(self) -> bool {
+        matches!(self.parts, [6, 15 | 17 | 21 | 23 | 24, _])
+    }
+
     /// The service reference without its variant (`4.8` for `4.8.1`), as DUIS `ServiceReference`.
     pub fn service_reference(self) -> String {
         let n = usize::from(self.len.min(2));

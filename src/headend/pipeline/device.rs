@@ -48,6 +48,11 @@ impl HeadEnd {
                 ),
             )
         };
+        if request.service.is_security_credentials() {
+            return self
+                .credentials_command(request, kind, now)?
+                .ok_or_else(not_carried);
+        }
         if kind == Speaks::Han {
             let (code, content) = if request.service.to_string() == "11.2" {
                 let read = crate::protocol::gbcs::asn1::AsnPayload::ReadFirmware;
@@ -203,7 +208,7 @@ impl HeadEnd {
     }
 
     /// The Access Control Broker's next counter: time-based, so it keeps rising across restarts.
-    fn next_acb_counter(&mut self, now: DateTime<Utc>) -> u64 {
+    pub(super) fn next_acb_counter(&mut self, now: DateTime<Utc>) -> u64 {
         let micros = u64::try_from(now.timestamp_micros()).unwrap_or(0);
         self.acb_counter = (self.acb_counter + 1).max(micros);
         self.acb_counter

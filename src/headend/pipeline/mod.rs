@@ -41,6 +41,7 @@ use crate::protocol::gbcs::{GbcsMessage, KeyStore};
 use crate::wan::Latency;
 
 mod credentials;
+pub use credentials::{RECOVERY, TRANSITIONAL_COS};
 mod device;
 mod dsp;
 mod jobs;
@@ -665,7 +666,8 @@ impl HeadEnd {
                 ),
             ));
         }
-        let dsp_future_dated = authorised.service.future_dated.contains("DSP");
+        // 6.23's "DSP & Device": the meter holds it (its command carries the time).
+        let dsp_future_dated = authorised.service.future_dated == "DSP";
         let device = authorised
             .device
             .map(|d| (d.csp_region, Speaks::of(d.device_type)));

@@ -15,6 +15,7 @@ use crate::model::{Eui64, ServiceRef};
 use crate::protocol::gbcs::payload::{Activation, NewPaymentMode, Reading};
 
 mod auxiliary;
+mod credentials;
 mod esme;
 mod fields;
 mod gas;
@@ -23,6 +24,7 @@ mod join;
 mod sub_ghz;
 mod tariff;
 
+pub use credentials::{CredentialsCommand, Originator};
 pub use fields::utc_date_time;
 
 /// The log reads DUIS lets a user have the DCC relay, sealed for the user's own key (the bodies

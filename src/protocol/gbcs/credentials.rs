@@ -40,6 +40,14 @@ const BIT_STRING: u8 = 0x03;
 const ENUMERATED: u8 = 0x0A;
 const GENERALIZED_TIME: u8 = 0x18;
 
+/// The execution time that cancels a future-dated update a device holds: GBCS's latest,
+/// 9999-12-31 23:59:59 (DUIS asks it with an `ExecutionDateTime` of 3000-12-31).
+pub fn cancel_time() -> DateTime<Utc> {
+    chrono::NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(23, 59, 59))
+        .map_or(DateTime::<Utc>::MAX_UTC, |t| t.and_utc())
+}
+
 /// The message code of CS02b (CS02g for a load controller's anchors) for a replacement mode.
 pub fn update_code(mode: Mode) -> u16 {
     match mode {
