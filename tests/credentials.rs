@@ -101,7 +101,20 @@ fn send(
 ) -> Result<GbcsMessage, DeviceError> {
     let rtds = rtds_file(file);
     let code = rtds.message_code().unwrap();
-    let mut m = message_for(Cra::Command, counter, from, to, code, rtds.signing.content);
+    send_content(to, from, code, rtds.signing.content, counter, keys, handle)
+}
+
+/// A command of use case `code` carrying `content`, sent as [`send`] sends one.
+fn send_content(
+    to: Eui64,
+    from: Eui64,
+    code: u16,
+    content: Vec<u8>,
+    counter: u64,
+    keys: &KeyStore,
+    handle: &mut Handle,
+) -> Result<GbcsMessage, DeviceError> {
+    let mut m = message_for(Cra::Command, counter, from, to, code, content);
     if code != CS02A {
         assert!(sign_message(keys, &mut m), "{from} signs");
     }
@@ -668,5 +681,320 @@ fn each_rtds_credentials_update_template_asks_what_the_rtds_command_carries() {
         );
         assert_eq!(ours.other_changes, theirs.other_changes, "{template}");
         assert_eq!(ours.execute_at, theirs.execute_at, "{template}");
+    }
+}
+
+/// A key-only stand-in for rcgen: the device's new public key, which the test CA certifies.
+struct DeviceKey(Vec<u8>);
+
+impl rcgen::PublicKeyData for DeviceKey {
+    fn der_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        &rcgen::PKCS_ECDSA_P256_SHA256
+    }
+}
+
+/// A device certificate as SMKI issues one: no subject, the device's EUI-64 as the hardware
+/// module name's serial number, a key identifier, one key usage; issued by a test CA.
+fn device_certificate(device: Eui64, key: &[u8], key_id: [u8; 8]) -> Vec<u8> {
+    let mut params = rcgen::CertificateParams::default();
+    params.distinguished_name = rcgen::DistinguishedName::new();
+    params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
+    // subjectAltName: otherName hardwareModuleName { hwType, hwSerialNum (the EUI-64) }.
+    let mut module = vec![0x30, 0x19, 0x06, 0x0D];
+    module.extend([
+        0x2A, 0x86, 0x3A, 0x00, 0x01, 0x84, 0x8F, 0xB9, 0x0F, 0x01, 0x02, 0x02, 0x01,
+    ]);
+    module.extend([0x04, 0x08]);
+    module.extend(device.0);
+    let mut other_name = vec![
+        0xA0, 0x27, 0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x08, 0x04,
+    ];
+    other_name.extend([0xA0, 0x1B]);
+    other_name.extend(module);
+    let mut names = vec![0x30, other_name.len() as u8];
+    names.extend(other_name);
+    let mut san = rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 17], names);
+    san.set_criticality(true);
+    let mut identifier = vec![0x04, 0x08];
+    identifier.extend(key_id);
+    let identifier = rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 14], identifier);
+    params.custom_extensions = vec![san, identifier];
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    params
+        .signed_by(&DeviceKey(key.to_vec()), &issuer)
+        .unwrap()
+        .der()
+        .to_vec()
+}
+
+#[test]
+fn a_new_key_pair_is_certified_installed_and_read_back() {
+    use dccsim::protocol::gbcs::credentials::{CS02C, CS02D, CS02E};
+    let keys = keys();
+    let mut meter = rtds_meter(&keys);
+    let mut handle = |b: &[u8]| meter.handle(b, at(), &keys, ACB);
+    let mut counter = 1000;
+    let mut ask = |code: u16, content: Vec<u8>, handle: &mut Handle| {
+        counter += 1;
+        let answer = send_content(RTDS_ESME, SUPPLIER, code, content, counter, &keys, handle)
+            .expect("answered");
+        CredentialsPayload::decode(code, false, &answer.signing.content).unwrap()
+    };
+    let read = || CredentialsPayload::ReadCertificate {
+        usage: KeyUsage::DigitalSignature,
+    };
+    // No certificate of its own yet (this meter's were not loaded): 2.
+    assert_eq!(
+        ask(CS02E, read().encode(), &mut handle),
+        CredentialsPayload::Code { code: 2 }
+    );
+    // CS02c: a new signing key pair, and a certification request for it.
+    let issue = CredentialsPayload::Issue {
+        usage: KeyUsage::DigitalSignature,
+    };
+    let CredentialsPayload::CertificationRequest { request } =
+        ask(CS02C, issue.encode(), &mut handle)
+    else {
+        panic!("a certification request")
+    };
+    // Signed with the new key (checked with ring, not the p256 code that signed it), naming
+    // the meter as its hardware module.
+    let der = request.encode();
+    let key = dccsim::protocol::gbcs::public_key_of_der(&der).unwrap();
+    let [info, _, signature] = request.items().unwrap() else {
+        panic!("a PKCS #10 request")
+    };
+    let signature = &signature.bytes().unwrap()[1..];
+    ring::signature::UnparsedPublicKey::new(&ring::signature::ECDSA_P256_SHA256_ASN1, key)
+        .verify(&info.encode(), signature)
+        .expect("the request is signed with its key");
+    let mut serial = vec![0x04, 0x08];
+    serial.extend(RTDS_ESME.0);
+    assert!(der.windows(10).any(|w| w == serial));
+    // A certificate for another device, or for another key: refused (2, 5).
+    let other = device_certificate(RTDS_GSME, &key, [1; 8]);
+    let wrong_key = keys.public_key(SUPPLIER, KeyUse::Signing).unwrap();
+    let wrong = device_certificate(RTDS_ESME, &wrong_key, [2; 8]);
+    for (certificate, code) in [(other, 2), (wrong, 5)] {
+        let install = CredentialsPayload::Install {
+            certificate: dccsim::protocol::gbcs::asn1::Der::decode(&certificate).unwrap(),
+        };
+        assert_eq!(
+            ask(CS02D, install.encode(), &mut handle),
+            CredentialsPayload::Code { code }
+        );
+    }
+    // Its own certificate installed (0), then read back (CS02e); another install finds no key
+    // pair waiting (4).
+    let certificate = device_certificate(RTDS_ESME, &key, [3; 8]);
+    let install = CredentialsPayload::Install {
+        certificate: dccsim::protocol::gbcs::asn1::Der::decode(&certificate).unwrap(),
+    };
+    assert_eq!(
+        ask(CS02D, install.encode(), &mut handle),
+        CredentialsPayload::Code { code: 0 }
+    );
+    let CredentialsPayload::Certificate { certificate: back } =
+        ask(CS02E, read().encode(), &mut handle)
+    else {
+        panic!("the certificate")
+    };
+    assert_eq!(back.encode(), certificate);
+    assert_eq!(
+        ask(CS02D, install.encode(), &mut handle),
+        CredentialsPayload::Code { code: 4 }
+    );
+}
+
+mod round_trips {
+    use chrono::{DateTime, TimeZone, Utc};
+    use dccsim::protocol::gbcs::asn1::Der;
+    use dccsim::protocol::gbcs::credentials::{
+        CS02A, CS02B_ALERT, Cell, CellContents, CredentialsPayload, KeyUsage, Mode, Outcome,
+        PartyDetails, Replaced, Role, SeqChange, Specialist, Update, update_code,
+    };
+    use proptest::prelude::*;
+
+    fn role() -> impl Strategy<Value = Role> {
+        prop::sample::select(Role::ALL.to_vec())
+    }
+
+    fn usage() -> impl Strategy<Value = KeyUsage> {
+        prop::sample::select(vec![
+            KeyUsage::DigitalSignature,
+            KeyUsage::KeyAgreement,
+            KeyUsage::KeyCertSign,
+        ])
+    }
+
+    fn cell() -> impl Strategy<Value = Cell> {
+        (role(), usage(), any::<bool>()).prop_map(|(role, usage, top_up)| Cell {
+            role,
+            usage,
+            top_up,
+        })
+    }
+
+    fn specialist() -> impl Strategy<Value = Specialist> {
+        (0u8..3, any::<u64>()).prop_map(|(usage, seq)| Specialist { usage, seq })
+    }
+
+    fn change() -> impl Strategy<Value = SeqChange> {
+        (
+            role(),
+            any::<u64>(),
+            prop::option::of(prop::collection::vec(specialist(), 0..3)),
+        )
+            .prop_map(|(role, floor, specialist)| SeqChange {
+                role,
+                floor,
+                specialist,
+            })
+    }
+
+    /// A certificate's stand-in: any SEQUENCE (the payloads carry certificates opaquely).
+    fn certificate() -> impl Strategy<Value = Der> {
+        prop::collection::vec(any::<u8>(), 0..300).prop_map(|b| {
+            // As read from bytes: its length in the form it was written.
+            Der::decode(&Der::sequence(vec![Der::primitive(0x04, b)]).encode()).unwrap()
+        })
+    }
+
+    fn time() -> impl Strategy<Value = DateTime<Utc>> {
+        (946_684_800i64..4_102_444_800).prop_map(|s| Utc.timestamp_opt(s, 0).unwrap())
+    }
+
+    fn update() -> impl Strategy<Value = Update> {
+        (
+            (
+                prop::sample::select(Mode::ALL.to_vec()),
+                prop::option::of(prop::collection::vec(any::<u8>(), 0..40)),
+                prop::option::of(0u8..2),
+                prop::option::of(cell()),
+                any::<u64>(),
+                prop::option::of(any::<u64>()),
+            ),
+            (
+                prop::option::of(prop::collection::vec(specialist(), 0..3)),
+                prop::option::of(prop::collection::vec(change(), 0..3)),
+                prop::collection::vec((certificate(), cell()), 0..4),
+                prop::collection::vec(certificate(), 0..3),
+                prop::option::of(time()),
+            ),
+        )
+            .prop_map(
+                |(
+                    (mode, symmetric_key, time_checks, authoriser, seq, floor),
+                    (specialist_floors, other_changes, replacements, path, execute_at),
+                )| Update {
+                    mode,
+                    symmetric_key,
+                    time_checks,
+                    authoriser,
+                    seq,
+                    floor,
+                    specialist_floors,
+                    other_changes,
+                    replacements,
+                    path,
+                    execute_at,
+                },
+            )
+    }
+
+    fn bytes() -> impl Strategy<Value = Vec<u8>> {
+        prop::collection::vec(any::<u8>(), 0..10)
+    }
+
+    fn outcome() -> impl Strategy<Value = Outcome> {
+        let replaced = (cell(), 0u8..128, bytes(), bytes(), bytes(), bytes()).prop_map(
+            |(cell, status, es, ek, rs, rk)| Replaced {
+                cell,
+                status,
+                existing_subject: es,
+                existing_key_id: ek,
+                replacing_subject: rs,
+                replacing_key_id: rk,
+            },
+        );
+        (
+            any::<u64>(),
+            prop::sample::select(Mode::ALL.to_vec()),
+            prop::collection::vec(change(), 0..3),
+            prop::collection::vec(replaced, 0..4),
+        )
+            .prop_map(|(seq, mode, changes, replaced)| Outcome {
+                seq,
+                mode,
+                changes,
+                replaced,
+            })
+    }
+
+    fn party() -> impl Strategy<Value = PartyDetails> {
+        let contents = (usage(), any::<bool>(), bytes(), bytes()).prop_map(
+            |(usage, top_up, subject, key_id)| CellContents {
+                usage,
+                top_up,
+                subject,
+                key_id,
+            },
+        );
+        (
+            role(),
+            0u8..128,
+            prop::option::of((any::<u64>(), prop::collection::vec(contents, 0..4))),
+        )
+            .prop_map(|(role, status, found)| {
+                let (seq, cells) = match found {
+                    Some((seq, cells)) => (Some(seq), cells),
+                    None => (None, Vec::new()),
+                };
+                PartyDetails {
+                    role,
+                    status,
+                    seq,
+                    cells,
+                }
+            })
+    }
+
+    fn again(code: u16, command: bool, p: &CredentialsPayload) -> CredentialsPayload {
+        CredentialsPayload::decode(code, command, &p.encode()).unwrap()
+    }
+
+    proptest! {
+        #[test]
+        fn an_update_round_trips(u in update()) {
+            let code = update_code(u.mode);
+            let p = CredentialsPayload::Update(Box::new(u));
+            prop_assert_eq!(again(code, true, &p), p);
+        }
+
+        #[test]
+        fn an_answer_and_an_alert_round_trip(o in prop::option::of(outcome()), at in time(), alert in 0x8F66u16..0x8F68) {
+            let code = update_code(Mode::SupplierBySupplier);
+            let p = CredentialsPayload::Updated { outcome: o.clone() };
+            prop_assert_eq!(again(code, false, &p), p);
+            if let Some(outcome) = o {
+                let p = CredentialsPayload::UpdateAlert { code: alert, at, outcome };
+                prop_assert_eq!(again(CS02B_ALERT, false, &p), p);
+            }
+        }
+
+        #[test]
+        fn a_details_read_and_answer_round_trip(authoriser in cell(), roles in prop::collection::vec(role(), 0..8), parties in prop::collection::vec(party(), 0..4)) {
+            let p = CredentialsPayload::ReadDetails { authoriser, roles };
+            prop_assert_eq!(again(CS02A, true, &p), p);
+            let p = CredentialsPayload::Details { parties };
+            prop_assert_eq!(again(CS02A, false, &p), p);
+        }
     }
 }

@@ -999,11 +999,13 @@ impl CertificateFacts {
         let subject = match after(&UNIQUE_IDENTIFIER) {
             Some(rest) => rest.get(..8)?,
             None => {
-                // hwSerialNum: the module name's last OCTET STRING of 8 bytes.
+                // [0] { HardwareModuleName ::= SEQUENCE { hwType OID, hwSerialNum OCTET STRING } }
                 let rest = after(&HW_MODULE_NAME)?;
-                let window = rest.get(..rest.len().min(48))?;
-                let at = window.windows(2).rposition(|w| w == [0x04, 0x08])?;
-                rest.get(at + 2..at + 10)?
+                let [0xA0, _, 0x30, _, 0x06, oid, ..] = *rest else {
+                    return None;
+                };
+                let serial = rest.get(6 + usize::from(oid)..)?;
+                serial.strip_prefix(&[0x04, 0x08])?.get(..8)?
             }
         };
         let key_id = key_id(der)?;
