@@ -67,7 +67,8 @@ pub struct HeldUpdate {
 /// A device's security credentials.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Credentials {
-    pub anchors: Vec<Anchor>,
+    /// Shared between devices installed alike until one changes them.
+    pub anchors: std::sync::Arc<Vec<Anchor>>,
     /// Each party's sequence number: the last a credentials update authorised by it carried,
     /// or the floor one set.
     #[serde(default)]
@@ -148,7 +149,7 @@ impl Credentials {
             }
         }
         Credentials {
-            anchors,
+            anchors: std::sync::Arc::new(anchors),
             seq: BTreeMap::new(),
             root_key_id: ZAZ1_ROOT_KEY_ID.to_vec(),
             own: Vec::new(),
@@ -359,7 +360,8 @@ impl Credentials {
             if let (status::SUCCESS, Some(f)) = (code, facts) {
                 outcome.replacing_subject = f.subject.0.to_vec();
                 outcome.replacing_key_id = f.key_id.clone();
-                if let Some(a) = self.anchors.iter_mut().find(|a| a.cell == *cell) {
+                let anchors = std::sync::Arc::make_mut(&mut self.anchors);
+                if let Some(a) = anchors.iter_mut().find(|a| a.cell == *cell) {
                     a.subject = f.subject;
                     a.key_id = f.key_id;
                     a.public_key = Some(f.public_key.to_vec());

