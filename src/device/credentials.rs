@@ -83,6 +83,10 @@ pub struct Credentials {
     pub certificates: Vec<(KeyUsage, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held: Option<HeldUpdate>,
+    /// Whether they are as the head-end installed them (so not saved with the device's state:
+    /// installed again from the registry on a restart; every read saves its meter's state).
+    #[serde(skip)]
+    pub as_installed: bool,
 }
 
 /// The cells a meter keeps for each party (GBCS: a supplier's signing, key agreement and
@@ -155,11 +159,17 @@ impl Credentials {
             own: Vec::new(),
             certificates: Vec::new(),
             held: None,
+            as_installed: true,
         }
     }
 
     pub fn is_empty(&self) -> bool {
         self.anchors.is_empty()
+    }
+
+    /// Whether there is nothing to save: none, or as installed.
+    pub fn unsaved(&self) -> bool {
+        self.as_installed || *self == Credentials::default()
     }
 
     /// The party whose anchor is in `cell`.
@@ -209,6 +219,9 @@ impl Credentials {
         payload: &CredentialsPayload,
         now: DateTime<Utc>,
     ) -> Result<CredentialsPayload, String> {
+        if !matches!(payload, CredentialsPayload::ReadDetails { .. }) {
+            self.as_installed = false;
+        }
         Ok(match payload {
             CredentialsPayload::ReadDetails { roles, .. } => CredentialsPayload::Details {
                 parties: roles.iter().map(|r| self.details(*r)).collect(),
@@ -478,6 +491,7 @@ impl Credentials {
     /// the party it names).
     pub fn take_due(&mut self, now: DateTime<Utc>) -> Option<(HeldUpdate, CredentialsPayload)> {
         let held = self.held.take_if(|h| h.at <= now)?;
+        self.as_installed = false;
         let payload = CredentialsPayload::decode(held.code, true, &held.payload).ok();
         let Some(CredentialsPayload::Update(update)) = payload else {
             return None;

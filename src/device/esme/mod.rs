@@ -199,8 +199,9 @@ pub struct Esme {
     /// first needed (most meters have none of them, and a fleet's meters should stay small).
     #[serde(default, alias = "logs", skip_serializing_if = "Option::is_none")]
     extra: Option<Box<Extra>>,
-    /// Its trust anchors and own keys (none: it takes the key store's keys for every party).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Its trust anchors and own keys (none: it takes the key store's keys for every party);
+    /// saved once they are no longer as installed.
+    #[serde(default, skip_serializing_if = "unsaved")]
     credentials: Option<Box<Credentials>>,
     /// The import recorded from commissioning to the start of a period, as last computed, so a
     /// register or balance read sums only the half-hours since the one before (a cache, not
@@ -1263,6 +1264,10 @@ pub fn supply_restored_alert(length: chrono::Duration) -> u16 {
     } else {
         SUPPLY_RESTORED
     }
+}
+
+fn unsaved(c: &Option<Box<Credentials>>) -> bool {
+    c.as_ref().is_none_or(|c| c.unsaved())
 }
 
 fn electricity_tariff() -> Tariff {

@@ -271,9 +271,14 @@ pub struct GasMeter {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     history: Option<Box<History>>,
     /// The trust anchors and own keys of the gas meter and of its gas proxy function (none:
-    /// they take the key store's keys).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// they take the key store's keys); saved once either is no longer as installed.
+    #[serde(default, skip_serializing_if = "unsaved")]
     credentials: Option<Box<GasCredentials>>,
+}
+
+fn unsaved(c: &Option<Box<GasCredentials>>) -> bool {
+    c.as_ref()
+        .is_none_or(|c| c.meter.unsaved() && c.proxy.unsaved())
 }
 
 /// The security credentials of a gas meter and of its gas proxy function.
