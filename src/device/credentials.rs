@@ -32,7 +32,7 @@ pub const ZAZ1_ROOT_KEY_ID: [u8; 8] = [0x48, 0xCF, 0x1B, 0x32, 0x69, 0x7C, 0x46,
 pub struct Anchor {
     pub cell: Cell,
     pub subject: Eui64,
-    #[serde(with = "hex")]
+    #[serde(with = "crate::protocol::gbcs::credentials::hex_bytes")]
     pub key_id: Vec<u8>,
     /// The key, when a certificate put it here; `None`: the subject's key in the SMKI
     /// repository (the key store), as installed.
@@ -45,7 +45,7 @@ pub struct Anchor {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnKey {
     pub usage: KeyUsage,
-    #[serde(with = "hex")]
+    #[serde(with = "crate::protocol::gbcs::credentials::hex_bytes")]
     pub private: Vec<u8>,
     #[serde(default, with = "opt_hex", skip_serializing_if = "Option::is_none")]
     pub certificate: Option<Vec<u8>>,
@@ -60,7 +60,7 @@ pub struct HeldUpdate {
     pub from: Eui64,
     pub counter: u64,
     /// Its payload, read again when it falls due.
-    #[serde(with = "hex")]
+    #[serde(with = "crate::protocol::gbcs::credentials::hex_bytes")]
     pub payload: Vec<u8>,
 }
 
@@ -74,7 +74,7 @@ pub struct Credentials {
     #[serde(default)]
     pub seq: BTreeMap<Role, u64>,
     /// The root the device trusts, by its key identifier.
-    #[serde(default, with = "hex")]
+    #[serde(default, with = "crate::protocol::gbcs::credentials::hex_bytes")]
     pub root_key_id: Vec<u8>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub own: Vec<OwnKey>,
@@ -632,17 +632,6 @@ fn certification_request(me: Eui64, usage: KeyUsage, key: &p256::SecretKey) -> D
         request.length_octets = 2;
     }
     request
-}
-
-mod hex {
-    pub fn serialize<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&crate::protocol::gbcs::hex(bytes))
-    }
-
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let text = <String as serde::Deserialize>::deserialize(d)?;
-        crate::protocol::gbcs::parse_hex(&text).map_err(serde::de::Error::custom)
-    }
 }
 
 mod opt_hex {

@@ -340,7 +340,7 @@ impl AsnPayload {
 }
 
 /// `at` as a GeneralizedTime in GBCS's form, `YYYYMMDDhhmmssZ`.
-fn generalized(at: DateTime<Utc>) -> Der {
+pub(super) fn generalized(at: DateTime<Utc>) -> Der {
     Der::primitive(
         GENERALIZED_TIME,
         at.format("%Y%m%d%H%M%SZ").to_string().into_bytes(),
@@ -348,7 +348,7 @@ fn generalized(at: DateTime<Utc>) -> Der {
 }
 
 /// A GeneralizedTime in GBCS's form, `YYYYMMDDhhmmssZ`.
-fn generalized_time(d: &Der) -> Option<DateTime<Utc>> {
+pub(super) fn generalized_time(d: &Der) -> Option<DateTime<Utc>> {
     let text = std::str::from_utf8(d.bytes().filter(|_| d.tag == GENERALIZED_TIME)?).ok()?;
     let t = NaiveDateTime::parse_from_str(text.strip_suffix('Z')?, "%Y%m%d%H%M%S").ok()?;
     Some(t.and_utc())

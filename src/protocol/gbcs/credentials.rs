@@ -15,10 +15,12 @@
 //! The payload alone does not say which of these it is: [`CredentialsPayload::decode`] takes
 //! the message code. Certificates are kept as their DER trees, so they re-encode to their bytes.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::asn1::{Asn1Error, Der, INTEGER, NULL, OCTET_STRING, SEQUENCE};
+use super::asn1::{
+    Asn1Error, Der, INTEGER, NULL, OCTET_STRING, SEQUENCE, generalized, generalized_time,
+};
 use crate::model::Eui64;
 
 /// CS02a: provide security credentials details.
@@ -38,7 +40,6 @@ pub const CS02G_ALERT: u16 = 0x0124;
 
 const BIT_STRING: u8 = 0x03;
 const ENUMERATED: u8 = 0x0A;
-const GENERALIZED_TIME: u8 = 0x18;
 
 /// The execution time that cancels a future-dated update a device holds: GBCS's latest,
 /// 9999-12-31 23:59:59 (DUIS asks it with an `ExecutionDateTime` of 3000-12-31).
@@ -552,7 +553,7 @@ impl CredentialsPayload {
                         .filter(|_| alert.tag == INTEGER)
                         .and_then(|c| u16::try_from(c).ok())
                         .ok_or_else(bad)?,
-                    at: time(at).ok_or_else(bad)?,
+                    at: generalized_time(at).ok_or_else(bad)?,
                     outcome: read_outcome(outcome).ok_or_else(bad)?,
                 })
             }
@@ -680,7 +681,7 @@ fn update_der(u: &Update) -> Der {
 fn read_update(d: &Der) -> Option<Update> {
     let (control, replacements, path, execute_at) = match seq(d)? {
         [c, r, p] => (c, r, p, None),
-        [c, r, p, t] => (c, r, p, Some(time(t)?)),
+        [c, r, p, t] => (c, r, p, Some(generalized_time(t)?)),
         _ => return None,
     };
     let control = control.items().filter(|_| control.tag == SEQUENCE)?;
@@ -941,25 +942,12 @@ fn is_null(d: &Der) -> bool {
     d.tag == NULL && d.bytes().is_some_and(<[u8]>::is_empty)
 }
 
-fn generalized(at: DateTime<Utc>) -> Der {
-    Der::primitive(
-        GENERALIZED_TIME,
-        at.format("%Y%m%d%H%M%SZ").to_string().into_bytes(),
-    )
-}
-
-fn time(d: &Der) -> Option<DateTime<Utc>> {
-    let text = std::str::from_utf8(d.bytes().filter(|_| d.tag == GENERALIZED_TIME)?).ok()?;
-    let t = NaiveDateTime::parse_from_str(text.strip_suffix('Z')?, "%Y%m%d%H%M%S").ok()?;
-    Some(t.and_utc())
-}
-
 fn some_hex<S: serde::Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&super::hex(bytes.as_deref().unwrap_or_default()))
 }
 
 /// Bytes as hex in JSON (and in saved device state).
-mod hex_bytes {
+pub(crate) mod hex_bytes {
     pub fn serialize<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&crate::protocol::gbcs::hex(bytes))
     }
