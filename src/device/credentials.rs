@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::DeviceError;
 use crate::model::Eui64;
 use crate::protocol::gbcs::asn1::Der;
 use crate::protocol::gbcs::credentials::{
@@ -206,6 +207,39 @@ impl Credentials {
             Some(key) => crate::protocol::gbcs::verify_signature_with(key, command),
             None => crate::protocol::gbcs::verify_signature(keys, command),
         }
+    }
+
+    /// Checks a critical command: from a party a signing anchor names (else `Untrusted`, before
+    /// its signature is looked at), its signature valid.
+    pub fn check(&self, keys: &KeyStore, command: &GbcsMessage) -> Result<(), DeviceError> {
+        let from = command.signing.originator;
+        if !self.is_empty() && !self.trusts(from) {
+            return Err(DeviceError::Untrusted(from));
+        }
+        match self.verify(keys, command) {
+            Verdict::Valid => Ok(()),
+            other => Err(DeviceError::Signature(other)),
+        }
+    }
+
+    /// Answers a CS02 command's `content` (use case `code`, from `from` under `counter`) to
+    /// device `me`: the answer's payload, and the credentials it leaves if it changed them.
+    pub fn respond(
+        &self,
+        me: Eui64,
+        code: u16,
+        from: Eui64,
+        counter: u64,
+        content: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<(Vec<u8>, Option<Credentials>), DeviceError> {
+        let ask = CredentialsPayload::decode(code, true, content)
+            .map_err(|e| DeviceError::Payload(e.to_string()))?;
+        let mut after = self.clone();
+        let answer = after
+            .answer(me, code, from, counter, &ask, now)
+            .map_err(DeviceError::Refused)?;
+        Ok((answer.encode(), Some(after).filter(|a| a != self)))
     }
 
     /// Answers a CS02 command from `from` (its signature checked, its counter `counter`) to

@@ -421,19 +421,9 @@ impl Esme {
                 | ECS47E
                 | join::CS03A1
                 | join::CS04AC
-                | credentials::CS02C
-                | credentials::CS02D
-                | credentials::CS02E
-        ) || credentials::Mode::of_code(code).is_some();
+        ) || credentials::is_critical(code);
         if critical {
-            let trusted = self.credentials();
-            if !trusted.is_empty() && !trusted.trusts(s.originator) {
-                return Err(DeviceError::Untrusted(s.originator));
-            }
-            match trusted.verify(keys, &command) {
-                Verdict::Valid => {}
-                other => return Err(DeviceError::Signature(other)),
-            }
+            self.credentials().check(keys, &command)?;
         }
         // GBCS §4.3.3: an originator counter must be above the last one accepted from that
         // party, so a replayed command is refused.
@@ -441,16 +431,13 @@ impl Esme {
         self.counters.check(from, counter)?;
         let (seal_for, relay) = super::SealFor::of(&command, acb)?;
         let content = if credentials::is_credentials(code) {
-            let ask = credentials::CredentialsPayload::decode(code, true, &s.content)
-                .map_err(|e| DeviceError::Payload(e.to_string()))?;
-            let mut held = self.credentials().clone();
-            let answer = held
-                .answer(self.eui, code, from, counter, &ask, now)
-                .map_err(DeviceError::Refused)?;
-            if held != *self.credentials() {
-                self.set_credentials(held);
+            let (answer, changed) = self
+                .credentials()
+                .respond(self.eui, code, from, counter, &s.content, now)?;
+            if let Some(changed) = changed {
+                self.set_credentials(changed);
             }
-            answer.encode()
+            answer
         } else if join::is_han(code) {
             // Joining the home area network: ASN.1, not DLMS.
             let ask = join::HanPayload::decode(code, true, &s.content)

@@ -62,7 +62,7 @@ use crate::protocol::gbcs::gbz::{
 };
 use crate::protocol::gbcs::join::{self, DeviceLog, HanType, JoinMethod};
 use crate::protocol::gbcs::payload::message_for;
-use crate::protocol::gbcs::{Cra, KeyStore, Verdict, sign_message};
+use crate::protocol::gbcs::{Cra, KeyStore, sign_message};
 
 mod act;
 mod read;
@@ -959,19 +959,9 @@ impl GasMeter {
                 | GCS04
                 | join::CS03C
                 | join::CS04AC
-                | credentials::CS02C
-                | credentials::CS02D
-                | credentials::CS02E
-        ) || credentials::Mode::of_code(code).is_some();
+        ) || credentials::is_critical(code);
         if critical {
-            let trusted = self.credentials(me);
-            if !trusted.is_empty() && !trusted.trusts(from) {
-                return Err(DeviceError::Untrusted(from));
-            }
-            match trusted.verify(keys, &command) {
-                Verdict::Valid => {}
-                other => return Err(DeviceError::Signature(other)),
-            }
+            self.credentials(me).check(keys, &command)?;
         }
         self.counters.check(from, counter)?;
         let (seal_for, relay) = super::SealFor::of(&command, acb)?;
@@ -980,16 +970,13 @@ impl GasMeter {
         let asn1 = if code == GCS28 {
             Some(self.synchronise_clock(&s.content, now)?)
         } else if credentials::is_credentials(code) {
-            let ask = credentials::CredentialsPayload::decode(code, true, &s.content)
-                .map_err(|e| payload(e.to_string()))?;
-            let mut held = self.credentials(me).clone();
-            let answer = held
-                .answer(me, code, from, counter, &ask, now)
-                .map_err(DeviceError::Refused)?;
-            if held != *self.credentials(me) {
-                self.set_credentials(me, held);
+            let (answer, changed) = self
+                .credentials(me)
+                .respond(me, code, from, counter, &s.content, now)?;
+            if let Some(changed) = changed {
+                self.set_credentials(me, changed);
             }
-            Some(answer.encode())
+            Some(answer)
         } else if join::is_han(code) {
             let ask = join::HanPayload::decode(code, true, &s.content)
                 .map_err(|e| payload(e.to_string()))?;

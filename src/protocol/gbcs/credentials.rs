@@ -75,6 +75,13 @@ pub fn alert_outcome(code: u16, content: &[u8]) -> Option<u16> {
     }
 }
 
+/// Whether a message code is a critical one of these (signed by its remote party): CS02b and
+/// CS02g, which replace trust anchors, and CS02c, CS02d and CS02e, which touch the device's
+/// own keys.
+pub fn is_critical(code: u16) -> bool {
+    matches!(code, CS02C | CS02D | CS02E) || Mode::of_code(code).is_some()
+}
+
 /// Whether a message code is one of these use cases (CS02b's alert included).
 pub fn is_credentials(code: u16) -> bool {
     matches!(
