@@ -4155,10 +4155,11 @@ fn every_rtds_template_gets_a_duis_answer() {
             } else {
                 "-"
             };
-            let code = if has("ResponseCode") {
-                field(&d.xml, "ResponseCode")
-            } else {
+            // An alert by its alert code, a response by its response code.
+            let code = if has("AlertCode") {
                 field(&d.xml, "AlertCode")
+            } else {
+                field(&d.xml, "ResponseCode")
             };
             format!("later {id} {code}\n")
         })
@@ -4830,4 +4831,105 @@ fn the_dcc_hands_over_the_gas_proxy_it_controls_to_the_supplier() {
     };
     assert_eq!(code, ResponseCode::E11);
     assert!(why.unwrap().contains("a device the DCC controls"));
+}
+
+/// 11.1 sends the RTDS template's image to the RTDS meter (and is warned of a device it does
+/// not supply), the meter alerts 8F72 with the image's hash once it holds it, 11.3 with another
+/// hash leaves it running what it ran (2), 11.3 with the image's activates it, and both 11.2 and
+/// the inventory then give the image's version.
+#[test]
+fn a_firmware_upgrade_is_distributed_alerted_activated_and_read_back() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::firmware::{FirmwarePayload, Outcome, UpgradeImage};
+    let (mut he, keys, start) = default_head_end();
+    let esme = defaults::RTDS_ESME;
+    let before = he.meter(esme).unwrap().firmware;
+    let template_11_1 = template("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML");
+    let image_text = field(&template_11_1, "FirmwareImage");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(image_text)
+        .unwrap();
+    let image = UpgradeImage::parse(&bytes).unwrap();
+    let stranger = "00-DB-12-34-56-78-90-FF";
+    let update = with_counter(&template_11_1, 3000)
+        .replace(&format!(">{esme}<"), &format!(">{esme},{stranger}<"));
+    let reply = he.handle_request(defaults::SUPPLIER, Endpoint::NonDevice, &update, start);
+    assert_eq!(code_of(&reply), ResponseCode::W110101, "{}", xml_of(&reply));
+    let xml = xml_of(&reply);
+    schema_valid(xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+    assert_eq!(field(xml, "InvalidDeviceIDList"), stranger);
+    // Another supplier's image for the same meter: not theirs to upgrade.
+    let theirs = with_counter(&template_11_1, 1).replace(
+        "<sr:RequestID>90-B3-D5-1F-30-01-00-00",
+        "<sr:RequestID>90-B3-D5-1F-30-03-00-00",
+    );
+    let reply = he.handle_request(defaults::SUPPLIER_2, Endpoint::NonDevice, &theirs, start);
+    assert_eq!(code_of(&reply), ResponseCode::W110101, "{}", xml_of(&reply));
+    // Not an image at all: refused, naming what is wrong.
+    let broken = with_counter(&template_11_1, 3001).replace(image_text, "AAAA");
+    let reply = he.handle_request(defaults::SUPPLIER, Endpoint::NonDevice, &broken, start);
+    let SyncReply::Response { code, why, .. } = reply else {
+        panic!("not a DUIS answer")
+    };
+    assert_eq!(code, ResponseCode::E11);
+    assert!(
+        why.as_deref().is_some_and(|w| w.contains("too short")),
+        "{why:?}"
+    );
+    // The meter holds it within the minute and says so, signed.
+    let delivered = he.poll_deliveries(start + Duration::minutes(1));
+    assert_eq!(delivered.len(), 1, "the meter's 8F72");
+    let xml = &delivered[0].xml;
+    schema_valid(xml).unwrap_or_else(|e| panic!("{e}: {xml}"));
+    assert_eq!(field(xml, "AlertCode"), "8F72");
+    let alert = GbcsMessage::decode(&gbcs_of(xml)).unwrap();
+    assert_eq!(verify_signature(&keys, &alert), Verdict::Valid);
+    assert!(alert.signing.content.ends_with(&image.hash()));
+    let outcome = |answer: &GbcsMessage| {
+        let code = dccsim::protocol::gbcs::firmware::CS06;
+        FirmwarePayload::decode(code, &answer.signing.content).unwrap()
+    };
+    // The RTDS template's placeholder hash is not the image's.
+    let activate = template("CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML");
+    let answer = transform_sign_send(
+        &mut he,
+        &keys,
+        &activate,
+        3010,
+        start + Duration::minutes(2),
+    );
+    let unchanged = Outcome {
+        status: 2,
+        version: before.to_vec(),
+    };
+    assert_eq!(outcome(&answer), FirmwarePayload::Outcome(unchanged));
+    let hash = dccsim::protocol::gbcs::hex(&image.hash());
+    let activate = activate.replace(field(&activate, "FirmwareHash"), &hash);
+    let at = start + Duration::minutes(10);
+    let answer = transform_sign_send(&mut he, &keys, &activate, 3020, at);
+    let activated = Outcome {
+        status: 0,
+        version: image.version.to_vec(),
+    };
+    assert_eq!(outcome(&answer), FirmwarePayload::Outcome(activated));
+    let read = with_counter(&template("ECS52_11.2_SUCCESS_REQUEST_DUIS.XML"), 3030);
+    let answer = acknowledged_then_answered(&mut he, defaults::SUPPLIER, &read, at);
+    assert_eq!(
+        decode_dlms(&answer, None).unwrap(),
+        Reading::FirmwareVersion {
+            version: "ACDCACDC".into()
+        }
+    );
+    let inventory = with_counter(&template("8.2_READ_INVENTORY_REQUEST_DUIS.XML"), 3040);
+    let reply = he.handle_request(defaults::SUPPLIER, Endpoint::NonDevice, &inventory, at);
+    assert_eq!(code_of(&reply), ResponseCode::I0, "{}", xml_of(&reply));
+    let xml = xml_of(&reply);
+    // The RTDS meter's, second of the devices with a virtual device (as the inventory test
+    // has them), was 01000000.
+    assert_eq!(
+        fields(xml, "DeviceFirmwareVersion"),
+        [
+            "0123ABCD", "ACDCACDC", "0123ABCD", "0123ABCD", "0123ABCD", "0123ABCD"
+        ]
+    );
 }

@@ -178,6 +178,24 @@ impl Credentials {
         self.anchor(cell).map(|a| a.subject)
     }
 
+    /// The signing key the device trusts for `role`: its anchor's (the key store's key for
+    /// the party it names, as installed); a device without anchors takes the key store's key
+    /// for `otherwise`.
+    pub fn signing_key(&self, role: Role, keys: &KeyStore, otherwise: Eui64) -> Option<Vec<u8>> {
+        if self.is_empty() {
+            return keys
+                .public_key(otherwise, KeyUse::Signing)
+                .map(|k| k.to_vec());
+        }
+        let anchor = self.anchor(Cell::new(role, KeyUsage::DigitalSignature))?;
+        match &anchor.public_key {
+            Some(key) => Some(key.clone()),
+            None => keys
+                .public_key(anchor.subject, KeyUse::Signing)
+                .map(|k| k.to_vec()),
+        }
+    }
+
     /// Whether a digital-signature anchor names `eui`: whether its critical commands are taken.
     pub fn trusts(&self, eui: Eui64) -> bool {
         self.anchors

@@ -17,6 +17,7 @@ mod configuration;
 pub mod consumption;
 pub mod credentials;
 mod esme;
+pub mod firmware;
 mod gas;
 mod han;
 mod hub;

@@ -60,6 +60,9 @@ pub enum ResponseCode {
     E080201,
     /// Update Inventory: the MPxN given is not valid (assumed meaning).
     E080405,
+    /// Update Firmware: accepted, but some devices listed will not get the image; the
+    /// `DSPUpdateFirmwareWarning` says which and why (assumed meaning, as for 5.x).
+    W110101,
     /// Request WAN Matrix: the address or UPRN given is not one (assumed meaning).
     E120102,
 }

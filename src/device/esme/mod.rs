@@ -18,8 +18,10 @@ use super::configuration::{
 use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::device::credentials::Credentials;
+use crate::device::firmware::{FirmwareDue, Upgrade};
 use crate::model::Eui64;
 use crate::protocol::gbcs::credentials;
+use crate::protocol::gbcs::firmware::{self, FirmwarePayload, UpgradeImage};
 use crate::protocol::gbcs::join::{self, DeviceLog, HanType, JoinMethod};
 use crate::protocol::gbcs::payload::{
     self, BillingExecution, DailyRead, Debt, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A,
@@ -421,7 +423,8 @@ impl Esme {
                 | ECS47E
                 | join::CS03A1
                 | join::CS04AC
-        ) || credentials::is_critical(code);
+        ) || credentials::is_critical(code)
+            || code == firmware::CS06;
         if critical {
             self.credentials().check(keys, &command)?;
         }
@@ -438,6 +441,20 @@ impl Esme {
                 self.set_credentials(changed);
             }
             answer
+        } else if code == firmware::CS06 {
+            let ask = FirmwarePayload::decode(code, &s.content)
+                .map_err(|e| DeviceError::Payload(e.to_string()))?;
+            let mut upgrade = self.firmware_upgrade().clone();
+            let answer = upgrade
+                .answer(&ask, from, counter, self.firmware, now)
+                .map_err(DeviceError::Refused)?;
+            if let FirmwarePayload::Outcome(o) = &answer
+                && let Ok(running) = o.version.as_slice().try_into()
+            {
+                self.firmware = running;
+            }
+            self.set_firmware_upgrade(upgrade);
+            answer.encode()
         } else if join::is_han(code) {
             // Joining the home area network: ASN.1, not DLMS.
             let ask = join::HanPayload::decode(code, true, &s.content)
@@ -812,11 +829,101 @@ impl Esme {
             .unwrap_or_default()
     }
 
-    /// When the meter next has something to do on its own (a future-dated change).
+    /// When the meter next has something to do on its own (a future-dated change, an image
+    /// arriving).
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
         let held = self.held().map(|(at, _)| at).min();
         let held = held.map(payload::from_gbcs_seconds);
-        held.into_iter().chain(self.credentials().next_due()).min()
+        held.into_iter()
+            .chain(self.credentials().next_due())
+            .chain(self.firmware_upgrade().next_due())
+            .min()
+    }
+
+    /// The firmware upgrade under way, if one is.
+    pub fn firmware_upgrade(&self) -> &Upgrade {
+        static NONE: Upgrade = Upgrade {
+            image: None,
+            activation: None,
+        };
+        self.extra
+            .as_ref()
+            .and_then(|e| e.firmware_upgrade.as_ref())
+            .unwrap_or(&NONE)
+    }
+
+    fn set_firmware_upgrade(&mut self, upgrade: Upgrade) {
+        if upgrade != *self.firmware_upgrade() {
+            self.extra_mut().firmware_upgrade = Some(upgrade).filter(|u| !u.is_empty());
+        }
+    }
+
+    /// Takes in an upgrade image the DCC distributed for `from` (11.1), arriving at
+    /// `arrives`: kept if its signature is the supplier's the meter trusts, discarded (and
+    /// said so on arrival) if not.
+    pub fn receive_image(
+        &mut self,
+        image: &UpgradeImage,
+        from: Eui64,
+        arrives: DateTime<Utc>,
+        keys: &KeyStore,
+    ) {
+        let key = self
+            .credentials()
+            .signing_key(credentials::Role::Supplier, keys, from);
+        let mut upgrade = self.firmware_upgrade().clone();
+        upgrade.receive(image, from, arrives, key.as_deref());
+        self.set_firmware_upgrade(upgrade);
+    }
+
+    /// What is due about the meter's firmware by `now`: an image's arrival told (8F72 with its
+    /// hash, or 8F1C: discarded), or a future-dated activation carried out (its CS06 alert).
+    fn firmware_due(
+        &mut self,
+        now: DateTime<Utc>,
+        keys: &KeyStore,
+    ) -> Result<Option<Notice>, DeviceError> {
+        if self.firmware_upgrade().next_due().is_none_or(|t| t > now) {
+            return Ok(None);
+        }
+        let mut upgrade = self.firmware_upgrade().clone();
+        let due = upgrade.take_due(now, self.firmware);
+        self.set_firmware_upgrade(upgrade);
+        self.alert_counter += 1;
+        let counter = self.alert_counter;
+        Ok(match due {
+            None => None,
+            Some(FirmwareDue::Arrived {
+                to,
+                at,
+                hash,
+                verified: true,
+            }) => {
+                let content = payload::firmware_receipt_notification(counter, at, &hash);
+                let alert = self.signed_alert(to, firmware::FDRA_ESME, content.to_bytes(), keys)?;
+                Some((to, vec![alert]))
+            }
+            Some(FirmwareDue::Arrived { to, at, .. }) => {
+                let content = payload::alert_notification(
+                    counter,
+                    firmware::FIRMWARE_VERIFICATION_FAILED,
+                    at,
+                    None,
+                );
+                let alert = self.signed_alert(
+                    to,
+                    firmware::GENERIC_CRITICAL_ALERT,
+                    content.to_bytes(),
+                    keys,
+                )?;
+                Some((to, vec![alert]))
+            }
+            Some(FirmwareDue::Activated { to, alert, running }) => {
+                self.firmware = running;
+                let alert = self.signed_alert(to, firmware::CS06_ALERT, alert.encode(), keys)?;
+                Some((to, vec![alert]))
+            }
+        })
     }
 
     /// Carries out a future-dated credentials update (CS02b) due by `now`: the party told and
@@ -874,6 +981,9 @@ impl Esme {
         keys: &KeyStore,
     ) -> Result<Option<Notice>, DeviceError> {
         if let Some(notice) = self.credentials_due(now, keys)? {
+            return Ok(Some(notice));
+        }
+        if let Some(notice) = self.firmware_due(now, keys)? {
             return Ok(Some(notice));
         }
         // The earliest held change, if it is due.
@@ -1131,6 +1241,9 @@ pub(super) struct Extra {
     /// When a 1.7 last reset the tariff block counter matrix.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     block_counters_reset: Option<DateTime<Utc>>,
+    /// A firmware upgrade under way: the image distributed to it, an activation held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    firmware_upgrade: Option<Upgrade>,
     /// The load limiting settings the last 6.4.1 set (taken up); none: the meter's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     load_limit: Option<LoadLimit>,

@@ -53,6 +53,25 @@ impl HeadEnd {
                 .credentials_command(request, kind, now)?
                 .ok_or_else(not_carried);
         }
+        // 11.3: CS06 in the user's name, for the user to sign.
+        if request.service.to_string() == "11.3" {
+            if kind != Speaks::Dlms {
+                return Err(not_carried());
+            }
+            let payload = request
+                .activate_firmware()
+                .map_err(|e| refuse(E11, e.reason))?;
+            let code = crate::protocol::gbcs::firmware::CS06;
+            let (counter, user) = (id.counter, id.originator);
+            return Ok(message_for(
+                Cra::Command,
+                counter,
+                user,
+                id.target,
+                code,
+                payload.encode(),
+            ));
+        }
         if kind == Speaks::Han {
             let (code, content) = if request.service.to_string() == "11.2" {
                 let read = crate::protocol::gbcs::asn1::AsnPayload::ReadFirmware;

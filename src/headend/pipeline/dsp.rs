@@ -80,6 +80,7 @@ impl HeadEnd {
                 let change = inventory::update_inventory(&self.registry, user, &request.body, day)?;
                 Ok(self.change_inventory(request, change, now))
             }
+            "11.1" => self.update_firmware(user, request, now),
             "12.1" => {
                 let matrix =
                     inventory::wan_matrix(&request.body, |region, key| self.coverage(region, key))?;

@@ -116,11 +116,14 @@ impl HeadEnd {
                 continue;
             };
             let counter = message.signing.originator_counter;
-            // A credentials update's alert says whether it was carried out (8F66) or not.
+            // A credentials update's alert says whether it was carried out (8F66) or not; a
+            // firmware alert, what it is.
+            let content = &message.signing.content;
             let code = message
                 .message_code()
                 .and_then(|c| {
-                    crate::protocol::gbcs::credentials::alert_outcome(c, &message.signing.content)
+                    crate::protocol::gbcs::credentials::alert_outcome(c, content)
+                        .or_else(|| super::firmware::firmware_alert_code(c, content))
                 })
                 .unwrap_or(crate::protocol::gbcs::gbz::FUTURE_DATED_SUCCESS);
             let latency = region

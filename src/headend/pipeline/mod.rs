@@ -44,6 +44,7 @@ mod credentials;
 pub use credentials::{RECOVERY, TRANSITIONAL_COS};
 mod device;
 mod dsp;
+mod firmware;
 mod jobs;
 
 use jobs::execution_time;

@@ -420,6 +420,37 @@ impl Request {
         })
     }
 
+    /// An 11.3 `ActivateFirmware` as CS06 under the request's counter: the image's hash, and
+    /// when ([`Request::activation`]: a cancellation is GBCS's 9999-12-31 23:59:59).
+    pub fn activate_firmware(
+        &self,
+    ) -> Result<crate::protocol::gbcs::firmware::FirmwarePayload, RequestError> {
+        let fail = |reason: String| RequestError { line: 0, reason };
+        let hash = self
+            .body
+            .find("FirmwareHash")
+            .map(|e| e.text.trim())
+            .ok_or_else(|| fail("sr:ActivateFirmware needs sr:FirmwareHash".into()))?;
+        let hash = crate::protocol::gbcs::parse_hex(hash)
+            .ok()
+            .filter(|h| h.len() == 32)
+            .ok_or_else(|| {
+                fail(format!(
+                    "sr:FirmwareHash {hash:?} is not 32 bytes of hex (a SHA-256)"
+                ))
+            })?;
+        let at = match self.activation()? {
+            Activation::Now => None,
+            Activation::At(t) => Some(t),
+            Activation::Cancel => Some(crate::protocol::gbcs::credentials::cancel_time()),
+        };
+        Ok(crate::protocol::gbcs::firmware::FirmwarePayload::Activate {
+            hash,
+            counter: self.id.counter,
+            at,
+        })
+    }
+
     /// What a 1.6 `UpdatePaymentMode` asks: credit, or prepayment with its `DisablementThreshold`
     /// and debt suspension flags; from its [`Request::activation`].
     fn update_payment_mode(&self) -> Result<(NewPaymentMode, Activation), RequestError> {

@@ -12,6 +12,7 @@ mod codes;
 pub mod credentials;
 mod crypto;
 mod describe;
+pub mod firmware;
 mod frame;
 pub mod gas_settings;
 pub mod gbz;

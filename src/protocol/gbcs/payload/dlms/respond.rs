@@ -296,6 +296,20 @@ pub fn firmware_response(counter: u64, version: &[u8]) -> Apdu {
     })
 }
 
+/// The Firmware Distribution Receipt Alert (8F72) as a DLMS data-notification: alert code,
+/// time stamp and the hash of the Manufacturer Image the meter now holds.
+pub fn firmware_receipt_notification(counter: u64, at: DateTime<Utc>, hash: &[u8]) -> Apdu {
+    Apdu::DataNotification(DataNotification {
+        invoke_id: invoke_id(counter),
+        date_time: Vec::new(),
+        body: Data::Structure(vec![
+            Data::LongUnsigned(crate::protocol::gbcs::firmware::FIRMWARE_VERIFIED),
+            command_date_time(at),
+            Data::OctetString(hash.to_vec()),
+        ]),
+    })
+}
+
 /// A device alert as a DLMS data-notification: alert code, time stamp, and for
 /// supply-restored alerts when the outage began and ended.
 pub fn alert_notification(
