@@ -853,3 +853,84 @@ fn gbcs_utrn_makes_codes_that_check_and_refuses_number_zero() {
     let err = String::from_utf8_lossy(&zero.stderr);
     assert!(err.contains("--number counts from 1"), "{err}");
 }
+
+/// `gbcs image` reads the RTDS 11.1 template's image (the hash 11.3 must name, its supplier's
+/// signature on it, another supplier's not), makes one signed by another supplier that reads
+/// back with its version, and says what is wrong with a file that is not an image.
+#[test]
+fn gbcs_image_reads_checks_and_makes_upgrade_images() {
+    let template = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/reference/duis/rtds-templates/11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML");
+    let template = template.to_str().unwrap();
+    let read = dccsim(&[
+        "gbcs",
+        "image",
+        template,
+        "--signer",
+        "90-B3-D5-1F-30-01-00-00",
+    ]);
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&read.stdout).unwrap();
+    assert_eq!(
+        doc["firmware_hash"],
+        "7542F475E3F12EAE887D81E32C46D313741D67076B13CAEC2F82E00BA5E1BB36"
+    );
+    assert_eq!(
+        (doc["version"].as_str(), doc["signed_by_signer"].as_bool()),
+        (Some("ACDCACDC"), Some(true))
+    );
+    let other = dccsim(&[
+        "gbcs",
+        "image",
+        template,
+        "--signer",
+        "90-B3-D5-1F-30-03-00-00",
+    ]);
+    assert_eq!(other.status.code(), Some(1));
+    let dir = std::env::temp_dir().join(format!("dccsim-cli-image-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (body, image) = (dir.join("firmware.bin"), dir.join("image.ota"));
+    std::fs::write(&body, b"firmware".repeat(100)).unwrap();
+    let (body, image) = (body.to_str().unwrap(), image.to_str().unwrap());
+    let made = dccsim(&[
+        "gbcs",
+        "image",
+        body,
+        "--make",
+        image,
+        "--signer",
+        "90-B3-D5-1F-30-03-00-00",
+        "--version",
+        "0A0B0C0D",
+    ]);
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&made.stdout).unwrap();
+    assert_eq!(
+        (doc["version"].as_str(), doc["signed_by_signer"].as_bool()),
+        (Some("0A0B0C0D"), Some(true))
+    );
+    let again = dccsim(&[
+        "gbcs",
+        "image",
+        image,
+        "--signer",
+        "90-B3-D5-1F-30-03-00-00",
+    ]);
+    assert!(again.status.success());
+    let not_one = dccsim(&["gbcs", "image", body]);
+    assert!(!not_one.status.success());
+    let err = String::from_utf8_lossy(&not_one.stderr);
+    assert!(
+        err.contains("is not an upgrade image") && err.contains("bytes 0-3"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,5 +1,5 @@
 //! ASN.1 payloads (the comms hub's answers, ASN.1 alerts, HAN joins, unjoins and device logs,
-//! security credentials)
+//! security credentials, firmware activation; and upgrade images)
 //! are outside input: any bytes give a value or an error saying what, never a panic; a decoded
 //! value re-encodes to the same bytes, and a decoded join or credentials payload to bytes that
 //! decode to the same payload. Run with `cargo +nightly fuzz run asn1`.
@@ -7,6 +7,7 @@
 
 use dccsim::protocol::gbcs::asn1::{AsnPayload, Der};
 use dccsim::protocol::gbcs::credentials::{CS02A, CS02B_ALERT, CS02C, CS02D, CS02E, CredentialsPayload};
+use dccsim::protocol::gbcs::firmware::{CS06, CS06_ALERT, FirmwarePayload, UpgradeImage};
 use dccsim::protocol::gbcs::join::{
     CS03A1, CS03A2, CS03B, CS03C, CS04AC, CS04B, CS07, HanPayload,
 };
@@ -33,5 +34,13 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(again.as_ref().ok(), Some(&p));
             }
         }
+    }
+    for code in [CS06, CS06_ALERT] {
+        if let Ok(p) = FirmwarePayload::decode(code, data) {
+            assert_eq!(FirmwarePayload::decode(code, &p.encode()).as_ref().ok(), Some(&p));
+        }
+    }
+    if let Ok(image) = UpgradeImage::parse(data) {
+        let _ = image.hash();
     }
 });

@@ -1,4 +1,5 @@
-//! `dccsim gbcs decode|utrn`: GBCS messages decoded and checked; top-up codes made and checked.
+//! `dccsim gbcs decode|utrn|image`: GBCS messages decoded and checked; top-up codes made and
+//! checked; firmware upgrade images read (the hash 11.3 names) and made.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -27,6 +28,35 @@ pub enum Command {
     /// Make a top-up code (UTRN, GBCS §14) for a meter, or check one (--check): the 20 digits
     /// carry the value and the top-up counter under a MAC from the supplier's prepayment key.
     Utrn(UtrnArgs),
+    /// Read a firmware upgrade image (a file of its bytes, or an 11.1 request carrying it) and
+    /// print its header, the hash 11.3's FirmwareHash must name and, with --signer, whether
+    /// that party's signature is on it; or, with --make, make one signed by --signer.
+    Image(ImageArgs),
+}
+
+#[derive(clap::Args)]
+pub struct ImageArgs {
+    /// The image (raw bytes, or an 11.1 request's XML); with --make, the Manufacturer Image
+    /// (the firmware itself) to wrap.
+    pub file: PathBuf,
+    /// The supplier whose signature to check, or (with --make) to sign with.
+    #[arg(long)]
+    pub signer: Option<String>,
+    /// Make an image around FILE, signed by --signer, and write it here.
+    #[arg(long, requires = "signer")]
+    pub make: Option<PathBuf>,
+    /// The version the image brings (8 hex digits), with --make.
+    #[arg(long, default_value = "01000001")]
+    pub version: String,
+    /// The manufacturer code in the OTA header, with --make (hex).
+    #[arg(long, default_value = "121D")]
+    pub manufacturer: String,
+    /// Key folder in the RTDS layout; by default the keys of `dccsim serve --seed N` (the
+    /// ZAZ1 test PKI, with the test suppliers' private keys).
+    #[arg(long)]
+    pub keys: Option<PathBuf>,
+    #[arg(long, default_value_t = 1, conflicts_with = "keys")]
+    pub fleet_seed: u64,
 }
 
 pub fn run(command: Command) -> Result<ExitCode> {
@@ -38,7 +68,74 @@ pub fn run(command: Command) -> Result<ExitCode> {
             messages,
         } => decode(keys.as_deref(), fleet_seed, &acb, &messages),
         Command::Utrn(args) => utrn(args),
+        Command::Image(args) => image(args),
     }
+}
+
+/// Reads an upgrade image and prints what it is, or makes one.
+fn image(args: ImageArgs) -> Result<ExitCode> {
+    use dccsim::protocol::gbcs::firmware::{UpgradeImage, build_image};
+    use dccsim::protocol::gbcs::{KeyStore, KeyUse, hex, parse_hex};
+    let keys = match &args.keys {
+        Some(dir) => KeyStore::load(dir)?,
+        None => dccsim::gateway::defaults::keys(args.fleet_seed)?,
+    };
+    let signer: Option<dccsim::model::Eui64> = args
+        .signer
+        .as_deref()
+        .map(str::parse)
+        .transpose()
+        .context("--signer")?;
+    let raw = std::fs::read(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    if let (Some(out), Some(signer)) = (&args.make, signer) {
+        let version: [u8; 4] = parse_hex(&args.version)
+            .ok()
+            .and_then(|v| v.try_into().ok())
+            .context("--version is not 8 hex digits")?;
+        let manufacturer = u16::from_str_radix(&args.manufacturer, 16).context("--manufacturer")?;
+        if keys.sign(signer, b"").is_none() {
+            anyhow::bail!("no private signing key for {signer} in the key store");
+        }
+        let bytes = build_image(manufacturer, version, "dccsim", &raw, |m| {
+            keys.sign(signer, m).unwrap_or([0; 64])
+        });
+        std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    }
+    let bytes = match (&args.make, std::str::from_utf8(&raw)) {
+        (Some(out), _) => std::fs::read(out)?,
+        (None, Ok(text)) if text.contains("<sr:FirmwareImage>") => {
+            use base64::Engine;
+            let field = dccsim::gateway::receive::field(text, "FirmwareImage")
+                .context("no sr:FirmwareImage")?;
+            let field: String = field.chars().filter(|c| !c.is_whitespace()).collect();
+            base64::engine::general_purpose::STANDARD
+                .decode(field)
+                .context("sr:FirmwareImage is not base64")?
+        }
+        _ => raw,
+    };
+    let image = UpgradeImage::parse(&bytes)
+        .with_context(|| format!("{} is not an upgrade image", args.file.display()))?;
+    let signed = signer.map(|s| {
+        keys.public_key(s, KeyUse::Signing)
+            .is_some_and(|k| image.signed_by(&k))
+    });
+    let facts = serde_json::json!({
+        "manufacturer": format!("{:04X}", image.manufacturer),
+        "image_type": format!("{:04X}", image.image_type),
+        "version": hex(&image.version),
+        "hardware_versions": image.hardware.map(|(a, b)| [format!("{a:04X}"), format!("{b:04X}")]),
+        "manufacturer_image_bytes": image.manufacturer_image.len(),
+        "firmware_hash": hex(&image.hash()),
+        "signed_by_signer": signed,
+    });
+    println!("{}", serde_json::to_string_pretty(&facts)?);
+    Ok(if signed == Some(false) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Decodes each message, printing one JSON document per message; a message that does not decode
