@@ -512,3 +512,95 @@ fn an_image_not_signed_by_the_meters_supplier_is_discarded_and_said_so() {
         FirmwarePayload::Outcome(Outcome { status: 1, .. })
     ));
 }
+
+/// The gas meter's distribution receipt alert is laid out as the RTDS's (GBZ: the alert code,
+/// its time, the hash as an octet string), and CS06 to it activates the image as an electricity
+/// meter's does; CS06 to the gas proxy function is not taken (its firmware is the hub's).
+#[test]
+fn a_gas_meter_takes_an_image_says_so_as_the_rtds_and_activates_it() {
+    use dccsim::device::GasMeter;
+    let gsme = eui("00-DB-12-34-56-78-90-A1");
+    let gpf = eui("00-DB-12-34-56-78-90-A3");
+    let mut keys = keys();
+    for device in [gsme, gpf] {
+        keys.forget(device);
+        keys.derive_fleet(&device.0, [4; 32]);
+    }
+    let at = Utc.with_ymd_and_hms(2015, 1, 1, 0, 0, 0).unwrap();
+    let consumer = Consumer {
+        kind: CustomerType::Domestic,
+        annual_wh: 12_000_000,
+        solar_peak_w: 0,
+        seed: 2,
+    };
+    let mut gas = GasMeter::new(gsme, gpf, consumer, at - Duration::days(30));
+    let parties = [
+        (Role::Supplier, eui(SUPPLIER)),
+        (Role::AccessControlBroker, eui(ACB)),
+    ];
+    gas.set_credentials(gsme, Credentials::installed(&parties, &keys));
+    let bytes = rtds_image();
+    let image = UpgradeImage::parse(&bytes).unwrap();
+    gas.receive_image(&image, eui(SUPPLIER), at, &keys);
+    let (to, alerts) = gas.due(at, &keys).unwrap().unwrap();
+    assert_eq!(to, eui(SUPPLIER));
+    let ours = GbcsMessage::decode(&alerts[0]).unwrap();
+    let rtds = rtds_file("NA_FDRA-ZigBee/FDRA-ZigBee_NA_8F72_ALERT_GBCS.HEX");
+    assert_eq!(ours.message_code(), rtds.message_code());
+    let (ours, rtds) = (&ours.signing.content, &rtds.signing.content);
+    // All but the hash: the RTDS's is a placeholder.
+    assert_eq!(ours.len(), rtds.len());
+    assert_eq!(ours[..ours.len() - 32], rtds[..rtds.len() - 32]);
+    assert!(ours.ends_with(&image.hash()));
+    let command = |to: Eui64, counter| {
+        let activate = FirmwarePayload::Activate {
+            hash: image.hash().to_vec(),
+            counter,
+            at: None,
+        };
+        let mut m = message_for(
+            Cra::Command,
+            counter,
+            eui(SUPPLIER),
+            to,
+            CS06,
+            activate.encode(),
+        );
+        assert!(sign_message(&keys, &mut m));
+        assert!(mac_message(&keys, &mut m, eui(ACB)));
+        m.to_bytes().unwrap()
+    };
+    assert!(gas.handle(&command(gpf, 40), at, &keys, eui(ACB)).is_err());
+    let answer = gas.handle(&command(gsme, 41), at, &keys, eui(ACB)).unwrap();
+    assert_eq!(
+        outcome(&answer),
+        FirmwarePayload::Outcome(Outcome {
+            status: 0,
+            version: image.version.to_vec()
+        })
+    );
+    assert_eq!(&*gas.firmware, "ACDCACDC");
+}
+
+/// An image on its way and an activation held are the meter's state: saved with it (as the
+/// head-end journals it) and restored, the meter still tells of the image when it arrives.
+#[test]
+fn an_upgrade_under_way_survives_the_meters_state_saved_and_restored() {
+    let keys = keys();
+    let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+    let mut esme = meter(now);
+    let bytes = rtds_image();
+    let image = UpgradeImage::parse(&bytes).unwrap();
+    let arrives = now + Duration::minutes(1);
+    esme.receive_image(&image, eui(SUPPLIER), arrives, &keys);
+    let saved = serde_json::to_string(&esme).unwrap();
+    let mut back: Esme = serde_json::from_str(&saved).unwrap();
+    back.set_credentials(esme.credentials().clone());
+    assert_eq!(back.next_due(), Some(arrives));
+    let (_, alerts) = back.due(arrives, &keys).unwrap().unwrap();
+    let alert = GbcsMessage::decode(&alerts[0]).unwrap();
+    assert!(alert.signing.content.ends_with(&image.hash()));
+    // Told once: saved again, it has nothing more to say.
+    let again: Esme = serde_json::from_str(&serde_json::to_string(&back).unwrap()).unwrap();
+    assert_eq!(again.next_due(), None);
+}

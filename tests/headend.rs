@@ -4933,3 +4933,63 @@ fn a_firmware_upgrade_is_distributed_alerted_activated_and_read_back() {
         ]
     );
 }
+
+/// One 11.1 for the RTDS electricity and gas meters: both get the image and each alerts 8F72;
+/// 11.3 to the gas meter activates it there (CS06 in ASN.1, as to any meter); the gas proxy
+/// function is not a meter this head-end upgrades (`NotApplicableFirmwareDeviceIDList`).
+#[test]
+fn one_firmware_update_reaches_the_electricity_and_gas_meters() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::firmware::{FirmwarePayload, Outcome, UpgradeImage};
+    let (mut he, keys, start) = default_head_end();
+    let (esme, gsme, gpf) = (defaults::RTDS_ESME, defaults::RTDS_GSME, defaults::RTDS_GPF);
+    let template_11_1 = template("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(field(&template_11_1, "FirmwareImage"))
+        .unwrap();
+    let image = UpgradeImage::parse(&bytes).unwrap();
+    let update = with_counter(&template_11_1, 3000)
+        .replace(&format!(">{esme}<"), &format!(">{esme},{gsme},{gpf}<"));
+    let reply = he.handle_request(defaults::SUPPLIER, Endpoint::NonDevice, &update, start);
+    assert_eq!(code_of(&reply), ResponseCode::W110101, "{}", xml_of(&reply));
+    assert_eq!(
+        field(xml_of(&reply), "NotApplicableFirmwareDeviceIDList"),
+        gpf.to_string()
+    );
+    let delivered = he.poll_deliveries(start + Duration::minutes(1));
+    let mut from: Vec<String> = delivered
+        .iter()
+        .map(|d| {
+            assert_eq!(field(&d.xml, "AlertCode"), "8F72");
+            schema_valid(&d.xml).unwrap_or_else(|e| panic!("{e}: {}", d.xml));
+            let alert = GbcsMessage::decode(&gbcs_of(&d.xml)).unwrap();
+            assert!(alert.signing.content.ends_with(&image.hash()));
+            alert.signing.originator.to_string()
+        })
+        .collect();
+    from.sort();
+    assert_eq!(from, [esme.to_string(), gsme.to_string()]);
+    let hash = dccsim::protocol::gbcs::hex(&image.hash());
+    let activate = template("CS06_11.3_IMMEDIATE_SUCCESS_REQUEST_DUIS.XML");
+    let activate = activate
+        .replace(field(&activate, "FirmwareHash"), &hash)
+        .replace(&format!(":{esme}:"), &format!(":{gsme}:"));
+    let answer = transform_sign_send(
+        &mut he,
+        &keys,
+        &activate,
+        3010,
+        start + Duration::minutes(2),
+    );
+    let code = dccsim::protocol::gbcs::firmware::CS06;
+    assert_eq!(
+        FirmwarePayload::decode(code, &answer.signing.content).unwrap(),
+        FirmwarePayload::Outcome(Outcome {
+            status: 0,
+            version: image.version.to_vec()
+        })
+    );
+    assert_eq!(&*he.gas_meter(gsme).unwrap().firmware, "ACDCACDC");
+    // The electricity meter still holds its image, not yet activated.
+    assert_eq!(he.meter(esme).unwrap().firmware, [1, 0, 0, 0]);
+}

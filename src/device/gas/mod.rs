@@ -54,8 +54,10 @@ use super::{
     period_of,
 };
 use crate::device::credentials::Credentials;
+use crate::device::firmware::{FirmwareDue, Upgrade};
 use crate::model::Eui64;
 use crate::protocol::gbcs::credentials;
+use crate::protocol::gbcs::firmware::{self, FirmwarePayload, UpgradeImage};
 use crate::protocol::gbcs::gas_settings;
 use crate::protocol::gbcs::gbz::{
     self, Component, GasPayload, Gbz, TopUpEntry, encode_gas_payload, gas_payload, zcl_header,
@@ -317,6 +319,9 @@ struct History {
     /// The emergency credit the meter gave (2.5), while it lasts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     emergency: Option<super::EmergencyCredit>,
+    /// A firmware upgrade under way: the image distributed to it, an activation held.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    firmware_upgrade: Option<Upgrade>,
     /// The message the supplier last sent for display (3.1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     message: Option<String>,
@@ -684,7 +689,110 @@ impl GasMeter {
         let at = mode.into_iter().chain(self.tariff_due()).min();
         let at = at.map(crate::protocol::gbcs::payload::from_gbcs_seconds);
         let updates = [self.gsme, self.gpf].map(|d| self.credentials(d).next_due());
-        at.into_iter().chain(updates.into_iter().flatten()).min()
+        at.into_iter()
+            .chain(updates.into_iter().flatten())
+            .chain(self.firmware_upgrade().next_due())
+            .min()
+    }
+
+    /// The firmware upgrade under way, if one is.
+    pub fn firmware_upgrade(&self) -> &Upgrade {
+        static NONE: Upgrade = Upgrade {
+            image: None,
+            activation: None,
+        };
+        self.history
+            .as_ref()
+            .and_then(|h| h.firmware_upgrade.as_ref())
+            .unwrap_or(&NONE)
+    }
+
+    fn set_firmware_upgrade(&mut self, upgrade: Upgrade) {
+        if upgrade != *self.firmware_upgrade() {
+            self.history_mut().firmware_upgrade = Some(upgrade).filter(|u| !u.is_empty());
+        }
+    }
+
+    /// The firmware version it runs, as four bytes (its hex text's; zeros if it is not).
+    fn running(&self) -> [u8; 4] {
+        crate::protocol::gbcs::parse_hex(&self.firmware)
+            .ok()
+            .and_then(|v| v.try_into().ok())
+            .unwrap_or_default()
+    }
+
+    /// Takes in an upgrade image the DCC distributed for `from` (11.1), arriving at
+    /// `arrives`: kept if its signature is the supplier's the meter trusts, discarded (and
+    /// said so on arrival) if not.
+    pub fn receive_image(
+        &mut self,
+        image: &UpgradeImage,
+        from: Eui64,
+        arrives: DateTime<Utc>,
+        keys: &KeyStore,
+    ) {
+        let key = self
+            .credentials(self.gsme)
+            .signing_key(credentials::Role::Supplier, keys, from);
+        let mut upgrade = self.firmware_upgrade().clone();
+        upgrade.receive(image, from, arrives, key.as_deref());
+        self.set_firmware_upgrade(upgrade);
+    }
+
+    /// What is due about the meter's firmware by `now`: an image's arrival told (8F72 with
+    /// its hash, GBZ; or 8F1C: discarded), or a future-dated activation carried out (its CS06
+    /// alert).
+    fn firmware_due(
+        &mut self,
+        now: DateTime<Utc>,
+        keys: &KeyStore,
+    ) -> Result<Option<super::Notice>, DeviceError> {
+        if self.firmware_upgrade().next_due().is_none_or(|t| t > now) {
+            return Ok(None);
+        }
+        let mut upgrade = self.firmware_upgrade().clone();
+        let due = upgrade.take_due(now, self.running());
+        self.set_firmware_upgrade(upgrade);
+        let gbz_alert = |code, at, rest: Vec<u8>| {
+            let count = u8::from(!rest.is_empty());
+            let time = crate::protocol::gbcs::payload::to_gbcs_seconds(at).unwrap_or(0);
+            Gbz::Alert {
+                count,
+                alert_code: code,
+                time,
+                rest,
+            }
+            .encode()
+        };
+        let (to, code, content) = match due {
+            None => return Ok(None),
+            Some(FirmwareDue::Arrived {
+                to,
+                at,
+                hash,
+                verified: true,
+            }) => {
+                // The hash as a DLMS octet string, as the RTDS gas meter's alert has it.
+                let mut rest = vec![0x09, hash.len() as u8];
+                rest.extend_from_slice(&hash);
+                let alert = gbz_alert(firmware::FIRMWARE_VERIFIED, at, rest);
+                (to, firmware::FDRA_GSME, alert)
+            }
+            Some(FirmwareDue::Arrived { to, at, .. }) => {
+                let alert = gbz_alert(firmware::FIRMWARE_VERIFICATION_FAILED, at, Vec::new());
+                (to, firmware::GENERIC_CRITICAL_ALERT, alert)
+            }
+            Some(FirmwareDue::Activated { to, alert, running }) => {
+                self.firmware = crate::protocol::gbcs::hex(&running).into();
+                (to, firmware::CS06_ALERT, alert.encode())
+            }
+        };
+        self.alert_counter += 1;
+        let mut message = message_for(Cra::Alert, self.alert_counter, self.gsme, to, code, content);
+        if !sign_message(keys, &mut message) {
+            return Err(DeviceError::NoKeys);
+        }
+        Ok(Some((to, vec![message.to_bytes()?])))
     }
 
     /// Carries out a future-dated credentials update (CS02b) the gas meter or its proxy holds
@@ -729,6 +837,9 @@ impl GasMeter {
         keys: &KeyStore,
     ) -> Result<Option<super::Notice>, DeviceError> {
         if let Some(notice) = self.credentials_due(now, keys)? {
+            return Ok(Some(notice));
+        }
+        if let Some(notice) = self.firmware_due(now, keys)? {
             return Ok(Some(notice));
         }
         if self.next_due().is_none_or(|t| t > now) {
@@ -932,6 +1043,7 @@ impl GasMeter {
         ) && gas_settings::reads(code).is_none()
             && !join::is_han(code)
             && !credentials::is_credentials(code)
+            && code != firmware::CS06
         {
             return Err(DeviceError::Unsupported(code));
         }
@@ -959,7 +1071,8 @@ impl GasMeter {
                 | GCS04
                 | join::CS03C
                 | join::CS04AC
-        ) || credentials::is_critical(code);
+        ) || credentials::is_critical(code)
+            || code == firmware::CS06;
         if critical {
             self.credentials(me).check(keys, &command)?;
         }
@@ -969,6 +1082,21 @@ impl GasMeter {
         // The clock and the device log are ASN.1, not ZigBee.
         let asn1 = if code == GCS28 {
             Some(self.synchronise_clock(&s.content, now)?)
+        } else if code == firmware::CS06 && me == self.gsme {
+            let ask =
+                FirmwarePayload::decode(code, &s.content).map_err(|e| payload(e.to_string()))?;
+            let mut upgrade = self.firmware_upgrade().clone();
+            let answer = upgrade
+                .answer(&ask, from, counter, self.running(), now)
+                .map_err(DeviceError::Refused)?;
+            if let FirmwarePayload::Outcome(o) = &answer {
+                self.firmware = crate::protocol::gbcs::hex(&o.version).into();
+            }
+            self.set_firmware_upgrade(upgrade);
+            Some(answer.encode())
+        } else if code == firmware::CS06 {
+            // A gas proxy function's firmware is the comms hub's, the CSP's to upgrade.
+            return Err(DeviceError::Unsupported(code));
         } else if credentials::is_credentials(code) {
             let (answer, changed) = self
                 .credentials(me)

@@ -55,7 +55,11 @@ impl HeadEnd {
         }
         // 11.3: CS06 in the user's name, for the user to sign.
         if request.service.to_string() == "11.3" {
-            if kind != Speaks::Dlms {
+            let meter = self
+                .registry
+                .device(id.target)
+                .is_some_and(|d| matches!(d.device_type, DeviceType::Esme | DeviceType::Gsme));
+            if !meter {
                 return Err(not_carried());
             }
             let payload = request

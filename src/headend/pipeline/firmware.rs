@@ -1,5 +1,5 @@
-//! Firmware upgrades: 11.1, a supplier's upgrade image the DCC distributes to the meters it
-//! lists (the comms hub passes it on over the home area network), and what the meters say
+//! Firmware upgrades: 11.1, a supplier's upgrade image the DCC distributes to the electricity
+//! and gas meters it lists (the comms hub passes it on over the home area network), and what the meters say
 //! when it arrives. 11.3 (CS06) activates it: a critical command the user signs, built with
 //! the others in [`HeadEnd::command`].
 
@@ -116,23 +116,19 @@ impl HeadEnd {
                 warning.not_commissioned.push(eui);
                 continue;
             }
-            // The meters this head-end carries an upgrade to; a comms hub's is the CSP's, a
-            // PPMID's 11.4's.
-            let region = record.csp_region;
-            let meter = match record.device_type {
-                DeviceType::Esme => self.meters.get(&eui),
+            // The meters this head-end carries an upgrade to; a comms hub's (and its gas proxy
+            // function's) is the CSP's, a PPMID's 11.4's.
+            let (region, kind) = (record.csp_region, record.device_type);
+            let upgrade = match kind {
+                DeviceType::Esme => self.meters.get(&eui).map(|m| m.firmware_upgrade()),
+                DeviceType::Gsme => self.gas_meter(eui).map(|g| g.firmware_upgrade()),
                 _ => None,
             };
-            let Some(meter) = meter else {
+            let Some(upgrade) = upgrade else {
                 warning.not_applicable.push(eui);
                 continue;
             };
-            if meter
-                .firmware_upgrade()
-                .image
-                .as_ref()
-                .is_some_and(|i| i.arrives > now)
-            {
+            if upgrade.image.as_ref().is_some_and(|i| i.arrives > now) {
                 warning.in_progress.push(eui);
                 continue;
             }
@@ -144,6 +140,8 @@ impl HeadEnd {
                 now + Duration::microseconds(i64::try_from(latency).unwrap_or(i64::MAX)) + transfer;
             if let Some(meter) = self.meters.get_mut(&eui) {
                 meter.receive_image(&image, user.eui, arrives, &self.keys);
+            } else if let Some(&i) = self.gas.get(&eui) {
+                self.gas_meters[i].receive_image(&image, user.eui, arrives, &self.keys);
             }
             self.journal_device_state(eui);
             self.book_device(eui);
