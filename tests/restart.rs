@@ -866,3 +866,47 @@ async fn a_premises_off_supply_when_killed_alerts_after_the_restart() {
     );
     let _ = std::fs::remove_dir_all(&state);
 }
+
+/// A firmware image on its way to a meter when the head-end is killed still arrives after the
+/// restart: the meter's 8F72 alert (with the image's hash) reaches the supplier once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_firmware_image_on_its_way_when_killed_arrives_after_the_restart() {
+    use base64::Engine;
+    use dccsim::protocol::gbcs::firmware::{UpgradeImage, build_image};
+    let state = state_dir("firmware");
+    let (received, rrs) = receive_response_service().await;
+    // 16 kB: eight seconds over the home area network at 2 kB/s.
+    let keys = defaults::keys(4).unwrap();
+    let body = b"dccsim restart test firmware ".repeat(560);
+    let bytes = build_image(0x121D, [2, 0, 0, 1], "restart", &body, |m| {
+        keys.sign(defaults::SUPPLIER, m).unwrap()
+    });
+    let hash = UpgradeImage::parse(&bytes).unwrap().hash();
+    let template = template("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML");
+    let image = field(&template, "FirmwareImage").unwrap().to_string();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    let update = sign(&template.replace(&image, &encoded));
+    {
+        let head_end = start(&state, &rrs);
+        let reply = send(&head_end, "/api/v1/serviceD", &update).await;
+        assert!(
+            reply.contains("<sr:ResponseCode>I99</sr:ResponseCode>"),
+            "{reply}"
+        );
+        // Dropped at once: killed outright, the image still on its way.
+    }
+    assert!(received.lock().unwrap().is_empty());
+    let _head_end = start(&state, &rrs);
+    let alert = first_delivered(&received).await;
+    assert_eq!(field(&alert, "AlertCode"), Some("8F72"), "{alert}");
+    let gbcs = base64::engine::general_purpose::STANDARD
+        .decode(field(&alert, "GBCSPayload").unwrap())
+        .unwrap();
+    let message = dccsim::protocol::gbcs::GbcsMessage::decode(&gbcs).unwrap();
+    assert_eq!(message.signing.originator, defaults::RTDS_ESME);
+    assert!(message.signing.content.ends_with(&hash));
+    // Once.
+    tokio::time::sleep(StdDuration::from_secs(2)).await;
+    assert_eq!(received.lock().unwrap().len(), 1);
+    let _ = std::fs::remove_dir_all(&state);
+}
