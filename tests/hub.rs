@@ -422,3 +422,107 @@ fn the_device_log_is_read_as_the_active_devices() {
     let tags = |d: &Data| d.items().unwrap().iter().map(Data::tag).collect::<Vec<_>>();
     assert_eq!(tags(&devices[0]), tags(&theirs[0]));
 }
+
+/// 6.32 by the RTDS's own command (its `0-0:94.44.10.3` log by the range it asks, byte for byte
+/// as the head-end writes it): a hub whose channel never changed logs nothing; a 6.28 that moves
+/// it, and a 6.29 scan that does not, log one change, 8F26 with the new channel in the RTDS
+/// hub's layout; the RTDS hub's own entries written that way are its answer, byte for byte.
+#[test]
+fn the_sub_ghz_channel_log_records_each_change_of_channel() {
+    use dccsim::protocol::gbcs::payload::{
+        DBCH02, LoggedEvent, Reading, decode_dlms, encode_command, event_log_response,
+    };
+    let keys = keys();
+    let rtds = rtds_message("6.32_DBCH02/DBCH02_6.32_SUCCESS_COMMAND_GBCS.HEX");
+    let Reading::Range { from, to } = decode_dlms(&rtds, None).unwrap() else {
+        panic!()
+    };
+    let (from, to) = (from.unwrap(), to.unwrap());
+    assert_eq!(
+        (from, to),
+        (
+            Utc.with_ymd_and_hms(2014, 12, 20, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2014, 12, 31, 9, 0, 0).unwrap()
+        )
+    );
+    let range = Reading::Range {
+        from: Some(from),
+        to: Some(to),
+    };
+    let ours = encode_command(DBCH02, &range, 0x515, acb(), HUB).unwrap();
+    assert_eq!(ours, rtds.signing.content);
+    // The RTDS hub's entries, written as this hub writes its own, are the RTDS answer.
+    let rtds_log = rtds_message("6.32_DBCH02/DBCH02_6.32_SUCCESS_RESPONSE_GBCS.HEX");
+    let Some(dccsim::protocol::dlms::Data::CompactArray { elements, .. }) =
+        dccsim::protocol::dlms::Apdu::decode(&rtds_log.signing.content)
+            .ok()
+            .and_then(|a| match a {
+                dccsim::protocol::dlms::Apdu::AccessResponse(r) => r.data.into_iter().next(),
+                _ => None,
+            })
+    else {
+        panic!("not a compact array")
+    };
+    use dccsim::protocol::dlms::Data;
+    let entries: Vec<LoggedEvent> = elements
+        .iter()
+        .map(|e| {
+            let Data::Structure(f) = e else { panic!() };
+            let (Data::DoubleLongUnsigned(t), Data::LongUnsigned(code), Data::OctetString(d)) =
+                (&f[0], &f[1], &f[2])
+            else {
+                panic!()
+            };
+            let channel = u32::from_be_bytes(d[..4].try_into().unwrap());
+            assert_eq!(
+                d,
+                &dccsim::protocol::gbcs::payload::channel_change_detail(channel)
+            );
+            LoggedEvent {
+                at: dccsim::protocol::gbcs::payload::from_gbcs_seconds(*t),
+                code: *code,
+                detail: d.clone(),
+            }
+        })
+        .collect();
+    assert_eq!(entries.len(), 11);
+    let written = event_log_response(0x515, &entries).unwrap().to_bytes();
+    assert_eq!(
+        written,
+        rtds_answer("6.32_DBCH02/DBCH02_6.32_SUCCESS_RESPONSE_GBCS.HEX", 0x515)
+    );
+
+    // This hub: nothing logged until its channel changes.
+    let mut hub = CommsHub::new(HUB, &[]);
+    let read = |hub: &mut CommsHub, counter: u64, at: DateTime<Utc>| {
+        let range = Reading::Range {
+            from: Some(at - chrono::Duration::days(1)),
+            to: Some(at + chrono::Duration::days(1)),
+        };
+        let content = encode_command(DBCH02, &range, counter, acb(), HUB).unwrap();
+        let mut m = message_for(Cra::Command, counter, acb(), HUB, DBCH02, content);
+        assert!(mac_message(&keys, &mut m, acb()));
+        let got = answer(
+            &hub.handle(&m.to_bytes().unwrap(), at, &keys, acb())
+                .unwrap(),
+            &keys,
+        );
+        let m = message_for(Cra::Response, counter, HUB, acb(), DBCH02, got);
+        match decode_dlms(&m, None) {
+            Ok(Reading::EventLog { events }) => events,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert!(read(&mut hub, 1, now()).is_empty());
+    // The RTDS 6.28 allows channels 1 and 2 of each page: the hub leaves channel 0 for 1.
+    let set = "6.28_DBCH04/DBCH04_6.28_SUCCESS_COMMAND_GBCS.HEX";
+    hub.handle(&command(set, 2, &keys), now(), &keys, acb())
+        .unwrap();
+    let scan = "6.29_DBCH05/DBCH05_6.29_SUCCESS_COMMAND_GBCS.HEX";
+    hub.handle(&command(scan, 3, &keys), now(), &keys, acb())
+        .unwrap();
+    let logged = read(&mut hub, 4, now());
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!(logged[0].code, 0x8F26);
+    assert_eq!(logged[0].detail, [0xE0, 0, 0, 0x02, 0x09, 0x01, 0x01]);
+}

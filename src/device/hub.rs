@@ -32,8 +32,8 @@ use crate::model::Eui64;
 use crate::protocol::dlms::Data;
 use crate::protocol::gbcs::KeyStore;
 use crate::protocol::gbcs::payload::{
-    self, CCS01, CCS02, CCS04, CCS06, ChannelMask, DBCH01, DBCH03, DBCH04, DBCH05, ECS26I, ECS35C,
-    ECS35D, RTDS_SUB_GHZ_CONFIGURATION, Reading, SubGhzConfiguration, channel_mask_data,
+    self, CCS01, CCS02, CCS04, CCS06, ChannelMask, DBCH01, DBCH02, DBCH03, DBCH04, DBCH05, ECS26I,
+    ECS35C, ECS35D, RTDS_SUB_GHZ_CONFIGURATION, Reading, SubGhzConfiguration, channel_mask_data,
     device_log_add_response, outcome_response, settings_response,
 };
 
@@ -79,7 +79,17 @@ pub struct CommsHub {
     /// hub's. Boxed: few hubs have one, and a million hubs share a process.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sub_ghz: Option<Box<(SubGhzConfiguration, ChannelMask)>>,
+    /// Its sub-GHz channel log (6.32): each change of channel, when and to which, oldest
+    /// first, the last [`CHANNEL_LOG_LEN`]. Boxed, as the configuration is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    channel_log: Option<Box<Vec<ChannelChange>>>,
 }
+
+/// A change of sub-GHz channel: when, and to which.
+type ChannelChange = (DateTime<Utc>, ChannelMask);
+
+/// Channel changes a hub's sub-GHz channel log keeps.
+const CHANNEL_LOG_LEN: usize = 100;
 
 /// A device in the log as 8.9 reports it active on the HAN, last heard at `heard`: its signal
 /// figures made up from its EUI-64; status, counts and versions the RTDS hub's.
@@ -139,6 +149,7 @@ impl CommsHub {
             counters: super::Counters::default(),
             events: EventLog::default(),
             sub_ghz: None,
+            channel_log: None,
         }
     }
 
@@ -226,6 +237,28 @@ impl CommsHub {
                     .ok_or_else(|| bad("an event's time is outside GBCS's clock".into()))?
                     .to_bytes()
             }
+            // Its channel log over the period: each change, 8F26 with the new channel.
+            DBCH02 => {
+                let reading =
+                    payload::decode_dlms(&command, None).map_err(|e| bad(e.to_string()))?;
+                let Reading::Range { from, to } = reading else {
+                    return Err(bad(format!("{reading:?} is not a log read over a period")));
+                };
+                let (from, to) = (from.unwrap_or(DateTime::<Utc>::MIN_UTC), to.unwrap_or(now));
+                let changes = self.channel_log.as_deref().map_or(&[][..], Vec::as_slice);
+                let events: Vec<_> = changes
+                    .iter()
+                    .filter(|(at, _)| (from..=to).contains(at))
+                    .map(|&(at, channel)| payload::LoggedEvent {
+                        at,
+                        code: payload::CHANNEL_CHANGED,
+                        detail: payload::channel_change_detail(channel),
+                    })
+                    .collect();
+                payload::event_log_response(counter, &events)
+                    .ok_or_else(|| bad("a change's time is outside GBCS's clock".into()))?
+                    .to_bytes()
+            }
             ECS26I => {
                 let identity = vec![
                     Data::OctetString(self.eui.0.to_vec()),
@@ -269,8 +302,14 @@ impl CommsHub {
                     None => NO_CHANNEL,
                     Some(first) => {
                         let stays = code == DBCH04 && allowed(&configuration, channel);
-                        let channel = if stays { channel } else { first };
-                        self.sub_ghz = Some(Box::new((configuration, channel)));
+                        let new = if stays { channel } else { first };
+                        self.sub_ghz = Some(Box::new((configuration, new)));
+                        if new != channel {
+                            let log = self.channel_log.get_or_insert_default();
+                            log.push((now, new));
+                            let excess = log.len().saturating_sub(CHANNEL_LOG_LEN);
+                            log.drain(..excess);
+                        }
                         let what = if code == DBCH04 {
                             "sub-GHz configuration set"
                         } else {

@@ -491,7 +491,8 @@ impl Request {
 
     /// The GBCS use case and command for the services the DCC carries to a comms hub itself:
     /// 11.2 (CS08, read its firmware version), 6.2.4 (ECS26i, its identity), 6.13 (ECS35c,
-    /// ECS35d: its event and security logs) and 8.11 (CCS01 add, CCS02 remove a device in its
+    /// ECS35d: its event and security logs), 6.28–6.32 (DBCH04, DBCH05, DBCH03, DBCH01, DBCH02:
+    /// its sub-GHz configuration, channel and channel log) and 8.11 (CCS01 add, CCS02 remove a device in its
     /// device log); `None` for others.
     pub fn hub_command(&self) -> Result<Option<(u16, HubCommand)>, RequestError> {
         use crate::protocol::gbcs::asn1::AsnPayload;
@@ -528,6 +529,17 @@ impl Request {
                 crate::protocol::gbcs::payload::DBCH01,
                 HubCommand::Dlms(Reading::Read),
             ),
+            "6.32" => {
+                let period = |name: &str| utc_date_time(name, &text(name)?).map_err(fail);
+                let range = Reading::Range {
+                    from: Some(period("StartDateTime")?),
+                    to: Some(period("EndDateTime")?),
+                };
+                (
+                    crate::protocol::gbcs::payload::DBCH02,
+                    HubCommand::Dlms(range),
+                )
+            }
             // The devices on its HAN; their security details (CCS07) are not carried.
             "8.9" if self.body.find("ReadSecurityDetails").is_none() => (
                 crate::protocol::gbcs::payload::CCS04,

@@ -294,6 +294,15 @@ pub fn encode_command(
             };
             gets(vec![by_range(PROFILE_GENERIC, log, from, to)?])
         }
+        (DBCH02, r) => {
+            let (from, to) = range(r)?;
+            gets(vec![by_range(
+                PROFILE_GENERIC,
+                sub_ghz::CHANNEL_LOG,
+                from,
+                to,
+            )?])
+        }
         (ECS17C, Reading::Read) => get(DATA, [0, 0, 94, 44, 34, 20], None),
         (ECS17A, Reading::Read) => gets(vec![
             attribute(REGISTER, ACTIVE_EXPORT_REGISTER, 2),

@@ -485,24 +485,26 @@ fn response(
             },
             _ => return Err(shape(code, "account mode is not {enum 1 or 2, enum}")),
         },
-        (ECS35A | ECS35C, Some(Data::CompactArray { elements, .. })) => Reading::EventLog {
-            events: elements
-                .iter()
-                .map(|e| match e.items()? {
-                    [
-                        Data::DoubleLongUnsigned(at),
-                        Data::LongUnsigned(code),
-                        Data::OctetString(detail),
-                    ] => Some(LoggedEvent {
-                        at: from_gbcs_seconds(*at),
-                        code: *code,
-                        detail: detail.clone(),
-                    }),
-                    _ => None,
-                })
-                .collect::<Option<_>>()
-                .ok_or_else(|| shape(code, "event is not {time stamp, event code, details}"))?,
-        },
+        (ECS35A | ECS35C | DBCH02, Some(Data::CompactArray { elements, .. })) => {
+            Reading::EventLog {
+                events: elements
+                    .iter()
+                    .map(|e| match e.items()? {
+                        [
+                            Data::DoubleLongUnsigned(at),
+                            Data::LongUnsigned(code),
+                            Data::OctetString(detail),
+                        ] => Some(LoggedEvent {
+                            at: from_gbcs_seconds(*at),
+                            code: *code,
+                            detail: detail.clone(),
+                        }),
+                        _ => None,
+                    })
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| shape(code, "event is not {time stamp, event code, details}"))?,
+            }
+        }
         (ECS35B | ECS35D, Some(Data::CompactArray { elements, .. })) => Reading::SecurityLog {
             events: elements
                 .iter()

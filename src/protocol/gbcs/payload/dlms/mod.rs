@@ -289,8 +289,8 @@ pub use prepayment::*;
 pub use respond::*;
 pub use schedule::{Recurrence, special_days_data};
 pub use sub_ghz::{
-    CHANNEL_PAGES, ChannelMask, DBCH04, DBCH05, RTDS_SUB_GHZ_CONFIGURATION, SubGhzConfiguration,
-    channel_mask_data,
+    CHANNEL_CHANGED, CHANNEL_PAGES, ChannelMask, DBCH02, DBCH04, DBCH05,
+    RTDS_SUB_GHZ_CONFIGURATION, SubGhzConfiguration, channel_change_detail, channel_mask_data,
 };
 pub use tariff::{
     BLOCK_TARIFFS, DayProfile, ECS01A, ECS01B, ECS01C, ECS01D, PRIMARY_TOU_RATES, PrimaryPrices,

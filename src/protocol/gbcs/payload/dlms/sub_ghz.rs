@@ -1,8 +1,10 @@
 //! A dual band comms hub's sub-GHz HAN, as GBCS and the RTDS 4.5.0 vectors carry it: 6.28 sets
 //! its configuration (DBCH04: `0-0:94.44.10.0`, one structure), 6.29 asks it to scan for a
 //! channel (DBCH05: `0-0:94.44.10.1`), 6.30 and 6.31 read the configuration and the channel in
-//! use (DBCH03, DBCH01, [`super::settings`]). The commands are the DCC's own, as every hub
-//! command is.
+//! use (DBCH03, DBCH01, [`super::settings`]); 6.32 reads its channel log over a period (DBCH02:
+//! `0-0:94.44.10.3`, a profile of events, each its time, event code and details — for a channel
+//! change, 8F26, the new channel's mask and its number). The commands are the DCC's own, as every
+//! hub command is.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,9 +15,25 @@ use super::*;
 pub const DBCH04: u16 = 0x010D;
 /// 6.29: ask it to scan for a sub-GHz channel.
 pub const DBCH05: u16 = 0x010E;
+/// 6.32: read its sub-GHz channel log.
+pub const DBCH02: u16 = 0x010B;
+/// Event 8F26: the sub-GHz channel changed.
+pub const CHANNEL_CHANGED: u16 = 0x8F26;
+/// The sub-GHz channel log (a profile generic).
+pub(super) const CHANNEL_LOG: [u8; 6] = [0, 0, 94, 44, 10, 3];
 
 const CONFIGURATION: [u8; 6] = [0, 0, 94, 44, 10, 0];
 const SCAN: [u8; 6] = [0, 0, 94, 44, 10, 1];
+
+/// The details a channel log entry gives of a change to `channel`: its mask, then its number
+/// on its page as a one-byte octet string, as the RTDS hub's log has them (`E8000002 09 01 01`:
+/// page 29, channel 1).
+pub fn channel_change_detail(channel: ChannelMask) -> Vec<u8> {
+    let number = (channel & 0x07FF_FFFF).trailing_zeros().min(26) as u8;
+    let mut detail = channel.to_be_bytes().to_vec();
+    detail.extend_from_slice(&[0x09, 0x01, number]);
+    detail
+}
 
 /// A 32-bit sub-GHz channel mask as ZigBee writes one: the channel page in the top five bits
 /// (28: the lower band's channels 0 to 26, 29: 27 to 34, 30: 35 to 61, 31: the upper band's 0
