@@ -82,7 +82,7 @@ pub struct CommsHub {
     /// Its sub-GHz channel log (6.32): each change of channel, when and to which, oldest
     /// first, the last [`CHANNEL_LOG_LEN`]. Boxed, as the configuration is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    channel_log: Option<Box<Vec<ChannelChange>>>,
+    channel_log: Option<Box<[ChannelChange]>>,
 }
 
 /// A change of sub-GHz channel: when, and to which.
@@ -245,7 +245,7 @@ impl CommsHub {
                     return Err(bad(format!("{reading:?} is not a log read over a period")));
                 };
                 let (from, to) = (from.unwrap_or(DateTime::<Utc>::MIN_UTC), to.unwrap_or(now));
-                let changes = self.channel_log.as_deref().map_or(&[][..], Vec::as_slice);
+                let changes = self.channel_log.as_deref().unwrap_or_default();
                 let events: Vec<_> = changes
                     .iter()
                     .filter(|(at, _)| (from..=to).contains(at))
@@ -305,10 +305,11 @@ impl CommsHub {
                         let new = if stays { channel } else { first };
                         self.sub_ghz = Some(Box::new((configuration, new)));
                         if new != channel {
-                            let log = self.channel_log.get_or_insert_default();
+                            let mut log = self.channel_log.take().map_or(Vec::new(), Vec::from);
                             log.push((now, new));
                             let excess = log.len().saturating_sub(CHANNEL_LOG_LEN);
                             log.drain(..excess);
+                            self.channel_log = Some(log.into_boxed_slice());
                         }
                         let what = if code == DBCH04 {
                             "sub-GHz configuration set"
