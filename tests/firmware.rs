@@ -12,7 +12,7 @@ use dccsim::device::{Consumer, CustomerType, Esme};
 use dccsim::model::Eui64;
 use dccsim::protocol::gbcs::credentials::Role;
 use dccsim::protocol::gbcs::firmware::{
-    CS06, CS06_ALERT, FirmwarePayload, ImageError, Outcome, UpgradeImage, build_image,
+    Activation, CS06, CS06_ALERT, FirmwarePayload, ImageError, Outcome, UpgradeImage, build_image,
 };
 use dccsim::protocol::gbcs::payload::{firmware_receipt_notification, message_for};
 use dccsim::protocol::gbcs::{Cra, GbcsMessage, KeyStore, mac_message, parse_hex, sign_message};
@@ -131,7 +131,10 @@ fn a_broken_image_says_what_is_wrong_where() {
     bad[7] = 0xFF;
     assert_eq!(
         UpgradeImage::parse(&bad),
-        Err(ImageError::HeaderLength(0xFF3C))
+        Err(ImageError::HeaderLength {
+            said: 0xFF3C,
+            needs: 60
+        })
     );
     let mut bad = bytes.clone();
     bad[361 - 65] = 0x41;
@@ -144,6 +147,16 @@ fn a_broken_image_says_what_is_wrong_where() {
     );
     let e = UpgradeImage::parse(&bad).unwrap_err().to_string();
     assert!(e.contains("byte 295") && e.contains("65"), "{e}");
+    // Every optional field said present: the 60-byte header is 9 bytes short of them.
+    let mut bad = bytes.clone();
+    bad[8] = 0x07;
+    assert_eq!(
+        UpgradeImage::parse(&bad),
+        Err(ImageError::HeaderLength {
+            said: 60,
+            needs: 69
+        })
+    );
 }
 
 /// The RTDS's placeholder hash in its CS06 templates and vectors.
@@ -202,7 +215,7 @@ fn the_rtds_cs06_vectors_say_what_the_rtds_says() {
     assert_eq!(
         decode("CS06_11.3_IMMEDIATE_SUCCESS_RESPONSE_GBCS.HEX"),
         FirmwarePayload::Outcome(Outcome {
-            status: 0,
+            status: Activation::Activated,
             version: vec![0x01, 0x23, 0xAB, 0xCE]
         })
     );
@@ -217,14 +230,14 @@ fn the_rtds_cs06_vectors_say_what_the_rtds_says() {
             at: Utc.with_ymd_and_hms(2030, 1, 15, 9, 0, 0).unwrap(),
             counter: 1001,
             outcome: Outcome {
-                status: 0,
+                status: Activation::Activated,
                 version: vec![0x01, 0x23, 0xAB, 0xCF]
             }
         }
     );
     match decode("CS06_11.3_8F67_FUTURE_DATED_ERROR_ALERT_GBCS.HEX") {
         FirmwarePayload::Alert { code, outcome, .. } => {
-            assert_eq!((code, outcome.status), (0x8F67, 2));
+            assert_eq!((code, outcome.status), (0x8F67, Activation::HashMismatch));
         }
         other => panic!("{other:?}"),
     }
@@ -233,10 +246,29 @@ fn the_rtds_cs06_vectors_say_what_the_rtds_says() {
 #[test]
 fn a_bad_cs06_payload_is_an_error_naming_what_was_expected() {
     let e = FirmwarePayload::decode(CS06, &[0x30, 0x03, 0x02, 0x01, 0x05]).unwrap_err();
-    assert!(e.to_string().contains("CS06 command"), "{e}");
+    assert!(e.to_string().contains("(a command)"), "{e}");
     let e = FirmwarePayload::decode(CS06_ALERT, &[0x05, 0x00]).unwrap_err();
-    assert!(e.to_string().contains("CS06 alert"), "{e}");
+    assert!(
+        e.to_string().contains("a CS06 alert is not SEQUENCE"),
+        "{e}"
+    );
     assert!(FirmwarePayload::decode(CS06, &[0x30, 0x05, 0x04]).is_err());
+    // A counter written in more octets than DER's shortest would not write back the same.
+    let long_counter = [0x30, 0x07, 0x04, 0x01, 0xAA, 0x02, 0x02, 0x00, 0x05];
+    let e = FirmwarePayload::decode(CS06, &long_counter).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("the counter is not an INTEGER in DER's shortest form"),
+        "{e}"
+    );
+    // A NULL with content, an outcome whose version is not an OCTET STRING.
+    assert!(FirmwarePayload::decode(CS06, &[0x05, 0x01, 0x00]).is_err());
+    let e = FirmwarePayload::decode(CS06, &[0x30, 0x06, 0x02, 0x01, 0x00, 0x02, 0x01, 0x07])
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("the version is not an OCTET STRING"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -258,7 +290,7 @@ proptest! {
         dated in any::<bool>(),
     ) {
         let at = Utc.timestamp_opt(seconds, 0).unwrap();
-        let outcome = Outcome { status, version };
+        let outcome = Outcome { status: Activation::of(status), version };
         for (code, payload) in [
             (CS06, FirmwarePayload::Activate { hash: hash.clone(), counter, at: dated.then_some(at) }),
             (CS06, FirmwarePayload::Outcome(outcome.clone())),
@@ -341,7 +373,7 @@ fn a_meter_activates_the_image_it_holds_only_when_cs06_names_its_hash() {
     assert_eq!(
         outcome(&answer),
         FirmwarePayload::Outcome(Outcome {
-            status: 1,
+            status: Activation::NoImageHeld,
             version: before.to_vec()
         })
     );
@@ -359,7 +391,10 @@ fn a_meter_activates_the_image_it_holds_only_when_cs06_names_its_hash() {
         .unwrap();
     assert!(matches!(
         outcome(&answer),
-        FirmwarePayload::Outcome(Outcome { status: 1, .. })
+        FirmwarePayload::Outcome(Outcome {
+            status: Activation::NoImageHeld,
+            ..
+        })
     ));
     let (to, alerts) = esme.due(arrives, &keys).unwrap().unwrap();
     assert_eq!(to, eui(SUPPLIER));
@@ -382,7 +417,10 @@ fn a_meter_activates_the_image_it_holds_only_when_cs06_names_its_hash() {
         .unwrap();
     assert!(matches!(
         outcome(&answer),
-        FirmwarePayload::Outcome(Outcome { status: 2, .. })
+        FirmwarePayload::Outcome(Outcome {
+            status: Activation::HashMismatch,
+            ..
+        })
     ));
     // Another party's CS06 is refused before its hash is looked at.
     assert!(
@@ -406,7 +444,7 @@ fn a_meter_activates_the_image_it_holds_only_when_cs06_names_its_hash() {
     assert_eq!(
         outcome(&answer),
         FirmwarePayload::Outcome(Outcome {
-            status: 0,
+            status: Activation::Activated,
             version: image.version.to_vec()
         })
     );
@@ -439,6 +477,9 @@ fn an_activation_dated_ahead_is_held_cancelled_or_carried_out_with_its_alert() {
             )
             .unwrap();
         assert_eq!(outcome(&answer), FirmwarePayload::Accepted);
+        // Cancelled: nothing held.
+        let held = (at != cancel).then_some(in_an_hour);
+        assert_eq!(esme.next_due(), held, "after {counter}");
     }
     assert_eq!(esme.next_due(), Some(in_an_hour));
     assert!(
@@ -457,7 +498,7 @@ fn an_activation_dated_ahead_is_held_cancelled_or_carried_out_with_its_alert() {
             at: in_an_hour,
             counter: 22,
             outcome: Outcome {
-                status: 0,
+                status: Activation::Activated,
                 version: image.version.to_vec()
             }
         }
@@ -509,7 +550,10 @@ fn an_image_not_signed_by_the_meters_supplier_is_discarded_and_said_so() {
         .unwrap();
     assert!(matches!(
         outcome(&answer),
-        FirmwarePayload::Outcome(Outcome { status: 1, .. })
+        FirmwarePayload::Outcome(Outcome {
+            status: Activation::NoImageHeld,
+            ..
+        })
     ));
 }
 
@@ -575,7 +619,7 @@ fn a_gas_meter_takes_an_image_says_so_as_the_rtds_and_activates_it() {
     assert_eq!(
         outcome(&answer),
         FirmwarePayload::Outcome(Outcome {
-            status: 0,
+            status: Activation::Activated,
             version: image.version.to_vec()
         })
     );
@@ -583,7 +627,8 @@ fn a_gas_meter_takes_an_image_says_so_as_the_rtds_and_activates_it() {
 }
 
 /// An image on its way and an activation held are the meter's state: saved with it (as the
-/// head-end journals it) and restored, the meter still tells of the image when it arrives.
+/// head-end journals it) and restored, the meter still tells of the image when it arrives and
+/// activates it at the time held.
 #[test]
 fn an_upgrade_under_way_survives_the_meters_state_saved_and_restored() {
     let keys = keys();
@@ -593,14 +638,125 @@ fn an_upgrade_under_way_survives_the_meters_state_saved_and_restored() {
     let image = UpgradeImage::parse(&bytes).unwrap();
     let arrives = now + Duration::minutes(1);
     esme.receive_image(&image, eui(SUPPLIER), arrives, &keys);
-    let saved = serde_json::to_string(&esme).unwrap();
-    let mut back: Esme = serde_json::from_str(&saved).unwrap();
-    back.set_credentials(esme.credentials().clone());
+    let at = now + Duration::hours(1);
+    let dated = FirmwarePayload::Activate {
+        hash: image.hash().to_vec(),
+        counter: 0,
+        at: Some(at),
+    };
+    let answer = esme
+        .handle(&cs06(&keys, SUPPLIER, 50, &dated), now, &keys, eui(ACB))
+        .unwrap();
+    assert_eq!(outcome(&answer), FirmwarePayload::Accepted);
+    let restored = |esme: &Esme| {
+        let mut back: Esme = serde_json::from_str(&serde_json::to_string(esme).unwrap()).unwrap();
+        back.set_credentials(esme.credentials().clone());
+        back
+    };
+    let mut back = restored(&esme);
     assert_eq!(back.next_due(), Some(arrives));
     let (_, alerts) = back.due(arrives, &keys).unwrap().unwrap();
     let alert = GbcsMessage::decode(&alerts[0]).unwrap();
     assert!(alert.signing.content.ends_with(&image.hash()));
-    // Told once: saved again, it has nothing more to say.
-    let again: Esme = serde_json::from_str(&serde_json::to_string(&back).unwrap()).unwrap();
-    assert_eq!(again.next_due(), None);
+    // Told once: restored again, what is left is the activation.
+    let mut again = restored(&back);
+    assert_eq!(again.next_due(), Some(at));
+    let (_, alerts) = again.due(at, &keys).unwrap().unwrap();
+    let alert = GbcsMessage::decode(&alerts[0]).unwrap();
+    assert_eq!(alert.message_code(), Some(CS06_ALERT));
+    assert_eq!(again.firmware, image.version);
+    assert_eq!(restored(&again).next_due(), None);
+}
+
+/// A second image sent while one is held: the held one stays until the new one arrives
+/// verified; one that is not the supplier's is discarded (8F1C) and the held one is still the
+/// one CS06 activates. An image whose signature was the supplier's when sent, but whose
+/// supplier the meter no longer trusts when it arrives (a change of supplier meanwhile), is
+/// discarded too.
+#[test]
+fn a_later_image_replaces_the_held_one_only_when_it_arrives_verified() {
+    use dccsim::protocol::gbcs::firmware::{
+        FDRA_ESME, FIRMWARE_VERIFICATION_FAILED, GENERIC_CRITICAL_ALERT,
+    };
+    let keys = keys();
+    let now = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+    let mut esme = meter(now);
+    let bytes = rtds_image();
+    let first = UpgradeImage::parse(&bytes).unwrap();
+    esme.receive_image(&first, eui(SUPPLIER), now, &keys);
+    esme.due(now, &keys).unwrap().unwrap();
+    let alert_of = |alerts: Vec<Vec<u8>>| GbcsMessage::decode(&alerts[0]).unwrap();
+    // Another supplier's image: discarded on arrival, the first still held.
+    let body = b"another supplier's firmware".repeat(8);
+    let theirs = build_image(0x121D, [9, 9, 9, 9], "theirs", &body, |m| {
+        keys.sign(eui(SUPPLIER_2), m).unwrap()
+    });
+    let theirs = UpgradeImage::parse(&theirs).unwrap();
+    let later = now + Duration::minutes(1);
+    esme.receive_image(&theirs, eui(SUPPLIER), later, &keys);
+    let (_, alerts) = esme.due(later, &keys).unwrap().unwrap();
+    let alert = alert_of(alerts);
+    assert_eq!(alert.message_code(), Some(GENERIC_CRITICAL_ALERT));
+    let code = FIRMWARE_VERIFICATION_FAILED.to_be_bytes();
+    assert!(
+        alert
+            .signing
+            .content
+            .windows(3)
+            .any(|w| w == [0x12, code[0], code[1]])
+    );
+    // The supplier's own second image, sent: until it arrives the first is the one held.
+    let body = b"the supplier's next firmware".repeat(8);
+    let next = build_image(0x121D, [2, 2, 2, 2], "next", &body, |m| {
+        keys.sign(eui(SUPPLIER), m).unwrap()
+    });
+    let next = UpgradeImage::parse(&next).unwrap();
+    let arrives = later + Duration::minutes(1);
+    esme.receive_image(&next, eui(SUPPLIER), arrives, &keys);
+    let activate = |hash: &[u8]| FirmwarePayload::Activate {
+        hash: hash.to_vec(),
+        counter: 0,
+        at: None,
+    };
+    let answer = esme
+        .handle(
+            &cs06(&keys, SUPPLIER, 60, &activate(&next.hash())),
+            later,
+            &keys,
+            eui(ACB),
+        )
+        .unwrap();
+    let mismatch = Outcome {
+        status: Activation::HashMismatch,
+        version: esme.firmware.to_vec(),
+    };
+    assert_eq!(outcome(&answer), FirmwarePayload::Outcome(mismatch));
+    let (_, alerts) = esme.due(arrives, &keys).unwrap().unwrap();
+    assert_eq!(alert_of(alerts).message_code(), Some(FDRA_ESME));
+    let answer = esme
+        .handle(
+            &cs06(&keys, SUPPLIER, 61, &activate(&next.hash())),
+            arrives,
+            &keys,
+            eui(ACB),
+        )
+        .unwrap();
+    let activated = Outcome {
+        status: Activation::Activated,
+        version: vec![2, 2, 2, 2],
+    };
+    assert_eq!(outcome(&answer), FirmwarePayload::Outcome(activated));
+    // Sent under supplier 1, arriving after the meter went to supplier 2: discarded.
+    let last = arrives + Duration::minutes(5);
+    esme.receive_image(&first, eui(SUPPLIER), last, &keys);
+    let parties = [
+        (Role::Supplier, eui(SUPPLIER_2)),
+        (Role::AccessControlBroker, eui(ACB)),
+    ];
+    esme.set_credentials(Credentials::installed(&parties, &keys));
+    let (_, alerts) = esme.due(last, &keys).unwrap().unwrap();
+    assert_eq!(
+        alert_of(alerts).message_code(),
+        Some(GENERIC_CRITICAL_ALERT)
+    );
 }

@@ -4865,6 +4865,10 @@ fn a_firmware_upgrade_is_distributed_alerted_activated_and_read_back() {
     );
     let reply = he.handle_request(defaults::SUPPLIER_2, Endpoint::NonDevice, &theirs, start);
     assert_eq!(code_of(&reply), ResponseCode::W110101, "{}", xml_of(&reply));
+    assert_eq!(
+        field(xml_of(&reply), "InvalidDeviceIDList"),
+        esme.to_string()
+    );
     // Not an image at all: refused, naming what is wrong.
     let broken = with_counter(&template_11_1, 3001).replace(image_text, "AAAA");
     let reply = he.handle_request(defaults::SUPPLIER, Endpoint::NonDevice, &broken, start);
@@ -4899,7 +4903,7 @@ fn a_firmware_upgrade_is_distributed_alerted_activated_and_read_back() {
         start + Duration::minutes(2),
     );
     let unchanged = Outcome {
-        status: 2,
+        status: dccsim::protocol::gbcs::firmware::Activation::HashMismatch,
         version: before.to_vec(),
     };
     assert_eq!(outcome(&answer), FirmwarePayload::Outcome(unchanged));
@@ -4908,7 +4912,7 @@ fn a_firmware_upgrade_is_distributed_alerted_activated_and_read_back() {
     let at = start + Duration::minutes(10);
     let answer = transform_sign_send(&mut he, &keys, &activate, 3020, at);
     let activated = Outcome {
-        status: 0,
+        status: dccsim::protocol::gbcs::firmware::Activation::Activated,
         version: image.version.to_vec(),
     };
     assert_eq!(outcome(&answer), FirmwarePayload::Outcome(activated));
@@ -4985,11 +4989,29 @@ fn one_firmware_update_reaches_the_electricity_and_gas_meters() {
     assert_eq!(
         FirmwarePayload::decode(code, &answer.signing.content).unwrap(),
         FirmwarePayload::Outcome(Outcome {
-            status: 0,
+            status: dccsim::protocol::gbcs::firmware::Activation::Activated,
             version: image.version.to_vec()
         })
     );
     assert_eq!(&*he.gas_meter(gsme).unwrap().firmware, "ACDCACDC");
     // The electricity meter still holds its image, not yet activated.
     assert_eq!(he.meter(esme).unwrap().firmware, [1, 0, 0, 0]);
+    // An image another supplier signed: the gas meter discards it and says so, 8F1C (its
+    // alert in GBZ).
+    let body = b"not this supplier's".repeat(10);
+    let theirs = dccsim::protocol::gbcs::firmware::build_image(0x121D, [9; 4], "x", &body, |m| {
+        keys.sign(defaults::SUPPLIER_2, m).unwrap()
+    });
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&theirs);
+    let update = with_counter(&template_11_1, 3020)
+        .replace(field(&template_11_1, "FirmwareImage"), &encoded)
+        .replace(&format!(">{esme}<"), &format!(">{gsme}<"));
+    let at = start + Duration::minutes(3);
+    let reply = he.handle_request(defaults::SUPPLIER, Endpoint::NonDevice, &update, at);
+    assert_eq!(code_of(&reply), ResponseCode::I99, "{}", xml_of(&reply));
+    let delivered = he.poll_deliveries(at + Duration::minutes(1));
+    assert_eq!(delivered.len(), 1);
+    schema_valid(&delivered[0].xml).unwrap();
+    assert_eq!(field(&delivered[0].xml, "AlertCode"), "8F1C");
+    assert_eq!(&*he.gas_meter(gsme).unwrap().firmware, "ACDCACDC");
 }

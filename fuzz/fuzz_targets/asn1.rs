@@ -41,6 +41,12 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     if let Ok(image) = UpgradeImage::parse(data) {
+        // Its parts are the image's bytes: the Manufacturer Image, then the signature's length
+        // and the signature, at the end.
+        assert_eq!(image.signature.len(), 64);
+        assert!(data.ends_with(image.signature));
+        let end = data.len() - 66;
+        assert!(data[..end].ends_with(image.manufacturer_image));
         let _ = image.hash();
     }
 });

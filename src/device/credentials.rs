@@ -686,7 +686,8 @@ fn certification_request(me: Eui64, usage: KeyUsage, key: &p256::SecretKey) -> D
     request
 }
 
-mod opt_hex {
+/// An optional byte string as hex (serde `with`).
+pub(super) mod opt_hex {
     pub fn serialize<S: serde::Serializer>(
         bytes: &Option<Vec<u8>>,
         s: S,

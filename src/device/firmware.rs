@@ -1,44 +1,57 @@
 //! A meter's firmware upgrade (GBCS §11): the upgrade image the DCC distributed to it (11.1),
-//! checked against its supplier's signing key when it arrives, and held until CS06 (11.3)
-//! activates it, at once or at the time the command names.
+//! on its way until it arrives; then, if its signature is the supplier's the meter trusts at
+//! that moment, held until CS06 (11.3) activates it, at once or at the time the command names.
 //!
-//! The meter keeps what it needs of the image, not the image: the hash of its Manufacturer
-//! Image, the version it brings and who sent it (a meter's state is saved at every read).
+//! State and rules only, no I/O: the meters call these with the time and the key, and sign the
+//! alerts themselves. A meter keeps what it needs of an image, not the image: the hash of its
+//! Manufacturer Image, the version it brings, who sent it, and the key its signature verified
+//! with when it was sent (a meter's state is saved at every read).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::model::Eui64;
 use crate::protocol::gbcs::credentials::cancel_time;
-use crate::protocol::gbcs::firmware::{
-    ACTIVATED, FirmwarePayload, HASH_MISMATCH, NO_IMAGE_HELD, Outcome, UpgradeImage,
-};
+use crate::protocol::gbcs::firmware::{Activation, FirmwarePayload, Outcome, UpgradeImage};
 use crate::protocol::gbcs::gbz::FUTURE_DATED_SUCCESS;
 
-/// An image distributed to the meter, from the time it arrives.
+/// An image the meter holds, verified: what CS06 can activate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldImage {
+    /// The SHA-256 of its Manufacturer Image.
     #[serde(with = "crate::protocol::gbcs::credentials::hex_bytes")]
     pub hash: Vec<u8>,
+    /// The firmware version it brings.
     pub version: [u8; 4],
-    /// The user whose 11.1 distributed it: the meter's alerts about it go to them.
+}
+
+/// An image on its way to the meter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incoming {
+    pub image: HeldImage,
+    /// The user whose 11.1 distributed it: the meter's alert about it goes to them.
     pub from: Eui64,
     /// When the last of it reaches the meter over the home area network.
     pub arrives: DateTime<Utc>,
-    /// Whether its signature is the supplier's (a meter discards an image that is not, and
-    /// says so when it arrives).
-    pub verified: bool,
-    /// Whether the meter has told `from` (8F72, or 8F1C for an image it discarded).
-    #[serde(default)]
-    pub told: bool,
+    /// The supplier's key its signature verified with when it was sent; none: it did not. On
+    /// arrival the meter keeps it only if that is still the key it trusts for its supplier.
+    #[serde(
+        default,
+        with = "super::credentials::opt_hex",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub verified_with: Option<Vec<u8>>,
 }
 
 /// A future-dated activation the meter holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HeldActivation {
+    /// When to activate.
     pub at: DateTime<Utc>,
+    /// Who sent it, and under which counter: its alert names them.
     pub from: Eui64,
     pub counter: u64,
+    /// The hash of the image to activate.
     #[serde(with = "crate::protocol::gbcs::credentials::hex_bytes")]
     pub hash: Vec<u8>,
 }
@@ -54,7 +67,7 @@ pub enum FirmwareDue {
         verified: bool,
     },
     /// A future-dated activation was carried out (or failed): its alert's payload, for `to`,
-    /// and the version now running.
+    /// and the version then running.
     Activated {
         to: Eui64,
         alert: FirmwarePayload,
@@ -62,19 +75,28 @@ pub enum FirmwareDue {
     },
 }
 
-/// A meter's firmware upgrade in progress: the image it holds and an activation it waits for.
+/// A meter's firmware upgrade: the image it holds, one on its way, an activation it waits for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Upgrade {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image: Option<HeldImage>,
+    pub held: Option<HeldImage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incoming: Option<Incoming>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activation: Option<HeldActivation>,
 }
 
 impl Upgrade {
+    /// No upgrade under way: what a meter without one answers with.
+    pub const NONE: Upgrade = Upgrade {
+        held: None,
+        incoming: None,
+        activation: None,
+    };
+
     /// Takes in `image`, distributed by `from`'s 11.1, arriving at `arrives`; `supplier_key`
-    /// is the signing key the meter trusts for its supplier. A later image replaces an
-    /// earlier one not yet activated.
+    /// is the signing key the meter trusts for its supplier now. It replaces one still on its
+    /// way; the image held stays until this one arrives verified.
     pub fn receive(
         &mut self,
         image: &UpgradeImage,
@@ -82,40 +104,36 @@ impl Upgrade {
         arrives: DateTime<Utc>,
         supplier_key: Option<&[u8]>,
     ) {
-        self.image = Some(HeldImage {
-            hash: image.hash().to_vec(),
-            version: image.version,
+        self.incoming = Some(Incoming {
+            image: HeldImage {
+                hash: image.hash().to_vec(),
+                version: image.version,
+            },
             from,
             arrives,
-            verified: supplier_key.is_some_and(|k| image.signed_by(k)),
-            told: false,
+            verified_with: supplier_key
+                .filter(|k| image.signed_by(k))
+                .map(<[u8]>::to_vec),
         });
     }
 
     /// When the meter next has something to do about its firmware.
     pub fn next_due(&self) -> Option<DateTime<Utc>> {
-        let arrival = self.image.as_ref().filter(|i| !i.told).map(|i| i.arrives);
+        let arrival = self.incoming.as_ref().map(|i| i.arrives);
         let activation = self.activation.as_ref().map(|a| a.at);
         arrival.into_iter().chain(activation).min()
     }
 
-    /// The image it holds as of `now`, verified: one still on its way, or discarded, is not.
-    fn held(&self, now: DateTime<Utc>) -> Option<&HeldImage> {
-        self.image
-            .as_ref()
-            .filter(|i| i.verified && i.arrives <= now)
-    }
-
     /// Activates the image held if `hash` is its hash: the outcome, with the version then
     /// running (`running` before, the image's after).
-    fn activate(&mut self, hash: &[u8], running: [u8; 4], now: DateTime<Utc>) -> Outcome {
-        let (status, version) = match self.held(now) {
-            None => (NO_IMAGE_HELD, running),
-            Some(image) if image.hash != hash => (HASH_MISMATCH, running),
-            Some(image) => (ACTIVATED, image.version),
+    fn activate(&mut self, hash: &[u8], running: [u8; 4]) -> Outcome {
+        let (status, version) = match &self.held {
+            None => (Activation::NoImageHeld, running),
+            Some(image) if image.hash != hash => (Activation::HashMismatch, running),
+            Some(image) => (Activation::Activated, image.version),
         };
-        if status == ACTIVATED {
-            self.image = None;
+        if status == Activation::Activated {
+            self.held = None;
         }
         Outcome {
             status,
@@ -123,69 +141,70 @@ impl Upgrade {
         }
     }
 
-    /// Answers CS06 `ask` from `from` under `counter` at `now`, the meter running `running`:
-    /// carried out at once (the outcome), held for its time, or a held one cancelled (both
-    /// answered NULL).
+    /// Answers a CS06 for the image `hash` from `from` under `counter`, `at` its execution
+    /// time if it has one, the meter running `running` at `now`: carried out at once (the
+    /// outcome), held for its time, or a held one cancelled (both answered NULL).
     pub fn answer(
         &mut self,
-        ask: &FirmwarePayload,
-        from: Eui64,
-        counter: u64,
+        hash: &[u8],
+        at: Option<DateTime<Utc>>,
+        (from, counter): (Eui64, u64),
         running: [u8; 4],
         now: DateTime<Utc>,
-    ) -> Result<FirmwarePayload, String> {
-        let FirmwarePayload::Activate { hash, at, .. } = ask else {
-            return Err("CS06 sent to a meter is an activation".into());
-        };
-        Ok(match at {
-            Some(t) if *t == cancel_time() => {
+    ) -> FirmwarePayload {
+        match at {
+            Some(t) if t == cancel_time() => {
                 self.activation = None;
                 FirmwarePayload::Accepted
             }
-            Some(t) if *t > now => {
+            Some(t) if t > now => {
                 self.activation = Some(HeldActivation {
-                    at: *t,
+                    at: t,
                     from,
                     counter,
-                    hash: hash.clone(),
+                    hash: hash.to_vec(),
                 });
                 FirmwarePayload::Accepted
             }
-            _ => FirmwarePayload::Outcome(self.activate(hash, running, now)),
-        })
+            _ => FirmwarePayload::Outcome(self.activate(hash, running)),
+        }
     }
 
-    /// What is due by `now`, the earliest first; the meter runs `running`.
-    pub fn take_due(&mut self, now: DateTime<Utc>, running: [u8; 4]) -> Option<FirmwareDue> {
+    /// The earliest thing due by `now`, if any: an image arriving (kept if its signature
+    /// verified with the key `supplier_key` gives for its sender's meter now) or a held
+    /// activation; the meter runs `running`.
+    pub fn take_due(
+        &mut self,
+        now: DateTime<Utc>,
+        running: [u8; 4],
+        supplier_key: impl FnOnce(Eui64) -> Option<Vec<u8>>,
+    ) -> Option<FirmwareDue> {
         let arrival = self
-            .image
+            .incoming
             .as_ref()
-            .filter(|i| !i.told && i.arrives <= now)
-            .map(|i| i.arrives);
-        let activation = self
-            .activation
-            .as_ref()
-            .filter(|a| a.at <= now)
-            .map(|a| a.at);
+            .map(|i| i.arrives)
+            .filter(|&t| t <= now);
+        let activation = self.activation.as_ref().map(|a| a.at).filter(|&t| t <= now);
         match (arrival, activation) {
             (Some(a), b) if b.is_none_or(|b| a <= b) => {
-                let image = self.image.as_mut()?;
-                image.told = true;
-                let image = image.clone();
-                if !image.verified {
-                    self.image = None;
+                let incoming = self.incoming.take()?;
+                let verified = incoming.verified_with.is_some()
+                    && incoming.verified_with == supplier_key(incoming.from);
+                let hash = incoming.image.hash.clone();
+                if verified {
+                    self.held = Some(incoming.image);
                 }
                 Some(FirmwareDue::Arrived {
-                    to: image.from,
-                    at: image.arrives,
-                    hash: image.hash,
-                    verified: image.verified,
+                    to: incoming.from,
+                    at: incoming.arrives,
+                    hash,
+                    verified,
                 })
             }
             (_, Some(_)) => {
                 let held = self.activation.take()?;
-                let outcome = self.activate(&held.hash, running, held.at);
-                let code = if outcome.status == ACTIVATED {
+                let outcome = self.activate(&held.hash, running);
+                let code = if outcome.status == Activation::Activated {
                     FUTURE_DATED_SUCCESS
                 } else {
                     crate::protocol::gbcs::asn1::FUTURE_DATED_FAILURE
@@ -206,7 +225,8 @@ impl Upgrade {
         }
     }
 
+    /// Whether nothing is under way (nothing to save).
     pub fn is_empty(&self) -> bool {
-        self.image.is_none() && self.activation.is_none()
+        *self == Upgrade::NONE
     }
 }

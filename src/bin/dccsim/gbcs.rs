@@ -46,10 +46,10 @@ pub struct ImageArgs {
     #[arg(long, requires = "signer")]
     pub make: Option<PathBuf>,
     /// The version the image brings (8 hex digits), with --make.
-    #[arg(long, default_value = "01000001")]
+    #[arg(long, default_value = "01000001", requires = "make")]
     pub version: String,
     /// The manufacturer code in the OTA header, with --make (hex).
-    #[arg(long, default_value = "121D")]
+    #[arg(long, default_value = "121D", requires = "make")]
     pub manufacturer: String,
     /// Key folder in the RTDS layout; by default the keys of `dccsim serve --seed N` (the
     /// ZAZ1 test PKI, with the test suppliers' private keys).
@@ -103,7 +103,9 @@ fn image(args: ImageArgs) -> Result<ExitCode> {
         std::fs::write(out, &bytes).with_context(|| format!("cannot write {}", out.display()))?;
     }
     let bytes = match (&args.make, std::str::from_utf8(&raw)) {
-        (Some(out), _) => std::fs::read(out)?,
+        (Some(out), _) => {
+            std::fs::read(out).with_context(|| format!("cannot read back {}", out.display()))?
+        }
         (None, Ok(text)) if text.contains("<sr:FirmwareImage>") => {
             use base64::Engine;
             let field = dccsim::gateway::receive::field(text, "FirmwareImage")

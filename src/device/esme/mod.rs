@@ -21,7 +21,7 @@ use crate::device::credentials::Credentials;
 use crate::device::firmware::{FirmwareDue, Upgrade};
 use crate::model::Eui64;
 use crate::protocol::gbcs::credentials;
-use crate::protocol::gbcs::firmware::{self, FirmwarePayload, UpgradeImage};
+use crate::protocol::gbcs::firmware::{self, Activation, FirmwarePayload, UpgradeImage};
 use crate::protocol::gbcs::join::{self, DeviceLog, HanType, JoinMethod};
 use crate::protocol::gbcs::payload::{
     self, BillingExecution, DailyRead, Debt, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A,
@@ -444,11 +444,15 @@ impl Esme {
         } else if code == firmware::CS06 {
             let ask = FirmwarePayload::decode(code, &s.content)
                 .map_err(|e| DeviceError::Payload(e.to_string()))?;
+            let FirmwarePayload::Activate { hash, at, .. } = ask else {
+                return Err(DeviceError::Payload(
+                    "CS06 to a meter is an activation".into(),
+                ));
+            };
             let mut upgrade = self.firmware_upgrade().clone();
-            let answer = upgrade
-                .answer(&ask, from, counter, self.firmware, now)
-                .map_err(DeviceError::Refused)?;
+            let answer = upgrade.answer(&hash, at, (from, counter), self.firmware, now);
             if let FirmwarePayload::Outcome(o) = &answer
+                && o.status == Activation::Activated
                 && let Ok(running) = o.version.as_slice().try_into()
             {
                 self.firmware = running;
@@ -842,14 +846,10 @@ impl Esme {
 
     /// The firmware upgrade under way, if one is.
     pub fn firmware_upgrade(&self) -> &Upgrade {
-        static NONE: Upgrade = Upgrade {
-            image: None,
-            activation: None,
-        };
         self.extra
             .as_ref()
             .and_then(|e| e.firmware_upgrade.as_ref())
-            .unwrap_or(&NONE)
+            .unwrap_or(&Upgrade::NONE)
     }
 
     fn set_firmware_upgrade(&mut self, upgrade: Upgrade) {
@@ -859,8 +859,7 @@ impl Esme {
     }
 
     /// Takes in an upgrade image the DCC distributed for `from` (11.1), arriving at
-    /// `arrives`: kept if its signature is the supplier's the meter trusts, discarded (and
-    /// said so on arrival) if not.
+    /// `arrives`, its signature checked with the key the meter trusts for its supplier.
     pub fn receive_image(
         &mut self,
         image: &UpgradeImage,
@@ -877,7 +876,9 @@ impl Esme {
     }
 
     /// What is due about the meter's firmware by `now`: an image's arrival told (8F72 with its
-    /// hash, or 8F1C: discarded), or a future-dated activation carried out (its CS06 alert).
+    /// hash, or 8F1C: discarded, its signature not the supplier's the meter trusts now), or a
+    /// future-dated activation carried out (its CS06 alert). The meter's state changes only
+    /// once the alert is signed.
     fn firmware_due(
         &mut self,
         now: DateTime<Utc>,
@@ -887,43 +888,43 @@ impl Esme {
             return Ok(None);
         }
         let mut upgrade = self.firmware_upgrade().clone();
-        let due = upgrade.take_due(now, self.firmware);
-        self.set_firmware_upgrade(upgrade);
-        self.alert_counter += 1;
-        let counter = self.alert_counter;
-        Ok(match due {
-            None => None,
-            Some(FirmwareDue::Arrived {
+        let credentials = self.credentials();
+        let supplier_key = |from| credentials.signing_key(credentials::Role::Supplier, keys, from);
+        let Some(due) = upgrade.take_due(now, self.firmware, supplier_key) else {
+            return Ok(None);
+        };
+        let counter = self.alert_counter + 1;
+        let (to, code, content, running) = match due {
+            FirmwareDue::Arrived {
                 to,
                 at,
                 hash,
                 verified: true,
-            }) => {
+            } => {
                 let content = payload::firmware_receipt_notification(counter, at, &hash);
-                let alert = self.signed_alert(to, firmware::FDRA_ESME, content.to_bytes(), keys)?;
-                Some((to, vec![alert]))
+                (to, firmware::FDRA_ESME, content.to_bytes(), self.firmware)
             }
-            Some(FirmwareDue::Arrived { to, at, .. }) => {
-                let content = payload::alert_notification(
-                    counter,
-                    firmware::FIRMWARE_VERIFICATION_FAILED,
-                    at,
-                    None,
-                );
-                let alert = self.signed_alert(
-                    to,
-                    firmware::GENERIC_CRITICAL_ALERT,
-                    content.to_bytes(),
-                    keys,
-                )?;
-                Some((to, vec![alert]))
+            FirmwareDue::Arrived { to, at, .. } => {
+                let code = firmware::FIRMWARE_VERIFICATION_FAILED;
+                let content = payload::alert_notification(counter, code, at, None);
+                let gca = firmware::GENERIC_CRITICAL_ALERT;
+                (to, gca, content.to_bytes(), self.firmware)
             }
-            Some(FirmwareDue::Activated { to, alert, running }) => {
-                self.firmware = running;
-                let alert = self.signed_alert(to, firmware::CS06_ALERT, alert.encode(), keys)?;
-                Some((to, vec![alert]))
+            FirmwareDue::Activated { to, alert, running } => {
+                (to, firmware::CS06_ALERT, alert.encode(), running)
             }
-        })
+        };
+        self.alert_counter = counter;
+        let alert = match self.signed_alert(to, code, content, keys) {
+            Ok(alert) => alert,
+            Err(e) => {
+                self.alert_counter -= 1;
+                return Err(e);
+            }
+        };
+        self.set_firmware_upgrade(upgrade);
+        self.firmware = running;
+        Ok(Some((to, vec![alert])))
     }
 
     /// Carries out a future-dated credentials update (CS02b) due by `now`: the party told and

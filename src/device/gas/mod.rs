@@ -57,7 +57,7 @@ use crate::device::credentials::Credentials;
 use crate::device::firmware::{FirmwareDue, Upgrade};
 use crate::model::Eui64;
 use crate::protocol::gbcs::credentials;
-use crate::protocol::gbcs::firmware::{self, FirmwarePayload, UpgradeImage};
+use crate::protocol::gbcs::firmware::{self, Activation, FirmwarePayload, UpgradeImage};
 use crate::protocol::gbcs::gas_settings;
 use crate::protocol::gbcs::gbz::{
     self, Component, GasPayload, Gbz, TopUpEntry, encode_gas_payload, gas_payload, zcl_header,
@@ -697,14 +697,10 @@ impl GasMeter {
 
     /// The firmware upgrade under way, if one is.
     pub fn firmware_upgrade(&self) -> &Upgrade {
-        static NONE: Upgrade = Upgrade {
-            image: None,
-            activation: None,
-        };
         self.history
             .as_ref()
             .and_then(|h| h.firmware_upgrade.as_ref())
-            .unwrap_or(&NONE)
+            .unwrap_or(&Upgrade::NONE)
     }
 
     fn set_firmware_upgrade(&mut self, upgrade: Upgrade) {
@@ -722,8 +718,7 @@ impl GasMeter {
     }
 
     /// Takes in an upgrade image the DCC distributed for `from` (11.1), arriving at
-    /// `arrives`: kept if its signature is the supplier's the meter trusts, discarded (and
-    /// said so on arrival) if not.
+    /// `arrives`, its signature checked with the key the meter trusts for its supplier.
     pub fn receive_image(
         &mut self,
         image: &UpgradeImage,
@@ -740,8 +735,9 @@ impl GasMeter {
     }
 
     /// What is due about the meter's firmware by `now`: an image's arrival told (8F72 with
-    /// its hash, GBZ; or 8F1C: discarded), or a future-dated activation carried out (its CS06
-    /// alert).
+    /// its hash, GBZ; or 8F1C: discarded, its signature not the supplier's the meter trusts
+    /// now), or a future-dated activation carried out (its CS06 alert). The meter's state
+    /// changes only once the alert is signed.
     fn firmware_due(
         &mut self,
         now: DateTime<Utc>,
@@ -751,48 +747,69 @@ impl GasMeter {
             return Ok(None);
         }
         let mut upgrade = self.firmware_upgrade().clone();
-        let due = upgrade.take_due(now, self.running());
-        self.set_firmware_upgrade(upgrade);
+        let credentials = self.credentials(self.gsme);
+        let supplier_key = |from| credentials.signing_key(credentials::Role::Supplier, keys, from);
+        let Some(due) = upgrade.take_due(now, self.running(), supplier_key) else {
+            return Ok(None);
+        };
+        // A GBZ alert: its code, its time and, if any, the use case's own components.
         let gbz_alert = |code, at, rest: Vec<u8>| {
-            let count = u8::from(!rest.is_empty());
-            let time = crate::protocol::gbcs::payload::to_gbcs_seconds(at).unwrap_or(0);
             Gbz::Alert {
-                count,
+                count: u8::from(!rest.is_empty()),
                 alert_code: code,
-                time,
+                time: crate::protocol::gbcs::payload::to_gbcs_seconds(at).unwrap_or(0),
                 rest,
             }
             .encode()
         };
-        let (to, code, content) = match due {
-            None => return Ok(None),
-            Some(FirmwareDue::Arrived {
+        let (to, code, content, running) = match due {
+            FirmwareDue::Arrived {
                 to,
                 at,
                 hash,
                 verified: true,
-            }) => {
+            } => {
                 // The hash as a DLMS octet string, as the RTDS gas meter's alert has it.
                 let mut rest = vec![0x09, hash.len() as u8];
                 rest.extend_from_slice(&hash);
                 let alert = gbz_alert(firmware::FIRMWARE_VERIFIED, at, rest);
-                (to, firmware::FDRA_GSME, alert)
+                (to, firmware::FDRA_GSME, alert, None)
             }
-            Some(FirmwareDue::Arrived { to, at, .. }) => {
+            FirmwareDue::Arrived { to, at, .. } => {
                 let alert = gbz_alert(firmware::FIRMWARE_VERIFICATION_FAILED, at, Vec::new());
-                (to, firmware::GENERIC_CRITICAL_ALERT, alert)
+                (to, firmware::GENERIC_CRITICAL_ALERT, alert, None)
             }
-            Some(FirmwareDue::Activated { to, alert, running }) => {
-                self.firmware = crate::protocol::gbcs::hex(&running).into();
-                (to, firmware::CS06_ALERT, alert.encode())
+            FirmwareDue::Activated { to, alert, running } => {
+                (to, firmware::CS06_ALERT, alert.encode(), Some(running))
             }
         };
-        self.alert_counter += 1;
-        let mut message = message_for(Cra::Alert, self.alert_counter, self.gsme, to, code, content);
+        let alert = self.signed_alert(self.gsme, to, code, content, keys)?;
+        self.set_firmware_upgrade(upgrade);
+        if let Some(running) = running {
+            self.firmware = crate::protocol::gbcs::hex(&running).into();
+        }
+        Ok(Some((to, vec![alert])))
+    }
+
+    /// An alert of use case `code` from `device` (the meter or its proxy) to `to`, under the
+    /// meter's next alert counter, signed with the device's key; the counter moves on only if
+    /// it could be signed.
+    fn signed_alert(
+        &mut self,
+        device: Eui64,
+        to: Eui64,
+        code: u16,
+        content: Vec<u8>,
+        keys: &KeyStore,
+    ) -> Result<Vec<u8>, DeviceError> {
+        let counter = self.alert_counter + 1;
+        let mut message = message_for(Cra::Alert, counter, device, to, code, content);
         if !sign_message(keys, &mut message) {
             return Err(DeviceError::NoKeys);
         }
-        Ok(Some((to, vec![message.to_bytes()?])))
+        let bytes = message.to_bytes()?;
+        self.alert_counter = counter;
+        Ok(bytes)
     }
 
     /// Carries out a future-dated credentials update (CS02b) the gas meter or its proxy holds
@@ -811,19 +828,9 @@ impl GasMeter {
                 continue;
             };
             self.set_credentials(device, held);
-            self.alert_counter += 1;
-            let mut message = message_for(
-                Cra::Alert,
-                self.alert_counter,
-                device,
-                update.from,
-                credentials::alert_code(update.code),
-                alert.encode(),
-            );
-            if !sign_message(keys, &mut message) {
-                return Err(DeviceError::NoKeys);
-            }
-            return Ok(Some((update.from, vec![message.to_bytes()?])));
+            let code = credentials::alert_code(update.code);
+            let alert = self.signed_alert(device, update.from, code, alert.encode(), keys)?;
+            return Ok(Some((update.from, vec![alert])));
         }
         Ok(None)
     }
@@ -889,19 +896,8 @@ impl GasMeter {
                 time: crate::protocol::gbcs::payload::to_gbcs_seconds(now).unwrap_or(0),
                 rest,
             };
-            self.alert_counter += 1;
-            let mut message = message_for(
-                Cra::Alert,
-                self.alert_counter,
-                self.gsme,
-                to,
-                FUTURE_DATED_ALERT,
-                alert.encode(),
-            );
-            if !sign_message(keys, &mut message) {
-                return Err(DeviceError::NoKeys);
-            }
-            alerts.push(message.to_bytes()?);
+            let alert = alert.encode();
+            alerts.push(self.signed_alert(self.gsme, to, FUTURE_DATED_ALERT, alert, keys)?);
         }
         Ok(Some((to, alerts)))
     }
@@ -1085,11 +1081,14 @@ impl GasMeter {
         } else if code == firmware::CS06 && me == self.gsme {
             let ask =
                 FirmwarePayload::decode(code, &s.content).map_err(|e| payload(e.to_string()))?;
+            let FirmwarePayload::Activate { hash, at, .. } = ask else {
+                return Err(payload("CS06 to a meter is an activation".into()));
+            };
             let mut upgrade = self.firmware_upgrade().clone();
-            let answer = upgrade
-                .answer(&ask, from, counter, self.running(), now)
-                .map_err(DeviceError::Refused)?;
-            if let FirmwarePayload::Outcome(o) = &answer {
+            let answer = upgrade.answer(&hash, at, (from, counter), self.running(), now);
+            if let FirmwarePayload::Outcome(o) = &answer
+                && o.status == Activation::Activated
+            {
                 self.firmware = crate::protocol::gbcs::hex(&o.version).into();
             }
             self.set_firmware_upgrade(upgrade);

@@ -3,7 +3,6 @@
 //! when it arrives. 11.3 (CS06) activates it: a critical command the user signs, built with
 //! the others in [`HeadEnd::command`].
 
-use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 
 use super::{HeadEnd, SyncReply, refuse};
@@ -17,6 +16,7 @@ use crate::protocol::gbcs::firmware::{
     CS06_ALERT, FDRA_ESME, FDRA_GSME, FIRMWARE_VERIFIED, FirmwarePayload, GENERIC_CRITICAL_ALERT,
     UpgradeImage,
 };
+use crate::protocol::gbcs::gbz::Gbz;
 
 /// How fast an image crosses the home area network from the comms hub to a meter: ZigBee OTA
 /// moves it in blocks of a few dozen bytes, each asked for and acknowledged (an assumption:
@@ -72,32 +72,9 @@ impl HeadEnd {
         now: DateTime<Utc>,
     ) -> Result<SyncReply, Refusal> {
         let e11 = |reason: String| refuse(ResponseCode::E11, reason);
-        let text = |name: &str| {
-            request
-                .body
-                .find(name)
-                .map(|e| e.text.trim())
-                .ok_or_else(|| e11(format!("sr:UpdateFirmware needs sr:{name}")))
-        };
-        let encoded: String = text("FirmwareImage")?
-            .chars()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect();
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(encoded)
-            .map_err(|e| e11(format!("sr:FirmwareImage is not base64: {e}")))?;
+        let (bytes, devices) = request.update_firmware().map_err(|e| e11(e.reason))?;
         let image = UpgradeImage::parse(&bytes)
             .map_err(|e| e11(format!("sr:FirmwareImage is not an upgrade image: {e}")))?;
-        let mut devices = Vec::new();
-        for id in text("DeviceIDList")?.split(',') {
-            let id = id.trim();
-            let eui = id
-                .parse::<Eui64>()
-                .map_err(|_| e11(format!("sr:DeviceIDList: {id:?} is not an EUI-64")))?;
-            if !devices.contains(&eui) {
-                devices.push(eui);
-            }
-        }
         let day = now.date_naive();
         let transfer = Duration::milliseconds(
             i64::try_from(bytes.len()).unwrap_or(i64::MAX) * 1000 / HAN_OTA_BYTES_PER_SECOND,
@@ -128,7 +105,8 @@ impl HeadEnd {
                 warning.not_applicable.push(eui);
                 continue;
             };
-            if upgrade.image.as_ref().is_some_and(|i| i.arrives > now) {
+            // One on its way, or arrived and not yet told of (its alert held up by an outage).
+            if upgrade.incoming.is_some() {
                 warning.in_progress.push(eui);
                 continue;
             }
@@ -164,15 +142,19 @@ pub(super) fn firmware_alert_code(use_case: u16, content: &[u8]) -> Option<u16> 
             Ok(FirmwarePayload::Alert { code, .. }) => Some(code),
             _ => None,
         },
-        GENERIC_CRITICAL_ALERT => match Apdu::decode(content) {
-            Ok(Apdu::DataNotification(n)) => match n.body {
-                Data::Structure(items) => match items.first() {
-                    Some(Data::LongUnsigned(code)) => Some(*code),
+        // A gas meter's in GBZ, an electricity meter's a DLMS data-notification.
+        GENERIC_CRITICAL_ALERT => match Gbz::decode(content, true) {
+            Ok(Gbz::Alert { alert_code, .. }) => Some(alert_code),
+            _ => match Apdu::decode(content) {
+                Ok(Apdu::DataNotification(n)) => match n.body {
+                    Data::Structure(items) => match items.first() {
+                        Some(Data::LongUnsigned(code)) => Some(*code),
+                        _ => None,
+                    },
                     _ => None,
                 },
                 _ => None,
             },
-            _ => None,
         },
         _ => None,
     }

@@ -420,18 +420,41 @@ impl Request {
         })
     }
 
+    /// What an 11.1 `UpdateFirmware` carries: the image (base64 decoded; DUIS's
+    /// `FirmwareVersion` is the user's word for it, which the image's own header gives) and the
+    /// devices listed, each once.
+    pub fn update_firmware(&self) -> Result<(Vec<u8>, Vec<Eui64>), RequestError> {
+        use base64::Engine;
+        let fail = |reason: String| RequestError { line: 0, reason };
+        let encoded: String = self
+            .required("FirmwareImage")?
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        let image = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|e| fail(format!("sr:FirmwareImage is not base64: {e}")))?;
+        let mut devices = Vec::new();
+        for id in self.required("DeviceIDList")?.split(',') {
+            let id = id.trim();
+            let eui = id
+                .parse::<Eui64>()
+                .map_err(|_| fail(format!("sr:DeviceIDList: {id:?} is not an EUI-64")))?;
+            if !devices.contains(&eui) {
+                devices.push(eui);
+            }
+        }
+        Ok((image, devices))
+    }
+
     /// An 11.3 `ActivateFirmware` as CS06 under the request's counter: the image's hash, and
     /// when ([`Request::activation`]: a cancellation is GBCS's 9999-12-31 23:59:59).
     pub fn activate_firmware(
         &self,
     ) -> Result<crate::protocol::gbcs::firmware::FirmwarePayload, RequestError> {
         let fail = |reason: String| RequestError { line: 0, reason };
-        let hash = self
-            .body
-            .find("FirmwareHash")
-            .map(|e| e.text.trim())
-            .ok_or_else(|| fail("sr:ActivateFirmware needs sr:FirmwareHash".into()))?;
-        let hash = crate::protocol::gbcs::parse_hex(hash)
+        let hash = self.required("FirmwareHash")?;
+        let hash = crate::protocol::gbcs::parse_hex(&hash)
             .ok()
             .filter(|h| h.len() == 32)
             .ok_or_else(|| {

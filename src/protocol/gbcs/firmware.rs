@@ -42,21 +42,30 @@ pub const GENERIC_CRITICAL_ALERT: u16 = 0x1000;
 
 /// The OTA header's magic number, as it is written (little-endian 0x0BEEF11E).
 const OTA_MAGIC: [u8; 4] = [0x1E, 0xF1, 0xEE, 0x0B];
-/// The OTA header's fixed fields: up to and including the total image size.
+/// The OTA header's fixed fields (ZigBee OTA Upgrade cluster, the OTA header): up to and
+/// including the total image size.
 const OTA_HEADER_MIN: usize = 56;
-/// Field control bit: the header carries the minimum and maximum hardware versions.
+/// Field control bits: the optional fields that follow the fixed ones, in this order — the
+/// security credential version (1 byte), the upgrade file destination (an IEEE address, 8
+/// bytes) and the minimum and maximum hardware versions (2 bytes each).
+const SECURITY_CREDENTIAL_VERSION: u16 = 0x0001;
+const UPGRADE_FILE_DESTINATION: u16 = 0x0002;
 const HARDWARE_VERSIONS: u16 = 0x0004;
-/// The signature's length as the image writes it, and the signature.
+/// The signature's length: 64 bytes, r‖s.
 const SIGNATURE_LEN: usize = 64;
+/// What follows the Manufacturer Image: the signature's length (two octets), the signature.
 const TRAILER: usize = 2 + SIGNATURE_LEN;
 
-/// A CS06 payload that cannot be read.
+/// A CS06 payload that cannot be read: the DER, or which part of it is not what CS06 has there.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FirmwareError {
     #[error(transparent)]
     Der(#[from] Asn1Error),
-    #[error("not {0}")]
-    Shape(&'static str),
+    #[error("{what} is not {expected}")]
+    Shape {
+        what: &'static str,
+        expected: &'static str,
+    },
 }
 
 /// What is wrong with an upgrade image, and where.
@@ -66,8 +75,10 @@ pub enum ImageError {
     Short(usize),
     #[error("bytes 0-3: {0} is not the ZigBee OTA magic number 1EF1EE0B")]
     Magic(String),
-    #[error("bytes 6-7: a header length of {0} does not fit the image")]
-    HeaderLength(usize),
+    #[error(
+        "bytes 6-7: a header length of {said} does not fit the image (its fields take {needs})"
+    )]
+    HeaderLength { said: usize, needs: usize },
     #[error("bytes 52-55: the header says the image is {said} bytes, and it is {actual}")]
     TotalSize { said: usize, actual: usize },
     #[error("byte {at}: the signature's length is {said}, not 64")]
@@ -77,23 +88,31 @@ pub enum ImageError {
 /// An upgrade image, read: its header's facts and its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UpgradeImage<'a> {
+    /// The OTA header's manufacturer code.
     pub manufacturer: u16,
+    /// The OTA header's image type (0: the manufacturer's firmware).
     pub image_type: u16,
     /// The OTA header's file version: the firmware version of the image, as a meter reports it
     /// (most significant byte first).
     pub version: [u8; 4],
     /// The hardware versions the image is for, when the header says.
     pub hardware: Option<(u16, u16)>,
+    /// The firmware itself: what the hash covers and the supplier signs.
     pub manufacturer_image: &'a [u8],
+    /// The supplier's signature over the Manufacturer Image, r‖s.
     pub signature: &'a [u8],
 }
 
 impl<'a> UpgradeImage<'a> {
+    /// Reads an upgrade image: the OTA header's magic number, its length (with the optional
+    /// fields its field control says it has), the total size it gives and the signature's
+    /// length must all be right, else an error names the bytes at fault.
     pub fn parse(bytes: &'a [u8]) -> Result<UpgradeImage<'a>, ImageError> {
         let n = bytes.len();
         if n < OTA_HEADER_MIN + TRAILER {
             return Err(ImageError::Short(n));
         }
+        // Within the fixed header, which `n` covers.
         let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]);
         let u32_at =
             |i: usize| u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
@@ -106,26 +125,20 @@ impl<'a> UpgradeImage<'a> {
         }
         let header = usize::from(u16_at(6));
         let control = u16_at(8);
-        let fixed = OTA_HEADER_MIN
-            + if control & HARDWARE_VERSIONS != 0 {
-                4
-            } else {
-                0
-            };
-        if header < fixed || header + TRAILER > n {
-            return Err(ImageError::HeaderLength(header));
+        let has = |bit: u16| control & bit != 0;
+        // Where the hardware versions are: after the optional fields before them.
+        let hardware_at = OTA_HEADER_MIN
+            + usize::from(has(SECURITY_CREDENTIAL_VERSION))
+            + if has(UPGRADE_FILE_DESTINATION) { 8 } else { 0 };
+        let needs = hardware_at + if has(HARDWARE_VERSIONS) { 4 } else { 0 };
+        if header < needs || header + TRAILER > n {
+            return Err(ImageError::HeaderLength {
+                said: header,
+                needs,
+            });
         }
-        // The hardware versions follow the optional security credential version (1 byte)
-        // and upgrade file destination (8 bytes) when those are present.
-        let mut at = OTA_HEADER_MIN;
-        if control & 0x0001 != 0 {
-            at += 1;
-        }
-        if control & 0x0002 != 0 {
-            at += 8;
-        }
-        let hardware = (control & HARDWARE_VERSIONS != 0 && at + 4 <= header)
-            .then(|| (u16_at(at), u16_at(at + 2)));
+        let hardware =
+            has(HARDWARE_VERSIONS).then(|| (u16_at(hardware_at), u16_at(hardware_at + 2)));
         let length_at = n - TRAILER;
         let length = usize::from(u16::from_be_bytes([bytes[length_at], bytes[length_at + 1]]));
         if length != SIGNATURE_LEN {
@@ -169,8 +182,8 @@ pub fn manufacturer_hash(manufacturer_image: &[u8]) -> [u8; 32] {
 }
 
 /// Writes an upgrade image around `manufacturer_image`: the OTA header (with the hardware
-/// versions, as the RTDS image has them, and `header_string` cut or padded to 32 bytes) and
-/// the signature `sign` makes over the Manufacturer Image.
+/// versions, as the RTDS image has them, any hardware; `header_string` cut or padded to 32
+/// bytes) and the signature `sign` makes over the Manufacturer Image.
 pub fn build_image(
     manufacturer: u16,
     version: [u8; 4],
@@ -196,7 +209,6 @@ pub fn build_image(
     string[..n].copy_from_slice(&text[..n]);
     out.extend_from_slice(&string);
     out.extend_from_slice(&(total as u32).to_le_bytes());
-    // Any hardware version.
     out.extend_from_slice(&0x0000u16.to_le_bytes());
     out.extend_from_slice(&0xFFFFu16.to_le_bytes());
     out.extend_from_slice(manufacturer_image);
@@ -205,16 +217,43 @@ pub fn build_image(
     out
 }
 
-/// CS06's response codes.
-pub const ACTIVATED: u64 = 0;
-pub const NO_IMAGE_HELD: u64 = 1;
-pub const HASH_MISMATCH: u64 = 2;
-pub const ACTIVATION_FAILURE: u64 = 3;
+/// CS06's response code (gbcs-parser's names for them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Activation {
+    Activated,
+    NoImageHeld,
+    HashMismatch,
+    ActivationFailure,
+    /// A code GBCS does not give.
+    Unknown(u64),
+}
+
+impl Activation {
+    pub fn of(code: u64) -> Activation {
+        match code {
+            0 => Activation::Activated,
+            1 => Activation::NoImageHeld,
+            2 => Activation::HashMismatch,
+            3 => Activation::ActivationFailure,
+            other => Activation::Unknown(other),
+        }
+    }
+
+    pub fn code(self) -> u64 {
+        match self {
+            Activation::Activated => 0,
+            Activation::NoImageHeld => 1,
+            Activation::HashMismatch => 2,
+            Activation::ActivationFailure => 3,
+            Activation::Unknown(other) => other,
+        }
+    }
+}
 
 /// What an activation came to: its response code and the firmware version then running.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Outcome {
-    pub status: u64,
+    pub status: Activation,
     #[serde(serialize_with = "hex")]
     pub version: Vec<u8>,
 }
@@ -250,55 +289,78 @@ pub enum FirmwarePayload {
     },
 }
 
+/// A DER part of CS06 read as `expected`, or an error naming `what` it is.
+fn part<T>(
+    value: Option<T>,
+    what: &'static str,
+    expected: &'static str,
+) -> Result<T, FirmwareError> {
+    value.ok_or(FirmwareError::Shape { what, expected })
+}
+
+/// A non-negative INTEGER written in DER's shortest form (so it writes back the same).
+fn integer(d: &Der) -> Option<u64> {
+    d.unsigned().filter(|&n| Der::integer(n) == *d)
+}
+
 impl FirmwarePayload {
     /// Reads a CS06 command or answer (`code` 0x0012) or its alert (0x00CA).
     pub fn decode(code: u16, bytes: &[u8]) -> Result<FirmwarePayload, FirmwareError> {
         let der = Der::decode(bytes)?;
-        let odd = || {
-            FirmwareError::Shape(if code == CS06_ALERT {
-                "a CS06 alert: SEQUENCE { alert code, GeneralizedTime, counter, outcome }"
-            } else {
-                "a CS06 command (SEQUENCE { hash, counter [, GeneralizedTime] }) or answer \
-                 (NULL, or SEQUENCE { response code, version })"
-            })
-        };
+        let items = || der.items().filter(|_| der.tag == SEQUENCE);
         if code == CS06_ALERT {
-            let [alert, at, counter, outcome] = der.items().ok_or_else(odd)? else {
-                return Err(odd());
+            let seq = "SEQUENCE { alert code, GeneralizedTime, counter, outcome }";
+            let [alert, at, counter, outcome] = part(items(), "a CS06 alert", seq)? else {
+                return part(None, "a CS06 alert", seq);
             };
+            let alert = integer(alert).and_then(|c| u16::try_from(c).ok());
             return Ok(FirmwarePayload::Alert {
-                code: alert
-                    .unsigned()
-                    .and_then(|c| u16::try_from(c).ok())
-                    .ok_or_else(odd)?,
-                at: super::asn1::generalized_time(at).ok_or_else(odd)?,
-                counter: counter.unsigned().ok_or_else(odd)?,
-                outcome: outcome_of(outcome).ok_or_else(odd)?,
+                code: part(alert, "its alert code", "a 16-bit INTEGER")?,
+                at: part(
+                    super::asn1::generalized_time(at),
+                    "its execution time",
+                    "a GeneralizedTime YYYYMMDDhhmmssZ",
+                )?,
+                counter: part(
+                    integer(counter),
+                    "its counter",
+                    "an INTEGER in DER's shortest form",
+                )?,
+                outcome: outcome_of(outcome)?,
             });
         }
         if der.tag == NULL {
-            return Ok(FirmwarePayload::Accepted);
+            let empty = der.bytes().is_some_and(<[u8]>::is_empty);
+            return part(
+                empty.then_some(FirmwarePayload::Accepted),
+                "a NULL",
+                "empty",
+            );
         }
-        let items = der
-            .items()
-            .filter(|_| der.tag == SEQUENCE)
-            .ok_or_else(odd)?;
-        match items {
+        let expected = "SEQUENCE { hash, counter [, GeneralizedTime] } (a command) or SEQUENCE \
+                        { response code, version } or NULL (an answer)";
+        match part(items(), "a CS06 payload", expected)? {
             [hash, counter, rest @ ..] if hash.tag == OCTET_STRING && rest.len() <= 1 => {
                 let at = match rest.first() {
-                    Some(t) => Some(super::asn1::generalized_time(t).ok_or_else(odd)?),
+                    Some(t) => Some(part(
+                        super::asn1::generalized_time(t),
+                        "the execution time",
+                        "a GeneralizedTime YYYYMMDDhhmmssZ",
+                    )?),
                     None => None,
                 };
                 Ok(FirmwarePayload::Activate {
-                    hash: hash.bytes().ok_or_else(odd)?.to_vec(),
-                    counter: counter.unsigned().ok_or_else(odd)?,
+                    hash: part(hash.bytes(), "the hash", "an OCTET STRING")?.to_vec(),
+                    counter: part(
+                        integer(counter),
+                        "the counter",
+                        "an INTEGER in DER's shortest form",
+                    )?,
                     at,
                 })
             }
-            [status, _] if status.tag == INTEGER => {
-                Ok(FirmwarePayload::Outcome(outcome_of(&der).ok_or_else(odd)?))
-            }
-            _ => Err(odd()),
+            [status, _] if status.tag == INTEGER => Ok(FirmwarePayload::Outcome(outcome_of(&der)?)),
+            _ => part(None, "a CS06 payload", expected),
         }
     }
 
@@ -330,22 +392,27 @@ impl FirmwarePayload {
     }
 }
 
-fn outcome_of(der: &Der) -> Option<Outcome> {
-    let [status, version] = der.items()? else {
-        return None;
+/// An execution outcome: SEQUENCE { response code, version }.
+fn outcome_of(der: &Der) -> Result<Outcome, FirmwareError> {
+    let expected = "SEQUENCE { INTEGER response code, OCTET STRING version }";
+    let items = der.items().filter(|_| der.tag == SEQUENCE);
+    let [status, version] = part(items, "the execution outcome", expected)? else {
+        return part(None, "the execution outcome", expected);
     };
-    Some(Outcome {
-        status: status.unsigned()?,
-        version: version
-            .bytes()
-            .filter(|_| version.tag == OCTET_STRING)?
-            .to_vec(),
+    let version = version.bytes().filter(|_| version.tag == OCTET_STRING);
+    Ok(Outcome {
+        status: Activation::of(part(
+            integer(status),
+            "the response code",
+            "an INTEGER in DER's shortest form",
+        )?),
+        version: part(version, "the version", "an OCTET STRING")?.to_vec(),
     })
 }
 
 fn outcome_der(outcome: &Outcome) -> Der {
     Der::sequence(vec![
-        Der::integer(outcome.status),
+        Der::integer(outcome.status.code()),
         Der::primitive(OCTET_STRING, outcome.version.clone()),
     ])
 }
