@@ -326,6 +326,18 @@ fn cs06(keys: &KeyStore, from: &str, counter: u64, payload: &FirmwarePayload) ->
     m.to_bytes().unwrap()
 }
 
+/// The meter's answer to CS06 `payload` from `(from, counter)`, sent at `at`.
+fn ask(
+    esme: &mut Esme,
+    keys: &KeyStore,
+    (from, counter): (&str, u64),
+    payload: &FirmwarePayload,
+    at: DateTime<Utc>,
+) -> FirmwarePayload {
+    let command = cs06(keys, from, counter, payload);
+    outcome(&esme.handle(&command, at, keys, eui(ACB)).unwrap())
+}
+
 fn meter(at: DateTime<Utc>) -> Esme {
     let consumer = Consumer {
         kind: CustomerType::Domestic,
@@ -362,16 +374,15 @@ fn a_meter_activates_the_image_it_holds_only_when_cs06_names_its_hash() {
         at,
     };
     // Nothing held yet: 1.
-    let answer = esme
-        .handle(
-            &cs06(&keys, SUPPLIER, 10, &activate(&image.hash(), None)),
-            now,
-            &keys,
-            eui(ACB),
-        )
-        .unwrap();
+    let answer = ask(
+        &mut esme,
+        &keys,
+        (SUPPLIER, 10),
+        &activate(&image.hash(), None),
+        now,
+    );
     assert_eq!(
-        outcome(&answer),
+        answer,
         FirmwarePayload::Outcome(Outcome {
             status: Activation::NoImageHeld,
             version: before.to_vec()
@@ -381,16 +392,15 @@ fn a_meter_activates_the_image_it_holds_only_when_cs06_names_its_hash() {
     let arrives = now + Duration::seconds(3);
     esme.receive_image(&image, eui(SUPPLIER), arrives, &keys);
     assert_eq!(esme.next_due(), Some(arrives));
-    let answer = esme
-        .handle(
-            &cs06(&keys, SUPPLIER, 11, &activate(&image.hash(), None)),
-            now,
-            &keys,
-            eui(ACB),
-        )
-        .unwrap();
+    let answer = ask(
+        &mut esme,
+        &keys,
+        (SUPPLIER, 11),
+        &activate(&image.hash(), None),
+        now,
+    );
     assert!(matches!(
-        outcome(&answer),
+        answer,
         FirmwarePayload::Outcome(Outcome {
             status: Activation::NoImageHeld,
             ..
@@ -407,16 +417,15 @@ fn a_meter_activates_the_image_it_holds_only_when_cs06_names_its_hash() {
     assert_eq!(esme.next_due(), None);
     // The wrong hash: 2, and the image stays.
     let later = arrives + Duration::seconds(1);
-    let answer = esme
-        .handle(
-            &cs06(&keys, SUPPLIER, 12, &activate(&[0; 32], None)),
-            later,
-            &keys,
-            eui(ACB),
-        )
-        .unwrap();
+    let answer = ask(
+        &mut esme,
+        &keys,
+        (SUPPLIER, 12),
+        &activate(&[0; 32], None),
+        later,
+    );
     assert!(matches!(
-        outcome(&answer),
+        answer,
         FirmwarePayload::Outcome(Outcome {
             status: Activation::HashMismatch,
             ..
@@ -433,16 +442,15 @@ fn a_meter_activates_the_image_it_holds_only_when_cs06_names_its_hash() {
         .is_err()
     );
     // Its hash: the image's version runs.
-    let answer = esme
-        .handle(
-            &cs06(&keys, SUPPLIER, 14, &activate(&image.hash(), None)),
-            later,
-            &keys,
-            eui(ACB),
-        )
-        .unwrap();
+    let answer = ask(
+        &mut esme,
+        &keys,
+        (SUPPLIER, 14),
+        &activate(&image.hash(), None),
+        later,
+    );
     assert_eq!(
-        outcome(&answer),
+        answer,
         FirmwarePayload::Outcome(Outcome {
             status: Activation::Activated,
             version: image.version.to_vec()
@@ -468,15 +476,8 @@ fn an_activation_dated_ahead_is_held_cancelled_or_carried_out_with_its_alert() {
     };
     let cancel = dccsim::protocol::gbcs::credentials::cancel_time();
     for (counter, at) in [(20, in_an_hour), (21, cancel), (22, in_an_hour)] {
-        let answer = esme
-            .handle(
-                &cs06(&keys, SUPPLIER, counter, &dated(at)),
-                now,
-                &keys,
-                eui(ACB),
-            )
-            .unwrap();
-        assert_eq!(outcome(&answer), FirmwarePayload::Accepted);
+        let answer = ask(&mut esme, &keys, (SUPPLIER, counter), &dated(at), now);
+        assert_eq!(answer, FirmwarePayload::Accepted);
         // Cancelled: nothing held.
         let held = (at != cancel).then_some(in_an_hour);
         assert_eq!(esme.next_due(), held, "after {counter}");
@@ -718,34 +719,32 @@ fn a_later_image_replaces_the_held_one_only_when_it_arrives_verified() {
         counter: 0,
         at: None,
     };
-    let answer = esme
-        .handle(
-            &cs06(&keys, SUPPLIER, 60, &activate(&next.hash())),
-            later,
-            &keys,
-            eui(ACB),
-        )
-        .unwrap();
+    let answer = ask(
+        &mut esme,
+        &keys,
+        (SUPPLIER, 60),
+        &activate(&next.hash()),
+        later,
+    );
     let mismatch = Outcome {
         status: Activation::HashMismatch,
         version: esme.firmware.to_vec(),
     };
-    assert_eq!(outcome(&answer), FirmwarePayload::Outcome(mismatch));
+    assert_eq!(answer, FirmwarePayload::Outcome(mismatch));
     let (_, alerts) = esme.due(arrives, &keys).unwrap().unwrap();
     assert_eq!(alert_of(alerts).message_code(), Some(FDRA_ESME));
-    let answer = esme
-        .handle(
-            &cs06(&keys, SUPPLIER, 61, &activate(&next.hash())),
-            arrives,
-            &keys,
-            eui(ACB),
-        )
-        .unwrap();
+    let answer = ask(
+        &mut esme,
+        &keys,
+        (SUPPLIER, 61),
+        &activate(&next.hash()),
+        arrives,
+    );
     let activated = Outcome {
         status: Activation::Activated,
         version: vec![2, 2, 2, 2],
     };
-    assert_eq!(outcome(&answer), FirmwarePayload::Outcome(activated));
+    assert_eq!(answer, FirmwarePayload::Outcome(activated));
     // Sent under supplier 1, arriving after the meter went to supplier 2: discarded.
     let last = arrives + Duration::minutes(5);
     esme.receive_image(&first, eui(SUPPLIER), last, &keys);

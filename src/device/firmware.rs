@@ -10,7 +10,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::credentials::Credentials;
 use crate::model::Eui64;
+use crate::protocol::gbcs::KeyStore;
+use crate::protocol::gbcs::credentials::Role;
 use crate::protocol::gbcs::credentials::cancel_time;
 use crate::protocol::gbcs::firmware::{Activation, FirmwarePayload, Outcome, UpgradeImage};
 use crate::protocol::gbcs::gbz::FUTURE_DATED_SUCCESS;
@@ -84,6 +87,38 @@ pub struct Upgrade {
     pub incoming: Option<Incoming>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub activation: Option<HeldActivation>,
+}
+
+/// `upgrade` with `image` taken in ([`Upgrade::receive`]), its signature checked with the key
+/// `credentials` trust for the supplier.
+pub fn with_image(
+    upgrade: &Upgrade,
+    credentials: &Credentials,
+    keys: &KeyStore,
+    (image, from, arrives): (&UpgradeImage, Eui64, DateTime<Utc>),
+) -> Upgrade {
+    let key = credentials.signing_key(Role::Supplier, keys, from);
+    let mut upgrade = upgrade.clone();
+    upgrade.receive(image, from, arrives, key.as_deref());
+    upgrade
+}
+
+/// What is due by `now` of `upgrade` ([`Upgrade::take_due`]), the meter running `running` and
+/// trusting the supplier key `credentials` give: the upgrade after, and what to tell.
+pub fn due(
+    upgrade: &Upgrade,
+    credentials: &Credentials,
+    keys: &KeyStore,
+    now: DateTime<Utc>,
+    running: [u8; 4],
+) -> Option<(Upgrade, FirmwareDue)> {
+    if upgrade.next_due().is_none_or(|t| t > now) {
+        return None;
+    }
+    let mut after = upgrade.clone();
+    let supplier_key = |from| credentials.signing_key(Role::Supplier, keys, from);
+    let due = after.take_due(now, running, supplier_key)?;
+    Some((after, due))
 }
 
 impl Upgrade {

@@ -18,7 +18,7 @@ use super::configuration::{
 use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
 use crate::device::credentials::Credentials;
-use crate::device::firmware::{FirmwareDue, Upgrade};
+use crate::device::firmware::{self as firmware_state, FirmwareDue, Upgrade};
 use crate::model::Eui64;
 use crate::protocol::gbcs::credentials;
 use crate::protocol::gbcs::firmware::{self, Activation, FirmwarePayload, UpgradeImage};
@@ -867,11 +867,9 @@ impl Esme {
         arrives: DateTime<Utc>,
         keys: &KeyStore,
     ) {
-        let key = self
-            .credentials()
-            .signing_key(credentials::Role::Supplier, keys, from);
-        let mut upgrade = self.firmware_upgrade().clone();
-        upgrade.receive(image, from, arrives, key.as_deref());
+        let upgrade = self.firmware_upgrade();
+        let received = (image, from, arrives);
+        let upgrade = firmware_state::with_image(upgrade, self.credentials(), keys, received);
         self.set_firmware_upgrade(upgrade);
     }
 
@@ -884,13 +882,10 @@ impl Esme {
         now: DateTime<Utc>,
         keys: &KeyStore,
     ) -> Result<Option<Notice>, DeviceError> {
-        if self.firmware_upgrade().next_due().is_none_or(|t| t > now) {
-            return Ok(None);
-        }
-        let mut upgrade = self.firmware_upgrade().clone();
-        let credentials = self.credentials();
-        let supplier_key = |from| credentials.signing_key(credentials::Role::Supplier, keys, from);
-        let Some(due) = upgrade.take_due(now, self.firmware, supplier_key) else {
+        let (upgrade, credentials) = (self.firmware_upgrade(), self.credentials());
+        let Some((upgrade, due)) =
+            firmware_state::due(upgrade, credentials, keys, now, self.firmware)
+        else {
             return Ok(None);
         };
         let counter = self.alert_counter + 1;

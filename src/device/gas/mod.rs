@@ -54,7 +54,7 @@ use super::{
     period_of,
 };
 use crate::device::credentials::Credentials;
-use crate::device::firmware::{FirmwareDue, Upgrade};
+use crate::device::firmware::{self as firmware_state, FirmwareDue, Upgrade};
 use crate::model::Eui64;
 use crate::protocol::gbcs::credentials;
 use crate::protocol::gbcs::firmware::{self, Activation, FirmwarePayload, UpgradeImage};
@@ -726,11 +726,9 @@ impl GasMeter {
         arrives: DateTime<Utc>,
         keys: &KeyStore,
     ) {
-        let key = self
-            .credentials(self.gsme)
-            .signing_key(credentials::Role::Supplier, keys, from);
-        let mut upgrade = self.firmware_upgrade().clone();
-        upgrade.receive(image, from, arrives, key.as_deref());
+        let (upgrade, credentials) = (self.firmware_upgrade(), self.credentials(self.gsme));
+        let received = (image, from, arrives);
+        let upgrade = firmware_state::with_image(upgrade, credentials, keys, received);
         self.set_firmware_upgrade(upgrade);
     }
 
@@ -743,13 +741,10 @@ impl GasMeter {
         now: DateTime<Utc>,
         keys: &KeyStore,
     ) -> Result<Option<super::Notice>, DeviceError> {
-        if self.firmware_upgrade().next_due().is_none_or(|t| t > now) {
-            return Ok(None);
-        }
-        let mut upgrade = self.firmware_upgrade().clone();
-        let credentials = self.credentials(self.gsme);
-        let supplier_key = |from| credentials.signing_key(credentials::Role::Supplier, keys, from);
-        let Some(due) = upgrade.take_due(now, self.running(), supplier_key) else {
+        let (upgrade, credentials) = (self.firmware_upgrade(), self.credentials(self.gsme));
+        let Some((upgrade, due)) =
+            firmware_state::due(upgrade, credentials, keys, now, self.running())
+        else {
             return Ok(None);
         };
         // A GBZ alert: its code, its time and, if any, the use case's own components.

@@ -32,6 +32,17 @@ impl HeadEnd {
     ) -> Result<GbcsMessage, Refusal> {
         use ResponseCode::E11;
         let id = request.id;
+        // A command in the user's name, for the user to sign (a critical one).
+        let in_users_name = |code, content| {
+            message_for(
+                Cra::Command,
+                id.counter,
+                id.originator,
+                id.target,
+                code,
+                content,
+            )
+        };
         // Said for the kind of device: a service carried to one kind may not be to another.
         let not_carried = || {
             let to = match kind {
@@ -66,15 +77,7 @@ impl HeadEnd {
                 .activate_firmware()
                 .map_err(|e| refuse(E11, e.reason))?;
             let code = crate::protocol::gbcs::firmware::CS06;
-            let (counter, user) = (id.counter, id.originator);
-            return Ok(message_for(
-                Cra::Command,
-                counter,
-                user,
-                id.target,
-                code,
-                payload.encode(),
-            ));
+            return Ok(in_users_name(code, payload.encode()));
         }
         if kind == Speaks::Han {
             let (code, content) = if request.service.to_string() == "11.2" {
@@ -86,15 +89,7 @@ impl HeadEnd {
             // A critical join (8.7.1, a load switch to its meter) goes in the user's name, for
             // the user to sign; the others from the broker on the user's behalf, as a hub's.
             if request.service.to_string() == "8.7.1" {
-                let (counter, user) = (id.counter, id.originator);
-                return Ok(message_for(
-                    Cra::Command,
-                    counter,
-                    user,
-                    id.target,
-                    code,
-                    content,
-                ));
+                return Ok(in_users_name(code, content));
             }
             let (counter, acb) = (self.next_acb_counter(now), self.acb);
             let mut command = message_for(Cra::Command, counter, acb, id.target, code, content);
