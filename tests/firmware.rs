@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use dccsim::device::credentials::Credentials;
+use dccsim::device::firmware::Offer;
 use dccsim::device::{Consumer, CustomerType, Esme};
 use dccsim::model::Eui64;
 use dccsim::protocol::gbcs::credentials::Role;
@@ -390,7 +391,7 @@ fn a_meter_activates_the_image_it_holds_only_when_cs06_names_its_hash() {
     );
     // On its way: still none held until it arrives; then the meter says so, with its hash.
     let arrives = now + Duration::seconds(3);
-    esme.receive_image(&image, eui(SUPPLIER), arrives, &keys);
+    esme.receive_image(&Offer::new(&image), eui(SUPPLIER), arrives, &keys);
     assert_eq!(esme.next_due(), Some(arrives));
     let answer = ask(
         &mut esme,
@@ -466,7 +467,7 @@ fn an_activation_dated_ahead_is_held_cancelled_or_carried_out_with_its_alert() {
     let mut esme = meter(now);
     let bytes = rtds_image();
     let image = UpgradeImage::parse(&bytes).unwrap();
-    esme.receive_image(&image, eui(SUPPLIER), now, &keys);
+    esme.receive_image(&Offer::new(&image), eui(SUPPLIER), now, &keys);
     esme.due(now, &keys).unwrap().unwrap();
     let in_an_hour = now + Duration::hours(1);
     let dated = |at| FirmwarePayload::Activate {
@@ -517,7 +518,7 @@ fn an_image_not_signed_by_the_meters_supplier_is_discarded_and_said_so() {
         keys.sign(eui(SUPPLIER_2), m).unwrap()
     });
     let image = UpgradeImage::parse(&bytes).unwrap();
-    esme.receive_image(&image, eui(SUPPLIER), now, &keys);
+    esme.receive_image(&Offer::new(&image), eui(SUPPLIER), now, &keys);
     let (_, alerts) = esme.due(now, &keys).unwrap().unwrap();
     let alert = GbcsMessage::decode(&alerts[0]).unwrap();
     assert_eq!(
@@ -586,7 +587,7 @@ fn a_gas_meter_takes_an_image_says_so_as_the_rtds_and_activates_it() {
     gas.set_credentials(gsme, Credentials::installed(&parties, &keys));
     let bytes = rtds_image();
     let image = UpgradeImage::parse(&bytes).unwrap();
-    gas.receive_image(&image, eui(SUPPLIER), at, &keys);
+    gas.receive_image(&Offer::new(&image), eui(SUPPLIER), at, &keys);
     let (to, alerts) = gas.due(at, &keys).unwrap().unwrap();
     assert_eq!(to, eui(SUPPLIER));
     let ours = GbcsMessage::decode(&alerts[0]).unwrap();
@@ -638,7 +639,7 @@ fn an_upgrade_under_way_survives_the_meters_state_saved_and_restored() {
     let bytes = rtds_image();
     let image = UpgradeImage::parse(&bytes).unwrap();
     let arrives = now + Duration::minutes(1);
-    esme.receive_image(&image, eui(SUPPLIER), arrives, &keys);
+    esme.receive_image(&Offer::new(&image), eui(SUPPLIER), arrives, &keys);
     let at = now + Duration::hours(1);
     let dated = FirmwarePayload::Activate {
         hash: image.hash().to_vec(),
@@ -684,7 +685,7 @@ fn a_later_image_replaces_the_held_one_only_when_it_arrives_verified() {
     let mut esme = meter(now);
     let bytes = rtds_image();
     let first = UpgradeImage::parse(&bytes).unwrap();
-    esme.receive_image(&first, eui(SUPPLIER), now, &keys);
+    esme.receive_image(&Offer::new(&first), eui(SUPPLIER), now, &keys);
     esme.due(now, &keys).unwrap().unwrap();
     let alert_of = |alerts: Vec<Vec<u8>>| GbcsMessage::decode(&alerts[0]).unwrap();
     // Another supplier's image: discarded on arrival, the first still held.
@@ -694,7 +695,7 @@ fn a_later_image_replaces_the_held_one_only_when_it_arrives_verified() {
     });
     let theirs = UpgradeImage::parse(&theirs).unwrap();
     let later = now + Duration::minutes(1);
-    esme.receive_image(&theirs, eui(SUPPLIER), later, &keys);
+    esme.receive_image(&Offer::new(&theirs), eui(SUPPLIER), later, &keys);
     let (_, alerts) = esme.due(later, &keys).unwrap().unwrap();
     let alert = alert_of(alerts);
     assert_eq!(alert.message_code(), Some(GENERIC_CRITICAL_ALERT));
@@ -713,7 +714,7 @@ fn a_later_image_replaces_the_held_one_only_when_it_arrives_verified() {
     });
     let next = UpgradeImage::parse(&next).unwrap();
     let arrives = later + Duration::minutes(1);
-    esme.receive_image(&next, eui(SUPPLIER), arrives, &keys);
+    esme.receive_image(&Offer::new(&next), eui(SUPPLIER), arrives, &keys);
     let activate = |hash: &[u8]| FirmwarePayload::Activate {
         hash: hash.to_vec(),
         counter: 0,
@@ -747,7 +748,7 @@ fn a_later_image_replaces_the_held_one_only_when_it_arrives_verified() {
     assert_eq!(answer, FirmwarePayload::Outcome(activated));
     // Sent under supplier 1, arriving after the meter went to supplier 2: discarded.
     let last = arrives + Duration::minutes(5);
-    esme.receive_image(&first, eui(SUPPLIER), last, &keys);
+    esme.receive_image(&Offer::new(&first), eui(SUPPLIER), last, &keys);
     let parties = [
         (Role::Supplier, eui(SUPPLIER_2)),
         (Role::AccessControlBroker, eui(ACB)),

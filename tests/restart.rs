@@ -910,3 +910,60 @@ async fn a_firmware_image_on_its_way_when_killed_arrives_after_the_restart() {
     assert_eq!(received.lock().unwrap().len(), 1);
     let _ = std::fs::remove_dir_all(&state);
 }
+
+/// A firmware image of megabytes reaches `serviceD` (11.1 carries up to 10,240,000 octets) and
+/// its meter's alert comes back with its hash; a body past what DUIS allows is refused `413`,
+/// and a device request that large too, well below that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_firmware_image_of_megabytes_is_taken_and_a_larger_body_refused() {
+    use base64::Engine;
+    use dccsim::protocol::gbcs::firmware::{UpgradeImage, build_image};
+    let state = state_dir("firmware-size");
+    let (received, rrs) = receive_response_service().await;
+    let keys = defaults::keys(4).unwrap();
+    // 1.5 MB: 12 minutes over the home area network at 2 kB/s, so the alert is not awaited;
+    // the acknowledgement says the head-end took the whole image in.
+    let body: Vec<u8> = (0..1_500_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let bytes = build_image(0x121D, [3, 0, 0, 1], "large", &body, |m| {
+        keys.sign(defaults::SUPPLIER, m).unwrap()
+    });
+    UpgradeImage::parse(&bytes).unwrap();
+    let update_firmware = template("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML");
+    let image = field(&update_firmware, "FirmwareImage")
+        .unwrap()
+        .to_string();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    let update = sign(&update_firmware.replace(&image, &encoded));
+    assert!(update.len() > 2_000_000);
+    let head_end = start(&state, &rrs);
+    let reply = send(&head_end, "/api/v1/serviceD", &update).await;
+    assert!(
+        reply.contains("<sr:ResponseCode>I99</sr:ResponseCode>"),
+        "{reply}"
+    );
+    let url = |path: &str| format!("http://{}{path}", head_end.plain);
+    // Refused 413; or, the head-end answering before it has read the whole body, the
+    // connection closed under the client's feet.
+    let refused = |outcome: Result<(u16, String), String>| match outcome {
+        Ok((status, body)) => assert_eq!(status, 413, "{body}"),
+        Err(e) => assert!(
+            ["reset", "broken pipe", "closed", "incomplete"]
+                .iter()
+                .any(|w| e.to_lowercase().contains(w)),
+            "{e}"
+        ),
+    };
+    let huge = "x".repeat(17 << 20);
+    refused(dccsim::gateway::exchange(&url("/api/v1/serviceD"), &huge, None).await);
+    refused(dccsim::gateway::exchange(&url("/api/v1/serviceS"), &update, None).await);
+    // And it still serves.
+    let inventory =
+        sign(&template("8.2_READ_INVENTORY_REQUEST_DUIS.XML").replace(":1000<", ":1001<"));
+    let reply = send(&head_end, "/api/v1/serviceD", &inventory).await;
+    assert!(
+        reply.contains("<sr:ResponseCode>I0</sr:ResponseCode>"),
+        "{reply}"
+    );
+    assert!(received.lock().unwrap().is_empty());
+    let _ = std::fs::remove_dir_all(&state);
+}

@@ -89,17 +89,45 @@ pub struct Upgrade {
     pub activation: Option<HeldActivation>,
 }
 
-/// `upgrade` with `image` taken in ([`Upgrade::receive`]), its signature checked with the key
-/// `credentials` trust for the supplier.
+/// An image offered to meters: its hash worked out once, its signature checked once per key
+/// (an 11.1 may list thousands of meters, and an image be megabytes long).
+pub struct Offer<'a> {
+    image: &'a UpgradeImage<'a>,
+    hash: [u8; 32],
+    verdicts: std::cell::RefCell<Vec<(Vec<u8>, bool)>>,
+}
+
+impl<'a> Offer<'a> {
+    pub fn new(image: &'a UpgradeImage<'a>) -> Offer<'a> {
+        Offer {
+            image,
+            hash: image.hash(),
+            verdicts: Default::default(),
+        }
+    }
+
+    /// Whether its signature is `key`'s.
+    fn signed_by(&self, key: &[u8]) -> bool {
+        if let Some(&(_, verdict)) = self.verdicts.borrow().iter().find(|(k, _)| k == key) {
+            return verdict;
+        }
+        let verdict = self.image.signed_by(key);
+        self.verdicts.borrow_mut().push((key.to_vec(), verdict));
+        verdict
+    }
+}
+
+/// `upgrade` with the image `offer` taken in ([`Upgrade::receive`]), its signature checked
+/// with the key `credentials` trust for the supplier.
 pub fn with_image(
     upgrade: &Upgrade,
     credentials: &Credentials,
     keys: &KeyStore,
-    (image, from, arrives): (&UpgradeImage, Eui64, DateTime<Utc>),
+    (offer, from, arrives): (&Offer, Eui64, DateTime<Utc>),
 ) -> Upgrade {
     let key = credentials.signing_key(Role::Supplier, keys, from);
     let mut upgrade = upgrade.clone();
-    upgrade.receive(image, from, arrives, key.as_deref());
+    upgrade.receive(offer, from, arrives, key.as_deref());
     upgrade
 }
 
@@ -134,20 +162,20 @@ impl Upgrade {
     /// way; the image held stays until this one arrives verified.
     pub fn receive(
         &mut self,
-        image: &UpgradeImage,
+        offer: &Offer,
         from: Eui64,
         arrives: DateTime<Utc>,
         supplier_key: Option<&[u8]>,
     ) {
         self.incoming = Some(Incoming {
             image: HeldImage {
-                hash: image.hash().to_vec(),
-                version: image.version,
+                hash: offer.hash.to_vec(),
+                version: offer.image.version,
             },
             from,
             arrives,
             verified_with: supplier_key
-                .filter(|k| image.signed_by(k))
+                .filter(|k| offer.signed_by(k))
                 .map(<[u8]>::to_vec),
         });
     }

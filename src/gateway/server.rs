@@ -27,9 +27,11 @@ use crate::model::Eui64;
 /// Responses POSTed together; after a crash, at most one batch can be delivered again.
 pub const DELIVERY_BATCH: usize = 16;
 
-/// Largest request body accepted (a DUIS request is a few kilobytes; firmware images are not
-/// carried by this gateway).
+/// Largest request body accepted: a DUIS request is a few kilobytes...
 const MAX_BODY: usize = 1 << 20;
+/// ...but 11.1 and 11.4, to the non-device service, carry a firmware image: up to 10,240,000
+/// octets (the DUIS schema's limit), 13.7 MB in base64.
+const MAX_NON_DEVICE_BODY: usize = 16 << 20;
 
 /// Signs an outgoing DUIS response or alert (enveloped XML signature with the DSP key).
 pub type ResponseSigner = Box<dyn Fn(&str) -> String + Send + Sync>;
@@ -250,7 +252,11 @@ async fn handle(
     if let Some(why) = gateway.failure() {
         return text(StatusCode::SERVICE_UNAVAILABLE, stopped(why));
     }
-    let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
+    let limit = match endpoint {
+        Endpoint::NonDevice => MAX_NON_DEVICE_BODY,
+        _ => MAX_BODY,
+    };
+    let body = match Limited::new(req.into_body(), limit).collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) => {
             return text(

@@ -21,7 +21,7 @@ use crate::device::credentials::Credentials;
 use crate::device::firmware::{self as firmware_state, FirmwareDue, Upgrade};
 use crate::model::Eui64;
 use crate::protocol::gbcs::credentials;
-use crate::protocol::gbcs::firmware::{self, Activation, FirmwarePayload, UpgradeImage};
+use crate::protocol::gbcs::firmware::{self, Activation, FirmwarePayload};
 use crate::protocol::gbcs::join::{self, DeviceLog, HanType, JoinMethod};
 use crate::protocol::gbcs::payload::{
     self, BillingExecution, DailyRead, Debt, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A,
@@ -862,13 +862,13 @@ impl Esme {
     /// `arrives`, its signature checked with the key the meter trusts for its supplier.
     pub fn receive_image(
         &mut self,
-        image: &UpgradeImage,
+        offer: &firmware_state::Offer,
         from: Eui64,
         arrives: DateTime<Utc>,
         keys: &KeyStore,
     ) {
         let upgrade = self.firmware_upgrade();
-        let received = (image, from, arrives);
+        let received = (offer, from, arrives);
         let upgrade = firmware_state::with_image(upgrade, self.credentials(), keys, received);
         self.set_firmware_upgrade(upgrade);
     }

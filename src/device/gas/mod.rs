@@ -57,7 +57,7 @@ use crate::device::credentials::Credentials;
 use crate::device::firmware::{self as firmware_state, FirmwareDue, Upgrade};
 use crate::model::Eui64;
 use crate::protocol::gbcs::credentials;
-use crate::protocol::gbcs::firmware::{self, Activation, FirmwarePayload, UpgradeImage};
+use crate::protocol::gbcs::firmware::{self, Activation, FirmwarePayload};
 use crate::protocol::gbcs::gas_settings;
 use crate::protocol::gbcs::gbz::{
     self, Component, GasPayload, Gbz, TopUpEntry, encode_gas_payload, gas_payload, zcl_header,
@@ -721,13 +721,13 @@ impl GasMeter {
     /// `arrives`, its signature checked with the key the meter trusts for its supplier.
     pub fn receive_image(
         &mut self,
-        image: &UpgradeImage,
+        offer: &firmware_state::Offer,
         from: Eui64,
         arrives: DateTime<Utc>,
         keys: &KeyStore,
     ) {
         let (upgrade, credentials) = (self.firmware_upgrade(), self.credentials(self.gsme));
-        let received = (image, from, arrives);
+        let received = (offer, from, arrives);
         let upgrade = firmware_state::with_image(upgrade, credentials, keys, received);
         self.set_firmware_upgrade(upgrade);
     }

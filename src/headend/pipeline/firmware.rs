@@ -75,6 +75,7 @@ impl HeadEnd {
         let (bytes, devices) = request.update_firmware().map_err(|e| e11(e.reason))?;
         let image = UpgradeImage::parse(&bytes)
             .map_err(|e| e11(format!("sr:FirmwareImage is not an upgrade image: {e}")))?;
+        let offer = crate::device::firmware::Offer::new(&image);
         let day = now.date_naive();
         let transfer = Duration::milliseconds(
             i64::try_from(bytes.len()).unwrap_or(i64::MAX) * 1000 / HAN_OTA_BYTES_PER_SECOND,
@@ -117,9 +118,9 @@ impl HeadEnd {
             let arrives =
                 now + Duration::microseconds(i64::try_from(latency).unwrap_or(i64::MAX)) + transfer;
             if let Some(meter) = self.meters.get_mut(&eui) {
-                meter.receive_image(&image, user.eui, arrives, &self.keys);
+                meter.receive_image(&offer, user.eui, arrives, &self.keys);
             } else if let Some(&i) = self.gas.get(&eui) {
-                self.gas_meters[i].receive_image(&image, user.eui, arrives, &self.keys);
+                self.gas_meters[i].receive_image(&offer, user.eui, arrives, &self.keys);
             }
             self.journal_device_state(eui);
             self.book_device(eui);
