@@ -14,7 +14,9 @@
 //! And the DCC's own answer to 8.2 Read Inventory (the premises' devices, from the registry),
 //! by device and by MPxN, in registries of the default fleet's size and ten times it; and the
 //! virtual devices an imported extract of the default fleet's size gets
-//! (`adopt_registry_devices`, which a registry reload runs under the head-end's lock).
+//! (`adopt_registry_devices`, which a registry reload runs under the head-end's lock); and an
+//! 11.1 Update Firmware of a 1 MB image to 1,000 meters, which also runs under the lock (the
+//! image decoded, hashed once, its signature checked once, each meter's state journalled).
 
 use std::sync::Arc;
 
@@ -214,5 +216,65 @@ fn adopt(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, headend, inventory, ecdsa, adopt);
+fn update_firmware(c: &mut Criterion) {
+    use base64::Engine;
+    let now = Utc.with_ymd_and_hms(2026, 11, 24, 10, 0, 0).unwrap();
+    let check: SignatureCheck = Arc::new(|xml: &str| {
+        dccsim::headend::Request::parse(xml)
+            .map(|r| r.id.originator)
+            .map_err(|e| e.to_string())
+    });
+    let keys = defaults::keys(1).unwrap();
+    let body: Vec<u8> = (0..1_000_000u32).map(|i| (i % 251) as u8).collect();
+    let image =
+        dccsim::protocol::gbcs::firmware::build_image(0x121D, [1, 0, 0, 2], "bench", &body, |m| {
+            keys.sign(defaults::SUPPLIER, m).unwrap()
+        });
+    let devices: Vec<String> = (0..1000u32)
+        .map(|i| premises_device(i * 2, ESME_KIND).to_string())
+        .collect();
+    let xml = |devices: &[String]| {
+        format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><sr:Request xmlns:sr=\"http://www.dccinterface.co.uk/ServiceUserGateway\" schemaVersion=\"5.4\"><sr:Header><sr:RequestID>{}:{}:1000</sr:RequestID><sr:CommandVariant>8</sr:CommandVariant><sr:ServiceReference>11.1</sr:ServiceReference><sr:ServiceReferenceVariant>11.1</sr:ServiceReferenceVariant></sr:Header><sr:Body><sr:UpdateFirmware><sr:FirmwareImage>{}</sr:FirmwareImage><sr:FirmwareVersion>01000002</sr:FirmwareVersion><sr:DeviceIDList>{}</sr:DeviceIDList></sr:UpdateFirmware></sr:Body></sr:Request>",
+            defaults::SUPPLIER,
+            defaults::ACB,
+            base64::engine::general_purpose::STANDARD.encode(&image),
+            devices.join(",")
+        )
+    };
+    let mut group = c.benchmark_group("update_firmware");
+    group.sample_size(10);
+    // The cost of the image (decode, hash, signature) alone, then with a thousand meters.
+    for (name, listed) in [
+        ("1MB_to_1_meter", &devices[..1]),
+        ("1MB_to_1000_meters", &devices[..]),
+    ] {
+        let checked = Checked::check(&check, &xml(listed)).unwrap();
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || defaults::head_end(2000, 1, now, defaults::zero_wan(), check.clone()).unwrap(),
+                |mut head_end| {
+                    let reply = head_end.handle_checked(
+                        defaults::SUPPLIER,
+                        Endpoint::NonDevice,
+                        &checked,
+                        now,
+                    );
+                    assert!(matches!(
+                        reply,
+                        SyncReply::Response {
+                            code: dccsim::headend::ResponseCode::I99,
+                            ..
+                        }
+                    ));
+                    head_end
+                },
+                criterion::BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, headend, inventory, ecdsa, adopt, update_firmware);
 criterion_main!(benches);
