@@ -1,6 +1,7 @@
 //! Every kind of response the head-end sends — acknowledgements, refusals, device answers with
 //! GBCS (electricity and gas), pre-commands, DCC schedule answers and scheduled reads, the
-//! inventory and the WAN matrix, a meter's alert after a supply outage — as `dccsim serve` sends them (signed with the DSP's
+//! inventory and the WAN matrix, an Update Firmware's warning and the meter's receipt alert, a
+//! meter's alert after a supply outage — as `dccsim serve` sends them (signed with the DSP's
 //! XML-signing key, except the synchronous acknowledgements and refusals, which DCC Boxed sends
 //! unsigned), passes DCC's own validation tool, is valid against the DUIS 5.4 schema (checked by
 //! Python's `xmlschema`: xmllint cannot read the 39-digit serial number of the DSP certificate
@@ -127,6 +128,20 @@ fn every_kind_of_response_validates_with_dccs_tool_and_parses_with_dccs_parser()
         template("12.1_REQUEST_WAN_MATRIX_ADDRESS_REQUEST_DUIS.XML").replace(":1000<", ":4004<"),
         "12.1",
     );
+    // 11.1 to the RTDS meter and to a device the registry lacks: W110101 with the DSP's
+    // warning; the meter's 8F72 alert comes with the deliveries below.
+    send(
+        &mut he,
+        &mut responses,
+        Endpoint::NonDevice,
+        template("11.1_UPDATE_FIRMWARE_REQUEST_DUIS.XML")
+            .replace(":1000<", ":4005<")
+            .replace(
+                ">00-DB-12-34-56-78-90-A0<",
+                ">00-DB-12-34-56-78-90-A0,00-DB-12-34-56-78-90-FF<",
+            ),
+        "W110101",
+    );
     // The answers, and the schedule's first run (at midnight) with its answer.
     let tomorrow = now + Duration::days(1);
     for at in [tomorrow, tomorrow + Duration::minutes(5)] {
@@ -194,7 +209,16 @@ fn every_kind_of_response_validates_with_dccs_tool_and_parses_with_dccs_parser()
         .filter(|(_, _, xml)| !xml.contains("<ds:Signature"))
         .map(|(what, _, _)| what.as_str())
         .collect();
-    assert_eq!(unsigned, ["I99", "E1 replay", "gas I99", "E050301"]);
+    assert_eq!(
+        unsigned,
+        ["I99", "E1 replay", "gas I99", "E050301", "W110101"]
+    );
+    assert!(
+        files
+            .iter()
+            .any(|(_, _, xml)| xml.contains("<sr:AlertCode>8F72</sr:AlertCode>")),
+        "the meter's distribution receipt alert is among them"
+    );
 
     // DCC's own validation tool: each signature checks out against the DSP certificate it
     // names; an unsigned response passes as "response without signature". (The tool bundled in
