@@ -760,3 +760,18 @@ fn a_later_image_replaces_the_held_one_only_when_it_arrives_verified() {
         Some(GENERIC_CRITICAL_ALERT)
     );
 }
+
+/// `dccsim gbcs decode` (the describer) reads CS06 payloads as their values.
+#[test]
+fn cs06_payloads_are_described_as_their_values() {
+    let alert = rtds_file("11.3_CS06/CS06_11.3_8F66_FUTURE_DATED_SUCCESS_ALERT_GBCS.HEX");
+    let described = dccsim::protocol::gbcs::describe(&alert, None, eui(ACB));
+    let payload = &described["payload"];
+    assert_eq!(payload["kind"], "Alert", "{payload}");
+    assert_eq!(payload["counter"], 1001);
+    assert_eq!(payload["outcome"]["status"], "Activated");
+    assert_eq!(payload["outcome"]["version"], "0123ABCF");
+    let command = rtds_file("11.3_CS06/CS06_11.3_FUTURE_DATED_SUCCESS_COMMAND_GBCS.HEX");
+    let described = dccsim::protocol::gbcs::describe(&command, None, eui(ACB));
+    assert_eq!(described["payload"]["at"], "2030-01-15T09:00:00Z");
+}

@@ -64,6 +64,15 @@ fn payload(message: &GbcsMessage, keys: Option<&KeyStore>) -> Value {
             Err(e) => json!({ "kind": "error", "error": e.to_string() }),
         };
     }
+    if let Some(code) = message
+        .message_code()
+        .filter(|&c| c == super::firmware::CS06 || c == super::firmware::CS06_ALERT)
+    {
+        return match super::firmware::FirmwarePayload::decode(code, content) {
+            Ok(p) => serde_json::to_value(p).unwrap_or(Value::Null),
+            Err(e) => json!({ "kind": "error", "error": e.to_string() }),
+        };
+    }
     if content.starts_with(&[0x01, 0x09]) {
         return gbz(message, keys);
     }
