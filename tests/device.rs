@@ -2368,3 +2368,103 @@ fn debts_set_are_read_back() {
     let last = esme.events.between(now(), now()).last().unwrap();
     assert_eq!(last.what, "debt updated");
 }
+
+/// 6.22 and 6.2.10: the meter starts with the RTDS meter's event and alert behaviours (its
+/// ECS25r1 and ECS25r2 answers, value for value); a 6.22 changes the codes it names in the
+/// filter its use case names and leaves the rest; the supplier's logging filter decides
+/// whether the meter logs the commands it takes (8154) and refuses (8155).
+#[test]
+fn alert_behaviours_are_set_read_back_and_decide_what_is_logged() {
+    use dccsim::protocol::gbcs::payload::{
+        AlertFilter, BehaviourChange, ECS25A3, ECS25B, ECS25R1, ECS25R2, ECS34, behaviours::Party,
+    };
+    let keys = keys();
+    let mut esme = esme();
+    let read =
+        |esme: &mut Esme, code, counter| match ask(esme, code, &Reading::Read, counter, &keys) {
+            Reading::Settings { values } => values
+                .into_iter()
+                .map(|v| AlertFilter::of(&v.value).unwrap())
+                .collect::<Vec<_>>(),
+            other => panic!("{other:?}"),
+        };
+    for (code, path) in [
+        (
+            ECS25R1,
+            "6.2.10_ECS25r1/ECS25r1_6.2.10_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+        (
+            ECS25R2,
+            "6.2.10_ECS25r2/ECS25r2_6.2.10_SUCCESS_RESPONSE_GBCS.HEX",
+        ),
+    ] {
+        let hex = std::fs::read_to_string(keystore_dir().join("../RTDS-4.5.0").join(path)).unwrap();
+        let rtds = GbcsMessage::decode(&dccsim::protocol::gbcs::parse_hex(&hex).unwrap()).unwrap();
+        let Reading::Settings { values } = decode_dlms(&rtds, None).unwrap() else {
+            panic!("{path}")
+        };
+        let rtds: Vec<AlertFilter> = values
+            .iter()
+            .map(|v| AlertFilter::of(&v.value).unwrap())
+            .collect();
+        assert_eq!(read(&mut esme, code, 1 + u64::from(code)), rtds, "{path}");
+    }
+    let before = read(&mut esme, ECS25R1, 1000);
+    assert!(before[3].has(0x8154) && before[3].has(0x8155));
+    let outcome = |r: Reading| match r {
+        Reading::Outcome { success, .. } => success,
+        other => panic!("{other:?}"),
+    };
+    // Commands actioned and refused no longer logged; 8145 logged as it was.
+    let mut change = BehaviourChange::new(Party::Supplier);
+    assert!(change.put(0x8154, false) && change.put(0x8155, false) && change.put(0x8145, true));
+    assert!(!change.put(0x8014, true), "the network operator's");
+    let set = Reading::AlertBehaviour(Box::new(change));
+    assert!(outcome(ask(&mut esme, ECS25A3, &set, 1001, &keys)));
+    let after = read(&mut esme, ECS25R1, 1002);
+    assert_eq!(after[..3], before[..3], "the other filters");
+    let expected = AlertFilter::of_codes(
+        &before[3]
+            .codes(Party::Supplier)
+            .filter(|c| ![0x8154, 0x8155].contains(c))
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(after[3], expected);
+    let logged = esme.events.iter().count();
+    let thresholds = Reading::PowerThresholds {
+        low_medium: 1500,
+        medium_high: 6000,
+    };
+    assert!(outcome(ask(&mut esme, ECS34, &thresholds, 1003, &keys)));
+    let refused = Reading::PowerThresholds {
+        low_medium: 7000,
+        medium_high: 6000,
+    };
+    assert!(!outcome(ask(&mut esme, ECS34, &refused, 1004, &keys)));
+    assert_eq!(esme.events.iter().count(), logged, "nothing logged");
+    // Logged again once enabled.
+    let mut change = BehaviourChange::new(Party::Supplier);
+    change.put(0x8154, true);
+    let set = Reading::AlertBehaviour(Box::new(change));
+    assert!(outcome(ask(&mut esme, ECS25A3, &set, 1005, &keys)));
+    assert_eq!(esme.events.iter().count(), logged + 1);
+    assert_eq!(
+        esme.events.iter().last().unwrap().what,
+        "event and alert behaviours set"
+    );
+    // The network operator's alerts: 8015 off, its logging as it was.
+    let mut change = BehaviourChange::new(Party::NetworkOperator);
+    change.put(0x8015, false);
+    let set = Reading::AlertBehaviour(Box::new(change));
+    assert!(outcome(ask(&mut esme, ECS25B, &set, 1006, &keys)));
+    let no = read(&mut esme, ECS25R2, 1007);
+    assert_eq!(no[0], AlertFilter::of_codes(&[0x8014]));
+    assert_eq!(no[1], AlertFilter::of_codes(&[0x8014, 0x8015]));
+    // A change for the network operator's filter under a supplier use case is not that use
+    // case's command: nothing is built.
+    let wrong = Reading::AlertBehaviour(Box::new(BehaviourChange::new(Party::NetworkOperator)));
+    assert_eq!(
+        encode_command(ECS25A3, &wrong, 1, supplier(), esme.eui),
+        None
+    );
+}

@@ -1414,3 +1414,111 @@ fn joins_unjoins_and_device_log_reads_are_the_rtds_commands() {
     let why = refusal("CCS07_8.9_SUCCESS_REQUEST_DUIS.XML", Gsme, None);
     assert!(why.contains("comms hub"), "{why}");
 }
+
+/// 6.22 and 6.2.10 to an electricity meter are the RTDS commands byte for byte: each
+/// `ConfigureAlertBehaviour` choice its use case and filter, the changed codes then their
+/// values. (The RTDS pairs ECS25a's template with its error vector, sent under the next
+/// counter; ECS25b's template, which also names 8003, has no vector of its own.)
+#[test]
+fn alert_behaviours_are_the_rtds_commands() {
+    use dccsim::protocol::gbcs::payload::{ECS25B, ECS25R2, Reading};
+    let vectors = "gbcs-rtds/RTDS-4.5.0";
+    let rtds = |path: &str| {
+        let text = std::fs::read_to_string(reference().join(vectors).join(path)).unwrap();
+        GbcsMessage::decode(&parse_hex(&text).unwrap()).unwrap()
+    };
+    for (duis, gbcs) in [
+        ("ECS25a", "6.22_ECS25a/ECS25a_6.22_ERROR_COMMAND_GBCS.HEX"),
+        (
+            "ECS25a1",
+            "6.22_ECS25a1/ECS25a1_6.22_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS25a2",
+            "6.22_ECS25a2/ECS25a2_6.22_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS25a3",
+            "6.22_ECS25a3/ECS25a3_6.22_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS25b3",
+            "6.22_ECS25b3/ECS25b3_6.22_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+        (
+            "ECS25r1",
+            "6.2.10_ECS25r1/ECS25r1_6.2.10_SUCCESS_COMMAND_GBCS.HEX",
+        ),
+    ] {
+        let service = if duis.starts_with("ECS25r") {
+            "6.2.10"
+        } else {
+            "6.22"
+        };
+        let request = template(&format!("{duis}_{service}_SUCCESS_REQUEST_DUIS.XML"));
+        let (code, reading) = request.esme_command().unwrap().unwrap();
+        let rtds = rtds(gbcs);
+        assert_eq!(rtds.message_code(), Some(code), "{duis}");
+        let RequestId {
+            originator, target, ..
+        } = request.id;
+        let counter = rtds.signing.originator_counter;
+        let built = encode_command(code, &reading, counter, originator, target).unwrap();
+        assert_eq!(built, rtds.signing.content, "{duis}");
+    }
+    // The network operator's read: its two filters.
+    let request = template("ECS25r2_6.2.10_SUCCESS_REQUEST_DUIS.XML");
+    let rtds = rtds("6.2.10_ECS25r2/ECS25r2_6.2.10_SUCCESS_COMMAND_GBCS.HEX");
+    let RequestId {
+        originator,
+        target,
+        counter,
+    } = request.id;
+    let built = encode_command(ECS25R2, &Reading::Read, counter, originator, target).unwrap();
+    assert_eq!(built, rtds.signing.content);
+    // ECS25b: the network operator's alerts, 8003 and 8014 enabled, 8015 disabled.
+    let request = template("ECS25b_6.22_SUCCESS_REQUEST_DUIS.XML");
+    let (code, reading) = request.esme_command().unwrap().unwrap();
+    assert_eq!(code, ECS25B);
+    let Reading::AlertBehaviour(change) = reading else {
+        panic!("{reading:?}")
+    };
+    assert_eq!(change.codes(), (vec![0x8003, 0x8014], vec![0x8015]));
+}
+
+/// A 6.22 naming what is not an alert of its party, or neither Enable nor Disable, or a gas
+/// meter's settings, is refused saying which element is wrong.
+#[test]
+fn alert_behaviours_are_checked() {
+    let text = std::fs::read_to_string(
+        reference().join("duis/rtds-templates/ECS25a1_6.22_SUCCESS_REQUEST_DUIS.XML"),
+    )
+    .unwrap();
+    for (from, to, says) in [
+        (
+            "x8119>Disable</sr:x8119",
+            "x8019>Disable</sr:x8019",
+            "sr:x8019 in sr:ElectricitySupplierHANAlertSettings is not one of its alerts (the supplier's are 81xx)",
+        ),
+        (
+            ">Disable</sr:x8119",
+            ">Off</sr:x8119",
+            "sr:x8119 is \"Off\", not Enable or Disable",
+        ),
+        (
+            "x8119>Disable</sr:x8119",
+            "xZZ>Disable</sr:xZZ",
+            "sr:xZZ is not an alert code",
+        ),
+        (
+            "ElectricitySupplierHANAlertSettings>",
+            "GasSupplierAlerts>",
+            "sr:GasSupplierAlerts in sr:ConfigureAlertBehaviour is a gas meter's",
+        ),
+    ] {
+        assert!(text.contains(from), "{from}");
+        let request = Request::parse(&text.replace(from, to)).unwrap();
+        let e = request.esme_command().unwrap_err();
+        assert!(e.reason.contains(says), "{}", e.reason);
+    }
+}

@@ -2355,6 +2355,8 @@ fn prepayment_registers_and_settings() {
         "4.15_ECS27/ECS27_4.15_SUCCESS_RESPONSE_GBCS.HEX",
         "4.13_ECS26a/ECS26a_4.13_SINGLE_SUCCESS_RESPONSE_GBCS.HEX",
         "4.13_ECS26a/ECS26a_4.13_TWIN_SUCCESS_RESPONSE_GBCS.HEX",
+        "6.2.10_ECS25r1/ECS25r1_6.2.10_SUCCESS_RESPONSE_GBCS.HEX",
+        "6.2.10_ECS25r2/ECS25r2_6.2.10_SUCCESS_RESPONSE_GBCS.HEX",
     ] {
         let m = message(path);
         let code = m.message_code().unwrap();
@@ -2371,6 +2373,7 @@ fn prepayment_registers_and_settings() {
             load_limit_count: 30,
             prepay: None,
             debt: dccsim::device::ESME_DEBT,
+            alert_behaviours: &dccsim::device::ESME_ALERT_BEHAVIOURS,
         };
         let mut values = esme_settings(code, m.signing.originator, &meter).unwrap();
         if path.contains("ECS26e") {

@@ -579,6 +579,161 @@ fn the_rtds_gas_alert_behaviour_templates_set_what_6_2_10_reads() {
     assert!(entries.contains(&(0x81AA, 0x5B)), "{entries:?}");
 }
 
+/// 6.22 and 6.2.10 to the RTDS electricity meter, the RTDS templates: what the supplier's
+/// (ECS25a, a1, a2, a3) and the network operator's (ECS25b, b3) set is what each reads back
+/// (ECS25r1, ECS25r2), the codes not named as the RTDS meter has them; with the logging of
+/// commands disabled (ECS25a3), a command carried out leaves nothing in the event log. A
+/// template naming the other party's alerts is refused `E2`, a gas meter's settings `E11`,
+/// and neither reaches the meter.
+#[test]
+fn the_rtds_electricity_alert_behaviour_templates_set_what_6_2_10_reads() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::payload::AlertFilter;
+    let (mut he, _, start) = default_head_end();
+    let (supplier, network) = (eui(SUPPLIER), defaults::NETWORK_OPERATOR);
+    let read = |he: &mut HeadEnd, user, name: &str, counter| -> Vec<AlertFilter> {
+        settings_read(he, user, name, counter, start)
+            .iter()
+            .map(|v| AlertFilter::of(v).unwrap())
+            .collect()
+    };
+    let before = read(
+        &mut he,
+        supplier,
+        "ECS25r1_6.2.10_SUCCESS_REQUEST_DUIS.XML",
+        7000,
+    );
+    for ((name, user), counter) in [
+        ("ECS25a", supplier),
+        ("ECS25a1", supplier),
+        ("ECS25a2", supplier),
+        ("ECS25a3", supplier),
+        ("ECS25b", network),
+        ("ECS25b3", network),
+    ]
+    .into_iter()
+    .zip(7001..)
+    {
+        let xml = with_counter(
+            &template(&format!("{name}_6.22_SUCCESS_REQUEST_DUIS.XML")),
+            counter,
+        );
+        let answer = acknowledged_then_answered(&mut he, user, &xml, start);
+        assert_eq!(
+            decode_dlms(&answer, None).unwrap(),
+            Reading::Outcome {
+                success: true,
+                code: 0
+            },
+            "{name}"
+        );
+    }
+    let changed = |before: AlertFilter, on: &[u16], off: &[u16]| {
+        let mut f = before;
+        on.iter().for_each(|&c| f.set(c, true));
+        off.iter().for_each(|&c| f.set(c, false));
+        f
+    };
+    let after = read(
+        &mut he,
+        supplier,
+        "ECS25r1_6.2.10_SUCCESS_REQUEST_DUIS.XML",
+        7100,
+    );
+    assert_eq!(after[0], changed(before[0], &[0x810D, 0x81B7], &[0x810E]));
+    assert_eq!(after[1], changed(before[1], &[0x810D], &[0x8119, 0x8168]));
+    assert_eq!(
+        after[2],
+        AlertFilter::of_codes(&[0x8154, 0x8155, 0x8161, 0x8162])
+    );
+    assert_eq!(
+        after[3],
+        changed(
+            before[3],
+            &[0x8145, 0x8161, 0x8162, 0x81C6],
+            &[0x8154, 0x8155]
+        )
+    );
+    assert!(!after[3].has(0x8154) && before[3].has(0x8154));
+    let no = read(
+        &mut he,
+        network,
+        "ECS25r2_6.2.10_SUCCESS_REQUEST_DUIS.XML",
+        7101,
+    );
+    assert_eq!(
+        no,
+        [
+            AlertFilter::of_codes(&[0x8003, 0x8014]),
+            AlertFilter::of_codes(&[0x8014])
+        ]
+    );
+    // A command carried out now is not logged.
+    let thresholds = with_counter(&template("ECS34_6.12_SUCCESS_REQUEST_DUIS.XML"), 7102);
+    acknowledged_then_answered(&mut he, supplier, &thresholds, start);
+    let stamp = |t: DateTime<Utc>| t.format("%Y-%m-%dT%H:%M:%S.00Z").to_string();
+    let log = with_counter(&template("ECS35a_6.13_SUCCESS_REQUEST_DUIS.XML"), 7103)
+        .replace("2014-12-31T00:00:00.00Z", &stamp(start - Duration::days(1)))
+        .replace(
+            "2015-01-01T00:00:00.00Z",
+            &stamp(start + Duration::hours(1)),
+        );
+    let m = acknowledged_then_answered(&mut he, supplier, &log, start);
+    let Reading::EventLog { events } = decode_dlms(&m, None).unwrap() else {
+        panic!()
+    };
+    let logged: Vec<Vec<u8>> = events.iter().map(|e| e.detail.clone()).collect();
+    // The 6.22s before ECS25a3, which turned the logging of commands off as it took effect.
+    let codes: Vec<u16> = [0x00AC, 0x00EA, 0x00EB].to_vec();
+    assert_eq!(
+        logged,
+        codes
+            .iter()
+            .map(|c| c.to_be_bytes().to_vec())
+            .collect::<Vec<_>>()
+    );
+    // The other party's alerts; a gas meter's settings.
+    for ((name, user, code, says), counter) in [
+        (
+            "ECS25b_6.22",
+            supplier,
+            ResponseCode::E2,
+            "only the network operator configures how 80xx alerts behave",
+        ),
+        (
+            "ECS25a_6.22",
+            network,
+            ResponseCode::E2,
+            "only the supplier configures how 81xx alerts behave",
+        ),
+        (
+            "GCS20_6.22",
+            supplier,
+            ResponseCode::E11,
+            "sr:GasSupplierAlertEventSettings in sr:ConfigureAlertBehaviour is a gas meter's",
+        ),
+    ]
+    .into_iter()
+    .zip(7200..)
+    {
+        let xml = with_counter(
+            &template(&format!("{name}_SUCCESS_REQUEST_DUIS.XML")),
+            counter,
+        )
+        .replace(&format!("{SUPPLIER}:"), &format!("{user}:"))
+        .replace(&format!("{NETWORK}:"), &format!("{user}:"))
+        .replace(":00-DB-12-34-56-78-90-A1:", &format!(":{METER}:"));
+        let reply = he.handle_request(user, Endpoint::SendCommand, &xml, start);
+        assert_eq!(code_of(&reply), code, "{name}: {}", xml_of(&reply));
+        let SyncReply::Response { why, .. } = &reply else {
+            panic!("{name}")
+        };
+        let why = why.clone().unwrap_or_default();
+        assert!(why.contains(says), "{name}: {why}");
+        assert!(he.poll_deliveries(start + Duration::minutes(5)).is_empty());
+    }
+}
+
 /// 8.1.1 through Transform, sign, Send: a meter installed but not commissioned whose clock the
 /// command synchronises is commissioned in the registry (electricity: ECS70; gas: GCS28); one
 /// whose clock it does not (the templates' own time, years before the head-end's) stays as it

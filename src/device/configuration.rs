@@ -5,11 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::Eui64;
 use crate::protocol::dlms::Data;
+use crate::protocol::gbcs::payload::behaviours::{Behaviour, Party};
 use crate::protocol::gbcs::payload::{
-    AverageVoltage, BillingExecution, DEBT_RECOVERY_CAP_PERIOD_S, Debt, DebtRecovery, ECS26A,
-    ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS27, LoadLimit, NewPaymentMode, NonDisablementEntry,
-    PrepayConfiguration, calendar_data, credit_charge_configuration, special_days_data,
-    unit_charge,
+    AlertFilter, AverageVoltage, BehaviourChange, BillingExecution, DEBT_RECOVERY_CAP_PERIOD_S,
+    Debt, DebtRecovery, ECS25R1, ECS25R2, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS27,
+    LoadLimit, NewPaymentMode, NonDisablementEntry, PrepayConfiguration, calendar_data,
+    credit_charge_configuration, special_days_data, unit_charge,
 };
 
 /// Who made dccsim's devices and what they are, as they say in 6.2.4 and the DCC's inventory
@@ -104,6 +105,8 @@ pub struct MeterSettings<'a> {
     pub debt: Debt,
     /// How many times the load limit has been exceeded since its counter was reset (4.15).
     pub load_limit_count: u32,
+    /// How it deals with its events and alerts, as 6.22s left it.
+    pub alert_behaviours: &'a AlertBehaviours,
 }
 
 /// The RTDS meter's debt recovery, as 4.13 reads it, and no debt: 5,000 and 6,000 currency
@@ -156,6 +159,83 @@ pub const ESME_VOLTAGE: Voltage = Voltage {
         under: 200,
         period_s: 3600,
     },
+};
+
+/// How an electricity meter deals with its events and alerts (6.22 sets it, 6.2.10 reads it):
+/// the supplier's filters of WAN alerts, HAN alerts, audible alarm and logging, and the network
+/// operator's of WAN alerts and logging, in [`Party::behaviours`]' order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertBehaviours {
+    pub supplier: [AlertFilter; 4],
+    pub network_operator: [AlertFilter; 2],
+}
+
+impl AlertBehaviours {
+    fn place(party: Party, behaviour: Behaviour) -> Option<usize> {
+        party.behaviours().iter().position(|&b| b == behaviour)
+    }
+
+    fn filters(&self, party: Party) -> &[AlertFilter] {
+        match party {
+            Party::Supplier => &self.supplier,
+            Party::NetworkOperator => &self.network_operator,
+        }
+    }
+
+    /// `party`'s filter of `behaviour`; `None` for one it has not (the network operator's HAN
+    /// alerts and audible alarm).
+    pub fn filter(&self, party: Party, behaviour: Behaviour) -> Option<AlertFilter> {
+        Some(self.filters(party)[Self::place(party, behaviour)?])
+    }
+
+    /// Makes `change` to its party's filter of `behaviour`; false if it has none.
+    pub fn apply(&mut self, behaviour: Behaviour, change: &BehaviourChange) -> bool {
+        let Some(i) = Self::place(change.party, behaviour) else {
+            return false;
+        };
+        let filters: &mut [AlertFilter] = match change.party {
+            Party::Supplier => &mut self.supplier,
+            Party::NetworkOperator => &mut self.network_operator,
+        };
+        filters[i] = change.apply(filters[i]);
+        true
+    }
+
+    /// What 6.2.10 from `party` answers: its filters, in order.
+    pub fn read(&self, party: Party) -> Vec<Data> {
+        self.filters(party).iter().map(AlertFilter::data).collect()
+    }
+}
+
+/// The RTDS meter's event and alert behaviours, as its 6.2.10 answers (ECS25r1, ECS25r2) give
+/// them: among the supplier's, commands actioned and not (8154, 8155) logged but not alerted;
+/// the network operator's two (8014, 8015) alerted and logged.
+pub const ESME_ALERT_BEHAVIOURS: AlertBehaviours = {
+    const SUPPLIER_ALERTS: &[u16] = &[
+        0x810D, 0x810E, 0x8119, 0x8183, 0x81A0, 0x81A1, 0x81A4, 0x81A5, 0x81A6, 0x81A7, 0x81A8,
+        0x81A9, 0x81AA, 0x81AB, 0x81AC, 0x81AD, 0x81AE, 0x81AF, 0x81B0, 0x81B1, 0x81B2, 0x81B3,
+        0x81B8, 0x81B9, 0x81BA, 0x81BB, 0x81BC, 0x81BD, 0x81BE, 0x81C0, 0x81C1, 0x81C4, 0x81C5,
+    ];
+    const SUPPLIER_HAN: &[u16] = &[0x810D, 0x8119, 0x8168, 0x81AA, 0x81AB, 0x81C4];
+    const SUPPLIER_LOGGING: &[u16] = &[
+        0x8145, 0x8154, 0x8155, 0x8161, 0x8162, 0x8183, 0x81A0, 0x81A1, 0x81A2, 0x81A3, 0x81A4,
+        0x81A5, 0x81A6, 0x81A7, 0x81A8, 0x81A9, 0x81AA, 0x81AB, 0x81AC, 0x81AD, 0x81AE, 0x81AF,
+        0x81B0, 0x81B1, 0x81B2, 0x81B3, 0x81B8, 0x81B9, 0x81BA, 0x81BB, 0x81BC, 0x81BD, 0x81BE,
+        0x81C0, 0x81C1, 0x81C4, 0x81C5, 0x81C6,
+    ];
+    const NETWORK_OPERATOR: &[u16] = &[0x8014, 0x8015];
+    AlertBehaviours {
+        supplier: [
+            AlertFilter::of_codes(SUPPLIER_ALERTS),
+            AlertFilter::of_codes(SUPPLIER_HAN),
+            AlertFilter::NONE,
+            AlertFilter::of_codes(SUPPLIER_LOGGING),
+        ],
+        network_operator: [
+            AlertFilter::of_codes(NETWORK_OPERATOR),
+            AlertFilter::of_codes(NETWORK_OPERATOR),
+        ],
+    }
 };
 
 /// The RTDS meter's instantaneous power thresholds (W): 2.3 kW low to medium, 4.6 kW medium to
@@ -221,6 +301,8 @@ pub fn esme_settings(code: u16, eui: Eui64, meter: &MeterSettings) -> Option<Vec
                 0
             }),
         ],
+        ECS25R1 => meter.alert_behaviours.read(Party::Supplier),
+        ECS25R2 => meter.alert_behaviours.read(Party::NetworkOperator),
         ECS26F => vec![Data::Array(u32s(
             &meter.power_thresholds.unwrap_or(ESME_POWER_THRESHOLDS),
         ))],

@@ -23,7 +23,10 @@ mod han;
 mod hub;
 mod vendor;
 
-pub use configuration::{ESME_DEBT, MANUFACTURER, MeterSettings, Prepayment, esme_settings};
+pub use configuration::{
+    AlertBehaviours, ESME_ALERT_BEHAVIOURS, ESME_DEBT, MANUFACTURER, MeterSettings, Prepayment,
+    esme_settings,
+};
 pub use consumption::{Consumer, CustomerType};
 pub use esme::Notice;
 pub use esme::{

@@ -32,19 +32,18 @@ impl Esme {
         Ok(Some(match (code, reading) {
             (ECS10, Reading::DisplayMessage { message }) => {
                 self.extra_mut().message = Some(message.clone());
-                self.events
-                    .command(now, code, true, "supplier message displayed");
+                self.log_command(now, code, true, "supplier message displayed");
                 payload::set_results_response(counter, &[0]).to_bytes()
             }
             // The meter's clock is the DCC's: within the interval it is synchronised (and
             // stays as it was); outside, the meter does not adjust it.
             (ECS70, &Reading::SynchroniseClock { from, to }) => {
                 let result = if (from..=to).contains(&now) {
-                    self.events.command(now, code, true, "clock synchronised");
+                    self.log_command(now, code, true, "clock synchronised");
                     0
                 } else {
                     let why = "clock not synchronised: its time is outside the validity interval";
-                    self.events.command(now, code, false, why);
+                    self.log_command(now, code, false, why);
                     REFUSED
                 };
                 payload::clock_response(counter, now, result).to_bytes()
@@ -59,20 +58,18 @@ impl Esme {
             ) => {
                 let result = if low_medium <= medium_high {
                     self.extra_mut().power_thresholds = Some([low_medium, medium_high]);
-                    self.events
-                        .command(now, code, true, "instantaneous power thresholds set");
+                    self.log_command(now, code, true, "instantaneous power thresholds set");
                     0
                 } else {
                     let why = "power thresholds not set: low to medium is above medium to high";
-                    self.events.command(now, code, false, why);
+                    self.log_command(now, code, false, why);
                     REFUSED
                 };
                 payload::set_results_response(counter, &[result]).to_bytes()
             }
             (ECS38, &Reading::RandomisedOffsetLimit { seconds }) => {
                 self.extra_mut().randomised_offset_limit = Some(seconds);
-                self.events
-                    .command(now, code, true, "randomised offset limit set");
+                self.log_command(now, code, true, "randomised offset limit set");
                 payload::set_results_response(counter, &[0]).to_bytes()
             }
             // Each at once, held for later or cancelled ([`Esme::at_its_time`]); one result per
@@ -146,7 +143,7 @@ impl Esme {
             // Recorded as set; dccsim's meters do not recover debt from the balance.
             (ECS07, Reading::UpdateDebt(debt)) => {
                 self.extra_mut().debt = Some(*debt);
-                self.events.command(now, code, true, "debt updated");
+                self.log_command(now, code, true, "debt updated");
                 let results = |_: &[u8; 6]| 0;
                 super::plain(payload::configuration_response(
                     counter, code, reading, results,
@@ -154,8 +151,7 @@ impl Esme {
             }
             (ECS28B, Reading::ResetLoadLimitCounter) => {
                 self.extra_mut().load_limit_counter_from = now_period;
-                self.events
-                    .command(now, code, true, "load limit counter reset");
+                self.log_command(now, code, true, "load limit counter reset");
                 payload::action_results_response(counter, &[0]).to_bytes()
             }
             // A single-phase meter: the settings of phases 2 and 3 it does not have (object
@@ -174,13 +170,12 @@ impl Esme {
                 } else {
                     "voltage settings updated"
                 };
-                self.events.command(now, code, true, what);
+                self.log_command(now, code, true, what);
                 single_phase_results(counter, code, reading)?
             }
             (ECS29E | ECS29F, Reading::ResetVoltageCounters { .. }) => {
                 self.extra_mut().voltage_counters_from = now_period;
-                self.events
-                    .command(now, code, true, "sag and swell counters reset");
+                self.log_command(now, code, true, "sag and swell counters reset");
                 single_phase_results(counter, code, reading)?
             }
             (ECS81, &Reading::SupplyTamperState { locked }) => {
@@ -190,8 +185,25 @@ impl Esme {
                 } else {
                     "supply tamper state set: unchanged on tamper"
                 };
-                self.events.command(now, code, true, what);
+                self.log_command(now, code, true, what);
                 payload::set_results_response(counter, &[0]).to_bytes()
+            }
+            // The filter the use case names takes the change: the codes named, enabled or
+            // disabled; the rest as they were.
+            (code, Reading::AlertBehaviour(change))
+                if let Some((_, behaviour)) = payload::behaviours::configured_by(code) =>
+            {
+                let mut behaviours = *self.alert_behaviours();
+                let result = if behaviours.apply(behaviour, change) {
+                    self.extra_mut().alert_behaviours = Some(Box::new(behaviours));
+                    self.log_command(now, code, true, "event and alert behaviours set");
+                    0
+                } else {
+                    let why = "event and alert behaviours not set: no such filter";
+                    self.log_command(now, code, false, why);
+                    REFUSED
+                };
+                payload::set_results_response(counter, &[result]).to_bytes()
             }
             // dccsim's meters are single-rate with no block thresholds: the counters are kept
             // as the commands leave them, but no read shows them.
@@ -202,7 +214,7 @@ impl Esme {
                 } else {
                     "tariff block counter matrix not reset daily"
                 };
-                self.events.command(now, code, true, what);
+                self.log_command(now, code, true, what);
                 payload::set_results_response(counter, &[0]).to_bytes()
             }
             // The HAN ids at once; the calendar at its time.
@@ -236,20 +248,18 @@ impl Esme {
                 let Some(what) = self.extra_mut().auxiliary_mut().apply(code, reading, now) else {
                     return Ok(None);
                 };
-                self.events.command(now, code, true, what);
+                self.log_command(now, code, true, what);
                 let answer = payload::configuration_response(counter, code, reading, |_| 0);
                 super::plain(answer)?
             }
             (ECS05, Reading::ResetBlockCounters) => {
                 self.extra_mut().block_counters_reset = Some(now);
-                self.events
-                    .command(now, code, true, "tariff block counter matrix reset");
+                self.log_command(now, code, true, "tariff block counter matrix reset");
                 payload::action_results_response(counter, &[0]).to_bytes()
             }
             (ECS16, Reading::SupplierName { name, telephone }) => {
                 self.extra_mut().supplier = Some((name.clone(), telephone.clone()));
-                self.events
-                    .command(now, code, true, "supplier name updated");
+                self.log_command(now, code, true, "supplier name updated");
                 payload::set_results_response(counter, &[0, 0]).to_bytes()
             }
             // Data recorded before the restriction (the previous tenant's) is given to no one;
@@ -259,12 +269,11 @@ impl Esme {
             (ECS12, Reading::RestrictData { from }) => {
                 let result = if payload::to_gbcs_seconds(*from).is_some() {
                     self.extra_mut().restricted_from = Some(period_of(*from));
-                    self.events
-                        .command(now, code, true, "data restricted for change of tenancy");
+                    self.log_command(now, code, true, "data restricted for change of tenancy");
                     0
                 } else {
                     let why = "data not restricted: a time outside the meter's clock";
-                    self.events.command(now, code, false, why);
+                    self.log_command(now, code, false, why);
                     REFUSED
                 };
                 payload::set_results_response(counter, &[result]).to_bytes()
@@ -280,13 +289,12 @@ impl Esme {
                 }
                 extra.billing_calendar = Some(executions.clone());
                 extra.billing_calendar_from = now_period;
-                self.events
-                    .command(now, code, true, "billing calendar updated");
+                self.log_command(now, code, true, "billing calendar updated");
                 payload::set_results_response(counter, &[0]).to_bytes()
             }
             (ECS37, Reading::MaxDemandPeriod { start, end }) => {
                 self.set_max_demand_period(*start, *end, now);
-                self.events.command(
+                self.log_command(
                     now,
                     code,
                     true,
@@ -296,26 +304,23 @@ impl Esme {
             }
             (ECS57, Reading::ResetMaxDemand { registers }) => {
                 self.reset_max_demand(registers, now);
-                self.events
-                    .command(now, code, true, "maximum demand registers reset");
+                self.log_command(now, code, true, "maximum demand registers reset");
                 payload::action_results_response(counter, &vec![0; registers.len()]).to_bytes()
             }
             (ECS14, Reading::DisablePrivacyPin) => {
                 self.extra_mut().privacy_pin_disabled = true;
-                self.events
-                    .command(now, code, true, "privacy PIN protection disabled");
+                self.log_command(now, code, true, "privacy PIN protection disabled");
                 payload::set_results_response(counter, &[0]).to_bytes()
             }
             // The log starts again from the command that cleared it.
             (ECS15C, Reading::ClearEventLog) => {
                 self.extra_mut().auxiliary_mut().clear_log();
-                self.events
-                    .command(now, code, true, "ALCS event log cleared");
+                self.log_command(now, code, true, "ALCS event log cleared");
                 payload::outcome_response(counter, false, 0).to_bytes()
             }
             (ECS15A, Reading::ClearEventLog) => {
                 self.events.clear();
-                self.events.command(now, code, true, "event log cleared");
+                self.log_command(now, code, true, "event log cleared");
                 payload::outcome_response(counter, false, 0).to_bytes()
             }
             (ECS42 | ECS43, Reading::Supply { enable, .. }) => {
@@ -326,12 +331,12 @@ impl Esme {
                         open.1 = p;
                     }
                     self.supply = SupplyState::Enabled;
-                    self.events.command(now, code, true, "supply enabled");
+                    self.log_command(now, code, true, "supply enabled");
                 } else if self.supply != SupplyState::Disabled {
                     self.supply_record_changed();
                     self.off.push((p, u32::MAX));
                     self.supply = SupplyState::Disabled;
-                    self.events.command(now, code, true, "supply disabled");
+                    self.log_command(now, code, true, "supply disabled");
                 }
                 payload::outcome_response(counter, false, 0).to_bytes()
             }
@@ -344,7 +349,7 @@ impl Esme {
                 } else {
                     "supply arm: not disabled, left as it was"
                 };
-                self.events.command(now, code, true, what);
+                self.log_command(now, code, true, what);
                 payload::outcome_response(counter, false, 0).to_bytes()
             }
             (
@@ -379,7 +384,7 @@ impl Esme {
                             } else {
                                 "future-dated payment mode change superseded"
                             };
-                            self.events.command(now, code, true, what);
+                            self.log_command(now, code, true, what);
                         }
                         match (activation, held.flatten()) {
                             (Activation::Cancel, _) => {}
@@ -434,12 +439,11 @@ impl Esme {
                             from: p,
                             limit: limit.into(),
                         });
-                        self.events
-                            .command(now, code, true, "emergency credit activated");
+                        self.log_command(now, code, true, "emergency credit activated");
                         0
                     }
                     Some(why) => {
-                        self.events.command(now, code, false, why);
+                        self.log_command(now, code, false, why);
                         REFUSED
                     }
                 };
@@ -468,7 +472,7 @@ impl Esme {
                             period: p,
                             milli_pence: self.credit_milli_pence(p) + i64::from(pence) * 1000,
                         };
-                        self.events.command(now, code, true, "credit added");
+                        self.log_command(now, code, true, "credit added");
                         self.settle_emergency_credit();
                         let credits = &mut self.extra_mut().credits;
                         let forgotten =
@@ -491,7 +495,7 @@ impl Esme {
                     }
                     Err(None) => {
                         let why = "top-up refused: the meter is in credit mode";
-                        self.events.command(now, code, false, why);
+                        self.log_command(now, code, false, why);
                         REFUSED
                     }
                 };
@@ -508,13 +512,11 @@ impl Esme {
                             (&mut self.mpans.export, "export")
                         };
                         *slot = Some(m);
-                        self.events
-                            .command(now, code, true, format!("{which} MPAN set"));
+                        self.log_command(now, code, true, format!("{which} MPAN set"));
                         0
                     }
                     None => {
-                        self.events
-                            .command(now, code, false, "MPAN not set: not 13 digits");
+                        self.log_command(now, code, false, "MPAN not set: not 13 digits");
                         REFUSED
                     }
                 };
@@ -542,7 +544,7 @@ impl Esme {
         if let Some(f) = forgotten {
             self.ledger_from = self.ledger_from.max(f + 1);
         }
-        self.events.command(now, code, true, update.describe());
+        self.log_command(now, code, true, update.describe());
         self.settle_emergency_credit();
     }
 }
@@ -581,7 +583,7 @@ impl Esme {
         };
         if at == Some(None) {
             let why = format!("{what} not set: a time outside the meter's clock");
-            self.events.command(now, code, false, why);
+            self.log_command(now, code, false, why);
             return REFUSED;
         }
         if slot(self.extra_mut()).take().is_some() {
@@ -591,15 +593,14 @@ impl Esme {
                 "superseded"
             };
             let logged = format!("future-dated {what} {done}");
-            self.events.command(now, code, true, logged);
+            self.log_command(now, code, true, logged);
         }
         match (activation, at.flatten()) {
             (Activation::Cancel, _) => {}
             (_, Some(at)) => *slot(self.extra_mut()) = Some(held(at)),
             _ => {
                 apply(self.extra_mut());
-                self.events
-                    .command(now, code, true, format!("{what} updated"));
+                self.log_command(now, code, true, format!("{what} updated"));
             }
         }
         0

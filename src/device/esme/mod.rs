@@ -12,8 +12,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::configuration::{
-    ESME_DEBT, ESME_LOAD_LIMIT, ESME_VOLTAGE, MeterSettings, Prepayment, Voltage,
-    esme_prepay_configuration,
+    AlertBehaviours, ESME_ALERT_BEHAVIOURS, ESME_DEBT, ESME_LOAD_LIMIT, ESME_VOLTAGE,
+    MeterSettings, Prepayment, Voltage, esme_prepay_configuration,
 };
 use super::consumption::Consumer;
 use super::{Balance, EventLog, PaymentMode, PendingChange, Tariff, period_of, period_start};
@@ -23,6 +23,7 @@ use crate::model::Eui64;
 use crate::protocol::gbcs::credentials;
 use crate::protocol::gbcs::firmware::{self, Activation, FirmwarePayload};
 use crate::protocol::gbcs::join::{self, DeviceLog, HanType, JoinMethod};
+use crate::protocol::gbcs::payload::behaviours::{Behaviour, Party};
 use crate::protocol::gbcs::payload::{
     self, BillingExecution, DailyRead, Debt, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A,
     ECS04B, ECS05, ECS07, ECS08, ECS08A, ECS09, ECS28A, ECS30, ECS30A, ECS38, ECS42, ECS43, ECS44,
@@ -752,6 +753,38 @@ impl Esme {
             prepay: self.extra.as_ref().and_then(|e| e.prepay.as_deref()),
             debt: self.debt(),
             load_limit_count: 0,
+            alert_behaviours: self.alert_behaviours(),
+        }
+    }
+
+    /// How the meter deals with its events and alerts: as 6.22s left it, else as the RTDS
+    /// meter does.
+    pub fn alert_behaviours(&self) -> &AlertBehaviours {
+        self.extra
+            .as_ref()
+            .and_then(|e| e.alert_behaviours.as_deref())
+            .unwrap_or(&ESME_ALERT_BEHAVIOURS)
+    }
+
+    /// Logs command `code`, received at `now`, as actioned or not — unless the supplier's
+    /// logging filter (6.22, ECS25a3) leaves that event (8154, 8155) out.
+    pub(super) fn log_command(
+        &mut self,
+        now: DateTime<Utc>,
+        code: u16,
+        actioned: bool,
+        what: impl Into<String>,
+    ) {
+        let event = if actioned {
+            crate::device::COMMAND_ACTIONED
+        } else {
+            crate::device::COMMAND_NOT_ACTIONED
+        };
+        let logging = self
+            .alert_behaviours()
+            .filter(Party::Supplier, Behaviour::Logging);
+        if logging.is_none_or(|f| f.has(event)) {
+            self.events.command(now, code, actioned, what);
         }
     }
 
@@ -1006,7 +1039,7 @@ impl Esme {
                 };
                 extra.load_limit = Some(h.settings);
                 let what = "load limiting settings updated (future-dated)";
-                self.events.command(at, ECS28A, true, what);
+                self.log_command(at, ECS28A, true, what);
                 (h.from, payload::load_limit_outcomes(h.counter))
             }
             Held::Prepay => {
@@ -1016,7 +1049,7 @@ impl Esme {
                 let outcomes = payload::prepay_configuration_outcomes(h.code, h.counter);
                 extra.prepay = Some(Box::new(h.configuration));
                 let what = "prepayment configuration updated (future-dated)";
-                self.events.command(at, h.code, true, what);
+                self.log_command(at, h.code, true, what);
                 (h.from, outcomes)
             }
             Held::AuxiliaryCalendar => {
@@ -1028,7 +1061,7 @@ impl Esme {
                 let outcomes = payload::auxiliary_calendar_outcomes(code, h.counter);
                 loads.take_up_held(h);
                 let what = "auxiliary load calendar updated (future-dated)";
-                self.events.command(at, code, true, what);
+                self.log_command(at, code, true, what);
                 (from, outcomes)
             }
             Held::Tariff { secondary } => match self.take_up_tariff(secondary, at) {
@@ -1240,6 +1273,10 @@ pub(super) struct Extra {
     /// A firmware upgrade under way: the image distributed to it, an activation held.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     firmware_upgrade: Option<Upgrade>,
+    /// How it deals with its events and alerts, once a 6.22 changed that; none: the RTDS
+    /// meter's ([`ESME_ALERT_BEHAVIOURS`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    alert_behaviours: Option<Box<AlertBehaviours>>,
     /// The load limiting settings the last 6.4.1 set (taken up); none: the meter's own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     load_limit: Option<LoadLimit>,

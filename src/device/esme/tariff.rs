@@ -374,8 +374,7 @@ impl Esme {
         extra.tariffs.get_or_insert_default().apply(&h.update);
         extra.billing_snapshot(at);
         let code = h.update.code();
-        self.events
-            .command(at, code, true, "tariff updated (future-dated)");
+        self.log_command(at, code, true, "tariff updated (future-dated)");
         Some((h.from, payload::tariff_outcomes(code, h.counter)))
     }
 

@@ -15,7 +15,10 @@ use crate::model::{CspRegion, Eui64, Role};
 use crate::protocol::gbcs::asn1::Der;
 use crate::protocol::gbcs::gbz::gas_command;
 use crate::protocol::gbcs::join::{HanPayload, JoinMethod};
-use crate::protocol::gbcs::payload::{ECS35F, ECS35G, encode_command, message_for};
+use crate::protocol::gbcs::payload::behaviours::{self, Party};
+use crate::protocol::gbcs::payload::{
+    ECS25R1, ECS25R2, ECS35F, ECS35G, encode_command, message_for,
+};
 use crate::protocol::gbcs::{Cra, GbcsMessage, KeyUse, mac_message};
 use crate::wan::Latency;
 
@@ -153,9 +156,32 @@ impl HeadEnd {
                 .esme_command()
                 .map_err(|e| refuse(E11, e.reason))?
                 .ok_or_else(not_carried)?;
-            // GBCS gives the network operator a use case of its own for the ALCS event log.
-            if code == ECS35F && role == Role::ElectricityDistributor {
-                code = ECS35G;
+            // GBCS gives the network operator use cases of its own for the ALCS event log and
+            // for reading its event and alert behaviours.
+            if role == Role::ElectricityDistributor {
+                match code {
+                    ECS35F => code = ECS35G,
+                    ECS25R1 => code = ECS25R2,
+                    _ => {}
+                }
+            }
+            // Each party configures the behaviour of its own alerts only.
+            if let Some((party, _)) = behaviours::configured_by(code) {
+                let own = match party {
+                    Party::Supplier => role == Role::ImportSupplier,
+                    Party::NetworkOperator => role == Role::ElectricityDistributor,
+                };
+                if !own {
+                    return Err(refuse(
+                        ResponseCode::E2,
+                        format!(
+                            "only the {} configures how {:02X}xx alerts behave; this user acts \
+                             as {role:?}",
+                            party.name(),
+                            party.code_page()
+                        ),
+                    ));
+                }
             }
             let content = encode_command(code, &reading, counter, id.originator, id.target)
                 .ok_or_else(|| refuse(E11, "the request's values do not fit its command".into()))?;

@@ -9,15 +9,17 @@ use super::fields::{
     utc_time,
 };
 use super::{Element, Request, RequestError};
+use crate::protocol::gbcs::payload::behaviours::{self, Behaviour, Party};
 use crate::protocol::gbcs::payload::{
-    AverageVoltage, BillingExecution, CS01A, Debt, DebtRecovery, ECS02, ECS03, ECS04A, ECS04B,
-    ECS05, ECS07, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS15C, ECS16, ECS17A, ECS17B,
-    ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B,
-    ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS24, ECS24B, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E,
-    ECS26F, ECS26J, ECS27, ECS28A, ECS28B, ECS29E, ECS30, ECS30A, ECS34, ECS35A, ECS35B, ECS35E,
-    ECS35F, ECS37, ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS48, ECS52, ECS57,
-    ECS61A, ECS61C, ECS61D, ECS61E, ECS66, ECS70, ECS81, ECS82, LoadLimit, MaxDemandRegister,
-    NewPaymentMode, NonDisablementEntry, PrepayConfiguration, Reading, VoltageSettings,
+    AverageVoltage, BehaviourChange, BillingExecution, CS01A, Debt, DebtRecovery, ECS02, ECS03,
+    ECS04A, ECS04B, ECS05, ECS07, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS15C, ECS16,
+    ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS18A, ECS18B, ECS19, ECS20A, ECS20B, ECS20C, ECS20D,
+    ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS24, ECS24B, ECS25R1, ECS26A, ECS26B,
+    ECS26C, ECS26D, ECS26E, ECS26F, ECS26J, ECS27, ECS28A, ECS28B, ECS29E, ECS30, ECS30A, ECS34,
+    ECS35A, ECS35B, ECS35E, ECS35F, ECS37, ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44,
+    ECS45, ECS48, ECS52, ECS57, ECS61A, ECS61C, ECS61D, ECS61E, ECS66, ECS70, ECS81, ECS82,
+    LoadLimit, MaxDemandRegister, NewPaymentMode, NonDisablementEntry, PrepayConfiguration,
+    Reading, VoltageSettings,
 };
 
 impl Request {
@@ -332,6 +334,12 @@ impl Request {
                 let daily = boolean(name, &text(name)?)?;
                 (ECS48, Reading::DailyBlockCounterReset { daily })
             }
+            "6.22" => {
+                let (code, change) = self.alert_behaviour()?;
+                (code, Reading::AlertBehaviour(Box::new(change)))
+            }
+            // The supplier's filters; the network operator's are ECS25r2, chosen by the role.
+            "6.2.10" => (ECS25R1, Reading::Read),
             "1.7" => (ECS05, Reading::ResetBlockCounters),
             "1.1.1" | "1.1.2" | "1.2.1" | "1.2.2" => match self.tariff_update()? {
                 Some(update) => {
@@ -346,6 +354,50 @@ impl Request {
             },
             _ => return Ok(None),
         }))
+    }
+
+    /// A 6.22's `ConfigureAlertBehaviour` to an electricity meter: the use case setting the
+    /// filter its choice names, and each alert code it lists (`x810D`…) enabled or disabled,
+    /// in whichever of the choice's groups (common, single or poly-phase) it is.
+    fn alert_behaviour(&self) -> Result<(u16, BehaviourChange), RequestError> {
+        let fail = |reason: String| RequestError { line: 0, reason };
+        let (choice, (party, behaviour)) = alert_behaviour_choice(self)?;
+        let code = behaviours::use_case(party, behaviour)
+            .ok_or_else(|| fail("no GBCS use case sets that behaviour".into()))?;
+        let mut change = BehaviourChange::new(party);
+        for e in choice.children.iter().flat_map(|group| &group.children) {
+            let code = e
+                .name
+                .strip_prefix('x')
+                .filter(|hex| hex.len() == 4)
+                .and_then(|hex| u16::from_str_radix(hex, 16).ok())
+                .ok_or_else(|| {
+                    fail(format!(
+                        "sr:{} is not an alert code (x and its four hex digits)",
+                        e.name
+                    ))
+                })?;
+            let enable = match e.text.trim() {
+                "Enable" => true,
+                "Disable" => false,
+                other => {
+                    return Err(fail(format!(
+                        "sr:{} is {other:?}, not Enable or Disable",
+                        e.name
+                    )));
+                }
+            };
+            if !change.put(code, enable) {
+                return Err(fail(format!(
+                    "sr:{} in sr:{} is not one of its alerts (the {}'s are {:02X}xx)",
+                    e.name,
+                    choice.name,
+                    party.name(),
+                    party.code_page()
+                )));
+            }
+        }
+        Ok((code, change))
     }
 
     /// A 2.1's electricity prepayment configuration (`UpdatePrepayConfigElectricity`); `None`
@@ -586,6 +638,41 @@ impl Request {
 }
 
 /// The weekdays a `DaysOfWeekApplicability` names, Monday first: bit 6 Monday … bit 0 Sunday.
+/// The element chosen inside a 6.22's `ConfigureAlertBehaviour` to an electricity meter, and
+/// whose filter it sets, of what.
+fn alert_behaviour_choice(
+    request: &Request,
+) -> Result<(&Element, (Party, Behaviour)), RequestError> {
+    let fail = |reason: String| RequestError { line: 0, reason };
+    let configure = &request.body;
+    if configure.name != "ConfigureAlertBehaviour" {
+        return Err(fail(format!(
+            "6.22 takes sr:ConfigureAlertBehaviour, not sr:{}",
+            configure.name
+        )));
+    }
+    let [choice] = configure.children.as_slice() else {
+        return Err(fail(
+            "sr:ConfigureAlertBehaviour holds exactly one of its settings".into(),
+        ));
+    };
+    let kind = match choice.name.as_str() {
+        "ElectricitySupplierAlerts" => (Party::Supplier, Behaviour::Alert),
+        "ElectricitySupplierHANAlertSettings" => (Party::Supplier, Behaviour::HanAlert),
+        "ElectricitySupplierAlarmSettings" => (Party::Supplier, Behaviour::AudibleAlarm),
+        "ElectricitySupplierLoggingSettings" => (Party::Supplier, Behaviour::Logging),
+        "ElectricityNetworkOperatorAlerts" => (Party::NetworkOperator, Behaviour::Alert),
+        "ElectricityNetworkOperatorLoggingSettings" => (Party::NetworkOperator, Behaviour::Logging),
+        other => {
+            return Err(fail(format!(
+                "sr:{other} in sr:ConfigureAlertBehaviour is a gas meter's; an electricity \
+                 meter takes the ElectricitySupplier… and ElectricityNetworkOperator… settings"
+            )));
+        }
+    };
+    Ok((choice, kind))
+}
+
 pub(super) fn weekday_mask(days: &Element) -> Result<u8, RequestError> {
     const WEEKDAYS: [&str; 7] = [
         "Monday",

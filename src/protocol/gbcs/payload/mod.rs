@@ -13,12 +13,13 @@ mod time;
 use serde::Serialize;
 
 pub use dlms::{
-    AUXILIARY_LOADS, AlcsEvent, AuxiliaryCalendar, AverageVoltage, BLOCK_TARIFFS, CCS01, CCS02,
-    CHANNEL_CHANGED, CHANNEL_PAGES, CS01A, CalendarEntry, ChannelMask, ControllerLevel, DBCH02,
-    DBCH04, DBCH05, DEBT_RECOVERY_CAP_PERIOD_S, DayProfile, Debt, DebtRecovery, ECS01A, ECS01B,
-    ECS01C, ECS01D, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07, ECS08, ECS08A, ECS09, ECS10, ECS12,
-    ECS14, ECS15A, ECS15C, ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20B,
-    ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS26J, ECS28A, ECS28B,
+    AUXILIARY_LOADS, AlcsEvent, AlertFilter, AuxiliaryCalendar, AverageVoltage, BLOCK_TARIFFS,
+    BehaviourChange, CCS01, CCS02, CHANNEL_CHANGED, CHANNEL_PAGES, CS01A, CalendarEntry,
+    ChannelMask, ControllerLevel, DBCH02, DBCH04, DBCH05, DEBT_RECOVERY_CAP_PERIOD_S, DayProfile,
+    Debt, DebtRecovery, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07,
+    ECS08, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS15C, ECS16, ECS17A, ECS17B, ECS17C,
+    ECS17D, ECS17E, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B,
+    ECS22C, ECS23, ECS25A, ECS25A1, ECS25A2, ECS25A3, ECS25B, ECS25B3, ECS26J, ECS28A, ECS28B,
     ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS30, ECS30A, ECS34, ECS35A, ECS35B, ECS35C,
     ECS35D, ECS35E, ECS35F, ECS35G, ECS37, ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44,
     ECS45, ECS46A, ECS46C, ECS46D, ECS47, ECS47A, ECS47E, ECS48, ECS52, ECS57, ECS61C, ECS62,
@@ -28,21 +29,22 @@ pub use dlms::{
     SecondaryPrices, SubGhzConfiguration, SwitchCommand, SwitchingTable, TariffAction,
     TariffUpdate, VoltageSettings, WeekProfile, account_mode_response, action_results_response,
     active_power_response, alcs_event_log_response, alert_notification,
-    auxiliary_calendar_outcomes, auxiliary_schedule_data, boost_response, calendar_data,
-    channel_change_detail, channel_mask_data, clock_response, configuration_response,
-    credit_charge_configuration, decode_dlms, decode_plaintext, device_log_add_response,
-    encode_command, encode_dlms, event_log_response, export_registers_response,
-    firmware_receipt_notification, firmware_response, future_dated_alert, invoke_id,
-    load_limit_outcomes, log_response, message_for, meter_balance_response, meter_points_response,
-    network_data_response, outcome_response, payment_mode_outcomes, phase_of_object,
-    power_event_log_response, prepay_configuration_outcomes, primary_price_data, sealed_response,
-    secondary_price_data, security_log_response, set_results_response, settings_response,
-    special_days_data, switching_data, tariff_outcomes, thresholds_data, unit_charge,
+    auxiliary_calendar_outcomes, auxiliary_schedule_data, behaviours, boost_response,
+    calendar_data, channel_change_detail, channel_mask_data, clock_response,
+    configuration_response, credit_charge_configuration, decode_dlms, decode_plaintext,
+    device_log_add_response, encode_command, encode_dlms, event_log_response,
+    export_registers_response, firmware_receipt_notification, firmware_response,
+    future_dated_alert, invoke_id, load_limit_outcomes, log_response, message_for,
+    meter_balance_response, meter_points_response, network_data_response, outcome_response,
+    payment_mode_outcomes, phase_of_object, power_event_log_response,
+    prepay_configuration_outcomes, primary_price_data, sealed_response, secondary_price_data,
+    security_log_response, set_results_response, settings_response, special_days_data,
+    switching_data, tariff_outcomes, thresholds_data, unit_charge,
 };
 pub use settings::{
-    CCS04, CCS06, DBCH01, DBCH03, ECS18A, ECS18B, ECS24, ECS24B, ECS26A, ECS26B, ECS26C, ECS26D,
-    ECS26E, ECS26F, ECS26I, ECS27, ECS61A, ECS61D, ECS61E, MaxDemandRegister, Setting,
-    SettingValue, max_demand_period, max_demand_period_of, name_values, settings,
+    CCS04, CCS06, DBCH01, DBCH03, ECS18A, ECS18B, ECS24, ECS24B, ECS25R1, ECS25R2, ECS26A, ECS26B,
+    ECS26C, ECS26D, ECS26E, ECS26F, ECS26I, ECS27, ECS61A, ECS61D, ECS61E, MaxDemandRegister,
+    Setting, SettingValue, max_demand_period, max_demand_period_of, name_values, settings,
 };
 pub use time::{from_gbcs_seconds, to_gbcs_seconds};
 
@@ -432,6 +434,10 @@ pub enum Reading {
     SubGhzConfiguration(SubGhzConfiguration),
     /// 6.29 DBCH05 command: scan for a sub-GHz channel.
     ChannelScan,
+    /// 6.22 ECS25a, a1, a2, a3, b, b3 command: the alert codes whose behaviour (WAN alert, HAN
+    /// alert, audible alarm, logging: the use case says which, and whose) is enabled or
+    /// disabled.
+    AlertBehaviour(Box<BehaviourChange>),
     /// 7.11 ECS61c's answer: whether the boost button is boosting, its boosts within the
     /// period asked for (each its start and end), and which switches it turns on.
     BoostButton {

@@ -3,7 +3,8 @@
 //! randomisation (ECS26c), 6.2.3 billing calendar (ECS26d), 6.2.4 identity (ECS26e), 6.2.5
 //! instantaneous power thresholds (ECS26f), 4.15 load limit data (ECS27), 4.12.1 and 4.12.2
 //! maximum demand (ECS18b, ECS18a), 4.11.1 and 4.11.2 the tariffs (ECS24, ECS24b), and 6.2.4
-//! to a comms hub (ECS26i), 7.7, 7.14 and 7.15 the auxiliary loads (ECS61a, d, e). The command
+//! to a comms hub (ECS26i), 7.7, 7.14 and 7.15 the auxiliary loads (ECS61a, d, e), 6.2.10 the
+//! event and alert behaviours (ECS25r1, ECS25r2: `payload::behaviours`). The command
 //! gets
 //! the attributes in their order; the answer is their values in the same order, in the clear.
 //!
@@ -49,6 +50,10 @@ pub const CCS06: u16 = 0x010F;
 pub const DBCH01: u16 = 0x010A;
 /// DBCH03: its sub-GHz configuration (6.30).
 pub const DBCH03: u16 = 0x010C;
+/// ECS25r1: the supplier's event and alert behaviours (6.2.10); ECS25r2 the network
+/// operator's.
+pub const ECS25R1: u16 = 0x00EE;
+pub const ECS25R2: u16 = 0x00EF;
 /// ECS61a: the auxiliary load switches' data (7.7).
 pub const ECS61A: u16 = 0x00BB;
 /// ECS61d: the auxiliary controllers' configuration (7.14).
@@ -361,6 +366,59 @@ const SUB_GHZ_CHANNEL: &[Setting] = &[setting(
     2,
     BIT_STRING,
 )];
+
+/// 6.2.10 from the supplier: its filters of WAN alerts, HAN alerts, audible alarm and logging
+/// (`0-30:97.98.15`–`18`), each 256 bits, one per 0x81nn code (`payload::behaviours`); named as
+/// 6.22 names what sets them.
+const SUPPLIER_ALERT_BEHAVIOURS: &[Setting] = &[
+    setting(
+        "ElectricitySupplierAlerts",
+        DATA,
+        [0, 30, 97, 98, 15, 255],
+        2,
+        BIT_STRING,
+    ),
+    setting(
+        "ElectricitySupplierHANAlertSettings",
+        DATA,
+        [0, 30, 97, 98, 16, 255],
+        2,
+        BIT_STRING,
+    ),
+    setting(
+        "ElectricitySupplierAlarmSettings",
+        DATA,
+        [0, 30, 97, 98, 17, 255],
+        2,
+        BIT_STRING,
+    ),
+    setting(
+        "ElectricitySupplierLoggingSettings",
+        DATA,
+        [0, 30, 97, 98, 18, 255],
+        2,
+        BIT_STRING,
+    ),
+];
+
+/// 6.2.10 from the network operator: its filters of WAN alerts and logging
+/// (`0-33:97.98.15`, `18`), one bit per 0x80nn code.
+const NETWORK_OPERATOR_ALERT_BEHAVIOURS: &[Setting] = &[
+    setting(
+        "ElectricityNetworkOperatorAlerts",
+        DATA,
+        [0, 33, 97, 98, 15, 255],
+        2,
+        BIT_STRING,
+    ),
+    setting(
+        "ElectricityNetworkOperatorLoggingSettings",
+        DATA,
+        [0, 33, 97, 98, 18, 255],
+        2,
+        BIT_STRING,
+    ),
+];
 
 /// 6.30: its sub-GHz configuration, one structure (the channel masks, then the thresholds).
 const SUB_GHZ_CONFIGURATION: &[Setting] = &[setting(
@@ -1013,6 +1071,8 @@ pub fn settings(code: u16) -> Option<&'static [Setting]> {
         DBCH01 => SUB_GHZ_CHANNEL,
         CCS04 | CCS06 => ACTIVE_DEVICES,
         DBCH03 => SUB_GHZ_CONFIGURATION,
+        ECS25R1 => SUPPLIER_ALERT_BEHAVIOURS,
+        ECS25R2 => NETWORK_OPERATOR_ALERT_BEHAVIOURS,
         ECS61D => CONTROLLER_CONFIGURATION,
         ECS61E => CONTROLLER_OPERATION,
         _ => return None,

@@ -83,6 +83,12 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
             | ECS47E
             | DBCH04
             | DBCH05
+            | ECS25A
+            | ECS25A1
+            | ECS25A2
+            | ECS25A3
+            | ECS25B
+            | ECS25B3
     ) {
         return configuration::configuration_of(code, r);
     }

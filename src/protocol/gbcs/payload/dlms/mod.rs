@@ -256,6 +256,7 @@ fn shape(code: u16, what: impl Into<String>) -> PayloadError {
 // changes and the configuration commands that are fixed lists of sets, which every side
 // handles, have their own (`prepayment`, `configuration`).
 mod auxiliary;
+pub mod behaviours;
 mod command;
 mod configuration;
 mod decode;
@@ -272,6 +273,9 @@ pub use auxiliary::{
     ECS35G, ECS46A, ECS46C, ECS46D, ECS47, ECS47A, ECS47E, ECS61C, ECS62, LevelAction,
     ScheduledAction, SwitchCommand, alcs_event_log_response, auxiliary_calendar_outcomes,
     auxiliary_schedule_data, boost_response,
+};
+pub use behaviours::{
+    AlertFilter, BehaviourChange, ECS25A, ECS25A1, ECS25A2, ECS25A3, ECS25B, ECS25B3,
 };
 pub use command::*;
 pub use configuration::{
