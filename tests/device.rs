@@ -2441,12 +2441,43 @@ fn alert_behaviours_are_set_read_back_and_decide_what_is_logged() {
         medium_high: 6000,
     };
     assert!(!outcome(ask(&mut esme, ECS34, &refused, 1004, &keys)));
+    let to_credit = Reading::PaymentMode {
+        mode: dccsim::protocol::gbcs::payload::NewPaymentMode::Credit,
+        activation: dccsim::protocol::gbcs::payload::Activation::Now,
+        twin_element: false,
+    };
+    let to_credit = ask(
+        &mut esme,
+        dccsim::protocol::gbcs::payload::ECS02,
+        &to_credit,
+        1104,
+        &keys,
+    );
+    assert!(matches!(to_credit, Reading::Outcome { success: true, .. }));
     assert_eq!(esme.events.iter().count(), logged, "nothing logged");
+    // A poly-phase alert this single-phase meter has not: the change refused whole (1).
+    let mut poly = BehaviourChange::new(Party::Supplier);
+    assert!(poly.put(0x81B7, true) && poly.put(0x810D, false));
+    let set = Reading::AlertBehaviour(Box::new(poly));
+    assert_eq!(
+        ask(
+            &mut esme,
+            dccsim::protocol::gbcs::payload::ECS25A,
+            &set,
+            1105,
+            &keys
+        ),
+        Reading::Outcome {
+            success: false,
+            code: 1
+        }
+    );
+    assert_eq!(read(&mut esme, ECS25R1, 1106)[0], before[0]);
     // Logged again once enabled.
     let mut change = BehaviourChange::new(Party::Supplier);
     change.put(0x8154, true);
     let set = Reading::AlertBehaviour(Box::new(change));
-    assert!(outcome(ask(&mut esme, ECS25A3, &set, 1005, &keys)));
+    assert!(outcome(ask(&mut esme, ECS25A3, &set, 1205, &keys)));
     assert_eq!(esme.events.iter().count(), logged + 1);
     assert_eq!(
         esme.events.iter().last().unwrap().what,
@@ -2456,8 +2487,8 @@ fn alert_behaviours_are_set_read_back_and_decide_what_is_logged() {
     let mut change = BehaviourChange::new(Party::NetworkOperator);
     change.put(0x8015, false);
     let set = Reading::AlertBehaviour(Box::new(change));
-    assert!(outcome(ask(&mut esme, ECS25B, &set, 1006, &keys)));
-    let no = read(&mut esme, ECS25R2, 1007);
+    assert!(outcome(ask(&mut esme, ECS25B, &set, 1206, &keys)));
+    let no = read(&mut esme, ECS25R2, 1207);
     assert_eq!(no[0], AlertFilter::of_codes(&[0x8014]));
     assert_eq!(no[1], AlertFilter::of_codes(&[0x8014, 0x8015]));
     // A change for the network operator's filter under a supplier use case is not that use

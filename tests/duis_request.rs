@@ -1083,7 +1083,10 @@ fn bad_alert_settings_and_log_names_are_refused_by_name() {
             not_a_switch,
             "sr:x810E needs sr:WANAlert Enable or Disable, not Some(\"On\")",
         ),
-        (not_an_event, "sr:xZZZZ is not an event (x and its code)"),
+        (
+            not_an_event,
+            "sr:xZZZZ is not an alert code (x and its four hex digits)",
+        ),
         (
             gas_log,
             "sr:LogToRead \"Power\": a gas meter keeps an Event and a Security log",
@@ -1486,19 +1489,31 @@ fn alert_behaviours_are_the_rtds_commands() {
     assert_eq!(change.codes(), (vec![0x8003, 0x8014], vec![0x8015]));
 }
 
-/// A 6.22 naming what is not an alert of its party, or neither Enable nor Disable, or a gas
-/// meter's settings, is refused saying which element is wrong.
+/// A 6.22 naming what is not an alert of its group (the DUIS schema's lists), or neither
+/// Enable nor Disable, an alert twice, an alert outside a group, both the single and the
+/// poly-phase group, no alert at all, or a gas meter's settings, is refused saying which
+/// element is wrong.
 #[test]
 fn alert_behaviours_are_checked() {
     let text = std::fs::read_to_string(
         reference().join("duis/rtds-templates/ECS25a1_6.22_SUCCESS_REQUEST_DUIS.XML"),
     )
     .unwrap();
+    let common = "<sr:SupplierESMECommon>";
+    let network = "<sr:ElectricityNetworkOperatorAlerts><sr:NetworkOperatorESMESinglePhase>\
+                   <sr:x8002>Enable</sr:x8002></sr:NetworkOperatorESMESinglePhase>\
+                   <sr:NetworkOperatorESMEPolyPhase><sr:x8003>Enable</sr:x8003>\
+                   </sr:NetworkOperatorESMEPolyPhase></sr:ElectricityNetworkOperatorAlerts>";
     for (from, to, says) in [
         (
             "x8119>Disable</sr:x8119",
             "x8019>Disable</sr:x8019",
-            "sr:x8019 in sr:ElectricitySupplierHANAlertSettings is not one of its alerts (the supplier's are 81xx)",
+            "sr:x8019 in sr:SupplierESMECommon is not one of that group's alerts",
+        ),
+        (
+            "x8119>Disable</sr:x8119",
+            "x81FF>Disable</sr:x81FF",
+            "sr:x81FF in sr:SupplierESMECommon is not one of that group's alerts",
         ),
         (
             ">Disable</sr:x8119",
@@ -1511,13 +1526,55 @@ fn alert_behaviours_are_checked() {
             "sr:xZZ is not an alert code",
         ),
         (
+            "x8119>Disable</sr:x8119",
+            "x810D>Disable</sr:x810D",
+            "sr:x810D is named twice",
+        ),
+        (
+            common,
+            "<sr:x810D>Enable</sr:x810D><sr:SupplierESMECommon>",
+            "sr:x810D in sr:ElectricitySupplierHANAlertSettings is not one of its groups",
+        ),
+        (
+            "SupplierESMECommon>",
+            "NetworkOperatorESMECommon>",
+            "sr:NetworkOperatorESMECommon in sr:ElectricitySupplierHANAlertSettings is not one \
+             of its groups",
+        ),
+        (
             "ElectricitySupplierHANAlertSettings>",
             "GasSupplierAlerts>",
             "sr:GasSupplierAlerts in sr:ConfigureAlertBehaviour is a gas meter's",
         ),
+        (
+            "ElectricitySupplierHANAlertSettings>",
+            "ElectricitySupplierHANAlerts>",
+            "sr:ElectricitySupplierHANAlerts is not one of sr:ConfigureAlertBehaviour's settings",
+        ),
     ] {
         assert!(text.contains(from), "{from}");
         let request = Request::parse(&text.replace(from, to)).unwrap();
+        let e = request.esme_command().unwrap_err();
+        assert!(e.reason.contains(says), "{}", e.reason);
+    }
+    let start = text
+        .find("<sr:ElectricitySupplierHANAlertSettings>")
+        .unwrap();
+    let end = text.find("</sr:ConfigureAlertBehaviour>").unwrap();
+    for (body, says) in [
+        (
+            network,
+            "sr:ElectricityNetworkOperatorAlerts names both \
+             sr:NetworkOperatorESMESinglePhase and sr:NetworkOperatorESMEPolyPhase",
+        ),
+        (
+            "<sr:ElectricitySupplierAlarmSettings><sr:SupplierESMECommon/>\
+             </sr:ElectricitySupplierAlarmSettings>",
+            "sr:ElectricitySupplierAlarmSettings names no alert to enable or disable",
+        ),
+    ] {
+        let xml = format!("{}{body}{}", &text[..start], &text[end..]);
+        let request = Request::parse(&xml).unwrap();
         let e = request.esme_command().unwrap_err();
         assert!(e.reason.contains(says), "{}", e.reason);
     }

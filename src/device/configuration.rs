@@ -7,9 +7,9 @@ use crate::model::Eui64;
 use crate::protocol::dlms::Data;
 use crate::protocol::gbcs::payload::behaviours::{Behaviour, Party};
 use crate::protocol::gbcs::payload::{
-    AlertFilter, AverageVoltage, BehaviourChange, BillingExecution, DEBT_RECOVERY_CAP_PERIOD_S,
-    Debt, DebtRecovery, ECS25R1, ECS25R2, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS27,
-    LoadLimit, NewPaymentMode, NonDisablementEntry, PrepayConfiguration, calendar_data,
+    AlertFilter, AverageVoltage, BillingExecution, DEBT_RECOVERY_CAP_PERIOD_S, Debt, DebtRecovery,
+    ECS25R1, ECS25R2, ECS26A, ECS26B, ECS26C, ECS26D, ECS26E, ECS26F, ECS27, LoadLimit,
+    NewPaymentMode, NonDisablementEntry, PrepayConfiguration, calendar_data,
     credit_charge_configuration, special_days_data, unit_charge,
 };
 
@@ -188,17 +188,13 @@ impl AlertBehaviours {
         Some(self.filters(party)[Self::place(party, behaviour)?])
     }
 
-    /// Makes `change` to its party's filter of `behaviour`; false if it has none.
-    pub fn apply(&mut self, behaviour: Behaviour, change: &BehaviourChange) -> bool {
-        let Some(i) = Self::place(change.party, behaviour) else {
-            return false;
-        };
-        let filters: &mut [AlertFilter] = match change.party {
-            Party::Supplier => &mut self.supplier,
-            Party::NetworkOperator => &mut self.network_operator,
-        };
-        filters[i] = change.apply(filters[i]);
-        true
+    /// `party`'s filter of `behaviour`, to change; `None` for one it has not.
+    pub fn filter_mut(&mut self, party: Party, behaviour: Behaviour) -> Option<&mut AlertFilter> {
+        let i = Self::place(party, behaviour)?;
+        Some(match party {
+            Party::Supplier => &mut self.supplier[i],
+            Party::NetworkOperator => &mut self.network_operator[i],
+        })
     }
 
     /// What 6.2.10 from `party` answers: its filters, in order.

@@ -440,19 +440,16 @@ pub(crate) fn worked_back(
 }
 
 /// Sets a meter's account to `mode` from `struck`, its balance at the change (so no credit is
-/// lost), and logs the change when the mode is new.
+/// lost); returns what the meter logs of the command. It is logged as actioned whether or not
+/// the mode changes: the command's settings (a threshold, the debt suspension flags) are taken
+/// up either way.
 pub(crate) fn switch_mode(
     payment: &mut PaymentMode,
     balance: &mut Balance,
-    events: &mut EventLog,
     struck: Balance,
     mode: PaymentMode,
-    code: u16,
-    now: DateTime<Utc>,
-) {
+) -> &'static str {
     *balance = struck;
-    // Logged as actioned whether or not the mode changes: the command's settings (a threshold,
-    // the debt suspension flags) are taken up either way.
     let what = match (mode, *payment == mode) {
         (PaymentMode::Credit, false) => "payment mode: credit",
         (PaymentMode::Prepayment, false) => "payment mode: prepayment",
@@ -460,7 +457,7 @@ pub(crate) fn switch_mode(
         (PaymentMode::Prepayment, true) => "payment mode: prepayment (unchanged)",
     };
     *payment = mode;
-    events.command(now, code, true, what);
+    what
 }
 
 /// Why a meter did not credit a top-up.
@@ -816,46 +813,22 @@ mod tests {
         assert_eq!(ledger, [(102, 1), (103, 1)]);
     }
 
-    /// A payment mode command is logged as actioned whether or not it changes the mode.
+    /// A payment mode command is logged as actioned whether or not it changes the mode, saying
+    /// which.
     #[test]
     fn a_payment_mode_command_is_logged_even_to_the_mode_in_force() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 30, 10, 0, 0).unwrap();
-        let (mut payment, mut balance, mut events) = (
-            PaymentMode::Prepayment,
-            Balance::default(),
-            EventLog::default(),
-        );
+        let (mut payment, mut balance) = (PaymentMode::Prepayment, Balance::default());
         let struck = Balance::default();
-        let mode = PaymentMode::Prepayment;
-        switch_mode(
-            &mut payment,
-            &mut balance,
-            &mut events,
-            struck,
-            mode,
-            0x1B,
-            now,
-        );
-        switch_mode(
-            &mut payment,
-            &mut balance,
-            &mut events,
-            struck,
-            PaymentMode::Credit,
-            0x1A,
-            now,
-        );
-        let logged: Vec<_> = events
-            .iter()
-            .map(|e| (e.command, e.what.as_str()))
-            .collect();
+        let what = [PaymentMode::Prepayment, PaymentMode::Credit]
+            .map(|mode| switch_mode(&mut payment, &mut balance, struck, mode));
         assert_eq!(
-            logged,
+            what,
             [
-                (Some(0x1B), "payment mode: prepayment (unchanged)"),
-                (Some(0x1A), "payment mode: credit")
+                "payment mode: prepayment (unchanged)",
+                "payment mode: credit"
             ]
         );
+        assert_eq!(payment, PaymentMode::Credit);
     }
 
     /// An event logged late (an outage's start, logged when the supply returns) takes its place

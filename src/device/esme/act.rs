@@ -9,6 +9,7 @@ use crate::device::configuration::{Prepayment, Voltage};
 use crate::device::{
     ADJUSTMENTS_KEPT, Balance, BalanceUpdate, PaymentMode, PendingChange, period_of,
 };
+use crate::protocol::gbcs::payload::behaviours::single_phase_has;
 use crate::protocol::gbcs::payload::{
     self, Activation, CS01A, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A, ECS04B, ECS05,
     ECS07, ECS08, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS15C, ECS16, ECS28A, ECS28B,
@@ -16,6 +17,9 @@ use crate::protocol::gbcs::payload::{
     ECS39B, ECS42, ECS43, ECS44, ECS46A, ECS46C, ECS46D, ECS47, ECS47A, ECS47E, ECS48, ECS57,
     ECS62, ECS70, ECS81, NewPaymentMode, Reading,
 };
+
+/// DLMS result the RTDS meter answers a 6.22 it does not take with (1, hardware fault).
+const NOT_CONFIGURABLE: u8 = 1;
 
 impl Esme {
     /// What the meter did with a command of use case `code` that changes it; `None` when
@@ -189,19 +193,31 @@ impl Esme {
                 payload::set_results_response(counter, &[0]).to_bytes()
             }
             // The filter the use case names takes the change: the codes named, enabled or
-            // disabled; the rest as they were.
+            // disabled; the rest as they were. A single-phase meter has no poly-phase alerts to
+            // configure: a change naming one it refuses whole (1, as the RTDS meter answers).
             (code, Reading::AlertBehaviour(change))
-                if let Some((_, behaviour)) = payload::behaviours::configured_by(code) =>
+                if let Some((party, behaviour)) = payload::behaviours::configured_by(code) =>
             {
                 let mut behaviours = *self.alert_behaviours();
-                let result = if behaviours.apply(behaviour, change) {
-                    self.extra_mut().alert_behaviours = Some(Box::new(behaviours));
-                    self.log_command(now, code, true, "event and alert behaviours set");
-                    0
-                } else {
-                    let why = "event and alert behaviours not set: no such filter";
-                    self.log_command(now, code, false, why);
-                    REFUSED
+                let (on, off) = change.codes();
+                let foreign = on.iter().chain(&off).find(|&&c| !single_phase_has(c));
+                let filter = behaviours.filter_mut(party, behaviour);
+                let result = match (foreign, filter) {
+                    (None, Some(filter)) => {
+                        *filter = change.apply(*filter);
+                        self.extra_mut().alert_behaviours = Some(Box::new(behaviours));
+                        self.log_command(now, code, true, "event and alert behaviours set");
+                        0
+                    }
+                    (Some(c), _) => {
+                        let why = format!(
+                            "event and alert behaviours not set: {c:04X} is a poly-phase \
+                             meter's alert"
+                        );
+                        self.log_command(now, code, false, why);
+                        NOT_CONFIGURABLE
+                    }
+                    (None, None) => REFUSED,
                 };
                 payload::set_results_response(counter, &[result]).to_bytes()
             }

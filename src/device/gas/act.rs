@@ -602,8 +602,8 @@ impl GasMeter {
         self.configuration = configuration;
         let struck = crate::device::strike(self.balance, now, |p| self.credit_milli_pence(p));
         let changed = self.payment != mode;
-        let (payment, balance, events) = (&mut self.payment, &mut self.balance, &mut self.events);
-        crate::device::switch_mode(payment, balance, events, struck, mode, code, now);
+        let what = crate::device::switch_mode(&mut self.payment, &mut self.balance, struck, mode);
+        self.log_command(now, code, true, what);
         self.settle_emergency_credit();
         // The change of mode billing data log (4.4.2) takes its snapshot (a command to the mode
         // the meter is in changes none).

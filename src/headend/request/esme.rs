@@ -5,10 +5,11 @@ use std::ops::RangeInclusive;
 use chrono::{DateTime, Utc};
 
 use super::fields::{
-    billing_time, boolean, clock_time, cosem_date, cosem_time, mpan, number, one_of, utc_date_time,
-    utc_time,
+    alert_code, billing_time, boolean, clock_time, cosem_date, cosem_time, mpan, number, one_of,
+    utc_date_time, utc_time,
 };
 use super::{Element, Request, RequestError};
+use crate::protocol::gbcs::payload::AlertFilter;
 use crate::protocol::gbcs::payload::behaviours::{self, Behaviour, Party};
 use crate::protocol::gbcs::payload::{
     AverageVoltage, BehaviourChange, BillingExecution, CS01A, Debt, DebtRecovery, ECS02, ECS03,
@@ -362,41 +363,67 @@ impl Request {
     fn alert_behaviour(&self) -> Result<(u16, BehaviourChange), RequestError> {
         let fail = |reason: String| RequestError { line: 0, reason };
         let (choice, (party, behaviour)) = alert_behaviour_choice(self)?;
-        let code = behaviours::use_case(party, behaviour)
-            .ok_or_else(|| fail("no GBCS use case sets that behaviour".into()))?;
         let mut change = BehaviourChange::new(party);
-        for e in choice.children.iter().flat_map(|group| &group.children) {
-            let code = e
-                .name
-                .strip_prefix('x')
-                .filter(|hex| hex.len() == 4)
-                .and_then(|hex| u16::from_str_radix(hex, 16).ok())
-                .ok_or_else(|| {
-                    fail(format!(
-                        "sr:{} is not an alert code (x and its four hex digits)",
-                        e.name
-                    ))
-                })?;
-            let enable = match e.text.trim() {
-                "Enable" => true,
-                "Disable" => false,
-                other => {
-                    return Err(fail(format!(
-                        "sr:{} is {other:?}, not Enable or Disable",
-                        e.name
-                    )));
-                }
-            };
-            if !change.put(code, enable) {
+        let mut phases = None;
+        for group in &choice.children {
+            let in_choice =
+                |(name, of, ..): &&(&str, Party, bool, &[u16])| *name == group.name && *of == party;
+            let Some(&(.., codes)) = behaviours::GROUPS.iter().find(in_choice) else {
                 return Err(fail(format!(
-                    "sr:{} in sr:{} is not one of its alerts (the {}'s are {:02X}xx)",
-                    e.name,
-                    choice.name,
-                    party.name(),
-                    party.code_page()
+                    "sr:{} in sr:{} is not one of its groups of alerts",
+                    group.name, choice.name
+                )));
+            };
+            // The network operator's: single or poly-phase, not both.
+            let phase = [
+                "NetworkOperatorESMESinglePhase",
+                "NetworkOperatorESMEPolyPhase",
+            ];
+            if phase.contains(&group.name.as_str())
+                && let Some(other) = phases.replace(&group.name)
+            {
+                return Err(fail(format!(
+                    "sr:{} names both sr:{other} and sr:{}",
+                    choice.name, group.name
                 )));
             }
+            for e in &group.children {
+                let code = alert_code(&e.name)?;
+                if !codes.contains(&code) {
+                    return Err(fail(format!(
+                        "sr:{} in sr:{} is not one of that group's alerts",
+                        e.name, group.name
+                    )));
+                }
+                let enable = match e.text.trim() {
+                    "Enable" => true,
+                    "Disable" => false,
+                    other => {
+                        return Err(fail(format!(
+                            "sr:{} is {other:?}, not Enable or Disable",
+                            e.name
+                        )));
+                    }
+                };
+                if change.changed.has(code) {
+                    return Err(fail(format!("sr:{} is named twice", e.name)));
+                }
+                change.put(code, enable);
+            }
         }
+        if change.changed == AlertFilter::NONE {
+            return Err(fail(format!(
+                "sr:{} names no alert to enable or disable",
+                choice.name
+            )));
+        }
+        let code = behaviours::use_case(party, behaviour).ok_or_else(|| {
+            fail(format!(
+                "sr:{} is not the {}'s to set",
+                choice.name,
+                party.name()
+            ))
+        })?;
         Ok((code, change))
     }
 
@@ -637,7 +664,6 @@ impl Request {
     }
 }
 
-/// The weekdays a `DaysOfWeekApplicability` names, Monday first: bit 6 Monday … bit 0 Sunday.
 /// The element chosen inside a 6.22's `ConfigureAlertBehaviour` to an electricity meter, and
 /// whose filter it sets, of what.
 fn alert_behaviour_choice(
@@ -663,16 +689,22 @@ fn alert_behaviour_choice(
         "ElectricitySupplierLoggingSettings" => (Party::Supplier, Behaviour::Logging),
         "ElectricityNetworkOperatorAlerts" => (Party::NetworkOperator, Behaviour::Alert),
         "ElectricityNetworkOperatorLoggingSettings" => (Party::NetworkOperator, Behaviour::Logging),
+        gas @ ("GasSupplierAlerts" | "GasSupplierAlertEventSettings") => {
+            return Err(fail(format!(
+                "sr:{gas} in sr:ConfigureAlertBehaviour is a gas meter's; an electricity \
+                 meter takes the ElectricitySupplier… and ElectricityNetworkOperator… settings"
+            )));
+        }
         other => {
             return Err(fail(format!(
-                "sr:{other} in sr:ConfigureAlertBehaviour is a gas meter's; an electricity \
-                 meter takes the ElectricitySupplier… and ElectricityNetworkOperator… settings"
+                "sr:{other} is not one of sr:ConfigureAlertBehaviour's settings"
             )));
         }
     };
     Ok((choice, kind))
 }
 
+/// The weekdays a `DaysOfWeekApplicability` names, Monday first: bit 6 Monday … bit 0 Sunday.
 pub(super) fn weekday_mask(days: &Element) -> Result<u8, RequestError> {
     const WEEKDAYS: [&str; 7] = [
         "Monday",

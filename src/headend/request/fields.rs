@@ -135,6 +135,18 @@ pub(super) fn one_of<T: Copy>(
 }
 
 /// Element `name`'s `text` as an `xs:boolean` (true, false, 1 or 0).
+/// The alert or event code an element of 6.22 is named for: `x` and its four hex digits
+/// (`x810D`).
+pub(super) fn alert_code(name: &str) -> Result<u16, RequestError> {
+    name.strip_prefix('x')
+        .filter(|hex| hex.len() == 4)
+        .and_then(|hex| u16::from_str_radix(hex, 16).ok())
+        .ok_or_else(|| RequestError {
+            line: 0,
+            reason: format!("sr:{name} is not an alert code (x and its four hex digits)"),
+        })
+}
+
 pub(super) fn boolean(name: &str, text: &str) -> Result<bool, RequestError> {
     match text {
         "true" | "1" => Ok(true),

@@ -618,11 +618,7 @@ impl Request {
         };
         let mut asks: Vec<GasPayload> = Vec::new();
         for e in &settings.children {
-            let event = e
-                .name
-                .strip_prefix('x')
-                .and_then(|hex| u16::from_str_radix(hex, 16).ok())
-                .ok_or_else(|| fail(format!("sr:{} is not an event (x and its code)", e.name)))?;
+            let event = super::fields::alert_code(&e.name)?;
             let mut configuration = 0;
             for (name, bit) in [
                 ("WANAlert", gbz::EVENT_WAN_ALERT),

@@ -14,25 +14,25 @@ use serde::Serialize;
 
 pub use dlms::{
     AUXILIARY_LOADS, AlcsEvent, AlertFilter, AuxiliaryCalendar, AverageVoltage, BLOCK_TARIFFS,
-    BehaviourChange, CCS01, CCS02, CHANNEL_CHANGED, CHANNEL_PAGES, CS01A, CalendarEntry,
-    ChannelMask, ControllerLevel, DBCH02, DBCH04, DBCH05, DEBT_RECOVERY_CAP_PERIOD_S, DayProfile,
-    Debt, DebtRecovery, ECS01A, ECS01B, ECS01C, ECS01D, ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07,
-    ECS08, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A, ECS15C, ECS16, ECS17A, ECS17B, ECS17C,
-    ECS17D, ECS17E, ECS19, ECS20A, ECS20B, ECS20C, ECS20D, ECS21A, ECS21B, ECS21C, ECS22A, ECS22B,
-    ECS22C, ECS23, ECS25A, ECS25A1, ECS25A2, ECS25A3, ECS25B, ECS25B3, ECS26J, ECS28A, ECS28B,
-    ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS30, ECS30A, ECS34, ECS35A, ECS35B, ECS35C,
-    ECS35D, ECS35E, ECS35F, ECS35G, ECS37, ECS38, ECS39A, ECS39B, ECS40, ECS42, ECS43, ECS44,
-    ECS45, ECS46A, ECS46C, ECS46D, ECS47, ECS47A, ECS47E, ECS48, ECS52, ECS57, ECS61C, ECS62,
-    ECS66, ECS70, ECS81, ECS82, ESME_FUTURE_DATED_ALERT, LevelAction, LoadLimit,
-    NonDisablementEntry, PRIMARY_TOU_RATES, PayloadError, PrepayConfiguration, PrimaryPrices,
-    RTDS_SUB_GHZ_CONFIGURATION, Recurrence, SECONDARY_TOU_RATES, ScheduledAction, Season,
-    SecondaryPrices, SubGhzConfiguration, SwitchCommand, SwitchingTable, TariffAction,
-    TariffUpdate, VoltageSettings, WeekProfile, account_mode_response, action_results_response,
-    active_power_response, alcs_event_log_response, alert_notification,
-    auxiliary_calendar_outcomes, auxiliary_schedule_data, behaviours, boost_response,
-    calendar_data, channel_change_detail, channel_mask_data, clock_response,
-    configuration_response, credit_charge_configuration, decode_dlms, decode_plaintext,
-    device_log_add_response, encode_command, encode_dlms, event_log_response,
+    BehaviourChange, CCS01, CCS02, CCS03, CCS07, CHANNEL_CHANGED, CHANNEL_PAGES, CS01A,
+    CalendarEntry, ChannelMask, ControllerLevel, DBCH02, DBCH04, DBCH05,
+    DEBT_RECOVERY_CAP_PERIOD_S, DayProfile, Debt, DebtRecovery, ECS01A, ECS01B, ECS01C, ECS01D,
+    ECS02, ECS03, ECS04A, ECS04B, ECS05, ECS07, ECS08, ECS08A, ECS09, ECS10, ECS12, ECS14, ECS15A,
+    ECS15C, ECS16, ECS17A, ECS17B, ECS17C, ECS17D, ECS17E, ECS19, ECS20A, ECS20B, ECS20C, ECS20D,
+    ECS21A, ECS21B, ECS21C, ECS22A, ECS22B, ECS22C, ECS23, ECS25A, ECS25A1, ECS25A2, ECS25A3,
+    ECS25B, ECS25B3, ECS26J, ECS28A, ECS28B, ECS29A, ECS29B, ECS29C, ECS29D, ECS29E, ECS29F, ECS30,
+    ECS30A, ECS34, ECS35A, ECS35B, ECS35C, ECS35D, ECS35E, ECS35F, ECS35G, ECS37, ECS38, ECS39A,
+    ECS39B, ECS40, ECS42, ECS43, ECS44, ECS45, ECS46A, ECS46C, ECS46D, ECS47, ECS47A, ECS47E,
+    ECS48, ECS52, ECS57, ECS61C, ECS62, ECS66, ECS70, ECS81, ECS82, ESME_FUTURE_DATED_ALERT,
+    LevelAction, LoadLimit, NonDisablementEntry, PRIMARY_TOU_RATES, PanBackup, PanDevice,
+    PayloadError, PrepayConfiguration, PrimaryPrices, RTDS_SUB_GHZ_CONFIGURATION, Recurrence,
+    SECONDARY_TOU_RATES, ScheduledAction, Season, SecondaryPrices, SubGhzConfiguration,
+    SwitchCommand, SwitchingTable, TariffAction, TariffUpdate, VoltageSettings, WeekProfile,
+    account_mode_response, action_results_response, active_power_response, alcs_event_log_response,
+    alert_notification, auxiliary_calendar_outcomes, auxiliary_schedule_data, backup_response,
+    behaviours, boost_response, calendar_data, channel_change_detail, channel_mask_data,
+    clock_response, configuration_response, credit_charge_configuration, decode_dlms,
+    decode_plaintext, device_log_add_response, encode_command, encode_dlms, event_log_response,
     export_registers_response, firmware_receipt_notification, firmware_response,
     future_dated_alert, invoke_id, load_limit_outcomes, log_response, message_for,
     meter_balance_response, meter_points_response, network_data_response, outcome_response,
@@ -438,6 +438,12 @@ pub enum Reading {
     /// alert, audible alarm, logging: the use case says which, and whose) is enabled or
     /// disabled.
     AlertBehaviour(Box<BehaviourChange>),
+    /// 8.12.1 CCS03 command: the network (its extended PAN ID, its devices and their keys) a
+    /// comms hub is to take over from the one it replaces.
+    RestorePan(Box<PanBackup>),
+    /// 8.9 CCS07's answer: a comms hub's networks backed up, each its time, extended PAN ID,
+    /// devices and keys.
+    PanBackups { backups: Vec<PanBackup> },
     /// 7.11 ECS61c's answer: whether the boost button is boosting, its boosts within the
     /// period asked for (each its start and end), and which switches it turns on.
     BoostButton {

@@ -4,9 +4,8 @@
 //! instantaneous power thresholds (ECS26f), 4.15 load limit data (ECS27), 4.12.1 and 4.12.2
 //! maximum demand (ECS18b, ECS18a), 4.11.1 and 4.11.2 the tariffs (ECS24, ECS24b), and 6.2.4
 //! to a comms hub (ECS26i), 7.7, 7.14 and 7.15 the auxiliary loads (ECS61a, d, e), 6.2.10 the
-//! event and alert behaviours (ECS25r1, ECS25r2: `payload::behaviours`). The command
-//! gets
-//! the attributes in their order; the answer is their values in the same order, in the clear.
+//! event and alert behaviours (ECS25r1, ECS25r2: `payload::behaviours`). The command gets the
+//! attributes in their order; the answer is their values in the same order, in the clear.
 //!
 //! Each value is named by the element of DCC's DUIS response schema (`mmc-5.4.xsd`, the XML
 //! DCC's tools turn the GBCS into) it becomes, where the object and the RTDS meter's values

@@ -1,15 +1,17 @@
 //! How an electricity meter deals with its events and alerts, as GBCS and the RTDS 4.5.0
 //! vectors carry it: 6.22 Configure Alert Behaviour sets it, 6.2.10 reads it back.
 //!
-//! A meter keeps one 256-bit filter per party and behaviour: the supplier's (`0-30:97.98.x`)
-//! for its WAN alerts, HAN alerts, audible alarm and logging; the network operator's
-//! (`0-33:97.98.x`) for its WAN alerts and logging. Bit `n` of a filter, counted from the last
+//! A meter keeps one 256-bit filter per party and behaviour: the supplier's four
+//! (`0-30:97.98.x`) of its WAN alerts, HAN alerts, audible alarm and logging; the network
+//! operator's two (`0-33:97.98.x`) of its WAN alerts and logging. Bit `n` of a filter, counted from the last
 //! bit of the bit string, is the party's alert code whose low byte is `n`: 0x81nn for the
 //! supplier, 0x80nn for the network operator (810D is bit 13 of the supplier's filters).
 //!
-//! A 6.22 sets one filter (`0-b:97.98.11`–`14`, attribute 2) with a 512-bit string: the bits it
+//! A 6.22 sets one filter (attribute 2 of `0-b:97.98.e`, e 11 + the behaviour's place: 11 to 14
+//! for the supplier's, 11 and 14 for the network operator's) with a 512-bit string: the bits it
 //! changes, then the value of each (1 enabled), so the codes it does not name keep their
-//! behaviour. 6.2.10 gets the party's filters as they stand (`0-b:97.98.15`–`18`).
+//! behaviour. 6.2.10 gets the party's filters as they stand (e 15 + the place: 15 to 18, or 15
+//! and 18).
 
 use serde::{Deserialize, Serialize};
 
@@ -26,8 +28,63 @@ pub const ECS25A3: u16 = 0x00EC;
 pub const ECS25B: u16 = 0x00B0;
 pub const ECS25B3: u16 = 0x00ED;
 
+/// The codes each group of DUIS's `ConfigureAlertBehaviour` may name (the DUIS 5.4 schema's
+/// `SupplierESMECommon`, `…PolyPhase`, `NetworkOperatorESMECommon`, `…SinglePhase`,
+/// `…PolyPhase`), by the group's element name, with whose they are and whether a poly-phase
+/// meter's only.
+pub const GROUPS: [(&str, Party, bool, &[u16]); 5] = [
+    (
+        "SupplierESMECommon",
+        Party::Supplier,
+        false,
+        &[
+            0x810D, 0x810E, 0x8119, 0x8145, 0x8154, 0x8155, 0x8161, 0x8162, 0x8168, 0x8183, 0x81A0,
+            0x81A1, 0x81A2, 0x81A3, 0x81A4, 0x81A5, 0x81A6, 0x81A7, 0x81A8, 0x81A9, 0x81AA, 0x81AB,
+            0x81AC, 0x81AD, 0x81AE, 0x81AF, 0x81B0, 0x81B1, 0x81B2, 0x81B3, 0x81B8, 0x81B9, 0x81BA,
+            0x81BB, 0x81BC, 0x81BD, 0x81BE, 0x81C0, 0x81C1, 0x81C4, 0x81C5, 0x81C6,
+        ],
+    ),
+    ("SupplierESMEPolyPhase", Party::Supplier, true, &[0x81B7]),
+    (
+        "NetworkOperatorESMECommon",
+        Party::NetworkOperator,
+        false,
+        &[0x8014, 0x8015],
+    ),
+    (
+        "NetworkOperatorESMESinglePhase",
+        Party::NetworkOperator,
+        false,
+        &[
+            0x8002, 0x8006, 0x8020, 0x8024, 0x8028, 0x802C, 0x8085, 0x8089, 0x808D, 0x8091, 0x8095,
+            0x8099, 0x8010,
+        ],
+    ),
+    (
+        "NetworkOperatorESMEPolyPhase",
+        Party::NetworkOperator,
+        true,
+        &[
+            0x8003, 0x8004, 0x8005, 0x8007, 0x8008, 0x8009, 0x8021, 0x8022, 0x8023, 0x8025, 0x8026,
+            0x8027, 0x8029, 0x802A, 0x802B, 0x802D, 0x802E, 0x802F, 0x8086, 0x8087, 0x8088, 0x808A,
+            0x808B, 0x808C, 0x808E, 0x808F, 0x8090, 0x8092, 0x8093, 0x8094, 0x8096, 0x8097, 0x8098,
+            0x809A, 0x809B, 0x809C, 0x8011, 0x8016, 0x8013,
+        ],
+    ),
+];
+
+/// Whether a single-phase meter has alert `code` to configure: a code of a group DUIS gives
+/// every meter, or single-phase ones. (A poly-phase meter's own it refuses, as the RTDS vectors
+/// leave them out of the commands that succeed.)
+pub fn single_phase_has(code: u16) -> bool {
+    GROUPS
+        .iter()
+        .any(|(_, _, poly, codes)| !poly && codes.contains(&code))
+}
+
 /// Whose alerts a filter is of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Party {
     Supplier,
     NetworkOperator,
@@ -99,8 +156,8 @@ pub const fn set_object(party: Party, behaviour: Behaviour) -> [u8; 6] {
     [0, party.channel(), 97, 98, 11 + behaviour.index(), 255]
 }
 
-/// The 6.22 use case that sets `party`'s `behaviour`; `None` for one GBCS gives no party (the
-/// network operator's HAN alerts and audible alarm).
+/// The 6.22 use case that sets `party`'s `behaviour`; `None` for the two filters the network
+/// operator does not have (HAN alerts, audible alarm).
 pub const fn use_case(party: Party, behaviour: Behaviour) -> Option<u16> {
     Some(match (party, behaviour) {
         (Party::Supplier, Behaviour::Alert) => ECS25A,

@@ -354,7 +354,8 @@ pub(super) fn steps(code: u16, reading: &Reading) -> Option<Vec<Step>> {
         _ => {
             return super::auxiliary::steps(code, reading)
                 .or_else(|| super::sub_ghz::steps(code, reading))
-                .or_else(|| super::behaviours::steps(code, reading));
+                .or_else(|| super::behaviours::steps(code, reading))
+                .or_else(|| super::pan::steps(code, reading));
         }
     })
 }
@@ -488,12 +489,10 @@ pub(super) fn configuration_of(code: u16, r: &AccessRequest) -> Option<Reading> 
         super::sub_ghz::DBCH04 | super::sub_ghz::DBCH05 => {
             return super::sub_ghz::sub_ghz_of(code, r);
         }
-        super::behaviours::ECS25A
-        | super::behaviours::ECS25A1
-        | super::behaviours::ECS25A2
-        | super::behaviours::ECS25A3
-        | super::behaviours::ECS25B
-        | super::behaviours::ECS25B3 => return super::behaviours::behaviour_of(code, r),
+        _ if super::behaviours::configured_by(code).is_some() => {
+            return super::behaviours::behaviour_of(code, r);
+        }
+        super::pan::CCS07 | super::pan::CCS03 => return super::pan::pan_of(code, r),
         _ => return None,
     };
     let (specs, data): (Vec<_>, Vec<_>) = steps(code, &reading)?.into_iter().unzip();

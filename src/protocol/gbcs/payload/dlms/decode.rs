@@ -83,13 +83,10 @@ fn command(code: u16, r: &AccessRequest) -> Option<Reading> {
             | ECS47E
             | DBCH04
             | DBCH05
-            | ECS25A
-            | ECS25A1
-            | ECS25A2
-            | ECS25A3
-            | ECS25B
-            | ECS25B3
-    ) {
+            | CCS07
+            | CCS03
+    ) || super::behaviours::configured_by(code).is_some()
+    {
         return configuration::configuration_of(code, r);
     }
     if code == ECS23 || code == ECS61C {
@@ -440,6 +437,11 @@ fn response(
             import: text(import),
             export: text(export),
         });
+    }
+    if code == CCS07
+        && let Some(reading) = super::pan::backups_of(r)
+    {
+        return Ok(reading);
     }
     if r.results.iter().all(|s| s.succeeded())
         && let Some(values) = name_values(code, &r.data)

@@ -261,6 +261,7 @@ mod command;
 mod configuration;
 mod decode;
 mod encode;
+mod pan;
 mod prepay_config;
 mod prepayment;
 mod respond;
@@ -285,6 +286,7 @@ pub use configuration::{
 };
 pub use decode::*;
 pub use encode::*;
+pub use pan::{CCS03, CCS07, PanBackup, PanDevice, backup_response};
 pub use prepay_config::{
     DEBT_RECOVERY_CAP_PERIOD_S, ECS08, ECS08A, NonDisablementEntry, PrepayConfiguration,
     calendar_data, prepay_configuration_outcomes,
