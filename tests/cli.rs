@@ -161,10 +161,18 @@ fn gbcs_decode_shows_the_values_of_a_use_case_it_does_not_interpret() {
         );
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["payload"].clone()
     };
-    // 6.2.10 Read Alert Behaviours: the alert filters, as bit strings.
+    // 6.2.1 Read Device Configuration (voltage) of a poly-phase meter (ECS26k): the thresholds
+    // as DLMS types them.
+    let voltage = decode("6.2.1_ECS26k/ECS26k_6.2.1_SUCCESS_RESPONSE_GBCS.HEX");
+    assert_eq!(voltage["kind"], "other");
+    assert_eq!(voltage["values"][0]["double-long-unsigned"], 287);
+    // 6.2.10 Read Alert Behaviours, which it does: each filter named by what 6.22 sets it with.
     let behaviours = decode("6.2.10_ECS25r1/ECS25r1_6.2.10_SUCCESS_RESPONSE_GBCS.HEX");
-    assert_eq!(behaviours["kind"], "other");
-    let filter = behaviours["values"][0]["bit-string"].as_str().unwrap();
+    assert_eq!(behaviours["kind"], "settings");
+    assert_eq!(behaviours["values"][0]["name"], "ElectricitySupplierAlerts");
+    let filter = behaviours["values"][0]["value"]["bit-string"]
+        .as_str()
+        .unwrap();
     assert!(filter.starts_with("00000000000000000000000000000000000000000000000000000000001100"));
     // 4.11.1 Read Tariff, which it does: each table named, the season's name in it.
     let tariff = decode("4.11.1_ECS24/ECS24_4.11.1_SUCCESS_RESPONSE_GBCS.HEX");
@@ -174,16 +182,21 @@ fn gbcs_decode_shows_the_values_of_a_use_case_it_does_not_interpret() {
         tariff["values"][2]["value"]["array"][0]["structure"][0]["octet-string"],
         "616C6C"
     );
-    // A command: what it sets, and to what (6.22 Set Alert Behaviours: the alert filter's
-    // bit string, five alerts' bits set).
-    let command = decode("6.22_ECS25a/ECS25a_6.22_SUCCESS_COMMAND_GBCS.HEX");
+    // A command it does not interpret: what it sets, and to what (9.1 to an ESME, ECS50: an
+    // octet string).
+    let command = decode("9.1_ECS50/ECS50_9.1_SUCCESS_COMMAND_GBCS.HEX");
     assert_eq!(command["kind"], "other");
+    assert_eq!(command["requests"][0], "set 1 0-3:96.13.1.255 attribute 2");
+    assert_eq!(command["values"][0]["octet-string"], "31323334");
+    // One it does: 6.22 Set Alert Behaviours, the codes enabled and disabled.
+    let command = decode("6.22_ECS25a/ECS25a_6.22_SUCCESS_COMMAND_GBCS.HEX");
+    assert_eq!(command["kind"], "alert_behaviour");
+    assert_eq!(command["party"], "supplier");
+    assert_eq!(command["enable"], serde_json::json!(["810D"]));
     assert_eq!(
-        command["requests"][0],
-        "set 1 0-30:97.98.11.255 attribute 2"
+        command["disable"],
+        serde_json::json!(["810E", "81C4", "81C5"])
     );
-    let bits = command["values"][0]["bit-string"].as_str().unwrap();
-    assert_eq!(bits.matches('1').count(), 5, "{bits}");
     // A gas meter's future-dated alert reads as an electricity meter's does: code, name,
     // time, and the command it carried out (GCS03, the supplier's counter 1005).
     let alert =
@@ -655,9 +668,10 @@ fn serve_takes_its_settings_from_a_config_file_and_flags_win() {
         "{banner}"
     );
     // 20 premises (the flag), not 7 (the file): 20 meters and hubs, 10 gas meters and
-    // proxies, the four RTDS devices, and the seven more of the RTDS home area network (its
-    // display and load switch, and the devices the RTDS join templates name).
-    assert!(banner.contains(" 71 devices"), "{banner}");
+    // proxies, the four RTDS devices, the seven more of the RTDS home area network (its
+    // display and load switch, and the devices the RTDS join templates name) and the hub the
+    // RTDS hub replaced.
+    assert!(banner.contains(" 72 devices"), "{banner}");
     assert!(
         banner.contains("90-B3-D5-1F-30-01-00-00 → http://127.0.0.1:9/from-flag, 90-B3-D5-1F-30-02-00-00 → http://127.0.0.1:9/network; other users' to http://127.0.0.1:9/all/<EUI>"),
         "{banner}"

@@ -731,6 +731,92 @@ fn the_rtds_electricity_alert_behaviour_templates_set_what_6_2_10_reads() {
     }
 }
 
+/// 8.12.1 and 8.9 `ReadSecurityDetails`, the RTDS templates, to the RTDS comms hub: the
+/// restore gives it the network of the hub it replaced (the withdrawn `…90-95`, its extended
+/// PAN ID and the RTDS meters with their install codes), which its backup then shows; a hub
+/// not in the inventory is refused `E19`, the hub itself `E11`, neither reaching the hub.
+#[test]
+fn a_replacement_hub_takes_over_the_old_hubs_network() {
+    use dccsim::gateway::defaults;
+    use dccsim::protocol::gbcs::payload::PanDevice;
+    let (mut he, keys, start) = default_head_end();
+    let hub = eui("00-DB-12-34-56-78-90-A2");
+    let answered = |he: &mut HeadEnd, xml: &str| -> Reading {
+        let m = acknowledged_then_answered(he, defaults::SUPPLIER, xml, start);
+        assert_eq!(verify_mac(&keys, &m, defaults::ACB), Verdict::Valid);
+        decode_dlms(&m, None).unwrap()
+    };
+    let backup = |he: &mut HeadEnd, counter: u64| {
+        let xml = with_counter(&template("CCS07_8.9_SUCCESS_REQUEST_DUIS.XML"), counter);
+        let Reading::PanBackups { backups } = answered(he, &xml) else {
+            panic!()
+        };
+        backups
+    };
+    let before = backup(&mut he, 8000);
+    assert_eq!(before[0].extended_pan_id, hub.0);
+    assert_eq!(before[0].devices.len(), 3, "the meters and the gas proxy");
+    let restore = with_counter(&template("CCS03_8.12.1_SUCCESS_REQUEST_DUIS.XML"), 8001);
+    assert_eq!(
+        answered(&mut he, &restore),
+        Reading::Outcome {
+            success: true,
+            code: 0
+        }
+    );
+    let after = backup(&mut he, 8002);
+    assert_eq!(after[0].extended_pan_id, [0, 0, 0, 0, 0, 0, 1, 0x40]);
+    let key = |last: &str| -> [u8; 16] {
+        dccsim::protocol::gbcs::parse_hex(&format!("83FED3407A939723A5C639B26916D5{last}"))
+            .unwrap()
+            .try_into()
+            .unwrap()
+    };
+    assert_eq!(
+        after[0].devices,
+        [
+            PanDevice {
+                device: eui(METER),
+                key: key("06")
+            },
+            PanDevice {
+                device: eui("00-DB-12-34-56-78-90-A1"),
+                key: key("05")
+            }
+        ]
+    );
+    for ((old, code, says), counter) in [
+        (
+            "00-DB-12-34-56-78-90-96",
+            ResponseCode::E19,
+            "sr:OldCHFID 00-DB-12-34-56-78-90-96: no comms hub of that id in the inventory",
+        ),
+        (
+            "00-DB-12-34-56-78-90-A2",
+            ResponseCode::E11,
+            "sr:OldCHFID 00-DB-12-34-56-78-90-A2 is the hub the request is for",
+        ),
+        (
+            METER,
+            ResponseCode::E19,
+            "sr:OldCHFID 00-DB-12-34-56-78-90-A0: no comms hub of that id in the inventory",
+        ),
+    ]
+    .into_iter()
+    .zip(8003..)
+    {
+        let xml = with_counter(&template("CCS03_8.12.1_SUCCESS_REQUEST_DUIS.XML"), counter)
+            .replace("00-DB-12-34-56-78-90-95", old);
+        let reply = he.handle_request(defaults::SUPPLIER, Endpoint::SendCommand, &xml, start);
+        assert_eq!(code_of(&reply), code, "{}", xml_of(&reply));
+        let SyncReply::Response { why, .. } = &reply else {
+            panic!()
+        };
+        assert_eq!(why.as_deref(), Some(says));
+        assert!(he.poll_deliveries(start + Duration::minutes(5)).is_empty());
+    }
+}
+
 /// 8.1.1 through Transform, sign, Send: a meter installed but not commissioned whose clock the
 /// command synchronises is commissioned in the registry (electricity: ECS70; gas: GCS28); one
 /// whose clock it does not (the templates' own time, years before the head-end's) stays as it

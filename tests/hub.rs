@@ -267,11 +267,12 @@ fn the_hub_answers_its_event_and_security_logs() {
     }
 }
 
-/// A million hubs in one process: the state stays small.
+/// A million hubs in one process: the state stays small (what few hubs have — a sub-GHz
+/// configuration, a channel log, a restored network's PAN ID — boxed).
 #[test]
 fn hub_and_gas_meter_state_is_compact() {
     let size = std::mem::size_of::<CommsHub>();
-    assert!(size <= 128, "{size} bytes");
+    assert!(size <= 136, "{size} bytes");
     let size = std::mem::size_of::<dccsim::device::GasMeter>();
     assert!(size <= 256, "{size} bytes");
 }
@@ -525,4 +526,183 @@ fn the_sub_ghz_channel_log_records_each_change_of_channel() {
     assert_eq!(logged.len(), 1, "{logged:?}");
     assert_eq!(logged[0].code, 0x8F26);
     assert_eq!(logged[0].detail, [0xE0, 0, 0, 0x02, 0x09, 0x01, 0x01]);
+}
+
+/// 8.9 `ReadSecurityDetails` (CCS07) and 8.12.1 (CCS03): the RTDS commands are IC 104's
+/// backup_PAN of both network controls and restore_PAN of the first, byte for byte; the RTDS
+/// hub's backups, written as this hub writes its own, are the RTDS answer. A hub backs up its
+/// device log — each device with its install code, or a key drawn from its EUI-64 — and, told to
+/// restore a network, takes its extended PAN ID and devices, which its next backup and its
+/// active devices (CCS04) then show; a network larger than a log is refused.
+#[test]
+fn the_hub_backs_up_and_restores_its_network() {
+    use dccsim::protocol::gbcs::payload::{
+        CCS03, CCS04, CCS07, PanBackup, PanDevice, Reading, backup_response, decode_dlms,
+        encode_command,
+    };
+    let keys = keys();
+    let read = rtds_message("8.9_CCS07/CCS07_8.9_SUCCESS_COMMAND_GBCS.HEX");
+    assert_eq!(decode_dlms(&read, None).unwrap(), Reading::Read);
+    let ours = encode_command(CCS07, &Reading::Read, 0x514, acb(), HUB).unwrap();
+    assert_eq!(ours, read.signing.content);
+    let rtds_backups = rtds_message("8.9_CCS07/CCS07_8.9_SUCCESS_RESPONSE_GBCS.HEX");
+    let Reading::PanBackups { backups } = decode_dlms(&rtds_backups, None).unwrap() else {
+        panic!()
+    };
+    let key = |last: u8| {
+        let mut k: [u8; 16] = parse_hex("83FED3407A939723A5C639B26916D500")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        k[15] = last;
+        k
+    };
+    let rtds_device = |last: u8| Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, last]);
+    assert_eq!(
+        backups[0].devices,
+        [
+            PanDevice {
+                device: METER,
+                key: key(6)
+            },
+            PanDevice {
+                device: rtds_device(0xA1),
+                key: key(5)
+            }
+        ]
+    );
+    assert_eq!(
+        backups[0].at,
+        Some(Utc.with_ymd_and_hms(2015, 1, 1, 0, 0, 0).unwrap())
+    );
+    assert_eq!(
+        backup_response(0x514, &backups).unwrap().to_bytes(),
+        rtds_answer("8.9_CCS07/CCS07_8.9_SUCCESS_RESPONSE_GBCS.HEX", 0x514)
+    );
+    let restore = rtds_message("8.12.1_CCS03/CCS03_8.12.1_SUCCESS_COMMAND_GBCS.HEX");
+    let Reading::RestorePan(network) = decode_dlms(&restore, None).unwrap() else {
+        panic!()
+    };
+    assert_eq!(network.at, None);
+    assert_eq!(network.extended_pan_id, [0, 0, 0, 0, 0, 0, 1, 0x40]);
+    assert_eq!(network.devices, backups[0].devices);
+    let ours = encode_command(
+        CCS03,
+        &Reading::RestorePan(network.clone()),
+        0x516,
+        acb(),
+        HUB,
+    );
+    assert_eq!(ours.unwrap(), restore.signing.content);
+
+    // A hub with one device registered with an install code (18 bytes with its CRC) and one
+    // joined at installation.
+    let mut hub = CommsHub::new(HUB, &[METER]);
+    let joined = rtds_device(0x97);
+    hub.device_log.push(dccsim::device::LogEntry {
+        device: joined,
+        install_code: "83FED3407A939723A5C639B26916D505C3B5".into(),
+        device_type: 2,
+    });
+    let backup = |hub: &mut CommsHub, counter: u64| {
+        let m = message_for(
+            Cra::Command,
+            counter,
+            acb(),
+            HUB,
+            CCS07,
+            read.signing.content.clone(),
+        );
+        let mut m = m;
+        assert!(mac_message(&keys, &mut m, acb()));
+        let bytes = hub
+            .handle(&m.to_bytes().unwrap(), now(), &keys, acb())
+            .unwrap();
+        let answer = GbcsMessage::decode(&bytes).unwrap();
+        assert_eq!(verify_mac(&keys, &answer, acb()), Verdict::Valid);
+        let Reading::PanBackups { backups } = decode_dlms(&answer, None).unwrap() else {
+            panic!()
+        };
+        backups
+    };
+    let ours = backup(&mut hub, 1);
+    assert_eq!(ours.len(), 2);
+    let first: &PanBackup = &ours[0];
+    assert_eq!(first.extended_pan_id, HUB.0);
+    assert_eq!(first.at, Some(now()));
+    assert_eq!(
+        first.devices[1],
+        PanDevice {
+            device: joined,
+            key: key(5)
+        }
+    );
+    assert_eq!(first.devices[0].device, METER);
+    assert_ne!(first.devices[0].key, [0; 16]);
+    assert!(ours[1].devices.is_empty());
+    // The same key on the next backup: drawn, not random.
+    assert_eq!(
+        backup(&mut hub, 2)[0],
+        PanBackup {
+            at: Some(now()),
+            ..first.clone()
+        }
+    );
+
+    // Restored: the RTDS network replaces the log.
+    let restore_cmd = |hub: &mut CommsHub, counter: u64, network: &PanBackup| {
+        let content = encode_command(
+            CCS03,
+            &Reading::RestorePan(Box::new(network.clone())),
+            counter,
+            acb(),
+            HUB,
+        )
+        .unwrap();
+        let mut m = message_for(Cra::Command, counter, acb(), HUB, CCS03, content);
+        assert!(mac_message(&keys, &mut m, acb()));
+        let bytes = hub
+            .handle(&m.to_bytes().unwrap(), now(), &keys, acb())
+            .unwrap();
+        decode_dlms(&GbcsMessage::decode(&bytes).unwrap(), None).unwrap()
+    };
+    assert_eq!(
+        restore_cmd(&mut hub, 3, &network),
+        Reading::Outcome {
+            success: true,
+            code: 0
+        }
+    );
+    let after = backup(&mut hub, 4);
+    assert_eq!(after[0].extended_pan_id, network.extended_pan_id);
+    assert_eq!(after[0].devices, network.devices);
+    let active = command(
+        "8.9_CCS05CCS04/CCS05CCS04_8.9_SUCCESS_COMMAND_GBCS.HEX",
+        5,
+        &keys,
+    );
+    let answer = GbcsMessage::decode(&hub.handle(&active, now(), &keys, acb()).unwrap()).unwrap();
+    assert_eq!(answer.message_code(), Some(CCS04));
+    let Reading::Settings { values } = decode_dlms(&answer, None).unwrap() else {
+        panic!()
+    };
+    let dccsim::protocol::dlms::Data::Array(devices) = &values[0].value else {
+        panic!()
+    };
+    assert_eq!(devices.len(), 2);
+    // Seventeen devices do not fit a log: refused, the log as it was.
+    let crowd = PanBackup {
+        at: None,
+        extended_pan_id: [9; 8],
+        devices: (0..17u8)
+            .map(|i| PanDevice {
+                device: Eui64([1, 2, 3, 4, 5, 6, 7, i]),
+                key: [i; 16],
+            })
+            .collect(),
+    };
+    let Reading::Outcome { success: false, .. } = restore_cmd(&mut hub, 6, &crowd) else {
+        panic!("a network larger than a log taken")
+    };
+    assert_eq!(backup(&mut hub, 7)[0].devices, network.devices);
 }

@@ -17,6 +17,9 @@
 //!   dccsim's hubs hear no interference: a scan, or a configuration that no longer allows the
 //!   channel in use, settles on the first channel the configuration allows (lowest page, then
 //!   lowest channel); a configuration allowing none is refused;
+//! - CCS07 (8.9, security details): its network backed up — extended PAN ID, each device with
+//!   its install code (or a key drawn from its EUI-64) — and the unused second network's;
+//!   CCS03 (8.12.1): a network restored, the old hub's, taking its PAN ID and devices;
 //! - CCS04, CCS06 (8.9): its device log as the devices active on its HAN. dccsim does not model
 //!   the HAN's radio: each device's signal figures are made up from its EUI-64 (RSSI -40 to
 //!   -69 dBm on average), each was last heard at the start of the half-hour, one hop away,
@@ -32,9 +35,10 @@ use crate::model::Eui64;
 use crate::protocol::dlms::Data;
 use crate::protocol::gbcs::KeyStore;
 use crate::protocol::gbcs::payload::{
-    self, CCS01, CCS02, CCS04, CCS06, ChannelMask, DBCH01, DBCH02, DBCH03, DBCH04, DBCH05, ECS26I,
-    ECS35C, ECS35D, RTDS_SUB_GHZ_CONFIGURATION, Reading, SubGhzConfiguration, channel_mask_data,
-    device_log_add_response, outcome_response, settings_response,
+    self, CCS01, CCS02, CCS03, CCS04, CCS06, CCS07, ChannelMask, DBCH01, DBCH02, DBCH03, DBCH04,
+    DBCH05, ECS26I, ECS35C, ECS35D, PanBackup, PanDevice, RTDS_SUB_GHZ_CONFIGURATION, Reading,
+    SubGhzConfiguration, channel_mask_data, device_log_add_response, outcome_response,
+    settings_response,
 };
 
 /// CS08: read the comms hub's firmware version.
@@ -83,6 +87,10 @@ pub struct CommsHub {
     /// first, the last [`CHANNEL_LOG_LEN`]. Boxed, as the configuration is.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     channel_log: Option<Box<[ChannelChange]>>,
+    /// Its network's extended PAN ID, once set (a restored network keeps the old hub's);
+    /// none: its own EUI-64. Boxed: few hubs have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended_pan_id: Option<Box<[u8; 8]>>,
 }
 
 /// A change of sub-GHz channel: when, and to which.
@@ -90,6 +98,22 @@ type ChannelChange = (DateTime<Utc>, ChannelMask);
 
 /// Channel changes a hub's sub-GHz channel log keeps.
 const CHANNEL_LOG_LEN: usize = 100;
+
+/// The 16-byte key `entry`'s device joins with: its install code's first 16 bytes (the code
+/// without its CRC), or, with none registered (joined at installation), 16 bytes drawn from its
+/// EUI-64.
+fn install_key(entry: &LogEntry) -> [u8; 16] {
+    let code = crate::protocol::gbcs::parse_hex(&entry.install_code).unwrap_or_default();
+    if let Some(key) = code.get(..16).and_then(|k| <[u8; 16]>::try_from(k).ok()) {
+        return key;
+    }
+    let mut ctx = ring::digest::Context::new(&ring::digest::SHA256);
+    ctx.update(b"dccsim install code");
+    ctx.update(&entry.device.0);
+    let mut key = [0; 16];
+    key.copy_from_slice(&ctx.finish().as_ref()[..16]);
+    key
+}
 
 /// A device in the log as 8.9 reports it active on the HAN, last heard at `heard`: its signal
 /// figures made up from its EUI-64; status, counts and versions the RTDS hub's.
@@ -150,7 +174,54 @@ impl CommsHub {
             events: EventLog::default(),
             sub_ghz: None,
             channel_log: None,
+            extended_pan_id: None,
         }
+    }
+
+    /// Its network's backup at `at` (8.9's security details; what 8.12.1 gives its
+    /// replacement): the extended PAN ID and each device in its log with the key it joins with
+    /// — its install code as registered (the first 16 bytes), or, for a device joined at
+    /// installation, one drawn from its EUI-64.
+    pub fn backup(&self, at: Option<DateTime<Utc>>) -> PanBackup {
+        let devices = self.device_log.iter().map(|e| PanDevice {
+            device: e.device,
+            key: install_key(e),
+        });
+        PanBackup {
+            at,
+            extended_pan_id: self
+                .extended_pan_id
+                .as_deref()
+                .copied()
+                .unwrap_or(self.eui.0),
+            devices: devices.collect(),
+        }
+    }
+
+    /// Takes over the network of `backup`: its extended PAN ID and its devices, each with its
+    /// key as install code (a device already in the log keeps its type). Refused
+    /// ([`LOG_FULL`]) past what a log holds.
+    fn restore(&mut self, backup: &PanBackup) -> u8 {
+        if backup.devices.len() > DEVICE_LOG_LEN {
+            return LOG_FULL;
+        }
+        let device_type = |device| {
+            self.device_log
+                .iter()
+                .find(|e| e.device == device)
+                .map_or(0, |e| e.device_type)
+        };
+        self.device_log = backup
+            .devices
+            .iter()
+            .map(|d| LogEntry {
+                device: d.device,
+                install_code: crate::protocol::gbcs::hex(&d.key),
+                device_type: device_type(d.device),
+            })
+            .collect();
+        self.extended_pan_id = Some(Box::new(backup.extended_pan_id));
+        0
     }
 
     /// Answers one GBCS command from the DCC.
@@ -274,6 +345,31 @@ impl CommsHub {
                     .iter()
                     .map(|e| active_device(e.device, heard));
                 settings_response(counter, vec![Data::Array(devices.collect())]).to_bytes()
+            }
+            // Its network's backup, and the second network control's, which dccsim's hubs do
+            // not use (no devices, no PAN ID).
+            CCS07 => {
+                let second = PanBackup {
+                    at: Some(now),
+                    extended_pan_id: [0; 8],
+                    devices: Vec::new(),
+                };
+                payload::backup_response(counter, &[self.backup(Some(now)), second])
+                    .ok_or_else(|| bad("not two backups".into()))?
+                    .to_bytes()
+            }
+            CCS03 => {
+                let reading =
+                    payload::decode_dlms(&command, None).map_err(|e| bad(e.to_string()))?;
+                let Reading::RestorePan(backup) = reading else {
+                    return Err(bad(format!("{reading:?} is not a network to restore")));
+                };
+                let result = self.restore(&backup);
+                if result == 0 {
+                    let what = format!("device log restored: {} devices", backup.devices.len());
+                    self.events.command(now, code, true, what);
+                }
+                outcome_response(counter, false, result).to_bytes()
             }
             DBCH01 | DBCH03 => {
                 let (configuration, channel) = self.sub_ghz();

@@ -21,6 +21,9 @@ pub const FLEET_PREFIX: [u8; 3] = [0x00, 0xDC, 0x5E];
 pub const RTDS_ESME: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA0]);
 /// The RTDS test comms hub (the dual-band CH use cases address it).
 const RTDS_HUB: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA2]);
+/// The comms hub the RTDS hub replaced (8.12.1's `OldCHFID`): withdrawn, its network what the
+/// RTDS's restore gives the new hub.
+const RTDS_OLD_HUB: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0x95]);
 /// The RTDS test gas meter and its hub's gas proxy function, which the RTDS gas templates address.
 pub const RTDS_GSME: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA1]);
 pub const RTDS_GPF: Eui64 = Eui64([0x00, 0xDB, 0x12, 0x34, 0x56, 0x78, 0x90, 0xA3]);
@@ -382,7 +385,7 @@ pub fn full_fleet(
 /// function (`…90-9C`) being installed — and the meters' device logs holding what the RTDS
 /// unjoins and reads back: the gas meter's the proxy functions `01-02-…-08` and `…90-99` and
 /// the display `…90-97`, the electricity meter's `…90-99` (the display's is
-/// [`rtds_han_devices`]').
+/// [`rtds_han_devices`]'); and the withdrawn comms hub the RTDS hub replaced (`…90-95`, 8.12.1).
 fn rtds_home_area_network(
     registry: &mut Registry,
     meters: &mut [Esme],
@@ -396,6 +399,7 @@ fn rtds_home_area_network(
         .and_then(|d| d.meter_point.clone());
     let installing = SmiStatus::InstalledNotCommissioned;
     for (device, device_type, meter_point, status) in [
+        (RTDS_OLD_HUB, DeviceType::Chf, None, SmiStatus::Withdrawn),
         (RTDS_PPMID, DeviceType::Ppmid, None, SmiStatus::Commissioned),
         (
             RTDS_HCALCS,
@@ -414,14 +418,13 @@ fn rtds_home_area_network(
         (rtds(0x94), DeviceType::Gsme, mprn(), installing),
         (rtds(0x9C), DeviceType::Gpf, mprn(), installing),
     ] {
-        let mut r = record(
-            device,
-            device_type,
-            meter_point,
-            RTDS_HUB,
-            GspGroup::E,
-            SUPPLIER,
-        );
+        // A hub is its own comms hub; the others are the RTDS hub's.
+        let hub = if device_type == DeviceType::Chf {
+            device
+        } else {
+            RTDS_HUB
+        };
+        let mut r = record(device, device_type, meter_point, hub, GspGroup::E, SUPPLIER);
         r.status = status;
         registry.insert(r);
     }
@@ -590,7 +593,25 @@ pub fn rtds_han_devices() -> Vec<HanDevice> {
 /// gas meter and its proxy at even-numbered premises, see [`gas_fleet`]), and the RTDS hub.
 pub fn hubs(premises: u32) -> Vec<crate::device::CommsHub> {
     use crate::device::CommsHub;
-    let mut hubs = vec![CommsHub::new(RTDS_HUB, &[RTDS_ESME, RTDS_GSME, RTDS_GPF])];
+    // The RTDS meters' install codes, as the RTDS's 8.9 security details and 8.12.1 restore
+    // give them (the ZigBee specification's example code, its last byte varied); the old hub's
+    // network its extended PAN ID as the restore has it.
+    let rtds_codes = |hub: &mut CommsHub| {
+        for e in &mut hub.device_log {
+            let last = match e.device {
+                RTDS_ESME => "06",
+                RTDS_GSME => "05",
+                _ => continue,
+            };
+            e.install_code = format!("83FED3407A939723A5C639B26916D5{last}");
+        }
+    };
+    let mut rtds = CommsHub::new(RTDS_HUB, &[RTDS_ESME, RTDS_GSME, RTDS_GPF]);
+    rtds_codes(&mut rtds);
+    let mut old = CommsHub::new(RTDS_OLD_HUB, &[RTDS_ESME, RTDS_GSME]);
+    rtds_codes(&mut old);
+    old.extended_pan_id = Some(Box::new([0, 0, 0, 0, 0, 0, 0x01, 0x40]));
+    let mut hubs = vec![rtds, old];
     hubs.extend((0..premises).map(|i| {
         let mut devices = vec![premises_device(i, ESME_KIND)];
         if i % 2 == 0 {
@@ -653,9 +674,10 @@ mod tests {
             e
         };
         assert!(!he.has_virtual_device(eui(2, ESME_KIND)));
-        // 6 electricity meters (the RTDS premises' two), 5 hubs, 4 gas meters (the RTDS
-        // premises' two and two generated ones), and the RTDS premises' 2 PPMIDs and 2 HCALCSs.
-        assert_eq!(adopt_registry_devices(&mut he, 1, now), 19);
+        // 6 electricity meters (the RTDS premises' two), 6 hubs (the RTDS premises' and the one
+        // it replaced), 4 gas meters (the RTDS premises' two and two generated ones), and the
+        // RTDS premises' 2 PPMIDs and 2 HCALCSs.
+        assert_eq!(adopt_registry_devices(&mut he, 1, now), 20);
         assert_eq!(adopt_registry_devices(&mut he, 1, now), 0, "once");
         for kind in [ESME_KIND, CHF_KIND, GSME_KIND, GPF_KIND] {
             assert!(he.has_virtual_device(eui(2, kind)));

@@ -17,7 +17,7 @@ use crate::protocol::gbcs::gbz::gas_command;
 use crate::protocol::gbcs::join::{HanPayload, JoinMethod};
 use crate::protocol::gbcs::payload::behaviours::{self, Party};
 use crate::protocol::gbcs::payload::{
-    ECS25R1, ECS25R2, ECS35F, ECS35G, encode_command, message_for,
+    CCS03, ECS25R1, ECS25R2, ECS35F, ECS35G, Reading, encode_command, message_for,
 };
 use crate::protocol::gbcs::{Cra, GbcsMessage, KeyUse, mac_message};
 use crate::wan::Latency;
@@ -101,10 +101,14 @@ impl HeadEnd {
             return Ok(command);
         }
         if kind == Speaks::Hub {
-            let (code, content) = request
-                .hub_command()
-                .map_err(|e| refuse(E11, e.reason))?
-                .ok_or_else(not_carried)?;
+            let (code, content) = if request.service.to_string() == "8.12.1" {
+                (CCS03, HubCommand::Dlms(self.restored_network(request)?))
+            } else {
+                request
+                    .hub_command()
+                    .map_err(|e| refuse(E11, e.reason))?
+                    .ok_or_else(not_carried)?
+            };
             let (counter, acb) = (self.next_acb_counter(now), self.acb);
             let content = match content {
                 HubCommand::Dlms(reading) => {
@@ -192,6 +196,36 @@ impl HeadEnd {
             command.signing.other_information = relay.command_information(code);
         }
         Ok(command)
+    }
+
+    /// 8.12.1's command to a replacement comms hub: the network of the hub it replaces (its
+    /// `OldCHFID`), as that hub holds it — its extended PAN ID, its devices and their keys.
+    /// The old hub must be a comms hub of the inventory (`E19` otherwise), not the hub itself.
+    fn restored_network(&self, request: &Request) -> Result<Reading, Refusal> {
+        let old = request
+            .old_hub()
+            .map_err(|e| refuse(ResponseCode::E11, e.reason))?;
+        if old == request.id.target {
+            return Err(refuse(
+                ResponseCode::E11,
+                format!("sr:OldCHFID {old} is the hub the request is for"),
+            ));
+        }
+        let in_inventory = self
+            .registry
+            .device(old)
+            .is_some_and(|d| d.device_type == DeviceType::Chf);
+        let hub = self
+            .hubs
+            .get(&old)
+            .filter(|_| in_inventory)
+            .ok_or_else(|| {
+                refuse(
+                    ResponseCode::E19,
+                    format!("sr:OldCHFID {old}: no comms hub of that id in the inventory"),
+                )
+            })?;
+        Ok(Reading::RestorePan(Box::new(hub.backup(None))))
     }
 
     /// An 8.7 join, 8.8 unjoin or 8.9 device log read to a meter, gas proxy, PPMID or HCALCS as

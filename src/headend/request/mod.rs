@@ -517,6 +517,19 @@ impl Request {
     /// ECS35d: its event and security logs), 6.28–6.32 (DBCH04, DBCH05, DBCH03, DBCH01, DBCH02:
     /// its sub-GHz configuration, channel and channel log) and 8.11 (CCS01 add, CCS02 remove a device in its
     /// device log); `None` for others.
+    /// 8.12.1's `OldCHFID`: the comms hub whose network the request's hub is to take over.
+    pub fn old_hub(&self) -> Result<Eui64, RequestError> {
+        let fail = |reason: String| RequestError { line: 0, reason };
+        let old = self
+            .body
+            .find("OldCHFID")
+            .ok_or_else(|| fail(format!("{} needs sr:OldCHFID", self.body.name)))?;
+        old.text
+            .trim()
+            .parse()
+            .map_err(|e| fail(format!("sr:OldCHFID: {e}")))
+    }
+
     pub fn hub_command(&self) -> Result<Option<(u16, HubCommand)>, RequestError> {
         use crate::protocol::gbcs::asn1::AsnPayload;
         use crate::protocol::gbcs::payload::{CCS01, CCS02};
@@ -563,9 +576,14 @@ impl Request {
                     HubCommand::Dlms(range),
                 )
             }
-            // The devices on its HAN; their security details (CCS07) are not carried.
+            // The devices on its HAN; with `ReadSecurityDetails`, its networks backed up: each
+            // device with the key it joins with.
             "8.9" if self.body.find("ReadSecurityDetails").is_none() => (
                 crate::protocol::gbcs::payload::CCS04,
+                HubCommand::Dlms(Reading::Read),
+            ),
+            "8.9" => (
+                crate::protocol::gbcs::payload::CCS07,
                 HubCommand::Dlms(Reading::Read),
             ),
             "6.13" => {
